@@ -1,0 +1,108 @@
+package dev.tendril.cli.status;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tendril.cli.stack.Component;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/** Checks components: services and agents by their readiness endpoint, Kafka and PostgreSQL by a TCP connect. */
+public final class HealthProbe {
+
+    static final String READY_PATH = "/q/health/ready";
+    private static final Duration TIMEOUT = Duration.ofSeconds(3);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(TIMEOUT)
+            .build();
+
+    /** Checks all components at once; the result keeps their order. */
+    public List<ComponentHealth> checkAll(List<Component> components) {
+        List<Future<ComponentHealth>> pending = new ArrayList<>();
+        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Component component : components) {
+                pending.add(executor.submit(() -> check(component)));
+            }
+        }
+        return pending.stream().map(Future::resultNow).toList();
+    }
+
+    public ComponentHealth check(Component component) {
+        return component.kind().hasHealthEndpoint() ? checkHttp(component) : checkTcp(component);
+    }
+
+    private ComponentHealth checkHttp(Component component) {
+        URI uri = URI.create(component.url() + READY_PATH);
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build();
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            String status = healthStatus(response.body());
+            if (response.statusCode() == 200 && "UP".equals(status)) {
+                return ComponentHealth.of(component, Health.OK, null);
+            }
+            return ComponentHealth.of(component, Health.DOWN, downDetail(response.statusCode(), response.body()));
+        } catch (HttpTimeoutException e) {
+            return ComponentHealth.of(component, Health.UNREACHABLE, "no answer within " + TIMEOUT.toSeconds() + " s");
+        } catch (ConnectException e) {
+            return ComponentHealth.of(component, Health.UNREACHABLE, "connection refused");
+        } catch (IOException e) {
+            return ComponentHealth.of(component, Health.UNREACHABLE, describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ComponentHealth.of(component, Health.UNREACHABLE, "interrupted");
+        }
+    }
+
+    private static ComponentHealth checkTcp(Component component) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(Component.HOST, component.port()), (int) TIMEOUT.toMillis());
+            return ComponentHealth.of(component, Health.OK, null);
+        } catch (ConnectException e) {
+            return ComponentHealth.of(component, Health.UNREACHABLE, "connection refused");
+        } catch (IOException e) {
+            return ComponentHealth.of(component, Health.UNREACHABLE, describe(e));
+        }
+    }
+
+    private static String healthStatus(String body) {
+        try {
+            return JSON.readTree(body).path("status").asText(null);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** "HTTP 503: not ready: Database connections health check" - names the checks that are DOWN when the body lists them. */
+    private static String downDetail(int statusCode, String body) {
+        List<String> down = new ArrayList<>();
+        try {
+            for (JsonNode check : JSON.readTree(body).path("checks")) {
+                if (!"UP".equals(check.path("status").asText())) {
+                    down.add(check.path("name").asText("?"));
+                }
+            }
+        } catch (IOException e) {
+            return "HTTP " + statusCode + " (not a health response)";
+        }
+        return "HTTP " + statusCode + (down.isEmpty() ? "" : ": not ready: " + String.join(", ", down));
+    }
+
+    private static String describe(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}

@@ -1,0 +1,41 @@
+package dev.tendril.cli.status;
+
+import dev.tendril.cli.stack.Stack;
+import java.io.PrintWriter;
+import java.util.List;
+
+/**
+ * What {@code tendril status} prints; the same fields in text and JSON.
+ *
+ * @param source the stack.json read, or "defaults" when none exists
+ */
+public record StatusReport(boolean healthy, int ok, int total, String source, List<ComponentHealth> components) {
+
+    static StatusReport of(Stack stack, List<ComponentHealth> results) {
+        int ok = (int) results.stream().filter(ComponentHealth::ok).count();
+        String source = stack.source().map(p -> p.toAbsolutePath().normalize().toString()).orElse("defaults");
+        return new StatusReport(ok == results.size(), ok, results.size(), source, results);
+    }
+
+    void printText(PrintWriter out) {
+        if (source.equals("defaults")) {
+            out.println("No stack.json found: checking the default local ports.");
+        }
+        int nameWidth = components.stream().mapToInt(c -> c.name().length()).max().orElse(4);
+        int addressWidth = components.stream().mapToInt(c -> c.address().length()).max().orElse(4);
+        for (ComponentHealth c : components) {
+            String line = String.format("%-" + nameWidth + "s  %-11s  %-" + addressWidth + "s  %s",
+                    c.name(), c.status(), c.address(), c.detail() == null ? "" : c.detail());
+            out.println(line.stripTrailing());
+        }
+        out.println();
+        if (healthy) {
+            out.println("Tendril is healthy: " + ok + "/" + total + " components OK");
+        } else {
+            List<String> failing = components.stream().filter(c -> !c.ok()).map(ComponentHealth::name).toList();
+            out.println("Tendril is not healthy: " + ok + "/" + total + " components OK (not OK: "
+                    + String.join(", ", failing) + ")");
+        }
+        out.flush();
+    }
+}

@@ -1,0 +1,77 @@
+package dev.tendril.deploy;
+
+import dev.tendril.cli.DurationConverter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tendril up}: runs the whole control plane on this machine until Ctrl-C or SIGTERM.
+ * PostgreSQL and Kafka keep their data under the data directory, so a restart finds everything again.
+ */
+@Command(name = "tendril up", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run PostgreSQL, Kafka, the identity, ipam, policy and flows services and N node agents "
+                + "locally; Ctrl-C or SIGTERM stops them all."})
+public final class Launcher implements Callable<Integer> {
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where PostgreSQL, Kafka, logs and stack.json live (default: REPO/.tendril).")
+    Path dataDir;
+
+    @Option(names = "--fresh", description = "Delete the data directory's previous contents first.")
+    boolean fresh;
+
+    @Option(names = "--nodes", paramLabel = "N", defaultValue = "2",
+            description = "Number of node agents (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "9092",
+            description = "Kafka port; the next free one if taken, 0 = any (default: ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--postgres-port", paramLabel = "PORT", defaultValue = "5432",
+            description = "PostgreSQL port; the next free one if taken, 0 = any (default: ${DEFAULT-VALUE}).")
+    int postgresPort;
+
+    @Option(names = "--repo", paramLabel = "DIR", defaultValue = ".",
+            description = "Repository root holding the built jars (default: the current directory).")
+    Path repo;
+
+    @Option(names = "--port-offset", paramLabel = "K", defaultValue = "0",
+            description = "Add K to every service and agent HTTP port (8081-8084, 8091...), e.g. to run a second stack.")
+    int portOffset;
+
+    @Option(names = "--ready-timeout", paramLabel = "DURATION", defaultValue = "120s",
+            converter = DurationConverter.class,
+            description = "How long to wait for every health check (default: ${DEFAULT-VALUE}).")
+    Duration readyTimeout;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        StackConfig config;
+        try {
+            config = new StackConfig(repo, dataDir == null ? repo.resolve(".tendril") : dataDir, fresh, nodes,
+                    kafkaPort, postgresPort, portOffset, readyTimeout);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        LocalStack stack = new LocalStack(config, System.out, System.err);
+        stack.installSignalHandlers();
+        return stack.run();
+    }
+
+    public static void main(String[] args) {
+        CommandLine cmd = new CommandLine(new Launcher());
+        cmd.setParameterExceptionHandler((ex, arguments) -> {
+            ex.getCommandLine().getErr().println("Error: " + ex.getMessage() + " (see 'tendril up --help')");
+            return 2;
+        });
+        System.exit(cmd.execute(args));
+    }
+}

@@ -1,0 +1,158 @@
+package dev.tendril.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tendril.cli.stack.Component;
+import dev.tendril.cli.stack.Kind;
+import dev.tendril.cli.stack.StackFile;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the real launcher in a child JVM against the built service and agent jars: everything becomes ready, and
+ * SIGTERM leaves no process behind. Skipped when the jars are not built (the reactor builds them before deploy).
+ */
+class LauncherEndToEndTest {
+
+    // Service and agent HTTP ports are fixed; the offset keeps this run clear of a local stack on 8081-8092.
+    private static final int PORT_OFFSET = 1000;
+    // Failure guards only: a healthy run takes a fraction of these.
+    private static final Duration READY_GUARD = Duration.ofMinutes(4);
+    private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
+    private static final String END_OF_OUTPUT = "\u0000end";
+
+    private final Path repo = Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
+    private final List<String> output = new ArrayList<>();
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private Path dataDir;
+    private Process launcher;
+
+    @BeforeEach
+    void requireBuiltJars() throws IOException {
+        List<Path> missing = new StackConfig(repo, repo.resolve(".tendril"), false, 1, 0, 0, PORT_OFFSET,
+                Duration.ofSeconds(1)).components().stream().map(ComponentSpec::jar).filter(Files::notExists).toList();
+        if (!missing.isEmpty()) {
+            String reason = "service/agent jars not built, skipping the launcher end-to-end test: " + missing;
+            System.out.println(reason);
+            Assumptions.abort(reason);
+        }
+        Files.createDirectories(repo.resolve("deploy/target"));
+        // Not a JUnit @TempDir (mode 700): PostgreSQL runs as "nobody" when started by root and must reach its files.
+        dataDir = Files.createTempDirectory(repo.resolve("deploy/target"), "e2e-stack-");
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        if (launcher != null && launcher.isAlive()) {
+            launcher.destroyForcibly();
+        }
+        if (dataDir != null) {
+            try (Stream<Path> tree = Files.walk(dataDir)) {
+                tree.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void startsEverythingHealthyAndLeavesNoProcessBehindAfterSigterm() throws Exception {
+        launcher = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-cp", System.getProperty("java.class.path"), Launcher.class.getName(),
+                "--repo", repo.toString(), "--data-dir", dataDir.toString(), "--nodes", "1",
+                "--kafka-port", "0", "--postgres-port", "0", "--port-offset", Integer.toString(PORT_OFFSET),
+                "--ready-timeout", "180s")
+                .redirectErrorStream(true)
+                .start();
+        Thread.ofPlatform().daemon().start(this::pumpOutput);
+
+        awaitLine("Tendril is ready.", READY_GUARD);
+
+        StackFile stack = StackFile.read(dataDir).orElseThrow();
+        assertThat(stack.ready()).isTrue();
+        assertThat(stack.launcherPid()).isEqualTo(launcher.pid());
+        assertThat(stack.components()).extracting(Component::name)
+                .containsExactly("postgres", "kafka", "identity", "ipam", "policy", "flows", "agent-1");
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        ObjectMapper json = new ObjectMapper();
+        for (Component c : stack.components()) {
+            if (c.kind() == Kind.SERVICE || c.kind() == Kind.AGENT) {
+                assertThat(c.port()).isGreaterThan(PORT_OFFSET);
+                HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(c.url() + "/q/health/ready"))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(ready.statusCode()).as(c.name() + " readiness").isEqualTo(200);
+                assertThat(json.readTree(ready.body()).path("status").asText()).as(c.name()).isEqualTo("UP");
+            }
+        }
+        assertThat(dataDir.resolve("launcher.pid")).content(StandardCharsets.UTF_8)
+                .isEqualToIgnoringWhitespace(Long.toString(launcher.pid()));
+
+        List<ProcessHandle> started = new ArrayList<>(launcher.descendants().toList());
+        for (Component c : stack.components()) {
+            ProcessHandle.of(c.pid()).ifPresent(started::add);
+        }
+        assertThat(started).extracting(ProcessHandle::pid)
+                .as("postgres and every service and agent run").containsAll(stack.components().stream()
+                        .map(Component::pid).toList());
+
+        launcher.destroy();
+
+        assertThat(launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)).as("launcher exits on SIGTERM").isTrue();
+        awaitLine(END_OF_OUTPUT, EXIT_GUARD);
+        assertThat(launcher.exitValue()).as("launcher exit code\n" + String.join("\n", output)).isZero();
+        assertThat(output).contains("Tendril stopped.");
+        assertThat(started.stream().filter(ProcessHandle::isAlive).map(h -> h.pid() + " " + h.info().commandLine()
+                .orElse("?"))).as("processes alive after the launcher stopped").isEmpty();
+        assertThat(dataDir.resolve("launcher.pid")).doesNotExist();
+    }
+
+    private void pumpOutput() {
+        try (BufferedReader reader = new BufferedReader(
+                new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                System.out.println("[launcher] " + line);
+                lines.add(line);
+            }
+        } catch (IOException e) {
+            lines.add("(launcher output unreadable: " + e + ")");
+        }
+        lines.add(END_OF_OUTPUT);
+    }
+
+    /** Collects launcher output until {@code expected}; fails with the output so far if it ends or the guard passes. */
+    private void awaitLine(String expected, Duration guard) throws InterruptedException {
+        long deadline = System.nanoTime() + guard.toNanos();
+        while (true) {
+            String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (line == null || (line.equals(END_OF_OUTPUT) && !expected.equals(END_OF_OUTPUT))) {
+                fail("launcher did not print '" + expected + "'"
+                        + (line == null ? " within " + guard : " before it exited") + ":\n" + String.join("\n", output));
+            }
+            if (line.equals(expected)) {
+                return;
+            }
+            output.add(line);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.tendril.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tendril.cli.stack.Kind;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StackConfigTest {
+
+    @TempDir
+    Path repo;
+
+    @Test
+    void runsTheFourServicesThenOneAgentPerNodeOnTheDefaultPorts() {
+        StackConfig config = config(2, 0);
+
+        assertThat(config.components()).extracting(ComponentSpec::name, ComponentSpec::kind, ComponentSpec::port)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("identity", Kind.SERVICE, 8081),
+                        org.assertj.core.groups.Tuple.tuple("ipam", Kind.SERVICE, 8082),
+                        org.assertj.core.groups.Tuple.tuple("policy", Kind.SERVICE, 8083),
+                        org.assertj.core.groups.Tuple.tuple("flows", Kind.SERVICE, 8084),
+                        org.assertj.core.groups.Tuple.tuple("agent-1", Kind.AGENT, 8091),
+                        org.assertj.core.groups.Tuple.tuple("agent-2", Kind.AGENT, 8092));
+        assertThat(config.components().get(0).jar())
+                .isEqualTo(repo.resolve("services/identity/target/quarkus-app/quarkus-run.jar"));
+        assertThat(config.components().get(5).jar()).isEqualTo(repo.resolve("agent/target/quarkus-app/quarkus-run.jar"));
+        assertThat(config.components().get(5).nodeName()).isEqualTo("node-2");
+    }
+
+    @Test
+    void shiftsEveryServiceAndAgentPortByThePortOffset() {
+        assertThat(config(1, 1000).components()).extracting(ComponentSpec::port)
+                .containsExactly(9081, 9082, 9083, 9084, 9091);
+    }
+
+    @Test
+    void rejectsOptionsOutOfRange() {
+        assertThatThrownBy(() -> config(-1, 0)).hasMessageContaining("--nodes");
+        assertThatThrownBy(() -> config(10, 0)).hasMessageContaining("--nodes");
+        assertThatThrownBy(() -> config(1, 60_000)).hasMessageContaining("--port-offset");
+        assertThatThrownBy(() -> new StackConfig(repo, repo.resolve(".tendril"), false, 1, 70_000, 5432, 0,
+                Duration.ofSeconds(1))).hasMessageContaining("--kafka-port");
+        assertThatThrownBy(() -> new StackConfig(repo.resolve("missing"), repo, false, 1, 9092, 5432, 0,
+                Duration.ofSeconds(1))).hasMessageContaining("--repo");
+    }
+
+    private StackConfig config(int nodes, int offset) {
+        return new StackConfig(repo, repo.resolve(".tendril"), false, nodes, 9092, 5432, offset, Duration.ofSeconds(120));
+    }
+}

@@ -1,0 +1,180 @@
+package dev.tendril.eventstore;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Append-only event streams in PostgreSQL with optimistic concurrency.
+ *
+ * <p>Appends take an open connection so that a command handler can write its events and its read
+ * model in the same transaction; the {@code Transactions}-managed variants open their own.
+ */
+public final class EventStore {
+
+    /** Expected version of a stream that must not exist yet. */
+    public static final long NO_STREAM = 0;
+
+    private static final String COLUMNS =
+            "position, stream_id, version, event_type, schema_version, content_type, payload, recorded_at";
+
+    private final Transactions transactions;
+
+    public EventStore(Transactions transactions) {
+        this.transactions = transactions;
+    }
+
+    public Transactions transactions() {
+        return transactions;
+    }
+
+    /** Appends in a transaction of its own. */
+    public List<StoredEvent> append(String streamId, long expectedVersion, List<NewEvent> events) {
+        return transactions.inTransaction(tx -> append(tx, streamId, expectedVersion, events));
+    }
+
+    /**
+     * Appends {@code events} to the stream, which must be at {@code expectedVersion} (0 for a new
+     * stream). A stale expected version throws {@link ConcurrencyException}; the caller's transaction
+     * must then be rolled back (the handler does) and nothing is written.
+     */
+    public List<StoredEvent> append(Connection tx, String streamId, long expectedVersion, List<NewEvent> events)
+            throws SQLException {
+        Objects.requireNonNull(streamId, "streamId");
+        if (streamId.isBlank()) {
+            throw new IllegalArgumentException("streamId must not be blank");
+        }
+        if (expectedVersion < 0) {
+            throw new IllegalArgumentException("expectedVersion must be >= 0, was " + expectedVersion);
+        }
+        if (events.isEmpty()) {
+            return List.of();
+        }
+        long newVersion = expectedVersion + events.size();
+        advanceStream(tx, streamId, expectedVersion, newVersion);
+        return insert(tx, streamId, expectedVersion, events);
+    }
+
+    /**
+     * Moves the stream row from the expected to the new version. The row lock makes a concurrent
+     * appender wait for our commit and then fail its version check instead of writing a duplicate.
+     * The transaction-id guard keeps "events of a stream, ordered by transaction id" equal to their
+     * version order, which the relay relies on: a transaction that got its id before the stream's last
+     * writer committed must retry rather than append behind it with a smaller id.
+     */
+    private static void advanceStream(Connection tx, String streamId, long expectedVersion, long newVersion)
+            throws SQLException {
+        int changed;
+        if (expectedVersion == NO_STREAM) {
+            try (PreparedStatement insert = tx.prepareStatement(
+                    "INSERT INTO streams (stream_id, version, last_tx_id) VALUES (?, ?, pg_current_xact_id()) "
+                            + "ON CONFLICT (stream_id) DO NOTHING")) {
+                insert.setString(1, streamId);
+                insert.setLong(2, newVersion);
+                changed = insert.executeUpdate();
+            }
+        } else {
+            try (PreparedStatement update = tx.prepareStatement(
+                    "UPDATE streams SET version = ?, last_tx_id = pg_current_xact_id() "
+                            + "WHERE stream_id = ? AND version = ? AND last_tx_id <= pg_current_xact_id()")) {
+                update.setLong(1, newVersion);
+                update.setString(2, streamId);
+                update.setLong(3, expectedVersion);
+                changed = update.executeUpdate();
+            }
+        }
+        if (changed == 1) {
+            return;
+        }
+        long actual = currentVersion(tx, streamId);
+        if (actual != expectedVersion) {
+            throw new ConcurrencyException(streamId, expectedVersion, actual);
+        }
+        throw new ConcurrencyException(streamId, actual,
+                "this transaction started writing before the stream's last append committed; retry");
+    }
+
+    private static List<StoredEvent> insert(Connection tx, String streamId, long expectedVersion,
+            List<NewEvent> events) throws SQLException {
+        List<StoredEvent> stored = new ArrayList<>(events.size());
+        try (PreparedStatement insert = tx.prepareStatement(
+                "INSERT INTO events (stream_id, version, event_type, schema_version, content_type, payload) "
+                        + "VALUES (?, ?, ?, ?, ?, ?) RETURNING position, recorded_at")) {
+            long version = expectedVersion;
+            for (NewEvent event : events) {
+                version++;
+                insert.setString(1, streamId);
+                insert.setLong(2, version);
+                insert.setString(3, event.type());
+                insert.setInt(4, event.schemaVersion());
+                insert.setString(5, event.contentType());
+                insert.setBytes(6, event.payload());
+                try (ResultSet keys = insert.executeQuery()) {
+                    keys.next();
+                    stored.add(new StoredEvent(keys.getLong(1), streamId, version, event.type(),
+                            event.schemaVersion(), event.contentType(), event.payload(),
+                            keys.getTimestamp(2).toInstant()));
+                }
+            }
+        }
+        return stored;
+    }
+
+    /** The stream's version: the number of events in it, 0 when it does not exist. */
+    public static long currentVersion(Connection tx, String streamId) throws SQLException {
+        try (PreparedStatement select = tx.prepareStatement("SELECT version FROM streams WHERE stream_id = ?")) {
+            select.setString(1, streamId);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? rows.getLong(1) : NO_STREAM;
+            }
+        }
+    }
+
+    public List<StoredEvent> readStream(String streamId) {
+        return transactions.inTransaction(tx -> readStream(tx, streamId, 0));
+    }
+
+    /** The stream's events with a version above {@code afterVersion}, in version order. */
+    public List<StoredEvent> readStream(Connection tx, String streamId, long afterVersion) throws SQLException {
+        try (PreparedStatement select = tx.prepareStatement("SELECT " + COLUMNS
+                + " FROM events WHERE stream_id = ? AND version > ? ORDER BY version")) {
+            select.setString(1, streamId);
+            select.setLong(2, afterVersion);
+            return readEvents(select);
+        }
+    }
+
+    /** Events of all streams after a position, in position order, for rebuilding read models. */
+    public List<StoredEvent> readAll(long afterPosition, int limit) {
+        return transactions.inTransaction(tx -> {
+            try (PreparedStatement select = tx.prepareStatement("SELECT " + COLUMNS
+                    + " FROM events WHERE position > ? ORDER BY position LIMIT ?")) {
+                select.setLong(1, afterPosition);
+                select.setInt(2, limit);
+                return readEvents(select);
+            }
+        });
+    }
+
+    static List<StoredEvent> readEvents(PreparedStatement select) throws SQLException {
+        List<StoredEvent> events = new ArrayList<>();
+        try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                events.add(readEvent(rows));
+            }
+        }
+        return events;
+    }
+
+    static StoredEvent readEvent(ResultSet row) throws SQLException {
+        Timestamp recordedAt = row.getTimestamp("recorded_at");
+        return new StoredEvent(row.getLong("position"), row.getString("stream_id"), row.getLong("version"),
+                row.getString("event_type"), row.getInt("schema_version"), row.getString("content_type"),
+                row.getBytes("payload"), recordedAt.toInstant());
+    }
+}

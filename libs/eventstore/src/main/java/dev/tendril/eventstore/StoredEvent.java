@@ -1,0 +1,18 @@
+package dev.tendril.eventstore;
+
+import java.time.Instant;
+
+/**
+ * An event as committed: {@code position} orders all events of the store, {@code version} the events of
+ * one stream (1, 2, 3, ... without gaps). Consumers deduplicate by (streamId, version).
+ */
+public record StoredEvent(
+        long position,
+        String streamId,
+        long version,
+        String type,
+        int schemaVersion,
+        String contentType,
+        byte[] payload,
+        Instant recordedAt) {
+}

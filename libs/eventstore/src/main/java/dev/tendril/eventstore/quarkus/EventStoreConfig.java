@@ -1,0 +1,41 @@
+package dev.tendril.eventstore.quarkus;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** {@code tendril.eventstore.*}: the service's event store and outbox relay. */
+@ConfigMapping(prefix = "tendril.eventstore")
+public interface EventStoreConfig {
+
+    /** The service name: the relay's name and the {@code source} of its envelopes. */
+    String service();
+
+    /** Event-log topic; default {@code tendril.<service>.events}. */
+    Optional<String> eventTopic();
+
+    Relay relay();
+
+    interface Relay {
+        /** Off only for tests that drive the store without Kafka. */
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("500")
+        int batchSize();
+
+        @WithDefault("50ms")
+        Duration idlePoll();
+
+        @WithDefault("5s")
+        Duration maxBackoff();
+
+        @WithDefault("15s")
+        Duration sendTimeout();
+    }
+
+    default String eventTopicName() {
+        return eventTopic().orElse("tendril." + service() + ".events");
+    }
+}

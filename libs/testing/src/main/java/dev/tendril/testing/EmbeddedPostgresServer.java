@@ -1,0 +1,152 @@
+package dev.tendril.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/** PostgreSQL started and stopped through zonky's {@link EmbeddedPostgres}. */
+final class EmbeddedPostgresServer implements PostgresServer {
+
+    private static final String HOST = "127.0.0.1";
+    private static final String SUPERUSER = "postgres";
+    // Trust authentication accepts any password; clients that insist on one (Quarkus) get this.
+    private static final String PASSWORD = "postgres";
+    private static final String DUPLICATE_DATABASE = "42P04";
+    // Generous because the first start in a fresh environment also runs initdb.
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+
+    private final EmbeddedPostgres postgres;
+    private final Path dataDir;
+
+    private EmbeddedPostgresServer(EmbeddedPostgres postgres, Path dataDir) {
+        this.postgres = postgres;
+        this.dataDir = dataDir;
+    }
+
+    static EmbeddedPostgresServer start(Path dataDir, int port) {
+        var builder = EmbeddedPostgres.builder()
+                .setPort(FreePorts.orPick(port))
+                .setPGStartupWait(STARTUP_TIMEOUT);
+        Path absolute = dataDir == null ? null : dataDir.toAbsolutePath();
+        if (absolute != null) {
+            Path binaries = absolute.resolve("binaries");
+            createDirectories(binaries);
+            builder.setDataDirectory(absolute.resolve("data"))
+                    .setCleanDataDirectory(false)
+                    .setOverrideWorkingDirectory(binaries.toFile())
+                    .setPgBinaryResolver(new DirectoryScopedBinaries(binaries));
+        }
+        try {
+            return new EmbeddedPostgresServer(builder.start(), absolute);
+        } catch (IOException e) {
+            throw new UncheckedIOException("PostgreSQL did not start" + (absolute == null ? "" : " in " + absolute), e);
+        }
+    }
+
+    @Override
+    public int port() {
+        return postgres.getPort();
+    }
+
+    @Override
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + HOST + ":" + port() + "/" + database;
+    }
+
+    @Override
+    public String username() {
+        return SUPERUSER;
+    }
+
+    @Override
+    public String password() {
+        return PASSWORD;
+    }
+
+    @Override
+    public synchronized void createDatabaseIfMissing(String name) {
+        try (var connection = dataSource("postgres").getConnection()) {
+            try (var exists = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+                exists.setString(1, name);
+                try (var rows = exists.executeQuery()) {
+                    if (rows.next()) {
+                        return;
+                    }
+                }
+            }
+            try (var create = connection.createStatement()) {
+                create.execute("CREATE DATABASE " + quoteIdentifier(name));
+            }
+        } catch (SQLException e) {
+            // Another JVM sharing this persistent server may have created it between check and create.
+            if (!DUPLICATE_DATABASE.equals(e.getSQLState())) {
+                throw new IllegalStateException("Cannot create database " + name + " on " + jdbcUrl(name), e);
+            }
+        }
+    }
+
+    @Override
+    public DataSource dataSource(String database) {
+        var dataSource = new PGSimpleDataSource();
+        dataSource.setServerNames(new String[] {HOST});
+        dataSource.setPortNumbers(new int[] {port()});
+        dataSource.setDatabaseName(database);
+        dataSource.setUser(SUPERUSER);
+        dataSource.setPassword(PASSWORD);
+        return dataSource;
+    }
+
+    @Override
+    public void stop() {
+        try {
+            postgres.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("PostgreSQL on port " + port() + " did not stop cleanly", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresServer[" + HOST + ":" + port() + (dataDir == null ? ", temporary" : ", " + dataDir) + "]";
+    }
+
+    private static String quoteIdentifier(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
+
+    private static void createDirectories(Path directory) {
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create " + directory, e);
+        }
+    }
+
+    /**
+     * Zonky caches unpacked binaries per resolver for the whole JVM and ignores the working directory
+     * once something is cached. One resolver per directory keeps each persistent server on binaries
+     * inside its own directory, instead of on another server's copy that may be deleted under it.
+     */
+    private record DirectoryScopedBinaries(Path directory) implements PgBinaryResolver {
+        @Override
+        public InputStream getPgBinary(String system, String machineHardware) throws IOException {
+            return DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(system, machineHardware);
+        }
+    }
+}

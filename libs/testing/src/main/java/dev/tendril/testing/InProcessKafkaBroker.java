@@ -1,0 +1,216 @@
+package dev.tendril.testing;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.properties.MetaPropertiesEnsemble;
+import org.apache.kafka.metadata.storage.Formatter;
+
+/**
+ * The broker itself: a {@link KafkaRaftServer} with one combined broker and controller node. Kafka
+ * server objects cannot start twice, so every (re)start builds a new one from the same configuration.
+ */
+final class InProcessKafkaBroker implements KafkaBroker {
+
+    private static final int NODE_ID = 1;
+    private static final String BROKER_LISTENER = "PLAINTEXT";
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final String HOST = "127.0.0.1";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path dataDir;
+    private final Path logDir;
+    private final int port;
+    private final int controllerPort;
+    private KafkaRaftServer server;
+
+    private InProcessKafkaBroker(Path dataDir, int port, int controllerPort) {
+        this.dataDir = dataDir;
+        this.logDir = dataDir.resolve("kafka-logs");
+        this.port = port;
+        this.controllerPort = controllerPort;
+    }
+
+    static InProcessKafkaBroker start(Path dataDir, int port) {
+        int brokerPort = FreePorts.orPick(port);
+        int controllerPort = FreePorts.pick();
+        while (controllerPort == brokerPort) {
+            controllerPort = FreePorts.pick();
+        }
+        var broker = new InProcessKafkaBroker(dataDir.toAbsolutePath(), brokerPort, controllerPort);
+        broker.launch();
+        return broker;
+    }
+
+    @Override
+    public String bootstrapServers() {
+        return HOST + ":" + port;
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return server != null;
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (server == null) {
+            return;
+        }
+        var stopping = server;
+        server = null;
+        OwnContextClassLoader.run(() -> {
+            stopping.shutdown();
+            stopping.awaitShutdown();
+        });
+    }
+
+    @Override
+    public synchronized void restart() {
+        stop();
+        launch();
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaBroker[" + bootstrapServers() + ", " + dataDir + (isRunning() ? "" : ", stopped") + "]";
+    }
+
+    private synchronized void launch() {
+        server = OwnContextClassLoader.call(this::startServer);
+    }
+
+    private KafkaRaftServer startServer() {
+        try {
+            Files.createDirectories(logDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create Kafka log directory " + logDir, e);
+        }
+        var config = new KafkaConfig(serverProperties(), false);
+        formatUnlessFormatted();
+        var starting = new KafkaRaftServer(config, Time.SYSTEM);
+        try {
+            starting.startup();
+            awaitReady();
+        } catch (RuntimeException | Error e) {
+            // A half-started server still holds its ports and threads; release them so a retry can bind.
+            starting.shutdown();
+            starting.awaitShutdown();
+            throw e;
+        }
+        return starting;
+    }
+
+    private Map<String, Object> serverProperties() {
+        var props = new HashMap<String, Object>();
+        props.put("process.roles", "broker,controller");
+        props.put("node.id", Integer.toString(NODE_ID));
+        // A static voter set (kraft.version 0) rather than a dynamic --standalone quorum: the controller
+        // port is not written into the metadata log, so a later start on this data directory may use
+        // a different controller port.
+        props.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+        props.put("controller.listener.names", CONTROLLER_LISTENER);
+        props.put("listeners", BROKER_LISTENER + "://" + HOST + ":" + port + ","
+                + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
+        props.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + port);
+        props.put("inter.broker.listener.name", BROKER_LISTENER);
+        props.put("listener.security.protocol.map",
+                BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        props.put("log.dirs", logDir.toString());
+
+        // One node cannot satisfy the default replication factor of 3 for internal topics.
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("default.replication.factor", "1");
+        props.put("min.insync.replicas", "1");
+        // Fifty partitions per internal topic cost seconds on first use and buy nothing on one node.
+        props.put("offsets.topic.num.partitions", "1");
+        props.put("transaction.state.log.num.partitions", "1");
+
+        props.put("num.partitions", "1");
+        props.put("auto.create.topics.enable", "true");
+        // Consumers in tests join alone; the default delay only makes them wait.
+        props.put("group.initial.rebalance.delay.ms", "0");
+        // Events are the source of truth: a week-old local stack must not silently lose its history.
+        props.put("log.retention.ms", "-1");
+        // The default 128 MiB dedupe buffer is a large share of a test JVM's heap.
+        props.put("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
+        props.put("num.network.threads", "2");
+        props.put("num.io.threads", "4");
+        return props;
+    }
+
+    private void formatUnlessFormatted() {
+        if (Files.exists(logDir.resolve(MetaPropertiesEnsemble.META_PROPERTIES_NAME))) {
+            return;
+        }
+        var formatter = new Formatter()
+                .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
+                .setNodeId(NODE_ID)
+                .setClusterId(Uuid.randomUuid().toString())
+                .setControllerListenerName(CONTROLLER_LISTENER)
+                .setMetadataLogDirectory(logDir.toString())
+                .addDirectory(logDir.toString());
+        try {
+            formatter.run();
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot format Kafka storage in " + logDir, e);
+        }
+    }
+
+    private void awaitReady() {
+        var adminConfig = Map.<String, Object>of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000,
+                AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 100);
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        Exception lastFailure = null;
+        try (var admin = Admin.create(adminConfig)) {
+            while (System.nanoTime() < deadline) {
+                try {
+                    // Only unfenced brokers are listed, and an unfenced broker accepts produce requests.
+                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (ExecutionException | TimeoutException e) {
+                    lastFailure = e;
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting for Kafka on " + bootstrapServers(), e);
+        }
+        throw new IllegalStateException("Kafka broker on " + bootstrapServers() + " (data in " + dataDir
+                + ") did not become ready within " + READY_TIMEOUT, lastFailure);
+    }
+}

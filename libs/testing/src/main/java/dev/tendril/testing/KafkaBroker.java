@@ -1,0 +1,47 @@
+package dev.tendril.testing;
+
+import java.nio.file.Path;
+
+/**
+ * A real Apache Kafka broker running inside this JVM in KRaft combined mode: one node that is both
+ * broker and controller. Clients reach it on {@link #bootstrapServers()} like any other Kafka.
+ *
+ * <p>Storage lives under the data directory and is formatted only once, so starting again on the same
+ * directory (in this JVM or a later one) finds every topic and record written before.
+ */
+public interface KafkaBroker extends AutoCloseable {
+
+    /**
+     * Starts a broker storing its data under {@code dataDir} and returns once clients can produce and
+     * consume.
+     *
+     * @param port the client port on 127.0.0.1, or 0 to pick a free one
+     * @throws IllegalStateException if the broker does not become ready in time
+     */
+    static KafkaBroker start(Path dataDir, int port) {
+        return InProcessKafkaBroker.start(dataDir, port);
+    }
+
+    /** {@code 127.0.0.1:<port>}. */
+    String bootstrapServers();
+
+    int port();
+
+    Path dataDir();
+
+    boolean isRunning();
+
+    /** Shuts the broker down and waits until it has released its ports; the data stays on disk. */
+    void stop();
+
+    /**
+     * Starts the broker again on the same port and data directory, so clients that kept the old
+     * bootstrap address reconnect and find all data. Stops it first if it is still running.
+     */
+    void restart();
+
+    @Override
+    default void close() {
+        stop();
+    }
+}

