@@ -23,8 +23,8 @@ final class EmbeddedPostgresServer implements PostgresServer {
     // Trust authentication accepts any password; clients that insist on one (Quarkus) get this.
     private static final String PASSWORD = "postgres";
     private static final String DUPLICATE_DATABASE = "42P04";
-    // Generous because the first start in a fresh environment also runs initdb.
-    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+    // Zonky waits this long even when the postmaster died at once, so generous but not unbounded.
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
     private final EmbeddedPostgres postgres;
     private final Path dataDir;
@@ -45,6 +45,9 @@ final class EmbeddedPostgresServer implements PostgresServer {
             builder.setDataDirectory(absolute.resolve("data"))
                     .setCleanDataDirectory(false)
                     .setOverrideWorkingDirectory(binaries.toFile())
+                    // Zonky turns it off for speed; a persistent cluster (the local stack) should not
+                    // lose acknowledged commits when the machine crashes.
+                    .setServerConfig("synchronous_commit", "on")
                     .setPgBinaryResolver(new DirectoryScopedBinaries(binaries));
         }
         try {

@@ -1,6 +1,7 @@
 package dev.tendril.testing;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -163,6 +164,7 @@ final class InProcessKafkaBroker implements KafkaBroker {
         props.put("log.retention.ms", "-1");
         // The default 128 MiB dedupe buffer is a large share of a test JVM's heap.
         props.put("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
+        // The broker shares the test JVM with the service under test; the defaults size it for a server.
         props.put("num.network.threads", "2");
         props.put("num.io.threads", "4");
         return props;
@@ -173,7 +175,7 @@ final class InProcessKafkaBroker implements KafkaBroker {
             return;
         }
         var formatter = new Formatter()
-                .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
+                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
                 .setNodeId(NODE_ID)
                 .setClusterId(Uuid.randomUuid().toString())
                 .setControllerListenerName(CONTROLLER_LISTENER)

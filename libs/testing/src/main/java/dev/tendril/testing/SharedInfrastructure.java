@@ -70,7 +70,12 @@ public final class SharedInfrastructure {
         try {
             broker = KafkaBroker.start(dataDir, 0);
         } catch (RuntimeException | Error e) {
-            deleteRecursively(dataDir);
+            try {
+                deleteRecursively(dataDir);
+            } catch (UncheckedIOException cleanupFailure) {
+                // The start failure is what the test author needs to see, not a leftover directory.
+                e.addSuppressed(cleanupFailure);
+            }
             throw e;
         }
         onShutdown("tendril-kafka-shutdown", () -> {

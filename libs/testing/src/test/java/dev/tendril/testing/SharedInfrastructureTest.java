@@ -1,6 +1,7 @@
 package dev.tendril.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -40,8 +41,7 @@ class SharedInfrastructureTest {
         var config = new KafkaTestResource().start();
 
         assertThat(config).containsExactly(
-                org.assertj.core.api.Assertions.entry("kafka.bootstrap.servers",
-                        SharedInfrastructure.kafka().bootstrapServers()));
+                entry("kafka.bootstrap.servers", SharedInfrastructure.kafka().bootstrapServers()));
         KafkaClients.send(config.get("kafka.bootstrap.servers"), "via-test-resource", "configured");
         assertThat(KafkaClients.readFromBeginning(config.get("kafka.bootstrap.servers"), "via-test-resource", 1))
                 .containsExactly("configured");
