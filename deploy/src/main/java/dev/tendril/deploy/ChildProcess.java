@@ -14,7 +14,7 @@ import java.util.Map;
 /** A service or agent JVM started by the launcher, its output appended to its own log file. */
 final class ChildProcess {
 
-    static final String JVM_HEAP = "-Xmx256m";
+    private static final String JVM_HEAP = "-Xmx256m";
     // A child in its own session does not get the terminal's Ctrl-C, so the launcher alone decides the stop order.
     private static final List<Path> SETSID = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));
 

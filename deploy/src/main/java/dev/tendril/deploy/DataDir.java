@@ -26,19 +26,18 @@ final class DataDir {
     static final String POSTGRES = "postgres";
     static final String KAFKA = "kafka";
     static final String LOGS = "logs";
-    /** Everything the launcher creates here; --fresh deletes exactly these and refuses to wipe anything else. */
+    private static final String LAUNCHER_LOG = "launcher.log";
+    /** The copy of the launcher's jars that ./tendril up runs (so a rebuild cannot change them under it). */
+    private static final String STAGED_LAUNCHER = "launcher";
+    /** Everything the launcher and ./tendril create here; --fresh refuses to wipe anything else. */
     private static final Set<String> OWNED = Set.of(POSTGRES, KAFKA, LOGS, PID_FILE, StackFile.NAME,
-            StackFile.NAME + ".tmp");
+            StackFile.NAME + ".tmp", STAGED_LAUNCHER);
     private static final Duration LEFTOVER_GRACE = Duration.ofSeconds(10);
 
     private final Path root;
 
     DataDir(Path root) {
         this.root = root;
-    }
-
-    Path root() {
-        return root;
     }
 
     Path resolve(String name) {
@@ -90,7 +89,13 @@ final class DataDir {
                         + "create (" + String.join(", ", foreign) + ")");
             }
             for (Path entry : all) {
-                deleteRecursively(entry);
+                String name = entry.getFileName().toString();
+                if (name.equals(LOGS)) {
+                    deleteLogsExceptOwnOutput(entry);
+                } else if (!name.equals(STAGED_LAUNCHER)) {
+                    // The staged launcher is this very process's class path.
+                    deleteRecursively(entry);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot wipe " + root, e);
@@ -144,6 +149,17 @@ final class DataDir {
 
     private static String commandLine(ProcessHandle handle) {
         return handle.info().commandLine().orElse("");
+    }
+
+    /** A detached launcher (./tendril up -d) writes its own output to logs/launcher.log while it wipes. */
+    private static void deleteLogsExceptOwnOutput(Path logs) throws IOException {
+        try (Stream<Path> entries = Files.list(logs)) {
+            for (Path entry : entries.toList()) {
+                if (!entry.getFileName().toString().equals(LAUNCHER_LOG)) {
+                    deleteRecursively(entry);
+                }
+            }
+        }
     }
 
     private static void deleteRecursively(Path path) throws IOException {

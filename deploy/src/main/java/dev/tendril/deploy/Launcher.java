@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  * {@code tendril up}: runs the whole control plane on this machine until Ctrl-C or SIGTERM.
  * PostgreSQL and Kafka keep their data under the data directory, so a restart finds everything again.
  */
-@Command(name = "tendril up", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "tendril up", sortOptions = false,
         description = {"Run PostgreSQL, Kafka, the identity, ipam, policy and flows services and N node agents "
                 + "locally; Ctrl-C or SIGTERM stops them all."})
 public final class Launcher implements Callable<Integer> {
@@ -48,6 +48,9 @@ public final class Launcher implements Callable<Integer> {
             converter = DurationConverter.class,
             description = "How long to wait for every health check (default: ${DEFAULT-VALUE}).")
     Duration readyTimeout;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -20,6 +21,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import sun.misc.Signal;
@@ -103,20 +106,12 @@ final class LocalStack {
         EmbeddedLogging.routeTo(logs.resolve("kafka.log"), logs.resolve("postgres.log"));
 
         List<ComponentSpec> specs = runnable(config.components());
-        Set<Integer> httpPorts = new HashSet<>();
-        specs.forEach(spec -> httpPorts.add(spec.port()));
         checkPortsFree(specs);
-
-        int postgresPort = Ports.preferredOrNextFree(config.postgresPort(), httpPorts);
-        step(() -> postgres = startPostgres(postgresPort));
-        out.printf("%-10s ready on 127.0.0.1:%d, database %s (%s)%n", "postgres", postgres.port(),
-                StackConfig.DATABASE, elapsed());
-
-        Set<Integer> reserved = new HashSet<>(httpPorts);
-        reserved.add(postgres.port());
+        Set<Integer> reserved = new HashSet<>(specs.stream().map(ComponentSpec::port).toList());
+        int postgresPort = Ports.preferredOrNextFree(config.postgresPort(), reserved);
+        reserved.add(postgresPort);
         int kafkaPort = Ports.preferredOrNextFree(config.kafkaPort(), reserved);
-        step(() -> kafka = startKafka(kafkaPort));
-        out.printf("%-10s ready on %s (%s)%n", "kafka", bootstrapServers(), elapsed());
+        step(() -> startInfrastructure(postgresPort, kafkaPort));
 
         for (ComponentSpec spec : specs) {
             ChildProcess child = step(() -> {
@@ -144,25 +139,30 @@ final class LocalStack {
             if (stopped.getCount() == 0) {
                 return;
             }
+            if (!claimed) {
+                // Nothing was started: another launcher owns the data directory, or start-up failed before.
+                stopped.countDown();
+                return;
+            }
             try {
                 if (!children.isEmpty()) {
-                    out.println("Stopping " + String.join(", ", children.stream().map(ChildProcess::name).toList())
-                            + " (up to " + STOP_GRACE.toSeconds() + " s before they are killed)...");
+                    out.println("Stopping " + names(children) + " (up to " + STOP_GRACE.toSeconds()
+                            + " s before they are killed)...");
                     List<ProcessHandle> handles = children.stream().map(c -> c.process().toHandle()).toList();
-                    int killed = attempt("stopping the services and agents", () -> ProcessReaper.stop(handles, STOP_GRACE));
-                    out.println("Stopped " + children.size() + " processes" + (killed > 0 ? ", " + killed + " of them forcibly" : ""));
+                    int[] killed = {0};
+                    if (attempt("stopping the services and agents",
+                            () -> killed[0] = ProcessReaper.stop(handles, STOP_GRACE))) {
+                        out.println("Stopped " + names(children)
+                                + (killed[0] > 0 ? " (" + killed[0] + " killed forcibly)" : ""));
+                    }
                 }
-                if (kafka != null) {
-                    attempt("stopping Kafka", () -> { kafka.close(); return null; });
+                if (kafka != null && attempt("stopping Kafka", kafka::close)) {
                     out.println("Stopped Kafka");
                 }
-                if (postgres != null) {
-                    attempt("stopping PostgreSQL", () -> { postgres.close(); return null; });
+                if (postgres != null && attempt("stopping PostgreSQL", postgres::close)) {
                     out.println("Stopped PostgreSQL");
                 }
-                if (claimed) {
-                    attempt("removing launcher.pid", () -> { dataDir.release(); return null; });
-                }
+                attempt("removing launcher.pid", dataDir::release);
                 out.println("Tendril stopped.");
                 out.flush();
             } finally {
@@ -180,12 +180,14 @@ final class LocalStack {
         }
     }
 
-    private <T> T attempt(String what, Supplier<T> action) {
+    /** Runs one stop step; says why and returns false when it failed, so the next step still runs. */
+    private boolean attempt(String what, Runnable action) {
         try {
-            return action.get();
-        } catch (RuntimeException e) {
+            action.run();
+            return true;
+        } catch (RuntimeException | LinkageError e) {
             err.println("Error while " + what + ": " + e);
-            return null;
+            return false;
         }
     }
 
@@ -208,6 +210,34 @@ final class LocalStack {
             throw new StartupFailure("ports already in use: " + String.join(", ", taken)
                     + ". Is another stack running? Stop it ('./tendril down') or shift the ports with --port-offset.");
         }
+    }
+
+    /**
+     * Starts PostgreSQL and Kafka side by side (they do not need each other); when one fails, waits for the other
+     * so that stop() finds and stops it.
+     */
+    private Void startInfrastructure(int postgresPort, int kafkaPort) {
+        CompletableFuture<KafkaBroker> kafkaStarting = CompletableFuture.supplyAsync(() -> startKafka(kafkaPort));
+        RuntimeException failure = null;
+        try {
+            postgres = startPostgres(postgresPort);
+            out.printf("%-10s ready on 127.0.0.1:%d, database %s (%s)%n", "postgres", postgres.port(),
+                    StackConfig.DATABASE, elapsed());
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        try {
+            kafka = kafkaStarting.join();
+            out.printf("%-10s ready on %s (%s)%n", "kafka", bootstrapServers(), elapsed());
+        } catch (CompletionException e) {
+            if (failure == null) {
+                failure = e.getCause() instanceof RuntimeException cause ? cause : e;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return null;
     }
 
     private PostgresServer startPostgres(int port) {
@@ -253,8 +283,7 @@ final class LocalStack {
         if (children.isEmpty()) {
             return;
         }
-        out.printf("Waiting up to %d s for %d services and agents to be ready...%n", config.readyTimeout().toSeconds(),
-                children.size());
+        out.printf("Waiting up to %d s for %s to be ready...%n", config.readyTimeout().toSeconds(), names(children));
         long deadline = System.nanoTime() + config.readyTimeout().toNanos();
         Set<ChildProcess> pending = new LinkedHashSet<>(children);
         Map<ChildProcess, String> lastCheck = new HashMap<>();
@@ -279,8 +308,8 @@ final class LocalStack {
                 }
             }
             if (!pending.isEmpty() && System.nanoTime() > deadline) {
-                throw failure(List.copyOf(pending), String.join(", ", pending.stream().map(ChildProcess::name).toList())
-                        + " did not become ready within " + config.readyTimeout().toSeconds() + " s", lastCheck);
+                throw failure(List.copyOf(pending), names(pending) + " did not become ready within "
+                        + config.readyTimeout().toSeconds() + " s", lastCheck);
             }
             sleep(POLL_INTERVAL);
         }
@@ -372,6 +401,10 @@ final class LocalStack {
             out.println(line.toString().stripTrailing());
         }
         out.println();
+    }
+
+    private static String names(Collection<ChildProcess> processes) {
+        return String.join(", ", processes.stream().map(ChildProcess::name).toList());
     }
 
     private String elapsed() {

@@ -49,13 +49,17 @@ class DataDirTest {
         Files.writeString(root.resolve("kafka/kafka-logs/meta.properties"), "x");
         Files.createDirectories(root.resolve("logs"));
         Files.writeString(root.resolve("logs/identity.log"), "old");
+        Files.writeString(root.resolve("logs/launcher.log"), "written by this (detached) launcher");
         Files.writeString(root.resolve("stack.json"), "{}");
+        Files.createDirectories(root.resolve("launcher/lib"));
 
         new DataDir(root).claim(out, true);
 
         assertThat(root.resolve("kafka")).doesNotExist();
         assertThat(root.resolve("stack.json")).doesNotExist();
         assertThat(root.resolve("logs/identity.log")).doesNotExist();
+        assertThat(root.resolve("logs/launcher.log")).exists();
+        assertThat(root.resolve("launcher/lib")).isDirectory();
     }
 
     @Test

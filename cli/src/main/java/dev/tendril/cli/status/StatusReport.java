@@ -22,9 +22,10 @@ public record StatusReport(boolean healthy, int ok, int total, String source, Li
             out.println("No stack.json found: checking the default local ports.");
         }
         int nameWidth = components.stream().mapToInt(c -> c.name().length()).max().orElse(4);
+        int statusWidth = components.stream().mapToInt(c -> c.status().name().length()).max().orElse(2);
         int addressWidth = components.stream().mapToInt(c -> c.address().length()).max().orElse(4);
         for (ComponentHealth c : components) {
-            String line = String.format("%-" + nameWidth + "s  %-11s  %-" + addressWidth + "s  %s",
+            String line = String.format("%-" + nameWidth + "s  %-" + statusWidth + "s  %-" + addressWidth + "s  %s",
                     c.name(), c.status(), c.address(), c.detail() == null ? "" : c.detail());
             out.println(line.stripTrailing());
         }

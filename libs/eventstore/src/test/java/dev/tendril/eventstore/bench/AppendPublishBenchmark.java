@@ -64,10 +64,20 @@ import org.postgresql.ds.PGSimpleDataSource;
  * and owns its own streams, so there are no version conflicts; versions are tracked locally.
  *
  * <p>Run: {@code ./mvnw -B -q -pl libs/eventstore -am test-compile -Pbench} (see docs/BENCHMARKS.md).
- * Parameters are system properties: writers, eventsPerTransaction, durationSeconds, warmupSeconds,
- * payloadBytes, streams, batchSize (relay), idlePollMillis (relay), durable (default true: a dedicated
- * PostgreSQL with fsync and synchronous_commit on; false: SharedInfrastructure's test server, which has
- * both off), report (a file to append the results to).
+ * Parameters are system properties ({@code -Dname=value}):
+ * <ul>
+ *   <li>writers (4), eventsPerTransaction (10), durationSeconds (20), warmupSeconds (5), payloadBytes (200),
+ *       streams (1000, split among the writers);
+ *   <li>targetRate (0 = unthrottled): total events/s the writers pace themselves to, for latency below
+ *       saturation;
+ *   <li>batchSize (relay, 500) and idlePollMillis (relay, 50): as {@link OutboxRelayConfig#defaults};
+ *   <li>producer.* (none): passed to the relay's Kafka producer, e.g. {@code -Dproducer.batch.size=262144};
+ *   <li>relaySynchronousCommit (as the server): synchronous_commit of the relay's session only;
+ *   <li>durable (true): a dedicated PostgreSQL with fsync and synchronous_commit on; false uses
+ *       SharedInfrastructure's test server, which has both off;
+ *   <li>report (none): a file the results are appended to.
+ * </ul>
+ * The process exits with status 1 if the consumer did not receive every appended event.
  */
 public final class AppendPublishBenchmark {
 
@@ -80,7 +90,8 @@ public final class AppendPublishBenchmark {
     }
 
     record Params(int writers, int eventsPerTransaction, int durationSeconds, int warmupSeconds, int payloadBytes,
-            int streams, int batchSize, int idlePollMillis, boolean durable, String report) {
+            int streams, int batchSize, int idlePollMillis, boolean durable, int targetRate,
+            String relaySynchronousCommit, Map<String, String> producer, String report) {
 
         static Params fromSystemProperties() {
             Params params = new Params(
@@ -93,13 +104,25 @@ public final class AppendPublishBenchmark {
                     intProperty("batchSize", OutboxRelayConfig.defaults("x", "x").batchSize()),
                     intProperty("idlePollMillis", (int) OutboxRelayConfig.defaults("x", "x").idlePoll().toMillis()),
                     Boolean.parseBoolean(System.getProperty("durable", "true")),
+                    intProperty("targetRate", 0),
+                    System.getProperty("relaySynchronousCommit", ""),
+                    producerProperties(),
                     System.getProperty("report"));
             if (params.writers < 1 || params.eventsPerTransaction < 1 || params.durationSeconds < 1
-                    || params.warmupSeconds < 0 || params.payloadBytes < 0 || params.streams < params.writers) {
+                    || params.warmupSeconds < 0 || params.payloadBytes < 0 || params.streams < params.writers
+                    || params.targetRate < 0) {
                 throw new IllegalArgumentException("invalid parameters " + params
                         + " (need writers >= 1, eventsPerTransaction >= 1, durationSeconds >= 1, streams >= writers)");
             }
             return params;
+        }
+
+        /** {@code -Dproducer.batch.size=262144} becomes the relay producer's {@code batch.size}. */
+        private static Map<String, String> producerProperties() {
+            Map<String, String> producer = new java.util.TreeMap<>();
+            System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("producer."))
+                    .forEach(name -> producer.put(name.substring("producer.".length()), System.getProperty(name)));
+            return producer;
         }
 
         private static int intProperty(String name, int defaultValue) {
@@ -113,6 +136,7 @@ public final class AppendPublishBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        quietLogging();
         Params params = Params.fromSystemProperties();
         System.out.println("AppendPublishBenchmark " + params);
         System.out.println("starting PostgreSQL (" + (params.durable() ? "dedicated, fsync=on, synchronous_commit=on"
@@ -129,6 +153,22 @@ public final class AppendPublishBenchmark {
         }
         if (exitCode != 0) {
             System.exit(exitCode);
+        }
+    }
+
+    /**
+     * Sets the log level to WARN as a deployed service would have it (Quarkus: INFO). Unconfigured, the
+     * JBoss LogManager that slf4j binds to here has its root at ALL, so the Kafka clients and the
+     * in-process broker format every TRACE and DEBUG message (requests serialised to JSON, each record's
+     * toString) before dropping it: measured at over a third of this JVM's CPU, which would make the relay
+     * look several times slower than it is.
+     */
+    private static void quietLogging() {
+        org.jboss.logmanager.LogContext.getLogContext().getLogger("").setLevel(org.jboss.logmanager.Level.WARN);
+        if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka").isDebugEnabled()) {
+            System.err.println("warning: Kafka DEBUG logging is still enabled ("
+                    + org.slf4j.LoggerFactory.getILoggerFactory().getClass().getName()
+                    + "); client and broker CPU will be overstated");
         }
     }
 
@@ -209,10 +249,12 @@ public final class AppendPublishBenchmark {
             EventStoreSchema.migrate(dataSource, schema);
 
             Map<String, String> settings = serverSettings(dataSource);
+            long postmasterPid = postmasterPid(Path.of(settings.get("data_directory")));
             double fsyncMillis = fsyncProbe(Path.of(settings.get("data_directory")));
 
             String topic = "bench.events." + UUID.randomUUID();
-            Map<String, Object> kafkaProperties = Map.of("bootstrap.servers", kafka.bootstrapServers());
+            Map<String, Object> kafkaProperties = new HashMap<>(params.producer());
+            kafkaProperties.put("bootstrap.servers", kafka.bootstrapServers());
             createTopic(kafkaProperties, topic);
 
             OutboxRelayConfig relayConfig = OutboxRelayConfig.defaults("bench", topic)
@@ -225,7 +267,18 @@ public final class AppendPublishBenchmark {
             Thread consumerThread = Thread.ofPlatform().name("bench-consumer").start(consumer);
             consumer.ready.await(60, TimeUnit.SECONDS);
 
-            try (OutboxRelay relay = new OutboxRelay(dataSource, relayConfig, kafkaProperties, meters)) {
+            PGSimpleDataSource relayDataSource = dataSource;
+            if (!params.relaySynchronousCommit().isBlank()) {
+                // Only the relay's session (its cursor saves): losing the last cursor save in a crash means
+                // republishing one batch, which consumers already deduplicate.
+                relayDataSource = new PGSimpleDataSource();
+                relayDataSource.setUrl(dataSource.getUrl());
+                relayDataSource.setUser(dataSource.getUser());
+                relayDataSource.setPassword(dataSource.getPassword());
+                relayDataSource.setCurrentSchema(schema);
+                relayDataSource.setOptions("-c synchronous_commit=" + params.relaySynchronousCommit());
+            }
+            try (OutboxRelay relay = new OutboxRelay(relayDataSource, relayConfig, kafkaProperties, meters)) {
                 relay.start();
 
                 long start = System.nanoTime();
@@ -242,9 +295,11 @@ public final class AppendPublishBenchmark {
                         params.warmupSeconds(), params.durationSeconds(), params.writers());
 
                 sleepUntil(measureStart);
-                Snapshot before = Snapshot.take(dataSource, DATABASE);
+                Snapshot before = Snapshot.take(dataSource, DATABASE, postmasterPid);
+                String loadBefore = loadAverage();
                 sleepUntil(measureEnd);
-                Snapshot after = Snapshot.take(dataSource, DATABASE);
+                Snapshot after = Snapshot.take(dataSource, DATABASE, postmasterPid);
+                String load = loadBefore + " -> " + loadAverage();
                 writersRunning = false;
                 for (Thread thread : writerThreads) {
                     thread.join();
@@ -264,7 +319,7 @@ public final class AppendPublishBenchmark {
                 long cursorSaves = cursorSaves(dataSource);
 
                 Result result = new Result(params, settings, fsyncMillis, writers, consumer, appended,
-                        appendErrors.get(), status, cursorSaves, before, after,
+                        appendErrors.get(), status, cursorSaves, before, after, load,
                         (measureEnd - measureStart) / 1e9, drainSeconds);
                 result.print();
                 return appended == consumer.distinct() && appendErrors.get() == 0 ? 0 : 1;
@@ -310,8 +365,21 @@ public final class AppendPublishBenchmark {
             @Override
             public void run() {
                 int next = 0;
+                // Open-loop pacing when a target rate is set: this writer's share, one transaction per interval.
+                long interval = params.targetRate() == 0 ? 0
+                        : (long) (1e9 * params.eventsPerTransaction() * params.writers() / params.targetRate());
+                long due = System.nanoTime();
                 try (connection) {
                     while (writersRunning && System.nanoTime() < measureEnd) {
+                        if (interval > 0) {
+                            due += interval;
+                            long wait = due - System.nanoTime();
+                            if (wait > 0) {
+                                parkNanos(wait);
+                            } else if (wait < -1_000_000_000L) {
+                                due = System.nanoTime(); // far behind: the rate is above capacity, do not burst
+                            }
+                        }
                         int slot = next++ % streams.length;
                         String stream = streams[slot];
                         long expected = versions[slot];
@@ -461,6 +529,14 @@ public final class AppendPublishBenchmark {
         }
     }
 
+    private static void parkNanos(long nanos) {
+        long end = System.nanoTime() + nanos;
+        long remaining;
+        while ((remaining = end - System.nanoTime()) > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(remaining);
+        }
+    }
+
     private static long epochMicros() {
         Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
@@ -525,6 +601,23 @@ public final class AppendPublishBenchmark {
         }
     }
 
+    private static long postmasterPid(Path dataDirectory) {
+        try {
+            return Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).getFirst().trim());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException | RuntimeException e) {
+            return "n/a";
+        }
+    }
+
     private static long cursorSaves(PGSimpleDataSource dataSource) throws SQLException, InterruptedException {
         Thread.sleep(600); // statistics reach the collector at most every 500 ms
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
@@ -536,10 +629,13 @@ public final class AppendPublishBenchmark {
         }
     }
 
-    /** Server-wide counters at one instant: WAL syncs, commits and CPU time. */
-    record Snapshot(long walSyncs, long walRecords, long commits, long[] cpu) {
+    /**
+     * Counters at one instant: WAL syncs and commits of the server, CPU jiffies of the machine, CPU time of
+     * this JVM (writers, relay, consumer and the in-process Kafka broker) and of this PostgreSQL.
+     */
+    record Snapshot(long walSyncs, long walRecords, long commits, long[] cpu, long jvmCpuNanos, long postgresTicks) {
 
-        static Snapshot take(PGSimpleDataSource dataSource, String database) {
+        static Snapshot take(PGSimpleDataSource dataSource, String database, long postmasterPid) {
             long walSyncs = -1;
             long walRecords = -1;
             long commits = -1;
@@ -560,7 +656,48 @@ public final class AppendPublishBenchmark {
             } catch (SQLException e) {
                 // statistics are diagnostics only
             }
-            return new Snapshot(walSyncs, walRecords, commits, cpuTicks());
+            return new Snapshot(walSyncs, walRecords, commits, cpuTicks(), readJvmCpuNanos(), readPostgresTicks(postmasterPid));
+        }
+
+        private static long readJvmCpuNanos() {
+            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.OperatingSystemMXBean os) {
+                return os.getProcessCpuTime();
+            }
+            return -1;
+        }
+
+        /** utime+stime of the postmaster, its reaped children and its live children, in clock ticks. */
+        private static long readPostgresTicks(long postmasterPid) {
+            if (postmasterPid <= 0) {
+                return -1;
+            }
+            long ticks = 0;
+            try (var entries = Files.list(Path.of("/proc"))) {
+                for (Path entry : entries.toList()) {
+                    String name = entry.getFileName().toString();
+                    if (!name.chars().allMatch(Character::isDigit)) {
+                        continue;
+                    }
+                    try {
+                        String stat = Files.readString(entry.resolve("stat"));
+                        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        long pid = Long.parseLong(name);
+                        long parent = Long.parseLong(fields[1]);
+                        if (pid == postmasterPid) {
+                            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12])
+                                    + Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+                        } else if (parent == postmasterPid) {
+                            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                        }
+                    } catch (IOException | RuntimeException ignored) {
+                        // the process exited meanwhile
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            }
+            return ticks;
         }
 
         /** Total and idle+iowait jiffies, and iowait alone, from /proc/stat; empty when unavailable. */
@@ -628,7 +765,7 @@ public final class AppendPublishBenchmark {
 
     private record Result(Params params, Map<String, String> settings, double fsyncMillis,
             List<Run.Writer> writers, Run.Consumer consumer, long appended, long appendErrors, RelayStatus relay,
-            long cursorSaves, Snapshot before, Snapshot after, double seconds, double drainSeconds) {
+            long cursorSaves, Snapshot before, Snapshot after, String load, double seconds, double drainSeconds) {
 
         void print() {
             long events = writers.stream().mapToLong(w -> w.measuredEvents).sum();
@@ -642,7 +779,7 @@ public final class AppendPublishBenchmark {
                     Instant.now().atOffset(ZoneOffset.UTC).withNano(0)) + "Z";
             double walSyncsPerSecond = delta(before.walSyncs(), after.walSyncs()) / seconds;
             double commitsPerSecond = delta(before.commits(), after.commits()) / seconds;
-            String cpu = cpuUsage(before.cpu(), after.cpu());
+            String cpu = cpuUsage(before, after);
 
             StringBuilder out = new StringBuilder();
             out.append("\n=== Append + publish benchmark (").append(when).append(") ===\n");
@@ -658,9 +795,14 @@ public final class AppendPublishBenchmark {
                     fsyncMillis));
             out.append(String.format(Locale.ROOT,
                     "parameters:        writers=%d eventsPerTransaction=%d payloadBytes=%d streams=%d "
-                            + "warmupSeconds=%d durationSeconds=%d relay batchSize=%d idlePoll=%dms%n",
+                            + "warmupSeconds=%d durationSeconds=%d targetRate=%s%n"
+                            + "                   relay batchSize=%d idlePoll=%dms synchronous_commit=%s producer %s%n",
                     params.writers(), params.eventsPerTransaction(), params.payloadBytes(), params.streams(),
-                    params.warmupSeconds(), params.durationSeconds(), params.batchSize(), params.idlePollMillis()));
+                    params.warmupSeconds(), params.durationSeconds(),
+                    params.targetRate() == 0 ? "unthrottled" : params.targetRate() + " events/s",
+                    params.batchSize(), params.idlePollMillis(),
+                    params.relaySynchronousCommit().isBlank() ? "as server" : params.relaySynchronousCommit(),
+                    params.producer().isEmpty() ? "defaults" : params.producer()));
             out.append(String.format(Locale.ROOT, "measured window:   %.2f s%n", seconds));
             out.append(String.format(Locale.ROOT, "appended:          %,d events in %,d transactions (committed in window)%n",
                     events, transactions));
@@ -690,9 +832,11 @@ public final class AppendPublishBenchmark {
                     relay.publishedTotal(), relay.failuresTotal(), cursorSaves,
                     cursorSaves > 0 ? (double) relay.publishedTotal() / cursorSaves : Double.NaN));
             out.append(String.format(Locale.ROOT,
-                    "server (approx.):  %,.0f commits/s, %,.0f WAL fsyncs/s (%.1f commits per fsync), CPU %s%n",
+                    "server (approx.):  %,.0f commits/s, %,.0f WAL fsyncs/s (%.1f commits per fsync)%n",
                     commitsPerSecond, walSyncsPerSecond,
-                    walSyncsPerSecond > 0 ? commitsPerSecond / walSyncsPerSecond : Double.NaN, cpu));
+                    walSyncsPerSecond > 0 ? commitsPerSecond / walSyncsPerSecond : Double.NaN));
+            out.append("cpu in window:     ").append(cpu).append('\n');
+            out.append("load average:      ").append(load).append(" (1/5/15 min, at window start -> end)\n");
 
             String row = String.format(Locale.ROOT,
                     "| %d | %d | %d | %d | %,.0f | %,.0f | %s | %s | %s | %s | %s | %,d / %,d |",
@@ -735,15 +879,27 @@ public final class AppendPublishBenchmark {
             return micros < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f", micros / 1000.0);
         }
 
-        private static String cpuUsage(long[] before, long[] after) {
-            if (before.length < 3 || after.length < 3 || after[0] <= before[0]) {
+        /** CPU use in percent of one core (2 cores = 200%), split into this benchmark and everything else. */
+        private static String cpuUsage(Snapshot before, Snapshot after) {
+            long[] b = before.cpu();
+            long[] a = after.cpu();
+            if (b.length < 3 || a.length < 3 || a[0] <= b[0]) {
                 return "n/a";
             }
-            double total = after[0] - before[0];
-            double busy = total - (after[1] - before[1]);
-            double iowait = after[2] - before[2];
-            return String.format(Locale.ROOT, "%.0f%% busy, %.0f%% iowait (all %d cores, whole machine)",
-                    100 * busy / total, 100 * iowait / total, Runtime.getRuntime().availableProcessors());
+            int cores = Runtime.getRuntime().availableProcessors();
+            double capacity = 100.0 * cores;
+            double total = a[0] - b[0];
+            double busy = capacity * (total - (a[1] - b[1])) / total;
+            double iowait = capacity * (a[2] - b[2]) / total;
+            double wallTicks = total / cores; // jiffies per core in the window
+            double jvm = before.jvmCpuNanos() < 0 ? Double.NaN
+                    : 100.0 * (after.jvmCpuNanos() - before.jvmCpuNanos()) / (wallTicks * 1e7);
+            double postgres = before.postgresTicks() < 0 ? Double.NaN
+                    : 100.0 * (after.postgresTicks() - before.postgresTicks()) / wallTicks;
+            double others = busy - (Double.isNaN(jvm) ? 0 : jvm) - (Double.isNaN(postgres) ? 0 : postgres);
+            return String.format(Locale.ROOT, "machine %.0f%% of %.0f%% busy (iowait %.0f%%): this JVM (writers, relay, "
+                    + "consumer, Kafka broker) %.0f%%, its PostgreSQL %.0f%%, other processes %.0f%%",
+                    busy, capacity, iowait, jvm, postgres, others);
         }
 
         private static String machine() {
