@@ -1,5 +1,6 @@
 package dev.tendril.cli;
 
+import dev.tendril.cli.get.GetCommand;
 import dev.tendril.cli.status.StatusCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TendrilCommand.Version.class,
         description = "Operate a Tendril control plane.",
-        subcommands = {StatusCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StatusCommand.class, GetCommand.class, CommandLine.HelpCommand.class})
 public final class TendrilCommand implements Runnable {
 
     /** Exit code of a command that could not do its work (bad input, unreadable file, unreachable server). */

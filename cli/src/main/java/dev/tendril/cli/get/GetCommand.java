@@ -1,0 +1,21 @@
+package dev.tendril.cli.get;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code tendril get <resource>}: lists one kind of resource like {@code kubectl get}. Each resource is a
+ * subcommand class in the package of the service that owns it, registered here.
+ */
+@Command(name = "get", description = "List resources: identities, namespaces, endpoints, nodes.",
+        subcommands = {})
+public final class GetCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing a resource (try 'tendril get --help')");
+    }
+}

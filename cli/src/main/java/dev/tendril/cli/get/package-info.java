@@ -1,0 +1,2 @@
+/** The {@code tendril get} family of listing commands. */
+package dev.tendril.cli.get;
