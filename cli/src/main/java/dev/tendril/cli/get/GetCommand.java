@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
  * {@code tendril get <resource>}: lists one kind of resource like {@code kubectl get}. Each resource is a
  * subcommand class in the package of the service that owns it, registered here.
  */
-@Command(name = "get", description = "List resources: identities, namespaces, endpoints, nodes.",
+@Command(name = "get", mixinStandardHelpOptions = true, description = "List resources: identities, namespaces, endpoints, nodes.",
         subcommands = {})
 public final class GetCommand implements Runnable {
 

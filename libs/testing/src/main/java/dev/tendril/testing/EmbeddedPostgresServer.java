@@ -45,9 +45,11 @@ final class EmbeddedPostgresServer implements PostgresServer {
             builder.setDataDirectory(absolute.resolve("data"))
                     .setCleanDataDirectory(false)
                     .setOverrideWorkingDirectory(binaries.toFile())
-                    // Zonky turns it off for speed; a persistent cluster (the local stack) should not
-                    // lose acknowledged commits when the machine crashes.
+                    // Zonky turns both off for speed (it starts postgres with -F); a persistent cluster
+                    // (the local stack, benchmarks) must not lose acknowledged commits when the machine
+                    // crashes. A later -c wins over -F.
                     .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("fsync", "on")
                     .setPgBinaryResolver(new DirectoryScopedBinaries(binaries));
         }
         try {
