@@ -99,12 +99,13 @@ public final class EventStore {
                 "this transaction started writing before the stream's last append committed; retry");
     }
 
+    /** One JDBC batch for all events of the append: one round trip instead of one per event. */
     private static List<StoredEvent> insert(Connection tx, String streamId, long expectedVersion,
             List<NewEvent> events) throws SQLException {
         List<StoredEvent> stored = new ArrayList<>(events.size());
         try (PreparedStatement insert = tx.prepareStatement(
                 "INSERT INTO events (stream_id, version, event_type, schema_version, content_type, payload) "
-                        + "VALUES (?, ?, ?, ?, ?, ?) RETURNING position, recorded_at")) {
+                        + "VALUES (?, ?, ?, ?, ?, ?)", new String[] {"position", "recorded_at"})) {
             long version = expectedVersion;
             for (NewEvent event : events) {
                 version++;
@@ -114,8 +115,16 @@ public final class EventStore {
                 insert.setInt(4, event.schemaVersion());
                 insert.setString(5, event.contentType());
                 insert.setBytes(6, event.payload());
-                try (ResultSet keys = insert.executeQuery()) {
-                    keys.next();
+                insert.addBatch();
+            }
+            insert.executeBatch();
+            try (ResultSet keys = insert.getGeneratedKeys()) {
+                version = expectedVersion;
+                for (NewEvent event : events) {
+                    if (!keys.next()) {
+                        throw new SQLException("insert of " + events.size() + " events returned fewer keys");
+                    }
+                    version++;
                     stored.add(new StoredEvent(keys.getLong(1), streamId, version, event.type(),
                             event.schemaVersion(), event.contentType(), event.payload(),
                             keys.getTimestamp(2).toInstant()));

@@ -361,6 +361,9 @@ public final class OutboxRelay implements AutoCloseable {
             properties.put(ProducerConfig.ACKS_CONFIG, "all");
             properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
             properties.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
+            // A relay round is one flush: with Kafka's 16 KiB default a 1,000-event round becomes many
+            // sequential batches and the relay falls behind writers (docs/BENCHMARKS.md).
+            properties.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
             properties.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000);
             properties.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
             properties.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,

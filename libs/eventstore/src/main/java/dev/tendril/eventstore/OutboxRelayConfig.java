@@ -33,7 +33,7 @@ public record OutboxRelayConfig(String name, String source, String eventTopic, i
     }
 
     public static OutboxRelayConfig defaults(String source, String eventTopic) {
-        return new OutboxRelayConfig(source, source, eventTopic, 500, Duration.ofMillis(50),
+        return new OutboxRelayConfig(source, source, eventTopic, 2000, Duration.ofMillis(50),
                 Duration.ofSeconds(5), Duration.ofSeconds(15), List.of());
     }
 

@@ -22,7 +22,7 @@ public interface EventStoreConfig {
         @WithDefault("true")
         boolean enabled();
 
-        @WithDefault("500")
+        @WithDefault("2000")
         int batchSize();
 
         @WithDefault("50ms")

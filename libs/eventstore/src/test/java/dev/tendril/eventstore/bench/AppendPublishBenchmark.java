@@ -1,5 +1,6 @@
 package dev.tendril.eventstore.bench;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tendril.api.v1.EventEnvelope;
 import dev.tendril.eventstore.EventStore;
 import dev.tendril.eventstore.EventStoreSchema;
@@ -14,12 +15,14 @@ import dev.tendril.testing.SharedInfrastructure;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -29,6 +32,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -37,11 +41,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -52,7 +58,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jboss.logmanager.Level;
+import org.jboss.logmanager.LogContext;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * Load driver (not a test): appends events with durable commits to a real PostgreSQL while an
@@ -70,7 +79,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  *       streams (1000, split among the writers);
  *   <li>targetRate (0 = unthrottled): total events/s the writers pace themselves to, for latency below
  *       saturation;
- *   <li>batchSize (relay, 500) and idlePollMillis (relay, 50): as {@link OutboxRelayConfig#defaults};
+ *   <li>batchSize (relay, 2000) and idlePollMillis (relay, 50): as {@link OutboxRelayConfig#defaults};
  *   <li>producer.* (none): passed to the relay's Kafka producer, e.g. {@code -Dproducer.batch.size=262144};
  *   <li>relaySynchronousCommit (as the server): synchronous_commit of the relay's session only;
  *   <li>durable (true): a dedicated PostgreSQL with fsync and synchronous_commit on; false uses
@@ -119,7 +128,7 @@ public final class AppendPublishBenchmark {
 
         /** {@code -Dproducer.batch.size=262144} becomes the relay producer's {@code batch.size}. */
         private static Map<String, String> producerProperties() {
-            Map<String, String> producer = new java.util.TreeMap<>();
+            Map<String, String> producer = new TreeMap<>();
             System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("producer."))
                     .forEach(name -> producer.put(name.substring("producer.".length()), System.getProperty(name)));
             return producer;
@@ -164,10 +173,10 @@ public final class AppendPublishBenchmark {
      * look several times slower than it is.
      */
     private static void quietLogging() {
-        org.jboss.logmanager.LogContext.getLogContext().getLogger("").setLevel(org.jboss.logmanager.Level.WARN);
-        if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka").isDebugEnabled()) {
+        LogContext.getLogContext().getLogger("").setLevel(Level.WARN);
+        if (LoggerFactory.getLogger("org.apache.kafka").isDebugEnabled()) {
             System.err.println("warning: Kafka DEBUG logging is still enabled ("
-                    + org.slf4j.LoggerFactory.getILoggerFactory().getClass().getName()
+                    + LoggerFactory.getILoggerFactory().getClass().getName()
                     + "); client and broker CPU will be overstated");
         }
     }
@@ -201,7 +210,7 @@ public final class AppendPublishBenchmark {
         }
 
         void createDatabaseIfMissing(String name) throws SQLException {
-            try (Connection connection = java.sql.DriverManager.getConnection(jdbcUrl("postgres"), username, password);
+            try (Connection connection = DriverManager.getConnection(jdbcUrl("postgres"), username, password);
                     Statement statement = connection.createStatement()) {
                 try (ResultSet row = statement.executeQuery(
                         "SELECT 1 FROM pg_database WHERE datname = '" + name + "'")) {
@@ -359,7 +368,7 @@ public final class AppendPublishBenchmark {
                 byte[] payload = new byte[params.payloadBytes()];
                 new Random(index).nextBytes(payload);
                 NewEvent event = new NewEvent(EVENT_TYPE, 1, CONTENT_TYPE, payload);
-                this.events = java.util.Collections.nCopies(params.eventsPerTransaction(), event);
+                this.events = Collections.nCopies(params.eventsPerTransaction(), event);
             }
 
             @Override
@@ -472,7 +481,7 @@ public final class AppendPublishBenchmark {
                 EventEnvelope envelope;
                 try {
                     envelope = EventEnvelope.parseFrom(record.value());
-                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                } catch (InvalidProtocolBufferException e) {
                     unknown++;
                     return;
                 }
@@ -533,7 +542,7 @@ public final class AppendPublishBenchmark {
         long end = System.nanoTime() + nanos;
         long remaining;
         while ((remaining = end - System.nanoTime()) > 0) {
-            java.util.concurrent.locks.LockSupport.parkNanos(remaining);
+            LockSupport.parkNanos(remaining);
         }
     }
 
@@ -656,11 +665,12 @@ public final class AppendPublishBenchmark {
             } catch (SQLException e) {
                 // statistics are diagnostics only
             }
-            return new Snapshot(walSyncs, walRecords, commits, cpuTicks(), readJvmCpuNanos(), readPostgresTicks(postmasterPid));
+            return new Snapshot(walSyncs, walRecords, commits, cpuTicks(), readJvmCpuNanos(),
+                    readPostgresTicks(postmasterPid));
         }
 
         private static long readJvmCpuNanos() {
-            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+            if (ManagementFactory.getOperatingSystemMXBean()
                     instanceof com.sun.management.OperatingSystemMXBean os) {
                 return os.getProcessCpuTime();
             }
@@ -791,7 +801,8 @@ public final class AppendPublishBenchmark {
                     .append(", full_page_writes=").append(settings.get("full_page_writes"))
                     .append(", commit_delay=").append(settings.get("commit_delay"))
                     .append(", shared_buffers=").append(settings.get("shared_buffers")).append('\n');
-            out.append(String.format(Locale.ROOT, "disk fsync probe:  %.2f ms per 8 KiB write+fdatasync (same fs as PGDATA)%n",
+            out.append(String.format(Locale.ROOT,
+                    "disk fsync probe:  %.2f ms per 8 KiB write+fdatasync (same fs as PGDATA)%n",
                     fsyncMillis));
             out.append(String.format(Locale.ROOT,
                     "parameters:        writers=%d eventsPerTransaction=%d payloadBytes=%d streams=%d "
@@ -804,22 +815,27 @@ public final class AppendPublishBenchmark {
                     params.relaySynchronousCommit().isBlank() ? "as server" : params.relaySynchronousCommit(),
                     params.producer().isEmpty() ? "defaults" : params.producer()));
             out.append(String.format(Locale.ROOT, "measured window:   %.2f s%n", seconds));
-            out.append(String.format(Locale.ROOT, "appended:          %,d events in %,d transactions (committed in window)%n",
+            out.append(String.format(Locale.ROOT,
+                    "appended:          %,d events in %,d transactions (committed in window)%n",
                     events, transactions));
             out.append(String.format(Locale.ROOT, "throughput:        %,.0f events/s, %,.0f tx/s%n",
                     eventsPerSecond, transactionsPerSecond));
-            out.append(String.format(Locale.ROOT, "append+commit:     p50 %s  p90 %s  p99 %s  max %s  (per transaction)%n",
+            out.append(String.format(Locale.ROOT,
+                    "append+commit:     p50 %s  p90 %s  p99 %s  max %s  (per transaction)%n",
                     ms(txMicros.percentile(0.50)), ms(txMicros.percentile(0.90)), ms(txMicros.percentile(0.99)),
                     ms(txMicros.max())));
             out.append(String.format(Locale.ROOT, "commit->consumed:  p50 %s  p90 %s  p99 %s  max %s  (%,d samples)%n",
                     ms(e2e.percentile(0.50)), ms(e2e.percentile(0.90)), ms(e2e.percentile(0.99)), ms(e2e.max()),
                     e2e.size()));
-            out.append(String.format(Locale.ROOT, "  commit->broker:  p50 %s  p99 %s  (relay: poll, send, ack; broker LogAppendTime, ms resolution)%n",
-                    ms(consumer.commitToBrokerMicros.percentile(0.50)), ms(consumer.commitToBrokerMicros.percentile(0.99))));
+            out.append(String.format(Locale.ROOT,
+                    "  commit->broker:  p50 %s  p99 %s  (relay: poll, send, ack; broker LogAppendTime, ms)%n",
+                    ms(consumer.commitToBrokerMicros.percentile(0.50)),
+                    ms(consumer.commitToBrokerMicros.percentile(0.99))));
             out.append(String.format(Locale.ROOT, "  broker->consumed: p50 %s  p99 %s%n",
                     ms(consumer.brokerToConsumerMicros.percentile(0.50)),
                     ms(consumer.brokerToConsumerMicros.percentile(0.99))));
-            out.append(String.format(Locale.ROOT, "insert->consumed:  p50 %s  p99 %s  (from recorded_at, includes the rest of the transaction)%n",
+            out.append(String.format(Locale.ROOT,
+                    "insert->consumed:  p50 %s  p99 %s  (from recorded_at, includes the rest of the transaction)%n",
                     ms(consumer.insertToConsumerMicros.percentile(0.50)),
                     ms(consumer.insertToConsumerMicros.percentile(0.99))));
             out.append(String.format(Locale.ROOT,
@@ -836,6 +852,12 @@ public final class AppendPublishBenchmark {
                     commitsPerSecond, walSyncsPerSecond,
                     walSyncsPerSecond > 0 ? commitsPerSecond / walSyncsPerSecond : Double.NaN));
             out.append("cpu in window:     ").append(cpu).append('\n');
+            double cpuSeconds = before.jvmCpuNanos() < 0 || before.postgresTicks() < 0 ? Double.NaN
+                    : (after.jvmCpuNanos() - before.jvmCpuNanos()) / 1e9
+                            + (after.postgresTicks() - before.postgresTicks()) / 100.0;
+            out.append(String.format(Locale.ROOT,
+                    "efficiency:        %,.0f events per CPU-second of this JVM + its PostgreSQL "
+                            + "(less sensitive to other load than events/s)%n", events / cpuSeconds));
             out.append("load average:      ").append(load).append(" (1/5/15 min, at window start -> end)\n");
 
             String row = String.format(Locale.ROOT,
@@ -897,8 +919,9 @@ public final class AppendPublishBenchmark {
             double postgres = before.postgresTicks() < 0 ? Double.NaN
                     : 100.0 * (after.postgresTicks() - before.postgresTicks()) / wallTicks;
             double others = busy - (Double.isNaN(jvm) ? 0 : jvm) - (Double.isNaN(postgres) ? 0 : postgres);
-            return String.format(Locale.ROOT, "machine %.0f%% of %.0f%% busy (iowait %.0f%%): this JVM (writers, relay, "
-                    + "consumer, Kafka broker) %.0f%%, its PostgreSQL %.0f%%, other processes %.0f%%",
+            return String.format(Locale.ROOT,
+                    "machine %.0f%% of %.0f%% busy (iowait %.0f%%): this JVM (writers, relay, "
+                            + "consumer, Kafka broker) %.0f%%, its PostgreSQL %.0f%%, other processes %.0f%%",
                     busy, capacity, iowait, jvm, postgres, others);
         }
 
