@@ -48,6 +48,7 @@ final class InProcessKafkaBroker implements KafkaBroker {
     }
 
     static InProcessKafkaBroker start(Path dataDir, int port) {
+        KafkaLogLevels.quiet();
         int brokerPort = FreePorts.orPick(port);
         int controllerPort = FreePorts.pick();
         while (controllerPort == brokerPort) {

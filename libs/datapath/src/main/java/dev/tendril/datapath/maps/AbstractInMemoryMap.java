@@ -1,0 +1,41 @@
+package dev.tendril.datapath.maps;
+
+/** Size checks shared by the in-memory maps. */
+abstract sealed class AbstractInMemoryMap implements BpfMap permits HashMapInMemory, LpmTrieInMemory {
+    protected final MapSpec spec;
+
+    AbstractInMemoryMap(MapSpec spec, MapType expected) {
+        if (spec == null) {
+            throw new IllegalArgumentException("spec must not be null");
+        }
+        if (spec.type() != expected) {
+            throw new IllegalArgumentException("spec type must be " + expected + ", got " + spec.type());
+        }
+        this.spec = spec;
+    }
+
+    @Override
+    public MapSpec spec() {
+        return spec;
+    }
+
+    protected final void checkKey(byte[] key) {
+        if (key == null || key.length != spec.keySize()) {
+            throw new IllegalArgumentException(spec.name() + ": key must be " + spec.keySize()
+                    + " bytes, got " + (key == null ? "null" : key.length));
+        }
+    }
+
+    protected final void checkValue(byte[] value) {
+        if (value == null || value.length != spec.valueSize()) {
+            throw new IllegalArgumentException(spec.name() + ": value must be " + spec.valueSize()
+                    + " bytes, got " + (value == null ? "null" : value.length));
+        }
+    }
+
+    protected final void checkFlag(UpdateFlag flag) {
+        if (flag == null) {
+            throw new IllegalArgumentException(spec.name() + ": flag must not be null");
+        }
+    }
+}
