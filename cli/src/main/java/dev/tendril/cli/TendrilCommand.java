@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TendrilCommand.Version.class,
         description = "Operate a Tendril control plane.",
-        subcommands = {StatusCommand.class, GetCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StatusCommand.class, GetCommand.class, dev.tendril.cli.ipam.IpamCommand.class,
+                CommandLine.HelpCommand.class})
 public final class TendrilCommand implements Runnable {
 
     /** Exit code of a command that could not do its work (bad input, unreadable file, unreachable server). */

@@ -8,7 +8,10 @@ import picocli.CommandLine.Command;
  * subcommand class in the package of the service that owns it, registered here.
  */
 @Command(name = "get", mixinStandardHelpOptions = true, description = "List resources: identities, namespaces, endpoints, nodes.",
-        subcommands = {})
+        subcommands = {dev.tendril.cli.identity.GetIdentitiesCommand.class,
+                dev.tendril.cli.identity.GetNamespacesCommand.class,
+                dev.tendril.cli.identity.GetEndpointsCommand.class,
+                dev.tendril.cli.ipam.GetNodesCommand.class})
 public final class GetCommand implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,165 @@
+package dev.tendril.identity.adapters.grpc;
+
+import dev.tendril.api.v1.AllocateIdentityRequest;
+import dev.tendril.api.v1.AllocateIdentityResponse;
+import dev.tendril.api.v1.DeleteNamespaceRequest;
+import dev.tendril.api.v1.DeleteNamespaceResponse;
+import dev.tendril.api.v1.DeregisterEndpointRequest;
+import dev.tendril.api.v1.DeregisterEndpointResponse;
+import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.GetIdentityRequest;
+import dev.tendril.api.v1.Identity;
+import dev.tendril.api.v1.IdentityServiceGrpc;
+import dev.tendril.api.v1.ListEndpointsRequest;
+import dev.tendril.api.v1.ListEndpointsResponse;
+import dev.tendril.api.v1.ListIdentitiesRequest;
+import dev.tendril.api.v1.ListIdentitiesResponse;
+import dev.tendril.api.v1.ListNamespacesRequest;
+import dev.tendril.api.v1.ListNamespacesResponse;
+import dev.tendril.api.v1.NamespaceInfo;
+import dev.tendril.api.v1.RegisterEndpointRequest;
+import dev.tendril.api.v1.UpsertNamespaceRequest;
+import dev.tendril.eventstore.CommandRejectedException;
+import dev.tendril.identity.adapters.IdentityServiceConfig;
+import dev.tendril.identity.adapters.kafka.ProtoMapping;
+import dev.tendril.identity.adapters.persistence.Allocation;
+import dev.tendril.identity.adapters.persistence.EndpointRegistry;
+import dev.tendril.identity.adapters.persistence.IdentityAllocator;
+import dev.tendril.identity.adapters.persistence.UnknownReferenceException;
+import dev.tendril.identity.domain.EndpointSpec;
+import dev.tendril.identity.domain.LabelFilter;
+import dev.tendril.identity.domain.Labels;
+import dev.tendril.identity.domain.NamedPort;
+import dev.tendril.identity.domain.Namespace;
+import dev.tendril.identity.domain.ReservedIdentity;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.inject.Inject;
+import java.util.function.Supplier;
+
+/**
+ * The agents' gRPC API ({@code tendril.v1.IdentityService}): the same operations as the REST API.
+ * Refusals: INVALID_ARGUMENT (400), NOT_FOUND (404), ALREADY_EXISTS (409), FAILED_PRECONDITION (422),
+ * the description starting with the field at fault.
+ */
+@GrpcService
+@Blocking
+public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImplBase {
+
+    @Inject
+    IdentityAllocator allocator;
+
+    @Inject
+    EndpointRegistry registry;
+
+    @Inject
+    LabelFilter filter;
+
+    @Inject
+    IdentityServiceConfig config;
+
+    @Override
+    public void allocateIdentity(AllocateIdentityRequest request, StreamObserver<AllocateIdentityResponse> response) {
+        answer(response, () -> {
+            Allocation allocation = allocator.allocate(filter.filter(Labels.parse(request.getLabelsList(), "labels")));
+            return AllocateIdentityResponse.newBuilder()
+                    .setIdentity(ProtoMapping.identity(allocation.id(), allocation.labels()))
+                    .setCreated(allocation.created()).build();
+        });
+    }
+
+    @Override
+    public void getIdentity(GetIdentityRequest request, StreamObserver<Identity> response) {
+        answer(response, () -> ReservedIdentity.byId(request.getId())
+                .map(r -> ProtoMapping.identity(r.id(), r.labels()))
+                .or(() -> allocator.find(request.getId()).map(r -> ProtoMapping.identity(r.id(), r.labels())))
+                .orElseThrow(() -> CommandRejectedException.notFound("id", "identity " + request.getId()
+                        + " is not allocated")));
+    }
+
+    @Override
+    public void listIdentities(ListIdentitiesRequest request, StreamObserver<ListIdentitiesResponse> response) {
+        answer(response, () -> {
+            Labels wanted = Labels.parse(request.getLabelsList(), "labels");
+            ListIdentitiesResponse.Builder result = ListIdentitiesResponse.newBuilder();
+            ReservedIdentity.inUse(config.dualStack()).stream().filter(r -> r.labels().containsAll(wanted))
+                    .forEach(r -> result.addIdentities(ProtoMapping.identity(r.id(), r.labels())));
+            allocator.list(wanted, 100_000).forEach(r -> result.addIdentities(ProtoMapping.identity(r.id(), r.labels())));
+            return result.build();
+        });
+    }
+
+    @Override
+    public void upsertNamespace(UpsertNamespaceRequest request, StreamObserver<NamespaceInfo> response) {
+        answer(response, () -> info(registry.upsertNamespace(Namespace.of(request.getName(), request.getLabelsMap()))));
+    }
+
+    @Override
+    public void deleteNamespace(DeleteNamespaceRequest request, StreamObserver<DeleteNamespaceResponse> response) {
+        answer(response, () -> {
+            registry.deleteNamespace(request.getName());
+            return DeleteNamespaceResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void listNamespaces(ListNamespacesRequest request, StreamObserver<ListNamespacesResponse> response) {
+        answer(response, () -> ListNamespacesResponse.newBuilder()
+                .addAllNamespaces(registry.namespaces().stream().map(IdentityGrpcService::info).toList()).build());
+    }
+
+    @Override
+    public void registerEndpoint(RegisterEndpointRequest request, StreamObserver<Endpoint> response) {
+        answer(response, () -> {
+            EndpointSpec spec = EndpointSpec.of(request.getNamespace(), request.getPod(), request.getUid(),
+                    request.getNode(), request.getIpsList(), request.getLabelsMap(), request.getServiceAccount(),
+                    request.getNamedPortsList().stream()
+                            .map(p -> NamedPort.of(p.getName(), p.getPort(), p.getProtocol())).toList());
+            return ProtoMapping.endpoint(registry.register(spec));
+        });
+    }
+
+    @Override
+    public void deregisterEndpoint(DeregisterEndpointRequest request, StreamObserver<DeregisterEndpointResponse> response) {
+        answer(response, () -> {
+            registry.deregister(request.getNamespace(), request.getPod());
+            return DeregisterEndpointResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void listEndpoints(ListEndpointsRequest request, StreamObserver<ListEndpointsResponse> response) {
+        answer(response, () -> ListEndpointsResponse.newBuilder().addAllEndpoints(registry.endpoints(
+                        request.getNamespace().isEmpty() ? null : request.getNamespace(),
+                        request.getNode().isEmpty() ? null : request.getNode(),
+                        request.getIdentity() == 0 ? null : (long) request.getIdentity())
+                .stream().map(ProtoMapping::endpoint).toList()).build());
+    }
+
+    private static NamespaceInfo info(Namespace namespace) {
+        return NamespaceInfo.newBuilder().setName(namespace.name()).putAllLabels(namespace.labels()).build();
+    }
+
+    private static <T> void answer(StreamObserver<T> response, Supplier<T> call) {
+        T result;
+        try {
+            result = call.get();
+        } catch (CommandRejectedException e) {
+            Status status = switch (e.kind()) {
+                case INVALID -> Status.INVALID_ARGUMENT;
+                case NOT_FOUND -> Status.NOT_FOUND;
+                case CONFLICT -> Status.ALREADY_EXISTS;
+            };
+            response.onError(status.withDescription(e.field() + ": " + e.reason()).asRuntimeException());
+            return;
+        } catch (UnknownReferenceException e) {
+            response.onError(Status.FAILED_PRECONDITION.withDescription(e.field() + ": " + e.getMessage())
+                    .asRuntimeException());
+            return;
+        }
+        response.onNext(result);
+        response.onCompleted();
+    }
+}

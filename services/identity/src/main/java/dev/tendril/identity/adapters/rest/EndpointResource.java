@@ -1,0 +1,71 @@
+package dev.tendril.identity.adapters.rest;
+
+import dev.tendril.eventstore.CommandRejectedException;
+import dev.tendril.identity.adapters.persistence.EndpointRegistry;
+import dev.tendril.identity.domain.EndpointSpec;
+import dev.tendril.identity.domain.NamedPort;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/v1/endpoints")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "endpoints", description = "Endpoints (pods) with their IPs and identities: the ipcache source")
+public class EndpointResource {
+
+    @Inject
+    EndpointRegistry registry;
+
+    @PUT
+    @Path("/{namespace}/{pod}")
+    @Operation(summary = "Register or update an endpoint; returns it with its identity")
+    @APIResponse(responseCode = "200", description = "The endpoint with its identity")
+    @APIResponse(responseCode = "400", description = "Invalid input (labels, IPs, names, ports)")
+    @APIResponse(responseCode = "409", description = "An IP is held by another live endpoint (named)")
+    @APIResponse(responseCode = "422", description = "The namespace does not exist")
+    public EndpointView register(@PathParam("namespace") String namespace, @PathParam("pod") String pod,
+            EndpointRequest request) {
+        if (request == null) {
+            throw CommandRejectedException.invalid("body", "an endpoint body is required");
+        }
+        List<NamedPort> ports = request.namedPorts() == null ? List.of() : request.namedPorts().stream()
+                .map(p -> NamedPort.of(p.name(), p.port() == null ? 0 : p.port(), p.protocol())).toList();
+        EndpointSpec spec = EndpointSpec.of(namespace, pod, request.uid(), request.node(), request.ips(),
+                request.labels(), request.serviceAccount(), ports);
+        return EndpointView.of(registry.register(spec));
+    }
+
+    @GET
+    @Operation(summary = "List endpoints, optionally by namespace, node and identity")
+    public List<EndpointView> list(@QueryParam("namespace") String namespace, @QueryParam("node") String node,
+            @QueryParam("identity") Long identity) {
+        return registry.endpoints(namespace, node, identity).stream().map(EndpointView::of).toList();
+    }
+
+    @GET
+    @Path("/{namespace}/{pod}")
+    @APIResponse(responseCode = "404", description = "Not registered")
+    public EndpointView get(@PathParam("namespace") String namespace, @PathParam("pod") String pod) {
+        return registry.endpoint(namespace, pod).map(EndpointView::of).orElseThrow(() ->
+                CommandRejectedException.notFound("pod", "endpoint " + namespace + "/" + pod + " is not registered"));
+    }
+
+    @DELETE
+    @Path("/{namespace}/{pod}")
+    @Operation(summary = "Deregister an endpoint; its IPs are free again")
+    @APIResponse(responseCode = "204", description = "Deregistered")
+    @APIResponse(responseCode = "404", description = "Not registered")
+    public void deregister(@PathParam("namespace") String namespace, @PathParam("pod") String pod) {
+        registry.deregister(namespace, pod);
+    }
+}

@@ -1,0 +1,100 @@
+package dev.tendril.identity.adapters.rest;
+
+import dev.tendril.eventstore.CommandRejectedException;
+import dev.tendril.identity.adapters.IdentityServiceConfig;
+import dev.tendril.identity.adapters.persistence.Allocation;
+import dev.tendril.identity.adapters.persistence.IdentityAllocator;
+import dev.tendril.identity.adapters.persistence.IdentityRecord;
+import dev.tendril.identity.domain.LabelFilter;
+import dev.tendril.identity.domain.Labels;
+import dev.tendril.identity.domain.ReservedIdentity;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/v1/identities")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "identities", description = "Numeric security identities of label sets")
+public class IdentityResource {
+
+    private static final int MAX_LIST = 10_000;
+
+    @Inject
+    IdentityAllocator allocator;
+
+    @Inject
+    LabelFilter filter;
+
+    @Inject
+    IdentityServiceConfig config;
+
+    @GET
+    @Operation(summary = "List identities (reserved ones first), optionally only those holding every given label")
+    public List<IdentityView> list(
+            @Parameter(description = "source:key=value; repeatable, all must match") @QueryParam("label") List<String> label,
+            @QueryParam("limit") @DefaultValue("10000") int limit) {
+        if (limit < 1 || limit > MAX_LIST) {
+            throw CommandRejectedException.invalid("limit", "limit must be 1.." + MAX_LIST);
+        }
+        Labels wanted = Labels.parse(label == null ? List.of() : label, "label");
+        List<IdentityView> views = new ArrayList<>();
+        for (ReservedIdentity reserved : ReservedIdentity.inUse(config.dualStack())) {
+            if (reserved.labels().containsAll(wanted)) {
+                views.add(reserved(reserved));
+            }
+        }
+        for (IdentityRecord record : allocator.list(wanted, limit)) {
+            views.add(new IdentityView(record.id(), record.labels().strings(), null, null, record.endpoints()));
+        }
+        return views.size() > limit ? views.subList(0, limit) : views;
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(summary = "One identity, reserved ones with their names")
+    @APIResponse(responseCode = "404", description = "No such identity")
+    public IdentityView get(@PathParam("id") String id) {
+        long numeric;
+        try {
+            numeric = Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            throw CommandRejectedException.invalid("id", "identity id '" + id + "' is not a number");
+        }
+        return ReservedIdentity.byId(numeric).map(IdentityResource::reserved)
+                .or(() -> allocator.find(numeric).map(r -> new IdentityView(r.id(), r.labels().strings(), null, null,
+                        r.endpoints())))
+                .orElseThrow(() -> CommandRejectedException.notFound("id", "identity " + numeric + " is not allocated"));
+    }
+
+    @POST
+    @Operation(summary = "Allocate-or-reuse the identity of a label set (only identity-relevant labels count)")
+    @APIResponse(responseCode = "201", description = "A new identity was allocated")
+    @APIResponse(responseCode = "200", description = "The label set already had this identity")
+    @APIResponse(responseCode = "400", description = "Invalid label, unknown source, too many labels")
+    public Response allocate(AllocateRequest request) {
+        if (request == null) {
+            throw CommandRejectedException.invalid("labels", "body with labels is required");
+        }
+        Labels relevant = filter.filter(Labels.parse(request.labels(), "labels"));
+        Allocation allocation = allocator.allocate(relevant);
+        IdentityView view = new IdentityView(allocation.id(), allocation.labels().strings(), null, null, null);
+        return Response.status(allocation.created() ? 201 : 200).entity(view).build();
+    }
+
+    private static IdentityView reserved(ReservedIdentity reserved) {
+        return new IdentityView(reserved.id(), reserved.labels().strings(), reserved.label(), true, null);
+    }
+}

@@ -1,0 +1,17 @@
+package dev.tendril.identity.domain;
+
+/** Events of an endpoint's stream; each carries the whole endpoint so consumers need no history. */
+public sealed interface EndpointEvent {
+
+    Endpoint endpoint();
+
+    record EndpointRegistered(Endpoint endpoint) implements EndpointEvent {
+    }
+
+    record EndpointUpdated(Endpoint endpoint) implements EndpointEvent {
+    }
+
+    /** {@code endpoint} is the endpoint as it was last. */
+    record EndpointDeregistered(Endpoint endpoint) implements EndpointEvent {
+    }
+}

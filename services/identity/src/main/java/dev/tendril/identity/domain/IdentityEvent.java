@@ -1,0 +1,13 @@
+package dev.tendril.identity.domain;
+
+/** Events of one numeric identity's stream; an id may be allocated again after its release. */
+public sealed interface IdentityEvent {
+
+    long id();
+
+    record IdentityAllocated(long id, Labels labels) implements IdentityEvent {
+    }
+
+    record IdentityReleased(long id, Labels labels) implements IdentityEvent {
+    }
+}

@@ -1,0 +1,7 @@
+package dev.tendril.identity.domain;
+
+/** One id's state: free (never allocated or released) or allocated to a label set. */
+public record IdentityState(long id, Labels labels, boolean allocated) {
+
+    public static final IdentityState FREE = new IdentityState(0, Labels.EMPTY, false);
+}

@@ -1,0 +1,153 @@
+package dev.tendril.identity.adapters;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tendril.identity.adapters.persistence.Allocation;
+import dev.tendril.identity.adapters.persistence.EndpointRegistry;
+import dev.tendril.identity.adapters.persistence.IdentityAllocator;
+import dev.tendril.identity.adapters.persistence.IdentityRecord;
+import dev.tendril.identity.adapters.persistence.ReleaseFollower;
+import dev.tendril.identity.adapters.persistence.StateRebuilder;
+import dev.tendril.identity.adapters.persistence.StateSnapshot;
+import dev.tendril.identity.domain.Endpoint;
+import dev.tendril.identity.domain.EndpointSpec;
+import dev.tendril.identity.domain.Labels;
+import dev.tendril.identity.domain.Namespace;
+import dev.tendril.testing.KafkaTestResource;
+import dev.tendril.testing.PostgresTestResource;
+import dev.tendril.testing.SharedInfrastructure;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** GC of unused identities against the real database: after the grace period, never while in use. */
+@QuarkusTest
+@WithTestResource(PostgresTestResource.class)
+@WithTestResource(KafkaTestResource.class)
+class GarbageCollectionTest {
+
+    @Inject
+    IdentityGarbageCollector collector;
+
+    @Inject
+    IdentityAllocator allocator;
+
+    @Inject
+    EndpointRegistry registry;
+
+    @Inject
+    StateRebuilder rebuilder;
+
+    private static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Test
+    void releasesAnIdentityOnlyAfterItsGracePeriod() throws InterruptedException {
+        Allocation idle = allocator.allocate(Labels.parse(List.of("k8s:app=" + unique("idle")), "labels"));
+
+        assertThat(collector.collect(Duration.ofHours(1))).extracting(IdentityRecord::id).doesNotContain(idle.id());
+        assertThat(allocator.find(idle.id())).isPresent();
+
+        Thread.sleep(1_200);
+        List<IdentityRecord> released = collector.collect(Duration.ofSeconds(1));
+
+        assertThat(released).extracting(IdentityRecord::id).contains(idle.id());
+        assertThat(allocator.find(idle.id())).isEmpty();
+        given().get("/v1/identities/" + idle.id()).then().statusCode(404);
+        // the label set gets an identity again on demand (a new allocation, not the stale cache entry)
+        Allocation again = allocator.allocate(idle.labels());
+        assertThat(again.created()).isTrue();
+    }
+
+    @Test
+    void aReplicaForgetsIdentitiesAnotherReplicaReleased() {
+        Labels labels = Labels.parse(List.of("k8s:app=" + unique("cached")), "labels");
+        try (Replica serving = new Replica(SharedInfrastructure.postgres(), PostgresTestResource.DATABASE);
+                Replica collecting = new Replica(SharedInfrastructure.postgres(), PostgresTestResource.DATABASE)) {
+            ReleaseFollower follower = new ReleaseFollower(serving.store.transactions(), serving.allocator);
+            follower.poll();
+            Allocation first = serving.allocator.allocate(labels);
+            assertThat(serving.allocator.allocate(labels).id()).isEqualTo(first.id());
+
+            assertThat(collecting.allocator.collectGarbage(Duration.ZERO, 10_000)).extracting(IdentityRecord::id)
+                    .contains(first.id());
+            assertThat(follower.poll()).isPositive();
+
+            Allocation again = serving.allocator.allocate(labels);
+            assertThat(again.created()).isTrue();
+            assertThat(collecting.allocator.allocate(labels).id()).isEqualTo(again.id());
+        }
+    }
+
+    @Test
+    void neverReleasesAnIdentityAnEndpointUses() {
+        String ns = unique("gc");
+        registry.upsertNamespace(Namespace.of(ns, Map.of()));
+        Endpoint endpoint = registry.register(EndpointSpec.of(ns, "busy", "u1", "node-1", List.of("10.90.0.1"),
+                Map.of("app", "busy"), "", List.of()));
+
+        assertThat(collector.collect(Duration.ZERO)).extracting(IdentityRecord::id).doesNotContain(endpoint.identity());
+        assertThat(allocator.find(endpoint.identity())).isPresent();
+
+        registry.deregister(ns, "busy");
+        assertThat(collector.collect(Duration.ZERO)).extracting(IdentityRecord::id).contains(endpoint.identity());
+    }
+
+    @Test
+    void neverReleasesAnIdentityWhileEndpointsComeAndGoInAnotherReplica() throws Exception {
+        String ns = unique("churn");
+        registry.upsertNamespace(Namespace.of(ns, Map.of()));
+        try (Replica agents = new Replica(SharedInfrastructure.postgres(), PostgresTestResource.DATABASE);
+                Replica gc = new Replica(SharedInfrastructure.postgres(), PostgresTestResource.DATABASE)) {
+            ExecutorService threads = Executors.newFixedThreadPool(5);
+            AtomicBoolean running = new AtomicBoolean(true);
+            Future<Integer> collecting = threads.submit(() -> {
+                int released = 0;
+                while (running.get()) {
+                    released += gc.allocator.collectGarbage(Duration.ZERO, 100).size();
+                }
+                return released;
+            });
+            List<Future<?>> churn = new java.util.ArrayList<>();
+            for (int worker = 0; worker < 4; worker++) {
+                int w = worker;
+                churn.add(threads.submit(() -> {
+                    for (int i = 0; i < 60; i++) {
+                        String pod = "p" + w + "-" + (i % 3);
+                        Endpoint e = agents.registry.register(EndpointSpec.of(ns, pod, "u", "node-1",
+                                List.of("10.91." + w + "." + (i % 3 + 1)), Map.of("app", "a" + (i % 4)), "", List.of()));
+                        assertThat(agents.allocator.find(e.identity())).as("identity of a live endpoint").isPresent();
+                        if (i % 2 == 1) {
+                            agents.registry.deregister(ns, pod);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : churn) {
+                f.get();
+            }
+            running.set(false);
+            assertThat(collecting.get()).isPositive();
+            threads.shutdown();
+        }
+        StateSnapshot state = rebuilder.readModel();
+        for (Endpoint endpoint : state.endpoints().values()) {
+            assertThat(state.identities()).as("identity of " + endpoint.key()).containsKey(endpoint.identity());
+        }
+        Map<Long, Integer> counts = new java.util.TreeMap<>();
+        state.endpoints().values().forEach(e -> counts.merge(e.identity(), 1, Integer::sum));
+        counts.forEach((id, count) -> assertThat(state.endpointCounts().get(id)).as("uses of " + id).isEqualTo(count));
+    }
+}

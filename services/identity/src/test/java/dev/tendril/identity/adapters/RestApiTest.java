@@ -1,0 +1,206 @@
+package dev.tendril.identity.adapters;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.not;
+
+import dev.tendril.testing.KafkaTestResource;
+import dev.tendril.testing.PostgresTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The admin REST API: identities, namespaces, endpoints, and problem+json for every refusal. */
+@QuarkusTest
+@WithTestResource(PostgresTestResource.class)
+@WithTestResource(KafkaTestResource.class)
+class RestApiTest {
+
+    private static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Test
+    void servesReservedIdentitiesWithTheirNames() {
+        given().get("/v1/identities/1").then().statusCode(200)
+                .body("id", equalTo(1)).body("name", equalTo("host")).body("labels", contains("reserved:host"));
+        given().get("/v1/identities/10").then().statusCode(200).body("name", equalTo("world-ipv6"));
+        given().get("/v1/identities").then().statusCode(200).body("name", hasItem("kube-apiserver"));
+        given().get("/v1/identities/999999").then().statusCode(404).contentType("application/problem+json")
+                .body("field", equalTo("id"));
+    }
+
+    @Test
+    void allocatesOrReusesOnlyIdentityRelevantLabels() {
+        String app = unique("shop");
+        Map<String, Object> body = Map.of("labels", List.of("k8s:app=" + app, "k8s:pod-template-hash=5d9f",
+                "k8s:app.kubernetes.io/name=" + app));
+        int id = given().contentType(ContentType.JSON).body(body).post("/v1/identities").then().statusCode(201)
+                .body("labels", contains("k8s:app=" + app, "k8s:app.kubernetes.io/name=" + app))
+                .extract().path("id");
+        given().contentType(ContentType.JSON).body(Map.of("labels", List.of("k8s:app.kubernetes.io/name=" + app,
+                "k8s:app=" + app, "k8s:pod-template-hash=other"))).post("/v1/identities")
+                .then().statusCode(200).body("id", equalTo(id));
+        given().queryParam("label", "k8s:app=" + app).get("/v1/identities").then().statusCode(200)
+                .body("$", hasSize(1)).body("[0].id", equalTo(id));
+        given().get("/v1/identities/" + id).then().statusCode(200).body("labels", hasItem("k8s:app=" + app));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "invalid key     | k8s:-bad=x",
+            "invalid value   | k8s:app=has space",
+            "unknown source  | nosuch:app=x",
+            "only irrelevant | k8s:pod-template-hash=1",
+    })
+    void refusesBadLabelsWithProblemJsonAndStoresNothing(String name, String label) {
+        given().contentType(ContentType.JSON).body(Map.of("labels", List.of(label))).post("/v1/identities")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("status", equalTo(400)).body("field", equalTo("labels")).body("title", equalTo("Invalid input"))
+                .body("type", containsString("invalid-input"));
+    }
+
+    @Test
+    void refusesOversizedLabelSets() {
+        List<String> labels = java.util.stream.IntStream.range(0, 65).mapToObj(i -> "k8s:k" + i + "=v").toList();
+        given().contentType(ContentType.JSON).body(Map.of("labels", labels)).post("/v1/identities")
+                .then().statusCode(400).body("field", equalTo("labels")).body("detail", containsString("at most 64"));
+    }
+
+    @Test
+    void refusesMalformedJson() {
+        given().contentType(ContentType.JSON).body("{\"labels\": [").post("/v1/identities")
+                .then().statusCode(400).contentType("application/problem+json");
+    }
+
+    @Test
+    void registersEndpointsAndReturnsTheirIdentity() {
+        String ns = unique("ns");
+        putNamespace(ns, Map.of("team", "a"));
+        given().get("/v1/namespaces").then().statusCode(200).body("name", hasItem(ns));
+        given().get("/v1/namespaces/" + ns).then().statusCode(200)
+                .body("labels.'kubernetes.io/metadata.name'", equalTo(ns));
+
+        int identity = putEndpoint(ns, "web-1", "10.77.0.1", Map.of("app", "web")).statusCode(200)
+                .body("identity", not(equalTo(0))).body("ips", contains("10.77.0.1"))
+                .extract().path("identity");
+        int same = putEndpoint(ns, "web-2", "10.77.0.2", Map.of("app", "web", "pod-template-hash", "abc"))
+                .statusCode(200).extract().path("identity");
+        org.assertj.core.api.Assertions.assertThat(same).isEqualTo(identity);
+        given().get("/v1/identities/" + identity).then().statusCode(200)
+                .body("labels", hasItem("k8s:io.cilium.k8s.namespace.labels.team=a"))
+                .body("labels", hasItem("k8s:io.kubernetes.pod.namespace=" + ns))
+                .body("labels", hasItem("k8s:io.cilium.k8s.policy.cluster=default"))
+                .body("endpoints", equalTo(2));
+
+        given().queryParam("namespace", ns).get("/v1/endpoints").then().statusCode(200).body("$", hasSize(2));
+        given().queryParam("identity", identity).get("/v1/endpoints").then().statusCode(200).body("$", hasSize(2));
+        given().queryParam("node", "node-1").queryParam("namespace", ns).get("/v1/endpoints").then().body("$", hasSize(2));
+        given().get("/v1/endpoints/" + ns + "/web-1").then().statusCode(200).body("node", equalTo("node-1"));
+
+        given().delete("/v1/endpoints/" + ns + "/web-1").then().statusCode(204);
+        given().delete("/v1/endpoints/" + ns + "/web-1").then().statusCode(404).body("field", equalTo("pod"));
+        given().delete("/v1/namespaces/" + ns).then().statusCode(409).body("field", equalTo("name"));
+        given().delete("/v1/endpoints/" + ns + "/web-2").then().statusCode(204);
+        given().delete("/v1/namespaces/" + ns).then().statusCode(204);
+        given().get("/v1/namespaces/" + ns).then().statusCode(404);
+    }
+
+    @Test
+    void namespaceRelabelMovesItsEndpointsToNewIdentities() {
+        String ns = unique("relabel");
+        putNamespace(ns, Map.of("stage", "dev"));
+        int before = putEndpoint(ns, "api-1", "10.78.0.1", Map.of("app", "api")).statusCode(200).extract().path("identity");
+        int otherBefore = putEndpoint(ns, "db-1", "10.78.0.2", Map.of("app", "db")).statusCode(200).extract().path("identity");
+
+        putNamespace(ns, Map.of("stage", "prod"));
+
+        int after = given().get("/v1/endpoints/" + ns + "/api-1").then().statusCode(200).extract().path("identity");
+        int otherAfter = given().get("/v1/endpoints/" + ns + "/db-1").then().statusCode(200).extract().path("identity");
+        org.assertj.core.api.Assertions.assertThat(after).isNotEqualTo(before);
+        org.assertj.core.api.Assertions.assertThat(otherAfter).isNotEqualTo(otherBefore).isNotEqualTo(after);
+        given().get("/v1/identities/" + after).then().body("labels", hasItem("k8s:io.cilium.k8s.namespace.labels.stage=prod"));
+        given().get("/v1/identities/" + before).then().body("endpoints", equalTo(0));
+
+        // an endpoint label change moves it too, and back
+        int relabelled = putEndpoint(ns, "api-1", "10.78.0.1", Map.of("app", "api", "tier", "gold")).statusCode(200)
+                .extract().path("identity");
+        org.assertj.core.api.Assertions.assertThat(relabelled).isNotEqualTo(after);
+        int back = putEndpoint(ns, "api-1", "10.78.0.1", Map.of("app", "api")).statusCode(200).extract().path("identity");
+        org.assertj.core.api.Assertions.assertThat(back).isEqualTo(after);
+    }
+
+    @Test
+    void refusesASecondLiveHolderOfAnIpNamingTheHolder() {
+        String ns = unique("ipc");
+        putNamespace(ns, Map.of());
+        putEndpoint(ns, "first", "10.79.0.1", Map.of("app", "a")).statusCode(200);
+        putEndpoint(ns, "second", "10.79.0.1", Map.of("app", "b")).statusCode(409)
+                .contentType("application/problem+json").body("field", equalTo("ips"))
+                .body("detail", containsString(ns + "/first"));
+        given().get("/v1/endpoints/" + ns + "/second").then().statusCode(404);
+        // the holder may re-register; once it is gone the IP is free
+        putEndpoint(ns, "first", "10.79.0.1", Map.of("app", "a")).statusCode(200);
+        given().delete("/v1/endpoints/" + ns + "/first").then().statusCode(204);
+        putEndpoint(ns, "second", "10.79.0.1", Map.of("app", "b")).statusCode(200);
+    }
+
+    @Test
+    void refusesAnEndpointInAnUnknownNamespaceWith422() {
+        putEndpoint(unique("nowhere"), "pod", "10.80.0.1", Map.of()).statusCode(422)
+                .contentType("application/problem+json").body("field", equalTo("namespace"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "malformed IP      | {\"node\":\"n1\",\"ips\":[\"10.0.0.300\"]}                       | ips",
+            "no IP             | {\"node\":\"n1\",\"ips\":[]}                                   | ips",
+            "bad label key     | {\"node\":\"n1\",\"ips\":[\"10.81.0.1\"],\"labels\":{\"-x\":\"y\"}} | labels",
+            "bad named port    | {\"node\":\"n1\",\"ips\":[\"10.81.0.1\"],\"namedPorts\":[{\"name\":\"http\",\"port\":0}]} | namedPorts",
+            "no node           | {\"ips\":[\"10.81.0.1\"]}                                      | node",
+    })
+    void refusesBadEndpointsWith400AndStoresNothing(String name, String body, String field) {
+        String ns = unique("bad");
+        putNamespace(ns, Map.of());
+        given().contentType(ContentType.JSON).body(body).put("/v1/endpoints/" + ns + "/pod-1").then().statusCode(400)
+                .contentType("application/problem+json").body("field", equalTo(field));
+        given().queryParam("namespace", ns).get("/v1/endpoints").then().body("$", hasSize(0));
+    }
+
+    @Test
+    void refusesAnEmptyPodName() {
+        String ns = unique("empty");
+        putNamespace(ns, Map.of());
+        given().contentType(ContentType.JSON).body(Map.of("node", "n1", "ips", List.of("10.82.0.1")))
+                .put("/v1/endpoints/" + ns + "/%20").then().statusCode(400).body("field", equalTo("pod"));
+    }
+
+    @Test
+    void publishesTheApiInOpenApi() {
+        given().get("/q/openapi").then().statusCode(200)
+                .body(containsString("/v1/identities")).body(containsString("/v1/namespaces"))
+                .body(containsString("/v1/endpoints/{namespace}/{pod}"));
+    }
+
+    static void putNamespace(String name, Map<String, String> labels) {
+        given().contentType(ContentType.JSON).body(Map.of("labels", labels)).put("/v1/namespaces/" + name)
+                .then().statusCode(200);
+    }
+
+    static io.restassured.response.ValidatableResponse putEndpoint(String ns, String pod, String ip, Map<String, String> labels) {
+        return given().contentType(ContentType.JSON)
+                .body(Map.of("uid", UUID.randomUUID().toString(), "node", "node-1", "ips", List.of(ip), "labels", labels,
+                        "serviceAccount", "default", "namedPorts", List.of(Map.of("name", "http", "port", 8080, "protocol", "TCP"))))
+                .put("/v1/endpoints/" + ns + "/" + pod).then();
+    }
+}

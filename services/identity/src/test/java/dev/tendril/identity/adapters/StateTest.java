@@ -1,0 +1,156 @@
+package dev.tendril.identity.adapters;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.Identity;
+import dev.tendril.identity.adapters.kafka.ProtoMapping;
+import dev.tendril.identity.adapters.persistence.EndpointRegistry;
+import dev.tendril.identity.adapters.persistence.IdentityAllocator;
+import dev.tendril.identity.adapters.persistence.StateRebuilder;
+import dev.tendril.identity.adapters.persistence.StateSnapshot;
+import dev.tendril.identity.domain.EndpointSpec;
+import dev.tendril.identity.domain.Labels;
+import dev.tendril.identity.domain.NamedPort;
+import dev.tendril.identity.domain.Namespace;
+import dev.tendril.testing.KafkaTestResource;
+import dev.tendril.testing.PostgresTestResource;
+import dev.tendril.testing.SharedInfrastructure;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+/** The compacted topics and the event log both hold exactly the current state. */
+@QuarkusTest
+@WithTestResource(PostgresTestResource.class)
+@WithTestResource(KafkaTestResource.class)
+class StateTest {
+
+    @Inject
+    EndpointRegistry registry;
+
+    @Inject
+    IdentityAllocator allocator;
+
+    @Inject
+    IdentityGarbageCollector collector;
+
+    @Inject
+    StateRebuilder rebuilder;
+
+    private void churn() {
+        String ns = "state-" + UUID.randomUUID().toString().substring(0, 8);
+        registry.upsertNamespace(Namespace.of(ns, Map.of("env", "a")));
+        int net = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 250);
+        for (int i = 0; i < 5; i++) {
+            registry.register(EndpointSpec.of(ns, "pod-" + i, "uid-" + i, "node-" + (i % 2),
+                    List.of("10.95." + net + "." + (i + 1), "fd00:95:" + Integer.toHexString(net) + "::" + (i + 1)), Map.of("app", "app" + (i % 3)), "sa",
+                    List.of(NamedPort.of("http", 80, "TCP"))));
+        }
+        registry.deregister(ns, "pod-4");
+        registry.upsertNamespace(Namespace.of(ns, Map.of("env", "b")));
+        allocator.allocate(Labels.parse(List.of("k8s:app=transient-" + ns), "labels"));
+        collector.collect(Duration.ZERO);
+    }
+
+    @Test
+    void compactedTopicsHoldExactlyTheCurrentIdentitiesAndEndpoints() throws Exception {
+        churn();
+        Map<String, byte[]> identities = Map.of();
+        Map<String, byte[]> endpoints = Map.of();
+        Map<String, Identity> expectedIdentities = Map.of();
+        Map<String, Endpoint> expectedEndpoints = Map.of();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            StateSnapshot state = rebuilder.readModel();
+            expectedIdentities = new TreeMap<>();
+            for (var entry : state.identities().entrySet()) {
+                expectedIdentities.put(Long.toString(entry.getKey()), ProtoMapping.identity(entry.getKey(), entry.getValue()));
+            }
+            expectedEndpoints = new TreeMap<>();
+            for (var endpoint : state.endpoints().values()) {
+                expectedEndpoints.put(endpoint.key(), ProtoMapping.endpoint(endpoint));
+            }
+            identities = readCompacted("tendril.identities");
+            endpoints = readCompacted("tendril.endpoints");
+            if (decode(identities, Identity::parseFrom).equals(expectedIdentities)
+                    && decode(endpoints, Endpoint::parseFrom).equals(expectedEndpoints)) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertThat(decode(identities, Identity::parseFrom)).isEqualTo(expectedIdentities);
+        assertThat(decode(endpoints, Endpoint::parseFrom)).isEqualTo(expectedEndpoints);
+        assertThat(expectedEndpoints.values()).anySatisfy(e -> {
+            assertThat(e.getIpv6()).startsWith("fd00:95:");
+            assertThat(e.getNamedPortsList()).hasSize(1);
+        });
+    }
+
+    @Test
+    void replayingTheEventsRebuildsTheSameState() {
+        churn();
+        StateSnapshot live = rebuilder.readModel();
+        StateSnapshot replayed = rebuilder.replay();
+        assertThat(replayed.identities()).isEqualTo(live.identities());
+        assertThat(replayed.namespaces()).isEqualTo(live.namespaces());
+        assertThat(replayed.endpoints()).isEqualTo(live.endpoints());
+        assertThat(replayed.endpointCounts()).isEqualTo(live.endpointCounts());
+
+        rebuilder.rebuild();
+
+        assertThat(rebuilder.readModel()).isEqualTo(live);
+    }
+
+    interface Parser<T> {
+        T parse(byte[] bytes) throws Exception;
+    }
+
+    private static <T> Map<String, T> decode(Map<String, byte[]> raw, Parser<T> parser) throws Exception {
+        Map<String, T> decoded = new TreeMap<>();
+        for (var entry : raw.entrySet()) {
+            decoded.put(entry.getKey(), parser.parse(entry.getValue()));
+        }
+        return decoded;
+    }
+
+    /** The topic read from the beginning to its end offsets: latest value per key, tombstones removing it. */
+    private static Map<String, byte[]> readCompacted(String topic) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedInfrastructure.kafka().bootstrapServers());
+        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            Map<String, byte[]> state = new HashMap<>();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (record.value() == null) {
+                        state.remove(record.key());
+                    } else {
+                        state.put(record.key(), record.value());
+                    }
+                }
+            }
+            return state;
+        }
+    }
+}

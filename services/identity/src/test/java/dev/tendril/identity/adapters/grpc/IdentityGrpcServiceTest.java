@@ -1,0 +1,83 @@
+package dev.tendril.identity.adapters.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tendril.api.v1.AllocateIdentityRequest;
+import dev.tendril.api.v1.DeregisterEndpointRequest;
+import dev.tendril.api.v1.GetIdentityRequest;
+import dev.tendril.api.v1.IdentityServiceGrpc;
+import dev.tendril.api.v1.ListEndpointsRequest;
+import dev.tendril.api.v1.NamedPort;
+import dev.tendril.api.v1.RegisterEndpointRequest;
+import dev.tendril.api.v1.UpsertNamespaceRequest;
+import dev.tendril.testing.KafkaTestResource;
+import dev.tendril.testing.PostgresTestResource;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+/** Agents' gRPC API on the HTTP port: the same operations and refusals as REST. */
+@QuarkusTest
+@WithTestResource(PostgresTestResource.class)
+@WithTestResource(KafkaTestResource.class)
+class IdentityGrpcServiceTest {
+
+    @Test
+    void registersEndpointsAllocatesAndRefusesOverGrpc() throws Exception {
+        URI base = URI.create(ConfigProvider.getConfig().getValue("test.url", String.class));
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        try {
+            var identity = IdentityServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+            String ns = "grpc-" + UUID.randomUUID().toString().substring(0, 8);
+
+            assertThat(identity.getIdentity(GetIdentityRequest.newBuilder().setId(1).build()).getLabels(0).getKey())
+                    .isEqualTo("host");
+            var allocated = identity.allocateIdentity(AllocateIdentityRequest.newBuilder()
+                    .addLabels("k8s:app=" + ns).addLabels("k8s:pod-template-hash=1").build());
+            assertThat(allocated.getCreated()).isTrue();
+            assertThat(allocated.getIdentity().getLabelsCount()).isEqualTo(1);
+            assertThat(identity.allocateIdentity(AllocateIdentityRequest.newBuilder().addLabels("k8s:app=" + ns).build())
+                    .getIdentity().getId()).isEqualTo(allocated.getIdentity().getId());
+
+            identity.upsertNamespace(UpsertNamespaceRequest.newBuilder().setName(ns).putLabels("team", "a").build());
+            var endpoint = identity.registerEndpoint(RegisterEndpointRequest.newBuilder().setNamespace(ns).setPod("web")
+                    .setUid("u1").setNode("node-1").addIps("10.99.0.1").putLabels("app", "web")
+                    .addNamedPorts(NamedPort.newBuilder().setName("http").setPort(80).setProtocol("TCP")).build());
+            assertThat(endpoint.getIdentity()).isGreaterThanOrEqualTo(256);
+            assertThat(identity.listEndpoints(ListEndpointsRequest.newBuilder().setNamespace(ns).build())
+                    .getEndpointsList()).hasSize(1);
+
+            assertThatThrownBy(() -> identity.registerEndpoint(RegisterEndpointRequest.newBuilder().setNamespace(ns)
+                    .setPod("other").setNode("node-1").addIps("10.99.0.1").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
+                        assertThat(e.getStatus().getDescription()).startsWith("ips: ").contains(ns + "/web");
+                    });
+            assertThatThrownBy(() -> identity.registerEndpoint(RegisterEndpointRequest.newBuilder().setNamespace(ns)
+                    .setPod("bad").setNode("node-1").addIps("10.99.0.300").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+            assertThatThrownBy(() -> identity.registerEndpoint(RegisterEndpointRequest.newBuilder()
+                    .setNamespace(ns + "-missing").setPod("p").setNode("node-1").addIps("10.99.0.2").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+
+            identity.deregisterEndpoint(DeregisterEndpointRequest.newBuilder().setNamespace(ns).setPod("web").build());
+            assertThatThrownBy(() -> identity.deregisterEndpoint(DeregisterEndpointRequest.newBuilder().setNamespace(ns)
+                    .setPod("web").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+}

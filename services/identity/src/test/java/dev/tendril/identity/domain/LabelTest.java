@@ -1,0 +1,79 @@
+package dev.tendril.identity.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tendril.eventstore.CommandRejectedException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class LabelTest {
+
+    @ParameterizedTest(name = "{0} -> {1}:{2}={3}")
+    @CsvSource(delimiter = '|', nullValues = "NULL", value = {
+            "k8s:app=frontend                              | k8s      | app                          | frontend",
+            "app=frontend                                  | unspec   | app                          | frontend",
+            "reserved:host                                 | reserved | host                         | ''",
+            "k8s:app.kubernetes.io/name=web                | k8s      | app.kubernetes.io/name       | web",
+            "k8s:flag=                                     | k8s      | flag                         | ''",
+            "cidr:10.0.0.0/8                               | cidr     | 10.0.0.0/8                   | ''",
+            "container:tier=db                             | container| tier                         | db",
+    })
+    void parsesSourceKeyAndValue(String text, String source, String key, String value) {
+        assertThat(Label.parse(text, "labels")).isEqualTo(new Label(source, key, value));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "bogus:app=x                 | unknown label source",
+            "k8s:-app=x                  | invalid label key",
+            "k8s:App.Example.COM/name=x  | invalid label key",
+            "k8s:a/b/c=x                 | invalid label key",
+            "k8s:app=-x                  | invalid label value",
+            "k8s:app=has space           | invalid label value",
+            "reserved:nonsense           | unknown reserved label",
+            "cidr:not-a-prefix           | not a prefix",
+            "k8s:=x                      | invalid label key",
+    })
+    void rejectsMalformedLabelsNamingTheField(String text, String reason) {
+        assertThatThrownBy(() -> Label.parse(text, "labels"))
+                .isInstanceOfSatisfying(CommandRejectedException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(CommandRejectedException.Kind.INVALID);
+                    assertThat(e.field()).isEqualTo("labels");
+                    assertThat(e.reason()).contains(reason);
+                });
+    }
+
+    @Test
+    void rejectsKeysAndValuesOverKubernetesLimits() {
+        assertThat(LabelSyntax.keyProblem("a".repeat(63))).isNull();
+        assertThat(LabelSyntax.keyProblem("a".repeat(64))).isNotNull();
+        assertThat(LabelSyntax.keyProblem("example.com/" + "a".repeat(63))).isNull();
+        assertThat(LabelSyntax.valueProblem("v".repeat(63))).isNull();
+        assertThat(LabelSyntax.valueProblem("v".repeat(64))).isNotNull();
+    }
+
+    @Test
+    void identityKeyIsSortedByKeyWithEverySourceKeyAndValue() {
+        Labels labels = Labels.parse(List.of("k8s:zone=a", "k8s:app=web", "reserved:host", "k8s:io.kubernetes.pod.namespace=demo"),
+                "labels");
+        assertThat(labels.identityKey())
+                .isEqualTo("k8s:app=web;reserved:host=;k8s:io.kubernetes.pod.namespace=demo;k8s:zone=a;");
+        assertThat(Labels.parse(List.of("k8s:app=web", "k8s:zone=a"), "labels"))
+                .isEqualTo(Labels.parse(List.of("k8s:zone=a", "k8s:app=web"), "labels"));
+    }
+
+    @Test
+    void refusesOversizedAndDuplicateLabelSets() {
+        List<String> many = new ArrayList<>();
+        IntStream.range(0, Labels.MAX_LABELS + 1).forEach(i -> many.add("k8s:key" + i + "=v"));
+        assertThatThrownBy(() -> Labels.parse(many, "labels"))
+                .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.field()).isEqualTo("labels"));
+        assertThatThrownBy(() -> Labels.parse(List.of("k8s:app=a", "unspec:app=b"), "labels"))
+                .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.reason()).contains("twice"));
+    }
+}

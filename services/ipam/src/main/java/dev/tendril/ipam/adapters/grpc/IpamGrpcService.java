@@ -1,0 +1,94 @@
+package dev.tendril.ipam.adapters.grpc;
+
+import dev.tendril.api.v1.AllocatePodIpsRequest;
+import dev.tendril.api.v1.AllocatePodIpsResponse;
+import dev.tendril.api.v1.ConfirmPodIpsRequest;
+import dev.tendril.api.v1.ConfirmPodIpsResponse;
+import dev.tendril.api.v1.DeregisterNodeRequest;
+import dev.tendril.api.v1.DeregisterNodeResponse;
+import dev.tendril.api.v1.IpamGrpc;
+import dev.tendril.api.v1.Node;
+import dev.tendril.api.v1.RegisterNodeRequest;
+import dev.tendril.api.v1.RegisterNodeResponse;
+import dev.tendril.api.v1.ReleasePodIpRequest;
+import dev.tendril.api.v1.ReleasePodIpResponse;
+import dev.tendril.eventstore.CommandRejectedException;
+import dev.tendril.ipam.app.IpamService;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.inject.Inject;
+import java.util.function.Supplier;
+
+/**
+ * The agents' gRPC API ({@code tendril.v1.Ipam}), the same operations as the REST API. Refusals map
+ * to INVALID_ARGUMENT, NOT_FOUND and FAILED_PRECONDITION, with the field named in the description.
+ */
+@GrpcService
+@Blocking
+public class IpamGrpcService extends IpamGrpc.IpamImplBase {
+
+    @Inject
+    IpamService ipam;
+
+    @Override
+    public void registerNode(RegisterNodeRequest request, StreamObserver<RegisterNodeResponse> response) {
+        answer(response, () -> {
+            var view = ipam.registerNode(request.getName(), request.getIpsList());
+            return RegisterNodeResponse.newBuilder().setNode(Node.newBuilder().setName(view.name())
+                    .addAllIps(view.ips()).addAllPodCidrs(view.podCidrs()).addAllRouterIps(view.routerIps())
+                    .setCluster(view.cluster())).build();
+        });
+    }
+
+    @Override
+    public void deregisterNode(DeregisterNodeRequest request, StreamObserver<DeregisterNodeResponse> response) {
+        answer(response, () -> {
+            ipam.deregisterNode(request.getName(), request.getForce());
+            return DeregisterNodeResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void allocatePodIps(AllocatePodIpsRequest request, StreamObserver<AllocatePodIpsResponse> response) {
+        answer(response, () -> AllocatePodIpsResponse.newBuilder()
+                .addAllIps(ipam.allocate(request.getNode(), request.getOwner(), request.getUid()).ips()).build());
+    }
+
+    @Override
+    public void releasePodIp(ReleasePodIpRequest request, StreamObserver<ReleasePodIpResponse> response) {
+        answer(response, () -> {
+            if (request.getUid().isBlank()) {
+                throw CommandRejectedException.invalid("uid", "a release must carry the uid of the pod that holds the address");
+            }
+            return ReleasePodIpResponse.newBuilder()
+                    .setReleased(ipam.release(request.getNode(), request.getIp(), request.getUid())).build();
+        });
+    }
+
+    @Override
+    public void confirmPodIps(ConfirmPodIpsRequest request, StreamObserver<ConfirmPodIpsResponse> response) {
+        answer(response, () -> {
+            ipam.confirm(request.getNode(), request.getUid());
+            return ConfirmPodIpsResponse.getDefaultInstance();
+        });
+    }
+
+    private static <T> void answer(StreamObserver<T> response, Supplier<T> call) {
+        T result;
+        try {
+            result = call.get();
+        } catch (CommandRejectedException rejected) {
+            Status status = switch (rejected.kind()) {
+                case INVALID -> Status.INVALID_ARGUMENT;
+                case NOT_FOUND -> Status.NOT_FOUND;
+                case CONFLICT -> Status.FAILED_PRECONDITION;
+            };
+            response.onError(status.withDescription(rejected.field() + ": " + rejected.reason()).asRuntimeException());
+            return;
+        }
+        response.onNext(result);
+        response.onCompleted();
+    }
+}

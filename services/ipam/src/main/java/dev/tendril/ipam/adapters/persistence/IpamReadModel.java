@@ -1,0 +1,224 @@
+package dev.tendril.ipam.adapters.persistence;
+
+import dev.tendril.ipam.domain.Cidr;
+import dev.tendril.ipam.domain.IpAddress;
+import dev.tendril.ipam.domain.NodeEvent;
+import dev.tendril.ipam.domain.NodeEvent.NodeDeregistered;
+import dev.tendril.ipam.domain.NodeEvent.NodeRegistered;
+import dev.tendril.ipam.domain.NodeEvent.PodIpAllocated;
+import dev.tendril.ipam.domain.NodeEvent.PodIpReleased;
+import dev.tendril.ipam.domain.NodeEvent.PodIpsConfirmed;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The query tables {@code ipam_nodes} and {@code ipam_allocations}: written per event, read by the APIs. */
+public final class IpamReadModel {
+
+    /** A node as the read model has it. */
+    public record NodeRow(String name, List<String> ips, List<String> podCidrs, List<String> routerIps, String cluster) {
+    }
+
+    /** One allocated pod address. */
+    public record AllocationRow(String ip, String node, String family, String owner, String uid, Instant allocatedAt,
+            boolean confirmed) {
+    }
+
+    public void apply(Connection tx, NodeEvent event) throws SQLException {
+        switch (event) {
+            case NodeRegistered registered -> upsertNode(tx, registered);
+            case PodIpAllocated allocated -> {
+                try (PreparedStatement insert = tx.prepareStatement("INSERT INTO ipam_allocations "
+                        + "(ip, node, family, owner, uid, allocated_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    insert.setString(1, allocated.ip().toString());
+                    insert.setString(2, allocated.node());
+                    insert.setString(3, allocated.ip().family().label());
+                    insert.setString(4, allocated.owner());
+                    insert.setString(5, allocated.uid());
+                    insert.setTimestamp(6, Timestamp.from(allocated.at()));
+                    insert.executeUpdate();
+                }
+            }
+            case PodIpReleased released -> {
+                try (PreparedStatement delete = tx.prepareStatement(
+                        "DELETE FROM ipam_allocations WHERE ip = ? AND node = ?")) {
+                    delete.setString(1, released.ip().toString());
+                    delete.setString(2, released.node());
+                    delete.executeUpdate();
+                }
+            }
+            case PodIpsConfirmed confirmed -> {
+                try (PreparedStatement update = tx.prepareStatement(
+                        "UPDATE ipam_allocations SET confirmed = true WHERE node = ? AND uid = ?")) {
+                    update.setString(1, confirmed.node());
+                    update.setString(2, confirmed.uid());
+                    update.executeUpdate();
+                }
+            }
+            case NodeDeregistered deregistered -> {
+                try (PreparedStatement allocations = tx.prepareStatement("DELETE FROM ipam_allocations WHERE node = ?");
+                        PreparedStatement node = tx.prepareStatement("DELETE FROM ipam_nodes WHERE name = ?")) {
+                    allocations.setString(1, deregistered.node());
+                    allocations.executeUpdate();
+                    node.setString(1, deregistered.node());
+                    node.executeUpdate();
+                }
+            }
+        }
+    }
+
+    /**
+     * Applies events in order, sending each run of consecutive allocations or releases as one JDBC
+     * batch (one round trip) instead of one statement per event.
+     */
+    public void applyAll(Connection tx, List<NodeEvent> events) throws SQLException {
+        try (PreparedStatement insert = tx.prepareStatement("INSERT INTO ipam_allocations "
+                + "(ip, node, family, owner, uid, allocated_at) VALUES (?, ?, ?, ?, ?, ?)");
+                PreparedStatement delete = tx.prepareStatement(
+                        "DELETE FROM ipam_allocations WHERE ip = ? AND node = ?")) {
+            PreparedStatement open = null;
+            for (NodeEvent event : events) {
+                PreparedStatement needed = switch (event) {
+                    case PodIpAllocated allocated -> insert;
+                    case PodIpReleased released -> delete;
+                    default -> null;
+                };
+                if (open != null && open != needed) {
+                    open.executeBatch();
+                    open = null;
+                }
+                switch (event) {
+                    case PodIpAllocated allocated -> {
+                        insert.setString(1, allocated.ip().toString());
+                        insert.setString(2, allocated.node());
+                        insert.setString(3, allocated.ip().family().label());
+                        insert.setString(4, allocated.owner());
+                        insert.setString(5, allocated.uid());
+                        insert.setTimestamp(6, Timestamp.from(allocated.at()));
+                        insert.addBatch();
+                        open = insert;
+                    }
+                    case PodIpReleased released -> {
+                        delete.setString(1, released.ip().toString());
+                        delete.setString(2, released.node());
+                        delete.addBatch();
+                        open = delete;
+                    }
+                    default -> apply(tx, event);
+                }
+            }
+            if (open != null) {
+                open.executeBatch();
+            }
+        }
+    }
+
+    private static void upsertNode(Connection tx, NodeRegistered registered) throws SQLException {
+        try (PreparedStatement upsert = tx.prepareStatement("INSERT INTO ipam_nodes "
+                + "(name, ips, pod_cidrs, router_ips, cluster, updated_at) VALUES (?, ?, ?, ?, ?, now()) "
+                + "ON CONFLICT (name) DO UPDATE SET ips = EXCLUDED.ips, pod_cidrs = EXCLUDED.pod_cidrs, "
+                + "router_ips = EXCLUDED.router_ips, cluster = EXCLUDED.cluster, updated_at = now()")) {
+            upsert.setString(1, registered.node());
+            upsert.setArray(2, texts(tx, registered.ips().stream().map(IpAddress::toString).toList()));
+            upsert.setArray(3, texts(tx, registered.podCidrs().stream().map(Cidr::toString).toList()));
+            upsert.setArray(4, texts(tx, registered.routerIps().stream().map(IpAddress::toString).toList()));
+            upsert.setString(5, registered.cluster());
+            upsert.executeUpdate();
+        }
+    }
+
+    private static Array texts(Connection tx, List<String> values) throws SQLException {
+        return tx.createArrayOf("text", values.toArray());
+    }
+
+    public List<NodeRow> nodes(Connection tx) throws SQLException {
+        try (PreparedStatement select = tx.prepareStatement(
+                "SELECT name, ips, pod_cidrs, router_ips, cluster FROM ipam_nodes ORDER BY name")) {
+            return readNodes(select);
+        }
+    }
+
+    public Optional<NodeRow> node(Connection tx, String name) throws SQLException {
+        try (PreparedStatement select = tx.prepareStatement(
+                "SELECT name, ips, pod_cidrs, router_ips, cluster FROM ipam_nodes WHERE name = ?")) {
+            select.setString(1, name);
+            return readNodes(select).stream().findFirst();
+        }
+    }
+
+    private static List<NodeRow> readNodes(PreparedStatement select) throws SQLException {
+        List<NodeRow> rows = new ArrayList<>();
+        try (ResultSet row = select.executeQuery()) {
+            while (row.next()) {
+                rows.add(new NodeRow(row.getString(1), strings(row.getArray(2)), strings(row.getArray(3)),
+                        strings(row.getArray(4)), row.getString(5)));
+            }
+        }
+        return rows;
+    }
+
+    private static List<String> strings(Array array) throws SQLException {
+        return array == null ? List.of() : List.of((String[]) array.getArray());
+    }
+
+    public List<AllocationRow> allocations(Connection tx, String node) throws SQLException {
+        try (PreparedStatement select = tx.prepareStatement("SELECT ip, node, family, owner, uid, allocated_at, "
+                + "confirmed FROM ipam_allocations WHERE node = ? ORDER BY allocated_at, ip")) {
+            select.setString(1, node);
+            return readAllocations(select);
+        }
+    }
+
+    public List<AllocationRow> allAllocations(Connection tx) throws SQLException {
+        try (PreparedStatement select = tx.prepareStatement("SELECT ip, node, family, owner, uid, allocated_at, "
+                + "confirmed FROM ipam_allocations ORDER BY node, allocated_at, ip")) {
+            return readAllocations(select);
+        }
+    }
+
+    private static List<AllocationRow> readAllocations(PreparedStatement select) throws SQLException {
+        List<AllocationRow> rows = new ArrayList<>();
+        try (ResultSet row = select.executeQuery()) {
+            while (row.next()) {
+                rows.add(new AllocationRow(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
+                        row.getString(5), row.getTimestamp(6).toInstant(), row.getBoolean(7)));
+            }
+        }
+        return rows;
+    }
+
+    /** Nodes holding an unconfirmed allocation made before {@code cutoff}: the ones expiry has work on. */
+    public List<String> nodesWithUnconfirmedBefore(Connection tx, Instant cutoff) throws SQLException {
+        try (PreparedStatement select = tx.prepareStatement("SELECT DISTINCT node FROM ipam_allocations "
+                + "WHERE NOT confirmed AND allocated_at <= ? ORDER BY node")) {
+            select.setTimestamp(1, Timestamp.from(cutoff));
+            List<String> nodes = new ArrayList<>();
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    nodes.add(row.getString(1));
+                }
+            }
+            return nodes;
+        }
+    }
+
+    /** Allocated pod addresses per family label. */
+    public java.util.Map<String, Long> allocatedPerFamily(Connection tx) throws SQLException {
+        java.util.Map<String, Long> counts = new java.util.HashMap<>();
+        try (PreparedStatement select = tx.prepareStatement(
+                "SELECT family, count(*) FROM ipam_allocations GROUP BY family");
+                ResultSet row = select.executeQuery()) {
+            while (row.next()) {
+                counts.put(row.getString(1), row.getLong(2));
+            }
+        }
+        return counts;
+    }
+}

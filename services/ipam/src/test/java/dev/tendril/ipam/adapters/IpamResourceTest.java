@@ -1,0 +1,131 @@
+package dev.tendril.ipam.adapters;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+
+import dev.tendril.testing.KafkaTestResource;
+import dev.tendril.testing.PostgresTestResource;
+import dev.tendril.testing.SharedInfrastructure;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@WithTestResource(PostgresTestResource.class)
+@WithTestResource(KafkaTestResource.class)
+class IpamResourceTest {
+
+    private static ValidatableResponse put(String node, Object body) {
+        return given().contentType(ContentType.JSON).body(body).put("/v1/nodes/" + node).then();
+    }
+
+    private static ValidatableResponse allocate(String node, String owner, String uid) {
+        return given().contentType(ContentType.JSON).body(Map.of("owner", owner, "uid", uid))
+                .post("/v1/nodes/" + node + "/allocations").then();
+    }
+
+    static long eventCount() throws SQLException {
+        try (Connection c = SharedInfrastructure.postgres().dataSource(PostgresTestResource.DATABASE).getConnection();
+                ResultSet row = c.createStatement().executeQuery("SELECT count(*) FROM ipam.events")) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    @Test
+    void registeringANodeTwiceReturnsTheSameCidrs() {
+        List<String> first = put("rest-a", Map.of("ips", List.of("192.168.1.10"))).statusCode(200)
+                .body("name", equalTo("rest-a"))
+                .body("podCIDRs", hasSize(2))
+                .extract().jsonPath().getList("podCIDRs");
+        assertThat(first.get(0)).endsWith("/24");
+        assertThat(first.get(1)).startsWith("fd00:").endsWith("/120");
+        put("rest-a", Map.of("ips", List.of("192.168.1.10"))).statusCode(200).body("podCIDRs", equalTo(first));
+        given().get("/v1/nodes").then().statusCode(200).body("find { it.name == 'rest-a' }.podCIDRs", equalTo(first));
+        given().get("/v1/nodes/rest-a").then().statusCode(200).body("ips", contains("192.168.1.10"))
+                .body("routerIPs", hasSize(2));
+    }
+
+    @Test
+    void allocatesIdempotentlyAndRefusesAStaleRelease() {
+        put("rest-b", Map.of("ips", List.of("192.168.1.11"))).statusCode(200);
+        List<String> ips = allocate("rest-b", "demo/web", "uid-1").statusCode(201).body("ips", hasSize(2))
+                .extract().jsonPath().getList("ips");
+        allocate("rest-b", "demo/web", "uid-1").statusCode(200).body("ips", equalTo(ips));
+        given().get("/v1/nodes/rest-b/allocations").then().statusCode(200).body("ip", equalTo(ips))
+                .body("[0].owner", equalTo("demo/web")).body("[0].confirmed", equalTo(false));
+
+        given().delete("/v1/nodes/rest-b/allocations/" + ips.get(0) + "?uid=uid-0").then().statusCode(409)
+                .contentType("application/problem+json").body("field", equalTo("uid"))
+                .body("detail", containsString("stale"));
+        given().get("/v1/nodes/rest-b/allocations").then().body("ip", equalTo(ips));
+
+        given().delete("/v1/nodes/rest-b/allocations/" + ips.get(0) + "?uid=uid-1").then().statusCode(200)
+                .body("released", equalTo(true));
+        given().delete("/v1/nodes/rest-b/allocations/" + ips.get(0) + "?uid=uid-1").then().statusCode(200)
+                .body("released", equalTo(false));
+        given().get("/v1/nodes/rest-b/allocations").then().body("ip", contains(ips.get(1)));
+
+        given().post("/v1/nodes/rest-b/allocations/confirm?uid=uid-1").then().statusCode(204);
+        given().get("/v1/nodes/rest-b/allocations").then().body("[0].confirmed", equalTo(true));
+        assertThat(ips.get(1)).contains(":");
+        given().delete("/v1/nodes/rest-b/allocations/" + ips.get(1) + "?uid=uid-1").then().statusCode(200)
+                .body("released", equalTo(true));
+        given().get("/v1/nodes/rest-b/allocations").then().body("ip", hasSize(0));
+    }
+
+    @Test
+    void badInputIsAProblemAndChangesNothing() throws SQLException {
+        put("rest-c", Map.of("ips", List.of("192.168.1.12"))).statusCode(200);
+        long before = eventCount();
+        put("rest-bad", Map.of("ips", List.of("192.168.1.300"))).statusCode(400)
+                .contentType("application/problem+json").body("field", equalTo("ips")).body("status", equalTo(400));
+        put("Bad_Name", Map.of("ips", List.of("192.168.1.3"))).statusCode(400).body("field", equalTo("name"));
+        allocate("nowhere", "demo/web", "u").statusCode(404).body("field", equalTo("name"))
+                .body("title", equalTo("Not found"));
+        allocate("rest-c", "", "u").statusCode(400).body("field", equalTo("owner"));
+        allocate("rest-c", "demo/web", "").statusCode(400).body("field", equalTo("uid"));
+        given().delete("/v1/nodes/rest-c/allocations/10.0.0.x?uid=u").then().statusCode(400).body("field", equalTo("ip"));
+        given().delete("/v1/nodes/rest-c/allocations/10.0.0.5").then().statusCode(400).body("field", equalTo("uid"));
+        given().delete("/v1/nodes/rest-c/allocations/172.16.0.5?uid=u").then().statusCode(400).body("field", equalTo("ip"));
+        given().get("/v1/nodes/nowhere/allocations").then().statusCode(404);
+        given().delete("/v1/nodes/nowhere").then().statusCode(404);
+        given().contentType(ContentType.JSON).body("{not json").put("/v1/nodes/rest-c").then().statusCode(400);
+        assertThat(eventCount()).isEqualTo(before);
+    }
+
+    @Test
+    void deregistrationWaitsForPodsUnlessForced() {
+        put("rest-d", Map.of("ips", List.of("192.168.1.13"))).statusCode(200);
+        allocate("rest-d", "demo/db", "uid-d").statusCode(201);
+        given().delete("/v1/nodes/rest-d").then().statusCode(409).body("field", equalTo("name"))
+                .body("detail", containsString("rest-d"));
+        given().delete("/v1/nodes/rest-d?force=true").then().statusCode(204);
+        given().get("/v1/nodes/rest-d").then().statusCode(404);
+    }
+
+    @Test
+    void poolsReportSizeUsedAndFree() {
+        put("rest-e", Map.of("ips", List.of("192.168.1.14"))).statusCode(200);
+        given().get("/v1/pools").then().statusCode(200)
+                .body("family", contains("ipv4", "ipv6"))
+                .body("[0].size", equalTo(65536))
+                .body("[0].nodeMask", equalTo(24))
+                .body("[1].nodeMask", equalTo(120));
+        int used = given().get("/v1/pools").then().extract().path("[0].used");
+        int free = given().get("/v1/pools").then().extract().path("[0].free");
+        assertThat(used).isPositive();
+        assertThat(used + free).isEqualTo(65536);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.tendril.ipam.adapters.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tendril.api.v1.AllocatePodIpsRequest;
+import dev.tendril.api.v1.IpamGrpc;
+import dev.tendril.api.v1.RegisterNodeRequest;
+import dev.tendril.api.v1.ReleasePodIpRequest;
+import dev.tendril.testing.KafkaTestResource;
+import dev.tendril.testing.PostgresTestResource;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+/** Agents' gRPC API on the HTTP port: the same operations and refusals as REST. */
+@QuarkusTest
+@WithTestResource(PostgresTestResource.class)
+@WithTestResource(KafkaTestResource.class)
+class IpamGrpcServiceTest {
+
+    @Test
+    void registersAllocatesAndRefusesAStaleReleaseOverGrpc() throws Exception {
+        URI base = URI.create(ConfigProvider.getConfig().getValue("test.url", String.class));
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        try {
+            var ipam = IpamGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+            var node = ipam.registerNode(RegisterNodeRequest.newBuilder().setName("grpc-a").addIps("192.168.3.1").build())
+                    .getNode();
+            assertThat(node.getPodCidrsList()).hasSize(2);
+            List<String> ips = ipam.allocatePodIps(AllocatePodIpsRequest.newBuilder().setNode("grpc-a")
+                    .setOwner("demo/g").setUid("g-1").build()).getIpsList();
+            assertThat(ips).hasSize(2);
+            assertThat(ipam.allocatePodIps(AllocatePodIpsRequest.newBuilder().setNode("grpc-a").setOwner("demo/g")
+                    .setUid("g-1").build()).getIpsList()).isEqualTo(ips);
+            assertThatThrownBy(() -> ipam.releasePodIp(ReleasePodIpRequest.newBuilder().setNode("grpc-a")
+                    .setIp(ips.get(0)).setUid("g-0").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                        assertThat(e.getStatus().getDescription()).startsWith("uid: ");
+                    });
+            assertThatThrownBy(() -> ipam.allocatePodIps(AllocatePodIpsRequest.newBuilder().setNode("grpc-nowhere")
+                    .setOwner("demo/g").setUid("g-2").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+            assertThat(ipam.releasePodIp(ReleasePodIpRequest.newBuilder().setNode("grpc-a").setIp(ips.get(0))
+                    .setUid("g-1").build()).getReleased()).isTrue();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+}
