@@ -1,32 +1,17 @@
 package dev.tendril.cli.identity;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tendril.cli.OutputOption;
-import dev.tendril.cli.api.ServiceClient;
+import dev.tendril.cli.api.ResourceListCommand;
 import dev.tendril.cli.api.Table;
-import dev.tendril.cli.stack.StackOption;
-import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code tendril get endpoints}: pods with their IPs, node and identity (what every node's ipcache holds). */
 @Command(name = "endpoints", aliases = {"endpoint", "ep"}, mixinStandardHelpOptions = true,
         description = "List endpoints with their IPs, node and identity.")
-public final class GetEndpointsCommand implements Callable<Integer> {
-
-    @Mixin
-    StackOption stackOption;
-
-    @Mixin
-    OutputOption output;
+public final class GetEndpointsCommand extends ResourceListCommand {
 
     @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE", description = "Only endpoints of this namespace.")
     String namespace;
@@ -37,11 +22,18 @@ public final class GetEndpointsCommand implements Callable<Integer> {
     @Option(names = "--identity", paramLabel = "ID", description = "Only endpoints with this identity.")
     Long identity;
 
-    @Spec
-    CommandSpec spec;
+    @Override
+    protected String service() {
+        return "identity";
+    }
 
     @Override
-    public Integer call() {
+    protected String path() {
+        return "/v1/endpoints";
+    }
+
+    @Override
+    protected Map<String, String> query() {
         Map<String, String> query = new LinkedHashMap<>();
         if (namespace != null) {
             query.put("namespace", namespace);
@@ -52,20 +44,17 @@ public final class GetEndpointsCommand implements Callable<Integer> {
         if (identity != null) {
             query.put("identity", identity.toString());
         }
-        JsonNode endpoints = ServiceClient.of(stackOption.stack(), "identity").get("/v1/endpoints", query);
-        PrintWriter out = spec.commandLine().getOut();
-        if (output.json()) {
-            OutputOption.printJson(out, endpoints);
-            return 0;
-        }
+        return query;
+    }
+
+    @Override
+    protected Table table(JsonNode endpoints) {
         Table table = new Table("namespace", "pod", "identity", "node", "ips");
         for (JsonNode endpoint : endpoints) {
-            List<String> ips = new ArrayList<>();
-            endpoint.path("ips").forEach(ip -> ips.add(ip.asText()));
             table.row(endpoint.path("namespace").asText(), endpoint.path("pod").asText(),
-                    endpoint.path("identity").asLong(), endpoint.path("node").asText(), String.join(",", ips));
+                    endpoint.path("identity").asLong(), endpoint.path("node").asText(),
+                    joined(endpoint.path("ips"), ""));
         }
-        table.print(out);
-        return 0;
+        return table;
     }
 }
