@@ -10,6 +10,8 @@ import dev.tendril.ipam.adapters.persistence.IpamReadModel;
 import dev.tendril.ipam.adapters.persistence.IpamReadModel.AllocationRow;
 import dev.tendril.ipam.adapters.persistence.IpamReadModel.NodeRow;
 import dev.tendril.ipam.adapters.persistence.JsonEventCodec;
+import dev.tendril.eventstore.OneRoundTrip;
+import dev.tendril.eventstore.StreamAppends;
 import dev.tendril.ipam.domain.Cidr;
 import dev.tendril.ipam.domain.IpAddress;
 import dev.tendril.ipam.domain.IpFamily;
@@ -39,11 +41,13 @@ import java.util.Map;
  * in one transaction, always locking the pool first, so they cannot deadlock; pod address commands
  * touch only their node's stream, so nodes never wait for each other.
  *
- * <p>Pod address commands are group-committed: callers queue them, and writer threads take whatever
- * has queued (up to {@value #MAX_BATCH}) and decide all of it in one transaction, each command on the
- * state its predecessors left, locking the batch's streams in name order. One commit (one WAL flush)
- * then serves many callers; a refused command fails alone. If the batch's transaction fails, every
- * command in it is run again on its own.
+ * <p>Commands are group-committed: callers queue them, each node's to the same writer thread (see
+ * {@code queueOf}), and a writer takes whatever has queued (up to {@value #MAX_BATCH}) and decides all
+ * of it in one transaction, each command on the state its predecessors left, locking the batch's
+ * streams in name order. The batch's events and read-model rows are written with a constant number
+ * of statements ({@link StreamAppends}, {@link IpamReadModel#applyAll}), and one commit (one WAL
+ * flush) serves all its callers; a refused command fails alone. If the batch's transaction fails,
+ * every command in it is run again on its own.
  */
 public final class IpamService implements AutoCloseable {
 
@@ -51,7 +55,7 @@ public final class IpamService implements AutoCloseable {
     public static final String NODE_STREAM_PREFIX = "node/";
     private static final int MAX_ATTEMPTS = 20;
     static final int MAX_BATCH = 128;
-    public static final int DEFAULT_WRITERS = 4;
+    public static final int DEFAULT_WRITERS = 2;
 
     /** A node's registration as the caller sees it. */
     public record NodeView(String name, List<String> ips, List<String> podCidrs, List<String> routerIps,
@@ -74,7 +78,8 @@ public final class IpamService implements AutoCloseable {
     private final IpamReadModel readModel = new IpamReadModel();
     private final CachedStreams<PoolCommand, PoolState, PoolEvent> pool;
     private final CachedStreams<NodeCommand, NodeState, NodeEvent> nodes;
-    private final java.util.concurrent.BlockingQueue<Queued<?>> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+    // One queue per writer; a node's commands always go to the same one (see queueOf).
+    private final List<java.util.concurrent.BlockingQueue<Queued<?>>> queues = new ArrayList<>();
     private final List<Thread> writers = new ArrayList<>();
     private volatile boolean open = true;
 
@@ -96,7 +101,9 @@ public final class IpamService implements AutoCloseable {
                 NodeEvent.PodIpsConfirmed.class, NodeEvent.NodeDeregistered.class)),
                 stream -> new NodeDecider(stream.substring(NODE_STREAM_PREFIX.length()), settings));
         for (int i = 0; i < writers; i++) {
-            this.writers.add(Thread.ofPlatform().name("ipam-writer-" + i).daemon().start(this::writeLoop));
+            var queue = new java.util.concurrent.LinkedBlockingQueue<Queued<?>>();
+            queues.add(queue);
+            this.writers.add(Thread.ofPlatform().name("ipam-writer-" + i).daemon().start(() -> writeLoop(queue)));
         }
     }
 
@@ -105,7 +112,7 @@ public final class IpamService implements AutoCloseable {
         open = false;
         writers.forEach(Thread::interrupt);
         List<Queued<?>> left = new ArrayList<>();
-        queue.drainTo(left);
+        queues.forEach(queue -> queue.drainTo(left));
         left.forEach(q -> q.future().completeExceptionally(new IllegalStateException("the IPAM service is stopping")));
     }
 
@@ -231,6 +238,15 @@ public final class IpamService implements AutoCloseable {
         return onNode(node, now -> new NodeCommand.ReleasePodIp(node, ip, uid, now), (state, events) -> !events.isEmpty());
     }
 
+    /**
+     * Frees every address {@code uid} holds on the node (a dual-stack pod's two in one command) and
+     * returns them; empty if the uid holds nothing (already released, or a stale uid).
+     */
+    public List<String> releasePod(String node, String uid) {
+        return onNode(node, now -> new NodeCommand.ReleasePod(node, uid, now), (state, events) -> events.stream()
+                .map(e -> ((NodeEvent.PodIpReleased) e).ip().toString()).toList());
+    }
+
     /** Releases an address the leak report found, if {@code uid} still holds it. */
     public boolean releaseLeaked(String node, String ipText, String uid) {
         IpAddress ip = parse("ip", ipText);
@@ -293,7 +309,7 @@ public final class IpamService implements AutoCloseable {
         if (writers.isEmpty() || !open) {
             return queued.alone().get();
         }
-        queue.add(queued);
+        queueOf(queued).add(queued);
         try {
             return queued.future().get();
         } catch (InterruptedException e) {
@@ -327,7 +343,18 @@ public final class IpamService implements AutoCloseable {
         });
     }
 
-    private void writeLoop() {
+    /**
+     * Commands of a node go to one writer (by the node name's hash), so two writers' batches never
+     * want the same node stream: were they free to take any command, a batch would often wait for
+     * another writer's commit on a node both touch, and the writers would take turns instead of
+     * committing side by side. Commands that need the cluster pool stream all go to the first
+     * writer, for the same reason.
+     */
+    private java.util.concurrent.BlockingQueue<Queued<?>> queueOf(Queued<?> queued) {
+        return queues.get(queued.needsPool() ? 0 : Math.floorMod(queued.node().hashCode(), queues.size()));
+    }
+
+    private void writeLoop(java.util.concurrent.BlockingQueue<Queued<?>> queue) {
         List<Queued<?>> batch = new ArrayList<>();
         while (open) {
             try {
@@ -375,14 +402,23 @@ public final class IpamService implements AutoCloseable {
                             outcomes[i] = rejected;
                         }
                     }
+                    List<StreamAppends.Append> appends = new ArrayList<>();
                     if (poolSlot != null) {
-                        pool.appendPending(tx, poolSlot);
+                        appends.add(pool.pendingAppend(poolSlot));
                     }
                     List<NodeEvent> appended = new ArrayList<>();
                     for (var slot : slots.values()) {
-                        appended.addAll(nodes.appendPending(tx, slot));
+                        appends.add(nodes.pendingAppend(slot));
+                        appended.addAll(nodes.pending(slot));
                     }
-                    readModel.applyAll(tx, appended);
+                    // Usually (pod addresses only) the events and the read model go in one round trip.
+                    List<OneRoundTrip.Part> writes = new ArrayList<>(StreamAppends.parts(tx, appends));
+                    var readModelWrites = readModel.allocationParts(tx, appended);
+                    readModelWrites.ifPresent(writes::addAll);
+                    OneRoundTrip.run(tx, writes);
+                    if (readModelWrites.isEmpty()) {
+                        readModel.applyAll(tx, appended);
+                    }
                     return null;
                 });
             } catch (RuntimeException failed) {
@@ -431,9 +467,7 @@ public final class IpamService implements AutoCloseable {
     }
 
     private void project(Connection tx, List<NodeEvent> events) throws SQLException {
-        for (NodeEvent event : events) {
-            readModel.apply(tx, event);
-        }
+        readModel.applyAll(tx, events);
     }
 
     /** Runs the work in one transaction; a failure other than a decision forgets the caches it touched. */

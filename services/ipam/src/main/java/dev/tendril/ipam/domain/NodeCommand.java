@@ -24,6 +24,13 @@ public sealed interface NodeCommand {
     record ReleasePodIp(String node, IpAddress ip, String uid, Instant now) implements NodeCommand {
     }
 
+    /**
+     * Free every address {@code uid} holds (both families of a dual-stack pod in one command). A uid
+     * that holds nothing, such as a stale one whose pod was re-created under a new uid, frees nothing.
+     */
+    record ReleasePod(String node, String uid, Instant now) implements NodeCommand {
+    }
+
     /** An endpoint exists for the pod: its addresses no longer expire. */
     record ConfirmPodIps(String node, String uid) implements NodeCommand {
     }

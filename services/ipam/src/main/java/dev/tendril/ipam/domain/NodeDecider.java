@@ -8,6 +8,7 @@ import dev.tendril.ipam.domain.NodeCommand.DeregisterNode;
 import dev.tendril.ipam.domain.NodeCommand.ExpireUnconfirmed;
 import dev.tendril.ipam.domain.NodeCommand.RegisterNode;
 import dev.tendril.ipam.domain.NodeCommand.ReleaseLeakedPodIp;
+import dev.tendril.ipam.domain.NodeCommand.ReleasePod;
 import dev.tendril.ipam.domain.NodeCommand.ReleasePodIp;
 import dev.tendril.ipam.domain.NodeEvent.NodeDeregistered;
 import dev.tendril.ipam.domain.NodeEvent.NodeRegistered;
@@ -69,6 +70,7 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
             case RegisterNode register -> register(register, state);
             case AllocatePodIps allocate -> allocate(allocate, state);
             case ReleasePodIp release -> release(release.ip(), release.uid(), release.now(), ReleaseReason.RELEASED, state);
+            case ReleasePod release -> releasePod(release, state);
             case ReleaseLeakedPodIp leaked -> release(leaked.ip(), leaked.uid(), leaked.now(), ReleaseReason.LEAKED, state);
             case ConfirmPodIps confirm -> confirm(confirm, state);
             case ExpireUnconfirmed expire -> {
@@ -180,6 +182,17 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
                     + pod.uid() + "), not uid " + uid + ": stale release, nothing freed");
         }
         return List.of(new PodIpReleased(node, ip, uid, now, reason));
+    }
+
+    private List<NodeEvent> releasePod(ReleasePod command, NodeState state) {
+        requireRegistered(state);
+        if (command.uid() == null || command.uid().isBlank()) {
+            throw CommandRejectedException.invalid("uid", "a release must carry the uid of the pod that holds the addresses");
+        }
+        // Only what this uid holds: a stale uid (another incarnation of the pod holds the addresses) frees nothing.
+        return state.allocationOf(command.uid()).map(pod -> pod.ips().stream()
+                .<NodeEvent>map(ip -> new PodIpReleased(node, ip, command.uid(), command.now(), ReleaseReason.RELEASED))
+                .toList()).orElse(List.of());
     }
 
     private List<NodeEvent> confirm(ConfirmPodIps command, NodeState state) {

@@ -86,6 +86,19 @@ class IpamResourceTest {
     }
 
     @Test
+    void releasingByUidFreesBothFamiliesAndAStaleUidNothing() {
+        put("rest-f", Map.of("ips", List.of("192.168.1.15"))).statusCode(200);
+        List<String> ips = allocate("rest-f", "demo/dual", "uid-f1").statusCode(201).extract().path("ips");
+        given().delete("/v1/nodes/rest-f/allocations?uid=uid-f0").then().statusCode(200)
+                .body("released", hasSize(0));
+        given().get("/v1/nodes/rest-f/allocations").then().body("ip", hasSize(2));
+        given().delete("/v1/nodes/rest-f/allocations?uid=uid-f1").then().statusCode(200)
+                .body("uid", equalTo("uid-f1")).body("released", equalTo(ips));
+        given().get("/v1/nodes/rest-f/allocations").then().body("ip", hasSize(0));
+        given().delete("/v1/nodes/rest-f/allocations").then().statusCode(400).body("field", equalTo("uid"));
+    }
+
+    @Test
     void badInputIsAProblemAndChangesNothing() throws SQLException {
         put("rest-c", Map.of("ips", List.of("192.168.1.12"))).statusCode(200);
         long before = eventCount();

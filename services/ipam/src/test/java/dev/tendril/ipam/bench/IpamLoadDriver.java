@@ -41,12 +41,13 @@ import org.flywaydb.core.Flyway;
  * <ol>
  *   <li>node registration (pod CIDR allocation) for {@code nodes} nodes, default pools;
  *   <li>pod address churn: threads allocating a dual-stack pair for a new pod uid, then releasing both
- *       addresses, over {@code podNodes} nodes, for {@code durationSeconds} after a warm-up;
+ *       addresses (by uid in one command, or one command per address), over {@code podNodes} nodes, for {@code durationSeconds} after a warm-up;
  *   <li>heap of the in-memory state per 100,000 dual-stack pod allocations (pure domain).
  * </ol>
  * System properties: nodes (5000), registerThreads (4), podNodes (64), threads (8),
  * durationSeconds (20), warmupSeconds (5), writers (comma list of group-commit writer counts to
- * compare, "0,2": 0 = every command its own transaction).
+ * compare, "0,2": 0 = every command its own transaction), release ("pod": one release-by-uid command
+ * per pod, {@link IpamService#releasePod}; "ip": one release command per address).
  */
 public final class IpamLoadDriver {
 
@@ -57,6 +58,7 @@ public final class IpamLoadDriver {
         int threads = Integer.getInteger("threads", 8);
         int durationSeconds = Integer.getInteger("durationSeconds", 20);
         int warmupSeconds = Integer.getInteger("warmupSeconds", 5);
+        boolean releasePod = !"ip".equals(System.getProperty("release", "pod"));
 
         System.out.printf("IPAM load driver: %d CPUs, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"));
@@ -77,9 +79,13 @@ public final class IpamLoadDriver {
                 System.out.printf("PostgreSQL: fsync=%s synchronous_commit=%s (%s)%n", r.getString(1), r.getString(2),
                         r.getString(3).split(",")[0]);
             }
+            postmaster = findPostmaster(postgres.getPort());
+            System.out.println("PostgreSQL server process for CPU accounting: "
+                    + postmaster.map(p -> "pid " + p.pid()).orElse("NOT found (its CPU counts as other)"));
             registerNodes(url, nodes, registerThreads);
             for (String writers : System.getProperty("writers", "0,2").split(",")) {
-                churn(url, podNodes, threads, warmupSeconds, durationSeconds, Integer.parseInt(writers.strip()));
+                churn(url, podNodes, threads, warmupSeconds, durationSeconds, Integer.parseInt(writers.strip()),
+                        releasePod);
             }
         }
     }
@@ -100,6 +106,9 @@ public final class IpamLoadDriver {
                     Clock.systemUTC(), "default");
             ExecutorService executor = Executors.newFixedThreadPool(threads);
             AtomicLong next = new AtomicLong();
+            long ticksBefore = cpuTicks();
+            double oursBefore = ourCpuSeconds();
+            double postgresBefore = postgresCpuSeconds();
             long start = System.nanoTime();
             List<Future<?>> done = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
@@ -114,10 +123,11 @@ public final class IpamLoadDriver {
                 f.get();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            String cpu = cpuSplit(ticksBefore, oursBefore, postgresBefore, seconds);
             executor.shutdown();
             var pools = ipam.pools();
             System.out.printf("node registration: %d nodes (dual-stack pod CIDRs) in %.2f s = %.0f nodes/s, "
-                    + "%d threads; pools now %s%n", nodes, seconds, nodes / seconds, threads, pools);
+                    + "%d threads; %s; pools now %s%n", nodes, seconds, nodes / seconds, threads, cpu, pools);
         }
     }
 
@@ -134,8 +144,44 @@ public final class IpamLoadDriver {
         return Long.parseLong(cpu[1]) + Long.parseLong(cpu[2]) + Long.parseLong(cpu[3]);
     }
 
+    /** The benchmark's PostgreSQL server (its backends are its children), for "ours" in the CPU split. */
+    private static java.util.Optional<ProcessHandle> postmaster = java.util.Optional.empty();
+
+    private static java.util.Optional<ProcessHandle> findPostmaster(int port) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
+                .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains("-p " + port)
+                        || String.join(" ", a).contains("port=" + port)).orElse(false))
+                .findFirst();
+    }
+
+    /** CPU seconds of this JVM plus the PostgreSQL server and its backends. */
+    private static double ourCpuSeconds() {
+        return cpuSeconds(ProcessHandle.current()) + postgresCpuSeconds();
+    }
+
+    private static double postgresCpuSeconds() {
+        return postmaster.map(pm -> cpuSeconds(pm)
+                + pm.descendants().mapToDouble(IpamLoadDriver::cpuSeconds).sum()).orElse(0.0);
+    }
+
+    private static double cpuSeconds(ProcessHandle process) {
+        return process.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
+    }
+
+    /** Our share and everything else's, in % of one CPU, between two readings of (ticks, our seconds). */
+    private static String cpuSplit(long ticksBefore, double oursBefore, double postgresBefore, double seconds)
+            throws Exception {
+        double busy = (cpuTicks() - ticksBefore) / 100.0;
+        double ours = ourCpuSeconds() - oursBefore;
+        double postgres = postgresCpuSeconds() - postgresBefore;
+        return String.format("CPU ours %.0f%% (JVM %.0f%%, PostgreSQL %.0f%%) other %.0f%% (of %d00%%)",
+                100 * ours / seconds, 100 * (ours - postgres) / seconds, 100 * postgres / seconds,
+                100 * Math.max(0, busy - ours) / seconds, Runtime.getRuntime().availableProcessors());
+    }
+
     private static void churn(String url, int podNodes, int threads, int warmupSeconds, int durationSeconds,
-            int writers) throws Exception {
+            int writers, boolean releasePod) throws Exception {
         // Quarantine stays at its 30 s default: node CIDRs of /16 and /112 hold enough addresses for it.
         IpamSettings settings = IpamSettings.validated(List.of("10.0.0.0/8"), 16, List.of("fd00::/96"), 112,
                 IpamSettings.DEFAULT_QUARANTINE, IpamSettings.DEFAULT_UNCONFIRMED_EXPIRY);
@@ -164,8 +210,12 @@ public final class IpamLoadDriver {
                         long begin = System.nanoTime();
                         List<String> ips = ipam.allocate(node, "bench/" + uid, uid).ips();
                         long allocated = System.nanoTime();
-                        for (String ip : ips) {
-                            ipam.release(node, ip, uid);
+                        if (releasePod) {
+                            ipam.releasePod(node, uid);
+                        } else {
+                            for (String ip : ips) {
+                                ipam.release(node, ip, uid);
+                            }
                         }
                         if (measuring.get()) {
                             cycles.incrementAndGet();
@@ -181,14 +231,15 @@ public final class IpamLoadDriver {
             Thread.sleep(warmupSeconds * 1000L);
             long commitsBefore = commits(pool);
             long cpuBefore = cpuTicks();
+            double oursBefore = ourCpuSeconds();
+            double postgresBefore = postgresCpuSeconds();
             measuring.set(true);
             long start = System.nanoTime();
             Thread.sleep(durationSeconds * 1000L);
             measuring.set(false);
             double seconds = (System.nanoTime() - start) / 1e9;
             double commitsPerSecond = (commits(pool) - commitsBefore) / seconds;
-            double machineBusy = (cpuTicks() - cpuBefore) / 100.0 / seconds
-                    / Runtime.getRuntime().availableProcessors() * 100;
+            String cpu = cpuSplit(cpuBefore, oursBefore, postgresBefore, seconds);
             stop.set(true);
             for (Future<?> f : done) {
                 f.get();
@@ -196,11 +247,13 @@ public final class IpamLoadDriver {
             executor.shutdown();
             long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
             double perSecond = cycles.get() / seconds;
-            System.out.printf("pod churn, writers=%d: %d threads over %d nodes, %.0f s measured: %.0f pods/s "
-                    + "(allocate IPv4+IPv6, then release both) = %.0f allocate+release pairs/s of single addresses, "
-                    + "%.0f commands/s in %.0f commits/s; allocate p50 %.2f ms, p99 %.2f ms; machine CPU busy %.0f%%%n",
-                    writers, threads, podNodes, seconds, perSecond, perSecond * 2, perSecond * 3, commitsPerSecond,
-                    all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6, machineBusy);
+            int commandsPerPod = releasePod ? 2 : 3;
+            System.out.printf("pod churn, writers=%d, release by %s: %d threads over %d nodes, %.0f s measured: "
+                    + "%.0f pods/s (allocate IPv4+IPv6, then release both) = %.0f allocate+release pairs/s of single addresses, "
+                    + "%.0f commands/s in %.0f commits/s; allocate p50 %.2f ms, p99 %.2f ms; %s%n",
+                    writers, releasePod ? "uid" : "ip", threads, podNodes, seconds, perSecond, perSecond * 2,
+                    perSecond * commandsPerPod, commitsPerSecond,
+                    all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6, cpu);
         }
     }
 

@@ -8,6 +8,7 @@ import dev.tendril.ipam.domain.NodeCommand.ConfirmPodIps;
 import dev.tendril.ipam.domain.NodeCommand.DeregisterNode;
 import dev.tendril.ipam.domain.NodeCommand.ExpireUnconfirmed;
 import dev.tendril.ipam.domain.NodeCommand.RegisterNode;
+import dev.tendril.ipam.domain.NodeCommand.ReleasePod;
 import dev.tendril.ipam.domain.NodeCommand.ReleasePodIp;
 import dev.tendril.ipam.domain.NodeEvent.PodIpAllocated;
 import dev.tendril.ipam.domain.NodeEvent.PodIpReleased;
@@ -28,8 +29,9 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /**
- * Random sequences of node registrations, allocations, releases, stale releases, expiry, clock steps
- * and restarts (state rebuilt from the events so far) against small pools that fill up: an IPv4 /26
+ * Random sequences of node registrations, allocations, releases (per address and per pod uid), stale
+ * releases, expiry, clock steps and restarts (state rebuilt from the events so far) against small
+ * pools that fill up: an IPv4 /26
  * cut into /28 nodes (13 pod addresses each) and an IPv6 /118 cut into /120 nodes (254 each), four
  * node CIDRs per family for five node names so the pool runs out too. After every step: no address
  * is held twice, none is a network, broadcast or router address, quarantine held, counts add up, and
@@ -59,6 +61,14 @@ class IpamProperties {
     record Release(int node, int pod, boolean ipv6) implements Action {
     }
 
+    /** Every address of the pod's current uid in one command. */
+    record ReleaseByUid(int node, int pod) implements Action {
+    }
+
+    /** A release-by-uid with a uid that holds nothing here (an old incarnation): frees nothing. */
+    record StaleReleaseByUid(int node, int pod) implements Action {
+    }
+
     /** A release by a uid that does not hold the address (an old incarnation or another pod). */
     record StaleRelease(int node, int pod, int wrongPod) implements Action {
     }
@@ -85,6 +95,8 @@ class IpamProperties {
                 net.jqwik.api.Tuple.of(20, Combinators.combine(node, pod).as(Allocate::new)),
                 net.jqwik.api.Tuple.of(8, Combinators.combine(node, pod, Arbitraries.of(true, false)).as(Release::new)),
                 net.jqwik.api.Tuple.of(4, Combinators.combine(node, pod, pod).as(StaleRelease::new)),
+                net.jqwik.api.Tuple.of(6, Combinators.combine(node, pod).as(ReleaseByUid::new)),
+                net.jqwik.api.Tuple.of(2, Combinators.combine(node, pod).as(StaleReleaseByUid::new)),
                 net.jqwik.api.Tuple.of(2, Combinators.combine(node, pod).as(Confirm::new)),
                 net.jqwik.api.Tuple.of(1, node.map(Expire::new)),
                 net.jqwik.api.Tuple.of(4, Arbitraries.of(1, 5, 15, 29, 30, 31, 400, 700).map(Tick::new)),
@@ -145,6 +157,8 @@ class IpamProperties {
                     case Allocate a -> allocate(name(a.node()), a.pod());
                     case Release r -> release(name(r.node()), r.pod(), r.ipv6());
                     case StaleRelease s -> staleRelease(name(s.node()), s.pod(), s.wrongPod());
+                    case ReleaseByUid r -> releasePod(name(r.node()), r.pod());
+                    case StaleReleaseByUid s -> stalePodRelease(name(s.node()), s.pod());
                     case Confirm c -> node(name(c.node()), new ConfirmPodIps(name(c.node()), currentUid(c.pod())));
                     case Expire e -> node(name(e.node()), new ExpireUnconfirmed(name(e.node()), now));
                     case Tick t -> now = now.plusSeconds(t.seconds());
@@ -217,6 +231,26 @@ class IpamProperties {
             if (state.allocationOf(uid).isEmpty()) {
                 incarnation.merge(pod, 1, Integer::sum);
             }
+        }
+
+        void releasePod(String node, int pod) {
+            NodeState state = stateOf(node);
+            String uid = currentUid(pod);
+            Optional<PodAllocation> held = state.allocationOf(uid);
+            commitNode(node, deciderOf(node).decide(new ReleasePod(node, uid, now), state));
+            assertThat(state.allocationOf(uid)).isEmpty();
+            if (held.isPresent()) {
+                held.get().ips().forEach(ip -> assertThat(state.ownerOf(ip)).isEmpty());
+                incarnation.merge(pod, 1, Integer::sum);
+            }
+        }
+
+        void stalePodRelease(String node, int pod) {
+            NodeState state = stateOf(node);
+            Optional<PodAllocation> held = state.allocationOf(currentUid(pod));
+            String oldUid = uid(pod, incarnation.getOrDefault(pod, 0) - 1);
+            assertThat(deciderOf(node).decide(new ReleasePod(node, oldUid, now), state)).isEmpty();
+            held.ifPresent(h -> h.ips().forEach(ip -> assertThat(state.ownerOf(ip)).contains(currentUid(pod))));
         }
 
         void staleRelease(String node, int pod, int wrongPod) {

@@ -11,6 +11,7 @@ import dev.tendril.ipam.domain.NodeCommand.ConfirmPodIps;
 import dev.tendril.ipam.domain.NodeCommand.DeregisterNode;
 import dev.tendril.ipam.domain.NodeCommand.ExpireUnconfirmed;
 import dev.tendril.ipam.domain.NodeCommand.RegisterNode;
+import dev.tendril.ipam.domain.NodeCommand.ReleasePod;
 import dev.tendril.ipam.domain.NodeCommand.ReleasePodIp;
 import dev.tendril.ipam.domain.NodeEvent.NodeDeregistered;
 import dev.tendril.ipam.domain.NodeEvent.NodeRegistered;
@@ -101,6 +102,26 @@ class NodeDeciderTest {
         GivenWhenThen.of(decider).given(registered("10.0.0.0/24"), allocated("10.0.0.2", "demo/a", "u2", T0))
                 .when(new ReleasePodIp("n1", IpAddress.parse("10.0.0.2"), "u1", T0))
                 .thenRejected(Kind.CONFLICT, "uid");
+    }
+
+    @Test
+    void releasingAPodFreesEveryAddressItsUidHolds() {
+        GivenWhenThen.of(decider).given(registered("10.0.0.0/24", "fd00::/120"),
+                        allocated("10.0.0.2", "demo/a", "u1", T0), allocated("fd00::2", "demo/a", "u1", T0),
+                        allocated("10.0.0.3", "demo/b", "u2", T0))
+                .when(new ReleasePod("n1", "u1", T0))
+                .then(new PodIpReleased("n1", IpAddress.parse("10.0.0.2"), "u1", T0, ReleaseReason.RELEASED),
+                        new PodIpReleased("n1", IpAddress.parse("fd00::2"), "u1", T0, ReleaseReason.RELEASED));
+    }
+
+    @Test
+    void releasingAPodByAStaleUidFreesNothing() {
+        GivenWhenThen.of(decider).given(registered("10.0.0.0/24"), allocated("10.0.0.2", "demo/a", "u2", T0))
+                .when(new ReleasePod("n1", "u1", T0)).thenNothing();
+        GivenWhenThen.of(decider).given(registered("10.0.0.0/24"))
+                .when(new ReleasePod("n1", " ", T0)).thenRejected(Kind.INVALID, "uid");
+        GivenWhenThen.of(decider).given()
+                .when(new ReleasePod("n1", "u1", T0)).thenRejected(Kind.NOT_FOUND, "name");
     }
 
     @Test

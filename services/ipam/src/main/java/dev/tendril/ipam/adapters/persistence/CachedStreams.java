@@ -1,5 +1,7 @@
 package dev.tendril.ipam.adapters.persistence;
 
+import dev.tendril.eventstore.StreamAppends;
+
 import dev.tendril.eventstore.Decider;
 import dev.tendril.eventstore.EventCodec;
 import dev.tendril.eventstore.EventStore;
@@ -132,7 +134,7 @@ public final class CachedStreams<C, S, E> {
 
     /**
      * Batched commands: {@link #decide}, then apply the events to the cached state at once, so the next
-     * command of the same batch sees them. The events are appended by {@link #appendPending} and count as history
+     * command of the same batch sees them. The events are appended through {@link #pendingAppend} and count as history
      * after {@link #committedPending}; if the transaction fails the slot must be {@link #invalidate}d.
      */
     public List<E> decide(Slot slot, C command) {
@@ -146,10 +148,12 @@ public final class CachedStreams<C, S, E> {
         slot.pending.addAll(events);
     }
 
-    public List<E> appendPending(Connection tx, Slot slot) throws SQLException {
-        if (!slot.pending.isEmpty()) {
-            store.append(tx, slot.streamId, slot.version, slot.pending.stream().map(codec::encode).toList());
-        }
+    /** The slot's pending events as one stream's part of a {@link StreamAppends#appendAll}. */
+    public StreamAppends.Append pendingAppend(Slot slot) {
+        return new StreamAppends.Append(slot.streamId, slot.version, slot.pending.stream().map(codec::encode).toList());
+    }
+
+    public List<E> pending(Slot slot) {
         return slot.pending;
     }
 

@@ -1,5 +1,7 @@
 package dev.tendril.ipam.adapters.persistence;
 
+import dev.tendril.eventstore.OneRoundTrip;
+
 import dev.tendril.ipam.domain.Cidr;
 import dev.tendril.ipam.domain.IpAddress;
 import dev.tendril.ipam.domain.NodeEvent;
@@ -75,61 +77,142 @@ public final class IpamReadModel {
     }
 
     /**
-     * Applies events in order, sending each run of consecutive allocations or releases as one JDBC
-     * batch (one round trip) instead of one statement per event.
+     * Applies events with a constant number of statements for the allocation rows: the events' net
+     * effect per address (deleted if the address was held before them, inserted if held after them;
+     * an allocation released within the same events leaves no trace) as one {@code DELETE} and then
+     * one {@code INSERT}, both fed by arrays. Registrations become one JDBC batch of upserts.
+     * Confirmations and deregistrations read or remove rows of several addresses, so the pending net
+     * effect is written before each of them.
      */
     public void applyAll(Connection tx, List<NodeEvent> events) throws SQLException {
-        try (PreparedStatement insert = tx.prepareStatement("INSERT INTO ipam_allocations "
-                + "(ip, node, family, owner, uid, allocated_at) VALUES (?, ?, ?, ?, ?, ?)");
-                PreparedStatement delete = tx.prepareStatement(
-                        "DELETE FROM ipam_allocations WHERE ip = ? AND node = ?")) {
-            PreparedStatement open = null;
-            for (NodeEvent event : events) {
-                PreparedStatement needed = switch (event) {
-                    case PodIpAllocated allocated -> insert;
-                    case PodIpReleased released -> delete;
-                    default -> null;
-                };
-                if (open != null && open != needed) {
-                    open.executeBatch();
-                    open = null;
-                }
-                switch (event) {
-                    case PodIpAllocated allocated -> {
-                        insert.setString(1, allocated.ip().toString());
-                        insert.setString(2, allocated.node());
-                        insert.setString(3, allocated.ip().family().label());
-                        insert.setString(4, allocated.owner());
-                        insert.setString(5, allocated.uid());
-                        insert.setTimestamp(6, Timestamp.from(allocated.at()));
-                        insert.addBatch();
-                        open = insert;
+        java.util.Map<String, String> deletes = new java.util.LinkedHashMap<>();
+        java.util.Map<String, PodIpAllocated> inserts = new java.util.LinkedHashMap<>();
+        java.util.Map<String, NodeRegistered> registrations = new java.util.LinkedHashMap<>();
+        for (NodeEvent event : events) {
+            switch (event) {
+                case PodIpAllocated allocated -> inserts.put(allocated.ip().toString(), allocated);
+                case PodIpReleased released -> {
+                    String ip = released.ip().toString();
+                    // Held before these events (not inserted by them): its row must go.
+                    if (inserts.remove(ip) == null) {
+                        deletes.put(ip, released.node());
                     }
-                    case PodIpReleased released -> {
-                        delete.setString(1, released.ip().toString());
-                        delete.setString(2, released.node());
-                        delete.addBatch();
-                        open = delete;
-                    }
-                    default -> apply(tx, event);
                 }
-            }
-            if (open != null) {
-                open.executeBatch();
+                case NodeRegistered registered -> registrations.put(registered.node(), registered);
+                default -> {
+                    flush(tx, deletes, inserts, registrations);
+                    apply(tx, event);
+                }
             }
         }
+        flush(tx, deletes, inserts, registrations);
+    }
+
+    private static void flush(Connection tx, java.util.Map<String, String> deletes,
+            java.util.Map<String, PodIpAllocated> inserts, java.util.Map<String, NodeRegistered> registrations)
+            throws SQLException {
+        if (!registrations.isEmpty()) {
+            try (PreparedStatement upsert = tx.prepareStatement(UPSERT_NODE)) {
+                for (NodeRegistered registered : registrations.values()) {
+                    bindNode(tx, upsert, registered);
+                    upsert.addBatch();
+                }
+                upsert.executeBatch();
+            }
+            registrations.clear();
+        }
+        OneRoundTrip.run(tx, allocationParts(tx, deletes, inserts));
+        deletes.clear();
+        inserts.clear();
+    }
+
+    /**
+     * The read-model writes of events that only allocate and release addresses (the common case of a
+     * group commit), to send in one round trip with the events' append; empty if other events are
+     * among them (then use {@link #applyAll}).
+     */
+    public Optional<List<OneRoundTrip.Part>> allocationParts(Connection tx, List<NodeEvent> events)
+            throws SQLException {
+        java.util.Map<String, String> deletes = new java.util.LinkedHashMap<>();
+        java.util.Map<String, PodIpAllocated> inserts = new java.util.LinkedHashMap<>();
+        for (NodeEvent event : events) {
+            switch (event) {
+                case PodIpAllocated allocated -> inserts.put(allocated.ip().toString(), allocated);
+                case PodIpReleased released -> {
+                    if (inserts.remove(released.ip().toString()) == null) {
+                        deletes.put(released.ip().toString(), released.node());
+                    }
+                }
+                default -> {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.of(allocationParts(tx, deletes, inserts));
+    }
+
+    private static List<OneRoundTrip.Part> allocationParts(Connection tx, java.util.Map<String, String> deletes,
+            java.util.Map<String, PodIpAllocated> inserts) throws SQLException {
+        List<OneRoundTrip.Part> parts = new ArrayList<>();
+        if (!deletes.isEmpty()) {
+            Array ips = texts(tx, List.copyOf(deletes.keySet()));
+            Array nodes = texts(tx, List.copyOf(deletes.values()));
+            parts.add(new OneRoundTrip.Part("DELETE FROM ipam_allocations a "
+                    + "USING unnest(?::text[], ?::text[]) AS d(ip, node) WHERE a.ip = d.ip AND a.node = d.node",
+                    (statement, first) -> {
+                        statement.setArray(first, ips);
+                        statement.setArray(first + 1, nodes);
+                        return first + 2;
+                    }, (rows, count) -> { }));
+        }
+        if (!inserts.isEmpty()) {
+            int n = inserts.size();
+            List<String> ips = new ArrayList<>(n);
+            List<String> nodes = new ArrayList<>(n);
+            List<String> families = new ArrayList<>(n);
+            List<String> owners = new ArrayList<>(n);
+            List<String> uids = new ArrayList<>(n);
+            List<String> times = new ArrayList<>(n);
+            for (PodIpAllocated allocated : inserts.values()) {
+                ips.add(allocated.ip().toString());
+                nodes.add(allocated.node());
+                families.add(allocated.ip().family().label());
+                owners.add(allocated.owner());
+                uids.add(allocated.uid());
+                times.add(allocated.at().toString());
+            }
+            List<Array> columns = List.of(texts(tx, ips), texts(tx, nodes), texts(tx, families), texts(tx, owners),
+                    texts(tx, uids), texts(tx, times));
+            parts.add(new OneRoundTrip.Part("INSERT INTO ipam_allocations "
+                    + "(ip, node, family, owner, uid, allocated_at) SELECT r.ip, r.node, r.family, r.owner, r.uid, "
+                    + "r.at::timestamptz FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) "
+                    + "AS r(ip, node, family, owner, uid, at)", (statement, first) -> {
+                        for (int c = 0; c < columns.size(); c++) {
+                            statement.setArray(first + c, columns.get(c));
+                        }
+                        return first + columns.size();
+                    }, (rows, count) -> { }));
+        }
+        return parts;
+    }
+
+    private static final String UPSERT_NODE = "INSERT INTO ipam_nodes "
+            + "(name, ips, pod_cidrs, router_ips, cluster, updated_at) VALUES (?, ?, ?, ?, ?, now()) "
+            + "ON CONFLICT (name) DO UPDATE SET ips = EXCLUDED.ips, pod_cidrs = EXCLUDED.pod_cidrs, "
+            + "router_ips = EXCLUDED.router_ips, cluster = EXCLUDED.cluster, updated_at = now()";
+
+    private static void bindNode(Connection tx, PreparedStatement upsert, NodeRegistered registered)
+            throws SQLException {
+        upsert.setString(1, registered.node());
+        upsert.setArray(2, texts(tx, registered.ips().stream().map(IpAddress::toString).toList()));
+        upsert.setArray(3, texts(tx, registered.podCidrs().stream().map(Cidr::toString).toList()));
+        upsert.setArray(4, texts(tx, registered.routerIps().stream().map(IpAddress::toString).toList()));
+        upsert.setString(5, registered.cluster());
     }
 
     private static void upsertNode(Connection tx, NodeRegistered registered) throws SQLException {
-        try (PreparedStatement upsert = tx.prepareStatement("INSERT INTO ipam_nodes "
-                + "(name, ips, pod_cidrs, router_ips, cluster, updated_at) VALUES (?, ?, ?, ?, ?, now()) "
-                + "ON CONFLICT (name) DO UPDATE SET ips = EXCLUDED.ips, pod_cidrs = EXCLUDED.pod_cidrs, "
-                + "router_ips = EXCLUDED.router_ips, cluster = EXCLUDED.cluster, updated_at = now()")) {
-            upsert.setString(1, registered.node());
-            upsert.setArray(2, texts(tx, registered.ips().stream().map(IpAddress::toString).toList()));
-            upsert.setArray(3, texts(tx, registered.podCidrs().stream().map(Cidr::toString).toList()));
-            upsert.setArray(4, texts(tx, registered.routerIps().stream().map(IpAddress::toString).toList()));
-            upsert.setString(5, registered.cluster());
+        try (PreparedStatement upsert = tx.prepareStatement(UPSERT_NODE)) {
+            bindNode(tx, upsert, registered);
             upsert.executeUpdate();
         }
     }

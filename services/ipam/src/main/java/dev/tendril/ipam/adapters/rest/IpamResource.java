@@ -56,6 +56,9 @@ public class IpamResource {
     public record ReleaseResponse(String ip, boolean released) {
     }
 
+    public record PodReleaseResponse(String uid, List<String> released) {
+    }
+
     @GET
     @Path("/pools")
     public List<PoolStatus> pools() {
@@ -113,6 +116,16 @@ public class IpamResource {
             throw CommandRejectedException.invalid("uid", "a release must carry ?uid= of the pod that holds the address");
         }
         return new ReleaseResponse(ip, ipam.release(name, ip, uid));
+    }
+
+    /** Frees every address of the pod incarnation {@code uid} (one command for a dual-stack pod). */
+    @DELETE
+    @Path("/nodes/{name}/allocations")
+    public PodReleaseResponse releasePod(@PathParam("name") String name, @QueryParam("uid") String uid) {
+        if (uid == null || uid.isBlank()) {
+            throw CommandRejectedException.invalid("uid", "a release must carry ?uid= of the pod that holds the addresses");
+        }
+        return new PodReleaseResponse(uid, ipam.releasePod(name, uid));
     }
 
     @POST

@@ -25,8 +25,11 @@ public interface IpamConfig {
     @WithDefault("30s")
     Duration expirySweep();
 
-    /** Threads that group-commit queued commands (0: each command commits in its caller's thread). */
-    @WithDefault("4")
+    /**
+     * Threads that group-commit queued commands (0: each command commits in its caller's thread). More
+     * writers overlap more commits but make smaller batches; 2 was fastest on 2 vCPUs (docs/BENCHMARKS.md).
+     */
+    @WithDefault("2")
     int writers();
 
     /** This cluster's name, published with every node. */
