@@ -12,6 +12,8 @@ import dev.tendril.api.v1.RegisterNodeRequest;
 import dev.tendril.api.v1.RegisterNodeResponse;
 import dev.tendril.api.v1.ReleasePodIpRequest;
 import dev.tendril.api.v1.ReleasePodIpResponse;
+import dev.tendril.api.v1.ReleasePodRequest;
+import dev.tendril.api.v1.ReleasePodResponse;
 import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.ipam.app.IpamService;
 import io.grpc.Status;
@@ -64,6 +66,18 @@ public class IpamGrpcService extends IpamGrpc.IpamImplBase {
             }
             return ReleasePodIpResponse.newBuilder()
                     .setReleased(ipam.release(request.getNode(), request.getIp(), request.getUid())).build();
+        });
+    }
+
+    /** Frees every address of the pod incarnation {@code uid}; a stale uid frees nothing (empty list). */
+    @Override
+    public void releasePod(ReleasePodRequest request, StreamObserver<ReleasePodResponse> response) {
+        answer(response, () -> {
+            if (request.getUid().isBlank()) {
+                throw CommandRejectedException.invalid("uid", "a release must carry the uid of the pod that holds the addresses");
+            }
+            return ReleasePodResponse.newBuilder().setUid(request.getUid())
+                    .addAllReleased(ipam.releasePod(request.getNode(), request.getUid())).build();
         });
     }
 

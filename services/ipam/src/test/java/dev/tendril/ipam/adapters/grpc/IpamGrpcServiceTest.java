@@ -7,6 +7,7 @@ import dev.tendril.api.v1.AllocatePodIpsRequest;
 import dev.tendril.api.v1.IpamGrpc;
 import dev.tendril.api.v1.RegisterNodeRequest;
 import dev.tendril.api.v1.ReleasePodIpRequest;
+import dev.tendril.api.v1.ReleasePodRequest;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
 import io.grpc.ManagedChannel;
@@ -53,6 +54,46 @@ class IpamGrpcServiceTest {
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
             assertThat(ipam.releasePodIp(ReleasePodIpRequest.newBuilder().setNode("grpc-a").setIp(ips.get(0))
                     .setUid("g-1").build()).getReleased()).isTrue();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void releasesAPodByUidOverGrpc() throws Exception {
+        URI base = URI.create(ConfigProvider.getConfig().getValue("test.url", String.class));
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        try {
+            var ipam = IpamGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+            ipam.registerNode(RegisterNodeRequest.newBuilder().setName("grpc-b").addIps("192.168.3.2").build());
+            List<String> ips = ipam.allocatePodIps(AllocatePodIpsRequest.newBuilder().setNode("grpc-b")
+                    .setOwner("demo/dual").setUid("gb-1").build()).getIpsList();
+            assertThat(ips).hasSize(2);
+            assertThat(ips.get(1)).contains(":");
+
+            // A stale uid (another incarnation of the pod) frees nothing.
+            var stale = ipam.releasePod(ReleasePodRequest.newBuilder().setNode("grpc-b").setUid("gb-0").build());
+            assertThat(stale.getUid()).isEqualTo("gb-0");
+            assertThat(stale.getReleasedList()).isEmpty();
+
+            var released = ipam.releasePod(ReleasePodRequest.newBuilder().setNode("grpc-b").setUid("gb-1").build());
+            assertThat(released.getUid()).isEqualTo("gb-1");
+            assertThat(released.getReleasedList()).isEqualTo(ips);
+            // A retried release frees nothing more.
+            assertThat(ipam.releasePod(ReleasePodRequest.newBuilder().setNode("grpc-b").setUid("gb-1").build())
+                    .getReleasedList()).isEmpty();
+
+            assertThatThrownBy(() -> ipam.releasePod(ReleasePodRequest.newBuilder().setNode("grpc-b").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                        assertThat(e.getStatus().getDescription()).startsWith("uid: ");
+                    });
+            assertThatThrownBy(() -> ipam.releasePod(ReleasePodRequest.newBuilder().setNode("grpc-nowhere")
+                    .setUid("gb-1").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                        assertThat(e.getStatus().getDescription()).startsWith("name: ");
+                    });
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
