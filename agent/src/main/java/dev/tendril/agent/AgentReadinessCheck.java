@@ -1,12 +1,19 @@
 package dev.tendril.agent;
 
+import dev.tendril.agent.adapters.DatapathMaps;
+import dev.tendril.agent.adapters.NodeStateConsumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready once configured for a node; later issues add map and Kafka state to it. */
+/**
+ * Down until the first bootstrap from the state topics reached their end and the maps were
+ * reconciled; up afterwards, also while Kafka is unreachable (the maps keep enforcing the last state:
+ * fail-static), which the {@code kafka} data reports.
+ */
 @Readiness
 @ApplicationScoped
 public class AgentReadinessCheck implements HealthCheck {
@@ -14,8 +21,28 @@ public class AgentReadinessCheck implements HealthCheck {
     @Inject
     AgentConfig config;
 
+    @Inject
+    NodeStateConsumer state;
+
+    @Inject
+    DatapathMaps maps;
+
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("agent").up().withData("node", config.nodeName()).build();
+        NodeStateConsumer.Status s = state.status();
+        HealthCheckResponseBuilder b = HealthCheckResponse.named("agent")
+                .withData("node", config.nodeName())
+                .withData("datapath", config.datapath().name().toLowerCase())
+                .withData("kafka", s.kafkaProblem().orElse(s.enabled() ? "ok" : "sync disabled"));
+        if (!s.enabled()) {
+            return b.up().withData("sync", "disabled").build();
+        }
+        b.withData("sync", s.bootstrapped() ? "following" : "bootstrapping")
+                .withData("identities", s.image().identities().size())
+                .withData("endpoints", s.image().endpoints().size())
+                .withData("nodes", s.image().nodes().size())
+                .withData("ipcacheEntries", maps.ipcache().size())
+                .withData("recordsRejected", s.recordsRejected());
+        return b.status(s.bootstrapped()).build();
     }
 }

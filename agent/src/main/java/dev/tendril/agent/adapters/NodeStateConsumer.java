@@ -1,0 +1,302 @@
+package dev.tendril.agent.adapters;
+
+import dev.tendril.agent.AgentConfig;
+import dev.tendril.agent.state.IpcacheReconciler;
+import dev.tendril.agent.state.MapReconciler;
+import dev.tendril.agent.state.NodeDelta;
+import dev.tendril.agent.state.NodeImage;
+import dev.tendril.agent.state.StateTopic;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Follows tendril.identities, tendril.endpoints and tendril.nodes on one thread: assigns every
+ * partition and reads from the beginning, without a consumer group (every agent needs every record,
+ * and a compacted topic read from the start is the snapshot). Bootstrap replays each partition up to
+ * its end offset captured at the start into one delta, then reconciles the ipcache once; after that
+ * every poll batch becomes a delta, a new image and a reconcile.
+ *
+ * <p>Fail-static: while Kafka is unreachable the maps keep their last content. Before bootstrap the
+ * maps are not touched at all (a pinned map from the last run stays as it was).
+ */
+@ApplicationScoped
+public class NodeStateConsumer {
+
+    private static final Logger LOG = Logger.getLogger(NodeStateConsumer.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration CHECK_EVERY = Duration.ofSeconds(1);
+    private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(5);
+
+    /** What readiness and REST see; replaced whole by the consumer thread. */
+    public record Status(boolean enabled, boolean bootstrapped, NodeImage image, Optional<String> kafkaProblem,
+                         Instant lastReconcile, long recordsApplied, long recordsRejected) {
+    }
+
+    @Inject
+    AgentConfig config;
+
+    @Inject
+    DatapathMaps maps;
+
+    @Inject
+    MeterRegistry registry;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    private volatile Status status = new Status(false, false, NodeImage.EMPTY, Optional.empty(), null, 0, 0);
+    private volatile boolean stopping;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private Thread thread;
+    private Map<String, StateTopic> topics;
+    private final Map<String, Counter> changes = new HashMap<>();
+
+    void start(@Observes StartupEvent event) {
+        if (!config.sync().enabled()) {
+            LOG.info("state topic sync disabled (tendril.agent.sync.enabled=false); maps stay empty");
+            return;
+        }
+        topics = Map.of(config.sync().identitiesTopic(), StateTopic.IDENTITIES,
+                config.sync().endpointsTopic(), StateTopic.ENDPOINTS,
+                config.sync().nodesTopic(), StateTopic.NODES);
+        for (String kind : List.of("added", "updated", "removed")) {
+            changes.put(kind, Counter.builder("tendril.agent.reconcile.changes")
+                    .description("Entries a reconcile added, updated or removed in a node map")
+                    .tag("map", DatapathMaps.IPCACHE).tag("kind", kind).register(registry));
+        }
+        maps.ipcache(); // open the map (and fail start-up on a bad pin) before following
+        status = new Status(true, false, NodeImage.EMPTY, Optional.empty(), null, 0, 0);
+        thread = Thread.ofPlatform().name("tendril-agent-state").daemon().start(this::run);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        stopping = true;
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        if (thread != null) {
+            try {
+                thread.join(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    public Status status() {
+        return status;
+    }
+
+    private void run() {
+        while (!stopping) {
+            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProperties())) {
+                consumer = c;
+                catchUp(c);
+                follow(c);
+            } catch (WakeupException e) {
+                if (stopping) {
+                    return;
+                }
+            } catch (KafkaException e) {
+                degraded(e);
+                sleep(Duration.ofSeconds(1));
+            } catch (RuntimeException e) {
+                LOG.error("state topic consumer failed; retrying, maps keep their last content", e);
+                degraded(e);
+                sleep(Duration.ofSeconds(1));
+            } finally {
+                consumer = null;
+            }
+        }
+    }
+
+    /**
+     * Reads every partition from its beginning up to the end offsets captured now into one delta from
+     * {@link NodeImage#EMPTY}, then reconciles once. Also after a lost consumer: the fresh image is the
+     * truth, so an update missed meanwhile is still applied.
+     */
+    private void catchUp(KafkaConsumer<String, byte[]> c) {
+        List<TopicPartition> parts = partitions(c);
+        c.assign(parts);
+        c.seekToBeginning(parts);
+        Map<TopicPartition, Long> end = c.endOffsets(parts, KAFKA_TIMEOUT);
+        NodeDelta delta = new NodeDelta(NodeImage.EMPTY);
+        long[] rejected = {0};
+        while (!stopping && !reached(c, end)) {
+            for (ConsumerRecord<String, byte[]> r : c.poll(POLL)) {
+                replay(delta, r, rejected);
+            }
+        }
+        if (stopping) {
+            return;
+        }
+        NodeImage image = delta.apply();
+        MapReconciler.Result result = reconcile(image);
+        Status s = status;
+        LOG.infof("%s from %d records: %s; ipcache %s", s.bootstrapped() ? "caught up" : "bootstrapped",
+                delta.replayed(), image, result);
+        status = new Status(true, true, image, Optional.empty(), Instant.now(),
+                s.recordsApplied() + delta.replayed(), s.recordsRejected() + rejected[0]);
+    }
+
+    private void follow(KafkaConsumer<String, byte[]> c) {
+        Instant nextCheck = Instant.now().plus(CHECK_EVERY);
+        while (!stopping) {
+            ConsumerRecords<String, byte[]> batch;
+            if (c.assignment().isEmpty()) {
+                // None of the topics exists yet; poll() refuses an empty assignment.
+                sleep(POLL);
+                batch = ConsumerRecords.empty();
+            } else {
+                batch = c.poll(POLL);
+            }
+            if (!batch.isEmpty()) {
+                Status s = status;
+                NodeDelta delta = new NodeDelta(s.image());
+                long[] rejected = {0};
+                for (ConsumerRecord<String, byte[]> r : batch) {
+                    replay(delta, r, rejected);
+                }
+                NodeImage image = delta.apply();
+                reconcile(image);
+                status = new Status(true, true, image, s.kafkaProblem(), Instant.now(),
+                        s.recordsApplied() + delta.replayed(), s.recordsRejected() + rejected[0]);
+            }
+            if (Instant.now().isAfter(nextCheck)) {
+                nextCheck = Instant.now().plus(CHECK_EVERY);
+                check(c);
+            }
+        }
+    }
+
+    /**
+     * Polls hide an unreachable broker, so ask it directly; also picks up partitions of topics that
+     * did not exist yet (read from their beginning).
+     */
+    private void check(KafkaConsumer<String, byte[]> c) {
+        try {
+            Set<TopicPartition> now = new HashSet<>(partitions(c));
+            Set<TopicPartition> assigned = c.assignment();
+            if (!assigned.containsAll(now)) {
+                List<TopicPartition> added = now.stream().filter(p -> !assigned.contains(p)).toList();
+                List<TopicPartition> all = new ArrayList<>(assigned);
+                all.addAll(added);
+                c.assign(all);
+                c.seekToBeginning(added);
+                LOG.infof("following new partitions %s", added);
+            }
+            c.endOffsets(now, KAFKA_TIMEOUT);
+            Status s = status;
+            if (s.kafkaProblem().isPresent()) {
+                LOG.info("Kafka reachable again");
+                status = new Status(s.enabled(), s.bootstrapped(), s.image(), Optional.empty(), s.lastReconcile(),
+                        s.recordsApplied(), s.recordsRejected());
+            }
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            degraded(e);
+        }
+    }
+
+    private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) {
+        List<TopicPartition> out = new ArrayList<>();
+        for (String topic : topics.keySet()) {
+            List<PartitionInfo> infos = c.partitionsFor(topic, KAFKA_TIMEOUT);
+            if (infos != null) {
+                infos.forEach(i -> out.add(new TopicPartition(i.topic(), i.partition())));
+            }
+        }
+        return out;
+    }
+
+    private static boolean reached(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> end) {
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            if (c.position(e.getKey(), KAFKA_TIMEOUT) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void replay(NodeDelta delta, ConsumerRecord<String, byte[]> r, long[] rejected) {
+        StateTopic topic = topics.get(r.topic());
+        if (topic == null || r.key() == null) {
+            rejected[0]++;
+            return;
+        }
+        try {
+            delta.replay(topic, r.key(), r.value());
+        } catch (IllegalArgumentException e) {
+            // One bad record must not stop the node from following everything else.
+            rejected[0]++;
+            LOG.warnf("skipping %s-%d@%d: %s", r.topic(), r.partition(), r.offset(), e.getMessage());
+        }
+    }
+
+    private MapReconciler.Result reconcile(NodeImage image) {
+        MapReconciler.Result result = IpcacheReconciler.reconcile(maps.ipcache(), image, config.nodeName());
+        changes.get("added").increment(result.added());
+        changes.get("updated").increment(result.updated());
+        changes.get("removed").increment(result.removed());
+        return result;
+    }
+
+    private void degraded(Exception e) {
+        Status s = status;
+        String problem = "Kafka unreachable at " + bootstrapServers + ": " + e;
+        if (s.kafkaProblem().isEmpty()) {
+            LOG.warnf("%s; maps keep their last content", problem);
+        }
+        status = new Status(s.enabled(), s.bootstrapped(), s.image(), Optional.of(problem), s.lastReconcile(),
+                s.recordsApplied(), s.recordsRejected());
+    }
+
+    private Properties consumerProperties() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "tendril-agent-" + config.nodeName());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        return p;
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.tendril.agent.state;
+
+import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.Node;
+import dev.tendril.datapath.ipcache.IpcacheKey;
+import dev.tendril.datapath.ipcache.IpcacheValue;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What a node's ipcache ({@code cilium_ipcache_v2}) should hold for an image, as Cilium fills it:
+ *
+ * <ul>
+ *   <li>every endpoint address of every node (a /32 or /128) maps to the endpoint's identity;</li>
+ *   <li>every internal IP of this agent's own node maps to {@link #HOST} (reserved:host), every internal
+ *       IP of another node to {@link #REMOTE_NODE} (reserved:remote-node), as Cilium's node manager does.</li>
+ * </ul>
+ *
+ * Node addresses win over an endpoint claiming the same address: in Cilium the node entries come from
+ * a higher-precedence source (local / kube-apiserver) than endpoints (custom-resource). Endpoints without
+ * an identity yet (0) and unparsable addresses are left out. Tunnel endpoints, CIDR identities and
+ * ClusterMesh cluster ids are not written yet (all entries are cluster 0, no tunnel).
+ */
+public final class IpcacheDesired {
+
+    /** reserved:host. */
+    public static final long HOST = 1;
+    /** reserved:remote-node. */
+    public static final long REMOTE_NODE = 6;
+
+    private IpcacheDesired() {
+    }
+
+    public static Map<IpcacheKey, IpcacheValue> of(NodeImage image, String localNode) {
+        if (image == null || localNode == null) {
+            throw new IllegalArgumentException("image and localNode must not be null");
+        }
+        Map<IpcacheKey, IpcacheValue> out = new HashMap<>();
+        for (Endpoint e : image.endpoints().values()) {
+            if (e.getIdentity() == 0) {
+                continue;
+            }
+            IpcacheValue v = IpcacheValue.of(Integer.toUnsignedLong(e.getIdentity()));
+            put(out, e.getIpv4(), v);
+            put(out, e.getIpv6(), v);
+        }
+        for (Node n : image.nodes().values()) {
+            IpcacheValue v = IpcacheValue.of(n.getName().equals(localNode) ? HOST : REMOTE_NODE);
+            for (String ip : n.getIpsList()) {
+                put(out, ip, v);
+            }
+        }
+        return out;
+    }
+
+    private static void put(Map<IpcacheKey, IpcacheValue> out, String ip, IpcacheValue value) {
+        if (ip == null || ip.isBlank()) {
+            return;
+        }
+        IpcacheKey key;
+        try {
+            key = IpcacheKey.ofAddress(ip);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        out.put(key, value);
+    }
+}

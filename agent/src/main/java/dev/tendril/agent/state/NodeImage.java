@@ -1,0 +1,47 @@
+package dev.tendril.agent.state;
+
+import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.Identity;
+import dev.tendril.api.v1.Node;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Immutable snapshot of the state topics as this agent has replayed them (KRaft's image habit): the
+ * latest value of every live key. Build new images with {@link NodeDelta}; unchanged maps are shared
+ * between an image and the next one.
+ *
+ * @param identities identity id to its labels ({@code tendril.identities}); reserved ids 1..10 never appear
+ * @param endpoints {@code namespace/pod} to the endpoint ({@code tendril.endpoints})
+ * @param nodes node name to the node ({@code tendril.nodes})
+ */
+public record NodeImage(Map<Long, Identity> identities, Map<String, Endpoint> endpoints, Map<String, Node> nodes) {
+
+    public static final NodeImage EMPTY = new NodeImage(Map.of(), Map.of(), Map.of());
+
+    public NodeImage {
+        identities = Map.copyOf(identities);
+        endpoints = Map.copyOf(endpoints);
+        nodes = Map.copyOf(nodes);
+    }
+
+    public boolean isEmpty() {
+        return identities.isEmpty() && endpoints.isEmpty() && nodes.isEmpty();
+    }
+
+    /** The records that rebuild this image from {@link #EMPTY}: a compacted topic's content. */
+    public List<StateRecord> toRecords() {
+        List<StateRecord> out = new ArrayList<>(identities.size() + endpoints.size() + nodes.size());
+        identities.forEach((id, v) -> out.add(new StateRecord(StateTopic.IDENTITIES, Long.toString(id), v.toByteArray())));
+        endpoints.forEach((k, v) -> out.add(new StateRecord(StateTopic.ENDPOINTS, k, v.toByteArray())));
+        nodes.forEach((k, v) -> out.add(new StateRecord(StateTopic.NODES, k, v.toByteArray())));
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "NodeImage[identities=" + identities.size() + ", endpoints=" + endpoints.size()
+                + ", nodes=" + nodes.size() + "]";
+    }
+}

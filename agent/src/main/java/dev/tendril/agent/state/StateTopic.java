@@ -1,0 +1,11 @@
+package dev.tendril.agent.state;
+
+/** The compacted state topics an agent bootstraps from; their names live in configuration. */
+public enum StateTopic {
+    /** Key: the decimal identity id; value: {@code tendril.v1.Identity}. */
+    IDENTITIES,
+    /** Key: {@code namespace/pod}; value: {@code tendril.v1.Endpoint}. */
+    ENDPOINTS,
+    /** Key: the node name; value: {@code tendril.v1.Node}. */
+    NODES
+}

@@ -1,0 +1,171 @@
+package dev.tendril.agent.adapters;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.Identity;
+import dev.tendril.api.v1.Label;
+import dev.tendril.api.v1.Node;
+import dev.tendril.testing.KafkaBroker;
+import dev.tendril.testing.KafkaTestResource;
+import dev.tendril.testing.SharedInfrastructure;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/** The agent follows the three state topics on a real broker into its (in-memory) ipcache. */
+@QuarkusTest
+@WithTestResource(KafkaTestResource.class)
+@TestProfile(NodeStateSyncTest.SyncOn.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class NodeStateSyncTest {
+
+    static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+
+    public static class SyncOn implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("tendril.agent.sync.enabled", "true",
+                    "tendril.agent.sync.identities-topic", "agent-test-" + RUN + ".identities",
+                    "tendril.agent.sync.endpoints-topic", "agent-test-" + RUN + ".endpoints",
+                    "tendril.agent.sync.nodes-topic", "agent-test-" + RUN + ".nodes");
+        }
+    }
+
+    /** The part of an ipcache entry this test checks (no tunnel endpoints are written yet). */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Entry(String cidr, long identity) {
+    }
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @ConfigProperty(name = "tendril.agent.sync.identities-topic")
+    String identitiesTopic;
+
+    @ConfigProperty(name = "tendril.agent.sync.endpoints-topic")
+    String endpointsTopic;
+
+    @ConfigProperty(name = "tendril.agent.sync.nodes-topic")
+    String nodesTopic;
+
+    @Test
+    @Order(1)
+    void followsIdentitiesEndpointsAndNodesIntoTheIpcacheAndRemovesOnTombstone() throws Exception {
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>(identitiesTopic, "1001", Identity.newBuilder().setId(1001)
+                    .addLabels(Label.newBuilder().setSource("k8s").setKey("app").setValue("web")).build()
+                    .toByteArray())).get();
+            producer.send(new ProducerRecord<>(endpointsTopic, "shop/web-1", Endpoint.newBuilder()
+                    .setNamespace("shop").setPod("web-1").setUid("u1").setNode("node-1")
+                    .setIpv4("10.0.1.5").setIpv6("fd00::105").setIdentity(1001).build().toByteArray())).get();
+            producer.send(new ProducerRecord<>(endpointsTopic, "shop/web-2", Endpoint.newBuilder()
+                    .setNamespace("shop").setPod("web-2").setUid("u2").setNode("node-2")
+                    .setIpv4("10.0.2.9").setIdentity(1001).build().toByteArray())).get();
+            producer.send(new ProducerRecord<>(nodesTopic, "node-1", Node.newBuilder().setName("node-1")
+                    .addIps("192.168.0.11").build().toByteArray())).get();
+            producer.send(new ProducerRecord<>(nodesTopic, "node-2", Node.newBuilder().setName("node-2")
+                    .addIps("192.168.0.12").build().toByteArray())).get();
+
+            awaitIpcache(List.of(
+                    new Entry("10.0.1.5/32", 1001),
+                    new Entry("10.0.2.9/32", 1001),
+                    new Entry("192.168.0.11/32", 1),
+                    new Entry("192.168.0.12/32", 6),
+                    new Entry("fd00::105/128", 1001)));
+
+            given().when().get("/q/health/ready").then().statusCode(200)
+                    .body("status", equalTo("UP"))
+                    .body("checks.data.endpoints", hasItem(2))
+                    .body("checks.data.kafka", hasItem("ok"));
+
+            producer.send(new ProducerRecord<>(endpointsTopic, "shop/web-2", null)).get();
+
+            awaitIpcache(List.of(
+                    new Entry("10.0.1.5/32", 1001),
+                    new Entry("192.168.0.11/32", 1),
+                    new Entry("192.168.0.12/32", 6),
+                    new Entry("fd00::105/128", 1001)));
+        }
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("tendril_agent_reconcile_changes_total{kind=\"removed\",map=\"cilium_ipcache_v2\"");
+    }
+
+    /** Stops the JVM's shared broker for a while, as OutboxRelayTest does; restarts it on the same port. */
+    @Test
+    @Order(2)
+    void keepsTheIpcacheWhileKafkaIsDownAndCatchesUpWhenItReturns() throws Exception {
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>(endpointsTopic, "shop/db-1", Endpoint.newBuilder()
+                    .setNamespace("shop").setPod("db-1").setUid("u3").setNode("node-2")
+                    .setIpv4("10.0.2.20").setIdentity(1001).build().toByteArray())).get();
+        }
+        awaitIpcacheContains(new Entry("10.0.2.20/32", 1001));
+        List<Entry> before = ipcache();
+
+        KafkaBroker kafka = SharedInfrastructure.kafka();
+        kafka.stop();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                    given().when().get("/q/health/ready").then().statusCode(200)
+                            .body("status", equalTo("UP"))
+                            .body("checks.data.kafka", hasItem(containsString("Kafka unreachable"))));
+            assertThat(ipcache()).isEqualTo(before);
+        } finally {
+            kafka.restart();
+        }
+
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>(endpointsTopic, "shop/db-2", Endpoint.newBuilder()
+                    .setNamespace("shop").setPod("db-2").setUid("u4").setNode("node-2")
+                    .setIpv4("10.0.2.21").setIdentity(1001).build().toByteArray())).get();
+        }
+        awaitIpcacheContains(new Entry("10.0.2.21/32", 1001));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().when().get("/q/health/ready").then().statusCode(200).body("checks.data.kafka", hasItem("ok")));
+    }
+
+    private static List<Entry> ipcache() {
+        return List.of(given().when().get("/v1/ipcache").then().statusCode(200).extract().as(Entry[].class));
+    }
+
+    private static void awaitIpcacheContains(Entry entry) {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> assertThat(ipcache()).contains(entry));
+    }
+
+    private static void awaitIpcache(List<Entry> expected) {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                assertThat(ipcache()).containsExactlyElementsOf(expected));
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return new KafkaProducer<>(p);
+    }
+}
