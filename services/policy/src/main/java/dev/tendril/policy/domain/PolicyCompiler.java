@@ -56,6 +56,10 @@ public final class PolicyCompiler {
         this.clusterName = clusterName;
     }
 
+    public String clusterName() {
+        return clusterName;
+    }
+
     /**
      * The entries of every known identity.
      *
@@ -63,10 +67,20 @@ public final class PolicyCompiler {
      */
     public Map<Long, SubjectPolicy> compile(Collection<? extends Policy> policies, Collection<Identity> identities,
                                             Map<Long, List<NamedPort>> namedPorts) {
+        return compile(policies, identities, namedPorts, identities);
+    }
+
+    /**
+     * The entries of the given subjects, with peers selected among all {@code identities}.
+     *
+     * @param namedPorts per destination identity; identities without named ports may be absent
+     */
+    public Map<Long, SubjectPolicy> compile(Collection<? extends Policy> policies, Collection<Identity> identities,
+                                            Map<Long, List<NamedPort>> namedPorts, Collection<Identity> subjects) {
         Map<Long, SubjectPolicy> out = new TreeMap<>();
         // Each distinct peer is matched against the identities once per compilation, not once per subject.
         Map<Peer, List<Long>> selected = new HashMap<>();
-        for (Identity subject : identities) {
+        for (Identity subject : subjects) {
             out.put(subject.id(), compileSubject(subject, policies, identities, namedPorts, selected));
         }
         return java.util.Collections.unmodifiableMap(out);
