@@ -56,10 +56,14 @@ public enum ReservedIdentity {
         return Arrays.stream(values()).filter(r -> r.name.equals(key)).findFirst();
     }
 
-    /** The reserved identities in use: 9 and 10 split world in dual-stack; otherwise world is 2 alone. */
+    /**
+     * The reserved identities in use. Dual-stack adds 9 and 10 (world-ipv4, world-ipv6, which addresses
+     * outside the cluster resolve to) beside 2, which stays defined as Cilium lists it; single-stack has
+     * world 2 alone.
+     */
     public static List<ReservedIdentity> inUse(boolean dualStack) {
         return Arrays.stream(values())
-                .filter(r -> dualStack ? r != WORLD : r != WORLD_IPV4 && r != WORLD_IPV6)
+                .filter(r -> dualStack || (r != WORLD_IPV4 && r != WORLD_IPV6))
                 .toList();
     }
 
