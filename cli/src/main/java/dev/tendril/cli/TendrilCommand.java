@@ -1,6 +1,10 @@
 package dev.tendril.cli;
 
+import dev.tendril.cli.api.ServiceException;
+import dev.tendril.cli.apply.ApplyCommand;
+import dev.tendril.cli.apply.DeleteCommand;
 import dev.tendril.cli.get.GetCommand;
+import dev.tendril.cli.policy.PolicyCommand;
 import dev.tendril.cli.status.StatusCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -12,8 +16,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TendrilCommand.Version.class,
         description = "Operate a Tendril control plane.",
-        subcommands = {StatusCommand.class, GetCommand.class, dev.tendril.cli.ipam.IpamCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {StatusCommand.class, GetCommand.class, ApplyCommand.class, DeleteCommand.class,
+                PolicyCommand.class, dev.tendril.cli.ipam.IpamCommand.class, CommandLine.HelpCommand.class})
 public final class TendrilCommand implements Runnable {
 
     /** Exit code of a command that could not do its work (bad input, unreadable file, unreachable server). */
@@ -48,6 +52,9 @@ public final class TendrilCommand implements Runnable {
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             err.println("Error: " + oneLine(ex));
+            if (ex instanceof ServiceException refused) {
+                refused.details().forEach(line -> err.println("  " + line));
+            }
             err.flush();
             return EXIT_ERROR;
         });

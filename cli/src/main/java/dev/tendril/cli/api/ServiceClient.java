@@ -3,6 +3,7 @@ package dev.tendril.cli.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.cli.stack.Component;
+import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.Stack;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -28,6 +29,7 @@ public final class ServiceClient {
     private final String name;
     private final URI base;
 
+    /** @param name what to call the server in messages, e.g. {@code policy service} */
     public ServiceClient(String name, URI base) {
         this.name = name;
         this.base = base;
@@ -37,7 +39,8 @@ public final class ServiceClient {
     public static ServiceClient of(Stack stack, String component) {
         Component found = stack.component(component).orElseThrow(() ->
                 new ServiceException("no component '" + component + "' in the local stack"));
-        return new ServiceClient(component, URI.create(found.url()));
+        String name = found.kind() == Kind.SERVICE ? component + " service" : component;
+        return new ServiceClient(name, URI.create(found.url()));
     }
 
     public JsonNode get(String path, Map<String, String> query) {
@@ -54,6 +57,12 @@ public final class ServiceClient {
                 .header("Content-Type", "application/json"));
     }
 
+    /** A PUT whose body is already encoded, e.g. multi-document YAML as {@code application/yaml}. */
+    public JsonNode put(String path, Map<String, String> query, String body, String contentType) {
+        return send(HttpRequest.newBuilder(uri(path, query)).PUT(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", contentType));
+    }
+
     public JsonNode delete(String path, Map<String, String> query) {
         return send(HttpRequest.newBuilder(uri(path, query)).DELETE());
     }
@@ -65,13 +74,18 @@ public final class ServiceClient {
         return base.resolve(path + suffix);
     }
 
+    /** One path segment, escaped: {@code "/v1/policies/" + segment(kind) + ...}. */
+    public static String segment(String value) {
+        return encode(value).replace("+", "%20");
+    }
+
     private JsonNode send(HttpRequest.Builder request) {
         HttpRequest built = request.timeout(Duration.ofSeconds(30)).header("Accept", "application/json").build();
         HttpResponse<String> response;
         try {
             response = HTTP.send(built, HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
-            throw new ServiceException(name + " is not reachable at " + base + " (is the stack up? try 'tendril status')");
+            throw new ServiceException(name + " not reachable at " + base + " (is the stack up? ./tendril up)");
         } catch (IOException e) {
             throw new ServiceException(name + " at " + base + ": " + e.getMessage());
         } catch (InterruptedException e) {
@@ -80,7 +94,8 @@ public final class ServiceClient {
         }
         JsonNode body = parse(response.body());
         if (response.statusCode() >= 400) {
-            throw new ServiceException(problem(response.statusCode(), body, response.body()));
+            throw new ServiceException(problem(response.statusCode(), body, response.body()), response.statusCode(),
+                    body != null && body.isObject() ? body : null);
         }
         return body;
     }

@@ -123,7 +123,7 @@ class GetIdentityResourcesTest {
 
         assertThat(result.exitCode).isEqualTo(1);
         assertThat(result.err.lines()).hasSize(1);
-        assertThat(result.err).contains("identity is not reachable");
+        assertThat(result.err).contains("identity service not reachable");
     }
 
     private void serve(String path, int status, String body) {

@@ -112,7 +112,7 @@ class IpamCommandsTest {
         server = null;
         Result result = run("get", "nodes", "--data-dir", dataDir.toString());
         assertThat(result.exitCode).isEqualTo(TendrilCommand.EXIT_ERROR);
-        assertThat(result.err).startsWith("Error: ipam is not reachable");
+        assertThat(result.err).startsWith("Error: ipam service not reachable");
     }
 
     @Test

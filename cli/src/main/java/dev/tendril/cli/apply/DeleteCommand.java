@@ -1,0 +1,96 @@
+package dev.tendril.cli.apply;
+
+import dev.tendril.cli.OutputOption;
+import dev.tendril.cli.TendrilCommand;
+import dev.tendril.cli.api.ServiceException;
+import dev.tendril.cli.stack.StackOption;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tendril delete -f}: deletes the objects the manifests name, like {@code kubectl delete -f}. Every
+ * document is checked first; then objects go in reverse apply order (policies before namespaces). An object
+ * that does not exist is an error unless {@code --ignore-not-found}; either way the others are still deleted.
+ */
+@Command(name = "delete", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Delete the objects named in manifests (Namespace, NetworkPolicy, CiliumNetworkPolicy).")
+public final class DeleteCommand implements Callable<Integer> {
+
+    @Mixin
+    ManifestOptions manifests;
+
+    @Option(names = "--ignore-not-found", description = "Treat an object that does not exist as deleted, silently.")
+    boolean ignoreNotFound;
+
+    @Mixin
+    OutputOption output;
+
+    @Mixin
+    StackOption stackOption;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ManifestKinds kinds = ManifestKinds.all(ApplyCommand.clients(stackOption));
+        List<ManifestError> errors = new ArrayList<>();
+        Map<ManifestKindHandler, List<Manifest>> grouped = manifests.readAndCheck(kinds, () -> System.in, errors);
+        if (!errors.isEmpty()) {
+            return ManifestOptions.rejected(err, errors, "nothing deleted");
+        }
+        List<ManifestKindHandler> order = new ArrayList<>(grouped.keySet());
+        java.util.Collections.reverse(order);
+        List<Outcome> deleted = new ArrayList<>();
+        boolean failed = false;
+        try {
+            for (ManifestKindHandler handler : order) {
+                for (Manifest manifest : grouped.get(handler)) {
+                    try {
+                        Outcome outcome = handler.delete(manifest);
+                        deleted.add(outcome);
+                        if (!output.json()) {
+                            out.println(outcome.deleted());
+                            out.flush();
+                        }
+                    } catch (ServiceException e) {
+                        if (e.status() == 0) {
+                            throw e;
+                        }
+                        if (e.notFound() && ignoreNotFound) {
+                            continue;
+                        }
+                        failed = true;
+                        err.println("Error: " + describe(handler, manifest) + (e.notFound() ? " not found"
+                                : ": " + e.getMessage()));
+                        e.details().forEach(line -> err.println("  " + line));
+                        err.flush();
+                    }
+                }
+            }
+        } finally {
+            if (output.json()) {
+                OutputOption.printJson(out, Map.of("results", deleted));
+            }
+        }
+        return failed ? TendrilCommand.EXIT_ERROR : 0;
+    }
+
+    /** {@code networkpolicy.networking.k8s.io "deny" in namespace "demo"}, as kubectl names it. */
+    private static String describe(ManifestKindHandler handler, Manifest manifest) {
+        ManifestKind kind = handler.kinds().stream().filter(k -> k.kind().equals(manifest.kind())).findFirst()
+                .orElseThrow();
+        return kind.resource() + " \"" + manifest.name() + "\""
+                + (kind.namespaced() ? " in namespace \"" + manifest.namespace() + "\"" : "");
+    }
+}

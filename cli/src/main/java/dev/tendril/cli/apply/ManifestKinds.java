@@ -1,0 +1,143 @@
+package dev.tendril.cli.apply;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tendril.cli.api.ServiceClient;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The kinds {@code apply} and {@code delete} take, each with its handler, and the checks every document gets
+ * whatever its kind. Handlers are listed in apply order (namespaces before what lives in them); delete goes
+ * the other way.
+ */
+public final class ManifestKinds {
+
+    /** Kinds DESIGN.md promises whose service API does not exist yet: rejected with a clear message. */
+    static final Set<String> NOT_YET = Set.of("Pod", "Service");
+
+    /** The namespace of documents that name none and come without {@code -n}, as in kubectl's default context. */
+    public static final String DEFAULT_NAMESPACE = "default";
+
+    private final List<ManifestKindHandler> handlers;
+
+    public ManifestKinds(List<ManifestKindHandler> handlers) {
+        this.handlers = List.copyOf(handlers);
+    }
+
+    /** Every supported kind; {@code services} gives the client of a stack component when a handler first needs it. */
+    public static ManifestKinds all(Function<String, ServiceClient> services) {
+        return new ManifestKinds(List.of(
+                new NamespaceHandler(() -> services.apply("identity")),
+                new PolicyHandler(() -> services.apply("policy"))));
+    }
+
+    /** Handlers in apply order. */
+    public List<ManifestKindHandler> handlers() {
+        return handlers;
+    }
+
+    /**
+     * Checks every document and groups the valid ones by handler, in apply order. A namespaced document that
+     * names no namespace gets {@code namespace} (or {@value #DEFAULT_NAMESPACE}).
+     *
+     * @param namespace the {@code -n} option, or null
+     */
+    public Map<ManifestKindHandler, List<Manifest>> check(List<Manifest> manifests, String namespace,
+            List<ManifestError> errors) {
+        Map<ManifestKindHandler, List<Manifest>> grouped = new LinkedHashMap<>();
+        handlers.forEach(handler -> grouped.put(handler, new ArrayList<>()));
+        Map<String, Manifest> seen = new HashMap<>();
+        for (Manifest manifest : manifests) {
+            int before = errors.size();
+            Optional<ManifestKindHandler> handler = checkKind(manifest, errors);
+            JsonNode metadata = manifest.body().path("metadata");
+            if (!metadata.isObject()) {
+                errors.add(manifest.error("metadata", "required"));
+            } else if (manifest.name() == null) {
+                errors.add(manifest.error("metadata.name", "required"));
+            }
+            if (handler.isEmpty() || errors.size() > before) {
+                continue;
+            }
+            ManifestKind kind = kindOf(handler.get(), manifest.kind());
+            Manifest checked = kind.namespaced() ? withNamespace(manifest, namespace, errors) : manifest;
+            if (checked == null) {
+                continue;
+            }
+            handler.get().check(checked, errors);
+            String key = kind.kind() + "/" + (kind.namespaced() ? checked.namespace() + "/" : "") + checked.name();
+            Manifest earlier = seen.putIfAbsent(key, checked);
+            if (earlier != null) {
+                errors.add(checked.error("metadata.name", kind.kind() + " " + key.substring(kind.kind().length() + 1)
+                        + " is also in " + earlier.source() + " document " + earlier.document()));
+            }
+            grouped.get(handler.get()).add(checked);
+        }
+        return grouped;
+    }
+
+    private Optional<ManifestKindHandler> checkKind(Manifest manifest, List<ManifestError> errors) {
+        if (manifest.apiVersion() == null) {
+            errors.add(manifest.error("apiVersion", "required"));
+        }
+        String kind = manifest.kind();
+        if (kind == null) {
+            errors.add(manifest.error("kind", "required"));
+            return Optional.empty();
+        }
+        if (NOT_YET.contains(kind)) {
+            errors.add(manifest.error("kind", kind + ": not supported yet"));
+            return Optional.empty();
+        }
+        for (ManifestKindHandler handler : handlers) {
+            for (ManifestKind known : handler.kinds()) {
+                if (known.kind().equals(kind)) {
+                    if (manifest.apiVersion() != null && !known.apiVersion().equals(manifest.apiVersion())) {
+                        errors.add(manifest.error("apiVersion", kind + " is " + known.apiVersion() + ", not "
+                                + manifest.apiVersion()));
+                    }
+                    return Optional.of(handler);
+                }
+            }
+        }
+        errors.add(manifest.error("kind", "unknown kind \"" + kind + "\" (supported: " + supported() + ")"));
+        return Optional.empty();
+    }
+
+    private String supported() {
+        return handlers.stream().flatMap(h -> h.kinds().stream()).map(ManifestKind::kind)
+                .collect(Collectors.joining(", "));
+    }
+
+    private static ManifestKind kindOf(ManifestKindHandler handler, String kind) {
+        return handler.kinds().stream().filter(k -> k.kind().equals(kind)).findFirst().orElseThrow();
+    }
+
+    private static Manifest withNamespace(Manifest manifest, String namespace, List<ManifestError> errors) {
+        JsonNode given = manifest.body().path("metadata").path("namespace");
+        if (!given.isMissingNode() && !given.isNull() && !given.isTextual()) {
+            errors.add(manifest.error("metadata.namespace", "must be a string"));
+            return null;
+        }
+        String named = manifest.namespace();
+        if (named != null) {
+            if (namespace != null && !namespace.equals(named)) {
+                errors.add(manifest.error("metadata.namespace", "\"" + named + "\" does not match --namespace \""
+                        + namespace + "\""));
+                return null;
+            }
+            return manifest;
+        }
+        ObjectNode body = manifest.body().deepCopy();
+        ((ObjectNode) body.get("metadata")).put("namespace", namespace == null ? DEFAULT_NAMESPACE : namespace);
+        return new Manifest(manifest.source(), manifest.document(), body);
+    }
+}

@@ -1,0 +1,112 @@
+package dev.tendril.cli.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+class ManifestKindsTest {
+
+    /** No check may talk to a service. */
+    private final ManifestKinds kinds = ManifestKinds.all(name -> {
+        throw new AssertionError("no service call expected, asked for " + name);
+    });
+
+    static Stream<Arguments> invalidDocuments() {
+        return Stream.of(
+                Arguments.of("kind missing", "apiVersion: v1\nmetadata: {name: a}\n", "kind: required"),
+                Arguments.of("apiVersion missing", "kind: Namespace\nmetadata: {name: a}\n", "apiVersion: required"),
+                Arguments.of("metadata missing", "apiVersion: v1\nkind: Namespace\n", "metadata: required"),
+                Arguments.of("name missing", "apiVersion: v1\nkind: Namespace\nmetadata: {labels: {a: b}}\n",
+                        "metadata.name: required"),
+                Arguments.of("unknown kind", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+                        "kind: unknown kind \"ConfigMap\" (supported: Namespace, NetworkPolicy, CiliumNetworkPolicy)"),
+                Arguments.of("pod reserved", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n", "kind: Pod: not supported yet"),
+                Arguments.of("wrong apiVersion", "apiVersion: networking.k8s.io/v1beta1\nkind: NetworkPolicy\n"
+                        + "metadata: {name: a}\nspec: {}\n",
+                        "apiVersion: NetworkPolicy is networking.k8s.io/v1, not networking.k8s.io/v1beta1"),
+                Arguments.of("policy without spec", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                        + "metadata: {name: a}\n", "spec: required"),
+                Arguments.of("cilium policy without spec", "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
+                        + "metadata: {name: a}\n", "spec: required (or specs)"),
+                Arguments.of("namespace label not a string", "apiVersion: v1\nkind: Namespace\n"
+                        + "metadata: {name: a, labels: {tier: 1}}\n", "metadata.labels.tier: must be a string (quote it)"),
+                Arguments.of("namespace name not a DNS label", "apiVersion: v1\nkind: Namespace\nmetadata: {name: Demo}\n",
+                        "metadata.name: \"Demo\" must be a DNS label: 1-63 lower-case alphanumerics or '-',"
+                                + " starting and ending alphanumeric"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidDocuments")
+    void namesFileDocumentAndField(String name, String document, String expected) {
+        List<ManifestError> errors = new ArrayList<>();
+
+        kinds.check(read("deploy/x.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: ok}\n---\n" + document),
+                null, errors);
+
+        assertThat(errors).extracting(ManifestError::message).containsExactly("deploy/x.yaml: document 2: " + expected);
+    }
+
+    @Test
+    void givesNamespacedDocumentsTheNamespaceOptionOrDefault() {
+        String policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {}\n";
+        List<ManifestError> errors = new ArrayList<>();
+
+        Map<ManifestKindHandler, List<Manifest>> byDefault = kinds.check(read("p.yaml", policy), null, errors);
+        Map<ManifestKindHandler, List<Manifest>> withOption = kinds.check(read("p.yaml", policy), "demo", errors);
+
+        assertThat(errors).isEmpty();
+        assertThat(policies(byDefault)).extracting(Manifest::namespace).containsExactly("default");
+        assertThat(policies(withOption)).extracting(Manifest::namespace).containsExactly("demo");
+    }
+
+    @Test
+    void rejectsADocumentInAnotherNamespaceThanTheOptionAndDuplicates() {
+        String policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: %s}\nspec: {}\n";
+        List<ManifestError> errors = new ArrayList<>();
+        List<Manifest> manifests = new ArrayList<>(read("a.yaml", policy.formatted("prod")));
+        manifests.addAll(read("b.yaml", policy.formatted("demo") + "---\n" + policy.formatted("demo")));
+
+        kinds.check(manifests, "demo", errors);
+
+        assertThat(errors).extracting(ManifestError::message).containsExactly(
+                "a.yaml: document 1: metadata.namespace: \"prod\" does not match --namespace \"demo\"",
+                "b.yaml: document 2: metadata.name: NetworkPolicy demo/p is also in b.yaml document 1");
+    }
+
+    @Test
+    void groupsByHandlerNamespacesFirst() {
+        List<ManifestError> errors = new ArrayList<>();
+        Map<ManifestKindHandler, List<Manifest>> grouped = kinds.check(read("m.yaml", """
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: c, namespace: demo}
+                spec: {endpointSelector: {}}
+                ---
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: demo}
+                """), null, errors);
+
+        assertThat(errors).isEmpty();
+        assertThat(grouped.values()).extracting(list -> list.get(0).kind()).containsExactly("Namespace", "CiliumNetworkPolicy");
+    }
+
+    private static List<Manifest> policies(Map<ManifestKindHandler, List<Manifest>> grouped) {
+        return grouped.entrySet().stream().filter(e -> e.getKey() instanceof PolicyHandler).findFirst().orElseThrow().getValue();
+    }
+
+    private static List<Manifest> read(String source, String yaml) {
+        List<Manifest> manifests = new ArrayList<>();
+        List<ManifestError> errors = new ArrayList<>();
+        ManifestReader.parse(source, yaml, false, manifests, errors);
+        assertThat(errors).isEmpty();
+        return manifests;
+    }
+}
