@@ -29,12 +29,13 @@ import java.util.TreeSet;
 public final class LocalEndpointTable {
 
     /** The persisted form. */
-    public record Snapshot(List<LocalEndpoint> registered, Map<String, Integer> ids, Set<String> deleting,
-                           Set<String> deletedUids) {
-        public static final Snapshot EMPTY = new Snapshot(List.of(), Map.of(), Set.of(), Set.of());
+    public record Snapshot(List<LocalEndpoint> registered, Map<String, String> digests, Map<String, Integer> ids,
+                           Set<String> deleting, Set<String> deletedUids) {
+        public static final Snapshot EMPTY = new Snapshot(List.of(), Map.of(), Map.of(), Set.of(), Set.of());
 
         public Snapshot {
             registered = registered == null ? List.of() : List.copyOf(registered);
+            digests = digests == null ? Map.of() : Map.copyOf(digests);
             ids = ids == null ? Map.of() : Map.copyOf(ids);
             deleting = deleting == null ? Set.of() : Set.copyOf(deleting);
             deletedUids = deletedUids == null ? Set.of() : Set.copyOf(deletedUids);
@@ -43,6 +44,7 @@ public final class LocalEndpointTable {
 
     private final String node;
     private final Map<String, LocalEndpoint> registered = new TreeMap<>();
+    private final Map<String, String> digests = new TreeMap<>();
     private final Set<String> deleting = new TreeSet<>();
     private final Set<String> deletedUids = new TreeSet<>();
     private EndpointIds ids;
@@ -51,6 +53,7 @@ public final class LocalEndpointTable {
     public LocalEndpointTable(String node, Snapshot restored) {
         this.node = node;
         restored.registered().forEach(e -> registered.put(e.key(), e));
+        digests.putAll(restored.digests());
         this.ids = new EndpointIds(restored.ids());
         deleting.addAll(restored.deleting());
         deletedUids.addAll(restored.deletedUids());
@@ -74,8 +77,15 @@ public final class LocalEndpointTable {
         return ids.idOf(owner(uid, null));
     }
 
-    public synchronized void register(LocalEndpoint endpoint) {
+    /** What the API request that created or last changed the endpoint said (labels etc.), or null. */
+    public synchronized String digest(String key) {
+        return digests.get(key);
+    }
+
+    /** @param digest what the request said, to tell a repeated request from a relabel */
+    public synchronized void register(LocalEndpoint endpoint, String digest) {
         registered.put(endpoint.key(), endpoint);
+        digests.put(endpoint.key(), digest);
         deletedUids.remove(endpoint.uid());
         changes++;
     }
@@ -88,6 +98,7 @@ public final class LocalEndpointTable {
     /** Forgets a deleted endpoint and frees its id; a topic record of its uid is ignored until its tombstone. */
     public synchronized void remove(String key) {
         LocalEndpoint e = registered.remove(key);
+        digests.remove(key);
         deleting.remove(key);
         if (e != null) {
             ids = ids.release(owner(e.uid(), key));
@@ -159,7 +170,7 @@ public final class LocalEndpointTable {
     }
 
     public synchronized Snapshot snapshot() {
-        return new Snapshot(List.copyOf(registered.values()), ids.byOwner(), deleting, deletedUids);
+        return new Snapshot(List.copyOf(registered.values()), digests, ids.byOwner(), deleting, deletedUids);
     }
 
     /** Ids are owned by the pod uid; an endpoint published without one by its key. */
