@@ -269,6 +269,13 @@ final class LocalStack {
             properties.put("quarkus.datasource.password", postgres.password());
         } else {
             properties.put("tendril.agent.node-name", spec.nodeName());
+            // The agent registers its node with IPAM and calls it and the identity service for its endpoint API.
+            int offset = config.portOffset();
+            properties.put("tendril.agent.identity-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + offset));
+            properties.put("tendril.agent.ipam-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + 1 + offset));
+            properties.put("tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
+            // Pins per agent port: a second stack (other ports) beside this one never shares a node's maps.
+            properties.put("tendril.agent.bpffs-dir", "/sys/fs/bpf/tendril/port-" + spec.port());
         }
         properties.put("kafka.bootstrap.servers", bootstrapServers());
         return properties;
