@@ -273,6 +273,8 @@ final class LocalStack {
             int offset = config.portOffset();
             properties.put("tendril.agent.identity-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + offset));
             properties.put("tendril.agent.ipam-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + 1 + offset));
+            // Distinct loopback addresses, so that the nodes' ipcache entries do not collide.
+            properties.put("tendril.agent.node-ips", "127.0.0." + (10 + Integer.parseInt(spec.nodeName().substring("node-".length()))));
             properties.put("tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
             // Pins per agent port: a second stack (other ports) beside this one never shares a node's maps.
             properties.put("tendril.agent.bpffs-dir", "/sys/fs/bpf/tendril/port-" + spec.port());

@@ -57,10 +57,20 @@ public final class IpcacheDesired {
             put(out, e.getIpv4(), v);
             put(out, e.getIpv6(), v);
         }
+        // This node's own addresses last: an address two nodes claim is this node's (host) here.
+        Node self = null;
         for (Node n : image.nodes().values()) {
-            IpcacheValue v = IpcacheValue.of(n.getName().equals(localNode) ? HOST : REMOTE_NODE);
+            if (n.getName().equals(localNode)) {
+                self = n;
+                continue;
+            }
             for (String ip : n.getIpsList()) {
-                put(out, ip, v);
+                put(out, ip, IpcacheValue.of(REMOTE_NODE));
+            }
+        }
+        if (self != null) {
+            for (String ip : self.getIpsList()) {
+                put(out, ip, IpcacheValue.of(HOST));
             }
         }
         return out;
