@@ -3,8 +3,10 @@ package dev.tendril.agent;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 
-/** {@code tendril.agent.*}: the node this agent serves, its datapath backend and the topics it follows. */
+/** {@code tendril.agent.*}: the node this agent serves, its datapath backend, the topics it follows, its peers. */
 @ConfigMapping(prefix = "tendril.agent")
 public interface AgentConfig {
 
@@ -13,19 +15,49 @@ public interface AgentConfig {
 
     /**
      * Where the node's maps live: {@code memory} (libs/datapath in-memory maps, for tests and many
-     * simulated agents in one JVM) or {@code bpf} (real maps through bpf(2), pinned under
-     * {@link #bpffsDir()}). Memory is the default until the agent also loads the datapath programs.
+     * simulated agents in one JVM), {@code bpf} (real maps through bpf(2), pinned under
+     * {@link #bpffsDir()}) or {@code auto}: bpf when this process may create bpf maps (root or CAP_BPF)
+     * and {@link #bpffsDir()} lies on a mounted bpffs, else memory (the log says why).
      */
-    @WithDefault("memory")
+    @WithDefault("auto")
     Datapath datapath();
 
     /** The bpffs directory under which each node pins its maps, in {@code <dir>/<node-name>/}. */
     @WithDefault("/sys/fs/bpf/tendril")
     Path bpffsDir();
 
+    /** Local state that must survive a restart (endpoint ids, endpoints created through the API), in {@code <dir>/<node-name>/}. */
+    @WithDefault("/var/lib/tendril/agent")
+    Path stateDir();
+
+    /** How often every map is diffed against the desired state and corrected, besides after each change. */
+    @WithDefault("30s")
+    Duration reconcileInterval();
+
+    /** IPAM's gRPC address, {@code host:port} (HTTP and gRPC share the port). */
+    @WithDefault("localhost:8082")
+    String ipamUrl();
+
+    /** The identity service's gRPC address, {@code host:port}. */
+    @WithDefault("localhost:8081")
+    String identityUrl();
+
+    /** This node's internal IPs, registered with IPAM. */
+    @WithDefault("127.0.0.1")
+    List<String> nodeIps();
+
+    /** Register the node with IPAM on start (retrying with backoff); off in tests without IPAM. */
+    @WithDefault("true")
+    boolean registerNode();
+
+    /** Deadline of one call to IPAM or the identity service. */
+    @WithDefault("10s")
+    Duration callTimeout();
+
     Sync sync();
 
     enum Datapath {
+        AUTO,
         MEMORY,
         BPF
     }
@@ -45,5 +77,8 @@ public interface AgentConfig {
 
         @WithDefault("tendril.nodes")
         String nodesTopic();
+
+        @WithDefault("tendril.policy")
+        String policyTopic();
     }
 }

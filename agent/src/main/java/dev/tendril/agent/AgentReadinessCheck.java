@@ -1,6 +1,7 @@
 package dev.tendril.agent;
 
 import dev.tendril.agent.adapters.DatapathMaps;
+import dev.tendril.agent.adapters.NodeRegistration;
 import dev.tendril.agent.adapters.NodeStateConsumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -10,8 +11,8 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Down until the first bootstrap from the state topics reached their end and the maps were
- * reconciled; up afterwards, also while Kafka is unreachable (the maps keep enforcing the last state:
+ * Down until the node is registered with IPAM and the first bootstrap from the state topics reached
+ * their end and the maps were reconciled; up afterwards, also while Kafka is unreachable (the maps keep enforcing the last state:
  * fail-static), which the {@code kafka} data reports.
  */
 @Readiness
@@ -27,22 +28,28 @@ public class AgentReadinessCheck implements HealthCheck {
     @Inject
     DatapathMaps maps;
 
+    @Inject
+    NodeRegistration registration;
+
     @Override
     public HealthCheckResponse call() {
         NodeStateConsumer.Status s = state.status();
         HealthCheckResponseBuilder b = HealthCheckResponse.named("agent")
                 .withData("node", config.nodeName())
-                .withData("datapath", config.datapath().name().toLowerCase())
-                .withData("kafka", s.kafkaProblem().orElse(s.enabled() ? "ok" : "sync disabled"));
+                .withData("datapath", maps.backend().describe())
+                .withData("kafka", s.kafkaProblem().orElse(s.enabled() ? "ok" : "sync disabled"))
+                .withData("ipam", registration.problem().orElse(registration.node()
+                        .map(n -> "registered " + n.getPodCidrsList()).orElse("registration disabled")));
         if (!s.enabled()) {
-            return b.up().withData("sync", "disabled").build();
+            return b.status(registration.registered()).withData("sync", "disabled").build();
         }
         b.withData("sync", s.bootstrapped() ? "following" : "bootstrapping")
                 .withData("identities", s.image().identities().size())
                 .withData("endpoints", s.image().endpoints().size())
                 .withData("nodes", s.image().nodes().size())
                 .withData("ipcacheEntries", maps.ipcache().size())
+                .withData("policies", s.image().policies().size())
                 .withData("recordsRejected", s.recordsRejected());
-        return b.status(s.bootstrapped()).build();
+        return b.status(s.bootstrapped() && registration.registered()).build();
     }
 }

@@ -26,11 +26,13 @@ final class DataDir {
     static final String POSTGRES = "postgres";
     static final String KAFKA = "kafka";
     static final String LOGS = "logs";
+    /** The agents' state directories (endpoint ids, endpoints created through their API), one per node. */
+    static final String AGENTS = "agents";
     private static final String LAUNCHER_LOG = "launcher.log";
     /** The copy of the launcher's jars that ./tendril up runs (so a rebuild cannot change them under it). */
     private static final String STAGED_LAUNCHER = "launcher";
     /** Everything the launcher and ./tendril create here; --fresh refuses to wipe anything else. */
-    private static final Set<String> OWNED = Set.of(POSTGRES, KAFKA, LOGS, PID_FILE, StackFile.NAME,
+    private static final Set<String> OWNED = Set.of(POSTGRES, KAFKA, LOGS, AGENTS, PID_FILE, StackFile.NAME,
             StackFile.NAME + ".tmp", STAGED_LAUNCHER);
     private static final Duration LEFTOVER_GRACE = Duration.ofSeconds(10);
 

@@ -269,6 +269,15 @@ final class LocalStack {
             properties.put("quarkus.datasource.password", postgres.password());
         } else {
             properties.put("tendril.agent.node-name", spec.nodeName());
+            // The agent registers its node with IPAM and calls it and the identity service for its endpoint API.
+            int offset = config.portOffset();
+            properties.put("tendril.agent.identity-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + offset));
+            properties.put("tendril.agent.ipam-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + 1 + offset));
+            // Distinct loopback addresses, so that the nodes' ipcache entries do not collide.
+            properties.put("tendril.agent.node-ips", "127.0.0." + (10 + Integer.parseInt(spec.nodeName().substring("node-".length()))));
+            properties.put("tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
+            // Pins per agent port: a second stack (other ports) beside this one never shares a node's maps.
+            properties.put("tendril.agent.bpffs-dir", "/sys/fs/bpf/tendril/port-" + spec.port());
         }
         properties.put("kafka.bootstrap.servers", bootstrapServers());
         return properties;

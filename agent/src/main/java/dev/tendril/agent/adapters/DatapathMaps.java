@@ -1,60 +1,289 @@
 package dev.tendril.agent.adapters;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.agent.AgentConfig;
 import dev.tendril.agent.bpf.KernelBpfMap;
-import dev.tendril.datapath.ipcache.Ipcache;
+import dev.tendril.agent.bpf.KernelMapBackend;
+import dev.tendril.agent.endpoint.LocalMaps;
+import dev.tendril.agent.state.EndpointsMap;
+import dev.tendril.agent.state.InMemoryMapBackend;
+import dev.tendril.agent.state.LocalEndpoint;
+import dev.tendril.agent.state.LocalEndpointTable;
+import dev.tendril.agent.state.MapBackend;
+import dev.tendril.agent.state.MapReconciler;
+import dev.tendril.agent.state.NodeImage;
+import dev.tendril.agent.state.NodeMapsReconciler;
 import dev.tendril.datapath.maps.BpfMap;
-import dev.tendril.datapath.maps.LpmTrieInMemory;
-import dev.tendril.datapath.maps.MapSpec;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * The node's maps on the configured backend ({@code tendril.agent.datapath}), opened at start-up so
- * that a map of the wrong shape pinned from an older version stops the agent at once.
+ * The node's maps on the configured backend ({@code tendril.agent.datapath}) and the table of local
+ * endpoints, persisted in the state directory. Every map write goes through this bean's lock: the state
+ * consumer's reconciles, the periodic one and the endpoint API's. Opened at start-up so that a map of
+ * the wrong shape pinned by an older version stops the agent at once.
  */
 @Startup
 @ApplicationScoped
-public class DatapathMaps {
+public class DatapathMaps implements LocalMaps {
 
-    public static final String IPCACHE = "cilium_ipcache_v2";
+    /** Kept for callers of the ipcache's name. */
+    public static final String IPCACHE = NodeMapsReconciler.IPCACHE_MAP;
+    private static final List<String> MAP_KINDS = List.of(IPCACHE, EndpointsMap.NAME, NodeMapsReconciler.POLICY_MAPS);
 
     private static final Logger LOG = Logger.getLogger(DatapathMaps.class);
 
     @Inject
     AgentConfig config;
 
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    ObjectMapper json;
+
+    private MapBackend backend;
     private BpfMap ipcache;
+    private LocalEndpointTable table;
+    private Path stateFile;
+    private long persisted = -1;
+    private String backendReason;
+    private Supplier<Optional<NodeImage>> image = Optional::empty;
+    private final Map<String, Counter> changes = new HashMap<>();
+    private final Map<String, Counter> reconciles = new HashMap<>();
+    private volatile Map<String, Integer> entries = Map.of();
+    private volatile NodeMapsReconciler.Outcome lastOutcome;
 
     @PostConstruct
     void open() {
-        MapSpec spec = Ipcache.spec(IPCACHE, Ipcache.DEFAULT_MAX_ENTRIES);
-        ipcache = switch (config.datapath()) {
-            case MEMORY -> new LpmTrieInMemory(spec);
+        backend = switch (resolveBackend()) {
             case BPF -> {
-                // Pinned, so that after a restart the kernel keeps enforcing the last maps until the
-                // first reconcile corrects them (no empty window).
-                Path pin = config.bpffsDir().resolve(config.nodeName()).resolve(IPCACHE);
-                LOG.infof("ipcache: bpf map pinned at %s", pin);
-                yield KernelBpfMap.createOrOpenPinned(pin, spec);
+                Path dir = config.bpffsDir().resolve(config.nodeName());
+                LOG.infof("node maps: bpf, pinned under %s (%s)", dir, backendReason);
+                yield new KernelMapBackend(dir);
+            }
+            default -> {
+                LOG.infof("node maps: memory (%s)", backendReason);
+                yield new InMemoryMapBackend();
             }
         };
+        ipcache = backend.openOrCreate(NodeMapsReconciler.ipcacheSpec());
+        stateFile = config.stateDir().resolve(config.nodeName()).resolve("endpoints.json");
+        table = new LocalEndpointTable(config.nodeName(), load());
+        for (String map : MAP_KINDS) {
+            for (String kind : List.of("added", "updated", "removed")) {
+                changes.put(map + "/" + kind, Counter.builder("tendril.agent.reconcile.changes")
+                        .description("Entries a reconcile added, updated or removed in a node map")
+                        .tag("map", map).tag("kind", kind).register(registry));
+            }
+            Gauge.builder("tendril.agent.map.entries", this, m -> m.entries.getOrDefault(map, 0))
+                    .description("Entries in the node's maps (all policy maps together)").tag("map", map)
+                    .register(registry);
+        }
+        Gauge.builder("tendril.agent.policy.maps", this, m -> m.entries.getOrDefault("policyMaps", 0))
+                .description("Policy maps of local endpoints").register(registry);
+        for (String trigger : List.of("bootstrap", "delta", "periodic", "endpoint")) {
+            reconciles.put(trigger, Counter.builder("tendril.agent.reconciles")
+                    .description("Reconcile passes by what triggered them").tag("trigger", trigger).register(registry));
+        }
+    }
+
+    private AgentConfig.Datapath resolveBackend() {
+        if (config.datapath() != AgentConfig.Datapath.AUTO) {
+            backendReason = "tendril.agent.datapath=" + config.datapath().name().toLowerCase();
+            return config.datapath();
+        }
+        Optional<String> refused = KernelBpfMap.unavailableReason();
+        if (refused.isPresent()) {
+            backendReason = "auto: bpf(2) unavailable: " + refused.get();
+            return AgentConfig.Datapath.MEMORY;
+        }
+        Optional<String> mount = bpffsMount(config.bpffsDir());
+        if (mount.isEmpty()) {
+            backendReason = "auto: " + config.bpffsDir() + " is not on a bpffs mount (mount -t bpf bpf /sys/fs/bpf)";
+            return AgentConfig.Datapath.MEMORY;
+        }
+        backendReason = "auto: bpf(2) permitted, bpffs at " + mount.get();
+        return AgentConfig.Datapath.BPF;
+    }
+
+    /** The bpffs mount point that holds {@code dir}, from /proc/self/mounts. */
+    static Optional<String> bpffsMount(Path dir) {
+        try {
+            Path abs = dir.toAbsolutePath().normalize();
+            return Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" "))
+                    .filter(f -> f.length > 2 && f[2].equals("bpf") && abs.startsWith(Path.of(f[1])))
+                    .map(f -> f[1]).findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Where the state consumer's image comes from; set once it starts. */
+    void imageSource(Supplier<Optional<NodeImage>> source) {
+        this.image = source;
     }
 
     public BpfMap ipcache() {
         return ipcache;
     }
 
+    public MapBackend backend() {
+        return backend;
+    }
+
+    public String backendReason() {
+        return backendReason;
+    }
+
+    public LocalEndpointTable table() {
+        return table;
+    }
+
+    public Optional<NodeMapsReconciler.Outcome> lastOutcome() {
+        return Optional.ofNullable(lastOutcome);
+    }
+
+    /** The local endpoints as the maps serve them, for an image (the current one when empty). */
+    public synchronized List<LocalEndpoint> localEndpoints() {
+        return image.get().map(table::resolve).orElseGet(() -> table.snapshot().registered());
+    }
+
+    /** True once the maps may be written: the first bootstrap is done (or sync is off). */
+    public boolean writable() {
+        return image.get().isPresent();
+    }
+
+    /**
+     * Diffs every map (or only the local ones) against the desired state of {@code image} and corrects it.
+     *
+     * @param trigger bootstrap, delta, periodic or endpoint (the metric tag)
+     */
+    public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, boolean withIpcache, String trigger) {
+        List<LocalEndpoint> locals = table.resolve(image);
+        NodeMapsReconciler.Outcome out = NodeMapsReconciler.reconcile(backend, image, config.nodeName(), locals, withIpcache);
+        out.changes().forEach(this::count);
+        Counter c = reconciles.get(trigger);
+        if (c != null) {
+            c.increment();
+        }
+        if (!out.problems().isEmpty()) {
+            LOG.warnf("reconcile (%s): %s", trigger, out.problems());
+        }
+        if (!out.created().isEmpty() || !out.deleted().isEmpty()) {
+            LOG.infof("policy maps created %s, removed %s", out.created(), out.deleted());
+        }
+        persist();
+        refreshGauges(locals);
+        lastOutcome = out;
+        return out;
+    }
+
+    @Override
+    public void install(LocalEndpoint endpoint) {
+        NodeMapsReconciler.Outcome out = reconcileLocal();
+        for (String p : out.problems()) {
+            if (p.startsWith(endpoint.policyMapName() + " ") || p.startsWith(EndpointsMap.NAME + ":")) {
+                throw new IllegalStateException(p);
+            }
+        }
+    }
+
+    @Override
+    public void uninstall(LocalEndpoint endpoint) {
+        NodeMapsReconciler.Outcome out = reconcileLocal();
+        for (String p : out.problems()) {
+            if (p.startsWith(endpoint.policyMapName() + ":") || p.startsWith(EndpointsMap.NAME + ":")) {
+                throw new IllegalStateException(p);
+            }
+        }
+    }
+
+    private NodeMapsReconciler.Outcome reconcileLocal() {
+        // Before the first bootstrap the image does not know the endpoints of the topic yet: reconciling
+        // against it would remove their (pinned, still enforcing) policy maps.
+        NodeImage now = image.get().orElseThrow(() -> new IllegalStateException("the agent has not bootstrapped yet"));
+        return reconcile(now, false, "endpoint");
+    }
+
+    /** Saves the endpoint table when it changed (atomically: a crash leaves the old or the new file). */
+    public synchronized void persist() {
+        long now = table.changes();
+        if (now == persisted) {
+            return;
+        }
+        try {
+            Files.createDirectories(stateFile.getParent());
+            Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
+            json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), table.snapshot());
+            Files.move(tmp, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            persisted = now;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the endpoint table to " + stateFile, e);
+        }
+    }
+
+    private LocalEndpointTable.Snapshot load() {
+        if (!Files.exists(stateFile)) {
+            LOG.infof("no endpoint table at %s: starting with none", stateFile);
+            return LocalEndpointTable.Snapshot.EMPTY;
+        }
+        try {
+            LocalEndpointTable.Snapshot s = json.readValue(stateFile.toFile(), LocalEndpointTable.Snapshot.class);
+            LOG.infof("endpoint table from %s: %d endpoints, %d endpoint ids", stateFile, s.registered().size(), s.ids().size());
+            return s;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the endpoint table " + stateFile
+                    + "; fix or remove it (endpoint ids would be reassigned)", e);
+        }
+    }
+
+    private void count(String map, MapReconciler.Result r) {
+        changes.get(map + "/added").increment(r.added());
+        changes.get(map + "/updated").increment(r.updated());
+        changes.get(map + "/removed").increment(r.removed());
+    }
+
+    private void refreshGauges(List<LocalEndpoint> locals) {
+        Map<String, Integer> m = new HashMap<>();
+        m.put(IPCACHE, ipcache.size());
+        backend.open(EndpointsMap.NAME).ifPresent(b -> m.put(EndpointsMap.NAME, b.size()));
+        int policy = 0;
+        int maps = 0;
+        for (LocalEndpoint ep : locals) {
+            Optional<BpfMap> pm = backend.open(ep.policyMapName());
+            if (pm.isPresent()) {
+                policy += pm.get().size();
+                maps++;
+            }
+        }
+        m.put(NodeMapsReconciler.POLICY_MAPS, policy);
+        m.put("policyMaps", maps);
+        entries = m;
+    }
+
     @PreDestroy
     void close() {
-        // The pin keeps a bpf map alive; only our file descriptor goes.
-        if (ipcache instanceof KernelBpfMap k) {
-            k.close();
+        // Pins keep bpf maps alive; only our file descriptors go.
+        if (backend != null) {
+            backend.close();
         }
     }
 }

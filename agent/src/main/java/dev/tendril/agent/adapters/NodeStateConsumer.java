@@ -1,13 +1,10 @@
 package dev.tendril.agent.adapters;
 
 import dev.tendril.agent.AgentConfig;
-import dev.tendril.agent.state.IpcacheReconciler;
-import dev.tendril.agent.state.MapReconciler;
+import dev.tendril.agent.state.NodeMapsReconciler;
 import dev.tendril.agent.state.NodeDelta;
 import dev.tendril.agent.state.NodeImage;
 import dev.tendril.agent.state.StateTopic;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,13 +13,15 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -37,11 +36,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Follows tendril.identities, tendril.endpoints and tendril.nodes on one thread: assigns every
+ * Follows tendril.identities, tendril.endpoints, tendril.nodes and tendril.policy on one thread: assigns every
  * partition and reads from the beginning, without a consumer group (every agent needs every record,
  * and a compacted topic read from the start is the snapshot). Bootstrap replays each partition up to
- * its end offset captured at the start into one delta, then reconciles the ipcache once; after that
- * every poll batch becomes a delta, a new image and a reconcile.
+ * its end offset captured at the start into one delta, then reconciles every map once; after that
+ * every poll batch becomes a delta, a new image and a reconcile, and every
+ * {@code tendril.agent.reconcile-interval} a reconcile against the last image corrects drift.
  *
  * <p>Fail-static: while Kafka is unreachable the maps keep their last content. Before bootstrap the
  * maps are not touched at all (a pinned map from the last run stays as it was).
@@ -65,9 +65,6 @@ public class NodeStateConsumer {
     @Inject
     DatapathMaps maps;
 
-    @Inject
-    MeterRegistry registry;
-
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
@@ -76,28 +73,52 @@ public class NodeStateConsumer {
     private volatile KafkaConsumer<String, byte[]> consumer;
     private Thread thread;
     private Map<String, StateTopic> topics;
-    private final Map<String, Counter> changes = new HashMap<>();
+    private ScheduledExecutorService periodic;
 
     void start(@Observes StartupEvent event) {
         if (!config.sync().enabled()) {
-            LOG.info("state topic sync disabled (tendril.agent.sync.enabled=false); maps stay empty");
+            LOG.info("state topic sync disabled (tendril.agent.sync.enabled=false); maps hold only the endpoint API's endpoints");
+            maps.imageSource(() -> Optional.of(NodeImage.EMPTY));
             return;
         }
         topics = Map.of(config.sync().identitiesTopic(), StateTopic.IDENTITIES,
                 config.sync().endpointsTopic(), StateTopic.ENDPOINTS,
-                config.sync().nodesTopic(), StateTopic.NODES);
-        for (String kind : List.of("added", "updated", "removed")) {
-            changes.put(kind, Counter.builder("tendril.agent.reconcile.changes")
-                    .description("Entries a reconcile added, updated or removed in a node map")
-                    .tag("map", DatapathMaps.IPCACHE).tag("kind", kind).register(registry));
-        }
+                config.sync().nodesTopic(), StateTopic.NODES,
+                config.sync().policyTopic(), StateTopic.POLICY);
         maps.ipcache(); // open the map (and fail start-up on a bad pin) before following
         status = new Status(true, false, NodeImage.EMPTY, Optional.empty(), null, 0, 0);
+        maps.imageSource(() -> status.bootstrapped() ? Optional.of(status.image()) : Optional.empty());
         thread = Thread.ofPlatform().name("tendril-agent-state").daemon().start(this::run);
+        long every = config.reconcileInterval().toMillis();
+        periodic = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("tendril-agent-reconcile")
+                .daemon().factory());
+        periodic.scheduleWithFixedDelay(this::reconcilePeriodically, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Corrects drift (another writer, a lost update) against the last image; also while Kafka is down,
+     * which keeps the last state (fail-static).
+     */
+    private void reconcilePeriodically() {
+        Status s = status;
+        if (!s.bootstrapped() || stopping) {
+            return;
+        }
+        try {
+            NodeMapsReconciler.Outcome out = maps.reconcile(s.image(), true, "periodic");
+            if (out.total() > 0) {
+                LOG.infof("periodic reconcile corrected %d entries: %s", out.total(), out.changes());
+            }
+        } catch (RuntimeException e) {
+            LOG.error("periodic reconcile failed", e);
+        }
     }
 
     void stop(@Observes ShutdownEvent event) {
         stopping = true;
+        if (periodic != null) {
+            periodic.shutdownNow();
+        }
         KafkaConsumer<String, byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
@@ -159,10 +180,10 @@ public class NodeStateConsumer {
             return;
         }
         NodeImage image = delta.apply();
-        MapReconciler.Result result = reconcile(image);
+        NodeMapsReconciler.Outcome result = maps.reconcile(image, true, "bootstrap");
         Status s = status;
-        LOG.infof("%s from %d records: %s; ipcache %s", s.bootstrapped() ? "caught up" : "bootstrapped",
-                delta.replayed(), image, result);
+        LOG.infof("%s from %d records: %s; maps %s", s.bootstrapped() ? "caught up" : "bootstrapped",
+                delta.replayed(), image, result.changes());
         status = new Status(true, true, image, Optional.empty(), Instant.now(),
                 s.recordsApplied() + delta.replayed(), s.recordsRejected() + rejected[0]);
     }
@@ -186,7 +207,10 @@ public class NodeStateConsumer {
                     replay(delta, r, rejected);
                 }
                 NodeImage image = delta.apply();
-                reconcile(image);
+                // Published before the reconcile: an endpoint API call in between sees the newer image.
+                status = new Status(true, true, image, s.kafkaProblem(), s.lastReconcile(),
+                        s.recordsApplied(), s.recordsRejected());
+                maps.reconcile(image, true, "delta");
                 status = new Status(true, true, image, s.kafkaProblem(), Instant.now(),
                         s.recordsApplied() + delta.replayed(), s.recordsRejected() + rejected[0]);
             }
@@ -260,14 +284,6 @@ public class NodeStateConsumer {
             rejected[0]++;
             LOG.warnf("skipping %s-%d@%d: %s", r.topic(), r.partition(), r.offset(), e.getMessage());
         }
-    }
-
-    private MapReconciler.Result reconcile(NodeImage image) {
-        MapReconciler.Result result = IpcacheReconciler.reconcile(maps.ipcache(), image, config.nodeName());
-        changes.get("added").increment(result.added());
-        changes.get("updated").increment(result.updated());
-        changes.get("removed").increment(result.removed());
-        return result;
     }
 
     private void degraded(Exception e) {

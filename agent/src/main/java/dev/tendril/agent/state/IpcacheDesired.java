@@ -1,6 +1,8 @@
 package dev.tendril.agent.state;
 
 import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.Identity;
+import dev.tendril.api.v1.Label;
 import dev.tendril.api.v1.Node;
 import dev.tendril.datapath.ipcache.IpcacheKey;
 import dev.tendril.datapath.ipcache.IpcacheValue;
@@ -11,6 +13,8 @@ import java.util.Map;
  * What a node's ipcache ({@code cilium_ipcache_v2}) should hold for an image, as Cilium fills it:
  *
  * <ul>
+ *   <li>every identity carrying {@code cidr:<prefix>} labels (a CIDR identity, published with the
+ *       labels of every enclosing prefix as Cilium does) maps its most specific prefix to that identity;</li>
  *   <li>every endpoint address of every node (a /32 or /128) maps to the endpoint's identity;</li>
  *   <li>every internal IP of this agent's own node maps to {@link #HOST} (reserved:host), every internal
  *       IP of another node to {@link #REMOTE_NODE} (reserved:remote-node), as Cilium's node manager does.</li>
@@ -18,8 +22,11 @@ import java.util.Map;
  *
  * Node addresses win over an endpoint claiming the same address: in Cilium the node entries come from
  * a higher-precedence source (local / kube-apiserver) than endpoints (custom-resource). Endpoints without
- * an identity yet (0) and unparsable addresses are left out. Tunnel endpoints, CIDR identities and
- * ClusterMesh cluster ids are not written yet (all entries are cluster 0, no tunnel).
+ * an identity yet (0) and unparsable addresses are left out. Endpoint and node entries also win over a
+ * CIDR identity of the same /32 or /128 (Cilium's CIDR identities come from policy, the lowest
+ * precedence source). IPv6 CIDR labels may be written with {@code -} for {@code :} (Cilium's label
+ * form). Tunnel endpoints and ClusterMesh cluster ids are not written yet (all entries are cluster 0,
+ * no tunnel).
  */
 public final class IpcacheDesired {
 
@@ -36,6 +43,12 @@ public final class IpcacheDesired {
             throw new IllegalArgumentException("image and localNode must not be null");
         }
         Map<IpcacheKey, IpcacheValue> out = new HashMap<>();
+        for (Identity identity : image.identities().values()) {
+            IpcacheKey prefix = cidrPrefix(identity);
+            if (prefix != null) {
+                out.put(prefix, IpcacheValue.of(Integer.toUnsignedLong(identity.getId())));
+            }
+        }
         for (Endpoint e : image.endpoints().values()) {
             if (e.getIdentity() == 0) {
                 continue;
@@ -44,13 +57,46 @@ public final class IpcacheDesired {
             put(out, e.getIpv4(), v);
             put(out, e.getIpv6(), v);
         }
+        // This node's own addresses last: an address two nodes claim is this node's (host) here.
+        Node self = null;
         for (Node n : image.nodes().values()) {
-            IpcacheValue v = IpcacheValue.of(n.getName().equals(localNode) ? HOST : REMOTE_NODE);
+            if (n.getName().equals(localNode)) {
+                self = n;
+                continue;
+            }
             for (String ip : n.getIpsList()) {
-                put(out, ip, v);
+                put(out, ip, IpcacheValue.of(REMOTE_NODE));
+            }
+        }
+        if (self != null) {
+            for (String ip : self.getIpsList()) {
+                put(out, ip, IpcacheValue.of(HOST));
             }
         }
         return out;
+    }
+
+    /** The most specific {@code cidr:} label of an identity, or null when it has none that parses. */
+    static IpcacheKey cidrPrefix(Identity identity) {
+        IpcacheKey best = null;
+        for (Label l : identity.getLabelsList()) {
+            if (!l.getSource().equals("cidr")) {
+                continue;
+            }
+            String cidr = l.getKey().isEmpty() ? l.getValue() : l.getKey();
+            if (!cidr.contains(":") && cidr.contains("-")) {
+                cidr = cidr.replace('-', ':');
+            }
+            try {
+                IpcacheKey k = IpcacheKey.ofCidr(cidr);
+                if (best == null || k.prefixBits() > best.prefixBits()) {
+                    best = k;
+                }
+            } catch (IllegalArgumentException e) {
+                // Not a prefix: a label Tendril does not know; the identity still gets its other entries.
+            }
+        }
+        return best;
     }
 
     private static void put(Map<IpcacheKey, IpcacheValue> out, String ip, IpcacheValue value) {

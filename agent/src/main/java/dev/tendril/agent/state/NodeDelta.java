@@ -6,13 +6,15 @@ import com.google.protobuf.Parser;
 import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Node;
+import dev.tendril.api.v1.SubjectPolicyMap;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * The changes replayed on top of an image, single-threaded (KRaft's delta habit). A bootstrap is a
  * delta from {@link NodeImage#EMPTY}. Later records for a key replace earlier ones; a tombstone
- * deletes the key. {@link #apply()} keeps the image's maps of topics that saw no record.
+ * deletes the key. {@link #apply()} keeps the image's maps of topics that saw no record. A policy map
+ * whose revision is lower than the one held (a re-delivered or reordered record) is ignored.
  */
 public final class NodeDelta {
 
@@ -21,6 +23,7 @@ public final class NodeDelta {
     private final Map<Long, Identity> identities = new HashMap<>();
     private final Map<String, Endpoint> endpoints = new HashMap<>();
     private final Map<String, Node> nodes = new HashMap<>();
+    private final Map<Long, SubjectPolicyMap> policies = new HashMap<>();
     private int replayed;
 
     public NodeDelta(NodeImage base) {
@@ -46,8 +49,20 @@ public final class NodeDelta {
             case IDENTITIES -> identities.put(identityId(key), value == null ? null : parse(Identity.parser(), topic, key, value));
             case ENDPOINTS -> endpoints.put(key, value == null ? null : parse(Endpoint.parser(), topic, key, value));
             case NODES -> nodes.put(key, value == null ? null : parse(Node.parser(), topic, key, value));
+            case POLICY -> replayPolicy(identityId(key), value == null ? null
+                    : parse(SubjectPolicyMap.parser(), topic, key, value));
         }
         replayed++;
+    }
+
+    private void replayPolicy(long subject, SubjectPolicyMap map) {
+        if (map != null) {
+            SubjectPolicyMap held = policies.containsKey(subject) ? policies.get(subject) : base.policies().get(subject);
+            if (held != null && Long.compareUnsigned(map.getRevision(), held.getRevision()) < 0) {
+                return;
+            }
+        }
+        policies.put(subject, map);
     }
 
     /** Records replayed so far. */
@@ -57,7 +72,7 @@ public final class NodeDelta {
 
     public NodeImage apply() {
         return new NodeImage(merge(base.identities(), identities), merge(base.endpoints(), endpoints),
-                merge(base.nodes(), nodes));
+                merge(base.nodes(), nodes), merge(base.policies(), policies));
     }
 
     private static <K, V> Map<K, V> merge(Map<K, V> base, Map<K, V> changes) {

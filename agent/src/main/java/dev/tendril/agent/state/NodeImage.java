@@ -3,6 +3,7 @@ package dev.tendril.agent.state;
 import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Node;
+import dev.tendril.api.v1.SubjectPolicyMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,33 +16,43 @@ import java.util.Map;
  * @param identities identity id to its labels ({@code tendril.identities}); reserved ids 1..10 never appear
  * @param endpoints {@code namespace/pod} to the endpoint ({@code tendril.endpoints})
  * @param nodes node name to the node ({@code tendril.nodes})
+ * @param policies subject identity to its published policy-map content ({@code tendril.policy}), the
+ *     highest revision seen
  */
-public record NodeImage(Map<Long, Identity> identities, Map<String, Endpoint> endpoints, Map<String, Node> nodes) {
+public record NodeImage(Map<Long, Identity> identities, Map<String, Endpoint> endpoints, Map<String, Node> nodes,
+                        Map<Long, SubjectPolicyMap> policies) {
 
-    public static final NodeImage EMPTY = new NodeImage(Map.of(), Map.of(), Map.of());
+    public static final NodeImage EMPTY = new NodeImage(Map.of(), Map.of(), Map.of(), Map.of());
 
     public NodeImage {
         identities = Map.copyOf(identities);
         endpoints = Map.copyOf(endpoints);
         nodes = Map.copyOf(nodes);
+        policies = Map.copyOf(policies);
+    }
+
+    /** An image without policy maps. */
+    public NodeImage(Map<Long, Identity> identities, Map<String, Endpoint> endpoints, Map<String, Node> nodes) {
+        this(identities, endpoints, nodes, Map.of());
     }
 
     public boolean isEmpty() {
-        return identities.isEmpty() && endpoints.isEmpty() && nodes.isEmpty();
+        return identities.isEmpty() && endpoints.isEmpty() && nodes.isEmpty() && policies.isEmpty();
     }
 
     /** The records that rebuild this image from {@link #EMPTY}: a compacted topic's content. */
     public List<StateRecord> toRecords() {
-        List<StateRecord> out = new ArrayList<>(identities.size() + endpoints.size() + nodes.size());
+        List<StateRecord> out = new ArrayList<>(identities.size() + endpoints.size() + nodes.size() + policies.size());
         identities.forEach((id, v) -> out.add(new StateRecord(StateTopic.IDENTITIES, Long.toString(id), v.toByteArray())));
         endpoints.forEach((k, v) -> out.add(new StateRecord(StateTopic.ENDPOINTS, k, v.toByteArray())));
         nodes.forEach((k, v) -> out.add(new StateRecord(StateTopic.NODES, k, v.toByteArray())));
+        policies.forEach((id, v) -> out.add(new StateRecord(StateTopic.POLICY, Long.toString(id), v.toByteArray())));
         return out;
     }
 
     @Override
     public String toString() {
         return "NodeImage[identities=" + identities.size() + ", endpoints=" + endpoints.size()
-                + ", nodes=" + nodes.size() + "]";
+                + ", nodes=" + nodes.size() + ", policies=" + policies.size() + "]";
     }
 }

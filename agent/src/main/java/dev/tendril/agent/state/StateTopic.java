@@ -7,5 +7,7 @@ public enum StateTopic {
     /** Key: {@code namespace/pod}; value: {@code tendril.v1.Endpoint}. */
     ENDPOINTS,
     /** Key: the node name; value: {@code tendril.v1.Node}. */
-    NODES
+    NODES,
+    /** Key: the decimal subject identity; value: {@code tendril.v1.SubjectPolicyMap}. */
+    POLICY
 }

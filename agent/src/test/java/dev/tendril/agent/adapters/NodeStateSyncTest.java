@@ -11,6 +11,13 @@ import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Label;
 import dev.tendril.api.v1.Node;
+import dev.tendril.api.v1.PolicyMapEntry;
+import dev.tendril.api.v1.SubjectPolicyMap;
+import dev.tendril.datapath.policymap.Direction;
+import dev.tendril.datapath.policymap.IpProtocol;
+import dev.tendril.datapath.policymap.PolicyMapKey;
+import dev.tendril.datapath.policymap.PolicyMapValue;
+import com.google.protobuf.ByteString;
 import dev.tendril.testing.KafkaBroker;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.SharedInfrastructure;
@@ -35,7 +42,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-/** The agent follows the three state topics on a real broker into its (in-memory) ipcache. */
+/** The agent follows the four state topics on a real broker into its (in-memory) ipcache, cilium_lxc and policy maps. */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
 @TestProfile(NodeStateSyncTest.SyncOn.class)
@@ -50,7 +57,8 @@ class NodeStateSyncTest {
             return Map.of("tendril.agent.sync.enabled", "true",
                     "tendril.agent.sync.identities-topic", "agent-test-" + RUN + ".identities",
                     "tendril.agent.sync.endpoints-topic", "agent-test-" + RUN + ".endpoints",
-                    "tendril.agent.sync.nodes-topic", "agent-test-" + RUN + ".nodes");
+                    "tendril.agent.sync.nodes-topic", "agent-test-" + RUN + ".nodes",
+                    "tendril.agent.sync.policy-topic", "agent-test-" + RUN + ".policy");
         }
     }
 
@@ -70,6 +78,9 @@ class NodeStateSyncTest {
 
     @ConfigProperty(name = "tendril.agent.sync.nodes-topic")
     String nodesTopic;
+
+    @ConfigProperty(name = "tendril.agent.sync.policy-topic")
+    String policyTopic;
 
     @Test
     @Order(1)
@@ -145,6 +156,57 @@ class NodeStateSyncTest {
         awaitIpcacheContains(new Entry("10.0.2.21/32", 1001));
         Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 given().when().get("/q/health/ready").then().statusCode(200).body("checks.data.kafka", hasItem("ok")));
+    }
+
+    /** A decoded policy-map row of GET /v1/maps/policy/... */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record PolicyRow(String direction, long identity, String protocol, int port, boolean deny) {
+    }
+
+    static SubjectPolicyMap policy(int subject, long revision, PolicyMapKey key, boolean deny) {
+        PolicyMapValue value = deny ? PolicyMapValue.deny(key) : PolicyMapValue.allow(key);
+        return SubjectPolicyMap.newBuilder().setSubject(subject).setRevision(revision)
+                .addEntries(PolicyMapEntry.newBuilder().setKey(ByteString.copyFrom(key.encode()))
+                        .setValue(ByteString.copyFrom(value.encode())).addPolicies("NetworkPolicy/shop/web"))
+                .build();
+    }
+
+    private static List<PolicyRow> policyRows(String endpoint) {
+        return List.of(given().when().get("/v1/maps/policy/" + endpoint).then().statusCode(200)
+                .extract().jsonPath().getList("rows", PolicyRow.class).toArray(PolicyRow[]::new));
+    }
+
+    /** shop/web-1 (node-1, identity 1001) is this node's endpoint since the first test. */
+    @Test
+    @Order(3)
+    void writesTheLocalEndpointsPolicyMapFromTendrilPolicyAndFollowsChanges() throws Exception {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(policyRows("shop/web-1")).isEmpty());
+        given().when().get("/v1/maps/endpoints").then().statusCode(200)
+                .body("rows.ip", org.hamcrest.Matchers.containsInAnyOrder("10.0.1.5", "fd00::105"))
+                .body("rows.identity", org.hamcrest.Matchers.everyItem(equalTo(1001)));
+        int endpointId = given().when().get("/v1/endpoints").then().statusCode(200)
+                .extract().jsonPath().getInt("find { it.pod == 'web-1' }.endpointId");
+
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>(policyTopic, "1001",
+                    policy(1001, 1, PolicyMapKey.of(1002, Direction.INGRESS, IpProtocol.TCP, 80), false).toByteArray())).get();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(policyRows(Integer.toString(endpointId)))
+                    .containsExactly(new PolicyRow("ingress", 1002, "TCP", 80, false)));
+
+            producer.send(new ProducerRecord<>(policyTopic, "1001",
+                    policy(1001, 2, PolicyMapKey.of(0, Direction.EGRESS, IpProtocol.UDP, 53), true).toByteArray())).get();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(policyRows("shop/web-1"))
+                    .containsExactly(new PolicyRow("egress", 0, "UDP", 53, true)));
+
+            producer.send(new ProducerRecord<>(endpointsTopic, "shop/web-1", null)).get();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    given().when().get("/v1/maps/policy/" + endpointId).then().statusCode(404)
+                            .contentType("application/problem+json"));
+        }
+        given().when().get("/v1/maps/endpoints").then().statusCode(200).body("entries", equalTo(0));
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("tendril_agent_reconcile_changes_total{kind=\"added\",map=\"cilium_policy_v2\"")
+                .contains("tendril_agent_map_entries{map=\"cilium_lxc\"}");
     }
 
     private static List<Entry> ipcache() {

@@ -7,6 +7,7 @@ import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Label;
 import dev.tendril.api.v1.Node;
+import dev.tendril.api.v1.SubjectPolicyMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -85,6 +86,31 @@ class NodeStateTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("protobuf");
         assertThat(delta.replayed()).isZero();
         assertThat(delta.apply()).isEqualTo(IMAGE1);
+    }
+
+    @Test
+    void policyMapsKeepTheHighestRevisionAndGoOnTombstone() {
+        SubjectPolicyMap rev1 = SubjectPolicyMap.newBuilder().setSubject(1001).setRevision(1).build();
+        SubjectPolicyMap rev2 = SubjectPolicyMap.newBuilder().setSubject(1001).setRevision(2).addIngressEnforcedBy("x").build();
+        NodeDelta first = new NodeDelta(IMAGE1);
+        first.replay(StateTopic.POLICY, "1001", rev2.toByteArray());
+        first.replay(StateTopic.POLICY, "1001", rev1.toByteArray());
+        NodeImage withPolicy = first.apply();
+        assertThat(withPolicy.policies()).isEqualTo(Map.of(1001L, rev2));
+
+        // Also across images: a re-delivered older record does not win over the image's.
+        NodeDelta redelivered = new NodeDelta(withPolicy);
+        redelivered.replay(StateTopic.POLICY, "1001", rev1.toByteArray());
+        assertThat(redelivered.apply().policies()).isEqualTo(Map.of(1001L, rev2));
+
+        NodeDelta gone = new NodeDelta(withPolicy);
+        gone.replay(StateTopic.POLICY, "1001", null);
+        assertThat(gone.apply().policies()).isEmpty();
+        assertThat(gone.apply().identities()).isSameAs(withPolicy.identities());
+
+        NodeDelta roundTrip = new NodeDelta(NodeImage.EMPTY);
+        withPolicy.toRecords().forEach(roundTrip::replay);
+        assertThat(roundTrip.apply()).isEqualTo(withPolicy);
     }
 
     @Test

@@ -1,0 +1,171 @@
+package dev.tendril.agent.endpoint;
+
+import dev.tendril.agent.state.LocalEndpoint;
+import dev.tendril.agent.state.LocalEndpointTable;
+import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.NamedPort;
+import dev.tendril.api.v1.RegisterEndpointRequest;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Creates and deletes this node's endpoints (CNI ADD / DEL). A creation takes addresses from IPAM,
+ * registers the endpoint with the identity service, records it in the endpoint table (with its
+ * endpoint id) and writes its maps; a failure undoes the steps done, in reverse, so no address and no
+ * map leaks. A deletion marks the endpoint first (its maps go at once and a retry resumes), then
+ * removes maps, registration and addresses in reverse order; every step is idempotent.
+ *
+ * <p>Calls are serialised: endpoint churn on one node is a few per second at most, and one lock keeps
+ * the table, the maps and the rollback simple.
+ */
+public final class EndpointManager {
+
+    private static final Logger LOG = Logger.getLogger(EndpointManager.class.getName());
+
+    /**
+     * @param created false when the request repeated or relabelled an existing endpoint
+     */
+    public record Result(LocalEndpoint endpoint, boolean created) {
+    }
+
+    private final String node;
+    private final LocalEndpointTable table;
+    private final IpamClient ipam;
+    private final IdentityClient identity;
+    private final LocalMaps maps;
+    private final Runnable persist;
+
+    /** @param persist saves the table; called after each change of it */
+    public EndpointManager(String node, LocalEndpointTable table, IpamClient ipam, IdentityClient identity,
+                           LocalMaps maps, Runnable persist) {
+        this.node = node;
+        this.table = table;
+        this.ipam = ipam;
+        this.identity = identity;
+        this.maps = maps;
+        this.persist = persist;
+    }
+
+    public synchronized Result create(EndpointSpec spec) {
+        String key = spec.key();
+        Optional<LocalEndpoint> existing = table.registered(key);
+        if (existing.isPresent()) {
+            LocalEndpoint ep = existing.get();
+            if (!ep.uid().equals(spec.uid())) {
+                throw new EndpointRejectedException(409, "uid", "uid: " + key + " exists with uid " + ep.uid()
+                        + "; delete it before adding uid " + spec.uid());
+            }
+            if (table.isDeleting(key)) {
+                throw new EndpointRejectedException(409, "uid", "uid: " + key + " is being deleted; retry the delete first");
+            }
+            if (spec.digest().equals(table.digest(key))) {
+                return new Result(ep, false);
+            }
+            return relabel(ep, spec);
+        }
+        if (table.isDeleting(key)) {
+            throw new EndpointRejectedException(409, "pod", "pod: " + key + " is being deleted; retry the delete first");
+        }
+        int endpointId;
+        try {
+            endpointId = table.reserveId(spec.uid());
+        } catch (IllegalStateException e) {
+            throw new UpstreamException(503, null, e.getMessage(), e);
+        }
+        persist.run();
+        Deque<Step> undo = new ArrayDeque<>();
+        try {
+            List<String> ips = ipam.allocatePodIps(node, key, spec.uid());
+            undo.push(new Step("release addresses " + ips, () -> ipam.releasePod(node, spec.uid())));
+            Endpoint registered = identity.registerEndpoint(request(spec, ips));
+            undo.push(new Step("deregister " + key, () -> identity.deregisterEndpoint(spec.namespace(), spec.pod())));
+            LocalEndpoint ep = new LocalEndpoint(spec.namespace(), spec.pod(), spec.uid(), endpointId,
+                    family(ips, false), family(ips, true), Integer.toUnsignedLong(registered.getIdentity()));
+            table.register(ep, spec.digest());
+            persist.run();
+            undo.push(new Step("remove maps of " + key, () -> {
+                table.remove(key);
+                persist.run();
+                maps.uninstall(ep);
+            }));
+            maps.install(ep);
+            return new Result(ep, true);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "creating endpoint " + key + " failed, rolling back: " + e.getMessage());
+            while (!undo.isEmpty()) {
+                Step step = undo.pop();
+                try {
+                    step.action().run();
+                } catch (RuntimeException r) {
+                    LOG.log(Level.SEVERE, "rollback of " + key + ": " + step.what() + " failed: " + r.getMessage(), r);
+                }
+            }
+            table.release(spec.uid());
+            persist.run();
+            if (e instanceof IllegalStateException) {
+                throw new UpstreamException(503, null, "maps: " + e.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    private Result relabel(LocalEndpoint ep, EndpointSpec spec) {
+        List<String> ips = List.of(ep.ipv4(), ep.ipv6()).stream().filter(s -> !s.isEmpty()).toList();
+        Endpoint registered = identity.registerEndpoint(request(spec, ips));
+        LocalEndpoint updated = ep.withIdentity(Integer.toUnsignedLong(registered.getIdentity()));
+        table.register(updated, spec.digest());
+        persist.run();
+        try {
+            maps.install(updated);
+        } catch (IllegalStateException e) {
+            // The registration stands; the periodic reconcile writes the maps again.
+            LOG.log(Level.WARNING, "maps of relabelled " + ep.key() + ": " + e.getMessage());
+        }
+        return new Result(updated, false);
+    }
+
+    /**
+     * @param uid when given, must be the endpoint's uid (a stale CNI DEL must not remove a new incarnation)
+     * @throws EndpointRejectedException 404 when the agent has no such endpoint, 409 on a uid mismatch
+     */
+    public synchronized LocalEndpoint delete(String namespace, String pod, String uid) {
+        String key = namespace + "/" + pod;
+        LocalEndpoint ep = table.registered(key).orElseThrow(() ->
+                new EndpointRejectedException(404, "pod", "pod: no endpoint " + key + " was created on node " + node));
+        if (uid != null && !uid.isEmpty() && !uid.equals(ep.uid())) {
+            throw new EndpointRejectedException(409, "uid", "uid: " + key + " has uid " + ep.uid() + ", not " + uid);
+        }
+        table.markDeleting(key);
+        persist.run();
+        try {
+            maps.uninstall(ep);
+        } catch (IllegalStateException e) {
+            throw new UpstreamException(503, null, "maps: " + e.getMessage(), e);
+        }
+        identity.deregisterEndpoint(namespace, pod);
+        ipam.releasePod(node, ep.uid());
+        table.remove(key);
+        persist.run();
+        return ep;
+    }
+
+    private RegisterEndpointRequest request(EndpointSpec spec, List<String> ips) {
+        RegisterEndpointRequest.Builder b = RegisterEndpointRequest.newBuilder().setNamespace(spec.namespace())
+                .setPod(spec.pod()).setUid(spec.uid()).setNode(node).addAllIps(ips).putAllLabels(spec.labels())
+                .setServiceAccount(spec.serviceAccount());
+        spec.namedPorts().forEach(p -> b.addNamedPorts(NamedPort.newBuilder().setName(p.name()).setPort(p.port())
+                .setProtocol(p.protocol())));
+        return b.build();
+    }
+
+    private static String family(List<String> ips, boolean v6) {
+        return ips.stream().filter(ip -> ip.contains(":") == v6).findFirst().orElse("");
+    }
+
+    private record Step(String what, Runnable action) {
+    }
+}

@@ -1,0 +1,14 @@
+package dev.tendril.agent.endpoint;
+
+import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.RegisterEndpointRequest;
+
+/** What the agent asks the identity service (its gRPC service); failures are {@link UpstreamException}. */
+public interface IdentityClient {
+
+    /** Registers or updates (same namespace/pod) the endpoint; the answer carries its identity. */
+    Endpoint registerEndpoint(RegisterEndpointRequest request);
+
+    /** Deregisters; an endpoint that is not registered is not an error. */
+    void deregisterEndpoint(String namespace, String pod);
+}

@@ -1,0 +1,180 @@
+package dev.tendril.agent.state;
+
+import dev.tendril.api.v1.Endpoint;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Which endpoints this node serves, merged from two sources, and their endpoint ids:
+ *
+ * <ul>
+ *   <li>endpoints created through this agent's endpoint API ({@link #register}): the agent owns them
+ *       until they are deleted through the API, also before tendril.endpoints shows them;</li>
+ *   <li>endpoints of tendril.endpoints whose {@code node} is this node (registered by other means).</li>
+ * </ul>
+ *
+ * For a key in both, the topic's identity wins when the uid matches (it is fresher, e.g. after a
+ * namespace relabel), the API record when it does not (the topic still shows an older incarnation).
+ * An endpoint being deleted, or a uid deleted through the API whose tombstone has not arrived yet, is
+ * served by neither. Thread-safe; {@link #snapshot()} is what the agent persists.
+ */
+public final class LocalEndpointTable {
+
+    /** The persisted form. */
+    public record Snapshot(List<LocalEndpoint> registered, Map<String, String> digests, Map<String, Integer> ids,
+                           Set<String> deleting, Set<String> deletedUids) {
+        public static final Snapshot EMPTY = new Snapshot(List.of(), Map.of(), Map.of(), Set.of(), Set.of());
+
+        public Snapshot {
+            registered = registered == null ? List.of() : List.copyOf(registered);
+            digests = digests == null ? Map.of() : Map.copyOf(digests);
+            ids = ids == null ? Map.of() : Map.copyOf(ids);
+            deleting = deleting == null ? Set.of() : Set.copyOf(deleting);
+            deletedUids = deletedUids == null ? Set.of() : Set.copyOf(deletedUids);
+        }
+    }
+
+    private final String node;
+    private final Map<String, LocalEndpoint> registered = new TreeMap<>();
+    private final Map<String, String> digests = new TreeMap<>();
+    private final Set<String> deleting = new TreeSet<>();
+    private final Set<String> deletedUids = new TreeSet<>();
+    private EndpointIds ids;
+    private long changes;
+
+    public LocalEndpointTable(String node, Snapshot restored) {
+        this.node = node;
+        restored.registered().forEach(e -> registered.put(e.key(), e));
+        digests.putAll(restored.digests());
+        this.ids = new EndpointIds(restored.ids());
+        deleting.addAll(restored.deleting());
+        deletedUids.addAll(restored.deletedUids());
+    }
+
+    public synchronized Optional<LocalEndpoint> registered(String key) {
+        return Optional.ofNullable(registered.get(key));
+    }
+
+    public synchronized boolean isDeleting(String key) {
+        return deleting.contains(key);
+    }
+
+    /** Reserves the endpoint id of a new incarnation; kept until {@link #release(String)} or a resolve without it. */
+    public synchronized int reserveId(String uid) {
+        EndpointIds next = ids.assign(owner(uid, null));
+        if (next != ids) {
+            ids = next;
+            changes++;
+        }
+        return ids.idOf(owner(uid, null));
+    }
+
+    /** What the API request that created or last changed the endpoint said (labels etc.), or null. */
+    public synchronized String digest(String key) {
+        return digests.get(key);
+    }
+
+    /** @param digest what the request said, to tell a repeated request from a relabel */
+    public synchronized void register(LocalEndpoint endpoint, String digest) {
+        registered.put(endpoint.key(), endpoint);
+        digests.put(endpoint.key(), digest);
+        deletedUids.remove(endpoint.uid());
+        changes++;
+    }
+
+    public synchronized void markDeleting(String key) {
+        deleting.add(key);
+        changes++;
+    }
+
+    /** Forgets a deleted endpoint and frees its id; a topic record of its uid is ignored until its tombstone. */
+    public synchronized void remove(String key) {
+        LocalEndpoint e = registered.remove(key);
+        digests.remove(key);
+        deleting.remove(key);
+        if (e != null) {
+            ids = ids.release(owner(e.uid(), key));
+            if (!e.uid().isEmpty()) {
+                deletedUids.add(e.uid());
+            }
+        }
+        changes++;
+    }
+
+    /** Releases an id reserved for a creation that did not complete. */
+    public synchronized void release(String uid) {
+        ids = ids.release(owner(uid, null));
+        changes++;
+    }
+
+    /**
+     * The endpoints this node serves for an image, by key; assigns ids to endpoints new in the topic and
+     * frees the ids of endpoints gone from both sources. Call only with a bootstrapped image.
+     */
+    public synchronized List<LocalEndpoint> resolve(NodeImage image) {
+        Map<String, LocalEndpoint> out = new HashMap<>();
+        Set<String> seenUids = new HashSet<>();
+        for (Endpoint e : image.endpoints().values()) {
+            if (e.getUid().isEmpty() || !deletedUids.contains(e.getUid())) {
+                continue;
+            }
+            seenUids.add(e.getUid());
+        }
+        // A tombstone (or a new incarnation) arrived for a uid deleted through the API: stop remembering it.
+        if (deletedUids.retainAll(seenUids)) {
+            changes++;
+        }
+        for (Endpoint e : image.endpoints().values()) {
+            String key = e.getNamespace() + "/" + e.getPod();
+            if (!node.equals(e.getNode()) || deleting.contains(key) || deletedUids.contains(e.getUid())) {
+                continue;
+            }
+            LocalEndpoint api = registered.get(key);
+            if (api != null && !api.uid().equals(e.getUid())) {
+                continue;
+            }
+            int id = api != null ? api.endpointId() : reserveId(owner(e.getUid(), key));
+            out.put(key, new LocalEndpoint(e.getNamespace(), e.getPod(), e.getUid(), id, e.getIpv4(), e.getIpv6(),
+                    Integer.toUnsignedLong(e.getIdentity())));
+        }
+        for (LocalEndpoint api : registered.values()) {
+            if (!deleting.contains(api.key())) {
+                out.putIfAbsent(api.key(), api);
+            }
+        }
+        Set<String> live = new HashSet<>();
+        out.values().forEach(e -> live.add(owner(e.uid(), e.key())));
+        registered.values().forEach(e -> live.add(owner(e.uid(), e.key())));
+        for (String owner : List.copyOf(ids.byOwner().keySet())) {
+            if (!live.contains(owner)) {
+                ids = ids.release(owner);
+                changes++;
+            }
+        }
+        List<LocalEndpoint> list = new ArrayList<>(out.values());
+        list.sort(Comparator.comparingInt(LocalEndpoint::endpointId));
+        return list;
+    }
+
+    /** Increases with every change that must be persisted. */
+    public synchronized long changes() {
+        return changes;
+    }
+
+    public synchronized Snapshot snapshot() {
+        return new Snapshot(List.copyOf(registered.values()), digests, ids.byOwner(), deleting, deletedUids);
+    }
+
+    /** Ids are owned by the pod uid; an endpoint published without one by its key. */
+    private static String owner(String uid, String key) {
+        return uid == null || uid.isEmpty() ? "key:" + key : uid;
+    }
+}

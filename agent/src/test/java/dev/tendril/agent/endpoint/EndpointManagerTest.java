@@ -1,0 +1,221 @@
+package dev.tendril.agent.endpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tendril.agent.state.EndpointsMap;
+import dev.tendril.agent.state.InMemoryMapBackend;
+import dev.tendril.agent.state.LocalEndpoint;
+import dev.tendril.agent.state.LocalEndpointTable;
+import dev.tendril.agent.state.NodeImage;
+import dev.tendril.agent.state.NodeMapsReconciler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Order, idempotency and rollback of the endpoint API's logic, with in-memory IPAM, identity service and maps. */
+class EndpointManagerTest {
+
+    static final String NODE = "node-1";
+
+    final List<String> calls = new ArrayList<>();
+    final FakeIpam ipam = new FakeIpam(calls);
+    final FakeIdentity identity = new FakeIdentity(calls);
+    final InMemoryMapBackend backend = new InMemoryMapBackend();
+    final LocalEndpointTable table = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
+    RuntimeException failMaps;
+    int persisted;
+
+    /** The agent's LocalMaps: reconciles the local maps to the table (no topic image here). */
+    final LocalMaps maps = new LocalMaps() {
+        @Override
+        public void install(LocalEndpoint endpoint) {
+            calls.add("maps.install " + endpoint.key());
+            if (failMaps != null) {
+                throw failMaps;
+            }
+            sync();
+        }
+
+        @Override
+        public void uninstall(LocalEndpoint endpoint) {
+            calls.add("maps.uninstall " + endpoint.key());
+            sync();
+        }
+
+        private void sync() {
+            NodeMapsReconciler.reconcile(backend, NodeImage.EMPTY, NODE, table.resolve(NodeImage.EMPTY), false);
+        }
+    };
+
+    final EndpointManager manager = new EndpointManager(NODE, table, ipam, identity, maps, () -> persisted++);
+
+    static EndpointSpec spec(String pod, String uid, Map<String, String> labels) {
+        return new EndpointSpec("shop", pod, uid, labels, "web", List.of(new EndpointSpec.NamedPort("http", 8080, "TCP")));
+    }
+
+    private List<String> policyMaps() {
+        return backend.names().stream().filter(n -> n.startsWith(NodeMapsReconciler.POLICY_MAP_PREFIX)).toList();
+    }
+
+    @Test
+    void createsAddressesThenIdentityThenMapsAndAnswersTheSameForARepeatedRequest() {
+        EndpointManager.Result r = manager.create(spec("web-1", "u1", Map.of("app", "web")));
+
+        assertThat(r.created()).isTrue();
+        assertThat(r.endpoint()).isEqualTo(new LocalEndpoint("shop", "web-1", "u1", 1, "10.0.1.10", "fd00::110", 1000));
+        assertThat(calls).containsExactly("ipam.allocate shop/web-1 u1", "identity.register shop/web-1",
+                "maps.install shop/web-1");
+        assertThat(identity.endpoints.get("shop/web-1").getIpv4()).isEqualTo("10.0.1.10");
+        assertThat(policyMaps()).containsExactly("cilium_policy_v2_1");
+        assertThat(backend.open(EndpointsMap.NAME).orElseThrow().size()).isEqualTo(2);
+        assertThat(persisted).isPositive();
+
+        calls.clear();
+        EndpointManager.Result again = manager.create(spec("web-1", "u1", Map.of("app", "web")));
+        assertThat(again.created()).isFalse();
+        assertThat(again.endpoint()).isEqualTo(r.endpoint());
+        assertThat(calls).isEmpty();
+
+        EndpointManager.Result second = manager.create(spec("web-2", "u2", Map.of("app", "web")));
+        assertThat(second.endpoint().endpointId()).isEqualTo(2);
+        assertThat(second.endpoint().identity()).isEqualTo(1000);
+    }
+
+    @Test
+    void refusesTheSamePodWithAnotherUidWithoutChangingAnything() {
+        manager.create(spec("web-1", "u1", Map.of("app", "web")));
+        calls.clear();
+
+        assertThatThrownBy(() -> manager.create(spec("web-1", "u9", Map.of("app", "web"))))
+                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> {
+                    assertThat(e.status()).isEqualTo(409);
+                    assertThat(e.field()).isEqualTo("uid");
+                });
+        assertThat(calls).isEmpty();
+        assertThat(ipam.held).containsOnlyKeys("u1");
+    }
+
+    @Test
+    void relabelUpdatesTheRegistrationInPlaceAndReturnsTheNewIdentity() {
+        LocalEndpoint before = manager.create(spec("web-1", "u1", Map.of("app", "web"))).endpoint();
+        calls.clear();
+
+        EndpointManager.Result r = manager.create(spec("web-1", "u1", Map.of("app", "web", "tier", "front")));
+
+        assertThat(r.created()).isFalse();
+        assertThat(r.endpoint().identity()).isEqualTo(1001);
+        assertThat(r.endpoint().endpointId()).isEqualTo(before.endpointId());
+        assertThat(r.endpoint().ipv4()).isEqualTo(before.ipv4());
+        assertThat(calls).containsExactly("identity.register shop/web-1", "maps.install shop/web-1");
+        assertThat(EndpointsMap.Value.decode(backend.open(EndpointsMap.NAME).orElseThrow()
+                .lookup(EndpointsMap.Key.of(before.ipv4()).encode()).orElseThrow()).identity()).isEqualTo(1001);
+    }
+
+    @Test
+    void aFailedIdentityRegistrationReleasesTheAddresses() {
+        identity.failRegister = new UpstreamException(422, "namespace", "identity service: namespace: shop is unknown", null);
+
+        assertThatThrownBy(() -> manager.create(spec("web-1", "u1", Map.of("app", "web"))))
+                .isSameAs(identity.failRegister);
+
+        assertThat(calls).containsExactly("ipam.allocate shop/web-1 u1", "identity.register shop/web-1", "ipam.release u1");
+        assertThat(ipam.held).isEmpty();
+        assertThat(table.snapshot().ids()).isEmpty();
+        assertThat(policyMaps()).isEmpty();
+    }
+
+    @Test
+    void aFailedMapWriteUndoesEverythingInReverseOrder() {
+        failMaps = new IllegalStateException("cilium_policy_v2_1: E2BIG");
+
+        assertThatThrownBy(() -> manager.create(spec("web-1", "u1", Map.of("app", "web"))))
+                .isInstanceOfSatisfying(UpstreamException.class, e -> assertThat(e.status()).isEqualTo(503));
+
+        assertThat(calls).containsExactly("ipam.allocate shop/web-1 u1", "identity.register shop/web-1",
+                "maps.install shop/web-1", "maps.uninstall shop/web-1", "identity.deregister shop/web-1", "ipam.release u1");
+        assertThat(ipam.held).isEmpty();
+        assertThat(identity.endpoints).isEmpty();
+        assertThat(policyMaps()).isEmpty();
+        assertThat(table.registered("shop/web-1")).isEmpty();
+
+        failMaps = null;
+        calls.clear();
+        assertThat(manager.create(spec("web-1", "u1", Map.of("app", "web"))).endpoint().endpointId()).isEqualTo(1);
+    }
+
+    @Test
+    void aFailedAddressAllocationChangesNothing() {
+        ipam.failAllocate = new UpstreamException(503, null, "IPAM: UNAVAILABLE", null);
+
+        assertThatThrownBy(() -> manager.create(spec("web-1", "u1", Map.of()))).isSameAs(ipam.failAllocate);
+        assertThat(calls).containsExactly("ipam.allocate shop/web-1 u1");
+        assertThat(table.snapshot().ids()).isEmpty();
+        assertThat(backend.names()).isEmpty();
+    }
+
+    @Test
+    void deleteUndoesInReverseOrderAndRefusesUnknownPodsAndStaleUids() {
+        manager.create(spec("web-1", "u1", Map.of("app", "web")));
+        calls.clear();
+
+        assertThatThrownBy(() -> manager.delete("shop", "nope", "u1"))
+                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(404));
+        assertThatThrownBy(() -> manager.delete("shop", "web-1", "u0"))
+                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(409));
+        assertThat(calls).isEmpty();
+
+        LocalEndpoint gone = manager.delete("shop", "web-1", "u1");
+
+        assertThat(gone.uid()).isEqualTo("u1");
+        assertThat(calls).containsExactly("maps.uninstall shop/web-1", "identity.deregister shop/web-1", "ipam.release u1");
+        assertThat(policyMaps()).isEmpty();
+        assertThat(backend.open(EndpointsMap.NAME).orElseThrow().size()).isZero();
+        assertThat(ipam.held).isEmpty();
+        assertThat(table.snapshot().ids()).isEmpty();
+        assertThatThrownBy(() -> manager.delete("shop", "web-1", "u1"))
+                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(404));
+    }
+
+    @Test
+    void aDeleteThatFailsHalfWayKeepsTheEndpointDeletingAndARetryFinishesIt() {
+        manager.create(spec("web-1", "u1", Map.of("app", "web")));
+        identity.failDeregister = new UpstreamException(503, null, "identity service: UNAVAILABLE", null);
+
+        assertThatThrownBy(() -> manager.delete("shop", "web-1", "u1")).isSameAs(identity.failDeregister);
+        // The map is gone at once and stays gone; a new ADD of the pod waits for the delete.
+        assertThat(policyMaps()).isEmpty();
+        assertThat(table.isDeleting("shop/web-1")).isTrue();
+        assertThatThrownBy(() -> manager.create(spec("web-1", "u1", Map.of("app", "web"))))
+                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(409));
+
+        identity.failDeregister = null;
+        manager.delete("shop", "web-1", "u1");
+        assertThat(ipam.held).isEmpty();
+        assertThat(identity.endpoints).isEmpty();
+        assertThat(table.registered("shop/web-1")).isEmpty();
+    }
+
+    @Test
+    void rejectsInvalidRequestsNamingTheField() {
+        record Case(String field, Runnable build) {
+        }
+        List<Case> cases = List.of(
+                new Case("namespace", () -> new EndpointSpec("", "p", "u", Map.of(), null, null)),
+                new Case("namespace", () -> new EndpointSpec("Shop", "p", "u", Map.of(), null, null)),
+                new Case("pod", () -> new EndpointSpec("shop", null, "u", Map.of(), null, null)),
+                new Case("uid", () -> new EndpointSpec("shop", "p", " ", Map.of(), null, null)),
+                new Case("namedPorts", () -> new EndpointSpec("shop", "p", "u", Map.of(), null,
+                        List.of(new EndpointSpec.NamedPort("http", 70000, "TCP")))),
+                new Case("namedPorts", () -> new EndpointSpec("shop", "p", "u", Map.of(), null,
+                        List.of(new EndpointSpec.NamedPort("http", 80, "ICMP")))));
+        for (Case c : cases) {
+            assertThatThrownBy(c.build::run).as(c.field())
+                    .isInstanceOfSatisfying(EndpointRejectedException.class, e -> {
+                        assertThat(e.status()).isEqualTo(400);
+                        assertThat(e.field()).isEqualTo(c.field());
+                    });
+        }
+    }
+}

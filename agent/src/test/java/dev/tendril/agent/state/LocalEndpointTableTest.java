@@ -1,0 +1,56 @@
+package dev.tendril.agent.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tendril.api.v1.Endpoint;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LocalEndpointTableTest {
+
+    static Endpoint topic(String pod, String uid, String node, int identity) {
+        return Endpoint.newBuilder().setNamespace("shop").setPod(pod).setUid(uid).setNode(node).setIpv4("10.0.1.9")
+                .setIdentity(identity).build();
+    }
+
+    @Test
+    void mergesApiAndTopicEndpointsKeepsIdsAndFreesThemWhenGone() {
+        LocalEndpointTable t = new LocalEndpointTable("node-1", LocalEndpointTable.Snapshot.EMPTY);
+        int apiId = t.reserveId("u-api");
+        t.register(new LocalEndpoint("shop", "api-1", "u-api", apiId, "10.0.1.2", "", 1002), "d");
+        NodeImage img = new NodeImage(Map.of(), Map.of(
+                "shop/api-1", topic("api-1", "u-api", "node-1", 1003),
+                "shop/web-1", topic("web-1", "u-web", "node-1", 1001),
+                "shop/db-1", topic("db-1", "u-db", "node-2", 1001)), Map.of());
+
+        List<LocalEndpoint> locals = t.resolve(img);
+
+        assertThat(locals).extracting(LocalEndpoint::pod, LocalEndpoint::endpointId, LocalEndpoint::identity)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("api-1", 1, 1003L),
+                        org.assertj.core.groups.Tuple.tuple("web-1", 2, 1001L));
+        assertThat(t.resolve(NodeImage.EMPTY)).extracting(LocalEndpoint::pod).containsExactly("api-1");
+        assertThat(t.snapshot().ids()).isEqualTo(Map.of("u-api", 1));
+
+        // Deleted through the API: the topic's record of that uid is ignored until its tombstone.
+        t.remove("shop/api-1");
+        assertThat(t.resolve(img)).extracting(LocalEndpoint::pod).containsExactly("web-1");
+        assertThat(t.snapshot().deletedUids()).containsExactly("u-api");
+        assertThat(t.resolve(NodeImage.EMPTY)).isEmpty();
+        assertThat(t.snapshot().deletedUids()).isEmpty();
+    }
+
+    @Test
+    void snapshotRoundTripsThroughJson() throws Exception {
+        LocalEndpointTable t = new LocalEndpointTable("node-1", LocalEndpointTable.Snapshot.EMPTY);
+        t.register(new LocalEndpoint("shop", "api-1", "u-api", t.reserveId("u-api"), "10.0.1.2", "fd00::2", 1002), "digest");
+        t.markDeleting("shop/api-1");
+        ObjectMapper json = new ObjectMapper();
+
+        LocalEndpointTable.Snapshot back = json.readValue(json.writeValueAsBytes(t.snapshot()), LocalEndpointTable.Snapshot.class);
+
+        assertThat(back).isEqualTo(t.snapshot());
+        assertThat(new LocalEndpointTable("node-1", back).isDeleting("shop/api-1")).isTrue();
+    }
+}

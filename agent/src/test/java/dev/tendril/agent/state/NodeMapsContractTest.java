@@ -1,0 +1,182 @@
+package dev.tendril.agent.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.Identity;
+import dev.tendril.api.v1.Label;
+import dev.tendril.api.v1.PolicyMapEntry;
+import dev.tendril.api.v1.SubjectPolicyMap;
+import dev.tendril.datapath.ipcache.Ipcache;
+import dev.tendril.datapath.ipcache.IpcacheKey;
+import dev.tendril.datapath.ipcache.IpcacheValue;
+import dev.tendril.datapath.maps.BpfMap;
+import dev.tendril.datapath.policymap.Direction;
+import dev.tendril.datapath.policymap.IpProtocol;
+import dev.tendril.datapath.policymap.PolicyMap;
+import dev.tendril.datapath.policymap.PolicyMapKey;
+import dev.tendril.datapath.policymap.PolicyMapValue;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The node's map writer ({@link NodeMapsReconciler} over a {@link MapBackend}) against one backend;
+ * run for the in-memory maps and for bpf(2) maps pinned in a bpffs directory.
+ */
+public abstract class NodeMapsContractTest {
+
+    static final String NODE = "node-1";
+    static final PolicyMapKey ALLOW_80 = PolicyMapKey.of(1002, Direction.INGRESS, IpProtocol.TCP, 80);
+    static final PolicyMapKey ALLOW_443 = PolicyMapKey.of(1002, Direction.INGRESS, IpProtocol.TCP, 443);
+    static final PolicyMapKey EGRESS_ANY = PolicyMapKey.anyProtocol(0, Direction.EGRESS);
+
+    /** A new backend with no maps. */
+    protected abstract MapBackend newBackend();
+
+    /** The backend an agent restarted over {@code previous}'s maps would see (previous is closed). */
+    protected abstract MapBackend restart(MapBackend previous);
+
+    private MapBackend backend;
+
+    @AfterEach
+    void cleanUp() {
+        if (backend != null) {
+            backend.names().forEach(backend::delete);
+            backend.close();
+        }
+    }
+
+    private MapBackend backend() {
+        backend = newBackend();
+        return backend;
+    }
+
+    static SubjectPolicyMap policy(long subject, long revision, PolicyMapKey... keys) {
+        SubjectPolicyMap.Builder b = SubjectPolicyMap.newBuilder().setSubject((int) subject).setRevision(revision);
+        for (PolicyMapKey k : keys) {
+            b.addEntries(PolicyMapEntry.newBuilder().setKey(ByteString.copyFrom(k.encode()))
+                    .setValue(ByteString.copyFrom(PolicyMapValue.allow(k).encode())).addPolicies("NetworkPolicy/shop/p"));
+        }
+        return b.build();
+    }
+
+    static Endpoint endpoint(String pod, String uid, String node, String ipv4, String ipv6, int identity) {
+        return Endpoint.newBuilder().setNamespace("shop").setPod(pod).setUid(uid).setNode(node).setIpv4(ipv4)
+                .setIpv6(ipv6).setIdentity(identity).build();
+    }
+
+    static NodeImage image(Map<String, Endpoint> endpoints, Map<Long, SubjectPolicyMap> policies) {
+        Identity cidr = Identity.newBuilder().setId(16777217)
+                .addLabels(Label.newBuilder().setSource("cidr").setKey("10.0.0.0/8"))
+                .addLabels(Label.newBuilder().setSource("cidr").setKey("10.128.0.0/9"))
+                .addLabels(Label.newBuilder().setSource("reserved").setKey("world")).build();
+        Identity cidr6 = Identity.newBuilder().setId(16777218)
+                .addLabels(Label.newBuilder().setSource("cidr").setKey("2001-db8--/32")).build();
+        return new NodeImage(Map.of(16777217L, cidr, 16777218L, cidr6), endpoints, Map.of(), policies);
+    }
+
+    static final Endpoint WEB = endpoint("web-1", "u-web", NODE, "10.0.1.5", "fd00::105", 1001);
+    static final Endpoint API = endpoint("api-1", "u-api", NODE, "10.0.1.6", "", 1002);
+    static final Endpoint REMOTE = endpoint("db-1", "u-db", "node-2", "10.0.2.7", "", 1001);
+
+    static Map<PolicyMapKey, PolicyMapValue> policyOf(MapBackend b, String name) {
+        return new PolicyMap(b.open(name).orElseThrow()).entries();
+    }
+
+    static Map<EndpointsMap.Key, EndpointsMap.Value> endpointsOf(MapBackend b) {
+        BpfMap map = b.open(EndpointsMap.NAME).orElseThrow();
+        Map<EndpointsMap.Key, EndpointsMap.Value> out = new java.util.HashMap<>();
+        map.entries().forEach(e -> out.put(EndpointsMap.Key.decode(e.key()), EndpointsMap.Value.decode(e.value())));
+        return out;
+    }
+
+    @Test
+    void writesIpcacheWithCidrIdentitiesEndpointsMapAndOnePolicyMapPerLocalEndpoint() {
+        MapBackend b = backend();
+        LocalEndpointTable table = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
+        NodeImage img = image(Map.of("shop/web-1", WEB, "shop/api-1", API, "shop/db-1", REMOTE),
+                Map.of(1001L, policy(1001, 1, ALLOW_80, EGRESS_ANY)));
+        List<LocalEndpoint> locals = table.resolve(img);
+        assertThat(locals).extracting(LocalEndpoint::pod, LocalEndpoint::endpointId)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("web-1", 1), org.assertj.core.groups.Tuple.tuple("api-1", 2))
+                .hasSize(2);
+        int webId = locals.stream().filter(e -> e.pod().equals("web-1")).findFirst().orElseThrow().endpointId();
+        int apiId = 3 - webId;
+
+        NodeMapsReconciler.Outcome out = NodeMapsReconciler.reconcile(b, img, NODE, locals);
+
+        assertThat(out.problems()).isEmpty();
+        assertThat(out.created()).containsExactlyInAnyOrder("cilium_policy_v2_" + webId, "cilium_policy_v2_" + apiId);
+        assertThat(policyOf(b, "cilium_policy_v2_" + webId)).isEqualTo(Map.of(
+                ALLOW_80, PolicyMapValue.allow(ALLOW_80), EGRESS_ANY, PolicyMapValue.allow(EGRESS_ANY)));
+        // api's identity has no published map yet: an empty map, everything dropped.
+        assertThat(policyOf(b, "cilium_policy_v2_" + apiId)).isEmpty();
+        assertThat(endpointsOf(b)).isEqualTo(Map.of(
+                EndpointsMap.Key.of("10.0.1.5"), new EndpointsMap.Value(webId, 1001),
+                EndpointsMap.Key.of("fd00::105"), new EndpointsMap.Value(webId, 1001),
+                EndpointsMap.Key.of("10.0.1.6"), new EndpointsMap.Value(apiId, 1002)));
+        Map<IpcacheKey, IpcacheValue> ipcache = new Ipcache(b.open(NodeMapsReconciler.IPCACHE_MAP).orElseThrow()).entries();
+        assertThat(ipcache).containsEntry(IpcacheKey.ofCidr("10.128.0.0/9"), IpcacheValue.of(16777217))
+                .containsEntry(IpcacheKey.ofCidr("2001:db8::/32"), IpcacheValue.of(16777218))
+                .containsEntry(IpcacheKey.ofCidr("10.0.2.7/32"), IpcacheValue.of(1001))
+                .doesNotContainKey(IpcacheKey.ofCidr("10.0.0.0/8"));
+        assertThat(NodeMapsReconciler.reconcile(b, img, NODE, locals).total()).isZero();
+    }
+
+    @Test
+    void policyChangesUpdateTheMapAndAGoneEndpointLosesItsMap() {
+        MapBackend b = backend();
+        LocalEndpointTable table = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
+        NodeImage img = image(Map.of("shop/web-1", WEB, "shop/api-1", API),
+                Map.of(1001L, policy(1001, 1, ALLOW_80), 1002L, policy(1002, 1, EGRESS_ANY)));
+        NodeMapsReconciler.reconcile(b, img, NODE, table.resolve(img));
+        int webId = table.resolve(img).stream().filter(e -> e.pod().equals("web-1")).findFirst().orElseThrow().endpointId();
+        String web = "cilium_policy_v2_" + webId;
+
+        NodeDelta d = new NodeDelta(img);
+        d.replay(StateTopic.POLICY, "1001", policy(1001, 2, ALLOW_443).toByteArray());
+        d.replay(StateTopic.POLICY, "1001", policy(1001, 1, ALLOW_80).toByteArray()); // stale, ignored
+        d.replay(StateTopic.ENDPOINTS, "shop/api-1", null);
+        NodeImage next = d.apply();
+        NodeMapsReconciler.Outcome out = NodeMapsReconciler.reconcile(b, next, NODE, table.resolve(next));
+
+        assertThat(policyOf(b, web)).isEqualTo(Map.of(ALLOW_443, PolicyMapValue.allow(ALLOW_443)));
+        assertThat(out.changes().get(NodeMapsReconciler.POLICY_MAPS)).isEqualTo(new MapReconciler.Result(1, 0, 1));
+        assertThat(out.deleted()).hasSize(1);
+        assertThat(b.names()).containsExactlyInAnyOrder(NodeMapsReconciler.IPCACHE_MAP, EndpointsMap.NAME, web);
+        assertThat(endpointsOf(b)).containsOnlyKeys(EndpointsMap.Key.of("10.0.1.5"), EndpointsMap.Key.of("fd00::105"));
+
+        // The subject's map is withdrawn (tombstone): the endpoint's map stays as it is.
+        NodeDelta gone = new NodeDelta(next);
+        gone.replay(StateTopic.POLICY, "1001", null);
+        NodeImage last = gone.apply();
+        NodeMapsReconciler.reconcile(b, last, NODE, table.resolve(last));
+        assertThat(policyOf(b, web)).isEqualTo(Map.of(ALLOW_443, PolicyMapValue.allow(ALLOW_443)));
+    }
+
+    @Test
+    void restartOverExistingMapsReconcilesToAZeroDiffWithoutEmptyingThem() {
+        MapBackend b = backend();
+        LocalEndpointTable table = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
+        NodeImage img = image(Map.of("shop/web-1", WEB, "shop/api-1", API),
+                Map.of(1001L, policy(1001, 1, ALLOW_80, EGRESS_ANY), 1002L, policy(1002, 3, ALLOW_443)));
+        NodeMapsReconciler.reconcile(b, img, NODE, table.resolve(img));
+        LocalEndpointTable.Snapshot persisted = table.snapshot();
+
+        backend = restart(b);
+        LocalEndpointTable restored = new LocalEndpointTable(NODE, persisted);
+        String web = "cilium_policy_v2_" + restored.resolve(img).stream()
+                .filter(e -> e.pod().equals("web-1")).findFirst().orElseThrow().endpointId();
+        // Before any reconcile the restarted agent's maps still hold the last content.
+        assertThat(policyOf(backend, web)).hasSize(2);
+
+        NodeMapsReconciler.Outcome out = NodeMapsReconciler.reconcile(backend, img, NODE, restored.resolve(img));
+        assertThat(out.total()).isZero();
+        assertThat(out.created()).isEmpty();
+        assertThat(out.deleted()).isEmpty();
+        assertThat(policyOf(backend, web)).hasSize(2);
+    }
+}
