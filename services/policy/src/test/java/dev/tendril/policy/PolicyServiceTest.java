@@ -1,5 +1,6 @@
 package dev.tendril.policy;
 
+import dev.tendril.policy.adapters.FakeIdentityService;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
 import dev.tendril.testing.ServiceContractTest;
@@ -9,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 @WithTestResource(PostgresTestResource.class)
 @WithTestResource(KafkaTestResource.class)
+@WithTestResource(FakeIdentityService.class)
 class PolicyServiceTest extends ServiceContractTest {
 
     @Override

@@ -71,6 +71,18 @@ class GarbageCollectionTest {
     }
 
     @Test
+    void neverReleasesACidrIdentity() {
+        int octet = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 250);
+        Allocation cidr = allocator.allocate(Labels.parse(List.of("cidr:10." + octet + ".0.0/16", "reserved:world"), "labels"));
+        Allocation pod = allocator.allocate(Labels.parse(List.of("k8s:app=" + unique("plain")), "labels"));
+
+        List<IdentityRecord> released = collector.collect(Duration.ZERO);
+
+        assertThat(released).extracting(IdentityRecord::id).contains(pod.id()).doesNotContain(cidr.id());
+        assertThat(allocator.find(cidr.id())).isPresent();
+    }
+
+    @Test
     void aReplicaForgetsIdentitiesAnotherReplicaReleased() {
         Labels labels = Labels.parse(List.of("k8s:app=" + unique("cached")), "labels");
         try (Replica serving = new Replica(SharedInfrastructure.postgres(), PostgresTestResource.DATABASE);

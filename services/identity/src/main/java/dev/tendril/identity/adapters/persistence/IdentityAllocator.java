@@ -172,6 +172,7 @@ public final class IdentityAllocator {
      * transaction. Rows are locked with SKIP LOCKED: an identity an endpoint is just taking (its row
      * locked by the count update) is skipped, and a row whose count rose is no longer selected, so an
      * identity in use is never released; concurrent collectors in other replicas take disjoint rows.
+     * Identities with a {@code cidr:} label (allocated for policies' CIDR peers) are never released.
      */
     public List<IdentityRecord> collectGarbage(Duration grace, int batchSize) {
         List<IdentityRecord> released = Retrying.inTransaction(transactions, tx -> {
@@ -180,6 +181,9 @@ public final class IdentityAllocator {
             try (PreparedStatement select = tx.prepareStatement(
                     "SELECT id, labels, stream_version FROM identities WHERE endpoint_count = 0 "
                             + "AND unused_since <= now() - make_interval(secs => ?) "
+                            // CIDR identities are allocated for policies, never by endpoints: no endpoint
+                            // count ever keeps them, so they are never collected.
+                            + "AND NOT EXISTS (SELECT 1 FROM unnest(labels) AS l(label) WHERE l.label LIKE 'cidr:%') "
                             + "ORDER BY unused_since LIMIT ? FOR UPDATE SKIP LOCKED")) {
                 select.setDouble(1, grace.toNanos() / 1e9);
                 select.setInt(2, batchSize);

@@ -1,0 +1,28 @@
+package dev.tendril.policy.adapters;
+
+import dev.tendril.policy.adapters.kafka.InputsConsumer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/** DOWN until the identities and endpoints are bootstrapped: before that the maps would be transient. */
+@Readiness
+@ApplicationScoped
+public class PolicyReadiness implements HealthCheck {
+
+    @Inject
+    PolicyRuntime runtime;
+
+    @Inject
+    InputsConsumer inputs;
+
+    @Override
+    public HealthCheckResponse call() {
+        var b = HealthCheckResponse.named("policy-inputs").status(runtime.isReady())
+                .withData("state", runtime.isReady() ? "FOLLOWING" : "BOOTSTRAPPING");
+        inputs.kafkaProblem().ifPresent(p -> b.withData("kafka", p));
+        return b.build();
+    }
+}

@@ -1,0 +1,54 @@
+package dev.tendril.policy.adapters;
+
+import dev.tendril.datapath.policymap.PolicyMap;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** {@code tendril.policy.*}: cluster, policy map size, topics and the identity service. */
+@ConfigMapping(prefix = "tendril.policy")
+public interface PolicyServiceConfig {
+
+    /** The local cluster, for the {@code cluster} entity. */
+    @WithDefault("default")
+    String clusterName();
+
+    /** Entries of one subject's policy map; as Cilium clamps it, {@value PolicyMap#MIN_MAX_ENTRIES}..65536. */
+    @WithDefault("16384")
+    int mapMaxEntries();
+
+    /** Base URL of the identity service, which allocates the CIDR identities policies need. */
+    @WithDefault("http://127.0.0.1:8081")
+    String identityUrl();
+
+    /** Wait between attempts to allocate CIDR identities while the identity service is unreachable. */
+    @WithDefault("5s")
+    Duration identityRetry();
+
+    Topics topics();
+
+    interface Topics {
+        @WithDefault("tendril.identities")
+        String identities();
+
+        @WithDefault("tendril.endpoints")
+        String endpoints();
+
+        /** The compacted output topic: key subject identity, value tendril.v1.SubjectPolicyMap. */
+        @WithDefault("tendril.policy")
+        String policy();
+
+        /** Partitions of the output topic when the service creates it. */
+        @WithDefault("1")
+        int policyPartitions();
+    }
+
+    /** Refuses a map size outside Cilium's clamp. */
+    static int validMapMaxEntries(int value) {
+        if (value < PolicyMap.MIN_MAX_ENTRIES || value > PolicyMap.MAX_MAX_ENTRIES) {
+            throw new IllegalArgumentException("tendril.policy.map-max-entries must be " + PolicyMap.MIN_MAX_ENTRIES
+                    + ".." + PolicyMap.MAX_MAX_ENTRIES + ", got " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,2 @@
+/** Wiring of the policy service: configuration, the serialised runtime around the engine, readiness. */
+package dev.tendril.policy.adapters;

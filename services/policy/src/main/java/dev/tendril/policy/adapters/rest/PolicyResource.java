@@ -1,0 +1,113 @@
+package dev.tendril.policy.adapters.rest;
+
+import dev.tendril.policy.adapters.Manifests;
+import dev.tendril.policy.adapters.PolicyRuntime;
+import dev.tendril.policy.adapters.PolicyRuntime.ApplyOutcome;
+import dev.tendril.policy.domain.CiliumNetworkPolicy;
+import dev.tendril.policy.domain.NetworkPolicy;
+import dev.tendril.policy.domain.Policy;
+import dev.tendril.policy.domain.PolicyEngine;
+import dev.tendril.policy.domain.PolicyRef;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+import java.util.Locale;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/v1/policies")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "policies", description = "NetworkPolicy and CiliumNetworkPolicy manifests")
+public class PolicyResource {
+
+    @Inject
+    PolicyRuntime runtime;
+
+    @PUT
+    @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.APPLICATION_JSON})
+    @Operation(summary = "Apply manifests (one or many documents, atomically); dryRun only validates and reports")
+    @APIResponse(responseCode = "200", description = "Each policy created, configured or unchanged, with the revision")
+    @APIResponse(responseCode = "400", description = "Invalid manifests: every error with document, field and reason")
+    public Views.ApplyResponse apply(String body,
+            @Parameter(description = "validate and report without storing") @QueryParam("dryRun") @DefaultValue("false") boolean dryRun) {
+        if (body == null || body.isBlank()) {
+            throw RequestException.invalid("body", "no manifests in the request body");
+        }
+        List<Manifests.Document> documents = Manifests.parse(body);
+        if (documents.isEmpty()) {
+            throw RequestException.invalid("body", "no manifests in the request body");
+        }
+        ApplyOutcome outcome = runtime.apply(documents, dryRun);
+        return new Views.ApplyResponse(outcome.revision(), outcome.policies().stream()
+                .map(a -> new Views.AppliedPolicy(a.ref().kind(), a.ref().namespace(), a.ref().name(), a.revision(),
+                        a.result().name().toLowerCase(Locale.ROOT)))
+                .toList(), outcome.warnings(), dryRun ? Boolean.TRUE : null);
+    }
+
+    @GET
+    @Operation(summary = "List policies with the subject identities each selects")
+    public List<Views.PolicyView> list(@QueryParam("namespace") String namespace) {
+        return runtime.read(v -> v.stored().values().stream()
+                .filter(p -> namespace == null || namespace.isEmpty() || p.ref().namespace().equals(namespace))
+                .map(p -> new Views.PolicyView(p.ref().kind(), p.ref().namespace(), p.ref().name(), p.revision(),
+                        subjects(v.engine(), p.ref()), null))
+                .toList());
+    }
+
+    @GET
+    @Path("/{kind}/{namespace}/{name}")
+    @Operation(summary = "One policy with its manifest")
+    @APIResponse(responseCode = "404", description = "No such policy")
+    public Views.PolicyView get(@PathParam("kind") String kind, @PathParam("namespace") String namespace,
+                                @PathParam("name") String name) {
+        PolicyRef ref = new PolicyRef(kind(kind), namespace, name);
+        return runtime.read(v -> {
+            var stored = v.stored().get(ref);
+            if (stored == null) {
+                throw RequestException.notFound("name", "policy " + ref + " does not exist");
+            }
+            return new Views.PolicyView(ref.kind(), ref.namespace(), ref.name(), stored.revision(),
+                    subjects(v.engine(), ref), stored.manifest());
+        });
+    }
+
+    @DELETE
+    @Path("/{kind}/{namespace}/{name}")
+    @Operation(summary = "Delete a policy")
+    @APIResponse(responseCode = "404", description = "No such policy")
+    public Views.RevisionView delete(@PathParam("kind") String kind, @PathParam("namespace") String namespace,
+                                     @PathParam("name") String name) {
+        return new Views.RevisionView(runtime.delete(new PolicyRef(kind(kind), namespace, name)));
+    }
+
+    /** NetworkPolicy or CiliumNetworkPolicy, any case. */
+    static String kind(String kind) {
+        if (NetworkPolicy.KIND.equalsIgnoreCase(kind)) {
+            return NetworkPolicy.KIND;
+        }
+        if (CiliumNetworkPolicy.KIND.equalsIgnoreCase(kind)) {
+            return CiliumNetworkPolicy.KIND;
+        }
+        throw RequestException.invalid("kind", "kind must be NetworkPolicy or CiliumNetworkPolicy, got '" + kind + "'");
+    }
+
+    private static List<Long> subjects(PolicyEngine engine, PolicyRef ref) {
+        Policy policy = engine.policy(ref).orElse(null);
+        if (policy == null) {
+            return List.of();
+        }
+        return engine.identities().stream().filter(PolicyEngine::isSubject)
+                .filter(i -> policy.subject().matches(i)).map(i -> i.id()).sorted().toList();
+    }
+}
