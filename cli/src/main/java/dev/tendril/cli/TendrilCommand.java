@@ -3,6 +3,8 @@ package dev.tendril.cli;
 import dev.tendril.cli.api.ServiceException;
 import dev.tendril.cli.apply.ApplyCommand;
 import dev.tendril.cli.apply.DeleteCommand;
+import dev.tendril.cli.bpf.BpfCommand;
+import dev.tendril.cli.connectivity.ConnectivityCommand;
 import dev.tendril.cli.get.GetCommand;
 import dev.tendril.cli.policy.PolicyCommand;
 import dev.tendril.cli.status.StatusCommand;
@@ -17,7 +19,8 @@ import picocli.CommandLine.Command;
         versionProvider = TendrilCommand.Version.class,
         description = "Operate a Tendril control plane.",
         subcommands = {StatusCommand.class, GetCommand.class, ApplyCommand.class, DeleteCommand.class,
-                PolicyCommand.class, dev.tendril.cli.ipam.IpamCommand.class, CommandLine.HelpCommand.class})
+                PolicyCommand.class, dev.tendril.cli.ipam.IpamCommand.class, ConnectivityCommand.class, BpfCommand.class,
+                CommandLine.HelpCommand.class})
 public final class TendrilCommand implements Runnable {
 
     /** Exit code of a command that could not do its work (bad input, unreadable file, unreachable server). */

@@ -377,7 +377,8 @@ final class LocalStack {
 
     private Component component(ChildProcess child) {
         ComponentSpec spec = child.spec();
-        return new Component(spec.name(), spec.kind(), spec.port(), spec.url(), child.pid(), child.log().toString());
+        return new Component(spec.name(), spec.kind(), spec.port(), spec.url(), child.pid(), child.log().toString(),
+                spec.nodeName());
     }
 
     private void writeStackFile(boolean ready) {

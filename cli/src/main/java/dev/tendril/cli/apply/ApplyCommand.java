@@ -1,5 +1,6 @@
 package dev.tendril.cli.apply;
 
+import dev.tendril.cli.agent.Agents;
 import dev.tendril.cli.OutputOption;
 import dev.tendril.cli.api.ServiceClient;
 import dev.tendril.cli.stack.StackOption;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,7 +26,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "apply", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Create or update objects from manifests (multi-document YAML or JSON).",
-                "Kinds: Namespace, NetworkPolicy, CiliumNetworkPolicy. Nothing is applied unless every document is valid."})
+                "Kinds: Namespace, NetworkPolicy, CiliumNetworkPolicy, Pod (namespaces first, pods last).",
+                "Nothing is applied unless every document is valid."})
 public final class ApplyCommand implements Callable<Integer> {
 
     @Mixin
@@ -46,7 +49,7 @@ public final class ApplyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ManifestKinds kinds = ManifestKinds.all(clients(stackOption));
+        ManifestKinds kinds = ManifestKinds.all(clients(stackOption), agents(stackOption));
         List<ManifestError> errors = new ArrayList<>();
         Map<ManifestKindHandler, List<Manifest>> grouped = manifests.readAndCheck(kinds, () -> System.in, errors);
         if (!errors.isEmpty()) {
@@ -113,6 +116,17 @@ public final class ApplyCommand implements Callable<Integer> {
     private static void printWarnings(PrintWriter err, List<String> warnings) {
         warnings.forEach(warning -> err.println("Warning: " + warning));
         err.flush();
+    }
+
+    /** The stack's agents, read when first asked for and then kept for the run (their endpoint lists too). */
+    static Supplier<Agents> agents(StackOption stackOption) {
+        Agents[] agents = new Agents[1];
+        return () -> {
+            if (agents[0] == null) {
+                agents[0] = Agents.of(stackOption.stack());
+            }
+            return agents[0];
+        };
     }
 
     /** The client of each stack component, created when first asked for. */

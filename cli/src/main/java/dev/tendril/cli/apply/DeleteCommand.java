@@ -17,11 +17,11 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tendril delete -f}: deletes the objects the manifests name, like {@code kubectl delete -f}. Every
- * document is checked first; then objects go in reverse apply order (policies before namespaces). An object
+ * document is checked first; then objects go in reverse apply order (pods, policies, namespaces). An object
  * that does not exist is an error unless {@code --ignore-not-found}; either way the others are still deleted.
  */
 @Command(name = "delete", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Delete the objects named in manifests (Namespace, NetworkPolicy, CiliumNetworkPolicy).")
+        description = "Delete the objects named in manifests (Pod, NetworkPolicy, CiliumNetworkPolicy, Namespace; in that order).")
 public final class DeleteCommand implements Callable<Integer> {
 
     @Mixin
@@ -43,7 +43,8 @@ public final class DeleteCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ManifestKinds kinds = ManifestKinds.all(ApplyCommand.clients(stackOption));
+        ManifestKinds kinds = ManifestKinds.all(ApplyCommand.clients(stackOption),
+                ApplyCommand.agents(stackOption));
         List<ManifestError> errors = new ArrayList<>();
         Map<ManifestKindHandler, List<Manifest>> grouped = manifests.readAndCheck(kinds, () -> System.in, errors);
         if (!errors.isEmpty()) {

@@ -2,6 +2,7 @@ package dev.tendril.cli.apply;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tendril.cli.agent.Agents;
 import dev.tendril.cli.api.ServiceClient;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -21,7 +23,7 @@ import java.util.stream.Collectors;
 public final class ManifestKinds {
 
     /** Kinds DESIGN.md promises whose service API does not exist yet: rejected with a clear message. */
-    static final Set<String> NOT_YET = Set.of("Pod", "Service");
+    static final Set<String> NOT_YET = Set.of("Service");
 
     /** The namespace of documents that name none and come without {@code -n}, as in kubectl's default context. */
     public static final String DEFAULT_NAMESPACE = "default";
@@ -34,9 +36,20 @@ public final class ManifestKinds {
 
     /** Every supported kind; {@code services} gives the client of a stack component when a handler first needs it. */
     public static ManifestKinds all(Function<String, ServiceClient> services) {
+        return all(services, () -> {
+            throw new IllegalStateException("no agents given");
+        });
+    }
+
+    /**
+     * Every supported kind: namespaces, then policies, then pods, so that a pod starts under the policies of
+     * the same apply. {@code agents} gives the stack's agents when the pod handler first needs them.
+     */
+    public static ManifestKinds all(Function<String, ServiceClient> services, Supplier<Agents> agents) {
         return new ManifestKinds(List.of(
                 new NamespaceHandler(() -> services.apply("identity")),
-                new PolicyHandler(() -> services.apply("policy"))));
+                new PolicyHandler(() -> services.apply("policy")),
+                new PodHandler(agents, () -> services.apply("identity"))));
     }
 
     /** Handlers in apply order. */

@@ -1,11 +1,14 @@
 package dev.tendril.cli.status;
 
 import dev.tendril.cli.OutputOption;
+import dev.tendril.cli.Progress;
 import dev.tendril.cli.stack.Stack;
 import dev.tendril.cli.stack.StackOption;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,9 +16,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code tendril status}: one line per component, a summary, exit 0 only when every component is OK. */
+/**
+ * {@code tendril status}: one line per component, the object counts, a summary; exit 0 only when every component
+ * is OK. {@code --wait} shows progress on standard error while it waits.
+ */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show whether every component of the local stack is up (exit 0 only when all are OK).")
+        description = {"Show whether every component of the local stack is up, and how many nodes, endpoints,",
+                "identities, policies and flows it holds (exit 0 only when all components are OK)."})
 public final class StatusCommand implements Callable<Integer> {
 
     private static final Duration POLL_INTERVAL = Duration.ofMillis(500);
@@ -42,14 +49,20 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         Stack stack = stackOption.stack();
         List<ComponentHealth> results = probe.checkAll(stack.components());
-        if (waitForReady) {
+        if (waitForReady && !allOk(results)) {
+            Progress progress = new Progress(spec.commandLine().getErr(), Progress.onTerminal());
             long deadline = System.nanoTime() + timeout.toNanos();
+            progress.update(progress(results));
             while (!allOk(results) && System.nanoTime() < deadline) {
                 Thread.sleep(POLL_INTERVAL);
                 results = probe.checkAll(stack.components());
+                progress.update(progress(results));
             }
+            progress.done();
         }
-        StatusReport report = StatusReport.of(stack, results);
+        Set<String> ok = results.stream().filter(ComponentHealth::ok).map(ComponentHealth::name)
+                .collect(Collectors.toSet());
+        StatusReport report = StatusReport.of(stack, results, StatusCounts.read(stack, ok));
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
             OutputOption.printJson(out, report);
@@ -57,6 +70,11 @@ public final class StatusCommand implements Callable<Integer> {
             report.printText(out);
         }
         return report.healthy() ? 0 : 1;
+    }
+
+    /** {@code 3/8 components ready}: the ready count only, so that a log gets a line when it changes. */
+    static String progress(List<ComponentHealth> results) {
+        return results.stream().filter(ComponentHealth::ok).count() + "/" + results.size() + " components ready";
     }
 
     private static boolean allOk(List<ComponentHealth> results) {

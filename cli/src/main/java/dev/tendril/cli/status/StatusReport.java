@@ -3,18 +3,21 @@ package dev.tendril.cli.status;
 import dev.tendril.cli.stack.Stack;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@code tendril status} prints; the same fields in text and JSON.
  *
  * @param source the stack.json read, or "defaults" when none exists
+ * @param counts nodes, endpoints, identities, policies, flows; null where the owning service could not say
  */
-public record StatusReport(boolean healthy, int ok, int total, String source, List<ComponentHealth> components) {
+public record StatusReport(boolean healthy, int ok, int total, String source, Map<String, Long> counts,
+                           List<ComponentHealth> components) {
 
-    static StatusReport of(Stack stack, List<ComponentHealth> results) {
+    static StatusReport of(Stack stack, List<ComponentHealth> results, Map<String, Long> counts) {
         int ok = (int) results.stream().filter(ComponentHealth::ok).count();
         String source = stack.source().map(p -> p.toAbsolutePath().normalize().toString()).orElse("defaults");
-        return new StatusReport(ok == results.size(), ok, results.size(), source, results);
+        return new StatusReport(ok == results.size(), ok, results.size(), source, counts, results);
     }
 
     void printText(PrintWriter out) {
@@ -30,6 +33,12 @@ public record StatusReport(boolean healthy, int ok, int total, String source, Li
             out.println(line.stripTrailing());
         }
         out.println();
+        int countWidth = counts.keySet().stream().mapToInt(String::length).max().orElse(0) + 3;
+        counts.forEach((name, value) -> out.println(String.format("%-" + countWidth + "s%s",
+                Character.toUpperCase(name.charAt(0)) + name.substring(1) + ":", value == null ? "-" : value)));
+        if (!counts.isEmpty()) {
+            out.println();
+        }
         if (healthy) {
             out.println("Tendril is healthy: " + ok + "/" + total + " components OK");
         } else {

@@ -169,7 +169,7 @@ class ApplyCommandTest {
     @Test
     void appliesNothingWhenOneDocumentOfOneFileIsInvalid() throws IOException {
         Path good = write("a.yaml", NAMESPACE + "---\n" + DENY);
-        Path bad = write("b.yaml", CNP + "---\napiVersion: v1\nkind: Pod\nmetadata: {name: web}\n---\n"
+        Path bad = write("b.yaml", CNP + "---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n---\n"
                 + "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\n");
 
         Result result = apply("-f", good.toString(), "-f", bad.toString());
@@ -178,7 +178,7 @@ class ApplyCommandTest {
         assertThat(services.requests()).isEmpty();
         assertThat(result.out()).isEmpty();
         assertThat(result.err().lines().toList()).containsExactly(
-                "Error: " + bad + ": document 2: kind: Pod: not supported yet",
+                "Error: " + bad + ": document 2: kind: Service: not supported yet",
                 "Error: " + bad + ": document 3: spec: required",
                 "nothing applied: 2 errors");
     }

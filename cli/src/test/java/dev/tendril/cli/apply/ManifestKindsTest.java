@@ -26,8 +26,39 @@ class ManifestKindsTest {
                 Arguments.of("name missing", "apiVersion: v1\nkind: Namespace\nmetadata: {labels: {a: b}}\n",
                         "metadata.name: required"),
                 Arguments.of("unknown kind", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
-                        "kind: unknown kind \"ConfigMap\" (supported: Namespace, NetworkPolicy, CiliumNetworkPolicy)"),
-                Arguments.of("pod reserved", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n", "kind: Pod: not supported yet"),
+                        "kind: unknown kind \"ConfigMap\" (supported: Namespace, NetworkPolicy, CiliumNetworkPolicy, Pod)"),
+                Arguments.of("service reserved", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n",
+                        "kind: Service: not supported yet"),
+                Arguments.of("pod without spec", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n", "spec: required"),
+                Arguments.of("pod without containers", pod("nodeName: node-1"),
+                        "spec.containers: required: a list of at least one container"),
+                Arguments.of("pod name not a DNS subdomain", "apiVersion: v1\nkind: Pod\nmetadata: {name: Web_1}\n"
+                        + "spec: {containers: [{name: c}]}\n", "metadata.name: \"Web_1\" must be a DNS subdomain: at most"
+                        + " 253 lower-case alphanumerics, '-' or '.', starting and ending alphanumeric"),
+                Arguments.of("pod label not a string", "apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {v: 2}}\n"
+                        + "spec: {containers: [{name: c}]}\n", "metadata.labels.v: must be a string (quote it)"),
+                Arguments.of("pod node name not a name", pod("nodeName: Node_1\n  containers: [{name: c}]"),
+                        "spec.nodeName: \"Node_1\" must be a DNS subdomain"),
+                Arguments.of("pod service account not a name", pod("serviceAccountName: Web!\n  containers: [{name: c}]"),
+                        "spec.serviceAccountName: \"Web!\" must be a DNS subdomain"),
+                Arguments.of("container without name", pod("containers: [{image: nginx}]"), "spec.containers[0].name: required"),
+                Arguments.of("container port out of range", ports("{containerPort: 70000}"),
+                        "spec.containers[0].ports[0].containerPort: must be a port number 1..65535, got 70000"),
+                Arguments.of("container port missing", ports("{name: http}"),
+                        "spec.containers[0].ports[0].containerPort: required"),
+                Arguments.of("container port protocol", ports("{containerPort: 80, protocol: HTTP}"),
+                        "spec.containers[0].ports[0].protocol: must be TCP, UDP or SCTP, got \"HTTP\""),
+                Arguments.of("port name too long", ports("{name: http-metrics-port, containerPort: 80}"),
+                        "spec.containers[0].ports[0].name: \"http-metrics-port\" must be 1-15 characters (an IANA service name)"),
+                Arguments.of("port name upper case", ports("{name: HTTP, containerPort: 80}"),
+                        "spec.containers[0].ports[0].name: \"HTTP\" must be lower-case alphanumerics or '-', starting and"
+                                + " ending alphanumeric (an IANA service name)"),
+                Arguments.of("port name double hyphen", ports("{name: a--b, containerPort: 80}"),
+                        "spec.containers[0].ports[0].name: \"a--b\" must not contain '--' (an IANA service name)"),
+                Arguments.of("port name without letter", ports("{name: \"8080\", containerPort: 80}"),
+                        "spec.containers[0].ports[0].name: \"8080\" must contain a letter (an IANA service name)"),
+                Arguments.of("port name twice", ports("{name: web, containerPort: 80}, {name: web, containerPort: 81}"),
+                        "spec.containers[0].ports[1].name: \"web\" is also the name of spec.containers[0].ports[0]"),
                 Arguments.of("wrong apiVersion", "apiVersion: networking.k8s.io/v1beta1\nkind: NetworkPolicy\n"
                         + "metadata: {name: a}\nspec: {}\n",
                         "apiVersion: NetworkPolicy is networking.k8s.io/v1, not networking.k8s.io/v1beta1"),
@@ -40,6 +71,14 @@ class ManifestKindsTest {
                 Arguments.of("namespace name not a DNS label", "apiVersion: v1\nkind: Namespace\nmetadata: {name: Demo}\n",
                         "metadata.name: \"Demo\" must be a DNS label: 1-63 lower-case alphanumerics or '-',"
                                 + " starting and ending alphanumeric"));
+    }
+
+    private static String pod(String spec) {
+        return "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  " + spec + "\n";
+    }
+
+    private static String ports(String ports) {
+        return pod("containers: [{name: c, ports: [" + ports + "]}]");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -81,7 +120,7 @@ class ManifestKindsTest {
     }
 
     @Test
-    void groupsByHandlerNamespacesFirst() {
+    void groupsByHandlerNamespacesFirstPodsLast() {
         List<ManifestError> errors = new ArrayList<>();
         Map<ManifestKindHandler, List<Manifest>> grouped = kinds.check(read("m.yaml", """
                 apiVersion: cilium.io/v2
@@ -90,12 +129,18 @@ class ManifestKindsTest {
                 spec: {endpointSelector: {}}
                 ---
                 apiVersion: v1
+                kind: Pod
+                metadata: {name: p, namespace: demo}
+                spec: {containers: [{name: c}]}
+                ---
+                apiVersion: v1
                 kind: Namespace
                 metadata: {name: demo}
                 """), null, errors);
 
         assertThat(errors).isEmpty();
-        assertThat(grouped.values()).extracting(list -> list.get(0).kind()).containsExactly("Namespace", "CiliumNetworkPolicy");
+        assertThat(grouped.values()).extracting(list -> list.get(0).kind())
+                .containsExactly("Namespace", "CiliumNetworkPolicy", "Pod");
     }
 
     private static List<Manifest> policies(Map<ManifestKindHandler, List<Manifest>> grouped) {

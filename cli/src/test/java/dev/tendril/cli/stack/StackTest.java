@@ -48,4 +48,18 @@ class StackTest {
         assertThat(StackFile.read(dataDir)).contains(written);
         assertThat(Stack.load(dataDir).components()).isEqualTo(written.components());
     }
+
+    @Test
+    void namesTheNodeOfAnAgentFromItsNodeFieldOrTheLauncherNaming(@TempDir Path dataDir) throws IOException {
+        Files.writeString(dataDir.resolve("stack.json"), """
+                {"launcherPid":7,"components":[
+                  {"name":"agent-1","kind":"agent","port":8091,"url":"http://127.0.0.1:8091","node":"worker-a"},
+                  {"name":"agent-2","kind":"agent","port":8092,"url":"http://127.0.0.1:8092"}]}""");
+
+        Stack stack = Stack.load(dataDir);
+
+        assertThat(stack.component("agent-1").orElseThrow().nodeName()).isEqualTo("worker-a");
+        assertThat(stack.component("agent-2").orElseThrow().nodeName()).isEqualTo("node-2");
+        assertThat(stack.component("agent-2").orElseThrow().node()).isNull();
+    }
 }

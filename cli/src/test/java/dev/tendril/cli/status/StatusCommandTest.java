@@ -92,6 +92,64 @@ class StatusCommandTest {
     }
 
     @Test
+    void countsNodesEndpointsIdentitiesAndPoliciesAndShowsADashForFlowsWithoutAStatus() throws IOException {
+        try (dev.tendril.cli.FakeService services = new dev.tendril.cli.FakeService(request -> switch (request.uri()) {
+            case HealthProbe.READY_PATH -> dev.tendril.cli.FakeService.Response.ok(UP);
+            case "/v1/nodes" -> dev.tendril.cli.FakeService.Response.ok("[{\"name\":\"node-1\"},{\"name\":\"node-2\"}]");
+            case "/v1/endpoints" -> dev.tendril.cli.FakeService.Response.ok("[{},{},{}]");
+            case "/v1/identities" -> dev.tendril.cli.FakeService.Response.ok("[{},{},{},{}]");
+            case "/v1/policies" -> dev.tendril.cli.FakeService.Response.ok("[{}]");
+            default -> dev.tendril.cli.FakeService.Response.problem(404, "no route");
+        })) {
+            services.stack(dataDir, "identity", "ipam", "policy", "flows");
+
+            Result text = run("status", "--data-dir", dataDir.toString());
+            Result json = run("status", "--data-dir", dataDir.toString(), "-o", "json");
+
+            assertThat(text.exitCode).isZero();
+            assertThat(text.out).contains("""
+                    Nodes:       2
+                    Endpoints:   3
+                    Identities:  4
+                    Policies:    1
+                    Flows:       -
+
+                    Tendril is healthy: 4/4 components OK""");
+            assertThat(new ObjectMapper().readTree(json.out).path("counts").toString())
+                    .isEqualTo("{\"nodes\":2,\"endpoints\":3,\"identities\":4,\"policies\":1,\"flows\":null}");
+        }
+    }
+
+    @Test
+    void leavesOutTheCountsOfAComponentThatIsNotOkAndExitsOne() throws IOException {
+        try (dev.tendril.cli.FakeService services = new dev.tendril.cli.FakeService(request ->
+                request.uri().equals(HealthProbe.READY_PATH) ? dev.tendril.cli.FakeService.Response.ok(UP)
+                        : dev.tendril.cli.FakeService.Response.ok("[{},{}]"))) {
+            writeStack(component("identity", "service", services.port()), component("ipam", "service", closedPort),
+                    component("policy", "service", downPort));
+
+            Result result = run("status", "--data-dir", dataDir.toString(), "-o", "json");
+
+            assertThat(result.exitCode).isEqualTo(1);
+            assertThat(new ObjectMapper().readTree(result.out).path("counts").toString()).isEqualTo(
+                    "{\"nodes\":null,\"endpoints\":2,\"identities\":2,\"policies\":null,\"flows\":null}");
+        }
+    }
+
+    @Test
+    void printsALineEachTimeTheReadyCountChangesWhileWaitingOffATerminal() throws IOException {
+        AtomicInteger requests = new AtomicInteger();
+        int laterUpPort = healthServer(() -> requests.incrementAndGet() < 3 ? DOWN : UP);
+        writeStack(component("ipam", "service", laterUpPort), component("identity", "service", upPort));
+
+        Result result = run("status", "--data-dir", dataDir.toString(), "--wait", "--timeout", "60s", "-o", "json");
+
+        assertThat(result.exitCode).isZero();
+        assertThat(result.err.lines()).containsExactly("1/2 components ready", "2/2 components ready");
+        assertThat(new ObjectMapper().readTree(result.out).path("healthy").asBoolean()).isTrue();
+    }
+
+    @Test
     void printsTheSameReportAsJson() throws IOException {
         writeStack(component("identity", "service", upPort), component("policy", "service", downPort));
 

@@ -1,0 +1,10 @@
+package dev.tendril.cli.connectivity;
+
+import picocli.CommandLine.Command;
+
+/** {@code tendril connectivity}: the probe and matrix subcommands. */
+@Command(name = "connectivity", mixinStandardHelpOptions = true,
+        description = "Probe whether pods can reach each other through the agents' datapath.",
+        subcommands = {ProbeCommand.class, MatrixCommand.class})
+public final class ConnectivityCommand {
+}

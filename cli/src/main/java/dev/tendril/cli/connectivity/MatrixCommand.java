@@ -1,0 +1,138 @@
+package dev.tendril.cli.connectivity;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tendril.cli.OutputOption;
+import dev.tendril.cli.Progress;
+import dev.tendril.cli.agent.Agents;
+import dev.tendril.cli.agent.PodRef;
+import dev.tendril.cli.api.ServiceClient;
+import dev.tendril.cli.stack.Stack;
+import dev.tendril.cli.stack.StackOption;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tendril connectivity matrix --namespaces x,y,z --port 80}: probes every ordered pair of the pods of those
+ * namespaces (a pod to itself too) and prints the truth table of the Kubernetes network policy e2e tests:
+ * {@code .} reachable, {@code X} blocked.
+ */
+@Command(name = "matrix", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Probe every pair of pods of some namespaces and print which can connect.",
+                "Rows are sources, columns destinations: '.' forwarded, 'X' dropped."})
+public final class MatrixCommand implements Callable<Integer> {
+
+    @Option(names = "--namespaces", required = true, split = ",", paramLabel = "NS[,NS...]",
+            description = "The namespaces whose pods to probe.")
+    List<String> namespaces;
+
+    @Option(names = "--port", required = true, paramLabel = "PORT", description = "Destination port, 1..65535.")
+    int port;
+
+    @Option(names = "--protocol", paramLabel = "PROTO", defaultValue = "TCP",
+            description = "TCP, UDP or SCTP (default: ${DEFAULT-VALUE}).")
+    String protocol;
+
+    @Mixin
+    StackOption stackOption;
+
+    @Mixin
+    OutputOption output;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        String proto = checkPortAndProtocol(spec, port, protocol);
+        Stack stack = stackOption.stack();
+        List<String> pods = pods(ServiceClient.of(stack, "identity"));
+        Prober prober = new Prober(Agents.of(stack));
+        // n*n probes take a while; the count is worth showing on a terminal only, a log gets the result.
+        boolean terminal = Progress.onTerminal();
+        Progress progress = new Progress(spec.commandLine().getErr(), true);
+        Map<String, Map<String, Boolean>> matrix = new LinkedHashMap<>();
+        int done = 0;
+        int total = pods.size() * pods.size();
+        for (String from : pods) {
+            Map<String, Boolean> row = new LinkedHashMap<>();
+            for (String to : pods) {
+                done++;
+                if (terminal) {
+                    progress.update("probing " + from + " -> " + to + " (" + done + "/" + total + ")");
+                }
+                row.put(to, Prober.forwarded(prober.probe(PodRef.parse(from), PodRef.parse(to), port, proto)));
+            }
+            matrix.put(from, row);
+        }
+        progress.done();
+        PrintWriter out = spec.commandLine().getOut();
+        if (output.json()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("port", port);
+            json.put("protocol", proto);
+            json.put("pods", pods);
+            json.put("matrix", matrix);
+            OutputOption.printJson(out, json);
+        } else {
+            printTable(out, pods, matrix);
+        }
+        return 0;
+    }
+
+    /** The pods of the namespaces as {@code ns/pod}, sorted, from the identity service's endpoints. */
+    private List<String> pods(ServiceClient identity) {
+        TreeSet<String> pods = new TreeSet<>();
+        for (String namespace : namespaces) {
+            JsonNode endpoints = identity.get("/v1/endpoints", Map.of("namespace", namespace));
+            if (endpoints != null) {
+                endpoints.forEach(e -> pods.add(e.path("namespace").asText() + "/" + e.path("pod").asText()));
+            }
+        }
+        return new ArrayList<>(pods);
+    }
+
+    /**
+     * The e2e tests' truth table, with columns padded instead of tab-separated: {@code -} in the corner, the
+     * destinations across, one row per source.
+     */
+    static void printTable(PrintWriter out, List<String> pods, Map<String, Map<String, Boolean>> matrix) {
+        int first = Math.max(1, pods.stream().mapToInt(String::length).max().orElse(1));
+        StringBuilder header = new StringBuilder(pad("-", first));
+        pods.forEach(to -> header.append("  ").append(to));
+        out.println(header.toString().stripTrailing());
+        for (String from : pods) {
+            StringBuilder line = new StringBuilder(pad(from, first));
+            for (String to : pods) {
+                line.append("  ").append(pad(matrix.get(from).get(to) ? "." : "X", to.length()));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+        out.flush();
+    }
+
+    private static String pad(String text, int width) {
+        return text + " ".repeat(Math.max(0, width - text.length()));
+    }
+
+    /** The upper-case protocol; a usage error (exit 2) for a port or protocol out of range. */
+    static String checkPortAndProtocol(CommandSpec spec, int port, String protocol) {
+        if (port < 1 || port > 65535) {
+            throw ProbeCommand.usage(spec, "--port must be 1..65535, not " + port);
+        }
+        try {
+            return Prober.protocol(protocol);
+        } catch (IllegalArgumentException e) {
+            throw ProbeCommand.usage(spec, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.tendril.cli.connectivity;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tendril.cli.agent.Agents;
+import dev.tendril.cli.agent.PodRef;
+import dev.tendril.cli.api.ServiceException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One probe: {@code POST /v1/probe} {@code {from, to, port, protocol}} to the agent holding the source pod, which
+ * answers {@code {verdict, from, to, egress, ingress}}; each stage {@code {verdict, dropReason, dropReasonCode,
+ * matchType, policies, node}}, {@code ingress} null when the packet never got there.
+ */
+final class Prober {
+
+    static final String FORWARDED = "FORWARDED";
+
+    private final Agents agents;
+
+    Prober(Agents agents) {
+        this.agents = agents;
+    }
+
+    JsonNode probe(PodRef from, PodRef to, int port, String protocol) {
+        Agents.Located source = agents.require(from.namespace(), from.pod());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("from", from.toString());
+        body.put("to", to.toString());
+        body.put("port", port);
+        body.put("protocol", protocol);
+        JsonNode answer = source.agent().client().post("/v1/probe", body);
+        if (answer == null || !answer.path("verdict").isTextual()) {
+            throw new ServiceException(source.agent().name() + " answered the probe " + from + " -> " + to
+                    + " without a verdict");
+        }
+        return answer;
+    }
+
+    static boolean forwarded(JsonNode answer) {
+        return FORWARDED.equals(answer.path("verdict").asText());
+    }
+
+    /**
+     * {@code demo/frontend -> demo/database 80/TCP: DROPPED (Policy denied, ingress at node-2, policies: ...)} or
+     * {@code ... FORWARDED (egress: allowed by ..., ingress: allowed by ...)}.
+     */
+    static String line(PodRef from, PodRef to, int port, String protocol, JsonNode answer) {
+        String verdict = answer.path("verdict").asText();
+        String head = from + " -> " + to + " " + port + "/" + protocol + ": " + verdict;
+        List<String> details = new ArrayList<>();
+        if (forwarded(answer)) {
+            for (String direction : List.of("egress", "ingress")) {
+                JsonNode stage = answer.path(direction);
+                if (stage.isObject()) {
+                    List<String> policies = policies(stage);
+                    details.add(direction + ": " + (policies.isEmpty() ? "not enforced"
+                            : "allowed by " + String.join(", ", policies)));
+                }
+            }
+        } else {
+            String direction = dropped(answer.path("egress")) ? "egress" : dropped(answer.path("ingress")) ? "ingress" : null;
+            if (direction != null) {
+                JsonNode stage = answer.path(direction);
+                details.add(stage.path("dropReason").asText("dropped"));
+                details.add(direction + (stage.hasNonNull("node") ? " at " + stage.get("node").asText() : ""));
+                List<String> policies = policies(stage);
+                if (!policies.isEmpty()) {
+                    details.add("policies: " + String.join(", ", policies));
+                }
+            }
+        }
+        return details.isEmpty() ? head : head + " (" + String.join(", ", details) + ")";
+    }
+
+    private static boolean dropped(JsonNode stage) {
+        return stage.isObject() && !FORWARDED.equals(stage.path("verdict").asText())
+                && !"ALLOWED".equals(stage.path("verdict").asText());
+    }
+
+    /** A stage's policies as {@code Kind/namespace/name}, whether the agent sends strings or objects. */
+    private static List<String> policies(JsonNode stage) {
+        List<String> refs = new ArrayList<>();
+        for (JsonNode policy : stage.path("policies")) {
+            refs.add(policy.isTextual() ? policy.asText() : policy.path("kind").asText() + "/"
+                    + policy.path("namespace").asText() + "/" + policy.path("name").asText());
+        }
+        return refs;
+    }
+
+    /** The protocol as the agent takes it: upper case, TCP, UDP or SCTP. */
+    static String protocol(String given) {
+        String protocol = given.toUpperCase(Locale.ROOT);
+        if (!List.of("TCP", "UDP", "SCTP").contains(protocol)) {
+            throw new IllegalArgumentException("--protocol must be TCP, UDP or SCTP, not '" + given + "'");
+        }
+        return protocol;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.tendril.cli.bpf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tendril.cli.FakeCluster;
+import dev.tendril.cli.FakeService;
+import dev.tendril.cli.FakeService.Response;
+import dev.tendril.cli.FakeService.Result;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tendril bpf ...} against in-memory agents answering the map dumps of docs/agent.md. */
+class BpfCommandsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final String IPCACHE = """
+            {"map":"tendril_ipcache","entries":2,"rows":[
+              {"prefix":"10.0.1.2/32","identity":1000},{"prefix":"10.0.2.0/24","identity":2}]}""";
+    private static final String ENDPOINTS = """
+            {"map":"tendril_lxc","entries":1,"rows":[{"ip":"10.0.2.2","endpointId":3,"identity":1001}]}""";
+
+    @TempDir
+    Path dataDir;
+
+    private FakeCluster cluster;
+
+    @BeforeEach
+    void start() throws IOException {
+        cluster = new FakeCluster("node-1", "node-2");
+        cluster.stack(dataDir);
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void listsTheIpcacheOfTheFirstNodeByDefault() throws IOException {
+        cluster.agentRoutes = request -> request.uri().equals("/v1/maps/ipcache") ? Response.ok(IPCACHE)
+                : Response.problem(404, "no route");
+
+        Result table = run("bpf", "ipcache", "list");
+        Result json = run("bpf", "ipcache", "list", "-o", "json");
+
+        assertThat(table.exitCode()).as(table.err()).isZero();
+        assertThat(table.out()).isEqualTo("""
+                IP PREFIX/ADDRESS   IDENTITY
+                10.0.1.2/32         identity=1000
+                10.0.2.0/24         identity=2
+                """);
+        assertThat(JSON.readTree(json.out())).isEqualTo(JSON.readTree(IPCACHE));
+        assertThat(cluster.requests("node-1")).hasSize(2);
+        assertThat(cluster.requests("node-2")).isEmpty();
+    }
+
+    @Test
+    void listsTheEndpointsOfTheNamedNode() {
+        cluster.agentRoutes = request -> request.uri().equals("/v1/maps/endpoints") ? Response.ok(ENDPOINTS)
+                : Response.problem(404, "no route");
+
+        Result result = run("bpf", "endpoint", "list", "--node", "node-2");
+        Result unknown = run("bpf", "endpoint", "list", "--node", "node-7");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).isEqualTo("""
+                IP ADDRESS   LOCAL ENDPOINT INFO
+                10.0.2.2     id=3 sec_id=1001
+                """);
+        assertThat(cluster.requests("node-1")).isEmpty();
+        assertThat(unknown.exitCode()).isEqualTo(1);
+        assertThat(unknown.err()).isEqualTo("Error: no agent for node 'node-7' (nodes: node-1, node-2)\n");
+    }
+
+    @Test
+    void showsThePolicyMapOfAPodFromTheAgentHoldingItWithPeerLabels() {
+        FakeCluster.Pod frontend = cluster.pod("node-1", "demo", "frontend", "u1", Map.of("app", "frontend"));
+        cluster.pod("node-2", "demo", "database", "u2", Map.of("app", "database"));
+        cluster.agentRoutes = request -> request.uri().equals("/v1/maps/policy/demo/database") ? Response.ok("""
+                {"map":"tendril_policy_00002","entries":4,"rows":[
+                  {"direction":"egress","identity":0,"protocol":"ANY","port":0,"portPrefixBits":0,"deny":false,"proxyPort":0},
+                  {"direction":"ingress","identity":%d,"protocol":"TCP","port":80,"portPrefixBits":16,"deny":false,"proxyPort":0},
+                  {"direction":"ingress","identity":%d,"protocol":"TCP","port":8080,"portPrefixBits":13,"deny":true,"proxyPort":0},
+                  {"direction":"ingress","identity":2,"protocol":"UDP","port":0,"portPrefixBits":0,"deny":false,"proxyPort":15001}]}"""
+                .formatted(frontend.identity(), frontend.identity())) : Response.problem(404, "no route");
+
+        Result result = run("bpf", "policy", "get", "demo/database");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).isEqualTo("""
+                Endpoint demo/database on node-2 (tendril_policy_00002, 4 entries)
+                POLICY   DIRECTION   LABELS (IDENTITY)         PORT/PROTO      PROXY PORT
+                Allow    Egress      ANY                       ANY             NONE
+                Allow    Ingress     k8s:app=frontend (%1$d)   80/TCP          NONE
+                Deny     Ingress     k8s:app=frontend (%1$d)   8080-8087/TCP   NONE
+                Allow    Ingress     unknown (2)               ANY/UDP         15001
+                """.formatted(frontend.identity()));
+        assertThat(cluster.requests("node-1")).extracting(FakeService.Request::uri).containsExactly("/v1/endpoints");
+    }
+
+    private Result run(String... args) {
+        String[] withData = new String[args.length + 2];
+        System.arraycopy(args, 0, withData, 0, args.length);
+        withData[args.length] = "--data-dir";
+        withData[args.length + 1] = dataDir.toString();
+        return FakeService.run(null, withData);
+    }
+}

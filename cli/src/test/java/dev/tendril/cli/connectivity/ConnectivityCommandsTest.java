@@ -1,0 +1,171 @@
+package dev.tendril.cli.connectivity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tendril.cli.FakeCluster;
+import dev.tendril.cli.FakeService;
+import dev.tendril.cli.FakeService.Request;
+import dev.tendril.cli.FakeService.Response;
+import dev.tendril.cli.FakeService.Result;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tendril connectivity probe} and {@code matrix} against in-memory agents answering {@code POST /v1/probe}. */
+class ConnectivityCommandsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final String DROPPED = """
+            {"verdict":"DROPPED",
+             "from":{"endpoint":1,"ip":"10.0.1.2","identity":1000,"node":"node-1"},
+             "to":{"endpoint":1,"ip":"10.0.2.2","identity":1001,"node":"node-2"},
+             "egress":{"verdict":"FORWARDED","dropReason":null,"dropReasonCode":0,"matchType":"none","policies":[],"node":"node-1"},
+             "ingress":{"verdict":"DROPPED","dropReason":"Policy denied","dropReasonCode":133,"matchType":"none",
+                        "policies":["NetworkPolicy/demo/default-deny-ingress"],"node":"node-2"}}""";
+    private static final String FORWARDED = """
+            {"verdict":"FORWARDED","from":{},"to":{},
+             "egress":{"verdict":"FORWARDED","policies":[],"node":"node-1"},
+             "ingress":{"verdict":"FORWARDED","matchType":"L3-L4",
+                        "policies":[{"kind":"NetworkPolicy","namespace":"demo","name":"allow-x"}],"node":"node-2"}}""";
+
+    @TempDir
+    Path dataDir;
+
+    private FakeCluster cluster;
+
+    @BeforeEach
+    void start() throws IOException {
+        cluster = new FakeCluster("node-1", "node-2");
+        cluster.stack(dataDir);
+        cluster.pod("node-1", "demo", "frontend", "u1", Map.of("app", "frontend"));
+        cluster.pod("node-2", "demo", "database", "u2", Map.of("app", "database"));
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void asksTheSourcePodsAgentAndPrintsWhereAndWhyItDropped() throws IOException {
+        cluster.agentRoutes = request -> Response.ok(DROPPED);
+
+        Result result = run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "80");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).isEqualTo("demo/frontend -> demo/database 80/TCP: DROPPED (Policy denied, ingress at"
+                + " node-2, policies: NetworkPolicy/demo/default-deny-ingress)\n");
+        Request probe = cluster.requests("node-1").stream().filter(r -> r.uri().equals("/v1/probe")).findFirst()
+                .orElseThrow();
+        assertThat(probe.method()).isEqualTo("POST");
+        assertThat(JSON.readTree(probe.body())).isEqualTo(JSON.readTree(
+                "{\"from\":\"demo/frontend\",\"to\":\"demo/database\",\"port\":80,\"protocol\":\"TCP\"}"));
+        assertThat(cluster.requests("node-2")).extracting(Request::uri).doesNotContain("/v1/probe");
+    }
+
+    @Test
+    void namesThePoliciesThatAllowEachDirectionWhenForwarded() {
+        cluster.agentRoutes = request -> Response.ok(FORWARDED);
+
+        Result result = run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "53",
+                "--protocol", "udp");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).isEqualTo("demo/frontend -> demo/database 53/UDP: FORWARDED (egress: not enforced,"
+                + " ingress: allowed by NetworkPolicy/demo/allow-x)\n");
+    }
+
+    @Test
+    void printsTheAgentsAnswerWithOutputJson() throws IOException {
+        cluster.agentRoutes = request -> Response.ok(DROPPED);
+
+        Result result = run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "80",
+                "-o", "json");
+
+        assertThat(JSON.readTree(result.out())).isEqualTo(JSON.readTree(DROPPED));
+    }
+
+    @Test
+    void rejectsAnUnknownSourcePodAndABadPort() {
+        Result unknown = run("connectivity", "probe", "--from", "demo/nope", "--to", "demo/database", "--port", "80");
+        Result badPort = run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "0");
+        Result badPod = run("connectivity", "probe", "--from", "frontend", "--to", "demo/database", "--port", "80");
+
+        assertThat(unknown.exitCode()).isEqualTo(1);
+        assertThat(unknown.err()).isEqualTo("Error: pod demo/nope is not an endpoint of any agent (nodes: node-1, node-2)\n");
+        assertThat(badPort.exitCode()).isEqualTo(2);
+        assertThat(badPort.err()).startsWith("Error: --port must be 1..65535, not 0");
+        assertThat(badPod.exitCode()).isEqualTo(2);
+        assertThat(badPod.err()).contains("'frontend' is not NAMESPACE/POD");
+    }
+
+    /** Only frontend may reach database; every pod reaches itself. */
+    private Response matrixRoute(Request request) {
+        try {
+            JsonNode body = JSON.readTree(request.body());
+            String from = body.path("from").asText();
+            String to = body.path("to").asText();
+            boolean allowed = from.equals(to) || Set.of("demo/frontend>demo/database", "other/client>demo/frontend")
+                    .contains(from + ">" + to);
+            return Response.ok("{\"verdict\":\"" + (allowed ? "FORWARDED" : "DROPPED") + "\"}");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void probesEveryOrderedPairAndPrintsTheMatrixAsJson() throws IOException {
+        cluster.pod("node-2", "other", "client", "u3", Map.of("app", "client"));
+        cluster.agentRoutes = this::matrixRoute;
+
+        Result result = run("connectivity", "matrix", "--namespaces", "demo,other", "--port", "80", "-o", "json");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(JSON.readTree(result.out()).toString()).isEqualTo("""
+                {"port":80,"protocol":"TCP","pods":["demo/database","demo/frontend","other/client"],"matrix":{\
+                "demo/database":{"demo/database":true,"demo/frontend":false,"other/client":false},\
+                "demo/frontend":{"demo/database":true,"demo/frontend":true,"other/client":false},\
+                "other/client":{"demo/database":false,"demo/frontend":true,"other/client":true}}}""");
+        assertThat(cluster.log()).filteredOn(line -> line.endsWith("POST /v1/probe")).containsExactlyInAnyOrder(
+                "node-2 POST /v1/probe", "node-2 POST /v1/probe", "node-2 POST /v1/probe",
+                "node-1 POST /v1/probe", "node-1 POST /v1/probe", "node-1 POST /v1/probe",
+                "node-2 POST /v1/probe", "node-2 POST /v1/probe", "node-2 POST /v1/probe");
+        assertThat(cluster.log()).filteredOn(line -> line.contains("GET /v1/endpoints")).containsExactly(
+                "identity GET /v1/endpoints?namespace=demo", "identity GET /v1/endpoints?namespace=other",
+                "node-1 GET /v1/endpoints", "node-2 GET /v1/endpoints");
+    }
+
+    @Test
+    void printsTheMatrixAsTheNetpolTruthTable() {
+        cluster.pod("node-2", "other", "client", "u3", Map.of("app", "client"));
+        cluster.agentRoutes = this::matrixRoute;
+
+        Result result = run("connectivity", "matrix", "--namespaces", "demo,other", "--port", "80");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).isEqualTo("""
+                -              demo/database  demo/frontend  other/client
+                demo/database  .              X              X
+                demo/frontend  .              .              X
+                other/client   X              .              .
+                """);
+        assertThat(result.err()).isEmpty();
+    }
+
+    private Result run(String... args) {
+        String[] withData = new String[args.length + 2];
+        System.arraycopy(args, 0, withData, 0, args.length);
+        withData[args.length] = "--data-dir";
+        withData[args.length + 1] = dataDir.toString();
+        return FakeService.run(null, withData);
+    }
+}
