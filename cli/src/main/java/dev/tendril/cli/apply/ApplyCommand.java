@@ -1,7 +1,7 @@
 package dev.tendril.cli.apply;
 
-import dev.tendril.cli.agent.Agents;
 import dev.tendril.cli.OutputOption;
+import dev.tendril.cli.agent.Agents;
 import dev.tendril.cli.api.ServiceClient;
 import dev.tendril.cli.stack.StackOption;
 import java.io.PrintWriter;

@@ -196,7 +196,6 @@ final class PodHandler implements ManifestKindHandler {
             throw new ServiceException(errors.getFirst().message());
         }
         List<Outcome> outcomes = new ArrayList<>();
-        List<String> warnings = new ArrayList<>();
         for (Placement placement : placements) {
             Manifest manifest = placement.manifest();
             if (!placement.result().equals("unchanged")) {
@@ -207,7 +206,7 @@ final class PodHandler implements ManifestKindHandler {
             }
             outcomes.add(outcome(manifest, placement.result()));
         }
-        return new ApplyResult(outcomes, warnings);
+        return new ApplyResult(outcomes, List.of());
     }
 
     @Override
