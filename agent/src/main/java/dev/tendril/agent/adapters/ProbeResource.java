@@ -1,5 +1,6 @@
 package dev.tendril.agent.adapters;
 
+import dev.tendril.agent.probe.ProbeException;
 import dev.tendril.agent.probe.ProbeRequest;
 import dev.tendril.agent.probe.ProbeResponse;
 import dev.tendril.agent.probe.Prober;
@@ -56,7 +57,7 @@ public class ProbeResource {
     @Path("/ingress")
     public ProbeResponse.IngressResponse ingress(ProbeResponse.IngressRequest body) {
         if (body == null) {
-            throw dev.tendril.agent.probe.ProbeException.invalid("source", "is required");
+            throw ProbeException.invalid("source", "is required");
         }
         return probes.prober().ingress(body);
     }

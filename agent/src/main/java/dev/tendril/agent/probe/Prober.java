@@ -1,6 +1,7 @@
 package dev.tendril.agent.probe;
 
 import dev.tendril.agent.state.LocalEndpoint;
+import dev.tendril.api.hubble.flow.DropReason;
 import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.Datapath;
@@ -177,9 +178,10 @@ public final class Prober {
         return List.of();
     }
 
+    /** Hubble's {@code flow.DropReason} name of the code (the same names as libs/datapath's for policy drops). */
     private static String hubbleDropReason(Verdict v) {
-        return dev.tendril.api.hubble.flow.DropReason.forNumber(v.dropReason().code()) == null
-                ? v.dropReason().name() : dev.tendril.api.hubble.flow.DropReason.forNumber(v.dropReason().code()).name();
+        DropReason hubble = DropReason.forNumber(v.dropReason().code());
+        return hubble == null ? v.dropReason().name() : hubble.name();
     }
 
     private void emit(Verdict v, ProbeResponse.Half half, LocalEndpoint local, Party from, InetAddress srcIp, Party to,
