@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** {@code tendril.agent.*}: the node this agent serves, its datapath backend, the topics it follows, its peers. */
 @ConfigMapping(prefix = "tendril.agent")
@@ -53,6 +54,17 @@ public interface AgentConfig {
     /** Deadline of one call to IPAM or the identity service. */
     @WithDefault("10s")
     Duration callTimeout();
+
+    /**
+     * Base URLs of the other nodes' agents by node name ({@code tendril.agent.peers."node-2"=http://127.0.0.1:8092}),
+     * asked for the halves of a probe this node cannot decide. A node not listed is reached at
+     * {@code http://<its first IP in tendril.nodes>:<this agent's HTTP port>}.
+     */
+    Map<String, String> peers();
+
+    /** Topic of this node's flow records (key: node name, value: Hubble {@code flow.Flow}). */
+    @WithDefault("tendril.flows")
+    String flowsTopic();
 
     Sync sync();
 

@@ -115,7 +115,7 @@ final class LocalStack {
 
         for (ComponentSpec spec : specs) {
             ChildProcess child = step(() -> {
-                ChildProcess started = ChildProcess.start(spec, systemProperties(spec), config.dataDir(),
+                ChildProcess started = ChildProcess.start(spec, systemProperties(spec, specs), config.dataDir(),
                         logs.resolve(spec.name() + ".log"));
                 children.add(started);
                 return started;
@@ -260,7 +260,7 @@ final class LocalStack {
         }
     }
 
-    private Map<String, String> systemProperties(ComponentSpec spec) {
+    private Map<String, String> systemProperties(ComponentSpec spec, List<ComponentSpec> all) {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("quarkus.http.port", Integer.toString(spec.port()));
         if (spec.kind() == Kind.SERVICE) {
@@ -278,9 +278,22 @@ final class LocalStack {
             properties.put("tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
             // Pins per agent port: a second stack (other ports) beside this one never shares a node's maps.
             properties.put("tendril.agent.bpffs-dir", "/sys/fs/bpf/tendril/port-" + spec.port());
+            // Every agent listens on its own port here, so the default peer address (node IP, own port) would miss.
+            properties.putAll(agentPeers(all));
         }
         properties.put("kafka.bootstrap.servers", bootstrapServers());
         return properties;
+    }
+
+    /** {@code tendril.agent.peers."<node>"} = the agent's URL, for every agent of the stack (probes ask each other). */
+    static Map<String, String> agentPeers(List<ComponentSpec> specs) {
+        Map<String, String> peers = new LinkedHashMap<>();
+        for (ComponentSpec s : specs) {
+            if (s.kind() == Kind.AGENT) {
+                peers.put("tendril.agent.peers.\"" + s.nodeName() + "\"", s.url());
+            }
+        }
+        return peers;
     }
 
     private String bootstrapServers() {

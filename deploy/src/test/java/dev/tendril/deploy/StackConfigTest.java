@@ -33,6 +33,13 @@ class StackConfigTest {
     }
 
     @Test
+    void givesEveryAgentTheUrlsOfAllAgentsWithThePortOffset() {
+        assertThat(LocalStack.agentPeers(config(2, 1000).components())).containsExactly(
+                java.util.Map.entry("tendril.agent.peers.\"node-1\"", "http://127.0.0.1:9091"),
+                java.util.Map.entry("tendril.agent.peers.\"node-2\"", "http://127.0.0.1:9092"));
+    }
+
+    @Test
     void shiftsEveryServiceAndAgentPortByThePortOffset() {
         assertThat(config(1, 1000).components()).extracting(ComponentSpec::port)
                 .containsExactly(9081, 9082, 9083, 9084, 9091);

@@ -2,6 +2,7 @@ package dev.tendril.agent.adapters;
 
 import dev.tendril.agent.endpoint.EndpointRejectedException;
 import dev.tendril.agent.endpoint.UpstreamException;
+import dev.tendril.agent.probe.ProbeException;
 import jakarta.ws.rs.core.Response;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,6 +18,11 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response upstream(UpstreamException e) {
+        return problem(e.status(), e.field(), e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response probe(ProbeException e) {
         return problem(e.status(), e.field(), e.getMessage());
     }
 

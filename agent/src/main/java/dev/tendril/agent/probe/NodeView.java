@@ -1,0 +1,26 @@
+package dev.tendril.agent.probe;
+
+import dev.tendril.agent.state.LocalEndpoint;
+import dev.tendril.agent.state.NodeImage;
+import dev.tendril.datapath.policymap.PolicyMap;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Optional;
+
+/** What a probe reads of this node: its name, its image, its local endpoints and its maps. */
+public interface NodeView {
+
+    String nodeName();
+
+    /** The state topics as replayed so far. */
+    NodeImage image();
+
+    /** The endpoints the maps are written for, with their endpoint ids. */
+    List<LocalEndpoint> localEndpoints();
+
+    /** The identity this node's ipcache gives the address (world when it has no entry). */
+    long resolveIdentity(InetAddress address);
+
+    /** The endpoint's policy map; empty when it has none (yet). */
+    Optional<PolicyMap> policyMap(LocalEndpoint endpoint);
+}

@@ -1,0 +1,64 @@
+package dev.tendril.agent.probe;
+
+import java.util.List;
+
+/**
+ * The answer of {@code POST /v1/probe}.
+ *
+ * @param verdict FORWARDED when every half that applies forwards, else DROPPED
+ * @param loopback true for a pod probing itself: the packet never leaves the pod, no policy applies
+ * @param egress the source endpoint's egress decision on its node; null when the source is not an
+ *     endpoint, or for loopback
+ * @param ingress the destination endpoint's ingress decision on its node; null when the destination is not
+ *     an endpoint, when egress dropped the packet (it never arrives), or for loopback
+ */
+public record ProbeResponse(String verdict, boolean loopback, End from, End to, Half egress, Half ingress) {
+
+    /**
+     * One end as the datapath sees it.
+     *
+     * @param endpoint {@code namespace/pod}, null for an address that is no endpoint
+     * @param identity the endpoint's identity, or the ipcache's identity of the address
+     * @param node the endpoint's node, null for an address that is no endpoint
+     */
+    public record End(String endpoint, String ip, long identity, String node) {
+    }
+
+    /**
+     * One policy decision.
+     *
+     * @param verdict FORWARDED or DROPPED
+     * @param dropReason Hubble's name (POLICY_DENIED, POLICY_DENY, AUTH_REQUIRED), null when forwarded
+     * @param dropReasonCode 133, 181, 189; null when forwarded
+     * @param matchType L3-Only, L3-L4, L4-Only, all, L3-Proto, Proto-Only; null when no entry matched
+     * @param policies {@code Kind/namespace/name} of the policies behind the matched entry; for a drop
+     *     without a matching entry (default deny), the policies that make the endpoint default-deny
+     * @param defaultDeny true when no entry matched
+     * @param remoteIdentity the peer identity the policy map was consulted with (from this node's ipcache)
+     * @param endpointId the endpoint's id on its node (names its policy map)
+     * @param node where the decision was taken
+     */
+    public record Half(String verdict, String dropReason, Integer dropReasonCode, String matchType, List<String> policies,
+                       boolean defaultDeny, long remoteIdentity, int endpointId, String node) {
+
+        public boolean dropped() {
+            return "DROPPED".equals(verdict);
+        }
+    }
+
+    /**
+     * {@code POST /v1/probe/ingress} (agent to agent): the ingress half on the destination's node.
+     *
+     * @param source the source as the asking node resolved it
+     * @param destination {@code namespace/pod}, an endpoint of the asked node
+     * @param destinationIp the destination address the packet carries
+     * @param sourcePort the ephemeral port the asking node chose, so both flow records share the 5-tuple
+     */
+    public record IngressRequest(End source, String destination, String destinationIp, int port, String protocol,
+                                 int sourcePort) {
+    }
+
+    /** The answer of {@code POST /v1/probe/ingress}. */
+    public record IngressResponse(End to, Half ingress) {
+    }
+}

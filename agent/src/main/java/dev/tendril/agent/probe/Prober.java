@@ -1,0 +1,326 @@
+package dev.tendril.agent.probe;
+
+import dev.tendril.agent.state.LocalEndpoint;
+import dev.tendril.api.hubble.flow.DropReason;
+import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.SubjectPolicyMap;
+import dev.tendril.datapath.Datapath;
+import dev.tendril.datapath.MatchType;
+import dev.tendril.datapath.Verdict;
+import dev.tendril.datapath.ipcache.IpcacheKey;
+import dev.tendril.datapath.policymap.Direction;
+import dev.tendril.datapath.policymap.PolicyMap;
+import dev.tendril.datapath.policymap.PolicyMapKey;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Answers probes as the datapath will decide them: the source endpoint's egress on its node's maps
+ * (the destination's identity from that node's ipcache), then, if the packet leaves, the destination
+ * endpoint's ingress on the destination's node's maps (the source's identity from that node's ipcache).
+ * A probe whose source is another node's endpoint is forwarded to that node; the ingress half of a
+ * destination on another node is asked of that node. Every decision taken here is one flow record.
+ */
+public final class Prober {
+
+    /** The range of Linux's default {@code ip_local_port_range}, from which probe source ports come. */
+    public static final int EPHEMERAL_FIRST = 32_768;
+    public static final int EPHEMERAL_LAST = 60_999;
+
+    // The kernel finds no entry in a missing map either: the endpoint drops (133), as while regenerating.
+    private static final PolicyMap NO_MAP = PolicyMap.inMemory("cilium_policy_v2_none", PolicyMap.MIN_MAX_ENTRIES);
+
+    /** The answer, and whether it came from the source's node rather than from here. */
+    public record Outcome(ProbeResponse response, boolean forwarded) {
+    }
+
+    private final NodeView view;
+    private final PeerClient peers;
+    private final FlowSink flows;
+    private final Clock clock;
+    private final AtomicLong ports = new AtomicLong();
+
+    public Prober(NodeView view, PeerClient peers, FlowSink flows, Clock clock) {
+        this.view = view;
+        this.peers = peers;
+        this.flows = flows;
+        this.clock = clock;
+    }
+
+    /**
+     * @param forwarded true when another agent forwarded the probe here: its source must then be local
+     * @throws ProbeException 400 invalid, 404 unknown pod, 409 the nodes disagree on the source's node,
+     *     422 no address to use, 502/503 a peer failed
+     */
+    public Outcome probe(ProbeRequest request, boolean forwarded) {
+        ProbeRequest.Probe probe = request.validate();
+        Party from = resolve("from", probe.from());
+        Party to = resolve("to", probe.to());
+        if (from.isEndpoint() && !from.node().equals(view.nodeName())) {
+            if (forwarded) {
+                throw new ProbeException(409, "from", "from: " + from.key() + " is on node " + from.node()
+                        + " as far as " + view.nodeName() + " knows, which was asked by another agent for it");
+            }
+            return new Outcome(peers.forward(from.node(), request), true);
+        }
+        InetAddress[] ips = addresses(from, to);
+        InetAddress srcIp = ips[0];
+        InetAddress dstIp = ips[1];
+        if ((from.isEndpoint() && from.key().equals(to.key())) || srcIp.equals(dstIp)) {
+            ProbeResponse.End end = end(from, srcIp);
+            return new Outcome(new ProbeResponse("FORWARDED", true, end, end(to, dstIp), null, null), false);
+        }
+        if (!from.isEndpoint() && !to.isEndpoint()) {
+            throw new ProbeException(422, "to", "neither " + IpcacheKey.format(srcIp) + " nor "
+                    + IpcacheKey.format(dstIp) + " is an endpoint of the cluster: no policy applies");
+        }
+        int sourcePort = nextSourcePort();
+        ProbeResponse.Half egress = null;
+        if (from.isEndpoint()) {
+            LocalEndpoint local = local(from, "from");
+            Verdict v = decide(local, view.resolveIdentity(dstIp), Direction.EGRESS, probe);
+            egress = half(v, local);
+            emit(v, egress, local, from, srcIp, to, dstIp, probe, sourcePort);
+        }
+        ProbeResponse.Half ingress = null;
+        ProbeResponse.End toEnd = end(to, dstIp);
+        if (to.isEndpoint() && (egress == null || !egress.dropped())) {
+            if (to.node().equals(view.nodeName())) {
+                ingress = ingressHere(from, srcIp, to, dstIp, probe, sourcePort);
+            } else {
+                ProbeResponse.IngressResponse answer = peers.ingress(to.node(), new ProbeResponse.IngressRequest(
+                        end(from, srcIp), to.key(), IpcacheKey.format(dstIp), probe.port(), probe.protocolName(), sourcePort));
+                ingress = answer.ingress();
+                toEnd = answer.to() == null ? toEnd : answer.to();
+            }
+        }
+        boolean dropped = (egress != null && egress.dropped()) || (ingress != null && ingress.dropped());
+        return new Outcome(new ProbeResponse(dropped ? "DROPPED" : "FORWARDED", false, end(from, srcIp), toEnd,
+                egress, ingress), false);
+    }
+
+    /**
+     * The ingress half for a destination of this node, asked by the source's node.
+     *
+     * @throws ProbeException 400 invalid, 404 unknown destination, 409 the destination is not on this node
+     */
+    public ProbeResponse.IngressResponse ingress(ProbeResponse.IngressRequest request) {
+        if (request.source() == null) {
+            throw ProbeException.invalid("source", "is required");
+        }
+        if (!(Target.parse("destination", request.destination()) instanceof Target.Pod pod)) {
+            throw ProbeException.invalid("destination", "must be namespace/pod");
+        }
+        Party to = resolve("destination", pod);
+        if (!to.node().equals(view.nodeName())) {
+            throw new ProbeException(409, "destination", "destination: " + to.key() + " is on node " + to.node()
+                    + ", not on " + view.nodeName());
+        }
+        InetAddress dstIp = ip("destinationIp", request.destinationIp());
+        InetAddress srcIp = ip("source", request.source().ip());
+        int port = request.port();
+        if (port < 1 || port > 65_535) {
+            throw ProbeException.invalid("port", "must be 1..65535, got " + port);
+        }
+        ProbeRequest.Probe probe = new ProbeRequest.Probe(new Target.Address(srcIp), pod, port,
+                ProbeRequest.protocol(request.protocol()));
+        Party from = request.source().endpoint() == null ? address(srcIp)
+                : endpointParty(request.source().endpoint()).orElseGet(() -> address(srcIp));
+        ProbeResponse.Half half = ingressHere(from, srcIp, to, dstIp, probe, request.sourcePort());
+        return new ProbeResponse.IngressResponse(end(to, dstIp), half);
+    }
+
+    private ProbeResponse.Half ingressHere(Party from, InetAddress srcIp, Party to, InetAddress dstIp,
+                                           ProbeRequest.Probe probe, int sourcePort) {
+        LocalEndpoint local = local(to, "to");
+        Verdict v = decide(local, view.resolveIdentity(srcIp), Direction.INGRESS, probe);
+        ProbeResponse.Half half = half(v, local);
+        emit(v, half, local, from, srcIp, to, dstIp, probe, sourcePort);
+        return half;
+    }
+
+    private Verdict decide(LocalEndpoint local, long remote, Direction direction, ProbeRequest.Probe probe) {
+        PolicyMap map = view.policyMap(local).orElse(NO_MAP);
+        return Datapath.decide(map, remote, direction, probe.protocol(), probe.port());
+    }
+
+    private ProbeResponse.Half half(Verdict v, LocalEndpoint local) {
+        List<String> policies = provenance(view.image().policies().get(local.identity()), v);
+        return new ProbeResponse.Half(v.verdict().name(), v.dropped() ? hubbleDropReason(v) : null,
+                v.dropped() ? v.dropReason().code() : null,
+                v.matchType() == MatchType.NONE ? null : v.matchType().label(), policies,
+                v.matchType() == MatchType.NONE, v.remoteIdentity(), local.endpointId(), view.nodeName());
+    }
+
+    /**
+     * The policies behind the entry that decided, as the policy service published them with the subject's
+     * map; for a drop without an entry, the policies that make the subject default-deny in that direction.
+     */
+    static List<String> provenance(SubjectPolicyMap map, Verdict v) {
+        if (map == null) {
+            return List.of();
+        }
+        if (v.matchedKey() == null) {
+            return List.copyOf(v.direction() == Direction.INGRESS ? map.getIngressEnforcedByList() : map.getEgressEnforcedByList());
+        }
+        for (var entry : map.getEntriesList()) {
+            if (entry.getKey().size() == PolicyMapKey.SIZE
+                    && PolicyMapKey.decode(entry.getKey().toByteArray()).equals(v.matchedKey())) {
+                return List.copyOf(entry.getPoliciesList());
+            }
+        }
+        return List.of();
+    }
+
+    /** Hubble's {@code flow.DropReason} name of the code (the same names as libs/datapath's for policy drops). */
+    private static String hubbleDropReason(Verdict v) {
+        DropReason hubble = DropReason.forNumber(v.dropReason().code());
+        return hubble == null ? v.dropReason().name() : hubble.name();
+    }
+
+    private void emit(Verdict v, ProbeResponse.Half half, LocalEndpoint local, Party from, InetAddress srcIp, Party to,
+                      InetAddress dstIp, ProbeRequest.Probe probe, int sourcePort) {
+        boolean egress = v.direction() == Direction.EGRESS;
+        SubjectPolicyMap subject = view.image().policies().get(local.identity());
+        long revision = subject == null ? 0 : subject.getPolicyRevision();
+        FlowRecords.Peer src = egress ? peer(from, local.endpointId(), local.identity())
+                : peer(from, localId(from), v.remoteIdentity());
+        FlowRecords.Peer dst = egress ? peer(to, localId(to), v.remoteIdentity())
+                : peer(to, local.endpointId(), local.identity());
+        flows.emit(FlowRecords.policyVerdict(clock.instant(), view.nodeName(), v, half.policies(), revision,
+                srcIp, dstIp, probe.protocol(), sourcePort, probe.port(), src, dst));
+    }
+
+    private FlowRecords.Peer peer(Party p, int endpointId, long identity) {
+        return new FlowRecords.Peer(endpointId, identity, p.namespace(), p.pod(),
+                FlowRecords.labels(identity, view.image().identities().get(identity), p.podLabels(), p.namespace()));
+    }
+
+    private int localId(Party p) {
+        if (!p.isEndpoint() || !p.node().equals(view.nodeName())) {
+            return 0;
+        }
+        return view.localEndpoints().stream().filter(e -> e.key().equals(p.key())).mapToInt(LocalEndpoint::endpointId)
+                .findFirst().orElse(0);
+    }
+
+    private LocalEndpoint local(Party p, String field) {
+        return view.localEndpoints().stream().filter(e -> e.key().equals(p.key())).findFirst()
+                .orElseThrow(() -> new ProbeException(503, field, field + ": " + p.key() + " is on " + view.nodeName()
+                        + " but has no endpoint id (yet): its maps are not written"));
+    }
+
+    private int nextSourcePort() {
+        int span = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
+        return EPHEMERAL_FIRST + (int) (ports.getAndIncrement() % span);
+    }
+
+    // ---- resolution
+
+    /** One end resolved: an endpoint (key and node set) or an address that is none. */
+    record Party(String key, String namespace, String pod, String ipv4, String ipv6, InetAddress given, long identity,
+                 String node, Map<String, String> podLabels) {
+
+        boolean isEndpoint() {
+            return key != null;
+        }
+
+        Optional<InetAddress> address(boolean v4) {
+            String s = v4 ? ipv4 : ipv6;
+            if (s == null || s.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(InetAddress.getByName(s));
+            } catch (UnknownHostException e) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    private Party resolve(String field, Target target) {
+        return switch (target) {
+            case Target.Pod pod -> endpointParty(pod.key()).orElseThrow(() -> new ProbeException(404, field,
+                    field + ": no endpoint " + pod.key() + " in the cluster (as node " + view.nodeName() + " knows it)"));
+            case Target.Address a -> byAddress(a.ip());
+        };
+    }
+
+    private Optional<Party> endpointParty(String key) {
+        Endpoint ep = view.image().endpoints().get(key);
+        if (ep != null) {
+            return Optional.of(new Party(key, ep.getNamespace(), ep.getPod(), ep.getIpv4(), ep.getIpv6(), null,
+                    ep.getIdentity(), ep.getNode(), ep.getLabelsMap()));
+        }
+        return view.localEndpoints().stream().filter(e -> e.key().equals(key)).findFirst().map(this::localParty);
+    }
+
+    private Party localParty(LocalEndpoint e) {
+        return new Party(e.key(), e.namespace(), e.pod(), e.ipv4(), e.ipv6(), null, e.identity(), view.nodeName(), Map.of());
+    }
+
+    private Party byAddress(InetAddress ip) {
+        String text = IpcacheKey.format(ip);
+        for (Endpoint ep : view.image().endpoints().values()) {
+            if (text.equals(ep.getIpv4()) || text.equals(ep.getIpv6())) {
+                return new Party(ep.getNamespace() + "/" + ep.getPod(), ep.getNamespace(), ep.getPod(), ep.getIpv4(),
+                        ep.getIpv6(), ip, ep.getIdentity(), ep.getNode(), ep.getLabelsMap());
+            }
+        }
+        for (LocalEndpoint e : view.localEndpoints()) {
+            if (text.equals(e.ipv4()) || text.equals(e.ipv6())) {
+                Party p = localParty(e);
+                return new Party(p.key(), p.namespace(), p.pod(), p.ipv4(), p.ipv6(), ip, p.identity(), p.node(), Map.of());
+            }
+        }
+        return address(ip);
+    }
+
+    private Party address(InetAddress ip) {
+        return new Party(null, "", "", "", "", ip, view.resolveIdentity(ip), null, Map.of());
+    }
+
+    /** The source and destination addresses: the ones given, else a family both ends have (IPv4 first). */
+    private static InetAddress[] addresses(Party from, Party to) {
+        if (from.given() != null && to.given() != null) {
+            return new InetAddress[] {from.given(), to.given()};
+        }
+        if (from.given() != null) {
+            boolean v4 = from.given() instanceof Inet4Address;
+            return new InetAddress[] {from.given(), to.address(v4).orElseThrow(() -> noFamily("to", to, v4))};
+        }
+        if (to.given() != null) {
+            boolean v4 = to.given() instanceof Inet4Address;
+            return new InetAddress[] {from.address(v4).orElseThrow(() -> noFamily("from", from, v4)), to.given()};
+        }
+        for (boolean v4 : new boolean[] {true, false}) {
+            Optional<InetAddress> f = from.address(v4);
+            Optional<InetAddress> t = to.address(v4);
+            if (f.isPresent() && t.isPresent()) {
+                return new InetAddress[] {f.get(), t.get()};
+            }
+        }
+        throw new ProbeException(422, "to", "to: " + from.key() + " and " + to.key() + " have no address family in common");
+    }
+
+    private static ProbeException noFamily(String field, Party p, boolean v4) {
+        return new ProbeException(422, field, field + ": " + p.key() + " has no " + (v4 ? "IPv4" : "IPv6") + " address");
+    }
+
+    private static InetAddress ip(String field, String literal) {
+        if (!(Target.parse(field, literal) instanceof Target.Address a)) {
+            throw ProbeException.invalid(field, "must be an IP address");
+        }
+        return a.ip();
+    }
+
+    private static ProbeResponse.End end(Party p, InetAddress ip) {
+        return new ProbeResponse.End(p.key(), IpcacheKey.format(ip), p.identity(), p.node());
+    }
+}
