@@ -26,4 +26,17 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
             default -> Duration.ofSeconds(amount);
         };
     }
+
+    /** The duration as an operator writes it: {@code 500ms}, {@code 60s}, {@code 2m}. */
+    public static String format(Duration duration) {
+        long millis = duration.toMillis();
+        if (millis % 1000 != 0) {
+            return millis + "ms";
+        }
+        long seconds = millis / 1000;
+        if (seconds >= 60 && seconds % 3600 == 0) {
+            return seconds / 3600 + "h";
+        }
+        return seconds >= 60 && seconds % 60 == 0 ? seconds / 60 + "m" : seconds + "s";
+    }
 }

@@ -43,6 +43,9 @@ public final class FakeCluster implements AutoCloseable {
     private final Map<String, FakeService> agents = new LinkedHashMap<>();
     /** What every agent answers to anything but the endpoint API; tests set it. */
     public volatile Function<Request, Response> agentRoutes = request -> Response.problem(404, "no route");
+    /** Like {@link #agentRoutes}, for a test whose agents answer differently by node; by default agentRoutes. */
+    public volatile java.util.function.BiFunction<String, Request, Response> nodeRoutes =
+            (node, request) -> agentRoutes.apply(request);
     /** What the policy service answers; tests set it. */
     public volatile Function<Request, Response> policyRoutes = request -> Response.problem(404, "no route");
     private final FakeService policy;
@@ -111,6 +114,17 @@ public final class FakeCluster implements AutoCloseable {
         return (int) pods.values().stream().filter(p -> p.node().equals(node)).count() + 1;
     }
 
+    /** An agent's {@code GET /v1/maps/ipcache} once every pod has propagated: each pod's address to its identity. */
+    public Response ipcache() {
+        return Response.ok(json(Map.of("map", "tendril_ipcache", "rows", pods.values().stream()
+                .map(p -> Map.of("prefix", p.ip() + "/32", "identity", p.identity())).toList())));
+    }
+
+    /** The namespaces the identity service holds. */
+    public java.util.Set<String> namespaces() {
+        return java.util.Set.copyOf(namespaces);
+    }
+
     private Response agent(String node, Request request) {
         String uri = request.uri();
         if (request.method().equals("GET") && uri.equals("/v1/endpoints")) {
@@ -143,7 +157,7 @@ public final class FakeCluster implements AutoCloseable {
             pods.remove(parts[0]);
             return Response.ok(json(agentView(pod)));
         }
-        return agentRoutes.apply(request);
+        return nodeRoutes.apply(node, request);
     }
 
     private Response identity(Request request) {
@@ -152,6 +166,8 @@ public final class FakeCluster implements AutoCloseable {
             String name = uri.substring("/v1/namespaces/".length());
             if (request.method().equals("PUT")) {
                 namespaces.add(name);
+            } else if (request.method().equals("DELETE") && namespaces.remove(name)) {
+                return Response.ok(json(Map.of("name", name)));
             }
             return namespaces.contains(name) ? Response.ok(json(Map.of("name", name, "labels",
                     Map.of("kubernetes.io/metadata.name", name)))) : Response.problem(404, "no namespace " + name);

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tendril.cli.agent.Agents;
 import dev.tendril.cli.api.ServiceClient;
+import dev.tendril.cli.api.ServiceException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,6 +95,58 @@ public final class ManifestKinds {
                         + " is also in " + earlier.source() + " document " + earlier.document()));
             }
             grouped.get(handler.get()).add(checked);
+        }
+        return grouped;
+    }
+
+    /**
+     * Applies manifests a command built in code (no files, no operator to show a dry run to): checked like
+     * {@code apply -f}'s, then applied by the same handlers in apply order. A manifest that fails the checks is
+     * a bug of the caller: {@link IllegalArgumentException}; a service's refusal is its
+     * {@link ServiceException}.
+     */
+    public List<Outcome> apply(List<Manifest> manifests) {
+        List<Outcome> outcomes = new ArrayList<>();
+        for (Map.Entry<ManifestKindHandler, List<Manifest>> kind : checked(manifests).entrySet()) {
+            if (!kind.getValue().isEmpty()) {
+                outcomes.addAll(kind.getKey().apply(kind.getValue()).outcomes());
+            }
+        }
+        return outcomes;
+    }
+
+    /**
+     * Deletes what manifests built in code name, in reverse apply order (pods, policies, namespaces), as
+     * {@code delete -f --ignore-not-found} does: an object that is gone already is skipped, and a failure does not
+     * stop the others; the first failure is thrown after all were tried.
+     */
+    public List<Outcome> delete(List<Manifest> manifests) {
+        List<Map.Entry<ManifestKindHandler, List<Manifest>>> order = new ArrayList<>(checked(manifests).entrySet());
+        Collections.reverse(order);
+        List<Outcome> deleted = new ArrayList<>();
+        ServiceException first = null;
+        for (Map.Entry<ManifestKindHandler, List<Manifest>> kind : order) {
+            for (Manifest manifest : kind.getValue()) {
+                try {
+                    deleted.add(kind.getKey().delete(manifest));
+                } catch (ServiceException e) {
+                    if (!e.notFound() && first == null) {
+                        first = e;
+                    }
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+        return deleted;
+    }
+
+    private Map<ManifestKindHandler, List<Manifest>> checked(List<Manifest> manifests) {
+        List<ManifestError> errors = new ArrayList<>();
+        Map<ManifestKindHandler, List<Manifest>> grouped = check(manifests, null, errors);
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException(errors.getFirst().message());
         }
         return grouped;
     }

@@ -51,7 +51,7 @@ public final class ProbeCommand implements Callable<Integer> {
         if (output.json()) {
             OutputOption.printJson(out, answer);
         } else {
-            out.println(Prober.line(from, to, port, proto, answer));
+            out.println(Prober.line(from, to.toString(), port, proto, answer));
             out.flush();
         }
         return 0;

@@ -26,10 +26,15 @@ final class Prober {
     }
 
     JsonNode probe(PodRef from, PodRef to, int port, String protocol) {
+        return probe(from, to.toString(), port, protocol);
+    }
+
+    /** A probe to {@code to}: {@code ns/pod} or an IP address (outside the cluster too). */
+    JsonNode probe(PodRef from, String to, int port, String protocol) {
         Agents.Located source = agents.require(from.namespace(), from.pod());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("from", from.toString());
-        body.put("to", to.toString());
+        body.put("to", to);
         body.put("port", port);
         body.put("protocol", protocol);
         JsonNode answer = source.agent().client().post("/v1/probe", body);
@@ -48,9 +53,13 @@ final class Prober {
      * {@code demo/frontend -> demo/database 80/TCP: DROPPED (Policy denied, ingress at node-2, policies: ...)} or
      * {@code ... FORWARDED (egress: allowed by ..., ingress: allowed by ...)}.
      */
-    static String line(PodRef from, PodRef to, int port, String protocol, JsonNode answer) {
-        String verdict = answer.path("verdict").asText();
-        String head = from + " -> " + to + " " + port + "/" + protocol + ": " + verdict;
+    static String line(PodRef from, String to, int port, String protocol, JsonNode answer) {
+        return from + " -> " + to + " " + port + "/" + protocol + ": " + outcome(answer);
+    }
+
+    /** The verdict and why: {@code DROPPED (Policy denied, ingress at node-2, policies: ...)}. */
+    static String outcome(JsonNode answer) {
+        String head = answer.path("verdict").asText();
         List<String> details = new ArrayList<>();
         if (forwarded(answer)) {
             for (String direction : List.of("egress", "ingress")) {
@@ -62,7 +71,7 @@ final class Prober {
                 }
             }
         } else {
-            String direction = dropped(answer.path("egress")) ? "egress" : dropped(answer.path("ingress")) ? "ingress" : null;
+            String direction = droppedAt(answer);
             if (direction != null) {
                 JsonNode stage = answer.path(direction);
                 details.add(stage.path("dropReason").asText("dropped"));
@@ -76,13 +85,18 @@ final class Prober {
         return details.isEmpty() ? head : head + " (" + String.join(", ", details) + ")";
     }
 
+    /** The half that dropped the packet, {@code egress} or {@code ingress}; null when neither says so. */
+    static String droppedAt(JsonNode answer) {
+        return dropped(answer.path("egress")) ? "egress" : dropped(answer.path("ingress")) ? "ingress" : null;
+    }
+
     private static boolean dropped(JsonNode stage) {
         return stage.isObject() && !FORWARDED.equals(stage.path("verdict").asText())
                 && !"ALLOWED".equals(stage.path("verdict").asText());
     }
 
     /** A stage's policies as {@code Kind/namespace/name}, whether the agent sends strings or objects. */
-    private static List<String> policies(JsonNode stage) {
+    static List<String> policies(JsonNode stage) {
         List<String> refs = new ArrayList<>();
         for (JsonNode policy : stage.path("policies")) {
             refs.add(policy.isTextual() ? policy.asText() : policy.path("kind").asText() + "/"
