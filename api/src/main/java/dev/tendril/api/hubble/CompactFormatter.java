@@ -1,0 +1,263 @@
+package dev.tendril.api.hubble;
+
+import dev.tendril.api.hubble.flow.DropReason;
+import dev.tendril.api.hubble.flow.Endpoint;
+import dev.tendril.api.hubble.flow.Flow;
+import dev.tendril.api.hubble.flow.Layer4;
+import dev.tendril.api.hubble.flow.Policy;
+import dev.tendril.api.hubble.flow.TCPFlags;
+import dev.tendril.api.hubble.flow.TraceObservationPoint;
+import dev.tendril.api.hubble.flow.TrafficDirection;
+import dev.tendril.api.hubble.flow.Verdict;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Hubble's compact one-line rendering of a {@code flow.Flow}, as {@code hubble observe} prints it, plus
+ * the policy that dropped the flow when the flow names it:
+ *
+ * <pre>
+ * Nov 26 14:31:07.892 [node-1]: demo/frontend:43210 (ID:17901) -> demo/database:80 (ID:29433) Policy denied DROPPED (TCP Flags: SYN) policy: NetworkPolicy/demo/default-deny-ingress
+ * </pre>
+ *
+ * <ul>
+ *   <li>time {@code MMM ppd HH:mm:ss.SSS} in the formatter's zone (UTC unless given), then {@code [node]}
+ *       when the flow has a node name;</li>
+ *   <li>each side is {@code namespace/pod:port}, or {@code ip:port} without a pod (no {@code :port} for
+ *       ICMP), followed by {@code (ID:n)}, or the reserved identity's name ({@code (host)},
+ *       {@code (world)}, ...);</li>
+ *   <li>the arrow is {@code ->}; a reply ({@code is_reply} true) prints destination first with {@code <-};</li>
+ *   <li>the type is the drop reason's text for drops ({@code Policy denied}), the observation point for
+ *       traces ({@code to-endpoint}), {@code policy-verdict:<match> <DIRECTION>} for policy verdicts;</li>
+ *   <li>the summary in parentheses: {@code TCP Flags: SYN, ACK}, {@code UDP}, {@code SCTP},
+ *       {@code ICMPv4 EchoRequest};</li>
+ *   <li>suffix ({@code DROPPED} flows only, when a *_denied_by list is set): {@code  policy: }
+ *       then {@code Kind/namespace/name} (namespace left out when empty, kind {@code Policy} when
+ *       unset), several joined by {@code ", "}, ingress then egress.</li>
+ * </ul>
+ * Pure: no I/O, thread-safe.
+ */
+public final class CompactFormatter {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("MMM ppd HH:mm:ss.SSS", Locale.ENGLISH);
+
+    private final ZoneId zone;
+
+    public CompactFormatter(ZoneId zone) {
+        this.zone = zone;
+    }
+
+    public static CompactFormatter utc() {
+        return new CompactFormatter(ZoneOffset.UTC);
+    }
+
+    public String format(Flow flow) {
+        StringBuilder line = new StringBuilder(160);
+        Instant time = Instant.ofEpochSecond(flow.getTime().getSeconds(), flow.getTime().getNanos());
+        line.append(TIME.format(time.atZone(zone)));
+        if (!flow.getNodeName().isEmpty()) {
+            line.append(" [").append(flow.getNodeName()).append(']');
+        }
+        line.append(": ");
+        String src = side(flow.getSource(), flow.getIP().getSource(), sourcePort(flow.getL4()));
+        String dst = side(flow.getDestination(), flow.getIP().getDestination(), destinationPort(flow.getL4()));
+        if (flow.hasIsReply() && flow.getIsReply().getValue()) {
+            line.append(dst).append(" <- ").append(src);
+        } else {
+            line.append(src).append(" -> ").append(dst);
+        }
+        line.append(' ').append(type(flow)).append(' ').append(verdict(flow.getVerdict()));
+        String summary = summary(flow.getL4());
+        if (!summary.isEmpty()) {
+            line.append(" (").append(summary).append(')');
+        }
+        if (flow.getVerdict() == Verdict.DROPPED) {
+            List<Policy> denied = new ArrayList<>(flow.getIngressDeniedByList());
+            denied.addAll(flow.getEgressDeniedByList());
+            if (!denied.isEmpty()) {
+                line.append(" policy: ");
+                for (int i = 0; i < denied.size(); i++) {
+                    if (i > 0) {
+                        line.append(", ");
+                    }
+                    line.append(policy(denied.get(i)));
+                }
+            }
+        }
+        return line.toString();
+    }
+
+    /** {@code Kind/namespace/name}, the form of the compact line's cause suffix. */
+    public static String policy(Policy policy) {
+        String kind = policy.getKind().isEmpty() ? "Policy" : policy.getKind();
+        return policy.getNamespace().isEmpty() ? kind + "/" + policy.getName()
+                : kind + "/" + policy.getNamespace() + "/" + policy.getName();
+    }
+
+    /** Cilium's text of a drop reason ({@code pkg/monitor/api/drop.go}), the enum name when unlisted. */
+    public static String dropReason(DropReason reason) {
+        return switch (reason) {
+            case POLICY_DENIED -> "Policy denied";
+            case POLICY_DENY -> "Policy denied by denylist";
+            case INVALID_SOURCE_MAC -> "Invalid source mac";
+            case INVALID_DESTINATION_MAC -> "Invalid destination mac";
+            case INVALID_SOURCE_IP -> "Invalid source ip";
+            case INVALID_PACKET_DROPPED -> "Invalid packet";
+            case CT_TRUNCATED_OR_INVALID_HEADER -> "CT: Truncated or invalid header";
+            case CT_MISSING_TCP_ACK_FLAG -> "CT: Missing TCP ACK flag";
+            case CT_UNKNOWN_L4_PROTOCOL -> "CT: Unknown L4 protocol";
+            case UNSUPPORTED_L3_PROTOCOL -> "Unsupported L3 protocol";
+            case UNKNOWN_L4_PROTOCOL -> "Unknown L4 protocol";
+            case STALE_OR_UNROUTABLE_IP -> "Stale or unroutable IP";
+            case SERVICE_BACKEND_NOT_FOUND -> "Service backend not found";
+            case NO_CONFIGURATION_AVAILABLE_TO_PERFORM_POLICY_DECISION ->
+                    "No configuration available to perform policy decision";
+            case INVALID_IDENTITY -> "Invalid identity";
+            case UNKNOWN_SENDER -> "Unknown sender";
+            case AUTH_REQUIRED -> "Authentication required";
+            default -> reason.name();
+        };
+    }
+
+    /** Name of a reserved identity (1..10), or null for any other. */
+    public static String reservedIdentity(int id) {
+        return switch (id) {
+            case 1 -> "host";
+            case 2 -> "world";
+            case 3 -> "unmanaged";
+            case 4 -> "health";
+            case 5 -> "init";
+            case 6 -> "remote-node";
+            case 7 -> "kube-apiserver";
+            case 8 -> "ingress";
+            case 9 -> "world-ipv4";
+            case 10 -> "world-ipv6";
+            default -> null;
+        };
+    }
+
+    /** Cilium's policy match type names (pkg/monitor/api). */
+    public static String policyMatch(int matchType) {
+        return switch (matchType) {
+            case 1 -> "L3-Only";
+            case 2 -> "L3-L4";
+            case 3 -> "L4-Only";
+            case 4 -> "all";
+            case 5 -> "L3-Proto";
+            case 6 -> "Proto-Only";
+            default -> "none";
+        };
+    }
+
+    private static String side(Endpoint endpoint, String ip, int port) {
+        StringBuilder side = new StringBuilder(48);
+        if (!endpoint.getPodName().isEmpty()) {
+            if (!endpoint.getNamespace().isEmpty()) {
+                side.append(endpoint.getNamespace()).append('/');
+            }
+            side.append(endpoint.getPodName());
+        } else if (ip.indexOf(':') >= 0 && port > 0) {
+            side.append('[').append(ip).append(']');
+        } else {
+            side.append(ip.isEmpty() ? "N/A" : ip);
+        }
+        if (port > 0) {
+            side.append(':').append(port);
+        }
+        String reserved = reservedIdentity(endpoint.getIdentity());
+        side.append(reserved != null ? " (" + reserved + ")" : " (ID:" + endpoint.getIdentity() + ")");
+        return side.toString();
+    }
+
+    private static String type(Flow flow) {
+        int event = flow.getEventType().getType();
+        if (flow.getVerdict() == Verdict.DROPPED || event == 1) {
+            return dropReason(flow.getDropReasonDesc());
+        }
+        if (event == 5) {
+            String direction = flow.getTrafficDirection() == TrafficDirection.TRAFFIC_DIRECTION_UNKNOWN ? ""
+                    : " " + flow.getTrafficDirection().name();
+            return "policy-verdict:" + policyMatch(flow.getPolicyMatchType()) + direction;
+        }
+        if (flow.getTraceObservationPoint() != TraceObservationPoint.UNKNOWN_POINT
+                && flow.getTraceObservationPoint() != TraceObservationPoint.UNRECOGNIZED) {
+            return flow.getTraceObservationPoint().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+        return event == 4 ? "to-endpoint" : "trace";
+    }
+
+    private static String verdict(Verdict verdict) {
+        return verdict == Verdict.UNRECOGNIZED ? "UNKNOWN" : verdict.name();
+    }
+
+    private static int sourcePort(Layer4 l4) {
+        return switch (l4.getProtocolCase()) {
+            case TCP -> l4.getTCP().getSourcePort();
+            case UDP -> l4.getUDP().getSourcePort();
+            case SCTP -> l4.getSCTP().getSourcePort();
+            default -> 0;
+        };
+    }
+
+    private static int destinationPort(Layer4 l4) {
+        return switch (l4.getProtocolCase()) {
+            case TCP -> l4.getTCP().getDestinationPort();
+            case UDP -> l4.getUDP().getDestinationPort();
+            case SCTP -> l4.getSCTP().getDestinationPort();
+            default -> 0;
+        };
+    }
+
+    private static String summary(Layer4 l4) {
+        return switch (l4.getProtocolCase()) {
+            case TCP -> l4.getTCP().hasFlags() ? "TCP Flags: " + flags(l4.getTCP().getFlags()) : "TCP";
+            case UDP -> "UDP";
+            case SCTP -> "SCTP";
+            case ICMPV4 -> "ICMPv4 " + icmp4(l4.getICMPv4().getType());
+            case ICMPV6 -> "ICMPv6 " + icmp6(l4.getICMPv6().getType());
+            default -> "";
+        };
+    }
+
+    /** Set flags in Hubble's order, joined by {@code ", "}. */
+    public static String flags(TCPFlags flags) {
+        List<String> set = new ArrayList<>(4);
+        if (flags.getSYN()) set.add("SYN");
+        if (flags.getACK()) set.add("ACK");
+        if (flags.getRST()) set.add("RST");
+        if (flags.getFIN()) set.add("FIN");
+        if (flags.getPSH()) set.add("PSH");
+        if (flags.getURG()) set.add("URG");
+        if (flags.getECE()) set.add("ECE");
+        if (flags.getCWR()) set.add("CWR");
+        if (flags.getNS()) set.add("NS");
+        return String.join(", ", set);
+    }
+
+    private static String icmp4(int type) {
+        return switch (type) {
+            case 0 -> "EchoReply";
+            case 3 -> "DestinationUnreachable";
+            case 8 -> "EchoRequest";
+            case 11 -> "TimeExceeded";
+            default -> "Type:" + type;
+        };
+    }
+
+    private static String icmp6(int type) {
+        return switch (type) {
+            case 1 -> "DestinationUnreachable";
+            case 3 -> "TimeExceeded";
+            case 128 -> "EchoRequest";
+            case 129 -> "EchoReply";
+            case 135 -> "NeighborSolicitation";
+            case 136 -> "NeighborAdvertisement";
+            default -> "Type:" + type;
+        };
+    }
+}

@@ -1,0 +1,90 @@
+package dev.tendril.flows.adapters;
+
+import dev.tendril.flows.adapters.kafka.FlowHistory;
+import dev.tendril.flows.domain.FlowEvent;
+import dev.tendril.flows.domain.FlowQuery;
+import dev.tendril.flows.domain.FlowRing;
+import dev.tendril.flows.domain.FlowStore;
+import dev.tendril.flows.domain.StoredFlow;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Runs a GetFlows request for gRPC and REST alike: history from Kafka when {@code since} reaches past
+ * the rings, then the rings up to one mark, then (follow) every flow written after that mark, in order,
+ * with a Lost event where a ring overwrote flows before this reader got them.
+ */
+@ApplicationScoped
+public class FlowQueries {
+
+    /** Where the events go; {@link #open()} turns false when the client went away. */
+    public interface Sink {
+        void flow(StoredFlow flow);
+
+        void lost(String node, long count);
+
+        boolean open();
+    }
+
+    @Inject
+    FlowStore store;
+
+    @Inject
+    FlowHistory history;
+
+    @Inject
+    FlowMetrics metrics;
+
+    @Inject
+    FlowsConfig config;
+
+    public void run(FlowQuery query, Sink sink) {
+        Map<FlowRing, Long> mark = store.mark();
+        int limit = query.number() == 0 ? config.maxResults() : (int) Math.min(query.number(), config.maxResults());
+        List<StoredFlow> flows = new ArrayList<>();
+        if (history.needed(query, mark)) {
+            flows.addAll(history.read(query, mark, limit));
+        }
+        FlowStore.Result stored = store.query(query, mark);
+        for (FlowEvent.Lost lost : stored.lost()) {
+            metrics.lost("HUBBLE_RING_BUFFER", lost.count());
+            sink.lost(lost.node(), lost.count());
+        }
+        flows.addAll(stored.flows());
+        flows.sort(Comparator.comparingLong(f -> f.timeNanos));
+        if (flows.size() > limit) {
+            flows = query.first() ? flows.subList(0, limit) : flows.subList(flows.size() - limit, flows.size());
+        }
+        for (StoredFlow flow : flows) {
+            if (!sink.open()) {
+                return;
+            }
+            sink.flow(flow);
+        }
+        if (!query.followsAt(System.currentTimeMillis() * 1_000_000L)) {
+            return;
+        }
+        FlowStore.Follower follower = store.follow(query, mark);
+        long interval = config.followInterval().toNanos();
+        while (sink.open() && query.until() >= System.currentTimeMillis() * 1_000_000L) {
+            List<FlowEvent> events = follower.poll(4096);
+            for (FlowEvent event : events) {
+                switch (event) {
+                    case FlowEvent.Flowed flowed -> sink.flow(flowed.flow());
+                    case FlowEvent.Lost lost -> {
+                        metrics.lost("HUBBLE_RING_BUFFER", lost.count());
+                        sink.lost(lost.node(), lost.count());
+                    }
+                }
+            }
+            if (events.isEmpty()) {
+                LockSupport.parkNanos(interval);
+            }
+        }
+    }
+}
