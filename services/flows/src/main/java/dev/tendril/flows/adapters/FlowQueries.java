@@ -5,6 +5,7 @@ import dev.tendril.flows.domain.FlowEvent;
 import dev.tendril.flows.domain.FlowQuery;
 import dev.tendril.flows.domain.FlowRing;
 import dev.tendril.flows.domain.FlowStore;
+import dev.tendril.flows.domain.SortBuffer;
 import dev.tendril.flows.domain.StoredFlow;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -17,7 +18,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Runs a GetFlows request for gRPC and REST alike: history from Kafka when {@code since} reaches past
  * the rings, then the rings up to one mark, then (follow) every flow written after that mark, in order,
- * with a Lost event where a ring overwrote flows before this reader got them.
+ * with a Lost event where a ring overwrote flows before this reader got them. Followed flows of several
+ * nodes pass a {@link SortBuffer} ({@code tendril.flows.follow-sort-window}) to come out in time order.
  */
 @ApplicationScoped
 public class FlowQueries {
@@ -71,18 +73,24 @@ public class FlowQueries {
         }
         FlowStore.Follower follower = store.follow(query, mark);
         long interval = config.followInterval().toNanos();
+        SortBuffer sorted = new SortBuffer(config.followSortWindow().toNanos(), 10_000);
         while (sink.open() && query.until() >= System.currentTimeMillis() * 1_000_000L) {
             List<FlowEvent> events = follower.poll(4096);
+            long now = System.nanoTime();
             for (FlowEvent event : events) {
                 switch (event) {
-                    case FlowEvent.Flowed flowed -> sink.flow(flowed.flow());
+                    case FlowEvent.Flowed flowed -> sorted.add(flowed.flow(), now);
                     case FlowEvent.Lost lost -> {
                         metrics.lost("HUBBLE_RING_BUFFER", lost.count());
                         sink.lost(lost.node(), lost.count());
                     }
                 }
             }
-            if (events.isEmpty()) {
+            List<StoredFlow> ready = sorted.drain(now);
+            for (StoredFlow flow : ready) {
+                sink.flow(flow);
+            }
+            if (events.isEmpty() && ready.isEmpty()) {
                 LockSupport.parkNanos(interval);
             }
         }

@@ -24,6 +24,22 @@ public interface FlowsConfig {
     @WithDefault("20ms")
     Duration followInterval();
 
+    /** Partitions when the service creates the topic. */
+    @WithDefault("3")
+    int partitions();
+
+    /** Replication factor when the service creates the topic. */
+    @WithDefault("1")
+    short replicationFactor();
+
+    /** Time-based retention ({@code retention.ms}) when the service creates the topic. */
+    @WithDefault("24h")
+    Duration retention();
+
+    /** How long a followed flow waits for older flows of other nodes (hubble-relay's sort buffer). */
+    @WithDefault("500ms")
+    Duration followSortWindow();
+
     /** Upper bound of flows one query returns without {@code number} (since/until ranges). */
     @WithDefault("100000")
     int maxResults();

@@ -113,7 +113,7 @@ class FlowsApiTest {
         assertThat(ports("pod=" + ns + "/coredns")).containsExactly(53, 8080, 5432);
         assertThat(ports("namespace=" + ns + "&protocol=udp")).containsExactly(53);
         assertThat(ports("namespace=" + ns + "&to-port=5432")).containsExactly(5432, 5432);
-        assertThat(ports("namespace=" + ns + "&port=443")).containsExactly(8443);
+        assertThat(ports("to-pod=" + ns + "/frontend&port=443")).containsExactly(8443);
         assertThat(ports("namespace=" + ns + "&from-label=" + enc("k8s:app=frontend"))).containsExactly(5432, 80, 53);
         assertThat(ports("namespace=" + ns + "&to-label=" + enc("app in (kube-dns)"))).containsExactly(53, 8080);
         assertThat(ports("namespace=" + ns + "&from-ip=203.0.113.0/24")).containsExactly(8443);
@@ -229,7 +229,7 @@ class FlowsApiTest {
 
     private static List<Integer> ports(String query) throws Exception {
         List<Integer> ports = new ArrayList<>();
-        for (JsonNode row : rows(query + "&last=100")) {
+        for (JsonNode row : rows(query.contains("first=") || query.contains("last=") ? query : query + "&last=100")) {
             JsonNode l4 = row.path("flow").path("l4");
             ports.add(l4.has("UDP") ? l4.path("UDP").path("destination_port").asInt()
                     : l4.path("TCP").path("destination_port").asInt());

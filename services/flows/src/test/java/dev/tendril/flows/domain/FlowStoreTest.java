@@ -71,6 +71,16 @@ class FlowStoreTest {
         assertThat(store.lostToReaders()).isEqualTo(7);
     }
 
+    @Test
+    void sortBufferReordersNodesWithinItsWindow() {
+        SortBuffer buffer = new SortBuffer(100, 1000);
+        buffer.add(TestFlows.at(5, "b"), 0);
+        buffer.add(TestFlows.at(3, "a"), 50);
+        assertThat(buffer.drain(149)).isEmpty();
+        assertThat(buffer.drain(150)).extracting(f -> f.timeNanos).containsExactly(3L, 5L);
+        assertThat(buffer.isEmpty()).isTrue();
+    }
+
     private static List<Long> times(FlowStore store, FlowQuery query) {
         return store.query(query, store.mark()).flows().stream().map(f -> f.timeNanos).toList();
     }

@@ -62,12 +62,6 @@ public class FlowsConsumer {
     @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "127.0.0.1:9092")
     String bootstrapServers;
 
-    @ConfigProperty(name = "tendril.flows.partitions", defaultValue = "3")
-    int partitions;
-
-    @ConfigProperty(name = "tendril.flows.retention", defaultValue = "24h")
-    Duration retention;
-
     private final FlowCodec codec = new FlowCodec();
     private final AtomicLong seen = new AtomicLong();
     private final Map<Integer, Long> positions = new ConcurrentHashMap<>();
@@ -200,10 +194,10 @@ public class FlowsConsumer {
             if (admin.listTopics().names().get().contains(config.topic())) {
                 return;
             }
-            NewTopic topic = new NewTopic(config.topic(), partitions, (short) 1).configs(Map.of(
-                    "cleanup.policy", "delete", "retention.ms", Long.toString(retention.toMillis())));
+            NewTopic topic = new NewTopic(config.topic(), config.partitions(), config.replicationFactor()).configs(Map.of(
+                    "cleanup.policy", "delete", "retention.ms", Long.toString(config.retention().toMillis())));
             admin.createTopics(List.of(topic)).all().get();
-            LOG.infof("created topic %s (%d partitions, retention %s)", config.topic(), partitions, retention);
+            LOG.infof("created topic %s (%d partitions, retention %s)", config.topic(), config.partitions(), config.retention());
         } catch (java.util.concurrent.ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new IllegalStateException("cannot create " + config.topic(), e.getCause());
