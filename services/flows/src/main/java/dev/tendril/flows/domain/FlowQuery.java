@@ -27,8 +27,9 @@ public record FlowQuery(long number, boolean first, boolean follow, long since, 
         return until != Long.MAX_VALUE;
     }
 
-    boolean inTime(StoredFlow flow) {
-        return flow.timeNanos >= since && flow.timeNanos <= until;
+    boolean inTime(FlowView flow) {
+        long time = flow.timeNanos();
+        return time >= since && time <= until;
     }
 
     /** Whether a follow should stream at all: not when {@code until} is already past. */

@@ -13,30 +13,30 @@ public final class FlowSelection {
 
     public static final FlowSelection ALL = new FlowSelection(List.of(), List.of());
 
-    private final List<Predicate<StoredFlow>> whitelist;
-    private final List<Predicate<StoredFlow>> blacklist;
+    private final List<Predicate<FlowView>> whitelist;
+    private final List<Predicate<FlowView>> blacklist;
 
-    private FlowSelection(List<Predicate<StoredFlow>> whitelist, List<Predicate<StoredFlow>> blacklist) {
+    private FlowSelection(List<Predicate<FlowView>> whitelist, List<Predicate<FlowView>> blacklist) {
         this.whitelist = whitelist;
         this.blacklist = blacklist;
     }
 
     public static FlowSelection compile(List<FilterSpec> whitelist, List<FilterSpec> blacklist) {
-        List<Predicate<StoredFlow>> white = new ArrayList<>();
+        List<Predicate<FlowView>> white = new ArrayList<>();
         for (int i = 0; i < whitelist.size(); i++) {
             white.add(compile(whitelist.get(i), "whitelist[" + i + "]."));
         }
-        List<Predicate<StoredFlow>> black = new ArrayList<>();
+        List<Predicate<FlowView>> black = new ArrayList<>();
         for (int i = 0; i < blacklist.size(); i++) {
             black.add(compile(blacklist.get(i), "blacklist[" + i + "]."));
         }
         return new FlowSelection(List.copyOf(white), List.copyOf(black));
     }
 
-    public boolean matches(StoredFlow flow) {
+    public boolean matches(FlowView flow) {
         if (!whitelist.isEmpty()) {
             boolean any = false;
-            for (Predicate<StoredFlow> filter : whitelist) {
+            for (Predicate<FlowView> filter : whitelist) {
                 if (filter.test(flow)) {
                     any = true;
                     break;
@@ -46,7 +46,7 @@ public final class FlowSelection {
                 return false;
             }
         }
-        for (Predicate<StoredFlow> filter : blacklist) {
+        for (Predicate<FlowView> filter : blacklist) {
             if (filter.test(flow)) {
                 return false;
             }
@@ -55,74 +55,74 @@ public final class FlowSelection {
     }
 
     /** One filter as the AND of its fields, each the OR of its values. */
-    static Predicate<StoredFlow> compile(FilterSpec spec, String prefix) {
-        List<Predicate<StoredFlow>> all = new ArrayList<>();
+    static Predicate<FlowView> compile(FilterSpec spec, String prefix) {
+        List<Predicate<FlowView>> all = new ArrayList<>();
         if (!spec.sourcePod().isEmpty()) {
             List<PodMatcher> pods = spec.sourcePod().stream().map(p -> PodMatcher.parse(p, prefix + "source_pod")).toList();
-            all.add(f -> anyPod(pods, f.source));
+            all.add(f -> anyPod(pods, f.source()));
         }
         if (!spec.destinationPod().isEmpty()) {
             List<PodMatcher> pods = spec.destinationPod().stream().map(p -> PodMatcher.parse(p, prefix + "destination_pod")).toList();
-            all.add(f -> anyPod(pods, f.destination));
+            all.add(f -> anyPod(pods, f.destination()));
         }
         if (!spec.sourceLabel().isEmpty()) {
             List<LabelSelector> selectors = spec.sourceLabel().stream().map(s -> LabelSelector.parse(s, prefix + "source_label")).toList();
-            all.add(f -> anyLabel(selectors, f.source));
+            all.add(f -> anyLabel(selectors, f.source()));
         }
         if (!spec.destinationLabel().isEmpty()) {
             List<LabelSelector> selectors = spec.destinationLabel().stream().map(s -> LabelSelector.parse(s, prefix + "destination_label")).toList();
-            all.add(f -> anyLabel(selectors, f.destination));
+            all.add(f -> anyLabel(selectors, f.destination()));
         }
         if (!spec.sourceIp().isEmpty()) {
             List<IpMatcher> ips = spec.sourceIp().stream().map(s -> IpMatcher.parse(s, prefix + "source_ip")).toList();
-            all.add(f -> anyIp(ips, f.sourceIp));
+            all.add(f -> anyIp(ips, f.sourceIp()));
         }
         if (!spec.destinationIp().isEmpty()) {
             List<IpMatcher> ips = spec.destinationIp().stream().map(s -> IpMatcher.parse(s, prefix + "destination_ip")).toList();
-            all.add(f -> anyIp(ips, f.destinationIp));
+            all.add(f -> anyIp(ips, f.destinationIp()));
         }
         if (!spec.sourceIdentity().isEmpty()) {
             int[] ids = spec.sourceIdentity().stream().mapToInt(Integer::intValue).toArray();
-            all.add(f -> contains(ids, f.source.identity()));
+            all.add(f -> contains(ids, f.source().identity()));
         }
         if (!spec.destinationIdentity().isEmpty()) {
             int[] ids = spec.destinationIdentity().stream().mapToInt(Integer::intValue).toArray();
-            all.add(f -> contains(ids, f.destination.identity()));
+            all.add(f -> contains(ids, f.destination().identity()));
         }
         if (!spec.verdict().isEmpty()) {
             spec.verdict().forEach(v -> Codes.checkKnown(Codes.VERDICTS, v, prefix + "verdict", "verdict"));
             int[] verdicts = spec.verdict().stream().mapToInt(Integer::intValue).toArray();
-            all.add(f -> contains(verdicts, f.verdict));
+            all.add(f -> contains(verdicts, f.verdict()));
         }
         if (!spec.protocol().isEmpty()) {
             int[] protocols = spec.protocol().stream().mapToInt(p -> Codes.protocol(p, prefix + "protocol")).toArray();
-            all.add(f -> contains(protocols, f.protocol));
+            all.add(f -> contains(protocols, f.protocol()));
         }
         if (!spec.sourcePort().isEmpty()) {
             int[] ports = spec.sourcePort().stream().mapToInt(p -> port(p, prefix + "source_port")).toArray();
-            all.add(f -> f.protocol != 3 && f.protocol != 4 && contains(ports, f.sourcePort));
+            all.add(f -> f.protocol() != 3 && f.protocol() != 4 && contains(ports, f.sourcePort()));
         }
         if (!spec.destinationPort().isEmpty()) {
             int[] ports = spec.destinationPort().stream().mapToInt(p -> port(p, prefix + "destination_port")).toArray();
-            all.add(f -> f.protocol != 3 && f.protocol != 4 && contains(ports, f.destinationPort));
+            all.add(f -> f.protocol() != 3 && f.protocol() != 4 && contains(ports, f.destinationPort()));
         }
         if (!spec.trafficDirection().isEmpty()) {
             spec.trafficDirection().forEach(v -> Codes.checkKnown(Codes.DIRECTIONS, v, prefix + "traffic_direction", "traffic direction"));
             int[] directions = spec.trafficDirection().stream().mapToInt(Integer::intValue).toArray();
-            all.add(f -> contains(directions, f.direction));
+            all.add(f -> contains(directions, f.direction()));
         }
         if (!spec.nodeName().isEmpty()) {
             List<Pattern> patterns = spec.nodeName().stream().map(n -> glob(n, prefix + "node_name")).toList();
-            all.add(f -> patterns.stream().anyMatch(p -> p.matcher(f.node).matches()));
+            all.add(f -> patterns.stream().anyMatch(p -> p.matcher(f.node()).matches()));
         }
         if (!spec.tcpFlags().isEmpty()) {
             int[] masks = spec.tcpFlags().stream().mapToInt(Integer::intValue).toArray();
             all.add(f -> {
-                if (f.protocol != 1) {
+                if (f.protocol() != 1) {
                     return false;
                 }
                 for (int mask : masks) {
-                    if ((f.tcpFlags & mask) == mask) {
+                    if ((f.tcpFlags() & mask) == mask) {
                         return true;
                     }
                 }
@@ -131,7 +131,7 @@ public final class FlowSelection {
         }
         if (!spec.reply().isEmpty()) {
             List<Boolean> replies = spec.reply();
-            all.add(f -> f.reply != 0 && replies.contains(f.reply == 2));
+            all.add(f -> f.reply() != 0 && replies.contains(f.reply() == 2));
         }
         if (!spec.ipVersion().isEmpty()) {
             spec.ipVersion().forEach(v -> {
@@ -140,11 +140,11 @@ public final class FlowSelection {
                 }
             });
             int[] versions = spec.ipVersion().stream().mapToInt(Integer::intValue).toArray();
-            all.add(f -> contains(versions, f.ipVersion));
+            all.add(f -> contains(versions, f.ipVersion()));
         }
-        Predicate<StoredFlow>[] checks = all.toArray(Predicate[]::new);
+        Predicate<FlowView>[] checks = all.toArray(Predicate[]::new);
         return f -> {
-            for (Predicate<StoredFlow> check : checks) {
+            for (Predicate<FlowView> check : checks) {
                 if (!check.test(f)) {
                     return false;
                 }

@@ -65,18 +65,24 @@ public final class FlowStore {
      * the query had started reading were overwritten under it.
      */
     public Result query(FlowQuery query, Map<FlowRing, Long> mark) {
-        List<StoredFlow> flows = new ArrayList<>();
-        List<FlowEvent.Lost> losses = new ArrayList<>();
         long limit = query.number() == 0 ? Long.MAX_VALUE : query.number();
-        for (Map.Entry<FlowRing, Long> entry : mark.entrySet()) {
+        // Rings are independent: scan them in parallel (hubble-relay asks its nodes concurrently too).
+        List<RingResult> perRing = mark.entrySet().parallelStream().map(entry -> {
             FlowRing ring = entry.getKey();
             long end = entry.getValue();
             long start = Math.max(0, end - ring.capacity());
-            long missed = query.first() ? scanForward(ring, start, end, query, limit, flows)
-                    : scanBackward(ring, start, end, query, limit, flows);
-            if (missed > 0) {
-                lost.add(missed);
-                losses.add(new FlowEvent.Lost(ring.node(), missed));
+            List<StoredFlow> found = new ArrayList<>();
+            long missed = query.first() ? scanForward(ring, start, end, query, limit, found)
+                    : scanBackward(ring, start, end, query, limit, found);
+            return new RingResult(ring.node(), found, missed);
+        }).toList();
+        List<StoredFlow> flows = new ArrayList<>();
+        List<FlowEvent.Lost> losses = new ArrayList<>();
+        for (RingResult result : perRing) {
+            flows.addAll(result.flows());
+            if (result.missed() > 0) {
+                lost.add(result.missed());
+                losses.add(new FlowEvent.Lost(result.node(), result.missed()));
             }
         }
         flows.sort(BY_TIME);
@@ -89,18 +95,29 @@ public final class FlowStore {
     private static long scanForward(FlowRing ring, long start, long end, FlowQuery query, long limit, List<StoredFlow> out) {
         long taken = 0;
         long missed = 0;
+        FlowRing.Cursor cursor = ring.cursor();
         for (long seq = start; seq < end && taken < limit; seq++) {
-            StoredFlow flow = ring.read(seq);
-            if (flow == null) {
+            cursor.at(seq);
+            boolean wanted = cursor.timeNanos() <= query.until() && query.inTime(cursor)
+                    && query.selection().matches(cursor);
+            boolean past = cursor.timeNanos() > query.until();
+            if (!ring.valid(seq)) {
                 long oldest = ring.oldest();
                 missed += Math.min(end, oldest) - seq;
                 seq = oldest - 1;
                 continue;
             }
-            if (flow.timeNanos > query.until()) {
+            if (past) {
                 break;
             }
-            if (query.inTime(flow) && query.selection().matches(flow)) {
+            if (wanted) {
+                StoredFlow flow = cursor.flow();
+                if (flow == null) {
+                    long oldest = ring.oldest();
+                    missed += Math.min(end, oldest) - seq;
+                    seq = oldest - 1;
+                    continue;
+                }
                 out.add(flow);
                 taken++;
             }
@@ -110,16 +127,23 @@ public final class FlowStore {
 
     private static long scanBackward(FlowRing ring, long start, long end, FlowQuery query, long limit, List<StoredFlow> out) {
         long taken = 0;
+        FlowRing.Cursor cursor = ring.cursor();
         for (long seq = end - 1; seq >= start && taken < limit; seq--) {
-            StoredFlow flow = ring.read(seq);
-            if (flow == null) {
+            cursor.at(seq);
+            long time = cursor.timeNanos();
+            boolean wanted = query.inTime(cursor) && query.selection().matches(cursor);
+            if (!ring.valid(seq)) {
                 // The writer overtook this reader: everything older is gone too.
                 return seq - start + 1;
             }
-            if (flow.timeNanos < query.since()) {
+            if (time < query.since()) {
                 break;
             }
-            if (query.inTime(flow) && query.selection().matches(flow)) {
+            if (wanted) {
+                StoredFlow flow = cursor.flow();
+                if (flow == null) {
+                    return seq - start + 1;
+                }
                 out.add(flow);
                 taken++;
             }
@@ -134,6 +158,9 @@ public final class FlowStore {
 
     void countLost(long count) {
         lost.add(count);
+    }
+
+    private record RingResult(String node, List<StoredFlow> flows, long missed) {
     }
 
     public record Result(List<StoredFlow> flows, List<FlowEvent.Lost> lost) {

@@ -8,7 +8,7 @@ package dev.tendril.flows.domain;
  * 5 SCTP), ip version ({@code flow.IPVersion}); tcp flags as {@link TcpFlags} bits; reply 0 unknown,
  * 1 no, 2 yes. {@code offset} is the flow's Kafka offset in its partition, -1 when not from Kafka.
  */
-public final class StoredFlow {
+public final class StoredFlow implements FlowView {
 
     public final long timeNanos;
     public final long offset;
@@ -47,6 +47,21 @@ public final class StoredFlow {
         this.tcpFlags = (short) tcpFlags;
         this.payload = payload;
     }
+
+    @Override public long timeNanos() { return timeNanos; }
+    @Override public String node() { return node; }
+    @Override public Peer source() { return source; }
+    @Override public Peer destination() { return destination; }
+    @Override public IpAddress sourceIp() { return sourceIp; }
+    @Override public IpAddress destinationIp() { return destinationIp; }
+    @Override public int sourcePort() { return sourcePort; }
+    @Override public int destinationPort() { return destinationPort; }
+    @Override public int protocol() { return protocol; }
+    @Override public int verdict() { return verdict; }
+    @Override public int direction() { return direction; }
+    @Override public int reply() { return reply; }
+    @Override public int ipVersion() { return ipVersion; }
+    @Override public int tcpFlags() { return tcpFlags; }
 
     /** The serialized flow exactly as ingested. Callers must not modify it. */
     public byte[] payload() {

@@ -50,6 +50,7 @@ public final class FlowsLoadDriver {
         int queries = Integer.getInteger("queries", 200);
         System.out.printf("machine: %d CPUs, max heap %d MB, %s%n", Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20, System.getProperty("java.vm.version"));
+        System.out.println("load average at start (other builds share the machine): " + loadAverage());
         byte[][] corpus = corpus(8192);
         System.out.printf("corpus: %d distinct flows, mean %d bytes serialized%n", corpus.length,
                 Arrays.stream(corpus).mapToInt(b -> b.length).sum() / corpus.length);
@@ -60,6 +61,7 @@ public final class FlowsLoadDriver {
         if (kafkaFlows > 0) {
             kafkaIngest(corpus, kafkaFlows);
         }
+        System.out.println("load average at end: " + loadAverage());
         System.exit(0);
     }
 
@@ -209,6 +211,14 @@ public final class FlowsLoadDriver {
         System.out.printf("kafka end-to-end ingest (fetch + parse + decode + ring insert, 1 consumer thread): %,d of %,d flows "
                 + "in %.2f s = %,.0f flows/s; process CPU %.2f s (broker in the same JVM)%n", ingested, flows, elapsed / 1e9,
                 ingested / (elapsed / 1e9), (cpuNanos() - cpu0) / 1e9);
+    }
+
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
     }
 
     private static long usedAfterGc() {
