@@ -7,7 +7,9 @@ import dev.tendril.flows.domain.FlowRing;
 import dev.tendril.flows.domain.FlowStore;
 import dev.tendril.flows.domain.SortBuffer;
 import dev.tendril.flows.domain.StoredFlow;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -31,6 +33,18 @@ public class FlowQueries {
         void lost(String node, long count);
 
         boolean open();
+
+        /** Called while a follow has had nothing to send for a while: a chance to notice a gone client. */
+        default void idle() {
+        }
+    }
+
+    private static final long IDLE_NANOS = 5_000_000_000L;
+
+    private volatile boolean stopping;
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
     }
 
     @Inject
@@ -74,7 +88,8 @@ public class FlowQueries {
         FlowStore.Follower follower = store.follow(query, mark);
         long interval = config.followInterval().toNanos();
         SortBuffer sorted = new SortBuffer(config.followSortWindow().toNanos(), 10_000);
-        while (sink.open() && query.until() >= System.currentTimeMillis() * 1_000_000L) {
+        long lastSent = System.nanoTime();
+        while (!stopping && sink.open() && query.until() >= System.currentTimeMillis() * 1_000_000L) {
             List<FlowEvent> events = follower.poll(4096);
             long now = System.nanoTime();
             for (FlowEvent event : events) {
@@ -90,7 +105,12 @@ public class FlowQueries {
             for (StoredFlow flow : ready) {
                 sink.flow(flow);
             }
-            if (events.isEmpty() && ready.isEmpty()) {
+            if (!events.isEmpty() || !ready.isEmpty()) {
+                lastSent = now;
+            } else if (now - lastSent > IDLE_NANOS) {
+                sink.idle();
+                lastSent = now;
+            } else {
                 LockSupport.parkNanos(interval);
             }
         }

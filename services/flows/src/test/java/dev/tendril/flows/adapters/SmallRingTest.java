@@ -49,6 +49,14 @@ class SmallRingTest {
         }
     }
 
+    /** Flows produced before the ingest assigned the topic would be history, not ring content. */
+    @org.junit.jupiter.api.BeforeEach
+    void ingestIsReady() {
+        await().atMost(Duration.ofSeconds(60)).until(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(ConfigProvider.getConfig().getValue("test.url", String.class) + "/q/health/ready")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+    }
+
     @Test
     void sinceOlderThanTheRingIsServedFromKafkaThenTheRing() throws Exception {
         String node = "hist-node";

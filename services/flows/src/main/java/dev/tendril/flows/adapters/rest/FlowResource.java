@@ -192,9 +192,18 @@ public class FlowResource {
             send(lostRow(node, count));
         }
 
+        @Override
+        public void idle() {
+            write(": keep-alive\n\n");
+        }
+
         private void send(String json) {
+            write("data: " + json + "\n\n");
+        }
+
+        private void write(String text) {
             try {
-                output.write(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
+                output.write(text.getBytes(StandardCharsets.UTF_8));
                 output.flush();
             } catch (IOException e) {
                 open = false;
