@@ -144,15 +144,17 @@ public final class FlowsLoadDriver {
             }
             long[] samples = new long[queries];
             int results = 0;
+            long cpu0 = cpuNanos();
             for (int i = 0; i < queries; i++) {
                 long start = System.nanoTime();
                 results = store.query(query, store.mark()).flows().size();
                 samples[i] = System.nanoTime() - start;
             }
+            long cpu = cpuNanos() - cpu0;
             Arrays.sort(samples);
-            System.out.printf("query [%s]: %d results; p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d runs)%n", kind[0], results,
-                    samples[queries / 2] / 1e6, samples[(int) Math.ceil(queries * 0.99) - 1] / 1e6,
-                    samples[queries - 1] / 1e6, queries);
+            System.out.printf("query [%s]: %d results; p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d runs); process CPU %.2f ms/query%n",
+                    kind[0], results, samples[queries / 2] / 1e6, samples[(int) Math.ceil(queries * 0.99) - 1] / 1e6,
+                    samples[queries - 1] / 1e6, queries, cpu / 1e6 / queries);
         }
         if (now < 0) {
             throw new IllegalStateException();
