@@ -17,6 +17,8 @@ public final class FlowStore {
 
     private static final Comparator<StoredFlow> BY_TIME = Comparator.comparingLong(f -> f.timeNanos);
 
+    private static final int SCAN_BLOCK = 256;
+
     private final int ringCapacity;
     private final Map<String, FlowRing> rings = new ConcurrentHashMap<>();
     private final LongAdder lost = new LongAdder();
@@ -128,18 +130,22 @@ public final class FlowStore {
     private static long scanBackward(FlowRing ring, long start, long end, FlowQuery query, long limit, List<StoredFlow> out) {
         long taken = 0;
         FlowRing.Cursor cursor = ring.cursor();
+        long checkedDownTo = end;
         for (long seq = end - 1; seq >= start && taken < limit; seq--) {
+            if (seq < checkedDownTo) {
+                // The writer only overwrites the oldest flows: one check covers the next block, and a
+                // flow read past a check that later fails is re-checked when it is returned.
+                if (!ring.valid(seq)) {
+                    return seq - start + 1;
+                }
+                checkedDownTo = Math.max(start, seq - SCAN_BLOCK);
+            }
             cursor.at(seq);
             long time = cursor.timeNanos();
-            boolean wanted = query.inTime(cursor) && query.selection().matches(cursor);
-            if (!ring.valid(seq)) {
-                // The writer overtook this reader: everything older is gone too.
-                return seq - start + 1;
-            }
             if (time < query.since()) {
                 break;
             }
-            if (wanted) {
+            if (query.inTime(cursor) && query.selection().matches(cursor)) {
                 StoredFlow flow = cursor.flow();
                 if (flow == null) {
                     return seq - start + 1;
