@@ -1,0 +1,110 @@
+package dev.tendril.flows.adapters;
+
+import dev.tendril.api.hubble.CompactFormatter;
+import dev.tendril.api.hubble.flow.Flow;
+import dev.tendril.api.hubble.flow.IPVersion;
+import dev.tendril.api.hubble.flow.TrafficDirection;
+import dev.tendril.api.hubble.flow.Verdict;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Hubble's flow metrics under Hubble's names: {@code hubble_flows_processed_total{type,subtype,verdict}},
+ * {@code hubble_drop_total{reason,protocol}}, {@code hubble_policy_verdicts_total{direction,match,action}},
+ * {@code hubble_tcp_flags_total{flag,family}}, {@code hubble_port_distribution_total{protocol,port}}
+ * and {@code hubble_lost_events_total{source}}. Counters are cached by their label values.
+ */
+@ApplicationScoped
+public class FlowMetrics {
+
+    @Inject
+    MeterRegistry registry;
+
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+    public void record(Flow flow) {
+        String verdict = flow.getVerdict() == Verdict.UNRECOGNIZED ? "UNKNOWN" : flow.getVerdict().name();
+        int event = flow.getEventType().getType();
+        String type;
+        String subtype = "";
+        if (event == 1 || (event == 0 && flow.getVerdict() == Verdict.DROPPED)) {
+            type = "Drop";
+        } else if (event == 5) {
+            type = "PolicyVerdict";
+        } else if (event == 129) {
+            type = "L7";
+        } else {
+            type = "Trace";
+            subtype = flow.getTraceObservationPointValue() == 0 ? ""
+                    : flow.getTraceObservationPoint().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+        counter("hubble_flows_processed_total", "type", type, "subtype", subtype, "verdict", verdict).increment();
+
+        String protocol = switch (flow.getL4().getProtocolCase()) {
+            case TCP -> "TCP";
+            case UDP -> "UDP";
+            case ICMPV4 -> "ICMPv4";
+            case ICMPV6 -> "ICMPv6";
+            case SCTP -> "SCTP";
+            default -> "Unknown";
+        };
+        if (flow.getVerdict() == Verdict.DROPPED) {
+            counter("hubble_drop_total", "reason", flow.getDropReasonDesc().name(), "protocol", protocol).increment();
+        }
+        if (event == 5) {
+            String direction = flow.getTrafficDirection() == TrafficDirection.TRAFFIC_DIRECTION_UNKNOWN ? "unknown"
+                    : flow.getTrafficDirection().name().toLowerCase(Locale.ROOT);
+            counter("hubble_policy_verdicts_total", "direction", direction, "match",
+                    CompactFormatter.policyMatch(flow.getPolicyMatchType()).toLowerCase(Locale.ROOT), "action",
+                    verdict.toLowerCase(Locale.ROOT)).increment();
+        }
+        if (flow.getL4().hasTCP() && flow.getL4().getTCP().hasFlags()) {
+            var flags = flow.getL4().getTCP().getFlags();
+            String family = flow.getIP().getIpVersion() == IPVersion.IPv6 ? "IPv6" : "IPv4";
+            if (flags.getSYN()) {
+                counter("hubble_tcp_flags_total", "flag", flags.getACK() ? "SYN-ACK" : "SYN", "family", family).increment();
+            }
+            if (flags.getFIN()) {
+                counter("hubble_tcp_flags_total", "flag", "FIN", "family", family).increment();
+            }
+            if (flags.getRST()) {
+                counter("hubble_tcp_flags_total", "flag", "RST", "family", family).increment();
+            }
+        }
+        boolean reply = flow.hasIsReply() && flow.getIsReply().getValue();
+        if (!reply && flow.getVerdict() != Verdict.DROPPED) {
+            int port = switch (flow.getL4().getProtocolCase()) {
+                case TCP -> flow.getL4().getTCP().getDestinationPort();
+                case UDP -> flow.getL4().getUDP().getDestinationPort();
+                case SCTP -> flow.getL4().getSCTP().getDestinationPort();
+                default -> 0;
+            };
+            if (port > 0) {
+                counter("hubble_port_distribution_total", "protocol", protocol, "port", Integer.toString(port)).increment();
+            }
+        }
+    }
+
+    public void lost(String source, long count) {
+        counter("hubble_lost_events_total", "source", source).increment(count);
+    }
+
+    /** Registers the lost-events counter at zero so it is scraped before the first loss. */
+    public void registerLost() {
+        counter("hubble_lost_events_total", "source", "HUBBLE_RING_BUFFER");
+    }
+
+    private Counter counter(String name, String... tags) {
+        String key = name + String.join("\u0000", tags);
+        Counter counter = counters.get(key);
+        if (counter == null) {
+            counter = counters.computeIfAbsent(key, k -> Counter.builder(name).tags(tags).register(registry));
+        }
+        return counter;
+    }
+}

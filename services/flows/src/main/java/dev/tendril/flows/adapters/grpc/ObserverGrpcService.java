@@ -1,0 +1,145 @@
+package dev.tendril.flows.adapters.grpc;
+
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.UInt32Value;
+import dev.tendril.api.hubble.flow.LostEvent;
+import dev.tendril.api.hubble.flow.LostEventSource;
+import dev.tendril.api.hubble.observer.GetFlowsRequest;
+import dev.tendril.api.hubble.observer.GetFlowsResponse;
+import dev.tendril.api.hubble.observer.GetNodesRequest;
+import dev.tendril.api.hubble.observer.GetNodesResponse;
+import dev.tendril.api.hubble.observer.Node;
+import dev.tendril.api.hubble.observer.ObserverGrpc;
+import dev.tendril.api.hubble.observer.ServerStatusRequest;
+import dev.tendril.api.hubble.observer.ServerStatusResponse;
+import dev.tendril.api.hubble.relay.NodeState;
+import dev.tendril.flows.adapters.FlowCodec;
+import dev.tendril.flows.adapters.FlowQueries;
+import dev.tendril.flows.adapters.FlowsConfig;
+import dev.tendril.flows.adapters.kafka.FlowsConsumer;
+import dev.tendril.flows.domain.FlowQuery;
+import dev.tendril.flows.domain.FlowRing;
+import dev.tendril.flows.domain.FlowStore;
+import dev.tendril.flows.domain.InvalidFilterException;
+import dev.tendril.flows.domain.StoredFlow;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
+import jakarta.inject.Inject;
+import java.util.Comparator;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Hubble's {@code observer.Observer} (GetFlows, GetNodes, ServerStatus) for the whole cluster, as
+ * hubble-relay answers it. GetFlows runs on its own virtual thread (a follow lasts as long as the
+ * client). A bad request fails with INVALID_ARGUMENT, the description starting with the field.
+ */
+@GrpcService
+public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
+
+    private static final Logger LOG = Logger.getLogger(ObserverGrpcService.class);
+
+    @Inject
+    FlowQueries queries;
+
+    @Inject
+    FlowStore store;
+
+    @Inject
+    FlowsConsumer ingest;
+
+    @Inject
+    FlowsConfig config;
+
+    @Override
+    public void getFlows(GetFlowsRequest request, StreamObserver<GetFlowsResponse> response) {
+        FlowQuery query;
+        try {
+            query = ProtoRequests.query(request);
+        } catch (InvalidFilterException e) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        ServerCallStreamObserver<GetFlowsResponse> call = (ServerCallStreamObserver<GetFlowsResponse>) response;
+        Thread.ofVirtual().name("observer-getflows").start(() -> {
+            try {
+                queries.run(query, new FlowQueries.Sink() {
+                    @Override
+                    public void flow(StoredFlow flow) {
+                        call.onNext(GetFlowsResponse.newBuilder().setFlow(FlowCodec.flow(flow)).setNodeName(flow.node)
+                                .setTime(timestamp(flow.timeNanos)).build());
+                    }
+
+                    @Override
+                    public void lost(String node, long count) {
+                        call.onNext(GetFlowsResponse.newBuilder().setLostEvents(LostEvent.newBuilder()
+                                .setSource(LostEventSource.HUBBLE_RING_BUFFER).setNumEventsLost(count))
+                                .setNodeName(node).setTime(timestamp(System.currentTimeMillis() * 1_000_000L)).build());
+                    }
+
+                    @Override
+                    public boolean open() {
+                        return !call.isCancelled();
+                    }
+                });
+                if (!call.isCancelled()) {
+                    call.onCompleted();
+                }
+            } catch (RuntimeException e) {
+                if (!call.isCancelled()) {
+                    LOG.warnf("GetFlows failed: %s", e.toString());
+                    call.onError(Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException());
+                }
+            }
+        });
+    }
+
+    @Override
+    public void serverStatus(ServerStatusRequest request, StreamObserver<ServerStatusResponse> response) {
+        long numFlows = 0;
+        long maxFlows = 0;
+        int connected = 0;
+        ServerStatusResponse.Builder status = ServerStatusResponse.newBuilder();
+        long now = System.currentTimeMillis();
+        for (FlowRing ring : store.rings()) {
+            numFlows += ring.size();
+            maxFlows += ring.capacity();
+            if (available(ring, now)) {
+                connected++;
+            } else {
+                status.addUnavailableNodes(ring.node());
+            }
+        }
+        response.onNext(status.setNumFlows(numFlows).setMaxFlows(maxFlows).setSeenFlows(ingest.seenFlows())
+                .setUptimeNs(ingest.uptimeNanos()).setNumConnectedNodes(UInt32Value.of(connected))
+                .setNumUnavailableNodes(UInt32Value.of(status.getUnavailableNodesCount())).setVersion("tendril")
+                .build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void getNodes(GetNodesRequest request, StreamObserver<GetNodesResponse> response) {
+        long now = System.currentTimeMillis();
+        List<FlowRing> rings = store.rings().stream().sorted(Comparator.comparing(FlowRing::node)).toList();
+        GetNodesResponse.Builder nodes = GetNodesResponse.newBuilder();
+        for (FlowRing ring : rings) {
+            nodes.addNodes(Node.newBuilder().setName(ring.node()).setVersion("tendril")
+                    .setState(available(ring, now) ? NodeState.NODE_CONNECTED : NodeState.NODE_UNAVAILABLE)
+                    .setUptimeNs(ingest.uptimeNanos()).setNumFlows(ring.size()).setMaxFlows(ring.capacity())
+                    .setSeenFlows(ring.written()));
+        }
+        response.onNext(nodes.build());
+        response.onCompleted();
+    }
+
+    private boolean available(FlowRing ring, long nowMillis) {
+        return nowMillis - ring.lastWriteMillis() <= config.nodeTimeout().toMillis();
+    }
+
+    static Timestamp timestamp(long nanos) {
+        return Timestamp.newBuilder().setSeconds(Math.floorDiv(nanos, 1_000_000_000L))
+                .setNanos((int) Math.floorMod(nanos, 1_000_000_000L)).build();
+    }
+}

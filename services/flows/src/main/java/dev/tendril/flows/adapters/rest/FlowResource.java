@@ -1,0 +1,219 @@
+package dev.tendril.flows.adapters.rest;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import dev.tendril.api.hubble.flow.LostEvent;
+import dev.tendril.api.hubble.flow.LostEventSource;
+import dev.tendril.api.hubble.observer.GetFlowsResponse;
+import dev.tendril.flows.adapters.FlowCodec;
+import dev.tendril.flows.adapters.FlowQueries;
+import dev.tendril.flows.domain.FlowQuery;
+import dev.tendril.flows.domain.FlowSelection;
+import dev.tendril.flows.domain.InvalidFilterException;
+import dev.tendril.flows.domain.ObserveFilters;
+import dev.tendril.flows.domain.StoredFlow;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import jakarta.ws.rs.core.UriInfo;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+/**
+ * {@code GET /v1/flows}: the flows of the whole cluster, filtered with {@code hubble observe}'s flags as
+ * query parameters ({@link ObserveFilters}), plus {@code last}, {@code first}, {@code since},
+ * {@code until} and {@code follow}. Each row is a {@code observer.GetFlowsResponse} in protobuf's JSON
+ * form with proto field names ({@code {"flow":{...},"node_name":"node-1","time":"..."}}, or
+ * {@code {"lost_events":{...}}}), the same rows as {@code hubble observe -o json}. Without
+ * {@code follow}: a JSON array, oldest first. With {@code follow=true}: text/event-stream, one row per
+ * {@code data:} event, until the client disconnects or {@code until} passes.
+ */
+@Path("/v1/flows")
+public class FlowResource {
+
+    private static final JsonFormat.Printer JSON = JsonFormat.printer().preservingProtoFieldNames()
+            .omittingInsignificantWhitespace();
+    private static final Set<String> OWN = Set.of("last", "first", "since", "until", "follow");
+
+    @Inject
+    FlowQueries queries;
+
+    @GET
+    @Blocking
+    @Operation(summary = "Flows matching hubble-observe style filters; follow=true streams server-sent events")
+    public Response flows(@Context UriInfo uri) {
+        FlowQuery query = query(uri.getQueryParameters());
+        if (!query.follow()) {
+            StringBuilder body = new StringBuilder(4096).append('[');
+            queries.run(query, new FlowQueries.Sink() {
+                boolean firstRow = true;
+
+                @Override
+                public void flow(StoredFlow flow) {
+                    append(row(flow));
+                }
+
+                @Override
+                public void lost(String node, long count) {
+                    append(lostRow(node, count));
+                }
+
+                private void append(String json) {
+                    if (!firstRow) {
+                        body.append(',');
+                    }
+                    firstRow = false;
+                    body.append(json);
+                }
+
+                @Override
+                public boolean open() {
+                    return true;
+                }
+            });
+            return Response.ok(body.append(']').toString(), MediaType.APPLICATION_JSON).build();
+        }
+        StreamingOutput stream = output -> {
+            try {
+                output.write(": follow\n\n".getBytes(StandardCharsets.UTF_8));
+                output.flush();
+                queries.run(query, new SseSink(output));
+            } catch (UncheckedIOException gone) {
+                // The client went away.
+            }
+        };
+        return Response.ok(stream, "text/event-stream").header("Cache-Control", "no-cache").build();
+    }
+
+    static FlowQuery query(MultivaluedMap<String, String> params) {
+        Map<String, List<String>> filters = new HashMap<>();
+        for (Map.Entry<String, List<String>> param : params.entrySet()) {
+            if (ObserveFilters.PARAMETERS.contains(param.getKey())) {
+                filters.put(param.getKey(), param.getValue());
+            } else if (!OWN.contains(param.getKey())) {
+                throw new InvalidFilterException(param.getKey(), "unknown parameter");
+            }
+        }
+        long now = System.currentTimeMillis() * 1_000_000L;
+        long last = count(params.getFirst("last"), "last");
+        long first = count(params.getFirst("first"), "first");
+        if (last > 0 && first > 0) {
+            throw new InvalidFilterException("first", "cannot be combined with last");
+        }
+        boolean follow = bool(params.getFirst("follow"), "follow");
+        long since = params.getFirst("since") == null ? Long.MIN_VALUE : ObserveFilters.time(params.getFirst("since"), "since", now);
+        long until = params.getFirst("until") == null ? Long.MAX_VALUE : ObserveFilters.time(params.getFirst("until"), "until", now);
+        FlowSelection selection = FlowSelection.compile(ObserveFilters.whitelist(filters), List.of());
+        // Without a count or a time range a non-follow request returns the last 20 flows, like hubble observe.
+        long number = first > 0 ? first : last > 0 ? last
+                : (!follow && since == Long.MIN_VALUE && until == Long.MAX_VALUE) ? 20 : 0;
+        return new FlowQuery(number, first > 0, follow, since, until, selection);
+    }
+
+    private static long count(String text, String field) {
+        if (text == null) {
+            return 0;
+        }
+        try {
+            long value = Long.parseLong(text.trim());
+            if (value > 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidFilterException(field, "'" + text + "' is not a positive number");
+    }
+
+    private static boolean bool(String text, String field) {
+        if (text == null) {
+            return false;
+        }
+        return switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "1", "" -> true;
+            case "false", "0" -> false;
+            default -> throw new InvalidFilterException(field, "'" + text + "' is not true or false");
+        };
+    }
+
+    static String row(StoredFlow flow) {
+        return print(GetFlowsResponse.newBuilder().setFlow(FlowCodec.flow(flow)).setNodeName(flow.node)
+                .setTime(timestamp(flow.timeNanos)).build());
+    }
+
+    static String lostRow(String node, long count) {
+        return print(GetFlowsResponse.newBuilder().setLostEvents(LostEvent.newBuilder()
+                .setSource(LostEventSource.HUBBLE_RING_BUFFER).setNumEventsLost(count)).setNodeName(node)
+                .setTime(timestamp(System.currentTimeMillis() * 1_000_000L)).build());
+    }
+
+    private static com.google.protobuf.Timestamp timestamp(long nanos) {
+        return com.google.protobuf.Timestamp.newBuilder().setSeconds(Math.floorDiv(nanos, 1_000_000_000L))
+                .setNanos((int) Math.floorMod(nanos, 1_000_000_000L)).build();
+    }
+
+    private static String print(GetFlowsResponse response) {
+        try {
+            return JSON.print(response);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final class SseSink implements FlowQueries.Sink {
+
+        private final OutputStream output;
+        private volatile boolean open = true;
+
+        SseSink(OutputStream output) {
+            this.output = output;
+        }
+
+        @Override
+        public void flow(StoredFlow flow) {
+            send(row(flow));
+        }
+
+        @Override
+        public void lost(String node, long count) {
+            send(lostRow(node, count));
+        }
+
+        @Override
+        public void idle() {
+            write(": keep-alive\n\n");
+        }
+
+        private void send(String json) {
+            write("data: " + json + "\n\n");
+        }
+
+        private void write(String text) {
+            try {
+                output.write(text.getBytes(StandardCharsets.UTF_8));
+                output.flush();
+            } catch (IOException e) {
+                open = false;
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public boolean open() {
+            return open;
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package dev.tendril.flows.domain;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * Which flows a request wants: any whitelist filter matches (all flows when there is none) and no
+ * blacklist filter matches. Compiling validates every field once, so matching never fails.
+ */
+public final class FlowSelection {
+
+    public static final FlowSelection ALL = new FlowSelection(List.of(), List.of());
+
+    private final List<Predicate<FlowView>> whitelist;
+    private final List<Predicate<FlowView>> blacklist;
+
+    private FlowSelection(List<Predicate<FlowView>> whitelist, List<Predicate<FlowView>> blacklist) {
+        this.whitelist = whitelist;
+        this.blacklist = blacklist;
+    }
+
+    public static FlowSelection compile(List<FilterSpec> whitelist, List<FilterSpec> blacklist) {
+        List<Predicate<FlowView>> white = new ArrayList<>();
+        for (int i = 0; i < whitelist.size(); i++) {
+            white.add(compile(whitelist.get(i), "whitelist[" + i + "]."));
+        }
+        List<Predicate<FlowView>> black = new ArrayList<>();
+        for (int i = 0; i < blacklist.size(); i++) {
+            black.add(compile(blacklist.get(i), "blacklist[" + i + "]."));
+        }
+        return new FlowSelection(List.copyOf(white), List.copyOf(black));
+    }
+
+    public boolean matches(FlowView flow) {
+        if (!whitelist.isEmpty()) {
+            boolean any = false;
+            for (Predicate<FlowView> filter : whitelist) {
+                if (filter.test(flow)) {
+                    any = true;
+                    break;
+                }
+            }
+            if (!any) {
+                return false;
+            }
+        }
+        for (Predicate<FlowView> filter : blacklist) {
+            if (filter.test(flow)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One filter as the AND of its fields, each the OR of its values. */
+    static Predicate<FlowView> compile(FilterSpec spec, String prefix) {
+        List<Predicate<FlowView>> all = new ArrayList<>();
+        if (!spec.sourcePod().isEmpty()) {
+            List<PodMatcher> pods = spec.sourcePod().stream().map(p -> PodMatcher.parse(p, prefix + "source_pod")).toList();
+            all.add(f -> anyPod(pods, f.source()));
+        }
+        if (!spec.destinationPod().isEmpty()) {
+            List<PodMatcher> pods = spec.destinationPod().stream().map(p -> PodMatcher.parse(p, prefix + "destination_pod")).toList();
+            all.add(f -> anyPod(pods, f.destination()));
+        }
+        if (!spec.sourceLabel().isEmpty()) {
+            List<LabelSelector> selectors = spec.sourceLabel().stream().map(s -> LabelSelector.parse(s, prefix + "source_label")).toList();
+            all.add(f -> anyLabel(selectors, f.source()));
+        }
+        if (!spec.destinationLabel().isEmpty()) {
+            List<LabelSelector> selectors = spec.destinationLabel().stream().map(s -> LabelSelector.parse(s, prefix + "destination_label")).toList();
+            all.add(f -> anyLabel(selectors, f.destination()));
+        }
+        if (!spec.sourceIp().isEmpty()) {
+            List<IpMatcher> ips = spec.sourceIp().stream().map(s -> IpMatcher.parse(s, prefix + "source_ip")).toList();
+            all.add(f -> anyIp(ips, f.sourceIp()));
+        }
+        if (!spec.destinationIp().isEmpty()) {
+            List<IpMatcher> ips = spec.destinationIp().stream().map(s -> IpMatcher.parse(s, prefix + "destination_ip")).toList();
+            all.add(f -> anyIp(ips, f.destinationIp()));
+        }
+        if (!spec.sourceIdentity().isEmpty()) {
+            int[] ids = spec.sourceIdentity().stream().mapToInt(Integer::intValue).toArray();
+            all.add(f -> contains(ids, f.source().identity()));
+        }
+        if (!spec.destinationIdentity().isEmpty()) {
+            int[] ids = spec.destinationIdentity().stream().mapToInt(Integer::intValue).toArray();
+            all.add(f -> contains(ids, f.destination().identity()));
+        }
+        if (!spec.verdict().isEmpty()) {
+            spec.verdict().forEach(v -> Codes.checkKnown(Codes.VERDICTS, v, prefix + "verdict", "verdict"));
+            int[] verdicts = spec.verdict().stream().mapToInt(Integer::intValue).toArray();
+            all.add(f -> contains(verdicts, f.verdict()));
+        }
+        if (!spec.protocol().isEmpty()) {
+            int[] protocols = spec.protocol().stream().mapToInt(p -> Codes.protocol(p, prefix + "protocol")).toArray();
+            all.add(f -> contains(protocols, f.protocol()));
+        }
+        if (!spec.sourcePort().isEmpty()) {
+            int[] ports = spec.sourcePort().stream().mapToInt(p -> port(p, prefix + "source_port")).toArray();
+            all.add(f -> f.protocol() != 3 && f.protocol() != 4 && contains(ports, f.sourcePort()));
+        }
+        if (!spec.destinationPort().isEmpty()) {
+            int[] ports = spec.destinationPort().stream().mapToInt(p -> port(p, prefix + "destination_port")).toArray();
+            all.add(f -> f.protocol() != 3 && f.protocol() != 4 && contains(ports, f.destinationPort()));
+        }
+        if (!spec.trafficDirection().isEmpty()) {
+            spec.trafficDirection().forEach(v -> Codes.checkKnown(Codes.DIRECTIONS, v, prefix + "traffic_direction", "traffic direction"));
+            int[] directions = spec.trafficDirection().stream().mapToInt(Integer::intValue).toArray();
+            all.add(f -> contains(directions, f.direction()));
+        }
+        if (!spec.nodeName().isEmpty()) {
+            List<Pattern> patterns = spec.nodeName().stream().map(n -> glob(n, prefix + "node_name")).toList();
+            all.add(f -> patterns.stream().anyMatch(p -> p.matcher(f.node()).matches()));
+        }
+        if (!spec.tcpFlags().isEmpty()) {
+            int[] masks = spec.tcpFlags().stream().mapToInt(Integer::intValue).toArray();
+            all.add(f -> {
+                if (f.protocol() != 1) {
+                    return false;
+                }
+                for (int mask : masks) {
+                    if ((f.tcpFlags() & mask) == mask) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+        }
+        if (!spec.reply().isEmpty()) {
+            List<Boolean> replies = spec.reply();
+            all.add(f -> f.reply() != 0 && replies.contains(f.reply() == 2));
+        }
+        if (!spec.ipVersion().isEmpty()) {
+            spec.ipVersion().forEach(v -> {
+                if (v < 0 || v > 2) {
+                    throw new InvalidFilterException(prefix + "ip_version", "unknown IP version " + v);
+                }
+            });
+            int[] versions = spec.ipVersion().stream().mapToInt(Integer::intValue).toArray();
+            all.add(f -> contains(versions, f.ipVersion()));
+        }
+        Predicate<FlowView>[] checks = all.toArray(Predicate[]::new);
+        return f -> {
+            for (Predicate<FlowView> check : checks) {
+                if (!check.test(f)) {
+                    return false;
+                }
+            }
+            return true;
+        };
+    }
+
+    private record PodMatcher(String namespace, String podPrefix) {
+
+        /** {@code ns/prefix}, {@code ns/} (the whole namespace) or {@code prefix} (any namespace). */
+        static PodMatcher parse(String text, String field) {
+            String value = text.trim();
+            if (value.isEmpty()) {
+                throw new InvalidFilterException(field, "empty pod filter");
+            }
+            int slash = value.indexOf('/');
+            if (slash < 0) {
+                return new PodMatcher(null, value);
+            }
+            if (value.indexOf('/', slash + 1) >= 0 || slash == 0) {
+                throw new InvalidFilterException(field, "'" + text + "' is not [namespace/]pod-prefix");
+            }
+            return new PodMatcher(value.substring(0, slash), value.substring(slash + 1));
+        }
+
+        boolean matches(Peer peer) {
+            if (namespace != null && !namespace.equals(peer.namespace())) {
+                return false;
+            }
+            if (podPrefix.isEmpty()) {
+                return true;
+            }
+            return !peer.pod().isEmpty() && peer.pod().startsWith(podPrefix);
+        }
+    }
+
+    private static boolean anyPod(List<PodMatcher> pods, Peer peer) {
+        for (PodMatcher pod : pods) {
+            if (pod.matches(peer)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean anyLabel(List<LabelSelector> selectors, Peer peer) {
+        for (LabelSelector selector : selectors) {
+            if (selector.matches(peer)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean anyIp(List<IpMatcher> ips, IpAddress address) {
+        for (IpMatcher ip : ips) {
+            if (ip.matches(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean contains(int[] values, int value) {
+        for (int v : values) {
+            if (v == value) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static int port(String text, String field) {
+        try {
+            int port = Integer.parseInt(text.trim());
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidFilterException(field, "'" + text + "' is not a port (0..65535)");
+    }
+
+    private static Pattern glob(String text, String field) {
+        if (text.isBlank()) {
+            throw new InvalidFilterException(field, "empty node name pattern");
+        }
+        List<String> parts = new ArrayList<>();
+        for (String part : text.trim().split("\\*", -1)) {
+            parts.add(part.isEmpty() ? "" : Pattern.quote(part));
+        }
+        return Pattern.compile(String.join(".*", parts), Pattern.CASE_INSENSITIVE);
+    }
+
+}

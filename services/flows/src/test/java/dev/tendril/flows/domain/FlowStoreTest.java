@@ -1,0 +1,87 @@
+package dev.tendril.flows.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Rings, merge by time across nodes, first/last N, since/until, followers and lost events. */
+class FlowStoreTest {
+
+    @Test
+    void ringCapacityIsTwoToTheNMinusOneUpTo65535() {
+        for (int ok : new int[] {1, 3, 7, 4095, 65535}) {
+            new FlowRing("n", ok);
+        }
+        for (int bad : new int[] {0, 2, 4096, 65536, 131071, -1}) {
+            assertThatThrownBy(() -> new FlowRing("n", bad)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void ringKeepsTheNewestCapacityFlows() {
+        FlowRing ring = new FlowRing("n", 3);
+        for (int i = 0; i < 5; i++) {
+            ring.write(TestFlows.at(i, "n"), 0);
+        }
+        assertThat(ring.size()).isEqualTo(3);
+        assertThat(ring.oldest()).isEqualTo(2);
+        assertThat(ring.read(1)).isNull();
+        assertThat(ring.read(2).timeNanos).isEqualTo(2);
+        assertThat(ring.read(4).timeNanos).isEqualTo(4);
+        assertThat(ring.read(5)).isNull();
+    }
+
+    @Test
+    void mergesNodesByTimeAndTakesLastOrFirstN() {
+        FlowStore store = new FlowStore(7);
+        for (int i = 0; i < 6; i++) {
+            store.add(TestFlows.at(i * 2, "a"), 0);
+            store.add(TestFlows.at(i * 2 + 1, "b"), 0);
+        }
+        assertThat(times(store, new FlowQuery(0, false, false, Long.MIN_VALUE, Long.MAX_VALUE, FlowSelection.ALL)))
+                .containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L);
+        assertThat(times(store, new FlowQuery(3, false, false, Long.MIN_VALUE, Long.MAX_VALUE, FlowSelection.ALL)))
+                .containsExactly(9L, 10L, 11L);
+        assertThat(times(store, new FlowQuery(3, true, false, Long.MIN_VALUE, Long.MAX_VALUE, FlowSelection.ALL)))
+                .containsExactly(0L, 1L, 2L);
+        assertThat(times(store, new FlowQuery(0, false, false, 4, 7, FlowSelection.ALL))).containsExactly(4L, 5L, 6L, 7L);
+        assertThat(times(store, new FlowQuery(2, true, false, 4, 7, FlowSelection.ALL))).containsExactly(4L, 5L);
+    }
+
+    @Test
+    void followerSeesNewFlowsInOrderAndReportsWhatTheRingOverwrote() {
+        FlowStore store = new FlowStore(3);
+        store.add(TestFlows.at(0, "a"), 0);
+        Map<FlowRing, Long> mark = store.mark();
+        FlowStore.Follower follower = store.follow(new FlowQuery(0, false, true, Long.MIN_VALUE, Long.MAX_VALUE,
+                FlowSelection.ALL), mark);
+        store.add(TestFlows.at(2, "a"), 0);
+        store.add(TestFlows.at(1, "b"), 0);
+        assertThat(follower.poll(100)).extracting(e -> ((FlowEvent.Flowed) e).flow().timeNanos).containsExactly(1L, 2L);
+        for (int i = 10; i < 20; i++) {
+            store.add(TestFlows.at(i, "a"), 0);
+        }
+        List<FlowEvent> events = follower.poll(100);
+        assertThat(events.getFirst()).isEqualTo(new FlowEvent.Lost("a", 7));
+        assertThat(events.subList(1, events.size())).extracting(e -> ((FlowEvent.Flowed) e).flow().timeNanos)
+                .containsExactly(17L, 18L, 19L);
+        assertThat(store.lostToReaders()).isEqualTo(7);
+    }
+
+    @Test
+    void sortBufferReordersNodesWithinItsWindow() {
+        SortBuffer buffer = new SortBuffer(100, 1000);
+        buffer.add(TestFlows.at(5, "b"), 0);
+        buffer.add(TestFlows.at(3, "a"), 50);
+        assertThat(buffer.drain(149)).isEmpty();
+        assertThat(buffer.drain(150)).extracting(f -> f.timeNanos).containsExactly(3L, 5L);
+        assertThat(buffer.isEmpty()).isTrue();
+    }
+
+    private static List<Long> times(FlowStore store, FlowQuery query) {
+        return store.query(query, store.mark()).flows().stream().map(f -> f.timeNanos).toList();
+    }
+}
