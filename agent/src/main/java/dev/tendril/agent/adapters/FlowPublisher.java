@@ -56,7 +56,10 @@ public class FlowPublisher implements FlowSink {
     @Override
     public void emit(Flow flow) {
         try {
-            producer().send(new ProducerRecord<>(config.flowsTopic(), config.nodeName(), flow.toByteArray()), (md, e) -> {
+            // The record's timestamp is the flow's time: the flows service finds history with offsetsForTimes.
+            long timestamp = flow.getTime().getSeconds() * 1000 + flow.getTime().getNanos() / 1_000_000;
+            producer().send(new ProducerRecord<>(config.flowsTopic(), null, timestamp, config.nodeName(),
+                    flow.toByteArray()), (md, e) -> {
                 if (e == null) {
                     emitted.increment();
                 } else {

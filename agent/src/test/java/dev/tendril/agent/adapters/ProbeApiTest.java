@@ -347,7 +347,10 @@ class ProbeApiTest {
         List<Flow> flows = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : records) {
             assertThat(r.key()).isEqualTo("node-1");
-            flows.add(Flow.parseFrom(r.value()));
+            Flow flow = Flow.parseFrom(r.value());
+            // The flows service finds history by record time: it must be the flow's own time.
+            assertThat(r.timestamp()).isEqualTo(flow.getTime().getSeconds() * 1000 + flow.getTime().getNanos() / 1_000_000);
+            flows.add(flow);
         }
         List<Flow> web = flows.stream().filter(f -> f.getL4().getTCP().getDestinationPort() == 5433).toList();
         assertThat(web).hasSize(2);
