@@ -42,8 +42,21 @@ import java.util.TreeSet;
  * Entries keep the policies that produced them, for "which policy allowed or denied this".
  *
  * <p>Every known identity is compiled as a subject, world and CIDR identities included: they never own
- * a policy map and no namespaced policy selects them, so they get the two allow-all entries. Traffic from
- * a pod to itself, host and health exemptions and map-size limits are not handled here.
+ * a policy map and no namespaced policy selects them, so they get the two allow-all entries.
+ *
+ * <p>Reserved identities, as Cilium with {@code allow-localhost=auto} (policy enforcement "default"):
+ * <ul>
+ *   <li>host (1): a subject whose ingress is enforced also gets an ingress allow entry for the host, any
+ *       protocol and port, owned by no policy, so that the node (kubelet probes) still reaches its pods;
+ *       a deny covering the host removes it (deny wins; a narrower host deny keeps it and wins in the
+ *       datapath for what it covers);</li>
+ *   <li>health (4): a subject like the other reserved identities (no namespaced policy selects it, so it
+ *       allows everything); as a peer it is not special: ingress from health to a pod whose ingress is
+ *       enforced needs a rule allowing the {@code health} entity (or every peer);</li>
+ *   <li>a pod to itself: not a policy-map matter, since loopback traffic inside the pod never reaches the
+ *       datapath; nothing is compiled for it.</li>
+ * </ul>
+ * Map-size limits are {@link PolicyEngine}'s concern.
  */
 public final class PolicyCompiler {
 
@@ -77,30 +90,42 @@ public final class PolicyCompiler {
      */
     public Map<Long, SubjectPolicy> compile(Collection<? extends Policy> policies, Collection<Identity> identities,
                                             Map<Long, List<NamedPort>> namedPorts, Collection<Identity> subjects) {
+        // Every distinct selector, subject selectors included, is matched once against the identities that
+        // could match it, instead of every policy against every subject.
+        SelectorCache cache = new SelectorCache(clusterName);
+        identities.forEach(cache::upsertIdentity);
+        policies.forEach(cache::addPolicy);
+        Map<Long, List<Policy>> selecting = new HashMap<>();
+        for (Policy p : policies) {
+            for (long id : cache.selected(SelectorCache.subjectSelector(p))) {
+                selecting.computeIfAbsent(id, k -> new ArrayList<>()).add(p);
+            }
+        }
         Map<Long, SubjectPolicy> out = new TreeMap<>();
-        // Each distinct peer is matched against the identities once per compilation, not once per subject.
-        Map<Peer, List<Long>> selected = new HashMap<>();
         for (Identity subject : subjects) {
-            out.put(subject.id(), compileSubject(subject, policies, identities, namedPorts, selected));
+            List<Policy> its = cache.knows(subject.id())
+                    ? selecting.getOrDefault(subject.id(), List.of())
+                    : policies.stream().filter(p -> p.subject().matches(subject)).map(p -> (Policy) p).toList();
+            out.put(subject.id(), compileSubject(subject.id(), its, cache, namedPorts));
         }
         return java.util.Collections.unmodifiableMap(out);
     }
 
-    private SubjectPolicy compileSubject(Identity subject, Collection<? extends Policy> policies,
-                                         Collection<Identity> identities, Map<Long, List<NamedPort>> namedPorts,
-                                         Map<Peer, List<Long>> selectedCache) {
+    /**
+     * One subject's entries from the policies that select it, peers resolved through {@code cache} (which
+     * holds every peer selector of {@code selecting}).
+     */
+    SubjectPolicy compileSubject(long subject, Collection<? extends Policy> selecting, SelectorCache cache,
+                                 Map<Long, List<NamedPort>> namedPorts) {
         Map<Direction, SortedSet<PolicyRef>> enforcedBy = new EnumMap<>(Direction.class);
         Map<PolicyMapKey, Owners> keys = new HashMap<>();
-        for (Policy policy : policies) {
-            if (!policy.subject().matches(subject)) {
-                continue;
-            }
+        for (Policy policy : selecting) {
             for (Direction d : policy.enforcedDirections()) {
                 enforcedBy.computeIfAbsent(d, x -> new TreeSet<>()).add(policy.ref());
             }
             for (Rule rule : policy.rules()) {
-                for (long peer : peers(rule.peers(), identities, selectedCache)) {
-                    long destination = rule.direction() == Direction.INGRESS ? subject.id() : peer;
+                for (long peer : peers(rule.peers(), cache)) {
+                    long destination = rule.direction() == Direction.INGRESS ? subject : peer;
                     for (PolicyMapKey key : keys(rule, peer, destination, namedPorts)) {
                         Owners o = keys.computeIfAbsent(key, k -> new Owners());
                         (rule.deny() ? o.deny : o.allow).add(policy.ref());
@@ -113,17 +138,22 @@ public final class PolicyCompiler {
                 keys.computeIfAbsent(PolicyMapKey.anyProtocol(0, d), k -> new Owners());
             }
         }
+        if (enforcedBy.containsKey(Direction.INGRESS)) {
+            // allow-localhost: the node reaches its pods (kubelet probes) whatever the ingress policy says,
+            // unless a deny covers the host; owned by no policy.
+            keys.computeIfAbsent(PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS), k -> new Owners());
+        }
         List<PolicyMapKey> denies = keys.entrySet().stream().filter(e -> !e.getValue().deny.isEmpty())
                 .map(Map.Entry::getKey).toList();
         SortedMap<PolicyMapKey, PolicyEntry> entries = new TreeMap<>(KEY_ORDER);
         keys.forEach((key, owners) -> {
             if (!owners.deny.isEmpty()) {
                 entries.put(key, new PolicyEntry(key, PolicyMapValue.deny(key), owners.deny));
-            } else if (denies.stream().noneMatch(d -> covers(d, key))) {
+            } else if (denies.isEmpty() || denies.stream().noneMatch(d -> covers(d, key))) {
                 entries.put(key, new PolicyEntry(key, PolicyMapValue.allow(key), owners.allow));
             }
         });
-        return new SubjectPolicy(subject.id(), enforcedBy, entries);
+        return new SubjectPolicy(subject, enforcedBy, entries);
     }
 
     /** Ingress before egress, then identity, protocol, port and prefix, like {@code cilium bpf policy get}. */
@@ -144,14 +174,16 @@ public final class PolicyCompiler {
         return allow.maskedTo(deny.l4PrefixLength()).withIdentity(deny.identity()).equals(deny);
     }
 
-    private Set<Long> peers(Rule.Peers peers, Collection<Identity> identities, Map<Peer, List<Long>> cache) {
+    private static Collection<Long> peers(Rule.Peers peers, SelectorCache cache) {
         return switch (peers) {
-            case Rule.Peers.All all -> Set.of(0L);
+            case Rule.Peers.All all -> List.of(0L);
             case Rule.Peers.Selected s -> {
+                if (s.peers().size() == 1) {
+                    yield cache.selected(s.peers().getFirst());
+                }
                 Set<Long> out = new LinkedHashSet<>();
                 for (Peer p : s.peers()) {
-                    out.addAll(cache.computeIfAbsent(p, x -> identities.stream()
-                            .filter(i -> x.selects(i, clusterName)).map(Identity::id).toList()));
+                    out.addAll(cache.selected(p));
                 }
                 yield out;
             }
