@@ -89,6 +89,8 @@ final class SelectorCache {
     private final Map<Long, Identity> identities = new HashMap<>();
     private final Map<KeyValue, Set<Long>> identitiesByLabel = new HashMap<>();
     private final Map<Long, Set<PolicyRef>> policiesSelecting = new HashMap<>();
+    private long selectorEvaluations;
+    private long identityMatches;
 
     SelectorCache(String clusterName) {
         this.clusterName = clusterName;
@@ -181,6 +183,7 @@ final class SelectorCache {
         List<SelectionChange> out = new ArrayList<>();
         for (Entry e : candidates) {
             boolean was = e.selected.contains(identity.id());
+            identityMatches++;
             boolean is = e.peer.selects(identity, clusterName);
             if (was != is) {
                 out.add(select(e, identity.id(), is));
@@ -230,6 +233,16 @@ final class SelectorCache {
         return identities.containsKey(identity);
     }
 
+    /** How many times a new selector was evaluated against the identities (once per distinct selector). */
+    long selectorEvaluations() {
+        return selectorEvaluations;
+    }
+
+    /** How many (selector, identity) matches identity updates cost. */
+    long identityMatches() {
+        return identityMatches;
+    }
+
     private SelectionChange select(Entry e, long id, boolean selected) {
         if (selected) {
             e.selected.add(id);
@@ -264,6 +277,7 @@ final class SelectorCache {
             case Peer.Cidrs c -> cidrSelectors.add(e);
             case Peer.Entities en -> entitySelectors.add(e);
         }
+        selectorEvaluations++;
         Collection<Long> scan;
         if (index.isEmpty()) {
             scan = identities.keySet();
