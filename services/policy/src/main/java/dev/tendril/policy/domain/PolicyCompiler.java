@@ -13,7 +13,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -95,40 +94,90 @@ public final class PolicyCompiler {
         SelectorCache cache = new SelectorCache(clusterName);
         identities.forEach(cache::upsertIdentity);
         policies.forEach(cache::addPolicy);
-        Map<Long, List<Policy>> selecting = new HashMap<>();
-        for (Policy p : policies) {
-            for (long id : cache.selected(SelectorCache.subjectSelector(p))) {
-                selecting.computeIfAbsent(id, k -> new ArrayList<>()).add(p);
+        List<Policy> all = List.copyOf(policies);
+        Map<Long, List<Integer>> selecting = new HashMap<>();
+        for (int n = 0; n < all.size(); n++) {
+            for (long id : cache.selected(SelectorCache.subjectSelector(all.get(n)))) {
+                selecting.computeIfAbsent(id, k -> new ArrayList<>()).add(n);
             }
         }
+        Batch batch = new Batch(cache, namedPorts);
         Map<Long, SubjectPolicy> out = new TreeMap<>();
         for (Identity subject : subjects) {
-            List<Policy> its = cache.knows(subject.id())
+            List<Integer> its = cache.knows(subject.id())
                     ? selecting.getOrDefault(subject.id(), List.of())
-                    : policies.stream().filter(p -> p.subject().matches(subject)).map(p -> (Policy) p).toList();
-            out.put(subject.id(), compileSubject(subject.id(), its, cache, namedPorts));
+                    : java.util.stream.IntStream.range(0, all.size()).filter(n -> all.get(n).subject().matches(subject))
+                    .boxed().toList();
+            out.put(subject.id(), batch.compile(subject.id(), its.stream().map(all::get).toList(), its));
         }
         return java.util.Collections.unmodifiableMap(out);
     }
 
     /**
-     * One subject's entries from the policies that select it, peers resolved through {@code cache} (which
-     * holds every peer selector of {@code selecting}).
+     * Compiles several subjects against one state. Subjects selected by the same policies compile to the
+     * same entries (unless ingress named ports, which resolve against the subject, differ), so each such
+     * group is compiled once and its entries shared; each policy's rules are normalised once.
      */
-    SubjectPolicy compileSubject(long subject, Collection<? extends Policy> selecting, SelectorCache cache,
-                                 Map<Long, List<NamedPort>> namedPorts) {
+    final class Batch {
+        private final SelectorCache cache;
+        private final Map<Long, List<NamedPort>> namedPorts;
+        private final Map<Policy, Normalised> normalised = new java.util.IdentityHashMap<>();
+        private final Map<GroupKey, SubjectPolicy> groups = new HashMap<>();
+
+        private record Normalised(Policy policy, List<Rule> rules, boolean ingressNamedPorts) {
+        }
+
+        private record GroupKey(Object selecting, List<NamedPort> ingressNamedPorts) {
+        }
+
+        /** @param namedPorts per destination identity; identities without named ports may be absent */
+        Batch(SelectorCache cache, Map<Long, List<NamedPort>> namedPorts) {
+            this.cache = cache;
+            this.namedPorts = namedPorts;
+        }
+
+        /**
+         * One subject's entries from the policies that select it, peers resolved through the cache (which
+         * holds every peer selector of {@code selecting}).
+         *
+         * @param selectingKey equal for equal {@code selecting} lists within this batch
+         */
+        SubjectPolicy compile(long subject, List<? extends Policy> selecting, Object selectingKey) {
+            List<Normalised> its = new ArrayList<>(selecting.size());
+            boolean ingressNamed = false;
+            for (Policy p : selecting) {
+                Normalised n = normalised.computeIfAbsent(p, x -> new Normalised(x, x.rules(),
+                        x.rules().stream().anyMatch(r -> r.direction() == Direction.INGRESS && r.ports().stream()
+                                .anyMatch(port -> port.port() instanceof PortRule.Port.Named))));
+                its.add(n);
+                ingressNamed |= n.ingressNamedPorts();
+            }
+            GroupKey key = new GroupKey(selectingKey, ingressNamed ? namedPorts.getOrDefault(subject, List.of()) : null);
+            SubjectPolicy group = groups.get(key);
+            if (group == null) {
+                group = compileSubject(subject, its, cache, namedPorts);
+                groups.put(key, group);
+                return group;
+            }
+            return group.subject() == subject ? group : new SubjectPolicy(subject, group.enforcedBy(), group.entries());
+        }
+    }
+
+    private SubjectPolicy compileSubject(long subject, List<Batch.Normalised> selecting, SelectorCache cache,
+                                         Map<Long, List<NamedPort>> namedPorts) {
         Map<Direction, SortedSet<PolicyRef>> enforcedBy = new EnumMap<>(Direction.class);
         Map<PolicyMapKey, Owners> keys = new HashMap<>();
-        for (Policy policy : selecting) {
+        for (Batch.Normalised n : selecting) {
+            Policy policy = n.policy();
             for (Direction d : policy.enforcedDirections()) {
                 enforcedBy.computeIfAbsent(d, x -> new TreeSet<>()).add(policy.ref());
             }
-            for (Rule rule : policy.rules()) {
+            for (Rule rule : n.rules()) {
                 for (long peer : peers(rule.peers(), cache)) {
                     long destination = rule.direction() == Direction.INGRESS ? subject : peer;
                     for (PolicyMapKey key : keys(rule, peer, destination, namedPorts)) {
                         Owners o = keys.computeIfAbsent(key, k -> new Owners());
-                        (rule.deny() ? o.deny : o.allow).add(policy.ref());
+                        o.add(rule.deny(), policy.ref());
                     }
                 }
             }
@@ -143,17 +192,22 @@ public final class PolicyCompiler {
             // unless a deny covers the host; owned by no policy.
             keys.computeIfAbsent(PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS), k -> new Owners());
         }
-        List<PolicyMapKey> denies = keys.entrySet().stream().filter(e -> !e.getValue().deny.isEmpty())
-                .map(Map.Entry::getKey).toList();
-        SortedMap<PolicyMapKey, PolicyEntry> entries = new TreeMap<>(KEY_ORDER);
+        // Deny keys by identity: only a deny of the same identity or of identity 0 can cover an allow.
+        Map<Long, List<PolicyMapKey>> denies = new HashMap<>();
         keys.forEach((key, owners) -> {
-            if (!owners.deny.isEmpty()) {
-                entries.put(key, new PolicyEntry(key, PolicyMapValue.deny(key), owners.deny));
-            } else if (denies.isEmpty() || denies.stream().noneMatch(d -> covers(d, key))) {
-                entries.put(key, new PolicyEntry(key, PolicyMapValue.allow(key), owners.allow));
+            if (owners.deny != null) {
+                denies.computeIfAbsent(key.identity(), k -> new ArrayList<>()).add(key);
             }
         });
-        return new SubjectPolicy(subject, enforcedBy, entries);
+        TreeMap<PolicyMapKey, PolicyEntry> entries = new TreeMap<>(KEY_ORDER);
+        keys.forEach((key, owners) -> {
+            if (owners.deny != null) {
+                entries.put(key, new PolicyEntry(key, PolicyMapValue.deny(key), owners.deny));
+            } else if (denies.isEmpty() || !(coveredBy(denies.get(key.identity()), key) || coveredBy(denies.get(0L), key))) {
+                entries.put(key, new PolicyEntry(key, PolicyMapValue.allow(key), owners.allow()));
+            }
+        });
+        return new SubjectPolicy(subject, enforcedBy, new FrozenEntries(entries));
     }
 
     /** Ingress before egress, then identity, protocol, port and prefix, like {@code cilium bpf policy get}. */
@@ -161,9 +215,37 @@ public final class PolicyCompiler {
             .thenComparingLong(PolicyMapKey::identity).thenComparingInt(PolicyMapKey::protocol)
             .thenComparingInt(PolicyMapKey::port).thenComparingInt(PolicyMapKey::l4PrefixLength);
 
+    /** The policies behind one key; sets made on first use (most keys have one policy, one kind). */
     private static final class Owners {
-        final SortedSet<PolicyRef> allow = new TreeSet<>();
-        final SortedSet<PolicyRef> deny = new TreeSet<>();
+        private static final SortedSet<PolicyRef> NONE = java.util.Collections.emptySortedSet();
+        SortedSet<PolicyRef> allow;
+        SortedSet<PolicyRef> deny;
+
+        void add(boolean isDeny, PolicyRef ref) {
+            if (isDeny) {
+                deny = deny == null ? new TreeSet<>() : deny;
+                deny.add(ref);
+            } else {
+                allow = allow == null ? new TreeSet<>() : allow;
+                allow.add(ref);
+            }
+        }
+
+        SortedSet<PolicyRef> allow() {
+            return allow == null ? NONE : allow;
+        }
+    }
+
+    private static boolean coveredBy(List<PolicyMapKey> denies, PolicyMapKey allow) {
+        if (denies == null) {
+            return false;
+        }
+        for (PolicyMapKey d : denies) {
+            if (covers(d, allow)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean covers(PolicyMapKey deny, PolicyMapKey allow) {

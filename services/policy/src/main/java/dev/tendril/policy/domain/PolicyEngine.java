@@ -282,12 +282,25 @@ public final class PolicyEngine {
         return out;
     }
 
-    private SubjectPolicy compile(long subject) {
-        List<Policy> selecting = new ArrayList<>();
-        for (PolicyRef ref : cache.policiesSelecting(subject)) {
+    private SubjectPolicy compile(long subject, PolicyCompiler.Batch batch) {
+        List<PolicyRef> refs = new ArrayList<>(new TreeSet<>(cache.policiesSelecting(subject)));
+        List<Policy> selecting = new ArrayList<>(refs.size());
+        for (PolicyRef ref : refs) {
             selecting.add(policies.get(ref));
         }
-        return compiler.compileSubject(subject, selecting, cache, namedPorts);
+        return batch.compile(subject, selecting, refs);
+    }
+
+    /**
+     * {@code previous.equals(next)}, comparing each pair of entry maps once: subjects compiled together
+     * share their entries, so a namespace's worth of subjects is usually one or a few comparisons.
+     */
+    private static boolean sameContent(SubjectPolicy previous, SubjectPolicy next, Map<Object, Map<Object, Boolean>> compared) {
+        if (previous == null || previous.subject() != next.subject() || !previous.enforcedBy().equals(next.enforcedBy())) {
+            return false;
+        }
+        return compared.computeIfAbsent(previous.entries(), k -> new java.util.IdentityHashMap<>())
+                .computeIfAbsent(next.entries(), k -> previous.entries().equals(next.entries()));
     }
 
     /** Recompiles {@code dirty} and publishes what differs, with the overflow rules of {@link Overflow}. */
@@ -295,6 +308,8 @@ public final class PolicyEngine {
         Map<Long, SubjectPolicy> changed = new TreeMap<>();
         Set<Long> removed = new TreeSet<>();
         List<Overflow> overflows = new ArrayList<>();
+        PolicyCompiler.Batch batch = compiler.new Batch(cache, namedPorts);
+        Map<Object, Map<Object, Boolean>> compared = new java.util.IdentityHashMap<>();
         for (long id : dirty) {
             Identity identity = identities.get(id);
             if (identity == null || !isSubject(identity)) {
@@ -304,7 +319,7 @@ public final class PolicyEngine {
                 }
                 continue;
             }
-            SubjectPolicy sp = compile(id);
+            SubjectPolicy sp = compile(id, batch);
             if (sp.entries().size() > maxEntries) {
                 SortedSet<PolicyRef> refs = new TreeSet<>();
                 sp.entries().values().forEach(pe -> refs.addAll(pe.policies()));
@@ -315,7 +330,7 @@ public final class PolicyEngine {
                 continue;
             }
             overflowing.remove(id);
-            if (!sp.equals(subjects.get(id))) {
+            if (!sameContent(subjects.get(id), sp, compared)) {
                 subjects.put(id, sp);
                 changed.put(id, sp);
             }
