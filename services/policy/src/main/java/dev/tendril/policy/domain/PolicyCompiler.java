@@ -211,9 +211,21 @@ public final class PolicyCompiler {
     }
 
     /** Ingress before egress, then identity, protocol, port and prefix, like {@code cilium bpf policy get}. */
-    public static final Comparator<PolicyMapKey> KEY_ORDER = Comparator.comparing(PolicyMapKey::direction)
-            .thenComparingLong(PolicyMapKey::identity).thenComparingInt(PolicyMapKey::protocol)
-            .thenComparingInt(PolicyMapKey::port).thenComparingInt(PolicyMapKey::l4PrefixLength);
+    public static final Comparator<PolicyMapKey> KEY_ORDER = PolicyCompiler::compareKeys;
+
+    private static int compareKeys(PolicyMapKey a, PolicyMapKey b) {
+        int c = a.direction().compareTo(b.direction());
+        if (c == 0) {
+            c = Long.compare(a.identity(), b.identity());
+        }
+        if (c == 0) {
+            c = Integer.compare(a.protocol(), b.protocol());
+        }
+        if (c == 0) {
+            c = Integer.compare(a.port(), b.port());
+        }
+        return c != 0 ? c : Integer.compare(a.l4PrefixLength(), b.l4PrefixLength());
+    }
 
     /** The policies behind one key; sets made on first use (most keys have one policy, one kind). */
     private static final class Owners {

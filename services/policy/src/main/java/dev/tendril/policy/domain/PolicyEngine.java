@@ -68,6 +68,8 @@ public final class PolicyEngine {
     private final PolicyCompiler compiler;
     private final int maxEntries;
     private final Map<PolicyRef, Policy> policies = new TreeMap<>();
+    /** The same policies for lookups on the hot path ({@link PolicyRef} orders by its string form). */
+    private final Map<PolicyRef, Policy> byRef = new HashMap<>();
     private final Map<Long, Identity> identities = new TreeMap<>();
     private final Map<Long, List<NamedPort>> namedPorts = new HashMap<>();
     private final SelectorCache cache;
@@ -105,6 +107,7 @@ public final class PolicyEngine {
         Set<Long> dirty = new TreeSet<>();
         for (Policy p : applied) {
             Policy previous = policies.put(p.ref(), p);
+            byRef.put(p.ref(), p);
             if (p.equals(previous)) {
                 continue;
             }
@@ -125,6 +128,7 @@ public final class PolicyEngine {
     /** Removes a policy; unknown refs change nothing. */
     public Changes delete(PolicyRef ref) {
         Policy previous = policies.remove(ref);
+        byRef.remove(ref);
         if (previous == null) {
             return Changes.NONE;
         }
@@ -262,7 +266,7 @@ public final class PolicyEngine {
             dirty.addAll(c.added());
             dirty.addAll(c.removed());
             for (PolicyRef user : e.peerUsers()) {
-                dirty.addAll(cache.selected(SelectorCache.subjectSelector(policies.get(user))));
+                dirty.addAll(cache.selected(SelectorCache.subjectSelector(byRef.get(user))));
             }
         }
     }
@@ -276,17 +280,17 @@ public final class PolicyEngine {
                 case Rule.Peers.Selected s -> s.peers().stream().anyMatch(p -> cache.selected(p).contains(identity));
             });
             if (reaches) {
-                out.addAll(cache.selected(SelectorCache.subjectSelector(policies.get(ref))));
+                out.addAll(cache.selected(SelectorCache.subjectSelector(byRef.get(ref))));
             }
         });
         return out;
     }
 
     private SubjectPolicy compile(long subject, PolicyCompiler.Batch batch) {
-        List<PolicyRef> refs = new ArrayList<>(new TreeSet<>(cache.policiesSelecting(subject)));
+        Set<PolicyRef> refs = Set.copyOf(cache.policiesSelecting(subject));
         List<Policy> selecting = new ArrayList<>(refs.size());
         for (PolicyRef ref : refs) {
-            selecting.add(policies.get(ref));
+            selecting.add(byRef.get(ref));
         }
         return batch.compile(subject, selecting, refs);
     }
