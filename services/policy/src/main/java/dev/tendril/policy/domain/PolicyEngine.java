@@ -24,6 +24,24 @@ import java.util.TreeSet;
  * <p>The reserved identities 1..8 are known from the start (the identity service never publishes them).
  * Subjects are every known identity except world and CIDR identities, which never own an endpoint.
  *
+ * <p>Incremental, as Cilium's SelectorCache: every distinct selector of the applied policies (subject
+ * selectors and peers) is held once in a {@link SelectorCache} with what it selects and who uses it.
+ * A mutation recompiles only the subjects it can affect, and the result always equals a full
+ * {@link PolicyCompiler#compile} of the same state:
+ * <ul>
+ *   <li>apply/delete: the subjects the old or the new version of the policy selects;</li>
+ *   <li>identity added, relabelled or removed: only that identity is matched against the selectors that
+ *       could select it; recompiled are the identity itself and the subjects of every policy that uses a
+ *       selector whose selection changed as a peer;</li>
+ *   <li>named ports of an identity: the identity itself (ingress rules on named ports) and the subjects of
+ *       policies whose egress rules on named ports reach it, through a peer selector or as every peer.</li>
+ * </ul>
+ * Recompiled subjects whose content did not change are not published.
+ *
+ * <p>The allow-localhost entry and the treatment of health are the compiler's ({@link PolicyCompiler}).
+ * Traffic from a pod to itself is no concern of the policy maps: loopback inside a pod never reaches the
+ * datapath.
+ *
  * <p>Not thread-safe: the service serialises mutations.
  */
 public final class PolicyEngine {
