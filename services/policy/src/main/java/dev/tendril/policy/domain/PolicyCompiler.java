@@ -13,7 +13,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -42,8 +41,21 @@ import java.util.TreeSet;
  * Entries keep the policies that produced them, for "which policy allowed or denied this".
  *
  * <p>Every known identity is compiled as a subject, world and CIDR identities included: they never own
- * a policy map and no namespaced policy selects them, so they get the two allow-all entries. Traffic from
- * a pod to itself, host and health exemptions and map-size limits are not handled here.
+ * a policy map and no namespaced policy selects them, so they get the two allow-all entries.
+ *
+ * <p>Reserved identities, as Cilium with {@code allow-localhost=auto} (policy enforcement "default"):
+ * <ul>
+ *   <li>host (1): a subject whose ingress is enforced also gets an ingress allow entry for the host, any
+ *       protocol and port, owned by no policy, so that the node (kubelet probes) still reaches its pods;
+ *       a deny covering the host removes it (deny wins; a narrower host deny keeps it and wins in the
+ *       datapath for what it covers);</li>
+ *   <li>health (4): a subject like the other reserved identities (no namespaced policy selects it, so it
+ *       allows everything); as a peer it is not special: ingress from health to a pod whose ingress is
+ *       enforced needs a rule allowing the {@code health} entity (or every peer);</li>
+ *   <li>a pod to itself: not a policy-map matter, since loopback traffic inside the pod never reaches the
+ *       datapath; nothing is compiled for it.</li>
+ * </ul>
+ * Map-size limits are {@link PolicyEngine}'s concern.
  */
 public final class PolicyCompiler {
 
@@ -77,33 +89,95 @@ public final class PolicyCompiler {
      */
     public Map<Long, SubjectPolicy> compile(Collection<? extends Policy> policies, Collection<Identity> identities,
                                             Map<Long, List<NamedPort>> namedPorts, Collection<Identity> subjects) {
+        // Every distinct selector, subject selectors included, is matched once against the identities that
+        // could match it, instead of every policy against every subject.
+        SelectorCache cache = new SelectorCache(clusterName);
+        identities.forEach(cache::upsertIdentity);
+        policies.forEach(cache::addPolicy);
+        List<Policy> all = List.copyOf(policies);
+        Map<Long, List<Integer>> selecting = new HashMap<>();
+        for (int n = 0; n < all.size(); n++) {
+            for (long id : cache.selected(SelectorCache.subjectSelector(all.get(n)))) {
+                selecting.computeIfAbsent(id, k -> new ArrayList<>()).add(n);
+            }
+        }
+        Batch batch = new Batch(cache, namedPorts);
         Map<Long, SubjectPolicy> out = new TreeMap<>();
-        // Each distinct peer is matched against the identities once per compilation, not once per subject.
-        Map<Peer, List<Long>> selected = new HashMap<>();
         for (Identity subject : subjects) {
-            out.put(subject.id(), compileSubject(subject, policies, identities, namedPorts, selected));
+            List<Integer> its = cache.knows(subject.id())
+                    ? selecting.getOrDefault(subject.id(), List.of())
+                    : java.util.stream.IntStream.range(0, all.size()).filter(n -> all.get(n).subject().matches(subject))
+                    .boxed().toList();
+            out.put(subject.id(), batch.compile(subject.id(), its.stream().map(all::get).toList(), its));
         }
         return java.util.Collections.unmodifiableMap(out);
     }
 
-    private SubjectPolicy compileSubject(Identity subject, Collection<? extends Policy> policies,
-                                         Collection<Identity> identities, Map<Long, List<NamedPort>> namedPorts,
-                                         Map<Peer, List<Long>> selectedCache) {
+    /**
+     * Compiles several subjects against one state. Subjects selected by the same policies compile to the
+     * same entries (unless ingress named ports, which resolve against the subject, differ), so each such
+     * group is compiled once and its entries shared; each policy's rules are normalised once.
+     */
+    final class Batch {
+        private final SelectorCache cache;
+        private final Map<Long, List<NamedPort>> namedPorts;
+        private final Map<Policy, Normalised> normalised = new java.util.IdentityHashMap<>();
+        private final Map<GroupKey, SubjectPolicy> groups = new HashMap<>();
+
+        private record Normalised(Policy policy, List<Rule> rules, boolean ingressNamedPorts) {
+        }
+
+        private record GroupKey(Object selecting, List<NamedPort> ingressNamedPorts) {
+        }
+
+        /** @param namedPorts per destination identity; identities without named ports may be absent */
+        Batch(SelectorCache cache, Map<Long, List<NamedPort>> namedPorts) {
+            this.cache = cache;
+            this.namedPorts = namedPorts;
+        }
+
+        /**
+         * One subject's entries from the policies that select it, peers resolved through the cache (which
+         * holds every peer selector of {@code selecting}).
+         *
+         * @param selectingKey equal for equal {@code selecting} lists within this batch
+         */
+        SubjectPolicy compile(long subject, List<? extends Policy> selecting, Object selectingKey) {
+            List<Normalised> its = new ArrayList<>(selecting.size());
+            boolean ingressNamed = false;
+            for (Policy p : selecting) {
+                Normalised n = normalised.computeIfAbsent(p, x -> new Normalised(x, x.rules(),
+                        x.rules().stream().anyMatch(r -> r.direction() == Direction.INGRESS && r.ports().stream()
+                                .anyMatch(port -> port.port() instanceof PortRule.Port.Named))));
+                its.add(n);
+                ingressNamed |= n.ingressNamedPorts();
+            }
+            GroupKey key = new GroupKey(selectingKey, ingressNamed ? namedPorts.getOrDefault(subject, List.of()) : null);
+            SubjectPolicy group = groups.get(key);
+            if (group == null) {
+                group = compileSubject(subject, its, cache, namedPorts);
+                groups.put(key, group);
+                return group;
+            }
+            return group.subject() == subject ? group : new SubjectPolicy(subject, group.enforcedBy(), group.entries());
+        }
+    }
+
+    private SubjectPolicy compileSubject(long subject, List<Batch.Normalised> selecting, SelectorCache cache,
+                                         Map<Long, List<NamedPort>> namedPorts) {
         Map<Direction, SortedSet<PolicyRef>> enforcedBy = new EnumMap<>(Direction.class);
         Map<PolicyMapKey, Owners> keys = new HashMap<>();
-        for (Policy policy : policies) {
-            if (!policy.subject().matches(subject)) {
-                continue;
-            }
+        for (Batch.Normalised n : selecting) {
+            Policy policy = n.policy();
             for (Direction d : policy.enforcedDirections()) {
                 enforcedBy.computeIfAbsent(d, x -> new TreeSet<>()).add(policy.ref());
             }
-            for (Rule rule : policy.rules()) {
-                for (long peer : peers(rule.peers(), identities, selectedCache)) {
-                    long destination = rule.direction() == Direction.INGRESS ? subject.id() : peer;
+            for (Rule rule : n.rules()) {
+                for (long peer : peers(rule.peers(), cache)) {
+                    long destination = rule.direction() == Direction.INGRESS ? subject : peer;
                     for (PolicyMapKey key : keys(rule, peer, destination, namedPorts)) {
                         Owners o = keys.computeIfAbsent(key, k -> new Owners());
-                        (rule.deny() ? o.deny : o.allow).add(policy.ref());
+                        o.add(rule.deny(), policy.ref());
                     }
                 }
             }
@@ -113,27 +187,77 @@ public final class PolicyCompiler {
                 keys.computeIfAbsent(PolicyMapKey.anyProtocol(0, d), k -> new Owners());
             }
         }
-        List<PolicyMapKey> denies = keys.entrySet().stream().filter(e -> !e.getValue().deny.isEmpty())
-                .map(Map.Entry::getKey).toList();
-        SortedMap<PolicyMapKey, PolicyEntry> entries = new TreeMap<>(KEY_ORDER);
+        if (enforcedBy.containsKey(Direction.INGRESS)) {
+            // allow-localhost: the node reaches its pods (kubelet probes) whatever the ingress policy says,
+            // unless a deny covers the host; owned by no policy.
+            keys.computeIfAbsent(PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS), k -> new Owners());
+        }
+        // Deny keys by identity: only a deny of the same identity or of identity 0 can cover an allow.
+        Map<Long, List<PolicyMapKey>> denies = new HashMap<>();
         keys.forEach((key, owners) -> {
-            if (!owners.deny.isEmpty()) {
-                entries.put(key, new PolicyEntry(key, PolicyMapValue.deny(key), owners.deny));
-            } else if (denies.stream().noneMatch(d -> covers(d, key))) {
-                entries.put(key, new PolicyEntry(key, PolicyMapValue.allow(key), owners.allow));
+            if (owners.deny != null) {
+                denies.computeIfAbsent(key.identity(), k -> new ArrayList<>()).add(key);
             }
         });
-        return new SubjectPolicy(subject.id(), enforcedBy, entries);
+        TreeMap<PolicyMapKey, PolicyEntry> entries = new TreeMap<>(KEY_ORDER);
+        keys.forEach((key, owners) -> {
+            if (owners.deny != null) {
+                entries.put(key, new PolicyEntry(key, PolicyMapValue.deny(key), owners.deny));
+            } else if (denies.isEmpty() || !(coveredBy(denies.get(key.identity()), key) || coveredBy(denies.get(0L), key))) {
+                entries.put(key, new PolicyEntry(key, PolicyMapValue.allow(key), owners.allow()));
+            }
+        });
+        return new SubjectPolicy(subject, enforcedBy, new FrozenEntries(entries));
     }
 
     /** Ingress before egress, then identity, protocol, port and prefix, like {@code cilium bpf policy get}. */
-    public static final Comparator<PolicyMapKey> KEY_ORDER = Comparator.comparing(PolicyMapKey::direction)
-            .thenComparingLong(PolicyMapKey::identity).thenComparingInt(PolicyMapKey::protocol)
-            .thenComparingInt(PolicyMapKey::port).thenComparingInt(PolicyMapKey::l4PrefixLength);
+    public static final Comparator<PolicyMapKey> KEY_ORDER = PolicyCompiler::compareKeys;
 
+    private static int compareKeys(PolicyMapKey a, PolicyMapKey b) {
+        int c = a.direction().compareTo(b.direction());
+        if (c == 0) {
+            c = Long.compare(a.identity(), b.identity());
+        }
+        if (c == 0) {
+            c = Integer.compare(a.protocol(), b.protocol());
+        }
+        if (c == 0) {
+            c = Integer.compare(a.port(), b.port());
+        }
+        return c != 0 ? c : Integer.compare(a.l4PrefixLength(), b.l4PrefixLength());
+    }
+
+    /** The policies behind one key; sets made on first use (most keys have one policy, one kind). */
     private static final class Owners {
-        final SortedSet<PolicyRef> allow = new TreeSet<>();
-        final SortedSet<PolicyRef> deny = new TreeSet<>();
+        private static final SortedSet<PolicyRef> NONE = java.util.Collections.emptySortedSet();
+        SortedSet<PolicyRef> allow;
+        SortedSet<PolicyRef> deny;
+
+        void add(boolean isDeny, PolicyRef ref) {
+            if (isDeny) {
+                deny = deny == null ? new TreeSet<>() : deny;
+                deny.add(ref);
+            } else {
+                allow = allow == null ? new TreeSet<>() : allow;
+                allow.add(ref);
+            }
+        }
+
+        SortedSet<PolicyRef> allow() {
+            return allow == null ? NONE : allow;
+        }
+    }
+
+    private static boolean coveredBy(List<PolicyMapKey> denies, PolicyMapKey allow) {
+        if (denies == null) {
+            return false;
+        }
+        for (PolicyMapKey d : denies) {
+            if (covers(d, allow)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean covers(PolicyMapKey deny, PolicyMapKey allow) {
@@ -144,14 +268,16 @@ public final class PolicyCompiler {
         return allow.maskedTo(deny.l4PrefixLength()).withIdentity(deny.identity()).equals(deny);
     }
 
-    private Set<Long> peers(Rule.Peers peers, Collection<Identity> identities, Map<Peer, List<Long>> cache) {
+    private static Collection<Long> peers(Rule.Peers peers, SelectorCache cache) {
         return switch (peers) {
-            case Rule.Peers.All all -> Set.of(0L);
+            case Rule.Peers.All all -> List.of(0L);
             case Rule.Peers.Selected s -> {
+                if (s.peers().size() == 1) {
+                    yield cache.selected(s.peers().getFirst());
+                }
                 Set<Long> out = new LinkedHashSet<>();
                 for (Peer p : s.peers()) {
-                    out.addAll(cache.computeIfAbsent(p, x -> identities.stream()
-                            .filter(i -> x.selects(i, clusterName)).map(Identity::id).toList()));
+                    out.addAll(cache.selected(p));
                 }
                 yield out;
             }

@@ -20,7 +20,9 @@ public record SubjectPolicy(long subject, Map<Direction, SortedSet<PolicyRef>> e
 
     public SubjectPolicy {
         enforcedBy = Map.copyOf(enforcedBy);
-        entries = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(entries));
+        // Compiled entries are immutable already and shared between subjects of equal content.
+        entries = entries instanceof FrozenEntries ? entries
+                : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(entries));
     }
 
     public boolean enforced(Direction direction) {

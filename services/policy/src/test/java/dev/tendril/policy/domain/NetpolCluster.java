@@ -97,4 +97,103 @@ final class NetpolCluster {
             return egress(from, to.id(), protocol, port).forwarded() && ingress(to, from.id(), protocol, port).forwarded();
         }
     }
+
+    /**
+     * The model driven through a {@link PolicyEngine}: the pods are identities the engine learns one by one,
+     * and each subject's in-memory policy map is written only from the {@link PolicyEngine.Changes} that
+     * mutations return (as an agent would), starting from the engine's initial subjects. Pods can be added,
+     * removed and relabelled; a relabelled pod gets a new identity, as the identity service allocates one
+     * per label set.
+     */
+    static final class Live {
+        final PolicyEngine engine = new PolicyEngine(CLUSTER, PolicyMap.DEFAULT_MAX_ENTRIES);
+        final Map<Pod, Identity> pods = new LinkedHashMap<>();
+        final Map<String, Map<String, String>> namespaceLabels = new LinkedHashMap<>();
+        final Map<Pod, Map<String, String>> podLabels = new LinkedHashMap<>();
+        final Map<Long, PolicyMap> maps = new HashMap<>();
+        private long nextId = 2000;
+
+        Live() {
+            engine.subjects().forEach(this::write);
+            NetpolCluster model = new NetpolCluster();
+            for (String ns : NAMESPACES) {
+                namespaceLabels.put(ns, Map.of("ns", ns, "kubernetes.io/metadata.name", ns));
+            }
+            model.pods.forEach((pod, identity) -> {
+                addPod(pod.namespace(), pod.name(), Map.of("pod", pod.name()));
+            });
+        }
+
+        Identity pod(String nsSlashPod) {
+            String[] p = nsSlashPod.split("/");
+            return pods.get(new Pod(p[0], p[1]));
+        }
+
+        Live apply(String manifests) {
+            return record(engine.apply(ManifestParser.parse(manifests)));
+        }
+
+        Live delete(String kind, String namespace, String name) {
+            return record(engine.delete(new PolicyRef(kind, namespace, name)));
+        }
+
+        /** A new pod: a new identity, then the named ports of {@link NetpolCluster}. */
+        Live addPod(String namespace, String name, Map<String, String> labels) {
+            Pod pod = new Pod(namespace, name);
+            podLabels.put(pod, labels);
+            Identity identity = Identity.pod(++nextId, namespace, namespaceLabels.get(namespace), labels, CLUSTER);
+            pods.put(pod, identity);
+            record(engine.upsertIdentity(identity));
+            return record(engine.setNamedPorts(identity.id(), List.of(
+                    new NamedPort("serve-80-tcp", 80, Protocol.TCP),
+                    new NamedPort("serve-81-tcp", 81, Protocol.TCP),
+                    new NamedPort("serve-80-udp", 80, Protocol.UDP),
+                    new NamedPort("web", name.equals("a") ? 80 : 81, Protocol.TCP))));
+        }
+
+        Live removePod(String nsSlashPod) {
+            Identity identity = pod(nsSlashPod);
+            pods.values().remove(identity);
+            return record(engine.removeIdentity(identity.id()));
+        }
+
+        /** The pod's labels change: its old identity goes once no endpoint uses it, a new one appears. */
+        Live relabelPod(String nsSlashPod, Map<String, String> labels) {
+            Pod pod = pods.keySet().stream().filter(p -> p.toString().equals(nsSlashPod)).findFirst().orElseThrow();
+            long old = pods.get(pod).id();
+            addPod(pod.namespace(), pod.name(), labels);
+            return record(engine.removeIdentity(old));
+        }
+
+        /** The namespace's labels change: every pod in it gets a new identity. */
+        Live relabelNamespace(String namespace, Map<String, String> labels) {
+            namespaceLabels.put(namespace, labels);
+            for (Pod pod : List.copyOf(pods.keySet())) {
+                if (pod.namespace().equals(namespace)) {
+                    relabelPod(pod.toString(), podLabels.get(pod));
+                }
+            }
+            return this;
+        }
+
+        Live namedPorts(String nsSlashPod, List<NamedPort> ports) {
+            return record(engine.setNamedPorts(pod(nsSlashPod).id(), ports));
+        }
+
+        private Live record(PolicyEngine.Changes changes) {
+            changes.changed().forEach(this::write);
+            changes.removed().forEach(maps::remove);
+            return this;
+        }
+
+        private void write(long subject, SubjectPolicy sp) {
+            PolicyMap map = PolicyMap.inMemory("cilium_policy_v2_" + subject, PolicyMap.DEFAULT_MAX_ENTRIES);
+            sp.entries().values().forEach(e -> map.put(e.key(), e.value()));
+            maps.put(subject, map);
+        }
+
+        boolean reach(Identity from, Identity to, Protocol protocol, int port) {
+            return new Maps(engine.subjects(), maps).reach(from, to, protocol, port);
+        }
+    }
 }

@@ -56,7 +56,11 @@ class PolicyCompilerTest {
                 metadata: {name: deny, namespace: x}
                 spec: {podSelector: {}}
                 """);
-        assertThat(sp.entries(Direction.INGRESS)).isEmpty();
+        // Only allow-localhost: the host, any protocol, owned by no policy.
+        assertThat(sp.entries(Direction.INGRESS)).extracting(PolicyEntry::key).containsExactly(
+                PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
+        assertThat(sp.entries(Direction.INGRESS).getFirst().policies()).isEmpty();
+        assertThat(sp.entries(Direction.INGRESS).getFirst().value().deny()).isFalse();
         assertThat(sp.entries(Direction.EGRESS)).extracting(PolicyEntry::key)
                 .containsExactly(PolicyMapKey.anyProtocol(0, Direction.EGRESS));
         assertThat(sp.enforcedBy()).isEqualTo(Map.of(Direction.INGRESS, new java.util.TreeSet<>(Set.of(np("x", "deny")))));
@@ -76,7 +80,8 @@ class PolicyCompilerTest {
         assertThat(sp.entries(Direction.INGRESS)).extracting(PolicyEntry::key).containsExactly(
                 PolicyMapKey.portPrefix(0, Direction.INGRESS, IpProtocol.TCP, 8080, 13),
                 PolicyMapKey.portPrefix(0, Direction.INGRESS, IpProtocol.TCP, 8088, 15),
-                PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 8090));
+                PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 8090),
+                PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
         NetpolCluster.Maps maps = cluster.load("""
                 apiVersion: networking.k8s.io/v1
                 kind: NetworkPolicy
@@ -102,9 +107,9 @@ class PolicyCompilerTest {
                   ingress: [{ports: [{port: web}]}]
                 """;
         assertThat(compile(ya, yaml).entries(Direction.INGRESS)).extracting(PolicyEntry::key)
-                .containsExactly(PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 80));
+                .containsExactly(PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 80), PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
         assertThat(compile(yb, yaml).entries(Direction.INGRESS)).extracting(PolicyEntry::key)
-                .containsExactly(PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 81));
+                .containsExactly(PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 81), PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
     }
 
     @Test
@@ -192,7 +197,8 @@ class PolicyCompilerTest {
                 PolicyMapKey.anyPort(0, Direction.INGRESS, IpProtocol.UDP),
                 PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 53),
                 PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.UDP, 53),
-                PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.SCTP, 53));
+                PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.SCTP, 53),
+                PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
     }
 
     @Test
@@ -216,7 +222,11 @@ class PolicyCompilerTest {
                   ingress: [{from: [{namespaceSelector: {}}]}]
                 """);
         assertThat(pods.ingress(xa, Identity.WORLD, Protocol.TCP, 80).dropReason()).isEqualTo(DropReason.POLICY_DENIED);
-        assertThat(pods.ingress(xa, Identity.HOST, Protocol.TCP, 80).dropReason()).isEqualTo(DropReason.POLICY_DENIED);
+        // The host is not a pod of any namespace, yet allow-localhost lets it in (L3-only, no policy).
+        var fromHost = pods.ingress(xa, Identity.HOST, Protocol.TCP, 80);
+        assertThat(fromHost.forwarded()).isTrue();
+        assertThat(fromHost.matchType()).isEqualTo(MatchType.L3_ONLY);
+        assertThat(pods.compiled().get(xa.id()).entryFor(fromHost.matchedKey()).orElseThrow().policies()).isEmpty();
         assertThat(pods.ingress(xa, ya.id(), Protocol.TCP, 80).matchType()).isEqualTo(MatchType.L3_ONLY);
     }
 
@@ -332,5 +342,118 @@ class PolicyCompilerTest {
         assertThat(defaultDeny.dropReason()).isEqualTo(DropReason.POLICY_DENIED);
         assertThat(sp.entryFor(defaultDeny.matchedKey())).isEmpty();
         assertThat(sp.enforcedBy().get(Direction.INGRESS)).containsExactly(cnp("x", "no-8089"), np("x", "from-y-range"));
+    }
+
+    @Test
+    void allowLocalhostOnlyWhereIngressIsEnforced() {
+        String yaml = """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: egress-only, namespace: x}
+                spec:
+                  podSelector: {}
+                  policyTypes: [Egress]
+                """;
+        SubjectPolicy sp = compile(xa, yaml);
+        assertThat(sp.entries(Direction.INGRESS)).extracting(PolicyEntry::key)
+                .containsExactly(PolicyMapKey.anyProtocol(0, Direction.INGRESS));
+        assertThat(sp.entries(Direction.EGRESS)).isEmpty();
+        NetpolCluster.Maps maps = cluster.load(yaml);
+        assertThat(maps.egress(xa, Identity.HOST, Protocol.TCP, 80).dropReason()).isEqualTo(DropReason.POLICY_DENIED);
+    }
+
+    @Test
+    void allowLocalhostKeepsThePolicyThatAlsoAllowsTheHost() {
+        SubjectPolicy sp = compile(xa, """
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: host, namespace: x}
+                spec:
+                  endpointSelector: {}
+                  ingress: [{fromEntities: [host]}]
+                """);
+        assertThat(sp.entries(Direction.INGRESS)).singleElement().satisfies(e -> {
+            assertThat(e.key()).isEqualTo(PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
+            assertThat(e.policies()).containsExactly(cnp("x", "host"));
+        });
+    }
+
+    @Test
+    void aDenyOfTheHostWinsOverAllowLocalhost() {
+        String yaml = """
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: no-host, namespace: x}
+                spec:
+                  endpointSelector: {}
+                  ingressDeny: [{fromEntities: [host]}]
+                """;
+        SubjectPolicy sp = compile(xa, yaml);
+        PolicyEntry host = sp.entries().get(PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
+        assertThat(host.value().deny()).isTrue();
+        assertThat(host.policies()).containsExactly(cnp("x", "no-host"));
+        var verdict = cluster.load(yaml).ingress(xa, Identity.HOST, Protocol.TCP, 80);
+        assertThat(verdict.dropReason()).isEqualTo(DropReason.POLICY_DENY);
+    }
+
+    @Test
+    void aWildcardDenyRemovesAllowLocalhostAndAPortDenyStillWinsForItsPort() {
+        SubjectPolicy all = compile(xa, """
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: deny-all, namespace: x}
+                spec:
+                  endpointSelector: {}
+                  ingressDeny: [{fromEntities: [all]}]
+                """);
+        assertThat(all.entries(Direction.INGRESS)).extracting(PolicyEntry::key)
+                .containsExactly(PolicyMapKey.anyProtocol(0, Direction.INGRESS));
+        assertThat(all.entries(Direction.INGRESS).getFirst().value().deny()).isTrue();
+
+        String port80 = """
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: no-80, namespace: x}
+                spec:
+                  endpointSelector: {}
+                  ingressDeny: [{toPorts: [{ports: [{port: "80", protocol: TCP}]}]}]
+                """;
+        assertThat(compile(xa, port80).entries()).containsKey(PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
+        NetpolCluster.Maps maps = cluster.load(port80);
+        assertThat(maps.ingress(xa, Identity.HOST, Protocol.TCP, 80).dropReason()).isEqualTo(DropReason.POLICY_DENY);
+        assertThat(maps.ingress(xa, Identity.HOST, Protocol.TCP, 81).forwarded()).isTrue();
+    }
+
+    @Test
+    void healthIsAnOpenSubjectButNotAnExemptPeer() {
+        NetpolCluster c = new NetpolCluster();
+        c.identities.add(Identity.reserved(Identity.HEALTH, "health"));
+        String denyAll = """
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: deny, namespace: x}
+                spec:
+                  endpointSelector: {}
+                  ingress: [{}]
+                  egress: [{}]
+                """;
+        NetpolCluster.Maps maps = c.load(denyAll);
+        Identity health = Identity.reserved(Identity.HEALTH, "health");
+        assertThat(maps.ingress(xa, Identity.HEALTH, Protocol.TCP, 4240).dropReason()).isEqualTo(DropReason.POLICY_DENIED);
+        assertThat(maps.egress(health, xa.id(), Protocol.TCP, 80).forwarded()).isTrue();
+        assertThat(maps.ingress(health, xa.id(), Protocol.TCP, 4240).forwarded()).isTrue();
+        assertThat(maps.compiled().get(Identity.HEALTH).enforcedBy()).isEmpty();
+
+        NetpolCluster.Maps allowed = c.load(denyAll + """
+                ---
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: health, namespace: x}
+                spec:
+                  endpointSelector: {}
+                  ingress: [{fromEntities: [health]}]
+                """);
+        assertThat(allowed.ingress(xa, Identity.HEALTH, Protocol.TCP, 4240).forwarded()).isTrue();
+        assertThat(allowed.ingress(xa, cluster.pod("y/a").id(), Protocol.TCP, 4240).forwarded()).isFalse();
     }
 }
