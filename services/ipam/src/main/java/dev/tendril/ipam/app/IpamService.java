@@ -9,7 +9,7 @@ import dev.tendril.ipam.adapters.persistence.CachedStreams;
 import dev.tendril.ipam.adapters.persistence.IpamReadModel;
 import dev.tendril.ipam.adapters.persistence.IpamReadModel.AllocationRow;
 import dev.tendril.ipam.adapters.persistence.IpamReadModel.NodeRow;
-import dev.tendril.ipam.adapters.persistence.JsonEventCodec;
+import dev.tendril.ipam.adapters.persistence.Codecs;
 import dev.tendril.eventstore.OneRoundTrip;
 import dev.tendril.eventstore.StreamAppends;
 import dev.tendril.ipam.domain.Cidr;
@@ -94,11 +94,8 @@ public final class IpamService implements AutoCloseable {
         this.clock = clock;
         this.cluster = cluster;
         PoolDecider poolDecider = new PoolDecider(settings);
-        this.pool = new CachedStreams<>(store, new JsonEventCodec<PoolEvent>(List.of(
-                PoolEvent.PodCidrAllocated.class, PoolEvent.PodCidrReleased.class)), stream -> poolDecider);
-        this.nodes = new CachedStreams<>(store, new JsonEventCodec<NodeEvent>(List.of(
-                NodeEvent.NodeRegistered.class, NodeEvent.PodIpAllocated.class, NodeEvent.PodIpReleased.class,
-                NodeEvent.PodIpsConfirmed.class, NodeEvent.NodeDeregistered.class)),
+        this.pool = new CachedStreams<>(store, Codecs.POOL, stream -> poolDecider);
+        this.nodes = new CachedStreams<>(store, Codecs.NODE,
                 stream -> new NodeDecider(stream.substring(NODE_STREAM_PREFIX.length()), settings));
         for (int i = 0; i < writers; i++) {
             var queue = new java.util.concurrent.LinkedBlockingQueue<Queued<?>>();

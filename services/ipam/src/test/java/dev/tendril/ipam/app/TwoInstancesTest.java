@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tendril.eventstore.EventStore;
 import dev.tendril.eventstore.StoredEvent;
 import dev.tendril.ipam.adapters.persistence.IpamReadModel.AllocationRow;
-import dev.tendril.ipam.adapters.persistence.JsonEventCodec;
+import dev.tendril.ipam.adapters.persistence.Codecs;
 import dev.tendril.ipam.domain.Cidr;
 import dev.tendril.ipam.domain.IpAddress;
 import dev.tendril.ipam.domain.IpamSettings;
@@ -166,9 +166,7 @@ class TwoInstancesTest {
         }
         // The read model equals the node state folded from its events alone.
         EventStore store = TestSchemas.store(pools.getFirst());
-        JsonEventCodec<NodeEvent> codec = new JsonEventCodec<>(List.of(NodeEvent.NodeRegistered.class,
-                NodeEvent.PodIpAllocated.class, NodeEvent.PodIpReleased.class, NodeEvent.PodIpsConfirmed.class,
-                NodeEvent.NodeDeregistered.class));
+        var codec = Codecs.NODE;
         NodeDecider decider = new NodeDecider("n1", SETTINGS);
         NodeState folded = decider.fold(store.readStream(IpamService.nodeStream("n1")).stream()
                 .map(codec::decode).toList());

@@ -4,7 +4,7 @@ import dev.tendril.eventstore.StateProjection;
 import dev.tendril.eventstore.StateRecord;
 import dev.tendril.eventstore.StoredEvent;
 import dev.tendril.identity.adapters.IdentityServiceConfig;
-import dev.tendril.identity.adapters.persistence.JsonEventCodec;
+import dev.tendril.identity.adapters.persistence.Codecs;
 import dev.tendril.identity.domain.EndpointEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -26,11 +26,11 @@ public class EndpointTopicProjection implements StateProjection {
 
     @Override
     public List<StateRecord> project(StoredEvent event, Connection readModel) {
-        if (!JsonEventCodec.ENDPOINT.handles(event.type())) {
+        if (!Codecs.ENDPOINT.handles(event.type())) {
             return List.of();
         }
         String topic = config.topics().endpoints();
-        EndpointEvent decoded = JsonEventCodec.ENDPOINT.decode(event);
+        EndpointEvent decoded = Codecs.ENDPOINT.decode(event);
         String key = decoded.endpoint().key();
         if (decoded instanceof EndpointEvent.EndpointDeregistered) {
             return List.of(StateRecord.tombstone(topic, key));

@@ -4,7 +4,7 @@ import dev.tendril.eventstore.StateProjection;
 import dev.tendril.eventstore.StateRecord;
 import dev.tendril.eventstore.StoredEvent;
 import dev.tendril.identity.adapters.IdentityServiceConfig;
-import dev.tendril.identity.adapters.persistence.JsonEventCodec;
+import dev.tendril.identity.adapters.persistence.Codecs;
 import dev.tendril.identity.domain.IdentityEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -26,11 +26,11 @@ public class IdentityTopicProjection implements StateProjection {
 
     @Override
     public List<StateRecord> project(StoredEvent event, Connection readModel) {
-        if (!JsonEventCodec.IDENTITY.handles(event.type())) {
+        if (!Codecs.IDENTITY.handles(event.type())) {
             return List.of();
         }
         String topic = config.topics().identities();
-        return switch (JsonEventCodec.IDENTITY.decode(event)) {
+        return switch (Codecs.IDENTITY.decode(event)) {
             case IdentityEvent.IdentityAllocated allocated -> List.of(StateRecord.upsert(topic,
                     Long.toString(allocated.id()), ProtoMapping.identity(allocated.id(), allocated.labels()).toByteArray()));
             case IdentityEvent.IdentityReleased released ->

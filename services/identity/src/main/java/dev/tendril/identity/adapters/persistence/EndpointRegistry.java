@@ -72,7 +72,7 @@ public final class EndpointRegistry {
     public Namespace upsertNamespace(Namespace namespace) {
         return Retrying.inTransaction(transactions, tx -> {
             Streams.Decided<Optional<Namespace>, NamespaceEvent> decided = Streams.decide(tx, store,
-                    namespaceStream(namespace.name()), namespaces, JsonEventCodec.NAMESPACE, new UpsertNamespace(namespace));
+                    namespaceStream(namespace.name()), namespaces, Codecs.NAMESPACE, new UpsertNamespace(namespace));
             if (decided.events().isEmpty()) {
                 return namespace;
             }
@@ -98,7 +98,7 @@ public final class EndpointRegistry {
             // committed before and is counted, or waits and then finds the namespace gone (422).
             lockNamespace(tx, name);
             long count = countEndpoints(tx, name);
-            Streams.decide(tx, store, namespaceStream(name), namespaces, JsonEventCodec.NAMESPACE,
+            Streams.decide(tx, store, namespaceStream(name), namespaces, Codecs.NAMESPACE,
                     new DeleteNamespace(name, count));
             try (PreparedStatement delete = tx.prepareStatement("DELETE FROM namespaces WHERE name = ?")) {
                 delete.setString(1, name);
@@ -139,7 +139,7 @@ public final class EndpointRegistry {
 
     private Endpoint register(Connection tx, EndpointSpec spec, Namespace namespace) throws SQLException {
         String stream = endpointStream(spec.namespace(), spec.pod());
-        Streams.Loaded<Optional<Endpoint>> loaded = Streams.load(tx, store, stream, endpoints, JsonEventCodec.ENDPOINT);
+        Streams.Loaded<Optional<Endpoint>> loaded = Streams.load(tx, store, stream, endpoints, Codecs.ENDPOINT);
         Optional<Endpoint> previous = loaded.state();
         Labels labels = identityLabels(spec, namespace);
         long identity;
@@ -153,7 +153,7 @@ public final class EndpointRegistry {
         }
         claimIps(tx, spec, previous);
         Streams.Decided<Optional<Endpoint>, EndpointEvent> decided = Streams.decideFrom(tx, store, stream, endpoints,
-                JsonEventCodec.ENDPOINT, new RegisterEndpoint(spec, identity), previous, loaded.version());
+                Codecs.ENDPOINT, new RegisterEndpoint(spec, identity), previous, loaded.version());
         if (acquired && previous.isPresent()) {
             allocator.releaseUse(tx, previous.get().identity());
         }
@@ -228,7 +228,7 @@ public final class EndpointRegistry {
     public void deregister(String namespace, String pod) {
         Retrying.inTransaction(transactions, tx -> {
             Streams.Decided<Optional<Endpoint>, EndpointEvent> decided = Streams.decide(tx, store,
-                    endpointStream(namespace, pod), endpoints, JsonEventCodec.ENDPOINT, new DeregisterEndpoint(namespace, pod));
+                    endpointStream(namespace, pod), endpoints, Codecs.ENDPOINT, new DeregisterEndpoint(namespace, pod));
             allocator.releaseUse(tx, decided.before().orElseThrow().identity());
             for (String sql : List.of("DELETE FROM endpoint_ips WHERE namespace = ? AND pod = ?",
                     "DELETE FROM endpoints WHERE namespace = ? AND pod = ?")) {

@@ -135,7 +135,7 @@ public final class IdentityAllocator {
             long version = insert(tx, id, hash, labels, forEndpoint);
             if (version > 0) {
                 // The row is ours until commit, so the id's stream is at version - 1 and nobody else appends.
-                Streams.decideFrom(tx, store, streamId(id), decider, JsonEventCodec.IDENTITY,
+                Streams.decideFrom(tx, store, streamId(id), decider, Codecs.IDENTITY,
                         new AllocateIdentity(id, labels), IdentityState.FREE, version - 1);
                 return new Allocation(id, labels, true);
             }
@@ -200,7 +200,7 @@ public final class IdentityAllocator {
             Long[] ids = new Long[victims.size()];
             for (int i = 0; i < victims.size(); i++) {
                 IdentityRecord victim = victims.get(i);
-                Streams.decideFrom(tx, store, streamId(victim.id()), decider, JsonEventCodec.IDENTITY,
+                Streams.decideFrom(tx, store, streamId(victim.id()), decider, Codecs.IDENTITY,
                         new ReleaseIdentity(victim.id()), new IdentityState(victim.id(), victim.labels(), true),
                         versions.get(i));
                 ids[i] = victim.id();

@@ -66,7 +66,7 @@ public final class ReleaseFollower {
             return top;
         });
         for (StoredEvent event : released) {
-            if (JsonEventCodec.IDENTITY.decode(event) instanceof IdentityEvent.IdentityReleased r) {
+            if (Codecs.IDENTITY.decode(event) instanceof IdentityEvent.IdentityReleased r) {
                 allocator.forget(r.id(), r.labels());
             }
         }

@@ -58,19 +58,19 @@ public final class StateRebuilder {
 
     private static void apply(StoredEvent stored, Map<Long, Labels> identities, Map<String, Namespace> namespaces,
             Map<String, Endpoint> endpoints) {
-        if (JsonEventCodec.IDENTITY.handles(stored.type())) {
-            switch (JsonEventCodec.IDENTITY.decode(stored)) {
+        if (Codecs.IDENTITY.handles(stored.type())) {
+            switch (Codecs.IDENTITY.decode(stored)) {
                 case IdentityEvent.IdentityAllocated allocated -> identities.put(allocated.id(), allocated.labels());
                 case IdentityEvent.IdentityReleased released -> identities.remove(released.id());
             }
-        } else if (JsonEventCodec.NAMESPACE.handles(stored.type())) {
-            switch (JsonEventCodec.NAMESPACE.decode(stored)) {
+        } else if (Codecs.NAMESPACE.handles(stored.type())) {
+            switch (Codecs.NAMESPACE.decode(stored)) {
                 case NamespaceEvent.NamespaceUpserted upserted ->
                         namespaces.put(upserted.namespace().name(), upserted.namespace());
                 case NamespaceEvent.NamespaceDeleted deleted -> namespaces.remove(deleted.name());
             }
-        } else if (JsonEventCodec.ENDPOINT.handles(stored.type())) {
-            EndpointEvent event = JsonEventCodec.ENDPOINT.decode(stored);
+        } else if (Codecs.ENDPOINT.handles(stored.type())) {
+            EndpointEvent event = Codecs.ENDPOINT.decode(stored);
             if (event instanceof EndpointEvent.EndpointDeregistered) {
                 endpoints.remove(event.endpoint().key());
             } else {

@@ -81,7 +81,7 @@ public final class PolicyStore {
                         : new PolicyApplied(ref.kind(), ref.namespace(), ref.name(), change.manifest(), revision);
                 String stream = streamId(ref);
                 store.append(tx, stream, EventStore.currentVersion(tx, stream),
-                        List.of(JsonEventCodec.POLICY.encode(event)));
+                        List.of(Codecs.POLICY.encode(event)));
                 project(tx, ref, change.manifest(), revision);
             }
             return revision;
@@ -92,14 +92,14 @@ public final class PolicyStore {
     public void overflowed(PolicyMapOverflowed event) {
         store.transactions().inTransaction(tx -> {
             String stream = subjectStreamId(event.subject());
-            store.append(tx, stream, EventStore.currentVersion(tx, stream), List.of(JsonEventCodec.SUBJECT.encode(event)));
+            store.append(tx, stream, EventStore.currentVersion(tx, stream), List.of(Codecs.SUBJECT.encode(event)));
             return null;
         });
     }
 
     /** The subject's stream, decoded. */
     public List<SubjectEvent> subjectEvents(long subject) {
-        return store.readStream(subjectStreamId(subject)).stream().map(JsonEventCodec.SUBJECT::decode).toList();
+        return store.readStream(subjectStreamId(subject)).stream().map(Codecs.SUBJECT::decode).toList();
     }
 
     /** Replays every policy event of the store. */
@@ -111,10 +111,10 @@ public final class PolicyStore {
             List<StoredEvent> page = store.readAll(after, PAGE);
             for (StoredEvent stored : page) {
                 after = stored.position();
-                if (!stored.streamId().startsWith("policy/") || !JsonEventCodec.POLICY.handles(stored.type())) {
+                if (!stored.streamId().startsWith("policy/") || !Codecs.POLICY.handles(stored.type())) {
                     continue;
                 }
-                PolicyEvent event = JsonEventCodec.POLICY.decode(stored);
+                PolicyEvent event = Codecs.POLICY.decode(stored);
                 revision = Math.max(revision, event.revision());
                 switch (event) {
                     case PolicyApplied a -> live.put(a.ref(), new StoredPolicy(a.ref(), a.manifest(), a.revision()));
@@ -190,7 +190,7 @@ public final class PolicyStore {
     /** For tests: every event of the policy streams, in position order. */
     public List<PolicyEvent> policyEvents(PolicyRef ref) {
         List<PolicyEvent> out = new ArrayList<>();
-        store.readStream(streamId(ref)).forEach(e -> out.add(JsonEventCodec.POLICY.decode(e)));
+        store.readStream(streamId(ref)).forEach(e -> out.add(Codecs.POLICY.decode(e)));
         return out;
     }
 }
