@@ -6,6 +6,7 @@ import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.Stack;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -14,8 +15,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * JSON over HTTP to one Tendril service's admin API. A 4xx/5xx answer becomes a {@link ServiceException}
@@ -47,6 +52,56 @@ public final class ServiceClient {
         return send(HttpRequest.newBuilder(uri(path, query)).GET());
     }
 
+    /** A GET whose query may repeat a parameter ({@code label=a&label=b}), in the order given. */
+    public JsonNode get(String path, List<Map.Entry<String, String>> query) {
+        return send(HttpRequest.newBuilder(uri(path, query)).GET());
+    }
+
+    /**
+     * A GET answered with server-sent events: hands the data of each event to {@code events} until the
+     * server ends the stream (or the thread is interrupted). Comments ({@code : keep-alive}) are skipped;
+     * an error answer is a {@link ServiceException} as for {@link #get}.
+     */
+    public void events(String path, List<Map.Entry<String, String>> query, Consumer<String> events) {
+        HttpRequest request = HttpRequest.newBuilder(uri(path, query)).GET().timeout(Duration.ofSeconds(30))
+                .header("Accept", "text/event-stream").build();
+        HttpResponse<Stream<String>> response;
+        try {
+            response = HTTP.send(request, HttpResponse.BodyHandlers.ofLines());
+        } catch (IOException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServiceException("interrupted");
+        }
+        try (Stream<String> lines = response.body()) {
+            if (response.statusCode() >= 400) {
+                String raw = lines.collect(Collectors.joining("\n"));
+                JsonNode body = parse(raw);
+                throw new ServiceException(problem(response.statusCode(), body, raw), response.statusCode(),
+                        body != null && body.isObject() ? body : null);
+            }
+            StringBuilder data = new StringBuilder();
+            for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
+                String line = it.next();
+                if (line.isEmpty()) {
+                    if (!data.isEmpty()) {
+                        events.accept(data.toString());
+                        data.setLength(0);
+                    }
+                } else if (line.startsWith("data:")) {
+                    String value = line.substring(5);
+                    data.append(data.isEmpty() ? "" : "\n").append(value.startsWith(" ") ? value.substring(1) : value);
+                }
+            }
+            if (!data.isEmpty()) {
+                events.accept(data.toString());
+            }
+        } catch (UncheckedIOException e) {
+            throw new ServiceException(name + " at " + base + ": " + e.getCause().getMessage());
+        }
+    }
+
     public JsonNode put(String path, Object body) {
         return send(HttpRequest.newBuilder(uri(path, Map.of())).PUT(jsonBody(body))
                 .header("Content-Type", "application/json"));
@@ -68,7 +123,11 @@ public final class ServiceClient {
     }
 
     private URI uri(String path, Map<String, String> query) {
-        String suffix = query.isEmpty() ? "" : "?" + query.entrySet().stream()
+        return uri(path, List.copyOf(query.entrySet()));
+    }
+
+    private URI uri(String path, List<Map.Entry<String, String>> query) {
+        String suffix = query.isEmpty() ? "" : "?" + query.stream()
                 .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
                 .collect(Collectors.joining("&"));
         return base.resolve(path + suffix);
@@ -84,10 +143,8 @@ public final class ServiceClient {
         HttpResponse<String> response;
         try {
             response = HTTP.send(built, HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException e) {
-            throw new ServiceException(name + " not reachable at " + base + " (is the stack up? ./tendril up)");
         } catch (IOException e) {
-            throw new ServiceException(name + " at " + base + ": " + e.getMessage());
+            throw unreachable(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ServiceException("interrupted");
@@ -98,6 +155,12 @@ public final class ServiceClient {
                     body != null && body.isObject() ? body : null);
         }
         return body;
+    }
+
+    private ServiceException unreachable(IOException e) {
+        return e instanceof ConnectException
+                ? new ServiceException(name + " not reachable at " + base + " (is the stack up? ./tendril up)")
+                : new ServiceException(name + " at " + base + ": " + e.getMessage());
     }
 
     private static String problem(int status, JsonNode body, String raw) {

@@ -25,7 +25,7 @@ final class StatusCounts {
             new Count("endpoints", "identity", "/v1/endpoints", StatusCounts::size),
             new Count("identities", "identity", "/v1/identities", StatusCounts::size),
             new Count("policies", "policy", "/v1/policies", StatusCounts::size),
-            // Hubble's ServerStatus.num_flows; the flows service may not have a status resource yet.
+            // Hubble's ServerStatus.num_flows, from the flows service's GET /v1/status.
             new Count("flows", "flows", "/v1/status",
                     status -> status.path("numFlows").canConvertToLong() ? status.get("numFlows").asLong() : null));
 

@@ -1,7 +1,6 @@
 package dev.tendril.flows.adapters.grpc;
 
 import com.google.protobuf.Timestamp;
-import com.google.protobuf.UInt32Value;
 import dev.tendril.api.hubble.flow.LostEvent;
 import dev.tendril.api.hubble.flow.LostEventSource;
 import dev.tendril.api.hubble.observer.GetFlowsRequest;
@@ -16,6 +15,7 @@ import dev.tendril.api.hubble.relay.NodeState;
 import dev.tendril.flows.adapters.FlowCodec;
 import dev.tendril.flows.adapters.FlowQueries;
 import dev.tendril.flows.adapters.FlowsConfig;
+import dev.tendril.flows.adapters.ServerStatuses;
 import dev.tendril.flows.adapters.kafka.FlowsConsumer;
 import dev.tendril.flows.domain.FlowQuery;
 import dev.tendril.flows.domain.FlowRing;
@@ -98,24 +98,8 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
 
     @Override
     public void serverStatus(ServerStatusRequest request, StreamObserver<ServerStatusResponse> response) {
-        long numFlows = 0;
-        long maxFlows = 0;
-        int connected = 0;
-        ServerStatusResponse.Builder status = ServerStatusResponse.newBuilder();
-        long now = System.currentTimeMillis();
-        for (FlowRing ring : store.rings()) {
-            numFlows += ring.size();
-            maxFlows += ring.capacity();
-            if (available(ring, now)) {
-                connected++;
-            } else {
-                status.addUnavailableNodes(ring.node());
-            }
-        }
-        response.onNext(status.setNumFlows(numFlows).setMaxFlows(maxFlows).setSeenFlows(ingest.seenFlows())
-                .setUptimeNs(ingest.uptimeNanos()).setNumConnectedNodes(UInt32Value.of(connected))
-                .setNumUnavailableNodes(UInt32Value.of(status.getUnavailableNodesCount())).setVersion("tendril")
-                .build());
+        response.onNext(ServerStatuses.of(store.rings(), ingest.seenFlows(), ingest.uptimeNanos(), config.nodeTimeout(),
+                System.currentTimeMillis()));
         response.onCompleted();
     }
 
@@ -135,7 +119,7 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
     }
 
     private boolean available(FlowRing ring, long nowMillis) {
-        return nowMillis - ring.lastWriteMillis() <= config.nodeTimeout().toMillis();
+        return ServerStatuses.available(ring, config.nodeTimeout(), nowMillis);
     }
 
     static Timestamp timestamp(long nanos) {
