@@ -74,7 +74,7 @@ public final class DemoCommand implements Callable<Integer> {
         steps.add(new Step("Create the demo namespace and its pods frontend, backend and database. Each pod becomes an"
                 + " endpoint of a node's agent, with an address from IPAM and an identity from its labels.",
                 "apply", "-f", demo));
-        steps.add(new Step("No policy selects the pods yet, so every connection is forwarded.",
+        steps.add(new Step("Probe each pair on port 80: before any policy selects the pods, every connection is forwarded.",
                 probe("frontend", "backend")));
         steps.add(new Step(null, probe("backend", "database")));
         steps.add(new Step(null, probe("frontend", "database")));
