@@ -250,6 +250,10 @@ class WalkthroughEndToEndTest {
         Result applied = ok("apply", "-f", pods.toString());
         assertThat(applied.out().lines().filter(l -> l.endsWith(" created"))).hasSize(12);
         awaitMatrix(80, ALL, "no policy");
+        for (int n = 1; n <= NODES; n++) {
+            assertThat(endpointIdsShared("node-" + n)).as("endpoint ids (policy maps) of node-" + n
+                    + " shared by pods of different identities").isEmpty();
+        }
 
         for (Scenario scenario : SCENARIOS) {
             Path file = dataDir.resolve("scenario.yaml");
@@ -544,6 +548,16 @@ class WalkthroughEndToEndTest {
                 .map(r -> r.path("identity").asLong() + " " + r.path("port").asInt() + "/"
                         + r.path("protocol").asText() + (r.path("deny").asBoolean() ? " deny" : " allow"))
                 .sorted().toList();
+    }
+
+    /** A node's endpoint ids that more than one identity uses: each endpoint must have a policy map of its own. */
+    private Map<Integer, List<Long>> endpointIdsShared(String node) {
+        Map<Integer, List<Long>> identities = new TreeMap<>();
+        json(ok("bpf", "endpoint", "list", "--node", node, "-o", "json")).path("rows").forEach(r -> identities
+                .computeIfAbsent(r.path("endpointId").asInt(), id -> new ArrayList<>()).add(r.path("identity").asLong()));
+        identities.replaceAll((id, ids) -> ids.stream().distinct().toList());
+        identities.values().removeIf(ids -> ids.size() == 1);
+        return identities;
     }
 
     /** A node's ipcache as prefix to identity. */
