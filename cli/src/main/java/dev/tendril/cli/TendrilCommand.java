@@ -5,6 +5,7 @@ import dev.tendril.cli.apply.ApplyCommand;
 import dev.tendril.cli.apply.DeleteCommand;
 import dev.tendril.cli.bpf.BpfCommand;
 import dev.tendril.cli.connectivity.ConnectivityCommand;
+import dev.tendril.cli.demo.DemoCommand;
 import dev.tendril.cli.get.GetCommand;
 import dev.tendril.cli.observe.ObserveCommand;
 import dev.tendril.cli.policy.PolicyCommand;
@@ -22,6 +23,7 @@ import picocli.CommandLine.Command;
         subcommands = {StatusCommand.class, GetCommand.class, ApplyCommand.class, DeleteCommand.class,
                 PolicyCommand.class, dev.tendril.cli.ipam.IpamCommand.class, ConnectivityCommand.class, BpfCommand.class,
                 ObserveCommand.class,
+                DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TendrilCommand implements Runnable {
 

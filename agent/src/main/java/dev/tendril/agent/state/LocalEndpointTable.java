@@ -47,6 +47,11 @@ public final class LocalEndpointTable {
     private final Map<String, String> digests = new TreeMap<>();
     private final Set<String> deleting = new TreeSet<>();
     private final Set<String> deletedUids = new TreeSet<>();
+    /**
+     * Ids reserved for API creations still in flight (IPAM and identity calls before {@link #register}): neither
+     * source shows them yet, but a {@link #resolve} meanwhile must not free the id for the next endpoint to take.
+     */
+    private final Set<String> creating = new HashSet<>();
     private EndpointIds ids;
     private long changes;
 
@@ -67,14 +72,23 @@ public final class LocalEndpointTable {
         return deleting.contains(key);
     }
 
-    /** Reserves the endpoint id of a new incarnation; kept until {@link #release(String)} or a resolve without it. */
+    /**
+     * Reserves the endpoint id of a new incarnation created through the API; kept while the creation runs, then
+     * while the endpoint is registered, until {@link #release(String)} or {@link #remove(String)}.
+     */
     public synchronized int reserveId(String uid) {
-        EndpointIds next = ids.assign(owner(uid, null));
+        int id = assign(owner(uid, null));
+        creating.add(owner(uid, null));
+        return id;
+    }
+
+    private int assign(String owner) {
+        EndpointIds next = ids.assign(owner);
         if (next != ids) {
             ids = next;
             changes++;
         }
-        return ids.idOf(owner(uid, null));
+        return ids.idOf(owner);
     }
 
     /** What the API request that created or last changed the endpoint said (labels etc.), or null. */
@@ -85,6 +99,7 @@ public final class LocalEndpointTable {
     /** @param digest what the request said, to tell a repeated request from a relabel */
     public synchronized void register(LocalEndpoint endpoint, String digest) {
         registered.put(endpoint.key(), endpoint);
+        creating.remove(owner(endpoint.uid(), endpoint.key()));
         digests.put(endpoint.key(), digest);
         deletedUids.remove(endpoint.uid());
         changes++;
@@ -111,6 +126,7 @@ public final class LocalEndpointTable {
 
     /** Releases an id reserved for a creation that did not complete. */
     public synchronized void release(String uid) {
+        creating.remove(owner(uid, null));
         ids = ids.release(owner(uid, null));
         changes++;
     }
@@ -141,7 +157,7 @@ public final class LocalEndpointTable {
             if (api != null && !api.uid().equals(e.getUid())) {
                 continue;
             }
-            int id = api != null ? api.endpointId() : reserveId(owner(e.getUid(), key));
+            int id = api != null ? api.endpointId() : assign(owner(e.getUid(), key));
             out.put(key, new LocalEndpoint(e.getNamespace(), e.getPod(), e.getUid(), id, e.getIpv4(), e.getIpv6(),
                     Integer.toUnsignedLong(e.getIdentity())));
         }
@@ -153,6 +169,7 @@ public final class LocalEndpointTable {
         Set<String> live = new HashSet<>();
         out.values().forEach(e -> live.add(owner(e.uid(), e.key())));
         registered.values().forEach(e -> live.add(owner(e.uid(), e.key())));
+        live.addAll(creating);
         for (String owner : List.copyOf(ids.byOwner().keySet())) {
             if (!live.contains(owner)) {
                 ids = ids.release(owner);

@@ -42,6 +42,34 @@ class LocalEndpointTableTest {
     }
 
     @Test
+    void keepsTheIdOfACreationInFlightWhenTheImageResolvesMeanwhile() {
+        LocalEndpointTable t = new LocalEndpointTable("node-1", LocalEndpointTable.Snapshot.EMPTY);
+        t.register(new LocalEndpoint("shop", "api-1", "u-api", t.reserveId("u-api"), "10.0.1.2", "", 1002), "d");
+        int webId = t.reserveId("u-web");
+
+        // The topic consumer resolves while the endpoint API still waits for IPAM and identity.
+        t.resolve(NodeImage.EMPTY);
+        t.register(new LocalEndpoint("shop", "web-1", "u-web", webId, "10.0.1.3", "", 1001), "d");
+        int dbId = t.reserveId("u-db");
+
+        assertThat(webId).isEqualTo(2);
+        assertThat(dbId).as("the next creation's id").isEqualTo(3);
+        assertThat(t.snapshot().ids()).isEqualTo(Map.of("u-api", 1, "u-web", 2, "u-db", 3));
+    }
+
+    @Test
+    void releasesTheIdOfACreationThatFailed() {
+        LocalEndpointTable t = new LocalEndpointTable("node-1", LocalEndpointTable.Snapshot.EMPTY);
+        int failed = t.reserveId("u-failed");
+
+        t.release("u-failed");
+        t.resolve(NodeImage.EMPTY);
+
+        assertThat(t.reserveId("u-next")).isEqualTo(failed);
+        assertThat(t.snapshot().ids()).isEqualTo(Map.of("u-next", 1));
+    }
+
+    @Test
     void snapshotRoundTripsThroughJson() throws Exception {
         LocalEndpointTable t = new LocalEndpointTable("node-1", LocalEndpointTable.Snapshot.EMPTY);
         t.register(new LocalEndpoint("shop", "api-1", "u-api", t.reserveId("u-api"), "10.0.1.2", "fd00::2", 1002), "digest");

@@ -74,7 +74,7 @@ final class Prober {
             String direction = droppedAt(answer);
             if (direction != null) {
                 JsonNode stage = answer.path(direction);
-                details.add(stage.path("dropReason").asText("dropped"));
+                details.add(dropReason(stage));
                 details.add(direction + (stage.hasNonNull("node") ? " at " + stage.get("node").asText() : ""));
                 List<String> policies = policies(stage);
                 if (!policies.isEmpty()) {
@@ -88,6 +88,21 @@ final class Prober {
     /** The half that dropped the packet, {@code egress} or {@code ingress}; null when neither says so. */
     static String droppedAt(JsonNode answer) {
         return dropped(answer.path("egress")) ? "egress" : dropped(answer.path("ingress")) ? "ingress" : null;
+    }
+
+    /**
+     * Cilium's text for the Hubble drop reason the agent names ({@code POLICY_DENIED} is "Policy denied", as
+     * {@code hubble observe} prints it); a name this table does not know is shown as sent.
+     */
+    static String dropReason(JsonNode stage) {
+        String name = stage.path("dropReason").asText("");
+        return switch (name) {
+            case "" -> "dropped";
+            case "POLICY_DENIED" -> "Policy denied";
+            case "POLICY_DENY" -> "Policy denied by denylist";
+            case "AUTH_REQUIRED" -> "Authentication required";
+            default -> name;
+        };
     }
 
     private static boolean dropped(JsonNode stage) {

@@ -29,7 +29,7 @@ class ConnectivityCommandsTest {
              "from":{"endpoint":1,"ip":"10.0.1.2","identity":1000,"node":"node-1"},
              "to":{"endpoint":1,"ip":"10.0.2.2","identity":1001,"node":"node-2"},
              "egress":{"verdict":"FORWARDED","dropReason":null,"dropReasonCode":0,"matchType":"none","policies":[],"node":"node-1"},
-             "ingress":{"verdict":"DROPPED","dropReason":"Policy denied","dropReasonCode":133,"matchType":"none",
+             "ingress":{"verdict":"DROPPED","dropReason":"POLICY_DENIED","dropReasonCode":133,"matchType":"none",
                         "policies":["NetworkPolicy/demo/default-deny-ingress"],"node":"node-2"}}""";
     private static final String FORWARDED = """
             {"verdict":"FORWARDED","from":{},"to":{},

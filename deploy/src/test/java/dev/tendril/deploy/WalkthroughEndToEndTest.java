@@ -1,0 +1,693 @@
+package dev.tendril.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tendril.cli.TendrilCommand;
+import dev.tendril.cli.stack.Component;
+import dev.tendril.cli.stack.Kind;
+import dev.tendril.cli.stack.StackFile;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import picocli.CommandLine;
+
+/**
+ * The README walkthrough and the Kubernetes netpol e2e model against the real local stack: the launcher in a child
+ * JVM (two agents, its own ports and data directory) and the {@code tendril} CLI in this JVM, as a user runs them.
+ * One stack for the whole class, in order: the walkthrough, {@code tendril demo}, the conformance scenarios, then a
+ * restart of everything that must keep identities, addresses and verdicts. Skipped when the jars are not built.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WalkthroughEndToEndTest {
+
+    // Clear of LauncherEndToEndTest (1000) and of a developer's stack on 8081-8092.
+    private static final int PORT_OFFSET = 2000;
+    private static final int NODES = 2;
+    // Failure guards only: a healthy run takes a fraction of these.
+    private static final Duration READY_GUARD = Duration.ofMinutes(4);
+    private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
+    private static final Duration CONVERGE_GUARD = Duration.ofSeconds(90);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final String END_OF_OUTPUT = "\u0000end";
+    private static final List<String> DEMO_PODS = List.of("demo/frontend", "demo/backend", "demo/database");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path repo = Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
+    private final Path demo = repo.resolve("deploy/examples/demo.yaml");
+    private final Path demoPolicies = repo.resolve("deploy/examples/demo-policies.yaml");
+    private final List<String> output = new ArrayList<>();
+    private BlockingQueue<String> lines;
+    private Path dataDir;
+    private Process launcher;
+    /** What the walkthrough saw before the restart: per pod its identity and addresses, per pair its verdict. */
+    private Map<String, Long> identitiesBefore;
+    private Map<String, List<String>> addressesBefore;
+    private Map<String, String> verdictsBefore;
+    private volatile boolean failed;
+
+    @RegisterExtension
+    final TestWatcher failures = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            failed = true;
+        }
+    };
+
+    @BeforeAll
+    void startStack() throws Exception {
+        List<Path> missing = new StackConfig(repo, repo.resolve(".tendril"), false, NODES, 0, 0, PORT_OFFSET,
+                Duration.ofSeconds(1)).components().stream().map(ComponentSpec::jar).filter(Files::notExists).toList();
+        if (!missing.isEmpty()) {
+            String reason = "service/agent jars not built, skipping the walkthrough end-to-end test: " + missing;
+            System.out.println(reason);
+            Assumptions.abort(reason);
+        }
+        Files.createDirectories(repo.resolve("deploy/target"));
+        // Not a JUnit @TempDir (mode 700): PostgreSQL runs as "nobody" when started by root and must reach its files.
+        dataDir = Files.createTempDirectory(repo.resolve("deploy/target"), "e2e-walkthrough-");
+        startLauncher();
+    }
+
+    @AfterAll
+    void stopStack() throws IOException, InterruptedException {
+        if (launcher != null && launcher.isAlive()) {
+            stopLauncher();
+        }
+        if (failed && dataDir != null) {
+            System.out.println("A test failed: keeping " + dataDir + " (component logs in its logs/, agent state in"
+                    + " agents/) for diagnosis");
+        } else if (dataDir != null) {
+            try (Stream<Path> tree = Files.walk(dataDir)) {
+                tree.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void walkthroughDropsFrontendToDatabaseOnceThePoliciesReachTheAgents() throws Exception {
+        Result status = cli("status", "--wait", "--timeout", "120s");
+        assertThat(status.code()).as(status.toString()).isZero();
+        for (String name : List.of("postgres", "kafka", "identity", "ipam", "policy", "flows", "agent-1", "agent-2")) {
+            assertThat(status.out()).as("status").containsPattern("(?m)^" + name + " +OK ");
+        }
+
+        Result applied = ok("apply", "-f", demo.toString());
+        assertThat(applied.out().lines()).containsExactly("namespace/demo created", "pod/frontend created",
+                "pod/backend created", "pod/database created");
+        Map<String, JsonNode> endpoints = demoEndpoints();
+        assertThat(endpoints).containsOnlyKeys(DEMO_PODS);
+        assertThat(endpoints.values().stream().map(e -> e.path("node").asText()).distinct())
+                .as("pods spread over both nodes").containsExactlyInAnyOrder("node-1", "node-2");
+
+        assertThat(verdict("frontend", "backend")).isEqualTo("FORWARDED");
+        assertThat(verdict("backend", "database")).isEqualTo("FORWARDED");
+        assertThat(verdict("frontend", "database")).isEqualTo("FORWARDED");
+
+        Result policies = ok("apply", "-f", demoPolicies.toString());
+        assertThat(policies.out().lines()).containsExactly(
+                "networkpolicy.networking.k8s.io/default-deny-ingress created",
+                "networkpolicy.networking.k8s.io/allow-frontend-to-backend created",
+                "networkpolicy.networking.k8s.io/allow-backend-to-database created");
+        awaitVerdict("frontend", "database", "DROPPED");
+
+        assertThat(verdict("frontend", "backend")).isEqualTo("FORWARDED");
+        assertThat(verdict("backend", "database")).isEqualTo("FORWARDED");
+        assertThat(ok(probeArgs("frontend", "database")).out().strip())
+                .startsWith("demo/frontend -> demo/database 80/TCP: DROPPED (Policy denied, ingress at "
+                        + endpoints.get("demo/database").path("node").asText())
+                .contains("NetworkPolicy/demo/default-deny-ingress");
+
+        Result trace = ok("policy", "trace", "--from", "demo/frontend", "--to", "demo/database", "--port", "80/tcp");
+        assertThat(trace.out()).contains("ingress at demo/database: DROPPED  Policy denied (133)")
+                .contains("NetworkPolicy/demo/default-deny-ingress").endsWith("verdict: DROPPED\n");
+
+        JsonNode identities = json(ok("get", "identities", "-o", "json"));
+        for (JsonNode endpoint : endpoints.values()) {
+            JsonNode identity = stream(identities).filter(i -> i.path("id").asLong() == endpoint.path("identity")
+                    .asLong()).findFirst().orElseThrow(() -> new AssertionError("no identity " + endpoint));
+            assertThat(identity.path("endpoints").asInt()).isEqualTo(1);
+            assertThat(stream(identity.path("labels")).map(JsonNode::asText)).contains(
+                    "k8s:app=" + endpoint.path("pod").asText(), "k8s:io.kubernetes.pod.namespace=demo");
+        }
+        long backend = endpoints.get("demo/backend").path("identity").asLong();
+        assertThat(databaseIngress()).as("bpf policy get demo/database: ingress entries")
+                .containsExactly(backend + " 80/TCP allow");
+        assertThat(ok("bpf", "policy", "get", "demo/database").out()).contains("Allow    Ingress");
+
+        List<String> addresses = endpoints.values().stream().flatMap(e -> stream(e.path("ips"))).map(JsonNode::asText)
+                .toList();
+        assertThat(addresses).hasSize(6);
+        for (int n = 1; n <= NODES; n++) {
+            Map<String, Long> ipcache = ipcache("node-" + n);
+            for (JsonNode endpoint : endpoints.values()) {
+                for (JsonNode ip : endpoint.path("ips")) {
+                    assertThat(ipcache).as("ipcache of node-" + n)
+                            .containsEntry(hostPrefix(ip.asText()), endpoint.path("identity").asLong());
+                }
+            }
+        }
+
+        identitiesBefore = new TreeMap<>();
+        addressesBefore = new TreeMap<>();
+        endpoints.forEach((pod, e) -> {
+            identitiesBefore.put(pod, e.path("identity").asLong());
+            addressesBefore.put(pod, stream(e.path("ips")).map(JsonNode::asText).toList());
+        });
+        verdictsBefore = demoVerdicts();
+        assertThat(verdictsBefore).containsEntry("demo/frontend -> demo/database", "DROPPED")
+                .containsEntry("demo/frontend -> demo/backend", "FORWARDED")
+                .containsEntry("demo/backend -> demo/database", "FORWARDED")
+                .containsEntry("demo/backend -> demo/frontend", "DROPPED");
+    }
+
+    @Test
+    @Order(2)
+    void policyMapsFollowAPolicyChange() throws Exception {
+        requireWalkthrough();
+        Path allowBackend = dataDir.resolve("allow-backend-to-database.yaml");
+        Files.writeString(allowBackend, """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: allow-backend-to-database, namespace: demo}
+                spec: {podSelector: {}}
+                """);
+
+        assertThat(ok("delete", "-f", allowBackend.toString()).out())
+                .contains("networkpolicy.networking.k8s.io \"allow-backend-to-database\" deleted");
+        awaitVerdict("backend", "database", "DROPPED");
+        assertThat(databaseIngress()).as("database's ingress entries without its allow").isEmpty();
+        assertThat(verdict("frontend", "backend")).isEqualTo("FORWARDED");
+
+        ok("apply", "-f", demoPolicies.toString());
+        awaitVerdict("backend", "database", "FORWARDED");
+        assertThat(databaseIngress()).containsExactly(identitiesBefore.get("demo/backend") + " 80/TCP allow");
+        assertThat(demoVerdicts()).isEqualTo(verdictsBefore);
+    }
+
+    @Test
+    @Order(3)
+    void demoCommandWalksThroughTheStepsAgainstTheStack() {
+        requireWalkthrough();
+        Result demoRun = ok("demo", "--examples", repo.resolve("deploy/examples").toString());
+
+        assertThat(demoRun.out()).contains(
+                "$ tendril status --wait\n",
+                "Tendril is healthy",
+                "$ tendril apply -f " + demo + "\n",
+                "pod/database unchanged",
+                "$ tendril apply -f " + demoPolicies + "\n",
+                "(the agents enforce them: dropped after ",
+                "$ tendril connectivity probe --from demo/frontend --to demo/database --port 80\n"
+                        + "demo/frontend -> demo/database 80/TCP: DROPPED (Policy denied",
+                "$ tendril policy trace --from demo/frontend --to demo/database --port 80/tcp\n",
+                "verdict: DROPPED",
+                "$ tendril get identities\n",
+                "$ tendril bpf policy get demo/database\nEndpoint demo/database on ",
+                "The demo stays applied");
+        assertThat(demoRun.out().lines().filter(l -> l.startsWith("# "))).as("explanations").hasSizeGreaterThan(6);
+    }
+
+    /** The netpol e2e model: namespaces x, y, z with pods a, b, c serving on 80 and 81, probed 9x9. */
+    @Test
+    @Order(4)
+    void upstreamNetpolScenariosGiveTheExpectedTruthTables() throws Exception {
+        Path pods = dataDir.resolve("xyz.yaml");
+        Files.writeString(pods, xyzManifests());
+        Result applied = ok("apply", "-f", pods.toString());
+        assertThat(applied.out().lines().filter(l -> l.endsWith(" created"))).hasSize(12);
+        awaitMatrix(80, ALL, "no policy");
+        for (int n = 1; n <= NODES; n++) {
+            assertThat(endpointIdsShared("node-" + n)).as("endpoint ids (policy maps) of node-" + n
+                    + " shared by pods of different identities").isEmpty();
+        }
+
+        for (Scenario scenario : SCENARIOS) {
+            Path file = dataDir.resolve("scenario.yaml");
+            Files.writeString(file, scenario.manifest());
+            ok("apply", "-f", file.toString());
+            for (Map.Entry<Integer, BiPredicate<Pod, Pod>> probe : scenario.expected().entrySet()) {
+                awaitMatrix(probe.getKey(), probe.getValue(), scenario.name());
+            }
+            ok("delete", "-f", file.toString());
+            awaitMatrix(80, ALL, "after deleting " + scenario.name());
+        }
+    }
+
+    @Test
+    @Order(5)
+    void restartingEveryServiceAndAgentKeepsIdentitiesAddressesAndVerdicts() throws Exception {
+        requireWalkthrough();
+        stopLauncher();
+        startLauncher();
+        Result status = cli("status", "--wait", "--timeout", "120s");
+        assertThat(status.code()).as(status.toString()).isZero();
+
+        Map<String, JsonNode> endpoints = demoEndpoints();
+        Map<String, Long> identities = new TreeMap<>();
+        Map<String, List<String>> addresses = new TreeMap<>();
+        endpoints.forEach((pod, e) -> {
+            identities.put(pod, e.path("identity").asLong());
+            addresses.put(pod, stream(e.path("ips")).map(JsonNode::asText).toList());
+        });
+        assertThat(identities).as("identity per pod after the restart").isEqualTo(identitiesBefore);
+        assertThat(addresses).as("addresses per pod after the restart").isEqualTo(addressesBefore);
+        assertThat(demoVerdicts()).as("verdicts after the restart").isEqualTo(verdictsBefore);
+        for (int n = 1; n <= NODES; n++) {
+            String node = "node-" + n;
+            Map<String, Long> ipcache = ipcache(node);
+            addressesBefore.forEach((pod, ips) -> ips.forEach(ip -> assertThat(ipcache).as("ipcache of " + node)
+                    .containsEntry(hostPrefix(ip), identitiesBefore.get(pod))));
+        }
+        assertThat(databaseIngress()).containsExactly(identitiesBefore.get("demo/backend") + " 80/TCP allow");
+    }
+
+    // ---- the netpol e2e scenarios -------------------------------------------------------------------------------
+
+    /** A pod of the model, {@code x/a}. */
+    record Pod(String namespace, String name) {
+        static Pod parse(String ref) {
+            int slash = ref.indexOf('/');
+            return new Pod(ref.substring(0, slash), ref.substring(slash + 1));
+        }
+
+        boolean is(String ref) {
+            return ref.equals(namespace + "/" + name);
+        }
+
+        boolean in(String ns) {
+            return namespace.equals(ns);
+        }
+
+        @Override
+        public String toString() {
+            return namespace + "/" + name;
+        }
+    }
+
+    /** A policy and, per port, which (from, to) pairs connect; a pod always reaches itself (loopback). */
+    record Scenario(String name, String manifest, Map<Integer, BiPredicate<Pod, Pod>> expected) {
+    }
+
+    private static final BiPredicate<Pod, Pod> ALL = (from, to) -> true;
+
+    private static final List<Scenario> SCENARIOS = List.of(
+            new Scenario("default-deny ingress in x", """
+                    apiVersion: networking.k8s.io/v1
+                    kind: NetworkPolicy
+                    metadata: {name: deny-ingress, namespace: x}
+                    spec:
+                      podSelector: {}
+                      policyTypes: [Ingress]
+                    """, Map.of(80, (from, to) -> !to.in("x"))),
+
+            new Scenario("allow ingress to x from pod=a of the same namespace", """
+                    apiVersion: networking.k8s.io/v1
+                    kind: NetworkPolicy
+                    metadata: {name: from-a, namespace: x}
+                    spec:
+                      podSelector: {}
+                      ingress:
+                      - from:
+                        - podSelector: {matchLabels: {pod: a}}
+                    """, Map.of(80, (from, to) -> !to.in("x") || from.is("x/a"))),
+
+            new Scenario("allow ingress to x from namespace y by namespaceSelector", """
+                    apiVersion: networking.k8s.io/v1
+                    kind: NetworkPolicy
+                    metadata: {name: from-y, namespace: x}
+                    spec:
+                      podSelector: {}
+                      ingress:
+                      - from:
+                        - namespaceSelector: {matchLabels: {ns: y}}
+                    """, Map.of(80, (from, to) -> !to.in("x") || from.in("y"))),
+
+            new Scenario("allow ingress to x/a on port 81 only", """
+                    apiVersion: networking.k8s.io/v1
+                    kind: NetworkPolicy
+                    metadata: {name: port-81, namespace: x}
+                    spec:
+                      podSelector: {matchLabels: {pod: a}}
+                      ingress:
+                      - ports: [{port: 81}]
+                    """, Map.of(80, (from, to) -> !to.is("x/a"), 81, ALL)),
+
+            new Scenario("deny all egress of x, ingress unaffected", """
+                    apiVersion: networking.k8s.io/v1
+                    kind: NetworkPolicy
+                    metadata: {name: deny-egress, namespace: x}
+                    spec:
+                      podSelector: {}
+                      policyTypes: [Egress]
+                    """, Map.of(80, (from, to) -> !from.in("x"), 81, (from, to) -> !from.in("x"))),
+
+            new Scenario("CiliumNetworkPolicy ingressDeny of y/a beats the allow of namespace y", """
+                    apiVersion: cilium.io/v2
+                    kind: CiliumNetworkPolicy
+                    metadata: {name: y-but-not-y-a, namespace: x}
+                    spec:
+                      endpointSelector: {}
+                      ingress:
+                      - fromEndpoints:
+                        - matchLabels: {k8s:io.kubernetes.pod.namespace: y}
+                      ingressDeny:
+                      - fromEndpoints:
+                        - matchLabels: {k8s:io.kubernetes.pod.namespace: y, pod: a}
+                    """, Map.of(80, (from, to) -> !to.in("x") || (from.in("y") && !from.is("y/a")))));
+
+    private static String xyzManifests() {
+        List<String> documents = new ArrayList<>();
+        for (String ns : List.of("x", "y", "z")) {
+            documents.add("apiVersion: v1\nkind: Namespace\nmetadata: {name: %s, labels: {ns: %s}}\n".formatted(ns, ns));
+        }
+        for (String ns : List.of("x", "y", "z")) {
+            for (String pod : List.of("a", "b", "c")) {
+                documents.add("""
+                        apiVersion: v1
+                        kind: Pod
+                        metadata: {name: %s, namespace: %s, labels: {ns: %s, pod: %s}}
+                        spec:
+                          containers:
+                          - name: cont-80-tcp
+                            image: agnhost
+                            ports:
+                            - {name: serve-80-tcp, containerPort: 80, protocol: TCP}
+                            - {name: serve-81-tcp, containerPort: 81, protocol: TCP}
+                        """.formatted(pod, ns, ns, pod));
+            }
+        }
+        return String.join("---\n", documents);
+    }
+
+    /**
+     * Runs {@code connectivity matrix} until it equals the expected table (the policy has reached every agent);
+     * fails with both tables when the guard passes first.
+     */
+    private void awaitMatrix(int port, BiPredicate<Pod, Pod> allowed, String scenario) throws InterruptedException {
+        long deadline = System.nanoTime() + CONVERGE_GUARD.toNanos();
+        String last;
+        while (true) {
+            Result result = cli("connectivity", "matrix", "--namespaces", "x,y,z", "--port", Integer.toString(port),
+                    "-o", "json");
+            if (result.code() == 0) {
+                Map<String, Map<String, Boolean>> actual = matrix(json(result));
+                Map<String, Map<String, Boolean>> expected = expectedMatrix(allowed);
+                if (actual.equals(expected)) {
+                    return;
+                }
+                last = "expected:\n" + table(expected) + "actual:\n" + table(actual);
+            } else {
+                last = result.toString();
+            }
+            if (System.nanoTime() >= deadline) {
+                fail(scenario + ", port " + port + ": the matrix did not converge within " + CONVERGE_GUARD + "\n"
+                        + last + diagnostics());
+            }
+            Thread.sleep(POLL);
+        }
+    }
+
+    /** Where the pods are and the endpoint ids the agents gave them, to tell a policy from a datapath fault. */
+    private String diagnostics() {
+        StringBuilder text = new StringBuilder("\n$ tendril get endpoints\n").append(cli("get", "endpoints").out());
+        for (int n = 1; n <= NODES; n++) {
+            text.append("$ tendril bpf endpoint list --node node-").append(n).append("\n")
+                    .append(cli("bpf", "endpoint", "list", "--node", "node-" + n).out());
+        }
+        return text.toString();
+    }
+
+    private static Map<String, Map<String, Boolean>> matrix(JsonNode json) {
+        Map<String, Map<String, Boolean>> matrix = new TreeMap<>();
+        json.path("matrix").properties().forEach(row -> {
+            Map<String, Boolean> cells = new TreeMap<>();
+            row.getValue().properties().forEach(cell -> cells.put(cell.getKey(), cell.getValue().asBoolean()));
+            matrix.put(row.getKey(), cells);
+        });
+        return matrix;
+    }
+
+    /** The 9x9 table of a scenario: {@code allowed}, and every pod to itself. */
+    private static Map<String, Map<String, Boolean>> expectedMatrix(BiPredicate<Pod, Pod> allowed) {
+        List<String> pods = new ArrayList<>();
+        for (String ns : List.of("x", "y", "z")) {
+            for (String pod : List.of("a", "b", "c")) {
+                pods.add(ns + "/" + pod);
+            }
+        }
+        Map<String, Map<String, Boolean>> matrix = new TreeMap<>();
+        for (String from : pods) {
+            Map<String, Boolean> row = new TreeMap<>();
+            for (String to : pods) {
+                row.put(to, from.equals(to) || allowed.test(Pod.parse(from), Pod.parse(to)));
+            }
+            matrix.put(from, row);
+        }
+        return matrix;
+    }
+
+    private static String table(Map<String, Map<String, Boolean>> matrix) {
+        StringBuilder text = new StringBuilder("-    " + String.join("  ", matrix.keySet()) + "\n");
+        matrix.forEach((from, row) -> {
+            text.append(from);
+            row.values().forEach(ok -> text.append("  ").append(ok ? ".  " : "X  "));
+            text.append("\n");
+        });
+        return text.toString();
+    }
+
+    // ---- the demo pods ---------------------------------------------------------------------------------------
+
+    private void requireWalkthrough() {
+        Assumptions.assumeTrue(identitiesBefore != null, "the walkthrough did not complete");
+    }
+
+    private Map<String, JsonNode> demoEndpoints() {
+        Map<String, JsonNode> endpoints = new TreeMap<>();
+        for (JsonNode e : json(ok("get", "endpoints", "-n", "demo", "-o", "json"))) {
+            endpoints.put(e.path("namespace").asText() + "/" + e.path("pod").asText(), e);
+        }
+        return endpoints;
+    }
+
+    /** The verdict of every ordered pair of demo pods on port 80. */
+    private Map<String, String> demoVerdicts() {
+        Map<String, String> verdicts = new LinkedHashMap<>();
+        for (String from : DEMO_PODS) {
+            for (String to : DEMO_PODS) {
+                if (!from.equals(to)) {
+                    String f = from.substring(5);
+                    String t = to.substring(5);
+                    verdicts.put(from + " -> " + to, verdict(f, t));
+                }
+            }
+        }
+        return verdicts;
+    }
+
+    private static String[] probeArgs(String from, String to) {
+        return new String[] {"connectivity", "probe", "--from", "demo/" + from, "--to", "demo/" + to, "--port", "80"};
+    }
+
+    private String verdict(String from, String to) {
+        return json(ok(probeArgs(from, to), "-o", "json")).path("verdict").asText();
+    }
+
+    /** Probes until the verdict is {@code expected}: the policy change has reached the agents. */
+    private void awaitVerdict(String from, String to, String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + CONVERGE_GUARD.toNanos();
+        String last = verdict(from, to);
+        while (!last.equals(expected)) {
+            if (System.nanoTime() >= deadline) {
+                fail("demo/" + from + " -> demo/" + to + " is still " + last + " after " + CONVERGE_GUARD
+                        + ", expected " + expected);
+            }
+            Thread.sleep(POLL);
+            last = verdict(from, to);
+        }
+    }
+
+    /** demo/database's ingress policy-map entries as {@code IDENTITY PORT/PROTO allow|deny}. */
+    private List<String> databaseIngress() {
+        JsonNode map = json(ok("bpf", "policy", "get", "demo/database", "-o", "json"));
+        return stream(map.path("rows")).filter(r -> r.path("direction").asText().equals("ingress"))
+                .map(r -> r.path("identity").asLong() + " " + r.path("port").asInt() + "/"
+                        + r.path("protocol").asText() + (r.path("deny").asBoolean() ? " deny" : " allow"))
+                .sorted().toList();
+    }
+
+    /** A node's endpoint ids that more than one identity uses: each endpoint must have a policy map of its own. */
+    private Map<Integer, List<Long>> endpointIdsShared(String node) {
+        Map<Integer, List<Long>> identities = new TreeMap<>();
+        json(ok("bpf", "endpoint", "list", "--node", node, "-o", "json")).path("rows").forEach(r -> identities
+                .computeIfAbsent(r.path("endpointId").asInt(), id -> new ArrayList<>()).add(r.path("identity").asLong()));
+        identities.replaceAll((id, ids) -> ids.stream().distinct().toList());
+        identities.values().removeIf(ids -> ids.size() == 1);
+        return identities;
+    }
+
+    /** A node's ipcache as prefix to identity. */
+    private Map<String, Long> ipcache(String node) {
+        Map<String, Long> entries = new TreeMap<>();
+        json(ok("bpf", "ipcache", "list", "--node", node, "-o", "json")).path("rows")
+                .forEach(r -> entries.put(r.path("prefix").asText(), r.path("identity").asLong()));
+        return entries;
+    }
+
+    private static String hostPrefix(String ip) {
+        return ip + (ip.contains(":") ? "/128" : "/32");
+    }
+
+    // ---- the CLI in this JVM ----------------------------------------------------------------------------------
+
+    record Result(String command, int code, String out, String err) {
+        @Override
+        public String toString() {
+            return "tendril " + command + " -> exit " + code + "\n" + out + err;
+        }
+    }
+
+    private Result cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = TendrilCommand.commandLine();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        String[] all = Arrays.copyOf(args, args.length + 2);
+        all[args.length] = "--data-dir";
+        all[args.length + 1] = dataDir.toString();
+        int code = cmd.execute(all);
+        return new Result(String.join(" ", args), code, out.toString(), err.toString());
+    }
+
+    private Result ok(String... args) {
+        Result result = cli(args);
+        assertThat(result.code()).as(result.toString()).isZero();
+        return result;
+    }
+
+    private Result ok(String[] args, String... more) {
+        return ok(Stream.concat(Arrays.stream(args), Arrays.stream(more)).toArray(String[]::new));
+    }
+
+    private static JsonNode json(Result result) {
+        try {
+            return JSON.readTree(result.out());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + result, e);
+        }
+    }
+
+    private static Stream<JsonNode> stream(JsonNode array) {
+        List<JsonNode> list = new ArrayList<>();
+        array.forEach(list::add);
+        return list.stream();
+    }
+
+    // ---- the launcher ------------------------------------------------------------------------------------------
+
+    private void startLauncher() throws IOException, InterruptedException {
+        output.clear();
+        lines = new LinkedBlockingQueue<>();
+        launcher = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-cp", System.getProperty("java.class.path"), Launcher.class.getName(),
+                "--repo", repo.toString(), "--data-dir", dataDir.toString(), "--nodes", Integer.toString(NODES),
+                "--kafka-port", "0", "--postgres-port", "0", "--port-offset", Integer.toString(PORT_OFFSET),
+                "--ready-timeout", "180s")
+                .redirectErrorStream(true)
+                .start();
+        Process started = launcher;
+        BlockingQueue<String> queue = lines;
+        Thread.ofPlatform().daemon().start(() -> pumpOutput(started, queue));
+        awaitLine("Tendril is ready.", READY_GUARD);
+        StackFile stack = StackFile.read(dataDir).orElseThrow();
+        assertThat(stack.components().stream().filter(c -> c.kind() == Kind.AGENT).map(Component::nodeName))
+                .containsExactly("node-1", "node-2");
+    }
+
+    /** SIGTERM, as {@code ./tendril down} sends it; the launcher stops every service and agent before it exits. */
+    private void stopLauncher() throws InterruptedException {
+        List<ProcessHandle> started = new ArrayList<>(launcher.descendants().toList());
+        StackFile.read(dataDir).ifPresent(stack -> stack.components()
+                .forEach(c -> ProcessHandle.of(c.pid()).ifPresent(started::add)));
+        launcher.toHandle().destroy();
+        if (!launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)) {
+            started.forEach(ProcessHandle::destroyForcibly);
+            launcher.destroyForcibly();
+            fail("the launcher did not stop within " + EXIT_GUARD + " of SIGTERM:\n" + String.join("\n", output));
+        }
+        awaitLine(END_OF_OUTPUT, EXIT_GUARD);
+        assertThat(launcher.exitValue()).as("launcher exit code\n" + String.join("\n", output)).isZero();
+        long deadline = System.nanoTime() + EXIT_GUARD.toNanos();
+        // PostgreSQL is a daemon, not the launcher's child: init reaps it a moment after it exits.
+        while (started.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(started.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid))
+                .as("processes alive after the launcher stopped").isEmpty();
+    }
+
+    private static void pumpOutput(Process process, BlockingQueue<String> queue) {
+        try (BufferedReader reader = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                System.out.println("[launcher] " + line);
+                queue.add(line);
+            }
+        } catch (IOException e) {
+            queue.add("(launcher output unreadable: " + e + ")");
+        }
+        queue.add(END_OF_OUTPUT);
+    }
+
+    /** Collects launcher output until {@code expected}; fails with the output so far if it ends or the guard passes. */
+    private void awaitLine(String expected, Duration guard) throws InterruptedException {
+        long deadline = System.nanoTime() + guard.toNanos();
+        while (true) {
+            String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (line == null || (line.equals(END_OF_OUTPUT) && !expected.equals(END_OF_OUTPUT))) {
+                fail("launcher did not print '" + expected + "'"
+                        + (line == null ? " within " + guard : " before it exited") + ":\n" + String.join("\n", output));
+            }
+            if (line.equals(expected)) {
+                return;
+            }
+            output.add(line);
+        }
+    }
+}
