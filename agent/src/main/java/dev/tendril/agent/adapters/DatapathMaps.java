@@ -71,19 +71,26 @@ public class DatapathMaps implements LocalMaps {
     private volatile Map<String, Integer> entries = Map.of();
     private volatile NodeMapsReconciler.Outcome lastOutcome;
 
+    /**
+     * The same maps outside CDI, e.g. one of many simulated agents in one JVM
+     * ({@code dev.tendril.agent.sim}); {@code backend} replaces the configured one.
+     */
+    public static DatapathMaps open(AgentConfig config, MeterRegistry registry, ObjectMapper json, MapBackend backend) {
+        DatapathMaps maps = new DatapathMaps();
+        maps.config = config;
+        maps.registry = registry;
+        maps.json = json;
+        maps.backend = backend;
+        maps.backendReason = "given: " + backend.describe();
+        maps.open();
+        return maps;
+    }
+
     @PostConstruct
     void open() {
-        backend = switch (resolveBackend()) {
-            case BPF -> {
-                Path dir = config.bpffsDir().resolve(config.nodeName());
-                LOG.infof("node maps: bpf, pinned under %s (%s)", dir, backendReason);
-                yield new KernelMapBackend(dir);
-            }
-            default -> {
-                LOG.infof("node maps: memory (%s)", backendReason);
-                yield new InMemoryMapBackend();
-            }
-        };
+        if (backend == null) {
+            backend = chooseBackend();
+        }
         ipcache = backend.openOrCreate(NodeMapsReconciler.ipcacheSpec());
         stateFile = config.stateDir().resolve(config.nodeName()).resolve("endpoints.json");
         table = new LocalEndpointTable(config.nodeName(), load());
@@ -103,6 +110,20 @@ public class DatapathMaps implements LocalMaps {
             reconciles.put(trigger, Counter.builder("tendril.agent.reconciles")
                     .description("Reconcile passes by what triggered them").tag("trigger", trigger).register(registry));
         }
+    }
+
+    private MapBackend chooseBackend() {
+        return switch (resolveBackend()) {
+            case BPF -> {
+                Path dir = config.bpffsDir().resolve(config.nodeName());
+                LOG.infof("node maps: bpf, pinned under %s (%s)", dir, backendReason);
+                yield new KernelMapBackend(dir);
+            }
+            default -> {
+                LOG.infof("node maps: memory (%s)", backendReason);
+                yield new InMemoryMapBackend();
+            }
+        };
     }
 
     private AgentConfig.Datapath resolveBackend() {
@@ -280,7 +301,7 @@ public class DatapathMaps implements LocalMaps {
     }
 
     @PreDestroy
-    void close() {
+    public void close() {
         // Pins keep bpf maps alive; only our file descriptors go.
         if (backend != null) {
             backend.close();

@@ -68,14 +68,46 @@ public class NodeStateConsumer {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
+    /**
+     * The phases of the last bootstrap (or catch-up after a lost consumer).
+     *
+     * @param records records replayed
+     * @param consume from the consumer's creation to the end offsets captured at start, replaying each batch
+     * @param apply building the image from the delta
+     * @param reconcile the reconcile of every map against it
+     */
+    public record Bootstrap(long records, Duration consume, Duration apply, Duration reconcile) {
+    }
+
     private volatile Status status = new Status(false, false, NodeImage.EMPTY, Optional.empty(), null, 0, 0);
+    private volatile Bootstrap lastBootstrap;
     private volatile boolean stopping;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private Thread thread;
     private Map<String, StateTopic> topics;
     private ScheduledExecutorService periodic;
 
-    void start(@Observes StartupEvent event) {
+    /**
+     * The same consumer outside CDI, e.g. one of many simulated agents in one JVM
+     * ({@code dev.tendril.agent.sim}): call {@link #start()} and {@link #stop()}.
+     */
+    public static NodeStateConsumer create(AgentConfig config, DatapathMaps maps, String bootstrapServers) {
+        NodeStateConsumer c = new NodeStateConsumer();
+        c.config = config;
+        c.maps = maps;
+        c.bootstrapServers = bootstrapServers;
+        return c;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    public void start() {
         if (!config.sync().enabled()) {
             LOG.info("state topic sync disabled (tendril.agent.sync.enabled=false); maps hold only the endpoint API's endpoints");
             maps.imageSource(() -> Optional.of(NodeImage.EMPTY));
@@ -114,7 +146,7 @@ public class NodeStateConsumer {
         }
     }
 
-    void stop(@Observes ShutdownEvent event) {
+    public void stop() {
         stopping = true;
         if (periodic != null) {
             periodic.shutdownNow();
@@ -136,11 +168,16 @@ public class NodeStateConsumer {
         return status;
     }
 
+    public Optional<Bootstrap> lastBootstrap() {
+        return Optional.ofNullable(lastBootstrap);
+    }
+
     private void run() {
         while (!stopping) {
+            long started = System.nanoTime();
             try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProperties())) {
                 consumer = c;
-                catchUp(c);
+                catchUp(c, started);
                 follow(c);
             } catch (WakeupException e) {
                 if (stopping) {
@@ -164,7 +201,7 @@ public class NodeStateConsumer {
      * {@link NodeImage#EMPTY}, then reconciles once. Also after a lost consumer: the fresh image is the
      * truth, so an update missed meanwhile is still applied.
      */
-    private void catchUp(KafkaConsumer<String, byte[]> c) {
+    private void catchUp(KafkaConsumer<String, byte[]> c, long started) {
         List<TopicPartition> parts = partitions(c);
         c.assign(parts);
         c.seekToBeginning(parts);
@@ -179,11 +216,18 @@ public class NodeStateConsumer {
         if (stopping) {
             return;
         }
+        long consumed = System.nanoTime();
         NodeImage image = delta.apply();
+        long applied = System.nanoTime();
         NodeMapsReconciler.Outcome result = maps.reconcile(image, true, "bootstrap");
+        long reconciled = System.nanoTime();
+        lastBootstrap = new Bootstrap(delta.replayed(), Duration.ofNanos(consumed - started),
+                Duration.ofNanos(applied - consumed), Duration.ofNanos(reconciled - applied));
         Status s = status;
-        LOG.infof("%s from %d records: %s; maps %s", s.bootstrapped() ? "caught up" : "bootstrapped",
-                delta.replayed(), image, result.changes());
+        LOG.infof("%s from %d records in %d ms (consume %d, image %d, reconcile %d ms): %s; maps %s",
+                s.bootstrapped() ? "caught up" : "bootstrapped", delta.replayed(),
+                Duration.ofNanos(reconciled - started).toMillis(), lastBootstrap.consume().toMillis(),
+                lastBootstrap.apply().toMillis(), lastBootstrap.reconcile().toMillis(), image, result.changes());
         status = new Status(true, true, image, Optional.empty(), Instant.now(),
                 s.recordsApplied() + delta.replayed(), s.recordsRejected() + rejected[0]);
     }
