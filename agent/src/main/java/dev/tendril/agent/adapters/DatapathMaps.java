@@ -7,6 +7,7 @@ import dev.tendril.agent.bpf.KernelMapBackend;
 import dev.tendril.agent.endpoint.LocalMaps;
 import dev.tendril.agent.state.EndpointsMap;
 import dev.tendril.agent.state.InMemoryMapBackend;
+import dev.tendril.agent.state.IpcacheIndex;
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.LocalEndpointTable;
 import dev.tendril.agent.state.MapBackend;
@@ -31,6 +32,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -198,8 +200,23 @@ public class DatapathMaps implements LocalMaps {
      * @param trigger bootstrap, delta, periodic or endpoint (the metric tag)
      */
     public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, boolean withIpcache, String trigger) {
+        return reconcile(image, trigger, locals -> NodeMapsReconciler.reconcile(backend, image, config.nodeName(), locals,
+                withIpcache));
+    }
+
+    /**
+     * Like {@link #reconcile(NodeImage, boolean, String)} after a batch of records, writing into the
+     * ipcache only the keys the batch changed.
+     */
+    public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, IpcacheIndex.Changes ipcacheChanges,
+                                                             String trigger) {
+        return reconcile(image, trigger, locals -> NodeMapsReconciler.reconcile(backend, image, locals, ipcacheChanges));
+    }
+
+    private NodeMapsReconciler.Outcome reconcile(NodeImage image, String trigger,
+                                                 Function<List<LocalEndpoint>, NodeMapsReconciler.Outcome> pass) {
         List<LocalEndpoint> locals = table.resolve(image);
-        NodeMapsReconciler.Outcome out = NodeMapsReconciler.reconcile(backend, image, config.nodeName(), locals, withIpcache);
+        NodeMapsReconciler.Outcome out = pass.apply(locals);
         out.changes().forEach(this::count);
         Counter c = reconciles.get(trigger);
         if (c != null) {

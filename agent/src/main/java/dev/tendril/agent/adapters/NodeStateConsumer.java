@@ -1,6 +1,7 @@
 package dev.tendril.agent.adapters;
 
 import dev.tendril.agent.AgentConfig;
+import dev.tendril.agent.state.IpcacheIndex;
 import dev.tendril.agent.state.NodeMapsReconciler;
 import dev.tendril.agent.state.NodeDelta;
 import dev.tendril.agent.state.NodeImage;
@@ -68,6 +69,9 @@ public class NodeStateConsumer {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
+    // Kafka consumer properties over the defaults below (benchmarks' tuning runs); none in the agent.
+    private Map<String, String> consumerOverrides = Map.of();
+
     /**
      * The phases of the last bootstrap (or catch-up after a lost consumer).
      *
@@ -86,16 +90,23 @@ public class NodeStateConsumer {
     private Thread thread;
     private Map<String, StateTopic> topics;
     private ScheduledExecutorService periodic;
+    // The ipcache's claims for the current image, so that a batch writes only the keys it changes; the
+    // consumer thread's alone.
+    private IpcacheIndex ipcacheIndex;
 
     /**
      * The same consumer outside CDI, e.g. one of many simulated agents in one JVM
      * ({@code dev.tendril.agent.sim}): call {@link #start()} and {@link #stop()}.
+     *
+     * @param consumerOverrides Kafka consumer properties over the agent's (e.g. fetch settings to tune)
      */
-    public static NodeStateConsumer create(AgentConfig config, DatapathMaps maps, String bootstrapServers) {
+    public static NodeStateConsumer create(AgentConfig config, DatapathMaps maps, String bootstrapServers,
+                                           Map<String, String> consumerOverrides) {
         NodeStateConsumer c = new NodeStateConsumer();
         c.config = config;
         c.maps = maps;
         c.bootstrapServers = bootstrapServers;
+        c.consumerOverrides = Map.copyOf(consumerOverrides);
         return c;
     }
 
@@ -218,6 +229,7 @@ public class NodeStateConsumer {
         }
         long consumed = System.nanoTime();
         NodeImage image = delta.apply();
+        ipcacheIndex = IpcacheIndex.of(image, config.nodeName());
         long applied = System.nanoTime();
         NodeMapsReconciler.Outcome result = maps.reconcile(image, true, "bootstrap");
         long reconciled = System.nanoTime();
@@ -251,10 +263,11 @@ public class NodeStateConsumer {
                     replay(delta, r, rejected);
                 }
                 NodeImage image = delta.apply();
+                IpcacheIndex.Changes ipcache = ipcacheIndex.update(s.image(), delta);
                 // Published before the reconcile: an endpoint API call in between sees the newer image.
                 status = new Status(true, true, image, s.kafkaProblem(), s.lastReconcile(),
                         s.recordsApplied(), s.recordsRejected());
-                maps.reconcile(image, true, "delta");
+                maps.reconcile(image, ipcache, "delta");
                 status = new Status(true, true, image, s.kafkaProblem(), Instant.now(),
                         s.recordsApplied() + delta.replayed(), s.recordsRejected() + rejected[0]);
             }
@@ -349,6 +362,7 @@ public class NodeStateConsumer {
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        p.putAll(consumerOverrides);
         return p;
     }
 

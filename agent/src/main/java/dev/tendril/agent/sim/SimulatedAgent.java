@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One node agent without Quarkus: the production {@link NodeStateConsumer} (bootstrap from the
@@ -42,15 +43,16 @@ public final class SimulatedAgent implements AutoCloseable {
      * Opens the maps and starts following; returns at once (see {@link #bootstrapped()}).
      *
      * @param stateDir the endpoint table goes to {@code <stateDir>/<nodeName>/}
+     * @param consumerOverrides Kafka consumer properties over the agent's own (empty: as in production)
      */
     public static SimulatedAgent start(String nodeName, String bootstrapServers, StateTopics topics, Path stateDir,
-                                       IpcacheListener listener) {
+                                       IpcacheListener listener, Map<String, String> consumerOverrides) {
         SimulatedAgent[] self = new SimulatedAgent[1];
         MapBackend backend = listener == IpcacheListener.NONE ? new InMemoryMapBackend()
                 : new WatchedMapBackend(new InMemoryMapBackend(), entries -> listener.written(self[0], entries));
         Config config = new Config(nodeName, stateDir, new Sync(topics));
         DatapathMaps maps = DatapathMaps.open(config, new SimpleMeterRegistry(), new ObjectMapper(), backend);
-        NodeStateConsumer consumer = NodeStateConsumer.create(config, maps, bootstrapServers);
+        NodeStateConsumer consumer = NodeStateConsumer.create(config, maps, bootstrapServers, consumerOverrides);
         self[0] = new SimulatedAgent(nodeName, maps, consumer);
         consumer.start();
         return self[0];

@@ -33,6 +33,12 @@ public final class SimulatedCluster implements AutoCloseable {
     /** Starts the agents (each bootstraps on its own thread); see {@link #allBootstrapped()}. */
     public static SimulatedCluster start(int size, String nodePrefix, String bootstrapServers, StateTopics topics,
                                          SimulatedAgent.IpcacheListener listener) {
+        return start(size, nodePrefix, bootstrapServers, topics, listener, Map.of());
+    }
+
+    /** @param consumerOverrides Kafka consumer properties over the agent's own */
+    public static SimulatedCluster start(int size, String nodePrefix, String bootstrapServers, StateTopics topics,
+                                         SimulatedAgent.IpcacheListener listener, Map<String, String> consumerOverrides) {
         Path stateDir;
         try {
             stateDir = Files.createTempDirectory("tendril-sim-agents-");
@@ -42,7 +48,8 @@ public final class SimulatedCluster implements AutoCloseable {
         List<SimulatedAgent> agents = new ArrayList<>(size);
         try {
             for (int i = 1; i <= size; i++) {
-                agents.add(SimulatedAgent.start(nodeName(nodePrefix, i), bootstrapServers, topics, stateDir, listener));
+                agents.add(SimulatedAgent.start(nodeName(nodePrefix, i), bootstrapServers, topics, stateDir, listener,
+                        consumerOverrides));
             }
         } catch (RuntimeException e) {
             agents.forEach(SimulatedAgent::close);
