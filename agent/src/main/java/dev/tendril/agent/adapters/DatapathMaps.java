@@ -213,6 +213,19 @@ public class DatapathMaps implements LocalMaps {
         return reconcile(image, trigger, locals -> NodeMapsReconciler.reconcile(backend, image, locals, ipcacheChanges));
     }
 
+    /**
+     * A full pass against the current image, read under the lock: a pass on an image read earlier could
+     * undo a later batch's ipcache writes, which only the next full pass would restore.
+     */
+    public synchronized Optional<NodeMapsReconciler.Outcome> reconcileCurrent(String trigger) {
+        return image.get().map(now -> reconcile(now, true, trigger));
+    }
+
+    /** A full pass, the ipcache diffed against an index already built for {@code image} (the bootstrap's). */
+    public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, IpcacheIndex ipcache, String trigger) {
+        return reconcile(image, trigger, locals -> NodeMapsReconciler.reconcile(backend, image, locals, ipcache));
+    }
+
     private NodeMapsReconciler.Outcome reconcile(NodeImage image, String trigger,
                                                  Function<List<LocalEndpoint>, NodeMapsReconciler.Outcome> pass) {
         List<LocalEndpoint> locals = table.resolve(image);

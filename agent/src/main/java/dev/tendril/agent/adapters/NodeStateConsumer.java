@@ -77,7 +77,7 @@ public class NodeStateConsumer {
      *
      * @param records records replayed
      * @param consume from the consumer's creation to the end offsets captured at start, replaying each batch
-     * @param apply building the image from the delta
+     * @param apply building the image from the delta, and the ipcache's index of it
      * @param reconcile the reconcile of every map against it
      */
     public record Bootstrap(long records, Duration consume, Duration apply, Duration reconcile) {
@@ -148,10 +148,8 @@ public class NodeStateConsumer {
             return;
         }
         try {
-            NodeMapsReconciler.Outcome out = maps.reconcile(s.image(), true, "periodic");
-            if (out.total() > 0) {
-                LOG.infof("periodic reconcile corrected %d entries: %s", out.total(), out.changes());
-            }
+            maps.reconcileCurrent("periodic").filter(out -> out.total() > 0).ifPresent(out ->
+                    LOG.infof("periodic reconcile corrected %d entries: %s", out.total(), out.changes()));
         } catch (RuntimeException e) {
             LOG.error("periodic reconcile failed", e);
         }
@@ -231,7 +229,7 @@ public class NodeStateConsumer {
         NodeImage image = delta.apply();
         ipcacheIndex = IpcacheIndex.of(image, config.nodeName());
         long applied = System.nanoTime();
-        NodeMapsReconciler.Outcome result = maps.reconcile(image, true, "bootstrap");
+        NodeMapsReconciler.Outcome result = maps.reconcile(image, ipcacheIndex, "bootstrap");
         long reconciled = System.nanoTime();
         lastBootstrap = new Bootstrap(delta.replayed(), Duration.ofNanos(consumed - started),
                 Duration.ofNanos(applied - consumed), Duration.ofNanos(reconciled - applied));

@@ -39,7 +39,7 @@ public final class IpcacheReconciler {
         return new MapReconciler.Result(changes.added(), changes.updated(), removed);
     }
 
-    static Map<ByteBuffer, byte[]> encode(Map<IpcacheKey, IpcacheValue> entries) {
+    public static Map<ByteBuffer, byte[]> encode(Map<IpcacheKey, IpcacheValue> entries) {
         Map<ByteBuffer, byte[]> out = new HashMap<>(entries.size() * 2);
         entries.forEach((k, v) -> out.put(ByteBuffer.wrap(k.encode()), v.encode()));
         return out;

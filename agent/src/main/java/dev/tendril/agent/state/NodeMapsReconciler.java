@@ -94,6 +94,12 @@ public final class NodeMapsReconciler {
         return reconcile(backend, image, locals, ipcache -> IpcacheReconciler.apply(ipcache, ipcacheChanges));
     }
 
+    /** Every map of the node, the ipcache by a full diff against an index the caller already holds for {@code image}. */
+    public static Outcome reconcile(MapBackend backend, NodeImage image, List<LocalEndpoint> locals, IpcacheIndex ipcache) {
+        return reconcile(backend, image, locals,
+                map -> MapReconciler.reconcile(map, IpcacheReconciler.encode(ipcache.desired())));
+    }
+
     private static Outcome reconcile(MapBackend backend, NodeImage image, List<LocalEndpoint> locals,
                                      Function<BpfMap, MapReconciler.Result> ipcacheStep) {
         Map<String, MapReconciler.Result> changes = new HashMap<>();

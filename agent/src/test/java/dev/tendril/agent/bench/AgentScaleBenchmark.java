@@ -148,17 +148,19 @@ public final class AgentScaleBenchmark {
                 // A node of the cluster: its own endpoints get endpoint ids and filled policy maps.
                 String node = "node-" + round;
                 long start = System.nanoTime();
+                long cpuStart = processCpuNanos();
                 try (SimulatedAgent agent = SimulatedAgent.start(node, servers, topics, stateDir,
                         SimulatedAgent.IpcacheListener.NONE, consumerOverrides())) {
                     while (!agent.bootstrapped()) {
                         Thread.sleep(1);
                     }
                     long ready = System.nanoTime();
+                    double cores = (processCpuNanos() - cpuStart) / (double) (ready - start);
                     NodeStateConsumer.Bootstrap b = agent.consumer().lastBootstrap().orElseThrow();
-                    System.out.printf("round %d (%s): start -> maps reconciled %,d ms (consume %,d ms incl. consumer creation, image %,d ms, reconcile %,d ms); %,d records; ipcache %,d entries, %d local endpoints with policy maps; %s%n",
+                    System.out.printf("round %d (%s): start -> maps reconciled %,d ms (consume %,d ms incl. consumer creation, image %,d ms, reconcile %,d ms); %,d records; ipcache %,d entries, %d local endpoints with policy maps; this JVM used %.2f cores meanwhile; %s%n",
                             round, node, millis(ready - start), b.consume().toMillis(), b.apply().toMillis(),
                             b.reconcile().toMillis(), b.records(), agent.ipcache().size(),
-                            agent.maps().localEndpoints().size(), loadAverage());
+                            agent.maps().localEndpoints().size(), cores, loadAverage());
                 }
             }
         } finally {
