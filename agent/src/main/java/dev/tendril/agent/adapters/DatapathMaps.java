@@ -7,6 +7,7 @@ import dev.tendril.agent.bpf.KernelMapBackend;
 import dev.tendril.agent.endpoint.LocalMaps;
 import dev.tendril.agent.state.EndpointsMap;
 import dev.tendril.agent.state.InMemoryMapBackend;
+import dev.tendril.agent.state.IpcacheIndex;
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.LocalEndpointTable;
 import dev.tendril.agent.state.MapBackend;
@@ -31,6 +32,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -71,19 +73,26 @@ public class DatapathMaps implements LocalMaps {
     private volatile Map<String, Integer> entries = Map.of();
     private volatile NodeMapsReconciler.Outcome lastOutcome;
 
+    /**
+     * The same maps outside CDI, e.g. one of many simulated agents in one JVM
+     * ({@code dev.tendril.agent.sim}); {@code backend} replaces the configured one.
+     */
+    public static DatapathMaps open(AgentConfig config, MeterRegistry registry, ObjectMapper json, MapBackend backend) {
+        DatapathMaps maps = new DatapathMaps();
+        maps.config = config;
+        maps.registry = registry;
+        maps.json = json;
+        maps.backend = backend;
+        maps.backendReason = "given: " + backend.describe();
+        maps.open();
+        return maps;
+    }
+
     @PostConstruct
     void open() {
-        backend = switch (resolveBackend()) {
-            case BPF -> {
-                Path dir = config.bpffsDir().resolve(config.nodeName());
-                LOG.infof("node maps: bpf, pinned under %s (%s)", dir, backendReason);
-                yield new KernelMapBackend(dir);
-            }
-            default -> {
-                LOG.infof("node maps: memory (%s)", backendReason);
-                yield new InMemoryMapBackend();
-            }
-        };
+        if (backend == null) {
+            backend = chooseBackend();
+        }
         ipcache = backend.openOrCreate(NodeMapsReconciler.ipcacheSpec());
         stateFile = config.stateDir().resolve(config.nodeName()).resolve("endpoints.json");
         table = new LocalEndpointTable(config.nodeName(), load());
@@ -103,6 +112,20 @@ public class DatapathMaps implements LocalMaps {
             reconciles.put(trigger, Counter.builder("tendril.agent.reconciles")
                     .description("Reconcile passes by what triggered them").tag("trigger", trigger).register(registry));
         }
+    }
+
+    private MapBackend chooseBackend() {
+        return switch (resolveBackend()) {
+            case BPF -> {
+                Path dir = config.bpffsDir().resolve(config.nodeName());
+                LOG.infof("node maps: bpf, pinned under %s (%s)", dir, backendReason);
+                yield new KernelMapBackend(dir);
+            }
+            default -> {
+                LOG.infof("node maps: memory (%s)", backendReason);
+                yield new InMemoryMapBackend();
+            }
+        };
     }
 
     private AgentConfig.Datapath resolveBackend() {
@@ -177,8 +200,36 @@ public class DatapathMaps implements LocalMaps {
      * @param trigger bootstrap, delta, periodic or endpoint (the metric tag)
      */
     public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, boolean withIpcache, String trigger) {
+        return reconcile(image, trigger, locals -> NodeMapsReconciler.reconcile(backend, image, config.nodeName(), locals,
+                withIpcache));
+    }
+
+    /**
+     * Like {@link #reconcile(NodeImage, boolean, String)} after a batch of records, writing into the
+     * ipcache only the keys the batch changed.
+     */
+    public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, IpcacheIndex.Changes ipcacheChanges,
+                                                             String trigger) {
+        return reconcile(image, trigger, locals -> NodeMapsReconciler.reconcile(backend, image, locals, ipcacheChanges));
+    }
+
+    /**
+     * A full pass against the current image, read under the lock: a pass on an image read earlier could
+     * undo a later batch's ipcache writes, which only the next full pass would restore.
+     */
+    public synchronized Optional<NodeMapsReconciler.Outcome> reconcileCurrent(String trigger) {
+        return image.get().map(now -> reconcile(now, true, trigger));
+    }
+
+    /** A full pass, the ipcache diffed against an index already built for {@code image} (the bootstrap's). */
+    public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, IpcacheIndex ipcache, String trigger) {
+        return reconcile(image, trigger, locals -> NodeMapsReconciler.reconcile(backend, image, locals, ipcache));
+    }
+
+    private NodeMapsReconciler.Outcome reconcile(NodeImage image, String trigger,
+                                                 Function<List<LocalEndpoint>, NodeMapsReconciler.Outcome> pass) {
         List<LocalEndpoint> locals = table.resolve(image);
-        NodeMapsReconciler.Outcome out = NodeMapsReconciler.reconcile(backend, image, config.nodeName(), locals, withIpcache);
+        NodeMapsReconciler.Outcome out = pass.apply(locals);
         out.changes().forEach(this::count);
         Counter c = reconciles.get(trigger);
         if (c != null) {
@@ -280,7 +331,7 @@ public class DatapathMaps implements LocalMaps {
     }
 
     @PreDestroy
-    void close() {
+    public void close() {
         // Pins keep bpf maps alive; only our file descriptors go.
         if (backend != null) {
             backend.close();

@@ -1,6 +1,7 @@
 package dev.tendril.agent.adapters;
 
 import dev.tendril.agent.AgentConfig;
+import dev.tendril.agent.state.IpcacheIndex;
 import dev.tendril.agent.state.NodeMapsReconciler;
 import dev.tendril.agent.state.NodeDelta;
 import dev.tendril.agent.state.NodeImage;
@@ -68,14 +69,56 @@ public class NodeStateConsumer {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
+    // Kafka consumer properties over the defaults below (benchmarks' tuning runs); none in the agent.
+    private Map<String, String> consumerOverrides = Map.of();
+
+    /**
+     * The phases of the last bootstrap (or catch-up after a lost consumer).
+     *
+     * @param records records replayed
+     * @param consume from the consumer's creation to the end offsets captured at start, replaying each batch
+     * @param apply building the image from the delta, and the ipcache's index of it
+     * @param reconcile the reconcile of every map against it
+     */
+    public record Bootstrap(long records, Duration consume, Duration apply, Duration reconcile) {
+    }
+
     private volatile Status status = new Status(false, false, NodeImage.EMPTY, Optional.empty(), null, 0, 0);
+    private volatile Bootstrap lastBootstrap;
     private volatile boolean stopping;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private Thread thread;
     private Map<String, StateTopic> topics;
     private ScheduledExecutorService periodic;
+    // The ipcache's claims for the current image, so that a batch writes only the keys it changes; the
+    // consumer thread's alone.
+    private IpcacheIndex ipcacheIndex;
 
-    void start(@Observes StartupEvent event) {
+    /**
+     * The same consumer outside CDI, e.g. one of many simulated agents in one JVM
+     * ({@code dev.tendril.agent.sim}): call {@link #start()} and {@link #stop()}.
+     *
+     * @param consumerOverrides Kafka consumer properties over the agent's (e.g. fetch settings to tune)
+     */
+    public static NodeStateConsumer create(AgentConfig config, DatapathMaps maps, String bootstrapServers,
+                                           Map<String, String> consumerOverrides) {
+        NodeStateConsumer c = new NodeStateConsumer();
+        c.config = config;
+        c.maps = maps;
+        c.bootstrapServers = bootstrapServers;
+        c.consumerOverrides = Map.copyOf(consumerOverrides);
+        return c;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    public void start() {
         if (!config.sync().enabled()) {
             LOG.info("state topic sync disabled (tendril.agent.sync.enabled=false); maps hold only the endpoint API's endpoints");
             maps.imageSource(() -> Optional.of(NodeImage.EMPTY));
@@ -105,16 +148,14 @@ public class NodeStateConsumer {
             return;
         }
         try {
-            NodeMapsReconciler.Outcome out = maps.reconcile(s.image(), true, "periodic");
-            if (out.total() > 0) {
-                LOG.infof("periodic reconcile corrected %d entries: %s", out.total(), out.changes());
-            }
+            maps.reconcileCurrent("periodic").filter(out -> out.total() > 0).ifPresent(out ->
+                    LOG.infof("periodic reconcile corrected %d entries: %s", out.total(), out.changes()));
         } catch (RuntimeException e) {
             LOG.error("periodic reconcile failed", e);
         }
     }
 
-    void stop(@Observes ShutdownEvent event) {
+    public void stop() {
         stopping = true;
         if (periodic != null) {
             periodic.shutdownNow();
@@ -136,11 +177,16 @@ public class NodeStateConsumer {
         return status;
     }
 
+    public Optional<Bootstrap> lastBootstrap() {
+        return Optional.ofNullable(lastBootstrap);
+    }
+
     private void run() {
         while (!stopping) {
+            long started = System.nanoTime();
             try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProperties())) {
                 consumer = c;
-                catchUp(c);
+                catchUp(c, started);
                 follow(c);
             } catch (WakeupException e) {
                 if (stopping) {
@@ -164,7 +210,7 @@ public class NodeStateConsumer {
      * {@link NodeImage#EMPTY}, then reconciles once. Also after a lost consumer: the fresh image is the
      * truth, so an update missed meanwhile is still applied.
      */
-    private void catchUp(KafkaConsumer<String, byte[]> c) {
+    private void catchUp(KafkaConsumer<String, byte[]> c, long started) {
         List<TopicPartition> parts = partitions(c);
         c.assign(parts);
         c.seekToBeginning(parts);
@@ -179,11 +225,19 @@ public class NodeStateConsumer {
         if (stopping) {
             return;
         }
+        long consumed = System.nanoTime();
         NodeImage image = delta.apply();
-        NodeMapsReconciler.Outcome result = maps.reconcile(image, true, "bootstrap");
+        ipcacheIndex = IpcacheIndex.of(image, config.nodeName());
+        long applied = System.nanoTime();
+        NodeMapsReconciler.Outcome result = maps.reconcile(image, ipcacheIndex, "bootstrap");
+        long reconciled = System.nanoTime();
+        lastBootstrap = new Bootstrap(delta.replayed(), Duration.ofNanos(consumed - started),
+                Duration.ofNanos(applied - consumed), Duration.ofNanos(reconciled - applied));
         Status s = status;
-        LOG.infof("%s from %d records: %s; maps %s", s.bootstrapped() ? "caught up" : "bootstrapped",
-                delta.replayed(), image, result.changes());
+        LOG.infof("%s from %d records in %d ms (consume %d, image %d, reconcile %d ms): %s; maps %s",
+                s.bootstrapped() ? "caught up" : "bootstrapped", delta.replayed(),
+                Duration.ofNanos(reconciled - started).toMillis(), lastBootstrap.consume().toMillis(),
+                lastBootstrap.apply().toMillis(), lastBootstrap.reconcile().toMillis(), image, result.changes());
         status = new Status(true, true, image, Optional.empty(), Instant.now(),
                 s.recordsApplied() + delta.replayed(), s.recordsRejected() + rejected[0]);
     }
@@ -207,10 +261,11 @@ public class NodeStateConsumer {
                     replay(delta, r, rejected);
                 }
                 NodeImage image = delta.apply();
+                IpcacheIndex.Changes ipcache = ipcacheIndex.update(s.image(), delta);
                 // Published before the reconcile: an endpoint API call in between sees the newer image.
                 status = new Status(true, true, image, s.kafkaProblem(), s.lastReconcile(),
                         s.recordsApplied(), s.recordsRejected());
-                maps.reconcile(image, true, "delta");
+                maps.reconcile(image, ipcache, "delta");
                 status = new Status(true, true, image, s.kafkaProblem(), Instant.now(),
                         s.recordsApplied() + delta.replayed(), s.recordsRejected() + rejected[0]);
             }
@@ -305,6 +360,7 @@ public class NodeStateConsumer {
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        p.putAll(consumerOverrides);
         return p;
     }
 

@@ -1,12 +1,9 @@
 package dev.tendril.agent.state;
 
-import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Label;
-import dev.tendril.api.v1.Node;
 import dev.tendril.datapath.ipcache.IpcacheKey;
 import dev.tendril.datapath.ipcache.IpcacheValue;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -24,7 +21,8 @@ import java.util.Map;
  * a higher-precedence source (local / kube-apiserver) than endpoints (custom-resource). Endpoints without
  * an identity yet (0) and unparsable addresses are left out. Endpoint and node entries also win over a
  * CIDR identity of the same /32 or /128 (Cilium's CIDR identities come from policy, the lowest
- * precedence source). IPv6 CIDR labels may be written with {@code -} for {@code :} (Cilium's label
+ * precedence source). Two endpoints claiming one address: the lowest {@code namespace/pod} wins; two
+ * CIDR identities of one prefix: the lowest id ({@link IpcacheIndex} keeps the claims). IPv6 CIDR labels may be written with {@code -} for {@code :} (Cilium's label
  * form). Tunnel endpoints and ClusterMesh cluster ids are not written yet (all entries are cluster 0,
  * no tunnel).
  */
@@ -39,41 +37,7 @@ public final class IpcacheDesired {
     }
 
     public static Map<IpcacheKey, IpcacheValue> of(NodeImage image, String localNode) {
-        if (image == null || localNode == null) {
-            throw new IllegalArgumentException("image and localNode must not be null");
-        }
-        Map<IpcacheKey, IpcacheValue> out = new HashMap<>();
-        for (Identity identity : image.identities().values()) {
-            IpcacheKey prefix = cidrPrefix(identity);
-            if (prefix != null) {
-                out.put(prefix, IpcacheValue.of(Integer.toUnsignedLong(identity.getId())));
-            }
-        }
-        for (Endpoint e : image.endpoints().values()) {
-            if (e.getIdentity() == 0) {
-                continue;
-            }
-            IpcacheValue v = IpcacheValue.of(Integer.toUnsignedLong(e.getIdentity()));
-            put(out, e.getIpv4(), v);
-            put(out, e.getIpv6(), v);
-        }
-        // This node's own addresses last: an address two nodes claim is this node's (host) here.
-        Node self = null;
-        for (Node n : image.nodes().values()) {
-            if (n.getName().equals(localNode)) {
-                self = n;
-                continue;
-            }
-            for (String ip : n.getIpsList()) {
-                put(out, ip, IpcacheValue.of(REMOTE_NODE));
-            }
-        }
-        if (self != null) {
-            for (String ip : self.getIpsList()) {
-                put(out, ip, IpcacheValue.of(HOST));
-            }
-        }
-        return out;
+        return IpcacheIndex.of(image, localNode).desired();
     }
 
     /** The most specific {@code cidr:} label of an identity, or null when it has none that parses. */
@@ -97,18 +61,5 @@ public final class IpcacheDesired {
             }
         }
         return best;
-    }
-
-    private static void put(Map<IpcacheKey, IpcacheValue> out, String ip, IpcacheValue value) {
-        if (ip == null || ip.isBlank()) {
-            return;
-        }
-        IpcacheKey key;
-        try {
-            key = IpcacheKey.ofAddress(ip);
-        } catch (IllegalArgumentException e) {
-            return;
-        }
-        out.put(key, value);
     }
 }

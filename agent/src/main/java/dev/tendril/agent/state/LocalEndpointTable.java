@@ -137,20 +137,27 @@ public final class LocalEndpointTable {
      */
     public synchronized List<LocalEndpoint> resolve(NodeImage image) {
         Map<String, LocalEndpoint> out = new HashMap<>();
-        Set<String> seenUids = new HashSet<>();
+        // Both loops run after every batch of records over every endpoint of the cluster: the common case
+        // (nothing deleted through the API, another node's endpoint) must cost no allocation.
+        if (!deletedUids.isEmpty()) {
+            Set<String> seenUids = new HashSet<>();
+            for (Endpoint e : image.endpoints().values()) {
+                if (e.getUid().isEmpty() || !deletedUids.contains(e.getUid())) {
+                    continue;
+                }
+                seenUids.add(e.getUid());
+            }
+            // A tombstone (or a new incarnation) arrived for a uid deleted through the API: stop remembering it.
+            if (deletedUids.retainAll(seenUids)) {
+                changes++;
+            }
+        }
         for (Endpoint e : image.endpoints().values()) {
-            if (e.getUid().isEmpty() || !deletedUids.contains(e.getUid())) {
+            if (!node.equals(e.getNode())) {
                 continue;
             }
-            seenUids.add(e.getUid());
-        }
-        // A tombstone (or a new incarnation) arrived for a uid deleted through the API: stop remembering it.
-        if (deletedUids.retainAll(seenUids)) {
-            changes++;
-        }
-        for (Endpoint e : image.endpoints().values()) {
             String key = e.getNamespace() + "/" + e.getPod();
-            if (!node.equals(e.getNode()) || deleting.contains(key) || deletedUids.contains(e.getUid())) {
+            if (deleting.contains(key) || deletedUids.contains(e.getUid())) {
                 continue;
             }
             LocalEndpoint api = registered.get(key);

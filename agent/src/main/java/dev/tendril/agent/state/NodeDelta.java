@@ -7,6 +7,7 @@ import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Node;
 import dev.tendril.api.v1.SubjectPolicyMap;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -65,6 +66,21 @@ public final class NodeDelta {
         policies.put(subject, map);
     }
 
+    /** Identities replayed, id to the latest value (null: deleted); read-only. */
+    public Map<Long, Identity> identityChanges() {
+        return Collections.unmodifiableMap(identities);
+    }
+
+    /** Endpoints replayed, {@code namespace/pod} to the latest value (null: deleted); read-only. */
+    public Map<String, Endpoint> endpointChanges() {
+        return Collections.unmodifiableMap(endpoints);
+    }
+
+    /** Nodes replayed, name to the latest value (null: deleted); read-only. */
+    public Map<String, Node> nodeChanges() {
+        return Collections.unmodifiableMap(nodes);
+    }
+
     /** Records replayed so far. */
     public int replayed() {
         return replayed;
@@ -87,7 +103,7 @@ public final class NodeDelta {
                 out.put(k, v);
             }
         });
-        return out;
+        return new NodeImage.Frozen<>(out);
     }
 
     private static long identityId(String key) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Makes a node's maps hold what an image and the node's local endpoints say:
@@ -80,13 +81,34 @@ public final class NodeMapsReconciler {
      */
     public static Outcome reconcile(MapBackend backend, NodeImage image, String localNode, List<LocalEndpoint> locals,
                                     boolean withIpcache) {
+        return reconcile(backend, image, locals,
+                withIpcache ? ipcache -> IpcacheReconciler.reconcile(ipcache, image, localNode) : null);
+    }
+
+    /**
+     * Every map of the node, the ipcache only where {@code ipcacheChanges} says (a batch of records;
+     * the ipcache is assumed to hold the desired state before it, which the full passes check).
+     */
+    public static Outcome reconcile(MapBackend backend, NodeImage image, List<LocalEndpoint> locals,
+                                    IpcacheIndex.Changes ipcacheChanges) {
+        return reconcile(backend, image, locals, ipcache -> IpcacheReconciler.apply(ipcache, ipcacheChanges));
+    }
+
+    /** Every map of the node, the ipcache by a full diff against an index the caller already holds for {@code image}. */
+    public static Outcome reconcile(MapBackend backend, NodeImage image, List<LocalEndpoint> locals, IpcacheIndex ipcache) {
+        return reconcile(backend, image, locals,
+                map -> MapReconciler.reconcile(map, IpcacheReconciler.encode(ipcache.desired())));
+    }
+
+    private static Outcome reconcile(MapBackend backend, NodeImage image, List<LocalEndpoint> locals,
+                                     Function<BpfMap, MapReconciler.Result> ipcacheStep) {
         Map<String, MapReconciler.Result> changes = new HashMap<>();
         List<String> created = new ArrayList<>();
         List<String> deleted = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        if (withIpcache) {
+        if (ipcacheStep != null) {
             try {
-                changes.put(IPCACHE_MAP, IpcacheReconciler.reconcile(backend.openOrCreate(ipcacheSpec()), image, localNode));
+                changes.put(IPCACHE_MAP, ipcacheStep.apply(backend.openOrCreate(ipcacheSpec())));
             } catch (RuntimeException e) {
                 problems.add(IPCACHE_MAP + ": " + e.getMessage());
             }

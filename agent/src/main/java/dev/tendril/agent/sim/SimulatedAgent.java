@@ -1,0 +1,159 @@
+package dev.tendril.agent.sim;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tendril.agent.AgentConfig;
+import dev.tendril.agent.adapters.DatapathMaps;
+import dev.tendril.agent.adapters.NodeStateConsumer;
+import dev.tendril.agent.state.InMemoryMapBackend;
+import dev.tendril.agent.state.MapBackend;
+import dev.tendril.datapath.maps.BpfMap;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One node agent without Quarkus: the production {@link NodeStateConsumer} (bootstrap from the
+ * compacted topics, then follow) writing through the production {@link DatapathMaps} into in-memory
+ * maps. Many of these share one JVM and one broker; each has its own consumer, image and maps. No
+ * endpoint API, no IPAM registration: the topics are the only input.
+ */
+public final class SimulatedAgent implements AutoCloseable {
+
+    /** Told about every entry written into this agent's ipcache, on the agent's consumer thread. */
+    public interface IpcacheListener {
+        void written(SimulatedAgent agent, List<BpfMap.Entry> entries);
+
+        IpcacheListener NONE = (agent, entries) -> {
+        };
+    }
+
+    private final String nodeName;
+    private final DatapathMaps maps;
+    private final NodeStateConsumer consumer;
+
+    private SimulatedAgent(String nodeName, DatapathMaps maps, NodeStateConsumer consumer) {
+        this.nodeName = nodeName;
+        this.maps = maps;
+        this.consumer = consumer;
+    }
+
+    /**
+     * Opens the maps and starts following; returns at once (see {@link #bootstrapped()}).
+     *
+     * @param stateDir the endpoint table goes to {@code <stateDir>/<nodeName>/}
+     * @param consumerOverrides Kafka consumer properties over the agent's own (empty: as in production)
+     */
+    public static SimulatedAgent start(String nodeName, String bootstrapServers, StateTopics topics, Path stateDir,
+                                       IpcacheListener listener, Map<String, String> consumerOverrides) {
+        SimulatedAgent[] self = new SimulatedAgent[1];
+        MapBackend backend = listener == IpcacheListener.NONE ? new InMemoryMapBackend()
+                : new WatchedMapBackend(new InMemoryMapBackend(), entries -> listener.written(self[0], entries));
+        Config config = new Config(nodeName, stateDir, new Sync(topics));
+        DatapathMaps maps = DatapathMaps.open(config, new SimpleMeterRegistry(), new ObjectMapper(), backend);
+        NodeStateConsumer consumer = NodeStateConsumer.create(config, maps, bootstrapServers, consumerOverrides);
+        self[0] = new SimulatedAgent(nodeName, maps, consumer);
+        consumer.start();
+        return self[0];
+    }
+
+    public String nodeName() {
+        return nodeName;
+    }
+
+    public DatapathMaps maps() {
+        return maps;
+    }
+
+    public BpfMap ipcache() {
+        return maps.ipcache();
+    }
+
+    public NodeStateConsumer consumer() {
+        return consumer;
+    }
+
+    /** The first bootstrap is done and every map was reconciled against it. */
+    public boolean bootstrapped() {
+        return consumer.status().bootstrapped();
+    }
+
+    @Override
+    public void close() {
+        consumer.stop();
+        maps.close();
+    }
+
+    /** What the production agent reads from {@code tendril.agent.*}, for a simulated node. */
+    private record Config(String nodeName, Path stateDir, Sync sync) implements AgentConfig {
+
+        @Override
+        public Datapath datapath() {
+            return Datapath.MEMORY;
+        }
+
+        @Override
+        public Path bpffsDir() {
+            return stateDir.resolve("bpffs-unused");
+        }
+
+        @Override
+        public Duration reconcileInterval() {
+            return Duration.ofSeconds(30);
+        }
+
+        @Override
+        public String ipamUrl() {
+            return "unused:0";
+        }
+
+        @Override
+        public String identityUrl() {
+            return "unused:0";
+        }
+
+        @Override
+        public List<String> nodeIps() {
+            return List.of();
+        }
+
+        @Override
+        public boolean registerNode() {
+            return false;
+        }
+
+        @Override
+        public Duration callTimeout() {
+            return Duration.ofSeconds(10);
+        }
+    }
+
+    private record Sync(StateTopics topics) implements AgentConfig.Sync {
+
+        @Override
+        public boolean enabled() {
+            return true;
+        }
+
+        @Override
+        public String identitiesTopic() {
+            return topics.identities();
+        }
+
+        @Override
+        public String endpointsTopic() {
+            return topics.endpoints();
+        }
+
+        @Override
+        public String nodesTopic() {
+            return topics.nodes();
+        }
+
+        @Override
+        public String policyTopic() {
+            return topics.policy();
+        }
+    }
+}
