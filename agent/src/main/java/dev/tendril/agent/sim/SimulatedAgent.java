@@ -127,6 +127,16 @@ public final class SimulatedAgent implements AutoCloseable {
         public Duration callTimeout() {
             return Duration.ofSeconds(10);
         }
+
+        @Override
+        public java.util.Map<String, String> peers() {
+            return java.util.Map.of();
+        }
+
+        @Override
+        public String flowsTopic() {
+            return "tendril.flows";
+        }
     }
 
     private record Sync(StateTopics topics) implements AgentConfig.Sync {
