@@ -233,10 +233,10 @@ public final class PolicyPublisher implements AutoCloseable {
             props.put(ProducerConfig.ACKS_CONFIG, "all");
             props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-            // A policy map record is kilobytes (3 KB for ~100 entries); with the default 16 KB batches a
-            // change republishing 100 subjects went out as ~20 produce requests of one small batch each,
-            // at most 5 in flight, and flush() waited for them one after another. Batches stay below the
-            // broker's default message.max.bytes (1 MB).
+            // A policy map record is kilobytes (about 4 KB for 100 to 190 entries); with the default 16 KB
+            // batches a change republishing 100 subjects went out as ~25 produce requests of one small
+            // batch each, at most 5 in flight, and flush() waited for the chain (docs/BENCHMARKS.md, "Policy
+            // change to tendril.policy publish"). Batches stay below the broker's default message.max.bytes (1 MB).
             props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(BATCH_BYTES));
             props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
             props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "10000");
