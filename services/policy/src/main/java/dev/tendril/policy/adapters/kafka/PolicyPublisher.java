@@ -49,6 +49,7 @@ public final class PolicyPublisher implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(PolicyPublisher.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final int BATCH_BYTES = 512 * 1024;
 
     /** What the topic holds for a subject: content without revisions (null: unknown, resend) and its revision. */
     public record Published(SubjectPolicyMap content, long revision) {
@@ -232,6 +233,11 @@ public final class PolicyPublisher implements AutoCloseable {
             props.put(ProducerConfig.ACKS_CONFIG, "all");
             props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+            // A policy map record is kilobytes (about 4 KB for 100 to 190 entries); with the default 16 KB
+            // batches a change republishing 100 subjects went out as ~25 produce requests of one small
+            // batch each, at most 5 in flight, and flush() waited for the chain (docs/BENCHMARKS.md, "Policy
+            // change to tendril.policy publish"). Batches stay below the broker's default message.max.bytes (1 MB).
+            props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(BATCH_BYTES));
             props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
             props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "10000");
             props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
