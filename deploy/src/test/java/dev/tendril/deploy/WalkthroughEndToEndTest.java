@@ -303,8 +303,8 @@ class WalkthroughEndToEndTest {
             Map<String, Double> metrics = metrics(agent);
             assertThat(metrics).as("reconciles of node-" + n).containsKey("tendril_agent_reconciles_total{trigger=\"bootstrap\"}");
             assertThat(metrics.get("tendril_agent_reconciles_total{trigger=\"bootstrap\"}")).isGreaterThanOrEqualTo(1);
-            Map<String, Double> changes = new TreeMap<>(metrics);
-            changes.keySet().removeIf(series -> !series.startsWith("tendril_agent_reconcile_changes_total{"));
+            Map<String, Double> changes = reconcileChanges(metrics);
+            assertThat(changes).as("added/updated/removed of ipcache, lxc and policy maps on node-" + n).hasSize(9);
             assertThat(changes.values().stream().mapToDouble(Double::doubleValue).sum())
                     .as("map entries node-" + n + " changed after the restart: " + changes).isZero();
         }
@@ -383,6 +383,11 @@ class WalkthroughEndToEndTest {
             addressesBefore.forEach((pod, ips) -> ips.forEach(ip -> assertThat(pods).as("ipcache of node-3")
                     .containsEntry(hostPrefix(ip), identitiesBefore.get(pod))));
             assertThat(late).as("node addresses in node-3's ipcache").containsAllEntriesOf(nodeIps);
+            // Its pins were new: unlike a restarted agent's, its first reconcile wrote the whole ipcache.
+            assertThat(reconcileChanges(metrics(url)).entrySet().stream()
+                    .filter(e -> e.getKey().contains("map=\"cilium_ipcache_v2\"") && e.getKey().contains("kind=\"added\""))
+                    .mapToDouble(Map.Entry::getValue).sum()).as("ipcache entries node-3 added")
+                    .isGreaterThanOrEqualTo(late.size());
         } finally {
             agent.process().destroy();
             boolean exited = agent.process().waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS);
@@ -729,6 +734,13 @@ class WalkthroughEndToEndTest {
             samples.put(l.substring(0, space), Double.parseDouble(l.substring(space + 1)));
         });
         return samples;
+    }
+
+    /** The {@code tendril_agent_reconcile_changes_total} series (every map and kind) of an agent's samples. */
+    private static Map<String, Double> reconcileChanges(Map<String, Double> metrics) {
+        Map<String, Double> changes = new TreeMap<>(metrics);
+        changes.keySet().removeIf(series -> !series.startsWith("tendril_agent_reconcile_changes_total{"));
+        return changes;
     }
 
     private static Map<String, Long> agentIpcache(String agent) throws InterruptedException {
