@@ -55,7 +55,7 @@ final class DataDir {
                 .filter(DataDir::isLauncher);
         if (previous.isPresent()) {
             throw new StartupFailure("a Tendril stack already runs from " + root + " (launcher pid "
-                    + previous.get().pid() + "): stop it with './tendril down' or use another --data-dir");
+                    + previous.get().pid() + "): stop it with './tendril down --data-dir " + root + "' or use another --data-dir");
         }
         stopLeftovers(out);
         if (fresh) {

@@ -127,8 +127,9 @@ final class LocalStack {
         writeStackFile(true);
         printTable();
         out.println("Tendril is ready.");
-        out.printf("Started in %s. Stop it with Ctrl-C or './tendril down'; check it with './tendril status'.%n",
-                elapsed());
+        String dir = config.dataDirOption();
+        out.printf("Started in %s. Stop it with Ctrl-C or './tendril down%s'; check it with './tendril status%s'.%n",
+                elapsed(), dir, dir);
         warnWhenAChildExits();
     }
 
@@ -208,7 +209,7 @@ final class LocalStack {
                 .map(spec -> spec.name() + " " + spec.port()).toList();
         if (!taken.isEmpty()) {
             throw new StartupFailure("ports already in use: " + String.join(", ", taken)
-                    + ". Is another stack running? Stop it ('./tendril down') or shift the ports with --port-offset.");
+                    + ". Is another stack running? Stop it ('./tendril down" + config.dataDirOption() + "') or shift the ports with --port-offset.");
         }
     }
 

@@ -55,6 +55,14 @@ record StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaP
         return specs;
     }
 
+    /**
+     * What the {@code ./tendril} commands need to find this stack: {@code " --data-dir DIR"} for a data directory
+     * other than the default {@code REPO/.tendril}, else nothing.
+     */
+    String dataDirOption() {
+        return dataDir.equals(repo.resolve(".tendril")) ? "" : " --data-dir " + dataDir;
+    }
+
     Path logsDir() {
         return dataDir.resolve("logs");
     }

@@ -56,6 +56,14 @@ class StackConfigTest {
                 Duration.ofSeconds(1))).hasMessageContaining("--repo");
     }
 
+    @Test
+    void namesTheDataDirectoryForTheCommandsOnlyWhenItIsNotTheDefault() {
+        assertThat(config(2, 0).dataDirOption()).isEmpty();
+        Path elsewhere = repo.resolve("elsewhere");
+        assertThat(new StackConfig(repo, elsewhere, false, 2, 9092, 5432, 0, Duration.ofSeconds(1)).dataDirOption())
+                .isEqualTo(" --data-dir " + elsewhere);
+    }
+
     private StackConfig config(int nodes, int offset) {
         return new StackConfig(repo, repo.resolve(".tendril"), false, nodes, 9092, 5432, offset, Duration.ofSeconds(120));
     }

@@ -64,6 +64,8 @@ class WalkthroughEndToEndTest {
     private static final String END_OF_OUTPUT = "\u0000end";
     private static final List<String> DEMO_PODS = List.of("demo/frontend", "demo/backend", "demo/database");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** allow-localhost: every endpoint whose ingress is enforced accepts the host (1) on any port. */
+    private static final String HOST_ALLOW = "1 0/ANY allow";
 
     private final Path repo = Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
     private final Path demo = repo.resolve("deploy/examples/demo.yaml");
@@ -165,7 +167,7 @@ class WalkthroughEndToEndTest {
         }
         long backend = endpoints.get("demo/backend").path("identity").asLong();
         assertThat(databaseIngress()).as("bpf policy get demo/database: ingress entries")
-                .containsExactly(backend + " 80/TCP allow");
+                .containsExactlyInAnyOrder(HOST_ALLOW, backend + " 80/TCP allow");
         assertThat(ok("bpf", "policy", "get", "demo/database").out()).contains("Allow    Ingress");
 
         List<String> addresses = endpoints.values().stream().flatMap(e -> stream(e.path("ips"))).map(JsonNode::asText)
@@ -192,6 +194,19 @@ class WalkthroughEndToEndTest {
                 .containsEntry("demo/frontend -> demo/backend", "FORWARDED")
                 .containsEntry("demo/backend -> demo/database", "FORWARDED")
                 .containsEntry("demo/backend -> demo/frontend", "DROPPED");
+
+        // The probes' flow records reach the flows service through tendril.flows: observe shows the drop.
+        long frontend = endpoints.get("demo/frontend").path("identity").asLong();
+        long database = endpoints.get("demo/database").path("identity").asLong();
+        String drop = awaitObserved("demo/frontend:\\d+ \\(ID:" + frontend + "\\) -> demo/database:80 \\(ID:" + database
+                + "\\) Policy denied DROPPED \\(TCP Flags: SYN\\) policy: .*NetworkPolicy/demo/default-deny-ingress.*",
+                "observe", "--namespace", "demo", "--verdict", "DROPPED", "--last", "20");
+        assertThat(drop).as("the compact line names the node that dropped it")
+                .contains("[" + endpoints.get("demo/database").path("node").asText() + "]: ");
+        Result observeStatus = ok("observe", "status");
+        assertThat(observeStatus.out()).contains("Healthcheck (via ").contains("Connected Nodes: 2/2")
+                .containsPattern("(?m)^Current/Max Flows: [1-9][0-9,]*/[0-9,]+ ");
+        assertThat(ok("status").out()).as("status").containsPattern("(?m)^Flows: +[1-9][0-9,]*$");
     }
 
     @Test
@@ -209,12 +224,13 @@ class WalkthroughEndToEndTest {
         assertThat(ok("delete", "-f", allowBackend.toString()).out())
                 .contains("networkpolicy.networking.k8s.io \"allow-backend-to-database\" deleted");
         awaitVerdict("backend", "database", "DROPPED");
-        assertThat(databaseIngress()).as("database's ingress entries without its allow").isEmpty();
+        assertThat(databaseIngress()).as("database's ingress entries without its allow").containsExactly(HOST_ALLOW);
         assertThat(verdict("frontend", "backend")).isEqualTo("FORWARDED");
 
         ok("apply", "-f", demoPolicies.toString());
         awaitVerdict("backend", "database", "FORWARDED");
-        assertThat(databaseIngress()).containsExactly(identitiesBefore.get("demo/backend") + " 80/TCP allow");
+        assertThat(databaseIngress()).containsExactlyInAnyOrder(HOST_ALLOW,
+                identitiesBefore.get("demo/backend") + " 80/TCP allow");
         assertThat(demoVerdicts()).isEqualTo(verdictsBefore);
     }
 
@@ -235,6 +251,8 @@ class WalkthroughEndToEndTest {
                         + "demo/frontend -> demo/database 80/TCP: DROPPED (Policy denied",
                 "$ tendril policy trace --from demo/frontend --to demo/database --port 80/tcp\n",
                 "verdict: DROPPED",
+                "$ tendril observe --namespace demo --verdict DROPPED --last 5\n",
+                "Policy denied DROPPED (TCP Flags: SYN) policy: ",
                 "$ tendril get identities\n",
                 "$ tendril bpf policy get demo/database\nEndpoint demo/database on ",
                 "The demo stays applied");
@@ -276,6 +294,21 @@ class WalkthroughEndToEndTest {
         Result status = cli("status", "--wait", "--timeout", "120s");
         assertThat(status.code()).as(status.toString()).isZero();
 
+        // Before anything changes: each agent's first reconcile over the maps it pinned before the restart
+        // found them as they should be (bpf backend: the pins outlive the agent process).
+        for (int n = 1; n <= NODES; n++) {
+            String agent = agentUrl("node-" + n);
+            assertThat(datapath(agent)).as("datapath of node-" + n)
+                    .startsWith("bpf");
+            Map<String, Double> metrics = metrics(agent);
+            assertThat(metrics).as("reconciles of node-" + n).containsKey("tendril_agent_reconciles_total{trigger=\"bootstrap\"}");
+            assertThat(metrics.get("tendril_agent_reconciles_total{trigger=\"bootstrap\"}")).isGreaterThanOrEqualTo(1);
+            Map<String, Double> changes = reconcileChanges(metrics);
+            assertThat(changes).as("added/updated/removed of ipcache, lxc and policy maps on node-" + n).hasSize(9);
+            assertThat(changes.values().stream().mapToDouble(Double::doubleValue).sum())
+                    .as("map entries node-" + n + " changed after the restart: " + changes).isZero();
+        }
+
         Map<String, JsonNode> endpoints = demoEndpoints();
         Map<String, Long> identities = new TreeMap<>();
         Map<String, List<String>> addresses = new TreeMap<>();
@@ -292,7 +325,79 @@ class WalkthroughEndToEndTest {
             addressesBefore.forEach((pod, ips) -> ips.forEach(ip -> assertThat(ipcache).as("ipcache of " + node)
                     .containsEntry(hostPrefix(ip), identitiesBefore.get(pod))));
         }
-        assertThat(databaseIngress()).containsExactly(identitiesBefore.get("demo/backend") + " 80/TCP allow");
+        assertThat(databaseIngress()).containsExactlyInAnyOrder(HOST_ALLOW,
+                identitiesBefore.get("demo/backend") + " 80/TCP allow");
+    }
+
+    /**
+     * A node agent started after the others, with the configuration the launcher gives its agents, bootstraps
+     * the maps from the topics: the same pod addresses with the same identities as node-1's ipcache.
+     */
+    @Test
+    @Order(6)
+    void anAgentStartedLateBootstrapsTheSameIpcache() throws Exception {
+        requireWalkthrough();
+        StackFile stack = StackFile.read(dataDir).orElseThrow();
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        ComponentSpec spec = ComponentSpec.agent(3, port, repo);
+        List<ComponentSpec> agents = new ArrayList<>();
+        for (Component c : stack.components()) {
+            if (c.kind() == Kind.AGENT) {
+                agents.add(new ComponentSpec(c.name(), Kind.AGENT, c.port(), spec.jar(), c.nodeName()));
+            }
+        }
+        agents.add(spec);
+        Path pins = Path.of("/sys/fs/bpf/tendril/port-" + port);
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("quarkus.http.port", Integer.toString(port));
+        properties.put("tendril.agent.node-name", "node-3");
+        properties.put("tendril.agent.identity-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + PORT_OFFSET));
+        properties.put("tendril.agent.ipam-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + 1 + PORT_OFFSET));
+        properties.put("tendril.agent.node-ips", "127.0.0.13");
+        properties.put("tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
+        properties.put("tendril.agent.bpffs-dir", pins.toString());
+        properties.putAll(LocalStack.agentPeers(agents));
+        properties.put("kafka.bootstrap.servers", stack.components().stream()
+                .filter(c -> c.kind() == Kind.KAFKA).findFirst().orElseThrow().url());
+        Path log = dataDir.resolve(DataDir.LOGS).resolve("agent-3.log");
+        ChildProcess agent = ChildProcess.start(spec, properties, dataDir, log);
+        try {
+            String url = "http://127.0.0.1:" + port;
+            awaitReady(agent, url, log);
+            assertThat(datapath(url)).as("datapath of node-3").startsWith("bpf");
+
+            Map<String, Long> nodeIps = Map.of("127.0.0.11/32", 6L, "127.0.0.12/32", 6L, "127.0.0.13/32", 1L);
+            long deadline = System.nanoTime() + CONVERGE_GUARD.toNanos();
+            Map<String, Long> late = agentIpcache(url);
+            Map<String, Long> first = agentIpcache(agentUrl("node-1"));
+            while (!withoutNodes(late, nodeIps).equals(withoutNodes(first, nodeIps)) && System.nanoTime() < deadline) {
+                Thread.sleep(POLL);
+                late = agentIpcache(url);
+                first = agentIpcache(agentUrl("node-1"));
+            }
+            Map<String, Long> pods = withoutNodes(late, nodeIps);
+            assertThat(pods).as("pod entries of node-3's ipcache (vs node-1's)").isEqualTo(withoutNodes(first, nodeIps));
+            addressesBefore.forEach((pod, ips) -> ips.forEach(ip -> assertThat(pods).as("ipcache of node-3")
+                    .containsEntry(hostPrefix(ip), identitiesBefore.get(pod))));
+            assertThat(late).as("node addresses in node-3's ipcache").containsAllEntriesOf(nodeIps);
+            // Its pins were new: unlike a restarted agent's, its first reconcile wrote the whole ipcache.
+            assertThat(reconcileChanges(metrics(url)).entrySet().stream()
+                    .filter(e -> e.getKey().contains("map=\"cilium_ipcache_v2\"") && e.getKey().contains("kind=\"added\""))
+                    .mapToDouble(Map.Entry::getValue).sum()).as("ipcache entries node-3 added")
+                    .isGreaterThanOrEqualTo(late.size());
+        } finally {
+            agent.process().destroy();
+            boolean exited = agent.process().waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS);
+            if (!exited) {
+                agent.process().destroyForcibly();
+            }
+            removePins(pins);
+            assertThat(exited).as("node-3 stopped within " + EXIT_GUARD + " of SIGTERM").isTrue();
+        }
+        assertThat(Files.readString(log)).as("node-3 stopped cleanly").containsPattern("stopped in [0-9.]+s");
     }
 
     // ---- the netpol e2e scenarios -------------------------------------------------------------------------------
@@ -560,6 +665,119 @@ class WalkthroughEndToEndTest {
         return identities;
     }
 
+    /**
+     * Runs {@code args} (an observe) until a line of its output matches {@code pattern}: the flow records travel
+     * from the agents through Kafka to the flows service a moment after the probe answered. Returns that line.
+     */
+    private String awaitObserved(String pattern, String... args) throws InterruptedException {
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(pattern);
+        long deadline = System.nanoTime() + CONVERGE_GUARD.toNanos();
+        while (true) {
+            Result result = ok(args);
+            var match = result.out().lines().filter(l -> line.matcher(l).find()).findFirst();
+            if (match.isPresent()) {
+                return match.get();
+            }
+            if (System.nanoTime() >= deadline) {
+                fail("no line of 'tendril " + String.join(" ", args) + "' matches " + pattern + " after "
+                        + CONVERGE_GUARD + ":\n" + result);
+            }
+            Thread.sleep(POLL);
+        }
+    }
+
+    // ---- the agents over HTTP -----------------------------------------------------------------------------------
+
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private String agentUrl(String node) {
+        return StackFile.read(dataDir).orElseThrow().components().stream()
+                .filter(c -> c.kind() == Kind.AGENT && node.equals(c.nodeName())).findFirst()
+                .orElseThrow(() -> new AssertionError("no agent of " + node + " in stack.json")).url();
+    }
+
+    /** GET {@code url}: status and body; status 0 when nothing answers. */
+    private static Map.Entry<Integer, String> get(String url) throws InterruptedException {
+        try {
+            var response = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return Map.entry(response.statusCode(), response.body());
+        } catch (IOException e) {
+            return Map.entry(0, e.toString());
+        }
+    }
+
+    private static JsonNode getJson(String url) throws InterruptedException {
+        Map.Entry<Integer, String> response = get(url);
+        try {
+            return JSON.readTree(response.getValue());
+        } catch (IOException e) {
+            throw new AssertionError("GET " + url + " -> " + response.getKey() + ", not JSON: " + response.getValue(), e);
+        }
+    }
+
+    /** The datapath backend the agent's readiness check reports ({@code bpf, pinned under ...} or {@code memory ...}). */
+    private static String datapath(String agent) throws InterruptedException {
+        JsonNode ready = getJson(agent + "/q/health/ready");
+        return stream(ready.path("checks")).map(c -> c.path("data").path("datapath")).filter(JsonNode::isTextual)
+                .map(JsonNode::asText).findFirst().orElseThrow(() -> new AssertionError("no datapath in " + ready));
+    }
+
+    /** The agent's Prometheus samples as {@code name{labels}} to value (labels as the agent writes them). */
+    private static Map<String, Double> metrics(String agent) throws InterruptedException {
+        Map.Entry<Integer, String> response = get(agent + "/q/metrics");
+        assertThat(response.getKey()).as("GET " + agent + "/q/metrics").isEqualTo(200);
+        Map<String, Double> samples = new TreeMap<>();
+        response.getValue().lines().filter(l -> !l.isBlank() && !l.startsWith("#")).forEach(l -> {
+            int space = l.lastIndexOf(' ');
+            samples.put(l.substring(0, space), Double.parseDouble(l.substring(space + 1)));
+        });
+        return samples;
+    }
+
+    /** The {@code tendril_agent_reconcile_changes_total} series (every map and kind) of an agent's samples. */
+    private static Map<String, Double> reconcileChanges(Map<String, Double> metrics) {
+        Map<String, Double> changes = new TreeMap<>(metrics);
+        changes.keySet().removeIf(series -> !series.startsWith("tendril_agent_reconcile_changes_total{"));
+        return changes;
+    }
+
+    private static Map<String, Long> agentIpcache(String agent) throws InterruptedException {
+        Map<String, Long> entries = new TreeMap<>();
+        getJson(agent + "/v1/maps/ipcache").path("rows")
+                .forEach(r -> entries.put(r.path("prefix").asText(), r.path("identity").asLong()));
+        return entries;
+    }
+
+    private static Map<String, Long> withoutNodes(Map<String, Long> ipcache, Map<String, Long> nodeIps) {
+        Map<String, Long> pods = new TreeMap<>(ipcache);
+        pods.keySet().removeAll(nodeIps.keySet());
+        return pods;
+    }
+
+    private static void awaitReady(ChildProcess agent, String url, Path log) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + READY_GUARD.toNanos();
+        Map.Entry<Integer, String> last = get(url + "/q/health/ready");
+        while (last.getKey() != 200) {
+            if (!agent.process().isAlive() || System.nanoTime() >= deadline) {
+                fail("node-3 did not become ready (" + (agent.process().isAlive() ? "guard " + READY_GUARD
+                        : "exited " + agent.process().exitValue()) + "): " + last + "\n" + Files.readString(log));
+            }
+            Thread.sleep(POLL);
+            last = get(url + "/q/health/ready");
+        }
+    }
+
+    /** Unpins a node's maps: bpffs files are removed like any other. */
+    private static void removePins(Path pins) throws IOException {
+        if (Files.isDirectory(pins)) {
+            try (Stream<Path> tree = Files.walk(pins)) {
+                tree.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
     /** A node's ipcache as prefix to identity. */
     private Map<String, Long> ipcache(String node) {
         Map<String, Long> entries = new TreeMap<>();
@@ -635,6 +853,11 @@ class WalkthroughEndToEndTest {
         BlockingQueue<String> queue = lines;
         Thread.ofPlatform().daemon().start(() -> pumpOutput(started, queue));
         awaitLine("Tendril is ready.", READY_GUARD);
+        String startedLine = lines.poll(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS);
+        assertThat(startedLine).as("the launcher's last start-up line names the data directory")
+                .contains("'./tendril down --data-dir " + dataDir + "'")
+                .contains("'./tendril status --data-dir " + dataDir + "'");
+        output.add(startedLine);
         StackFile stack = StackFile.read(dataDir).orElseThrow();
         assertThat(stack.components().stream().filter(c -> c.kind() == Kind.AGENT).map(Component::nodeName))
                 .containsExactly("node-1", "node-2");

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Walk through the demo against the running stack: apply three pods, probe them, apply the",
-                "policies, probe again, trace the drop and show the identities and a policy map.",
+                "policies, probe again, trace and observe the drop and show the identities and a policy map.",
                 "Prints every command with its output; leaves the demo applied unless --cleanup."})
 public final class DemoCommand implements Callable<Integer> {
 
@@ -97,6 +97,18 @@ public final class DemoCommand implements Callable<Integer> {
         steps.add(new Step("Trace the drop: the verdict at the sender's egress and the receiver's ingress, and which"
                 + " policies decide.", "policy", "trace", "--from", "demo/frontend", "--to", "demo/database",
                 "--port", "80/tcp"));
+        for (Step step : steps) {
+            if (!step.run()) {
+                return TendrilCommand.EXIT_ERROR;
+            }
+        }
+        steps.clear();
+        if (!awaitObserved()) {
+            return TendrilCommand.EXIT_ERROR;
+        }
+        steps.add(new Step("Observe the drop as Hubble does: each probe's policy verdicts are flow records the agents"
+                + " publish, and the flows service answers for the whole cluster; the line ends with the policy"
+                + " that dropped it.", OBSERVE));
         steps.add(new Step("The identities: reserved ones, and one per distinct set of pod labels.",
                 "get", "identities"));
         steps.add(new Step("The policy map of demo/database on its node: the one identity it accepts on ingress, and"
@@ -128,6 +140,33 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         return dir;
+    }
+
+    /** The observe step: the demo's dropped flows, newest last. */
+    static final String[] OBSERVE = {"observe", "--namespace", "demo", "--verdict", "DROPPED", "--last", "5"};
+
+    /**
+     * Waits (silently, up to the timeout) until the flows service holds a dropped flow of the demo: the agents'
+     * flow records reach it through Kafka a moment after the probe answered.
+     */
+    private boolean awaitObserved() throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last;
+        while (true) {
+            Result result = execute(withJson(OBSERVE));
+            if (result.code() == 0 && !result.out().isBlank()) {
+                return true;
+            }
+            last = result.code() == 0 ? "no flow yet" : result.err().strip();
+            if (System.nanoTime() >= deadline) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("Error: the flows service shows no dropped flow of demo within " + timeout.toSeconds()
+                        + "s: " + last);
+                err.flush();
+                return false;
+            }
+            Thread.sleep(POLL_INTERVAL);
+        }
     }
 
     private static String[] probe(String from, String to) {

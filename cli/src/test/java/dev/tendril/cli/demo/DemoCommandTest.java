@@ -46,6 +46,17 @@ class DemoCommandTest {
     }
 
     @Test
+    void observesTheDemosDropsWithACommandLineTheCliAccepts() {
+        assertThat(DemoCommand.OBSERVE).containsExactly("observe", "--namespace", "demo", "--verdict", "DROPPED",
+                "--last", "5");
+        CommandLine.ParseResult parsed = TendrilCommand.commandLine().parseArgs(DemoCommand.OBSERVE);
+
+        assertThat(parsed.subcommand().commandSpec().name()).isEqualTo("observe");
+        assertThat(parsed.subcommand().matchedOptionValue("--verdict", java.util.List.of())).containsExactly("DROPPED");
+        assertThat(run("demo", "--help").out()).contains("trace and observe the drop");
+    }
+
+    @Test
     void namesTheMissingManifestOfTheGivenDirectory() throws IOException {
         Files.writeString(dir.resolve("demo.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata: {name: demo}\n");
 
