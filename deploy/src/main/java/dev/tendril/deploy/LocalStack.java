@@ -268,6 +268,9 @@ final class LocalStack {
             properties.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl(StackConfig.DATABASE));
             properties.put("quarkus.datasource.username", postgres.username());
             properties.put("quarkus.datasource.password", postgres.password());
+            if (spec.name().equals("policy")) {
+                properties.putAll(policyServiceLinks(all));
+            }
         } else {
             properties.put("tendril.agent.node-name", spec.nodeName());
             // The agent registers its node with IPAM and calls it and the identity service for its endpoint API.
@@ -284,6 +287,14 @@ final class LocalStack {
         }
         properties.put("kafka.bootstrap.servers", bootstrapServers());
         return properties;
+    }
+
+    /** The policy service allocates CIDR peers' identities at the identity service, wherever the offset put it. */
+    static Map<String, String> policyServiceLinks(List<ComponentSpec> specs) {
+        Map<String, String> links = new LinkedHashMap<>();
+        specs.stream().filter(s -> s.name().equals("identity")).findFirst()
+                .ifPresent(identity -> links.put("tendril.policy.identity-url", identity.url()));
+        return links;
     }
 
     /** {@code tendril.agent.peers."<node>"} = the agent's URL, for every agent of the stack (probes ask each other). */

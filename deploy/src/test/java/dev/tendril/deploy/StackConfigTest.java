@@ -33,6 +33,12 @@ class StackConfigTest {
     }
 
     @Test
+    void policyServiceFindsTheIdentityServiceAtTheOffsetPort() {
+        assertThat(LocalStack.policyServiceLinks(config(2, 1000).components()))
+                .containsExactly(java.util.Map.entry("tendril.policy.identity-url", "http://127.0.0.1:9081"));
+    }
+
+    @Test
     void givesEveryAgentTheUrlsOfAllAgentsWithThePortOffset() {
         assertThat(LocalStack.agentPeers(config(2, 1000).components())).containsExactly(
                 java.util.Map.entry("tendril.agent.peers.\"node-1\"", "http://127.0.0.1:9091"),
