@@ -111,8 +111,8 @@ public final class DemoCommand implements Callable<Integer> {
                 + " that dropped it.", OBSERVE));
         steps.add(new Step("The identities: reserved ones, and one per distinct set of pod labels.",
                 "get", "identities"));
-        steps.add(new Step("The policy map of demo/database on its node: the one identity it accepts on ingress, and"
-                + " on which port.", "bpf", "policy", "get", "demo/database"));
+        steps.add(new Step("The policy map of demo/database on its node: the pod identity it accepts on ingress and on"
+                + " which port, plus the host (always allowed, as Cilium's allow-localhost).", "bpf", "policy", "get", "demo/database"));
         if (cleanup) {
             steps.add(new Step("Clean up: delete the policies and the demo.", "delete", "-f", policies, "-f", demo));
         }
