@@ -70,6 +70,7 @@ public class DatapathMaps implements LocalMaps {
     private Supplier<Optional<NodeImage>> image = Optional::empty;
     private final Map<String, Counter> changes = new HashMap<>();
     private final Map<String, Counter> reconciles = new HashMap<>();
+    private final Map<String, Counter> mapFull = new HashMap<>();
     private volatile Map<String, Integer> entries = Map.of();
     private volatile NodeMapsReconciler.Outcome lastOutcome;
 
@@ -102,6 +103,9 @@ public class DatapathMaps implements LocalMaps {
                         .description("Entries a reconcile added, updated or removed in a node map")
                         .tag("map", map).tag("kind", kind).register(registry));
             }
+            mapFull.put(map, Counter.builder("tendril.agent.map.full")
+                    .description("Reconciles whose writes into a node map failed because it was full (max_entries)")
+                    .tag("map", map).register(registry));
             Gauge.builder("tendril.agent.map.entries", this, m -> m.entries.getOrDefault(map, 0))
                     .description("Entries in the node's maps (all policy maps together)").tag("map", map)
                     .register(registry);
@@ -231,6 +235,7 @@ public class DatapathMaps implements LocalMaps {
         List<LocalEndpoint> locals = table.resolve(image);
         NodeMapsReconciler.Outcome out = pass.apply(locals);
         out.changes().forEach(this::count);
+        out.fullMaps().forEach(map -> mapFull.get(map).increment());
         Counter c = reconciles.get(trigger);
         if (c != null) {
             c.increment();

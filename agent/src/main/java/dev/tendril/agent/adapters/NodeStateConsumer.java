@@ -6,6 +6,8 @@ import dev.tendril.agent.state.NodeMapsReconciler;
 import dev.tendril.agent.state.NodeDelta;
 import dev.tendril.agent.state.NodeImage;
 import dev.tendril.agent.state.StateTopic;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,12 +16,14 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +72,22 @@ public class NodeStateConsumer {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
+
+    // Absent for agents created outside CDI (simulations): no gauges then.
+    @Inject
+    MeterRegistry registry;
+
+    /**
+     * How far this agent is behind the end of a followed topic, as of the last check (every second
+     * while following): the records not yet consumed, and the age of the last record consumed while
+     * any remain (0 when caught up).
+     */
+    public record TopicLag(long records, double seconds) {
+        static final TopicLag NONE = new TopicLag(0, 0);
+    }
+
+    private final Map<String, TopicLag> lag = new ConcurrentHashMap<>();
+    private final Map<String, Long> lastRecordTime = new ConcurrentHashMap<>();
 
     // Kafka consumer properties over the defaults below (benchmarks' tuning runs); none in the agent.
     private Map<String, String> consumerOverrides = Map.of();
@@ -128,6 +148,16 @@ public class NodeStateConsumer {
                 config.sync().endpointsTopic(), StateTopic.ENDPOINTS,
                 config.sync().nodesTopic(), StateTopic.NODES,
                 config.sync().policyTopic(), StateTopic.POLICY);
+        if (registry != null) {
+            for (String topic : topics.keySet()) {
+                Gauge.builder("tendril.agent.topic.lag.records", this, c -> c.lag(topic).records())
+                        .description("Records of a followed topic not consumed yet").tag("topic", topic)
+                        .register(registry);
+                Gauge.builder("tendril.agent.topic.lag.seconds", this, c -> c.lag(topic).seconds())
+                        .description("Age of the last consumed record while a followed topic has more").tag("topic", topic)
+                        .register(registry);
+            }
+        }
         maps.ipcache(); // open the map (and fail start-up on a bad pin) before following
         status = new Status(true, false, NodeImage.EMPTY, Optional.empty(), null, 0, 0);
         maps.imageSource(() -> status.bootstrapped() ? Optional.of(status.image()) : Optional.empty());
@@ -292,7 +322,7 @@ public class NodeStateConsumer {
                 c.seekToBeginning(added);
                 LOG.infof("following new partitions %s", added);
             }
-            c.endOffsets(now, KAFKA_TIMEOUT);
+            updateLag(c, c.endOffsets(now, KAFKA_TIMEOUT));
             Status s = status;
             if (s.kafkaProblem().isPresent()) {
                 LOG.info("Kafka reachable again");
@@ -326,7 +356,28 @@ public class NodeStateConsumer {
         return true;
     }
 
+    /** The lag of a followed topic as of the last check. */
+    public TopicLag lag(String topic) {
+        return lag.getOrDefault(topic, TopicLag.NONE);
+    }
+
+    private void updateLag(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> end) {
+        Map<String, Long> behind = new HashMap<>();
+        Set<TopicPartition> assigned = c.assignment();
+        end.forEach((tp, offset) -> {
+            long position = assigned.contains(tp) ? c.position(tp, KAFKA_TIMEOUT) : 0;
+            behind.merge(tp.topic(), Math.max(0, offset - position), Long::sum);
+        });
+        long now = System.currentTimeMillis();
+        behind.forEach((topic, records) -> {
+            Long last = lastRecordTime.get(topic);
+            double seconds = records == 0 || last == null ? 0 : Math.max(0, now - last) / 1000.0;
+            lag.put(topic, new TopicLag(records, seconds));
+        });
+    }
+
     private void replay(NodeDelta delta, ConsumerRecord<String, byte[]> r, long[] rejected) {
+        lastRecordTime.put(r.topic(), r.timestamp());
         StateTopic topic = topics.get(r.topic());
         if (topic == null || r.key() == null) {
             rejected[0]++;

@@ -4,6 +4,7 @@ import dev.tendril.api.v1.PolicyMapEntry;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.ipcache.Ipcache;
 import dev.tendril.datapath.maps.BpfMap;
+import dev.tendril.datapath.maps.BpfMapException;
 import dev.tendril.datapath.maps.MapSpec;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.datapath.policymap.PolicyMapKey;
@@ -51,8 +52,12 @@ public final class NodeMapsReconciler {
      * @param deleted policy maps removed
      * @param problems maps that could not be reconciled, and entries that were skipped
      */
+    /**
+     * @param fullMaps the map kinds ({@link #IPCACHE_MAP}, {@link #POLICY_MAPS}, {@code cilium_lxc}) where a write
+     *     failed because the map holds its {@code max_entries} already, once per failed map
+     */
     public record Outcome(Map<String, MapReconciler.Result> changes, List<String> created, List<String> deleted,
-                          List<String> problems) {
+                          List<String> problems, List<String> fullMaps) {
 
         public int total() {
             return changes.values().stream().mapToInt(MapReconciler.Result::total).sum();
@@ -106,11 +111,13 @@ public final class NodeMapsReconciler {
         List<String> created = new ArrayList<>();
         List<String> deleted = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        List<String> full = new ArrayList<>();
         if (ipcacheStep != null) {
             try {
                 changes.put(IPCACHE_MAP, ipcacheStep.apply(backend.openOrCreate(ipcacheSpec())));
             } catch (RuntimeException e) {
                 problems.add(IPCACHE_MAP + ": " + e.getMessage());
+                noteFull(e, IPCACHE_MAP, full);
             }
         }
 
@@ -131,6 +138,7 @@ public final class NodeMapsReconciler {
                 }
             } catch (RuntimeException e) {
                 problems.add(name + " (" + ep.key() + "): " + e.getMessage());
+                noteFull(e, POLICY_MAPS, full);
             }
         }
         changes.put(POLICY_MAPS, policy);
@@ -140,6 +148,7 @@ public final class NodeMapsReconciler {
                     endpointsEntries(locals)));
         } catch (RuntimeException e) {
             problems.add(EndpointsMap.NAME + ": " + e.getMessage());
+            noteFull(e, EndpointsMap.NAME, full);
         }
 
         for (String name : backend.names()) {
@@ -153,7 +162,13 @@ public final class NodeMapsReconciler {
                 }
             }
         }
-        return new Outcome(changes, created, deleted, problems);
+        return new Outcome(changes, created, deleted, problems, full);
+    }
+
+    private static void noteFull(RuntimeException e, String mapKind, List<String> full) {
+        if (e instanceof BpfMapException b && b.isMapFull()) {
+            full.add(mapKind);
+        }
     }
 
     /** The policy-map content of a published subject map, keyed by its 12-byte keys. */

@@ -122,6 +122,11 @@ class NodeStateSyncTest {
         }
         String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("tendril_agent_reconcile_changes_total{kind=\"removed\",map=\"cilium_ipcache_v2\"");
+        // Caught up: no record of a followed topic left behind its end (checked once a second).
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(given().when().get("/q/metrics").then().statusCode(200).extract().asString())
+                        .contains("tendril_agent_topic_lag_records{topic=\"" + endpointsTopic + "\"} 0.0")
+                        .contains("tendril_agent_topic_lag_seconds{topic=\"" + endpointsTopic + "\"} 0.0"));
     }
 
     /** Stops the JVM's shared broker for a while, as OutboxRelayTest does; restarts it on the same port. */

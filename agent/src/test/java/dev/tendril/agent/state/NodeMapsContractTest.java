@@ -127,6 +127,23 @@ public abstract class NodeMapsContractTest {
     }
 
     @Test
+    void aPolicyMapThatWouldOverflowIsReportedFull() {
+        MapBackend b = backend();
+        LocalEndpointTable table = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
+        PolicyMapKey[] keys = new PolicyMapKey[dev.tendril.datapath.policymap.PolicyMap.DEFAULT_MAX_ENTRIES + 1];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = PolicyMapKey.of(2000 + i / 1000, Direction.INGRESS, IpProtocol.TCP, 1 + i % 1000);
+        }
+        NodeImage img = image(Map.of("shop/web-1", WEB), Map.of(1001L, policy(1001, 1, keys)));
+
+        NodeMapsReconciler.Outcome out = NodeMapsReconciler.reconcile(b, img, NODE, table.resolve(img));
+
+        assertThat(out.fullMaps()).containsExactly(NodeMapsReconciler.POLICY_MAPS);
+        assertThat(out.problems()).singleElement().asString().startsWith("cilium_policy_v2_");
+        assertThat(out.changes().get(NodeMapsReconciler.IPCACHE_MAP).total()).isPositive();
+    }
+
+    @Test
     void policyChangesUpdateTheMapAndAGoneEndpointLosesItsMap() {
         MapBackend b = backend();
         LocalEndpointTable table = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
