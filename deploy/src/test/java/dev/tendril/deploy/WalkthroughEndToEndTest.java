@@ -1,5 +1,6 @@
 package dev.tendril.deploy;
 
+import static dev.tendril.testing.netpol.NetpolScenarios.ALL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -9,6 +10,10 @@ import dev.tendril.cli.TendrilCommand;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.StackFile;
+import dev.tendril.testing.netpol.NetpolScenarios;
+import dev.tendril.testing.netpol.NetpolScenarios.Pod;
+import dev.tendril.testing.netpol.NetpolScenarios.Probe;
+import dev.tendril.testing.netpol.NetpolScenarios.Scenario;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -259,29 +264,43 @@ class WalkthroughEndToEndTest {
         assertThat(demoRun.out().lines().filter(l -> l.startsWith("# "))).as("explanations").hasSizeGreaterThan(6);
     }
 
-    /** The netpol e2e model: namespaces x, y, z with pods a, b, c serving on 80 and 81, probed 9x9. */
+    /**
+     * The netpol e2e model of {@link NetpolScenarios} (namespaces x, y, z with pods a, b, c and their named ports)
+     * applied with {@code tendril apply}, then every conformance scenario the policy service checks in process:
+     * its policies applied, each probe's 9x9 {@code connectivity matrix} compared whole, the policies deleted and
+     * the tables back to all-allowed on the probed ports and protocols.
+     */
     @Test
     @Order(4)
     void upstreamNetpolScenariosGiveTheExpectedTruthTables() throws Exception {
         Path pods = dataDir.resolve("xyz.yaml");
-        Files.writeString(pods, xyzManifests());
+        Files.writeString(pods, NetpolScenarios.clusterManifests());
         Result applied = ok("apply", "-f", pods.toString());
-        assertThat(applied.out().lines().filter(l -> l.endsWith(" created"))).hasSize(12);
-        awaitMatrix(80, ALL, "no policy");
+        assertThat(applied.out().lines().filter(l -> l.endsWith(" created"))).as(applied.toString()).hasSize(12);
+        awaitMatrix(new Probe(80, "TCP", ALL), "no policy");
         for (int n = 1; n <= NODES; n++) {
             assertThat(endpointIdsShared("node-" + n)).as("endpoint ids (policy maps) of node-" + n
                     + " shared by pods of different identities").isEmpty();
         }
 
-        for (Scenario scenario : SCENARIOS) {
+        for (Scenario scenario : NetpolScenarios.scenarios()) {
             Path file = dataDir.resolve("scenario.yaml");
-            Files.writeString(file, scenario.manifest());
-            ok("apply", "-f", file.toString());
-            for (Map.Entry<Integer, BiPredicate<Pod, Pod>> probe : scenario.expected().entrySet()) {
-                awaitMatrix(probe.getKey(), probe.getValue(), scenario.name());
+            if (!scenario.manifests().isBlank()) {
+                Files.writeString(file, scenario.manifests());
+                ok("apply", "-f", file.toString());
             }
-            ok("delete", "-f", file.toString());
-            awaitMatrix(80, ALL, "after deleting " + scenario.name());
+            for (Probe probe : scenario.probes()) {
+                awaitMatrix(probe, scenario.name());
+            }
+            if (!scenario.manifests().isBlank()) {
+                ok("delete", "-f", file.toString());
+                Map<String, Probe> open = new LinkedHashMap<>();
+                scenario.probes().forEach(p -> open.putIfAbsent(p.port() + "/" + p.protocol(),
+                        new Probe(p.port(), p.protocol(), ALL)));
+                for (Probe probe : open.values()) {
+                    awaitMatrix(probe, "after deleting " + scenario.name());
+                }
+            }
         }
     }
 
@@ -402,135 +421,19 @@ class WalkthroughEndToEndTest {
 
     // ---- the netpol e2e scenarios -------------------------------------------------------------------------------
 
-    /** A pod of the model, {@code x/a}. */
-    record Pod(String namespace, String name) {
-        static Pod parse(String ref) {
-            int slash = ref.indexOf('/');
-            return new Pod(ref.substring(0, slash), ref.substring(slash + 1));
-        }
-
-        boolean is(String ref) {
-            return ref.equals(namespace + "/" + name);
-        }
-
-        boolean in(String ns) {
-            return namespace.equals(ns);
-        }
-
-        @Override
-        public String toString() {
-            return namespace + "/" + name;
-        }
-    }
-
-    /** A policy and, per port, which (from, to) pairs connect; a pod always reaches itself (loopback). */
-    record Scenario(String name, String manifest, Map<Integer, BiPredicate<Pod, Pod>> expected) {
-    }
-
-    private static final BiPredicate<Pod, Pod> ALL = (from, to) -> true;
-
-    private static final List<Scenario> SCENARIOS = List.of(
-            new Scenario("default-deny ingress in x", """
-                    apiVersion: networking.k8s.io/v1
-                    kind: NetworkPolicy
-                    metadata: {name: deny-ingress, namespace: x}
-                    spec:
-                      podSelector: {}
-                      policyTypes: [Ingress]
-                    """, Map.of(80, (from, to) -> !to.in("x"))),
-
-            new Scenario("allow ingress to x from pod=a of the same namespace", """
-                    apiVersion: networking.k8s.io/v1
-                    kind: NetworkPolicy
-                    metadata: {name: from-a, namespace: x}
-                    spec:
-                      podSelector: {}
-                      ingress:
-                      - from:
-                        - podSelector: {matchLabels: {pod: a}}
-                    """, Map.of(80, (from, to) -> !to.in("x") || from.is("x/a"))),
-
-            new Scenario("allow ingress to x from namespace y by namespaceSelector", """
-                    apiVersion: networking.k8s.io/v1
-                    kind: NetworkPolicy
-                    metadata: {name: from-y, namespace: x}
-                    spec:
-                      podSelector: {}
-                      ingress:
-                      - from:
-                        - namespaceSelector: {matchLabels: {ns: y}}
-                    """, Map.of(80, (from, to) -> !to.in("x") || from.in("y"))),
-
-            new Scenario("allow ingress to x/a on port 81 only", """
-                    apiVersion: networking.k8s.io/v1
-                    kind: NetworkPolicy
-                    metadata: {name: port-81, namespace: x}
-                    spec:
-                      podSelector: {matchLabels: {pod: a}}
-                      ingress:
-                      - ports: [{port: 81}]
-                    """, Map.of(80, (from, to) -> !to.is("x/a"), 81, ALL)),
-
-            new Scenario("deny all egress of x, ingress unaffected", """
-                    apiVersion: networking.k8s.io/v1
-                    kind: NetworkPolicy
-                    metadata: {name: deny-egress, namespace: x}
-                    spec:
-                      podSelector: {}
-                      policyTypes: [Egress]
-                    """, Map.of(80, (from, to) -> !from.in("x"), 81, (from, to) -> !from.in("x"))),
-
-            new Scenario("CiliumNetworkPolicy ingressDeny of y/a beats the allow of namespace y", """
-                    apiVersion: cilium.io/v2
-                    kind: CiliumNetworkPolicy
-                    metadata: {name: y-but-not-y-a, namespace: x}
-                    spec:
-                      endpointSelector: {}
-                      ingress:
-                      - fromEndpoints:
-                        - matchLabels: {k8s:io.kubernetes.pod.namespace: y}
-                      ingressDeny:
-                      - fromEndpoints:
-                        - matchLabels: {k8s:io.kubernetes.pod.namespace: y, pod: a}
-                    """, Map.of(80, (from, to) -> !to.in("x") || (from.in("y") && !from.is("y/a")))));
-
-    private static String xyzManifests() {
-        List<String> documents = new ArrayList<>();
-        for (String ns : List.of("x", "y", "z")) {
-            documents.add("apiVersion: v1\nkind: Namespace\nmetadata: {name: %s, labels: {ns: %s}}\n".formatted(ns, ns));
-        }
-        for (String ns : List.of("x", "y", "z")) {
-            for (String pod : List.of("a", "b", "c")) {
-                documents.add("""
-                        apiVersion: v1
-                        kind: Pod
-                        metadata: {name: %s, namespace: %s, labels: {ns: %s, pod: %s}}
-                        spec:
-                          containers:
-                          - name: cont-80-tcp
-                            image: agnhost
-                            ports:
-                            - {name: serve-80-tcp, containerPort: 80, protocol: TCP}
-                            - {name: serve-81-tcp, containerPort: 81, protocol: TCP}
-                        """.formatted(pod, ns, ns, pod));
-            }
-        }
-        return String.join("---\n", documents);
-    }
-
     /**
      * Runs {@code connectivity matrix} until it equals the expected table (the policy has reached every agent);
      * fails with both tables when the guard passes first.
      */
-    private void awaitMatrix(int port, BiPredicate<Pod, Pod> allowed, String scenario) throws InterruptedException {
+    private void awaitMatrix(Probe probe, String scenario) throws InterruptedException {
         long deadline = System.nanoTime() + CONVERGE_GUARD.toNanos();
+        Map<String, Map<String, Boolean>> expected = expectedMatrix(probe.expected());
         String last;
         while (true) {
-            Result result = cli("connectivity", "matrix", "--namespaces", "x,y,z", "--port", Integer.toString(port),
-                    "-o", "json");
+            Result result = cli("connectivity", "matrix", "--namespaces", String.join(",", NetpolScenarios.NAMESPACES),
+                    "--port", Integer.toString(probe.port()), "--protocol", probe.protocol(), "-o", "json");
             if (result.code() == 0) {
                 Map<String, Map<String, Boolean>> actual = matrix(json(result));
-                Map<String, Map<String, Boolean>> expected = expectedMatrix(allowed);
                 if (actual.equals(expected)) {
                     return;
                 }
@@ -539,7 +442,7 @@ class WalkthroughEndToEndTest {
                 last = result.toString();
             }
             if (System.nanoTime() >= deadline) {
-                fail(scenario + ", port " + port + ": the matrix did not converge within " + CONVERGE_GUARD + "\n"
+                fail(scenario + ", " + probe.port() + "/" + probe.protocol() + ": the matrix did not converge within " + CONVERGE_GUARD + "\n"
                         + last + diagnostics());
             }
             Thread.sleep(POLL);
@@ -566,21 +469,15 @@ class WalkthroughEndToEndTest {
         return matrix;
     }
 
-    /** The 9x9 table of a scenario: {@code allowed}, and every pod to itself. */
+    /** The 9x9 table of a probe: {@code allowed}, and every pod to itself (loopback, no policy map decides it). */
     private static Map<String, Map<String, Boolean>> expectedMatrix(BiPredicate<Pod, Pod> allowed) {
-        List<String> pods = new ArrayList<>();
-        for (String ns : List.of("x", "y", "z")) {
-            for (String pod : List.of("a", "b", "c")) {
-                pods.add(ns + "/" + pod);
-            }
-        }
         Map<String, Map<String, Boolean>> matrix = new TreeMap<>();
-        for (String from : pods) {
+        for (Pod from : NetpolScenarios.pods()) {
             Map<String, Boolean> row = new TreeMap<>();
-            for (String to : pods) {
-                row.put(to, from.equals(to) || allowed.test(Pod.parse(from), Pod.parse(to)));
+            for (Pod to : NetpolScenarios.pods()) {
+                row.put(to.toString(), from.equals(to) || allowed.test(from, to));
             }
-            matrix.put(from, row);
+            matrix.put(from.toString(), row);
         }
         return matrix;
     }

@@ -5,6 +5,8 @@ import dev.tendril.datapath.Verdict;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.policy.domain.parse.ManifestParser;
+import dev.tendril.testing.netpol.NetpolScenarios;
+import dev.tendril.testing.netpol.NetpolScenarios.Pod;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,28 +15,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The upstream Kubernetes network-policy e2e model: namespaces x, y, z (label {@code ns=<name>}) with
- * pods a, b, c (label {@code pod=<name>}), plus the reserved host and world identities and a few CIDR
+ * The upstream Kubernetes network-policy e2e model of {@link NetpolScenarios}: namespaces x, y, z with
+ * pods a, b, c, their labels and named ports as that fixture gives them, plus the reserved host and world identities and a few CIDR
  * identities. Policies are compiled, each subject's entries loaded into an in-memory LPM policy map, and
  * a connection is allowed when the source's map forwards it on egress and the destination's on ingress.
- *
- * <p>Named ports: every pod names 80/TCP {@code serve-80-tcp}, 81/TCP {@code serve-81-tcp} and 80/UDP
- * {@code serve-80-udp}; {@code web} is 80/TCP on pods a and 81/TCP on pods b and c, so its resolution per
- * destination shows.
  */
 final class NetpolCluster {
 
     static final String CLUSTER = "default";
-    static final List<String> NAMESPACES = List.of("x", "y", "z");
-    static final List<String> PODS = List.of("a", "b", "c");
-
-    /** A pod of the model, {@code x/a}. */
-    record Pod(String namespace, String name) {
-        @Override
-        public String toString() {
-            return namespace + "/" + name;
-        }
-    }
+    static final List<String> NAMESPACES = NetpolScenarios.NAMESPACES;
+    static final List<String> PODS = NetpolScenarios.POD_NAMES;
 
     final Map<Pod, Identity> pods = new LinkedHashMap<>();
     final List<Identity> identities = new ArrayList<>();
@@ -44,19 +34,21 @@ final class NetpolCluster {
         long id = 1000;
         for (String ns : NAMESPACES) {
             for (String pod : PODS) {
-                Identity identity = Identity.pod(++id, ns,
-                        Map.of("ns", ns, "kubernetes.io/metadata.name", ns), Map.of("pod", pod), CLUSTER);
+                Identity identity = Identity.pod(++id, ns, NetpolScenarios.namespaceLabels(ns),
+                        NetpolScenarios.podLabels(pod), CLUSTER);
                 pods.put(new Pod(ns, pod), identity);
                 identities.add(identity);
-                namedPorts.put(identity.id(), List.of(
-                        new NamedPort("serve-80-tcp", 80, Protocol.TCP),
-                        new NamedPort("serve-81-tcp", 81, Protocol.TCP),
-                        new NamedPort("serve-80-udp", 80, Protocol.UDP),
-                        new NamedPort("web", pod.equals("a") ? 80 : 81, Protocol.TCP)));
+                namedPorts.put(identity.id(), namedPorts(pod));
             }
         }
         identities.add(Identity.reserved(Identity.HOST, "host"));
         identities.add(Identity.reserved(Identity.WORLD, "world"));
+    }
+
+    /** The fixture's named ports of a pod named {@code name}, as the engine takes them. */
+    static List<NamedPort> namedPorts(String name) {
+        return NetpolScenarios.namedPorts(name).stream()
+                .map(p -> new NamedPort(p.name(), p.port(), Protocol.valueOf(p.protocol()))).toList();
     }
 
     NetpolCluster withCidrIdentity(long id, String cidr) {
@@ -117,10 +109,10 @@ final class NetpolCluster {
             engine.subjects().forEach(this::write);
             NetpolCluster model = new NetpolCluster();
             for (String ns : NAMESPACES) {
-                namespaceLabels.put(ns, Map.of("ns", ns, "kubernetes.io/metadata.name", ns));
+                namespaceLabels.put(ns, NetpolScenarios.namespaceLabels(ns));
             }
             model.pods.forEach((pod, identity) -> {
-                addPod(pod.namespace(), pod.name(), Map.of("pod", pod.name()));
+                addPod(pod.namespace(), pod.name(), NetpolScenarios.podLabels(pod.name()));
             });
         }
 
@@ -144,11 +136,7 @@ final class NetpolCluster {
             Identity identity = Identity.pod(++nextId, namespace, namespaceLabels.get(namespace), labels, CLUSTER);
             pods.put(pod, identity);
             record(engine.upsertIdentity(identity));
-            return record(engine.setNamedPorts(identity.id(), List.of(
-                    new NamedPort("serve-80-tcp", 80, Protocol.TCP),
-                    new NamedPort("serve-81-tcp", 81, Protocol.TCP),
-                    new NamedPort("serve-80-udp", 80, Protocol.UDP),
-                    new NamedPort("web", name.equals("a") ? 80 : 81, Protocol.TCP))));
+            return record(engine.setNamedPorts(identity.id(), NetpolCluster.namedPorts(name)));
         }
 
         Live removePod(String nsSlashPod) {
