@@ -2,7 +2,7 @@ package dev.tendril.cli.observe;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
-import dev.tendril.api.hubble.CompactFormatter;
+import dev.tendril.hubble.CompactFormatter;
 import dev.tendril.api.hubble.flow.Endpoint;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.Layer4;

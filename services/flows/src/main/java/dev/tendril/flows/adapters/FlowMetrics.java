@@ -1,6 +1,6 @@
 package dev.tendril.flows.adapters;
 
-import dev.tendril.api.hubble.CompactFormatter;
+import dev.tendril.hubble.CompactFormatter;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.IPVersion;
 import dev.tendril.api.hubble.flow.TrafficDirection;

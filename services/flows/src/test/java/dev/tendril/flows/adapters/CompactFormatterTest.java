@@ -3,7 +3,7 @@ package dev.tendril.flows.adapters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.BoolValue;
-import dev.tendril.api.hubble.CompactFormatter;
+import dev.tendril.hubble.CompactFormatter;
 import dev.tendril.api.hubble.flow.Layer4;
 import dev.tendril.api.hubble.flow.TCP;
 import dev.tendril.api.hubble.flow.TCPFlags;

@@ -1,4 +1,4 @@
-package dev.tendril.api.hubble;
+package dev.tendril.hubble;
 
 import dev.tendril.api.hubble.flow.DropReason;
 import dev.tendril.api.hubble.flow.Endpoint;
