@@ -96,7 +96,8 @@ public final class FlowCodec {
         });
     }
 
-    static int flags(TCPFlags f) {
+    /** The {@link TcpFlags} bit mask of a flow's (or a filter's) TCP flags. */
+    public static int flags(TCPFlags f) {
         int mask = 0;
         if (f.getFIN()) mask |= TcpFlags.FIN;
         if (f.getSYN()) mask |= TcpFlags.SYN;

@@ -4,11 +4,11 @@ import com.google.protobuf.Timestamp;
 import dev.tendril.api.hubble.flow.FlowFilter;
 import dev.tendril.api.hubble.flow.TCPFlags;
 import dev.tendril.api.hubble.observer.GetFlowsRequest;
+import dev.tendril.flows.adapters.FlowCodec;
 import dev.tendril.flows.domain.FilterSpec;
 import dev.tendril.flows.domain.FlowQuery;
 import dev.tendril.flows.domain.FlowSelection;
 import dev.tendril.flows.domain.InvalidFilterException;
-import dev.tendril.flows.domain.TcpFlags;
 import java.util.List;
 
 /** {@code observer.GetFlowsRequest} to a {@link FlowQuery}; errors name the proto field. */
@@ -43,26 +43,13 @@ public final class ProtoRequests {
         b.trafficDirection.addAll(filter.getTrafficDirectionValueList());
         b.nodeName.addAll(filter.getNodeNameList());
         for (TCPFlags flags : filter.getTcpFlagsList()) {
-            b.tcpFlags.add(mask(flags));
+            b.tcpFlags.add(FlowCodec.flags(flags));
         }
         b.reply.addAll(filter.getReplyList());
         b.ipVersion.addAll(filter.getIpVersionValueList());
         return b.build();
     }
 
-    private static int mask(TCPFlags f) {
-        int mask = 0;
-        if (f.getFIN()) mask |= TcpFlags.FIN;
-        if (f.getSYN()) mask |= TcpFlags.SYN;
-        if (f.getRST()) mask |= TcpFlags.RST;
-        if (f.getPSH()) mask |= TcpFlags.PSH;
-        if (f.getACK()) mask |= TcpFlags.ACK;
-        if (f.getURG()) mask |= TcpFlags.URG;
-        if (f.getECE()) mask |= TcpFlags.ECE;
-        if (f.getCWR()) mask |= TcpFlags.CWR;
-        if (f.getNS()) mask |= TcpFlags.NS;
-        return mask;
-    }
 
     private static long nanos(Timestamp time, String field) {
         if (time.getNanos() < 0 || time.getNanos() > 999_999_999) {
