@@ -93,7 +93,9 @@ public final class HealthProbe {
         try {
             for (JsonNode check : JSON.readTree(body).path("checks")) {
                 if (!"UP".equals(check.path("status").asText())) {
-                    down.add(check.path("name").asText("?"));
+                    // A stalled relay names the event it is stopped at; an operator needs it to act.
+                    String stalledAt = check.path("data").path("stalledAt").asText("");
+                    down.add(check.path("name").asText("?") + (stalledAt.isEmpty() ? "" : " (stalled at " + stalledAt + ")"));
                 }
             }
         } catch (IOException e) {

@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,8 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -61,6 +64,8 @@ public final class OutboxRelay implements AutoCloseable {
     public static final String HEADER_STREAM = "tendril-stream";
     public static final String HEADER_VERSION = "tendril-version";
     public static final String HEADER_TYPE = "tendril-type";
+    /** On records a state-topic audit republished: the relay that did. */
+    public static final String HEADER_REPAIR = "tendril-repair";
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
     private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
@@ -78,6 +83,8 @@ public final class OutboxRelay implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicReference<String> lastError = new AtomicReference<>();
     private final AtomicReference<Instant> lastErrorAt = new AtomicReference<>();
+    private final AtomicReference<Instant> failingSince = new AtomicReference<>();
+    private final AtomicReference<String> stalledEvent = new AtomicReference<>();
     private final Counter publishedCounter;
     private final Counter failureCounter;
     private final Set<String> stateTopics = new HashSet<>();
@@ -90,6 +97,10 @@ public final class OutboxRelay implements AutoCloseable {
     private Cursor cursor;
     private Instant lagRefreshedAt = Instant.EPOCH;
     private Runnable afterSendBeforeCursor = () -> { };
+    private final MeterRegistry meters;
+    private final AtomicLong repairs = new AtomicLong();
+    private StateTopicAudit audit;
+    private Instant nextAuditAt;
 
     public OutboxRelay(DataSource dataSource, OutboxRelayConfig config, Map<String, Object> kafkaProperties,
             MeterRegistry meters) {
@@ -102,6 +113,8 @@ public final class OutboxRelay implements AutoCloseable {
         this.config = config;
         this.kafkaProperties = Map.copyOf(kafkaProperties);
         this.clock = clock;
+        this.meters = meters;
+        this.nextAuditAt = clock.instant().plus(config.auditInterval());
         config.projections().forEach(projection -> stateTopics.addAll(projection.topics()));
         String relay = config.name();
         this.publishedCounter = Counter.builder("tendril_outbox_published_total")
@@ -110,6 +123,9 @@ public final class OutboxRelay implements AutoCloseable {
         this.failureCounter = Counter.builder("tendril_outbox_failures_total")
                 .description("Failed publish attempts (Kafka or PostgreSQL unreachable), each retried")
                 .tag("relay", relay).register(meters);
+        Gauge.builder("tendril_outbox_stalled", stalledEvent, stalled -> stalled.get() == null ? 0 : 1)
+                .description("1 while publishing is stopped at an event that cannot be published (a bug; see "
+                        + "the relay's health check for the event)").tag("relay", relay).register(meters);
         Gauge.builder("tendril_outbox_lag_events", lagEvents, AtomicLong::get)
                 .description("Committed events not yet published").tag("relay", relay).register(meters);
         Gauge.builder("tendril_outbox_lag_seconds", lagMillis, millis -> millis.get() / 1000.0)
@@ -135,7 +151,7 @@ public final class OutboxRelay implements AutoCloseable {
 
     public RelayStatus status() {
         return new RelayStatus(state.get(), published.get(), failures.get(), lagEvents.get(),
-                lagMillis.get() / 1000.0, lastError.get(), lastErrorAt.get());
+                lagMillis.get() / 1000.0, lastError.get(), lastErrorAt.get(), failingSince.get(), stalledEvent.get());
     }
 
     @Override
@@ -166,6 +182,7 @@ public final class OutboxRelay implements AutoCloseable {
                 return -1;
             }
             int count = publishBatch();
+            recordSuccess();
             refreshLag(true);
             return count;
         } catch (Exception e) {
@@ -190,10 +207,11 @@ public final class OutboxRelay implements AutoCloseable {
                     continue;
                 }
                 int count = publishBatch();
-                state.set(RelayStatus.State.PUBLISHING);
+                recordSuccess();
                 backoff = MIN_BACKOFF;
                 refreshLag(false);
                 if (count < config.batchSize()) {
+                    auditIfDue();
                     idle(config.idlePoll());
                 }
             } catch (InterruptedException e) {
@@ -223,13 +241,32 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
+    private void recordSuccess() {
+        state.set(RelayStatus.State.PUBLISHING);
+        failingSince.set(null);
+        if (stalledEvent.getAndSet(null) != null) {
+            LOG.infof("outbox relay %s: the stalled event went through; publishing again", config.name());
+        }
+    }
+
     private void recordFailure(Throwable e) {
         failures.incrementAndGet();
         failureCounter.increment();
-        state.set(RelayStatus.State.RETRYING);
+        failingSince.compareAndSet(null, clock.instant());
         String message = e.getClass().getSimpleName() + ": " + e.getMessage();
-        if (!message.equals(lastError.get())) {
-            LOG.warnf("outbox relay %s: publish failed, retrying with backoff: %s", config.name(), message);
+        RelayStatus.State next = RelayStatus.State.RETRYING;
+        if (e instanceof PoisonEventException poison) {
+            next = RelayStatus.State.STALLED;
+            message = poison.getMessage();
+            if (!poison.event().equals(stalledEvent.getAndSet(poison.event()))) {
+                LOG.errorf(poison.getCause(), "outbox relay %s: publishing STALLED: %s. Nothing after it is published "
+                        + "until it goes through; readiness is DOWN.", config.name(), message);
+            }
+        } else {
+            stalledEvent.set(null);
+            if (!message.equals(lastError.get())) {
+                LOG.warnf("outbox relay %s: publish failed, retrying with backoff: %s", config.name(), message);
+            }
         }
         lastError.set(message);
         lastErrorAt.set(clock.instant());
@@ -240,6 +277,8 @@ public final class OutboxRelay implements AutoCloseable {
         } catch (SQLException ignored) {
             // lag stays at its last value while the database is unreachable
         }
+        // Last, so that whoever sees the new state also sees the error and lag that go with it.
+        state.set(next);
     }
 
     /** Takes (or confirms) the relay's session-level advisory lock, opening the connection if needed. */
@@ -276,25 +315,43 @@ public final class OutboxRelay implements AutoCloseable {
         if (batch.isEmpty()) {
             return 0;
         }
-        Producer<String, byte[]> kafka = producer();
-        List<Future<RecordMetadata>> acks = new ArrayList<>(batch.size() * 2);
+        // Every record is built before any is sent: a poison event sends nothing of its batch.
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(batch.size() * 2);
+        List<StoredEvent> recordEvents = new ArrayList<>(batch.size() * 2);
+        List<StateRecord> publishedState = new ArrayList<>();
         for (Row row : batch) {
-            acks.add(kafka.send(eventRecord(row.event())));
-            for (StateProjection projection : config.projections()) {
-                for (StateRecord record : projection.project(row.event(), connection)) {
-                    acks.add(kafka.send(stateRecord(row.event(), record)));
-                }
+            records.add(eventRecordOf(row.event()));
+            recordEvents.add(row.event());
+            for (StateRecord state : stateRecordsOf(row.event())) {
+                records.add(stateRecord(row.event(), state));
+                recordEvents.add(row.event());
+                publishedState.add(state);
             }
+        }
+        Producer<String, byte[]> kafka = producer();
+        List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
+        for (ProducerRecord<String, byte[]> record : records) {
+            acks.add(kafka.send(record));
         }
         kafka.flush();
         long deadline = System.nanoTime() + config.sendTimeout().toNanos();
-        for (Future<RecordMetadata> ack : acks) {
-            ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        for (int i = 0; i < acks.size(); i++) {
+            try {
+                acks.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RecordTooLargeException || e.getCause() instanceof SerializationException) {
+                    throw new PoisonEventException(recordEvents.get(i), e.getCause());
+                }
+                throw e;
+            }
         }
         afterSendBeforeCursor.run();
         Row last = batch.getLast();
         saveCursor(new Cursor(last.txId(), last.event().position()));
-        published.addAndGet(batch.size());
+        if (audit != null) {
+            publishedState.forEach(audit::apply);
+        }
+        this.published.addAndGet(batch.size());
         publishedCounter.increment(batch.size());
         return batch.size();
     }
@@ -317,6 +374,133 @@ public final class OutboxRelay implements AutoCloseable {
             }
             return rows;
         }
+    }
+
+    /*
+     * The event-log record and the state-topic records of one event. A failure here that is not the
+     * database's is the event's own fault: retrying cannot cure it, so it is reported as poison.
+     */
+    private ProducerRecord<String, byte[]> eventRecordOf(StoredEvent event) throws PoisonEventException {
+        try {
+            return eventRecord(event);
+        } catch (RuntimeException e) {
+            throw new PoisonEventException(event, e);
+        }
+    }
+
+    private List<StateRecord> stateRecordsOf(StoredEvent event) throws SQLException, PoisonEventException {
+        try {
+            List<StateRecord> records = new ArrayList<>(1);
+            for (StateProjection projection : config.projections()) {
+                records.addAll(projection.project(event, connection));
+            }
+            return records;
+        } catch (SQLException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new PoisonEventException(event, e);
+        }
+    }
+
+    private void auditIfDue() {
+        if (stateTopics.isEmpty() || config.auditInterval().isZero() || clock.instant().isBefore(nextAuditAt)) {
+            return;
+        }
+        nextAuditAt = clock.instant().plus(config.auditInterval());
+        try {
+            auditStateTopics();
+        } catch (Exception e) {
+            Counter.builder("tendril_state_topic_audit_failures_total")
+                    .description("State-topic audits that could not finish (retried at the next interval)")
+                    .tag("relay", config.name()).register(meters).increment();
+            LOG.warnf("outbox relay %s: state-topic audit failed, next in %s: %s", config.name(),
+                    config.auditInterval(), e.toString());
+        }
+    }
+
+    /**
+     * Reads every state topic back and publishes what differs from the state the relay has published,
+     * so consumers converge back to the service's state. Runs on the relay's thread between batches:
+     * nothing is published meanwhile, so the topic and the expected state describe the same events.
+     * Returns how many records it republished.
+     */
+    int auditStateTopics() throws Exception {
+        if (audit == null) {
+            audit = replayPublishedState();
+        }
+        int total = 0;
+        for (String topic : new java.util.TreeSet<>(stateTopics)) {
+            Map<String, byte[]> actual = StateTopicReader.read(kafkaProperties, topic, config.sendTimeout());
+            List<StateRecord> fixes = audit.repairs(topic, actual);
+            if (fixes.isEmpty()) {
+                continue;
+            }
+            Producer<String, byte[]> kafka = producer();
+            List<Future<RecordMetadata>> acks = new ArrayList<>(fixes.size());
+            for (StateRecord fix : fixes) {
+                ProducerRecord<String, byte[]> record = new ProducerRecord<>(fix.topic(), fix.key(), fix.value());
+                record.headers().add(new RecordHeader(HEADER_REPAIR, config.name().getBytes(StandardCharsets.UTF_8)));
+                acks.add(kafka.send(record));
+            }
+            kafka.flush();
+            long deadline = System.nanoTime() + config.sendTimeout().toNanos();
+            for (Future<RecordMetadata> ack : acks) {
+                ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            Counter.builder("tendril_state_topic_repairs_total")
+                    .description("Records republished because a state topic differed from the service's state")
+                    .tag("relay", config.name()).tag("topic", topic).register(meters).increment(fixes.size());
+            repairs.addAndGet(fixes.size());
+            total += fixes.size();
+            LOG.warnf("outbox relay %s: state topic %s differed from the service's state in %d keys (first: %s); "
+                    + "republished them", config.name(), topic, fixes.size(),
+                    fixes.stream().limit(5).map(StateRecord::key).toList());
+        }
+        return total;
+    }
+
+    /** The state the published events imply: every event up to the cursor through the projections. */
+    private StateTopicAudit replayPublishedState() throws SQLException, PoisonEventException {
+        StateTopicAudit replayed = new StateTopicAudit(stateTopics);
+        Cursor after = new Cursor(0, 0);
+        while (true) {
+            List<Row> page = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT tx_id::text AS tx, position, stream_id, version, event_type, schema_version, content_type, "
+                            + "payload, recorded_at FROM events "
+                            + "WHERE (tx_id, position) > (?::xid8, ?) AND (tx_id, position) <= (?::xid8, ?) "
+                            + "ORDER BY tx_id, position LIMIT 5000")) {
+                select.setString(1, Long.toUnsignedString(after.txId()));
+                select.setLong(2, after.position());
+                select.setString(3, Long.toUnsignedString(cursor.txId()));
+                select.setLong(4, cursor.position());
+                try (ResultSet result = select.executeQuery()) {
+                    while (result.next()) {
+                        page.add(new Row(Long.parseUnsignedLong(result.getString("tx")), EventStore.readEvent(result)));
+                    }
+                }
+            }
+            for (Row row : page) {
+                stateRecordsOf(row.event()).forEach(replayed::apply);
+            }
+            if (page.size() < 5000) {
+                return replayed;
+            }
+            after = new Cursor(page.getLast().txId(), page.getLast().event().position());
+        }
+    }
+
+    /** Records republished by state-topic audits since start. */
+    long repairsTotal() {
+        return repairs.get();
+    }
+
+    /** Test seam: one audit now, on the caller's thread (the relay must not be running). */
+    int auditOnce() throws Exception {
+        if (!holdsLock()) {
+            return -1;
+        }
+        return auditStateTopics();
     }
 
     private ProducerRecord<String, byte[]> eventRecord(StoredEvent event) {

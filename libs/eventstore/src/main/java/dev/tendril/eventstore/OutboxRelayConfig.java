@@ -15,9 +15,12 @@ import java.util.Objects;
  * @param maxBackoff      the longest wait between retries while Kafka or PostgreSQL is down
  * @param sendTimeout     how long one batch may take to be acknowledged by Kafka before it counts as failed
  * @param projections     compacted state topics fed from the same events
+ * @param auditInterval   how often the state topics are read back and repaired where they differ
+ *                        from what the relay published; zero turns the audit off
  */
 public record OutboxRelayConfig(String name, String source, String eventTopic, int batchSize,
-        Duration idlePoll, Duration maxBackoff, Duration sendTimeout, List<StateProjection> projections) {
+        Duration idlePoll, Duration maxBackoff, Duration sendTimeout, List<StateProjection> projections,
+        Duration auditInterval) {
 
     public OutboxRelayConfig {
         Objects.requireNonNull(name, "name");
@@ -30,31 +33,40 @@ public record OutboxRelayConfig(String name, String source, String eventTopic, i
         requirePositive("maxBackoff", maxBackoff);
         requirePositive("sendTimeout", sendTimeout);
         projections = List.copyOf(projections);
+        Objects.requireNonNull(auditInterval, "auditInterval");
+        if (auditInterval.isNegative()) {
+            throw new IllegalArgumentException("auditInterval must not be negative, was " + auditInterval);
+        }
     }
 
     public static OutboxRelayConfig defaults(String source, String eventTopic) {
         return new OutboxRelayConfig(source, source, eventTopic, 2000, Duration.ofMillis(50),
-                Duration.ofSeconds(5), Duration.ofSeconds(15), List.of());
+                Duration.ofSeconds(5), Duration.ofSeconds(15), List.of(), Duration.ofMinutes(5));
     }
 
     public OutboxRelayConfig withProjections(List<StateProjection> newProjections) {
         return new OutboxRelayConfig(name, source, eventTopic, batchSize, idlePoll, maxBackoff, sendTimeout,
-                newProjections);
+                newProjections, auditInterval);
     }
 
     public OutboxRelayConfig withIdlePoll(Duration newIdlePoll) {
         return new OutboxRelayConfig(name, source, eventTopic, batchSize, newIdlePoll, maxBackoff, sendTimeout,
-                projections);
+                projections, auditInterval);
     }
 
     public OutboxRelayConfig withMaxBackoff(Duration newMaxBackoff) {
         return new OutboxRelayConfig(name, source, eventTopic, batchSize, idlePoll, newMaxBackoff, sendTimeout,
-                projections);
+                projections, auditInterval);
     }
 
     public OutboxRelayConfig withBatchSize(int newBatchSize) {
         return new OutboxRelayConfig(name, source, eventTopic, newBatchSize, idlePoll, maxBackoff, sendTimeout,
-                projections);
+                projections, auditInterval);
+    }
+
+    public OutboxRelayConfig withAuditInterval(Duration newAuditInterval) {
+        return new OutboxRelayConfig(name, source, eventTopic, batchSize, idlePoll, maxBackoff, sendTimeout,
+                projections, newAuditInterval);
     }
 
     private static void requirePositive(String field, Duration value) {

@@ -191,6 +191,8 @@ class OutboxRelayTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> relay.status().state() == RelayStatus.State.RETRYING);
             assertThat(relay.status().failuresTotal()).isPositive();
             assertThat(relay.status().lagEvents()).isEqualTo(50);
+            assertThat(relay.status().failingSince()).isNotNull();
+            assertThat(relay.status().stalledEvent()).as("an outage is not a poison event").isNull();
         } finally {
             kafka.restart();
         }
@@ -249,6 +251,115 @@ class OutboxRelayTest {
             Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
             assertThat(config.get("cleanup.policy").value()).isEqualTo("compact");
         }
+    }
+
+    /**
+     * An event its projection cannot encode (as an endpoint with a null label value once was) stops
+     * the relay at that event, loudly: state STALLED naming it, the stalled gauge at 1, nothing after
+     * it published (order matters to consumers). Once the cause is fixed it goes through, in order.
+     */
+    @Test
+    void stallsLoudlyAtAnEventThatCannotBePublishedAndResumesInOrderOnceItCan() throws Exception {
+        String stateTopic = "test.state." + UUID.randomUUID();
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+        StateProjection projection = new StateProjection() {
+            @Override
+            public Set<String> topics() {
+                return Set.of(stateTopic);
+            }
+
+            @Override
+            public List<StateRecord> project(StoredEvent event, Connection readModel) {
+                if (event.type().equals("Poison") && broken.get()) {
+                    throw new NullPointerException("label value is null");
+                }
+                return List.of(StateRecord.upsert(stateTopic, event.streamId(), event.type().getBytes(StandardCharsets.UTF_8)));
+            }
+        };
+        store.append("endpoint/ok", 0, List.of(Counter.event("Before")));
+        StoredEvent poison = store.append("endpoint/bad", 0, List.of(Counter.event("Poison"))).getFirst();
+        store.append("endpoint/later", 0, List.of(Counter.event("After")));
+        OutboxRelay relay = relay(config().withProjections(List.of(projection)).withMaxBackoff(Duration.ofMillis(200)));
+        relay.start();
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> relay.status().state() == RelayStatus.State.STALLED);
+        RelayStatus stalled = relay.status();
+        assertThat(stalled.stalledEvent()).isEqualTo("endpoint/bad@1 (position " + poison.position() + ", type Poison)");
+        assertThat(stalled.lastError()).contains("endpoint/bad@1").contains("label value is null");
+        assertThat(stalled.failingSince()).isNotNull();
+        assertThat(meters.get("tendril_outbox_stalled").gauge().value()).isEqualTo(1.0);
+        assertThat(stalled.publishedTotal()).isZero();
+        assertThat(stalled.lagEvents()).isEqualTo(3);
+
+        broken.set(false);
+        await().atMost(Duration.ofSeconds(60)).until(() -> relay.status().publishedTotal() == 3);
+        assertThat(relay.status().state()).isEqualTo(RelayStatus.State.PUBLISHING);
+        assertThat(relay.status().stalledEvent()).isNull();
+        assertThat(relay.status().failingSince()).isNull();
+        assertThat(meters.get("tendril_outbox_stalled").gauge().value()).isZero();
+        assertThat(TopicReader.envelopes(topic, 3)).extracting(EventEnvelope::getEventType)
+                .containsExactly("Before", "Poison", "After");
+    }
+
+    /**
+     * A state topic damaged from outside (a tombstone for a live entity, a record for one that never
+     * existed, a stale value) converges back to the service's state at the next audit; an intact
+     * topic gets nothing republished.
+     */
+    @Test
+    void auditRepairsAStateTopicDamagedFromOutsideAndLeavesAnIntactOneAlone() throws Exception {
+        String stateTopic = "test.state." + UUID.randomUUID();
+        StateProjection projection = new StateProjection() {
+            @Override
+            public Set<String> topics() {
+                return Set.of(stateTopic);
+            }
+
+            @Override
+            public List<StateRecord> project(StoredEvent event, Connection readModel) {
+                return List.of(event.type().equals("Deleted")
+                        ? StateRecord.tombstone(stateTopic, event.streamId())
+                        : StateRecord.upsert(stateTopic, event.streamId(), event.type().getBytes(StandardCharsets.UTF_8)));
+            }
+        };
+        store.append("pod/a", 0, List.of(Counter.event("Running")));
+        store.append("pod/b", 0, List.of(Counter.event("Running")));
+        store.append("pod/c", 0, List.of(Counter.event("Running"), Counter.event("Deleted")));
+        OutboxRelay relay = relay(config().withProjections(List.of(projection)));
+        while (relay.runOnce() > 0) {
+            // drain
+        }
+        assertThat(relay.auditOnce()).as("an intact topic").isZero();
+
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(Map.of(
+                "bootstrap.servers", SharedInfrastructure.kafka().bootstrapServers(),
+                "key.serializer", org.apache.kafka.common.serialization.StringSerializer.class.getName(),
+                "value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName()))) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(stateTopic, "pod/a", null)).get();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(stateTopic, "pod/b",
+                    "Stale".getBytes(StandardCharsets.UTF_8))).get();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(stateTopic, "pod/ghost",
+                    "Running".getBytes(StandardCharsets.UTF_8))).get();
+        }
+        store.append("pod/d", 0, List.of(Counter.event("Running")));
+        while (relay.runOnce() > 0) {
+            // the audit's expected state follows what the relay publishes after it was built
+        }
+
+        assertThat(relay.auditOnce()).isEqualTo(3);
+        Map<String, String> state = new java.util.TreeMap<>();
+        for (ConsumerRecord<String, byte[]> record : TopicReader.readAll(stateTopic, 11, Duration.ofSeconds(60))) {
+            if (record.value() == null) {
+                state.remove(record.key());
+            } else {
+                state.put(record.key(), new String(record.value(), StandardCharsets.UTF_8));
+            }
+        }
+        assertThat(state).containsExactly(Map.entry("pod/a", "Running"), Map.entry("pod/b", "Running"),
+                Map.entry("pod/d", "Running"));
+        assertThat(meters.get("tendril_state_topic_repairs_total").tag("topic", stateTopic).counter().count())
+                .isEqualTo(3.0);
+        assertThat(relay.auditOnce()).as("repaired, so nothing more to do").isZero();
     }
 
     private OutboxRelayConfig config() {

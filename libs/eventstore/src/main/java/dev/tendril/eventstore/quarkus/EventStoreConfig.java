@@ -33,6 +33,21 @@ public interface EventStoreConfig {
 
         @WithDefault("15s")
         Duration sendTimeout();
+
+        /**
+         * How long publishing may fail without a break before readiness turns DOWN: a service whose
+         * changes reach no agent must say so ({@code tendril status}, a Kubernetes readiness probe).
+         * A stalled event turns it DOWN at once.
+         */
+        @WithDefault("10s")
+        Duration unreadyAfter();
+
+        /**
+         * How often the compacted state topics are read back and repaired where they differ from the
+         * service's state (0 turns it off). Publishing pauses while a topic is read.
+         */
+        @WithDefault("5m")
+        Duration auditInterval();
     }
 
     default String eventTopicName() {

@@ -4,15 +4,13 @@ import dev.tendril.eventstore.RelayStatus;
 import io.smallrye.health.api.Wellness;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.Optional;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 
 /**
- * Whether committed events reach Kafka. A wellness check, not a readiness check: while Kafka is down
- * the service still accepts and commits changes (they drain when Kafka returns), so it must not be
- * taken out of service; operators see the outage here ({@code /q/health/well}), and in the lag metrics.
+ * Whether the last attempt to publish committed events worked: DOWN at the first failed attempt, for
+ * operators watching {@code /q/health/well}. Readiness ({@link OutboxPublishingReadiness}) turns DOWN
+ * only when publishing stays broken for a while or is stalled by an event.
  */
 @Wellness
 @ApplicationScoped
@@ -23,19 +21,10 @@ public class OutboxRelayHealthCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        Optional<RelayStatus> maybeStatus = lifecycle.status();
-        HealthCheckResponseBuilder response = HealthCheckResponse.named("outbox-relay");
-        if (maybeStatus.isEmpty()) {
-            return response.up().withData("state", "DISABLED").build();
-        }
-        RelayStatus status = maybeStatus.get();
-        response.withData("state", status.state().name())
-                .withData("published", status.publishedTotal())
-                .withData("failures", status.failuresTotal())
-                .withData("lagEvents", status.lagEvents());
-        if (status.lastError() != null) {
-            response.withData("lastError", status.lastError());
-        }
-        return response.status(status.state() != RelayStatus.State.RETRYING).build();
+        return lifecycle.status()
+                .map(status -> RelayHealth.describe("outbox-relay", status)
+                        .status(status.state() != RelayStatus.State.RETRYING && status.state() != RelayStatus.State.STALLED)
+                        .build())
+                .orElseGet(RelayHealth::disabled);
     }
 }

@@ -47,7 +47,8 @@ public class OutboxRelayLifecycle {
         }
         OutboxRelayConfig relayConfig = new OutboxRelayConfig(config.service(), config.service(),
                 config.eventTopicName(), config.relay().batchSize(), config.relay().idlePoll(),
-                config.relay().maxBackoff(), config.relay().sendTimeout(), List.copyOf(projections.stream().toList()));
+                config.relay().maxBackoff(), config.relay().sendTimeout(), List.copyOf(projections.stream().toList()),
+                config.relay().auditInterval());
         relay = new OutboxRelay(transactions.dataSource(), relayConfig,
                 Map.of("bootstrap.servers", bootstrapServers), meters);
         transactions.onCommit(relay::wakeUp);

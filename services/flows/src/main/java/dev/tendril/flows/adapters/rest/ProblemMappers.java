@@ -1,6 +1,7 @@
 package dev.tendril.flows.adapters.rest;
 
 import dev.tendril.flows.domain.InvalidFilterException;
+import dev.tendril.rest.Problem;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -9,6 +10,6 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response invalid(InvalidFilterException e) {
-        return Problem.response(400, "Invalid input", e.getMessage(), e.field());
+        return Problem.response(400, null, e.getMessage(), e.field());
     }
 }

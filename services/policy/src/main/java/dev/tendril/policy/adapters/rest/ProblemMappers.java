@@ -1,17 +1,18 @@
 package dev.tendril.policy.adapters.rest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import dev.tendril.eventstore.ConcurrencyException;
 import dev.tendril.policy.adapters.PolicyRuntime;
 import dev.tendril.policy.domain.PolicyValidationException;
 import dev.tendril.policy.domain.ValidationError;
+import dev.tendril.rest.Problem;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
-import java.util.stream.Collectors;
+
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Refusals as problem+json: invalid 400 (with every manifest error), not found 404, conflict 409. */
+/**
+ * The policy service's own refusals: invalid manifests 400 (with every error), bad requests, unknown
+ * policies 404. Decider refusals, bad JSON and outages are mapped once for every service (libs/rest).
+ */
 public class ProblemMappers {
 
     @ServerExceptionMapper
@@ -33,33 +34,5 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response notFound(PolicyRuntime.PolicyNotFoundException e) {
         return Problem.response(404, "Not found", e.getMessage(), "name");
-    }
-
-    @ServerExceptionMapper
-    public Response conflict(ConcurrencyException e) {
-        return Problem.response(409, "Conflict", "a concurrent change won: " + e.getMessage() + "; retry", null);
-    }
-
-    /** Framework refusals (unreadable body, unsupported media type, unknown path) as problem+json too. */
-    @ServerExceptionMapper
-    public Response framework(jakarta.ws.rs.WebApplicationException e) {
-        int status = e.getResponse().getStatus();
-        if (status >= 500) {
-            return e.getResponse();
-        }
-        if (e.getCause() instanceof JsonProcessingException json) {
-            return malformedJson(json);
-        }
-        String title = status == 400 ? "Invalid input" : e.getResponse().getStatusInfo().getReasonPhrase();
-        return Problem.response(status, title == null ? "Error" : title, e.getMessage(), status == 400 ? "body" : null);
-    }
-
-    @ServerExceptionMapper
-    public Response malformedJson(JsonProcessingException e) {
-        String field = e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()
-                ? mapping.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                        .collect(Collectors.joining("."))
-                : "body";
-        return Problem.response(400, "Invalid input", "malformed JSON: " + e.getOriginalMessage(), field);
     }
 }
