@@ -19,6 +19,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The admin REST API: identities, namespaces, endpoints, and problem+json for every refusal. */
 @QuarkusTest
@@ -162,19 +163,122 @@ class RestApiTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "malformed IP      | {\"node\":\"n1\",\"ips\":[\"10.0.0.300\"]}                       | ips",
-            "no IP             | {\"node\":\"n1\",\"ips\":[]}                                   | ips",
-            "bad label key     | {\"node\":\"n1\",\"ips\":[\"10.81.0.1\"],\"labels\":{\"-x\":\"y\"}} | labels",
-            "bad named port    | {\"node\":\"n1\",\"ips\":[\"10.81.0.1\"],\"namedPorts\":[{\"name\":\"http\",\"port\":0}]} | namedPorts",
-            "no node           | {\"ips\":[\"10.81.0.1\"]}                                      | node",
-    })
-    void refusesBadEndpointsWith400AndStoresNothing(String name, String body, String field) {
+    @MethodSource("badEndpoints")
+    void refusesBadEndpointsWith400NamingTheFieldAndStoresNothing(String name, Map<String, Object> changes, String field) {
         String ns = unique("bad");
         putNamespace(ns, Map.of());
+        Map<String, Object> body = new java.util.HashMap<>(Map.of("uid", UUID.randomUUID().toString(), "node", "node-1",
+                "ips", List.of("10.81.0.1"), "labels", Map.of("app", "a"), "serviceAccount", "default",
+                "namedPorts", List.of(Map.of("name", "http", "port", 8080, "protocol", "TCP"))));
+        changes.forEach((key, value) -> {
+            if (value == ABSENT) {
+                body.remove(key);
+            } else {
+                body.put(key, value);
+            }
+        });
         given().contentType(ContentType.JSON).body(body).put("/v1/endpoints/" + ns + "/pod-1").then().statusCode(400)
                 .contentType("application/problem+json").body("field", equalTo(field));
         given().queryParam("namespace", ns).get("/v1/endpoints").then().body("$", hasSize(0));
+        given().get("/v1/endpoints/" + ns + "/pod-1").then().statusCode(404);
+    }
+
+    private static final Object ABSENT = new Object();
+
+    private static Map<String, Object> with(Object... keyValues) {
+        Map<String, Object> map = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            map.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return map;
+    }
+
+    private static List<Object> listOf(Object... elements) {
+        return java.util.Arrays.asList(elements);
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> badEndpoints() {
+        return java.util.stream.Stream.of(
+                // null elements: they used to be accepted and then stalled the outbox relay
+                args("null label value", with("labels", with("app", null)), "labels.app"),
+                args("null named port", with("namedPorts", listOf((Object) null)), "namedPorts[0]"),
+                args("named port without name", with("namedPorts", listOf(with("port", 80))), "namedPorts[0].name"),
+                args("named port without port", with("namedPorts", listOf(with("name", "http"))), "namedPorts[0].port"),
+                args("null IP", with("ips", listOf((Object) null)), "ips[0]"),
+                args("null second IP", with("ips", listOf("10.81.0.1", null)), "ips[1]"),
+                // addresses no pod can have
+                args("malformed IP", with("ips", List.of("10.0.0.300")), "ips[0]"),
+                args("no IP", with("ips", List.of()), "ips"),
+                args("unspecified v4", with("ips", List.of("0.0.0.0")), "ips[0]"),
+                args("unspecified v6", with("ips", List.of("::")), "ips[0]"),
+                args("broadcast", with("ips", List.of("255.255.255.255")), "ips[0]"),
+                args("multicast v4", with("ips", List.of("224.0.0.251")), "ips[0]"),
+                args("multicast v6", with("ips", List.of("10.81.0.1", "ff02::1")), "ips[1]"),
+                args("loopback", with("ips", List.of("127.0.0.1")), "ips[0]"),
+                args("link-local", with("ips", List.of("169.254.1.1")), "ips[0]"),
+                args("leading zero octet", with("ips", List.of("010.0.0.65")), "ips[0]"),
+                args("shorthand IPv4", with("ips", List.of("10.1")), "ips[0]"),
+                args("padded IP", with("ips", List.of(" 10.81.0.1")), "ips[0]"),
+                // uids
+                args("no uid", with("uid", ABSENT), "uid"),
+                args("empty uid", with("uid", ""), "uid"),
+                args("5000-character uid", with("uid", "u".repeat(5000)), "uid"),
+                args("uid with newline", with("uid", "abc\ndef"), "uid"),
+                args("uid with markup", with("uid", "<script>x</script>"), "uid"),
+                args("uid with NUL", with("uid", "abc\u0000def"), "uid"),
+                // labels, as Kubernetes validates metadata.labels
+                args("bad label key", with("labels", with("-x", "y")), "labels"),
+                args("label key name too long", with("labels", with("k".repeat(64), "v")), "labels"),
+                args("label key prefix segment too long", with("labels", with("a".repeat(64) + ".io/k", "v")), "labels"),
+                args("label key prefix too long", with("labels", with("a.".repeat(127) + "io/k", "v")), "labels"),
+                args("label value too long", with("labels", with("app", "v".repeat(64))), "labels.app"),
+                args("label value with NUL", with("labels", with("app", "a\u0000b")), "labels.app"),
+                // names and ports
+                args("no node", with("node", ABSENT), "node"),
+                args("bad node", with("node", "Node_1"), "node"),
+                args("bad service account", with("serviceAccount", "Bad_SA"), "serviceAccount"),
+                args("port zero", with("namedPorts", List.of(with("name", "http", "port", 0))), "namedPorts[0].port"),
+                args("port too large", with("namedPorts", List.of(with("name", "http", "port", 65536))), "namedPorts[0].port"),
+                args("port name too long", with("namedPorts", List.of(with("name", "a".repeat(16), "port", 80))),
+                        "namedPorts[0].name"),
+                args("port name without letter", with("namedPorts", List.of(with("name", "8080", "port", 80))),
+                        "namedPorts[0].name"),
+                args("bad protocol", with("namedPorts", List.of(with("name", "dns", "port", 53, "protocol", "ICMP"))),
+                        "namedPorts[0].protocol"),
+                args("duplicate port name", with("namedPorts", List.of(with("name", "http", "port", 80),
+                        with("name", "http", "port", 81))), "namedPorts[1].name"));
+    }
+
+    private static org.junit.jupiter.params.provider.Arguments args(String name, Map<String, Object> changes, String field) {
+        return org.junit.jupiter.params.provider.Arguments.of(name, changes, field);
+    }
+
+    @Test
+    void refusesNullLabelValuesOfNamespaces() {
+        String ns = unique("nullns");
+        Map<String, Object> labels = new java.util.HashMap<>();
+        labels.put("team", null);
+        given().contentType(ContentType.JSON).body(Map.of("labels", labels)).put("/v1/namespaces/" + ns)
+                .then().statusCode(400).contentType("application/problem+json").body("field", equalTo("labels.team"));
+        given().contentType(ContentType.JSON).body(Map.of("labels", Map.of("team", "t".repeat(64))))
+                .put("/v1/namespaces/" + ns).then().statusCode(400).body("field", equalTo("labels.team"));
+        given().get("/v1/namespaces/" + ns).then().statusCode(404);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "GET    | /v1/namespaces/bad%00name           | name",
+            "DELETE | /v1/namespaces/bad%00name           | name",
+            "GET    | /v1/endpoints/bad%00ns/pod          | namespace",
+            "GET    | /v1/endpoints/ns/bad%00pod          | pod",
+            "DELETE | /v1/endpoints/ns/bad%00pod          | pod",
+            "GET    | /v1/endpoints?namespace=bad%00ns    | namespace",
+            "GET    | /v1/endpoints?node=bad%00node       | node",
+            "PUT    | /v1/namespaces/bad%00name           | name",
+    })
+    void refusesMalformedNamesInPathsAndQueriesWith400(String method, String path, String field) {
+        given().urlEncodingEnabled(false).contentType(ContentType.JSON).body(Map.of()).request(method, path)
+                .then().statusCode(400).contentType("application/problem+json").body("field", equalTo(field));
     }
 
     @Test

@@ -55,6 +55,21 @@ class LabelTest {
         assertThat(LabelSyntax.keyProblem("example.com/" + "a".repeat(63))).isNull();
         assertThat(LabelSyntax.valueProblem("v".repeat(63))).isNull();
         assertThat(LabelSyntax.valueProblem("v".repeat(64))).isNotNull();
+        assertThat(LabelSyntax.valueProblem(null)).isNotNull();
+        assertThat(LabelSyntax.keyProblem(null)).isNotNull();
+        assertThat(LabelSyntax.keyProblem("a".repeat(63) + ".io/k")).isNull();
+        assertThat(LabelSyntax.keyProblem("a".repeat(64) + ".io/k")).contains("at most 63 between dots");
+        assertThat(LabelSyntax.keyProblem("a".repeat(61) + "." + "b".repeat(63) + "." + "c".repeat(63) + "."
+                + "d".repeat(63) + "/k")).isNull();
+        assertThat(LabelSyntax.keyProblem("a".repeat(62) + "." + "b".repeat(63) + "." + "c".repeat(63) + "."
+                + "d".repeat(63) + "/k")).isNotNull();
+    }
+
+    @Test
+    void quotesClientTextShortAndWithoutControlCharacters() {
+        assertThat(LabelSyntax.quote("a\u0000b\nc")).isEqualTo("'a\\u0000b\\u000ac'");
+        assertThat(LabelSyntax.quote("x".repeat(5000))).startsWith("'" + "x".repeat(64) + "'").endsWith("(5000 characters)");
+        assertThat(LabelSyntax.quote(null)).isEqualTo("null");
     }
 
     @Test

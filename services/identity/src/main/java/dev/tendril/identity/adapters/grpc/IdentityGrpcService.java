@@ -30,6 +30,7 @@ import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.LabelFilter;
 import dev.tendril.identity.domain.Labels;
 import dev.tendril.identity.domain.NamedPort;
+import dev.tendril.identity.domain.Names;
 import dev.tendril.identity.domain.Namespace;
 import dev.tendril.identity.domain.ReservedIdentity;
 import io.grpc.Status;
@@ -99,7 +100,7 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     @Override
     public void deleteNamespace(DeleteNamespaceRequest request, StreamObserver<DeleteNamespaceResponse> response) {
         answer(response, () -> {
-            registry.deleteNamespace(request.getName());
+            registry.deleteNamespace(Names.namespace("name", request.getName()));
             return DeleteNamespaceResponse.getDefaultInstance();
         });
     }
@@ -116,7 +117,7 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
             EndpointSpec spec = EndpointSpec.of(request.getNamespace(), request.getPod(), request.getUid(),
                     request.getNode(), request.getIpsList(), request.getLabelsMap(), request.getServiceAccount(),
                     request.getNamedPortsList().stream()
-                            .map(p -> NamedPort.of(p.getName(), p.getPort(), p.getProtocol())).toList());
+                            .map(p -> new NamedPort.Requested(p.getName(), p.getPort(), p.getProtocol())).toList());
             return ProtoMapping.endpoint(registry.register(spec));
         });
     }
@@ -124,7 +125,7 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     @Override
     public void deregisterEndpoint(DeregisterEndpointRequest request, StreamObserver<DeregisterEndpointResponse> response) {
         answer(response, () -> {
-            registry.deregister(request.getNamespace(), request.getPod());
+            registry.deregister(Names.namespace("namespace", request.getNamespace()), Names.pod("pod", request.getPod()));
             return DeregisterEndpointResponse.getDefaultInstance();
         });
     }
@@ -132,8 +133,8 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     @Override
     public void listEndpoints(ListEndpointsRequest request, StreamObserver<ListEndpointsResponse> response) {
         answer(response, () -> ListEndpointsResponse.newBuilder().addAllEndpoints(registry.endpoints(
-                        request.getNamespace().isEmpty() ? null : request.getNamespace(),
-                        request.getNode().isEmpty() ? null : request.getNode(),
+                        request.getNamespace().isEmpty() ? null : Names.namespace("namespace", request.getNamespace()),
+                        request.getNode().isEmpty() ? null : Names.node("node", request.getNode()),
                         request.getIdentity() == 0 ? null : (long) request.getIdentity())
                 .stream().map(ProtoMapping::endpoint).toList()).build());
     }
