@@ -59,7 +59,7 @@ class PoisonInputTest {
                 .put("/v1/endpoints/" + ns + "/good").then().statusCode(200);
 
         String goodKey = ns + "/good";
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .until(() -> readCompacted("tendril.endpoints").containsKey(goodKey));
         Map<String, byte[]> topic = readCompacted("tendril.endpoints");
         assertThat(statuses).as("status of each poisonous request").containsOnly(400);

@@ -1,6 +1,7 @@
 package dev.tendril.identity.adapters;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -67,8 +68,65 @@ class RestApiTest {
     void refusesBadLabelsWithProblemJsonAndStoresNothing(String name, String label) {
         given().contentType(ContentType.JSON).body(Map.of("labels", List.of(label))).post("/v1/identities")
                 .then().statusCode(400).contentType("application/problem+json")
-                .body("status", equalTo(400)).body("field", equalTo("labels")).body("title", equalTo("Invalid input"))
+                .body("status", equalTo(400)).body("field", equalTo(label.startsWith("k8s:pod-template") ? "labels" : "labels[0]"))
+                .body("title", equalTo("Invalid input"))
                 .body("type", containsString("invalid-input"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "garbage prefix             | cidr:---/0;reserved:world                        | labels[0]",
+            "octets out of range        | cidr:999.999.999.999/99;reserved:world           | labels[0]",
+            "v4 length over 32          | cidr:10.0.0.0/33;reserved:world                  | labels[0]",
+            "host bits set              | cidr:10.0.0.1/8;reserved:world                   | labels[0]",
+            "leading zero octet         | cidr:010.0.0.0/8;reserved:world                  | labels[0]",
+            "leading zero length        | cidr:10.0.0.0/08;reserved:world                  | labels[0]",
+            "v6 length over 128         | cidr:2001-db8--0/129;reserved:world              | labels[0]",
+            "v6 host bits set           | cidr:2001-db8--1/32;reserved:world               | labels[0]",
+            "v6 with colons             | cidr:2001:db8::/32;reserved:world                | labels[0]",
+            "v6 not canonical           | cidr:2001-0db8--0/32;reserved:world              | labels[0]",
+            "cidr with a value          | cidr:10.0.0.0/8=x;reserved:world                 | labels[0]",
+            "cidr without world         | cidr:10.0.0.0/8                                  | labels",
+            "cidr with a pod label      | cidr:10.0.0.0/8;reserved:world;k8s:app=x         | labels[2]",
+            "two cidr labels            | cidr:10.0.0.0/8;cidr:10.0.0.0/7;reserved:world   | labels[1]",
+            "reserved host              | reserved:host                                    | labels[0]",
+            "reserved world alone       | reserved:world                                   | labels[0]",
+            "reserved with pod label    | k8s:app=x;reserved:health                        | labels[1]",
+            "reserved with a value      | reserved:world=x;cidr:10.0.0.0/8                 | labels[0]",
+    })
+    void refusesGarbageCidrAndReservedLabelsFromClients(String name, String labels, String field) {
+        int before = given().get("/v1/identities").then().statusCode(200).extract().path("size()");
+        given().contentType(ContentType.JSON).body(Map.of("labels", List.of(labels.split(";")))).post("/v1/identities")
+                .then().statusCode(400).contentType("application/problem+json").body("field", equalTo(field));
+        given().get("/v1/identities").then().statusCode(200).body("size()", equalTo(before));
+    }
+
+    @Test
+    void allocatesCidrIdentitiesAsThePolicyServiceAsksForThem() {
+        int octet = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 250);
+        String v4 = "cidr:10." + octet + ".0.0/16";
+        given().contentType(ContentType.JSON).body(Map.of("labels", List.of(v4, "reserved:world"))).post("/v1/identities")
+                .then().statusCode(201).body("labels", contains(v4, "reserved:world"));
+        // Cilium's spelling of 2001:db8:<n>::/48, and the expanded one the policy service writes: one identity
+        String hex = Integer.toHexString(octet);
+        String cilium = "cidr:2001-db8-" + hex + "--0/48";
+        int id = given().contentType(ContentType.JSON).body(Map.of("labels", List.of(cilium, "reserved:world")))
+                .post("/v1/identities").then().statusCode(201).body("labels", contains(cilium, "reserved:world"))
+                .extract().path("id");
+        given().contentType(ContentType.JSON)
+                .body(Map.of("labels", List.of("cidr:2001-db8-" + hex + "-0-0-0-0-0/48", "reserved:world")))
+                .post("/v1/identities").then().statusCode(200).body("id", equalTo(id))
+                .body("labels", contains(cilium, "reserved:world"));
+        given().contentType(ContentType.JSON).body(Map.of("labels", List.of("cidr:0--0/0", "reserved:world")))
+                .post("/v1/identities").then().statusCode(anyOf(equalTo(200), equalTo(201)));
+        given().contentType(ContentType.JSON).body(Map.of("labels", List.of("cidr:0.0.0.0/0", "reserved:world")))
+                .post("/v1/identities").then().statusCode(anyOf(equalTo(200), equalTo(201)));
+    }
+
+    @Test
+    void refusesNullLabelsInAnAllocation() {
+        given().contentType(ContentType.JSON).body(Map.of("labels", listOf("k8s:app=x", null))).post("/v1/identities")
+                .then().statusCode(400).body("field", equalTo("labels[1]"));
     }
 
     @Test

@@ -27,6 +27,7 @@ import dev.tendril.identity.adapters.persistence.EndpointRegistry;
 import dev.tendril.identity.adapters.persistence.IdentityAllocator;
 import dev.tendril.identity.adapters.persistence.UnknownReferenceException;
 import dev.tendril.identity.domain.EndpointSpec;
+import dev.tendril.identity.domain.IdentityLabels;
 import dev.tendril.identity.domain.LabelFilter;
 import dev.tendril.identity.domain.Labels;
 import dev.tendril.identity.domain.NamedPort;
@@ -64,7 +65,8 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     @Override
     public void allocateIdentity(AllocateIdentityRequest request, StreamObserver<AllocateIdentityResponse> response) {
         answer(response, () -> {
-            Allocation allocation = allocator.allocate(filter.filter(Labels.parse(request.getLabelsList(), "labels")));
+            Allocation allocation = allocator.allocate(filter.filter(IdentityLabels.requested(request.getLabelsList(),
+                    "labels")));
             return AllocateIdentityResponse.newBuilder()
                     .setIdentity(ProtoMapping.identity(allocation.id(), allocation.labels()))
                     .setCreated(allocation.created()).build();

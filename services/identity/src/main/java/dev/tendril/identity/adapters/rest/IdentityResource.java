@@ -5,6 +5,7 @@ import dev.tendril.identity.adapters.IdentityServiceConfig;
 import dev.tendril.identity.adapters.persistence.Allocation;
 import dev.tendril.identity.adapters.persistence.IdentityAllocator;
 import dev.tendril.identity.adapters.persistence.IdentityRecord;
+import dev.tendril.identity.domain.IdentityLabels;
 import dev.tendril.identity.domain.LabelFilter;
 import dev.tendril.identity.domain.Labels;
 import dev.tendril.identity.domain.ReservedIdentity;
@@ -88,7 +89,7 @@ public class IdentityResource {
         if (request == null) {
             throw CommandRejectedException.invalid("labels", "body with labels is required");
         }
-        Labels relevant = filter.filter(Labels.parse(request.labels(), "labels"));
+        Labels relevant = filter.filter(IdentityLabels.requested(request.labels(), "labels"));
         Allocation allocation = allocator.allocate(relevant);
         IdentityView view = new IdentityView(allocation.id(), allocation.labels().strings(), null, null, null);
         return Response.status(allocation.created() ? 201 : 200).entity(view).build();

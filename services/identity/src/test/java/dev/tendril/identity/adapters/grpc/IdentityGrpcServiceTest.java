@@ -61,6 +61,17 @@ class IdentityGrpcServiceTest {
                     }));
             assertThat(identity.listEndpoints(ListEndpointsRequest.newBuilder().setNamespace(ns).build())
                     .getEndpointsList()).isEmpty();
+
+            Map<String, java.util.List<String>> labels = Map.of(
+                    "labels[0]", java.util.List.of("reserved:host"),
+                    "labels[0] ", java.util.List.of("cidr:10.0.0.0/33", "reserved:world"),
+                    "labels[1]", java.util.List.of("k8s:app=x", "reserved:world"));
+            labels.forEach((field, request) -> assertThatThrownBy(() -> identity.allocateIdentity(
+                    AllocateIdentityRequest.newBuilder().addAllLabels(request).build()))
+                    .as(field).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                        assertThat(e.getStatus().getDescription()).startsWith(field.strip() + ": ");
+                    }));
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
