@@ -21,6 +21,7 @@ import dev.tendril.api.v1.RegisterEndpointRequest;
 import dev.tendril.api.v1.UpsertNamespaceRequest;
 import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.identity.adapters.IdentityServiceConfig;
+import dev.tendril.identity.adapters.kafka.NodesConsumer;
 import dev.tendril.identity.adapters.kafka.ProtoMapping;
 import dev.tendril.identity.adapters.persistence.Allocation;
 import dev.tendril.identity.adapters.persistence.EndpointRegistry;
@@ -55,6 +56,9 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
 
     @Inject
     EndpointRegistry registry;
+
+    @Inject
+    NodesConsumer nodes;
 
     @Inject
     LabelFilter filter;
@@ -120,6 +124,7 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
                     request.getNode(), request.getIpsList(), request.getLabelsMap(), request.getServiceAccount(),
                     request.getNamedPortsList().stream()
                             .map(p -> new NamedPort.Requested(p.getName(), p.getPort(), p.getProtocol())).toList());
+            nodes.admit(spec);
             return ProtoMapping.endpoint(registry.register(spec));
         });
     }

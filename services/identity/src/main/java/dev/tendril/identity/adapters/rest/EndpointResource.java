@@ -1,6 +1,7 @@
 package dev.tendril.identity.adapters.rest;
 
 import dev.tendril.eventstore.CommandRejectedException;
+import dev.tendril.identity.adapters.kafka.NodesConsumer;
 import dev.tendril.identity.adapters.persistence.EndpointRegistry;
 import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.NamedPort;
@@ -27,13 +28,16 @@ public class EndpointResource {
     @Inject
     EndpointRegistry registry;
 
+    @Inject
+    NodesConsumer nodes;
+
     @PUT
     @Path("/{namespace}/{pod}")
     @Operation(summary = "Register or update an endpoint; returns it with its identity")
     @APIResponse(responseCode = "200", description = "The endpoint with its identity")
     @APIResponse(responseCode = "400", description = "Invalid input (labels, IPs, names, ports)")
-    @APIResponse(responseCode = "409", description = "An IP is held by another live endpoint (named)")
-    @APIResponse(responseCode = "422", description = "The namespace does not exist")
+    @APIResponse(responseCode = "409", description = "An IP is held by another live endpoint (named) or is a node's own")
+    @APIResponse(responseCode = "422", description = "The namespace (or, when required, the node) does not exist")
     public EndpointView register(@PathParam("namespace") String namespace, @PathParam("pod") String pod,
             EndpointRequest request) {
         if (request == null) {
@@ -44,6 +48,7 @@ public class EndpointResource {
                 .collect(java.util.stream.Collectors.toList());
         EndpointSpec spec = EndpointSpec.of(namespace, pod, request.uid(), request.node(), request.ips(),
                 request.labels(), request.serviceAccount(), ports);
+        nodes.admit(spec);
         return EndpointView.of(registry.register(spec));
     }
 

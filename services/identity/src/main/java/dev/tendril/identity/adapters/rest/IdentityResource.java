@@ -84,7 +84,7 @@ public class IdentityResource {
     @Operation(summary = "Allocate-or-reuse the identity of a label set (only identity-relevant labels count)")
     @APIResponse(responseCode = "201", description = "A new identity was allocated")
     @APIResponse(responseCode = "200", description = "The label set already had this identity")
-    @APIResponse(responseCode = "400", description = "Invalid label, unknown source, too many labels")
+    @APIResponse(responseCode = "400", description = "Invalid label, unknown source, too many labels, reserved: or invalid cidr: labels")
     public Response allocate(AllocateRequest request) {
         if (request == null) {
             throw CommandRejectedException.invalid("labels", "body with labels is required");
