@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,10 +41,13 @@ public class IdentityGarbageCollector {
 
     private ScheduledExecutorService scheduler;
     private Counter releasedCounter;
+    private Counter invalidCounter;
 
     void onStart(@Observes StartupEvent event) {
         releasedCounter = Counter.builder("tendril_identity_gc_released_total")
                 .description("Identities released by garbage collection").register(meters);
+        invalidCounter = Counter.builder("tendril_identity_gc_invalid_released_total")
+                .description("Identities released because their cidr:/reserved: labels are invalid").register(meters);
         ReleaseFollower follower = new ReleaseFollower(transactions, allocator);
         scheduler = Executors.newScheduledThreadPool(1, Thread.ofPlatform().name("identity-gc").daemon(true).factory());
         long interval = config.gc().interval().toMillis();
@@ -63,9 +67,23 @@ public class IdentityGarbageCollector {
         }
     }
 
-    /** Releases everything past its grace period now; returns the released identities. */
+    /**
+     * Releases everything past its grace period now, and every identity with invalid {@code cidr:} or
+     * {@code reserved:} labels (stored before they were validated; each logged as a warning); returns the
+     * released identities.
+     */
     public List<IdentityRecord> collect(java.time.Duration grace) {
         List<IdentityRecord> all = new java.util.ArrayList<>();
+        while (true) {
+            Map<IdentityRecord, String> invalid = allocator.collectInvalid(config.gc().batchSize());
+            invalid.forEach((identity, problem) -> LOG.warnf("identity GC released invalid identity %d %s: %s",
+                    identity.id(), identity.labels(), problem));
+            all.addAll(invalid.keySet());
+            invalidCounter.increment(invalid.size());
+            if (invalid.size() < config.gc().batchSize()) {
+                break;
+            }
+        }
         while (true) {
             List<IdentityRecord> batch = allocator.collectGarbage(grace, config.gc().batchSize());
             all.addAll(batch);

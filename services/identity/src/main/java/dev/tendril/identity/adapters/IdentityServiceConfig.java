@@ -30,6 +30,8 @@ public interface IdentityServiceConfig {
 
     Gc gc();
 
+    Nodes nodes();
+
     Topics topics();
 
     interface LabelFilter {
@@ -50,11 +52,28 @@ public interface IdentityServiceConfig {
         int batchSize();
     }
 
+    interface Nodes {
+        /**
+         * Follow tendril.nodes and refuse endpoints on nodes IPAM has not registered (422) and endpoint
+         * addresses that are a node's own (409). Off by default: endpoints may be registered without IPAM.
+         */
+        @WithDefault("false")
+        boolean requireRegistered();
+
+        /** How long a registration on a node not seen yet waits for tendril.nodes to catch up. */
+        @WithDefault("2s")
+        Duration catchUp();
+    }
+
     interface Topics {
         @WithDefault("tendril.identities")
         String identities();
 
         @WithDefault("tendril.endpoints")
         String endpoints();
+
+        /** IPAM's nodes, followed when {@code tendril.identity.nodes.require-registered} is set. */
+        @WithDefault("tendril.nodes")
+        String nodes();
     }
 }

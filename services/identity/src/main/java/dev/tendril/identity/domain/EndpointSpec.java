@@ -1,6 +1,5 @@
 package dev.tendril.identity.domain;
 
-import dev.tendril.eventstore.CommandRejectedException;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,36 +15,22 @@ public record EndpointSpec(String namespace, String pod, String uid, String node
         uid = uid == null ? "" : uid;
     }
 
-    /** Validates the raw request; the first problem is thrown naming its field. */
+    /**
+     * Validates the raw request, REST or gRPC alike, so that every endpoint event can be projected; the
+     * first problem is thrown naming its field as the client wrote it ({@code uid}, {@code ips[1]},
+     * {@code labels.app}, {@code namedPorts[0].port}, ...).
+     */
     public static EndpointSpec of(String namespace, String pod, String uid, String node, List<String> ips,
-            Map<String, String> labels, String serviceAccount, List<NamedPort> namedPorts) {
-        if (!LabelSyntax.isDnsLabel(namespace)) {
-            throw CommandRejectedException.invalid("namespace", "namespace '" + namespace + "' is not a DNS label");
-        }
-        if (pod == null || pod.isEmpty()) {
-            throw CommandRejectedException.invalid("pod", "pod name must not be empty");
-        }
-        if (!LabelSyntax.isDnsSubdomain(pod)) {
-            throw CommandRejectedException.invalid("pod", "pod name '" + pod + "' must be a DNS subdomain");
-        }
-        if (uid != null && uid.length() > 128) {
-            throw CommandRejectedException.invalid("uid", "uid is longer than 128 characters");
-        }
-        if (!LabelSyntax.isDnsSubdomain(node)) {
-            throw CommandRejectedException.invalid("node", "node name '" + node + "' must be a non-empty DNS subdomain");
-        }
+            Map<String, String> labels, String serviceAccount, List<NamedPort.Requested> namedPorts) {
+        Names.namespace("namespace", namespace);
+        Names.pod("pod", pod);
+        Names.uid("uid", uid);
+        Names.node("node", node);
         IpAddresses addresses = IpAddresses.parse(ips);
-        Map<String, String> podLabels = labels == null ? Map.of() : labels;
-        K8sLabels.validate(podLabels, "labels");
-        if (serviceAccount != null && !serviceAccount.isEmpty() && !LabelSyntax.isDnsSubdomain(serviceAccount)) {
-            throw CommandRejectedException.invalid("serviceAccount", "service account '" + serviceAccount
-                    + "' must be a DNS subdomain");
-        }
-        List<NamedPort> ports = namedPorts == null ? List.of() : namedPorts;
-        if (ports.stream().map(NamedPort::name).distinct().count() != ports.size()) {
-            throw CommandRejectedException.invalid("namedPorts", "port names must be unique");
-        }
-        return new EndpointSpec(namespace, pod, uid, node, addresses, podLabels, serviceAccount, ports);
+        Map<String, String> podLabels = K8sLabels.validate(labels, "labels");
+        String account = Names.serviceAccount("serviceAccount", serviceAccount);
+        List<NamedPort> ports = NamedPort.all(namedPorts, "namedPorts");
+        return new EndpointSpec(namespace, pod, uid, node, addresses, podLabels, account, ports);
     }
 
     public String key() {

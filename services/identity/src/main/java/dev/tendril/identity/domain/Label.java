@@ -18,12 +18,34 @@ public record Label(String source, String key, String value) implements Comparab
 
     /**
      * Parses {@code source:key=value}, {@code source:key} or {@code key=value} (source {@code unspec}) and
-     * validates it; a bad label is rejected as invalid input named {@code field}.
+     * validates it; a bad label is rejected as invalid input named {@code field}. A {@code cidr:} key comes
+     * back in its one canonical spelling ({@link LabelSyntax#canonicalCidrKey}).
      */
     public static Label parse(String text, String field) {
-        if (text == null || text.isBlank()) {
+        if (text == null) {
+            throw CommandRejectedException.invalid(field, "label must not be null");
+        }
+        if (text.isBlank()) {
             throw CommandRejectedException.invalid(field, "label must not be empty");
         }
+        Label label = split(text);
+        LabelSyntax.validate(label, field);
+        if (label.source().equals(LabelSource.CIDR)) {
+            return new Label(label.source(), LabelSyntax.canonicalCidrKey(label.key()), label.value());
+        }
+        return label;
+    }
+
+    /**
+     * Reads back a label this service stored, without validation: stored labels were checked when they
+     * were accepted (derived pod labels such as {@code io.cilium.k8s.namespace.labels.<key>} may exceed
+     * Kubernetes' key limits, and labels stored before a rule was tightened must still be readable).
+     */
+    public static Label parseStored(String text) {
+        return split(text);
+    }
+
+    private static Label split(String text) {
         String source = LabelSource.UNSPEC;
         String rest = text;
         int colon = text.indexOf(':');
@@ -35,9 +57,7 @@ public record Label(String source, String key, String value) implements Comparab
         int eq = rest.indexOf('=');
         String key = eq < 0 ? rest : rest.substring(0, eq);
         String value = eq < 0 ? "" : rest.substring(eq + 1);
-        Label label = new Label(source, key, value);
-        LabelSyntax.validate(label, field);
-        return label;
+        return new Label(source, key, value);
     }
 
     /** Ordered by key (Cilium's identity key order), then source and value for a total order. */

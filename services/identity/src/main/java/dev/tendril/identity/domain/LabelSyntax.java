@@ -1,16 +1,23 @@
 package dev.tendril.identity.domain;
 
 import dev.tendril.eventstore.CommandRejectedException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.regex.Pattern;
 
-/** Kubernetes label syntax (qualified-name keys, 63-character values) and the rules of the other sources. */
+/**
+ * Kubernetes label syntax (qualified-name keys, 63-character values), Kubernetes object names, and the
+ * rules of the other label sources ({@code cidr:} prefixes in Cilium's spelling, the reserved names).
+ */
 public final class LabelSyntax {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?");
     private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    private static final Pattern CIDR_V4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})");
-    private static final Pattern CIDR_V6 = Pattern.compile("[0-9a-fA-F-]+/(\\d{1,3})");
+    private static final Pattern CIDR_V4 = Pattern.compile("((0|[1-9][0-9]{0,2})\\.){3}(0|[1-9][0-9]{0,2})");
+    private static final Pattern CIDR_V6 = Pattern.compile("[0-9a-f]{1,4}(-{1,2}[0-9a-f]{1,4})*");
+    private static final Pattern PREFIX_LENGTH = Pattern.compile("0|[1-9][0-9]{0,2}");
+    private static final int SHOWN = 64;
 
     private LabelSyntax() {
     }
@@ -18,38 +25,45 @@ public final class LabelSyntax {
     /** Validates a label of any source; {@code field} names the input at fault in the rejection. */
     public static void validate(Label label, String field) {
         if (!LabelSource.ALL.contains(label.source())) {
-            throw CommandRejectedException.invalid(field, "unknown label source '" + label.source()
-                    + "' in '" + label + "' (expected one of k8s, reserved, cidr, container, unspec)");
+            throw CommandRejectedException.invalid(field, "unknown label source " + quote(label.source()) + " in "
+                    + quote(label.toString()) + " (expected one of k8s, reserved, cidr, container, unspec)");
         }
         switch (label.source()) {
             case LabelSource.RESERVED -> {
-                if (ReservedIdentity.byLabelKey(label.key()).isEmpty()) {
-                    throw CommandRejectedException.invalid(field, "unknown reserved label '" + label + "'");
+                if (ReservedIdentity.byLabelKey(label.key()).isEmpty() || !label.value().isEmpty()) {
+                    throw CommandRejectedException.invalid(field, "unknown reserved label " + quote(label.toString()));
                 }
             }
             case LabelSource.CIDR -> {
-                if (!CIDR_V4.matcher(label.key()).matches() && !CIDR_V6.matcher(label.key()).matches()) {
-                    throw CommandRejectedException.invalid(field, "cidr label key '" + label.key()
-                            + "' is not a prefix (a.b.c.d/n, or IPv6 with '-' for ':')");
+                String problem = label.value().isEmpty() ? cidrKeyProblem(label.key()) : "a cidr label has no value";
+                if (problem != null) {
+                    throw CommandRejectedException.invalid(field, "invalid cidr label " + quote(label.toString()) + ": "
+                            + problem);
                 }
             }
             default -> {
                 String keyProblem = keyProblem(label.key());
                 if (keyProblem != null) {
-                    throw CommandRejectedException.invalid(field, "invalid label key '" + label.key() + "': " + keyProblem);
+                    throw CommandRejectedException.invalid(field, "invalid label key " + quote(label.key()) + ": " + keyProblem);
                 }
                 String valueProblem = valueProblem(label.value());
                 if (valueProblem != null) {
-                    throw CommandRejectedException.invalid(field, "invalid label value '" + label.value()
-                            + "' of key '" + label.key() + "': " + valueProblem);
+                    throw CommandRejectedException.invalid(field, "invalid label value " + quote(label.value())
+                            + " of key '" + label.key() + "': " + valueProblem);
                 }
             }
         }
     }
 
-    /** Why {@code key} is not a Kubernetes qualified name ({@code [prefix/]name}), or null when it is. */
+    /**
+     * Why {@code key} is not a Kubernetes qualified name ({@code [prefix/]name}: the prefix a DNS subdomain
+     * of at most 253 characters whose parts have at most 63, the name 1-63 characters), or null when it is.
+     */
     public static String keyProblem(String key) {
-        if (key == null || key.isEmpty()) {
+        if (key == null) {
+            return "must not be null";
+        }
+        if (key.isEmpty()) {
             return "must not be empty";
         }
         String name = key;
@@ -57,8 +71,10 @@ public final class LabelSyntax {
         if (slash >= 0) {
             String prefix = key.substring(0, slash);
             name = key.substring(slash + 1);
-            if (prefix.isEmpty() || prefix.length() > 253 || !DNS_SUBDOMAIN.matcher(prefix).matches()) {
-                return "prefix must be a DNS subdomain (lower-case alphanumerics, '-' and '.', at most 253 characters)";
+            if (prefix.isEmpty() || prefix.length() > 253 || !DNS_SUBDOMAIN.matcher(prefix).matches()
+                    || longestPart(prefix) > 63) {
+                return "prefix must be a DNS subdomain (lower-case alphanumerics, '-' and '.', at most 253 characters,"
+                        + " at most 63 between dots)";
             }
         }
         if (name.isEmpty() || name.length() > 63 || !NAME.matcher(name).matches()) {
@@ -67,8 +83,11 @@ public final class LabelSyntax {
         return null;
     }
 
-    /** Why {@code value} is not a Kubernetes label value, or null when it is (empty is allowed). */
+    /** Why {@code value} is not a Kubernetes label value, or null when it is (empty is allowed, null is not). */
     public static String valueProblem(String value) {
+        if (value == null) {
+            return "must not be null (use \"\" for an empty value)";
+        }
         if (value.isEmpty()) {
             return null;
         }
@@ -76,6 +95,75 @@ public final class LabelSyntax {
             return "must be at most 63 characters, alphanumerics, '-', '_' or '.', starting and ending alphanumeric";
         }
         return null;
+    }
+
+    /**
+     * Why {@code key} is not the key of a {@code cidr:} label, or null when it is one. Accepted: an IPv4
+     * prefix {@code a.b.c.d/n} (no leading zeros, n 0..32), or an IPv6 prefix with '-' for ':' (n 0..128)
+     * in Cilium's spelling (RFC 5952, a leading or trailing '-' padded with 0: {@code 2001-db8--0/32}) or
+     * fully expanded without leading zeros ({@code 2001-db8-0-0-0-0-0-0/32}, as Java prints it); host bits
+     * must be zero in both families.
+     */
+    public static String cidrKeyProblem(String key) {
+        try {
+            canonicalCidrKey(key);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    /**
+     * The one spelling of a {@code cidr:} key: IPv4 as is, IPv6 in Cilium's spelling.
+     *
+     * @throws IllegalArgumentException naming the problem when {@link #cidrKeyProblem} would
+     */
+    public static String canonicalCidrKey(String key) {
+        if (key == null || key.isEmpty()) {
+            throw new IllegalArgumentException("a cidr label needs a prefix such as 10.0.0.0/8");
+        }
+        int slash = key.indexOf('/');
+        if (slash < 0 || !PREFIX_LENGTH.matcher(key.substring(slash + 1)).matches()) {
+            throw new IllegalArgumentException("not a prefix: expected address/length, the length without leading zeros");
+        }
+        String address = key.substring(0, slash);
+        int length = Integer.parseInt(key.substring(slash + 1));
+        byte[] bytes;
+        boolean v4 = CIDR_V4.matcher(address).matches();
+        if (v4) {
+            bytes = InetAddress.ofLiteral(checkedV4(address)).getAddress();
+        } else if (CIDR_V6.matcher(address).matches()) {
+            InetAddress parsed;
+            try {
+                parsed = InetAddress.ofLiteral(address.replace('-', ':'));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("not a prefix: " + quote(address) + " is not an address");
+            }
+            if (!(parsed instanceof Inet6Address)) {
+                throw new IllegalArgumentException("IPv4-mapped addresses are written as IPv4");
+            }
+            bytes = parsed.getAddress();
+        } else {
+            throw new IllegalArgumentException("not a prefix: expected a.b.c.d/n, or IPv6 with '-' for ':'"
+                    + " (lower case, e.g. 2001-db8--0/32)");
+        }
+        if (length > bytes.length * 8) {
+            throw new IllegalArgumentException("prefix length " + length + " is over " + bytes.length * 8);
+        }
+        for (int bit = length; bit < bytes.length * 8; bit++) {
+            if ((bytes[bit / 8] & (0x80 >> (bit % 8))) != 0) {
+                throw new IllegalArgumentException("host bits are set: the prefix is " + network(bytes, length, v4)
+                        + "/" + length);
+            }
+        }
+        if (v4) {
+            return key;
+        }
+        String cilium = ciliumV6(bytes);
+        if (!address.equals(cilium) && !address.equals(expandedV6(bytes))) {
+            throw new IllegalArgumentException("not in canonical form: write " + cilium + "/" + length);
+        }
+        return cilium + "/" + length;
     }
 
     /** True for a DNS-1123 label (namespace names): lower-case alphanumerics and '-', at most 63. */
@@ -86,5 +174,80 @@ public final class LabelSyntax {
     /** True for a DNS-1123 subdomain (pod names, node names): at most 253 characters. */
     public static boolean isDnsSubdomain(String name) {
         return name != null && !name.isEmpty() && name.length() <= 253 && DNS_SUBDOMAIN.matcher(name).matches();
+    }
+
+    /**
+     * Client text as an error message shows it: quoted, at most 64 characters, control characters
+     * escaped (a refusal must not carry a NUL or a line break back into logs).
+     */
+    public static String quote(String text) {
+        if (text == null) {
+            return "null";
+        }
+        StringBuilder shown = new StringBuilder("'");
+        int end = Math.min(text.length(), SHOWN);
+        for (int i = 0; i < end; i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                shown.append(String.format("\\u%04x", (int) c));
+            } else {
+                shown.append(c);
+            }
+        }
+        shown.append('\'');
+        if (text.length() > SHOWN) {
+            shown.append(" (").append(text.length()).append(" characters)");
+        }
+        return shown.toString();
+    }
+
+    private static int longestPart(String subdomain) {
+        int longest = 0;
+        for (String part : subdomain.split("\\.", -1)) {
+            longest = Math.max(longest, part.length());
+        }
+        return longest;
+    }
+
+    private static String checkedV4(String address) {
+        for (String octet : address.split("\\.")) {
+            if (Integer.parseInt(octet) > 255) {
+                throw new IllegalArgumentException("not a prefix: octet " + octet + " is over 255");
+            }
+        }
+        return address;
+    }
+
+    private static String network(byte[] bytes, int length, boolean v4) {
+        byte[] masked = bytes.clone();
+        for (int bit = length; bit < masked.length * 8; bit++) {
+            masked[bit / 8] &= (byte) ~(0x80 >> (bit % 8));
+        }
+        return v4 ? InetAddress.ofLiteral(String.format("%d.%d.%d.%d", masked[0] & 255, masked[1] & 255,
+                masked[2] & 255, masked[3] & 255)).getHostAddress() : ciliumV6(masked);
+    }
+
+    /** Eight groups, lower case, no leading zeros, '-' between them. */
+    private static String expandedV6(byte[] bytes) {
+        StringBuilder text = new StringBuilder();
+        for (int group = 0; group < 8; group++) {
+            if (group > 0) {
+                text.append('-');
+            }
+            text.append(Integer.toHexString(((bytes[2 * group] & 255) << 8) | (bytes[2 * group + 1] & 255)));
+        }
+        return text.toString();
+    }
+
+    /** Cilium's label spelling: RFC 5952 text, ':' written '-', a leading or trailing '-' padded with 0. */
+    private static String ciliumV6(byte[] bytes) {
+        String rfc5952 = IpAddresses.compress(expandedV6(bytes).replace('-', ':'));
+        if (rfc5952.startsWith(":")) {
+            rfc5952 = "0" + rfc5952;
+        }
+        if (rfc5952.endsWith(":")) {
+            rfc5952 = rfc5952 + "0";
+        }
+        return rfc5952.replace(':', '-');
     }
 }

@@ -12,6 +12,8 @@ import dev.tendril.identity.adapters.persistence.StateRebuilder;
 import dev.tendril.identity.adapters.persistence.StateSnapshot;
 import dev.tendril.identity.domain.Endpoint;
 import dev.tendril.identity.domain.EndpointSpec;
+import dev.tendril.identity.domain.Label;
+import dev.tendril.identity.domain.LabelSource;
 import dev.tendril.identity.domain.Labels;
 import dev.tendril.identity.domain.Namespace;
 import dev.tendril.testing.KafkaTestResource;
@@ -28,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** GC of unused identities against the real database: after the grace period, never while in use. */
@@ -80,6 +83,32 @@ class GarbageCollectionTest {
 
         assertThat(released).extracting(IdentityRecord::id).contains(pod.id()).doesNotContain(cidr.id());
         assertThat(allocator.find(cidr.id())).isPresent();
+    }
+
+    @Test
+    void releasesGarbageCidrAndReservedIdentitiesStoredBeforeClientsWereRefusedThem() {
+        // Stored before validation at the edge: the allocator itself takes any label set.
+        Label world = new Label(LabelSource.RESERVED, "world", "");
+        Allocation garbage = allocator.allocate(Labels.of(new Label(LabelSource.CIDR, "---/0", ""), world));
+        Allocation outOfRange = allocator.allocate(Labels.of(new Label(LabelSource.CIDR, "10.0.0.0/33", ""), world));
+        Allocation secondHost = allocator.allocate(Labels.of(new Label(LabelSource.RESERVED, "host", "")));
+        int octet = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 250);
+        Allocation valid = allocator.allocate(Labels.of(new Label(LabelSource.CIDR, "10." + octet + ".0.0/16", ""), world));
+        Allocation expandedV6 = allocator.allocate(Labels.of(
+                new Label(LabelSource.CIDR, "2001-db8-" + Integer.toHexString(octet) + "-0-0-0-0-0/48", ""), world));
+        Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> PoisonInputTest.readCompacted("tendril.identities").containsKey(Long.toString(garbage.id())));
+
+        List<IdentityRecord> released = collector.collect(Duration.ofHours(1));
+
+        assertThat(released).extracting(IdentityRecord::id)
+                .contains(garbage.id(), outOfRange.id(), secondHost.id())
+                .doesNotContain(valid.id(), expandedV6.id());
+        assertThat(allocator.find(garbage.id())).isEmpty();
+        assertThat(allocator.find(valid.id())).isPresent();
+        given().get("/v1/identities").then().statusCode(200);
+        Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> !PoisonInputTest.readCompacted("tendril.identities").containsKey(Long.toString(garbage.id())));
     }
 
     @Test

@@ -59,7 +59,7 @@ class StateTest {
         for (int i = 0; i < 5; i++) {
             registry.register(EndpointSpec.of(ns, "pod-" + i, "uid-" + i, "node-" + (i % 2),
                     List.of("10.95." + net + "." + (i + 1), "fd00:95:" + Integer.toHexString(net) + "::" + (i + 1)), Map.of("app", "app" + (i % 3)), "sa",
-                    List.of(NamedPort.of("http", 80, "TCP"))));
+                    List.of(new NamedPort.Requested("http", 80, "TCP"))));
         }
         registry.deregister(ns, "pod-4");
         registry.upsertNamespace(Namespace.of(ns, Map.of("env", "b")));

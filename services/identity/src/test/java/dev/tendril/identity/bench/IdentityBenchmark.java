@@ -91,7 +91,7 @@ public final class IdentityBenchmark {
                 long[] registered = run(threads, endpoints, i -> registry.register(EndpointSpec.of("bench", "pod-" + i,
                         "uid-" + i, "node-" + (i % 50), List.of("10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255)),
                         Map.of("app", "app-" + (i % 50), "pod-template-hash", Integer.toHexString(i)), "default",
-                        List.of(NamedPort.of("http", 8080, "TCP")))));
+                        List.of(new NamedPort.Requested("http", 8080, "TCP")))));
                 report("endpoint registrations (50 label sets)", endpoints, registered);
                 long[] deregistered = run(threads, endpoints, i -> registry.deregister("bench", "pod-" + i));
                 report("endpoint deregistrations", endpoints, deregistered);

@@ -24,7 +24,7 @@ class EndpointDeciderTest {
 
     private static EndpointSpec spec(String pod, List<String> ips, Map<String, String> labels) {
         return EndpointSpec.of("shop", pod, "uid-1", "node-1", ips, labels, "default",
-                List.of(NamedPort.of("http", 8080, "tcp")));
+                List.of(new NamedPort.Requested("http", 8080, "tcp")));
     }
 
     @Test
@@ -50,10 +50,10 @@ class EndpointDeciderTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "malformed IP          | shop | web | node-1 | 10.0.0.999         | ips",
-            "hostname as IP        | shop | web | node-1 | example.com        | ips",
-            "prefix as IP          | shop | web | node-1 | 10.0.0.0/24        | ips",
-            "two IPv4              | shop | web | node-1 | 10.0.0.1;10.0.0.2  | ips",
+            "malformed IP          | shop | web | node-1 | 10.0.0.999         | ips[0]",
+            "hostname as IP        | shop | web | node-1 | example.com        | ips[0]",
+            "prefix as IP          | shop | web | node-1 | 10.0.0.0/24        | ips[0]",
+            "two IPv4              | shop | web | node-1 | 10.0.0.1;10.0.0.2  | ips[1]",
             "empty pod             | shop | ''  | node-1 | 10.0.0.1           | pod",
             "bad pod               | shop | Web_1 | node-1 | 10.0.0.1         | pod",
             "bad namespace         | Shop | web | node-1 | 10.0.0.1           | namespace",
@@ -67,10 +67,11 @@ class EndpointDeciderTest {
     @Test
     void refusesBadLabelsAndPorts() {
         assertThatThrownBy(() -> EndpointSpec.of("shop", "web", "u", "n", List.of("10.0.0.1"), Map.of("a", "b c"), "", List.of()))
-                .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.field()).isEqualTo("labels"));
+                .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.field()).isEqualTo("labels.a"));
         assertThatThrownBy(() -> NamedPort.of("http", 70000, "TCP"))
-                .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.field()).isEqualTo("namedPorts"));
+                .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.field()).isEqualTo("namedPorts.port"));
         assertThatThrownBy(() -> NamedPort.of("http", 80, "ICMP"))
-                .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.field()).isEqualTo("namedPorts"));
+                .isInstanceOfSatisfying(CommandRejectedException.class,
+                        e -> assertThat(e.field()).isEqualTo("namedPorts.protocol"));
     }
 }

@@ -37,6 +37,8 @@ class LabelTest {
             "k8s:app=has space           | invalid label value",
             "reserved:nonsense           | unknown reserved label",
             "cidr:not-a-prefix           | not a prefix",
+            "cidr:10.0.0.1/8             | host bits",
+            "reserved:host=x             | unknown reserved label",
             "k8s:=x                      | invalid label key",
     })
     void rejectsMalformedLabelsNamingTheField(String text, String reason) {
@@ -55,6 +57,29 @@ class LabelTest {
         assertThat(LabelSyntax.keyProblem("example.com/" + "a".repeat(63))).isNull();
         assertThat(LabelSyntax.valueProblem("v".repeat(63))).isNull();
         assertThat(LabelSyntax.valueProblem("v".repeat(64))).isNotNull();
+        assertThat(LabelSyntax.valueProblem(null)).isNotNull();
+        assertThat(LabelSyntax.keyProblem(null)).isNotNull();
+        assertThat(LabelSyntax.keyProblem("a".repeat(63) + ".io/k")).isNull();
+        assertThat(LabelSyntax.keyProblem("a".repeat(64) + ".io/k")).contains("at most 63 between dots");
+        assertThat(LabelSyntax.keyProblem("a".repeat(61) + "." + "b".repeat(63) + "." + "c".repeat(63) + "."
+                + "d".repeat(63) + "/k")).isNull();
+        assertThat(LabelSyntax.keyProblem("a".repeat(62) + "." + "b".repeat(63) + "." + "c".repeat(63) + "."
+                + "d".repeat(63) + "/k")).isNotNull();
+    }
+
+    @Test
+    void parsesCidrKeysIntoOneSpellingAndStoredLabelsWithoutChecks() {
+        assertThat(Label.parse("cidr:2001-db8-0-0-0-0-0-0/32", "labels").key()).isEqualTo("2001-db8--0/32");
+        assertThat(Label.parse("cidr:fd00-0-0-0-0-0-0-1/128", "labels").key()).isEqualTo("fd00--1/128");
+        assertThat(Label.parseStored("cidr:---/0")).isEqualTo(new Label("cidr", "---/0", ""));
+        assertThat(Label.parseStored("k8s:" + "k".repeat(80) + "=v")).isEqualTo(Label.k8s("k".repeat(80), "v"));
+    }
+
+    @Test
+    void quotesClientTextShortAndWithoutControlCharacters() {
+        assertThat(LabelSyntax.quote("a\u0000b\nc")).isEqualTo("'a\\u0000b\\u000ac'");
+        assertThat(LabelSyntax.quote("x".repeat(5000))).startsWith("'" + "x".repeat(64) + "'").endsWith("(5000 characters)");
+        assertThat(LabelSyntax.quote(null)).isEqualTo("null");
     }
 
     @Test

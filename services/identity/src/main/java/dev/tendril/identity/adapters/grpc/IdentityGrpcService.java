@@ -21,15 +21,18 @@ import dev.tendril.api.v1.RegisterEndpointRequest;
 import dev.tendril.api.v1.UpsertNamespaceRequest;
 import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.identity.adapters.IdentityServiceConfig;
+import dev.tendril.identity.adapters.kafka.NodesConsumer;
 import dev.tendril.identity.adapters.kafka.ProtoMapping;
 import dev.tendril.identity.adapters.persistence.Allocation;
 import dev.tendril.identity.adapters.persistence.EndpointRegistry;
 import dev.tendril.identity.adapters.persistence.IdentityAllocator;
 import dev.tendril.identity.adapters.persistence.UnknownReferenceException;
 import dev.tendril.identity.domain.EndpointSpec;
+import dev.tendril.identity.domain.IdentityLabels;
 import dev.tendril.identity.domain.LabelFilter;
 import dev.tendril.identity.domain.Labels;
 import dev.tendril.identity.domain.NamedPort;
+import dev.tendril.identity.domain.Names;
 import dev.tendril.identity.domain.Namespace;
 import dev.tendril.identity.domain.ReservedIdentity;
 import io.grpc.Status;
@@ -55,6 +58,9 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     EndpointRegistry registry;
 
     @Inject
+    NodesConsumer nodes;
+
+    @Inject
     LabelFilter filter;
 
     @Inject
@@ -63,7 +69,8 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     @Override
     public void allocateIdentity(AllocateIdentityRequest request, StreamObserver<AllocateIdentityResponse> response) {
         answer(response, () -> {
-            Allocation allocation = allocator.allocate(filter.filter(Labels.parse(request.getLabelsList(), "labels")));
+            Allocation allocation = allocator.allocate(filter.filter(IdentityLabels.requested(request.getLabelsList(),
+                    "labels")));
             return AllocateIdentityResponse.newBuilder()
                     .setIdentity(ProtoMapping.identity(allocation.id(), allocation.labels()))
                     .setCreated(allocation.created()).build();
@@ -99,7 +106,7 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     @Override
     public void deleteNamespace(DeleteNamespaceRequest request, StreamObserver<DeleteNamespaceResponse> response) {
         answer(response, () -> {
-            registry.deleteNamespace(request.getName());
+            registry.deleteNamespace(Names.namespace("name", request.getName()));
             return DeleteNamespaceResponse.getDefaultInstance();
         });
     }
@@ -116,7 +123,8 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
             EndpointSpec spec = EndpointSpec.of(request.getNamespace(), request.getPod(), request.getUid(),
                     request.getNode(), request.getIpsList(), request.getLabelsMap(), request.getServiceAccount(),
                     request.getNamedPortsList().stream()
-                            .map(p -> NamedPort.of(p.getName(), p.getPort(), p.getProtocol())).toList());
+                            .map(p -> new NamedPort.Requested(p.getName(), p.getPort(), p.getProtocol())).toList());
+            nodes.admit(spec);
             return ProtoMapping.endpoint(registry.register(spec));
         });
     }
@@ -124,7 +132,7 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     @Override
     public void deregisterEndpoint(DeregisterEndpointRequest request, StreamObserver<DeregisterEndpointResponse> response) {
         answer(response, () -> {
-            registry.deregister(request.getNamespace(), request.getPod());
+            registry.deregister(Names.namespace("namespace", request.getNamespace()), Names.pod("pod", request.getPod()));
             return DeregisterEndpointResponse.getDefaultInstance();
         });
     }
@@ -132,8 +140,8 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     @Override
     public void listEndpoints(ListEndpointsRequest request, StreamObserver<ListEndpointsResponse> response) {
         answer(response, () -> ListEndpointsResponse.newBuilder().addAllEndpoints(registry.endpoints(
-                        request.getNamespace().isEmpty() ? null : request.getNamespace(),
-                        request.getNode().isEmpty() ? null : request.getNode(),
+                        request.getNamespace().isEmpty() ? null : Names.namespace("namespace", request.getNamespace()),
+                        request.getNode().isEmpty() ? null : Names.node("node", request.getNode()),
                         request.getIdentity() == 0 ? null : (long) request.getIdentity())
                 .stream().map(ProtoMapping::endpoint).toList()).build());
     }

@@ -8,6 +8,7 @@ import dev.tendril.identity.domain.IdentityCommand.AllocateIdentity;
 import dev.tendril.identity.domain.IdentityCommand.ReleaseIdentity;
 import dev.tendril.identity.domain.IdentityDecider;
 import dev.tendril.identity.domain.IdentityEvent;
+import dev.tendril.identity.domain.IdentityLabels;
 import dev.tendril.identity.domain.IdentityState;
 import dev.tendril.identity.domain.Label;
 import dev.tendril.identity.domain.Labels;
@@ -215,6 +216,55 @@ public final class IdentityAllocator {
         return released;
     }
 
+    /**
+     * Releases identities whose {@code cidr:} or {@code reserved:} labels no client may ask for any more
+     * ({@link IdentityLabels#storedProblem}): garbage stored before those labels were validated, such as
+     * {@code cidr:---/0} or a second {@code reserved:host}. They are released at once, without a grace
+     * period (nothing legitimate uses them), unless an endpoint uses one; at most {@code batchSize} per call.
+     *
+     * @return each released identity with the reason it was invalid
+     */
+    public Map<IdentityRecord, String> collectInvalid(int batchSize) {
+        Map<IdentityRecord, String> released = Retrying.inTransaction(transactions, tx -> {
+            Map<IdentityRecord, String> victims = new java.util.LinkedHashMap<>();
+            List<Long> versions = new ArrayList<>();
+            try (PreparedStatement select = tx.prepareStatement(
+                    "SELECT id, labels, stream_version FROM identities WHERE endpoint_count = 0 "
+                            + "AND EXISTS (SELECT 1 FROM unnest(labels) AS l(label) "
+                            + "WHERE l.label LIKE 'cidr:%' OR l.label LIKE 'reserved:%') "
+                            + "ORDER BY id FOR UPDATE SKIP LOCKED")) {
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next() && victims.size() < batchSize) {
+                        Labels labels = labels(rows.getArray(2));
+                        String problem = IdentityLabels.storedProblem(labels);
+                        if (problem != null) {
+                            victims.put(new IdentityRecord(rows.getLong(1), labels, 0), problem);
+                            versions.add(rows.getLong(3));
+                        }
+                    }
+                }
+            }
+            if (victims.isEmpty()) {
+                return victims;
+            }
+            Long[] ids = new Long[victims.size()];
+            int i = 0;
+            for (IdentityRecord victim : victims.keySet()) {
+                Streams.decideFrom(tx, store, streamId(victim.id()), decider, Codecs.IDENTITY,
+                        new ReleaseIdentity(victim.id()), new IdentityState(victim.id(), victim.labels(), true),
+                        versions.get(i));
+                ids[i++] = victim.id();
+            }
+            try (PreparedStatement delete = tx.prepareStatement("DELETE FROM identities WHERE id = ANY (?)")) {
+                delete.setArray(1, tx.createArrayOf("bigint", ids));
+                delete.executeUpdate();
+            }
+            return victims;
+        });
+        released.keySet().forEach(r -> forget(r.id(), r.labels()));
+        return released;
+    }
+
     /** Evicts a released identity from the reuse cache (only if the cache still maps its labels to it). */
     public void forget(long id, Labels labels) {
         cache.remove(labels.identityKey(), id);
@@ -316,7 +366,7 @@ public final class IdentityAllocator {
         String[] texts = (String[]) array.getArray();
         List<Label> labels = new ArrayList<>(texts.length);
         for (String text : texts) {
-            labels.add(Label.parse(text, "labels"));
+            labels.add(Label.parseStored(text));
         }
         return Labels.of(labels);
     }

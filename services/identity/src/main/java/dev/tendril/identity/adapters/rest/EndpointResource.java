@@ -1,9 +1,11 @@
 package dev.tendril.identity.adapters.rest;
 
 import dev.tendril.eventstore.CommandRejectedException;
+import dev.tendril.identity.adapters.kafka.NodesConsumer;
 import dev.tendril.identity.adapters.persistence.EndpointRegistry;
 import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.NamedPort;
+import dev.tendril.identity.domain.Names;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -26,22 +28,27 @@ public class EndpointResource {
     @Inject
     EndpointRegistry registry;
 
+    @Inject
+    NodesConsumer nodes;
+
     @PUT
     @Path("/{namespace}/{pod}")
     @Operation(summary = "Register or update an endpoint; returns it with its identity")
     @APIResponse(responseCode = "200", description = "The endpoint with its identity")
     @APIResponse(responseCode = "400", description = "Invalid input (labels, IPs, names, ports)")
-    @APIResponse(responseCode = "409", description = "An IP is held by another live endpoint (named)")
-    @APIResponse(responseCode = "422", description = "The namespace does not exist")
+    @APIResponse(responseCode = "409", description = "An IP is held by another live endpoint (named) or is a node's own")
+    @APIResponse(responseCode = "422", description = "The namespace (or, when required, the node) does not exist")
     public EndpointView register(@PathParam("namespace") String namespace, @PathParam("pod") String pod,
             EndpointRequest request) {
         if (request == null) {
             throw CommandRejectedException.invalid("body", "an endpoint body is required");
         }
-        List<NamedPort> ports = request.namedPorts() == null ? List.of() : request.namedPorts().stream()
-                .map(p -> NamedPort.of(p.name(), p.port() == null ? 0 : p.port(), p.protocol())).toList();
+        List<NamedPort.Requested> ports = request.namedPorts() == null ? null : request.namedPorts().stream()
+                .map(p -> p == null ? null : new NamedPort.Requested(p.name(), p.port(), p.protocol()))
+                .collect(java.util.stream.Collectors.toList());
         EndpointSpec spec = EndpointSpec.of(namespace, pod, request.uid(), request.node(), request.ips(),
                 request.labels(), request.serviceAccount(), ports);
+        nodes.admit(spec);
         return EndpointView.of(registry.register(spec));
     }
 
@@ -49,6 +56,12 @@ public class EndpointResource {
     @Operation(summary = "List endpoints, optionally by namespace, node and identity")
     public List<EndpointView> list(@QueryParam("namespace") String namespace, @QueryParam("node") String node,
             @QueryParam("identity") Long identity) {
+        if (namespace != null) {
+            Names.namespace("namespace", namespace);
+        }
+        if (node != null) {
+            Names.node("node", node);
+        }
         return registry.endpoints(namespace, node, identity).stream().map(EndpointView::of).toList();
     }
 
@@ -56,6 +69,8 @@ public class EndpointResource {
     @Path("/{namespace}/{pod}")
     @APIResponse(responseCode = "404", description = "Not registered")
     public EndpointView get(@PathParam("namespace") String namespace, @PathParam("pod") String pod) {
+        Names.namespace("namespace", namespace);
+        Names.pod("pod", pod);
         return registry.endpoint(namespace, pod).map(EndpointView::of).orElseThrow(() ->
                 CommandRejectedException.notFound("pod", "endpoint " + namespace + "/" + pod + " is not registered"));
     }
@@ -66,6 +81,8 @@ public class EndpointResource {
     @APIResponse(responseCode = "204", description = "Deregistered")
     @APIResponse(responseCode = "404", description = "Not registered")
     public void deregister(@PathParam("namespace") String namespace, @PathParam("pod") String pod) {
+        Names.namespace("namespace", namespace);
+        Names.pod("pod", pod);
         registry.deregister(namespace, pod);
     }
 }

@@ -5,6 +5,7 @@ import dev.tendril.identity.adapters.IdentityServiceConfig;
 import dev.tendril.identity.adapters.persistence.Allocation;
 import dev.tendril.identity.adapters.persistence.IdentityAllocator;
 import dev.tendril.identity.adapters.persistence.IdentityRecord;
+import dev.tendril.identity.domain.IdentityLabels;
 import dev.tendril.identity.domain.LabelFilter;
 import dev.tendril.identity.domain.Labels;
 import dev.tendril.identity.domain.ReservedIdentity;
@@ -83,12 +84,12 @@ public class IdentityResource {
     @Operation(summary = "Allocate-or-reuse the identity of a label set (only identity-relevant labels count)")
     @APIResponse(responseCode = "201", description = "A new identity was allocated")
     @APIResponse(responseCode = "200", description = "The label set already had this identity")
-    @APIResponse(responseCode = "400", description = "Invalid label, unknown source, too many labels")
+    @APIResponse(responseCode = "400", description = "Invalid label, unknown source, too many labels, reserved: or invalid cidr: labels")
     public Response allocate(AllocateRequest request) {
         if (request == null) {
             throw CommandRejectedException.invalid("labels", "body with labels is required");
         }
-        Labels relevant = filter.filter(Labels.parse(request.labels(), "labels"));
+        Labels relevant = filter.filter(IdentityLabels.requested(request.labels(), "labels"));
         Allocation allocation = allocator.allocate(relevant);
         IdentityView view = new IdentityView(allocation.id(), allocation.labels().strings(), null, null, null);
         return Response.status(allocation.created() ? 201 : 200).entity(view).build();

@@ -2,6 +2,7 @@ package dev.tendril.identity.adapters.rest;
 
 import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.identity.adapters.persistence.EndpointRegistry;
+import dev.tendril.identity.domain.Names;
 import dev.tendril.identity.domain.Namespace;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
@@ -12,7 +13,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
-import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -30,8 +30,7 @@ public class NamespaceResource {
     @Operation(summary = "Create or relabel a namespace; a relabel moves its endpoints to their new identities")
     @APIResponse(responseCode = "400", description = "Invalid name or label")
     public Namespace upsert(@PathParam("name") String name, NamespaceRequest request) {
-        Map<String, String> labels = request == null || request.labels() == null ? Map.of() : request.labels();
-        return registry.upsertNamespace(Namespace.of(name, labels));
+        return registry.upsertNamespace(Namespace.of(name, request == null ? null : request.labels()));
     }
 
     @GET
@@ -44,6 +43,7 @@ public class NamespaceResource {
     @Path("/{name}")
     @APIResponse(responseCode = "404", description = "No such namespace")
     public Namespace get(@PathParam("name") String name) {
+        Names.namespace("name", name);
         return registry.namespace(name).orElseThrow(() ->
                 CommandRejectedException.notFound("name", "namespace '" + name + "' does not exist"));
     }
@@ -55,6 +55,7 @@ public class NamespaceResource {
     @APIResponse(responseCode = "404", description = "No such namespace")
     @APIResponse(responseCode = "409", description = "The namespace still has endpoints")
     public void delete(@PathParam("name") String name) {
+        Names.namespace("name", name);
         registry.deleteNamespace(name);
     }
 }

@@ -20,6 +20,7 @@ import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URI;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -30,6 +31,51 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(PostgresTestResource.class)
 @WithTestResource(KafkaTestResource.class)
 class IdentityGrpcServiceTest {
+
+    /** The same domain rules as REST: INVALID_ARGUMENT, the description starting with the JSON path at fault. */
+    @Test
+    void refusesGarbageOverGrpcNamingTheField() throws Exception {
+        URI base = URI.create(ConfigProvider.getConfig().getValue("test.url", String.class));
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        try {
+            var identity = IdentityServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+            String ns = "grpcbad-" + UUID.randomUUID().toString().substring(0, 8);
+            identity.upsertNamespace(UpsertNamespaceRequest.newBuilder().setName(ns).build());
+            RegisterEndpointRequest good = RegisterEndpointRequest.newBuilder().setNamespace(ns).setPod("p").setUid("u1")
+                    .setNode("node-1").addIps("10.98.0.1").putLabels("app", "a")
+                    .addNamedPorts(NamedPort.newBuilder().setName("http").setPort(80)).build();
+            Map<String, RegisterEndpointRequest> bad = new java.util.LinkedHashMap<>();
+            bad.put("ips[0]", good.toBuilder().setIps(0, "0.0.0.0").build());
+            bad.put("ips[1]", good.toBuilder().addIps("ff02::1").build());
+            bad.put("uid", good.toBuilder().setUid("a\u0000b").build());
+            bad.put("uid ", good.toBuilder().setUid("").build());
+            bad.put("labels.app", good.toBuilder().putLabels("app", "v".repeat(64)).build());
+            bad.put("namedPorts[0].port", good.toBuilder().setNamedPorts(0, NamedPort.newBuilder().setName("http")).build());
+            bad.put("namedPorts[1].name", good.toBuilder().addNamedPorts(NamedPort.newBuilder().setName("a".repeat(16))
+                    .setPort(81)).build());
+            bad.put("serviceAccount", good.toBuilder().setServiceAccount("Bad_SA").build());
+            bad.forEach((field, request) -> assertThatThrownBy(() -> identity.registerEndpoint(request))
+                    .as(field).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                        assertThat(e.getStatus().getDescription()).startsWith(field.strip() + ": ");
+                    }));
+            assertThat(identity.listEndpoints(ListEndpointsRequest.newBuilder().setNamespace(ns).build())
+                    .getEndpointsList()).isEmpty();
+
+            Map<String, java.util.List<String>> labels = Map.of(
+                    "labels[0]", java.util.List.of("reserved:host"),
+                    "labels[0] ", java.util.List.of("cidr:10.0.0.0/33", "reserved:world"),
+                    "labels[1]", java.util.List.of("k8s:app=x", "reserved:world"));
+            labels.forEach((field, request) -> assertThatThrownBy(() -> identity.allocateIdentity(
+                    AllocateIdentityRequest.newBuilder().addAllLabels(request).build()))
+                    .as(field).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                        assertThat(e.getStatus().getDescription()).startsWith(field.strip() + ": ");
+                    }));
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
 
     @Test
     void registersEndpointsAllocatesAndRefusesOverGrpc() throws Exception {
@@ -57,17 +103,17 @@ class IdentityGrpcServiceTest {
                     .getEndpointsList()).hasSize(1);
 
             assertThatThrownBy(() -> identity.registerEndpoint(RegisterEndpointRequest.newBuilder().setNamespace(ns)
-                    .setPod("other").setNode("node-1").addIps("10.99.0.1").build()))
+                    .setPod("other").setUid("u2").setNode("node-1").addIps("10.99.0.1").build()))
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
                         assertThat(e.getStatus().getDescription()).startsWith("ips: ").contains(ns + "/web");
                     });
             assertThatThrownBy(() -> identity.registerEndpoint(RegisterEndpointRequest.newBuilder().setNamespace(ns)
-                    .setPod("bad").setNode("node-1").addIps("10.99.0.300").build()))
+                    .setPod("bad").setUid("u3").setNode("node-1").addIps("10.99.0.300").build()))
                     .isInstanceOfSatisfying(StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
             assertThatThrownBy(() -> identity.registerEndpoint(RegisterEndpointRequest.newBuilder()
-                    .setNamespace(ns + "-missing").setPod("p").setNode("node-1").addIps("10.99.0.2").build()))
+                    .setNamespace(ns + "-missing").setPod("p").setUid("u4").setNode("node-1").addIps("10.99.0.2").build()))
                     .isInstanceOfSatisfying(StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
 
