@@ -49,7 +49,7 @@ final class PodNames {
             if (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == '&' || c == '"' || c == '\'' || c == '\\'
                     || c == '/' || Character.isISOControl(c)) {
                 throw CommandRejectedException.invalid("uid", "uid must not contain whitespace, control characters, "
-                        + "quotes, '/', '\\\\' or markup (<, >, &); character " + (i + 1) + " is U+"
+                        + "quotes, '/', '\\' or markup (<, >, &); character " + (i + 1) + " is U+"
                         + String.format("%04X", (int) c));
             }
         }
