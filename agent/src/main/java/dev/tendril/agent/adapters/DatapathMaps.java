@@ -32,6 +32,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -73,6 +76,9 @@ public class DatapathMaps implements LocalMaps {
     private final Map<String, Counter> mapFull = new HashMap<>();
     private volatile Map<String, Integer> entries = Map.of();
     private volatile NodeMapsReconciler.Outcome lastOutcome;
+    private volatile Runnable goneUpstreamHandler;
+    private final AtomicBoolean finishing = new AtomicBoolean();
+    private ExecutorService finisher;
 
     /**
      * The same maps outside CDI, e.g. one of many simulated agents in one JVM
@@ -204,17 +210,18 @@ public class DatapathMaps implements LocalMaps {
      * @param trigger bootstrap, delta, periodic or endpoint (the metric tag)
      */
     public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, boolean withIpcache, String trigger) {
-        return reconcile(image, trigger, locals -> NodeMapsReconciler.reconcile(backend, image, config.nodeName(), locals,
-                withIpcache));
+        return reconcile(image, trigger, false, locals -> NodeMapsReconciler.reconcile(backend, image, config.nodeName(),
+                locals, withIpcache));
     }
 
     /**
      * Like {@link #reconcile(NodeImage, boolean, String)} after a batch of records, writing into the
-     * ipcache only the keys the batch changed.
+     * ipcache only the keys the batch changed. {@code image} is the consumer's newest: API endpoints it no
+     * longer shows after it had shown them were deleted upstream (see {@link LocalEndpointTable#resolveLatest}).
      */
     public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, IpcacheIndex.Changes ipcacheChanges,
                                                              String trigger) {
-        return reconcile(image, trigger, locals -> NodeMapsReconciler.reconcile(backend, image, locals, ipcacheChanges));
+        return reconcile(image, trigger, true, locals -> NodeMapsReconciler.reconcile(backend, image, locals, ipcacheChanges));
     }
 
     /**
@@ -225,14 +232,49 @@ public class DatapathMaps implements LocalMaps {
         return image.get().map(now -> reconcile(now, true, trigger));
     }
 
-    /** A full pass, the ipcache diffed against an index already built for {@code image} (the bootstrap's). */
+    /**
+     * A full pass, the ipcache diffed against an index already built for {@code image} (the bootstrap's, the
+     * consumer's newest image, as for the per-batch pass).
+     */
     public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, IpcacheIndex ipcache, String trigger) {
-        return reconcile(image, trigger, locals -> NodeMapsReconciler.reconcile(backend, image, locals, ipcache));
+        return reconcile(image, trigger, true, locals -> NodeMapsReconciler.reconcile(backend, image, locals, ipcache));
     }
 
-    private NodeMapsReconciler.Outcome reconcile(NodeImage image, String trigger,
+    /**
+     * Finishes the deletion of API endpoints deleted upstream (releases their addresses); called off the
+     * maps' lock, on a thread of its own, whenever a pass finds such endpoints, and once when set.
+     */
+    public void onGoneUpstream(Runnable finish) {
+        synchronized (this) {
+            if (finisher == null) {
+                finisher = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("tendril-agent-upstream-deletions")
+                        .daemon().factory());
+            }
+            goneUpstreamHandler = finish;
+        }
+        triggerGoneUpstream();
+    }
+
+    private void triggerGoneUpstream() {
+        Runnable finish = goneUpstreamHandler;
+        if (finish == null || !table.hasGoneUpstream() || !finishing.compareAndSet(false, true)) {
+            return;
+        }
+        finisher.execute(() -> {
+            try {
+                finish.run();
+            } catch (RuntimeException e) {
+                LOG.warnf("finishing upstream deletions failed, retried after the next reconcile: %s", e.toString());
+            } finally {
+                finishing.set(false);
+            }
+        });
+    }
+
+    private NodeMapsReconciler.Outcome reconcile(NodeImage image, String trigger, boolean latest,
                                                  Function<List<LocalEndpoint>, NodeMapsReconciler.Outcome> pass) {
-        List<LocalEndpoint> locals = table.resolve(image);
+        List<LocalEndpoint> locals = latest ? table.resolveLatest(image) : table.resolve(image);
+        triggerGoneUpstream();
         NodeMapsReconciler.Outcome out = pass.apply(locals);
         out.changes().forEach(this::count);
         out.fullMaps().forEach(map -> mapFull.get(map).increment());
@@ -337,6 +379,9 @@ public class DatapathMaps implements LocalMaps {
 
     @PreDestroy
     public void close() {
+        if (finisher != null) {
+            finisher.shutdownNow();
+        }
         // Pins keep bpf maps alive; only our file descriptors go.
         if (backend != null) {
             backend.close();

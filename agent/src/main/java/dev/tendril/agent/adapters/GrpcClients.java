@@ -74,9 +74,9 @@ public class GrpcClients implements IpamClient, IdentityClient {
     }
 
     @Override
-    public List<String> releasePod(String node, String uid) {
-        return call("IPAM", () -> ipam().releasePod(ReleasePodRequest.newBuilder().setNode(node).setUid(uid).build())
-                .getReleasedList());
+    public List<String> releasePod(String node, String uid, boolean rollback) {
+        return call("IPAM", () -> ipam().releasePod(ReleasePodRequest.newBuilder().setNode(node).setUid(uid)
+                .setRollback(rollback).build()).getReleasedList());
     }
 
     @Override

@@ -78,10 +78,21 @@ public final class EndpointManager {
         }
         persist.run();
         Deque<Step> undo = new ArrayDeque<>();
+        // Set when the identity service refused the registration outright: then no endpoint ever had the
+        // addresses (nothing reached an ipcache) and IPAM may free them at once instead of quarantining them.
+        boolean[] refusedByIdentity = {false};
         try {
             List<String> ips = ipam.allocatePodIps(node, key, spec.uid());
-            undo.push(new Step("release addresses " + ips, () -> ipam.releasePod(node, spec.uid())));
-            Endpoint registered = identity.registerEndpoint(request(spec, ips));
+            undo.push(new Step("release addresses " + ips,
+                    () -> ipam.releasePod(node, spec.uid(), refusedByIdentity[0])));
+            Endpoint registered;
+            try {
+                registered = identity.registerEndpoint(request(spec, ips));
+            } catch (UpstreamException e) {
+                // 4xx: refused, nothing recorded. 5xx (unavailable, timeout): it may have been recorded.
+                refusedByIdentity[0] = e.status() >= 400 && e.status() < 500;
+                throw e;
+            }
             undo.push(new Step("deregister " + key, () -> identity.deregisterEndpoint(spec.namespace(), spec.pod())));
             LocalEndpoint ep = new LocalEndpoint(spec.namespace(), spec.pod(), spec.uid(), endpointId,
                     family(ips, false), family(ips, true), Integer.toUnsignedLong(registered.getIdentity()));
@@ -146,11 +157,41 @@ public final class EndpointManager {
         } catch (IllegalStateException e) {
             throw new UpstreamException(503, null, "maps: " + e.getMessage(), e);
         }
-        identity.deregisterEndpoint(namespace, pod);
+        // Deleted upstream already: the identity service may hold another incarnation of the pod by now.
+        if (!table.isGoneUpstream(key)) {
+            identity.deregisterEndpoint(namespace, pod);
+        }
         ipam.releasePod(node, ep.uid());
         table.remove(key);
         persist.run();
         return ep;
+    }
+
+    /**
+     * Finishes the deletion of the endpoints created through this API that were deleted upstream (their
+     * record left tendril.endpoints, see {@link LocalEndpointTable#resolveLatest}): their maps go, their
+     * addresses are released (quarantined: they were in ipcaches) and their endpoint ids freed. Every step
+     * is idempotent; an endpoint whose step fails stays "deleting" and is retried on the next call.
+     *
+     * @return how many deletions were finished
+     */
+    public synchronized int finishUpstreamDeletions() {
+        int finished = 0;
+        for (LocalEndpoint ep : table.goneUpstream()) {
+            try {
+                maps.uninstall(ep);
+                List<String> released = ipam.releasePod(node, ep.uid());
+                table.remove(ep.key());
+                persist.run();
+                finished++;
+                LOG.info("endpoint " + ep.key() + " (uid " + ep.uid() + ") was deleted upstream: removed its maps and"
+                        + " endpoint id " + ep.endpointId() + ", released " + released);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "finishing the upstream deletion of " + ep.key() + " failed, retried later: "
+                        + e.getMessage());
+            }
+        }
+        return finished;
     }
 
     private RegisterEndpointRequest request(EndpointSpec spec, List<String> ips) {

@@ -11,6 +11,14 @@ public interface IpamClient {
     /** Addresses for the pod incarnation {@code uid} from the node's pod CIDRs; a retry returns the same. */
     List<String> allocatePodIps(String node, String owner, String uid);
 
-    /** Frees every address {@code uid} holds on the node; nothing when it holds none. */
-    List<String> releasePod(String node, String uid);
+    /** Frees every address {@code uid} holds on the node; nothing when it holds none. They are quarantined. */
+    default List<String> releasePod(String node, String uid) {
+        return releasePod(node, uid, false);
+    }
+
+    /**
+     * @param rollback the pod's creation failed before any endpoint had the addresses: IPAM frees an
+     *     allocation it never saw confirmed at once instead of quarantining it
+     */
+    List<String> releasePod(String node, String uid, boolean rollback);
 }

@@ -24,14 +24,32 @@ import java.util.TreeSet;
  * For a key in both, the topic's identity wins when the uid matches (it is fresher, e.g. after a
  * namespace relabel), the API record when it does not (the topic still shows an older incarnation).
  * An endpoint being deleted, or a uid deleted through the API whose tombstone has not arrived yet, is
- * served by neither. Thread-safe; {@link #snapshot()} is what the agent persists.
+ * served by neither.
+ *
+ * <p>An API endpoint deleted upstream (at the identity service) leaves tendril.endpoints: once the topic
+ * has shown the endpoint with its uid ({@code published}), a newer image without it (a tombstone, or
+ * another incarnation of the pod) makes it "gone upstream": deleting at once (its maps go), finished by
+ * {@code EndpointManager#finishUpstreamDeletions} (addresses released, id freed). An endpoint still
+ * being created is never published yet, so it is never taken for gone. Only {@link #resolveLatest}, fed
+ * with the consumer's images in order, learns this: an older image must not read as a deletion.
+ * Thread-safe; {@link #snapshot()} is what the agent persists.
  */
 public final class LocalEndpointTable {
 
     /** The persisted form. */
+    /**
+     * The persisted form.
+     *
+     * @param published uids of API endpoints tendril.endpoints has shown
+     * @param staleUids uids re-created through the API while the topic still showed their deleted
+     *     incarnation: not taken as published until the topic has dropped that record once
+     * @param goneUpstream keys of API endpoints deleted upstream whose deletion is not finished
+     */
     public record Snapshot(List<LocalEndpoint> registered, Map<String, String> digests, Map<String, Integer> ids,
-                           Set<String> deleting, Set<String> deletedUids) {
-        public static final Snapshot EMPTY = new Snapshot(List.of(), Map.of(), Map.of(), Set.of(), Set.of());
+                           Set<String> deleting, Set<String> deletedUids, Set<String> published, Set<String> staleUids,
+                           Set<String> goneUpstream) {
+        public static final Snapshot EMPTY = new Snapshot(List.of(), Map.of(), Map.of(), Set.of(), Set.of(), Set.of(),
+                Set.of(), Set.of());
 
         public Snapshot {
             registered = registered == null ? List.of() : List.copyOf(registered);
@@ -39,6 +57,9 @@ public final class LocalEndpointTable {
             ids = ids == null ? Map.of() : Map.copyOf(ids);
             deleting = deleting == null ? Set.of() : Set.copyOf(deleting);
             deletedUids = deletedUids == null ? Set.of() : Set.copyOf(deletedUids);
+            published = published == null ? Set.of() : Set.copyOf(published);
+            staleUids = staleUids == null ? Set.of() : Set.copyOf(staleUids);
+            goneUpstream = goneUpstream == null ? Set.of() : Set.copyOf(goneUpstream);
         }
     }
 
@@ -47,6 +68,9 @@ public final class LocalEndpointTable {
     private final Map<String, String> digests = new TreeMap<>();
     private final Set<String> deleting = new TreeSet<>();
     private final Set<String> deletedUids = new TreeSet<>();
+    private final Set<String> published = new TreeSet<>();
+    private final Set<String> staleUids = new TreeSet<>();
+    private final Set<String> goneUpstream = new TreeSet<>();
     /**
      * Ids reserved for API creations still in flight (IPAM and identity calls before {@link #register}): neither
      * source shows them yet, but a {@link #resolve} meanwhile must not free the id for the next endpoint to take.
@@ -62,6 +86,9 @@ public final class LocalEndpointTable {
         this.ids = new EndpointIds(restored.ids());
         deleting.addAll(restored.deleting());
         deletedUids.addAll(restored.deletedUids());
+        published.addAll(restored.published());
+        staleUids.addAll(restored.staleUids());
+        goneUpstream.addAll(restored.goneUpstream());
     }
 
     public synchronized Optional<LocalEndpoint> registered(String key) {
@@ -70,6 +97,20 @@ public final class LocalEndpointTable {
 
     public synchronized boolean isDeleting(String key) {
         return deleting.contains(key);
+    }
+
+    /** True when the endpoint was deleted upstream (at the identity service), not through this agent's API. */
+    public synchronized boolean isGoneUpstream(String key) {
+        return goneUpstream.contains(key);
+    }
+
+    public synchronized boolean hasGoneUpstream() {
+        return !goneUpstream.isEmpty();
+    }
+
+    /** API endpoints deleted upstream whose local state and addresses are still to be released. */
+    public synchronized List<LocalEndpoint> goneUpstream() {
+        return goneUpstream.stream().map(registered::get).filter(java.util.Objects::nonNull).toList();
     }
 
     /**
@@ -101,7 +142,10 @@ public final class LocalEndpointTable {
         registered.put(endpoint.key(), endpoint);
         creating.remove(owner(endpoint.uid(), endpoint.key()));
         digests.put(endpoint.key(), digest);
-        deletedUids.remove(endpoint.uid());
+        if (deletedUids.remove(endpoint.uid())) {
+            // The topic may still show the deleted incarnation of this uid; its tombstone is on the way.
+            staleUids.add(endpoint.uid());
+        }
         changes++;
     }
 
@@ -115,9 +159,13 @@ public final class LocalEndpointTable {
         LocalEndpoint e = registered.remove(key);
         digests.remove(key);
         deleting.remove(key);
+        boolean upstream = goneUpstream.remove(key);
         if (e != null) {
             ids = ids.release(owner(e.uid(), key));
-            if (!e.uid().isEmpty()) {
+            published.remove(e.uid());
+            staleUids.remove(e.uid());
+            // Deleted upstream, its tombstone is in already: nothing of this uid is left to ignore.
+            if (!e.uid().isEmpty() && !upstream) {
                 deletedUids.add(e.uid());
             }
         }
@@ -128,7 +176,41 @@ public final class LocalEndpointTable {
     public synchronized void release(String uid) {
         creating.remove(owner(uid, null));
         ids = ids.release(owner(uid, null));
+        published.remove(uid);
+        staleUids.remove(uid);
         changes++;
+    }
+
+    /**
+     * {@link #resolve} for the newest image of the state topics, as the topic consumer builds them (each
+     * newer than the last): first learns which API endpoints the topic publishes, and which published ones
+     * it no longer does (deleted upstream: marked deleting and {@link #goneUpstream()}).
+     */
+    public synchronized List<LocalEndpoint> resolveLatest(NodeImage image) {
+        for (LocalEndpoint api : registered.values()) {
+            String key = api.key();
+            if (deleting.contains(key) || api.uid().isEmpty()) {
+                continue;
+            }
+            Endpoint e = image.endpoints().get(key);
+            boolean shown = e != null && e.getUid().equals(api.uid());
+            if (staleUids.contains(api.uid())) {
+                if (!shown && staleUids.remove(api.uid())) {
+                    changes++;
+                }
+                continue;
+            }
+            if (shown) {
+                if (published.add(api.uid())) {
+                    changes++;
+                }
+            } else if (published.contains(api.uid())) {
+                deleting.add(key);
+                goneUpstream.add(key);
+                changes++;
+            }
+        }
+        return resolve(image);
     }
 
     /**
@@ -194,7 +276,8 @@ public final class LocalEndpointTable {
     }
 
     public synchronized Snapshot snapshot() {
-        return new Snapshot(List.copyOf(registered.values()), digests, ids.byOwner(), deleting, deletedUids);
+        return new Snapshot(List.copyOf(registered.values()), digests, ids.byOwner(), deleting, deletedUids, published,
+                staleUids, goneUpstream);
     }
 
     /** Ids are owned by the pod uid; an endpoint published without one by its key. */

@@ -18,6 +18,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -134,6 +135,33 @@ class EndpointApiTest {
         } finally {
             c.shutdownNow();
         }
+    }
+
+    /** 256 requests the identity service would refuse: each is a 400 naming the field, and none takes an address. */
+    @Test
+    @Order(6)
+    void invalidRequestsAreRefusedBeforeAnyAddressIsTaken() {
+        record Bad(String field, String json) {
+        }
+        List<Bad> bad = List.of(
+                new Bad("labels", WEB.replace("\"app\":\"web\"", "\"app/\":\"web\"")),
+                new Bad("labels", WEB.replace("\"app\":\"web\"", "\"Example.com/app\":\"web\"")),
+                new Bad("labels", WEB.replace("\"app\":\"web\"", "\"app\":\"<script>\"")),
+                new Bad("labels", WEB.replace("\"app\":\"web\"", "\"app\":\"" + "w".repeat(64) + "\"")),
+                new Bad("labels", WEB.replace("\"app\":\"web\"", "\"" + "k".repeat(64) + "\":\"web\"")),
+                new Bad("pod", WEB.replace("\"web-1\"", "\"web..1\"")),
+                new Bad("uid", WEB.replace("uid-web-1", "uid\\u0007")),
+                new Bad("serviceAccount", WEB.replace("\"serviceAccount\":\"web\"", "\"serviceAccount\":\"Web SA\"")),
+                new Bad("namedPorts", WEB.replace("\"http\"", "\"HTTP_ALT\"")));
+        for (int i = 0; i < 256; i++) {
+            Bad b = bad.get(i % bad.size());
+            given().contentType(ContentType.JSON).body(b.json().replace("uid-web-1", "uid-bad-" + i)
+                            .replace("\"web-1\"", "\"bad-" + i + "\"")).post("/v1/endpoints").then()
+                    .statusCode(400).contentType("application/problem+json").body("field", equalTo(b.field()));
+        }
+        // The fake IPAM hands out addresses in order and never twice: the next pod gets the next one.
+        given().contentType(ContentType.JSON).body(WEB.replace("uid-web-1", "uid-good").replace("\"web-1\"", "\"good-1\""))
+                .post("/v1/endpoints").then().statusCode(201).body("ipv4", equalTo("10.0.1.4"));
     }
 
     private int identityEndpoints() {

@@ -26,6 +26,8 @@ class EndpointManagerTest {
     final LocalEndpointTable table = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
     RuntimeException failMaps;
     int persisted;
+    /** The agent's current image of the state topics. */
+    NodeImage image = NodeImage.EMPTY;
 
     /** The agent's LocalMaps: reconciles the local maps to the table (no topic image here). */
     final LocalMaps maps = new LocalMaps() {
@@ -45,7 +47,7 @@ class EndpointManagerTest {
         }
 
         private void sync() {
-            NodeMapsReconciler.reconcile(backend, NodeImage.EMPTY, NODE, table.resolve(NodeImage.EMPTY), false);
+            NodeMapsReconciler.reconcile(backend, image, NODE, table.resolve(image), false);
         }
     };
 
@@ -114,16 +116,103 @@ class EndpointManagerTest {
     }
 
     @Test
-    void aFailedIdentityRegistrationReleasesTheAddresses() {
+    void aRefusedIdentityRegistrationRollsTheAddressesBackWithoutQuarantine() {
         identity.failRegister = new UpstreamException(422, "namespace", "identity service: namespace: shop is unknown", null);
+
+        assertThatThrownBy(() -> manager.create(spec("web-1", "u1", Map.of("app", "web"))))
+                .isSameAs(identity.failRegister);
+
+        // Refused: no endpoint ever had the addresses, so IPAM may free them at once.
+        assertThat(calls).containsExactly("ipam.allocate shop/web-1 u1", "identity.register shop/web-1", "ipam.rollback u1");
+        assertThat(ipam.held).isEmpty();
+        assertThat(table.snapshot().ids()).isEmpty();
+        assertThat(policyMaps()).isEmpty();
+    }
+
+    @Test
+    void aRegistrationWhoseOutcomeIsUnknownReleasesTheAddressesIntoQuarantine() {
+        // A timeout: the identity service may have recorded (and published) the endpoint.
+        identity.failRegister = new UpstreamException(503, null, "identity service: DEADLINE_EXCEEDED", null);
 
         assertThatThrownBy(() -> manager.create(spec("web-1", "u1", Map.of("app", "web"))))
                 .isSameAs(identity.failRegister);
 
         assertThat(calls).containsExactly("ipam.allocate shop/web-1 u1", "identity.register shop/web-1", "ipam.release u1");
         assertThat(ipam.held).isEmpty();
+    }
+
+    @Test
+    void anEndpointDeletedUpstreamLosesItsMapsAddressesAndIdAndOneStillBeingCreatedDoesNot() {
+        manager.create(spec("web-1", "u1", Map.of("app", "web")));
+        manager.create(spec("web-2", "u2", Map.of("app", "web")));
+        NodeImage both = new NodeImage(Map.of(), Map.of(
+                "shop/web-1", topic("web-1", "u1"), "shop/web-2", topic("web-2", "u2")), Map.of());
+        NodeImage onlyWeb2 = new NodeImage(Map.of(), Map.of("shop/web-2", topic("web-2", "u2")), Map.of());
+        // web-1 is created but the topic has not shown it yet: not taken for deleted.
+        table.resolveLatest(new NodeImage(Map.of(), Map.of("shop/web-2", topic("web-2", "u2")), Map.of()));
+        assertThat(table.goneUpstream()).isEmpty();
+        table.resolveLatest(both);
+        calls.clear();
+
+        table.resolveLatest(onlyWeb2);
+        assertThat(table.goneUpstream()).extracting(LocalEndpoint::pod).containsExactly("web-1");
+        assertThat(manager.finishUpstreamDeletions()).isEqualTo(1);
+
+        assertThat(calls).containsExactly("maps.uninstall shop/web-1", "ipam.release u1");
+        assertThat(ipam.held).containsOnlyKeys("u2");
+        assertThat(identity.endpoints).as("not deregistered again").containsKey("shop/web-1");
+        assertThat(policyMaps()).containsExactly("cilium_policy_v2_2");
+        assertThat(table.registered("shop/web-1")).isEmpty();
+        assertThat(manager.finishUpstreamDeletions()).as("idempotent").isZero();
+        assertThat(manager.create(spec("web-3", "u3", Map.of("app", "web"))).endpoint().endpointId())
+                .as("the freed endpoint id").isEqualTo(1);
+    }
+
+    @Test
+    void anUpstreamDeletionWhoseReleaseFailsIsFinishedByTheNextCall() {
+        manager.create(spec("web-1", "u1", Map.of("app", "web")));
+        table.resolveLatest(new NodeImage(Map.of(), Map.of("shop/web-1", topic("web-1", "u1")), Map.of()));
+        table.resolveLatest(NodeImage.EMPTY);
+        ipam.failRelease = new UpstreamException(503, null, "IPAM: UNAVAILABLE", null);
+
+        assertThat(manager.finishUpstreamDeletions()).isZero();
+        assertThat(policyMaps()).as("its maps are gone at once").isEmpty();
+        assertThat(table.isDeleting("shop/web-1")).isTrue();
+        assertThatThrownBy(() -> manager.create(spec("web-1", "u9", Map.of("app", "web"))))
+                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(409));
+
+        ipam.failRelease = null;
+        assertThat(manager.finishUpstreamDeletions()).isEqualTo(1);
+        assertThat(ipam.held).isEmpty();
         assertThat(table.snapshot().ids()).isEmpty();
-        assertThat(policyMaps()).isEmpty();
+    }
+
+    @Test
+    void aPodRecreatedWithTheSameUidBeforeTheOldTombstoneArrivedIsNotTakenForDeleted() {
+        NodeImage shown = new NodeImage(Map.of(), Map.of("shop/web-1", topic("web-1", "u1")), Map.of());
+        image = shown;
+        manager.create(spec("web-1", "u1", Map.of("app", "web")));
+        table.resolveLatest(shown);
+        manager.delete("shop", "web-1", "u1");
+        // Re-created at once: the topic still shows the deleted incarnation, its tombstone comes next.
+        manager.create(spec("web-1", "u1", Map.of("app", "web")));
+        table.resolveLatest(shown);
+
+        image = NodeImage.EMPTY;
+        table.resolveLatest(image);
+        assertThat(table.goneUpstream()).as("the old incarnation's tombstone").isEmpty();
+        assertThat(table.registered("shop/web-1")).isPresent();
+        image = shown;
+        table.resolveLatest(image);
+        image = NodeImage.EMPTY;
+        table.resolveLatest(image);
+        assertThat(table.goneUpstream()).as("the new incarnation's tombstone").extracting(LocalEndpoint::uid)
+                .containsExactly("u1");
+    }
+
+    static dev.tendril.api.v1.Endpoint topic(String pod, String uid) {
+        return dev.tendril.api.v1.Endpoint.newBuilder().setNamespace("shop").setPod(pod).setUid(uid).setNode(NODE)
+                .setIpv4("10.0.1.9").setIdentity(1000).build();
     }
 
     @Test
@@ -209,13 +298,41 @@ class EndpointManagerTest {
                 new Case("namedPorts", () -> new EndpointSpec("shop", "p", "u", Map.of(), null,
                         List.of(new EndpointSpec.NamedPort("http", 70000, "TCP")))),
                 new Case("namedPorts", () -> new EndpointSpec("shop", "p", "u", Map.of(), null,
-                        List.of(new EndpointSpec.NamedPort("http", 80, "ICMP")))));
+                        List.of(new EndpointSpec.NamedPort("http", 80, "ICMP")))),
+                new Case("namedPorts", () -> new EndpointSpec("shop", "p", "u", Map.of(), null,
+                        List.of(new EndpointSpec.NamedPort("HTTP_1", 80, "TCP")))),
+                new Case("namedPorts", () -> new EndpointSpec("shop", "p", "u", Map.of(), null,
+                        List.of(new EndpointSpec.NamedPort("http", 80, "TCP"), new EndpointSpec.NamedPort("http", 81, "TCP")))),
+                new Case("namespace", () -> new EndpointSpec("a".repeat(64), "p", "u", Map.of(), null, null)),
+                new Case("pod", () -> new EndpointSpec("shop", "web..1", "u", Map.of(), null, null)),
+                new Case("pod", () -> new EndpointSpec("shop", "web.-1", "u", Map.of(), null, null)),
+                new Case("pod", () -> new EndpointSpec("shop", "a".repeat(254), "u", Map.of(), null, null)),
+                new Case("uid", () -> new EndpointSpec("shop", "p", "u".repeat(129), Map.of(), null, null)),
+                new Case("uid", () -> new EndpointSpec("shop", "p", "<script>", Map.of(), null, null)),
+                new Case("uid", () -> new EndpointSpec("shop", "p", "u\u0001", Map.of(), null, null)),
+                new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("app/", "web"), null, null)),
+                new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("/app", "web"), null, null)),
+                new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("Example.com/app", "web"), null, null)),
+                new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("a".repeat(64), "web"), null, null)),
+                new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("-app", "web"), null, null)),
+                new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("app", "web!"), null, null)),
+                new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("app", "w".repeat(64)), null, null)),
+                new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("app", "-web"), null, null)),
+                new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("app", "<b>"), null, null)),
+                new Case("labels", () -> new EndpointSpec("shop", "p", "u",
+                        java.util.stream.IntStream.range(0, 65).boxed()
+                                .collect(java.util.stream.Collectors.toMap(i -> "k" + i, i -> "v")), null, null)),
+                new Case("serviceAccount", () -> new EndpointSpec("shop", "p", "u", Map.of(), "Web_SA", null)));
         for (Case c : cases) {
-            assertThatThrownBy(c.build::run).as(c.field())
+            assertThatThrownBy(c.build::run).as(c.field() + " case " + cases.indexOf(c))
                     .isInstanceOfSatisfying(EndpointRejectedException.class, e -> {
                         assertThat(e.status()).isEqualTo(400);
                         assertThat(e.field()).isEqualTo(c.field());
                     });
         }
+        // What Kubernetes accepts is accepted.
+        new EndpointSpec("shop", "web-1.v2", "6f1c2d3e-0000-4000-8000-000000000001", Map.of(
+                "app.kubernetes.io/name", "web", "tier", "", "a".repeat(63), "V_1.x-2", "example.com/" + "b".repeat(63), "x"),
+                "web.sa", List.of(new EndpointSpec.NamedPort("http-alt", 8080, "tcp")));
     }
 }

@@ -38,8 +38,8 @@ final class FakeIpam implements IpamClient {
     }
 
     @Override
-    public List<String> releasePod(String node, String uid) {
-        calls.add("ipam.release " + uid);
+    public List<String> releasePod(String node, String uid, boolean rollback) {
+        calls.add((rollback ? "ipam.rollback " : "ipam.release ") + uid);
         if (failRelease != null) {
             throw failRelease;
         }

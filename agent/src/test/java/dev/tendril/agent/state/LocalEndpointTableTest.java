@@ -70,6 +70,40 @@ class LocalEndpointTableTest {
     }
 
     @Test
+    void anEndpointPublishedThenDroppedByTheTopicIsGoneUpstreamAlsoAfterARestart() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        LocalEndpointTable t = new LocalEndpointTable("node-1", LocalEndpointTable.Snapshot.EMPTY);
+        t.register(new LocalEndpoint("shop", "api-1", "u-api", t.reserveId("u-api"), "10.0.1.2", "", 1002), "d");
+        t.resolveLatest(new NodeImage(Map.of(), Map.of("shop/api-1", topic("api-1", "u-api", "node-1", 1002)), Map.of()));
+
+        // The agent restarts; meanwhile the endpoint was deleted at the identity service (compacted away).
+        LocalEndpointTable restarted = new LocalEndpointTable("node-1",
+                json.readValue(json.writeValueAsBytes(t.snapshot()), LocalEndpointTable.Snapshot.class));
+        assertThat(restarted.resolve(NodeImage.EMPTY)).as("an image not known to be the newest decides nothing")
+                .extracting(LocalEndpoint::pod).containsExactly("api-1");
+        assertThat(restarted.resolveLatest(NodeImage.EMPTY)).isEmpty();
+        assertThat(restarted.goneUpstream()).extracting(LocalEndpoint::pod).containsExactly("api-1");
+        assertThat(restarted.isDeleting("shop/api-1")).isTrue();
+        assertThat(restarted.snapshot().ids()).as("kept until the deletion is finished").containsKey("u-api");
+
+        restarted.remove("shop/api-1");
+        assertThat(restarted.goneUpstream()).isEmpty();
+        assertThat(restarted.snapshot().ids()).isEmpty();
+        assertThat(restarted.snapshot().deletedUids()).as("its tombstone is in already").isEmpty();
+    }
+
+    @Test
+    void anotherIncarnationOnTheTopicAlsoMeansDeletedUpstream() {
+        LocalEndpointTable t = new LocalEndpointTable("node-1", LocalEndpointTable.Snapshot.EMPTY);
+        t.register(new LocalEndpoint("shop", "api-1", "u-api", t.reserveId("u-api"), "10.0.1.2", "", 1002), "d");
+        t.resolveLatest(new NodeImage(Map.of(), Map.of("shop/api-1", topic("api-1", "u-api", "node-1", 1002)), Map.of()));
+
+        t.resolveLatest(new NodeImage(Map.of(), Map.of("shop/api-1", topic("api-1", "u-new", "node-2", 1002)), Map.of()));
+
+        assertThat(t.goneUpstream()).extracting(LocalEndpoint::uid).containsExactly("u-api");
+    }
+
+    @Test
     void snapshotRoundTripsThroughJson() throws Exception {
         LocalEndpointTable t = new LocalEndpointTable("node-1", LocalEndpointTable.Snapshot.EMPTY);
         t.register(new LocalEndpoint("shop", "api-1", "u-api", t.reserveId("u-api"), "10.0.1.2", "fd00::2", 1002), "digest");

@@ -16,6 +16,7 @@ import dev.tendril.ipam.domain.Cidr;
 import dev.tendril.ipam.domain.IpAddress;
 import dev.tendril.ipam.domain.IpFamily;
 import dev.tendril.ipam.domain.IpamSettings;
+import dev.tendril.ipam.domain.NodeAddresses;
 import dev.tendril.ipam.domain.NodeCommand;
 import dev.tendril.ipam.domain.NodeDecider;
 import dev.tendril.ipam.domain.NodeEvent;
@@ -124,11 +125,13 @@ public final class IpamService implements AutoCloseable {
     /** Registers the node (or updates its IPs); returns its pod CIDRs, the same ones every time. */
     public NodeView registerNode(String name, List<String> ipTexts) {
         List<IpAddress> ips = parseAll("ips", ipTexts);
+        // Refused before it is queued: a node without (valid) addresses changes nothing.
+        NodeAddresses.check(ips);
         BatchWork<NodeView> work = (nodeSlots, poolSlot, now) -> {
-            List<PoolEvent> poolEvents = pool.decide(poolSlot, new PoolCommand.AllocateNodeCidrs(name, now));
+            List<PoolEvent> poolEvents = pool.decide(poolSlot, new PoolCommand.AllocateNodeCidrs(name, ips, now));
             Map<IpFamily, Cidr> cidrs = new EnumMap<>(IpFamily.class);
             cidrs.putAll(poolSlot.state().cidrsOf(name));
-            poolEvents.forEach(e -> cidrs.put(cidrOf(e).family(), cidrOf(e)));
+            poolEvents.forEach(e -> cidrOf(e).ifPresent(c -> cidrs.put(c.family(), c)));
             var nodeSlot = nodeSlots.apply(name);
             List<NodeEvent> nodeEvents = nodes.decide(nodeSlot,
                     new NodeCommand.RegisterNode(name, ips, cluster, List.copyOf(cidrs.values())));
@@ -152,10 +155,10 @@ public final class IpamService implements AutoCloseable {
                         PoolState poolState = pool.catchUp(tx, poolSlot);
                         nodes.catchUp(tx, nodeSlot);
                         List<PoolEvent> poolEvents = pool.decideAndAppend(tx, poolSlot,
-                                new PoolCommand.AllocateNodeCidrs(name, now));
+                                new PoolCommand.AllocateNodeCidrs(name, ips, now));
                         Map<IpFamily, Cidr> cidrs = new EnumMap<>(IpFamily.class);
                         cidrs.putAll(poolState.cidrsOf(name));
-                        poolEvents.forEach(e -> cidrs.put(cidrOf(e).family(), cidrOf(e)));
+                        poolEvents.forEach(e -> cidrOf(e).ifPresent(c -> cidrs.put(c.family(), c)));
                         List<NodeEvent> nodeEvents = nodes.decideAndAppend(tx, nodeSlot,
                                 new NodeCommand.RegisterNode(name, ips, cluster, List.copyOf(cidrs.values())));
                         project(tx, nodeEvents);
@@ -175,10 +178,11 @@ public final class IpamService implements AutoCloseable {
         });
     }
 
-    private static Cidr cidrOf(PoolEvent event) {
+    private static java.util.Optional<Cidr> cidrOf(PoolEvent event) {
         return switch (event) {
-            case PoolEvent.PodCidrAllocated allocated -> allocated.cidr();
-            case PoolEvent.PodCidrReleased released -> released.cidr();
+            case PoolEvent.PodCidrAllocated allocated -> java.util.Optional.of(allocated.cidr());
+            case PoolEvent.PodCidrReleased released -> java.util.Optional.of(released.cidr());
+            case PoolEvent.NodeAddressesClaimed claimed -> java.util.Optional.empty();
         };
     }
 
@@ -240,7 +244,15 @@ public final class IpamService implements AutoCloseable {
      * returns them; empty if the uid holds nothing (already released, or a stale uid).
      */
     public List<String> releasePod(String node, String uid) {
-        return onNode(node, now -> new NodeCommand.ReleasePod(node, uid, now), (state, events) -> events.stream()
+        return releasePod(node, uid, false);
+    }
+
+    /**
+     * @param rollback the pod's creation failed before it had an endpoint: addresses never confirmed are free
+     *     again at once, not quarantined (confirmed ones are quarantined all the same)
+     */
+    public List<String> releasePod(String node, String uid, boolean rollback) {
+        return onNode(node, now -> new NodeCommand.ReleasePod(node, uid, now, rollback), (state, events) -> events.stream()
                 .map(e -> ((NodeEvent.PodIpReleased) e).ip().toString()).toList());
     }
 

@@ -114,11 +114,14 @@ final class AddressBlock {
         purgeExpired(at);
     }
 
+    /** @param quarantineUntil null: free again at once (a rolled-back allocation) */
     void release(IpAddress ip, Instant quarantineUntil) {
         long offset = cidr.offsetOf(ip);
         owners.remove(offset);
         quarantinedUntil.remove(offset);
-        quarantinedUntil.put(offset, quarantineUntil);
+        if (quarantineUntil != null) {
+            quarantinedUntil.put(offset, quarantineUntil);
+        }
     }
 
     private void purgeExpired(Instant now) {

@@ -109,6 +109,26 @@ public record IpAddress(IpFamily family, BigInteger value) implements Comparable
         return new IllegalArgumentException("'" + text + "' is not an IPv4 or IPv6 address");
     }
 
+    /** {@code 0.0.0.0} or {@code ::}: "any address", never the address of a host. */
+    public boolean isUnspecified() {
+        return value.signum() == 0;
+    }
+
+    /** {@code 224.0.0.0/4} or {@code ff00::/8}. */
+    public boolean isMulticast() {
+        return family == IpFamily.IPV4 ? value.shiftRight(28).intValue() == 0xe : value.shiftRight(120).intValue() == 0xff;
+    }
+
+    /** The IPv4 limited broadcast address {@code 255.255.255.255}. */
+    public boolean isBroadcast() {
+        return family == IpFamily.IPV4 && value.longValue() == 0xffff_ffffL;
+    }
+
+    /** {@code 127.0.0.0/8} or {@code ::1}. */
+    public boolean isLoopback() {
+        return family == IpFamily.IPV4 ? value.shiftRight(24).intValue() == 127 : value.equals(BigInteger.ONE);
+    }
+
     public IpAddress plus(long offset) {
         return new IpAddress(family, value.add(BigInteger.valueOf(offset)));
     }

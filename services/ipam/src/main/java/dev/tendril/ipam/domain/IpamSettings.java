@@ -60,6 +60,21 @@ public record IpamSettings(List<PoolSpec> pools, Duration quarantine, Duration u
         return new IpamSettings(pools, quarantine, unconfirmedExpiry);
     }
 
+    private record Reserved(Cidr cidr, String what) {
+        Reserved(String cidr, String what) {
+            this(Cidr.parse(cidr), what);
+        }
+    }
+
+    /** Ranges no pod address may come from: "this network", loopback, multicast, reserved and broadcast. */
+    private static final List<Reserved> RESERVED = List.of(
+            new Reserved("0.0.0.0/8", "this network, holds the unspecified address"),
+            new Reserved("127.0.0.0/8", "loopback"),
+            new Reserved("224.0.0.0/4", "multicast"),
+            new Reserved("240.0.0.0/4", "reserved, holds the broadcast address"),
+            new Reserved("::/127", "unspecified and loopback"),
+            new Reserved("ff00::/8", "multicast"));
+
     private static Optional<PoolSpec> pool(IpFamily family, List<String> texts, int nodeMask, List<String> problems) {
         if (texts == null || texts.isEmpty()) {
             return Optional.empty();
@@ -70,6 +85,13 @@ public record IpamSettings(List<PoolSpec> pools, Duration quarantine, Duration u
                 Cidr cidr = Cidr.parse(text);
                 if (cidr.family() != family) {
                     problems.add(family.label() + " pool: " + text + " is not an " + family.label() + " CIDR");
+                    continue;
+                }
+                Optional<String> reserved = RESERVED.stream().filter(r -> r.cidr().overlaps(cidr))
+                        .map(r -> r.cidr() + " (" + r.what() + ")").findFirst();
+                if (reserved.isPresent()) {
+                    problems.add(family.label() + " pool: " + cidr + " overlaps " + reserved.get()
+                            + ", which pods cannot use");
                     continue;
                 }
                 cidrs.add(cidr);

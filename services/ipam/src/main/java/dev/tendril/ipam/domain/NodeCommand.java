@@ -27,8 +27,14 @@ public sealed interface NodeCommand {
     /**
      * Free every address {@code uid} holds (both families of a dual-stack pod in one command). A uid
      * that holds nothing, such as a stale one whose pod was re-created under a new uid, frees nothing.
+     *
+     * @param rollback the pod's creation failed before it had an endpoint: an allocation that was never
+     *     confirmed is free again at once instead of quarantined (a confirmed one is quarantined all the same)
      */
-    record ReleasePod(String node, String uid, Instant now) implements NodeCommand {
+    record ReleasePod(String node, String uid, Instant now, boolean rollback) implements NodeCommand {
+        public ReleasePod(String node, String uid, Instant now) {
+            this(node, uid, now, false);
+        }
     }
 
     /** An endpoint exists for the pod: its addresses no longer expire. */

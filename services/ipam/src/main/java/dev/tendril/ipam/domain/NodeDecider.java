@@ -57,7 +57,8 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
         switch (event) {
             case NodeRegistered registered -> state.register(registered);
             case PodIpAllocated allocated -> state.allocate(allocated);
-            case PodIpReleased released -> state.release(released, released.at().plus(quarantine));
+            case PodIpReleased released -> state.release(released,
+                    released.reason().quarantines() ? released.at().plus(quarantine) : null);
             case PodIpsConfirmed confirmed -> state.confirm(confirmed.uid());
             case NodeDeregistered deregistered -> state.deregister();
         }
@@ -83,6 +84,7 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
 
     private List<NodeEvent> register(RegisterNode command, NodeState state) {
         NodeNames.check(command.node());
+        NodeAddresses.check(command.ips());
         if (command.podCidrs().isEmpty()) {
             throw CommandRejectedException.invalid("podCIDRs", "node '" + command.node() + "' has no pod CIDR");
         }
@@ -103,16 +105,8 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
     private List<NodeEvent> allocate(AllocatePodIps command, NodeState state) {
         requireRegistered(state);
         String owner = command.owner();
-        if (owner == null || owner.isBlank()) {
-            throw CommandRejectedException.invalid("owner", "owner must be 'namespace/pod', was empty");
-        }
-        int slash = owner.indexOf('/');
-        if (slash <= 0 || slash == owner.length() - 1 || owner.indexOf('/', slash + 1) >= 0 || !owner.equals(owner.strip())) {
-            throw CommandRejectedException.invalid("owner", "owner must be 'namespace/pod', was '" + owner + "'");
-        }
-        if (command.uid() == null || command.uid().isBlank()) {
-            throw CommandRejectedException.invalid("uid", "uid must not be empty");
-        }
+        PodNames.checkOwner(owner);
+        PodNames.checkUid(command.uid());
         Optional<PodAllocation> existing = state.allocationOf(command.uid());
         if (existing.isPresent()) {
             if (!existing.get().owner().equals(owner)) {
@@ -190,9 +184,14 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
             throw CommandRejectedException.invalid("uid", "a release must carry the uid of the pod that holds the addresses");
         }
         // Only what this uid holds: a stale uid (another incarnation of the pod holds the addresses) frees nothing.
-        return state.allocationOf(command.uid()).map(pod -> pod.ips().stream()
-                .<NodeEvent>map(ip -> new PodIpReleased(node, ip, command.uid(), command.now(), ReleaseReason.RELEASED))
-                .toList()).orElse(List.of());
+        return state.allocationOf(command.uid()).map(pod -> {
+            // Only an allocation no endpoint ever confirmed may skip the quarantine: once confirmed, the
+            // addresses may be in ipcaches, and a new pod must not get them before those entries are gone.
+            ReleaseReason reason = command.rollback() && !pod.confirmed() ? ReleaseReason.ROLLED_BACK : ReleaseReason.RELEASED;
+            return pod.ips().stream()
+                    .<NodeEvent>map(ip -> new PodIpReleased(node, ip, command.uid(), command.now(), reason))
+                    .toList();
+        }).orElse(List.of());
     }
 
     private List<NodeEvent> confirm(ConfirmPodIps command, NodeState state) {

@@ -21,10 +21,19 @@ public sealed interface NodeEvent {
     record PodIpAllocated(String node, IpAddress ip, String owner, String uid, Instant at) implements NodeEvent {
     }
 
-    /** Why an address was freed. */
-    enum ReleaseReason { RELEASED, EXPIRED, LEAKED }
+    /**
+     * Why an address was freed. {@code ROLLED_BACK}: the pod's creation failed and the allocation was never
+     * confirmed (no endpoint had the address, so no ipcache can hold it): free again at once.
+     */
+    enum ReleaseReason { RELEASED, EXPIRED, LEAKED, ROLLED_BACK;
 
-    /** Freed; it stays in quarantine until {@code at} plus the quarantine period. */
+        /** Whether the address waits out the quarantine before it is handed out again. */
+        public boolean quarantines() {
+            return this != ROLLED_BACK;
+        }
+    }
+
+    /** Freed; it stays in quarantine until {@code at} plus the quarantine period (unless rolled back). */
     record PodIpReleased(String node, IpAddress ip, String uid, Instant at, ReleaseReason reason) implements NodeEvent {
     }
 

@@ -120,6 +120,7 @@ public final class NodeState {
         }
     }
 
+    /** @param quarantineUntil null: free again at once */
     void release(NodeEvent.PodIpReleased event, Instant quarantineUntil) {
         AddressBlock block = blocks.get(event.ip().family());
         if (block == null) {

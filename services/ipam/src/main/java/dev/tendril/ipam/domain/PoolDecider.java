@@ -4,6 +4,7 @@ import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.eventstore.Decider;
 import dev.tendril.ipam.domain.PoolCommand.AllocateNodeCidrs;
 import dev.tendril.ipam.domain.PoolCommand.ReleaseNodeCidrs;
+import dev.tendril.ipam.domain.PoolEvent.NodeAddressesClaimed;
 import dev.tendril.ipam.domain.PoolEvent.PodCidrAllocated;
 import dev.tendril.ipam.domain.PoolEvent.PodCidrReleased;
 import java.time.Instant;
@@ -34,6 +35,7 @@ public final class PoolDecider implements Decider<PoolCommand, PoolState, PoolEv
     public PoolState evolve(PoolState state, PoolEvent event) {
         switch (event) {
             case PodCidrAllocated allocated -> state.allocate(allocated.node(), allocated.cidr());
+            case NodeAddressesClaimed claimed -> state.claim(claimed.node(), claimed.ips());
             case PodCidrReleased released -> state.release(released.node(), released.cidr(),
                     released.at().plus(settings.quarantine()));
         }
@@ -43,17 +45,38 @@ public final class PoolDecider implements Decider<PoolCommand, PoolState, PoolEv
     @Override
     public List<PoolEvent> decide(PoolCommand command, PoolState state) {
         return switch (command) {
-            case AllocateNodeCidrs allocate -> allocate(allocate.node(), allocate.now(), state);
-            case ReleaseNodeCidrs release -> state.cidrsOf(release.node()).values().stream()
-                    .<PoolEvent>map(cidr -> new PodCidrReleased(release.node(), cidr, release.now()))
-                    .toList();
+            case AllocateNodeCidrs allocate -> allocate(allocate.node(), allocate.ips(), allocate.now(), state);
+            case ReleaseNodeCidrs release -> release(release, state);
         };
     }
 
-    private List<PoolEvent> allocate(String node, Instant now, PoolState state) {
-        NodeNames.check(node);
-        Map<IpFamily, Cidr> existing = state.cidrsOf(node);
+    private static List<PoolEvent> release(ReleaseNodeCidrs release, PoolState state) {
         List<PoolEvent> events = new ArrayList<>();
+        state.cidrsOf(release.node()).values()
+                .forEach(cidr -> events.add(new PodCidrReleased(release.node(), cidr, release.now())));
+        if (!state.addressesOf(release.node()).isEmpty()) {
+            events.add(new NodeAddressesClaimed(release.node(), List.of()));
+        }
+        return events;
+    }
+
+    private List<PoolEvent> allocate(String node, List<IpAddress> ips, Instant now, PoolState state) {
+        NodeNames.check(node);
+        List<PoolEvent> events = new ArrayList<>();
+        if (!ips.isEmpty()) {
+            NodeAddresses.check(ips);
+            for (IpAddress ip : ips) {
+                Optional<String> holder = state.holderOf(ip);
+                if (holder.isPresent() && !holder.get().equals(node)) {
+                    throw CommandRejectedException.conflict("ips", ip + " is already the address of node '"
+                            + holder.get() + "'; node '" + node + "' cannot register with it");
+                }
+            }
+            if (!state.addressesOf(node).equals(ips)) {
+                events.add(new NodeAddressesClaimed(node, ips));
+            }
+        }
+        Map<IpFamily, Cidr> existing = state.cidrsOf(node);
         for (PoolSpec pool : settings.pools()) {
             if (existing.containsKey(pool.family())) {
                 continue;

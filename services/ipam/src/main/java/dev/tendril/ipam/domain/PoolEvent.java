@@ -1,6 +1,7 @@
 package dev.tendril.ipam.domain;
 
 import java.time.Instant;
+import java.util.List;
 
 /** Events of the cluster pool stream. */
 public sealed interface PoolEvent {
@@ -8,6 +9,13 @@ public sealed interface PoolEvent {
     String node();
 
     record PodCidrAllocated(String node, Cidr cidr) implements PoolEvent {
+    }
+
+    /** The node's addresses are now {@code ips} (empty: it holds none any more); unique across nodes. */
+    record NodeAddressesClaimed(String node, List<IpAddress> ips) implements PoolEvent {
+        public NodeAddressesClaimed {
+            ips = List.copyOf(ips);
+        }
     }
 
     /** Back in the pool; not handed to another node before {@code at} plus the quarantine period. */

@@ -23,6 +23,9 @@ public final class PoolState {
     private final Map<IpFamily, Long> used = new EnumMap<>(IpFamily.class);
     // Released node CIDRs stay out of circulation while their last addresses may still be in use elsewhere.
     private final Map<Cidr, Instant> quarantinedUntil = new HashMap<>();
+    // Node addresses are unique across the cluster: which node registered with which.
+    private final Map<IpAddress, String> addressHolders = new HashMap<>();
+    private final Map<String, List<IpAddress>> addressesByNode = new HashMap<>();
 
     PoolState(IpamSettings settings) {
         this.settings = settings;
@@ -49,6 +52,16 @@ public final class PoolState {
         return used.getOrDefault(family, 0L);
     }
 
+    /** The node that registered with {@code ip}, if any. */
+    public Optional<String> holderOf(IpAddress ip) {
+        return Optional.ofNullable(addressHolders.get(ip));
+    }
+
+    /** The addresses {@code node} registered with (empty when none or not registered). */
+    public List<IpAddress> addressesOf(String node) {
+        return addressesByNode.getOrDefault(node, List.of());
+    }
+
     /** The lowest free node CIDR of the family's pool, if any. */
     Optional<Cidr> firstFree(PoolSpec pool, Instant now) {
         List<BitSet> sets = taken.get(pool.family());
@@ -70,6 +83,16 @@ public final class PoolState {
     long quarantined(IpFamily family, Instant now) {
         return quarantinedUntil.entrySet().stream()
                 .filter(e -> e.getKey().family() == family && e.getValue().isAfter(now)).count();
+    }
+
+    void claim(String node, List<IpAddress> ips) {
+        addressesOf(node).forEach(addressHolders::remove);
+        if (ips.isEmpty()) {
+            addressesByNode.remove(node);
+        } else {
+            addressesByNode.put(node, List.copyOf(ips));
+            ips.forEach(ip -> addressHolders.put(ip, node));
+        }
     }
 
     void allocate(String node, Cidr cidr) {

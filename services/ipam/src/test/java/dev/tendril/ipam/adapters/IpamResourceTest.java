@@ -119,6 +119,85 @@ class IpamResourceTest {
     }
 
     @Test
+    void aNodeBodyWithoutAddressesIsRefusedAndKeepsTheNodesAddresses() throws SQLException {
+        put("rest-g", Map.of("ips", List.of("192.168.1.16"))).statusCode(200);
+        long before = eventCount();
+        put("rest-g", Map.of("addresses", List.of("192.168.1.17"))).statusCode(400)
+                .contentType("application/problem+json").body("field", equalTo("ips"));
+        put("rest-g", Map.of()).statusCode(400).body("field", equalTo("ips"));
+        put("rest-g", Map.of("ips", List.of())).statusCode(400).body("field", equalTo("ips"))
+                .body("detail", containsString("at least one address"));
+        given().contentType(ContentType.JSON).put("/v1/nodes/rest-g").then().statusCode(400);
+        given().get("/v1/nodes/rest-g").then().statusCode(200).body("ips", contains("192.168.1.16"));
+        assertThat(eventCount()).isEqualTo(before);
+    }
+
+    @Test
+    void refusesNodeAddressesNoHostCanHaveAndTooManyNamingTheLimit() throws SQLException {
+        long before = eventCount();
+        for (String ip : List.of("0.0.0.0", "255.255.255.255", "224.0.0.5", "ff02::1", "::", "010.0.0.65", "10.0.0.065")) {
+            put("rest-h", Map.of("ips", List.of(ip))).statusCode(400).contentType("application/problem+json")
+                    .body("field", equalTo("ips")).body("detail", containsString(ip));
+        }
+        List<String> many = java.util.stream.IntStream.range(0, 10_000)
+                .mapToObj(i -> "172.16." + (i / 250) + "." + (i % 250 + 1)).toList();
+        put("rest-h", Map.of("ips", many)).statusCode(400).body("field", equalTo("ips"))
+                .body("detail", containsString("at most 16"));
+        put("rest-h", Map.of("ips", List.of("192.168.1.20", "192.168.1.20"))).statusCode(400).body("field", equalTo("ips"));
+        given().get("/v1/nodes/rest-h").then().statusCode(404);
+        assertThat(eventCount()).isEqualTo(before);
+    }
+
+    @Test
+    void aNodeCannotClaimAnotherNodesAddress() throws SQLException {
+        put("rest-i", Map.of("ips", List.of("192.168.1.30", "fd10::30"))).statusCode(200);
+        long before = eventCount();
+        put("rest-j", Map.of("ips", List.of("192.168.1.31", "192.168.1.30"))).statusCode(409)
+                .contentType("application/problem+json").body("field", equalTo("ips"))
+                .body("detail", containsString("node 'rest-i'"));
+        put("rest-j", Map.of("ips", List.of("fd10:0::30"))).statusCode(409).body("detail", containsString("rest-i"));
+        given().get("/v1/nodes/rest-j").then().statusCode(404);
+        assertThat(eventCount()).isEqualTo(before);
+        // Once the holder moves to another address, the old one is free for another node.
+        put("rest-i", Map.of("ips", List.of("192.168.1.32"))).statusCode(200);
+        put("rest-j", Map.of("ips", List.of("192.168.1.30"))).statusCode(200).body("ips", contains("192.168.1.30"));
+    }
+
+    @Test
+    void refusesOwnersAndUidsThatNameNoPodAndTakesNoAddress() throws SQLException {
+        put("rest-k", Map.of("ips", List.of("192.168.1.40"))).statusCode(200);
+        long before = eventCount();
+        allocate("rest-k", "Demo/web", "u1").statusCode(400).body("field", equalTo("owner"));
+        allocate("rest-k", "demo/web_1", "u1").statusCode(400).body("field", equalTo("owner"));
+        allocate("rest-k", "demo/web", "<b>u1</b>").statusCode(400).body("field", equalTo("uid"));
+        allocate("rest-k", "demo/web", "u".repeat(129)).statusCode(400).body("field", equalTo("uid"))
+                .body("detail", containsString("128"));
+        given().get("/v1/nodes/rest-k/allocations").then().body("ip", hasSize(0));
+        assertThat(eventCount()).isEqualTo(before);
+    }
+
+    @Test
+    void aRolledBackAllocationIsFreeAgainAtOnceAConfirmedOneIsQuarantined() {
+        put("rest-l", Map.of("ips", List.of("192.168.1.50"))).statusCode(200);
+        // The /24 holds 253 pod addresses: 260 failed creations, each rolled back, must not exhaust it.
+        for (int i = 0; i < 260; i++) {
+            allocate("rest-l", "demo/bad", "uid-bad-" + i).statusCode(201);
+            given().delete("/v1/nodes/rest-l/allocations?uid=uid-bad-" + i + "&rollback=true").then().statusCode(200)
+                    .body("released", hasSize(2));
+        }
+        List<String> good = allocate("rest-l", "demo/good", "uid-good").statusCode(201).extract().path("ips");
+        // Confirmed (an endpoint had it): a rollback does not skip the quarantine.
+        given().post("/v1/nodes/rest-l/allocations/confirm?uid=uid-good").then().statusCode(204);
+        given().delete("/v1/nodes/rest-l/allocations?uid=uid-good&rollback=true").then().statusCode(200)
+                .body("released", equalTo(good));
+        for (int i = 0; i < 252; i++) {
+            List<String> ips = allocate("rest-l", "demo/p" + i, "uid-p" + i).statusCode(201).extract().path("ips");
+            assertThat(ips).doesNotContain(good.get(0));
+        }
+        allocate("rest-l", "demo/last", "uid-last").statusCode(409).body("detail", containsString("1 released and in quarantine"));
+    }
+
+    @Test
     void deregistrationWaitsForPodsUnlessForced() {
         put("rest-d", Map.of("ips", List.of("192.168.1.13"))).statusCode(200);
         allocate("rest-d", "demo/db", "uid-d").statusCode(201);

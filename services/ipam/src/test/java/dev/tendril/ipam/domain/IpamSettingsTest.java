@@ -40,6 +40,13 @@ class IpamSettingsTest {
             "wrong family             | fd01::/104             | 120| fd00::/104 | 120 | is not an ipv4 CIDR",
             "v4 mask leaves no pods   | 10.0.0.0/24            | 31 | fd00::/104 | 120 | between /1 and /30",
             "both off                 |                        | 24 |            | 120 | both address families are off",
+            "leading zero octet       | 010.0.0.0/8            | 24 | fd00::/104 | 120 | not a CIDR",
+            "multicast v4 pool        | 224.0.0.0/8            | 24 | fd00::/104 | 120 | overlaps 224.0.0.0/4 (multicast)",
+            "pool with broadcast      | 255.255.0.0/16         | 24 | fd00::/104 | 120 | overlaps 240.0.0.0/4",
+            "pool with 0.0.0.0        | 0.0.0.0/16             | 24 | fd00::/104 | 120 | overlaps 0.0.0.0/8",
+            "loopback pool            | 127.0.0.0/16           | 24 | fd00::/104 | 120 | overlaps 127.0.0.0/8 (loopback)",
+            "multicast v6 pool        | 10.0.0.0/8             | 24 | ff02::/104 | 120 | overlaps ff00::/8 (multicast)",
+            "v6 pool with ::          | 10.0.0.0/8             | 24 | ::/104     | 120 | overlaps ::/127",
     })
     void refusesBadPoolsWithAClearMessage(String name, String v4, int v4Mask, String v6, int v6Mask, String message) {
         List<String> v4List = v4 == null ? List.of() : List.of(v4.split(";"));

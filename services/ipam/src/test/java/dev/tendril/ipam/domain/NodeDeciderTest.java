@@ -145,6 +145,74 @@ class NodeDeciderTest {
     }
 
     @Test
+    void aRolledBackAllocationThatWasNeverConfirmedIsFreeAtOnce() {
+        var given = List.<NodeEvent>of(registered("10.0.0.0/30"), allocated("10.0.0.2", "demo/a", "u1", T0));
+        GivenWhenThen.of(decider).given(given).when(new ReleasePod("n1", "u1", T0, true))
+                .then(new PodIpReleased("n1", IpAddress.parse("10.0.0.2"), "u1", T0, ReleaseReason.ROLLED_BACK));
+        // A /30 has exactly one pod address: after a rollback the next pod gets it at once, no quarantine.
+        var rolledBack = new java.util.ArrayList<>(given);
+        rolledBack.add(new PodIpReleased("n1", IpAddress.parse("10.0.0.2"), "u1", T0, ReleaseReason.ROLLED_BACK));
+        var outcome = GivenWhenThen.of(decider).given(rolledBack).when(new AllocatePodIps("n1", "demo/b", "u2", T0))
+                .then(allocated("10.0.0.2", "demo/b", "u2", T0));
+        assertThat(outcome.stateAfter().quarantinedCount(IpFamily.IPV4, T0)).isZero();
+    }
+
+    @Test
+    void aRollbackOfAConfirmedAllocationIsQuarantinedAllTheSame() {
+        // Confirmed: an endpoint had the address, so ipcaches may still hold it.
+        GivenWhenThen.of(decider).given(registered("10.0.0.0/24"), allocated("10.0.0.2", "demo/a", "u1", T0),
+                        new PodIpsConfirmed("n1", "u1"))
+                .when(new ReleasePod("n1", "u1", T0, true))
+                .then(new PodIpReleased("n1", IpAddress.parse("10.0.0.2"), "u1", T0, ReleaseReason.RELEASED));
+    }
+
+    @Test
+    void refusesNodesWithoutAddressesOrWithAddressesNoHostCanHave() {
+        record Case(String name, List<String> ips, String reason) {
+        }
+        List<String> seventeen = java.util.stream.IntStream.rangeClosed(1, 17).mapToObj(i -> "192.168.0." + i).toList();
+        for (Case c : List.of(
+                new Case("none", List.of(), "at least one address"),
+                new Case("unspecified", List.of("0.0.0.0"), "unspecified"),
+                new Case("v6 unspecified", List.of("::"), "unspecified"),
+                new Case("broadcast", List.of("255.255.255.255"), "broadcast"),
+                new Case("multicast", List.of("224.0.0.1"), "multicast"),
+                new Case("v6 multicast", List.of("ff02::1"), "multicast"),
+                new Case("duplicate", List.of("192.168.0.1", "192.168.0.1"), "twice"),
+                new Case("seventeen", seventeen, "at most 16"))) {
+            assertThatThrownBy(() -> decider.decide(new RegisterNode("n1", c.ips().stream().map(IpAddress::parse).toList(),
+                    "", List.of(Cidr.parse("10.0.0.0/24"))), decider.initialState()))
+                    .as(c.name())
+                    .isInstanceOfSatisfying(CommandRejectedException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(Kind.INVALID);
+                        assertThat(e.field()).isEqualTo("ips");
+                    })
+                    .hasMessageContaining(c.reason());
+        }
+        List<String> sixteen = seventeen.subList(0, 16);
+        assertThat(decider.decide(new RegisterNode("n1", sixteen.stream().map(IpAddress::parse).toList(), "",
+                List.of(Cidr.parse("10.0.0.0/24"))), decider.initialState())).hasSize(1);
+        assertThat(decider.decide(new RegisterNode("n1", List.of(IpAddress.parse("127.0.0.11")), "",
+                List.of(Cidr.parse("10.0.0.0/24"))), decider.initialState())).as("loopback, as the local stack uses").hasSize(1);
+    }
+
+    @Test
+    void refusesOwnersAndUidsKubernetesWouldNotName() {
+        for (String owner : List.of("Demo/a", "demo/A", "demo/a b", "demo/-a", "de_mo/a", "demo/a\u0000", " demo/a",
+                "demo/" + "a".repeat(254))) {
+            GivenWhenThen.of(decider).given(registered("10.0.0.0/24"))
+                    .when(new AllocatePodIps("n1", owner, "u1", T0)).thenRejected(Kind.INVALID, "owner");
+        }
+        for (String uid : List.of("u".repeat(129), "u\n1", "<script>", "u 1", "u\u007f")) {
+            GivenWhenThen.of(decider).given(registered("10.0.0.0/24"))
+                    .when(new AllocatePodIps("n1", "demo/a", uid, T0)).thenRejected(Kind.INVALID, "uid");
+        }
+        GivenWhenThen.of(decider).given(registered("10.0.0.0/24"))
+                .when(new AllocatePodIps("n1", "demo/web-1.v2", "6f1c2d3e-0000-4000-8000-000000000001", T0))
+                .then(allocated("10.0.0.2", "demo/web-1.v2", "6f1c2d3e-0000-4000-8000-000000000001", T0));
+    }
+
+    @Test
     void unconfirmedAllocationsExpireConfirmedOnesDoNot() {
         Instant later = T0.plus(EXPIRY);
         GivenWhenThen.of(decider).given(registered("10.0.0.0/24"), allocated("10.0.0.2", "demo/a", "u1", T0),

@@ -8,6 +8,7 @@ import dev.tendril.eventstore.CommandRejectedException.Kind;
 import dev.tendril.eventstore.GivenWhenThen;
 import dev.tendril.ipam.domain.PoolCommand.AllocateNodeCidrs;
 import dev.tendril.ipam.domain.PoolCommand.ReleaseNodeCidrs;
+import dev.tendril.ipam.domain.PoolEvent.NodeAddressesClaimed;
 import dev.tendril.ipam.domain.PoolEvent.PodCidrAllocated;
 import dev.tendril.ipam.domain.PoolEvent.PodCidrReleased;
 import java.time.Duration;
@@ -63,6 +64,37 @@ class PoolDeciderTest {
         GivenWhenThen.of(decider).given(new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")))
                 .when(new ReleaseNodeCidrs("n1", T0)).then(new PodCidrReleased("n1", Cidr.parse("10.0.0.0/24"), T0));
         GivenWhenThen.of(decider).given().when(new ReleaseNodeCidrs("n1", T0)).thenNothing();
+    }
+
+    @Test
+    void aNodeAddressBelongsToOneNodeOnly() {
+        List<IpAddress> ip = List.of(IpAddress.parse("192.168.0.10"));
+        var n1 = List.<PoolEvent>of(new NodeAddressesClaimed("n1", ip), new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")));
+        GivenWhenThen.of(decider).given().when(new AllocateNodeCidrs("n1", ip, T0)).then(
+                new NodeAddressesClaimed("n1", ip),
+                new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")),
+                new PodCidrAllocated("n1", Cidr.parse("fd00::/120")));
+        assertThatThrownBy(() -> decider.decide(new AllocateNodeCidrs("n2", ip, T0), decider.fold(n1)))
+                .isInstanceOfSatisfying(CommandRejectedException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(Kind.CONFLICT);
+                    assertThat(e.field()).isEqualTo("ips");
+                })
+                .hasMessageContaining("192.168.0.10 is already the address of node 'n1'");
+        // The holder may register again with it; once it is deregistered, another node may take it.
+        GivenWhenThen.of(decider).given(n1).when(new AllocateNodeCidrs("n1", ip, T0))
+                .then(new PodCidrAllocated("n1", Cidr.parse("fd00::/120")));
+        GivenWhenThen.of(decider).given(n1).when(new ReleaseNodeCidrs("n1", T0)).then(
+                new PodCidrReleased("n1", Cidr.parse("10.0.0.0/24"), T0), new NodeAddressesClaimed("n1", List.of()));
+        var released = new ArrayList<>(n1);
+        released.add(new PodCidrReleased("n1", Cidr.parse("10.0.0.0/24"), T0));
+        released.add(new NodeAddressesClaimed("n1", List.of()));
+        assertThat(decider.decide(new AllocateNodeCidrs("n2", ip, T0), decider.fold(released)))
+                .startsWith(new NodeAddressesClaimed("n2", ip));
+        // An address the node gave up is free for another node.
+        var moved = new ArrayList<>(n1);
+        moved.add(new NodeAddressesClaimed("n1", List.of(IpAddress.parse("192.168.0.11"))));
+        assertThat(decider.decide(new AllocateNodeCidrs("n2", ip, T0), decider.fold(moved)))
+                .startsWith(new NodeAddressesClaimed("n2", ip));
     }
 
     @Test

@@ -69,7 +69,10 @@ public class IpamGrpcService extends IpamGrpc.IpamImplBase {
         });
     }
 
-    /** Frees every address of the pod incarnation {@code uid}; a stale uid frees nothing (empty list). */
+    /**
+     * Frees every address of the pod incarnation {@code uid}; a stale uid frees nothing (empty list). With
+     * {@code rollback} addresses never confirmed are free again at once.
+     */
     @Override
     public void releasePod(ReleasePodRequest request, StreamObserver<ReleasePodResponse> response) {
         answer(response, () -> {
@@ -77,7 +80,7 @@ public class IpamGrpcService extends IpamGrpc.IpamImplBase {
                 throw CommandRejectedException.invalid("uid", "a release must carry the uid of the pod that holds the addresses");
             }
             return ReleasePodResponse.newBuilder().setUid(request.getUid())
-                    .addAllReleased(ipam.releasePod(request.getNode(), request.getUid())).build();
+                    .addAllReleased(ipam.releasePod(request.getNode(), request.getUid(), request.getRollback())).build();
         });
     }
 

@@ -68,8 +68,11 @@ public class IpamResource {
     @PUT
     @Path("/nodes/{name}")
     public NodeResponse register(@PathParam("name") String name, NodeRequest request) {
-        List<String> ips = request == null || request.ips() == null ? List.of() : request.ips();
-        var view = ipam.registerNode(name, ips);
+        // A body without "ips" (empty, or only other fields) is refused, never read as "no addresses".
+        if (request == null || request.ips() == null) {
+            throw CommandRejectedException.invalid("ips", "the node's addresses are required: {\"ips\":[\"192.168.0.10\"]}");
+        }
+        var view = ipam.registerNode(name, request.ips());
         return new NodeResponse(view.name(), view.ips(), view.podCidrs(), view.routerIps(), view.cluster());
     }
 
@@ -118,14 +121,18 @@ public class IpamResource {
         return new ReleaseResponse(ip, ipam.release(name, ip, uid));
     }
 
-    /** Frees every address of the pod incarnation {@code uid} (one command for a dual-stack pod). */
+    /**
+     * Frees every address of the pod incarnation {@code uid} (one command for a dual-stack pod);
+     * {@code rollback=true}: its creation failed, addresses never confirmed skip the quarantine.
+     */
     @DELETE
     @Path("/nodes/{name}/allocations")
-    public PodReleaseResponse releasePod(@PathParam("name") String name, @QueryParam("uid") String uid) {
+    public PodReleaseResponse releasePod(@PathParam("name") String name, @QueryParam("uid") String uid,
+            @QueryParam("rollback") @DefaultValue("false") boolean rollback) {
         if (uid == null || uid.isBlank()) {
             throw CommandRejectedException.invalid("uid", "a release must carry ?uid= of the pod that holds the addresses");
         }
-        return new PodReleaseResponse(uid, ipam.releasePod(name, uid));
+        return new PodReleaseResponse(uid, ipam.releasePod(name, uid, rollback));
     }
 
     @POST
