@@ -36,7 +36,7 @@ final class LocalStack {
     // A broker shuts down in a few seconds; more grace than a service, so that it never loses its log to SIGKILL.
     private static final Duration KAFKA_STOP_GRACE = Duration.ofSeconds(30);
     private static final String KAFKA_HEAP = "-Xmx512m";
-    private static final String KEEPER_HEAP = "-Xmx64m";
+    private static final String KEEPER_HEAP = "-Xmx256m"; // unpacking the PostgreSQL binaries (xz) on a first run needs it
     // Kafka and zonky log through SLF4J onto java.util.logging's console handler, into the child's log file.
     private static final String LOG_FORMAT =
             "-Djava.util.logging.SimpleFormatter.format=%1$tF %1$tT.%1$tL %4$-7s [%3$s] %5$s%6$s%n";
@@ -241,7 +241,10 @@ final class LocalStack {
 
     /** Starts PostgreSQL and Kafka side by side (they do not need each other) and waits until both are ready. */
     private void startInfrastructure(Path logs) {
-        String classPath = System.getProperty("java.class.path");
+        // Absolute: the children run in the data directory.
+        String classPath = String.join(java.io.File.pathSeparator,
+                java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                        .map(entry -> Path.of(entry).toAbsolutePath().toString()).toList());
         step(() -> {
             postgres = supervisor.add(new Component("postgres", Kind.POSTGRES, postgresPort, jdbcUrl(), null,
                             logs.resolve("postgres.log").toString()),
