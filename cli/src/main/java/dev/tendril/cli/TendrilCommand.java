@@ -9,6 +9,7 @@ import dev.tendril.cli.demo.DemoCommand;
 import dev.tendril.cli.get.GetCommand;
 import dev.tendril.cli.observe.ObserveCommand;
 import dev.tendril.cli.policy.PolicyCommand;
+import dev.tendril.cli.restart.RestartCommand;
 import dev.tendril.cli.status.StatusCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TendrilCommand.Version.class,
         description = "Operate a Tendril control plane.",
-        subcommands = {StatusCommand.class, GetCommand.class, ApplyCommand.class, DeleteCommand.class,
+        subcommands = {StatusCommand.class, RestartCommand.class, GetCommand.class, ApplyCommand.class, DeleteCommand.class,
                 PolicyCommand.class, dev.tendril.cli.ipam.IpamCommand.class, ConnectivityCommand.class, BpfCommand.class,
                 ObserveCommand.class,
                 DemoCommand.class,

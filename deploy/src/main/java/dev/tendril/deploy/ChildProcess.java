@@ -11,35 +11,47 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** A service or agent JVM started by the launcher, its output appended to its own log file. */
+/** A JVM started by the launcher (Kafka, the PostgreSQL keeper, a service or agent), its output appended to its own log file. */
 final class ChildProcess {
 
     private static final String JVM_HEAP = "-Xmx256m";
     // A child in its own session does not get the terminal's Ctrl-C, so the launcher alone decides the stop order.
     private static final List<Path> SETSID = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));
 
-    private final ComponentSpec spec;
+    private final String name;
     private final Path log;
     private final Process process;
 
-    private ChildProcess(ComponentSpec spec, Path log, Process process) {
-        this.spec = spec;
+    private ChildProcess(String name, Path log, Process process) {
+        this.name = name;
         this.log = log;
         this.process = process;
     }
 
-    /** Starts {@code java ... -jar <spec.jar>} with {@code properties} as system properties. */
+    /** {@code -Xmx256m ... -D<properties> -jar <spec.jar>}: the arguments of a Quarkus service or agent JVM. */
+    static List<String> quarkusArguments(ComponentSpec spec, Map<String, String> properties) {
+        List<String> arguments = new ArrayList<>();
+        arguments.add(JVM_HEAP);
+        arguments.add("--enable-native-access=ALL-UNNAMED");
+        properties.forEach((key, value) -> arguments.add("-D" + key + "=" + value));
+        arguments.add("-jar");
+        arguments.add(spec.jar().toString());
+        return arguments;
+    }
+
+    /** Starts a Quarkus service or agent with {@code properties} as system properties. */
     static ChildProcess start(ComponentSpec spec, Map<String, String> properties, Path workDir, Path log) {
+        return start(spec.name(), quarkusArguments(spec, properties), workDir, log);
+    }
+
+    /** Starts {@code java <arguments>} in its own session. */
+    static ChildProcess start(String name, List<String> arguments, Path workDir, Path log) {
         List<String> command = new ArrayList<>();
         SETSID.stream().filter(Files::isExecutable).findFirst().ifPresent(p -> command.add(p.toString()));
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add(JVM_HEAP);
-        command.add("--enable-native-access=ALL-UNNAMED");
-        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.add("-jar");
-        command.add(spec.jar().toString());
+        command.addAll(arguments);
         try {
-            Files.writeString(log, "---- " + Instant.now() + " Tendril launcher starts " + spec.name() + ": "
+            Files.writeString(log, "---- " + Instant.now() + " Tendril launcher starts " + name + ": "
                     + String.join(" ", command) + System.lineSeparator(),
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             Process process = new ProcessBuilder(command)
@@ -48,18 +60,14 @@ final class ChildProcess {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
-            return new ChildProcess(spec, log, process);
+            return new ChildProcess(name, log, process);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + spec.name() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot start " + name + ": " + e.getMessage(), e);
         }
     }
 
-    ComponentSpec spec() {
-        return spec;
-    }
-
     String name() {
-        return spec.name();
+        return name;
     }
 
     Path log() {

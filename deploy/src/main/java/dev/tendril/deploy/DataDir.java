@@ -1,5 +1,6 @@
 package dev.tendril.deploy;
 
+import dev.tendril.cli.restart.SupervisorFile;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.StackFile;
@@ -33,7 +34,7 @@ final class DataDir {
     private static final String STAGED_LAUNCHER = "launcher";
     /** Everything the launcher and ./tendril create here; --fresh refuses to wipe anything else. */
     private static final Set<String> OWNED = Set.of(POSTGRES, KAFKA, LOGS, AGENTS, PID_FILE, StackFile.NAME,
-            StackFile.NAME + ".tmp", STAGED_LAUNCHER);
+            StackFile.NAME + ".tmp", SupervisorFile.NAME, SupervisorFile.NAME + ".tmp", STAGED_LAUNCHER);
     private static final Duration LEFTOVER_GRACE = Duration.ofSeconds(10);
 
     private final Path root;
@@ -120,9 +121,11 @@ final class DataDir {
         List<ProcessHandle> leftovers = new ArrayList<>();
         StackFile.read(root).ifPresent(stack -> {
             for (Component c : stack.components()) {
-                if ((c.kind() == Kind.SERVICE || c.kind() == Kind.AGENT) && c.pid() != null) {
+                if (c.pid() != null) {
+                    // Services and agents are Quarkus runners; Kafka and the PostgreSQL keeper the launcher's classes.
                     ProcessHandle.of(c.pid()).filter(ProcessHandle::isAlive)
-                            .filter(h -> commandLine(h).contains("quarkus-run.jar"))
+                            .filter(h -> commandLine(h).contains("quarkus-run.jar")
+                                    || commandLine(h).contains(DataDir.class.getPackageName() + "."))
                             .ifPresent(leftovers::add);
                 }
             }

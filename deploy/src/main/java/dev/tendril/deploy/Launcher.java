@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "tendril up", sortOptions = false,
         description = {"Run PostgreSQL, Kafka, the identity, ipam, policy and flows services and N node agents "
-                + "locally; Ctrl-C or SIGTERM stops them all."})
+                + "locally, each as a supervised child process started again when it crashes (back-off 1 s doubling "
+                + "to 30 s); Ctrl-C or SIGTERM stops them all."})
 public final class Launcher implements Callable<Integer> {
 
     @Option(names = "--data-dir", paramLabel = "DIR",

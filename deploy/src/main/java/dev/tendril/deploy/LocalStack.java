@@ -1,15 +1,15 @@
 package dev.tendril.deploy;
 
+import dev.tendril.cli.restart.SupervisorFile;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.StackFile;
 import dev.tendril.cli.status.ComponentHealth;
 import dev.tendril.cli.status.HealthProbe;
-import dev.tendril.testing.KafkaBroker;
-import dev.tendril.testing.PostgresServer;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,19 +21,25 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import sun.misc.Signal;
 
 /**
- * One run of the local stack: starts PostgreSQL, Kafka, the services and the agents, waits until all are ready,
- * and on SIGINT/SIGTERM stops them in reverse order (children, then Kafka, then PostgreSQL).
+ * One run of the local stack: starts PostgreSQL, Kafka, the services and the agents, each as a child process under
+ * the {@link Supervisor}, waits until all are ready, then restarts whichever crashes; on SIGINT/SIGTERM stops them in
+ * reverse order (services and agents, then Kafka, then PostgreSQL) and restarts nothing.
  */
 final class LocalStack {
 
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    // A broker shuts down in a few seconds; more grace than a service, so that it never loses its log to SIGKILL.
+    private static final Duration KAFKA_STOP_GRACE = Duration.ofSeconds(30);
+    private static final String KAFKA_HEAP = "-Xmx512m";
+    private static final String KEEPER_HEAP = "-Xmx256m"; // unpacking the PostgreSQL binaries (xz) on a first run needs it
+    // Kafka and zonky log through SLF4J onto java.util.logging's console handler, into the child's log file.
+    private static final String LOG_FORMAT =
+            "-Djava.util.logging.SimpleFormatter.format=%1$tF %1$tT.%1$tL %4$-7s [%3$s] %5$s%6$s%n";
     private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
     private static final int LOG_TAIL_LINES = 40;
 
@@ -50,9 +56,14 @@ final class LocalStack {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     private boolean claimed;
-    private PostgresServer postgres;
-    private KafkaBroker kafka;
-    private final List<ChildProcess> children = new ArrayList<>();
+    private Supervisor supervisor;
+    private ControlServer control;
+    private boolean ready;
+    private int postgresPort;
+    private int kafkaPort;
+    private Supervisor.Supervised postgres;
+    private Supervisor.Supervised kafka;
+    private final List<Supervisor.Supervised> children = new ArrayList<>();
 
     LocalStack(StackConfig config, PrintStream out, PrintStream err) {
         this.config = config;
@@ -103,34 +114,42 @@ final class LocalStack {
             return null;
         });
         Path logs = config.logsDir();
-        EmbeddedLogging.routeTo(logs.resolve("kafka.log"), logs.resolve("postgres.log"));
+        supervisor = new Supervisor(BackOff.DEFAULT, Clock.systemUTC(), config.dataDir(), out, this::healthy,
+                this::writeFiles);
 
         List<ComponentSpec> specs = runnable(config.components());
         checkPortsFree(specs);
         Set<Integer> reserved = new HashSet<>(specs.stream().map(ComponentSpec::port).toList());
-        int postgresPort = Ports.preferredOrNextFree(config.postgresPort(), reserved);
+        postgresPort = Ports.preferredOrNextFree(config.postgresPort(), reserved);
         reserved.add(postgresPort);
-        int kafkaPort = Ports.preferredOrNextFree(config.kafkaPort(), reserved);
-        step(() -> startInfrastructure(postgresPort, kafkaPort));
+        kafkaPort = Ports.preferredOrNextFree(config.kafkaPort(), reserved);
+        startInfrastructure(logs);
 
         for (ComponentSpec spec : specs) {
             ChildProcess child = step(() -> {
-                ChildProcess started = ChildProcess.start(spec, systemProperties(spec, specs), config.dataDir(),
-                        logs.resolve(spec.name() + ".log"));
-                children.add(started);
-                return started;
+                Supervisor.Supervised supervised = supervisor.add(component(spec, logs),
+                        () -> ChildProcess.quarkusArguments(spec, systemProperties(spec, specs)), STOP_GRACE, () -> { });
+                children.add(supervised);
+                return supervisor.start(supervised);
             });
             out.printf("%-10s starting on %s (pid %d)%n", spec.name(), spec.url(), child.pid());
         }
-        writeStackFile(false);
-        awaitReady();
-        writeStackFile(true);
+        awaitReady(children, null);
+        step(() -> {
+            control = ControlServer.start(supervisor);
+            ready = true;
+            supervisor.supervise();
+            return null;
+        });
+        writeFiles();
         printTable();
         out.println("Tendril is ready.");
         String dir = config.dataDirOption();
         out.printf("Started in %s. Stop it with Ctrl-C or './tendril down%s'; check it with './tendril status%s'.%n",
                 elapsed(), dir, dir);
-        warnWhenAChildExits();
+        out.printf("Crashed components are started again (back-off %d s doubling to %d s); restart one with "
+                + "'./tendril restart COMPONENT%s'.%n", BackOff.DEFAULT.initial().toSeconds(),
+                BackOff.DEFAULT.max().toSeconds(), dir);
     }
 
     /** Stops whatever runs, children first; safe to call more than once and from several threads. */
@@ -146,22 +165,29 @@ final class LocalStack {
                 return;
             }
             try {
+                if (control != null) {
+                    control.close();
+                }
                 if (!children.isEmpty()) {
                     out.println("Stopping " + names(children) + " (up to " + STOP_GRACE.toSeconds()
                             + " s before they are killed)...");
-                    List<ProcessHandle> handles = children.stream().map(c -> c.process().toHandle()).toList();
                     int[] killed = {0};
                     if (attempt("stopping the services and agents",
-                            () -> killed[0] = ProcessReaper.stop(handles, STOP_GRACE))) {
+                            () -> killed[0] = supervisor.stop(children, STOP_GRACE))) {
                         out.println("Stopped " + names(children)
                                 + (killed[0] > 0 ? " (" + killed[0] + " killed forcibly)" : ""));
                     }
                 }
-                if (kafka != null && attempt("stopping Kafka", kafka::close)) {
+                if (kafka != null && attempt("stopping Kafka", () -> supervisor.stop(List.of(kafka), KAFKA_STOP_GRACE))) {
                     out.println("Stopped Kafka");
                 }
-                if (postgres != null && attempt("stopping PostgreSQL", postgres::close)) {
+                if (postgres != null
+                        && attempt("stopping PostgreSQL", () -> supervisor.stop(List.of(postgres), STOP_GRACE))) {
                     out.println("Stopped PostgreSQL");
+                }
+                if (supervisor != null) {
+                    attempt("recording the final state", this::writeFiles);
+                    supervisor.close();
                 }
                 attempt("removing launcher.pid", dataDir::release);
                 out.println("Tendril stopped.");
@@ -213,61 +239,56 @@ final class LocalStack {
         }
     }
 
-    /**
-     * Starts PostgreSQL and Kafka side by side (they do not need each other); when one fails, waits for the other
-     * so that stop() finds and stops it.
-     */
-    private Void startInfrastructure(int postgresPort, int kafkaPort) {
-        CompletableFuture<KafkaBroker> kafkaStarting = CompletableFuture.supplyAsync(() -> startKafka(kafkaPort));
-        RuntimeException failure = null;
-        try {
-            postgres = startPostgres(postgresPort);
-            out.printf("%-10s ready on 127.0.0.1:%d, database %s (%s)%n", "postgres", postgres.port(),
-                    StackConfig.DATABASE, elapsed());
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        try {
-            kafka = kafkaStarting.join();
-            out.printf("%-10s ready on %s (%s)%n", "kafka", bootstrapServers(), elapsed());
-        } catch (CompletionException e) {
-            if (failure == null) {
-                failure = e.getCause() instanceof RuntimeException cause ? cause : e;
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
-        return null;
+    /** Starts PostgreSQL and Kafka side by side (they do not need each other) and waits until both are ready. */
+    private void startInfrastructure(Path logs) {
+        // Absolute: the children run in the data directory.
+        String classPath = String.join(java.io.File.pathSeparator,
+                java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                        .map(entry -> Path.of(entry).toAbsolutePath().toString()).toList());
+        step(() -> {
+            postgres = supervisor.add(new Component("postgres", Kind.POSTGRES, postgresPort, jdbcUrl(), null,
+                            logs.resolve("postgres.log").toString()),
+                    () -> List.of(KEEPER_HEAP, LOG_FORMAT, "-cp", classPath, PostgresProcess.class.getName(),
+                            config.dataDir().toString(), Integer.toString(postgresPort)),
+                    STOP_GRACE, this::stopLeftoverPostmaster);
+            kafka = supervisor.add(new Component("kafka", Kind.KAFKA, kafkaPort, bootstrapServers(), null,
+                            logs.resolve("kafka.log").toString()),
+                    () -> List.of(KAFKA_HEAP, LOG_FORMAT, "--enable-native-access=ALL-UNNAMED",
+                            "--sun-misc-unsafe-memory-access=allow", "-cp", classPath, KafkaProcess.class.getName(),
+                            dataDir.resolve(DataDir.KAFKA).toString(), Integer.toString(kafkaPort)),
+                    KAFKA_STOP_GRACE, () -> { });
+            supervisor.start(postgres);
+            supervisor.start(kafka);
+            return null;
+        });
+        awaitReady(List.of(postgres, kafka), supervised -> supervised == postgres
+                ? String.format("%-10s ready on 127.0.0.1:%d, database %s (%s)", "postgres", postgresPort,
+                        StackConfig.DATABASE, elapsed())
+                : String.format("%-10s ready on %s (%s)", "kafka", bootstrapServers(), elapsed()));
     }
 
-    private PostgresServer startPostgres(int port) {
-        try {
-            PostgresServer server = PostgresServer.start(dataDir.resolve(DataDir.POSTGRES), port);
-            server.createDatabaseIfMissing(StackConfig.DATABASE);
-            return server;
-        } catch (RuntimeException e) {
-            throw new StartupFailure("PostgreSQL did not start on port " + port + ": " + e.getMessage()
-                    + tail(config.logsDir().resolve("postgres.log")), e);
-        }
+    /** PostgreSQL daemonizes its postmaster: a keeper that was killed leaves it running. */
+    private void stopLeftoverPostmaster() {
+        dataDir.postmaster().ifPresent(left -> ProcessReaper.stop(List.of(left), STOP_GRACE));
     }
 
-    private KafkaBroker startKafka(int port) {
-        try {
-            return KafkaBroker.start(dataDir.resolve(DataDir.KAFKA), port);
-        } catch (RuntimeException e) {
-            throw new StartupFailure("Kafka did not start on port " + port + ": " + e.getMessage()
-                    + tail(config.logsDir().resolve("kafka.log")), e);
-        }
+    private String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + postgresPort + "/" + StackConfig.DATABASE;
+    }
+
+    /** Services and agents by their readiness endpoint, Kafka by a TCP connect, PostgreSQL by a login to the database. */
+    private boolean healthy(Component component) {
+        return component.kind() == Kind.POSTGRES ? PostgresProcess.acceptsLogins(component.port())
+                : probe.check(component).ok();
     }
 
     private Map<String, String> systemProperties(ComponentSpec spec, List<ComponentSpec> all) {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("quarkus.http.port", Integer.toString(spec.port()));
         if (spec.kind() == Kind.SERVICE) {
-            properties.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl(StackConfig.DATABASE));
-            properties.put("quarkus.datasource.username", postgres.username());
-            properties.put("quarkus.datasource.password", postgres.password());
+            properties.put("quarkus.datasource.jdbc.url", jdbcUrl());
+            properties.put("quarkus.datasource.username", "postgres");
+            properties.put("quarkus.datasource.password", "postgres");
             if (spec.name().equals("policy")) {
                 properties.putAll(policyServiceLinks(all));
             }
@@ -309,36 +330,46 @@ final class LocalStack {
     }
 
     private String bootstrapServers() {
-        return "127.0.0.1:" + kafka.port();
+        return "127.0.0.1:" + kafkaPort;
     }
 
-    /** Polls every child's readiness endpoint until all are UP; fails at the first child that exits or at the timeout. */
-    private void awaitReady() {
-        if (children.isEmpty()) {
+    /**
+     * Polls the components' health checks until all pass; fails at the first that exits or at the timeout.
+     * {@code readyLine} says what to print for each, else {@code NAME ready (elapsed)}.
+     */
+    private void awaitReady(List<Supervisor.Supervised> components,
+                            java.util.function.Function<Supervisor.Supervised, String> readyLine) {
+        if (components.isEmpty()) {
             return;
         }
-        out.printf("Waiting up to %d s for %s to be ready...%n", config.readyTimeout().toSeconds(), names(children));
+        out.printf("Waiting up to %d s for %s to be ready...%n", config.readyTimeout().toSeconds(), names(components));
         long deadline = System.nanoTime() + config.readyTimeout().toNanos();
-        Set<ChildProcess> pending = new LinkedHashSet<>(children);
-        Map<ChildProcess, String> lastCheck = new HashMap<>();
+        Set<Supervisor.Supervised> pending = new LinkedHashSet<>(components);
+        Map<Supervisor.Supervised, String> lastCheck = new HashMap<>();
         while (!pending.isEmpty()) {
             if (stopping) {
                 throw new StartupFailure("stopped during start-up");
             }
-            for (ChildProcess child : pending) {
-                if (!child.process().isAlive()) {
-                    throw failure(List.of(child), child.name() + " exited with code " + child.process().exitValue()
+            for (Supervisor.Supervised s : pending) {
+                if (!s.process().process().isAlive()) {
+                    throw failure(List.of(s), s.name() + " exited with code " + s.process().process().exitValue()
                             + " before it was ready", Map.of());
                 }
             }
-            List<ChildProcess> polled = List.copyOf(pending);
-            List<ComponentHealth> results = probe.checkAll(polled.stream().map(this::component).toList());
+            List<Supervisor.Supervised> polled = List.copyOf(pending);
+            List<Component> polledComponents = polled.stream().map(Supervisor.Supervised::component).toList();
+            List<ComponentHealth> results = probe.checkAll(polledComponents);
             for (int i = 0; i < polled.size(); i++) {
-                if (results.get(i).ok()) {
-                    pending.remove(polled.get(i));
-                    out.printf("%-10s ready (%s)%n", polled.get(i).name(), elapsed());
+                Supervisor.Supervised s = polled.get(i);
+                boolean ok = s.component().kind() == Kind.POSTGRES ? healthy(polledComponents.get(i))
+                        : results.get(i).ok();
+                if (ok) {
+                    pending.remove(s);
+                    supervisor.healthy(s);
+                    out.println(readyLine == null ? String.format("%-10s ready (%s)", s.name(), elapsed())
+                            : readyLine.apply(s));
                 } else {
-                    lastCheck.put(polled.get(i), results.get(i).detail());
+                    lastCheck.put(s, results.get(i).detail());
                 }
             }
             if (!pending.isEmpty() && System.nanoTime() > deadline) {
@@ -349,11 +380,12 @@ final class LocalStack {
         }
     }
 
-    private StartupFailure failure(List<ChildProcess> failed, String summary, Map<ChildProcess, String> lastCheck) {
+    private StartupFailure failure(List<Supervisor.Supervised> failed, String summary,
+                                   Map<Supervisor.Supervised, String> lastCheck) {
         StringBuilder message = new StringBuilder(summary);
-        for (ChildProcess child : failed) {
+        for (Supervisor.Supervised child : failed) {
             message.append(System.lineSeparator()).append(System.lineSeparator())
-                    .append(child.name()).append(" (pid ").append(child.pid()).append(")");
+                    .append(child.name()).append(" (pid ").append(child.process().pid()).append(")");
             if (lastCheck.containsKey(child)) {
                 message.append(", last health check: ").append(lastCheck.get(child));
             }
@@ -377,38 +409,28 @@ final class LocalStack {
         return text.toString();
     }
 
-    private void warnWhenAChildExits() {
-        for (ChildProcess child : children) {
-            child.process().onExit().thenAccept(process -> {
-                if (!stopping) {
-                    err.printf("Warning: %s (pid %d) exited with code %d; see %s%n", child.name(), child.pid(),
-                            process.exitValue(), display(child.log()));
-                }
-            });
-        }
+    private static Component component(ComponentSpec spec, Path logs) {
+        return new Component(spec.name(), spec.kind(), spec.port(), spec.url(), null,
+                logs.resolve(spec.name() + ".log").toString(), spec.nodeName());
     }
 
     private List<Component> components() {
-        Path logs = config.logsDir();
         List<Component> components = new ArrayList<>();
-        components.add(new Component("postgres", Kind.POSTGRES, postgres.port(),
-                postgres.jdbcUrl(StackConfig.DATABASE), dataDir.postmaster().map(ProcessHandle::pid).orElse(null),
-                logs.resolve("postgres.log").toString()));
-        components.add(new Component("kafka", Kind.KAFKA, kafka.port(), bootstrapServers(),
-                ProcessHandle.current().pid(), logs.resolve("kafka.log").toString()));
-        children.forEach(child -> components.add(component(child)));
+        components.add(postgres.component());
+        components.add(kafka.component());
+        children.forEach(child -> components.add(child.component()));
         return components;
     }
 
-    private Component component(ChildProcess child) {
-        ComponentSpec spec = child.spec();
-        return new Component(spec.name(), spec.kind(), spec.port(), spec.url(), child.pid(), child.log().toString(),
-                spec.nodeName());
-    }
-
-    private void writeStackFile(boolean ready) {
+    /** stack.json (what runs, with each component's current pid) and supervisor.json (restarts, last exits). */
+    private void writeFiles() {
         synchronized (lock) {
-            new StackFile(ProcessHandle.current().pid(), config.dataDir().toString(), startedAt, ready, components())
+            if (supervisor == null || postgres == null || kafka == null) {
+                return;
+            }
+            long pid = ProcessHandle.current().pid();
+            new StackFile(pid, config.dataDir().toString(), startedAt, ready, components()).write(config.dataDir());
+            new SupervisorFile(pid, control == null ? null : control.url(), supervisor.snapshot())
                     .write(config.dataDir());
         }
     }
@@ -438,8 +460,8 @@ final class LocalStack {
         out.println();
     }
 
-    private static String names(Collection<ChildProcess> processes) {
-        return String.join(", ", processes.stream().map(ChildProcess::name).toList());
+    private static String names(Collection<Supervisor.Supervised> processes) {
+        return String.join(", ", processes.stream().map(Supervisor.Supervised::name).toList());
     }
 
     private String elapsed() {

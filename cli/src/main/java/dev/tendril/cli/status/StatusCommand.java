@@ -2,11 +2,13 @@ package dev.tendril.cli.status;
 
 import dev.tendril.cli.OutputOption;
 import dev.tendril.cli.Progress;
+import dev.tendril.cli.restart.SupervisorFile;
 import dev.tendril.cli.stack.Stack;
 import dev.tendril.cli.stack.StackOption;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
@@ -62,6 +64,7 @@ public final class StatusCommand implements Callable<Integer> {
         }
         Set<String> ok = results.stream().filter(ComponentHealth::ok).map(ComponentHealth::name)
                 .collect(Collectors.toSet());
+        results = withRestarts(results);
         StatusReport report = StatusReport.of(stack, results, StatusCounts.read(stack, ok));
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
@@ -70,6 +73,22 @@ public final class StatusCommand implements Callable<Integer> {
             report.printText(out);
         }
         return report.healthy() ? 0 : 1;
+    }
+
+    /** Adds the launcher's restart counts when a live launcher supervises the stack (its supervisor.json). */
+    private List<ComponentHealth> withRestarts(List<ComponentHealth> results) {
+        Optional<SupervisorFile> supervisor;
+        try {
+            supervisor = SupervisorFile.read(stackOption.dataDir())
+                    .filter(f -> ProcessHandle.of(f.launcherPid()).filter(ProcessHandle::isAlive).isPresent());
+        } catch (IllegalArgumentException unreadable) {
+            supervisor = Optional.empty();
+        }
+        if (supervisor.isEmpty()) {
+            return results;
+        }
+        SupervisorFile file = supervisor.get();
+        return results.stream().map(r -> file.component(r.name()).map(r::supervised).orElse(r)).toList();
     }
 
     /** {@code 3/8 components ready}: the ready count only, so that a log gets a line when it changes. */

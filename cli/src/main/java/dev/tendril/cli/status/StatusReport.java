@@ -27,9 +27,16 @@ public record StatusReport(boolean healthy, int ok, int total, String source, Ma
         int nameWidth = components.stream().mapToInt(c -> c.name().length()).max().orElse(4);
         int statusWidth = components.stream().mapToInt(c -> c.status().name().length()).max().orElse(2);
         int addressWidth = components.stream().mapToInt(c -> c.address().length()).max().orElse(4);
+        boolean supervised = components.stream().anyMatch(c -> c.restarts() != null);
         for (ComponentHealth c : components) {
-            String line = String.format("%-" + nameWidth + "s  %-" + statusWidth + "s  %-" + addressWidth + "s  %s",
-                    c.name(), c.status(), c.address(), c.detail() == null ? "" : c.detail());
+            String restarts = !supervised ? "" : c.restarts() == null ? "restarts -  " : "restarts " + c.restarts()
+                    + (c.restarts() < 10 ? " " : "") + " ";
+            String detail = c.detail() == null ? "" : c.detail();
+            if (c.restarts() != null && c.restarts() > 0 && c.lastExit() != null) {
+                detail = detail + (detail.isEmpty() ? "" : "; ") + "last exit: " + c.lastExit();
+            }
+            String line = String.format("%-" + nameWidth + "s  %-" + statusWidth + "s  %-" + addressWidth + "s  %s%s",
+                    c.name(), c.status(), c.address(), restarts, detail);
             out.println(line.stripTrailing());
         }
         out.println();

@@ -216,6 +216,40 @@ class StatusCommandTest {
     }
 
     @Test
+    void showsEachComponentsRestartsAndLastExitFromTheSupervisingLauncher() throws IOException {
+        writeStack(component("identity", "service", upPort), component("kafka", "kafka", tcpPort));
+        Files.writeString(dataDir.resolve("supervisor.json"), """
+                {"launcherPid":%d,"control":"http://127.0.0.1:1","components":[
+                 {"name":"identity","state":"running","pid":4242,"restarts":2,
+                  "lastExit":{"code":137,"reason":"killed by SIGKILL","at":"2026-01-01T00:00:05Z"}},
+                 {"name":"kafka","state":"running","pid":77,"restarts":0}]}""".formatted(ProcessHandle.current().pid()));
+
+        Result text = run("status", "--data-dir", dataDir.toString());
+        Result json = run("status", "--data-dir", dataDir.toString(), "-o", "json");
+
+        assertThat(text.exitCode).isZero();
+        assertThat(text.out).containsPattern("(?m)^identity\\s+OK\\s+http://127\\.0\\.0\\.1:" + upPort
+                + "\\s+restarts 2\\s+last exit: killed by SIGKILL at 2026-01-01T00:00:05Z$");
+        assertThat(text.out).containsPattern("(?m)^kafka\\s+OK\\s+127\\.0\\.0\\.1:" + tcpPort + "\\s+restarts 0$");
+        JsonNode identity = new ObjectMapper().readTree(json.out).path("components").get(0);
+        assertThat(identity.path("restarts").asInt()).isEqualTo(2);
+        assertThat(identity.path("pid").asLong()).isEqualTo(4242);
+        assertThat(identity.path("lastExit").asText()).isEqualTo("killed by SIGKILL at 2026-01-01T00:00:05Z");
+    }
+
+    @Test
+    void ignoresTheSupervisorFileOfALauncherThatNoLongerRuns() throws IOException {
+        writeStack(component("identity", "service", upPort));
+        Files.writeString(dataDir.resolve("supervisor.json"), """
+                {"launcherPid":%d,"components":[{"name":"identity","state":"running","pid":1,"restarts":3}]}"""
+                .formatted(Long.MAX_VALUE / 2));
+
+        Result json = run("status", "--data-dir", dataDir.toString(), "-o", "json");
+
+        assertThat(new ObjectMapper().readTree(json.out).path("components").get(0).has("restarts")).isFalse();
+    }
+
+    @Test
     void printsItsVersion() {
         Result result = run("--version");
 

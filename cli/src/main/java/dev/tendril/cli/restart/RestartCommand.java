@@ -1,0 +1,118 @@
+package dev.tendril.cli.restart;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tendril.cli.OutputOption;
+import dev.tendril.cli.stack.StackOption;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code tendril restart COMPONENT}: asks the running launcher (its control endpoint on loopback, found in
+ * {@code supervisor.json}) to stop one component and start it again, like {@code systemctl restart} or
+ * {@code kubectl rollout restart}.
+ */
+@Command(name = "restart", mixinStandardHelpOptions = true,
+        description = {"Restart one component of the local stack (postgres, kafka, identity, ipam, policy, flows,",
+                "agent-N): the launcher stops it (SIGTERM, then SIGKILL after its grace period) and starts it again."})
+public final class RestartCommand implements Callable<Integer> {
+
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(500);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Parameters(paramLabel = "COMPONENT", description = "The component to restart, as 'tendril status' names it.")
+    String name;
+
+    @Mixin
+    StackOption stackOption;
+
+    @Mixin
+    OutputOption output;
+
+    @Option(names = "--wait", description = "Wait until the restarted component is healthy again.")
+    boolean waitForReady;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "120s",
+            description = "How long --wait waits, e.g. 90s or 2m (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Path dataDir = stackOption.dataDir();
+        SupervisorFile supervisor = SupervisorFile.read(dataDir).orElseThrow(() -> new IllegalStateException(
+                "no launcher runs from " + dataDir.toAbsolutePath().normalize() + " (no " + SupervisorFile.NAME
+                        + "): start one with './tendril up'"));
+        if (supervisor.control() == null || ProcessHandle.of(supervisor.launcherPid()).filter(ProcessHandle::isAlive)
+                .isEmpty()) {
+            throw new IllegalStateException("the launcher (pid " + supervisor.launcherPid() + ") of "
+                    + dataDir.toAbsolutePath().normalize() + " is not running or not ready: start it with './tendril up'");
+        }
+        if (supervisor.component(name).isEmpty()) {
+            throw new IllegalArgumentException("unknown component '" + name + "' (the stack runs: "
+                    + String.join(", ", supervisor.components().stream().map(SupervisorFile.Supervised::name).toList())
+                    + ")");
+        }
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(supervisor.control() + "/v1/components/" + name
+                        + "/restart")).timeout(REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.noBody()).build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException("the launcher's control endpoint " + supervisor.control()
+                    + " does not answer: " + e.getMessage(), e);
+        }
+        JsonNode body = JSON.readTree(response.body());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(body.path("detail").asText("HTTP " + response.statusCode()));
+        }
+        long pid = body.path("pid").asLong();
+        if (waitForReady) {
+            awaitRunning(dataDir, pid);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (output.json()) {
+            OutputOption.printJson(out, body);
+        } else {
+            out.println("Restarted " + name + ": pid " + (body.path("previousPid").isNull()
+                    || body.path("previousPid").isMissingNode() ? "-" : body.path("previousPid").asText()) + " -> "
+                    + pid + " (restarts: " + body.path("restarts").asInt() + ")"
+                    + (waitForReady ? "; it is healthy again." : "; 'tendril status --wait' waits until it is healthy."));
+            out.flush();
+        }
+        return 0;
+    }
+
+    private void awaitRunning(Path dataDir, long pid) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Optional<SupervisorFile.Supervised> now = SupervisorFile.read(dataDir).flatMap(f -> f.component(name));
+            if (now.isPresent() && Long.valueOf(pid).equals(now.get().pid()) && "running".equals(now.get().state())) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(name + " (pid " + pid + ") was not healthy within "
+                        + timeout.toSeconds() + " s; see its log");
+            }
+            Thread.sleep(POLL_INTERVAL);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.tendril.deploy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+
+/**
+ * The launcher's control endpoint, on loopback only, at a free port written to {@code supervisor.json}:
+ * {@code GET /v1/components} (the supervisor's state) and {@code POST /v1/components/NAME/restart}.
+ * Errors are application/problem+json.
+ */
+final class ControlServer implements AutoCloseable {
+
+    private static final String PREFIX = "/v1/components";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpServer server;
+
+    private ControlServer(HttpServer server) {
+        this.server = server;
+    }
+
+    static ControlServer start(Supervisor supervisor) {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+            server.createContext(PREFIX, exchange -> handle(supervisor, exchange));
+            server.start();
+            return new ControlServer(server);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the launcher's control endpoint: " + e.getMessage(), e);
+        }
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    private static void handle(Supervisor supervisor, HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            String method = exchange.getRequestMethod();
+            if (path.equals(PREFIX) || path.equals(PREFIX + "/")) {
+                if (!method.equals("GET")) {
+                    problem(exchange, 405, "Method not allowed", "use GET " + PREFIX);
+                    return;
+                }
+                send(exchange, 200, "application/json", supervisor.snapshot());
+                return;
+            }
+            String rest = path.substring(PREFIX.length() + 1);
+            if (!rest.endsWith("/restart") || rest.indexOf('/') != rest.length() - "/restart".length()) {
+                problem(exchange, 404, "Not found", "no such resource: " + path);
+                return;
+            }
+            if (!method.equals("POST")) {
+                problem(exchange, 405, "Method not allowed", "use POST " + path);
+                return;
+            }
+            String name = rest.substring(0, rest.length() - "/restart".length());
+            Optional<Supervisor.Restarted> restarted;
+            try {
+                restarted = supervisor.restart(name);
+            } catch (IllegalStateException e) {
+                problem(exchange, 409, "Cannot restart " + name, e.getMessage());
+                return;
+            } catch (RuntimeException e) {
+                problem(exchange, 500, "Cannot restart " + name, e.toString());
+                return;
+            }
+            if (restarted.isEmpty()) {
+                problem(exchange, 404, "Unknown component", "unknown component '" + name + "' (the stack runs: "
+                        + String.join(", ", supervisor.names()) + ")");
+                return;
+            }
+            send(exchange, 200, "application/json", restarted.get());
+        }
+    }
+
+    private static void problem(HttpExchange exchange, int status, String title, String detail) throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("title", title);
+        body.put("status", status);
+        body.put("detail", detail);
+        send(exchange, status, "application/problem+json", body);
+    }
+
+    private static void send(HttpExchange exchange, int status, String type, Object body) throws IOException {
+        byte[] bytes = JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", type);
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+    }
+}
