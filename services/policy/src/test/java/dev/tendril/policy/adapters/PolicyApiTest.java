@@ -158,6 +158,34 @@ class PolicyApiTest {
     }
 
     @Test
+    void refusesWhatKubernetesRefusesNamingTheFieldAndStoresNothing() {
+        String ns = ns();
+        String noPodSelector = """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: no-selector, namespace: %s}
+                spec:
+                  ingress: [{from: [{podSelector: {}}]}]
+                """.formatted(ns);
+        put("application/yaml", noPodSelector).then().statusCode(400).contentType("application/problem+json")
+                .body("field", equalTo("spec.podSelector"))
+                .body("errors[0].reason", containsString("required"));
+        String badCidr = """
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: bad-cidr, namespace: %s}
+                spec:
+                  endpointSelector: {}
+                  egress: [{toCIDR: ["10.0.0.0/33"]}]
+                """.formatted(ns);
+        put("application/yaml", badCidr).then().statusCode(400).body("field", equalTo("spec.egress[0].toCIDR[0]"));
+        put("application/yaml", allowWeb(ns, 80).replace("- port: 80", "- port: 80\n      endPort: 79"))
+                .then().statusCode(400).body("field", equalTo("spec.ingress[0].ports[0].endPort"));
+        given().queryParam("namespace", ns).get("/v1/policies").then().statusCode(200).body("$", hasSize(0));
+        assertThat(runtime.store().policyEvents(new PolicyRef("NetworkPolicy", ns, "no-selector"))).isEmpty();
+    }
+
+    @Test
     void deletesAndAnswers404ForUnknownPolicies() {
         String ns = ns();
         long created = put("application/yaml", defaultDeny(ns)).jsonPath().getLong("revision");
