@@ -33,6 +33,9 @@ class PolicyApiTest {
     @Inject
     PolicyRuntime runtime;
 
+    @Inject
+    dev.tendril.eventstore.EventStore eventStore;
+
     static String ns() {
         return "api-" + UUID.randomUUID().toString().substring(0, 8);
     }
@@ -183,6 +186,40 @@ class PolicyApiTest {
                 .then().statusCode(400).body("field", equalTo("spec.ingress[0].ports[0].endPort"));
         given().queryParam("namespace", ns).get("/v1/policies").then().statusCode(200).body("$", hasSize(0));
         assertThat(runtime.store().policyEvents(new PolicyRef("NetworkPolicy", ns, "no-selector"))).isEmpty();
+    }
+
+    @Test
+    void aWriteWhoseCommitFailsStoresNothingAndLeavesTheEnforcedMapsAsTheyWere() {
+        String ns = ns();
+        long db = TestTopics.freshIdentity();
+        TestTopics.identity(TestTopics.podIdentity(db, ns, "db"));
+        put("application/yaml", defaultDeny(ns)).then().statusCode(200);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                runtime.read(v -> v.engine().subject(db).map(s -> s.enforcedBy().containsKey(
+                        dev.tendril.datapath.policymap.Direction.INGRESS)).orElse(false)));
+        var before = runtime.read(v -> v.engine().subject(db).orElseThrow());
+        long revision = runtime.read(PolicyRuntime.View::revision);
+        // A real commit failure: PostgreSQL refuses this one name.
+        eventStore.transactions().inTransaction(tx -> tx.createStatement().execute(
+                "ALTER TABLE policies ADD CONSTRAINT poison_test CHECK (name <> 'poison')"));
+        try {
+            put("application/yaml", allowWeb(ns, 5432).replace("name: allow-web", "name: poison")
+                    + "---\n" + defaultDeny(ns).replace("default-deny-ingress", "other")).then().statusCode(500);
+        } finally {
+            eventStore.transactions().inTransaction(tx -> tx.createStatement().execute(
+                    "ALTER TABLE policies DROP CONSTRAINT poison_test"));
+        }
+        PolicyRef poison = new PolicyRef("NetworkPolicy", ns, "poison");
+        assertThat(runtime.store().policyEvents(poison)).isEmpty();
+        assertThat(runtime.store().policyEvents(new PolicyRef("NetworkPolicy", ns, "other"))).isEmpty();
+        given().get("/v1/policies/NetworkPolicy/" + ns + "/poison").then().statusCode(404);
+        java.util.Optional<dev.tendril.policy.domain.Policy> inEngine = runtime.read(v -> v.engine().policy(poison));
+        assertThat(inEngine).isEmpty();
+        dev.tendril.policy.domain.SubjectPolicy after = runtime.read(v -> v.engine().subject(db).orElseThrow());
+        assertThat(after).isEqualTo(before);
+        assertThat(runtime.read(PolicyRuntime.View::revision)).isEqualTo(revision);
+        given().queryParam("namespace", ns).get("/v1/policies").then().statusCode(200)
+                .body("name", contains("default-deny-ingress"));
     }
 
     @Test
