@@ -124,7 +124,9 @@ class PolicyApiTest {
                 .body("policies.name", contains("two", "three"));
         put("application/json", "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[" + np.formatted("four", ns) + "]}")
                 .then().statusCode(200).body("policies.name", contains("four"));
-        given().queryParam("namespace", ns).get("/v1/policies").then().body("name", hasSize(4));
+        put("application/yaml", np.formatted("five", ns) + "\n---\n" + np.formatted("six", ns)).then().statusCode(200)
+                .body("policies.name", contains("five", "six"));
+        given().queryParam("namespace", ns).get("/v1/policies").then().body("name", hasSize(6));
     }
 
     @Test

@@ -87,10 +87,40 @@ public final class ManifestParser {
         return List.copyOf(out);
     }
 
+    /**
+     * The documents of {@code text} as the parser sees them: YAML documents, or JSON values (several
+     * concatenated, an array, or a {@code kind: List}); empty documents are null or missing nodes. JSON
+     * documents separated by {@code ---} are YAML and read as such.
+     *
+     * @throws PolicyValidationException if the text is neither
+     */
+    public static List<JsonNode> documents(String text) {
+        List<ValidationError> errors = new ArrayList<>();
+        List<JsonNode> docs = documents(text == null ? "" : text, errors);
+        if (!errors.isEmpty()) {
+            throw new PolicyValidationException(errors);
+        }
+        return docs;
+    }
+
     private static List<JsonNode> documents(String text, List<ValidationError> errors) {
         String trimmed = text.strip();
-        List<JsonNode> out = new ArrayList<>();
         boolean json = trimmed.startsWith("{") || trimmed.startsWith("[");
+        List<ValidationError> problems = new ArrayList<>();
+        List<JsonNode> out = read(text, json, problems);
+        if (json && !problems.isEmpty()) {
+            List<ValidationError> yamlProblems = new ArrayList<>();
+            List<JsonNode> asYaml = read(text, false, yamlProblems);
+            if (yamlProblems.isEmpty()) {
+                return asYaml;
+            }
+        }
+        errors.addAll(problems);
+        return out;
+    }
+
+    private static List<JsonNode> read(String text, boolean json, List<ValidationError> errors) {
+        List<JsonNode> out = new ArrayList<>();
         try (MappingIterator<JsonNode> it = (json ? JSON.readerFor(JsonNode.class) : YAML.readerFor(JsonNode.class))
                 .readValues(text)) {
             while (it.hasNextValue()) {

@@ -105,6 +105,17 @@ class ManifestParserTest {
                 .isEqualTo(Set.of(Direction.EGRESS));
     }
 
+    @Test
+    void readsJsonDocumentsSeparatedByYamlDocumentMarkers() {
+        String one = """
+                {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                 "metadata": {"name": "j1", "namespace": "x"}, "spec": {"podSelector": {}}}
+                """;
+        assertThat(ManifestParser.parse(one + "---\n" + one.replace("j1", "j2")))
+                .extracting(p -> p.ref().name()).containsExactly("j1", "j2");
+        assertThat(ManifestParser.documents(one + "---\n" + one.replace("j1", "j2"))).hasSize(2);
+    }
+
     record Bad(String name, String doc, String path, String reasonContains) {
         @Override
         public String toString() {
