@@ -17,7 +17,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tendril delete -f}: deletes the objects the manifests name, like {@code kubectl delete -f}. Every
- * document is checked first; then objects go in reverse apply order (pods, policies, namespaces). An object
+ * document is checked first, for what names its object only (apiVersion, kind, metadata.name, namespace: a
+ * policy without {@code spec} can be deleted); then objects go in reverse apply order (pods, policies,
+ * namespaces). An object
  * that does not exist is an error unless {@code --ignore-not-found}; either way the others are still deleted.
  */
 @Command(name = "delete", mixinStandardHelpOptions = true, sortOptions = false,
@@ -46,7 +48,7 @@ public final class DeleteCommand implements Callable<Integer> {
         ManifestKinds kinds = ManifestKinds.all(ApplyCommand.clients(stackOption),
                 ApplyCommand.agents(stackOption));
         List<ManifestError> errors = new ArrayList<>();
-        Map<ManifestKindHandler, List<Manifest>> grouped = manifests.readAndCheck(kinds, () -> System.in, errors);
+        Map<ManifestKindHandler, List<Manifest>> grouped = manifests.readAndCheckForDelete(kinds, () -> System.in, errors);
         if (!errors.isEmpty()) {
             return ManifestOptions.rejected(err, errors, "nothing deleted");
         }

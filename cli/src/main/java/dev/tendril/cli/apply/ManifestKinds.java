@@ -67,6 +67,21 @@ public final class ManifestKinds {
      */
     public Map<ManifestKindHandler, List<Manifest>> check(List<Manifest> manifests, String namespace,
             List<ManifestError> errors) {
+        return check(manifests, namespace, errors, true);
+    }
+
+    /**
+     * Checks documents to delete the objects they name: as {@code kubectl delete -f}, only what identifies the
+     * object counts ({@code apiVersion}, {@code kind}, {@code metadata.name} and the namespace); the handlers'
+     * checks of the rest (a policy's {@code spec}, a pod's containers) are skipped.
+     */
+    public Map<ManifestKindHandler, List<Manifest>> checkForDelete(List<Manifest> manifests, String namespace,
+            List<ManifestError> errors) {
+        return check(manifests, namespace, errors, false);
+    }
+
+    private Map<ManifestKindHandler, List<Manifest>> check(List<Manifest> manifests, String namespace,
+            List<ManifestError> errors, boolean whole) {
         Map<ManifestKindHandler, List<Manifest>> grouped = new LinkedHashMap<>();
         handlers.forEach(handler -> grouped.put(handler, new ArrayList<>()));
         Map<String, Manifest> seen = new HashMap<>();
@@ -87,7 +102,9 @@ public final class ManifestKinds {
             if (checked == null) {
                 continue;
             }
-            handler.get().check(checked, errors);
+            if (whole) {
+                handler.get().check(checked, errors);
+            }
             String key = kind.kind() + "/" + (kind.namespaced() ? checked.namespace() + "/" : "") + checked.name();
             Manifest earlier = seen.putIfAbsent(key, checked);
             if (earlier != null) {
@@ -107,7 +124,7 @@ public final class ManifestKinds {
      */
     public List<Outcome> apply(List<Manifest> manifests) {
         List<Outcome> outcomes = new ArrayList<>();
-        for (Map.Entry<ManifestKindHandler, List<Manifest>> kind : checked(manifests).entrySet()) {
+        for (Map.Entry<ManifestKindHandler, List<Manifest>> kind : checked(manifests, true).entrySet()) {
             if (!kind.getValue().isEmpty()) {
                 outcomes.addAll(kind.getKey().apply(kind.getValue()).outcomes());
             }
@@ -121,7 +138,7 @@ public final class ManifestKinds {
      * stop the others; the first failure is thrown after all were tried.
      */
     public List<Outcome> delete(List<Manifest> manifests) {
-        List<Map.Entry<ManifestKindHandler, List<Manifest>>> order = new ArrayList<>(checked(manifests).entrySet());
+        List<Map.Entry<ManifestKindHandler, List<Manifest>>> order = new ArrayList<>(checked(manifests, false).entrySet());
         Collections.reverse(order);
         List<Outcome> deleted = new ArrayList<>();
         ServiceException first = null;
@@ -142,9 +159,9 @@ public final class ManifestKinds {
         return deleted;
     }
 
-    private Map<ManifestKindHandler, List<Manifest>> checked(List<Manifest> manifests) {
+    private Map<ManifestKindHandler, List<Manifest>> checked(List<Manifest> manifests, boolean whole) {
         List<ManifestError> errors = new ArrayList<>();
-        Map<ManifestKindHandler, List<Manifest>> grouped = check(manifests, null, errors);
+        Map<ManifestKindHandler, List<Manifest>> grouped = check(manifests, null, errors, whole);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException(errors.getFirst().message());
         }

@@ -29,12 +29,22 @@ public final class ManifestOptions {
      */
     Map<ManifestKindHandler, List<Manifest>> readAndCheck(ManifestKinds kinds, Supplier<InputStream> stdin,
             List<ManifestError> errors) {
+        return kinds.check(read(stdin, errors), namespace, errors);
+    }
+
+    /** As {@link #readAndCheck}, checking only what names each object ({@link ManifestKinds#checkForDelete}). */
+    Map<ManifestKindHandler, List<Manifest>> readAndCheckForDelete(ManifestKinds kinds, Supplier<InputStream> stdin,
+            List<ManifestError> errors) {
+        return kinds.checkForDelete(read(stdin, errors), namespace, errors);
+    }
+
+    private List<Manifest> read(Supplier<InputStream> stdin, List<ManifestError> errors) {
         ManifestReader.Result read = new ManifestReader(recursive, stdin).read(files);
         errors.addAll(read.errors());
         if (read.manifests().isEmpty() && errors.isEmpty()) {
             errors.add(new ManifestError(null, 0, null, "no objects in " + String.join(", ", files)));
         }
-        return kinds.check(read.manifests(), namespace, errors);
+        return read.manifests();
     }
 
     /** Prints each problem on its own line, then what was not done; the exit code of a rejected command. */

@@ -58,7 +58,7 @@ public final class ManifestReader {
                 stdinRead = true;
                 try {
                     String text = new String(stdin.get().readAllBytes(), StandardCharsets.UTF_8);
-                    parse(STDIN, text, looksLikeJson(text), manifests, errors);
+                    parse(STDIN, text, false, manifests, errors);
                 } catch (IOException e) {
                     errors.add(new ManifestError(STDIN, 0, null, "cannot read: " + e.getMessage()));
                 }
@@ -113,9 +113,31 @@ public final class ManifestReader {
         return start.startsWith("{") || start.startsWith("[");
     }
 
-    /** Each document in turn; a syntax error ends the file, since where the next document starts is unknown. */
+    /**
+     * Each document in turn, read as YAML (JSON is a subset: JSON documents separated by {@code ---} are YAML
+     * too). Only when YAML cannot read a JSON source (concatenated JSON values without {@code ---}, which is
+     * not YAML) is it read as a JSON stream. A syntax error ends the file, since where the next document
+     * starts is unknown.
+     */
     static void parse(String source, String text, boolean json, List<Manifest> manifests, List<ManifestError> errors) {
-        ObjectMapper mapper = json ? JSON : YAML;
+        List<Manifest> read = new ArrayList<>();
+        List<ManifestError> problems = new ArrayList<>();
+        boolean yamlSyntax = parse(YAML, "YAML", source, text, read, problems);
+        if (!yamlSyntax && (json || looksLikeJson(text))) {
+            List<Manifest> readAsJson = new ArrayList<>();
+            List<ManifestError> jsonProblems = new ArrayList<>();
+            if (parse(JSON, "JSON", source, text, readAsJson, jsonProblems) || json) {
+                read = readAsJson;
+                problems = jsonProblems;
+            }
+        }
+        manifests.addAll(read);
+        errors.addAll(problems);
+    }
+
+    /** Reads with {@code mapper}; false when it stopped at a syntax error. */
+    private static boolean parse(ObjectMapper mapper, String format, String source, String text,
+            List<Manifest> manifests, List<ManifestError> errors) {
         int read = 0;
         // From a parser rather than the text: Jackson would otherwise read a root array as one value per element.
         try (MappingIterator<JsonNode> documents = mapper.readerFor(JsonNode.class)
@@ -135,10 +157,12 @@ public final class ManifestReader {
             }
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
-            errors.add(new ManifestError(source, read + 1, null, "invalid " + (json ? "JSON" : "YAML")
+            errors.add(new ManifestError(source, read + 1, null, "invalid " + format
                     + (line > 0 ? " at line " + line : "") + ": " + e.getOriginalMessage().lines().findFirst().orElse("")));
+            return false;
         } catch (IOException e) {
             errors.add(new ManifestError(source, 0, null, "cannot read: " + e.getMessage()));
         }
+        return true;
     }
 }

@@ -294,6 +294,37 @@ class ApplyCommandTest {
     }
 
     @Test
+    void deleteNeedsOnlyWhatNamesEachObjectAsKubectlDoes() throws IOException {
+        namespaces.put("demo", Map.of("kubernetes.io/metadata.name", "demo"));
+        policies = request -> Response.ok("{\"revision\":9}");
+        Path file = write("names-only.yaml", """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: default-deny-ingress, namespace: demo}
+                ---
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: allow-frontend, namespace: demo}
+                ---
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: demo}
+                """);
+
+        Result result = FakeService.run(null, "delete", "-f", file.toString(), "--data-dir", dataDir.toString());
+
+        assertThat(result.err()).isEmpty();
+        assertThat(result.exitCode()).isZero();
+        assertThat(services.requests()).extracting(Request::toString).containsExactly(
+                "DELETE /v1/policies/NetworkPolicy/demo/default-deny-ingress",
+                "DELETE /v1/policies/CiliumNetworkPolicy/demo/allow-frontend",
+                "DELETE /v1/namespaces/demo");
+        Result applied = apply("-f", file.toString());
+        assertThat(applied.exitCode()).isEqualTo(1);
+        assertThat(applied.err()).contains("document 1: spec: required");
+    }
+
+    @Test
     void deleteChecksEveryDocumentFirst() throws IOException {
         Path file = write("demo.yaml", DENY + "---\nkind: Namespace\nmetadata: {name: demo}\n");
 

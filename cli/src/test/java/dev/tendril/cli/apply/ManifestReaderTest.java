@@ -121,6 +121,38 @@ class ManifestReaderTest {
     }
 
     @Test
+    void readsJsonDocumentsSeparatedByYamlDocumentMarkersAsTheYamlStreamTheyAre() throws IOException {
+        String stream = """
+                {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"a"}}
+                ---
+                {"apiVersion": "v1", "kind": "Namespace",
+                 "metadata": {"name": "b"}}
+                """;
+        Path yaml = write("stream.yaml", stream);
+        Path json = write("stream.json", stream);
+        ManifestReader fromStdin = new ManifestReader(false,
+                () -> new ByteArrayInputStream(stream.getBytes(StandardCharsets.UTF_8)));
+
+        for (ManifestReader.Result result : List.of(read(false, yaml.toString()), read(false, json.toString()),
+                fromStdin.read(List.of("-")))) {
+            assertThat(result.errors()).isEmpty();
+            assertThat(result.manifests()).extracting(Manifest::name, Manifest::document)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 1), org.assertj.core.groups.Tuple.tuple("b", 2));
+        }
+    }
+
+    @Test
+    void aSyntaxErrorInAJsonFileIsReportedAsJson() throws IOException {
+        Path json = write("bad.json", "{\"apiVersion\": \"v1\", \"kind\": [}\n");
+
+        ManifestReader.Result result = read(false, json.toString());
+
+        assertThat(result.manifests()).isEmpty();
+        assertThat(result.errors()).singleElement().satisfies(error ->
+                assertThat(error.message()).startsWith(json + ": document 1: invalid JSON at line 1"));
+    }
+
+    @Test
     void reportsMissingFilesAndEmptyDirectories() throws IOException {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         String missing = dir.resolve("missing.yaml").toString();

@@ -1,10 +1,6 @@
 package dev.tendril.policy.adapters;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.tendril.policy.adapters.persistence.PolicyJson;
 import dev.tendril.policy.domain.Cidr;
 import dev.tendril.policy.domain.CidrSet;
@@ -13,7 +9,6 @@ import dev.tendril.policy.domain.Peer;
 import dev.tendril.policy.domain.Policy;
 import dev.tendril.policy.domain.Rule;
 import dev.tendril.policy.domain.parse.ManifestParser;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedSet;
@@ -21,13 +16,10 @@ import java.util.TreeSet;
 
 /**
  * Splits a request body into its documents, each with its manifest as JSON (what the store keeps) and
- * the policy {@link ManifestParser} made of it. The parser validates; the split follows its rules
- * (YAML documents, a JSON value, array or {@code kind: List}) so that the two line up.
+ * the policy {@link ManifestParser} made of it. The parser validates; the split is the parser's own
+ * ({@link ManifestParser#documents}) so that the two line up.
  */
 public final class Manifests {
-
-    private static final YAMLMapper YAML = new YAMLMapper();
-    private static final JsonMapper JSON = new JsonMapper();
 
     /** One document of a request: its 0-based index in the input, its JSON and its policy. */
     public record Document(int index, JsonNode manifest, Policy policy) {
@@ -108,26 +100,10 @@ public final class Manifests {
     }
 
     private static List<JsonNode> documents(String text) {
-        String trimmed = text.strip();
-        boolean json = trimmed.startsWith("{") || trimmed.startsWith("[");
-        List<JsonNode> out = new ArrayList<>();
-        try (MappingIterator<JsonNode> it = (json ? JSON.readerFor(JsonNode.class) : YAML.readerFor(JsonNode.class))
-                .readValues(text)) {
-            while (it.hasNextValue()) {
-                JsonNode n = it.nextValue();
-                if (n != null && n.isArray()) {
-                    n.forEach(out::add);
-                } else if (n != null && n.isObject() && "List".equals(n.path("kind").asText()) && n.has("items")) {
-                    n.get("items").forEach(out::add);
-                } else {
-                    out.add(n);
-                }
-            }
-        } catch (JacksonException e) {
-            throw new IllegalStateException("the parser accepted what the splitter cannot read: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        try {
+            return ManifestParser.documents(text);
+        } catch (dev.tendril.policy.domain.PolicyValidationException e) {
+            throw new IllegalStateException("the parser accepted what the splitter cannot read: " + e.getMessage(), e);
         }
-        return out;
     }
 }

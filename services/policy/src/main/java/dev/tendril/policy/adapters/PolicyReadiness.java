@@ -23,6 +23,10 @@ public class PolicyReadiness implements HealthCheck {
         var b = HealthCheckResponse.named("policy-inputs").status(runtime.isReady())
                 .withData("state", runtime.isReady() ? "FOLLOWING" : "BOOTSTRAPPING");
         inputs.kafkaProblem().ifPresent(p -> b.withData("kafka", p));
+        int unpublished = runtime.unpublished().size();
+        if (unpublished > 0) {
+            b.withData("unpublished", unpublished);
+        }
         return b.build();
     }
 }

@@ -16,15 +16,18 @@ import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.domain.PolicyEngine.Changes;
 import dev.tendril.policy.domain.PolicyEngine.Overflow;
 import dev.tendril.policy.domain.PolicyRef;
+import dev.tendril.policy.domain.SubjectPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -37,7 +40,9 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -51,11 +56,22 @@ import org.jboss.logging.Logger;
  * <p>Before the inputs are bootstrapped nothing is published (the maps would be transient); at
  * {@link #ready} the publisher reconciles the topic with the whole engine once, then each mutation
  * publishes the subjects it changed.
+ *
+ * <p>Publishing runs on a thread of its own, never under a request: a mutation marks the subjects it
+ * changed and returns; the publishing thread takes the marked subjects' current maps under the lock and
+ * sends them without it. A REST write therefore answers once PostgreSQL committed it, whether Kafka is
+ * reachable or not; while it is not, the publishing thread reconciles again every
+ * {@link #PUBLISH_RETRY} until the topic holds every map.
+ *
+ * <p>A REST write computes its maps first and commits after: whatever fails (the engine, the commit)
+ * leaves nothing stored and the engine as it was, so a refused or failed request changes nothing.
  */
 @ApplicationScoped
 public class PolicyRuntime {
 
     private static final Logger LOG = Logger.getLogger(PolicyRuntime.class);
+    /** Wait before reconciling again after a failed send. */
+    static final Duration PUBLISH_RETRY = Duration.ofSeconds(1);
 
     /** How a document of a request fared. */
     public enum Result { CREATED, CONFIGURED, UNCHANGED }
@@ -100,6 +116,15 @@ public class PolicyRuntime {
     CidrIdentities cidrIdentities;
 
     private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when subjects are marked for publishing, a reconcile is due, or the service stops. */
+    private final Condition publishWork = lock.newCondition();
+    /** Subjects changed since the publishing thread last took them (under the lock). */
+    private final Set<Long> toPublish = new TreeSet<>();
+    /** The whole engine must be reconciled with the topic: at start and after a failed send (under the lock). */
+    private boolean reconcileDue;
+    private boolean firstReconcile = true;
+    private Thread publishing;
+    private volatile boolean stopping;
     private final AtomicInteger overflowingGauge = new AtomicInteger();
     private final Map<Long, Counter> overflowCounters = new HashMap<>();
     private PolicyStore store;
@@ -110,6 +135,8 @@ public class PolicyRuntime {
     private final Map<Long, Set<String>> endpointsByIdentity = new HashMap<>();
     private PolicyPublisher publisher;
     private volatile boolean ready;
+    /** The publishing thread is sending what it took (under the lock). */
+    private boolean sending;
     private Timer compileTimer;
 
     void start(@Observes @Priority(100) StartupEvent event) {
@@ -149,7 +176,11 @@ public class PolicyRuntime {
         return ready;
     }
 
-    /** Stores and applies the documents of one request atomically, or (dry run) only says what would happen. */
+    /**
+     * Stores and applies the documents of one request atomically, or (dry run) only says what would happen.
+     * The engine computes the new maps first and the store commits after; if either fails the engine is put
+     * back, nothing is stored and nothing published.
+     */
     public ApplyOutcome apply(List<Document> documents, boolean dryRun) {
         List<Applied> outcome = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
@@ -170,7 +201,13 @@ public class PolicyRuntime {
                     changed.add(d.policy());
                 }
             }
-            newRevision = changes.isEmpty() || dryRun ? revision : store.commit(changes);
+            newRevision = revision;
+            if (!dryRun && !changes.isEmpty()) {
+                Map<PolicyRef, Optional<Policy>> previous = new HashMap<>();
+                changed.forEach(p -> previous.put(p.ref(), engine.policy(p.ref())));
+                newRevision = computeThenCommit(() -> engine.apply(changed), () -> store.commit(changes),
+                        () -> restore(previous));
+            }
             for (int i = 0; i < documents.size(); i++) {
                 Document d = documents.get(i);
                 Result result = results.get(i);
@@ -181,10 +218,6 @@ public class PolicyRuntime {
                     stored.put(d.policy().ref(), new StoredPolicy(d.policy().ref(), d.manifest(), newRevision));
                 }
             }
-            if (!dryRun && !changed.isEmpty()) {
-                revision = newRevision;
-                mutate(() -> engine.apply(changed));
-            }
         } finally {
             lock.unlock();
         }
@@ -194,20 +227,63 @@ public class PolicyRuntime {
         return new ApplyOutcome(newRevision, outcome, warnings);
     }
 
-    /** Deletes a stored policy; returns the new revision. */
+    /** Deletes a stored policy; returns the new revision. Computes first, commits after, as {@link #apply}. */
     public long delete(PolicyRef ref) {
         lock.lock();
         try {
             if (!stored.containsKey(ref)) {
                 throw new PolicyNotFoundException(ref);
             }
-            revision = store.commit(List.of(Change.delete(ref)));
+            Map<PolicyRef, Optional<Policy>> previous = Map.of(ref, engine.policy(ref));
+            computeThenCommit(() -> engine.delete(ref), () -> store.commit(List.of(Change.delete(ref))),
+                    () -> restore(previous));
             stored.remove(ref);
-            mutate(() -> engine.delete(ref));
             return revision;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Under the lock: runs {@code compute} on the engine, then {@code commit}; publishes the computed changes
+     * only once the commit returned. When either throws, {@code undo} puts the engine back and the failure
+     * goes to the caller: nothing was stored.
+     *
+     * @return the committed revision, which is now the service's
+     */
+    private long computeThenCommit(Supplier<Changes> compute, Supplier<Long> commit, Runnable undo) {
+        Changes changes;
+        long committed;
+        try {
+            changes = compileTimer.record(compute);
+            committed = commit.get();
+        } catch (RuntimeException | Error e) {
+            try {
+                undo.run();
+            } catch (RuntimeException undoFailure) {
+                e.addSuppressed(undoFailure);
+                LOG.errorf(undoFailure, "cannot put the engine back after a failed write; its maps may differ from "
+                        + "the stored policies until the service restarts");
+            }
+            throw e;
+        }
+        revision = committed;
+        published(changes);
+        return committed;
+    }
+
+    /** Puts policies back as they were in the engine: the previous version, or none. */
+    private void restore(Map<PolicyRef, Optional<Policy>> previous) {
+        List<Policy> back = new ArrayList<>();
+        previous.forEach((ref, policy) -> {
+            if (policy.isPresent()) {
+                back.add(policy.get());
+            } else {
+                engine.delete(ref);
+            }
+        });
+        engine.apply(back);
+        overflowingGauge.set(engine.overflows().size());
     }
 
     public void upsertIdentity(Identity identity) {
@@ -241,28 +317,145 @@ public class PolicyRuntime {
     }
 
     /**
-     * The inputs are bootstrapped: from now on changes are published. Reconciles the topic with the whole
-     * engine once and reports the subjects that overflow.
+     * The inputs are bootstrapped: from now on changes are published. Reports the subjects that overflow and
+     * has the publishing thread reconcile the topic with the whole engine once.
      */
     public void ready(PolicyPublisher readyPublisher) {
         locked(() -> {
             publisher = readyPublisher;
-            List<Overflow> overflows = engine.overflows();
-            int sent = publisher.reconcile(engine.subjects(), overflows.stream().map(Overflow::subject).toList(), revision);
-            report(overflows);
+            report(engine.overflows());
+            reconcileDue = true;
             ready = true;
-            LOG.infof("inputs bootstrapped: %d subjects, %d sent to %s (the rest already published)",
-                    engine.subjects().size(), sent, publisher.topic());
+            if (publishing == null) {
+                publishing = Thread.ofPlatform().name("tendril-policy-publishing").daemon().start(this::publishLoop);
+            }
+            publishWork.signalAll();
+            LOG.infof("inputs bootstrapped: %d subjects; reconciling %s", engine.subjects().size(), publisher.topic());
         });
     }
 
-    /** Sends again what failed to publish. */
+    /** Has the publishing thread send again what failed to publish. */
     public void retryFailedPublishes() {
         locked(() -> {
             if (publisher != null && publisher.hasFailures()) {
-                publisher.reconcile(engine.subjects(), engine.overflows().stream().map(Overflow::subject).toList(), revision);
+                reconcileDue = true;
+                publishWork.signalAll();
             }
         });
+    }
+
+    /** Subjects whose last send failed: what the topic holds for them is unknown until a reconcile succeeds. */
+    public Set<Long> unpublished() {
+        lock.lock();
+        try {
+            return publisher == null ? Set.of() : publisher.unknown();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether every change so far has reached the topic (nothing marked, nothing failed): for tests. */
+    public boolean publishedAll() {
+        lock.lock();
+        try {
+            return ready && toPublish.isEmpty() && !reconcileDue && !sending && !publisher.hasFailures();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void stop(@Observes @Priority(10) ShutdownEvent event) {
+        Thread thread;
+        lock.lock();
+        try {
+            stopping = true;
+            publishWork.signalAll();
+            thread = publishing;
+        } finally {
+            lock.unlock();
+        }
+        if (thread != null) {
+            try {
+                thread.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The publishing thread: takes what is marked (or the whole engine) under the lock, sends it without. */
+    private void publishLoop() {
+        while (true) {
+            Runnable send;
+            lock.lock();
+            try {
+                while (!stopping && toPublish.isEmpty() && !reconcileDue) {
+                    publishWork.awaitUninterruptibly();
+                }
+                if (stopping) {
+                    return;
+                }
+                send = takeWork();
+                sending = true;
+            } finally {
+                lock.unlock();
+            }
+            boolean failed;
+            try {
+                send.run();
+                failed = publisher.hasFailures();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "publishing to %s failed; reconciling again in %s", publisher.topic(), PUBLISH_RETRY);
+                failed = true;
+            }
+            lock.lock();
+            try {
+                sending = false;
+                if (failed) {
+                    reconcileDue = true;
+                    if (!stopping) {
+                        publishWork.await(PUBLISH_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Under the lock: what to send next, as a snapshot of the engine's current maps. */
+    private Runnable takeWork() {
+        long policyRevision = revision;
+        PolicyPublisher target = publisher;
+        if (reconcileDue) {
+            reconcileDue = false;
+            toPublish.clear();
+            Map<Long, SubjectPolicy> all = new TreeMap<>(engine.subjects());
+            List<Long> keep = engine.overflows().stream().map(Overflow::subject).toList();
+            boolean first = firstReconcile;
+            firstReconcile = false;
+            return () -> {
+                int sent = target.reconcile(all, keep, policyRevision);
+                if (first) {
+                    LOG.infof("%d subjects, %d sent to %s (the rest already published)", all.size(), sent, target.topic());
+                }
+            };
+        }
+        List<SubjectPolicy> changed = new ArrayList<>();
+        List<Long> removed = new ArrayList<>();
+        for (long subject : toPublish) {
+            SubjectPolicy current = engine.subjects().get(subject);
+            if (current != null) {
+                changed.add(current);
+            } else {
+                removed.add(subject);
+            }
+        }
+        toPublish.clear();
+        return () -> target.publish(changed, removed, policyRevision);
     }
 
     /** Runs {@code reader} under the lock. */
@@ -310,12 +503,20 @@ public class PolicyRuntime {
     }
 
     private void mutate(Supplier<Changes> mutation) {
-        Changes changes = compileTimer.record(mutation);
+        published(compileTimer.record(mutation));
+    }
+
+    /** Marks what a mutation changed for the publishing thread and reports new overflows. */
+    private void published(Changes changes) {
         overflowingGauge.set(engine.overflows().size());
         if (!ready || changes.isEmpty()) {
             return;
         }
-        publisher.publish(changes.changed().values(), changes.removed(), revision);
+        toPublish.addAll(changes.changed().keySet());
+        toPublish.addAll(changes.removed());
+        if (!toPublish.isEmpty()) {
+            publishWork.signalAll();
+        }
         report(changes.overflows());
     }
 

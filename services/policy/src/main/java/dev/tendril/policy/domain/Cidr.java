@@ -34,12 +34,10 @@ public record Cidr(String address, int prefixLength) {
             throw new IllegalArgumentException("'" + text + "' is not a CIDR such as 10.0.0.0/8");
         }
         byte[] bytes = bytes(addr);
-        int len;
-        try {
-            len = slash < 0 ? bytes.length * 8 : Integer.parseInt(text.substring(slash + 1));
-        } catch (NumberFormatException e) {
+        if (slash >= 0 && !text.substring(slash + 1).matches("\\d{1,3}")) {
             throw new IllegalArgumentException("'" + text + "' has an invalid prefix length");
         }
+        int len = slash < 0 ? bytes.length * 8 : Integer.parseInt(text.substring(slash + 1));
         return new Cidr(addr, len);
     }
 

@@ -12,7 +12,7 @@ import java.util.TreeSet;
  * policy-map key names; its labels are what selectors match.
  *
  * @param id the numeric identity, 1..2^32-1 (0 means "any peer" in a policy map and is never an identity)
- * @param labels the labels, at least one
+ * @param labels the labels, at least one; every {@code cidr:} label names a valid prefix
  */
 public record Identity(long id, SortedSet<Label> labels) {
 
@@ -31,6 +31,18 @@ public record Identity(long id, SortedSet<Label> labels) {
         }
         if (labels == null || labels.isEmpty()) {
             throw new IllegalArgumentException("identity " + id + " must have labels");
+        }
+        for (Label l : labels) {
+            // Selectors, the compiler and the API read every cidr: label as a prefix: one that is not must
+            // never become an identity, or it breaks everything that looks at it.
+            if (l.source().equals(Label.SOURCE_CIDR)) {
+                try {
+                    Cidr.parse(l.key());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("identity " + id + " has label " + l + " that is not a CIDR: "
+                            + e.getMessage(), e);
+                }
+            }
         }
         labels = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(labels));
     }

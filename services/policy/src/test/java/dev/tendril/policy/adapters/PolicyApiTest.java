@@ -33,6 +33,9 @@ class PolicyApiTest {
     @Inject
     PolicyRuntime runtime;
 
+    @Inject
+    dev.tendril.eventstore.EventStore eventStore;
+
     static String ns() {
         return "api-" + UUID.randomUUID().toString().substring(0, 8);
     }
@@ -121,7 +124,9 @@ class PolicyApiTest {
                 .body("policies.name", contains("two", "three"));
         put("application/json", "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[" + np.formatted("four", ns) + "]}")
                 .then().statusCode(200).body("policies.name", contains("four"));
-        given().queryParam("namespace", ns).get("/v1/policies").then().body("name", hasSize(4));
+        put("application/yaml", np.formatted("five", ns) + "\n---\n" + np.formatted("six", ns)).then().statusCode(200)
+                .body("policies.name", contains("five", "six"));
+        given().queryParam("namespace", ns).get("/v1/policies").then().body("name", hasSize(6));
     }
 
     @Test
@@ -155,6 +160,68 @@ class PolicyApiTest {
         given().contentType("text/plain").body(defaultDeny(ns).getBytes(java.nio.charset.StandardCharsets.UTF_8)).put("/v1/policies").then().statusCode(415)
                 .contentType("application/problem+json");
         given().queryParam("namespace", ns).get("/v1/policies").then().body("$", hasSize(0));
+    }
+
+    @Test
+    void refusesWhatKubernetesRefusesNamingTheFieldAndStoresNothing() {
+        String ns = ns();
+        String noPodSelector = """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: no-selector, namespace: %s}
+                spec:
+                  ingress: [{from: [{podSelector: {}}]}]
+                """.formatted(ns);
+        put("application/yaml", noPodSelector).then().statusCode(400).contentType("application/problem+json")
+                .body("field", equalTo("spec.podSelector"))
+                .body("errors[0].reason", containsString("required"));
+        String badCidr = """
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: bad-cidr, namespace: %s}
+                spec:
+                  endpointSelector: {}
+                  egress: [{toCIDR: ["10.0.0.0/33"]}]
+                """.formatted(ns);
+        put("application/yaml", badCidr).then().statusCode(400).body("field", equalTo("spec.egress[0].toCIDR[0]"));
+        put("application/yaml", allowWeb(ns, 80).replace("- port: 80", "- port: 80\n      endPort: 79"))
+                .then().statusCode(400).body("field", equalTo("spec.ingress[0].ports[0].endPort"));
+        given().queryParam("namespace", ns).get("/v1/policies").then().statusCode(200).body("$", hasSize(0));
+        assertThat(runtime.store().policyEvents(new PolicyRef("NetworkPolicy", ns, "no-selector"))).isEmpty();
+    }
+
+    @Test
+    void aWriteWhoseCommitFailsStoresNothingAndLeavesTheEnforcedMapsAsTheyWere() {
+        String ns = ns();
+        long db = TestTopics.freshIdentity();
+        TestTopics.identity(TestTopics.podIdentity(db, ns, "db"));
+        put("application/yaml", defaultDeny(ns)).then().statusCode(200);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                runtime.read(v -> v.engine().subject(db).map(s -> s.enforcedBy().containsKey(
+                        dev.tendril.datapath.policymap.Direction.INGRESS)).orElse(false)));
+        var before = runtime.read(v -> v.engine().subject(db).orElseThrow());
+        long revision = runtime.read(PolicyRuntime.View::revision);
+        // A real commit failure: PostgreSQL refuses this one name.
+        eventStore.transactions().inTransaction(tx -> tx.createStatement().execute(
+                "ALTER TABLE policies ADD CONSTRAINT poison_test CHECK (name <> 'poison')"));
+        try {
+            put("application/yaml", allowWeb(ns, 5432).replace("name: allow-web", "name: poison")
+                    + "---\n" + defaultDeny(ns).replace("default-deny-ingress", "other")).then().statusCode(500);
+        } finally {
+            eventStore.transactions().inTransaction(tx -> tx.createStatement().execute(
+                    "ALTER TABLE policies DROP CONSTRAINT poison_test"));
+        }
+        PolicyRef poison = new PolicyRef("NetworkPolicy", ns, "poison");
+        assertThat(runtime.store().policyEvents(poison)).isEmpty();
+        assertThat(runtime.store().policyEvents(new PolicyRef("NetworkPolicy", ns, "other"))).isEmpty();
+        given().get("/v1/policies/NetworkPolicy/" + ns + "/poison").then().statusCode(404);
+        java.util.Optional<dev.tendril.policy.domain.Policy> inEngine = runtime.read(v -> v.engine().policy(poison));
+        assertThat(inEngine).isEmpty();
+        dev.tendril.policy.domain.SubjectPolicy after = runtime.read(v -> v.engine().subject(db).orElseThrow());
+        assertThat(after).isEqualTo(before);
+        assertThat(runtime.read(PolicyRuntime.View::revision)).isEqualTo(revision);
+        given().queryParam("namespace", ns).get("/v1/policies").then().statusCode(200)
+                .body("name", contains("default-deny-ingress"));
     }
 
     @Test

@@ -184,6 +184,18 @@ class TraceTest {
     }
 
     @Test
+    void refusesLabelsAndNamespacesThatAreNotKubernetesNames() {
+        trace("{\"from\":{\"namespace\":\"" + ns + "\",\"labels\":{\"bad key\":\"web\"}},\"to\":" + pod(ns, "db-0")
+                + ",\"port\":80}").statusCode(400).contentType("application/problem+json")
+                .body("field", equalTo("from.labels.bad key")).body("detail", containsString("invalid label key"));
+        trace("{\"from\":" + pod(ns, "web-0") + ",\"to\":{\"namespace\":\"" + ns + "\",\"labels\":{\"app\":\"a b\"}},"
+                + "\"port\":80}").statusCode(400).body("field", equalTo("to.labels.app"))
+                .body("detail", containsString("invalid label value"));
+        trace("{\"from\":{\"namespace\":\"Not_A_Namespace\",\"labels\":{\"app\":\"web\"}},\"to\":" + pod(ns, "db-0")
+                + ",\"port\":80}").statusCode(400).body("field", equalTo("from.namespace"));
+    }
+
+    @Test
     void policyMapListsEntriesLikeCiliumBpfPolicyGet() {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 given().get("/v1/identities/" + db + "/policymap").then().statusCode(200)

@@ -234,6 +234,10 @@ public class InputsConsumer {
             applied.increment();
         } catch (IllegalArgumentException e) {
             reject(r, e.getMessage());
+        } catch (RuntimeException e) {
+            // Not a malformed record but a failure applying it: still one record, not the whole stream.
+            LOG.errorf(e, "applying %s-%d@%d failed", r.topic(), r.partition(), r.offset());
+            reject(r, e.toString());
         }
     }
 

@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -42,8 +44,9 @@ import org.jboss.logging.Logger;
  * topic holds (read back from the beginning at start) and sends a subject only when its content differs,
  * with the subject's revision one higher than the last one published.
  *
- * <p>Not thread-safe: the runtime calls it under its lock. A send that fails leaves the subject marked
- * unknown, so the next {@link #reconcile} sends it again.
+ * <p>One thread sends ({@link #reconcile}, {@link #publish}): the runtime's publishing thread, never a
+ * request. What it knows of the topic ({@link #published}) may be read from any thread. A send that fails
+ * leaves the subject marked unknown, so the next {@link #reconcile} sends it again.
  */
 public final class PolicyPublisher implements AutoCloseable {
 
@@ -59,10 +62,11 @@ public final class PolicyPublisher implements AutoCloseable {
     private final String topic;
     private final int partitions;
     private final Counter published;
-    private final Map<Long, Published> topicState = new TreeMap<>();
-    private final Map<Long, Long> lastRevision = new HashMap<>();
+    private final Map<Long, Published> topicState = new ConcurrentSkipListMap<>();
+    private final Map<Long, Long> lastRevision = new ConcurrentHashMap<>();
+    /** Subjects whose send failed and that no later send fixed: what the topic holds for them is unknown. */
+    private final Set<Long> unknown = ConcurrentHashMap.newKeySet();
     private KafkaProducer<String, byte[]> producer;
-    private boolean failures;
 
     public PolicyPublisher(Map<String, Object> kafka, String topic, int partitions, MeterRegistry registry) {
         this.kafka = Map.copyOf(kafka);
@@ -169,13 +173,12 @@ public final class PolicyPublisher implements AutoCloseable {
         return java.util.Collections.unmodifiableMap(topicState);
     }
 
-    /** Whether a send failed since the last reconcile. */
+    /** Whether a failed send left a subject unknown: a {@link #reconcile} is due. */
     public boolean hasFailures() {
-        return failures;
+        return !unknown.isEmpty();
     }
 
     private int send(Collection<SubjectPolicy> changed, Collection<Long> removed, long policyRevision) {
-        failures = false;
         Map<Long, Future<RecordMetadata>> sent = new TreeMap<>();
         Map<Long, Published> before = new HashMap<>();
         for (SubjectPolicy sp : changed) {
@@ -187,9 +190,14 @@ public final class PolicyPublisher implements AutoCloseable {
             long revision = lastRevision.getOrDefault(sp.subject(), 0L) + 1;
             SubjectPolicyMap value = content.toBuilder().setRevision(revision).setPolicyRevision(policyRevision).build();
             before.put(sp.subject(), current);
-            sent.put(sp.subject(), producer().send(new ProducerRecord<>(topic, Long.toString(sp.subject()), value.toByteArray())));
+            Future<RecordMetadata> future = send(sp.subject(), value.toByteArray(), current);
+            if (future == null) {
+                continue;
+            }
+            sent.put(sp.subject(), future);
             topicState.put(sp.subject(), new Published(content, revision));
             lastRevision.put(sp.subject(), revision);
+            unknown.remove(sp.subject());
         }
         for (long subject : removed) {
             Published current = topicState.remove(subject);
@@ -197,7 +205,11 @@ public final class PolicyPublisher implements AutoCloseable {
                 continue;
             }
             before.put(subject, current);
-            sent.put(subject, producer().send(new ProducerRecord<>(topic, Long.toString(subject), null)));
+            unknown.remove(subject);
+            Future<RecordMetadata> future = send(subject, null, current);
+            if (future != null) {
+                sent.put(subject, future);
+            }
         }
         if (sent.isEmpty()) {
             return 0;
@@ -219,8 +231,18 @@ public final class PolicyPublisher implements AutoCloseable {
         return ok;
     }
 
+    /** The record's future; null when the producer refused it at once (the subject is then unknown). */
+    private Future<RecordMetadata> send(long subject, byte[] value, Published before) {
+        try {
+            return producer().send(new ProducerRecord<>(topic, Long.toString(subject), value));
+        } catch (RuntimeException e) {
+            failed(subject, before, e);
+            return null;
+        }
+    }
+
     private void failed(long subject, Published before, Exception e) {
-        failures = true;
+        unknown.add(subject);
         LOG.errorf("publishing subject %d to %s failed (retried on the next reconcile): %s", subject, topic, e);
         // Unknown content: the next reconcile sends the subject (or its tombstone) again.
         long revision = lastRevision.getOrDefault(subject, before == null ? 0L : before.revision());
@@ -257,13 +279,7 @@ public final class PolicyPublisher implements AutoCloseable {
 
     /** Subjects whose content is unknown after a failed send. */
     public Set<Long> unknown() {
-        Set<Long> out = new java.util.TreeSet<>();
-        topicState.forEach((s, p) -> {
-            if (p.content() == null) {
-                out.add(s);
-            }
-        });
-        return out;
+        return new java.util.TreeSet<>(unknown);
     }
 
     @Override

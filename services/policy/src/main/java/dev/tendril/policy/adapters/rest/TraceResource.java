@@ -4,6 +4,7 @@ import dev.tendril.policy.adapters.PolicyRuntime;
 import dev.tendril.policy.adapters.kafka.EndpointInfo;
 import dev.tendril.policy.domain.Identity;
 import dev.tendril.policy.domain.Label;
+import dev.tendril.policy.domain.LabelSyntax;
 import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.domain.PolicyRef;
 import dev.tendril.policy.domain.PolicyTracer;
@@ -90,6 +91,9 @@ public class TraceResource {
         if (p.namespace() == null || p.namespace().isBlank()) {
             throw RequestException.invalid(field + ".namespace", "namespace is required with " + (p.pod() != null ? "pod" : "labels"));
         }
+        if (!LabelSyntax.isDns1123Label(p.namespace())) {
+            throw RequestException.invalid(field + ".namespace", "'" + p.namespace() + "' is not a namespace name (a DNS-1123 label)");
+        }
         if (p.pod() != null) {
             String key = p.namespace() + "/" + p.pod();
             EndpointInfo endpoint = v.endpoints().get(key);
@@ -101,6 +105,7 @@ public class TraceResource {
             return new Resolved(new Party(identity, key, false), key);
         }
         Map<String, String> wanted = p.labels();
+        checkLabels(wanted, field + ".labels");
         for (Identity identity : engine.identities()) {
             if (p.namespace().equals(namespaceOf(identity)) && podLabels(identity).equals(wanted)) {
                 return new Resolved(new Party(identity, null, false), null);
@@ -112,6 +117,19 @@ public class TraceResource {
         }
         Identity hypothetical = Identity.pod(id, p.namespace(), namespaceLabels(engine, p.namespace()), wanted, engine.clusterName());
         return new Resolved(new Party(hypothetical, null, true), null);
+    }
+
+    /** Pod labels as the API server would take them: each key a label key, each value a label value. */
+    private static void checkLabels(Map<String, String> labels, String field) {
+        for (Map.Entry<String, String> label : labels.entrySet()) {
+            String at = field + "." + label.getKey();
+            LabelSyntax.keyProblem(label.getKey()).ifPresent(problem -> {
+                throw RequestException.invalid(at, "invalid label key '" + label.getKey() + "': " + problem);
+            });
+            LabelSyntax.valueProblem(label.getValue()).ifPresent(problem -> {
+                throw RequestException.invalid(at, "invalid label value '" + label.getValue() + "': " + problem);
+            });
+        }
     }
 
     private static String namespaceOf(Identity identity) {

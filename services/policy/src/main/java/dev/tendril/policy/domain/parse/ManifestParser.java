@@ -11,6 +11,7 @@ import dev.tendril.policy.domain.CidrSet;
 import dev.tendril.policy.domain.CiliumNetworkPolicy;
 import dev.tendril.policy.domain.Entity;
 import dev.tendril.policy.domain.Label;
+import dev.tendril.policy.domain.LabelSyntax;
 import dev.tendril.policy.domain.LabelSelector;
 import dev.tendril.policy.domain.NetworkPolicy;
 import dev.tendril.policy.domain.Policy;
@@ -47,9 +48,6 @@ public final class ManifestParser {
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final JsonMapper JSON = new JsonMapper();
 
-    private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    private static final Pattern DNS1123_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-    private static final Pattern QUALIFIED_NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?");
     private static final Pattern IANA_SVC_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final Set<String> LABEL_SOURCES = Set.of("k8s", "reserved", "cidr", "any", "unspec", "container");
 
@@ -89,10 +87,40 @@ public final class ManifestParser {
         return List.copyOf(out);
     }
 
+    /**
+     * The documents of {@code text} as the parser sees them: YAML documents, or JSON values (several
+     * concatenated, an array, or a {@code kind: List}); empty documents are null or missing nodes. JSON
+     * documents separated by {@code ---} are YAML and read as such.
+     *
+     * @throws PolicyValidationException if the text is neither
+     */
+    public static List<JsonNode> documents(String text) {
+        List<ValidationError> errors = new ArrayList<>();
+        List<JsonNode> docs = documents(text == null ? "" : text, errors);
+        if (!errors.isEmpty()) {
+            throw new PolicyValidationException(errors);
+        }
+        return docs;
+    }
+
     private static List<JsonNode> documents(String text, List<ValidationError> errors) {
         String trimmed = text.strip();
-        List<JsonNode> out = new ArrayList<>();
         boolean json = trimmed.startsWith("{") || trimmed.startsWith("[");
+        List<ValidationError> problems = new ArrayList<>();
+        List<JsonNode> out = read(text, json, problems);
+        if (json && !problems.isEmpty()) {
+            List<ValidationError> yamlProblems = new ArrayList<>();
+            List<JsonNode> asYaml = read(text, false, yamlProblems);
+            if (yamlProblems.isEmpty()) {
+                return asYaml;
+            }
+        }
+        errors.addAll(problems);
+        return out;
+    }
+
+    private static List<JsonNode> read(String text, boolean json, List<ValidationError> errors) {
+        List<JsonNode> out = new ArrayList<>();
         try (MappingIterator<JsonNode> it = (json ? JSON.readerFor(JsonNode.class) : YAML.readerFor(JsonNode.class))
                 .readValues(text)) {
             while (it.hasNextValue()) {
@@ -155,11 +183,11 @@ public final class ManifestParser {
             String name = meta.path("name").asText("");
             if (name.isEmpty()) {
                 error("metadata.name", "required");
-            } else if (name.length() > 253 || !DNS1123_SUBDOMAIN.matcher(name).matches()) {
+            } else if (!LabelSyntax.isDns1123Subdomain(name)) {
                 error("metadata.name", "'" + name + "' must be a DNS-1123 subdomain (lower-case alphanumerics, '-', '.')");
             }
             String namespace = meta.path("namespace").asText("default");
-            if (namespace.length() > 63 || !DNS1123_LABEL.matcher(namespace).matches()) {
+            if (!LabelSyntax.isDns1123Label(namespace)) {
                 error("metadata.namespace", "'" + namespace + "' must be a DNS-1123 label");
             }
             return new String[] {namespace, name};
@@ -171,6 +199,9 @@ public final class ManifestParser {
                 return null;
             }
             fields(spec, "spec", Set.of("podSelector", "ingress", "egress", "policyTypes"), Set.of());
+            if (!spec.hasNonNull("podSelector")) {
+                error("spec.podSelector", "required (an empty selector {} selects every pod of the namespace)");
+            }
             LabelSelector podSelector = selector(spec.path("podSelector"), "spec.podSelector", false);
             List<NetworkPolicy.IngressOrEgress> ingress = new ArrayList<>();
             List<NetworkPolicy.IngressOrEgress> egress = new ArrayList<>();
@@ -245,8 +276,8 @@ public final class ManifestParser {
             }
             fields(spec, "spec", Set.of("endpointSelector", "ingress", "egress", "ingressDeny", "egressDeny",
                     "enableDefaultDeny", "description", "labels"), Set.of("nodeSelector"));
-            if (!spec.has("endpointSelector")) {
-                error("spec.endpointSelector", "required");
+            if (!spec.hasNonNull("endpointSelector")) {
+                error("spec.endpointSelector", "required (an empty selector {} selects every endpoint of the namespace)");
             }
             LabelSelector subject = selector(spec.path("endpointSelector"), "spec.endpointSelector", true);
             List<CiliumNetworkPolicy.CiliumRule> ingress = cnpRules(spec.path("ingress"), "spec.ingress", "from", false);
@@ -421,6 +452,11 @@ public final class ManifestParser {
                 if (!n.isTextual()) {
                     throw new IllegalArgumentException("must be a CIDR string");
                 }
+                if (!n.asText().contains("/")) {
+                    // The API servers parse these as CIDRs: a bare address is refused, not taken as a host prefix.
+                    throw new IllegalArgumentException("'" + n.asText() + "' is not a CIDR such as 10.0.0.0/8 "
+                            + "(address/prefix length)");
+                }
                 return Cidr.parse(n.asText());
             } catch (IllegalArgumentException e) {
                 error(path, e.getMessage());
@@ -457,7 +493,12 @@ public final class ManifestParser {
             }
             each(n.path("matchExpressions"), path + ".matchExpressions", (ex, q) -> {
                 fields(ex, q, Set.of("key", "operator", "values"), Set.of());
-                String[] sk = sourceAndKey(ex.path("key").asText(""), q + ".key", cilium);
+                String[] sk = null;
+                if (!ex.path("key").isTextual() || ex.path("key").asText().isEmpty()) {
+                    error(q + ".key", "required (a label key)");
+                } else {
+                    sk = sourceAndKey(ex.path("key").asText(), q + ".key", cilium);
+                }
                 String opText = ex.path("operator").asText("");
                 LabelSelector.Operator op = switch (opText) {
                     case "In" -> LabelSelector.Operator.IN;
@@ -473,7 +514,16 @@ public final class ManifestParser {
                 TreeSet<String> values = new TreeSet<>();
                 boolean ok = true;
                 JsonNode vs = ex.path("values");
+                if (!vs.isMissingNode() && !vs.isNull() && !vs.isArray()) {
+                    error(q + ".values", "must be a list of strings");
+                    return;
+                }
                 for (int i = 0; i < vs.size(); i++) {
+                    if (!vs.get(i).isTextual()) {
+                        error(q + ".values[" + i + "]", "must be a string");
+                        ok = false;
+                        continue;
+                    }
                     ok &= labelValue(vs.get(i).asText(), q + ".values[" + i + "]");
                     values.add(vs.get(i).asText());
                 }
@@ -507,37 +557,21 @@ public final class ManifestParser {
                 }
                 return new String[] {source, key};
             }
-            String problem = keyProblem(key);
-            if (problem != null) {
-                error(path, "invalid label key '" + text + "': " + problem);
+            var problem = LabelSyntax.keyProblem(key);
+            if (problem.isPresent()) {
+                error(path, "invalid label key '" + text + "': " + problem.get());
                 return null;
             }
             return new String[] {source, key};
         }
 
         boolean labelValue(String value, String path) {
-            if (value.isEmpty() || (value.length() <= 63 && QUALIFIED_NAME.matcher(value).matches())) {
+            var problem = LabelSyntax.valueProblem(value);
+            if (problem.isEmpty()) {
                 return true;
             }
-            error(path, "invalid label value '" + value + "': at most 63 alphanumerics, '-', '_' or '.', "
-                    + "starting and ending with an alphanumeric");
+            error(path, "invalid label value '" + value + "': " + problem.get());
             return false;
-        }
-
-        private static String keyProblem(String key) {
-            String name = key;
-            int slash = key.indexOf('/');
-            if (slash >= 0) {
-                String prefix = key.substring(0, slash);
-                name = key.substring(slash + 1);
-                if (prefix.isEmpty() || prefix.length() > 253 || !DNS1123_SUBDOMAIN.matcher(prefix).matches()) {
-                    return "prefix must be a DNS-1123 subdomain";
-                }
-            }
-            if (name.isEmpty() || name.length() > 63 || !QUALIFIED_NAME.matcher(name).matches()) {
-                return "name part must be 1-63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric";
-            }
-            return null;
         }
 
         /** Unknown fields are errors; {@code unsupported} ones are named as not supported by Tendril. */

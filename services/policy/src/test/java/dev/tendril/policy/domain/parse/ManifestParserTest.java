@@ -105,6 +105,17 @@ class ManifestParserTest {
                 .isEqualTo(Set.of(Direction.EGRESS));
     }
 
+    @Test
+    void readsJsonDocumentsSeparatedByYamlDocumentMarkers() {
+        String one = """
+                {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                 "metadata": {"name": "j1", "namespace": "x"}, "spec": {"podSelector": {}}}
+                """;
+        assertThat(ManifestParser.parse(one + "---\n" + one.replace("j1", "j2")))
+                .extracting(p -> p.ref().name()).containsExactly("j1", "j2");
+        assertThat(ManifestParser.documents(one + "---\n" + one.replace("j1", "j2"))).hasSize(2);
+    }
+
     record Bad(String name, String doc, String path, String reasonContains) {
         @Override
         public String toString() {
@@ -176,6 +187,69 @@ class ManifestParserTest {
                         "spec.endpointSelector", "required"),
                 new Bad("CNP ANY protocol typo", cnp("endpointSelector: {}\ningress: [{toPorts: [{ports: [{port: \"80\", protocol: any}]}]}]"),
                         "spec.ingress[0].toPorts[0].ports[0].protocol", "TCP, UDP, SCTP or ANY"),
+                new Bad("NP without podSelector", np("ingress: [{from: [{podSelector: {}}]}]"),
+                        "spec.podSelector", "required"),
+                new Bad("NP with an empty spec", np("{}"), "spec.podSelector", "required"),
+                new Bad("NP with a null podSelector", np("podSelector: null"), "spec.podSelector", "required"),
+                new Bad("NP podSelector not a selector", np("podSelector: all"), "spec.podSelector", "label selector"),
+                new Bad("port not an integer", np("podSelector: {}\ningress: [{ports: [{port: 80.5}]}]"),
+                        "spec.ingress[0].ports[0].port", "port number"),
+                new Bad("lower-case protocol", np("podSelector: {}\ningress: [{ports: [{port: 80, protocol: tcp}]}]"),
+                        "spec.ingress[0].ports[0].protocol", "TCP, UDP or SCTP"),
+                new Bad("endPort above 65535", np("podSelector: {}\ningress: [{ports: [{port: 80, endPort: 70000}]}]"),
+                        "spec.ingress[0].ports[0].endPort", "65535"),
+                new Bad("endPort without port", np("podSelector: {}\ningress: [{ports: [{endPort: 90}]}]"),
+                        "spec.ingress[0].ports[0].endPort", "numeric port"),
+                new Bad("ports not a list", np("podSelector: {}\ningress: [{ports: {port: 80}}]"),
+                        "spec.ingress[0].ports", "must be a list"),
+                new Bad("ipBlock cidr without a prefix length", np("podSelector: {}\negress: [{to: [{ipBlock: {cidr: 10.0.0.1}}]}]"),
+                        "spec.egress[0].to[0].ipBlock.cidr", "CIDR"),
+                new Bad("ipBlock cidr prefix too long", np("podSelector: {}\negress: [{to: [{ipBlock: {cidr: 10.0.0.0/33}}]}]"),
+                        "spec.egress[0].to[0].ipBlock.cidr", "0..32"),
+                new Bad("ipBlock cidr garbage", np("podSelector: {}\negress: [{to: [{ipBlock: {cidr: \"---/0\"}}]}]"),
+                        "spec.egress[0].to[0].ipBlock.cidr", "CIDR"),
+                new Bad("ipBlock cidr with a signed prefix length", np("podSelector: {}\negress: [{to: [{ipBlock: {cidr: \"10.0.0.0/+8\"}}]}]"),
+                        "spec.egress[0].to[0].ipBlock.cidr", "prefix length"),
+                new Bad("ipBlock except without a prefix length", np("podSelector: {}\negress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.1]}}]}]"),
+                        "spec.egress[0].to[0].ipBlock.except[0]", "CIDR"),
+                new Bad("ipBlock except of another family", np("podSelector: {}\negress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, except: [\"2001:db8::/64\"]}}]}]"),
+                        "spec.egress[0].to[0].ipBlock.except[0]", "strictly within"),
+                new Bad("ipBlock without cidr", np("podSelector: {}\negress: [{to: [{ipBlock: {except: [10.0.0.0/16]}}]}]"),
+                        "spec.egress[0].to[0].ipBlock.cidr", "required"),
+                new Bad("matchExpressions values not a list", np("podSelector: {matchExpressions: [{key: pod, operator: Exists, values: a}]}"),
+                        "spec.podSelector.matchExpressions[0].values", "must be a list"),
+                new Bad("matchExpressions value not a string", np("podSelector: {matchExpressions: [{key: pod, operator: In, values: [1]}]}"),
+                        "spec.podSelector.matchExpressions[0].values[0]", "must be a string"),
+                new Bad("matchExpressions without key", np("podSelector: {matchExpressions: [{operator: Exists}]}"),
+                        "spec.podSelector.matchExpressions[0].key", "required"),
+                new Bad("matchExpressions without operator", np("podSelector: {matchExpressions: [{key: pod}]}"),
+                        "spec.podSelector.matchExpressions[0].operator", "In, NotIn, Exists or DoesNotExist"),
+                new Bad("matchExpressions key with a space", np("podSelector: {matchExpressions: [{key: \"bad key\", operator: Exists}]}"),
+                        "spec.podSelector.matchExpressions[0].key", "invalid label key"),
+                new Bad("namespaceSelector label key with a space", np("podSelector: {}\ningress: [{from: [{namespaceSelector: {matchLabels: {\"bad key\": x}}}]}]"),
+                        "spec.ingress[0].from[0].namespaceSelector.matchLabels.bad key", "invalid label key"),
+                new Bad("CNP toCIDR garbage", cnp("endpointSelector: {}\negress: [{toCIDR: [\"---/0\"]}]"),
+                        "spec.egress[0].toCIDR[0]", "CIDR"),
+                new Bad("CNP toCIDR prefix too long", cnp("endpointSelector: {}\negress: [{toCIDR: [10.0.0.0/33]}]"),
+                        "spec.egress[0].toCIDR[0]", "0..32"),
+                new Bad("CNP fromCIDR not an address", cnp("endpointSelector: {}\ningress: [{fromCIDR: [999.999.999.999/99]}]"),
+                        "spec.ingress[0].fromCIDR[0]", "not"),
+                new Bad("CNP toCIDRSet except outside", cnp("endpointSelector: {}\negress: [{toCIDRSet: [{cidr: 10.0.0.0/16, except: [10.1.0.0/24]}]}]"),
+                        "spec.egress[0].toCIDRSet[0].except[0]", "strictly within"),
+                new Bad("CNP port out of range", cnp("endpointSelector: {}\ningress: [{toPorts: [{ports: [{port: \"70000\"}]}]}]"),
+                        "spec.ingress[0].toPorts[0].ports[0].port", "1..65535"),
+                new Bad("CNP endPort below port", cnp("endpointSelector: {}\ningress: [{toPorts: [{ports: [{port: \"90\", endPort: 80}]}]}]"),
+                        "spec.ingress[0].toPorts[0].ports[0].endPort", "between port"),
+                new Bad("CNP unknown protocol", cnp("endpointSelector: {}\ningress: [{toPorts: [{ports: [{port: \"80\", protocol: ICMP}]}]}]"),
+                        "spec.ingress[0].toPorts[0].ports[0].protocol", "TCP, UDP, SCTP or ANY"),
+                new Bad("CNP bad label key in fromEndpoints", cnp("endpointSelector: {}\ningress: [{fromEndpoints: [{matchLabels: {\"bad key\": x}}]}]"),
+                        "spec.ingress[0].fromEndpoints[0].matchLabels.bad key", "invalid label key"),
+                new Bad("CNP bad operator", cnp("endpointSelector: {matchExpressions: [{key: app, operator: Is, values: [a]}]}"),
+                        "spec.endpointSelector.matchExpressions[0].operator", "In, NotIn, Exists or DoesNotExist"),
+                new Bad("CNP endpointSelector not a selector", cnp("endpointSelector: []"), "spec.endpointSelector", "label selector"),
+                new Bad("CNP null endpointSelector", cnp("endpointSelector: null"), "spec.endpointSelector", "required"),
+                new Bad("CNP fromEntities not a list", cnp("endpointSelector: {}\ningress: [{fromEntities: world}]"),
+                        "spec.ingress[0].fromEntities", "must be a list"),
                 new Bad("CNP specs not supported", "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: a}\nspecs: []",
                         "specs", "not supported"));
     }
