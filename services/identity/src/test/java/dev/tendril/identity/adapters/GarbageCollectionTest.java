@@ -16,6 +16,7 @@ import dev.tendril.identity.domain.Label;
 import dev.tendril.identity.domain.LabelSource;
 import dev.tendril.identity.domain.Labels;
 import dev.tendril.identity.domain.Namespace;
+import dev.tendril.testing.CompactedTopic;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
 import dev.tendril.testing.SharedInfrastructure;
@@ -97,7 +98,7 @@ class GarbageCollectionTest {
         Allocation expandedV6 = allocator.allocate(Labels.of(
                 new Label(LabelSource.CIDR, "2001-db8-" + Integer.toHexString(octet) + "-0-0-0-0-0/48", ""), world));
         Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                .until(() -> PoisonInputTest.readCompacted("tendril.identities").containsKey(Long.toString(garbage.id())));
+                .until(() -> CompactedTopic.read("tendril.identities").containsKey(Long.toString(garbage.id())));
 
         List<IdentityRecord> released = collector.collect(Duration.ofHours(1));
 
@@ -108,7 +109,7 @@ class GarbageCollectionTest {
         assertThat(allocator.find(valid.id())).isPresent();
         given().get("/v1/identities").then().statusCode(200);
         Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                .until(() -> !PoisonInputTest.readCompacted("tendril.identities").containsKey(Long.toString(garbage.id())));
+                .until(() -> !CompactedTopic.read("tendril.identities").containsKey(Long.toString(garbage.id())));
     }
 
     @Test

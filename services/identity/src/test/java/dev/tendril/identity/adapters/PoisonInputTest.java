@@ -4,9 +4,9 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tendril.api.v1.Endpoint;
+import dev.tendril.testing.CompactedTopic;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
-import dev.tendril.testing.SharedInfrastructure;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -14,14 +14,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -60,8 +53,8 @@ class PoisonInputTest {
 
         String goodKey = ns + "/good";
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                .until(() -> readCompacted("tendril.endpoints").containsKey(goodKey));
-        Map<String, byte[]> topic = readCompacted("tendril.endpoints");
+                .until(() -> CompactedTopic.read("tendril.endpoints").containsKey(goodKey));
+        Map<String, byte[]> topic = CompactedTopic.read("tendril.endpoints");
         assertThat(statuses).as("status of each poisonous request").containsOnly(400);
         assertThat(topic.keySet()).filteredOn(k -> k.startsWith(ns + "/")).containsExactly(goodKey);
         assertThat(parse(topic.get(goodKey)).getLabelsMap()).containsEntry("app", "good");
@@ -82,32 +75,6 @@ class PoisonInputTest {
             return Endpoint.parseFrom(value);
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new AssertionError(e);
-        }
-    }
-
-    /** The topic read from the beginning to its end offsets: latest value per key, tombstones removing it. */
-    static Map<String, byte[]> readCompacted(String topic) {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedInfrastructure.kafka().bootstrapServers());
-        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            Map<String, byte[]> state = new HashMap<>();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (record.value() == null) {
-                        state.remove(record.key());
-                    } else {
-                        state.put(record.key(), record.value());
-                    }
-                }
-            }
-            return state;
         }
     }
 }

@@ -13,25 +13,17 @@ import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.Labels;
 import dev.tendril.identity.domain.NamedPort;
 import dev.tendril.identity.domain.Namespace;
+import dev.tendril.testing.CompactedTopic;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
-import dev.tendril.testing.SharedInfrastructure;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /** The compacted topics and the event log both hold exactly the current state. */
@@ -85,8 +77,8 @@ class StateTest {
             for (var endpoint : state.endpoints().values()) {
                 expectedEndpoints.put(endpoint.key(), ProtoMapping.endpoint(endpoint));
             }
-            identities = readCompacted("tendril.identities");
-            endpoints = readCompacted("tendril.endpoints");
+            identities = CompactedTopic.read("tendril.identities");
+            endpoints = CompactedTopic.read("tendril.endpoints");
             if (decode(identities, Identity::parseFrom).equals(expectedIdentities)
                     && decode(endpoints, Endpoint::parseFrom).equals(expectedEndpoints)) {
                 break;
@@ -126,31 +118,5 @@ class StateTest {
             decoded.put(entry.getKey(), parser.parse(entry.getValue()));
         }
         return decoded;
-    }
-
-    /** The topic read from the beginning to its end offsets: latest value per key, tombstones removing it. */
-    private static Map<String, byte[]> readCompacted(String topic) {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedInfrastructure.kafka().bootstrapServers());
-        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            Map<String, byte[]> state = new HashMap<>();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (record.value() == null) {
-                        state.remove(record.key());
-                    } else {
-                        state.put(record.key(), record.value());
-                    }
-                }
-            }
-            return state;
-        }
     }
 }
