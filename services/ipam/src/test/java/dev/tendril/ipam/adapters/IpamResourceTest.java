@@ -122,8 +122,10 @@ class IpamResourceTest {
     void aNodeBodyWithoutAddressesIsRefusedAndKeepsTheNodesAddresses() throws SQLException {
         put("rest-g", Map.of("ips", List.of("192.168.1.16"))).statusCode(200);
         long before = eventCount();
+        // The strict edge (libs/rest) names the unknown field itself, before IPAM sees a body without ips.
         put("rest-g", Map.of("addresses", List.of("192.168.1.17"))).statusCode(400)
-                .contentType("application/problem+json").body("field", equalTo("ips"));
+                .contentType("application/problem+json").body("field", equalTo("addresses"))
+                .body("detail", containsString("unknown field 'addresses'"));
         put("rest-g", Map.of()).statusCode(400).body("field", equalTo("ips"));
         put("rest-g", Map.of("ips", List.of())).statusCode(400).body("field", equalTo("ips"))
                 .body("detail", containsString("at least one address"));
