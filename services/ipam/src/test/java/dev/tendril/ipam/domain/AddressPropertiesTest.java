@@ -11,7 +11,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
 /** Printing and parsing addresses and CIDRs round-trip for any value, and subnets tile their parent. */
-class AddressProperties {
+class AddressPropertiesTest {
 
     @Provide
     Arbitrary<BigInteger> v6() {

@@ -37,7 +37,7 @@ import net.jqwik.api.Provide;
  * is held twice, none is a network, broadcast or router address, quarantine held, counts add up, and
  * "full" is only ever said when no address is free.
  */
-class IpamProperties {
+class IpamPropertiesTest {
 
     private static final Duration QUARANTINE = Duration.ofSeconds(30);
     private static final Duration EXPIRY = Duration.ofMinutes(10);
@@ -249,6 +249,11 @@ class IpamProperties {
             NodeState state = stateOf(node);
             Optional<PodAllocation> held = state.allocationOf(currentUid(pod));
             String oldUid = uid(pod, incarnation.getOrDefault(pod, 0) - 1);
+            if (state.allocationOf(oldUid).isPresent()) {
+                // The model gives a pod one uid across nodes: allocated on two nodes and released on one,
+                // its old uid still holds this node's addresses, so it is not stale here.
+                return;
+            }
             assertThat(deciderOf(node).decide(new ReleasePod(node, oldUid, now), state)).isEmpty();
             held.ifPresent(h -> h.ips().forEach(ip -> assertThat(state.ownerOf(ip)).contains(currentUid(pod))));
         }
