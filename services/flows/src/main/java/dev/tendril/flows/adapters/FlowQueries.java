@@ -7,7 +7,10 @@ import dev.tendril.flows.domain.FlowRing;
 import dev.tendril.flows.domain.FlowStore;
 import dev.tendril.flows.domain.SortBuffer;
 import dev.tendril.flows.domain.StoredFlow;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -15,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -42,6 +46,25 @@ public class FlowQueries {
     private static final long IDLE_NANOS = 5_000_000_000L;
 
     private volatile boolean stopping;
+    private final AtomicInteger followers = new AtomicInteger();
+
+    @Inject
+    MeterRegistry registry;
+
+    @PostConstruct
+    void registerFollowerGauge() {
+        Gauge.builder("tendril_flows_followers", followers, AtomicInteger::get)
+                .description("GetFlows requests following new flows right now (gRPC follow and REST SSE)")
+                .register(registry);
+    }
+
+    /**
+     * Followers whose mark is taken: every flow written from now on reaches each of them. Tests wait
+     * for this instead of sleeping until a subscription has attached.
+     */
+    public int activeFollowers() {
+        return followers.get();
+    }
 
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
@@ -86,6 +109,15 @@ public class FlowQueries {
             return;
         }
         FlowStore.Follower follower = store.follow(query, mark);
+        followers.incrementAndGet();
+        try {
+            follow(query, sink, follower);
+        } finally {
+            followers.decrementAndGet();
+        }
+    }
+
+    private void follow(FlowQuery query, Sink sink, FlowStore.Follower follower) {
         long interval = config.followInterval().toNanos();
         SortBuffer sorted = new SortBuffer(config.followSortWindow().toNanos(), 10_000);
         long lastSent = System.nanoTime();

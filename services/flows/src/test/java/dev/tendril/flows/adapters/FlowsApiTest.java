@@ -23,6 +23,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -53,6 +54,9 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(PostgresTestResource.class)
 @WithTestResource(KafkaTestResource.class)
 class FlowsApiTest {
+
+    @Inject
+    FlowQueries queries;
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -189,6 +193,7 @@ class FlowsApiTest {
 
     @Test
     void followDeliversNewFlowsInOrderOverGrpcAndSse() throws Exception {
+        int followersBefore = queries.activeFollowers();
         String ns = newNamespace();
         var observer = ObserverGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
         Iterator<GetFlowsResponse> stream = observer.getFlows(GetFlowsRequest.newBuilder().setFollow(true)
@@ -197,7 +202,8 @@ class FlowsApiTest {
         HttpResponse<InputStream> sse = HTTP.send(HttpRequest.newBuilder(url("namespace=" + ns + "&follow=true"))
                 .build(), HttpResponse.BodyHandlers.ofInputStream());
         assertThat(sse.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
-        Thread.sleep(300);
+        // Both followers have taken their mark: every flow sent from here reaches them.
+        await().atMost(Duration.ofSeconds(30)).until(() -> queries.activeFollowers() >= followersBefore + 2);
         List<Flow> flows = scenario(ns, Instant.now().truncatedTo(ChronoUnit.MILLIS));
         producer.send(flows);
         List<Integer> grpcPorts = new ArrayList<>();

@@ -19,6 +19,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,6 +41,9 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(PostgresTestResource.class)
 @WithTestResource(KafkaTestResource.class)
 class SmallRingTest {
+
+    @Inject
+    FlowQueries queries;
 
     public static class SmallRing implements QuarkusTestProfile {
         @Override
@@ -88,13 +92,14 @@ class SmallRingTest {
 
     @Test
     void followerThatFallsBehindGetsLostEvents() throws Exception {
+        int followersBefore = queries.activeFollowers();
         URI base = URI.create(ConfigProvider.getConfig().getValue("test.url", String.class));
         ManagedChannel channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
         try (FlowProducer producer = new FlowProducer()) {
             Iterator<GetFlowsResponse> stream = ObserverGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
                     .getFlows(GetFlowsRequest.newBuilder().setFollow(true)
                             .addWhitelist(FlowFilter.newBuilder().addNodeName("lost-node")).build());
-            Thread.sleep(500);
+            await().atMost(Duration.ofSeconds(30)).until(() -> queries.activeFollowers() >= followersBefore + 1);
             var a = pod("lost", "a", 1000, "a");
             Instant t0 = Instant.now();
             List<Flow> flows = new ArrayList<>();
