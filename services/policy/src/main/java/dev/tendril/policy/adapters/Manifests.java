@@ -8,7 +8,7 @@ import dev.tendril.policy.domain.CiliumNetworkPolicy;
 import dev.tendril.policy.domain.Peer;
 import dev.tendril.policy.domain.Policy;
 import dev.tendril.policy.domain.Rule;
-import dev.tendril.policy.domain.parse.ManifestParser;
+import dev.tendril.policy.manifest.ManifestParser;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedSet;

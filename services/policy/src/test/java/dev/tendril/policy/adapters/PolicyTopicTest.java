@@ -139,7 +139,7 @@ class PolicyTopicTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
-        engine.apply(dev.tendril.policy.domain.parse.ManifestParser.parse(PolicyApiTest.defaultDeny(ns)
+        engine.apply(dev.tendril.policy.manifest.ManifestParser.parse(PolicyApiTest.defaultDeny(ns)
                 .replace("podSelector: {}", "podSelector: {matchLabels: {app: a}}")));
         try (PolicyPublisher b = new PolicyPublisher(TestTopics.kafkaProperties(), topic, 1, new SimpleMeterRegistry())) {
             b.readBack();

@@ -5,7 +5,7 @@ import dev.tendril.datapath.MatchType;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMapKey;
-import dev.tendril.policy.domain.parse.ManifestParser;
+import dev.tendril.policy.manifest.ManifestParser;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

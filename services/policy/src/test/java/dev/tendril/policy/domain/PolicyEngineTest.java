@@ -3,7 +3,7 @@ package dev.tendril.policy.domain;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.datapath.policymap.PolicyMapKey;
-import dev.tendril.policy.domain.parse.ManifestParser;
+import dev.tendril.policy.manifest.ManifestParser;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tendril.datapath.DropReason;
 import dev.tendril.policy.domain.PolicyTracer.Party;
-import dev.tendril.policy.domain.parse.ManifestParser;
+import dev.tendril.policy.manifest.ManifestParser;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.tendril.policy.domain.parse;
+package dev.tendril.policy.manifest;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;

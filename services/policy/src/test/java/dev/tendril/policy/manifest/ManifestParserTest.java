@@ -1,4 +1,4 @@
-package dev.tendril.policy.domain.parse;
+package dev.tendril.policy.manifest;
 
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.policy.domain.CidrSet;

@@ -1,0 +1,19 @@
+package dev.tendril.policy;
+
+import dev.tendril.testing.ArchitectureRules;
+import org.junit.jupiter.api.Test;
+
+/** The layering rules of libs/testing ArchitectureRules, checked against this service's classes. */
+class ArchitectureTest {
+
+    @Test
+    void domainDependsOnNoFrameworkAndNoAdapter() {
+        ArchitectureRules.checkServiceDomain("dev.tendril.policy");
+    }
+
+    /** Checked here, where its classes are on the class path: libs/datapath itself has no test support. */
+    @Test
+    void datapathLibraryIsPureJava() {
+        ArchitectureRules.checkPureLibrary("dev.tendril.datapath");
+    }
+}
