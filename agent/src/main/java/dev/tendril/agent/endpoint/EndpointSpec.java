@@ -1,5 +1,6 @@
 package dev.tendril.agent.endpoint;
 
+import dev.tendril.k8s.KubernetesNames;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,10 +24,6 @@ public record EndpointSpec(String namespace, String pod, String uid, Map<String,
 
     /** At most this many labels, as the identity service accepts. */
     public static final int MAX_LABELS = 64;
-    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    private static final Pattern DNS_SUBDOMAIN =
-            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-    private static final Pattern LABEL_NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?");
     private static final Pattern UID = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.]{0,127}");
     private static final Pattern IANA_SVC_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
 
@@ -36,12 +33,12 @@ public record EndpointSpec(String namespace, String pod, String uid, Map<String,
      */
     public EndpointSpec {
         require("namespace", namespace);
-        if (namespace.length() > 63 || !DNS_LABEL.matcher(namespace).matches()) {
+        if (!KubernetesNames.isDnsLabel(namespace)) {
             throw EndpointRejectedException.invalid("namespace", "'" + shown(namespace)
                     + "' is not a DNS label (lower-case alphanumerics and '-', at most 63 characters)");
         }
         require("pod", pod);
-        if (pod.length() > 253 || !DNS_SUBDOMAIN.matcher(pod).matches()) {
+        if (!KubernetesNames.isDnsSubdomain(pod)) {
             throw EndpointRejectedException.invalid("pod", "'" + shown(pod)
                     + "' is not a DNS subdomain (lower-case alphanumerics, '-' and '.', at most 253 characters)");
         }
@@ -55,15 +52,14 @@ public record EndpointSpec(String namespace, String pod, String uid, Map<String,
             throw EndpointRejectedException.invalid("labels", labels.size() + " labels, at most " + MAX_LABELS + " allowed");
         }
         for (Map.Entry<String, String> l : labels.entrySet()) {
-            String keyProblem = labelKeyProblem(l.getKey());
-            if (keyProblem != null) {
-                throw EndpointRejectedException.invalid("labels", "invalid label key '" + shown(l.getKey()) + "': " + keyProblem);
-            }
+            KubernetesNames.labelKeyProblem(l.getKey()).ifPresent(problem -> {
+                throw EndpointRejectedException.invalid("labels", "invalid label key '" + shown(l.getKey()) + "': " + problem);
+            });
             if (l.getValue() == null) {
                 throw EndpointRejectedException.invalid("labels", "label " + l.getKey() + " has no value");
             }
             String value = l.getValue();
-            if (!value.isEmpty() && (value.length() > 63 || !LABEL_NAME.matcher(value).matches())) {
+            if (KubernetesNames.labelValueProblem(value).isPresent()) {
                 throw EndpointRejectedException.invalid("labels", "invalid value '" + shown(value) + "' of label "
                         + l.getKey() + ": at most 63 characters, alphanumerics, '-', '_' or '.', starting and ending"
                         + " alphanumeric (or empty)");
@@ -71,7 +67,7 @@ public record EndpointSpec(String namespace, String pod, String uid, Map<String,
         }
         labels = Map.copyOf(labels);
         if (serviceAccount != null && !serviceAccount.isEmpty()
-                && (serviceAccount.length() > 253 || !DNS_SUBDOMAIN.matcher(serviceAccount).matches())) {
+                && !KubernetesNames.isDnsSubdomain(serviceAccount)) {
             throw EndpointRejectedException.invalid("serviceAccount", "'" + shown(serviceAccount) + "' is not a DNS subdomain");
         }
         serviceAccount = serviceAccount == null || serviceAccount.isBlank() ? "default" : serviceAccount;
@@ -100,26 +96,6 @@ public record EndpointSpec(String namespace, String pod, String uid, Map<String,
             ports.add(new NamedPort(p.name(), p.port(), proto));
         }
         namedPorts = List.copyOf(ports);
-    }
-
-    /** Why {@code key} is not a Kubernetes qualified name ({@code [prefix/]name}), or null when it is. */
-    static String labelKeyProblem(String key) {
-        if (key == null || key.isEmpty()) {
-            return "must not be empty";
-        }
-        String name = key;
-        int slash = key.lastIndexOf('/');
-        if (slash >= 0) {
-            String prefix = key.substring(0, slash);
-            name = key.substring(slash + 1);
-            if (prefix.isEmpty() || prefix.length() > 253 || !DNS_SUBDOMAIN.matcher(prefix).matches()) {
-                return "prefix must be a DNS subdomain (lower-case alphanumerics, '-' and '.', at most 253 characters)";
-            }
-        }
-        if (name.isEmpty() || name.length() > 63 || !LABEL_NAME.matcher(name).matches()) {
-            return "name part must be 1-63 characters, alphanumerics, '-', '_' or '.', starting and ending alphanumeric";
-        }
-        return null;
     }
 
     private static Map<String, String> nullKeysRefused(Map<String, String> labels) {

@@ -1,23 +1,20 @@
 package dev.tendril.identity.domain;
 
 import dev.tendril.eventstore.CommandRejectedException;
+import dev.tendril.k8s.KubernetesNames;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.regex.Pattern;
 
 /**
- * Kubernetes label syntax (qualified-name keys, 63-character values), Kubernetes object names, and the
- * rules of the other label sources ({@code cidr:} prefixes in Cilium's spelling, the reserved names).
+ * Label validation per source: Kubernetes label syntax and object names (the rules themselves live
+ * once in libs/k8s {@code KubernetesNames}), and the rules of the other label sources ({@code cidr:} prefixes in Cilium's spelling, the reserved names).
  */
 public final class LabelSyntax {
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?");
-    private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final Pattern CIDR_V4 = Pattern.compile("((0|[1-9][0-9]{0,2})\\.){3}(0|[1-9][0-9]{0,2})");
     private static final Pattern CIDR_V6 = Pattern.compile("[0-9a-f]{1,4}(-{1,2}[0-9a-f]{1,4})*");
     private static final Pattern PREFIX_LENGTH = Pattern.compile("0|[1-9][0-9]{0,2}");
-    private static final int SHOWN = 64;
 
     private LabelSyntax() {
     }
@@ -55,46 +52,14 @@ public final class LabelSyntax {
         }
     }
 
-    /**
-     * Why {@code key} is not a Kubernetes qualified name ({@code [prefix/]name}: the prefix a DNS subdomain
-     * of at most 253 characters whose parts have at most 63, the name 1-63 characters), or null when it is.
-     */
+    /** Why {@code key} is not a Kubernetes label key ({@code [prefix/]name}), or null when it is. */
     public static String keyProblem(String key) {
-        if (key == null) {
-            return "must not be null";
-        }
-        if (key.isEmpty()) {
-            return "must not be empty";
-        }
-        String name = key;
-        int slash = key.lastIndexOf('/');
-        if (slash >= 0) {
-            String prefix = key.substring(0, slash);
-            name = key.substring(slash + 1);
-            if (prefix.isEmpty() || prefix.length() > 253 || !DNS_SUBDOMAIN.matcher(prefix).matches()
-                    || longestPart(prefix) > 63) {
-                return "prefix must be a DNS subdomain (lower-case alphanumerics, '-' and '.', at most 253 characters,"
-                        + " at most 63 between dots)";
-            }
-        }
-        if (name.isEmpty() || name.length() > 63 || !NAME.matcher(name).matches()) {
-            return "name part must be 1-63 characters, alphanumerics, '-', '_' or '.', starting and ending alphanumeric";
-        }
-        return null;
+        return KubernetesNames.labelKeyProblem(key).orElse(null);
     }
 
     /** Why {@code value} is not a Kubernetes label value, or null when it is (empty is allowed, null is not). */
     public static String valueProblem(String value) {
-        if (value == null) {
-            return "must not be null (use \"\" for an empty value)";
-        }
-        if (value.isEmpty()) {
-            return null;
-        }
-        if (value.length() > 63 || !NAME.matcher(value).matches()) {
-            return "must be at most 63 characters, alphanumerics, '-', '_' or '.', starting and ending alphanumeric";
-        }
-        return null;
+        return KubernetesNames.labelValueProblem(value).orElse(null);
     }
 
     /**
@@ -166,47 +131,19 @@ public final class LabelSyntax {
         return cilium + "/" + length;
     }
 
-    /** True for a DNS-1123 label (namespace names): lower-case alphanumerics and '-', at most 63. */
+    /** True for a DNS-1123 label (namespace names). */
     public static boolean isDnsLabel(String name) {
-        return name != null && name.length() <= 63 && DNS_LABEL.matcher(name).matches();
+        return KubernetesNames.isDnsLabel(name);
     }
 
-    /** True for a DNS-1123 subdomain (pod names, node names): at most 253 characters. */
+    /** True for a DNS-1123 subdomain (pod names, node names). */
     public static boolean isDnsSubdomain(String name) {
-        return name != null && !name.isEmpty() && name.length() <= 253 && DNS_SUBDOMAIN.matcher(name).matches();
+        return KubernetesNames.isDnsSubdomain(name);
     }
 
-    /**
-     * Client text as an error message shows it: quoted, at most 64 characters, control characters
-     * escaped (a refusal must not carry a NUL or a line break back into logs).
-     */
+    /** Client text as an error message shows it: quoted, bounded, control characters escaped. */
     public static String quote(String text) {
-        if (text == null) {
-            return "null";
-        }
-        StringBuilder shown = new StringBuilder("'");
-        int end = Math.min(text.length(), SHOWN);
-        for (int i = 0; i < end; i++) {
-            char c = text.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                shown.append(String.format("\\u%04x", (int) c));
-            } else {
-                shown.append(c);
-            }
-        }
-        shown.append('\'');
-        if (text.length() > SHOWN) {
-            shown.append(" (").append(text.length()).append(" characters)");
-        }
-        return shown.toString();
-    }
-
-    private static int longestPart(String subdomain) {
-        int longest = 0;
-        for (String part : subdomain.split("\\.", -1)) {
-            longest = Math.max(longest, part.length());
-        }
-        return longest;
+        return KubernetesNames.quote(text);
     }
 
     private static String checkedV4(String address) {

@@ -1,7 +1,7 @@
 package dev.tendril.ipam.domain;
 
 import dev.tendril.eventstore.CommandRejectedException;
-import java.util.regex.Pattern;
+import dev.tendril.k8s.KubernetesNames;
 
 /**
  * What an allocation names its pod by: the owner {@code namespace/pod} (a DNS label and a DNS subdomain,
@@ -9,9 +9,6 @@ import java.util.regex.Pattern;
  */
 final class PodNames {
 
-    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-    private static final Pattern DNS_SUBDOMAIN =
-            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     static final int MAX_UID = 128;
 
     private PodNames() {
@@ -27,11 +24,11 @@ final class PodNames {
         }
         String namespace = owner.substring(0, slash);
         String pod = owner.substring(slash + 1);
-        if (!DNS_LABEL.matcher(namespace).matches()) {
+        if (!KubernetesNames.isDnsLabel(namespace)) {
             throw CommandRejectedException.invalid("owner", "namespace '" + printable(namespace)
                     + "' of owner is not a DNS label (lower-case alphanumerics and '-', at most 63)");
         }
-        if (pod.length() > 253 || !DNS_SUBDOMAIN.matcher(pod).matches()) {
+        if (!KubernetesNames.isDnsSubdomain(pod)) {
             throw CommandRejectedException.invalid("owner", "pod '" + printable(pod)
                     + "' of owner is not a DNS subdomain (lower-case alphanumerics, '-' and '.', at most 253)");
         }

@@ -11,7 +11,7 @@ import dev.tendril.policy.domain.CidrSet;
 import dev.tendril.policy.domain.CiliumNetworkPolicy;
 import dev.tendril.policy.domain.Entity;
 import dev.tendril.policy.domain.Label;
-import dev.tendril.policy.domain.LabelSyntax;
+import dev.tendril.k8s.KubernetesNames;
 import dev.tendril.policy.domain.LabelSelector;
 import dev.tendril.policy.domain.NetworkPolicy;
 import dev.tendril.policy.domain.Policy;
@@ -183,11 +183,11 @@ public final class ManifestParser {
             String name = meta.path("name").asText("");
             if (name.isEmpty()) {
                 error("metadata.name", "required");
-            } else if (!LabelSyntax.isDns1123Subdomain(name)) {
+            } else if (!KubernetesNames.isDnsSubdomain(name)) {
                 error("metadata.name", "'" + name + "' must be a DNS-1123 subdomain (lower-case alphanumerics, '-', '.')");
             }
             String namespace = meta.path("namespace").asText("default");
-            if (!LabelSyntax.isDns1123Label(namespace)) {
+            if (!KubernetesNames.isDnsLabel(namespace)) {
                 error("metadata.namespace", "'" + namespace + "' must be a DNS-1123 label");
             }
             return new String[] {namespace, name};
@@ -557,7 +557,7 @@ public final class ManifestParser {
                 }
                 return new String[] {source, key};
             }
-            var problem = LabelSyntax.keyProblem(key);
+            var problem = KubernetesNames.labelKeyProblem(key);
             if (problem.isPresent()) {
                 error(path, "invalid label key '" + text + "': " + problem.get());
                 return null;
@@ -566,7 +566,7 @@ public final class ManifestParser {
         }
 
         boolean labelValue(String value, String path) {
-            var problem = LabelSyntax.valueProblem(value);
+            var problem = KubernetesNames.labelValueProblem(value);
             if (problem.isEmpty()) {
                 return true;
             }

@@ -4,7 +4,7 @@ import dev.tendril.policy.adapters.PolicyRuntime;
 import dev.tendril.policy.adapters.kafka.EndpointInfo;
 import dev.tendril.policy.domain.Identity;
 import dev.tendril.policy.domain.Label;
-import dev.tendril.policy.domain.LabelSyntax;
+import dev.tendril.k8s.KubernetesNames;
 import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.domain.PolicyRef;
 import dev.tendril.policy.domain.PolicyTracer;
@@ -91,7 +91,7 @@ public class TraceResource {
         if (p.namespace() == null || p.namespace().isBlank()) {
             throw RequestException.invalid(field + ".namespace", "namespace is required with " + (p.pod() != null ? "pod" : "labels"));
         }
-        if (!LabelSyntax.isDns1123Label(p.namespace())) {
+        if (!KubernetesNames.isDnsLabel(p.namespace())) {
             throw RequestException.invalid(field + ".namespace", "'" + p.namespace() + "' is not a namespace name (a DNS-1123 label)");
         }
         if (p.pod() != null) {
@@ -123,10 +123,10 @@ public class TraceResource {
     private static void checkLabels(Map<String, String> labels, String field) {
         for (Map.Entry<String, String> label : labels.entrySet()) {
             String at = field + "." + label.getKey();
-            LabelSyntax.keyProblem(label.getKey()).ifPresent(problem -> {
+            KubernetesNames.labelKeyProblem(label.getKey()).ifPresent(problem -> {
                 throw RequestException.invalid(at, "invalid label key '" + label.getKey() + "': " + problem);
             });
-            LabelSyntax.valueProblem(label.getValue()).ifPresent(problem -> {
+            KubernetesNames.labelValueProblem(label.getValue()).ifPresent(problem -> {
                 throw RequestException.invalid(at, "invalid label value '" + label.getValue() + "': " + problem);
             });
         }
