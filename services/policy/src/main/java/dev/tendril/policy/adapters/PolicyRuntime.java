@@ -54,8 +54,8 @@ import org.jboss.logging.Logger;
  * runs under the lock, in order; so do reads that need a consistent view (trace, policy map).
  *
  * <p>Before the inputs are bootstrapped nothing is published (the maps would be transient); at
- * {@link #ready} the publisher reconciles the topic with the whole engine once, then each mutation
- * publishes the subjects it changed.
+ * {@link #ready} the replica stands for leader, and once it leads the publisher reconciles the topic with
+ * the whole engine once, then each mutation publishes the subjects it changed.
  *
  * <p>Publishing runs on a thread of its own, never under a request: a mutation marks the subjects it
  * changed and returns; the publishing thread takes the marked subjects' current maps under the lock and
