@@ -45,6 +45,11 @@ public final class Launcher implements Callable<Integer> {
             description = "Add K to every service and agent HTTP port (8081-8084, 8091...), e.g. to run a second stack.")
     int portOffset;
 
+    @Option(names = "--replicas", paramLabel = "N", defaultValue = "1",
+            description = "Instances of each service, 1 or 2 (default: ${DEFAULT-VALUE}); the second runs as NAME-2 "
+                    + "on the first one's port + 100 (8181-8184). The policy service elects one publisher.")
+    int replicas;
+
     @Option(names = "--ready-timeout", paramLabel = "DURATION", defaultValue = "120s",
             converter = DurationConverter.class,
             description = "How long to wait for every health check (default: ${DEFAULT-VALUE}).")
@@ -61,7 +66,7 @@ public final class Launcher implements Callable<Integer> {
         StackConfig config;
         try {
             config = new StackConfig(repo, dataDir == null ? repo.resolve(".tendril") : dataDir, fresh, nodes,
-                    kafkaPort, postgresPort, portOffset, readyTimeout);
+                    kafkaPort, postgresPort, portOffset, readyTimeout, replicas);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -289,7 +289,7 @@ final class LocalStack {
             properties.put("quarkus.datasource.jdbc.url", jdbcUrl());
             properties.put("quarkus.datasource.username", "postgres");
             properties.put("quarkus.datasource.password", "postgres");
-            if (spec.name().equals("policy")) {
+            if (spec.service().equals("policy")) {
                 properties.putAll(policyServiceLinks(all));
             }
         } else {

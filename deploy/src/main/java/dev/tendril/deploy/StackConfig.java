@@ -12,15 +12,20 @@ import java.util.List;
  * @param kafkaPort    preferred Kafka port (the next free one is used when taken; 0 = any free port)
  * @param postgresPort preferred PostgreSQL port (same rule)
  * @param portOffset   added to every service and agent HTTP port, so a second stack (a test) can run beside one
+ * @param replicas     instances of each service (1 or 2); the second runs as {@code NAME-2} on the first's port
+ *                     plus {@value #REPLICA_PORT_STEP} (8181-8184)
  */
 record StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaPort, int postgresPort,
-                   int portOffset, Duration readyTimeout) {
+                   int portOffset, Duration readyTimeout, int replicas) {
 
     static final Path RUNNER = Path.of("target", "quarkus-app", "quarkus-run.jar");
     static final List<String> SERVICES = List.of("identity", "ipam", "policy", "flows");
     static final int FIRST_SERVICE_PORT = 8081;
     static final int AGENT_PORT_BASE = 8090;
     static final int MAX_NODES = 9;
+    static final int MAX_REPLICAS = 2;
+    /** The second replica of a service listens this far above the first (8081 -> 8181). */
+    static final int REPLICA_PORT_STEP = 100;
     static final String DATABASE = "tendril";
 
     StackConfig {
@@ -35,7 +40,10 @@ record StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaP
         }
         checkPort("--kafka-port", kafkaPort);
         checkPort("--postgres-port", postgresPort);
-        if (portOffset < -8000 || AGENT_PORT_BASE + MAX_NODES + portOffset > 65_535) {
+        if (replicas < 1 || replicas > MAX_REPLICAS) {
+            throw new IllegalArgumentException("--replicas must be 1 or " + MAX_REPLICAS + ", was " + replicas);
+        }
+        if (portOffset < -8000 || FIRST_SERVICE_PORT + REPLICA_PORT_STEP + SERVICES.size() + portOffset > 65_535) {
             throw new IllegalArgumentException("--port-offset " + portOffset + " moves ports out of range");
         }
         if (readyTimeout.isNegative() || readyTimeout.isZero()) {
@@ -43,11 +51,23 @@ record StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaP
         }
     }
 
-    /** The services, then the agents, each on its (offset) HTTP port. */
+    /** One replica of each service, as before {@code --replicas}. */
+    StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaPort, int postgresPort, int portOffset,
+                Duration readyTimeout) {
+        this(repo, dataDir, fresh, nodes, kafkaPort, postgresPort, portOffset, readyTimeout, 1);
+    }
+
+    /** The services, their second replicas, then the agents, each on its (offset) HTTP port. */
     List<ComponentSpec> components() {
         List<ComponentSpec> specs = new ArrayList<>();
         for (int i = 0; i < SERVICES.size(); i++) {
             specs.add(ComponentSpec.service(SERVICES.get(i), FIRST_SERVICE_PORT + i + portOffset, repo));
+        }
+        for (int r = 2; r <= replicas; r++) {
+            for (int i = 0; i < SERVICES.size(); i++) {
+                specs.add(ComponentSpec.replica(SERVICES.get(i), r,
+                        FIRST_SERVICE_PORT + (r - 1) * REPLICA_PORT_STEP + i + portOffset, repo));
+            }
         }
         for (int n = 1; n <= nodes; n++) {
             specs.add(ComponentSpec.agent(n, AGENT_PORT_BASE + n + portOffset, repo));

@@ -52,10 +52,36 @@ class StackConfigTest {
     }
 
     @Test
+    void runsASecondReplicaOfEachServiceOneHundredPortsAboveTheFirst() {
+        StackConfig config = new StackConfig(repo, repo.resolve(".tendril"), false, 1, 9092, 5432, 6000,
+                Duration.ofSeconds(120), 2);
+
+        assertThat(config.components()).extracting(ComponentSpec::name, ComponentSpec::port).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("identity", 14081),
+                org.assertj.core.groups.Tuple.tuple("ipam", 14082),
+                org.assertj.core.groups.Tuple.tuple("policy", 14083),
+                org.assertj.core.groups.Tuple.tuple("flows", 14084),
+                org.assertj.core.groups.Tuple.tuple("identity-2", 14181),
+                org.assertj.core.groups.Tuple.tuple("ipam-2", 14182),
+                org.assertj.core.groups.Tuple.tuple("policy-2", 14183),
+                org.assertj.core.groups.Tuple.tuple("flows-2", 14184),
+                org.assertj.core.groups.Tuple.tuple("agent-1", 14091));
+        ComponentSpec second = config.components().get(6);
+        assertThat(second.jar()).isEqualTo(repo.resolve("services/policy/target/quarkus-app/quarkus-run.jar"));
+        assertThat(second.service()).isEqualTo("policy");
+        assertThat(LocalStack.policyServiceLinks(config.components()))
+                .containsExactly(java.util.Map.entry("tendril.policy.identity-url", "http://127.0.0.1:14081"));
+    }
+
+    @Test
     void rejectsOptionsOutOfRange() {
         assertThatThrownBy(() -> config(-1, 0)).hasMessageContaining("--nodes");
         assertThatThrownBy(() -> config(10, 0)).hasMessageContaining("--nodes");
         assertThatThrownBy(() -> config(1, 60_000)).hasMessageContaining("--port-offset");
+        assertThatThrownBy(() -> new StackConfig(repo, repo.resolve(".tendril"), false, 1, 9092, 5432, 0,
+                Duration.ofSeconds(1), 3)).hasMessageContaining("--replicas");
+        assertThatThrownBy(() -> new StackConfig(repo, repo.resolve(".tendril"), false, 1, 9092, 5432, 0,
+                Duration.ofSeconds(1), 0)).hasMessageContaining("--replicas");
         assertThatThrownBy(() -> new StackConfig(repo, repo.resolve(".tendril"), false, 1, 70_000, 5432, 0,
                 Duration.ofSeconds(1))).hasMessageContaining("--kafka-port");
         assertThatThrownBy(() -> new StackConfig(repo.resolve("missing"), repo, false, 1, 9092, 5432, 0,

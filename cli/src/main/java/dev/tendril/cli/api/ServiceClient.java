@@ -33,19 +33,32 @@ public final class ServiceClient {
 
     private final String name;
     private final URI base;
+    /** A second replica to try when nothing listens at {@link #base}, or null. */
+    private final URI secondReplica;
 
     /** @param name what to call the server in messages, e.g. {@code policy service} */
     public ServiceClient(String name, URI base) {
-        this.name = name;
-        this.base = base;
+        this(name, base, null);
     }
 
-    /** The client of a service named in the stack (identity, ipam, policy, flows, agent-1, ...). */
+    private ServiceClient(String name, URI base, URI secondReplica) {
+        this.name = name;
+        this.base = base;
+        this.secondReplica = secondReplica;
+    }
+
+    /**
+     * The client of a service named in the stack (identity, ipam, policy, flows, agent-1, ...). When the stack
+     * runs a second replica ({@code NAME-2}, {@code ./tendril up --replicas 2}), a request the first refuses to
+     * connect to goes to the second: nothing was sent, so even a write is safe to send there.
+     */
     public static ServiceClient of(Stack stack, String component) {
         Component found = stack.component(component).orElseThrow(() ->
                 new ServiceException("no component '" + component + "' in the local stack"));
         String name = found.kind() == Kind.SERVICE ? component + " service" : component;
-        return new ServiceClient(name, URI.create(found.url()));
+        URI second = found.kind() == Kind.SERVICE
+                ? stack.component(component + "-2").map(c -> URI.create(c.url())).orElse(null) : null;
+        return new ServiceClient(name, URI.create(found.url()), second);
     }
 
     public JsonNode get(String path, Map<String, String> query) {
@@ -142,7 +155,18 @@ public final class ServiceClient {
         HttpRequest built = request.timeout(Duration.ofSeconds(30)).header("Accept", "application/json").build();
         HttpResponse<String> response;
         try {
-            response = HTTP.send(built, HttpResponse.BodyHandlers.ofString());
+            try {
+                response = HTTP.send(built, HttpResponse.BodyHandlers.ofString());
+            } catch (ConnectException e) {
+                if (secondReplica == null) {
+                    throw e;
+                }
+                String query = built.uri().getRawQuery();
+                URI other = URI.create(secondReplica.toString().replaceAll("/+$", "") + built.uri().getRawPath()
+                        + (query == null ? "" : "?" + query));
+                response = HTTP.send(HttpRequest.newBuilder(built, (k, v) -> true).uri(other).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            }
         } catch (IOException e) {
             throw unreachable(e);
         } catch (InterruptedException e) {

@@ -7,7 +7,11 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** DOWN until the identities and endpoints are bootstrapped: before that the maps would be transient. */
+/**
+ * DOWN until the identities and endpoints are bootstrapped: before that the maps would be transient. Data
+ * {@code role} says whether this replica publishes ({@code leader}) or stands by ({@code standby}); both
+ * are ready, since either serves reads and writes.
+ */
 @Readiness
 @ApplicationScoped
 public class PolicyReadiness implements HealthCheck {
@@ -21,7 +25,8 @@ public class PolicyReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         var b = HealthCheckResponse.named("policy-inputs").status(runtime.isReady())
-                .withData("state", runtime.isReady() ? "FOLLOWING" : "BOOTSTRAPPING");
+                .withData("state", runtime.isReady() ? "FOLLOWING" : "BOOTSTRAPPING")
+                .withData("role", runtime.isLeader() ? "leader" : "standby");
         inputs.kafkaProblem().ifPresent(p -> b.withData("kafka", p));
         int unpublished = runtime.unpublished().size();
         if (unpublished > 0) {

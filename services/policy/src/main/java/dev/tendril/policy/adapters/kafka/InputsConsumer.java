@@ -34,10 +34,10 @@ import org.jboss.logging.Logger;
 /**
  * Follows tendril.identities and tendril.endpoints on one thread, without a consumer group: assigns
  * every partition and reads from the beginning (a compacted topic read from the start is the snapshot),
- * feeding each record to the {@link PolicyRuntime}. Before that it creates tendril.policy and reads it
- * back, so the publisher knows what is already published. Once every partition reached the end offset
- * captured at the start, the runtime becomes ready and publishing begins; after a lost connection the
- * consumer resumes from the offsets it had reached.
+ * feeding each record to the {@link PolicyRuntime}. Once every partition reached the end offset
+ * captured at the start, the runtime becomes ready (and stands for leader) with a way to make publishers:
+ * each creates tendril.policy if missing and reads it back, so a new leader knows what is already
+ * published. After a lost connection the consumer resumes from the offsets it had reached.
  */
 @ApplicationScoped
 public class InputsConsumer {
@@ -63,7 +63,6 @@ public class InputsConsumer {
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile Optional<String> kafkaProblem = Optional.empty();
     private Thread thread;
-    private PolicyPublisher publisher;
     private final Map<TopicPartition, Long> positions = new HashMap<>();
     private Counter rejected;
     private Counter applied;
@@ -73,9 +72,6 @@ public class InputsConsumer {
                 .description("Identity and endpoint records skipped as malformed").register(registry);
         applied = Counter.builder("tendril.policy.input.records")
                 .description("Identity and endpoint records applied").register(registry);
-        publisher = new PolicyPublisher(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                CommonClientConfigs.CLIENT_ID_CONFIG, "tendril-policy-publisher"),
-                config.topics().policy(), config.topics().policyPartitions(), registry);
         thread = Thread.ofPlatform().name("tendril-policy-inputs").daemon().start(this::run);
     }
 
@@ -92,7 +88,44 @@ public class InputsConsumer {
                 Thread.currentThread().interrupt();
             }
         }
-        publisher.close();
+    }
+
+    /** A consumer outside CDI, for a second replica in one JVM (tests, benchmarks). */
+    public static InputsConsumer replica(PolicyServiceConfig config, PolicyRuntime runtime, MeterRegistry registry,
+            String bootstrapServers) {
+        InputsConsumer consumer = new InputsConsumer();
+        consumer.config = config;
+        consumer.runtime = runtime;
+        consumer.registry = registry;
+        consumer.bootstrapServers = bootstrapServers;
+        return consumer;
+    }
+
+    public void startReplica() {
+        start(null);
+    }
+
+    public void stopReplica() {
+        stop(null);
+    }
+
+    /** A publisher of a new leadership: the topic created if missing and read back. */
+    private PolicyPublisher publisher() {
+        PolicyPublisher publisher = new PolicyPublisher(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers, CommonClientConfigs.CLIENT_ID_CONFIG, "tendril-policy-publisher"),
+                config.topics().policy(), config.topics().policyPartitions(), registry);
+        try {
+            publisher.ensureTopic();
+            publisher.readBack();
+            return publisher;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            publisher.close();
+            throw new IllegalStateException("interrupted", e);
+        } catch (Exception e) {
+            publisher.close();
+            throw new IllegalStateException(e.toString(), e);
+        }
     }
 
     /** Why Kafka is unusable right now, if it is. */
@@ -101,21 +134,15 @@ public class InputsConsumer {
     }
 
     private void run() {
-        boolean prepared = false;
         while (!stopping) {
             try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProperties())) {
                 consumer = c;
-                if (!prepared) {
-                    publisher.ensureTopic();
-                    publisher.readBack();
-                    prepared = true;
-                }
                 if (!runtime.isReady()) {
                     catchUp(c);
                     if (stopping) {
                         return;
                     }
-                    runtime.ready(publisher);
+                    runtime.ready(this::publisher);
                 } else {
                     resume(c);
                 }
@@ -125,9 +152,6 @@ public class InputsConsumer {
                 if (stopping) {
                     return;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
             } catch (Exception e) {
                 degraded(e);
                 sleep(Duration.ofSeconds(1));

@@ -22,6 +22,11 @@ import java.util.TreeMap;
  * Policies as events: {@code PolicyApplied}/{@code PolicyDeleted} in stream
  * {@code policy/<Kind>/<namespace>/<name>}, the {@code policies} read model and the service-wide policy
  * revision, all in one transaction per request. The state is rebuilt from the events at start.
+ *
+ * <p>Several replicas write to one store. Every write holds the {@code policy_revision} row lock from
+ * before its first insert until it commits ({@link #write}), so policy events become visible in position
+ * order: a replica that read the log up to a position has seen every policy event below it, and can
+ * follow the other replicas' writes by position ({@link #after}) without a gap.
  */
 public final class PolicyStore {
 
@@ -42,8 +47,15 @@ public final class PolicyStore {
         }
     }
 
-    /** What the events say: every live policy and the policy revision of the last change. */
-    public record Snapshot(SortedMap<PolicyRef, StoredPolicy> policies, long revision) {
+    /** A policy event as logged, with its position in the store. */
+    public record Logged(long position, PolicyEvent event) {
+    }
+
+    /**
+     * What the events say: every live policy, the policy revision of the last change and the position of
+     * the last event read (where following the log goes on).
+     */
+    public record Snapshot(SortedMap<PolicyRef, StoredPolicy> policies, long revision, long position) {
         public Snapshot {
             policies = Collections.unmodifiableSortedMap(new TreeMap<>(policies));
         }
@@ -63,29 +75,110 @@ public final class PolicyStore {
         return "subject/" + subject;
     }
 
+    /** A write in progress: the revision row is locked, so no other replica commits a policy meanwhile. */
+    public interface Locked {
+        /** The policy events committed after {@code position}: what this replica has not seen yet. */
+        List<Logged> after(long position) throws SQLException;
+
+        /**
+         * Appends the changes of one request under a new policy revision (in this transaction).
+         *
+         * @return the new revision and the position of the last event appended
+         */
+        Committed commit(List<Change> changes) throws SQLException;
+    }
+
+    /** A write as appended: the request's revision and the position of its last event. */
+    public record Committed(long revision, long position) {
+    }
+
+    /** What a write does with the lock held; may throw to roll everything back. */
+    @FunctionalInterface
+    public interface Write<T> {
+        T run(Locked locked) throws SQLException;
+    }
+
+    /**
+     * Runs one request's write in one transaction holding the {@code policy_revision} row lock: the writer
+     * first catches up with what other replicas committed ({@link Locked#after}), then decides and commits.
+     * Writers of every replica are serialized by the lock, so each decides on the latest state.
+     */
+    public <T> T write(Write<T> write) {
+        return store.transactions().inTransaction(tx -> {
+            try (PreparedStatement lock = tx.prepareStatement(
+                    "SELECT revision FROM policy_revision WHERE id = 1 FOR UPDATE");
+                    ResultSet row = lock.executeQuery()) {
+                if (!row.next()) {
+                    throw new SQLException("policy_revision has no row");
+                }
+            }
+            return write.run(new Locked() {
+                @Override
+                public List<Logged> after(long position) throws SQLException {
+                    return readAfter(tx, position, Integer.MAX_VALUE);
+                }
+
+                @Override
+                public Committed commit(List<Change> changes) throws SQLException {
+                    return append(tx, changes);
+                }
+            });
+        });
+    }
+
     /**
      * Stores the changes of one request atomically under a new policy revision.
      *
      * @return the new revision
      */
     public long commit(List<Change> changes) {
+        return write(locked -> locked.commit(changes)).revision();
+    }
+
+    private Committed append(Connection tx, List<Change> changes) throws SQLException {
         if (changes.isEmpty()) {
             throw new IllegalArgumentException("nothing to commit");
         }
-        return store.transactions().inTransaction(tx -> {
-            long revision = nextRevision(tx);
-            for (Change change : changes) {
-                PolicyRef ref = change.ref();
-                PolicyEvent event = change.manifest() == null
-                        ? new PolicyDeleted(ref.kind(), ref.namespace(), ref.name(), revision)
-                        : new PolicyApplied(ref.kind(), ref.namespace(), ref.name(), change.manifest(), revision);
-                String stream = streamId(ref);
-                store.append(tx, stream, EventStore.currentVersion(tx, stream),
-                        List.of(Codecs.POLICY.encode(event)));
-                project(tx, ref, change.manifest(), revision);
+        long revision = nextRevision(tx);
+        long position = 0;
+        for (Change change : changes) {
+            PolicyRef ref = change.ref();
+            PolicyEvent event = change.manifest() == null
+                    ? new PolicyDeleted(ref.kind(), ref.namespace(), ref.name(), revision)
+                    : new PolicyApplied(ref.kind(), ref.namespace(), ref.name(), change.manifest(), revision);
+            String stream = streamId(ref);
+            List<StoredEvent> appended = store.append(tx, stream, EventStore.currentVersion(tx, stream),
+                    List.of(Codecs.POLICY.encode(event)));
+            position = Math.max(position, appended.get(appended.size() - 1).position());
+            project(tx, ref, change.manifest(), revision);
+        }
+        return new Committed(revision, position);
+    }
+
+    /** The policy events committed after {@code position}, at most {@code limit}, in position order. */
+    public List<Logged> after(long position, int limit) {
+        return store.transactions().inTransaction(tx -> readAfter(tx, position, limit));
+    }
+
+    private List<Logged> readAfter(Connection tx, long position, int limit) throws SQLException {
+        List<Logged> out = new ArrayList<>();
+        try (PreparedStatement select = tx.prepareStatement("SELECT position, stream_id, version, event_type, "
+                + "schema_version, content_type, payload, recorded_at FROM events "
+                + "WHERE position > ? AND stream_id LIKE 'policy/%' ORDER BY position LIMIT ?")) {
+            select.setLong(1, position);
+            select.setInt(2, limit);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    StoredEvent stored = new StoredEvent(rows.getLong(1), rows.getString(2), rows.getLong(3),
+                            rows.getString(4), rows.getInt(5), rows.getString(6), rows.getBytes(7),
+                            rows.getTimestamp(8).toInstant());
+                    if (Codecs.POLICY.handles(stored.type())) {
+                        out.add(new Logged(stored.position(), Codecs.POLICY.decode(stored)));
+                    }
+                }
             }
-            return revision;
-        });
+        }
+        return out;
     }
 
     /** Appends {@code PolicyMapOverflowed} to the subject's stream. */
@@ -107,6 +200,7 @@ public final class PolicyStore {
         Map<PolicyRef, StoredPolicy> live = new TreeMap<>();
         long revision = 0;
         long after = 0;
+        long lastPolicy = 0;
         while (true) {
             List<StoredEvent> page = store.readAll(after, PAGE);
             for (StoredEvent stored : page) {
@@ -115,6 +209,7 @@ public final class PolicyStore {
                     continue;
                 }
                 PolicyEvent event = Codecs.POLICY.decode(stored);
+                lastPolicy = stored.position();
                 revision = Math.max(revision, event.revision());
                 switch (event) {
                     case PolicyApplied a -> live.put(a.ref(), new StoredPolicy(a.ref(), a.manifest(), a.revision()));
@@ -122,7 +217,7 @@ public final class PolicyStore {
                 }
             }
             if (page.size() < PAGE) {
-                return new Snapshot(new TreeMap<>(live), Math.max(revision, currentRevision()));
+                return new Snapshot(new TreeMap<>(live), Math.max(revision, currentRevision()), lastPolicy);
             }
         }
     }

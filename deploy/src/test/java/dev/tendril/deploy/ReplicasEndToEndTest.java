@@ -1,0 +1,335 @@
+package dev.tendril.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tendril.api.v1.SubjectPolicyMap;
+import dev.tendril.cli.TendrilCommand;
+import dev.tendril.cli.restart.SupervisorFile;
+import dev.tendril.cli.stack.Component;
+import dev.tendril.cli.stack.StackFile;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * {@code ./tendril up --replicas 2} with the built jars: two instances of every service, both listed by
+ * {@code tendril status}; then, a few rounds, {@code kill -9} of the policy leader while a load driver writes
+ * policies, and a policy change written through the surviving replica right after the kill must reach
+ * tendril.policy (published by the former standby). The time from the kill to that record is printed as the
+ * failover figure (docs/BENCHMARKS.md), not asserted. No acknowledged write is lost.
+ */
+class ReplicasEndToEndTest {
+
+    // Clear of the other launcher tests (1000, 1500, 2000) and the drills (5000).
+    private static final int PORT_OFFSET = 6000;
+    private static final int ROUNDS = 3;
+    // Failure guards only.
+    private static final Duration READY_GUARD = Duration.ofMinutes(5);
+    private static final Duration FAILOVER_GUARD = Duration.ofMinutes(2);
+    private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
+    private static final String END_OF_OUTPUT = "\u0000end";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final Path repo = Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
+    private final List<String> output = new CopyOnWriteArrayList<>();
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private Path dataDir;
+    private Process launcher;
+
+    @BeforeEach
+    void requireBuiltJars() throws IOException {
+        List<Path> missing = new StackConfig(repo, repo.resolve(".tendril"), false, 0, 0, 0, PORT_OFFSET,
+                Duration.ofSeconds(1), 2).components().stream().map(ComponentSpec::jar).filter(Files::notExists)
+                .distinct().toList();
+        if (!missing.isEmpty()) {
+            String reason = "service jars not built, skipping the replicas end-to-end test: " + missing;
+            System.out.println(reason);
+            Assumptions.abort(reason);
+        }
+        Files.createDirectories(repo.resolve("deploy/target"));
+        // Not a JUnit @TempDir (mode 700): PostgreSQL runs as "nobody" when started by root and must reach its files.
+        dataDir = Files.createTempDirectory(repo.resolve("deploy/target"), "replicas-stack-");
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException, InterruptedException {
+        if (launcher != null && launcher.isAlive()) {
+            launcher.toHandle().destroy();
+            launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS);
+            launcher.destroyForcibly();
+        }
+        if (dataDir != null) {
+            try (Stream<Path> tree = Files.walk(dataDir)) {
+                tree.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void runsTwoReplicasOfEveryServiceAndTheStandbyPublishesAfterTheLeaderIsKilled() throws Exception {
+        launcher = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), Launcher.class.getName(),
+                "--repo", repo.toString(), "--data-dir", dataDir.toString(), "--nodes", "0", "--replicas", "2",
+                "--kafka-port", "0", "--postgres-port", "0", "--port-offset", Integer.toString(PORT_OFFSET),
+                "--ready-timeout", "240s")
+                .redirectErrorStream(true)
+                .start();
+        Thread.ofPlatform().daemon().start(this::pumpOutput);
+        awaitLine("Tendril is ready.", READY_GUARD);
+        List<ProcessHandle> everStarted = new ArrayList<>(launcher.descendants().toList());
+
+        Result status = cli("status", "--data-dir", dataDir.toString(), "-o", "json");
+        assertThat(status.exitCode()).as(status.out() + status.err()).isZero();
+        List<String> names = new ArrayList<>();
+        JSON.readTree(status.out()).path("components").forEach(c -> names.add(c.path("name").asText()));
+        assertThat(names).contains("identity", "ipam", "policy", "flows", "identity-2", "ipam-2", "policy-2", "flows-2");
+        assertThat(component("policy-2").port()).isEqualTo(8183 + PORT_OFFSET);
+
+        // A subject: one endpoint registered with the first identity replica.
+        String ns = "failover";
+        send("PUT", component("identity").url() + "/v1/namespaces/" + ns, "{\"labels\":{}}");
+        JsonNode endpoint = send("PUT", component("identity").url() + "/v1/endpoints/" + ns + "/db-0",
+                "{\"uid\":\"db-0-uid\",\"node\":\"node-1\",\"ips\":[\"10.200.0.5\"],\"labels\":{\"app\":\"db\"}}");
+        long subject = endpoint.path("identity").asLong();
+        assertThat(subject).isPositive();
+
+        try (KafkaConsumer<String, byte[]> policyTopic = policyTopic(component("kafka").url())) {
+            awaitRecord(policyTopic, subject, List.of(), FAILOVER_GUARD);
+
+            AtomicBoolean loading = new AtomicBoolean(true);
+            AtomicInteger acknowledged = new AtomicInteger();
+            Thread load = Thread.ofPlatform().name("policy-load").start(() -> loadDriver(loading, acknowledged));
+            List<Long> failoverMillis = new ArrayList<>();
+            List<String> markers = new ArrayList<>();
+            Map<String, Integer> kills = new java.util.HashMap<>();
+            try {
+                for (int round = 1; round <= ROUNDS; round++) {
+                    awaitRoles();
+                    String leader = role("policy").equals("leader") ? "policy" : "policy-2";
+                    String survivor = leader.equals("policy") ? "policy-2" : "policy";
+                    long leaderPid = component(leader).pid();
+                    String marker = "marker-" + round;
+                    markers.add("NetworkPolicy/" + ns + "/" + marker);
+
+                    long killedAt = System.nanoTime();
+                    assertThat(ProcessHandle.of(leaderPid).orElseThrow().destroyForcibly()).isTrue();
+                    int killed = kills.merge(leader, 1, Integer::sum);
+                    send("PUT", component(survivor).url() + "/v1/policies", allow(ns, marker, 7000 + round));
+                    awaitRecord(policyTopic, subject, markers, FAILOVER_GUARD);
+                    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+                    failoverMillis.add(millis);
+                    System.out.printf("policy failover round %d: killed %s (pid %d), %s published %s after %d ms%n",
+                            round, leader, leaderPid, survivor, marker, millis);
+                    await(leader + " started again").atMost(READY_GUARD).pollInterval(Duration.ofMillis(500))
+                            .until(() -> supervised(leader).restarts() == killed
+                                    && supervised(leader).state().equals("running"));
+                }
+            } finally {
+                loading.set(false);
+                load.join(Duration.ofSeconds(30));
+            }
+            System.out.printf("policy failover (kill -9 of the leader to the next change on tendril.policy): %s ms; "
+                    + "%d load writes acknowledged meanwhile%n", failoverMillis, acknowledged.get());
+
+            // No acknowledged write lost: both replicas list every marker and every acknowledged load policy.
+            awaitRoles();
+            for (String replica : List.of("policy", "policy-2")) {
+                await().atMost(FAILOVER_GUARD).untilAsserted(() -> {
+                    assertThat(send("GET", component(replica).url() + "/v1/policies?namespace=" + ns, null)).hasSize(ROUNDS);
+                    assertThat(send("GET", component(replica).url() + "/v1/policies?namespace=load", null).size())
+                            .isGreaterThanOrEqualTo(acknowledged.get());
+                });
+            }
+        }
+
+        everStarted.addAll(launcher.descendants().toList());
+        launcher.toHandle().destroy();
+        assertThat(launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)).as("launcher exits on SIGTERM").isTrue();
+        awaitLine(END_OF_OUTPUT, EXIT_GUARD);
+        assertThat(launcher.exitValue()).as(String.join("\n", output)).isZero();
+        await("every process the launcher started is gone").atMost(EXIT_GUARD)
+                .until(() -> everStarted.stream().noneMatch(ProcessHandle::isAlive));
+    }
+
+    /** Writes a new policy every 50 ms through either replica (whichever answers), counting the acknowledged. */
+    private void loadDriver(AtomicBoolean loading, AtomicInteger acknowledged) {
+        int i = 0;
+        while (loading.get()) {
+            String target = i % 2 == 0 ? "policy" : "policy-2";
+            try {
+                send("PUT", component(target).url() + "/v1/policies", allow("load", "load-" + i, 1000 + i % 5000));
+                acknowledged.incrementAndGet();
+            } catch (Exception | AssertionError e) {
+                // the killed replica refuses until it is back; the write was not acknowledged
+            }
+            i++;
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private static String allow(String ns, String name, int port) {
+        return """
+                {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                 "metadata": {"name": "%s", "namespace": "%s"},
+                 "spec": {"podSelector": {"matchLabels": {"app": "db"}},
+                          "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}],
+                                       "ports": [{"port": %d, "protocol": "TCP"}]}]}}""".formatted(name, ns, port);
+    }
+
+    /** Both policy replicas ready, one leader and one standby. */
+    private void awaitRoles() {
+        await("one policy leader and one standby").atMost(READY_GUARD).pollInterval(Duration.ofMillis(200))
+                .until(() -> List.of(role("policy"), role("policy-2")).containsAll(List.of("leader", "standby")));
+    }
+
+    private String role(String replica) {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                    URI.create(component(replica).url() + "/q/health/ready")).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode health = JSON.readTree(response.body());
+            if (response.statusCode() != 200) {
+                return "down";
+            }
+            for (JsonNode check : health.path("checks")) {
+                if (check.path("name").asText().equals("policy-inputs")) {
+                    return check.path("data").path("role").asText("unknown");
+                }
+            }
+            return "unknown";
+        } catch (IOException e) {
+            return "down";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "down";
+        }
+    }
+
+    /** Polls tendril.policy until the subject's latest record is enforced by exactly {@code enforcedBy} (ingress). */
+    private static void awaitRecord(KafkaConsumer<String, byte[]> topic, long subject, List<String> enforcedBy,
+                                    Duration guard) throws Exception {
+        long deadline = System.nanoTime() + guard.toNanos();
+        String key = Long.toString(subject);
+        while (System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, byte[]> r : topic.poll(Duration.ofMillis(20))) {
+                if (key.equals(r.key()) && r.value() != null
+                        && SubjectPolicyMap.parseFrom(r.value()).getIngressEnforcedByList().stream().sorted().toList()
+                                .equals(enforcedBy.stream().sorted().toList())) {
+                    return;
+                }
+            }
+        }
+        fail("tendril.policy did not get subject " + subject + " enforced by " + enforcedBy + " within " + guard);
+    }
+
+    private static KafkaConsumer<String, byte[]> policyTopic(String bootstrap) {
+        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.replace("kafka://", ""),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new ByteArrayDeserializer());
+        TopicPartition partition = new TopicPartition("tendril.policy", 0);
+        consumer.assign(List.of(partition));
+        consumer.seekToBeginning(List.of(partition));
+        return consumer;
+    }
+
+    private static JsonNode send(String method, String url, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .header("Accept", "application/json");
+        request = body == null ? request.method(method, HttpRequest.BodyPublishers.noBody())
+                : request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(method + " " + url + ": " + response.body()).isBetween(200, 299);
+        return response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
+    }
+
+    private Component component(String name) {
+        return StackFile.read(dataDir).orElseThrow().components().stream().filter(c -> c.name().equals(name))
+                .findFirst().orElseThrow();
+    }
+
+    private SupervisorFile.Supervised supervised(String name) {
+        return SupervisorFile.read(dataDir).orElseThrow().component(name).orElseThrow();
+    }
+
+    private static Result cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = TendrilCommand.commandLine();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        return new Result(cmd.execute(args), out.toString(), err.toString());
+    }
+
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    private void pumpOutput() {
+        try (BufferedReader reader = new BufferedReader(
+                new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                System.out.println("[launcher] " + line);
+                output.add(line);
+                lines.add(line);
+            }
+        } catch (IOException e) {
+            lines.add("(launcher output unreadable: " + e + ")");
+        }
+        lines.add(END_OF_OUTPUT);
+    }
+
+    private void awaitLine(String expected, Duration guard) throws InterruptedException {
+        long deadline = System.nanoTime() + guard.toNanos();
+        while (true) {
+            String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (line == null || (line.equals(END_OF_OUTPUT) && !expected.equals(END_OF_OUTPUT))) {
+                fail("launcher did not print '" + expected + "'"
+                        + (line == null ? " within " + guard : " before it exited") + ":\n" + String.join("\n", output));
+            }
+            if (line.equals(expected)) {
+                return;
+            }
+        }
+    }
+}
