@@ -184,10 +184,37 @@ class DrillsEndToEndTest {
         drill("policy", false);
     }
 
+    @Test
+    @Order(4)
+    void flowsKilledDuringABurstOfWritesAndProbes() throws Exception {
+        drill("flows", false);
+    }
+
+    @Test
+    @Order(5)
+    void agentKilledDuringABurst() throws Exception {
+        drill("agent-1", false);
+    }
+
+    @Test
+    @Order(6)
+    void kafkaKilledDuringABurst() throws Exception {
+        drill("kafka", true);
+    }
+
+    @Test
+    @Order(7)
+    void postgresKilledDuringABurst() throws Exception {
+        drill("postgres", true);
+    }
+
     // ---- one drill ---------------------------------------------------------------------------------------------
 
     private void drill(String victim, boolean readinessMustGoDown) throws Exception {
         Workload workload = new Workload(victim);
+        if (victim.equals("flows")) {
+            workload.probePods();
+        }
         ReadinessWatch watch = new ReadinessWatch(victim);
         int restartsBefore = supervised(victim).restarts();
         AtomicBoolean writing = new AtomicBoolean(true);
@@ -207,8 +234,9 @@ class DrillsEndToEndTest {
                         return now.restarts() > restartsBefore && "running".equals(now.state());
                     });
             backAt = Instant.now();
-            // The rest of the burst runs against the restarted component.
-            Instant burstEnd = killedAt.plus(BURST.multipliedBy(2).dividedBy(3));
+            // The rest of the burst, at least a third of it, runs against the restarted component.
+            Instant burstEnd = Stream.of(killedAt.plus(BURST.multipliedBy(2).dividedBy(3)), backAt.plus(BURST.dividedBy(3)))
+                    .max(Comparator.naturalOrder()).orElseThrow();
             await("the rest of the burst").atMost(BURST.plusSeconds(1)).pollInterval(Duration.ofMillis(100))
                     .until(() -> Instant.now().isAfter(burstEnd));
         } finally {
@@ -228,15 +256,24 @@ class DrillsEndToEndTest {
                 });
         Verdict verdict = last.get();
         Instant convergedAt = Instant.now();
+        List<String> flowsLost = new ArrayList<>();
+        List<String> flowsDuplicated = new ArrayList<>();
+        if (!workload.probed.isEmpty()) {
+            awaitFlows(workload, startedAt, flowsLost, flowsDuplicated);
+        }
         watch.stop();
         watcher.join(5_000);
 
         Check check = checkWrites();
+        check.lost().addAll(flowsLost);
+        check.duplicated().addAll(flowsDuplicated);
         String line = String.format(Locale.ROOT,
-                "drill %-8s writes %4d acknowledged, %3d failed, %d lost, %d duplicated; down %.1f s; "
+                "drill %-8s writes %4d acknowledged%s, %3d failed, %d lost, %d duplicated; down %.1f s; "
                         + "%d unacknowledged retried (%.1f s); converged %.1f s after the last write, %.1f s after "
                         + "the restart; readiness DOWN: %s",
-                victim, workload.acknowledged, workload.failed, check.lost().size(), check.duplicated().size(),
+                victim, workload.acknowledged,
+                workload.probed.isEmpty() ? "" : " (" + workload.probed.size() + " probes)", workload.failed,
+                check.lost().size(), check.duplicated().size(),
                 seconds(killedAt, backAt), retried, seconds(stoppedWriting, settledAt), seconds(settledAt, convergedAt),
                 seconds(backAt, convergedAt), watch.down.isEmpty() ? "none" : String.join(",", new TreeSet<>(watch.down)));
         figures.add(line);
@@ -295,6 +332,9 @@ class DrillsEndToEndTest {
         int pods;
         int policies;
         int allocations;
+        final Set<Integer> probed = ConcurrentHashMap.newKeySet();
+        private boolean probing;
+        private int probePort = 20_000;
 
         Workload(String drill) {
             this.drill = drill;
@@ -329,6 +369,9 @@ class DrillsEndToEndTest {
             List<String> livePolicies = model.policies.entrySet().stream()
                     .filter(e -> e.getKey().startsWith(drill + "-") && e.getValue() == Known.PRESENT)
                     .map(Map.Entry::getKey).sorted().toList();
+            if (probing && random.nextInt(3) == 0) {
+                return probe();
+            }
             int r = random.nextInt(100);
             if (r < 8 && !livePolicies.isEmpty()) {
                 return deletePolicy(livePolicies.get(random.nextInt(livePolicies.size())));
@@ -383,11 +426,38 @@ class DrillsEndToEndTest {
         }
 
         private void retry(String what, java.util.function.Supplier<Response> call, int alsoDone) {
-            await(what + " retried until it succeeds").atMost(RECOVERY_GUARD).pollInterval(Duration.ofMillis(500))
+            await(what + " retried until it succeeds").atMost(RECOVERY_GUARD).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(500))
                     .until(() -> {
                         Response response = call.get();
                         return response.ok() || response.status() == alsoDone;
                     });
+        }
+
+        /** Two pods whose probes the flows drill records: probe-src on node-1, probe-dst on node-2. */
+        void probePods() {
+            for (String pod : List.of("probe-src", "probe-dst")) {
+                String node = pod.equals("probe-src") ? "node-1" : "node-2";
+                String uid = UUID.randomUUID().toString();
+                Response response = post(agentUrl(node) + "/v1/endpoints", endpointBody(pod, uid, "probe"));
+                expect2xx(response, "pod " + pod);
+                JsonNode body = response.json();
+                model.pods.put(pod, new Pod("probe", pod, node, uid, "probe",
+                        List.of(body.path("ipv4").asText(), body.path("ipv6").asText()), Known.PRESENT));
+            }
+            probing = true;
+        }
+
+        /** A probe: each answered one (200) is a flow record of node-1's egress decision, destination port unique. */
+        boolean probe() {
+            int port = probePort++;
+            Response response = post(agentUrl("node-1") + "/v1/probe", "{\"from\":\"" + NS + "/probe-src\",\"to\":\""
+                    + NS + "/probe-dst\",\"port\":" + port + ",\"protocol\":\"TCP\"}");
+            if (!response.ok()) {
+                return false;
+            }
+            probed.add(port);
+            return true;
         }
 
         boolean createPod() {
@@ -486,6 +556,7 @@ class DrillsEndToEndTest {
 
     // ---- after the burst: acknowledged writes, duplicates ------------------------------------------------------
 
+    /** Mutable lists: the flows drill adds its own. */
     private record Check(List<String> lost, List<String> duplicated) {
     }
 
@@ -557,6 +628,37 @@ class DrillsEndToEndTest {
             }
         });
         return new Check(lost, duplicated);
+    }
+
+    /**
+     * The flows service (restarted or not) shows node-1's egress record of every probe answered during the burst,
+     * once each: the records were on Kafka while it was gone, and it reads them back.
+     */
+    private void awaitFlows(Workload workload, Instant since, List<String> lost, List<String> duplicated) {
+        Map<Integer, Integer> seen = new TreeMap<>();
+        try {
+            await("the flows service shows every answered probe").atMost(CONVERGE_GUARD)
+                    .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                        seen.clear();
+                        getJson(url("flows") + "/v1/flows?from-pod=" + NS + "/probe-src&traffic-direction=egress&since="
+                                + since.minusSeconds(5) + "&first=100000").forEach(row -> {
+                                    JsonNode port = row.findValue("destination_port");
+                                    if (port != null) {
+                                        seen.merge(port.asInt(), 1, Integer::sum);
+                                    }
+                                });
+                        return seen.keySet().containsAll(workload.probed);
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // Counted below.
+        }
+        workload.probed.stream().filter(p -> !seen.containsKey(p)).sorted()
+                .forEach(p -> lost.add("flow of the probe to port " + p));
+        seen.forEach((port, count) -> {
+            if (count > 1) {
+                duplicated.add("flow of the probe to port " + port + " recorded " + count + " times");
+            }
+        });
     }
 
     // ---- convergence -------------------------------------------------------------------------------------------
