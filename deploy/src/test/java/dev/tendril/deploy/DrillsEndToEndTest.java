@@ -672,8 +672,8 @@ class DrillsEndToEndTest {
 
     /**
      * Every agent's ipcache holds every endpoint address with its identity (and no other pod address),
-     * cilium_lxc holds the node's endpoints, and each local endpoint's policy map is the policy service's map of
-     * its identity.
+     * cilium_lxc holds the node's endpoints, the node has one policy map per local endpoint (no stale one), and each
+     * local endpoint's policy map is the policy service's map of its identity.
      */
     private Verdict converged() {
         List<String> differences = new ArrayList<>();
@@ -702,6 +702,17 @@ class DrillsEndToEndTest {
                 getJson(agent + "/v1/maps/endpoints").path("rows")
                         .forEach(r -> lxc.put(r.path("ip").asText(), r.path("identity").asLong()));
                 diff(node + " cilium_lxc", lxcWanted, lxc, differences);
+                long local = endpoints.values().stream().filter(ep -> ep.path("node").asText().equals(node)).count();
+                List<String> policyMapNames = new ArrayList<>();
+                getJson(agent + "/v1/maps").forEach(m -> {
+                    if (m.path("name").asText().startsWith("cilium_policy_v2_")) {
+                        policyMapNames.add(m.path("name").asText());
+                    }
+                });
+                if (policyMapNames.size() != local) {
+                    differences.add(node + " has " + policyMapNames.size() + " policy maps for " + local
+                            + " endpoints: " + policyMapNames);
+                }
                 for (JsonNode ep : endpoints.values()) {
                     if (!ep.path("node").asText().equals(node)) {
                         continue;
