@@ -107,6 +107,7 @@ class DrillsEndToEndTest {
             System.out.println(reason);
             Assumptions.abort(reason);
         }
+        removePins();
         Files.createDirectories(repo.resolve("deploy/target"));
         // Not a JUnit @TempDir (mode 700): PostgreSQL runs as "nobody" when started by root and must reach its files.
         dataDir = Files.createTempDirectory(repo.resolve("deploy/target"), "drills-stack-");
@@ -146,6 +147,20 @@ class DrillsEndToEndTest {
             keepLogs();
             try (Stream<Path> tree = Files.walk(dataDir)) {
                 tree.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        removePins();
+    }
+
+    /** As root the agents pin real bpf maps per agent port (LocalStack); the drills leave none behind. */
+    private static void removePins() throws IOException {
+        for (String node : NODES) {
+            Path pins = Path.of("/sys/fs/bpf/tendril/port-" + (StackConfig.AGENT_PORT_BASE
+                    + Integer.parseInt(node.substring("node-".length())) + PORT_OFFSET));
+            if (Files.isDirectory(pins)) {
+                try (Stream<Path> tree = Files.walk(pins)) {
+                    tree.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
             }
         }
     }
