@@ -100,6 +100,7 @@ public final class OutboxRelay implements AutoCloseable {
     private final MeterRegistry meters;
     private final AtomicLong repairs = new AtomicLong();
     private StateTopicAudit audit;
+    private Instant attemptStartedAt;
     private Instant nextAuditAt;
 
     public OutboxRelay(DataSource dataSource, OutboxRelayConfig config, Map<String, Object> kafkaProperties,
@@ -177,6 +178,7 @@ public final class OutboxRelay implements AutoCloseable {
      * the lock. Failures are thrown, and the connection and producer are dropped as the loop would.
      */
     int runOnce() throws Exception {
+        attemptStartedAt = clock.instant();
         try {
             if (!holdsLock()) {
                 return -1;
@@ -200,6 +202,7 @@ public final class OutboxRelay implements AutoCloseable {
     private void run() {
         Duration backoff = MIN_BACKOFF;
         while (running) {
+            attemptStartedAt = clock.instant();
             try {
                 if (!holdsLock()) {
                     state.set(RelayStatus.State.STANDBY);
@@ -252,7 +255,8 @@ public final class OutboxRelay implements AutoCloseable {
     private void recordFailure(Throwable e) {
         failures.incrementAndGet();
         failureCounter.increment();
-        failingSince.compareAndSet(null, clock.instant());
+        // From the start of the attempt that failed: a send that hangs until its timeout counts as failing all along.
+        failingSince.compareAndSet(null, attemptStartedAt == null ? clock.instant() : attemptStartedAt);
         String message = e.getClass().getSimpleName() + ": " + e.getMessage();
         RelayStatus.State next = RelayStatus.State.RETRYING;
         if (e instanceof PoisonEventException poison) {
