@@ -122,4 +122,25 @@ class IpamGrpcServiceTest {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
+
+    /**
+     * Found by IpamFuzzTest (long run, shrunk): a refusal quoting a 70 KB address overflowed the
+     * grpc-message trailer; the client saw the reset stream as INTERNAL.
+     */
+    @Test
+    void refusesAHugeValueWithABoundedDescription() throws Exception {
+        URI base = URI.create(ConfigProvider.getConfig().getValue("test.url", String.class));
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        try {
+            var ipam = IpamGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> ipam.registerNode(RegisterNodeRequest.newBuilder().setName("fuzz-node")
+                    .addIps("x".repeat(70_000)).build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                        assertThat(e.getStatus().getDescription()).startsWith("ips").hasSizeLessThan(1_200);
+                    });
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
 }
