@@ -2,25 +2,15 @@ package dev.tendril.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -32,10 +22,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 public abstract class RestEdgeContractTest {
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** An error body never grows with the input: a 2 MiB value must not come back. */
-    private static final int MAX_PROBLEM_BYTES = 8 * 1024;
     /** Expected field: any field at all, as long as one is named. */
     private static final String ANY_FIELD = "*";
 
@@ -100,41 +87,21 @@ public abstract class RestEdgeContractTest {
     private static void assertProblem(HttpResponse<String> response, int status, String expectedField) throws IOException {
         String body = response.body();
         assertEquals(status, response.statusCode(), body);
-        assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("application/problem+json"),
-                "content type " + response.headers().firstValue("content-type") + ": " + body);
-        assertTrue(body.length() <= MAX_PROBLEM_BYTES, "problem body of " + body.length() + " bytes");
-        JsonNode problem = JSON.readTree(body);
-        assertEquals(status, problem.path("status").asInt(), body);
-        assertFalse(problem.path("title").asText().isBlank(), "no title: " + body);
-        assertFalse(problem.path("detail").asText().isBlank(), "no detail: " + body);
-        assertFalse(body.contains("\\u0000"), "a NUL echoed back: " + body);
+        String violation = EdgeHttp.problemViolation(response);
+        assertNull(violation, violation);
         if (ANY_FIELD.equals(expectedField)) {
-            assertFalse(problem.path("field").asText("").isBlank(), "no field named: " + body);
+            assertFalse(JSON.readTree(body).path("field").asText("").isBlank(), "no field named: " + body);
         } else if (expectedField != null) {
-            assertEquals(expectedField, problem.path("field").asText(null), body);
+            assertEquals(expectedField, EdgeHttp.problemField(response), body);
         }
     }
 
-    private long eventCount() throws SQLException {
-        if (eventSchema() == null) {
-            return 0;
-        }
-        try (Connection connection = SharedInfrastructure.postgres().dataSource(PostgresTestResource.DATABASE)
-                .getConnection(); Statement count = connection.createStatement();
-                ResultSet row = count.executeQuery("SELECT count(*) FROM " + eventSchema() + ".events")) {
-            row.next();
-            return row.getLong(1);
-        }
+    private long eventCount() {
+        return EdgeHttp.eventCount(eventSchema());
     }
 
     private static HttpResponse<String> send(String method, String path, String contentType, String body)
             throws IOException, InterruptedException {
-        String base = ConfigProvider.getConfig().getValue("test.url", String.class);
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (contentType != null) {
-            request.header("Content-Type", contentType);
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return EdgeHttp.send(method, path, contentType, body);
     }
 }

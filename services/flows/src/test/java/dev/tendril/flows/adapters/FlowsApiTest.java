@@ -279,4 +279,20 @@ class FlowsApiTest {
     static String enc(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
+
+    /**
+     * Found by FlowsFuzzTest (long run, shrunk): a refusal quoting a 70 KB filter value overflowed the
+     * grpc-message trailer; the client saw the reset stream as INTERNAL.
+     */
+    @Test
+    void refusesAHugeFilterValueWithABoundedDescription() {
+        var observer = ObserverGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        GetFlowsRequest huge = GetFlowsRequest.newBuilder()
+                .addBlacklist(FlowFilter.newBuilder().addSourceIp("x".repeat(70_000))).build();
+        assertThatThrownBy(() -> observer.getFlows(huge).hasNext())
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).hasSizeLessThan(1_200);
+                });
+    }
 }

@@ -20,6 +20,7 @@ import dev.tendril.ipam.domain.NodeAddresses;
 import dev.tendril.ipam.domain.NodeCommand;
 import dev.tendril.ipam.domain.NodeDecider;
 import dev.tendril.ipam.domain.NodeEvent;
+import dev.tendril.ipam.domain.NodeNames;
 import dev.tendril.ipam.domain.NodeState;
 import dev.tendril.ipam.domain.PodAllocation;
 import dev.tendril.ipam.domain.PoolCommand;
@@ -124,6 +125,7 @@ public final class IpamService implements AutoCloseable {
 
     /** Registers the node (or updates its IPs); returns its pod CIDRs, the same ones every time. */
     public NodeView registerNode(String name, List<String> ipTexts) {
+        NodeNames.check(name);
         List<IpAddress> ips = parseAll("ips", ipTexts);
         // Refused before it is queued: a node without (valid) addresses changes nothing.
         NodeAddresses.check(ips);
@@ -188,6 +190,7 @@ public final class IpamService implements AutoCloseable {
 
     /** Removes the node and returns its pod CIDRs to the pool (after quarantine). */
     public void deregisterNode(String name, boolean force) {
+        NodeNames.check(name);
         retrying(() -> {
             var poolSlot = pool.lock(POOL_STREAM);
             try {
@@ -302,6 +305,7 @@ public final class IpamService implements AutoCloseable {
     }
 
     private <T> T onNode(String node, Command command, Result<T> result) {
+        NodeNames.check(node);
         BatchWork<T> work = (nodeSlots, poolSlot, now) -> {
             var slot = nodeSlots.apply(node);
             List<NodeEvent> events = nodes.decide(slot, command.at(now));
@@ -550,11 +554,13 @@ public final class IpamService implements AutoCloseable {
     }
 
     public NodeRow node(String name) {
+        NodeNames.check(name);
         return transactions.inTransaction(tx -> readModel.node(tx, name)).orElseThrow(() ->
                 CommandRejectedException.notFound("name", "node '" + name + "' is not registered"));
     }
 
     public List<AllocationRow> allocations(String node) {
+        NodeNames.check(node);
         return transactions.inTransaction(tx -> {
             if (readModel.node(tx, node).isEmpty()) {
                 throw CommandRejectedException.notFound("name", "node '" + node + "' is not registered");

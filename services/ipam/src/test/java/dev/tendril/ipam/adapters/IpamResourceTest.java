@@ -222,4 +222,28 @@ class IpamResourceTest {
         assertThat(used).isPositive();
         assertThat(used + free).isEqualTo(65536);
     }
+
+    /**
+     * Found by IpamFuzzTest (shrunk): a NUL in the node name reached PostgreSQL when the node's stream
+     * was read, before the decider could check the name, and came back as a 500.
+     */
+    @Test
+    void refusesANodeNameWithANulBeforeReadingItsStream() {
+        Map<String, String> requests = Map.of(
+                "GET /v1/nodes/%00", "",
+                "GET /v1/nodes/%00/allocations", "",
+                "DELETE /v1/nodes/%00", "",
+                "POST /v1/nodes/%00/allocations/confirm?uid=fuzz-uid-1", "",
+                "PUT /v1/nodes/x%00y", "{\"ips\":[\"192.0.2.202\"]}",
+                "POST /v1/nodes/%00/allocations", "{\"owner\":\"default/p\",\"uid\":\"u-1\"}");
+        requests.forEach((request, body) -> {
+            String[] methodAndPath = request.split(" ");
+            var call = given().urlEncodingEnabled(false).contentType(ContentType.JSON);
+            if (!body.isEmpty()) {
+                call = call.body(body);
+            }
+            call.request(methodAndPath[0], methodAndPath[1]).then().statusCode(400)
+                    .contentType("application/problem+json").body("field", equalTo("name"));
+        });
+    }
 }

@@ -21,6 +21,7 @@ import dev.tendril.flows.domain.FlowQuery;
 import dev.tendril.flows.domain.FlowRing;
 import dev.tendril.flows.domain.FlowStore;
 import dev.tendril.flows.domain.InvalidFilterException;
+import dev.tendril.rest.Problem;
 import dev.tendril.flows.domain.StoredFlow;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -59,7 +60,10 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
         try {
             query = ProtoRequests.query(request);
         } catch (InvalidFilterException e) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            // Bounded as a problem's detail is: a filter quoting a 70 KB value does not fit in the
+            // grpc-message trailer, and the client saw the reset stream as INTERNAL.
+            response.onError(Status.INVALID_ARGUMENT.withDescription(Problem.bounded(e.getMessage(), Problem.MAX_DETAIL))
+                    .asRuntimeException());
             return;
         }
         ServerCallStreamObserver<GetFlowsResponse> call = (ServerCallStreamObserver<GetFlowsResponse>) response;

@@ -55,6 +55,12 @@ public final class ProtoRequests {
         if (time.getNanos() < 0 || time.getNanos() > 999_999_999) {
             throw new InvalidFilterException(field, "nanos out of range");
         }
-        return Math.multiplyExact(time.getSeconds(), 1_000_000_000L) + time.getNanos();
+        // Flows are kept in nanoseconds since the epoch: a long reaches the years 1677 to 2262.
+        try {
+            return Math.addExact(Math.multiplyExact(time.getSeconds(), 1_000_000_000L), time.getNanos());
+        } catch (ArithmeticException e) {
+            throw new InvalidFilterException(field, "seconds " + time.getSeconds()
+                    + " out of range: a time between the years 1678 and 2262");
+        }
     }
 }

@@ -15,6 +15,7 @@ import dev.tendril.api.v1.ReleasePodIpResponse;
 import dev.tendril.api.v1.ReleasePodRequest;
 import dev.tendril.api.v1.ReleasePodResponse;
 import dev.tendril.eventstore.CommandRejectedException;
+import dev.tendril.rest.Problem;
 import dev.tendril.ipam.app.IpamService;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -102,7 +103,10 @@ public class IpamGrpcService extends IpamGrpc.IpamImplBase {
                 case NOT_FOUND -> Status.NOT_FOUND;
                 case CONFLICT -> Status.FAILED_PRECONDITION;
             };
-            response.onError(status.withDescription(rejected.field() + ": " + rejected.reason()).asRuntimeException());
+            // Bounded as a problem's detail is: a reason quoting a 70 KB input does not fit in the
+            // grpc-message trailer, and the client saw the reset stream as INTERNAL.
+            response.onError(status.withDescription(Problem.bounded(rejected.field() + ": " + rejected.reason(),
+                    Problem.MAX_DETAIL)).asRuntimeException());
             return;
         }
         response.onNext(result);

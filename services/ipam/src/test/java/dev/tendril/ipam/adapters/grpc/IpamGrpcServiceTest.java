@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tendril.api.v1.AllocatePodIpsRequest;
+import dev.tendril.api.v1.ConfirmPodIpsRequest;
+import dev.tendril.api.v1.DeregisterNodeRequest;
 import dev.tendril.api.v1.IpamGrpc;
 import dev.tendril.api.v1.RegisterNodeRequest;
 import dev.tendril.api.v1.ReleasePodIpRequest;
@@ -93,6 +95,49 @@ class IpamGrpcServiceTest {
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
                         assertThat(e.getStatus().getDescription()).startsWith("name: ");
+                    });
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Found by IpamFuzzTest (shrunk): a NUL in the node name was UNKNOWN (PostgreSQL's error), not a refusal. */
+    @Test
+    void refusesANodeNameWithANulAsInvalidArgument() throws Exception {
+        URI base = URI.create(ConfigProvider.getConfig().getValue("test.url", String.class));
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        try {
+            var ipam = IpamGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+            List<Runnable> calls = List.of(
+                    () -> ipam.deregisterNode(DeregisterNodeRequest.newBuilder().setName("\u0000").build()),
+                    () -> ipam.registerNode(RegisterNodeRequest.newBuilder().setName("\u0000").addIps("192.0.2.203").build()),
+                    () -> ipam.confirmPodIps(ConfirmPodIpsRequest.newBuilder().setNode("\u0000").setUid("u").build()));
+            for (Runnable call : calls) {
+                assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).startsWith("name: ");
+                });
+            }
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Found by IpamFuzzTest (long run, shrunk): a refusal quoting a 70 KB address overflowed the
+     * grpc-message trailer; the client saw the reset stream as INTERNAL.
+     */
+    @Test
+    void refusesAHugeValueWithABoundedDescription() throws Exception {
+        URI base = URI.create(ConfigProvider.getConfig().getValue("test.url", String.class));
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        try {
+            var ipam = IpamGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> ipam.registerNode(RegisterNodeRequest.newBuilder().setName("fuzz-node")
+                    .addIps("x".repeat(70_000)).build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                        assertThat(e.getStatus().getDescription()).startsWith("ips").hasSizeLessThan(1_200);
                     });
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
