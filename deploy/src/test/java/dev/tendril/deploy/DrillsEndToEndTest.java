@@ -10,14 +10,11 @@ import dev.tendril.cli.restart.SupervisorFile;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.StackFile;
 import dev.tendril.cli.status.HealthProbe;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,10 +30,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -82,13 +77,11 @@ class DrillsEndToEndTest {
     private static final int LIVE_PODS_PER_DRILL = 40;
     private static final int DIRECT_ALLOCATIONS_PER_DRILL = 6;
     private static final List<String> NODES = List.of("node-1", "node-2");
-    private static final String END_OF_OUTPUT = "\u0000end";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
     private final Path repo = Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
-    private final List<String> output = new CopyOnWriteArrayList<>();
-    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private LauncherOutput output;
     private final HealthProbe probe = new HealthProbe();
     private final List<ProcessHandle> everStarted = new CopyOnWriteArrayList<>();
     private final Model model = new Model();
@@ -117,8 +110,8 @@ class DrillsEndToEndTest {
                 .redirectErrorStream(true);
         builder.environment().putAll(SERVICE_ENV);
         launcher = builder.start();
-        Thread.ofPlatform().daemon().start(this::pumpOutput);
-        awaitLine("Tendril is ready.", READY_GUARD);
+        output = LauncherOutput.of(launcher);
+        output.awaitLine("Tendril is ready.", READY_GUARD);
         everStarted.addAll(launcher.descendants().toList());
         expect2xx(put(url("identity") + "/v1/namespaces/" + NS, "{\"labels\":{\"team\":\"drills\"}}"), "namespace");
         System.out.printf("[drills] stack ready; bursts of %d s (-Dtendril.drills.seconds)%n", BURST.toSeconds());
@@ -951,31 +944,5 @@ class DrillsEndToEndTest {
         return SupervisorFile.read(dataDir).orElseThrow().component(name).orElseThrow();
     }
 
-    private void pumpOutput() {
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                System.out.println("[launcher] " + line);
-                output.add(line);
-                lines.add(line);
-            }
-        } catch (IOException e) {
-            lines.add("(launcher output unreadable: " + e + ")");
-        }
-        lines.add(END_OF_OUTPUT);
-    }
 
-    private void awaitLine(String expected, Duration guard) throws InterruptedException {
-        long deadline = System.nanoTime() + guard.toNanos();
-        while (true) {
-            String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (line == null || (line.equals(END_OF_OUTPUT) && !expected.equals(END_OF_OUTPUT))) {
-                fail("launcher did not print '" + expected + "'"
-                        + (line == null ? " within " + guard : " before it exited") + ":\n" + String.join("\n", output));
-            }
-            if (line.equals(expected)) {
-                return;
-            }
-        }
-    }
 }

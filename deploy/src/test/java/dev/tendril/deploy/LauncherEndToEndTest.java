@@ -7,9 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.StackFile;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,8 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -41,11 +37,9 @@ class LauncherEndToEndTest {
     // Failure guards only: a healthy run takes a fraction of these.
     private static final Duration READY_GUARD = Duration.ofMinutes(4);
     private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
-    private static final String END_OF_OUTPUT = "\u0000end";
 
     private final Path repo = Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
-    private final List<String> output = new ArrayList<>();
-    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private LauncherOutput output;
     private Path dataDir;
     private Process launcher;
 
@@ -85,9 +79,9 @@ class LauncherEndToEndTest {
                 "--ready-timeout", "180s")
                 .redirectErrorStream(true)
                 .start();
-        Thread.ofPlatform().daemon().start(this::pumpOutput);
+        output = LauncherOutput.of(launcher);
 
-        awaitLine("Tendril is ready.", READY_GUARD);
+        output.awaitLine("Tendril is ready.", READY_GUARD);
 
         StackFile stack = StackFile.read(dataDir).orElseThrow();
         assertThat(stack.ready()).isTrue();
@@ -120,9 +114,9 @@ class LauncherEndToEndTest {
         launcher.toHandle().destroy();
 
         assertThat(launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)).as("launcher exits on SIGTERM").isTrue();
-        awaitLine(END_OF_OUTPUT, EXIT_GUARD);
-        assertThat(launcher.exitValue()).as("launcher exit code\n" + String.join("\n", output)).isZero();
-        assertThat(output).contains("Tendril stopped.");
+        output.awaitEnd(EXIT_GUARD);
+        assertThat(launcher.exitValue()).as("launcher exit code\n" + output.text()).isZero();
+        assertThat(output.lines()).contains("Tendril stopped.");
         // PostgreSQL is a daemon, not the launcher's child: init reaps it a moment after it exits.
         List<ProcessHandle> alive = awaitGone(started, EXIT_GUARD);
         assertThat(alive.stream().map(h -> h.pid() + " " + h.info().commandLine().orElse("(exited, not yet reaped)")))
@@ -141,32 +135,5 @@ class LauncherEndToEndTest {
         return alive;
     }
 
-    private void pumpOutput() {
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                System.out.println("[launcher] " + line);
-                lines.add(line);
-            }
-        } catch (IOException e) {
-            lines.add("(launcher output unreadable: " + e + ")");
-        }
-        lines.add(END_OF_OUTPUT);
-    }
 
-    /** Collects launcher output until {@code expected}; fails with the output so far if it ends or the guard passes. */
-    private void awaitLine(String expected, Duration guard) throws InterruptedException {
-        long deadline = System.nanoTime() + guard.toNanos();
-        while (true) {
-            String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (line == null || (line.equals(END_OF_OUTPUT) && !expected.equals(END_OF_OUTPUT))) {
-                fail("launcher did not print '" + expected + "'"
-                        + (line == null ? " within " + guard : " before it exited") + ":\n" + String.join("\n", output));
-            }
-            if (line.equals(expected)) {
-                return;
-            }
-            output.add(line);
-        }
-    }
 }

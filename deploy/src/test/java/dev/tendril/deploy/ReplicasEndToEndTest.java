@@ -11,16 +11,13 @@ import dev.tendril.cli.TendrilCommand;
 import dev.tendril.cli.restart.SupervisorFile;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.StackFile;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,9 +25,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,13 +57,11 @@ class ReplicasEndToEndTest {
     private static final Duration READY_GUARD = Duration.ofMinutes(5);
     private static final Duration FAILOVER_GUARD = Duration.ofMinutes(2);
     private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
-    private static final String END_OF_OUTPUT = "\u0000end";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Path repo = Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
-    private final List<String> output = new CopyOnWriteArrayList<>();
-    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private LauncherOutput output;
     private Path dataDir;
     private Process launcher;
     private final Map<String, Integer> killedRestarts = new java.util.HashMap<>();
@@ -112,8 +104,8 @@ class ReplicasEndToEndTest {
                 "--ready-timeout", "240s")
                 .redirectErrorStream(true)
                 .start();
-        Thread.ofPlatform().daemon().start(this::pumpOutput);
-        awaitLine("Tendril is ready.", READY_GUARD);
+        output = LauncherOutput.of(launcher);
+        output.awaitLine("Tendril is ready.", READY_GUARD);
         List<ProcessHandle> everStarted = new ArrayList<>(launcher.descendants().toList());
 
         Result status = cli("status", "--data-dir", dataDir.toString(), "-o", "json");
@@ -185,8 +177,8 @@ class ReplicasEndToEndTest {
         everStarted.addAll(launcher.descendants().toList());
         launcher.toHandle().destroy();
         assertThat(launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)).as("launcher exits on SIGTERM").isTrue();
-        awaitLine(END_OF_OUTPUT, EXIT_GUARD);
-        assertThat(launcher.exitValue()).as(String.join("\n", output)).isZero();
+        output.awaitEnd(EXIT_GUARD);
+        assertThat(launcher.exitValue()).as(output.text()).isZero();
         await("every process the launcher started is gone").atMost(EXIT_GUARD)
                 .until(() -> everStarted.stream().noneMatch(ProcessHandle::isAlive));
     }
@@ -371,31 +363,5 @@ class ReplicasEndToEndTest {
     private record Result(int exitCode, String out, String err) {
     }
 
-    private void pumpOutput() {
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                System.out.println("[launcher] " + line);
-                output.add(line);
-                lines.add(line);
-            }
-        } catch (IOException e) {
-            lines.add("(launcher output unreadable: " + e + ")");
-        }
-        lines.add(END_OF_OUTPUT);
-    }
 
-    private void awaitLine(String expected, Duration guard) throws InterruptedException {
-        long deadline = System.nanoTime() + guard.toNanos();
-        while (true) {
-            String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (line == null || (line.equals(END_OF_OUTPUT) && !expected.equals(END_OF_OUTPUT))) {
-                fail("launcher did not print '" + expected + "'"
-                        + (line == null ? " within " + guard : " before it exited") + ":\n" + String.join("\n", output));
-            }
-            if (line.equals(expected)) {
-                return;
-            }
-        }
-    }
 }

@@ -11,21 +11,15 @@ import dev.tendril.cli.restart.SupervisorFile;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.StackFile;
 import dev.tendril.cli.status.HealthProbe;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -47,11 +41,9 @@ class SupervisionEndToEndTest {
     private static final Duration READY_GUARD = Duration.ofMinutes(4);
     private static final Duration RECOVERY_GUARD = Duration.ofMinutes(3);
     private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
-    private static final String END_OF_OUTPUT = "\u0000end";
 
     private final Path repo = Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
-    private final List<String> output = new CopyOnWriteArrayList<>();
-    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private LauncherOutput output;
     private final HealthProbe probe = new HealthProbe();
     private Path dataDir;
     private Process launcher;
@@ -93,8 +85,8 @@ class SupervisionEndToEndTest {
                 "--ready-timeout", "180s")
                 .redirectErrorStream(true)
                 .start();
-        Thread.ofPlatform().daemon().start(this::pumpOutput);
-        awaitLine("Tendril is ready.", READY_GUARD);
+        output = LauncherOutput.of(launcher);
+        output.awaitLine("Tendril is ready.", READY_GUARD);
         List<ProcessHandle> everStarted = new ArrayList<>(launcher.descendants().toList());
 
         // kill -9 a service: the supervisor starts it again after the first back-off step and counts one restart.
@@ -141,9 +133,10 @@ class SupervisionEndToEndTest {
         everStarted.addAll(launcher.descendants().toList());
         launcher.toHandle().destroy();
         assertThat(launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)).as("launcher exits on SIGTERM").isTrue();
-        awaitLine(END_OF_OUTPUT, EXIT_GUARD);
-        assertThat(launcher.exitValue()).as(String.join("\n", output)).isZero();
-        List<String> afterStop = output.subList(output.indexOf("SIGTERM received: stopping Tendril..."), output.size());
+        output.awaitEnd(EXIT_GUARD);
+        assertThat(launcher.exitValue()).as(output.text()).isZero();
+        List<String> printed = output.lines();
+        List<String> afterStop = printed.subList(printed.indexOf("SIGTERM received: stopping Tendril..."), printed.size());
         assertThat(afterStop).as("nothing restarts while the stack stops").noneMatch(l -> l.contains("started again"));
         await("every process the launcher started is gone").atMost(EXIT_GUARD)
                 .until(() -> everStarted.stream().noneMatch(ProcessHandle::isAlive));
@@ -171,31 +164,5 @@ class SupervisionEndToEndTest {
     private record Result(int exitCode, String out, String err) {
     }
 
-    private void pumpOutput() {
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                System.out.println("[launcher] " + line);
-                output.add(line);
-                lines.add(line);
-            }
-        } catch (IOException e) {
-            lines.add("(launcher output unreadable: " + e + ")");
-        }
-        lines.add(END_OF_OUTPUT);
-    }
 
-    private void awaitLine(String expected, Duration guard) throws InterruptedException {
-        long deadline = System.nanoTime() + guard.toNanos();
-        while (true) {
-            String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (line == null || (line.equals(END_OF_OUTPUT) && !expected.equals(END_OF_OUTPUT))) {
-                fail("launcher did not print '" + expected + "'"
-                        + (line == null ? " within " + guard : " before it exited") + ":\n" + String.join("\n", output));
-            }
-            if (line.equals(expected)) {
-                return;
-            }
-        }
-    }
 }

@@ -14,12 +14,9 @@ import dev.tendril.testing.netpol.NetpolScenarios;
 import dev.tendril.testing.netpol.NetpolScenarios.Pod;
 import dev.tendril.testing.netpol.NetpolScenarios.Probe;
 import dev.tendril.testing.netpol.NetpolScenarios.Scenario;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,8 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
 import java.util.stream.Stream;
@@ -66,7 +61,6 @@ class WalkthroughEndToEndTest {
     private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
     private static final Duration CONVERGE_GUARD = Duration.ofSeconds(90);
     private static final Duration POLL = Duration.ofMillis(200);
-    private static final String END_OF_OUTPUT = "\u0000end";
     private static final List<String> DEMO_PODS = List.of("demo/frontend", "demo/backend", "demo/database");
     private static final ObjectMapper JSON = new ObjectMapper();
     /** allow-localhost: every endpoint whose ingress is enforced accepts the host (1) on any port. */
@@ -75,8 +69,7 @@ class WalkthroughEndToEndTest {
     private final Path repo = Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
     private final Path demo = repo.resolve("deploy/examples/demo.yaml");
     private final Path demoPolicies = repo.resolve("deploy/examples/demo-policies.yaml");
-    private final List<String> output = new ArrayList<>();
-    private BlockingQueue<String> lines;
+    private LauncherOutput output;
     private Path dataDir;
     private Process launcher;
     /** What the walkthrough saw before the restart: per pod its identity and addresses, per pair its verdict. */
@@ -736,8 +729,6 @@ class WalkthroughEndToEndTest {
     // ---- the launcher ------------------------------------------------------------------------------------------
 
     private void startLauncher() throws IOException, InterruptedException {
-        output.clear();
-        lines = new LinkedBlockingQueue<>();
         launcher = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-cp", System.getProperty("java.class.path"), Launcher.class.getName(),
@@ -746,15 +737,12 @@ class WalkthroughEndToEndTest {
                 "--ready-timeout", "180s")
                 .redirectErrorStream(true)
                 .start();
-        Process started = launcher;
-        BlockingQueue<String> queue = lines;
-        Thread.ofPlatform().daemon().start(() -> pumpOutput(started, queue));
-        awaitLine("Tendril is ready.", READY_GUARD);
-        String startedLine = lines.poll(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS);
+        output = LauncherOutput.of(launcher);
+        output.awaitLine("Tendril is ready.", READY_GUARD);
+        String startedLine = output.nextLine(EXIT_GUARD);
         assertThat(startedLine).as("the launcher's last start-up line names the data directory")
                 .contains("'./tendril down --data-dir " + dataDir + "'")
                 .contains("'./tendril status --data-dir " + dataDir + "'");
-        output.add(startedLine);
         StackFile stack = StackFile.read(dataDir).orElseThrow();
         assertThat(stack.components().stream().filter(c -> c.kind() == Kind.AGENT).map(Component::nodeName))
                 .containsExactly("node-1", "node-2");
@@ -769,10 +757,10 @@ class WalkthroughEndToEndTest {
         if (!launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)) {
             started.forEach(ProcessHandle::destroyForcibly);
             launcher.destroyForcibly();
-            fail("the launcher did not stop within " + EXIT_GUARD + " of SIGTERM:\n" + String.join("\n", output));
+            fail("the launcher did not stop within " + EXIT_GUARD + " of SIGTERM:\n" + output.text());
         }
-        awaitLine(END_OF_OUTPUT, EXIT_GUARD);
-        assertThat(launcher.exitValue()).as("launcher exit code\n" + String.join("\n", output)).isZero();
+        output.awaitEnd(EXIT_GUARD);
+        assertThat(launcher.exitValue()).as("launcher exit code\n" + output.text()).isZero();
         long deadline = System.nanoTime() + EXIT_GUARD.toNanos();
         // PostgreSQL is a daemon, not the launcher's child: init reaps it a moment after it exits.
         while (started.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
@@ -782,32 +770,5 @@ class WalkthroughEndToEndTest {
                 .as("processes alive after the launcher stopped").isEmpty();
     }
 
-    private static void pumpOutput(Process process, BlockingQueue<String> queue) {
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                System.out.println("[launcher] " + line);
-                queue.add(line);
-            }
-        } catch (IOException e) {
-            queue.add("(launcher output unreadable: " + e + ")");
-        }
-        queue.add(END_OF_OUTPUT);
-    }
 
-    /** Collects launcher output until {@code expected}; fails with the output so far if it ends or the guard passes. */
-    private void awaitLine(String expected, Duration guard) throws InterruptedException {
-        long deadline = System.nanoTime() + guard.toNanos();
-        while (true) {
-            String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (line == null || (line.equals(END_OF_OUTPUT) && !expected.equals(END_OF_OUTPUT))) {
-                fail("launcher did not print '" + expected + "'"
-                        + (line == null ? " within " + guard : " before it exited") + ":\n" + String.join("\n", output));
-            }
-            if (line.equals(expected)) {
-                return;
-            }
-            output.add(line);
-        }
-    }
 }
