@@ -43,6 +43,20 @@ public final class ArchitectureRules {
                 .check(classes);
     }
 
+    /**
+     * {@code <root>.app}: the application services load, decide and append through ports the adapters
+     * implement. They see no SQL, broker, framework or wire format, and no adapter.
+     */
+    public static void checkServiceApp(String rootPackage) {
+        JavaClasses classes = productionClasses(rootPackage);
+        String app = rootPackage + ".app..";
+        pure(app).check(classes);
+        noClasses().that().resideInAPackage(app).should().dependOnClassesThat()
+                .resideInAnyPackage(rootPackage + ".adapters..")
+                .because("adapters implement the application's ports; the application never names them")
+                .check(classes);
+    }
+
     /** A whole library that must stay pure Java (libs/datapath). */
     public static void checkPureLibrary(String rootPackage) {
         pure(rootPackage + "..").check(productionClasses(rootPackage));
