@@ -1,4 +1,4 @@
-package dev.tendril.identity.adapters.persistence;
+package dev.tendril.identity.app;
 
 import dev.tendril.identity.domain.Labels;
 

@@ -1,4 +1,4 @@
-package dev.tendril.identity.adapters.persistence;
+package dev.tendril.identity.app;
 
 import dev.tendril.identity.domain.Labels;
 import java.util.ArrayList;
@@ -14,6 +14,11 @@ import java.util.concurrent.TimeUnit;
  * lone request is a batch of one and pays no extra latency; under load the commit cost is shared. A
  * batch that fails as a whole (say the range is exhausted) is retried one allocation per transaction,
  * so each caller gets its own answer.
+ *
+ * <p>Not libs/eventstore's {@code CommandHandler}: that runs one command on one stream per transaction,
+ * while a batch appends to as many identity streams as it allocates, and each allocation must claim its
+ * read-model row before appending (the row, not the stream, is what two replicas allocating the same
+ * label set collide on; its insert also yields the id stream's version).
  */
 final class AllocationBatcher {
 

@@ -1,11 +1,7 @@
-package dev.tendril.identity.adapters.persistence;
+package dev.tendril.identity.app;
 
 import dev.tendril.eventstore.ConcurrencyException;
-import dev.tendril.eventstore.EventStoreException;
-import dev.tendril.eventstore.SqlFunction;
-import dev.tendril.eventstore.Transactions;
-import java.sql.SQLException;
-import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Runs a command's transaction again when a concurrent one won: a stream version conflict, a deadlock
@@ -15,20 +11,24 @@ import java.util.Set;
 final class Retrying {
 
     private static final int MAX_ATTEMPTS = 30;
-    private static final Set<String> RETRYABLE_STATES = Set.of("40P01", "40001");
 
     private Retrying() {
     }
 
-    static <T> T inTransaction(Transactions transactions, SqlFunction<T> work) {
+    static <T> T inTransaction(IdentityStorage storage, IdentityStorage.Work<T> work) {
+        return run(storage, () -> storage.inTransaction(work));
+    }
+
+    /** {@code attempt} runs one transaction of {@code storage} (its own, or a {@code CommandHandler}'s). */
+    static <T> T run(IdentityStorage storage, Supplier<T> attempt) {
         RuntimeException last = null;
-        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        for (int i = 1; i <= MAX_ATTEMPTS; i++) {
             try {
-                return transactions.inTransaction(work);
+                return attempt.get();
             } catch (ConcurrencyException conflict) {
                 last = conflict;
-            } catch (EventStoreException failure) {
-                if (!(failure.getCause() instanceof SQLException sql) || !RETRYABLE_STATES.contains(sql.getSQLState())) {
+            } catch (RuntimeException failure) {
+                if (!storage.lostToConcurrentTransaction(failure)) {
                     throw failure;
                 }
                 last = failure;
