@@ -160,10 +160,9 @@ final class CommandWriter implements AutoCloseable {
                         if (poolSlot != null) {
                             poolSlot.catchUp(tx.lockPool(poolSlot.streamId(), poolSlot.version()));
                         }
-                        nodeSlot.catchUp(tx.lockNodes(Map.of(nodeSlot.streamId(), nodeSlot.version()))
-                                .get(nodeSlot.streamId()));
+                        nodeSlot.catchUp(tx.lockNode(nodeSlot.streamId(), nodeSlot.version()));
                         Decision<T> decided = command.work().decide(new SlotStreams(poolSlot, nodeSlot), now);
-                        tx.write(poolSlot == null ? List.of() : List.of(poolSlot.append(decided.poolEvents())),
+                        tx.writeEach(poolSlot == null ? List.of() : List.of(poolSlot.append(decided.poolEvents())),
                                 List.of(nodeSlot.append(decided.nodeEvents())));
                         return decided;
                     });

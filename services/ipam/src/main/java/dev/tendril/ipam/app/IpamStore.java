@@ -29,10 +29,13 @@ public interface IpamStore {
          */
         StreamRead<PoolEvent> lockPool(String streamId, long knownVersion);
 
+        /** {@link #lockPool} for one node stream. */
+        StreamRead<NodeEvent> lockNode(String streamId, long knownVersion);
+
         /**
          * {@link #lockPool} for several node streams (keys: stream ids, values: known versions) with
          * one round trip for the row locks, taken in stream-id byte order as every other path takes
-         * them; returns an entry for every key.
+         * them; returns an entry for every key. A group commit's locks.
          */
         Map<String, StreamRead<NodeEvent>> lockNodes(Map<String, Long> knownVersions);
 
@@ -42,6 +45,13 @@ public interface IpamStore {
          * only allocate and release addresses): what keeps a group commit at three round trips.
          */
         void write(List<Append<PoolEvent>> pool, List<Append<NodeEvent>> nodes);
+
+        /**
+         * {@link #write} for one command: plain statements per stream. For a command or two PostgreSQL
+         * spends less CPU on these than on {@link #write}'s array-fed ones, though they take more
+         * round trips (docs/ipam.md).
+         */
+        void writeEach(List<Append<PoolEvent>> pool, List<Append<NodeEvent>> nodes);
     }
 
     /**

@@ -25,8 +25,9 @@ import java.util.function.Function;
 
 /**
  * {@link IpamStore} on the shared PostgreSQL event store: stream row locks ({@code SELECT ... FOR
- * UPDATE}), the events since a known version, and a group commit's appends ({@link StreamAppends})
- * sent with the read model's writes ({@link IpamReadModel}) in one round trip ({@link OneRoundTrip}).
+ * UPDATE}), the events since a known version, a group commit's appends ({@link StreamAppends}) sent
+ * with the read model's writes ({@link IpamReadModel}) in one round trip ({@link OneRoundTrip}), and
+ * a lone command's appends ({@link EventStore#append}) and read-model writes.
  */
 public final class JdbcIpamStore implements IpamStore {
 
@@ -57,6 +58,15 @@ public final class JdbcIpamStore implements IpamStore {
         public StreamRead<PoolEvent> lockPool(String streamId, long knownVersion) {
             try {
                 return readSince(streamId, knownVersion, lockRow(streamId), Codecs.POOL);
+            } catch (SQLException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public StreamRead<NodeEvent> lockNode(String streamId, long knownVersion) {
+            try {
+                return readSince(streamId, knownVersion, lockRow(streamId), Codecs.NODE);
             } catch (SQLException e) {
                 throw failed(e);
             }
@@ -95,6 +105,25 @@ public final class JdbcIpamStore implements IpamStore {
                 if (readModelWrites.isEmpty()) {
                     readModel.applyAll(tx, projected);
                 }
+            } catch (SQLException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void writeEach(List<Append<PoolEvent>> pool, List<Append<NodeEvent>> nodes) {
+            try {
+                for (Append<PoolEvent> append : pool) {
+                    store.append(tx, append.streamId(), append.expectedVersion(),
+                            append.events().stream().map(Codecs.POOL::encode).toList());
+                }
+                List<NodeEvent> projected = new ArrayList<>();
+                for (Append<NodeEvent> append : nodes) {
+                    store.append(tx, append.streamId(), append.expectedVersion(),
+                            append.events().stream().map(Codecs.NODE::encode).toList());
+                    projected.addAll(append.events());
+                }
+                readModel.applyAll(tx, projected);
             } catch (SQLException e) {
                 throw failed(e);
             }
