@@ -1,5 +1,6 @@
-package dev.tendril.policy.adapters;
+package dev.tendril.policy.adapters.persistence;
 
+import dev.tendril.policy.app.Leadership;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,7 +22,7 @@ import org.jboss.logging.Logger;
  * at once. The election thread confirms as well while there is nothing to publish, and a standby tries
  * for the lock every {@link #ATTEMPT_EVERY}.
  */
-final class PolicyLeadership implements AutoCloseable {
+public final class PolicyLeadership implements Leadership {
 
     private static final Logger LOG = Logger.getLogger(PolicyLeadership.class);
     /** A standby tries for the lock this often; a leader confirms its session this often. */
@@ -30,19 +31,21 @@ final class PolicyLeadership implements AutoCloseable {
 
     private final DataSource dataSource;
     private final String lockName;
-    private final Consumer<Boolean> onChange;
+    /** Hears the changes once {@link #start} was called. */
+    private Consumer<Boolean> onChange = leads -> { };
     private Connection session;
     private Thread thread;
     private volatile boolean closed;
 
-    /** {@code onChange} hears {@code true} when this replica became leader, {@code false} when it lost it. */
-    PolicyLeadership(DataSource dataSource, String topic, Consumer<Boolean> onChange) {
+    public PolicyLeadership(DataSource dataSource, String topic) {
         this.dataSource = dataSource;
         this.lockName = "tendril-policy-leader/" + topic;
-        this.onChange = onChange;
     }
 
-    synchronized void start() {
+    /** {@code onChange} hears {@code true} when this replica became leader, {@code false} when it lost it. */
+    @Override
+    public synchronized void start(Consumer<Boolean> onChange) {
+        this.onChange = onChange;
         if (thread == null && !closed) {
             thread = Thread.ofPlatform().name("tendril-policy-election").daemon().start(this::run);
         }
@@ -54,7 +57,8 @@ final class PolicyLeadership implements AutoCloseable {
     }
 
     /** Fencing: asks PostgreSQL whether this session still holds the lock; steps down when it does not. */
-    synchronized boolean confirm() {
+    @Override
+    public synchronized boolean confirm() {
         if (session == null) {
             return false;
         }
@@ -108,7 +112,8 @@ final class PolicyLeadership implements AutoCloseable {
     }
 
     /** For tests and drills: ends the leadership as a dying leader would, and does not try again until told. */
-    synchronized void resign() {
+    @Override
+    public synchronized void resign() {
         closed = true;
         stepDown();
     }

@@ -1,6 +1,5 @@
-package dev.tendril.policy.adapters.kafka;
+package dev.tendril.policy.domain;
 
-import dev.tendril.policy.domain.NamedPort;
 import java.util.List;
 import java.util.Map;
 
