@@ -194,6 +194,21 @@ enum {
 #define DROP_POLICY_DENY 181
 #define DROP_POLICY_AUTH_REQUIRED 189
 
+/* The Java twins decode exactly these sizes. */
+_Static_assert(sizeof(struct ipcache_key) == 24, "ipcache key is 24 B");
+_Static_assert(sizeof(struct remote_endpoint_info) == 24, "ipcache value is 24 B");
+_Static_assert(sizeof(struct lxc_key) == 20, "lxc key is 20 B");
+_Static_assert(sizeof(struct lxc_value) == 8, "lxc value is 8 B");
+_Static_assert(sizeof(struct policy_key) == 12, "policy key is 12 B");
+_Static_assert(sizeof(struct policy_entry) == 12, "policy value is 12 B");
+_Static_assert(sizeof(struct ipv4_ct_tuple) == 14, "IPv4 CT tuple is 14 B");
+_Static_assert(sizeof(struct ipv6_ct_tuple) == 38, "IPv6 CT tuple is 38 B");
+_Static_assert(sizeof(struct ct_entry) == 56, "CT entry is 56 B");
+_Static_assert(sizeof(struct verdict_event) == 96, "verdict event is 96 B");
+_Static_assert(__builtin_offsetof(struct verdict_event, policy) == 44, "verdict event policy at 44");
+_Static_assert(__builtin_offsetof(struct verdict_event, saddr) == 56, "verdict event saddr at 56");
+_Static_assert(__builtin_offsetof(struct ct_entry, src_sec_id) == 44, "CT entry src_sec_id at 44");
+
 /* Set by the loader in .rodata before the programs load. */
 struct tendril_config {
 	__u32 world_ipv4;	/* identity of addresses the ipcache does not know: 2, or 9 in dual-stack mode */
@@ -204,5 +219,7 @@ struct tendril_config {
 
 /* Report forwarded policy verdicts of new connections too, not only drops. */
 #define CONFIG_F_REPORT_FORWARDED 1
+
+_Static_assert(sizeof(struct tendril_config) == 16, "config is 16 B");
 
 #endif

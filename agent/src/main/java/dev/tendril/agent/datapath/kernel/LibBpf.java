@@ -1,15 +1,12 @@
 package dev.tendril.agent.datapath.kernel;
 
-import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
@@ -19,11 +16,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The libbpf 1.x functions (Debian's libbpf1, {@code libbpf.so.1}) and the few libc calls the kernel
- * datapath needs, bound with the FFM API. A binding, one method per C function with the C name in its
- * comment: integer functions return libbpf's result (0 or a positive fd/count, {@code -errno} on
- * failure); pointer functions return {@link MemorySegment#NULL} on failure and leave the errno in the
- * caller's capture segment ({@link #errno(MemorySegment)}).
+ * The libbpf 1.x functions (Debian's libbpf1, {@code libbpf.so.1}) the kernel datapath needs, bound with
+ * the FFM API. A binding, one method per C function with the C name in its comment: integer functions
+ * return libbpf's result (0 or a positive fd/count, {@code -errno} on failure); pointer functions
+ * return {@link MemorySegment#NULL} on failure and leave the errno in the caller's capture segment
+ * ({@link LibC#errno(MemorySegment)}).
  *
  * <p>Struct layouts (libbpf 1.1 on x86_64, checked with offsetof against /usr/include/bpf/libbpf.h):
  * {@code bpf_object_open_opts} 80 B (sz 0, object_name 8); {@code bpf_tc_hook} 24 B (sz 0, ifindex 8,
@@ -42,172 +39,99 @@ final class LibBpf {
     static final int BPF_TC_EGRESS = 2;
     static final int BPF_TC_F_REPLACE = 1;
     static final int BPF_ANY = 0;
-    static final int CLONE_NEWNET = 0x40000000;
-    static final int O_RDONLY_CLOEXEC = 0x80000;
 
+    static final int EPERM = 1;
     static final int ENOENT = 2;
     static final int EEXIST = 17;
     static final int EINVAL = 22;
-    static final int EPERM = 1;
 
-    static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final AddressLayout C_POINTER = ADDRESS;
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+    /** Why libbpf cannot be used from this JVM, or null when it can; set while the handles below bind. */
+    private static String problem = platformProblem();
+    private static final SymbolLookup LIB = library();
 
-    /** Why libbpf cannot be used from this JVM, or null when it can. */
-    private static final String PROBLEM;
-    private static final MethodHandle OPEN_MEM;
-    private static final MethodHandle FIND_MAP;
-    private static final MethodHandle FIND_PROGRAM;
-    private static final MethodHandle MAP_SET_PIN_PATH;
-    private static final MethodHandle MAP_SET_MAX_ENTRIES;
-    private static final MethodHandle MAP_SET_INITIAL_VALUE;
-    private static final MethodHandle MAP_REUSE_FD;
-    private static final MethodHandle MAP_TYPE;
-    private static final MethodHandle MAP_KEY_SIZE;
-    private static final MethodHandle MAP_VALUE_SIZE;
-    private static final MethodHandle OBJECT_LOAD;
-    private static final MethodHandle OBJECT_CLOSE;
-    private static final MethodHandle PROGRAM_FD;
-    private static final MethodHandle OBJ_GET;
-    private static final MethodHandle OBJ_PIN;
-    private static final MethodHandle OBJ_GET_INFO;
-    private static final MethodHandle MAP_UPDATE;
-    private static final MethodHandle MAP_LOOKUP;
-    private static final MethodHandle MAP_DELETE;
-    private static final MethodHandle MAP_NEXT_KEY;
-    private static final MethodHandle TC_HOOK_CREATE;
-    private static final MethodHandle TC_ATTACH;
-    private static final MethodHandle TC_DETACH;
-    private static final MethodHandle TC_QUERY;
-    private static final MethodHandle RING_BUFFER_NEW;
-    private static final MethodHandle RING_BUFFER_POLL;
-    private static final MethodHandle RING_BUFFER_FREE;
-    private static final MethodHandle SET_PRINT;
-    private static final MethodHandle CLOSE;
-    private static final MethodHandle OPEN;
-    private static final MethodHandle SETNS;
-    private static final MethodHandle IF_NAMETOINDEX;
-    private static final MethodHandle VSNPRINTF;
-
-    static {
-        MethodHandle[] h = new MethodHandle[33];
-        String problem = null;
-        String os = System.getProperty("os.name", "");
-        String arch = System.getProperty("os.arch", "");
-        if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
-            problem = "the kernel datapath runs on Linux only, this is " + os;
-        } else if (!arch.equals("amd64") && !arch.equals("x86_64")) {
-            problem = "the kernel datapath is wired for x86_64 (struct layouts, CLONE_NEWNET), this is " + arch;
-        } else {
-            try {
-                Linker linker = Linker.nativeLinker();
-                SymbolLookup bpf = SymbolLookup.libraryLookup(LIBRARY, Arena.global());
-                SymbolLookup libc = linker.defaultLookup();
-                Linker.Option errno = Linker.Option.captureCallState("errno");
-                int i = 0;
-                h[i++] = bind(linker, bpf, "bpf_object__open_mem", FunctionDescriptor.of(C_POINTER, C_POINTER, JAVA_LONG, C_POINTER), errno);
-                h[i++] = bind(linker, bpf, "bpf_object__find_map_by_name", FunctionDescriptor.of(C_POINTER, C_POINTER, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_object__find_program_by_name", FunctionDescriptor.of(C_POINTER, C_POINTER, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_map__set_pin_path", FunctionDescriptor.of(JAVA_INT, C_POINTER, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_map__set_max_entries", FunctionDescriptor.of(JAVA_INT, C_POINTER, JAVA_INT));
-                h[i++] = bind(linker, bpf, "bpf_map__set_initial_value", FunctionDescriptor.of(JAVA_INT, C_POINTER, C_POINTER, JAVA_LONG));
-                h[i++] = bind(linker, bpf, "bpf_map__reuse_fd", FunctionDescriptor.of(JAVA_INT, C_POINTER, JAVA_INT));
-                h[i++] = bind(linker, bpf, "bpf_map__type", FunctionDescriptor.of(JAVA_INT, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_map__key_size", FunctionDescriptor.of(JAVA_INT, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_map__value_size", FunctionDescriptor.of(JAVA_INT, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_object__load", FunctionDescriptor.of(JAVA_INT, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_object__close", FunctionDescriptor.ofVoid(C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_program__fd", FunctionDescriptor.of(JAVA_INT, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_obj_get", FunctionDescriptor.of(JAVA_INT, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_obj_pin", FunctionDescriptor.of(JAVA_INT, JAVA_INT, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_obj_get_info_by_fd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, C_POINTER, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_map_update_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, C_POINTER, C_POINTER, JAVA_LONG));
-                h[i++] = bind(linker, bpf, "bpf_map_lookup_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, C_POINTER, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_map_delete_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_map_get_next_key", FunctionDescriptor.of(JAVA_INT, JAVA_INT, C_POINTER, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_tc_hook_create", FunctionDescriptor.of(JAVA_INT, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_tc_attach", FunctionDescriptor.of(JAVA_INT, C_POINTER, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_tc_detach", FunctionDescriptor.of(JAVA_INT, C_POINTER, C_POINTER));
-                h[i++] = bind(linker, bpf, "bpf_tc_query", FunctionDescriptor.of(JAVA_INT, C_POINTER, C_POINTER));
-                h[i++] = bind(linker, bpf, "ring_buffer__new", FunctionDescriptor.of(C_POINTER, JAVA_INT, C_POINTER, C_POINTER, C_POINTER), errno);
-                h[i++] = bind(linker, bpf, "ring_buffer__poll", FunctionDescriptor.of(JAVA_INT, C_POINTER, JAVA_INT));
-                h[i++] = bind(linker, bpf, "ring_buffer__free", FunctionDescriptor.ofVoid(C_POINTER));
-                h[i++] = bind(linker, bpf, "libbpf_set_print", FunctionDescriptor.of(C_POINTER, C_POINTER));
-                h[i++] = bind(linker, libc, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno);
-                h[i++] = bind(linker, libc, "open", FunctionDescriptor.of(JAVA_INT, C_POINTER, JAVA_INT), errno,
-                        Linker.Option.firstVariadicArg(2));
-                h[i++] = bind(linker, libc, "setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
-                h[i++] = bind(linker, libc, "if_nametoindex", FunctionDescriptor.of(JAVA_INT, C_POINTER), errno);
-                h[i++] = bind(linker, libc, "vsnprintf", FunctionDescriptor.of(JAVA_INT, C_POINTER, JAVA_LONG, C_POINTER, C_POINTER));
-            } catch (IllegalArgumentException | IllegalCallerException | UnsupportedOperationException e) {
-                problem = "cannot load " + LIBRARY + " (Debian: apt-get install libbpf1): " + e.getMessage();
-            }
-        }
-        PROBLEM = problem;
-        int i = 0;
-        OPEN_MEM = h[i++];
-        FIND_MAP = h[i++];
-        FIND_PROGRAM = h[i++];
-        MAP_SET_PIN_PATH = h[i++];
-        MAP_SET_MAX_ENTRIES = h[i++];
-        MAP_SET_INITIAL_VALUE = h[i++];
-        MAP_REUSE_FD = h[i++];
-        MAP_TYPE = h[i++];
-        MAP_KEY_SIZE = h[i++];
-        MAP_VALUE_SIZE = h[i++];
-        OBJECT_LOAD = h[i++];
-        OBJECT_CLOSE = h[i++];
-        PROGRAM_FD = h[i++];
-        OBJ_GET = h[i++];
-        OBJ_PIN = h[i++];
-        OBJ_GET_INFO = h[i++];
-        MAP_UPDATE = h[i++];
-        MAP_LOOKUP = h[i++];
-        MAP_DELETE = h[i++];
-        MAP_NEXT_KEY = h[i++];
-        TC_HOOK_CREATE = h[i++];
-        TC_ATTACH = h[i++];
-        TC_DETACH = h[i++];
-        TC_QUERY = h[i++];
-        RING_BUFFER_NEW = h[i++];
-        RING_BUFFER_POLL = h[i++];
-        RING_BUFFER_FREE = h[i++];
-        SET_PRINT = h[i++];
-        CLOSE = h[i++];
-        OPEN = h[i++];
-        SETNS = h[i++];
-        IF_NAMETOINDEX = h[i++];
-        VSNPRINTF = h[i++];
-    }
+    private static final MethodHandle OPEN_MEM = bind("bpf_object__open_mem", of(ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), ERRNO);
+    private static final MethodHandle FIND_MAP = bind("bpf_object__find_map_by_name", of(ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle FIND_PROGRAM = bind("bpf_object__find_program_by_name", of(ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle MAP_SET_PIN_PATH = bind("bpf_map__set_pin_path", of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle MAP_SET_MAX_ENTRIES = bind("bpf_map__set_max_entries", of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle MAP_SET_INITIAL_VALUE = bind("bpf_map__set_initial_value", of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MAP_REUSE_FD = bind("bpf_map__reuse_fd", of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle MAP_TYPE = bind("bpf_map__type", of(JAVA_INT, ADDRESS));
+    private static final MethodHandle MAP_KEY_SIZE = bind("bpf_map__key_size", of(JAVA_INT, ADDRESS));
+    private static final MethodHandle MAP_VALUE_SIZE = bind("bpf_map__value_size", of(JAVA_INT, ADDRESS));
+    private static final MethodHandle OBJECT_LOAD = bind("bpf_object__load", of(JAVA_INT, ADDRESS));
+    private static final MethodHandle OBJECT_CLOSE = bind("bpf_object__close", FunctionDescriptor.ofVoid(ADDRESS));
+    private static final MethodHandle PROGRAM_FD = bind("bpf_program__fd", of(JAVA_INT, ADDRESS));
+    private static final MethodHandle OBJ_GET = bind("bpf_obj_get", of(JAVA_INT, ADDRESS));
+    private static final MethodHandle OBJ_PIN = bind("bpf_obj_pin", of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle OBJ_GET_INFO = bind("bpf_obj_get_info_by_fd", of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle MAP_UPDATE = bind("bpf_map_update_elem", of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MAP_LOOKUP = bind("bpf_map_lookup_elem", of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle MAP_DELETE = bind("bpf_map_delete_elem", of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle MAP_NEXT_KEY = bind("bpf_map_get_next_key", of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle TC_HOOK_CREATE = bind("bpf_tc_hook_create", of(JAVA_INT, ADDRESS));
+    private static final MethodHandle TC_ATTACH = bind("bpf_tc_attach", of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle TC_DETACH = bind("bpf_tc_detach", of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle TC_QUERY = bind("bpf_tc_query", of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle RING_BUFFER_NEW = bind("ring_buffer__new", of(ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS), ERRNO);
+    private static final MethodHandle RING_BUFFER_POLL = bind("ring_buffer__poll", of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RING_BUFFER_FREE = bind("ring_buffer__free", FunctionDescriptor.ofVoid(ADDRESS));
+    private static final MethodHandle SET_PRINT = bind("libbpf_set_print", of(ADDRESS, ADDRESS));
 
     private LibBpf() {
     }
 
-    private static MethodHandle bind(Linker linker, SymbolLookup lookup, String name, FunctionDescriptor fd,
-                                     Linker.Option... options) {
-        MemorySegment symbol = lookup.find(name)
-                .orElseThrow(() -> new IllegalArgumentException("no symbol " + name + " (libbpf older than 1.0?)"));
-        return linker.downcallHandle(symbol, fd, options);
+    private static String platformProblem() {
+        String os = System.getProperty("os.name", "");
+        String arch = System.getProperty("os.arch", "");
+        if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
+            return "the kernel datapath runs on Linux only, this is " + os;
+        }
+        if (!arch.equals("amd64") && !arch.equals("x86_64")) {
+            return "the kernel datapath is wired for x86_64 (struct layouts, CLONE_NEWNET), this is " + arch;
+        }
+        return null;
+    }
+
+    private static SymbolLookup library() {
+        if (problem != null) {
+            return null;
+        }
+        try {
+            return SymbolLookup.libraryLookup(LIBRARY, Arena.global());
+        } catch (IllegalArgumentException | IllegalCallerException e) {
+            problem = "cannot load " + LIBRARY + " (Debian: apt-get install libbpf1): " + e.getMessage();
+            return null;
+        }
+    }
+
+    private static FunctionDescriptor of(MemoryLayout result, MemoryLayout... args) {
+        return FunctionDescriptor.of(result, args);
+    }
+
+    private static MethodHandle bind(String name, FunctionDescriptor fd, Linker.Option... options) {
+        if (LIB == null) {
+            return null;
+        }
+        var symbol = LIB.find(name);
+        if (symbol.isEmpty()) {
+            problem = LIBRARY + " has no " + name + " (libbpf older than 1.0?)";
+            return null;
+        }
+        return LINKER.downcallHandle(symbol.get(), fd, options);
     }
 
     /** Why libbpf cannot be called here (platform, missing library), or empty when it can. */
     static Optional<String> problem() {
-        return Optional.ofNullable(PROBLEM);
+        return Optional.ofNullable(problem);
     }
 
     static void require() {
-        if (PROBLEM != null) {
-            throw new KernelDatapathException(PROBLEM);
+        if (problem != null) {
+            throw new KernelDatapathException(problem);
         }
-    }
-
-    static MemorySegment capture(Arena arena) {
-        return arena.allocate(CAPTURE_LAYOUT);
-    }
-
-    static int errno(MemorySegment capture) {
-        return (int) ERRNO.get(capture, 0L);
     }
 
     static MemorySegment cString(Arena arena, String s) {
@@ -350,33 +274,6 @@ final class LibBpf {
     /** libbpf_set_print(fn): the previous function. */
     static MemorySegment setPrint(MemorySegment fn) {
         return (MemorySegment) invoke(SET_PRINT, fn);
-    }
-
-    // ---- libc
-
-    /** close(2): 0 or -1 with errno in capture. */
-    static int close(MemorySegment capture, int fd) {
-        return (int) invoke(CLOSE, capture, fd);
-    }
-
-    /** open(2), read-only and close-on-exec: an fd or -1 with errno in capture. */
-    static int openReadOnly(MemorySegment capture, MemorySegment path) {
-        return (int) invoke(OPEN, capture, path, O_RDONLY_CLOEXEC);
-    }
-
-    /** setns(2) for the calling thread: 0 or -1 with errno in capture. */
-    static int setns(MemorySegment capture, int fd, int nstype) {
-        return (int) invoke(SETNS, capture, fd, nstype);
-    }
-
-    /** if_nametoindex(3) in the calling thread's network namespace: the ifindex, or 0. */
-    static int ifNameToIndex(MemorySegment capture, MemorySegment name) {
-        return (int) invoke(IF_NAMETOINDEX, capture, name);
-    }
-
-    /** vsnprintf(3) of a va_list received by a callback (on x86_64 a va_list argument is a pointer). */
-    static int vsnprintf(MemorySegment buf, long size, MemorySegment format, MemorySegment vaList) {
-        return (int) invoke(VSNPRINTF, buf, size, format, vaList);
     }
 
     private static Object invoke(MethodHandle handle, Object... args) {

@@ -89,7 +89,7 @@ final class LibbpfLog {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(LINE);
-            int n = LibBpf.vsnprintf(buf, LINE, format, args);
+            int n = LibC.vsnprintf(buf, LINE, format, args);
             String text = n <= 0 ? "" : buf.getString(0).stripTrailing();
             StringBuilder sb = CAPTURED.get();
             if (sb != null) {

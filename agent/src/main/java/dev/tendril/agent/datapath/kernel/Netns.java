@@ -62,21 +62,20 @@ public final class Netns {
     }
 
     private static void enter(Path path) {
-        LibBpf.require();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = LibBpf.capture(arena);
-            int fd = LibBpf.openReadOnly(capture, LibBpf.cString(arena, path.toString()));
+            MemorySegment capture = LibC.capture(arena);
+            int fd = LibC.openReadOnly(capture, LibBpf.cString(arena, path.toString()));
             if (fd < 0) {
                 throw new KernelDatapathException("cannot open network namespace " + path + ": "
-                        + LibBpf.errnoName(LibBpf.errno(capture)));
+                        + LibBpf.errnoName(LibC.errno(capture)));
             }
             try {
-                if (LibBpf.setns(capture, fd, LibBpf.CLONE_NEWNET) < 0) {
+                if (LibC.setns(capture, fd, LibC.CLONE_NEWNET) < 0) {
                     throw new KernelDatapathException("setns(" + path + ") failed: "
-                            + LibBpf.errnoName(LibBpf.errno(capture)));
+                            + LibBpf.errnoName(LibC.errno(capture)));
                 }
             } finally {
-                LibBpf.close(capture, fd);
+                LibC.close(capture, fd);
             }
         }
     }
@@ -85,11 +84,11 @@ public final class Netns {
     public static int ifindex(Path path, String name) {
         return call(path, () -> {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment capture = LibBpf.capture(arena);
-                int index = LibBpf.ifNameToIndex(capture, LibBpf.cString(arena, name));
+                MemorySegment capture = LibC.capture(arena);
+                int index = LibC.ifNameToIndex(capture, LibBpf.cString(arena, name));
                 if (index == 0) {
                     throw new KernelDatapathException("no interface " + name
-                            + (path == null ? "" : " in " + path) + ": " + LibBpf.errnoName(LibBpf.errno(capture)));
+                            + (path == null ? "" : " in " + path) + ": " + LibBpf.errnoName(LibC.errno(capture)));
                 }
                 return index;
             }

@@ -35,7 +35,7 @@ final class Pins {
             return;
         }
         try (Arena arena = Arena.ofConfined()) {
-            LibBpf.close(LibBpf.capture(arena), fd);
+            LibC.close(LibC.capture(arena), fd);
         }
     }
 

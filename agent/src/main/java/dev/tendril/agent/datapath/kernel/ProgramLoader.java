@@ -77,7 +77,7 @@ final class ProgramLoader {
         }
         return LibbpfLog.capturing(() -> {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment capture = LibBpf.capture(arena);
+                MemorySegment capture = LibC.capture(arena);
                 MemorySegment buf = arena.allocate(elf.length, 8);
                 MemorySegment.copy(elf, 0, buf, JAVA_BYTE, 0, elf.length);
                 MemorySegment opts = arena.allocate(LibBpf.OPEN_OPTS_SIZE, 8);
@@ -85,7 +85,7 @@ final class ProgramLoader {
                 opts.set(ADDRESS, 8, LibBpf.cString(arena, "tendril_lxc"));
                 MemorySegment obj = LibBpf.openMem(capture, buf, elf.length, opts);
                 if (obj.equals(MemorySegment.NULL)) {
-                    throw failure("bpf_object__open_mem", -LibBpf.errno(capture));
+                    throw failure("bpf_object__open_mem", -LibC.errno(capture));
                 }
                 try {
                     prepareMaps(arena, obj, dir, config);

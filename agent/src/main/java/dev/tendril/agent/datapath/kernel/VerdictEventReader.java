@@ -42,10 +42,10 @@ public final class VerdictEventReader implements AutoCloseable {
                     MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class)).bindTo(this);
             MemorySegment callback = Linker.nativeLinker().upcallStub(handle,
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), arena);
-            MemorySegment capture = LibBpf.capture(arena);
+            MemorySegment capture = LibC.capture(arena);
             MemorySegment rb = LibBpf.ringBufferNew(capture, fd, callback);
             if (rb.equals(MemorySegment.NULL)) {
-                throw KernelDatapathException.failed("ring_buffer__new(" + pin + ")", -LibBpf.errno(capture));
+                throw KernelDatapathException.failed("ring_buffer__new(" + pin + ")", -LibC.errno(capture));
             }
             this.ring = rb;
         } catch (ReflectiveOperationException | RuntimeException e) {

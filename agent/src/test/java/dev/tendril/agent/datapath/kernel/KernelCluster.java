@@ -66,6 +66,19 @@ final class KernelCluster implements AutoCloseable {
      */
     static KernelCluster start(Map<String, Long> identityOf, Map<Long, Identity> identityLabels,
                                KernelDatapathConfig config, List<Integer> tcpPorts, List<Integer> udpPorts) {
+        KernelCluster c = withoutDatapath(identityOf, identityLabels, tcpPorts, udpPorts);
+        try {
+            c.loadDatapath(config);
+        } catch (RuntimeException | Error e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /** The pods, their maps and echo servers, but no programs: {@link #loadDatapath} or another process loads them. */
+    static KernelCluster withoutDatapath(Map<String, Long> identityOf, Map<Long, Identity> identityLabels,
+                                         List<Integer> tcpPorts, List<Integer> udpPorts) {
         KernelTestSupport.assumeKernelDatapath();
         PodNetwork net = PodNetwork.create(List.copyOf(identityOf.keySet()));
         Path dir = KernelTestSupport.newPinDirectory();
@@ -73,17 +86,29 @@ final class KernelCluster implements AutoCloseable {
         try {
             c.identities.putAll(identityLabels);
             c.apply(Map.of());
-            c.datapath = KernelDatapath.load(dir, config);
-            for (PodNetwork.Pod p : net.pods()) {
-                c.datapath.attach(p.endpointId(), net.nodeNetns(), p.hostInterface());
-            }
-            c.reader = c.datapath.events(c.events::add);
             c.traffic = Traffic.start(net.pods(), tcpPorts, udpPorts);
         } catch (RuntimeException | Error e) {
             c.close();
             throw e;
         }
         return c;
+    }
+
+    /** Loads the programs over this node's pins, attaches every pod and starts collecting events. */
+    void loadDatapath(KernelDatapathConfig config) {
+        datapath = KernelDatapath.load(pinDir, config);
+        for (PodNetwork.Pod p : net.pods()) {
+            datapath.attach(p.endpointId(), net.nodeNetns(), p.hostInterface());
+        }
+        readEvents(datapath);
+    }
+
+    /** Collects the events of the ring buffer pinned in this node's directory (again, after a restart). */
+    void readEvents(KernelDatapath from) {
+        if (reader != null) {
+            reader.close();
+        }
+        reader = from.events(events::add);
     }
 
     /** Writes the maps for these published policies, as the agent would on a new image. */
@@ -163,7 +188,11 @@ final class KernelCluster implements AutoCloseable {
             traffic.close();
         }
         if (datapath != null) {
-            datapath.attachments().forEach(datapath::detach);
+            try {
+                datapath.attachments().forEach(datapath::detach);
+            } catch (IllegalStateException closed) {
+                // A test closed the handle on purpose; deleting the namespaces removes the filters.
+            }
             datapath.close();
         }
         backend.close();

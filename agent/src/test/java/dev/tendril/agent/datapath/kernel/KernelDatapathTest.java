@@ -1,16 +1,13 @@
 package dev.tendril.agent.datapath.kernel;
 
-import com.google.protobuf.ByteString;
 import dev.tendril.agent.probe.FlowRecords;
 import dev.tendril.api.hubble.flow.Flow;
-import dev.tendril.api.v1.PolicyMapEntry;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.MatchType;
 import dev.tendril.datapath.Verdict;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMapKey;
-import dev.tendril.datapath.policymap.PolicyMapValue;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +21,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import static dev.tendril.agent.datapath.kernel.TestPolicies.allowAll;
+import static dev.tendril.agent.datapath.kernel.TestPolicies.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -67,22 +66,6 @@ class KernelDatapathTest {
         if (cluster != null) {
             cluster.close();
         }
-    }
-
-    static SubjectPolicyMap allowAll(long subject) {
-        return SubjectPolicyMap.newBuilder().setSubject((int) subject)
-                .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.INGRESS), false, ""))
-                .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS), false, "")).build();
-    }
-
-    static PolicyMapEntry entry(PolicyMapKey key, boolean deny, String policy) {
-        PolicyMapValue value = deny ? PolicyMapValue.deny(key) : PolicyMapValue.allow(key);
-        PolicyMapEntry.Builder b = PolicyMapEntry.newBuilder().setKey(ByteString.copyFrom(key.encode()))
-                .setValue(ByteString.copyFrom(value.encode()));
-        if (!policy.isEmpty()) {
-            b.addPolicies(policy);
-        }
-        return b.build();
     }
 
     @ParameterizedTest(name = "IPv4 {0}")
