@@ -4,7 +4,8 @@
 # prints why and builds nothing: the agent then runs without a kernel datapath and its kernel tests skip.
 set -euo pipefail
 
-src="$(cd "$(dirname "$0")" && pwd)"
+case "${BASH_SOURCE[0]}" in */*) here="${BASH_SOURCE[0]%/*}" ;; *) here=. ;; esac
+src="$(cd "$here" && pwd)"
 out="${1:?usage: build.sh <classes directory>}/bpf"
 skip() {
   echo "[bpf] SKIPPING the BPF programs: $1; the kernel datapath tests will skip"
