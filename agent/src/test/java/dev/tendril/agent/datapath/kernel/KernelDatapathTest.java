@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,6 +45,9 @@ class KernelDatapathTest {
 
     @BeforeAll
     void start() {
+        if (!KernelTestSupport.available()) {
+            return;
+        }
         Map<String, Long> pods = new LinkedHashMap<>();
         pods.put("client", CLIENT);
         pods.put("server", SERVER);
@@ -59,6 +63,11 @@ class KernelDatapathTest {
                         .addEntries(entry(PolicyMapKey.anyProtocol(1, Direction.INGRESS), false, ""))
                         .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS), false, ""))
                         .addIngressEnforcedBy(SERVER_POLICY).build()));
+    }
+
+    @BeforeEach
+    void kernelDatapath() {
+        KernelTestSupport.assumeKernelDatapath();
     }
 
     @AfterAll

@@ -24,12 +24,21 @@ final class KernelTestSupport {
     private KernelTestSupport() {
     }
 
-    static synchronized void assumeKernelDatapath() {
+    /**
+     * Skips the test unless the kernel datapath can run here. Call it per test (a {@code @BeforeEach}):
+     * skipped tests then show in the counts, where a class aborted in {@code @BeforeAll} shows none.
+     */
+    static void assumeKernelDatapath() {
+        assumeTrue(available(), () -> "kernel datapath unavailable: " + unavailable.orElse(""));
+    }
+
+    /** Whether the kernel datapath can run here; the first call prints why not. */
+    static synchronized boolean available() {
         if (unavailable == null) {
             unavailable = reason();
             unavailable.ifPresent(r -> System.out.println("SKIPPING kernel datapath tests: " + r));
         }
-        assumeTrue(unavailable.isEmpty(), () -> "kernel datapath unavailable: " + unavailable.orElse(""));
+        return unavailable.isEmpty();
     }
 
     private static Optional<String> reason() {
