@@ -6,7 +6,7 @@ import dev.tendril.identity.domain.Endpoint;
 import dev.tendril.identity.domain.EndpointEvent;
 import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.IdentityEvent;
-import dev.tendril.identity.domain.Labels;
+import dev.tendril.k8s.labels.Labels;
 import dev.tendril.identity.domain.NamespaceEvent;
 import java.util.List;
 import java.util.Map;
