@@ -155,7 +155,8 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
 
     private static void checkLength(IpFamily family, int prefixLength) {
         if (prefixLength < 0 || prefixLength > family.bits()) {
-            throw new IllegalArgumentException("prefix length /" + prefixLength + " out of range for " + family.label());
+            throw new IllegalArgumentException("prefix length /" + prefixLength + " out of range for " + family.label()
+                    + " (0.." + family.bits() + ")");
         }
     }
 

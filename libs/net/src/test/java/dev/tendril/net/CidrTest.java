@@ -120,7 +120,8 @@ class CidrTest {
     void masksAnAddressToItsPrefix() {
         assertThat(Cidr.masked(IpAddress.parse("10.1.2.3"), 16)).isEqualTo(Cidr.parse("10.1.0.0/16"));
         assertThat(Cidr.masked(IpAddress.parse("2001:db8:aaaa:bbbb:cccc::1"), 72)).hasToString("2001:db8:aaaa:bbbb:cc00::/72");
-        assertThatThrownBy(() -> Cidr.masked(IpAddress.parse("10.0.0.0"), 33)).hasMessageContaining("out of range for ipv4");
+        assertThatThrownBy(() -> Cidr.masked(IpAddress.parse("10.0.0.0"), 33)).hasMessageContaining("out of range for ipv4 (0..32)");
+        assertThatThrownBy(() -> Cidr.parseMasked("fd00::/129")).hasMessageContaining("out of range for ipv6 (0..128)");
     }
 
     @Test
