@@ -1,16 +1,13 @@
 package dev.tendril.cli.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tendril.cli.OutputOption;
-import dev.tendril.cli.stack.StackOption;
+import dev.tendril.cli.StackOutputOptions;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * A listing command ({@code tendril get ...}, {@code tendril ipam status}): one GET to one service,
@@ -19,13 +16,7 @@ import picocli.CommandLine.Spec;
 public abstract class ResourceListCommand implements Callable<Integer> {
 
     @Mixin
-    protected StackOption stackOption;
-
-    @Mixin
-    protected OutputOption output;
-
-    @Spec
-    protected CommandSpec spec;
+    protected StackOutputOptions options;
 
     /** The stack component to ask: identity, ipam, policy, flows. */
     protected abstract String service();
@@ -42,10 +33,10 @@ public abstract class ResourceListCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
-        JsonNode items = ServiceClient.of(stackOption.stack(), service()).get(path(), query());
-        PrintWriter out = spec.commandLine().getOut();
-        if (output.json()) {
-            OutputOption.printJson(out, items);
+        JsonNode items = ServiceClient.of(options.stack(), service()).get(path(), query());
+        PrintWriter out = options.out();
+        if (options.json()) {
+            options.printJson(items);
         } else {
             table(items).print(out);
         }

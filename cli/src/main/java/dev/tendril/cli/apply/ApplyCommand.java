@@ -1,9 +1,8 @@
 package dev.tendril.cli.apply;
 
-import dev.tendril.cli.OutputOption;
+import dev.tendril.cli.StackOutputOptions;
 import dev.tendril.cli.agent.Agents;
 import dev.tendril.cli.api.ServiceClient;
-import dev.tendril.cli.stack.StackOption;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,13 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code tendril apply -f}: like {@code kubectl apply}. Every document of every file is checked, then each
@@ -37,19 +32,13 @@ public final class ApplyCommand implements Callable<Integer> {
     boolean dryRun;
 
     @Mixin
-    OutputOption output;
-
-    @Mixin
-    StackOption stackOption;
-
-    @Spec
-    CommandSpec spec;
+    StackOutputOptions options;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        ManifestKinds kinds = ManifestKinds.all(clients(stackOption), agents(stackOption));
+        PrintWriter out = options.out();
+        PrintWriter err = options.err();
+        ManifestKinds kinds = kinds(options);
         List<ManifestError> errors = new ArrayList<>();
         Map<ManifestKindHandler, List<Manifest>> grouped = manifests.readAndCheck(kinds, () -> System.in, errors);
         if (!errors.isEmpty()) {
@@ -79,15 +68,15 @@ public final class ApplyCommand implements Callable<Integer> {
                     ApplyResult result = kind.getKey().apply(kind.getValue());
                     applied.addAll(result.outcomes());
                     warnings.addAll(result.warnings());
-                    if (!output.json()) {
+                    if (!options.json()) {
                         result.outcomes().forEach(outcome -> out.println(outcome.applied(false)));
                         out.flush();
                     }
                 }
             }
         } finally {
-            if (output.json()) {
-                OutputOption.printJson(out, json(applied, warnings));
+            if (options.json()) {
+                options.printJson(json(applied, warnings));
             }
             printWarnings(err, warnings);
         }
@@ -95,10 +84,10 @@ public final class ApplyCommand implements Callable<Integer> {
     }
 
     private void report(PrintWriter out, PrintWriter err, List<Outcome> outcomes, List<String> warnings) {
-        if (output.json()) {
+        if (options.json()) {
             Map<String, Object> json = json(outcomes, warnings);
             json.put("dryRun", true);
-            OutputOption.printJson(out, json);
+            options.printJson(json);
         } else {
             outcomes.forEach(outcome -> out.println(outcome.applied(dryRun)));
             out.flush();
@@ -118,20 +107,19 @@ public final class ApplyCommand implements Callable<Integer> {
         err.flush();
     }
 
-    /** The stack's agents, read when first asked for and then kept for the run (their endpoint lists too). */
-    static Supplier<Agents> agents(StackOption stackOption) {
-        Agents[] agents = new Agents[1];
-        return () -> {
-            if (agents[0] == null) {
-                agents[0] = Agents.of(stackOption.stack());
-            }
-            return agents[0];
-        };
-    }
-
-    /** The client of each stack component, created when first asked for. */
-    static Function<String, ServiceClient> clients(StackOption stackOption) {
+    /**
+     * The handlers of every kind, with a client of each stack component created when first asked for and the
+     * stack's agents read when first asked for, then kept for the run (their endpoint lists too).
+     */
+    static ManifestKinds kinds(StackOutputOptions options) {
         Map<String, ServiceClient> clients = new HashMap<>();
-        return component -> clients.computeIfAbsent(component, name -> ServiceClient.of(stackOption.stack(), name));
+        Agents[] agents = new Agents[1];
+        return ManifestKinds.all(component -> clients.computeIfAbsent(component, name -> ServiceClient.of(options.stack(), name)),
+                () -> {
+                    if (agents[0] == null) {
+                        agents[0] = Agents.of(options.stack());
+                    }
+                    return agents[0];
+                });
     }
 }

@@ -1,9 +1,8 @@
 package dev.tendril.cli.apply;
 
-import dev.tendril.cli.OutputOption;
+import dev.tendril.cli.StackOutputOptions;
 import dev.tendril.cli.TendrilCommand;
 import dev.tendril.cli.api.ServiceException;
-import dev.tendril.cli.stack.StackOption;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,9 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code tendril delete -f}: deletes the objects the manifests name, like {@code kubectl delete -f}. Every
@@ -33,20 +30,13 @@ public final class DeleteCommand implements Callable<Integer> {
     boolean ignoreNotFound;
 
     @Mixin
-    OutputOption output;
-
-    @Mixin
-    StackOption stackOption;
-
-    @Spec
-    CommandSpec spec;
+    StackOutputOptions options;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        ManifestKinds kinds = ManifestKinds.all(ApplyCommand.clients(stackOption),
-                ApplyCommand.agents(stackOption));
+        PrintWriter out = options.out();
+        PrintWriter err = options.err();
+        ManifestKinds kinds = ApplyCommand.kinds(options);
         List<ManifestError> errors = new ArrayList<>();
         Map<ManifestKindHandler, List<Manifest>> grouped = manifests.readAndCheckForDelete(kinds, () -> System.in, errors);
         if (!errors.isEmpty()) {
@@ -62,7 +52,7 @@ public final class DeleteCommand implements Callable<Integer> {
                     try {
                         Outcome outcome = handler.delete(manifest);
                         deleted.add(outcome);
-                        if (!output.json()) {
+                        if (!options.json()) {
                             out.println(outcome.deleted());
                             out.flush();
                         }
@@ -82,8 +72,8 @@ public final class DeleteCommand implements Callable<Integer> {
                 }
             }
         } finally {
-            if (output.json()) {
-                OutputOption.printJson(out, Map.of("results", deleted));
+            if (options.json()) {
+                options.printJson(Map.of("results", deleted));
             }
         }
         return failed ? TendrilCommand.EXIT_ERROR : 0;

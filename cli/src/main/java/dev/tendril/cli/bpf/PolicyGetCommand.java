@@ -1,14 +1,13 @@
 package dev.tendril.cli.bpf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tendril.cli.OutputOption;
+import dev.tendril.cli.StackOutputOptions;
 import dev.tendril.cli.agent.Agents;
 import dev.tendril.cli.agent.PodRef;
 import dev.tendril.cli.api.ServiceClient;
 import dev.tendril.cli.api.ServiceException;
 import dev.tendril.cli.api.Table;
 import dev.tendril.cli.stack.Stack;
-import dev.tendril.cli.stack.StackOption;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,9 +17,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code tendril bpf policy get NS/POD}: the policy map of a pod's endpoint, read from the agent that holds the
@@ -35,25 +32,19 @@ final class PolicyGetCommand implements Callable<Integer> {
     PodRef pod;
 
     @Mixin
-    StackOption stackOption;
-
-    @Mixin
-    OutputOption output;
-
-    @Spec
-    CommandSpec spec;
+    StackOutputOptions options;
 
     private final Map<Long, String> labels = new HashMap<>();
 
     @Override
     public Integer call() {
-        Stack stack = stackOption.stack();
+        Stack stack = options.stack();
         Agents.Located located = Agents.of(stack).require(pod.namespace(), pod.pod());
         JsonNode dump = located.agent().client().get("/v1/maps/policy/" + ServiceClient.segment(pod.namespace())
                 + "/" + ServiceClient.segment(pod.pod()), Map.of());
-        PrintWriter out = spec.commandLine().getOut();
-        if (output.json()) {
-            OutputOption.printJson(out, dump);
+        PrintWriter out = options.out();
+        if (options.json()) {
+            options.printJson(dump);
             return 0;
         }
         ServiceClient identity = stack.component("identity").isPresent() ? ServiceClient.of(stack, "identity") : null;

@@ -3,8 +3,8 @@ package dev.tendril.cli.connectivity;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tendril.cli.DurationConverter;
-import dev.tendril.cli.OutputOption;
 import dev.tendril.cli.Progress;
+import dev.tendril.cli.StackOutputOptions;
 import dev.tendril.cli.TendrilCommand;
 import dev.tendril.cli.agent.Agents;
 import dev.tendril.cli.agent.PodRef;
@@ -12,7 +12,6 @@ import dev.tendril.cli.api.ServiceClient;
 import dev.tendril.cli.api.ServiceException;
 import dev.tendril.cli.apply.ManifestKinds;
 import dev.tendril.cli.stack.Stack;
-import dev.tendril.cli.stack.StackOption;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,9 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code tendril connectivity test}: like {@code cilium connectivity test}. Deploys client and server pods on every
@@ -66,13 +63,7 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
     Duration pollInterval;
 
     @Mixin
-    StackOption stackOption;
-
-    @Mixin
-    OutputOption output;
-
-    @Spec
-    CommandSpec spec;
+    StackOutputOptions options;
 
     /** One test's outcome: {@code passed}, {@code failed} or {@code skipped}, with why when not passed. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -82,10 +73,10 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!DNS_LABEL.matcher(namespace).matches()) {
-            throw ProbeCommand.usage(spec, "--test-namespace must be a DNS label of at most 57 characters"
+            throw options.usage("--test-namespace must be a DNS label of at most 57 characters"
                     + " (it gets '-other' for the second namespace), not '" + namespace + "'");
         }
-        Stack stack = stackOption.stack();
+        Stack stack = options.stack();
         Agents agents = Agents.of(stack);
         if (agents.all().isEmpty()) {
             throw new ServiceException("no agent in the local stack to run test pods on");
@@ -110,15 +101,15 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
         long passed = results.stream().filter(r -> r.result().equals("passed")).count();
         long failed = results.stream().filter(r -> r.result().equals("failed")).count();
         long skipped = results.size() - passed - failed;
-        PrintWriter out = spec.commandLine().getOut();
-        if (output.json()) {
+        PrintWriter out = options.out();
+        if (options.json()) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("namespace", namespace);
             json.put("results", results);
             json.put("passed", passed);
             json.put("failed", failed);
             json.put("skipped", skipped);
-            OutputOption.printJson(out, json);
+            options.printJson(json);
         } else {
             out.println(passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : ""));
             out.flush();
@@ -133,7 +124,7 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
         List<ConnectivityTest> selected = all.stream()
                 .filter(test -> filters.stream().anyMatch(test.name()::contains)).toList();
         if (selected.isEmpty()) {
-            throw ProbeCommand.usage(spec, "no test matches --test " + String.join(", ", filters) + " (tests: "
+            throw options.usage("no test matches --test " + String.join(", ", filters) + " (tests: "
                     + String.join(", ", all.stream().map(ConnectivityTest::name).toList()) + ")");
         }
         return selected;
@@ -148,8 +139,8 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
         private final ServiceClient identity;
         private final TestWorkload workload;
         private final boolean terminal = Progress.onTerminal();
-        private final PrintWriter out = spec.commandLine().getOut();
-        private final PrintWriter err = spec.commandLine().getErr();
+        private final PrintWriter out = options.out();
+        private final PrintWriter err = options.err();
         private final Progress progress = new Progress(err, terminal);
         private boolean deployed;
 
@@ -301,7 +292,7 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
 
         private TestResult report(String head, TestResult result) {
             progress.done();
-            if (!output.json()) {
+            if (!options.json()) {
                 out.println(head + " " + switch (result.result()) {
                     case "passed" -> "OK";
                     case "skipped" -> "SKIPPED: " + result.reason();

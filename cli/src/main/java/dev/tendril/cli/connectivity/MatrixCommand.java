@@ -1,13 +1,12 @@
 package dev.tendril.cli.connectivity;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tendril.cli.OutputOption;
 import dev.tendril.cli.Progress;
+import dev.tendril.cli.StackOutputOptions;
 import dev.tendril.cli.agent.Agents;
 import dev.tendril.cli.agent.PodRef;
 import dev.tendril.cli.api.ServiceClient;
 import dev.tendril.cli.stack.Stack;
-import dev.tendril.cli.stack.StackOption;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,9 +16,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code tendril connectivity matrix --namespaces x,y,z --port 80}: probes every ordered pair of the pods of those
@@ -35,31 +32,22 @@ public final class MatrixCommand implements Callable<Integer> {
             description = "The namespaces whose pods to probe.")
     List<String> namespaces;
 
-    @Option(names = "--port", required = true, paramLabel = "PORT", description = "Destination port, 1..65535.")
-    int port;
-
-    @Option(names = "--protocol", paramLabel = "PROTO", defaultValue = "TCP",
-            description = "TCP, UDP or SCTP (default: ${DEFAULT-VALUE}).")
-    String protocol;
+    @Mixin
+    PortOptions portOptions;
 
     @Mixin
-    StackOption stackOption;
-
-    @Mixin
-    OutputOption output;
-
-    @Spec
-    CommandSpec spec;
+    StackOutputOptions options;
 
     @Override
     public Integer call() {
-        String proto = checkPortAndProtocol(spec, port, protocol);
-        Stack stack = stackOption.stack();
+        int port = portOptions.port();
+        String proto = portOptions.protocol();
+        Stack stack = options.stack();
         List<String> pods = pods(ServiceClient.of(stack, "identity"));
         Prober prober = new Prober(Agents.of(stack));
         // n*n probes take a while; the count is worth showing on a terminal only, a log gets the result.
         boolean terminal = Progress.onTerminal();
-        Progress progress = new Progress(spec.commandLine().getErr(), true);
+        Progress progress = new Progress(options.err(), true);
         Map<String, Map<String, Boolean>> matrix = new LinkedHashMap<>();
         int done = 0;
         int total = pods.size() * pods.size();
@@ -75,14 +63,14 @@ public final class MatrixCommand implements Callable<Integer> {
             matrix.put(from, row);
         }
         progress.done();
-        PrintWriter out = spec.commandLine().getOut();
-        if (output.json()) {
+        PrintWriter out = options.out();
+        if (options.json()) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("port", port);
             json.put("protocol", proto);
             json.put("pods", pods);
             json.put("matrix", matrix);
-            OutputOption.printJson(out, json);
+            options.printJson(json);
         } else {
             printTable(out, pods, matrix);
         }
@@ -122,17 +110,5 @@ public final class MatrixCommand implements Callable<Integer> {
 
     private static String pad(String text, int width) {
         return text + " ".repeat(Math.max(0, width - text.length()));
-    }
-
-    /** The upper-case protocol; a usage error (exit 2) for a port or protocol out of range. */
-    static String checkPortAndProtocol(CommandSpec spec, int port, String protocol) {
-        if (port < 1 || port > 65535) {
-            throw ProbeCommand.usage(spec, "--port must be 1..65535, not " + port);
-        }
-        try {
-            return Prober.protocol(protocol);
-        } catch (IllegalArgumentException e) {
-            throw ProbeCommand.usage(spec, e.getMessage());
-        }
     }
 }

@@ -1,23 +1,20 @@
 package dev.tendril.cli.observe;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tendril.cli.OutputOption;
+import dev.tendril.cli.StackOutputOptions;
 import dev.tendril.cli.TendrilCommand;
 import dev.tendril.cli.api.ServiceClient;
 import dev.tendril.cli.api.ServiceException;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Stack;
-import dev.tendril.cli.stack.StackOption;
 import dev.tendril.cli.status.ComponentHealth;
 import dev.tendril.cli.status.HealthProbe;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code tendril observe status}: {@code hubble status} for the flows service: its health check, then
@@ -29,24 +26,18 @@ import picocli.CommandLine.Spec;
 public final class ObserveStatusCommand implements Callable<Integer> {
 
     @Mixin
-    StackOption stackOption;
-
-    @Mixin
-    OutputOption output;
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
+    StackOutputOptions options;
 
     @Override
     public Integer call() {
-        Stack stack = stackOption.stack();
+        Stack stack = options.stack();
         Component flows = stack.component("flows").orElseThrow(() ->
                 new ServiceException("no component 'flows' in the local stack"));
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = options.out();
         JsonNode status;
-        if (output.json()) {
+        if (options.json()) {
             status = ServiceClient.of(stack, "flows").get("/v1/status", Map.of());
-            OutputOption.printJson(out, status);
+            options.printJson(status);
             return 0;
         }
         ComponentHealth health = new HealthProbe().check(flows);

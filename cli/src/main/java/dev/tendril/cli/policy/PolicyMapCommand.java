@@ -1,10 +1,9 @@
 package dev.tendril.cli.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tendril.cli.OutputOption;
+import dev.tendril.cli.StackOutputOptions;
 import dev.tendril.cli.api.ServiceClient;
 import dev.tendril.cli.api.Table;
-import dev.tendril.cli.stack.StackOption;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,9 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code tendril policy map <identity>}: the policy-map entries the service computed for one identity, like
@@ -28,21 +25,15 @@ public final class PolicyMapCommand implements Callable<Integer> {
     long identity;
 
     @Mixin
-    StackOption stackOption;
-
-    @Mixin
-    OutputOption output;
-
-    @Spec
-    CommandSpec spec;
+    StackOutputOptions options;
 
     @Override
     public Integer call() {
-        JsonNode map = ServiceClient.of(stackOption.stack(), "policy")
+        JsonNode map = ServiceClient.of(options.stack(), "policy")
                 .get("/v1/identities/" + identity + "/policymap", Map.of());
-        PrintWriter out = spec.commandLine().getOut();
-        if (output.json()) {
-            OutputOption.printJson(out, map);
+        PrintWriter out = options.out();
+        if (options.json()) {
+            options.printJson(map);
             return 0;
         }
         out.println("Identity:  " + map.path("subject").asText(Long.toString(identity)));

@@ -1,10 +1,9 @@
 package dev.tendril.cli.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tendril.cli.OutputOption;
+import dev.tendril.cli.StackOutputOptions;
 import dev.tendril.cli.api.ServiceClient;
 import dev.tendril.cli.apply.ManifestKinds;
-import dev.tendril.cli.stack.StackOption;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,9 +14,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code tendril policy trace}: would a connection be allowed, and by which policy (or why not), at the
@@ -60,13 +57,7 @@ public final class PolicyTraceCommand implements Callable<Integer> {
     String port;
 
     @Mixin
-    StackOption stackOption;
-
-    @Mixin
-    OutputOption output;
-
-    @Spec
-    CommandSpec spec;
+    StackOutputOptions options;
 
     @Override
     public Integer call() {
@@ -79,10 +70,10 @@ public final class PolicyTraceCommand implements Callable<Integer> {
         request.put("port", number);
         request.put("protocol", protocol);
 
-        JsonNode trace = ServiceClient.of(stackOption.stack(), "policy").post("/v1/trace", request);
-        PrintWriter out = spec.commandLine().getOut();
-        if (output.json()) {
-            OutputOption.printJson(out, trace);
+        JsonNode trace = ServiceClient.of(options.stack(), "policy").post("/v1/trace", request);
+        PrintWriter out = options.out();
+        if (options.json()) {
+            options.printJson(trace);
             return 0;
         }
         String from = name(trace.path("from"));
@@ -151,7 +142,7 @@ public final class PolicyTraceCommand implements Callable<Integer> {
     }
 
     private CommandLine.ParameterException usage(String message) {
-        return new CommandLine.ParameterException(spec.commandLine(), message);
+        return options.usage(message);
     }
 
     /** {@code demo/frontend} for a pod, else its labels, else the identity. */

@@ -2,8 +2,8 @@ package dev.tendril.cli.restart;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tendril.cli.OutputOption;
-import dev.tendril.cli.stack.StackOption;
+import dev.tendril.cli.StackOutputOptions;
+import dev.tendril.cli.WaitOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -16,10 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code tendril restart COMPONENT}: asks the running launcher (its control endpoint on loopback, found in
@@ -39,24 +36,14 @@ public final class RestartCommand implements Callable<Integer> {
     String name;
 
     @Mixin
-    StackOption stackOption;
+    StackOutputOptions options;
 
     @Mixin
-    OutputOption output;
-
-    @Option(names = "--wait", description = "Wait until the restarted component is healthy again.")
-    boolean waitForReady;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "120s",
-            description = "How long --wait waits, e.g. 90s or 2m (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
-
-    @Spec
-    CommandSpec spec;
+    WaitOptions wait = new WaitOptions(Duration.ofSeconds(120));
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        Path dataDir = stackOption.dataDir();
+        Path dataDir = options.dataDir();
         SupervisorFile supervisor = SupervisorFile.read(dataDir).orElseThrow(() -> new IllegalStateException(
                 "no launcher runs from " + dataDir.toAbsolutePath().normalize() + " (no " + SupervisorFile.NAME
                         + "): start one with './tendril up'"));
@@ -85,23 +72,24 @@ public final class RestartCommand implements Callable<Integer> {
             throw new IllegalStateException(body.path("detail").asText("HTTP " + response.statusCode()));
         }
         long pid = body.path("pid").asLong();
-        if (waitForReady) {
+        if (wait.enabled()) {
             awaitRunning(dataDir, pid);
         }
-        PrintWriter out = spec.commandLine().getOut();
-        if (output.json()) {
-            OutputOption.printJson(out, body);
+        PrintWriter out = options.out();
+        if (options.json()) {
+            options.printJson(body);
         } else {
             out.println("Restarted " + name + ": pid " + (body.path("previousPid").isNull()
                     || body.path("previousPid").isMissingNode() ? "-" : body.path("previousPid").asText()) + " -> "
                     + pid + " (restarts: " + body.path("restarts").asInt() + ")"
-                    + (waitForReady ? "; it is healthy again." : "; 'tendril status --wait' waits until it is healthy."));
+                    + (wait.enabled() ? "; it is healthy again." : "; 'tendril status --wait' waits until it is healthy."));
             out.flush();
         }
         return 0;
     }
 
     private void awaitRunning(Path dataDir, long pid) throws InterruptedException {
+        Duration timeout = wait.timeout();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Optional<SupervisorFile.Supervised> now = SupervisorFile.read(dataDir).flatMap(f -> f.component(name));

@@ -1,10 +1,10 @@
 package dev.tendril.cli.status;
 
-import dev.tendril.cli.OutputOption;
 import dev.tendril.cli.Progress;
+import dev.tendril.cli.StackOutputOptions;
+import dev.tendril.cli.WaitOptions;
 import dev.tendril.cli.restart.SupervisorFile;
 import dev.tendril.cli.stack.Stack;
-import dev.tendril.cli.stack.StackOption;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -14,9 +14,6 @@ import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code tendril status}: one line per component, the object counts, a summary; exit 0 only when every component
@@ -30,30 +27,20 @@ public final class StatusCommand implements Callable<Integer> {
     private static final Duration POLL_INTERVAL = Duration.ofMillis(500);
 
     @Mixin
-    StackOption stackOption;
+    StackOutputOptions options;
 
     @Mixin
-    OutputOption output;
-
-    @Option(names = "--wait", description = "Wait until every component is OK (or the timeout passes).")
-    boolean waitForReady;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s",
-            description = "How long --wait waits, e.g. 90s or 2m (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
-
-    @Spec
-    CommandSpec spec;
+    WaitOptions wait = new WaitOptions(Duration.ofSeconds(60));
 
     private final HealthProbe probe = new HealthProbe();
 
     @Override
     public Integer call() throws InterruptedException {
-        Stack stack = stackOption.stack();
+        Stack stack = options.stack();
         List<ComponentHealth> results = probe.checkAll(stack.components());
-        if (waitForReady && !allOk(results)) {
-            Progress progress = new Progress(spec.commandLine().getErr(), Progress.onTerminal());
-            long deadline = System.nanoTime() + timeout.toNanos();
+        if (wait.enabled() && !allOk(results)) {
+            Progress progress = new Progress(options.err(), Progress.onTerminal());
+            long deadline = System.nanoTime() + wait.timeout().toNanos();
             progress.update(progress(results));
             while (!allOk(results) && System.nanoTime() < deadline) {
                 Thread.sleep(POLL_INTERVAL);
@@ -66,9 +53,9 @@ public final class StatusCommand implements Callable<Integer> {
                 .collect(Collectors.toSet());
         results = withRestarts(results);
         StatusReport report = StatusReport.of(stack, results, StatusCounts.read(stack, ok));
-        PrintWriter out = spec.commandLine().getOut();
-        if (output.json()) {
-            OutputOption.printJson(out, report);
+        PrintWriter out = options.out();
+        if (options.json()) {
+            options.printJson(report);
         } else {
             report.printText(out);
         }
@@ -79,7 +66,7 @@ public final class StatusCommand implements Callable<Integer> {
     private List<ComponentHealth> withRestarts(List<ComponentHealth> results) {
         Optional<SupervisorFile> supervisor;
         try {
-            supervisor = SupervisorFile.read(stackOption.dataDir())
+            supervisor = SupervisorFile.read(options.dataDir())
                     .filter(f -> ProcessHandle.of(f.launcherPid()).filter(ProcessHandle::isAlive).isPresent());
         } catch (IllegalArgumentException unreadable) {
             supervisor = Optional.empty();

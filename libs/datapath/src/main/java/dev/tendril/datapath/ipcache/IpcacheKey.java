@@ -1,5 +1,6 @@
 package dev.tendril.datapath.ipcache;
 
+import dev.tendril.net.IpAddress;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -155,46 +156,9 @@ public record IpcacheKey(int clusterId, InetAddress prefix, int prefixBits) {
         return clusterId == 0 ? cidr() : cidr() + "@" + clusterId;
     }
 
-    /** IPv4 dotted; IPv6 in RFC 5952 form (lower case, longest run of two or more zero groups as ::). */
+    /** IPv4 dotted, IPv6 in RFC 5952 form ({@link IpAddress#toString()}): how operators write an address. */
     public static String format(InetAddress address) {
-        byte[] a = address.getAddress();
-        if (a.length == 4) {
-            return address.getHostAddress();
-        }
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = (a[2 * i] & 0xFF) << 8 | (a[2 * i + 1] & 0xFF);
-        }
-        int bestStart = -1;
-        int bestLen = 1;
-        for (int i = 0; i < 8; ) {
-            if (groups[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLen) {
-                bestStart = i;
-                bestLen = j - i;
-            }
-            i = j;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (!sb.isEmpty() && sb.charAt(sb.length() - 1) != ':') {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(groups[i]));
-        }
-        return sb.toString();
+        return IpAddress.of(address).toString();
     }
 
     static byte[] mask(byte[] addr, int bits) {
@@ -220,7 +184,7 @@ public record IpcacheKey(int clusterId, InetAddress prefix, int prefixBits) {
             throw new IllegalArgumentException("address must not be null");
         }
         try {
-            return InetAddress.ofLiteral(literal.strip());
+            return IpAddress.parse(literal).toInetAddress();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not an IP address literal: " + context, e);
         }

@@ -6,11 +6,11 @@ import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.Layer4;
 import dev.tendril.api.hubble.flow.TCPFlags;
 import dev.tendril.flows.domain.Interner;
-import dev.tendril.flows.domain.IpAddress;
-import dev.tendril.flows.domain.Label;
 import dev.tendril.flows.domain.Peer;
 import dev.tendril.flows.domain.StoredFlow;
 import dev.tendril.flows.domain.TcpFlags;
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.net.IpAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -89,11 +89,16 @@ public final class FlowCodec {
         });
     }
 
+    /** The address in a flow's IP field; null when the field is empty or unreadable (which is not interned). */
     private IpAddress address(String text) {
-        return addresses.intern(text, t -> {
-            IpAddress parsed = IpAddress.parseOrNull(t);
-            return parsed == null ? IpAddress.NONE : parsed;
-        });
+        if (text.isEmpty()) {
+            return null;
+        }
+        try {
+            return addresses.intern(text, IpAddress::parse);
+        } catch (IllegalArgumentException unreadable) {
+            return null;
+        }
     }
 
     /** The {@link TcpFlags} bit mask of a flow's (or a filter's) TCP flags. */

@@ -1,5 +1,6 @@
 package dev.tendril.flows.domain;
 
+import dev.tendril.net.IpAddress;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -1,5 +1,7 @@
 package dev.tendril.flows.domain;
 
+import dev.tendril.k8s.labels.LabelSelector;
+import dev.tendril.net.IpAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -66,11 +68,11 @@ public final class FlowSelection {
             all.add(f -> anyPod(pods, f.destination()));
         }
         if (!spec.sourceLabel().isEmpty()) {
-            List<LabelSelector> selectors = spec.sourceLabel().stream().map(s -> LabelSelector.parse(s, prefix + "source_label")).toList();
+            List<LabelSelector> selectors = spec.sourceLabel().stream().map(s -> labelSelector(s, prefix + "source_label")).toList();
             all.add(f -> anyLabel(selectors, f.source()));
         }
         if (!spec.destinationLabel().isEmpty()) {
-            List<LabelSelector> selectors = spec.destinationLabel().stream().map(s -> LabelSelector.parse(s, prefix + "destination_label")).toList();
+            List<LabelSelector> selectors = spec.destinationLabel().stream().map(s -> labelSelector(s, prefix + "destination_label")).toList();
             all.add(f -> anyLabel(selectors, f.destination()));
         }
         if (!spec.sourceIp().isEmpty()) {
@@ -216,6 +218,15 @@ public final class FlowSelection {
             }
         }
         return false;
+    }
+
+    /** Hubble's label filter: a Kubernetes selector in its string form ({@code k8s:app=web,tier in (a,b)}). */
+    static LabelSelector labelSelector(String text, String field) {
+        try {
+            return LabelSelector.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFilterException(field, e.getMessage());
+        }
     }
 
     static int port(String text, String field) {

@@ -1,5 +1,7 @@
 package dev.tendril.flows.domain;
 
+import dev.tendril.net.IpAddress;
+
 /**
  * The fields filters read, whether of a {@link StoredFlow} or of a ring slot read in place (so scanning
  * a ring allocates nothing per flow). Codes as in {@link StoredFlow}.
@@ -14,6 +16,7 @@ public interface FlowView {
 
     Peer destination();
 
+    /** Null when the flow carries no readable address. */
     IpAddress sourceIp();
 
     IpAddress destinationIp();

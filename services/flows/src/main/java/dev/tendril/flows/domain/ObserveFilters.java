@@ -39,7 +39,7 @@ public final class ObserveFilters {
             values(params, name).forEach(v -> FlowSelection.port(v, name));
         }
         for (String name : List.of("label", "from-label", "to-label")) {
-            values(params, name).forEach(v -> LabelSelector.parse(v, name));
+            values(params, name).forEach(v -> FlowSelection.labelSelector(v, name));
         }
         FilterSpec.Builder left = FilterSpec.builder();
         FilterSpec.Builder right = FilterSpec.builder();

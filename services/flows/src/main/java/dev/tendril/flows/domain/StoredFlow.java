@@ -1,5 +1,7 @@
 package dev.tendril.flows.domain;
 
+import dev.tendril.net.IpAddress;
+
 /**
  * A flow as a ring keeps it: the fields filters look at, shared {@link Peer}s and addresses, and the
  * flow's original serialized bytes (returned to clients unchanged, so nothing the agent sent is lost).

@@ -1,5 +1,7 @@
 package dev.tendril.flows.domain;
 
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.net.IpAddress;
 import java.util.List;
 
 /** Stored flows for domain tests, built field by field. */

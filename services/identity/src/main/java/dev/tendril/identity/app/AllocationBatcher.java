@@ -1,6 +1,6 @@
 package dev.tendril.identity.app;
 
-import dev.tendril.identity.domain.Labels;
+import dev.tendril.k8s.labels.Labels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -10,7 +10,7 @@ import dev.tendril.identity.domain.EndpointDecider;
 import dev.tendril.identity.domain.EndpointEvent;
 import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.LabelFilter;
-import dev.tendril.identity.domain.Labels;
+import dev.tendril.k8s.labels.Labels;
 import dev.tendril.identity.domain.Namespace;
 import dev.tendril.identity.domain.NamespaceCommand.DeleteNamespace;
 import dev.tendril.identity.domain.NamespaceCommand.UpsertNamespace;

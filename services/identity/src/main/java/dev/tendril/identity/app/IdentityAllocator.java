@@ -9,7 +9,7 @@ import dev.tendril.identity.domain.IdentityDecider;
 import dev.tendril.identity.domain.IdentityEvent;
 import dev.tendril.identity.domain.IdentityLabels;
 import dev.tendril.identity.domain.IdentityState;
-import dev.tendril.identity.domain.Labels;
+import dev.tendril.k8s.labels.Labels;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

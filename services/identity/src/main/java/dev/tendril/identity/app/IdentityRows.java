@@ -1,7 +1,7 @@
 package dev.tendril.identity.app;
 
 import dev.tendril.identity.domain.IdRange;
-import dev.tendril.identity.domain.Labels;
+import dev.tendril.k8s.labels.Labels;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

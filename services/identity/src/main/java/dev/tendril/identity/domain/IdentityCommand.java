@@ -1,5 +1,7 @@
 package dev.tendril.identity.domain;
 
+import dev.tendril.k8s.labels.Labels;
+
 /** Commands of one numeric identity's stream ({@code identity/<id>}). */
 public sealed interface IdentityCommand {
 

@@ -6,6 +6,7 @@ import dev.tendril.identity.domain.IdentityCommand.AllocateIdentity;
 import dev.tendril.identity.domain.IdentityCommand.ReleaseIdentity;
 import dev.tendril.identity.domain.IdentityEvent.IdentityAllocated;
 import dev.tendril.identity.domain.IdentityEvent.IdentityReleased;
+import dev.tendril.k8s.labels.Labels;
 import java.util.List;
 
 /** Allocation and release of one numeric identity, inside the installation's range. */

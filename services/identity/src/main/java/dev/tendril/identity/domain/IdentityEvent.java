@@ -1,5 +1,7 @@
 package dev.tendril.identity.domain;
 
+import dev.tendril.k8s.labels.Labels;
+
 /** Events of one numeric identity's stream; an id may be allocated again after its release. */
 public sealed interface IdentityEvent {
 

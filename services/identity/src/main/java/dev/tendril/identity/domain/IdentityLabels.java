@@ -1,6 +1,9 @@
 package dev.tendril.identity.domain;
 
 import dev.tendril.eventstore.CommandRejectedException;
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSource;
+import dev.tendril.k8s.labels.Labels;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,13 +30,13 @@ public final class IdentityLabels {
         if (texts == null) {
             throw CommandRejectedException.invalid(field, "labels are required");
         }
-        if (texts.size() > Labels.MAX_LABELS) {
-            throw CommandRejectedException.invalid(field, texts.size() + " labels, at most " + Labels.MAX_LABELS
+        if (texts.size() > LabelSyntax.MAX_LABELS) {
+            throw CommandRejectedException.invalid(field, texts.size() + " labels, at most " + LabelSyntax.MAX_LABELS
                     + " allowed");
         }
         List<Label> parsed = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
-            parsed.add(Label.parse(texts.get(i), field + "[" + i + "]"));
+            parsed.add(LabelSyntax.parseLabel(texts.get(i), field + "[" + i + "]"));
         }
         Problem problem = problem(parsed, field);
         if (problem != null) {
@@ -41,8 +44,8 @@ public final class IdentityLabels {
         }
         try {
             return Labels.of(parsed);
-        } catch (CommandRejectedException duplicate) {
-            throw CommandRejectedException.invalid(field, duplicate.reason());
+        } catch (IllegalArgumentException duplicate) {
+            throw CommandRejectedException.invalid(field, duplicate.getMessage());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.tendril.identity.domain;
 
 import dev.tendril.eventstore.CommandRejectedException;
+import dev.tendril.net.IpAddress;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.List;
@@ -36,7 +37,7 @@ public record IpAddresses(String ipv4, String ipv6) {
                 if (v6 != null) {
                     throw CommandRejectedException.invalid(field, "at most one IPv6 address per endpoint");
                 }
-                v6 = compress(address.getHostAddress());
+                v6 = IpAddress.of(address).toString();
             }
         }
         return new IpAddresses(v4, v6);
@@ -75,29 +76,5 @@ public record IpAddresses(String ipv4, String ipv6) {
                     + ", which no pod can have");
         }
         return address;
-    }
-
-    /** RFC 5952 form: lower case, longest run of zero groups (two or more) written {@code ::}. */
-    static String compress(String full) {
-        String[] groups = full.toLowerCase(java.util.Locale.ROOT).split(":");
-        int bestStart = -1;
-        int bestLength = 0;
-        for (int i = 0; i < groups.length; i++) {
-            int j = i;
-            while (j < groups.length && groups[j].equals("0")) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = Math.max(i, j);
-        }
-        if (bestLength < 2) {
-            return String.join(":", groups);
-        }
-        String head = String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart));
-        String tail = String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
-        return head + "::" + tail;
     }
 }

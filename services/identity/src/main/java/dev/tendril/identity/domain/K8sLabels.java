@@ -22,8 +22,8 @@ public final class K8sLabels {
         if (labels == null) {
             return Map.of();
         }
-        if (labels.size() > Labels.MAX_LABELS) {
-            throw CommandRejectedException.invalid(field, labels.size() + " labels, at most " + Labels.MAX_LABELS
+        if (labels.size() > LabelSyntax.MAX_LABELS) {
+            throw CommandRejectedException.invalid(field, labels.size() + " labels, at most " + LabelSyntax.MAX_LABELS
                     + " allowed");
         }
         List<Map.Entry<String, String>> entries = new ArrayList<>(labels.entrySet());

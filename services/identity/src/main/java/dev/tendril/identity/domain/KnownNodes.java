@@ -1,7 +1,7 @@
 package dev.tendril.identity.domain;
 
 import dev.tendril.eventstore.CommandRejectedException;
-import java.net.Inet4Address;
+import dev.tendril.net.IpAddress;
 import java.net.InetAddress;
 import java.util.Collection;
 import java.util.HashMap;
@@ -69,9 +69,7 @@ public record KnownNodes(Map<String, Collection<String>> addressesByNode, Map<St
     /** The spelling {@link IpAddresses} keeps, or empty for text that is not an address literal. */
     private static Optional<String> canonical(String literal) {
         try {
-            InetAddress address = InetAddress.ofLiteral(literal);
-            return Optional.of(address instanceof Inet4Address ? address.getHostAddress()
-                    : IpAddresses.compress(address.getHostAddress()));
+            return Optional.of(IpAddress.of(InetAddress.ofLiteral(literal)).toString());
         } catch (IllegalArgumentException | NullPointerException e) {
             return Optional.empty();
         }

@@ -1,5 +1,8 @@
 package dev.tendril.identity.domain;
 
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSource;
+import dev.tendril.k8s.labels.Labels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;

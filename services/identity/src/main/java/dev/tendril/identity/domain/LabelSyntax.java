@@ -2,8 +2,15 @@ package dev.tendril.identity.domain;
 
 import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.k8s.KubernetesNames;
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSource;
+import dev.tendril.k8s.labels.Labels;
+import dev.tendril.net.IpAddress;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -16,7 +23,49 @@ public final class LabelSyntax {
     private static final Pattern CIDR_V6 = Pattern.compile("[0-9a-f]{1,4}(-{1,2}[0-9a-f]{1,4})*");
     private static final Pattern PREFIX_LENGTH = Pattern.compile("0|[1-9][0-9]{0,2}");
 
+    /** Larger label sets are refused: no real pod needs them, and they bloat every map and topic. */
+    public static final int MAX_LABELS = 64;
+
     private LabelSyntax() {
+    }
+
+    /**
+     * Parses {@code source:key=value}, {@code source:key} or {@code key=value} (source {@code unspec}) and
+     * validates it; a bad label is rejected as invalid input named {@code field}. A {@code cidr:} key comes
+     * back in its one canonical spelling ({@link #canonicalCidrKey}).
+     */
+    public static Label parseLabel(String text, String field) {
+        if (text == null) {
+            throw CommandRejectedException.invalid(field, "label must not be null");
+        }
+        if (text.isBlank()) {
+            throw CommandRejectedException.invalid(field, "label must not be empty");
+        }
+        Label label = Label.parse(text);
+        validate(label, field);
+        if (label.source().equals(LabelSource.CIDR)) {
+            return new Label(label.source(), canonicalCidrKey(label.key()), label.value());
+        }
+        return label;
+    }
+
+    /** Parses and validates {@code source:key=value} strings into a set; {@code field} names the input in a rejection. */
+    public static Labels parseLabels(Collection<String> texts, String field) {
+        if (texts == null) {
+            throw CommandRejectedException.invalid(field, "labels are required");
+        }
+        if (texts.size() > MAX_LABELS) {
+            throw CommandRejectedException.invalid(field, texts.size() + " labels, at most " + MAX_LABELS + " allowed");
+        }
+        List<Label> parsed = new ArrayList<>(texts.size());
+        for (String text : texts) {
+            parsed.add(parseLabel(text, field));
+        }
+        try {
+            return new Labels(parsed);
+        } catch (IllegalArgumentException duplicate) {
+            throw CommandRejectedException.invalid(field, duplicate.getMessage());
+        }
     }
 
     /** Validates a label of any source; {@code field} names the input at fault in the rejection. */
@@ -178,7 +227,7 @@ public final class LabelSyntax {
 
     /** Cilium's label spelling: RFC 5952 text, ':' written '-', a leading or trailing '-' padded with 0. */
     private static String ciliumV6(byte[] bytes) {
-        String rfc5952 = IpAddresses.compress(expandedV6(bytes).replace('-', ':'));
+        String rfc5952 = IpAddress.ofBytes(bytes).toString();
         if (rfc5952.startsWith(":")) {
             rfc5952 = "0" + rfc5952;
         }

@@ -1,5 +1,8 @@
 package dev.tendril.identity.domain;
 
+import dev.tendril.eventstore.CommandRejectedException;
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.Labels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +38,10 @@ public final class PodIdentityLabels {
             labels.add(Label.k8s(SERVICE_ACCOUNT_LABEL, serviceAccount));
         }
         labels.add(Label.k8s(CLUSTER_LABEL, clusterName));
-        return filter.filter(Labels.of(labels));
+        try {
+            return filter.filter(Labels.of(labels));
+        } catch (IllegalArgumentException duplicate) {
+            throw CommandRejectedException.invalid("labels", duplicate.getMessage());
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tendril.identity.domain;
 
+import dev.tendril.k8s.labels.Labels;
 import java.util.Map;
 import java.util.TreeMap;
 

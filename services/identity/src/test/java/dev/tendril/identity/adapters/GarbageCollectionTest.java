@@ -11,11 +11,12 @@ import dev.tendril.identity.app.IdentityRecord;
 import dev.tendril.identity.app.ReleaseFollower;
 import dev.tendril.identity.domain.Endpoint;
 import dev.tendril.identity.domain.EndpointSpec;
-import dev.tendril.identity.domain.Label;
-import dev.tendril.identity.domain.LabelSource;
-import dev.tendril.identity.domain.Labels;
+import dev.tendril.identity.domain.LabelSyntax;
 import dev.tendril.identity.domain.Namespace;
 import dev.tendril.identity.domain.StateSnapshot;
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSource;
+import dev.tendril.k8s.labels.Labels;
 import dev.tendril.testing.CompactedTopic;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
@@ -58,7 +59,7 @@ class GarbageCollectionTest {
 
     @Test
     void releasesAnIdentityOnlyAfterItsGracePeriod() throws Exception {
-        Allocation idle = allocator.allocate(Labels.parse(List.of("k8s:app=" + unique("idle")), "labels"));
+        Allocation idle = allocator.allocate(LabelSyntax.parseLabels(List.of("k8s:app=" + unique("idle")), "labels"));
 
         assertThat(collector.collect(Duration.ofHours(1))).extracting(IdentityRecord::id).doesNotContain(idle.id());
         assertThat(allocator.find(idle.id())).isPresent();
@@ -77,8 +78,8 @@ class GarbageCollectionTest {
     @Test
     void neverReleasesACidrIdentity() {
         int octet = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 250);
-        Allocation cidr = allocator.allocate(Labels.parse(List.of("cidr:10." + octet + ".0.0/16", "reserved:world"), "labels"));
-        Allocation pod = allocator.allocate(Labels.parse(List.of("k8s:app=" + unique("plain")), "labels"));
+        Allocation cidr = allocator.allocate(LabelSyntax.parseLabels(List.of("cidr:10." + octet + ".0.0/16", "reserved:world"), "labels"));
+        Allocation pod = allocator.allocate(LabelSyntax.parseLabels(List.of("k8s:app=" + unique("plain")), "labels"));
 
         List<IdentityRecord> released = collector.collect(Duration.ZERO);
 
@@ -114,7 +115,7 @@ class GarbageCollectionTest {
 
     @Test
     void aReplicaForgetsIdentitiesAnotherReplicaReleased() {
-        Labels labels = Labels.parse(List.of("k8s:app=" + unique("cached")), "labels");
+        Labels labels = LabelSyntax.parseLabels(List.of("k8s:app=" + unique("cached")), "labels");
         try (Replica serving = new Replica(SharedInfrastructure.postgres(), PostgresTestResource.DATABASE);
                 Replica collecting = new Replica(SharedInfrastructure.postgres(), PostgresTestResource.DATABASE)) {
             ReleaseFollower follower = new ReleaseFollower(serving.storage, serving.allocator);

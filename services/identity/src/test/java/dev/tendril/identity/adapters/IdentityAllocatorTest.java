@@ -7,7 +7,8 @@ import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.identity.app.Allocation;
 import dev.tendril.identity.domain.ClusterConfig;
 import dev.tendril.identity.domain.IdRange;
-import dev.tendril.identity.domain.Labels;
+import dev.tendril.identity.domain.LabelSyntax;
+import dev.tendril.k8s.labels.Labels;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
 import dev.tendril.testing.SharedInfrastructure;
@@ -36,7 +37,7 @@ class IdentityAllocatorTest {
     @Test
     void allocatesOneIdForOneLabelSetAcrossTwoInstancesUnderConcurrency() throws Exception {
         String app = "race-" + UUID.randomUUID().toString().substring(0, 8);
-        Labels labels = Labels.parse(List.of("k8s:app=" + app,
+        Labels labels = LabelSyntax.parseLabels(List.of("k8s:app=" + app,
                 "k8s:io.kubernetes.pod.namespace=race"), "labels");
         try (Replica one = new Replica(SharedInfrastructure.postgres(), PostgresTestResource.DATABASE);
                 Replica two = new Replica(SharedInfrastructure.postgres(), PostgresTestResource.DATABASE)) {
@@ -70,7 +71,7 @@ class IdentityAllocatorTest {
         try (Replica replica = new Replica(SharedInfrastructure.postgres(), PostgresTestResource.DATABASE, five, 4)) {
             for (int i = 0; i < 20; i++) {
                 Allocation allocation = replica.allocator.allocate(
-                        Labels.parse(List.of("k8s:app=five-" + UUID.randomUUID()), "labels"));
+                        LabelSyntax.parseLabels(List.of("k8s:app=five-" + UUID.randomUUID()), "labels"));
                 assertThat(allocation.id()).isBetween(5L << 16, (6L << 16) - 1);
             }
         }
@@ -83,16 +84,16 @@ class IdentityAllocatorTest {
             String run = UUID.randomUUID().toString().substring(0, 8);
             Set<Long> ids = new java.util.HashSet<>();
             for (int i = 0; i < 3; i++) {
-                ids.add(replica.allocator.allocate(Labels.parse(List.of("k8s:app=tiny-" + run + "-" + i), "labels")).id());
+                ids.add(replica.allocator.allocate(LabelSyntax.parseLabels(List.of("k8s:app=tiny-" + run + "-" + i), "labels")).id());
             }
             assertThat(ids).containsExactlyInAnyOrder(tiny.min(), tiny.min() + 1, tiny.max());
-            assertThatThrownBy(() -> replica.allocator.allocate(Labels.parse(List.of("k8s:app=tiny-" + run + "-3"), "labels")))
+            assertThatThrownBy(() -> replica.allocator.allocate(LabelSyntax.parseLabels(List.of("k8s:app=tiny-" + run + "-3"), "labels")))
                     .isInstanceOfSatisfying(CommandRejectedException.class, e -> {
                         assertThat(e.kind()).isEqualTo(CommandRejectedException.Kind.CONFLICT);
                         assertThat(e.reason()).contains("exhausted");
                     });
             // the same label set again is still a reuse, not an error
-            assertThat(replica.allocator.allocate(Labels.parse(List.of("k8s:app=tiny-" + run + "-0"), "labels")).created())
+            assertThat(replica.allocator.allocate(LabelSyntax.parseLabels(List.of("k8s:app=tiny-" + run + "-0"), "labels")).created())
                     .isFalse();
         }
     }

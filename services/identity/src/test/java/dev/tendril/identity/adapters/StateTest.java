@@ -9,7 +9,7 @@ import dev.tendril.identity.adapters.persistence.StateRebuilder;
 import dev.tendril.identity.app.EndpointRegistry;
 import dev.tendril.identity.app.IdentityAllocator;
 import dev.tendril.identity.domain.EndpointSpec;
-import dev.tendril.identity.domain.Labels;
+import dev.tendril.identity.domain.LabelSyntax;
 import dev.tendril.identity.domain.NamedPort;
 import dev.tendril.identity.domain.Namespace;
 import dev.tendril.identity.domain.StateSnapshot;
@@ -55,7 +55,7 @@ class StateTest {
         }
         registry.deregister(ns, "pod-4");
         registry.upsertNamespace(Namespace.of(ns, Map.of("env", "b")));
-        allocator.allocate(Labels.parse(List.of("k8s:app=transient-" + ns), "labels"));
+        allocator.allocate(LabelSyntax.parseLabels(List.of("k8s:app=transient-" + ns), "labels"));
         collector.collect(Duration.ZERO);
     }
 

@@ -9,9 +9,12 @@ import dev.tendril.identity.app.IdentityAllocator;
 import dev.tendril.identity.domain.ClusterConfig;
 import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.LabelFilter;
-import dev.tendril.identity.domain.Labels;
 import dev.tendril.identity.domain.NamedPort;
 import dev.tendril.identity.domain.Namespace;
+import dev.tendril.identity.domain.LabelSyntax;
+import dev.tendril.k8s.labels.Labels;
+import java.util.Map;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import io.agroal.api.AgroalDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.time.Duration;
@@ -171,7 +174,7 @@ public final class IdentityBenchmark {
     }
 
     private static Labels labels(String kind, int i) {
-        return Labels.parse(List.of("k8s:app=" + kind + "-" + i, "k8s:io.kubernetes.pod.namespace=bench",
+        return LabelSyntax.parseLabels(List.of("k8s:app=" + kind + "-" + i, "k8s:io.kubernetes.pod.namespace=bench",
                 "k8s:io.cilium.k8s.policy.cluster=bench"), "labels");
     }
 

@@ -9,13 +9,14 @@ import dev.tendril.identity.domain.IdentityCommand.AllocateIdentity;
 import dev.tendril.identity.domain.IdentityCommand.ReleaseIdentity;
 import dev.tendril.identity.domain.IdentityEvent.IdentityAllocated;
 import dev.tendril.identity.domain.IdentityEvent.IdentityReleased;
+import dev.tendril.k8s.labels.Labels;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class IdentityDeciderTest {
 
-    private static final Labels WEB = Labels.parse(List.of("k8s:app=web"), "labels");
-    private static final Labels DB = Labels.parse(List.of("k8s:app=db"), "labels");
+    private static final Labels WEB = LabelSyntax.parseLabels(List.of("k8s:app=web"), "labels");
+    private static final Labels DB = LabelSyntax.parseLabels(List.of("k8s:app=db"), "labels");
     private final IdentityDecider decider = new IdentityDecider(ClusterConfig.of("c", 0).range());
 
     @Test

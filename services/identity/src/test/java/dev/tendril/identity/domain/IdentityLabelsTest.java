@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tendril.eventstore.CommandRejectedException;
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.Labels;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -89,7 +91,7 @@ class IdentityLabelsTest {
             "cidr without world         | cidr:10.0.0.0/8                                | exactly",
     })
     void findsStoredGarbage(String name, String stored, String reason) {
-        Labels labels = Labels.of(Arrays.stream(stored.split(";")).map(Label::parseStored).toList());
+        Labels labels = Labels.of(Arrays.stream(stored.split(";")).map(Label::parse).toList());
         assertThat(IdentityLabels.storedProblem(labels)).contains(reason);
     }
 
@@ -101,7 +103,7 @@ class IdentityLabelsTest {
             "derived key over 63        | k8s:io.cilium.k8s.namespace.labels.a-namespace-label-key-of-forty-chars=x",
     })
     void leavesValidStoredIdentitiesAlone(String name, String stored) {
-        Labels labels = Labels.of(Arrays.stream(stored.split(";")).map(Label::parseStored).toList());
+        Labels labels = Labels.of(Arrays.stream(stored.split(";")).map(Label::parse).toList());
         assertThat(IdentityLabels.storedProblem(labels)).isNull();
     }
 }

@@ -3,6 +3,7 @@ package dev.tendril.identity.domain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tendril.k8s.labels.Labels;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -38,7 +39,7 @@ class LabelFilterTest {
             "k8s:etcd_node=e1                                                     | false",
     })
     void appliesCiliumDefaults(String label, boolean relevant) {
-        assertThat(LabelFilter.defaults().isRelevant(Label.parse(label, "labels"))).isEqualTo(relevant);
+        assertThat(LabelFilter.defaults().isRelevant(LabelSyntax.parseLabel(label, "labels"))).isEqualTo(relevant);
     }
 
     @ParameterizedTest(name = "extra {0}: {1} relevant={2}")
@@ -59,12 +60,12 @@ class LabelFilterTest {
             "!container:app                     | k8s:app=frontend                        | true",
     })
     void appliesOperatorExtras(String extra, String label, boolean relevant) {
-        assertThat(LabelFilter.withExtras(List.of(extra)).isRelevant(Label.parse(label, "labels"))).isEqualTo(relevant);
+        assertThat(LabelFilter.withExtras(List.of(extra)).isRelevant(LabelSyntax.parseLabel(label, "labels"))).isEqualTo(relevant);
     }
 
     @Test
     void filtersALabelSetToItsIdentityRelevantPart() {
-        Labels pod = Labels.parse(List.of("k8s:app=web", "k8s:pod-template-hash=abc", "k8s:controller-uid=x",
+        Labels pod = LabelSyntax.parseLabels(List.of("k8s:app=web", "k8s:pod-template-hash=abc", "k8s:controller-uid=x",
                 "k8s:app.kubernetes.io/name=web"), "labels");
         assertThat(LabelFilter.defaults().filter(pod).strings())
                 .containsExactly("k8s:app=web", "k8s:app.kubernetes.io/name=web");

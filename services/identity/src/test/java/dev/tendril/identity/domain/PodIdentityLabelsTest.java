@@ -2,6 +2,7 @@ package dev.tendril.identity.domain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tendril.k8s.labels.Labels;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -2,6 +2,7 @@ package dev.tendril.identity.domain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tendril.k8s.labels.Labels;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,8 +17,8 @@ class StateSnapshotTest {
 
     @Test
     void replayKeepsWhatIsLiveAndCountsTheEndpointsOfEachIdentity() {
-        Labels web = Labels.parse(List.of("k8s:app=web"), "labels");
-        Labels api = Labels.parse(List.of("k8s:app=api"), "labels");
+        Labels web = LabelSyntax.parseLabels(List.of("k8s:app=web"), "labels");
+        Labels api = LabelSyntax.parseLabels(List.of("k8s:app=api"), "labels");
         Namespace shop = Namespace.of("shop", Map.of());
         StateSnapshot.Replay replay = new StateSnapshot.Replay();
 

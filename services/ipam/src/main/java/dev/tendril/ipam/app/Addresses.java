@@ -1,7 +1,7 @@
 package dev.tendril.ipam.app;
 
 import dev.tendril.eventstore.CommandRejectedException;
-import dev.tendril.ipam.domain.IpAddress;
+import dev.tendril.net.IpAddress;
 import java.util.List;
 
 /** Addresses as callers send them: text, parsed here so a bad one is refused naming its field. */

@@ -5,7 +5,7 @@ import dev.tendril.ipam.app.IpamQueries.AllocationRow;
 import dev.tendril.ipam.app.IpamQueries.NodeRow;
 import dev.tendril.ipam.app.NodeRegistrations.NodeView;
 import dev.tendril.ipam.app.PodAddresses.Allocation;
-import dev.tendril.ipam.domain.Cidr;
+import dev.tendril.net.Cidr;
 import dev.tendril.ipam.domain.IpamSettings;
 import dev.tendril.ipam.domain.NodeNames;
 import dev.tendril.ipam.domain.PoolSpec;

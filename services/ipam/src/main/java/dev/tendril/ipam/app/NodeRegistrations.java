@@ -2,9 +2,9 @@ package dev.tendril.ipam.app;
 
 import dev.tendril.ipam.app.CommandWriter.Command;
 import dev.tendril.ipam.app.CommandWriter.Decision;
-import dev.tendril.ipam.domain.Cidr;
-import dev.tendril.ipam.domain.IpAddress;
-import dev.tendril.ipam.domain.IpFamily;
+import dev.tendril.net.Cidr;
+import dev.tendril.net.IpAddress;
+import dev.tendril.net.IpFamily;
 import dev.tendril.ipam.domain.NodeAddresses;
 import dev.tendril.ipam.domain.NodeCommand;
 import dev.tendril.ipam.domain.NodeEvent;

@@ -2,7 +2,7 @@ package dev.tendril.ipam.app;
 
 import dev.tendril.ipam.app.CommandWriter.Command;
 import dev.tendril.ipam.app.CommandWriter.Decision;
-import dev.tendril.ipam.domain.IpAddress;
+import dev.tendril.net.IpAddress;
 import dev.tendril.ipam.domain.NodeCommand;
 import dev.tendril.ipam.domain.NodeEvent;
 import dev.tendril.ipam.domain.NodeNames;

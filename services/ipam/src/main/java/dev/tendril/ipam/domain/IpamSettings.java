@@ -1,5 +1,7 @@
 package dev.tendril.ipam.domain;
 
+import dev.tendril.net.Cidr;
+import dev.tendril.net.IpFamily;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,12 +107,12 @@ public record IpamSettings(List<PoolSpec> pools, Duration quarantine, Duration u
             problems.add(family.label() + " node mask /" + nodeMask + " must be between /1 and /" + longestUsable);
         }
         for (Cidr cidr : cidrs) {
-            if (nodeMask < cidr.prefix()) {
+            if (nodeMask < cidr.prefixLength()) {
                 problems.add(family.label() + " node mask /" + nodeMask + " is shorter than pool CIDR " + cidr);
-            } else if (nodeMask - cidr.prefix() > PoolSpec.MAX_NODE_MASK_EXTRA_BITS) {
+            } else if (nodeMask - cidr.prefixLength() > PoolSpec.MAX_NODE_MASK_EXTRA_BITS) {
                 problems.add(family.label() + " node mask /" + nodeMask + " is more than "
                         + PoolSpec.MAX_NODE_MASK_EXTRA_BITS + " bits longer than pool CIDR " + cidr
-                        + " (longest allowed: /" + (cidr.prefix() + PoolSpec.MAX_NODE_MASK_EXTRA_BITS) + ")");
+                        + " (longest allowed: /" + (cidr.prefixLength() + PoolSpec.MAX_NODE_MASK_EXTRA_BITS) + ")");
             }
         }
         return Optional.of(new PoolSpec(family, cidrs, nodeMask));

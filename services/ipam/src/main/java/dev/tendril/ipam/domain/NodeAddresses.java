@@ -1,6 +1,7 @@
 package dev.tendril.ipam.domain;
 
 import dev.tendril.eventstore.CommandRejectedException;
+import dev.tendril.net.IpAddress;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

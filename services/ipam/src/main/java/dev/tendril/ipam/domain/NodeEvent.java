@@ -1,5 +1,7 @@
 package dev.tendril.ipam.domain;
 
+import dev.tendril.net.Cidr;
+import dev.tendril.net.IpAddress;
 import java.time.Instant;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package dev.tendril.ipam.domain;
 
+import dev.tendril.net.IpAddress;
 import java.time.Instant;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package dev.tendril.ipam.domain;
 
+import dev.tendril.net.Cidr;
+import dev.tendril.net.IpFamily;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Objects;
@@ -39,7 +41,7 @@ public record PoolSpec(IpFamily family, List<Cidr> cidrs, int nodeMask) {
     /** Which pool CIDR a node CIDR was cut from, or -1 if none (config changed since). */
     public int indexOf(Cidr nodeCidr) {
         for (int i = 0; i < cidrs.size(); i++) {
-            if (cidrs.get(i).contains(nodeCidr) && nodeCidr.prefix() == nodeMask) {
+            if (cidrs.get(i).contains(nodeCidr) && nodeCidr.prefixLength() == nodeMask) {
                 return i;
             }
         }

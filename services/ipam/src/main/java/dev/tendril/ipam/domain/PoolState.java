@@ -1,5 +1,8 @@
 package dev.tendril.ipam.domain;
 
+import dev.tendril.net.Cidr;
+import dev.tendril.net.IpAddress;
+import dev.tendril.net.IpFamily;
 import java.util.ArrayList;
 import java.time.Instant;
 import java.util.BitSet;

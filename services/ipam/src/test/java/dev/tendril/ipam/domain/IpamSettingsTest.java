@@ -3,6 +3,8 @@ package dev.tendril.ipam.domain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tendril.net.Cidr;
+import dev.tendril.net.IpFamily;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

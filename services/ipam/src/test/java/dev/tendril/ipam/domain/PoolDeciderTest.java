@@ -11,6 +11,8 @@ import dev.tendril.ipam.domain.PoolCommand.ReleaseNodeCidrs;
 import dev.tendril.ipam.domain.PoolEvent.NodeAddressesClaimed;
 import dev.tendril.ipam.domain.PoolEvent.PodCidrAllocated;
 import dev.tendril.ipam.domain.PoolEvent.PodCidrReleased;
+import dev.tendril.net.Cidr;
+import dev.tendril.net.IpAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.tendril.policy.domain;
 
+import dev.tendril.net.Cidr;
+import dev.tendril.net.IpFamily;
 import java.util.List;
 
 /**
@@ -31,7 +33,7 @@ public record CidrSet(Cidr cidr, List<Cidr> except) {
             return false;
         }
         return identity.hasReserved("world") && !identity.hasReserved("world-ipv4") && !identity.hasReserved("world-ipv6")
-                || identity.hasReserved(cidr.ipv4() ? "world-ipv4" : "world-ipv6");
+                || identity.hasReserved(cidr.family() == IpFamily.IPV4 ? "world-ipv4" : "world-ipv6");
     }
 
     @Override

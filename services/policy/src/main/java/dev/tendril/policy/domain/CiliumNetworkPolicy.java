@@ -2,6 +2,9 @@ package dev.tendril.policy.domain;
 
 import dev.tendril.datapath.policymap.Direction;
 
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSelector;
+import dev.tendril.k8s.labels.LabelSource;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -95,7 +98,7 @@ public record CiliumNetworkPolicy(String namespace, String name, LabelSelector e
         for (LabelSelector s : r.endpoints()) {
             // As Cilium's getEndpointSelector: a peer selector that names no namespace, no namespace label
             // and no reserved label stays in the policy's namespace.
-            boolean scoped = s.hasKey(Label.SOURCE_K8S, Label.NAMESPACE_KEY)
+            boolean scoped = s.hasKey(LabelSource.K8S, Label.NAMESPACE_KEY)
                     || s.hasKeyPrefix(Label.NAMESPACE_LABELS_PREFIX) || s.selectsReserved();
             peers.add(new Peer.Endpoints(scoped ? s : s.and(List.of(Policy.namespaceIs(namespace)))));
         }

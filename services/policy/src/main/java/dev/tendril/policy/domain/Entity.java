@@ -1,5 +1,8 @@
 package dev.tendril.policy.domain;
 
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSource;
+
 /**
  * Cilium's policy entities ({@code fromEntities}/{@code toEntities}): named sets of identities.
  * {@code all} selects every peer, inside or outside the cluster; {@code cluster} the reserved in-cluster
@@ -49,7 +52,7 @@ public enum Entity {
                     || identity.hasReserved("health") || identity.hasReserved("init")
                     || identity.hasReserved("unmanaged") || identity.hasReserved("kube-apiserver")
                     || identity.hasReserved("ingress")
-                    || identity.label(Label.SOURCE_K8S, Label.CLUSTER_KEY).map(l -> l.value().equals(clusterName)).orElse(false);
+                    || identity.label(LabelSource.K8S, Label.CLUSTER_KEY).map(l -> l.value().equals(clusterName)).orElse(false);
             case HOST -> identity.hasReserved("host");
             case REMOTE_NODE -> identity.hasReserved("remote-node");
             case KUBE_APISERVER -> identity.hasReserved("kube-apiserver");

@@ -1,5 +1,9 @@
 package dev.tendril.policy.domain;
 
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelLookup;
+import dev.tendril.k8s.labels.LabelSource;
+import dev.tendril.net.Cidr;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Optional;
@@ -14,7 +18,7 @@ import java.util.TreeSet;
  * @param id the numeric identity, 1..2^32-1 (0 means "any peer" in a policy map and is never an identity)
  * @param labels the labels, at least one; every {@code cidr:} label names a valid prefix
  */
-public record Identity(long id, SortedSet<Label> labels) {
+public record Identity(long id, SortedSet<Label> labels) implements LabelLookup {
 
     public static final long HOST = 1;
     public static final long WORLD = 2;
@@ -35,9 +39,9 @@ public record Identity(long id, SortedSet<Label> labels) {
         for (Label l : labels) {
             // Selectors, the compiler and the API read every cidr: label as a prefix: one that is not must
             // never become an identity, or it breaks everything that looks at it.
-            if (l.source().equals(Label.SOURCE_CIDR)) {
+            if (l.source().equals(LabelSource.CIDR)) {
                 try {
-                    Cidr.parse(l.key());
+                    Cidr.parseMasked(l.key());
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("identity " + id + " has label " + l + " that is not a CIDR: "
                             + e.getMessage(), e);
@@ -58,7 +62,7 @@ public record Identity(long id, SortedSet<Label> labels) {
 
     /** A CIDR identity: {@code cidr:<prefix>} plus {@code reserved:world}, as Cilium labels them. */
     public static Identity cidr(long id, Cidr prefix) {
-        return of(id, Set.of(Label.cidr(prefix), Label.reserved("world")));
+        return of(id, Set.of(new Label(LabelSource.CIDR, prefix.toString(), ""), Label.reserved("world")));
     }
 
     /** A pod identity with Cilium's Kubernetes labels: pod labels, namespace labels, namespace, cluster. */
@@ -72,14 +76,10 @@ public record Identity(long id, SortedSet<Label> labels) {
         return new Identity(id, out);
     }
 
-    /** True if a label with this key exists whose source matches ({@code any} matches every source). */
+    /** The label with this key whose source matches ({@code any} matches every source). */
+    @Override
     public Optional<Label> label(String source, String key) {
-        for (Label l : labels) {
-            if (l.key().equals(key) && (Label.SOURCE_ANY.equals(source) || l.source().equals(source))) {
-                return Optional.of(l);
-            }
-        }
-        return Optional.empty();
+        return LabelLookup.find(labels, source, key);
     }
 
     public boolean hasReserved(String name) {
@@ -88,8 +88,8 @@ public record Identity(long id, SortedSet<Label> labels) {
 
     /** The most specific {@code cidr:} prefix of this identity, if it is a CIDR identity. */
     public Optional<Cidr> cidr() {
-        return labels.stream().filter(l -> l.source().equals(Label.SOURCE_CIDR))
-                .map(l -> Cidr.parse(l.key()))
+        return labels.stream().filter(l -> l.source().equals(LabelSource.CIDR))
+                .map(l -> Cidr.parseMasked(l.key()))
                 .max(Comparator.comparingInt(Cidr::prefixLength));
     }
 

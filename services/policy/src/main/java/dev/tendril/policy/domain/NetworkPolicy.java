@@ -2,6 +2,9 @@ package dev.tendril.policy.domain;
 
 import dev.tendril.datapath.policymap.Direction;
 
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSelector;
+import dev.tendril.k8s.labels.LabelSource;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -101,7 +104,7 @@ public record NetworkPolicy(String namespace, String name, LabelSelector podSele
     }
 
     private Peer peer(NetworkPolicyPeer p) {
-        var inSomeNamespace = LabelSelector.Requirement.exists(Label.SOURCE_K8S, Label.NAMESPACE_KEY);
+        var inSomeNamespace = LabelSelector.Requirement.exists(LabelSource.K8S, Label.NAMESPACE_KEY);
         return switch (p) {
             case NetworkPolicyPeer.Pods pods ->
                     new Peer.Endpoints(pods.podSelector().and(List.of(Policy.namespaceIs(namespace))));

@@ -1,5 +1,7 @@
 package dev.tendril.policy.domain;
 
+import dev.tendril.k8s.labels.LabelSelector;
+
 /** What a rule's peer part selects, once a manifest's peer has been normalised (namespace added, keys prefixed). */
 public sealed interface Peer {
 

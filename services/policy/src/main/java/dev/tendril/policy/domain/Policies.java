@@ -1,5 +1,6 @@
 package dev.tendril.policy.domain;
 
+import dev.tendril.net.Cidr;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

@@ -2,6 +2,9 @@ package dev.tendril.policy.domain;
 
 import dev.tendril.datapath.policymap.Direction;
 
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSelector;
+import dev.tendril.k8s.labels.LabelSource;
 import java.util.List;
 import java.util.Set;
 
@@ -21,6 +24,6 @@ public sealed interface Policy permits NetworkPolicy, CiliumNetworkPolicy {
 
     /** {@code k8s:io.kubernetes.pod.namespace=<namespace>}. */
     static LabelSelector.Requirement namespaceIs(String namespace) {
-        return LabelSelector.Requirement.equal(Label.SOURCE_K8S, Label.NAMESPACE_KEY, namespace);
+        return LabelSelector.Requirement.equal(LabelSource.K8S, Label.NAMESPACE_KEY, namespace);
     }
 }

@@ -7,6 +7,7 @@ import dev.tendril.datapath.Verdict;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
 
+import dev.tendril.k8s.labels.Label;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.tendril.policy.domain;
 
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSelector;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;

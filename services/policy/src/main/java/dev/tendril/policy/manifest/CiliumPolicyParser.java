@@ -2,11 +2,11 @@ package dev.tendril.policy.manifest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tendril.datapath.policymap.Direction;
-import dev.tendril.policy.domain.Cidr;
+import dev.tendril.net.Cidr;
 import dev.tendril.policy.domain.CidrSet;
 import dev.tendril.policy.domain.CiliumNetworkPolicy;
 import dev.tendril.policy.domain.Entity;
-import dev.tendril.policy.domain.LabelSelector;
+import dev.tendril.k8s.labels.LabelSelector;
 import dev.tendril.policy.domain.PortRule;
 import dev.tendril.policy.domain.Protocol;
 import java.util.ArrayList;

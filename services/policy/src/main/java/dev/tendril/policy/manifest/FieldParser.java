@@ -1,11 +1,12 @@
 package dev.tendril.policy.manifest;
 
+import dev.tendril.k8s.labels.LabelSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tendril.k8s.KubernetesNames;
-import dev.tendril.policy.domain.Cidr;
+import dev.tendril.net.Cidr;
 import dev.tendril.policy.domain.CidrSet;
-import dev.tendril.policy.domain.Label;
-import dev.tendril.policy.domain.LabelSelector;
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSelector;
 import dev.tendril.policy.domain.PortRule;
 import dev.tendril.policy.domain.Protocol;
 import dev.tendril.policy.domain.ValidationError;
@@ -132,7 +133,7 @@ final class FieldParser {
                 throw new IllegalArgumentException("'" + n.asText() + "' is not a CIDR such as 10.0.0.0/8 "
                         + "(address/prefix length)");
             }
-            return Cidr.parse(n.asText());
+            return Cidr.parseMasked(n.asText());
         } catch (IllegalArgumentException e) {
             error(path, e.getMessage());
             return null;
@@ -215,17 +216,17 @@ final class FieldParser {
     }
 
     private String[] sourceAndKey(String text, String path, boolean cilium) {
-        String source = Label.SOURCE_K8S;
+        String source = LabelSource.K8S;
         String key = text;
         int colon = text.indexOf(':');
         if (cilium) {
-            source = Label.SOURCE_ANY;
+            source = LabelSource.ANY;
             if (colon > 0 && LABEL_SOURCES.contains(text.substring(0, colon))) {
                 source = text.substring(0, colon);
                 key = text.substring(colon + 1);
             }
         }
-        if (source.equals(Label.SOURCE_RESERVED) || source.equals(Label.SOURCE_CIDR)) {
+        if (source.equals(LabelSource.RESERVED) || source.equals(LabelSource.CIDR)) {
             if (key.isEmpty()) {
                 error(path, "label key must not be empty");
                 return null;

@@ -3,7 +3,7 @@ package dev.tendril.policy.manifest;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.policy.domain.CidrSet;
-import dev.tendril.policy.domain.LabelSelector;
+import dev.tendril.k8s.labels.LabelSelector;
 import dev.tendril.policy.domain.NetworkPolicy;
 import dev.tendril.policy.domain.PortRule;
 import dev.tendril.policy.domain.Protocol;

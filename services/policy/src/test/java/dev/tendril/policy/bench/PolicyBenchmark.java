@@ -2,13 +2,14 @@ package dev.tendril.policy.bench;
 
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
-import dev.tendril.policy.domain.Cidr;
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSelector;
+import dev.tendril.k8s.labels.LabelSource;
+import dev.tendril.net.Cidr;
 import dev.tendril.policy.domain.CidrSet;
 import dev.tendril.policy.domain.CiliumNetworkPolicy;
 import dev.tendril.policy.domain.Entity;
 import dev.tendril.policy.domain.Identity;
-import dev.tendril.policy.domain.Label;
-import dev.tendril.policy.domain.LabelSelector;
 import dev.tendril.policy.domain.NamedPort;
 import dev.tendril.policy.domain.NetworkPolicy;
 import dev.tendril.policy.domain.NetworkPolicy.IngressOrEgress;
@@ -239,7 +240,7 @@ public final class PolicyBenchmark {
         private static LabelSelector labels(String... keyValues) {
             List<LabelSelector.Requirement> rs = new ArrayList<>();
             for (int i = 0; i < keyValues.length; i += 2) {
-                rs.add(LabelSelector.Requirement.equal(Label.SOURCE_K8S, keyValues[i], keyValues[i + 1]));
+                rs.add(LabelSelector.Requirement.equal(LabelSource.K8S, keyValues[i], keyValues[i + 1]));
             }
             return new LabelSelector(rs);
         }

@@ -4,6 +4,7 @@ import dev.tendril.datapath.Datapath;
 import dev.tendril.datapath.Verdict;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
+import dev.tendril.net.Cidr;
 import dev.tendril.policy.manifest.ManifestParser;
 import dev.tendril.testing.netpol.NetpolScenarios;
 import dev.tendril.testing.netpol.NetpolScenarios.Pod;

@@ -1,6 +1,10 @@
 package dev.tendril.policy.domain;
 
 import dev.tendril.datapath.policymap.Direction;
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSelector;
+import dev.tendril.k8s.labels.LabelSource;
+import dev.tendril.net.Cidr;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -104,7 +108,7 @@ class PolicyEngineEquivalenceTest {
                     String team = namespaceLabels.get(ns).get("team").equals("red") ? "blue" : "red";
                     namespaceLabels.put(ns, Map.of("ns", ns, "team", team));
                     for (Identity p : List.copyOf(pods.values())) {
-                        if (p.label(Label.SOURCE_K8S, Label.NAMESPACE_KEY).orElseThrow().value().equals(ns)) {
+                        if (p.label(LabelSource.K8S, Label.NAMESPACE_KEY).orElseThrow().value().equals(ns)) {
                             Map<String, String> podLabels = new HashMap<>();
                             p.labels().stream().filter(l -> !l.key().startsWith("io.")).forEach(l -> podLabels.put(l.key(), l.value()));
                             Identity moved = Identity.pod(p.id(), ns, namespaceLabels.get(ns), podLabels, CLUSTER);
@@ -229,8 +233,8 @@ class PolicyEngineEquivalenceTest {
         LabelSelector namespaceSelector() {
             return switch (random.nextInt(4)) {
                 case 0 -> LabelSelector.ALL;
-                case 1 -> new LabelSelector(List.of(LabelSelector.Requirement.equal(Label.SOURCE_K8S, "ns", pick(NAMESPACES))));
-                default -> new LabelSelector(List.of(LabelSelector.Requirement.equal(Label.SOURCE_K8S, "team", pick(List.of("red", "blue")))));
+                case 1 -> new LabelSelector(List.of(LabelSelector.Requirement.equal(LabelSource.K8S, "ns", pick(NAMESPACES))));
+                default -> new LabelSelector(List.of(LabelSelector.Requirement.equal(LabelSource.K8S, "team", pick(List.of("red", "blue")))));
             };
         }
 
@@ -280,16 +284,16 @@ class PolicyEngineEquivalenceTest {
                 case 2 -> Set.of(Direction.INGRESS, Direction.EGRESS);
                 default -> Set.of();
             };
-            return new NetworkPolicy(ns, name, selector(Label.SOURCE_K8S), ingress, egress, types);
+            return new NetworkPolicy(ns, name, selector(LabelSource.K8S), ingress, egress, types);
         }
 
         List<NetworkPolicy.NetworkPolicyPeer> npPeers() {
             List<NetworkPolicy.NetworkPolicyPeer> out = new ArrayList<>();
             for (int i = random.nextInt(3); i > 0; i--) {
                 out.add(switch (random.nextInt(4)) {
-                    case 0 -> new NetworkPolicy.NetworkPolicyPeer.Pods(selector(Label.SOURCE_K8S));
+                    case 0 -> new NetworkPolicy.NetworkPolicyPeer.Pods(selector(LabelSource.K8S));
                     case 1 -> new NetworkPolicy.NetworkPolicyPeer.Namespaces(namespaceSelector());
-                    case 2 -> new NetworkPolicy.NetworkPolicyPeer.PodsInNamespaces(selector(Label.SOURCE_K8S), namespaceSelector());
+                    case 2 -> new NetworkPolicy.NetworkPolicyPeer.PodsInNamespaces(selector(LabelSource.K8S), namespaceSelector());
                     default -> new NetworkPolicy.NetworkPolicyPeer.IpBlock(cidrSet());
                 });
             }
@@ -297,7 +301,7 @@ class PolicyEngineEquivalenceTest {
         }
 
         CiliumNetworkPolicy ciliumPolicy(String ns, String name) {
-            return new CiliumNetworkPolicy(ns, name, selector(Label.SOURCE_ANY), ciliumRules(), ciliumRules(),
+            return new CiliumNetworkPolicy(ns, name, selector(LabelSource.ANY), ciliumRules(), ciliumRules(),
                     random.nextInt(3) == 0 ? ciliumRules() : List.of(), random.nextInt(3) == 0 ? ciliumRules() : List.of(),
                     random.nextInt(5) == 0 ? Set.of(Direction.EGRESS) : Set.of(),
                     random.nextInt(5) == 0 ? Set.of(Direction.INGRESS) : Set.of());
@@ -308,9 +312,9 @@ class PolicyEngineEquivalenceTest {
             for (int i = random.nextInt(3); i > 0; i--) {
                 List<LabelSelector> endpoints = new ArrayList<>();
                 if (random.nextBoolean()) {
-                    LabelSelector s = selector(Label.SOURCE_ANY);
+                    LabelSelector s = selector(LabelSource.ANY);
                     if (random.nextBoolean()) {
-                        s = s.and(List.of(LabelSelector.Requirement.equal(Label.SOURCE_K8S, Label.NAMESPACE_KEY, pick(NAMESPACES))));
+                        s = s.and(List.of(LabelSelector.Requirement.equal(LabelSource.K8S, Label.NAMESPACE_KEY, pick(NAMESPACES))));
                     }
                     endpoints.add(s);
                 }

@@ -1,11 +1,11 @@
 package dev.tendril.policy.manifest;
 
 import dev.tendril.datapath.policymap.Direction;
+import dev.tendril.k8s.labels.LabelSelector;
+import dev.tendril.net.Cidr;
 import dev.tendril.policy.domain.CidrSet;
-import dev.tendril.policy.domain.Cidr;
 import dev.tendril.policy.domain.CiliumNetworkPolicy;
 import dev.tendril.policy.domain.Entity;
-import dev.tendril.policy.domain.LabelSelector;
 import dev.tendril.policy.domain.NetworkPolicy;
 import dev.tendril.policy.domain.Policy;
 import dev.tendril.policy.domain.PolicyValidationException;

@@ -30,11 +30,12 @@ import dev.tendril.identity.app.UnknownReferenceException;
 import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.IdentityLabels;
 import dev.tendril.identity.domain.LabelFilter;
-import dev.tendril.identity.domain.Labels;
+import dev.tendril.identity.domain.LabelSyntax;
 import dev.tendril.identity.domain.NamedPort;
 import dev.tendril.identity.domain.Names;
 import dev.tendril.identity.domain.Namespace;
 import dev.tendril.identity.domain.ReservedIdentity;
+import dev.tendril.k8s.labels.Labels;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -89,7 +90,7 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     @Override
     public void listIdentities(ListIdentitiesRequest request, StreamObserver<ListIdentitiesResponse> response) {
         answer(response, () -> {
-            Labels wanted = Labels.parse(request.getLabelsList(), "labels");
+            Labels wanted = LabelSyntax.parseLabels(request.getLabelsList(), "labels");
             ListIdentitiesResponse.Builder result = ListIdentitiesResponse.newBuilder();
             ReservedIdentity.inUse(config.dualStack()).stream().filter(r -> r.labels().containsAll(wanted))
                     .forEach(r -> result.addIdentities(ProtoMapping.identity(r.id(), r.labels())));

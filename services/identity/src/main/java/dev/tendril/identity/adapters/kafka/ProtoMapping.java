@@ -5,7 +5,7 @@ import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Label;
 import dev.tendril.api.v1.NamedPort;
 import dev.tendril.identity.domain.EndpointSpec;
-import dev.tendril.identity.domain.Labels;
+import dev.tendril.k8s.labels.Labels;
 
 /** Domain values to the protobuf messages of the topics (api/ tendril/v1/identity.proto). */
 public final class ProtoMapping {

@@ -3,8 +3,8 @@ package dev.tendril.identity.adapters.persistence;
 import dev.tendril.identity.app.IdentityRecord;
 import dev.tendril.identity.app.IdentityRows;
 import dev.tendril.identity.domain.IdRange;
-import dev.tendril.identity.domain.Label;
-import dev.tendril.identity.domain.Labels;
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.Labels;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -210,7 +210,7 @@ final class IdentityTable implements IdentityRows {
         String[] texts = (String[]) array.getArray();
         List<Label> labels = new ArrayList<>(texts.length);
         for (String text : texts) {
-            labels.add(Label.parseStored(text));
+            labels.add(Label.parse(text));
         }
         return Labels.of(labels);
     }

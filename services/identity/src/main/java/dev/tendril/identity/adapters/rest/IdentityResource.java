@@ -7,8 +7,9 @@ import dev.tendril.identity.app.IdentityAllocator;
 import dev.tendril.identity.app.IdentityRecord;
 import dev.tendril.identity.domain.IdentityLabels;
 import dev.tendril.identity.domain.LabelFilter;
-import dev.tendril.identity.domain.Labels;
+import dev.tendril.identity.domain.LabelSyntax;
 import dev.tendril.identity.domain.ReservedIdentity;
+import dev.tendril.k8s.labels.Labels;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -50,7 +51,7 @@ public class IdentityResource {
         if (limit < 1 || limit > MAX_LIST) {
             throw CommandRejectedException.invalid("limit", "limit must be 1.." + MAX_LIST);
         }
-        Labels wanted = Labels.parse(label == null ? List.of() : label, "label");
+        Labels wanted = LabelSyntax.parseLabels(label == null ? List.of() : label, "label");
         List<IdentityView> views = new ArrayList<>();
         for (ReservedIdentity reserved : ReservedIdentity.inUse(config.dualStack())) {
             if (reserved.labels().containsAll(wanted)) {

@@ -11,8 +11,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.tendril.ipam.domain.Cidr;
-import dev.tendril.ipam.domain.IpAddress;
+import dev.tendril.net.Cidr;
+import dev.tendril.net.IpAddress;
 import java.io.IOException;
 
 /** The JSON form of IPAM event payloads: addresses and CIDRs as their text, instants as ISO-8601. */

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tendril.ipam.domain.InvalidIpamConfigException;
-import dev.tendril.ipam.domain.IpFamily;
+import dev.tendril.net.IpFamily;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,13 @@
 package dev.tendril.policy.adapters.kafka;
 
+import dev.tendril.k8s.labels.LabelSource;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tendril.api.v1.PolicyMapEntry;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.policy.domain.EndpointInfo;
 import dev.tendril.policy.domain.Identity;
-import dev.tendril.policy.domain.Label;
+import dev.tendril.k8s.labels.Label;
 import dev.tendril.policy.domain.NamedPort;
 import dev.tendril.policy.domain.PolicyEntry;
 import dev.tendril.policy.domain.PolicyRef;
@@ -42,7 +43,7 @@ public final class ProtoMapping {
         }
         List<Label> labels = new ArrayList<>();
         for (dev.tendril.api.v1.Label l : proto.getLabelsList()) {
-            String labelKey = l.getSource().equals(Label.SOURCE_CIDR) ? cidrKeyFromWire(l.getKey()) : l.getKey();
+            String labelKey = l.getSource().equals(LabelSource.CIDR) ? cidrKeyFromWire(l.getKey()) : l.getKey();
             labels.add(new Label(l.getSource(), labelKey, l.getValue()));
         }
         return Identity.of(id, labels);
@@ -109,9 +110,24 @@ public final class ProtoMapping {
         return published.toBuilder().setRevision(0).setPolicyRevision(0).build();
     }
 
-    /** The wire form of a CIDR label key: IPv6 colons as dashes. */
+    /**
+     * The wire form of a CIDR label key, Cilium's spelling: IPv6 (RFC 5952 text) with colons as dashes and
+     * a leading or trailing dash padded with 0 ({@code 2001-db8--0/32}), the one form the identity service
+     * keeps besides the fully expanded one.
+     */
     public static String cidrKeyToWire(String prefix) {
-        return prefix.replace(':', '-');
+        if (prefix.contains(".")) {
+            return prefix;
+        }
+        int slash = prefix.indexOf('/');
+        String address = slash < 0 ? prefix : prefix.substring(0, slash);
+        if (address.startsWith(":")) {
+            address = "0" + address;
+        }
+        if (address.endsWith(":")) {
+            address = address + "0";
+        }
+        return address.replace(':', '-') + (slash < 0 ? "" : prefix.substring(slash));
     }
 
     static String cidrKeyFromWire(String key) {

@@ -1,10 +1,11 @@
 package dev.tendril.policy.adapters.rest;
 
+import dev.tendril.k8s.labels.LabelSource;
 import dev.tendril.k8s.KubernetesNames;
 import dev.tendril.policy.app.PolicyRuntime;
 import dev.tendril.policy.domain.EndpointInfo;
 import dev.tendril.policy.domain.Identity;
-import dev.tendril.policy.domain.Label;
+import dev.tendril.k8s.labels.Label;
 import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.domain.PolicyRef;
 import dev.tendril.policy.domain.PolicyTracer;
@@ -133,14 +134,14 @@ public class TraceResource {
     }
 
     private static String namespaceOf(Identity identity) {
-        return identity.label(Label.SOURCE_K8S, Label.NAMESPACE_KEY).map(Label::value).orElse(null);
+        return identity.label(LabelSource.K8S, Label.NAMESPACE_KEY).map(Label::value).orElse(null);
     }
 
     /** The pod's own labels of an identity: k8s labels other than namespace, namespace labels and cluster. */
     private static Map<String, String> podLabels(Identity identity) {
         Map<String, String> out = new HashMap<>();
         for (Label l : identity.labels()) {
-            if (l.source().equals(Label.SOURCE_K8S) && !l.key().equals(Label.NAMESPACE_KEY)
+            if (l.source().equals(LabelSource.K8S) && !l.key().equals(Label.NAMESPACE_KEY)
                     && !l.key().equals(Label.CLUSTER_KEY) && !l.key().startsWith(Label.NAMESPACE_LABELS_PREFIX)) {
                 out.put(l.key(), l.value());
             }

@@ -1,30 +1,28 @@
-package dev.tendril.identity.domain;
+package dev.tendril.k8s.labels;
 
-import dev.tendril.eventstore.CommandRejectedException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * An immutable label set, sorted by key; one label per key, as in Cilium's {@code Labels} map. Its
  * {@link #identityKey()} is the one string that names an identity.
  */
-public record Labels(List<Label> labels) {
-
-    /** Larger sets are refused: no real pod needs them, and they bloat every map and topic. */
-    public static final int MAX_LABELS = 64;
+public record Labels(List<Label> labels) implements LabelLookup {
 
     public static final Labels EMPTY = new Labels(List.of());
 
+    /** @throws IllegalArgumentException if two labels share a key */
     public Labels {
         List<Label> sorted = new ArrayList<>(labels);
         sorted.sort(null);
         Set<String> keys = new HashSet<>();
         for (Label label : sorted) {
             if (!keys.add(label.key())) {
-                throw CommandRejectedException.invalid("labels", "label key '" + label.key() + "' appears twice");
+                throw new IllegalArgumentException("label key '" + label.key() + "' appears twice");
             }
         }
         labels = List.copyOf(sorted);
@@ -38,25 +36,6 @@ public record Labels(List<Label> labels) {
         return new Labels(List.copyOf(labels));
     }
 
-    /** Parses and validates {@code source:key=value} strings; {@code field} names the input in a rejection. */
-    public static Labels parse(Collection<String> texts, String field) {
-        if (texts == null) {
-            throw CommandRejectedException.invalid(field, "labels are required");
-        }
-        if (texts.size() > MAX_LABELS) {
-            throw CommandRejectedException.invalid(field, texts.size() + " labels, at most " + MAX_LABELS + " allowed");
-        }
-        List<Label> parsed = new ArrayList<>(texts.size());
-        for (String text : texts) {
-            parsed.add(Label.parse(text, field));
-        }
-        try {
-            return new Labels(parsed);
-        } catch (CommandRejectedException duplicate) {
-            throw CommandRejectedException.invalid(field, duplicate.reason());
-        }
-    }
-
     public boolean isEmpty() {
         return labels.isEmpty();
     }
@@ -67,6 +46,11 @@ public record Labels(List<Label> labels) {
 
     public boolean containsAll(Labels other) {
         return new HashSet<>(labels).containsAll(other.labels);
+    }
+
+    @Override
+    public Optional<Label> label(String source, String key) {
+        return LabelLookup.find(labels, source, key);
     }
 
     /** Cilium's identity key: labels sorted by key, each written {@code source:key=value;}. */

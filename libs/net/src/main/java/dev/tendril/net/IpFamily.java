@@ -1,4 +1,4 @@
-package dev.tendril.ipam.domain;
+package dev.tendril.net;
 
 /** An address family, with its width in bits. */
 public enum IpFamily {

@@ -1,4 +1,4 @@
-package dev.tendril.ipam.domain;
+package dev.tendril.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,6 +24,8 @@ class AddressPropertiesTest {
         IpAddress address = new IpAddress(IpFamily.IPV6, value);
         assertThat(IpAddress.parse(address.toString())).isEqualTo(address);
         assertThat(address.toString()).doesNotContain(":::");
+        assertThat(address.value()).isEqualTo(value);
+        assertThat(IpAddress.ofBytes(address.bytes())).isEqualTo(address);
     }
 
     @Property(tries = 500)
@@ -31,6 +33,7 @@ class AddressPropertiesTest {
         long value = (top ? 1L << 31 : 0) | high;
         IpAddress address = new IpAddress(IpFamily.IPV4, BigInteger.valueOf(value));
         assertThat(IpAddress.parse(address.toString())).isEqualTo(address);
+        assertThat(IpAddress.ofBytes(address.bytes())).isEqualTo(address);
     }
 
     @Property(tries = 300)
@@ -47,5 +50,30 @@ class AddressPropertiesTest {
         if (index + 1 < parent.subnetCount(subPrefix)) {
             assertThat(subnet.overlaps(parent.subnet(index + 1, subPrefix))).isFalse();
         }
+    }
+
+    /** Containment by masks on two longs agrees with the arithmetic definition: same value once shifted. */
+    @Property(tries = 500)
+    void containmentAgreesWithArithmetic(@ForAll("v6") BigInteger network, @ForAll("v6") BigInteger candidate,
+            @ForAll @IntRange(min = 0, max = 128) int prefix, @ForAll boolean near) {
+        Cidr cidr = Cidr.masked(new IpAddress(IpFamily.IPV6, network), prefix);
+        BigInteger probe = near ? cidr.network().value().or(candidate.shiftRight(prefix)) : candidate;
+        IpAddress address = new IpAddress(IpFamily.IPV6, probe);
+        int hostBits = 128 - prefix;
+        boolean expected = probe.shiftRight(hostBits).equals(cidr.network().value().shiftRight(hostBits));
+        assertThat(cidr.contains(address)).isEqualTo(expected);
+        assertThat(cidr.last().value()).isEqualTo(cidr.network().value().add(cidr.size()).subtract(BigInteger.ONE));
+    }
+
+    @Property(tries = 300)
+    void ipv4ContainmentAgreesWithArithmetic(@ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int network,
+            @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int candidate, @ForAll @IntRange(min = 0, max = 32) int prefix,
+            @ForAll boolean top) {
+        long probe = (top ? 1L << 31 : 0) | candidate;
+        Cidr cidr = Cidr.masked(new IpAddress(IpFamily.IPV4, 0, network), prefix);
+        int hostBits = 32 - prefix;
+        assertThat(cidr.contains(new IpAddress(IpFamily.IPV4, 0, probe)))
+                .isEqualTo(probe >>> hostBits == cidr.network().low() >>> hostBits);
+        assertThat(cidr.last().low()).isEqualTo(cidr.network().low() + (1L << hostBits) - 1);
     }
 }

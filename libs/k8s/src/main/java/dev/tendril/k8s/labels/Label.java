@@ -1,15 +1,13 @@
-package dev.tendril.policy.domain;
+package dev.tendril.k8s.labels;
 
 import java.util.Objects;
 
-/** One identity label as Cilium writes it, {@code source:key=value}; the value may be empty. */
+/**
+ * One label as Cilium writes it, {@code source:key=value}; the value may be empty. Nothing here checks a
+ * key or value against Kubernetes' syntax or a source against the known ones: the service that accepts a
+ * label from a client does that ({@link dev.tendril.k8s.KubernetesNames} has the rules).
+ */
 public record Label(String source, String key, String value) implements Comparable<Label> {
-
-    public static final String SOURCE_K8S = "k8s";
-    public static final String SOURCE_RESERVED = "reserved";
-    public static final String SOURCE_CIDR = "cidr";
-    /** In a selector key only: matches a label of any source. */
-    public static final String SOURCE_ANY = "any";
 
     /** {@code k8s:io.kubernetes.pod.namespace=<ns>}: the namespace of a pod. */
     public static final String NAMESPACE_KEY = "io.kubernetes.pod.namespace";
@@ -25,21 +23,20 @@ public record Label(String source, String key, String value) implements Comparab
     }
 
     public static Label k8s(String key, String value) {
-        return new Label(SOURCE_K8S, key, value);
+        return new Label(LabelSource.K8S, key, value);
     }
 
+    /** {@code reserved:<name>}, the label of a reserved identity such as {@code world} or {@code host}. */
     public static Label reserved(String name) {
-        return new Label(SOURCE_RESERVED, name, "");
+        return new Label(LabelSource.RESERVED, name, "");
     }
 
-    /** {@code cidr:<prefix>}, the label of a CIDR identity. */
-    public static Label cidr(Cidr prefix) {
-        return new Label(SOURCE_CIDR, prefix.toString(), "");
-    }
-
-    /** Parses {@code source:key=value}, {@code source:key} or {@code key=value} (source {@code unspec}). */
+    /**
+     * Splits {@code source:key=value}, {@code source:key} or {@code key=value} (source {@code unspec}); a
+     * colon after the first {@code =} belongs to the value.
+     */
     public static Label parse(String text) {
-        String source = "unspec";
+        String source = LabelSource.UNSPEC;
         String rest = text;
         int colon = text.indexOf(':');
         int equals = text.indexOf('=');
@@ -51,6 +48,7 @@ public record Label(String source, String key, String value) implements Comparab
         return new Label(source, eq < 0 ? rest : rest.substring(0, eq), eq < 0 ? "" : rest.substring(eq + 1));
     }
 
+    /** Ordered by key (Cilium's identity key order), then source and value for a total order. */
     @Override
     public int compareTo(Label other) {
         int byKey = key.compareTo(other.key);

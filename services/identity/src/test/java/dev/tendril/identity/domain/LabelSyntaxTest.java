@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tendril.eventstore.CommandRejectedException;
+import dev.tendril.k8s.labels.Label;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -11,7 +12,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
-class LabelTest {
+/** What the identity service accepts as a label from a client, and how it refuses the rest. */
+class LabelSyntaxTest {
 
     @ParameterizedTest(name = "{0} -> {1}:{2}={3}")
     @CsvSource(delimiter = '|', nullValues = "NULL", value = {
@@ -24,7 +26,7 @@ class LabelTest {
             "container:tier=db                             | container| tier                         | db",
     })
     void parsesSourceKeyAndValue(String text, String source, String key, String value) {
-        assertThat(Label.parse(text, "labels")).isEqualTo(new Label(source, key, value));
+        assertThat(LabelSyntax.parseLabel(text, "labels")).isEqualTo(new Label(source, key, value));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -42,7 +44,7 @@ class LabelTest {
             "k8s:=x                      | invalid label key",
     })
     void rejectsMalformedLabelsNamingTheField(String text, String reason) {
-        assertThatThrownBy(() -> Label.parse(text, "labels"))
+        assertThatThrownBy(() -> LabelSyntax.parseLabel(text, "labels"))
                 .isInstanceOfSatisfying(CommandRejectedException.class, e -> {
                     assertThat(e.kind()).isEqualTo(CommandRejectedException.Kind.INVALID);
                     assertThat(e.field()).isEqualTo("labels");
@@ -68,11 +70,9 @@ class LabelTest {
     }
 
     @Test
-    void parsesCidrKeysIntoOneSpellingAndStoredLabelsWithoutChecks() {
-        assertThat(Label.parse("cidr:2001-db8-0-0-0-0-0-0/32", "labels").key()).isEqualTo("2001-db8--0/32");
-        assertThat(Label.parse("cidr:fd00-0-0-0-0-0-0-1/128", "labels").key()).isEqualTo("fd00--1/128");
-        assertThat(Label.parseStored("cidr:---/0")).isEqualTo(new Label("cidr", "---/0", ""));
-        assertThat(Label.parseStored("k8s:" + "k".repeat(80) + "=v")).isEqualTo(Label.k8s("k".repeat(80), "v"));
+    void parsesCidrKeysIntoOneSpelling() {
+        assertThat(LabelSyntax.parseLabel("cidr:2001-db8-0-0-0-0-0-0/32", "labels").key()).isEqualTo("2001-db8--0/32");
+        assertThat(LabelSyntax.parseLabel("cidr:fd00-0-0-0-0-0-0-1/128", "labels").key()).isEqualTo("fd00--1/128");
     }
 
     @Test
@@ -83,22 +83,12 @@ class LabelTest {
     }
 
     @Test
-    void identityKeyIsSortedByKeyWithEverySourceKeyAndValue() {
-        Labels labels = Labels.parse(List.of("k8s:zone=a", "k8s:app=web", "reserved:host", "k8s:io.kubernetes.pod.namespace=demo"),
-                "labels");
-        assertThat(labels.identityKey())
-                .isEqualTo("k8s:app=web;reserved:host=;k8s:io.kubernetes.pod.namespace=demo;k8s:zone=a;");
-        assertThat(Labels.parse(List.of("k8s:app=web", "k8s:zone=a"), "labels"))
-                .isEqualTo(Labels.parse(List.of("k8s:zone=a", "k8s:app=web"), "labels"));
-    }
-
-    @Test
     void refusesOversizedAndDuplicateLabelSets() {
         List<String> many = new ArrayList<>();
-        IntStream.range(0, Labels.MAX_LABELS + 1).forEach(i -> many.add("k8s:key" + i + "=v"));
-        assertThatThrownBy(() -> Labels.parse(many, "labels"))
+        IntStream.range(0, LabelSyntax.MAX_LABELS + 1).forEach(i -> many.add("k8s:key" + i + "=v"));
+        assertThatThrownBy(() -> LabelSyntax.parseLabels(many, "labels"))
                 .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.field()).isEqualTo("labels"));
-        assertThatThrownBy(() -> Labels.parse(List.of("k8s:app=a", "unspec:app=b"), "labels"))
+        assertThatThrownBy(() -> LabelSyntax.parseLabels(List.of("k8s:app=a", "unspec:app=b"), "labels"))
                 .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.reason()).contains("twice"));
     }
 }

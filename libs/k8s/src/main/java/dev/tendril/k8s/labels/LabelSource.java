@@ -1,8 +1,8 @@
-package dev.tendril.identity.domain;
+package dev.tendril.k8s.labels;
 
 import java.util.Set;
 
-/** The label sources Tendril accepts, as Cilium names them. */
+/** The label sources Tendril knows, as Cilium names them. */
 public final class LabelSource {
 
     public static final String K8S = "k8s";
@@ -11,9 +11,10 @@ public final class LabelSource {
     public static final String UNSPEC = "unspec";
     public static final String CONTAINER = "container";
 
-    /** Matches every source in a filter pattern; never the source of a label. */
+    /** Matches every source in a selector or filter; never the source of a label. */
     public static final String ANY = "any";
 
+    /** Every source a label may have. */
     public static final Set<String> ALL = Set.of(K8S, RESERVED, CIDR, UNSPEC, CONTAINER);
 
     private LabelSource() {
