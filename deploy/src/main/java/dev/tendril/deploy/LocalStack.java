@@ -4,7 +4,6 @@ import dev.tendril.cli.restart.SupervisorFile;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.StackFile;
-import dev.tendril.cli.status.ComponentHealth;
 import dev.tendril.cli.status.HealthProbe;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -14,12 +13,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
@@ -40,8 +35,6 @@ final class LocalStack {
     // Kafka and zonky log through SLF4J onto java.util.logging's console handler, into the child's log file.
     private static final String LOG_FORMAT =
             "-Djava.util.logging.SimpleFormatter.format=%1$tF %1$tT.%1$tL %4$-7s [%3$s] %5$s%6$s%n";
-    private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
-    private static final int LOG_TAIL_LINES = 40;
 
     private final StackConfig config;
     private final DataDir dataDir;
@@ -128,13 +121,14 @@ final class LocalStack {
         for (ComponentSpec spec : specs) {
             ChildProcess child = step(() -> {
                 Supervisor.Supervised supervised = supervisor.add(component(spec, logs),
-                        () -> ChildProcess.quarkusArguments(spec, systemProperties(spec, specs)), STOP_GRACE, () -> { });
+                        () -> ChildProcess.quarkusArguments(spec, ChildProperties.of(spec, specs, config, dataDir, jdbcUrl(),
+                                bootstrapServers())), STOP_GRACE, () -> { });
                 children.add(supervised);
                 return supervisor.start(supervised);
             });
             out.printf("%-10s starting on %s (pid %d)%n", spec.name(), spec.url(), child.pid());
         }
-        awaitReady(children, null);
+        readiness().await(children, null);
         step(() -> {
             control = ControlServer.start(supervisor);
             ready = true;
@@ -261,7 +255,7 @@ final class LocalStack {
             supervisor.start(kafka);
             return null;
         });
-        awaitReady(List.of(postgres, kafka), supervised -> supervised == postgres
+        readiness().await(List.of(postgres, kafka), supervised -> supervised == postgres
                 ? String.format("%-10s ready on 127.0.0.1:%d, database %s (%s)", "postgres", postgresPort,
                         StackConfig.DATABASE, elapsed())
                 : String.format("%-10s ready on %s (%s)", "kafka", bootstrapServers(), elapsed()));
@@ -282,131 +276,13 @@ final class LocalStack {
                 : probe.check(component).ok();
     }
 
-    private Map<String, String> systemProperties(ComponentSpec spec, List<ComponentSpec> all) {
-        Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("quarkus.http.port", Integer.toString(spec.port()));
-        if (spec.kind() == Kind.SERVICE) {
-            properties.put("quarkus.datasource.jdbc.url", jdbcUrl());
-            properties.put("quarkus.datasource.username", "postgres");
-            properties.put("quarkus.datasource.password", "postgres");
-            if (spec.service().equals("policy")) {
-                properties.putAll(policyServiceLinks(all));
-            }
-        } else {
-            properties.put("tendril.agent.node-name", spec.nodeName());
-            // The agent registers its node with IPAM and calls it and the identity service for its endpoint API.
-            int offset = config.portOffset();
-            properties.put("tendril.agent.identity-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + offset));
-            properties.put("tendril.agent.ipam-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + 1 + offset));
-            // Distinct loopback addresses, so that the nodes' ipcache entries do not collide.
-            properties.put("tendril.agent.node-ips", "127.0.0." + (10 + Integer.parseInt(spec.nodeName().substring("node-".length()))));
-            properties.put("tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
-            // Pins per agent port: a second stack (other ports) beside this one never shares a node's maps.
-            properties.put("tendril.agent.bpffs-dir", "/sys/fs/bpf/tendril/port-" + spec.port());
-            // Every agent listens on its own port here, so the default peer address (node IP, own port) would miss.
-            properties.putAll(agentPeers(all));
-        }
-        properties.put("kafka.bootstrap.servers", bootstrapServers());
-        return properties;
-    }
-
-    /** The policy service allocates CIDR peers' identities at the identity service, wherever the offset put it. */
-    static Map<String, String> policyServiceLinks(List<ComponentSpec> specs) {
-        Map<String, String> links = new LinkedHashMap<>();
-        specs.stream().filter(s -> s.name().equals("identity")).findFirst()
-                .ifPresent(identity -> links.put("tendril.policy.identity-url", identity.url()));
-        return links;
-    }
-
-    /** {@code tendril.agent.peers."<node>"} = the agent's URL, for every agent of the stack (probes ask each other). */
-    static Map<String, String> agentPeers(List<ComponentSpec> specs) {
-        Map<String, String> peers = new LinkedHashMap<>();
-        for (ComponentSpec s : specs) {
-            if (s.kind() == Kind.AGENT) {
-                peers.put("tendril.agent.peers.\"" + s.nodeName() + "\"", s.url());
-            }
-        }
-        return peers;
-    }
-
     private String bootstrapServers() {
         return "127.0.0.1:" + kafkaPort;
     }
 
-    /**
-     * Polls the components' health checks until all pass; fails at the first that exits or at the timeout.
-     * {@code readyLine} says what to print for each, else {@code NAME ready (elapsed)}.
-     */
-    private void awaitReady(List<Supervisor.Supervised> components,
-                            java.util.function.Function<Supervisor.Supervised, String> readyLine) {
-        if (components.isEmpty()) {
-            return;
-        }
-        out.printf("Waiting up to %d s for %s to be ready...%n", config.readyTimeout().toSeconds(), names(components));
-        long deadline = System.nanoTime() + config.readyTimeout().toNanos();
-        Set<Supervisor.Supervised> pending = new LinkedHashSet<>(components);
-        Map<Supervisor.Supervised, String> lastCheck = new HashMap<>();
-        while (!pending.isEmpty()) {
-            if (stopping) {
-                throw new StartupFailure("stopped during start-up");
-            }
-            for (Supervisor.Supervised s : pending) {
-                if (!s.process().process().isAlive()) {
-                    throw failure(List.of(s), s.name() + " exited with code " + s.process().process().exitValue()
-                            + " before it was ready", Map.of());
-                }
-            }
-            List<Supervisor.Supervised> polled = List.copyOf(pending);
-            List<Component> polledComponents = polled.stream().map(Supervisor.Supervised::component).toList();
-            List<ComponentHealth> results = probe.checkAll(polledComponents);
-            for (int i = 0; i < polled.size(); i++) {
-                Supervisor.Supervised s = polled.get(i);
-                boolean ok = s.component().kind() == Kind.POSTGRES ? healthy(polledComponents.get(i))
-                        : results.get(i).ok();
-                if (ok) {
-                    pending.remove(s);
-                    supervisor.healthy(s);
-                    out.println(readyLine == null ? String.format("%-10s ready (%s)", s.name(), elapsed())
-                            : readyLine.apply(s));
-                } else {
-                    lastCheck.put(s, results.get(i).detail());
-                }
-            }
-            if (!pending.isEmpty() && System.nanoTime() > deadline) {
-                throw failure(List.copyOf(pending), names(pending) + " did not become ready within "
-                        + config.readyTimeout().toSeconds() + " s", lastCheck);
-            }
-            sleep(POLL_INTERVAL);
-        }
-    }
-
-    private StartupFailure failure(List<Supervisor.Supervised> failed, String summary,
-                                   Map<Supervisor.Supervised, String> lastCheck) {
-        StringBuilder message = new StringBuilder(summary);
-        for (Supervisor.Supervised child : failed) {
-            message.append(System.lineSeparator()).append(System.lineSeparator())
-                    .append(child.name()).append(" (pid ").append(child.process().pid()).append(")");
-            if (lastCheck.containsKey(child)) {
-                message.append(", last health check: ").append(lastCheck.get(child));
-            }
-            message.append(tail(child.log()));
-        }
-        return new StartupFailure(message.toString());
-    }
-
-    private String tail(Path log) {
-        List<String> lines;
-        try {
-            lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
-        } catch (java.io.IOException e) {
-            return System.lineSeparator() + "(cannot read " + display(log) + ": " + e.getMessage() + ")";
-        }
-        StringBuilder text = new StringBuilder(System.lineSeparator()).append("last lines of ").append(display(log))
-                .append(':');
-        for (String line : lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size())) {
-            text.append(System.lineSeparator()).append("  | ").append(line);
-        }
-        return text.toString();
+    private ReadinessWait readiness() {
+        return new ReadinessWait(out, config.readyTimeout(), () -> stopping, probe, this::healthy, supervisor::healthy,
+                this::elapsed);
     }
 
     private static Component component(ComponentSpec spec, Path logs) {
@@ -460,7 +336,7 @@ final class LocalStack {
         out.println();
     }
 
-    private static String names(Collection<Supervisor.Supervised> processes) {
+    static String names(Collection<Supervisor.Supervised> processes) {
         return String.join(", ", processes.stream().map(Supervisor.Supervised::name).toList());
     }
 
@@ -468,7 +344,7 @@ final class LocalStack {
         return String.format("%.1f s", (System.nanoTime() - startNanos) / 1e9);
     }
 
-    private static String display(Path path) {
+    static String display(Path path) {
         Path cwd = Path.of("").toAbsolutePath();
         return path.startsWith(cwd) ? cwd.relativize(path).toString() : path.toString();
     }
@@ -478,15 +354,6 @@ final class LocalStack {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StartupFailure("interrupted while waiting for the stack to be ready");
         }
     }
 }

@@ -34,13 +34,13 @@ class StackConfigTest {
 
     @Test
     void policyServiceFindsTheIdentityServiceAtTheOffsetPort() {
-        assertThat(LocalStack.policyServiceLinks(config(2, 1000).components()))
+        assertThat(ChildProperties.policyServiceLinks(config(2, 1000).components()))
                 .containsExactly(java.util.Map.entry("tendril.policy.identity-url", "http://127.0.0.1:9081"));
     }
 
     @Test
     void givesEveryAgentTheUrlsOfAllAgentsWithThePortOffset() {
-        assertThat(LocalStack.agentPeers(config(2, 1000).components())).containsExactly(
+        assertThat(ChildProperties.agentPeers(config(2, 1000).components())).containsExactly(
                 java.util.Map.entry("tendril.agent.peers.\"node-1\"", "http://127.0.0.1:9091"),
                 java.util.Map.entry("tendril.agent.peers.\"node-2\"", "http://127.0.0.1:9092"));
     }
@@ -69,7 +69,7 @@ class StackConfigTest {
         ComponentSpec second = config.components().get(6);
         assertThat(second.jar()).isEqualTo(repo.resolve("services/policy/target/quarkus-app/quarkus-run.jar"));
         assertThat(second.service()).isEqualTo("policy");
-        assertThat(LocalStack.policyServiceLinks(config.components()))
+        assertThat(ChildProperties.policyServiceLinks(config.components()))
                 .containsExactly(java.util.Map.entry("tendril.policy.identity-url", "http://127.0.0.1:14081"));
     }
 

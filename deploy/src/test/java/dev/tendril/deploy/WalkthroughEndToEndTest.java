@@ -371,7 +371,7 @@ class WalkthroughEndToEndTest {
         properties.put("tendril.agent.node-ips", "127.0.0.13");
         properties.put("tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
         properties.put("tendril.agent.bpffs-dir", pins.toString());
-        properties.putAll(LocalStack.agentPeers(agents));
+        properties.putAll(ChildProperties.agentPeers(agents));
         properties.put("kafka.bootstrap.servers", stack.components().stream()
                 .filter(c -> c.kind() == Kind.KAFKA).findFirst().orElseThrow().url());
         Path log = dataDir.resolve(DataDir.LOGS).resolve("agent-3.log");

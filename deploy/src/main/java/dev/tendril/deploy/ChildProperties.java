@@ -1,0 +1,65 @@
+package dev.tendril.deploy;
+
+import dev.tendril.cli.stack.Kind;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What the launcher tells each child process with {@code -D}: where everything else of its stack is. */
+final class ChildProperties {
+
+    private ChildProperties() {
+    }
+
+    /**
+     * The system properties of one child: its port, and for a service its database, for an agent its node,
+     * services, state and pin directories and peers; Kafka's address for both.
+     */
+    static Map<String, String> of(ComponentSpec spec, List<ComponentSpec> all, StackConfig config, DataDir dataDir,
+                                  String jdbcUrl, String bootstrapServers) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("quarkus.http.port", Integer.toString(spec.port()));
+        if (spec.kind() == Kind.SERVICE) {
+            properties.put("quarkus.datasource.jdbc.url", jdbcUrl);
+            properties.put("quarkus.datasource.username", "postgres");
+            properties.put("quarkus.datasource.password", "postgres");
+            if (spec.service().equals("policy")) {
+                properties.putAll(policyServiceLinks(all));
+            }
+        } else {
+            properties.put("tendril.agent.node-name", spec.nodeName());
+            // The agent registers its node with IPAM and calls it and the identity service for its endpoint API.
+            int offset = config.portOffset();
+            properties.put("tendril.agent.identity-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + offset));
+            properties.put("tendril.agent.ipam-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + 1 + offset));
+            // Distinct loopback addresses, so that the nodes' ipcache entries do not collide.
+            properties.put("tendril.agent.node-ips", "127.0.0." + (10 + Integer.parseInt(spec.nodeName().substring("node-".length()))));
+            properties.put("tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
+            // Pins per agent port: a second stack (other ports) beside this one never shares a node's maps.
+            properties.put("tendril.agent.bpffs-dir", "/sys/fs/bpf/tendril/port-" + spec.port());
+            // Every agent listens on its own port here, so the default peer address (node IP, own port) would miss.
+            properties.putAll(agentPeers(all));
+        }
+        properties.put("kafka.bootstrap.servers", bootstrapServers);
+        return properties;
+    }
+
+    /** The policy service allocates CIDR peers' identities at the identity service, wherever the offset put it. */
+    static Map<String, String> policyServiceLinks(List<ComponentSpec> specs) {
+        Map<String, String> links = new LinkedHashMap<>();
+        specs.stream().filter(s -> s.name().equals("identity")).findFirst()
+                .ifPresent(identity -> links.put("tendril.policy.identity-url", identity.url()));
+        return links;
+    }
+
+    /** {@code tendril.agent.peers."<node>"} = the agent's URL, for every agent of the stack (probes ask each other). */
+    static Map<String, String> agentPeers(List<ComponentSpec> specs) {
+        Map<String, String> peers = new LinkedHashMap<>();
+        for (ComponentSpec s : specs) {
+            if (s.kind() == Kind.AGENT) {
+                peers.put("tendril.agent.peers.\"" + s.nodeName() + "\"", s.url());
+            }
+        }
+        return peers;
+    }
+}

@@ -1,0 +1,134 @@
+package dev.tendril.deploy;
+
+import dev.tendril.cli.stack.Component;
+import dev.tendril.cli.stack.Kind;
+import dev.tendril.cli.status.ComponentHealth;
+import dev.tendril.cli.status.HealthProbe;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * Start-up's wait for readiness: polls the components' health checks until all pass, and on a child that
+ * exits or a timeout fails with each failed child's last health check and the tail of its log.
+ */
+final class ReadinessWait {
+
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
+    private static final int LOG_TAIL_LINES = 40;
+
+    private final PrintStream out;
+    private final Duration timeout;
+    private final BooleanSupplier stopping;
+    private final HealthProbe probe;
+    private final Predicate<Component> postgresHealthy;
+    private final Consumer<Supervisor.Supervised> markHealthy;
+    private final Supplier<String> elapsed;
+
+    ReadinessWait(PrintStream out, Duration timeout, BooleanSupplier stopping, HealthProbe probe,
+                  Predicate<Component> postgresHealthy, Consumer<Supervisor.Supervised> markHealthy,
+                  Supplier<String> elapsed) {
+        this.out = out;
+        this.timeout = timeout;
+        this.stopping = stopping;
+        this.probe = probe;
+        this.postgresHealthy = postgresHealthy;
+        this.markHealthy = markHealthy;
+        this.elapsed = elapsed;
+    }
+
+    /**
+     * Polls the components' health checks until all pass; fails at the first that exits or at the timeout.
+     * {@code readyLine} says what to print for each, else {@code NAME ready (elapsed)}.
+     */
+    void await(List<Supervisor.Supervised> components, Function<Supervisor.Supervised, String> readyLine) {
+        if (components.isEmpty()) {
+            return;
+        }
+        out.printf("Waiting up to %d s for %s to be ready...%n", timeout.toSeconds(), LocalStack.names(components));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Set<Supervisor.Supervised> pending = new LinkedHashSet<>(components);
+        Map<Supervisor.Supervised, String> lastCheck = new HashMap<>();
+        while (!pending.isEmpty()) {
+            if (stopping.getAsBoolean()) {
+                throw new StartupFailure("stopped during start-up");
+            }
+            for (Supervisor.Supervised s : pending) {
+                if (!s.process().process().isAlive()) {
+                    throw failure(List.of(s), s.name() + " exited with code " + s.process().process().exitValue()
+                            + " before it was ready", Map.of());
+                }
+            }
+            List<Supervisor.Supervised> polled = List.copyOf(pending);
+            List<Component> polledComponents = polled.stream().map(Supervisor.Supervised::component).toList();
+            List<ComponentHealth> results = probe.checkAll(polledComponents);
+            for (int i = 0; i < polled.size(); i++) {
+                Supervisor.Supervised s = polled.get(i);
+                boolean ok = s.component().kind() == Kind.POSTGRES ? postgresHealthy.test(polledComponents.get(i))
+                        : results.get(i).ok();
+                if (ok) {
+                    pending.remove(s);
+                    markHealthy.accept(s);
+                    out.println(readyLine == null ? String.format("%-10s ready (%s)", s.name(), elapsed.get())
+                            : readyLine.apply(s));
+                } else {
+                    lastCheck.put(s, results.get(i).detail());
+                }
+            }
+            if (!pending.isEmpty() && System.nanoTime() > deadline) {
+                throw failure(List.copyOf(pending), LocalStack.names(pending) + " did not become ready within "
+                        + timeout.toSeconds() + " s", lastCheck);
+            }
+            sleep(POLL_INTERVAL);
+        }
+    }
+
+    private StartupFailure failure(List<Supervisor.Supervised> failed, String summary,
+                                   Map<Supervisor.Supervised, String> lastCheck) {
+        StringBuilder message = new StringBuilder(summary);
+        for (Supervisor.Supervised child : failed) {
+            message.append(System.lineSeparator()).append(System.lineSeparator())
+                    .append(child.name()).append(" (pid ").append(child.process().pid()).append(")");
+            if (lastCheck.containsKey(child)) {
+                message.append(", last health check: ").append(lastCheck.get(child));
+            }
+            message.append(tail(child.log()));
+        }
+        return new StartupFailure(message.toString());
+    }
+
+    private String tail(Path log) {
+        List<String> lines;
+        try {
+            lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+        } catch (java.io.IOException e) {
+            return System.lineSeparator() + "(cannot read " + LocalStack.display(log) + ": " + e.getMessage() + ")";
+        }
+        StringBuilder text = new StringBuilder(System.lineSeparator()).append("last lines of ").append(LocalStack.display(log))
+                .append(':');
+        for (String line : lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size())) {
+            text.append(System.lineSeparator()).append("  | ").append(line);
+        }
+        return text.toString();
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupFailure("interrupted while waiting for the stack to be ready");
+        }
+    }
+}
