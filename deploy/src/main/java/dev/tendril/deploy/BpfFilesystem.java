@@ -200,7 +200,9 @@ final class BpfFilesystem {
                 mount.destroyForcibly();
                 return Optional.of("no answer within 10 s");
             }
-            String said = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            // One line of output: mount(8) adds a hint about dmesg on a line of its own.
+            String said = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip()
+                    .replaceAll("\\s*\\R\\s*", " ");
             return mount.exitValue() == 0 ? Optional.empty()
                     : Optional.of("exit " + mount.exitValue() + (said.isEmpty() ? "" : ": " + said));
         } catch (IOException e) {
