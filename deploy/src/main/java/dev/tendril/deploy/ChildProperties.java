@@ -36,7 +36,7 @@ final class ChildProperties {
             properties.put("tendril.agent.node-ips", "127.0.0." + (10 + Integer.parseInt(spec.nodeName().substring("node-".length()))));
             properties.put("tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
             // Pins per agent port: a second stack (other ports) beside this one never shares a node's maps.
-            properties.put("tendril.agent.bpffs-dir", "/sys/fs/bpf/tendril/port-" + spec.port());
+            properties.put("tendril.agent.bpffs-dir", BpfFilesystem.agentPins(spec.port()).toString());
             // Every agent listens on its own port here, so the default peer address (node IP, own port) would miss.
             properties.putAll(agentPeers(all));
         }

@@ -43,6 +43,7 @@ final class LocalStack {
     private final long startNanos = System.nanoTime();
     private final String startedAt = Instant.now().toString();
     private final HealthProbe probe = new HealthProbe();
+    private final BpfFilesystem bpffs = BpfFilesystem.system(BpfFilesystem.PINS);
 
     // Start steps and stop() run under this lock, so a signal during start-up stops exactly what has started.
     private final Object lock = new Object();
@@ -112,6 +113,14 @@ final class LocalStack {
 
         List<ComponentSpec> specs = runnable(config.components());
         checkPortsFree(specs);
+        // Only now: the free ports show that no other stack's agents use this stack's pin directories.
+        List<Integer> agentPorts = specs.stream().filter(s -> s.kind() == Kind.AGENT).map(ComponentSpec::port).toList();
+        if (!agentPorts.isEmpty()) {
+            step(() -> {
+                bpffs.prepare(out, agentPorts, config.fresh());
+                return null;
+            });
+        }
         Set<Integer> reserved = new HashSet<>(specs.stream().map(ComponentSpec::port).toList());
         postgresPort = Ports.preferredOrNextFree(config.postgresPort(), reserved);
         reserved.add(postgresPort);
@@ -170,6 +179,7 @@ final class LocalStack {
                             () -> killed[0] = supervisor.stop(children, STOP_GRACE))) {
                         out.println("Stopped " + names(children)
                                 + (killed[0] > 0 ? " (" + killed[0] + " killed forcibly)" : ""));
+                        attempt("removing the agents' bpf pins", this::removePins);
                     }
                 }
                 if (kafka != null && attempt("stopping Kafka", () -> supervisor.stop(List.of(kafka), KAFKA_STOP_GRACE))) {
@@ -189,6 +199,15 @@ final class LocalStack {
             } finally {
                 stopped.countDown();
             }
+        }
+    }
+
+    /** The pins of the agents this run started, once they stopped; ./tendril down leaves none behind. */
+    private void removePins() {
+        List<Path> removed = bpffs.removePins(children.stream().map(Supervisor.Supervised::component)
+                .filter(c -> c.kind() == Kind.AGENT).map(Component::port).toList());
+        if (!removed.isEmpty()) {
+            out.println("Removed the agents' bpf pins: " + BpfFilesystem.names(removed));
         }
     }
 

@@ -110,6 +110,11 @@ class LauncherEndToEndTest {
                 .as("postgres and every service and agent run").containsAll(stack.components().stream()
                         .map(Component::pid).toList());
 
+        // As root (on the bpffs the launcher mounts when none is) the agent pins its maps here, unless bpf(2) is refused.
+        Path pins = BpfFilesystem.agentPins(StackConfig.AGENT_PORT_BASE + 1 + PORT_OFFSET);
+        boolean root = BpfFilesystem.isRoot(Files.readAllLines(Path.of("/proc/self/status")));
+        boolean pinned = root && Files.isDirectory(pins);
+
         // SIGTERM through the handle: Process.destroy() would also close the output this test still reads.
         launcher.toHandle().destroy();
 
@@ -117,6 +122,13 @@ class LauncherEndToEndTest {
         output.awaitEnd(EXIT_GUARD);
         assertThat(launcher.exitValue()).as("launcher exit code\n" + output.text()).isZero();
         assertThat(output.lines()).contains("Tendril stopped.");
+        if (root) {
+            // Stopping (./tendril down) leaves none of the agent's pins behind.
+            if (pinned) {
+                assertThat(output.lines()).contains("Removed the agents' bpf pins: " + pins);
+            }
+            assertThat(pins).doesNotExist();
+        }
         // PostgreSQL is a daemon, not the launcher's child: init reaps it a moment after it exits.
         List<ProcessHandle> alive = awaitGone(started, EXIT_GUARD);
         assertThat(alive.stream().map(h -> h.pid() + " " + h.info().commandLine().orElse("(exited, not yet reaped)")))
