@@ -179,7 +179,6 @@ final class LocalStack {
                             () -> killed[0] = supervisor.stop(children, STOP_GRACE))) {
                         out.println("Stopped " + names(children)
                                 + (killed[0] > 0 ? " (" + killed[0] + " killed forcibly)" : ""));
-                        attempt("removing the agents' bpf pins", this::removePins);
                     }
                 }
                 if (kafka != null && attempt("stopping Kafka", () -> supervisor.stop(List.of(kafka), KAFKA_STOP_GRACE))) {
@@ -199,15 +198,6 @@ final class LocalStack {
             } finally {
                 stopped.countDown();
             }
-        }
-    }
-
-    /** The pins of the agents this run started, once they stopped; ./tendril down leaves none behind. */
-    private void removePins() {
-        List<Path> removed = bpffs.removePins(children.stream().map(Supervisor.Supervised::component)
-                .filter(c -> c.kind() == Kind.AGENT).map(Component::port).toList());
-        if (!removed.isEmpty()) {
-            out.println("Removed the agents' bpf pins: " + BpfFilesystem.names(removed));
         }
     }
 
