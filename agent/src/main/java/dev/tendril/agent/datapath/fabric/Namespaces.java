@@ -1,0 +1,64 @@
+package dev.tendril.agent.datapath.fabric;
+
+import java.nio.file.Files;
+import java.util.List;
+
+/** Named network namespaces: created once and then reused, never replaced while alive. */
+final class Namespaces {
+
+    /** An alive namespace and its links; {@code reused} when it was there before the call. */
+    record State(boolean reused, List<Ip.Link> links) {
+    }
+
+    private Namespaces() {
+    }
+
+    static boolean exists(String name) {
+        return Files.exists(Names.netnsPath(name));
+    }
+
+    /**
+     * The namespace {@code name}, created when missing. A file left in /var/run/netns without a namespace
+     * behind it (its mount gone) is removed and the namespace created anew: there is nothing alive to keep.
+     */
+    static State ensure(String name) {
+        if (exists(name)) {
+            Ip.Result r = Ip.attempt(name, "-o", "link", "show");
+            if (r.ok()) {
+                return new State(true, Ip.links(name));
+            }
+            Ip.run(null, "netns", "del", name);
+        }
+        Ip.Result add = Ip.attempt(null, "netns", "add", name);
+        if (!add.ok() && !exists(name)) {
+            Ip.run(null, "netns", "add", name);
+        }
+        return new State(!add.ok(), Ip.links(name));
+    }
+
+    /** Deletes the namespace's name: whether it was there. Its links go once nothing holds it any more. */
+    static boolean delete(String name) {
+        if (!exists(name)) {
+            return false;
+        }
+        Ip.run(null, "netns", "del", name);
+        return true;
+    }
+
+    static Ip.Link find(List<Ip.Link> links, String name) {
+        return links.stream().filter(l -> l.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /** Whether two links are the two ends of one veth (each names the other's index as its peer). */
+    static boolean paired(Ip.Link a, Ip.Link b) {
+        return a != null && b != null && a.peerIndex() == b.index() && b.peerIndex() == a.index();
+    }
+
+    /** Deletes a link, no error when it is already gone (with its peer, say). */
+    static void deleteLink(String netns, String name) {
+        Ip.Result r = Ip.attempt(netns, "link", "del", name);
+        if (!r.ok() && !r.err().contains("Cannot find device")) {
+            Ip.run(netns, "link", "del", name);
+        }
+    }
+}
