@@ -1,6 +1,7 @@
 package dev.tendril.agent.datapath.fabric;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,6 +65,17 @@ public final class Fabric {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The addresses node {@code index} has on the switch, IPv4 then IPv6 ({@code 172.31.254.N},
+     * {@code fdfe:254::N}): the node's IPs to register, known before the node is wired.
+     */
+    public static List<InetAddress> nodeAddresses(int index) {
+        if (index < 1 || index > Underlay.MAX_INDEX) {
+            throw new IllegalArgumentException("node index must be 1.." + Underlay.MAX_INDEX + ", got " + index);
+        }
+        return Underlay.addresses(index);
     }
 
     public StackPrefix prefix() {

@@ -1,6 +1,8 @@
 package dev.tendril.agent.datapath.fabric;
 
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /** Named network namespaces: created once and then reused, never replaced while alive. */
@@ -18,13 +20,13 @@ final class Namespaces {
     }
 
     /**
-     * The namespace {@code name}, created when missing. A file left in /var/run/netns without a namespace
-     * behind it (its mount gone) is removed and the namespace created anew: there is nothing alive to keep.
+     * The namespace {@code name}, created when missing. A file left in /var/run/netns with no namespace
+     * mounted on it (a reboot kept the directory) is removed and the namespace created anew: there is
+     * nothing alive to keep. A mounted one is always kept.
      */
     static State ensure(String name) {
         if (exists(name)) {
-            Ip.Result r = Ip.attempt(name, "-o", "link", "show");
-            if (r.ok()) {
+            if (mounted(name)) {
                 return new State(true, Ip.links(name));
             }
             Ip.run(null, "netns", "del", name);
@@ -34,6 +36,26 @@ final class Namespaces {
             Ip.run(null, "netns", "add", name);
         }
         return new State(!add.ok(), Ip.links(name));
+    }
+
+    /**
+     * Whether a network namespace (nsfs) is mounted at the name's file, per /proc/self/mountinfo (whose
+     * octal escapes of blanks never matter: the fabric's names have none).
+     */
+    static boolean mounted(String name) {
+        try {
+            String point = Names.NETNS_DIR.toRealPath().resolve(name).toString();
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] f = line.split(" ");
+                int dash = line.indexOf(" - ");
+                if (f.length > 4 && f[4].equals(point) && dash > 0 && line.substring(dash + 3).startsWith("nsfs ")) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            throw new FabricException("cannot read /proc/self/mountinfo: " + e.getMessage(), e);
+        }
     }
 
     /** Deletes the namespace's name: whether it was there. Its links go once nothing holds it any more. */

@@ -158,7 +158,10 @@ final class NodeWiring {
         for (PeerNode peer : peers) {
             for (String c : peer.podCidrs()) {
                 Cidr cidr = Cidr.parse(c);
-                InetAddress via = peer.addresses().stream().filter(a -> Cidr.host(a).ipv4() == cidr.ipv4()).findFirst()
+                // A node registered with more addresses than its fabric ones (127.0.0.1, say) is routed via the latter.
+                List<InetAddress> family = peer.addresses().stream().filter(a -> Cidr.host(a).ipv4() == cidr.ipv4()).toList();
+                InetAddress via = family.stream().filter(Underlay.network(cidr.ipv4())::contains).findFirst()
+                        .or(() -> family.stream().findFirst())
                         .orElseThrow(() -> new IllegalArgumentException("peer " + peer.name() + " has no IPv"
                                 + (cidr.ipv4() ? 4 : 6) + " address to route " + c + " via"));
                 wanted.put(cidr.toString(), via);

@@ -1,5 +1,6 @@
 package dev.tendril.agent.datapath.fabric;
 
+import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -249,6 +250,26 @@ class FabricTest {
                 List.of(address("192.0.2.1"))))))
                 .isInstanceOf(FabricException.class).hasMessageContaining("route replace 10.0.9.0/24 via 192.0.2.1")
                 .hasMessageContaining("ip -n " + fabric.prefix() + "_node-1 -batch -");
+    }
+
+    @Test
+    void aLeftoverNameWithoutANamespaceIsReplacedAndPeersAreRoutedViaTheirFabricAddresses() throws Exception {
+        Path stale = Names.netnsPath(Names.nodeNetns(fabric.prefix(), "node-1"));
+        Files.createDirectories(stale.getParent());
+        Files.createFile(stale);
+        FabricNode n1 = fabric.ensureNode(node(1));
+        assertThat(Namespaces.mounted(n1.netnsName())).isTrue();
+
+        FabricNode n2 = fabric.ensureNode(node(2));
+        List<InetAddress> registered = new ArrayList<>(List.of(address("127.0.0.1"), address("::1")));
+        registered.addAll(Fabric.nodeAddresses(2));
+        fabric.routePeers("node-1", List.of(new PeerNode("node-2", n2.asPeer().podCidrs(), registered)));
+        fabric.routePeers("node-2", List.of(n1.asPeer()));
+        FabricPod a = fabric.ensurePod(pod(1, "a", 16));
+        FabricPod b = fabric.ensurePod(pod(2, "b", 16));
+        open.add(echoServer(b));
+        assertThat(reaches(a, address(b, true))).isTrue();
+        assertThat(reaches(a, address(b, false))).isTrue();
     }
 
     @Test
