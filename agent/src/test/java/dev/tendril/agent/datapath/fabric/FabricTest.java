@@ -132,6 +132,46 @@ class FabricTest {
     }
 
     @Test
+    void anAgentKilledWithSigkillAndStartedAgainFindsItsPodsRunningAndKeepsThem() throws Exception {
+        assertThat(wireInAnotherProcessAndKill()).as("first run").isEqualTo("reused=false,false");
+        FabricPod a = fabric.ensurePod(pod(1, "a", 16));
+        FabricPod b = fabric.ensurePod(pod(2, "b", 16));
+        open.add(echoServer(b));
+        long[] inodes = {inode(a.netns()), inode(b.netns()), inode(a.nodeNetns()), inode(b.nodeNetns())};
+        try (Socket s = FabricTestSupport.connect(a, address(b, false)).orElseThrow()) {
+            assertThat(echoes(s, "before")).isTrue();
+
+            assertThat(wireInAnotherProcessAndKill()).as("the restarted agent").isEqualTo("reused=true,true");
+
+            assertThat(echoes(s, "after")).as("the connection opened before the restart").isTrue();
+            assertThat(new long[] {inode(a.netns()), inode(b.netns()), inode(a.nodeNetns()), inode(b.nodeNetns())})
+                    .isEqualTo(inodes);
+        }
+        assertThat(reaches(a, address(b, true))).isTrue();
+    }
+
+    /** Runs {@link FabricWirer} on this test's stack, kills it with SIGKILL once wired: what it reported. */
+    private String wireInAnotherProcessAndKill() throws Exception {
+        Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                FabricWirer.class.getName(), fabric.prefix().value(), bpffs.toString()).redirectErrorStream(true).start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith(FabricWirer.READY)) {
+                seen.append(line).append('\n');
+            }
+            assertThat(line).as("the wiring process said:\n" + seen).isNotNull();
+            return line.substring(FabricWirer.READY.length() + 1);
+        } finally {
+            p.destroyForcibly();
+            assertThat(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
     void aPodWhoseVethWasLostGetsANewOneInTheSameNamespace() {
         List<FabricPod> pods = twoNodes(fabric);
         FabricPod a = pods.get(0);
