@@ -18,9 +18,13 @@ final class Ip {
     private static final long TIMEOUT_SECONDS = 30;
     private static final Pattern LINK = Pattern.compile("^(\\d+): ([^:@\\s]+)(?:@(\\S+))?: <([^>]*)>.*");
     private static final Pattern ALIAS = Pattern.compile("\\\\\\s+alias (\\S+)");
+    private static final Pattern LINK_NETNS = Pattern.compile(" link-netns (\\S+)");
 
-    /** A link as {@code ip -o link show} prints it; {@code peerIndex} is a veth's peer's index (-1: none). */
-    record Link(int index, String name, int peerIndex, String alias) {
+    /**
+     * A link as {@code ip -o link show} prints it: {@code peerIndex} is a veth's peer's index (-1: none),
+     * {@code peerNetns} the named namespace the peer is in ("" when ip names none).
+     */
+    record Link(int index, String name, int peerIndex, String peerNetns, String alias) {
     }
 
     /** What a command printed and how it ended. */
@@ -79,8 +83,13 @@ final class Ip {
 
     /** The links of a namespace (null: the caller's). */
     static List<Link> links(String netns) {
+        return parseLinks(run(netns, "-o", "link", "show"));
+    }
+
+    /** The links in {@code ip -o link show}'s output. */
+    static List<Link> parseLinks(String output) {
         List<Link> out = new ArrayList<>();
-        for (String line : run(netns, "-o", "link", "show").split("\n")) {
+        for (String line : output.split("\n")) {
             Matcher m = LINK.matcher(line);
             if (!m.matches()) {
                 continue;
@@ -88,7 +97,9 @@ final class Ip {
             String peer = m.group(3);
             int peerIndex = peer != null && peer.startsWith("if") ? Integer.parseInt(peer.substring(2)) : -1;
             Matcher alias = ALIAS.matcher(line);
-            out.add(new Link(Integer.parseInt(m.group(1)), m.group(2), peerIndex, alias.find() ? alias.group(1) : ""));
+            Matcher peerNetns = LINK_NETNS.matcher(line);
+            out.add(new Link(Integer.parseInt(m.group(1)), m.group(2), peerIndex, peerNetns.find() ? peerNetns.group(1) : "",
+                    alias.find() ? alias.group(1) : ""));
         }
         return out;
     }

@@ -71,9 +71,13 @@ final class Namespaces {
         return links.stream().filter(l -> l.name().equals(name)).findFirst().orElse(null);
     }
 
-    /** Whether two links are the two ends of one veth (each names the other's index as its peer). */
-    static boolean paired(Ip.Link a, Ip.Link b) {
-        return a != null && b != null && a.peerIndex() == b.index() && b.peerIndex() == a.index();
+    /**
+     * Whether {@code a} and {@code b} (in namespace {@code bNetns}) are the two ends of one veth: each names
+     * the other's index as its peer, and {@code a}'s peer is in {@code bNetns} when ip names it.
+     */
+    static boolean paired(Ip.Link a, Ip.Link b, String bNetns) {
+        return a != null && b != null && a.peerIndex() == b.index() && b.peerIndex() == a.index()
+                && (a.peerNetns().isEmpty() || a.peerNetns().equals(bNetns));
     }
 
     /** Deletes a link, no error when it is already gone (with its peer, say). */

@@ -57,7 +57,7 @@ final class NodeWiring {
         Ip.exec(sysctl.toArray(String[]::new));
 
         List<Ip.Link> links = state.links();
-        boolean fresh = !Namespaces.paired(p, Namespaces.find(links, Names.ETH0));
+        boolean fresh = !Namespaces.paired(p, Namespaces.find(links, Names.ETH0), ns);
         if (fresh) {
             if (p != null) {
                 Namespaces.deleteLink(sw, port);
@@ -83,7 +83,7 @@ final class NodeWiring {
         // and a generated one would be tentative (so silent) for a second.
         lines.add("addr replace " + Underlay.linkLocal(spec.index()) + "/64 dev " + Names.ETH0 + " nodad");
         boolean hasRouter = Namespaces.paired(Namespaces.find(links, Names.ROUTER),
-                Namespaces.find(links, Names.ROUTER_PEER));
+                Namespaces.find(links, Names.ROUTER_PEER), "");
         if (!hasRouter) {
             Namespaces.deleteLink(ns, Names.ROUTER);
             Namespaces.deleteLink(ns, Names.ROUTER_PEER);

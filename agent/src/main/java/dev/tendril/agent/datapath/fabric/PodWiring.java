@@ -39,7 +39,11 @@ final class PodWiring {
         String hostMac = Names.hostMac(pod);
         Namespaces.State state = Namespaces.ensure(podNs);
         Ip.Link h = Namespaces.find(Ip.links(nodeNs), host);
-        boolean fresh = !Namespaces.paired(h, Namespaces.find(state.links(), Names.ETH0));
+        if (h != null && !h.peerNetns().isEmpty() && !h.peerNetns().equals(podNs) && Namespaces.exists(h.peerNetns())) {
+            throw new FabricException("pod " + pod + ": its host-side veth name " + host + " is taken in " + nodeNs
+                    + " by the veth of " + h.peerNetns() + "; left alone");
+        }
+        boolean fresh = !Namespaces.paired(h, Namespaces.find(state.links(), Names.ETH0), podNs);
         if (fresh) {
             if (h != null) {
                 Namespaces.deleteLink(nodeNs, host);

@@ -78,6 +78,21 @@ class FabricNamesTest {
     }
 
     @Test
+    void linksAreReadFromIpsOneLineOutput() {
+        String out = """
+                1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00
+                2: eth0@if3: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether e6:3c:64:06:aa:54 brd ff:ff:ff:ff:ff:ff link-netns td1_node-1
+                3: cilium_net@cilium_host: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether ea:9b:1f:75:ae:9c brd ff:ff:ff:ff:ff:ff
+                4: n1@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master br0 state UP mode DEFAULT group default qlen 1000\\    link/ether 9e:77:d1:12:fa:74 brd ff:ff:ff:ff:ff:ff link-netnsid 0\\    alias node-1
+                """;
+        assertThat(Ip.parseLinks(out)).containsExactly(
+                new Ip.Link(1, "lo", -1, "", ""),
+                new Ip.Link(2, "eth0", 3, "td1_node-1", ""),
+                new Ip.Link(3, "cilium_net", -1, "", ""),
+                new Ip.Link(4, "n1", 2, "", "node-1"));
+    }
+
+    @Test
     void underlayAddressesFollowTheNodeIndex() throws Exception {
         assertThat(Underlay.addresses(7)).containsExactly(InetAddress.getByName("172.31.254.7"),
                 InetAddress.getByName("fdfe:254::7"));
