@@ -135,7 +135,7 @@ class KernelConntrackTest {
     @ParameterizedTest(name = "IPv4 {0}")
     @ValueSource(booleans = {true, false})
     void anEstablishedUdpFlowKeepsGettingRepliesWhileNewFlowsAreDropped(boolean v4) throws IOException {
-        PodNetwork.Pod client = cluster.pod("client");
+        KernelCluster.Pod client = cluster.pod("client");
         InetAddress server = cluster.pod("server").address(v4);
         try (DatagramChannel d = Netns.call(client.netns(), () -> {
             DatagramChannel ch = DatagramChannel.open();

@@ -80,8 +80,8 @@ class KernelDatapathTest {
     @ParameterizedTest(name = "IPv4 {0}")
     @ValueSource(booleans = {true, false})
     void allowedTcpConnectsAndBothHooksReportTheModelsVerdicts(boolean v4) {
-        PodNetwork.Pod client = cluster.pod("client");
-        PodNetwork.Pod server = cluster.pod("server");
+        KernelCluster.Pod client = cluster.pod("client");
+        KernelCluster.Pod server = cluster.pod("server");
         Traffic.Result r = Traffic.tcp(client, server.address(v4), 80, ALLOWED);
         assertThat(r.passed()).as("client -> server:80/TCP").isTrue();
 
@@ -107,8 +107,8 @@ class KernelDatapathTest {
     @ParameterizedTest(name = "IPv4 {0}")
     @ValueSource(booleans = {true, false})
     void tcpWithoutAnAllowEntryIsDroppedWithReason133(boolean v4) {
-        PodNetwork.Pod client = cluster.pod("client");
-        PodNetwork.Pod server = cluster.pod("server");
+        KernelCluster.Pod client = cluster.pod("client");
+        KernelCluster.Pod server = cluster.pod("server");
         Traffic.Result r = Traffic.tcp(client, server.address(v4), 81, DROPPED);
         assertThat(r.passed()).as("client -> server:81/TCP").isFalse();
 
@@ -128,8 +128,8 @@ class KernelDatapathTest {
     @ParameterizedTest(name = "IPv4 {0}")
     @ValueSource(booleans = {true, false})
     void aDenyEntryDropsWithReason181(boolean v4) {
-        PodNetwork.Pod other = cluster.pod("other");
-        PodNetwork.Pod server = cluster.pod("server");
+        KernelCluster.Pod other = cluster.pod("other");
+        KernelCluster.Pod server = cluster.pod("server");
         Traffic.Result r = Traffic.tcp(other, server.address(v4), 80, DROPPED);
         assertThat(r.passed()).as("other -> server:80/TCP").isFalse();
 
@@ -143,8 +143,8 @@ class KernelDatapathTest {
     @ParameterizedTest(name = "IPv4 {0}")
     @ValueSource(booleans = {true, false})
     void udpRequestGetsItsReplyWhereAllowedAndNothingElse(boolean v4) {
-        PodNetwork.Pod client = cluster.pod("client");
-        PodNetwork.Pod server = cluster.pod("server");
+        KernelCluster.Pod client = cluster.pod("client");
+        KernelCluster.Pod server = cluster.pod("server");
         assertThat(Traffic.udp(client, server.address(v4), 80, ALLOWED).passed()).as("80/UDP").isTrue();
 
         Traffic.Result denied = Traffic.udp(client, server.address(v4), 81, DROPPED);
@@ -158,21 +158,21 @@ class KernelDatapathTest {
     @ParameterizedTest(name = "IPv4 {0}")
     @ValueSource(booleans = {true, false})
     void theNodeReachesAPodWhoseIngressIsEnforcedThroughItsHostEntry(boolean v4) {
-        PodNetwork.Pod server = cluster.pod("server");
-        Traffic.Result r = Traffic.tcp(cluster.net.nodeNetns(), cluster.net.nodeAddress(v4), server.address(v4), 81, ALLOWED);
+        KernelCluster.Pod server = cluster.pod("server");
+        Traffic.Result r = Traffic.tcp(cluster.nodeNetns(KernelCluster.NODE), cluster.nodeAddress(KernelCluster.NODE, v4), server.address(v4), 81, ALLOWED);
         assertThat(r.passed()).as("node -> server:81/TCP (allow-localhost entry)").isTrue();
         VerdictEvent ingress = cluster.awaitEvent("host verdict", e -> e.sourcePort() == r.sourcePort()
-                && e.source().equals(cluster.net.nodeAddress(v4)));
+                && e.source().equals(cluster.nodeAddress(KernelCluster.NODE, v4)));
         assertThat(ingress.sourceIdentity()).as("reserved:host from the ipcache").isEqualTo(1);
         assertThat(ingress.forwarded()).isTrue();
     }
 
     @Test
     void aSourceAddressThePodDoesNotOwnIsDroppedWithReason132() {
-        PodNetwork.Pod client = cluster.pod("client");
-        PodNetwork.Pod server = cluster.pod("server");
-        InetAddress spoofed = PodNetwork.address("10.250.9.9");
-        PodNetwork.ip("-n", client.netns().getFileName().toString(), "addr", "add", "10.250.9.9/32", "dev", "eth0");
+        KernelCluster.Pod client = cluster.pod("client");
+        KernelCluster.Pod server = cluster.pod("server");
+        InetAddress spoofed = KernelCluster.address("10.250.9.9");
+        KernelTestSupport.ip("-n", client.netns().getFileName().toString(), "addr", "add", "10.250.9.9/32", "dev", "eth0");
         Traffic.Result r = Traffic.tcp(client.netns(), spoofed, server.ipv4(), 80, DROPPED);
         assertThat(r.passed()).isFalse();
         VerdictEvent drop = cluster.awaitEvent("spoofed", e -> e.source().equals(spoofed) && e.sourcePort() == r.sourcePort());
@@ -195,12 +195,12 @@ class KernelDatapathTest {
         assertThat(Traffic.tcp(cluster.pod("client"), cluster.pod("server").ipv4(), 80, ALLOWED).passed()).isTrue();
     }
 
-    private static boolean matches(VerdictEvent e, PodNetwork.Pod from, boolean v4, Traffic.Result r, int direction) {
+    private static boolean matches(VerdictEvent e, KernelCluster.Pod from, boolean v4, Traffic.Result r, int direction) {
         return e.source().equals(from.address(v4)) && e.sourcePort() == r.sourcePort() && e.direction() == direction
                 && e.isPolicyVerdict();
     }
 
-    private void assertSameAsModel(VerdictEvent e, PodNetwork.Pod from, PodNetwork.Pod to, boolean v4, int protocol,
+    private void assertSameAsModel(VerdictEvent e, KernelCluster.Pod from, KernelCluster.Pod to, boolean v4, int protocol,
                                    int port, Direction direction, String localPod) {
         Verdict model = cluster.model(from.address(v4), to.address(v4), protocol, port, direction, localPod);
         assertThat(e.toVerdict()).as("kernel verdict vs model").contains(model);

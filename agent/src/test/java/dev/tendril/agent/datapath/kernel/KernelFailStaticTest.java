@@ -83,8 +83,8 @@ class KernelFailStaticTest {
         cluster = node();
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                FailStaticLoader.class.getName(), cluster.pinDir.toString(), cluster.net.nodeNetns().toString()));
-        cluster.net.pods().forEach(p -> cmd.add(p.endpointId() + ":" + p.hostInterface()));
+                FailStaticLoader.class.getName(), cluster.pinDir.toString(), cluster.nodeNetns(KernelCluster.NODE).toString()));
+        cluster.pods().forEach(p -> cmd.add(p.endpointId() + ":" + p.hostInterface()));
         Process loader = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(loader.getInputStream(), StandardCharsets.UTF_8));

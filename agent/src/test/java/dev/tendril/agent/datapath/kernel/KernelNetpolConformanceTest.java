@@ -44,12 +44,13 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * libs/testing's network-policy conformance scenarios against the kernel: the nine pods x/a .. z/c as
- * network namespaces on one node, each scenario's manifests compiled by the policy service's own parser
- * and compiler, published as its {@code SubjectPolicyMap}s and written into the pinned maps by the agent's
- * map writer; then a real packet for every cell of every truth table (a TCP connect, a UDP request and
- * its reply, an SCTP INIT), over IPv4 and over IPv6. The kernel's table, the model's (libs/datapath over
- * the same entries) and the scenario's must be the same table, and the kernel's verdict events must carry
- * the model's verdicts: the same decision, drop reason, match type and matched entry at each hook.
+ * network namespaces of the agent's fabric on one node ({@link KernelCrossNodeTest}: two), each
+ * scenario's manifests compiled by the policy service's own parser and compiler, published as its
+ * {@code SubjectPolicyMap}s and written into the pinned maps by the agent's map writer; then a real packet
+ * for every cell of every truth table (a TCP connect, a UDP request and its reply, an SCTP INIT), over
+ * IPv4 and over IPv6. The kernel's table, the model's (libs/datapath over the same entries) and the
+ * scenario's must be the same table, and the kernel's verdict events must carry the model's verdicts: the
+ * same decision, drop reason, match type and matched entry at each hook.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KernelNetpolConformanceTest {
@@ -98,12 +99,18 @@ class KernelNetpolConformanceTest {
                 (p.protocol().equals("UDP") ? udp : tcp).add(p.port());
             }
         }
-        cluster = KernelCluster.start(identityOf, protos, KernelDatapathConfig.defaults(), List.copyOf(tcp), List.copyOf(udp));
-        for (PodNetwork.Pod p : cluster.net.pods()) {
+        cluster = KernelCluster.start(nodeCount(), identityOf, protos, KernelDatapathConfig.defaults(), List.copyOf(tcp),
+                List.copyOf(udp));
+        for (KernelCluster.Pod p : cluster.pods()) {
             sctp.put(p.name() + "/4", RawSctp.open(p, true).listen());
             sctp.put(p.name() + "/6", RawSctp.open(p, false).listen());
         }
         cells = Executors.newVirtualThreadPerTaskExecutor();
+    }
+
+    /** The nodes the nine pods are spread over, pod i on node i % n + 1. */
+    int nodeCount() {
+        return 1;
     }
 
     @BeforeEach
@@ -131,7 +138,7 @@ class KernelNetpolConformanceTest {
         Map<Long, SubjectPolicyMap> published = new HashMap<>();
         compiled.forEach((subject, sp) -> published.put(subject, ProtoMapping.content(sp)));
         cluster.apply(published);
-        cluster.datapath.flushConntrack();
+        cluster.flushConntrack();
 
         for (Probe probe : scenario.probes()) {
             int protocol = IpProtocol.parse(probe.protocol());
@@ -143,8 +150,8 @@ class KernelNetpolConformanceTest {
                     if (from.equals(to)) {
                         continue;
                     }
-                    PodNetwork.Pod src = cluster.pod(from.toString());
-                    PodNetwork.Pod dst = cluster.pod(to.toString());
+                    KernelCluster.Pod src = cluster.pod(from.toString());
+                    KernelCluster.Pod dst = cluster.pod(to.toString());
                     Verdict egress = cluster.model(src.address(v4), dst.address(v4), protocol, probe.port(),
                             Direction.EGRESS, from.toString());
                     Verdict ingress = cluster.model(src.address(v4), dst.address(v4), protocol, probe.port(),
@@ -169,7 +176,7 @@ class KernelNetpolConformanceTest {
         }
     }
 
-    private Traffic.Result send(Probe probe, PodNetwork.Pod src, PodNetwork.Pod dst, boolean v4, Duration wait)
+    private Traffic.Result send(Probe probe, KernelCluster.Pod src, KernelCluster.Pod dst, boolean v4, Duration wait)
             throws InterruptedException {
         InetAddress to = dst.address(v4);
         return switch (probe.protocol()) {
@@ -193,7 +200,8 @@ class KernelNetpolConformanceTest {
 
     /**
      * Each cell's kernel events against the model's verdicts: the source's egress verdict always, the
-     * destination's ingress verdict when egress forwarded.
+     * destination's ingress verdict when egress forwarded; each reported by the datapath of the node
+     * where that pod runs (so a packet between two nodes was decided on both).
      */
     private void assertEventsMatchModel(String label, boolean v4, Map<String, Traffic.Result> kernel,
                                         Map<String, Verdict[]> model) {
@@ -208,8 +216,14 @@ class KernelNetpolConformanceTest {
         for (var w : wanted.entrySet()) {
             Verdict[] m = model.get(w.getKey());
             Map<Integer, Optional<Verdict>> byDirection = new HashMap<>();
+            String[] pair = w.getKey().split(" ");
             for (VerdictEvent e : verdicts(w.getKey(), v4, w.getValue()[0])) {
                 byDirection.putIfAbsent(e.direction(), e.toVerdict());
+                String local = e.direction() == VerdictEvent.DIRECTION_EGRESS ? pair[0] : pair[1];
+                if (!cluster.pod(local).node().equals(cluster.nodeOf(e))) {
+                    mismatches.add(w.getKey() + " direction " + e.direction() + ": reported by " + cluster.nodeOf(e)
+                            + ", " + local + " runs on " + cluster.pod(local).node());
+                }
             }
             compare(mismatches, w.getKey() + " egress", m[0], byDirection.get(VerdictEvent.DIRECTION_EGRESS));
             if (m[0].forwarded()) {
@@ -226,7 +240,7 @@ class KernelNetpolConformanceTest {
     }
 
     private List<VerdictEvent> verdicts(String cell, boolean v4, int sourcePort) {
-        PodNetwork.Pod from = cluster.pod(cell.substring(0, cell.indexOf(' ')));
+        KernelCluster.Pod from = cluster.pod(cell.substring(0, cell.indexOf(' ')));
         return cluster.eventsOf(from.address(v4), sourcePort).stream().filter(VerdictEvent::isPolicyVerdict).toList();
     }
 

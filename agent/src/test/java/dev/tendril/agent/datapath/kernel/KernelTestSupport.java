@@ -1,20 +1,19 @@
 package dev.tendril.agent.datapath.kernel;
 
+import dev.tendril.agent.datapath.fabric.Fabric;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Skips kernel datapath tests, with the reason printed, where they cannot run: not root, no bpffs at
- * /sys/fs/bpf, no libbpf, an agent built without clang, no iproute2. Where they can, they must run.
+ * /sys/fs/bpf, no libbpf, an agent built without clang, no iproute2 (what {@link Fabric} needs). Where
+ * they can, they must run.
  */
 final class KernelTestSupport {
     static final Path BPFFS = Path.of("/sys/fs/bpf");
@@ -52,12 +51,7 @@ final class KernelTestSupport {
         if (!bpffsMounted()) {
             return Optional.of("no bpffs at " + BPFFS + " (mount -t bpf bpf " + BPFFS + ")");
         }
-        for (String tool : List.of("ip")) {
-            if (Stream.of("/usr/sbin", "/sbin", "/usr/bin", "/bin").noneMatch(d -> Files.isExecutable(Path.of(d, tool)))) {
-                return Optional.of(tool + " not found (Debian: apt-get install iproute2)");
-            }
-        }
-        return Optional.empty();
+        return Fabric.unavailableReason();
     }
 
     private static boolean isRoot() {
@@ -78,31 +72,22 @@ final class KernelTestSupport {
         }
     }
 
-    /** A fresh pin directory, {@code /sys/fs/bpf/tendril-kernel-test-<id>/node-1}. */
-    static Path newPinDirectory() {
-        Path dir = BPFFS.resolve("tendril-kernel-test-" + UUID.randomUUID().toString().substring(0, 8)).resolve("node-1");
+    /** {@code ip args...} in the test's own namespace; fails the test with ip's output when it fails. */
+    static String ip(String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of("ip"));
+        cmd.addAll(List.of(args));
         try {
-            return Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Removes a pin directory made by {@link #newPinDirectory}, its parent included. */
-    static void removePins(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        Path root = dir.getParent();
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
             }
+            return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 }

@@ -68,7 +68,7 @@ final class RawSctp implements AutoCloseable {
     }
 
     /** A raw SCTP socket in {@code pod}'s namespace, bound to its address of the family. */
-    static RawSctp open(PodNetwork.Pod pod, boolean v4) {
+    static RawSctp open(KernelCluster.Pod pod, boolean v4) {
         int fd = Netns.call(pod.netns(), () -> call(SOCKET, v4 ? AF_INET : AF_INET6, SOCK_RAW, IPPROTO_SCTP));
         if (fd < 0) {
             throw new IllegalStateException("socket(SOCK_RAW, IPPROTO_SCTP) failed in " + pod.netns());

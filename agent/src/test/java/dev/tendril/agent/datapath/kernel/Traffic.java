@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Real traffic between the pods of a {@link PodNetwork}: echo servers in every pod (TCP and UDP, bound
+ * Real traffic between the pods of a {@link KernelCluster}: echo servers in every pod (TCP and UDP, bound
  * to the dual-stack wildcard so both families reach them), served by one selector thread, and clients
  * whose sockets are created inside the source pod's namespace ({@link Netns}) and bound to its address.
  */
@@ -32,9 +32,9 @@ final class Traffic implements AutoCloseable {
     private final List<java.nio.channels.Channel> servers = new ArrayList<>();
     private final Thread loop;
 
-    private Traffic(List<PodNetwork.Pod> pods, List<Integer> tcpPorts, List<Integer> udpPorts) throws IOException {
+    private Traffic(List<KernelCluster.Pod> pods, List<Integer> tcpPorts, List<Integer> udpPorts) throws IOException {
         selector = Selector.open();
-        for (PodNetwork.Pod pod : pods) {
+        for (KernelCluster.Pod pod : pods) {
             List<java.nio.channels.SelectableChannel> opened = Netns.call(pod.netns(), () -> {
                 List<java.nio.channels.SelectableChannel> out = new ArrayList<>();
                 for (int port : tcpPorts) {
@@ -58,7 +58,7 @@ final class Traffic implements AutoCloseable {
         loop = Thread.ofPlatform().daemon().name("echo-servers").start(this::serve);
     }
 
-    static Traffic start(List<PodNetwork.Pod> pods, List<Integer> tcpPorts, List<Integer> udpPorts) {
+    static Traffic start(List<KernelCluster.Pod> pods, List<Integer> tcpPorts, List<Integer> udpPorts) {
         try {
             return new Traffic(pods, tcpPorts, udpPorts);
         } catch (IOException e) {
@@ -107,7 +107,7 @@ final class Traffic implements AutoCloseable {
     }
 
     /** A TCP connection from {@code from} to {@code to:port}, or its failure within {@code timeout}. */
-    static Result tcp(PodNetwork.Pod from, InetAddress to, int port, Duration timeout) {
+    static Result tcp(KernelCluster.Pod from, InetAddress to, int port, Duration timeout) {
         return tcp(from.netns(), from.address(to instanceof java.net.Inet4Address), to, port, timeout);
     }
 
@@ -132,7 +132,7 @@ final class Traffic implements AutoCloseable {
     }
 
     /** A connected TCP socket from {@code from}, for tests that keep a connection open. */
-    static SocketChannel connect(PodNetwork.Pod from, InetAddress to, int port, Duration timeout) throws IOException {
+    static SocketChannel connect(KernelCluster.Pod from, InetAddress to, int port, Duration timeout) throws IOException {
         SocketChannel c = openTcp(from, to);
         c.socket().connect(new InetSocketAddress(to, port), (int) timeout.toMillis());
         c.socket().setSoTimeout((int) timeout.toMillis());
@@ -153,7 +153,7 @@ final class Traffic implements AutoCloseable {
         }
     }
 
-    private static SocketChannel openTcp(PodNetwork.Pod from, InetAddress to) {
+    private static SocketChannel openTcp(KernelCluster.Pod from, InetAddress to) {
         boolean v4 = to instanceof java.net.Inet4Address;
         return Netns.call(from.netns(), () -> {
             SocketChannel c = SocketChannel.open();
@@ -163,7 +163,7 @@ final class Traffic implements AutoCloseable {
     }
 
     /** A UDP request from {@code from} to {@code to:port} and whether its echo came back within {@code timeout}. */
-    static Result udp(PodNetwork.Pod from, InetAddress to, int port, Duration timeout) {
+    static Result udp(KernelCluster.Pod from, InetAddress to, int port, Duration timeout) {
         boolean v4 = to instanceof java.net.Inet4Address;
         DatagramChannel d = Netns.call(from.netns(), () -> {
             DatagramChannel c = DatagramChannel.open();
