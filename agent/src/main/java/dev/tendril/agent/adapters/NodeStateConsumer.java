@@ -144,10 +144,7 @@ public class NodeStateConsumer {
             maps.imageSource(() -> Optional.of(NodeImage.EMPTY));
             return;
         }
-        topics = Map.of(config.sync().identitiesTopic(), StateTopic.IDENTITIES,
-                config.sync().endpointsTopic(), StateTopic.ENDPOINTS,
-                config.sync().nodesTopic(), StateTopic.NODES,
-                config.sync().policyTopic(), StateTopic.POLICY);
+        prepare();
         if (registry != null) {
             for (String topic : topics.keySet()) {
                 Gauge.builder("tendril.agent.topic.lag.records", this, c -> c.lag(topic).records())
@@ -158,14 +155,25 @@ public class NodeStateConsumer {
                         .register(registry);
             }
         }
-        maps.ipcache(); // open the map (and fail start-up on a bad pin) before following
-        status = new Status(true, false, NodeImage.EMPTY, Optional.empty(), null, 0, 0);
-        maps.imageSource(() -> status.bootstrapped() ? Optional.of(status.image()) : Optional.empty());
         thread = Thread.ofPlatform().name("tendril-agent-state").daemon().start(this::run);
         long every = config.reconcileInterval().toMillis();
         periodic = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("tendril-agent-reconcile")
                 .daemon().factory());
         periodic.scheduleWithFixedDelay(this::reconcilePeriodically, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** The topics by name, the maps opened and told where the image comes from; before the first record. */
+    private void prepare() {
+        if (topics != null) {
+            return;
+        }
+        topics = Map.of(config.sync().identitiesTopic(), StateTopic.IDENTITIES,
+                config.sync().endpointsTopic(), StateTopic.ENDPOINTS,
+                config.sync().nodesTopic(), StateTopic.NODES,
+                config.sync().policyTopic(), StateTopic.POLICY);
+        maps.ipcache(); // open the map (and fail start-up on a bad pin) before following
+        status = new Status(true, false, NodeImage.EMPTY, Optional.empty(), null, 0, 0);
+        maps.imageSource(() -> status.bootstrapped() ? Optional.of(status.image()) : Optional.empty());
     }
 
     /**
@@ -252,9 +260,27 @@ public class NodeStateConsumer {
                 replay(delta, r, rejected);
             }
         }
-        if (stopping) {
-            return;
+        if (!stopping) {
+            bootstrapped(delta, rejected[0], started);
         }
+    }
+
+    /**
+     * A bootstrap from records at hand (a load driver's snapshot of every topic), without Kafka; the
+     * consumer's own bootstrap replays each poll as it arrives and ends the same way.
+     */
+    public void bootstrap(Iterable<ConsumerRecord<String, byte[]>> records) {
+        prepare();
+        long started = System.nanoTime();
+        NodeDelta delta = new NodeDelta(NodeImage.EMPTY);
+        long[] rejected = {0};
+        for (ConsumerRecord<String, byte[]> r : records) {
+            replay(delta, r, rejected);
+        }
+        bootstrapped(delta, rejected[0], started);
+    }
+
+    private void bootstrapped(NodeDelta delta, long rejected, long started) {
         long consumed = System.nanoTime();
         NodeImage image = delta.apply();
         ipcacheIndex = IpcacheIndex.of(image, config.nodeName());
@@ -269,7 +295,7 @@ public class NodeStateConsumer {
                 Duration.ofNanos(reconciled - started).toMillis(), lastBootstrap.consume().toMillis(),
                 lastBootstrap.apply().toMillis(), lastBootstrap.reconcile().toMillis(), image, result.changes());
         status = new Status(true, true, image, Optional.empty(), Instant.now(),
-                s.recordsApplied() + delta.replayed(), s.recordsRejected() + rejected[0]);
+                s.recordsApplied() + delta.replayed(), s.recordsRejected() + rejected);
     }
 
     private void follow(KafkaConsumer<String, byte[]> c) {
@@ -284,26 +310,31 @@ public class NodeStateConsumer {
                 batch = c.poll(POLL);
             }
             if (!batch.isEmpty()) {
-                Status s = status;
-                NodeDelta delta = new NodeDelta(s.image());
-                long[] rejected = {0};
-                for (ConsumerRecord<String, byte[]> r : batch) {
-                    replay(delta, r, rejected);
-                }
-                NodeImage image = delta.apply();
-                IpcacheIndex.Changes ipcache = ipcacheIndex.update(s.image(), delta);
-                // Published before the reconcile: an endpoint API call in between sees the newer image.
-                status = new Status(true, true, image, s.kafkaProblem(), s.lastReconcile(),
-                        s.recordsApplied(), s.recordsRejected());
-                maps.reconcile(image, ipcache, "delta");
-                status = new Status(true, true, image, s.kafkaProblem(), Instant.now(),
-                        s.recordsApplied() + delta.replayed(), s.recordsRejected() + rejected[0]);
+                apply(batch);
             }
             if (Instant.now().isAfter(nextCheck)) {
                 nextCheck = Instant.now().plus(CHECK_EVERY);
                 check(c);
             }
         }
+    }
+
+    /** One poll after the bootstrap: records in, a delta out, the delta to the maps. */
+    public void apply(Iterable<ConsumerRecord<String, byte[]>> batch) {
+        Status s = status;
+        NodeDelta delta = new NodeDelta(s.image());
+        long[] rejected = {0};
+        for (ConsumerRecord<String, byte[]> r : batch) {
+            replay(delta, r, rejected);
+        }
+        NodeImage image = delta.apply();
+        IpcacheIndex.Changes ipcache = ipcacheIndex.update(s.image(), delta);
+        // Published before the reconcile: an endpoint API call in between sees the newer image.
+        status = new Status(true, true, image, s.kafkaProblem(), s.lastReconcile(),
+                s.recordsApplied(), s.recordsRejected());
+        maps.reconcile(image, ipcache, "delta");
+        status = new Status(true, true, image, s.kafkaProblem(), Instant.now(),
+                s.recordsApplied() + delta.replayed(), s.recordsRejected() + rejected[0]);
     }
 
     /**
