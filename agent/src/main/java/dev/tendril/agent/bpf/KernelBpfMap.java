@@ -63,6 +63,8 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
     }
 
     /** BPF_MAP_CREATE: a new, unpinned map, gone when it is closed (unless pinned first). */
+    // The arena belongs to the returned map, which closes it in close(); it is closed here only on failure.
+    @SuppressWarnings("MustBeClosedChecker")
     public static KernelBpfMap create(MapSpec spec) {
         if (spec == null) {
             throw new IllegalArgumentException("spec must not be null");
@@ -90,6 +92,8 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
      * @throws BpfMapException ENOENT when nothing is pinned there
      * @throws IllegalStateException when the pinned map is of a type Tendril does not use
      */
+    // The arena belongs to the returned map, which closes it in close(); it is closed here only on failure.
+    @SuppressWarnings("MustBeClosedChecker")
     public static KernelBpfMap openPinned(Path path) {
         String name = pinName(path);
         Arena arena = Arena.ofShared();

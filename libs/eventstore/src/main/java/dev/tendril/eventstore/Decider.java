@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The pure core of an aggregate: decide what happens (events) from a command and the current state,
- * and evolve the state by one event. No I/O: it is tested with {@link GivenWhenThen}.
+ * and evolve the state by one event. No I/O: it is tested with {@code GivenWhenThen} (the test jar of this module).
  *
  * @param <C> commands, imperative ({@code AllocateIdentity})
  * @param <S> state folded from the stream's events
