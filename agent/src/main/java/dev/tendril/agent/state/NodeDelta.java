@@ -127,7 +127,7 @@ public final class NodeDelta {
     }
 
     /** What this delta adds, changes and removes in one topic's image, against {@link #base()}. */
-    public TopicChanges<?> changes(StateTopic topic) {
+    public TopicChanges<Object> changes(StateTopic topic) {
         return switch (topic) {
             case IDENTITIES -> changes(base.identities(), identities);
             case ENDPOINTS -> changes(base.endpoints(), endpoints);
@@ -136,10 +136,10 @@ public final class NodeDelta {
         };
     }
 
-    private static <K, V> TopicChanges<K> changes(Map<K, V> before, Map<K, V> replayed) {
-        Set<K> added = new HashSet<>();
-        Set<K> changed = new HashSet<>();
-        Set<K> removed = new HashSet<>();
+    private static <V> TopicChanges<Object> changes(Map<?, V> before, Map<?, V> replayed) {
+        Set<Object> added = new HashSet<>();
+        Set<Object> changed = new HashSet<>();
+        Set<Object> removed = new HashSet<>();
         replayed.forEach((k, now) -> {
             V was = before.get(k);
             if (now == null) {

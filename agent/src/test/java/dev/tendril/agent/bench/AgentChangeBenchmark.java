@@ -3,6 +3,7 @@ package dev.tendril.agent.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import dev.tendril.agent.AgentConfig;
+import dev.tendril.agent.StandaloneAgentConfig;
 import dev.tendril.agent.adapters.DatapathMaps;
 import dev.tendril.agent.adapters.NodeStateConsumer;
 import dev.tendril.agent.bpf.BpfSyscalls;
@@ -25,7 +26,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -81,13 +81,13 @@ public final class AgentChangeBenchmark {
     private final int changes = Integer.getInteger("changes", 1_000);
     private final int policyChanges = Integer.getInteger("policyChanges", 100);
     private final int localChanges = Integer.getInteger("localChanges", 100);
-    private final Config config;
+    private final StandaloneAgentConfig config;
     private final Map<String, Long> offsets = new TreeMap<>();
     /** The identity and policy revision each endpoint and subject has now, by index. */
     private final long[] endpointIdentity;
     private final long[] policyRevision;
 
-    private AgentChangeBenchmark(Config config) {
+    private AgentChangeBenchmark(StandaloneAgentConfig config) {
         this.config = config;
         this.endpointIdentity = new long[endpoints + changes];
         this.policyRevision = new long[identities];
@@ -102,7 +102,7 @@ public final class AgentChangeBenchmark {
                 .resolve("tendril-bench-" + UUID.randomUUID().toString().substring(0, 8));
         Path stateDir = Files.createTempDirectory("tendril-bench-changes-");
         try {
-            new AgentChangeBenchmark(new Config(NODE, pins, stateDir)).run();
+            new AgentChangeBenchmark(new StandaloneAgentConfig(NODE, AgentConfig.Datapath.BPF, pins, stateDir)).run();
         } finally {
             deleteRecursively(pins);
             deleteRecursively(stateDir);
@@ -316,87 +316,6 @@ public final class AgentChangeBenchmark {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(path);
             }
-        }
-    }
-
-    /** The agent's settings for this run: the bpf backend pinned under {@code bpffsDir}, no periodic pass. */
-    private record Config(String nodeName, Path bpffsDir, Path stateDir, Topics sync) implements AgentConfig {
-
-        Config(String nodeName, Path bpffsDir, Path stateDir) {
-            this(nodeName, bpffsDir, stateDir, new Topics());
-        }
-
-        @Override
-        public Datapath datapath() {
-            return Datapath.BPF;
-        }
-
-        @Override
-        public Duration reconcileInterval() {
-            return Duration.ofHours(1);
-        }
-
-        @Override
-        public String ipamUrl() {
-            return "unused:0";
-        }
-
-        @Override
-        public String identityUrl() {
-            return "unused:0";
-        }
-
-        @Override
-        public List<String> nodeIps() {
-            return List.of();
-        }
-
-        @Override
-        public boolean registerNode() {
-            return false;
-        }
-
-        @Override
-        public Duration callTimeout() {
-            return Duration.ofSeconds(10);
-        }
-
-        @Override
-        public Map<String, String> peers() {
-            return Map.of();
-        }
-
-        @Override
-        public String flowsTopic() {
-            return "tendril.flows";
-        }
-    }
-
-    private record Topics() implements AgentConfig.Sync {
-
-        @Override
-        public boolean enabled() {
-            return true;
-        }
-
-        @Override
-        public String identitiesTopic() {
-            return "tendril.identities";
-        }
-
-        @Override
-        public String endpointsTopic() {
-            return "tendril.endpoints";
-        }
-
-        @Override
-        public String nodesTopic() {
-            return "tendril.nodes";
-        }
-
-        @Override
-        public String policyTopic() {
-            return "tendril.policy";
         }
     }
 }
