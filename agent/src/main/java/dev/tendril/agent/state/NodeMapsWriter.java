@@ -50,6 +50,8 @@ public final class NodeMapsWriter {
     private int ipcacheEntries;
     private final Map<String, Held> policy = new HashMap<>();
     private Map<ByteBuffer, byte[]> lxc;
+    // The local endpoints lxc was written for: cilium_lxc is a function of them alone.
+    private List<LocalEndpoint> lxcLocals = List.of();
 
     public NodeMapsWriter(MapBackend backend, String localNode) {
         this.backend = backend;
@@ -92,6 +94,7 @@ public final class NodeMapsWriter {
             lxc = null;
             MapReconciler.Result r = MapReconciler.reconcile(backend.openOrCreate(EndpointsMap.spec()), desired);
             lxc = desired;
+            lxcLocals = List.copyOf(locals);
             return r;
         });
         Set<String> stale = new HashSet<>();
@@ -136,6 +139,9 @@ public final class NodeMapsWriter {
         }
         pass.changes.putIfAbsent(NodeMapsReconciler.POLICY_MAPS, MapReconciler.Result.NONE);
         pass.run(EndpointsMap.NAME, EndpointsMap.NAME, () -> {
+            if (lxc != null && locals.equals(lxcLocals)) {
+                return MapReconciler.Result.NONE;
+            }
             Map<ByteBuffer, byte[]> desired = NodeMapsReconciler.endpointsEntries(locals);
             Map<ByteBuffer, byte[]> held = lxc;
             lxc = null;
@@ -143,6 +149,7 @@ public final class NodeMapsWriter {
             MapReconciler.Result r = held == null ? MapReconciler.reconcile(map, desired)
                     : MapReconciler.write(map, held, desired);
             lxc = desired;
+            lxcLocals = List.copyOf(locals);
             return r;
         });
         Set<String> gone = new HashSet<>(policy.keySet());
