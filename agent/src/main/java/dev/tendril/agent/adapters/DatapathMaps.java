@@ -227,7 +227,7 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     }
 
     /**
-     * The consumer's whole image (its bootstrap, a catch-up): every map diffed against it. {@code image} is
+     * The consumer's whole image (its bootstrap): every map diffed against it. {@code image} is
      * the consumer's newest: API endpoints it no longer shows after it had shown them were deleted upstream
      * (see {@link LocalEndpointTable#resolveLatest}).
      */

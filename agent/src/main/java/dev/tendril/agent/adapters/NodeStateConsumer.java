@@ -20,24 +20,35 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import dev.tendril.topics.Batch;
+import dev.tendril.topics.FollowerHandler;
+import dev.tendril.topics.FollowerStatus;
+import dev.tendril.topics.RejectedRecord;
+import dev.tendril.topics.TopicFollower;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Follows tendril.identities, tendril.endpoints, tendril.nodes and tendril.policy ({@link StateTopicsFollower}
- * reads them) into the node's image and maps, as KRaft's metadata loader does: the bootstrap replays every
- * partition up to its end offset captured at the start into one {@link NodeDelta} from
- * {@link NodeImage#EMPTY}, whose image is published whole (every map checked); after that every poll batch
- * becomes a delta and a new image, and the delta is published ({@link ImagePublisher}: only the entries it
- * changes are written). Every {@code tendril.agent.reconcile-interval} a full pass against the last image
- * corrects drift.
+ * Follows tendril.identities, tendril.endpoints, tendril.nodes and tendril.policy into the node's image and
+ * maps, as KRaft's metadata loader does. libs/topics' {@link TopicFollower} reads them (every partition from
+ * its beginning, no consumer group: every agent needs every record, and a compacted topic read from the start
+ * is the snapshot) and hands the records over on its thread: the bootstrap's records, up to the end offsets
+ * captured at the start, are replayed into one {@link NodeDelta} from {@link NodeImage#EMPTY}, whose image is
+ * published whole once caught up (every map checked); after that every batch becomes a delta and a new image,
+ * and the delta is published ({@link ImagePublisher}: only the entries it changes are written). Every
+ * {@code tendril.agent.reconcile-interval} a full pass against the last image corrects drift.
  *
- * <p>Fail-static: while Kafka is unreachable the maps keep their last content. Before bootstrap the
- * maps are not touched at all (a pinned map from the last run stays as it was).
+ * <p>Fail-static: while Kafka is unreachable the maps keep their last content, and the follower resumes
+ * from the records already applied. Before bootstrap the maps are not touched at all (a pinned map from the
+ * last run stays as it was).
  */
 @ApplicationScoped
-public class NodeStateConsumer implements StateTopicsFollower.Handler {
+public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
 
     private static final Logger LOG = Logger.getLogger(NodeStateConsumer.class);
 
@@ -69,10 +80,10 @@ public class NodeStateConsumer implements StateTopicsFollower.Handler {
     }
 
     /**
-     * The phases of the last bootstrap (or catch-up after a lost consumer).
+     * The phases of the bootstrap.
      *
      * @param records records replayed
-     * @param consume from the consumer's creation to the end offsets captured at start, replaying each batch
+     * @param consume from the first batch handed over to the end offsets captured at start, replaying each batch
      * @param apply building the image from the delta
      * @param reconcile publishing it: the ipcache's index of the image and the full pass over every map
      */
@@ -85,8 +96,10 @@ public class NodeStateConsumer implements StateTopicsFollower.Handler {
     private volatile Status status = new Status(false, false, NodeImage.EMPTY, Optional.empty(), null, 0, 0);
     private volatile Bootstrap lastBootstrap;
     private Map<String, StateTopic> topics;
-    private StateTopicsFollower follower;
+    private TopicFollower<String, byte[]> follower;
+    private volatile boolean stopping;
     private ScheduledExecutorService periodic;
+    private final Map<String, Long> lastRecordTime = new ConcurrentHashMap<>();
     // The bootstrap in progress, on the follower's thread.
     private NodeDelta bootstrapping;
     private long bootstrapStarted;
@@ -123,8 +136,9 @@ public class NodeStateConsumer implements StateTopicsFollower.Handler {
             return;
         }
         prepare();
-        follower = new StateTopicsFollower(topics.keySet(), bootstrapServers, "tendril-agent-" + config.nodeName(),
-                consumerOverrides, this);
+        follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
+                .name("tendril-agent-" + config.nodeName()).bootstrapServers(bootstrapServers)
+                .topics(List.copyOf(topics.keySet())).consumerProperties(consumerOverrides).handler(this).build();
         if (registry != null) {
             for (String topic : topics.keySet()) {
                 Gauge.builder("tendril.agent.topic.lag.records", this, c -> c.lag(topic).records())
@@ -135,7 +149,7 @@ public class NodeStateConsumer implements StateTopicsFollower.Handler {
                         .register(registry);
             }
         }
-        follower.start("tendril-agent-state");
+        follower.start();
         long every = config.reconcileInterval().toMillis();
         periodic = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("tendril-agent-reconcile")
                 .daemon().factory());
@@ -162,7 +176,7 @@ public class NodeStateConsumer implements StateTopicsFollower.Handler {
      */
     private void reconcilePeriodically() {
         Status s = status;
-        if (!s.bootstrapped() || (follower != null && follower.stopping())) {
+        if (!s.bootstrapped() || stopping) {
             return;
         }
         try {
@@ -174,25 +188,38 @@ public class NodeStateConsumer implements StateTopicsFollower.Handler {
     }
 
     public void stop() {
+        stopping = true;
         if (periodic != null) {
             periodic.shutdownNow();
         }
         if (follower != null) {
-            follower.stop();
+            follower.close();
         }
     }
 
+    /** The consumer's status; {@code kafkaProblem} is the follower's failure while it retries. */
     public Status status() {
-        return status;
+        Status s = status;
+        Optional<String> problem = follower == null ? Optional.empty() : follower.status().problem()
+                .map(f -> f.message().startsWith("handler failed") ? "state topic consumer failed: " + f.message()
+                        : "Kafka unreachable at " + bootstrapServers + ": " + f.message());
+        return problem.equals(s.kafkaProblem()) ? s : new Status(s.enabled(), s.bootstrapped(), s.image(), problem,
+                s.lastReconcile(), s.recordsApplied(), s.recordsRejected());
     }
 
     public Optional<Bootstrap> lastBootstrap() {
         return Optional.ofNullable(lastBootstrap);
     }
 
-    /** The lag of a followed topic as of the last check. */
+    /** The lag of a followed topic: its end offsets as of the last check (every second) against what was applied. */
     public TopicLag lag(String topic) {
-        return follower == null ? TopicLag.NONE : follower.lag(topic);
+        if (follower == null) {
+            return TopicLag.NONE;
+        }
+        long records = follower.status().lag(topic);
+        Long last = lastRecordTime.get(topic);
+        double seconds = records == 0 || last == null ? 0 : Math.max(0, System.currentTimeMillis() - last) / 1000.0;
+        return new TopicLag(records, seconds);
     }
 
     /**
@@ -201,33 +228,45 @@ public class NodeStateConsumer implements StateTopicsFollower.Handler {
      */
     public void bootstrap(Iterable<ConsumerRecord<String, byte[]>> records) {
         prepare();
-        bootstrapStarted();
-        records(records, true);
+        replayBootstrap(records);
         caughtUp();
     }
 
     @Override
-    public void bootstrapStarted() {
-        bootstrapping = new NodeDelta(NodeImage.EMPTY);
-        bootstrapStarted = System.nanoTime();
-        bootstrapRejected = 0;
+    public void apply(Batch<String, byte[]> batch) {
+        for (ConsumerRecord<String, byte[]> r : batch) {
+            lastRecordTime.put(r.topic(), r.timestamp());
+        }
+        if (batch.bootstrapping()) {
+            replayBootstrap(batch);
+        } else {
+            apply((Iterable<ConsumerRecord<String, byte[]>>) batch);
+        }
     }
 
-    @Override
-    public void records(Iterable<ConsumerRecord<String, byte[]>> records, boolean bootstrap) {
-        if (bootstrap) {
-            for (ConsumerRecord<String, byte[]> r : records) {
-                bootstrapRejected += replay(bootstrapping, r);
-            }
-        } else {
-            apply(records);
+    private void replayBootstrap(Iterable<ConsumerRecord<String, byte[]>> records) {
+        if (bootstrapping == null) {
+            bootstrapping = new NodeDelta(NodeImage.EMPTY);
+            bootstrapStarted = System.nanoTime();
+            bootstrapRejected = 0;
+        }
+        for (ConsumerRecord<String, byte[]> r : records) {
+            bootstrapRejected += replay(bootstrapping, r);
         }
     }
 
     @Override
-    public void caughtUp() {
+    public void caughtUp(FollowerStatus ignored) {
+        caughtUp();
+    }
+
+    private void caughtUp() {
+        if (bootstrapping == null) {
+            // Every topic empty: nothing was handed over.
+            bootstrapping = new NodeDelta(NodeImage.EMPTY);
+            bootstrapStarted = System.nanoTime();
+        }
         NodeDelta delta = bootstrapping;
-        bootstrapping = null;
         long consumed = System.nanoTime();
         NodeImage image = delta.apply();
         long applied = System.nanoTime();
@@ -237,12 +276,14 @@ public class NodeStateConsumer implements StateTopicsFollower.Handler {
         Status s = status;
         lastBootstrap = new Bootstrap(delta.replayed(), Duration.ofNanos(consumed - bootstrapStarted),
                 Duration.ofNanos(applied - consumed), Duration.ofNanos(reconciled - applied));
-        LOG.infof("%s from %d records in %d ms (consume %d, image %d, reconcile %d ms): %s; maps %s",
-                s.bootstrapped() ? "caught up" : "bootstrapped", delta.replayed(),
+        LOG.infof("bootstrapped from %d records in %d ms (consume %d, image %d, reconcile %d ms): %s; maps %s",
+                delta.replayed(),
                 Duration.ofNanos(reconciled - bootstrapStarted).toMillis(), lastBootstrap.consume().toMillis(),
                 lastBootstrap.apply().toMillis(), lastBootstrap.reconcile().toMillis(), image, result.changes());
-        status = new Status(true, true, image, Optional.empty(), Instant.now(),
+        status = new Status(true, true, image, s.kafkaProblem(), Instant.now(),
                 s.recordsApplied() + delta.replayed(), s.recordsRejected() + bootstrapRejected);
+        // Kept until published: the follower hands a failed caught-up signal over again.
+        bootstrapping = null;
     }
 
     /** One poll after the bootstrap: records in, a delta out, the delta published to the maps. */
@@ -280,22 +321,9 @@ public class NodeStateConsumer implements StateTopicsFollower.Handler {
     }
 
     @Override
-    public void unreachable(String problem) {
+    public void rejected(RejectedRecord record) {
         Status s = status;
-        if (s.kafkaProblem().isEmpty()) {
-            LOG.warnf("%s; maps keep their last content", problem);
-        }
-        status = new Status(s.enabled(), s.bootstrapped(), s.image(), Optional.of(problem), s.lastReconcile(),
-                s.recordsApplied(), s.recordsRejected());
-    }
-
-    @Override
-    public void reachable() {
-        Status s = status;
-        if (s.kafkaProblem().isPresent()) {
-            LOG.info("Kafka reachable again");
-            status = new Status(s.enabled(), s.bootstrapped(), s.image(), Optional.empty(), s.lastReconcile(),
-                    s.recordsApplied(), s.recordsRejected());
-        }
+        status = new Status(s.enabled(), s.bootstrapped(), s.image(), s.kafkaProblem(), s.lastReconcile(),
+                s.recordsApplied(), s.recordsRejected() + 1);
     }
 }

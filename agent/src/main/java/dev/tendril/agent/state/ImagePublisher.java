@@ -2,8 +2,7 @@ package dev.tendril.agent.state;
 
 /**
  * Turns the consumer's images into writes of the node's maps (KRaft's MetadataPublisher): told of every
- * image in order, on the consumer's thread. A whole image (the bootstrap, a catch-up after a lost consumer)
- * is checked against what the maps hold; after that every batch's delta writes and deletes only the entries
+ * image in order, on the consumer's thread. A whole image (the bootstrap) is checked against what the maps hold; after that every batch's delta writes and deletes only the entries
  * it changes.
  */
 public interface ImagePublisher {
