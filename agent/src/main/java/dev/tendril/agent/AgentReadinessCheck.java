@@ -47,7 +47,7 @@ public class AgentReadinessCheck implements HealthCheck {
                 .withData("identities", s.image().identities().size())
                 .withData("endpoints", s.image().endpoints().size())
                 .withData("nodes", s.image().nodes().size())
-                .withData("ipcacheEntries", maps.ipcache().size())
+                .withData("ipcacheEntries", maps.entries(DatapathMaps.IPCACHE))
                 .withData("policies", s.image().policies().size())
                 .withData("recordsRejected", s.recordsRejected());
         return b.status(s.bootstrapped() && registration.registered()).build();

@@ -7,13 +7,15 @@ import dev.tendril.agent.bpf.KernelMapBackend;
 import dev.tendril.agent.endpoint.LocalMaps;
 import dev.tendril.agent.state.EndpointsMap;
 import dev.tendril.agent.state.InMemoryMapBackend;
-import dev.tendril.agent.state.IpcacheIndex;
+import dev.tendril.agent.state.ImagePublisher;
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.LocalEndpointTable;
 import dev.tendril.agent.state.MapBackend;
 import dev.tendril.agent.state.MapReconciler;
+import dev.tendril.agent.state.NodeDelta;
 import dev.tendril.agent.state.NodeImage;
 import dev.tendril.agent.state.NodeMapsReconciler;
+import dev.tendril.agent.state.NodeMapsWriter;
 import dev.tendril.datapath.maps.BpfMap;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -47,7 +49,7 @@ import org.jboss.logging.Logger;
  */
 @Startup
 @ApplicationScoped
-public class DatapathMaps implements LocalMaps {
+public class DatapathMaps implements LocalMaps, ImagePublisher {
 
     /** Kept for callers of the ipcache's name. */
     public static final String IPCACHE = NodeMapsReconciler.IPCACHE_MAP;
@@ -65,6 +67,8 @@ public class DatapathMaps implements LocalMaps {
     ObjectMapper json;
 
     private MapBackend backend;
+    // What the maps hold as last written; guarded by this bean's lock like every write.
+    private NodeMapsWriter writer;
     private BpfMap ipcache;
     private LocalEndpointTable table;
     private Path stateFile;
@@ -101,6 +105,7 @@ public class DatapathMaps implements LocalMaps {
             backend = chooseBackend();
         }
         ipcache = backend.openOrCreate(NodeMapsReconciler.ipcacheSpec());
+        writer = new NodeMapsWriter(backend, config.nodeName());
         stateFile = config.stateDir().resolve(config.nodeName()).resolve("endpoints.json");
         table = new LocalEndpointTable(config.nodeName(), load());
         for (String map : MAP_KINDS) {
@@ -210,18 +215,7 @@ public class DatapathMaps implements LocalMaps {
      * @param trigger bootstrap, delta, periodic or endpoint (the metric tag)
      */
     public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, boolean withIpcache, String trigger) {
-        return reconcile(image, trigger, false, locals -> NodeMapsReconciler.reconcile(backend, image, config.nodeName(),
-                locals, withIpcache));
-    }
-
-    /**
-     * Like {@link #reconcile(NodeImage, boolean, String)} after a batch of records, writing into the
-     * ipcache only the keys the batch changed. {@code image} is the consumer's newest: API endpoints it no
-     * longer shows after it had shown them were deleted upstream (see {@link LocalEndpointTable#resolveLatest}).
-     */
-    public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, IpcacheIndex.Changes ipcacheChanges,
-                                                             String trigger) {
-        return reconcile(image, trigger, true, locals -> NodeMapsReconciler.reconcile(backend, image, locals, ipcacheChanges));
+        return reconcile(image, trigger, false, locals -> writer.reconcile(image, locals, withIpcache));
     }
 
     /**
@@ -233,11 +227,19 @@ public class DatapathMaps implements LocalMaps {
     }
 
     /**
-     * A full pass, the ipcache diffed against an index already built for {@code image} (the bootstrap's, the
-     * consumer's newest image, as for the per-batch pass).
+     * The consumer's whole image (its bootstrap): every map diffed against it. {@code image} is
+     * the consumer's newest: API endpoints it no longer shows after it had shown them were deleted upstream
+     * (see {@link LocalEndpointTable#resolveLatest}).
      */
-    public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, IpcacheIndex ipcache, String trigger) {
-        return reconcile(image, trigger, true, locals -> NodeMapsReconciler.reconcile(backend, image, locals, ipcache));
+    @Override
+    public synchronized NodeMapsReconciler.Outcome publish(NodeImage image) {
+        return reconcile(image, "bootstrap", true, locals -> writer.snapshot(image, locals));
+    }
+
+    /** The consumer's next image after a batch: only the entries the batch changed are written. */
+    @Override
+    public synchronized NodeMapsReconciler.Outcome publish(NodeDelta delta, NodeImage image) {
+        return reconcile(image, "delta", true, locals -> writer.publish(delta, image, locals));
     }
 
     /**
@@ -289,7 +291,7 @@ public class DatapathMaps implements LocalMaps {
             LOG.infof("policy maps created %s, removed %s", out.created(), out.deleted());
         }
         persist();
-        refreshGauges(locals);
+        refreshGauges();
         lastOutcome = out;
         return out;
     }
@@ -359,22 +361,16 @@ public class DatapathMaps implements LocalMaps {
         changes.get(map + "/removed").increment(r.removed());
     }
 
-    private void refreshGauges(List<LocalEndpoint> locals) {
-        Map<String, Integer> m = new HashMap<>();
-        m.put(IPCACHE, ipcache.size());
-        backend.open(EndpointsMap.NAME).ifPresent(b -> m.put(EndpointsMap.NAME, b.size()));
-        int policy = 0;
-        int maps = 0;
-        for (LocalEndpoint ep : locals) {
-            Optional<BpfMap> pm = backend.open(ep.policyMapName());
-            if (pm.isPresent()) {
-                policy += pm.get().size();
-                maps++;
-            }
-        }
-        m.put(NodeMapsReconciler.POLICY_MAPS, policy);
-        m.put("policyMaps", maps);
-        entries = m;
+    /** From what the maps hold as last written: iterating them would cost a bpf(2) call per entry. */
+    private void refreshGauges() {
+        NodeMapsWriter.Entries now = writer.entries();
+        entries = Map.of(IPCACHE, now.ipcache(), EndpointsMap.NAME, now.endpoints(),
+                NodeMapsReconciler.POLICY_MAPS, now.policy(), "policyMaps", now.policyMaps());
+    }
+
+    /** Entries of a map kind ({@link #IPCACHE}, {@code cilium_lxc}, all policy maps) as last written or checked. */
+    public int entries(String mapKind) {
+        return entries.getOrDefault(mapKind, 0);
     }
 
     @PreDestroy

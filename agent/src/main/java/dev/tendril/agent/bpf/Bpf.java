@@ -11,6 +11,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -99,6 +100,9 @@ final class Bpf {
         CLOSE = close;
         PLATFORM_PROBLEM = problem;
     }
+
+    /** bpf(2) calls made by this JVM, by command (index = cmd): what {@link BpfSyscalls} reports. */
+    static final AtomicLongArray CALLS = new AtomicLongArray(BPF_MAP_DELETE_BATCH + 1);
 
     private final MemorySegment attr;
     private final MemorySegment capture;
@@ -224,6 +228,7 @@ final class Bpf {
     }
 
     private long call(int cmd) {
+        CALLS.incrementAndGet(cmd);
         try {
             long r = (long) SYSCALL.invokeExact(capture, SYS_BPF_X86_64, (long) cmd, attr, ATTR_SIZE);
             return r < 0 ? -errno() : r;

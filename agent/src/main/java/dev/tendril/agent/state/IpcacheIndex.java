@@ -103,6 +103,11 @@ public final class IpcacheIndex {
         return new Changes(upserts, deletes, added, updated);
     }
 
+    /** Keys with a value: the entries of the ipcache this index describes. */
+    public int size() {
+        return claims.size();
+    }
+
     /** Every key's value. */
     public Map<IpcacheKey, IpcacheValue> desired() {
         Map<IpcacheKey, IpcacheValue> out = new HashMap<>(claims.size() * 2);

@@ -219,8 +219,8 @@ public final class LocalEndpointTable {
      */
     public synchronized List<LocalEndpoint> resolve(NodeImage image) {
         Map<String, LocalEndpoint> out = new HashMap<>();
-        // Both loops run after every batch of records over every endpoint of the cluster: the common case
-        // (nothing deleted through the API, another node's endpoint) must cost no allocation.
+        // Runs after every batch of records: the common case (nothing deleted through the API) must not pass
+        // over every endpoint of the cluster; this node's own come from the image's index by node.
         if (!deletedUids.isEmpty()) {
             Set<String> seenUids = new HashSet<>();
             for (Endpoint e : image.endpoints().values()) {
@@ -234,10 +234,7 @@ public final class LocalEndpointTable {
                 changes++;
             }
         }
-        for (Endpoint e : image.endpoints().values()) {
-            if (!node.equals(e.getNode())) {
-                continue;
-            }
+        for (Endpoint e : image.endpointsOn(node).values()) {
             String key = e.getNamespace() + "/" + e.getPod();
             if (deleting.contains(key) || deletedUids.contains(e.getUid())) {
                 continue;

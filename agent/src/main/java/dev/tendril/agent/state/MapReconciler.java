@@ -31,12 +31,27 @@ public final class MapReconciler {
 
     /** @param desired key bytes to value bytes, sized as the map's spec says */
     public static Result reconcile(BpfMap map, Map<ByteBuffer, byte[]> desired) {
+        return write(map, read(map), desired);
+    }
+
+    /** The map's content, read back entry by entry (the only read in this class). */
+    public static Map<ByteBuffer, byte[]> read(BpfMap map) {
         Map<ByteBuffer, byte[]> current = new HashMap<>();
         for (BpfMap.Entry e : map.entries()) {
             current.put(ByteBuffer.wrap(e.key()), e.value());
         }
+        return current;
+    }
+
+    /**
+     * Moves a map from {@code held} to {@code desired} without reading it: deletes the keys {@code held} has
+     * and {@code desired} has not, writes the entries that differ. {@code held} must be what the map holds
+     * (what the last write of it left); a map another writer changed is corrected by the next
+     * {@link #reconcile}.
+     */
+    public static Result write(BpfMap map, Map<ByteBuffer, byte[]> held, Map<ByteBuffer, byte[]> desired) {
         List<byte[]> stale = new ArrayList<>();
-        for (ByteBuffer k : current.keySet()) {
+        for (ByteBuffer k : held.keySet()) {
             if (!desired.containsKey(k)) {
                 stale.add(bytes(k));
             }
@@ -45,7 +60,7 @@ public final class MapReconciler {
         int added = 0;
         int updated = 0;
         for (Map.Entry<ByteBuffer, byte[]> d : desired.entrySet()) {
-            byte[] have = current.get(d.getKey());
+            byte[] have = held.get(d.getKey());
             if (have == null) {
                 added++;
             } else if (!Arrays.equals(have, d.getValue())) {

@@ -8,16 +8,36 @@ import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Node;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The changes replayed on top of an image, single-threaded (KRaft's delta habit). A bootstrap is a
- * delta from {@link NodeImage#EMPTY}. Later records for a key replace earlier ones; a tombstone
- * deletes the key. {@link #apply()} keeps the image's maps of topics that saw no record. A policy map
- * whose revision is lower than the one held (a re-delivered or reordered record) is ignored.
+ * The changes replayed on top of an image, single-threaded (KRaft's MetadataDelta): per topic, the keys
+ * that changed and their latest value, and the offsets reached. A bootstrap is a delta from
+ * {@link NodeImage#EMPTY}. Later records for a key replace earlier ones; a tombstone deletes the key.
+ * {@link #apply()} keeps the images of topics that saw no record. A policy map whose revision is lower than
+ * the one held (a re-delivered or reordered record) is ignored. {@link #changes} says what was added,
+ * changed and removed against the base image: what a {@link ImagePublisher} writes.
  */
 public final class NodeDelta {
+
+    /**
+     * What a delta does to one topic's image, by key: new keys, keys whose value differs, keys gone. A record
+     * that repeats a key's value (a re-delivery) is in none of them.
+     */
+    public record TopicChanges<K>(Set<K> added, Set<K> changed, Set<K> removed) {
+
+        public boolean isEmpty() {
+            return added.isEmpty() && changed.isEmpty() && removed.isEmpty();
+        }
+
+        public int total() {
+            return added.size() + changed.size() + removed.size();
+        }
+    }
 
     private final NodeImage base;
     // A null value marks a deletion (HashMap allows null values).
@@ -25,6 +45,7 @@ public final class NodeDelta {
     private final Map<String, Endpoint> endpoints = new HashMap<>();
     private final Map<String, Node> nodes = new HashMap<>();
     private final Map<Long, SubjectPolicyMap> policies = new HashMap<>();
+    private final Map<StateTopic, Map<Integer, Long>> offsets = new EnumMap<>(StateTopic.class);
     private int replayed;
 
     public NodeDelta(NodeImage base) {
@@ -34,8 +55,27 @@ public final class NodeDelta {
         this.base = base;
     }
 
+    /** The image this delta applies to. */
+    public NodeImage base() {
+        return base;
+    }
+
     public void replay(StateRecord record) {
         replay(record.topic(), record.key(), record.value());
+    }
+
+    /**
+     * A record read at {@code offset} of {@code partition}: replayed, and the image's provenance moves past
+     * it (also when it does not parse: it was read).
+     *
+     * @throws IllegalArgumentException when the key or value does not parse; only the offset moved
+     */
+    public void replay(StateTopic topic, int partition, long offset, String key, byte[] value) {
+        if (topic == null) {
+            throw new IllegalArgumentException("topic must not be null");
+        }
+        offsets.computeIfAbsent(topic, t -> new HashMap<>()).merge(partition, offset + 1, Math::max);
+        replay(topic, key, value);
     }
 
     /**
@@ -81,29 +121,49 @@ public final class NodeDelta {
         return Collections.unmodifiableMap(nodes);
     }
 
+    /** Policy maps replayed, subject to the latest value (null: deleted); read-only. */
+    public Map<Long, SubjectPolicyMap> policyChanges() {
+        return Collections.unmodifiableMap(policies);
+    }
+
+    /** What this delta adds, changes and removes in one topic's image, against {@link #base()}. */
+    public TopicChanges<Object> changes(StateTopic topic) {
+        return switch (topic) {
+            case IDENTITIES -> changes(base.identities(), identities);
+            case ENDPOINTS -> changes(base.endpoints(), endpoints);
+            case NODES -> changes(base.nodes(), nodes);
+            case POLICY -> changes(base.policies(), policies);
+        };
+    }
+
+    private static <V> TopicChanges<Object> changes(Map<?, V> before, Map<?, V> replayed) {
+        Set<Object> added = new HashSet<>();
+        Set<Object> changed = new HashSet<>();
+        Set<Object> removed = new HashSet<>();
+        replayed.forEach((k, now) -> {
+            V was = before.get(k);
+            if (now == null) {
+                if (was != null) {
+                    removed.add(k);
+                }
+            } else if (was == null) {
+                added.add(k);
+            } else if (!was.equals(now)) {
+                changed.add(k);
+            }
+        });
+        return new TopicChanges<>(Set.copyOf(added), Set.copyOf(changed), Set.copyOf(removed));
+    }
+
     /** Records replayed so far. */
     public int replayed() {
         return replayed;
     }
 
     public NodeImage apply() {
-        return new NodeImage(merge(base.identities(), identities), merge(base.endpoints(), endpoints),
-                merge(base.nodes(), nodes), merge(base.policies(), policies));
-    }
-
-    private static <K, V> Map<K, V> merge(Map<K, V> base, Map<K, V> changes) {
-        if (changes.isEmpty()) {
-            return base;
-        }
-        Map<K, V> out = new HashMap<>(base);
-        changes.forEach((k, v) -> {
-            if (v == null) {
-                out.remove(k);
-            } else {
-                out.put(k, v);
-            }
-        });
-        return new NodeImage.Frozen<>(out);
+        return new NodeImage(((TopicImage<Long, Identity>) base.identities()).with(identities),
+                ((EndpointsImage) base.endpoints()).with(endpoints), ((TopicImage<String, Node>) base.nodes()).with(nodes),
+                ((TopicImage<Long, SubjectPolicyMap>) base.policies()).with(policies), base.provenance().advance(offsets));
     }
 
     private static long identityId(String key) {

@@ -3,21 +3,14 @@ package dev.tendril.agent.state;
 import dev.tendril.api.v1.PolicyMapEntry;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.ipcache.Ipcache;
-import dev.tendril.datapath.maps.BpfMap;
-import dev.tendril.datapath.maps.BpfMapException;
 import dev.tendril.datapath.maps.MapSpec;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Makes a node's maps hold what an image and the node's local endpoints say:
@@ -35,7 +28,9 @@ import java.util.function.Function;
  *
  * The order means the datapath never finds an endpoint in {@code cilium_lxc} without its policy map.
  * A map that fails (full, refused) is reported and the others are still reconciled. Existing maps are
- * opened and diffed, never recreated empty, so a restart over pinned maps has no empty window.
+ * opened and diffed, never recreated empty, so a restart over pinned maps has no empty window. The
+ * writing is {@link NodeMapsWriter}'s, which the agent keeps to write each batch's changes without reading
+ * any map back; this class holds the maps' names, shapes and desired content.
  */
 public final class NodeMapsReconciler {
 
@@ -51,8 +46,6 @@ public final class NodeMapsReconciler {
      * @param created policy maps created
      * @param deleted policy maps removed
      * @param problems maps that could not be reconciled, and entries that were skipped
-     */
-    /**
      * @param fullMaps the map kinds ({@link #IPCACHE_MAP}, {@link #POLICY_MAPS}, {@code cilium_lxc}) where a write
      *     failed because the map holds its {@code max_entries} already, once per failed map
      */
@@ -75,100 +68,21 @@ public final class NodeMapsReconciler {
         return PolicyMap.spec(POLICY_MAP_PREFIX + endpointId, PolicyMap.DEFAULT_MAX_ENTRIES);
     }
 
-    /** Every map of the node. */
+    /** Every map of the node, read back and corrected. */
     public static Outcome reconcile(MapBackend backend, NodeImage image, String localNode, List<LocalEndpoint> locals) {
         return reconcile(backend, image, localNode, locals, true);
     }
 
     /**
+     * Every map of the node read back and corrected, by a writer that remembers nothing afterwards (the
+     * agent keeps its {@link NodeMapsWriter} to write later batches without reading).
+     *
      * @param withIpcache false to leave the ipcache alone (an endpoint change through the API, which only
      *     touches local maps; the ipcache follows when the topic shows the endpoint)
      */
     public static Outcome reconcile(MapBackend backend, NodeImage image, String localNode, List<LocalEndpoint> locals,
                                     boolean withIpcache) {
-        return reconcile(backend, image, locals,
-                withIpcache ? ipcache -> IpcacheReconciler.reconcile(ipcache, image, localNode) : null);
-    }
-
-    /**
-     * Every map of the node, the ipcache only where {@code ipcacheChanges} says (a batch of records;
-     * the ipcache is assumed to hold the desired state before it, which the full passes check).
-     */
-    public static Outcome reconcile(MapBackend backend, NodeImage image, List<LocalEndpoint> locals,
-                                    IpcacheIndex.Changes ipcacheChanges) {
-        return reconcile(backend, image, locals, ipcache -> IpcacheReconciler.apply(ipcache, ipcacheChanges));
-    }
-
-    /** Every map of the node, the ipcache by a full diff against an index the caller already holds for {@code image}. */
-    public static Outcome reconcile(MapBackend backend, NodeImage image, List<LocalEndpoint> locals, IpcacheIndex ipcache) {
-        return reconcile(backend, image, locals,
-                map -> MapReconciler.reconcile(map, IpcacheReconciler.encode(ipcache.desired())));
-    }
-
-    private static Outcome reconcile(MapBackend backend, NodeImage image, List<LocalEndpoint> locals,
-                                     Function<BpfMap, MapReconciler.Result> ipcacheStep) {
-        Map<String, MapReconciler.Result> changes = new HashMap<>();
-        List<String> created = new ArrayList<>();
-        List<String> deleted = new ArrayList<>();
-        List<String> problems = new ArrayList<>();
-        List<String> full = new ArrayList<>();
-        if (ipcacheStep != null) {
-            try {
-                changes.put(IPCACHE_MAP, ipcacheStep.apply(backend.openOrCreate(ipcacheSpec())));
-            } catch (RuntimeException e) {
-                problems.add(IPCACHE_MAP + ": " + e.getMessage());
-                noteFull(e, IPCACHE_MAP, full);
-            }
-        }
-
-        MapReconciler.Result policy = MapReconciler.Result.NONE;
-        Set<String> wanted = new HashSet<>();
-        for (LocalEndpoint ep : locals) {
-            String name = ep.policyMapName();
-            wanted.add(name);
-            try {
-                Optional<BpfMap> existing = backend.open(name);
-                BpfMap map = existing.orElseGet(() -> backend.openOrCreate(policySpec(ep.endpointId())));
-                if (existing.isEmpty()) {
-                    created.add(name);
-                }
-                SubjectPolicyMap published = image.policies().get(ep.identity());
-                if (published != null) {
-                    policy = sum(policy, MapReconciler.reconcile(map, policyEntries(published, problems)));
-                }
-            } catch (RuntimeException e) {
-                problems.add(name + " (" + ep.key() + "): " + e.getMessage());
-                noteFull(e, POLICY_MAPS, full);
-            }
-        }
-        changes.put(POLICY_MAPS, policy);
-
-        try {
-            changes.put(EndpointsMap.NAME, MapReconciler.reconcile(backend.openOrCreate(EndpointsMap.spec()),
-                    endpointsEntries(locals)));
-        } catch (RuntimeException e) {
-            problems.add(EndpointsMap.NAME + ": " + e.getMessage());
-            noteFull(e, EndpointsMap.NAME, full);
-        }
-
-        for (String name : backend.names()) {
-            if (name.startsWith(POLICY_MAP_PREFIX) && !wanted.contains(name)) {
-                try {
-                    if (backend.delete(name)) {
-                        deleted.add(name);
-                    }
-                } catch (RuntimeException e) {
-                    problems.add(name + ": " + e.getMessage());
-                }
-            }
-        }
-        return new Outcome(changes, created, deleted, problems, full);
-    }
-
-    private static void noteFull(RuntimeException e, String mapKind, List<String> full) {
-        if (e instanceof BpfMapException b && b.isMapFull()) {
-            full.add(mapKind);
-        }
+        return new NodeMapsWriter(backend, localNode).reconcile(image, locals, withIpcache);
     }
 
     /** The policy-map content of a published subject map, keyed by its 12-byte keys. */
@@ -202,9 +116,5 @@ public final class NodeMapsReconciler {
             }
         }
         return out;
-    }
-
-    private static MapReconciler.Result sum(MapReconciler.Result a, MapReconciler.Result b) {
-        return new MapReconciler.Result(a.added() + b.added(), a.updated() + b.updated(), a.removed() + b.removed());
     }
 }

@@ -1,0 +1,246 @@
+package dev.tendril.agent.state;
+
+import dev.tendril.api.v1.SubjectPolicyMap;
+import dev.tendril.datapath.ipcache.IpcacheKey;
+import dev.tendril.datapath.ipcache.IpcacheValue;
+import dev.tendril.datapath.maps.BpfMap;
+import dev.tendril.datapath.maps.BpfMapException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Writes a node's maps as {@link NodeMapsReconciler} describes them, and remembers what each map holds
+ * since its last write: the ipcache as an {@link IpcacheIndex} of the image it reflects, every local
+ * endpoint's policy map and {@code cilium_lxc} as their entries. Two ways of writing:
+ *
+ * <ul>
+ *   <li>{@link #reconcile} (the bootstrap, the periodic pass, the endpoint API): reads every map back, diffs
+ *       it against the desired content and corrects it, then remembers that content;</li>
+ *   <li>{@link #publish} (a batch of records): writes and deletes only what the batch changed, diffed in
+ *       memory against what it remembers; it reads no map back, so a batch costs bpf(2) calls in proportion
+ *       to the entries it changes, not to the size of the maps.</li>
+ * </ul>
+ *
+ * A map whose write failed is forgotten, and the next batch diffs it against the kernel again (the
+ * ipcache, whose diff reads 150,000 entries at scale, is left to the next full pass instead). The counts
+ * of {@link #entries()} come from what it remembers, never from iterating a map. Not thread-safe: the
+ * agent's calls hold one lock.
+ */
+public final class NodeMapsWriter {
+
+    /** Entries of the node's maps as last written, for gauges. */
+    public record Entries(int ipcache, int endpoints, int policy, int policyMaps) {
+    }
+
+    /** A policy map's content, and the published map it was written from (null: left as it was found). */
+    private record Held(SubjectPolicyMap from, Map<ByteBuffer, byte[]> entries) {
+    }
+
+    private final MapBackend backend;
+    private final String localNode;
+    private IpcacheIndex ipcache;
+    private NodeImage ipcacheImage;
+    private int ipcacheEntries;
+    private final Map<String, Held> policy = new HashMap<>();
+    private Map<ByteBuffer, byte[]> lxc;
+    // The local endpoints lxc was written for: cilium_lxc is a function of them alone.
+    private List<LocalEndpoint> lxcLocals = List.of();
+
+    public NodeMapsWriter(MapBackend backend, String localNode) {
+        this.backend = backend;
+        this.localNode = localNode;
+    }
+
+    /** A whole image: the ipcache's index built for it, then every map diffed against the kernel. */
+    public NodeMapsReconciler.Outcome snapshot(NodeImage image, List<LocalEndpoint> locals) {
+        ipcache = IpcacheIndex.of(image, localNode);
+        ipcacheImage = image;
+        return reconcile(image, locals, true);
+    }
+
+    /**
+     * Every map (or only the local ones) read back and corrected to the desired content of {@code image}.
+     *
+     * @param withIpcache false to leave the ipcache alone (an endpoint change through the API, which only
+     *     touches local maps; the ipcache follows when the topic shows the endpoint)
+     */
+    public NodeMapsReconciler.Outcome reconcile(NodeImage image, List<LocalEndpoint> locals, boolean withIpcache) {
+        Pass pass = new Pass();
+        if (withIpcache) {
+            pass.run(NodeMapsReconciler.IPCACHE_MAP, NodeMapsReconciler.IPCACHE_MAP, () -> {
+                Map<IpcacheKey, IpcacheValue> desired = image == ipcacheImage ? ipcache.desired()
+                        : IpcacheDesired.of(image, localNode);
+                MapReconciler.Result r = MapReconciler.reconcile(backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()),
+                        IpcacheReconciler.encode(desired));
+                ipcacheEntries = desired.size();
+                return r;
+            });
+        }
+        Set<String> wanted = new HashSet<>();
+        for (LocalEndpoint ep : locals) {
+            wanted.add(ep.policyMapName());
+            writePolicy(pass, ep, image.policies().get(ep.identity()), true);
+        }
+        pass.changes.putIfAbsent(NodeMapsReconciler.POLICY_MAPS, MapReconciler.Result.NONE);
+        pass.run(EndpointsMap.NAME, EndpointsMap.NAME, () -> {
+            Map<ByteBuffer, byte[]> desired = NodeMapsReconciler.endpointsEntries(locals);
+            lxc = null;
+            MapReconciler.Result r = MapReconciler.reconcile(backend.openOrCreate(EndpointsMap.spec()), desired);
+            lxc = desired;
+            lxcLocals = List.copyOf(locals);
+            return r;
+        });
+        Set<String> stale = new HashSet<>();
+        for (String name : backend.names()) {
+            if (name.startsWith(NodeMapsReconciler.POLICY_MAP_PREFIX) && !wanted.contains(name)) {
+                stale.add(name);
+            }
+        }
+        policy.keySet().retainAll(wanted);
+        removePolicyMaps(pass, stale);
+        return pass.outcome();
+    }
+
+    /**
+     * One batch: {@code image} is {@code delta.apply()}, {@code locals} the local endpoints of it. The
+     * ipcache gets the keys whose claims changed; a local endpoint's policy map is written when the endpoint
+     * is new or its identity's published map is another one, only with the entries that differ from what the
+     * map holds; {@code cilium_lxc} gets the addresses that changed; maps of endpoints gone are removed.
+     */
+    public NodeMapsReconciler.Outcome publish(NodeDelta delta, NodeImage image, List<LocalEndpoint> locals) {
+        Pass pass = new Pass();
+        if (ipcache == null || ipcacheImage != delta.base()) {
+            // No index for the image this batch applies to (no whole image was published first): build one.
+            return snapshot(image, locals);
+        }
+        IpcacheIndex.Changes changes = ipcache.update(delta.base(), delta);
+        ipcacheImage = image;
+        ipcacheEntries = ipcache.size();
+        pass.run(NodeMapsReconciler.IPCACHE_MAP, NodeMapsReconciler.IPCACHE_MAP, () ->
+                changes.isEmpty() ? MapReconciler.Result.NONE
+                        : IpcacheReconciler.apply(backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()), changes));
+
+        Set<String> wanted = new HashSet<>();
+        for (LocalEndpoint ep : locals) {
+            wanted.add(ep.policyMapName());
+            SubjectPolicyMap published = image.policies().get(ep.identity());
+            Held held = policy.get(ep.policyMapName());
+            if (held != null && (published == null || published == held.from() || published.equals(held.from()))) {
+                continue;
+            }
+            writePolicy(pass, ep, published, false);
+        }
+        pass.changes.putIfAbsent(NodeMapsReconciler.POLICY_MAPS, MapReconciler.Result.NONE);
+        pass.run(EndpointsMap.NAME, EndpointsMap.NAME, () -> {
+            if (lxc != null && locals.equals(lxcLocals)) {
+                return MapReconciler.Result.NONE;
+            }
+            Map<ByteBuffer, byte[]> desired = NodeMapsReconciler.endpointsEntries(locals);
+            Map<ByteBuffer, byte[]> held = lxc;
+            lxc = null;
+            BpfMap map = backend.openOrCreate(EndpointsMap.spec());
+            MapReconciler.Result r = held == null ? MapReconciler.reconcile(map, desired)
+                    : MapReconciler.write(map, held, desired);
+            lxc = desired;
+            lxcLocals = List.copyOf(locals);
+            return r;
+        });
+        Set<String> gone = new HashSet<>(policy.keySet());
+        gone.removeAll(wanted);
+        gone.forEach(policy::remove);
+        removePolicyMaps(pass, gone);
+        return pass.outcome();
+    }
+
+    /**
+     * One endpoint's policy map: created empty when missing (it drops everything until its policy is
+     * published), else its content taken from memory, or read back when this writer does not know it (or
+     * {@code readBack}); then the published entries written over it. Without a published map an existing
+     * map is left as it is.
+     */
+    private void writePolicy(Pass pass, LocalEndpoint ep, SubjectPolicyMap published, boolean readBack) {
+        String name = ep.policyMapName();
+        Held held = policy.remove(name);
+        try {
+            Optional<BpfMap> existing = backend.open(name);
+            BpfMap map = existing.orElseGet(() -> backend.openOrCreate(NodeMapsReconciler.policySpec(ep.endpointId())));
+            Map<ByteBuffer, byte[]> content;
+            if (existing.isEmpty()) {
+                pass.created.add(name);
+                content = Map.of();
+            } else {
+                content = held == null || readBack ? MapReconciler.read(map) : held.entries();
+            }
+            if (published == null) {
+                policy.put(name, new Held(null, content));
+                return;
+            }
+            Map<ByteBuffer, byte[]> desired = NodeMapsReconciler.policyEntries(published, pass.problems);
+            pass.add(NodeMapsReconciler.POLICY_MAPS, MapReconciler.write(map, content, desired));
+            policy.put(name, new Held(published, desired));
+        } catch (RuntimeException e) {
+            pass.fail(name + " (" + ep.key() + "): ", e, NodeMapsReconciler.POLICY_MAPS);
+        }
+    }
+
+    private void removePolicyMaps(Pass pass, Set<String> names) {
+        for (String name : names) {
+            try {
+                if (backend.delete(name)) {
+                    pass.deleted.add(name);
+                }
+            } catch (RuntimeException e) {
+                pass.problems.add(name + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** What the maps hold as last written: no map is read for it. */
+    public Entries entries() {
+        int entries = 0;
+        for (Held h : policy.values()) {
+            entries += h.entries().size();
+        }
+        return new Entries(ipcacheEntries, lxc == null ? 0 : lxc.size(), entries, policy.size());
+    }
+
+    /** The outcome of one pass, collected step by step: a failed step is reported and the others still run. */
+    private static final class Pass {
+        final Map<String, MapReconciler.Result> changes = new HashMap<>();
+        final List<String> created = new ArrayList<>();
+        final List<String> deleted = new ArrayList<>();
+        final List<String> problems = new ArrayList<>();
+        final List<String> full = new ArrayList<>();
+
+        void run(String map, String kind, Supplier<MapReconciler.Result> step) {
+            try {
+                add(kind, step.get());
+            } catch (RuntimeException e) {
+                fail(map + ": ", e, kind);
+            }
+        }
+
+        void add(String kind, MapReconciler.Result r) {
+            changes.merge(kind, r, (a, b) -> new MapReconciler.Result(a.added() + b.added(),
+                    a.updated() + b.updated(), a.removed() + b.removed()));
+        }
+
+        void fail(String what, RuntimeException e, String kind) {
+            problems.add(what + e.getMessage());
+            if (e instanceof BpfMapException b && b.isMapFull()) {
+                full.add(kind);
+            }
+        }
+
+        NodeMapsReconciler.Outcome outcome() {
+            return new NodeMapsReconciler.Outcome(changes, created, deleted, problems, full);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.tendril.agent.state;
+
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What an image reflects (KRaft's MetadataProvenance, per followed topic and partition): the offset of the
+ * next record it has not replayed. An image built from records without offsets (tests, a snapshot at
+ * hand) has none for them. Immutable.
+ *
+ * @param next per topic, partition to the offset after the last record replayed
+ */
+public record Provenance(Map<StateTopic, Map<Integer, Long>> next) {
+
+    public static final Provenance NONE = new Provenance(Map.of());
+
+    public Provenance {
+        EnumMap<StateTopic, Map<Integer, Long>> copy = new EnumMap<>(StateTopic.class);
+        next.forEach((topic, partitions) -> {
+            if (!partitions.isEmpty()) {
+                copy.put(topic, Map.copyOf(partitions));
+            }
+        });
+        next = copy.isEmpty() ? Map.of() : Collections.unmodifiableMap(copy);
+    }
+
+    /** The offset after the last record of that partition this image replayed; 0 when none. */
+    public long next(StateTopic topic, int partition) {
+        return next.getOrDefault(topic, Map.of()).getOrDefault(partition, 0L);
+    }
+
+    /** This provenance moved on by {@code advanced} (per topic, partition to next offset); offsets never go back. */
+    public Provenance advance(Map<StateTopic, Map<Integer, Long>> advanced) {
+        if (advanced.isEmpty()) {
+            return this;
+        }
+        EnumMap<StateTopic, Map<Integer, Long>> out = new EnumMap<>(StateTopic.class);
+        next.forEach((t, p) -> out.put(t, new TreeMap<>(p)));
+        advanced.forEach((t, p) -> p.forEach((partition, offset) ->
+                out.computeIfAbsent(t, x -> new TreeMap<>()).merge(partition, offset, Math::max)));
+        return new Provenance(out);
+    }
+
+    /** {@code ENDPOINTS 0@1200 1@1187, POLICY 0@40}: per topic, partition@next offset. */
+    @Override
+    public String toString() {
+        if (next.isEmpty()) {
+            return "no offsets";
+        }
+        StringBuilder b = new StringBuilder();
+        next.forEach((t, p) -> {
+            b.append(b.isEmpty() ? "" : ", ").append(t);
+            new TreeMap<>(p).forEach((partition, offset) -> b.append(' ').append(partition).append('@').append(offset));
+        });
+        return b.toString();
+    }
+}
