@@ -162,7 +162,7 @@ public final class Prober {
      * The policies behind the entry that decided, as the policy service published them with the subject's
      * map; for a drop without an entry, the policies that make the subject default-deny in that direction.
      */
-    static List<String> provenance(SubjectPolicyMap map, Verdict v) {
+    public static List<String> provenance(SubjectPolicyMap map, Verdict v) {
         if (map == null) {
             return List.of();
         }

@@ -10,4 +10,9 @@ class ArchitectureTest {
     void domainDependsOnNoFrameworkAndNoAdapter() {
         ArchitectureRules.checkServiceDomain("dev.tendril.identity");
     }
+
+    @Test
+    void appDependsOnNoFrameworkNoSqlAndNoAdapter() {
+        ArchitectureRules.checkServiceApp("dev.tendril.identity");
+    }
 }

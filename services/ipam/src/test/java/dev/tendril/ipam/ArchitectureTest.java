@@ -10,4 +10,9 @@ class ArchitectureTest {
     void domainDependsOnNoFrameworkAndNoAdapter() {
         ArchitectureRules.checkServiceDomain("dev.tendril.ipam");
     }
+
+    @Test
+    void appSeesNoSqlFrameworkOrAdapter() {
+        ArchitectureRules.checkServiceApp("dev.tendril.ipam");
+    }
 }

@@ -11,6 +11,11 @@ class ArchitectureTest {
         ArchitectureRules.checkServiceDomain("dev.tendril.policy");
     }
 
+    @Test
+    void appDependsOnNoSqlFrameworkOrAdapter() {
+        ArchitectureRules.checkServiceApp("dev.tendril.policy");
+    }
+
     /** Checked here, where its classes are on the class path: libs/datapath itself has no test support. */
     @Test
     void datapathLibraryIsPureJava() {

@@ -1,9 +1,10 @@
 package dev.tendril.identity.adapters;
 
 import dev.tendril.eventstore.EventStore;
-import dev.tendril.identity.adapters.persistence.EndpointRegistry;
-import dev.tendril.identity.adapters.persistence.IdentityAllocator;
+import dev.tendril.identity.adapters.persistence.PostgresStorage;
 import dev.tendril.identity.adapters.persistence.StateRebuilder;
+import dev.tendril.identity.app.EndpointRegistry;
+import dev.tendril.identity.app.IdentityAllocator;
 import dev.tendril.identity.domain.ClusterConfig;
 import dev.tendril.identity.domain.LabelFilter;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,7 +13,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.util.List;
 
-/** The application objects of the service, built once from validated configuration. */
+/** The application objects of the service, built once from validated configuration, on their PostgreSQL ports. */
 @ApplicationScoped
 public class IdentityBeans {
 
@@ -30,8 +31,14 @@ public class IdentityBeans {
 
     @Produces
     @Singleton
-    IdentityAllocator allocator(EventStore store, ClusterConfig cluster) {
-        return new IdentityAllocator(store, cluster.range(), cluster.name());
+    PostgresStorage storage(EventStore store) {
+        return new PostgresStorage(store);
+    }
+
+    @Produces
+    @Singleton
+    IdentityAllocator allocator(PostgresStorage storage, ClusterConfig cluster) {
+        return new IdentityAllocator(storage, cluster.range(), cluster.name());
     }
 
     void closeAllocator(@Disposes IdentityAllocator allocator) {
@@ -40,8 +47,9 @@ public class IdentityBeans {
 
     @Produces
     @Singleton
-    EndpointRegistry registry(EventStore store, IdentityAllocator allocator, LabelFilter filter, ClusterConfig cluster) {
-        return new EndpointRegistry(store, allocator, filter, cluster.name());
+    EndpointRegistry registry(PostgresStorage storage, IdentityAllocator allocator, LabelFilter filter,
+            ClusterConfig cluster) {
+        return new EndpointRegistry(storage, storage.deregistrations(), allocator, filter, cluster.name());
     }
 
     @Produces

@@ -1,9 +1,9 @@
 package dev.tendril.identity.adapters;
 
-import dev.tendril.eventstore.Transactions;
-import dev.tendril.identity.adapters.persistence.IdentityAllocator;
-import dev.tendril.identity.adapters.persistence.IdentityRecord;
-import dev.tendril.identity.adapters.persistence.ReleaseFollower;
+import dev.tendril.identity.app.IdentityAllocator;
+import dev.tendril.identity.app.IdentityRecord;
+import dev.tendril.identity.app.IdentityStorage;
+import dev.tendril.identity.app.ReleaseFollower;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -34,7 +34,7 @@ public class IdentityGarbageCollector {
     IdentityAllocator allocator;
 
     @Inject
-    Transactions transactions;
+    IdentityStorage storage;
 
     @Inject
     MeterRegistry meters;
@@ -48,7 +48,7 @@ public class IdentityGarbageCollector {
                 .description("Identities released by garbage collection").register(meters);
         invalidCounter = Counter.builder("tendril_identity_gc_invalid_released_total")
                 .description("Identities released because their cidr:/reserved: labels are invalid").register(meters);
-        ReleaseFollower follower = new ReleaseFollower(transactions, allocator);
+        ReleaseFollower follower = new ReleaseFollower(storage, allocator);
         scheduler = Executors.newScheduledThreadPool(1, Thread.ofPlatform().name("identity-gc").daemon(true).factory());
         long interval = config.gc().interval().toMillis();
         scheduler.scheduleWithFixedDelay(this::collectSafely, interval, interval, TimeUnit.MILLISECONDS);

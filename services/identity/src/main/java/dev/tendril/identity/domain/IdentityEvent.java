@@ -3,6 +3,9 @@ package dev.tendril.identity.domain;
 /** Events of one numeric identity's stream; an id may be allocated again after its release. */
 public sealed interface IdentityEvent {
 
+    /** The schema version of these events' payloads, stored with each event; raised by an incompatible change. */
+    int SCHEMA_VERSION = 1;
+
     long id();
 
     record IdentityAllocated(long id, Labels labels) implements IdentityEvent {

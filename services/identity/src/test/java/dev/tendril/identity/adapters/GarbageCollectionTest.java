@@ -3,19 +3,19 @@ package dev.tendril.identity.adapters;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tendril.identity.adapters.persistence.Allocation;
-import dev.tendril.identity.adapters.persistence.EndpointRegistry;
-import dev.tendril.identity.adapters.persistence.IdentityAllocator;
-import dev.tendril.identity.adapters.persistence.IdentityRecord;
-import dev.tendril.identity.adapters.persistence.ReleaseFollower;
 import dev.tendril.identity.adapters.persistence.StateRebuilder;
-import dev.tendril.identity.adapters.persistence.StateSnapshot;
+import dev.tendril.identity.app.Allocation;
+import dev.tendril.identity.app.EndpointRegistry;
+import dev.tendril.identity.app.IdentityAllocator;
+import dev.tendril.identity.app.IdentityRecord;
+import dev.tendril.identity.app.ReleaseFollower;
 import dev.tendril.identity.domain.Endpoint;
 import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.Label;
 import dev.tendril.identity.domain.LabelSource;
 import dev.tendril.identity.domain.Labels;
 import dev.tendril.identity.domain.Namespace;
+import dev.tendril.identity.domain.StateSnapshot;
 import dev.tendril.testing.CompactedTopic;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
@@ -117,7 +117,7 @@ class GarbageCollectionTest {
         Labels labels = Labels.parse(List.of("k8s:app=" + unique("cached")), "labels");
         try (Replica serving = new Replica(SharedInfrastructure.postgres(), PostgresTestResource.DATABASE);
                 Replica collecting = new Replica(SharedInfrastructure.postgres(), PostgresTestResource.DATABASE)) {
-            ReleaseFollower follower = new ReleaseFollower(serving.store.transactions(), serving.allocator);
+            ReleaseFollower follower = new ReleaseFollower(serving.storage, serving.allocator);
             follower.poll();
             Allocation first = serving.allocator.allocate(labels);
             assertThat(serving.allocator.allocate(labels).id()).isEqualTo(first.id());

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tendril.eventstore.CommandRejectedException;
-import dev.tendril.identity.adapters.persistence.Allocation;
+import dev.tendril.identity.app.Allocation;
 import dev.tendril.identity.domain.ClusterConfig;
 import dev.tendril.identity.domain.IdRange;
 import dev.tendril.identity.domain.Labels;

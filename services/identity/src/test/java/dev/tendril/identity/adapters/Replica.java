@@ -2,8 +2,9 @@ package dev.tendril.identity.adapters;
 
 import dev.tendril.eventstore.EventStore;
 import dev.tendril.eventstore.Transactions;
-import dev.tendril.identity.adapters.persistence.EndpointRegistry;
-import dev.tendril.identity.adapters.persistence.IdentityAllocator;
+import dev.tendril.identity.adapters.persistence.PostgresStorage;
+import dev.tendril.identity.app.EndpointRegistry;
+import dev.tendril.identity.app.IdentityAllocator;
 import dev.tendril.identity.domain.ClusterConfig;
 import dev.tendril.identity.domain.IdRange;
 import dev.tendril.identity.domain.LabelFilter;
@@ -22,14 +23,17 @@ public final class Replica implements AutoCloseable {
 
     public final AgroalDataSource dataSource;
     public final EventStore store;
+    public final PostgresStorage storage;
     public final IdentityAllocator allocator;
     public final EndpointRegistry registry;
 
     public Replica(PostgresServer postgres, String database, IdRange range, int poolSize) {
         this.dataSource = pool(postgres, database, poolSize);
         this.store = new EventStore(new Transactions(dataSource));
-        this.allocator = new IdentityAllocator(store, range, "default");
-        this.registry = new EndpointRegistry(store, allocator, LabelFilter.defaults(), "default");
+        this.storage = new PostgresStorage(store);
+        this.allocator = new IdentityAllocator(storage, range, "default");
+        this.registry = new EndpointRegistry(storage, storage.deregistrations(), allocator, LabelFilter.defaults(),
+                "default");
     }
 
     public Replica(PostgresServer postgres, String database) {

@@ -3,21 +3,22 @@ package dev.tendril.identity.bench;
 import dev.tendril.eventstore.EventStore;
 import dev.tendril.eventstore.Transactions;
 import dev.tendril.identity.adapters.Replica;
-import dev.tendril.identity.adapters.persistence.IdentityAllocator;
-import dev.tendril.identity.adapters.persistence.EndpointRegistry;
+import dev.tendril.identity.adapters.persistence.PostgresStorage;
+import dev.tendril.identity.app.EndpointRegistry;
+import dev.tendril.identity.app.IdentityAllocator;
 import dev.tendril.identity.domain.ClusterConfig;
 import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.LabelFilter;
+import dev.tendril.identity.domain.Labels;
 import dev.tendril.identity.domain.NamedPort;
 import dev.tendril.identity.domain.Namespace;
-import java.util.Map;
-import dev.tendril.identity.domain.Labels;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import io.agroal.api.AgroalDataSource;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -62,7 +63,8 @@ public final class IdentityBenchmark {
                 Flyway.configure().dataSource(pool).schemas("identity")
                         .locations("classpath:db/eventstore", "classpath:db/identity").load().migrate();
                 EventStore store = new EventStore(new Transactions(pool));
-                IdentityAllocator allocator = new IdentityAllocator(store, ClusterConfig.of("bench", 0).range(), "bench");
+                PostgresStorage storage = new PostgresStorage(store);
+                IdentityAllocator allocator = new IdentityAllocator(storage, ClusterConfig.of("bench", 0).range(), "bench");
                 System.out.printf("machine: %d cores, %s, Java %s; PostgreSQL %s (fsync=%s, synchronous_commit=%s); "
                         + "%d threads, pool %d; PostgreSQL server process found for CPU accounting: %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
                         Runtime.version(), show(pool, "server_version"), show(pool, "fsync"),
@@ -77,7 +79,7 @@ public final class IdentityBenchmark {
                 long[] reuse = run(threads, reuseCount, i -> allocator.allocate(labels("new", i % newCount)));
                 report("reuse lookups (cache)", reuseCount, reuse);
 
-                IdentityAllocator cold = new IdentityAllocator(store, ClusterConfig.of("bench", 0).range(), "bench");
+                IdentityAllocator cold = new IdentityAllocator(storage, ClusterConfig.of("bench", 0).range(), "bench");
                 long[] coldReuse = run(threads, newCount, i -> cold.allocate(labels("new", i)));
                 report("reuse lookups (database, cold cache)", newCount, coldReuse);
 
@@ -85,7 +87,8 @@ public final class IdentityBenchmark {
                 long[] paced = paced(allocator, rate, rateSeconds);
                 report("new identities at " + rate + "/s (open loop)", paced.length, paced);
 
-                EndpointRegistry registry = new EndpointRegistry(store, allocator, LabelFilter.defaults(), "bench");
+                EndpointRegistry registry = new EndpointRegistry(storage, storage.deregistrations(), allocator,
+                        LabelFilter.defaults(), "bench");
                 registry.upsertNamespace(Namespace.of("bench", Map.of("team", "perf")));
                 int endpoints = Integer.getInteger("bench.endpoints", 5_000);
                 long[] registered = run(threads, endpoints, i -> registry.register(EndpointSpec.of("bench", "pod-" + i,

@@ -1,6 +1,6 @@
 package dev.tendril.ipam.app;
 
-import dev.tendril.ipam.adapters.persistence.IpamReadModel.AllocationRow;
+import dev.tendril.ipam.app.IpamQueries.AllocationRow;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package dev.tendril.ipam.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tendril.ipam.adapters.persistence.IpamReadModel.AllocationRow;
+import dev.tendril.ipam.app.IpamQueries.AllocationRow;
 import dev.tendril.ipam.app.LeakDetector.EndpointRef;
 import java.time.Duration;
 import java.time.Instant;

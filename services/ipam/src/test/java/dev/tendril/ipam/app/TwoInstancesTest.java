@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tendril.eventstore.EventStore;
 import dev.tendril.eventstore.StoredEvent;
-import dev.tendril.ipam.adapters.persistence.IpamReadModel.AllocationRow;
 import dev.tendril.ipam.adapters.persistence.Codecs;
+import dev.tendril.ipam.adapters.persistence.JdbcIpamQueries;
+import dev.tendril.ipam.adapters.persistence.JdbcIpamStore;
+import dev.tendril.ipam.app.IpamQueries.AllocationRow;
 import dev.tendril.ipam.domain.Cidr;
 import dev.tendril.ipam.domain.IpAddress;
 import dev.tendril.ipam.domain.IpamSettings;
@@ -52,7 +54,9 @@ class TwoInstancesTest {
     private IpamService instance(TestSchemas schema, int writers, Clock clock) {
         AgroalDataSource pool = schema.pool(8);
         pools.add(pool);
-        IpamService service = new IpamService(TestSchemas.store(pool), SETTINGS, clock, "default", writers);
+        EventStore store = TestSchemas.store(pool);
+        IpamService service = new IpamService(new JdbcIpamStore(store), new JdbcIpamQueries(store.transactions()),
+                SETTINGS, clock, "default", writers);
         instances.add(service);
         return service;
     }
@@ -113,7 +117,7 @@ class TwoInstancesTest {
         assertThat(b.registerNode("busy", List.of("192.168.0.1")).podCidrs()).isEqualTo(node.podCidrs());
 
         ExecutorService threads = Executors.newFixedThreadPool(16);
-        List<Future<IpamService.Allocation>> results = new ArrayList<>();
+        List<Future<PodAddresses.Allocation>> results = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             IpamService replica = i % 2 == 0 ? a : b;
             String uid = "uid-" + i;
@@ -121,7 +125,7 @@ class TwoInstancesTest {
             results.add(threads.submit(() -> replica.allocate("busy", owner, uid)));
         }
         List<String> all = new ArrayList<>();
-        for (Future<IpamService.Allocation> result : results) {
+        for (Future<PodAddresses.Allocation> result : results) {
             all.addAll(result.get().ips());
         }
         threads.shutdown();

@@ -2,6 +2,8 @@ package dev.tendril.ipam.bench;
 
 import dev.tendril.eventstore.EventStore;
 import dev.tendril.eventstore.Transactions;
+import dev.tendril.ipam.adapters.persistence.JdbcIpamQueries;
+import dev.tendril.ipam.adapters.persistence.JdbcIpamStore;
 import dev.tendril.ipam.app.IpamService;
 import dev.tendril.ipam.domain.IpamSettings;
 import dev.tendril.ipam.domain.NodeCommand;
@@ -100,10 +102,15 @@ public final class IpamLoadDriver {
                 AgroalPropertiesReader.MAX_SIZE, Integer.toString(size))).get());
     }
 
+    private static IpamService service(AgroalDataSource pool, IpamSettings settings, int writers) {
+        EventStore store = new EventStore(new Transactions(pool));
+        return new IpamService(new JdbcIpamStore(store), new JdbcIpamQueries(store.transactions()), settings,
+                Clock.systemUTC(), "default", writers);
+    }
+
     private static void registerNodes(String url, int nodes, int threads) throws Exception {
         try (AgroalDataSource pool = pool(url, "bench_nodes", threads)) {
-            IpamService ipam = new IpamService(new EventStore(new Transactions(pool)), IpamSettings.defaults(),
-                    Clock.systemUTC(), "default");
+            IpamService ipam = service(pool, IpamSettings.defaults(), IpamService.DEFAULT_WRITERS);
             ExecutorService executor = Executors.newFixedThreadPool(threads);
             AtomicLong next = new AtomicLong();
             long ticksBefore = cpuTicks();
@@ -186,8 +193,7 @@ public final class IpamLoadDriver {
         IpamSettings settings = IpamSettings.validated(List.of("10.0.0.0/8"), 16, List.of("fd00::/96"), 112,
                 IpamSettings.DEFAULT_QUARANTINE, IpamSettings.DEFAULT_UNCONFIRMED_EXPIRY);
         try (AgroalDataSource pool = pool(url, "bench_pods_" + writers, threads + writers);
-                IpamService ipam = new IpamService(new EventStore(new Transactions(pool)), settings,
-                        Clock.systemUTC(), "default", writers)) {
+                IpamService ipam = service(pool, settings, writers)) {
             for (int n = 0; n < podNodes; n++) {
                 ipam.registerNode("pods-" + n, List.of("192.168.100." + (n + 1)));
             }

@@ -1,6 +1,7 @@
 package dev.tendril.policy.adapters;
 
 import dev.tendril.policy.adapters.kafka.InputsConsumer;
+import dev.tendril.policy.app.PolicyRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
-import dev.tendril.policy.adapters.persistence.PolicyEvent;
+import dev.tendril.policy.adapters.persistence.PolicyStore;
+import dev.tendril.policy.app.PolicyRuntime;
+import dev.tendril.policy.domain.PolicyEvent;
 import dev.tendril.policy.domain.PolicyRef;
 import dev.tendril.testing.KafkaBroker;
 import dev.tendril.testing.KafkaTestResource;
@@ -43,6 +45,9 @@ class KafkaOutageTest {
     @Inject
     PolicyRuntime runtime;
 
+    @Inject
+    PolicyStore store;
+
     @AfterEach
     void brokerBack() {
         SharedInfrastructure.kafka(); // restarts the shared broker if a failed test left it stopped
@@ -75,13 +80,13 @@ class KafkaOutageTest {
             Response applied = put(PolicyApiTest.defaultDeny(ns) + "---\n" + PolicyApiTest.allowWeb(ns, 5432));
             applied.then().statusCode(200).body("policies.result", org.hamcrest.Matchers.contains("created", "created"));
             long revision = applied.jsonPath().getLong("revision");
-            assertThat(runtime.store().policyEvents(deny)).singleElement().isInstanceOf(PolicyEvent.PolicyApplied.class);
-            assertThat(runtime.store().readModel()).containsKeys(deny, allow);
+            assertThat(store.policyEvents(deny)).singleElement().isInstanceOf(PolicyEvent.PolicyApplied.class);
+            assertThat(store.readModel()).containsKeys(deny, allow);
             client().get("/v1/policies/NetworkPolicy/" + ns + "/default-deny-ingress").then().statusCode(200)
                     .body("revision", equalTo((int) revision));
 
             client().delete("/v1/policies/NetworkPolicy/" + ns + "/allow-web").then().statusCode(200);
-            assertThat(runtime.store().policyEvents(allow)).extracting(e -> e.getClass().getSimpleName())
+            assertThat(store.policyEvents(allow)).extracting(e -> e.getClass().getSimpleName())
                     .containsExactly("PolicyApplied", "PolicyDeleted");
             List<PolicyRef> enforcing = runtime.read(v -> v.engine().subject(base).orElseThrow().enforcedBy().values()
                     .stream().flatMap(java.util.Set::stream).toList());

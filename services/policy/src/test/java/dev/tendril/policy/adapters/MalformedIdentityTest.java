@@ -10,6 +10,7 @@ import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMapKey;
+import dev.tendril.policy.app.PolicyRuntime;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
 import io.quarkus.test.common.WithTestResource;

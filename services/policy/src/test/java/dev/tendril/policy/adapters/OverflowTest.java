@@ -4,7 +4,9 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tendril.policy.adapters.persistence.SubjectEvent;
+import dev.tendril.policy.adapters.persistence.PolicyStore;
+import dev.tendril.policy.app.PolicyRuntime;
+import dev.tendril.policy.domain.SubjectEvent;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
 import io.quarkus.test.common.WithTestResource;
@@ -38,6 +40,9 @@ class OverflowTest {
     @Inject
     PolicyRuntime runtime;
 
+    @Inject
+    PolicyStore store;
+
     @Test
     void anOverflowingSubjectIsReportedAndNotPublished() {
         String ns = "overflow-" + UUID.randomUUID().toString().substring(0, 8);
@@ -65,7 +70,7 @@ class OverflowTest {
         TestTopics.identity(TestTopics.podIdentity(small, ns, "small"));
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(runtime.store().subjectEvents(big)).singleElement().satisfies(e -> {
+                assertThat(store.subjectEvents(big)).singleElement().satisfies(e -> {
                     SubjectEvent.PolicyMapOverflowed o = (SubjectEvent.PolicyMapOverflowed) e;
                     assertThat(o.subject()).isEqualTo(big);
                     assertThat(o.entries()).isGreaterThan(256);

@@ -9,9 +9,13 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 
-import dev.tendril.policy.adapters.persistence.PolicyEvent;
 import dev.tendril.policy.adapters.persistence.PolicyStore;
+import dev.tendril.policy.app.PolicyRepository;
+import dev.tendril.policy.app.PolicyRuntime;
+import dev.tendril.policy.domain.PolicyEvent;
 import dev.tendril.policy.domain.PolicyRef;
+import dev.tendril.policy.domain.StoredPolicy;
+import dev.tendril.policy.manifest.Manifests;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
 import io.quarkus.test.common.WithTestResource;
@@ -32,6 +36,9 @@ class PolicyApiTest {
 
     @Inject
     PolicyRuntime runtime;
+
+    @Inject
+    PolicyStore store;
 
     @Inject
     dev.tendril.eventstore.EventStore eventStore;
@@ -95,7 +102,7 @@ class PolicyApiTest {
         Response again = put("text/yaml", allowWeb(ns, 5432) + "---\n" + defaultDeny(ns));
         again.then().statusCode(200).body("policies.result", contains("unchanged", "unchanged"));
         assertThat(again.jsonPath().getLong("policies[0].revision")).isEqualTo(revision);
-        assertThat(runtime.store().policyEvents(new PolicyRef("NetworkPolicy", ns, "allow-web"))).hasSize(1);
+        assertThat(store.policyEvents(new PolicyRef("NetworkPolicy", ns, "allow-web"))).hasSize(1);
 
         Response changed = put("application/x-yaml", allowWeb(ns, 5433) + "---\n" + defaultDeny(ns));
         changed.then().statusCode(200).body("policies.result", contains("configured", "unchanged"));
@@ -109,7 +116,7 @@ class PolicyApiTest {
                 .body("subjects", notNullValue());
         given().queryParam("namespace", ns).get("/v1/policies").then().statusCode(200)
                 .body("name", contains("allow-web", "default-deny-ingress"));
-        List<PolicyEvent> events = runtime.store().policyEvents(new PolicyRef("NetworkPolicy", ns, "allow-web"));
+        List<PolicyEvent> events = store.policyEvents(new PolicyRef("NetworkPolicy", ns, "allow-web"));
         assertThat(events).hasSize(2).allMatch(e -> e instanceof PolicyEvent.PolicyApplied);
     }
 
@@ -139,7 +146,7 @@ class PolicyApiTest {
                 .body("policies.result", contains("created", "unchanged"));
         given().get("/v1/policies/NetworkPolicy/" + ns + "/allow-web").then().statusCode(404)
                 .contentType("application/problem+json");
-        assertThat(runtime.store().policyEvents(new PolicyRef("NetworkPolicy", ns, "allow-web"))).isEmpty();
+        assertThat(store.policyEvents(new PolicyRef("NetworkPolicy", ns, "allow-web"))).isEmpty();
     }
 
     @Test
@@ -187,7 +194,7 @@ class PolicyApiTest {
         put("application/yaml", allowWeb(ns, 80).replace("- port: 80", "- port: 80\n      endPort: 79"))
                 .then().statusCode(400).body("field", equalTo("spec.ingress[0].ports[0].endPort"));
         given().queryParam("namespace", ns).get("/v1/policies").then().statusCode(200).body("$", hasSize(0));
-        assertThat(runtime.store().policyEvents(new PolicyRef("NetworkPolicy", ns, "no-selector"))).isEmpty();
+        assertThat(store.policyEvents(new PolicyRef("NetworkPolicy", ns, "no-selector"))).isEmpty();
     }
 
     @Test
@@ -212,8 +219,8 @@ class PolicyApiTest {
                     "ALTER TABLE policies DROP CONSTRAINT poison_test"));
         }
         PolicyRef poison = new PolicyRef("NetworkPolicy", ns, "poison");
-        assertThat(runtime.store().policyEvents(poison)).isEmpty();
-        assertThat(runtime.store().policyEvents(new PolicyRef("NetworkPolicy", ns, "other"))).isEmpty();
+        assertThat(store.policyEvents(poison)).isEmpty();
+        assertThat(store.policyEvents(new PolicyRef("NetworkPolicy", ns, "other"))).isEmpty();
         given().get("/v1/policies/NetworkPolicy/" + ns + "/poison").then().statusCode(404);
         java.util.Optional<dev.tendril.policy.domain.Policy> inEngine = runtime.read(v -> v.engine().policy(poison));
         assertThat(inEngine).isEmpty();
@@ -235,7 +242,7 @@ class PolicyApiTest {
         given().delete("/v1/policies/NetworkPolicy/" + ns + "/default-deny-ingress").then().statusCode(404)
                 .contentType("application/problem+json").body("detail", containsString("does not exist"));
         given().get("/v1/policies/Ingress/" + ns + "/x").then().statusCode(400).body("field", equalTo("kind"));
-        assertThat(runtime.store().policyEvents(new PolicyRef("NetworkPolicy", ns, "default-deny-ingress")))
+        assertThat(store.policyEvents(new PolicyRef("NetworkPolicy", ns, "default-deny-ingress")))
                 .extracting(e -> e.getClass().getSimpleName()).containsExactly("PolicyApplied", "PolicyDeleted");
     }
 
@@ -284,13 +291,13 @@ class PolicyApiTest {
         put("application/yaml", allowWeb(ns, 81)).then().statusCode(200);
         given().delete("/v1/policies/NetworkPolicy/" + ns + "/default-deny-ingress").then().statusCode(200);
 
-        PolicyStore.Snapshot rebuilt = runtime.store().rebuild();
-        Map<PolicyRef, PolicyStore.StoredPolicy> live = runtime.read(v -> Map.copyOf(v.stored()));
+        PolicyRepository.Snapshot rebuilt = store.rebuild();
+        Map<PolicyRef, StoredPolicy> live = runtime.read(v -> Map.copyOf(v.stored()));
         long revision = runtime.read(PolicyRuntime.View::revision);
 
         assertThat(rebuilt.policies()).isEqualTo(live);
         assertThat(rebuilt.revision()).isEqualTo(revision);
-        assertThat(runtime.store().readModel()).isEqualTo(live);
+        assertThat(store.readModel()).isEqualTo(live);
         // the engine built from the rebuilt manifests computes the same maps
         var engine = new dev.tendril.policy.domain.PolicyEngine("default", 16384);
         runtime.read(v -> {

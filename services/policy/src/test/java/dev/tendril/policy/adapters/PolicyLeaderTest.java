@@ -5,12 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.eventstore.EventStore;
-import dev.tendril.policy.adapters.PolicyRuntime.ApplyOutcome;
-import dev.tendril.policy.adapters.PolicyRuntime.Result;
 import dev.tendril.policy.adapters.identity.CidrIdentities;
-import dev.tendril.policy.adapters.persistence.PolicyStore.StoredPolicy;
+import dev.tendril.policy.app.ApplyOutcome;
+import dev.tendril.policy.app.PolicyRuntime;
+import dev.tendril.policy.domain.ApplyResult;
 import dev.tendril.policy.domain.PolicyRef;
+import dev.tendril.policy.domain.StoredPolicy;
 import dev.tendril.policy.domain.SubjectPolicy;
+import dev.tendril.policy.manifest.Manifests;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
 import io.quarkus.test.common.WithTestResource;
@@ -129,13 +131,13 @@ class PolicyLeaderTest {
                 await().atMost(WAIT).until(() -> records(topic, db).size() == 1);
 
                 assertThat(apply(second, PolicyApiTest.defaultDeny(ns)).policies())
-                        .extracting(PolicyRuntime.Applied::result).containsExactly(Result.CREATED);
+                        .extracting(ApplyOutcome.Applied::result).containsExactly(ApplyResult.CREATED);
                 await().atMost(WAIT).until(() -> ingressEnforcedBy(topic, db)
                         .equals(List.of("NetworkPolicy/" + ns + "/default-deny-ingress")));
 
                 // The first replica decides on what the second wrote: same manifest, nothing to store.
                 assertThat(apply(first, PolicyApiTest.defaultDeny(ns)).policies())
-                        .extracting(PolicyRuntime.Applied::result).containsExactly(Result.UNCHANGED);
+                        .extracting(ApplyOutcome.Applied::result).containsExactly(ApplyResult.UNCHANGED);
                 apply(first, PolicyApiTest.allowWeb(ns, 5432));
                 await().atMost(WAIT).until(() -> ingressEnforcedBy(topic, db).size() == 2);
 
@@ -220,14 +222,14 @@ class PolicyLeaderTest {
             ExecutorService writers = Executors.newFixedThreadPool(4);
             try {
                 // The same manifest through both replicas at once: exactly one creates it.
-                List<Callable<Result>> same = List.of(first, second, first, second).stream()
-                        .<Callable<Result>>map(r -> () -> apply(r, PolicyApiTest.defaultDeny(ns)).policies().get(0).result())
+                List<Callable<ApplyResult>> same = List.of(first, second, first, second).stream()
+                        .<Callable<ApplyResult>>map(r -> () -> apply(r, PolicyApiTest.defaultDeny(ns)).policies().get(0).result())
                         .toList();
-                List<Result> results = new ArrayList<>();
-                for (Future<Result> f : writers.invokeAll(same)) {
+                List<ApplyResult> results = new ArrayList<>();
+                for (Future<ApplyResult> f : writers.invokeAll(same)) {
                     results.add(f.get());
                 }
-                assertThat(results).containsOnlyOnce(Result.CREATED).containsOnly(Result.CREATED, Result.UNCHANGED);
+                assertThat(results).containsOnlyOnce(ApplyResult.CREATED).containsOnly(ApplyResult.CREATED, ApplyResult.UNCHANGED);
 
                 // Many different policies through both: every request one revision of its own.
                 List<Callable<Long>> many = IntStream.range(0, 40).<Callable<Long>>mapToObj(i -> () ->
@@ -242,14 +244,14 @@ class PolicyLeaderTest {
                 writers.shutdownNow();
             }
             await().atMost(WAIT).untilAsserted(() -> {
-                SortedMap<PolicyRef, StoredPolicy> model = first.runtime.store().readModel();
+                SortedMap<PolicyRef, StoredPolicy> model = first.store.readModel();
                 assertThat(stored(first)).isEqualTo(model);
                 assertThat(stored(second)).isEqualTo(model);
                 assertThat(first.runtime.read(PolicyRuntime.View::revision))
                         .isEqualTo(second.runtime.read(PolicyRuntime.View::revision));
             });
             PolicyRef deny = new PolicyRef("NetworkPolicy", ns, "default-deny-ingress");
-            assertThat(first.runtime.store().policyEvents(deny)).hasSize(1);
+            assertThat(first.store.policyEvents(deny)).hasSize(1);
         }
     }
 

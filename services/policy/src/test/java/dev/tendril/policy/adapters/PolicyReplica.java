@@ -4,6 +4,8 @@ import dev.tendril.eventstore.EventStore;
 import dev.tendril.eventstore.Transactions;
 import dev.tendril.policy.adapters.identity.CidrIdentities;
 import dev.tendril.policy.adapters.kafka.InputsConsumer;
+import dev.tendril.policy.adapters.persistence.PolicyStore;
+import dev.tendril.policy.app.PolicyRuntime;
 import dev.tendril.testing.PostgresTestResource;
 import dev.tendril.testing.SharedInfrastructure;
 import io.agroal.api.AgroalDataSource;
@@ -25,6 +27,7 @@ final class PolicyReplica implements AutoCloseable {
 
     final AgroalDataSource dataSource;
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    final PolicyStore store;
     final PolicyRuntime runtime;
     final InputsConsumer inputs;
     private boolean closed;
@@ -33,8 +36,10 @@ final class PolicyReplica implements AutoCloseable {
     PolicyReplica(PolicyServiceConfig config, String topic, CidrIdentities cidrIdentities) {
         PolicyServiceConfig own = withPolicyTopic(config, topic);
         dataSource = pool();
-        runtime = PolicyRuntime.replica(own, new EventStore(new Transactions(dataSource)), meters, cidrIdentities);
-        runtime.startReplica();
+        EventStore eventStore = new EventStore(new Transactions(dataSource));
+        store = new PolicyStore(eventStore);
+        runtime = PolicyWiring.runtime(own, store, eventStore, meters, cidrIdentities);
+        runtime.start();
         inputs = InputsConsumer.replica(own, runtime, meters, TestTopics.bootstrap());
         inputs.startReplica();
     }
@@ -51,7 +56,7 @@ final class PolicyReplica implements AutoCloseable {
             return;
         }
         closed = true;
-        runtime.stopReplica();
+        runtime.stop();
         inputs.stopReplica();
         dataSource.close();
     }

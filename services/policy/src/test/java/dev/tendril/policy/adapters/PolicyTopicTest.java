@@ -11,6 +11,7 @@ import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
 import dev.tendril.policy.adapters.kafka.PolicyPublisher;
+import dev.tendril.policy.app.PolicyRuntime;
 import dev.tendril.policy.domain.Cidr;
 import dev.tendril.policy.domain.Identity;
 import dev.tendril.policy.domain.PolicyEngine;

@@ -14,4 +14,19 @@ public final class Codecs {
 
     private Codecs() {
     }
+
+    /** The codec of one of the domain's sealed event types. */
+    @SuppressWarnings("unchecked")
+    static <E> JsonEventCodec<E> of(Class<E> type) {
+        if (type == IdentityEvent.class) {
+            return (JsonEventCodec<E>) IDENTITY;
+        }
+        if (type == NamespaceEvent.class) {
+            return (JsonEventCodec<E>) NAMESPACE;
+        }
+        if (type == EndpointEvent.class) {
+            return (JsonEventCodec<E>) ENDPOINT;
+        }
+        throw new IllegalArgumentException("no codec for " + type.getName());
+    }
 }

@@ -3,12 +3,12 @@ package dev.tendril.identity.adapters.persistence;
 import dev.tendril.eventstore.EventStore;
 import dev.tendril.eventstore.StoredEvent;
 import dev.tendril.eventstore.Transactions;
+import dev.tendril.identity.app.IdentityAllocator;
+import dev.tendril.identity.app.IdentityRecord;
 import dev.tendril.identity.domain.Endpoint;
-import dev.tendril.identity.domain.EndpointEvent;
-import dev.tendril.identity.domain.IdentityEvent;
 import dev.tendril.identity.domain.Labels;
 import dev.tendril.identity.domain.Namespace;
-import dev.tendril.identity.domain.NamespaceEvent;
+import dev.tendril.identity.domain.StateSnapshot;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -36,47 +36,25 @@ public final class StateRebuilder {
 
     /** Folds every event of the store, in order, into the state it implies. */
     public StateSnapshot replay() {
-        Map<Long, Labels> identities = new TreeMap<>();
-        Map<String, Namespace> namespaces = new TreeMap<>();
-        Map<String, Endpoint> endpoints = new TreeMap<>();
+        StateSnapshot.Replay replay = new StateSnapshot.Replay();
         long position = 0;
         while (true) {
             List<StoredEvent> page = store.readAll(position, PAGE);
             for (StoredEvent stored : page) {
-                apply(stored, identities, namespaces, endpoints);
+                if (Codecs.IDENTITY.handles(stored.type())) {
+                    replay.replay(Codecs.IDENTITY.decode(stored));
+                } else if (Codecs.NAMESPACE.handles(stored.type())) {
+                    replay.replay(Codecs.NAMESPACE.decode(stored));
+                } else if (Codecs.ENDPOINT.handles(stored.type())) {
+                    replay.replay(Codecs.ENDPOINT.decode(stored));
+                }
                 position = stored.position();
             }
             if (page.size() < PAGE) {
                 break;
             }
         }
-        Map<Long, Integer> counts = new TreeMap<>();
-        endpoints.values().forEach(e -> counts.merge(e.identity(), 1, Integer::sum));
-        identities.keySet().forEach(id -> counts.putIfAbsent(id, 0));
-        return new StateSnapshot(identities, namespaces, endpoints, counts);
-    }
-
-    private static void apply(StoredEvent stored, Map<Long, Labels> identities, Map<String, Namespace> namespaces,
-            Map<String, Endpoint> endpoints) {
-        if (Codecs.IDENTITY.handles(stored.type())) {
-            switch (Codecs.IDENTITY.decode(stored)) {
-                case IdentityEvent.IdentityAllocated allocated -> identities.put(allocated.id(), allocated.labels());
-                case IdentityEvent.IdentityReleased released -> identities.remove(released.id());
-            }
-        } else if (Codecs.NAMESPACE.handles(stored.type())) {
-            switch (Codecs.NAMESPACE.decode(stored)) {
-                case NamespaceEvent.NamespaceUpserted upserted ->
-                        namespaces.put(upserted.namespace().name(), upserted.namespace());
-                case NamespaceEvent.NamespaceDeleted deleted -> namespaces.remove(deleted.name());
-            }
-        } else if (Codecs.ENDPOINT.handles(stored.type())) {
-            EndpointEvent event = Codecs.ENDPOINT.decode(stored);
-            if (event instanceof EndpointEvent.EndpointDeregistered) {
-                endpoints.remove(event.endpoint().key());
-            } else {
-                endpoints.put(event.endpoint().key(), event.endpoint());
-            }
-        }
+        return replay.snapshot();
     }
 
     /** The state the read model tables hold now. */
@@ -89,16 +67,15 @@ public final class StateRebuilder {
             try (Statement select = tx.createStatement()) {
                 try (ResultSet rows = select.executeQuery("SELECT id, labels, endpoint_count FROM identities")) {
                     while (rows.next()) {
-                        IdentityRecord record = IdentityAllocator.record(rows);
+                        IdentityRecord record = IdentityTable.record(rows);
                         identities.put(record.id(), record.labels());
                         counts.put(record.id(), record.endpoints());
                     }
                 }
                 try (ResultSet rows = select.executeQuery("SELECT name, labels FROM namespaces")) {
                     while (rows.next()) {
-                        @SuppressWarnings("unchecked")
-                        Map<String, String> labels = Json.read(rows.getString(2), Map.class);
-                        namespaces.put(rows.getString(1), new Namespace(rows.getString(1), labels));
+                        Namespace namespace = EndpointTables.namespace(rows);
+                        namespaces.put(namespace.name(), namespace);
                     }
                 }
                 try (ResultSet rows = select.executeQuery("SELECT document FROM endpoints")) {
@@ -130,7 +107,7 @@ public final class StateRebuilder {
                 for (Map.Entry<Long, Labels> identity : state.identities().entrySet()) {
                     int count = state.endpointCounts().getOrDefault(identity.getKey(), 0);
                     insert.setLong(1, identity.getKey());
-                    insert.setBytes(2, IdentityAllocator.hash(identity.getValue()));
+                    insert.setBytes(2, IdentityTable.hash(identity.getValue()));
                     insert.setArray(3, tx.createArrayOf("text", identity.getValue().strings().toArray()));
                     insert.setLong(4, versions.getOrDefault(identity.getKey(), 0L));
                     insert.setInt(5, count);
@@ -178,9 +155,10 @@ public final class StateRebuilder {
         Map<Long, Long> versions = new TreeMap<>();
         try (Statement select = tx.createStatement();
                 ResultSet rows = select.executeQuery(
-                        "SELECT stream_id, version FROM streams WHERE stream_id LIKE 'identity/%'")) {
+                        "SELECT stream_id, version FROM streams WHERE stream_id LIKE '" + IdentityAllocator.STREAM_PREFIX + "%'")) {
             while (rows.next()) {
-                versions.put(Long.parseLong(rows.getString(1).substring("identity/".length())), rows.getLong(2));
+                versions.put(Long.parseLong(rows.getString(1).substring(IdentityAllocator.STREAM_PREFIX.length())),
+                        rows.getLong(2));
             }
         }
         return versions;

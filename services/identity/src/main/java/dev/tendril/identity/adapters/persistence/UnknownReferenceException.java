@@ -1,19 +1,13 @@
 package dev.tendril.identity.adapters.persistence;
 
 /**
- * Well-formed input that refers to something that does not exist (an endpoint in an unknown
- * namespace): 422, unlike malformed input (400) or a missing addressed resource (404).
+ * The refusal's former name, still thrown by the {@code tendril.nodes} follower
+ * ({@code adapters.kafka.NodesConsumer}) until the shared topic follower replaces it; it is an
+ * {@link dev.tendril.identity.app.UnknownReferenceException}, so the REST and gRPC mappings answer it alike.
  */
-public final class UnknownReferenceException extends RuntimeException {
-
-    private final String field;
+public final class UnknownReferenceException extends dev.tendril.identity.app.UnknownReferenceException {
 
     public UnknownReferenceException(String field, String reason) {
-        super(reason);
-        this.field = field;
-    }
-
-    public String field() {
-        return field;
+        super(field, reason);
     }
 }

@@ -1,2 +1,5 @@
-/** PostgreSQL side of the identity service: event codecs, the allocator, the registry of namespaces and endpoints, GC. */
+/**
+ * PostgreSQL side of the identity service: the application's storage ports on the event store and the
+ * read model (SQL only), event codecs, the deregistration projector, read-model rebuild.
+ */
 package dev.tendril.identity.adapters.persistence;

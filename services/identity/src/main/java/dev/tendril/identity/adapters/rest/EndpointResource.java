@@ -2,7 +2,7 @@ package dev.tendril.identity.adapters.rest;
 
 import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.identity.adapters.kafka.NodesConsumer;
-import dev.tendril.identity.adapters.persistence.EndpointRegistry;
+import dev.tendril.identity.app.EndpointRegistry;
 import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.NamedPort;
 import dev.tendril.identity.domain.Names;

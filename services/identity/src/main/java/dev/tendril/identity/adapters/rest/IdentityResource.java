@@ -2,9 +2,9 @@ package dev.tendril.identity.adapters.rest;
 
 import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.identity.adapters.IdentityServiceConfig;
-import dev.tendril.identity.adapters.persistence.Allocation;
-import dev.tendril.identity.adapters.persistence.IdentityAllocator;
-import dev.tendril.identity.adapters.persistence.IdentityRecord;
+import dev.tendril.identity.app.Allocation;
+import dev.tendril.identity.app.IdentityAllocator;
+import dev.tendril.identity.app.IdentityRecord;
 import dev.tendril.identity.domain.IdentityLabels;
 import dev.tendril.identity.domain.LabelFilter;
 import dev.tendril.identity.domain.Labels;

@@ -1,7 +1,7 @@
 package dev.tendril.identity.adapters.rest;
 
 import dev.tendril.eventstore.CommandRejectedException;
-import dev.tendril.identity.adapters.persistence.EndpointRegistry;
+import dev.tendril.identity.app.EndpointRegistry;
 import dev.tendril.identity.domain.Names;
 import dev.tendril.identity.domain.Namespace;
 import jakarta.inject.Inject;

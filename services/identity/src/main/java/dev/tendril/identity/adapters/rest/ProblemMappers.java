@@ -1,6 +1,6 @@
 package dev.tendril.identity.adapters.rest;
 
-import dev.tendril.identity.adapters.persistence.UnknownReferenceException;
+import dev.tendril.identity.app.UnknownReferenceException;
 import dev.tendril.rest.Problem;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;

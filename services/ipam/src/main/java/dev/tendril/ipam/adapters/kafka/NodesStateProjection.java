@@ -5,6 +5,7 @@ import dev.tendril.eventstore.StateRecord;
 import dev.tendril.eventstore.StoredEvent;
 import dev.tendril.ipam.adapters.persistence.IpamReadModel;
 import dev.tendril.ipam.adapters.wiring.IpamConfig;
+import dev.tendril.ipam.app.IpamQueries;
 import dev.tendril.ipam.app.IpamService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -45,7 +46,7 @@ public class NodesStateProjection implements StateProjection {
         };
     }
 
-    static dev.tendril.api.v1.Node toProto(IpamReadModel.NodeRow row) {
+    static dev.tendril.api.v1.Node toProto(IpamQueries.NodeRow row) {
         return dev.tendril.api.v1.Node.newBuilder()
                 .setName(row.name())
                 .addAllIps(row.ips())

@@ -1,7 +1,8 @@
 package dev.tendril.ipam.adapters.persistence;
 
 import dev.tendril.eventstore.OneRoundTrip;
-
+import dev.tendril.ipam.app.IpamQueries.AllocationRow;
+import dev.tendril.ipam.app.IpamQueries.NodeRow;
 import dev.tendril.ipam.domain.Cidr;
 import dev.tendril.ipam.domain.IpAddress;
 import dev.tendril.ipam.domain.NodeEvent;
@@ -23,15 +24,6 @@ import java.util.Optional;
 
 /** The query tables {@code ipam_nodes} and {@code ipam_allocations}: written per event, read by the APIs. */
 public final class IpamReadModel {
-
-    /** A node as the read model has it. */
-    public record NodeRow(String name, List<String> ips, List<String> podCidrs, List<String> routerIps, String cluster) {
-    }
-
-    /** One allocated pod address. */
-    public record AllocationRow(String ip, String node, String family, String owner, String uid, Instant allocatedAt,
-            boolean confirmed) {
-    }
 
     public void apply(Connection tx, NodeEvent event) throws SQLException {
         switch (event) {

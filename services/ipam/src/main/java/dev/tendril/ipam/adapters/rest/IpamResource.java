@@ -1,8 +1,8 @@
 package dev.tendril.ipam.adapters.rest;
 
 import dev.tendril.eventstore.CommandRejectedException;
-import dev.tendril.ipam.adapters.persistence.IpamReadModel.AllocationRow;
-import dev.tendril.ipam.adapters.persistence.IpamReadModel.NodeRow;
+import dev.tendril.ipam.app.IpamQueries.AllocationRow;
+import dev.tendril.ipam.app.IpamQueries.NodeRow;
 import dev.tendril.ipam.app.IpamService;
 import dev.tendril.ipam.app.IpamService.PoolStatus;
 import jakarta.inject.Inject;

@@ -1,6 +1,8 @@
 package dev.tendril.ipam.adapters.wiring;
 
 import dev.tendril.eventstore.EventStore;
+import dev.tendril.ipam.adapters.persistence.JdbcIpamQueries;
+import dev.tendril.ipam.adapters.persistence.JdbcIpamStore;
 import dev.tendril.ipam.app.IpamService;
 import dev.tendril.ipam.domain.IpamSettings;
 import io.quarkus.runtime.Startup;
@@ -11,7 +13,10 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.List;
 
-/** Builds the validated settings and the service; a bad pool config stops the start with its reasons. */
+/**
+ * Builds the validated settings and the service over its persistence ports; a bad pool config stops the
+ * start with its reasons.
+ */
 @ApplicationScoped
 public class IpamProducer {
 
@@ -39,7 +44,8 @@ public class IpamProducer {
     @Produces
     @Singleton
     IpamService ipamService(EventStore store, IpamSettings settings, Clock clock, IpamConfig config) {
-        return new IpamService(store, settings, clock, config.cluster(), config.writers());
+        return new IpamService(new JdbcIpamStore(store), new JdbcIpamQueries(store.transactions()), settings, clock,
+                config.cluster(), config.writers());
     }
 
     void close(@Disposes IpamService service) {

@@ -3,6 +3,7 @@ package dev.tendril.policy.adapters.identity;
 import dev.tendril.policy.adapters.PolicyServiceConfig;
 import dev.tendril.policy.adapters.kafka.ProtoMapping;
 import dev.tendril.policy.adapters.persistence.PolicyJson;
+import dev.tendril.policy.app.CidrIdentityAllocator;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -29,7 +30,7 @@ import org.jboss.logging.Logger;
  * the policy is stored; while the identity service is unreachable it retries in the background.
  */
 @ApplicationScoped
-public class CidrIdentities {
+public class CidrIdentities implements CidrIdentityAllocator {
 
     private static final Logger LOG = Logger.getLogger(CidrIdentities.class);
 
@@ -45,6 +46,7 @@ public class CidrIdentities {
     private volatile boolean failing;
 
     /** Queues prefixes (e.g. {@code 10.0.0.0/8}) that have no allocated identity yet in this process. */
+    @Override
     public void ensure(Collection<String> prefixes) {
         boolean added = false;
         for (String p : prefixes) {

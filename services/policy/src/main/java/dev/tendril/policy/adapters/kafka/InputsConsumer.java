@@ -1,7 +1,7 @@
 package dev.tendril.policy.adapters.kafka;
 
-import dev.tendril.policy.adapters.PolicyRuntime;
 import dev.tendril.policy.adapters.PolicyServiceConfig;
+import dev.tendril.policy.app.PolicyRuntime;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;

@@ -3,6 +3,7 @@ package dev.tendril.policy.adapters.kafka;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.eventstore.KafkaTopics;
+import dev.tendril.policy.app.MapPublisher;
 import dev.tendril.policy.domain.SubjectPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -48,7 +49,7 @@ import org.jboss.logging.Logger;
  * request. What it knows of the topic ({@link #published}) may be read from any thread. A send that fails
  * leaves the subject marked unknown, so the next {@link #reconcile} sends it again.
  */
-public final class PolicyPublisher implements AutoCloseable {
+public final class PolicyPublisher implements MapPublisher {
 
     private static final Logger LOG = Logger.getLogger(PolicyPublisher.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -76,6 +77,7 @@ public final class PolicyPublisher implements AutoCloseable {
                 .description("Subject policy maps (and tombstones) sent to " + topic).register(registry);
     }
 
+    @Override
     public String topic() {
         return topic;
     }
@@ -150,6 +152,7 @@ public final class PolicyPublisher implements AutoCloseable {
      *
      * @return records sent
      */
+    @Override
     public int reconcile(Map<Long, SubjectPolicy> subjects, Collection<Long> keep, long policyRevision) {
         List<Long> gone = topicState.keySet().stream()
                 .filter(s -> !subjects.containsKey(s) && !keep.contains(s)).toList();
@@ -161,6 +164,7 @@ public final class PolicyPublisher implements AutoCloseable {
      *
      * @return records sent
      */
+    @Override
     public int publish(Collection<SubjectPolicy> changed, Collection<Long> removed, long policyRevision) {
         return send(changed, removed, policyRevision);
     }
@@ -169,11 +173,18 @@ public final class PolicyPublisher implements AutoCloseable {
         return Optional.ofNullable(topicState.get(subject));
     }
 
+    @Override
+    public long publishedRevision(long subject) {
+        Published published = topicState.get(subject);
+        return published == null ? 0 : published.revision();
+    }
+
     public Map<Long, Published> published() {
         return java.util.Collections.unmodifiableMap(topicState);
     }
 
     /** Whether a failed send left a subject unknown: a {@link #reconcile} is due. */
+    @Override
     public boolean hasFailures() {
         return !unknown.isEmpty();
     }
@@ -278,6 +289,7 @@ public final class PolicyPublisher implements AutoCloseable {
     }
 
     /** Subjects whose content is unknown after a failed send. */
+    @Override
     public Set<Long> unknown() {
         return new java.util.TreeSet<>(unknown);
     }

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tendril.api.v1.PolicyMapEntry;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.policymap.Direction;
+import dev.tendril.policy.domain.EndpointInfo;
 import dev.tendril.policy.domain.Identity;
 import dev.tendril.policy.domain.Label;
 import dev.tendril.policy.domain.NamedPort;

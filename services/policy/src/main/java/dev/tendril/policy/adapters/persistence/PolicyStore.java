@@ -1,67 +1,47 @@
 package dev.tendril.policy.adapters.persistence;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tendril.eventstore.EventStore;
+import dev.tendril.eventstore.EventStoreException;
 import dev.tendril.eventstore.StoredEvent;
-import dev.tendril.policy.adapters.persistence.PolicyEvent.PolicyApplied;
-import dev.tendril.policy.adapters.persistence.PolicyEvent.PolicyDeleted;
-import dev.tendril.policy.adapters.persistence.SubjectEvent.PolicyMapOverflowed;
+import dev.tendril.policy.app.PolicyRepository;
+import dev.tendril.policy.domain.Manifest;
+import dev.tendril.policy.domain.PolicyDecider;
+import dev.tendril.policy.domain.PolicyEvent;
+import dev.tendril.policy.domain.PolicyEvent.PolicyApplied;
+import dev.tendril.policy.domain.PolicyEvent.PolicyDeleted;
 import dev.tendril.policy.domain.PolicyRef;
+import dev.tendril.policy.domain.PolicyState;
+import dev.tendril.policy.domain.StoredPolicy;
+import dev.tendril.policy.domain.SubjectEvent;
+import dev.tendril.policy.domain.SubjectEvent.PolicyMapOverflowed;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
- * Policies as events: {@code PolicyApplied}/{@code PolicyDeleted} in stream
+ * Policies as events in the service's event store: {@code PolicyApplied}/{@code PolicyDeleted} in stream
  * {@code policy/<Kind>/<namespace>/<name>}, the {@code policies} read model and the service-wide policy
- * revision, all in one transaction per request. The state is rebuilt from the events at start.
+ * revision (table {@code policy_revision}), all in one transaction per request. The state is rebuilt from
+ * the events at start.
  *
- * <p>Several replicas write to one store. Every write holds the {@code policy_revision} row lock from
- * before its first insert until it commits ({@link #write}), so policy events become visible in position
- * order: a replica that read the log up to a position has seen every policy event below it, and can
- * follow the other replicas' writes by position ({@link #after}) without a gap.
+ * <p>Every write holds the {@code policy_revision} row lock ({@code SELECT ... FOR UPDATE}) from before its
+ * first insert until it commits ({@link #write}), so policy events become visible in position order: a
+ * replica that read the log up to a position has seen every policy event below it, and can follow the
+ * other replicas' writes by position ({@link #after}) without a gap.
  */
-public final class PolicyStore {
+public final class PolicyStore implements PolicyRepository {
 
     private static final int PAGE = 5_000;
 
-    /** A policy as last applied: its manifest (JSON) and the revision that applied it. */
-    public record StoredPolicy(PolicyRef ref, JsonNode manifest, long revision) {
-    }
-
-    /** One change of a request: a manifest to store, or {@code null} to delete the policy. */
-    public record Change(PolicyRef ref, JsonNode manifest) {
-        public static Change apply(PolicyRef ref, JsonNode manifest) {
-            return new Change(ref, java.util.Objects.requireNonNull(manifest, "manifest"));
-        }
-
-        public static Change delete(PolicyRef ref) {
-            return new Change(ref, null);
-        }
-    }
-
-    /** A policy event as logged, with its position in the store. */
-    public record Logged(long position, PolicyEvent event) {
-    }
-
-    /**
-     * What the events say: every live policy, the policy revision of the last change and the position of
-     * the last event read (where following the log goes on).
-     */
-    public record Snapshot(SortedMap<PolicyRef, StoredPolicy> policies, long revision, long position) {
-        public Snapshot {
-            policies = Collections.unmodifiableSortedMap(new TreeMap<>(policies));
-        }
-    }
-
     private final EventStore store;
+    private final PolicyDecider decider = new PolicyDecider();
 
     public PolicyStore(EventStore store) {
         this.store = store;
@@ -75,87 +55,84 @@ public final class PolicyStore {
         return "subject/" + subject;
     }
 
-    /** A write in progress: the revision row is locked, so no other replica commits a policy meanwhile. */
-    public interface Locked {
-        /** The policy events committed after {@code position}: what this replica has not seen yet. */
-        List<Logged> after(long position) throws SQLException;
-
-        /**
-         * Appends the changes of one request under a new policy revision (in this transaction).
-         *
-         * @return the new revision and the position of the last event appended
-         */
-        Committed commit(List<Change> changes) throws SQLException;
+    /** Carries a SQLException through the application's work, which sees no JDBC. */
+    private static final class SqlFailure extends RuntimeException {
+        SqlFailure(SQLException cause) {
+            super(cause);
+        }
     }
 
-    /** A write as appended: the request's revision and the position of its last event. */
-    public record Committed(long revision, long position) {
-    }
-
-    /** What a write does with the lock held; may throw to roll everything back. */
-    @FunctionalInterface
-    public interface Write<T> {
-        T run(Locked locked) throws SQLException;
-    }
-
-    /**
-     * Runs one request's write in one transaction holding the {@code policy_revision} row lock: the writer
-     * first catches up with what other replicas committed ({@link Locked#after}), then decides and commits.
-     * Writers of every replica are serialized by the lock, so each decides on the latest state.
-     */
-    public <T> T write(Write<T> write) {
-        return store.transactions().inTransaction(tx -> {
-            try (PreparedStatement lock = tx.prepareStatement(
-                    "SELECT revision FROM policy_revision WHERE id = 1 FOR UPDATE");
-                    ResultSet row = lock.executeQuery()) {
-                if (!row.next()) {
-                    throw new SQLException("policy_revision has no row");
+    @Override
+    public <T> T write(Function<Locked, T> work) {
+        try {
+            return store.transactions().inTransaction(tx -> {
+                long locked;
+                try (PreparedStatement lock = tx.prepareStatement(
+                        "SELECT revision FROM policy_revision WHERE id = 1 FOR UPDATE");
+                        ResultSet row = lock.executeQuery()) {
+                    if (!row.next()) {
+                        throw new SQLException("policy_revision has no row");
+                    }
+                    locked = row.getLong(1);
                 }
-            }
-            return write.run(new Locked() {
-                @Override
-                public List<Logged> after(long position) throws SQLException {
-                    return readAfter(tx, position, Integer.MAX_VALUE);
-                }
+                return work.apply(new Locked() {
+                    @Override
+                    public long revision() {
+                        return locked;
+                    }
 
-                @Override
-                public Committed commit(List<Change> changes) throws SQLException {
-                    return append(tx, changes);
-                }
+                    @Override
+                    public List<Logged> after(long position) {
+                        try {
+                            return readAfter(tx, position, Integer.MAX_VALUE);
+                        } catch (SQLException e) {
+                            throw new SqlFailure(e);
+                        }
+                    }
+
+                    @Override
+                    public Committed commit(List<PolicyEvent> events) {
+                        try {
+                            return append(tx, locked + 1, events);
+                        } catch (SQLException e) {
+                            throw new SqlFailure(e);
+                        }
+                    }
+                });
             });
-        });
+        } catch (SqlFailure e) {
+            SQLException cause = (SQLException) e.getCause();
+            EventStoreException failure = new EventStoreException("transaction failed: " + cause.getMessage(), cause);
+            for (Throwable suppressed : e.getSuppressed()) {
+                failure.addSuppressed(suppressed);
+            }
+            throw failure;
+        }
     }
 
-    /**
-     * Stores the changes of one request atomically under a new policy revision.
-     *
-     * @return the new revision
-     */
-    public long commit(List<Change> changes) {
-        return write(locked -> locked.commit(changes)).revision();
-    }
-
-    private Committed append(Connection tx, List<Change> changes) throws SQLException {
-        if (changes.isEmpty()) {
+    private Committed append(Connection tx, long expected, List<PolicyEvent> events) throws SQLException {
+        if (events.isEmpty()) {
             throw new IllegalArgumentException("nothing to commit");
         }
         long revision = nextRevision(tx);
+        if (revision != expected) {
+            throw new IllegalStateException("the locked write commits revision " + revision + ", not " + expected);
+        }
         long position = 0;
-        for (Change change : changes) {
-            PolicyRef ref = change.ref();
-            PolicyEvent event = change.manifest() == null
-                    ? new PolicyDeleted(ref.kind(), ref.namespace(), ref.name(), revision)
-                    : new PolicyApplied(ref.kind(), ref.namespace(), ref.name(), change.manifest(), revision);
-            String stream = streamId(ref);
+        for (PolicyEvent event : events) {
+            if (event.revision() != revision) {
+                throw new IllegalArgumentException(event + " does not carry the write's revision " + revision);
+            }
+            String stream = streamId(event.ref());
             List<StoredEvent> appended = store.append(tx, stream, EventStore.currentVersion(tx, stream),
                     List.of(Codecs.POLICY.encode(event)));
             position = Math.max(position, appended.get(appended.size() - 1).position());
-            project(tx, ref, change.manifest(), revision);
+            project(tx, event);
         }
         return new Committed(revision, position);
     }
 
-    /** The policy events committed after {@code position}, at most {@code limit}, in position order. */
+    @Override
     public List<Logged> after(long position, int limit) {
         return store.transactions().inTransaction(tx -> readAfter(tx, position, limit));
     }
@@ -181,7 +158,7 @@ public final class PolicyStore {
         return out;
     }
 
-    /** Appends {@code PolicyMapOverflowed} to the subject's stream. */
+    @Override
     public void overflowed(PolicyMapOverflowed event) {
         store.transactions().inTransaction(tx -> {
             String stream = subjectStreamId(event.subject());
@@ -195,7 +172,7 @@ public final class PolicyStore {
         return store.readStream(subjectStreamId(subject)).stream().map(Codecs.SUBJECT::decode).toList();
     }
 
-    /** Replays every policy event of the store. */
+    @Override
     public Snapshot rebuild() {
         Map<PolicyRef, StoredPolicy> live = new TreeMap<>();
         long revision = 0;
@@ -211,9 +188,10 @@ public final class PolicyStore {
                 PolicyEvent event = Codecs.POLICY.decode(stored);
                 lastPolicy = stored.position();
                 revision = Math.max(revision, event.revision());
-                switch (event) {
-                    case PolicyApplied a -> live.put(a.ref(), new StoredPolicy(a.ref(), a.manifest(), a.revision()));
-                    case PolicyDeleted d -> live.remove(d.ref());
+                PolicyState before = live.containsKey(event.ref()) ? live.get(event.ref()) : PolicyState.ABSENT;
+                switch (decider.evolve(before, event)) {
+                    case StoredPolicy applied -> live.put(event.ref(), applied);
+                    case PolicyState.Absent absent -> live.remove(event.ref());
                 }
             }
             if (page.size() < PAGE) {
@@ -231,7 +209,7 @@ public final class PolicyStore {
                     ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
                     PolicyRef ref = new PolicyRef(rows.getString(1), rows.getString(2), rows.getString(3));
-                    out.put(ref, new StoredPolicy(ref, PolicyJson.tree(rows.getString(5)), rows.getLong(4)));
+                    out.put(ref, new StoredPolicy(ref, PolicyJson.read(rows.getString(5), Manifest.class), rows.getLong(4)));
                 }
             }
             return out;
@@ -258,31 +236,35 @@ public final class PolicyStore {
         }
     }
 
-    private static void project(Connection tx, PolicyRef ref, JsonNode manifest, long revision) throws SQLException {
-        if (manifest == null) {
-            try (PreparedStatement delete = tx.prepareStatement(
-                    "DELETE FROM policies WHERE kind = ? AND namespace = ? AND name = ?")) {
-                delete.setString(1, ref.kind());
-                delete.setString(2, ref.namespace());
-                delete.setString(3, ref.name());
-                delete.executeUpdate();
+    private static void project(Connection tx, PolicyEvent event) throws SQLException {
+        PolicyRef ref = event.ref();
+        switch (event) {
+            case PolicyDeleted d -> {
+                try (PreparedStatement delete = tx.prepareStatement(
+                        "DELETE FROM policies WHERE kind = ? AND namespace = ? AND name = ?")) {
+                    delete.setString(1, ref.kind());
+                    delete.setString(2, ref.namespace());
+                    delete.setString(3, ref.name());
+                    delete.executeUpdate();
+                }
             }
-            return;
-        }
-        try (PreparedStatement upsert = tx.prepareStatement(
-                "INSERT INTO policies (kind, namespace, name, revision, manifest) VALUES (?, ?, ?, ?, ?::jsonb) "
-                        + "ON CONFLICT (kind, namespace, name) DO UPDATE SET revision = EXCLUDED.revision, "
-                        + "manifest = EXCLUDED.manifest, updated_at = now()")) {
-            upsert.setString(1, ref.kind());
-            upsert.setString(2, ref.namespace());
-            upsert.setString(3, ref.name());
-            upsert.setLong(4, revision);
-            upsert.setString(5, PolicyJson.writeString(manifest));
-            upsert.executeUpdate();
+            case PolicyApplied a -> {
+                try (PreparedStatement upsert = tx.prepareStatement(
+                        "INSERT INTO policies (kind, namespace, name, revision, manifest) VALUES (?, ?, ?, ?, ?::jsonb) "
+                                + "ON CONFLICT (kind, namespace, name) DO UPDATE SET revision = EXCLUDED.revision, "
+                                + "manifest = EXCLUDED.manifest, updated_at = now()")) {
+                    upsert.setString(1, ref.kind());
+                    upsert.setString(2, ref.namespace());
+                    upsert.setString(3, ref.name());
+                    upsert.setLong(4, a.revision());
+                    upsert.setString(5, PolicyJson.writeString(a.manifest()));
+                    upsert.executeUpdate();
+                }
+            }
         }
     }
 
-    /** For tests: every event of the policy streams, in position order. */
+    /** For tests: every event of the policy's stream, in order. */
     public List<PolicyEvent> policyEvents(PolicyRef ref) {
         List<PolicyEvent> out = new ArrayList<>();
         store.readStream(streamId(ref)).forEach(e -> out.add(Codecs.POLICY.decode(e)));

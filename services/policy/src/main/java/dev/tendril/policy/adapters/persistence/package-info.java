@@ -1,2 +1,6 @@
-/** The policy store: policy events in the service's event store, their read model and the rebuild at start. */
+/**
+ * PostgreSQL: the policy events in the service's event store, their read model and the revision lock
+ * (the application's {@link dev.tendril.policy.app.PolicyRepository}), and the leader election's advisory
+ * lock (its {@link dev.tendril.policy.app.Leadership}).
+ */
 package dev.tendril.policy.adapters.persistence;

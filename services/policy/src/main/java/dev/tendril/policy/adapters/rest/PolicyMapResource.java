@@ -1,7 +1,7 @@
 package dev.tendril.policy.adapters.rest;
 
 import dev.tendril.datapath.policymap.Direction;
-import dev.tendril.policy.adapters.PolicyRuntime;
+import dev.tendril.policy.app.PolicyRuntime;
 import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.domain.PolicyRef;
 import dev.tendril.policy.domain.SubjectPolicy;

@@ -1,13 +1,14 @@
 package dev.tendril.policy.adapters.rest;
 
-import dev.tendril.policy.adapters.Manifests;
-import dev.tendril.policy.adapters.PolicyRuntime;
-import dev.tendril.policy.adapters.PolicyRuntime.ApplyOutcome;
+import dev.tendril.policy.app.ApplyOutcome;
+import dev.tendril.policy.app.PolicyRuntime;
 import dev.tendril.policy.domain.CiliumNetworkPolicy;
 import dev.tendril.policy.domain.NetworkPolicy;
 import dev.tendril.policy.domain.Policy;
+import dev.tendril.policy.domain.PolicyDocument;
 import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.domain.PolicyRef;
+import dev.tendril.policy.manifest.Manifests;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -44,7 +45,7 @@ public class PolicyResource {
         if (body == null || body.isBlank()) {
             throw RequestException.invalid("body", "no manifests in the request body");
         }
-        List<Manifests.Document> documents = Manifests.parse(body);
+        List<PolicyDocument> documents = Manifests.parse(body);
         if (documents.isEmpty()) {
             throw RequestException.invalid("body", "no manifests in the request body");
         }
@@ -78,7 +79,7 @@ public class PolicyResource {
                 throw RequestException.notFound("name", "policy " + ref + " does not exist");
             }
             return new Views.PolicyView(ref.kind(), ref.namespace(), ref.name(), stored.revision(),
-                    subjects(v.engine(), ref), stored.manifest());
+                    subjects(v.engine(), ref), stored.manifest().document());
         });
     }
 

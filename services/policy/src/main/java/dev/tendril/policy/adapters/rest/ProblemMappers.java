@@ -1,6 +1,5 @@
 package dev.tendril.policy.adapters.rest;
 
-import dev.tendril.policy.adapters.PolicyRuntime;
 import dev.tendril.policy.domain.PolicyValidationException;
 import dev.tendril.policy.domain.ValidationError;
 import dev.tendril.rest.Problem;
@@ -10,8 +9,9 @@ import java.util.List;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
- * The policy service's own refusals: invalid manifests 400 (with every error), bad requests, unknown
- * policies 404. Decider refusals, bad JSON and outages are mapped once for every service (libs/rest).
+ * The policy service's own refusals: invalid manifests 400 (with every error), bad requests. Decider
+ * refusals (deleting an unknown policy: 404), bad JSON and outages are mapped once for every service
+ * (libs/rest, libs/eventstore).
  */
 public class ProblemMappers {
 
@@ -29,10 +29,5 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response refused(RequestException e) {
         return Problem.response(e.status(), e.status() == 404 ? "Not found" : "Invalid input", e.getMessage(), e.field());
-    }
-
-    @ServerExceptionMapper
-    public Response notFound(PolicyRuntime.PolicyNotFoundException e) {
-        return Problem.response(404, "Not found", e.getMessage(), "name");
     }
 }

@@ -1,10 +1,10 @@
 package dev.tendril.policy.adapters.rest;
 
-import dev.tendril.policy.adapters.PolicyRuntime;
-import dev.tendril.policy.adapters.kafka.EndpointInfo;
+import dev.tendril.k8s.KubernetesNames;
+import dev.tendril.policy.app.PolicyRuntime;
+import dev.tendril.policy.domain.EndpointInfo;
 import dev.tendril.policy.domain.Identity;
 import dev.tendril.policy.domain.Label;
-import dev.tendril.k8s.KubernetesNames;
 import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.domain.PolicyRef;
 import dev.tendril.policy.domain.PolicyTracer;

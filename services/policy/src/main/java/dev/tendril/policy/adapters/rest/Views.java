@@ -1,7 +1,6 @@
 package dev.tendril.policy.adapters.rest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
 
@@ -20,10 +19,10 @@ public final class Views {
     public record AppliedPolicy(String kind, String namespace, String name, long revision, String result) {
     }
 
-    /** {@code GET /v1/policies} rows, and with {@code manifest} the single policy. */
+    /** {@code GET /v1/policies} rows, and with {@code manifest} (the document as sent) the single policy. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PolicyView(String kind, String namespace, String name, long revision, List<Long> subjects,
-                             JsonNode manifest) {
+                             Map<String, Object> manifest) {
     }
 
     public record RevisionView(long revision) {

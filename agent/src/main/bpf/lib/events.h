@@ -1,0 +1,68 @@
+/* Verdict events on the tendril_events ring buffer; a full ring counts the event as lost instead. */
+#ifndef TENDRIL_EVENTS_H
+#define TENDRIL_EVENTS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "types.h"
+#include "maps.h"
+#include "parse.h"
+#include "policy.h"
+
+struct event_context {
+	__u32 ifindex;
+	__u32 endpoint_id;
+	__u32 src_identity;
+	__u32 dst_identity;
+	__u32 length;
+	__u8 egress;
+	__u8 ct_status;
+};
+
+static __always_inline void count_lost_event(void)
+{
+	__u32 zero = 0;
+	__u64 *lost = bpf_map_lookup_elem(&tendril_events_lost, &zero);
+
+	if (lost)
+		__sync_fetch_and_add(lost, 1);
+}
+
+static __always_inline void emit_event(const struct event_context *c, const struct packet *p, __u8 type,
+				       __u8 drop_reason, const struct policy_verdict *v)
+{
+	struct verdict_event *e = bpf_ringbuf_reserve(&tendril_events, sizeof(*e), 0);
+
+	if (!e) {
+		count_lost_event();
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->timestamp_ns = bpf_ktime_get_ns();
+	e->type = type;
+	e->verdict = drop_reason ? VERDICT_DROPPED : VERDICT_FORWARDED;
+	e->drop_reason = drop_reason;
+	e->direction = c->egress ? TRAFFIC_EGRESS : TRAFFIC_INGRESS;
+	e->ip_version = p->family == FAMILY_IPV4 ? 4 : 6;
+	e->protocol = p->protocol;
+	e->tcp_flags = p->tcp_flags;
+	e->sport = bpf_ntohs(p->sport);
+	e->dport = bpf_ntohs(p->dport);
+	e->ifindex = c->ifindex;
+	e->endpoint_id = c->endpoint_id;
+	e->src_identity = c->src_identity;
+	e->dst_identity = c->dst_identity;
+	e->ct_status = c->ct_status;
+	if (v) {
+		e->match_type = v->match_type;
+		e->policy_identity = v->key_identity;
+		__builtin_memcpy(&e->policy, &v->entry, sizeof(e->policy));
+	}
+	__builtin_memcpy(e->saddr, p->saddr, 16);
+	__builtin_memcpy(e->daddr, p->daddr, 16);
+	e->length = c->length;
+	bpf_ringbuf_submit(e, 0);
+}
+
+#endif

@@ -1,0 +1,250 @@
+package dev.tendril.agent.datapath.kernel;
+
+import dev.tendril.agent.bpf.KernelBpfMap;
+import dev.tendril.agent.state.NodeMapsReconciler;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * A node's kernel datapath: the programs of src/main/bpf loaded over the node's pin directory (the
+ * agent's {@code <bpffs-dir>/<node>}, where {@code KernelMapBackend} pins ipcache, lxc and policy maps)
+ * and attached to pods' host-side veths. Everything it sets up lives in the kernel, pinned or held by
+ * tc: {@link #close} only closes this process's descriptors and the datapath goes on enforcing the
+ * pinned maps (fail-static), and a new {@link #load} over the same directory takes over.
+ *
+ * <p>An endpoint is attached with its id, the host-side veth and that veth's network namespace: the
+ * veth's ifindex is bound to the endpoint id ({@code tendril_ep_ifindex}), the endpoint's pinned
+ * {@code cilium_policy_v2_<id>} (created empty if the agent has not yet) becomes its entry of
+ * {@code tendril_policy_maps}, and the programs go on tc ingress (from-container) and egress
+ * (to-container). A policy map that the agent deletes and creates again must be re-registered with
+ * {@link #refreshPolicyMap}: the kernel holds the map object, not its pin.
+ */
+public final class KernelDatapath implements AutoCloseable {
+
+    /** Where an endpoint's programs are attached; {@code netns} is null for this process's namespace. */
+    public record Attachment(int endpointId, Path netns, String interfaceName, int ifindex) {
+    }
+
+    /** The program ids tc runs on a veth's ingress (from-container) and egress (to-container), 0 for none. */
+    public record AttachedPrograms(int fromContainer, int toContainer) {
+    }
+
+    private final Path dir;
+    private final int fromContainer;
+    private final int toContainer;
+    private final int policyMaps;
+    private final int endpointIfindex;
+    private final Map<Integer, Attachment> attached = new ConcurrentHashMap<>();
+    private boolean closed;
+
+    private KernelDatapath(Path dir, ProgramLoader.Programs programs) {
+        this.dir = dir;
+        this.fromContainer = programs.fromContainer();
+        this.toContainer = programs.toContainer();
+        int policy = -1;
+        int ifindex = -1;
+        try {
+            policy = Pins.open(dir.resolve(ProgramLoader.POLICY_MAPS));
+            ifindex = Pins.open(dir.resolve(ProgramLoader.ENDPOINT_IFINDEX));
+        } catch (RuntimeException e) {
+            Pins.close(policy);
+            Pins.close(programs.fromContainer());
+            Pins.close(programs.toContainer());
+            throw e;
+        }
+        this.policyMaps = policy;
+        this.endpointIfindex = ifindex;
+    }
+
+    /**
+     * Why the kernel datapath cannot run in this process (platform, libbpf, the object missing from the
+     * jar, privileges), or empty when it can try.
+     */
+    public static Optional<String> unavailableReason() {
+        Optional<String> lib = LibBpf.problem();
+        if (lib.isPresent()) {
+            return lib;
+        }
+        if (ProgramLoader.objectBytes().isEmpty()) {
+            return Optional.of("the agent was built without clang: no " + ProgramLoader.OBJECT_RESOURCE + " in its jar");
+        }
+        return KernelBpfMap.unavailableReason();
+    }
+
+    /**
+     * Loads the programs over the maps pinned in {@code pinDir} (creating the missing ones) and pins the
+     * programs there. Endpoints attached by an earlier load keep that load's programs until attached again.
+     *
+     * @throws KernelDatapathException when libbpf or the verifier refuses, with libbpf's log
+     */
+    public static KernelDatapath load(Path pinDir, KernelDatapathConfig config) {
+        LibBpf.require();
+        return new KernelDatapath(pinDir, ProgramLoader.load(pinDir, config));
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    /**
+     * Binds the veth {@code interfaceName} (in the namespace {@code netns}, null for this process's) to
+     * {@code endpointId} and attaches both programs; again for an attached endpoint, it replaces them in
+     * place. The endpoint's addresses must be in {@code cilium_lxc} under the same id for its packets to
+     * pass.
+     */
+    public synchronized Attachment attach(int endpointId, Path netns, String interfaceName) {
+        requireOpen();
+        if (endpointId < 1 || endpointId >= ProgramLoader.ENDPOINT_SLOTS) {
+            throw new IllegalArgumentException("endpointId must be 1.." + (ProgramLoader.ENDPOINT_SLOTS - 1)
+                    + ", got " + endpointId);
+        }
+        int ifindex = Netns.ifindex(netns, interfaceName);
+        Attachment previous = attached.get(endpointId);
+        if (previous != null && previous.ifindex() != ifindex) {
+            detach(previous);
+        }
+        refreshPolicyMap(endpointId);
+        update(endpointIfindex, ifindex, endpointId, "tendril_ep_ifindex");
+        TcFilters.attach(netns, ifindex, fromContainer, toContainer);
+        Attachment a = new Attachment(endpointId, netns, interfaceName, ifindex);
+        attached.put(endpointId, a);
+        return a;
+    }
+
+    /** Removes the endpoint's filters and its entries of tendril_ep_ifindex and tendril_policy_maps. */
+    public synchronized void detach(Attachment a) {
+        requireOpen();
+        TcFilters.detach(a.netns(), a.ifindex());
+        delete(endpointIfindex, a.ifindex());
+        delete(policyMaps, a.endpointId());
+        attached.remove(a.endpointId(), a);
+    }
+
+    /**
+     * Points the endpoint's entry of {@code tendril_policy_maps} at the map pinned as
+     * {@code cilium_policy_v2_<id>} now, creating that map empty (the agent's layout and size) when the
+     * agent has not yet.
+     */
+    public synchronized void refreshPolicyMap(int endpointId) {
+        requireOpen();
+        Path pin = dir.resolve(NodeMapsReconciler.POLICY_MAP_PREFIX + endpointId);
+        if (!Files.exists(pin)) {
+            KernelBpfMap.createOrOpenPinned(pin, NodeMapsReconciler.policySpec(endpointId)).close();
+        }
+        int fd = Pins.open(pin);
+        try {
+            update(policyMaps, endpointId, fd, "tendril_policy_maps");
+        } finally {
+            Pins.close(fd);
+        }
+    }
+
+    /** The program ids tc runs on the attachment's veth (0 where none), for checks and `tc filter show`. */
+    public AttachedPrograms programsAt(Attachment a) {
+        TcFilters.Programs p = TcFilters.query(a.netns(), a.ifindex());
+        return new AttachedPrograms(p.ingress(), p.egress());
+    }
+
+    /** The ids of the programs this load pinned: from-container, to-container. */
+    public List<Integer> programIds() {
+        return List.of(Pins.id(fromContainer), Pins.id(toContainer));
+    }
+
+    public List<Attachment> attachments() {
+        return List.copyOf(attached.values());
+    }
+
+    /** Starts reading verdict events into {@code consumer}; close the reader to stop. */
+    public VerdictEventReader events(Consumer<VerdictEvent> consumer) {
+        requireOpen();
+        return new VerdictEventReader(dir.resolve(ProgramLoader.EVENTS), consumer);
+    }
+
+    /** Events the programs could not put on a full ring buffer, since the ring was created. */
+    public long lostEvents() {
+        Path pin = dir.resolve(ProgramLoader.EVENTS_LOST);
+        int fd = Pins.open(pin);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            MemorySegment value = arena.allocate(JAVA_LONG);
+            int r = LibBpf.mapLookup(fd, key, value);
+            if (r < 0) {
+                throw KernelDatapathException.failed("lookup in " + pin, r);
+            }
+            return value.get(JAVA_LONG, 0);
+        } finally {
+            Pins.close(fd);
+        }
+    }
+
+    /** Every connection-tracking entry of the four CT maps. */
+    public List<Conntrack.Entry> conntrack() {
+        return Conntrack.dump(dir, ProgramLoader.CT_MAPS);
+    }
+
+    /** Deletes every connection-tracking entry (Cilium's {@code bpf ct flush}): the number deleted. */
+    public int flushConntrack() {
+        return Conntrack.flush(dir, ProgramLoader.CT_MAPS);
+    }
+
+    /** Closes this process's descriptors only: programs stay attached, maps pinned, enforcement goes on. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int fd : new int[] {fromContainer, toContainer, policyMaps, endpointIfindex}) {
+            Pins.close(fd);
+        }
+    }
+
+    /**
+     * Unpins everything this datapath pinned in its directory (programs, CT, ring buffer, tendril_*),
+     * leaving the agent's maps; with no filter attached any more, the kernel then frees them.
+     */
+    public static void unpinAll(Path pinDir) {
+        for (String name : List.of(ProgramLoader.FROM_CONTAINER, ProgramLoader.TO_CONTAINER, ProgramLoader.POLICY_MAPS,
+                ProgramLoader.ENDPOINT_IFINDEX, ProgramLoader.EVENTS, ProgramLoader.EVENTS_LOST)) {
+            Pins.unpin(pinDir.resolve(name));
+        }
+        ProgramLoader.CT_MAPS.forEach(m -> Pins.unpin(pinDir.resolve(m)));
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("kernel datapath handle for " + dir + " is closed");
+        }
+    }
+
+    private static void update(int fd, int key, int value, String map) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment k = arena.allocate(JAVA_INT);
+            MemorySegment v = arena.allocate(JAVA_INT);
+            k.set(JAVA_INT, 0, key);
+            v.set(JAVA_INT, 0, value);
+            int r = LibBpf.mapUpdate(fd, k, v, LibBpf.BPF_ANY);
+            if (r < 0) {
+                throw KernelDatapathException.failed("update of " + map + "[" + key + "]", r);
+            }
+        }
+    }
+
+    private static void delete(int fd, int key) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment k = arena.allocate(JAVA_INT);
+            k.set(JAVA_INT, 0, key);
+            LibBpf.mapDelete(fd, k);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.tendril.agent.datapath.kernel;
+
+import com.google.protobuf.Timestamp;
+import dev.tendril.agent.probe.FlowRecords;
+import dev.tendril.agent.probe.Prober;
+import dev.tendril.api.hubble.flow.CiliumEventType;
+import dev.tendril.api.hubble.flow.DropReason;
+import dev.tendril.api.hubble.flow.Flow;
+import dev.tendril.api.hubble.flow.FlowType;
+import dev.tendril.api.hubble.flow.IP;
+import dev.tendril.api.hubble.flow.IPVersion;
+import dev.tendril.api.hubble.flow.Layer4;
+import dev.tendril.api.hubble.flow.TCP;
+import dev.tendril.api.hubble.flow.TCPFlags;
+import dev.tendril.api.hubble.flow.TrafficDirection;
+import dev.tendril.api.v1.SubjectPolicyMap;
+import dev.tendril.datapath.Verdict;
+import dev.tendril.datapath.ipcache.IpcacheKey;
+import dev.tendril.datapath.policymap.IpProtocol;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Verdict events as Hubble flow records: a policy verdict becomes exactly the record the agent's model
+ * prober emits for the same decision ({@link FlowRecords#policyVerdict}, policies named from the subject's
+ * published map as {@link Prober#provenance} finds them), with the packet's real TCP flags; a drop
+ * before the policy map (spoofed source, no endpoint, malformed packet) becomes a DROP record with
+ * Cilium's reason.
+ */
+public final class KernelFlows {
+
+    /** What the agent knows to name a flow's ends and the policies behind a verdict. */
+    public interface Naming {
+
+        /**
+         * One end of a flow.
+         *
+         * @param endpointId the local endpoint's id when this end is it, else 0
+         */
+        FlowRecords.Peer peer(InetAddress address, long identity, int endpointId);
+
+        /** The published policy map of a subject identity, or null when none is known. */
+        SubjectPolicyMap policyOf(long subjectIdentity);
+    }
+
+    private KernelFlows() {
+    }
+
+    /** The wall-clock time of an event: its CLOCK_MONOTONIC stamp against System.nanoTime (the same clock on Linux). */
+    public static Instant time(VerdictEvent e, Clock clock) {
+        return clock.instant().minusNanos(System.nanoTime() - e.timestampNs());
+    }
+
+    public static Flow toFlow(VerdictEvent e, Instant time, String node, Naming naming) {
+        boolean egress = e.direction() == VerdictEvent.DIRECTION_EGRESS;
+        FlowRecords.Peer src = naming.peer(e.source(), e.sourceIdentity(), egress ? e.endpointId() : 0);
+        FlowRecords.Peer dst = naming.peer(e.destination(), e.destinationIdentity(), egress ? 0 : e.endpointId());
+        Flow flow;
+        var verdict = e.toVerdict();
+        if (verdict.isPresent()) {
+            Verdict v = verdict.get();
+            SubjectPolicyMap subject = naming.policyOf(e.localIdentity());
+            List<String> policies = Prober.provenance(subject, v);
+            long revision = subject == null ? 0 : subject.getPolicyRevision();
+            flow = FlowRecords.policyVerdict(time, node, v, policies, revision, e.source(), e.destination(),
+                    e.protocol(), e.sourcePort(), e.destinationPort(), src, dst);
+        } else {
+            flow = drop(e, time, node, src, dst);
+        }
+        if (e.protocol() == IpProtocol.TCP) {
+            flow = flow.toBuilder().setL4(Layer4.newBuilder().setTCP(TCP.newBuilder().setSourcePort(e.sourcePort())
+                    .setDestinationPort(e.destinationPort()).setFlags(tcpFlags(e.tcpFlags())))).build();
+        }
+        return flow;
+    }
+
+    private static Flow drop(VerdictEvent e, Instant time, String node, FlowRecords.Peer src, FlowRecords.Peer dst) {
+        DropReason reason = DropReason.forNumber(e.dropReason());
+        Flow.Builder f = Flow.newBuilder()
+                .setTime(Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()))
+                .setUuid(UUID.randomUUID().toString())
+                .setVerdict(dev.tendril.api.hubble.flow.Verdict.DROPPED)
+                .setDropReason(e.dropReason())
+                .setDropReasonDesc(reason == null ? DropReason.DROP_REASON_UNKNOWN : reason)
+                .setIP(ip(e.source(), e.destination()))
+                .setType(FlowType.L3_L4)
+                .setNodeName(node)
+                .setEventType(CiliumEventType.newBuilder().setType(FlowRecords.MESSAGE_TYPE_DROP))
+                .setTrafficDirection(e.direction() == VerdictEvent.DIRECTION_EGRESS ? TrafficDirection.EGRESS
+                        : TrafficDirection.INGRESS)
+                .setSource(endpoint(src))
+                .setDestination(endpoint(dst));
+        return f.build();
+    }
+
+    private static IP ip(InetAddress source, InetAddress destination) {
+        return IP.newBuilder().setSource(IpcacheKey.format(source)).setDestination(IpcacheKey.format(destination))
+                .setIpVersion(source instanceof Inet4Address ? IPVersion.IPv4 : IPVersion.IPv6).build();
+    }
+
+    private static dev.tendril.api.hubble.flow.Endpoint endpoint(FlowRecords.Peer p) {
+        return dev.tendril.api.hubble.flow.Endpoint.newBuilder().setID(p.endpointId()).setIdentity((int) p.identity())
+                .setNamespace(p.namespace() == null ? "" : p.namespace()).setPodName(p.pod() == null ? "" : p.pod())
+                .addAllLabels(p.labels()).build();
+    }
+
+    static TCPFlags tcpFlags(int bits) {
+        return TCPFlags.newBuilder().setFIN((bits & 0x01) != 0).setSYN((bits & 0x02) != 0).setRST((bits & 0x04) != 0)
+                .setPSH((bits & 0x08) != 0).setACK((bits & 0x10) != 0).setURG((bits & 0x20) != 0)
+                .setECE((bits & 0x40) != 0).setCWR((bits & 0x80) != 0).build();
+    }
+}

@@ -1,7 +1,0 @@
-package dev.tendril.identity.adapters.persistence;
-
-import dev.tendril.identity.domain.Labels;
-
-/** The answer of allocate-or-reuse: the id, its labels, and whether this call allocated it. */
-public record Allocation(long id, Labels labels, boolean created) {
-}

@@ -1,7 +1,0 @@
-package dev.tendril.identity.adapters.persistence;
-
-import dev.tendril.identity.domain.Labels;
-
-/** An allocated identity as the read model holds it. */
-public record IdentityRecord(long id, Labels labels, int endpoints) {
-}

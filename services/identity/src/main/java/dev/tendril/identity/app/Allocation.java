@@ -1,0 +1,7 @@
+package dev.tendril.identity.app;
+
+import dev.tendril.identity.domain.Labels;
+
+/** The answer of allocate-or-reuse: the id, its labels, and whether this call allocated it. */
+public record Allocation(long id, Labels labels, boolean created) {
+}

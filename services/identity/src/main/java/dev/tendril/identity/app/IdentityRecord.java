@@ -1,0 +1,7 @@
+package dev.tendril.identity.app;
+
+import dev.tendril.identity.domain.Labels;
+
+/** An allocated identity as the read model holds it. */
+public record IdentityRecord(long id, Labels labels, int endpoints) {
+}
