@@ -37,6 +37,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * once and the map goes entry by entry from then on. The
  * kernel's batch update takes no BPF_NOEXIST / BPF_EXIST ({@code elem_flags} may only hold
  * BPF_F_LOCK), so those batches go entry by entry.
+ *
+ * <p>Longer than 400 lines: one binding, every method one bpf(2) command (or batch of them) on the same
+ * file descriptor and off-heap buffers, with the errno each can give explained; splitting it would
+ * spread one map's lock and buffers over several classes.
  */
 public final class KernelBpfMap implements BpfMap, AutoCloseable {
     /** Entries per BPF_MAP_*_BATCH syscall: bounds the off-heap copy of a large batch. */
