@@ -50,7 +50,9 @@ public final class SimulatedAgent implements AutoCloseable {
         SimulatedAgent[] self = new SimulatedAgent[1];
         MapBackend backend = listener == IpcacheListener.NONE ? new InMemoryMapBackend()
                 : new WatchedMapBackend(new InMemoryMapBackend(), entries -> listener.written(self[0], entries));
-        Config config = new Config(nodeName, stateDir, new Sync(topics));
+        // What the production agent reads from tendril.agent.*, for a simulated node.
+        AgentConfig config = new StandaloneAgentConfig(nodeName, AgentConfig.Datapath.MEMORY,
+                stateDir.resolve("bpffs-unused"), stateDir, Duration.ofSeconds(30), new Sync(topics));
         DatapathMaps maps = DatapathMaps.open(config, new SimpleMeterRegistry(), new ObjectMapper(), backend);
         NodeStateConsumer consumer = NodeStateConsumer.create(config, maps, bootstrapServers, consumerOverrides);
         self[0] = new SimulatedAgent(nodeName, maps, consumer);
@@ -83,60 +85,6 @@ public final class SimulatedAgent implements AutoCloseable {
     public void close() {
         consumer.stop();
         maps.close();
-    }
-
-    /** What the production agent reads from {@code tendril.agent.*}, for a simulated node. */
-    private record Config(String nodeName, Path stateDir, Sync sync) implements AgentConfig {
-
-        @Override
-        public Datapath datapath() {
-            return Datapath.MEMORY;
-        }
-
-        @Override
-        public Path bpffsDir() {
-            return stateDir.resolve("bpffs-unused");
-        }
-
-        @Override
-        public Duration reconcileInterval() {
-            return Duration.ofSeconds(30);
-        }
-
-        @Override
-        public String ipamUrl() {
-            return "unused:0";
-        }
-
-        @Override
-        public String identityUrl() {
-            return "unused:0";
-        }
-
-        @Override
-        public List<String> nodeIps() {
-            return List.of();
-        }
-
-        @Override
-        public boolean registerNode() {
-            return false;
-        }
-
-        @Override
-        public Duration callTimeout() {
-            return Duration.ofSeconds(10);
-        }
-
-        @Override
-        public java.util.Map<String, String> peers() {
-            return java.util.Map.of();
-        }
-
-        @Override
-        public String flowsTopic() {
-            return "tendril.flows";
-        }
     }
 
     private record Sync(StateTopics topics) implements AgentConfig.Sync {

@@ -3,13 +3,13 @@ package dev.tendril.agent.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import dev.tendril.agent.AgentConfig;
-import dev.tendril.agent.StandaloneAgentConfig;
 import dev.tendril.agent.adapters.DatapathMaps;
 import dev.tendril.agent.adapters.NodeStateConsumer;
 import dev.tendril.agent.bpf.BpfSyscalls;
 import dev.tendril.agent.bpf.KernelBpfMap;
 import dev.tendril.agent.bpf.KernelMapBackend;
 import dev.tendril.agent.state.NodeMapsReconciler;
+import dev.tendril.agent.sim.StandaloneAgentConfig;
 import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Label;
@@ -102,7 +102,7 @@ public final class AgentChangeBenchmark {
                 .resolve("tendril-bench-" + UUID.randomUUID().toString().substring(0, 8));
         Path stateDir = Files.createTempDirectory("tendril-bench-changes-");
         try {
-            new AgentChangeBenchmark(new StandaloneAgentConfig(NODE, AgentConfig.Datapath.BPF, pins, stateDir)).run();
+            new AgentChangeBenchmark(StandaloneAgentConfig.withoutPeriodicPass(NODE, AgentConfig.Datapath.BPF, pins, stateDir)).run();
         } finally {
             deleteRecursively(pins);
             deleteRecursively(stateDir);

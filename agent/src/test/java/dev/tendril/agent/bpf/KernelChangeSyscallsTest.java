@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import dev.tendril.agent.AgentConfig;
-import dev.tendril.agent.StandaloneAgentConfig;
 import dev.tendril.agent.adapters.DatapathMaps;
 import dev.tendril.agent.adapters.NodeStateConsumer;
 import dev.tendril.agent.state.EndpointsMap;
 import dev.tendril.agent.state.NodeMapsReconciler;
+import dev.tendril.agent.sim.StandaloneAgentConfig;
 import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Label;
@@ -77,7 +77,7 @@ class KernelChangeSyscallsTest {
     private Map<String, Calls> run(int remote) throws Exception {
         Path pins = BpfTestSupport.newPinDirectory();
         Path state = Files.createDirectories(stateDir.resolve("n" + remote));
-        AgentConfig config = new StandaloneAgentConfig(NODE, AgentConfig.Datapath.BPF, pins, state);
+        AgentConfig config = StandaloneAgentConfig.withoutPeriodicPass(NODE, AgentConfig.Datapath.BPF, pins, state);
         DatapathMaps maps = DatapathMaps.open(config, new SimpleMeterRegistry(), new ObjectMapper(),
                 new KernelMapBackend(pins.resolve(NODE)));
         Records records = new Records();

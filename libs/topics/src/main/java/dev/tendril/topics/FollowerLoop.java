@@ -137,6 +137,9 @@ final class FollowerLoop<K, V> implements Runnable {
             check(c);
         }
         signalCaughtUp();
+        // A readToEnd() whose records were all applied before it came is answered now: the poll below
+        // may wait its whole timeout for records that never come.
+        progress.reachedBarriers().forEach(done -> done.complete(publish()));
         poll(c);
         signalCaughtUp();
         progress.reachedBarriers().forEach(done -> done.complete(publish()));

@@ -1,21 +1,25 @@
-package dev.tendril.agent;
+package dev.tendril.agent.sim;
 
+import dev.tendril.agent.AgentConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The agent's settings for a consumer and maps built outside Quarkus (load drivers, tests that drive
- * {@code NodeStateConsumer} directly): the default topic names, no IPAM registration, no peers, and a
- * periodic pass that never comes during a run.
+ * The agent's settings for a consumer and maps built outside Quarkus (simulated agents, load drivers,
+ * tests that drive {@code NodeStateConsumer} directly): no IPAM registration, no peers, the topics given.
  */
-public record StandaloneAgentConfig(String nodeName, Datapath datapath, Path bpffsDir, Path stateDir)
-        implements AgentConfig {
+public record StandaloneAgentConfig(String nodeName, Datapath datapath, Path bpffsDir, Path stateDir,
+        Duration reconcileInterval, Sync sync) implements AgentConfig {
 
-    @Override
-    public Duration reconcileInterval() {
-        return Duration.ofHours(1);
+    /** tendril.identities, tendril.endpoints, tendril.nodes, tendril.policy. */
+    public static final Sync DEFAULT_TOPICS = DefaultTopics.INSTANCE;
+
+    /** Default topics and a periodic pass that never comes during a run (drivers and tests count every write). */
+    public static StandaloneAgentConfig withoutPeriodicPass(String nodeName, Datapath datapath, Path bpffsDir,
+            Path stateDir) {
+        return new StandaloneAgentConfig(nodeName, datapath, bpffsDir, stateDir, Duration.ofHours(1), DEFAULT_TOPICS);
     }
 
     @Override
@@ -51,11 +55,6 @@ public record StandaloneAgentConfig(String nodeName, Datapath datapath, Path bpf
     @Override
     public String flowsTopic() {
         return "tendril.flows";
-    }
-
-    @Override
-    public Sync sync() {
-        return DefaultTopics.INSTANCE;
     }
 
     /** tendril.identities, tendril.endpoints, tendril.nodes, tendril.policy. */
