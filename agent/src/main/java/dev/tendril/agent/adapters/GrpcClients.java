@@ -85,10 +85,10 @@ public class GrpcClients implements IpamClient, IdentityClient {
     }
 
     @Override
-    public void deregisterEndpoint(String namespace, String pod) {
+    public void deregisterEndpoint(String namespace, String pod, String uid) {
         try {
             call("identity service", () -> identity().deregisterEndpoint(DeregisterEndpointRequest.newBuilder()
-                    .setNamespace(namespace).setPod(pod).build()));
+                    .setNamespace(namespace).setPod(pod).setUid(uid).build()));
         } catch (UpstreamException e) {
             if (e.getCause() instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.NOT_FOUND) {
                 return;

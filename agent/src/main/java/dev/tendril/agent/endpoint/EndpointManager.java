@@ -93,7 +93,8 @@ public final class EndpointManager {
                 refusedByIdentity[0] = e.status() >= 400 && e.status() < 500;
                 throw e;
             }
-            undo.push(new Step("deregister " + key, () -> identity.deregisterEndpoint(spec.namespace(), spec.pod())));
+            undo.push(new Step("deregister " + key,
+                    () -> identity.deregisterEndpoint(spec.namespace(), spec.pod(), spec.uid())));
             LocalEndpoint ep = new LocalEndpoint(spec.namespace(), spec.pod(), spec.uid(), endpointId,
                     family(ips, false), family(ips, true), Integer.toUnsignedLong(registered.getIdentity()));
             table.register(ep, spec.digest());
@@ -145,8 +146,11 @@ public final class EndpointManager {
      */
     public synchronized LocalEndpoint delete(String namespace, String pod, String uid) {
         String key = namespace + "/" + pod;
-        LocalEndpoint ep = table.registered(key).orElseThrow(() ->
-                new EndpointRejectedException(404, "pod", "pod: no endpoint " + key + " was created on node " + node));
+        Optional<LocalEndpoint> registered = table.registered(key);
+        if (registered.isEmpty()) {
+            return deleteUnrecorded(namespace, pod, uid);
+        }
+        LocalEndpoint ep = registered.get();
         if (uid != null && !uid.isEmpty() && !uid.equals(ep.uid())) {
             throw new EndpointRejectedException(409, "uid", "uid: " + key + " has uid " + ep.uid() + ", not " + uid);
         }
@@ -159,12 +163,41 @@ public final class EndpointManager {
         }
         // Deleted upstream already: the identity service may hold another incarnation of the pod by now.
         if (!table.isGoneUpstream(key)) {
-            identity.deregisterEndpoint(namespace, pod);
+            identity.deregisterEndpoint(namespace, pod, ep.uid());
         }
         ipam.releasePod(node, ep.uid());
         table.remove(key);
         persist.run();
         return ep;
+    }
+
+    /**
+     * A CNI DEL for a pod incarnation this agent has no record of: either the topic shows it on this node with
+     * that uid, or its creation did not finish (the agent was killed between the identity registration and
+     * saving its table, and the kubelet, which never got an answer, deletes the pod). Either way the identity
+     * service and IPAM may hold it: both are cleaned up, for that uid only. Without a uid, or for a pod
+     * neither source knows, the answer stays 404.
+     */
+    private LocalEndpoint deleteUnrecorded(String namespace, String pod, String uid) {
+        String key = namespace + "/" + pod;
+        boolean uidGiven = uid != null && !uid.isEmpty();
+        Optional<LocalEndpoint> shown = table.servedFromTopic(key).filter(e -> uidGiven && e.uid().equals(uid));
+        if (shown.isEmpty() && !(uidGiven && table.unfinishedCreation(uid))) {
+            throw new EndpointRejectedException(404, "pod", "pod: no endpoint " + key + " was created on node " + node);
+        }
+        try {
+            shown.ifPresent(maps::uninstall);
+        } catch (IllegalStateException e) {
+            throw new UpstreamException(503, null, "maps: " + e.getMessage(), e);
+        }
+        identity.deregisterEndpoint(namespace, pod, uid);
+        List<String> released = ipam.releasePod(node, uid);
+        table.forgetIncarnation(key, uid);
+        persist.run();
+        LOG.info("deleted " + key + " (uid " + uid + "), which this agent had no record of"
+                + (shown.isPresent() ? " (shown by tendril.endpoints)" : " (its creation did not finish)")
+                + "; released " + released);
+        return shown.orElseGet(() -> new LocalEndpoint(namespace, pod, uid, 0, "", "", 0));
     }
 
     /**

@@ -9,6 +9,9 @@ public interface IdentityClient {
     /** Registers or updates (same namespace/pod) the endpoint; the answer carries its identity. */
     Endpoint registerEndpoint(RegisterEndpointRequest request);
 
-    /** Deregisters; an endpoint that is not registered is not an error. */
-    void deregisterEndpoint(String namespace, String pod);
+    /**
+     * Deregisters the incarnation {@code uid} of the pod; an endpoint that is not registered, or is registered
+     * with another uid (a newer incarnation), is left alone and is not an error.
+     */
+    void deregisterEndpoint(String namespace, String pod, String uid);
 }

@@ -76,6 +76,8 @@ public final class LocalEndpointTable {
      * source shows them yet, but a {@link #resolve} meanwhile must not free the id for the next endpoint to take.
      */
     private final Set<String> creating = new HashSet<>();
+    /** Endpoints the last {@link #resolve} took from the topic alone (no API record for the key), by key. */
+    private Map<String, LocalEndpoint> servedFromTopic = Map.of();
     private EndpointIds ids;
     private long changes;
 
@@ -172,6 +174,37 @@ public final class LocalEndpointTable {
         changes++;
     }
 
+    /** The endpoint the topic alone shows under {@code key} on this node (as of the last resolve), if any. */
+    public synchronized Optional<LocalEndpoint> servedFromTopic(String key) {
+        return Optional.ofNullable(servedFromTopic.get(key));
+    }
+
+    /**
+     * True when an endpoint id is held for {@code uid} while no API endpoint has that uid and no creation of it
+     * is running: the agent stopped between reserving the id and recording the endpoint, so IPAM and the
+     * identity service may hold the pod without this table knowing it.
+     */
+    public synchronized boolean unfinishedCreation(String uid) {
+        return ids.byOwner().containsKey(owner(uid, null)) && !creating.contains(owner(uid, null))
+                && registered.values().stream().noneMatch(e -> e.uid().equals(uid))
+                && servedFromTopic.values().stream().noneMatch(e -> e.uid().equals(uid));
+    }
+
+    /**
+     * Forgets the pod incarnation {@code uid}, deleted without an API record here: neither source serves it
+     * until the topic has dropped it, and its id is freed.
+     */
+    public synchronized void forgetIncarnation(String key, String uid) {
+        deletedUids.add(uid);
+        ids = ids.release(owner(uid, key));
+        published.remove(uid);
+        staleUids.remove(uid);
+        Map<String, LocalEndpoint> served = new HashMap<>(servedFromTopic);
+        served.remove(key);
+        servedFromTopic = Map.copyOf(served);
+        changes++;
+    }
+
     /** Releases an id reserved for a creation that did not complete. */
     public synchronized void release(String uid) {
         creating.remove(owner(uid, null));
@@ -262,6 +295,9 @@ public final class LocalEndpointTable {
                 changes++;
             }
         }
+        Map<String, LocalEndpoint> topicOnly = new HashMap<>(out);
+        topicOnly.keySet().removeAll(registered.keySet());
+        servedFromTopic = Map.copyOf(topicOnly);
         List<LocalEndpoint> list = new ArrayList<>(out.values());
         list.sort(Comparator.comparingInt(LocalEndpoint::endpointId));
         return list;

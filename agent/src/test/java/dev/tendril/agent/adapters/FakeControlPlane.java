@@ -114,7 +114,10 @@ public class FakeControlPlane implements QuarkusTestResourceLifecycleManager {
 
         @Override
         public void deregisterEndpoint(DeregisterEndpointRequest r, StreamObserver<DeregisterEndpointResponse> out) {
-            if (endpoints.remove(r.getNamespace() + "/" + r.getPod()) == null) {
+            String key = r.getNamespace() + "/" + r.getPod();
+            boolean otherIncarnation = endpoints.containsKey(key) && !r.getUid().isEmpty()
+                    && !r.getUid().equals(endpoints.get(key).getUid());
+            if (otherIncarnation || endpoints.remove(key) == null) {
                 out.onError(Status.NOT_FOUND.withDescription("pod: not registered").asRuntimeException());
                 return;
             }

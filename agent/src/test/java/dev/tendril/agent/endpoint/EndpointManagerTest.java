@@ -244,6 +244,63 @@ class EndpointManagerTest {
         assertThat(backend.names()).isEmpty();
     }
 
+    /**
+     * The agent was killed after the identity registration and before it saved the endpoint (the DEL drill
+     * found the pod left at the identity service): the kubelet, which got no answer, deletes the pod, and the
+     * restarted agent must clean up IPAM and the identity service although its table never recorded the pod.
+     */
+    @Test
+    void aDeleteAfterARestartCleansUpACreationTheAgentDidNotRecord() {
+        LocalEndpointTable beforeTheKill = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
+        beforeTheKill.reserveId("u9");
+        List<String> ips = ipam.allocatePodIps(NODE, "shop/web-9", "u9");
+        identity.registerEndpoint(dev.tendril.api.v1.RegisterEndpointRequest.newBuilder().setNamespace("shop")
+                .setPod("web-9").setUid("u9").setNode(NODE).addAllIps(ips).putLabels("app", "web").build());
+        LocalEndpointTable restarted = new LocalEndpointTable(NODE, beforeTheKill.snapshot());
+        EndpointManager afterTheKill = new EndpointManager(NODE, restarted, ipam, identity, maps, () -> persisted++);
+        calls.clear();
+
+        assertThatThrownBy(() -> afterTheKill.delete("shop", "web-9", "u8")).as("another incarnation")
+                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(404));
+        assertThatThrownBy(() -> afterTheKill.delete("shop", "web-9", null)).as("no uid: nothing to prove ownership")
+                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(404));
+        assertThat(calls).isEmpty();
+
+        LocalEndpoint gone = afterTheKill.delete("shop", "web-9", "u9");
+
+        assertThat(gone.uid()).isEqualTo("u9");
+        assertThat(calls).containsExactly("identity.deregister shop/web-9", "ipam.release u9");
+        assertThat(identity.endpoints).isEmpty();
+        assertThat(ipam.held).isEmpty();
+        assertThat(restarted.snapshot().ids()).as("the reserved endpoint id is free").isEmpty();
+        assertThatThrownBy(() -> afterTheKill.delete("shop", "web-9", "u9")).as("a repeated DEL")
+                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(404));
+    }
+
+    @Test
+    void aDeleteRemovesAPodTheTopicShowsOnThisNodeWithThatUidOnly() {
+        List<String> ips = ipam.allocatePodIps(NODE, "shop/web-9", "u9");
+        identity.registerEndpoint(dev.tendril.api.v1.RegisterEndpointRequest.newBuilder().setNamespace("shop")
+                .setPod("web-9").setUid("u9").setNode(NODE).addAllIps(ips).putLabels("app", "web").build());
+        image = new NodeImage(Map.of(), Map.of("shop/web-9", topic("web-9", "u9")), Map.of());
+        table.resolveLatest(image);
+        calls.clear();
+
+        assertThatThrownBy(() -> manager.delete("shop", "web-9", "u8"))
+                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(404));
+        assertThat(calls).isEmpty();
+
+        LocalEndpoint gone = manager.delete("shop", "web-9", "u9");
+
+        assertThat(gone.ipv4()).isEqualTo("10.0.1.9");
+        assertThat(calls).containsExactly("maps.uninstall shop/web-9", "identity.deregister shop/web-9", "ipam.release u9");
+        assertThat(identity.endpoints).isEmpty();
+        assertThat(ipam.held).isEmpty();
+        assertThat(table.resolve(image)).as("not served while the topic still shows it").isEmpty();
+        assertThat(table.resolve(NodeImage.EMPTY)).isEmpty();
+        assertThat(table.snapshot().deletedUids()).as("forgotten once the topic dropped it").isEmpty();
+    }
+
     @Test
     void deleteUndoesInReverseOrderAndRefusesUnknownPodsAndStaleUids() {
         manager.create(spec("web-1", "u1", Map.of("app", "web")));

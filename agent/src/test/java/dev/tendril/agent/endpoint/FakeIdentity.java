@@ -38,11 +38,14 @@ final class FakeIdentity implements IdentityClient {
     }
 
     @Override
-    public void deregisterEndpoint(String namespace, String pod) {
+    public void deregisterEndpoint(String namespace, String pod, String uid) {
         calls.add("identity.deregister " + namespace + "/" + pod);
         if (failDeregister != null) {
             throw failDeregister;
         }
-        endpoints.remove(namespace + "/" + pod);
+        Endpoint registered = endpoints.get(namespace + "/" + pod);
+        if (registered != null && registered.getUid().equals(uid)) {
+            endpoints.remove(namespace + "/" + pod);
+        }
     }
 }

@@ -174,8 +174,13 @@ public final class EndpointRegistry {
     }
 
     public void deregister(String namespace, String pod) {
+        deregister(namespace, pod, "");
+    }
+
+    /** @param uid when not empty, only the incarnation with this pod uid is deregistered (else not found) */
+    public void deregister(String namespace, String pod, String uid) {
         Retrying.run(storage, () -> deregistrations.handle(endpointStream(namespace, pod),
-                new DeregisterEndpoint(namespace, pod)));
+                new DeregisterEndpoint(namespace, pod, uid)));
     }
 
     public Optional<Endpoint> endpoint(String namespace, String pod) {

@@ -7,6 +7,14 @@ public sealed interface EndpointCommand {
     record RegisterEndpoint(EndpointSpec spec, long identity) implements EndpointCommand {
     }
 
-    record DeregisterEndpoint(String namespace, String pod) implements EndpointCommand {
+    /** @param uid when not empty, only the incarnation with this pod uid is deregistered */
+    record DeregisterEndpoint(String namespace, String pod, String uid) implements EndpointCommand {
+        public DeregisterEndpoint {
+            uid = uid == null ? "" : uid;
+        }
+
+        public DeregisterEndpoint(String namespace, String pod) {
+            this(namespace, pod, "");
+        }
     }
 }

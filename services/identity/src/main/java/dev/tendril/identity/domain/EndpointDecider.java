@@ -45,6 +45,11 @@ public final class EndpointDecider implements Decider<EndpointCommand, Optional<
                     throw CommandRejectedException.notFound("pod", "endpoint " + deregister.namespace() + "/"
                             + deregister.pod() + " is not registered");
                 }
+                String registeredUid = state.get().spec().uid();
+                if (!deregister.uid().isEmpty() && !deregister.uid().equals(registeredUid)) {
+                    throw CommandRejectedException.notFound("uid", "endpoint " + deregister.namespace() + "/"
+                            + deregister.pod() + " is registered with uid " + registeredUid + ", not " + deregister.uid());
+                }
                 yield List.of(new EndpointDeregistered(state.get()));
             }
         };

@@ -41,6 +41,15 @@ class EndpointDeciderTest {
     }
 
     @Test
+    void deregistersOnlyTheIncarnationWithTheGivenUid() {
+        Endpoint registered = new Endpoint(web, 300);
+        GivenWhenThen.of(decider).given(new EndpointRegistered(registered))
+                .when(new DeregisterEndpoint("shop", "web-1", web.uid())).then(new EndpointDeregistered(registered));
+        GivenWhenThen.of(decider).given(new EndpointRegistered(registered))
+                .when(new DeregisterEndpoint("shop", "web-1", "another-incarnation")).thenRejected(NOT_FOUND, "uid");
+    }
+
+    @Test
     void keepsAddressesInCanonicalForm() {
         assertThat(web.ips()).isEqualTo(new IpAddresses("10.0.1.5", "fd00::5"));
         assertThat(IpAddresses.parse(List.of("FD00:0:0:0:0:0:0:1")).ipv6()).isEqualTo("fd00::1");

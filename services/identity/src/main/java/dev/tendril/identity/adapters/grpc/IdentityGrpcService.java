@@ -133,7 +133,8 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     @Override
     public void deregisterEndpoint(DeregisterEndpointRequest request, StreamObserver<DeregisterEndpointResponse> response) {
         answer(response, () -> {
-            registry.deregister(Names.namespace("namespace", request.getNamespace()), Names.pod("pod", request.getPod()));
+            registry.deregister(Names.namespace("namespace", request.getNamespace()), Names.pod("pod", request.getPod()),
+                    request.getUid());
             return DeregisterEndpointResponse.getDefaultInstance();
         });
     }

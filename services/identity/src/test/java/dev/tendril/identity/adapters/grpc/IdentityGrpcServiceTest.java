@@ -117,6 +117,18 @@ class IdentityGrpcServiceTest {
                     .isInstanceOfSatisfying(StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
 
+            assertThatThrownBy(() -> identity.deregisterEndpoint(DeregisterEndpointRequest.newBuilder().setNamespace(ns)
+                    .setPod("web").setUid("another-incarnation").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                        assertThat(e.getStatus().getDescription()).startsWith("uid: ");
+                    });
+            assertThat(identity.listEndpoints(ListEndpointsRequest.newBuilder().setNamespace(ns).build())
+                    .getEndpointsList()).as("the registered incarnation stays").hasSize(1);
+            identity.deregisterEndpoint(DeregisterEndpointRequest.newBuilder().setNamespace(ns).setPod("web")
+                    .setUid("u1").build());
+            identity.registerEndpoint(RegisterEndpointRequest.newBuilder().setNamespace(ns).setPod("web")
+                    .setUid("u1").setNode("node-1").addIps("10.99.0.1").putLabels("app", "web").build());
             identity.deregisterEndpoint(DeregisterEndpointRequest.newBuilder().setNamespace(ns).setPod("web").build());
             assertThatThrownBy(() -> identity.deregisterEndpoint(DeregisterEndpointRequest.newBuilder().setNamespace(ns)
                     .setPod("web").build()))
