@@ -78,6 +78,15 @@ final class ChildProcess {
         return process.pid();
     }
 
+    /** The exit code, or -1 while the process still runs. */
+    int exitCode() {
+        try {
+            return process.exitValue();
+        } catch (IllegalThreadStateException e) {
+            return -1;
+        }
+    }
+
     Process process() {
         return process;
     }

@@ -55,9 +55,9 @@ final class LocalStack {
     private boolean ready;
     private int postgresPort;
     private int kafkaPort;
-    private Supervisor.Supervised postgres;
-    private Supervisor.Supervised kafka;
-    private final List<Supervisor.Supervised> children = new ArrayList<>();
+    private Supervised postgres;
+    private Supervised kafka;
+    private final List<Supervised> children = new ArrayList<>();
 
     LocalStack(StackConfig config, PrintStream out, PrintStream err) {
         this.config = config;
@@ -129,7 +129,7 @@ final class LocalStack {
 
         for (ComponentSpec spec : specs) {
             ChildProcess child = step(() -> {
-                Supervisor.Supervised supervised = supervisor.add(component(spec, logs),
+                Supervised supervised = supervisor.add(component(spec, logs),
                         () -> ChildProcess.quarkusArguments(spec, ChildProperties.of(spec, specs, config, dataDir, jdbcUrl(),
                                 bootstrapServers())), STOP_GRACE, () -> { });
                 children.add(supervised);
@@ -145,7 +145,7 @@ final class LocalStack {
             return null;
         });
         writeFiles();
-        printTable();
+        ComponentTable.print(out, components());
         out.println("Tendril is ready.");
         String dir = config.dataDirOption();
         out.printf("Started in %s. Stop it with Ctrl-C or './tendril down%s'; check it with './tendril status%s'.%n",
@@ -172,12 +172,12 @@ final class LocalStack {
                     control.close();
                 }
                 if (!children.isEmpty()) {
-                    out.println("Stopping " + names(children) + " (up to " + STOP_GRACE.toSeconds()
+                    out.println("Stopping " + ComponentTable.names(children) + " (up to " + STOP_GRACE.toSeconds()
                             + " s before they are killed)...");
                     int[] killed = {0};
                     if (attempt("stopping the services and agents",
                             () -> killed[0] = supervisor.stop(children, STOP_GRACE))) {
-                        out.println("Stopped " + names(children)
+                        out.println("Stopped " + ComponentTable.names(children)
                                 + (killed[0] > 0 ? " (" + killed[0] + " killed forcibly)" : ""));
                     }
                 }
@@ -320,42 +320,8 @@ final class LocalStack {
         }
     }
 
-    private void printTable() {
-        List<Component> components = components();
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"COMPONENT", "KIND", "ADDRESS", "PID", "LOG"});
-        for (Component c : components) {
-            rows.add(new String[] {c.name(), c.kind().json(), c.url(), c.pid() == null ? "-" : c.pid().toString(),
-                    display(Path.of(c.log()))});
-        }
-        int[] widths = new int[5];
-        for (String[] row : rows) {
-            for (int i = 0; i < row.length; i++) {
-                widths[i] = Math.max(widths[i], row[i].length());
-            }
-        }
-        out.println();
-        for (String[] row : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < row.length; i++) {
-                line.append(String.format("%-" + (widths[i] + 2) + "s", row[i]));
-            }
-            out.println(line.toString().stripTrailing());
-        }
-        out.println();
-    }
-
-    static String names(Collection<Supervisor.Supervised> processes) {
-        return String.join(", ", processes.stream().map(Supervisor.Supervised::name).toList());
-    }
-
     private String elapsed() {
         return String.format("%.1f s", (System.nanoTime() - startNanos) / 1e9);
-    }
-
-    static String display(Path path) {
-        Path cwd = Path.of("").toAbsolutePath();
-        return path.startsWith(cwd) ? cwd.relativize(path).toString() : path.toString();
     }
 
     private void awaitStopped() {

@@ -33,11 +33,11 @@ final class ReadinessWait {
     private final BooleanSupplier stopping;
     private final HealthProbe probe;
     private final Predicate<Component> postgresHealthy;
-    private final Consumer<Supervisor.Supervised> markHealthy;
+    private final Consumer<Supervised> markHealthy;
     private final Supplier<String> elapsed;
 
     ReadinessWait(PrintStream out, Duration timeout, BooleanSupplier stopping, HealthProbe probe,
-                  Predicate<Component> postgresHealthy, Consumer<Supervisor.Supervised> markHealthy,
+                  Predicate<Component> postgresHealthy, Consumer<Supervised> markHealthy,
                   Supplier<String> elapsed) {
         this.out = out;
         this.timeout = timeout;
@@ -52,29 +52,29 @@ final class ReadinessWait {
      * Polls the components' health checks until all pass; fails at the first that exits or at the timeout.
      * {@code readyLine} says what to print for each, else {@code NAME ready (elapsed)}.
      */
-    void await(List<Supervisor.Supervised> components, Function<Supervisor.Supervised, String> readyLine) {
+    void await(List<Supervised> components, Function<Supervised, String> readyLine) {
         if (components.isEmpty()) {
             return;
         }
-        out.printf("Waiting up to %d s for %s to be ready...%n", timeout.toSeconds(), LocalStack.names(components));
+        out.printf("Waiting up to %d s for %s to be ready...%n", timeout.toSeconds(), ComponentTable.names(components));
         long deadline = System.nanoTime() + timeout.toNanos();
-        Set<Supervisor.Supervised> pending = new LinkedHashSet<>(components);
-        Map<Supervisor.Supervised, String> lastCheck = new HashMap<>();
+        Set<Supervised> pending = new LinkedHashSet<>(components);
+        Map<Supervised, String> lastCheck = new HashMap<>();
         while (!pending.isEmpty()) {
             if (stopping.getAsBoolean()) {
                 throw new StartupFailure("stopped during start-up");
             }
-            for (Supervisor.Supervised s : pending) {
+            for (Supervised s : pending) {
                 if (!s.process().process().isAlive()) {
                     throw failure(List.of(s), s.name() + " exited with code " + s.process().process().exitValue()
                             + " before it was ready", Map.of());
                 }
             }
-            List<Supervisor.Supervised> polled = List.copyOf(pending);
-            List<Component> polledComponents = polled.stream().map(Supervisor.Supervised::component).toList();
+            List<Supervised> polled = List.copyOf(pending);
+            List<Component> polledComponents = polled.stream().map(Supervised::component).toList();
             List<ComponentHealth> results = probe.checkAll(polledComponents);
             for (int i = 0; i < polled.size(); i++) {
-                Supervisor.Supervised s = polled.get(i);
+                Supervised s = polled.get(i);
                 boolean ok = s.component().kind() == Kind.POSTGRES ? postgresHealthy.test(polledComponents.get(i))
                         : results.get(i).ok();
                 if (ok) {
@@ -87,17 +87,17 @@ final class ReadinessWait {
                 }
             }
             if (!pending.isEmpty() && System.nanoTime() > deadline) {
-                throw failure(List.copyOf(pending), LocalStack.names(pending) + " did not become ready within "
+                throw failure(List.copyOf(pending), ComponentTable.names(pending) + " did not become ready within "
                         + timeout.toSeconds() + " s", lastCheck);
             }
             sleep(POLL_INTERVAL);
         }
     }
 
-    private StartupFailure failure(List<Supervisor.Supervised> failed, String summary,
-                                   Map<Supervisor.Supervised, String> lastCheck) {
+    private StartupFailure failure(List<Supervised> failed, String summary,
+                                   Map<Supervised, String> lastCheck) {
         StringBuilder message = new StringBuilder(summary);
-        for (Supervisor.Supervised child : failed) {
+        for (Supervised child : failed) {
             message.append(System.lineSeparator()).append(System.lineSeparator())
                     .append(child.name()).append(" (pid ").append(child.process().pid()).append(")");
             if (lastCheck.containsKey(child)) {
@@ -113,9 +113,9 @@ final class ReadinessWait {
         try {
             lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
         } catch (java.io.IOException e) {
-            return System.lineSeparator() + "(cannot read " + LocalStack.display(log) + ": " + e.getMessage() + ")";
+            return System.lineSeparator() + "(cannot read " + ComponentTable.display(log) + ": " + e.getMessage() + ")";
         }
-        StringBuilder text = new StringBuilder(System.lineSeparator()).append("last lines of ").append(LocalStack.display(log))
+        StringBuilder text = new StringBuilder(System.lineSeparator()).append("last lines of ").append(ComponentTable.display(log))
                 .append(':');
         for (String line : lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size())) {
             text.append(System.lineSeparator()).append("  | ").append(line);

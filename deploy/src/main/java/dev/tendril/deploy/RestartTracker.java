@@ -85,6 +85,11 @@ final class RestartTracker {
         return "exited with code " + code;
     }
 
+    /** A back-off delay as the launcher prints it: whole seconds as "2 s", else milliseconds. */
+    static String describe(Duration delay) {
+        return delay.toMillis() % 1000 == 0 ? delay.toSeconds() + " s" : delay.toMillis() + " ms";
+    }
+
     private static String signalName(int signal) {
         return switch (signal) {
             case 1 -> "SIGHUP";

@@ -27,67 +27,7 @@ import java.util.function.Supplier;
  */
 final class Supervisor implements AutoCloseable {
 
-    enum State {
-        STARTING, RUNNING, BACKOFF, EXITED, STOPPED;
-
-        String json() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
     private static final Duration HEALTH_POLL = Duration.ofSeconds(1);
-
-    /** One component: how to start it and what the supervisor knows about it. Fields are guarded by the supervisor. */
-    final class Supervised {
-        private final Component template;
-        private final Supplier<List<String>> arguments;
-        private final Duration stopGrace;
-        private final Runnable afterStop;
-        private final RestartTracker tracker;
-        private ChildProcess process;
-        private State state = State.STARTING;
-        private ScheduledFuture<?> pendingStart;
-        private boolean restarting;
-        private boolean stopRequested;
-
-        private Supervised(Component template, Supplier<List<String>> arguments, Duration stopGrace,
-                           Runnable afterStop) {
-            this.template = template;
-            this.arguments = arguments;
-            this.stopGrace = stopGrace;
-            this.afterStop = afterStop;
-            this.tracker = new RestartTracker(backOff, clock);
-        }
-
-        String name() {
-            return template.name();
-        }
-
-        Path log() {
-            return Path.of(template.log());
-        }
-
-        /** The component as stack.json lists it, with the pid of its current process. */
-        Component component() {
-            synchronized (Supervisor.this) {
-                return new Component(template.name(), template.kind(), template.port(), template.url(),
-                        process == null ? null : process.pid(), template.log(), template.node());
-            }
-        }
-
-        /** The current process; null before the first start. */
-        ChildProcess process() {
-            synchronized (Supervisor.this) {
-                return process;
-            }
-        }
-
-        int restarts() {
-            synchronized (Supervisor.this) {
-                return tracker.restarts();
-            }
-        }
-    }
 
     /** What {@link #restart(String)} did. */
     record Restarted(String name, Long previousPid, long pid, int restarts) {
@@ -128,7 +68,7 @@ final class Supervisor implements AutoCloseable {
      */
     synchronized Supervised add(Component template, Supplier<List<String>> arguments, Duration stopGrace,
                                 Runnable afterStop) {
-        Supervised supervised = new Supervised(template, arguments, stopGrace, afterStop);
+        Supervised supervised = new Supervised(template, arguments, stopGrace, afterStop, new RestartTracker(backOff, clock), this);
         all.add(supervised);
         return supervised;
     }
@@ -156,8 +96,8 @@ final class Supervisor implements AutoCloseable {
     void healthy(Supervised supervised) {
         synchronized (this) {
             supervised.tracker.healthy();
-            if (supervised.state == State.STARTING) {
-                supervised.state = State.RUNNING;
+            if (supervised.state == SupervisedState.STARTING) {
+                supervised.state = SupervisedState.RUNNING;
             }
         }
         changed();
@@ -217,7 +157,7 @@ final class Supervisor implements AutoCloseable {
                 throw new IllegalStateException("the stack is stopping");
             }
             if (wasRunning) {
-                supervised.tracker.stopped(exitCode(old), "restarted on request");
+                supervised.tracker.stopped(old.exitCode(), "restarted on request");
             }
             ChildProcess started = startNow(supervised);
             restarted = new Restarted(name, old == null ? null : old.pid(), started.pid(), supervised.tracker.restarts());
@@ -248,10 +188,10 @@ final class Supervisor implements AutoCloseable {
         }
         synchronized (this) {
             for (Supervised s : group) {
-                if (s.state != State.STOPPED) {
-                    s.state = State.STOPPED;
+                if (s.state != SupervisedState.STOPPED) {
+                    s.state = SupervisedState.STOPPED;
                     if (s.process != null && !s.process.process().isAlive()) {
-                        s.tracker.stopped(exitCode(s.process), "stopped with the stack");
+                        s.tracker.stopped(s.process.exitCode(), "stopped with the stack");
                     }
                 }
             }
@@ -267,7 +207,7 @@ final class Supervisor implements AutoCloseable {
                         .orElse(null))).toList();
     }
 
-    synchronized State state(Supervised supervised) {
+    synchronized SupervisedState state(Supervised supervised) {
         return supervised.state;
     }
 
@@ -281,7 +221,7 @@ final class Supervisor implements AutoCloseable {
                 supervised.log());
         supervised.process = child;
         supervised.tracker.started();
-        supervised.state = State.STARTING;
+        supervised.state = SupervisedState.STARTING;
         child.process().onExit().thenRunAsync(() -> exited(supervised, child), executor);
         if (supervised.tracker.restarts() > 0) {
             out.printf("%-10s started again (pid %d, restart %d)%n", supervised.name(), child.pid(),
@@ -295,19 +235,19 @@ final class Supervisor implements AutoCloseable {
             if (supervised.process != child || supervised.restarting) {
                 return;
             }
-            int code = exitCode(child);
+            int code = child.exitCode();
             if (stopping || supervised.stopRequested) {
                 supervised.tracker.stopped(code, "stopped with the stack");
-                supervised.state = State.STOPPED;
+                supervised.state = SupervisedState.STOPPED;
                 return;
             }
             Duration delay = supervised.tracker.crashed(code);
             if (!supervising) {
-                supervised.state = State.EXITED;
+                supervised.state = SupervisedState.EXITED;
             } else {
-                supervised.state = State.BACKOFF;
+                supervised.state = SupervisedState.BACKOFF;
                 out.printf("%-10s (pid %d) %s; starting it again in %s (see %s)%n", supervised.name(), child.pid(),
-                        RestartTracker.describe(code), format(delay), supervised.log());
+                        RestartTracker.describe(code), RestartTracker.describe(delay), supervised.log());
                 supervised.pendingStart = executor.schedule(() -> startAfterBackOff(supervised), delay.toMillis(),
                         TimeUnit.MILLISECONDS);
             }
@@ -326,7 +266,7 @@ final class Supervisor implements AutoCloseable {
             } catch (RuntimeException e) {
                 Duration delay = supervised.tracker.crashed(-1);
                 out.printf("%-10s cannot be started (%s); trying again in %s%n", supervised.name(), e.getMessage(),
-                        format(delay));
+                        RestartTracker.describe(delay));
                 supervised.pendingStart = executor.schedule(() -> startAfterBackOff(supervised), delay.toMillis(),
                         TimeUnit.MILLISECONDS);
             }
@@ -340,7 +280,7 @@ final class Supervisor implements AutoCloseable {
             if (stopping) {
                 return;
             }
-            starting = all.stream().filter(s -> s.state == State.STARTING && s.process != null).toList();
+            starting = all.stream().filter(s -> s.state == SupervisedState.STARTING && s.process != null).toList();
         }
         if (starting.isEmpty()) {
             return;
@@ -356,10 +296,10 @@ final class Supervisor implements AutoCloseable {
         synchronized (this) {
             for (int i = 0; i < starting.size(); i++) {
                 Supervised s = starting.get(i);
-                if (s.state == State.STARTING && checks.get(i).state() == Future.State.SUCCESS
+                if (s.state == SupervisedState.STARTING && checks.get(i).state() == Future.State.SUCCESS
                         && checks.get(i).resultNow()) {
                     s.tracker.healthy();
-                    s.state = State.RUNNING;
+                    s.state = SupervisedState.RUNNING;
                     changed = true;
                     if (s.tracker.restarts() > 0) {
                         out.printf("%-10s ready again (pid %d, restarts %d)%n", s.name(), s.process.pid(),
@@ -379,17 +319,5 @@ final class Supervisor implements AutoCloseable {
         } catch (RuntimeException e) {
             out.println("Warning: cannot record the supervisor's state: " + e.getMessage());
         }
-    }
-
-    private static int exitCode(ChildProcess child) {
-        try {
-            return child.process().exitValue();
-        } catch (IllegalThreadStateException e) {
-            return -1;
-        }
-    }
-
-    private static String format(Duration delay) {
-        return delay.toMillis() % 1000 == 0 ? delay.toSeconds() + " s" : delay.toMillis() + " ms";
     }
 }

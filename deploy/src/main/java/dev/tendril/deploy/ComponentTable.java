@@ -1,0 +1,49 @@
+package dev.tendril.deploy;
+
+import dev.tendril.cli.stack.Component;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/** How the launcher names components to the operator: the table `up` prints, lists of names, log paths. */
+final class ComponentTable {
+
+    private ComponentTable() {
+    }
+
+    static void print(PrintStream out, List<Component> components) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"COMPONENT", "KIND", "ADDRESS", "PID", "LOG"});
+        for (Component c : components) {
+            rows.add(new String[] {c.name(), c.kind().json(), c.url(), c.pid() == null ? "-" : c.pid().toString(),
+                    display(Path.of(c.log()))});
+        }
+        int[] widths = new int[5];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        out.println();
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                line.append(String.format("%-" + (widths[i] + 2) + "s", row[i]));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+        out.println();
+    }
+
+    static String names(Collection<Supervised> processes) {
+        return String.join(", ", processes.stream().map(Supervised::name).toList());
+    }
+
+    /** A path relative to the working directory when it lies below it (shorter to read and to copy). */
+    static String display(Path path) {
+        Path cwd = Path.of("").toAbsolutePath();
+        return path.startsWith(cwd) ? cwd.relativize(path).toString() : path.toString();
+    }
+}
