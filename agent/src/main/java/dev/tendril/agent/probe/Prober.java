@@ -45,12 +45,14 @@ public final class Prober {
     private final FlowSink flows;
     private final Clock clock;
     private final AtomicLong ports = new AtomicLong();
+    private final PartyResolver parties;
 
     public Prober(NodeView view, PeerClient peers, FlowSink flows, Clock clock) {
         this.view = view;
         this.peers = peers;
         this.flows = flows;
         this.clock = clock;
+        this.parties = new PartyResolver(view);
     }
 
     /**
@@ -60,8 +62,8 @@ public final class Prober {
      */
     public Outcome probe(ProbeRequest request, boolean forwarded) {
         ProbeRequest.Probe probe = request.validate();
-        Party from = resolve("from", probe.from());
-        Party to = resolve("to", probe.to());
+        Party from = parties.resolve("from", probe.from());
+        Party to = parties.resolve("to", probe.to());
         if (from.isEndpoint() && !from.node().equals(view.nodeName())) {
             if (forwarded) {
                 throw new ProbeException(409, "from", "from: " + from.key() + " is on node " + from.node()
@@ -69,7 +71,7 @@ public final class Prober {
             }
             return new Outcome(peers.forward(from.node(), request), true);
         }
-        InetAddress[] ips = addresses(from, to);
+        InetAddress[] ips = PartyResolver.addresses(from, to);
         InetAddress srcIp = ips[0];
         InetAddress dstIp = ips[1];
         if ((from.isEndpoint() && from.key().equals(to.key())) || srcIp.equals(dstIp)) {
@@ -117,7 +119,7 @@ public final class Prober {
         if (!(Target.parse("destination", request.destination()) instanceof Target.Pod pod)) {
             throw ProbeException.invalid("destination", "must be namespace/pod");
         }
-        Party to = resolve("destination", pod);
+        Party to = parties.resolve("destination", pod);
         if (!to.node().equals(view.nodeName())) {
             throw new ProbeException(409, "destination", "destination: " + to.key() + " is on node " + to.node()
                     + ", not on " + view.nodeName());
@@ -130,8 +132,8 @@ public final class Prober {
         }
         ProbeRequest.Probe probe = new ProbeRequest.Probe(new Target.Address(srcIp), pod, port,
                 ProbeRequest.protocol(request.protocol()));
-        Party from = request.source().endpoint() == null ? address(srcIp)
-                : endpointParty(request.source().endpoint()).orElseGet(() -> address(srcIp));
+        Party from = request.source().endpoint() == null ? parties.address(srcIp)
+                : parties.endpointParty(request.source().endpoint()).orElseGet(() -> parties.address(srcIp));
         ProbeResponse.Half half = ingressHere(from, srcIp, to, dstIp, probe, request.sourcePort());
         return new ProbeResponse.IngressResponse(end(to, dstIp), half);
     }
@@ -219,98 +221,6 @@ public final class Prober {
     private int nextSourcePort() {
         int span = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
         return EPHEMERAL_FIRST + (int) (ports.getAndIncrement() % span);
-    }
-
-    // ---- resolution
-
-    /** One end resolved: an endpoint (key and node set) or an address that is none. */
-    record Party(String key, String namespace, String pod, String ipv4, String ipv6, InetAddress given, long identity,
-                 String node, Map<String, String> podLabels) {
-
-        boolean isEndpoint() {
-            return key != null;
-        }
-
-        Optional<InetAddress> address(boolean v4) {
-            String s = v4 ? ipv4 : ipv6;
-            if (s == null || s.isEmpty()) {
-                return Optional.empty();
-            }
-            try {
-                return Optional.of(InetAddress.getByName(s));
-            } catch (UnknownHostException e) {
-                return Optional.empty();
-            }
-        }
-    }
-
-    private Party resolve(String field, Target target) {
-        return switch (target) {
-            case Target.Pod pod -> endpointParty(pod.key()).orElseThrow(() -> new ProbeException(404, field,
-                    field + ": no endpoint " + pod.key() + " in the cluster (as node " + view.nodeName() + " knows it)"));
-            case Target.Address a -> byAddress(a.ip());
-        };
-    }
-
-    private Optional<Party> endpointParty(String key) {
-        Endpoint ep = view.image().endpoints().get(key);
-        if (ep != null) {
-            return Optional.of(new Party(key, ep.getNamespace(), ep.getPod(), ep.getIpv4(), ep.getIpv6(), null,
-                    ep.getIdentity(), ep.getNode(), ep.getLabelsMap()));
-        }
-        return view.localEndpoints().stream().filter(e -> e.key().equals(key)).findFirst().map(this::localParty);
-    }
-
-    private Party localParty(LocalEndpoint e) {
-        return new Party(e.key(), e.namespace(), e.pod(), e.ipv4(), e.ipv6(), null, e.identity(), view.nodeName(), Map.of());
-    }
-
-    private Party byAddress(InetAddress ip) {
-        String text = IpcacheKey.format(ip);
-        for (Endpoint ep : view.image().endpoints().values()) {
-            if (text.equals(ep.getIpv4()) || text.equals(ep.getIpv6())) {
-                return new Party(ep.getNamespace() + "/" + ep.getPod(), ep.getNamespace(), ep.getPod(), ep.getIpv4(),
-                        ep.getIpv6(), ip, ep.getIdentity(), ep.getNode(), ep.getLabelsMap());
-            }
-        }
-        for (LocalEndpoint e : view.localEndpoints()) {
-            if (text.equals(e.ipv4()) || text.equals(e.ipv6())) {
-                Party p = localParty(e);
-                return new Party(p.key(), p.namespace(), p.pod(), p.ipv4(), p.ipv6(), ip, p.identity(), p.node(), Map.of());
-            }
-        }
-        return address(ip);
-    }
-
-    private Party address(InetAddress ip) {
-        return new Party(null, "", "", "", "", ip, view.resolveIdentity(ip), null, Map.of());
-    }
-
-    /** The source and destination addresses: the ones given, else a family both ends have (IPv4 first). */
-    private static InetAddress[] addresses(Party from, Party to) {
-        if (from.given() != null && to.given() != null) {
-            return new InetAddress[] {from.given(), to.given()};
-        }
-        if (from.given() != null) {
-            boolean v4 = from.given() instanceof Inet4Address;
-            return new InetAddress[] {from.given(), to.address(v4).orElseThrow(() -> noFamily("to", to, v4))};
-        }
-        if (to.given() != null) {
-            boolean v4 = to.given() instanceof Inet4Address;
-            return new InetAddress[] {from.address(v4).orElseThrow(() -> noFamily("from", from, v4)), to.given()};
-        }
-        for (boolean v4 : new boolean[] {true, false}) {
-            Optional<InetAddress> f = from.address(v4);
-            Optional<InetAddress> t = to.address(v4);
-            if (f.isPresent() && t.isPresent()) {
-                return new InetAddress[] {f.get(), t.get()};
-            }
-        }
-        throw new ProbeException(422, "to", "to: " + from.key() + " and " + to.key() + " have no address family in common");
-    }
-
-    private static ProbeException noFamily(String field, Party p, boolean v4) {
-        return new ProbeException(422, field, field + ": " + p.key() + " has no " + (v4 ? "IPv4" : "IPv6") + " address");
     }
 
     private static InetAddress ip(String field, String literal) {
