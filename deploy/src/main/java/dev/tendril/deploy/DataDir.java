@@ -2,7 +2,6 @@ package dev.tendril.deploy;
 
 import dev.tendril.cli.restart.SupervisorFile;
 import dev.tendril.cli.stack.Component;
-import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.StackFile;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -2,7 +2,6 @@ package dev.tendril.agent.probe;
 
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.api.hubble.flow.DropReason;
-import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.Datapath;
 import dev.tendril.datapath.MatchType;
@@ -11,13 +10,9 @@ import dev.tendril.datapath.ipcache.IpcacheKey;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.datapath.policymap.PolicyMapKey;
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
