@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Predicate;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
@@ -72,6 +73,24 @@ public final class Conntrack {
 
     /** Deletes every entry of the maps: tracked connections are then decided by policy again. */
     static int flush(Path dir, List<String> maps) {
+        return delete(dir, maps, value -> true);
+    }
+
+    /**
+     * Deletes the entries whose lifetime ended before {@code nowSeconds} (seconds of CLOCK_MONOTONIC, the
+     * programs' clock): the programs already treat them as absent, the GC frees their slots, as Cilium's
+     * agent does on its CT GC interval.
+     */
+    static int collectExpired(Path dir, List<String> maps, long nowSeconds) {
+        return delete(dir, maps, value -> lifetime(value) < nowSeconds);
+    }
+
+    /** The entry's lifetime (u32 seconds of CLOCK_MONOTONIC) from a {@code struct ct_entry}. */
+    static long lifetime(byte[] value) {
+        return Integer.toUnsignedLong(ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).getInt(32));
+    }
+
+    private static int delete(Path dir, List<String> maps, Predicate<byte[]> which) {
         int deleted = 0;
         for (String name : maps) {
             Path pin = dir.resolve(name);
@@ -82,7 +101,7 @@ public final class Conntrack {
             try (Arena arena = Arena.ofConfined()) {
                 int keySize = Pins.mapInfo(fd, name).keySize();
                 for (byte[][] kv : entries(fd, keySize)) {
-                    if (LibBpf.mapDelete(fd, arena.allocateFrom(JAVA_BYTE, kv[0])) == 0) {
+                    if (which.test(kv[1]) && LibBpf.mapDelete(fd, arena.allocateFrom(JAVA_BYTE, kv[0])) == 0) {
                         deleted++;
                     }
                 }
@@ -123,7 +142,7 @@ public final class Conntrack {
         ByteBuffer v = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
         int flags = v.getShort(36) & 0xFFFF;
         return new Entry(map, (tupleFlags & 1) == 0, protocol, source, sport, destination, dport, v.getLong(16),
-                v.getLong(24), Integer.toUnsignedLong(v.getInt(32)), (flags & 1) != 0, (flags & 2) != 0,
+                v.getLong(24), lifetime(value), (flags & 1) != 0, (flags & 2) != 0,
                 (flags & 16) != 0, value[42] & 0xFF, value[43] & 0xFF, Integer.toUnsignedLong(v.getInt(44)));
     }
 

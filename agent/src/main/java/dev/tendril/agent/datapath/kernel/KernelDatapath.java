@@ -197,6 +197,28 @@ public final class KernelDatapath implements AutoCloseable {
         return Conntrack.flush(dir, ProgramLoader.CT_MAPS);
     }
 
+    /**
+     * Deletes the connection-tracking entries whose lifetime has passed (Cilium's CT garbage collection):
+     * the number deleted. The agent runs it on an interval; without it, expired entries keep their slots
+     * until the map is full.
+     */
+    public int collectExpiredConntrack() {
+        return collectExpiredConntrack(monotonicSeconds());
+    }
+
+    /** The same as of {@code nowSeconds} of CLOCK_MONOTONIC. */
+    public int collectExpiredConntrack(long nowSeconds) {
+        return Conntrack.collectExpired(dir, ProgramLoader.CT_MAPS, nowSeconds);
+    }
+
+    /**
+     * Now in seconds of CLOCK_MONOTONIC, the clock of the programs' {@code bpf_ktime_get_ns()}: on Linux the
+     * JVM's {@link System#nanoTime()} reads the same clock.
+     */
+    public static long monotonicSeconds() {
+        return System.nanoTime() / 1_000_000_000L;
+    }
+
     /** Closes this process's descriptors only: programs stay attached, maps pinned, enforcement goes on. */
     @Override
     public synchronized void close() {

@@ -150,6 +150,41 @@ class KernelConntrackTest {
         }
     }
 
+    /**
+     * A UDP flow's entries live 60 s, an established TCP connection's 6 h (Cilium's lifetimes): collected as
+     * of an hour from now, the UDP entries go and the TCP ones stay; nothing is collected as of now.
+     */
+    @ParameterizedTest(name = "IPv4 {0}")
+    @ValueSource(booleans = {true, false})
+    void theGarbageCollectorDeletesOnlyExpiredEntries(boolean v4) throws IOException {
+        KernelCluster.Pod client = cluster.pod("client");
+        InetAddress server = cluster.pod("server").address(v4);
+        try (SocketChannel c = Traffic.connect(client, server, 80, ALLOWED);
+             DatagramChannel d = Netns.call(client.netns(), () -> {
+                 DatagramChannel ch = DatagramChannel.open();
+                 ch.bind(new InetSocketAddress(client.address(v4), 0));
+                 return ch;
+             })) {
+            assertThat(Traffic.echo(c, "tracked")).isTrue();
+            d.socket().setSoTimeout((int) ALLOWED.toMillis());
+            assertThat(roundTrip(d, server)).isTrue();
+            long now = KernelDatapath.monotonicSeconds();
+            List<Conntrack.Entry> tracked = cluster.datapath.conntrack();
+            assertThat(tracked).extracting(Conntrack.Entry::protocol).as("both ends of both flows")
+                    .containsExactlyInAnyOrder(IpProtocol.TCP, IpProtocol.TCP, IpProtocol.UDP, IpProtocol.UDP);
+            assertThat(tracked).as("lifetimes are in the programs' clock, which the GC reads")
+                    .allSatisfy(e -> assertThat(e.lifetime()).isBetween(now, now + 6 * 3600 + 5));
+
+            assertThat(cluster.datapath.collectExpiredConntrack()).as("nothing has expired yet").isZero();
+            assertThat(cluster.datapath.conntrack()).hasSize(4);
+
+            assertThat(cluster.datapath.collectExpiredConntrack(now + 3600)).as("the UDP flow's two entries").isEqualTo(2);
+            assertThat(cluster.datapath.conntrack()).extracting(Conntrack.Entry::protocol)
+                    .containsExactly(IpProtocol.TCP, IpProtocol.TCP);
+            assertThat(Traffic.echo(c, "the connection goes on")).isTrue();
+        }
+    }
+
     private static boolean roundTrip(DatagramChannel d, InetAddress server) throws IOException {
         byte[] out = "ping".getBytes(StandardCharsets.UTF_8);
         d.socket().send(new DatagramPacket(out, out.length, new InetSocketAddress(server, 80)));
