@@ -73,7 +73,7 @@ public final class VerdictEventReader implements AutoCloseable {
             byte[] bytes = data.reinterpret(size).toArray(JAVA_BYTE);
             read.incrementAndGet();
             consumer.accept(VerdictEvent.decode(bytes));
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // anything leaving an upcall ends the JVM (also an Error while it shuts down)
             LOG.warn("verdict event skipped: " + e);
         }
         return 0;
