@@ -1,5 +1,6 @@
 package dev.tendril.agent.datapath.fabric;
 
+import dev.tendril.net.IpAddress;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -98,8 +99,7 @@ final class Names {
 
     /** An address as ip(8) prints it: IPv6 compressed, IPv4 dotted. */
     static String text(InetAddress address) {
-        return Cidr.host(address).ipv4() ? address.getHostAddress()
-                : dev.tendril.datapath.ipcache.IpcacheKey.format(address);
+        return Addresses.isIpv4(address) ? address.getHostAddress() : IpAddress.of(address).toString();
     }
 
     private static String mac(int first, String hash) {

@@ -1,5 +1,6 @@
 package dev.tendril.agent.datapath.fabric;
 
+import dev.tendril.net.Cidr;
 import java.util.List;
 
 /**

@@ -1,5 +1,7 @@
 package dev.tendril.agent.datapath.fabric;
 
+import dev.tendril.net.IpFamily;
+import dev.tendril.net.Cidr;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -75,8 +77,7 @@ final class NodeWiring {
         lines.add("link set " + Names.ETH0 + " up");
         List<String> uplink = new ArrayList<>();
         for (InetAddress a : Underlay.addresses(spec.index())) {
-            Cidr net = Underlay.network(Cidr.host(a).ipv4());
-            uplink.add(Cidr.text(a, net.bits()));
+            uplink.add(Names.text(a) + "/" + Underlay.network(Addresses.isIpv4(a)).prefixLength());
         }
         converge(lines, Names.ETH0, uplink, fresh ? List.of() : Ip.addresses(ns, Names.ETH0));
         // A fixed link-local address without DAD: neighbour solicitations for forwarded packets need one,
@@ -91,7 +92,7 @@ final class NodeWiring {
         }
         lines.add("link set " + Names.ROUTER_PEER + " up");
         lines.add("link set " + Names.ROUTER + " up");
-        converge(lines, Names.ROUTER, spec.podCidrs().stream().map(c -> Cidr.host(c.router()).toString()).toList(),
+        converge(lines, Names.ROUTER, spec.podCidrs().stream().map(c -> Addresses.host(c.router()).toString()).toList(),
                 hasRouter ? Ip.addresses(ns, Names.ROUTER) : List.of());
         List<String> cidrs = spec.podCidrs().stream().map(PodCidr::cidr).toList();
         for (String present : blackholes(ns)) {
@@ -130,7 +131,7 @@ final class NodeWiring {
         }
         int index = 0;
         for (String a : Ip.addresses(ns, Names.ETH0)) {
-            index = Math.max(index, Underlay.indexOf(Cidr.literal(a.substring(0, a.indexOf('/')))));
+            index = Math.max(index, Underlay.indexOf(Addresses.literal(a.substring(0, a.indexOf('/')))));
         }
         if (index == 0) {
             return Optional.empty();
@@ -138,8 +139,8 @@ final class NodeWiring {
         List<PodCidr> cidrs = new ArrayList<>();
         List<String> blackholes = blackholes(ns);
         for (String a : Ip.addresses(ns, Names.ROUTER)) {
-            InetAddress router = Cidr.literal(a.substring(0, a.indexOf('/')));
-            blackholes.stream().filter(b -> Cidr.parse(b).contains(router)).findFirst()
+            InetAddress router = Addresses.literal(a.substring(0, a.indexOf('/')));
+            blackholes.stream().filter(b -> Addresses.contains(Cidr.parseMasked(b), router)).findFirst()
                     .ifPresent(b -> cidrs.add(new PodCidr(b, router)));
         }
         return Optional.of(new FabricNode(name, index, ns, Names.netnsPath(ns), Underlay.addresses(index), cidrs));
@@ -157,13 +158,14 @@ final class NodeWiring {
         Map<String, InetAddress> wanted = new LinkedHashMap<>();
         for (PeerNode peer : peers) {
             for (String c : peer.podCidrs()) {
-                Cidr cidr = Cidr.parse(c);
+                Cidr cidr = Cidr.parseMasked(c);
+                boolean v4 = cidr.family() == IpFamily.IPV4;
                 // A node registered with more addresses than its fabric ones (127.0.0.1, say) is routed via the latter.
-                List<InetAddress> family = peer.addresses().stream().filter(a -> Cidr.host(a).ipv4() == cidr.ipv4()).toList();
-                InetAddress via = family.stream().filter(Underlay.network(cidr.ipv4())::contains).findFirst()
+                List<InetAddress> family = peer.addresses().stream().filter(a -> Addresses.isIpv4(a) == v4).toList();
+                InetAddress via = family.stream().filter(a -> Addresses.contains(Underlay.network(v4), a)).findFirst()
                         .or(() -> family.stream().findFirst())
                         .orElseThrow(() -> new IllegalArgumentException("peer " + peer.name() + " has no IPv"
-                                + (cidr.ipv4() ? 4 : 6) + " address to route " + c + " via"));
+                                + (v4 ? 4 : 6) + " address to route " + c + " via"));
                 wanted.put(cidr.toString(), via);
             }
         }
@@ -198,13 +200,13 @@ final class NodeWiring {
     /** {@code address/bits} with the address in one spelling. */
     private static String canonical(String addressAndBits) {
         int slash = addressAndBits.indexOf('/');
-        return Names.text(Cidr.literal(addressAndBits.substring(0, slash))) + addressAndBits.substring(slash);
+        return Names.text(Addresses.literal(addressAndBits.substring(0, slash))) + addressAndBits.substring(slash);
     }
 
     /** A route destination as ip prints it ({@code 10.0.1.5}, {@code 10.0.2.0/24}) as a CIDR, null for none. */
     static String normalise(String dst, boolean v4) {
         try {
-            return dst.contains("/") ? Cidr.parse(dst).toString() : Cidr.parse(dst + (v4 ? "/32" : "/128")).toString();
+            return Cidr.parseMasked(dst).toString();
         } catch (IllegalArgumentException e) {
             return null;
         }

@@ -1,5 +1,6 @@
 package dev.tendril.agent.datapath.fabric;
 
+import dev.tendril.net.Cidr;
 import java.net.InetAddress;
 import java.util.List;
 
@@ -14,7 +15,7 @@ import java.util.List;
 public record PeerNode(String name, List<String> podCidrs, List<InetAddress> addresses) {
 
     public PeerNode {
-        podCidrs = podCidrs.stream().map(c -> Cidr.parse(c).toString()).toList();
+        podCidrs = podCidrs.stream().map(c -> Cidr.parseMasked(c).toString()).toList();
         addresses = List.copyOf(addresses);
     }
 }

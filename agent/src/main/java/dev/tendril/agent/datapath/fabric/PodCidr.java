@@ -1,5 +1,7 @@
 package dev.tendril.agent.datapath.fabric;
 
+import dev.tendril.net.IpFamily;
+import dev.tendril.net.Cidr;
 import java.net.InetAddress;
 
 /**
@@ -12,26 +14,26 @@ import java.net.InetAddress;
 public record PodCidr(String cidr, InetAddress router) {
 
     public PodCidr {
-        Cidr parsed = Cidr.parse(cidr);
-        if (router == null || !parsed.contains(router)) {
+        Cidr parsed = Cidr.parseMasked(cidr);
+        if (router == null || !Addresses.contains(parsed, router)) {
             throw new IllegalArgumentException("router " + router + " is not in the pod CIDR " + cidr);
         }
         cidr = parsed.toString();
     }
 
     public static PodCidr of(String cidr, String router) {
-        return new PodCidr(cidr, Cidr.literal(router));
+        return new PodCidr(cidr, Addresses.literal(router));
     }
 
     public boolean ipv4() {
-        return parsed().ipv4();
+        return parsed().family() == IpFamily.IPV4;
     }
 
     public int bits() {
-        return parsed().bits();
+        return parsed().prefixLength();
     }
 
     Cidr parsed() {
-        return Cidr.parse(cidr);
+        return Cidr.parseMasked(cidr);
     }
 }

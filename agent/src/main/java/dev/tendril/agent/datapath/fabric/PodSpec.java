@@ -11,8 +11,8 @@ public record PodSpec(PodRef pod, List<InetAddress> addresses) {
 
     public PodSpec {
         addresses = List.copyOf(addresses);
-        if (addresses.isEmpty() || addresses.stream().filter(a -> Cidr.host(a).ipv4()).count() > 1
-                || addresses.stream().filter(a -> !Cidr.host(a).ipv4()).count() > 1) {
+        if (addresses.isEmpty() || addresses.stream().filter(Addresses::isIpv4).count() > 1
+                || addresses.stream().filter(a -> !Addresses.isIpv4(a)).count() > 1) {
             throw new IllegalArgumentException("pod " + pod + ": one or two addresses, at most one per family; got "
                     + addresses);
         }

@@ -23,11 +23,11 @@ final class PodWiring {
         PodRef pod = spec.pod();
         List<InetAddress> gateways = new ArrayList<>();
         for (InetAddress a : spec.addresses()) {
-            boolean v4 = Cidr.host(a).ipv4();
+            boolean v4 = Addresses.isIpv4(a);
             PodCidr cidr = node.podCidrs().stream().filter(c -> c.ipv4() == v4).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("pod " + pod + ": node " + node.name()
                             + " has no IPv" + (v4 ? 4 : 6) + " pod CIDR for " + Names.text(a)));
-            if (!cidr.parsed().contains(a) || a.equals(cidr.router())) {
+            if (!Addresses.contains(cidr.parsed(), a) || a.equals(cidr.router())) {
                 throw new IllegalArgumentException("pod " + pod + ": " + Names.text(a) + " is not a pod address of "
                         + node.name() + "'s " + cidr.cidr() + " (router " + Names.text(cidr.router()) + ")");
             }
@@ -58,7 +58,7 @@ final class PodWiring {
             nodeLines.add("link set " + host + " addrgenmode none");
         }
         nodeLines.add("link set " + host + " up");
-        List<String> wanted = spec.addresses().stream().map(a -> Cidr.host(a).toString()).toList();
+        List<String> wanted = spec.addresses().stream().map(a -> Addresses.host(a).toString()).toList();
         for (boolean v4 : new boolean[] {true, false}) {
             for (String dst : fresh ? List.<String>of() : Ip.routes(nodeNs, v4, "dev", host)) {
                 String cidr = NodeWiring.normalise(dst, v4);
@@ -69,8 +69,8 @@ final class PodWiring {
         }
         for (InetAddress a : spec.addresses()) {
             InetAddress source = node.addresses().stream()
-                    .filter(n -> Cidr.host(n).ipv4() == Cidr.host(a).ipv4()).findFirst().orElseThrow();
-            nodeLines.add("route replace " + Cidr.host(a) + " dev " + host + " src " + Names.text(source));
+                    .filter(n -> Addresses.isIpv4(n) == Addresses.isIpv4(a)).findFirst().orElseThrow();
+            nodeLines.add("route replace " + Addresses.host(a) + " dev " + host + " src " + Names.text(source));
             nodeLines.add("neigh replace " + Names.text(a) + " lladdr " + Names.podMac(pod) + " dev " + host
                     + " nud permanent");
         }
@@ -83,7 +83,7 @@ final class PodWiring {
         podLines.add("link set " + Names.ETH0 + " up");
         NodeWiring.converge(podLines, Names.ETH0, wanted, fresh ? List.of() : Ip.addresses(podNs, Names.ETH0));
         for (boolean v4 : new boolean[] {true, false}) {
-            InetAddress gateway = gateways.stream().filter(g -> Cidr.host(g).ipv4() == v4).findFirst().orElse(null);
+            InetAddress gateway = gateways.stream().filter(g -> Addresses.isIpv4(g) == v4).findFirst().orElse(null);
             if (gateway == null) {
                 if (!fresh && !Ip.routes(podNs, v4, "default").isEmpty()) {
                     podLines.add("route del " + (v4 ? "0.0.0.0/0" : "::/0") + " dev " + Names.ETH0);

@@ -1,5 +1,6 @@
 package dev.tendril.agent.datapath.fabric;
 
+import dev.tendril.net.Cidr;
 import java.net.InetAddress;
 import java.util.List;
 
@@ -32,13 +33,13 @@ final class Underlay {
 
     /** The node index of an underlay address, or 0 when it is none. */
     static int indexOf(InetAddress address) {
-        Cidr net = network(Cidr.host(address).ipv4());
-        if (!net.contains(address)) {
+        Cidr net = network(Addresses.isIpv4(address));
+        if (!Addresses.contains(net, address)) {
             return 0;
         }
         byte[] b = address.getAddress();
         for (int i = 0; i < b.length - 1; i++) {
-            if (b[i] != net.network().getAddress()[i]) {
+            if (b[i] != net.network().bytes()[i]) {
                 return 0;
             }
         }
@@ -47,7 +48,7 @@ final class Underlay {
     }
 
     private static InetAddress address(Cidr net, int index) {
-        byte[] b = net.network().getAddress();
+        byte[] b = net.network().bytes();
         b[b.length - 1] = (byte) index;
         try {
             return InetAddress.getByAddress(b);

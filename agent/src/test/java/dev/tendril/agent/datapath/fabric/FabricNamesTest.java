@@ -74,7 +74,7 @@ class FabricNamesTest {
                 PodCidr.of("10.0.2.0/24", "10.0.2.1")))).hasMessageContaining("one pod CIDR per family");
         assertThatThrownBy(() -> PodSpec.of("node-1", "default", "a", InetAddress.getByName("10.0.1.2"),
                 InetAddress.getByName("10.0.1.3"))).hasMessageContaining("one per family");
-        assertThatThrownBy(() -> Cidr.literal("example.com")).hasMessageContaining("not an IP address");
+        assertThatThrownBy(() -> Addresses.literal("example.com")).hasMessageContaining("not an IP address");
     }
 
     @Test
