@@ -253,24 +253,6 @@ final class Bpf {
 
     /** The symbolic name of an x86_64 errno, for messages. */
     static String errnoName(int errno) {
-        return switch (errno) {
-            case 1 -> "EPERM";
-            case 2 -> "ENOENT";
-            case 7 -> "E2BIG";
-            case 9 -> "EBADF";
-            case 12 -> "ENOMEM";
-            case 13 -> "EACCES";
-            case 14 -> "EFAULT";
-            case 16 -> "EBUSY";
-            case 17 -> "EEXIST";
-            case 20 -> "ENOTDIR";
-            case 22 -> "EINVAL";
-            case 24 -> "EMFILE";
-            case 28 -> "ENOSPC";
-            case 38 -> "ENOSYS";
-            case 95 -> "EOPNOTSUPP";
-            case 524 -> "ENOTSUPP";
-            default -> "errno " + errno;
-        };
+        return Errno.name(errno);
     }
 }

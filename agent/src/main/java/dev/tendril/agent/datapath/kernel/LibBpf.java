@@ -1,5 +1,6 @@
 package dev.tendril.agent.datapath.kernel;
 
+import dev.tendril.agent.bpf.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -289,21 +290,6 @@ final class LibBpf {
 
     /** x86_64 errno names for messages. */
     static String errnoName(int errno) {
-        return switch (errno) {
-            case 1 -> "EPERM";
-            case 2 -> "ENOENT";
-            case 7 -> "E2BIG";
-            case 9 -> "EBADF";
-            case 12 -> "ENOMEM";
-            case 13 -> "EACCES";
-            case 16 -> "EBUSY";
-            case 17 -> "EEXIST";
-            case 19 -> "ENODEV";
-            case 22 -> "EINVAL";
-            case 28 -> "ENOSPC";
-            case 95 -> "EOPNOTSUPP";
-            case 524 -> "ENOTSUPP";
-            default -> "errno " + errno;
-        };
+        return Errno.name(errno);
     }
 }
