@@ -87,15 +87,23 @@ public class PodNetworks implements PodNetwork {
         if (kernel == null) {
             return;
         }
+        follow(maps, kernel, config.nodeName());
+        registration.whenRegistered().thenAcceptAsync(this::startKernel);
+    }
+
+    /**
+     * Keeps the kernel pod network in step with the maps' passes: policy maps a pass created anew are handed
+     * to the programs again, and the other nodes' pod CIDRs are routed as the image shows them.
+     */
+    static void follow(DatapathMaps maps, KernelPodNetwork kernel, String node) {
         maps.onPass((image, outcome) -> {
             try {
                 kernel.policyMapsCreated(outcome.created());
-                kernel.routePeers(peers(image));
+                kernel.routePeers(peers(image, node));
             } catch (RuntimeException e) {
                 LOG.warnf("pod network after a reconcile: %s", e.getMessage());
             }
         });
-        registration.whenRegistered().thenAcceptAsync(this::startKernel);
     }
 
     private void startKernel(Node node) {
@@ -145,10 +153,10 @@ public class PodNetworks implements PodNetwork {
         return Optional.ofNullable(kernel);
     }
 
-    private List<PeerNode> peers(NodeImage image) {
+    private static List<PeerNode> peers(NodeImage image, String self) {
         List<PeerNode> out = new ArrayList<>();
         for (Node n : image.nodes().values()) {
-            if (!n.getName().equals(config.nodeName()) && n.getPodCidrsCount() > 0 && n.getIpsCount() > 0) {
+            if (!n.getName().equals(self) && n.getPodCidrsCount() > 0 && n.getIpsCount() > 0) {
                 out.add(new PeerNode(n.getName(), n.getPodCidrsList(), n.getIpsList().stream().map(PodNetworks::address).toList()));
             }
         }

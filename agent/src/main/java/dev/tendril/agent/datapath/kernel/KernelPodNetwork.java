@@ -16,7 +16,9 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.logging.Level;
@@ -46,6 +48,7 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
     private FabricNode wired;
     private KernelDatapath datapath;
     private List<PeerNode> routed;
+    private final Map<String, FabricPod> pods = new HashMap<>();
     private String problem = "the node's pod CIDRs are not known yet (registration with IPAM)";
 
     private KernelPodNetwork(Fabric fabric, String node, int index, Path pinDir, KernelDatapathConfig config) {
@@ -122,6 +125,7 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
         FabricPod pod = fabric.ensurePod(new PodSpec(ref(endpoint), addresses(endpoint)));
         try {
             datapath.attach(endpoint.endpointId(), pod.nodeNetns(), pod.hostInterface());
+            pods.put(endpoint.key(), pod);
         } catch (RuntimeException e) {
             try {
                 fabric.removePod(pod.pod());
@@ -142,6 +146,12 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
             }
         }
         fabric.removePod(ref(endpoint));
+        pods.remove(endpoint.key());
+    }
+
+    /** The endpoint's pod as wired ({@code namespace/pod}), while it is attached. */
+    public synchronized Optional<FabricPod> pod(String key) {
+        return Optional.ofNullable(pods.get(key));
     }
 
     /**
@@ -166,8 +176,9 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
         if (wired == null || peers.equals(routed)) {
             return;
         }
-        fabric.routePeers(node, peers);
+        // Remembered before trying: a peer that cannot be routed is reported once per change, not per pass.
         routed = List.copyOf(peers);
+        fabric.routePeers(node, peers);
     }
 
     /** The programs tc runs for this node's endpoints (two per attached endpoint). */
