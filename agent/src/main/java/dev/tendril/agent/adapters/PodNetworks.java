@@ -15,6 +15,7 @@ import dev.tendril.agent.state.NodeImage;
 import dev.tendril.api.v1.Node;
 import dev.tendril.datapath.ipcache.IpcacheKey;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -31,8 +32,10 @@ import org.jboss.logging.Logger;
  * The pod network {@code tendril.agent.pod-network} selects: the model's (nothing wired) or the kernel's
  * ({@link KernelPodNetwork}, started once IPAM answered the node's pod CIDRs). In kernel mode the node also
  * registers its fabric addresses, its peers' pod CIDRs are routed as {@code tendril.nodes} shows them, and a
- * policy map the maps' reconciler creates anew is handed to the programs again.
+ * policy map the maps' reconciler creates anew is handed to the programs again. Chosen at start-up, so that
+ * {@code kernel} where it cannot run stops the agent at once.
  */
+@Startup
 @ApplicationScoped
 public class PodNetworks implements PodNetwork {
 
