@@ -384,8 +384,11 @@ class KernelPodNetworkTest {
                     .setNode(r.getNode()).setIdentity((int) next).build();
         }
 
-        @Override
+        /** Nothing is kept to deregister, by pod or by incarnation. */
         public void deregisterEndpoint(String namespace, String pod) {
+        }
+
+        public void deregisterEndpoint(String namespace, String pod, String uid) {
         }
     }
 }
