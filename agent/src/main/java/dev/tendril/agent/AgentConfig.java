@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** {@code tendril.agent.*}: the node this agent serves, its datapath backend, the topics it follows, its peers. */
 @ConfigMapping(prefix = "tendril.agent")
@@ -66,12 +67,40 @@ public interface AgentConfig {
     @WithDefault("tendril.flows")
     String flowsTopic();
 
+    /**
+     * Where pods' packets flow: {@code model} (no namespaces: verdicts are libs/datapath's over the maps),
+     * {@code kernel} (a network namespace per endpoint with the tc programs on its veth; needs the bpf maps
+     * backend, root and libbpf, else the agent does not start) or {@code auto}: kernel when all that is
+     * there, else model. Readiness's {@code podNetwork} says which and why.
+     */
+    @WithDefault("model")
+    PodNetworkMode podNetwork();
+
+    FabricSettings fabric();
+
     Sync sync();
 
     enum Datapath {
         AUTO,
         MEMORY,
         BPF
+    }
+
+    enum PodNetworkMode {
+        MODEL,
+        KERNEL,
+        AUTO
+    }
+
+    /** {@code tendril.agent.fabric.*}: the local cluster network the kernel pod network wires into. */
+    interface FabricSettings {
+
+        /** Prefix of the stack's network namespaces: every agent of one stack the same, two stacks two. */
+        @WithDefault("tendril")
+        String prefix();
+
+        /** This node's index in the fabric (its underlay addresses); by default N of a node named {@code node-N}. */
+        Optional<Integer> nodeIndex();
     }
 
     /** {@code tendril.agent.sync.*}: following the compacted state topics. */

@@ -3,6 +3,7 @@ package dev.tendril.agent;
 import dev.tendril.agent.adapters.DatapathMaps;
 import dev.tendril.agent.adapters.NodeRegistration;
 import dev.tendril.agent.adapters.NodeStateConsumer;
+import dev.tendril.agent.adapters.PodNetworks;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -31,12 +32,16 @@ public class AgentReadinessCheck implements HealthCheck {
     @Inject
     NodeRegistration registration;
 
+    @Inject
+    PodNetworks pods;
+
     @Override
     public HealthCheckResponse call() {
         NodeStateConsumer.Status s = state.status();
         HealthCheckResponseBuilder b = HealthCheckResponse.named("agent")
                 .withData("node", config.nodeName())
                 .withData("datapath", maps.backend().describe())
+                .withData("podNetwork", pods.status())
                 .withData("kafka", s.kafkaProblem().orElse(s.enabled() ? "ok" : "sync disabled"))
                 .withData("ipam", registration.problem().orElse(registration.node()
                         .map(n -> "registered " + n.getPodCidrsList()).orElse("registration disabled")));

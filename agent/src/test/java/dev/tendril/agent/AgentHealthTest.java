@@ -15,7 +15,8 @@ class AgentHealthTest {
         given().when().get("/q/health/ready")
                 .then().statusCode(200)
                 .body("status", equalTo("UP"))
-                .body("checks.data.node", hasItem("node-1"));
+                .body("checks.data.node", hasItem("node-1"))
+                .body("checks.data.podNetwork", hasItem("model: tendril.agent.pod-network=model"));
     }
 
     @Test

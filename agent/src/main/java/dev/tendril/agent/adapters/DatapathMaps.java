@@ -37,6 +37,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -81,6 +82,7 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     private volatile Map<String, Integer> entries = Map.of();
     private volatile NodeMapsReconciler.Outcome lastOutcome;
     private volatile Runnable goneUpstreamHandler;
+    private volatile BiConsumer<NodeImage, NodeMapsReconciler.Outcome> passListener = (i, o) -> { };
     private final AtomicBoolean finishing = new AtomicBoolean();
     private ExecutorService finisher;
 
@@ -293,7 +295,13 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
         persist();
         refreshGauges();
         lastOutcome = out;
+        passListener.accept(image, out);
         return out;
+    }
+
+    /** Told of every pass, its image and outcome, under the maps' lock (the pod network's re-created policy maps). */
+    public void onPass(BiConsumer<NodeImage, NodeMapsReconciler.Outcome> listener) {
+        passListener = listener;
     }
 
     @Override

@@ -9,13 +9,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 
-/** Wires the endpoint API's logic to the gRPC clients, the node's maps and the persisted endpoint table. */
+/** Wires the endpoint API's logic to the gRPC clients, the node's maps, its pod network and the persisted endpoint table. */
 public class EndpointBeans {
 
     @Produces
     @ApplicationScoped
-    EndpointManager endpointManager(AgentConfig config, DatapathMaps maps, IpamClient ipam, IdentityClient identity) {
-        return new EndpointManager(config.nodeName(), maps.table(), ipam, identity, maps, maps::persist);
+    EndpointManager endpointManager(AgentConfig config, DatapathMaps maps, IpamClient ipam, IdentityClient identity,
+                                    PodNetworks pods) {
+        return new EndpointManager(config.nodeName(), maps.table(), ipam, identity, maps, pods, maps::persist);
     }
 
     /**

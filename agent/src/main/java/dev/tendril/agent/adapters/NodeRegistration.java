@@ -10,10 +10,13 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.jboss.logging.Logger;
 
 /**
- * Registers this node with IPAM on start ({@code RegisterNode} with {@code tendril.agent.node-ips}),
+ * Registers this node with IPAM on start ({@code RegisterNode} with {@code tendril.agent.node-ips}, and the
+ * node's fabric addresses when the kernel pod network runs, {@link PodNetworks#nodeIps}),
  * retrying with exponential backoff (0.5 s doubling to 30 s) until IPAM answers, and keeps the node's
  * pod CIDRs. Registration is idempotent in IPAM, so a restarted agent gets its CIDRs back. Off with
  * {@code tendril.agent.register-node=false} (tests without IPAM); the node then counts as registered.
@@ -30,6 +33,11 @@ public class NodeRegistration {
 
     @Inject
     IpamClient ipam;
+
+    @Inject
+    PodNetworks pods;
+
+    private final CompletableFuture<Node> registeredNode = new CompletableFuture<>();
 
     private volatile Node node;
     private volatile String problem = "not registered yet";
@@ -56,9 +64,10 @@ public class NodeRegistration {
         Duration backoff = FIRST_BACKOFF;
         while (!stopping) {
             try {
-                Node n = ipam.registerNode(config.nodeName(), config.nodeIps());
+                Node n = ipam.registerNode(config.nodeName(), pods.nodeIps());
                 node = n;
                 problem = null;
+                registeredNode.complete(n);
                 LOG.infof("registered node %s with IPAM at %s: pod CIDRs %s", n.getName(), config.ipamUrl(), n.getPodCidrsList());
                 return;
             } catch (RuntimeException e) {
@@ -82,6 +91,11 @@ public class NodeRegistration {
     /** Why the node is not registered yet. */
     public Optional<String> problem() {
         return Optional.ofNullable(problem);
+    }
+
+    /** Completes with the node as IPAM registered it; never when registration is off. */
+    public CompletionStage<Node> whenRegistered() {
+        return registeredNode;
     }
 
     /** The node as IPAM registered it, with its pod CIDRs; empty before (or when registration is off). */

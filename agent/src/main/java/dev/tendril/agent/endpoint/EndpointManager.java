@@ -15,9 +15,10 @@ import java.util.logging.Logger;
 /**
  * Creates and deletes this node's endpoints (CNI ADD / DEL). A creation takes addresses from IPAM,
  * registers the endpoint with the identity service, records it in the endpoint table (with its
- * endpoint id) and writes its maps; a failure undoes the steps done, in reverse, so no address and no
- * map leaks. A deletion marks the endpoint first (its maps go at once and a retry resumes), then
- * removes maps, registration and addresses in reverse order; every step is idempotent.
+ * endpoint id), writes its maps and wires its pod ({@link PodNetwork}); a failure undoes the steps done,
+ * in reverse, so no address, no map and no namespace leaks. A deletion marks the endpoint first (its
+ * maps go at once and a retry resumes), then removes pod, maps, registration and addresses in reverse
+ * order; every step is idempotent.
  *
  * <p>Calls are serialised: endpoint churn on one node is a few per second at most, and one lock keeps
  * the table, the maps and the rollback simple.
@@ -37,16 +38,24 @@ public final class EndpointManager {
     private final IpamClient ipam;
     private final IdentityClient identity;
     private final LocalMaps maps;
+    private final PodNetwork pods;
     private final Runnable persist;
+
+    /** The same on the model datapath: no pod is wired. */
+    public EndpointManager(String node, LocalEndpointTable table, IpamClient ipam, IdentityClient identity,
+                           LocalMaps maps, Runnable persist) {
+        this(node, table, ipam, identity, maps, PodNetwork.model("no pod network given"), persist);
+    }
 
     /** @param persist saves the table; called after each change of it */
     public EndpointManager(String node, LocalEndpointTable table, IpamClient ipam, IdentityClient identity,
-                           LocalMaps maps, Runnable persist) {
+                           LocalMaps maps, PodNetwork pods, Runnable persist) {
         this.node = node;
         this.table = table;
         this.ipam = ipam;
         this.identity = identity;
         this.maps = maps;
+        this.pods = pods;
         this.persist = persist;
     }
 
@@ -105,6 +114,8 @@ public final class EndpointManager {
                 maps.uninstall(ep);
             }));
             maps.install(ep);
+            undo.push(new Step("unwire pod " + key, () -> pods.detach(ep)));
+            attach(ep);
             return new Result(ep, true);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "creating endpoint " + key + " failed, rolling back: " + e.getMessage());
@@ -156,6 +167,7 @@ public final class EndpointManager {
         }
         table.markDeleting(key);
         persist.run();
+        detach(ep);
         try {
             maps.uninstall(ep);
         } catch (IllegalStateException e) {
@@ -212,6 +224,7 @@ public final class EndpointManager {
         int finished = 0;
         for (LocalEndpoint ep : table.goneUpstream()) {
             try {
+                detach(ep);
                 maps.uninstall(ep);
                 List<String> released = ipam.releasePod(node, ep.uid());
                 table.remove(ep.key());
@@ -225,6 +238,23 @@ public final class EndpointManager {
             }
         }
         return finished;
+    }
+
+    /** A pod that cannot be wired is a node-side failure the caller may retry: 503. */
+    private void attach(LocalEndpoint ep) {
+        try {
+            pods.attach(ep);
+        } catch (RuntimeException e) {
+            throw new UpstreamException(503, null, "pod network: " + e.getMessage(), e);
+        }
+    }
+
+    private void detach(LocalEndpoint ep) {
+        try {
+            pods.detach(ep);
+        } catch (RuntimeException e) {
+            throw new UpstreamException(503, null, "pod network: " + e.getMessage(), e);
+        }
     }
 
     private RegisterEndpointRequest request(EndpointSpec spec, List<String> ips) {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The agent's settings for a consumer and maps built outside Quarkus (simulated agents, load drivers,
@@ -55,6 +56,27 @@ public record StandaloneAgentConfig(String nodeName, Datapath datapath, Path bpf
     @Override
     public String flowsTopic() {
         return "tendril.flows";
+    }
+
+    /** Simulated agents wire no pods. */
+    @Override
+    public PodNetworkMode podNetwork() {
+        return PodNetworkMode.MODEL;
+    }
+
+    @Override
+    public FabricSettings fabric() {
+        return new FabricSettings() {
+            @Override
+            public String prefix() {
+                return "tendril";
+            }
+
+            @Override
+            public Optional<Integer> nodeIndex() {
+                return Optional.empty();
+            }
+        };
     }
 
     /** tendril.identities, tendril.endpoints, tendril.nodes, tendril.policy. */

@@ -64,7 +64,7 @@ class EndpointApiTest {
     void createsAnEndpointWithAddressesIdentityAndMapsAndRepeatsIdempotently() {
         given().contentType(ContentType.JSON).body(WEB).post("/v1/endpoints").then().statusCode(201)
                 .body("namespace", equalTo("shop")).body("pod", equalTo("web-1")).body("uid", equalTo("uid-web-1"))
-                .body("endpointId", equalTo(1)).body("ipv4", equalTo("10.0.1.2")).body("ipv6", equalTo("fd00::12"))
+                .body("endpointId", equalTo(1)).body("ipv4", equalTo("10.0.1.2")).body("ipv6", equalTo("fd00::102"))
                 .body("identity", equalTo(1000)).body("node", equalTo("node-1"));
         given().contentType(ContentType.JSON).body(WEB).post("/v1/endpoints").then().statusCode(200)
                 .body("endpointId", equalTo(1)).body("ipv4", equalTo("10.0.1.2"));

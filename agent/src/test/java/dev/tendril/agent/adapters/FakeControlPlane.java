@@ -64,7 +64,8 @@ public class FakeControlPlane implements QuarkusTestResourceLifecycleManager {
         @Override
         public void registerNode(RegisterNodeRequest r, StreamObserver<RegisterNodeResponse> out) {
             Node n = nodes.computeIfAbsent(r.getName(), name -> Node.newBuilder().setName(name).addAllIps(r.getIpsList())
-                    .addPodCidrs("10.0.1.0/24").addPodCidrs("fd00::100/120").build());
+                    .addPodCidrs("10.0.1.0/24").addPodCidrs("fd00::100/120").addRouterIps("10.0.1.1").addRouterIps("fd00::101")
+                    .build());
             out.onNext(RegisterNodeResponse.newBuilder().setNode(n).build());
             out.onCompleted();
         }
@@ -77,7 +78,7 @@ public class FakeControlPlane implements QuarkusTestResourceLifecycleManager {
             }
             List<String> ips = held.computeIfAbsent(r.getUid(), u -> {
                 int n = next.getAndIncrement();
-                return List.of("10.0.1." + n, "fd00::1" + Integer.toHexString(n));
+                return List.of("10.0.1." + n, "fd00::1" + String.format("%02x", n));
             });
             out.onNext(AllocatePodIpsResponse.newBuilder().addAllIps(ips).build());
             out.onCompleted();

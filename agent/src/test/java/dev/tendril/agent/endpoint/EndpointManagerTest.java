@@ -51,7 +51,38 @@ class EndpointManagerTest {
         }
     };
 
-    final EndpointManager manager = new EndpointManager(NODE, table, ipam, identity, maps, () -> persisted++);
+    RuntimeException failAttach;
+    RuntimeException failDetach;
+    /** The pods wired now, by key. */
+    final java.util.Set<String> wired = new java.util.TreeSet<>();
+
+    /** The agent's PodNetwork: records the calls and which pods are wired. */
+    final PodNetwork pods = new PodNetwork() {
+        @Override
+        public void attach(LocalEndpoint endpoint) {
+            calls.add("pods.attach " + endpoint.key());
+            if (failAttach != null) {
+                throw failAttach;
+            }
+            wired.add(endpoint.key());
+        }
+
+        @Override
+        public void detach(LocalEndpoint endpoint) {
+            calls.add("pods.detach " + endpoint.key());
+            if (failDetach != null) {
+                throw failDetach;
+            }
+            wired.remove(endpoint.key());
+        }
+
+        @Override
+        public String status() {
+            return "recording";
+        }
+    };
+
+    final EndpointManager manager = new EndpointManager(NODE, table, ipam, identity, maps, pods, () -> persisted++);
 
     static EndpointSpec spec(String pod, String uid, Map<String, String> labels) {
         return new EndpointSpec("shop", pod, uid, labels, "web", List.of(new EndpointSpec.NamedPort("http", 8080, "TCP")));
@@ -68,7 +99,8 @@ class EndpointManagerTest {
         assertThat(r.created()).isTrue();
         assertThat(r.endpoint()).isEqualTo(new LocalEndpoint("shop", "web-1", "u1", 1, "10.0.1.10", "fd00::110", 1000));
         assertThat(calls).containsExactly("ipam.allocate shop/web-1 u1", "identity.register shop/web-1",
-                "maps.install shop/web-1");
+                "maps.install shop/web-1", "pods.attach shop/web-1");
+        assertThat(wired).containsExactly("shop/web-1");
         assertThat(identity.endpoints.get("shop/web-1").getIpv4()).isEqualTo("10.0.1.10");
         assertThat(policyMaps()).containsExactly("cilium_policy_v2_1");
         assertThat(backend.open(EndpointsMap.NAME).orElseThrow().size()).isEqualTo(2);
@@ -158,7 +190,8 @@ class EndpointManagerTest {
         assertThat(table.goneUpstream()).extracting(LocalEndpoint::pod).containsExactly("web-1");
         assertThat(manager.finishUpstreamDeletions()).isEqualTo(1);
 
-        assertThat(calls).containsExactly("maps.uninstall shop/web-1", "ipam.release u1");
+        assertThat(calls).containsExactly("pods.detach shop/web-1", "maps.uninstall shop/web-1", "ipam.release u1");
+        assertThat(wired).containsExactly("shop/web-2");
         assertThat(ipam.held).containsOnlyKeys("u2");
         assertThat(identity.endpoints).as("not deregistered again").containsKey("shop/web-1");
         assertThat(policyMaps()).containsExactly("cilium_policy_v2_2");
@@ -232,6 +265,46 @@ class EndpointManagerTest {
         failMaps = null;
         calls.clear();
         assertThat(manager.create(spec("web-1", "u1", Map.of("app", "web"))).endpoint().endpointId()).isEqualTo(1);
+    }
+
+    @Test
+    void aPodThatCannotBeWiredUndoesEverythingInReverseOrder() {
+        failAttach = new IllegalArgumentException("ip netns add: File exists");
+
+        assertThatThrownBy(() -> manager.create(spec("web-1", "u1", Map.of("app", "web"))))
+                .isInstanceOfSatisfying(UpstreamException.class, e -> {
+                    assertThat(e.status()).isEqualTo(503);
+                    assertThat(e.getMessage()).isEqualTo("pod network: ip netns add: File exists");
+                });
+
+        assertThat(calls).containsExactly("ipam.allocate shop/web-1 u1", "identity.register shop/web-1",
+                "maps.install shop/web-1", "pods.attach shop/web-1", "pods.detach shop/web-1",
+                "maps.uninstall shop/web-1", "identity.deregister shop/web-1", "ipam.release u1");
+        assertThat(wired).isEmpty();
+        assertThat(ipam.held).isEmpty();
+        assertThat(identity.endpoints).isEmpty();
+        assertThat(policyMaps()).isEmpty();
+        assertThat(table.registered("shop/web-1")).isEmpty();
+        assertThat(table.snapshot().ids()).isEmpty();
+    }
+
+    @Test
+    void aPodThatCannotBeUnwiredKeepsTheEndpointDeletingAndARetryFinishesIt() {
+        manager.create(spec("web-1", "u1", Map.of("app", "web")));
+        failDetach = new IllegalStateException("ip netns del: Device or resource busy");
+        calls.clear();
+
+        assertThatThrownBy(() -> manager.delete("shop", "web-1", "u1"))
+                .isInstanceOfSatisfying(UpstreamException.class, e -> assertThat(e.status()).isEqualTo(503));
+        assertThat(calls).containsExactly("pods.detach shop/web-1");
+        assertThat(table.isDeleting("shop/web-1")).isTrue();
+        assertThat(ipam.held).containsOnlyKeys("u1");
+
+        failDetach = null;
+        manager.delete("shop", "web-1", "u1");
+        assertThat(wired).isEmpty();
+        assertThat(ipam.held).isEmpty();
+        assertThat(table.registered("shop/web-1")).isEmpty();
     }
 
     @Test
@@ -315,7 +388,9 @@ class EndpointManagerTest {
         LocalEndpoint gone = manager.delete("shop", "web-1", "u1");
 
         assertThat(gone.uid()).isEqualTo("u1");
-        assertThat(calls).containsExactly("maps.uninstall shop/web-1", "identity.deregister shop/web-1", "ipam.release u1");
+        assertThat(calls).containsExactly("pods.detach shop/web-1", "maps.uninstall shop/web-1",
+                "identity.deregister shop/web-1", "ipam.release u1");
+        assertThat(wired).isEmpty();
         assertThat(policyMaps()).isEmpty();
         assertThat(backend.open(EndpointsMap.NAME).orElseThrow().size()).isZero();
         assertThat(ipam.held).isEmpty();
