@@ -2,11 +2,8 @@ package dev.tendril.agent.adapters;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.agent.AgentConfig;
-import dev.tendril.agent.bpf.KernelBpfMap;
-import dev.tendril.agent.bpf.KernelMapBackend;
 import dev.tendril.agent.endpoint.LocalMaps;
 import dev.tendril.agent.state.EndpointsMap;
-import dev.tendril.agent.state.InMemoryMapBackend;
 import dev.tendril.agent.state.ImagePublisher;
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.LocalEndpointTable;
@@ -104,7 +101,9 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     @PostConstruct
     void open() {
         if (backend == null) {
-            backend = chooseBackend();
+            MapBackendChoice choice = MapBackendChoice.choose(config);
+            backend = choice.backend();
+            backendReason = choice.reason();
         }
         ipcache = backend.openOrCreate(NodeMapsReconciler.ipcacheSpec());
         writer = new NodeMapsWriter(backend, config.nodeName());
@@ -128,51 +127,6 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
         for (String trigger : List.of("bootstrap", "delta", "periodic", "endpoint")) {
             reconciles.put(trigger, Counter.builder("tendril.agent.reconciles")
                     .description("Reconcile passes by what triggered them").tag("trigger", trigger).register(registry));
-        }
-    }
-
-    private MapBackend chooseBackend() {
-        return switch (resolveBackend()) {
-            case BPF -> {
-                Path dir = config.bpffsDir().resolve(config.nodeName());
-                LOG.infof("node maps: bpf, pinned under %s (%s)", dir, backendReason);
-                yield new KernelMapBackend(dir);
-            }
-            default -> {
-                LOG.infof("node maps: memory (%s)", backendReason);
-                yield new InMemoryMapBackend();
-            }
-        };
-    }
-
-    private AgentConfig.Datapath resolveBackend() {
-        if (config.datapath() != AgentConfig.Datapath.AUTO) {
-            backendReason = "tendril.agent.datapath=" + config.datapath().name().toLowerCase();
-            return config.datapath();
-        }
-        Optional<String> refused = KernelBpfMap.unavailableReason();
-        if (refused.isPresent()) {
-            backendReason = "auto: bpf(2) unavailable: " + refused.get();
-            return AgentConfig.Datapath.MEMORY;
-        }
-        Optional<String> mount = bpffsMount(config.bpffsDir());
-        if (mount.isEmpty()) {
-            backendReason = "auto: " + config.bpffsDir() + " is not on a bpffs mount (mount -t bpf bpf /sys/fs/bpf)";
-            return AgentConfig.Datapath.MEMORY;
-        }
-        backendReason = "auto: bpf(2) permitted, bpffs at " + mount.get();
-        return AgentConfig.Datapath.BPF;
-    }
-
-    /** The bpffs mount point that holds {@code dir}, from /proc/self/mounts. */
-    static Optional<String> bpffsMount(Path dir) {
-        try {
-            Path abs = dir.toAbsolutePath().normalize();
-            return Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" "))
-                    .filter(f -> f.length > 2 && f[2].equals("bpf") && abs.startsWith(Path.of(f[1])))
-                    .map(f -> f[1]).findFirst();
-        } catch (IOException e) {
-            return Optional.empty();
         }
     }
 

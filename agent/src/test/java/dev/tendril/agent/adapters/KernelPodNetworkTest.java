@@ -342,7 +342,7 @@ class KernelPodNetworkTest {
     static synchronized boolean available() {
         if (unavailable == null) {
             unavailable = KernelDatapath.unavailableReason().or(Fabric::unavailableReason)
-                    .or(() -> DatapathMaps.bpffsMount(Fabric.DEFAULT_BPFFS).isEmpty()
+                    .or(() -> MapBackendChoice.bpffsMount(Fabric.DEFAULT_BPFFS).isEmpty()
                             ? Optional.of("no bpffs at " + Fabric.DEFAULT_BPFFS) : Optional.empty());
             unavailable.ifPresent(r -> System.out.println("SKIPPING KernelPodNetworkTest: " + r));
         }
