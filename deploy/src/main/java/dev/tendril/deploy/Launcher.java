@@ -82,12 +82,17 @@ public final class Launcher implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; tests parse with it. */
+    static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new Launcher());
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setParameterExceptionHandler((ex, arguments) -> {
             ex.getCommandLine().getErr().println("Error: " + ex.getMessage() + " (see 'tendril up --help')");
             return 2;
         });
-        System.exit(cmd.execute(args));
+        return cmd;
     }
 }
