@@ -1,5 +1,7 @@
 package dev.tendril.deploy;
 
+import java.util.Locale;
+
 /**
  * Where the agents' pods' packets go, {@code tendril.agent.pod-network}: {@code model} (nothing wired, verdicts from
  * the model over the maps), {@code kernel} (a network namespace, veth and the tc programs per pod; root), {@code auto}
@@ -10,6 +12,6 @@ enum Datapath {
 
     /** The agent's value of {@code tendril.agent.pod-network}. */
     String property() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }
