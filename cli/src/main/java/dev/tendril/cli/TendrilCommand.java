@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
         description = "Operate a Tendril control plane.",
         subcommands = {StatusCommand.class, RestartCommand.class, GetCommand.class, ApplyCommand.class, DeleteCommand.class,
                 PolicyCommand.class, dev.tendril.cli.ipam.IpamCommand.class, ConnectivityCommand.class, BpfCommand.class,
-                ObserveCommand.class,
+                ObserveCommand.class, dev.tendril.cli.exec.ExecCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TendrilCommand implements Runnable {

@@ -39,8 +39,21 @@ final class ChildProperties {
             properties.put("tendril.agent.bpffs-dir", BpfFilesystem.agentPins(spec.port()).toString());
             // Every agent listens on its own port here, so the default peer address (node IP, own port) would miss.
             properties.putAll(agentPeers(all));
+            properties.putAll(podNetwork(spec, config));
         }
         properties.put("kafka.bootstrap.servers", bootstrapServers);
+        return properties;
+    }
+
+    /**
+     * The agent's pod network: the datapath, the stack's fabric prefix (every agent of the stack the same, another
+     * stack another) and the node's index in the fabric, N of {@code node-N}.
+     */
+    static Map<String, String> podNetwork(ComponentSpec agent, StackConfig config) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("tendril.agent.pod-network", config.datapath().property());
+        properties.put("tendril.agent.fabric.prefix", config.fabric().prefix());
+        properties.put("tendril.agent.fabric.node-index", agent.nodeName().substring("node-".length()));
         return properties;
     }
 

@@ -50,6 +50,12 @@ public final class Launcher implements Callable<Integer> {
                     + "on the first one's port + 100 (8181-8184). The policy service elects one publisher.")
     int replicas;
 
+    @Option(names = "--datapath", paramLabel = "KIND", defaultValue = "model",
+            description = "The agents' pod network: model (verdicts from the model over the maps, nothing wired), "
+                    + "kernel (a network namespace, veth and the tc programs per pod; needs root, libbpf, clang-built "
+                    + "agent) or auto (kernel where it can run). Default: ${DEFAULT-VALUE}.")
+    Datapath datapath;
+
     @Option(names = "--ready-timeout", paramLabel = "DURATION", defaultValue = "120s",
             converter = DurationConverter.class,
             description = "How long to wait for every health check (default: ${DEFAULT-VALUE}).")
@@ -66,7 +72,7 @@ public final class Launcher implements Callable<Integer> {
         StackConfig config;
         try {
             config = new StackConfig(repo, dataDir == null ? repo.resolve(".tendril") : dataDir, fresh, nodes,
-                    kafkaPort, postgresPort, portOffset, readyTimeout, replicas);
+                    kafkaPort, postgresPort, portOffset, readyTimeout, replicas, datapath);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -76,11 +82,17 @@ public final class Launcher implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; tests parse with it. */
+    static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new Launcher());
+        cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setParameterExceptionHandler((ex, arguments) -> {
             ex.getCommandLine().getErr().println("Error: " + ex.getMessage() + " (see 'tendril up --help')");
             return 2;
         });
-        System.exit(cmd.execute(args));
+        return cmd;
     }
 }

@@ -43,6 +43,7 @@ final class LocalStack {
     private final String startedAt = Instant.now().toString();
     private final HealthProbe probe = new HealthProbe();
     private final BpfFilesystem bpffs = BpfFilesystem.system(BpfFilesystem.PINS);
+    private final FabricTeardown fabric;
 
     // Start steps and stop() run under this lock, so a signal during start-up stops exactly what has started.
     private final Object lock = new Object();
@@ -61,6 +62,7 @@ final class LocalStack {
     LocalStack(StackConfig config, PrintStream out, PrintStream err) {
         this.config = config;
         this.dataDir = new DataDir(config.dataDir());
+        this.fabric = FabricTeardown.system(config.fabric());
         this.out = out;
         this.err = err;
     }
@@ -112,6 +114,16 @@ final class LocalStack {
 
         List<ComponentSpec> specs = runnable(config.components());
         checkPortsFree(specs);
+        if (config.fresh()) {
+            step(() -> {
+                fabric.removeReporting(out, "the stale kernel pod network");
+                return null;
+            });
+        }
+        if (config.datapath() != Datapath.MODEL) {
+            out.printf("%-10s %s: network namespaces %s_<node>[_<namespace>_<pod>]%n", "datapath",
+                    config.datapath().property(), config.fabric().prefix());
+        }
         // Only now: the free ports show that no other stack's agents use this stack's pin directories.
         List<Integer> agentPorts = specs.stream().filter(s -> s.kind() == Kind.AGENT).map(ComponentSpec::port).toList();
         if (!agentPorts.isEmpty()) {
@@ -145,6 +157,7 @@ final class LocalStack {
         });
         writeFiles();
         ComponentTable.print(out, components());
+        printPodNetworks();
         out.println("Tendril is ready.");
         String dir = config.dataDirOption();
         out.printf("Started in %s. Stop it with Ctrl-C or './tendril down%s'; check it with './tendril status%s'.%n",
@@ -180,6 +193,8 @@ final class LocalStack {
                                 + (killed[0] > 0 ? " (" + killed[0] + " killed forcibly)" : ""));
                     }
                 }
+                // The agents are gone: nothing wires the fabric any more.
+                attempt("removing the kernel pod network", () -> fabric.removeReporting(out, "the kernel pod network"));
                 if (kafka != null && attempt("stopping Kafka", () -> supervisor.stop(List.of(kafka), KAFKA_STOP_GRACE))) {
                     out.println("Stopped Kafka");
                 }
@@ -198,6 +213,19 @@ final class LocalStack {
                 stopped.countDown();
             }
         }
+    }
+
+    /** Which datapath each agent runs, as its readiness says ({@code kernel (tc), 0 programs}, {@code model: ...}). */
+    private void printPodNetworks() {
+        for (Supervised child : children) {
+            Component c = child.component();
+            if (c.kind() == Kind.AGENT) {
+                String podNetwork = probe.check(c).podNetwork();
+                out.printf("%-10s pod network: %s%n", c.name(), podNetwork == null ? "(its readiness does not say)"
+                        : podNetwork);
+            }
+        }
+        out.println();
     }
 
     private <T> T step(Supplier<T> action) {

@@ -1,5 +1,6 @@
 package dev.tendril.deploy;
 
+import dev.tendril.cli.stack.StackFabric;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,9 +15,11 @@ import java.util.List;
  * @param portOffset   added to every service and agent HTTP port, so a second stack (a test) can run beside one
  * @param replicas     instances of each service (1 or 2); the second runs as {@code NAME-2} on the first's port
  *                     plus {@value #REPLICA_PORT_STEP} (8181-8184)
+ * @param datapath     the agents' pod network ({@code model} by default: the end-to-end tests and drills expect the
+ *                     model's verdicts until the kernel answers probes with real packets)
  */
 record StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaPort, int postgresPort,
-                   int portOffset, Duration readyTimeout, int replicas) {
+                   int portOffset, Duration readyTimeout, int replicas, Datapath datapath) {
 
     static final Path RUNNER = Path.of("target", "quarkus-app", "quarkus-run.jar");
     static final List<String> SERVICES = List.of("identity", "ipam", "policy", "flows");
@@ -49,6 +52,15 @@ record StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaP
         if (readyTimeout.isNegative() || readyTimeout.isZero()) {
             throw new IllegalArgumentException("--ready-timeout must be positive");
         }
+        if (datapath == null) {
+            throw new IllegalArgumentException("--datapath must be kernel, model or auto");
+        }
+    }
+
+    /** On the model datapath, as before {@code --datapath}. */
+    StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaPort, int postgresPort, int portOffset,
+                Duration readyTimeout, int replicas) {
+        this(repo, dataDir, fresh, nodes, kafkaPort, postgresPort, portOffset, readyTimeout, replicas, Datapath.MODEL);
     }
 
     /** One replica of each service, as before {@code --replicas}. */
@@ -81,6 +93,11 @@ record StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaP
      */
     String dataDirOption() {
         return dataDir.equals(repo.resolve(".tendril")) ? "" : " --data-dir " + dataDir;
+    }
+
+    /** The names of this stack's kernel pod network: by its data directory, which no other running stack shares. */
+    StackFabric fabric() {
+        return StackFabric.of(dataDir);
     }
 
     Path logsDir() {

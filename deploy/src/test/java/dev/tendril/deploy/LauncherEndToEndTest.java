@@ -82,6 +82,9 @@ class LauncherEndToEndTest {
         output = LauncherOutput.of(launcher);
 
         output.awaitLine("Tendril is ready.", READY_GUARD);
+        // The default datapath: the agent says so in its readiness, and up shows it.
+        assertThat(output.lines()).as(output.text())
+                .anyMatch(line -> line.matches("agent-1 +pod network: model: tendril\\.agent\\.pod-network=model"));
 
         StackFile stack = StackFile.read(dataDir).orElseThrow();
         assertThat(stack.ready()).isTrue();

@@ -2,6 +2,7 @@ package dev.tendril.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import dev.tendril.cli.stack.Kind;
 import java.nio.file.Path;
@@ -94,6 +95,29 @@ class StackConfigTest {
         Path elsewhere = repo.resolve("elsewhere");
         assertThat(new StackConfig(repo, elsewhere, false, 2, 9092, 5432, 0, Duration.ofSeconds(1)).dataDirOption())
                 .isEqualTo(" --data-dir " + elsewhere);
+    }
+
+    @Test
+    void givesEveryAgentTheDatapathTheStacksFabricPrefixAndItsNodeIndex() {
+        StackConfig kernel = new StackConfig(repo, repo.resolve("data"), false, 2, 9092, 5432, 0, Duration.ofSeconds(1),
+                1, Datapath.KERNEL);
+        StackConfig other = new StackConfig(repo, repo.resolve("other"), false, 2, 9092, 5432, 1000,
+                Duration.ofSeconds(1), 1, Datapath.AUTO);
+        String prefix = kernel.fabric().prefix();
+
+        assertThat(ChildProperties.podNetwork(kernel.components().get(5), kernel)).containsExactly(
+                entry("tendril.agent.pod-network", "kernel"),
+                entry("tendril.agent.fabric.prefix", prefix),
+                entry("tendril.agent.fabric.node-index", "2"));
+        // What the agent accepts (StackPrefix), and short: the agent's names are <prefix>_<node>_<ns>_<pod>.
+        assertThat(prefix).matches("td[0-9a-f]{8}");
+        assertThat(ChildProperties.podNetwork(other.components().get(4), other))
+                .containsEntry("tendril.agent.pod-network", "auto")
+                .containsEntry("tendril.agent.fabric.node-index", "1")
+                .doesNotContainEntry("tendril.agent.fabric.prefix", prefix);
+        assertThat(config(2, 0).datapath()).isEqualTo(Datapath.MODEL);
+        assertThat(ChildProperties.podNetwork(config(1, 0).components().get(4), config(1, 0)))
+                .containsEntry("tendril.agent.pod-network", "model");
     }
 
     private StackConfig config(int nodes, int offset) {

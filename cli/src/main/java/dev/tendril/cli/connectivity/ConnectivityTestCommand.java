@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -63,11 +64,21 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
     Duration pollInterval;
 
     @Mixin
+    ModelOption modelOption;
+
+    @Mixin
     StackOutputOptions options;
 
-    /** One test's outcome: {@code passed}, {@code failed} or {@code skipped}, with why when not passed. */
+    /**
+     * One test's outcome: {@code passed}, {@code failed} or {@code skipped}, with why when not passed, and the
+     * connections of its last round of probes where the kernel datapath and the model disagreed (null for none).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record TestResult(String name, String result, String reason) {
+    record TestResult(String name, String result, String reason, List<String> disagrees) {
+
+        TestResult(String name, String result, String reason) {
+            this(name, result, reason, null);
+        }
     }
 
     @Override
@@ -86,7 +97,7 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
         Map<String, ServiceClient> clients = new HashMap<>();
         ManifestKinds kinds = ManifestKinds.all(name -> clients.computeIfAbsent(name, n -> ServiceClient.of(stack, n)),
                 () -> agents);
-        Run run = new Run(kinds, new Prober(agents), agents, clients.computeIfAbsent("identity",
+        Run run = new Run(kinds, new Prober(agents, modelOption.model), agents, clients.computeIfAbsent("identity",
                 n -> ServiceClient.of(stack, n)), workload);
         List<TestResult> results = new ArrayList<>();
         boolean cleanedUp;
@@ -109,9 +120,14 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
             json.put("passed", passed);
             json.put("failed", failed);
             json.put("skipped", skipped);
+            if (!run.datapaths.isEmpty()) {
+                json.put("datapaths", run.datapaths);
+            }
             options.printJson(json);
         } else {
-            out.println(passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : ""));
+            out.println(passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : "")
+                    + (run.datapaths.isEmpty() ? "" : " (answered by the " + String.join(" and ", run.datapaths)
+                    + " datapath" + (run.datapaths.size() > 1 ? "s" : "") + ")"));
             out.flush();
         }
         return failed > 0 || !cleanedUp ? TendrilCommand.EXIT_ERROR : 0;
@@ -143,6 +159,9 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
         private final PrintWriter err = options.err();
         private final Progress progress = new Progress(err, terminal);
         private boolean deployed;
+        /** The datapaths the probes' answers named, and the disagreements of the current test's last round. */
+        private final TreeSet<String> datapaths = new TreeSet<>();
+        private final List<String> disagreements = new ArrayList<>();
 
         Run(ManifestKinds kinds, Prober prober, Agents agents, ServiceClient identity, TestWorkload workload) {
             this.kinds = kinds;
@@ -224,6 +243,7 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
 
         TestResult test(ConnectivityTest test, int n, int total) {
             String head = "[" + n + "/" + total + "] " + test.name() + " ...";
+            disagreements.clear();
             if (test.skip() != null) {
                 return report(head, new TestResult(test.name(), "skipped", test.skip()));
             }
@@ -248,7 +268,8 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
                     }
                 }
             }
-            return report(head, new TestResult(test.name(), failure == null ? "passed" : "failed", failure));
+            return report(head, new TestResult(test.name(), failure == null ? "passed" : "failed", failure,
+                    disagreements.isEmpty() ? null : List.copyOf(disagreements)));
         }
 
         /**
@@ -261,11 +282,19 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
             while (true) {
                 attempt++;
                 String mismatch = null;
+                disagreements.clear();
                 for (Expectation expectation : test.expectations()) {
                     progress(head + " " + expectation.connection() + (attempt > 1 ? " (attempt " + attempt + ")" : ""));
                     try {
-                        mismatch = expectation.mismatch(prober.probe(expectation.from(), expectation.to(),
-                                TestWorkload.PORT, TestWorkload.PROTOCOL));
+                        JsonNode answer = prober.probe(expectation.from(), expectation.to(), TestWorkload.PORT,
+                                TestWorkload.PROTOCOL);
+                        if (Prober.datapath(answer) != null) {
+                            datapaths.add(Prober.datapath(answer));
+                        }
+                        if (Prober.disagrees(answer)) {
+                            disagreements.add(expectation.connection() + ": " + Prober.disagreement(answer));
+                        }
+                        mismatch = expectation.mismatch(answer);
                     } catch (ServiceException e) {
                         mismatch = expectation.connection() + ": " + e.getMessage();
                     }
@@ -297,7 +326,7 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
                     case "passed" -> "OK";
                     case "skipped" -> "SKIPPED: " + result.reason();
                     default -> "FAILED: " + result.reason();
-                });
+                } + (result.disagrees() == null ? "" : " (" + String.join("; ", result.disagrees()) + ")"));
                 out.flush();
             }
             return result;

@@ -21,11 +21,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code tendril connectivity matrix --namespaces x,y,z --port 80}: probes every ordered pair of the pods of those
  * namespaces (a pod to itself too) and prints the truth table of the Kubernetes network policy e2e tests:
- * {@code .} reachable, {@code X} blocked.
+ * {@code .} reachable, {@code X} blocked; {@code !} after a cell where the agent's kernel datapath and the model
+ * disagree.
  */
 @Command(name = "matrix", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Probe every pair of pods of some namespaces and print which can connect.",
-                "Rows are sources, columns destinations: '.' forwarded, 'X' dropped."})
+                "Rows are sources, columns destinations: '.' forwarded, 'X' dropped, '!' after a cell where the",
+                "kernel datapath and the model disagree."})
 public final class MatrixCommand implements Callable<Integer> {
 
     @Option(names = "--namespaces", required = true, split = ",", paramLabel = "NS[,NS...]",
@@ -36,6 +38,9 @@ public final class MatrixCommand implements Callable<Integer> {
     PortOptions portOptions;
 
     @Mixin
+    ModelOption modelOption;
+
+    @Mixin
     StackOutputOptions options;
 
     @Override
@@ -44,7 +49,9 @@ public final class MatrixCommand implements Callable<Integer> {
         String proto = portOptions.protocol();
         Stack stack = options.stack();
         List<String> pods = pods(ServiceClient.of(stack, "identity"));
-        Prober prober = new Prober(Agents.of(stack));
+        Prober prober = new Prober(Agents.of(stack), modelOption.model);
+        TreeSet<String> datapaths = new TreeSet<>();
+        List<Map<String, String>> disagreements = new ArrayList<>();
         // n*n probes take a while; the count is worth showing on a terminal only, a log gets the result.
         boolean terminal = Progress.onTerminal();
         Progress progress = new Progress(options.err(), true);
@@ -58,7 +65,14 @@ public final class MatrixCommand implements Callable<Integer> {
                 if (terminal) {
                     progress.update("probing " + from + " -> " + to + " (" + done + "/" + total + ")");
                 }
-                row.put(to, Prober.forwarded(prober.probe(PodRef.parse(from), PodRef.parse(to), port, proto)));
+                JsonNode answer = prober.probe(PodRef.parse(from), PodRef.parse(to), port, proto);
+                row.put(to, Prober.forwarded(answer));
+                if (Prober.datapath(answer) != null) {
+                    datapaths.add(Prober.datapath(answer));
+                }
+                if (Prober.disagrees(answer)) {
+                    disagreements.add(Map.of("from", from, "to", to));
+                }
             }
             matrix.put(from, row);
         }
@@ -70,9 +84,24 @@ public final class MatrixCommand implements Callable<Integer> {
             json.put("protocol", proto);
             json.put("pods", pods);
             json.put("matrix", matrix);
+            // Only when the agents say: a stack on the model datapath answers as before.
+            if (!datapaths.isEmpty()) {
+                json.put("datapaths", datapaths);
+            }
+            if (!disagreements.isEmpty()) {
+                json.put("disagreements", disagreements);
+            }
             options.printJson(json);
         } else {
-            printTable(out, pods, matrix);
+            printTable(out, pods, matrix, disagreements);
+            if (!datapaths.isEmpty()) {
+                out.println("Answered by the " + String.join(" and ", datapaths) + " datapath"
+                        + (datapaths.size() > 1 ? "s" : "") + (disagreements.isEmpty() ? ""
+                        : "; '!': the kernel datapath and the model disagree (" + disagreements.size() + ")") + ".");
+            } else if (!disagreements.isEmpty()) {
+                out.println("'!': the kernel datapath and the model disagree (" + disagreements.size() + ").");
+            }
+            out.flush();
         }
         return 0;
     }
@@ -93,7 +122,8 @@ public final class MatrixCommand implements Callable<Integer> {
      * The e2e tests' truth table, with columns padded instead of tab-separated: {@code -} in the corner, the
      * destinations across, one row per source.
      */
-    static void printTable(PrintWriter out, List<String> pods, Map<String, Map<String, Boolean>> matrix) {
+    static void printTable(PrintWriter out, List<String> pods, Map<String, Map<String, Boolean>> matrix,
+                           List<Map<String, String>> disagreements) {
         int first = Math.max(1, pods.stream().mapToInt(String::length).max().orElse(1));
         StringBuilder header = new StringBuilder(pad("-", first));
         pods.forEach(to -> header.append("  ").append(to));
@@ -101,7 +131,9 @@ public final class MatrixCommand implements Callable<Integer> {
         for (String from : pods) {
             StringBuilder line = new StringBuilder(pad(from, first));
             for (String to : pods) {
-                line.append("  ").append(pad(matrix.get(from).get(to) ? "." : "X", to.length()));
+                String cell = (matrix.get(from).get(to) ? "." : "X")
+                        + (disagreements.contains(Map.of("from", from, "to", to)) ? "!" : "");
+                line.append("  ").append(pad(cell, to.length()));
             }
             out.println(line.toString().stripTrailing());
         }

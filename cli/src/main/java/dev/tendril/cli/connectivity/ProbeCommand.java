@@ -27,13 +27,16 @@ public final class ProbeCommand implements Callable<Integer> {
     PortOptions portOptions;
 
     @Mixin
+    ModelOption modelOption;
+
+    @Mixin
     StackOutputOptions options;
 
     @Override
     public Integer call() {
         int port = portOptions.port();
         String proto = portOptions.protocol();
-        JsonNode answer = new Prober(Agents.of(options.stack())).probe(from, to, port, proto);
+        JsonNode answer = new Prober(Agents.of(options.stack()), modelOption.model).probe(from, to, port, proto);
         PrintWriter out = options.out();
         if (options.json()) {
             options.printJson(answer);

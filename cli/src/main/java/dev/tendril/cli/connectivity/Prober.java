@@ -11,18 +11,23 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One probe: {@code POST /v1/probe} {@code {from, to, port, protocol}} to the agent holding the source pod, which
- * answers {@code {verdict, from, to, egress, ingress}}; each stage {@code {verdict, dropReason, dropReasonCode,
- * matchType, policies, node}}, {@code ingress} null when the packet never got there.
+ * One probe: {@code POST /v1/probe} {@code {from, to, port, protocol[, model]}} to the agent holding the source pod,
+ * which answers {@code {verdict, from, to, egress, ingress}}; each stage {@code {verdict, dropReason, dropReasonCode,
+ * matchType, policies, node}}, {@code ingress} null when the packet never got there. An agent on the kernel datapath
+ * also says which datapath answered ({@code datapath}), the model's answer ({@code model}) and whether the two
+ * disagree ({@code disagrees}; absent means they do not); {@code "model": true} in the request asks for the model's.
  */
 final class Prober {
 
     static final String FORWARDED = "FORWARDED";
 
     private final Agents agents;
+    private final boolean model;
 
-    Prober(Agents agents) {
+    /** {@code model}: ask for the model's verdict even from an agent on the kernel datapath. */
+    Prober(Agents agents, boolean model) {
         this.agents = agents;
+        this.model = model;
     }
 
     JsonNode probe(PodRef from, PodRef to, int port, String protocol) {
@@ -37,6 +42,9 @@ final class Prober {
         body.put("to", to);
         body.put("port", port);
         body.put("protocol", protocol);
+        if (model) {
+            body.put("model", true);
+        }
         JsonNode answer = source.agent().client().post("/v1/probe", body);
         if (answer == null || !answer.path("verdict").isTextual()) {
             throw new ServiceException(source.agent().name() + " answered the probe " + from + " -> " + to
@@ -54,7 +62,29 @@ final class Prober {
      * {@code ... FORWARDED (egress: allowed by ..., ingress: allowed by ...)}.
      */
     static String line(PodRef from, String to, int port, String protocol, JsonNode answer) {
-        return from + " -> " + to + " " + port + "/" + protocol + ": " + outcome(answer);
+        String datapath = datapath(answer);
+        return from + " -> " + to + " " + port + "/" + protocol + ": " + outcome(answer)
+                + (datapath == null ? "" : " [" + datapath + " datapath]")
+                + (disagrees(answer) ? "; " + disagreement(answer) : "");
+    }
+
+    /** The datapath that answered, {@code kernel} or {@code model}; null when the agent does not say. */
+    static String datapath(JsonNode answer) {
+        JsonNode datapath = answer.path("datapath");
+        return datapath.isTextual() ? datapath.asText() : null;
+    }
+
+    /** Whether the agent says its datapath's verdict and the model's differ; absent means they agree. */
+    static boolean disagrees(JsonNode answer) {
+        return answer.path("disagrees").asBoolean(false);
+    }
+
+    /** {@code THE MODEL DISAGREES: DROPPED (...)}: the model's answer, when the agent sent it. */
+    static String disagreement(JsonNode answer) {
+        JsonNode model = answer.path("model");
+        String says = model.isObject() && model.path("verdict").isTextual() ? outcome(model)
+                : model.isTextual() ? model.asText() : null;
+        return "THE MODEL DISAGREES" + (says == null ? "" : ": " + says);
     }
 
     /** The verdict and why: {@code DROPPED (Policy denied, ingress at node-2, policies: ...)}. */

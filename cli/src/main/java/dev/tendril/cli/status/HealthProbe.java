@@ -52,10 +52,10 @@ public final class HealthProbe {
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             String status = healthStatus(response.body());
-            if (response.statusCode() == 200 && "UP".equals(status)) {
-                return ComponentHealth.of(component, Health.OK, null);
-            }
-            return ComponentHealth.of(component, Health.DOWN, downDetail(response.statusCode(), response.body()));
+            ComponentHealth health = response.statusCode() == 200 && "UP".equals(status)
+                    ? ComponentHealth.of(component, Health.OK, null)
+                    : ComponentHealth.of(component, Health.DOWN, downDetail(response.statusCode(), response.body()));
+            return health.withPodNetwork(podNetwork(response.body()));
         } catch (HttpTimeoutException e) {
             return ComponentHealth.of(component, Health.UNREACHABLE, "no answer within " + TIMEOUT.toSeconds() + " s");
         } catch (ConnectException e) {
@@ -85,6 +85,21 @@ public final class HealthProbe {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /** An agent's {@code podNetwork} from the data of its readiness checks; null when no check says it. */
+    static String podNetwork(String body) {
+        try {
+            for (JsonNode check : JSON.readTree(body).path("checks")) {
+                JsonNode text = check.path("data").path("podNetwork");
+                if (text.isTextual()) {
+                    return text.asText();
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
     }
 
     /** "HTTP 503: not ready: Database connections health check" - names the checks that are DOWN when the body lists them. */

@@ -39,6 +39,12 @@ public record StatusReport(boolean healthy, int ok, int total, String source, Ma
                     c.name(), c.status(), c.address(), restarts, detail);
             out.println(line.stripTrailing());
         }
+        List<ComponentHealth> agents = components.stream().filter(c -> c.podNetwork() != null).toList();
+        if (!agents.isEmpty()) {
+            out.println();
+            out.println("Pod network:");
+            agents.forEach(c -> out.println(String.format("  %-" + nameWidth + "s  %s", c.name(), c.podNetwork())));
+        }
         out.println();
         int countWidth = counts.keySet().stream().mapToInt(String::length).max().orElse(0) + 3;
         counts.forEach((name, value) -> out.println(String.format("%-" + countWidth + "s%s",

@@ -161,6 +161,68 @@ class ConnectivityCommandsTest {
         assertThat(result.err()).isEmpty();
     }
 
+    @Test
+    void modelSendsModelTrueAndWithoutItTheRequestHasNoModelField() throws IOException {
+        cluster.agentRoutes = request -> Response.ok(DROPPED);
+
+        run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "80", "--model");
+        run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "80");
+
+        var probes = cluster.requests("node-1").stream().filter(r -> r.uri().equals("/v1/probe")).toList();
+        assertThat(probes).hasSize(2);
+        assertThat(JSON.readTree(probes.get(0).body()).path("model").asBoolean()).isTrue();
+        assertThat(JSON.readTree(probes.get(1).body()).has("model")).isFalse();
+    }
+
+    @Test
+    void namesTheDatapathThatAnsweredAndMarksADisagreementWithTheModel() {
+        cluster.agentRoutes = request -> Response.ok("""
+                {"verdict":"FORWARDED","datapath":"kernel","disagrees":true,
+                 "egress":{"verdict":"FORWARDED","policies":[],"node":"node-1"},
+                 "ingress":{"verdict":"FORWARDED","policies":[],"node":"node-2"},
+                 "model":""" + DROPPED + "}");
+
+        Result result = run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "80");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).isEqualTo("demo/frontend -> demo/database 80/TCP: FORWARDED (egress: not enforced,"
+                + " ingress: not enforced) [kernel datapath]; THE MODEL DISAGREES: DROPPED (Policy denied, ingress at"
+                + " node-2, policies: NetworkPolicy/demo/default-deny-ingress)\n");
+    }
+
+    @Test
+    void marksTheMatrixCellsWhereTheKernelAndTheModelDisagree() throws IOException {
+        cluster.agentRoutes = request -> {
+            JsonNode body = read(request.body());
+            boolean disagrees = body.path("from").asText().equals("demo/frontend")
+                    && body.path("to").asText().equals("demo/database");
+            return Response.ok("{\"verdict\":\"FORWARDED\",\"datapath\":\"kernel\",\"disagrees\":" + disagrees + "}");
+        };
+
+        Result text = run("connectivity", "matrix", "--namespaces", "demo", "--port", "80");
+        Result json = run("connectivity", "matrix", "--namespaces", "demo", "--port", "80", "-o", "json");
+
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).isEqualTo("""
+                -              demo/database  demo/frontend
+                demo/database  .              .
+                demo/frontend  .!             .
+                Answered by the kernel datapath; '!': the kernel datapath and the model disagree (1).
+                """);
+        JsonNode answer = JSON.readTree(json.out());
+        assertThat(answer.path("datapaths").toString()).isEqualTo("[\"kernel\"]");
+        assertThat(answer.path("disagreements").toString())
+                .isEqualTo("[{\"from\":\"demo/frontend\",\"to\":\"demo/database\"}]");
+    }
+
+    private static JsonNode read(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private Result run(String... args) {
         String[] withData = new String[args.length + 2];
         System.arraycopy(args, 0, withData, 0, args.length);

@@ -3,6 +3,7 @@ package dev.tendril.cli.connectivity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.tendril.cli.FakeCluster;
@@ -229,6 +230,29 @@ class ConnectivityTestCommandTest {
                  "passed":1,"failed":0,"skipped":1}"""));
         assertThat(endpointsCreated("node-1")).containsExactly("cct/client-node-1", "cct/server-node-1",
                 "cct/stranger", "cct-other/client");
+    }
+
+    @Test
+    void sendsModelWithModelAndReportsTheDisagreementsOfATest() throws IOException {
+        cluster.agentRoutes = request -> request.uri().equals("/v1/probe")
+                ? probe(request, body -> {
+                    ObjectNode answer = (ObjectNode) read(datapath(body));
+                    answer.put("datapath", body.path("model").asBoolean() ? "model" : "kernel");
+                    answer.put("disagrees", !body.path("model").asBoolean());
+                    return answer.toString();
+                }) : cluster.ipcache();
+
+        Result kernel = run("connectivity", "test", "--test-namespace", "cct", "--test", "pod-to-pod-same-node");
+        Result model = run("connectivity", "test", "--test-namespace", "cct", "--test", "pod-to-pod-same-node",
+                "--model", "-o", "json");
+
+        assertThat(kernel.exitCode()).as(kernel.err()).isZero();
+        assertThat(kernel.out()).contains("pod-to-pod-same-node ... OK (cct/client-node-1 -> cct/server-node-1 80/TCP:"
+                + " THE MODEL DISAGREES").contains("1 passed, 0 failed (answered by the kernel datapath)");
+        assertThat(model.exitCode()).as(model.err()).isZero();
+        JsonNode json = JSON.readTree(model.out());
+        assertThat(json.path("datapaths").toString()).isEqualTo("[\"model\"]");
+        assertThat(json.path("results").get(0).has("disagrees")).isFalse();
     }
 
     @Test

@@ -76,6 +76,31 @@ class StatusCommandTest {
     }
 
     @Test
+    void showsEachAgentsPodNetworkAsItsReadinessSaysIt() throws IOException {
+        int kernel = healthServer(() -> """
+                {"status":"UP","checks":[{"name":"agent","status":"UP",\
+                "data":{"node":"node-1","podNetwork":"kernel (tc), 4 programs"}}]}""");
+        int model = healthServer(() -> """
+                {"status":"DOWN","checks":[{"name":"agent","status":"DOWN",\
+                "data":{"podNetwork":"model: tendril.agent.pod-network=model"}}]}""");
+        writeStack(component("identity", "service", upPort), component("agent-1", "agent", kernel),
+                component("agent-2", "agent", model));
+
+        Result text = run("status", "--data-dir", dataDir.toString());
+        Result json = run("status", "--data-dir", dataDir.toString(), "-o", "json");
+
+        assertThat(text.out).contains("""
+                Pod network:
+                  agent-1   kernel (tc), 4 programs
+                  agent-2   model: tendril.agent.pod-network=model
+                """);
+        JsonNode components = new ObjectMapper().readTree(json.out).path("components");
+        assertThat(components.get(0).has("podNetwork")).isFalse();
+        assertThat(components.get(1).path("podNetwork").asText()).isEqualTo("kernel (tc), 4 programs");
+        assertThat(components.get(2).path("podNetwork").asText()).isEqualTo("model: tendril.agent.pod-network=model");
+    }
+
+    @Test
     void namesTheFailingChecksAndExitsOneWhenAComponentIsDownOrUnreachable() throws IOException {
         writeStack(component("identity", "service", upPort), component("policy", "service", downPort),
                 component("flows", "service", closedPort), component("postgres", "postgres", closedPort));

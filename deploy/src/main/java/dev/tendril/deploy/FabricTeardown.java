@@ -1,0 +1,212 @@
+package dev.tendril.deploy;
+
+import dev.tendril.cli.stack.StackFabric;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Removes what a stack's kernel pod network left, as the agent's {@code Fabric.removeAll} does (the launcher does not
+ * run the agent's code): every network namespace with the stack's prefix, pods first, then nodes, then the switch,
+ * each after the links in it (a veth goes with its peer; a namespace a process still holds would keep them), then the
+ * bpffs directory {@code <bpffs>/<prefix>} and the lock file {@code /run/tendril-fabric/<prefix>.lock}. Run by the
+ * launcher's stop and {@code up --fresh}, and by {@code ./tendril down} through {@link #main} for a launcher that
+ * could not stop its stack itself.
+ */
+final class FabricTeardown {
+
+    static final Path BPFFS = Path.of("/sys/fs/bpf");
+    static final Path LOCKS = Path.of("/run/tendril-fabric");
+    private static final String LABEL = "fabric";
+
+    /** The ip(8) commands the removal needs; tests give a fake one. */
+    interface Ip {
+        /** The names of the links in network namespace {@code netns}. */
+        List<String> links(String netns);
+
+        /** Deletes a link; nothing when it is gone already (with its peer, say). */
+        void deleteLink(String netns, String link);
+
+        void deleteNetns(String netns);
+    }
+
+    private final StackFabric fabric;
+    private final Path netnsDir;
+    private final Path bpffs;
+    private final Path locks;
+    private final Ip ip;
+
+    FabricTeardown(StackFabric fabric, Path netnsDir, Path bpffs, Path locks, Ip ip) {
+        this.fabric = fabric;
+        this.netnsDir = netnsDir;
+        this.bpffs = bpffs;
+        this.locks = locks;
+        this.ip = ip;
+    }
+
+    /** On this machine, with ip(8). */
+    static FabricTeardown system(StackFabric fabric) {
+        return new FabricTeardown(fabric, StackFabric.NETNS_DIR, BPFFS, LOCKS, new IpCommand());
+    }
+
+    /** This stack's network namespaces, in the order they are removed: pods, nodes, the switch. */
+    List<String> namespaces() {
+        if (!Files.isDirectory(netnsDir)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(netnsDir)) {
+            return entries.map(p -> p.getFileName().toString()).filter(fabric::owns)
+                    .sorted(Comparator.comparingInt(fabric::depth).reversed().thenComparing(Comparator.naturalOrder()))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + netnsDir, e);
+        }
+    }
+
+    /** Whether anything of this stack's fabric is there. */
+    boolean present() {
+        return !namespaces().isEmpty() || Files.exists(bpffsDirectory(), LinkOption.NOFOLLOW_LINKS)
+                || Files.exists(lockFile());
+    }
+
+    /** Removes it all; what it removed (namespace names, then directories and files). */
+    List<String> remove() {
+        List<String> removed = new ArrayList<>();
+        for (String netns : namespaces()) {
+            for (String link : ip.links(netns)) {
+                if (!link.equals("lo")) {
+                    ip.deleteLink(netns, link);
+                }
+            }
+            ip.deleteNetns(netns);
+            removed.add(netns);
+        }
+        try {
+            if (deleteTree(bpffsDirectory())) {
+                removed.add(bpffsDirectory().toString());
+            }
+            if (Files.deleteIfExists(lockFile())) {
+                removed.add(lockFile().toString());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the fabric's files of " + fabric.prefix(), e);
+        }
+        return removed;
+    }
+
+    /** Removes the fabric, saying what it removed; nothing when there was none. */
+    void removeReporting(PrintStream out, String why) {
+        if (!present()) {
+            return;
+        }
+        List<String> removed = remove();
+        long namespaces = removed.stream().filter(fabric::owns).count();
+        List<String> files = removed.stream().filter(r -> !fabric.owns(r)).toList();
+        out.printf("%-10s removed %s %s: %d network namespace%s%s%n", LABEL, why, fabric.prefix(), namespaces,
+                namespaces == 1 ? "" : "s", files.isEmpty() ? "" : ", " + String.join(", ", files));
+    }
+
+    Path bpffsDirectory() {
+        return bpffs.resolve(fabric.prefix());
+    }
+
+    Path lockFile() {
+        return locks.resolve(fabric.prefix() + ".lock");
+    }
+
+    private static boolean deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (Stream<Path> tree = Files.walk(dir)) {
+            for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@code ./tendril down}'s clean-up: {@code FabricTeardown DATA_DIR} removes the fabric of the stack of that data
+     * directory; exit 1, saying why, when it cannot (not root, say).
+     */
+    public static void main(String[] args) {
+        if (args.length != 1) {
+            System.err.println("usage: FabricTeardown DATA_DIR");
+            System.exit(2);
+        }
+        try {
+            system(StackFabric.of(Path.of(args[0]))).removeReporting(System.out, "the kernel pod network");
+        } catch (RuntimeException e) {
+            System.err.println("tendril: could not remove the stack's kernel pod network (" + e.getMessage()
+                    + "); as root, './tendril down' again removes it");
+            System.exit(1);
+        }
+    }
+
+    /** ip(8) as a child process. */
+    static final class IpCommand implements Ip {
+
+        @Override
+        public List<String> links(String netns) {
+            List<String> names = new ArrayList<>();
+            // "5: eth0@if6: <BROADCAST,...> ..." per link with -o.
+            for (String line : run(List.of("ip", "-n", netns, "-o", "link", "show")).lines().toList()) {
+                String[] fields = line.split(": ", 3);
+                if (fields.length >= 2) {
+                    String name = fields[1];
+                    int at = name.indexOf('@');
+                    names.add(at < 0 ? name : name.substring(0, at));
+                }
+            }
+            return names;
+        }
+
+        @Override
+        public void deleteLink(String netns, String link) {
+            try {
+                run(List.of("ip", "-n", netns, "link", "del", link));
+            } catch (IllegalStateException e) {
+                if (!e.getMessage().contains("Cannot find device")) {
+                    throw e;
+                }
+            }
+        }
+
+        @Override
+        public void deleteNetns(String netns) {
+            run(List.of("ip", "netns", "del", netns));
+        }
+
+        private static String run(List<String> command) {
+            try {
+                Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+                p.getOutputStream().close();
+                String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException(String.join(" ", command) + ": no answer within 10 s");
+                }
+                if (p.exitValue() != 0) {
+                    throw new IllegalStateException(String.join(" ", command) + ": exit " + p.exitValue() + ": "
+                            + output.strip());
+                }
+                return output;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(String.join(" ", command) + ": interrupted", e);
+            }
+        }
+    }
+}

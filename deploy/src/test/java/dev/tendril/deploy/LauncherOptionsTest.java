@@ -1,0 +1,38 @@
+package dev.tendril.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code tendril up}'s options as parsed, without starting anything. */
+class LauncherOptionsTest {
+
+    @Test
+    void datapathIsModelByDefaultAndTakesKernelOrAutoInAnyCase() {
+        assertThat(parse().datapath).isEqualTo(Datapath.MODEL);
+        assertThat(parse("--datapath", "kernel").datapath).isEqualTo(Datapath.KERNEL);
+        assertThat(parse("--datapath", "AUTO").datapath).isEqualTo(Datapath.AUTO);
+        assertThat(Datapath.KERNEL.property()).isEqualTo("kernel");
+    }
+
+    @Test
+    void rejectsAnotherDatapathNamingTheChoices() {
+        CommandLine cmd = Launcher.commandLine();
+        StringWriter err = new StringWriter();
+        cmd.setErr(new PrintWriter(err, true));
+
+        int exit = cmd.execute("--datapath", "ebpf");
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("--datapath").contains("KERNEL, MODEL, AUTO").contains("tendril up --help");
+    }
+
+    private static Launcher parse(String... args) {
+        CommandLine cmd = Launcher.commandLine();
+        cmd.parseArgs(args);
+        return cmd.getCommand();
+    }
+}
