@@ -5,6 +5,7 @@ import dev.tendril.policy.app.PolicyRuntime;
 import dev.tendril.topics.Batch;
 import dev.tendril.topics.FollowerHandler;
 import dev.tendril.topics.FollowerStatus;
+import dev.tendril.topics.RejectedRecord;
 import dev.tendril.topics.TopicFollower;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -128,6 +129,11 @@ public class InputsConsumer {
             if (!runtime.isReady()) {
                 runtime.ready(InputsConsumer.this::publisher);
             }
+        }
+
+        @Override
+        public void rejected(RejectedRecord record) {
+            rejected.increment();
         }
 
         @Override
