@@ -2,9 +2,13 @@ package dev.tendril.identity.adapters.kafka;
 
 import dev.tendril.api.v1.Node;
 import dev.tendril.identity.adapters.IdentityServiceConfig;
-import dev.tendril.identity.adapters.persistence.UnknownReferenceException;
+import dev.tendril.identity.app.UnknownReferenceException;
 import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.KnownNodes;
+import dev.tendril.topics.Batch;
+import dev.tendril.topics.FollowerHandler;
+import dev.tendril.topics.RejectedRecord;
+import dev.tendril.topics.TopicFollower;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -12,18 +16,13 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -31,15 +30,16 @@ import org.jboss.logging.Logger;
 
 /**
  * With {@code tendril.identity.nodes.require-registered}: reads IPAM's compacted {@code tendril.nodes}
- * from the beginning into memory (no consumer group) and follows it, so that endpoints are admitted
- * only on registered nodes and never with a node's own address. A node registered a moment ago may not
- * have reached this view yet: before refusing, {@link #admit} waits (at most
- * {@code tendril.identity.nodes.catch-up}) until the view has read up to the topic's current end. A
- * record that does not parse is logged, counted in {@code tendril_identity_bad_node_records_total} and
- * skipped.
+ * from the beginning into memory with a {@link TopicFollower} (no consumer group) and follows it, so that
+ * endpoints are admitted only on registered nodes and never with a node's own address. A node registered a
+ * moment ago may not have reached this view yet: before refusing, {@link #admit} waits (at most
+ * {@code tendril.identity.nodes.catch-up}) until the view has read up to the topic's current end
+ * ({@link TopicFollower#readToEnd()}). Until IPAM created the topic with its first node, no node is
+ * registered. A record that does not parse is logged, counted in
+ * {@code tendril_identity_bad_node_records_total} and skipped.
  */
 @ApplicationScoped
-public class NodesConsumer {
+public class NodesConsumer implements FollowerHandler<String, byte[]> {
 
     private static final Logger LOG = Logger.getLogger(NodesConsumer.class);
 
@@ -52,13 +52,8 @@ public class NodesConsumer {
     @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "127.0.0.1:9092")
     String bootstrapServers;
 
-    private final Object progress = new Object();
-    private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
     private volatile KnownNodes nodes = KnownNodes.EMPTY;
-    private volatile List<TopicPartition> partitions = List.of();
-    private volatile boolean running;
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private KafkaConsumer<String, byte[]> offsets;
+    private volatile TopicFollower<String, byte[]> follower;
     private Counter badRecords;
 
     void onStart(@Observes StartupEvent event) {
@@ -66,20 +61,15 @@ public class NodesConsumer {
             return;
         }
         badRecords = meters.counter("tendril_identity_bad_node_records_total");
-        running = true;
-        Thread.ofPlatform().name("identity-nodes").daemon().start(this::run);
+        follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
+                .name("identity-nodes").bootstrapServers(bootstrapServers).topics(config.topics().nodes())
+                .handler(this).start();
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        running = false;
-        KafkaConsumer<String, byte[]> current = consumer;
-        if (current != null) {
-            current.wakeup();
-        }
-        synchronized (this) {
-            if (offsets != null) {
-                offsets.close(Duration.ofSeconds(1));
-            }
+        TopicFollower<String, byte[]> f = follower;
+        if (f != null) {
+            f.close();
         }
     }
 
@@ -104,89 +94,32 @@ public class NodesConsumer {
 
     /** Waits until the view has read every record the topic holds now, or the catch-up time is over. */
     private void catchUp() {
-        long deadline = System.nanoTime() + config.nodes().catchUp().toNanos();
-        if (!await(() -> !partitions.isEmpty(), deadline)) {
+        TopicFollower<String, byte[]> f = follower;
+        if (f == null) {
             return;
         }
-        Map<TopicPartition, Long> end;
         try {
-            end = endOffsets();
-        } catch (RuntimeException e) {
-            LOG.debugf("cannot read the end offsets of %s: %s", config.topics().nodes(), e.getMessage());
-            return;
-        }
-        await(() -> end.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue()),
-                deadline);
-    }
-
-    /** Waits for the consumer thread to make {@code condition} true; false when the deadline passed first. */
-    private boolean await(java.util.function.BooleanSupplier condition, long deadline) {
-        synchronized (progress) {
-            while (!condition.getAsBoolean()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    progress.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-            return true;
+            f.readToEnd().get(config.nodes().catchUp().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException | CancellationException e) {
+            // Kafka slow or down, or shutting down: the view as it is decides.
+            LOG.debugf("%s not read to its end: %s", config.topics().nodes(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    private synchronized Map<TopicPartition, Long> endOffsets() {
-        if (offsets == null) {
-            offsets = new KafkaConsumer<>(properties(), new StringDeserializer(), new ByteArrayDeserializer());
+    @Override
+    public void apply(Batch<String, byte[]> batch) {
+        KnownNodes view = nodes;
+        for (ConsumerRecord<String, byte[]> record : batch) {
+            view = apply(view, record);
         }
-        return offsets.endOffsets(partitions, config.nodes().catchUp());
+        nodes = view;
     }
 
-    private void run() {
-        while (running) {
-            try {
-                consume();
-            } catch (WakeupException stop) {
-                return;
-            } catch (RuntimeException e) {
-                LOG.warnf("node consumer failed, restarting in 1 s: %s", e.toString());
-                pause(1000);
-            }
-        }
-    }
-
-    private void consume() {
-        try (KafkaConsumer<String, byte[]> kafka = new KafkaConsumer<>(properties(), new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            consumer = kafka;
-            String topic = config.topics().nodes();
-            List<PartitionInfo> infos = kafka.partitionsFor(topic, Duration.ofSeconds(10));
-            while (running && (infos == null || infos.isEmpty())) {
-                // IPAM creates the topic with its first node; until then no node is registered.
-                pause(1000);
-                infos = kafka.partitionsFor(topic, Duration.ofSeconds(10));
-            }
-            List<TopicPartition> assigned = new ArrayList<>();
-            infos.forEach(p -> assigned.add(new TopicPartition(topic, p.partition())));
-            kafka.assign(assigned);
-            kafka.seekToBeginning(assigned);
-            KnownNodes view = KnownNodes.EMPTY;
-            positions.clear();
-            partitions = List.copyOf(assigned);
-            while (running) {
-                for (ConsumerRecord<String, byte[]> record : kafka.poll(Duration.ofMillis(500))) {
-                    view = apply(view, record);
-                }
-                nodes = view;
-                synchronized (progress) {
-                    assigned.forEach(p -> positions.put(p, kafka.position(p)));
-                    progress.notifyAll();
-                }
-            }
-        }
+    @Override
+    public void rejected(RejectedRecord record) {
+        badRecords.increment();
     }
 
     private KnownNodes apply(KnownNodes view, ConsumerRecord<String, byte[]> record) {
@@ -203,22 +136,6 @@ public class NodesConsumer {
             LOG.warnf("skipping unreadable node record %s at %s-%d@%d: %s", record.key(), record.topic(),
                     record.partition(), record.offset(), e.getMessage());
             return view;
-        }
-    }
-
-    private Properties properties() {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        return props;
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

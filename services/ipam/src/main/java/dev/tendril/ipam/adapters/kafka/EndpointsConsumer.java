@@ -5,6 +5,11 @@ import dev.tendril.ipam.adapters.wiring.IpamConfig;
 import dev.tendril.ipam.app.IpamService;
 import dev.tendril.ipam.app.LeakDetector;
 import dev.tendril.ipam.app.LeakDetector.EndpointRef;
+import dev.tendril.topics.Batch;
+import dev.tendril.topics.FollowerHandler;
+import dev.tendril.topics.FollowerStatus;
+import dev.tendril.topics.RejectedRecord;
+import dev.tendril.topics.TopicFollower;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -18,30 +23,27 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Reads the identity service's compacted {@code tendril.endpoints} from the beginning into memory
- * (every replica keeps its own view; no consumer group) and follows it. An endpoint confirms its
- * pod's addresses, so they no longer expire. A record that does not parse is logged, counted in
- * {@code tendril_ipam_bad_endpoint_records_total} and skipped.
+ * Reads the identity service's compacted {@code tendril.endpoints} from the beginning into memory with a
+ * {@link TopicFollower} (every replica keeps its own view; no consumer group) and follows it; until the
+ * identity service created the topic there are no endpoints. An endpoint confirms its pod's addresses, so
+ * they no longer expire. A record that does not parse is logged, counted in
+ * {@code tendril_ipam_bad_endpoint_records_total} and skipped. With {@code tendril.ipam.leaks.release}, leaked
+ * addresses are released every ten seconds once the view caught up.
  */
 @ApplicationScoped
-public class EndpointsConsumer {
+public class EndpointsConsumer implements FollowerHandler<String, byte[]> {
 
     private static final Logger LOG = Logger.getLogger(EndpointsConsumer.class);
+    private static final Duration REAP_EVERY = Duration.ofSeconds(10);
 
     @Inject
     IpamConfig config;
@@ -59,30 +61,31 @@ public class EndpointsConsumer {
     String bootstrapServers;
 
     private final Map<String, EndpointRef> endpoints = new ConcurrentHashMap<>();
-    private volatile boolean caughtUp;
-    private volatile boolean running;
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private Thread thread;
+    private volatile TopicFollower<String, byte[]> follower;
     private Counter badRecords;
     private LeakDetector detector;
+    // The follower thread's.
+    private long lastReap = System.nanoTime();
 
     void onStart(@Observes StartupEvent event) {
         badRecords = meters.counter("tendril_ipam_bad_endpoint_records_total");
         detector = new LeakDetector(config.leaks().grace());
-        running = true;
-        thread = Thread.ofPlatform().name("ipam-endpoints").daemon().start(this::run);
+        follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
+                .name("ipam-endpoints").bootstrapServers(bootstrapServers).topics(config.leaks().endpointsTopic())
+                .handler(this).start();
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        running = false;
-        KafkaConsumer<String, byte[]> current = consumer;
-        if (current != null) {
-            current.wakeup();
+        TopicFollower<String, byte[]> f = follower;
+        if (f != null) {
+            f.close();
         }
     }
 
+    /** Whether the view holds every endpoint the topic held at start (a missing topic holds none). */
     public boolean caughtUp() {
-        return caughtUp;
+        TopicFollower<String, byte[]> f = follower;
+        return f != null && f.status().caughtUp();
     }
 
     public Collection<EndpointRef> endpoints() {
@@ -93,55 +96,27 @@ public class EndpointsConsumer {
         return detector.leaks(ipam.allAllocations(), endpoints.values(), clock.instant());
     }
 
-    private void run() {
-        while (running) {
-            try {
-                consume();
-            } catch (WakeupException stop) {
-                return;
-            } catch (RuntimeException e) {
-                LOG.warnf("endpoint consumer failed, restarting in 1 s: %s", e.toString());
-                sleep(1000);
-            }
-        }
+    @Override
+    public void apply(Batch<String, byte[]> batch) {
+        batch.forEach(this::apply);
     }
 
-    private void consume() {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        try (KafkaConsumer<String, byte[]> kafka = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            consumer = kafka;
-            String topic = config.leaks().endpointsTopic();
-            List<PartitionInfo> infos = kafka.partitionsFor(topic, Duration.ofSeconds(10));
-            while (running && (infos == null || infos.isEmpty())) {
-                // The identity service creates the topic; until it exists there are no endpoints.
-                caughtUp = true;
-                sleep(2000);
-                infos = kafka.partitionsFor(topic, Duration.ofSeconds(10));
-            }
-            List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            kafka.assign(partitions);
-            kafka.seekToBeginning(partitions);
-            endpoints.clear();
-            caughtUp = false;
-            Map<TopicPartition, Long> end = kafka.endOffsets(partitions);
-            long lastReap = System.nanoTime();
-            while (running) {
-                for (ConsumerRecord<String, byte[]> record : kafka.poll(Duration.ofMillis(500))) {
-                    apply(record);
-                }
-                if (!caughtUp && partitions.stream().allMatch(p -> kafka.position(p) >= end.get(p))) {
-                    caughtUp = true;
-                    LOG.infof("endpoint view caught up: %d endpoints", endpoints.size());
-                }
-                if (caughtUp && config.leaks().release() && System.nanoTime() - lastReap > 10_000_000_000L) {
-                    lastReap = System.nanoTime();
-                    reap();
-                }
-            }
+    @Override
+    public void caughtUp(FollowerStatus status) {
+        LOG.infof("endpoint view caught up: %d endpoints", endpoints.size());
+    }
+
+    @Override
+    public void rejected(RejectedRecord record) {
+        badRecords.increment();
+    }
+
+    @Override
+    public void periodically(FollowerStatus status) {
+        if (status.caughtUp() && config.leaks().release()
+                && System.nanoTime() - lastReap > REAP_EVERY.toNanos()) {
+            lastReap = System.nanoTime();
+            reap();
         }
     }
 
@@ -170,6 +145,7 @@ public class EndpointsConsumer {
                 endpoint.getNode(), ips);
         endpoints.put(record.key(), ref);
         if (!ref.uid().isEmpty() && !ref.node().isEmpty()) {
+            // Any other failure (the database) throws: the follower hands the batch over again (idempotent).
             try {
                 ipam.confirm(ref.node(), ref.uid());
             } catch (dev.tendril.eventstore.CommandRejectedException notOurs) {
@@ -192,14 +168,6 @@ public class EndpointsConsumer {
             }
         } catch (RuntimeException e) {
             LOG.warnf("leak release failed, retrying next round: %s", e.getMessage());
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -2,6 +2,11 @@ package dev.tendril.policy.adapters.kafka;
 
 import dev.tendril.policy.adapters.PolicyServiceConfig;
 import dev.tendril.policy.app.PolicyRuntime;
+import dev.tendril.topics.Batch;
+import dev.tendril.topics.FollowerHandler;
+import dev.tendril.topics.FollowerStatus;
+import dev.tendril.topics.RejectedRecord;
+import dev.tendril.topics.TopicFollower;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -9,43 +14,27 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Follows tendril.identities and tendril.endpoints on one thread, without a consumer group: assigns
- * every partition and reads from the beginning (a compacted topic read from the start is the snapshot),
- * feeding each record to the {@link PolicyRuntime}. Once every partition reached the end offset
- * captured at the start, the runtime becomes ready (and stands for leader) with a way to make publishers:
- * each creates tendril.policy if missing and reads it back, so a new leader knows what is already
- * published. After a lost connection the consumer resumes from the offsets it had reached.
+ * Follows tendril.identities and tendril.endpoints with a {@link TopicFollower} (no consumer group; every
+ * partition from the beginning: a compacted topic read from the start is the snapshot), feeding each record
+ * to the {@link PolicyRuntime}. Once every partition reached the end offset captured at the start, the
+ * runtime becomes ready (and stands for leader) with a way to make publishers: each creates tendril.policy
+ * if missing and reads it back, so a new leader knows what is already published. After a lost connection
+ * the follower resumes from the offsets it had reached; meanwhile {@link #kafkaProblem()} says why.
  */
 @ApplicationScoped
 public class InputsConsumer {
 
     private static final Logger LOG = Logger.getLogger(InputsConsumer.class);
-    private static final Duration POLL = Duration.ofMillis(200);
-    private static final Duration CHECK_EVERY = Duration.ofSeconds(1);
-    private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(5);
 
     @Inject
     PolicyServiceConfig config;
@@ -59,11 +48,7 @@ public class InputsConsumer {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
-    private volatile boolean stopping;
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private volatile Optional<String> kafkaProblem = Optional.empty();
-    private Thread thread;
-    private final Map<TopicPartition, Long> positions = new HashMap<>();
+    private volatile TopicFollower<String, byte[]> follower;
     private Counter rejected;
     private Counter applied;
 
@@ -72,21 +57,16 @@ public class InputsConsumer {
                 .description("Identity and endpoint records skipped as malformed").register(registry);
         applied = Counter.builder("tendril.policy.input.records")
                 .description("Identity and endpoint records applied").register(registry);
-        thread = Thread.ofPlatform().name("tendril-policy-inputs").daemon().start(this::run);
+        follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
+                .name("tendril-policy-inputs").bootstrapServers(bootstrapServers)
+                .topics(config.topics().identities(), config.topics().endpoints())
+                .handler(new Inputs()).start();
     }
 
     void stop(@Observes ShutdownEvent event) {
-        stopping = true;
-        KafkaConsumer<String, byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-        if (thread != null) {
-            try {
-                thread.join(Duration.ofSeconds(10));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        TopicFollower<String, byte[]> f = follower;
+        if (f != null) {
+            f.close();
         }
     }
 
@@ -130,114 +110,41 @@ public class InputsConsumer {
 
     /** Why Kafka is unusable right now, if it is. */
     public Optional<String> kafkaProblem() {
-        return kafkaProblem;
+        TopicFollower<String, byte[]> f = follower;
+        return f == null ? Optional.empty() : f.status().problem()
+                .map(p -> "Kafka unreachable at " + bootstrapServers + ": " + p.message());
     }
 
-    private void run() {
-        while (!stopping) {
-            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProperties())) {
-                consumer = c;
-                if (!runtime.isReady()) {
-                    catchUp(c);
-                    if (stopping) {
-                        return;
-                    }
-                    runtime.ready(this::publisher);
-                } else {
-                    resume(c);
-                }
-                kafkaProblem = Optional.empty();
-                follow(c);
-            } catch (WakeupException e) {
-                if (stopping) {
-                    return;
-                }
-            } catch (Exception e) {
-                degraded(e);
-                sleep(Duration.ofSeconds(1));
-            } finally {
-                consumer = null;
+    /** The records into the runtime, on the follower's thread. */
+    private final class Inputs implements FollowerHandler<String, byte[]> {
+
+        @Override
+        public void apply(Batch<String, byte[]> batch) {
+            batch.forEach(InputsConsumer.this::replay);
+        }
+
+        @Override
+        public void caughtUp(FollowerStatus status) {
+            LOG.infof("bootstrapped from %d identity and endpoint records", status.recordsApplied());
+            if (!runtime.isReady()) {
+                runtime.ready(InputsConsumer.this::publisher);
             }
         }
-    }
 
-    private void catchUp(KafkaConsumer<String, byte[]> c) {
-        List<TopicPartition> parts = partitions(c);
-        c.assign(parts);
-        c.seekToBeginning(parts);
-        Map<TopicPartition, Long> end = c.endOffsets(parts, KAFKA_TIMEOUT);
-        long records = 0;
-        Instant started = Instant.now();
-        while (!stopping && !reached(c, end)) {
-            for (ConsumerRecord<String, byte[]> r : c.poll(POLL)) {
-                replay(r);
-                records++;
-            }
+        @Override
+        public void rejected(RejectedRecord record) {
+            rejected.increment();
         }
-        LOG.infof("bootstrapped from %d identity and endpoint records in %s", records,
-                Duration.between(started, Instant.now()));
-    }
 
-    private void resume(KafkaConsumer<String, byte[]> c) {
-        List<TopicPartition> parts = partitions(c);
-        c.assign(parts);
-        List<TopicPartition> fresh = new ArrayList<>();
-        for (TopicPartition p : parts) {
-            Long at = positions.get(p);
-            if (at == null) {
-                fresh.add(p);
-            } else {
-                c.seek(p, at);
-            }
-        }
-        c.seekToBeginning(fresh);
-    }
-
-    private void follow(KafkaConsumer<String, byte[]> c) {
-        Instant nextCheck = Instant.now().plus(CHECK_EVERY);
-        while (!stopping) {
-            if (c.assignment().isEmpty()) {
-                sleep(POLL);
-            } else {
-                for (ConsumerRecord<String, byte[]> r : c.poll(POLL)) {
-                    replay(r);
-                }
-            }
-            if (Instant.now().isAfter(nextCheck)) {
-                nextCheck = Instant.now().plus(CHECK_EVERY);
-                check(c);
+        @Override
+        public void periodically(FollowerStatus status) {
+            if (status.caughtUp()) {
                 runtime.retryFailedPublishes();
             }
         }
     }
 
-    /** Picks up partitions of topics created meanwhile and notices an unreachable broker. */
-    private void check(KafkaConsumer<String, byte[]> c) {
-        try {
-            Set<TopicPartition> now = new HashSet<>(partitions(c));
-            Set<TopicPartition> assigned = c.assignment();
-            if (!assigned.containsAll(now)) {
-                List<TopicPartition> added = now.stream().filter(p -> !assigned.contains(p)).toList();
-                List<TopicPartition> all = new ArrayList<>(assigned);
-                all.addAll(added);
-                c.assign(all);
-                c.seekToBeginning(added);
-                LOG.infof("following new partitions %s", added);
-            }
-            c.endOffsets(now, KAFKA_TIMEOUT);
-            if (kafkaProblem.isPresent()) {
-                LOG.info("Kafka reachable again");
-                kafkaProblem = Optional.empty();
-            }
-        } catch (WakeupException e) {
-            throw e;
-        } catch (KafkaException e) {
-            degraded(e);
-        }
-    }
-
     private void replay(ConsumerRecord<String, byte[]> r) {
-        positions.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
         if (r.key() == null) {
             reject(r, "no key");
             return;
@@ -269,53 +176,5 @@ public class InputsConsumer {
         // One bad record must not stop the service from following everything else.
         rejected.increment();
         LOG.warnf("skipping %s-%d@%d: %s", r.topic(), r.partition(), r.offset(), why);
-    }
-
-    private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) {
-        List<TopicPartition> out = new ArrayList<>();
-        for (String topic : List.of(config.topics().identities(), config.topics().endpoints())) {
-            List<PartitionInfo> infos = c.partitionsFor(topic, KAFKA_TIMEOUT);
-            if (infos != null) {
-                infos.forEach(i -> out.add(new TopicPartition(i.topic(), i.partition())));
-            }
-        }
-        return out;
-    }
-
-    private static boolean reached(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> end) {
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (c.position(e.getKey(), KAFKA_TIMEOUT) < e.getValue()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private void degraded(Exception e) {
-        String problem = "Kafka unreachable at " + bootstrapServers + ": " + e;
-        if (kafkaProblem.isEmpty()) {
-            LOG.warnf("%s; policy maps keep their last published content", problem);
-        }
-        kafkaProblem = Optional.of(problem);
-    }
-
-    private java.util.Properties consumerProperties() {
-        java.util.Properties p = new java.util.Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "tendril-policy-inputs");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        return p;
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
