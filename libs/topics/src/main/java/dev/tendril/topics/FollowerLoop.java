@@ -14,7 +14,6 @@ import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -46,6 +45,7 @@ final class FollowerLoop<K, V> implements Runnable {
 
     // The follower thread's alone.
     private final Progress progress = new Progress();
+    private final PartitionAssignment partitions;
     private final Retry retry;
     private boolean prepared;
     private boolean assigned;
@@ -62,6 +62,7 @@ final class FollowerLoop<K, V> implements Runnable {
         this.handler = handler;
         this.prepare = prepare;
         this.retry = new Retry(config.minBackoff(), config.maxBackoff());
+        this.partitions = new PartitionAssignment(config, progress);
         this.status = new FollowerStatus(FollowerState.BOOTSTRAPPING, false, Map.of(), 0, 0, Optional.empty());
     }
 
@@ -167,19 +168,12 @@ final class FollowerLoop<K, V> implements Runnable {
 
     /** Assigns every partition there is, captures the end offsets to bootstrap to, seeks to the start. */
     private void assignAtStart(KafkaConsumer<K, V> c) {
-        List<TopicPartition> found = new ArrayList<>();
         List<String> missing = new ArrayList<>();
-        for (String topic : config.topics()) {
-            List<TopicPartition> partitions = partitionsOf(c, topic);
-            found.addAll(partitions);
-            if (partitions.isEmpty()) {
-                missing.add(topic);
-            }
-        }
+        List<TopicPartition> found = partitions.existing(c, missing);
         if (config.requireTopics() && !missing.isEmpty()) {
             throw new StepFailure("waiting for topics " + missing + " to exist", null);
         }
-        addPartitions(c, found);
+        partitions.follow(c, found);
         progress.captureBootstrapTargets();
         assigned = true;
         nextCheck = System.nanoTime() + config.checkEvery().toNanos();
@@ -187,12 +181,10 @@ final class FollowerLoop<K, V> implements Runnable {
 
     /** Follows partitions created meanwhile and re-reads the end offsets (a dead broker fails here). */
     private void check(KafkaConsumer<K, V> c) {
-        List<TopicPartition> added = new ArrayList<>();
-        for (String topic : config.topics()) {
-            partitionsOf(c, topic).stream().filter(p -> !progress.partitions().contains(p)).forEach(added::add);
-        }
+        List<TopicPartition> added = partitions.existing(c, new ArrayList<>()).stream()
+                .filter(p -> !progress.partitions().contains(p)).toList();
         if (!added.isEmpty()) {
-            addPartitions(c, added);
+            partitions.follow(c, added);
             LOG.infof("%s: following new partitions %s", config.name(), added);
         }
         progress.ends(c.endOffsets(progress.partitions(), config.kafkaTimeout()));
@@ -200,32 +192,6 @@ final class FollowerLoop<K, V> implements Runnable {
         for (CompletableFuture<FollowerStatus> done; (done = readToEnd.poll()) != null; ) {
             progress.await(done);
         }
-    }
-
-    private void addPartitions(KafkaConsumer<K, V> c, List<TopicPartition> added) {
-        if (added.isEmpty()) {
-            return;
-        }
-        Map<TopicPartition, Long> begin = c.beginningOffsets(added, config.kafkaTimeout());
-        Map<TopicPartition, Long> end = c.endOffsets(added, config.kafkaTimeout());
-        Map<TopicPartition, Long> start = new HashMap<>();
-        for (TopicPartition p : added) {
-            start.put(p, config.startAt().offset(p, begin.get(p), end.get(p)));
-        }
-        List<TopicPartition> all = new ArrayList<>(progress.partitions());
-        all.addAll(added);
-        c.assign(all);
-        start.forEach(c::seek);
-        added.forEach(p -> progress.add(p, start.get(p), end.get(p)));
-    }
-
-    private List<TopicPartition> partitionsOf(KafkaConsumer<K, V> c, String topic) {
-        List<PartitionInfo> infos = c.partitionsFor(topic, config.kafkaTimeout());
-        List<TopicPartition> out = new ArrayList<>();
-        if (infos != null) {
-            infos.forEach(i -> out.add(new TopicPartition(i.topic(), i.partition())));
-        }
-        return out;
     }
 
     /** One poll handed to the handler; on any failure the consumer goes back to the batch's first offsets. */
