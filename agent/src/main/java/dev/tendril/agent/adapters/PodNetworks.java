@@ -109,7 +109,9 @@ public class PodNetworks implements PodNetwork {
         follow(maps, kernel, config.nodeName());
         eventFlows = KernelEventFlows.start(kernel, config.nodeName(), () -> state.status().image(), maps::localEndpoints,
                 flows, config.ctGcInterval());
-        registration.whenRegistered().thenAcceptAsync(this::startKernel);
+        // A thread of its own: starting waits for the maps' lock, which must not hold up a common-pool worker.
+        registration.whenRegistered().thenAcceptAsync(this::startKernel,
+                r -> Thread.ofPlatform().daemon().name("tendril-pod-network-start").start(r));
     }
 
     /**
