@@ -17,10 +17,16 @@ import java.util.List;
  * @param disagrees true when the kernel's verdict is not the model's
  */
 public record ProbeResponse(String verdict, boolean loopback, End from, End to, Half egress, Half ingress,
-                            String datapath, String model, boolean disagrees) {
+                            String datapath, String model, Boolean disagrees) {
 
     public static final String MODEL = "model";
     public static final String KERNEL = "kernel";
+
+    /** An answer without the last three (an agent from before real probes) is the model's. */
+    public ProbeResponse {
+        datapath = datapath == null ? MODEL : datapath;
+        disagrees = Boolean.TRUE.equals(disagrees);
+    }
 
     /** The model's answer. */
     public ProbeResponse(String verdict, boolean loopback, End from, End to, Half egress, Half ingress) {

@@ -198,6 +198,11 @@ class KernelProbeAgentTest {
             assertThat(f.getVerdict()).isEqualTo(Verdict.FORWARDED);
             assertThat(f.getL4().getTCP().getFlags().getSYN()).isTrue();
         });
+
+        given().delete("/v1/endpoints/shop/server?uid=uid-server").then().statusCode(200);
+        assertThat(kernel.served("shop/server")).as("the responders stop with the pod").isEmpty();
+        given().delete("/v1/endpoints/shop/client?uid=uid-client").then().statusCode(200);
+        assertThat(kernel.attachments()).isEmpty();
     }
 
     private static JsonPath create(String pod, String more) {
