@@ -19,6 +19,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -41,6 +43,7 @@ public final class Responders implements AutoCloseable {
     private final Thread loop;
     private final Map<String, Map<Port, SelectableChannel>> listening = new HashMap<>();
     private final Map<String, List<SocketChannel>> accepted = new HashMap<>();
+    private final AtomicLong selects = new AtomicLong();
 
     private Responders() throws IOException {
         selector = Selector.open();
@@ -60,7 +63,16 @@ public final class Responders implements AutoCloseable {
      * longer asked for close, those of new ports open, the others stay. Returns the ports that do not answer
      * (SCTP, or not bindable).
      */
-    public synchronized List<Port> serve(String key, Path netns, Set<Port> ports) {
+    public List<Port> serve(String key, Path netns, Set<Port> ports) {
+        List<Port> skipped;
+        synchronized (this) {
+            skipped = open(key, netns, ports);
+        }
+        awaitClosed();
+        return skipped;
+    }
+
+    private List<Port> open(String key, Path netns, Set<Port> ports) {
         Map<Port, SelectableChannel> now = listening.computeIfAbsent(key, k -> new HashMap<>());
         for (Port gone : Set.copyOf(now.keySet())) {
             if (!ports.contains(gone)) {
@@ -94,8 +106,15 @@ public final class Responders implements AutoCloseable {
         return skipped;
     }
 
-    /** Closes the pod's listeners and the connections they accepted. */
-    public synchronized void stop(String key) {
+    /** Closes the pod's listeners and the connections they accepted; their ports are free on return. */
+    public void stop(String key) {
+        synchronized (this) {
+            closeAll(key);
+        }
+        awaitClosed();
+    }
+
+    private void closeAll(String key) {
         Map<Port, SelectableChannel> gone = listening.remove(key);
         if (gone != null) {
             gone.values().forEach(Responders::closeQuietly);
@@ -110,6 +129,23 @@ public final class Responders implements AutoCloseable {
     /** The ports that answer in the pod now. */
     public synchronized Set<Port> served(String key) {
         return Set.copyOf(listening.getOrDefault(key, Map.of()).keySet());
+    }
+
+    /**
+     * Waits (at most a second) until the selector thread has gone once more through select, which closes the
+     * sockets of channels closed before: until then a closed listener still holds its port and takes
+     * connections.
+     */
+    private void awaitClosed() {
+        if (Thread.currentThread() == loop || !selector.isOpen()) {
+            return;
+        }
+        long seen = selects.get();
+        selector.wakeup();
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (selects.get() == seen && selector.isOpen() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(200_000);
+        }
     }
 
     private static SelectableChannel bind(Port p) throws IOException {
@@ -129,6 +165,7 @@ public final class Responders implements AutoCloseable {
         try {
             while (selector.isOpen()) {
                 selector.select();
+                selects.incrementAndGet();
                 for (SelectionKey key : selector.selectedKeys()) {
                     try {
                         answer(key, buf);
@@ -197,14 +234,16 @@ public final class Responders implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        try {
-            selector.close();
-        } catch (IOException e) {
-            LOG.fine("closing the responders' selector: " + e.getMessage());
+    public void close() {
+        synchronized (this) {
+            try {
+                selector.close();
+            } catch (IOException e) {
+                LOG.fine("closing the responders' selector: " + e.getMessage());
+            }
+            Set.copyOf(listening.keySet()).forEach(this::closeAll);
+            Set.copyOf(accepted.keySet()).forEach(this::closeAll);
         }
-        Set.copyOf(listening.keySet()).forEach(this::stop);
-        Set.copyOf(accepted.keySet()).forEach(this::stop);
         try {
             loop.join(5_000);
         } catch (InterruptedException e) {
