@@ -29,7 +29,8 @@ import java.util.logging.Logger;
  * (the fabric runs no containers): TCP accepts and echoes, UDP answers each datagram with itself. All are
  * served by one selector thread; each socket is created inside its pod's namespace and bound to the
  * dual-stack wildcard, so both families reach it. SCTP ports are skipped (the JDK has no portable SCTP).
- * A port that cannot be bound is logged and skipped: the pod's other ports still answer.
+ * A port that cannot be bound is logged and skipped (tried again when the pod's ports change): the pod's
+ * other ports still answer.
  */
 public final class Responders implements AutoCloseable {
 
@@ -44,6 +45,7 @@ public final class Responders implements AutoCloseable {
     private final Map<String, Map<Port, SelectableChannel>> listening = new HashMap<>();
     private final Map<String, List<SocketChannel>> accepted = new HashMap<>();
     private final AtomicLong selects = new AtomicLong();
+    private final Map<String, Set<Port>> asked = new HashMap<>();
 
     private Responders() throws IOException {
         selector = Selector.open();
@@ -60,15 +62,23 @@ public final class Responders implements AutoCloseable {
 
     /**
      * Answers on exactly {@code ports} in the pod {@code key}'s namespace from now on: listeners of ports no
-     * longer asked for close, those of new ports open, the others stay. Returns the ports that do not answer
-     * (SCTP, or not bindable).
+     * longer asked for close, those of new ports open, the others stay; nothing when these are the ports last
+     * asked for. Returns the ports that do not answer (SCTP, or not bindable), empty when nothing changed.
      */
     public List<Port> serve(String key, Path netns, Set<Port> ports) {
         List<Port> skipped;
+        boolean closed;
         synchronized (this) {
+            if (ports.equals(asked.get(key))) {
+                return List.of();
+            }
+            asked.put(key, Set.copyOf(ports));
+            closed = !ports.containsAll(listening.getOrDefault(key, Map.of()).keySet());
             skipped = open(key, netns, ports);
         }
-        awaitClosed();
+        if (closed) {
+            awaitClosed();
+        }
         return skipped;
     }
 
@@ -115,6 +125,7 @@ public final class Responders implements AutoCloseable {
     }
 
     private void closeAll(String key) {
+        asked.remove(key);
         Map<Port, SelectableChannel> gone = listening.remove(key);
         if (gone != null) {
             gone.values().forEach(Responders::closeQuietly);
