@@ -257,11 +257,20 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
      * event reader and the pods' responders stop.
      */
     @Override
-    public synchronized void close() {
-        if (reader != null) {
-            reader.close();
+    public void close() {
+        VerdictEventReader r;
+        synchronized (this) {
+            r = reader;
             reader = null;
         }
+        // Outside the lock: the reader's consumer may wait for a reconcile pass that waits for this lock.
+        if (r != null) {
+            r.close();
+        }
+        closeRest();
+    }
+
+    private synchronized void closeRest() {
         if (responders != null) {
             responders.close();
             responders = null;
