@@ -76,6 +76,17 @@ public interface AgentConfig {
     @WithDefault("model")
     PodNetworkMode podNetwork();
 
+    /**
+     * How often the kernel pod network deletes expired connection-tracking entries (Cilium's CT GC, whose
+     * interval is dynamic); kernel mode only.
+     */
+    @WithDefault("1m")
+    Duration ctGcInterval();
+
+    /** How long a real probe (kernel mode) waits for a TCP handshake or a UDP echo before it says DROPPED. */
+    @WithDefault("1s")
+    Duration probeTimeout();
+
     FabricSettings fabric();
 
     Sync sync();

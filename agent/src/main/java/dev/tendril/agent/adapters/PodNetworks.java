@@ -9,11 +9,15 @@ import dev.tendril.agent.datapath.fabric.StackPrefix;
 import dev.tendril.agent.datapath.kernel.KernelDatapath;
 import dev.tendril.agent.datapath.kernel.KernelDatapathConfig;
 import dev.tendril.agent.datapath.kernel.KernelPodNetwork;
+import dev.tendril.agent.datapath.kernel.Responders;
 import dev.tendril.agent.endpoint.PodNetwork;
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.NodeImage;
+import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.NamedPort;
 import dev.tendril.api.v1.Node;
 import dev.tendril.datapath.ipcache.IpcacheKey;
+import dev.tendril.datapath.policymap.IpProtocol;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.StartupEvent;
@@ -24,8 +28,13 @@ import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -47,8 +56,15 @@ public class PodNetworks implements PodNetwork {
     @Inject
     DatapathMaps maps;
 
+    @Inject
+    FlowPublisher flows;
+
+    @Inject
+    NodeStateConsumer state;
+
     private PodNetwork active;
     private KernelPodNetwork kernel;
+    private KernelEventFlows eventFlows;
     private int index;
 
     @PostConstruct
@@ -91,18 +107,24 @@ public class PodNetworks implements PodNetwork {
             return;
         }
         follow(maps, kernel, config.nodeName());
-        registration.whenRegistered().thenAcceptAsync(this::startKernel);
+        eventFlows = KernelEventFlows.start(kernel, config.nodeName(), () -> state.status().image(), maps::localEndpoints,
+                flows, config.ctGcInterval());
+        // A thread of its own: starting waits for the maps' lock, which must not hold up a common-pool worker.
+        registration.whenRegistered().thenAcceptAsync(this::startKernel,
+                r -> Thread.ofPlatform().daemon().name("tendril-pod-network-start").start(r));
     }
 
     /**
      * Keeps the kernel pod network in step with the maps' passes: policy maps a pass created anew are handed
-     * to the programs again, and the other nodes' pod CIDRs are routed as the image shows them.
+     * to the programs again, the other nodes' pod CIDRs are routed as the image shows them, and the pods
+     * answer on the container ports the image's endpoints name.
      */
     static void follow(DatapathMaps maps, KernelPodNetwork kernel, String node) {
         maps.onPass((image, outcome) -> {
             try {
                 kernel.policyMapsCreated(outcome.created());
                 kernel.routePeers(peers(image, node));
+                kernel.serve(namedPorts(image, node));
             } catch (RuntimeException e) {
                 LOG.warnf("pod network after a reconcile: %s", e.getMessage());
             }
@@ -122,6 +144,9 @@ public class PodNetworks implements PodNetwork {
     }
 
     void stop(@Observes ShutdownEvent event) {
+        if (eventFlows != null) {
+            eventFlows.close();
+        }
         if (kernel != null) {
             kernel.close();
         }
@@ -161,6 +186,25 @@ public class PodNetworks implements PodNetwork {
         for (Node n : image.nodes().values()) {
             if (!n.getName().equals(self) && n.getPodCidrsCount() > 0 && n.getIpsCount() > 0) {
                 out.add(new PeerNode(n.getName(), n.getPodCidrsList(), n.getIpsList().stream().map(PodNetworks::address).toList()));
+            }
+        }
+        return out;
+    }
+
+    /** The container ports of this node's endpoints as the image shows them (SCTP too: the responders skip it). */
+    static Map<String, Set<Responders.Port>> namedPorts(NodeImage image, String self) {
+        Map<String, Set<Responders.Port>> out = new HashMap<>();
+        for (Endpoint ep : image.endpoints().values()) {
+            if (ep.getNode().equals(self) && ep.getNamedPortsCount() > 0) {
+                Set<Responders.Port> ports = new HashSet<>();
+                for (NamedPort p : ep.getNamedPortsList()) {
+                    ports.add(new Responders.Port(p.getPort(), switch (p.getProtocol().toUpperCase(Locale.ROOT)) {
+                        case "UDP" -> IpProtocol.UDP;
+                        case "SCTP" -> IpProtocol.SCTP;
+                        default -> IpProtocol.TCP;
+                    }));
+                }
+                out.put(ep.getNamespace() + "/" + ep.getPod(), ports);
             }
         }
         return out;

@@ -46,7 +46,7 @@ public class ProbeResource {
     @POST
     public ProbeResponse probe(ProbeRequest body, @HeaderParam(HttpPeerClient.FORWARDED_HEADER) String forwardedBy) {
         ProbeRequest request = body == null ? new ProbeRequest(null, null, null, null) : body;
-        Prober.Outcome out = probes.prober().probe(request, forwardedBy != null);
+        Prober.Outcome out = probes.probe(request, forwardedBy != null);
         if (!out.forwarded()) {
             counters.get(out.response().verdict()).increment();
         }

@@ -1,22 +1,36 @@
 package dev.tendril.agent.adapters;
 
 import dev.tendril.agent.AgentConfig;
+import dev.tendril.agent.datapath.fabric.FabricPod;
+import dev.tendril.agent.datapath.kernel.KernelPodNetwork;
+import dev.tendril.agent.datapath.kernel.PodProbe;
+import dev.tendril.agent.probe.FlowSink;
 import dev.tendril.agent.probe.NodeView;
+import dev.tendril.agent.probe.ProbeRequest;
+import dev.tendril.agent.probe.ProbeResponse;
 import dev.tendril.agent.probe.Prober;
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.NodeImage;
 import dev.tendril.datapath.Datapath;
 import dev.tendril.datapath.ipcache.Ipcache;
+import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMap;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 
-/** Wires the {@link Prober} to this node's image and maps, the peer agents and the flows topic. */
+/**
+ * Wires the {@link Prober} to this node's image and maps, the peer agents and the flows topic, and answers
+ * probes: with the kernel pod network running, a probe whose source is one of this node's pods is a real
+ * connection from that pod's namespace ({@link PodProbe}: a handshake or echo is FORWARDED, silence DROPPED),
+ * the model's verdict beside it. Then the flow records come from the kernel's verdict events only, so the
+ * prober emits none (no model record duplicates a kernel one).
+ */
 @ApplicationScoped
 public class ProbeService {
 
@@ -35,15 +49,47 @@ public class ProbeService {
     @Inject
     FlowPublisher flows;
 
+    @Inject
+    PodNetworks pods;
+
     private Prober prober;
 
     @PostConstruct
     void init() {
-        prober = new Prober(new MapsView(), peers, flows, Clock.systemUTC());
+        FlowSink sink = pods.kernel().isPresent() ? flow -> { } : flows;
+        prober = new Prober(new MapsView(), peers, sink, Clock.systemUTC());
     }
 
     public Prober prober() {
         return prober;
+    }
+
+    /**
+     * The model's answer, or the kernel's where it can be had: the kernel pod network runs, the request does
+     * not ask for the model, the source is a wired pod of this node, the protocol is TCP or UDP and the probe
+     * is no loopback.
+     */
+    public Prober.Outcome probe(ProbeRequest request, boolean forwarded) {
+        Prober.Outcome model = prober.probe(request, forwarded);
+        ProbeResponse answer = model.response();
+        Optional<KernelPodNetwork> kernel = pods.kernel().filter(KernelPodNetwork::started);
+        if (model.forwarded() || kernel.isEmpty() || request.modelOnly() || answer.loopback()
+                || answer.from().endpoint() == null) {
+            return model;
+        }
+        ProbeRequest.Probe probe = request.validate();
+        Optional<FabricPod> pod = kernel.get().pod(answer.from().endpoint());
+        if (pod.isEmpty() || (probe.protocol() != IpProtocol.TCP && probe.protocol() != IpProtocol.UDP)) {
+            return model;
+        }
+        InetAddress to;
+        try {
+            to = InetAddress.getByName(answer.to().ip());
+        } catch (UnknownHostException e) {
+            return model;
+        }
+        PodProbe.Result met = PodProbe.probe(pod.get().netns(), to, probe.port(), probe.protocol(), config.probeTimeout());
+        return new Prober.Outcome(answer.kernel(met.delivered() ? "FORWARDED" : "DROPPED"), false);
     }
 
     /** The node's maps as the datapath reads them; the image as the state consumer last applied it. */

@@ -10,8 +10,18 @@ import java.util.Locale;
  * @param to {@code namespace/pod} or an IP address
  * @param port destination port 1..65535
  * @param protocol TCP (when absent), UDP or SCTP
+ * @param model true for the model's answer where the kernel pod network would send a real probe
  */
-public record ProbeRequest(String from, String to, Integer port, String protocol) {
+public record ProbeRequest(String from, String to, Integer port, String protocol, Boolean model) {
+
+    public ProbeRequest(String from, String to, Integer port, String protocol) {
+        this(from, to, port, protocol, null);
+    }
+
+    /** Whether the request asks for the model's answer only. */
+    public boolean modelOnly() {
+        return Boolean.TRUE.equals(model);
+    }
 
     /** A validated probe. */
     public record Probe(Target from, Target to, int port, int protocol) {

@@ -11,8 +11,33 @@ import java.util.List;
  *     endpoint, or for loopback
  * @param ingress the destination endpoint's ingress decision on its node; null when the destination is not
  *     an endpoint, when egress dropped the packet (it never arrives), or for loopback
+ * @param datapath {@code kernel} when {@code verdict} is what a real connection from the source pod's
+ *     namespace met, {@code model} when it is the model's decision over the maps
+ * @param model the model's verdict beside a kernel answer (the halves explain it); null for a model answer
+ * @param disagrees true when the kernel's verdict is not the model's
  */
-public record ProbeResponse(String verdict, boolean loopback, End from, End to, Half egress, Half ingress) {
+public record ProbeResponse(String verdict, boolean loopback, End from, End to, Half egress, Half ingress,
+                            String datapath, String model, Boolean disagrees) {
+
+    public static final String MODEL = "model";
+    public static final String KERNEL = "kernel";
+
+    /** An answer without the last three (an agent from before real probes) is the model's. */
+    public ProbeResponse {
+        datapath = datapath == null ? MODEL : datapath;
+        disagrees = Boolean.TRUE.equals(disagrees);
+    }
+
+    /** The model's answer. */
+    public ProbeResponse(String verdict, boolean loopback, End from, End to, Half egress, Half ingress) {
+        this(verdict, loopback, from, to, egress, ingress, MODEL, null, false);
+    }
+
+    /** This (model) answer with the verdict a real probe met in the kernel, the model's kept beside it. */
+    public ProbeResponse kernel(String kernelVerdict) {
+        return new ProbeResponse(kernelVerdict, loopback, from, to, egress, ingress, KERNEL, verdict,
+                !kernelVerdict.equals(verdict));
+    }
 
     /**
      * One end as the datapath sees it.

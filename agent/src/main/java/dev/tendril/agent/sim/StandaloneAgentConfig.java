@@ -49,6 +49,16 @@ public record StandaloneAgentConfig(String nodeName, Datapath datapath, Path bpf
     }
 
     @Override
+    public Duration ctGcInterval() {
+        return Duration.ofMinutes(1);
+    }
+
+    @Override
+    public Duration probeTimeout() {
+        return Duration.ofSeconds(1);
+    }
+
+    @Override
     public Map<String, String> peers() {
         return Map.of();
     }

@@ -152,7 +152,9 @@ final class Ip {
             throw new FabricException(String.join(" ", cmd) + ": cannot start: " + e.getMessage(), e);
         }
         try {
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()));
+            // Its own thread, not the common pool: a pool worker blocked on a lock this caller holds would never drain.
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()),
+                    r -> Thread.ofPlatform().daemon().name("ip-stderr").start(r));
             try (var in = p.getOutputStream()) {
                 in.write(stdin.getBytes(StandardCharsets.UTF_8));
             }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
@@ -49,6 +50,10 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
     private KernelDatapath datapath;
     private List<PeerNode> routed;
     private final Map<String, FabricPod> pods = new HashMap<>();
+    private Map<String, Set<Responders.Port>> ports = Map.of();
+    private Responders responders;
+    private Consumer<VerdictEvent> events;
+    private VerdictEventReader reader;
     private String problem = "the node's pod CIDRs are not known yet (registration with IPAM)";
 
     private KernelPodNetwork(Fabric fabric, String node, int index, Path pinDir, KernelDatapathConfig config) {
@@ -94,6 +99,10 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
             throw e;
         }
         problem = null;
+        responders = Responders.open();
+        if (events != null) {
+            reader = datapath.events(events);
+        }
         Set<PodRef> keep = live.stream().map(this::ref).collect(Collectors.toSet());
         List<String> swept = fabric.sweepPods(node, keep);
         for (LocalEndpoint ep : live) {
@@ -126,6 +135,7 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
         try {
             datapath.attach(endpoint.endpointId(), pod.nodeNetns(), pod.hostInterface());
             pods.put(endpoint.key(), pod);
+            responders.serve(endpoint.key(), pod.netns(), ports.getOrDefault(endpoint.key(), Set.of()));
         } catch (RuntimeException e) {
             try {
                 fabric.removePod(pod.pod());
@@ -138,6 +148,9 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
 
     @Override
     public synchronized void detach(LocalEndpoint endpoint) {
+        if (responders != null) {
+            responders.stop(endpoint.key());
+        }
         if (datapath != null) {
             for (KernelDatapath.Attachment a : datapath.attachments()) {
                 if (a.endpointId() == endpoint.endpointId()) {
@@ -152,6 +165,42 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
     /** The endpoint's pod as wired ({@code namespace/pod}), while it is attached. */
     public synchronized Optional<FabricPod> pod(String key) {
         return Optional.ofNullable(pods.get(key));
+    }
+
+    /**
+     * The container ports each endpoint's pod answers on ({@link Responders}), by {@code namespace/pod}: applied
+     * to the wired pods now and to pods wired later.
+     */
+    public synchronized void serve(Map<String, Set<Responders.Port>> byPod) {
+        ports = Map.copyOf(byPod);
+        if (responders == null) {
+            return;
+        }
+        pods.forEach((key, pod) -> responders.serve(key, pod.netns(), ports.getOrDefault(key, Set.of())));
+    }
+
+    /** The ports the endpoint's pod answers on now. */
+    public synchronized Set<Responders.Port> served(String key) {
+        return responders == null ? Set.of() : responders.served(key);
+    }
+
+    /**
+     * Hands every verdict event of the programs to {@code consumer} (on the reader's thread) once the
+     * programs are loaded, until {@link #close}.
+     */
+    public synchronized void eventsTo(Consumer<VerdictEvent> consumer) {
+        if (events != null) {
+            throw new IllegalStateException("the verdict events of " + node + " have a consumer already");
+        }
+        events = consumer;
+        if (datapath != null) {
+            reader = datapath.events(consumer);
+        }
+    }
+
+    /** Deletes the expired connection-tracking entries: the number deleted, 0 before {@link #start}. */
+    public synchronized int collectExpiredConntrack() {
+        return datapath == null ? 0 : datapath.collectExpiredConntrack();
     }
 
     /**
@@ -203,9 +252,29 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
         return "kernel (tc), " + attachedPrograms() + " programs";
     }
 
-    /** Closes this process's descriptors only: namespaces, veths and programs stay and go on enforcing. */
+    /**
+     * Closes this process's descriptors only: namespaces, veths and programs stay and go on enforcing; the
+     * event reader and the pods' responders stop.
+     */
     @Override
-    public synchronized void close() {
+    public void close() {
+        VerdictEventReader r;
+        synchronized (this) {
+            r = reader;
+            reader = null;
+        }
+        // Outside the lock: the reader's consumer may wait for a reconcile pass that waits for this lock.
+        if (r != null) {
+            r.close();
+        }
+        closeRest();
+    }
+
+    private synchronized void closeRest() {
+        if (responders != null) {
+            responders.close();
+            responders = null;
+        }
         if (datapath != null) {
             datapath.close();
             datapath = null;

@@ -1,0 +1,137 @@
+package dev.tendril.agent.adapters;
+
+import dev.tendril.agent.datapath.kernel.KernelFlows;
+import dev.tendril.agent.datapath.kernel.KernelPodNetwork;
+import dev.tendril.agent.datapath.kernel.VerdictEvent;
+import dev.tendril.agent.probe.FlowRecords;
+import dev.tendril.agent.probe.FlowSink;
+import dev.tendril.agent.state.LocalEndpoint;
+import dev.tendril.agent.state.NodeImage;
+import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.SubjectPolicyMap;
+import dev.tendril.datapath.ipcache.IpcacheKey;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * The kernel pod network's verdict events as flow records on the flows topic, named from the agent's current
+ * image (the peers by address: endpoint, pod and labels; the policies from the deciding subject's published
+ * map), and the connection-tracking garbage collection on a fixed interval. Started with the pod network,
+ * closed with it.
+ */
+final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(KernelEventFlows.class);
+
+    private final String node;
+    private final Supplier<NodeImage> image;
+    private final Supplier<List<LocalEndpoint>> locals;
+    private final FlowSink sink;
+    private final Clock clock;
+    private final ScheduledExecutorService gc;
+    private volatile Index index = new Index(null, Map.of());
+
+    /** The image's endpoints by address, for the image it was built from. */
+    private record Index(NodeImage image, Map<String, Endpoint> byAddress) {
+    }
+
+    private KernelEventFlows(String node, Supplier<NodeImage> image, Supplier<List<LocalEndpoint>> locals,
+                             FlowSink sink, Clock clock) {
+        this.node = node;
+        this.image = image;
+        this.locals = locals;
+        this.sink = sink;
+        this.clock = clock;
+        this.gc = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("tendril-ct-gc").factory());
+    }
+
+    /**
+     * Sends {@code kernel}'s verdict events to {@code sink} and collects its expired conntrack entries every
+     * {@code gcInterval}.
+     */
+    static KernelEventFlows start(KernelPodNetwork kernel, String node, Supplier<NodeImage> image,
+                                  Supplier<List<LocalEndpoint>> locals, FlowSink sink, Duration gcInterval) {
+        KernelEventFlows flows = new KernelEventFlows(node, image, locals, sink, Clock.systemUTC());
+        kernel.eventsTo(flows::accept);
+        long every = Math.max(1, gcInterval.toMillis());
+        flows.gc.scheduleWithFixedDelay(() -> collect(kernel), every, every, TimeUnit.MILLISECONDS);
+        return flows;
+    }
+
+    private static void collect(KernelPodNetwork kernel) {
+        try {
+            int deleted = kernel.collectExpiredConntrack();
+            if (deleted > 0) {
+                LOG.debugf("conntrack GC: %d expired entries deleted", deleted);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("conntrack GC failed: %s", e.getMessage());
+        }
+    }
+
+    void accept(VerdictEvent e) {
+        sink.emit(KernelFlows.toFlow(e, KernelFlows.time(e, clock), node, this));
+    }
+
+    @Override
+    public FlowRecords.Peer peer(InetAddress address, long identity, int endpointId) {
+        NodeImage now = image.get();
+        Endpoint ep = index(now).get(IpcacheKey.format(address));
+        if (ep == null) {
+            return new FlowRecords.Peer(endpointId, identity, null, null,
+                    FlowRecords.labels(identity, now.identities().get(identity), Map.of(), null));
+        }
+        int id = endpointId;
+        if (id == 0 && node.equals(ep.getNode())) {
+            String key = ep.getNamespace() + "/" + ep.getPod();
+            id = locals.get().stream().filter(l -> l.key().equals(key)).mapToInt(LocalEndpoint::endpointId)
+                    .findFirst().orElse(0);
+        }
+        return new FlowRecords.Peer(id, identity, ep.getNamespace(), ep.getPod(),
+                FlowRecords.labels(identity, now.identities().get(identity), ep.getLabelsMap(), ep.getNamespace()));
+    }
+
+    @Override
+    public SubjectPolicyMap policyOf(long subjectIdentity) {
+        return image.get().policies().get(subjectIdentity);
+    }
+
+    private Map<String, Endpoint> index(NodeImage now) {
+        Index i = index;
+        if (i.image() != now) {
+            Map<String, Endpoint> out = new HashMap<>();
+            for (Endpoint ep : now.endpoints().values()) {
+                for (String ip : List.of(ep.getIpv4(), ep.getIpv6())) {
+                    if (!ip.isEmpty()) {
+                        out.put(canonical(ip), ep);
+                    }
+                }
+            }
+            i = new Index(now, Map.copyOf(out));
+            index = i;
+        }
+        return i.byAddress();
+    }
+
+    private static String canonical(String ip) {
+        try {
+            return IpcacheKey.format(InetAddress.getByName(ip));
+        } catch (java.net.UnknownHostException e) {
+            return ip;
+        }
+    }
+
+    @Override
+    public void close() {
+        gc.shutdownNow();
+    }
+}
