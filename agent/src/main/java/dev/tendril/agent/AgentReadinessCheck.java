@@ -43,10 +43,18 @@ public class AgentReadinessCheck implements HealthCheck {
                 .withData("datapath", maps.backend().describe())
                 .withData("podNetwork", pods.status())
                 .withData("kafka", s.kafkaProblem().orElse(s.enabled() ? "ok" : "sync disabled"))
-                .withData("ipam", registration.problem().orElse(registration.node()
-                        .map(n -> "registered " + n.getPodCidrsList()).orElse("registration disabled")));
+                .withData(
+                        "ipam",
+                        registration
+                                .problem()
+                                .orElse(registration
+                                        .node()
+                                        .map(n -> "registered " + n.getPodCidrsList())
+                                        .orElse("registration disabled")));
         if (!s.enabled()) {
-            return b.status(registration.registered()).withData("sync", "disabled").build();
+            return b.status(registration.registered())
+                    .withData("sync", "disabled")
+                    .build();
         }
         b.withData("sync", s.bootstrapped() ? "following" : "bootstrapping")
                 .withData("identities", s.image().identities().size())

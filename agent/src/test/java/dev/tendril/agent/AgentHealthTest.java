@@ -12,8 +12,10 @@ class AgentHealthTest {
 
     @Test
     void reportsReadyForItsConfiguredNode() {
-        given().when().get("/q/health/ready")
-                .then().statusCode(200)
+        given().when()
+                .get("/q/health/ready")
+                .then()
+                .statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.data.node", hasItem("node-1"))
                 .body("checks.data.podNetwork", hasItem("model: tendril.agent.pod-network=model"));

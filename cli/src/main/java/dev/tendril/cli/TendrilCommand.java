@@ -21,11 +21,21 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TendrilCommand.Version.class,
         description = "Operate a Tendril control plane.",
-        subcommands = {StatusCommand.class, RestartCommand.class, GetCommand.class, ApplyCommand.class, DeleteCommand.class,
-                PolicyCommand.class, dev.tendril.cli.ipam.IpamCommand.class, ConnectivityCommand.class, BpfCommand.class,
-                ObserveCommand.class, dev.tendril.cli.exec.ExecCommand.class,
-                DemoCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {
+            StatusCommand.class,
+            RestartCommand.class,
+            GetCommand.class,
+            ApplyCommand.class,
+            DeleteCommand.class,
+            PolicyCommand.class,
+            dev.tendril.cli.ipam.IpamCommand.class,
+            ConnectivityCommand.class,
+            BpfCommand.class,
+            ObserveCommand.class,
+            dev.tendril.cli.exec.ExecCommand.class,
+            DemoCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class TendrilCommand implements Runnable {
 
     /** Exit code of a command that could not do its work (bad input, unreadable file, unreachable server). */
@@ -82,8 +92,9 @@ public final class TendrilCommand implements Runnable {
         @Override
         public String[] getVersion() {
             String version = TendrilCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"tendril " + (version == null ? "dev" : version),
-                    "Java ${java.version} (${java.vendor})"};
+            return new String[] {
+                "tendril " + (version == null ? "dev" : version), "Java ${java.version} (${java.vendor})"
+            };
         }
     }
 }

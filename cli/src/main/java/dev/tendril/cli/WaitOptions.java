@@ -14,7 +14,10 @@ public final class WaitOptions {
     boolean enabled;
 
     // Kept as the text an operator writes (checked when parsed) so that the help shows the default as "60s".
-    @Option(names = "--timeout", paramLabel = "DURATION", converter = CheckedDuration.class,
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            converter = CheckedDuration.class,
             description = "How long --wait waits, e.g. 90s or 2m (default: ${DEFAULT-VALUE}).")
     String timeout;
 

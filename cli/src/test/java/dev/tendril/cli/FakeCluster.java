@@ -28,8 +28,17 @@ public final class FakeCluster implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A pod as the agents and the identity service hold it. */
-    public record Pod(String namespace, String pod, String uid, String node, Map<String, String> labels,
-                      String serviceAccount, JsonNode namedPorts, long identity, int endpointId, String ip) {
+    public record Pod(
+            String namespace,
+            String pod,
+            String uid,
+            String node,
+            Map<String, String> labels,
+            String serviceAccount,
+            JsonNode namedPorts,
+            long identity,
+            int endpointId,
+            String ip) {
         String key() {
             return namespace + "/" + pod;
         }
@@ -48,6 +57,7 @@ public final class FakeCluster implements AutoCloseable {
             (node, request) -> agentRoutes.apply(request);
     /** What the policy service answers; tests set it. */
     public volatile Function<Request, Response> policyRoutes = request -> Response.problem(404, "no route");
+
     private final FakeService policy;
 
     public FakeCluster(String... nodes) throws IOException {
@@ -74,21 +84,29 @@ public final class FakeCluster implements AutoCloseable {
         for (Map.Entry<String, FakeService> agent : agents.entrySet()) {
             components.add(component("agent-" + ++n, "agent", agent.getValue().port(), agent.getKey()));
         }
-        Files.writeString(dataDir.resolve("stack.json"),
+        Files.writeString(
+                dataDir.resolve("stack.json"),
                 "{\"launcherPid\":1,\"components\":[" + String.join(",", components) + "]}");
     }
 
     private static String component(String name, String kind, int port, String node) {
         return """
-                {"name":"%s","kind":"%s","port":%d,"url":"http://127.0.0.1:%d","pid":1%s}"""
-                .formatted(name, kind, port, port, node == null ? "" : ",\"node\":\"" + node + "\"");
+                {"name":"%s","kind":"%s","port":%d,"url":"http://127.0.0.1:%d","pid":1%s}""".formatted(name, kind, port, port, node == null ? "" : ",\"node\":\"" + node + "\"");
     }
 
     /** Puts a pod on {@code node} as if applied earlier; its identity follows its labels. */
     public Pod pod(String node, String namespace, String name, String uid, Map<String, String> labels) {
-        Pod pod = new Pod(namespace, name, uid, node, new TreeMap<>(labels), "default", JSON.createArrayNode(),
-                identity(labels), nextEndpointId(node), "10.0." + node.substring(node.length() - 1) + "."
-                + (pods.size() + 2));
+        Pod pod = new Pod(
+                namespace,
+                name,
+                uid,
+                node,
+                new TreeMap<>(labels),
+                "default",
+                JSON.createArrayNode(),
+                identity(labels),
+                nextEndpointId(node),
+                "10.0." + node.substring(node.length() - 1) + "." + (pods.size() + 2));
         pods.put(pod.key(), pod);
         return pod;
     }
@@ -116,8 +134,13 @@ public final class FakeCluster implements AutoCloseable {
 
     /** An agent's {@code GET /v1/maps/ipcache} once every pod has propagated: each pod's address to its identity. */
     public Response ipcache() {
-        return Response.ok(json(Map.of("map", "tendril_ipcache", "rows", pods.values().stream()
-                .map(p -> Map.of("prefix", p.ip() + "/32", "identity", p.identity())).toList())));
+        return Response.ok(json(Map.of(
+                "map",
+                "tendril_ipcache",
+                "rows",
+                pods.values().stream()
+                        .map(p -> Map.of("prefix", p.ip() + "/32", "identity", p.identity()))
+                        .toList())));
     }
 
     /** The namespaces the identity service holds. */
@@ -128,22 +151,35 @@ public final class FakeCluster implements AutoCloseable {
     private Response agent(String node, Request request) {
         String uri = request.uri();
         if (request.method().equals("GET") && uri.equals("/v1/endpoints")) {
-            return Response.ok(json(pods.values().stream().filter(p -> p.node().equals(node))
-                    .map(FakeCluster::agentView).toList()));
+            return Response.ok(json(pods.values().stream()
+                    .filter(p -> p.node().equals(node))
+                    .map(FakeCluster::agentView)
+                    .toList()));
         }
         if (request.method().equals("POST") && uri.equals("/v1/endpoints")) {
             JsonNode body = read(request.body());
-            String key = body.path("namespace").asText() + "/" + body.path("pod").asText();
+            String key =
+                    body.path("namespace").asText() + "/" + body.path("pod").asText();
             Map<String, String> labels = new TreeMap<>();
-            body.path("labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
+            body.path("labels")
+                    .properties()
+                    .forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
             Pod existing = pods.get(key);
             if (existing != null && !existing.uid().equals(body.path("uid").asText())) {
                 return new Response(409, "{\"title\":\"Conflict\",\"status\":409,\"detail\":\"uid\"}");
             }
-            Pod pod = new Pod(body.path("namespace").asText(), body.path("pod").asText(), body.path("uid").asText(),
-                    node, labels, body.path("serviceAccount").asText(), body.path("namedPorts"), identity(labels),
+            Pod pod = new Pod(
+                    body.path("namespace").asText(),
+                    body.path("pod").asText(),
+                    body.path("uid").asText(),
+                    node,
+                    labels,
+                    body.path("serviceAccount").asText(),
+                    body.path("namedPorts"),
+                    identity(labels),
                     existing == null ? nextEndpointId(node) : existing.endpointId(),
-                    existing == null ? "10.0." + node.substring(node.length() - 1) + "." + (pods.size() + 2)
+                    existing == null
+                            ? "10.0." + node.substring(node.length() - 1) + "." + (pods.size() + 2)
                             : existing.ip());
             pods.put(key, pod);
             return new Response(existing == null ? 201 : 200, json(agentView(pod)));
@@ -169,8 +205,9 @@ public final class FakeCluster implements AutoCloseable {
             } else if (request.method().equals("DELETE") && namespaces.remove(name)) {
                 return Response.ok(json(Map.of("name", name)));
             }
-            return namespaces.contains(name) ? Response.ok(json(Map.of("name", name, "labels",
-                    Map.of("kubernetes.io/metadata.name", name)))) : Response.problem(404, "no namespace " + name);
+            return namespaces.contains(name)
+                    ? Response.ok(json(Map.of("name", name, "labels", Map.of("kubernetes.io/metadata.name", name))))
+                    : Response.problem(404, "no namespace " + name);
         }
         if (uri.startsWith("/v1/endpoints")) {
             String rest = uri.substring("/v1/endpoints".length());
@@ -178,17 +215,26 @@ public final class FakeCluster implements AutoCloseable {
                 String namespace = rest.startsWith("?namespace=") ? rest.substring("?namespace=".length()) : null;
                 return Response.ok(json(pods.values().stream()
                         .filter(p -> namespace == null || p.namespace().equals(namespace))
-                        .map(FakeCluster::identityView).toList()));
+                        .map(FakeCluster::identityView)
+                        .toList()));
             }
             Pod pod = pods.get(rest.substring(1));
-            return pod == null ? Response.problem(404, "endpoint " + rest.substring(1) + " is not registered")
+            return pod == null
+                    ? Response.problem(404, "endpoint " + rest.substring(1) + " is not registered")
                     : Response.ok(json(identityView(pod)));
         }
         if (uri.startsWith("/v1/identities/")) {
             long id = Long.parseLong(uri.substring("/v1/identities/".length()));
-            return identities.entrySet().stream().filter(e -> e.getValue() == id).findFirst()
-                    .map(e -> Response.ok(json(Map.of("id", id, "labels", e.getKey().entrySet().stream()
-                            .map(l -> "k8s:" + l.getKey() + "=" + l.getValue()).toList()))))
+            return identities.entrySet().stream()
+                    .filter(e -> e.getValue() == id)
+                    .findFirst()
+                    .map(e -> Response.ok(json(Map.of(
+                            "id",
+                            id,
+                            "labels",
+                            e.getKey().entrySet().stream()
+                                    .map(l -> "k8s:" + l.getKey() + "=" + l.getValue())
+                                    .toList()))))
                     .orElse(Response.problem(404, "no identity " + id));
         }
         return Response.problem(404, "no route");

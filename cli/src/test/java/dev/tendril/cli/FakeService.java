@@ -39,8 +39,7 @@ public final class FakeService implements AutoCloseable {
 
         public static Response problem(int status, String detail) {
             return new Response(status, """
-                    {"title":"%s","status":%d,"detail":"%s"}""".formatted(status == 404 ? "Not Found" : "Bad Request",
-                    status, detail));
+                    {"title":"%s","status":%d,"detail":"%s"}""".formatted(status == 404 ? "Not Found" : "Bad Request", status, detail));
         }
     }
 
@@ -50,7 +49,9 @@ public final class FakeService implements AutoCloseable {
     public FakeService(Function<Request, Response> routes) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
-            Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
+            Request request = new Request(
+                    exchange.getRequestMethod(),
+                    exchange.getRequestURI().toString(),
                     exchange.getRequestHeaders().getFirst("Content-Type"),
                     new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             requests.add(request);
@@ -72,8 +73,8 @@ public final class FakeService implements AutoCloseable {
             return;
         }
         byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().add("Content-Type",
-                response.status() >= 400 ? "application/problem+json" : "application/json");
+        exchange.getResponseHeaders()
+                .add("Content-Type", response.status() >= 400 ? "application/problem+json" : "application/json");
         exchange.sendResponseHeaders(response.status(), bytes.length);
         exchange.getResponseBody().write(bytes);
         exchange.close();
@@ -92,8 +93,7 @@ public final class FakeService implements AutoCloseable {
         StringBuilder json = new StringBuilder("{\"launcherPid\":1,\"components\":[");
         for (int i = 0; i < components.length; i++) {
             json.append(i == 0 ? "" : ",").append("""
-                    {"name":"%s","kind":"service","port":%d,"url":"http://127.0.0.1:%d","pid":1}"""
-                    .formatted(components[i], port(), port()));
+                    {"name":"%s","kind":"service","port":%d,"url":"http://127.0.0.1:%d","pid":1}""".formatted(components[i], port(), port()));
         }
         Files.writeString(dataDir.resolve("stack.json"), json.append("]}").toString());
     }
@@ -104,8 +104,7 @@ public final class FakeService implements AutoCloseable {
     }
 
     /** What a command printed and returned. */
-    public record Result(int exitCode, String out, String err) {
-    }
+    public record Result(int exitCode, String out, String err) {}
 
     /** Runs {@code tendril args...} in-process, with {@code stdin} as standard input when not null. */
     public static Result run(InputStream stdin, String... args) {

@@ -18,10 +18,11 @@ class ProgressTest {
         progress.update("10/10 components ready");
         progress.done();
 
-        assertThat(err.toString()).isEqualTo("\r| 3/8 components ready"
-                + "\r/ 3/8 components ready"
-                + "\r- 10/10 components ready"
-                + "\r" + " ".repeat(24) + "\r");
+        assertThat(err.toString())
+                .isEqualTo("\r| 3/8 components ready"
+                        + "\r/ 3/8 components ready"
+                        + "\r- 10/10 components ready"
+                        + "\r" + " ".repeat(24) + "\r");
     }
 
     @Test

@@ -32,7 +32,11 @@ final class BpfFilesystem {
     private static final String FALLBACK = "the agents keep their maps in memory (the model datapath)";
 
     /** What start-up does about the mount: nothing, mount one, or go on without. */
-    enum MountAction { NONE, MOUNT, NOT_ROOT }
+    enum MountAction {
+        NONE,
+        MOUNT,
+        NOT_ROOT
+    }
 
     /** Mounts a bpffs at a directory; empty when it did, else why not. */
     @FunctionalInterface
@@ -56,8 +60,12 @@ final class BpfFilesystem {
 
     /** This machine's: /proc/self/mounts, /proc/self/status and mount(8); pins under {@code pins}. */
     static BpfFilesystem system(Path pins) {
-        return new BpfFilesystem(MOUNT_POINT, pins, () -> readLines(Path.of("/proc/self/mounts")),
-                isRoot(readLines(Path.of("/proc/self/status"))), BpfFilesystem::mountCommand);
+        return new BpfFilesystem(
+                MOUNT_POINT,
+                pins,
+                () -> readLines(Path.of("/proc/self/mounts")),
+                isRoot(readLines(Path.of("/proc/self/status"))),
+                BpfFilesystem::mountCommand);
     }
 
     /** The pin directory of the agent on {@code port}: what the agent gets as {@code tendril.agent.bpffs-dir}. */
@@ -71,7 +79,7 @@ final class BpfFilesystem {
      */
     void prepare(PrintStream out, Collection<Integer> agentPorts, boolean fresh) {
         switch (mountAction(mountTable.get(), pins, root)) {
-            case NONE -> { }
+            case NONE -> {}
             case NOT_ROOT -> {
                 out.printf("%-10s not mounted at %s, and not root to mount it: %s%n", LABEL, mountPoint, FALLBACK);
                 return;
@@ -79,7 +87,8 @@ final class BpfFilesystem {
             case MOUNT -> {
                 Optional<String> failure = mounter.mount(mountPoint);
                 if (failure.isPresent()) {
-                    out.printf("%-10s %s failed (%s): %s%n", LABEL, mountCommandLine(mountPoint), failure.get(), FALLBACK);
+                    out.printf(
+                            "%-10s %s failed (%s): %s%n", LABEL, mountCommandLine(mountPoint), failure.get(), FALLBACK);
                     return;
                 }
                 out.printf("%-10s mounted at %s (%s)%n", LABEL, mountPoint, mountCommandLine(mountPoint));
@@ -162,9 +171,12 @@ final class BpfFilesystem {
 
     /** Whether /proc/self/status' {@code Uid:} line (real, effective, saved, fs) names root as the effective user. */
     static boolean isRoot(List<String> procStatus) {
-        return procStatus.stream().filter(l -> l.startsWith("Uid:")).findFirst()
+        return procStatus.stream()
+                .filter(l -> l.startsWith("Uid:"))
+                .findFirst()
                 .map(l -> l.substring("Uid:".length()).trim().split("\\s+"))
-                .filter(ids -> ids.length > 1 && ids[1].equals("0")).isPresent();
+                .filter(ids -> ids.length > 1 && ids[1].equals("0"))
+                .isPresent();
     }
 
     private static String pinName(int port) {
@@ -176,7 +188,8 @@ final class BpfFilesystem {
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < field.length(); i++) {
             char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length()
+            if (c == '\\'
+                    && i + 3 < field.length()
                     && field.substring(i + 1, i + 4).chars().allMatch(d -> d >= '0' && d <= '7')) {
                 s.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
                 i += 3;
@@ -194,16 +207,19 @@ final class BpfFilesystem {
     private static Optional<String> mountCommand(Path mountPoint) {
         try {
             Process mount = new ProcessBuilder("mount", "-t", "bpf", "bpf", mountPoint.toString())
-                    .redirectErrorStream(true).start();
+                    .redirectErrorStream(true)
+                    .start();
             mount.getOutputStream().close();
             if (!mount.waitFor(10, TimeUnit.SECONDS)) {
                 mount.destroyForcibly();
                 return Optional.of("no answer within 10 s");
             }
             // One line of output: mount(8) adds a hint about dmesg on a line of its own.
-            String said = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip()
+            String said = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                    .strip()
                     .replaceAll("\\s*\\R\\s*", " ");
-            return mount.exitValue() == 0 ? Optional.empty()
+            return mount.exitValue() == 0
+                    ? Optional.empty()
                     : Optional.of("exit " + mount.exitValue() + (said.isEmpty() ? "" : ": " + said));
         } catch (IOException e) {
             return Optional.of(e.getMessage());

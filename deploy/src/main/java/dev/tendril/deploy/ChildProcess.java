@@ -51,9 +51,12 @@ final class ChildProcess {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(arguments);
         try {
-            Files.writeString(log, "---- " + Instant.now() + " Tendril launcher starts " + name + ": "
-                    + String.join(" ", command) + System.lineSeparator(),
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.writeString(
+                    log,
+                    "---- " + Instant.now() + " Tendril launcher starts " + name + ": " + String.join(" ", command)
+                            + System.lineSeparator(),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
             Process process = new ProcessBuilder(command)
                     .directory(workDir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

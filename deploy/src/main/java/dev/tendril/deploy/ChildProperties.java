@@ -8,15 +8,19 @@ import java.util.Map;
 /** What the launcher tells each child process with {@code -D}: where everything else of its stack is. */
 final class ChildProperties {
 
-    private ChildProperties() {
-    }
+    private ChildProperties() {}
 
     /**
      * The system properties of one child: its port, and for a service its database, for an agent its node,
      * services, state and pin directories and peers; Kafka's address for both.
      */
-    static Map<String, String> of(ComponentSpec spec, List<ComponentSpec> all, StackConfig config, DataDir dataDir,
-                                  String jdbcUrl, String bootstrapServers) {
+    static Map<String, String> of(
+            ComponentSpec spec,
+            List<ComponentSpec> all,
+            StackConfig config,
+            DataDir dataDir,
+            String jdbcUrl,
+            String bootstrapServers) {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("quarkus.http.port", Integer.toString(spec.port()));
         if (spec.kind() == Kind.SERVICE) {
@@ -33,10 +37,15 @@ final class ChildProperties {
             properties.put("tendril.agent.identity-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + offset));
             properties.put("tendril.agent.ipam-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + 1 + offset));
             // Distinct loopback addresses, so that the nodes' ipcache entries do not collide.
-            properties.put("tendril.agent.node-ips", "127.0.0." + (10 + Integer.parseInt(spec.nodeName().substring("node-".length()))));
-            properties.put("tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
+            properties.put(
+                    "tendril.agent.node-ips",
+                    "127.0.0." + (10 + Integer.parseInt(spec.nodeName().substring("node-".length()))));
+            properties.put(
+                    "tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
             // Pins per agent port: a second stack (other ports) beside this one never shares a node's maps.
-            properties.put("tendril.agent.bpffs-dir", BpfFilesystem.agentPins(spec.port()).toString());
+            properties.put(
+                    "tendril.agent.bpffs-dir",
+                    BpfFilesystem.agentPins(spec.port()).toString());
             // Every agent listens on its own port here, so the default peer address (node IP, own port) would miss.
             properties.putAll(agentPeers(all));
             properties.putAll(podNetwork(spec, config));
@@ -60,7 +69,9 @@ final class ChildProperties {
     /** The policy service allocates CIDR peers' identities at the identity service, wherever the offset put it. */
     static Map<String, String> policyServiceLinks(List<ComponentSpec> specs) {
         Map<String, String> links = new LinkedHashMap<>();
-        specs.stream().filter(s -> s.name().equals("identity")).findFirst()
+        specs.stream()
+                .filter(s -> s.name().equals("identity"))
+                .findFirst()
                 .ifPresent(identity -> links.put("tendril.policy.identity-url", identity.url()));
         return links;
     }

@@ -12,8 +12,8 @@ import java.nio.file.Path;
 record ComponentSpec(String name, Kind kind, int port, Path jar, String nodeName) {
 
     static ComponentSpec service(String name, int port, Path repo) {
-        return new ComponentSpec(name, Kind.SERVICE, port,
-                repo.resolve("services").resolve(name).resolve(StackConfig.RUNNER), null);
+        return new ComponentSpec(
+                name, Kind.SERVICE, port, repo.resolve("services").resolve(name).resolve(StackConfig.RUNNER), null);
     }
 
     /** Replica {@code n} (2, ...) of a service: component {@code NAME-n}, the same jar. */
@@ -28,8 +28,8 @@ record ComponentSpec(String name, Kind kind, int port, Path jar, String nodeName
     }
 
     static ComponentSpec agent(int n, int port, Path repo) {
-        return new ComponentSpec("agent-" + n, Kind.AGENT, port, repo.resolve("agent").resolve(StackConfig.RUNNER),
-                "node-" + n);
+        return new ComponentSpec(
+                "agent-" + n, Kind.AGENT, port, repo.resolve("agent").resolve(StackConfig.RUNNER), "node-" + n);
     }
 
     String url() {

@@ -10,15 +10,19 @@ import java.util.List;
 /** How the launcher names components to the operator: the table `up` prints, lists of names, log paths. */
 final class ComponentTable {
 
-    private ComponentTable() {
-    }
+    private ComponentTable() {}
 
     static void print(PrintStream out, List<Component> components) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"COMPONENT", "KIND", "ADDRESS", "PID", "LOG"});
         for (Component c : components) {
-            rows.add(new String[] {c.name(), c.kind().json(), c.url(), c.pid() == null ? "-" : c.pid().toString(),
-                    display(Path.of(c.log()))});
+            rows.add(new String[] {
+                c.name(),
+                c.kind().json(),
+                c.url(),
+                c.pid() == null ? "-" : c.pid().toString(),
+                display(Path.of(c.log()))
+            });
         }
         int[] widths = new int[5];
         for (String[] row : rows) {

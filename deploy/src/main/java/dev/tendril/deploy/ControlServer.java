@@ -83,8 +83,12 @@ final class ControlServer implements AutoCloseable {
                 return;
             }
             if (restarted.isEmpty()) {
-                problem(exchange, 404, "Unknown component", "unknown component '" + name + "' (the stack runs: "
-                        + String.join(", ", supervisor.names()) + ")");
+                problem(
+                        exchange,
+                        404,
+                        "Unknown component",
+                        "unknown component '" + name + "' (the stack runs: " + String.join(", ", supervisor.names())
+                                + ")");
                 return;
             }
             send(exchange, 200, "application/json", restarted.get());

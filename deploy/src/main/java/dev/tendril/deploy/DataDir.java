@@ -28,12 +28,23 @@ final class DataDir {
     static final String LOGS = "logs";
     /** The agents' state directories (endpoint ids, endpoints created through their API), one per node. */
     static final String AGENTS = "agents";
+
     private static final String LAUNCHER_LOG = "launcher.log";
     /** The copy of the launcher's jars that ./tendril up runs (so a rebuild cannot change them under it). */
     private static final String STAGED_LAUNCHER = "launcher";
     /** Everything the launcher and ./tendril create here; --fresh refuses to wipe anything else. */
-    private static final Set<String> OWNED = Set.of(POSTGRES, KAFKA, LOGS, AGENTS, PID_FILE, StackFile.NAME,
-            StackFile.NAME + ".tmp", SupervisorFile.NAME, SupervisorFile.NAME + ".tmp", STAGED_LAUNCHER);
+    private static final Set<String> OWNED = Set.of(
+            POSTGRES,
+            KAFKA,
+            LOGS,
+            AGENTS,
+            PID_FILE,
+            StackFile.NAME,
+            StackFile.NAME + ".tmp",
+            SupervisorFile.NAME,
+            SupervisorFile.NAME + ".tmp",
+            STAGED_LAUNCHER);
+
     private static final Duration LEFTOVER_GRACE = Duration.ofSeconds(10);
 
     private final Path root;
@@ -51,11 +62,14 @@ final class DataDir {
      * running, wipes it when {@code fresh}, and writes {@code launcher.pid}.
      */
     void claim(PrintStream out, boolean fresh) {
-        Optional<ProcessHandle> previous = readPid().flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive)
+        Optional<ProcessHandle> previous = readPid()
+                .flatMap(ProcessHandle::of)
+                .filter(ProcessHandle::isAlive)
                 .filter(DataDir::isLauncher);
         if (previous.isPresent()) {
             throw new StartupFailure("a Tendril stack already runs from " + root + " (launcher pid "
-                    + previous.get().pid() + "): stop it with './tendril down --data-dir " + root + "' or use another --data-dir");
+                    + previous.get().pid() + "): stop it with './tendril down --data-dir " + root
+                    + "' or use another --data-dir");
         }
         stopLeftovers(out);
         if (fresh) {
@@ -84,8 +98,11 @@ final class DataDir {
         }
         try (Stream<Path> entries = Files.list(root)) {
             List<Path> all = entries.toList();
-            List<String> foreign = all.stream().map(p -> p.getFileName().toString())
-                    .filter(name -> !OWNED.contains(name)).sorted().toList();
+            List<String> foreign = all.stream()
+                    .map(p -> p.getFileName().toString())
+                    .filter(name -> !OWNED.contains(name))
+                    .sorted()
+                    .toList();
             if (!foreign.isEmpty()) {
                 throw new StartupFailure("--fresh refuses to wipe " + root + ": it holds files the launcher did not "
                         + "create (" + String.join(", ", foreign) + ")");
@@ -108,8 +125,12 @@ final class DataDir {
     Optional<ProcessHandle> postmaster() {
         Path lock = root.resolve(POSTGRES).resolve("data").resolve("postmaster.pid");
         try {
-            return Files.readAllLines(lock).stream().findFirst().map(String::trim).map(Long::parseLong)
-                    .flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive)
+            return Files.readAllLines(lock).stream()
+                    .findFirst()
+                    .map(String::trim)
+                    .map(Long::parseLong)
+                    .flatMap(ProcessHandle::of)
+                    .filter(ProcessHandle::isAlive)
                     .filter(h -> commandLine(h).contains("postgres"));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
@@ -122,7 +143,8 @@ final class DataDir {
             for (Component c : stack.components()) {
                 if (c.pid() != null) {
                     // Services and agents are Quarkus runners; Kafka and the PostgreSQL keeper the launcher's classes.
-                    ProcessHandle.of(c.pid()).filter(ProcessHandle::isAlive)
+                    ProcessHandle.of(c.pid())
+                            .filter(ProcessHandle::isAlive)
                             .filter(h -> commandLine(h).contains("quarkus-run.jar")
                                     || commandLine(h).contains(DataDir.class.getPackageName() + "."))
                             .ifPresent(leftovers::add);
@@ -139,7 +161,8 @@ final class DataDir {
 
     private Optional<Long> readPid() {
         try {
-            return Optional.of(Long.parseLong(Files.readString(root.resolve(PID_FILE)).trim()));
+            return Optional.of(
+                    Long.parseLong(Files.readString(root.resolve(PID_FILE)).trim()));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
@@ -148,7 +171,9 @@ final class DataDir {
     private static boolean isLauncher(ProcessHandle handle) {
         String command = commandLine(handle);
         return handle.pid() != ProcessHandle.current().pid()
-                && (command.isEmpty() || command.contains("tendril-launcher") || command.contains(Launcher.class.getName()));
+                && (command.isEmpty()
+                        || command.contains("tendril-launcher")
+                        || command.contains(Launcher.class.getName()));
     }
 
     private static String commandLine(ProcessHandle handle) {

@@ -8,7 +8,9 @@ import java.util.Locale;
  * (kernel where it can run, else model).
  */
 enum Datapath {
-    KERNEL, MODEL, AUTO;
+    KERNEL,
+    MODEL,
+    AUTO;
 
     /** The agent's value of {@code tendril.agent.pod-network}. */
     String property() {

@@ -64,7 +64,8 @@ final class FabricTeardown {
             return List.of();
         }
         try (Stream<Path> entries = Files.list(netnsDir)) {
-            return entries.map(p -> p.getFileName().toString()).filter(fabric::owns)
+            return entries.map(p -> p.getFileName().toString())
+                    .filter(fabric::owns)
                     .sorted(Comparator.comparingInt(fabric::depth).reversed().thenComparing(Comparator.naturalOrder()))
                     .toList();
         } catch (IOException e) {
@@ -74,7 +75,8 @@ final class FabricTeardown {
 
     /** Whether anything of this stack's fabric is there. */
     boolean present() {
-        return !namespaces().isEmpty() || Files.exists(bpffsDirectory(), LinkOption.NOFOLLOW_LINKS)
+        return !namespaces().isEmpty()
+                || Files.exists(bpffsDirectory(), LinkOption.NOFOLLOW_LINKS)
                 || Files.exists(lockFile());
     }
 
@@ -111,8 +113,14 @@ final class FabricTeardown {
         List<String> removed = remove();
         long namespaces = removed.stream().filter(fabric::owns).count();
         List<String> files = removed.stream().filter(r -> !fabric.owns(r)).toList();
-        out.printf("%-10s removed %s %s: %d network namespace%s%s%n", LABEL, why, fabric.prefix(), namespaces,
-                namespaces == 1 ? "" : "s", files.isEmpty() ? "" : ", " + String.join(", ", files));
+        out.printf(
+                "%-10s removed %s %s: %d network namespace%s%s%n",
+                LABEL,
+                why,
+                fabric.prefix(),
+                namespaces,
+                namespaces == 1 ? "" : "s",
+                files.isEmpty() ? "" : ", " + String.join(", ", files));
     }
 
     Path bpffsDirectory() {
@@ -160,7 +168,9 @@ final class FabricTeardown {
         public List<String> links(String netns) {
             List<String> names = new ArrayList<>();
             // "5: eth0@if6: <BROADCAST,...> ..." per link with -o.
-            for (String line : run(List.of("ip", "-n", netns, "-o", "link", "show")).lines().toList()) {
+            for (String line : run(List.of("ip", "-n", netns, "-o", "link", "show"))
+                    .lines()
+                    .toList()) {
                 String[] fields = line.split(": ", 3);
                 if (fields.length >= 2) {
                     String name = fields[1];
@@ -189,7 +199,8 @@ final class FabricTeardown {
 
         private static String run(List<String> command) {
             try {
-                Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+                Process p =
+                        new ProcessBuilder(command).redirectErrorStream(true).start();
                 p.getOutputStream().close();
                 String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 if (!p.waitFor(10, TimeUnit.SECONDS)) {
@@ -197,8 +208,8 @@ final class FabricTeardown {
                     throw new IllegalStateException(String.join(" ", command) + ": no answer within 10 s");
                 }
                 if (p.exitValue() != 0) {
-                    throw new IllegalStateException(String.join(" ", command) + ": exit " + p.exitValue() + ": "
-                            + output.strip());
+                    throw new IllegalStateException(
+                            String.join(" ", command) + ": exit " + p.exitValue() + ": " + output.strip());
                 }
                 return output;
             } catch (IOException e) {

@@ -13,8 +13,7 @@ public final class KafkaProcess {
 
     static final String READY = "Kafka is ready on ";
 
-    private KafkaProcess() {
-    }
+    private KafkaProcess() {}
 
     public static void main(String[] args) throws InterruptedException {
         if (args.length != 2) {
@@ -33,12 +32,15 @@ public final class KafkaProcess {
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("Stopping Kafka on " + broker.bootstrapServers());
-            broker.close();
-            System.out.println("Kafka stopped");
-            stopped.countDown();
-        }, "kafka-stop"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            System.out.println("Stopping Kafka on " + broker.bootstrapServers());
+                            broker.close();
+                            System.out.println("Kafka stopped");
+                            stopped.countDown();
+                        },
+                        "kafka-stop"));
         System.out.println(READY + broker.bootstrapServers() + " (data in " + dir + ")");
         stopped.await();
     }

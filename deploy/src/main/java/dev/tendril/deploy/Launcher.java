@@ -12,56 +12,90 @@ import picocli.CommandLine.Option;
  * {@code tendril up}: runs the whole control plane on this machine until Ctrl-C or SIGTERM.
  * PostgreSQL and Kafka keep their data under the data directory, so a restart finds everything again.
  */
-@Command(name = "tendril up", sortOptions = false,
-        description = {"Run PostgreSQL, Kafka, the identity, ipam, policy and flows services and N node agents "
-                + "locally, each as a supervised child process started again when it crashes (back-off 1 s doubling "
-                + "to 30 s); Ctrl-C or SIGTERM stops them all."})
+@Command(
+        name = "tendril up",
+        sortOptions = false,
+        description = {
+            "Run PostgreSQL, Kafka, the identity, ipam, policy and flows services and N node agents "
+                    + "locally, each as a supervised child process started again when it crashes (back-off 1 s doubling "
+                    + "to 30 s); Ctrl-C or SIGTERM stops them all."
+        })
 public final class Launcher implements Callable<Integer> {
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
             description = "Where PostgreSQL, Kafka, logs and stack.json live (default: REPO/.tendril).")
     Path dataDir;
 
     @Option(names = "--fresh", description = "Delete the data directory's previous contents first.")
     boolean fresh;
 
-    @Option(names = "--nodes", paramLabel = "N", defaultValue = "2",
+    @Option(
+            names = "--nodes",
+            paramLabel = "N",
+            defaultValue = "2",
             description = "Number of node agents (default: ${DEFAULT-VALUE}).")
     int nodes;
 
-    @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "9092",
+    @Option(
+            names = "--kafka-port",
+            paramLabel = "PORT",
+            defaultValue = "9092",
             description = "Kafka port; the next free one if taken, 0 = any (default: ${DEFAULT-VALUE}).")
     int kafkaPort;
 
-    @Option(names = "--postgres-port", paramLabel = "PORT", defaultValue = "5432",
+    @Option(
+            names = "--postgres-port",
+            paramLabel = "PORT",
+            defaultValue = "5432",
             description = "PostgreSQL port; the next free one if taken, 0 = any (default: ${DEFAULT-VALUE}).")
     int postgresPort;
 
-    @Option(names = "--repo", paramLabel = "DIR", defaultValue = ".",
+    @Option(
+            names = "--repo",
+            paramLabel = "DIR",
+            defaultValue = ".",
             description = "Repository root holding the built jars (default: the current directory).")
     Path repo;
 
-    @Option(names = "--port-offset", paramLabel = "K", defaultValue = "0",
-            description = "Add K to every service and agent HTTP port (8081-8084, 8091...), e.g. to run a second stack.")
+    @Option(
+            names = "--port-offset",
+            paramLabel = "K",
+            defaultValue = "0",
+            description =
+                    "Add K to every service and agent HTTP port (8081-8084, 8091...), e.g. to run a second stack.")
     int portOffset;
 
-    @Option(names = "--replicas", paramLabel = "N", defaultValue = "1",
+    @Option(
+            names = "--replicas",
+            paramLabel = "N",
+            defaultValue = "1",
             description = "Instances of each service, 1 or 2 (default: ${DEFAULT-VALUE}); the second runs as NAME-2 "
                     + "on the first one's port + 100 (8181-8184). The policy service elects one publisher.")
     int replicas;
 
-    @Option(names = "--datapath", paramLabel = "KIND", defaultValue = "model",
+    @Option(
+            names = "--datapath",
+            paramLabel = "KIND",
+            defaultValue = "model",
             description = "The agents' pod network: model (verdicts from the model over the maps, nothing wired), "
                     + "kernel (a network namespace, veth and the tc programs per pod; needs root, libbpf, clang-built "
                     + "agent) or auto (kernel where it can run). Default: ${DEFAULT-VALUE}.")
     Datapath datapath;
 
-    @Option(names = "--ready-timeout", paramLabel = "DURATION", defaultValue = "120s",
+    @Option(
+            names = "--ready-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "120s",
             converter = DurationConverter.class,
             description = "How long to wait for every health check (default: ${DEFAULT-VALUE}).")
     Duration readyTimeout;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Show this help and exit.")
     boolean help;
 
     @CommandLine.Spec
@@ -71,8 +105,17 @@ public final class Launcher implements Callable<Integer> {
     public Integer call() {
         StackConfig config;
         try {
-            config = new StackConfig(repo, dataDir == null ? repo.resolve(".tendril") : dataDir, fresh, nodes,
-                    kafkaPort, postgresPort, portOffset, readyTimeout, replicas, datapath);
+            config = new StackConfig(
+                    repo,
+                    dataDir == null ? repo.resolve(".tendril") : dataDir,
+                    fresh,
+                    nodes,
+                    kafkaPort,
+                    postgresPort,
+                    portOffset,
+                    readyTimeout,
+                    replicas,
+                    datapath);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -30,7 +30,8 @@ final class LocalStack {
     // A broker shuts down in a few seconds; more grace than a service, so that it never loses its log to SIGKILL.
     private static final Duration KAFKA_STOP_GRACE = Duration.ofSeconds(30);
     private static final String KAFKA_HEAP = "-Xmx512m";
-    private static final String KEEPER_HEAP = "-Xmx256m"; // unpacking the PostgreSQL binaries (xz) on a first run needs it
+    private static final String KEEPER_HEAP =
+            "-Xmx256m"; // unpacking the PostgreSQL binaries (xz) on a first run needs it
     // Kafka and zonky log through SLF4J onto java.util.logging's console handler, into the child's log file.
     private static final String LOG_FORMAT =
             "-Djava.util.logging.SimpleFormatter.format=%1$tF %1$tT.%1$tL %4$-7s [%3$s] %5$s%6$s%n";
@@ -109,8 +110,8 @@ final class LocalStack {
             return null;
         });
         Path logs = config.logsDir();
-        supervisor = new Supervisor(BackOff.DEFAULT, Clock.systemUTC(), config.dataDir(), out, this::healthy,
-                this::writeFiles);
+        supervisor = new Supervisor(
+                BackOff.DEFAULT, Clock.systemUTC(), config.dataDir(), out, this::healthy, this::writeFiles);
 
         List<ComponentSpec> specs = runnable(config.components());
         checkPortsFree(specs);
@@ -121,18 +122,23 @@ final class LocalStack {
             });
         }
         if (config.datapath() != Datapath.MODEL) {
-            out.printf("%-10s %s: network namespaces %s_<node>[_<namespace>_<pod>]%n", "datapath",
-                    config.datapath().property(), config.fabric().prefix());
+            out.printf(
+                    "%-10s %s: network namespaces %s_<node>[_<namespace>_<pod>]%n",
+                    "datapath", config.datapath().property(), config.fabric().prefix());
         }
         // Only now: the free ports show that no other stack's agents use this stack's pin directories.
-        List<Integer> agentPorts = specs.stream().filter(s -> s.kind() == Kind.AGENT).map(ComponentSpec::port).toList();
+        List<Integer> agentPorts = specs.stream()
+                .filter(s -> s.kind() == Kind.AGENT)
+                .map(ComponentSpec::port)
+                .toList();
         if (!agentPorts.isEmpty()) {
             step(() -> {
                 bpffs.prepare(out, agentPorts, config.fresh());
                 return null;
             });
         }
-        Set<Integer> reserved = new HashSet<>(specs.stream().map(ComponentSpec::port).toList());
+        Set<Integer> reserved =
+                new HashSet<>(specs.stream().map(ComponentSpec::port).toList());
         postgresPort = Ports.preferredOrNextFree(config.postgresPort(), reserved);
         reserved.add(postgresPort);
         kafkaPort = Ports.preferredOrNextFree(config.kafkaPort(), reserved);
@@ -140,9 +146,12 @@ final class LocalStack {
 
         for (ComponentSpec spec : specs) {
             ChildProcess child = step(() -> {
-                Supervised supervised = supervisor.add(component(spec, logs),
-                        () -> ChildProcess.quarkusArguments(spec, ChildProperties.of(spec, specs, config, dataDir, jdbcUrl(),
-                                bootstrapServers())), STOP_GRACE, () -> { });
+                Supervised supervised = supervisor.add(
+                        component(spec, logs),
+                        () -> ChildProcess.quarkusArguments(
+                                spec, ChildProperties.of(spec, specs, config, dataDir, jdbcUrl(), bootstrapServers())),
+                        STOP_GRACE,
+                        () -> {});
                 children.add(supervised);
                 return supervisor.start(supervised);
             });
@@ -160,11 +169,13 @@ final class LocalStack {
         printPodNetworks();
         out.println("Tendril is ready.");
         String dir = config.dataDirOption();
-        out.printf("Started in %s. Stop it with Ctrl-C or './tendril down%s'; check it with './tendril status%s'.%n",
+        out.printf(
+                "Started in %s. Stop it with Ctrl-C or './tendril down%s'; check it with './tendril status%s'.%n",
                 elapsed(), dir, dir);
-        out.printf("Crashed components are started again (back-off %d s doubling to %d s); restart one with "
-                + "'./tendril restart COMPONENT%s'.%n", BackOff.DEFAULT.initial().toSeconds(),
-                BackOff.DEFAULT.max().toSeconds(), dir);
+        out.printf(
+                "Crashed components are started again (back-off %d s doubling to %d s); restart one with "
+                        + "'./tendril restart COMPONENT%s'.%n",
+                BackOff.DEFAULT.initial().toSeconds(), BackOff.DEFAULT.max().toSeconds(), dir);
     }
 
     /** Stops whatever runs, children first; safe to call more than once and from several threads. */
@@ -187,7 +198,8 @@ final class LocalStack {
                     out.println("Stopping " + ComponentTable.names(children) + " (up to " + STOP_GRACE.toSeconds()
                             + " s before they are killed)...");
                     int[] killed = {0};
-                    if (attempt("stopping the services and agents",
+                    if (attempt(
+                            "stopping the services and agents",
                             () -> killed[0] = supervisor.stop(children, STOP_GRACE))) {
                         out.println("Stopped " + ComponentTable.names(children)
                                 + (killed[0] > 0 ? " (" + killed[0] + " killed forcibly)" : ""));
@@ -195,7 +207,8 @@ final class LocalStack {
                 }
                 // The agents are gone: nothing wires the fabric any more.
                 attempt("removing the kernel pod network", () -> fabric.removeReporting(out, "the kernel pod network"));
-                if (kafka != null && attempt("stopping Kafka", () -> supervisor.stop(List.of(kafka), KAFKA_STOP_GRACE))) {
+                if (kafka != null
+                        && attempt("stopping Kafka", () -> supervisor.stop(List.of(kafka), KAFKA_STOP_GRACE))) {
                     out.println("Stopped Kafka");
                 }
                 if (postgres != null
@@ -221,8 +234,9 @@ final class LocalStack {
             Component c = child.component();
             if (c.kind() == Kind.AGENT) {
                 String podNetwork = probe.check(c).podNetwork();
-                out.printf("%-10s pod network: %s%n", c.name(), podNetwork == null ? "(its readiness does not say)"
-                        : podNetwork);
+                out.printf(
+                        "%-10s pod network: %s%n",
+                        c.name(), podNetwork == null ? "(its readiness does not say)" : podNetwork);
             }
         }
         out.println();
@@ -261,40 +275,76 @@ final class LocalStack {
     }
 
     private void checkPortsFree(List<ComponentSpec> specs) {
-        List<String> taken = specs.stream().filter(spec -> !Ports.isFree(spec.port()))
-                .map(spec -> spec.name() + " " + spec.port()).toList();
+        List<String> taken = specs.stream()
+                .filter(spec -> !Ports.isFree(spec.port()))
+                .map(spec -> spec.name() + " " + spec.port())
+                .toList();
         if (!taken.isEmpty()) {
             throw new StartupFailure("ports already in use: " + String.join(", ", taken)
-                    + ". Is another stack running? Stop it ('./tendril down" + config.dataDirOption() + "') or shift the ports with --port-offset.");
+                    + ". Is another stack running? Stop it ('./tendril down" + config.dataDirOption()
+                    + "') or shift the ports with --port-offset.");
         }
     }
 
     /** Starts PostgreSQL and Kafka side by side (they do not need each other) and waits until both are ready. */
     private void startInfrastructure(Path logs) {
         // Absolute: the children run in the data directory.
-        String classPath = String.join(java.io.File.pathSeparator,
+        String classPath = String.join(
+                java.io.File.pathSeparator,
                 java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-                        .map(entry -> Path.of(entry).toAbsolutePath().toString()).toList());
+                        .map(entry -> Path.of(entry).toAbsolutePath().toString())
+                        .toList());
         step(() -> {
-            postgres = supervisor.add(new Component("postgres", Kind.POSTGRES, postgresPort, jdbcUrl(), null,
+            postgres = supervisor.add(
+                    new Component(
+                            "postgres",
+                            Kind.POSTGRES,
+                            postgresPort,
+                            jdbcUrl(),
+                            null,
                             logs.resolve("postgres.log").toString()),
-                    () -> List.of(KEEPER_HEAP, LOG_FORMAT, "-cp", classPath, PostgresProcess.class.getName(),
-                            config.dataDir().toString(), Integer.toString(postgresPort)),
-                    STOP_GRACE, this::stopLeftoverPostmaster);
-            kafka = supervisor.add(new Component("kafka", Kind.KAFKA, kafkaPort, bootstrapServers(), null,
+                    () -> List.of(
+                            KEEPER_HEAP,
+                            LOG_FORMAT,
+                            "-cp",
+                            classPath,
+                            PostgresProcess.class.getName(),
+                            config.dataDir().toString(),
+                            Integer.toString(postgresPort)),
+                    STOP_GRACE,
+                    this::stopLeftoverPostmaster);
+            kafka = supervisor.add(
+                    new Component(
+                            "kafka",
+                            Kind.KAFKA,
+                            kafkaPort,
+                            bootstrapServers(),
+                            null,
                             logs.resolve("kafka.log").toString()),
-                    () -> List.of(KAFKA_HEAP, LOG_FORMAT, "--enable-native-access=ALL-UNNAMED",
-                            "--sun-misc-unsafe-memory-access=allow", "-cp", classPath, KafkaProcess.class.getName(),
-                            dataDir.resolve(DataDir.KAFKA).toString(), Integer.toString(kafkaPort)),
-                    KAFKA_STOP_GRACE, () -> { });
+                    () -> List.of(
+                            KAFKA_HEAP,
+                            LOG_FORMAT,
+                            "--enable-native-access=ALL-UNNAMED",
+                            "--sun-misc-unsafe-memory-access=allow",
+                            "-cp",
+                            classPath,
+                            KafkaProcess.class.getName(),
+                            dataDir.resolve(DataDir.KAFKA).toString(),
+                            Integer.toString(kafkaPort)),
+                    KAFKA_STOP_GRACE,
+                    () -> {});
             supervisor.start(postgres);
             supervisor.start(kafka);
             return null;
         });
-        readiness().await(List.of(postgres, kafka), supervised -> supervised == postgres
-                ? String.format("%-10s ready on 127.0.0.1:%d, database %s (%s)", "postgres", postgresPort,
-                        StackConfig.DATABASE, elapsed())
-                : String.format("%-10s ready on %s (%s)", "kafka", bootstrapServers(), elapsed()));
+        readiness()
+                .await(
+                        List.of(postgres, kafka),
+                        supervised -> supervised == postgres
+                                ? String.format(
+                                        "%-10s ready on 127.0.0.1:%d, database %s (%s)",
+                                        "postgres", postgresPort, StackConfig.DATABASE, elapsed())
+                                : String.format("%-10s ready on %s (%s)", "kafka", bootstrapServers(), elapsed()));
     }
 
     /** PostgreSQL daemonizes its postmaster: a keeper that was killed leaves it running. */
@@ -308,7 +358,8 @@ final class LocalStack {
 
     /** Services and agents by their readiness endpoint, Kafka by a TCP connect, PostgreSQL by a login to the database. */
     private boolean healthy(Component component) {
-        return component.kind() == Kind.POSTGRES ? PostgresProcess.acceptsLogins(component.port())
+        return component.kind() == Kind.POSTGRES
+                ? PostgresProcess.acceptsLogins(component.port())
                 : probe.check(component).ok();
     }
 
@@ -317,13 +368,19 @@ final class LocalStack {
     }
 
     private ReadinessWait readiness() {
-        return new ReadinessWait(out, config.readyTimeout(), () -> stopping, probe, this::healthy, supervisor::healthy,
-                this::elapsed);
+        return new ReadinessWait(
+                out, config.readyTimeout(), () -> stopping, probe, this::healthy, supervisor::healthy, this::elapsed);
     }
 
     private static Component component(ComponentSpec spec, Path logs) {
-        return new Component(spec.name(), spec.kind(), spec.port(), spec.url(), null,
-                logs.resolve(spec.name() + ".log").toString(), spec.nodeName());
+        return new Component(
+                spec.name(),
+                spec.kind(),
+                spec.port(),
+                spec.url(),
+                null,
+                logs.resolve(spec.name() + ".log").toString(),
+                spec.nodeName());
     }
 
     private List<Component> components() {

@@ -10,8 +10,7 @@ final class Ports {
 
     private static final int SEARCH_RANGE = 100;
 
-    private Ports() {
-    }
+    private Ports() {}
 
     /** True when nothing listens on {@code port} on any local address. */
     static boolean isFree(int port) {

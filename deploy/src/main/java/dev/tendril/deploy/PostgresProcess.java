@@ -18,8 +18,7 @@ public final class PostgresProcess {
 
     private static final Duration LEFTOVER_GRACE = Duration.ofSeconds(10);
 
-    private PostgresProcess() {
-    }
+    private PostgresProcess() {}
 
     public static void main(String[] args) {
         if (args.length != 2) {
@@ -44,14 +43,16 @@ public final class PostgresProcess {
             return;
         }
         Optional<ProcessHandle> postmaster = dataDir.postmaster();
-        Thread stopper = new Thread(() -> {
-            System.out.println("Stopping PostgreSQL on port " + port);
-            try {
-                server.close();
-            } catch (RuntimeException e) {
-                System.err.println("Error while stopping PostgreSQL: " + e);
-            }
-        }, "postgres-stop");
+        Thread stopper = new Thread(
+                () -> {
+                    System.out.println("Stopping PostgreSQL on port " + port);
+                    try {
+                        server.close();
+                    } catch (RuntimeException e) {
+                        System.err.println("Error while stopping PostgreSQL: " + e);
+                    }
+                },
+                "postgres-stop");
         Runtime.getRuntime().addShutdownHook(stopper);
         System.out.println("PostgreSQL is ready on 127.0.0.1:" + port + ", database " + StackConfig.DATABASE
                 + postmaster.map(p -> " (postmaster pid " + p.pid() + ")").orElse(""));

@@ -13,8 +13,7 @@ final class ProcessReaper {
 
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
 
-    private ProcessReaper() {
-    }
+    private ProcessReaper() {}
 
     /**
      * Stops every root and its descendants; returns how many had to be killed forcibly.
@@ -39,7 +38,8 @@ final class ProcessReaper {
     }
 
     private static void await(List<ProcessHandle> handles, Duration timeout) {
-        CompletableFuture<?>[] exits = handles.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
+        CompletableFuture<?>[] exits =
+                handles.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
         try {
             CompletableFuture.allOf(exits).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {

@@ -36,9 +36,14 @@ final class ReadinessWait {
     private final Consumer<Supervised> markHealthy;
     private final Supplier<String> elapsed;
 
-    ReadinessWait(PrintStream out, Duration timeout, BooleanSupplier stopping, HealthProbe probe,
-                  Predicate<Component> postgresHealthy, Consumer<Supervised> markHealthy,
-                  Supplier<String> elapsed) {
+    ReadinessWait(
+            PrintStream out,
+            Duration timeout,
+            BooleanSupplier stopping,
+            HealthProbe probe,
+            Predicate<Component> postgresHealthy,
+            Consumer<Supervised> markHealthy,
+            Supplier<String> elapsed) {
         this.out = out;
         this.timeout = timeout;
         this.stopping = stopping;
@@ -66,40 +71,52 @@ final class ReadinessWait {
             }
             for (Supervised s : pending) {
                 if (!s.process().process().isAlive()) {
-                    throw failure(List.of(s), s.name() + " exited with code " + s.process().process().exitValue()
-                            + " before it was ready", Map.of());
+                    throw failure(
+                            List.of(s),
+                            s.name() + " exited with code "
+                                    + s.process().process().exitValue() + " before it was ready",
+                            Map.of());
                 }
             }
             List<Supervised> polled = List.copyOf(pending);
-            List<Component> polledComponents = polled.stream().map(Supervised::component).toList();
+            List<Component> polledComponents =
+                    polled.stream().map(Supervised::component).toList();
             List<ComponentHealth> results = probe.checkAll(polledComponents);
             for (int i = 0; i < polled.size(); i++) {
                 Supervised s = polled.get(i);
-                boolean ok = s.component().kind() == Kind.POSTGRES ? postgresHealthy.test(polledComponents.get(i))
+                boolean ok = s.component().kind() == Kind.POSTGRES
+                        ? postgresHealthy.test(polledComponents.get(i))
                         : results.get(i).ok();
                 if (ok) {
                     pending.remove(s);
                     markHealthy.accept(s);
-                    out.println(readyLine == null ? String.format("%-10s ready (%s)", s.name(), elapsed.get())
-                            : readyLine.apply(s));
+                    out.println(
+                            readyLine == null
+                                    ? String.format("%-10s ready (%s)", s.name(), elapsed.get())
+                                    : readyLine.apply(s));
                 } else {
                     lastCheck.put(s, results.get(i).detail());
                 }
             }
             if (!pending.isEmpty() && System.nanoTime() > deadline) {
-                throw failure(List.copyOf(pending), ComponentTable.names(pending) + " did not become ready within "
-                        + timeout.toSeconds() + " s", lastCheck);
+                throw failure(
+                        List.copyOf(pending),
+                        ComponentTable.names(pending) + " did not become ready within " + timeout.toSeconds() + " s",
+                        lastCheck);
             }
             sleep(POLL_INTERVAL);
         }
     }
 
-    private StartupFailure failure(List<Supervised> failed, String summary,
-                                   Map<Supervised, String> lastCheck) {
+    private StartupFailure failure(List<Supervised> failed, String summary, Map<Supervised, String> lastCheck) {
         StringBuilder message = new StringBuilder(summary);
         for (Supervised child : failed) {
-            message.append(System.lineSeparator()).append(System.lineSeparator())
-                    .append(child.name()).append(" (pid ").append(child.process().pid()).append(")");
+            message.append(System.lineSeparator())
+                    .append(System.lineSeparator())
+                    .append(child.name())
+                    .append(" (pid ")
+                    .append(child.process().pid())
+                    .append(")");
             if (lastCheck.containsKey(child)) {
                 message.append(", last health check: ").append(lastCheck.get(child));
             }
@@ -115,7 +132,9 @@ final class ReadinessWait {
         } catch (java.io.IOException e) {
             return System.lineSeparator() + "(cannot read " + ComponentTable.display(log) + ": " + e.getMessage() + ")";
         }
-        StringBuilder text = new StringBuilder(System.lineSeparator()).append("last lines of ").append(ComponentTable.display(log))
+        StringBuilder text = new StringBuilder(System.lineSeparator())
+                .append("last lines of ")
+                .append(ComponentTable.display(log))
                 .append(':');
         for (String line : lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size())) {
             text.append(System.lineSeparator()).append("  | ").append(line);

@@ -12,8 +12,7 @@ import java.util.Optional;
 final class RestartTracker {
 
     /** Why a component's process ended, as {@code tendril status} shows it. */
-    record Exit(int code, String reason, Instant at) {
-    }
+    record Exit(int code, String reason, Instant at) {}
 
     private final BackOff backOff;
     private final Clock clock;
@@ -50,7 +49,10 @@ final class RestartTracker {
      */
     Duration crashed(int code) {
         Instant now = clock.instant();
-        if (healthySince != null && !Duration.between(healthySince, now).minus(backOff.stableAfter()).isNegative()) {
+        if (healthySince != null
+                && !Duration.between(healthySince, now)
+                        .minus(backOff.stableAfter())
+                        .isNegative()) {
             consecutiveCrashes = 0;
         }
         consecutiveCrashes++;

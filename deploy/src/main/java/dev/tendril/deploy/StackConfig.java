@@ -18,8 +18,17 @@ import java.util.List;
  * @param datapath     the agents' pod network ({@code model} by default: the end-to-end tests and drills expect the
  *                     model's verdicts until the kernel answers probes with real packets)
  */
-record StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaPort, int postgresPort,
-                   int portOffset, Duration readyTimeout, int replicas, Datapath datapath) {
+record StackConfig(
+        Path repo,
+        Path dataDir,
+        boolean fresh,
+        int nodes,
+        int kafkaPort,
+        int postgresPort,
+        int portOffset,
+        Duration readyTimeout,
+        int replicas,
+        Datapath datapath) {
 
     static final Path RUNNER = Path.of("target", "quarkus-app", "quarkus-run.jar");
     static final List<String> SERVICES = List.of("identity", "ipam", "policy", "flows");
@@ -29,6 +38,7 @@ record StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaP
     static final int MAX_REPLICAS = 2;
     /** The second replica of a service listens this far above the first (8081 -> 8181). */
     static final int REPLICA_PORT_STEP = 100;
+
     static final String DATABASE = "tendril";
 
     StackConfig {
@@ -58,14 +68,29 @@ record StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaP
     }
 
     /** On the model datapath, as before {@code --datapath}. */
-    StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaPort, int postgresPort, int portOffset,
-                Duration readyTimeout, int replicas) {
+    StackConfig(
+            Path repo,
+            Path dataDir,
+            boolean fresh,
+            int nodes,
+            int kafkaPort,
+            int postgresPort,
+            int portOffset,
+            Duration readyTimeout,
+            int replicas) {
         this(repo, dataDir, fresh, nodes, kafkaPort, postgresPort, portOffset, readyTimeout, replicas, Datapath.MODEL);
     }
 
     /** One replica of each service, as before {@code --replicas}. */
-    StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaPort, int postgresPort, int portOffset,
-                Duration readyTimeout) {
+    StackConfig(
+            Path repo,
+            Path dataDir,
+            boolean fresh,
+            int nodes,
+            int kafkaPort,
+            int postgresPort,
+            int portOffset,
+            Duration readyTimeout) {
         this(repo, dataDir, fresh, nodes, kafkaPort, postgresPort, portOffset, readyTimeout, 1);
     }
 
@@ -77,8 +102,8 @@ record StackConfig(Path repo, Path dataDir, boolean fresh, int nodes, int kafkaP
         }
         for (int r = 2; r <= replicas; r++) {
             for (int i = 0; i < SERVICES.size(); i++) {
-                specs.add(ComponentSpec.replica(SERVICES.get(i), r,
-                        FIRST_SERVICE_PORT + (r - 1) * REPLICA_PORT_STEP + i + portOffset, repo));
+                specs.add(ComponentSpec.replica(
+                        SERVICES.get(i), r, FIRST_SERVICE_PORT + (r - 1) * REPLICA_PORT_STEP + i + portOffset, repo));
             }
         }
         for (int n = 1; n <= nodes; n++) {

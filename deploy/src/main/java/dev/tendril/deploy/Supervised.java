@@ -26,8 +26,13 @@ final class Supervised {
     private final Object lock;
 
     /** @param lock the supervisor's, which guards the mutable fields */
-    Supervised(Component template, Supplier<List<String>> arguments, Duration stopGrace, Runnable afterStop,
-               RestartTracker tracker, Object lock) {
+    Supervised(
+            Component template,
+            Supplier<List<String>> arguments,
+            Duration stopGrace,
+            Runnable afterStop,
+            RestartTracker tracker,
+            Object lock) {
         this.template = template;
         this.arguments = arguments;
         this.stopGrace = stopGrace;
@@ -47,8 +52,14 @@ final class Supervised {
     /** The component as stack.json lists it, with the pid of its current process. */
     Component component() {
         synchronized (lock) {
-            return new Component(template.name(), template.kind(), template.port(), template.url(),
-                    process == null ? null : process.pid(), template.log(), template.node());
+            return new Component(
+                    template.name(),
+                    template.kind(),
+                    template.port(),
+                    template.url(),
+                    process == null ? null : process.pid(),
+                    template.log(),
+                    template.node());
         }
     }
 

@@ -28,8 +28,7 @@ final class Supervisor implements AutoCloseable {
     private static final Duration HEALTH_POLL = Duration.ofSeconds(1);
 
     /** What {@link #restart(String)} did. */
-    record Restarted(String name, Long previousPid, long pid, int restarts) {
-    }
+    record Restarted(String name, Long previousPid, long pid, int restarts) {}
 
     private final BackOff backOff;
     private final Clock clock;
@@ -50,8 +49,13 @@ final class Supervisor implements AutoCloseable {
      * @param healthy  the health check of a component (readiness endpoint, TCP connect, database login)
      * @param onChange called, on the supervisor's thread, after a component started, became healthy or exited
      */
-    Supervisor(BackOff backOff, Clock clock, Path workDir, PrintStream out, Predicate<Component> healthy,
-               Runnable onChange) {
+    Supervisor(
+            BackOff backOff,
+            Clock clock,
+            Path workDir,
+            PrintStream out,
+            Predicate<Component> healthy,
+            Runnable onChange) {
         this.backOff = backOff;
         this.clock = clock;
         this.workDir = workDir;
@@ -64,9 +68,10 @@ final class Supervisor implements AutoCloseable {
      * Registers a component; {@code arguments} are the JVM's (evaluated at every start), {@code afterStop} cleans up
      * what a stopped or killed process may leave (PostgreSQL's daemonized postmaster).
      */
-    synchronized Supervised add(Component template, Supplier<List<String>> arguments, Duration stopGrace,
-                                Runnable afterStop) {
-        Supervised supervised = new Supervised(template, arguments, stopGrace, afterStop, new RestartTracker(backOff, clock), this);
+    synchronized Supervised add(
+            Component template, Supplier<List<String>> arguments, Duration stopGrace, Runnable afterStop) {
+        Supervised supervised =
+                new Supervised(template, arguments, stopGrace, afterStop, new RestartTracker(backOff, clock), this);
         all.add(supervised);
         return supervised;
     }
@@ -86,8 +91,8 @@ final class Supervisor implements AutoCloseable {
         synchronized (this) {
             supervising = true;
         }
-        executor.scheduleWithFixedDelay(this::pollHealth, HEALTH_POLL.toMillis(), HEALTH_POLL.toMillis(),
-                TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(
+                this::pollHealth, HEALTH_POLL.toMillis(), HEALTH_POLL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Records that a component's health check passed (the launcher's start-up wait does the checking then). */
@@ -158,7 +163,8 @@ final class Supervisor implements AutoCloseable {
                 supervised.tracker.stopped(old.exitCode(), "restarted on request");
             }
             ChildProcess started = startNow(supervised);
-            restarted = new Restarted(name, old == null ? null : old.pid(), started.pid(), supervised.tracker.restarts());
+            restarted =
+                    new Restarted(name, old == null ? null : old.pid(), started.pid(), supervised.tracker.restarts());
         }
         changed();
         return Optional.of(restarted);
@@ -199,10 +205,17 @@ final class Supervisor implements AutoCloseable {
 
     /** Every component's state, for {@code supervisor.json}. */
     synchronized List<SupervisorFile.Supervised> snapshot() {
-        return all.stream().map(s -> new SupervisorFile.Supervised(s.name(), s.state.json(),
-                s.process == null ? null : s.process.pid(), s.tracker.restarts(),
-                s.tracker.lastExit().map(e -> new SupervisorFile.LastExit(e.code(), e.reason(), e.at().toString()))
-                        .orElse(null))).toList();
+        return all.stream()
+                .map(s -> new SupervisorFile.Supervised(
+                        s.name(),
+                        s.state.json(),
+                        s.process == null ? null : s.process.pid(),
+                        s.tracker.restarts(),
+                        s.tracker
+                                .lastExit()
+                                .map(e -> new SupervisorFile.LastExit(e.code(), e.reason(), e.at().toString()))
+                                .orElse(null)))
+                .toList();
     }
 
     synchronized SupervisedState state(Supervised supervised) {
@@ -215,15 +228,16 @@ final class Supervisor implements AutoCloseable {
     }
 
     private ChildProcess startNow(Supervised supervised) {
-        ChildProcess child = ChildProcess.start(supervised.name(), supervised.arguments.get(), workDir,
-                supervised.log());
+        ChildProcess child =
+                ChildProcess.start(supervised.name(), supervised.arguments.get(), workDir, supervised.log());
         supervised.process = child;
         supervised.tracker.started();
         supervised.state = SupervisedState.STARTING;
         child.process().onExit().thenRunAsync(() -> exited(supervised, child), executor);
         if (supervised.tracker.restarts() > 0) {
-            out.printf("%-10s started again (pid %d, restart %d)%n", supervised.name(), child.pid(),
-                    supervised.tracker.restarts());
+            out.printf(
+                    "%-10s started again (pid %d, restart %d)%n",
+                    supervised.name(), child.pid(), supervised.tracker.restarts());
         }
         return child;
     }
@@ -244,10 +258,15 @@ final class Supervisor implements AutoCloseable {
                 supervised.state = SupervisedState.EXITED;
             } else {
                 supervised.state = SupervisedState.BACKOFF;
-                out.printf("%-10s (pid %d) %s; starting it again in %s (see %s)%n", supervised.name(), child.pid(),
-                        RestartTracker.describe(code), RestartTracker.describe(delay), supervised.log());
-                supervised.pendingStart = executor.schedule(() -> startAfterBackOff(supervised), delay.toMillis(),
-                        TimeUnit.MILLISECONDS);
+                out.printf(
+                        "%-10s (pid %d) %s; starting it again in %s (see %s)%n",
+                        supervised.name(),
+                        child.pid(),
+                        RestartTracker.describe(code),
+                        RestartTracker.describe(delay),
+                        supervised.log());
+                supervised.pendingStart =
+                        executor.schedule(() -> startAfterBackOff(supervised), delay.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
         changed();
@@ -263,10 +282,11 @@ final class Supervisor implements AutoCloseable {
                 startNow(supervised);
             } catch (RuntimeException e) {
                 Duration delay = supervised.tracker.crashed(-1);
-                out.printf("%-10s cannot be started (%s); trying again in %s%n", supervised.name(), e.getMessage(),
-                        RestartTracker.describe(delay));
-                supervised.pendingStart = executor.schedule(() -> startAfterBackOff(supervised), delay.toMillis(),
-                        TimeUnit.MILLISECONDS);
+                out.printf(
+                        "%-10s cannot be started (%s); trying again in %s%n",
+                        supervised.name(), e.getMessage(), RestartTracker.describe(delay));
+                supervised.pendingStart =
+                        executor.schedule(() -> startAfterBackOff(supervised), delay.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
         changed();
@@ -278,7 +298,9 @@ final class Supervisor implements AutoCloseable {
             if (stopping) {
                 return;
             }
-            starting = all.stream().filter(s -> s.state == SupervisedState.STARTING && s.process != null).toList();
+            starting = all.stream()
+                    .filter(s -> s.state == SupervisedState.STARTING && s.process != null)
+                    .toList();
         }
         if (starting.isEmpty()) {
             return;
@@ -294,14 +316,16 @@ final class Supervisor implements AutoCloseable {
         synchronized (this) {
             for (int i = 0; i < starting.size(); i++) {
                 Supervised s = starting.get(i);
-                if (s.state == SupervisedState.STARTING && checks.get(i).state() == Future.State.SUCCESS
+                if (s.state == SupervisedState.STARTING
+                        && checks.get(i).state() == Future.State.SUCCESS
                         && checks.get(i).resultNow()) {
                     s.tracker.healthy();
                     s.state = SupervisedState.RUNNING;
                     changed = true;
                     if (s.tracker.restarts() > 0) {
-                        out.printf("%-10s ready again (pid %d, restarts %d)%n", s.name(), s.process.pid(),
-                                s.tracker.restarts());
+                        out.printf(
+                                "%-10s ready again (pid %d, restarts %d)%n",
+                                s.name(), s.process.pid(), s.tracker.restarts());
                     }
                 }
             }

@@ -32,15 +32,15 @@ class BpfFilesystemRootTest {
         Optional<String> skip = !BpfFilesystem.isRoot(Files.readAllLines(Path.of("/proc/self/status")))
                 ? Optional.of("not root")
                 : BpfFilesystem.mountAction(mounts(), BpfFilesystem.MOUNT_POINT, true) != BpfFilesystem.MountAction.NONE
-                ? Optional.of("no bpffs at " + BpfFilesystem.MOUNT_POINT + " (mount -t bpf bpf /sys/fs/bpf)")
-                : Optional.empty();
+                        ? Optional.of("no bpffs at " + BpfFilesystem.MOUNT_POINT + " (mount -t bpf bpf /sys/fs/bpf)")
+                        : Optional.empty();
         if (skip.isPresent()) {
             System.out.println("SKIPPING BpfFilesystemRootTest: " + skip.get());
             Assumptions.abort(skip.get());
         }
         // bpffs refuses names with a dot.
-        pins = BpfFilesystem.MOUNT_POINT.resolve("tendril-launcher-test-" + ProcessHandle.current().pid() + "-"
-                + System.nanoTime());
+        pins = BpfFilesystem.MOUNT_POINT.resolve(
+                "tendril-launcher-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
     }
 
     @AfterEach
@@ -62,21 +62,24 @@ class BpfFilesystemRootTest {
         }
         boolean maps = pinMap(pins.resolve("port-8091/node-1/cilium_lxc"))
                 && pinMap(pins.resolve("port-9091/node-1/cilium_lxc"));
-        System.out.println("BpfFilesystemRootTest: " + (maps ? "pinned maps with bpftool"
-                : "no bpftool: directories only, no pinned maps"));
+        System.out.println("BpfFilesystemRootTest: "
+                + (maps ? "pinned maps with bpftool" : "no bpftool: directories only, no pinned maps"));
         List<String> mountsBefore = bpfMounts();
         ByteArrayOutputStream output = new ByteArrayOutputStream();
 
-        BpfFilesystem.system(pins).prepare(new PrintStream(output, true, StandardCharsets.UTF_8), List.of(8091, 8092),
-                true);
+        BpfFilesystem.system(pins)
+                .prepare(new PrintStream(output, true, StandardCharsets.UTF_8), List.of(8091, 8092), true);
 
         assertThat(bpfMounts()).as("bpf mounts").isEqualTo(mountsBefore);
-        assertThat(output.toString(StandardCharsets.UTF_8)).doesNotContain("mounted")
+        assertThat(output.toString(StandardCharsets.UTF_8))
+                .doesNotContain("mounted")
                 .contains("removed stale pins of this stack: " + pins.resolve("port-8091") + ", "
                         + pins.resolve("port-8092"));
         assertThat(pins.resolve("port-8091")).doesNotExist();
         assertThat(pins.resolve("port-8092")).doesNotExist();
-        assertThat(pins.resolve("port-9091/node-1")).as("the other stack's pins").isDirectory();
+        assertThat(pins.resolve("port-9091/node-1"))
+                .as("the other stack's pins")
+                .isDirectory();
         assertThat(pins.resolve("port-80910/node-1")).isDirectory();
         if (maps) {
             assertThat(pins.resolve("port-9091/node-1/cilium_lxc")).exists();
@@ -93,15 +96,32 @@ class BpfFilesystemRootTest {
     }
 
     private static List<String> bpfMounts() throws IOException {
-        return mounts().stream().filter(l -> l.split(" ").length > 2 && l.split(" ")[2].equals("bpf")).toList();
+        return mounts().stream()
+                .filter(l -> l.split(" ").length > 2 && l.split(" ")[2].equals("bpf"))
+                .toList();
     }
 
     /** A real pinned map, as an agent leaves one, when bpftool is installed. */
     private static boolean pinMap(Path path) throws IOException, InterruptedException {
         Process bpftool;
         try {
-            bpftool = new ProcessBuilder("bpftool", "map", "create", path.toString(), "type", "hash", "key", "4",
-                    "value", "4", "entries", "1", "name", "launcher_test").redirectErrorStream(true).start();
+            bpftool = new ProcessBuilder(
+                            "bpftool",
+                            "map",
+                            "create",
+                            path.toString(),
+                            "type",
+                            "hash",
+                            "key",
+                            "4",
+                            "value",
+                            "4",
+                            "entries",
+                            "1",
+                            "name",
+                            "launcher_test")
+                    .redirectErrorStream(true)
+                    .start();
         } catch (IOException e) {
             return false;
         }

@@ -69,7 +69,8 @@ class DataDirTest {
 
         assertThatThrownBy(() -> new DataDir(root).claim(out, true))
                 .isInstanceOf(StartupFailure.class)
-                .hasMessageContaining("refuses to wipe").hasMessageContaining("thesis.tex");
+                .hasMessageContaining("refuses to wipe")
+                .hasMessageContaining("thesis.tex");
         assertThat(root.resolve("thesis.tex")).exists();
         assertThat(root.resolve("kafka")).exists();
     }

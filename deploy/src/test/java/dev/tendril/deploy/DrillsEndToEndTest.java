@@ -2,7 +2,6 @@ package dev.tendril.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -78,9 +77,11 @@ class DrillsEndToEndTest {
     private static final int DIRECT_ALLOCATIONS_PER_DRILL = 6;
     private static final List<String> NODES = List.of("node-1", "node-2");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
-    private final Path repo = Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
+    private final Path repo =
+            Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
     private LauncherOutput output;
     private final HealthProbe probe = new HealthProbe();
     private final List<ProcessHandle> everStarted = new CopyOnWriteArrayList<>();
@@ -91,8 +92,12 @@ class DrillsEndToEndTest {
 
     @BeforeAll
     void startStack() throws Exception {
-        List<Path> missing = new StackConfig(repo, repo.resolve(".tendril"), false, 2, 0, 0, PORT_OFFSET,
-                Duration.ofSeconds(1)).components().stream().map(ComponentSpec::jar).filter(Files::notExists).toList();
+        List<Path> missing = new StackConfig(
+                        repo, repo.resolve(".tendril"), false, 2, 0, 0, PORT_OFFSET, Duration.ofSeconds(1))
+                .components().stream()
+                        .map(ComponentSpec::jar)
+                        .filter(Files::notExists)
+                        .toList();
         if (!missing.isEmpty()) {
             String reason = "service/agent jars not built, skipping the drills: " + missing;
             System.out.println(reason);
@@ -102,11 +107,26 @@ class DrillsEndToEndTest {
         Files.createDirectories(repo.resolve("deploy/target"));
         // Not a JUnit @TempDir (mode 700): PostgreSQL runs as "nobody" when started by root and must reach its files.
         dataDir = Files.createTempDirectory(repo.resolve("deploy/target"), "drills-stack-");
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), Launcher.class.getName(),
-                "--repo", repo.toString(), "--data-dir", dataDir.toString(), "--nodes", "2",
-                "--kafka-port", "0", "--postgres-port", "0", "--port-offset", Integer.toString(PORT_OFFSET),
-                "--ready-timeout", "180s")
+        ProcessBuilder builder = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx256m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Launcher.class.getName(),
+                        "--repo",
+                        repo.toString(),
+                        "--data-dir",
+                        dataDir.toString(),
+                        "--nodes",
+                        "2",
+                        "--kafka-port",
+                        "0",
+                        "--postgres-port",
+                        "0",
+                        "--port-offset",
+                        Integer.toString(PORT_OFFSET),
+                        "--ready-timeout",
+                        "180s")
                 .redirectErrorStream(true);
         builder.environment().putAll(SERVICE_ENV);
         launcher = builder.start();
@@ -123,14 +143,18 @@ class DrillsEndToEndTest {
         if (launcher != null) {
             everStarted.addAll(launcher.descendants().toList());
             if (dataDir != null) {
-                StackFile.read(dataDir).ifPresent(stack -> stack.components().stream().filter(c -> c.pid() != null)
-                        .forEach(c -> ProcessHandle.of(c.pid()).ifPresent(everStarted::add)));
+                StackFile.read(dataDir)
+                        .ifPresent(stack -> stack.components().stream()
+                                .filter(c -> c.pid() != null)
+                                .forEach(c -> ProcessHandle.of(c.pid()).ifPresent(everStarted::add)));
             }
             launcher.toHandle().destroy();
             if (!launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)) {
                 launcher.destroyForcibly();
             }
-            await("every process the launcher started is gone").atMost(EXIT_GUARD).pollInterval(Duration.ofMillis(200))
+            await("every process the launcher started is gone")
+                    .atMost(EXIT_GUARD)
+                    .pollInterval(Duration.ofMillis(200))
                     .until(() -> everStarted.stream().noneMatch(ProcessHandle::isAlive));
         }
         if (dataDir != null) {
@@ -146,11 +170,12 @@ class DrillsEndToEndTest {
     /** As root the agents pin real bpf maps per agent port (LocalStack); the drills leave none behind. */
     private static void removePins() throws IOException {
         for (String node : NODES) {
-            Path pins = Path.of("/sys/fs/bpf/tendril/port-" + (StackConfig.AGENT_PORT_BASE
-                    + Integer.parseInt(node.substring("node-".length())) + PORT_OFFSET));
+            Path pins = Path.of("/sys/fs/bpf/tendril/port-"
+                    + (StackConfig.AGENT_PORT_BASE + Integer.parseInt(node.substring("node-".length())) + PORT_OFFSET));
             if (Files.isDirectory(pins)) {
                 try (Stream<Path> tree = Files.walk(pins)) {
-                    tree.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    tree.sorted(Comparator.reverseOrder())
+                            .forEach(p -> p.toFile().delete());
                 }
             }
         }
@@ -225,25 +250,34 @@ class DrillsEndToEndTest {
         int restartsBefore = supervised(victim).restarts();
         AtomicBoolean writing = new AtomicBoolean(true);
         Thread writer = Thread.ofPlatform().name("drill-writer-" + victim).start(() -> workload.run(writing));
-        Thread watcher = Thread.ofPlatform().daemon().name("drill-readiness-" + victim).start(watch::run);
+        Thread watcher =
+                Thread.ofPlatform().daemon().name("drill-readiness-" + victim).start(watch::run);
         Instant startedAt = Instant.now();
         Instant killedAt;
         Instant backAt;
         try {
-            await("a third of the burst, with writes acknowledged").atMost(BURST.plus(WRITE_TIMEOUT))
+            await("a third of the burst, with writes acknowledged")
+                    .atMost(BURST.plus(WRITE_TIMEOUT))
                     .pollInterval(Duration.ofMillis(100))
-                    .until(() -> workload.acknowledged > 0 && Instant.now().isAfter(startedAt.plus(BURST.dividedBy(3))));
+                    .until(() ->
+                            workload.acknowledged > 0 && Instant.now().isAfter(startedAt.plus(BURST.dividedBy(3))));
             killedAt = kill(victim);
-            await(victim + " started again and healthy").atMost(RECOVERY_GUARD).pollInterval(Duration.ofMillis(200))
+            await(victim + " started again and healthy")
+                    .atMost(RECOVERY_GUARD)
+                    .pollInterval(Duration.ofMillis(200))
                     .until(() -> {
                         SupervisorFile.Supervised now = supervised(victim);
                         return now.restarts() > restartsBefore && "running".equals(now.state());
                     });
             backAt = Instant.now();
             // The rest of the burst, at least a third of it, runs against the restarted component.
-            Instant burstEnd = Stream.of(killedAt.plus(BURST.multipliedBy(2).dividedBy(3)), backAt.plus(BURST.dividedBy(3)))
-                    .max(Comparator.naturalOrder()).orElseThrow();
-            await("the rest of the burst").atMost(BURST.plusSeconds(1)).pollInterval(Duration.ofMillis(100))
+            Instant burstEnd = Stream.of(
+                            killedAt.plus(BURST.multipliedBy(2).dividedBy(3)), backAt.plus(BURST.dividedBy(3)))
+                    .max(Comparator.naturalOrder())
+                    .orElseThrow();
+            await("the rest of the burst")
+                    .atMost(BURST.plusSeconds(1))
+                    .pollInterval(Duration.ofMillis(100))
                     .until(() -> Instant.now().isAfter(burstEnd));
         } finally {
             writing.set(false);
@@ -254,8 +288,10 @@ class DrillsEndToEndTest {
         Instant settledAt = Instant.now();
         AtomicReference<Verdict> last = new AtomicReference<>();
         try {
-            await("every agent converged to the services' state").atMost(CONVERGE_GUARD)
-                    .pollInterval(Duration.ofMillis(500)).until(() -> {
+            await("every agent converged to the services' state")
+                    .atMost(CONVERGE_GUARD)
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
                         last.set(converged());
                         return last.get().converged();
                     });
@@ -276,27 +312,44 @@ class DrillsEndToEndTest {
         Check check = checkWrites();
         check.lost().addAll(flowsLost);
         check.duplicated().addAll(flowsDuplicated);
-        String line = String.format(Locale.ROOT,
+        String line = String.format(
+                Locale.ROOT,
                 "drill %-8s writes %4d acknowledged%s, %3d failed, %d lost, %d duplicated; down %.1f s; "
                         + "%d unacknowledged retried (%.1f s); converged %.1f s after the last write, %.1f s after "
                         + "the restart; readiness DOWN: %s",
-                victim, workload.acknowledged,
-                workload.probed.isEmpty() ? "" : " (" + workload.probed.size() + " probes)", workload.failed,
-                check.lost().size(), check.duplicated().size(),
-                seconds(killedAt, backAt), retried, seconds(stoppedWriting, settledAt), seconds(settledAt, convergedAt),
-                seconds(backAt, convergedAt), downWhileGone.isEmpty() ? "none" : String.join(",", downWhileGone));
+                victim,
+                workload.acknowledged,
+                workload.probed.isEmpty() ? "" : " (" + workload.probed.size() + " probes)",
+                workload.failed,
+                check.lost().size(),
+                check.duplicated().size(),
+                seconds(killedAt, backAt),
+                retried,
+                seconds(stoppedWriting, settledAt),
+                seconds(settledAt, convergedAt),
+                seconds(backAt, convergedAt),
+                downWhileGone.isEmpty() ? "none" : String.join(",", downWhileGone));
         if (!verdict.converged()) {
-            line = line.replace("; converged ", "; NOT converged within " + CONVERGE_GUARD.toSeconds() + " s, checked ");
+            line = line.replace(
+                    "; converged ", "; NOT converged within " + CONVERGE_GUARD.toSeconds() + " s, checked ");
         }
         figures.add(line);
         System.out.println("[drills] " + line);
-        assertThat(workload.acknowledged).as("writes acknowledged during the " + victim + " drill").isPositive();
-        assertThat(check.lost()).as("acknowledged writes lost (" + victim + " drill)").isEmpty();
+        assertThat(workload.acknowledged)
+                .as("writes acknowledged during the " + victim + " drill")
+                .isPositive();
+        assertThat(check.lost())
+                .as("acknowledged writes lost (" + victim + " drill)")
+                .isEmpty();
         assertThat(check.duplicated()).as("duplicates (" + victim + " drill)").isEmpty();
-        assertThat(verdict.differences()).as("what the agents hold and the services do not, or the reverse, "
-                + CONVERGE_GUARD.toSeconds() + " s after the " + victim + " drill's last write").isEmpty();
+        assertThat(verdict.differences())
+                .as("what the agents hold and the services do not, or the reverse, " + CONVERGE_GUARD.toSeconds()
+                        + " s after the " + victim + " drill's last write")
+                .isEmpty();
         if (readinessMustGoDown) {
-            assertThat(downWhileGone).as("services whose readiness was DOWN while " + victim + " was gone").isNotEmpty();
+            assertThat(downWhileGone)
+                    .as("services whose readiness was DOWN while " + victim + " was gone")
+                    .isNotEmpty();
         }
     }
 
@@ -313,7 +366,9 @@ class DrillsEndToEndTest {
         }
         Instant at = Instant.now();
         targets.forEach(ProcessHandle::destroyForcibly);
-        System.out.printf("[drills] kill -9 %s: %s%n", victim, targets.stream().map(ProcessHandle::pid).toList());
+        System.out.printf(
+                "[drills] kill -9 %s: %s%n",
+                victim, targets.stream().map(ProcessHandle::pid).toList());
         return at;
     }
 
@@ -326,7 +381,11 @@ class DrillsEndToEndTest {
         final Map<String, Allocation> allocations = new ConcurrentHashMap<>();
     }
 
-    private enum Known { PRESENT, ABSENT, UNKNOWN }
+    private enum Known {
+        PRESENT,
+        ABSENT,
+        UNKNOWN
+    }
 
     private record Pod(String drill, String pod, String node, String uid, String app, List<String> ips, Known known) {
         Pod with(Known k) {
@@ -334,8 +393,7 @@ class DrillsEndToEndTest {
         }
     }
 
-    private record Allocation(String node, String owner, String uid, List<String> ips) {
-    }
+    private record Allocation(String node, String owner, String uid, List<String> ips) {}
 
     private final class Workload {
         final String drill;
@@ -378,10 +436,13 @@ class DrillsEndToEndTest {
         /** One write; true when it was acknowledged (2xx). */
         boolean once() {
             List<Pod> live = model.pods.values().stream()
-                    .filter(p -> p.drill().equals(drill) && p.known() == Known.PRESENT).toList();
+                    .filter(p -> p.drill().equals(drill) && p.known() == Known.PRESENT)
+                    .toList();
             List<String> livePolicies = model.policies.entrySet().stream()
                     .filter(e -> e.getKey().startsWith(drill + "-") && e.getValue() == Known.PRESENT)
-                    .map(Map.Entry::getKey).sorted().toList();
+                    .map(Map.Entry::getKey)
+                    .sorted()
+                    .toList();
             if (probing && random.nextInt(3) == 0) {
                 return probe();
             }
@@ -413,24 +474,41 @@ class DrillsEndToEndTest {
             int settled = 0;
             for (Pod pod : List.copyOf(model.pods.values())) {
                 if (pod.drill().equals(drill) && pod.known() == Known.UNKNOWN) {
-                    retry("DEL " + pod.pod(), () -> send("DELETE", agentUrl(pod.node()) + "/v1/endpoints/" + NS + "/"
-                            + pod.pod() + "?uid=" + pod.uid(), null), 404);
+                    retry(
+                            "DEL " + pod.pod(),
+                            () -> send(
+                                    "DELETE",
+                                    agentUrl(pod.node()) + "/v1/endpoints/" + NS + "/" + pod.pod() + "?uid="
+                                            + pod.uid(),
+                                    null),
+                            404);
                     model.pods.put(pod.pod(), pod.with(Known.ABSENT));
                     settled++;
                 }
             }
             for (Map.Entry<String, Known> policy : List.copyOf(model.policies.entrySet())) {
                 if (policy.getKey().startsWith(drill + "-") && policy.getValue() == Known.UNKNOWN) {
-                    retry("delete policy " + policy.getKey(), () -> send("DELETE", url("policy")
-                            + "/v1/policies/NetworkPolicy/" + NS + "/" + policy.getKey(), null), 404);
+                    retry(
+                            "delete policy " + policy.getKey(),
+                            () -> send(
+                                    "DELETE",
+                                    url("policy") + "/v1/policies/NetworkPolicy/" + NS + "/" + policy.getKey(),
+                                    null),
+                            404);
                     model.policies.put(policy.getKey(), Known.ABSENT);
                     settled++;
                 }
             }
             for (Allocation a : List.copyOf(model.allocations.values())) {
                 if (a.owner().startsWith(NS + "/" + drill + "-") && a.ips() == null) {
-                    retry("release " + a.owner(), () -> send("DELETE", url("ipam") + "/v1/nodes/" + a.node()
-                            + "/allocations?uid=" + a.uid() + "&rollback=true", null), 404);
+                    retry(
+                            "release " + a.owner(),
+                            () -> send(
+                                    "DELETE",
+                                    url("ipam") + "/v1/nodes/" + a.node() + "/allocations?uid=" + a.uid()
+                                            + "&rollback=true",
+                                    null),
+                            404);
                     model.allocations.remove(a.uid());
                     settled++;
                 }
@@ -439,7 +517,9 @@ class DrillsEndToEndTest {
         }
 
         private void retry(String what, java.util.function.Supplier<Response> call, int alsoDone) {
-            await(what + " retried until it succeeds").atMost(RECOVERY_GUARD).pollDelay(Duration.ZERO)
+            await(what + " retried until it succeeds")
+                    .atMost(RECOVERY_GUARD)
+                    .pollDelay(Duration.ZERO)
                     .pollInterval(Duration.ofMillis(500))
                     .until(() -> {
                         Response response = call.get();
@@ -455,8 +535,18 @@ class DrillsEndToEndTest {
                 Response response = post(agentUrl(node) + "/v1/endpoints", endpointBody(pod, uid, "probe"));
                 expect2xx(response, "pod " + pod);
                 JsonNode body = response.json();
-                model.pods.put(pod, new Pod("probe", pod, node, uid, "probe",
-                        List.of(body.path("ipv4").asText(), body.path("ipv6").asText()), Known.PRESENT));
+                model.pods.put(
+                        pod,
+                        new Pod(
+                                "probe",
+                                pod,
+                                node,
+                                uid,
+                                "probe",
+                                List.of(
+                                        body.path("ipv4").asText(),
+                                        body.path("ipv6").asText()),
+                                Known.PRESENT));
             }
             probing = true;
         }
@@ -464,8 +554,10 @@ class DrillsEndToEndTest {
         /** A probe: each answered one (200) is a flow record of node-1's egress decision, destination port unique. */
         boolean probe() {
             int port = probePort++;
-            Response response = post(agentUrl("node-1") + "/v1/probe", "{\"from\":\"" + NS + "/probe-src\",\"to\":\""
-                    + NS + "/probe-dst\",\"port\":" + port + ",\"protocol\":\"TCP\"}");
+            Response response = post(
+                    agentUrl("node-1") + "/v1/probe",
+                    "{\"from\":\"" + NS + "/probe-src\",\"to\":\"" + NS + "/probe-dst\",\"port\":" + port
+                            + ",\"protocol\":\"TCP\"}");
             if (!response.ok()) {
                 return false;
             }
@@ -485,8 +577,10 @@ class DrillsEndToEndTest {
                 return false;
             }
             JsonNode body = response.json();
-            List<String> ips = Stream.of(body.path("ipv4").asText(null), body.path("ipv6").asText(null))
-                    .filter(ip -> ip != null && !ip.isEmpty()).toList();
+            List<String> ips = Stream.of(
+                            body.path("ipv4").asText(null), body.path("ipv6").asText(null))
+                    .filter(ip -> ip != null && !ip.isEmpty())
+                    .toList();
             model.pods.put(pod, new Pod(drill, pod, node, uid, app, ips, Known.PRESENT));
             return true;
         }
@@ -504,8 +598,10 @@ class DrillsEndToEndTest {
 
         boolean deletePod(Pod pod) {
             model.pods.put(pod.pod(), pod.with(Known.UNKNOWN));
-            Response response = send("DELETE", agentUrl(pod.node()) + "/v1/endpoints/" + NS + "/" + pod.pod()
-                    + "?uid=" + pod.uid(), null);
+            Response response = send(
+                    "DELETE",
+                    agentUrl(pod.node()) + "/v1/endpoints/" + NS + "/" + pod.pod() + "?uid=" + pod.uid(),
+                    null);
             if (!response.ok()) {
                 return false;
             }
@@ -521,8 +617,7 @@ class DrillsEndToEndTest {
                      "metadata":{"name":"%s","namespace":"%s"},
                      "spec":{"podSelector":{"matchLabels":{"app":"%s"}},"policyTypes":["Ingress"],
                              "ingress":[{"from":[{"podSelector":{"matchLabels":{"app":"%s"}}}],
-                                         "ports":[{"protocol":"TCP","port":%d}]}]}}""",
-                    name, NS, app(), app(), 8000 + policies);
+                                         "ports":[{"protocol":"TCP","port":%d}]}]}}""", name, NS, app(), app(), 8000 + policies);
             Response response = put(url("policy") + "/v1/policies", manifest);
             if (!response.ok()) {
                 return false;
@@ -546,7 +641,8 @@ class DrillsEndToEndTest {
             String owner = NS + "/" + drill + "-direct-" + allocations;
             String uid = UUID.randomUUID().toString();
             model.allocations.put(uid, new Allocation(node, owner, uid, null));
-            Response response = post(url("ipam") + "/v1/nodes/" + node + "/allocations",
+            Response response = post(
+                    url("ipam") + "/v1/nodes/" + node + "/allocations",
                     "{\"owner\":\"" + owner + "\",\"uid\":\"" + uid + "\"}");
             if (!response.ok()) {
                 return false;
@@ -570,8 +666,7 @@ class DrillsEndToEndTest {
     // ---- after the burst: acknowledged writes, duplicates ------------------------------------------------------
 
     /** Mutable lists: the flows drill adds its own. */
-    private record Check(List<String> lost, List<String> duplicated) {
-    }
+    private record Check(List<String> lost, List<String> duplicated) {}
 
     /** Every acknowledged write of every drill so far against the services' state; duplicates of any kind. */
     private Check checkWrites() {
@@ -594,7 +689,8 @@ class DrillsEndToEndTest {
             }
         }
         Set<String> policies = new TreeSet<>();
-        getJson(url("policy") + "/v1/policies?namespace=" + NS).forEach(p -> policies.add(p.path("name").asText()));
+        getJson(url("policy") + "/v1/policies?namespace=" + NS)
+                .forEach(p -> policies.add(p.path("name").asText()));
         model.policies.forEach((name, known) -> {
             if (known == Known.PRESENT && !policies.contains(name)) {
                 lost.add("policy " + name + " (applied) is not at the policy service");
@@ -605,7 +701,8 @@ class DrillsEndToEndTest {
         Map<String, List<JsonNode>> byIp = new TreeMap<>();
         for (String node : NODES) {
             getJson(url("ipam") + "/v1/nodes/" + node + "/allocations")
-                    .forEach(a -> byIp.computeIfAbsent(a.path("ip").asText(), ip -> new ArrayList<>()).add(a));
+                    .forEach(a -> byIp.computeIfAbsent(a.path("ip").asText(), ip -> new ArrayList<>())
+                            .add(a));
         }
         byIp.forEach((ip, holders) -> {
             if (holders.size() > 1) {
@@ -613,28 +710,37 @@ class DrillsEndToEndTest {
             }
         });
         Map<String, String> uidOfIp = new HashMap<>();
-        byIp.forEach((ip, holders) -> uidOfIp.put(ip, holders.getFirst().path("uid").asText()));
-        model.allocations.values().stream().filter(a -> a.ips() != null).forEach(a -> a.ips().forEach(ip -> {
-            if (!a.uid().equals(uidOfIp.get(ip))) {
-                lost.add("allocation " + ip + " of " + a.owner() + " is " + byIp.get(ip));
-            }
-        }));
-        model.pods.values().stream().filter(p -> p.known() == Known.PRESENT).forEach(p -> p.ips().forEach(ip -> {
-            if (!p.uid().equals(uidOfIp.get(ip))) {
-                lost.add("address " + ip + " of endpoint " + p.pod() + " is allocated as " + byIp.get(ip));
-            }
-        }));
+        byIp.forEach(
+                (ip, holders) -> uidOfIp.put(ip, holders.getFirst().path("uid").asText()));
+        model.allocations.values().stream()
+                .filter(a -> a.ips() != null)
+                .forEach(a -> a.ips().forEach(ip -> {
+                    if (!a.uid().equals(uidOfIp.get(ip))) {
+                        lost.add("allocation " + ip + " of " + a.owner() + " is " + byIp.get(ip));
+                    }
+                }));
+        model.pods.values().stream()
+                .filter(p -> p.known() == Known.PRESENT)
+                .forEach(p -> p.ips().forEach(ip -> {
+                    if (!p.uid().equals(uidOfIp.get(ip))) {
+                        lost.add("address " + ip + " of endpoint " + p.pod() + " is allocated as " + byIp.get(ip));
+                    }
+                }));
         Map<String, List<String>> endpointsByIp = new TreeMap<>();
         endpoints.forEach((key, ep) -> ep.path("ips")
-                .forEach(ip -> endpointsByIp.computeIfAbsent(ip.asText(), i -> new ArrayList<>()).add(key)));
+                .forEach(ip -> endpointsByIp
+                        .computeIfAbsent(ip.asText(), i -> new ArrayList<>())
+                        .add(key)));
         endpointsByIp.forEach((ip, holders) -> {
             if (holders.size() > 1) {
                 duplicated.add("address " + ip + " registered for " + holders);
             }
         });
         Map<Set<String>, List<Long>> identitiesByLabels = new HashMap<>();
-        getJson(url("identity") + "/v1/identities").forEach(i -> identitiesByLabels
-                .computeIfAbsent(texts(i.path("labels")), l -> new ArrayList<>()).add(i.path("id").asLong()));
+        getJson(url("identity") + "/v1/identities")
+                .forEach(i -> identitiesByLabels
+                        .computeIfAbsent(texts(i.path("labels")), l -> new ArrayList<>())
+                        .add(i.path("id").asLong()));
         identitiesByLabels.forEach((labels, ids) -> {
             if (ids.size() > 1) {
                 duplicated.add("identities " + ids + " share the labels " + labels);
@@ -650,11 +756,14 @@ class DrillsEndToEndTest {
     private void awaitFlows(Workload workload, Instant since, List<String> lost, List<String> duplicated) {
         Map<Integer, Integer> seen = new TreeMap<>();
         try {
-            await("the flows service shows every answered probe").atMost(CONVERGE_GUARD)
-                    .pollInterval(Duration.ofSeconds(1)).until(() -> {
+            await("the flows service shows every answered probe")
+                    .atMost(CONVERGE_GUARD)
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> {
                         seen.clear();
                         getJson(url("flows") + "/v1/flows?from-pod=" + NS + "/probe-src&traffic-direction=egress&since="
-                                + since.minusSeconds(5) + "&first=100000").forEach(row -> {
+                                        + since.minusSeconds(5) + "&first=100000")
+                                .forEach(row -> {
                                     JsonNode port = row.findValue("destination_port");
                                     if (port != null) {
                                         seen.merge(port.asInt(), 1, Integer::sum);
@@ -665,7 +774,9 @@ class DrillsEndToEndTest {
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             // Counted below.
         }
-        workload.probed.stream().filter(p -> !seen.containsKey(p)).sorted()
+        workload.probed.stream()
+                .filter(p -> !seen.containsKey(p))
+                .sorted()
                 .forEach(p -> lost.add("flow of the probe to port " + p));
         seen.forEach((port, count) -> {
             if (count > 1) {
@@ -679,7 +790,9 @@ class DrillsEndToEndTest {
     private record Verdict(boolean converged, List<String> differences) {
         @Override
         public String toString() {
-            return converged ? "converged" : String.join("\n", differences.subList(0, Math.min(20, differences.size())));
+            return converged
+                    ? "converged"
+                    : String.join("\n", differences.subList(0, Math.min(20, differences.size())));
         }
     }
 
@@ -693,8 +806,11 @@ class DrillsEndToEndTest {
         try {
             Map<String, JsonNode> endpoints = serviceEndpoints();
             Map<String, Long> podPrefixes = new TreeMap<>();
-            endpoints.values().forEach(ep -> ep.path("ips")
-                    .forEach(ip -> podPrefixes.put(hostPrefix(ip.asText()), ep.path("identity").asLong())));
+            endpoints
+                    .values()
+                    .forEach(ep -> ep.path("ips")
+                            .forEach(ip -> podPrefixes.put(
+                                    hostPrefix(ip.asText()), ep.path("identity").asLong())));
             Map<Long, Set<String>> policyMaps = new HashMap<>();
             for (String node : NODES) {
                 String agent = agentUrl(node);
@@ -709,13 +825,20 @@ class DrillsEndToEndTest {
                 });
                 diff(node + " ipcache", podPrefixes, ipcache, differences);
                 Map<String, Long> lxcWanted = new TreeMap<>();
-                endpoints.values().stream().filter(ep -> ep.path("node").asText().equals(node))
-                        .forEach(ep -> ep.path("ips").forEach(ip -> lxcWanted.put(ip.asText(), ep.path("identity").asLong())));
+                endpoints.values().stream()
+                        .filter(ep -> ep.path("node").asText().equals(node))
+                        .forEach(ep -> ep.path("ips")
+                                .forEach(ip -> lxcWanted.put(
+                                        ip.asText(), ep.path("identity").asLong())));
                 Map<String, Long> lxc = new TreeMap<>();
-                getJson(agent + "/v1/maps/endpoints").path("rows")
-                        .forEach(r -> lxc.put(r.path("ip").asText(), r.path("identity").asLong()));
+                getJson(agent + "/v1/maps/endpoints")
+                        .path("rows")
+                        .forEach(r -> lxc.put(
+                                r.path("ip").asText(), r.path("identity").asLong()));
                 diff(node + " cilium_lxc", lxcWanted, lxc, differences);
-                long local = endpoints.values().stream().filter(ep -> ep.path("node").asText().equals(node)).count();
+                long local = endpoints.values().stream()
+                        .filter(ep -> ep.path("node").asText().equals(node))
+                        .count();
                 List<String> policyMapNames = new ArrayList<>();
                 getJson(agent + "/v1/maps").forEach(m -> {
                     if (m.path("name").asText().startsWith("cilium_policy_v2_")) {
@@ -732,16 +855,22 @@ class DrillsEndToEndTest {
                     }
                     long identity = ep.path("identity").asLong();
                     Set<String> wanted = policyMaps.computeIfAbsent(identity, this::servicePolicyMap);
-                    Response dump = send("GET", agent + "/v1/maps/policy/" + NS + "/" + ep.path("pod").asText(), null);
+                    Response dump = send(
+                            "GET",
+                            agent + "/v1/maps/policy/" + NS + "/"
+                                    + ep.path("pod").asText(),
+                            null);
                     if (!dump.ok()) {
-                        differences.add(node + " has no policy map for " + ep.path("pod").asText() + ": " + dump);
+                        differences.add(node + " has no policy map for "
+                                + ep.path("pod").asText() + ": " + dump);
                         continue;
                     }
                     Set<String> actual = new TreeSet<>();
                     dump.json().path("rows").forEach(row -> actual.add(agentRow(row)));
                     if (!actual.equals(wanted)) {
-                        differences.add(node + " policy map of " + ep.path("pod").asText() + " (identity " + identity
-                                + "): " + actual + ", the policy service has " + wanted);
+                        differences.add(
+                                node + " policy map of " + ep.path("pod").asText() + " (identity " + identity + "): "
+                                        + actual + ", the policy service has " + wanted);
                     }
                 }
             }
@@ -758,9 +887,12 @@ class DrillsEndToEndTest {
             throw new IllegalStateException("policy map of identity " + identity + ": " + response);
         }
         Set<String> rows = new TreeSet<>();
-        response.json().path("entries").forEach(e -> rows.add(e.path("direction").asText() + " "
-                + e.path("identity").asLong() + " " + e.path("protocol").asText() + " " + e.path("port").asText() + " "
-                + e.path("verdict").asText()));
+        response.json()
+                .path("entries")
+                .forEach(e -> rows.add(e.path("direction").asText() + " "
+                        + e.path("identity").asLong() + " " + e.path("protocol").asText() + " "
+                        + e.path("port").asText() + " "
+                        + e.path("verdict").asText()));
         return rows;
     }
 
@@ -777,12 +909,15 @@ class DrillsEndToEndTest {
             int first = port & (0xFFFF << (16 - bits)) & 0xFFFF;
             ports = first + "-" + (first | (0xFFFF >>> bits));
         }
-        String protocol = bits == 0 && row.path("protocol").asText().equals("ANY") ? "ANY" : row.path("protocol").asText();
+        String protocol = bits == 0 && row.path("protocol").asText().equals("ANY")
+                ? "ANY"
+                : row.path("protocol").asText();
         return row.path("direction").asText() + " " + row.path("identity").asLong() + " " + protocol + " " + ports + " "
                 + (row.path("deny").asBoolean() ? "deny" : "allow");
     }
 
-    private static void diff(String what, Map<String, Long> wanted, Map<String, Long> actual, List<String> differences) {
+    private static void diff(
+            String what, Map<String, Long> wanted, Map<String, Long> actual, List<String> differences) {
         if (wanted.equals(actual)) {
             return;
         }
@@ -797,14 +932,16 @@ class DrillsEndToEndTest {
                 wrong.put(k, "wanted none, has " + v);
             }
         });
-        differences.add(what + ": " + wrong.entrySet().stream().limit(10).map(Object::toString)
-                .collect(Collectors.joining(", ")) + (wrong.size() > 10 ? " (" + wrong.size() + " in all)" : ""));
+        differences.add(what + ": "
+                + wrong.entrySet().stream().limit(10).map(Object::toString).collect(Collectors.joining(", "))
+                + (wrong.size() > 10 ? " (" + wrong.size() + " in all)" : ""));
     }
 
     private Map<String, JsonNode> serviceEndpoints() {
         Map<String, JsonNode> endpoints = new TreeMap<>();
         getJson(url("identity") + "/v1/endpoints?namespace=" + NS)
-                .forEach(ep -> endpoints.put(ep.path("namespace").asText() + "/" + ep.path("pod").asText(), ep));
+                .forEach(ep -> endpoints.put(
+                        ep.path("namespace").asText() + "/" + ep.path("pod").asText(), ep));
         return endpoints;
     }
 
@@ -840,8 +977,10 @@ class DrillsEndToEndTest {
         }
 
         Set<String> downBetween(Instant from, Instant to) {
-            return down.stream().filter(d -> !d.getValue().isBefore(from) && !d.getValue().isAfter(to))
-                    .map(Map.Entry::getKey).collect(Collectors.toCollection(TreeSet::new));
+            return down.stream()
+                    .filter(d -> !d.getValue().isBefore(from) && !d.getValue().isAfter(to))
+                    .map(Map.Entry::getKey)
+                    .collect(Collectors.toCollection(TreeSet::new));
         }
 
         void stop() {
@@ -884,7 +1023,8 @@ class DrillsEndToEndTest {
         if (json == null) {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
-            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(json));
         }
         try {
             HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -936,13 +1076,13 @@ class DrillsEndToEndTest {
     }
 
     private Component component(String name) {
-        return StackFile.read(dataDir).orElseThrow().components().stream().filter(c -> c.name().equals(name))
-                .findFirst().orElseThrow(() -> new AssertionError("no " + name + " in stack.json"));
+        return StackFile.read(dataDir).orElseThrow().components().stream()
+                .filter(c -> c.name().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + name + " in stack.json"));
     }
 
     private SupervisorFile.Supervised supervised(String name) {
         return SupervisorFile.read(dataDir).orElseThrow().component(name).orElseThrow();
     }
-
-
 }

@@ -33,7 +33,8 @@ class FabricTeardownRootTest {
 
     @BeforeEach
     void requireRoot() throws IOException, InterruptedException {
-        String skip = !BpfFilesystem.isRoot(Files.readAllLines(Path.of("/proc/self/status"))) ? "not root"
+        String skip = !BpfFilesystem.isRoot(Files.readAllLines(Path.of("/proc/self/status")))
+                ? "not root"
                 : run(List.of("ip", "netns", "list")) != 0 ? "no ip(8) with netns support" : null;
         if (skip != null) {
             System.out.println("SKIPPING FabricTeardownRootTest: " + skip);
@@ -49,8 +50,8 @@ class FabricTeardownRootTest {
             if (fabric == null) {
                 continue;
             }
-            for (String name : List.of(fabric.podNetns("node-1", "demo", "web-0"), fabric.nodeNetns("node-1"),
-                    fabric.prefix())) {
+            for (String name :
+                    List.of(fabric.podNetns("node-1", "demo", "web-0"), fabric.nodeNetns("node-1"), fabric.prefix())) {
                 if (Files.exists(StackFabric.NETNS_DIR.resolve(name))) {
                     run(List.of("ip", "netns", "del", name));
                 }
@@ -66,15 +67,35 @@ class FabricTeardownRootTest {
         for (String name : List.of(sw, node, pod, other.nodeNetns("node-1"))) {
             assertThat(run(List.of("ip", "netns", "add", name))).isZero();
         }
-        assertThat(run(List.of("ip", "-n", sw, "link", "add", "br0", "type", "bridge"))).isZero();
-        assertThat(run(List.of("ip", "-n", sw, "link", "add", "n1", "type", "veth", "peer", "name", "eth0", "netns",
-                node))).isZero();
-        assertThat(run(List.of("ip", "-n", node, "link", "add", "lxc0123456789a", "type", "veth", "peer", "name",
-                "eth0", "netns", pod))).isZero();
+        assertThat(run(List.of("ip", "-n", sw, "link", "add", "br0", "type", "bridge")))
+                .isZero();
+        assertThat(run(List.of(
+                        "ip", "-n", sw, "link", "add", "n1", "type", "veth", "peer", "name", "eth0", "netns", node)))
+                .isZero();
+        assertThat(run(List.of(
+                        "ip",
+                        "-n",
+                        node,
+                        "link",
+                        "add",
+                        "lxc0123456789a",
+                        "type",
+                        "veth",
+                        "peer",
+                        "name",
+                        "eth0",
+                        "netns",
+                        pod)))
+                .isZero();
 
-        Process down = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), FabricTeardown.class.getName(), dataDir.toString())
-                .redirectErrorStream(true).start();
+        Process down = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        FabricTeardown.class.getName(),
+                        dataDir.toString())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(down.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(down.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
@@ -87,7 +108,9 @@ class FabricTeardownRootTest {
     }
 
     private static int run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
         return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
     }

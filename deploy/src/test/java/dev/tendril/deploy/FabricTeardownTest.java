@@ -33,45 +33,59 @@ class FabricTeardownTest {
     @BeforeEach
     void fabric() throws IOException {
         netns = Files.createDirectories(root.resolve("netns"));
-        teardown = new FabricTeardown(STACK, netns, root.resolve("bpffs"), root.resolve("locks"), new FabricTeardown.Ip() {
-            @Override
-            public List<String> links(String name) {
-                return links.getOrDefault(name, List.of("lo"));
-            }
+        teardown =
+                new FabricTeardown(STACK, netns, root.resolve("bpffs"), root.resolve("locks"), new FabricTeardown.Ip() {
+                    @Override
+                    public List<String> links(String name) {
+                        return links.getOrDefault(name, List.of("lo"));
+                    }
 
-            @Override
-            public void deleteLink(String name, String link) {
-                calls.add("link del " + name + " " + link);
-            }
+                    @Override
+                    public void deleteLink(String name, String link) {
+                        calls.add("link del " + name + " " + link);
+                    }
 
-            @Override
-            public void deleteNetns(String name) {
-                calls.add("netns del " + name);
-            }
-        });
+                    @Override
+                    public void deleteNetns(String name) {
+                        calls.add("netns del " + name);
+                    }
+                });
     }
 
     @Test
     void removesThePodsThenTheNodesThenTheSwitchWithTheirLinksAndOnlyThisStacksNamespaces() throws IOException {
-        for (String name : List.of("td12", "td12_node-1", "td12_node-2", "td12_node-1_demo_web-0", "td123_node-1",
-                "tendril_node-1", "other")) {
+        for (String name : List.of(
+                "td12",
+                "td12_node-1",
+                "td12_node-2",
+                "td12_node-1_demo_web-0",
+                "td123_node-1",
+                "tendril_node-1",
+                "other")) {
             Files.createFile(netns.resolve(name));
         }
         links.put("td12_node-1_demo_web-0", List.of("lo", "eth0"));
         links.put("td12_node-1", List.of("lo", "eth0", "cilium_host", "cilium_net"));
         links.put("td12", List.of("lo", "br0", "n1", "n2"));
 
-        assertThat(teardown.namespaces()).containsExactly("td12_node-1_demo_web-0", "td12_node-1", "td12_node-2",
-                "td12");
+        assertThat(teardown.namespaces())
+                .containsExactly("td12_node-1_demo_web-0", "td12_node-1", "td12_node-2", "td12");
         assertThat(teardown.present()).isTrue();
         assertThat(teardown.remove()).containsExactly("td12_node-1_demo_web-0", "td12_node-1", "td12_node-2", "td12");
 
-        assertThat(calls).containsExactly(
-                "link del td12_node-1_demo_web-0 eth0", "netns del td12_node-1_demo_web-0",
-                "link del td12_node-1 eth0", "link del td12_node-1 cilium_host", "link del td12_node-1 cilium_net",
-                "netns del td12_node-1",
-                "netns del td12_node-2",
-                "link del td12 br0", "link del td12 n1", "link del td12 n2", "netns del td12");
+        assertThat(calls)
+                .containsExactly(
+                        "link del td12_node-1_demo_web-0 eth0",
+                        "netns del td12_node-1_demo_web-0",
+                        "link del td12_node-1 eth0",
+                        "link del td12_node-1 cilium_host",
+                        "link del td12_node-1 cilium_net",
+                        "netns del td12_node-1",
+                        "netns del td12_node-2",
+                        "link del td12 br0",
+                        "link del td12 n1",
+                        "link del td12 n2",
+                        "netns del td12");
     }
 
     @Test
@@ -90,8 +104,9 @@ class FabricTeardownTest {
         assertThat(root.resolve("locks/td12.lock")).doesNotExist();
         assertThat(root.resolve("bpffs/td123/node-1")).isDirectory();
         assertThat(root.resolve("locks/td123.lock")).exists();
-        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("fabric     removed the kernel pod network td12: 0"
-                + " network namespaces, " + root.resolve("bpffs/td12") + ", " + root.resolve("locks/td12.lock") + "\n");
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .isEqualTo("fabric     removed the kernel pod network td12: 0" + " network namespaces, "
+                        + root.resolve("bpffs/td12") + ", " + root.resolve("locks/td12.lock") + "\n");
     }
 
     @Test

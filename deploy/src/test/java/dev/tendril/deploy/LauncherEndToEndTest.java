@@ -1,7 +1,6 @@
 package dev.tendril.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.cli.stack.Component;
@@ -38,15 +37,20 @@ class LauncherEndToEndTest {
     private static final Duration READY_GUARD = Duration.ofMinutes(4);
     private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
 
-    private final Path repo = Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
+    private final Path repo =
+            Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
     private LauncherOutput output;
     private Path dataDir;
     private Process launcher;
 
     @BeforeEach
     void requireBuiltJars() throws IOException {
-        List<Path> missing = new StackConfig(repo, repo.resolve(".tendril"), false, 1, 0, 0, PORT_OFFSET,
-                Duration.ofSeconds(1)).components().stream().map(ComponentSpec::jar).filter(Files::notExists).toList();
+        List<Path> missing = new StackConfig(
+                        repo, repo.resolve(".tendril"), false, 1, 0, 0, PORT_OFFSET, Duration.ofSeconds(1))
+                .components().stream()
+                        .map(ComponentSpec::jar)
+                        .filter(Files::notExists)
+                        .toList();
         if (!missing.isEmpty()) {
             String reason = "service/agent jars not built, skipping the launcher end-to-end test: " + missing;
             System.out.println(reason);
@@ -71,58 +75,90 @@ class LauncherEndToEndTest {
 
     @Test
     void startsEverythingHealthyAndLeavesNoProcessBehindAfterSigterm() throws Exception {
-        launcher = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-cp", System.getProperty("java.class.path"), Launcher.class.getName(),
-                "--repo", repo.toString(), "--data-dir", dataDir.toString(), "--nodes", "1",
-                "--kafka-port", "0", "--postgres-port", "0", "--port-offset", Integer.toString(PORT_OFFSET),
-                "--ready-timeout", "180s")
+        launcher = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx1g",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "--sun-misc-unsafe-memory-access=allow",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Launcher.class.getName(),
+                        "--repo",
+                        repo.toString(),
+                        "--data-dir",
+                        dataDir.toString(),
+                        "--nodes",
+                        "1",
+                        "--kafka-port",
+                        "0",
+                        "--postgres-port",
+                        "0",
+                        "--port-offset",
+                        Integer.toString(PORT_OFFSET),
+                        "--ready-timeout",
+                        "180s")
                 .redirectErrorStream(true)
                 .start();
         output = LauncherOutput.of(launcher);
 
         output.awaitLine("Tendril is ready.", READY_GUARD);
         // The default datapath: the agent says so in its readiness, and up shows it.
-        assertThat(output.lines()).as(output.text())
+        assertThat(output.lines())
+                .as(output.text())
                 .anyMatch(line -> line.matches("agent-1 +pod network: model: tendril\\.agent\\.pod-network=model"));
 
         StackFile stack = StackFile.read(dataDir).orElseThrow();
         assertThat(stack.ready()).isTrue();
         assertThat(stack.launcherPid()).isEqualTo(launcher.pid());
-        assertThat(stack.components()).extracting(Component::name)
+        assertThat(stack.components())
+                .extracting(Component::name)
                 .containsExactly("postgres", "kafka", "identity", "ipam", "policy", "flows", "agent-1");
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         ObjectMapper json = new ObjectMapper();
         for (Component c : stack.components()) {
             if (c.kind() == Kind.SERVICE || c.kind() == Kind.AGENT) {
                 assertThat(c.port()).isGreaterThan(PORT_OFFSET);
-                HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(c.url() + "/q/health/ready"))
-                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> ready = http.send(
+                        HttpRequest.newBuilder(URI.create(c.url() + "/q/health/ready"))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 assertThat(ready.statusCode()).as(c.name() + " readiness").isEqualTo(200);
-                assertThat(json.readTree(ready.body()).path("status").asText()).as(c.name()).isEqualTo("UP");
+                assertThat(json.readTree(ready.body()).path("status").asText())
+                        .as(c.name())
+                        .isEqualTo("UP");
             }
         }
-        assertThat(dataDir.resolve("launcher.pid")).content(StandardCharsets.UTF_8)
+        assertThat(dataDir.resolve("launcher.pid"))
+                .content(StandardCharsets.UTF_8)
                 .isEqualToIgnoringWhitespace(Long.toString(launcher.pid()));
 
         List<ProcessHandle> started = new ArrayList<>(launcher.descendants().toList());
         for (Component c : stack.components()) {
             ProcessHandle.of(c.pid()).ifPresent(started::add);
         }
-        assertThat(started).extracting(ProcessHandle::pid)
-                .as("postgres and every service and agent run").containsAll(stack.components().stream()
-                        .map(Component::pid).toList());
+        assertThat(started)
+                .extracting(ProcessHandle::pid)
+                .as("postgres and every service and agent run")
+                .containsAll(stack.components().stream().map(Component::pid).toList());
 
-        // As root (on the bpffs the launcher mounts when none is) the agent pins its maps here, unless bpf(2) is refused.
+        // As root (on the bpffs the launcher mounts when none is) the agent pins its maps here, unless bpf(2) is
+        // refused.
         Path pins = BpfFilesystem.agentPins(StackConfig.AGENT_PORT_BASE + 1 + PORT_OFFSET);
-        boolean pinned = BpfFilesystem.isRoot(Files.readAllLines(Path.of("/proc/self/status"))) && Files.isDirectory(pins);
+        boolean pinned =
+                BpfFilesystem.isRoot(Files.readAllLines(Path.of("/proc/self/status"))) && Files.isDirectory(pins);
 
         // SIGTERM through the handle: Process.destroy() would also close the output this test still reads.
         launcher.toHandle().destroy();
 
-        assertThat(launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)).as("launcher exits on SIGTERM").isTrue();
+        assertThat(launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS))
+                .as("launcher exits on SIGTERM")
+                .isTrue();
         output.awaitEnd(EXIT_GUARD);
-        assertThat(launcher.exitValue()).as("launcher exit code\n" + output.text()).isZero();
+        assertThat(launcher.exitValue())
+                .as("launcher exit code\n" + output.text())
+                .isZero();
         assertThat(output.lines()).contains("Tendril stopped.");
         if (pinned) {
             // Stopping (./tendril down) leaves the agent's maps pinned for the next start; only --fresh removes them.
@@ -131,21 +167,22 @@ class LauncherEndToEndTest {
         }
         // PostgreSQL is a daemon, not the launcher's child: init reaps it a moment after it exits.
         List<ProcessHandle> alive = awaitGone(started, EXIT_GUARD);
-        assertThat(alive.stream().map(h -> h.pid() + " " + h.info().commandLine().orElse("(exited, not yet reaped)")))
-                .as("processes alive after the launcher stopped").isEmpty();
+        assertThat(alive.stream()
+                        .map(h -> h.pid() + " " + h.info().commandLine().orElse("(exited, not yet reaped)")))
+                .as("processes alive after the launcher stopped")
+                .isEmpty();
         assertThat(dataDir.resolve("launcher.pid")).doesNotExist();
     }
 
     private static List<ProcessHandle> awaitGone(List<ProcessHandle> processes, Duration guard)
             throws InterruptedException {
         long deadline = System.nanoTime() + guard.toNanos();
-        List<ProcessHandle> alive = processes.stream().filter(ProcessHandle::isAlive).toList();
+        List<ProcessHandle> alive =
+                processes.stream().filter(ProcessHandle::isAlive).toList();
         while (!alive.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(100);
             alive = alive.stream().filter(ProcessHandle::isAlive).toList();
         }
         return alive;
     }
-
-
 }

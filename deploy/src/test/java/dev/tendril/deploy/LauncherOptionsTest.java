@@ -27,7 +27,10 @@ class LauncherOptionsTest {
         int exit = cmd.execute("--datapath", "ebpf");
 
         assertThat(exit).isEqualTo(2);
-        assertThat(err.toString()).contains("--datapath").contains("KERNEL, MODEL, AUTO").contains("tendril up --help");
+        assertThat(err.toString())
+                .contains("--datapath")
+                .contains("KERNEL, MODEL, AUTO")
+                .contains("tendril up --help");
     }
 
     private static Launcher parse(String... args) {

@@ -24,8 +24,7 @@ final class LauncherOutput {
     private final List<String> all = new CopyOnWriteArrayList<>();
     private final BlockingQueue<String> unread = new LinkedBlockingQueue<>();
 
-    private LauncherOutput() {
-    }
+    private LauncherOutput() {}
 
     /** Starts reading {@code launcher}'s output (stderr merged) on a daemon thread. */
     static LauncherOutput of(Process launcher) {
@@ -79,8 +78,8 @@ final class LauncherOutput {
     }
 
     private void pump(Process launcher) {
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader reader =
+                new BufferedReader(new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                 System.out.println("[launcher] " + line);
                 all.add(line);

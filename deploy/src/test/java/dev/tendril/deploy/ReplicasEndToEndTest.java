@@ -58,9 +58,11 @@ class ReplicasEndToEndTest {
     private static final Duration FAILOVER_GUARD = Duration.ofMinutes(2);
     private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private final Path repo = Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
+    private final Path repo =
+            Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
     private LauncherOutput output;
     private Path dataDir;
     private Process launcher;
@@ -68,9 +70,13 @@ class ReplicasEndToEndTest {
 
     @BeforeEach
     void requireBuiltJars() throws IOException {
-        List<Path> missing = new StackConfig(repo, repo.resolve(".tendril"), false, 0, 0, 0, PORT_OFFSET,
-                Duration.ofSeconds(1), 2).components().stream().map(ComponentSpec::jar).filter(Files::notExists)
-                .distinct().toList();
+        List<Path> missing = new StackConfig(
+                        repo, repo.resolve(".tendril"), false, 0, 0, 0, PORT_OFFSET, Duration.ofSeconds(1), 2)
+                .components().stream()
+                        .map(ComponentSpec::jar)
+                        .filter(Files::notExists)
+                        .distinct()
+                        .toList();
         if (!missing.isEmpty()) {
             String reason = "service jars not built, skipping the replicas end-to-end test: " + missing;
             System.out.println(reason);
@@ -97,11 +103,28 @@ class ReplicasEndToEndTest {
 
     @Test
     void runsTwoReplicasOfEveryServiceAndTheStandbyPublishesAfterTheLeaderIsKilled() throws Exception {
-        launcher = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), Launcher.class.getName(),
-                "--repo", repo.toString(), "--data-dir", dataDir.toString(), "--nodes", "0", "--replicas", "2",
-                "--kafka-port", "0", "--postgres-port", "0", "--port-offset", Integer.toString(PORT_OFFSET),
-                "--ready-timeout", "240s")
+        launcher = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx256m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Launcher.class.getName(),
+                        "--repo",
+                        repo.toString(),
+                        "--data-dir",
+                        dataDir.toString(),
+                        "--nodes",
+                        "0",
+                        "--replicas",
+                        "2",
+                        "--kafka-port",
+                        "0",
+                        "--postgres-port",
+                        "0",
+                        "--port-offset",
+                        Integer.toString(PORT_OFFSET),
+                        "--ready-timeout",
+                        "240s")
                 .redirectErrorStream(true)
                 .start();
         output = LauncherOutput.of(launcher);
@@ -111,19 +134,25 @@ class ReplicasEndToEndTest {
         Result status = cli("status", "--data-dir", dataDir.toString(), "-o", "json");
         assertThat(status.exitCode()).as(status.out() + status.err()).isZero();
         List<String> names = new ArrayList<>();
-        JSON.readTree(status.out()).path("components").forEach(c -> names.add(c.path("name").asText()));
-        assertThat(names).contains("identity", "ipam", "policy", "flows", "identity-2", "ipam-2", "policy-2", "flows-2");
+        JSON.readTree(status.out())
+                .path("components")
+                .forEach(c -> names.add(c.path("name").asText()));
+        assertThat(names)
+                .contains("identity", "ipam", "policy", "flows", "identity-2", "ipam-2", "policy-2", "flows-2");
         assertThat(component("policy-2").port()).isEqualTo(8183 + PORT_OFFSET);
 
         // A subject: one endpoint registered with the first identity replica.
         String ns = "failover";
         send("PUT", component("identity").url() + "/v1/namespaces/" + ns, "{\"labels\":{}}");
-        JsonNode endpoint = send("PUT", component("identity").url() + "/v1/endpoints/" + ns + "/db-0",
+        JsonNode endpoint = send(
+                "PUT",
+                component("identity").url() + "/v1/endpoints/" + ns + "/db-0",
                 "{\"uid\":\"db-0-uid\",\"node\":\"node-1\",\"ips\":[\"10.200.0.5\"],\"labels\":{\"app\":\"db\"}}");
         long subject = endpoint.path("identity").asLong();
         assertThat(subject).isPositive();
 
-        try (KafkaConsumer<String, byte[]> policyTopic = policyTopic(component("kafka").url())) {
+        try (KafkaConsumer<String, byte[]> policyTopic =
+                policyTopic(component("kafka").url())) {
             awaitRecord(policyTopic, subject, List.of(), FAILOVER_GUARD);
 
             AtomicBoolean loading = new AtomicBoolean(true);
@@ -142,15 +171,19 @@ class ReplicasEndToEndTest {
                     markers.add("NetworkPolicy/" + ns + "/" + marker);
 
                     long killedAt = System.nanoTime();
-                    assertThat(ProcessHandle.of(leaderPid).orElseThrow().destroyForcibly()).isTrue();
+                    assertThat(ProcessHandle.of(leaderPid).orElseThrow().destroyForcibly())
+                            .isTrue();
                     int killed = kills.merge(leader, 1, Integer::sum);
                     send("PUT", component(survivor).url() + "/v1/policies", allow(ns, marker, 7000 + round));
                     awaitRecord(policyTopic, subject, markers, FAILOVER_GUARD);
                     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
                     failoverMillis.add(millis);
-                    System.out.printf("policy failover round %d: killed %s (pid %d), %s published %s after %d ms%n",
+                    System.out.printf(
+                            "policy failover round %d: killed %s (pid %d), %s published %s after %d ms%n",
                             round, leader, leaderPid, survivor, marker, millis);
-                    await(leader + " started again").atMost(READY_GUARD).pollInterval(Duration.ofMillis(500))
+                    await(leader + " started again")
+                            .atMost(READY_GUARD)
+                            .pollInterval(Duration.ofMillis(500))
                             .until(() -> supervised(leader).restarts() == killed
                                     && supervised(leader).state().equals("running"));
                 }
@@ -158,15 +191,19 @@ class ReplicasEndToEndTest {
                 loading.set(false);
                 load.join(Duration.ofSeconds(30));
             }
-            System.out.printf("policy failover (kill -9 of the leader to the next change on tendril.policy): %s ms; "
-                    + "%d load writes acknowledged meanwhile%n", failoverMillis, acknowledged.get());
+            System.out.printf(
+                    "policy failover (kill -9 of the leader to the next change on tendril.policy): %s ms; "
+                            + "%d load writes acknowledged meanwhile%n",
+                    failoverMillis, acknowledged.get());
 
             // No acknowledged write lost: both replicas list every marker and every acknowledged load policy.
             awaitRoles();
             for (String replica : List.of("policy", "policy-2")) {
                 await().atMost(FAILOVER_GUARD).untilAsserted(() -> {
-                    assertThat(send("GET", component(replica).url() + "/v1/policies?namespace=" + ns, null)).hasSize(ROUNDS);
-                    assertThat(send("GET", component(replica).url() + "/v1/policies?namespace=load", null).size())
+                    assertThat(send("GET", component(replica).url() + "/v1/policies?namespace=" + ns, null))
+                            .hasSize(ROUNDS);
+                    assertThat(send("GET", component(replica).url() + "/v1/policies?namespace=load", null)
+                                    .size())
                             .isGreaterThanOrEqualTo(acknowledged.get());
                 });
             }
@@ -176,10 +213,13 @@ class ReplicasEndToEndTest {
 
         everStarted.addAll(launcher.descendants().toList());
         launcher.toHandle().destroy();
-        assertThat(launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)).as("launcher exits on SIGTERM").isTrue();
+        assertThat(launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS))
+                .as("launcher exits on SIGTERM")
+                .isTrue();
         output.awaitEnd(EXIT_GUARD);
         assertThat(launcher.exitValue()).as(output.text()).isZero();
-        await("every process the launcher started is gone").atMost(EXIT_GUARD)
+        await("every process the launcher started is gone")
+                .atMost(EXIT_GUARD)
                 .until(() -> everStarted.stream().noneMatch(ProcessHandle::isAlive));
     }
 
@@ -195,55 +235,81 @@ class ReplicasEndToEndTest {
 
         kill("identity");
         for (int i = 0; i < writes; i++) {
-            send("PUT", component("identity-2").url() + "/v1/endpoints/" + ns + "/pod-" + i,
+            send(
+                    "PUT",
+                    component("identity-2").url() + "/v1/endpoints/" + ns + "/pod-" + i,
                     "{\"uid\":\"drill-uid-%d\",\"node\":\"node-1\",\"ips\":[\"10.201.0.%d\"],\"labels\":{\"app\":\"drill\"}}"
                             .formatted(i, i + 1));
         }
         awaitRestarted("identity");
         assertThat(send("GET", component("identity").url() + "/v1/endpoints?namespace=" + ns, null))
-                .as("every endpoint acknowledged by identity-2 while identity was down").hasSize(writes);
+                .as("every endpoint acknowledged by identity-2 while identity was down")
+                .hasSize(writes);
 
         kill("ipam");
         List<String> allocated = new ArrayList<>();
         for (int i = 0; i < writes; i++) {
-            JsonNode allocation = send("POST", component("ipam-2").url() + "/v1/nodes/drill-node/allocations",
+            JsonNode allocation = send(
+                    "POST",
+                    component("ipam-2").url() + "/v1/nodes/drill-node/allocations",
                     "{\"owner\":\"%s/pod-%d\",\"uid\":\"drill-uid-%d\"}".formatted(ns, i, i));
             allocation.path("ips").forEach(ip -> allocated.add(ip.asText()));
         }
-        assertThat(allocated).as("distinct addresses from ipam-2").doesNotHaveDuplicates().hasSizeGreaterThanOrEqualTo(writes);
+        assertThat(allocated)
+                .as("distinct addresses from ipam-2")
+                .doesNotHaveDuplicates()
+                .hasSizeGreaterThanOrEqualTo(writes);
         awaitRestarted("ipam");
         List<String> held = new ArrayList<>();
         send("GET", component("ipam").url() + "/v1/nodes/drill-node/allocations", null)
                 .forEach(a -> held.add(a.path("ip").asText()));
-        assertThat(held).as("ipam holds every address ipam-2 handed out while it was down").containsAll(allocated);
+        assertThat(held)
+                .as("ipam holds every address ipam-2 handed out while it was down")
+                .containsAll(allocated);
 
         kill("flows");
         send("GET", component("flows-2").url() + "/v1/status", null);
         awaitRestarted("flows");
-        System.out.printf("replica drill: %d endpoints and %d addresses acknowledged by the second replicas while the"
-                + " first were killed, 0 lost; flows-2 answered while flows was down%n", writes, allocated.size());
+        System.out.printf(
+                "replica drill: %d endpoints and %d addresses acknowledged by the second replicas while the"
+                        + " first were killed, 0 lost; flows-2 answered while flows was down%n",
+                writes, allocated.size());
     }
 
     private void kill(String name) {
         long pid = component(name).pid();
         int before = supervised(name).restarts();
         assertThat(ProcessHandle.of(pid).orElseThrow().destroyForcibly()).isTrue();
-        await(name + " is down").atMost(EXIT_GUARD).until(() -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+        await(name + " is down")
+                .atMost(EXIT_GUARD)
+                .until(() -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
         killedRestarts.put(name, before + 1);
     }
 
     private void awaitRestarted(String name) {
         int expected = killedRestarts.get(name);
-        await(name + " started again").atMost(READY_GUARD).pollInterval(Duration.ofMillis(500))
-                .until(() -> supervised(name).restarts() >= expected && supervised(name).state().equals("running"));
-        await(name + " ready").atMost(READY_GUARD).pollInterval(Duration.ofMillis(500)).until(() -> {
-            try {
-                return HTTP.send(HttpRequest.newBuilder(URI.create(component(name).url() + "/q/health/ready"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        await(name + " started again")
+                .atMost(READY_GUARD)
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> supervised(name).restarts() >= expected
+                        && supervised(name).state().equals("running"));
+        await(name + " ready")
+                .atMost(READY_GUARD)
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    try {
+                        return HTTP.send(
+                                                HttpRequest.newBuilder(URI.create(
+                                                                component(name).url() + "/q/health/ready"))
+                                                        .timeout(Duration.ofSeconds(2))
+                                                        .build(),
+                                                HttpResponse.BodyHandlers.ofString())
+                                        .statusCode()
+                                == 200;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
     }
 
     /** Writes a new policy every 50 ms through either replica (whichever answers), counting the acknowledged. */
@@ -277,14 +343,18 @@ class ReplicasEndToEndTest {
 
     /** Both policy replicas ready, one leader and one standby. */
     private void awaitRoles() {
-        await("one policy leader and one standby").atMost(READY_GUARD).pollInterval(Duration.ofMillis(200))
+        await("one policy leader and one standby")
+                .atMost(READY_GUARD)
+                .pollInterval(Duration.ofMillis(200))
                 .until(() -> List.of(role("policy"), role("policy-2")).containsAll(List.of("leader", "standby")));
     }
 
     private String role(String replica) {
         try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-                    URI.create(component(replica).url() + "/q/health/ready")).timeout(Duration.ofSeconds(2)).build(),
+            HttpResponse<String> response = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(component(replica).url() + "/q/health/ready"))
+                            .timeout(Duration.ofSeconds(2))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             JsonNode health = JSON.readTree(response.body());
             if (response.statusCode() != 200) {
@@ -305,14 +375,18 @@ class ReplicasEndToEndTest {
     }
 
     /** Polls tendril.policy until the subject's latest record is enforced by exactly {@code enforcedBy} (ingress). */
-    private static void awaitRecord(KafkaConsumer<String, byte[]> topic, long subject, List<String> enforcedBy,
-                                    Duration guard) throws Exception {
+    private static void awaitRecord(
+            KafkaConsumer<String, byte[]> topic, long subject, List<String> enforcedBy, Duration guard)
+            throws Exception {
         long deadline = System.nanoTime() + guard.toNanos();
         String key = Long.toString(subject);
         while (System.nanoTime() < deadline) {
             for (ConsumerRecord<String, byte[]> r : topic.poll(Duration.ofMillis(20))) {
-                if (key.equals(r.key()) && r.value() != null
-                        && SubjectPolicyMap.parseFrom(r.value()).getIngressEnforcedByList().stream().sorted().toList()
+                if (key.equals(r.key())
+                        && r.value() != null
+                        && SubjectPolicyMap.parseFrom(r.value()).getIngressEnforcedByList().stream()
+                                .sorted()
+                                .toList()
                                 .equals(enforcedBy.stream().sorted().toList())) {
                     return;
                 }
@@ -322,10 +396,13 @@ class ReplicasEndToEndTest {
     }
 
     private static KafkaConsumer<String, byte[]> policyTopic(String bootstrap) {
-        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.replace("kafka://", ""),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer());
+        Map<String, Object> props = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap.replace("kafka://", ""),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                "false");
+        KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         TopicPartition partition = new TopicPartition("tendril.policy", 0);
         consumer.assign(List.of(partition));
         consumer.seekToBeginning(List.of(partition));
@@ -333,18 +410,25 @@ class ReplicasEndToEndTest {
     }
 
     private static JsonNode send(String method, String url, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(10))
                 .header("Accept", "application/json");
-        request = body == null ? request.method(method, HttpRequest.BodyPublishers.noBody())
-                : request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+        request = body == null
+                ? request.method(method, HttpRequest.BodyPublishers.noBody())
+                : request.header("Content-Type", "application/json")
+                        .method(method, HttpRequest.BodyPublishers.ofString(body));
         HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(method + " " + url + ": " + response.body()).isBetween(200, 299);
+        assertThat(response.statusCode())
+                .as(method + " " + url + ": " + response.body())
+                .isBetween(200, 299);
         return response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
     }
 
     private Component component(String name) {
-        return StackFile.read(dataDir).orElseThrow().components().stream().filter(c -> c.name().equals(name))
-                .findFirst().orElseThrow();
+        return StackFile.read(dataDir).orElseThrow().components().stream()
+                .filter(c -> c.name().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     private SupervisorFile.Supervised supervised(String name) {
@@ -360,8 +444,5 @@ class ReplicasEndToEndTest {
         return new Result(cmd.execute(args), out.toString(), err.toString());
     }
 
-    private record Result(int exitCode, String out, String err) {
-    }
-
-
+    private record Result(int exitCode, String out, String err) {}
 }

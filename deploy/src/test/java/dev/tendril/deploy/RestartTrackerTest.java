@@ -17,8 +17,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class RestartTrackerTest {
 
-    private static final BackOff BACK_OFF = new BackOff(Duration.ofSeconds(1), Duration.ofSeconds(30),
-            Duration.ofSeconds(60));
+    private static final BackOff BACK_OFF =
+            new BackOff(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60));
 
     /** A clock the test moves by hand. */
     private static final class ManualClock extends Clock {
@@ -52,11 +52,15 @@ class RestartTrackerTest {
         return Stream.of(
                 Arguments.of("first crash waits the initial delay", "s h c", List.of(1L), 0),
                 Arguments.of("crash loop doubles the delay", "s c s c s c s c", List.of(1L, 2L, 4L, 8L), 3),
-                Arguments.of("the delay stops growing at the maximum", "s c s c s c s c s c s c s c",
-                        List.of(1L, 2L, 4L, 8L, 16L, 30L, 30L), 6),
+                Arguments.of(
+                        "the delay stops growing at the maximum",
+                        "s c s c s c s c s c s c s c",
+                        List.of(1L, 2L, 4L, 8L, 16L, 30L, 30L),
+                        6),
                 Arguments.of("healthy for a minute resets the series", "s c s c s h +60s c", List.of(1L, 2L, 1L), 2),
                 Arguments.of("healthy but not for long keeps doubling", "s c s c s h +59s c", List.of(1L, 2L, 4L), 2),
-                Arguments.of("running long without becoming healthy keeps doubling", "s c s +120s c", List.of(1L, 2L), 1),
+                Arguments.of(
+                        "running long without becoming healthy keeps doubling", "s c s +120s c", List.of(1L, 2L), 1),
                 Arguments.of("no crash, no restart", "s h +600s", List.of(), 0));
     }
 
@@ -85,11 +89,14 @@ class RestartTrackerTest {
         tracker.started();
         clock.advance(Duration.ofSeconds(5));
         tracker.crashed(137);
-        assertThat(tracker.lastExit()).contains(new RestartTracker.Exit(137, "killed by SIGKILL",
-                Instant.parse("2026-01-01T00:00:05Z")));
+        assertThat(tracker.lastExit())
+                .contains(new RestartTracker.Exit(137, "killed by SIGKILL", Instant.parse("2026-01-01T00:00:05Z")));
         tracker.started();
         tracker.stopped(143, "restarted on request");
-        assertThat(tracker.lastExit()).get().extracting(RestartTracker.Exit::reason).isEqualTo("restarted on request");
+        assertThat(tracker.lastExit())
+                .get()
+                .extracting(RestartTracker.Exit::reason)
+                .isEqualTo("restarted on request");
         assertThat(tracker.restarts()).isEqualTo(1);
     }
 
@@ -106,8 +113,14 @@ class RestartTrackerTest {
     }
 
     @ParameterizedTest(name = "exit code {0}: {1}")
-    @org.junit.jupiter.params.provider.CsvSource({"0, exited with code 0", "1, exited with code 1",
-            "137, killed by SIGKILL", "143, killed by SIGTERM", "134, killed by SIGABRT", "200, exited with code 200"})
+    @org.junit.jupiter.params.provider.CsvSource({
+        "0, exited with code 0",
+        "1, exited with code 1",
+        "137, killed by SIGKILL",
+        "143, killed by SIGTERM",
+        "134, killed by SIGABRT",
+        "200, exited with code 200"
+    })
     void describesExitCodes(int code, String reason) {
         assertThat(RestartTracker.describe(code)).isEqualTo(reason);
     }

@@ -19,7 +19,8 @@ class StackConfigTest {
     void runsTheFourServicesThenOneAgentPerNodeOnTheDefaultPorts() {
         StackConfig config = config(2, 0);
 
-        assertThat(config.components()).extracting(ComponentSpec::name, ComponentSpec::kind, ComponentSpec::port)
+        assertThat(config.components())
+                .extracting(ComponentSpec::name, ComponentSpec::kind, ComponentSpec::port)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple("identity", Kind.SERVICE, 8081),
                         org.assertj.core.groups.Tuple.tuple("ipam", Kind.SERVICE, 8082),
@@ -29,7 +30,8 @@ class StackConfigTest {
                         org.assertj.core.groups.Tuple.tuple("agent-2", Kind.AGENT, 8092));
         assertThat(config.components().get(0).jar())
                 .isEqualTo(repo.resolve("services/identity/target/quarkus-app/quarkus-run.jar"));
-        assertThat(config.components().get(5).jar()).isEqualTo(repo.resolve("agent/target/quarkus-app/quarkus-run.jar"));
+        assertThat(config.components().get(5).jar())
+                .isEqualTo(repo.resolve("agent/target/quarkus-app/quarkus-run.jar"));
         assertThat(config.components().get(5).nodeName()).isEqualTo("node-2");
     }
 
@@ -41,32 +43,36 @@ class StackConfigTest {
 
     @Test
     void givesEveryAgentTheUrlsOfAllAgentsWithThePortOffset() {
-        assertThat(ChildProperties.agentPeers(config(2, 1000).components())).containsExactly(
-                java.util.Map.entry("tendril.agent.peers.\"node-1\"", "http://127.0.0.1:9091"),
-                java.util.Map.entry("tendril.agent.peers.\"node-2\"", "http://127.0.0.1:9092"));
+        assertThat(ChildProperties.agentPeers(config(2, 1000).components()))
+                .containsExactly(
+                        java.util.Map.entry("tendril.agent.peers.\"node-1\"", "http://127.0.0.1:9091"),
+                        java.util.Map.entry("tendril.agent.peers.\"node-2\"", "http://127.0.0.1:9092"));
     }
 
     @Test
     void shiftsEveryServiceAndAgentPortByThePortOffset() {
-        assertThat(config(1, 1000).components()).extracting(ComponentSpec::port)
+        assertThat(config(1, 1000).components())
+                .extracting(ComponentSpec::port)
                 .containsExactly(9081, 9082, 9083, 9084, 9091);
     }
 
     @Test
     void runsASecondReplicaOfEachServiceOneHundredPortsAboveTheFirst() {
-        StackConfig config = new StackConfig(repo, repo.resolve(".tendril"), false, 1, 9092, 5432, 6000,
-                Duration.ofSeconds(120), 2);
+        StackConfig config =
+                new StackConfig(repo, repo.resolve(".tendril"), false, 1, 9092, 5432, 6000, Duration.ofSeconds(120), 2);
 
-        assertThat(config.components()).extracting(ComponentSpec::name, ComponentSpec::port).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("identity", 14081),
-                org.assertj.core.groups.Tuple.tuple("ipam", 14082),
-                org.assertj.core.groups.Tuple.tuple("policy", 14083),
-                org.assertj.core.groups.Tuple.tuple("flows", 14084),
-                org.assertj.core.groups.Tuple.tuple("identity-2", 14181),
-                org.assertj.core.groups.Tuple.tuple("ipam-2", 14182),
-                org.assertj.core.groups.Tuple.tuple("policy-2", 14183),
-                org.assertj.core.groups.Tuple.tuple("flows-2", 14184),
-                org.assertj.core.groups.Tuple.tuple("agent-1", 14091));
+        assertThat(config.components())
+                .extracting(ComponentSpec::name, ComponentSpec::port)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("identity", 14081),
+                        org.assertj.core.groups.Tuple.tuple("ipam", 14082),
+                        org.assertj.core.groups.Tuple.tuple("policy", 14083),
+                        org.assertj.core.groups.Tuple.tuple("flows", 14084),
+                        org.assertj.core.groups.Tuple.tuple("identity-2", 14181),
+                        org.assertj.core.groups.Tuple.tuple("ipam-2", 14182),
+                        org.assertj.core.groups.Tuple.tuple("policy-2", 14183),
+                        org.assertj.core.groups.Tuple.tuple("flows-2", 14184),
+                        org.assertj.core.groups.Tuple.tuple("agent-1", 14091));
         ComponentSpec second = config.components().get(6);
         assertThat(second.jar()).isEqualTo(repo.resolve("services/policy/target/quarkus-app/quarkus-run.jar"));
         assertThat(second.service()).isEqualTo("policy");
@@ -79,14 +85,18 @@ class StackConfigTest {
         assertThatThrownBy(() -> config(-1, 0)).hasMessageContaining("--nodes");
         assertThatThrownBy(() -> config(10, 0)).hasMessageContaining("--nodes");
         assertThatThrownBy(() -> config(1, 60_000)).hasMessageContaining("--port-offset");
-        assertThatThrownBy(() -> new StackConfig(repo, repo.resolve(".tendril"), false, 1, 9092, 5432, 0,
-                Duration.ofSeconds(1), 3)).hasMessageContaining("--replicas");
-        assertThatThrownBy(() -> new StackConfig(repo, repo.resolve(".tendril"), false, 1, 9092, 5432, 0,
-                Duration.ofSeconds(1), 0)).hasMessageContaining("--replicas");
-        assertThatThrownBy(() -> new StackConfig(repo, repo.resolve(".tendril"), false, 1, 70_000, 5432, 0,
-                Duration.ofSeconds(1))).hasMessageContaining("--kafka-port");
-        assertThatThrownBy(() -> new StackConfig(repo.resolve("missing"), repo, false, 1, 9092, 5432, 0,
-                Duration.ofSeconds(1))).hasMessageContaining("--repo");
+        assertThatThrownBy(() -> new StackConfig(
+                        repo, repo.resolve(".tendril"), false, 1, 9092, 5432, 0, Duration.ofSeconds(1), 3))
+                .hasMessageContaining("--replicas");
+        assertThatThrownBy(() -> new StackConfig(
+                        repo, repo.resolve(".tendril"), false, 1, 9092, 5432, 0, Duration.ofSeconds(1), 0))
+                .hasMessageContaining("--replicas");
+        assertThatThrownBy(() -> new StackConfig(
+                        repo, repo.resolve(".tendril"), false, 1, 70_000, 5432, 0, Duration.ofSeconds(1)))
+                .hasMessageContaining("--kafka-port");
+        assertThatThrownBy(() ->
+                        new StackConfig(repo.resolve("missing"), repo, false, 1, 9092, 5432, 0, Duration.ofSeconds(1)))
+                .hasMessageContaining("--repo");
     }
 
     @Test
@@ -99,16 +109,17 @@ class StackConfigTest {
 
     @Test
     void givesEveryAgentTheDatapathTheStacksFabricPrefixAndItsNodeIndex() {
-        StackConfig kernel = new StackConfig(repo, repo.resolve("data"), false, 2, 9092, 5432, 0, Duration.ofSeconds(1),
-                1, Datapath.KERNEL);
-        StackConfig other = new StackConfig(repo, repo.resolve("other"), false, 2, 9092, 5432, 1000,
-                Duration.ofSeconds(1), 1, Datapath.AUTO);
+        StackConfig kernel = new StackConfig(
+                repo, repo.resolve("data"), false, 2, 9092, 5432, 0, Duration.ofSeconds(1), 1, Datapath.KERNEL);
+        StackConfig other = new StackConfig(
+                repo, repo.resolve("other"), false, 2, 9092, 5432, 1000, Duration.ofSeconds(1), 1, Datapath.AUTO);
         String prefix = kernel.fabric().prefix();
 
-        assertThat(ChildProperties.podNetwork(kernel.components().get(5), kernel)).containsExactly(
-                entry("tendril.agent.pod-network", "kernel"),
-                entry("tendril.agent.fabric.prefix", prefix),
-                entry("tendril.agent.fabric.node-index", "2"));
+        assertThat(ChildProperties.podNetwork(kernel.components().get(5), kernel))
+                .containsExactly(
+                        entry("tendril.agent.pod-network", "kernel"),
+                        entry("tendril.agent.fabric.prefix", prefix),
+                        entry("tendril.agent.fabric.node-index", "2"));
         // What the agent accepts (StackPrefix), and short: the agent's names are <prefix>_<node>_<ns>_<pod>.
         assertThat(prefix).matches("td[0-9a-f]{8}");
         assertThat(ChildProperties.podNetwork(other.components().get(4), other))
@@ -121,6 +132,7 @@ class StackConfigTest {
     }
 
     private StackConfig config(int nodes, int offset) {
-        return new StackConfig(repo, repo.resolve(".tendril"), false, nodes, 9092, 5432, offset, Duration.ofSeconds(120));
+        return new StackConfig(
+                repo, repo.resolve(".tendril"), false, nodes, 9092, 5432, offset, Duration.ofSeconds(120));
     }
 }

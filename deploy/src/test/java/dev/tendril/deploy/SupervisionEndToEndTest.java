@@ -2,7 +2,6 @@ package dev.tendril.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,7 +41,8 @@ class SupervisionEndToEndTest {
     private static final Duration RECOVERY_GUARD = Duration.ofMinutes(3);
     private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
 
-    private final Path repo = Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
+    private final Path repo =
+            Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
     private LauncherOutput output;
     private final HealthProbe probe = new HealthProbe();
     private Path dataDir;
@@ -50,8 +50,12 @@ class SupervisionEndToEndTest {
 
     @BeforeEach
     void requireBuiltJars() throws IOException {
-        List<Path> missing = new StackConfig(repo, repo.resolve(".tendril"), false, 1, 0, 0, PORT_OFFSET,
-                Duration.ofSeconds(1)).components().stream().map(ComponentSpec::jar).filter(Files::notExists).toList();
+        List<Path> missing = new StackConfig(
+                        repo, repo.resolve(".tendril"), false, 1, 0, 0, PORT_OFFSET, Duration.ofSeconds(1))
+                .components().stream()
+                        .map(ComponentSpec::jar)
+                        .filter(Files::notExists)
+                        .toList();
         if (!missing.isEmpty()) {
             String reason = "service/agent jars not built, skipping the supervision end-to-end test: " + missing;
             System.out.println(reason);
@@ -78,11 +82,26 @@ class SupervisionEndToEndTest {
 
     @Test
     void restartsAKilledServiceAndOneOnRequestAndStopsWithoutRestarting() throws Exception {
-        launcher = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), Launcher.class.getName(),
-                "--repo", repo.toString(), "--data-dir", dataDir.toString(), "--nodes", "1",
-                "--kafka-port", "0", "--postgres-port", "0", "--port-offset", Integer.toString(PORT_OFFSET),
-                "--ready-timeout", "180s")
+        launcher = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx256m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Launcher.class.getName(),
+                        "--repo",
+                        repo.toString(),
+                        "--data-dir",
+                        dataDir.toString(),
+                        "--nodes",
+                        "1",
+                        "--kafka-port",
+                        "0",
+                        "--postgres-port",
+                        "0",
+                        "--port-offset",
+                        Integer.toString(PORT_OFFSET),
+                        "--ready-timeout",
+                        "180s")
                 .redirectErrorStream(true)
                 .start();
         output = LauncherOutput.of(launcher);
@@ -93,7 +112,9 @@ class SupervisionEndToEndTest {
         Component identity = component("identity");
         ProcessHandle killed = ProcessHandle.of(identity.pid()).orElseThrow();
         assertThat(killed.destroyForcibly()).isTrue();
-        await("identity healthy again with one restart").atMost(RECOVERY_GUARD).pollInterval(Duration.ofMillis(500))
+        await("identity healthy again with one restart")
+                .atMost(RECOVERY_GUARD)
+                .pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> {
                     SupervisorFile.Supervised now = supervised("identity");
                     assertThat(now.restarts()).isEqualTo(1);
@@ -102,7 +123,8 @@ class SupervisionEndToEndTest {
                     assertThat(now.lastExit().reason()).isEqualTo("killed by SIGKILL");
                     assertThat(probe.check(component("identity")).ok()).isTrue();
                 });
-        assertThat(component("identity").pid()).as("stack.json follows the new process")
+        assertThat(component("identity").pid())
+                .as("stack.json follows the new process")
                 .isEqualTo(supervised("identity").pid());
 
         // tendril restart on another component: stopped, started at once, healthy again.
@@ -114,7 +136,8 @@ class SupervisionEndToEndTest {
         assertThat(restarted.restarts()).isEqualTo(1);
         assertThat(restarted.pid()).isNotEqualTo(policy.pid());
         assertThat(restarted.lastExit().reason()).isEqualTo("restarted on request");
-        assertThat(ProcessHandle.of(policy.pid()).filter(ProcessHandle::isAlive)).isEmpty();
+        assertThat(ProcessHandle.of(policy.pid()).filter(ProcessHandle::isAlive))
+                .isEmpty();
 
         Result unknown = cli("restart", "policy-9", "--data-dir", dataDir.toString());
         assertThat(unknown.exitCode()).isEqualTo(TendrilCommand.EXIT_ERROR);
@@ -125,27 +148,36 @@ class SupervisionEndToEndTest {
         JsonNode report = new ObjectMapper().readTree(status.out());
         for (JsonNode c : report.path("components")) {
             int expected = List.of("identity", "policy").contains(c.path("name").asText()) ? 1 : 0;
-            assertThat(c.path("restarts").asInt(-1)).as(c.path("name").asText() + " restarts").isEqualTo(expected);
+            assertThat(c.path("restarts").asInt(-1))
+                    .as(c.path("name").asText() + " restarts")
+                    .isEqualTo(expected);
         }
         Result text = cli("status", "--data-dir", dataDir.toString());
-        assertThat(text.out()).containsPattern("(?m)^identity\\s+OK\\s+\\S+\\s+restarts 1\\s+last exit: killed by SIGKILL");
+        assertThat(text.out())
+                .containsPattern("(?m)^identity\\s+OK\\s+\\S+\\s+restarts 1\\s+last exit: killed by SIGKILL");
 
         everStarted.addAll(launcher.descendants().toList());
         launcher.toHandle().destroy();
-        assertThat(launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)).as("launcher exits on SIGTERM").isTrue();
+        assertThat(launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS))
+                .as("launcher exits on SIGTERM")
+                .isTrue();
         output.awaitEnd(EXIT_GUARD);
         assertThat(launcher.exitValue()).as(output.text()).isZero();
         List<String> printed = output.lines();
-        List<String> afterStop = printed.subList(printed.indexOf("SIGTERM received: stopping Tendril..."), printed.size());
+        List<String> afterStop =
+                printed.subList(printed.indexOf("SIGTERM received: stopping Tendril..."), printed.size());
         assertThat(afterStop).as("nothing restarts while the stack stops").noneMatch(l -> l.contains("started again"));
-        await("every process the launcher started is gone").atMost(EXIT_GUARD)
+        await("every process the launcher started is gone")
+                .atMost(EXIT_GUARD)
                 .until(() -> everStarted.stream().noneMatch(ProcessHandle::isAlive));
         assertThat(supervised("kafka").state()).isEqualTo("stopped");
     }
 
     private Component component(String name) {
-        return StackFile.read(dataDir).orElseThrow().components().stream().filter(c -> c.name().equals(name))
-                .findFirst().orElseThrow();
+        return StackFile.read(dataDir).orElseThrow().components().stream()
+                .filter(c -> c.name().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     private SupervisorFile.Supervised supervised(String name) {
@@ -161,8 +193,5 @@ class SupervisionEndToEndTest {
         return new Result(cmd.execute(args), out.toString(), err.toString());
     }
 
-    private record Result(int exitCode, String out, String err) {
-    }
-
-
+    private record Result(int exitCode, String out, String err) {}
 }

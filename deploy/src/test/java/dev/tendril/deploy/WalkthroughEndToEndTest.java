@@ -66,7 +66,8 @@ class WalkthroughEndToEndTest {
     /** allow-localhost: every endpoint whose ingress is enforced accepts the host (1) on any port. */
     private static final String HOST_ALLOW = "1 0/ANY allow";
 
-    private final Path repo = Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
+    private final Path repo =
+            Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
     private final Path demo = repo.resolve("deploy/examples/demo.yaml");
     private final Path demoPolicies = repo.resolve("deploy/examples/demo-policies.yaml");
     private LauncherOutput output;
@@ -74,6 +75,7 @@ class WalkthroughEndToEndTest {
     private Process launcher;
     /** What the walkthrough saw before the restart: per pod its identity and addresses, per pair its verdict. */
     private Map<String, Long> identitiesBefore;
+
     private Map<String, List<String>> addressesBefore;
     private Map<String, String> verdictsBefore;
     private volatile boolean failed;
@@ -88,8 +90,12 @@ class WalkthroughEndToEndTest {
 
     @BeforeAll
     void startStack() throws Exception {
-        List<Path> missing = new StackConfig(repo, repo.resolve(".tendril"), false, NODES, 0, 0, PORT_OFFSET,
-                Duration.ofSeconds(1)).components().stream().map(ComponentSpec::jar).filter(Files::notExists).toList();
+        List<Path> missing = new StackConfig(
+                        repo, repo.resolve(".tendril"), false, NODES, 0, 0, PORT_OFFSET, Duration.ofSeconds(1))
+                .components().stream()
+                        .map(ComponentSpec::jar)
+                        .filter(Files::notExists)
+                        .toList();
         if (!missing.isEmpty()) {
             String reason = "service/agent jars not built, skipping the walkthrough end-to-end test: " + missing;
             System.out.println(reason);
@@ -126,22 +132,28 @@ class WalkthroughEndToEndTest {
         }
 
         Result applied = ok("apply", "-f", demo.toString());
-        assertThat(applied.out().lines()).containsExactly("namespace/demo created", "pod/frontend created",
-                "pod/backend created", "pod/database created");
+        assertThat(applied.out().lines())
+                .containsExactly(
+                        "namespace/demo created",
+                        "pod/frontend created",
+                        "pod/backend created",
+                        "pod/database created");
         Map<String, JsonNode> endpoints = demoEndpoints();
         assertThat(endpoints).containsOnlyKeys(DEMO_PODS);
         assertThat(endpoints.values().stream().map(e -> e.path("node").asText()).distinct())
-                .as("pods spread over both nodes").containsExactlyInAnyOrder("node-1", "node-2");
+                .as("pods spread over both nodes")
+                .containsExactlyInAnyOrder("node-1", "node-2");
 
         assertThat(verdict("frontend", "backend")).isEqualTo("FORWARDED");
         assertThat(verdict("backend", "database")).isEqualTo("FORWARDED");
         assertThat(verdict("frontend", "database")).isEqualTo("FORWARDED");
 
         Result policies = ok("apply", "-f", demoPolicies.toString());
-        assertThat(policies.out().lines()).containsExactly(
-                "networkpolicy.networking.k8s.io/default-deny-ingress created",
-                "networkpolicy.networking.k8s.io/allow-frontend-to-backend created",
-                "networkpolicy.networking.k8s.io/allow-backend-to-database created");
+        assertThat(policies.out().lines())
+                .containsExactly(
+                        "networkpolicy.networking.k8s.io/default-deny-ingress created",
+                        "networkpolicy.networking.k8s.io/allow-frontend-to-backend created",
+                        "networkpolicy.networking.k8s.io/allow-backend-to-database created");
         awaitVerdict("frontend", "database", "DROPPED");
 
         assertThat(verdict("frontend", "backend")).isEqualTo("FORWARDED");
@@ -152,31 +164,42 @@ class WalkthroughEndToEndTest {
                 .contains("NetworkPolicy/demo/default-deny-ingress");
 
         Result trace = ok("policy", "trace", "--from", "demo/frontend", "--to", "demo/database", "--port", "80/tcp");
-        assertThat(trace.out()).contains("ingress at demo/database: DROPPED  Policy denied (133)")
-                .contains("NetworkPolicy/demo/default-deny-ingress").endsWith("verdict: DROPPED\n");
+        assertThat(trace.out())
+                .contains("ingress at demo/database: DROPPED  Policy denied (133)")
+                .contains("NetworkPolicy/demo/default-deny-ingress")
+                .endsWith("verdict: DROPPED\n");
 
         JsonNode identities = json(ok("get", "identities", "-o", "json"));
         for (JsonNode endpoint : endpoints.values()) {
-            JsonNode identity = stream(identities).filter(i -> i.path("id").asLong() == endpoint.path("identity")
-                    .asLong()).findFirst().orElseThrow(() -> new AssertionError("no identity " + endpoint));
+            JsonNode identity = stream(identities)
+                    .filter(i ->
+                            i.path("id").asLong() == endpoint.path("identity").asLong())
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no identity " + endpoint));
             assertThat(identity.path("endpoints").asInt()).isEqualTo(1);
-            assertThat(stream(identity.path("labels")).map(JsonNode::asText)).contains(
-                    "k8s:app=" + endpoint.path("pod").asText(), "k8s:io.kubernetes.pod.namespace=demo");
+            assertThat(stream(identity.path("labels")).map(JsonNode::asText))
+                    .contains("k8s:app=" + endpoint.path("pod").asText(), "k8s:io.kubernetes.pod.namespace=demo");
         }
         long backend = endpoints.get("demo/backend").path("identity").asLong();
-        assertThat(databaseIngress()).as("bpf policy get demo/database: ingress entries")
+        assertThat(databaseIngress())
+                .as("bpf policy get demo/database: ingress entries")
                 .containsExactlyInAnyOrder(HOST_ALLOW, backend + " 80/TCP allow");
         assertThat(ok("bpf", "policy", "get", "demo/database").out()).contains("Allow    Ingress");
 
-        List<String> addresses = endpoints.values().stream().flatMap(e -> stream(e.path("ips"))).map(JsonNode::asText)
+        List<String> addresses = endpoints.values().stream()
+                .flatMap(e -> stream(e.path("ips")))
+                .map(JsonNode::asText)
                 .toList();
         assertThat(addresses).hasSize(6);
         for (int n = 1; n <= NODES; n++) {
             Map<String, Long> ipcache = ipcache("node-" + n);
             for (JsonNode endpoint : endpoints.values()) {
                 for (JsonNode ip : endpoint.path("ips")) {
-                    assertThat(ipcache).as("ipcache of node-" + n)
-                            .containsEntry(hostPrefix(ip.asText()), endpoint.path("identity").asLong());
+                    assertThat(ipcache)
+                            .as("ipcache of node-" + n)
+                            .containsEntry(
+                                    hostPrefix(ip.asText()),
+                                    endpoint.path("identity").asLong());
                 }
             }
         }
@@ -188,7 +211,8 @@ class WalkthroughEndToEndTest {
             addressesBefore.put(pod, stream(e.path("ips")).map(JsonNode::asText).toList());
         });
         verdictsBefore = demoVerdicts();
-        assertThat(verdictsBefore).containsEntry("demo/frontend -> demo/database", "DROPPED")
+        assertThat(verdictsBefore)
+                .containsEntry("demo/frontend -> demo/database", "DROPPED")
                 .containsEntry("demo/frontend -> demo/backend", "FORWARDED")
                 .containsEntry("demo/backend -> demo/database", "FORWARDED")
                 .containsEntry("demo/backend -> demo/frontend", "DROPPED");
@@ -196,13 +220,23 @@ class WalkthroughEndToEndTest {
         // The probes' flow records reach the flows service through tendril.flows: observe shows the drop.
         long frontend = endpoints.get("demo/frontend").path("identity").asLong();
         long database = endpoints.get("demo/database").path("identity").asLong();
-        String drop = awaitObserved("demo/frontend:\\d+ \\(ID:" + frontend + "\\) -> demo/database:80 \\(ID:" + database
-                + "\\) Policy denied DROPPED \\(TCP Flags: SYN\\) policy: .*NetworkPolicy/demo/default-deny-ingress.*",
-                "observe", "--namespace", "demo", "--verdict", "DROPPED", "--last", "20");
-        assertThat(drop).as("the compact line names the node that dropped it")
+        String drop = awaitObserved(
+                "demo/frontend:\\d+ \\(ID:" + frontend + "\\) -> demo/database:80 \\(ID:" + database
+                        + "\\) Policy denied DROPPED \\(TCP Flags: SYN\\) policy: .*NetworkPolicy/demo/default-deny-ingress.*",
+                "observe",
+                "--namespace",
+                "demo",
+                "--verdict",
+                "DROPPED",
+                "--last",
+                "20");
+        assertThat(drop)
+                .as("the compact line names the node that dropped it")
                 .contains("[" + endpoints.get("demo/database").path("node").asText() + "]: ");
         Result observeStatus = ok("observe", "status");
-        assertThat(observeStatus.out()).contains("Healthcheck (via ").contains("Connected Nodes: 2/2")
+        assertThat(observeStatus.out())
+                .contains("Healthcheck (via ")
+                .contains("Connected Nodes: 2/2")
                 .containsPattern("(?m)^Current/Max Flows: [1-9][0-9,]*/[0-9,]+ ");
         assertThat(ok("status").out()).as("status").containsPattern("(?m)^Flows: +[1-9][0-9,]*$");
     }
@@ -222,13 +256,15 @@ class WalkthroughEndToEndTest {
         assertThat(ok("delete", "-f", allowBackend.toString()).out())
                 .contains("networkpolicy.networking.k8s.io \"allow-backend-to-database\" deleted");
         awaitVerdict("backend", "database", "DROPPED");
-        assertThat(databaseIngress()).as("database's ingress entries without its allow").containsExactly(HOST_ALLOW);
+        assertThat(databaseIngress())
+                .as("database's ingress entries without its allow")
+                .containsExactly(HOST_ALLOW);
         assertThat(verdict("frontend", "backend")).isEqualTo("FORWARDED");
 
         ok("apply", "-f", demoPolicies.toString());
         awaitVerdict("backend", "database", "FORWARDED");
-        assertThat(databaseIngress()).containsExactlyInAnyOrder(HOST_ALLOW,
-                identitiesBefore.get("demo/backend") + " 80/TCP allow");
+        assertThat(databaseIngress())
+                .containsExactlyInAnyOrder(HOST_ALLOW, identitiesBefore.get("demo/backend") + " 80/TCP allow");
         assertThat(demoVerdicts()).isEqualTo(verdictsBefore);
     }
 
@@ -236,25 +272,29 @@ class WalkthroughEndToEndTest {
     @Order(3)
     void demoCommandWalksThroughTheStepsAgainstTheStack() {
         requireWalkthrough();
-        Result demoRun = ok("demo", "--examples", repo.resolve("deploy/examples").toString());
+        Result demoRun =
+                ok("demo", "--examples", repo.resolve("deploy/examples").toString());
 
-        assertThat(demoRun.out()).contains(
-                "$ tendril status --wait\n",
-                "Tendril is healthy",
-                "$ tendril apply -f " + demo + "\n",
-                "pod/database unchanged",
-                "$ tendril apply -f " + demoPolicies + "\n",
-                "(the agents enforce them: dropped after ",
-                "$ tendril connectivity probe --from demo/frontend --to demo/database --port 80\n"
-                        + "demo/frontend -> demo/database 80/TCP: DROPPED (Policy denied",
-                "$ tendril policy trace --from demo/frontend --to demo/database --port 80/tcp\n",
-                "verdict: DROPPED",
-                "$ tendril observe --namespace demo --verdict DROPPED --last 5\n",
-                "Policy denied DROPPED (TCP Flags: SYN) policy: ",
-                "$ tendril get identities\n",
-                "$ tendril bpf policy get demo/database\nEndpoint demo/database on ",
-                "The demo stays applied");
-        assertThat(demoRun.out().lines().filter(l -> l.startsWith("# "))).as("explanations").hasSizeGreaterThan(6);
+        assertThat(demoRun.out())
+                .contains(
+                        "$ tendril status --wait\n",
+                        "Tendril is healthy",
+                        "$ tendril apply -f " + demo + "\n",
+                        "pod/database unchanged",
+                        "$ tendril apply -f " + demoPolicies + "\n",
+                        "(the agents enforce them: dropped after ",
+                        "$ tendril connectivity probe --from demo/frontend --to demo/database --port 80\n"
+                                + "demo/frontend -> demo/database 80/TCP: DROPPED (Policy denied",
+                        "$ tendril policy trace --from demo/frontend --to demo/database --port 80/tcp\n",
+                        "verdict: DROPPED",
+                        "$ tendril observe --namespace demo --verdict DROPPED --last 5\n",
+                        "Policy denied DROPPED (TCP Flags: SYN) policy: ",
+                        "$ tendril get identities\n",
+                        "$ tendril bpf policy get demo/database\nEndpoint demo/database on ",
+                        "The demo stays applied");
+        assertThat(demoRun.out().lines().filter(l -> l.startsWith("# ")))
+                .as("explanations")
+                .hasSizeGreaterThan(6);
     }
 
     /**
@@ -269,11 +309,14 @@ class WalkthroughEndToEndTest {
         Path pods = dataDir.resolve("xyz.yaml");
         Files.writeString(pods, NetpolScenarios.clusterManifests());
         Result applied = ok("apply", "-f", pods.toString());
-        assertThat(applied.out().lines().filter(l -> l.endsWith(" created"))).as(applied.toString()).hasSize(12);
+        assertThat(applied.out().lines().filter(l -> l.endsWith(" created")))
+                .as(applied.toString())
+                .hasSize(12);
         awaitMatrix(new Probe(80, "TCP", ALL), "no policy");
         for (int n = 1; n <= NODES; n++) {
-            assertThat(endpointIdsShared("node-" + n)).as("endpoint ids (policy maps) of node-" + n
-                    + " shared by pods of different identities").isEmpty();
+            assertThat(endpointIdsShared("node-" + n))
+                    .as("endpoint ids (policy maps) of node-" + n + " shared by pods of different identities")
+                    .isEmpty();
         }
 
         for (Scenario scenario : NetpolScenarios.scenarios()) {
@@ -288,8 +331,9 @@ class WalkthroughEndToEndTest {
             if (!scenario.manifests().isBlank()) {
                 ok("delete", "-f", file.toString());
                 Map<String, Probe> open = new LinkedHashMap<>();
-                scenario.probes().forEach(p -> open.putIfAbsent(p.port() + "/" + p.protocol(),
-                        new Probe(p.port(), p.protocol(), ALL)));
+                scenario.probes()
+                        .forEach(p -> open.putIfAbsent(
+                                p.port() + "/" + p.protocol(), new Probe(p.port(), p.protocol(), ALL)));
                 for (Probe probe : open.values()) {
                     awaitMatrix(probe, "after deleting " + scenario.name());
                 }
@@ -310,15 +354,22 @@ class WalkthroughEndToEndTest {
         // found them as they should be (bpf backend: the pins outlive the agent process).
         for (int n = 1; n <= NODES; n++) {
             String agent = agentUrl("node-" + n);
-            assertThat(datapath(agent)).as("datapath of node-" + n)
-                    .startsWith("bpf");
+            assertThat(datapath(agent)).as("datapath of node-" + n).startsWith("bpf");
             Map<String, Double> metrics = metrics(agent);
-            assertThat(metrics).as("reconciles of node-" + n).containsKey("tendril_agent_reconciles_total{trigger=\"bootstrap\"}");
-            assertThat(metrics.get("tendril_agent_reconciles_total{trigger=\"bootstrap\"}")).isGreaterThanOrEqualTo(1);
+            assertThat(metrics)
+                    .as("reconciles of node-" + n)
+                    .containsKey("tendril_agent_reconciles_total{trigger=\"bootstrap\"}");
+            assertThat(metrics.get("tendril_agent_reconciles_total{trigger=\"bootstrap\"}"))
+                    .isGreaterThanOrEqualTo(1);
             Map<String, Double> changes = reconcileChanges(metrics);
-            assertThat(changes).as("added/updated/removed of ipcache, lxc and policy maps on node-" + n).hasSize(9);
-            assertThat(changes.values().stream().mapToDouble(Double::doubleValue).sum())
-                    .as("map entries node-" + n + " changed after the restart: " + changes).isZero();
+            assertThat(changes)
+                    .as("added/updated/removed of ipcache, lxc and policy maps on node-" + n)
+                    .hasSize(9);
+            assertThat(changes.values().stream()
+                            .mapToDouble(Double::doubleValue)
+                            .sum())
+                    .as("map entries node-" + n + " changed after the restart: " + changes)
+                    .isZero();
         }
 
         Map<String, JsonNode> endpoints = demoEndpoints();
@@ -334,11 +385,12 @@ class WalkthroughEndToEndTest {
         for (int n = 1; n <= NODES; n++) {
             String node = "node-" + n;
             Map<String, Long> ipcache = ipcache(node);
-            addressesBefore.forEach((pod, ips) -> ips.forEach(ip -> assertThat(ipcache).as("ipcache of " + node)
+            addressesBefore.forEach((pod, ips) -> ips.forEach(ip -> assertThat(ipcache)
+                    .as("ipcache of " + node)
                     .containsEntry(hostPrefix(ip), identitiesBefore.get(pod))));
         }
-        assertThat(databaseIngress()).containsExactlyInAnyOrder(HOST_ALLOW,
-                identitiesBefore.get("demo/backend") + " 80/TCP allow");
+        assertThat(databaseIngress())
+                .containsExactlyInAnyOrder(HOST_ALLOW, identitiesBefore.get("demo/backend") + " 80/TCP allow");
     }
 
     /**
@@ -369,11 +421,17 @@ class WalkthroughEndToEndTest {
         properties.put("tendril.agent.identity-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + PORT_OFFSET));
         properties.put("tendril.agent.ipam-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + 1 + PORT_OFFSET));
         properties.put("tendril.agent.node-ips", "127.0.0.13");
-        properties.put("tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
+        properties.put(
+                "tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
         properties.put("tendril.agent.bpffs-dir", pins.toString());
         properties.putAll(ChildProperties.agentPeers(agents));
-        properties.put("kafka.bootstrap.servers", stack.components().stream()
-                .filter(c -> c.kind() == Kind.KAFKA).findFirst().orElseThrow().url());
+        properties.put(
+                "kafka.bootstrap.servers",
+                stack.components().stream()
+                        .filter(c -> c.kind() == Kind.KAFKA)
+                        .findFirst()
+                        .orElseThrow()
+                        .url());
         Path log = dataDir.resolve(DataDir.LOGS).resolve("agent-3.log");
         ChildProcess agent = ChildProcess.start(spec, properties, dataDir, log);
         try {
@@ -391,14 +449,19 @@ class WalkthroughEndToEndTest {
                 first = agentIpcache(agentUrl("node-1"));
             }
             Map<String, Long> pods = withoutNodes(late, nodeIps);
-            assertThat(pods).as("pod entries of node-3's ipcache (vs node-1's)").isEqualTo(withoutNodes(first, nodeIps));
-            addressesBefore.forEach((pod, ips) -> ips.forEach(ip -> assertThat(pods).as("ipcache of node-3")
-                    .containsEntry(hostPrefix(ip), identitiesBefore.get(pod))));
+            assertThat(pods)
+                    .as("pod entries of node-3's ipcache (vs node-1's)")
+                    .isEqualTo(withoutNodes(first, nodeIps));
+            addressesBefore.forEach((pod, ips) -> ips.forEach(ip ->
+                    assertThat(pods).as("ipcache of node-3").containsEntry(hostPrefix(ip), identitiesBefore.get(pod))));
             assertThat(late).as("node addresses in node-3's ipcache").containsAllEntriesOf(nodeIps);
             // Its pins were new: unlike a restarted agent's, its first reconcile wrote the whole ipcache.
             assertThat(reconcileChanges(metrics(url)).entrySet().stream()
-                    .filter(e -> e.getKey().contains("map=\"cilium_ipcache_v2\"") && e.getKey().contains("kind=\"added\""))
-                    .mapToDouble(Map.Entry::getValue).sum()).as("ipcache entries node-3 added")
+                            .filter(e -> e.getKey().contains("map=\"cilium_ipcache_v2\"")
+                                    && e.getKey().contains("kind=\"added\""))
+                            .mapToDouble(Map.Entry::getValue)
+                            .sum())
+                    .as("ipcache entries node-3 added")
                     .isGreaterThanOrEqualTo(late.size());
         } finally {
             agent.process().destroy();
@@ -407,7 +470,9 @@ class WalkthroughEndToEndTest {
                 agent.process().destroyForcibly();
             }
             removePins(pins);
-            assertThat(exited).as("node-3 stopped within " + EXIT_GUARD + " of SIGTERM").isTrue();
+            assertThat(exited)
+                    .as("node-3 stopped within " + EXIT_GUARD + " of SIGTERM")
+                    .isTrue();
         }
         assertThat(Files.readString(log)).as("node-3 stopped cleanly").containsPattern("stopped in [0-9.]+s");
     }
@@ -423,8 +488,17 @@ class WalkthroughEndToEndTest {
         Map<String, Map<String, Boolean>> expected = expectedMatrix(probe.expected());
         String last;
         while (true) {
-            Result result = cli("connectivity", "matrix", "--namespaces", String.join(",", NetpolScenarios.NAMESPACES),
-                    "--port", Integer.toString(probe.port()), "--protocol", probe.protocol(), "-o", "json");
+            Result result = cli(
+                    "connectivity",
+                    "matrix",
+                    "--namespaces",
+                    String.join(",", NetpolScenarios.NAMESPACES),
+                    "--port",
+                    Integer.toString(probe.port()),
+                    "--protocol",
+                    probe.protocol(),
+                    "-o",
+                    "json");
             if (result.code() == 0) {
                 Map<String, Map<String, Boolean>> actual = matrix(json(result));
                 if (actual.equals(expected)) {
@@ -435,8 +509,8 @@ class WalkthroughEndToEndTest {
                 last = result.toString();
             }
             if (System.nanoTime() >= deadline) {
-                fail(scenario + ", " + probe.port() + "/" + probe.protocol() + ": the matrix did not converge within " + CONVERGE_GUARD + "\n"
-                        + last + diagnostics());
+                fail(scenario + ", " + probe.port() + "/" + probe.protocol() + ": the matrix did not converge within "
+                        + CONVERGE_GUARD + "\n" + last + diagnostics());
             }
             Thread.sleep(POLL);
         }
@@ -444,10 +518,14 @@ class WalkthroughEndToEndTest {
 
     /** Where the pods are and the endpoint ids the agents gave them, to tell a policy from a datapath fault. */
     private String diagnostics() {
-        StringBuilder text = new StringBuilder("\n$ tendril get endpoints\n").append(cli("get", "endpoints").out());
+        StringBuilder text = new StringBuilder("\n$ tendril get endpoints\n")
+                .append(cli("get", "endpoints").out());
         for (int n = 1; n <= NODES; n++) {
-            text.append("$ tendril bpf endpoint list --node node-").append(n).append("\n")
-                    .append(cli("bpf", "endpoint", "list", "--node", "node-" + n).out());
+            text.append("$ tendril bpf endpoint list --node node-")
+                    .append(n)
+                    .append("\n")
+                    .append(cli("bpf", "endpoint", "list", "--node", "node-" + n)
+                            .out());
         }
         return text.toString();
     }
@@ -456,7 +534,9 @@ class WalkthroughEndToEndTest {
         Map<String, Map<String, Boolean>> matrix = new TreeMap<>();
         json.path("matrix").properties().forEach(row -> {
             Map<String, Boolean> cells = new TreeMap<>();
-            row.getValue().properties().forEach(cell -> cells.put(cell.getKey(), cell.getValue().asBoolean()));
+            row.getValue()
+                    .properties()
+                    .forEach(cell -> cells.put(cell.getKey(), cell.getValue().asBoolean()));
             matrix.put(row.getKey(), cells);
         });
         return matrix;
@@ -539,17 +619,22 @@ class WalkthroughEndToEndTest {
     /** demo/database's ingress policy-map entries as {@code IDENTITY PORT/PROTO allow|deny}. */
     private List<String> databaseIngress() {
         JsonNode map = json(ok("bpf", "policy", "get", "demo/database", "-o", "json"));
-        return stream(map.path("rows")).filter(r -> r.path("direction").asText().equals("ingress"))
+        return stream(map.path("rows"))
+                .filter(r -> r.path("direction").asText().equals("ingress"))
                 .map(r -> r.path("identity").asLong() + " " + r.path("port").asInt() + "/"
                         + r.path("protocol").asText() + (r.path("deny").asBoolean() ? " deny" : " allow"))
-                .sorted().toList();
+                .sorted()
+                .toList();
     }
 
     /** A node's endpoint ids that more than one identity uses: each endpoint must have a policy map of its own. */
     private Map<Integer, List<Long>> endpointIdsShared(String node) {
         Map<Integer, List<Long>> identities = new TreeMap<>();
-        json(ok("bpf", "endpoint", "list", "--node", node, "-o", "json")).path("rows").forEach(r -> identities
-                .computeIfAbsent(r.path("endpointId").asInt(), id -> new ArrayList<>()).add(r.path("identity").asLong()));
+        json(ok("bpf", "endpoint", "list", "--node", node, "-o", "json"))
+                .path("rows")
+                .forEach(r -> identities
+                        .computeIfAbsent(r.path("endpointId").asInt(), id -> new ArrayList<>())
+                        .add(r.path("identity").asLong()));
         identities.replaceAll((id, ids) -> ids.stream().distinct().toList());
         identities.values().removeIf(ids -> ids.size() == 1);
         return identities;
@@ -579,19 +664,26 @@ class WalkthroughEndToEndTest {
     // ---- the agents over HTTP -----------------------------------------------------------------------------------
 
     private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5)).build();
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private String agentUrl(String node) {
         return StackFile.read(dataDir).orElseThrow().components().stream()
-                .filter(c -> c.kind() == Kind.AGENT && node.equals(c.nodeName())).findFirst()
-                .orElseThrow(() -> new AssertionError("no agent of " + node + " in stack.json")).url();
+                .filter(c -> c.kind() == Kind.AGENT && node.equals(c.nodeName()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no agent of " + node + " in stack.json"))
+                .url();
     }
 
     /** GET {@code url}: status and body; status 0 when nothing answers. */
     private static Map.Entry<Integer, String> get(String url) throws InterruptedException {
         try {
-            var response = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
-                    .timeout(Duration.ofSeconds(10)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            var response = HTTP.send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                            .timeout(Duration.ofSeconds(10))
+                            .GET()
+                            .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
             return Map.entry(response.statusCode(), response.body());
         } catch (IOException e) {
             return Map.entry(0, e.toString());
@@ -603,15 +695,20 @@ class WalkthroughEndToEndTest {
         try {
             return JSON.readTree(response.getValue());
         } catch (IOException e) {
-            throw new AssertionError("GET " + url + " -> " + response.getKey() + ", not JSON: " + response.getValue(), e);
+            throw new AssertionError(
+                    "GET " + url + " -> " + response.getKey() + ", not JSON: " + response.getValue(), e);
         }
     }
 
     /** The datapath backend the agent's readiness check reports ({@code bpf, pinned under ...} or {@code memory ...}). */
     private static String datapath(String agent) throws InterruptedException {
         JsonNode ready = getJson(agent + "/q/health/ready");
-        return stream(ready.path("checks")).map(c -> c.path("data").path("datapath")).filter(JsonNode::isTextual)
-                .map(JsonNode::asText).findFirst().orElseThrow(() -> new AssertionError("no datapath in " + ready));
+        return stream(ready.path("checks"))
+                .map(c -> c.path("data").path("datapath"))
+                .filter(JsonNode::isTextual)
+                .map(JsonNode::asText)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no datapath in " + ready));
     }
 
     /** The agent's Prometheus samples as {@code name{labels}} to value (labels as the agent writes them). */
@@ -619,10 +716,13 @@ class WalkthroughEndToEndTest {
         Map.Entry<Integer, String> response = get(agent + "/q/metrics");
         assertThat(response.getKey()).as("GET " + agent + "/q/metrics").isEqualTo(200);
         Map<String, Double> samples = new TreeMap<>();
-        response.getValue().lines().filter(l -> !l.isBlank() && !l.startsWith("#")).forEach(l -> {
-            int space = l.lastIndexOf(' ');
-            samples.put(l.substring(0, space), Double.parseDouble(l.substring(space + 1)));
-        });
+        response.getValue()
+                .lines()
+                .filter(l -> !l.isBlank() && !l.startsWith("#"))
+                .forEach(l -> {
+                    int space = l.lastIndexOf(' ');
+                    samples.put(l.substring(0, space), Double.parseDouble(l.substring(space + 1)));
+                });
         return samples;
     }
 
@@ -635,8 +735,10 @@ class WalkthroughEndToEndTest {
 
     private static Map<String, Long> agentIpcache(String agent) throws InterruptedException {
         Map<String, Long> entries = new TreeMap<>();
-        getJson(agent + "/v1/maps/ipcache").path("rows")
-                .forEach(r -> entries.put(r.path("prefix").asText(), r.path("identity").asLong()));
+        getJson(agent + "/v1/maps/ipcache")
+                .path("rows")
+                .forEach(r -> entries.put(
+                        r.path("prefix").asText(), r.path("identity").asLong()));
         return entries;
     }
 
@@ -651,8 +753,11 @@ class WalkthroughEndToEndTest {
         Map.Entry<Integer, String> last = get(url + "/q/health/ready");
         while (last.getKey() != 200) {
             if (!agent.process().isAlive() || System.nanoTime() >= deadline) {
-                fail("node-3 did not become ready (" + (agent.process().isAlive() ? "guard " + READY_GUARD
-                        : "exited " + agent.process().exitValue()) + "): " + last + "\n" + Files.readString(log));
+                fail("node-3 did not become ready ("
+                        + (agent.process().isAlive()
+                                ? "guard " + READY_GUARD
+                                : "exited " + agent.process().exitValue()) + "): " + last + "\n"
+                        + Files.readString(log));
             }
             Thread.sleep(POLL);
             last = get(url + "/q/health/ready");
@@ -671,8 +776,10 @@ class WalkthroughEndToEndTest {
     /** A node's ipcache as prefix to identity. */
     private Map<String, Long> ipcache(String node) {
         Map<String, Long> entries = new TreeMap<>();
-        json(ok("bpf", "ipcache", "list", "--node", node, "-o", "json")).path("rows")
-                .forEach(r -> entries.put(r.path("prefix").asText(), r.path("identity").asLong()));
+        json(ok("bpf", "ipcache", "list", "--node", node, "-o", "json"))
+                .path("rows")
+                .forEach(r -> entries.put(
+                        r.path("prefix").asText(), r.path("identity").asLong()));
         return entries;
     }
 
@@ -729,30 +836,50 @@ class WalkthroughEndToEndTest {
     // ---- the launcher ------------------------------------------------------------------------------------------
 
     private void startLauncher() throws IOException, InterruptedException {
-        launcher = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-cp", System.getProperty("java.class.path"), Launcher.class.getName(),
-                "--repo", repo.toString(), "--data-dir", dataDir.toString(), "--nodes", Integer.toString(NODES),
-                "--kafka-port", "0", "--postgres-port", "0", "--port-offset", Integer.toString(PORT_OFFSET),
-                "--ready-timeout", "180s")
+        launcher = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx1g",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "--sun-misc-unsafe-memory-access=allow",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Launcher.class.getName(),
+                        "--repo",
+                        repo.toString(),
+                        "--data-dir",
+                        dataDir.toString(),
+                        "--nodes",
+                        Integer.toString(NODES),
+                        "--kafka-port",
+                        "0",
+                        "--postgres-port",
+                        "0",
+                        "--port-offset",
+                        Integer.toString(PORT_OFFSET),
+                        "--ready-timeout",
+                        "180s")
                 .redirectErrorStream(true)
                 .start();
         output = LauncherOutput.of(launcher);
         output.awaitLine("Tendril is ready.", READY_GUARD);
         String startedLine = output.nextLine(EXIT_GUARD);
-        assertThat(startedLine).as("the launcher's last start-up line names the data directory")
+        assertThat(startedLine)
+                .as("the launcher's last start-up line names the data directory")
                 .contains("'./tendril down --data-dir " + dataDir + "'")
                 .contains("'./tendril status --data-dir " + dataDir + "'");
         StackFile stack = StackFile.read(dataDir).orElseThrow();
-        assertThat(stack.components().stream().filter(c -> c.kind() == Kind.AGENT).map(Component::nodeName))
+        assertThat(stack.components().stream()
+                        .filter(c -> c.kind() == Kind.AGENT)
+                        .map(Component::nodeName))
                 .containsExactly("node-1", "node-2");
     }
 
     /** SIGTERM, as {@code ./tendril down} sends it; the launcher stops every service and agent before it exits. */
     private void stopLauncher() throws InterruptedException {
         List<ProcessHandle> started = new ArrayList<>(launcher.descendants().toList());
-        StackFile.read(dataDir).ifPresent(stack -> stack.components()
-                .forEach(c -> ProcessHandle.of(c.pid()).ifPresent(started::add)));
+        StackFile.read(dataDir)
+                .ifPresent(stack -> stack.components()
+                        .forEach(c -> ProcessHandle.of(c.pid()).ifPresent(started::add)));
         launcher.toHandle().destroy();
         if (!launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)) {
             started.forEach(ProcessHandle::destroyForcibly);
@@ -760,15 +887,16 @@ class WalkthroughEndToEndTest {
             fail("the launcher did not stop within " + EXIT_GUARD + " of SIGTERM:\n" + output.text());
         }
         output.awaitEnd(EXIT_GUARD);
-        assertThat(launcher.exitValue()).as("launcher exit code\n" + output.text()).isZero();
+        assertThat(launcher.exitValue())
+                .as("launcher exit code\n" + output.text())
+                .isZero();
         long deadline = System.nanoTime() + EXIT_GUARD.toNanos();
         // PostgreSQL is a daemon, not the launcher's child: init reaps it a moment after it exits.
         while (started.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
         assertThat(started.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid))
-                .as("processes alive after the launcher stopped").isEmpty();
+                .as("processes alive after the launcher stopped")
+                .isEmpty();
     }
-
-
 }

@@ -51,6 +51,7 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
 
     /** Kept for callers of the ipcache's name. */
     public static final String IPCACHE = NodeMapsReconciler.IPCACHE_MAP;
+
     private static final List<String> MAP_KINDS = List.of(IPCACHE, EndpointsMap.NAME, NodeMapsReconciler.POLICY_MAPS);
 
     private static final Logger LOG = Logger.getLogger(DatapathMaps.class);
@@ -79,7 +80,7 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     private volatile Map<String, Integer> entries = Map.of();
     private volatile NodeMapsReconciler.Outcome lastOutcome;
     private volatile Runnable goneUpstreamHandler;
-    private volatile BiConsumer<NodeImage, NodeMapsReconciler.Outcome> passListener = (i, o) -> { };
+    private volatile BiConsumer<NodeImage, NodeMapsReconciler.Outcome> passListener = (i, o) -> {};
     private final AtomicBoolean finishing = new AtomicBoolean();
     private ExecutorService finisher;
 
@@ -111,22 +112,36 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
         table = new LocalEndpointTable(config.nodeName(), load());
         for (String map : MAP_KINDS) {
             for (String kind : List.of("added", "updated", "removed")) {
-                changes.put(map + "/" + kind, Counter.builder("tendril.agent.reconcile.changes")
-                        .description("Entries a reconcile added, updated or removed in a node map")
-                        .tag("map", map).tag("kind", kind).register(registry));
+                changes.put(
+                        map + "/" + kind,
+                        Counter.builder("tendril.agent.reconcile.changes")
+                                .description("Entries a reconcile added, updated or removed in a node map")
+                                .tag("map", map)
+                                .tag("kind", kind)
+                                .register(registry));
             }
-            mapFull.put(map, Counter.builder("tendril.agent.map.full")
-                    .description("Reconciles whose writes into a node map failed because it was full (max_entries)")
-                    .tag("map", map).register(registry));
+            mapFull.put(
+                    map,
+                    Counter.builder("tendril.agent.map.full")
+                            .description(
+                                    "Reconciles whose writes into a node map failed because it was full (max_entries)")
+                            .tag("map", map)
+                            .register(registry));
             Gauge.builder("tendril.agent.map.entries", this, m -> m.entries.getOrDefault(map, 0))
-                    .description("Entries in the node's maps (all policy maps together)").tag("map", map)
+                    .description("Entries in the node's maps (all policy maps together)")
+                    .tag("map", map)
                     .register(registry);
         }
         Gauge.builder("tendril.agent.policy.maps", this, m -> m.entries.getOrDefault("policyMaps", 0))
-                .description("Policy maps of local endpoints").register(registry);
+                .description("Policy maps of local endpoints")
+                .register(registry);
         for (String trigger : List.of("bootstrap", "delta", "periodic", "endpoint")) {
-            reconciles.put(trigger, Counter.builder("tendril.agent.reconciles")
-                    .description("Reconcile passes by what triggered them").tag("trigger", trigger).register(registry));
+            reconciles.put(
+                    trigger,
+                    Counter.builder("tendril.agent.reconciles")
+                            .description("Reconcile passes by what triggered them")
+                            .tag("trigger", trigger)
+                            .register(registry));
         }
     }
 
@@ -205,8 +220,10 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     public void onGoneUpstream(Runnable finish) {
         synchronized (this) {
             if (finisher == null) {
-                finisher = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("tendril-agent-upstream-deletions")
-                        .daemon().factory());
+                finisher = Executors.newSingleThreadExecutor(Thread.ofPlatform()
+                        .name("tendril-agent-upstream-deletions")
+                        .daemon()
+                        .factory());
             }
             goneUpstreamHandler = finish;
         }
@@ -229,8 +246,11 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
         });
     }
 
-    private NodeMapsReconciler.Outcome reconcile(NodeImage image, String trigger, boolean latest,
-                                                 Function<List<LocalEndpoint>, NodeMapsReconciler.Outcome> pass) {
+    private NodeMapsReconciler.Outcome reconcile(
+            NodeImage image,
+            String trigger,
+            boolean latest,
+            Function<List<LocalEndpoint>, NodeMapsReconciler.Outcome> pass) {
         List<LocalEndpoint> locals = latest ? table.resolveLatest(image) : table.resolve(image);
         triggerGoneUpstream();
         NodeMapsReconciler.Outcome out = pass.apply(locals);
@@ -309,11 +329,15 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
         }
         try {
             LocalEndpointTable.Snapshot s = json.readValue(stateFile.toFile(), LocalEndpointTable.Snapshot.class);
-            LOG.infof("endpoint table from %s: %d endpoints, %d endpoint ids", stateFile, s.registered().size(), s.ids().size());
+            LOG.infof(
+                    "endpoint table from %s: %d endpoints, %d endpoint ids",
+                    stateFile, s.registered().size(), s.ids().size());
             return s;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the endpoint table " + stateFile
-                    + "; fix or remove it (endpoint ids would be reassigned)", e);
+            throw new UncheckedIOException(
+                    "cannot read the endpoint table " + stateFile
+                            + "; fix or remove it (endpoint ids would be reassigned)",
+                    e);
         }
     }
 
@@ -326,8 +350,15 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     /** From what the maps hold as last written: iterating them would cost a bpf(2) call per entry. */
     private void refreshGauges() {
         NodeMapsWriter.Entries now = writer.entries();
-        entries = Map.of(IPCACHE, now.ipcache(), EndpointsMap.NAME, now.endpoints(),
-                NodeMapsReconciler.POLICY_MAPS, now.policy(), "policyMaps", now.policyMaps());
+        entries = Map.of(
+                IPCACHE,
+                now.ipcache(),
+                EndpointsMap.NAME,
+                now.endpoints(),
+                NodeMapsReconciler.POLICY_MAPS,
+                now.policy(),
+                "policyMaps",
+                now.policyMaps());
     }
 
     /** Entries of a map kind ({@link #IPCACHE}, {@code cilium_lxc}, all policy maps) as last written or checked. */

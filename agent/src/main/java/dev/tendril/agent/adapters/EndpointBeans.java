@@ -14,8 +14,8 @@ public class EndpointBeans {
 
     @Produces
     @ApplicationScoped
-    EndpointManager endpointManager(AgentConfig config, DatapathMaps maps, IpamClient ipam, IdentityClient identity,
-                                    PodNetworks pods) {
+    EndpointManager endpointManager(
+            AgentConfig config, DatapathMaps maps, IpamClient ipam, IdentityClient identity, PodNetworks pods) {
         return new EndpointManager(config.nodeName(), maps.table(), ipam, identity, maps, pods, maps::persist);
     }
 

@@ -30,17 +30,35 @@ import java.util.Map;
 public class EndpointResource {
 
     /** A CNI ADD. */
-    public record CreateEndpoint(String namespace, String pod, String uid, Map<String, String> labels,
-                                 String serviceAccount, List<EndpointSpec.NamedPort> namedPorts) {
-    }
+    public record CreateEndpoint(
+            String namespace,
+            String pod,
+            String uid,
+            Map<String, String> labels,
+            String serviceAccount,
+            List<EndpointSpec.NamedPort> namedPorts) {}
 
     /** A local endpoint; {@code ipv4}/{@code ipv6} are null when absent. */
-    public record EndpointView(String namespace, String pod, String uid, int endpointId, String ipv4, String ipv6,
-                               long identity, String node) {
+    public record EndpointView(
+            String namespace,
+            String pod,
+            String uid,
+            int endpointId,
+            String ipv4,
+            String ipv6,
+            long identity,
+            String node) {
 
         static EndpointView of(LocalEndpoint e, String node) {
-            return new EndpointView(e.namespace(), e.pod(), e.uid(), e.endpointId(), e.ipv4().isEmpty() ? null : e.ipv4(),
-                    e.ipv6().isEmpty() ? null : e.ipv6(), e.identity(), node);
+            return new EndpointView(
+                    e.namespace(),
+                    e.pod(),
+                    e.uid(),
+                    e.endpointId(),
+                    e.ipv4().isEmpty() ? null : e.ipv4(),
+                    e.ipv6().isEmpty() ? null : e.ipv6(),
+                    e.identity(),
+                    node);
         }
     }
 
@@ -59,26 +77,31 @@ public class EndpointResource {
     @POST
     public Response create(CreateEndpoint body) {
         if (body == null) {
-            throw EndpointRejectedException.invalid("body", "a JSON object {namespace, pod, uid, labels, ...} is required");
+            throw EndpointRejectedException.invalid(
+                    "body", "a JSON object {namespace, pod, uid, labels, ...} is required");
         }
-        EndpointSpec spec = new EndpointSpec(body.namespace(), body.pod(), body.uid(), body.labels(),
-                body.serviceAccount(), body.namedPorts());
+        EndpointSpec spec = new EndpointSpec(
+                body.namespace(), body.pod(), body.uid(), body.labels(), body.serviceAccount(), body.namedPorts());
         requireReady();
         EndpointManager.Result r = manager.create(spec);
-        return Response.status(r.created() ? 201 : 200).entity(EndpointView.of(r.endpoint(), config.nodeName())).build();
+        return Response.status(r.created() ? 201 : 200)
+                .entity(EndpointView.of(r.endpoint(), config.nodeName()))
+                .build();
     }
 
     @DELETE
     @Path("/{namespace}/{pod}")
-    public EndpointView delete(@PathParam("namespace") String namespace, @PathParam("pod") String pod,
-                               @QueryParam("uid") String uid) {
+    public EndpointView delete(
+            @PathParam("namespace") String namespace, @PathParam("pod") String pod, @QueryParam("uid") String uid) {
         requireReady();
         return EndpointView.of(manager.delete(namespace, pod, uid), config.nodeName());
     }
 
     @GET
     public List<EndpointView> list() {
-        return maps.localEndpoints().stream().map(e -> EndpointView.of(e, config.nodeName())).toList();
+        return maps.localEndpoints().stream()
+                .map(e -> EndpointView.of(e, config.nodeName()))
+                .toList();
     }
 
     private void requireReady() {
@@ -86,8 +109,12 @@ public class EndpointResource {
             throw new UpstreamException(503, null, "the agent has not bootstrapped from the state topics yet", null);
         }
         if (!registration.registered()) {
-            throw new UpstreamException(503, null, "the node is not registered with IPAM yet: "
-                    + registration.problem().orElse(""), null);
+            throw new UpstreamException(
+                    503,
+                    null,
+                    "the node is not registered with IPAM yet: "
+                            + registration.problem().orElse(""),
+                    null);
         }
     }
 }

@@ -48,9 +48,11 @@ public class FlowPublisher implements FlowSink {
     @PostConstruct
     void init() {
         emitted = Counter.builder("tendril.agent.flows.emitted")
-                .description("Flow records the broker acknowledged on the flows topic").register(registry);
+                .description("Flow records the broker acknowledged on the flows topic")
+                .register(registry);
         failed = Counter.builder("tendril.agent.flows.failed")
-                .description("Flow records that could not be sent").register(registry);
+                .description("Flow records that could not be sent")
+                .register(registry);
     }
 
     @Override
@@ -58,15 +60,20 @@ public class FlowPublisher implements FlowSink {
         try {
             // The record's timestamp is the flow's time: the flows service finds history with offsetsForTimes.
             long timestamp = flow.getTime().getSeconds() * 1000 + flow.getTime().getNanos() / 1_000_000;
-            producer().send(new ProducerRecord<>(config.flowsTopic(), null, timestamp, config.nodeName(),
-                    flow.toByteArray()), (md, e) -> {
-                if (e == null) {
-                    emitted.increment();
-                } else {
-                    failed.increment();
-                    LOG.warnf("flow record %s not sent to %s: %s", flow.getUuid(), config.flowsTopic(), e.toString());
-                }
-            });
+            producer()
+                    .send(
+                            new ProducerRecord<>(
+                                    config.flowsTopic(), null, timestamp, config.nodeName(), flow.toByteArray()),
+                            (md, e) -> {
+                                if (e == null) {
+                                    emitted.increment();
+                                } else {
+                                    failed.increment();
+                                    LOG.warnf(
+                                            "flow record %s not sent to %s: %s",
+                                            flow.getUuid(), config.flowsTopic(), e.toString());
+                                }
+                            });
         } catch (KafkaException e) {
             // The probe's answer does not depend on its record: count, log and go on.
             failed.increment();

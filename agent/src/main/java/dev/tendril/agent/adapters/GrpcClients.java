@@ -44,7 +44,8 @@ public class GrpcClients implements IpamClient, IdentityClient {
         if (ipam == null) {
             ipam = channel(config.ipamUrl());
         }
-        return IpamGrpc.newBlockingStub(ipam).withDeadlineAfter(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return IpamGrpc.newBlockingStub(ipam)
+                .withDeadlineAfter(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private synchronized IdentityServiceGrpc.IdentityServiceBlockingStub identity() {
@@ -63,20 +64,37 @@ public class GrpcClients implements IpamClient, IdentityClient {
 
     @Override
     public Node registerNode(String node, List<String> ips) {
-        return call("IPAM", () -> ipam().registerNode(RegisterNodeRequest.newBuilder().setName(node).addAllIps(ips)
-                .build()).getNode());
+        return call(
+                "IPAM",
+                () -> ipam().registerNode(RegisterNodeRequest.newBuilder()
+                                .setName(node)
+                                .addAllIps(ips)
+                                .build())
+                        .getNode());
     }
 
     @Override
     public List<String> allocatePodIps(String node, String owner, String uid) {
-        return call("IPAM", () -> ipam().allocatePodIps(AllocatePodIpsRequest.newBuilder().setNode(node)
-                .setOwner(owner).setUid(uid).build()).getIpsList());
+        return call(
+                "IPAM",
+                () -> ipam().allocatePodIps(AllocatePodIpsRequest.newBuilder()
+                                .setNode(node)
+                                .setOwner(owner)
+                                .setUid(uid)
+                                .build())
+                        .getIpsList());
     }
 
     @Override
     public List<String> releasePod(String node, String uid, boolean rollback) {
-        return call("IPAM", () -> ipam().releasePod(ReleasePodRequest.newBuilder().setNode(node).setUid(uid)
-                .setRollback(rollback).build()).getReleasedList());
+        return call(
+                "IPAM",
+                () -> ipam().releasePod(ReleasePodRequest.newBuilder()
+                                .setNode(node)
+                                .setUid(uid)
+                                .setRollback(rollback)
+                                .build())
+                        .getReleasedList());
     }
 
     @Override
@@ -87,10 +105,17 @@ public class GrpcClients implements IpamClient, IdentityClient {
     @Override
     public void deregisterEndpoint(String namespace, String pod, String uid) {
         try {
-            call("identity service", () -> identity().deregisterEndpoint(DeregisterEndpointRequest.newBuilder()
-                    .setNamespace(namespace).setPod(pod).setUid(uid).build()));
+            call(
+                    "identity service",
+                    () -> identity()
+                            .deregisterEndpoint(DeregisterEndpointRequest.newBuilder()
+                                    .setNamespace(namespace)
+                                    .setPod(pod)
+                                    .setUid(uid)
+                                    .build()));
         } catch (UpstreamException e) {
-            if (e.getCause() instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.NOT_FOUND) {
+            if (e.getCause() instanceof StatusRuntimeException s
+                    && s.getStatus().getCode() == Status.Code.NOT_FOUND) {
                 return;
             }
             throw e;

@@ -41,7 +41,8 @@ public class HttpPeerClient implements PeerClient {
     @ConfigProperty(name = "quarkus.http.port", defaultValue = "8090")
     int httpPort;
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Override
     public ProbeResponse forward(String node, ProbeRequest request) {
@@ -61,8 +62,11 @@ public class HttpPeerClient implements PeerClient {
         }
         Node n = state.status().image().nodes().get(node);
         if (n == null || n.getIpsCount() == 0) {
-            throw new ProbeException(503, null, "node " + node + " has no address in tendril.nodes and no "
-                    + "tendril.agent.peers entry: its agent cannot be asked");
+            throw new ProbeException(
+                    503,
+                    null,
+                    "node " + node + " has no address in tendril.nodes and no "
+                            + "tendril.agent.peers entry: its agent cannot be asked");
         }
         String ip = n.getIps(0);
         return "http://" + (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + httpPort;
@@ -72,10 +76,13 @@ public class HttpPeerClient implements PeerClient {
         String url = baseUrl(node) + path;
         HttpResponse<String> response;
         try {
-            HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(config.callTimeout())
-                    .header("Content-Type", "application/json").header("Accept", "application/json")
+            HttpRequest req = HttpRequest.newBuilder(URI.create(url))
+                    .timeout(config.callTimeout())
+                    .header("Content-Type", "application/json")
+                    .header("Accept", "application/json")
                     .header(FORWARDED_HEADER, config.nodeName())
-                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))).build();
+                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
+                    .build();
             response = http.send(req, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new ProbeException(503, null, "agent of node " + node + " at " + url + " unreachable: " + e);
@@ -83,19 +90,27 @@ public class HttpPeerClient implements PeerClient {
             Thread.currentThread().interrupt();
             throw new ProbeException(503, null, "interrupted while asking the agent of node " + node);
         } catch (IllegalArgumentException e) {
-            throw new ProbeException(503, null, "agent URL " + url + " of node " + node + " is not valid: " + e.getMessage());
+            throw new ProbeException(
+                    503, null, "agent URL " + url + " of node " + node + " is not valid: " + e.getMessage());
         }
         try {
             if (response.statusCode() / 100 == 2) {
                 return json.readValue(response.body(), type);
             }
             JsonNode problem = json.readTree(response.body());
-            String detail = problem != null && problem.hasNonNull("detail") ? problem.get("detail").asText() : response.body();
-            String peerField = problem != null && problem.hasNonNull("field") ? problem.get("field").asText() : field;
+            String detail = problem != null && problem.hasNonNull("detail")
+                    ? problem.get("detail").asText()
+                    : response.body();
+            String peerField = problem != null && problem.hasNonNull("field")
+                    ? problem.get("field").asText()
+                    : field;
             throw new ProbeException(response.statusCode(), peerField, "agent of node " + node + ": " + detail);
         } catch (JsonProcessingException e) {
-            throw new ProbeException(502, null, "agent of node " + node + " answered " + response.statusCode()
-                    + " with a body that does not parse: " + e.getOriginalMessage());
+            throw new ProbeException(
+                    502,
+                    null,
+                    "agent of node " + node + " answered " + response.statusCode()
+                            + " with a body that does not parse: " + e.getOriginalMessage());
         }
     }
 }

@@ -16,8 +16,7 @@ import java.util.List;
 public class IpcacheResource {
 
     /** One ipcache entry; {@code tunnelEndpoint} is null when there is none. */
-    public record IpcacheEntry(String cidr, long identity, String tunnelEndpoint) {
-    }
+    public record IpcacheEntry(String cidr, long identity, String tunnelEndpoint) {}
 
     @Inject
     DatapathMaps maps;
@@ -28,7 +27,9 @@ public class IpcacheResource {
                 .map(e -> {
                     IpcacheKey k = IpcacheKey.decode(e.key());
                     IpcacheValue v = IpcacheValue.decode(e.value());
-                    return new IpcacheEntry(k.toString(), v.identity(),
+                    return new IpcacheEntry(
+                            k.toString(),
+                            v.identity(),
                             v.tunnelEndpoint() == null ? null : IpcacheKey.format(v.tunnelEndpoint()));
                 })
                 .sorted(Comparator.comparing(IpcacheEntry::cidr))

@@ -41,25 +41,30 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
     private volatile Index index = new Index(null, Map.of());
 
     /** The image's endpoints by address, for the image it was built from. */
-    private record Index(NodeImage image, Map<String, Endpoint> byAddress) {
-    }
+    private record Index(NodeImage image, Map<String, Endpoint> byAddress) {}
 
-    private KernelEventFlows(String node, Supplier<NodeImage> image, Supplier<List<LocalEndpoint>> locals,
-                             FlowSink sink, Clock clock) {
+    private KernelEventFlows(
+            String node, Supplier<NodeImage> image, Supplier<List<LocalEndpoint>> locals, FlowSink sink, Clock clock) {
         this.node = node;
         this.image = image;
         this.locals = locals;
         this.sink = sink;
         this.clock = clock;
-        this.gc = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("tendril-ct-gc").factory());
+        this.gc = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("tendril-ct-gc").factory());
     }
 
     /**
      * Sends {@code kernel}'s verdict events to {@code sink} and collects its expired conntrack entries every
      * {@code gcInterval}.
      */
-    static KernelEventFlows start(KernelPodNetwork kernel, String node, Supplier<NodeImage> image,
-                                  Supplier<List<LocalEndpoint>> locals, FlowSink sink, Duration gcInterval) {
+    static KernelEventFlows start(
+            KernelPodNetwork kernel,
+            String node,
+            Supplier<NodeImage> image,
+            Supplier<List<LocalEndpoint>> locals,
+            FlowSink sink,
+            Duration gcInterval) {
         KernelEventFlows flows = new KernelEventFlows(node, image, locals, sink, Clock.systemUTC());
         kernel.eventsTo(flows::accept);
         long every = Math.max(1, gcInterval.toMillis());
@@ -87,16 +92,27 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
         NodeImage now = image.get();
         Endpoint ep = index(now).get(IpcacheKey.format(address));
         if (ep == null) {
-            return new FlowRecords.Peer(endpointId, identity, null, null,
+            return new FlowRecords.Peer(
+                    endpointId,
+                    identity,
+                    null,
+                    null,
                     FlowRecords.labels(identity, now.identities().get(identity), Map.of(), null));
         }
         int id = endpointId;
         if (id == 0 && node.equals(ep.getNode())) {
             String key = ep.getNamespace() + "/" + ep.getPod();
-            id = locals.get().stream().filter(l -> l.key().equals(key)).mapToInt(LocalEndpoint::endpointId)
-                    .findFirst().orElse(0);
+            id = locals.get().stream()
+                    .filter(l -> l.key().equals(key))
+                    .mapToInt(LocalEndpoint::endpointId)
+                    .findFirst()
+                    .orElse(0);
         }
-        return new FlowRecords.Peer(id, identity, ep.getNamespace(), ep.getPod(),
+        return new FlowRecords.Peer(
+                id,
+                identity,
+                ep.getNamespace(),
+                ep.getPod(),
                 FlowRecords.labels(identity, now.identities().get(identity), ep.getLabelsMap(), ep.getNamespace()));
     }
 

@@ -53,9 +53,11 @@ record MapBackendChoice(MapBackend backend, String reason) {
     static Optional<String> bpffsMount(Path dir) {
         try {
             Path abs = dir.toAbsolutePath().normalize();
-            return Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" "))
+            return Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+                    .map(l -> l.split(" "))
                     .filter(f -> f.length > 2 && f[2].equals("bpf") && abs.startsWith(Path.of(f[1])))
-                    .map(f -> f[1]).findFirst();
+                    .map(f -> f[1])
+                    .findFirst();
         } catch (IOException e) {
             return Optional.empty();
         }

@@ -68,11 +68,14 @@ public class NodeRegistration {
                 node = n;
                 problem = null;
                 registeredNode.complete(n);
-                LOG.infof("registered node %s with IPAM at %s: pod CIDRs %s", n.getName(), config.ipamUrl(), n.getPodCidrsList());
+                LOG.infof(
+                        "registered node %s with IPAM at %s: pod CIDRs %s",
+                        n.getName(), config.ipamUrl(), n.getPodCidrsList());
                 return;
             } catch (RuntimeException e) {
                 problem = "IPAM at " + config.ipamUrl() + ": " + e.getMessage();
-                LOG.warnf("registering node %s failed (%s); retrying in %s", config.nodeName(), e.getMessage(), backoff);
+                LOG.warnf(
+                        "registering node %s failed (%s); retrying in %s", config.nodeName(), e.getMessage(), backoff);
             }
             try {
                 Thread.sleep(backoff);

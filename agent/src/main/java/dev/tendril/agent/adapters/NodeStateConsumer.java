@@ -6,6 +6,11 @@ import dev.tendril.agent.state.NodeDelta;
 import dev.tendril.agent.state.NodeImage;
 import dev.tendril.agent.state.NodeMapsReconciler;
 import dev.tendril.agent.state.StateTopic;
+import dev.tendril.topics.Batch;
+import dev.tendril.topics.FollowerHandler;
+import dev.tendril.topics.FollowerStatus;
+import dev.tendril.topics.RejectedRecord;
+import dev.tendril.topics.TopicFollower;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -15,18 +20,13 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import dev.tendril.topics.Batch;
-import dev.tendril.topics.FollowerHandler;
-import dev.tendril.topics.FollowerStatus;
-import dev.tendril.topics.RejectedRecord;
-import dev.tendril.topics.TopicFollower;
-import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -53,9 +53,14 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
     private static final Logger LOG = Logger.getLogger(NodeStateConsumer.class);
 
     /** What readiness and REST see; replaced whole by the consumer thread. */
-    public record Status(boolean enabled, boolean bootstrapped, NodeImage image, Optional<String> kafkaProblem,
-                         Instant lastReconcile, long recordsApplied, long recordsRejected) {
-    }
+    public record Status(
+            boolean enabled,
+            boolean bootstrapped,
+            NodeImage image,
+            Optional<String> kafkaProblem,
+            Instant lastReconcile,
+            long recordsApplied,
+            long recordsRejected) {}
 
     @Inject
     AgentConfig config;
@@ -87,8 +92,7 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
      * @param apply building the image from the delta
      * @param reconcile publishing it: the ipcache's index of the image and the full pass over every map
      */
-    public record Bootstrap(long records, Duration consume, Duration apply, Duration reconcile) {
-    }
+    public record Bootstrap(long records, Duration consume, Duration apply, Duration reconcile) {}
 
     // Kafka consumer properties over the follower's defaults (benchmarks' tuning runs); none in the agent.
     private Map<String, String> consumerOverrides = Map.of();
@@ -111,8 +115,8 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
      *
      * @param consumerOverrides Kafka consumer properties over the agent's (e.g. fetch settings to tune)
      */
-    public static NodeStateConsumer create(AgentConfig config, DatapathMaps maps, String bootstrapServers,
-                                           Map<String, String> consumerOverrides) {
+    public static NodeStateConsumer create(
+            AgentConfig config, DatapathMaps maps, String bootstrapServers, Map<String, String> consumerOverrides) {
         NodeStateConsumer c = new NodeStateConsumer();
         c.config = config;
         c.maps = maps;
@@ -131,28 +135,41 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
 
     public void start() {
         if (!config.sync().enabled()) {
-            LOG.info("state topic sync disabled (tendril.agent.sync.enabled=false); maps hold only the endpoint API's endpoints");
+            LOG.info(
+                    "state topic sync disabled (tendril.agent.sync.enabled=false); maps hold only the endpoint API's endpoints");
             maps.imageSource(() -> Optional.of(NodeImage.EMPTY));
             return;
         }
         prepare();
         follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
-                .name("tendril-agent-" + config.nodeName()).bootstrapServers(bootstrapServers)
-                .topics(List.copyOf(topics.keySet())).consumerProperties(consumerOverrides).handler(this).build();
+                .name("tendril-agent-" + config.nodeName())
+                .bootstrapServers(bootstrapServers)
+                .topics(List.copyOf(topics.keySet()))
+                .consumerProperties(consumerOverrides)
+                .handler(this)
+                .build();
         if (registry != null) {
             for (String topic : topics.keySet()) {
-                Gauge.builder("tendril.agent.topic.lag.records", this, c -> c.lag(topic).records())
-                        .description("Records of a followed topic not consumed yet").tag("topic", topic)
+                Gauge.builder(
+                                "tendril.agent.topic.lag.records",
+                                this,
+                                c -> c.lag(topic).records())
+                        .description("Records of a followed topic not consumed yet")
+                        .tag("topic", topic)
                         .register(registry);
-                Gauge.builder("tendril.agent.topic.lag.seconds", this, c -> c.lag(topic).seconds())
-                        .description("Age of the last consumed record while a followed topic has more").tag("topic", topic)
+                Gauge.builder(
+                                "tendril.agent.topic.lag.seconds",
+                                this,
+                                c -> c.lag(topic).seconds())
+                        .description("Age of the last consumed record while a followed topic has more")
+                        .tag("topic", topic)
                         .register(registry);
             }
         }
         follower.start();
         long every = config.reconcileInterval().toMillis();
-        periodic = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("tendril-agent-reconcile")
-                .daemon().factory());
+        periodic = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("tendril-agent-reconcile").daemon().factory());
         periodic.scheduleWithFixedDelay(this::reconcilePeriodically, every, every, TimeUnit.MILLISECONDS);
     }
 
@@ -161,10 +178,15 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
         if (topics != null) {
             return;
         }
-        topics = Map.of(config.sync().identitiesTopic(), StateTopic.IDENTITIES,
-                config.sync().endpointsTopic(), StateTopic.ENDPOINTS,
-                config.sync().nodesTopic(), StateTopic.NODES,
-                config.sync().policyTopic(), StateTopic.POLICY);
+        topics = Map.of(
+                config.sync().identitiesTopic(),
+                StateTopic.IDENTITIES,
+                config.sync().endpointsTopic(),
+                StateTopic.ENDPOINTS,
+                config.sync().nodesTopic(),
+                StateTopic.NODES,
+                config.sync().policyTopic(),
+                StateTopic.POLICY);
         maps.ipcache(); // open the map (and fail start-up on a bad pin) before following
         status = new Status(true, false, NodeImage.EMPTY, Optional.empty(), null, 0, 0);
         maps.imageSource(() -> status.bootstrapped() ? Optional.of(status.image()) : Optional.empty());
@@ -180,8 +202,10 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
             return;
         }
         try {
-            maps.reconcileCurrent("periodic").filter(out -> out.total() > 0).ifPresent(out ->
-                    LOG.infof("periodic reconcile corrected %d entries: %s", out.total(), out.changes()));
+            maps.reconcileCurrent("periodic")
+                    .filter(out -> out.total() > 0)
+                    .ifPresent(out ->
+                            LOG.infof("periodic reconcile corrected %d entries: %s", out.total(), out.changes()));
         } catch (RuntimeException e) {
             LOG.error("periodic reconcile failed", e);
         }
@@ -200,11 +224,23 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
     /** The consumer's status; {@code kafkaProblem} is the follower's failure while it retries. */
     public Status status() {
         Status s = status;
-        Optional<String> problem = follower == null ? Optional.empty() : follower.status().problem()
-                .map(f -> f.message().startsWith("handler failed") ? "state topic consumer failed: " + f.message()
-                        : "Kafka unreachable at " + bootstrapServers + ": " + f.message());
-        return problem.equals(s.kafkaProblem()) ? s : new Status(s.enabled(), s.bootstrapped(), s.image(), problem,
-                s.lastReconcile(), s.recordsApplied(), s.recordsRejected());
+        Optional<String> problem = follower == null
+                ? Optional.empty()
+                : follower.status()
+                        .problem()
+                        .map(f -> f.message().startsWith("handler failed")
+                                ? "state topic consumer failed: " + f.message()
+                                : "Kafka unreachable at " + bootstrapServers + ": " + f.message());
+        return problem.equals(s.kafkaProblem())
+                ? s
+                : new Status(
+                        s.enabled(),
+                        s.bootstrapped(),
+                        s.image(),
+                        problem,
+                        s.lastReconcile(),
+                        s.recordsApplied(),
+                        s.recordsRejected());
     }
 
     public Optional<Bootstrap> lastBootstrap() {
@@ -274,14 +310,28 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
         NodeMapsReconciler.Outcome result = maps.publish(image);
         long reconciled = System.nanoTime();
         Status s = status;
-        lastBootstrap = new Bootstrap(delta.replayed(), Duration.ofNanos(consumed - bootstrapStarted),
-                Duration.ofNanos(applied - consumed), Duration.ofNanos(reconciled - applied));
-        LOG.infof("bootstrapped from %d records in %d ms (consume %d, image %d, reconcile %d ms): %s; maps %s",
+        lastBootstrap = new Bootstrap(
                 delta.replayed(),
-                Duration.ofNanos(reconciled - bootstrapStarted).toMillis(), lastBootstrap.consume().toMillis(),
-                lastBootstrap.apply().toMillis(), lastBootstrap.reconcile().toMillis(), image, result.changes());
-        status = new Status(true, true, image, s.kafkaProblem(), Instant.now(),
-                s.recordsApplied() + delta.replayed(), s.recordsRejected() + bootstrapRejected);
+                Duration.ofNanos(consumed - bootstrapStarted),
+                Duration.ofNanos(applied - consumed),
+                Duration.ofNanos(reconciled - applied));
+        LOG.infof(
+                "bootstrapped from %d records in %d ms (consume %d, image %d, reconcile %d ms): %s; maps %s",
+                delta.replayed(),
+                Duration.ofNanos(reconciled - bootstrapStarted).toMillis(),
+                lastBootstrap.consume().toMillis(),
+                lastBootstrap.apply().toMillis(),
+                lastBootstrap.reconcile().toMillis(),
+                image,
+                result.changes());
+        status = new Status(
+                true,
+                true,
+                image,
+                s.kafkaProblem(),
+                Instant.now(),
+                s.recordsApplied() + delta.replayed(),
+                s.recordsRejected() + bootstrapRejected);
         // Kept until published: the follower hands a failed caught-up signal over again.
         bootstrapping = null;
     }
@@ -296,12 +346,18 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
         }
         NodeImage image = delta.apply();
         // Published before the maps are written: an endpoint API call in between sees the newer image.
-        status = new Status(true, true, image, s.kafkaProblem(), s.lastReconcile(),
-                s.recordsApplied(), s.recordsRejected());
+        status = new Status(
+                true, true, image, s.kafkaProblem(), s.lastReconcile(), s.recordsApplied(), s.recordsRejected());
         maps.publish(delta, image);
         Status now = status;
-        status = new Status(true, true, image, now.kafkaProblem(), Instant.now(),
-                s.recordsApplied() + delta.replayed(), s.recordsRejected() + rejected);
+        status = new Status(
+                true,
+                true,
+                image,
+                now.kafkaProblem(),
+                Instant.now(),
+                s.recordsApplied() + delta.replayed(),
+                s.recordsRejected() + rejected);
     }
 
     /** Replays one record; 1 when it was rejected. */
@@ -323,7 +379,13 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
     @Override
     public void rejected(RejectedRecord record) {
         Status s = status;
-        status = new Status(s.enabled(), s.bootstrapped(), s.image(), s.kafkaProblem(), s.lastReconcile(),
-                s.recordsApplied(), s.recordsRejected() + 1);
+        status = new Status(
+                s.enabled(),
+                s.bootstrapped(),
+                s.image(),
+                s.kafkaProblem(),
+                s.lastReconcile(),
+                s.recordsApplied(),
+                s.recordsRejected() + 1);
     }
 }

@@ -83,11 +83,16 @@ public class PodNetworks implements PodNetwork {
             LOG.infof("pod network: %s", active.status());
             return;
         }
-        kernel = KernelPodNetwork.open(Fabric.open(new StackPrefix(config.fabric().prefix())), config.nodeName(), index,
-                config.bpffsDir().resolve(config.nodeName()), KernelDatapathConfig.defaults());
+        kernel = KernelPodNetwork.open(
+                Fabric.open(new StackPrefix(config.fabric().prefix())),
+                config.nodeName(),
+                index,
+                config.bpffsDir().resolve(config.nodeName()),
+                KernelDatapathConfig.defaults());
         active = kernel;
-        LOG.infof("pod network: kernel (%s), node %s index %d in fabric %s", mode, config.nodeName(), index,
-                config.fabric().prefix());
+        LOG.infof(
+                "pod network: kernel (%s), node %s index %d in fabric %s",
+                mode, config.nodeName(), index, config.fabric().prefix());
     }
 
     private Optional<String> refusal() {
@@ -96,7 +101,8 @@ public class PodNetworks implements PodNetwork {
         }
         Optional<Integer> i = config.fabric().nodeIndex().or(() -> KernelPodNetwork.indexOf(config.nodeName()));
         if (i.isEmpty()) {
-            return Optional.of("node " + config.nodeName() + " is not named node-N: set tendril.agent.fabric.node-index");
+            return Optional.of(
+                    "node " + config.nodeName() + " is not named node-N: set tendril.agent.fabric.node-index");
         }
         index = i.get();
         return KernelDatapath.unavailableReason().or(Fabric::unavailableReason);
@@ -107,11 +113,22 @@ public class PodNetworks implements PodNetwork {
             return;
         }
         follow(maps, kernel, config.nodeName());
-        eventFlows = KernelEventFlows.start(kernel, config.nodeName(), () -> state.status().image(), maps::localEndpoints,
-                flows, config.ctGcInterval());
+        eventFlows = KernelEventFlows.start(
+                kernel,
+                config.nodeName(),
+                () -> state.status().image(),
+                maps::localEndpoints,
+                flows,
+                config.ctGcInterval());
         // A thread of its own: starting waits for the maps' lock, which must not hold up a common-pool worker.
-        registration.whenRegistered().thenAcceptAsync(this::startKernel,
-                r -> Thread.ofPlatform().daemon().name("tendril-pod-network-start").start(r));
+        registration
+                .whenRegistered()
+                .thenAcceptAsync(
+                        this::startKernel,
+                        r -> Thread.ofPlatform()
+                                .daemon()
+                                .name("tendril-pod-network-start")
+                                .start(r));
     }
 
     /**
@@ -134,7 +151,8 @@ public class PodNetworks implements PodNetwork {
     private void startKernel(Node node) {
         try {
             List<LocalEndpoint> live = maps.table().snapshot().registered().stream()
-                    .filter(e -> !maps.table().isDeleting(e.key())).toList();
+                    .filter(e -> !maps.table().isDeleting(e.key()))
+                    .toList();
             kernel.start(podCidrs(node), live);
             // A full pass now: its listener routes the peers the image shows without waiting for the next one.
             maps.reconcileCurrent("periodic");
@@ -156,7 +174,10 @@ public class PodNetworks implements PodNetwork {
     public List<String> nodeIps() {
         List<String> ips = new ArrayList<>(config.nodeIps());
         if (kernel != null) {
-            Fabric.nodeAddresses(index).stream().map(IpcacheKey::format).filter(a -> !ips.contains(a)).forEach(ips::add);
+            Fabric.nodeAddresses(index).stream()
+                    .map(IpcacheKey::format)
+                    .filter(a -> !ips.contains(a))
+                    .forEach(ips::add);
         }
         return ips;
     }
@@ -185,7 +206,10 @@ public class PodNetworks implements PodNetwork {
         List<PeerNode> out = new ArrayList<>();
         for (Node n : image.nodes().values()) {
             if (!n.getName().equals(self) && n.getPodCidrsCount() > 0 && n.getIpsCount() > 0) {
-                out.add(new PeerNode(n.getName(), n.getPodCidrsList(), n.getIpsList().stream().map(PodNetworks::address).toList()));
+                out.add(new PeerNode(
+                        n.getName(),
+                        n.getPodCidrsList(),
+                        n.getIpsList().stream().map(PodNetworks::address).toList()));
             }
         }
         return out;
@@ -198,11 +222,13 @@ public class PodNetworks implements PodNetwork {
             if (ep.getNode().equals(self) && ep.getNamedPortsCount() > 0) {
                 Set<Responders.Port> ports = new HashSet<>();
                 for (NamedPort p : ep.getNamedPortsList()) {
-                    ports.add(new Responders.Port(p.getPort(), switch (p.getProtocol().toUpperCase(Locale.ROOT)) {
-                        case "UDP" -> IpProtocol.UDP;
-                        case "SCTP" -> IpProtocol.SCTP;
-                        default -> IpProtocol.TCP;
-                    }));
+                    ports.add(new Responders.Port(
+                            p.getPort(),
+                            switch (p.getProtocol().toUpperCase(Locale.ROOT)) {
+                                case "UDP" -> IpProtocol.UDP;
+                                case "SCTP" -> IpProtocol.SCTP;
+                                default -> IpProtocol.TCP;
+                            }));
                 }
                 out.put(ep.getNamespace() + "/" + ep.getPod(), ports);
             }
@@ -215,8 +241,11 @@ public class PodNetworks implements PodNetwork {
         List<PodCidr> out = new ArrayList<>();
         for (String cidr : node.getPodCidrsList()) {
             boolean v4 = !cidr.contains(":");
-            String router = node.getRouterIpsList().stream().filter(r -> !r.contains(":") == v4)
-                    .filter(r -> contains(cidr, r)).findFirst().orElseGet(() -> firstHost(cidr));
+            String router = node.getRouterIpsList().stream()
+                    .filter(r -> !r.contains(":") == v4)
+                    .filter(r -> contains(cidr, r))
+                    .findFirst()
+                    .orElseGet(() -> firstHost(cidr));
             out.add(PodCidr.of(cidr, router));
         }
         return out;

@@ -39,8 +39,10 @@ public class ProbeResource {
     }
 
     private Counter counter(String verdict) {
-        return Counter.builder("tendril.agent.probes").description("Probes this node evaluated, by verdict")
-                .tag("verdict", verdict).register(registry);
+        return Counter.builder("tendril.agent.probes")
+                .description("Probes this node evaluated, by verdict")
+                .tag("verdict", verdict)
+                .register(registry);
     }
 
     @POST

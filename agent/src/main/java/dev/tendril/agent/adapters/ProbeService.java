@@ -56,7 +56,7 @@ public class ProbeService {
 
     @PostConstruct
     void init() {
-        FlowSink sink = pods.kernel().isPresent() ? flow -> { } : flows;
+        FlowSink sink = pods.kernel().isPresent() ? flow -> {} : flows;
         prober = new Prober(new MapsView(), peers, sink, Clock.systemUTC());
     }
 
@@ -73,7 +73,10 @@ public class ProbeService {
         Prober.Outcome model = prober.probe(request, forwarded);
         ProbeResponse answer = model.response();
         Optional<KernelPodNetwork> kernel = pods.kernel().filter(KernelPodNetwork::started);
-        if (model.forwarded() || kernel.isEmpty() || request.modelOnly() || answer.loopback()
+        if (model.forwarded()
+                || kernel.isEmpty()
+                || request.modelOnly()
+                || answer.loopback()
                 || answer.from().endpoint() == null) {
             return model;
         }
@@ -88,7 +91,8 @@ public class ProbeService {
         } catch (UnknownHostException e) {
             return model;
         }
-        PodProbe.Result met = PodProbe.probe(pod.get().netns(), to, probe.port(), probe.protocol(), config.probeTimeout());
+        PodProbe.Result met =
+                PodProbe.probe(pod.get().netns(), to, probe.port(), probe.protocol(), config.probeTimeout());
         return new Prober.Outcome(answer.kernel(met.delivered() ? "FORWARDED" : "DROPPED"), false);
     }
 

@@ -1,5 +1,10 @@
 package dev.tendril.agent.bpf;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -12,11 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLongArray;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The {@code bpf(2)} commands Tendril needs, called through libc's {@code syscall(2)} with the FFM API.
@@ -56,6 +56,7 @@ final class Bpf {
 
     /** {@code struct bpf_map_info} up to {@code name}; the kernel copies out at most {@code info_len} bytes. */
     static final long MAP_INFO_SIZE = 40;
+
     static final long INFO_TYPE = 0;
     static final long INFO_KEY_SIZE = 8;
     static final long INFO_VALUE_SIZE = 12;
@@ -88,10 +89,12 @@ final class Bpf {
                 syscall = linker.downcallHandle(
                         linker.defaultLookup().find("syscall").orElseThrow(),
                         FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG),
-                        errno, Linker.Option.firstVariadicArg(1));
+                        errno,
+                        Linker.Option.firstVariadicArg(1));
                 close = linker.downcallHandle(
                         linker.defaultLookup().find("close").orElseThrow(),
-                        FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno);
+                        FunctionDescriptor.of(JAVA_INT, JAVA_INT),
+                        errno);
             } catch (RuntimeException e) {
                 problem = "cannot link libc syscall/close: " + e;
             }

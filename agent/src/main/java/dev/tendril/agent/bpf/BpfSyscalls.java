@@ -24,8 +24,7 @@ public final class BpfSyscalls {
         NAMES[Bpf.BPF_MAP_DELETE_BATCH] = "MAP_DELETE_BATCH";
     }
 
-    private BpfSyscalls() {
-    }
+    private BpfSyscalls() {}
 
     /** Every bpf(2) call so far, all commands and threads together. */
     public static long total() {

@@ -3,8 +3,7 @@ package dev.tendril.agent.bpf;
 /** x86_64 errno names for messages (bpf(2), libbpf and netlink answers). */
 public final class Errno {
 
-    private Errno() {
-    }
+    private Errno() {}
 
     /** The symbolic name of {@code errno}, or "errno N" for one without a name here. */
     public static String name(int errno) {

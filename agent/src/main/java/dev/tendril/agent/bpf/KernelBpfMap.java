@@ -1,12 +1,14 @@
 package dev.tendril.agent.bpf;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import dev.tendril.datapath.maps.BpfMap;
 import dev.tendril.datapath.maps.BpfMapException;
 import dev.tendril.datapath.maps.Errno;
 import dev.tendril.datapath.maps.MapSpec;
 import dev.tendril.datapath.maps.MapType;
 import dev.tendril.datapath.maps.UpdateFlag;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -20,9 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * A real eBPF map, held by its file descriptor: the kernel-side twin of the libs/datapath in-memory
@@ -76,10 +75,18 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
         Arena arena = Arena.ofShared();
         try {
             Bpf bpf = new Bpf(arena);
-            int fd = bpf.mapCreate(spec.type().kernelValue(), spec.keySize(), spec.valueSize(), spec.maxEntries(),
-                    spec.mapFlags(), kernelName(spec.name()));
+            int fd = bpf.mapCreate(
+                    spec.type().kernelValue(),
+                    spec.keySize(),
+                    spec.valueSize(),
+                    spec.maxEntries(),
+                    spec.mapFlags(),
+                    kernelName(spec.name()));
             if (fd < 0) {
-                throw error(spec.name(), "BPF_MAP_CREATE " + describe(spec), -fd,
+                throw error(
+                        spec.name(),
+                        "BPF_MAP_CREATE " + describe(spec),
+                        -fd,
                         -fd == Bpf.EPERM ? "not permitted: needs root or CAP_BPF" : "refused");
             }
             return new KernelBpfMap(spec, arena, bpf, fd);
@@ -109,8 +116,8 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
             fd = bpf.objGet(cPath);
             if (fd < 0) {
                 int errno = -fd;
-                throw error(name, "BPF_OBJ_GET " + path, errno,
-                        errno == Bpf.ENOENT ? "no pinned map there" : "refused");
+                throw error(
+                        name, "BPF_OBJ_GET " + path, errno, errno == Bpf.ENOENT ? "no pinned map there" : "refused");
             }
             if (!isMapFd(fd)) {
                 throw new IllegalStateException(name + ": the object pinned at " + path + " is not a map");
@@ -131,8 +138,12 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
                 throw new IllegalStateException(name + ": pinned map at " + path + " has map type " + type
                         + ", Tendril only uses " + List.of(MapType.values()));
             }
-            MapSpec spec = new MapSpec(name, mapType, info.get(JAVA_INT, Bpf.INFO_KEY_SIZE),
-                    info.get(JAVA_INT, Bpf.INFO_VALUE_SIZE), info.get(JAVA_INT, Bpf.INFO_MAX_ENTRIES),
+            MapSpec spec = new MapSpec(
+                    name,
+                    mapType,
+                    info.get(JAVA_INT, Bpf.INFO_KEY_SIZE),
+                    info.get(JAVA_INT, Bpf.INFO_VALUE_SIZE),
+                    info.get(JAVA_INT, Bpf.INFO_MAX_ENTRIES),
                     info.get(JAVA_INT, Bpf.INFO_MAP_FLAGS));
             return new KernelBpfMap(spec, arena, bpf, fd);
         } catch (RuntimeException e) {
@@ -160,8 +171,10 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
             if (Files.exists(path)) {
                 KernelBpfMap pinned = openPinned(path);
                 MapSpec found = pinned.spec;
-                if (found.type() != spec.type() || found.keySize() != spec.keySize()
-                        || found.valueSize() != spec.valueSize() || found.maxEntries() != spec.maxEntries()
+                if (found.type() != spec.type()
+                        || found.keySize() != spec.keySize()
+                        || found.valueSize() != spec.valueSize()
+                        || found.maxEntries() != spec.maxEntries()
                         || found.mapFlags() != spec.mapFlags()) {
                     pinned.close();
                     throw new IllegalStateException(spec.name() + ": the map pinned at " + path + " is "
@@ -212,8 +225,10 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
         try {
             Files.createDirectories(path.toAbsolutePath().getParent());
         } catch (IOException e) {
-            throw new UncheckedIOException(spec.name() + ": cannot create " + path.getParent()
-                    + " (is it on a bpffs mount? mount -t bpf bpf /sys/fs/bpf)", e);
+            throw new UncheckedIOException(
+                    spec.name() + ": cannot create " + path.getParent()
+                            + " (is it on a bpffs mount? mount -t bpf bpf /sys/fs/bpf)",
+                    e);
         }
         try (Arena a = Arena.ofConfined()) {
             int r = bpf.objPin(fd, a.allocateFrom(path.toString(), StandardCharsets.UTF_8));
@@ -340,8 +355,11 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
                 batchOps = false;
                 return -1;
             }
-            throw updateError(-r, beforeAny ? "BPF_MAP_UPDATE_BATCH of " + n + " entries"
-                    : "BPF_MAP_UPDATE_BATCH (element " + applied + " of " + n + ")");
+            throw updateError(
+                    -r,
+                    beforeAny
+                            ? "BPF_MAP_UPDATE_BATCH of " + n + " entries"
+                            : "BPF_MAP_UPDATE_BATCH (element " + applied + " of " + n + ")");
         }
     }
 
@@ -509,9 +527,10 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
         String why = switch (errno) {
             case Bpf.EEXIST -> "key exists";
             case Bpf.ENOENT -> "key does not exist";
-            case Bpf.EINVAL -> spec.type() == MapType.LPM_TRIE
-                    ? "invalid key or flags (an LPM prefix length beyond " + spec.maxPrefixLength() + " data bits?)"
-                    : "invalid key or flags";
+            case Bpf.EINVAL ->
+                spec.type() == MapType.LPM_TRIE
+                        ? "invalid key or flags (an LPM prefix length beyond " + spec.maxPrefixLength() + " data bits?)"
+                        : "invalid key or flags";
             default -> "refused";
         };
         return error(spec.name(), op, errno, why);
@@ -524,7 +543,8 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
      */
     private static boolean isMapFd(int fd) {
         try {
-            return Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd)).stream().anyMatch(l -> l.startsWith("map_type:"));
+            return Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd)).stream()
+                    .anyMatch(l -> l.startsWith("map_type:"));
         } catch (IOException | UncheckedIOException e) {
             return true;
         }
@@ -554,15 +574,15 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
 
     private void checkKey(byte[] k) {
         if (k == null || k.length != spec.keySize()) {
-            throw new IllegalArgumentException(spec.name() + ": key must be " + spec.keySize()
-                    + " bytes, got " + (k == null ? "null" : k.length));
+            throw new IllegalArgumentException(
+                    spec.name() + ": key must be " + spec.keySize() + " bytes, got " + (k == null ? "null" : k.length));
         }
     }
 
     private void checkValue(byte[] v) {
         if (v == null || v.length != spec.valueSize()) {
-            throw new IllegalArgumentException(spec.name() + ": value must be " + spec.valueSize()
-                    + " bytes, got " + (v == null ? "null" : v.length));
+            throw new IllegalArgumentException(spec.name() + ": value must be " + spec.valueSize() + " bytes, got "
+                    + (v == null ? "null" : v.length));
         }
     }
 
@@ -577,7 +597,8 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
         StringBuilder sb = new StringBuilder(Bpf.OBJ_NAME_LEN - 1);
         for (int i = 0; i < name.length() && sb.length() < Bpf.OBJ_NAME_LEN - 1; i++) {
             char c = name.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+            boolean ok =
+                    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
             sb.append(ok ? c : '_');
         }
         return sb.toString();

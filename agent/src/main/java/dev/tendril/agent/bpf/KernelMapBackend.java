@@ -38,7 +38,9 @@ public final class KernelMapBackend implements MapBackend {
         KernelBpfMap map = open.get(spec.name());
         if (map != null) {
             MapSpec found = map.spec();
-            if (found.type() != spec.type() || found.keySize() != spec.keySize() || found.valueSize() != spec.valueSize()
+            if (found.type() != spec.type()
+                    || found.keySize() != spec.keySize()
+                    || found.valueSize() != spec.valueSize()
                     || found.maxEntries() != spec.maxEntries()) {
                 throw new IllegalStateException(spec.name() + " is open as " + found + ", expected " + spec);
             }

@@ -30,8 +30,7 @@ public final class EndpointManager {
     /**
      * @param created false when the request repeated or relabelled an existing endpoint
      */
-    public record Result(LocalEndpoint endpoint, boolean created) {
-    }
+    public record Result(LocalEndpoint endpoint, boolean created) {}
 
     private final String node;
     private final LocalEndpointTable table;
@@ -42,14 +41,25 @@ public final class EndpointManager {
     private final Runnable persist;
 
     /** The same on the model datapath: no pod is wired. */
-    public EndpointManager(String node, LocalEndpointTable table, IpamClient ipam, IdentityClient identity,
-                           LocalMaps maps, Runnable persist) {
+    public EndpointManager(
+            String node,
+            LocalEndpointTable table,
+            IpamClient ipam,
+            IdentityClient identity,
+            LocalMaps maps,
+            Runnable persist) {
         this(node, table, ipam, identity, maps, PodNetwork.model("no pod network given"), persist);
     }
 
     /** @param persist saves the table; called after each change of it */
-    public EndpointManager(String node, LocalEndpointTable table, IpamClient ipam, IdentityClient identity,
-                           LocalMaps maps, PodNetwork pods, Runnable persist) {
+    public EndpointManager(
+            String node,
+            LocalEndpointTable table,
+            IpamClient ipam,
+            IdentityClient identity,
+            LocalMaps maps,
+            PodNetwork pods,
+            Runnable persist) {
         this.node = node;
         this.table = table;
         this.ipam = ipam;
@@ -65,11 +75,14 @@ public final class EndpointManager {
         if (existing.isPresent()) {
             LocalEndpoint ep = existing.get();
             if (!ep.uid().equals(spec.uid())) {
-                throw new EndpointRejectedException(409, "uid", "uid: " + key + " exists with uid " + ep.uid()
-                        + "; delete it before adding uid " + spec.uid());
+                throw new EndpointRejectedException(
+                        409,
+                        "uid",
+                        "uid: " + key + " exists with uid " + ep.uid() + "; delete it before adding uid " + spec.uid());
             }
             if (table.isDeleting(key)) {
-                throw new EndpointRejectedException(409, "uid", "uid: " + key + " is being deleted; retry the delete first");
+                throw new EndpointRejectedException(
+                        409, "uid", "uid: " + key + " is being deleted; retry the delete first");
             }
             if (spec.digest().equals(table.digest(key))) {
                 return new Result(ep, false);
@@ -77,7 +90,8 @@ public final class EndpointManager {
             return relabel(ep, spec);
         }
         if (table.isDeleting(key)) {
-            throw new EndpointRejectedException(409, "pod", "pod: " + key + " is being deleted; retry the delete first");
+            throw new EndpointRejectedException(
+                    409, "pod", "pod: " + key + " is being deleted; retry the delete first");
         }
         int endpointId;
         try {
@@ -92,8 +106,8 @@ public final class EndpointManager {
         boolean[] refusedByIdentity = {false};
         try {
             List<String> ips = ipam.allocatePodIps(node, key, spec.uid());
-            undo.push(new Step("release addresses " + ips,
-                    () -> ipam.releasePod(node, spec.uid(), refusedByIdentity[0])));
+            undo.push(new Step(
+                    "release addresses " + ips, () -> ipam.releasePod(node, spec.uid(), refusedByIdentity[0])));
             Endpoint registered;
             try {
                 registered = identity.registerEndpoint(request(spec, ips));
@@ -102,10 +116,16 @@ public final class EndpointManager {
                 refusedByIdentity[0] = e.status() >= 400 && e.status() < 500;
                 throw e;
             }
-            undo.push(new Step("deregister " + key,
-                    () -> identity.deregisterEndpoint(spec.namespace(), spec.pod(), spec.uid())));
-            LocalEndpoint ep = new LocalEndpoint(spec.namespace(), spec.pod(), spec.uid(), endpointId,
-                    family(ips, false), family(ips, true), Integer.toUnsignedLong(registered.getIdentity()));
+            undo.push(new Step(
+                    "deregister " + key, () -> identity.deregisterEndpoint(spec.namespace(), spec.pod(), spec.uid())));
+            LocalEndpoint ep = new LocalEndpoint(
+                    spec.namespace(),
+                    spec.pod(),
+                    spec.uid(),
+                    endpointId,
+                    family(ips, false),
+                    family(ips, true),
+                    Integer.toUnsignedLong(registered.getIdentity()));
             table.register(ep, spec.digest());
             persist.run();
             undo.push(new Step("remove maps of " + key, () -> {
@@ -137,7 +157,8 @@ public final class EndpointManager {
     }
 
     private Result relabel(LocalEndpoint ep, EndpointSpec spec) {
-        List<String> ips = List.of(ep.ipv4(), ep.ipv6()).stream().filter(s -> !s.isEmpty()).toList();
+        List<String> ips =
+                List.of(ep.ipv4(), ep.ipv6()).stream().filter(s -> !s.isEmpty()).toList();
         Endpoint registered = identity.registerEndpoint(request(spec, ips));
         LocalEndpoint updated = ep.withIdentity(Integer.toUnsignedLong(registered.getIdentity()));
         table.register(updated, spec.digest());
@@ -193,7 +214,8 @@ public final class EndpointManager {
     private LocalEndpoint deleteUnrecorded(String namespace, String pod, String uid) {
         String key = namespace + "/" + pod;
         boolean uidGiven = uid != null && !uid.isEmpty();
-        Optional<LocalEndpoint> shown = table.servedFromTopic(key).filter(e -> uidGiven && e.uid().equals(uid));
+        Optional<LocalEndpoint> shown =
+                table.servedFromTopic(key).filter(e -> uidGiven && e.uid().equals(uid));
         if (shown.isEmpty() && !(uidGiven && table.unfinishedCreation(uid))) {
             throw new EndpointRejectedException(404, "pod", "pod: no endpoint " + key + " was created on node " + node);
         }
@@ -233,8 +255,9 @@ public final class EndpointManager {
                 LOG.info("endpoint " + ep.key() + " (uid " + ep.uid() + ") was deleted upstream: removed its maps and"
                         + " endpoint id " + ep.endpointId() + ", released " + released);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "finishing the upstream deletion of " + ep.key() + " failed, retried later: "
-                        + e.getMessage());
+                LOG.log(
+                        Level.WARNING,
+                        "finishing the upstream deletion of " + ep.key() + " failed, retried later: " + e.getMessage());
             }
         }
         return finished;
@@ -258,11 +281,19 @@ public final class EndpointManager {
     }
 
     private RegisterEndpointRequest request(EndpointSpec spec, List<String> ips) {
-        RegisterEndpointRequest.Builder b = RegisterEndpointRequest.newBuilder().setNamespace(spec.namespace())
-                .setPod(spec.pod()).setUid(spec.uid()).setNode(node).addAllIps(ips).putAllLabels(spec.labels())
+        RegisterEndpointRequest.Builder b = RegisterEndpointRequest.newBuilder()
+                .setNamespace(spec.namespace())
+                .setPod(spec.pod())
+                .setUid(spec.uid())
+                .setNode(node)
+                .addAllIps(ips)
+                .putAllLabels(spec.labels())
                 .setServiceAccount(spec.serviceAccount());
-        spec.namedPorts().forEach(p -> b.addNamedPorts(NamedPort.newBuilder().setName(p.name()).setPort(p.port())
-                .setProtocol(p.protocol())));
+        spec.namedPorts()
+                .forEach(p -> b.addNamedPorts(NamedPort.newBuilder()
+                        .setName(p.name())
+                        .setPort(p.port())
+                        .setProtocol(p.protocol())));
         return b.build();
     }
 
@@ -270,6 +301,5 @@ public final class EndpointManager {
         return ips.stream().filter(ip -> ip.contains(":") == v6).findFirst().orElse("");
     }
 
-    private record Step(String what, Runnable action) {
-    }
+    private record Step(String what, Runnable action) {}
 }

@@ -41,12 +41,29 @@ public final class FlowRecords {
     /** {@code MessageTypeDrop}; not used for probes, whose drops are policy verdicts (see docs/agent.md). */
     public static final int MESSAGE_TYPE_DROP = 1;
 
-    private static final Map<Long, String> RESERVED = Map.of(1L, "reserved:host", 2L, "reserved:world",
-            3L, "reserved:unmanaged", 4L, "reserved:health", 5L, "reserved:init", 6L, "reserved:remote-node",
-            7L, "reserved:kube-apiserver", 8L, "reserved:ingress", 9L, "reserved:world-ipv4", 10L, "reserved:world-ipv6");
+    private static final Map<Long, String> RESERVED = Map.of(
+            1L,
+            "reserved:host",
+            2L,
+            "reserved:world",
+            3L,
+            "reserved:unmanaged",
+            4L,
+            "reserved:health",
+            5L,
+            "reserved:init",
+            6L,
+            "reserved:remote-node",
+            7L,
+            "reserved:kube-apiserver",
+            8L,
+            "reserved:ingress",
+            9L,
+            "reserved:world-ipv4",
+            10L,
+            "reserved:world-ipv6");
 
-    private FlowRecords() {
-    }
+    private FlowRecords() {}
 
     /**
      * One end of a flow.
@@ -54,8 +71,7 @@ public final class FlowRecords {
      * @param endpointId the endpoint's id when it is an endpoint of the observing node, else 0
      * @param namespace empty for an address that is no endpoint
      */
-    public record Peer(int endpointId, long identity, String namespace, String pod, List<String> labels) {
-    }
+    public record Peer(int endpointId, long identity, String namespace, String pod, List<String> labels) {}
 
     /**
      * The policy verdict a node observes for a packet at one of its endpoints.
@@ -63,15 +79,30 @@ public final class FlowRecords {
      * @param policies {@code Kind/namespace/name} (or {@code Kind/name}) behind the verdict
      * @param policyRevision the policy store revision the subject's map was compiled from
      */
-    public static Flow policyVerdict(Instant time, String node, Verdict v, List<String> policies, long policyRevision,
-                                     InetAddress source, InetAddress destination, int protocol, int sourcePort,
-                                     int destinationPort, Peer src, Peer dst) {
+    public static Flow policyVerdict(
+            Instant time,
+            String node,
+            Verdict v,
+            List<String> policies,
+            long policyRevision,
+            InetAddress source,
+            InetAddress destination,
+            int protocol,
+            int sourcePort,
+            int destinationPort,
+            Peer src,
+            Peer dst) {
         Flow.Builder f = Flow.newBuilder()
-                .setTime(Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()))
+                .setTime(
+                        Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()))
                 .setUuid(UUID.randomUUID().toString())
-                .setVerdict(v.forwarded() ? dev.tendril.api.hubble.flow.Verdict.FORWARDED
-                        : dev.tendril.api.hubble.flow.Verdict.DROPPED)
-                .setIP(IP.newBuilder().setSource(IpcacheKey.format(source)).setDestination(IpcacheKey.format(destination))
+                .setVerdict(
+                        v.forwarded()
+                                ? dev.tendril.api.hubble.flow.Verdict.FORWARDED
+                                : dev.tendril.api.hubble.flow.Verdict.DROPPED)
+                .setIP(IP.newBuilder()
+                        .setSource(IpcacheKey.format(source))
+                        .setDestination(IpcacheKey.format(destination))
                         .setIpVersion(source instanceof Inet4Address ? IPVersion.IPv4 : IPVersion.IPv6))
                 .setL4(layer4(protocol, sourcePort, destinationPort))
                 .setSource(endpoint(src))
@@ -79,7 +110,8 @@ public final class FlowRecords {
                 .setType(FlowType.L3_L4)
                 .setNodeName(node)
                 .setEventType(CiliumEventType.newBuilder().setType(MESSAGE_TYPE_POLICY_VERDICT))
-                .setTrafficDirection(v.direction() == Direction.INGRESS ? TrafficDirection.INGRESS : TrafficDirection.EGRESS)
+                .setTrafficDirection(
+                        v.direction() == Direction.INGRESS ? TrafficDirection.INGRESS : TrafficDirection.EGRESS)
                 .setPolicyMatchType(v.matchType().hubbleValue())
                 .setIsReply(BoolValue.of(false));
         if (v.dropped()) {
@@ -87,7 +119,8 @@ public final class FlowRecords {
             f.setDropReason(v.dropReason().code());
             f.setDropReasonDesc(reason == null ? DropReason.DROP_REASON_UNKNOWN : reason);
         }
-        List<Policy> attributed = policies.stream().map(p -> policy(p, policyRevision)).toList();
+        List<Policy> attributed =
+                policies.stream().map(p -> policy(p, policyRevision)).toList();
         boolean ingress = v.direction() == Direction.INGRESS;
         if (v.forwarded()) {
             if (ingress) {
@@ -105,20 +138,33 @@ public final class FlowRecords {
 
     private static Layer4 layer4(int protocol, int sourcePort, int destinationPort) {
         return switch (protocol) {
-            case IpProtocol.UDP -> Layer4.newBuilder().setUDP(UDP.newBuilder().setSourcePort(sourcePort)
-                    .setDestinationPort(destinationPort)).build();
-            case IpProtocol.SCTP -> Layer4.newBuilder().setSCTP(SCTP.newBuilder().setSourcePort(sourcePort)
-                    .setDestinationPort(destinationPort)).build();
+            case IpProtocol.UDP ->
+                Layer4.newBuilder()
+                        .setUDP(UDP.newBuilder().setSourcePort(sourcePort).setDestinationPort(destinationPort))
+                        .build();
+            case IpProtocol.SCTP ->
+                Layer4.newBuilder()
+                        .setSCTP(SCTP.newBuilder().setSourcePort(sourcePort).setDestinationPort(destinationPort))
+                        .build();
             // A probe is the first packet of a connection.
-            default -> Layer4.newBuilder().setTCP(TCP.newBuilder().setSourcePort(sourcePort)
-                    .setDestinationPort(destinationPort).setFlags(TCPFlags.newBuilder().setSYN(true))).build();
+            default ->
+                Layer4.newBuilder()
+                        .setTCP(TCP.newBuilder()
+                                .setSourcePort(sourcePort)
+                                .setDestinationPort(destinationPort)
+                                .setFlags(TCPFlags.newBuilder().setSYN(true)))
+                        .build();
         };
     }
 
     private static Endpoint endpoint(Peer p) {
-        return Endpoint.newBuilder().setID(p.endpointId()).setIdentity((int) p.identity())
-                .setNamespace(p.namespace() == null ? "" : p.namespace()).setPodName(p.pod() == null ? "" : p.pod())
-                .addAllLabels(p.labels()).build();
+        return Endpoint.newBuilder()
+                .setID(p.endpointId())
+                .setIdentity((int) p.identity())
+                .setNamespace(p.namespace() == null ? "" : p.namespace())
+                .setPodName(p.pod() == null ? "" : p.pod())
+                .addAllLabels(p.labels())
+                .build();
     }
 
     /**
@@ -130,7 +176,11 @@ public final class FlowRecords {
         String kind = parts.length > 1 ? parts[0] : "";
         String namespace = parts.length == 3 ? parts[1] : "";
         String name = parts[parts.length - 1];
-        Policy.Builder b = Policy.newBuilder().setKind(kind).setNamespace(namespace).setName(name).setRevision(revision);
+        Policy.Builder b = Policy.newBuilder()
+                .setKind(kind)
+                .setNamespace(namespace)
+                .setName(name)
+                .setRevision(revision);
         b.addLabels("k8s:io.cilium.k8s.policy.derived-from=" + kind);
         b.addLabels("k8s:io.cilium.k8s.policy.name=" + name);
         if (!namespace.isEmpty()) {

@@ -6,8 +6,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /** One end resolved: an endpoint (key and node set) or an address that is none. */
-record Party(String key, String namespace, String pod, String ipv4, String ipv6, InetAddress given, long identity,
-             String node, Map<String, String> podLabels) {
+record Party(
+        String key,
+        String namespace,
+        String pod,
+        String ipv4,
+        String ipv6,
+        InetAddress given,
+        long identity,
+        String node,
+        Map<String, String> podLabels) {
 
     boolean isEndpoint() {
         return key != null;

@@ -19,8 +19,13 @@ final class PartyResolver {
 
     Party resolve(String field, Target target) {
         return switch (target) {
-            case Target.Pod pod -> endpointParty(pod.key()).orElseThrow(() -> new ProbeException(404, field,
-                    field + ": no endpoint " + pod.key() + " in the cluster (as node " + view.nodeName() + " knows it)"));
+            case Target.Pod pod ->
+                endpointParty(pod.key())
+                        .orElseThrow(() -> new ProbeException(
+                                404,
+                                field,
+                                field + ": no endpoint " + pod.key() + " in the cluster (as node " + view.nodeName()
+                                        + " knows it)"));
             case Target.Address a -> byAddress(a.ip());
         };
     }
@@ -28,28 +33,49 @@ final class PartyResolver {
     Optional<Party> endpointParty(String key) {
         Endpoint ep = view.image().endpoints().get(key);
         if (ep != null) {
-            return Optional.of(new Party(key, ep.getNamespace(), ep.getPod(), ep.getIpv4(), ep.getIpv6(), null,
-                    ep.getIdentity(), ep.getNode(), ep.getLabelsMap()));
+            return Optional.of(new Party(
+                    key,
+                    ep.getNamespace(),
+                    ep.getPod(),
+                    ep.getIpv4(),
+                    ep.getIpv6(),
+                    null,
+                    ep.getIdentity(),
+                    ep.getNode(),
+                    ep.getLabelsMap()));
         }
-        return view.localEndpoints().stream().filter(e -> e.key().equals(key)).findFirst().map(this::localParty);
+        return view.localEndpoints().stream()
+                .filter(e -> e.key().equals(key))
+                .findFirst()
+                .map(this::localParty);
     }
 
     private Party localParty(LocalEndpoint e) {
-        return new Party(e.key(), e.namespace(), e.pod(), e.ipv4(), e.ipv6(), null, e.identity(), view.nodeName(), Map.of());
+        return new Party(
+                e.key(), e.namespace(), e.pod(), e.ipv4(), e.ipv6(), null, e.identity(), view.nodeName(), Map.of());
     }
 
     private Party byAddress(InetAddress ip) {
         String text = IpcacheKey.format(ip);
         for (Endpoint ep : view.image().endpoints().values()) {
             if (text.equals(ep.getIpv4()) || text.equals(ep.getIpv6())) {
-                return new Party(ep.getNamespace() + "/" + ep.getPod(), ep.getNamespace(), ep.getPod(), ep.getIpv4(),
-                        ep.getIpv6(), ip, ep.getIdentity(), ep.getNode(), ep.getLabelsMap());
+                return new Party(
+                        ep.getNamespace() + "/" + ep.getPod(),
+                        ep.getNamespace(),
+                        ep.getPod(),
+                        ep.getIpv4(),
+                        ep.getIpv6(),
+                        ip,
+                        ep.getIdentity(),
+                        ep.getNode(),
+                        ep.getLabelsMap());
             }
         }
         for (LocalEndpoint e : view.localEndpoints()) {
             if (text.equals(e.ipv4()) || text.equals(e.ipv6())) {
                 Party p = localParty(e);
-                return new Party(p.key(), p.namespace(), p.pod(), p.ipv4(), p.ipv6(), ip, p.identity(), p.node(), Map.of());
+                return new Party(
+                        p.key(), p.namespace(), p.pod(), p.ipv4(), p.ipv6(), ip, p.identity(), p.node(), Map.of());
             }
         }
         return address(ip);
@@ -79,10 +105,12 @@ final class PartyResolver {
                 return new InetAddress[] {f.get(), t.get()};
             }
         }
-        throw new ProbeException(422, "to", "to: " + from.key() + " and " + to.key() + " have no address family in common");
+        throw new ProbeException(
+                422, "to", "to: " + from.key() + " and " + to.key() + " have no address family in common");
     }
 
     private static ProbeException noFamily(String field, Party p, boolean v4) {
-        return new ProbeException(422, field, field + ": " + p.key() + " has no " + (v4 ? "IPv4" : "IPv6") + " address");
+        return new ProbeException(
+                422, field, field + ": " + p.key() + " has no " + (v4 ? "IPv4" : "IPv6") + " address");
     }
 }

@@ -16,8 +16,16 @@ import java.util.List;
  * @param model the model's verdict beside a kernel answer (the halves explain it); null for a model answer
  * @param disagrees true when the kernel's verdict is not the model's
  */
-public record ProbeResponse(String verdict, boolean loopback, End from, End to, Half egress, Half ingress,
-                            String datapath, String model, Boolean disagrees) {
+public record ProbeResponse(
+        String verdict,
+        boolean loopback,
+        End from,
+        End to,
+        Half egress,
+        Half ingress,
+        String datapath,
+        String model,
+        Boolean disagrees) {
 
     public static final String MODEL = "model";
     public static final String KERNEL = "kernel";
@@ -35,8 +43,8 @@ public record ProbeResponse(String verdict, boolean loopback, End from, End to, 
 
     /** This (model) answer with the verdict a real probe met in the kernel, the model's kept beside it. */
     public ProbeResponse kernel(String kernelVerdict) {
-        return new ProbeResponse(kernelVerdict, loopback, from, to, egress, ingress, KERNEL, verdict,
-                !kernelVerdict.equals(verdict));
+        return new ProbeResponse(
+                kernelVerdict, loopback, from, to, egress, ingress, KERNEL, verdict, !kernelVerdict.equals(verdict));
     }
 
     /**
@@ -46,8 +54,7 @@ public record ProbeResponse(String verdict, boolean loopback, End from, End to, 
      * @param identity the endpoint's identity, or the ipcache's identity of the address
      * @param node the endpoint's node, null for an address that is no endpoint
      */
-    public record End(String endpoint, String ip, long identity, String node) {
-    }
+    public record End(String endpoint, String ip, long identity, String node) {}
 
     /**
      * One policy decision.
@@ -63,8 +70,16 @@ public record ProbeResponse(String verdict, boolean loopback, End from, End to, 
      * @param endpointId the endpoint's id on its node (names its policy map)
      * @param node where the decision was taken
      */
-    public record Half(String verdict, String dropReason, Integer dropReasonCode, String matchType, List<String> policies,
-                       boolean defaultDeny, long remoteIdentity, int endpointId, String node) {
+    public record Half(
+            String verdict,
+            String dropReason,
+            Integer dropReasonCode,
+            String matchType,
+            List<String> policies,
+            boolean defaultDeny,
+            long remoteIdentity,
+            int endpointId,
+            String node) {
 
         public boolean dropped() {
             return "DROPPED".equals(verdict);
@@ -79,11 +94,9 @@ public record ProbeResponse(String verdict, boolean loopback, End from, End to, 
      * @param destinationIp the destination address the packet carries
      * @param sourcePort the ephemeral port the asking node chose, so both flow records share the 5-tuple
      */
-    public record IngressRequest(End source, String destination, String destinationIp, int port, String protocol,
-                                 int sourcePort) {
-    }
+    public record IngressRequest(
+            End source, String destination, String destinationIp, int port, String protocol, int sourcePort) {}
 
     /** The answer of {@code POST /v1/probe/ingress}. */
-    public record IngressResponse(End to, Half ingress) {
-    }
+    public record IngressResponse(End to, Half ingress) {}
 }

@@ -26,14 +26,14 @@ public final class Prober {
 
     /** The range of Linux's default {@code ip_local_port_range}, from which probe source ports come. */
     public static final int EPHEMERAL_FIRST = 32_768;
+
     public static final int EPHEMERAL_LAST = 60_999;
 
     // The kernel finds no entry in a missing map either: the endpoint drops (133), as while regenerating.
     private static final PolicyMap NO_MAP = PolicyMap.inMemory("cilium_policy_v2_none", PolicyMap.MIN_MAX_ENTRIES);
 
     /** The answer, and whether it came from the source's node rather than from here. */
-    public record Outcome(ProbeResponse response, boolean forwarded) {
-    }
+    public record Outcome(ProbeResponse response, boolean forwarded) {}
 
     private final NodeView view;
     private final PeerClient peers;
@@ -61,8 +61,11 @@ public final class Prober {
         Party to = parties.resolve("to", probe.to());
         if (from.isEndpoint() && !from.node().equals(view.nodeName())) {
             if (forwarded) {
-                throw new ProbeException(409, "from", "from: " + from.key() + " is on node " + from.node()
-                        + " as far as " + view.nodeName() + " knows, which was asked by another agent for it");
+                throw new ProbeException(
+                        409,
+                        "from",
+                        "from: " + from.key() + " is on node " + from.node() + " as far as " + view.nodeName()
+                                + " knows, which was asked by another agent for it");
             }
             return new Outcome(peers.forward(from.node(), request), true);
         }
@@ -74,8 +77,11 @@ public final class Prober {
             return new Outcome(new ProbeResponse("FORWARDED", true, end, end(to, dstIp), null, null), false);
         }
         if (!from.isEndpoint() && !to.isEndpoint()) {
-            throw new ProbeException(422, "to", "neither " + IpcacheKey.format(srcIp) + " nor "
-                    + IpcacheKey.format(dstIp) + " is an endpoint of the cluster: no policy applies");
+            throw new ProbeException(
+                    422,
+                    "to",
+                    "neither " + IpcacheKey.format(srcIp) + " nor " + IpcacheKey.format(dstIp)
+                            + " is an endpoint of the cluster: no policy applies");
         }
         int sourcePort = nextSourcePort();
         ProbeResponse.Half egress = null;
@@ -91,15 +97,23 @@ public final class Prober {
             if (to.node().equals(view.nodeName())) {
                 ingress = ingressHere(from, srcIp, to, dstIp, probe, sourcePort);
             } else {
-                ProbeResponse.IngressResponse answer = peers.ingress(to.node(), new ProbeResponse.IngressRequest(
-                        end(from, srcIp), to.key(), IpcacheKey.format(dstIp), probe.port(), probe.protocolName(), sourcePort));
+                ProbeResponse.IngressResponse answer = peers.ingress(
+                        to.node(),
+                        new ProbeResponse.IngressRequest(
+                                end(from, srcIp),
+                                to.key(),
+                                IpcacheKey.format(dstIp),
+                                probe.port(),
+                                probe.protocolName(),
+                                sourcePort));
                 ingress = answer.ingress();
                 toEnd = answer.to() == null ? toEnd : answer.to();
             }
         }
         boolean dropped = (egress != null && egress.dropped()) || (ingress != null && ingress.dropped());
-        return new Outcome(new ProbeResponse(dropped ? "DROPPED" : "FORWARDED", false, end(from, srcIp), toEnd,
-                egress, ingress), false);
+        return new Outcome(
+                new ProbeResponse(dropped ? "DROPPED" : "FORWARDED", false, end(from, srcIp), toEnd, egress, ingress),
+                false);
     }
 
     /**
@@ -116,8 +130,10 @@ public final class Prober {
         }
         Party to = parties.resolve("destination", pod);
         if (!to.node().equals(view.nodeName())) {
-            throw new ProbeException(409, "destination", "destination: " + to.key() + " is on node " + to.node()
-                    + ", not on " + view.nodeName());
+            throw new ProbeException(
+                    409,
+                    "destination",
+                    "destination: " + to.key() + " is on node " + to.node() + ", not on " + view.nodeName());
         }
         InetAddress dstIp = ip("destinationIp", request.destinationIp());
         InetAddress srcIp = ip("source", request.source().ip());
@@ -125,16 +141,17 @@ public final class Prober {
         if (port < 1 || port > 65_535) {
             throw ProbeException.invalid("port", "must be 1..65535, got " + port);
         }
-        ProbeRequest.Probe probe = new ProbeRequest.Probe(new Target.Address(srcIp), pod, port,
-                ProbeRequest.protocol(request.protocol()));
-        Party from = request.source().endpoint() == null ? parties.address(srcIp)
+        ProbeRequest.Probe probe =
+                new ProbeRequest.Probe(new Target.Address(srcIp), pod, port, ProbeRequest.protocol(request.protocol()));
+        Party from = request.source().endpoint() == null
+                ? parties.address(srcIp)
                 : parties.endpointParty(request.source().endpoint()).orElseGet(() -> parties.address(srcIp));
         ProbeResponse.Half half = ingressHere(from, srcIp, to, dstIp, probe, request.sourcePort());
         return new ProbeResponse.IngressResponse(end(to, dstIp), half);
     }
 
-    private ProbeResponse.Half ingressHere(Party from, InetAddress srcIp, Party to, InetAddress dstIp,
-                                           ProbeRequest.Probe probe, int sourcePort) {
+    private ProbeResponse.Half ingressHere(
+            Party from, InetAddress srcIp, Party to, InetAddress dstIp, ProbeRequest.Probe probe, int sourcePort) {
         LocalEndpoint local = local(to, "to");
         Verdict v = decide(local, view.resolveIdentity(srcIp), Direction.INGRESS, probe);
         ProbeResponse.Half half = half(v, local);
@@ -149,10 +166,16 @@ public final class Prober {
 
     private ProbeResponse.Half half(Verdict v, LocalEndpoint local) {
         List<String> policies = provenance(view.image().policies().get(local.identity()), v);
-        return new ProbeResponse.Half(v.verdict().name(), v.dropped() ? hubbleDropReason(v) : null,
+        return new ProbeResponse.Half(
+                v.verdict().name(),
+                v.dropped() ? hubbleDropReason(v) : null,
                 v.dropped() ? v.dropReason().code() : null,
-                v.matchType() == MatchType.NONE ? null : v.matchType().label(), policies,
-                v.matchType() == MatchType.NONE, v.remoteIdentity(), local.endpointId(), view.nodeName());
+                v.matchType() == MatchType.NONE ? null : v.matchType().label(),
+                policies,
+                v.matchType() == MatchType.NONE,
+                v.remoteIdentity(),
+                local.endpointId(),
+                view.nodeName());
     }
 
     /**
@@ -164,7 +187,10 @@ public final class Prober {
             return List.of();
         }
         if (v.matchedKey() == null) {
-            return List.copyOf(v.direction() == Direction.INGRESS ? map.getIngressEnforcedByList() : map.getEgressEnforcedByList());
+            return List.copyOf(
+                    v.direction() == Direction.INGRESS
+                            ? map.getIngressEnforcedByList()
+                            : map.getEgressEnforcedByList());
         }
         for (var entry : map.getEntriesList()) {
             if (entry.getKey().size() == PolicyMapKey.SIZE
@@ -181,21 +207,45 @@ public final class Prober {
         return hubble == null ? v.dropReason().name() : hubble.name();
     }
 
-    private void emit(Verdict v, ProbeResponse.Half half, LocalEndpoint local, Party from, InetAddress srcIp, Party to,
-                      InetAddress dstIp, ProbeRequest.Probe probe, int sourcePort) {
+    private void emit(
+            Verdict v,
+            ProbeResponse.Half half,
+            LocalEndpoint local,
+            Party from,
+            InetAddress srcIp,
+            Party to,
+            InetAddress dstIp,
+            ProbeRequest.Probe probe,
+            int sourcePort) {
         boolean egress = v.direction() == Direction.EGRESS;
         SubjectPolicyMap subject = view.image().policies().get(local.identity());
         long revision = subject == null ? 0 : subject.getPolicyRevision();
-        FlowRecords.Peer src = egress ? peer(from, local.endpointId(), local.identity())
+        FlowRecords.Peer src = egress
+                ? peer(from, local.endpointId(), local.identity())
                 : peer(from, localId(from), v.remoteIdentity());
-        FlowRecords.Peer dst = egress ? peer(to, localId(to), v.remoteIdentity())
-                : peer(to, local.endpointId(), local.identity());
-        flows.emit(FlowRecords.policyVerdict(clock.instant(), view.nodeName(), v, half.policies(), revision,
-                srcIp, dstIp, probe.protocol(), sourcePort, probe.port(), src, dst));
+        FlowRecords.Peer dst =
+                egress ? peer(to, localId(to), v.remoteIdentity()) : peer(to, local.endpointId(), local.identity());
+        flows.emit(FlowRecords.policyVerdict(
+                clock.instant(),
+                view.nodeName(),
+                v,
+                half.policies(),
+                revision,
+                srcIp,
+                dstIp,
+                probe.protocol(),
+                sourcePort,
+                probe.port(),
+                src,
+                dst));
     }
 
     private FlowRecords.Peer peer(Party p, int endpointId, long identity) {
-        return new FlowRecords.Peer(endpointId, identity, p.namespace(), p.pod(),
+        return new FlowRecords.Peer(
+                endpointId,
+                identity,
+                p.namespace(),
+                p.pod(),
                 FlowRecords.labels(identity, view.image().identities().get(identity), p.podLabels(), p.namespace()));
     }
 
@@ -203,14 +253,22 @@ public final class Prober {
         if (!p.isEndpoint() || !p.node().equals(view.nodeName())) {
             return 0;
         }
-        return view.localEndpoints().stream().filter(e -> e.key().equals(p.key())).mapToInt(LocalEndpoint::endpointId)
-                .findFirst().orElse(0);
+        return view.localEndpoints().stream()
+                .filter(e -> e.key().equals(p.key()))
+                .mapToInt(LocalEndpoint::endpointId)
+                .findFirst()
+                .orElse(0);
     }
 
     private LocalEndpoint local(Party p, String field) {
-        return view.localEndpoints().stream().filter(e -> e.key().equals(p.key())).findFirst()
-                .orElseThrow(() -> new ProbeException(503, field, field + ": " + p.key() + " is on " + view.nodeName()
-                        + " but has no endpoint id (yet): its maps are not written"));
+        return view.localEndpoints().stream()
+                .filter(e -> e.key().equals(p.key()))
+                .findFirst()
+                .orElseThrow(() -> new ProbeException(
+                        503,
+                        field,
+                        field + ": " + p.key() + " is on " + view.nodeName()
+                                + " but has no endpoint id (yet): its maps are not written"));
     }
 
     private int nextSourcePort() {

@@ -18,8 +18,7 @@ public sealed interface Target {
         }
     }
 
-    record Address(InetAddress ip) implements Target {
-    }
+    record Address(InetAddress ip) implements Target {}
 
     /** @throws ProbeException 400 naming {@code field} */
     static Target parse(String field, String value) {
@@ -31,7 +30,8 @@ public sealed interface Target {
             String ns = value.substring(0, slash);
             String pod = value.substring(slash + 1);
             if (!DNS_LABEL.matcher(ns).matches() || !DNS_SUBDOMAIN.matcher(pod).matches()) {
-                throw ProbeException.invalid(field, "'" + value + "' is not namespace/pod (a DNS label / a DNS subdomain)");
+                throw ProbeException.invalid(
+                        field, "'" + value + "' is not namespace/pod (a DNS label / a DNS subdomain)");
             }
             return new Pod(ns, pod);
         }

@@ -25,8 +25,7 @@ public final class SimulatedAgent implements AutoCloseable {
     public interface IpcacheListener {
         void written(SimulatedAgent agent, List<BpfMap.Entry> entries);
 
-        IpcacheListener NONE = (agent, entries) -> {
-        };
+        IpcacheListener NONE = (agent, entries) -> {};
     }
 
     private final String nodeName;
@@ -45,14 +44,25 @@ public final class SimulatedAgent implements AutoCloseable {
      * @param stateDir the endpoint table goes to {@code <stateDir>/<nodeName>/}
      * @param consumerOverrides Kafka consumer properties over the agent's own (empty: as in production)
      */
-    public static SimulatedAgent start(String nodeName, String bootstrapServers, StateTopics topics, Path stateDir,
-                                       IpcacheListener listener, Map<String, String> consumerOverrides) {
+    public static SimulatedAgent start(
+            String nodeName,
+            String bootstrapServers,
+            StateTopics topics,
+            Path stateDir,
+            IpcacheListener listener,
+            Map<String, String> consumerOverrides) {
         SimulatedAgent[] self = new SimulatedAgent[1];
-        MapBackend backend = listener == IpcacheListener.NONE ? new InMemoryMapBackend()
+        MapBackend backend = listener == IpcacheListener.NONE
+                ? new InMemoryMapBackend()
                 : new WatchedMapBackend(new InMemoryMapBackend(), entries -> listener.written(self[0], entries));
         // What the production agent reads from tendril.agent.*, for a simulated node.
-        AgentConfig config = new StandaloneAgentConfig(nodeName, AgentConfig.Datapath.MEMORY,
-                stateDir.resolve("bpffs-unused"), stateDir, Duration.ofSeconds(30), new Sync(topics));
+        AgentConfig config = new StandaloneAgentConfig(
+                nodeName,
+                AgentConfig.Datapath.MEMORY,
+                stateDir.resolve("bpffs-unused"),
+                stateDir,
+                Duration.ofSeconds(30),
+                new Sync(topics));
         DatapathMaps maps = DatapathMaps.open(config, new SimpleMeterRegistry(), new ObjectMapper(), backend);
         NodeStateConsumer consumer = NodeStateConsumer.create(config, maps, bootstrapServers, consumerOverrides);
         self[0] = new SimulatedAgent(nodeName, maps, consumer);

@@ -31,14 +31,23 @@ public final class SimulatedCluster implements AutoCloseable {
     }
 
     /** Starts the agents (each bootstraps on its own thread); see {@link #allBootstrapped()}. */
-    public static SimulatedCluster start(int size, String nodePrefix, String bootstrapServers, StateTopics topics,
-                                         SimulatedAgent.IpcacheListener listener) {
+    public static SimulatedCluster start(
+            int size,
+            String nodePrefix,
+            String bootstrapServers,
+            StateTopics topics,
+            SimulatedAgent.IpcacheListener listener) {
         return start(size, nodePrefix, bootstrapServers, topics, listener, Map.of());
     }
 
     /** @param consumerOverrides Kafka consumer properties over the agent's own */
-    public static SimulatedCluster start(int size, String nodePrefix, String bootstrapServers, StateTopics topics,
-                                         SimulatedAgent.IpcacheListener listener, Map<String, String> consumerOverrides) {
+    public static SimulatedCluster start(
+            int size,
+            String nodePrefix,
+            String bootstrapServers,
+            StateTopics topics,
+            SimulatedAgent.IpcacheListener listener,
+            Map<String, String> consumerOverrides) {
         Path stateDir;
         try {
             stateDir = Files.createTempDirectory("tendril-sim-agents-");
@@ -48,8 +57,8 @@ public final class SimulatedCluster implements AutoCloseable {
         List<SimulatedAgent> agents = new ArrayList<>(size);
         try {
             for (int i = 1; i <= size; i++) {
-                agents.add(SimulatedAgent.start(nodeName(nodePrefix, i), bootstrapServers, topics, stateDir, listener,
-                        consumerOverrides));
+                agents.add(SimulatedAgent.start(
+                        nodeName(nodePrefix, i), bootstrapServers, topics, stateDir, listener, consumerOverrides));
             }
         } catch (RuntimeException e) {
             agents.forEach(SimulatedAgent::close);
@@ -71,11 +80,13 @@ public final class SimulatedCluster implements AutoCloseable {
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(p)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = topics.all().stream().filter(t -> !existing.contains(t))
-                    .map(t -> new NewTopic(t, partitions, (short) -1).configs(Map.of(
-                            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                            TopicConfig.DELETE_RETENTION_MS_CONFIG, "86400000",
-                            TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0")))
+            List<NewTopic> missing = topics.all().stream()
+                    .filter(t -> !existing.contains(t))
+                    .map(t -> new NewTopic(t, partitions, (short) -1)
+                            .configs(Map.of(
+                                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                                    TopicConfig.DELETE_RETENTION_MS_CONFIG, "86400000",
+                                    TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0")))
                     .toList();
             admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {

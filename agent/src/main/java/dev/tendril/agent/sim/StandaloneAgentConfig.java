@@ -11,15 +11,16 @@ import java.util.Optional;
  * The agent's settings for a consumer and maps built outside Quarkus (simulated agents, load drivers,
  * tests that drive {@code NodeStateConsumer} directly): no IPAM registration, no peers, the topics given.
  */
-public record StandaloneAgentConfig(String nodeName, Datapath datapath, Path bpffsDir, Path stateDir,
-        Duration reconcileInterval, Sync sync) implements AgentConfig {
+public record StandaloneAgentConfig(
+        String nodeName, Datapath datapath, Path bpffsDir, Path stateDir, Duration reconcileInterval, Sync sync)
+        implements AgentConfig {
 
     /** tendril.identities, tendril.endpoints, tendril.nodes, tendril.policy. */
     public static final Sync DEFAULT_TOPICS = DefaultTopics.INSTANCE;
 
     /** Default topics and a periodic pass that never comes during a run (drivers and tests count every write). */
-    public static StandaloneAgentConfig withoutPeriodicPass(String nodeName, Datapath datapath, Path bpffsDir,
-            Path stateDir) {
+    public static StandaloneAgentConfig withoutPeriodicPass(
+            String nodeName, Datapath datapath, Path bpffsDir, Path stateDir) {
         return new StandaloneAgentConfig(nodeName, datapath, bpffsDir, stateDir, Duration.ofHours(1), DEFAULT_TOPICS);
     }
 

@@ -6,8 +6,8 @@ import java.util.List;
 public record StateTopics(String identities, String endpoints, String nodes, String policy) {
 
     /** The production names. */
-    public static final StateTopics DEFAULT = new StateTopics("tendril.identities", "tendril.endpoints",
-            "tendril.nodes", "tendril.policy");
+    public static final StateTopics DEFAULT =
+            new StateTopics("tendril.identities", "tendril.endpoints", "tendril.nodes", "tendril.policy");
 
     /** {@code <prefix>.identities}, ...: topics of their own for a test or a benchmark run. */
     public static StateTopics prefixed(String prefix) {

@@ -30,7 +30,8 @@ public final class EndpointsImage extends AbstractMap<String, Endpoint> {
             return image;
         }
         Map<String, Map<String, Endpoint>> nodes = new HashMap<>();
-        endpoints.forEach((k, e) -> nodes.computeIfAbsent(e.getNode(), n -> new HashMap<>()).put(k, e));
+        endpoints.forEach((k, e) ->
+                nodes.computeIfAbsent(e.getNode(), n -> new HashMap<>()).put(k, e));
         Map<String, TopicImage<String, Endpoint>> index = new HashMap<>(nodes.size() * 2);
         nodes.forEach((n, m) -> index.put(n, TopicImage.adopt(m)));
         return new EndpointsImage(TopicImage.of(endpoints), TopicImage.adopt(index));
@@ -54,7 +55,8 @@ public final class EndpointsImage extends AbstractMap<String, Endpoint> {
         Map<String, TopicImage<String, Endpoint>> nodes = new HashMap<>(perNode.size() * 2);
         perNode.forEach((node, c) -> {
             TopicImage<String, Endpoint> held = byNode.get(node);
-            TopicImage<String, Endpoint> next = (held == null ? TopicImage.<String, Endpoint>of(Map.of()) : held).with(c);
+            TopicImage<String, Endpoint> next =
+                    (held == null ? TopicImage.<String, Endpoint>of(Map.of()) : held).with(c);
             nodes.put(node, next.isEmpty() ? null : next);
         });
         return new EndpointsImage(all.with(changes), byNode.with(nodes));

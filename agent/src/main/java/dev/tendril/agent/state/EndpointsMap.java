@@ -25,11 +25,11 @@ public final class EndpointsMap {
     public static final int VALUE_SIZE = 8;
     /** Cilium's ENDPOINTS_MAP_SIZE. */
     public static final int MAX_ENTRIES = 65_535;
+
     public static final int FAMILY_IPV4 = 1;
     public static final int FAMILY_IPV6 = 2;
 
-    private EndpointsMap() {
-    }
+    private EndpointsMap() {}
 
     public static MapSpec spec() {
         return MapSpec.hash(NAME, KEY_SIZE, VALUE_SIZE, MAX_ENTRIES);
@@ -100,8 +100,11 @@ public final class EndpointsMap {
         }
 
         public byte[] encode() {
-            return ByteBuffer.allocate(VALUE_SIZE).order(ByteOrder.LITTLE_ENDIAN)
-                    .putInt(endpointId).putInt((int) identity).array();
+            return ByteBuffer.allocate(VALUE_SIZE)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(endpointId)
+                    .putInt((int) identity)
+                    .array();
         }
 
         public static Value decode(byte[] bytes) {

@@ -17,10 +17,13 @@ public final class InMemoryMapBackend implements MapBackend {
 
     @Override
     public BpfMap openOrCreate(MapSpec spec) {
-        BpfMap map = maps.computeIfAbsent(spec.name(), n -> spec.type() == MapType.LPM_TRIE
-                ? new LpmTrieInMemory(spec) : new HashMapInMemory(spec));
+        BpfMap map = maps.computeIfAbsent(
+                spec.name(),
+                n -> spec.type() == MapType.LPM_TRIE ? new LpmTrieInMemory(spec) : new HashMapInMemory(spec));
         MapSpec found = map.spec();
-        if (found.type() != spec.type() || found.keySize() != spec.keySize() || found.valueSize() != spec.valueSize()
+        if (found.type() != spec.type()
+                || found.keySize() != spec.keySize()
+                || found.valueSize() != spec.valueSize()
                 || found.maxEntries() != spec.maxEntries()) {
             throw new IllegalStateException(spec.name() + " exists as " + found + ", expected " + spec);
         }

@@ -33,8 +33,7 @@ public final class IpcacheDesired {
     /** reserved:remote-node. */
     public static final long REMOTE_NODE = 6;
 
-    private IpcacheDesired() {
-    }
+    private IpcacheDesired() {}
 
     public static Map<IpcacheKey, IpcacheValue> of(NodeImage image, String localNode) {
         return IpcacheIndex.of(image, localNode).desired();

@@ -37,7 +37,8 @@ public final class IpcacheIndex {
         TreeSet<Long> cidrIdentities;
 
         boolean isEmpty() {
-            return (nodes == null || nodes.isEmpty()) && (endpoints == null || endpoints.isEmpty())
+            return (nodes == null || nodes.isEmpty())
+                    && (endpoints == null || endpoints.isEmpty())
                     && (cidrIdentities == null || cidrIdentities.isEmpty());
         }
     }
@@ -122,7 +123,8 @@ public final class IpcacheIndex {
 
     private Optional<IpcacheValue> value(Claims c) {
         if (c.nodes != null && !c.nodes.isEmpty()) {
-            return Optional.of(IpcacheValue.of(c.nodes.contains(localNode) ? IpcacheDesired.HOST : IpcacheDesired.REMOTE_NODE));
+            return Optional.of(
+                    IpcacheValue.of(c.nodes.contains(localNode) ? IpcacheDesired.HOST : IpcacheDesired.REMOTE_NODE));
         }
         if (c.endpoints != null && !c.endpoints.isEmpty()) {
             return Optional.of(IpcacheValue.of(c.endpoints.firstEntry().getValue()));

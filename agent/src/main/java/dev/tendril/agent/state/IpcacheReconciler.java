@@ -13,8 +13,7 @@ import java.util.Map;
 /** Reconciles an ipcache map to {@link IpcacheDesired} of an image, in the REFERENCE.md byte layout. */
 public final class IpcacheReconciler {
 
-    private IpcacheReconciler() {
-    }
+    private IpcacheReconciler() {}
 
     public static MapReconciler.Result reconcile(BpfMap ipcache, NodeImage image, String localNode) {
         return MapReconciler.reconcile(ipcache, encode(IpcacheDesired.of(image, localNode)));

@@ -8,8 +8,8 @@ package dev.tendril.agent.state;
  * @param ipv6 empty when none
  * @param identity its security identity; 0 while unknown
  */
-public record LocalEndpoint(String namespace, String pod, String uid, int endpointId, String ipv4, String ipv6,
-                            long identity) {
+public record LocalEndpoint(
+        String namespace, String pod, String uid, int endpointId, String ipv4, String ipv6, long identity) {
 
     public LocalEndpoint {
         if (namespace == null || pod == null) {

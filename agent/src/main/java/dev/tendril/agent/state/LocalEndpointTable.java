@@ -45,11 +45,17 @@ public final class LocalEndpointTable {
      *     incarnation: not taken as published until the topic has dropped that record once
      * @param goneUpstream keys of API endpoints deleted upstream whose deletion is not finished
      */
-    public record Snapshot(List<LocalEndpoint> registered, Map<String, String> digests, Map<String, Integer> ids,
-                           Set<String> deleting, Set<String> deletedUids, Set<String> published, Set<String> staleUids,
-                           Set<String> goneUpstream) {
-        public static final Snapshot EMPTY = new Snapshot(List.of(), Map.of(), Map.of(), Set.of(), Set.of(), Set.of(),
-                Set.of(), Set.of());
+    public record Snapshot(
+            List<LocalEndpoint> registered,
+            Map<String, String> digests,
+            Map<String, Integer> ids,
+            Set<String> deleting,
+            Set<String> deletedUids,
+            Set<String> published,
+            Set<String> staleUids,
+            Set<String> goneUpstream) {
+        public static final Snapshot EMPTY =
+                new Snapshot(List.of(), Map.of(), Map.of(), Set.of(), Set.of(), Set.of(), Set.of(), Set.of());
 
         public Snapshot {
             registered = registered == null ? List.of() : List.copyOf(registered);
@@ -78,6 +84,7 @@ public final class LocalEndpointTable {
     private final Set<String> creating = new HashSet<>();
     /** Endpoints the last {@link #resolve} took from the topic alone (no API record for the key), by key. */
     private Map<String, LocalEndpoint> servedFromTopic = Map.of();
+
     private EndpointIds ids;
     private long changes;
 
@@ -112,7 +119,10 @@ public final class LocalEndpointTable {
 
     /** API endpoints deleted upstream whose local state and addresses are still to be released. */
     public synchronized List<LocalEndpoint> goneUpstream() {
-        return goneUpstream.stream().map(registered::get).filter(java.util.Objects::nonNull).toList();
+        return goneUpstream.stream()
+                .map(registered::get)
+                .filter(java.util.Objects::nonNull)
+                .toList();
     }
 
     /**
@@ -185,7 +195,8 @@ public final class LocalEndpointTable {
      * identity service may hold the pod without this table knowing it.
      */
     public synchronized boolean unfinishedCreation(String uid) {
-        return ids.byOwner().containsKey(owner(uid, null)) && !creating.contains(owner(uid, null))
+        return ids.byOwner().containsKey(owner(uid, null))
+                && !creating.contains(owner(uid, null))
                 && registered.values().stream().noneMatch(e -> e.uid().equals(uid))
                 && servedFromTopic.values().stream().noneMatch(e -> e.uid().equals(uid));
     }
@@ -277,8 +288,16 @@ public final class LocalEndpointTable {
                 continue;
             }
             int id = api != null ? api.endpointId() : assign(owner(e.getUid(), key));
-            out.put(key, new LocalEndpoint(e.getNamespace(), e.getPod(), e.getUid(), id, e.getIpv4(), e.getIpv6(),
-                    Integer.toUnsignedLong(e.getIdentity())));
+            out.put(
+                    key,
+                    new LocalEndpoint(
+                            e.getNamespace(),
+                            e.getPod(),
+                            e.getUid(),
+                            id,
+                            e.getIpv4(),
+                            e.getIpv6(),
+                            Integer.toUnsignedLong(e.getIdentity())));
         }
         for (LocalEndpoint api : registered.values()) {
             if (!deleting.contains(api.key())) {
@@ -309,8 +328,15 @@ public final class LocalEndpointTable {
     }
 
     public synchronized Snapshot snapshot() {
-        return new Snapshot(List.copyOf(registered.values()), digests, ids.byOwner(), deleting, deletedUids, published,
-                staleUids, goneUpstream);
+        return new Snapshot(
+                List.copyOf(registered.values()),
+                digests,
+                ids.byOwner(),
+                deleting,
+                deletedUids,
+                published,
+                staleUids,
+                goneUpstream);
     }
 
     /** Ids are owned by the pod uid; an endpoint published without one by its key. */

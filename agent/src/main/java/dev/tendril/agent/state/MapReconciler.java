@@ -26,8 +26,7 @@ public final class MapReconciler {
         }
     }
 
-    private MapReconciler() {
-    }
+    private MapReconciler() {}
 
     /** @param desired key bytes to value bytes, sized as the map's spec says */
     public static Result reconcile(BpfMap map, Map<ByteBuffer, byte[]> desired) {

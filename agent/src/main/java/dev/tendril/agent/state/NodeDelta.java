@@ -87,18 +87,22 @@ public final class NodeDelta {
             throw new IllegalArgumentException("topic and key must not be null");
         }
         switch (topic) {
-            case IDENTITIES -> identities.put(identityId(key), value == null ? null : parse(Identity.parser(), topic, key, value));
+            case IDENTITIES ->
+                identities.put(identityId(key), value == null ? null : parse(Identity.parser(), topic, key, value));
             case ENDPOINTS -> endpoints.put(key, value == null ? null : parse(Endpoint.parser(), topic, key, value));
             case NODES -> nodes.put(key, value == null ? null : parse(Node.parser(), topic, key, value));
-            case POLICY -> replayPolicy(identityId(key), value == null ? null
-                    : parse(SubjectPolicyMap.parser(), topic, key, value));
+            case POLICY ->
+                replayPolicy(
+                        identityId(key), value == null ? null : parse(SubjectPolicyMap.parser(), topic, key, value));
         }
         replayed++;
     }
 
     private void replayPolicy(long subject, SubjectPolicyMap map) {
         if (map != null) {
-            SubjectPolicyMap held = policies.containsKey(subject) ? policies.get(subject) : base.policies().get(subject);
+            SubjectPolicyMap held = policies.containsKey(subject)
+                    ? policies.get(subject)
+                    : base.policies().get(subject);
             if (held != null && Long.compareUnsigned(map.getRevision(), held.getRevision()) < 0) {
                 return;
             }
@@ -161,9 +165,12 @@ public final class NodeDelta {
     }
 
     public NodeImage apply() {
-        return new NodeImage(((TopicImage<Long, Identity>) base.identities()).with(identities),
-                ((EndpointsImage) base.endpoints()).with(endpoints), ((TopicImage<String, Node>) base.nodes()).with(nodes),
-                ((TopicImage<Long, SubjectPolicyMap>) base.policies()).with(policies), base.provenance().advance(offsets));
+        return new NodeImage(
+                ((TopicImage<Long, Identity>) base.identities()).with(identities),
+                ((EndpointsImage) base.endpoints()).with(endpoints),
+                ((TopicImage<String, Node>) base.nodes()).with(nodes),
+                ((TopicImage<Long, SubjectPolicyMap>) base.policies()).with(policies),
+                base.provenance().advance(offsets));
     }
 
     private static long identityId(String key) {

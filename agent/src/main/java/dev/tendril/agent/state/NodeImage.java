@@ -22,8 +22,12 @@ import java.util.Map;
  *     highest revision seen
  * @param provenance the offset of the next record of every partition these images have not replayed
  */
-public record NodeImage(Map<Long, Identity> identities, Map<String, Endpoint> endpoints, Map<String, Node> nodes,
-                        Map<Long, SubjectPolicyMap> policies, Provenance provenance) {
+public record NodeImage(
+        Map<Long, Identity> identities,
+        Map<String, Endpoint> endpoints,
+        Map<String, Node> nodes,
+        Map<Long, SubjectPolicyMap> policies,
+        Provenance provenance) {
 
     public static final NodeImage EMPTY = new NodeImage(Map.of(), Map.of(), Map.of(), Map.of(), Provenance.NONE);
 
@@ -38,8 +42,11 @@ public record NodeImage(Map<Long, Identity> identities, Map<String, Endpoint> en
     }
 
     /** An image of these topics' content, without offsets. */
-    public NodeImage(Map<Long, Identity> identities, Map<String, Endpoint> endpoints, Map<String, Node> nodes,
-                     Map<Long, SubjectPolicyMap> policies) {
+    public NodeImage(
+            Map<Long, Identity> identities,
+            Map<String, Endpoint> endpoints,
+            Map<String, Node> nodes,
+            Map<Long, SubjectPolicyMap> policies) {
         this(identities, endpoints, nodes, policies, Provenance.NONE);
     }
 
@@ -60,7 +67,8 @@ public record NodeImage(Map<Long, Identity> identities, Map<String, Endpoint> en
     /** The records that rebuild this image from {@link #EMPTY}: a compacted topic's content. */
     public List<StateRecord> toRecords() {
         List<StateRecord> out = new ArrayList<>(identities.size() + endpoints.size() + nodes.size() + policies.size());
-        identities.forEach((id, v) -> out.add(new StateRecord(StateTopic.IDENTITIES, Long.toString(id), v.toByteArray())));
+        identities.forEach(
+                (id, v) -> out.add(new StateRecord(StateTopic.IDENTITIES, Long.toString(id), v.toByteArray())));
         endpoints.forEach((k, v) -> out.add(new StateRecord(StateTopic.ENDPOINTS, k, v.toByteArray())));
         nodes.forEach((k, v) -> out.add(new StateRecord(StateTopic.NODES, k, v.toByteArray())));
         policies.forEach((id, v) -> out.add(new StateRecord(StateTopic.POLICY, Long.toString(id), v.toByteArray())));
@@ -69,7 +77,7 @@ public record NodeImage(Map<Long, Identity> identities, Map<String, Endpoint> en
 
     @Override
     public String toString() {
-        return "NodeImage[identities=" + identities.size() + ", endpoints=" + endpoints.size()
-                + ", nodes=" + nodes.size() + ", policies=" + policies.size() + ", offsets " + provenance + "]";
+        return "NodeImage[identities=" + identities.size() + ", endpoints=" + endpoints.size() + ", nodes="
+                + nodes.size() + ", policies=" + policies.size() + ", offsets " + provenance + "]";
     }
 }

@@ -49,16 +49,21 @@ public final class NodeMapsReconciler {
      * @param fullMaps the map kinds ({@link #IPCACHE_MAP}, {@link #POLICY_MAPS}, {@code cilium_lxc}) where a write
      *     failed because the map holds its {@code max_entries} already, once per failed map
      */
-    public record Outcome(Map<String, MapReconciler.Result> changes, List<String> created, List<String> deleted,
-                          List<String> problems, List<String> fullMaps) {
+    public record Outcome(
+            Map<String, MapReconciler.Result> changes,
+            List<String> created,
+            List<String> deleted,
+            List<String> problems,
+            List<String> fullMaps) {
 
         public int total() {
-            return changes.values().stream().mapToInt(MapReconciler.Result::total).sum();
+            return changes.values().stream()
+                    .mapToInt(MapReconciler.Result::total)
+                    .sum();
         }
     }
 
-    private NodeMapsReconciler() {
-    }
+    private NodeMapsReconciler() {}
 
     public static MapSpec ipcacheSpec() {
         return Ipcache.spec(IPCACHE_MAP, Ipcache.DEFAULT_MAX_ENTRIES);
@@ -80,8 +85,8 @@ public final class NodeMapsReconciler {
      * @param withIpcache false to leave the ipcache alone (an endpoint change through the API, which only
      *     touches local maps; the ipcache follows when the topic shows the endpoint)
      */
-    public static Outcome reconcile(MapBackend backend, NodeImage image, String localNode, List<LocalEndpoint> locals,
-                                    boolean withIpcache) {
+    public static Outcome reconcile(
+            MapBackend backend, NodeImage image, String localNode, List<LocalEndpoint> locals, boolean withIpcache) {
         return new NodeMapsWriter(backend, localNode).reconcile(image, locals, withIpcache);
     }
 
@@ -90,8 +95,9 @@ public final class NodeMapsReconciler {
         Map<ByteBuffer, byte[]> out = new HashMap<>(published.getEntriesCount() * 2);
         for (PolicyMapEntry e : published.getEntriesList()) {
             if (e.getKey().size() != PolicyMapKey.SIZE || e.getValue().size() != PolicyMapValue.SIZE) {
-                problems.add("subject " + published.getSubject() + ": skipped an entry of " + e.getKey().size()
-                        + "/" + e.getValue().size() + " bytes, expected " + PolicyMapKey.SIZE + "/" + PolicyMapValue.SIZE);
+                problems.add("subject " + published.getSubject() + ": skipped an entry of "
+                        + e.getKey().size() + "/" + e.getValue().size() + " bytes, expected " + PolicyMapKey.SIZE + "/"
+                        + PolicyMapValue.SIZE);
                 continue;
             }
             out.put(ByteBuffer.wrap(e.getKey().toByteArray()), e.getValue().toByteArray());

@@ -36,12 +36,10 @@ import java.util.function.Supplier;
 public final class NodeMapsWriter {
 
     /** Entries of the node's maps as last written, for gauges. */
-    public record Entries(int ipcache, int endpoints, int policy, int policyMaps) {
-    }
+    public record Entries(int ipcache, int endpoints, int policy, int policyMaps) {}
 
     /** A policy map's content, and the published map it was written from (null: left as it was found). */
-    private record Held(SubjectPolicyMap from, Map<ByteBuffer, byte[]> entries) {
-    }
+    private record Held(SubjectPolicyMap from, Map<ByteBuffer, byte[]> entries) {}
 
     private final MapBackend backend;
     private final String localNode;
@@ -75,10 +73,10 @@ public final class NodeMapsWriter {
         Pass pass = new Pass();
         if (withIpcache) {
             pass.run(NodeMapsReconciler.IPCACHE_MAP, NodeMapsReconciler.IPCACHE_MAP, () -> {
-                Map<IpcacheKey, IpcacheValue> desired = image == ipcacheImage ? ipcache.desired()
-                        : IpcacheDesired.of(image, localNode);
-                MapReconciler.Result r = MapReconciler.reconcile(backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()),
-                        IpcacheReconciler.encode(desired));
+                Map<IpcacheKey, IpcacheValue> desired =
+                        image == ipcacheImage ? ipcache.desired() : IpcacheDesired.of(image, localNode);
+                MapReconciler.Result r = MapReconciler.reconcile(
+                        backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()), IpcacheReconciler.encode(desired));
                 ipcacheEntries = desired.size();
                 return r;
             });
@@ -123,8 +121,11 @@ public final class NodeMapsWriter {
         IpcacheIndex.Changes changes = ipcache.update(delta.base(), delta);
         ipcacheImage = image;
         ipcacheEntries = ipcache.size();
-        pass.run(NodeMapsReconciler.IPCACHE_MAP, NodeMapsReconciler.IPCACHE_MAP, () ->
-                changes.isEmpty() ? MapReconciler.Result.NONE
+        pass.run(
+                NodeMapsReconciler.IPCACHE_MAP,
+                NodeMapsReconciler.IPCACHE_MAP,
+                () -> changes.isEmpty()
+                        ? MapReconciler.Result.NONE
                         : IpcacheReconciler.apply(backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()), changes));
 
         Set<String> wanted = new HashSet<>();
@@ -146,8 +147,8 @@ public final class NodeMapsWriter {
             Map<ByteBuffer, byte[]> held = lxc;
             lxc = null;
             BpfMap map = backend.openOrCreate(EndpointsMap.spec());
-            MapReconciler.Result r = held == null ? MapReconciler.reconcile(map, desired)
-                    : MapReconciler.write(map, held, desired);
+            MapReconciler.Result r =
+                    held == null ? MapReconciler.reconcile(map, desired) : MapReconciler.write(map, held, desired);
             lxc = desired;
             lxcLocals = List.copyOf(locals);
             return r;
@@ -228,8 +229,11 @@ public final class NodeMapsWriter {
         }
 
         void add(String kind, MapReconciler.Result r) {
-            changes.merge(kind, r, (a, b) -> new MapReconciler.Result(a.added() + b.added(),
-                    a.updated() + b.updated(), a.removed() + b.removed()));
+            changes.merge(
+                    kind,
+                    r,
+                    (a, b) -> new MapReconciler.Result(
+                            a.added() + b.added(), a.updated() + b.updated(), a.removed() + b.removed()));
         }
 
         void fail(String what, RuntimeException e, String kind) {

@@ -52,7 +52,9 @@ public record Provenance(Map<StateTopic, Map<Integer, Long>> next) {
         StringBuilder b = new StringBuilder();
         next.forEach((t, p) -> {
             b.append(b.isEmpty() ? "" : ", ").append(t);
-            new TreeMap<>(p).forEach((partition, offset) -> b.append(' ').append(partition).append('@').append(offset));
+            new TreeMap<>(p)
+                    .forEach((partition, offset) ->
+                            b.append(' ').append(partition).append('@').append(offset));
         });
         return b.toString();
     }

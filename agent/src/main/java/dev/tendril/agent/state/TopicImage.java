@@ -149,7 +149,8 @@ public final class TopicImage<K, V> extends AbstractMap<K, V> {
     /** The base's entries the overlay does not shadow, then the overlay's live ones; read-only. */
     private final class Entries implements Iterator<Entry<K, V>> {
         private final Iterator<Entry<K, V>> fromBase = base.entrySet().iterator();
-        private final Iterator<Entry<K, Object>> fromOverlay = overlay.entrySet().iterator();
+        private final Iterator<Entry<K, Object>> fromOverlay =
+                overlay.entrySet().iterator();
         private Entry<K, V> next;
 
         @Override

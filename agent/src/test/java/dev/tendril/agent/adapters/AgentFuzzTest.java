@@ -27,13 +27,15 @@ import org.junit.jupiter.api.BeforeEach;
 class AgentFuzzTest extends SchemaFuzzTest {
 
     /** A profile of its own: a fresh agent and fakes, so that the endpoints the fuzz creates stay here. */
-    public static class OwnAgent extends EndpointApiTest.RegisterOn {
-    }
+    public static class OwnAgent extends EndpointApiTest.RegisterOn {}
 
     @BeforeEach
     void registered() {
-        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                given().get("/q/health/ready").then().statusCode(200)
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> given().get("/q/health/ready")
+                        .then()
+                        .statusCode(200)
                         .body("checks.data.ipam", hasItem(startsWith("registered [10.0.1.0/24"))));
     }
 

@@ -54,25 +54,52 @@ class EndpointApiTest {
 
     @BeforeEach
     void registered() {
-        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                given().get("/q/health/ready").then().statusCode(200)
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> given().get("/q/health/ready")
+                        .then()
+                        .statusCode(200)
                         .body("checks.data.ipam", hasItem(startsWith("registered [10.0.1.0/24"))));
     }
 
     @Test
     @Order(1)
     void createsAnEndpointWithAddressesIdentityAndMapsAndRepeatsIdempotently() {
-        given().contentType(ContentType.JSON).body(WEB).post("/v1/endpoints").then().statusCode(201)
-                .body("namespace", equalTo("shop")).body("pod", equalTo("web-1")).body("uid", equalTo("uid-web-1"))
-                .body("endpointId", equalTo(1)).body("ipv4", equalTo("10.0.1.2")).body("ipv6", equalTo("fd00::102"))
-                .body("identity", equalTo(1000)).body("node", equalTo("node-1"));
-        given().contentType(ContentType.JSON).body(WEB).post("/v1/endpoints").then().statusCode(200)
-                .body("endpointId", equalTo(1)).body("ipv4", equalTo("10.0.1.2"));
+        given().contentType(ContentType.JSON)
+                .body(WEB)
+                .post("/v1/endpoints")
+                .then()
+                .statusCode(201)
+                .body("namespace", equalTo("shop"))
+                .body("pod", equalTo("web-1"))
+                .body("uid", equalTo("uid-web-1"))
+                .body("endpointId", equalTo(1))
+                .body("ipv4", equalTo("10.0.1.2"))
+                .body("ipv6", equalTo("fd00::102"))
+                .body("identity", equalTo(1000))
+                .body("node", equalTo("node-1"));
+        given().contentType(ContentType.JSON)
+                .body(WEB)
+                .post("/v1/endpoints")
+                .then()
+                .statusCode(200)
+                .body("endpointId", equalTo(1))
+                .body("ipv4", equalTo("10.0.1.2"));
 
-        given().get("/v1/endpoints").then().statusCode(200).body("$", hasSize(1)).body("[0].pod", equalTo("web-1"));
-        given().get("/v1/maps/policy/shop/web-1").then().statusCode(200)
-                .body("map", equalTo("cilium_policy_v2_1")).body("entries", equalTo(0));
-        given().get("/v1/maps/endpoints").then().statusCode(200).body("entries", equalTo(2))
+        given().get("/v1/endpoints")
+                .then()
+                .statusCode(200)
+                .body("$", hasSize(1))
+                .body("[0].pod", equalTo("web-1"));
+        given().get("/v1/maps/policy/shop/web-1")
+                .then()
+                .statusCode(200)
+                .body("map", equalTo("cilium_policy_v2_1"))
+                .body("entries", equalTo(0));
+        given().get("/v1/maps/endpoints")
+                .then()
+                .statusCode(200)
+                .body("entries", equalTo(2))
                 .body("rows.endpointId", hasItem(1));
         assertThat(identityEndpoints()).isEqualTo(1);
     }
@@ -80,48 +107,87 @@ class EndpointApiTest {
     @Test
     @Order(2)
     void refusesBadInputAndAnotherUidWithProblemJson() {
-        given().contentType(ContentType.JSON).body(WEB.replace("uid-web-1", "uid-other")).post("/v1/endpoints").then()
-                .statusCode(409).contentType("application/problem+json").body("field", equalTo("uid"));
-        given().contentType(ContentType.JSON).body(WEB.replace("\"shop\"", "\"Shop!\"")).post("/v1/endpoints").then()
-                .statusCode(400).contentType("application/problem+json").body("field", equalTo("namespace"));
-        given().contentType(ContentType.JSON).body(WEB.replace("8080", "0")).post("/v1/endpoints").then()
-                .statusCode(400).body("field", equalTo("namedPorts"));
+        given().contentType(ContentType.JSON)
+                .body(WEB.replace("uid-web-1", "uid-other"))
+                .post("/v1/endpoints")
+                .then()
+                .statusCode(409)
+                .contentType("application/problem+json")
+                .body("field", equalTo("uid"));
+        given().contentType(ContentType.JSON)
+                .body(WEB.replace("\"shop\"", "\"Shop!\""))
+                .post("/v1/endpoints")
+                .then()
+                .statusCode(400)
+                .contentType("application/problem+json")
+                .body("field", equalTo("namespace"));
+        given().contentType(ContentType.JSON)
+                .body(WEB.replace("8080", "0"))
+                .post("/v1/endpoints")
+                .then()
+                .statusCode(400)
+                .body("field", equalTo("namedPorts"));
     }
 
     @Test
     @Order(3)
     void aRejectedRegistrationRollsBackTheAddressesAndLeavesNoMap() {
-        given().contentType(ContentType.JSON).body(WEB.replace("\"shop\"", "\"ghost\"").replace("uid-web-1", "uid-ghost"))
-                .post("/v1/endpoints").then().statusCode(422).contentType("application/problem+json")
+        given().contentType(ContentType.JSON)
+                .body(WEB.replace("\"shop\"", "\"ghost\"").replace("uid-web-1", "uid-ghost"))
+                .post("/v1/endpoints")
+                .then()
+                .statusCode(422)
+                .contentType("application/problem+json")
                 .body("field", equalTo("namespace"));
 
         ManagedChannel c = GrpcClients.channel(controlPlane);
         try {
-            assertThat(IpamGrpc.newBlockingStub(c).releasePod(ReleasePodRequest.newBuilder().setNode("node-1")
-                    .setUid("uid-ghost").build()).getReleasedList()).isEmpty();
+            assertThat(IpamGrpc.newBlockingStub(c)
+                            .releasePod(ReleasePodRequest.newBuilder()
+                                    .setNode("node-1")
+                                    .setUid("uid-ghost")
+                                    .build())
+                            .getReleasedList())
+                    .isEmpty();
         } finally {
             c.shutdownNow();
         }
-        given().get("/v1/maps").then().statusCode(200).body("name", org.hamcrest.Matchers.not(hasItem("cilium_policy_v2_2")));
+        given().get("/v1/maps")
+                .then()
+                .statusCode(200)
+                .body("name", org.hamcrest.Matchers.not(hasItem("cilium_policy_v2_2")));
         given().get("/v1/endpoints").then().body("$", hasSize(1));
     }
 
     @Test
     @Order(4)
     void relabelKeepsTheEndpointAndReturnsItsNewIdentity() {
-        given().contentType(ContentType.JSON).body(WEB.replace("\"app\":\"web\"", "\"app\":\"web\",\"tier\":\"front\""))
-                .post("/v1/endpoints").then().statusCode(200)
-                .body("endpointId", equalTo(1)).body("ipv4", equalTo("10.0.1.2")).body("identity", equalTo(1001));
+        given().contentType(ContentType.JSON)
+                .body(WEB.replace("\"app\":\"web\"", "\"app\":\"web\",\"tier\":\"front\""))
+                .post("/v1/endpoints")
+                .then()
+                .statusCode(200)
+                .body("endpointId", equalTo(1))
+                .body("ipv4", equalTo("10.0.1.2"))
+                .body("identity", equalTo(1001));
         given().get("/v1/maps/endpoints").then().body("rows.identity", org.hamcrest.Matchers.everyItem(equalTo(1001)));
     }
 
     @Test
     @Order(5)
     void deleteUndoesItAllAndRefusesStaleUidsAndUnknownPods() {
-        given().delete("/v1/endpoints/shop/web-1?uid=uid-stale").then().statusCode(409)
-                .contentType("application/problem+json").body("field", equalTo("uid"));
-        given().delete("/v1/endpoints/shop/web-1?uid=uid-web-1").then().statusCode(200).body("endpointId", equalTo(1));
-        given().delete("/v1/endpoints/shop/web-1?uid=uid-web-1").then().statusCode(404)
+        given().delete("/v1/endpoints/shop/web-1?uid=uid-stale")
+                .then()
+                .statusCode(409)
+                .contentType("application/problem+json")
+                .body("field", equalTo("uid"));
+        given().delete("/v1/endpoints/shop/web-1?uid=uid-web-1")
+                .then()
+                .statusCode(200)
+                .body("endpointId", equalTo(1));
+        given().delete("/v1/endpoints/shop/web-1?uid=uid-web-1")
+                .then()
+                .statusCode(404)
                 .contentType("application/problem+json");
 
         given().get("/v1/maps/policy/1").then().statusCode(404);
@@ -130,8 +196,13 @@ class EndpointApiTest {
         assertThat(identityEndpoints()).isZero();
         ManagedChannel c = GrpcClients.channel(controlPlane);
         try {
-            assertThat(IpamGrpc.newBlockingStub(c).releasePod(ReleasePodRequest.newBuilder().setNode("node-1")
-                    .setUid("uid-web-1").build()).getReleasedList()).isEmpty();
+            assertThat(IpamGrpc.newBlockingStub(c)
+                            .releasePod(ReleasePodRequest.newBuilder()
+                                    .setNode("node-1")
+                                    .setUid("uid-web-1")
+                                    .build())
+                            .getReleasedList())
+                    .isEmpty();
         } finally {
             c.shutdownNow();
         }
@@ -141,8 +212,7 @@ class EndpointApiTest {
     @Test
     @Order(6)
     void invalidRequestsAreRefusedBeforeAnyAddressIsTaken() {
-        record Bad(String field, String json) {
-        }
+        record Bad(String field, String json) {}
         List<Bad> bad = List.of(
                 new Bad("labels", WEB.replace("\"app\":\"web\"", "\"app/\":\"web\"")),
                 new Bad("labels", WEB.replace("\"app\":\"web\"", "\"Example.com/app\":\"web\"")),
@@ -155,19 +225,28 @@ class EndpointApiTest {
                 new Bad("namedPorts", WEB.replace("\"http\"", "\"HTTP_ALT\"")));
         for (int i = 0; i < 256; i++) {
             Bad b = bad.get(i % bad.size());
-            given().contentType(ContentType.JSON).body(b.json().replace("uid-web-1", "uid-bad-" + i)
-                            .replace("\"web-1\"", "\"bad-" + i + "\"")).post("/v1/endpoints").then()
-                    .statusCode(400).contentType("application/problem+json").body("field", equalTo(b.field()));
+            given().contentType(ContentType.JSON)
+                    .body(b.json().replace("uid-web-1", "uid-bad-" + i).replace("\"web-1\"", "\"bad-" + i + "\""))
+                    .post("/v1/endpoints")
+                    .then()
+                    .statusCode(400)
+                    .contentType("application/problem+json")
+                    .body("field", equalTo(b.field()));
         }
         // The fake IPAM hands out addresses in order and never twice: the next pod gets the next one.
-        given().contentType(ContentType.JSON).body(WEB.replace("uid-web-1", "uid-good").replace("\"web-1\"", "\"good-1\""))
-                .post("/v1/endpoints").then().statusCode(201).body("ipv4", equalTo("10.0.1.4"));
+        given().contentType(ContentType.JSON)
+                .body(WEB.replace("uid-web-1", "uid-good").replace("\"web-1\"", "\"good-1\""))
+                .post("/v1/endpoints")
+                .then()
+                .statusCode(201)
+                .body("ipv4", equalTo("10.0.1.4"));
     }
 
     private int identityEndpoints() {
         ManagedChannel c = GrpcClients.channel(controlPlane);
         try {
-            return IdentityServiceGrpc.newBlockingStub(c).listEndpoints(ListEndpointsRequest.getDefaultInstance())
+            return IdentityServiceGrpc.newBlockingStub(c)
+                    .listEndpoints(ListEndpointsRequest.getDefaultInstance())
                     .getEndpointsCount();
         } finally {
             c.shutdownNow();

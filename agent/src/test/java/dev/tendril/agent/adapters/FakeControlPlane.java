@@ -41,7 +41,10 @@ public class FakeControlPlane implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         try {
             server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-                    .addService(new Ipam()).addService(new Identity()).build().start();
+                    .addService(new Ipam())
+                    .addService(new Identity())
+                    .build()
+                    .start();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -63,9 +66,16 @@ public class FakeControlPlane implements QuarkusTestResourceLifecycleManager {
 
         @Override
         public void registerNode(RegisterNodeRequest r, StreamObserver<RegisterNodeResponse> out) {
-            Node n = nodes.computeIfAbsent(r.getName(), name -> Node.newBuilder().setName(name).addAllIps(r.getIpsList())
-                    .addPodCidrs("10.0.1.0/24").addPodCidrs("fd00::100/120").addRouterIps("10.0.1.1").addRouterIps("fd00::101")
-                    .build());
+            Node n = nodes.computeIfAbsent(
+                    r.getName(),
+                    name -> Node.newBuilder()
+                            .setName(name)
+                            .addAllIps(r.getIpsList())
+                            .addPodCidrs("10.0.1.0/24")
+                            .addPodCidrs("fd00::100/120")
+                            .addRouterIps("10.0.1.1")
+                            .addRouterIps("fd00::101")
+                            .build());
             out.onNext(RegisterNodeResponse.newBuilder().setNode(n).build());
             out.onCompleted();
         }
@@ -73,7 +83,9 @@ public class FakeControlPlane implements QuarkusTestResourceLifecycleManager {
         @Override
         public void allocatePodIps(AllocatePodIpsRequest r, StreamObserver<AllocatePodIpsResponse> out) {
             if (!nodes.containsKey(r.getNode())) {
-                out.onError(Status.NOT_FOUND.withDescription("node: " + r.getNode() + " is not registered").asRuntimeException());
+                out.onError(Status.NOT_FOUND
+                        .withDescription("node: " + r.getNode() + " is not registered")
+                        .asRuntimeException());
                 return;
             }
             List<String> ips = held.computeIfAbsent(r.getUid(), u -> {
@@ -87,7 +99,10 @@ public class FakeControlPlane implements QuarkusTestResourceLifecycleManager {
         @Override
         public void releasePod(ReleasePodRequest r, StreamObserver<ReleasePodResponse> out) {
             List<String> gone = held.remove(r.getUid());
-            out.onNext(ReleasePodResponse.newBuilder().setUid(r.getUid()).addAllReleased(gone == null ? List.of() : gone).build());
+            out.onNext(ReleasePodResponse.newBuilder()
+                    .setUid(r.getUid())
+                    .addAllReleased(gone == null ? List.of() : gone)
+                    .build());
             out.onCompleted();
         }
     }
@@ -99,15 +114,30 @@ public class FakeControlPlane implements QuarkusTestResourceLifecycleManager {
         @Override
         public void registerEndpoint(RegisterEndpointRequest r, StreamObserver<Endpoint> out) {
             if (r.getNamespace().equals("ghost")) {
-                out.onError(Status.FAILED_PRECONDITION.withDescription("namespace: ghost is unknown").asRuntimeException());
+                out.onError(Status.FAILED_PRECONDITION
+                        .withDescription("namespace: ghost is unknown")
+                        .asRuntimeException());
                 return;
             }
             int id = ids.computeIfAbsent(r.getNamespace() + new TreeMap<>(r.getLabelsMap()), k -> 1000 + ids.size());
-            Endpoint e = Endpoint.newBuilder().setNamespace(r.getNamespace()).setPod(r.getPod()).setUid(r.getUid())
-                    .setNode(r.getNode()).setIdentity(id).putAllLabels(r.getLabelsMap())
-                    .setIpv4(r.getIpsList().stream().filter(ip -> !ip.contains(":")).findFirst().orElse(""))
-                    .setIpv6(r.getIpsList().stream().filter(ip -> ip.contains(":")).findFirst().orElse(""))
-                    .setServiceAccount(r.getServiceAccount()).addAllNamedPorts(r.getNamedPortsList()).build();
+            Endpoint e = Endpoint.newBuilder()
+                    .setNamespace(r.getNamespace())
+                    .setPod(r.getPod())
+                    .setUid(r.getUid())
+                    .setNode(r.getNode())
+                    .setIdentity(id)
+                    .putAllLabels(r.getLabelsMap())
+                    .setIpv4(r.getIpsList().stream()
+                            .filter(ip -> !ip.contains(":"))
+                            .findFirst()
+                            .orElse(""))
+                    .setIpv6(r.getIpsList().stream()
+                            .filter(ip -> ip.contains(":"))
+                            .findFirst()
+                            .orElse(""))
+                    .setServiceAccount(r.getServiceAccount())
+                    .addAllNamedPorts(r.getNamedPortsList())
+                    .build();
             endpoints.put(r.getNamespace() + "/" + r.getPod(), e);
             out.onNext(e);
             out.onCompleted();
@@ -116,10 +146,12 @@ public class FakeControlPlane implements QuarkusTestResourceLifecycleManager {
         @Override
         public void deregisterEndpoint(DeregisterEndpointRequest r, StreamObserver<DeregisterEndpointResponse> out) {
             String key = r.getNamespace() + "/" + r.getPod();
-            boolean otherIncarnation = endpoints.containsKey(key) && !r.getUid().isEmpty()
+            boolean otherIncarnation = endpoints.containsKey(key)
+                    && !r.getUid().isEmpty()
                     && !r.getUid().equals(endpoints.get(key).getUid());
             if (otherIncarnation || endpoints.remove(key) == null) {
-                out.onError(Status.NOT_FOUND.withDescription("pod: not registered").asRuntimeException());
+                out.onError(
+                        Status.NOT_FOUND.withDescription("pod: not registered").asRuntimeException());
                 return;
             }
             out.onNext(DeregisterEndpointResponse.getDefaultInstance());
@@ -128,7 +160,9 @@ public class FakeControlPlane implements QuarkusTestResourceLifecycleManager {
 
         @Override
         public void listEndpoints(ListEndpointsRequest r, StreamObserver<ListEndpointsResponse> out) {
-            out.onNext(ListEndpointsResponse.newBuilder().addAllEndpoints(endpoints.values()).build());
+            out.onNext(ListEndpointsResponse.newBuilder()
+                    .addAllEndpoints(endpoints.values())
+                    .build());
             out.onCompleted();
         }
     }

@@ -18,12 +18,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public class FakePeerAgent implements QuarkusTestResourceLifecycleManager {
 
     /** One request the fake received. */
-    public record Received(String path, String forwardedBy, String body) {
-    }
+    public record Received(String path, String forwardedBy, String body) {}
 
     /** A canned answer. */
-    public record Answer(int status, String contentType, String body) {
-    }
+    public record Answer(int status, String contentType, String body) {}
 
     static final List<Received> RECEIVED = new CopyOnWriteArrayList<>();
     static final Map<String, Answer> ANSWERS = new ConcurrentHashMap<>();
@@ -49,7 +47,9 @@ public class FakePeerAgent implements QuarkusTestResourceLifecycleManager {
             exchange.close();
         });
         server.start();
-        return Map.of("tendril.agent.peers.\"node-2\"", "http://127.0.0.1:" + server.getAddress().getPort());
+        return Map.of(
+                "tendril.agent.peers.\"node-2\"",
+                "http://127.0.0.1:" + server.getAddress().getPort());
     }
 
     @Override

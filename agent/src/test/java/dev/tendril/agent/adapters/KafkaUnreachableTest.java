@@ -29,8 +29,13 @@ class KafkaUnreachableTest {
 
     @Test
     void staysNotReadyAndReportsKafkaUnreachableBeforeBootstrap() {
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
-                given().when().get("/q/health/ready").then().statusCode(503)
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(250))
+                .untilAsserted(() -> given().when()
+                        .get("/q/health/ready")
+                        .then()
+                        .statusCode(503)
                         .body("status", equalTo("DOWN"))
                         .body("checks.data.sync", hasItem("bootstrapping"))
                         .body("checks.data.kafka", hasItem(containsString("Kafka unreachable at 127.0.0.1:1"))));

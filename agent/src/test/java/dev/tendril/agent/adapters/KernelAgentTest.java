@@ -44,7 +44,8 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(FakeControlPlane.class)
 @TestProfile(KernelAgentTest.KernelMode.class)
 class KernelAgentTest {
-    static final StackPrefix PREFIX = StackPrefix.derive("KernelAgentTest:" + ProcessHandle.current().pid());
+    static final StackPrefix PREFIX =
+            StackPrefix.derive("KernelAgentTest:" + ProcessHandle.current().pid());
 
     public static class KernelMode implements QuarkusTestProfile {
         @Override
@@ -52,9 +53,17 @@ class KernelAgentTest {
             if (!KernelPodNetworkTest.available()) {
                 return Map.of("tendril.agent.register-node", "true", "tendril.agent.pod-network", "auto");
             }
-            return Map.of("tendril.agent.register-node", "true", "tendril.agent.datapath", "bpf",
-                    "tendril.agent.bpffs-dir", Fabric.DEFAULT_BPFFS.resolve(PREFIX.value()).toString(),
-                    "tendril.agent.fabric.prefix", PREFIX.value(), "tendril.agent.pod-network", "kernel");
+            return Map.of(
+                    "tendril.agent.register-node",
+                    "true",
+                    "tendril.agent.datapath",
+                    "bpf",
+                    "tendril.agent.bpffs-dir",
+                    Fabric.DEFAULT_BPFFS.resolve(PREFIX.value()).toString(),
+                    "tendril.agent.fabric.prefix",
+                    PREFIX.value(),
+                    "tendril.agent.pod-network",
+                    "kernel");
         }
     }
 
@@ -71,16 +80,22 @@ class KernelAgentTest {
     @Test
     void saysWhichPodNetworkRunsAndWhy() {
         String expected = KernelPodNetworkTest.available() ? "kernel (tc), " : "model: auto: ";
-        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                given().get("/q/health/ready").then().statusCode(200)
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> given().get("/q/health/ready")
+                        .then()
+                        .statusCode(200)
                         .body("checks.data.podNetwork", hasItem(startsWith(expected))));
     }
 
     @Test
     void anEndpointOfTheApiRunsInItsOwnNamespaceBehindTheProgramsAndLeavesNothingWhenDeleted() throws Exception {
         assumeTrue(KernelPodNetworkTest.available(), "kernel datapath unavailable (KernelPodNetworkTest says why)");
-        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                given().get("/q/health/ready").then().statusCode(200)
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> given().get("/q/health/ready")
+                        .then()
+                        .statusCode(200)
                         .body("checks.data.podNetwork", hasItem("kernel (tc), 0 programs")));
         KernelPodNetwork kernel = pods.kernel().orElseThrow();
         Fabric fabric = Fabric.open(PREFIX);
@@ -89,7 +104,9 @@ class KernelAgentTest {
 
         create("client");
         create("server");
-        given().get("/q/health/ready").then().statusCode(200)
+        given().get("/q/health/ready")
+                .then()
+                .statusCode(200)
                 .body("checks.data.podNetwork", hasItem("kernel (tc), 4 programs"));
         FabricPod client = kernel.pod("shop/client").orElseThrow();
         FabricPod server = kernel.pod("shop/server").orElseThrow();
@@ -103,11 +120,15 @@ class KernelAgentTest {
             s.bind(new InetSocketAddress(InetAddress.getByName("::"), 80), 16);
             return s;
         })) {
-            assertThat(connect(client, server.addresses().get(0))).as("dropped: no policy published, empty maps").isFalse();
+            assertThat(connect(client, server.addresses().get(0)))
+                    .as("dropped: no policy published, empty maps")
+                    .isFalse();
         }
 
         for (PodRef pod : List.of(client.pod(), server.pod())) {
-            given().delete("/v1/endpoints/shop/" + pod.name() + "?uid=uid-" + pod.name()).then().statusCode(200);
+            given().delete("/v1/endpoints/shop/" + pod.name() + "?uid=uid-" + pod.name())
+                    .then()
+                    .statusCode(200);
         }
         assertThat(fabric.pods("node-1")).isEmpty();
         assertThat(Files.exists(client.netns())).isFalse();
@@ -118,9 +139,12 @@ class KernelAgentTest {
     }
 
     private static void create(String pod) {
-        given().contentType(ContentType.JSON).body("""
+        given().contentType(ContentType.JSON)
+                .body("""
                 {"namespace":"shop","pod":"%s","uid":"uid-%s","labels":{"app":"%s"}}""".formatted(pod, pod, pod))
-                .post("/v1/endpoints").then().statusCode(201);
+                .post("/v1/endpoints")
+                .then()
+                .statusCode(201);
     }
 
     private static boolean connect(FabricPod from, InetAddress to) throws IOException {
@@ -133,7 +157,10 @@ class KernelAgentTest {
     }
 
     private static List<String> lxcVeths(String nodeNs) throws Exception {
-        return run("ip", "-n", nodeNs, "-o", "link", "show").lines().filter(l -> l.matches("^\\d+: lxc.*")).toList();
+        return run("ip", "-n", nodeNs, "-o", "link", "show")
+                .lines()
+                .filter(l -> l.matches("^\\d+: lxc.*"))
+                .toList();
     }
 
     private static String run(String... cmd) throws IOException, InterruptedException {

@@ -79,7 +79,8 @@ class KernelPodNetworkTest {
     static final long SERVER = 1002;
     static final Duration ALLOWED = Duration.ofSeconds(3);
     static final Duration DROPPED = Duration.ofMillis(500);
-    static final List<PodCidr> CIDRS = List.of(PodCidr.of("10.0.1.0/24", "10.0.1.1"), PodCidr.of("fd00::100/120", "fd00::101"));
+    static final List<PodCidr> CIDRS =
+            List.of(PodCidr.of("10.0.1.0/24", "10.0.1.1"), PodCidr.of("fd00::100/120", "fd00::101"));
 
     private static Optional<String> unavailable;
 
@@ -100,22 +101,33 @@ class KernelPodNetworkTest {
         if (!available()) {
             return;
         }
-        fabric = Fabric.open(new StackPrefix("tw" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt())));
+        fabric = Fabric.open(new StackPrefix(
+                "tw" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt())));
         pinDir = fabric.pinDirectory(NODE);
         stateDir = Files.createTempDirectory("kernel-pod-network");
         open();
-        policies.put(CLIENT, SubjectPolicyMap.newBuilder().setSubject((int) CLIENT)
-                .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS))).build());
+        policies.put(
+                CLIENT,
+                SubjectPolicyMap.newBuilder()
+                        .setSubject((int) CLIENT)
+                        .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS)))
+                        .build());
         publish(serverPolicy(80));
     }
 
     /** The agent's maps, pod network and endpoint API over the fabric and pins (again after a restart). */
     private void open() {
-        AgentConfig config = new StandaloneAgentConfig(NODE, AgentConfig.Datapath.BPF, fabric.bpffsDirectory(), stateDir,
-                Duration.ofHours(1), StandaloneAgentConfig.DEFAULT_TOPICS);
+        AgentConfig config = new StandaloneAgentConfig(
+                NODE,
+                AgentConfig.Datapath.BPF,
+                fabric.bpffsDirectory(),
+                stateDir,
+                Duration.ofHours(1),
+                StandaloneAgentConfig.DEFAULT_TOPICS);
         maps = DatapathMaps.open(config, new SimpleMeterRegistry(), new ObjectMapper(), new KernelMapBackend(pinDir));
         maps.imageSource(() -> Optional.of(image));
-        pods = KernelPodNetwork.open(fabric, NODE, 1, pinDir, KernelDatapathConfig.defaults().withConntrackSizes(4096, 4096));
+        pods = KernelPodNetwork.open(
+                fabric, NODE, 1, pinDir, KernelDatapathConfig.defaults().withConntrackSizes(4096, 4096));
         PodNetworks.follow(maps, pods, NODE);
         manager = new EndpointManager(NODE, maps.table(), ipam, identities, maps, pods, maps::persist);
     }
@@ -161,12 +173,14 @@ class KernelPodNetworkTest {
         for (LocalEndpoint ep : List.of(client, server)) {
             FabricPod pod = pods.pod(ep.key()).orElseThrow();
             assertThat(Files.exists(pod.netns())).as(ep.key() + "'s namespace").isTrue();
-            assertThat(pod.addresses()).containsExactly(InetAddress.getByName(ep.ipv4()), InetAddress.getByName(ep.ipv6()));
+            assertThat(pod.addresses())
+                    .containsExactly(InetAddress.getByName(ep.ipv4()), InetAddress.getByName(ep.ipv6()));
             assertThat(run("ip", "-n", nodeNs, "-o", "link", "show")).contains(pod.hostInterface() + "@");
             KernelDatapath.Attachment a = attachment(ep);
             assertThat(a.interfaceName()).isEqualTo(pod.hostInterface());
             assertThat(run("tc", "-n", nodeNs, "filter", "show", "dev", pod.hostInterface(), "ingress"))
-                    .contains("direct-action").contains(" id " + pods.programIds().get(0) + " ");
+                    .contains("direct-action")
+                    .contains(" id " + pods.programIds().get(0) + " ");
             assertThat(run("tc", "-n", nodeNs, "filter", "show", "dev", pod.hostInterface(), "egress"))
                     .contains(" id " + pods.programIds().get(1) + " ");
         }
@@ -175,8 +189,12 @@ class KernelPodNetworkTest {
         listen(server, 80, 81);
         for (boolean v4 : new boolean[] {true, false}) {
             InetAddress to = InetAddress.getByName(v4 ? server.ipv4() : server.ipv6());
-            assertThat(connect(client, to, 80, ALLOWED)).as("client -> server:80, IPv4 " + v4).isTrue();
-            assertThat(connect(client, to, 81, DROPPED)).as("client -> server:81, IPv4 " + v4).isFalse();
+            assertThat(connect(client, to, 80, ALLOWED))
+                    .as("client -> server:80, IPv4 " + v4)
+                    .isTrue();
+            assertThat(connect(client, to, 81, DROPPED))
+                    .as("client -> server:81, IPv4 " + v4)
+                    .isFalse();
         }
     }
 
@@ -192,7 +210,9 @@ class KernelPodNetworkTest {
         publish(serverPolicy(80, 81));
 
         InetAddress to = InetAddress.getByName(server.ipv4());
-        assertThat(connect(client, to, 81, ALLOWED)).as("81, allowed in the new map only").isTrue();
+        assertThat(connect(client, to, 81, ALLOWED))
+                .as("81, allowed in the new map only")
+                .isTrue();
         assertThat(connect(client, to, 80, ALLOWED)).isTrue();
         publish(serverPolicy(80));
         assertThat(connect(client, to, 81, DROPPED)).isFalse();
@@ -213,7 +233,9 @@ class KernelPodNetworkTest {
 
         assertThat(swept).containsExactly(stale.netnsName());
         assertThat(Files.exists(stale.netns())).isFalse();
-        assertThat(pods.pod(client.key()).orElseThrow().reused()).as("the running pod is kept").isTrue();
+        assertThat(pods.pod(client.key()).orElseThrow().reused())
+                .as("the running pod is kept")
+                .isTrue();
         assertThat(pods.status()).isEqualTo("kernel (tc), 4 programs");
         InetAddress to = InetAddress.getByName(server.ipv6());
         assertThat(connect(client, to, 80, ALLOWED)).isTrue();
@@ -236,11 +258,14 @@ class KernelPodNetworkTest {
         assertThat(run("ip", "-n", nodeNs, "-o", "link", "show")).doesNotContain(pod.hostInterface());
         assertThat(run("tc", "-n", nodeNs, "filter", "show", "dev", pod.hostInterface(), "ingress"))
                 .contains("Cannot find device");
-        assertThat(pods.attachments()).extracting(KernelDatapath.Attachment::endpointId)
+        assertThat(pods.attachments())
+                .extracting(KernelDatapath.Attachment::endpointId)
                 .containsExactly(client.endpointId());
         assertThat(pods.status()).isEqualTo("kernel (tc), 2 programs");
         assertThat(fabric.pods(NODE)).containsExactly(ref(client));
-        assertThat(Files.exists(pinDir.resolve(server.policyMapName()))).as("its policy map").isFalse();
+        assertThat(Files.exists(pinDir.resolve(server.policyMapName())))
+                .as("its policy map")
+                .isFalse();
 
         manager.delete("shop", "client", client.uid());
         withdraw(client);
@@ -248,17 +273,28 @@ class KernelPodNetworkTest {
         assertThat(pods.attachments()).isEmpty();
         assertThat(pods.status()).isEqualTo("kernel (tc), 0 programs");
         assertThat(run("ip", "-n", nodeNs, "-o", "link", "show").lines().filter(l -> l.matches("^\\d+: lxc.*")))
-                .as("no veth left").isEmpty();
+                .as("no veth left")
+                .isEmpty();
     }
 
     private LocalEndpoint create(String pod, long identity) {
         identities.next = identity;
-        LocalEndpoint ep = manager.create(new EndpointSpec("shop", pod, "uid-" + pod, Map.of("app", pod), "default",
-                List.of())).endpoint();
+        LocalEndpoint ep = manager.create(
+                        new EndpointSpec("shop", pod, "uid-" + pod, Map.of("app", pod), "default", List.of()))
+                .endpoint();
         // The identity service publishes the endpoint: the topic shows it and every map follows.
         Map<String, Endpoint> endpoints = new LinkedHashMap<>(image.endpoints());
-        endpoints.put(ep.key(), Endpoint.newBuilder().setNamespace("shop").setPod(pod).setUid(ep.uid()).setNode(NODE)
-                .setIpv4(ep.ipv4()).setIpv6(ep.ipv6()).setIdentity((int) identity).build());
+        endpoints.put(
+                ep.key(),
+                Endpoint.newBuilder()
+                        .setNamespace("shop")
+                        .setPod(pod)
+                        .setUid(ep.uid())
+                        .setNode(NODE)
+                        .setIpv4(ep.ipv4())
+                        .setIpv6(ep.ipv6())
+                        .setIdentity((int) identity)
+                        .build());
         image = new NodeImage(image.identities(), endpoints, nodes(), policies);
         maps.publish(image);
         return ep;
@@ -287,7 +323,8 @@ class KernelPodNetworkTest {
 
     /** The server takes TCP from the client on these ports, and nothing else in; it sends anything out. */
     private static SubjectPolicyMap serverPolicy(int... ports) {
-        SubjectPolicyMap.Builder b = SubjectPolicyMap.newBuilder().setSubject((int) SERVER)
+        SubjectPolicyMap.Builder b = SubjectPolicyMap.newBuilder()
+                .setSubject((int) SERVER)
                 .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS)));
         for (int port : ports) {
             b.addEntries(entry(PolicyMapKey.of(CLIENT, Direction.INGRESS, IpProtocol.TCP, port)));
@@ -296,12 +333,18 @@ class KernelPodNetworkTest {
     }
 
     private static PolicyMapEntry entry(PolicyMapKey key) {
-        return PolicyMapEntry.newBuilder().setKey(ByteString.copyFrom(key.encode()))
-                .setValue(ByteString.copyFrom(PolicyMapValue.allow(key).encode())).addPolicies("np/test").build();
+        return PolicyMapEntry.newBuilder()
+                .setKey(ByteString.copyFrom(key.encode()))
+                .setValue(ByteString.copyFrom(PolicyMapValue.allow(key).encode()))
+                .addPolicies("np/test")
+                .build();
     }
 
     private KernelDatapath.Attachment attachment(LocalEndpoint ep) {
-        return pods.attachments().stream().filter(a -> a.endpointId() == ep.endpointId()).findFirst().orElseThrow();
+        return pods.attachments().stream()
+                .filter(a -> a.endpointId() == ep.endpointId())
+                .findFirst()
+                .orElseThrow();
     }
 
     private static PodRef ref(LocalEndpoint ep) {
@@ -341,9 +384,11 @@ class KernelPodNetworkTest {
     /** Whether the kernel datapath can run here (root, bpffs, libbpf, iproute2); the first call prints why not. */
     static synchronized boolean available() {
         if (unavailable == null) {
-            unavailable = KernelDatapath.unavailableReason().or(Fabric::unavailableReason)
+            unavailable = KernelDatapath.unavailableReason()
+                    .or(Fabric::unavailableReason)
                     .or(() -> MapBackendChoice.bpffsMount(Fabric.DEFAULT_BPFFS).isEmpty()
-                            ? Optional.of("no bpffs at " + Fabric.DEFAULT_BPFFS) : Optional.empty());
+                            ? Optional.of("no bpffs at " + Fabric.DEFAULT_BPFFS)
+                            : Optional.empty());
             unavailable.ifPresent(r -> System.out.println("SKIPPING KernelPodNetworkTest: " + r));
         }
         return unavailable.isEmpty();
@@ -380,15 +425,18 @@ class KernelPodNetworkTest {
 
         @Override
         public Endpoint registerEndpoint(RegisterEndpointRequest r) {
-            return Endpoint.newBuilder().setNamespace(r.getNamespace()).setPod(r.getPod()).setUid(r.getUid())
-                    .setNode(r.getNode()).setIdentity((int) next).build();
+            return Endpoint.newBuilder()
+                    .setNamespace(r.getNamespace())
+                    .setPod(r.getPod())
+                    .setUid(r.getUid())
+                    .setNode(r.getNode())
+                    .setIdentity((int) next)
+                    .build();
         }
 
         /** Nothing is kept to deregister, by pod or by incarnation. */
-        public void deregisterEndpoint(String namespace, String pod) {
-        }
+        public void deregisterEndpoint(String namespace, String pod) {}
 
-        public void deregisterEndpoint(String namespace, String pod, String uid) {
-        }
+        public void deregisterEndpoint(String namespace, String pod, String uid) {}
     }
 }

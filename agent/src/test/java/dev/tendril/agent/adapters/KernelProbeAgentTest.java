@@ -71,29 +71,45 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(FakeControlPlane.class)
 @TestProfile(KernelProbeAgentTest.KernelMode.class)
 class KernelProbeAgentTest {
-    static final StackPrefix PREFIX = StackPrefix.derive("KernelProbeAgentTest:" + ProcessHandle.current().pid());
+    static final StackPrefix PREFIX =
+            StackPrefix.derive("KernelProbeAgentTest:" + ProcessHandle.current().pid());
     static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     static final String ALLOW = "NetworkPolicy/shop/server-allow";
 
     public static class KernelMode implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            Map<String, String> topics = Map.of("tendril.agent.sync.enabled", "true",
-                    "tendril.agent.sync.identities-topic", "kprobe-" + RUN + ".identities",
-                    "tendril.agent.sync.endpoints-topic", "kprobe-" + RUN + ".endpoints",
-                    "tendril.agent.sync.nodes-topic", "kprobe-" + RUN + ".nodes",
-                    "tendril.agent.sync.policy-topic", "kprobe-" + RUN + ".policy",
-                    "tendril.agent.flows-topic", "kprobe-" + RUN + ".flows",
-                    "tendril.agent.register-node", "true");
+            Map<String, String> topics = Map.of(
+                    "tendril.agent.sync.enabled",
+                    "true",
+                    "tendril.agent.sync.identities-topic",
+                    "kprobe-" + RUN + ".identities",
+                    "tendril.agent.sync.endpoints-topic",
+                    "kprobe-" + RUN + ".endpoints",
+                    "tendril.agent.sync.nodes-topic",
+                    "kprobe-" + RUN + ".nodes",
+                    "tendril.agent.sync.policy-topic",
+                    "kprobe-" + RUN + ".policy",
+                    "tendril.agent.flows-topic",
+                    "kprobe-" + RUN + ".flows",
+                    "tendril.agent.register-node",
+                    "true");
             Map<String, String> all = new java.util.HashMap<>(topics);
             if (!KernelPodNetworkTest.available()) {
                 all.put("tendril.agent.pod-network", "auto");
                 return all;
             }
-            all.putAll(Map.of("tendril.agent.datapath", "bpf",
-                    "tendril.agent.bpffs-dir", Fabric.DEFAULT_BPFFS.resolve(PREFIX.value()).toString(),
-                    "tendril.agent.fabric.prefix", PREFIX.value(), "tendril.agent.pod-network", "kernel",
-                    "tendril.agent.ct-gc-interval", "2s"));
+            all.putAll(Map.of(
+                    "tendril.agent.datapath",
+                    "bpf",
+                    "tendril.agent.bpffs-dir",
+                    Fabric.DEFAULT_BPFFS.resolve(PREFIX.value()).toString(),
+                    "tendril.agent.fabric.prefix",
+                    PREFIX.value(),
+                    "tendril.agent.pod-network",
+                    "kernel",
+                    "tendril.agent.ct-gc-interval",
+                    "2s"));
             return all;
         }
     }
@@ -129,8 +145,11 @@ class KernelProbeAgentTest {
     @Test
     void realProbesMeetTheKernelAgreeWithTheModelAndTheDropIsTheKernelsFlowRecord() throws Exception {
         assumeTrue(KernelPodNetworkTest.available(), "kernel datapath unavailable (KernelPodNetworkTest says why)");
-        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                given().get("/q/health/ready").then().statusCode(200)
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> given().get("/q/health/ready")
+                        .then()
+                        .statusCode(200)
                         .body("checks.data.podNetwork", hasItem(startsWith("kernel (tc), "))));
         JsonPath client = create("client", "");
         JsonPath server = create("server", """
@@ -138,47 +157,88 @@ class KernelProbeAgentTest {
                 {"name":"dns","port":5353,"protocol":"UDP"},{"name":"diameter","port":3868,"protocol":"SCTP"}]""");
         long clientId = client.getLong("identity");
         long serverId = server.getLong("identity");
-        publish(client, List.of(), SubjectPolicyMap.newBuilder().setSubject((int) clientId).setRevision(1)
-                .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS)))
-                .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.INGRESS))).build());
-        publish(server, List.of(port("http", 8080, "TCP"), port("admin", 9090, "TCP"), port("dns", 5353, "UDP"),
-                port("diameter", 3868, "SCTP")), SubjectPolicyMap.newBuilder().setSubject((int) serverId).setRevision(1)
-                .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS)))
-                .addEntries(entry(PolicyMapKey.of(clientId, Direction.INGRESS, IpProtocol.TCP, 8080), ALLOW))
-                .addEntries(entry(PolicyMapKey.of(clientId, Direction.INGRESS, IpProtocol.UDP, 5353), ALLOW))
-                .addIngressEnforcedBy(ALLOW).build());
+        publish(
+                client,
+                List.of(),
+                SubjectPolicyMap.newBuilder()
+                        .setSubject((int) clientId)
+                        .setRevision(1)
+                        .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS)))
+                        .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.INGRESS)))
+                        .build());
+        publish(
+                server,
+                List.of(
+                        port("http", 8080, "TCP"),
+                        port("admin", 9090, "TCP"),
+                        port("dns", 5353, "UDP"),
+                        port("diameter", 3868, "SCTP")),
+                SubjectPolicyMap.newBuilder()
+                        .setSubject((int) serverId)
+                        .setRevision(1)
+                        .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS)))
+                        .addEntries(entry(PolicyMapKey.of(clientId, Direction.INGRESS, IpProtocol.TCP, 8080), ALLOW))
+                        .addEntries(entry(PolicyMapKey.of(clientId, Direction.INGRESS, IpProtocol.UDP, 5353), ALLOW))
+                        .addIngressEnforcedBy(ALLOW)
+                        .build());
 
         KernelPodNetwork kernel = pods.kernel().orElseThrow();
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-            given().get("/v1/maps/policy/shop/server").then().statusCode(200).body("entries", equalTo(3));
-            assertThat(kernel.served("shop/server")).as("TCP and UDP answer, SCTP is skipped").isEqualTo(Set.of(
-                    new Responders.Port(8080, IpProtocol.TCP), new Responders.Port(9090, IpProtocol.TCP),
-                    new Responders.Port(5353, IpProtocol.UDP)));
-        });
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    given().get("/v1/maps/policy/shop/server")
+                            .then()
+                            .statusCode(200)
+                            .body("entries", equalTo(3));
+                    assertThat(kernel.served("shop/server"))
+                            .as("TCP and UDP answer, SCTP is skipped")
+                            .isEqualTo(Set.of(
+                                    new Responders.Port(8080, IpProtocol.TCP),
+                                    new Responders.Port(9090, IpProtocol.TCP),
+                                    new Responders.Port(5353, IpProtocol.UDP)));
+                });
 
-        probe("{\"from\":\"shop/client\",\"to\":\"shop/server\",\"port\":8080}").statusCode(200)
-                .body("verdict", equalTo("FORWARDED")).body("datapath", equalTo("kernel"))
-                .body("model", equalTo("FORWARDED")).body("disagrees", equalTo(false));
-        probe("{\"from\":\"shop/client\",\"to\":\"shop/server\",\"port\":9090}").statusCode(200)
-                .body("verdict", equalTo("DROPPED")).body("datapath", equalTo("kernel"))
-                .body("model", equalTo("DROPPED")).body("disagrees", equalTo(false))
+        probe("{\"from\":\"shop/client\",\"to\":\"shop/server\",\"port\":8080}")
+                .statusCode(200)
+                .body("verdict", equalTo("FORWARDED"))
+                .body("datapath", equalTo("kernel"))
+                .body("model", equalTo("FORWARDED"))
+                .body("disagrees", equalTo(false));
+        probe("{\"from\":\"shop/client\",\"to\":\"shop/server\",\"port\":9090}")
+                .statusCode(200)
+                .body("verdict", equalTo("DROPPED"))
+                .body("datapath", equalTo("kernel"))
+                .body("model", equalTo("DROPPED"))
+                .body("disagrees", equalTo(false))
                 .body("ingress.dropReason", equalTo("POLICY_DENIED"));
-        probe("{\"from\":\"shop/client\",\"to\":\"shop/server\",\"port\":5353,\"protocol\":\"UDP\"}").statusCode(200)
-                .body("verdict", equalTo("FORWARDED")).body("datapath", equalTo("kernel"))
+        probe("{\"from\":\"shop/client\",\"to\":\"shop/server\",\"port\":5353,\"protocol\":\"UDP\"}")
+                .statusCode(200)
+                .body("verdict", equalTo("FORWARDED"))
+                .body("datapath", equalTo("kernel"))
                 .body("model", equalTo("FORWARDED"));
-        probe("{\"from\":\"shop/client\",\"to\":\"shop/server\",\"port\":9090,\"model\":true}").statusCode(200)
-                .body("verdict", equalTo("DROPPED")).body("datapath", equalTo("model")).body("model", nullValue());
+        probe("{\"from\":\"shop/client\",\"to\":\"shop/server\",\"port\":9090,\"model\":true}")
+                .statusCode(200)
+                .body("verdict", equalTo("DROPPED"))
+                .body("datapath", equalTo("model"))
+                .body("model", nullValue());
 
         List<Flow> flows = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = consumer()) {
-            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
-                flowPublisher.flush();
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> flows.add(parse(r.value())));
-                return flows.stream().anyMatch(f -> port(f) == 9090 && f.getVerdict() == Verdict.DROPPED)
-                        && flows.stream().filter(f -> port(f) == 8080).count() >= 2;
-            });
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        flowPublisher.flush();
+                        consumer.poll(Duration.ofMillis(200)).forEach(r -> flows.add(parse(r.value())));
+                        return flows.stream().anyMatch(f -> port(f) == 9090 && f.getVerdict() == Verdict.DROPPED)
+                                && flows.stream().filter(f -> port(f) == 8080).count() >= 2;
+                    });
         }
-        Flow drop = flows.stream().filter(f -> port(f) == 9090 && f.getVerdict() == Verdict.DROPPED).findFirst().orElseThrow();
+        Flow drop = flows.stream()
+                .filter(f -> port(f) == 9090 && f.getVerdict() == Verdict.DROPPED)
+                .findFirst()
+                .orElseThrow();
         assertThat(drop.getTrafficDirection()).isEqualTo(TrafficDirection.INGRESS);
         assertThat(drop.getDropReasonDesc()).isEqualTo(DropReason.POLICY_DENIED);
         assertThat(drop.getL4().getTCP().getFlags().getSYN()).isTrue();
@@ -187,11 +247,13 @@ class KernelProbeAgentTest {
         assertThat(drop.getSource().getIdentity()).isEqualTo((int) clientId);
         assertThat(drop.getDestination().getPodName()).isEqualTo("server");
         assertThat(drop.getDestination().getID()).isEqualTo(server.getInt("endpointId"));
-        assertThat(drop.getIngressDeniedByList()).extracting(p -> p.getKind() + "/" + p.getNamespace() + "/" + p.getName())
+        assertThat(drop.getIngressDeniedByList())
+                .extracting(p -> p.getKind() + "/" + p.getNamespace() + "/" + p.getName())
                 .containsExactly(ALLOW);
 
         List<Flow> allowed = flows.stream().filter(f -> port(f) == 8080).toList();
-        assertThat(allowed).as("one record per direction: the kernel's, none of the model's")
+        assertThat(allowed)
+                .as("one record per direction: the kernel's, none of the model's")
                 .extracting(Flow::getTrafficDirection)
                 .containsExactlyInAnyOrder(TrafficDirection.EGRESS, TrafficDirection.INGRESS);
         assertThat(allowed).allSatisfy(f -> {
@@ -200,15 +262,22 @@ class KernelProbeAgentTest {
         });
 
         given().delete("/v1/endpoints/shop/server?uid=uid-server").then().statusCode(200);
-        assertThat(kernel.served("shop/server")).as("the responders stop with the pod").isEmpty();
+        assertThat(kernel.served("shop/server"))
+                .as("the responders stop with the pod")
+                .isEmpty();
         given().delete("/v1/endpoints/shop/client?uid=uid-client").then().statusCode(200);
         assertThat(kernel.attachments()).isEmpty();
     }
 
     private static JsonPath create(String pod, String more) {
-        return given().contentType(ContentType.JSON).body("""
+        return given().contentType(ContentType.JSON)
+                .body("""
                 {"namespace":"shop","pod":"%s","uid":"uid-%s","labels":{"app":"%s"}%s}""".formatted(pod, pod, pod, more))
-                .post("/v1/endpoints").then().statusCode(201).extract().jsonPath();
+                .post("/v1/endpoints")
+                .then()
+                .statusCode(201)
+                .extract()
+                .jsonPath();
     }
 
     /** What the identity and policy services publish for the endpoint: its identity, itself, its policy map. */
@@ -216,33 +285,69 @@ class KernelProbeAgentTest {
         String pod = ep.getString("pod");
         long identity = ep.getLong("identity");
         try (KafkaProducer<String, byte[]> producer = producer()) {
-            send(producer, identitiesTopic, Long.toString(identity), Identity.newBuilder().setId((int) identity)
-                    .addLabels(Label.newBuilder().setSource("k8s").setKey("app").setValue(pod))
-                    .addLabels(Label.newBuilder().setSource("k8s").setKey("io.kubernetes.pod.namespace").setValue("shop"))
-                    .build().toByteArray());
-            send(producer, endpointsTopic, "shop/" + pod, Endpoint.newBuilder().setNamespace("shop").setPod(pod)
-                    .setUid(ep.getString("uid")).setNode("node-1").setIpv4(ep.getString("ipv4"))
-                    .setIpv6(ep.getString("ipv6")).setIdentity((int) identity).putLabels("app", pod)
-                    .addAllNamedPorts(ports).build().toByteArray());
+            send(
+                    producer,
+                    identitiesTopic,
+                    Long.toString(identity),
+                    Identity.newBuilder()
+                            .setId((int) identity)
+                            .addLabels(Label.newBuilder()
+                                    .setSource("k8s")
+                                    .setKey("app")
+                                    .setValue(pod))
+                            .addLabels(Label.newBuilder()
+                                    .setSource("k8s")
+                                    .setKey("io.kubernetes.pod.namespace")
+                                    .setValue("shop"))
+                            .build()
+                            .toByteArray());
+            send(
+                    producer,
+                    endpointsTopic,
+                    "shop/" + pod,
+                    Endpoint.newBuilder()
+                            .setNamespace("shop")
+                            .setPod(pod)
+                            .setUid(ep.getString("uid"))
+                            .setNode("node-1")
+                            .setIpv4(ep.getString("ipv4"))
+                            .setIpv6(ep.getString("ipv6"))
+                            .setIdentity((int) identity)
+                            .putLabels("app", pod)
+                            .addAllNamedPorts(ports)
+                            .build()
+                            .toByteArray());
             send(producer, policyTopic, Long.toString(identity), policy.toByteArray());
         }
     }
 
     private static NamedPort port(String name, int port, String protocol) {
-        return NamedPort.newBuilder().setName(name).setPort(port).setProtocol(protocol).build();
+        return NamedPort.newBuilder()
+                .setName(name)
+                .setPort(port)
+                .setProtocol(protocol)
+                .build();
     }
 
     private static PolicyMapEntry entry(PolicyMapKey key, String... policies) {
-        return PolicyMapEntry.newBuilder().setKey(ByteString.copyFrom(key.encode()))
-                .setValue(ByteString.copyFrom(PolicyMapValue.allow(key).encode())).addAllPolicies(List.of(policies)).build();
+        return PolicyMapEntry.newBuilder()
+                .setKey(ByteString.copyFrom(key.encode()))
+                .setValue(ByteString.copyFrom(PolicyMapValue.allow(key).encode()))
+                .addAllPolicies(List.of(policies))
+                .build();
     }
 
     private static ValidatableResponse probe(String body) {
-        return given().contentType(ContentType.JSON).body(body).post("/v1/probe").then();
+        return given().contentType(ContentType.JSON)
+                .body(body)
+                .post("/v1/probe")
+                .then();
     }
 
     private static int port(Flow f) {
-        return f.getL4().hasTCP() ? f.getL4().getTCP().getDestinationPort() : f.getL4().getUDP().getDestinationPort();
+        return f.getL4().hasTCP()
+                ? f.getL4().getTCP().getDestinationPort()
+                : f.getL4().getUDP().getDestinationPort();
     }
 
     private static Flow parse(byte[] bytes) {
@@ -259,15 +364,19 @@ class KernelProbeAgentTest {
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p);
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !consumer.partitionsFor(flowsTopic).isEmpty());
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> !consumer.partitionsFor(flowsTopic).isEmpty());
         List<TopicPartition> parts = consumer.partitionsFor(flowsTopic).stream()
-                .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+                .map(i -> new TopicPartition(i.topic(), i.partition()))
+                .toList();
         consumer.assign(parts);
         consumer.seekToBeginning(parts);
         return consumer;
     }
 
-    private static void send(KafkaProducer<String, byte[]> producer, String topic, String key, byte[] value) throws Exception {
+    private static void send(KafkaProducer<String, byte[]> producer, String topic, String key, byte[] value)
+            throws Exception {
         producer.send(new ProducerRecord<>(topic, key, value)).get();
     }
 

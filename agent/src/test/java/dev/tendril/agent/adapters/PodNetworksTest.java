@@ -12,20 +12,29 @@ class PodNetworksTest {
 
     @Test
     void eachPodCidrGetsTheRouterAddressIpamReservedInIt() {
-        Node node = Node.newBuilder().setName("node-2").addPodCidrs("10.0.2.0/24").addPodCidrs("fd00::200/120")
-                .addRouterIps("fd00::201").addRouterIps("10.0.2.1").build();
+        Node node = Node.newBuilder()
+                .setName("node-2")
+                .addPodCidrs("10.0.2.0/24")
+                .addPodCidrs("fd00::200/120")
+                .addRouterIps("fd00::201")
+                .addRouterIps("10.0.2.1")
+                .build();
 
-        assertThat(PodNetworks.podCidrs(node)).containsExactly(PodCidr.of("10.0.2.0/24", "10.0.2.1"),
-                PodCidr.of("fd00::200/120", "fd00::201"));
+        assertThat(PodNetworks.podCidrs(node))
+                .containsExactly(PodCidr.of("10.0.2.0/24", "10.0.2.1"), PodCidr.of("fd00::200/120", "fd00::201"));
     }
 
     @Test
     void aPodCidrWithoutARouterAddressGetsItsFirstAddress() {
-        Node node = Node.newBuilder().setName("node-1").addPodCidrs("10.0.1.0/24").addPodCidrs("fd00::100/120")
-                .addRouterIps("10.9.9.1").build();
+        Node node = Node.newBuilder()
+                .setName("node-1")
+                .addPodCidrs("10.0.1.0/24")
+                .addPodCidrs("fd00::100/120")
+                .addRouterIps("10.9.9.1")
+                .build();
 
-        assertThat(PodNetworks.podCidrs(node)).containsExactly(PodCidr.of("10.0.1.0/24", "10.0.1.1"),
-                PodCidr.of("fd00::100/120", "fd00::101"));
+        assertThat(PodNetworks.podCidrs(node))
+                .containsExactly(PodCidr.of("10.0.1.0/24", "10.0.1.1"), PodCidr.of("fd00::100/120", "fd00::101"));
     }
 
     @Test

@@ -75,12 +75,19 @@ class ProbeApiTest {
     public static class Topics implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("tendril.agent.sync.enabled", "true",
-                    "tendril.agent.sync.identities-topic", "probe-test-" + RUN + ".identities",
-                    "tendril.agent.sync.endpoints-topic", "probe-test-" + RUN + ".endpoints",
-                    "tendril.agent.sync.nodes-topic", "probe-test-" + RUN + ".nodes",
-                    "tendril.agent.sync.policy-topic", "probe-test-" + RUN + ".policy",
-                    "tendril.agent.flows-topic", "probe-test-" + RUN + ".flows");
+            return Map.of(
+                    "tendril.agent.sync.enabled",
+                    "true",
+                    "tendril.agent.sync.identities-topic",
+                    "probe-test-" + RUN + ".identities",
+                    "tendril.agent.sync.endpoints-topic",
+                    "probe-test-" + RUN + ".endpoints",
+                    "tendril.agent.sync.nodes-topic",
+                    "probe-test-" + RUN + ".nodes",
+                    "tendril.agent.sync.policy-topic",
+                    "probe-test-" + RUN + ".policy",
+                    "tendril.agent.flows-topic",
+                    "probe-test-" + RUN + ".flows");
         }
     }
 
@@ -122,89 +129,183 @@ class ProbeApiTest {
         }
         try (KafkaProducer<String, byte[]> producer = producer()) {
             for (var id : Map.of(WEB, "web", DB, "db", EVIL, "evil", API, "api").entrySet()) {
-                send(producer, identitiesTopic, Long.toString(id.getKey()), Identity.newBuilder().setId(id.getKey().intValue())
-                        .addLabels(Label.newBuilder().setSource("k8s").setKey("app").setValue(id.getValue()))
-                        .addLabels(Label.newBuilder().setSource("k8s").setKey("io.kubernetes.pod.namespace").setValue("shop"))
-                        .build().toByteArray());
+                send(
+                        producer,
+                        identitiesTopic,
+                        Long.toString(id.getKey()),
+                        Identity.newBuilder()
+                                .setId(id.getKey().intValue())
+                                .addLabels(Label.newBuilder()
+                                        .setSource("k8s")
+                                        .setKey("app")
+                                        .setValue(id.getValue()))
+                                .addLabels(Label.newBuilder()
+                                        .setSource("k8s")
+                                        .setKey("io.kubernetes.pod.namespace")
+                                        .setValue("shop"))
+                                .build()
+                                .toByteArray());
             }
             send(producer, endpointsTopic, "shop/web", endpoint("web", "node-1", "10.0.1.10", WEB));
             send(producer, endpointsTopic, "shop/db", endpoint("db", "node-1", "10.0.1.11", DB));
             send(producer, endpointsTopic, "shop/evil", endpoint("evil", "node-1", "10.0.1.12", EVIL));
             send(producer, endpointsTopic, "shop/api", endpoint("api", "node-2", "10.0.2.10", API));
-            send(producer, nodesTopic, "node-1", Node.newBuilder().setName("node-1").addIps("192.168.0.11").build().toByteArray());
-            send(producer, nodesTopic, "node-2", Node.newBuilder().setName("node-2").addIps("192.168.0.12").build().toByteArray());
-            send(producer, policyTopic, Long.toString(WEB), SubjectPolicyMap.newBuilder().setSubject((int) WEB).setRevision(1)
-                    .setPolicyRevision(POLICY_REVISION)
-                    .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.INGRESS), false))
-                    .addEntries(entry(PolicyMapKey.anyProtocol(DB, Direction.EGRESS), false, "NetworkPolicy/shop/web-egress"))
-                    .addEntries(entry(PolicyMapKey.of(API, Direction.EGRESS, IpProtocol.TCP, 8080), false, "NetworkPolicy/shop/web-egress"))
-                    .addEntries(entry(PolicyMapKey.of(2, Direction.EGRESS, IpProtocol.TCP, 443), false, "CiliumNetworkPolicy/shop/web-world"))
-                    .addEgressEnforcedBy("NetworkPolicy/shop/web-egress")
-                    .build().toByteArray());
-            send(producer, policyTopic, Long.toString(DB), SubjectPolicyMap.newBuilder().setSubject((int) DB).setRevision(1)
-                    .setPolicyRevision(POLICY_REVISION)
-                    .addEntries(entry(PolicyMapKey.of(WEB, Direction.INGRESS, IpProtocol.TCP, 80), false, "NetworkPolicy/shop/db-allow-web"))
-                    .addEntries(entry(PolicyMapKey.anyProtocol(EVIL, Direction.INGRESS), true, "CiliumNetworkPolicy/shop/db-deny-evil"))
-                    .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS), false))
-                    .addIngressEnforcedBy("NetworkPolicy/shop/db-allow-web")
-                    .addIngressEnforcedBy("NetworkPolicy/shop/default-deny")
-                    .build().toByteArray());
-            send(producer, policyTopic, Long.toString(EVIL), SubjectPolicyMap.newBuilder().setSubject((int) EVIL).setRevision(1)
-                    .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.INGRESS), false))
-                    .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS), false))
-                    .build().toByteArray());
+            send(
+                    producer,
+                    nodesTopic,
+                    "node-1",
+                    Node.newBuilder()
+                            .setName("node-1")
+                            .addIps("192.168.0.11")
+                            .build()
+                            .toByteArray());
+            send(
+                    producer,
+                    nodesTopic,
+                    "node-2",
+                    Node.newBuilder()
+                            .setName("node-2")
+                            .addIps("192.168.0.12")
+                            .build()
+                            .toByteArray());
+            send(
+                    producer,
+                    policyTopic,
+                    Long.toString(WEB),
+                    SubjectPolicyMap.newBuilder()
+                            .setSubject((int) WEB)
+                            .setRevision(1)
+                            .setPolicyRevision(POLICY_REVISION)
+                            .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.INGRESS), false))
+                            .addEntries(entry(
+                                    PolicyMapKey.anyProtocol(DB, Direction.EGRESS),
+                                    false,
+                                    "NetworkPolicy/shop/web-egress"))
+                            .addEntries(entry(
+                                    PolicyMapKey.of(API, Direction.EGRESS, IpProtocol.TCP, 8080),
+                                    false,
+                                    "NetworkPolicy/shop/web-egress"))
+                            .addEntries(entry(
+                                    PolicyMapKey.of(2, Direction.EGRESS, IpProtocol.TCP, 443),
+                                    false,
+                                    "CiliumNetworkPolicy/shop/web-world"))
+                            .addEgressEnforcedBy("NetworkPolicy/shop/web-egress")
+                            .build()
+                            .toByteArray());
+            send(
+                    producer,
+                    policyTopic,
+                    Long.toString(DB),
+                    SubjectPolicyMap.newBuilder()
+                            .setSubject((int) DB)
+                            .setRevision(1)
+                            .setPolicyRevision(POLICY_REVISION)
+                            .addEntries(entry(
+                                    PolicyMapKey.of(WEB, Direction.INGRESS, IpProtocol.TCP, 80),
+                                    false,
+                                    "NetworkPolicy/shop/db-allow-web"))
+                            .addEntries(entry(
+                                    PolicyMapKey.anyProtocol(EVIL, Direction.INGRESS),
+                                    true,
+                                    "CiliumNetworkPolicy/shop/db-deny-evil"))
+                            .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS), false))
+                            .addIngressEnforcedBy("NetworkPolicy/shop/db-allow-web")
+                            .addIngressEnforcedBy("NetworkPolicy/shop/default-deny")
+                            .build()
+                            .toByteArray());
+            send(
+                    producer,
+                    policyTopic,
+                    Long.toString(EVIL),
+                    SubjectPolicyMap.newBuilder()
+                            .setSubject((int) EVIL)
+                            .setRevision(1)
+                            .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.INGRESS), false))
+                            .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS), false))
+                            .build()
+                            .toByteArray());
         }
         // The last record written (evil's map) in its policy map means every earlier record is replayed too.
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
-                given().get("/v1/maps/policy/shop/evil").then().statusCode(200).body("entries", equalTo(2)));
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
-                given().get("/v1/maps/policy/shop/db").then().statusCode(200).body("entries", equalTo(3)));
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> given().get("/v1/maps/policy/shop/evil")
+                        .then()
+                        .statusCode(200)
+                        .body("entries", equalTo(2)));
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> given().get("/v1/maps/policy/shop/db")
+                        .then()
+                        .statusCode(200)
+                        .body("entries", equalTo(3)));
         published = true;
     }
 
     @Test
     void allowsWhatEgressAndIngressPolicyAllowAndNamesBothPolicies() {
-        probe("{\"from\":\"shop/web\",\"to\":\"shop/db\",\"port\":80}").statusCode(200)
+        probe("{\"from\":\"shop/web\",\"to\":\"shop/db\",\"port\":80}")
+                .statusCode(200)
                 .body("verdict", equalTo("FORWARDED"))
                 .body("loopback", equalTo(false))
-                .body("from.endpoint", equalTo("shop/web")).body("from.ip", equalTo("10.0.1.10"))
-                .body("from.identity", equalTo((int) WEB)).body("from.node", equalTo("node-1"))
-                .body("to.endpoint", equalTo("shop/db")).body("to.ip", equalTo("10.0.1.11"))
-                .body("to.identity", equalTo((int) DB)).body("to.node", equalTo("node-1"))
-                .body("egress.verdict", equalTo("FORWARDED")).body("egress.dropReason", nullValue())
-                .body("egress.matchType", equalTo("L3-Only")).body("egress.remoteIdentity", equalTo((int) DB))
-                .body("egress.policies", contains("NetworkPolicy/shop/web-egress")).body("egress.node", equalTo("node-1"))
-                .body("ingress.verdict", equalTo("FORWARDED")).body("ingress.matchType", equalTo("L3-L4"))
+                .body("from.endpoint", equalTo("shop/web"))
+                .body("from.ip", equalTo("10.0.1.10"))
+                .body("from.identity", equalTo((int) WEB))
+                .body("from.node", equalTo("node-1"))
+                .body("to.endpoint", equalTo("shop/db"))
+                .body("to.ip", equalTo("10.0.1.11"))
+                .body("to.identity", equalTo((int) DB))
+                .body("to.node", equalTo("node-1"))
+                .body("egress.verdict", equalTo("FORWARDED"))
+                .body("egress.dropReason", nullValue())
+                .body("egress.matchType", equalTo("L3-Only"))
+                .body("egress.remoteIdentity", equalTo((int) DB))
+                .body("egress.policies", contains("NetworkPolicy/shop/web-egress"))
+                .body("egress.node", equalTo("node-1"))
+                .body("ingress.verdict", equalTo("FORWARDED"))
+                .body("ingress.matchType", equalTo("L3-L4"))
                 .body("ingress.remoteIdentity", equalTo((int) WEB))
                 .body("ingress.policies", contains("NetworkPolicy/shop/db-allow-web"));
     }
 
     @Test
     void dropsWithPolicyDeniedWhenNoEntryAllowsAndNamesTheDefaultDenyPolicies() {
-        probe("{\"from\":\"shop/web\",\"to\":\"shop/db\",\"port\":5432,\"protocol\":\"TCP\"}").statusCode(200)
+        probe("{\"from\":\"shop/web\",\"to\":\"shop/db\",\"port\":5432,\"protocol\":\"TCP\"}")
+                .statusCode(200)
                 .body("verdict", equalTo("DROPPED"))
                 .body("egress.verdict", equalTo("FORWARDED"))
                 .body("ingress.verdict", equalTo("DROPPED"))
-                .body("ingress.dropReason", equalTo("POLICY_DENIED")).body("ingress.dropReasonCode", equalTo(133))
-                .body("ingress.matchType", nullValue()).body("ingress.defaultDeny", equalTo(true))
-                .body("ingress.policies", contains("NetworkPolicy/shop/db-allow-web", "NetworkPolicy/shop/default-deny"));
+                .body("ingress.dropReason", equalTo("POLICY_DENIED"))
+                .body("ingress.dropReasonCode", equalTo(133))
+                .body("ingress.matchType", nullValue())
+                .body("ingress.defaultDeny", equalTo(true))
+                .body(
+                        "ingress.policies",
+                        contains("NetworkPolicy/shop/db-allow-web", "NetworkPolicy/shop/default-deny"));
     }
 
     @Test
     void dropsWithPolicyDenyOnADenyEntryAndNamesItsPolicy() {
-        probe("{\"from\":\"10.0.1.12\",\"to\":\"shop/db\",\"port\":80}").statusCode(200)
+        probe("{\"from\":\"10.0.1.12\",\"to\":\"shop/db\",\"port\":80}")
+                .statusCode(200)
                 .body("verdict", equalTo("DROPPED"))
-                .body("from.endpoint", equalTo("shop/evil")).body("from.identity", equalTo((int) EVIL))
-                .body("egress.verdict", equalTo("FORWARDED")).body("egress.matchType", equalTo("all"))
+                .body("from.endpoint", equalTo("shop/evil"))
+                .body("from.identity", equalTo((int) EVIL))
+                .body("egress.verdict", equalTo("FORWARDED"))
+                .body("egress.matchType", equalTo("all"))
                 .body("egress.policies", empty())
-                .body("ingress.dropReason", equalTo("POLICY_DENY")).body("ingress.dropReasonCode", equalTo(181))
-                .body("ingress.matchType", equalTo("L3-Only")).body("ingress.defaultDeny", equalTo(false))
+                .body("ingress.dropReason", equalTo("POLICY_DENY"))
+                .body("ingress.dropReasonCode", equalTo(181))
+                .body("ingress.matchType", equalTo("L3-Only"))
+                .body("ingress.defaultDeny", equalTo(false))
                 .body("ingress.policies", contains("CiliumNetworkPolicy/shop/db-deny-evil"));
     }
 
     @Test
     void egressDropStopsThePacketBeforeIngress() {
-        probe("{\"from\":\"shop/web\",\"to\":\"shop/evil\",\"port\":80,\"protocol\":\"udp\"}").statusCode(200)
+        probe("{\"from\":\"shop/web\",\"to\":\"shop/evil\",\"port\":80,\"protocol\":\"udp\"}")
+                .statusCode(200)
                 .body("verdict", equalTo("DROPPED"))
                 .body("egress.dropReasonCode", equalTo(133))
                 .body("egress.policies", contains("NetworkPolicy/shop/web-egress"))
@@ -213,21 +314,29 @@ class ProbeApiTest {
 
     @Test
     void aPodReachesItselfWithoutPolicy() {
-        probe("{\"from\":\"shop/web\",\"to\":\"shop/web\",\"port\":9999}").statusCode(200)
-                .body("verdict", equalTo("FORWARDED")).body("loopback", equalTo(true))
-                .body("egress", nullValue()).body("ingress", nullValue())
+        probe("{\"from\":\"shop/web\",\"to\":\"shop/web\",\"port\":9999}")
+                .statusCode(200)
+                .body("verdict", equalTo("FORWARDED"))
+                .body("loopback", equalTo(true))
+                .body("egress", nullValue())
+                .body("ingress", nullValue())
                 .body("to.ip", equalTo("10.0.1.10"));
     }
 
     @Test
     void anAddressOutsideTheClusterIsWorldAndOnlyEgressApplies() {
-        probe("{\"from\":\"shop/web\",\"to\":\"8.8.8.8\",\"port\":443}").statusCode(200)
+        probe("{\"from\":\"shop/web\",\"to\":\"8.8.8.8\",\"port\":443}")
+                .statusCode(200)
                 .body("verdict", equalTo("FORWARDED"))
-                .body("to.endpoint", nullValue()).body("to.identity", equalTo(2)).body("to.node", nullValue())
-                .body("egress.matchType", equalTo("L3-L4")).body("egress.remoteIdentity", equalTo(2))
+                .body("to.endpoint", nullValue())
+                .body("to.identity", equalTo(2))
+                .body("to.node", nullValue())
+                .body("egress.matchType", equalTo("L3-L4"))
+                .body("egress.remoteIdentity", equalTo(2))
                 .body("egress.policies", contains("CiliumNetworkPolicy/shop/web-world"))
                 .body("ingress", nullValue());
-        probe("{\"from\":\"shop/web\",\"to\":\"1.1.1.1\",\"port\":80}").statusCode(200)
+        probe("{\"from\":\"shop/web\",\"to\":\"1.1.1.1\",\"port\":80}")
+                .statusCode(200)
                 .body("verdict", equalTo("DROPPED"))
                 .body("egress.dropReason", equalTo("POLICY_DENIED"))
                 .body("egress.policies", contains("NetworkPolicy/shop/web-egress"))
@@ -236,8 +345,7 @@ class ProbeApiTest {
 
     @Test
     void refusesInvalidProbesNamingTheField() {
-        record Case(String body, String field) {
-        }
+        record Case(String body, String field) {}
         for (Case c : List.of(
                 new Case("{}", "from"),
                 new Case("{\"from\":\"shop/web\",\"port\":80}", "to"),
@@ -248,18 +356,24 @@ class ProbeApiTest {
                 new Case("{\"from\":\"Shop/Web\",\"to\":\"shop/db\",\"port\":80}", "from"),
                 new Case("{\"from\":\"web\",\"to\":\"shop/db\",\"port\":80}", "from"),
                 new Case("{\"from\":\"shop/web\",\"to\":\"10.0.1\",\"port\":80}", "to"))) {
-            probe(c.body()).statusCode(400).contentType("application/problem+json")
-                    .body("status", equalTo(400)).body("field", equalTo(c.field()))
+            probe(c.body())
+                    .statusCode(400)
+                    .contentType("application/problem+json")
+                    .body("status", equalTo(400))
+                    .body("field", equalTo(c.field()))
                     .body("detail", containsString(c.field()));
         }
     }
 
     @Test
     void anUnknownPodIs404() {
-        probe("{\"from\":\"shop/web\",\"to\":\"shop/nope\",\"port\":80}").statusCode(404)
-                .contentType("application/problem+json").body("field", equalTo("to"))
+        probe("{\"from\":\"shop/web\",\"to\":\"shop/nope\",\"port\":80}")
+                .statusCode(404)
+                .contentType("application/problem+json")
+                .body("field", equalTo("to"))
                 .body("detail", containsString("shop/nope"));
-        probe("{\"from\":\"192.0.2.1\",\"to\":\"198.51.100.1\",\"port\":80}").statusCode(422)
+        probe("{\"from\":\"192.0.2.1\",\"to\":\"198.51.100.1\",\"port\":80}")
+                .statusCode(422)
                 .contentType("application/problem+json");
     }
 
@@ -271,11 +385,14 @@ class ProbeApiTest {
                             "policies":["NetworkPolicy/shop/api-default-deny"],"defaultDeny":true,
                             "remoteIdentity":2001,"endpointId":3,"node":"node-2"}}"""));
         FakePeerAgent.RECEIVED.clear();
-        probe("{\"from\":\"shop/web\",\"to\":\"shop/api\",\"port\":8080}").statusCode(200)
+        probe("{\"from\":\"shop/web\",\"to\":\"shop/api\",\"port\":8080}")
+                .statusCode(200)
                 .body("verdict", equalTo("DROPPED"))
-                .body("egress.verdict", equalTo("FORWARDED")).body("egress.node", equalTo("node-1"))
+                .body("egress.verdict", equalTo("FORWARDED"))
+                .body("egress.node", equalTo("node-1"))
                 .body("egress.matchType", equalTo("L3-L4"))
-                .body("ingress.node", equalTo("node-2")).body("ingress.dropReasonCode", equalTo(133))
+                .body("ingress.node", equalTo("node-2"))
+                .body("ingress.dropReasonCode", equalTo(133))
                 .body("ingress.policies", contains("NetworkPolicy/shop/api-default-deny"));
         assertThat(FakePeerAgent.RECEIVED).hasSize(1);
         FakePeerAgent.Received r = FakePeerAgent.RECEIVED.get(0);
@@ -303,44 +420,71 @@ class ProbeApiTest {
                             "endpointId":1,"node":"node-1","matchType":"all"}}""";
         FakePeerAgent.ANSWERS.put("/v1/probe", new FakePeerAgent.Answer(200, "application/json", answer));
         FakePeerAgent.RECEIVED.clear();
-        probe("{\"from\":\"shop/api\",\"to\":\"shop/web\",\"port\":80}").statusCode(200)
-                .body("verdict", equalTo("FORWARDED")).body("egress.node", equalTo("node-2"));
+        probe("{\"from\":\"shop/api\",\"to\":\"shop/web\",\"port\":80}")
+                .statusCode(200)
+                .body("verdict", equalTo("FORWARDED"))
+                .body("egress.node", equalTo("node-2"));
         assertThat(FakePeerAgent.RECEIVED).hasSize(1);
         assertThat(FakePeerAgent.RECEIVED.get(0).path()).isEqualTo("/v1/probe");
         assertThat(FakePeerAgent.RECEIVED.get(0).forwardedBy()).isEqualTo("node-1");
-        assertThat(json.readTree(FakePeerAgent.RECEIVED.get(0).body()).at("/from").asText()).isEqualTo("shop/api");
+        assertThat(json.readTree(FakePeerAgent.RECEIVED.get(0).body())
+                        .at("/from")
+                        .asText())
+                .isEqualTo("shop/api");
 
         // A forwarded probe is never forwarded again, and a peer's problem comes back with its status.
-        given().contentType(ContentType.JSON).header("X-Tendril-Probe-Forwarded", "node-3")
-                .body("{\"from\":\"shop/api\",\"to\":\"shop/web\",\"port\":80}").post("/v1/probe").then()
-                .statusCode(409).body("field", equalTo("from"));
-        FakePeerAgent.ANSWERS.put("/v1/probe", new FakePeerAgent.Answer(404, "application/problem+json",
-                "{\"status\":404,\"field\":\"to\",\"detail\":\"to: no endpoint shop/gone\"}"));
-        probe("{\"from\":\"shop/api\",\"to\":\"10.0.1.10\",\"port\":80}").statusCode(404)
-                .body("field", equalTo("to")).body("detail", containsString("node-2"));
+        given().contentType(ContentType.JSON)
+                .header("X-Tendril-Probe-Forwarded", "node-3")
+                .body("{\"from\":\"shop/api\",\"to\":\"shop/web\",\"port\":80}")
+                .post("/v1/probe")
+                .then()
+                .statusCode(409)
+                .body("field", equalTo("from"));
+        FakePeerAgent.ANSWERS.put(
+                "/v1/probe",
+                new FakePeerAgent.Answer(
+                        404,
+                        "application/problem+json",
+                        "{\"status\":404,\"field\":\"to\",\"detail\":\"to: no endpoint shop/gone\"}"));
+        probe("{\"from\":\"shop/api\",\"to\":\"10.0.1.10\",\"port\":80}")
+                .statusCode(404)
+                .body("field", equalTo("to"))
+                .body("detail", containsString("node-2"));
     }
 
     @Test
     void answersTheIngressHalfForItsOwnEndpoint() {
-        given().contentType(ContentType.JSON).body("""
+        given().contentType(ContentType.JSON)
+                .body("""
                 {"source":{"endpoint":null,"ip":"10.0.1.12","identity":2003,"node":null},
                  "destination":"shop/db","destinationIp":"10.0.1.11","port":80,"protocol":"TCP","sourcePort":40000}""")
-                .post("/v1/probe/ingress").then().statusCode(200)
+                .post("/v1/probe/ingress")
+                .then()
+                .statusCode(200)
                 .body("to.endpoint", equalTo("shop/db"))
-                .body("ingress.verdict", equalTo("DROPPED")).body("ingress.dropReasonCode", equalTo(181))
+                .body("ingress.verdict", equalTo("DROPPED"))
+                .body("ingress.dropReasonCode", equalTo(181))
                 .body("ingress.remoteIdentity", equalTo((int) EVIL))
                 .body("ingress.policies", contains("CiliumNetworkPolicy/shop/db-deny-evil"));
-        given().contentType(ContentType.JSON).body("""
+        given().contentType(ContentType.JSON)
+                .body("""
                 {"source":{"ip":"10.0.1.10","identity":2001},"destination":"shop/api","destinationIp":"10.0.2.10",
                  "port":80,"protocol":"TCP","sourcePort":40000}""")
-                .post("/v1/probe/ingress").then().statusCode(409).body("field", equalTo("destination"));
+                .post("/v1/probe/ingress")
+                .then()
+                .statusCode(409)
+                .body("field", equalTo("destination"));
     }
 
     @Test
     void emitsAPolicyVerdictFlowRecordPerDecisionWithThePolicies() throws Exception {
         Instant before = Instant.now();
-        probe("{\"from\":\"shop/web\",\"to\":\"shop/db\",\"port\":5433}").statusCode(200).body("verdict", equalTo("DROPPED"));
-        probe("{\"from\":\"shop/evil\",\"to\":\"shop/db\",\"port\":5434}").statusCode(200).body("verdict", equalTo("DROPPED"));
+        probe("{\"from\":\"shop/web\",\"to\":\"shop/db\",\"port\":5433}")
+                .statusCode(200)
+                .body("verdict", equalTo("DROPPED"));
+        probe("{\"from\":\"shop/evil\",\"to\":\"shop/db\",\"port\":5434}")
+                .statusCode(200)
+                .body("verdict", equalTo("DROPPED"));
         flowPublisher.flush();
 
         List<ConsumerRecord<String, byte[]>> records = flowRecords(4);
@@ -349,10 +493,14 @@ class ProbeApiTest {
             assertThat(r.key()).isEqualTo("node-1");
             Flow flow = Flow.parseFrom(r.value());
             // The flows service finds history by record time: it must be the flow's own time.
-            assertThat(r.timestamp()).isEqualTo(flow.getTime().getSeconds() * 1000 + flow.getTime().getNanos() / 1_000_000);
+            assertThat(r.timestamp())
+                    .isEqualTo(
+                            flow.getTime().getSeconds() * 1000 + flow.getTime().getNanos() / 1_000_000);
             flows.add(flow);
         }
-        List<Flow> web = flows.stream().filter(f -> f.getL4().getTCP().getDestinationPort() == 5433).toList();
+        List<Flow> web = flows.stream()
+                .filter(f -> f.getL4().getTCP().getDestinationPort() == 5433)
+                .toList();
         assertThat(web).hasSize(2);
         Flow egress = web.get(0);
         Flow ingress = web.get(1);
@@ -363,7 +511,9 @@ class ProbeApiTest {
         assertThat(egress.getType()).isEqualTo(FlowType.L3_L4);
         assertThat(egress.getNodeName()).isEqualTo("node-1");
         assertThat(egress.getUuid()).isNotEmpty().isNotEqualTo(ingress.getUuid());
-        assertThat(Instant.ofEpochSecond(egress.getTime().getSeconds(), egress.getTime().getNanos())).isAfterOrEqualTo(before.minusSeconds(1));
+        assertThat(Instant.ofEpochSecond(
+                        egress.getTime().getSeconds(), egress.getTime().getNanos()))
+                .isAfterOrEqualTo(before.minusSeconds(1));
         assertThat(egress.getIP().getSource()).isEqualTo("10.0.1.10");
         assertThat(egress.getIP().getDestination()).isEqualTo("10.0.1.11");
         assertThat(egress.getIP().getIpVersion()).isEqualTo(IPVersion.IPv4);
@@ -373,7 +523,8 @@ class ProbeApiTest {
         assertThat(egress.getSource().getIdentity()).isEqualTo((int) WEB);
         assertThat(egress.getSource().getNamespace()).isEqualTo("shop");
         assertThat(egress.getSource().getPodName()).isEqualTo("web");
-        assertThat(egress.getSource().getLabelsList()).containsExactly("k8s:app=web", "k8s:io.kubernetes.pod.namespace=shop");
+        assertThat(egress.getSource().getLabelsList())
+                .containsExactly("k8s:app=web", "k8s:io.kubernetes.pod.namespace=shop");
         assertThat(egress.getDestination().getIdentity()).isEqualTo((int) DB);
         assertThat(egress.getDestination().getPodName()).isEqualTo("db");
         assertThat(egress.getDestination().getID()).isPositive();
@@ -387,15 +538,18 @@ class ProbeApiTest {
         assertThat(ingress.getVerdict()).isEqualTo(Verdict.DROPPED);
         assertThat(ingress.getDropReasonDesc()).isEqualTo(DropReason.POLICY_DENIED);
         assertThat(ingress.getEventType().getType()).isEqualTo(5);
-        assertThat(ingress.getL4().getTCP().getSourcePort()).isEqualTo(egress.getL4().getTCP().getSourcePort());
+        assertThat(ingress.getL4().getTCP().getSourcePort())
+                .isEqualTo(egress.getL4().getTCP().getSourcePort());
         assertThat(ingress.getPolicyMatchType()).isZero();
         assertThat(ingress.getSource().getIdentity()).isEqualTo((int) WEB);
         assertThat(ingress.getDestination().getIdentity()).isEqualTo((int) DB);
-        assertThat(ingress.getIngressDeniedByList()).containsExactly(policy("NetworkPolicy", "db-allow-web"),
-                policy("NetworkPolicy", "default-deny"));
+        assertThat(ingress.getIngressDeniedByList())
+                .containsExactly(policy("NetworkPolicy", "db-allow-web"), policy("NetworkPolicy", "default-deny"));
         assertThat(ingress.getIngressAllowedByList()).isEmpty();
 
-        List<Flow> evil = flows.stream().filter(f -> f.getL4().getTCP().getDestinationPort() == 5434).toList();
+        List<Flow> evil = flows.stream()
+                .filter(f -> f.getL4().getTCP().getDestinationPort() == 5434)
+                .toList();
         assertThat(evil).hasSize(2);
         Flow deny = evil.get(1);
         assertThat(deny.getDropReasonDesc()).isEqualTo(DropReason.POLICY_DENY);
@@ -403,13 +557,19 @@ class ProbeApiTest {
         assertThat(deny.getIngressDeniedByList()).containsExactly(policy("CiliumNetworkPolicy", "db-deny-evil"));
         assertThat(evil.get(0).getEgressAllowedByList()).isEmpty();
 
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        assertThat(metrics).contains("tendril_agent_probes_total{verdict=\"DROPPED\"}")
+        String metrics =
+                given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics)
+                .contains("tendril_agent_probes_total{verdict=\"DROPPED\"}")
                 .contains("tendril_agent_flows_emitted_total");
     }
 
     private static Policy policy(String kind, String name) {
-        Policy.Builder b = Policy.newBuilder().setKind(kind).setNamespace("shop").setName(name).setRevision(POLICY_REVISION)
+        Policy.Builder b = Policy.newBuilder()
+                .setKind(kind)
+                .setNamespace("shop")
+                .setName(name)
+                .setRevision(POLICY_REVISION)
                 .addLabels("k8s:io.cilium.k8s.policy.derived-from=" + kind)
                 .addLabels("k8s:io.cilium.k8s.policy.name=" + name)
                 .addLabels("k8s:io.cilium.k8s.policy.namespace=shop");
@@ -423,9 +583,12 @@ class ProbeApiTest {
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p)) {
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !consumer.partitionsFor(flowsTopic).isEmpty());
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> !consumer.partitionsFor(flowsTopic).isEmpty());
             List<TopicPartition> parts = consumer.partitionsFor(flowsTopic).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+                    .map(i -> new TopicPartition(i.topic(), i.partition()))
+                    .toList();
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -437,21 +600,35 @@ class ProbeApiTest {
     }
 
     private static ValidatableResponse probe(String body) {
-        return given().contentType(ContentType.JSON).body(body).post("/v1/probe").then();
+        return given().contentType(ContentType.JSON)
+                .body(body)
+                .post("/v1/probe")
+                .then();
     }
 
     private static byte[] endpoint(String pod, String node, String ipv4, long identity) {
-        return Endpoint.newBuilder().setNamespace("shop").setPod(pod).setUid("uid-" + pod).setNode(node).setIpv4(ipv4)
-                .setIdentity((int) identity).putLabels("app", pod).build().toByteArray();
+        return Endpoint.newBuilder()
+                .setNamespace("shop")
+                .setPod(pod)
+                .setUid("uid-" + pod)
+                .setNode(node)
+                .setIpv4(ipv4)
+                .setIdentity((int) identity)
+                .putLabels("app", pod)
+                .build()
+                .toByteArray();
     }
 
     private static PolicyMapEntry.Builder entry(PolicyMapKey key, boolean deny, String... policies) {
         PolicyMapValue value = deny ? PolicyMapValue.deny(key) : PolicyMapValue.allow(key);
-        return PolicyMapEntry.newBuilder().setKey(ByteString.copyFrom(key.encode()))
-                .setValue(ByteString.copyFrom(value.encode())).addAllPolicies(List.of(policies));
+        return PolicyMapEntry.newBuilder()
+                .setKey(ByteString.copyFrom(key.encode()))
+                .setValue(ByteString.copyFrom(value.encode()))
+                .addAllPolicies(List.of(policies));
     }
 
-    private static void send(KafkaProducer<String, byte[]> producer, String topic, String key, byte[] value) throws Exception {
+    private static void send(KafkaProducer<String, byte[]> producer, String topic, String key, byte[] value)
+            throws Exception {
         producer.send(new ProducerRecord<>(topic, key, value)).get();
     }
 

@@ -46,12 +46,19 @@ class UpstreamDeletionTest {
     public static class SyncAndRegister implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("tendril.agent.register-node", "true",
-                    "tendril.agent.sync.enabled", "true",
-                    "tendril.agent.sync.identities-topic", "upstream-" + RUN + ".identities",
-                    "tendril.agent.sync.endpoints-topic", "upstream-" + RUN + ".endpoints",
-                    "tendril.agent.sync.nodes-topic", "upstream-" + RUN + ".nodes",
-                    "tendril.agent.sync.policy-topic", "upstream-" + RUN + ".policy");
+            return Map.of(
+                    "tendril.agent.register-node",
+                    "true",
+                    "tendril.agent.sync.enabled",
+                    "true",
+                    "tendril.agent.sync.identities-topic",
+                    "upstream-" + RUN + ".identities",
+                    "tendril.agent.sync.endpoints-topic",
+                    "upstream-" + RUN + ".endpoints",
+                    "tendril.agent.sync.nodes-topic",
+                    "upstream-" + RUN + ".nodes",
+                    "tendril.agent.sync.policy-topic",
+                    "upstream-" + RUN + ".policy");
         }
     }
 
@@ -72,40 +79,85 @@ class UpstreamDeletionTest {
     void anEndpointDeletedAtTheIdentityServiceLosesItsMapsIdAndAddresses() throws Exception {
         try (KafkaProducer<String, byte[]> producer = producer()) {
             // Another node's endpoint creates the topic; the agent bootstraps from it.
-            producer.send(new ProducerRecord<>(endpointsTopic, "shop/elsewhere", Endpoint.newBuilder().setNamespace("shop")
-                    .setPod("elsewhere").setUid("u-else").setNode("node-9").setIpv4("10.0.9.2").setIdentity(1000)
-                    .build().toByteArray())).get();
+            producer.send(new ProducerRecord<>(
+                            endpointsTopic,
+                            "shop/elsewhere",
+                            Endpoint.newBuilder()
+                                    .setNamespace("shop")
+                                    .setPod("elsewhere")
+                                    .setUid("u-else")
+                                    .setNode("node-9")
+                                    .setIpv4("10.0.9.2")
+                                    .setIdentity(1000)
+                                    .build()
+                                    .toByteArray()))
+                    .get();
             Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                given().get("/q/health/ready").then().statusCode(200)
+                given().get("/q/health/ready")
+                        .then()
+                        .statusCode(200)
                         .body("checks.data.ipam", hasItem(startsWith("registered [10.0.1.0/24")));
-                given().contentType(ContentType.JSON).body(body("web-1", "uid-web-1")).post("/v1/endpoints").then()
+                given().contentType(ContentType.JSON)
+                        .body(body("web-1", "uid-web-1"))
+                        .post("/v1/endpoints")
+                        .then()
                         .statusCode(org.hamcrest.Matchers.oneOf(200, 201));
             });
-            Map<String, Object> web1 = given().get("/v1/endpoints").then().statusCode(200).extract()
-                    .jsonPath().getMap("find { it.pod == 'web-1' }");
+            Map<String, Object> web1 = given().get("/v1/endpoints")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath()
+                    .getMap("find { it.pod == 'web-1' }");
             int web1Id = (Integer) web1.get("endpointId");
             // The identity service publishes web-1; web-2 is being created and not on the topic yet.
-            producer.send(new ProducerRecord<>(endpointsTopic, "shop/web-1", Endpoint.newBuilder().setNamespace("shop")
-                    .setPod("web-1").setUid("uid-web-1").setNode("node-1").setIpv4((String) web1.get("ipv4"))
-                    .setIpv6((String) web1.get("ipv6")).setIdentity(1000).build().toByteArray())).get();
-            given().contentType(ContentType.JSON).body(body("web-2", "uid-web-2")).post("/v1/endpoints").then().statusCode(201);
-            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                    assertThat(lxcIps()).contains((String) web1.get("ipv4")));
+            producer.send(new ProducerRecord<>(
+                            endpointsTopic,
+                            "shop/web-1",
+                            Endpoint.newBuilder()
+                                    .setNamespace("shop")
+                                    .setPod("web-1")
+                                    .setUid("uid-web-1")
+                                    .setNode("node-1")
+                                    .setIpv4((String) web1.get("ipv4"))
+                                    .setIpv6((String) web1.get("ipv6"))
+                                    .setIdentity(1000)
+                                    .build()
+                                    .toByteArray()))
+                    .get();
+            given().contentType(ContentType.JSON)
+                    .body(body("web-2", "uid-web-2"))
+                    .post("/v1/endpoints")
+                    .then()
+                    .statusCode(201);
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(lxcIps()).contains((String) web1.get("ipv4")));
             given().get("/v1/maps/policy/" + web1Id).then().statusCode(200);
 
             // Deleted at the identity service: its tombstone.
-            producer.send(new ProducerRecord<>(endpointsTopic, "shop/web-1", null)).get();
+            producer.send(new ProducerRecord<>(endpointsTopic, "shop/web-1", null))
+                    .get();
 
             Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 assertThat(pods()).containsExactly("web-2");
-                assertThat(lxcIps()).doesNotContain((String) web1.get("ipv4"), (String) web1.get("ipv6")).hasSize(2);
+                assertThat(lxcIps())
+                        .doesNotContain((String) web1.get("ipv4"), (String) web1.get("ipv6"))
+                        .hasSize(2);
                 given().get("/v1/maps/policy/" + web1Id).then().statusCode(404);
             });
             // Its endpoint id is free again (so the deletion finished, after the addresses were released).
-            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                    given().contentType(ContentType.JSON).body(body("web-3", "uid-web-3")).post("/v1/endpoints").then()
-                            .statusCode(201).body("endpointId", org.hamcrest.Matchers.equalTo(web1Id)));
-            assertThat(releasePod("uid-web-1")).as("already released by the agent").isEmpty();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> given().contentType(ContentType.JSON)
+                            .body(body("web-3", "uid-web-3"))
+                            .post("/v1/endpoints")
+                            .then()
+                            .statusCode(201)
+                            .body("endpointId", org.hamcrest.Matchers.equalTo(web1Id)));
+            assertThat(releasePod("uid-web-1"))
+                    .as("already released by the agent")
+                    .isEmpty();
             assertThat(releasePod("uid-web-2")).as("still held").hasSize(2);
         }
     }
@@ -113,7 +165,11 @@ class UpstreamDeletionTest {
     private List<String> releasePod(String uid) {
         ManagedChannel c = GrpcClients.channel(controlPlane);
         try {
-            return IpamGrpc.newBlockingStub(c).releasePod(ReleasePodRequest.newBuilder().setNode("node-1").setUid(uid).build())
+            return IpamGrpc.newBlockingStub(c)
+                    .releasePod(ReleasePodRequest.newBuilder()
+                            .setNode("node-1")
+                            .setUid(uid)
+                            .build())
                     .getReleasedList();
         } finally {
             c.shutdownNow();
@@ -121,11 +177,21 @@ class UpstreamDeletionTest {
     }
 
     private static List<String> pods() {
-        return given().get("/v1/endpoints").then().statusCode(200).extract().jsonPath().getList("pod");
+        return given().get("/v1/endpoints")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("pod");
     }
 
     private static List<String> lxcIps() {
-        return given().get("/v1/maps/endpoints").then().statusCode(200).extract().jsonPath().getList("rows.ip");
+        return given().get("/v1/maps/endpoints")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("rows.ip");
     }
 
     private KafkaProducer<String, byte[]> producer() {

@@ -8,8 +8,8 @@ import dev.tendril.agent.adapters.NodeStateConsumer;
 import dev.tendril.agent.bpf.BpfSyscalls;
 import dev.tendril.agent.bpf.KernelBpfMap;
 import dev.tendril.agent.bpf.KernelMapBackend;
-import dev.tendril.agent.state.NodeMapsReconciler;
 import dev.tendril.agent.sim.StandaloneAgentConfig;
+import dev.tendril.agent.state.NodeMapsReconciler;
 import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Label;
@@ -85,6 +85,7 @@ public final class AgentChangeBenchmark {
     private final Map<String, Long> offsets = new TreeMap<>();
     /** The identity and policy revision each endpoint and subject has now, by index. */
     private final long[] endpointIdentity;
+
     private final long[] policyRevision;
 
     private AgentChangeBenchmark(StandaloneAgentConfig config) {
@@ -102,7 +103,9 @@ public final class AgentChangeBenchmark {
                 .resolve("tendril-bench-" + UUID.randomUUID().toString().substring(0, 8));
         Path stateDir = Files.createTempDirectory("tendril-bench-changes-");
         try {
-            new AgentChangeBenchmark(StandaloneAgentConfig.withoutPeriodicPass(NODE, AgentConfig.Datapath.BPF, pins, stateDir)).run();
+            new AgentChangeBenchmark(
+                            StandaloneAgentConfig.withoutPeriodicPass(NODE, AgentConfig.Datapath.BPF, pins, stateDir))
+                    .run();
         } finally {
             deleteRecursively(pins);
             deleteRecursively(stateDir);
@@ -110,18 +113,34 @@ public final class AgentChangeBenchmark {
     }
 
     private void run() {
-        System.out.printf("agent change benchmark: %,d endpoints (%d on %s), %,d nodes, %,d identities with %d policy entries; "
+        System.out.printf(
+                "agent change benchmark: %,d endpoints (%d on %s), %,d nodes, %,d identities with %d policy entries; "
                         + "pins under %s; Java %s, %d CPUs, kernel %s, %s%n",
-                endpoints, localEndpoints, NODE, nodes, identities, policyEntries, config.bpffsDir(), Runtime.version(),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"), loadAverage());
+                endpoints,
+                localEndpoints,
+                NODE,
+                nodes,
+                identities,
+                policyEntries,
+                config.bpffsDir(),
+                Runtime.version(),
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.version"),
+                loadAverage());
         KernelMapBackend backend = new KernelMapBackend(config.bpffsDir().resolve(NODE));
         DatapathMaps maps = DatapathMaps.open(config, new SimpleMeterRegistry(), new ObjectMapper(), backend);
         try {
             NodeStateConsumer consumer = NodeStateConsumer.create(config, maps, "unused:9092", Map.of());
             Sample boot = measure(() -> consumer.bootstrap(snapshot()));
-            System.out.printf("bootstrap: %,d records, %,d ms, %,d ms CPU, %,d bpf(2) calls %s; ipcache %,d entries, %d local endpoints%n",
-                    consumer.status().recordsApplied(), boot.wallNanos / 1_000_000, boot.cpuNanos / 1_000_000,
-                    boot.calls, boot.byCommand, maps.ipcache().size(), maps.localEndpoints().size());
+            System.out.printf(
+                    "bootstrap: %,d records, %,d ms, %,d ms CPU, %,d bpf(2) calls %s; ipcache %,d entries, %d local endpoints%n",
+                    consumer.status().recordsApplied(),
+                    boot.wallNanos / 1_000_000,
+                    boot.cpuNanos / 1_000_000,
+                    boot.calls,
+                    boot.byCommand,
+                    maps.ipcache().size(),
+                    maps.localEndpoints().size());
 
             report("endpoint changes on other nodes", phase(consumer, changes, this::remoteChange));
             report("policy changes of a local endpoint's identity", phase(consumer, policyChanges, this::policyChange));
@@ -129,9 +148,13 @@ public final class AgentChangeBenchmark {
 
             long calls = BpfSyscalls.total();
             NodeMapsReconciler.Outcome full = maps.reconcileCurrent("periodic").orElseThrow();
-            System.out.printf("full reconcile after the changes: corrected %d entries %s (0: the per-batch writes left every map "
-                    + "as a full diff wants it), %,d bpf(2) calls; ipcache %,d entries%n", full.total(), full.changes(),
-                    BpfSyscalls.total() - calls, maps.ipcache().size());
+            System.out.printf(
+                    "full reconcile after the changes: corrected %d entries %s (0: the per-batch writes left every map "
+                            + "as a full diff wants it), %,d bpf(2) calls; ipcache %,d entries%n",
+                    full.total(),
+                    full.changes(),
+                    BpfSyscalls.total() - calls,
+                    maps.ipcache().size());
         } finally {
             maps.close();
         }
@@ -142,9 +165,15 @@ public final class AgentChangeBenchmark {
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>(2 * identities + nodes + endpoints);
         for (int i = 0; i < identities; i++) {
             long id = FIRST_IDENTITY + i;
-            out.add(record(config.sync().identitiesTopic(), Long.toString(id), identity(id).toByteArray()));
+            out.add(record(
+                    config.sync().identitiesTopic(),
+                    Long.toString(id),
+                    identity(id).toByteArray()));
             policyRevision[i] = 1;
-            out.add(record(config.sync().policyTopic(), Long.toString(id), policy(id, 1).toByteArray()));
+            out.add(record(
+                    config.sync().policyTopic(),
+                    Long.toString(id),
+                    policy(id, 1).toByteArray()));
         }
         for (int n = 1; n <= nodes; n++) {
             out.add(record(config.sync().nodesTopic(), "node-" + n, node(n).toByteArray()));
@@ -170,7 +199,9 @@ public final class AgentChangeBenchmark {
             endpointIdentity[index] = FIRST_IDENTITY + (endpointIdentity[index] - FIRST_IDENTITY + 1) % identities;
         }
         Endpoint e = endpoint(index);
-        return record(config.sync().endpointsTopic(), e.getNamespace() + "/" + e.getPod(),
+        return record(
+                config.sync().endpointsTopic(),
+                e.getNamespace() + "/" + e.getPod(),
                 i % 3 == 2 ? null : e.toByteArray());
     }
 
@@ -179,13 +210,17 @@ public final class AgentChangeBenchmark {
         long subject = endpointIdentity[i % localEndpoints];
         int s = (int) (subject - FIRST_IDENTITY);
         policyRevision[s]++;
-        return record(config.sync().policyTopic(), Long.toString(subject), policy(subject, policyRevision[s]).toByteArray());
+        return record(
+                config.sync().policyTopic(),
+                Long.toString(subject),
+                policy(subject, policyRevision[s]).toByteArray());
     }
 
     /** A local endpoint relabelled: another identity, with its own published policy. */
     private ConsumerRecord<String, byte[]> localChange(int i) {
         int index = i % localEndpoints;
-        endpointIdentity[index] = FIRST_IDENTITY + (endpointIdentity[index] - FIRST_IDENTITY + localEndpoints) % identities;
+        endpointIdentity[index] =
+                FIRST_IDENTITY + (endpointIdentity[index] - FIRST_IDENTITY + localEndpoints) % identities;
         Endpoint e = endpoint(index);
         return record(config.sync().endpointsTopic(), e.getNamespace() + "/" + e.getPod(), e.toByteArray());
     }
@@ -195,7 +230,8 @@ public final class AgentChangeBenchmark {
         return new ConsumerRecord<>(topic, 0, offset, key, value);
     }
 
-    private static List<Sample> phase(NodeStateConsumer consumer, int n, IntFunction<ConsumerRecord<String, byte[]>> change) {
+    private static List<Sample> phase(
+            NodeStateConsumer consumer, int n, IntFunction<ConsumerRecord<String, byte[]>> change) {
         List<Sample> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             List<ConsumerRecord<String, byte[]>> batch = List.of(change.apply(i));
@@ -205,8 +241,7 @@ public final class AgentChangeBenchmark {
     }
 
     /** One run of {@code work} on this thread: wall time, this thread's CPU (user + system), bpf(2) calls. */
-    private record Sample(long wallNanos, long cpuNanos, long calls, Map<String, Long> byCommand) {
-    }
+    private record Sample(long wallNanos, long cpuNanos, long calls, Map<String, Long> byCommand) {}
 
     private static Sample measure(Runnable work) {
         Map<String, Long> before = BpfSyscalls.byCommand();
@@ -237,16 +272,25 @@ public final class AgentChangeBenchmark {
         Map<String, Long> byCommand = new TreeMap<>();
         samples.forEach(s -> s.byCommand.forEach((cmd, c) -> byCommand.merge(cmd, c, Long::sum)));
         StringBuilder perCommand = new StringBuilder();
-        byCommand.forEach((cmd, c) -> perCommand.append(perCommand.isEmpty() ? "" : ", ")
-                .append(cmd).append(' ').append(String.format("%.1f", c / (double) n)));
+        byCommand.forEach((cmd, c) -> perCommand
+                .append(perCommand.isEmpty() ? "" : ", ")
+                .append(cmd)
+                .append(' ')
+                .append(String.format("%.1f", c / (double) n)));
         List<Sample> warm = samples.subList(Math.min(n - 1, n / 10), n);
         System.out.printf("%s: %,d changes, one per batch%n", label, n);
-        System.out.printf("  bpf(2) calls per change: mean %.1f, p50 %d, min %d, max %d (%s)%n",
+        System.out.printf(
+                "  bpf(2) calls per change: mean %.1f, p50 %d, min %d, max %d (%s)%n",
                 Arrays.stream(calls).average().orElse(0), pct(calls, 0.5), calls[0], calls[n - 1], perCommand);
-        System.out.printf("  CPU per change: mean %s, p50 %s, p99 %s, max %s; after the first tenth (warm-up) mean %s%n",
-                us(Arrays.stream(cpu).average().orElse(0)), us(pct(cpu, 0.5)), us(pct(cpu, 0.99)), us(cpu[n - 1]),
+        System.out.printf(
+                "  CPU per change: mean %s, p50 %s, p99 %s, max %s; after the first tenth (warm-up) mean %s%n",
+                us(Arrays.stream(cpu).average().orElse(0)),
+                us(pct(cpu, 0.5)),
+                us(pct(cpu, 0.99)),
+                us(cpu[n - 1]),
                 us(warm.stream().mapToLong(Sample::cpuNanos).average().orElse(0)));
-        System.out.printf("  wall per change: mean %s, p50 %s, p99 %s%n",
+        System.out.printf(
+                "  wall per change: mean %s, p50 %s, p99 %s%n",
                 us(Arrays.stream(wall).average().orElse(0)), us(pct(wall, 0.5)), us(pct(wall, 0.99)));
     }
 
@@ -259,43 +303,64 @@ public final class AgentChangeBenchmark {
     }
 
     private static Identity identity(long id) {
-        return Identity.newBuilder().setId((int) id)
+        return Identity.newBuilder()
+                .setId((int) id)
                 .addLabels(Label.newBuilder().setSource("k8s").setKey("app").setValue("app-" + id))
-                .addLabels(Label.newBuilder().setSource("k8s").setKey("io.kubernetes.pod.namespace").setValue("ns-" + id % 100))
+                .addLabels(Label.newBuilder()
+                        .setSource("k8s")
+                        .setKey("io.kubernetes.pod.namespace")
+                        .setValue("ns-" + id % 100))
                 .build();
     }
 
     /** Allow-all egress and TCP ingress from a few peers; each revision moves the first peer's port. */
     private SubjectPolicyMap policy(long subject, long revision) {
-        SubjectPolicyMap.Builder b = SubjectPolicyMap.newBuilder().setSubject((int) subject).setRevision(revision)
+        SubjectPolicyMap.Builder b = SubjectPolicyMap.newBuilder()
+                .setSubject((int) subject)
+                .setRevision(revision)
                 .setPolicyRevision(revision);
         b.addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS), List.of()));
         for (int j = 1; j < policyEntries; j++) {
             long peer = FIRST_IDENTITY + (subject + j) % identities;
             int port = j == 1 ? 8000 + (int) (revision % 1000) * 10 : 8000 + j;
-            b.addEntries(entry(PolicyMapKey.of(peer, Direction.INGRESS, IpProtocol.TCP, port),
+            b.addEntries(entry(
+                    PolicyMapKey.of(peer, Direction.INGRESS, IpProtocol.TCP, port),
                     List.of("NetworkPolicy/ns-" + subject % 100 + "/allow-" + j)));
         }
         return b.build();
     }
 
     private static PolicyMapEntry entry(PolicyMapKey key, List<String> policies) {
-        return PolicyMapEntry.newBuilder().setKey(ByteString.copyFrom(key.encode()))
-                .setValue(ByteString.copyFrom(PolicyMapValue.allow(key).encode())).addAllPolicies(policies).build();
+        return PolicyMapEntry.newBuilder()
+                .setKey(ByteString.copyFrom(key.encode()))
+                .setValue(ByteString.copyFrom(PolicyMapValue.allow(key).encode()))
+                .addAllPolicies(policies)
+                .build();
     }
 
     private static Node node(int n) {
-        return Node.newBuilder().setName("node-" + n).addIps("172.16." + (n >> 8) + "." + (n & 0xFF))
-                .addPodCidrs("10." + (64 + (n >> 8)) + "." + (n & 0xFF) + ".0/24").setCluster("default").build();
+        return Node.newBuilder()
+                .setName("node-" + n)
+                .addIps("172.16." + (n >> 8) + "." + (n & 0xFF))
+                .addPodCidrs("10." + (64 + (n >> 8)) + "." + (n & 0xFF) + ".0/24")
+                .setCluster("default")
+                .build();
     }
 
     /** Endpoint i: the first {@code localEndpoints} on this node, the others spread over the other nodes. */
     private Endpoint endpoint(int i) {
         long identity = endpointIdentity[i];
         String node = i < localEndpoints ? NODE : "node-" + (2 + i % (nodes - 1));
-        return Endpoint.newBuilder().setNamespace("ns-" + i % 100).setPod("pod-" + i).setUid(new UUID(0x7e4d, i).toString())
-                .setNode(node).setIpv4("10." + ((i >> 16) & 0x3F) + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF))
-                .setIdentity((int) identity).putLabels("app", "app-" + identity).setServiceAccount("default").build();
+        return Endpoint.newBuilder()
+                .setNamespace("ns-" + i % 100)
+                .setPod("pod-" + i)
+                .setUid(new UUID(0x7e4d, i).toString())
+                .setNode(node)
+                .setIpv4("10." + ((i >> 16) & 0x3F) + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF))
+                .setIdentity((int) identity)
+                .putLabels("app", "app-" + identity)
+                .setServiceAccount("default")
+                .build();
     }
 
     private static String loadAverage() {

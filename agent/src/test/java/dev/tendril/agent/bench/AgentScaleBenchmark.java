@@ -79,8 +79,13 @@ public final class AgentScaleBenchmark {
     public static void main(String[] args) throws Exception {
         String scenario = System.getProperty("scenario", "both");
         int partitions = Integer.getInteger("partitions", 3);
-        System.out.printf("agent scale benchmark: scenario %s, %d partitions per topic, consumer overrides %s, Java %s, %d CPUs, %s%n",
-                scenario, partitions, consumerOverrides(), Runtime.version(), Runtime.getRuntime().availableProcessors(),
+        System.out.printf(
+                "agent scale benchmark: scenario %s, %d partitions per topic, consumer overrides %s, Java %s, %d CPUs, %s%n",
+                scenario,
+                partitions,
+                consumerOverrides(),
+                Runtime.version(),
+                Runtime.getRuntime().availableProcessors(),
                 loadAverage());
         quietKafkaLogs();
         Path dataDir = Files.createTempDirectory("tendril-bench-kafka-");
@@ -103,12 +108,14 @@ public final class AgentScaleBenchmark {
      */
     private static void quietKafkaLogs() {
         for (String name : List.of("kafka", "org.apache.kafka", "state.change.logger")) {
-            java.util.logging.Logger logger = org.jboss.logmanager.LogContext.getSystemLogContext().getLogger(name);
+            java.util.logging.Logger logger =
+                    org.jboss.logmanager.LogContext.getSystemLogContext().getLogger(name);
             logger.setLevel(java.util.logging.Level.WARNING);
             QUIETED.add(logger);
         }
         if (org.slf4j.LoggerFactory.getLogger("kafka.network.RequestChannel$").isTraceEnabled()) {
-            System.out.println("warning: Kafka TRACE logging is still enabled; the broker's figures include formatting it");
+            System.out.println(
+                    "warning: Kafka TRACE logging is still enabled; the broker's figures include formatting it");
         }
     }
 
@@ -118,28 +125,35 @@ public final class AgentScaleBenchmark {
         int nodes = Integer.getInteger("nodes", 1_000);
         int policyEntries = Integer.getInteger("policyEntries", 8);
         int rounds = Integer.getInteger("rounds", 3);
-        StateTopics topics = StateTopics.prefixed("bench-cold-" + UUID.randomUUID().toString().substring(0, 8));
+        StateTopics topics = StateTopics.prefixed(
+                "bench-cold-" + UUID.randomUUID().toString().substring(0, 8));
         SimulatedCluster.createTopics(servers, topics, partitions);
 
         long t0 = System.nanoTime();
         try (KafkaProducer<String, byte[]> producer = producer(servers, true)) {
             for (int i = 0; i < identities; i++) {
                 long id = FIRST_IDENTITY + i;
-                producer.send(new ProducerRecord<>(topics.identities(), Long.toString(id), identity(id).toByteArray()));
-                producer.send(new ProducerRecord<>(topics.policy(), Long.toString(id),
+                producer.send(new ProducerRecord<>(
+                        topics.identities(), Long.toString(id), identity(id).toByteArray()));
+                producer.send(new ProducerRecord<>(
+                        topics.policy(),
+                        Long.toString(id),
                         policy(id, identities, policyEntries).toByteArray()));
             }
             for (int n = 1; n <= nodes; n++) {
-                producer.send(new ProducerRecord<>(topics.nodes(), "node-" + n, node("node-" + n, n).toByteArray()));
+                producer.send(new ProducerRecord<>(
+                        topics.nodes(), "node-" + n, node("node-" + n, n).toByteArray()));
             }
             for (int i = 0; i < endpoints; i++) {
                 Endpoint e = endpoint(i, "node-" + (1 + i % nodes), FIRST_IDENTITY + i % identities);
-                producer.send(new ProducerRecord<>(topics.endpoints(), e.getNamespace() + "/" + e.getPod(), e.toByteArray()));
+                producer.send(
+                        new ProducerRecord<>(topics.endpoints(), e.getNamespace() + "/" + e.getPod(), e.toByteArray()));
             }
             producer.flush();
         }
         int records = 2 * identities + nodes + endpoints;
-        System.out.printf("%ncold start: produced %,d records (%,d identities, %,d policy records of %d entries, %,d nodes, %,d endpoints) in %d ms%n",
+        System.out.printf(
+                "%ncold start: produced %,d records (%,d identities, %,d policy records of %d entries, %,d nodes, %,d endpoints) in %d ms%n",
                 records, identities, identities, policyEntries, nodes, endpoints, millis(System.nanoTime() - t0));
 
         Path stateDir = Files.createTempDirectory("tendril-bench-cold-");
@@ -149,18 +163,28 @@ public final class AgentScaleBenchmark {
                 String node = "node-" + round;
                 long start = System.nanoTime();
                 long cpuStart = processCpuNanos();
-                try (SimulatedAgent agent = SimulatedAgent.start(node, servers, topics, stateDir,
-                        SimulatedAgent.IpcacheListener.NONE, consumerOverrides())) {
+                try (SimulatedAgent agent = SimulatedAgent.start(
+                        node, servers, topics, stateDir, SimulatedAgent.IpcacheListener.NONE, consumerOverrides())) {
                     while (!agent.bootstrapped()) {
                         Thread.sleep(1);
                     }
                     long ready = System.nanoTime();
                     double cores = (processCpuNanos() - cpuStart) / (double) (ready - start);
-                    NodeStateConsumer.Bootstrap b = agent.consumer().lastBootstrap().orElseThrow();
-                    System.out.printf("round %d (%s): start -> maps reconciled %,d ms (consume %,d ms incl. consumer creation, image %,d ms, reconcile %,d ms); %,d records; ipcache %,d entries, %d local endpoints with policy maps; this JVM used %.2f cores meanwhile; %s%n",
-                            round, node, millis(ready - start), b.consume().toMillis(), b.apply().toMillis(),
-                            b.reconcile().toMillis(), b.records(), agent.ipcache().size(),
-                            agent.maps().localEndpoints().size(), cores, loadAverage());
+                    NodeStateConsumer.Bootstrap b =
+                            agent.consumer().lastBootstrap().orElseThrow();
+                    System.out.printf(
+                            "round %d (%s): start -> maps reconciled %,d ms (consume %,d ms incl. consumer creation, image %,d ms, reconcile %,d ms); %,d records; ipcache %,d entries, %d local endpoints with policy maps; this JVM used %.2f cores meanwhile; %s%n",
+                            round,
+                            node,
+                            millis(ready - start),
+                            b.consume().toMillis(),
+                            b.apply().toMillis(),
+                            b.reconcile().toMillis(),
+                            b.records(),
+                            agent.ipcache().size(),
+                            agent.maps().localEndpoints().size(),
+                            cores,
+                            loadAverage());
                 }
             }
         } finally {
@@ -171,14 +195,14 @@ public final class AgentScaleBenchmark {
     /** {@code -Dconsumer.<kafka consumer property>=<value>}: over the agent's consumer settings. */
     private static Map<String, String> consumerOverrides() {
         Map<String, String> out = new TreeMap<>();
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("consumer."))
+        System.getProperties().stringPropertyNames().stream()
+                .filter(k -> k.startsWith("consumer."))
                 .forEach(k -> out.put(k.substring("consumer.".length()), System.getProperty(k)));
         return out;
     }
 
     /** One produced endpoint waiting to appear in every agent's ipcache. */
-    private record Pending(long sentNanos, Set<String> seenBy) {
-    }
+    private record Pending(long sentNanos, Set<String> seenBy) {}
 
     private static void latency(String servers, int partitions) throws Exception {
         int agents = Integer.getInteger("agents", 100);
@@ -188,24 +212,31 @@ public final class AgentScaleBenchmark {
         int baseEndpoints = Integer.getInteger("baseEndpoints", 0);
         int identities = Integer.getInteger("latencyIdentities", 100);
         int policyEntries = Integer.getInteger("policyEntries", 8);
-        StateTopics topics = StateTopics.prefixed("bench-latency-" + UUID.randomUUID().toString().substring(0, 8));
+        StateTopics topics = StateTopics.prefixed(
+                "bench-latency-" + UUID.randomUUID().toString().substring(0, 8));
         SimulatedCluster.createTopics(servers, topics, partitions);
         String prefix = "sim";
 
         try (KafkaProducer<String, byte[]> producer = producer(servers, false)) {
             for (int i = 0; i < identities; i++) {
                 long id = FIRST_IDENTITY + i;
-                producer.send(new ProducerRecord<>(topics.identities(), Long.toString(id), identity(id).toByteArray()));
-                producer.send(new ProducerRecord<>(topics.policy(), Long.toString(id),
+                producer.send(new ProducerRecord<>(
+                        topics.identities(), Long.toString(id), identity(id).toByteArray()));
+                producer.send(new ProducerRecord<>(
+                        topics.policy(),
+                        Long.toString(id),
                         policy(id, identities, policyEntries).toByteArray()));
             }
             for (int n = 1; n <= agents; n++) {
                 String name = SimulatedCluster.nodeName(prefix, n);
-                producer.send(new ProducerRecord<>(topics.nodes(), name, node(name, n).toByteArray()));
+                producer.send(
+                        new ProducerRecord<>(topics.nodes(), name, node(name, n).toByteArray()));
             }
             for (int i = 0; i < baseEndpoints; i++) {
-                Endpoint e = endpoint(i, SimulatedCluster.nodeName(prefix, 1 + i % agents), FIRST_IDENTITY + i % identities);
-                producer.send(new ProducerRecord<>(topics.endpoints(), e.getNamespace() + "/" + e.getPod(), e.toByteArray()));
+                Endpoint e =
+                        endpoint(i, SimulatedCluster.nodeName(prefix, 1 + i % agents), FIRST_IDENTITY + i % identities);
+                producer.send(
+                        new ProducerRecord<>(topics.endpoints(), e.getNamespace() + "/" + e.getPod(), e.toByteArray()));
             }
             producer.flush();
 
@@ -226,12 +257,13 @@ public final class AgentScaleBenchmark {
                 }
             };
             long t0 = System.nanoTime();
-            try (SimulatedCluster cluster = SimulatedCluster.start(agents, prefix, servers, topics, listener,
-                    consumerOverrides())) {
+            try (SimulatedCluster cluster =
+                    SimulatedCluster.start(agents, prefix, servers, topics, listener, consumerOverrides())) {
                 while (!cluster.allBootstrapped()) {
                     Thread.sleep(10);
                 }
-                System.out.printf("%nlatency: %d agents bootstrapped in %,d ms (%,d base endpoints, %d identities with policy, %d nodes); %s%n",
+                System.out.printf(
+                        "%nlatency: %d agents bootstrapped in %,d ms (%,d base endpoints, %d identities with policy, %d nodes); %s%n",
                         agents, millis(System.nanoTime() - t0), baseEndpoints, identities, agents, loadAverage());
 
                 long periodNanos = TimeUnit.SECONDS.toNanos(1) / rate;
@@ -247,13 +279,21 @@ public final class AgentScaleBenchmark {
                         lateSends.incrementAndGet();
                     }
                     int n = baseEndpoints + i;
-                    Endpoint e = endpoint(n, SimulatedCluster.nodeName(prefix, 1 + n % agents), FIRST_IDENTITY + n % identities);
-                    pending.put(ByteBuffer.wrap(IpcacheKey.ofAddress(e.getIpv4()).encode()),
+                    Endpoint e = endpoint(
+                            n, SimulatedCluster.nodeName(prefix, 1 + n % agents), FIRST_IDENTITY + n % identities);
+                    pending.put(
+                            ByteBuffer.wrap(IpcacheKey.ofAddress(e.getIpv4()).encode()),
                             new Pending(System.nanoTime(), ConcurrentHashMap.newKeySet()));
-                    producer.send(new ProducerRecord<>(topics.endpoints(), e.getNamespace() + "/" + e.getPod(), e.toByteArray()));
+                    producer.send(new ProducerRecord<>(
+                            topics.endpoints(), e.getNamespace() + "/" + e.getPod(), e.toByteArray()));
                     if (i > 0 && i % (rate * 10) == 0) {
-                        System.out.printf("  %d s: %,d produced, %,d of %,d agent entries seen; %s%n",
-                                (System.nanoTime() - begin) / 1_000_000_000L, i, samples.get(), (long) i * agents, loadAverage());
+                        System.out.printf(
+                                "  %d s: %,d produced, %,d of %,d agent entries seen; %s%n",
+                                (System.nanoTime() - begin) / 1_000_000_000L,
+                                i,
+                                samples.get(),
+                                (long) i * agents,
+                                loadAverage());
                     }
                 }
                 long produced = System.nanoTime();
@@ -263,11 +303,14 @@ public final class AgentScaleBenchmark {
                     Thread.sleep(10);
                 }
                 int n = samples.get();
-                System.out.printf("latency: %,d endpoints produced over %,d ms (%d sends more than one period late); %,d of %,d (endpoint, agent) entries seen; %s%n",
+                System.out.printf(
+                        "latency: %,d endpoints produced over %,d ms (%d sends more than one period late); %,d of %,d (endpoint, agent) entries seen; %s%n",
                         total, millis(produced - begin), lateSends.get(), n, (long) total * agents, loadAverage());
                 double wall = (produced - begin) / 1e9;
-                System.out.printf("  CPU while producing: this JVM %.2f cores (broker, producer and agents; of 2), the agents' consumer threads %.2f cores = %.0f us per (record, agent)%n",
-                        (cpuAfter[0] - cpuBefore[0]) / 1e9 / wall, (cpuAfter[1] - cpuBefore[1]) / 1e9 / wall,
+                System.out.printf(
+                        "  CPU while producing: this JVM %.2f cores (broker, producer and agents; of 2), the agents' consumer threads %.2f cores = %.0f us per (record, agent)%n",
+                        (cpuAfter[0] - cpuBefore[0]) / 1e9 / wall,
+                        (cpuAfter[1] - cpuBefore[1]) / 1e9 / wall,
                         (cpuAfter[1] - cpuBefore[1]) / 1e3 / ((double) total * agents));
                 report("all", latencies, n, i -> true);
                 long warmEnd = begin + TimeUnit.SECONDS.toNanos(warmup);
@@ -281,14 +324,23 @@ public final class AgentScaleBenchmark {
     }
 
     private static void report(String label, AtomicLongArray latencies, int n, SampleFilter filter) {
-        long[] kept = IntStream.range(0, n).filter(filter::keep).mapToLong(latencies::get).toArray();
+        long[] kept = IntStream.range(0, n)
+                .filter(filter::keep)
+                .mapToLong(latencies::get)
+                .toArray();
         if (kept.length == 0) {
             System.out.printf("  %s: no samples%n", label);
             return;
         }
         Arrays.sort(kept);
-        System.out.printf("  %s: %,d samples, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms%n", label,
-                kept.length, ms(pct(kept, 0.50)), ms(pct(kept, 0.90)), ms(pct(kept, 0.99)), ms(pct(kept, 0.999)),
+        System.out.printf(
+                "  %s: %,d samples, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms%n",
+                label,
+                kept.length,
+                ms(pct(kept, 0.50)),
+                ms(pct(kept, 0.90)),
+                ms(pct(kept, 0.99)),
+                ms(pct(kept, 0.999)),
                 ms(kept[kept.length - 1]));
     }
 
@@ -305,40 +357,62 @@ public final class AgentScaleBenchmark {
     }
 
     private static Identity identity(long id) {
-        return Identity.newBuilder().setId((int) id)
+        return Identity.newBuilder()
+                .setId((int) id)
                 .addLabels(Label.newBuilder().setSource("k8s").setKey("app").setValue("app-" + id))
-                .addLabels(Label.newBuilder().setSource("k8s").setKey("io.kubernetes.pod.namespace").setValue("ns-" + id % 100))
+                .addLabels(Label.newBuilder()
+                        .setSource("k8s")
+                        .setKey("io.kubernetes.pod.namespace")
+                        .setValue("ns-" + id % 100))
                 .build();
     }
 
     /** What the policy service publishes for a subject: allow-all egress, ingress TCP from a few peers. */
     private static SubjectPolicyMap policy(long subject, int identities, int entries) {
-        SubjectPolicyMap.Builder b = SubjectPolicyMap.newBuilder().setSubject((int) subject).setRevision(1).setPolicyRevision(1);
+        SubjectPolicyMap.Builder b = SubjectPolicyMap.newBuilder()
+                .setSubject((int) subject)
+                .setRevision(1)
+                .setPolicyRevision(1);
         b.addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS), List.of()));
         for (int j = 1; j < entries; j++) {
             long peer = FIRST_IDENTITY + (subject + j) % identities;
-            b.addEntries(entry(PolicyMapKey.of(peer, Direction.INGRESS, IpProtocol.TCP, 8000 + j),
+            b.addEntries(entry(
+                    PolicyMapKey.of(peer, Direction.INGRESS, IpProtocol.TCP, 8000 + j),
                     List.of("NetworkPolicy/ns-" + subject % 100 + "/allow-" + j)));
         }
         return b.build();
     }
 
     private static PolicyMapEntry entry(PolicyMapKey key, List<String> policies) {
-        return PolicyMapEntry.newBuilder().setKey(ByteString.copyFrom(key.encode()))
-                .setValue(ByteString.copyFrom(PolicyMapValue.allow(key).encode())).addAllPolicies(policies).build();
+        return PolicyMapEntry.newBuilder()
+                .setKey(ByteString.copyFrom(key.encode()))
+                .setValue(ByteString.copyFrom(PolicyMapValue.allow(key).encode()))
+                .addAllPolicies(policies)
+                .build();
     }
 
     private static Node node(String name, int n) {
-        return Node.newBuilder().setName(name).addIps("172.16." + (n >> 8) + "." + (n & 0xFF))
-                .addPodCidrs("10." + (64 + (n >> 8)) + "." + (n & 0xFF) + ".0/24").setCluster("default").build();
+        return Node.newBuilder()
+                .setName(name)
+                .addIps("172.16." + (n >> 8) + "." + (n & 0xFF))
+                .addPodCidrs("10." + (64 + (n >> 8)) + "." + (n & 0xFF) + ".0/24")
+                .setCluster("default")
+                .build();
     }
 
     /** Endpoint i: a unique IPv4 address in 10.0.0.0/10, as the identity service publishes it. */
     private static Endpoint endpoint(int i, String node, long identity) {
         String ns = "ns-" + identity % 100;
-        return Endpoint.newBuilder().setNamespace(ns).setPod("pod-" + i).setUid(new UUID(0x7e4d, i).toString())
-                .setNode(node).setIpv4("10." + ((i >> 16) & 0x3F) + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF))
-                .setIdentity((int) identity).putLabels("app", "app-" + identity).setServiceAccount("default").build();
+        return Endpoint.newBuilder()
+                .setNamespace(ns)
+                .setPod("pod-" + i)
+                .setUid(new UUID(0x7e4d, i).toString())
+                .setNode(node)
+                .setIpv4("10." + ((i >> 16) & 0x3F) + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF))
+                .setIdentity((int) identity)
+                .putLabels("app", "app-" + identity)
+                .setServiceAccount("default")
+                .build();
     }
 
     private static KafkaProducer<String, byte[]> producer(String servers, boolean bulk) {
@@ -358,7 +432,8 @@ public final class AgentScaleBenchmark {
     }
 
     private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /** CPU of every agent's consumer thread (poll, image, reconcile), by their production thread name. */

@@ -11,7 +11,6 @@ import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
-
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -38,16 +37,24 @@ public final class KernelMapWriteBenchmark {
         int entries = Integer.getInteger("entries", 150_000);
         int policyEntries = Integer.getInteger("policyEntries", PolicyMap.DEFAULT_MAX_ENTRIES);
         int rounds = Integer.getInteger("rounds", 5);
-        System.out.printf("kernel map write benchmark: %,d ipcache/hash entries, %,d policy entries, %d rounds, Java %s, %d CPUs, kernel %s%n",
-                entries, policyEntries, rounds, Runtime.version(), Runtime.getRuntime().availableProcessors(),
+        System.out.printf(
+                "kernel map write benchmark: %,d ipcache/hash entries, %,d policy entries, %d rounds, Java %s, %d CPUs, kernel %s%n",
+                entries,
+                policyEntries,
+                rounds,
+                Runtime.version(),
+                Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.version"));
 
         List<Entry> ipcache = ipcacheEntries(entries);
         List<Entry> policy = policyEntries(policyEntries);
         run("ipcache (lpm_trie)", Ipcache.spec("tnd_bench_ipc", Ipcache.DEFAULT_MAX_ENTRIES), ipcache, rounds);
         run("policy (lpm_trie)", PolicyMap.spec("tnd_bench_pol", PolicyMap.MAX_MAX_ENTRIES), policy, rounds);
-        run("endpoints-sized (hash)", MapSpec.hash("tnd_bench_hash", IpcacheKey.SIZE, IpcacheValue.SIZE,
-                Math.max(entries, 1)), ipcache, rounds);
+        run(
+                "endpoints-sized (hash)",
+                MapSpec.hash("tnd_bench_hash", IpcacheKey.SIZE, IpcacheValue.SIZE, Math.max(entries, 1)),
+                ipcache,
+                rounds);
     }
 
     private static void run(String label, MapSpec spec, List<Entry> entries, int rounds) {
@@ -76,11 +83,18 @@ public final class KernelMapWriteBenchmark {
                 long batchDelete = System.nanoTime() - t0;
                 check(map, 0, label);
 
-                System.out.printf("%s round %d%s: update one-by-one %,.0f/s, batch%s %,.0f/s (%.1fx); "
+                System.out.printf(
+                        "%s round %d%s: update one-by-one %,.0f/s, batch%s %,.0f/s (%.1fx); "
                                 + "delete one-by-one %,.0f/s, batch %,.0f/s%n",
-                        label, round + 1, round == 0 ? " (warm-up)" : "", rate(entries.size(), single),
-                        map.usesBatchOps() ? "" : " (kernel refused batch ops: per entry)", rate(entries.size(), batch),
-                        (double) single / batch, rate(entries.size(), singleDelete), rate(entries.size(), batchDelete));
+                        label,
+                        round + 1,
+                        round == 0 ? " (warm-up)" : "",
+                        rate(entries.size(), single),
+                        map.usesBatchOps() ? "" : " (kernel refused batch ops: per entry)",
+                        rate(entries.size(), batch),
+                        (double) single / batch,
+                        rate(entries.size(), singleDelete),
+                        rate(entries.size(), batchDelete));
             }
         }
     }
@@ -100,8 +114,11 @@ public final class KernelMapWriteBenchmark {
         List<Entry> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             int a = 0x0A000000 + i + 1;
-            InetAddress ip = InetAddress.getByAddress(new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a});
-            out.add(new Entry(IpcacheKey.ofAddress(ip).encode(), IpcacheValue.of(256 + (i % 10_000)).encode()));
+            InetAddress ip = InetAddress.getByAddress(
+                    new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a});
+            out.add(new Entry(
+                    IpcacheKey.ofAddress(ip).encode(),
+                    IpcacheValue.of(256 + (i % 10_000)).encode()));
         }
         return out;
     }
@@ -111,8 +128,8 @@ public final class KernelMapWriteBenchmark {
         List<Entry> out = new ArrayList<>(n);
         int i = 0;
         while (out.size() < n) {
-            PolicyMapKey key = PolicyMapKey.of(256 + i / 64, i % 2 == 0 ? Direction.INGRESS : Direction.EGRESS, 6,
-                    1024 + (i / 2) % 32);
+            PolicyMapKey key = PolicyMapKey.of(
+                    256 + i / 64, i % 2 == 0 ? Direction.INGRESS : Direction.EGRESS, 6, 1024 + (i / 2) % 32);
             out.add(new Entry(key.encode(), PolicyMapValue.allow(key).encode()));
             i++;
         }

@@ -1,5 +1,7 @@
 package dev.tendril.agent.bpf;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -10,16 +12,13 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /** Skips bpf(2) tests with a printed reason where the kernel refuses them, and hands out bpffs scratch directories. */
 final class BpfTestSupport {
     static final Path BPFFS = Path.of("/sys/fs/bpf");
 
     private static Optional<String> unavailable;
 
-    private BpfTestSupport() {
-    }
+    private BpfTestSupport() {}
 
     /** Skips the test unless this process may create eBPF maps (root or CAP_BPF on Linux x86_64). */
     static synchronized void assumeBpf() {
@@ -74,8 +73,9 @@ final class BpfTestSupport {
     private static boolean bpffsMounted() {
         try {
             List<String> mounts = Files.readAllLines(Path.of("/proc/self/mounts"));
-            return mounts.stream().map(l -> l.split(" ")).anyMatch(f -> f.length > 2
-                    && f[1].equals(BPFFS.toString()) && f[2].equals("bpf"));
+            return mounts.stream()
+                    .map(l -> l.split(" "))
+                    .anyMatch(f -> f.length > 2 && f[1].equals(BPFFS.toString()) && f[2].equals("bpf"));
         } catch (IOException e) {
             return false;
         }

@@ -1,5 +1,10 @@
 package dev.tendril.agent.bpf;
 
+import static dev.tendril.agent.bpf.KernelLpmTrieContractTest.lpmKey;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.tendril.datapath.ipcache.Ipcache;
 import dev.tendril.datapath.ipcache.IpcacheKey;
 import dev.tendril.datapath.ipcache.IpcacheValue;
@@ -14,10 +19,6 @@ import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
@@ -32,11 +33,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static dev.tendril.agent.bpf.KernelLpmTrieContractTest.lpmKey;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** What only the kernel backend does: pinning, reopening, batch syscalls, and the datapath codecs on real tries. */
 class KernelBpfMapTest {
@@ -68,8 +67,10 @@ class KernelBpfMapTest {
         KernelBpfMap reopened = track(KernelBpfMap.openPinned(pin));
         assertThat(reopened.spec()).isEqualTo(spec);
         assertThat(reopened.size()).isEqualTo(2);
-        assertThat(reopened.lookup(key(1))).hasValueSatisfying(v -> assertThat(v).containsExactly(value(10)));
-        assertThat(reopened.lookup(key(2))).hasValueSatisfying(v -> assertThat(v).containsExactly(value(20)));
+        assertThat(reopened.lookup(key(1)))
+                .hasValueSatisfying(v -> assertThat(v).containsExactly(value(10)));
+        assertThat(reopened.lookup(key(2)))
+                .hasValueSatisfying(v -> assertThat(v).containsExactly(value(20)));
     }
 
     @Test
@@ -81,7 +82,11 @@ class KernelBpfMapTest {
         }
         KernelBpfMap second = track(KernelBpfMap.createOrOpenPinned(pin, spec));
         assertThat(second.spec()).isEqualTo(spec);
-        assertThat(new Ipcache(second).lookup(InetAddress.ofLiteral("10.0.1.5")).orElseThrow().identity()).isEqualTo(1001);
+        assertThat(new Ipcache(second)
+                        .lookup(InetAddress.ofLiteral("10.0.1.5"))
+                        .orElseThrow()
+                        .identity())
+                .isEqualTo(1001);
     }
 
     @Test
@@ -96,20 +101,21 @@ class KernelBpfMapTest {
                 .hasMessageContaining("value 4 B")
                 .hasMessageContaining("expected HASH{key 8 B, value 8 B");
         assertThatThrownBy(() -> KernelBpfMap.createOrOpenPinned(pin, MapSpec.lpmTrie("policy", 8, 4, 16)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("expected LPM_TRIE");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("expected LPM_TRIE");
         assertThatThrownBy(() -> KernelBpfMap.createOrOpenPinned(pin, MapSpec.hash("policy", 8, 4, 32)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("max 32");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("max 32");
         assertThat(track(KernelBpfMap.openPinned(pin)).lookup(key(1))).isPresent();
     }
 
     @Test
     void openingAPathWithNothingPinnedIsEnoent() {
         Path pin = pinDir().resolve("missing");
-        assertThatThrownBy(() -> KernelBpfMap.openPinned(pin))
-                .isInstanceOfSatisfying(BpfMapException.class, e -> {
-                    assertThat(e.errno()).isEqualTo(Errno.ENOENT);
-                    assertThat(e).hasMessageContaining("BPF_OBJ_GET " + pin);
-                });
+        assertThatThrownBy(() -> KernelBpfMap.openPinned(pin)).isInstanceOfSatisfying(BpfMapException.class, e -> {
+            assertThat(e.errno()).isEqualTo(Errno.ENOENT);
+            assertThat(e).hasMessageContaining("BPF_OBJ_GET " + pin);
+        });
     }
 
     @Test
@@ -119,7 +125,8 @@ class KernelBpfMapTest {
         KernelBpfMap b = track(KernelBpfMap.create(MapSpec.hash("b", 8, 4, 4)));
         a.pin(pin);
         assertThatThrownBy(() -> b.pin(pin))
-                .isInstanceOfSatisfying(BpfMapException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EEXIST));
+                .isInstanceOfSatisfying(
+                        BpfMapException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EEXIST));
     }
 
     @Test
@@ -130,13 +137,16 @@ class KernelBpfMapTest {
             ipcache.put(IpcacheKey.ofCidr("0.0.0.0/0"), IpcacheValue.of(2));
             ipcache.put(IpcacheKey.ofCidr("10.0.0.0/8"), IpcacheValue.of(16777217));
             ipcache.put(IpcacheKey.ofCidr("10.1.0.0/16"), IpcacheValue.of(16777218));
-            ipcache.put(IpcacheKey.ofAddress("10.1.2.3"), IpcacheValue.remote(1001, InetAddress.ofLiteral("192.168.0.2")));
+            ipcache.put(
+                    IpcacheKey.ofAddress("10.1.2.3"), IpcacheValue.remote(1001, InetAddress.ofLiteral("192.168.0.2")));
             ipcache.put(IpcacheKey.ofCidr("fd00::/104"), IpcacheValue.of(16777219));
             ipcache.put(IpcacheKey.ofAddress("fd00::1:2"), IpcacheValue.of(1003));
             ipcache.put(IpcacheKey.ofCidr("10.0.0.0/8", 2), IpcacheValue.of(200));
         }
         assertThat(identityOf(kernel, "10.1.2.3")).isEqualTo(1001);
-        assertThat(kernel.lookup(InetAddress.ofLiteral("10.1.2.3")).orElseThrow().tunnelEndpoint())
+        assertThat(kernel.lookup(InetAddress.ofLiteral("10.1.2.3"))
+                        .orElseThrow()
+                        .tunnelEndpoint())
                 .isEqualTo(InetAddress.ofLiteral("192.168.0.2"));
         assertThat(identityOf(kernel, "10.1.9.9")).isEqualTo(16777218);
         assertThat(identityOf(kernel, "10.200.0.1")).isEqualTo(16777217);
@@ -144,10 +154,22 @@ class KernelBpfMapTest {
         assertThat(identityOf(kernel, "fd00::1:2")).isEqualTo(1003);
         assertThat(identityOf(kernel, "fd00::1:3")).isEqualTo(16777219);
         assertThat(kernel.lookup(InetAddress.ofLiteral("fd01::1"))).isEmpty();
-        assertThat(kernel.lookup(InetAddress.ofLiteral("10.0.0.1"), 2).orElseThrow().identity()).isEqualTo(200);
+        assertThat(kernel.lookup(InetAddress.ofLiteral("10.0.0.1"), 2)
+                        .orElseThrow()
+                        .identity())
+                .isEqualTo(200);
 
-        for (String a : List.of("10.1.2.3", "10.1.2.4", "10.1.9.9", "10.200.0.1", "11.0.0.1", "192.0.2.1",
-                "fd00::1:2", "fd00::1:3", "fd01::1", "::1")) {
+        for (String a : List.of(
+                "10.1.2.3",
+                "10.1.2.4",
+                "10.1.9.9",
+                "10.200.0.1",
+                "11.0.0.1",
+                "192.0.2.1",
+                "fd00::1:2",
+                "fd00::1:3",
+                "fd01::1",
+                "::1")) {
             InetAddress address = InetAddress.ofLiteral(a);
             assertThat(kernel.lookup(address)).as(a).isEqualTo(memory.lookup(address));
         }
@@ -172,13 +194,28 @@ class KernelBpfMapTest {
             }
         }
 
-        assertThat(kernel.lookup(PolicyMapKey.of(web, Direction.INGRESS, 6, 8080)).orElseThrow().l4PrefixLength()).isEqualTo(24);
-        assertThat(kernel.lookup(PolicyMapKey.of(web, Direction.INGRESS, 6, 443)).orElseThrow().l4PrefixLength()).isEqualTo(8);
-        assertThat(kernel.lookup(PolicyMapKey.of(web, Direction.INGRESS, 1, 0)).orElseThrow().l4PrefixLength()).isZero();
-        assertThat(kernel.lookup(PolicyMapKey.of(web, Direction.INGRESS, 17, 5500))).isPresent();
-        assertThat(kernel.lookup(PolicyMapKey.of(web, Direction.INGRESS, 17, 6000)).orElseThrow().l4PrefixLength()).isZero();
-        assertThat(kernel.lookup(PolicyMapKey.of(web, Direction.EGRESS, 6, 8080))).isEmpty();
-        assertThat(kernel.lookup(PolicyMapKey.of(2002, Direction.INGRESS, 6, 8080))).isEmpty();
+        assertThat(kernel.lookup(PolicyMapKey.of(web, Direction.INGRESS, 6, 8080))
+                        .orElseThrow()
+                        .l4PrefixLength())
+                .isEqualTo(24);
+        assertThat(kernel.lookup(PolicyMapKey.of(web, Direction.INGRESS, 6, 443))
+                        .orElseThrow()
+                        .l4PrefixLength())
+                .isEqualTo(8);
+        assertThat(kernel.lookup(PolicyMapKey.of(web, Direction.INGRESS, 1, 0))
+                        .orElseThrow()
+                        .l4PrefixLength())
+                .isZero();
+        assertThat(kernel.lookup(PolicyMapKey.of(web, Direction.INGRESS, 17, 5500)))
+                .isPresent();
+        assertThat(kernel.lookup(PolicyMapKey.of(web, Direction.INGRESS, 17, 6000))
+                        .orElseThrow()
+                        .l4PrefixLength())
+                .isZero();
+        assertThat(kernel.lookup(PolicyMapKey.of(web, Direction.EGRESS, 6, 8080)))
+                .isEmpty();
+        assertThat(kernel.lookup(PolicyMapKey.of(2002, Direction.INGRESS, 6, 8080)))
+                .isEmpty();
 
         for (int port : new int[] {0, 53, 443, 4999, 5000, 5500, 5999, 6000, 8080, 65535}) {
             for (int proto : new int[] {1, 6, 17}) {
@@ -204,7 +241,8 @@ class KernelBpfMapTest {
         }
         assertThat(kernel.size()).isEqualTo(2);
         assertThat(kernel.keys()).containsExactlyInAnyOrderElementsOf(memory.keys());
-        assertThat(kernel.lookup(lpmKey(32, 0x0A800001))).hasValueSatisfying(v -> assertThat(v).containsExactly(value(2)));
+        assertThat(kernel.lookup(lpmKey(32, 0x0A800001)))
+                .hasValueSatisfying(v -> assertThat(v).containsExactly(value(2)));
         assertThat(kernel.delete(lpmKey(8, 0x0AFFFFFF))).isTrue();
         assertThat(kernel.size()).isEqualTo(1);
     }
@@ -248,7 +286,9 @@ class KernelBpfMapTest {
     void batchUpdateWithNoexistGoesEntryByEntryAndStopsAtAnExistingKey() {
         KernelBpfMap map = track(KernelBpfMap.create(MapSpec.hash("batch", 8, 4, 8)));
         map.put(key(2), value(99));
-        List<BpfMap.Entry> batch = List.of(new BpfMap.Entry(key(1), value(1)), new BpfMap.Entry(key(2), value(2)),
+        List<BpfMap.Entry> batch = List.of(
+                new BpfMap.Entry(key(1), value(1)),
+                new BpfMap.Entry(key(2), value(2)),
                 new BpfMap.Entry(key(3), value(3)));
         assertThatThrownBy(() -> map.updateAll(batch, UpdateFlag.NOEXIST))
                 .isInstanceOfSatisfying(BpfMapException.class, e -> {
@@ -268,17 +308,23 @@ class KernelBpfMapTest {
             MemorySegment keys = arena.allocate(8);
             keys.copyFrom(MemorySegment.ofArray(lpmKey(32, 1)));
             int r = bpf.batch(Bpf.BPF_MAP_UPDATE_BATCH, map.fd(), keys, arena.allocate(4), 1, 0);
-            System.out.println("BPF_MAP_UPDATE_BATCH on an LPM trie, kernel " + System.getProperty("os.version")
-                    + ": " + (r == 0 ? "supported" : Bpf.errnoName(-r)));
+            System.out.println("BPF_MAP_UPDATE_BATCH on an LPM trie, kernel " + System.getProperty("os.version") + ": "
+                    + (r == 0 ? "supported" : Bpf.errnoName(-r)));
             assertThat(map.delete(lpmKey(32, 1))).isEqualTo(r == 0);
         }
-        map.updateAll(List.of(new BpfMap.Entry(lpmKey(8, 0x0A000000), value(8)),
-                new BpfMap.Entry(lpmKey(16, 0x0A010000), value(16)),
-                new BpfMap.Entry(lpmKey(24, 0x0A010200), value(24))), UpdateFlag.ANY);
-        assertThat(map.lookup(lpmKey(32, 0x0A010203))).hasValueSatisfying(v -> assertThat(v).containsExactly(value(24)));
-        assertThatThrownBy(() -> map.updateAll(List.of(new BpfMap.Entry(lpmKey(32, 1), value(1)),
-                new BpfMap.Entry(lpmKey(32, 2), value(2))), UpdateFlag.ANY))
-                .isInstanceOfSatisfying(BpfMapException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
+        map.updateAll(
+                List.of(
+                        new BpfMap.Entry(lpmKey(8, 0x0A000000), value(8)),
+                        new BpfMap.Entry(lpmKey(16, 0x0A010000), value(16)),
+                        new BpfMap.Entry(lpmKey(24, 0x0A010200), value(24))),
+                UpdateFlag.ANY);
+        assertThat(map.lookup(lpmKey(32, 0x0A010203)))
+                .hasValueSatisfying(v -> assertThat(v).containsExactly(value(24)));
+        assertThatThrownBy(() -> map.updateAll(
+                        List.of(new BpfMap.Entry(lpmKey(32, 1), value(1)), new BpfMap.Entry(lpmKey(32, 2), value(2))),
+                        UpdateFlag.ANY))
+                .isInstanceOfSatisfying(
+                        BpfMapException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
         assertThat(map.lookup(lpmKey(32, 1))).isPresent();
         assertThat(map.deleteAll(List.of(lpmKey(8, 0x0A000000), lpmKey(24, 0x0A999900), lpmKey(16, 0x0A010000))))
                 .isEqualTo(2);
@@ -292,8 +338,11 @@ class KernelBpfMapTest {
         for (BpfMap map : List.of(kernel, memory)) {
             map.put(lpmKey(0, 0), value(1));
         }
-        assertThat(kernel.lookup(lpmKey(33, 0)).isPresent()).isEqualTo(memory.lookup(lpmKey(33, 0)).isPresent());
-        assertThat(kernel.delete(lpmKey(33, 0))).isEqualTo(memory.delete(lpmKey(33, 0))).isFalse();
+        assertThat(kernel.lookup(lpmKey(33, 0)).isPresent())
+                .isEqualTo(memory.lookup(lpmKey(33, 0)).isPresent());
+        assertThat(kernel.delete(lpmKey(33, 0)))
+                .isEqualTo(memory.delete(lpmKey(33, 0)))
+                .isFalse();
         assertThat(kernel.deleteAll(List.of(lpmKey(33, 0), lpmKey(0, 0)))).isEqualTo(1);
         assertThat(kernel.size()).isZero();
     }
@@ -309,7 +358,8 @@ class KernelBpfMapTest {
         map.put(k, v);
 
         Process p = new ProcessBuilder(bpftool.toString(), "-j", "map", "dump", "pinned", pin.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
         String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.exitValue()).as(json).isZero();
@@ -322,11 +372,10 @@ class KernelBpfMapTest {
         Path dir = Files.createTempDirectory("tendril-not-bpffs");
         try {
             KernelBpfMap map = track(KernelBpfMap.create(MapSpec.hash("h", 8, 4, 4)));
-            assertThatThrownBy(() -> map.pin(dir.resolve("h")))
-                    .isInstanceOfSatisfying(BpfMapException.class, e -> {
-                        assertThat(e.errno()).isEqualTo(Errno.EPERM);
-                        assertThat(e).hasMessageContaining("bpffs");
-                    });
+            assertThatThrownBy(() -> map.pin(dir.resolve("h"))).isInstanceOfSatisfying(BpfMapException.class, e -> {
+                assertThat(e.errno()).isEqualTo(Errno.EPERM);
+                assertThat(e).hasMessageContaining("bpffs");
+            });
         } finally {
             BpfTestSupport.deleteRecursively(dir);
         }
@@ -366,7 +415,8 @@ class KernelBpfMapTest {
         map.close();
         map.close();
         assertThatThrownBy(() -> map.put(key(1), value(1)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
         assertThatThrownBy(map::keys).isInstanceOf(IllegalStateException.class);
     }
 
@@ -384,7 +434,8 @@ class KernelBpfMapTest {
             track(KernelBpfMap.create(spec)).pin(pin);
             MapSpec back = track(KernelBpfMap.openPinned(pin)).spec();
             assertThat(back.type()).isEqualTo(spec.type());
-            assertThat(back).isEqualTo(new MapSpec(pin.getFileName().toString(), spec.type(), 24, 24, 100, spec.mapFlags()));
+            assertThat(back)
+                    .isEqualTo(new MapSpec(pin.getFileName().toString(), spec.type(), 24, 24, 100, spec.mapFlags()));
         }
         assertThat(MapType.values()).hasSize(2);
     }

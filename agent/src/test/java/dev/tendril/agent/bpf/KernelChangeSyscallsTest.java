@@ -7,9 +7,9 @@ import com.google.protobuf.ByteString;
 import dev.tendril.agent.AgentConfig;
 import dev.tendril.agent.adapters.DatapathMaps;
 import dev.tendril.agent.adapters.NodeStateConsumer;
+import dev.tendril.agent.sim.StandaloneAgentConfig;
 import dev.tendril.agent.state.EndpointsMap;
 import dev.tendril.agent.state.NodeMapsReconciler;
-import dev.tendril.agent.sim.StandaloneAgentConfig;
 import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Label;
@@ -52,8 +52,7 @@ class KernelChangeSyscallsTest {
     Path stateDir;
 
     /** bpf(2) calls by command of one batch. */
-    private record Calls(long total, Map<String, Long> byCommand) {
-    }
+    private record Calls(long total, Map<String, Long> byCommand) {}
 
     @Test
     void aChangeCostsTheSameCallsOnASmallAndATenTimesLargerCluster() throws Exception {
@@ -78,8 +77,8 @@ class KernelChangeSyscallsTest {
         Path pins = BpfTestSupport.newPinDirectory();
         Path state = Files.createDirectories(stateDir.resolve("n" + remote));
         AgentConfig config = StandaloneAgentConfig.withoutPeriodicPass(NODE, AgentConfig.Datapath.BPF, pins, state);
-        DatapathMaps maps = DatapathMaps.open(config, new SimpleMeterRegistry(), new ObjectMapper(),
-                new KernelMapBackend(pins.resolve(NODE)));
+        DatapathMaps maps = DatapathMaps.open(
+                config, new SimpleMeterRegistry(), new ObjectMapper(), new KernelMapBackend(pins.resolve(NODE)));
         Records records = new Records();
         try {
             NodeStateConsumer consumer = NodeStateConsumer.create(config, maps, "unused:9092", Map.of());
@@ -89,15 +88,21 @@ class KernelChangeSyscallsTest {
             Map<String, Calls> out = new TreeMap<>();
             Endpoint added = endpoint(remote + LOCAL, "node-2", 257);
             out.put("remote endpoint added", measure(consumer, records.upsert(added)));
-            out.put("remote endpoint changed identity", measure(consumer, records.upsert(endpoint(LOCAL, "node-3", 258))));
+            out.put(
+                    "remote endpoint changed identity",
+                    measure(consumer, records.upsert(endpoint(LOCAL, "node-3", 258))));
             out.put("remote endpoint deleted", measure(consumer, records.deleted(endpoint(LOCAL + 1, "node-4", 256))));
             out.put("record of another node repeated", measure(consumer, records.upsert(added)));
             out.put("policy of a local identity changed", measure(consumer, records.policy(256, 2)));
             out.put("local endpoint relabelled", measure(consumer, records.upsert(endpoint(0, NODE, 259))));
 
-            assertThat(maps.ipcache().lookup(IpcacheKey.ofAddress(added.getIpv4()).encode()))
-                    .map(v -> IpcacheValue.decode(v).identity()).contains(257L);
-            assertThat(maps.ipcache().lookup(IpcacheKey.ofAddress(address(LOCAL + 1)).encode())).isEmpty();
+            assertThat(maps.ipcache()
+                            .lookup(IpcacheKey.ofAddress(added.getIpv4()).encode()))
+                    .map(v -> IpcacheValue.decode(v).identity())
+                    .contains(257L);
+            assertThat(maps.ipcache()
+                            .lookup(IpcacheKey.ofAddress(address(LOCAL + 1)).encode()))
+                    .isEmpty();
             assertThat(maps.ipcache().size()).isEqualTo(LOCAL + remote + 10);
             assertThat(maps.entries(DatapathMaps.IPCACHE)).isEqualTo(LOCAL + remote + 10);
             assertThat(maps.entries(EndpointsMap.NAME)).isEqualTo(LOCAL);
@@ -128,8 +133,14 @@ class KernelChangeSyscallsTest {
 
     /** Endpoint i: identities 256.., the first {@link #LOCAL} on this node. */
     private static Endpoint endpoint(int i, String node, int identity) {
-        return Endpoint.newBuilder().setNamespace("ns").setPod("pod-" + i).setUid(new UUID(7, i).toString())
-                .setNode(node).setIpv4(address(i)).setIdentity(identity).build();
+        return Endpoint.newBuilder()
+                .setNamespace("ns")
+                .setPod("pod-" + i)
+                .setUid(new UUID(7, i).toString())
+                .setNode(node)
+                .setIpv4(address(i))
+                .setIdentity(identity)
+                .build();
     }
 
     private static String address(int i) {
@@ -143,13 +154,21 @@ class KernelChangeSyscallsTest {
         List<ConsumerRecord<String, byte[]>> cluster(int remote) {
             List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
             for (int id = 256; id < 256 + IDENTITIES; id++) {
-                Identity identity = Identity.newBuilder().setId(id)
-                        .addLabels(Label.newBuilder().setSource("k8s").setKey("app").setValue("app-" + id)).build();
+                Identity identity = Identity.newBuilder()
+                        .setId(id)
+                        .addLabels(Label.newBuilder()
+                                .setSource("k8s")
+                                .setKey("app")
+                                .setValue("app-" + id))
+                        .build();
                 out.add(record("tendril.identities", Integer.toString(id), identity.toByteArray()));
                 out.add(policy(id, 1));
             }
             for (int n = 1; n <= 10; n++) {
-                Node node = Node.newBuilder().setName("node-" + n).addIps("172.16.0." + n).build();
+                Node node = Node.newBuilder()
+                        .setName("node-" + n)
+                        .addIps("172.16.0." + n)
+                        .build();
                 out.add(record("tendril.nodes", node.getName(), node.toByteArray()));
             }
             for (int i = 0; i < LOCAL + remote; i++) {
@@ -168,11 +187,13 @@ class KernelChangeSyscallsTest {
 
         /** Ingress TCP from every identity; each revision moves the port of the first peer only. */
         ConsumerRecord<String, byte[]> policy(int subject, long revision) {
-            SubjectPolicyMap.Builder b = SubjectPolicyMap.newBuilder().setSubject(subject).setRevision(revision);
+            SubjectPolicyMap.Builder b =
+                    SubjectPolicyMap.newBuilder().setSubject(subject).setRevision(revision);
             for (int peer = 256; peer < 256 + 4; peer++) {
-                PolicyMapKey key = PolicyMapKey.of(peer, Direction.INGRESS, IpProtocol.TCP,
-                        peer == 256 ? 8000 + (int) revision : 80);
-                b.addEntries(PolicyMapEntry.newBuilder().setKey(ByteString.copyFrom(key.encode()))
+                PolicyMapKey key = PolicyMapKey.of(
+                        peer, Direction.INGRESS, IpProtocol.TCP, peer == 256 ? 8000 + (int) revision : 80);
+                b.addEntries(PolicyMapEntry.newBuilder()
+                        .setKey(ByteString.copyFrom(key.encode()))
                         .setValue(ByteString.copyFrom(PolicyMapValue.allow(key).encode())));
             }
             return record("tendril.policy", Integer.toString(subject), b.build().toByteArray());

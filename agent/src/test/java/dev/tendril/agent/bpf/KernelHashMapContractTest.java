@@ -4,11 +4,10 @@ import dev.tendril.datapath.maps.BpfMap;
 import dev.tendril.datapath.maps.BpfMapContractTest;
 import dev.tendril.datapath.maps.Errno;
 import dev.tendril.datapath.maps.MapSpec;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 
 /** The libs/datapath map contract on a kernel BPF_MAP_TYPE_HASH, with the keys HashMapInMemoryTest uses. */
 class KernelHashMapContractTest extends BpfMapContractTest {

@@ -4,11 +4,10 @@ import dev.tendril.datapath.maps.BpfMap;
 import dev.tendril.datapath.maps.BpfMapContractTest;
 import dev.tendril.datapath.maps.Errno;
 import dev.tendril.datapath.maps.MapSpec;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 
 /** The libs/datapath map contract on a kernel BPF_MAP_TYPE_LPM_TRIE, with full-prefix keys as in LpmTrieInMemoryTest. */
 class KernelLpmTrieContractTest extends BpfMapContractTest {
@@ -48,6 +47,8 @@ class KernelLpmTrieContractTest extends BpfMapContractTest {
     }
 
     static byte[] lpmKey(int prefix, int data) {
-        return new byte[] {(byte) prefix, 0, 0, 0, (byte) (data >>> 24), (byte) (data >>> 16), (byte) (data >>> 8), (byte) data};
+        return new byte[] {
+            (byte) prefix, 0, 0, 0, (byte) (data >>> 24), (byte) (data >>> 16), (byte) (data >>> 8), (byte) data
+        };
     }
 }

@@ -85,11 +85,14 @@ class EndpointManagerTest {
     final EndpointManager manager = new EndpointManager(NODE, table, ipam, identity, maps, pods, () -> persisted++);
 
     static EndpointSpec spec(String pod, String uid, Map<String, String> labels) {
-        return new EndpointSpec("shop", pod, uid, labels, "web", List.of(new EndpointSpec.NamedPort("http", 8080, "TCP")));
+        return new EndpointSpec(
+                "shop", pod, uid, labels, "web", List.of(new EndpointSpec.NamedPort("http", 8080, "TCP")));
     }
 
     private List<String> policyMaps() {
-        return backend.names().stream().filter(n -> n.startsWith(NodeMapsReconciler.POLICY_MAP_PREFIX)).toList();
+        return backend.names().stream()
+                .filter(n -> n.startsWith(NodeMapsReconciler.POLICY_MAP_PREFIX))
+                .toList();
     }
 
     @Test
@@ -98,8 +101,12 @@ class EndpointManagerTest {
 
         assertThat(r.created()).isTrue();
         assertThat(r.endpoint()).isEqualTo(new LocalEndpoint("shop", "web-1", "u1", 1, "10.0.1.10", "fd00::110", 1000));
-        assertThat(calls).containsExactly("ipam.allocate shop/web-1 u1", "identity.register shop/web-1",
-                "maps.install shop/web-1", "pods.attach shop/web-1");
+        assertThat(calls)
+                .containsExactly(
+                        "ipam.allocate shop/web-1 u1",
+                        "identity.register shop/web-1",
+                        "maps.install shop/web-1",
+                        "pods.attach shop/web-1");
         assertThat(wired).containsExactly("shop/web-1");
         assertThat(identity.endpoints.get("shop/web-1").getIpv4()).isEqualTo("10.0.1.10");
         assertThat(policyMaps()).containsExactly("cilium_policy_v2_1");
@@ -133,7 +140,8 @@ class EndpointManagerTest {
 
     @Test
     void relabelUpdatesTheRegistrationInPlaceAndReturnsTheNewIdentity() {
-        LocalEndpoint before = manager.create(spec("web-1", "u1", Map.of("app", "web"))).endpoint();
+        LocalEndpoint before =
+                manager.create(spec("web-1", "u1", Map.of("app", "web"))).endpoint();
         calls.clear();
 
         EndpointManager.Result r = manager.create(spec("web-1", "u1", Map.of("app", "web", "tier", "front")));
@@ -143,19 +151,25 @@ class EndpointManagerTest {
         assertThat(r.endpoint().endpointId()).isEqualTo(before.endpointId());
         assertThat(r.endpoint().ipv4()).isEqualTo(before.ipv4());
         assertThat(calls).containsExactly("identity.register shop/web-1", "maps.install shop/web-1");
-        assertThat(EndpointsMap.Value.decode(backend.open(EndpointsMap.NAME).orElseThrow()
-                .lookup(EndpointsMap.Key.of(before.ipv4()).encode()).orElseThrow()).identity()).isEqualTo(1001);
+        assertThat(EndpointsMap.Value.decode(backend.open(EndpointsMap.NAME)
+                                .orElseThrow()
+                                .lookup(EndpointsMap.Key.of(before.ipv4()).encode())
+                                .orElseThrow())
+                        .identity())
+                .isEqualTo(1001);
     }
 
     @Test
     void aRefusedIdentityRegistrationRollsTheAddressesBackWithoutQuarantine() {
-        identity.failRegister = new UpstreamException(422, "namespace", "identity service: namespace: shop is unknown", null);
+        identity.failRegister =
+                new UpstreamException(422, "namespace", "identity service: namespace: shop is unknown", null);
 
         assertThatThrownBy(() -> manager.create(spec("web-1", "u1", Map.of("app", "web"))))
                 .isSameAs(identity.failRegister);
 
         // Refused: no endpoint ever had the addresses, so IPAM may free them at once.
-        assertThat(calls).containsExactly("ipam.allocate shop/web-1 u1", "identity.register shop/web-1", "ipam.rollback u1");
+        assertThat(calls)
+                .containsExactly("ipam.allocate shop/web-1 u1", "identity.register shop/web-1", "ipam.rollback u1");
         assertThat(ipam.held).isEmpty();
         assertThat(table.snapshot().ids()).isEmpty();
         assertThat(policyMaps()).isEmpty();
@@ -169,7 +183,8 @@ class EndpointManagerTest {
         assertThatThrownBy(() -> manager.create(spec("web-1", "u1", Map.of("app", "web"))))
                 .isSameAs(identity.failRegister);
 
-        assertThat(calls).containsExactly("ipam.allocate shop/web-1 u1", "identity.register shop/web-1", "ipam.release u1");
+        assertThat(calls)
+                .containsExactly("ipam.allocate shop/web-1 u1", "identity.register shop/web-1", "ipam.release u1");
         assertThat(ipam.held).isEmpty();
     }
 
@@ -177,8 +192,8 @@ class EndpointManagerTest {
     void anEndpointDeletedUpstreamLosesItsMapsAddressesAndIdAndOneStillBeingCreatedDoesNot() {
         manager.create(spec("web-1", "u1", Map.of("app", "web")));
         manager.create(spec("web-2", "u2", Map.of("app", "web")));
-        NodeImage both = new NodeImage(Map.of(), Map.of(
-                "shop/web-1", topic("web-1", "u1"), "shop/web-2", topic("web-2", "u2")), Map.of());
+        NodeImage both = new NodeImage(
+                Map.of(), Map.of("shop/web-1", topic("web-1", "u1"), "shop/web-2", topic("web-2", "u2")), Map.of());
         NodeImage onlyWeb2 = new NodeImage(Map.of(), Map.of("shop/web-2", topic("web-2", "u2")), Map.of());
         // web-1 is created but the topic has not shown it yet: not taken for deleted.
         table.resolveLatest(new NodeImage(Map.of(), Map.of("shop/web-2", topic("web-2", "u2")), Map.of()));
@@ -197,8 +212,11 @@ class EndpointManagerTest {
         assertThat(policyMaps()).containsExactly("cilium_policy_v2_2");
         assertThat(table.registered("shop/web-1")).isEmpty();
         assertThat(manager.finishUpstreamDeletions()).as("idempotent").isZero();
-        assertThat(manager.create(spec("web-3", "u3", Map.of("app", "web"))).endpoint().endpointId())
-                .as("the freed endpoint id").isEqualTo(1);
+        assertThat(manager.create(spec("web-3", "u3", Map.of("app", "web")))
+                        .endpoint()
+                        .endpointId())
+                .as("the freed endpoint id")
+                .isEqualTo(1);
     }
 
     @Test
@@ -212,7 +230,9 @@ class EndpointManagerTest {
         assertThat(policyMaps()).as("its maps are gone at once").isEmpty();
         assertThat(table.isDeleting("shop/web-1")).isTrue();
         assertThatThrownBy(() -> manager.create(spec("web-1", "u9", Map.of("app", "web"))))
-                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(409));
+                .isInstanceOfSatisfying(
+                        EndpointRejectedException.class,
+                        e -> assertThat(e.status()).isEqualTo(409));
 
         ipam.failRelease = null;
         assertThat(manager.finishUpstreamDeletions()).isEqualTo(1);
@@ -239,13 +259,21 @@ class EndpointManagerTest {
         table.resolveLatest(image);
         image = NodeImage.EMPTY;
         table.resolveLatest(image);
-        assertThat(table.goneUpstream()).as("the new incarnation's tombstone").extracting(LocalEndpoint::uid)
+        assertThat(table.goneUpstream())
+                .as("the new incarnation's tombstone")
+                .extracting(LocalEndpoint::uid)
                 .containsExactly("u1");
     }
 
     static dev.tendril.api.v1.Endpoint topic(String pod, String uid) {
-        return dev.tendril.api.v1.Endpoint.newBuilder().setNamespace("shop").setPod(pod).setUid(uid).setNode(NODE)
-                .setIpv4("10.0.1.9").setIdentity(1000).build();
+        return dev.tendril.api.v1.Endpoint.newBuilder()
+                .setNamespace("shop")
+                .setPod(pod)
+                .setUid(uid)
+                .setNode(NODE)
+                .setIpv4("10.0.1.9")
+                .setIdentity(1000)
+                .build();
     }
 
     @Test
@@ -253,10 +281,17 @@ class EndpointManagerTest {
         failMaps = new IllegalStateException("cilium_policy_v2_1: E2BIG");
 
         assertThatThrownBy(() -> manager.create(spec("web-1", "u1", Map.of("app", "web"))))
-                .isInstanceOfSatisfying(UpstreamException.class, e -> assertThat(e.status()).isEqualTo(503));
+                .isInstanceOfSatisfying(
+                        UpstreamException.class, e -> assertThat(e.status()).isEqualTo(503));
 
-        assertThat(calls).containsExactly("ipam.allocate shop/web-1 u1", "identity.register shop/web-1",
-                "maps.install shop/web-1", "maps.uninstall shop/web-1", "identity.deregister shop/web-1", "ipam.release u1");
+        assertThat(calls)
+                .containsExactly(
+                        "ipam.allocate shop/web-1 u1",
+                        "identity.register shop/web-1",
+                        "maps.install shop/web-1",
+                        "maps.uninstall shop/web-1",
+                        "identity.deregister shop/web-1",
+                        "ipam.release u1");
         assertThat(ipam.held).isEmpty();
         assertThat(identity.endpoints).isEmpty();
         assertThat(policyMaps()).isEmpty();
@@ -264,7 +299,10 @@ class EndpointManagerTest {
 
         failMaps = null;
         calls.clear();
-        assertThat(manager.create(spec("web-1", "u1", Map.of("app", "web"))).endpoint().endpointId()).isEqualTo(1);
+        assertThat(manager.create(spec("web-1", "u1", Map.of("app", "web")))
+                        .endpoint()
+                        .endpointId())
+                .isEqualTo(1);
     }
 
     @Test
@@ -277,9 +315,16 @@ class EndpointManagerTest {
                     assertThat(e.getMessage()).isEqualTo("pod network: ip netns add: File exists");
                 });
 
-        assertThat(calls).containsExactly("ipam.allocate shop/web-1 u1", "identity.register shop/web-1",
-                "maps.install shop/web-1", "pods.attach shop/web-1", "pods.detach shop/web-1",
-                "maps.uninstall shop/web-1", "identity.deregister shop/web-1", "ipam.release u1");
+        assertThat(calls)
+                .containsExactly(
+                        "ipam.allocate shop/web-1 u1",
+                        "identity.register shop/web-1",
+                        "maps.install shop/web-1",
+                        "pods.attach shop/web-1",
+                        "pods.detach shop/web-1",
+                        "maps.uninstall shop/web-1",
+                        "identity.deregister shop/web-1",
+                        "ipam.release u1");
         assertThat(wired).isEmpty();
         assertThat(ipam.held).isEmpty();
         assertThat(identity.endpoints).isEmpty();
@@ -295,7 +340,8 @@ class EndpointManagerTest {
         calls.clear();
 
         assertThatThrownBy(() -> manager.delete("shop", "web-1", "u1"))
-                .isInstanceOfSatisfying(UpstreamException.class, e -> assertThat(e.status()).isEqualTo(503));
+                .isInstanceOfSatisfying(
+                        UpstreamException.class, e -> assertThat(e.status()).isEqualTo(503));
         assertThat(calls).containsExactly("pods.detach shop/web-1");
         assertThat(table.isDeleting("shop/web-1")).isTrue();
         assertThat(ipam.held).containsOnlyKeys("u1");
@@ -327,16 +373,28 @@ class EndpointManagerTest {
         LocalEndpointTable beforeTheKill = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
         beforeTheKill.reserveId("u9");
         List<String> ips = ipam.allocatePodIps(NODE, "shop/web-9", "u9");
-        identity.registerEndpoint(dev.tendril.api.v1.RegisterEndpointRequest.newBuilder().setNamespace("shop")
-                .setPod("web-9").setUid("u9").setNode(NODE).addAllIps(ips).putLabels("app", "web").build());
+        identity.registerEndpoint(dev.tendril.api.v1.RegisterEndpointRequest.newBuilder()
+                .setNamespace("shop")
+                .setPod("web-9")
+                .setUid("u9")
+                .setNode(NODE)
+                .addAllIps(ips)
+                .putLabels("app", "web")
+                .build());
         LocalEndpointTable restarted = new LocalEndpointTable(NODE, beforeTheKill.snapshot());
         EndpointManager afterTheKill = new EndpointManager(NODE, restarted, ipam, identity, maps, () -> persisted++);
         calls.clear();
 
-        assertThatThrownBy(() -> afterTheKill.delete("shop", "web-9", "u8")).as("another incarnation")
-                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(404));
-        assertThatThrownBy(() -> afterTheKill.delete("shop", "web-9", null)).as("no uid: nothing to prove ownership")
-                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(404));
+        assertThatThrownBy(() -> afterTheKill.delete("shop", "web-9", "u8"))
+                .as("another incarnation")
+                .isInstanceOfSatisfying(
+                        EndpointRejectedException.class,
+                        e -> assertThat(e.status()).isEqualTo(404));
+        assertThatThrownBy(() -> afterTheKill.delete("shop", "web-9", null))
+                .as("no uid: nothing to prove ownership")
+                .isInstanceOfSatisfying(
+                        EndpointRejectedException.class,
+                        e -> assertThat(e.status()).isEqualTo(404));
         assertThat(calls).isEmpty();
 
         LocalEndpoint gone = afterTheKill.delete("shop", "web-9", "u9");
@@ -345,33 +403,51 @@ class EndpointManagerTest {
         assertThat(calls).containsExactly("identity.deregister shop/web-9", "ipam.release u9");
         assertThat(identity.endpoints).isEmpty();
         assertThat(ipam.held).isEmpty();
-        assertThat(restarted.snapshot().ids()).as("the reserved endpoint id is free").isEmpty();
-        assertThatThrownBy(() -> afterTheKill.delete("shop", "web-9", "u9")).as("a repeated DEL")
-                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(404));
+        assertThat(restarted.snapshot().ids())
+                .as("the reserved endpoint id is free")
+                .isEmpty();
+        assertThatThrownBy(() -> afterTheKill.delete("shop", "web-9", "u9"))
+                .as("a repeated DEL")
+                .isInstanceOfSatisfying(
+                        EndpointRejectedException.class,
+                        e -> assertThat(e.status()).isEqualTo(404));
     }
 
     @Test
     void aDeleteRemovesAPodTheTopicShowsOnThisNodeWithThatUidOnly() {
         List<String> ips = ipam.allocatePodIps(NODE, "shop/web-9", "u9");
-        identity.registerEndpoint(dev.tendril.api.v1.RegisterEndpointRequest.newBuilder().setNamespace("shop")
-                .setPod("web-9").setUid("u9").setNode(NODE).addAllIps(ips).putLabels("app", "web").build());
+        identity.registerEndpoint(dev.tendril.api.v1.RegisterEndpointRequest.newBuilder()
+                .setNamespace("shop")
+                .setPod("web-9")
+                .setUid("u9")
+                .setNode(NODE)
+                .addAllIps(ips)
+                .putLabels("app", "web")
+                .build());
         image = new NodeImage(Map.of(), Map.of("shop/web-9", topic("web-9", "u9")), Map.of());
         table.resolveLatest(image);
         calls.clear();
 
         assertThatThrownBy(() -> manager.delete("shop", "web-9", "u8"))
-                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(404));
+                .isInstanceOfSatisfying(
+                        EndpointRejectedException.class,
+                        e -> assertThat(e.status()).isEqualTo(404));
         assertThat(calls).isEmpty();
 
         LocalEndpoint gone = manager.delete("shop", "web-9", "u9");
 
         assertThat(gone.ipv4()).isEqualTo("10.0.1.9");
-        assertThat(calls).containsExactly("maps.uninstall shop/web-9", "identity.deregister shop/web-9", "ipam.release u9");
+        assertThat(calls)
+                .containsExactly("maps.uninstall shop/web-9", "identity.deregister shop/web-9", "ipam.release u9");
         assertThat(identity.endpoints).isEmpty();
         assertThat(ipam.held).isEmpty();
-        assertThat(table.resolve(image)).as("not served while the topic still shows it").isEmpty();
+        assertThat(table.resolve(image))
+                .as("not served while the topic still shows it")
+                .isEmpty();
         assertThat(table.resolve(NodeImage.EMPTY)).isEmpty();
-        assertThat(table.snapshot().deletedUids()).as("forgotten once the topic dropped it").isEmpty();
+        assertThat(table.snapshot().deletedUids())
+                .as("forgotten once the topic dropped it")
+                .isEmpty();
     }
 
     @Test
@@ -380,23 +456,33 @@ class EndpointManagerTest {
         calls.clear();
 
         assertThatThrownBy(() -> manager.delete("shop", "nope", "u1"))
-                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(404));
+                .isInstanceOfSatisfying(
+                        EndpointRejectedException.class,
+                        e -> assertThat(e.status()).isEqualTo(404));
         assertThatThrownBy(() -> manager.delete("shop", "web-1", "u0"))
-                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(409));
+                .isInstanceOfSatisfying(
+                        EndpointRejectedException.class,
+                        e -> assertThat(e.status()).isEqualTo(409));
         assertThat(calls).isEmpty();
 
         LocalEndpoint gone = manager.delete("shop", "web-1", "u1");
 
         assertThat(gone.uid()).isEqualTo("u1");
-        assertThat(calls).containsExactly("pods.detach shop/web-1", "maps.uninstall shop/web-1",
-                "identity.deregister shop/web-1", "ipam.release u1");
+        assertThat(calls)
+                .containsExactly(
+                        "pods.detach shop/web-1",
+                        "maps.uninstall shop/web-1",
+                        "identity.deregister shop/web-1",
+                        "ipam.release u1");
         assertThat(wired).isEmpty();
         assertThat(policyMaps()).isEmpty();
         assertThat(backend.open(EndpointsMap.NAME).orElseThrow().size()).isZero();
         assertThat(ipam.held).isEmpty();
         assertThat(table.snapshot().ids()).isEmpty();
         assertThatThrownBy(() -> manager.delete("shop", "web-1", "u1"))
-                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(404));
+                .isInstanceOfSatisfying(
+                        EndpointRejectedException.class,
+                        e -> assertThat(e.status()).isEqualTo(404));
     }
 
     @Test
@@ -409,7 +495,9 @@ class EndpointManagerTest {
         assertThat(policyMaps()).isEmpty();
         assertThat(table.isDeleting("shop/web-1")).isTrue();
         assertThatThrownBy(() -> manager.create(spec("web-1", "u1", Map.of("app", "web"))))
-                .isInstanceOfSatisfying(EndpointRejectedException.class, e -> assertThat(e.status()).isEqualTo(409));
+                .isInstanceOfSatisfying(
+                        EndpointRejectedException.class,
+                        e -> assertThat(e.status()).isEqualTo(409));
 
         identity.failDeregister = null;
         manager.delete("shop", "web-1", "u1");
@@ -420,21 +508,50 @@ class EndpointManagerTest {
 
     @Test
     void rejectsInvalidRequestsNamingTheField() {
-        record Case(String field, Runnable build) {
-        }
+        record Case(String field, Runnable build) {}
         List<Case> cases = List.of(
                 new Case("namespace", () -> new EndpointSpec("", "p", "u", Map.of(), null, null)),
                 new Case("namespace", () -> new EndpointSpec("Shop", "p", "u", Map.of(), null, null)),
                 new Case("pod", () -> new EndpointSpec("shop", null, "u", Map.of(), null, null)),
                 new Case("uid", () -> new EndpointSpec("shop", "p", " ", Map.of(), null, null)),
-                new Case("namedPorts", () -> new EndpointSpec("shop", "p", "u", Map.of(), null,
-                        List.of(new EndpointSpec.NamedPort("http", 70000, "TCP")))),
-                new Case("namedPorts", () -> new EndpointSpec("shop", "p", "u", Map.of(), null,
-                        List.of(new EndpointSpec.NamedPort("http", 80, "ICMP")))),
-                new Case("namedPorts", () -> new EndpointSpec("shop", "p", "u", Map.of(), null,
-                        List.of(new EndpointSpec.NamedPort("HTTP_1", 80, "TCP")))),
-                new Case("namedPorts", () -> new EndpointSpec("shop", "p", "u", Map.of(), null,
-                        List.of(new EndpointSpec.NamedPort("http", 80, "TCP"), new EndpointSpec.NamedPort("http", 81, "TCP")))),
+                new Case(
+                        "namedPorts",
+                        () -> new EndpointSpec(
+                                "shop",
+                                "p",
+                                "u",
+                                Map.of(),
+                                null,
+                                List.of(new EndpointSpec.NamedPort("http", 70000, "TCP")))),
+                new Case(
+                        "namedPorts",
+                        () -> new EndpointSpec(
+                                "shop",
+                                "p",
+                                "u",
+                                Map.of(),
+                                null,
+                                List.of(new EndpointSpec.NamedPort("http", 80, "ICMP")))),
+                new Case(
+                        "namedPorts",
+                        () -> new EndpointSpec(
+                                "shop",
+                                "p",
+                                "u",
+                                Map.of(),
+                                null,
+                                List.of(new EndpointSpec.NamedPort("HTTP_1", 80, "TCP")))),
+                new Case(
+                        "namedPorts",
+                        () -> new EndpointSpec(
+                                "shop",
+                                "p",
+                                "u",
+                                Map.of(),
+                                null,
+                                List.of(
+                                        new EndpointSpec.NamedPort("http", 80, "TCP"),
+                                        new EndpointSpec.NamedPort("http", 81, "TCP")))),
                 new Case("namespace", () -> new EndpointSpec("a".repeat(64), "p", "u", Map.of(), null, null)),
                 new Case("pod", () -> new EndpointSpec("shop", "web..1", "u", Map.of(), null, null)),
                 new Case("pod", () -> new EndpointSpec("shop", "web.-1", "u", Map.of(), null, null)),
@@ -444,27 +561,50 @@ class EndpointManagerTest {
                 new Case("uid", () -> new EndpointSpec("shop", "p", "u\u0001", Map.of(), null, null)),
                 new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("app/", "web"), null, null)),
                 new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("/app", "web"), null, null)),
-                new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("Example.com/app", "web"), null, null)),
+                new Case(
+                        "labels",
+                        () -> new EndpointSpec("shop", "p", "u", Map.of("Example.com/app", "web"), null, null)),
                 new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("a".repeat(64), "web"), null, null)),
                 new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("-app", "web"), null, null)),
                 new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("app", "web!"), null, null)),
                 new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("app", "w".repeat(64)), null, null)),
                 new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("app", "-web"), null, null)),
                 new Case("labels", () -> new EndpointSpec("shop", "p", "u", Map.of("app", "<b>"), null, null)),
-                new Case("labels", () -> new EndpointSpec("shop", "p", "u",
-                        java.util.stream.IntStream.range(0, 65).boxed()
-                                .collect(java.util.stream.Collectors.toMap(i -> "k" + i, i -> "v")), null, null)),
+                new Case(
+                        "labels",
+                        () -> new EndpointSpec(
+                                "shop",
+                                "p",
+                                "u",
+                                java.util.stream.IntStream.range(0, 65)
+                                        .boxed()
+                                        .collect(java.util.stream.Collectors.toMap(i -> "k" + i, i -> "v")),
+                                null,
+                                null)),
                 new Case("serviceAccount", () -> new EndpointSpec("shop", "p", "u", Map.of(), "Web_SA", null)));
         for (Case c : cases) {
-            assertThatThrownBy(c.build::run).as(c.field() + " case " + cases.indexOf(c))
+            assertThatThrownBy(c.build::run)
+                    .as(c.field() + " case " + cases.indexOf(c))
                     .isInstanceOfSatisfying(EndpointRejectedException.class, e -> {
                         assertThat(e.status()).isEqualTo(400);
                         assertThat(e.field()).isEqualTo(c.field());
                     });
         }
         // What Kubernetes accepts is accepted.
-        new EndpointSpec("shop", "web-1.v2", "6f1c2d3e-0000-4000-8000-000000000001", Map.of(
-                "app.kubernetes.io/name", "web", "tier", "", "a".repeat(63), "V_1.x-2", "example.com/" + "b".repeat(63), "x"),
-                "web.sa", List.of(new EndpointSpec.NamedPort("http-alt", 8080, "tcp")));
+        new EndpointSpec(
+                "shop",
+                "web-1.v2",
+                "6f1c2d3e-0000-4000-8000-000000000001",
+                Map.of(
+                        "app.kubernetes.io/name",
+                        "web",
+                        "tier",
+                        "",
+                        "a".repeat(63),
+                        "V_1.x-2",
+                        "example.com/" + "b".repeat(63),
+                        "x"),
+                "web.sa",
+                List.of(new EndpointSpec.NamedPort("http-alt", 8080, "tcp")));
     }
 }

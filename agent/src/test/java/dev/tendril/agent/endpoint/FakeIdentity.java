@@ -27,11 +27,23 @@ final class FakeIdentity implements IdentityClient {
         if (failRegister != null) {
             throw failRegister;
         }
-        int id = identities.computeIfAbsent(r.getNamespace() + new TreeMap<>(r.getLabelsMap()), l -> 1000 + identities.size());
-        Endpoint e = Endpoint.newBuilder().setNamespace(r.getNamespace()).setPod(r.getPod()).setUid(r.getUid())
-                .setNode(r.getNode()).setIdentity(id).putAllLabels(r.getLabelsMap())
-                .setIpv4(r.getIpsList().stream().filter(ip -> !ip.contains(":")).findFirst().orElse(""))
-                .setIpv6(r.getIpsList().stream().filter(ip -> ip.contains(":")).findFirst().orElse(""))
+        int id = identities.computeIfAbsent(
+                r.getNamespace() + new TreeMap<>(r.getLabelsMap()), l -> 1000 + identities.size());
+        Endpoint e = Endpoint.newBuilder()
+                .setNamespace(r.getNamespace())
+                .setPod(r.getPod())
+                .setUid(r.getUid())
+                .setNode(r.getNode())
+                .setIdentity(id)
+                .putAllLabels(r.getLabelsMap())
+                .setIpv4(r.getIpsList().stream()
+                        .filter(ip -> !ip.contains(":"))
+                        .findFirst()
+                        .orElse(""))
+                .setIpv6(r.getIpsList().stream()
+                        .filter(ip -> ip.contains(":"))
+                        .findFirst()
+                        .orElse(""))
                 .build();
         endpoints.put(key, e);
         return e;

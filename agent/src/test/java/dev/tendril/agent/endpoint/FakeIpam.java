@@ -22,7 +22,11 @@ final class FakeIpam implements IpamClient {
     @Override
     public Node registerNode(String node, List<String> ips) {
         calls.add("ipam.registerNode " + node);
-        return Node.newBuilder().setName(node).addAllIps(ips).addPodCidrs("10.0.1.0/24").build();
+        return Node.newBuilder()
+                .setName(node)
+                .addAllIps(ips)
+                .addPodCidrs("10.0.1.0/24")
+                .build();
     }
 
     @Override

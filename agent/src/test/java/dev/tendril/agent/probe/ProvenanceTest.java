@@ -21,13 +21,17 @@ class ProvenanceTest {
 
     @Test
     void findsThePoliciesOfAPortRangeEntryFromTheKeyTheDatapathRebuilt() {
-        SubjectPolicyMap.Builder published = SubjectPolicyMap.newBuilder().setSubject(1000).setRevision(1)
+        SubjectPolicyMap.Builder published = SubjectPolicyMap.newBuilder()
+                .setSubject(1000)
+                .setRevision(1)
                 .addIngressEnforcedBy("NetworkPolicy/demo/default-deny");
         PolicyMap map = PolicyMap.inMemory("cilium_policy_v2_1", 256);
         for (PolicyMapKey k : PolicyMapKey.portRange(1001, Direction.INGRESS, IpProtocol.TCP, 8000, 8099)) {
             map.put(k, PolicyMapValue.allow(k));
-            published.addEntries(PolicyMapEntry.newBuilder().setKey(ByteString.copyFrom(k.encode()))
-                    .setValue(ByteString.copyFrom(PolicyMapValue.allow(k).encode())).addPolicies("NetworkPolicy/demo/range"));
+            published.addEntries(PolicyMapEntry.newBuilder()
+                    .setKey(ByteString.copyFrom(k.encode()))
+                    .setValue(ByteString.copyFrom(PolicyMapValue.allow(k).encode()))
+                    .addPolicies("NetworkPolicy/demo/range"));
         }
 
         Verdict inRange = Datapath.decide(map, 1001, Direction.INGRESS, IpProtocol.TCP, 8050);
@@ -42,10 +46,11 @@ class ProvenanceTest {
 
     @Test
     void parsesNamespacedAndClusterWidePolicyReferences() {
-        record Case(String ref, String kind, String namespace, String name) {
-        }
-        for (Case c : List.of(new Case("NetworkPolicy/demo/web", "NetworkPolicy", "demo", "web"),
-                new Case("CiliumClusterwideNetworkPolicy/baseline", "CiliumClusterwideNetworkPolicy", "", "baseline"))) {
+        record Case(String ref, String kind, String namespace, String name) {}
+        for (Case c : List.of(
+                new Case("NetworkPolicy/demo/web", "NetworkPolicy", "demo", "web"),
+                new Case(
+                        "CiliumClusterwideNetworkPolicy/baseline", "CiliumClusterwideNetworkPolicy", "", "baseline"))) {
             Policy p = FlowRecords.policy(c.ref(), 9);
             assertThat(p.getKind()).as(c.ref()).isEqualTo(c.kind());
             assertThat(p.getNamespace()).as(c.ref()).isEqualTo(c.namespace());

@@ -58,7 +58,8 @@ class TwoNodeProbeTest {
             this.image = image;
             this.locals = new LocalEndpointTable(name, LocalEndpointTable.Snapshot.EMPTY).resolve(image);
             NodeMapsReconciler.reconcile(backend, image, name, locals, true);
-            this.prober = new Prober(this, peers, flows::add, Clock.fixed(Instant.parse("2026-11-26T12:00:00Z"), ZoneOffset.UTC));
+            this.prober = new Prober(
+                    this, peers, flows::add, Clock.fixed(Instant.parse("2026-11-26T12:00:00Z"), ZoneOffset.UTC));
         }
 
         @Override
@@ -78,7 +79,9 @@ class TwoNodeProbeTest {
 
         @Override
         public long resolveIdentity(InetAddress address) {
-            return new Datapath(new Ipcache(backend.open(NodeMapsReconciler.IPCACHE_MAP).orElseThrow())).resolveIdentity(address);
+            return new Datapath(new Ipcache(
+                            backend.open(NodeMapsReconciler.IPCACHE_MAP).orElseThrow()))
+                    .resolveIdentity(address);
         }
 
         @Override
@@ -110,19 +113,47 @@ class TwoNodeProbeTest {
     final SimNode node2;
 
     TwoNodeProbeTest() {
-        NodeImage image = new NodeImage(Map.of(),
-                Map.of("shop/web", endpoint("web", "node-1", "10.0.1.10", WEB),
-                        "shop/api", endpoint("api", "node-2", "10.0.2.10", API)),
-                Map.of("node-1", Node.newBuilder().setName("node-1").addIps("192.168.0.11").build(),
-                        "node-2", Node.newBuilder().setName("node-2").addIps("192.168.0.12").build()),
-                Map.of(WEB, SubjectPolicyMap.newBuilder().setSubject((int) WEB).setRevision(1).setPolicyRevision(3)
-                                .addEntries(entry(PolicyMapKey.anyProtocol(API, Direction.EGRESS), "NetworkPolicy/shop/web-egress"))
+        NodeImage image = new NodeImage(
+                Map.of(),
+                Map.of(
+                        "shop/web",
+                        endpoint("web", "node-1", "10.0.1.10", WEB),
+                        "shop/api",
+                        endpoint("api", "node-2", "10.0.2.10", API)),
+                Map.of(
+                        "node-1",
+                        Node.newBuilder()
+                                .setName("node-1")
+                                .addIps("192.168.0.11")
+                                .build(),
+                        "node-2",
+                        Node.newBuilder()
+                                .setName("node-2")
+                                .addIps("192.168.0.12")
+                                .build()),
+                Map.of(
+                        WEB,
+                        SubjectPolicyMap.newBuilder()
+                                .setSubject((int) WEB)
+                                .setRevision(1)
+                                .setPolicyRevision(3)
+                                .addEntries(entry(
+                                        PolicyMapKey.anyProtocol(API, Direction.EGRESS),
+                                        "NetworkPolicy/shop/web-egress"))
                                 .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.INGRESS)))
-                                .addEgressEnforcedBy("NetworkPolicy/shop/web-egress").build(),
-                        API, SubjectPolicyMap.newBuilder().setSubject((int) API).setRevision(1).setPolicyRevision(3)
-                                .addEntries(entry(PolicyMapKey.of(WEB, Direction.INGRESS, IpProtocol.TCP, 8080), "NetworkPolicy/shop/api-allow-web"))
+                                .addEgressEnforcedBy("NetworkPolicy/shop/web-egress")
+                                .build(),
+                        API,
+                        SubjectPolicyMap.newBuilder()
+                                .setSubject((int) API)
+                                .setRevision(1)
+                                .setPolicyRevision(3)
+                                .addEntries(entry(
+                                        PolicyMapKey.of(WEB, Direction.INGRESS, IpProtocol.TCP, 8080),
+                                        "NetworkPolicy/shop/api-allow-web"))
                                 .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS)))
-                                .addIngressEnforcedBy("NetworkPolicy/shop/api-allow-web").build()));
+                                .addIngressEnforcedBy("NetworkPolicy/shop/api-allow-web")
+                                .build()));
         node1 = new SimNode("node-1", image, peers);
         node2 = new SimNode("node-2", image, peers);
         peers.nodes.put("node-1", node1);
@@ -158,7 +189,8 @@ class TwoNodeProbeTest {
             assertThat(f.getDestination().getID()).isPositive();
             assertThat(f.getIngressAllowedBy(0).getName()).isEqualTo("api-allow-web");
             assertThat(f.getIngressAllowedBy(0).getRevision()).isEqualTo(3);
-            assertThat(f.getL4().getTCP().getSourcePort()).isEqualTo(node1.flows.get(0).getL4().getTCP().getSourcePort());
+            assertThat(f.getL4().getTCP().getSourcePort())
+                    .isEqualTo(node1.flows.get(0).getL4().getTCP().getSourcePort());
         });
     }
 
@@ -199,17 +231,28 @@ class TwoNodeProbeTest {
         assertThat(out.response().ingress().remoteIdentity()).isEqualTo(Datapath.IDENTITY_WORLD);
         assertThat(out.response().verdict()).isEqualTo("DROPPED");
         assertThat(node1.flows).isEmpty();
-        assertThat(node2.flows).singleElement().satisfies(f ->
-                assertThat(f.getSource().getLabelsList()).containsExactly("reserved:world"));
+        assertThat(node2.flows)
+                .singleElement()
+                .satisfies(f -> assertThat(f.getSource().getLabelsList()).containsExactly("reserved:world"));
     }
 
     private static Endpoint endpoint(String pod, String node, String ipv4, long identity) {
-        return Endpoint.newBuilder().setNamespace("shop").setPod(pod).setUid("uid-" + pod).setNode(node).setIpv4(ipv4)
-                .setIdentity((int) identity).putLabels("app", pod).build();
+        return Endpoint.newBuilder()
+                .setNamespace("shop")
+                .setPod(pod)
+                .setUid("uid-" + pod)
+                .setNode(node)
+                .setIpv4(ipv4)
+                .setIdentity((int) identity)
+                .putLabels("app", pod)
+                .build();
     }
 
     private static PolicyMapEntry entry(PolicyMapKey key, String... policies) {
-        return PolicyMapEntry.newBuilder().setKey(ByteString.copyFrom(key.encode()))
-                .setValue(ByteString.copyFrom(PolicyMapValue.allow(key).encode())).addAllPolicies(List.of(policies)).build();
+        return PolicyMapEntry.newBuilder()
+                .setKey(ByteString.copyFrom(key.encode()))
+                .setValue(ByteString.copyFrom(PolicyMapValue.allow(key).encode()))
+                .addAllPolicies(List.of(policies))
+                .build();
     }
 }

@@ -26,28 +26,43 @@ class SimulatedClusterTest {
     @Test
     void everySimulatedAgentWritesAnEndpointPublishedOnTheTopicIntoItsOwnIpcache() throws Exception {
         KafkaBroker kafka = SharedInfrastructure.kafka();
-        StateTopics topics = StateTopics.prefixed("sim-test-" + UUID.randomUUID().toString().substring(0, 8));
+        StateTopics topics =
+                StateTopics.prefixed("sim-test-" + UUID.randomUUID().toString().substring(0, 8));
         SimulatedCluster.createTopics(kafka.bootstrapServers(), topics, 1);
 
-        try (SimulatedCluster cluster = SimulatedCluster.start(3, "sim", kafka.bootstrapServers(), topics,
-                SimulatedAgent.IpcacheListener.NONE);
-             KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
+        try (SimulatedCluster cluster = SimulatedCluster.start(
+                        3, "sim", kafka.bootstrapServers(), topics, SimulatedAgent.IpcacheListener.NONE);
+                KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(cluster::allBootstrapped);
 
-            producer.send(new ProducerRecord<>(topics.endpoints(), "shop/web-1", Endpoint.newBuilder()
-                    .setNamespace("shop").setPod("web-1").setUid("u1").setNode("sim-2")
-                    .setIpv4("10.0.2.7").setIdentity(1001).build().toByteArray())).get();
+            producer.send(new ProducerRecord<>(
+                            topics.endpoints(),
+                            "shop/web-1",
+                            Endpoint.newBuilder()
+                                    .setNamespace("shop")
+                                    .setPod("web-1")
+                                    .setUid("u1")
+                                    .setNode("sim-2")
+                                    .setIpv4("10.0.2.7")
+                                    .setIdentity(1001)
+                                    .build()
+                                    .toByteArray()))
+                    .get();
 
             byte[] key = IpcacheKey.ofAddress("10.0.2.7").encode();
             Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 for (SimulatedAgent agent : cluster.agents()) {
                     Optional<byte[]> value = agent.ipcache().lookup(key);
                     assertThat(value).as(agent.nodeName()).isPresent();
-                    assertThat(IpcacheValue.decode(value.get()).identity()).as(agent.nodeName()).isEqualTo(1001);
+                    assertThat(IpcacheValue.decode(value.get()).identity())
+                            .as(agent.nodeName())
+                            .isEqualTo(1001);
                 }
             });
-            assertThat(cluster.agents().get(1).maps().localEndpoints()).as("sim-2's own endpoint")
-                    .extracting(LocalEndpoint::key).containsExactly("shop/web-1");
+            assertThat(cluster.agents().get(1).maps().localEndpoints())
+                    .as("sim-2's own endpoint")
+                    .extracting(LocalEndpoint::key)
+                    .containsExactly("shop/web-1");
             assertThat(cluster.agents().get(0).maps().localEndpoints()).isEmpty();
         }
     }

@@ -24,39 +24,86 @@ import org.junit.jupiter.api.Test;
  */
 class IpcacheIndexTest {
 
-    record Batch(String name, Consumer<NodeDelta> records) {
-    }
+    record Batch(String name, Consumer<NodeDelta> records) {}
 
     static final List<Batch> BATCHES = List.of(
             new Batch("endpoints and nodes appear", d -> {
-                d.replay(StateTopic.ENDPOINTS, "shop/a", endpoint("shop", "a", "node-1", "10.0.1.5", "fd00::105", 1001).toByteArray());
-                d.replay(StateTopic.ENDPOINTS, "shop/b", endpoint("shop", "b", "node-2", "10.0.2.7", "", 1002).toByteArray());
-                d.replay(StateTopic.NODES, "node-1", node("node-1", "192.168.0.11").toByteArray());
-                d.replay(StateTopic.NODES, "node-2", node("node-2", "192.168.0.12").toByteArray());
+                d.replay(
+                        StateTopic.ENDPOINTS,
+                        "shop/a",
+                        endpoint("shop", "a", "node-1", "10.0.1.5", "fd00::105", 1001)
+                                .toByteArray());
+                d.replay(
+                        StateTopic.ENDPOINTS,
+                        "shop/b",
+                        endpoint("shop", "b", "node-2", "10.0.2.7", "", 1002).toByteArray());
+                d.replay(
+                        StateTopic.NODES,
+                        "node-1",
+                        node("node-1", "192.168.0.11").toByteArray());
+                d.replay(
+                        StateTopic.NODES,
+                        "node-2",
+                        node("node-2", "192.168.0.12").toByteArray());
             }),
             new Batch("a CIDR identity, then an endpoint on its address wins", d -> {
-                d.replay(StateTopic.IDENTITIES, "16777217", cidr(16777217, "10.0.3.1/32").toByteArray());
-                d.replay(StateTopic.ENDPOINTS, "shop/c", endpoint("shop", "c", "node-2", "10.0.3.1", "", 1003).toByteArray());
+                d.replay(
+                        StateTopic.IDENTITIES,
+                        "16777217",
+                        cidr(16777217, "10.0.3.1/32").toByteArray());
+                d.replay(
+                        StateTopic.ENDPOINTS,
+                        "shop/c",
+                        endpoint("shop", "c", "node-2", "10.0.3.1", "", 1003).toByteArray());
             }),
-            new Batch("the endpoint goes: the CIDR identity is back", d -> d.replay(StateTopic.ENDPOINTS, "shop/c", null)),
+            new Batch(
+                    "the endpoint goes: the CIDR identity is back",
+                    d -> d.replay(StateTopic.ENDPOINTS, "shop/c", null)),
             new Batch("another node claims an endpoint's address, then this node does", d -> {
                 d.replay(StateTopic.NODES, "node-3", node("node-3", "10.0.2.7").toByteArray());
-                d.replay(StateTopic.NODES, "node-1", node("node-1", "192.168.0.11", "10.0.2.7").toByteArray());
+                d.replay(
+                        StateTopic.NODES,
+                        "node-1",
+                        node("node-1", "192.168.0.11", "10.0.2.7").toByteArray());
             }),
-            new Batch("this node gives the address up: the other node's claim is left", d ->
-                    d.replay(StateTopic.NODES, "node-1", node("node-1", "192.168.0.11").toByteArray())),
-            new Batch("that node goes: the endpoint's identity is back", d -> d.replay(StateTopic.NODES, "node-3", null)),
+            new Batch(
+                    "this node gives the address up: the other node's claim is left",
+                    d -> d.replay(
+                            StateTopic.NODES,
+                            "node-1",
+                            node("node-1", "192.168.0.11").toByteArray())),
+            new Batch(
+                    "that node goes: the endpoint's identity is back", d -> d.replay(StateTopic.NODES, "node-3", null)),
             new Batch("two endpoints on one address, then one moves to another identity", d -> {
-                d.replay(StateTopic.ENDPOINTS, "shop/a2", endpoint("shop", "a2", "node-2", "10.0.1.5", "", 1009).toByteArray());
-                d.replay(StateTopic.ENDPOINTS, "shop/a", endpoint("shop", "a", "node-1", "10.0.1.5", "fd00::105", 1004).toByteArray());
+                d.replay(
+                        StateTopic.ENDPOINTS,
+                        "shop/a2",
+                        endpoint("shop", "a2", "node-2", "10.0.1.5", "", 1009).toByteArray());
+                d.replay(
+                        StateTopic.ENDPOINTS,
+                        "shop/a",
+                        endpoint("shop", "a", "node-1", "10.0.1.5", "fd00::105", 1004)
+                                .toByteArray());
             }),
             new Batch("an endpoint changes address and one loses its identity", d -> {
-                d.replay(StateTopic.ENDPOINTS, "shop/b", endpoint("shop", "b", "node-2", "10.0.2.8", "", 1002).toByteArray());
-                d.replay(StateTopic.ENDPOINTS, "shop/a2", endpoint("shop", "a2", "node-2", "10.0.1.5", "", 0).toByteArray());
+                d.replay(
+                        StateTopic.ENDPOINTS,
+                        "shop/b",
+                        endpoint("shop", "b", "node-2", "10.0.2.8", "", 1002).toByteArray());
+                d.replay(
+                        StateTopic.ENDPOINTS,
+                        "shop/a2",
+                        endpoint("shop", "a2", "node-2", "10.0.1.5", "", 0).toByteArray());
             }),
             new Batch("a record replaced twice in one batch, a deletion of an unknown key", d -> {
-                d.replay(StateTopic.ENDPOINTS, "shop/d", endpoint("shop", "d", "node-2", "10.0.4.1", "", 1005).toByteArray());
-                d.replay(StateTopic.ENDPOINTS, "shop/d", endpoint("shop", "d", "node-2", "10.0.4.2", "", 1005).toByteArray());
+                d.replay(
+                        StateTopic.ENDPOINTS,
+                        "shop/d",
+                        endpoint("shop", "d", "node-2", "10.0.4.1", "", 1005).toByteArray());
+                d.replay(
+                        StateTopic.ENDPOINTS,
+                        "shop/d",
+                        endpoint("shop", "d", "node-2", "10.0.4.2", "", 1005).toByteArray());
                 d.replay(StateTopic.ENDPOINTS, "shop/none", null);
                 d.replay(StateTopic.IDENTITIES, "16777217", null);
             }));
@@ -75,16 +122,21 @@ class IpcacheIndexTest {
             IpcacheReconciler.apply(map, changes);
             image = next;
 
-            Map<IpcacheKey, IpcacheValue> full = IpcacheIndex.of(image, "node-1").desired();
+            Map<IpcacheKey, IpcacheValue> full =
+                    IpcacheIndex.of(image, "node-1").desired();
             assertThat(index.desired()).as(batch.name()).isEqualTo(full);
             assertThat(decode(map)).as(batch.name() + ": the map").isEqualTo(full);
-            assertThat(changes.added() + changes.updated() + changes.deletes().size()).as(batch.name() + ": changes counted")
+            assertThat(changes.added() + changes.updated() + changes.deletes().size())
+                    .as(batch.name() + ": changes counted")
                     .isEqualTo(diff(before, full));
         }
-        assertThat(index.desired()).containsEntry(IpcacheKey.ofCidr("10.0.1.5/32"), IpcacheValue.of(1004))
+        assertThat(index.desired())
+                .containsEntry(IpcacheKey.ofCidr("10.0.1.5/32"), IpcacheValue.of(1004))
                 .containsEntry(IpcacheKey.ofCidr("10.0.2.8/32"), IpcacheValue.of(1002))
                 .containsEntry(IpcacheKey.ofCidr("10.0.4.2/32"), IpcacheValue.of(1005))
-                .doesNotContainKeys(IpcacheKey.ofCidr("10.0.2.7/32"), IpcacheKey.ofCidr("10.0.4.1/32"),
+                .doesNotContainKeys(
+                        IpcacheKey.ofCidr("10.0.2.7/32"),
+                        IpcacheKey.ofCidr("10.0.4.1/32"),
                         IpcacheKey.ofCidr("10.0.3.1/32"));
     }
 
@@ -96,7 +148,10 @@ class IpcacheIndexTest {
         IpcacheIndex index = IpcacheIndex.of(image, "node-1");
 
         NodeDelta same = new NodeDelta(image);
-        same.replay(StateTopic.ENDPOINTS, "shop/b", endpoint("shop", "b", "node-2", "10.0.2.7", "", 1002).toByteArray());
+        same.replay(
+                StateTopic.ENDPOINTS,
+                "shop/b",
+                endpoint("shop", "b", "node-2", "10.0.2.7", "", 1002).toByteArray());
         Changes changes = index.update(image, same);
 
         assertThat(changes.isEmpty()).isTrue();
@@ -105,7 +160,10 @@ class IpcacheIndexTest {
     }
 
     private static Identity cidr(int id, String prefix) {
-        return Identity.newBuilder().setId(id).addLabels(Label.newBuilder().setSource("cidr").setKey(prefix)).build();
+        return Identity.newBuilder()
+                .setId(id)
+                .addLabels(Label.newBuilder().setSource("cidr").setKey(prefix))
+                .build();
     }
 
     private static Map<IpcacheKey, IpcacheValue> decode(LpmTrieInMemory map) {

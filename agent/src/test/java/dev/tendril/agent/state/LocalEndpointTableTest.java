@@ -11,8 +11,14 @@ import org.junit.jupiter.api.Test;
 class LocalEndpointTableTest {
 
     static Endpoint topic(String pod, String uid, String node, int identity) {
-        return Endpoint.newBuilder().setNamespace("shop").setPod(pod).setUid(uid).setNode(node).setIpv4("10.0.1.9")
-                .setIdentity(identity).build();
+        return Endpoint.newBuilder()
+                .setNamespace("shop")
+                .setPod(pod)
+                .setUid(uid)
+                .setNode(node)
+                .setIpv4("10.0.1.9")
+                .setIdentity(identity)
+                .build();
     }
 
     @Test
@@ -20,15 +26,20 @@ class LocalEndpointTableTest {
         LocalEndpointTable t = new LocalEndpointTable("node-1", LocalEndpointTable.Snapshot.EMPTY);
         int apiId = t.reserveId("u-api");
         t.register(new LocalEndpoint("shop", "api-1", "u-api", apiId, "10.0.1.2", "", 1002), "d");
-        NodeImage img = new NodeImage(Map.of(), Map.of(
-                "shop/api-1", topic("api-1", "u-api", "node-1", 1003),
-                "shop/web-1", topic("web-1", "u-web", "node-1", 1001),
-                "shop/db-1", topic("db-1", "u-db", "node-2", 1001)), Map.of());
+        NodeImage img = new NodeImage(
+                Map.of(),
+                Map.of(
+                        "shop/api-1", topic("api-1", "u-api", "node-1", 1003),
+                        "shop/web-1", topic("web-1", "u-web", "node-1", 1001),
+                        "shop/db-1", topic("db-1", "u-db", "node-2", 1001)),
+                Map.of());
 
         List<LocalEndpoint> locals = t.resolve(img);
 
-        assertThat(locals).extracting(LocalEndpoint::pod, LocalEndpoint::endpointId, LocalEndpoint::identity)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("api-1", 1, 1003L),
+        assertThat(locals)
+                .extracting(LocalEndpoint::pod, LocalEndpoint::endpointId, LocalEndpoint::identity)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("api-1", 1, 1003L),
                         org.assertj.core.groups.Tuple.tuple("web-1", 2, 1001L));
         assertThat(t.resolve(NodeImage.EMPTY)).extracting(LocalEndpoint::pod).containsExactly("api-1");
         assertThat(t.snapshot().ids()).isEqualTo(Map.of("u-api", 1));
@@ -74,31 +85,40 @@ class LocalEndpointTableTest {
         ObjectMapper json = new ObjectMapper();
         LocalEndpointTable t = new LocalEndpointTable("node-1", LocalEndpointTable.Snapshot.EMPTY);
         t.register(new LocalEndpoint("shop", "api-1", "u-api", t.reserveId("u-api"), "10.0.1.2", "", 1002), "d");
-        t.resolveLatest(new NodeImage(Map.of(), Map.of("shop/api-1", topic("api-1", "u-api", "node-1", 1002)), Map.of()));
+        t.resolveLatest(
+                new NodeImage(Map.of(), Map.of("shop/api-1", topic("api-1", "u-api", "node-1", 1002)), Map.of()));
 
         // The agent restarts; meanwhile the endpoint was deleted at the identity service (compacted away).
-        LocalEndpointTable restarted = new LocalEndpointTable("node-1",
-                json.readValue(json.writeValueAsBytes(t.snapshot()), LocalEndpointTable.Snapshot.class));
-        assertThat(restarted.resolve(NodeImage.EMPTY)).as("an image not known to be the newest decides nothing")
-                .extracting(LocalEndpoint::pod).containsExactly("api-1");
+        LocalEndpointTable restarted = new LocalEndpointTable(
+                "node-1", json.readValue(json.writeValueAsBytes(t.snapshot()), LocalEndpointTable.Snapshot.class));
+        assertThat(restarted.resolve(NodeImage.EMPTY))
+                .as("an image not known to be the newest decides nothing")
+                .extracting(LocalEndpoint::pod)
+                .containsExactly("api-1");
         assertThat(restarted.resolveLatest(NodeImage.EMPTY)).isEmpty();
         assertThat(restarted.goneUpstream()).extracting(LocalEndpoint::pod).containsExactly("api-1");
         assertThat(restarted.isDeleting("shop/api-1")).isTrue();
-        assertThat(restarted.snapshot().ids()).as("kept until the deletion is finished").containsKey("u-api");
+        assertThat(restarted.snapshot().ids())
+                .as("kept until the deletion is finished")
+                .containsKey("u-api");
 
         restarted.remove("shop/api-1");
         assertThat(restarted.goneUpstream()).isEmpty();
         assertThat(restarted.snapshot().ids()).isEmpty();
-        assertThat(restarted.snapshot().deletedUids()).as("its tombstone is in already").isEmpty();
+        assertThat(restarted.snapshot().deletedUids())
+                .as("its tombstone is in already")
+                .isEmpty();
     }
 
     @Test
     void anotherIncarnationOnTheTopicAlsoMeansDeletedUpstream() {
         LocalEndpointTable t = new LocalEndpointTable("node-1", LocalEndpointTable.Snapshot.EMPTY);
         t.register(new LocalEndpoint("shop", "api-1", "u-api", t.reserveId("u-api"), "10.0.1.2", "", 1002), "d");
-        t.resolveLatest(new NodeImage(Map.of(), Map.of("shop/api-1", topic("api-1", "u-api", "node-1", 1002)), Map.of()));
+        t.resolveLatest(
+                new NodeImage(Map.of(), Map.of("shop/api-1", topic("api-1", "u-api", "node-1", 1002)), Map.of()));
 
-        t.resolveLatest(new NodeImage(Map.of(), Map.of("shop/api-1", topic("api-1", "u-new", "node-2", 1002)), Map.of()));
+        t.resolveLatest(
+                new NodeImage(Map.of(), Map.of("shop/api-1", topic("api-1", "u-new", "node-2", 1002)), Map.of()));
 
         assertThat(t.goneUpstream()).extracting(LocalEndpoint::uid).containsExactly("u-api");
     }
@@ -106,13 +126,17 @@ class LocalEndpointTableTest {
     @Test
     void snapshotRoundTripsThroughJson() throws Exception {
         LocalEndpointTable t = new LocalEndpointTable("node-1", LocalEndpointTable.Snapshot.EMPTY);
-        t.register(new LocalEndpoint("shop", "api-1", "u-api", t.reserveId("u-api"), "10.0.1.2", "fd00::2", 1002), "digest");
+        t.register(
+                new LocalEndpoint("shop", "api-1", "u-api", t.reserveId("u-api"), "10.0.1.2", "fd00::2", 1002),
+                "digest");
         t.markDeleting("shop/api-1");
         ObjectMapper json = new ObjectMapper();
 
-        LocalEndpointTable.Snapshot back = json.readValue(json.writeValueAsBytes(t.snapshot()), LocalEndpointTable.Snapshot.class);
+        LocalEndpointTable.Snapshot back =
+                json.readValue(json.writeValueAsBytes(t.snapshot()), LocalEndpointTable.Snapshot.class);
 
         assertThat(back).isEqualTo(t.snapshot());
-        assertThat(new LocalEndpointTable("node-1", back).isDeleting("shop/api-1")).isTrue();
+        assertThat(new LocalEndpointTable("node-1", back).isDeleting("shop/api-1"))
+                .isTrue();
     }
 }

@@ -27,8 +27,7 @@ public abstract class MapReconcilerContractTest {
     protected abstract BpfMap create(MapSpec spec);
 
     /** Releases a map from {@link #create(MapSpec)}. */
-    protected void release(BpfMap map) {
-    }
+    protected void release(BpfMap map) {}
 
     private BpfMap map(MapSpec spec) {
         BpfMap m = create(spec);
@@ -97,8 +96,10 @@ public abstract class MapReconcilerContractTest {
         assertThat(MapReconciler.reconcile(map, desired)).isEqualTo(new MapReconciler.Result(1, 1, 1));
         assertThat(map.size()).isEqualTo(2);
         assertThat(map.lookup(bytes(4, 1))).isEmpty();
-        assertThat(map.lookup(bytes(4, 2))).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes(8, 22)));
-        assertThat(map.lookup(bytes(4, 3))).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes(8, 3)));
+        assertThat(map.lookup(bytes(4, 2)))
+                .hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes(8, 22)));
+        assertThat(map.lookup(bytes(4, 3)))
+                .hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes(8, 3)));
     }
 
     @Test
@@ -116,8 +117,7 @@ public abstract class MapReconcilerContractTest {
         NodeStateTest.DELTA1.forEach(next::replay);
         IpcacheReconciler.reconcile(map, next.apply(), "node-1");
         assertThat(new Ipcache(map).entries()).isEqualTo(IpcacheDesired.of(NodeStateTest.IMAGE2, "node-1"));
-        assertThat(List.copyOf(new Ipcache(map).entries().keySet()))
-                .doesNotContain(IpcacheKey.ofCidr("10.0.1.5/32"));
+        assertThat(List.copyOf(new Ipcache(map).entries().keySet())).doesNotContain(IpcacheKey.ofCidr("10.0.1.5/32"));
     }
 
     private static byte[] bytes(int size, int first) {

@@ -55,26 +55,40 @@ public abstract class NodeMapsContractTest {
     }
 
     static SubjectPolicyMap policy(long subject, long revision, PolicyMapKey... keys) {
-        SubjectPolicyMap.Builder b = SubjectPolicyMap.newBuilder().setSubject((int) subject).setRevision(revision);
+        SubjectPolicyMap.Builder b =
+                SubjectPolicyMap.newBuilder().setSubject((int) subject).setRevision(revision);
         for (PolicyMapKey k : keys) {
-            b.addEntries(PolicyMapEntry.newBuilder().setKey(ByteString.copyFrom(k.encode()))
-                    .setValue(ByteString.copyFrom(PolicyMapValue.allow(k).encode())).addPolicies("NetworkPolicy/shop/p"));
+            b.addEntries(PolicyMapEntry.newBuilder()
+                    .setKey(ByteString.copyFrom(k.encode()))
+                    .setValue(ByteString.copyFrom(PolicyMapValue.allow(k).encode()))
+                    .addPolicies("NetworkPolicy/shop/p"));
         }
         return b.build();
     }
 
     static Endpoint endpoint(String pod, String uid, String node, String ipv4, String ipv6, int identity) {
-        return Endpoint.newBuilder().setNamespace("shop").setPod(pod).setUid(uid).setNode(node).setIpv4(ipv4)
-                .setIpv6(ipv6).setIdentity(identity).build();
+        return Endpoint.newBuilder()
+                .setNamespace("shop")
+                .setPod(pod)
+                .setUid(uid)
+                .setNode(node)
+                .setIpv4(ipv4)
+                .setIpv6(ipv6)
+                .setIdentity(identity)
+                .build();
     }
 
     static NodeImage image(Map<String, Endpoint> endpoints, Map<Long, SubjectPolicyMap> policies) {
-        Identity cidr = Identity.newBuilder().setId(16777217)
+        Identity cidr = Identity.newBuilder()
+                .setId(16777217)
                 .addLabels(Label.newBuilder().setSource("cidr").setKey("10.0.0.0/8"))
                 .addLabels(Label.newBuilder().setSource("cidr").setKey("10.128.0.0/9"))
-                .addLabels(Label.newBuilder().setSource("reserved").setKey("world")).build();
-        Identity cidr6 = Identity.newBuilder().setId(16777218)
-                .addLabels(Label.newBuilder().setSource("cidr").setKey("2001-db8--/32")).build();
+                .addLabels(Label.newBuilder().setSource("reserved").setKey("world"))
+                .build();
+        Identity cidr6 = Identity.newBuilder()
+                .setId(16777218)
+                .addLabels(Label.newBuilder().setSource("cidr").setKey("2001-db8--/32"))
+                .build();
         return new NodeImage(Map.of(16777217L, cidr, 16777218L, cidr6), endpoints, Map.of(), policies);
     }
 
@@ -97,29 +111,38 @@ public abstract class NodeMapsContractTest {
     void writesIpcacheWithCidrIdentitiesEndpointsMapAndOnePolicyMapPerLocalEndpoint() {
         MapBackend b = backend();
         LocalEndpointTable table = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
-        NodeImage img = image(Map.of("shop/web-1", WEB, "shop/api-1", API, "shop/db-1", REMOTE),
+        NodeImage img = image(
+                Map.of("shop/web-1", WEB, "shop/api-1", API, "shop/db-1", REMOTE),
                 Map.of(1001L, policy(1001, 1, ALLOW_80, EGRESS_ANY)));
         List<LocalEndpoint> locals = table.resolve(img);
         // Ids go out in the image's map order, which Map.of salts per JVM: either pod may get 1.
         assertThat(locals).extracting(LocalEndpoint::pod).containsExactlyInAnyOrder("web-1", "api-1");
         assertThat(locals).extracting(LocalEndpoint::endpointId).containsExactlyInAnyOrder(1, 2);
-        int webId = locals.stream().filter(e -> e.pod().equals("web-1")).findFirst().orElseThrow().endpointId();
+        int webId = locals.stream()
+                .filter(e -> e.pod().equals("web-1"))
+                .findFirst()
+                .orElseThrow()
+                .endpointId();
         int apiId = 3 - webId;
 
         NodeMapsReconciler.Outcome out = NodeMapsReconciler.reconcile(b, img, NODE, locals);
 
         assertThat(out.problems()).isEmpty();
         assertThat(out.created()).containsExactlyInAnyOrder("cilium_policy_v2_" + webId, "cilium_policy_v2_" + apiId);
-        assertThat(policyOf(b, "cilium_policy_v2_" + webId)).isEqualTo(Map.of(
-                ALLOW_80, PolicyMapValue.allow(ALLOW_80), EGRESS_ANY, PolicyMapValue.allow(EGRESS_ANY)));
+        assertThat(policyOf(b, "cilium_policy_v2_" + webId))
+                .isEqualTo(
+                        Map.of(ALLOW_80, PolicyMapValue.allow(ALLOW_80), EGRESS_ANY, PolicyMapValue.allow(EGRESS_ANY)));
         // api's identity has no published map yet: an empty map, everything dropped.
         assertThat(policyOf(b, "cilium_policy_v2_" + apiId)).isEmpty();
-        assertThat(endpointsOf(b)).isEqualTo(Map.of(
-                EndpointsMap.Key.of("10.0.1.5"), new EndpointsMap.Value(webId, 1001),
-                EndpointsMap.Key.of("fd00::105"), new EndpointsMap.Value(webId, 1001),
-                EndpointsMap.Key.of("10.0.1.6"), new EndpointsMap.Value(apiId, 1002)));
-        Map<IpcacheKey, IpcacheValue> ipcache = new Ipcache(b.open(NodeMapsReconciler.IPCACHE_MAP).orElseThrow()).entries();
-        assertThat(ipcache).containsEntry(IpcacheKey.ofCidr("10.128.0.0/9"), IpcacheValue.of(16777217))
+        assertThat(endpointsOf(b))
+                .isEqualTo(Map.of(
+                        EndpointsMap.Key.of("10.0.1.5"), new EndpointsMap.Value(webId, 1001),
+                        EndpointsMap.Key.of("fd00::105"), new EndpointsMap.Value(webId, 1001),
+                        EndpointsMap.Key.of("10.0.1.6"), new EndpointsMap.Value(apiId, 1002)));
+        Map<IpcacheKey, IpcacheValue> ipcache =
+                new Ipcache(b.open(NodeMapsReconciler.IPCACHE_MAP).orElseThrow()).entries();
+        assertThat(ipcache)
+                .containsEntry(IpcacheKey.ofCidr("10.128.0.0/9"), IpcacheValue.of(16777217))
                 .containsEntry(IpcacheKey.ofCidr("2001:db8::/32"), IpcacheValue.of(16777218))
                 .containsEntry(IpcacheKey.ofCidr("10.0.2.7/32"), IpcacheValue.of(1001))
                 .doesNotContainKey(IpcacheKey.ofCidr("10.0.0.0/8"));
@@ -147,10 +170,15 @@ public abstract class NodeMapsContractTest {
     void policyChangesUpdateTheMapAndAGoneEndpointLosesItsMap() {
         MapBackend b = backend();
         LocalEndpointTable table = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
-        NodeImage img = image(Map.of("shop/web-1", WEB, "shop/api-1", API),
+        NodeImage img = image(
+                Map.of("shop/web-1", WEB, "shop/api-1", API),
                 Map.of(1001L, policy(1001, 1, ALLOW_80), 1002L, policy(1002, 1, EGRESS_ANY)));
         NodeMapsReconciler.reconcile(b, img, NODE, table.resolve(img));
-        int webId = table.resolve(img).stream().filter(e -> e.pod().equals("web-1")).findFirst().orElseThrow().endpointId();
+        int webId = table.resolve(img).stream()
+                .filter(e -> e.pod().equals("web-1"))
+                .findFirst()
+                .orElseThrow()
+                .endpointId();
         String web = "cilium_policy_v2_" + webId;
 
         NodeDelta d = new NodeDelta(img);
@@ -178,15 +206,20 @@ public abstract class NodeMapsContractTest {
     void restartOverExistingMapsReconcilesToAZeroDiffWithoutEmptyingThem() {
         MapBackend b = backend();
         LocalEndpointTable table = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
-        NodeImage img = image(Map.of("shop/web-1", WEB, "shop/api-1", API),
+        NodeImage img = image(
+                Map.of("shop/web-1", WEB, "shop/api-1", API),
                 Map.of(1001L, policy(1001, 1, ALLOW_80, EGRESS_ANY), 1002L, policy(1002, 3, ALLOW_443)));
         NodeMapsReconciler.reconcile(b, img, NODE, table.resolve(img));
         LocalEndpointTable.Snapshot persisted = table.snapshot();
 
         backend = restart(b);
         LocalEndpointTable restored = new LocalEndpointTable(NODE, persisted);
-        String web = "cilium_policy_v2_" + restored.resolve(img).stream()
-                .filter(e -> e.pod().equals("web-1")).findFirst().orElseThrow().endpointId();
+        String web = "cilium_policy_v2_"
+                + restored.resolve(img).stream()
+                        .filter(e -> e.pod().equals("web-1"))
+                        .findFirst()
+                        .orElseThrow()
+                        .endpointId();
         // Before any reconcile the restarted agent's maps still hold the last content.
         assertThat(policyOf(backend, web)).hasSize(2);
 

@@ -14,7 +14,6 @@ import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -64,15 +63,25 @@ class NodeMapsWriterTest {
             mapsDeleted += out.deleted().size();
 
             NodeMapsReconciler.Outcome full = NodeMapsReconciler.reconcile(backend, image, NODE, locals);
-            assertThat(full.total()).as("entries a full pass corrected after batch %d: %s", batch, full.changes()).isZero();
+            assertThat(full.total())
+                    .as("entries a full pass corrected after batch %d: %s", batch, full.changes())
+                    .isZero();
             assertThat(full.created()).isEmpty();
             assertThat(full.deleted()).isEmpty();
             NodeMapsWriter.Entries entries = writer.entries();
-            assertThat(entries.ipcache()).isEqualTo(backend.open(NodeMapsReconciler.IPCACHE_MAP).orElseThrow().size());
-            assertThat(entries.endpoints()).isEqualTo(backend.open(EndpointsMap.NAME).orElseThrow().size());
+            assertThat(entries.ipcache())
+                    .isEqualTo(backend.open(NodeMapsReconciler.IPCACHE_MAP)
+                            .orElseThrow()
+                            .size());
+            assertThat(entries.endpoints())
+                    .isEqualTo(backend.open(EndpointsMap.NAME).orElseThrow().size());
             assertThat(entries.policyMaps()).isEqualTo(locals.size());
-            assertThat(entries.policy()).isEqualTo(locals.stream()
-                    .mapToInt(ep -> backend.open(ep.policyMapName()).orElseThrow().size()).sum());
+            assertThat(entries.policy())
+                    .isEqualTo(locals.stream()
+                            .mapToInt(ep -> backend.open(ep.policyMapName())
+                                    .orElseThrow()
+                                    .size())
+                            .sum());
         }
         assertThat(writesSeen).as("the batches wrote something").isPositive();
         assertThat(mapsCreated).as("local endpoints came").isPositive();
@@ -85,13 +94,20 @@ class NodeMapsWriterTest {
         NodeMapsWriter writer = new NodeMapsWriter(backend, NODE);
         LocalEndpointTable table = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
         NodeDelta bootstrap = new NodeDelta(NodeImage.EMPTY);
-        bootstrap.replay(new StateRecord(StateTopic.ENDPOINTS, "shop/pod-1", endpoint(1, NODE, 1001).toByteArray()));
-        bootstrap.replay(new StateRecord(StateTopic.POLICY, "1001", policy(1001, 1).toByteArray()));
+        bootstrap.replay(new StateRecord(
+                StateTopic.ENDPOINTS, "shop/pod-1", endpoint(1, NODE, 1001).toByteArray()));
+        bootstrap.replay(
+                new StateRecord(StateTopic.POLICY, "1001", policy(1001, 1).toByteArray()));
         NodeImage image = bootstrap.apply();
         writer.snapshot(image, table.resolveLatest(image));
 
         NodeDelta delta = new NodeDelta(image);
-        delta.replay(StateTopic.ENDPOINTS, 0, 7, "shop/pod-3", endpoint(3, "node-2", 1002).toByteArray());
+        delta.replay(
+                StateTopic.ENDPOINTS,
+                0,
+                7,
+                "shop/pod-3",
+                endpoint(3, "node-2", 1002).toByteArray());
         NodeImage next = delta.apply();
         backend.writes.set(0);
         NodeMapsReconciler.Outcome out = writer.publish(delta, next, table.resolveLatest(next));
@@ -108,31 +124,73 @@ class NodeMapsWriterTest {
     private static StateRecord randomRecord(Random random) {
         int i = random.nextInt(12);
         return switch (random.nextInt(6)) {
-            case 0, 1 -> new StateRecord(StateTopic.ENDPOINTS, "shop/pod-" + i, random.nextInt(5) == 0 ? null
-                    : endpoint(i, "node-" + (1 + random.nextInt(3)), 1001 + random.nextInt(4)).toByteArray());
-            case 2 -> new StateRecord(StateTopic.POLICY, Integer.toString(1001 + random.nextInt(4)),
-                    random.nextInt(6) == 0 ? null : policy(1001 + random.nextInt(4), 1 + random.nextInt(1000)).toByteArray());
+            case 0, 1 ->
+                new StateRecord(
+                        StateTopic.ENDPOINTS,
+                        "shop/pod-" + i,
+                        random.nextInt(5) == 0
+                                ? null
+                                : endpoint(i, "node-" + (1 + random.nextInt(3)), 1001 + random.nextInt(4))
+                                        .toByteArray());
+            case 2 ->
+                new StateRecord(
+                        StateTopic.POLICY,
+                        Integer.toString(1001 + random.nextInt(4)),
+                        random.nextInt(6) == 0
+                                ? null
+                                : policy(1001 + random.nextInt(4), 1 + random.nextInt(1000))
+                                        .toByteArray());
             case 3 -> {
                 String name = "node-" + (1 + random.nextInt(3));
-                yield new StateRecord(StateTopic.NODES, name, random.nextInt(4) == 0 ? null
-                        : Node.newBuilder().setName(name).addIps("10.0.0." + random.nextInt(8)).build().toByteArray());
+                yield new StateRecord(
+                        StateTopic.NODES,
+                        name,
+                        random.nextInt(4) == 0
+                                ? null
+                                : Node.newBuilder()
+                                        .setName(name)
+                                        .addIps("10.0.0." + random.nextInt(8))
+                                        .build()
+                                        .toByteArray());
             }
-            case 4 -> new StateRecord(StateTopic.IDENTITIES, Integer.toString(2000 + random.nextInt(3)), random.nextInt(3) == 0
-                    ? null : Identity.newBuilder().setId(2000 + random.nextInt(3)).addLabels(Label.newBuilder()
-                            .setSource("cidr").setKey("10.0.0." + random.nextInt(4) + "/32")).build().toByteArray());
-            default -> new StateRecord(StateTopic.ENDPOINTS, "shop/pod-" + i,
-                    endpoint(i, NODE, 1001 + random.nextInt(4)).toByteArray());
+            case 4 ->
+                new StateRecord(
+                        StateTopic.IDENTITIES,
+                        Integer.toString(2000 + random.nextInt(3)),
+                        random.nextInt(3) == 0
+                                ? null
+                                : Identity.newBuilder()
+                                        .setId(2000 + random.nextInt(3))
+                                        .addLabels(Label.newBuilder()
+                                                .setSource("cidr")
+                                                .setKey("10.0.0." + random.nextInt(4) + "/32"))
+                                        .build()
+                                        .toByteArray());
+            default ->
+                new StateRecord(
+                        StateTopic.ENDPOINTS,
+                        "shop/pod-" + i,
+                        endpoint(i, NODE, 1001 + random.nextInt(4)).toByteArray());
         };
     }
 
     /** Two pods may share an address (the lower key wins it, as the ipcache's index decides). */
     private static Endpoint endpoint(int i, String node, int identity) {
-        return Endpoint.newBuilder().setNamespace("shop").setPod("pod-" + i).setUid("u-" + i).setNode(node)
-                .setIpv4("10.0.0." + (i % 8)).setIpv6(i % 2 == 0 ? "fd00::" + i : "").setIdentity(identity).build();
+        return Endpoint.newBuilder()
+                .setNamespace("shop")
+                .setPod("pod-" + i)
+                .setUid("u-" + i)
+                .setNode(node)
+                .setIpv4("10.0.0." + (i % 8))
+                .setIpv6(i % 2 == 0 ? "fd00::" + i : "")
+                .setIdentity(identity)
+                .build();
     }
 
     private static SubjectPolicyMap policy(int subject, long revision) {
-        return NodeMapsContractTest.policy(subject, revision,
+        return NodeMapsContractTest.policy(
+                subject,
+                revision,
                 PolicyMapKey.of(1002, Direction.INGRESS, IpProtocol.TCP, 80 + (int) (revision % 3)),
                 PolicyMapKey.anyProtocol(0, Direction.EGRESS));
     }

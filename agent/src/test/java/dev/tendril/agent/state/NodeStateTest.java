@@ -81,17 +81,24 @@ class NodeStateTest {
     void rejectsBadKeysAndValuesWithoutChangingTheDelta() {
         NodeDelta delta = new NodeDelta(IMAGE1);
         assertThatThrownBy(() -> delta.replay(StateTopic.IDENTITIES, "abc", DB.toByteArray()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("decimal");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("decimal");
         assertThatThrownBy(() -> delta.replay(StateTopic.NODES, "node-3", new byte[] {(byte) 0xFF, 0x01}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("protobuf");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("protobuf");
         assertThat(delta.replayed()).isZero();
         assertThat(delta.apply()).isEqualTo(IMAGE1);
     }
 
     @Test
     void policyMapsKeepTheHighestRevisionAndGoOnTombstone() {
-        SubjectPolicyMap rev1 = SubjectPolicyMap.newBuilder().setSubject(1001).setRevision(1).build();
-        SubjectPolicyMap rev2 = SubjectPolicyMap.newBuilder().setSubject(1001).setRevision(2).addIngressEnforcedBy("x").build();
+        SubjectPolicyMap rev1 =
+                SubjectPolicyMap.newBuilder().setSubject(1001).setRevision(1).build();
+        SubjectPolicyMap rev2 = SubjectPolicyMap.newBuilder()
+                .setSubject(1001)
+                .setRevision(2)
+                .addIngressEnforcedBy("x")
+                .build();
         NodeDelta first = new NodeDelta(IMAGE1);
         first.replay(StateTopic.POLICY, "1001", rev2.toByteArray());
         first.replay(StateTopic.POLICY, "1001", rev1.toByteArray());
@@ -120,13 +127,22 @@ class NodeStateTest {
     }
 
     static Identity identity(long id, String key, String value) {
-        return Identity.newBuilder().setId((int) id)
-                .addLabels(Label.newBuilder().setSource("k8s").setKey(key).setValue(value)).build();
+        return Identity.newBuilder()
+                .setId((int) id)
+                .addLabels(Label.newBuilder().setSource("k8s").setKey(key).setValue(value))
+                .build();
     }
 
     static Endpoint endpoint(String ns, String pod, String node, String ipv4, String ipv6, int identity) {
-        return Endpoint.newBuilder().setNamespace(ns).setPod(pod).setUid(pod + "-uid").setNode(node)
-                .setIpv4(ipv4).setIpv6(ipv6).setIdentity(identity).build();
+        return Endpoint.newBuilder()
+                .setNamespace(ns)
+                .setPod(pod)
+                .setUid(pod + "-uid")
+                .setNode(node)
+                .setIpv4(ipv4)
+                .setIpv6(ipv6)
+                .setIdentity(identity)
+                .build();
     }
 
     static Node node(String name, String... ips) {

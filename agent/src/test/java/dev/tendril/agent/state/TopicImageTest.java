@@ -60,8 +60,8 @@ class TopicImageTest {
 
     @Test
     void endpointsAreFoundByNodeAndFollowAMove() {
-        EndpointsImage image = EndpointsImage.of(Map.of("a/1", endpoint("a", "1", "node-1"),
-                "a/2", endpoint("a", "2", "node-2")));
+        EndpointsImage image =
+                EndpointsImage.of(Map.of("a/1", endpoint("a", "1", "node-1"), "a/2", endpoint("a", "2", "node-2")));
         Map<String, Endpoint> moves = new HashMap<>();
         moves.put("a/1", endpoint("a", "1", "node-2"));
         moves.put("a/2", null);

@@ -23,8 +23,7 @@ import java.util.stream.Collectors;
 public final class Agents {
 
     /** One agent and the node it serves. */
-    public record Agent(String name, String node, ServiceClient client) {
-    }
+    public record Agent(String name, String node, ServiceClient client) {}
 
     /** A pod's endpoint on the agent that holds it: the agent's {@code EndpointView} JSON. */
     public record Located(Agent agent, JsonNode endpoint) {
@@ -45,7 +44,9 @@ public final class Agents {
         List<Agent> agents = new ArrayList<>();
         for (Component component : stack.components()) {
             if (component.kind() == Kind.AGENT) {
-                agents.add(new Agent(component.name(), component.nodeName(),
+                agents.add(new Agent(
+                        component.name(),
+                        component.nodeName(),
                         new ServiceClient(component.name(), URI.create(component.url()))));
             }
         }
@@ -66,8 +67,8 @@ public final class Agents {
         if (node == null) {
             return agents.stream().findFirst().orElseThrow(() -> new ServiceException("no agent in the local stack"));
         }
-        return byNode(node).orElseThrow(() -> new ServiceException("no agent for node '" + node + "' (nodes: "
-                + nodes() + ")"));
+        return byNode(node)
+                .orElseThrow(() -> new ServiceException("no agent for node '" + node + "' (nodes: " + nodes() + ")"));
     }
 
     /** The node names, comma separated, for messages. */
@@ -91,7 +92,8 @@ public final class Agents {
     public Optional<Located> locate(String namespace, String pod) {
         for (Agent agent : agents) {
             for (JsonNode endpoint : endpoints(agent)) {
-                if (endpoint.path("namespace").asText().equals(namespace) && endpoint.path("pod").asText().equals(pod)) {
+                if (endpoint.path("namespace").asText().equals(namespace)
+                        && endpoint.path("pod").asText().equals(pod)) {
                     return Optional.of(new Located(agent, endpoint));
                 }
             }
@@ -101,8 +103,11 @@ public final class Agents {
 
     /** Like {@link #locate} for {@code ns/pod}; a one-line error when no agent holds it. */
     public Located require(String namespace, String pod) {
-        return locate(namespace, pod).orElseThrow(() -> new ServiceException("pod " + namespace + "/" + pod
-                + " is not an endpoint of any agent (nodes: " + nodes() + ")", 404, null));
+        return locate(namespace, pod)
+                .orElseThrow(() -> new ServiceException(
+                        "pod " + namespace + "/" + pod + " is not an endpoint of any agent (nodes: " + nodes() + ")",
+                        404,
+                        null));
     }
 
     /** Records an endpoint an agent answered after a create, so later lookups in this run see it. */
@@ -113,8 +118,9 @@ public final class Agents {
     }
 
     public void removed(Agent agent, String namespace, String pod) {
-        endpoints(agent).removeIf(e -> e.path("namespace").asText().equals(namespace)
-                && e.path("pod").asText().equals(pod));
+        endpoints(agent)
+                .removeIf(e -> e.path("namespace").asText().equals(namespace)
+                        && e.path("pod").asText().equals(pod));
     }
 
     private static boolean sameEndpoint(JsonNode a, JsonNode b) {

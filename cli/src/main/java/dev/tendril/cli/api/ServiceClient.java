@@ -29,7 +29,8 @@ import java.util.stream.Stream;
 public final class ServiceClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String name;
     private final URI base;
@@ -53,11 +54,14 @@ public final class ServiceClient {
      * connect to goes to the second: nothing was sent, so even a write is safe to send there.
      */
     public static ServiceClient of(Stack stack, String component) {
-        Component found = stack.component(component).orElseThrow(() ->
-                new ServiceException("no component '" + component + "' in the local stack"));
+        Component found = stack.component(component)
+                .orElseThrow(() -> new ServiceException("no component '" + component + "' in the local stack"));
         String name = found.kind() == Kind.SERVICE ? component + " service" : component;
         URI second = found.kind() == Kind.SERVICE
-                ? stack.component(component + "-2").map(c -> URI.create(c.url())).orElse(null) : null;
+                ? stack.component(component + "-2")
+                        .map(c -> URI.create(c.url()))
+                        .orElse(null)
+                : null;
         return new ServiceClient(name, URI.create(found.url()), second);
     }
 
@@ -76,8 +80,11 @@ public final class ServiceClient {
      * an error answer is a {@link ServiceException} as for {@link #get}.
      */
     public void events(String path, List<Map.Entry<String, String>> query, Consumer<String> events) {
-        HttpRequest request = HttpRequest.newBuilder(uri(path, query)).GET().timeout(Duration.ofSeconds(30))
-                .header("Accept", "text/event-stream").build();
+        HttpRequest request = HttpRequest.newBuilder(uri(path, query))
+                .GET()
+                .timeout(Duration.ofSeconds(30))
+                .header("Accept", "text/event-stream")
+                .build();
         HttpResponse<Stream<String>> response;
         try {
             response = HTTP.send(request, HttpResponse.BodyHandlers.ofLines());
@@ -91,7 +98,9 @@ public final class ServiceClient {
             if (response.statusCode() >= 400) {
                 String raw = lines.collect(Collectors.joining("\n"));
                 JsonNode body = parse(raw);
-                throw new ServiceException(problem(response.statusCode(), body, raw), response.statusCode(),
+                throw new ServiceException(
+                        problem(response.statusCode(), body, raw),
+                        response.statusCode(),
                         body != null && body.isObject() ? body : null);
             }
             StringBuilder data = new StringBuilder();
@@ -111,23 +120,27 @@ public final class ServiceClient {
                 events.accept(data.toString());
             }
         } catch (UncheckedIOException e) {
-            throw new ServiceException(name + " at " + base + ": " + e.getCause().getMessage());
+            throw new ServiceException(
+                    name + " at " + base + ": " + e.getCause().getMessage());
         }
     }
 
     public JsonNode put(String path, Object body) {
-        return send(HttpRequest.newBuilder(uri(path, Map.of())).PUT(jsonBody(body))
+        return send(HttpRequest.newBuilder(uri(path, Map.of()))
+                .PUT(jsonBody(body))
                 .header("Content-Type", "application/json"));
     }
 
     public JsonNode post(String path, Object body) {
-        return send(HttpRequest.newBuilder(uri(path, Map.of())).POST(jsonBody(body))
+        return send(HttpRequest.newBuilder(uri(path, Map.of()))
+                .POST(jsonBody(body))
                 .header("Content-Type", "application/json"));
     }
 
     /** A PUT whose body is already encoded, e.g. multi-document YAML as {@code application/yaml}. */
     public JsonNode put(String path, Map<String, String> query, String body, String contentType) {
-        return send(HttpRequest.newBuilder(uri(path, query)).PUT(HttpRequest.BodyPublishers.ofString(body))
+        return send(HttpRequest.newBuilder(uri(path, query))
+                .PUT(HttpRequest.BodyPublishers.ofString(body))
                 .header("Content-Type", contentType));
     }
 
@@ -140,9 +153,12 @@ public final class ServiceClient {
     }
 
     private URI uri(String path, List<Map.Entry<String, String>> query) {
-        String suffix = query.isEmpty() ? "" : "?" + query.stream()
-                .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
-                .collect(Collectors.joining("&"));
+        String suffix = query.isEmpty()
+                ? ""
+                : "?"
+                        + query.stream()
+                                .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
+                                .collect(Collectors.joining("&"));
         return base.resolve(path + suffix);
     }
 
@@ -152,7 +168,9 @@ public final class ServiceClient {
     }
 
     private JsonNode send(HttpRequest.Builder request) {
-        HttpRequest built = request.timeout(Duration.ofSeconds(30)).header("Accept", "application/json").build();
+        HttpRequest built = request.timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json")
+                .build();
         HttpResponse<String> response;
         try {
             try {
@@ -162,9 +180,11 @@ public final class ServiceClient {
                     throw e;
                 }
                 String query = built.uri().getRawQuery();
-                URI other = URI.create(secondReplica.toString().replaceAll("/+$", "") + built.uri().getRawPath()
+                URI other = URI.create(secondReplica.toString().replaceAll("/+$", "")
+                        + built.uri().getRawPath()
                         + (query == null ? "" : "?" + query));
-                response = HTTP.send(HttpRequest.newBuilder(built, (k, v) -> true).uri(other).build(),
+                response = HTTP.send(
+                        HttpRequest.newBuilder(built, (k, v) -> true).uri(other).build(),
                         HttpResponse.BodyHandlers.ofString());
             }
         } catch (IOException e) {
@@ -175,7 +195,9 @@ public final class ServiceClient {
         }
         JsonNode body = parse(response.body());
         if (response.statusCode() >= 400) {
-            throw new ServiceException(problem(response.statusCode(), body, response.body()), response.statusCode(),
+            throw new ServiceException(
+                    problem(response.statusCode(), body, response.body()),
+                    response.statusCode(),
                     body != null && body.isObject() ? body : null);
         }
         return body;
@@ -192,7 +214,10 @@ public final class ServiceClient {
             String detail = body.path("detail").asText("");
             return body.get("title").asText() + (detail.isBlank() ? "" : ": " + detail) + " (HTTP " + status + ")";
         }
-        return "HTTP " + status + (raw == null || raw.isBlank() ? "" : ": " + raw.lines().findFirst().orElse(""));
+        return "HTTP " + status
+                + (raw == null || raw.isBlank()
+                        ? ""
+                        : ": " + raw.lines().findFirst().orElse(""));
     }
 
     private static JsonNode parse(String body) {

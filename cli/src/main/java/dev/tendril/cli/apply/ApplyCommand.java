@@ -19,10 +19,15 @@ import picocli.CommandLine.Option;
  * owning service is asked what it would do (the policy service's dry run); only when all of that passed is
  * anything changed, namespaces first.
  */
-@Command(name = "apply", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Create or update objects from manifests (multi-document YAML or JSON).",
-                "Kinds: Namespace, NetworkPolicy, CiliumNetworkPolicy, Pod (namespaces first, pods last).",
-                "Nothing is applied unless every document is valid."})
+@Command(
+        name = "apply",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Create or update objects from manifests (multi-document YAML or JSON).",
+            "Kinds: Namespace, NetworkPolicy, CiliumNetworkPolicy, Pod (namespaces first, pods last).",
+            "Nothing is applied unless every document is valid."
+        })
 public final class ApplyCommand implements Callable<Integer> {
 
     @Mixin
@@ -114,7 +119,8 @@ public final class ApplyCommand implements Callable<Integer> {
     static ManifestKinds kinds(StackOutputOptions options) {
         Map<String, ServiceClient> clients = new HashMap<>();
         Agents[] agents = new Agents[1];
-        return ManifestKinds.all(component -> clients.computeIfAbsent(component, name -> ServiceClient.of(options.stack(), name)),
+        return ManifestKinds.all(
+                component -> clients.computeIfAbsent(component, name -> ServiceClient.of(options.stack(), name)),
                 () -> {
                     if (agents[0] == null) {
                         agents[0] = Agents.of(options.stack());

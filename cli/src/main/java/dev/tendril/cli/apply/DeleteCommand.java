@@ -19,8 +19,12 @@ import picocli.CommandLine.Option;
  * namespaces). An object
  * that does not exist is an error unless {@code --ignore-not-found}; either way the others are still deleted.
  */
-@Command(name = "delete", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Delete the objects named in manifests (Pod, NetworkPolicy, CiliumNetworkPolicy, Namespace; in that order).")
+@Command(
+        name = "delete",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description =
+                "Delete the objects named in manifests (Pod, NetworkPolicy, CiliumNetworkPolicy, Namespace; in that order).")
 public final class DeleteCommand implements Callable<Integer> {
 
     @Mixin
@@ -38,7 +42,8 @@ public final class DeleteCommand implements Callable<Integer> {
         PrintWriter err = options.err();
         ManifestKinds kinds = ApplyCommand.kinds(options);
         List<ManifestError> errors = new ArrayList<>();
-        Map<ManifestKindHandler, List<Manifest>> grouped = manifests.readAndCheckForDelete(kinds, () -> System.in, errors);
+        Map<ManifestKindHandler, List<Manifest>> grouped =
+                manifests.readAndCheckForDelete(kinds, () -> System.in, errors);
         if (!errors.isEmpty()) {
             return ManifestOptions.rejected(err, errors, "nothing deleted");
         }
@@ -64,8 +69,8 @@ public final class DeleteCommand implements Callable<Integer> {
                             continue;
                         }
                         failed = true;
-                        err.println("Error: " + describe(handler, manifest) + (e.notFound() ? " not found"
-                                : ": " + e.getMessage()));
+                        err.println("Error: " + describe(handler, manifest)
+                                + (e.notFound() ? " not found" : ": " + e.getMessage()));
                         e.details().forEach(line -> err.println("  " + line));
                         err.flush();
                     }
@@ -81,7 +86,9 @@ public final class DeleteCommand implements Callable<Integer> {
 
     /** {@code networkpolicy.networking.k8s.io "deny" in namespace "demo"}, as kubectl names it. */
     private static String describe(ManifestKindHandler handler, Manifest manifest) {
-        ManifestKind kind = handler.kinds().stream().filter(k -> k.kind().equals(manifest.kind())).findFirst()
+        ManifestKind kind = handler.kinds().stream()
+                .filter(k -> k.kind().equals(manifest.kind()))
+                .findFirst()
                 .orElseThrow();
         return kind.resource() + " \"" + manifest.name() + "\""
                 + (kind.namespaced() ? " in namespace \"" + manifest.namespace() + "\"" : "");

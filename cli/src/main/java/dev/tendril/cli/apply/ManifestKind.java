@@ -8,5 +8,4 @@ package dev.tendril.cli.apply;
  * @param resource   how kubectl names it in output: {@code networkpolicy.networking.k8s.io}
  * @param namespaced whether objects of the kind live in a namespace
  */
-public record ManifestKind(String kind, String apiVersion, String resource, boolean namespaced) {
-}
+public record ManifestKind(String kind, String apiVersion, String resource, boolean namespaced) {}

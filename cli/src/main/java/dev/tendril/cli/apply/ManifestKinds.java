@@ -65,8 +65,8 @@ public final class ManifestKinds {
      *
      * @param namespace the {@code -n} option, or null
      */
-    public Map<ManifestKindHandler, List<Manifest>> check(List<Manifest> manifests, String namespace,
-            List<ManifestError> errors) {
+    public Map<ManifestKindHandler, List<Manifest>> check(
+            List<Manifest> manifests, String namespace, List<ManifestError> errors) {
         return check(manifests, namespace, errors, true);
     }
 
@@ -75,13 +75,13 @@ public final class ManifestKinds {
      * object counts ({@code apiVersion}, {@code kind}, {@code metadata.name} and the namespace); the handlers'
      * checks of the rest (a policy's {@code spec}, a pod's containers) are skipped.
      */
-    public Map<ManifestKindHandler, List<Manifest>> checkForDelete(List<Manifest> manifests, String namespace,
-            List<ManifestError> errors) {
+    public Map<ManifestKindHandler, List<Manifest>> checkForDelete(
+            List<Manifest> manifests, String namespace, List<ManifestError> errors) {
         return check(manifests, namespace, errors, false);
     }
 
-    private Map<ManifestKindHandler, List<Manifest>> check(List<Manifest> manifests, String namespace,
-            List<ManifestError> errors, boolean whole) {
+    private Map<ManifestKindHandler, List<Manifest>> check(
+            List<Manifest> manifests, String namespace, List<ManifestError> errors, boolean whole) {
         Map<ManifestKindHandler, List<Manifest>> grouped = new LinkedHashMap<>();
         handlers.forEach(handler -> grouped.put(handler, new ArrayList<>()));
         Map<String, Manifest> seen = new HashMap<>();
@@ -108,8 +108,10 @@ public final class ManifestKinds {
             String key = kind.kind() + "/" + (kind.namespaced() ? checked.namespace() + "/" : "") + checked.name();
             Manifest earlier = seen.putIfAbsent(key, checked);
             if (earlier != null) {
-                errors.add(checked.error("metadata.name", kind.kind() + " " + key.substring(kind.kind().length() + 1)
-                        + " is also in " + earlier.source() + " document " + earlier.document()));
+                errors.add(checked.error(
+                        "metadata.name",
+                        kind.kind() + " " + key.substring(kind.kind().length() + 1) + " is also in " + earlier.source()
+                                + " document " + earlier.document()));
             }
             grouped.get(handler.get()).add(checked);
         }
@@ -124,7 +126,8 @@ public final class ManifestKinds {
      */
     public List<Outcome> apply(List<Manifest> manifests) {
         List<Outcome> outcomes = new ArrayList<>();
-        for (Map.Entry<ManifestKindHandler, List<Manifest>> kind : checked(manifests, true).entrySet()) {
+        for (Map.Entry<ManifestKindHandler, List<Manifest>> kind :
+                checked(manifests, true).entrySet()) {
             if (!kind.getValue().isEmpty()) {
                 outcomes.addAll(kind.getKey().apply(kind.getValue()).outcomes());
             }
@@ -138,7 +141,8 @@ public final class ManifestKinds {
      * stop the others; the first failure is thrown after all were tried.
      */
     public List<Outcome> delete(List<Manifest> manifests) {
-        List<Map.Entry<ManifestKindHandler, List<Manifest>>> order = new ArrayList<>(checked(manifests, false).entrySet());
+        List<Map.Entry<ManifestKindHandler, List<Manifest>>> order =
+                new ArrayList<>(checked(manifests, false).entrySet());
         Collections.reverse(order);
         List<Outcome> deleted = new ArrayList<>();
         ServiceException first = null;
@@ -185,8 +189,8 @@ public final class ManifestKinds {
             for (ManifestKind known : handler.kinds()) {
                 if (known.kind().equals(kind)) {
                     if (manifest.apiVersion() != null && !known.apiVersion().equals(manifest.apiVersion())) {
-                        errors.add(manifest.error("apiVersion", kind + " is " + known.apiVersion() + ", not "
-                                + manifest.apiVersion()));
+                        errors.add(manifest.error(
+                                "apiVersion", kind + " is " + known.apiVersion() + ", not " + manifest.apiVersion()));
                     }
                     return Optional.of(handler);
                 }
@@ -197,12 +201,17 @@ public final class ManifestKinds {
     }
 
     private String supported() {
-        return handlers.stream().flatMap(h -> h.kinds().stream()).map(ManifestKind::kind)
+        return handlers.stream()
+                .flatMap(h -> h.kinds().stream())
+                .map(ManifestKind::kind)
                 .collect(Collectors.joining(", "));
     }
 
     private static ManifestKind kindOf(ManifestKindHandler handler, String kind) {
-        return handler.kinds().stream().filter(k -> k.kind().equals(kind)).findFirst().orElseThrow();
+        return handler.kinds().stream()
+                .filter(k -> k.kind().equals(kind))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static Manifest withNamespace(Manifest manifest, String namespace, List<ManifestError> errors) {
@@ -214,8 +223,8 @@ public final class ManifestKinds {
         String named = manifest.namespace();
         if (named != null) {
             if (namespace != null && !namespace.equals(named)) {
-                errors.add(manifest.error("metadata.namespace", "\"" + named + "\" does not match --namespace \""
-                        + namespace + "\""));
+                errors.add(manifest.error(
+                        "metadata.namespace", "\"" + named + "\" does not match --namespace \"" + namespace + "\""));
                 return null;
             }
             return manifest;

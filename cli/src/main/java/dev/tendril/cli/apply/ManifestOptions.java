@@ -11,30 +11,38 @@ import picocli.CommandLine.Option;
 /** The {@code -f}, {@code -R} and {@code -n} options of {@code apply} and {@code delete}, and reading what they name. */
 public final class ManifestOptions {
 
-    @Option(names = {"-f", "--filename"}, paramLabel = "FILE|DIR|-", required = true,
+    @Option(
+            names = {"-f", "--filename"},
+            paramLabel = "FILE|DIR|-",
+            required = true,
             description = "A manifest file, a directory of *.yaml, *.yml and *.json files (in name order),"
                     + " or - for standard input. Repeatable.")
     List<String> files = new ArrayList<>();
 
-    @Option(names = {"-R", "--recursive"}, description = "Read the directories of -f and their sub-directories.")
+    @Option(
+            names = {"-R", "--recursive"},
+            description = "Read the directories of -f and their sub-directories.")
     boolean recursive;
 
-    @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE",
-            description = "Namespace of documents that name none (default: default); documents naming another are rejected.")
+    @Option(
+            names = {"-n", "--namespace"},
+            paramLabel = "NAMESPACE",
+            description =
+                    "Namespace of documents that name none (default: default); documents naming another are rejected.")
     String namespace;
 
     /**
      * Reads and checks every document of every file; the valid ones grouped by handler in apply order. Problems
      * go to {@code errors}, including that there was nothing to read.
      */
-    Map<ManifestKindHandler, List<Manifest>> readAndCheck(ManifestKinds kinds, Supplier<InputStream> stdin,
-            List<ManifestError> errors) {
+    Map<ManifestKindHandler, List<Manifest>> readAndCheck(
+            ManifestKinds kinds, Supplier<InputStream> stdin, List<ManifestError> errors) {
         return kinds.check(read(stdin, errors), namespace, errors);
     }
 
     /** As {@link #readAndCheck}, checking only what names each object ({@link ManifestKinds#checkForDelete}). */
-    Map<ManifestKindHandler, List<Manifest>> readAndCheckForDelete(ManifestKinds kinds, Supplier<InputStream> stdin,
-            List<ManifestError> errors) {
+    Map<ManifestKindHandler, List<Manifest>> readAndCheckForDelete(
+            ManifestKinds kinds, Supplier<InputStream> stdin, List<ManifestError> errors) {
         return kinds.checkForDelete(read(stdin, errors), namespace, errors);
     }
 

@@ -42,8 +42,7 @@ public final class ManifestReader {
     }
 
     /** The documents of every source, in the order given, and what could not be read. */
-    public record Result(List<Manifest> manifests, List<ManifestError> errors) {
-    }
+    public record Result(List<Manifest> manifests, List<ManifestError> errors) {}
 
     public Result read(List<String> sources) {
         List<Manifest> manifests = new ArrayList<>();
@@ -68,7 +67,10 @@ public final class ManifestReader {
             if (Files.isDirectory(path)) {
                 List<Path> files = filesOf(path, source, errors);
                 if (files.isEmpty()) {
-                    errors.add(new ManifestError(source, 0, null,
+                    errors.add(new ManifestError(
+                            source,
+                            0,
+                            null,
                             "no *.yaml, *.yml or *.json files in this directory" + (recursive ? " or below" : "")));
                 }
                 files.forEach(file -> readFile(file, file.toString(), manifests, errors));
@@ -81,7 +83,10 @@ public final class ManifestReader {
 
     private List<Path> filesOf(Path directory, String source, List<ManifestError> errors) {
         try (Stream<Path> entries = recursive ? Files.walk(directory) : Files.list(directory)) {
-            return entries.filter(Files::isRegularFile).filter(ManifestReader::isManifestFile).sorted().toList();
+            return entries.filter(Files::isRegularFile)
+                    .filter(ManifestReader::isManifestFile)
+                    .sorted()
+                    .toList();
         } catch (IOException | UncheckedIOException e) {
             errors.add(new ManifestError(source, 0, null, "cannot list directory: " + e.getMessage()));
             return List.of();
@@ -136,12 +141,17 @@ public final class ManifestReader {
     }
 
     /** Reads with {@code mapper}; false when it stopped at a syntax error. */
-    private static boolean parse(ObjectMapper mapper, String format, String source, String text,
-            List<Manifest> manifests, List<ManifestError> errors) {
+    private static boolean parse(
+            ObjectMapper mapper,
+            String format,
+            String source,
+            String text,
+            List<Manifest> manifests,
+            List<ManifestError> errors) {
         int read = 0;
         // From a parser rather than the text: Jackson would otherwise read a root array as one value per element.
-        try (MappingIterator<JsonNode> documents = mapper.readerFor(JsonNode.class)
-                .readValues(mapper.getFactory().createParser(text))) {
+        try (MappingIterator<JsonNode> documents =
+                mapper.readerFor(JsonNode.class).readValues(mapper.getFactory().createParser(text))) {
             while (documents.hasNextValue()) {
                 JsonNode body = documents.nextValue();
                 int document = ++read;
@@ -149,7 +159,10 @@ public final class ManifestReader {
                     continue;
                 }
                 if (!(body instanceof ObjectNode object)) {
-                    errors.add(new ManifestError(source, document, null,
+                    errors.add(new ManifestError(
+                            source,
+                            document,
+                            null,
                             "not an object (a document is a mapping with apiVersion, kind and metadata)"));
                     continue;
                 }
@@ -157,8 +170,12 @@ public final class ManifestReader {
             }
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
-            errors.add(new ManifestError(source, read + 1, null, "invalid " + format
-                    + (line > 0 ? " at line " + line : "") + ": " + e.getOriginalMessage().lines().findFirst().orElse("")));
+            errors.add(new ManifestError(
+                    source,
+                    read + 1,
+                    null,
+                    "invalid " + format + (line > 0 ? " at line " + line : "") + ": "
+                            + e.getOriginalMessage().lines().findFirst().orElse("")));
             return false;
         } catch (IOException e) {
             errors.add(new ManifestError(source, 0, null, "cannot read: " + e.getMessage()));

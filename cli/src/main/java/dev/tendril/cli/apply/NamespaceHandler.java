@@ -37,8 +37,10 @@ final class NamespaceHandler implements ManifestKindHandler {
     @Override
     public void check(Manifest manifest, List<ManifestError> errors) {
         if (!DNS_LABEL.matcher(manifest.name()).matches()) {
-            errors.add(manifest.error("metadata.name", "\"" + manifest.name() + "\" must be a DNS label:"
-                    + " 1-63 lower-case alphanumerics or '-', starting and ending alphanumeric"));
+            errors.add(manifest.error(
+                    "metadata.name",
+                    "\"" + manifest.name() + "\" must be a DNS label:"
+                            + " 1-63 lower-case alphanumerics or '-', starting and ending alphanumeric"));
         }
         JsonNode labels = manifest.body().path("metadata").path("labels");
         if (labels.isMissingNode() || labels.isNull()) {
@@ -94,7 +96,9 @@ final class NamespaceHandler implements ManifestKindHandler {
             throw e;
         }
         Map<String, String> existing = new TreeMap<>();
-        current.path("labels").properties().forEach(label -> existing.put(label.getKey(), label.getValue().asText()));
+        current.path("labels")
+                .properties()
+                .forEach(label -> existing.put(label.getKey(), label.getValue().asText()));
         Map<String, String> wanted = new TreeMap<>(labels(manifest));
         wanted.put(METADATA_NAME_LABEL, manifest.name());
         return existing.equals(wanted) ? "unchanged" : "configured";
@@ -102,7 +106,10 @@ final class NamespaceHandler implements ManifestKindHandler {
 
     private static Map<String, String> labels(Manifest manifest) {
         Map<String, String> labels = new TreeMap<>();
-        manifest.body().path("metadata").path("labels").properties()
+        manifest.body()
+                .path("metadata")
+                .path("labels")
+                .properties()
                 .forEach(label -> labels.put(label.getKey(), label.getValue().asText()));
         return labels;
     }

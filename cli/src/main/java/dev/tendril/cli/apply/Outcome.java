@@ -10,7 +10,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param revision  the policy revision the change produced, when the service reports one
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Outcome(String kind, String namespace, String name, String result, Long revision,
+public record Outcome(
+        String kind,
+        String namespace,
+        String name,
+        String result,
+        Long revision,
         @JsonIgnore String resource) {
 
     /** kubectl's line for apply: {@code networkpolicy.networking.k8s.io/default-deny-ingress created}. */

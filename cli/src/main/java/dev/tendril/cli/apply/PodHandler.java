@@ -30,8 +30,8 @@ final class PodHandler implements ManifestKindHandler {
 
     static final ManifestKind POD = new ManifestKind("Pod", "v1", "pod", true);
 
-    private static final Pattern DNS_SUBDOMAIN = Pattern.compile(
-            "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern DNS_SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern IANA_SVC_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final Pattern HAS_LETTER = Pattern.compile(".*[a-z].*");
@@ -46,12 +46,10 @@ final class PodHandler implements ManifestKindHandler {
     }
 
     /** A named container port as the agent takes it. */
-    record NamedPort(String name, int port, String protocol) {
-    }
+    record NamedPort(String name, int port, String protocol) {}
 
     /** What applying one pod does: where, with which uid, and whether it creates, changes or keeps it. */
-    private record Placement(Manifest manifest, Agent agent, String uid, String result) {
-    }
+    private record Placement(Manifest manifest, Agent agent, String uid, String result) {}
 
     @Override
     public List<ManifestKind> kinds() {
@@ -62,8 +60,10 @@ final class PodHandler implements ManifestKindHandler {
     public void check(Manifest manifest, List<ManifestError> errors) {
         String name = manifest.name();
         if (name.length() > 253 || !DNS_SUBDOMAIN.matcher(name).matches()) {
-            errors.add(manifest.error("metadata.name", "\"" + name + "\" must be a DNS subdomain: at most 253"
-                    + " lower-case alphanumerics, '-' or '.', starting and ending alphanumeric"));
+            errors.add(manifest.error(
+                    "metadata.name",
+                    "\"" + name + "\" must be a DNS subdomain: at most 253"
+                            + " lower-case alphanumerics, '-' or '.', starting and ending alphanumeric"));
         }
         if (!DNS_LABEL.matcher(manifest.namespace()).matches()) {
             errors.add(manifest.error("metadata.namespace", "\"" + manifest.namespace() + "\" must be a DNS label"));
@@ -90,9 +90,13 @@ final class PodHandler implements ManifestKindHandler {
                 continue;
             }
             JsonNode containerName = container.path("name");
-            if (!containerName.isTextual() || !DNS_LABEL.matcher(containerName.asText()).matches()) {
-                errors.add(manifest.error(at + ".name", containerName.isMissingNode() ? "required"
-                        : "\"" + containerName.asText() + "\" must be a DNS label"));
+            if (!containerName.isTextual()
+                    || !DNS_LABEL.matcher(containerName.asText()).matches()) {
+                errors.add(manifest.error(
+                        at + ".name",
+                        containerName.isMissingNode()
+                                ? "required"
+                                : "\"" + containerName.asText() + "\" must be a DNS label"));
             }
             checkPorts(manifest, container.path("ports"), at + ".ports", portNames, errors);
         }
@@ -119,13 +123,15 @@ final class PodHandler implements ManifestKindHandler {
         if (value.isMissingNode() || value.isNull()) {
             return;
         }
-        if (!value.isTextual() || value.asText().length() > 253 || !DNS_SUBDOMAIN.matcher(value.asText()).matches()) {
+        if (!value.isTextual()
+                || value.asText().length() > 253
+                || !DNS_SUBDOMAIN.matcher(value.asText()).matches()) {
             errors.add(manifest.error("spec." + field, "\"" + value.asText() + "\" must be a DNS subdomain"));
         }
     }
 
-    private static void checkPorts(Manifest manifest, JsonNode ports, String at, Map<String, String> portNames,
-            List<ManifestError> errors) {
+    private static void checkPorts(
+            Manifest manifest, JsonNode ports, String at, Map<String, String> portNames, List<ManifestError> errors) {
         if (ports.isMissingNode() || ports.isNull()) {
             return;
         }
@@ -138,8 +144,9 @@ final class PodHandler implements ManifestKindHandler {
             String field = at + "[" + p + "]";
             JsonNode number = port.path("containerPort");
             if (!number.isInt() || number.asInt() < 1 || number.asInt() > 65535) {
-                errors.add(manifest.error(field + ".containerPort", number.isMissingNode() ? "required"
-                        : "must be a port number 1..65535, got " + number));
+                errors.add(manifest.error(
+                        field + ".containerPort",
+                        number.isMissingNode() ? "required" : "must be a port number 1..65535, got " + number));
             }
             JsonNode protocol = port.path("protocol");
             if (!protocol.isMissingNode() && !protocol.isNull() && !PROTOCOLS.contains(protocol.asText())) {
@@ -151,12 +158,14 @@ final class PodHandler implements ManifestKindHandler {
             }
             String problem = ianaServiceName(name.asText());
             if (!name.isTextual() || problem != null) {
-                errors.add(manifest.error(field + ".name", "\"" + name.asText() + "\" " + (problem == null
-                        ? "must be a string" : problem)));
+                errors.add(manifest.error(
+                        field + ".name",
+                        "\"" + name.asText() + "\" " + (problem == null ? "must be a string" : problem)));
             } else {
                 String earlier = portNames.putIfAbsent(name.asText(), field);
                 if (earlier != null) {
-                    errors.add(manifest.error(field + ".name", "\"" + name.asText() + "\" is also the name of " + earlier));
+                    errors.add(manifest.error(
+                            field + ".name", "\"" + name.asText() + "\" is also the name of " + earlier));
                 }
             }
         }
@@ -199,7 +208,8 @@ final class PodHandler implements ManifestKindHandler {
         for (Placement placement : placements) {
             Manifest manifest = placement.manifest();
             if (!placement.result().equals("unchanged")) {
-                JsonNode endpoint = placement.agent().client().post("/v1/endpoints", request(manifest, placement.uid()));
+                JsonNode endpoint =
+                        placement.agent().client().post("/v1/endpoints", request(manifest, placement.uid()));
                 if (endpoint != null) {
                     agents.get().added(placement.agent(), endpoint);
                 }
@@ -211,10 +221,16 @@ final class PodHandler implements ManifestKindHandler {
 
     @Override
     public Outcome delete(Manifest manifest) {
-        Located located = agents.get().locate(manifest.namespace(), manifest.name()).orElseThrow(() ->
-                new ServiceException("pod " + manifest.namespace() + "/" + manifest.name() + " not found", 404, null));
-        located.agent().client().delete("/v1/endpoints/" + ServiceClient.segment(manifest.namespace()) + "/"
-                + ServiceClient.segment(manifest.name()), Map.of("uid", located.uid()));
+        Located located = agents.get()
+                .locate(manifest.namespace(), manifest.name())
+                .orElseThrow(() -> new ServiceException(
+                        "pod " + manifest.namespace() + "/" + manifest.name() + " not found", 404, null));
+        located.agent()
+                .client()
+                .delete(
+                        "/v1/endpoints/" + ServiceClient.segment(manifest.namespace()) + "/"
+                                + ServiceClient.segment(manifest.name()),
+                        Map.of("uid", located.uid()));
         agents.get().removed(located.agent(), manifest.namespace(), manifest.name());
         return outcome(manifest, "deleted");
     }
@@ -228,25 +244,29 @@ final class PodHandler implements ManifestKindHandler {
         List<Placement> placements = new ArrayList<>();
         for (Manifest manifest : manifests) {
             String nodeName = manifest.body().path("spec").path("nodeName").asText(null);
-            Located existing = stack.locate(manifest.namespace(), manifest.name()).orElse(null);
+            Located existing =
+                    stack.locate(manifest.namespace(), manifest.name()).orElse(null);
             Agent agent;
             if (nodeName != null) {
                 agent = stack.byNode(nodeName).orElse(null);
                 if (agent == null) {
-                    errors.add(manifest.error("spec.nodeName", "no agent runs node \"" + nodeName + "\" (nodes: "
-                            + stack.nodes() + ")"));
+                    errors.add(manifest.error(
+                            "spec.nodeName", "no agent runs node \"" + nodeName + "\" (nodes: " + stack.nodes() + ")"));
                     continue;
                 }
                 if (existing != null && !existing.agent().equals(agent)) {
-                    errors.add(manifest.error("spec.nodeName", "pod " + manifest.namespace() + "/" + manifest.name()
-                            + " runs on " + existing.agent().node() + "; delete it to move it to " + nodeName));
+                    errors.add(manifest.error(
+                            "spec.nodeName",
+                            "pod " + manifest.namespace() + "/" + manifest.name() + " runs on "
+                                    + existing.agent().node() + "; delete it to move it to " + nodeName));
                     continue;
                 }
             } else if (existing != null) {
                 agent = existing.agent();
             } else {
                 agent = stack.all().stream()
-                        .min(Comparator.comparingInt((Agent a) -> load.get(a.name())).thenComparing(Agent::node))
+                        .min(Comparator.comparingInt((Agent a) -> load.get(a.name()))
+                                .thenComparing(Agent::node))
                         .orElse(null);
                 if (agent == null) {
                     errors.add(manifest.error(null, "no agent in the local stack to run the pod on"));
@@ -257,7 +277,10 @@ final class PodHandler implements ManifestKindHandler {
                 load.merge(agent.name(), 1, Integer::sum);
                 placements.add(new Placement(manifest, agent, UUID.randomUUID().toString(), "created"));
             } else {
-                placements.add(new Placement(manifest, agent, existing.uid(),
+                placements.add(new Placement(
+                        manifest,
+                        agent,
+                        existing.uid(),
                         registered(manifest).equals(wanted(manifest)) ? "unchanged" : "configured"));
             }
         }
@@ -268,8 +291,11 @@ final class PodHandler implements ManifestKindHandler {
     private Map<String, Object> registered(Manifest manifest) {
         JsonNode endpoint;
         try {
-            endpoint = identity.get().get("/v1/endpoints/" + ServiceClient.segment(manifest.namespace()) + "/"
-                    + ServiceClient.segment(manifest.name()), Map.of());
+            endpoint = identity.get()
+                    .get(
+                            "/v1/endpoints/" + ServiceClient.segment(manifest.namespace()) + "/"
+                                    + ServiceClient.segment(manifest.name()),
+                            Map.of());
         } catch (ServiceException e) {
             if (e.notFound()) {
                 return Map.of();
@@ -277,10 +303,15 @@ final class PodHandler implements ManifestKindHandler {
             throw e;
         }
         Map<String, String> labels = new TreeMap<>();
-        endpoint.path("labels").properties().forEach(l -> labels.put(l.getKey(), l.getValue().asText()));
+        endpoint.path("labels")
+                .properties()
+                .forEach(l -> labels.put(l.getKey(), l.getValue().asText()));
         Set<NamedPort> ports = new HashSet<>();
-        endpoint.path("namedPorts").forEach(p -> ports.add(new NamedPort(p.path("name").asText(),
-                p.path("port").asInt(), p.path("protocol").asText("TCP"))));
+        endpoint.path("namedPorts")
+                .forEach(p -> ports.add(new NamedPort(
+                        p.path("name").asText(),
+                        p.path("port").asInt(),
+                        p.path("protocol").asText("TCP"))));
         return state(labels, endpoint.path("serviceAccount").asText("default"), ports);
     }
 
@@ -310,7 +341,10 @@ final class PodHandler implements ManifestKindHandler {
 
     private static Map<String, String> labels(Manifest manifest) {
         Map<String, String> labels = new TreeMap<>();
-        manifest.body().path("metadata").path("labels").properties()
+        manifest.body()
+                .path("metadata")
+                .path("labels")
+                .properties()
                 .forEach(label -> labels.put(label.getKey(), label.getValue().asText()));
         return labels;
     }
@@ -325,7 +359,9 @@ final class PodHandler implements ManifestKindHandler {
         for (JsonNode container : manifest.body().path("spec").path("containers")) {
             for (JsonNode port : container.path("ports")) {
                 if (port.hasNonNull("name")) {
-                    ports.add(new NamedPort(port.get("name").asText(), port.path("containerPort").asInt(),
+                    ports.add(new NamedPort(
+                            port.get("name").asText(),
+                            port.path("containerPort").asInt(),
                             port.path("protocol").asText("TCP")));
                 }
             }

@@ -19,10 +19,10 @@ import java.util.function.Supplier;
  */
 final class PolicyHandler implements ManifestKindHandler {
 
-    static final ManifestKind NETWORK_POLICY = new ManifestKind("NetworkPolicy", "networking.k8s.io/v1",
-            "networkpolicy.networking.k8s.io", true);
-    static final ManifestKind CILIUM_NETWORK_POLICY = new ManifestKind("CiliumNetworkPolicy", "cilium.io/v2",
-            "ciliumnetworkpolicy.cilium.io", true);
+    static final ManifestKind NETWORK_POLICY =
+            new ManifestKind("NetworkPolicy", "networking.k8s.io/v1", "networkpolicy.networking.k8s.io", true);
+    static final ManifestKind CILIUM_NETWORK_POLICY =
+            new ManifestKind("CiliumNetworkPolicy", "cilium.io/v2", "ciliumnetworkpolicy.cilium.io", true);
     static final String CONTENT_TYPE = "application/yaml";
 
     private static final ObjectMapper YAML = new YAMLMapper();
@@ -70,9 +70,15 @@ final class PolicyHandler implements ManifestKindHandler {
     @Override
     public Outcome delete(Manifest manifest) {
         ManifestKind kind = kindOf(manifest.kind());
-        JsonNode answer = policy.get().delete("/v1/policies/" + ServiceClient.segment(kind.kind()) + "/"
-                + ServiceClient.segment(manifest.namespace()) + "/" + ServiceClient.segment(manifest.name()), Map.of());
-        Long revision = answer != null && answer.hasNonNull("revision") ? answer.get("revision").asLong() : null;
+        JsonNode answer = policy.get()
+                .delete(
+                        "/v1/policies/" + ServiceClient.segment(kind.kind()) + "/"
+                                + ServiceClient.segment(manifest.namespace()) + "/"
+                                + ServiceClient.segment(manifest.name()),
+                        Map.of());
+        Long revision = answer != null && answer.hasNonNull("revision")
+                ? answer.get("revision").asLong()
+                : null;
         return new Outcome(kind.kind(), manifest.namespace(), manifest.name(), "deleted", revision, kind.resource());
     }
 
@@ -91,16 +97,22 @@ final class PolicyHandler implements ManifestKindHandler {
     }
 
     private ApplyResult put(List<Manifest> manifests, boolean dryRun) {
-        JsonNode answer = policy.get().put("/v1/policies", dryRun ? Map.of("dryRun", "true") : Map.of(),
-                body(manifests), CONTENT_TYPE);
+        JsonNode answer = policy.get()
+                .put("/v1/policies", dryRun ? Map.of("dryRun", "true") : Map.of(), body(manifests), CONTENT_TYPE);
         List<Outcome> outcomes = new ArrayList<>();
         for (JsonNode applied : answer.path("policies")) {
             String kindName = applied.path("kind").asText();
-            ManifestKind kind = kinds().stream().filter(k -> k.kind().equals(kindName)).findFirst()
+            ManifestKind kind = kinds().stream()
+                    .filter(k -> k.kind().equals(kindName))
+                    .findFirst()
                     .orElse(new ManifestKind(kindName, "", kindName.toLowerCase(java.util.Locale.ROOT), true));
-            outcomes.add(new Outcome(kind.kind(), applied.path("namespace").asText(null), applied.path("name").asText(),
-                    applied.path("result").asText(), applied.hasNonNull("revision") ? applied.get("revision").asLong()
-                    : null, kind.resource()));
+            outcomes.add(new Outcome(
+                    kind.kind(),
+                    applied.path("namespace").asText(null),
+                    applied.path("name").asText(),
+                    applied.path("result").asText(),
+                    applied.hasNonNull("revision") ? applied.get("revision").asLong() : null,
+                    kind.resource()));
         }
         List<String> warnings = new ArrayList<>();
         answer.path("warnings").forEach(warning -> warnings.add(warning.asText()));
@@ -122,7 +134,8 @@ final class PolicyHandler implements ManifestKindHandler {
             }
         }
         if (errors.size() == before) {
-            errors.add(new ManifestError("policy service", 0, null, problem.path("detail").asText(e.getMessage())));
+            errors.add(new ManifestError(
+                    "policy service", 0, null, problem.path("detail").asText(e.getMessage())));
         }
     }
 

@@ -3,23 +3,31 @@ package dev.tendril.cli.bpf;
 import picocli.CommandLine.Command;
 
 /** {@code tendril bpf}: map dumps of one agent, grouped as in {@code cilium bpf}. */
-@Command(name = "bpf", mixinStandardHelpOptions = true,
+@Command(
+        name = "bpf",
+        mixinStandardHelpOptions = true,
         description = "Show an agent's datapath maps (ipcache, endpoints, policy).",
         subcommands = {BpfCommand.Ipcache.class, BpfCommand.Endpoint.class, BpfCommand.Policy.class})
 public final class BpfCommand {
 
-    @Command(name = "ipcache", mixinStandardHelpOptions = true, description = "The ipcache map: prefix to identity.",
+    @Command(
+            name = "ipcache",
+            mixinStandardHelpOptions = true,
+            description = "The ipcache map: prefix to identity.",
             subcommands = IpcacheListCommand.class)
-    static final class Ipcache {
-    }
+    static final class Ipcache {}
 
-    @Command(name = "endpoint", mixinStandardHelpOptions = true,
-            description = "The local endpoints map (cilium_lxc): address to endpoint.", subcommands = EndpointListCommand.class)
-    static final class Endpoint {
-    }
+    @Command(
+            name = "endpoint",
+            mixinStandardHelpOptions = true,
+            description = "The local endpoints map (cilium_lxc): address to endpoint.",
+            subcommands = EndpointListCommand.class)
+    static final class Endpoint {}
 
-    @Command(name = "policy", mixinStandardHelpOptions = true, description = "An endpoint's policy map.",
+    @Command(
+            name = "policy",
+            mixinStandardHelpOptions = true,
+            description = "An endpoint's policy map.",
             subcommands = PolicyGetCommand.class)
-    static final class Policy {
-    }
+    static final class Policy {}
 }

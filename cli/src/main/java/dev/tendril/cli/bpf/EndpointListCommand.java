@@ -16,8 +16,10 @@ final class EndpointListCommand extends AgentMapCommand {
     @Override
     Table table(JsonNode rows) {
         Table table = new Table("IP ADDRESS", "LOCAL ENDPOINT INFO");
-        rows.forEach(row -> table.row(row.path("ip").asText(), "id=" + row.path("endpointId").asInt()
-                + " sec_id=" + row.path("identity").asLong()));
+        rows.forEach(row -> table.row(
+                row.path("ip").asText(),
+                "id=" + row.path("endpointId").asInt() + " sec_id="
+                        + row.path("identity").asLong()));
         return table;
     }
 }

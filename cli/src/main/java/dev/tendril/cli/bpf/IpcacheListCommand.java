@@ -16,7 +16,8 @@ final class IpcacheListCommand extends AgentMapCommand {
     @Override
     Table table(JsonNode rows) {
         Table table = new Table("IP PREFIX/ADDRESS", "IDENTITY");
-        rows.forEach(row -> table.row(row.path("prefix").asText(), "identity=" + row.path("identity").asLong()));
+        rows.forEach(row -> table.row(
+                row.path("prefix").asText(), "identity=" + row.path("identity").asLong()));
         return table;
     }
 }

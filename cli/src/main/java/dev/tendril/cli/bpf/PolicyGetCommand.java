@@ -24,7 +24,9 @@ import picocli.CommandLine.Parameters;
  * pod, with the columns of {@code cilium bpf policy get} the map fills. Peer labels come from the identity
  * service; without it the identity number alone is shown.
  */
-@Command(name = "get", mixinStandardHelpOptions = true,
+@Command(
+        name = "get",
+        mixinStandardHelpOptions = true,
         description = "Show the policy map of a pod's endpoint, from the agent that holds the pod.")
 final class PolicyGetCommand implements Callable<Integer> {
 
@@ -40,8 +42,12 @@ final class PolicyGetCommand implements Callable<Integer> {
     public Integer call() {
         Stack stack = options.stack();
         Agents.Located located = Agents.of(stack).require(pod.namespace(), pod.pod());
-        JsonNode dump = located.agent().client().get("/v1/maps/policy/" + ServiceClient.segment(pod.namespace())
-                + "/" + ServiceClient.segment(pod.pod()), Map.of());
+        JsonNode dump = located.agent()
+                .client()
+                .get(
+                        "/v1/maps/policy/" + ServiceClient.segment(pod.namespace()) + "/"
+                                + ServiceClient.segment(pod.pod()),
+                        Map.of());
         PrintWriter out = options.out();
         if (options.json()) {
             options.printJson(dump);
@@ -52,34 +58,41 @@ final class PolicyGetCommand implements Callable<Integer> {
         for (JsonNode row : dump.path("rows")) {
             long peer = row.path("identity").asLong();
             int proxyPort = row.path("proxyPort").asInt();
-            table.row(row.path("deny").asBoolean() ? "Deny" : "Allow", capitalized(row.path("direction").asText()),
+            table.row(
+                    row.path("deny").asBoolean() ? "Deny" : "Allow",
+                    capitalized(row.path("direction").asText()),
                     peer == 0 ? "ANY" : labels(identity, peer) + " (" + peer + ")",
-                    portProto(row.path("protocol").asText("ANY"), row.path("port").asInt(),
+                    portProto(
+                            row.path("protocol").asText("ANY"),
+                            row.path("port").asInt(),
                             row.path("portPrefixBits").asInt(16)),
                     proxyPort == 0 ? "NONE" : proxyPort);
         }
-        out.println("Endpoint " + pod + " on " + located.agent().node() + " (" + dump.path("map").asText() + ", "
-                + dump.path("entries").asInt() + " entries)");
+        out.println("Endpoint " + pod + " on " + located.agent().node() + " ("
+                + dump.path("map").asText() + ", " + dump.path("entries").asInt() + " entries)");
         table.print(out);
         return 0;
     }
 
     private String labels(ServiceClient identity, long id) {
         return labels.computeIfAbsent(id, key -> {
-            if (identity == null) {
-                return "";
-            }
-            try {
-                List<String> values = new ArrayList<>();
-                identity.get("/v1/identities/" + key, Map.of()).path("labels").forEach(l -> values.add(l.asText()));
-                return String.join(",", values);
-            } catch (ServiceException e) {
-                if (e.status() == 0) {
-                    return "";
-                }
-                return e.notFound() ? "unknown" : "";
-            }
-        }).transform(text -> text.isEmpty() ? "-" : text);
+                    if (identity == null) {
+                        return "";
+                    }
+                    try {
+                        List<String> values = new ArrayList<>();
+                        identity.get("/v1/identities/" + key, Map.of())
+                                .path("labels")
+                                .forEach(l -> values.add(l.asText()));
+                        return String.join(",", values);
+                    } catch (ServiceException e) {
+                        if (e.status() == 0) {
+                            return "";
+                        }
+                        return e.notFound() ? "unknown" : "";
+                    }
+                })
+                .transform(text -> text.isEmpty() ? "-" : text);
     }
 
     /** {@code 80/TCP}, a range {@code 8080-8087/TCP} from the prefix bits, {@code ANY/TCP}, or {@code ANY}. */

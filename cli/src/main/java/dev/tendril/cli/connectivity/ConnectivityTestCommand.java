@@ -33,33 +33,50 @@ import picocli.CommandLine.Option;
  * passes, delete its policies. Everything it created is deleted at the end, after a failure too, unless
  * {@code --keep}.
  */
-@Command(name = "test", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Deploy test pods on every node and check pod-to-pod connectivity and policy enforcement.",
-                "Exits non-zero when a test fails."})
+@Command(
+        name = "test",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Deploy test pods on every node and check pod-to-pod connectivity and policy enforcement.",
+            "Exits non-zero when a test fails."
+        })
 public final class ConnectivityTestCommand implements Callable<Integer> {
 
     static final String DEFAULT_NAMESPACE = "tendril-connectivity-test";
 
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,55}[a-z0-9])?");
 
-    @Option(names = "--test-namespace", paramLabel = "NS", defaultValue = DEFAULT_NAMESPACE,
+    @Option(
+            names = "--test-namespace",
+            paramLabel = "NS",
+            defaultValue = DEFAULT_NAMESPACE,
             description = "Namespace for the test pods; NS-other holds a client of another namespace"
                     + " (default: ${DEFAULT-VALUE}).")
     String namespace;
 
-    @Option(names = "--test", paramLabel = "NAME",
+    @Option(
+            names = "--test",
+            paramLabel = "NAME",
             description = "Run only the tests whose name contains NAME. Repeatable.")
     List<String> filters = new ArrayList<>();
 
     @Option(names = "--keep", description = "Keep the test namespaces and pods afterwards.")
     boolean keep;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s",
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "60s",
             description = "How long to wait for the endpoints, and for each test's verdicts"
                     + " (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    @Option(names = "--poll-interval", paramLabel = "DURATION", defaultValue = "500ms", hidden = true,
+    @Option(
+            names = "--poll-interval",
+            paramLabel = "DURATION",
+            defaultValue = "500ms",
+            hidden = true,
             description = "How often to ask again while waiting.")
     Duration pollInterval;
 
@@ -92,13 +109,18 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
         if (agents.all().isEmpty()) {
             throw new ServiceException("no agent in the local stack to run test pods on");
         }
-        TestWorkload workload = new TestWorkload(namespace, agents.all().stream().map(Agents.Agent::node).toList());
+        TestWorkload workload = new TestWorkload(
+                namespace, agents.all().stream().map(Agents.Agent::node).toList());
         List<ConnectivityTest> tests = select(ConnectivityTests.all(workload));
         Map<String, ServiceClient> clients = new HashMap<>();
-        ManifestKinds kinds = ManifestKinds.all(name -> clients.computeIfAbsent(name, n -> ServiceClient.of(stack, n)),
-                () -> agents);
-        Run run = new Run(kinds, new Prober(agents, modelOption.model), agents, clients.computeIfAbsent("identity",
-                n -> ServiceClient.of(stack, n)), workload);
+        ManifestKinds kinds =
+                ManifestKinds.all(name -> clients.computeIfAbsent(name, n -> ServiceClient.of(stack, n)), () -> agents);
+        Run run = new Run(
+                kinds,
+                new Prober(agents, modelOption.model),
+                agents,
+                clients.computeIfAbsent("identity", n -> ServiceClient.of(stack, n)),
+                workload);
         List<TestResult> results = new ArrayList<>();
         boolean cleanedUp;
         try {
@@ -126,8 +148,10 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
             options.printJson(json);
         } else {
             out.println(passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : "")
-                    + (run.datapaths.isEmpty() ? "" : " (answered by the " + String.join(" and ", run.datapaths)
-                    + " datapath" + (run.datapaths.size() > 1 ? "s" : "") + ")"));
+                    + (run.datapaths.isEmpty()
+                            ? ""
+                            : " (answered by the " + String.join(" and ", run.datapaths) + " datapath"
+                                    + (run.datapaths.size() > 1 ? "s" : "") + ")"));
             out.flush();
         }
         return failed > 0 || !cleanedUp ? TendrilCommand.EXIT_ERROR : 0;
@@ -138,7 +162,8 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
             return all;
         }
         List<ConnectivityTest> selected = all.stream()
-                .filter(test -> filters.stream().anyMatch(test.name()::contains)).toList();
+                .filter(test -> filters.stream().anyMatch(test.name()::contains))
+                .toList();
         if (selected.isEmpty()) {
             throw options.usage("no test matches --test " + String.join(", ", filters) + " (tests: "
                     + String.join(", ", all.stream().map(ConnectivityTest::name).toList()) + ")");
@@ -161,6 +186,7 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
         private boolean deployed;
         /** The datapaths the probes' answers named, and the disagreements of the current test's last round. */
         private final TreeSet<String> datapaths = new TreeSet<>();
+
         private final List<String> disagreements = new ArrayList<>();
 
         Run(ManifestKinds kinds, Prober prober, Agents agents, ServiceClient identity, TestWorkload workload) {
@@ -187,8 +213,8 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (true) {
                 List<String> waiting = notReady(pods);
-                progress.update("waiting for endpoints: " + (pods.size() - waiting.size()) + "/" + pods.size()
-                        + " ready");
+                progress.update(
+                        "waiting for endpoints: " + (pods.size() - waiting.size()) + "/" + pods.size() + " ready");
                 if (waiting.isEmpty()) {
                     return;
                 }
@@ -207,21 +233,27 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
                 for (String ns : workload.namespaces()) {
                     JsonNode endpoints = identity.get("/v1/endpoints", Map.of("namespace", ns));
                     if (endpoints != null) {
-                        endpoints.forEach(e -> registered.put(e.path("namespace").asText() + "/"
-                                + e.path("pod").asText(), e));
+                        endpoints.forEach(e -> registered.put(
+                                e.path("namespace").asText() + "/"
+                                        + e.path("pod").asText(),
+                                e));
                     }
                 }
                 for (Agents.Agent agent : agents.all()) {
                     Map<String, Long> ipcache = new HashMap<>();
                     JsonNode dump = agent.client().get("/v1/maps/ipcache", Map.of());
                     if (dump != null) {
-                        dump.path("rows").forEach(row -> ipcache.put(row.path("prefix").asText(),
-                                row.path("identity").asLong()));
+                        dump.path("rows")
+                                .forEach(row -> ipcache.put(
+                                        row.path("prefix").asText(),
+                                        row.path("identity").asLong()));
                     }
                     ipcaches.put(agent.node(), ipcache);
                 }
             } catch (ServiceException e) {
-                return pods.stream().map(pod -> pod + " (" + e.getMessage() + ")").toList();
+                return pods.stream()
+                        .map(pod -> pod + " (" + e.getMessage() + ")")
+                        .toList();
             }
             List<String> waiting = new ArrayList<>();
             for (PodRef pod : pods) {
@@ -268,8 +300,13 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
                     }
                 }
             }
-            return report(head, new TestResult(test.name(), failure == null ? "passed" : "failed", failure,
-                    disagreements.isEmpty() ? null : List.copyOf(disagreements)));
+            return report(
+                    head,
+                    new TestResult(
+                            test.name(),
+                            failure == null ? "passed" : "failed",
+                            failure,
+                            disagreements.isEmpty() ? null : List.copyOf(disagreements)));
         }
 
         /**
@@ -286,8 +323,8 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
                 for (Expectation expectation : test.expectations()) {
                     progress(head + " " + expectation.connection() + (attempt > 1 ? " (attempt " + attempt + ")" : ""));
                     try {
-                        JsonNode answer = prober.probe(expectation.from(), expectation.to(), TestWorkload.PORT,
-                                TestWorkload.PROTOCOL);
+                        JsonNode answer = prober.probe(
+                                expectation.from(), expectation.to(), TestWorkload.PORT, TestWorkload.PROTOCOL);
                         if (Prober.datapath(answer) != null) {
                             datapaths.add(Prober.datapath(answer));
                         }
@@ -322,11 +359,13 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
         private TestResult report(String head, TestResult result) {
             progress.done();
             if (!options.json()) {
-                out.println(head + " " + switch (result.result()) {
-                    case "passed" -> "OK";
-                    case "skipped" -> "SKIPPED: " + result.reason();
-                    default -> "FAILED: " + result.reason();
-                } + (result.disagrees() == null ? "" : " (" + String.join("; ", result.disagrees()) + ")"));
+                out.println(head + " "
+                        + switch (result.result()) {
+                            case "passed" -> "OK";
+                            case "skipped" -> "SKIPPED: " + result.reason();
+                            default -> "FAILED: " + result.reason();
+                        }
+                        + (result.disagrees() == null ? "" : " (" + String.join("; ", result.disagrees()) + ")"));
                 out.flush();
             }
             return result;

@@ -15,26 +15,33 @@ final class ConnectivityTests {
 
     /** An address of TEST-NET-1 (RFC 5737): outside the cluster, allowed by the CIDR scenario. */
     static final String CIDR = "192.0.2.0/24";
+
     static final String IN_CIDR = "192.0.2.10";
     /** An address of TEST-NET-2: outside the cluster and outside {@link #CIDR}. */
     static final String OUTSIDE_CIDR = "198.51.100.10";
 
-    private ConnectivityTests() {
-    }
+    private ConnectivityTests() {}
 
     static List<ConnectivityTest> all(TestWorkload workload) {
         String ns = workload.namespace();
         String crossNodeSkip = workload.nodes().size() < 2
-                ? "needs 2 nodes, the stack has " + workload.nodes().size() : null;
+                ? "needs 2 nodes, the stack has " + workload.nodes().size()
+                : null;
         return List.of(
                 new ConnectivityTest("pod-to-pod-same-node", List.of(), sameNode(workload, true)),
                 new ConnectivityTest("pod-to-pod-cross-node", List.of(), crossNode(workload), crossNodeSkip),
-                new ConnectivityTest("default-deny", policies(networkPolicy(ns, "default-deny-ingress", """
+                new ConnectivityTest(
+                        "default-deny",
+                        policies(networkPolicy(ns, "default-deny-ingress", """
                         podSelector: {}
                         policyTypes: [Ingress]
-                        """)), pairs(workload, false).stream()
-                        .map(e -> e.at("ingress").by("NetworkPolicy/" + ns + "/default-deny-ingress")).toList()),
-                new ConnectivityTest("allow-by-label", policies(networkPolicy(ns, "allow-client-to-server", """
+                        """)),
+                        pairs(workload, false).stream()
+                                .map(e -> e.at("ingress").by("NetworkPolicy/" + ns + "/default-deny-ingress"))
+                                .toList()),
+                new ConnectivityTest(
+                        "allow-by-label",
+                        policies(networkPolicy(ns, "allow-client-to-server", """
                         podSelector:
                           matchLabels: {app: server}
                         policyTypes: [Ingress]
@@ -45,9 +52,13 @@ final class ConnectivityTests {
                           ports:
                           - {protocol: TCP, port: %d}
                         """.formatted(TestWorkload.PORT))),
-                        with(pairs(workload, true), Expectation.dropped(workload.stranger(), firstServer(workload))
-                                .at("ingress"))),
-                new ConnectivityTest("allow-by-namespace", policies(networkPolicy(ns, "allow-from-test-namespace", """
+                        with(
+                                pairs(workload, true),
+                                Expectation.dropped(workload.stranger(), firstServer(workload))
+                                        .at("ingress"))),
+                new ConnectivityTest(
+                        "allow-by-namespace",
+                        policies(networkPolicy(ns, "allow-from-test-namespace", """
                         podSelector:
                           matchLabels: {app: server}
                         policyTypes: [Ingress]
@@ -58,16 +69,23 @@ final class ConnectivityTests {
                           ports:
                           - {protocol: TCP, port: %d}
                         """.formatted(ns, TestWorkload.PORT))),
-                        with(pairs(workload, true), Expectation.dropped(workload.otherClient(),
-                                firstServer(workload)).at("ingress"))),
-                new ConnectivityTest("allow-by-cidr", policies(ciliumNetworkPolicy(ns, "client-egress-to-cidr", """
+                        with(
+                                pairs(workload, true),
+                                Expectation.dropped(workload.otherClient(), firstServer(workload))
+                                        .at("ingress"))),
+                new ConnectivityTest(
+                        "allow-by-cidr",
+                        policies(ciliumNetworkPolicy(ns, "client-egress-to-cidr", """
                         endpointSelector:
                           matchLabels: {app: client}
                         egress:
                         - toCIDR: [%s]
-                        """.formatted(CIDR))), cidr(workload)),
-                new ConnectivityTest("deny-precedence", policies(
-                        ciliumNetworkPolicy(ns, "allow-client-ingress", """
+                        """.formatted(CIDR))),
+                        cidr(workload)),
+                new ConnectivityTest(
+                        "deny-precedence",
+                        policies(
+                                ciliumNetworkPolicy(ns, "allow-client-ingress", """
                                 endpointSelector:
                                   matchLabels: {app: server}
                                 ingress:
@@ -77,20 +95,24 @@ final class ConnectivityTests {
                                   - ports:
                                     - {port: "%d", protocol: TCP}
                                 """.formatted(TestWorkload.PORT)),
-                        ciliumNetworkPolicy(ns, "deny-client-ingress", """
+                                ciliumNetworkPolicy(ns, "deny-client-ingress", """
                                 endpointSelector:
                                   matchLabels: {app: server}
                                 ingressDeny:
                                 - fromEndpoints:
                                   - matchLabels: {app: client}
                                 """)),
-                        pairs(workload, false).stream().map(e -> e.at("ingress").because(181)
-                                .by("CiliumNetworkPolicy/" + ns + "/deny-client-ingress")).toList()));
+                        pairs(workload, false).stream()
+                                .map(e -> e.at("ingress")
+                                        .because(181)
+                                        .by("CiliumNetworkPolicy/" + ns + "/deny-client-ingress"))
+                                .toList()));
     }
 
     /** Each node's client to the server of its node. */
     private static List<Expectation> sameNode(TestWorkload workload, boolean forwarded) {
-        return workload.nodes().stream().map(node -> expect(workload.client(node), workload.server(node), forwarded))
+        return workload.nodes().stream()
+                .map(node -> expect(workload.client(node), workload.server(node), forwarded))
                 .toList();
     }
 
@@ -108,8 +130,9 @@ final class ConnectivityTests {
     private static List<Expectation> pairs(TestWorkload workload, boolean forwarded) {
         List<Expectation> pairs = new ArrayList<>(sameNode(workload, forwarded));
         if (workload.nodes().size() > 1) {
-            workload.nodes().forEach(node -> pairs.add(expect(workload.client(node),
-                    workload.server(workload.next(node)), forwarded)));
+            workload.nodes()
+                    .forEach(node ->
+                            pairs.add(expect(workload.client(node), workload.server(workload.next(node)), forwarded)));
         }
         return pairs;
     }
@@ -118,7 +141,8 @@ final class ConnectivityTests {
         List<Expectation> expectations = new ArrayList<>();
         for (String node : workload.nodes()) {
             expectations.add(Expectation.forwarded(workload.client(node), IN_CIDR));
-            expectations.add(Expectation.dropped(workload.client(node), OUTSIDE_CIDR).at("egress"));
+            expectations.add(
+                    Expectation.dropped(workload.client(node), OUTSIDE_CIDR).at("egress"));
         }
         return expectations;
     }

@@ -56,8 +56,10 @@ record Expectation(PodRef from, String to, boolean forwarded, String direction, 
             String at = Prober.droppedAt(answer);
             JsonNode stage = at == null ? null : answer.path(at);
             matches = (direction == null || direction.equals(at))
-                    && (dropCode == null || stage != null && stage.path("dropReasonCode").asInt() == dropCode)
-                    && (policy == null || stage != null && Prober.policies(stage).contains(policy));
+                    && (dropCode == null
+                            || stage != null && stage.path("dropReasonCode").asInt() == dropCode)
+                    && (policy == null
+                            || stage != null && Prober.policies(stage).contains(policy));
         }
         return matches ? null : connection() + ": expected " + expected() + ", got " + Prober.outcome(answer);
     }

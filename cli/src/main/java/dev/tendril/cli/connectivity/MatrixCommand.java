@@ -24,13 +24,22 @@ import picocli.CommandLine.Option;
  * {@code .} reachable, {@code X} blocked; {@code !} after a cell where the agent's kernel datapath and the model
  * disagree.
  */
-@Command(name = "matrix", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Probe every pair of pods of some namespaces and print which can connect.",
-                "Rows are sources, columns destinations: '.' forwarded, 'X' dropped, '!' after a cell where the",
-                "kernel datapath and the model disagree."})
+@Command(
+        name = "matrix",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Probe every pair of pods of some namespaces and print which can connect.",
+            "Rows are sources, columns destinations: '.' forwarded, 'X' dropped, '!' after a cell where the",
+            "kernel datapath and the model disagree."
+        })
 public final class MatrixCommand implements Callable<Integer> {
 
-    @Option(names = "--namespaces", required = true, split = ",", paramLabel = "NS[,NS...]",
+    @Option(
+            names = "--namespaces",
+            required = true,
+            split = ",",
+            paramLabel = "NS[,NS...]",
             description = "The namespaces whose pods to probe.")
     List<String> namespaces;
 
@@ -96,8 +105,11 @@ public final class MatrixCommand implements Callable<Integer> {
             printTable(out, pods, matrix, disagreements);
             if (!datapaths.isEmpty()) {
                 out.println("Answered by the " + String.join(" and ", datapaths) + " datapath"
-                        + (datapaths.size() > 1 ? "s" : "") + (disagreements.isEmpty() ? ""
-                        : "; '!': the kernel datapath and the model disagree (" + disagreements.size() + ")") + ".");
+                        + (datapaths.size() > 1 ? "s" : "")
+                        + (disagreements.isEmpty()
+                                ? ""
+                                : "; '!': the kernel datapath and the model disagree (" + disagreements.size() + ")")
+                        + ".");
             } else if (!disagreements.isEmpty()) {
                 out.println("'!': the kernel datapath and the model disagree (" + disagreements.size() + ").");
             }
@@ -112,7 +124,8 @@ public final class MatrixCommand implements Callable<Integer> {
         for (String namespace : namespaces) {
             JsonNode endpoints = identity.get("/v1/endpoints", Map.of("namespace", namespace));
             if (endpoints != null) {
-                endpoints.forEach(e -> pods.add(e.path("namespace").asText() + "/" + e.path("pod").asText()));
+                endpoints.forEach(e -> pods.add(
+                        e.path("namespace").asText() + "/" + e.path("pod").asText()));
             }
         }
         return new ArrayList<>(pods);
@@ -122,8 +135,11 @@ public final class MatrixCommand implements Callable<Integer> {
      * The e2e tests' truth table, with columns padded instead of tab-separated: {@code -} in the corner, the
      * destinations across, one row per source.
      */
-    static void printTable(PrintWriter out, List<String> pods, Map<String, Map<String, Boolean>> matrix,
-                           List<Map<String, String>> disagreements) {
+    static void printTable(
+            PrintWriter out,
+            List<String> pods,
+            Map<String, Map<String, Boolean>> matrix,
+            List<Map<String, String>> disagreements) {
         int first = Math.max(1, pods.stream().mapToInt(String::length).max().orElse(1));
         StringBuilder header = new StringBuilder(pad("-", first));
         pods.forEach(to -> header.append("  ").append(to));

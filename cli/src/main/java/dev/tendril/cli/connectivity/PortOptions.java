@@ -11,7 +11,10 @@ public final class PortOptions {
     @Option(names = "--port", required = true, paramLabel = "PORT", description = "Destination port, 1..65535.")
     int port;
 
-    @Option(names = "--protocol", paramLabel = "PROTO", defaultValue = "TCP",
+    @Option(
+            names = "--protocol",
+            paramLabel = "PROTO",
+            defaultValue = "TCP",
             description = "TCP, UDP or SCTP (default: ${DEFAULT-VALUE}).")
     String protocol;
 

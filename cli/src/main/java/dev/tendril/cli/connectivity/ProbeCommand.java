@@ -11,15 +11,26 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tendril connectivity probe --from NS/POD --to NS/POD --port N}: one connection, one line; exit 0 on a verdict. */
-@Command(name = "probe", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "probe",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Ask the source pod's agent whether a connection would be forwarded or dropped, and why.")
 public final class ProbeCommand implements Callable<Integer> {
 
-    @Option(names = "--from", required = true, paramLabel = "NS/POD", converter = PodRef.Converter.class,
+    @Option(
+            names = "--from",
+            required = true,
+            paramLabel = "NS/POD",
+            converter = PodRef.Converter.class,
             description = "The source pod.")
     PodRef from;
 
-    @Option(names = "--to", required = true, paramLabel = "NS/POD", converter = PodRef.Converter.class,
+    @Option(
+            names = "--to",
+            required = true,
+            paramLabel = "NS/POD",
+            converter = PodRef.Converter.class,
             description = "The destination pod.")
     PodRef to;
 

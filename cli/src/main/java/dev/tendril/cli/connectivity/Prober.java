@@ -47,8 +47,8 @@ final class Prober {
         }
         JsonNode answer = source.agent().client().post("/v1/probe", body);
         if (answer == null || !answer.path("verdict").isTextual()) {
-            throw new ServiceException(source.agent().name() + " answered the probe " + from + " -> " + to
-                    + " without a verdict");
+            throw new ServiceException(
+                    source.agent().name() + " answered the probe " + from + " -> " + to + " without a verdict");
         }
         return answer;
     }
@@ -82,7 +82,8 @@ final class Prober {
     /** {@code THE MODEL DISAGREES: DROPPED (...)}: the model's answer, when the agent sent it. */
     static String disagreement(JsonNode answer) {
         JsonNode model = answer.path("model");
-        String says = model.isObject() && model.path("verdict").isTextual() ? outcome(model)
+        String says = model.isObject() && model.path("verdict").isTextual()
+                ? outcome(model)
                 : model.isTextual() ? model.asText() : null;
         return "THE MODEL DISAGREES" + (says == null ? "" : ": " + says);
     }
@@ -96,8 +97,8 @@ final class Prober {
                 JsonNode stage = answer.path(direction);
                 if (stage.isObject()) {
                     List<String> policies = policies(stage);
-                    details.add(direction + ": " + (policies.isEmpty() ? "not enforced"
-                            : "allowed by " + String.join(", ", policies)));
+                    details.add(direction + ": "
+                            + (policies.isEmpty() ? "not enforced" : "allowed by " + String.join(", ", policies)));
                 }
             }
         } else {
@@ -105,7 +106,8 @@ final class Prober {
             if (direction != null) {
                 JsonNode stage = answer.path(direction);
                 details.add(dropReason(stage));
-                details.add(direction + (stage.hasNonNull("node") ? " at " + stage.get("node").asText() : ""));
+                details.add(direction
+                        + (stage.hasNonNull("node") ? " at " + stage.get("node").asText() : ""));
                 List<String> policies = policies(stage);
                 if (!policies.isEmpty()) {
                     details.add("policies: " + String.join(", ", policies));
@@ -136,7 +138,8 @@ final class Prober {
     }
 
     private static boolean dropped(JsonNode stage) {
-        return stage.isObject() && !FORWARDED.equals(stage.path("verdict").asText())
+        return stage.isObject()
+                && !FORWARDED.equals(stage.path("verdict").asText())
                 && !"ALLOWED".equals(stage.path("verdict").asText());
     }
 
@@ -144,8 +147,12 @@ final class Prober {
     static List<String> policies(JsonNode stage) {
         List<String> refs = new ArrayList<>();
         for (JsonNode policy : stage.path("policies")) {
-            refs.add(policy.isTextual() ? policy.asText() : policy.path("kind").asText() + "/"
-                    + policy.path("namespace").asText() + "/" + policy.path("name").asText());
+            refs.add(
+                    policy.isTextual()
+                            ? policy.asText()
+                            : policy.path("kind").asText() + "/"
+                                    + policy.path("namespace").asText() + "/"
+                                    + policy.path("name").asText());
         }
         return refs;
     }

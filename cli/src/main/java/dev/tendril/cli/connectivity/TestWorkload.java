@@ -21,6 +21,7 @@ record TestWorkload(String namespace, List<String> nodes) {
 
     /** The port the servers listen on, named {@code http}. */
     static final int PORT = 80;
+
     static final String PROTOCOL = "TCP";
 
     private static final String SOURCE = "connectivity test";

@@ -26,28 +26,39 @@ import picocli.CommandLine.Spec;
  * Each step prints a line saying why, then the command as a user would type it, then that command's own output:
  * the steps are the real subcommands, run in this process.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Walk through the demo against the running stack: apply three pods, probe them, apply the",
-                "policies, probe again, trace and observe the drop and show the identities and a policy map.",
-                "Prints every command with its output; leaves the demo applied unless --cleanup."})
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Walk through the demo against the running stack: apply three pods, probe them, apply the",
+            "policies, probe again, trace and observe the drop and show the identities and a policy map.",
+            "Prints every command with its output; leaves the demo applied unless --cleanup."
+        })
 public final class DemoCommand implements Callable<Integer> {
 
     /** Where the examples live in the repository; {@code ./tendril demo} runs from its root. */
     static final Path DEFAULT_EXAMPLES = Path.of("deploy", "examples");
+
     static final String DEMO = "demo.yaml";
     static final String POLICIES = "demo-policies.yaml";
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--examples", paramLabel = "DIR",
+    @Option(
+            names = "--examples",
+            paramLabel = "DIR",
             description = "Directory holding " + DEMO + " and " + POLICIES + " (default: deploy/examples).")
     Path examples;
 
     @Option(names = "--cleanup", description = "Delete the policies and the demo at the end.")
     boolean cleanup;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s",
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "60s",
             description = "How long to wait for the stack to be healthy and for the policies to reach the agents"
                     + " (default: ${DEFAULT-VALUE}).")
     Duration timeout;
@@ -68,18 +79,28 @@ public final class DemoCommand implements Callable<Integer> {
         out = spec.commandLine().getOut();
 
         List<Step> steps = new ArrayList<>();
-        steps.add(new Step("Check that PostgreSQL, Kafka, the services and every node agent are up.",
-                timeout.equals(DEFAULT_TIMEOUT) ? new String[] {"status", "--wait"}
+        steps.add(new Step(
+                "Check that PostgreSQL, Kafka, the services and every node agent are up.",
+                timeout.equals(DEFAULT_TIMEOUT)
+                        ? new String[] {"status", "--wait"}
                         : new String[] {"status", "--wait", "--timeout", timeout.toSeconds() + "s"}));
-        steps.add(new Step("Create the demo namespace and its pods frontend, backend and database. Each pod becomes an"
-                + " endpoint of a node's agent, with an address from IPAM and an identity from its labels.",
-                "apply", "-f", demo));
-        steps.add(new Step("Probe each pair on port 80: before any policy selects the pods, every connection is forwarded.",
+        steps.add(new Step(
+                "Create the demo namespace and its pods frontend, backend and database. Each pod becomes an"
+                        + " endpoint of a node's agent, with an address from IPAM and an identity from its labels.",
+                "apply",
+                "-f",
+                demo));
+        steps.add(new Step(
+                "Probe each pair on port 80: before any policy selects the pods, every connection is forwarded.",
                 probe("frontend", "backend")));
         steps.add(new Step(null, probe("backend", "database")));
         steps.add(new Step(null, probe("frontend", "database")));
-        steps.add(new Step("Apply the policies: deny all ingress in demo, then allow frontend -> backend on TCP 80"
-                + " and backend -> database on the named port http.", "apply", "-f", policies));
+        steps.add(new Step(
+                "Apply the policies: deny all ingress in demo, then allow frontend -> backend on TCP 80"
+                        + " and backend -> database on the named port http.",
+                "apply",
+                "-f",
+                policies));
         for (Step step : steps) {
             if (!step.run()) {
                 return TendrilCommand.EXIT_ERROR;
@@ -89,14 +110,23 @@ public final class DemoCommand implements Callable<Integer> {
             return TendrilCommand.EXIT_ERROR;
         }
         steps.clear();
-        steps.add(new Step("frontend and backend still reach the pods their policies allow...",
-                probe("frontend", "backend")));
+        steps.add(new Step(
+                "frontend and backend still reach the pods their policies allow...", probe("frontend", "backend")));
         steps.add(new Step(null, probe("backend", "database")));
-        steps.add(new Step("...but frontend -> database is now dropped at the database's ingress, by the default deny.",
+        steps.add(new Step(
+                "...but frontend -> database is now dropped at the database's ingress, by the default deny.",
                 probe("frontend", "database")));
-        steps.add(new Step("Trace the drop: the verdict at the sender's egress and the receiver's ingress, and which"
-                + " policies decide.", "policy", "trace", "--from", "demo/frontend", "--to", "demo/database",
-                "--port", "80/tcp"));
+        steps.add(new Step(
+                "Trace the drop: the verdict at the sender's egress and the receiver's ingress, and which"
+                        + " policies decide.",
+                "policy",
+                "trace",
+                "--from",
+                "demo/frontend",
+                "--to",
+                "demo/database",
+                "--port",
+                "80/tcp"));
         for (Step step : steps) {
             if (!step.run()) {
                 return TendrilCommand.EXIT_ERROR;
@@ -106,13 +136,20 @@ public final class DemoCommand implements Callable<Integer> {
         if (!awaitObserved()) {
             return TendrilCommand.EXIT_ERROR;
         }
-        steps.add(new Step("Observe the drop as Hubble does: each probe's policy verdicts are flow records the agents"
-                + " publish, and the flows service answers for the whole cluster; the line ends with the policy"
-                + " that dropped it.", OBSERVE));
-        steps.add(new Step("The identities: reserved ones, and one per distinct set of pod labels.",
-                "get", "identities"));
-        steps.add(new Step("The policy map of demo/database on its node: the pod identity it accepts on ingress and on"
-                + " which port, plus the host (always allowed, as Cilium's allow-localhost).", "bpf", "policy", "get", "demo/database"));
+        steps.add(new Step(
+                "Observe the drop as Hubble does: each probe's policy verdicts are flow records the agents"
+                        + " publish, and the flows service answers for the whole cluster; the line ends with the policy"
+                        + " that dropped it.",
+                OBSERVE));
+        steps.add(new Step(
+                "The identities: reserved ones, and one per distinct set of pod labels.", "get", "identities"));
+        steps.add(new Step(
+                "The policy map of demo/database on its node: the pod identity it accepts on ingress and on"
+                        + " which port, plus the host (always allowed, as Cilium's allow-localhost).",
+                "bpf",
+                "policy",
+                "get",
+                "demo/database"));
         if (cleanup) {
             steps.add(new Step("Clean up: delete the policies and the demo.", "delete", "-f", policies, "-f", demo));
         }
@@ -122,8 +159,11 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         out.println();
-        out.println(cleanup ? "Done; the demo is deleted."
-                : "Done. The demo stays applied; remove it with: tendril delete -f " + policies + " -f " + demo);
+        out.println(
+                cleanup
+                        ? "Done; the demo is deleted."
+                        : "Done. The demo stays applied; remove it with: tendril delete -f " + policies + " -f "
+                                + demo);
         out.flush();
         return 0;
     }
@@ -134,7 +174,8 @@ public final class DemoCommand implements Callable<Integer> {
             if (!Files.isRegularFile(dir.resolve(name))) {
                 String where = examples == null
                         ? "no " + DEFAULT_EXAMPLES.resolve(name) + " under the current directory ("
-                                + Path.of("").toAbsolutePath() + "): run from the repository root or pass --examples DIR"
+                                + Path.of("").toAbsolutePath()
+                                + "): run from the repository root or pass --examples DIR"
                         : "no " + name + " in " + dir;
                 throw new CommandLine.ParameterException(spec.commandLine(), where);
             }
@@ -204,8 +245,8 @@ public final class DemoCommand implements Callable<Integer> {
             }
             if (System.nanoTime() >= deadline) {
                 PrintWriter err = spec.commandLine().getErr();
-                err.println("Error: the policies did not reach the agents within " + timeout.toSeconds()
-                        + "s: demo/" + from + " -> demo/" + to + " is still " + last);
+                err.println("Error: the policies did not reach the agents within " + timeout.toSeconds() + "s: demo/"
+                        + from + " -> demo/" + to + " is still " + last);
                 err.flush();
                 return false;
             }
@@ -244,8 +285,7 @@ public final class DemoCommand implements Callable<Integer> {
         return all;
     }
 
-    private record Result(int code, String out, String err) {
-    }
+    private record Result(int code, String out, String err) {}
 
     /** One step: why (or null to continue the previous one), the command, then its output as the user sees it. */
     private final class Step {

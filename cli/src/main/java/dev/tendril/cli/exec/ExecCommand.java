@@ -23,16 +23,24 @@ import picocli.CommandLine.Parameters;
  * pod's node is the agent that lists it in {@code GET /v1/endpoints}; the namespace's name follows the agent's rule
  * ({@link StackFabric}) with the prefix of the stack's data directory, the one the launcher hands its agents.
  */
-@Command(name = "exec", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run a command in a pod's network namespace (a stack started with './tendril up --datapath "
-                + "kernel'; needs root), e.g. 'tendril exec demo/frontend -- ip addr'. Exits with the command's exit "
-                + "code."})
+@Command(
+        name = "exec",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Run a command in a pod's network namespace (a stack started with './tendril up --datapath "
+                    + "kernel'; needs root), e.g. 'tendril exec demo/frontend -- ip addr'. Exits with the command's exit "
+                    + "code."
+        })
 public final class ExecCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "NS/POD", converter = PodRef.Converter.class, description = "The pod.")
     PodRef pod;
 
-    @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD",
+    @Parameters(
+            index = "1..*",
+            arity = "1..*",
+            paramLabel = "CMD",
             description = "The command and its arguments; put '--' before it when it has options of its own.")
     List<String> command = new ArrayList<>();
 
@@ -45,13 +53,15 @@ public final class ExecCommand implements Callable<Integer> {
     public Integer call() {
         Stack stack = stackOption.stack();
         Agents agents = Agents.of(stack);
-        Agents.Located located = agents.locate(pod.namespace(), pod.pod()).orElseThrow(() -> new ServiceException(
-                "NS/POD " + pod + ": not an endpoint of any agent (nodes: " + agents.nodes() + ")", 404, null));
+        Agents.Located located = agents.locate(pod.namespace(), pod.pod())
+                .orElseThrow(() -> new ServiceException(
+                        "NS/POD " + pod + ": not an endpoint of any agent (nodes: " + agents.nodes() + ")", 404, null));
         String node = located.agent().node();
         String podNetwork = podNetwork(stack, located.agent());
         if (podNetwork != null && podNetwork.startsWith("model")) {
-            throw new ServiceException("NS/POD " + pod + ": its node " + node + " runs the model datapath (" + podNetwork
-                    + "), which wires no network namespaces; start the stack with './tendril up --datapath kernel'");
+            throw new ServiceException(
+                    "NS/POD " + pod + ": its node " + node + " runs the model datapath (" + podNetwork
+                            + "), which wires no network namespaces; start the stack with './tendril up --datapath kernel'");
         }
         String netns = fabric().podNetns(node, pod.namespace(), pod.pod());
         if (!host.hasNetns(netns)) {
@@ -59,8 +69,8 @@ public final class ExecCommand implements Callable<Integer> {
                     + node + ", pod network: " + (podNetwork == null ? "unknown" : podNetwork) + ")");
         }
         if (!host.root()) {
-            throw new ServiceException("tendril exec needs root to enter the network namespace " + netns
-                    + " of " + pod + ": run it with sudo");
+            throw new ServiceException("tendril exec needs root to enter the network namespace " + netns + " of " + pod
+                    + ": run it with sudo");
         }
         List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", netns));
         argv.addAll(command);
@@ -69,14 +79,19 @@ public final class ExecCommand implements Callable<Integer> {
 
     /** The stack's fabric: by the data directory the launcher wrote in stack.json, else the one given. */
     private StackFabric fabric() {
-        Path dataDir = StackFile.read(stackOption.dataDir()).map(StackFile::dataDir).filter(d -> !d.isBlank())
-                .map(Path::of).orElse(stackOption.dataDir());
+        Path dataDir = StackFile.read(stackOption.dataDir())
+                .map(StackFile::dataDir)
+                .filter(d -> !d.isBlank())
+                .map(Path::of)
+                .orElse(stackOption.dataDir());
         return StackFabric.of(dataDir);
     }
 
     /** What the agent's readiness says of its pod network; null when it does not answer or say. */
     private static String podNetwork(Stack stack, Agents.Agent agent) {
-        return stack.component(agent.name()).map(c -> new HealthProbe().check(c)).map(ComponentHealth::podNetwork)
+        return stack.component(agent.name())
+                .map(c -> new HealthProbe().check(c))
+                .map(ComponentHealth::podNetwork)
                 .orElse(null);
     }
 }

@@ -30,9 +30,11 @@ interface Host {
             public boolean root() {
                 try {
                     return Files.readAllLines(Path.of("/proc/self/status")).stream()
-                            .filter(l -> l.startsWith("Uid:")).findFirst()
+                            .filter(l -> l.startsWith("Uid:"))
+                            .findFirst()
                             .map(l -> l.substring("Uid:".length()).trim().split("\\s+"))
-                            .filter(ids -> ids.length > 1 && ids[1].equals("0")).isPresent();
+                            .filter(ids -> ids.length > 1 && ids[1].equals("0"))
+                            .isPresent();
                 } catch (IOException e) {
                     return false;
                 }

@@ -7,12 +7,17 @@ import picocli.CommandLine.Command;
  * {@code tendril get <resource>}: lists one kind of resource like {@code kubectl get}. Each resource is a
  * subcommand class in the package of the service that owns it, registered here.
  */
-@Command(name = "get", mixinStandardHelpOptions = true, description = "List resources: identities, namespaces, endpoints, nodes, policies.",
-        subcommands = {dev.tendril.cli.identity.GetIdentitiesCommand.class,
-                dev.tendril.cli.identity.GetNamespacesCommand.class,
-                dev.tendril.cli.identity.GetEndpointsCommand.class,
-                dev.tendril.cli.ipam.GetNodesCommand.class,
-                dev.tendril.cli.policy.GetPoliciesCommand.class})
+@Command(
+        name = "get",
+        mixinStandardHelpOptions = true,
+        description = "List resources: identities, namespaces, endpoints, nodes, policies.",
+        subcommands = {
+            dev.tendril.cli.identity.GetIdentitiesCommand.class,
+            dev.tendril.cli.identity.GetNamespacesCommand.class,
+            dev.tendril.cli.identity.GetEndpointsCommand.class,
+            dev.tendril.cli.ipam.GetNodesCommand.class,
+            dev.tendril.cli.policy.GetPoliciesCommand.class
+        })
 public final class GetCommand implements Runnable {
 
     @CommandLine.Spec

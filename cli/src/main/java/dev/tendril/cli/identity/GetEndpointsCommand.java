@@ -9,11 +9,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code tendril get endpoints}: pods with their IPs, node and identity (what every node's ipcache holds). */
-@Command(name = "endpoints", aliases = {"endpoint", "ep"}, mixinStandardHelpOptions = true,
+@Command(
+        name = "endpoints",
+        aliases = {"endpoint", "ep"},
+        mixinStandardHelpOptions = true,
         description = "List endpoints with their IPs, node and identity.")
 public final class GetEndpointsCommand extends ResourceListCommand {
 
-    @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE", description = "Only endpoints of this namespace.")
+    @Option(
+            names = {"-n", "--namespace"},
+            paramLabel = "NAMESPACE",
+            description = "Only endpoints of this namespace.")
     String namespace;
 
     @Option(names = "--node", paramLabel = "NODE", description = "Only endpoints on this node.")
@@ -51,8 +57,11 @@ public final class GetEndpointsCommand extends ResourceListCommand {
     protected Table table(JsonNode endpoints) {
         Table table = new Table("namespace", "pod", "identity", "node", "ips");
         for (JsonNode endpoint : endpoints) {
-            table.row(endpoint.path("namespace").asText(), endpoint.path("pod").asText(),
-                    endpoint.path("identity").asLong(), endpoint.path("node").asText(),
+            table.row(
+                    endpoint.path("namespace").asText(),
+                    endpoint.path("pod").asText(),
+                    endpoint.path("identity").asLong(),
+                    endpoint.path("node").asText(),
                     joined(endpoint.path("ips"), ""));
         }
         return table;

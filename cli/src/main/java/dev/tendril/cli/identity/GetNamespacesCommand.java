@@ -8,7 +8,10 @@ import java.util.List;
 import picocli.CommandLine.Command;
 
 /** {@code tendril get namespaces}: namespaces and their labels. */
-@Command(name = "namespaces", aliases = {"namespace", "ns"}, mixinStandardHelpOptions = true,
+@Command(
+        name = "namespaces",
+        aliases = {"namespace", "ns"},
+        mixinStandardHelpOptions = true,
         description = "List namespaces with their labels.")
 public final class GetNamespacesCommand extends ResourceListCommand {
 
@@ -27,7 +30,10 @@ public final class GetNamespacesCommand extends ResourceListCommand {
         Table table = new Table("name", "labels");
         for (JsonNode namespace : namespaces) {
             List<String> labels = new ArrayList<>();
-            namespace.path("labels").properties().forEach(e -> labels.add(e.getKey() + "=" + e.getValue().asText()));
+            namespace
+                    .path("labels")
+                    .properties()
+                    .forEach(e -> labels.add(e.getKey() + "=" + e.getValue().asText()));
             table.row(namespace.path("name").asText(), String.join(",", labels));
         }
         return table;

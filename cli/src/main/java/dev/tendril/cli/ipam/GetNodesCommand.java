@@ -6,7 +6,10 @@ import dev.tendril.cli.api.Table;
 import picocli.CommandLine.Command;
 
 /** {@code tendril get nodes}: the registered nodes with their IPs and pod CIDRs. */
-@Command(name = "nodes", aliases = "node", mixinStandardHelpOptions = true,
+@Command(
+        name = "nodes",
+        aliases = "node",
+        mixinStandardHelpOptions = true,
         description = "List the nodes IPAM knows, with their internal IPs and pod CIDRs.")
 public final class GetNodesCommand extends ResourceListCommand {
 
@@ -24,8 +27,11 @@ public final class GetNodesCommand extends ResourceListCommand {
     protected Table table(JsonNode nodes) {
         Table table = new Table("name", "ips", "pod-cidrs", "cluster");
         for (JsonNode node : nodes) {
-            table.row(node.path("name").asText(), joined(node.path("ips"), "<none>"),
-                    joined(node.path("podCIDRs"), "<none>"), node.path("cluster").asText());
+            table.row(
+                    node.path("name").asText(),
+                    joined(node.path("ips"), "<none>"),
+                    joined(node.path("podCIDRs"), "<none>"),
+                    node.path("cluster").asText());
         }
         return table;
     }

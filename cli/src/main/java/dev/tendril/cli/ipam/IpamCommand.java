@@ -4,7 +4,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code tendril ipam ...}: the IPAM service's own views. */
-@Command(name = "ipam", mixinStandardHelpOptions = true, description = "Inspect pod address management.",
+@Command(
+        name = "ipam",
+        mixinStandardHelpOptions = true,
+        description = "Inspect pod address management.",
         subcommands = {IpamStatusCommand.class})
 public final class IpamCommand implements Runnable {
 
@@ -13,6 +16,7 @@ public final class IpamCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing a subcommand (try 'tendril ipam status')");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "missing a subcommand (try 'tendril ipam status')");
     }
 }

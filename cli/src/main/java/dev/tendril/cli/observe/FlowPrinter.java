@@ -2,7 +2,6 @@ package dev.tendril.cli.observe;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
-import dev.tendril.hubble.CompactFormatter;
 import dev.tendril.api.hubble.flow.Endpoint;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.Layer4;
@@ -11,6 +10,7 @@ import dev.tendril.api.hubble.flow.Verdict;
 import dev.tendril.api.hubble.observer.GetFlowsResponse;
 import dev.tendril.cli.api.ServiceException;
 import dev.tendril.cli.api.Table;
+import dev.tendril.hubble.CompactFormatter;
 import java.io.PrintWriter;
 import java.time.ZoneId;
 
@@ -57,8 +57,8 @@ abstract class FlowPrinter {
     abstract void flow(String json, Flow flow);
 
     void lost(String json, LostEvent lost) {
-        err.println("EVENTS LOST: " + lost.getSource().name() + " CPU(" + lost.getCpu().getValue() + ") "
-                + Long.toUnsignedString(lost.getNumEventsLost()));
+        err.println("EVENTS LOST: " + lost.getSource().name() + " CPU("
+                + lost.getCpu().getValue() + ") " + Long.toUnsignedString(lost.getNumEventsLost()));
         err.flush();
     }
 
@@ -164,14 +164,22 @@ abstract class FlowPrinter {
      * pieces private.
      */
     static String[] cells(Flow flow) {
-        Flow bare = flow.toBuilder().clearNodeName().clearSource().clearDestination().clearIP().clearIsReply()
-                .setL4(withoutPorts(flow.getL4())).build();
+        Flow bare = flow.toBuilder()
+                .clearNodeName()
+                .clearSource()
+                .clearDestination()
+                .clearIP()
+                .clearIsReply()
+                .setL4(withoutPorts(flow.getL4()))
+                .build();
         // "<time>: N/A (ID:0) -> N/A (ID:0) <type> <VERDICT>[ (<summary>)][ policy: <policies>]"
         String line = COMPACT.format(bare);
         String time = line.substring(0, line.indexOf(": "));
         String endpoints = "N/A (ID:0) -> N/A (ID:0) ";
         String tail = line.substring(line.indexOf(endpoints) + endpoints.length());
-        String verdict = flow.getVerdict() == Verdict.UNRECOGNIZED ? "UNKNOWN" : flow.getVerdict().name();
+        String verdict = flow.getVerdict() == Verdict.UNRECOGNIZED
+                ? "UNKNOWN"
+                : flow.getVerdict().name();
         int at = tail.indexOf(" " + verdict);
         String type = tail.substring(0, at);
         String rest = tail.substring(at + 1 + verdict.length());
@@ -182,16 +190,22 @@ abstract class FlowPrinter {
             rest = rest.substring(close + 1);
         }
         summary = (summary + rest).trim();
-        return new String[] {time, side(flow.getSource(), flow.getIP().getSource(), port(flow.getL4(), true)),
-                side(flow.getDestination(), flow.getIP().getDestination(), port(flow.getL4(), false)), type, verdict,
-                summary};
+        return new String[] {
+            time,
+            side(flow.getSource(), flow.getIP().getSource(), port(flow.getL4(), true)),
+            side(flow.getDestination(), flow.getIP().getDestination(), port(flow.getL4(), false)),
+            type,
+            verdict,
+            summary
+        };
     }
 
     /** Hubble's table side: {@code ns/pod:port}, else {@code ip:port} ({@code [v6]:port}). */
     private static String side(Endpoint endpoint, String ip, int port) {
         String host;
         if (!endpoint.getPodName().isEmpty()) {
-            host = endpoint.getNamespace().isEmpty() ? endpoint.getPodName()
+            host = endpoint.getNamespace().isEmpty()
+                    ? endpoint.getPodName()
                     : endpoint.getNamespace() + "/" + endpoint.getPodName();
         } else if (ip.isEmpty()) {
             host = "N/A";
@@ -213,9 +227,18 @@ abstract class FlowPrinter {
     /** The protocol and its flags or ICMP type without ports, so both sides print as a bare {@code N/A}. */
     private static Layer4 withoutPorts(Layer4 l4) {
         return switch (l4.getProtocolCase()) {
-            case TCP -> l4.toBuilder().setTCP(l4.getTCP().toBuilder().clearSourcePort().clearDestinationPort()).build();
-            case UDP -> l4.toBuilder().setUDP(l4.getUDP().toBuilder().clearSourcePort().clearDestinationPort()).build();
-            case SCTP -> l4.toBuilder().setSCTP(l4.getSCTP().toBuilder().clearSourcePort().clearDestinationPort()).build();
+            case TCP ->
+                l4.toBuilder()
+                        .setTCP(l4.getTCP().toBuilder().clearSourcePort().clearDestinationPort())
+                        .build();
+            case UDP ->
+                l4.toBuilder()
+                        .setUDP(l4.getUDP().toBuilder().clearSourcePort().clearDestinationPort())
+                        .build();
+            case SCTP ->
+                l4.toBuilder()
+                        .setSCTP(l4.getSCTP().toBuilder().clearSourcePort().clearDestinationPort())
+                        .build();
             default -> l4;
         };
     }

@@ -26,14 +26,24 @@ import picocli.CommandLine.Spec;
  * compact (default), as they are ({@code -o json}) or as a table. {@code --follow} reads server-sent events
  * until interrupted or until {@code --until} passes.
  */
-@Command(name = "observe", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Observe flows of the whole cluster, like hubble observe.",
-                "Without --last, --first or a time range: the last 20 flows."},
+@Command(
+        name = "observe",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Observe flows of the whole cluster, like hubble observe.",
+            "Without --last, --first or a time range: the last 20 flows."
+        },
         subcommands = {ObserveStatusCommand.class})
 public final class ObserveCommand implements Callable<Integer> {
 
     /** How flows are printed (hubble observe's -o). */
-    public enum Output { COMPACT, JSON, JSONPB, TABLE }
+    public enum Output {
+        COMPACT,
+        JSON,
+        JSONPB,
+        TABLE
+    }
 
     @Mixin
     StackOption stackOption;
@@ -41,69 +51,130 @@ public final class ObserveCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "Flows from or to pods of this namespace.")
+    @Option(
+            names = {"-n", "--namespace"},
+            paramLabel = "NS",
+            description = "Flows from or to pods of this namespace.")
     List<String> namespaces = new ArrayList<>();
+
     @Option(names = "--from-namespace", paramLabel = "NS", description = "Flows from pods of this namespace.")
     List<String> fromNamespaces = new ArrayList<>();
+
     @Option(names = "--to-namespace", paramLabel = "NS", description = "Flows to pods of this namespace.")
     List<String> toNamespaces = new ArrayList<>();
-    @Option(names = "--pod", paramLabel = "[NS/]POD",
-            description = "Flows from or to this pod: ns/prefix, or a pod name prefix in any namespace (with -n: in that one).")
+
+    @Option(
+            names = "--pod",
+            paramLabel = "[NS/]POD",
+            description =
+                    "Flows from or to this pod: ns/prefix, or a pod name prefix in any namespace (with -n: in that one).")
     List<String> pods = new ArrayList<>();
+
     @Option(names = "--from-pod", paramLabel = "[NS/]POD", description = "Flows from this pod.")
     List<String> fromPods = new ArrayList<>();
+
     @Option(names = "--to-pod", paramLabel = "[NS/]POD", description = "Flows to this pod.")
     List<String> toPods = new ArrayList<>();
-    @Option(names = {"-l", "--label"}, paramLabel = "SELECTOR",
+
+    @Option(
+            names = {"-l", "--label"},
+            paramLabel = "SELECTOR",
             description = "Flows from or to endpoints matching this label selector (app=x,tier!=web).")
     List<String> labels = new ArrayList<>();
-    @Option(names = "--from-label", paramLabel = "SELECTOR", description = "Flows from endpoints matching the selector.")
+
+    @Option(
+            names = "--from-label",
+            paramLabel = "SELECTOR",
+            description = "Flows from endpoints matching the selector.")
     List<String> fromLabels = new ArrayList<>();
+
     @Option(names = "--to-label", paramLabel = "SELECTOR", description = "Flows to endpoints matching the selector.")
     List<String> toLabels = new ArrayList<>();
+
     @Option(names = "--ip", paramLabel = "IP|CIDR", description = "Flows from or to this address or CIDR.")
     List<String> ips = new ArrayList<>();
+
     @Option(names = "--from-ip", paramLabel = "IP|CIDR", description = "Flows from this address or CIDR.")
     List<String> fromIps = new ArrayList<>();
+
     @Option(names = "--to-ip", paramLabel = "IP|CIDR", description = "Flows to this address or CIDR.")
     List<String> toIps = new ArrayList<>();
+
     @Option(names = "--port", paramLabel = "PORT", description = "Flows from or to this L4 port.")
     List<String> ports = new ArrayList<>();
+
     @Option(names = "--from-port", paramLabel = "PORT", description = "Flows from this L4 port.")
     List<String> fromPorts = new ArrayList<>();
+
     @Option(names = "--to-port", paramLabel = "PORT", description = "Flows to this L4 port.")
     List<String> toPorts = new ArrayList<>();
+
     @Option(names = "--identity", paramLabel = "ID", description = "Flows from or to this security identity.")
     List<String> identities = new ArrayList<>();
+
     @Option(names = "--from-identity", paramLabel = "ID", description = "Flows from this security identity.")
     List<String> fromIdentities = new ArrayList<>();
+
     @Option(names = "--to-identity", paramLabel = "ID", description = "Flows to this security identity.")
     List<String> toIdentities = new ArrayList<>();
-    @Option(names = "--verdict", paramLabel = "VERDICT",
+
+    @Option(
+            names = "--verdict",
+            paramLabel = "VERDICT",
             description = "Flows with this verdict: FORWARDED, DROPPED, ERROR, AUDIT, REDIRECTED, TRACED, TRANSLATED.")
     List<String> verdicts = new ArrayList<>();
-    @Option(names = "--protocol", paramLabel = "PROTO", description = "Flows of this L4 protocol: tcp, udp, icmpv4, icmpv6, sctp.")
+
+    @Option(
+            names = "--protocol",
+            paramLabel = "PROTO",
+            description = "Flows of this L4 protocol: tcp, udp, icmpv4, icmpv6, sctp.")
     List<String> protocols = new ArrayList<>();
+
     @Option(names = "--tcp-flags", paramLabel = "FLAGS", description = "TCP flows carrying these flags (SYN,ACK).")
     List<String> tcpFlags = new ArrayList<>();
+
     @Option(names = "--ip-version", paramLabel = "4|6", description = "Flows of this IP version.")
     List<String> ipVersions = new ArrayList<>();
-    @Option(names = "--node-name", paramLabel = "NODE", description = "Flows seen on this node (pattern, * for any characters).")
+
+    @Option(
+            names = "--node-name",
+            paramLabel = "NODE",
+            description = "Flows seen on this node (pattern, * for any characters).")
     List<String> nodeNames = new ArrayList<>();
-    @Option(names = "--traffic-direction", paramLabel = "DIR", description = "Flows of this direction: ingress, egress.")
+
+    @Option(
+            names = "--traffic-direction",
+            paramLabel = "DIR",
+            description = "Flows of this direction: ingress, egress.")
     List<String> directions = new ArrayList<>();
 
     @Option(names = "--last", paramLabel = "N", description = "The newest N matching flows.")
     Long last;
+
     @Option(names = "--first", paramLabel = "N", description = "The oldest N matching flows.")
     Long first;
-    @Option(names = "--since", paramLabel = "TIME", description = "Flows after this time: RFC 3339, or a duration before now (5m, 2h, 1d).")
+
+    @Option(
+            names = "--since",
+            paramLabel = "TIME",
+            description = "Flows after this time: RFC 3339, or a duration before now (5m, 2h, 1d).")
     String since;
-    @Option(names = "--until", paramLabel = "TIME", description = "Flows before this time: RFC 3339, or a duration before now.")
+
+    @Option(
+            names = "--until",
+            paramLabel = "TIME",
+            description = "Flows before this time: RFC 3339, or a duration before now.")
     String until;
-    @Option(names = {"-f", "--follow"}, description = "Keep printing new flows until interrupted (or --until passes).")
+
+    @Option(
+            names = {"-f", "--follow"},
+            description = "Keep printing new flows until interrupted (or --until passes).")
     boolean follow;
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "compact",
+
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FORMAT",
+            defaultValue = "compact",
             description = "Output format: compact, json, jsonpb, table (default: ${DEFAULT-VALUE}).")
     Output output = Output.COMPACT;
 
@@ -111,7 +182,8 @@ public final class ObserveCommand implements Callable<Integer> {
     public Integer call() {
         List<Map.Entry<String, String>> query = query();
         ServiceClient flows = ServiceClient.of(stackOption.stack(), "flows");
-        FlowPrinter printer = FlowPrinter.of(output, follow, spec.commandLine().getOut(), spec.commandLine().getErr());
+        FlowPrinter printer = FlowPrinter.of(
+                output, follow, spec.commandLine().getOut(), spec.commandLine().getErr());
         try {
             if (follow) {
                 flows.events("/v1/flows", query, printer::row);
@@ -150,7 +222,10 @@ public final class ObserveCommand implements Callable<Integer> {
         add(query, "identity", identities);
         add(query, "from-identity", fromIdentities);
         add(query, "to-identity", toIdentities);
-        add(query, "verdict", verdicts.stream().map(v -> v.trim().toUpperCase(Locale.ROOT)).toList());
+        add(
+                query,
+                "verdict",
+                verdicts.stream().map(v -> v.trim().toUpperCase(Locale.ROOT)).toList());
         add(query, "protocol", protocols);
         add(query, "tcp-flags", tcpFlags);
         add(query, "ip-version", ipVersions);
@@ -176,7 +251,9 @@ public final class ObserveCommand implements Callable<Integer> {
 
     private void validate() {
         List<String> known = Arrays.stream(Verdict.values())
-                .filter(v -> v != Verdict.UNRECOGNIZED && v != Verdict.VERDICT_UNKNOWN).map(Verdict::name).toList();
+                .filter(v -> v != Verdict.UNRECOGNIZED && v != Verdict.VERDICT_UNKNOWN)
+                .map(Verdict::name)
+                .toList();
         for (String verdict : verdicts) {
             for (String name : verdict.split(",")) {
                 if (!known.contains(name.trim().toUpperCase(Locale.ROOT))) {

@@ -21,7 +21,9 @@ import picocli.CommandLine.Mixin;
  * Hubble's ServerStatus from {@code GET /v1/status} (flows held of the rings' capacity, flows per second
  * since the service started, connected nodes).
  */
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
         description = "Show the flows service's health, flows held and capacity, flow rate and connected nodes.")
 public final class ObserveStatusCommand implements Callable<Integer> {
 
@@ -31,8 +33,8 @@ public final class ObserveStatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Stack stack = options.stack();
-        Component flows = stack.component("flows").orElseThrow(() ->
-                new ServiceException("no component 'flows' in the local stack"));
+        Component flows = stack.component("flows")
+                .orElseThrow(() -> new ServiceException("no component 'flows' in the local stack"));
         PrintWriter out = options.out();
         JsonNode status;
         if (options.json()) {
@@ -62,15 +64,21 @@ public final class ObserveStatusCommand implements Callable<Integer> {
         long connected = status.path("numConnectedNodes").asLong();
         long unavailable = status.path("numUnavailableNodes").asLong();
         StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "Current/Max Flows: %,d/%,d (%.2f%%)%n", numFlows, maxFlows,
+        text.append(String.format(
+                Locale.ROOT,
+                "Current/Max Flows: %,d/%,d (%.2f%%)%n",
+                numFlows,
+                maxFlows,
                 maxFlows == 0 ? 0.0 : 100.0 * numFlows / maxFlows));
-        text.append(String.format(Locale.ROOT, "Flows/s: %.2f%n",
+        text.append(String.format(
+                Locale.ROOT,
+                "Flows/s: %.2f%n",
                 uptimeSeconds <= 0 ? 0.0 : status.path("seenFlows").asLong() / uptimeSeconds));
         text.append(String.format(Locale.ROOT, "Connected Nodes: %d/%d%n", connected, connected + unavailable));
         if (unavailable > 0) {
             text.append(String.format(Locale.ROOT, "Unavailable Nodes: %d%n", unavailable));
-            status.path("unavailableNodes").forEach(node -> text.append("  - ").append(node.asText())
-                    .append(System.lineSeparator()));
+            status.path("unavailableNodes")
+                    .forEach(node -> text.append("  - ").append(node.asText()).append(System.lineSeparator()));
         }
         return text.toString();
     }

@@ -4,7 +4,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code tendril policy ...}: what the policy service decided and why. */
-@Command(name = "policy", mixinStandardHelpOptions = true,
+@Command(
+        name = "policy",
+        mixinStandardHelpOptions = true,
         description = "Inspect network policy: trace a connection, list selectors, show an identity's policy map.",
         subcommands = {PolicyTraceCommand.class, PolicySelectorsCommand.class, PolicyMapCommand.class})
 public final class PolicyCommand implements Runnable {
@@ -14,6 +16,7 @@ public final class PolicyCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing a subcommand (try 'tendril policy trace --help')");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "missing a subcommand (try 'tendril policy trace --help')");
     }
 }

@@ -17,11 +17,16 @@ import picocli.CommandLine.Parameters;
  * {@code tendril policy map <identity>}: the policy-map entries the service computed for one identity, like
  * {@code cilium bpf policy get}, with the policies that enforce each direction.
  */
-@Command(name = "map", mixinStandardHelpOptions = true,
+@Command(
+        name = "map",
+        mixinStandardHelpOptions = true,
         description = "Show the policy map of an identity: its entries and the policies enforcing each direction.")
 public final class PolicyMapCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "IDENTITY", description = "The numeric security identity (see 'tendril get identities').")
+    @Parameters(
+            index = "0",
+            paramLabel = "IDENTITY",
+            description = "The numeric security identity (see 'tendril get identities').")
     long identity;
 
     @Mixin
@@ -29,8 +34,8 @@ public final class PolicyMapCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        JsonNode map = ServiceClient.of(options.stack(), "policy")
-                .get("/v1/identities/" + identity + "/policymap", Map.of());
+        JsonNode map =
+                ServiceClient.of(options.stack(), "policy").get("/v1/identities/" + identity + "/policymap", Map.of());
         PrintWriter out = options.out();
         if (options.json()) {
             options.printJson(map);
@@ -46,9 +51,14 @@ public final class PolicyMapCommand implements Callable<Integer> {
             long peer = entry.path("identity").asLong();
             List<String> labels = new ArrayList<>();
             entry.path("labels").forEach(label -> labels.add(label.asText()));
-            table.row(entry.path("verdict").asText(), entry.path("direction").asText(), peer == 0 ? "ANY" : peer,
+            table.row(
+                    entry.path("verdict").asText(),
+                    entry.path("direction").asText(),
+                    peer == 0 ? "ANY" : peer,
                     labels.isEmpty() ? (peer == 0 ? "ANY" : "") : String.join(",", labels),
-                    portProto(entry.path("port").asText("ANY"), entry.path("protocol").asText("ANY")),
+                    portProto(
+                            entry.path("port").asText("ANY"),
+                            entry.path("protocol").asText("ANY")),
                     PolicyRefs.refs(entry.path("policies"), ""));
         }
         table.print(out);

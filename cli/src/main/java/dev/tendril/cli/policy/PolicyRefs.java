@@ -7,13 +7,13 @@ import java.util.List;
 /** How the policy commands print the references the service returns. */
 final class PolicyRefs {
 
-    private PolicyRefs() {
-    }
+    private PolicyRefs() {}
 
     /** {@code NetworkPolicy/demo/deny} from a text or a {@code {kind, namespace, name}} object. */
     static String ref(JsonNode ref) {
         if (ref.isObject() && ref.has("kind") && ref.has("name")) {
-            return ref.get("kind").asText() + "/" + (ref.hasNonNull("namespace") ? ref.get("namespace").asText() + "/" : "")
+            return ref.get("kind").asText() + "/"
+                    + (ref.hasNonNull("namespace") ? ref.get("namespace").asText() + "/" : "")
                     + ref.get("name").asText();
         }
         return ref.isValueNode() ? ref.asText() : ref.toString();

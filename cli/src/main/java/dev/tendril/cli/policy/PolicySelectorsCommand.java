@@ -6,8 +6,12 @@ import dev.tendril.cli.api.Table;
 import picocli.CommandLine.Command;
 
 /** {@code tendril policy selectors}: every selector in the applied policies, the identities it selects and who uses it. */
-@Command(name = "selectors", aliases = "selector", mixinStandardHelpOptions = true,
-        description = "List the selectors of the applied policies with the identities they select (like 'cilium policy selectors').")
+@Command(
+        name = "selectors",
+        aliases = "selector",
+        mixinStandardHelpOptions = true,
+        description =
+                "List the selectors of the applied policies with the identities they select (like 'cilium policy selectors').")
 public final class PolicySelectorsCommand extends ResourceListCommand {
 
     @Override
@@ -25,7 +29,9 @@ public final class PolicySelectorsCommand extends ResourceListCommand {
         Table table = new Table("selector", "identities", "users");
         for (JsonNode selector : selectors) {
             JsonNode text = selector.path("selector");
-            table.row(text.isValueNode() ? text.asText() : text.toString(), joined(selector.path("selected"), "<none>"),
+            table.row(
+                    text.isValueNode() ? text.asText() : text.toString(),
+                    joined(selector.path("selected"), "<none>"),
                     PolicyRefs.refs(selector.path("users"), "<none>"));
         }
         return table;

@@ -20,10 +20,15 @@ import picocli.CommandLine.Option;
  * {@code tendril policy trace}: would a connection be allowed, and by which policy (or why not), at the
  * sender's egress and the receiver's ingress. The verdict is the answer, so both exit 0.
  */
-@Command(name = "trace", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trace a connection through egress and ingress policy (like 'cilium policy trace').",
-                "Each side is a pod (--from NS/POD), an identity (--from-identity N) or labels"
-                        + " (--from-labels k=v,... [--from-namespace NS]); the same for --to."})
+@Command(
+        name = "trace",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Trace a connection through egress and ingress policy (like 'cilium policy trace').",
+            "Each side is a pod (--from NS/POD), an identity (--from-identity N) or labels"
+                    + " (--from-labels k=v,... [--from-namespace NS]); the same for --to."
+        })
 public final class PolicyTraceCommand implements Callable<Integer> {
 
     @Option(names = "--from", paramLabel = "NS/POD", description = "The sending pod.")
@@ -35,7 +40,9 @@ public final class PolicyTraceCommand implements Callable<Integer> {
     @Option(names = "--from-labels", paramLabel = "K=V[,K=V...]", description = "The sending pod's labels.")
     String fromLabels;
 
-    @Option(names = "--from-namespace", paramLabel = "NS",
+    @Option(
+            names = "--from-namespace",
+            paramLabel = "NS",
             description = "Namespace of --from-labels, or of --from given as POD (default: default).")
     String fromNamespace;
 
@@ -48,11 +55,16 @@ public final class PolicyTraceCommand implements Callable<Integer> {
     @Option(names = "--to-labels", paramLabel = "K=V[,K=V...]", description = "The receiving pod's labels.")
     String toLabels;
 
-    @Option(names = "--to-namespace", paramLabel = "NS",
+    @Option(
+            names = "--to-namespace",
+            paramLabel = "NS",
             description = "Namespace of --to-labels, or of --to given as POD (default: default).")
     String toNamespace;
 
-    @Option(names = "--port", paramLabel = "PORT[/PROTO]", required = true,
+    @Option(
+            names = "--port",
+            paramLabel = "PORT[/PROTO]",
+            required = true,
             description = "Destination port and protocol, e.g. 80/tcp, 53/udp (protocol default: TCP).")
     String port;
 
@@ -95,7 +107,8 @@ public final class PolicyTraceCommand implements Callable<Integer> {
         Map<String, Object> side = new LinkedHashMap<>();
         if (identity != null) {
             if (namespace != null) {
-                throw usage(option + "-namespace goes with " + option + " or " + option + "-labels, not " + option + "-identity");
+                throw usage(option + "-namespace goes with " + option + " or " + option + "-labels, not " + option
+                        + "-identity");
             }
             side.put("identity", identity);
         } else if (pod != null) {
@@ -103,7 +116,9 @@ public final class PolicyTraceCommand implements Callable<Integer> {
             if (slash >= 0 && namespace != null) {
                 throw usage(option + " " + pod + " names its namespace already; drop " + option + "-namespace");
             }
-            String ns = slash >= 0 ? pod.substring(0, slash) : namespace == null ? ManifestKinds.DEFAULT_NAMESPACE : namespace;
+            String ns = slash >= 0
+                    ? pod.substring(0, slash)
+                    : namespace == null ? ManifestKinds.DEFAULT_NAMESPACE : namespace;
             String name = slash >= 0 ? pod.substring(slash + 1) : pod;
             if (ns.isEmpty() || name.isEmpty() || name.contains("/")) {
                 throw usage(option + " must be NAMESPACE/POD, not '" + pod + "'");
@@ -124,7 +139,9 @@ public final class PolicyTraceCommand implements Callable<Integer> {
             if (equals <= 0) {
                 throw usage(option + " must be KEY=VALUE[,KEY=VALUE...], not '" + text + "'");
             }
-            labels.put(pair.substring(0, equals).strip(), pair.substring(equals + 1).strip());
+            labels.put(
+                    pair.substring(0, equals).strip(),
+                    pair.substring(equals + 1).strip());
         }
         return labels;
     }
@@ -152,12 +169,15 @@ public final class PolicyTraceCommand implements Callable<Integer> {
             return endpoint.asText();
         }
         if (endpoint.isObject() && endpoint.has("pod")) {
-            return endpoint.path("namespace").asText() + "/" + endpoint.path("pod").asText();
+            return endpoint.path("namespace").asText() + "/"
+                    + endpoint.path("pod").asText();
         }
         List<String> labels = new ArrayList<>();
         side.path("labels").forEach(label -> labels.add(label.asText()));
         if (side.path("labels").isObject()) {
-            side.path("labels").properties().forEach(l -> labels.add(l.getKey() + "=" + l.getValue().asText()));
+            side.path("labels")
+                    .properties()
+                    .forEach(l -> labels.add(l.getKey() + "=" + l.getValue().asText()));
         }
         return labels.isEmpty() ? "identity " + side.path("identity").asText("?") : String.join(",", labels);
     }
@@ -171,7 +191,9 @@ public final class PolicyTraceCommand implements Callable<Integer> {
         String detail;
         if (step.hasNonNull("dropReason")) {
             detail = step.get("dropReason").asText()
-                    + (step.hasNonNull("dropReasonCode") ? " (" + step.get("dropReasonCode").asText() + ")" : "")
+                    + (step.hasNonNull("dropReasonCode")
+                            ? " (" + step.get("dropReasonCode").asText() + ")"
+                            : "")
                     + (explanation.isBlank() ? "" : ": " + explanation);
         } else {
             detail = explanation.isBlank() ? "" : "(" + explanation + ")";

@@ -23,9 +23,13 @@ import picocli.CommandLine.Parameters;
  * {@code supervisor.json}) to stop one component and start it again, like {@code systemctl restart} or
  * {@code kubectl rollout restart}.
  */
-@Command(name = "restart", mixinStandardHelpOptions = true,
-        description = {"Restart one component of the local stack (postgres, kafka, identity, ipam, policy, flows,",
-                "agent-N): the launcher stops it (SIGTERM, then SIGKILL after its grace period) and starts it again."})
+@Command(
+        name = "restart",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Restart one component of the local stack (postgres, kafka, identity, ipam, policy, flows,",
+            "agent-N): the launcher stops it (SIGTERM, then SIGKILL after its grace period) and starts it again."
+        })
 public final class RestartCommand implements Callable<Integer> {
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(90);
@@ -44,28 +48,41 @@ public final class RestartCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         Path dataDir = options.dataDir();
-        SupervisorFile supervisor = SupervisorFile.read(dataDir).orElseThrow(() -> new IllegalStateException(
-                "no launcher runs from " + dataDir.toAbsolutePath().normalize() + " (no " + SupervisorFile.NAME
-                        + "): start one with './tendril up'"));
-        if (supervisor.control() == null || ProcessHandle.of(supervisor.launcherPid()).filter(ProcessHandle::isAlive)
-                .isEmpty()) {
+        SupervisorFile supervisor = SupervisorFile.read(dataDir)
+                .orElseThrow(() -> new IllegalStateException(
+                        "no launcher runs from " + dataDir.toAbsolutePath().normalize() + " (no " + SupervisorFile.NAME
+                                + "): start one with './tendril up'"));
+        if (supervisor.control() == null
+                || ProcessHandle.of(supervisor.launcherPid())
+                        .filter(ProcessHandle::isAlive)
+                        .isEmpty()) {
             throw new IllegalStateException("the launcher (pid " + supervisor.launcherPid() + ") of "
-                    + dataDir.toAbsolutePath().normalize() + " is not running or not ready: start it with './tendril up'");
+                    + dataDir.toAbsolutePath().normalize()
+                    + " is not running or not ready: start it with './tendril up'");
         }
         if (supervisor.component(name).isEmpty()) {
             throw new IllegalArgumentException("unknown component '" + name + "' (the stack runs: "
-                    + String.join(", ", supervisor.components().stream().map(SupervisorFile.Supervised::name).toList())
+                    + String.join(
+                            ", ",
+                            supervisor.components().stream()
+                                    .map(SupervisorFile.Supervised::name)
+                                    .toList())
                     + ")");
         }
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(supervisor.control() + "/v1/components/" + name
-                        + "/restart")).timeout(REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.noBody()).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest request = HttpRequest.newBuilder(
+                        URI.create(supervisor.control() + "/v1/components/" + name + "/restart"))
+                .timeout(REQUEST_TIMEOUT)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build();
         HttpResponse<String> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new IllegalStateException("the launcher's control endpoint " + supervisor.control()
-                    + " does not answer: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "the launcher's control endpoint " + supervisor.control() + " does not answer: " + e.getMessage(),
+                    e);
         }
         JsonNode body = JSON.readTree(response.body());
         if (response.statusCode() != 200) {
@@ -79,10 +96,16 @@ public final class RestartCommand implements Callable<Integer> {
         if (options.json()) {
             options.printJson(body);
         } else {
-            out.println("Restarted " + name + ": pid " + (body.path("previousPid").isNull()
-                    || body.path("previousPid").isMissingNode() ? "-" : body.path("previousPid").asText()) + " -> "
+            out.println("Restarted " + name + ": pid "
+                    + (body.path("previousPid").isNull()
+                                    || body.path("previousPid").isMissingNode()
+                            ? "-"
+                            : body.path("previousPid").asText())
+                    + " -> "
                     + pid + " (restarts: " + body.path("restarts").asInt() + ")"
-                    + (wait.enabled() ? "; it is healthy again." : "; 'tendril status --wait' waits until it is healthy."));
+                    + (wait.enabled()
+                            ? "; it is healthy again."
+                            : "; 'tendril status --wait' waits until it is healthy."));
             out.flush();
         }
         return 0;
@@ -92,13 +115,16 @@ public final class RestartCommand implements Callable<Integer> {
         Duration timeout = wait.timeout();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Optional<SupervisorFile.Supervised> now = SupervisorFile.read(dataDir).flatMap(f -> f.component(name));
-            if (now.isPresent() && Long.valueOf(pid).equals(now.get().pid()) && "running".equals(now.get().state())) {
+            Optional<SupervisorFile.Supervised> now =
+                    SupervisorFile.read(dataDir).flatMap(f -> f.component(name));
+            if (now.isPresent()
+                    && Long.valueOf(pid).equals(now.get().pid())
+                    && "running".equals(now.get().state())) {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(name + " (pid " + pid + ") was not healthy within "
-                        + timeout.toSeconds() + " s; see its log");
+                throw new IllegalStateException(
+                        name + " (pid " + pid + ") was not healthy within " + timeout.toSeconds() + " s; see its log");
             }
             Thread.sleep(POLL_INTERVAL);
         }

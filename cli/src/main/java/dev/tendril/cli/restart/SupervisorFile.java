@@ -36,20 +36,20 @@ public record SupervisorFile(long launcherPid, String control, List<Supervised> 
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Supervised(String name, String state, Long pid, int restarts, LastExit lastExit) {
-    }
+    public record Supervised(String name, String state, Long pid, int restarts, LastExit lastExit) {}
 
     /** @param at ISO-8601 instant */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record LastExit(int code, String reason, String at) {
-    }
+    public record LastExit(int code, String reason, String at) {}
 
     /** The file in {@code dataDir}; empty when there is none (no launcher, or one from before supervision). */
     public static Optional<SupervisorFile> read(Path dataDir) {
         Path file = dataDir.resolve(NAME);
         try {
             SupervisorFile parsed = JSON.readValue(Files.readString(file), SupervisorFile.class);
-            return Optional.of(new SupervisorFile(parsed.launcherPid, parsed.control,
+            return Optional.of(new SupervisorFile(
+                    parsed.launcherPid,
+                    parsed.control,
                     parsed.components == null ? List.of() : List.copyOf(parsed.components)));
         } catch (NoSuchFileException e) {
             return Optional.empty();

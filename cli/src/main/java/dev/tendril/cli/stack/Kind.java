@@ -6,7 +6,10 @@ import java.util.Locale;
 
 /** What a component of the stack is; decides how its health is checked. */
 public enum Kind {
-    POSTGRES, KAFKA, SERVICE, AGENT;
+    POSTGRES,
+    KAFKA,
+    SERVICE,
+    AGENT;
 
     /** Services and agents answer {@code /q/health/ready}; Kafka and PostgreSQL are checked by a TCP connect. */
     public boolean hasHealthEndpoint() {

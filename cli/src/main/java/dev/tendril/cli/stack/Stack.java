@@ -12,15 +12,17 @@ import java.util.Optional;
 public record Stack(Optional<Path> source, List<Component> components) {
 
     /** The local defaults (DESIGN.md "Ports"), for when no launcher has written {@code stack.json}. */
-    public static final Stack DEFAULT = new Stack(Optional.empty(), List.of(
-            new Component("postgres", Kind.POSTGRES, 5432, null, null, null),
-            new Component("kafka", Kind.KAFKA, 9092, null, null, null),
-            Component.service("identity", 8081),
-            Component.service("ipam", 8082),
-            Component.service("policy", 8083),
-            Component.service("flows", 8084),
-            Component.agent("agent-1", 8091),
-            Component.agent("agent-2", 8092)));
+    public static final Stack DEFAULT = new Stack(
+            Optional.empty(),
+            List.of(
+                    new Component("postgres", Kind.POSTGRES, 5432, null, null, null),
+                    new Component("kafka", Kind.KAFKA, 9092, null, null, null),
+                    Component.service("identity", 8081),
+                    Component.service("ipam", 8082),
+                    Component.service("policy", 8083),
+                    Component.service("flows", 8084),
+                    Component.agent("agent-1", 8091),
+                    Component.agent("agent-2", 8092)));
 
     /** The stack the launcher describes in {@code dataDir/stack.json}; the defaults when there is no such file. */
     public static Stack load(Path dataDir) {

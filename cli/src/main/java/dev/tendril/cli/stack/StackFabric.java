@@ -20,6 +20,7 @@ public record StackFabric(String prefix) {
 
     /** Where ip-netns(8) keeps the named network namespaces. */
     public static final Path NETNS_DIR = Path.of("/var/run/netns");
+
     static final String SEPARATOR = "_";
 
     /** The fabric of the stack whose data directory is {@code dataDir}. */

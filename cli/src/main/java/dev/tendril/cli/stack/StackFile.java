@@ -20,8 +20,7 @@ import java.util.Optional;
  * @param ready       false while the launcher still waits for health checks
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record StackFile(long launcherPid, String dataDir, String startedAt, boolean ready,
-                        List<Component> components) {
+public record StackFile(long launcherPid, String dataDir, String startedAt, boolean ready, List<Component> components) {
 
     public static final String NAME = "stack.json";
 
@@ -32,7 +31,11 @@ public record StackFile(long launcherPid, String dataDir, String startedAt, bool
         Path file = dataDir.resolve(NAME);
         try {
             StackFile parsed = JSON.readValue(Files.readString(file), StackFile.class);
-            return Optional.of(new StackFile(parsed.launcherPid, parsed.dataDir, parsed.startedAt, parsed.ready,
+            return Optional.of(new StackFile(
+                    parsed.launcherPid,
+                    parsed.dataDir,
+                    parsed.startedAt,
+                    parsed.ready,
                     parsed.components == null ? List.of() : List.copyOf(parsed.components)));
         } catch (NoSuchFileException e) {
             return Optional.empty();

@@ -9,7 +9,9 @@ public final class StackOption {
     /** Set by the {@code tendril} script to the repository's {@code .tendril}, so the CLI finds it from any directory. */
     static final String DATA_DIR_ENV = "TENDRIL_DATA_DIR";
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
             description = "Data directory of the local stack (default: $TENDRIL_DATA_DIR, else ./.tendril).")
     Path dataDir;
 

@@ -13,16 +13,24 @@ import dev.tendril.cli.stack.Component;
  *                   tendril.agent.pod-network=model}); null for the other components or when it did not say
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ComponentHealth(String name, String kind, String address, Health status, String detail, Long pid,
-                              Integer restarts, String lastExit, String podNetwork) {
+public record ComponentHealth(
+        String name,
+        String kind,
+        String address,
+        Health status,
+        String detail,
+        Long pid,
+        Integer restarts,
+        String lastExit,
+        String podNetwork) {
 
     public ComponentHealth(String name, String kind, String address, Health status, String detail, Long pid) {
         this(name, kind, address, status, detail, pid, null, null, null);
     }
 
     static ComponentHealth of(Component component, Health status, String detail) {
-        return new ComponentHealth(component.name(), component.kind().json(), component.address(), status, detail,
-                component.pid());
+        return new ComponentHealth(
+                component.name(), component.kind().json(), component.address(), status, detail, component.pid());
     }
 
     ComponentHealth withPodNetwork(String text) {
@@ -31,10 +39,20 @@ public record ComponentHealth(String name, String kind, String address, Health s
 
     /** With the supervisor's count of restarts and the last exit; its pid is the current one. */
     ComponentHealth supervised(SupervisorFile.Supervised supervised) {
-        String exit = supervised.lastExit() == null ? null
-                : supervised.lastExit().reason() + " at " + supervised.lastExit().at();
-        return new ComponentHealth(name, kind, address, status, detail,
-                supervised.pid() == null ? pid : supervised.pid(), supervised.restarts(), exit, podNetwork);
+        String exit = supervised.lastExit() == null
+                ? null
+                : supervised.lastExit().reason() + " at "
+                        + supervised.lastExit().at();
+        return new ComponentHealth(
+                name,
+                kind,
+                address,
+                status,
+                detail,
+                supervised.pid() == null ? pid : supervised.pid(),
+                supervised.restarts(),
+                exit,
+                podNetwork);
     }
 
     public boolean ok() {

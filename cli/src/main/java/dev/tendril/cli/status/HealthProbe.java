@@ -110,7 +110,8 @@ public final class HealthProbe {
                 if (!"UP".equals(check.path("status").asText())) {
                     // A stalled relay names the event it is stopped at; an operator needs it to act.
                     String stalledAt = check.path("data").path("stalledAt").asText("");
-                    down.add(check.path("name").asText("?") + (stalledAt.isEmpty() ? "" : " (stalled at " + stalledAt + ")"));
+                    down.add(check.path("name").asText("?")
+                            + (stalledAt.isEmpty() ? "" : " (stalled at " + stalledAt + ")"));
                 }
             }
         } catch (IOException e) {

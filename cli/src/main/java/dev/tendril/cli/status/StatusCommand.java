@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -19,9 +19,13 @@ import picocli.CommandLine.Mixin;
  * {@code tendril status}: one line per component, the object counts, a summary; exit 0 only when every component
  * is OK. {@code --wait} shows progress on standard error while it waits.
  */
-@Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Show whether every component of the local stack is up, and how many nodes, endpoints,",
-                "identities, policies and flows it holds (exit 0 only when all components are OK)."})
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Show whether every component of the local stack is up, and how many nodes, endpoints,",
+            "identities, policies and flows it holds (exit 0 only when all components are OK)."
+        })
 public final class StatusCommand implements Callable<Integer> {
 
     private static final Duration POLL_INTERVAL = Duration.ofMillis(500);
@@ -49,7 +53,9 @@ public final class StatusCommand implements Callable<Integer> {
             }
             progress.done();
         }
-        Set<String> ok = results.stream().filter(ComponentHealth::ok).map(ComponentHealth::name)
+        Set<String> ok = results.stream()
+                .filter(ComponentHealth::ok)
+                .map(ComponentHealth::name)
                 .collect(Collectors.toSet());
         results = withRestarts(results);
         StatusReport report = StatusReport.of(stack, results, StatusCounts.read(stack, ok));
@@ -67,7 +73,9 @@ public final class StatusCommand implements Callable<Integer> {
         Optional<SupervisorFile> supervisor;
         try {
             supervisor = SupervisorFile.read(options.dataDir())
-                    .filter(f -> ProcessHandle.of(f.launcherPid()).filter(ProcessHandle::isAlive).isPresent());
+                    .filter(f -> ProcessHandle.of(f.launcherPid())
+                            .filter(ProcessHandle::isAlive)
+                            .isPresent());
         } catch (IllegalArgumentException unreadable) {
             supervisor = Optional.empty();
         }
@@ -75,7 +83,9 @@ public final class StatusCommand implements Callable<Integer> {
             return results;
         }
         SupervisorFile file = supervisor.get();
-        return results.stream().map(r -> file.component(r.name()).map(r::supervised).orElse(r)).toList();
+        return results.stream()
+                .map(r -> file.component(r.name()).map(r::supervised).orElse(r))
+                .toList();
     }
 
     /** {@code 3/8 components ready}: the ready count only, so that a log gets a line when it changes. */

@@ -17,8 +17,7 @@ import java.util.function.Function;
 final class StatusCounts {
 
     /** One count: which component to ask, what to GET, and how to count the answer. */
-    private record Count(String name, String component, String path, Function<JsonNode, Long> count) {
-    }
+    private record Count(String name, String component, String path, Function<JsonNode, Long> count) {}
 
     private static final List<Count> COUNTS = List.of(
             new Count("nodes", "ipam", "/v1/nodes", StatusCounts::size),
@@ -26,11 +25,15 @@ final class StatusCounts {
             new Count("identities", "identity", "/v1/identities", StatusCounts::size),
             new Count("policies", "policy", "/v1/policies", StatusCounts::size),
             // Hubble's ServerStatus.num_flows, from the flows service's GET /v1/status.
-            new Count("flows", "flows", "/v1/status",
-                    status -> status.path("numFlows").canConvertToLong() ? status.get("numFlows").asLong() : null));
+            new Count(
+                    "flows",
+                    "flows",
+                    "/v1/status",
+                    status -> status.path("numFlows").canConvertToLong()
+                            ? status.get("numFlows").asLong()
+                            : null));
 
-    private StatusCounts() {
-    }
+    private StatusCounts() {}
 
     /** The counts in display order; {@code ok} names the components whose health check passed. */
     static Map<String, Long> read(Stack stack, Set<String> ok) {

@@ -26,13 +26,15 @@ class ServiceClientTest {
     @Test
     void sendsToTheSecondReplicaWhenNothingListensAtTheFirst() throws IOException {
         try (FakeService second = new FakeService(r -> FakeService.Response.ok("[]"))) {
-            Stack stack = new Stack(Optional.empty(), List.of(Component.service("policy", closedPort()),
-                    Component.service("policy-2", second.port())));
+            Stack stack = new Stack(
+                    Optional.empty(),
+                    List.of(Component.service("policy", closedPort()), Component.service("policy-2", second.port())));
 
             ServiceClient.of(stack, "policy").get("/v1/policies", Map.of("namespace", "demo"));
             ServiceClient.of(stack, "policy").put("/v1/policies", Map.of(), "kind: List", "application/yaml");
 
-            assertThat(second.requests()).extracting(FakeService.Request::toString)
+            assertThat(second.requests())
+                    .extracting(FakeService.Request::toString)
                     .containsExactly("GET /v1/policies?namespace=demo", "PUT /v1/policies");
             assertThat(second.requests().get(1).body()).isEqualTo("kind: List");
         }
@@ -42,8 +44,9 @@ class ServiceClientTest {
     void talksToTheFirstReplicaWhileItAnswersAndNamesItWhenNoneDoes() throws IOException {
         try (FakeService first = new FakeService(r -> FakeService.Response.ok("{}"));
                 FakeService second = new FakeService(r -> FakeService.Response.ok("{}"))) {
-            Stack stack = new Stack(Optional.empty(), List.of(Component.service("policy", first.port()),
-                    Component.service("policy-2", second.port())));
+            Stack stack = new Stack(
+                    Optional.empty(),
+                    List.of(Component.service("policy", first.port()), Component.service("policy-2", second.port())));
             ServiceClient.of(stack, "policy").get("/v1/selectors", Map.of());
             assertThat(first.requests()).hasSize(1);
             assertThat(second.requests()).isEmpty();
@@ -51,6 +54,7 @@ class ServiceClientTest {
         int port = closedPort();
         Stack alone = new Stack(Optional.empty(), List.of(Component.service("policy", port)));
         assertThatThrownBy(() -> ServiceClient.of(alone, "policy").get("/v1/selectors", Map.of()))
-                .hasMessage("policy service not reachable at http://127.0.0.1:" + port + " (is the stack up? ./tendril up)");
+                .hasMessage("policy service not reachable at http://127.0.0.1:" + port
+                        + " (is the stack up? ./tendril up)");
     }
 }

@@ -90,13 +90,17 @@ class ApplyCommandTest {
             String name = request.uri().substring("/v1/namespaces/".length());
             switch (request.method()) {
                 case "GET":
-                    return namespaces.containsKey(name) ? Response.ok(namespaceJson(name))
+                    return namespaces.containsKey(name)
+                            ? Response.ok(namespaceJson(name))
                             : Response.problem(404, "namespace '" + name + "' does not exist");
                 case "PUT":
                     try {
                         Map<String, String> labels = new TreeMap<>();
-                        JSON.readTree(request.body()).path("labels").properties()
-                                .forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
+                        JSON.readTree(request.body())
+                                .path("labels")
+                                .properties()
+                                .forEach(
+                                        e -> labels.put(e.getKey(), e.getValue().asText()));
                         labels.put("kubernetes.io/metadata.name", name);
                         namespaces.put(name, labels);
                     } catch (IOException e) {
@@ -104,7 +108,8 @@ class ApplyCommandTest {
                     }
                     return Response.ok(namespaceJson(name));
                 case "DELETE":
-                    return namespaces.remove(name) != null ? new Response(204, "")
+                    return namespaces.remove(name) != null
+                            ? new Response(204, "")
                             : Response.problem(404, "namespace '" + name + "' does not exist");
                 default:
                     return Response.problem(405, "method");
@@ -128,59 +133,75 @@ class ApplyCommandTest {
         Result result = apply("-f", file.toString());
 
         assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(services.requests()).extracting(Request::toString).containsExactly(
-                "GET /v1/namespaces/demo",
-                "PUT /v1/policies?dryRun=true",
-                "GET /v1/namespaces/demo",
-                "PUT /v1/namespaces/demo",
-                "PUT /v1/policies");
+        assertThat(services.requests())
+                .extracting(Request::toString)
+                .containsExactly(
+                        "GET /v1/namespaces/demo",
+                        "PUT /v1/policies?dryRun=true",
+                        "GET /v1/namespaces/demo",
+                        "PUT /v1/namespaces/demo",
+                        "PUT /v1/policies");
         Request dryRun = services.requests().get(1);
         Request put = services.requests().get(4);
         assertThat(dryRun.contentType()).isEqualTo("application/yaml");
         assertThat(put.contentType()).isEqualTo("application/yaml");
         assertThat(put.body()).isEqualTo(dryRun.body());
         List<JsonNode> documents = documents(put.body());
-        assertThat(documents).extracting(d -> d.path("metadata").path("name").asText())
+        assertThat(documents)
+                .extracting(d -> d.path("metadata").path("name").asText())
                 .containsExactly("default-deny-ingress", "allow-frontend");
         assertThat(documents.get(1)).isEqualTo(new YAMLMapper().readTree(CNP));
         assertThat(JSON.readTree(services.requests().get(3).body()))
                 .isEqualTo(JSON.readTree("{\"labels\":{\"team\":\"web\"}}"));
-        assertThat(result.out().lines().toList()).containsExactly(
-                "namespace/demo created",
-                "networkpolicy.networking.k8s.io/default-deny-ingress created",
-                "ciliumnetworkpolicy.cilium.io/allow-frontend unchanged");
-        assertThat(result.err()).isEqualTo("Warning: CiliumNetworkPolicy demo/allow-frontend: selects no endpoint yet\n");
+        assertThat(result.out().lines().toList())
+                .containsExactly(
+                        "namespace/demo created",
+                        "networkpolicy.networking.k8s.io/default-deny-ingress created",
+                        "ciliumnetworkpolicy.cilium.io/allow-frontend unchanged");
+        assertThat(result.err())
+                .isEqualTo("Warning: CiliumNetworkPolicy demo/allow-frontend: selects no endpoint yet\n");
     }
 
     @Test
     void writesNoNamespaceWhoseLabelsAreUnchangedAndReportsARelabelAsConfigured() throws IOException {
         namespaces.put("demo", Map.of("kubernetes.io/metadata.name", "demo", "team", "web"));
         namespaces.put("shop", Map.of("kubernetes.io/metadata.name", "shop"));
-        Path file = write("ns.yaml", NAMESPACE + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {tier: a}}\n");
+        Path file = write(
+                "ns.yaml",
+                NAMESPACE + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {tier: a}}\n");
 
         Result result = apply("-f", file.toString());
 
-        assertThat(result.out().lines().toList()).containsExactly("namespace/demo unchanged", "namespace/shop configured");
-        assertThat(services.requests()).extracting(Request::toString).containsExactly(
-                "GET /v1/namespaces/demo", "GET /v1/namespaces/shop",
-                "GET /v1/namespaces/demo", "GET /v1/namespaces/shop", "PUT /v1/namespaces/shop");
+        assertThat(result.out().lines().toList())
+                .containsExactly("namespace/demo unchanged", "namespace/shop configured");
+        assertThat(services.requests())
+                .extracting(Request::toString)
+                .containsExactly(
+                        "GET /v1/namespaces/demo",
+                        "GET /v1/namespaces/shop",
+                        "GET /v1/namespaces/demo",
+                        "GET /v1/namespaces/shop",
+                        "PUT /v1/namespaces/shop");
     }
 
     @Test
     void appliesNothingWhenOneDocumentOfOneFileIsInvalid() throws IOException {
         Path good = write("a.yaml", NAMESPACE + "---\n" + DENY);
-        Path bad = write("b.yaml", CNP + "---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n---\n"
-                + "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\n");
+        Path bad = write(
+                "b.yaml",
+                CNP + "---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n---\n"
+                        + "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\n");
 
         Result result = apply("-f", good.toString(), "-f", bad.toString());
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(services.requests()).isEmpty();
         assertThat(result.out()).isEmpty();
-        assertThat(result.err().lines().toList()).containsExactly(
-                "Error: " + bad + ": document 2: kind: Service: not supported yet",
-                "Error: " + bad + ": document 3: spec: required",
-                "nothing applied: 2 errors");
+        assertThat(result.err().lines().toList())
+                .containsExactly(
+                        "Error: " + bad + ": document 2: kind: Service: not supported yet",
+                        "Error: " + bad + ": document 3: spec: required",
+                        "nothing applied: 2 errors");
     }
 
     @Test
@@ -189,16 +210,16 @@ class ApplyCommandTest {
         Path file = write("policies.yaml", CNP + "---\n" + DENY);
         policies = request -> request.uri().contains("dryRun=true") ? new Response(400, """
                 {"title":"Invalid policy","status":400,"detail":"1 invalid document",
-                 "errors":[{"document":2,"field":"spec.podSelector","reason":"required"}]}""")
-                : Response.ok(APPLIED);
+                 "errors":[{"document":2,"field":"spec.podSelector","reason":"required"}]}""") : Response.ok(APPLIED);
 
         Result result = apply("-f", namespace.toString(), "-f", file.toString());
 
         assertThat(result.exitCode()).isEqualTo(1);
-        assertThat(result.err().lines().toList()).containsExactly(
-                "Error: " + file + ": document 2: spec.podSelector: required",
-                "nothing applied: 1 error");
-        assertThat(services.requests()).extracting(Request::toString)
+        assertThat(result.err().lines().toList())
+                .containsExactly(
+                        "Error: " + file + ": document 2: spec.podSelector: required", "nothing applied: 1 error");
+        assertThat(services.requests())
+                .extracting(Request::toString)
                 .containsExactly("GET /v1/namespaces/demo", "PUT /v1/policies?dryRun=true");
         assertThat(namespaces).isEmpty();
     }
@@ -210,12 +231,14 @@ class ApplyCommandTest {
         Result result = apply("-f", file.toString(), "--dry-run");
 
         assertThat(result.exitCode()).isZero();
-        assertThat(services.requests()).extracting(Request::toString)
+        assertThat(services.requests())
+                .extracting(Request::toString)
                 .containsExactly("GET /v1/namespaces/demo", "PUT /v1/policies?dryRun=true");
-        assertThat(result.out().lines().toList()).containsExactly(
-                "namespace/demo created (dry run)",
-                "networkpolicy.networking.k8s.io/default-deny-ingress created (dry run)",
-                "ciliumnetworkpolicy.cilium.io/allow-frontend unchanged (dry run)");
+        assertThat(result.out().lines().toList())
+                .containsExactly(
+                        "namespace/demo created (dry run)",
+                        "networkpolicy.networking.k8s.io/default-deny-ingress created (dry run)",
+                        "ciliumnetworkpolicy.cilium.io/allow-frontend unchanged (dry run)");
     }
 
     @Test
@@ -240,13 +263,26 @@ class ApplyCommandTest {
         Files.writeString(deploy.resolve("1-ns.yaml"), NAMESPACE);
         Files.writeString(deploy.resolve("README.md"), "# not a manifest");
 
-        Result result = FakeService.run(new ByteArrayInputStream(CNP.getBytes(StandardCharsets.UTF_8)),
-                "apply", "-f", deploy.toString(), "-f", "-", "-n", "demo", "--data-dir", dataDir.toString());
+        Result result = FakeService.run(
+                new ByteArrayInputStream(CNP.getBytes(StandardCharsets.UTF_8)),
+                "apply",
+                "-f",
+                deploy.toString(),
+                "-f",
+                "-",
+                "-n",
+                "demo",
+                "--data-dir",
+                dataDir.toString());
 
         assertThat(result.exitCode()).as(result.err()).isZero();
         List<JsonNode> sent = documents(services.requests().getLast().body());
-        assertThat(sent).extracting(d -> d.path("metadata").path("namespace").asText()).containsExactly("demo", "demo");
-        assertThat(sent).extracting(d -> d.path("kind").asText()).containsExactly("NetworkPolicy", "CiliumNetworkPolicy");
+        assertThat(sent)
+                .extracting(d -> d.path("metadata").path("namespace").asText())
+                .containsExactly("demo", "demo");
+        assertThat(sent)
+                .extracting(d -> d.path("kind").asText())
+                .containsExactly("NetworkPolicy", "CiliumNetworkPolicy");
     }
 
     @Test
@@ -255,14 +291,14 @@ class ApplyCommandTest {
         Files.writeString(dataDir.resolve("stack.json"), """
                 {"launcherPid":1,"components":[
                  {"name":"identity","kind":"service","port":%d,"url":"http://127.0.0.1:%d"},
-                 {"name":"policy","kind":"service","port":1,"url":"http://127.0.0.1:1"}]}"""
-                .formatted(services.port(), services.port()));
+                 {"name":"policy","kind":"service","port":1,"url":"http://127.0.0.1:1"}]}""".formatted(services.port(), services.port()));
 
         Result result = apply("-f", file.toString());
 
         assertThat(result.exitCode()).isEqualTo(1);
-        assertThat(result.err()).isEqualTo(
-                "Error: policy service not reachable at http://127.0.0.1:1 (is the stack up? ./tendril up)\n");
+        assertThat(result.err())
+                .isEqualTo(
+                        "Error: policy service not reachable at http://127.0.0.1:1 (is the stack up? ./tendril up)\n");
         assertThat(namespaces).isEmpty();
     }
 
@@ -270,26 +306,31 @@ class ApplyCommandTest {
     void deletesPoliciesBeforeNamespacesAndReportsWhatWasNotFound() throws IOException {
         namespaces.put("demo", Map.of("kubernetes.io/metadata.name", "demo"));
         policies = request -> request.uri().endsWith("/allow-frontend")
-                ? Response.problem(404, "no such policy") : Response.ok("{\"revision\":8}");
+                ? Response.problem(404, "no such policy")
+                : Response.ok("{\"revision\":8}");
         Path file = write("demo.yaml", NAMESPACE + "---\n" + DENY + "---\n" + CNP);
 
         Result result = FakeService.run(null, "delete", "-f", file.toString(), "--data-dir", dataDir.toString());
-        Result ignoring = FakeService.run(null, "delete", "-f", file.toString(), "--ignore-not-found",
-                "--data-dir", dataDir.toString());
+        Result ignoring = FakeService.run(
+                null, "delete", "-f", file.toString(), "--ignore-not-found", "--data-dir", dataDir.toString());
 
         assertThat(result.exitCode()).isEqualTo(1);
-        assertThat(result.out().lines().toList()).containsExactly(
-                "networkpolicy.networking.k8s.io \"default-deny-ingress\" deleted",
-                "namespace \"demo\" deleted");
-        assertThat(result.err().lines().toList()).containsExactly(
-                "Error: ciliumnetworkpolicy.cilium.io \"allow-frontend\" in namespace \"demo\" not found");
-        assertThat(services.requests().subList(0, 3)).extracting(Request::toString).containsExactly(
-                "DELETE /v1/policies/NetworkPolicy/demo/default-deny-ingress",
-                "DELETE /v1/policies/CiliumNetworkPolicy/demo/allow-frontend",
-                "DELETE /v1/namespaces/demo");
+        assertThat(result.out().lines().toList())
+                .containsExactly(
+                        "networkpolicy.networking.k8s.io \"default-deny-ingress\" deleted",
+                        "namespace \"demo\" deleted");
+        assertThat(result.err().lines().toList())
+                .containsExactly(
+                        "Error: ciliumnetworkpolicy.cilium.io \"allow-frontend\" in namespace \"demo\" not found");
+        assertThat(services.requests().subList(0, 3))
+                .extracting(Request::toString)
+                .containsExactly(
+                        "DELETE /v1/policies/NetworkPolicy/demo/default-deny-ingress",
+                        "DELETE /v1/policies/CiliumNetworkPolicy/demo/allow-frontend",
+                        "DELETE /v1/namespaces/demo");
         assertThat(ignoring.exitCode()).isZero();
-        assertThat(ignoring.out().lines().toList()).containsExactly(
-                "networkpolicy.networking.k8s.io \"default-deny-ingress\" deleted");
+        assertThat(ignoring.out().lines().toList())
+                .containsExactly("networkpolicy.networking.k8s.io \"default-deny-ingress\" deleted");
         assertThat(ignoring.err()).isEmpty();
     }
 
@@ -315,10 +356,12 @@ class ApplyCommandTest {
 
         assertThat(result.err()).isEmpty();
         assertThat(result.exitCode()).isZero();
-        assertThat(services.requests()).extracting(Request::toString).containsExactly(
-                "DELETE /v1/policies/NetworkPolicy/demo/default-deny-ingress",
-                "DELETE /v1/policies/CiliumNetworkPolicy/demo/allow-frontend",
-                "DELETE /v1/namespaces/demo");
+        assertThat(services.requests())
+                .extracting(Request::toString)
+                .containsExactly(
+                        "DELETE /v1/policies/NetworkPolicy/demo/default-deny-ingress",
+                        "DELETE /v1/policies/CiliumNetworkPolicy/demo/allow-frontend",
+                        "DELETE /v1/namespaces/demo");
         Result applied = apply("-f", file.toString());
         assertThat(applied.exitCode()).isEqualTo(1);
         assertThat(applied.err()).contains("document 1: spec: required");
@@ -332,8 +375,8 @@ class ApplyCommandTest {
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(services.requests()).isEmpty();
-        assertThat(result.err().lines().toList()).containsExactly(
-                "Error: " + file + ": document 2: apiVersion: required", "nothing deleted: 1 error");
+        assertThat(result.err().lines().toList())
+                .containsExactly("Error: " + file + ": document 2: apiVersion: required", "nothing deleted: 1 error");
     }
 
     @Test
@@ -359,6 +402,8 @@ class ApplyCommandTest {
 
     private static List<JsonNode> documents(String yaml) throws IOException {
         YAMLMapper mapper = new YAMLMapper();
-        return mapper.readerFor(JsonNode.class).<JsonNode>readValues(mapper.getFactory().createParser(yaml)).readAll();
+        return mapper.readerFor(JsonNode.class)
+                .<JsonNode>readValues(mapper.getFactory().createParser(yaml))
+                .readAll();
     }
 }

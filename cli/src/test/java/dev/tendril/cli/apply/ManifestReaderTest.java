@@ -41,8 +41,10 @@ class ManifestReaderTest {
         ManifestReader.Result result = read(false, file.toString());
 
         assertThat(result.errors()).isEmpty();
-        assertThat(result.manifests()).extracting(Manifest::kind, Manifest::name, Manifest::document)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("Namespace", "demo", 1),
+        assertThat(result.manifests())
+                .extracting(Manifest::kind, Manifest::name, Manifest::document)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("Namespace", "demo", 1),
                         org.assertj.core.groups.Tuple.tuple("NetworkPolicy", "deny", 3));
         assertThat(result.manifests()).allMatch(m -> m.source().equals(file.toString()));
     }
@@ -77,10 +79,14 @@ class ManifestReaderTest {
 
         ManifestReader.Result result = read(false, json.toString(), list.toString());
 
-        assertThat(result.manifests()).extracting(Manifest::name, Manifest::document)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 1), org.assertj.core.groups.Tuple.tuple("b", 2));
-        assertThat(result.errors()).extracting(ManifestError::message).containsExactly(
-                list + ": document 1: not an object (a document is a mapping with apiVersion, kind and metadata)");
+        assertThat(result.manifests())
+                .extracting(Manifest::name, Manifest::document)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("a", 1), org.assertj.core.groups.Tuple.tuple("b", 2));
+        assertThat(result.errors())
+                .extracting(ManifestError::message)
+                .containsExactly(list
+                        + ": document 1: not an object (a document is a mapping with apiVersion, kind and metadata)");
     }
 
     @Test
@@ -92,16 +98,19 @@ class ManifestReaderTest {
         Files.createDirectories(dir.resolve("sub"));
         write("sub/d.yaml", namespace("d"));
 
-        assertThat(read(false, dir.toString()).manifests()).extracting(Manifest::name).containsExactly("a", "b", "c");
+        assertThat(read(false, dir.toString()).manifests())
+                .extracting(Manifest::name)
+                .containsExactly("a", "b", "c");
         ManifestReader.Result recursive = read(true, dir.toString());
         assertThat(recursive.manifests()).extracting(Manifest::name).containsExactly("a", "b", "c", "d");
-        assertThat(recursive.manifests().get(3).source()).isEqualTo(dir.resolve("sub/d.yaml").toString());
+        assertThat(recursive.manifests().get(3).source())
+                .isEqualTo(dir.resolve("sub/d.yaml").toString());
     }
 
     @Test
     void readsStandardInputForDashOnce() {
-        ManifestReader reader = new ManifestReader(false,
-                () -> new ByteArrayInputStream(namespace("piped").getBytes(StandardCharsets.UTF_8)));
+        ManifestReader reader = new ManifestReader(
+                false, () -> new ByteArrayInputStream(namespace("piped").getBytes(StandardCharsets.UTF_8)));
 
         ManifestReader.Result result = reader.read(List.of("-", "-"));
 
@@ -109,15 +118,22 @@ class ManifestReaderTest {
             assertThat(m.name()).isEqualTo("piped");
             assertThat(m.source()).isEqualTo("<stdin>");
         });
-        assertThat(result.errors()).extracting(ManifestError::message).containsExactly("<stdin>: '-f -' given more than once");
+        assertThat(result.errors())
+                .extracting(ManifestError::message)
+                .containsExactly("<stdin>: '-f -' given more than once");
     }
 
     @Test
     void readsJsonFromStandardInput() {
-        ManifestReader reader = new ManifestReader(false, () -> new ByteArrayInputStream(
-                "\t{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"j\"}}".getBytes(StandardCharsets.UTF_8)));
+        ManifestReader reader = new ManifestReader(
+                false,
+                () -> new ByteArrayInputStream(
+                        "\t{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"j\"}}"
+                                .getBytes(StandardCharsets.UTF_8)));
 
-        assertThat(reader.read(List.of("-")).manifests()).extracting(Manifest::name).containsExactly("j");
+        assertThat(reader.read(List.of("-")).manifests())
+                .extracting(Manifest::name)
+                .containsExactly("j");
     }
 
     @Test
@@ -130,14 +146,16 @@ class ManifestReaderTest {
                 """;
         Path yaml = write("stream.yaml", stream);
         Path json = write("stream.json", stream);
-        ManifestReader fromStdin = new ManifestReader(false,
-                () -> new ByteArrayInputStream(stream.getBytes(StandardCharsets.UTF_8)));
+        ManifestReader fromStdin =
+                new ManifestReader(false, () -> new ByteArrayInputStream(stream.getBytes(StandardCharsets.UTF_8)));
 
-        for (ManifestReader.Result result : List.of(read(false, yaml.toString()), read(false, json.toString()),
-                fromStdin.read(List.of("-")))) {
+        for (ManifestReader.Result result :
+                List.of(read(false, yaml.toString()), read(false, json.toString()), fromStdin.read(List.of("-")))) {
             assertThat(result.errors()).isEmpty();
-            assertThat(result.manifests()).extracting(Manifest::name, Manifest::document)
-                    .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 1), org.assertj.core.groups.Tuple.tuple("b", 2));
+            assertThat(result.manifests())
+                    .extracting(Manifest::name, Manifest::document)
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple("a", 1), org.assertj.core.groups.Tuple.tuple("b", 2));
         }
     }
 
@@ -148,8 +166,10 @@ class ManifestReaderTest {
         ManifestReader.Result result = read(false, json.toString());
 
         assertThat(result.manifests()).isEmpty();
-        assertThat(result.errors()).singleElement().satisfies(error ->
-                assertThat(error.message()).startsWith(json + ": document 1: invalid JSON at line 1"));
+        assertThat(result.errors())
+                .singleElement()
+                .satisfies(
+                        error -> assertThat(error.message()).startsWith(json + ": document 1: invalid JSON at line 1"));
     }
 
     @Test
@@ -159,15 +179,18 @@ class ManifestReaderTest {
 
         ManifestReader.Result result = read(false, missing, empty.toString());
 
-        assertThat(result.errors()).extracting(ManifestError::message).containsExactly(
-                missing + ": no such file or directory",
-                empty + ": no *.yaml, *.yml or *.json files in this directory");
+        assertThat(result.errors())
+                .extracting(ManifestError::message)
+                .containsExactly(
+                        missing + ": no such file or directory",
+                        empty + ": no *.yaml, *.yml or *.json files in this directory");
     }
 
     private ManifestReader.Result read(boolean recursive, String... sources) {
         return new ManifestReader(recursive, () -> {
-            throw new AssertionError("stdin not expected");
-        }).read(List.of(sources));
+                    throw new AssertionError("stdin not expected");
+                })
+                .read(List.of(sources));
     }
 
     private Path write(String name, String text) throws IOException {

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.cli.FakeCluster;
+import dev.tendril.cli.FakeService;
 import dev.tendril.cli.FakeService.Request;
 import dev.tendril.cli.FakeService.Response;
-import dev.tendril.cli.FakeService;
 import dev.tendril.cli.FakeService.Result;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,22 +63,29 @@ class PodApplyTest {
     void createsAPodOnTheAgentWithTheFewestEndpointsAndSendsTheEndpointRequest() throws IOException {
         cluster.pod("node-1", "demo", "existing", "u-1", Map.of("app", "x"));
 
-        Result result = run("apply", "-f", write("pods.yaml", pod("frontend", "{app: frontend}",
-                "  serviceAccountName: web\n")).toString());
+        Result result = run(
+                "apply",
+                "-f",
+                write("pods.yaml", pod("frontend", "{app: frontend}", "  serviceAccountName: web\n"))
+                        .toString());
 
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(result.out()).isEqualTo("pod/frontend created\n");
-        Request post = cluster.requests("node-2").stream().filter(r -> r.method().equals("POST")).findFirst()
+        Request post = cluster.requests("node-2").stream()
+                .filter(r -> r.method().equals("POST"))
+                .findFirst()
                 .orElseThrow();
         JsonNode body = JSON.readTree(post.body());
-        assertThat(body.fieldNames()).toIterable().containsExactly("namespace", "pod", "uid", "labels",
-                "serviceAccount", "namedPorts");
+        assertThat(body.fieldNames())
+                .toIterable()
+                .containsExactly("namespace", "pod", "uid", "labels", "serviceAccount", "namedPorts");
         assertThat(body.path("namespace").asText()).isEqualTo("demo");
         assertThat(body.path("pod").asText()).isEqualTo("frontend");
         assertThat(body.path("uid").asText()).matches("[0-9a-f-]{36}");
         assertThat(body.path("labels")).isEqualTo(JSON.readTree("{\"app\":\"frontend\"}"));
         assertThat(body.path("serviceAccount").asText()).isEqualTo("web");
-        assertThat(body.path("namedPorts")).isEqualTo(JSON.readTree("[{\"name\":\"http\",\"port\":80,\"protocol\":\"TCP\"}]"));
+        assertThat(body.path("namedPorts"))
+                .isEqualTo(JSON.readTree("[{\"name\":\"http\",\"port\":80,\"protocol\":\"TCP\"}]"));
         assertThat(cluster.pods().get("demo/frontend").node()).isEqualTo("node-2");
     }
 
@@ -86,8 +93,14 @@ class PodApplyTest {
     void spreadsNewPodsOverTheAgentsCountingThoseOfTheSameRunAndBreaksTiesByNodeName() throws IOException {
         cluster.pod("node-2", "demo", "existing", "u-1", Map.of("app", "x"));
 
-        Result result = run("apply", "-f", write("pods.yaml", pod("a", "{app: a}", "") + "---\n"
-                + pod("b", "{app: b}", "") + "---\n" + pod("c", "{app: c}", "")).toString());
+        Result result = run(
+                "apply",
+                "-f",
+                write(
+                                "pods.yaml",
+                                pod("a", "{app: a}", "") + "---\n" + pod("b", "{app: b}", "") + "---\n"
+                                        + pod("c", "{app: c}", ""))
+                        .toString());
 
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(result.out().lines()).containsExactly("pod/a created", "pod/b created", "pod/c created");
@@ -98,16 +111,23 @@ class PodApplyTest {
 
     @Test
     void placesAPodOnItsNodeNameAndRejectsAnUnknownNodeBeforeAnyWrite() throws IOException {
-        Result pinned = run("apply", "-f", write("a.yaml", pod("a", "{app: a}", "  nodeName: node-2\n")).toString());
-        Result unknown = run("apply", "-f", write("b.yaml", pod("b", "{app: b}", "  nodeName: node-9\n")).toString());
+        Result pinned = run(
+                "apply",
+                "-f",
+                write("a.yaml", pod("a", "{app: a}", "  nodeName: node-2\n")).toString());
+        Result unknown = run(
+                "apply",
+                "-f",
+                write("b.yaml", pod("b", "{app: b}", "  nodeName: node-9\n")).toString());
 
         assertThat(pinned.exitCode()).as(pinned.err()).isZero();
         assertThat(cluster.pods().get("demo/a").node()).isEqualTo("node-2");
         assertThat(unknown.exitCode()).isEqualTo(1);
-        assertThat(unknown.err().lines()).containsExactly(
-                "Error: " + dir.resolve("b.yaml") + ": document 1: spec.nodeName: no agent runs node \"node-9\""
-                        + " (nodes: node-1, node-2)",
-                "nothing applied: 1 error");
+        assertThat(unknown.err().lines())
+                .containsExactly(
+                        "Error: " + dir.resolve("b.yaml") + ": document 1: spec.nodeName: no agent runs node \"node-9\""
+                                + " (nodes: node-1, node-2)",
+                        "nothing applied: 1 error");
         assertThat(cluster.pods()).doesNotContainKey("demo/b");
     }
 
@@ -115,7 +135,10 @@ class PodApplyTest {
     void refusesToMoveARunningPodToAnotherNode() throws IOException {
         cluster.pod("node-1", "demo", "a", "u-1", Map.of("app", "a"));
 
-        Result result = run("apply", "-f", write("a.yaml", pod("a", "{app: a}", "  nodeName: node-2\n")).toString());
+        Result result = run(
+                "apply",
+                "-f",
+                write("a.yaml", pod("a", "{app: a}", "  nodeName: node-2\n")).toString());
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err()).contains("spec.nodeName: pod demo/a runs on node-1; delete it to move it to node-2");
@@ -125,7 +148,11 @@ class PodApplyTest {
     void relabelsAnExistingPodInPlaceWithItsUidAndSaysConfigured() throws IOException {
         FakeCluster.Pod before = cluster.pod("node-2", "demo", "frontend", "uid-7", Map.of("app", "frontend"));
 
-        Result result = run("apply", "-f", write("a.yaml", pod("frontend", "{app: frontend, tier: web}", "")).toString());
+        Result result = run(
+                "apply",
+                "-f",
+                write("a.yaml", pod("frontend", "{app: frontend, tier: web}", ""))
+                        .toString());
 
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(result.out()).isEqualTo("pod/frontend configured\n");
@@ -148,13 +175,14 @@ class PodApplyTest {
         assertThat(again.exitCode()).as(again.err()).isZero();
         assertThat(again.out()).isEqualTo("pod/frontend unchanged\n");
         assertThat(cluster.pods().get("demo/frontend").uid()).isEqualTo(uid);
-        assertThat(cluster.log().stream().filter(line -> line.contains("POST /v1/endpoints"))).hasSize(1);
+        assertThat(cluster.log().stream().filter(line -> line.contains("POST /v1/endpoints")))
+                .hasSize(1);
     }
 
     @Test
     void appliesNamespacesThenPoliciesThenPodsAndDeletesInReverse() throws IOException {
-        cluster.policyRoutes = request -> request.method().equals("DELETE") ? Response.ok("{\"revision\":3}")
-                : Response.ok("""
+        cluster.policyRoutes =
+                request -> request.method().equals("DELETE") ? Response.ok("{\"revision\":3}") : Response.ok("""
                         {"revision":2,"policies":[{"kind":"NetworkPolicy","namespace":"demo","name":"deny",\
                         "revision":2,"result":"created"}],"warnings":[]}""");
         Path file = write("all.yaml", pod("web", "{app: web}", "") + """
@@ -173,36 +201,50 @@ class PodApplyTest {
         Result deleted = run("delete", "-f", file.toString());
 
         assertThat(applied.exitCode()).as(applied.err()).isZero();
-        assertThat(applied.out().lines()).containsExactly("namespace/demo created",
-                "networkpolicy.networking.k8s.io/deny created", "pod/web created");
+        assertThat(applied.out().lines())
+                .containsExactly(
+                        "namespace/demo created", "networkpolicy.networking.k8s.io/deny created", "pod/web created");
         assertThat(deleted.exitCode()).as(deleted.err()).isZero();
-        assertThat(deleted.out().lines()).containsExactly("pod \"web\" deleted",
-                "networkpolicy.networking.k8s.io \"deny\" deleted", "namespace \"demo\" deleted");
-        assertThat(cluster.log()).filteredOn(line -> !line.contains(" GET ")).containsExactly(
-                "policy PUT /v1/policies?dryRun=true",
-                "identity PUT /v1/namespaces/demo",
-                "policy PUT /v1/policies",
-                "node-1 POST /v1/endpoints",
-                "node-1 DELETE /v1/endpoints/demo/web?uid=" + uidOfDeleted(),
-                "policy DELETE /v1/policies/NetworkPolicy/demo/deny",
-                "identity DELETE /v1/namespaces/demo");
+        assertThat(deleted.out().lines())
+                .containsExactly(
+                        "pod \"web\" deleted",
+                        "networkpolicy.networking.k8s.io \"deny\" deleted",
+                        "namespace \"demo\" deleted");
+        assertThat(cluster.log())
+                .filteredOn(line -> !line.contains(" GET "))
+                .containsExactly(
+                        "policy PUT /v1/policies?dryRun=true",
+                        "identity PUT /v1/namespaces/demo",
+                        "policy PUT /v1/policies",
+                        "node-1 POST /v1/endpoints",
+                        "node-1 DELETE /v1/endpoints/demo/web?uid=" + uidOfDeleted(),
+                        "policy DELETE /v1/policies/NetworkPolicy/demo/deny",
+                        "identity DELETE /v1/namespaces/demo");
     }
 
     private String uidOfDeleted() {
-        return cluster.log().stream().filter(line -> line.contains("DELETE /v1/endpoints/demo/web?uid="))
-                .findFirst().orElseThrow().replaceAll(".*uid=", "");
+        return cluster.log().stream()
+                .filter(line -> line.contains("DELETE /v1/endpoints/demo/web?uid="))
+                .findFirst()
+                .orElseThrow()
+                .replaceAll(".*uid=", "");
     }
 
     @Test
     void deletesAPodOnTheAgentHoldingItWithItsUid() throws IOException {
         cluster.pod("node-2", "demo", "frontend", "uid-9", Map.of("app", "frontend"));
 
-        Result result = run("delete", "-f", write("a.yaml", pod("frontend", "{app: frontend}", "")).toString());
-        Result missing = run("delete", "-f", write("b.yaml", pod("gone", "{app: gone}", "")).toString());
+        Result result = run(
+                "delete",
+                "-f",
+                write("a.yaml", pod("frontend", "{app: frontend}", "")).toString());
+        Result missing = run(
+                "delete", "-f", write("b.yaml", pod("gone", "{app: gone}", "")).toString());
 
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(result.out()).isEqualTo("pod \"frontend\" deleted\n");
-        assertThat(cluster.requests("node-2")).extracting(Request::toString)
+        assertThat(cluster.requests("node-2"))
+                .extracting(Request::toString)
                 .contains("DELETE /v1/endpoints/demo/frontend?uid=uid-9");
         assertThat(cluster.pods()).doesNotContainKey("demo/frontend");
         assertThat(missing.exitCode()).isEqualTo(1);
@@ -211,20 +253,24 @@ class PodApplyTest {
 
     @Test
     void appliesNothingOfAFileWithOneInvalidPod() throws IOException {
-        Path file = write("a.yaml", """
+        Path file = write(
+                "a.yaml",
+                """
                 apiVersion: v1
                 kind: Namespace
                 metadata: {name: demo}
                 ---
-                """ + pod("good", "{app: good}", "") + "---\n" + pod("bad", "{app: bad}", "").replace("name: http",
-                "name: http-metrics-endpoint"));
+                """ + pod("good", "{app: good}", "") + "---\n"
+                        + pod("bad", "{app: bad}", "").replace("name: http", "name: http-metrics-endpoint"));
 
         Result result = run("apply", "-f", file.toString());
 
         assertThat(result.exitCode()).isEqualTo(1);
-        assertThat(result.err().lines()).containsExactly("Error: " + file + ": document 3:"
-                + " spec.containers[0].ports[0].name: \"http-metrics-endpoint\" must be 1-15 characters (an IANA service name)",
-                "nothing applied: 1 error");
+        assertThat(result.err().lines())
+                .containsExactly(
+                        "Error: " + file + ": document 3:"
+                                + " spec.containers[0].ports[0].name: \"http-metrics-endpoint\" must be 1-15 characters (an IANA service name)",
+                        "nothing applied: 1 error");
         assertThat(cluster.log()).isEmpty();
     }
 

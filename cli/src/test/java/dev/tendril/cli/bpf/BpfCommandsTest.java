@@ -44,8 +44,8 @@ class BpfCommandsTest {
 
     @Test
     void listsTheIpcacheOfTheFirstNodeByDefault() throws IOException {
-        cluster.agentRoutes = request -> request.uri().equals("/v1/maps/ipcache") ? Response.ok(IPCACHE)
-                : Response.problem(404, "no route");
+        cluster.agentRoutes = request ->
+                request.uri().equals("/v1/maps/ipcache") ? Response.ok(IPCACHE) : Response.problem(404, "no route");
 
         Result table = run("bpf", "ipcache", "list");
         Result json = run("bpf", "ipcache", "list", "-o", "json");
@@ -63,8 +63,8 @@ class BpfCommandsTest {
 
     @Test
     void listsTheEndpointsOfTheNamedNode() {
-        cluster.agentRoutes = request -> request.uri().equals("/v1/maps/endpoints") ? Response.ok(ENDPOINTS)
-                : Response.problem(404, "no route");
+        cluster.agentRoutes = request ->
+                request.uri().equals("/v1/maps/endpoints") ? Response.ok(ENDPOINTS) : Response.problem(404, "no route");
 
         Result result = run("bpf", "endpoint", "list", "--node", "node-2");
         Result unknown = run("bpf", "endpoint", "list", "--node", "node-7");
@@ -83,13 +83,14 @@ class BpfCommandsTest {
     void showsThePolicyMapOfAPodFromTheAgentHoldingItWithPeerLabels() {
         FakeCluster.Pod frontend = cluster.pod("node-1", "demo", "frontend", "u1", Map.of("app", "frontend"));
         cluster.pod("node-2", "demo", "database", "u2", Map.of("app", "database"));
-        cluster.agentRoutes = request -> request.uri().equals("/v1/maps/policy/demo/database") ? Response.ok("""
+        cluster.agentRoutes = request -> request.uri().equals("/v1/maps/policy/demo/database")
+                ? Response.ok("""
                 {"map":"tendril_policy_00002","entries":4,"rows":[
                   {"direction":"egress","identity":0,"protocol":"ANY","port":0,"portPrefixBits":0,"deny":false,"proxyPort":0},
                   {"direction":"ingress","identity":%d,"protocol":"TCP","port":80,"portPrefixBits":16,"deny":false,"proxyPort":0},
                   {"direction":"ingress","identity":%d,"protocol":"TCP","port":8080,"portPrefixBits":13,"deny":true,"proxyPort":0},
-                  {"direction":"ingress","identity":2,"protocol":"UDP","port":0,"portPrefixBits":0,"deny":false,"proxyPort":15001}]}"""
-                .formatted(frontend.identity(), frontend.identity())) : Response.problem(404, "no route");
+                  {"direction":"ingress","identity":2,"protocol":"UDP","port":0,"portPrefixBits":0,"deny":false,"proxyPort":15001}]}""".formatted(frontend.identity(), frontend.identity()))
+                : Response.problem(404, "no route");
 
         Result result = run("bpf", "policy", "get", "demo/database");
 
@@ -102,7 +103,9 @@ class BpfCommandsTest {
                 Deny     Ingress     k8s:app=frontend (%1$d)   8080-8087/TCP   NONE
                 Allow    Ingress     unknown (2)               ANY/UDP         15001
                 """.formatted(frontend.identity()));
-        assertThat(cluster.requests("node-1")).extracting(FakeService.Request::uri).containsExactly("/v1/endpoints");
+        assertThat(cluster.requests("node-1"))
+                .extracting(FakeService.Request::uri)
+                .containsExactly("/v1/endpoints");
     }
 
     private Result run(String... args) {

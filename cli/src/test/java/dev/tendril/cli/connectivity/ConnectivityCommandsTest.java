@@ -59,16 +59,21 @@ class ConnectivityCommandsTest {
     void asksTheSourcePodsAgentAndPrintsWhereAndWhyItDropped() throws IOException {
         cluster.agentRoutes = request -> Response.ok(DROPPED);
 
-        Result result = run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "80");
+        Result result =
+                run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "80");
 
         assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(result.out()).isEqualTo("demo/frontend -> demo/database 80/TCP: DROPPED (Policy denied, ingress at"
-                + " node-2, policies: NetworkPolicy/demo/default-deny-ingress)\n");
-        Request probe = cluster.requests("node-1").stream().filter(r -> r.uri().equals("/v1/probe")).findFirst()
+        assertThat(result.out())
+                .isEqualTo("demo/frontend -> demo/database 80/TCP: DROPPED (Policy denied, ingress at"
+                        + " node-2, policies: NetworkPolicy/demo/default-deny-ingress)\n");
+        Request probe = cluster.requests("node-1").stream()
+                .filter(r -> r.uri().equals("/v1/probe"))
+                .findFirst()
                 .orElseThrow();
         assertThat(probe.method()).isEqualTo("POST");
-        assertThat(JSON.readTree(probe.body())).isEqualTo(JSON.readTree(
-                "{\"from\":\"demo/frontend\",\"to\":\"demo/database\",\"port\":80,\"protocol\":\"TCP\"}"));
+        assertThat(JSON.readTree(probe.body()))
+                .isEqualTo(JSON.readTree(
+                        "{\"from\":\"demo/frontend\",\"to\":\"demo/database\",\"port\":80,\"protocol\":\"TCP\"}"));
         assertThat(cluster.requests("node-2")).extracting(Request::uri).doesNotContain("/v1/probe");
     }
 
@@ -76,20 +81,39 @@ class ConnectivityCommandsTest {
     void namesThePoliciesThatAllowEachDirectionWhenForwarded() {
         cluster.agentRoutes = request -> Response.ok(FORWARDED);
 
-        Result result = run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "53",
-                "--protocol", "udp");
+        Result result = run(
+                "connectivity",
+                "probe",
+                "--from",
+                "demo/frontend",
+                "--to",
+                "demo/database",
+                "--port",
+                "53",
+                "--protocol",
+                "udp");
 
         assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(result.out()).isEqualTo("demo/frontend -> demo/database 53/UDP: FORWARDED (egress: not enforced,"
-                + " ingress: allowed by NetworkPolicy/demo/allow-x)\n");
+        assertThat(result.out())
+                .isEqualTo("demo/frontend -> demo/database 53/UDP: FORWARDED (egress: not enforced,"
+                        + " ingress: allowed by NetworkPolicy/demo/allow-x)\n");
     }
 
     @Test
     void printsTheAgentsAnswerWithOutputJson() throws IOException {
         cluster.agentRoutes = request -> Response.ok(DROPPED);
 
-        Result result = run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "80",
-                "-o", "json");
+        Result result = run(
+                "connectivity",
+                "probe",
+                "--from",
+                "demo/frontend",
+                "--to",
+                "demo/database",
+                "--port",
+                "80",
+                "-o",
+                "json");
 
         assertThat(JSON.readTree(result.out())).isEqualTo(JSON.readTree(DROPPED));
     }
@@ -97,11 +121,13 @@ class ConnectivityCommandsTest {
     @Test
     void rejectsAnUnknownSourcePodAndABadPort() {
         Result unknown = run("connectivity", "probe", "--from", "demo/nope", "--to", "demo/database", "--port", "80");
-        Result badPort = run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "0");
+        Result badPort =
+                run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "0");
         Result badPod = run("connectivity", "probe", "--from", "frontend", "--to", "demo/database", "--port", "80");
 
         assertThat(unknown.exitCode()).isEqualTo(1);
-        assertThat(unknown.err()).isEqualTo("Error: pod demo/nope is not an endpoint of any agent (nodes: node-1, node-2)\n");
+        assertThat(unknown.err())
+                .isEqualTo("Error: pod demo/nope is not an endpoint of any agent (nodes: node-1, node-2)\n");
         assertThat(badPort.exitCode()).isEqualTo(2);
         assertThat(badPort.err()).startsWith("Error: --port must be 1..65535, not 0");
         assertThat(badPod.exitCode()).isEqualTo(2);
@@ -114,8 +140,9 @@ class ConnectivityCommandsTest {
             JsonNode body = JSON.readTree(request.body());
             String from = body.path("from").asText();
             String to = body.path("to").asText();
-            boolean allowed = from.equals(to) || Set.of("demo/frontend>demo/database", "other/client>demo/frontend")
-                    .contains(from + ">" + to);
+            boolean allowed = from.equals(to)
+                    || Set.of("demo/frontend>demo/database", "other/client>demo/frontend")
+                            .contains(from + ">" + to);
             return Response.ok("{\"verdict\":\"" + (allowed ? "FORWARDED" : "DROPPED") + "\"}");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -135,13 +162,23 @@ class ConnectivityCommandsTest {
                 "demo/database":{"demo/database":true,"demo/frontend":false,"other/client":false},\
                 "demo/frontend":{"demo/database":true,"demo/frontend":true,"other/client":false},\
                 "other/client":{"demo/database":false,"demo/frontend":true,"other/client":true}}}""");
-        assertThat(cluster.log()).filteredOn(line -> line.endsWith("POST /v1/probe")).containsExactlyInAnyOrder(
-                "node-2 POST /v1/probe", "node-2 POST /v1/probe", "node-2 POST /v1/probe",
-                "node-1 POST /v1/probe", "node-1 POST /v1/probe", "node-1 POST /v1/probe",
-                "node-2 POST /v1/probe", "node-2 POST /v1/probe", "node-2 POST /v1/probe");
-        assertThat(cluster.log()).filteredOn(line -> line.contains("GET /v1/endpoints")).containsExactly(
-                "identity GET /v1/endpoints?namespace=demo", "identity GET /v1/endpoints?namespace=other",
-                "node-1 GET /v1/endpoints", "node-2 GET /v1/endpoints");
+        assertThat(cluster.log())
+                .filteredOn(line -> line.endsWith("POST /v1/probe"))
+                .containsExactlyInAnyOrder(
+                        "node-2 POST /v1/probe",
+                        "node-2 POST /v1/probe",
+                        "node-2 POST /v1/probe",
+                        "node-1 POST /v1/probe",
+                        "node-1 POST /v1/probe",
+                        "node-1 POST /v1/probe",
+                        "node-2 POST /v1/probe",
+                        "node-2 POST /v1/probe",
+                        "node-2 POST /v1/probe");
+        assertThat(cluster.log())
+                .filteredOn(line -> line.contains("GET /v1/endpoints"))
+                .containsExactly(
+                        "identity GET /v1/endpoints?namespace=demo", "identity GET /v1/endpoints?namespace=other",
+                        "node-1 GET /v1/endpoints", "node-2 GET /v1/endpoints");
     }
 
     @Test
@@ -168,9 +205,12 @@ class ConnectivityCommandsTest {
         run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "80", "--model");
         run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "80");
 
-        var probes = cluster.requests("node-1").stream().filter(r -> r.uri().equals("/v1/probe")).toList();
+        var probes = cluster.requests("node-1").stream()
+                .filter(r -> r.uri().equals("/v1/probe"))
+                .toList();
         assertThat(probes).hasSize(2);
-        assertThat(JSON.readTree(probes.get(0).body()).path("model").asBoolean()).isTrue();
+        assertThat(JSON.readTree(probes.get(0).body()).path("model").asBoolean())
+                .isTrue();
         assertThat(JSON.readTree(probes.get(1).body()).has("model")).isFalse();
     }
 
@@ -182,12 +222,14 @@ class ConnectivityCommandsTest {
                  "ingress":{"verdict":"FORWARDED","policies":[],"node":"node-2"},
                  "model":""" + DROPPED + "}");
 
-        Result result = run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "80");
+        Result result =
+                run("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "80");
 
         assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(result.out()).isEqualTo("demo/frontend -> demo/database 80/TCP: FORWARDED (egress: not enforced,"
-                + " ingress: not enforced) [kernel datapath]; THE MODEL DISAGREES: DROPPED (Policy denied, ingress at"
-                + " node-2, policies: NetworkPolicy/demo/default-deny-ingress)\n");
+        assertThat(result.out())
+                .isEqualTo("demo/frontend -> demo/database 80/TCP: FORWARDED (egress: not enforced,"
+                        + " ingress: not enforced) [kernel datapath]; THE MODEL DISAGREES: DROPPED (Policy denied, ingress at"
+                        + " node-2, policies: NetworkPolicy/demo/default-deny-ingress)\n");
     }
 
     @Test

@@ -3,8 +3,8 @@ package dev.tendril.cli.connectivity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.tendril.cli.FakeCluster;
 import dev.tendril.cli.FakeService;
@@ -37,8 +37,14 @@ class ConnectivityTestCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper YAML = new YAMLMapper();
     private static final String NS = "tendril-connectivity-test";
-    private static final List<String> ALL = List.of("pod-to-pod-same-node", "pod-to-pod-cross-node", "default-deny",
-            "allow-by-label", "allow-by-namespace", "allow-by-cidr", "deny-precedence");
+    private static final List<String> ALL = List.of(
+            "pod-to-pod-same-node",
+            "pod-to-pod-cross-node",
+            "default-deny",
+            "allow-by-label",
+            "allow-by-namespace",
+            "allow-by-cidr",
+            "deny-precedence");
 
     @TempDir
     Path dataDir;
@@ -48,9 +54,11 @@ class ConnectivityTestCommandTest {
     private final Set<String> policies = ConcurrentHashMap.newKeySet();
     /** Every policy change, in order: {@code +Kind/ns/name} applied, {@code -Kind/ns/name} deleted. */
     private final List<String> policyChanges = new CopyOnWriteArrayList<>();
+
     private final AtomicInteger revision = new AtomicInteger();
     /** The verdict each probe gets; {@link #datapath} unless a test scripts another. */
     private volatile Function<JsonNode, String> probes = this::datapath;
+
     private final List<String> probed = new CopyOnWriteArrayList<>();
 
     @BeforeEach
@@ -85,36 +93,47 @@ class ConnectivityTestCommandTest {
                 [7/7] deny-precedence ... OK
                 7 passed, 0 failed
                 """);
-        assertThat(endpointsCreated("node-1")).containsExactly(NS + "/client-node-1", NS + "/server-node-1",
-                NS + "/stranger", NS + "-other/client");
+        assertThat(endpointsCreated("node-1"))
+                .containsExactly(NS + "/client-node-1", NS + "/server-node-1", NS + "/stranger", NS + "-other/client");
         assertThat(endpointsCreated("node-2")).containsExactly(NS + "/client-node-2", NS + "/server-node-2");
         JsonNode server = cluster.requests("node-2").stream()
-                .filter(r -> r.method().equals("POST") && r.body().contains("server-node-2")).map(r -> read(r.body()))
-                .findFirst().orElseThrow();
+                .filter(r -> r.method().equals("POST") && r.body().contains("server-node-2"))
+                .map(r -> read(r.body()))
+                .findFirst()
+                .orElseThrow();
         assertThat(server.path("labels")).isEqualTo(read("{\"app\":\"server\",\"kind\":\"server\"}"));
         assertThat(server.path("namedPorts")).isEqualTo(read("[{\"name\":\"http\",\"port\":80,\"protocol\":\"TCP\"}]"));
-        assertThat(cluster.log()).filteredOn(line -> line.startsWith("identity PUT /v1/namespaces/"))
+        assertThat(cluster.log())
+                .filteredOn(line -> line.startsWith("identity PUT /v1/namespaces/"))
                 .containsExactly("identity PUT /v1/namespaces/" + NS, "identity PUT /v1/namespaces/" + NS + "-other");
-        assertThat(policyChanges).containsExactly(
-                "+NetworkPolicy/" + NS + "/default-deny-ingress", "-NetworkPolicy/" + NS + "/default-deny-ingress",
-                "+NetworkPolicy/" + NS + "/allow-client-to-server", "-NetworkPolicy/" + NS + "/allow-client-to-server",
-                "+NetworkPolicy/" + NS + "/allow-from-test-namespace",
-                "-NetworkPolicy/" + NS + "/allow-from-test-namespace",
-                "+CiliumNetworkPolicy/" + NS + "/client-egress-to-cidr",
-                "-CiliumNetworkPolicy/" + NS + "/client-egress-to-cidr",
-                "+CiliumNetworkPolicy/" + NS + "/allow-client-ingress",
-                "+CiliumNetworkPolicy/" + NS + "/deny-client-ingress",
-                "-CiliumNetworkPolicy/" + NS + "/allow-client-ingress",
-                "-CiliumNetworkPolicy/" + NS + "/deny-client-ingress");
+        assertThat(policyChanges)
+                .containsExactly(
+                        "+NetworkPolicy/" + NS + "/default-deny-ingress",
+                        "-NetworkPolicy/" + NS + "/default-deny-ingress",
+                        "+NetworkPolicy/" + NS + "/allow-client-to-server",
+                        "-NetworkPolicy/" + NS + "/allow-client-to-server",
+                        "+NetworkPolicy/" + NS + "/allow-from-test-namespace",
+                        "-NetworkPolicy/" + NS + "/allow-from-test-namespace",
+                        "+CiliumNetworkPolicy/" + NS + "/client-egress-to-cidr",
+                        "-CiliumNetworkPolicy/" + NS + "/client-egress-to-cidr",
+                        "+CiliumNetworkPolicy/" + NS + "/allow-client-ingress",
+                        "+CiliumNetworkPolicy/" + NS + "/deny-client-ingress",
+                        "-CiliumNetworkPolicy/" + NS + "/allow-client-ingress",
+                        "-CiliumNetworkPolicy/" + NS + "/deny-client-ingress");
         List<String> log = cluster.log();
-        assertThat(log.indexOf("policy PUT /v1/policies")).as("policies after the pods are ready")
-                .isGreaterThan(lastIndex(log, "POST /v1/endpoints")).isGreaterThan(lastIndex(log, "GET /v1/maps/ipcache"));
-        assertThat(lastIndex(log, "DELETE /v1/endpoints/")).as("pods deleted before their namespaces")
+        assertThat(log.indexOf("policy PUT /v1/policies"))
+                .as("policies after the pods are ready")
+                .isGreaterThan(lastIndex(log, "POST /v1/endpoints"))
+                .isGreaterThan(lastIndex(log, "GET /v1/maps/ipcache"));
+        assertThat(lastIndex(log, "DELETE /v1/endpoints/"))
+                .as("pods deleted before their namespaces")
                 .isLessThan(lastIndex(log, "identity DELETE /v1/namespaces/"));
         assertThat(cluster.pods()).isEmpty();
         assertThat(cluster.namespaces()).isEmpty();
-        assertThat(cluster.log()).filteredOn(line -> line.startsWith("identity DELETE")).containsExactly(
-                "identity DELETE /v1/namespaces/" + NS, "identity DELETE /v1/namespaces/" + NS + "-other");
+        assertThat(cluster.log())
+                .filteredOn(line -> line.startsWith("identity DELETE"))
+                .containsExactly(
+                        "identity DELETE /v1/namespaces/" + NS, "identity DELETE /v1/namespaces/" + NS + "-other");
     }
 
     @Test
@@ -127,13 +146,14 @@ class ConnectivityTestCommandTest {
                 [2/2] deny-precedence ... OK
                 2 passed, 0 failed
                 """);
-        assertThat(probeRequests()).containsExactly(
-                // allow-by-cidr: every client, in and out of the allowed CIDR
-                probe("client-node-1", "192.0.2.10"), probe("client-node-1", "198.51.100.10"),
-                probe("client-node-2", "192.0.2.10"), probe("client-node-2", "198.51.100.10"),
-                // deny-precedence: same node, then across nodes
-                probe("client-node-1", NS + "/server-node-1"), probe("client-node-2", NS + "/server-node-2"),
-                probe("client-node-1", NS + "/server-node-2"), probe("client-node-2", NS + "/server-node-1"));
+        assertThat(probeRequests())
+                .containsExactly(
+                        // allow-by-cidr: every client, in and out of the allowed CIDR
+                        probe("client-node-1", "192.0.2.10"), probe("client-node-1", "198.51.100.10"),
+                        probe("client-node-2", "192.0.2.10"), probe("client-node-2", "198.51.100.10"),
+                        // deny-precedence: same node, then across nodes
+                        probe("client-node-1", NS + "/server-node-1"), probe("client-node-2", NS + "/server-node-2"),
+                        probe("client-node-1", NS + "/server-node-2"), probe("client-node-2", NS + "/server-node-1"));
     }
 
     @Test
@@ -142,11 +162,17 @@ class ConnectivityTestCommandTest {
         AtomicInteger staleProbes = new AtomicInteger(3);
         cluster.agentRoutes = request -> switch (request.uri()) {
             // The first dumps come before the agents heard of the pods.
-            case "/v1/maps/ipcache" -> ipcacheAnswers.incrementAndGet() <= 2
-                    ? Response.ok("{\"map\":\"tendril_ipcache\",\"rows\":[]}") : cluster.ipcache();
+            case "/v1/maps/ipcache" ->
+                ipcacheAnswers.incrementAndGet() <= 2
+                        ? Response.ok("{\"map\":\"tendril_ipcache\",\"rows\":[]}")
+                        : cluster.ipcache();
             // The first probes under the policy still see no policy.
-            case "/v1/probe" -> probe(request, body -> !policies.isEmpty() && staleProbes.getAndDecrement() > 0
-                    ? forwarded(false) : datapath(body));
+            case "/v1/probe" ->
+                probe(
+                        request,
+                        body -> !policies.isEmpty() && staleProbes.getAndDecrement() > 0
+                                ? forwarded(false)
+                                : datapath(body));
             default -> Response.problem(404, "no route");
         };
 
@@ -163,7 +189,8 @@ class ConnectivityTestCommandTest {
     void reportsAFailedTestWithTheVerdictItGotDeletesEverythingAndExitsNonZero() {
         // A datapath that ignores deny rules: the allow wins.
         probes = body -> policies.contains("CiliumNetworkPolicy/" + NS + "/deny-client-ingress")
-                ? forwarded(false) : datapath(body);
+                ? forwarded(false)
+                : datapath(body);
 
         Result result = run("connectivity", "test", "--test", "deny", "--timeout", "200ms", "--poll-interval", "50ms");
 
@@ -185,14 +212,16 @@ class ConnectivityTestCommandTest {
     @Test
     void deletesWhatItCreatedWhenTheEndpointsNeverBecomeReady() {
         // node-2's agent never hears of any pod.
-        cluster.nodeRoutes = (node, request) -> node.equals("node-2") ? Response.ok("{\"rows\":[]}")
-                : cluster.ipcache();
+        cluster.nodeRoutes =
+                (node, request) -> node.equals("node-2") ? Response.ok("{\"rows\":[]}") : cluster.ipcache();
 
         Result result = run("connectivity", "test", "--timeout", "100ms", "--poll-interval", "20ms");
 
         assertThat(result.exitCode()).isEqualTo(1);
-        assertThat(result.err()).contains("Error: 6 of 6 endpoints not ready after 100ms: " + NS
-                + "/client-node-1 (not in node-2's ipcache), " + NS + "/server-node-1 (not in node-2's ipcache)");
+        assertThat(result.err())
+                .contains("Error: 6 of 6 endpoints not ready after 100ms: " + NS
+                        + "/client-node-1 (not in node-2's ipcache), " + NS
+                        + "/server-node-1 (not in node-2's ipcache)");
         assertThat(result.out()).isEmpty();
         assertThat(probeRequests()).isEmpty();
         assertThat(cluster.pods()).isEmpty();
@@ -208,7 +237,9 @@ class ConnectivityTestCommandTest {
         assertThat(cluster.pods()).hasSize(6);
         assertThat(cluster.namespaces()).containsExactlyInAnyOrder(NS, NS + "-other");
         assertThat(policies).isEmpty();
-        assertThat(cluster.log()).filteredOn(line -> line.contains("DELETE /v1/endpoints")).isEmpty();
+        assertThat(cluster.log())
+                .filteredOn(line -> line.contains("DELETE /v1/endpoints"))
+                .isEmpty();
     }
 
     @Test
@@ -217,8 +248,8 @@ class ConnectivityTestCommandTest {
         cluster = new FakeCluster("node-1");
         cluster.stack(dataDir);
         cluster.policyRoutes = this::policyService;
-        cluster.agentRoutes = request -> request.uri().equals("/v1/probe")
-                ? probe(request, this::datapath) : cluster.ipcache();
+        cluster.agentRoutes =
+                request -> request.uri().equals("/v1/probe") ? probe(request, this::datapath) : cluster.ipcache();
 
         Result result = run("connectivity", "test", "--test-namespace", "cct", "--test", "pod-to-pod", "-o", "json");
 
@@ -228,8 +259,8 @@ class ConnectivityTestCommandTest {
                   {"name":"pod-to-pod-same-node","result":"passed"},
                   {"name":"pod-to-pod-cross-node","result":"skipped","reason":"needs 2 nodes, the stack has 1"}],
                  "passed":1,"failed":0,"skipped":1}"""));
-        assertThat(endpointsCreated("node-1")).containsExactly("cct/client-node-1", "cct/server-node-1",
-                "cct/stranger", "cct-other/client");
+        assertThat(endpointsCreated("node-1"))
+                .containsExactly("cct/client-node-1", "cct/server-node-1", "cct/stranger", "cct-other/client");
     }
 
     @Test
@@ -240,15 +271,26 @@ class ConnectivityTestCommandTest {
                     answer.put("datapath", body.path("model").asBoolean() ? "model" : "kernel");
                     answer.put("disagrees", !body.path("model").asBoolean());
                     return answer.toString();
-                }) : cluster.ipcache();
+                })
+                : cluster.ipcache();
 
         Result kernel = run("connectivity", "test", "--test-namespace", "cct", "--test", "pod-to-pod-same-node");
-        Result model = run("connectivity", "test", "--test-namespace", "cct", "--test", "pod-to-pod-same-node",
-                "--model", "-o", "json");
+        Result model = run(
+                "connectivity",
+                "test",
+                "--test-namespace",
+                "cct",
+                "--test",
+                "pod-to-pod-same-node",
+                "--model",
+                "-o",
+                "json");
 
         assertThat(kernel.exitCode()).as(kernel.err()).isZero();
-        assertThat(kernel.out()).contains("pod-to-pod-same-node ... OK (cct/client-node-1 -> cct/server-node-1 80/TCP:"
-                + " THE MODEL DISAGREES").contains("1 passed, 0 failed (answered by the kernel datapath)");
+        assertThat(kernel.out())
+                .contains("pod-to-pod-same-node ... OK (cct/client-node-1 -> cct/server-node-1 80/TCP:"
+                        + " THE MODEL DISAGREES")
+                .contains("1 passed, 0 failed (answered by the kernel datapath)");
         assertThat(model.exitCode()).as(model.err()).isZero();
         JsonNode json = JSON.readTree(model.out());
         assertThat(json.path("datapaths").toString()).isEqualTo("[\"model\"]");
@@ -261,8 +303,8 @@ class ConnectivityTestCommandTest {
         Result badNamespace = run("connectivity", "test", "--test-namespace", "Not_A_Label");
 
         assertThat(unknown.exitCode()).isEqualTo(2);
-        assertThat(unknown.err()).startsWith("Error: no test matches --test nope (tests: " + String.join(", ", ALL)
-                + ")");
+        assertThat(unknown.err())
+                .startsWith("Error: no test matches --test nope (tests: " + String.join(", ", ALL) + ")");
         assertThat(badNamespace.exitCode()).isEqualTo(2);
         assertThat(badNamespace.err()).contains("--test-namespace must be a DNS label");
         assertThat(cluster.log()).isEmpty();
@@ -280,15 +322,18 @@ class ConnectivityTestCommandTest {
             return dropped("ingress", 133, "NetworkPolicy/" + NS + "/default-deny-ingress");
         }
         if (policies.contains("NetworkPolicy/" + NS + "/allow-client-to-server")) {
-            return client ? forwarded(false)
+            return client
+                    ? forwarded(false)
                     : dropped("ingress", 133, "NetworkPolicy/" + NS + "/allow-client-to-server");
         }
         if (policies.contains("NetworkPolicy/" + NS + "/allow-from-test-namespace")) {
-            return from.startsWith(NS + "/") ? forwarded(false)
+            return from.startsWith(NS + "/")
+                    ? forwarded(false)
                     : dropped("ingress", 133, "NetworkPolicy/" + NS + "/allow-from-test-namespace");
         }
         if (policies.contains("CiliumNetworkPolicy/" + NS + "/client-egress-to-cidr")) {
-            return to.startsWith("192.0.2.") ? forwarded(true)
+            return to.startsWith("192.0.2.")
+                    ? forwarded(true)
                     : dropped("egress", 133, "CiliumNetworkPolicy/" + NS + "/client-egress-to-cidr");
         }
         if (policies.contains("CiliumNetworkPolicy/" + NS + "/deny-client-ingress")) {
@@ -300,18 +345,16 @@ class ConnectivityTestCommandTest {
     private static String forwarded(boolean external) {
         return """
                 {"verdict":"FORWARDED","loopback":false,"from":{},"to":{},
-                 "egress":{"verdict":"FORWARDED","policies":[]},"ingress":%s}"""
-                .formatted(external ? "null" : "{\"verdict\":\"FORWARDED\",\"policies\":[]}");
+                 "egress":{"verdict":"FORWARDED","policies":[]},"ingress":%s}""".formatted(external ? "null" : "{\"verdict\":\"FORWARDED\",\"policies\":[]}");
     }
 
     private static String dropped(String direction, int code, String policy) {
         String half = """
-                {"verdict":"DROPPED","dropReason":"%s","dropReasonCode":%d,"policies":["%s"],"node":"node-1"}"""
-                .formatted(code == 181 ? "POLICY_DENY" : "POLICY_DENIED", code, policy);
+                {"verdict":"DROPPED","dropReason":"%s","dropReasonCode":%d,"policies":["%s"],"node":"node-1"}""".formatted(code == 181 ? "POLICY_DENY" : "POLICY_DENIED", code, policy);
         return direction.equals("egress")
                 ? "{\"verdict\":\"DROPPED\",\"egress\":" + half + ",\"ingress\":null}"
-                : "{\"verdict\":\"DROPPED\",\"egress\":{\"verdict\":\"FORWARDED\",\"policies\":[]},\"ingress\":"
-                        + half + "}";
+                : "{\"verdict\":\"DROPPED\",\"egress\":{\"verdict\":\"FORWARDED\",\"policies\":[]},\"ingress\":" + half
+                        + "}";
     }
 
     /** The policy service: holds what PUT applies, forgets what DELETE names. */
@@ -322,10 +365,13 @@ class ConnectivityTestCommandTest {
             }
             List<Map<String, Object>> applied = new ArrayList<>();
             try {
-                List<JsonNode> documents = YAML.readerFor(JsonNode.class).<JsonNode>readValues(request.body()).readAll();
+                List<JsonNode> documents = YAML.readerFor(JsonNode.class)
+                        .<JsonNode>readValues(request.body())
+                        .readAll();
                 for (JsonNode document : documents) {
                     String kind = document.path("kind").asText();
-                    String namespace = document.path("metadata").path("namespace").asText();
+                    String namespace =
+                            document.path("metadata").path("namespace").asText();
                     String name = document.path("metadata").path("name").asText();
                     policies.add(kind + "/" + namespace + "/" + name);
                     policyChanges.add("+" + kind + "/" + namespace + "/" + name);
@@ -345,15 +391,18 @@ class ConnectivityTestCommandTest {
         if (request.method().equals("DELETE") && request.uri().startsWith("/v1/policies/")) {
             String ref = request.uri().substring("/v1/policies/".length());
             policyChanges.add("-" + ref);
-            return policies.remove(ref) ? Response.ok("{\"revision\":" + revision.incrementAndGet() + "}")
+            return policies.remove(ref)
+                    ? Response.ok("{\"revision\":" + revision.incrementAndGet() + "}")
                     : Response.problem(404, "no policy " + ref);
         }
         return Response.problem(404, "no route");
     }
 
     private List<String> endpointsCreated(String node) {
-        return cluster.requests(node).stream().filter(r -> r.method().equals("POST") && r.uri().equals("/v1/endpoints"))
-                .map(r -> read(r.body())).map(b -> b.path("namespace").asText() + "/" + b.path("pod").asText())
+        return cluster.requests(node).stream()
+                .filter(r -> r.method().equals("POST") && r.uri().equals("/v1/endpoints"))
+                .map(r -> read(r.body()))
+                .map(b -> b.path("namespace").asText() + "/" + b.path("pod").asText())
                 .toList();
     }
 
@@ -365,8 +414,8 @@ class ConnectivityTestCommandTest {
     /** Records the probe, then answers it with {@code verdicts}. */
     private Response probe(Request request, Function<JsonNode, String> verdicts) {
         JsonNode body = read(request.body());
-        probed.add(body.path("from").asText() + " -> " + body.path("to").asText() + " " + body.path("port").asInt()
-                + "/" + body.path("protocol").asText());
+        probed.add(body.path("from").asText() + " -> " + body.path("to").asText() + " "
+                + body.path("port").asInt() + "/" + body.path("protocol").asText());
         return Response.ok(verdicts.apply(body));
     }
 

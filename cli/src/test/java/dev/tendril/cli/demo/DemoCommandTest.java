@@ -21,8 +21,7 @@ class DemoCommandTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String out, String err) {
-    }
+    private record Result(int code, String out, String err) {}
 
     private Result run(String... args) {
         StringWriter out = new StringWriter();
@@ -40,19 +39,21 @@ class DemoCommandTest {
         Result result = run("demo", "--data-dir", dir.toString());
 
         assertThat(result.code()).isEqualTo(TendrilCommand.EXIT_USAGE);
-        assertThat(result.err()).contains("no deploy/examples/demo.yaml under the current directory")
+        assertThat(result.err())
+                .contains("no deploy/examples/demo.yaml under the current directory")
                 .contains("run from the repository root or pass --examples DIR");
         assertThat(result.out()).isEmpty();
     }
 
     @Test
     void observesTheDemosDropsWithACommandLineTheCliAccepts() {
-        assertThat(DemoCommand.OBSERVE).containsExactly("observe", "--namespace", "demo", "--verdict", "DROPPED",
-                "--last", "5");
+        assertThat(DemoCommand.OBSERVE)
+                .containsExactly("observe", "--namespace", "demo", "--verdict", "DROPPED", "--last", "5");
         CommandLine.ParseResult parsed = TendrilCommand.commandLine().parseArgs(DemoCommand.OBSERVE);
 
         assertThat(parsed.subcommand().commandSpec().name()).isEqualTo("observe");
-        assertThat(parsed.subcommand().matchedOptionValue("--verdict", java.util.List.of())).containsExactly("DROPPED");
+        assertThat(parsed.subcommand().matchedOptionValue("--verdict", java.util.List.of()))
+                .containsExactly("DROPPED");
         assertThat(run("demo", "--help").out()).contains("trace and observe the drop");
     }
 

@@ -42,8 +42,8 @@ class ExecCommandTest {
         cluster = new FakeCluster("node-1", "node-2");
         cluster.stack(dataDir);
         cluster.pod("node-2", "demo", "frontend", "u1", Map.of("app", "frontend"));
-        cluster.agentRoutes = request -> request.uri().equals("/q/health/ready") ? Response.ok(KERNEL)
-                : Response.problem(404, "no route");
+        cluster.agentRoutes = request ->
+                request.uri().equals("/q/health/ready") ? Response.ok(KERNEL) : Response.problem(404, "no route");
     }
 
     @AfterEach
@@ -75,17 +75,21 @@ class ExecCommandTest {
         Result noCommand = run("exec", "demo/frontend");
 
         assertThat(unknown.exitCode()).isEqualTo(1);
-        assertThat(unknown.err()).isEqualTo("Error: NS/POD demo/nope: not an endpoint of any agent (nodes: node-1,"
-                + " node-2)\n");
-        assertThat(missing.err()).startsWith("Error: NS/POD demo/frontend: no network namespace "
-                + StackFabric.of(dataDir).prefix() + "_node-2_demo_frontend on this machine (node node-2, pod network:"
-                + " kernel (tc), 2 programs)");
-        assertThat(notRoot.err()).startsWith("Error: tendril exec needs root to enter the network namespace ")
+        assertThat(unknown.err())
+                .isEqualTo("Error: NS/POD demo/nope: not an endpoint of any agent (nodes: node-1," + " node-2)\n");
+        assertThat(missing.err())
+                .startsWith("Error: NS/POD demo/frontend: no network namespace "
+                        + StackFabric.of(dataDir).prefix()
+                        + "_node-2_demo_frontend on this machine (node node-2, pod network:"
+                        + " kernel (tc), 2 programs)");
+        assertThat(notRoot.err())
+                .startsWith("Error: tendril exec needs root to enter the network namespace ")
                 .contains("run it with sudo");
         assertThat(model.exitCode()).isEqualTo(1);
-        assertThat(model.err()).isEqualTo("Error: NS/POD demo/frontend: its node node-2 runs the model datapath (model:"
-                + " tendril.agent.pod-network=model), which wires no network namespaces; start the stack with"
-                + " './tendril up --datapath kernel'\n");
+        assertThat(model.err())
+                .isEqualTo("Error: NS/POD demo/frontend: its node node-2 runs the model datapath (model:"
+                        + " tendril.agent.pod-network=model), which wires no network namespaces; start the stack with"
+                        + " './tendril up --datapath kernel'\n");
         assertThat(noCommand.exitCode()).isEqualTo(2);
         assertThat(noCommand.err()).contains("CMD");
         assertThat(ran).isEmpty();
@@ -123,6 +127,5 @@ class ExecCommandTest {
         return new Result(cmd.execute(withData), out.toString(), err.toString());
     }
 
-    private record Result(int exitCode, String out, String err) {
-    }
+    private record Result(int exitCode, String out, String err) {}
 }

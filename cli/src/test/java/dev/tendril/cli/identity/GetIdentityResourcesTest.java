@@ -62,19 +62,27 @@ class GetIdentityResourcesTest {
         Result result = run("get", "identities", "--data-dir", dataDir.toString());
 
         assertThat(result.exitCode).isZero();
-        assertThat(result.out.lines().toList()).containsExactly(
-                "ID    NAME   ENDPOINTS   LABELS",
-                "1     host               reserved:host",
-                "312          2           k8s:app=web,k8s:io.kubernetes.pod.namespace=shop");
+        assertThat(result.out.lines().toList())
+                .containsExactly(
+                        "ID    NAME   ENDPOINTS   LABELS",
+                        "1     host               reserved:host",
+                        "312          2           k8s:app=web,k8s:io.kubernetes.pod.namespace=shop");
     }
 
     @Test
     void passesLabelFiltersToTheService() {
-        run("get", "identities", "-l", "k8s:app=web", "--label", "k8s:io.kubernetes.pod.namespace=shop",
-                "--data-dir", dataDir.toString());
+        run(
+                "get",
+                "identities",
+                "-l",
+                "k8s:app=web",
+                "--label",
+                "k8s:io.kubernetes.pod.namespace=shop",
+                "--data-dir",
+                dataDir.toString());
 
-        assertThat(requests).contains(
-                "/v1/identities?label=k8s%3Aapp%3Dweb&label=k8s%3Aio.kubernetes.pod.namespace%3Dshop");
+        assertThat(requests)
+                .contains("/v1/identities?label=k8s%3Aapp%3Dweb&label=k8s%3Aio.kubernetes.pod.namespace%3Dshop");
     }
 
     @Test
@@ -82,12 +90,12 @@ class GetIdentityResourcesTest {
         Result namespaces = run("get", "ns", "--data-dir", dataDir.toString());
         Result endpoints = run("get", "endpoints", "-n", "shop", "--data-dir", dataDir.toString());
 
-        assertThat(namespaces.out.lines().toList()).containsExactly(
-                "NAME   LABELS",
-                "shop   kubernetes.io/metadata.name=shop,team=a");
-        assertThat(endpoints.out.lines().toList()).containsExactly(
-                "NAMESPACE   POD     IDENTITY   NODE     IPS",
-                "shop        web-1   312        node-1   10.0.1.5,fd00::5");
+        assertThat(namespaces.out.lines().toList())
+                .containsExactly("NAME   LABELS", "shop   kubernetes.io/metadata.name=shop,team=a");
+        assertThat(endpoints.out.lines().toList())
+                .containsExactly(
+                        "NAMESPACE   POD     IDENTITY   NODE     IPS",
+                        "shop        web-1   312        node-1   10.0.1.5,fd00::5");
         assertThat(requests).contains("/v1/endpoints?namespace=shop");
     }
 
@@ -130,8 +138,8 @@ class GetIdentityResourcesTest {
         server.createContext(path, exchange -> {
             requests.add(exchange.getRequestURI().toString());
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type",
-                    status >= 400 ? "application/problem+json" : "application/json");
+            exchange.getResponseHeaders()
+                    .add("Content-Type", status >= 400 ? "application/problem+json" : "application/json");
             exchange.sendResponseHeaders(status, bytes.length);
             exchange.getResponseBody().write(bytes);
             exchange.close();
@@ -148,6 +156,5 @@ class GetIdentityResourcesTest {
         return new Result(exitCode, out.toString(), err.toString());
     }
 
-    private record Result(int exitCode, String out, String err) {
-    }
+    private record Result(int exitCode, String out, String err) {}
 }

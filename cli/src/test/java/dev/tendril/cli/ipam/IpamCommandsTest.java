@@ -50,13 +50,15 @@ class IpamCommandsTest {
         server.start();
         Files.writeString(dataDir.resolve("stack.json"), """
                 {"launcherPid":1,"components":[{"name":"ipam","kind":"service","port":%d,\
-                "url":"http://127.0.0.1:%d","pid":1}]}""".formatted(server.getAddress().getPort(),
-                server.getAddress().getPort()));
+                "url":"http://127.0.0.1:%d","pid":1}]}""".formatted(
+                        server.getAddress().getPort(), server.getAddress().getPort()));
     }
 
-    private static void respond(com.sun.net.httpserver.HttpExchange exchange, int status, String body) throws IOException {
+    private static void respond(com.sun.net.httpserver.HttpExchange exchange, int status, String body)
+            throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().add("Content-Type", status >= 400 ? "application/problem+json" : "application/json");
+        exchange.getResponseHeaders()
+                .add("Content-Type", status >= 400 ? "application/problem+json" : "application/json");
         exchange.sendResponseHeaders(status, bytes.length);
         exchange.getResponseBody().write(bytes);
         exchange.close();
@@ -69,7 +71,8 @@ class IpamCommandsTest {
         assertThat(result.exitCode).isZero();
         assertThat(result.out.lines().toList()).hasSize(3);
         assertThat(result.out).containsPattern("(?m)^NAME\\s+IPS\\s+POD-CIDRS\\s+CLUSTER$");
-        assertThat(result.out).containsPattern("(?m)^node-1\\s+192\\.168\\.0\\.10\\s+10\\.0\\.0\\.0/24,fd00::/120\\s+default$");
+        assertThat(result.out)
+                .containsPattern("(?m)^node-1\\s+192\\.168\\.0\\.10\\s+10\\.0\\.0\\.0/24,fd00::/120\\s+default$");
         assertThat(result.out).containsPattern("(?m)^node-2\\s+<none>\\s+10\\.0\\.1\\.0/24\\s+default$");
     }
 
@@ -88,16 +91,20 @@ class IpamCommandsTest {
         serve(200, NODES, POOLS);
         Result result = run("ipam", "status", "--data-dir", dataDir.toString());
         assertThat(result.exitCode).isZero();
-        assertThat(result.out).containsPattern("(?m)^FAMILY\\s+CIDRS\\s+NODE-MASK\\s+NODE-CIDRS\\s+USED\\s+FREE\\s+POD-IPS$");
+        assertThat(result.out)
+                .containsPattern("(?m)^FAMILY\\s+CIDRS\\s+NODE-MASK\\s+NODE-CIDRS\\s+USED\\s+FREE\\s+POD-IPS$");
         assertThat(result.out).containsPattern("(?m)^ipv4\\s+10\\.0\\.0\\.0/8\\s+/24\\s+65536\\s+2\\s+65534\\s+7$");
         assertThat(result.out).containsPattern("(?m)^ipv6\\s+fd00::/104\\s+/120\\s+65536\\s+1\\s+65535\\s+3$");
         Result json = run("ipam", "status", "--data-dir", dataDir.toString(), "-o", "json");
-        assertThat(new ObjectMapper().readTree(json.out).get(1).path("used").asInt()).isEqualTo(1);
+        assertThat(new ObjectMapper().readTree(json.out).get(1).path("used").asInt())
+                .isEqualTo(1);
     }
 
     @Test
     void aProblemFromTheServiceIsOneLineAndExitOne() throws IOException {
-        serve(503, "{\"title\":\"Service unavailable\",\"detail\":\"database down\",\"status\":503}",
+        serve(
+                503,
+                "{\"title\":\"Service unavailable\",\"detail\":\"database down\",\"status\":503}",
                 "{\"title\":\"Service unavailable\",\"detail\":\"database down\",\"status\":503}");
         Result result = run("ipam", "status", "--data-dir", dataDir.toString());
         assertThat(result.exitCode).isEqualTo(TendrilCommand.EXIT_ERROR);
@@ -122,8 +129,7 @@ class IpamCommandsTest {
         assertThat(result.err).contains("tendril ipam status");
     }
 
-    private record Result(int exitCode, String out, String err) {
-    }
+    private record Result(int exitCode, String out, String err) {}
 
     private static Result run(String... args) {
         StringWriter out = new StringWriter();

@@ -7,9 +7,9 @@ import com.google.protobuf.BoolValue;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
+import dev.tendril.api.hubble.flow.CiliumEventType;
 import dev.tendril.api.hubble.flow.DropReason;
 import dev.tendril.api.hubble.flow.Endpoint;
-import dev.tendril.api.hubble.flow.CiliumEventType;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.IP;
 import dev.tendril.api.hubble.flow.Layer4;
@@ -36,33 +36,63 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ObserveCommandTest {
 
-    private static final JsonFormat.Printer JSON = JsonFormat.printer().preservingProtoFieldNames()
-            .omittingInsignificantWhitespace();
-    private static final Timestamp T1 = Timestamp.newBuilder().setSeconds(1_795_703_467L).setNanos(892_000_000).build();
-    private static final Timestamp T2 = Timestamp.newBuilder().setSeconds(1_795_703_468L).setNanos(3_000_000).build();
+    private static final JsonFormat.Printer JSON =
+            JsonFormat.printer().preservingProtoFieldNames().omittingInsignificantWhitespace();
+    private static final Timestamp T1 = Timestamp.newBuilder()
+            .setSeconds(1_795_703_467L)
+            .setNanos(892_000_000)
+            .build();
+    private static final Timestamp T2 = Timestamp.newBuilder()
+            .setSeconds(1_795_703_468L)
+            .setNanos(3_000_000)
+            .build();
 
     /** demo/frontend -> demo/database:80 dropped by a NetworkPolicy. */
-    static final Flow DROPPED = Flow.newBuilder().setTime(T1).setNodeName("node-1").setVerdict(Verdict.DROPPED)
+    static final Flow DROPPED = Flow.newBuilder()
+            .setTime(T1)
+            .setNodeName("node-1")
+            .setVerdict(Verdict.DROPPED)
             .setDropReasonDesc(DropReason.POLICY_DENIED)
             .setEventType(CiliumEventType.newBuilder().setType(1).setSubType(133))
             .setIP(IP.newBuilder().setSource("10.0.1.5").setDestination("10.0.2.9"))
-            .setL4(Layer4.newBuilder().setTCP(TCP.newBuilder().setSourcePort(43210).setDestinationPort(80)
-                    .setFlags(TCPFlags.newBuilder().setSYN(true))))
-            .setSource(Endpoint.newBuilder().setIdentity(17901).setNamespace("demo").setPodName("frontend"))
-            .setDestination(Endpoint.newBuilder().setIdentity(29433).setNamespace("demo").setPodName("database"))
-            .addIngressDeniedBy(Policy.newBuilder().setName("default-deny-ingress").setNamespace("demo")
-                    .setKind("NetworkPolicy").setRevision(3))
+            .setL4(Layer4.newBuilder()
+                    .setTCP(TCP.newBuilder()
+                            .setSourcePort(43210)
+                            .setDestinationPort(80)
+                            .setFlags(TCPFlags.newBuilder().setSYN(true))))
+            .setSource(Endpoint.newBuilder()
+                    .setIdentity(17901)
+                    .setNamespace("demo")
+                    .setPodName("frontend"))
+            .setDestination(Endpoint.newBuilder()
+                    .setIdentity(29433)
+                    .setNamespace("demo")
+                    .setPodName("database"))
+            .addIngressDeniedBy(Policy.newBuilder()
+                    .setName("default-deny-ingress")
+                    .setNamespace("demo")
+                    .setKind("NetworkPolicy")
+                    .setRevision(3))
             .build();
 
     /** world 203.0.113.7:443 -> demo/frontend, a reply, forwarded. */
-    static final Flow FORWARDED = Flow.newBuilder().setTime(T2).setNodeName("node-2").setVerdict(Verdict.FORWARDED)
+    static final Flow FORWARDED = Flow.newBuilder()
+            .setTime(T2)
+            .setNodeName("node-2")
+            .setVerdict(Verdict.FORWARDED)
             .setEventType(CiliumEventType.newBuilder().setType(4))
             .setTraceObservationPoint(TraceObservationPoint.TO_ENDPOINT)
             .setIP(IP.newBuilder().setSource("203.0.113.7").setDestination("10.0.1.5"))
-            .setL4(Layer4.newBuilder().setTCP(TCP.newBuilder().setSourcePort(443).setDestinationPort(43210)
-                    .setFlags(TCPFlags.newBuilder().setSYN(true).setACK(true))))
+            .setL4(Layer4.newBuilder()
+                    .setTCP(TCP.newBuilder()
+                            .setSourcePort(443)
+                            .setDestinationPort(43210)
+                            .setFlags(TCPFlags.newBuilder().setSYN(true).setACK(true))))
             .setSource(Endpoint.newBuilder().setIdentity(2))
-            .setDestination(Endpoint.newBuilder().setIdentity(17901).setNamespace("demo").setPodName("frontend"))
+            .setDestination(Endpoint.newBuilder()
+                    .setIdentity(17901)
+                    .setNamespace("demo")
+                    .setPodName("frontend"))
             .setIsReply(BoolValue.of(true))
             .build();
 
@@ -100,14 +130,21 @@ class ObserveCommandTest {
     }
 
     static String row(Flow flow) {
-        return print(GetFlowsResponse.newBuilder().setFlow(flow).setNodeName(flow.getNodeName()).setTime(flow.getTime())
+        return print(GetFlowsResponse.newBuilder()
+                .setFlow(flow)
+                .setNodeName(flow.getNodeName())
+                .setTime(flow.getTime())
                 .build());
     }
 
     static String lostRow(long count) {
-        return print(GetFlowsResponse.newBuilder().setLostEvents(LostEvent.newBuilder()
-                .setSource(LostEventSource.HUBBLE_RING_BUFFER).setNumEventsLost(count)).setNodeName("node-1")
-                .setTime(T2).build());
+        return print(GetFlowsResponse.newBuilder()
+                .setLostEvents(LostEvent.newBuilder()
+                        .setSource(LostEventSource.HUBBLE_RING_BUFFER)
+                        .setNumEventsLost(count))
+                .setNodeName("node-1")
+                .setTime(T2)
+                .build());
     }
 
     private static String print(GetFlowsResponse response) {
@@ -130,29 +167,101 @@ class ObserveCommandTest {
     @Test
     void sendsEachFlagAsTheFlowsServiceQueryParameter() throws IOException {
         serveRows();
-        Result result = observe("-n", "demo", "--from-namespace", "a", "--to-namespace", "b",
-                "--pod", "frontend", "--pod", "kube-system/coredns", "--from-pod", "demo/web", "--to-pod", "db",
-                "-l", "app in (a,b)", "--from-label", "k8s:app=x", "--to-label", "!tier",
-                "--ip", "10.0.0.0/8", "--from-ip", "10.0.1.5", "--to-ip", "fd00::1",
-                "--port", "80", "--from-port", "43210", "--to-port", "443",
-                "--identity", "17901", "--from-identity", "2", "--to-identity", "29433",
-                "--verdict", "dropped", "--verdict", "FORWARDED", "--protocol", "tcp", "--tcp-flags", "SYN,ACK",
-                "--ip-version", "4", "--node-name", "node-*", "--traffic-direction", "ingress",
-                "--last", "5", "--since", "5m", "--until", "2026-11-26T14:31:07Z");
+        Result result = observe(
+                "-n",
+                "demo",
+                "--from-namespace",
+                "a",
+                "--to-namespace",
+                "b",
+                "--pod",
+                "frontend",
+                "--pod",
+                "kube-system/coredns",
+                "--from-pod",
+                "demo/web",
+                "--to-pod",
+                "db",
+                "-l",
+                "app in (a,b)",
+                "--from-label",
+                "k8s:app=x",
+                "--to-label",
+                "!tier",
+                "--ip",
+                "10.0.0.0/8",
+                "--from-ip",
+                "10.0.1.5",
+                "--to-ip",
+                "fd00::1",
+                "--port",
+                "80",
+                "--from-port",
+                "43210",
+                "--to-port",
+                "443",
+                "--identity",
+                "17901",
+                "--from-identity",
+                "2",
+                "--to-identity",
+                "29433",
+                "--verdict",
+                "dropped",
+                "--verdict",
+                "FORWARDED",
+                "--protocol",
+                "tcp",
+                "--tcp-flags",
+                "SYN,ACK",
+                "--ip-version",
+                "4",
+                "--node-name",
+                "node-*",
+                "--traffic-direction",
+                "ingress",
+                "--last",
+                "5",
+                "--since",
+                "5m",
+                "--until",
+                "2026-11-26T14:31:07Z");
 
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(service.requests()).hasSize(1);
         assertThat(service.requests().get(0).uri()).startsWith("/v1/flows?");
-        assertThat(query(service.requests().get(0))).isEqualTo(String.join("&",
-                "namespace=demo", "from-namespace=a", "to-namespace=b",
-                "pod=frontend", "pod=kube-system/coredns", "from-pod=demo/web", "to-pod=db",
-                "label=app in (a,b)", "from-label=k8s:app=x", "to-label=!tier",
-                "ip=10.0.0.0/8", "from-ip=10.0.1.5", "to-ip=fd00::1",
-                "port=80", "from-port=43210", "to-port=443",
-                "identity=17901", "from-identity=2", "to-identity=29433",
-                "verdict=DROPPED", "verdict=FORWARDED", "protocol=tcp", "tcp-flags=SYN,ACK",
-                "ip-version=4", "node=node-*", "traffic-direction=ingress",
-                "last=5", "since=5m", "until=2026-11-26T14:31:07Z"));
+        assertThat(query(service.requests().get(0)))
+                .isEqualTo(String.join(
+                        "&",
+                        "namespace=demo",
+                        "from-namespace=a",
+                        "to-namespace=b",
+                        "pod=frontend",
+                        "pod=kube-system/coredns",
+                        "from-pod=demo/web",
+                        "to-pod=db",
+                        "label=app in (a,b)",
+                        "from-label=k8s:app=x",
+                        "to-label=!tier",
+                        "ip=10.0.0.0/8",
+                        "from-ip=10.0.1.5",
+                        "to-ip=fd00::1",
+                        "port=80",
+                        "from-port=43210",
+                        "to-port=443",
+                        "identity=17901",
+                        "from-identity=2",
+                        "to-identity=29433",
+                        "verdict=DROPPED",
+                        "verdict=FORWARDED",
+                        "protocol=tcp",
+                        "tcp-flags=SYN,ACK",
+                        "ip-version=4",
+                        "node=node-*",
+                        "traffic-direction=ingress",
+                        "last=5",
+                        "since=5m",
+                        "until=2026-11-26T14:31:07Z"));
     }
 
     @Test
@@ -202,10 +311,12 @@ class ObserveCommandTest {
         List<String> lines = result.out().lines().toList();
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).matches("TIMESTAMP\\s+SOURCE\\s+DESTINATION\\s+TYPE\\s+VERDICT\\s+SUMMARY");
-        assertThat(lines.get(1)).matches(TIME + "\\s+demo/frontend:43210\\s+demo/database:80\\s+Policy denied\\s+DROPPED"
-                + "\\s+\\QTCP Flags: SYN policy: NetworkPolicy/demo/default-deny-ingress\\E");
-        assertThat(lines.get(2)).matches(TIME + "\\s+203\\.0\\.113\\.7:443\\s+demo/frontend:43210\\s+to-endpoint\\s+FORWARDED"
-                + "\\s+\\QTCP Flags: SYN, ACK\\E");
+        assertThat(lines.get(1))
+                .matches(TIME + "\\s+demo/frontend:43210\\s+demo/database:80\\s+Policy denied\\s+DROPPED"
+                        + "\\s+\\QTCP Flags: SYN policy: NetworkPolicy/demo/default-deny-ingress\\E");
+        assertThat(lines.get(2))
+                .matches(TIME + "\\s+203\\.0\\.113\\.7:443\\s+demo/frontend:43210\\s+to-endpoint\\s+FORWARDED"
+                        + "\\s+\\QTCP Flags: SYN, ACK\\E");
         assertThat(lines.get(1).indexOf("DROPPED")).isEqualTo(lines.get(2).indexOf("FORWARDED"));
     }
 
@@ -256,8 +367,9 @@ class ObserveCommandTest {
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.out()).isEmpty();
-        assertThat(result.err()).isEqualTo("Error: from-ip: '10.0.0.0/99' has an invalid prefix length (0..32)"
-                + System.lineSeparator());
+        assertThat(result.err())
+                .isEqualTo(
+                        "Error: from-ip: '10.0.0.0/99' has an invalid prefix length (0..32)" + System.lineSeparator());
     }
 
     @Test
@@ -272,13 +384,20 @@ class ObserveCommandTest {
     @Test
     void badFlagsAreRefusedBeforeAnyRequestNamingTheFlag() throws IOException {
         serveRows();
-        record Case(String name, List<String> args, String message) {
-        }
+        record Case(String name, List<String> args, String message) {}
         for (Case c : List.of(
-                new Case("unknown verdict", List.of("--verdict", "FORWARDED,DENIED"), "--verdict: 'DENIED' is not a verdict"),
-                new Case("since after until", List.of("--since", "2026-11-26T15:00:00Z", "--until", "2026-11-26T14:00:00Z"),
+                new Case(
+                        "unknown verdict",
+                        List.of("--verdict", "FORWARDED,DENIED"),
+                        "--verdict: 'DENIED' is not a verdict"),
+                new Case(
+                        "since after until",
+                        List.of("--since", "2026-11-26T15:00:00Z", "--until", "2026-11-26T14:00:00Z"),
                         "--since: 2026-11-26T15:00:00Z is after --until 2026-11-26T14:00:00Z"),
-                new Case("first and last", List.of("--first", "2", "--last", "3"), "--first cannot be combined with --last"),
+                new Case(
+                        "first and last",
+                        List.of("--first", "2", "--last", "3"),
+                        "--first cannot be combined with --last"),
                 new Case("first and follow", List.of("--first", "2", "-f"), "--first cannot be combined with --follow"),
                 new Case("zero last", List.of("--last", "0"), "--last: must be a positive number"),
                 new Case("unknown output", List.of("-o", "dict"), "--output"))) {

@@ -44,11 +44,14 @@ class ObserveStatusCommandTest {
         Result result = FakeService.run(null, "observe", "status", "--data-dir", dataDir.toString());
 
         assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(result.out()).isEqualTo(String.join(System.lineSeparator(),
-                "Healthcheck (via http://127.0.0.1:" + service.port() + "): Ok",
-                "Current/Max Flows: 1,234/1,048,560 (0.12%)",
-                "Flows/s: 3.21",
-                "Connected Nodes: 2/2", ""));
+        assertThat(result.out())
+                .isEqualTo(String.join(
+                        System.lineSeparator(),
+                        "Healthcheck (via http://127.0.0.1:" + service.port() + "): Ok",
+                        "Current/Max Flows: 1,234/1,048,560 (0.12%)",
+                        "Flows/s: 3.21",
+                        "Connected Nodes: 2/2",
+                        ""));
     }
 
     @Test
@@ -59,8 +62,12 @@ class ObserveStatusCommandTest {
         Result result = FakeService.run(null, "observe", "status", "--data-dir", dataDir.toString());
 
         assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(result.out()).contains("Current/Max Flows: 0/0 (0.00%)", "Flows/s: 0.00", "Connected Nodes: 1/2",
-                "Unavailable Nodes: 1" + System.lineSeparator() + "  - node-3");
+        assertThat(result.out())
+                .contains(
+                        "Current/Max Flows: 0/0 (0.00%)",
+                        "Flows/s: 0.00",
+                        "Connected Nodes: 1/2",
+                        "Unavailable Nodes: 1" + System.lineSeparator() + "  - node-3");
     }
 
     @Test

@@ -49,13 +49,14 @@ class PolicyCommandsTest {
     @TempDir
     Path dataDir;
 
-    private Function<Request, Response> routes = request -> switch (request.uri().replaceAll("\\?.*", "")) {
-        case "/v1/policies" -> Response.ok(POLICIES);
-        case "/v1/trace" -> Response.ok(DROPPED);
-        case "/v1/selectors" -> Response.ok(SELECTORS);
-        case "/v1/identities/29433/policymap" -> Response.ok(POLICY_MAP);
-        default -> Response.problem(404, "identity 1 has no policy map");
-    };
+    private Function<Request, Response> routes =
+            request -> switch (request.uri().replaceAll("\\?.*", "")) {
+                case "/v1/policies" -> Response.ok(POLICIES);
+                case "/v1/trace" -> Response.ok(DROPPED);
+                case "/v1/selectors" -> Response.ok(SELECTORS);
+                case "/v1/identities/29433/policymap" -> Response.ok(POLICY_MAP);
+                default -> Response.problem(404, "identity 1 has no policy map");
+            };
     private FakeService policy;
 
     @BeforeEach
@@ -76,12 +77,14 @@ class PolicyCommandsTest {
         run("get", "policies", "-A");
 
         assertThat(result.exitCode()).isZero();
-        assertThat(result.out().lines().toList()).containsExactly(
-                "NAMESPACE   KIND                  NAME                   REVISION   SUBJECTS",
-                "demo        NetworkPolicy         default-deny-ingress   3          2",
-                "demo        CiliumNetworkPolicy   allow-frontend         5          1");
-        assertThat(policy.requests()).extracting(Request::uri).containsExactly(
-                "/v1/policies?namespace=default", "/v1/policies?namespace=demo", "/v1/policies");
+        assertThat(result.out().lines().toList())
+                .containsExactly(
+                        "NAMESPACE   KIND                  NAME                   REVISION   SUBJECTS",
+                        "demo        NetworkPolicy         default-deny-ingress   3          2",
+                        "demo        CiliumNetworkPolicy   allow-frontend         5          1");
+        assertThat(policy.requests())
+                .extracting(Request::uri)
+                .containsExactly("/v1/policies?namespace=default", "/v1/policies?namespace=demo", "/v1/policies");
     }
 
     @Test
@@ -103,19 +106,39 @@ class PolicyCommandsTest {
         assertThat(JSON.readTree(sent.body())).isEqualTo(JSON.readTree("""
                 {"from":{"namespace":"demo","pod":"frontend"},"to":{"namespace":"demo","pod":"database"},
                  "port":80,"protocol":"TCP"}"""));
-        assertThat(result.out().lines().toList()).containsExactly(
-                "demo/frontend (ID:17901) -> demo/database (ID:29433) 80/TCP",
-                "egress  at demo/frontend: ALLOWED  (egress not enforced)",
-                "ingress at demo/database: DROPPED  Policy denied (133): no policy selecting demo/database allows"
-                        + " ingress from demo/frontend; default deny from NetworkPolicy/demo/default-deny-ingress",
-                "verdict: DROPPED");
+        assertThat(result.out().lines().toList())
+                .containsExactly(
+                        "demo/frontend (ID:17901) -> demo/database (ID:29433) 80/TCP",
+                        "egress  at demo/frontend: ALLOWED  (egress not enforced)",
+                        "ingress at demo/database: DROPPED  Policy denied (133): no policy selecting demo/database allows"
+                                + " ingress from demo/frontend; default deny from NetworkPolicy/demo/default-deny-ingress",
+                        "verdict: DROPPED");
     }
 
     @Test
     void traceTakesIdentitiesAndLabelsAndDefaultsToTcp() throws IOException {
-        run("policy", "trace", "--from-identity", "2", "--to-labels", "app=database,tier=db", "--to-namespace", "demo",
-                "--port", "5432");
-        run("policy", "trace", "--from-labels", "k8s:app=x", "--to-identity", "29433", "--port", "53/udp", "-o", "json");
+        run(
+                "policy",
+                "trace",
+                "--from-identity",
+                "2",
+                "--to-labels",
+                "app=database,tier=db",
+                "--to-namespace",
+                "demo",
+                "--port",
+                "5432");
+        run(
+                "policy",
+                "trace",
+                "--from-labels",
+                "k8s:app=x",
+                "--to-identity",
+                "29433",
+                "--port",
+                "53/udp",
+                "-o",
+                "json");
 
         assertThat(JSON.readTree(policy.requests().get(0).body())).isEqualTo(JSON.readTree("""
                 {"from":{"identity":2},"to":{"labels":{"app":"database","tier":"db"},"namespace":"demo"},
@@ -127,7 +150,8 @@ class PolicyCommandsTest {
 
     @Test
     void tracePrintsTheServiceAnswerAsJson() throws IOException {
-        Result result = run("policy", "trace", "--from", "demo/frontend", "--to", "demo/database", "--port", "80", "-o", "json");
+        Result result = run(
+                "policy", "trace", "--from", "demo/frontend", "--to", "demo/database", "--port", "80", "-o", "json");
 
         assertThat(result.exitCode()).isZero();
         assertThat(JSON.readTree(result.out())).isEqualTo(JSON.readTree(DROPPED));
@@ -135,8 +159,8 @@ class PolicyCommandsTest {
 
     @Test
     void traceNeedsExactlyOneSourceAndAValidPort() {
-        Result twoSources = run("policy", "trace", "--from", "demo/a", "--from-identity", "2", "--to-identity", "3",
-                "--port", "80");
+        Result twoSources = run(
+                "policy", "trace", "--from", "demo/a", "--from-identity", "2", "--to-identity", "3", "--port", "80");
         Result badPort = run("policy", "trace", "--from", "demo/a", "--to", "demo/b", "--port", "http");
 
         assertThat(twoSources.exitCode()).isEqualTo(2);
@@ -155,20 +179,22 @@ class PolicyCommandsTest {
         Result result = run("policy", "trace", "--from", "demo/nope", "--to", "demo/b", "--port", "1/xtp");
 
         assertThat(result.exitCode()).isEqualTo(1);
-        assertThat(result.err().lines().toList()).containsExactly(
-                "Error: Invalid trace: 2 invalid fields (HTTP 400)",
-                "  from.pod: no endpoint demo/nope",
-                "  protocol: unknown protocol XTP");
+        assertThat(result.err().lines().toList())
+                .containsExactly(
+                        "Error: Invalid trace: 2 invalid fields (HTTP 400)",
+                        "  from.pod: no endpoint demo/nope",
+                        "  protocol: unknown protocol XTP");
     }
 
     @Test
     void selectorsTableListsIdentitiesAndUsers() {
         Result result = run("policy", "selectors");
 
-        assertThat(result.out().lines().toList()).containsExactly(
-                "SELECTOR                                            IDENTITIES   USERS",
-                "&LabelSelector{MatchLabels:map[k8s:app:database]}   29433        CiliumNetworkPolicy/demo/allow-frontend",
-                "&LabelSelector{MatchLabels:map[k8s:app:nothing]}    <none>       NetworkPolicy/demo/a,NetworkPolicy/demo/b");
+        assertThat(result.out().lines().toList())
+                .containsExactly(
+                        "SELECTOR                                            IDENTITIES   USERS",
+                        "&LabelSelector{MatchLabels:map[k8s:app:database]}   29433        CiliumNetworkPolicy/demo/allow-frontend",
+                        "&LabelSelector{MatchLabels:map[k8s:app:nothing]}    <none>       NetworkPolicy/demo/a,NetworkPolicy/demo/b");
     }
 
     @Test
@@ -177,16 +203,17 @@ class PolicyCommandsTest {
         Result json = run("policy", "map", "29433", "-o", "json");
 
         assertThat(result.exitCode()).isZero();
-        assertThat(result.out().lines().toList()).containsExactly(
-                "Identity:  29433",
-                "Revision:  5",
-                "Ingress:   enforced by NetworkPolicy/demo/default-deny-ingress,CiliumNetworkPolicy/demo/allow-frontend",
-                "Egress:    not enforced (all allowed)",
-                "",
-                "VERDICT   DIRECTION   IDENTITY   LABELS             PORT/PROTO   POLICIES",
-                "allow     ingress     17901      k8s:app=frontend   80/TCP       CiliumNetworkPolicy/demo/allow-frontend",
-                "allow     egress      ANY        ANY                ANY",
-                "deny      ingress     2          reserved:world     80-83/UDP    CiliumNetworkPolicy/demo/deny-world");
+        assertThat(result.out().lines().toList())
+                .containsExactly(
+                        "Identity:  29433",
+                        "Revision:  5",
+                        "Ingress:   enforced by NetworkPolicy/demo/default-deny-ingress,CiliumNetworkPolicy/demo/allow-frontend",
+                        "Egress:    not enforced (all allowed)",
+                        "",
+                        "VERDICT   DIRECTION   IDENTITY   LABELS             PORT/PROTO   POLICIES",
+                        "allow     ingress     17901      k8s:app=frontend   80/TCP       CiliumNetworkPolicy/demo/allow-frontend",
+                        "allow     egress      ANY        ANY                ANY",
+                        "deny      ingress     2          reserved:world     80-83/UDP    CiliumNetworkPolicy/demo/deny-world");
         assertThat(JSON.readTree(json.out())).isEqualTo(JSON.readTree(POLICY_MAP));
     }
 
@@ -205,8 +232,9 @@ class PolicyCommandsTest {
         Result result = run("get", "policies", "-A");
 
         assertThat(result.exitCode()).isEqualTo(1);
-        assertThat(result.err()).isEqualTo("Error: policy service not reachable at http://127.0.0.1:" + policy.port()
-                + " (is the stack up? ./tendril up)\n");
+        assertThat(result.err())
+                .isEqualTo("Error: policy service not reachable at http://127.0.0.1:" + policy.port()
+                        + " (is the stack up? ./tendril up)\n");
     }
 
     private Result run(String... args) {

@@ -55,8 +55,8 @@ class RestartCommandTest {
         Result result = run("restart", "nope", "--data-dir", dataDir.toString());
 
         assertThat(result.exitCode).isEqualTo(TendrilCommand.EXIT_ERROR);
-        assertThat(result.err.lines()).containsExactly(
-                "Error: unknown component 'nope' (the stack runs: postgres, kafka, ipam)");
+        assertThat(result.err.lines())
+                .containsExactly("Error: unknown component 'nope' (the stack runs: postgres, kafka, ipam)");
         assertThat(requests).isEmpty();
     }
 
@@ -64,8 +64,7 @@ class RestartCommandTest {
     void saysInOneLineWhenNoLauncherRuns() throws IOException {
         Result none = run("restart", "ipam", "--data-dir", dataDir.toString());
         Files.writeString(dataDir.resolve(SupervisorFile.NAME), """
-                {"launcherPid":%d,"control":"http://127.0.0.1:1","components":[{"name":"ipam","restarts":0}]}"""
-                .formatted(Long.MAX_VALUE / 2));
+                {"launcherPid":%d,"control":"http://127.0.0.1:1","components":[{"name":"ipam","restarts":0}]}""".formatted(Long.MAX_VALUE / 2));
         Result dead = run("restart", "ipam", "--data-dir", dataDir.toString());
 
         assertThat(none.exitCode).isEqualTo(TendrilCommand.EXIT_ERROR);
@@ -76,8 +75,8 @@ class RestartCommandTest {
 
     @Test
     void passesOnTheLaunchersRefusalInOneLine() throws IOException {
-        writeSupervisor(controlEndpoint(409,
-                "{\"title\":\"Cannot restart ipam\",\"status\":409,\"detail\":\"the stack is stopping\"}"));
+        writeSupervisor(controlEndpoint(
+                409, "{\"title\":\"Cannot restart ipam\",\"status\":409,\"detail\":\"the stack is stopping\"}"));
 
         Result result = run("restart", "ipam", "--data-dir", dataDir.toString());
 
@@ -89,7 +88,8 @@ class RestartCommandTest {
         control = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         control.createContext("/v1/components", exchange -> {
             synchronized (requests) {
-                requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
+                requests.add(exchange.getRequestMethod() + " "
+                        + exchange.getRequestURI().getPath());
             }
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, bytes.length);
@@ -101,10 +101,14 @@ class RestartCommandTest {
     }
 
     private void writeSupervisor(String controlUrl) throws IOException {
-        new SupervisorFile(ProcessHandle.current().pid(), controlUrl, List.of(
-                new SupervisorFile.Supervised("postgres", "running", 1L, 0, null),
-                new SupervisorFile.Supervised("kafka", "running", 2L, 0, null),
-                new SupervisorFile.Supervised("ipam", "running", 100L, 0, null))).write(dataDir);
+        new SupervisorFile(
+                        ProcessHandle.current().pid(),
+                        controlUrl,
+                        List.of(
+                                new SupervisorFile.Supervised("postgres", "running", 1L, 0, null),
+                                new SupervisorFile.Supervised("kafka", "running", 2L, 0, null),
+                                new SupervisorFile.Supervised("ipam", "running", 100L, 0, null)))
+                .write(dataDir);
     }
 
     private static Result run(String... args) {
@@ -116,6 +120,5 @@ class RestartCommandTest {
         return new Result(cmd.execute(args), out.toString(), err.toString());
     }
 
-    private record Result(int exitCode, String out, String err) {
-    }
+    private record Result(int exitCode, String out, String err) {}
 }

@@ -31,17 +31,30 @@ class StackTest {
         Stack stack = Stack.load(dataDir);
 
         assertThat(stack.source()).contains(dataDir.resolve(StackFile.NAME));
-        assertThat(stack.components()).containsExactly(
-                new Component("postgres", Kind.POSTGRES, 15432, "jdbc:postgresql://127.0.0.1:15432/tendril", 9L, null),
-                new Component("identity", Kind.SERVICE, 9081, "http://127.0.0.1:9081", 11L, "/x/logs/identity.log"));
+        assertThat(stack.components())
+                .containsExactly(
+                        new Component(
+                                "postgres",
+                                Kind.POSTGRES,
+                                15432,
+                                "jdbc:postgresql://127.0.0.1:15432/tendril",
+                                9L,
+                                null),
+                        new Component(
+                                "identity", Kind.SERVICE, 9081, "http://127.0.0.1:9081", 11L, "/x/logs/identity.log"));
         assertThat(stack.component("postgres").orElseThrow().address()).isEqualTo("127.0.0.1:15432");
     }
 
     @Test
     void roundTripsTheStackFileTheLauncherWrites(@TempDir Path dataDir) {
-        StackFile written = new StackFile(42, dataDir.toString(), "2025-01-01T00:00:00Z", true, java.util.List.of(
-                new Component("kafka", Kind.KAFKA, 19092, "127.0.0.1:19092", 42L, "/x/logs/kafka.log"),
-                Component.agent("agent-1", 8091)));
+        StackFile written = new StackFile(
+                42,
+                dataDir.toString(),
+                "2025-01-01T00:00:00Z",
+                true,
+                java.util.List.of(
+                        new Component("kafka", Kind.KAFKA, 19092, "127.0.0.1:19092", 42L, "/x/logs/kafka.log"),
+                        Component.agent("agent-1", 8091)));
 
         written.write(dataDir);
 

@@ -62,7 +62,9 @@ class StatusCommandTest {
 
     @Test
     void reportsEveryComponentOkAndExitsZeroWhenAllAreUp() throws IOException {
-        writeStack(component("identity", "service", upPort), component("agent-1", "agent", upPort),
+        writeStack(
+                component("identity", "service", upPort),
+                component("agent-1", "agent", upPort),
                 component("kafka", "kafka", tcpPort));
 
         Result result = run("status", "--data-dir", dataDir.toString());
@@ -83,7 +85,9 @@ class StatusCommandTest {
         int model = healthServer(() -> """
                 {"status":"DOWN","checks":[{"name":"agent","status":"DOWN",\
                 "data":{"podNetwork":"model: tendril.agent.pod-network=model"}}]}""");
-        writeStack(component("identity", "service", upPort), component("agent-1", "agent", kernel),
+        writeStack(
+                component("identity", "service", upPort),
+                component("agent-1", "agent", kernel),
                 component("agent-2", "agent", model));
 
         Result text = run("status", "--data-dir", dataDir.toString());
@@ -102,15 +106,19 @@ class StatusCommandTest {
 
     @Test
     void namesTheFailingChecksAndExitsOneWhenAComponentIsDownOrUnreachable() throws IOException {
-        writeStack(component("identity", "service", upPort), component("policy", "service", downPort),
-                component("flows", "service", closedPort), component("postgres", "postgres", closedPort));
+        writeStack(
+                component("identity", "service", upPort),
+                component("policy", "service", downPort),
+                component("flows", "service", closedPort),
+                component("postgres", "postgres", closedPort));
 
         Result result = run("status", "--data-dir", dataDir.toString());
 
         assertThat(result.exitCode).isEqualTo(1);
         assertThat(result.out).containsPattern("(?m)^identity\\s+OK\\s+http://127\\.0\\.0\\.1:" + upPort + "$");
-        assertThat(result.out).containsPattern(
-                "(?m)^policy\\s+DOWN\\s+\\S+\\s+HTTP 503: not ready: Database connections health check$");
+        assertThat(result.out)
+                .containsPattern(
+                        "(?m)^policy\\s+DOWN\\s+\\S+\\s+HTTP 503: not ready: Database connections health check$");
         assertThat(result.out).containsPattern("(?m)^flows\\s+UNREACHABLE\\s+\\S+\\s+connection refused$");
         assertThat(result.out).containsPattern("(?m)^postgres\\s+UNREACHABLE\\s+127\\.0\\.0\\.1:" + closedPort);
         assertThat(result.out).contains("Tendril is not healthy: 1/4 components OK (not OK: policy, flows, postgres)");
@@ -120,7 +128,8 @@ class StatusCommandTest {
     void countsNodesEndpointsIdentitiesAndPoliciesAndShowsADashForFlowsWithoutAStatus() throws IOException {
         try (dev.tendril.cli.FakeService services = new dev.tendril.cli.FakeService(request -> switch (request.uri()) {
             case HealthProbe.READY_PATH -> dev.tendril.cli.FakeService.Response.ok(UP);
-            case "/v1/nodes" -> dev.tendril.cli.FakeService.Response.ok("[{\"name\":\"node-1\"},{\"name\":\"node-2\"}]");
+            case "/v1/nodes" ->
+                dev.tendril.cli.FakeService.Response.ok("[{\"name\":\"node-1\"},{\"name\":\"node-2\"}]");
             case "/v1/endpoints" -> dev.tendril.cli.FakeService.Response.ok("[{},{},{}]");
             case "/v1/identities" -> dev.tendril.cli.FakeService.Response.ok("[{},{},{},{}]");
             case "/v1/policies" -> dev.tendril.cli.FakeService.Response.ok("[{}]");
@@ -147,17 +156,20 @@ class StatusCommandTest {
 
     @Test
     void leavesOutTheCountsOfAComponentThatIsNotOkAndExitsOne() throws IOException {
-        try (dev.tendril.cli.FakeService services = new dev.tendril.cli.FakeService(request ->
-                request.uri().equals(HealthProbe.READY_PATH) ? dev.tendril.cli.FakeService.Response.ok(UP)
+        try (dev.tendril.cli.FakeService services =
+                new dev.tendril.cli.FakeService(request -> request.uri().equals(HealthProbe.READY_PATH)
+                        ? dev.tendril.cli.FakeService.Response.ok(UP)
                         : dev.tendril.cli.FakeService.Response.ok("[{},{}]"))) {
-            writeStack(component("identity", "service", services.port()), component("ipam", "service", closedPort),
+            writeStack(
+                    component("identity", "service", services.port()),
+                    component("ipam", "service", closedPort),
                     component("policy", "service", downPort));
 
             Result result = run("status", "--data-dir", dataDir.toString(), "-o", "json");
 
             assertThat(result.exitCode).isEqualTo(1);
-            assertThat(new ObjectMapper().readTree(result.out).path("counts").toString()).isEqualTo(
-                    "{\"nodes\":null,\"endpoints\":2,\"identities\":2,\"policies\":null,\"flows\":null}");
+            assertThat(new ObjectMapper().readTree(result.out).path("counts").toString())
+                    .isEqualTo("{\"nodes\":null,\"endpoints\":2,\"identities\":2,\"policies\":null,\"flows\":null}");
         }
     }
 
@@ -171,7 +183,8 @@ class StatusCommandTest {
 
         assertThat(result.exitCode).isZero();
         assertThat(result.err.lines()).containsExactly("1/2 components ready", "2/2 components ready");
-        assertThat(new ObjectMapper().readTree(result.out).path("healthy").asBoolean()).isTrue();
+        assertThat(new ObjectMapper().readTree(result.out).path("healthy").asBoolean())
+                .isTrue();
     }
 
     @Test
@@ -187,8 +200,7 @@ class StatusCommandTest {
         assertThat(json.path("total").asInt()).isEqualTo(2);
         assertThat(json.path("components").get(0).path("name").asText()).isEqualTo("identity");
         assertThat(json.path("components").get(0).path("status").asText()).isEqualTo("OK");
-        assertThat(json.path("components").get(0).path("address").asText())
-                .isEqualTo("http://127.0.0.1:" + upPort);
+        assertThat(json.path("components").get(0).path("address").asText()).isEqualTo("http://127.0.0.1:" + upPort);
         assertThat(json.path("components").get(1).path("status").asText()).isEqualTo("DOWN");
         assertThat(json.path("components").get(1).path("kind").asText()).isEqualTo("service");
     }
@@ -247,16 +259,19 @@ class StatusCommandTest {
                 {"launcherPid":%d,"control":"http://127.0.0.1:1","components":[
                  {"name":"identity","state":"running","pid":4242,"restarts":2,
                   "lastExit":{"code":137,"reason":"killed by SIGKILL","at":"2026-01-01T00:00:05Z"}},
-                 {"name":"kafka","state":"running","pid":77,"restarts":0}]}""".formatted(ProcessHandle.current().pid()));
+                 {"name":"kafka","state":"running","pid":77,"restarts":0}]}""".formatted(
+                        ProcessHandle.current().pid()));
 
         Result text = run("status", "--data-dir", dataDir.toString());
         Result json = run("status", "--data-dir", dataDir.toString(), "-o", "json");
 
         assertThat(text.exitCode).isZero();
-        assertThat(text.out).containsPattern("(?m)^identity\\s+OK\\s+http://127\\.0\\.0\\.1:" + upPort
-                + "\\s+restarts 2\\s+last exit: killed by SIGKILL at 2026-01-01T00:00:05Z$");
+        assertThat(text.out)
+                .containsPattern("(?m)^identity\\s+OK\\s+http://127\\.0\\.0\\.1:" + upPort
+                        + "\\s+restarts 2\\s+last exit: killed by SIGKILL at 2026-01-01T00:00:05Z$");
         assertThat(text.out).containsPattern("(?m)^kafka\\s+OK\\s+127\\.0\\.0\\.1:" + tcpPort + "\\s+restarts 0$");
-        JsonNode identity = new ObjectMapper().readTree(json.out).path("components").get(0);
+        JsonNode identity =
+                new ObjectMapper().readTree(json.out).path("components").get(0);
         assertThat(identity.path("restarts").asInt()).isEqualTo(2);
         assertThat(identity.path("pid").asLong()).isEqualTo(4242);
         assertThat(identity.path("lastExit").asText()).isEqualTo("killed by SIGKILL at 2026-01-01T00:00:05Z");
@@ -266,12 +281,16 @@ class StatusCommandTest {
     void ignoresTheSupervisorFileOfALauncherThatNoLongerRuns() throws IOException {
         writeStack(component("identity", "service", upPort));
         Files.writeString(dataDir.resolve("supervisor.json"), """
-                {"launcherPid":%d,"components":[{"name":"identity","state":"running","pid":1,"restarts":3}]}"""
-                .formatted(Long.MAX_VALUE / 2));
+                {"launcherPid":%d,"components":[{"name":"identity","state":"running","pid":1,"restarts":3}]}""".formatted(Long.MAX_VALUE / 2));
 
         Result json = run("status", "--data-dir", dataDir.toString(), "-o", "json");
 
-        assertThat(new ObjectMapper().readTree(json.out).path("components").get(0).has("restarts")).isFalse();
+        assertThat(new ObjectMapper()
+                        .readTree(json.out)
+                        .path("components")
+                        .get(0)
+                        .has("restarts"))
+                .isFalse();
     }
 
     @Test
@@ -304,7 +323,8 @@ class StatusCommandTest {
     }
 
     private void writeStack(String... components) throws IOException {
-        Files.writeString(dataDir.resolve("stack.json"),
+        Files.writeString(
+                dataDir.resolve("stack.json"),
                 "{\"launcherPid\":1,\"components\":[" + String.join(",", components) + "]}");
     }
 
@@ -318,6 +338,5 @@ class StatusCommandTest {
         return new Result(exitCode, out.toString(), err.toString());
     }
 
-    private record Result(int exitCode, String out, String err) {
-    }
+    private record Result(int exitCode, String out, String err) {}
 }

@@ -6,7 +6,6 @@ import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
-
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Optional;
@@ -67,7 +66,8 @@ public final class Datapath {
 
     /** The identity the datapath attributes to an address. */
     public long resolveIdentity(InetAddress address) {
-        return ipcache.lookup(address).map(IpcacheValue::identity)
+        return ipcache.lookup(address)
+                .map(IpcacheValue::identity)
                 .orElse(address instanceof Inet4Address ? worldIpv4 : worldIpv6);
     }
 
@@ -78,7 +78,8 @@ public final class Datapath {
     }
 
     /** The policy map step alone, for a remote identity already known. */
-    public static Verdict decide(PolicyMap policyMap, long remoteIdentity, Direction direction, int protocol, int port) {
+    public static Verdict decide(
+            PolicyMap policyMap, long remoteIdentity, Direction direction, int protocol, int port) {
         PolicyMapKey key = PolicyMapKey.of(remoteIdentity, direction, protocol, port);
         Optional<PolicyMapValue> l3 = policyMap.lookup(key);
         if (l3.isPresent() && l3.get().deny()) {
@@ -92,45 +93,71 @@ public final class Datapath {
                     || l3.isEmpty()
                     || w.proxyPortPriority() > l3.get().proxyPortPriority()
                     || (w.proxyPortPriority() == l3.get().proxyPortPriority()
-                        && w.l4PrefixLength() > l3.get().l4PrefixLength());
+                            && w.l4PrefixLength() > l3.get().l4PrefixLength());
             if (chooseWildcard) {
-                MatchType type = w.l4PrefixLength() == 0 ? MatchType.ALL
-                        : w.l4PrefixLength() <= PolicyMapKey.PROTOCOL_PREFIX_BITS ? MatchType.PROTO_ONLY
-                        : MatchType.L4_ONLY;
-                return check(wildcard.maskedTo(w.l4PrefixLength()), w, l3.orElse(null), type, remoteIdentity, direction);
+                MatchType type = w.l4PrefixLength() == 0
+                        ? MatchType.ALL
+                        : w.l4PrefixLength() <= PolicyMapKey.PROTOCOL_PREFIX_BITS
+                                ? MatchType.PROTO_ONLY
+                                : MatchType.L4_ONLY;
+                return check(
+                        wildcard.maskedTo(w.l4PrefixLength()), w, l3.orElse(null), type, remoteIdentity, direction);
             }
         }
         if (l3.isPresent()) {
             return fromIdentityEntry(key, l3.get(), l4.orElse(null), remoteIdentity, direction);
         }
-        return new Verdict(Verdict.FlowVerdict.DROPPED, DropReason.POLICY_DENIED, MatchType.NONE, remoteIdentity,
-                direction, null, null);
+        return new Verdict(
+                Verdict.FlowVerdict.DROPPED,
+                DropReason.POLICY_DENIED,
+                MatchType.NONE,
+                remoteIdentity,
+                direction,
+                null,
+                null);
     }
 
-    private static Verdict fromIdentityEntry(PolicyMapKey key, PolicyMapValue v, PolicyMapValue other,
-                                             long remoteIdentity, Direction direction) {
-        MatchType type = v.l4PrefixLength() > PolicyMapKey.PROTOCOL_PREFIX_BITS ? MatchType.L3_L4
-                : v.l4PrefixLength() > 0 ? MatchType.L3_PROTO
-                : MatchType.L3_ONLY;
+    private static Verdict fromIdentityEntry(
+            PolicyMapKey key, PolicyMapValue v, PolicyMapValue other, long remoteIdentity, Direction direction) {
+        MatchType type = v.l4PrefixLength() > PolicyMapKey.PROTOCOL_PREFIX_BITS
+                ? MatchType.L3_L4
+                : v.l4PrefixLength() > 0 ? MatchType.L3_PROTO : MatchType.L3_ONLY;
         return check(key.maskedTo(v.l4PrefixLength()), v, other, type, remoteIdentity, direction);
     }
 
     /** {@code __policy_check}: deny, then auth (propagated from the other match when not explicit). */
-    private static Verdict check(PolicyMapKey matched, PolicyMapValue chosen, PolicyMapValue other, MatchType type,
-                                 long remoteIdentity, Direction direction) {
+    private static Verdict check(
+            PolicyMapKey matched,
+            PolicyMapValue chosen,
+            PolicyMapValue other,
+            MatchType type,
+            long remoteIdentity,
+            Direction direction) {
         if (chosen.deny()) {
-            return new Verdict(Verdict.FlowVerdict.DROPPED, DropReason.POLICY_DENY, type, remoteIdentity, direction,
-                    matched, chosen);
+            return new Verdict(
+                    Verdict.FlowVerdict.DROPPED,
+                    DropReason.POLICY_DENY,
+                    type,
+                    remoteIdentity,
+                    direction,
+                    matched,
+                    chosen);
         }
         int auth = chosen.authType();
         if (other != null && other.authType() > auth && !chosen.explicitAuthType()) {
             auth = other.authType();
         }
         if (auth != 0) {
-            return new Verdict(Verdict.FlowVerdict.DROPPED, DropReason.AUTH_REQUIRED, type, remoteIdentity, direction,
-                    matched, chosen);
+            return new Verdict(
+                    Verdict.FlowVerdict.DROPPED,
+                    DropReason.AUTH_REQUIRED,
+                    type,
+                    remoteIdentity,
+                    direction,
+                    matched,
+                    chosen);
         }
-        return new Verdict(Verdict.FlowVerdict.FORWARDED, DropReason.NONE, type, remoteIdentity, direction,
-                matched, chosen);
+        return new Verdict(
+                Verdict.FlowVerdict.FORWARDED, DropReason.NONE, type, remoteIdentity, direction, matched, chosen);
     }
 }

@@ -1,7 +1,6 @@
 package dev.tendril.datapath;
 
 import dev.tendril.datapath.policymap.Direction;
-
 import java.net.InetAddress;
 
 /**
@@ -14,7 +13,8 @@ import java.net.InetAddress;
  * @param destinationPort 0..65535; 0 for protocols without ports
  * @param direction which side's policy map decides
  */
-public record Packet(InetAddress source, InetAddress destination, int protocol, int destinationPort, Direction direction) {
+public record Packet(
+        InetAddress source, InetAddress destination, int protocol, int destinationPort, Direction direction) {
     public Packet {
         if (source == null) {
             throw new IllegalArgumentException("source must not be null");

@@ -16,8 +16,14 @@ import dev.tendril.datapath.policymap.PolicyMapValue;
  *     back to the policies that produced it
  * @param matchedValue that entry's value, or null when nothing matched
  */
-public record Verdict(FlowVerdict verdict, DropReason dropReason, MatchType matchType, long remoteIdentity,
-                      Direction direction, PolicyMapKey matchedKey, PolicyMapValue matchedValue) {
+public record Verdict(
+        FlowVerdict verdict,
+        DropReason dropReason,
+        MatchType matchType,
+        long remoteIdentity,
+        Direction direction,
+        PolicyMapKey matchedKey,
+        PolicyMapValue matchedValue) {
 
     /** Hubble's {@code flow.Verdict} values the policy decision produces. */
     public enum FlowVerdict {
@@ -40,11 +46,12 @@ public record Verdict(FlowVerdict verdict, DropReason dropReason, MatchType matc
             throw new IllegalArgumentException("verdict, dropReason, matchType and direction must not be null");
         }
         if ((verdict == FlowVerdict.FORWARDED) != (dropReason == DropReason.NONE)) {
-            throw new IllegalArgumentException("dropReason must be NONE exactly when forwarded, got "
-                    + verdict + " with " + dropReason);
+            throw new IllegalArgumentException(
+                    "dropReason must be NONE exactly when forwarded, got " + verdict + " with " + dropReason);
         }
         if ((matchedKey == null) != (matchedValue == null) || (matchedKey == null) != (matchType == MatchType.NONE)) {
-            throw new IllegalArgumentException("matchedKey, matchedValue and matchType must all be present or all absent");
+            throw new IllegalArgumentException(
+                    "matchedKey, matchedValue and matchType must all be present or all absent");
         }
     }
 

@@ -1,5 +1,12 @@
 package dev.tendril.datapath;
 
+import static dev.tendril.datapath.policymap.Direction.EGRESS;
+import static dev.tendril.datapath.policymap.Direction.INGRESS;
+import static dev.tendril.datapath.policymap.IpProtocol.SCTP;
+import static dev.tendril.datapath.policymap.IpProtocol.TCP;
+import static dev.tendril.datapath.policymap.IpProtocol.UDP;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.tendril.datapath.ipcache.Ipcache;
 import dev.tendril.datapath.ipcache.IpcacheKey;
 import dev.tendril.datapath.ipcache.IpcacheValue;
@@ -7,21 +14,13 @@ import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static dev.tendril.datapath.policymap.Direction.EGRESS;
-import static dev.tendril.datapath.policymap.Direction.INGRESS;
-import static dev.tendril.datapath.policymap.IpProtocol.SCTP;
-import static dev.tendril.datapath.policymap.IpProtocol.TCP;
-import static dev.tendril.datapath.policymap.IpProtocol.UDP;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class DatapathTest {
     static final long FRONTEND = 1001;
@@ -35,16 +34,22 @@ class DatapathTest {
     static final String V6_SERVER_IP = "fd00::2";
 
     /** One row of the table: the policy map, the packet and what the kernel would decide. */
-    record Case(String name, List<Entry> entries, Packet packet, Verdict.FlowVerdict verdict, DropReason reason,
-                MatchType matchType, long remoteIdentity, PolicyMapKey matchedKey) {
+    record Case(
+            String name,
+            List<Entry> entries,
+            Packet packet,
+            Verdict.FlowVerdict verdict,
+            DropReason reason,
+            MatchType matchType,
+            long remoteIdentity,
+            PolicyMapKey matchedKey) {
         @Override
         public String toString() {
             return name;
         }
     }
 
-    record Entry(PolicyMapKey key, PolicyMapValue value) {
-    }
+    record Entry(PolicyMapKey key, PolicyMapValue value) {}
 
     static Entry allow(PolicyMapKey key) {
         return new Entry(key, PolicyMapValue.allow(key));
@@ -68,12 +73,19 @@ class DatapathTest {
         return packet(FRONTEND_IP, BACKEND_IP, protocol, port, INGRESS);
     }
 
-    static Case forwarded(String name, List<Entry> entries, Packet packet, MatchType type, long remote, PolicyMapKey matched) {
+    static Case forwarded(
+            String name, List<Entry> entries, Packet packet, MatchType type, long remote, PolicyMapKey matched) {
         return new Case(name, entries, packet, Verdict.FlowVerdict.FORWARDED, DropReason.NONE, type, remote, matched);
     }
 
-    static Case dropped(String name, List<Entry> entries, Packet packet, DropReason reason, MatchType type, long remote,
-                        PolicyMapKey matched) {
+    static Case dropped(
+            String name,
+            List<Entry> entries,
+            Packet packet,
+            DropReason reason,
+            MatchType type,
+            long remote,
+            PolicyMapKey matched) {
         return new Case(name, entries, packet, Verdict.FlowVerdict.DROPPED, reason, type, remote, matched);
     }
 
@@ -83,103 +95,255 @@ class DatapathTest {
         PolicyMapKey allowAllKey = PolicyMapKey.anyProtocol(0, INGRESS);
         List<PolicyMapKey> range = PolicyMapKey.portRange(FRONTEND, INGRESS, TCP, 8080, 8090);
         return Stream.of(
-                forwarded("allow by exact identity and port",
-                        List.of(allow(frontend80)), toBackend(TCP, 80), MatchType.L3_L4, FRONTEND, frontend80),
-                dropped("exact identity entry does not cover another port",
-                        List.of(allow(frontend80)), toBackend(TCP, 81), DropReason.POLICY_DENIED, MatchType.NONE, FRONTEND, null),
-                dropped("exact identity entry does not cover another protocol",
-                        List.of(allow(frontend80)), toBackend(UDP, 80), DropReason.POLICY_DENIED, MatchType.NONE, FRONTEND, null),
-                forwarded("L4-only allow via identity 0",
-                        List.of(allow(any80)), toBackend(TCP, 80), MatchType.L4_ONLY, FRONTEND, any80),
-                forwarded("allow-all entry",
-                        List.of(allow(allowAllKey)), toBackend(SCTP, 9999), MatchType.ALL, FRONTEND, allowAllKey),
-                forwarded("L3-only allow for the identity",
-                        List.of(allow(PolicyMapKey.anyProtocol(FRONTEND, INGRESS))), toBackend(UDP, 53),
-                        MatchType.L3_ONLY, FRONTEND, PolicyMapKey.anyProtocol(FRONTEND, INGRESS)),
-                forwarded("proto-only allow via identity 0",
-                        List.of(allow(PolicyMapKey.anyPort(0, INGRESS, UDP))), toBackend(UDP, 5353),
-                        MatchType.PROTO_ONLY, FRONTEND, PolicyMapKey.anyPort(0, INGRESS, UDP)),
-                forwarded("L3-proto allow for the identity",
-                        List.of(allow(PolicyMapKey.anyPort(FRONTEND, INGRESS, TCP))), toBackend(TCP, 22),
-                        MatchType.L3_PROTO, FRONTEND, PolicyMapKey.anyPort(FRONTEND, INGRESS, TCP)),
-                forwarded("port range 8080-8090 allows 8085 through the /13 block",
-                        allowAll(range), toBackend(TCP, 8085), MatchType.L3_L4, FRONTEND,
+                forwarded(
+                        "allow by exact identity and port",
+                        List.of(allow(frontend80)),
+                        toBackend(TCP, 80),
+                        MatchType.L3_L4,
+                        FRONTEND,
+                        frontend80),
+                dropped(
+                        "exact identity entry does not cover another port",
+                        List.of(allow(frontend80)),
+                        toBackend(TCP, 81),
+                        DropReason.POLICY_DENIED,
+                        MatchType.NONE,
+                        FRONTEND,
+                        null),
+                dropped(
+                        "exact identity entry does not cover another protocol",
+                        List.of(allow(frontend80)),
+                        toBackend(UDP, 80),
+                        DropReason.POLICY_DENIED,
+                        MatchType.NONE,
+                        FRONTEND,
+                        null),
+                forwarded(
+                        "L4-only allow via identity 0",
+                        List.of(allow(any80)),
+                        toBackend(TCP, 80),
+                        MatchType.L4_ONLY,
+                        FRONTEND,
+                        any80),
+                forwarded(
+                        "allow-all entry",
+                        List.of(allow(allowAllKey)),
+                        toBackend(SCTP, 9999),
+                        MatchType.ALL,
+                        FRONTEND,
+                        allowAllKey),
+                forwarded(
+                        "L3-only allow for the identity",
+                        List.of(allow(PolicyMapKey.anyProtocol(FRONTEND, INGRESS))),
+                        toBackend(UDP, 53),
+                        MatchType.L3_ONLY,
+                        FRONTEND,
+                        PolicyMapKey.anyProtocol(FRONTEND, INGRESS)),
+                forwarded(
+                        "proto-only allow via identity 0",
+                        List.of(allow(PolicyMapKey.anyPort(0, INGRESS, UDP))),
+                        toBackend(UDP, 5353),
+                        MatchType.PROTO_ONLY,
+                        FRONTEND,
+                        PolicyMapKey.anyPort(0, INGRESS, UDP)),
+                forwarded(
+                        "L3-proto allow for the identity",
+                        List.of(allow(PolicyMapKey.anyPort(FRONTEND, INGRESS, TCP))),
+                        toBackend(TCP, 22),
+                        MatchType.L3_PROTO,
+                        FRONTEND,
+                        PolicyMapKey.anyPort(FRONTEND, INGRESS, TCP)),
+                forwarded(
+                        "port range 8080-8090 allows 8085 through the /13 block",
+                        allowAll(range),
+                        toBackend(TCP, 8085),
+                        MatchType.L3_L4,
+                        FRONTEND,
                         PolicyMapKey.portPrefix(FRONTEND, INGRESS, TCP, 8080, 13)),
-                forwarded("port range 8080-8090 allows 8089 through the /15 block",
-                        allowAll(range), toBackend(TCP, 8089), MatchType.L3_L4, FRONTEND,
+                forwarded(
+                        "port range 8080-8090 allows 8089 through the /15 block",
+                        allowAll(range),
+                        toBackend(TCP, 8089),
+                        MatchType.L3_L4,
+                        FRONTEND,
                         PolicyMapKey.portPrefix(FRONTEND, INGRESS, TCP, 8088, 15)),
-                forwarded("port range 8080-8090 allows its last port exactly",
-                        allowAll(range), toBackend(TCP, 8090), MatchType.L3_L4, FRONTEND,
+                forwarded(
+                        "port range 8080-8090 allows its last port exactly",
+                        allowAll(range),
+                        toBackend(TCP, 8090),
+                        MatchType.L3_L4,
+                        FRONTEND,
                         PolicyMapKey.of(FRONTEND, INGRESS, TCP, 8090)),
-                dropped("port range 8080-8090 does not allow 8091",
-                        allowAll(range), toBackend(TCP, 8091), DropReason.POLICY_DENIED, MatchType.NONE, FRONTEND, null),
-                dropped("port range 8080-8090 does not allow 8079",
-                        allowAll(range), toBackend(TCP, 8079), DropReason.POLICY_DENIED, MatchType.NONE, FRONTEND, null),
-                dropped("deny on the identity beats allow-all on identity 0",
-                        List.of(deny(frontend80), allow(allowAllKey)), toBackend(TCP, 80),
-                        DropReason.POLICY_DENY, MatchType.L3_L4, FRONTEND, frontend80),
-                dropped("deny on identity 0 beats allow on the exact identity",
-                        List.of(allow(frontend80), deny(PolicyMapKey.anyPort(0, INGRESS, TCP))), toBackend(TCP, 80),
-                        DropReason.POLICY_DENY, MatchType.PROTO_ONLY, FRONTEND, PolicyMapKey.anyPort(0, INGRESS, TCP)),
-                dropped("deny-all on identity 0 beats an exact allow",
-                        List.of(allow(frontend80), deny(allowAllKey)), toBackend(TCP, 80),
-                        DropReason.POLICY_DENY, MatchType.ALL, FRONTEND, allowAllKey),
-                dropped("identity deny for the whole protocol drops a port without a longer entry",
-                        List.of(allow(frontend80), deny(PolicyMapKey.anyPort(FRONTEND, INGRESS, TCP))), toBackend(TCP, 81),
-                        DropReason.POLICY_DENY, MatchType.L3_PROTO, FRONTEND, PolicyMapKey.anyPort(FRONTEND, INGRESS, TCP)),
-                forwarded("within one identity the longest prefix decides, even over a shorter deny",
-                        List.of(allow(frontend80), deny(PolicyMapKey.anyPort(FRONTEND, INGRESS, TCP))), toBackend(TCP, 80),
-                        MatchType.L3_L4, FRONTEND, frontend80),
-                forwarded("identity 0 with a longer L4 prefix beats the identity's L3-only allow",
-                        List.of(allow(PolicyMapKey.anyProtocol(FRONTEND, INGRESS)), allow(any80)), toBackend(TCP, 80),
-                        MatchType.L4_ONLY, FRONTEND, any80),
-                forwarded("equal L4 prefixes: the identity-specific entry wins",
-                        List.of(allow(frontend80), allow(any80)), toBackend(TCP, 80), MatchType.L3_L4, FRONTEND, frontend80),
-                forwarded("higher proxy port priority on identity 0 beats a longer identity prefix",
-                        List.of(allow(frontend80), new Entry(PolicyMapKey.anyPort(0, INGRESS, TCP),
-                                PolicyMapValue.allow(PolicyMapKey.anyPort(0, INGRESS, TCP)).withProxy(15001, 1))),
-                        toBackend(TCP, 80), MatchType.PROTO_ONLY, FRONTEND, PolicyMapKey.anyPort(0, INGRESS, TCP)),
-                dropped("no entry: policy denied",
-                        List.of(), toBackend(TCP, 80), DropReason.POLICY_DENIED, MatchType.NONE, FRONTEND, null),
-                dropped("ingress entries do not apply to egress",
+                dropped(
+                        "port range 8080-8090 does not allow 8091",
+                        allowAll(range),
+                        toBackend(TCP, 8091),
+                        DropReason.POLICY_DENIED,
+                        MatchType.NONE,
+                        FRONTEND,
+                        null),
+                dropped(
+                        "port range 8080-8090 does not allow 8079",
+                        allowAll(range),
+                        toBackend(TCP, 8079),
+                        DropReason.POLICY_DENIED,
+                        MatchType.NONE,
+                        FRONTEND,
+                        null),
+                dropped(
+                        "deny on the identity beats allow-all on identity 0",
+                        List.of(deny(frontend80), allow(allowAllKey)),
+                        toBackend(TCP, 80),
+                        DropReason.POLICY_DENY,
+                        MatchType.L3_L4,
+                        FRONTEND,
+                        frontend80),
+                dropped(
+                        "deny on identity 0 beats allow on the exact identity",
+                        List.of(allow(frontend80), deny(PolicyMapKey.anyPort(0, INGRESS, TCP))),
+                        toBackend(TCP, 80),
+                        DropReason.POLICY_DENY,
+                        MatchType.PROTO_ONLY,
+                        FRONTEND,
+                        PolicyMapKey.anyPort(0, INGRESS, TCP)),
+                dropped(
+                        "deny-all on identity 0 beats an exact allow",
+                        List.of(allow(frontend80), deny(allowAllKey)),
+                        toBackend(TCP, 80),
+                        DropReason.POLICY_DENY,
+                        MatchType.ALL,
+                        FRONTEND,
+                        allowAllKey),
+                dropped(
+                        "identity deny for the whole protocol drops a port without a longer entry",
+                        List.of(allow(frontend80), deny(PolicyMapKey.anyPort(FRONTEND, INGRESS, TCP))),
+                        toBackend(TCP, 81),
+                        DropReason.POLICY_DENY,
+                        MatchType.L3_PROTO,
+                        FRONTEND,
+                        PolicyMapKey.anyPort(FRONTEND, INGRESS, TCP)),
+                forwarded(
+                        "within one identity the longest prefix decides, even over a shorter deny",
+                        List.of(allow(frontend80), deny(PolicyMapKey.anyPort(FRONTEND, INGRESS, TCP))),
+                        toBackend(TCP, 80),
+                        MatchType.L3_L4,
+                        FRONTEND,
+                        frontend80),
+                forwarded(
+                        "identity 0 with a longer L4 prefix beats the identity's L3-only allow",
+                        List.of(allow(PolicyMapKey.anyProtocol(FRONTEND, INGRESS)), allow(any80)),
+                        toBackend(TCP, 80),
+                        MatchType.L4_ONLY,
+                        FRONTEND,
+                        any80),
+                forwarded(
+                        "equal L4 prefixes: the identity-specific entry wins",
+                        List.of(allow(frontend80), allow(any80)),
+                        toBackend(TCP, 80),
+                        MatchType.L3_L4,
+                        FRONTEND,
+                        frontend80),
+                forwarded(
+                        "higher proxy port priority on identity 0 beats a longer identity prefix",
+                        List.of(
+                                allow(frontend80),
+                                new Entry(
+                                        PolicyMapKey.anyPort(0, INGRESS, TCP),
+                                        PolicyMapValue.allow(PolicyMapKey.anyPort(0, INGRESS, TCP))
+                                                .withProxy(15001, 1))),
+                        toBackend(TCP, 80),
+                        MatchType.PROTO_ONLY,
+                        FRONTEND,
+                        PolicyMapKey.anyPort(0, INGRESS, TCP)),
+                dropped(
+                        "no entry: policy denied",
+                        List.of(),
+                        toBackend(TCP, 80),
+                        DropReason.POLICY_DENIED,
+                        MatchType.NONE,
+                        FRONTEND,
+                        null),
+                dropped(
+                        "ingress entries do not apply to egress",
                         List.of(allow(PolicyMapKey.of(BACKEND, INGRESS, TCP, 80))),
-                        packet(FRONTEND_IP, BACKEND_IP, TCP, 80, EGRESS), DropReason.POLICY_DENIED, MatchType.NONE, BACKEND, null),
-                forwarded("egress is keyed by the destination's identity",
+                        packet(FRONTEND_IP, BACKEND_IP, TCP, 80, EGRESS),
+                        DropReason.POLICY_DENIED,
+                        MatchType.NONE,
+                        BACKEND,
+                        null),
+                forwarded(
+                        "egress is keyed by the destination's identity",
                         List.of(allow(PolicyMapKey.of(BACKEND, EGRESS, TCP, 80))),
-                        packet(FRONTEND_IP, BACKEND_IP, TCP, 80, EGRESS), MatchType.L3_L4, BACKEND,
+                        packet(FRONTEND_IP, BACKEND_IP, TCP, 80, EGRESS),
+                        MatchType.L3_L4,
+                        BACKEND,
                         PolicyMapKey.of(BACKEND, EGRESS, TCP, 80)),
-                forwarded("egress to a CIDR identity from the ipcache",
+                forwarded(
+                        "egress to a CIDR identity from the ipcache",
                         List.of(allow(PolicyMapKey.of(EXTERNAL_CIDR, EGRESS, TCP, 443))),
-                        packet(BACKEND_IP, "192.0.2.77", TCP, 443, EGRESS), MatchType.L3_L4, EXTERNAL_CIDR,
+                        packet(BACKEND_IP, "192.0.2.77", TCP, 443, EGRESS),
+                        MatchType.L3_L4,
+                        EXTERNAL_CIDR,
                         PolicyMapKey.of(EXTERNAL_CIDR, EGRESS, TCP, 443)),
-                forwarded("unknown source address is the world identity",
+                forwarded(
+                        "unknown source address is the world identity",
                         List.of(allow(PolicyMapKey.anyProtocol(Datapath.IDENTITY_WORLD, INGRESS))),
-                        packet("8.8.8.8", BACKEND_IP, TCP, 80, INGRESS), MatchType.L3_ONLY, Datapath.IDENTITY_WORLD,
+                        packet("8.8.8.8", BACKEND_IP, TCP, 80, INGRESS),
+                        MatchType.L3_ONLY,
+                        Datapath.IDENTITY_WORLD,
                         PolicyMapKey.anyProtocol(Datapath.IDENTITY_WORLD, INGRESS)),
-                dropped("unknown source address without a world entry",
-                        List.of(allow(frontend80)), packet("8.8.8.8", BACKEND_IP, TCP, 80, INGRESS),
-                        DropReason.POLICY_DENIED, MatchType.NONE, Datapath.IDENTITY_WORLD, null),
-                forwarded("IPv6 peer resolved through the ipcache",
+                dropped(
+                        "unknown source address without a world entry",
+                        List.of(allow(frontend80)),
+                        packet("8.8.8.8", BACKEND_IP, TCP, 80, INGRESS),
+                        DropReason.POLICY_DENIED,
+                        MatchType.NONE,
+                        Datapath.IDENTITY_WORLD,
+                        null),
+                forwarded(
+                        "IPv6 peer resolved through the ipcache",
                         List.of(allow(PolicyMapKey.of(V6_CLIENT, INGRESS, TCP, 443))),
-                        packet(V6_CLIENT_IP, V6_SERVER_IP, TCP, 443, INGRESS), MatchType.L3_L4, V6_CLIENT,
+                        packet(V6_CLIENT_IP, V6_SERVER_IP, TCP, 443, INGRESS),
+                        MatchType.L3_L4,
+                        V6_CLIENT,
                         PolicyMapKey.of(V6_CLIENT, INGRESS, TCP, 443)),
-                dropped("unknown IPv6 peer is the world identity",
+                dropped(
+                        "unknown IPv6 peer is the world identity",
                         List.of(allow(PolicyMapKey.of(V6_CLIENT, INGRESS, TCP, 443))),
-                        packet("2001:db8::9", V6_SERVER_IP, TCP, 443, INGRESS), DropReason.POLICY_DENIED, MatchType.NONE,
-                        Datapath.IDENTITY_WORLD, null),
-                dropped("allow that requires authentication",
-                        List.of(new Entry(frontend80, PolicyMapValue.allow(frontend80).withAuth(1, true))), toBackend(TCP, 80),
-                        DropReason.AUTH_REQUIRED, MatchType.L3_L4, FRONTEND, frontend80),
-                dropped("auth type propagates from the less specific match when the chosen one has none explicit",
-                        List.of(allow(frontend80), new Entry(PolicyMapKey.anyPort(0, INGRESS, TCP),
-                                PolicyMapValue.allow(PolicyMapKey.anyPort(0, INGRESS, TCP)).withAuth(1, true))),
-                        toBackend(TCP, 80), DropReason.AUTH_REQUIRED, MatchType.L3_L4, FRONTEND, frontend80));
+                        packet("2001:db8::9", V6_SERVER_IP, TCP, 443, INGRESS),
+                        DropReason.POLICY_DENIED,
+                        MatchType.NONE,
+                        Datapath.IDENTITY_WORLD,
+                        null),
+                dropped(
+                        "allow that requires authentication",
+                        List.of(new Entry(
+                                frontend80, PolicyMapValue.allow(frontend80).withAuth(1, true))),
+                        toBackend(TCP, 80),
+                        DropReason.AUTH_REQUIRED,
+                        MatchType.L3_L4,
+                        FRONTEND,
+                        frontend80),
+                dropped(
+                        "auth type propagates from the less specific match when the chosen one has none explicit",
+                        List.of(
+                                allow(frontend80),
+                                new Entry(
+                                        PolicyMapKey.anyPort(0, INGRESS, TCP),
+                                        PolicyMapValue.allow(PolicyMapKey.anyPort(0, INGRESS, TCP))
+                                                .withAuth(1, true))),
+                        toBackend(TCP, 80),
+                        DropReason.AUTH_REQUIRED,
+                        MatchType.L3_L4,
+                        FRONTEND,
+                        frontend80));
     }
 
     static Ipcache ipcache() {
         Ipcache ipcache = Ipcache.inMemory("cilium_ipcache_v2", 1024);
         ipcache.put(IpcacheKey.ofAddress(FRONTEND_IP), IpcacheValue.of(FRONTEND));
-        ipcache.put(IpcacheKey.ofAddress(BACKEND_IP), IpcacheValue.remote(BACKEND, InetAddress.ofLiteral("192.168.0.2")));
+        ipcache.put(
+                IpcacheKey.ofAddress(BACKEND_IP), IpcacheValue.remote(BACKEND, InetAddress.ofLiteral("192.168.0.2")));
         ipcache.put(IpcacheKey.ofCidr("192.0.2.0/24"), IpcacheValue.of(EXTERNAL_CIDR));
         ipcache.put(IpcacheKey.ofAddress(V6_CLIENT_IP), IpcacheValue.of(V6_CLIENT));
         return ipcache;
@@ -200,7 +364,9 @@ class DatapathTest {
         assertThat(v.direction()).as("direction").isEqualTo(c.packet().direction());
         assertThat(v.matchedKey()).as("matched key").isEqualTo(c.matchedKey());
         if (c.matchedKey() != null) {
-            assertThat(policyMap.get(c.matchedKey())).as("matched key is stored").contains(v.matchedValue());
+            assertThat(policyMap.get(c.matchedKey()))
+                    .as("matched key is stored")
+                    .contains(v.matchedValue());
         }
     }
 
@@ -208,7 +374,8 @@ class DatapathTest {
     void dualStackWorldIdentitiesAreConfigurable() {
         Datapath datapath = new Datapath(ipcache(), 9, 10);
         assertThat(datapath.resolveIdentity(InetAddress.ofLiteral("8.8.8.8"))).isEqualTo(9);
-        assertThat(datapath.resolveIdentity(InetAddress.ofLiteral("2001:db8::9"))).isEqualTo(10);
+        assertThat(datapath.resolveIdentity(InetAddress.ofLiteral("2001:db8::9")))
+                .isEqualTo(10);
         assertThat(datapath.resolveIdentity(InetAddress.ofLiteral(FRONTEND_IP))).isEqualTo(FRONTEND);
     }
 

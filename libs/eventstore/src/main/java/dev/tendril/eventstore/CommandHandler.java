@@ -16,8 +16,12 @@ public final class CommandHandler<C, S, E> {
     private final ReadModelProjector<S, E> readModel;
     private final int maxAttempts;
 
-    public CommandHandler(EventStore store, Decider<C, S, E> decider, EventCodec<E> codec,
-            ReadModelProjector<S, E> readModel, int maxAttempts) {
+    public CommandHandler(
+            EventStore store,
+            Decider<C, S, E> decider,
+            EventCodec<E> codec,
+            ReadModelProjector<S, E> readModel,
+            int maxAttempts) {
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be >= 1");
         }
@@ -28,8 +32,8 @@ public final class CommandHandler<C, S, E> {
         this.maxAttempts = maxAttempts;
     }
 
-    public CommandHandler(EventStore store, Decider<C, S, E> decider, EventCodec<E> codec,
-            ReadModelProjector<S, E> readModel) {
+    public CommandHandler(
+            EventStore store, Decider<C, S, E> decider, EventCodec<E> codec, ReadModelProjector<S, E> readModel) {
         this(store, decider, codec, readModel, 20);
     }
 
@@ -48,7 +52,11 @@ public final class CommandHandler<C, S, E> {
                     if (events.isEmpty()) {
                         return new CommandResult<>(state, version, List.of());
                     }
-                    store.append(tx, streamId, version, events.stream().map(codec::encode).toList());
+                    store.append(
+                            tx,
+                            streamId,
+                            version,
+                            events.stream().map(codec::encode).toList());
                     for (E event : events) {
                         state = decider.evolve(state, event);
                     }

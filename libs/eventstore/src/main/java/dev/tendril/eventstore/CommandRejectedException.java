@@ -7,7 +7,11 @@ package dev.tendril.eventstore;
 public final class CommandRejectedException extends RuntimeException {
 
     /** What kind of refusal: maps to 400/422, 404 and 409. */
-    public enum Kind { INVALID, NOT_FOUND, CONFLICT }
+    public enum Kind {
+        INVALID,
+        NOT_FOUND,
+        CONFLICT
+    }
 
     private final Kind kind;
     private final String field;

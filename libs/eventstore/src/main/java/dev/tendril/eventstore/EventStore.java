@@ -79,8 +79,8 @@ public final class EventStore {
                 changed = insert.executeUpdate();
             }
         } else {
-            try (PreparedStatement update = tx.prepareStatement(
-                    "UPDATE streams SET version = ?, last_tx_id = pg_current_xact_id() "
+            try (PreparedStatement update =
+                    tx.prepareStatement("UPDATE streams SET version = ?, last_tx_id = pg_current_xact_id() "
                             + "WHERE stream_id = ? AND version = ? AND last_tx_id <= pg_current_xact_id()")) {
                 update.setLong(1, newVersion);
                 update.setString(2, streamId);
@@ -95,17 +95,18 @@ public final class EventStore {
         if (actual != expectedVersion) {
             throw new ConcurrencyException(streamId, expectedVersion, actual);
         }
-        throw new ConcurrencyException(streamId, actual,
-                "this transaction started writing before the stream's last append committed; retry");
+        throw new ConcurrencyException(
+                streamId, actual, "this transaction started writing before the stream's last append committed; retry");
     }
 
     /** One JDBC batch for all events of the append: one round trip instead of one per event. */
-    private static List<StoredEvent> insert(Connection tx, String streamId, long expectedVersion,
-            List<NewEvent> events) throws SQLException {
+    private static List<StoredEvent> insert(Connection tx, String streamId, long expectedVersion, List<NewEvent> events)
+            throws SQLException {
         List<StoredEvent> stored = new ArrayList<>(events.size());
         try (PreparedStatement insert = tx.prepareStatement(
                 "INSERT INTO events (stream_id, version, event_type, schema_version, content_type, payload) "
-                        + "VALUES (?, ?, ?, ?, ?, ?)", new String[] {"position", "recorded_at"})) {
+                        + "VALUES (?, ?, ?, ?, ?, ?)",
+                new String[] {"position", "recorded_at"})) {
             long version = expectedVersion;
             for (NewEvent event : events) {
                 version++;
@@ -125,8 +126,14 @@ public final class EventStore {
                         throw new SQLException("insert of " + events.size() + " events returned fewer keys");
                     }
                     version++;
-                    stored.add(new StoredEvent(keys.getLong(1), streamId, version, event.type(),
-                            event.schemaVersion(), event.contentType(), event.payload(),
+                    stored.add(new StoredEvent(
+                            keys.getLong(1),
+                            streamId,
+                            version,
+                            event.type(),
+                            event.schemaVersion(),
+                            event.contentType(),
+                            event.payload(),
                             keys.getTimestamp(2).toInstant()));
                 }
             }
@@ -150,8 +157,8 @@ public final class EventStore {
 
     /** The stream's events with a version above {@code afterVersion}, in version order. */
     public List<StoredEvent> readStream(Connection tx, String streamId, long afterVersion) throws SQLException {
-        try (PreparedStatement select = tx.prepareStatement("SELECT " + COLUMNS
-                + " FROM events WHERE stream_id = ? AND version > ? ORDER BY version")) {
+        try (PreparedStatement select = tx.prepareStatement(
+                "SELECT " + COLUMNS + " FROM events WHERE stream_id = ? AND version > ? ORDER BY version")) {
             select.setString(1, streamId);
             select.setLong(2, afterVersion);
             return readEvents(select);
@@ -161,8 +168,8 @@ public final class EventStore {
     /** Events of all streams after a position, in position order, for rebuilding read models. */
     public List<StoredEvent> readAll(long afterPosition, int limit) {
         return transactions.inTransaction(tx -> {
-            try (PreparedStatement select = tx.prepareStatement("SELECT " + COLUMNS
-                    + " FROM events WHERE position > ? ORDER BY position LIMIT ?")) {
+            try (PreparedStatement select = tx.prepareStatement(
+                    "SELECT " + COLUMNS + " FROM events WHERE position > ? ORDER BY position LIMIT ?")) {
                 select.setLong(1, afterPosition);
                 select.setInt(2, limit);
                 return readEvents(select);
@@ -182,8 +189,14 @@ public final class EventStore {
 
     static StoredEvent readEvent(ResultSet row) throws SQLException {
         Timestamp recordedAt = row.getTimestamp("recorded_at");
-        return new StoredEvent(row.getLong("position"), row.getString("stream_id"), row.getLong("version"),
-                row.getString("event_type"), row.getInt("schema_version"), row.getString("content_type"),
-                row.getBytes("payload"), recordedAt.toInstant());
+        return new StoredEvent(
+                row.getLong("position"),
+                row.getString("stream_id"),
+                row.getLong("version"),
+                row.getString("event_type"),
+                row.getInt("schema_version"),
+                row.getString("content_type"),
+                row.getBytes("payload"),
+                recordedAt.toInstant());
     }
 }

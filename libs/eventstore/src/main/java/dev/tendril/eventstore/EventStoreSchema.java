@@ -12,8 +12,7 @@ public final class EventStoreSchema {
 
     public static final String LOCATION = "classpath:db/eventstore";
 
-    private EventStoreSchema() {
-    }
+    private EventStoreSchema() {}
 
     public static void migrate(DataSource dataSource, String schema) {
         Flyway.configure()

@@ -32,8 +32,10 @@ public final class JsonEventCodec<E> implements EventCodec<E> {
         if (!sealed.isSealed()) {
             throw new IllegalArgumentException(sealed.getName() + " is not sealed");
         }
-        return new JsonEventCodec<>(Arrays.stream(sealed.getPermittedSubclasses())
-                .collect(Collectors.toUnmodifiableMap(Class::getSimpleName, Function.identity())), mapper);
+        return new JsonEventCodec<>(
+                Arrays.stream(sealed.getPermittedSubclasses())
+                        .collect(Collectors.toUnmodifiableMap(Class::getSimpleName, Function.identity())),
+                mapper);
     }
 
     /** Whether {@code type} (a stored event's type) belongs to this codec's hierarchy. */
@@ -44,10 +46,11 @@ public final class JsonEventCodec<E> implements EventCodec<E> {
     @Override
     public NewEvent encode(E event) {
         try {
-            return new NewEvent(event.getClass().getSimpleName(), SCHEMA_VERSION, NewEvent.JSON,
-                    mapper.writeValueAsBytes(event));
+            return new NewEvent(
+                    event.getClass().getSimpleName(), SCHEMA_VERSION, NewEvent.JSON, mapper.writeValueAsBytes(event));
         } catch (IOException e) {
-            throw new IllegalStateException("cannot encode " + event.getClass().getSimpleName() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot encode " + event.getClass().getSimpleName() + ": " + e.getMessage(), e);
         }
     }
 
@@ -56,7 +59,8 @@ public final class JsonEventCodec<E> implements EventCodec<E> {
     public E decode(StoredEvent stored) {
         Class<?> type = types.get(stored.type());
         if (type == null) {
-            throw new IllegalArgumentException("unknown event type " + stored.type() + " in stream " + stored.streamId());
+            throw new IllegalArgumentException(
+                    "unknown event type " + stored.type() + " in stream " + stored.streamId());
         }
         if (stored.schemaVersion() != SCHEMA_VERSION) {
             throw new IllegalArgumentException("unsupported schema version " + stored.schemaVersion() + " of "
@@ -65,8 +69,10 @@ public final class JsonEventCodec<E> implements EventCodec<E> {
         try {
             return (E) mapper.readValue(stored.payload(), type);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot decode " + stored.type() + " at " + stored.streamId() + "#"
-                    + stored.version() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot decode " + stored.type() + " at " + stored.streamId() + "#" + stored.version() + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 }

@@ -15,15 +15,15 @@ import org.apache.kafka.common.errors.TopicExistsException;
 /** Creates the topics Tendril publishes to, with the cleanup policy each kind needs. */
 public final class KafkaTopics {
 
-    private KafkaTopics() {
-    }
+    private KafkaTopics() {}
 
     /**
      * Creates missing topics: the event log keeps everything (retention -1), state topics are
      * compacted so that a consumer reading from the start gets the latest value of every key.
      */
-    public static void ensure(Map<String, Object> kafkaProperties, String eventTopic, Set<String> stateTopics,
-            int partitions) throws InterruptedException, TimeoutException {
+    public static void ensure(
+            Map<String, Object> kafkaProperties, String eventTopic, Set<String> stateTopics, int partitions)
+            throws InterruptedException, TimeoutException {
         Map<String, Object> adminProperties = new HashMap<>(kafkaProperties);
         adminProperties.putIfAbsent("request.timeout.ms", 5000);
         adminProperties.putIfAbsent("default.api.timeout.ms", 5000);
@@ -56,9 +56,10 @@ public final class KafkaTopics {
 
     /** A compacted topic: tombstones are kept a day so slow consumers still see deletions. */
     public static NewTopic compacted(String topic, int partitions) {
-        return new NewTopic(topic, partitions, (short) -1).configs(Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                TopicConfig.DELETE_RETENTION_MS_CONFIG, "86400000",
-                TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0"));
+        return new NewTopic(topic, partitions, (short) -1)
+                .configs(Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                        TopicConfig.DELETE_RETENTION_MS_CONFIG, "86400000",
+                        TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0"));
     }
 }

@@ -26,11 +26,9 @@ public final class OneRoundTrip {
     }
 
     /** One statement of the round trip. */
-    public record Part(String sql, Binder binder, Check check) {
-    }
+    public record Part(String sql, Binder binder, Check check) {}
 
-    private OneRoundTrip() {
-    }
+    private OneRoundTrip() {}
 
     public static void run(Connection tx, List<Part> parts) throws SQLException {
         if (parts.isEmpty()) {

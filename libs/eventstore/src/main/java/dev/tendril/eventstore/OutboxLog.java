@@ -31,8 +31,7 @@ final class OutboxLog implements AutoCloseable {
     }
 
     /** Committed events not yet published, and when the oldest of them was recorded (null if none). */
-    record Lag(long events, Instant oldestRecordedAt) {
-    }
+    record Lag(long events, Instant oldestRecordedAt) {}
 
     private static final String COLUMNS = "SELECT tx_id::text AS tx, position, stream_id, version, event_type, "
             + "schema_version, content_type, payload, recorded_at FROM events ";
@@ -75,8 +74,8 @@ final class OutboxLog implements AutoCloseable {
     }
 
     Cursor loadCursor() throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT tx_id::text, position FROM outbox_cursors WHERE relay = ?")) {
+        try (PreparedStatement select =
+                connection.prepareStatement("SELECT tx_id::text, position FROM outbox_cursors WHERE relay = ?")) {
             select.setString(1, relay);
             try (ResultSet row = select.executeQuery()) {
                 if (row.next()) {

@@ -67,19 +67,26 @@ public final class OutboxRelay implements AutoCloseable {
     private boolean topicsReady;
     private OutboxLog.Cursor cursor;
     private Instant lagRefreshedAt = Instant.EPOCH;
-    private Runnable afterSendBeforeCursor = () -> { };
+    private Runnable afterSendBeforeCursor = () -> {};
     private final MeterRegistry meters;
     private final StateTopicRepair repair;
     private Instant attemptStartedAt;
     private Instant nextAuditAt;
 
-    public OutboxRelay(DataSource dataSource, OutboxRelayConfig config, Map<String, Object> kafkaProperties,
+    public OutboxRelay(
+            DataSource dataSource,
+            OutboxRelayConfig config,
+            Map<String, Object> kafkaProperties,
             MeterRegistry meters) {
         this(dataSource, config, kafkaProperties, meters, Clock.systemUTC());
     }
 
-    OutboxRelay(DataSource dataSource, OutboxRelayConfig config, Map<String, Object> kafkaProperties,
-            MeterRegistry meters, Clock clock) {
+    OutboxRelay(
+            DataSource dataSource,
+            OutboxRelayConfig config,
+            Map<String, Object> kafkaProperties,
+            MeterRegistry meters,
+            Clock clock) {
         this.dataSource = dataSource;
         this.config = config;
         this.kafkaProperties = Map.copyOf(kafkaProperties);
@@ -97,7 +104,10 @@ public final class OutboxRelay implements AutoCloseable {
             return;
         }
         running = true;
-        worker = Thread.ofPlatform().name("outbox-relay-" + config.name()).daemon(true).start(this::run);
+        worker = Thread.ofPlatform()
+                .name("outbox-relay-" + config.name())
+                .daemon(true)
+                .start(this::run);
     }
 
     /** Publishes sooner than the next poll: called after a local commit. */
@@ -189,7 +199,8 @@ public final class OutboxRelay implements AutoCloseable {
                     return;
                 }
                 backoff = backoff.multipliedBy(2).compareTo(config.maxBackoff()) > 0
-                        ? config.maxBackoff() : backoff.multipliedBy(2);
+                        ? config.maxBackoff()
+                        : backoff.multipliedBy(2);
             }
         }
     }
@@ -297,7 +308,9 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private void auditIfDue() {
-        if (stateTopics.isEmpty() || config.auditInterval().isZero() || clock.instant().isBefore(nextAuditAt)) {
+        if (stateTopics.isEmpty()
+                || config.auditInterval().isZero()
+                || clock.instant().isBefore(nextAuditAt)) {
             return;
         }
         nextAuditAt = clock.instant().plus(config.auditInterval());
@@ -306,9 +319,12 @@ public final class OutboxRelay implements AutoCloseable {
         } catch (Exception e) {
             Counter.builder("tendril_state_topic_audit_failures_total")
                     .description("State-topic audits that could not finish (retried at the next interval)")
-                    .tag("relay", config.name()).register(meters).increment();
-            LOG.warnf("outbox relay %s: state-topic audit failed, next in %s: %s", config.name(),
-                    config.auditInterval(), e.toString());
+                    .tag("relay", config.name())
+                    .register(meters)
+                    .increment();
+            LOG.warnf(
+                    "outbox relay %s: state-topic audit failed, next in %s: %s",
+                    config.name(), config.auditInterval(), e.toString());
         }
     }
 

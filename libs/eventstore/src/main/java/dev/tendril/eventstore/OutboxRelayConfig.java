@@ -18,8 +18,15 @@ import java.util.Objects;
  * @param auditInterval   how often the state topics are read back and repaired where they differ
  *                        from what the relay published; zero turns the audit off
  */
-public record OutboxRelayConfig(String name, String source, String eventTopic, int batchSize,
-        Duration idlePoll, Duration maxBackoff, Duration sendTimeout, List<StateProjection> projections,
+public record OutboxRelayConfig(
+        String name,
+        String source,
+        String eventTopic,
+        int batchSize,
+        Duration idlePoll,
+        Duration maxBackoff,
+        Duration sendTimeout,
+        List<StateProjection> projections,
         Duration auditInterval) {
 
     public OutboxRelayConfig {
@@ -40,33 +47,41 @@ public record OutboxRelayConfig(String name, String source, String eventTopic, i
     }
 
     public static OutboxRelayConfig defaults(String source, String eventTopic) {
-        return new OutboxRelayConfig(source, source, eventTopic, 2000, Duration.ofMillis(50),
-                Duration.ofSeconds(5), Duration.ofSeconds(15), List.of(), Duration.ofMinutes(5));
+        return new OutboxRelayConfig(
+                source,
+                source,
+                eventTopic,
+                2000,
+                Duration.ofMillis(50),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(15),
+                List.of(),
+                Duration.ofMinutes(5));
     }
 
     public OutboxRelayConfig withProjections(List<StateProjection> newProjections) {
-        return new OutboxRelayConfig(name, source, eventTopic, batchSize, idlePoll, maxBackoff, sendTimeout,
-                newProjections, auditInterval);
+        return new OutboxRelayConfig(
+                name, source, eventTopic, batchSize, idlePoll, maxBackoff, sendTimeout, newProjections, auditInterval);
     }
 
     public OutboxRelayConfig withIdlePoll(Duration newIdlePoll) {
-        return new OutboxRelayConfig(name, source, eventTopic, batchSize, newIdlePoll, maxBackoff, sendTimeout,
-                projections, auditInterval);
+        return new OutboxRelayConfig(
+                name, source, eventTopic, batchSize, newIdlePoll, maxBackoff, sendTimeout, projections, auditInterval);
     }
 
     public OutboxRelayConfig withMaxBackoff(Duration newMaxBackoff) {
-        return new OutboxRelayConfig(name, source, eventTopic, batchSize, idlePoll, newMaxBackoff, sendTimeout,
-                projections, auditInterval);
+        return new OutboxRelayConfig(
+                name, source, eventTopic, batchSize, idlePoll, newMaxBackoff, sendTimeout, projections, auditInterval);
     }
 
     public OutboxRelayConfig withBatchSize(int newBatchSize) {
-        return new OutboxRelayConfig(name, source, eventTopic, newBatchSize, idlePoll, maxBackoff, sendTimeout,
-                projections, auditInterval);
+        return new OutboxRelayConfig(
+                name, source, eventTopic, newBatchSize, idlePoll, maxBackoff, sendTimeout, projections, auditInterval);
     }
 
     public OutboxRelayConfig withAuditInterval(Duration newAuditInterval) {
-        return new OutboxRelayConfig(name, source, eventTopic, batchSize, idlePoll, maxBackoff, sendTimeout,
-                projections, newAuditInterval);
+        return new OutboxRelayConfig(
+                name, source, eventTopic, batchSize, idlePoll, maxBackoff, sendTimeout, projections, newAuditInterval);
     }
 
     private static void requirePositive(String field, Duration value) {

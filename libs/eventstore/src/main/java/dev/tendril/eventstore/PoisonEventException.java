@@ -20,6 +20,7 @@ public final class PoisonEventException extends Exception {
     }
 
     static String describe(StoredEvent event) {
-        return event.streamId() + "@" + event.version() + " (position " + event.position() + ", type " + event.type() + ")";
+        return event.streamId() + "@" + event.version() + " (position " + event.position() + ", type " + event.type()
+                + ")";
     }
 }

@@ -14,6 +14,6 @@ public interface ReadModelProjector<S, E> {
     void project(Connection tx, String streamId, S newState, List<E> events) throws SQLException;
 
     static <S, E> ReadModelProjector<S, E> none() {
-        return (tx, streamId, newState, events) -> { };
+        return (tx, streamId, newState, events) -> {};
     }
 }

@@ -33,23 +33,38 @@ final class RelayProgress {
         this.relay = relay;
         this.publishedCounter = Counter.builder("tendril_outbox_published_total")
                 .description("Events published to Kafka by the outbox relay (at least once)")
-                .tag("relay", relay).register(meters);
+                .tag("relay", relay)
+                .register(meters);
         this.failureCounter = Counter.builder("tendril_outbox_failures_total")
                 .description("Failed publish attempts (Kafka or PostgreSQL unreachable), each retried")
-                .tag("relay", relay).register(meters);
+                .tag("relay", relay)
+                .register(meters);
         Gauge.builder("tendril_outbox_stalled", stalledEvent, stalled -> stalled.get() == null ? 0 : 1)
                 .description("1 while publishing is stopped at an event that cannot be published (a bug; see "
-                        + "the relay's health check for the event)").tag("relay", relay).register(meters);
+                        + "the relay's health check for the event)")
+                .tag("relay", relay)
+                .register(meters);
         Gauge.builder("tendril_outbox_lag_events", lagEvents, AtomicLong::get)
-                .description("Committed events not yet published").tag("relay", relay).register(meters);
+                .description("Committed events not yet published")
+                .tag("relay", relay)
+                .register(meters);
         Gauge.builder("tendril_outbox_lag_seconds", lagMillis, millis -> millis.get() / 1000.0)
-                .description("Age of the oldest committed event not yet published").tag("relay", relay)
+                .description("Age of the oldest committed event not yet published")
+                .tag("relay", relay)
                 .register(meters);
     }
 
     RelayStatus status() {
-        return new RelayStatus(state.get(), published.get(), failures.get(), lagEvents.get(),
-                lagMillis.get() / 1000.0, lastError.get(), lastErrorAt.get(), failingSince.get(), stalledEvent.get());
+        return new RelayStatus(
+                state.get(),
+                published.get(),
+                failures.get(),
+                lagEvents.get(),
+                lagMillis.get() / 1000.0,
+                lastError.get(),
+                lastErrorAt.get(),
+                failingSince.get(),
+                stalledEvent.get());
     }
 
     void state(RelayStatus.State next) {
@@ -90,8 +105,12 @@ final class RelayProgress {
             next = RelayStatus.State.STALLED;
             message = poison.getMessage();
             if (!poison.event().equals(stalledEvent.getAndSet(poison.event()))) {
-                LOG.errorf(poison.getCause(), "outbox relay %s: publishing STALLED: %s. Nothing after it is published "
-                        + "until it goes through; readiness is DOWN.", relay, message);
+                LOG.errorf(
+                        poison.getCause(),
+                        "outbox relay %s: publishing STALLED: %s. Nothing after it is published "
+                                + "until it goes through; readiness is DOWN.",
+                        relay,
+                        message);
             }
         } else {
             stalledEvent.set(null);

@@ -24,8 +24,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /** The Kafka side of the outbox relay: the records it sends, and the producer that sends them. */
 final class RelayRecords {
 
-    private RelayRecords() {
-    }
+    private RelayRecords() {}
 
     /** The event-log record of a stored event: its envelope, keyed by stream, timestamped when recorded. */
     static ProducerRecord<String, byte[]> eventRecord(OutboxRelayConfig config, StoredEvent event) {
@@ -42,8 +41,8 @@ final class RelayRecords {
                         .setNanos(event.recordedAt().getNano()))
                 .setSource(config.source())
                 .build();
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(config.eventTopic(), null,
-                event.recordedAt().toEpochMilli(), event.streamId(), envelope.toByteArray());
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(
+                config.eventTopic(), null, event.recordedAt().toEpochMilli(), event.streamId(), envelope.toByteArray());
         addHeaders(record, event);
         return record;
     }
@@ -66,8 +65,8 @@ final class RelayRecords {
      * Sends every record, flushes once and waits for every acknowledgement until one shared deadline.
      * The futures come back in record order, already completed, so a caller can tell which one failed.
      */
-    static List<Future<RecordMetadata>> sendAll(Producer<String, byte[]> kafka,
-            List<ProducerRecord<String, byte[]>> records, java.time.Duration timeout)
+    static List<Future<RecordMetadata>> sendAll(
+            Producer<String, byte[]> kafka, List<ProducerRecord<String, byte[]>> records, java.time.Duration timeout)
             throws InterruptedException, TimeoutException, IndexedSendException {
         List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
         for (ProducerRecord<String, byte[]> record : records) {
@@ -112,8 +111,8 @@ final class RelayRecords {
         properties.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
         properties.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000);
         properties.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
-        properties.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-                (int) Math.max(6000, config.sendTimeout().toMillis()));
+        properties.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int)
+                Math.max(6000, config.sendTimeout().toMillis()));
         properties.putIfAbsent(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
         properties.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "tendril-outbox-" + config.name());
         return new KafkaProducer<>(properties);
@@ -121,8 +120,10 @@ final class RelayRecords {
 
     private static void addHeaders(ProducerRecord<String, byte[]> record, StoredEvent event) {
         record.headers()
-                .add(new RecordHeader(OutboxRelay.HEADER_STREAM, event.streamId().getBytes(StandardCharsets.UTF_8)))
-                .add(new RecordHeader(OutboxRelay.HEADER_VERSION,
+                .add(new RecordHeader(
+                        OutboxRelay.HEADER_STREAM, event.streamId().getBytes(StandardCharsets.UTF_8)))
+                .add(new RecordHeader(
+                        OutboxRelay.HEADER_VERSION,
                         Long.toString(event.version()).getBytes(StandardCharsets.UTF_8)))
                 .add(new RecordHeader(OutboxRelay.HEADER_TYPE, event.type().getBytes(StandardCharsets.UTF_8)));
     }

@@ -9,8 +9,16 @@ import java.time.Instant;
  * @param stalledEvent the event publishing is stopped at (stream, version, position, type), while
  *                     {@code state} is {@link State#STALLED}; else null
  */
-public record RelayStatus(State state, long publishedTotal, long failuresTotal, long lagEvents,
-        double lagSeconds, String lastError, Instant lastErrorAt, Instant failingSince, String stalledEvent) {
+public record RelayStatus(
+        State state,
+        long publishedTotal,
+        long failuresTotal,
+        long lagEvents,
+        double lagSeconds,
+        String lastError,
+        Instant lastErrorAt,
+        Instant failingSince,
+        String stalledEvent) {
 
     public enum State {
         /** Not started yet, or looking for its cursor. */

@@ -15,8 +15,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 /** Reads a compacted topic from its beginning to the end offsets taken at the start: key to latest value. */
 final class StateTopicReader {
 
-    private StateTopicReader() {
-    }
+    private StateTopicReader() {}
 
     static Map<String, byte[]> read(Map<String, Object> kafkaProperties, String topic, Duration timeout)
             throws TimeoutException {
@@ -29,7 +28,8 @@ final class StateTopicReader {
         Map<String, byte[]> state = new HashMap<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+                    .map(info -> new TopicPartition(topic, info.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);

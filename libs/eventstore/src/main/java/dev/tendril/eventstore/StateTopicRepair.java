@@ -37,7 +37,10 @@ final class StateTopicRepair {
     private final AtomicLong repairs = new AtomicLong();
     private StateTopicAudit expected;
 
-    StateTopicRepair(OutboxRelayConfig config, Map<String, Object> kafkaProperties, Set<String> stateTopics,
+    StateTopicRepair(
+            OutboxRelayConfig config,
+            Map<String, Object> kafkaProperties,
+            Set<String> stateTopics,
             MeterRegistry meters) {
         this.config = config;
         this.kafkaProperties = kafkaProperties;
@@ -79,11 +82,18 @@ final class StateTopicRepair {
             }
             Counter.builder("tendril_state_topic_repairs_total")
                     .description("Records republished because a state topic differed from the service's state")
-                    .tag("relay", config.name()).tag("topic", topic).register(meters).increment(fixes.size());
+                    .tag("relay", config.name())
+                    .tag("topic", topic)
+                    .register(meters)
+                    .increment(fixes.size());
             repairs.addAndGet(fixes.size());
             total += fixes.size();
-            LOG.warnf("outbox relay %s: state topic %s differed from the service's state in %d keys (first: %s); "
-                    + "republished them", config.name(), topic, fixes.size(),
+            LOG.warnf(
+                    "outbox relay %s: state topic %s differed from the service's state in %d keys (first: %s); "
+                            + "republished them",
+                    config.name(),
+                    topic,
+                    fixes.size(),
                     fixes.stream().limit(5).map(StateRecord::key).toList());
         }
         return total;

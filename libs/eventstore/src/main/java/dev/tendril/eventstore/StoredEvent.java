@@ -14,5 +14,4 @@ public record StoredEvent(
         int schemaVersion,
         String contentType,
         byte[] payload,
-        Instant recordedAt) {
-}
+        Instant recordedAt) {}

@@ -1,7 +1,6 @@
 package dev.tendril.eventstore;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,11 +18,9 @@ import java.util.List;
 public final class StreamAppends {
 
     /** The events to append to one stream, which must be at {@code expectedVersion}. */
-    public record Append(String streamId, long expectedVersion, List<NewEvent> events) {
-    }
+    public record Append(String streamId, long expectedVersion, List<NewEvent> events) {}
 
-    private StreamAppends() {
-    }
+    private StreamAppends() {}
 
     /** Appends all of them in the caller's transaction; a stale expected version throws {@link ConcurrencyException}. */
     public static void appendAll(Connection tx, List<Append> appends) throws SQLException {
@@ -72,15 +69,18 @@ public final class StreamAppends {
         var idArray = tx.createArrayOf("text", ids);
         var expectedArray = tx.createArrayOf("bigint", expected);
         var nextArray = tx.createArrayOf("bigint", next);
-        return new OneRoundTrip.Part("UPDATE streams s SET version = v.next, "
-                + "last_tx_id = pg_current_xact_id() FROM unnest(?::text[], ?::bigint[], ?::bigint[]) "
-                + "AS v(stream_id, expected, next) WHERE s.stream_id = v.stream_id AND s.version = v.expected "
-                + "AND s.last_tx_id <= pg_current_xact_id() RETURNING s.stream_id", (statement, first) -> {
+        return new OneRoundTrip.Part(
+                "UPDATE streams s SET version = v.next, "
+                        + "last_tx_id = pg_current_xact_id() FROM unnest(?::text[], ?::bigint[], ?::bigint[]) "
+                        + "AS v(stream_id, expected, next) WHERE s.stream_id = v.stream_id AND s.version = v.expected "
+                        + "AND s.last_tx_id <= pg_current_xact_id() RETURNING s.stream_id",
+                (statement, first) -> {
                     statement.setArray(first, idArray);
                     statement.setArray(first + 1, expectedArray);
                     statement.setArray(first + 2, nextArray);
                     return first + 3;
-                }, (rows, count) -> check(tx, appends, rows));
+                },
+                (rows, count) -> check(tx, appends, rows));
     }
 
     private static OneRoundTrip.Part create(Connection tx, List<Append> appends) throws SQLException {
@@ -93,13 +93,16 @@ public final class StreamAppends {
         }
         var idArray = tx.createArrayOf("text", ids);
         var nextArray = tx.createArrayOf("bigint", next);
-        return new OneRoundTrip.Part("INSERT INTO streams (stream_id, version, last_tx_id) "
-                + "SELECT v.stream_id, v.next, pg_current_xact_id() FROM unnest(?::text[], ?::bigint[]) "
-                + "AS v(stream_id, next) ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id", (statement, first) -> {
+        return new OneRoundTrip.Part(
+                "INSERT INTO streams (stream_id, version, last_tx_id) "
+                        + "SELECT v.stream_id, v.next, pg_current_xact_id() FROM unnest(?::text[], ?::bigint[]) "
+                        + "AS v(stream_id, next) ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id",
+                (statement, first) -> {
                     statement.setArray(first, idArray);
                     statement.setArray(first + 1, nextArray);
                     return first + 2;
-                }, (rows, count) -> check(tx, appends, rows));
+                },
+                (rows, count) -> check(tx, appends, rows));
     }
 
     /** Throws for the first stream the statement did not move (wrong version, or the transaction-id guard). */
@@ -110,8 +113,8 @@ public final class StreamAppends {
         }
         for (Append append : appends) {
             if (!moved.contains(append.streamId())) {
-                throw new ConcurrencyException(append.streamId(), append.expectedVersion(),
-                        EventStore.currentVersion(tx, append.streamId()));
+                throw new ConcurrencyException(
+                        append.streamId(), append.expectedVersion(), EventStore.currentVersion(tx, append.streamId()));
             }
         }
     }
@@ -136,27 +139,35 @@ public final class StreamAppends {
                 i++;
             }
         }
-        var arrays = List.of(tx.createArrayOf("text", ids), tx.createArrayOf("bigint", versions),
-                tx.createArrayOf("text", types), tx.createArrayOf("int4", schemaVersions),
-                tx.createArrayOf("text", contentTypes), tx.createArrayOf("bytea", payloads));
+        var arrays = List.of(
+                tx.createArrayOf("text", ids),
+                tx.createArrayOf("bigint", versions),
+                tx.createArrayOf("text", types),
+                tx.createArrayOf("int4", schemaVersions),
+                tx.createArrayOf("text", contentTypes),
+                tx.createArrayOf("bytea", payloads));
         // Only into streams this transaction has just moved (so a stale stream's events collide with
         // nothing: the check of the statement before reports it). WITH ORDINALITY and ORDER BY:
         // positions are handed out in array order, so within a stream they ascend with the version,
         // as EventStore's own appends guarantee.
-        return new OneRoundTrip.Part("INSERT INTO events "
-                + "(stream_id, version, event_type, schema_version, content_type, payload) "
-                + "SELECT e.stream_id, e.version, e.event_type, e.schema_version, e.content_type, e.payload "
-                + "FROM unnest(?::text[], ?::bigint[], ?::text[], ?::int[], ?::text[], ?::bytea[]) WITH ORDINALITY "
-                + "AS e(stream_id, version, event_type, schema_version, content_type, payload, n) "
-                + "JOIN streams s ON s.stream_id = e.stream_id AND s.last_tx_id = pg_current_xact_id() "
-                + "ORDER BY e.n", (statement, first) -> {
+        return new OneRoundTrip.Part(
+                "INSERT INTO events "
+                        + "(stream_id, version, event_type, schema_version, content_type, payload) "
+                        + "SELECT e.stream_id, e.version, e.event_type, e.schema_version, e.content_type, e.payload "
+                        + "FROM unnest(?::text[], ?::bigint[], ?::text[], ?::int[], ?::text[], ?::bytea[]) WITH ORDINALITY "
+                        + "AS e(stream_id, version, event_type, schema_version, content_type, payload, n) "
+                        + "JOIN streams s ON s.stream_id = e.stream_id AND s.last_tx_id = pg_current_xact_id() "
+                        + "ORDER BY e.n",
+                (statement, first) -> {
                     for (int a = 0; a < arrays.size(); a++) {
                         statement.setArray(first + a, arrays.get(a));
                     }
                     return first + arrays.size();
-                }, (rows, inserted) -> {
+                },
+                (rows, inserted) -> {
                     if (inserted != count) {
-                        throw new ConcurrencyException(appends.getFirst().streamId(),
+                        throw new ConcurrencyException(
+                                appends.getFirst().streamId(),
                                 appends.getFirst().expectedVersion(),
                                 EventStore.currentVersion(tx, appends.getFirst().streamId()));
                     }

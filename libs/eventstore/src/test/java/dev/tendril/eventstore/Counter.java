@@ -6,11 +6,9 @@ import java.util.List;
 /** A tiny aggregate for the tests: a counter that can be incremented up to a limit. */
 final class Counter {
 
-    record Increment(int by) {
-    }
+    record Increment(int by) {}
 
-    record Incremented(int by) {
-    }
+    record Incremented(int by) {}
 
     static final int LIMIT = 1_000;
 
@@ -40,8 +38,8 @@ final class Counter {
     static final EventCodec<Incremented> CODEC = new EventCodec<>() {
         @Override
         public NewEvent encode(Incremented event) {
-            return new NewEvent("Incremented", 1, NewEvent.JSON,
-                    ("{\"by\":" + event.by() + "}").getBytes(StandardCharsets.UTF_8));
+            return new NewEvent(
+                    "Incremented", 1, NewEvent.JSON, ("{\"by\":" + event.by() + "}").getBytes(StandardCharsets.UTF_8));
         }
 
         @Override
@@ -51,8 +49,7 @@ final class Counter {
         }
     };
 
-    private Counter() {
-    }
+    private Counter() {}
 
     static NewEvent event(String type) {
         return new NewEvent(type, 1, NewEvent.JSON, "{}".getBytes(StandardCharsets.UTF_8));

@@ -35,13 +35,14 @@ class EventStoreTest {
 
     @Test
     void appendsAndReadsAStreamInVersionOrder() {
-        List<StoredEvent> first = store.append("counter/a", EventStore.NO_STREAM,
-                List.of(Counter.event("Created"), Counter.event("Renamed")));
+        List<StoredEvent> first = store.append(
+                "counter/a", EventStore.NO_STREAM, List.of(Counter.event("Created"), Counter.event("Renamed")));
         List<StoredEvent> second = store.append("counter/a", 2, List.of(Counter.event("Deleted")));
 
         assertThat(first).extracting(StoredEvent::version).containsExactly(1L, 2L);
         assertThat(second.getFirst().position()).isGreaterThan(first.getLast().position());
-        assertThat(store.readStream("counter/a")).extracting(StoredEvent::type, StoredEvent::version)
+        assertThat(store.readStream("counter/a"))
+                .extracting(StoredEvent::type, StoredEvent::version)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple("Created", 1L),
                         org.assertj.core.groups.Tuple.tuple("Renamed", 2L),
@@ -55,7 +56,8 @@ class EventStoreTest {
 
         assertThatThrownBy(() -> store.append("counter/a", 1, List.of(Counter.event("Stale"))))
                 .isInstanceOf(ConcurrencyException.class)
-                .hasMessageContaining("counter/a").hasMessageContaining("at version 2, expected 1")
+                .hasMessageContaining("counter/a")
+                .hasMessageContaining("at version 2, expected 1")
                 .satisfies(e -> {
                     ConcurrencyException conflict = (ConcurrencyException) e;
                     assertThat(conflict.expectedVersion()).isEqualTo(1);
@@ -64,7 +66,8 @@ class EventStoreTest {
         assertThatThrownBy(() -> store.append("counter/a", EventStore.NO_STREAM, List.of(Counter.event("Again"))))
                 .isInstanceOf(ConcurrencyException.class);
         assertThatThrownBy(() -> store.append("counter/a", 7, List.of(Counter.event("Ahead"))))
-                .isInstanceOf(ConcurrencyException.class).hasMessageContaining("expected 7");
+                .isInstanceOf(ConcurrencyException.class)
+                .hasMessageContaining("expected 7");
 
         assertThat(store.readStream("counter/a")).extracting(StoredEvent::type).containsExactly("Created", "Renamed");
     }
@@ -104,8 +107,8 @@ class EventStoreTest {
     @Test
     void commandHandlerNeverLosesOrDuplicatesUnderConcurrency() throws Exception {
         createCounterTable();
-        CommandHandler<Increment, Integer, Incremented> handler = new CommandHandler<>(store, Counter.DECIDER,
-                Counter.CODEC, this::projectCounter, 1_000);
+        CommandHandler<Increment, Integer, Incremented> handler =
+                new CommandHandler<>(store, Counter.DECIDER, Counter.CODEC, this::projectCounter, 1_000);
         int threads = 6;
         int perThread = 20;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -125,27 +128,31 @@ class EventStoreTest {
             pool.shutdownNow();
         }
         List<StoredEvent> events = store.readStream("counter/shared");
-        assertThat(events).extracting(StoredEvent::version)
-                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, threads * perThread).boxed().toList());
+        assertThat(events)
+                .extracting(StoredEvent::version)
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, threads * perThread)
+                        .boxed()
+                        .toList());
         assertThat(readCounter("counter/shared")).isEqualTo(threads * perThread);
     }
 
     @Test
     void aFailedReadModelUpdateLeavesNoEvent() throws Exception {
         createCounterTable();
-        CommandHandler<Increment, Integer, Incremented> handler = new CommandHandler<>(store, Counter.DECIDER,
-                Counter.CODEC, this::projectCounter);
+        CommandHandler<Increment, Integer, Incremented> handler =
+                new CommandHandler<>(store, Counter.DECIDER, Counter.CODEC, this::projectCounter);
         handler.handle("counter/atomic", new Increment(2));
 
-        CommandHandler<Increment, Integer, Incremented> failing = new CommandHandler<>(store, Counter.DECIDER,
-                Counter.CODEC, (tx, stream, state, events) -> {
+        CommandHandler<Increment, Integer, Incremented> failing =
+                new CommandHandler<>(store, Counter.DECIDER, Counter.CODEC, (tx, stream, state, events) -> {
                     projectCounter(tx, stream, state, events);
                     try (Statement broken = tx.createStatement()) {
                         broken.execute("INSERT INTO counters (stream_id, value) VALUES (NULL, 0)");
                     }
                 });
         assertThatThrownBy(() -> failing.handle("counter/atomic", new Increment(3)))
-                .isInstanceOf(EventStoreException.class).hasMessageContaining("null value");
+                .isInstanceOf(EventStoreException.class)
+                .hasMessageContaining("null value");
 
         assertThat(store.readStream("counter/atomic")).hasSize(1);
         assertThat(readCounter("counter/atomic")).isEqualTo(2);
@@ -154,10 +161,11 @@ class EventStoreTest {
     @Test
     void aRejectedCommandWritesNothing() throws Exception {
         createCounterTable();
-        CommandHandler<Increment, Integer, Incremented> handler = new CommandHandler<>(store, Counter.DECIDER,
-                Counter.CODEC, this::projectCounter);
+        CommandHandler<Increment, Integer, Incremented> handler =
+                new CommandHandler<>(store, Counter.DECIDER, Counter.CODEC, this::projectCounter);
         assertThatThrownBy(() -> handler.handle("counter/rejected", new Increment(-4)))
-                .isInstanceOf(CommandRejectedException.class).hasMessageContaining("must be positive");
+                .isInstanceOf(CommandRejectedException.class)
+                .hasMessageContaining("must be positive");
         assertThat(store.readStream("counter/rejected")).isEmpty();
         assertThat(readCounter("counter/rejected")).isZero();
     }
@@ -174,16 +182,19 @@ class EventStoreTest {
             store.append("counter/order", 1, List.of(Counter.event("Renamed")));
 
             assertThatThrownBy(() -> store.append(early, "counter/order", 2, List.of(Counter.event("Late"))))
-                    .isInstanceOf(ConcurrencyException.class).hasMessageContaining("retry");
+                    .isInstanceOf(ConcurrencyException.class)
+                    .hasMessageContaining("retry");
             early.rollback();
         }
         store.append("counter/order", 2, List.of(Counter.event("Retried")));
-        assertThat(store.readStream("counter/order")).extracting(StoredEvent::type)
+        assertThat(store.readStream("counter/order"))
+                .extracting(StoredEvent::type)
                 .containsExactly("Created", "Renamed", "Retried");
     }
 
     private void createCounterTable() throws SQLException {
-        try (Connection connection = dataSource.getConnection(); Statement ddl = connection.createStatement()) {
+        try (Connection connection = dataSource.getConnection();
+                Statement ddl = connection.createStatement()) {
             ddl.execute("CREATE TABLE IF NOT EXISTS counters (stream_id TEXT PRIMARY KEY, value INT NOT NULL)");
         }
     }
@@ -200,7 +211,8 @@ class EventStoreTest {
 
     private int readCounter(String streamId) throws SQLException {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT value FROM counters WHERE stream_id = ?")) {
+                PreparedStatement select =
+                        connection.prepareStatement("SELECT value FROM counters WHERE stream_id = ?")) {
             select.setString(1, streamId);
             try (ResultSet row = select.executeQuery()) {
                 return row.next() ? row.getInt(1) : 0;

@@ -85,8 +85,8 @@ public final class GivenWhenThen<C, S, E> {
 
         public Outcome thenRejected(CommandRejectedException.Kind kind, String field) {
             if (rejection == null) {
-                throw new AssertionError("expected a " + kind + " rejection on '" + field + "' but got events "
-                        + events);
+                throw new AssertionError(
+                        "expected a " + kind + " rejection on '" + field + "' but got events " + events);
             }
             if (rejection.kind() != kind || !Objects.equals(rejection.field(), field)) {
                 throw new AssertionError("expected a " + kind + " rejection on '" + field + "' but got "

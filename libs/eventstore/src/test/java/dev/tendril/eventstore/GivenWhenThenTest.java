@@ -3,9 +3,9 @@ package dev.tendril.eventstore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tendril.eventstore.CommandRejectedException.Kind;
 import dev.tendril.eventstore.Counter.Increment;
 import dev.tendril.eventstore.Counter.Incremented;
-import dev.tendril.eventstore.CommandRejectedException.Kind;
 import org.junit.jupiter.api.Test;
 
 class GivenWhenThenTest {
@@ -14,7 +14,8 @@ class GivenWhenThenTest {
 
     @Test
     void decidesEventsFromPastEvents() {
-        var outcome = counter.given(new Incremented(5), new Incremented(6)).when(new Increment(3))
+        var outcome = counter.given(new Incremented(5), new Incremented(6))
+                .when(new Increment(3))
                 .then(new Incremented(3));
         assertThat(outcome.stateAfter()).isEqualTo(14);
     }
@@ -29,10 +30,13 @@ class GivenWhenThenTest {
     void failsWhenTheDecisionDiffersFromTheExpectation() {
         assertThatThrownBy(() -> counter.given().when(new Increment(2)).then(new Incremented(3)))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("Incremented[by=3]").hasMessageContaining("Incremented[by=2]");
+                .hasMessageContaining("Incremented[by=3]")
+                .hasMessageContaining("Incremented[by=2]");
         assertThatThrownBy(() -> counter.given().when(new Increment(2)).thenRejected(Kind.INVALID, "by"))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("got events");
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("got events");
         assertThatThrownBy(() -> counter.given().when(new Increment(-1)).then(new Incremented(-1)))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("rejected");
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("rejected");
     }
 }

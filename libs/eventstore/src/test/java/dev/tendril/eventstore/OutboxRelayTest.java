@@ -65,9 +65,11 @@ class OutboxRelayTest {
 
         List<EventEnvelope> published = TopicReader.envelopes(topic, 30);
         assertThat(published).hasSize(30);
-        Map<String, List<Long>> versionsByStream = published.stream().collect(Collectors.groupingBy(
-                EventEnvelope::getStreamId, LinkedHashMap::new,
-                Collectors.mapping(EventEnvelope::getVersion, Collectors.toList())));
+        Map<String, List<Long>> versionsByStream = published.stream()
+                .collect(Collectors.groupingBy(
+                        EventEnvelope::getStreamId,
+                        LinkedHashMap::new,
+                        Collectors.mapping(EventEnvelope::getVersion, Collectors.toList())));
         for (String stream : List.of("counter/a", "counter/b", "counter/c")) {
             assertThat(versionsByStream.get(stream)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
         }
@@ -78,8 +80,10 @@ class OutboxRelayTest {
         assertThat(first.getContentType()).isEqualTo(NewEvent.JSON);
         assertThat(first.getPosition()).isEqualTo(stored.position());
         assertThat(first.getSource()).isEqualTo("test");
-        assertThat(first.getRecordedAt().getSeconds()).isEqualTo(stored.recordedAt().getEpochSecond());
-        assertThat(meters.get("tendril_outbox_published_total").counter().count()).isEqualTo(30.0);
+        assertThat(first.getRecordedAt().getSeconds())
+                .isEqualTo(stored.recordedAt().getEpochSecond());
+        assertThat(meters.get("tendril_outbox_published_total").counter().count())
+                .isEqualTo(30.0);
         assertThat(meters.get("tendril_outbox_lag_events").gauge().value()).isZero();
     }
 
@@ -90,9 +94,11 @@ class OutboxRelayTest {
 
         List<ConsumerRecord<String, byte[]>> records = TopicReader.readAll(topic, 2, Duration.ofSeconds(60));
         assertThat(records).extracting(ConsumerRecord::key).containsExactly("counter/keyed", "counter/keyed");
-        assertThat(records).extracting(record -> header(record, OutboxRelay.HEADER_VERSION))
+        assertThat(records)
+                .extracting(record -> header(record, OutboxRelay.HEADER_VERSION))
                 .containsExactly("1", "2");
-        assertThat(records).extracting(record -> header(record, OutboxRelay.HEADER_STREAM))
+        assertThat(records)
+                .extracting(record -> header(record, OutboxRelay.HEADER_STREAM))
                 .containsOnly("counter/keyed");
     }
 
@@ -103,11 +109,14 @@ class OutboxRelayTest {
     @Test
     void publishesATransactionThatCommitsAfterAHigherPositionWasVisible() throws Exception {
         OutboxRelay relay = relay(config());
-        try (Connection a = dataSource.getConnection(); Connection b = dataSource.getConnection()) {
+        try (Connection a = dataSource.getConnection();
+                Connection b = dataSource.getConnection()) {
             a.setAutoCommit(false);
             b.setAutoCommit(false);
-            StoredEvent fromA = store.append(a, "stream/a", 0, List.of(Counter.event("FromA"))).getFirst();
-            StoredEvent fromB = store.append(b, "stream/b", 0, List.of(Counter.event("FromB"))).getFirst();
+            StoredEvent fromA = store.append(a, "stream/a", 0, List.of(Counter.event("FromA")))
+                    .getFirst();
+            StoredEvent fromB = store.append(b, "stream/b", 0, List.of(Counter.event("FromB")))
+                    .getFirst();
             assertThat(fromA.position()).isLessThan(fromB.position());
             b.commit();
 
@@ -117,7 +126,8 @@ class OutboxRelayTest {
             a.commit();
         }
         assertThat(relay.runOnce()).isEqualTo(2);
-        assertThat(TopicReader.envelopes(topic, 2)).extracting(EventEnvelope::getEventType)
+        assertThat(TopicReader.envelopes(topic, 2))
+                .extracting(EventEnvelope::getEventType)
                 .containsExactly("FromA", "FromB");
     }
 
@@ -125,15 +135,18 @@ class OutboxRelayTest {
     @Test
     void publishesALateCommitWhoseTransactionIdIsHigherThanThePublishedOne() throws Exception {
         OutboxRelay relay = relay(config());
-        try (Connection early = dataSource.getConnection(); Connection late = dataSource.getConnection()) {
+        try (Connection early = dataSource.getConnection();
+                Connection late = dataSource.getConnection()) {
             early.setAutoCommit(false);
             late.setAutoCommit(false);
             try (Statement takeId = early.createStatement()) {
                 takeId.execute("SELECT pg_current_xact_id()");
             }
             // "late" has the larger id but the smaller position; "early" commits first.
-            StoredEvent lowPosition = store.append(late, "stream/late", 0, List.of(Counter.event("Late"))).getFirst();
-            StoredEvent highPosition = store.append(early, "stream/early", 0, List.of(Counter.event("Early"))).getFirst();
+            StoredEvent lowPosition = store.append(late, "stream/late", 0, List.of(Counter.event("Late")))
+                    .getFirst();
+            StoredEvent highPosition = store.append(early, "stream/early", 0, List.of(Counter.event("Early")))
+                    .getFirst();
             assertThat(lowPosition.position()).isLessThan(highPosition.position());
             early.commit();
 
@@ -141,7 +154,8 @@ class OutboxRelayTest {
             late.commit();
         }
         assertThat(relay.runOnce()).isEqualTo(1);
-        assertThat(TopicReader.envelopes(topic, 2)).extracting(EventEnvelope::getEventType)
+        assertThat(TopicReader.envelopes(topic, 2))
+                .extracting(EventEnvelope::getEventType)
                 .containsExactly("Early", "Late");
     }
 
@@ -167,7 +181,8 @@ class OutboxRelayTest {
         }
 
         List<EventEnvelope> published = TopicReader.envelopes(topic, 60);
-        Set<String> distinct = published.stream().map(e -> e.getStreamId() + "@" + e.getVersion())
+        Set<String> distinct = published.stream()
+                .map(e -> e.getStreamId() + "@" + e.getVersion())
                 .collect(Collectors.toCollection(TreeSet::new));
         assertThat(distinct).hasSize(60);
         // The batch sent before the crash is sent again (at least once), never skipped.
@@ -192,19 +207,23 @@ class OutboxRelayTest {
             assertThat(relay.status().failuresTotal()).isPositive();
             assertThat(relay.status().lagEvents()).isEqualTo(50);
             assertThat(relay.status().failingSince()).isNotNull();
-            assertThat(relay.status().stalledEvent()).as("an outage is not a poison event").isNull();
+            assertThat(relay.status().stalledEvent())
+                    .as("an outage is not a poison event")
+                    .isNull();
         } finally {
             kafka.restart();
         }
 
         await().atMost(Duration.ofSeconds(90)).until(() -> relay.status().publishedTotal() >= 51);
         List<EventEnvelope> published = TopicReader.envelopes(topic, 51);
-        Set<String> distinct = published.stream().map(e -> e.getStreamId() + "@" + e.getVersion())
+        Set<String> distinct = published.stream()
+                .map(e -> e.getStreamId() + "@" + e.getVersion())
                 .collect(Collectors.toSet());
         assertThat(distinct).hasSize(51);
         assertInStreamOrderIgnoringRedelivery(published);
         await().atMost(Duration.ofSeconds(30)).until(() -> relay.status().state() == RelayStatus.State.PUBLISHING);
-        assertThat(meters.get("tendril_outbox_failures_total").counter().count()).isPositive();
+        assertThat(meters.get("tendril_outbox_failures_total").counter().count())
+                .isPositive();
     }
 
     @Test
@@ -217,7 +236,9 @@ class OutboxRelayTest {
         leader.close();
         store.append("stream/x", 1, List.of(Counter.event("Y")));
         assertThat(standby.runOnce()).isEqualTo(1);
-        assertThat(TopicReader.envelopes(topic, 2)).extracting(EventEnvelope::getEventType).containsExactly("X", "Y");
+        assertThat(TopicReader.envelopes(topic, 2))
+                .extracting(EventEnvelope::getEventType)
+                .containsExactly("X", "Y");
     }
 
     @Test
@@ -232,9 +253,11 @@ class OutboxRelayTest {
             @Override
             public List<StateRecord> project(StoredEvent event, Connection readModel) {
                 String key = event.streamId();
-                return List.of(event.type().equals("Deleted")
-                        ? StateRecord.tombstone(stateTopic, key)
-                        : StateRecord.upsert(stateTopic, key, event.type().getBytes(StandardCharsets.UTF_8)));
+                return List.of(
+                        event.type().equals("Deleted")
+                                ? StateRecord.tombstone(stateTopic, key)
+                                : StateRecord.upsert(
+                                        stateTopic, key, event.type().getBytes(StandardCharsets.UTF_8)));
             }
         };
         store.append("node/n1", 0, List.of(Counter.event("Registered")));
@@ -246,7 +269,8 @@ class OutboxRelayTest {
         assertThat(state).extracting(ConsumerRecord::key).containsExactly("node/n1", "node/n2", "node/n2");
         assertThat(new String(state.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("Registered");
         assertThat(state.get(2).value()).isNull();
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", SharedInfrastructure.kafka().bootstrapServers()))) {
+        try (Admin admin = Admin.create(
+                Map.of("bootstrap.servers", SharedInfrastructure.kafka().bootstrapServers()))) {
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, stateTopic);
             Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
             assertThat(config.get("cleanup.policy").value()).isEqualTo("compact");
@@ -273,18 +297,21 @@ class OutboxRelayTest {
                 if (event.type().equals("Poison") && broken.get()) {
                     throw new NullPointerException("label value is null");
                 }
-                return List.of(StateRecord.upsert(stateTopic, event.streamId(), event.type().getBytes(StandardCharsets.UTF_8)));
+                return List.of(StateRecord.upsert(
+                        stateTopic, event.streamId(), event.type().getBytes(StandardCharsets.UTF_8)));
             }
         };
         store.append("endpoint/ok", 0, List.of(Counter.event("Before")));
-        StoredEvent poison = store.append("endpoint/bad", 0, List.of(Counter.event("Poison"))).getFirst();
+        StoredEvent poison = store.append("endpoint/bad", 0, List.of(Counter.event("Poison")))
+                .getFirst();
         store.append("endpoint/later", 0, List.of(Counter.event("After")));
         OutboxRelay relay = relay(config().withProjections(List.of(projection)).withMaxBackoff(Duration.ofMillis(200)));
         relay.start();
 
         await().atMost(Duration.ofSeconds(60)).until(() -> relay.status().state() == RelayStatus.State.STALLED);
         RelayStatus stalled = relay.status();
-        assertThat(stalled.stalledEvent()).isEqualTo("endpoint/bad@1 (position " + poison.position() + ", type Poison)");
+        assertThat(stalled.stalledEvent())
+                .isEqualTo("endpoint/bad@1 (position " + poison.position() + ", type Poison)");
         assertThat(stalled.lastError()).contains("endpoint/bad@1").contains("label value is null");
         assertThat(stalled.failingSince()).isNotNull();
         assertThat(meters.get("tendril_outbox_stalled").gauge().value()).isEqualTo(1.0);
@@ -297,7 +324,8 @@ class OutboxRelayTest {
         assertThat(relay.status().stalledEvent()).isNull();
         assertThat(relay.status().failingSince()).isNull();
         assertThat(meters.get("tendril_outbox_stalled").gauge().value()).isZero();
-        assertThat(TopicReader.envelopes(topic, 3)).extracting(EventEnvelope::getEventType)
+        assertThat(TopicReader.envelopes(topic, 3))
+                .extracting(EventEnvelope::getEventType)
                 .containsExactly("Before", "Poison", "After");
     }
 
@@ -317,9 +345,13 @@ class OutboxRelayTest {
 
             @Override
             public List<StateRecord> project(StoredEvent event, Connection readModel) {
-                return List.of(event.type().equals("Deleted")
-                        ? StateRecord.tombstone(stateTopic, event.streamId())
-                        : StateRecord.upsert(stateTopic, event.streamId(), event.type().getBytes(StandardCharsets.UTF_8)));
+                return List.of(
+                        event.type().equals("Deleted")
+                                ? StateRecord.tombstone(stateTopic, event.streamId())
+                                : StateRecord.upsert(
+                                        stateTopic,
+                                        event.streamId(),
+                                        event.type().getBytes(StandardCharsets.UTF_8)));
             }
         };
         store.append("pod/a", 0, List.of(Counter.event("Running")));
@@ -335,11 +367,14 @@ class OutboxRelayTest {
                 "bootstrap.servers", SharedInfrastructure.kafka().bootstrapServers(),
                 "key.serializer", org.apache.kafka.common.serialization.StringSerializer.class.getName(),
                 "value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName()))) {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(stateTopic, "pod/a", null)).get();
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(stateTopic, "pod/b",
-                    "Stale".getBytes(StandardCharsets.UTF_8))).get();
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(stateTopic, "pod/ghost",
-                    "Running".getBytes(StandardCharsets.UTF_8))).get();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(stateTopic, "pod/a", null))
+                    .get();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                            stateTopic, "pod/b", "Stale".getBytes(StandardCharsets.UTF_8)))
+                    .get();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                            stateTopic, "pod/ghost", "Running".getBytes(StandardCharsets.UTF_8)))
+                    .get();
         }
         store.append("pod/d", 0, List.of(Counter.event("Running")));
         while (relay.runOnce() > 0) {
@@ -355,9 +390,13 @@ class OutboxRelayTest {
                 state.put(record.key(), new String(record.value(), StandardCharsets.UTF_8));
             }
         }
-        assertThat(state).containsExactly(Map.entry("pod/a", "Running"), Map.entry("pod/b", "Running"),
-                Map.entry("pod/d", "Running"));
-        assertThat(meters.get("tendril_state_topic_repairs_total").tag("topic", stateTopic).counter().count())
+        assertThat(state)
+                .containsExactly(
+                        Map.entry("pod/a", "Running"), Map.entry("pod/b", "Running"), Map.entry("pod/d", "Running"));
+        assertThat(meters.get("tendril_state_topic_repairs_total")
+                        .tag("topic", stateTopic)
+                        .counter()
+                        .count())
                 .isEqualTo(3.0);
         assertThat(relay.auditOnce()).as("repaired, so nothing more to do").isZero();
     }
@@ -367,8 +406,11 @@ class OutboxRelayTest {
     }
 
     private OutboxRelay relay(OutboxRelayConfig config) {
-        OutboxRelay relay = new OutboxRelay(dataSource, config,
-                Map.of("bootstrap.servers", SharedInfrastructure.kafka().bootstrapServers()), meters);
+        OutboxRelay relay = new OutboxRelay(
+                dataSource,
+                config,
+                Map.of("bootstrap.servers", SharedInfrastructure.kafka().bootstrapServers()),
+                meters);
         relays.add(relay);
         return relay;
     }
@@ -383,7 +425,8 @@ class OutboxRelayTest {
         for (EventEnvelope envelope : published) {
             long seen = highest.getOrDefault(envelope.getStreamId(), 0L);
             if (envelope.getVersion() > seen) {
-                assertThat(envelope.getVersion()).as("next new version of %s", envelope.getStreamId())
+                assertThat(envelope.getVersion())
+                        .as("next new version of %s", envelope.getStreamId())
                         .isEqualTo(seen + 1);
                 highest.put(envelope.getStreamId(), envelope.getVersion());
             }

@@ -18,7 +18,9 @@ class StreamAppendsTest {
     }
 
     private static List<String> payloads(List<StoredEvent> events) {
-        return events.stream().map(e -> new String(e.payload(), StandardCharsets.UTF_8)).toList();
+        return events.stream()
+                .map(e -> new String(e.payload(), StandardCharsets.UTF_8))
+                .toList();
     }
 
     private long version(String stream) {
@@ -30,8 +32,12 @@ class StreamAppendsTest {
     void appendsToNewAndExistingStreamsWithConsecutiveVersionsInPositionOrder() {
         store.append("s/a", 0, List.of(event("a1")));
         store.transactions().inTransaction(tx -> {
-            StreamAppends.appendAll(tx, List.of(new Append("s/a", 1, List.of(event("a2"), event("a3"))),
-                    new Append("s/b", 0, List.of(event("b1"), event("b2"))), new Append("s/c", 0, List.of())));
+            StreamAppends.appendAll(
+                    tx,
+                    List.of(
+                            new Append("s/a", 1, List.of(event("a2"), event("a3"))),
+                            new Append("s/b", 0, List.of(event("b1"), event("b2"))),
+                            new Append("s/c", 0, List.of())));
             return null;
         });
         List<StoredEvent> a = store.readStream("s/a");
@@ -48,14 +54,21 @@ class StreamAppendsTest {
         store.append("s/a", 0, List.of(event("a1")));
         store.append("s/b", 0, List.of(event("b1"), event("b2")));
         assertThatThrownBy(() -> store.transactions().inTransaction(tx -> {
-            StreamAppends.appendAll(tx, List.of(new Append("s/a", 1, List.of(event("a2"))),
-                    new Append("s/b", 1, List.of(event("b-stale")))));
-            return null;
-        })).isInstanceOf(ConcurrencyException.class).hasMessageContaining("s/b");
+                    StreamAppends.appendAll(
+                            tx,
+                            List.of(
+                                    new Append("s/a", 1, List.of(event("a2"))),
+                                    new Append("s/b", 1, List.of(event("b-stale")))));
+                    return null;
+                }))
+                .isInstanceOf(ConcurrencyException.class)
+                .hasMessageContaining("s/b");
         assertThatThrownBy(() -> store.transactions().inTransaction(tx -> {
-            StreamAppends.appendAll(tx, List.of(new Append("s/a", 0, List.of(event("a-again")))));
-            return null;
-        })).isInstanceOf(ConcurrencyException.class).hasMessageContaining("s/a");
+                    StreamAppends.appendAll(tx, List.of(new Append("s/a", 0, List.of(event("a-again")))));
+                    return null;
+                }))
+                .isInstanceOf(ConcurrencyException.class)
+                .hasMessageContaining("s/a");
         assertThat(payloads(store.readStream("s/a"))).containsExactly("\"a1\"");
         assertThat(payloads(store.readStream("s/b"))).containsExactly("\"b1\"", "\"b2\"");
     }

@@ -11,8 +11,7 @@ final class TestDatabase {
 
     static final String DATABASE = "eventstore_tests";
 
-    private TestDatabase() {
-    }
+    private TestDatabase() {}
 
     static DataSource freshSchema() {
         PostgresServer postgres = SharedInfrastructure.postgres();

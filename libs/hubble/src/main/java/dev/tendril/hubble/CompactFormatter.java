@@ -58,7 +58,8 @@ public final class CompactFormatter {
 
     public String format(Flow flow) {
         StringBuilder line = new StringBuilder(160);
-        Instant time = Instant.ofEpochSecond(flow.getTime().getSeconds(), flow.getTime().getNanos());
+        Instant time = Instant.ofEpochSecond(
+                flow.getTime().getSeconds(), flow.getTime().getNanos());
         line.append(TIME.format(time.atZone(zone)));
         if (!flow.getNodeName().isEmpty()) {
             line.append(" [").append(flow.getNodeName()).append(']');
@@ -95,7 +96,8 @@ public final class CompactFormatter {
     /** {@code Kind/namespace/name}, the form of the compact line's cause suffix. */
     public static String policy(Policy policy) {
         String kind = policy.getKind().isEmpty() ? "Policy" : policy.getKind();
-        return policy.getNamespace().isEmpty() ? kind + "/" + policy.getName()
+        return policy.getNamespace().isEmpty()
+                ? kind + "/" + policy.getName()
                 : kind + "/" + policy.getNamespace() + "/" + policy.getName();
     }
 
@@ -116,7 +118,7 @@ public final class CompactFormatter {
             case STALE_OR_UNROUTABLE_IP -> "Stale or unroutable IP";
             case SERVICE_BACKEND_NOT_FOUND -> "Service backend not found";
             case NO_CONFIGURATION_AVAILABLE_TO_PERFORM_POLICY_DECISION ->
-                    "No configuration available to perform policy decision";
+                "No configuration available to perform policy decision";
             case INVALID_IDENTITY -> "Invalid identity";
             case UNKNOWN_SENDER -> "Unknown sender";
             case AUTH_REQUIRED -> "Authentication required";
@@ -180,13 +182,17 @@ public final class CompactFormatter {
             return dropReason(flow.getDropReasonDesc());
         }
         if (event == 5) {
-            String direction = flow.getTrafficDirection() == TrafficDirection.TRAFFIC_DIRECTION_UNKNOWN ? ""
+            String direction = flow.getTrafficDirection() == TrafficDirection.TRAFFIC_DIRECTION_UNKNOWN
+                    ? ""
                     : " " + flow.getTrafficDirection().name();
             return "policy-verdict:" + policyMatch(flow.getPolicyMatchType()) + direction;
         }
         if (flow.getTraceObservationPoint() != TraceObservationPoint.UNKNOWN_POINT
                 && flow.getTraceObservationPoint() != TraceObservationPoint.UNRECOGNIZED) {
-            return flow.getTraceObservationPoint().name().toLowerCase(Locale.ROOT).replace('_', '-');
+            return flow.getTraceObservationPoint()
+                    .name()
+                    .toLowerCase(Locale.ROOT)
+                    .replace('_', '-');
         }
         return event == 4 ? "to-endpoint" : "trace";
     }
@@ -215,7 +221,8 @@ public final class CompactFormatter {
 
     private static String summary(Layer4 l4) {
         return switch (l4.getProtocolCase()) {
-            case TCP -> l4.getTCP().hasFlags() ? "TCP Flags: " + flags(l4.getTCP().getFlags()) : "TCP";
+            case TCP ->
+                l4.getTCP().hasFlags() ? "TCP Flags: " + flags(l4.getTCP().getFlags()) : "TCP";
             case UDP -> "UDP";
             case SCTP -> "SCTP";
             case ICMPV4 -> "ICMPv4 " + icmp4(l4.getICMPv4().getType());

@@ -18,8 +18,7 @@ public final class KubernetesNames {
     private static final Pattern DNS_SUBDOMAIN =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
-    private KubernetesNames() {
-    }
+    private KubernetesNames() {}
 
     /**
      * Why {@code key} is not a label key, a qualified name {@code [prefix/]name} (the prefix a DNS
@@ -43,7 +42,9 @@ public final class KubernetesNames {
                         + " characters, at most 63 between dots)");
             }
         }
-        if (name.isEmpty() || name.length() > 63 || !QUALIFIED_NAME.matcher(name).matches()) {
+        if (name.isEmpty()
+                || name.length() > 63
+                || !QUALIFIED_NAME.matcher(name).matches()) {
             return Optional.of("name part must be 1-63 characters, alphanumerics, '-', '_' or '.', starting and ending"
                     + " alphanumeric");
         }
@@ -55,11 +56,12 @@ public final class KubernetesNames {
         if (value == null) {
             return Optional.of("must not be null (use \"\" for an empty value)");
         }
-        if (value.isEmpty() || (value.length() <= 63 && QUALIFIED_NAME.matcher(value).matches())) {
+        if (value.isEmpty()
+                || (value.length() <= 63 && QUALIFIED_NAME.matcher(value).matches())) {
             return Optional.empty();
         }
-        return Optional.of("must be at most 63 characters, alphanumerics, '-', '_' or '.', starting and ending"
-                + " alphanumeric");
+        return Optional.of(
+                "must be at most 63 characters, alphanumerics, '-', '_' or '.', starting and ending" + " alphanumeric");
     }
 
     /** A DNS-1123 label (namespace names): 1-63 lower-case alphanumerics and '-', alphanumeric at both ends. */
@@ -69,7 +71,10 @@ public final class KubernetesNames {
 
     /** A DNS-1123 subdomain (pod, node and object names): at most 253 characters, at most 63 between dots. */
     public static boolean isDnsSubdomain(String name) {
-        return name != null && !name.isEmpty() && name.length() <= 253 && DNS_SUBDOMAIN.matcher(name).matches()
+        return name != null
+                && !name.isEmpty()
+                && name.length() <= 253
+                && DNS_SUBDOMAIN.matcher(name).matches()
                 && longestPart(name) <= 63;
     }
 

@@ -18,8 +18,8 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
         checkLength(network.family(), prefixLength);
         if ((network.high() & ~highMask(network.family(), prefixLength)) != 0
                 || (network.low() & ~lowMask(network.family(), prefixLength)) != 0) {
-            throw new IllegalArgumentException("'" + network + "/" + prefixLength + "' has host bits set; the network is "
-                    + masked(network, prefixLength));
+            throw new IllegalArgumentException("'" + network + "/" + prefixLength
+                    + "' has host bits set; the network is " + masked(network, prefixLength));
         }
     }
 
@@ -68,8 +68,12 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
     public static Cidr masked(IpAddress address, int prefixLength) {
         Objects.requireNonNull(address, "address");
         checkLength(address.family(), prefixLength);
-        return new Cidr(new IpAddress(address.family(), address.high() & highMask(address.family(), prefixLength),
-                address.low() & lowMask(address.family(), prefixLength)), prefixLength);
+        return new Cidr(
+                new IpAddress(
+                        address.family(),
+                        address.high() & highMask(address.family(), prefixLength),
+                        address.low() & lowMask(address.family(), prefixLength)),
+                prefixLength);
     }
 
     public IpFamily family() {
@@ -91,7 +95,9 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
         if (family == IpFamily.IPV4) {
             return new IpAddress(family, 0, network.low() | ~lowMask(family, prefixLength) & 0xffff_ffffL);
         }
-        return new IpAddress(family, network.high() | ~highMask(family, prefixLength),
+        return new IpAddress(
+                family,
+                network.high() | ~highMask(family, prefixLength),
                 network.low() | ~lowMask(family, prefixLength));
     }
 
@@ -137,7 +143,10 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
 
     /** Which subnet of length {@code other.prefixLength()} {@code other} is. */
     public long subnetIndex(Cidr other) {
-        return other.network.value().subtract(network.value()).shiftRight(family().bits() - other.prefixLength)
+        return other.network
+                .value()
+                .subtract(network.value())
+                .shiftRight(family().bits() - other.prefixLength)
                 .longValue();
     }
 

@@ -206,7 +206,10 @@ public record IpAddress(IpFamily family, long high, long low) implements Compara
     }
 
     private static BigInteger unsigned(long high, long low) {
-        return BigInteger.valueOf(high).and(MASK_64).shiftLeft(64).or(BigInteger.valueOf(low).and(MASK_64));
+        return BigInteger.valueOf(high)
+                .and(MASK_64)
+                .shiftLeft(64)
+                .or(BigInteger.valueOf(low).and(MASK_64));
     }
 
     private static long word(byte[] bytes, int from, int length) {
@@ -224,7 +227,9 @@ public record IpAddress(IpFamily family, long high, long low) implements Compara
         }
         long value = 0;
         for (String part : parts) {
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')
+            if (part.isEmpty()
+                    || part.length() > 3
+                    || !part.chars().allMatch(c -> c >= '0' && c <= '9')
                     || (part.length() > 1 && part.charAt(0) == '0')) {
                 throw malformed(original);
             }

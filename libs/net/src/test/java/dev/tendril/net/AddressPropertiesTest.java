@@ -15,7 +15,8 @@ class AddressPropertiesTest {
 
     @Provide
     Arbitrary<BigInteger> v6() {
-        return Arbitraries.bigIntegers().between(BigInteger.ZERO, BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE))
+        return Arbitraries.bigIntegers()
+                .between(BigInteger.ZERO, BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE))
                 .edgeCases(edges -> edges.add(BigInteger.ZERO));
     }
 
@@ -37,8 +38,11 @@ class AddressPropertiesTest {
     }
 
     @Property(tries = 300)
-    void subnetsTileTheirParentInOrder(@ForAll("v6") BigInteger value, @ForAll @IntRange(min = 0, max = 112) int prefix,
-            @ForAll @IntRange(min = 0, max = 16) int extra, @ForAll @IntRange(min = 0, max = 65535) int pick) {
+    void subnetsTileTheirParentInOrder(
+            @ForAll("v6") BigInteger value,
+            @ForAll @IntRange(min = 0, max = 112) int prefix,
+            @ForAll @IntRange(min = 0, max = 16) int extra,
+            @ForAll @IntRange(min = 0, max = 65535) int pick) {
         BigInteger base = value.shiftRight(128 - prefix).shiftLeft(128 - prefix);
         Cidr parent = new Cidr(new IpAddress(IpFamily.IPV6, base), prefix);
         int subPrefix = prefix + extra;
@@ -54,20 +58,27 @@ class AddressPropertiesTest {
 
     /** Containment by masks on two longs agrees with the arithmetic definition: same value once shifted. */
     @Property(tries = 500)
-    void containmentAgreesWithArithmetic(@ForAll("v6") BigInteger network, @ForAll("v6") BigInteger candidate,
-            @ForAll @IntRange(min = 0, max = 128) int prefix, @ForAll boolean near) {
+    void containmentAgreesWithArithmetic(
+            @ForAll("v6") BigInteger network,
+            @ForAll("v6") BigInteger candidate,
+            @ForAll @IntRange(min = 0, max = 128) int prefix,
+            @ForAll boolean near) {
         Cidr cidr = Cidr.masked(new IpAddress(IpFamily.IPV6, network), prefix);
         BigInteger probe = near ? cidr.network().value().or(candidate.shiftRight(prefix)) : candidate;
         IpAddress address = new IpAddress(IpFamily.IPV6, probe);
         int hostBits = 128 - prefix;
-        boolean expected = probe.shiftRight(hostBits).equals(cidr.network().value().shiftRight(hostBits));
+        boolean expected =
+                probe.shiftRight(hostBits).equals(cidr.network().value().shiftRight(hostBits));
         assertThat(cidr.contains(address)).isEqualTo(expected);
-        assertThat(cidr.last().value()).isEqualTo(cidr.network().value().add(cidr.size()).subtract(BigInteger.ONE));
+        assertThat(cidr.last().value())
+                .isEqualTo(cidr.network().value().add(cidr.size()).subtract(BigInteger.ONE));
     }
 
     @Property(tries = 300)
-    void ipv4ContainmentAgreesWithArithmetic(@ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int network,
-            @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int candidate, @ForAll @IntRange(min = 0, max = 32) int prefix,
+    void ipv4ContainmentAgreesWithArithmetic(
+            @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int network,
+            @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int candidate,
+            @ForAll @IntRange(min = 0, max = 32) int prefix,
             @ForAll boolean top) {
         long probe = (top ? 1L << 31 : 0) | candidate;
         Cidr cidr = Cidr.masked(new IpAddress(IpFamily.IPV4, 0, network), prefix);

@@ -28,7 +28,9 @@ public class EdgeProblemMappers {
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
         if (e.status() >= 500 && e.getCause() != null) {
-            LOG.warnf("answered %d: %s (%s)", e.status(), e.getMessage(), e.getCause().toString());
+            LOG.warnf(
+                    "answered %d: %s (%s)",
+                    e.status(), e.getMessage(), e.getCause().toString());
         }
         return Problem.response(e.status(), null, e.getMessage(), e.field());
     }
@@ -128,11 +130,17 @@ public class EdgeProblemMappers {
 
     static String describe(JsonProcessingException e) {
         if (e instanceof UnrecognizedPropertyException unknown) {
-            String known = unknown.getKnownPropertyIds() == null ? "" : unknown.getKnownPropertyIds().stream()
-                    .map(String::valueOf).sorted().collect(Collectors.joining(", "));
-            return "unknown field '" + unknown.getPropertyName() + "'" + (known.isEmpty() ? "" : "; known fields: " + known);
+            String known = unknown.getKnownPropertyIds() == null
+                    ? ""
+                    : unknown.getKnownPropertyIds().stream()
+                            .map(String::valueOf)
+                            .sorted()
+                            .collect(Collectors.joining(", "));
+            return "unknown field '" + unknown.getPropertyName() + "'"
+                    + (known.isEmpty() ? "" : "; known fields: " + known);
         }
-        if (e instanceof InvalidFormatException format && format.getValue() instanceof String text
+        if (e instanceof InvalidFormatException format
+                && format.getValue() instanceof String text
                 && text.indexOf('\u0000') >= 0) {
             return "a NUL character is not allowed";
         }
@@ -162,8 +170,12 @@ public class EdgeProblemMappers {
         if (type == String.class || type.isEnum() || CharSequence.class.isAssignableFrom(type)) {
             return "a string";
         }
-        if (type == Integer.class || type == int.class || type == Long.class || type == long.class
-                || type == Short.class || type == short.class) {
+        if (type == Integer.class
+                || type == int.class
+                || type == Long.class
+                || type == long.class
+                || type == Short.class
+                || type == short.class) {
             return "an integer";
         }
         if (type == Boolean.class || type == boolean.class) {

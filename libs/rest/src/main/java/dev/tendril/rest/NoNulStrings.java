@@ -16,8 +16,7 @@ import java.io.IOException;
  */
 final class NoNulStrings {
 
-    private NoNulStrings() {
-    }
+    private NoNulStrings() {}
 
     static SimpleModule module() {
         SimpleModule module = new SimpleModule("tendril-no-nul-strings");
@@ -47,8 +46,8 @@ final class NoNulStrings {
         @Override
         public Object deserializeKey(String key, DeserializationContext context) throws IOException {
             if (key.indexOf('\u0000') >= 0) {
-                throw new InvalidFormatException(context.getParser(), "a NUL character is not allowed in a key", key,
-                        String.class);
+                throw new InvalidFormatException(
+                        context.getParser(), "a NUL character is not allowed in a key", key, String.class);
             }
             return key;
         }

@@ -55,7 +55,10 @@ public record Problem(String type, String title, int status, String detail, Stri
     }
 
     public static Response response(int status, String title, String detail, String field, List<FieldError> errors) {
-        return Response.status(status).type(MEDIA_TYPE).entity(of(status, title, detail, field, errors)).build();
+        return Response.status(status)
+                .type(MEDIA_TYPE)
+                .entity(of(status, title, detail, field, errors))
+                .build();
     }
 
     /** The title operators see for a status when the refusal does not name one. */

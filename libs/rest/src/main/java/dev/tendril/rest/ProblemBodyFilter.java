@@ -17,10 +17,14 @@ public class ProblemBodyFilter {
         if (status < 400 || response.hasEntity()) {
             return;
         }
-        String detail = status == 400 ? "the request body cannot be read as the JSON this resource takes"
-                : Response.Status.fromStatusCode(status) == null ? "HTTP " + status
-                : Response.Status.fromStatusCode(status).getReasonPhrase();
-        response.setEntity(Problem.of(status, null, detail, status == 400 ? "body" : null, null), null,
+        String detail = status == 400
+                ? "the request body cannot be read as the JSON this resource takes"
+                : Response.Status.fromStatusCode(status) == null
+                        ? "HTTP " + status
+                        : Response.Status.fromStatusCode(status).getReasonPhrase();
+        response.setEntity(
+                Problem.of(status, null, detail, status == 400 ? "body" : null, null),
+                null,
                 jakarta.ws.rs.core.MediaType.valueOf(Problem.MEDIA_TYPE));
     }
 }

@@ -23,12 +23,12 @@ public final class ArchitectureRules {
         "dev.tendril.api..", "dev.tendril.eventstore.quarkus..", "dev.tendril.rest.."
     };
 
-    private ArchitectureRules() {
-    }
+    private ArchitectureRules() {}
 
     /** The production classes of the packages under {@code rootPackage}, tests excluded. */
     public static JavaClasses productionClasses(String rootPackage) {
-        return new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        return new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages(rootPackage);
     }
 
@@ -37,7 +37,11 @@ public final class ArchitectureRules {
         JavaClasses classes = productionClasses(rootPackage);
         String domain = rootPackage + ".domain..";
         pure(domain).check(classes);
-        noClasses().that().resideInAPackage(domain).should().dependOnClassesThat()
+        noClasses()
+                .that()
+                .resideInAPackage(domain)
+                .should()
+                .dependOnClassesThat()
                 .resideInAnyPackage(rootPackage + ".adapters..", rootPackage + ".app..")
                 .because("the domain decides; adapters and the application service call it, never the reverse")
                 .check(classes);
@@ -51,7 +55,11 @@ public final class ArchitectureRules {
         JavaClasses classes = productionClasses(rootPackage);
         String app = rootPackage + ".app..";
         pure(app).check(classes);
-        noClasses().that().resideInAPackage(app).should().dependOnClassesThat()
+        noClasses()
+                .that()
+                .resideInAPackage(app)
+                .should()
+                .dependOnClassesThat()
                 .resideInAnyPackage(rootPackage + ".adapters..")
                 .because("adapters implement the application's ports; the application never names them")
                 .check(classes);
@@ -63,7 +71,11 @@ public final class ArchitectureRules {
     }
 
     private static ArchRule pure(String packages) {
-        return noClasses().that().resideInAPackage(packages).should().dependOnClassesThat()
+        return noClasses()
+                .that()
+                .resideInAPackage(packages)
+                .should()
+                .dependOnClassesThat()
                 .resideInAnyPackage(INFRASTRUCTURE)
                 .because("pure code is tested without frameworks and reused by the agent, the CLI and benchmarks");
     }

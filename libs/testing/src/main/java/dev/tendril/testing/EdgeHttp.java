@@ -28,8 +28,7 @@ public final class EdgeHttp {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private EdgeHttp() {
-    }
+    private EdgeHttp() {}
 
     /** The running test application, as Quarkus publishes it ({@code test.url}). */
     public static URI base() {
@@ -41,7 +40,9 @@ public final class EdgeHttp {
             throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + pathAndQuery))
                 .timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
@@ -110,8 +111,10 @@ public final class EdgeHttp {
         if (schema == null) {
             return 0;
         }
-        try (Connection connection = SharedInfrastructure.postgres().dataSource(PostgresTestResource.DATABASE)
-                .getConnection(); Statement count = connection.createStatement();
+        try (Connection connection = SharedInfrastructure.postgres()
+                        .dataSource(PostgresTestResource.DATABASE)
+                        .getConnection();
+                Statement count = connection.createStatement();
                 ResultSet row = count.executeQuery("SELECT count(*) FROM " + schema + ".events")) {
             row.next();
             return row.getLong(1);

@@ -1,5 +1,8 @@
 package dev.tendril.testing;
 
+import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -7,12 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-
 import javax.sql.DataSource;
-
-import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /** PostgreSQL started and stopped through zonky's {@link EmbeddedPostgres}. */
@@ -35,9 +33,7 @@ final class EmbeddedPostgresServer implements PostgresServer {
     }
 
     static EmbeddedPostgresServer start(Path dataDir, int port) {
-        var builder = EmbeddedPostgres.builder()
-                .setPort(FreePorts.orPick(port))
-                .setPGStartupWait(STARTUP_TIMEOUT);
+        var builder = EmbeddedPostgres.builder().setPort(FreePorts.orPick(port)).setPGStartupWait(STARTUP_TIMEOUT);
         Path absolute = dataDir == null ? null : dataDir.toAbsolutePath();
         if (absolute != null) {
             Path binaries = absolute.resolve("binaries");

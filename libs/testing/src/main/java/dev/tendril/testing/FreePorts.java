@@ -8,8 +8,7 @@ import java.net.ServerSocket;
 
 final class FreePorts {
 
-    private FreePorts() {
-    }
+    private FreePorts() {}
 
     /**
      * Asks the kernel for an unused loopback port. The port is released again before it is returned, so

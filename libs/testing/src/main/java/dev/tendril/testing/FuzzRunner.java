@@ -25,6 +25,7 @@ public final class FuzzRunner {
     private static final int MAX_FAILURES = 5;
     /** Shrink steps per failure: each step re-sends a request. */
     private static final int MAX_SHRINK_STEPS = 200;
+
     private static final int GEN_SIZE = 1000;
 
     /** The outcome of one case: passed, a server error (5xx, INTERNAL, UNKNOWN) or another broken rule. */
@@ -34,19 +35,23 @@ public final class FuzzRunner {
             return new Pass(outcome);
         }
 
-        record Pass(String outcome) implements Verdict {
-        }
+        record Pass(String outcome) implements Verdict {}
 
-        record ServerError(String reason) implements Verdict {
-        }
+        record ServerError(String reason) implements Verdict {}
 
-        record Violation(String reason) implements Verdict {
-        }
+        record Violation(String reason) implements Verdict {}
     }
 
     /** A finished run: cases generated, by what they exercised, and the shrunk failures. */
-    public record Report(String label, long seed, int cases, Map<String, Integer> perTarget,
-                         Map<String, Integer> outcomes, int serverErrors, int violations, List<String> failures) {
+    public record Report(
+            String label,
+            long seed,
+            int cases,
+            Map<String, Integer> perTarget,
+            Map<String, Integer> outcomes,
+            int serverErrors,
+            int violations,
+            List<String> failures) {
 
         public String summary() {
             return "[fuzz] " + label + ": " + cases + " cases over " + perTarget.size() + " targets, " + serverErrors
@@ -55,8 +60,7 @@ public final class FuzzRunner {
         }
     }
 
-    private FuzzRunner() {
-    }
+    private FuzzRunner() {}
 
     public static int tries() {
         return Integer.getInteger("tendril.fuzz.tries", DEFAULT_TRIES);
@@ -70,8 +74,13 @@ public final class FuzzRunner {
      * Generates {@code tries} cases of {@code cases} from {@code seed}, checks each, and shrinks each failure.
      * {@code target} names what a case exercises (an operation, a method) for the per-target counts.
      */
-    public static <T> Report run(String label, Arbitrary<T> cases, int tries, long seed, Function<T, String> target,
-                                 Function<T, Verdict> check) {
+    public static <T> Report run(
+            String label,
+            Arbitrary<T> cases,
+            int tries,
+            long seed,
+            Function<T, String> target,
+            Function<T, Verdict> check) {
         // Generators memoize in a jqwik lifecycle store; a session provides one on this thread.
         boolean own = !JqwikSession.isActive();
         if (own) {
@@ -86,8 +95,13 @@ public final class FuzzRunner {
         }
     }
 
-    private static <T> Report runInSession(String label, Arbitrary<T> cases, int tries, long seed,
-                                           Function<T, String> target, Function<T, Verdict> check) {
+    private static <T> Report runInSession(
+            String label,
+            Arbitrary<T> cases,
+            int tries,
+            long seed,
+            Function<T, String> target,
+            Function<T, Verdict> check) {
         RandomGenerator<T> generator = cases.generatorWithEmbeddedEdgeCases(GEN_SIZE);
         Random random = new Random(seed);
         Map<String, Integer> perTarget = new TreeMap<>();
@@ -111,8 +125,8 @@ public final class FuzzRunner {
                 violations++;
             }
             Shrunk<T> smallest = shrink(next, verdict, check);
-            String failure = reason(smallest.verdict()) + "\n    smallest case (" + smallest.steps() + " shrink steps): "
-                    + smallest.value() + "\n    first case: " + next.value();
+            String failure = reason(smallest.verdict()) + "\n    smallest case (" + smallest.steps()
+                    + " shrink steps): " + smallest.value() + "\n    first case: " + next.value();
             failures.add(failure);
         }
         Report report = new Report(label, seed, generated, perTarget, outcomes, serverErrors, violations, failures);
@@ -123,8 +137,7 @@ public final class FuzzRunner {
         return report;
     }
 
-    private record Shrunk<T>(T value, Verdict verdict, int steps) {
-    }
+    private record Shrunk<T>(T value, Verdict verdict, int steps) {}
 
     private static <T> Shrunk<T> shrink(Shrinkable<T> failing, Verdict verdict, Function<T, Verdict> check) {
         Shrinkable<T> current = failing;
@@ -133,7 +146,8 @@ public final class FuzzRunner {
         boolean smaller = true;
         while (smaller && steps < MAX_SHRINK_STEPS) {
             smaller = false;
-            for (Shrinkable<T> candidate : (Iterable<Shrinkable<T>>) current.shrink().limit(40)::iterator) {
+            for (Shrinkable<T> candidate :
+                    (Iterable<Shrinkable<T>>) current.shrink().limit(40)::iterator) {
                 Verdict candidateVerdict = check.apply(candidate.value());
                 steps++;
                 if (candidateVerdict.getClass() == verdict.getClass()) {

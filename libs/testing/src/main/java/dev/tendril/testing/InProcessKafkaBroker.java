@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -20,8 +19,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.properties.MetaPropertiesEnsemble;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -143,12 +142,14 @@ final class InProcessKafkaBroker implements KafkaBroker {
         // a different controller port.
         props.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
         props.put("controller.listener.names", CONTROLLER_LISTENER);
-        props.put("listeners", BROKER_LISTENER + "://" + HOST + ":" + port + ","
-                + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
+        props.put(
+                "listeners",
+                BROKER_LISTENER + "://" + HOST + ":" + port + "," + CONTROLLER_LISTENER + "://" + HOST + ":"
+                        + controllerPort);
         props.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + port);
         props.put("inter.broker.listener.name", BROKER_LISTENER);
-        props.put("listener.security.protocol.map",
-                BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        props.put(
+                "listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         props.put("log.dirs", logDir.toString());
 
         // One node cannot satisfy the default replication factor of 3 for internal topics.
@@ -207,7 +208,10 @@ final class InProcessKafkaBroker implements KafkaBroker {
             while (System.nanoTime() < deadline) {
                 try {
                     // Only unfenced brokers are listed, and an unfenced broker accepts produce requests.
-                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                    if (!admin.describeCluster()
+                            .nodes()
+                            .get(5, TimeUnit.SECONDS)
+                            .isEmpty()) {
                         break;
                     }
                 } catch (ExecutionException | TimeoutException e) {
@@ -226,8 +230,10 @@ final class InProcessKafkaBroker implements KafkaBroker {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while waiting for Kafka on " + bootstrapServers(), e);
         }
-        throw new IllegalStateException("Kafka broker on " + bootstrapServers() + " (data in " + dataDir
-                + ") did not become ready within " + READY_TIMEOUT, lastFailure);
+        throw new IllegalStateException(
+                "Kafka broker on " + bootstrapServers() + " (data in " + dataDir + ") did not become ready within "
+                        + READY_TIMEOUT,
+                lastFailure);
     }
 
     /** Null once a write is acknowledged before the deadline, else the last failure seen. */
@@ -245,7 +251,8 @@ final class InProcessKafkaBroker implements KafkaBroker {
         try (var producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
             while (System.nanoTime() < deadline) {
                 try {
-                    producer.send(new ProducerRecord<>(READY_PROBE_TOPIC, new byte[0])).get(15, TimeUnit.SECONDS);
+                    producer.send(new ProducerRecord<>(READY_PROBE_TOPIC, new byte[0]))
+                            .get(15, TimeUnit.SECONDS);
                     return null;
                 } catch (ExecutionException | TimeoutException | RuntimeException e) {
                     lastFailure = e;

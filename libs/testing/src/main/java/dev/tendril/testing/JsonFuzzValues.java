@@ -26,7 +26,12 @@ final class JsonFuzzValues {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private enum Mutation { REPLACE, REMOVE, EXTRA_FIELD, NEST }
+    private enum Mutation {
+        REPLACE,
+        REMOVE,
+        EXTRA_FIELD,
+        NEST
+    }
 
     private final OpenApiOperations document;
 
@@ -65,9 +70,14 @@ final class JsonFuzzValues {
             case "integer" -> Arbitraries.integers().between(0, 100).map(i -> (JsonNode) IntNode.valueOf(i));
             case "number" -> Arbitraries.integers().between(0, 100).map(i -> (JsonNode) IntNode.valueOf(i));
             case "boolean" -> Arbitraries.of(true, false).map(b -> (JsonNode) BooleanNode.valueOf(b));
-            default -> schema.path("format").asText().equals("date-time")
-                    ? Arbitraries.just(TextNode.valueOf("2026-01-01T00:00:00Z"))
-                    : Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(10).map(TextNode::valueOf);
+            default ->
+                schema.path("format").asText().equals("date-time")
+                        ? Arbitraries.just(TextNode.valueOf("2026-01-01T00:00:00Z"))
+                        : Arbitraries.strings()
+                                .withCharRange('a', 'z')
+                                .ofMinLength(1)
+                                .ofMaxLength(10)
+                                .map(TextNode::valueOf);
         };
     }
 
@@ -76,7 +86,9 @@ final class JsonFuzzValues {
         List<Arbitrary<JsonNode>> values = new ArrayList<>();
         List<String> required = new ArrayList<>();
         schema.path("required").forEach(r -> required.add(r.asText()));
-        for (Iterator<Map.Entry<String, JsonNode>> properties = schema.path("properties").fields(); properties.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> properties =
+                        schema.path("properties").fields();
+                properties.hasNext(); ) {
             Map.Entry<String, JsonNode> property = properties.next();
             names.add(property.getKey());
             Arbitrary<JsonNode> value = valid(property.getValue(), depth + 1);
@@ -84,10 +96,17 @@ final class JsonFuzzValues {
         }
         JsonNode additional = schema.path("additionalProperties");
         Arbitrary<Map<String, JsonNode>> extra = additional.isObject()
-                ? Arbitraries.maps(Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(8),
-                valid(additional, depth + 1)).ofMaxSize(3)
+                ? Arbitraries.maps(
+                                Arbitraries.strings()
+                                        .withCharRange('a', 'z')
+                                        .ofMinLength(1)
+                                        .ofMaxLength(8),
+                                valid(additional, depth + 1))
+                        .ofMaxSize(3)
                 : Arbitraries.just(Map.of());
-        Arbitrary<List<JsonNode>> declared = values.isEmpty() ? Arbitraries.just(List.of()) : Combinators.combine(values).as(l -> l);
+        Arbitrary<List<JsonNode>> declared = values.isEmpty()
+                ? Arbitraries.just(List.of())
+                : Combinators.combine(values).as(l -> l);
         return Combinators.combine(declared, extra).as((list, map) -> {
             ObjectNode object = NODES.objectNode();
             for (int i = 0; i < names.size(); i++) {
@@ -117,24 +136,69 @@ final class JsonFuzzValues {
 
     /** {@code base} with one edge value put somewhere in it, a field removed or added, or nested deep. */
     static Arbitrary<JsonNode> mutated(Arbitrary<JsonNode> base) {
-        return Combinators.combine(base, Arbitraries.of(Mutation.values()), Arbitraries.integers().between(0, 10_000),
-                edgeValues(), Arbitraries.of(2, 16, 63, 64, 65, 200, 900)).as(JsonFuzzValues::mutate);
+        return Combinators.combine(
+                        base,
+                        Arbitraries.of(Mutation.values()),
+                        Arbitraries.integers().between(0, 10_000),
+                        edgeValues(),
+                        Arbitraries.of(2, 16, 63, 64, 65, 200, 900))
+                .as(JsonFuzzValues::mutate);
     }
 
     /** Wrong types, nulls, empty, huge, unicode and control-character strings, negative, huge and fractional numbers. */
     static Arbitrary<JsonNode> edgeValues() {
-        List<JsonNode> fixed = List.of(NullNode.getInstance(), BooleanNode.TRUE, BooleanNode.FALSE, IntNode.valueOf(0),
-                IntNode.valueOf(-1), IntNode.valueOf(65536), LongNode.valueOf(Integer.MAX_VALUE + 1L),
-                LongNode.valueOf(Long.MIN_VALUE), NODES.numberNode(new BigInteger("92233720368547758080")),
-                DoubleNode.valueOf(0.5), DoubleNode.valueOf(-0.0), DoubleNode.valueOf(1e308),
-                NODES.numberNode(new BigDecimal("1e400")), text(""), text(" "), text("\u0000"), text("\u0001\u001f\u007f"),
-                text("\n"), text("../../etc/passwd"), text("%00"), text("\uD83D\uDE42"), text("\u202Eabc"), text("\uFEFF"),
-                text("\uFFFF"), text("a".repeat(63)), text("a".repeat(64)), text("a".repeat(254)), text("a".repeat(300)),
-                text("x".repeat(70_000)), text("x".repeat((1 << 20) + 1)), text("default/pod"), text("*"), text("k8s:app=x"),
-                text("reserved:host"), text("cidr:0.0.0.0/0"), text("10.0.0.1"), text("::1"), text("0.0.0.0"),
-                text("255.255.255.255"), text("10.0.0.0/33"), text("fe80::1%eth0"), text("-1"), text("1e309"), text("NaN"),
-                text("true"), text("ALL"), text("Ünïcödé"), NODES.arrayNode(), NODES.objectNode(),
-                NODES.arrayNode().add(NullNode.getInstance()), NODES.objectNode().put("", ""));
+        List<JsonNode> fixed = List.of(
+                NullNode.getInstance(),
+                BooleanNode.TRUE,
+                BooleanNode.FALSE,
+                IntNode.valueOf(0),
+                IntNode.valueOf(-1),
+                IntNode.valueOf(65536),
+                LongNode.valueOf(Integer.MAX_VALUE + 1L),
+                LongNode.valueOf(Long.MIN_VALUE),
+                NODES.numberNode(new BigInteger("92233720368547758080")),
+                DoubleNode.valueOf(0.5),
+                DoubleNode.valueOf(-0.0),
+                DoubleNode.valueOf(1e308),
+                NODES.numberNode(new BigDecimal("1e400")),
+                text(""),
+                text(" "),
+                text("\u0000"),
+                text("\u0001\u001f\u007f"),
+                text("\n"),
+                text("../../etc/passwd"),
+                text("%00"),
+                text("\uD83D\uDE42"),
+                text("\u202Eabc"),
+                text("\uFEFF"),
+                text("\uFFFF"),
+                text("a".repeat(63)),
+                text("a".repeat(64)),
+                text("a".repeat(254)),
+                text("a".repeat(300)),
+                text("x".repeat(70_000)),
+                text("x".repeat((1 << 20) + 1)),
+                text("default/pod"),
+                text("*"),
+                text("k8s:app=x"),
+                text("reserved:host"),
+                text("cidr:0.0.0.0/0"),
+                text("10.0.0.1"),
+                text("::1"),
+                text("0.0.0.0"),
+                text("255.255.255.255"),
+                text("10.0.0.0/33"),
+                text("fe80::1%eth0"),
+                text("-1"),
+                text("1e309"),
+                text("NaN"),
+                text("true"),
+                text("ALL"),
+                text("Ünïcödé"),
+                NODES.arrayNode(),
+                NODES.objectNode(),
+                NODES.arrayNode().add(NullNode.getInstance()),
+                NODES.objectNode().put("", ""));
         return Arbitraries.frequencyOf(
                 Tuple.of(6, Arbitraries.of(fixed)),
                 Tuple.of(2, Arbitraries.strings().all().ofMaxLength(40).map(JsonFuzzValues::text)),
@@ -146,8 +210,7 @@ final class JsonFuzzValues {
         return TextNode.valueOf(value);
     }
 
-    private record Location(JsonNode container, String key, int index) {
-    }
+    private record Location(JsonNode container, String key, int index) {}
 
     private static JsonNode mutate(JsonNode base, Mutation mutation, int where, JsonNode edge, int depth) {
         JsonNode copy = base.deepCopy();
@@ -172,8 +235,11 @@ final class JsonFuzzValues {
                 }
             }
             case EXTRA_FIELD -> {
-                JsonNode target = at.key() != null ? at.container().get(at.key()) : at.container().get(at.index());
-                ObjectNode object = target instanceof ObjectNode o ? o
+                JsonNode target = at.key() != null
+                        ? at.container().get(at.key())
+                        : at.container().get(at.index());
+                ObjectNode object = target instanceof ObjectNode o
+                        ? o
                         : at.container() instanceof ObjectNode o ? o : copy.isObject() ? (ObjectNode) copy : null;
                 if (object == null) {
                     return copy;

@@ -19,8 +19,7 @@ final class KafkaLogLevels {
             Logger.getLogger("org.apache.zookeeper"),
             Logger.getLogger("io.zonky"));
 
-    private KafkaLogLevels() {
-    }
+    private KafkaLogLevels() {}
 
     static void quiet() {
         for (Logger logger : QUIETED) {

@@ -1,8 +1,7 @@
 package dev.tendril.testing;
 
-import java.util.Map;
-
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.Map;
 
 /**
  * Points a Quarkus test application at the JVM's shared Kafka broker. Tests should use their own

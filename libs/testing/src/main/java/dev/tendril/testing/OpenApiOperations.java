@@ -17,12 +17,16 @@ public final class OpenApiOperations {
     private static final List<String> METHODS = List.of("get", "put", "post", "delete", "patch");
 
     /** A path, query or header parameter. */
-    public record Parameter(String name, String in, boolean required, JsonNode schema) {
-    }
+    public record Parameter(String name, String in, boolean required, JsonNode schema) {}
 
     /** One operation; {@code bodySchema} is a missing node without a request body. */
-    public record Operation(String method, String path, List<Parameter> parameters, JsonNode bodySchema,
-                            List<String> bodyMediaTypes, boolean bodyRequired) {
+    public record Operation(
+            String method,
+            String path,
+            List<Parameter> parameters,
+            JsonNode bodySchema,
+            List<String> bodyMediaTypes,
+            boolean bodyRequired) {
 
         public String key() {
             return method + " " + path;
@@ -51,7 +55,9 @@ public final class OpenApiOperations {
     /** Every operation outside {@code /q/} (health, metrics and OpenAPI itself are Quarkus's). */
     public List<Operation> operations() {
         List<Operation> operations = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> paths = document.path("paths").fields(); paths.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> paths =
+                        document.path("paths").fields();
+                paths.hasNext(); ) {
             Map.Entry<String, JsonNode> path = paths.next();
             if (path.getKey().startsWith("/q/")) {
                 continue;
@@ -66,22 +72,32 @@ public final class OpenApiOperations {
                 for (JsonNode list : List.of(shared, operation.path("parameters"))) {
                     for (JsonNode parameter : list) {
                         JsonNode p = resolve(parameter);
-                        parameters.add(new Parameter(p.path("name").asText(), p.path("in").asText(),
-                                p.path("required").asBoolean(false), resolve(p.path("schema"))));
+                        parameters.add(new Parameter(
+                                p.path("name").asText(),
+                                p.path("in").asText(),
+                                p.path("required").asBoolean(false),
+                                resolve(p.path("schema"))));
                     }
                 }
                 JsonNode body = resolve(operation.path("requestBody"));
                 List<String> mediaTypes = new ArrayList<>();
                 JsonNode bodySchema = MissingNode.getInstance();
-                for (Iterator<Map.Entry<String, JsonNode>> content = body.path("content").fields(); content.hasNext(); ) {
+                for (Iterator<Map.Entry<String, JsonNode>> content =
+                                body.path("content").fields();
+                        content.hasNext(); ) {
                     Map.Entry<String, JsonNode> media = content.next();
                     mediaTypes.add(media.getKey());
                     if (bodySchema.isMissingNode() || media.getKey().contains("json")) {
                         bodySchema = resolve(media.getValue().path("schema"));
                     }
                 }
-                operations.add(new Operation(method.toUpperCase(Locale.ROOT), path.getKey(), List.copyOf(parameters),
-                        bodySchema, List.copyOf(mediaTypes), body.path("required").asBoolean(false)));
+                operations.add(new Operation(
+                        method.toUpperCase(Locale.ROOT),
+                        path.getKey(),
+                        List.copyOf(parameters),
+                        bodySchema,
+                        List.copyOf(mediaTypes),
+                        body.path("required").asBoolean(false)));
             }
         }
         return operations;

@@ -11,8 +11,7 @@ import java.util.function.Supplier;
  */
 final class OwnContextClassLoader {
 
-    private OwnContextClassLoader() {
-    }
+    private OwnContextClassLoader() {}
 
     static <T> T call(Supplier<T> action) {
         var thread = Thread.currentThread();

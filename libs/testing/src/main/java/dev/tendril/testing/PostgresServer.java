@@ -1,7 +1,6 @@
 package dev.tendril.testing;
 
 import java.nio.file.Path;
-
 import javax.sql.DataSource;
 
 /**

@@ -1,8 +1,7 @@
 package dev.tendril.testing;
 
-import java.util.Map;
-
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.Map;
 
 /**
  * Points a Quarkus test application's JDBC and reactive datasources at database {@value #DATABASE}

@@ -27,8 +27,7 @@ public abstract class RestEdgeContractTest {
     private static final String ANY_FIELD = "*";
 
     /** One write request of the service: {@code PUT} or {@code POST}, its path, and a valid JSON object body. */
-    public record WriteRequest(String method, String path, String validBody, String stringField) {
-    }
+    public record WriteRequest(String method, String path, String validBody, String stringField) {}
 
     /** The schema whose {@code events} table must not grow; null for a service without an event store. */
     protected abstract String eventSchema();
@@ -41,12 +40,19 @@ public abstract class RestEdgeContractTest {
         ObjectNode valid = (ObjectNode) JSON.readTree(write.validBody());
         List<DynamicTest> cases = new ArrayList<>();
         // Cut in the middle: the problem names the body, or the field whose value the cut fell into.
-        cases.add(refused("malformed JSON", write, write.validBody().substring(0, write.validBody().length() / 2), ANY_FIELD));
+        cases.add(refused(
+                "malformed JSON",
+                write,
+                write.validBody().substring(0, write.validBody().length() / 2),
+                ANY_FIELD));
         cases.add(refused("empty body", write, "", "body"));
         cases.add(refused("trailing data after the object", write, write.validBody() + " {\"again\":1}", "body"));
         cases.add(refused("an array instead of an object", write, "[" + write.validBody() + "]", "body"));
-        cases.add(refused("a duplicate key", write, "{\"" + write.stringField() + "\":\"a\","
-                + write.validBody().substring(1), null));
+        cases.add(refused(
+                "a duplicate key",
+                write,
+                "{\"" + write.stringField() + "\":\"a\"," + write.validBody().substring(1),
+                null));
         ObjectNode unknown = valid.deepCopy();
         unknown.put("bogusField", 1);
         cases.add(refused("an unknown field", write, unknown.toString(), "bogusField"));
@@ -84,7 +90,8 @@ public abstract class RestEdgeContractTest {
         });
     }
 
-    private static void assertProblem(HttpResponse<String> response, int status, String expectedField) throws IOException {
+    private static void assertProblem(HttpResponse<String> response, int status, String expectedField)
+            throws IOException {
         String body = response.body();
         assertEquals(status, response.statusCode(), body);
         String violation = EdgeHttp.problemViolation(response);

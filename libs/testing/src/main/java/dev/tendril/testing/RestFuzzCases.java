@@ -23,31 +23,104 @@ public final class RestFuzzCases {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One generated request; the path and query are already percent-encoded. */
-    public record RestCase(OpenApiOperations.Operation operation, String pathAndQuery, String contentType, String body) {
+    public record RestCase(
+            OpenApiOperations.Operation operation, String pathAndQuery, String contentType, String body) {
 
         @Override
         public String toString() {
-            return operation.method() + " " + EdgeHttp.cut(pathAndQuery) + (contentType == null ? "" : " [" + contentType + "]")
+            return operation.method() + " " + EdgeHttp.cut(pathAndQuery)
+                    + (contentType == null ? "" : " [" + contentType + "]")
                     + (body == null ? "" : " " + EdgeHttp.cut(body));
         }
     }
 
     /** Where to start: valid bodies by operation key ({@code PUT /v1/x/{name}}), valid parameter values by name. */
-    public record Seeds(Map<String, String> bodies, Map<String, String> parameters, Map<String, List<String>> extraQuery) {
-    }
-
+    public record Seeds(
+            Map<String, String> bodies, Map<String, String> parameters, Map<String, List<String>> extraQuery) {}
 
     /** Path segments as sent, already encoded: traversal, NUL, encoded slashes, overlong UTF-8, huge and numeric edges. */
-    private static final List<String> EDGE_SEGMENTS = List.of("%00", "..", ".", "%2e%2e", "%2F", "a%2Fb", "%20", "%09",
-            "a".repeat(300), "a".repeat(2000), "A", "-a", "a-", "a_b", "a.b", "%F0%9F%99%82", "%C0%AF", "%FF", "%EF%BB%BF",
-            "0", "-1", "1.5", "1e3", "99999999999999999999", "9223372036854775808", "%0A", "a;b", "*", "%25", "reserved:host",
-            "%7B%7D", "null", "true", "%E2%80%AE", "x%00y");
-    private static final List<String> EDGE_QUERY_VALUES = List.of("", "-1", "0", "1.5", "abc", "99999999999999999999",
-            "9223372036854775808", "-9223372036854775809", "%00", "true", "TRUE", "yes", "a".repeat(300), "%FF", "%2F%2E%2E",
-            "k8s%3Aapp%3Dx", "%3D%3D", "reserved%3Ahost", "1e309", "NaN");
-    private static final List<String> RAW_BODIES = List.of("", " ", "null", "[]", "{}", "\"s\"", "1", "-0", "true", "{",
-            "{\"a\":", "[1,2", "\uFEFF{}", "{}{}", "{} x", "{\"a\":1,\"a\":2}", "{'a':1}", "{\"a\":NaN}", "{\"a\":01}",
-            "{\"a\":1e99999}", "{\"\u0000\":1}", "[".repeat(100_000), "{\"a\":".repeat(1000) + "1" + "}".repeat(1000));
+    private static final List<String> EDGE_SEGMENTS = List.of(
+            "%00",
+            "..",
+            ".",
+            "%2e%2e",
+            "%2F",
+            "a%2Fb",
+            "%20",
+            "%09",
+            "a".repeat(300),
+            "a".repeat(2000),
+            "A",
+            "-a",
+            "a-",
+            "a_b",
+            "a.b",
+            "%F0%9F%99%82",
+            "%C0%AF",
+            "%FF",
+            "%EF%BB%BF",
+            "0",
+            "-1",
+            "1.5",
+            "1e3",
+            "99999999999999999999",
+            "9223372036854775808",
+            "%0A",
+            "a;b",
+            "*",
+            "%25",
+            "reserved:host",
+            "%7B%7D",
+            "null",
+            "true",
+            "%E2%80%AE",
+            "x%00y");
+
+    private static final List<String> EDGE_QUERY_VALUES = List.of(
+            "",
+            "-1",
+            "0",
+            "1.5",
+            "abc",
+            "99999999999999999999",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "%00",
+            "true",
+            "TRUE",
+            "yes",
+            "a".repeat(300),
+            "%FF",
+            "%2F%2E%2E",
+            "k8s%3Aapp%3Dx",
+            "%3D%3D",
+            "reserved%3Ahost",
+            "1e309",
+            "NaN");
+    private static final List<String> RAW_BODIES = List.of(
+            "",
+            " ",
+            "null",
+            "[]",
+            "{}",
+            "\"s\"",
+            "1",
+            "-0",
+            "true",
+            "{",
+            "{\"a\":",
+            "[1,2",
+            "\uFEFF{}",
+            "{}{}",
+            "{} x",
+            "{\"a\":1,\"a\":2}",
+            "{'a':1}",
+            "{\"a\":NaN}",
+            "{\"a\":01}",
+            "{\"a\":1e99999}",
+            "{\"\u0000\":1}",
+            "[".repeat(100_000),
+            "{\"a\":".repeat(1000) + "1" + "}".repeat(1000));
 
     private final OpenApiOperations document;
     private final Seeds seeds;
@@ -69,8 +142,8 @@ public final class RestFuzzCases {
         Arbitrary<String> query = query(operation);
         Arbitrary<String> contentType = contentType(operation);
         Arbitrary<String> body = body(operation);
-        return Combinators.combine(path, query, contentType, body).as((p, q, type, b) ->
-                new RestCase(operation, p + q, type.isEmpty() ? null : type, b));
+        return Combinators.combine(path, query, contentType, body)
+                .as((p, q, type, b) -> new RestCase(operation, p + q, type.isEmpty() ? null : type, b));
     }
 
     private Arbitrary<String> path(OpenApiOperations.Operation operation) {
@@ -81,10 +154,14 @@ public final class RestFuzzCases {
                 String name = part.substring(1, part.length() - 1);
                 names.add(name);
                 OpenApiOperations.Parameter parameter = operation.parameters().stream()
-                        .filter(p -> p.in().equals("path") && p.name().equals(name)).findFirst().orElse(null);
+                        .filter(p -> p.in().equals("path") && p.name().equals(name))
+                        .findFirst()
+                        .orElse(null);
                 segments.add(Arbitraries.frequencyOf(
-                        Tuple.of(4, validParameter(name, parameter == null ? NullNode.getInstance() : parameter.schema())
-                                .map(RestFuzzCases::encode)),
+                        Tuple.of(
+                                4,
+                                validParameter(name, parameter == null ? NullNode.getInstance() : parameter.schema())
+                                        .map(RestFuzzCases::encode)),
                         Tuple.of(2, Arbitraries.of(EDGE_SEGMENTS))));
             }
         }
@@ -113,10 +190,21 @@ public final class RestFuzzCases {
             declared.add(extra);
             pairs.add(queryPair(extra, NullNode.getInstance()));
         }
-        pairs.add(Arbitraries.frequencyOf(Tuple.of(9, Arbitraries.just("")), Tuple.of(1, Arbitraries.of("fuzzUnknown=1", "=", "&&",
-                "%00=%00", declared.isEmpty() ? "a=1&a=2" : declared.getFirst() + "=a&" + declared.getFirst() + "=b"))));
+        pairs.add(Arbitraries.frequencyOf(
+                Tuple.of(9, Arbitraries.just("")),
+                Tuple.of(
+                        1,
+                        Arbitraries.of(
+                                "fuzzUnknown=1",
+                                "=",
+                                "&&",
+                                "%00=%00",
+                                declared.isEmpty()
+                                        ? "a=1&a=2"
+                                        : declared.getFirst() + "=a&" + declared.getFirst() + "=b"))));
         return Combinators.combine(pairs).as(values -> {
-            String joined = String.join("&", values.stream().filter(v -> !v.isEmpty()).toList());
+            String joined =
+                    String.join("&", values.stream().filter(v -> !v.isEmpty()).toList());
             return joined.isEmpty() ? "" : "?" + joined;
         });
     }
@@ -133,35 +221,56 @@ public final class RestFuzzCases {
         Arbitrary<String> shaped = switch (values.scalarType(document.resolve(schema))) {
             case "integer", "number" -> Arbitraries.integers().between(0, 100).map(String::valueOf);
             case "boolean" -> Arbitraries.of("true", "false");
-            default -> Arbitraries.strings().withCharRange('a', 'z').withChars('-').ofMinLength(1).ofMaxLength(12)
-                    .map(s -> "fuzz" + s);
+            default ->
+                Arbitraries.strings()
+                        .withCharRange('a', 'z')
+                        .withChars('-')
+                        .ofMinLength(1)
+                        .ofMaxLength(12)
+                        .map(s -> "fuzz" + s);
         };
-        return seed == null ? shaped : Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(seed)), Tuple.of(1, shaped));
+        return seed == null
+                ? shaped
+                : Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(seed)), Tuple.of(1, shaped));
     }
 
     private Arbitrary<String> contentType(OpenApiOperations.Operation operation) {
         if (!operation.hasBody()) {
-            return Arbitraries.frequencyOf(Tuple.of(19, Arbitraries.just("")), Tuple.of(1, Arbitraries.just("application/json")));
+            return Arbitraries.frequencyOf(
+                    Tuple.of(19, Arbitraries.just("")), Tuple.of(1, Arbitraries.just("application/json")));
         }
-        String json = operation.bodyMediaTypes().stream().filter(t -> t.contains("json")).findFirst()
+        String json = operation.bodyMediaTypes().stream()
+                .filter(t -> t.contains("json"))
+                .findFirst()
                 .orElse(operation.bodyMediaTypes().getFirst());
         return Arbitraries.frequencyOf(
                 Tuple.of(12, Arbitraries.just(json)),
                 Tuple.of(1, Arbitraries.of(operation.bodyMediaTypes())),
-                Tuple.of(1, Arbitraries.of("text/plain", "application/xml", "application/json; charset=ISO-8859-1",
-                        "application/x-www-form-urlencoded", "application/json;;", "*/*", "")));
+                Tuple.of(
+                        1,
+                        Arbitraries.of(
+                                "text/plain",
+                                "application/xml",
+                                "application/json; charset=ISO-8859-1",
+                                "application/x-www-form-urlencoded",
+                                "application/json;;",
+                                "*/*",
+                                "")));
     }
 
     private Arbitrary<String> body(OpenApiOperations.Operation operation) {
         if (!operation.hasBody()) {
-            return Arbitraries.frequencyOf(Tuple.of(19, Arbitraries.just((String) null)), Tuple.of(1, Arbitraries.just("{}")));
+            return Arbitraries.frequencyOf(
+                    Tuple.of(19, Arbitraries.just((String) null)), Tuple.of(1, Arbitraries.just("{}")));
         }
         Arbitrary<JsonNode> shaped = values.valid(operation.bodySchema(), 0);
         String seed = seeds.bodies().get(operation.key());
-        Arbitrary<JsonNode> base = seed == null ? shaped
+        Arbitrary<JsonNode> base = seed == null
+                ? shaped
                 : Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(read(seed))), Tuple.of(1, shaped));
         Arbitrary<JsonNode> mutated = JsonFuzzValues.mutated(base);
-        Arbitrary<String> truncated = Combinators.combine(base, Arbitraries.integers().between(0, 10_000))
+        Arbitrary<String> truncated = Combinators.combine(
+                        base, Arbitraries.integers().between(0, 10_000))
                 .as((node, at) -> {
                     String text = node.toString();
                     return text.substring(0, at % Math.max(1, text.length()));
@@ -187,11 +296,17 @@ public final class RestFuzzCases {
         StringBuilder out = new StringBuilder();
         for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
-                    || c == '_' || c == '~') {
+            if ((c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '-'
+                    || c == '.'
+                    || c == '_'
+                    || c == '~') {
                 out.append((char) c);
             } else {
-                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                out.append('%')
+                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
                         .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
             }
         }

@@ -94,12 +94,19 @@ public abstract class SchemaFuzzTest {
         HttpResponse<String> schema = EdgeHttp.send("GET", "/q/openapi?format=json", null, null);
         assertEquals(200, schema.statusCode(), schema.body());
         List<OpenApiOperations.Operation> operations = OpenApiOperations.parse(schema.body()).operations().stream()
-                .filter(o -> !skippedOperations().contains(o.key())).toList();
+                .filter(o -> !skippedOperations().contains(o.key()))
+                .toList();
         assertFalse(operations.isEmpty(), "no operations in the OpenAPI document");
-        RestFuzzCases generator = new RestFuzzCases(OpenApiOperations.parse(schema.body()),
+        RestFuzzCases generator = new RestFuzzCases(
+                OpenApiOperations.parse(schema.body()),
                 new RestFuzzCases.Seeds(validBodies(), validParameters(), undeclaredQueryParameters()));
-        FuzzRunner.Report report = FuzzRunner.run(serviceName() + " REST", generator.cases(operations),
-                FuzzRunner.tries(), FuzzRunner.seed(), c -> c.operation().key(), this::check);
+        FuzzRunner.Report report = FuzzRunner.run(
+                serviceName() + " REST",
+                generator.cases(operations),
+                FuzzRunner.tries(),
+                FuzzRunner.seed(),
+                c -> c.operation().key(),
+                this::check);
         assertTrue(report.failures().isEmpty(), report.summary() + "\n" + String.join("\n", report.failures()));
     }
 
@@ -110,11 +117,19 @@ public abstract class SchemaFuzzTest {
             return;
         }
         GrpcFuzzCases generator = new GrpcFuzzCases(new GrpcFuzzCases.Seeds(validGrpcRequests(), validParameters()));
-        ManagedChannel channel = ManagedChannelBuilder.forAddress(EdgeHttp.base().getHost(), EdgeHttp.base().getPort())
-                .usePlaintext().maxInboundMessageSize(64 * 1024 * 1024).build();
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(
+                        EdgeHttp.base().getHost(), EdgeHttp.base().getPort())
+                .usePlaintext()
+                .maxInboundMessageSize(64 * 1024 * 1024)
+                .build();
         try {
-            FuzzRunner.Report report = FuzzRunner.run(serviceName() + " gRPC", generator.cases(services),
-                    FuzzRunner.tries(), FuzzRunner.seed(), GrpcFuzzCases.GrpcCase::target, c -> check(channel, c));
+            FuzzRunner.Report report = FuzzRunner.run(
+                    serviceName() + " gRPC",
+                    generator.cases(services),
+                    FuzzRunner.tries(),
+                    FuzzRunner.seed(),
+                    GrpcFuzzCases.GrpcCase::target,
+                    c -> check(channel, c));
             assertTrue(report.failures().isEmpty(), report.summary() + "\n" + String.join("\n", report.failures()));
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -124,18 +139,26 @@ public abstract class SchemaFuzzTest {
     private FuzzRunner.Verdict check(Channel channel, GrpcFuzzCases.GrpcCase call) {
         Descriptors.MethodDescriptor method = call.method();
         DynamicMessage request = sendable(method, call.request());
-        MethodDescriptor<DynamicMessage, DynamicMessage> descriptor = MethodDescriptor.<DynamicMessage, DynamicMessage>newBuilder()
-                .setType(method.isServerStreaming() ? MethodDescriptor.MethodType.SERVER_STREAMING : MethodDescriptor.MethodType.UNARY)
-                .setFullMethodName(MethodDescriptor.generateFullMethodName(method.getService().getFullName(), method.getName()))
-                .setRequestMarshaller(ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(method.getInputType())))
-                .setResponseMarshaller(ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(method.getOutputType())))
-                .build();
+        MethodDescriptor<DynamicMessage, DynamicMessage> descriptor =
+                MethodDescriptor.<DynamicMessage, DynamicMessage>newBuilder()
+                        .setType(
+                                method.isServerStreaming()
+                                        ? MethodDescriptor.MethodType.SERVER_STREAMING
+                                        : MethodDescriptor.MethodType.UNARY)
+                        .setFullMethodName(MethodDescriptor.generateFullMethodName(
+                                method.getService().getFullName(), method.getName()))
+                        .setRequestMarshaller(
+                                ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(method.getInputType())))
+                        .setResponseMarshaller(
+                                ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(method.getOutputType())))
+                        .build();
         CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS);
         long before = EdgeHttp.eventCount(eventSchema());
         Status status;
         try {
             if (method.isServerStreaming()) {
-                Iterator<DynamicMessage> responses = ClientCalls.blockingServerStreamingCall(channel, descriptor, options, request);
+                Iterator<DynamicMessage> responses =
+                        ClientCalls.blockingServerStreamingCall(channel, descriptor, options, request);
                 while (responses.hasNext()) {
                     responses.next();
                 }
@@ -153,7 +176,8 @@ public abstract class SchemaFuzzTest {
             }
             // The transport's own refusal of a message over its size limit (256 KiB on the HTTP port): no description.
             case RESOURCE_EXHAUSTED -> {
-                return EdgeHttp.eventCount(eventSchema()) == before ? FuzzRunner.Verdict.pass("RESOURCE_EXHAUSTED")
+                return EdgeHttp.eventCount(eventSchema()) == before
+                        ? FuzzRunner.Verdict.pass("RESOURCE_EXHAUSTED")
                         : new FuzzRunner.Verdict.Violation("events appended behind " + description);
             }
             case UNAVAILABLE, UNIMPLEMENTED, DEADLINE_EXCEEDED, CANCELLED, OK -> {
@@ -178,8 +202,8 @@ public abstract class SchemaFuzzTest {
         String snapshot = readModelSnapshot();
         HttpResponse<String> response;
         try {
-            response = EdgeHttp.send(request.operation().method(), request.pathAndQuery(), request.contentType(),
-                    request.body());
+            response = EdgeHttp.send(
+                    request.operation().method(), request.pathAndQuery(), request.contentType(), request.body());
         } catch (IOException e) {
             return new FuzzRunner.Verdict.Violation("no HTTP answer: " + e);
         } catch (InterruptedException e) {
@@ -197,13 +221,15 @@ public abstract class SchemaFuzzTest {
         if (violation != null) {
             return new FuzzRunner.Verdict.Violation(status + ": " + violation);
         }
-        if (status == 400 && (EdgeHttp.problemField(response) == null || EdgeHttp.problemField(response).isBlank())) {
+        if (status == 400
+                && (EdgeHttp.problemField(response) == null
+                        || EdgeHttp.problemField(response).isBlank())) {
             return new FuzzRunner.Verdict.Violation("400 naming no field: " + EdgeHttp.cut(response.body()));
         }
         long after = EdgeHttp.eventCount(eventSchema());
         if (after != before) {
-            return new FuzzRunner.Verdict.Violation((after - before) + " events appended behind a " + status + ": "
-                    + EdgeHttp.cut(response.body()));
+            return new FuzzRunner.Verdict.Violation(
+                    (after - before) + " events appended behind a " + status + ": " + EdgeHttp.cut(response.body()));
         }
         String snapshotAfter = readModelSnapshot();
         if (snapshot != null && !snapshot.equals(snapshotAfter)) {
@@ -211,7 +237,9 @@ public abstract class SchemaFuzzTest {
                     + EdgeHttp.cut(snapshot) + " -> " + EdgeHttp.cut(snapshotAfter));
         }
         // Indices folded (labels[3] -> labels[]) so that the counts show which rules were reached.
-        return FuzzRunner.Verdict.pass(status == 400 ? "400 " + EdgeHttp.problemField(response).replaceAll("\\[\\d+]", "[]")
-                : String.valueOf(status));
+        return FuzzRunner.Verdict.pass(
+                status == 400
+                        ? "400 " + EdgeHttp.problemField(response).replaceAll("\\[\\d+]", "[]")
+                        : String.valueOf(status));
     }
 }

@@ -41,7 +41,8 @@ public abstract class ServiceContractTest {
     @Test
     void keepsItsEventStoreInItsOwnSchema() throws SQLException {
         PostgresServer postgres = SharedInfrastructure.postgres();
-        try (Connection connection = postgres.dataSource(PostgresTestResource.DATABASE).getConnection();
+        try (Connection connection =
+                        postgres.dataSource(PostgresTestResource.DATABASE).getConnection();
                 PreparedStatement select = connection.prepareStatement(
                         "SELECT to_regclass(? || '.events') IS NOT NULL AND to_regclass(? || '.outbox_cursors') IS NOT NULL")) {
             select.setString(1, serviceName());
@@ -71,14 +72,18 @@ public abstract class ServiceContractTest {
     void servesMetricsAndOpenApi() throws Exception {
         HttpResponse<String> metrics = get("/q/metrics");
         assertEquals(200, metrics.statusCode());
-        assertTrue(metrics.body().contains("tendril_outbox_published_total{relay=\"" + serviceName() + "\""),
+        assertTrue(
+                metrics.body().contains("tendril_outbox_published_total{relay=\"" + serviceName() + "\""),
                 "relay metrics missing");
         assertEquals(200, get("/q/openapi").statusCode());
     }
 
     protected static HttpResponse<String> get(String path) throws IOException, InterruptedException {
         String base = ConfigProvider.getConfig().getValue("test.url", String.class);
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

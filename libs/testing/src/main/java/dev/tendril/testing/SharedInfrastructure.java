@@ -27,8 +27,7 @@ public final class SharedInfrastructure {
     private static KafkaBroker kafka;
     private static PostgresServer postgres;
 
-    private SharedInfrastructure() {
-    }
+    private SharedInfrastructure() {}
 
     /**
      * The JVM's broker, started in a temporary directory on first call. If a test stopped it to simulate
@@ -56,8 +55,8 @@ public final class SharedInfrastructure {
         synchronized (POSTGRES_LOCK) {
             if (postgres == null) {
                 postgres = OWNER != null
-                        ? SystemClassLoaderOwner.borrow(PostgresServer.class,
-                                SystemClassLoaderOwner.callStatic(OWNER, "postgres"))
+                        ? SystemClassLoaderOwner.borrow(
+                                PostgresServer.class, SystemClassLoaderOwner.callStatic(OWNER, "postgres"))
                         : startPostgres();
             }
             return postgres;

@@ -17,8 +17,7 @@ import java.lang.reflect.Proxy;
  */
 final class SystemClassLoaderOwner {
 
-    private SystemClassLoaderOwner() {
-    }
+    private SystemClassLoaderOwner() {}
 
     /**
      * The system class loader's copy of {@code local}, or null if {@code local} is that copy or the system

@@ -42,7 +42,8 @@ class MainClassSizeTest {
     @Test
     void findsTheRepositorysSources() throws IOException {
         assertThat(mainSources(repositoryRoot()))
-                .as("a scan that finds nothing would pass whatever the sizes").hasSizeGreaterThan(100);
+                .as("a scan that finds nothing would pass whatever the sizes")
+                .hasSizeGreaterThan(100);
     }
 
     /** Java files under any src/main/java, not descending into build output, VCS or local stack data. */
@@ -58,7 +59,8 @@ class MainClassSizeTest {
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-                if (file.toString().endsWith(".java") && file.toString().replace('\\', '/').contains("/src/main/java/")) {
+                if (file.toString().endsWith(".java")
+                        && file.toString().replace('\\', '/').contains("/src/main/java/")) {
                     sources.add(file);
                 }
                 return FileVisitResult.CONTINUE;
@@ -81,7 +83,10 @@ class MainClassSizeTest {
         while (dir != null && !Files.exists(dir.resolve("mvnw"))) {
             dir = dir.getParent();
         }
-        assertThat(dir).as("repository root (a directory with mvnw) above %s", Path.of("").toAbsolutePath())
+        assertThat(dir)
+                .as(
+                        "repository root (a directory with mvnw) above %s",
+                        Path.of("").toAbsolutePath())
                 .isNotNull();
         return dir;
     }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.entry;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.sql.DriverManager;
-
 import org.junit.jupiter.api.Test;
 
 class SharedInfrastructureTest {
@@ -40,8 +39,9 @@ class SharedInfrastructureTest {
     void kafkaTestResourcePointsQuarkusAtTheSharedBroker() throws Exception {
         var config = new KafkaTestResource().start();
 
-        assertThat(config).containsExactly(
-                entry("kafka.bootstrap.servers", SharedInfrastructure.kafka().bootstrapServers()));
+        assertThat(config)
+                .containsExactly(entry(
+                        "kafka.bootstrap.servers", SharedInfrastructure.kafka().bootstrapServers()));
         KafkaClients.send(config.get("kafka.bootstrap.servers"), "via-test-resource", "configured");
         assertThat(KafkaClients.readFromBeginning(config.get("kafka.bootstrap.servers"), "via-test-resource", 1))
                 .containsExactly("configured");
@@ -54,9 +54,13 @@ class SharedInfrastructureTest {
 
         assertThat(config)
                 .containsEntry("quarkus.datasource.jdbc.url", "jdbc:postgresql://127.0.0.1:" + port + "/tendril")
-                .containsEntry("quarkus.datasource.reactive.url", "vertx-reactive:postgresql://127.0.0.1:" + port + "/tendril");
-        try (var connection = DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"),
-                        config.get("quarkus.datasource.username"), config.get("quarkus.datasource.password"));
+                .containsEntry(
+                        "quarkus.datasource.reactive.url",
+                        "vertx-reactive:postgresql://127.0.0.1:" + port + "/tendril");
+        try (var connection = DriverManager.getConnection(
+                        config.get("quarkus.datasource.jdbc.url"),
+                        config.get("quarkus.datasource.username"),
+                        config.get("quarkus.datasource.password"));
                 var rows = connection.createStatement().executeQuery("SELECT current_database()")) {
             assertThat(rows.next()).isTrue();
             assertThat(rows.getString(1)).isEqualTo("tendril");
@@ -68,7 +72,8 @@ class SharedInfrastructureTest {
         var broker = SharedInfrastructure.kafka();
         var postgres = SharedInfrastructure.postgres();
         // What Quarkus does to this library on every application restart: load it again in a fresh loader.
-        URL library = SharedInfrastructure.class.getProtectionDomain().getCodeSource().getLocation();
+        URL library =
+                SharedInfrastructure.class.getProtectionDomain().getCodeSource().getLocation();
         try (var restartLoader = new URLClassLoader(new URL[] {library}, ClassLoader.getPlatformClassLoader())) {
             Class<?> copy = restartLoader.loadClass(SharedInfrastructure.class.getName());
             Class<?> copysBroker = restartLoader.loadClass(KafkaBroker.class.getName());
@@ -85,7 +90,9 @@ class SharedInfrastructureTest {
             assertThat(copy.getMethod("kafka").invoke(null)).isSameAs(borrowedBroker);
 
             copysBroker.getMethod("stop").invoke(borrowedBroker);
-            assertThat(broker.isRunning()).as("the one broker stopped through the copy").isFalse();
+            assertThat(broker.isRunning())
+                    .as("the one broker stopped through the copy")
+                    .isFalse();
             copysBroker.getMethod("restart").invoke(borrowedBroker);
             assertThat(broker.isRunning()).isTrue();
         }

@@ -17,7 +17,7 @@ public final class FollowerBuilder<K, V> {
     private String bootstrapServers;
     private List<String> topics = List.of();
     private FollowerHandler<K, V> handler;
-    private Runnable prepare = () -> { };
+    private Runnable prepare = () -> {};
     private StartPosition startAt = StartPosition.beginning();
     private boolean requireTopics;
     private Duration pollTimeout = FollowerConfig.DEFAULT_POLL_TIMEOUT;
@@ -111,9 +111,24 @@ public final class FollowerBuilder<K, V> {
 
     /** The follower, not started yet. */
     public TopicFollower<K, V> build() {
-        FollowerConfig config = new FollowerConfig(name, bootstrapServers, topics, startAt, requireTopics,
-                pollTimeout, checkEvery, kafkaTimeout, minBackoff, maxBackoff, closeTimeout, consumerProperties);
-        return new TopicFollower<>(config, keys, values, Objects.requireNonNull(handler, "handler"),
+        FollowerConfig config = new FollowerConfig(
+                name,
+                bootstrapServers,
+                topics,
+                startAt,
+                requireTopics,
+                pollTimeout,
+                checkEvery,
+                kafkaTimeout,
+                minBackoff,
+                maxBackoff,
+                closeTimeout,
+                consumerProperties);
+        return new TopicFollower<>(
+                config,
+                keys,
+                values,
+                Objects.requireNonNull(handler, "handler"),
                 Objects.requireNonNull(prepare, "prepare"));
     }
 

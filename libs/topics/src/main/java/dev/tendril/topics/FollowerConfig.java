@@ -27,9 +27,19 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  *     interrupted)
  * @param consumerProperties Kafka consumer properties over the follower's own
  */
-public record FollowerConfig(String name, String bootstrapServers, List<String> topics, StartPosition startAt,
-        boolean requireTopics, Duration pollTimeout, Duration checkEvery, Duration kafkaTimeout, Duration minBackoff,
-        Duration maxBackoff, Duration closeTimeout, Map<String, Object> consumerProperties) {
+public record FollowerConfig(
+        String name,
+        String bootstrapServers,
+        List<String> topics,
+        StartPosition startAt,
+        boolean requireTopics,
+        Duration pollTimeout,
+        Duration checkEvery,
+        Duration kafkaTimeout,
+        Duration minBackoff,
+        Duration maxBackoff,
+        Duration closeTimeout,
+        Map<String, Object> consumerProperties) {
 
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(200);
     public static final Duration DEFAULT_CHECK_EVERY = Duration.ofSeconds(1);
@@ -49,15 +59,27 @@ public record FollowerConfig(String name, String bootstrapServers, List<String> 
         for (Duration d : List.of(pollTimeout, checkEvery, kafkaTimeout, minBackoff, maxBackoff, closeTimeout)) {
             require(d != null && d.isPositive(), "durations must be positive");
         }
-        require(minBackoff.compareTo(maxBackoff) <= 0, "minBackoff " + minBackoff + " exceeds maxBackoff " + maxBackoff);
+        require(
+                minBackoff.compareTo(maxBackoff) <= 0,
+                "minBackoff " + minBackoff + " exceeds maxBackoff " + maxBackoff);
         consumerProperties = Map.copyOf(consumerProperties);
     }
 
     /** The defaults for following {@code topics} from the beginning. */
     public static FollowerConfig defaults(String name, String bootstrapServers, List<String> topics) {
-        return new FollowerConfig(name, bootstrapServers, topics, StartPosition.beginning(), false,
-                DEFAULT_POLL_TIMEOUT, DEFAULT_CHECK_EVERY, DEFAULT_KAFKA_TIMEOUT, DEFAULT_MIN_BACKOFF,
-                DEFAULT_MAX_BACKOFF, DEFAULT_CLOSE_TIMEOUT, Map.of());
+        return new FollowerConfig(
+                name,
+                bootstrapServers,
+                topics,
+                StartPosition.beginning(),
+                false,
+                DEFAULT_POLL_TIMEOUT,
+                DEFAULT_CHECK_EVERY,
+                DEFAULT_KAFKA_TIMEOUT,
+                DEFAULT_MIN_BACKOFF,
+                DEFAULT_MAX_BACKOFF,
+                DEFAULT_CLOSE_TIMEOUT,
+                Map.of());
     }
 
     /** The consumer's properties: the follower's own, then {@link #consumerProperties()} over them. */

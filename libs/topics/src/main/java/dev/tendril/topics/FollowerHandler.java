@@ -18,17 +18,14 @@ public interface FollowerHandler<K, V> {
      * Called once, when every partition reached the end offset captured at the start. Throwing retries
      * it after a backoff (records read meanwhile still come as bootstrapping batches).
      */
-    default void caughtUp(FollowerStatus status) {
-    }
+    default void caughtUp(FollowerStatus status) {}
 
     /** A record the deserializers could not read, skipped. */
-    default void rejected(RejectedRecord record) {
-    }
+    default void rejected(RejectedRecord record) {}
 
     /**
      * Called about every check interval whatever the state, also while retrying: for work that belongs
      * on the thread that owns the handler's state (retries, periodic sweeps). Exceptions are logged.
      */
-    default void periodically(FollowerStatus status) {
-    }
+    default void periodically(FollowerStatus status) {}
 }

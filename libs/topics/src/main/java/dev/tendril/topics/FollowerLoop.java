@@ -54,7 +54,11 @@ final class FollowerLoop<K, V> implements Runnable {
     private long nextCheck;
     private long nextTick;
 
-    FollowerLoop(FollowerConfig config, Deserializer<K> keys, Deserializer<V> values, FollowerHandler<K, V> handler,
+    FollowerLoop(
+            FollowerConfig config,
+            Deserializer<K> keys,
+            Deserializer<V> values,
+            FollowerHandler<K, V> handler,
             Runnable prepare) {
         this.config = config;
         this.keys = keys;
@@ -151,8 +155,8 @@ final class FollowerLoop<K, V> implements Runnable {
     private KafkaConsumer<K, V> consumer() {
         KafkaConsumer<K, V> c = consumer;
         if (c == null) {
-            c = new KafkaConsumer<>(config.kafkaProperties(), new UnclosedDeserializer<>(keys),
-                    new UnclosedDeserializer<>(values));
+            c = new KafkaConsumer<>(
+                    config.kafkaProperties(), new UnclosedDeserializer<>(keys), new UnclosedDeserializer<>(values));
             consumer = c;
             if (closed) {
                 c.wakeup();
@@ -182,7 +186,8 @@ final class FollowerLoop<K, V> implements Runnable {
     /** Follows partitions created meanwhile and re-reads the end offsets (a dead broker fails here). */
     private void check(KafkaConsumer<K, V> c) {
         List<TopicPartition> added = partitions.existing(c, new ArrayList<>()).stream()
-                .filter(p -> !progress.partitions().contains(p)).toList();
+                .filter(p -> !progress.partitions().contains(p))
+                .toList();
         if (!added.isEmpty()) {
             partitions.follow(c, added);
             LOG.infof("%s: following new partitions %s", config.name(), added);
@@ -236,8 +241,10 @@ final class FollowerLoop<K, V> implements Runnable {
             handler.apply(new Batch<>(records, !signalled));
         } catch (RuntimeException e) {
             ConsumerRecord<K, V> first = records.getFirst();
-            throw new StepFailure("handler failed on a batch of " + records.size() + " from " + first.topic() + "-"
-                    + first.partition() + "@" + first.offset() + ": " + e, e);
+            throw new StepFailure(
+                    "handler failed on a batch of " + records.size() + " from " + first.topic() + "-"
+                            + first.partition() + "@" + first.offset() + ": " + e,
+                    e);
         }
         progress.applied(records.size());
     }
@@ -266,8 +273,12 @@ final class FollowerLoop<K, V> implements Runnable {
             throw new StepFailure("handler failed on caught up: " + e, e);
         }
         signalled = true;
-        LOG.infof("%s: caught up with %s after %d records in %d ms", config.name(), config.topics(),
-                progress.appliedCount(), Duration.ofNanos(System.nanoTime() - started).toMillis());
+        LOG.infof(
+                "%s: caught up with %s after %d records in %d ms",
+                config.name(),
+                config.topics(),
+                progress.appliedCount(),
+                Duration.ofNanos(System.nanoTime() - started).toMillis());
         caughtUp.complete(publish());
     }
 
@@ -309,7 +320,8 @@ final class FollowerLoop<K, V> implements Runnable {
     }
 
     private FollowerStatus publish() {
-        FollowerState state = retry.failing() ? FollowerState.RETRYING
+        FollowerState state = retry.failing()
+                ? FollowerState.RETRYING
                 : signalled ? FollowerState.FOLLOWING : FollowerState.BOOTSTRAPPING;
         status = progress.status(state, signalled, retry.last());
         return status;
@@ -319,7 +331,8 @@ final class FollowerLoop<K, V> implements Runnable {
     private void pause(Duration d) {
         long until = System.nanoTime() + d.toNanos();
         synchronized (pause) {
-            for (long left = d.toNanos(); left > 0 && !closed && readToEnd.isEmpty();
+            for (long left = d.toNanos();
+                    left > 0 && !closed && readToEnd.isEmpty();
                     left = until - System.nanoTime()) {
                 try {
                     pause.wait(Math.max(1, left / 1_000_000));

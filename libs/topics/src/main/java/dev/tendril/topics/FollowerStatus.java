@@ -14,8 +14,13 @@ import org.apache.kafka.common.TopicPartition;
  * @param recordsRejected records the deserializers could not read
  * @param lastFailure the last failure, also after recovery; {@link #state()} says whether it still holds
  */
-public record FollowerStatus(FollowerState state, boolean caughtUp, Map<TopicPartition, PartitionProgress> partitions,
-        long recordsApplied, long recordsRejected, Optional<Failure> lastFailure) {
+public record FollowerStatus(
+        FollowerState state,
+        boolean caughtUp,
+        Map<TopicPartition, PartitionProgress> partitions,
+        long recordsApplied,
+        long recordsRejected,
+        Optional<Failure> lastFailure) {
 
     public FollowerStatus {
         partitions = Map.copyOf(partitions);
@@ -36,8 +41,7 @@ public record FollowerStatus(FollowerState state, boolean caughtUp, Map<TopicPar
     }
 
     /** A failed step: what went wrong and when. */
-    public record Failure(String message, Instant at) {
-    }
+    public record Failure(String message, Instant at) {}
 
     /** Records known to exist in every followed partition but not handed over yet. */
     public long lag() {
@@ -46,8 +50,10 @@ public record FollowerStatus(FollowerState state, boolean caughtUp, Map<TopicPar
 
     /** {@link #lag()} of one topic's partitions. */
     public long lag(String topic) {
-        return partitions.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
-                .mapToLong(e -> e.getValue().lag()).sum();
+        return partitions.entrySet().stream()
+                .filter(e -> e.getKey().topic().equals(topic))
+                .mapToLong(e -> e.getValue().lag())
+                .sum();
     }
 
     /** The failure the follower is retrying now, if it is. */

@@ -19,8 +19,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class Progress {
 
-    private record Barrier(CompletableFuture<FollowerStatus> done, Map<TopicPartition, Long> targets) {
-    }
+    private record Barrier(CompletableFuture<FollowerStatus> done, Map<TopicPartition, Long> targets) {}
 
     private final Map<TopicPartition, Long> positions = new LinkedHashMap<>();
     private final Map<TopicPartition, Long> ends = new HashMap<>();

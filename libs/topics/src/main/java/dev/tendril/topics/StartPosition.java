@@ -10,8 +10,7 @@ import org.apache.kafka.common.TopicPartition;
 public sealed interface StartPosition {
 
     /** From the first record the partition holds: the whole snapshot of a compacted topic. */
-    record Beginning() implements StartPosition {
-    }
+    record Beginning() implements StartPosition {}
 
     /** From the given next offsets; partitions not in the map from their beginning. */
     record Offsets(Map<TopicPartition, Long> offsets) implements StartPosition {

@@ -22,8 +22,12 @@ public final class TopicFollower<K, V> implements AutoCloseable {
     private final FollowerLoop<K, V> loop;
     private Thread thread;
 
-    TopicFollower(FollowerConfig config, Deserializer<K> keys, Deserializer<V> values,
-            FollowerHandler<K, V> handler, Runnable prepare) {
+    TopicFollower(
+            FollowerConfig config,
+            Deserializer<K> keys,
+            Deserializer<V> values,
+            FollowerHandler<K, V> handler,
+            Runnable prepare) {
         this.config = config;
         this.loop = new FollowerLoop<>(config, keys, values, handler, prepare);
     }

@@ -16,8 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 final class RecordingHandler implements FollowerHandler<String, String> {
 
     /** One record as delivered. */
-    record Delivery(String topic, int partition, long offset, String key, String value, boolean bootstrapping) {
-    }
+    record Delivery(String topic, int partition, long offset, String key, String value, boolean bootstrapping) {}
 
     final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
     final List<RejectedRecord> rejected = new CopyOnWriteArrayList<>();
@@ -41,8 +40,8 @@ final class RecordingHandler implements FollowerHandler<String, String> {
         }
         synchronized (state) {
             for (ConsumerRecord<String, String> r : batch) {
-                deliveries.add(new Delivery(r.topic(), r.partition(), r.offset(), r.key(), r.value(),
-                        batch.bootstrapping()));
+                deliveries.add(
+                        new Delivery(r.topic(), r.partition(), r.offset(), r.key(), r.value(), batch.bootstrapping()));
                 if (r.value() == null) {
                     state.remove(r.key());
                 } else {

@@ -13,8 +13,7 @@ class StartPositionTest {
     private static final TopicPartition P0 = new TopicPartition("t", 0);
     private static final TopicPartition P1 = new TopicPartition("t", 1);
 
-    record Case(String name, StartPosition start, TopicPartition partition, long begin, long end, long expected) {
-    }
+    record Case(String name, StartPosition start, TopicPartition partition, long begin, long end, long expected) {}
 
     @Test
     void startsEveryPartitionInsideWhatItHolds() {
@@ -29,7 +28,9 @@ class StartPositionTest {
                 new Case("partition not given", StartPosition.offsets(Map.of(P0, 12L)), P1, 5, 20, 5),
                 new Case("empty partition", StartPosition.tail(3), P0, 0, 0, 0));
         for (Case c : cases) {
-            assertThat(c.start().offset(c.partition(), c.begin(), c.end())).as(c.name()).isEqualTo(c.expected());
+            assertThat(c.start().offset(c.partition(), c.begin(), c.end()))
+                    .as(c.name())
+                    .isEqualTo(c.expected());
         }
     }
 

@@ -49,10 +49,13 @@ class TopicFollowerTest {
         return follower(new StringDeserializer(), handler, names);
     }
 
-    private FollowerBuilder<String, String> follower(Deserializer<String> values, RecordingHandler handler,
-            String... names) {
-        return TopicFollower.builder(new StringDeserializer(), values).name("test-follower")
-                .bootstrapServers(TestTopics.bootstrap()).topics(names).handler(handler);
+    private FollowerBuilder<String, String> follower(
+            Deserializer<String> values, RecordingHandler handler, String... names) {
+        return TopicFollower.builder(new StringDeserializer(), values)
+                .name("test-follower")
+                .bootstrapServers(TestTopics.bootstrap())
+                .topics(names)
+                .handler(handler);
     }
 
     private TopicFollower<String, String> started(FollowerBuilder<String, String> builder) {
@@ -122,7 +125,8 @@ class TopicFollowerTest {
         TopicFollower<String, String> f = started(follower(handler, later));
 
         assertThat(caughtUp(f).partitions()).isEmpty();
-        assertThat(f.readToEnd().get(WAIT.toSeconds(), TimeUnit.SECONDS).partitions()).isEmpty();
+        assertThat(f.readToEnd().get(WAIT.toSeconds(), TimeUnit.SECONDS).partitions())
+                .isEmpty();
 
         TestTopics.createNamed(later, 1);
         topics.send(later, 0, "first", "1");
@@ -135,13 +139,14 @@ class TopicFollowerTest {
     void waitsForRequiredTopicsAndBootstrapsOnceTheyExist() throws Exception {
         String owned = TestTopics.freshName();
         RecordingHandler handler = new RecordingHandler();
-        TopicFollower<String, String> f = started(follower(handler, owned).requireTopics()
-                .backoff(Duration.ofMillis(50), Duration.ofMillis(200)));
+        TopicFollower<String, String> f = started(
+                follower(handler, owned).requireTopics().backoff(Duration.ofMillis(50), Duration.ofMillis(200)));
 
         await().atMost(WAIT).untilAsserted(() -> {
             FollowerStatus s = f.status();
             assertThat(s.state()).isEqualTo(FollowerState.RETRYING);
-            assertThat(s.problem()).hasValueSatisfying(p -> assertThat(p.message()).contains(owned));
+            assertThat(s.problem())
+                    .hasValueSatisfying(p -> assertThat(p.message()).contains(owned));
         });
         assertThat(f.caughtUp()).isNotDone();
 
@@ -164,7 +169,9 @@ class TopicFollowerTest {
 
         caughtUp(f);
         assertThat(handler.state()).isEqualTo(Map.of("kept", "v2"));
-        assertThat(handler.deliveries).extracting(RecordingHandler.Delivery::value).containsExactly("v1", "v2", null);
+        assertThat(handler.deliveries)
+                .extracting(RecordingHandler.Delivery::value)
+                .containsExactly("v1", "v2", null);
 
         topics.send(topic, 0, "kept", null);
         await().atMost(WAIT).until(() -> handler.state().isEmpty());
@@ -184,7 +191,9 @@ class TopicFollowerTest {
 
         await().atMost(WAIT).until(() -> handler.state().keySet().equals(java.util.Set.of("p0", "p1", "p2")));
         assertThat(f.status().partitions()).hasSize(3);
-        assertThat(handler.deliveries).extracting(RecordingHandler.Delivery::offset).containsOnly(0L);
+        assertThat(handler.deliveries)
+                .extracting(RecordingHandler.Delivery::offset)
+                .containsOnly(0L);
     }
 
     @Test
@@ -194,7 +203,8 @@ class TopicFollowerTest {
             topics.send(topic, i % 2, "before" + i, "v");
         }
         RecordingHandler handler = new RecordingHandler();
-        TopicFollower<String, String> f = started(follower(handler, topic).kafkaTimeout(Duration.ofSeconds(1))
+        TopicFollower<String, String> f = started(follower(handler, topic)
+                .kafkaTimeout(Duration.ofSeconds(1))
                 .backoff(Duration.ofMillis(100), Duration.ofMillis(500)));
         caughtUp(f);
 
@@ -217,7 +227,9 @@ class TopicFollowerTest {
 
         await().atMost(WAIT).until(() -> handler.deliveries.size() >= 20);
         await().atMost(WAIT).until(() -> f.status().state() == FollowerState.FOLLOWING);
-        List<String> delivered = handler.deliveries.stream().map(d -> d.partition() + "@" + d.offset()).toList();
+        List<String> delivered = handler.deliveries.stream()
+                .map(d -> d.partition() + "@" + d.offset())
+                .toList();
         assertThat(delivered).doesNotHaveDuplicates().hasSize(20);
         assertThat(handler.state()).hasSize(20);
         assertThat(f.status().lastFailure()).isPresent();
@@ -232,13 +244,16 @@ class TopicFollowerTest {
         topics.send(topic, 0, "c", "3");
         RecordingHandler handler = new RecordingHandler();
         handler.failOn(r -> r.key().equals("b"), 3);
-        TopicFollower<String, String> f = started(follower(handler, topic)
-                .backoff(Duration.ofMillis(50), Duration.ofMillis(200)));
+        TopicFollower<String, String> f =
+                started(follower(handler, topic).backoff(Duration.ofMillis(50), Duration.ofMillis(200)));
 
-        await().atMost(WAIT).untilAsserted(() -> assertThat(f.status().lastFailure())
-                .hasValueSatisfying(p -> assertThat(p.message()).contains("store unavailable for b")));
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(f.status().lastFailure())
+                        .hasValueSatisfying(p -> assertThat(p.message()).contains("store unavailable for b")));
         caughtUp(f);
-        assertThat(handler.deliveries).extracting(RecordingHandler.Delivery::offset).containsExactly(0L, 1L, 2L);
+        assertThat(handler.deliveries)
+                .extracting(RecordingHandler.Delivery::offset)
+                .containsExactly(0L, 1L, 2L);
         await().atMost(WAIT).until(() -> f.status().state() == FollowerState.FOLLOWING);
 
         topics.send(topic, 0, "d", "4");
@@ -283,8 +298,8 @@ class TopicFollowerTest {
         RecordingHandler tail = new RecordingHandler();
         RecordingHandler given = new RecordingHandler();
         TopicFollower<String, String> fromTail = started(follower(tail, topic).startAt(StartPosition.tail(3)));
-        TopicFollower<String, String> fromOffset = started(follower(given, topic)
-                .startAt(StartPosition.offsets(Map.of(new TopicPartition(topic, 0), 6L))));
+        TopicFollower<String, String> fromOffset = started(
+                follower(given, topic).startAt(StartPosition.offsets(Map.of(new TopicPartition(topic, 0), 6L))));
 
         caughtUp(fromTail);
         caughtUp(fromOffset);
@@ -297,8 +312,8 @@ class TopicFollowerTest {
         String topic = TestTopics.create(3);
         RecordingHandler handler = new RecordingHandler();
         // Neither a poll returning nor a periodic check hurries it: only the request does.
-        TopicFollower<String, String> f = started(follower(handler, topic).pollTimeout(Duration.ofMinutes(10))
-                .checkEvery(Duration.ofMinutes(10)));
+        TopicFollower<String, String> f = started(
+                follower(handler, topic).pollTimeout(Duration.ofMinutes(10)).checkEvery(Duration.ofMinutes(10)));
         caughtUp(f);
 
         Map<String, String> sent = new HashMap<>();
@@ -315,26 +330,30 @@ class TopicFollowerTest {
         String topic = TestTopics.create(1);
         RecordingHandler handler = new RecordingHandler();
         // Were close() not to wake the poll, it would return after the close timeout with the thread alive.
-        TopicFollower<String, String> f = started(follower(handler, topic).pollTimeout(Duration.ofMinutes(10))
-                .closeTimeout(Duration.ofMinutes(2)));
+        TopicFollower<String, String> f = started(
+                follower(handler, topic).pollTimeout(Duration.ofMinutes(10)).closeTimeout(Duration.ofMinutes(2)));
         caughtUp(f);
 
         f.close();
         assertThat(f.status().state()).isEqualTo(FollowerState.CLOSED);
-        assertThatThrownBy(() -> f.readToEnd().get()).isInstanceOf(ExecutionException.class)
+        assertThatThrownBy(() -> f.readToEnd().get())
+                .isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(CancellationException.class);
     }
 
     @Test
     void closeEndsABackoffAndCancelsWhatWaitsForTheBootstrap() {
         RecordingHandler handler = new RecordingHandler();
-        TopicFollower<String, String> f = started(follower(handler, TestTopics.freshName()).requireTopics()
-                .backoff(Duration.ofMinutes(10), Duration.ofMinutes(10)).closeTimeout(Duration.ofMinutes(2)));
+        TopicFollower<String, String> f = started(follower(handler, TestTopics.freshName())
+                .requireTopics()
+                .backoff(Duration.ofMinutes(10), Duration.ofMinutes(10))
+                .closeTimeout(Duration.ofMinutes(2)));
         await().atMost(WAIT).until(() -> f.status().state() == FollowerState.RETRYING);
 
         f.close();
         assertThat(f.status().state()).isEqualTo(FollowerState.CLOSED);
-        assertThatThrownBy(() -> f.caughtUp().get()).isInstanceOf(ExecutionException.class)
+        assertThatThrownBy(() -> f.caughtUp().get())
+                .isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(CancellationException.class);
     }
 
@@ -348,7 +367,8 @@ class TopicFollowerTest {
         caughtUp(started(follower(handler, topic).consumerProperties(Map.of("max.poll.records", "3"))));
 
         Map<Integer, List<Long>> offsets = new HashMap<>();
-        handler.deliveries.forEach(d -> offsets.computeIfAbsent(d.partition(), p -> new ArrayList<>()).add(d.offset()));
+        handler.deliveries.forEach(d ->
+                offsets.computeIfAbsent(d.partition(), p -> new ArrayList<>()).add(d.offset()));
         assertThat(offsets.get(0)).isSorted().hasSize(20);
         assertThat(offsets.get(1)).isSorted().hasSize(20);
         assertThat(new HashSet<>(handler.keys())).hasSize(40);

@@ -1,9 +1,9 @@
 package dev.tendril.flows;
 
-import dev.tendril.flows.domain.ObserveFilters;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import dev.tendril.api.hubble.observer.ObserverOuterClass;
+import dev.tendril.flows.domain.ObserveFilters;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
 import dev.tendril.testing.SchemaFuzzTest;
@@ -34,18 +34,31 @@ class FlowsFuzzTest extends SchemaFuzzTest {
      */
     @Override
     protected Map<String, List<String>> undeclaredQueryParameters() {
-        List<String> names = new ArrayList<>(ObserveFilters.PARAMETERS.stream().sorted().toList());
+        List<String> names =
+                new ArrayList<>(ObserveFilters.PARAMETERS.stream().sorted().toList());
         names.addAll(List.of("last", "first", "since", "until"));
         return Map.of("/v1/flows", names);
     }
 
     @Override
     protected Map<String, String> validParameters() {
-        return Map.ofEntries(Map.entry("namespace", "default"), Map.entry("pod", "web-1"), Map.entry("ip", "10.0.0.1"),
-                Map.entry("port", "80"), Map.entry("identity", "1"), Map.entry("verdict", "DROPPED"),
-                Map.entry("protocol", "TCP"), Map.entry("node", "node-1"), Map.entry("last", "10"), Map.entry("first", "10"),
-                Map.entry("since", "5m"), Map.entry("until", "1m"), Map.entry("traffic-direction", "ingress"),
-                Map.entry("ip-version", "4"), Map.entry("label", "app=web"), Map.entry("node_name", "node-1"));
+        return Map.ofEntries(
+                Map.entry("namespace", "default"),
+                Map.entry("pod", "web-1"),
+                Map.entry("ip", "10.0.0.1"),
+                Map.entry("port", "80"),
+                Map.entry("identity", "1"),
+                Map.entry("verdict", "DROPPED"),
+                Map.entry("protocol", "TCP"),
+                Map.entry("node", "node-1"),
+                Map.entry("last", "10"),
+                Map.entry("first", "10"),
+                Map.entry("since", "5m"),
+                Map.entry("until", "1m"),
+                Map.entry("traffic-direction", "ingress"),
+                Map.entry("ip-version", "4"),
+                Map.entry("label", "app=web"),
+                Map.entry("node_name", "node-1"));
     }
 
     @Override

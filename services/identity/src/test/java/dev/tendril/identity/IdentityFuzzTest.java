@@ -6,17 +6,17 @@ import static org.hamcrest.Matchers.is;
 
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.Message;
+import dev.tendril.api.v1.AllocateIdentityRequest;
 import dev.tendril.api.v1.IdentityServiceOuterClass;
 import dev.tendril.api.v1.RegisterEndpointRequest;
 import dev.tendril.api.v1.UpsertNamespaceRequest;
-import dev.tendril.api.v1.AllocateIdentityRequest;
-import java.util.List;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
 import dev.tendril.testing.SchemaFuzzTest;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -28,8 +28,11 @@ class IdentityFuzzTest extends SchemaFuzzTest {
     /** The seeds' namespace exists, so that mutations reach the endpoint rules behind it. */
     @BeforeEach
     void namespaceExists() {
-        given().contentType(ContentType.JSON).body(Map.of("labels", Map.of())).put("/v1/namespaces/fuzz")
-                .then().statusCode(anyOf(is(200), is(201)));
+        given().contentType(ContentType.JSON)
+                .body(Map.of("labels", Map.of()))
+                .put("/v1/namespaces/fuzz")
+                .then()
+                .statusCode(anyOf(is(200), is(201)));
     }
 
     @Override
@@ -56,8 +59,23 @@ class IdentityFuzzTest extends SchemaFuzzTest {
 
     @Override
     protected Map<String, String> validParameters() {
-        return Map.of("namespace", "fuzz", "pod", "fuzz-pod", "name", "fuzz", "id", "1", "label", "k8s:app=fuzz",
-                "node", "node-1", "identity", "1", "limit", "10");
+        return Map.of(
+                "namespace",
+                "fuzz",
+                "pod",
+                "fuzz-pod",
+                "name",
+                "fuzz",
+                "id",
+                "1",
+                "label",
+                "k8s:app=fuzz",
+                "node",
+                "node-1",
+                "identity",
+                "1",
+                "limit",
+                "10");
     }
 
     @Override
@@ -68,10 +86,24 @@ class IdentityFuzzTest extends SchemaFuzzTest {
     @Override
     protected Map<String, Message> validGrpcRequests() {
         return Map.of(
-                "RegisterEndpoint", RegisterEndpointRequest.newBuilder().setNamespace("fuzz").setPod("fuzz-grpc-pod")
-                        .setUid("7d1c0e0a-fuzz-grpc").setNode("node-1").addIps("10.0.1.79").putLabels("app", "fuzz")
-                        .setServiceAccount("default").build(),
-                "UpsertNamespace", UpsertNamespaceRequest.newBuilder().setName("fuzz").putLabels("team", "fuzz").build(),
-                "AllocateIdentity", AllocateIdentityRequest.newBuilder().addLabels("k8s:app=fuzz").build());
+                "RegisterEndpoint",
+                        RegisterEndpointRequest.newBuilder()
+                                .setNamespace("fuzz")
+                                .setPod("fuzz-grpc-pod")
+                                .setUid("7d1c0e0a-fuzz-grpc")
+                                .setNode("node-1")
+                                .addIps("10.0.1.79")
+                                .putLabels("app", "fuzz")
+                                .setServiceAccount("default")
+                                .build(),
+                "UpsertNamespace",
+                        UpsertNamespaceRequest.newBuilder()
+                                .setName("fuzz")
+                                .putLabels("team", "fuzz")
+                                .build(),
+                "AllocateIdentity",
+                        AllocateIdentityRequest.newBuilder()
+                                .addLabels("k8s:app=fuzz")
+                                .build());
     }
 }

@@ -21,8 +21,11 @@ class IdentityRestEdgeTest extends RestEdgeContractTest {
     /** The endpoint's namespace exists, so that only the body's own faults can refuse it. */
     @BeforeEach
     void namespaceExists() {
-        given().contentType(ContentType.JSON).body(Map.of("labels", Map.of())).put("/v1/namespaces/default")
-                .then().statusCode(anyOf(is(200), is(201)));
+        given().contentType(ContentType.JSON)
+                .body(Map.of("labels", Map.of()))
+                .put("/v1/namespaces/default")
+                .then()
+                .statusCode(anyOf(is(200), is(201)));
     }
 
     @Override

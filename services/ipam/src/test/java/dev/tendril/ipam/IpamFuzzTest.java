@@ -6,16 +6,16 @@ import static org.hamcrest.Matchers.is;
 
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.Message;
+import dev.tendril.api.v1.AllocatePodIpsRequest;
 import dev.tendril.api.v1.IpamOuterClass;
 import dev.tendril.api.v1.RegisterNodeRequest;
-import dev.tendril.api.v1.AllocatePodIpsRequest;
-import java.util.List;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
 import dev.tendril.testing.SchemaFuzzTest;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -27,8 +27,11 @@ class IpamFuzzTest extends SchemaFuzzTest {
     /** The seeds' node is registered, so that mutations reach the allocation rules behind it. */
     @BeforeEach
     void nodeExists() {
-        given().contentType(ContentType.JSON).body("{\"ips\":[\"192.0.2.201\"]}").put("/v1/nodes/fuzz-node")
-                .then().statusCode(anyOf(is(200), is(201)));
+        given().contentType(ContentType.JSON)
+                .body("{\"ips\":[\"192.0.2.201\"]}")
+                .put("/v1/nodes/fuzz-node")
+                .then()
+                .statusCode(anyOf(is(200), is(201)));
     }
 
     @Override
@@ -63,8 +66,16 @@ class IpamFuzzTest extends SchemaFuzzTest {
     @Override
     protected Map<String, Message> validGrpcRequests() {
         return Map.of(
-                "RegisterNode", RegisterNodeRequest.newBuilder().setName("fuzz-node").addIps("192.0.2.201").build(),
-                "AllocatePodIps", AllocatePodIpsRequest.newBuilder().setNode("fuzz-node").setOwner("default/fuzz-grpc-pod")
-                        .setUid("fuzz-grpc-uid").build());
+                "RegisterNode",
+                        RegisterNodeRequest.newBuilder()
+                                .setName("fuzz-node")
+                                .addIps("192.0.2.201")
+                                .build(),
+                "AllocatePodIps",
+                        AllocatePodIpsRequest.newBuilder()
+                                .setNode("fuzz-node")
+                                .setOwner("default/fuzz-grpc-pod")
+                                .setUid("fuzz-grpc-uid")
+                                .build());
     }
 }

@@ -41,7 +41,7 @@ class PolicyFuzzTest extends SchemaFuzzTest {
 
     @Override
     protected Map<String, String> validParameters() {
-        return Map.of("kind", "NetworkPolicy", "namespace", "fuzz", "name", "fuzz-allow-web", "id", "1",
-                "dryRun", "true");
+        return Map.of(
+                "kind", "NetworkPolicy", "namespace", "fuzz", "name", "fuzz-allow-web", "id", "1", "dryRun", "true");
     }
 }

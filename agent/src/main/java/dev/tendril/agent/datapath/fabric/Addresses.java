@@ -8,8 +8,7 @@ import java.net.InetAddress;
 /** The fabric's few address helpers over libs/net's values: families, literals, one-address prefixes. */
 final class Addresses {
 
-    private Addresses() {
-    }
+    private Addresses() {}
 
     static boolean isIpv4(InetAddress address) {
         return address instanceof Inet4Address;

@@ -29,6 +29,7 @@ import java.util.stream.Stream;
 public final class Fabric {
     /** Where bpffs is normally mounted. */
     public static final Path DEFAULT_BPFFS = Path.of("/sys/fs/bpf");
+
     private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_SYS_ADMIN = 21;
 
@@ -60,7 +61,8 @@ public final class Fabric {
             return Optional.of("network namespaces and veths need CAP_SYS_ADMIN and CAP_NET_ADMIN (run as root)");
         }
         for (String tool : List.of("ip", "sysctl")) {
-            if (Stream.of("/usr/sbin", "/sbin", "/usr/bin", "/bin").noneMatch(d -> Files.isExecutable(Path.of(d, tool)))) {
+            if (Stream.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")
+                    .noneMatch(d -> Files.isExecutable(Path.of(d, tool)))) {
                 return Optional.of(tool + " not found (Debian: apt-get install iproute2 procps)");
             }
         }
@@ -104,12 +106,18 @@ public final class Fabric {
     public Optional<FabricNode> node(String name) {
         Names.requireName("node", name);
         FabricNode known = nodes.get(name);
-        return known != null && Namespaces.exists(known.netnsName()) ? Optional.of(known) : NodeWiring.read(prefix, name);
+        return known != null && Namespaces.exists(known.netnsName())
+                ? Optional.of(known)
+                : NodeWiring.read(prefix, name);
     }
 
     /** The nodes whose namespaces exist, by name. */
     public List<String> nodes() {
-        return Ip.namespaces().stream().map(n -> Names.nodeOf(prefix, n)).filter(n -> n != null).sorted().toList();
+        return Ip.namespaces().stream()
+                .map(n -> Names.nodeOf(prefix, n))
+                .filter(n -> n != null)
+                .sorted()
+                .toList();
     }
 
     /**
@@ -130,17 +138,20 @@ public final class Fabric {
      */
     public FabricPod ensurePod(PodSpec spec) {
         return StackLock.holding(prefix, () -> {
-            FabricNode node = node(spec.pod().node()).orElseThrow(() -> new IllegalStateException("node "
-                    + spec.pod().node() + " is not wired in stack " + prefix + ": ensureNode first"));
+            FabricNode node = node(spec.pod().node())
+                    .orElseThrow(() -> new IllegalStateException(
+                            "node " + spec.pod().node() + " is not wired in stack " + prefix + ": ensureNode first"));
             return PodWiring.ensure(prefix, node, spec);
         });
     }
 
     /** The pods whose namespaces exist on {@code node} (every node: null). */
     public List<PodRef> pods(String node) {
-        return Ip.namespaces().stream().map(n -> Names.podOf(prefix, n))
+        return Ip.namespaces().stream()
+                .map(n -> Names.podOf(prefix, n))
                 .filter(p -> p != null && (node == null || p.node().equals(node)))
-                .sorted(Comparator.comparing(PodRef::toString)).toList();
+                .sorted(Comparator.comparing(PodRef::toString))
+                .toList();
     }
 
     /**
@@ -247,8 +258,11 @@ public final class Fabric {
 
     private static long effectiveCapabilities() {
         try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("CapEff:"))
-                    .map(l -> Long.parseUnsignedLong(l.substring(7).trim(), 16)).findFirst().orElse(0L);
+            return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                    .filter(l -> l.startsWith("CapEff:"))
+                    .map(l -> Long.parseUnsignedLong(l.substring(7).trim(), 16))
+                    .findFirst()
+                    .orElse(0L);
         } catch (IOException | NumberFormatException e) {
             return 0;
         }

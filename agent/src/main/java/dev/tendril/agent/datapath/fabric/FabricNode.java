@@ -9,8 +9,8 @@ import java.util.List;
  * attaches the programs), its addresses on the stack's switch (the node's IPs: what it registers with
  * IPAM, what its pods' packets to it come from, what peers route its pod CIDRs via) and its pod CIDRs.
  */
-public record FabricNode(String name, int index, String netnsName, Path netns, List<InetAddress> addresses,
-                         List<PodCidr> podCidrs) {
+public record FabricNode(
+        String name, int index, String netnsName, Path netns, List<InetAddress> addresses, List<PodCidr> podCidrs) {
 
     public FabricNode {
         addresses = List.copyOf(addresses);

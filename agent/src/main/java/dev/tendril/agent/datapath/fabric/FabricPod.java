@@ -12,8 +12,15 @@ import java.util.List;
  *                      programs attach ({@code KernelDatapath.attach(id, nodeNetns, hostInterface)})
  * @param reused        the namespace was there already (a restarted agent), and was kept
  */
-public record FabricPod(PodRef pod, String netnsName, Path netns, Path nodeNetns, String hostInterface,
-                        String podInterface, List<InetAddress> addresses, boolean reused) {
+public record FabricPod(
+        PodRef pod,
+        String netnsName,
+        Path netns,
+        Path nodeNetns,
+        String hostInterface,
+        String podInterface,
+        List<InetAddress> addresses,
+        boolean reused) {
 
     public FabricPod {
         addresses = List.copyOf(addresses);

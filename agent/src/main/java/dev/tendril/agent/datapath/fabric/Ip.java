@@ -24,8 +24,7 @@ final class Ip {
      * A link as {@code ip -o link show} prints it: {@code peerIndex} is a veth's peer's index (-1: none),
      * {@code peerNetns} the named namespace the peer is in ("" when ip names none).
      */
-    record Link(int index, String name, int peerIndex, String peerNetns, String alias) {
-    }
+    record Link(int index, String name, int peerIndex, String peerNetns, String alias) {}
 
     /** What a command printed and how it ended. */
     record Result(List<String> command, int exit, String out, String err) {
@@ -34,8 +33,7 @@ final class Ip {
         }
     }
 
-    private Ip() {
-    }
+    private Ip() {}
 
     /** {@code ip [-n netns] args...}, throwing when it fails. */
     static String run(String netns, String... args) {
@@ -98,7 +96,11 @@ final class Ip {
             int peerIndex = peer != null && peer.startsWith("if") ? Integer.parseInt(peer.substring(2)) : -1;
             Matcher alias = ALIAS.matcher(line);
             Matcher peerNetns = LINK_NETNS.matcher(line);
-            out.add(new Link(Integer.parseInt(m.group(1)), m.group(2), peerIndex, peerNetns.find() ? peerNetns.group(1) : "",
+            out.add(new Link(
+                    Integer.parseInt(m.group(1)),
+                    m.group(2),
+                    peerIndex,
+                    peerNetns.find() ? peerNetns.group(1) : "",
                     alias.find() ? alias.group(1) : ""));
         }
         return out;
@@ -107,7 +109,8 @@ final class Ip {
     /** The global-scope addresses on {@code device}, as {@code address/bits}. */
     static List<String> addresses(String netns, String device) {
         List<String> out = new ArrayList<>();
-        for (String line : run(netns, "-o", "addr", "show", "dev", device, "scope", "global").split("\n")) {
+        for (String line : run(netns, "-o", "addr", "show", "dev", device, "scope", "global")
+                .split("\n")) {
             String[] f = line.trim().split("\\s+");
             for (int i = 0; i + 1 < f.length; i++) {
                 if (f[i].equals("inet") || f[i].equals("inet6")) {
@@ -153,7 +156,8 @@ final class Ip {
         }
         try {
             // Its own thread, not the common pool: a pool worker blocked on a lock this caller holds would never drain.
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()),
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(
+                    () -> drain(p.getErrorStream()),
                     r -> Thread.ofPlatform().daemon().name("ip-stderr").start(r));
             try (var in = p.getOutputStream()) {
                 in.write(stdin.getBytes(StandardCharsets.UTF_8));
@@ -183,8 +187,11 @@ final class Ip {
     }
 
     private static FabricException failure(Result r, String input) {
-        StringBuilder sb = new StringBuilder(String.join(" ", r.command())).append(" failed (exit ").append(r.exit())
-                .append("): ").append(r.err().strip().isEmpty() ? r.out().strip() : r.err().strip());
+        StringBuilder sb = new StringBuilder(String.join(" ", r.command()))
+                .append(" failed (exit ")
+                .append(r.exit())
+                .append("): ")
+                .append(r.err().strip().isEmpty() ? r.out().strip() : r.err().strip());
         if (!input.isEmpty()) {
             sb.append("\ninput:\n").append(input.strip());
         }

@@ -23,13 +23,13 @@ final class Names {
     static final String ETH0 = "eth0";
     /** The node's interface holding the router addresses, one end of a veth pair as Cilium's. */
     static final String ROUTER = "cilium_host";
+
     static final String ROUTER_PEER = "cilium_net";
     static final String BRIDGE = "br0";
     private static final int NAME_MAX = 255;
     private static final Pattern K8S_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
-    private Names() {
-    }
+    private Names() {}
 
     static void requireName(String what, String name) {
         if (name == null || !K8S_NAME.matcher(name).matches()) {
@@ -99,7 +99,9 @@ final class Names {
 
     /** An address as ip(8) prints it: IPv6 compressed, IPv4 dotted. */
     static String text(InetAddress address) {
-        return Addresses.isIpv4(address) ? address.getHostAddress() : IpAddress.of(address).toString();
+        return Addresses.isIpv4(address)
+                ? address.getHostAddress()
+                : IpAddress.of(address).toString();
     }
 
     private static String mac(int first, String hash) {

@@ -9,11 +9,9 @@ import java.util.List;
 final class Namespaces {
 
     /** An alive namespace and its links; {@code reused} when it was there before the call. */
-    record State(boolean reused, List<Ip.Link> links) {
-    }
+    record State(boolean reused, List<Ip.Link> links) {}
 
-    private Namespaces() {
-    }
+    private Namespaces() {}
 
     static boolean exists(String name) {
         return Files.exists(Names.netnsPath(name));
@@ -48,7 +46,10 @@ final class Namespaces {
             for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
                 String[] f = line.split(" ");
                 int dash = line.indexOf(" - ");
-                if (f.length > 4 && f[4].equals(point) && dash > 0 && line.substring(dash + 3).startsWith("nsfs ")) {
+                if (f.length > 4
+                        && f[4].equals(point)
+                        && dash > 0
+                        && line.substring(dash + 3).startsWith("nsfs ")) {
                     return true;
                 }
             }
@@ -76,7 +77,10 @@ final class Namespaces {
      * the other's index as its peer, and {@code a}'s peer is in {@code bNetns} when ip names it.
      */
     static boolean paired(Ip.Link a, Ip.Link b, String bNetns) {
-        return a != null && b != null && a.peerIndex() == b.index() && b.peerIndex() == a.index()
+        return a != null
+                && b != null
+                && a.peerIndex() == b.index()
+                && b.peerIndex() == a.index()
                 && (a.peerNetns().isEmpty() || a.peerNetns().equals(bNetns));
     }
 

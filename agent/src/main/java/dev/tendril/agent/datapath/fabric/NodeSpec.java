@@ -19,14 +19,15 @@ public record NodeSpec(String name, int index, List<PodCidr> podCidrs) {
             throw new IllegalArgumentException("node index must be 1.." + Underlay.MAX_INDEX + ", got " + index);
         }
         podCidrs = List.copyOf(podCidrs);
-        if (podCidrs.stream().filter(PodCidr::ipv4).count() > 1 || podCidrs.stream().filter(c -> !c.ipv4()).count() > 1) {
+        if (podCidrs.stream().filter(PodCidr::ipv4).count() > 1
+                || podCidrs.stream().filter(c -> !c.ipv4()).count() > 1) {
             throw new IllegalArgumentException("node " + name + ": at most one pod CIDR per family, got " + podCidrs);
         }
         for (PodCidr c : podCidrs) {
             Cidr underlay = Underlay.network(c.ipv4());
             if (underlay.overlaps(c.parsed())) {
-                throw new IllegalArgumentException("node " + name + ": pod CIDR " + c.cidr()
-                        + " overlaps the fabric's underlay " + underlay);
+                throw new IllegalArgumentException(
+                        "node " + name + ": pod CIDR " + c.cidr() + " overlaps the fabric's underlay " + underlay);
             }
         }
     }

@@ -1,7 +1,7 @@
 package dev.tendril.agent.datapath.fabric;
 
-import dev.tendril.net.IpFamily;
 import dev.tendril.net.Cidr;
+import dev.tendril.net.IpFamily;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,11 +19,13 @@ import java.util.Optional;
  * node again changes nothing that works.
  */
 final class NodeWiring {
-    private static final List<String> SYSCTLS = List.of("net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1",
-            "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0");
+    private static final List<String> SYSCTLS = List.of(
+            "net.ipv4.ip_forward=1",
+            "net.ipv6.conf.all.forwarding=1",
+            "net.ipv4.conf.all.rp_filter=0",
+            "net.ipv4.conf.default.rp_filter=0");
 
-    private NodeWiring() {
-    }
+    private NodeWiring() {}
 
     static void ensureSwitch(StackPrefix prefix) {
         String sw = Names.switchNetns(prefix);
@@ -45,8 +47,8 @@ final class NodeWiring {
         List<Ip.Link> switchLinks = Ip.links(sw);
         Ip.Link p = Namespaces.find(switchLinks, port);
         if (p != null && !p.alias().isEmpty() && !p.alias().equals(spec.name())) {
-            throw new IllegalArgumentException("node index " + spec.index() + " is node " + p.alias()
-                    + "'s in stack " + prefix + ", not " + spec.name() + "'s");
+            throw new IllegalArgumentException("node index " + spec.index() + " is node " + p.alias() + "'s in stack "
+                    + prefix + ", not " + spec.name() + "'s");
         }
         for (Ip.Link other : switchLinks) {
             if (other.alias().equals(spec.name()) && !other.name().equals(port)) {
@@ -66,8 +68,13 @@ final class NodeWiring {
             }
             Namespaces.deleteLink(ns, Names.ETH0);
             Ip.run(sw, "link", "add", port, "type", "veth", "peer", "name", Names.ETH0, "netns", ns);
-            Ip.batch(sw, List.of("link set " + port + " alias " + spec.name(), "link set " + port + " addrgenmode none",
-                    "link set " + port + " master " + Names.BRIDGE, "link set " + port + " up"));
+            Ip.batch(
+                    sw,
+                    List.of(
+                            "link set " + port + " alias " + spec.name(),
+                            "link set " + port + " addrgenmode none",
+                            "link set " + port + " master " + Names.BRIDGE,
+                            "link set " + port + " up"));
         }
 
         List<String> lines = new ArrayList<>(List.of("link set lo up"));
@@ -77,14 +84,15 @@ final class NodeWiring {
         lines.add("link set " + Names.ETH0 + " up");
         List<String> uplink = new ArrayList<>();
         for (InetAddress a : Underlay.addresses(spec.index())) {
-            uplink.add(Names.text(a) + "/" + Underlay.network(Addresses.isIpv4(a)).prefixLength());
+            uplink.add(
+                    Names.text(a) + "/" + Underlay.network(Addresses.isIpv4(a)).prefixLength());
         }
         converge(lines, Names.ETH0, uplink, fresh ? List.of() : Ip.addresses(ns, Names.ETH0));
         // A fixed link-local address without DAD: neighbour solicitations for forwarded packets need one,
         // and a generated one would be tentative (so silent) for a second.
         lines.add("addr replace " + Underlay.linkLocal(spec.index()) + "/64 dev " + Names.ETH0 + " nodad");
-        boolean hasRouter = Namespaces.paired(Namespaces.find(links, Names.ROUTER),
-                Namespaces.find(links, Names.ROUTER_PEER), "");
+        boolean hasRouter =
+                Namespaces.paired(Namespaces.find(links, Names.ROUTER), Namespaces.find(links, Names.ROUTER_PEER), "");
         if (!hasRouter) {
             Namespaces.deleteLink(ns, Names.ROUTER);
             Namespaces.deleteLink(ns, Names.ROUTER_PEER);
@@ -92,7 +100,12 @@ final class NodeWiring {
         }
         lines.add("link set " + Names.ROUTER_PEER + " up");
         lines.add("link set " + Names.ROUTER + " up");
-        converge(lines, Names.ROUTER, spec.podCidrs().stream().map(c -> Addresses.host(c.router()).toString()).toList(),
+        converge(
+                lines,
+                Names.ROUTER,
+                spec.podCidrs().stream()
+                        .map(c -> Addresses.host(c.router()).toString())
+                        .toList(),
                 hasRouter ? Ip.addresses(ns, Names.ROUTER) : List.of());
         List<String> cidrs = spec.podCidrs().stream().map(PodCidr::cidr).toList();
         for (String present : blackholes(ns)) {
@@ -102,8 +115,8 @@ final class NodeWiring {
         }
         cidrs.forEach(c -> lines.add("route replace blackhole " + c));
         Ip.batch(ns, lines);
-        return new FabricNode(spec.name(), spec.index(), ns, Names.netnsPath(ns), Underlay.addresses(spec.index()),
-                spec.podCidrs());
+        return new FabricNode(
+                spec.name(), spec.index(), ns, Names.netnsPath(ns), Underlay.addresses(spec.index()), spec.podCidrs());
     }
 
     /** Adds the wanted addresses ({@code address/bits}) to {@code device} and removes the others it has. */
@@ -140,7 +153,9 @@ final class NodeWiring {
         List<String> blackholes = blackholes(ns);
         for (String a : Ip.addresses(ns, Names.ROUTER)) {
             InetAddress router = Addresses.literal(a.substring(0, a.indexOf('/')));
-            blackholes.stream().filter(b -> Addresses.contains(Cidr.parseMasked(b), router)).findFirst()
+            blackholes.stream()
+                    .filter(b -> Addresses.contains(Cidr.parseMasked(b), router))
+                    .findFirst()
                     .ifPresent(b -> cidrs.add(new PodCidr(b, router)));
         }
         return Optional.of(new FabricNode(name, index, ns, Names.netnsPath(ns), Underlay.addresses(index), cidrs));
@@ -161,8 +176,12 @@ final class NodeWiring {
                 Cidr cidr = Cidr.parseMasked(c);
                 boolean v4 = cidr.family() == IpFamily.IPV4;
                 // A node registered with more addresses than its fabric ones (127.0.0.1, say) is routed via the latter.
-                List<InetAddress> family = peer.addresses().stream().filter(a -> Addresses.isIpv4(a) == v4).toList();
-                InetAddress via = family.stream().filter(a -> Addresses.contains(Underlay.network(v4), a)).findFirst()
+                List<InetAddress> family = peer.addresses().stream()
+                        .filter(a -> Addresses.isIpv4(a) == v4)
+                        .toList();
+                InetAddress via = family.stream()
+                        .filter(a -> Addresses.contains(Underlay.network(v4), a))
+                        .findFirst()
                         .or(() -> family.stream().findFirst())
                         .orElseThrow(() -> new IllegalArgumentException("peer " + peer.name() + " has no IPv"
                                 + (v4 ? 4 : 6) + " address to route " + c + " via"));
@@ -178,8 +197,8 @@ final class NodeWiring {
                 }
             }
         }
-        wanted.forEach((cidr, via) -> lines.add("route replace " + cidr + " via " + Names.text(via) + " dev "
-                + Names.ETH0 + " proto static"));
+        wanted.forEach((cidr, via) -> lines.add(
+                "route replace " + cidr + " via " + Names.text(via) + " dev " + Names.ETH0 + " proto static"));
         Ip.batch(ns, lines);
     }
 
@@ -187,7 +206,8 @@ final class NodeWiring {
     private static List<String> blackholes(String ns) {
         List<String> out = new ArrayList<>();
         for (boolean v4 : new boolean[] {true, false}) {
-            for (String line : Ip.run(ns, v4 ? "-4" : "-6", "-o", "route", "show", "type", "blackhole").split("\n")) {
+            for (String line : Ip.run(ns, v4 ? "-4" : "-6", "-o", "route", "show", "type", "blackhole")
+                    .split("\n")) {
                 String[] f = line.trim().split("\\s+");
                 if (f.length > 1 && f[0].equals("blackhole")) {
                     out.add(normalise(f[1], v4));

@@ -1,7 +1,7 @@
 package dev.tendril.agent.datapath.fabric;
 
-import dev.tendril.net.IpFamily;
 import dev.tendril.net.Cidr;
+import dev.tendril.net.IpFamily;
 import java.net.InetAddress;
 
 /**

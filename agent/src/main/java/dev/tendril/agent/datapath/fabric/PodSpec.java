@@ -11,10 +11,11 @@ public record PodSpec(PodRef pod, List<InetAddress> addresses) {
 
     public PodSpec {
         addresses = List.copyOf(addresses);
-        if (addresses.isEmpty() || addresses.stream().filter(Addresses::isIpv4).count() > 1
+        if (addresses.isEmpty()
+                || addresses.stream().filter(Addresses::isIpv4).count() > 1
                 || addresses.stream().filter(a -> !Addresses.isIpv4(a)).count() > 1) {
-            throw new IllegalArgumentException("pod " + pod + ": one or two addresses, at most one per family; got "
-                    + addresses);
+            throw new IllegalArgumentException(
+                    "pod " + pod + ": one or two addresses, at most one per family; got " + addresses);
         }
     }
 

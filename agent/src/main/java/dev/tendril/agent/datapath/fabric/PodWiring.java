@@ -16,15 +16,16 @@ import java.util.List;
  */
 final class PodWiring {
 
-    private PodWiring() {
-    }
+    private PodWiring() {}
 
     static FabricPod ensure(StackPrefix prefix, FabricNode node, PodSpec spec) {
         PodRef pod = spec.pod();
         List<InetAddress> gateways = new ArrayList<>();
         for (InetAddress a : spec.addresses()) {
             boolean v4 = Addresses.isIpv4(a);
-            PodCidr cidr = node.podCidrs().stream().filter(c -> c.ipv4() == v4).findFirst()
+            PodCidr cidr = node.podCidrs().stream()
+                    .filter(c -> c.ipv4() == v4)
+                    .findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("pod " + pod + ": node " + node.name()
                             + " has no IPv" + (v4 ? 4 : 6) + " pod CIDR for " + Names.text(a)));
             if (!Addresses.contains(cidr.parsed(), a) || a.equals(cidr.router())) {
@@ -49,8 +50,22 @@ final class PodWiring {
                 Namespaces.deleteLink(nodeNs, host);
             }
             Namespaces.deleteLink(podNs, Names.ETH0);
-            Ip.run(nodeNs, "link", "add", host, "address", hostMac, "type", "veth", "peer", "name", Names.ETH0,
-                    "address", Names.podMac(pod), "netns", podNs);
+            Ip.run(
+                    nodeNs,
+                    "link",
+                    "add",
+                    host,
+                    "address",
+                    hostMac,
+                    "type",
+                    "veth",
+                    "peer",
+                    "name",
+                    Names.ETH0,
+                    "address",
+                    Names.podMac(pod),
+                    "netns",
+                    podNs);
         }
 
         List<String> nodeLines = new ArrayList<>();
@@ -58,7 +73,8 @@ final class PodWiring {
             nodeLines.add("link set " + host + " addrgenmode none");
         }
         nodeLines.add("link set " + host + " up");
-        List<String> wanted = spec.addresses().stream().map(a -> Addresses.host(a).toString()).toList();
+        List<String> wanted =
+                spec.addresses().stream().map(a -> Addresses.host(a).toString()).toList();
         for (boolean v4 : new boolean[] {true, false}) {
             for (String dst : fresh ? List.<String>of() : Ip.routes(nodeNs, v4, "dev", host)) {
                 String cidr = NodeWiring.normalise(dst, v4);
@@ -69,7 +85,9 @@ final class PodWiring {
         }
         for (InetAddress a : spec.addresses()) {
             InetAddress source = node.addresses().stream()
-                    .filter(n -> Addresses.isIpv4(n) == Addresses.isIpv4(a)).findFirst().orElseThrow();
+                    .filter(n -> Addresses.isIpv4(n) == Addresses.isIpv4(a))
+                    .findFirst()
+                    .orElseThrow();
             nodeLines.add("route replace " + Addresses.host(a) + " dev " + host + " src " + Names.text(source));
             nodeLines.add("neigh replace " + Names.text(a) + " lladdr " + Names.podMac(pod) + " dev " + host
                     + " nud permanent");
@@ -83,7 +101,10 @@ final class PodWiring {
         podLines.add("link set " + Names.ETH0 + " up");
         NodeWiring.converge(podLines, Names.ETH0, wanted, fresh ? List.of() : Ip.addresses(podNs, Names.ETH0));
         for (boolean v4 : new boolean[] {true, false}) {
-            InetAddress gateway = gateways.stream().filter(g -> Addresses.isIpv4(g) == v4).findFirst().orElse(null);
+            InetAddress gateway = gateways.stream()
+                    .filter(g -> Addresses.isIpv4(g) == v4)
+                    .findFirst()
+                    .orElse(null);
             if (gateway == null) {
                 if (!fresh && !Ip.routes(podNs, v4, "default").isEmpty()) {
                     podLines.add("route del " + (v4 ? "0.0.0.0/0" : "::/0") + " dev " + Names.ETH0);
@@ -96,8 +117,8 @@ final class PodWiring {
             podLines.add("neigh replace " + g + " lladdr " + hostMac + " dev " + Names.ETH0 + " nud permanent");
         }
         Ip.batch(podNs, podLines);
-        return new FabricPod(pod, podNs, Names.netnsPath(podNs), node.netns(), host, Names.ETH0, spec.addresses(),
-                state.reused());
+        return new FabricPod(
+                pod, podNs, Names.netnsPath(podNs), node.netns(), host, Names.ETH0, spec.addresses(), state.reused());
     }
 
     /** Deletes the host-side veth (and with it the pod's end, routes, neighbours, tc filters) and the namespace. */

@@ -20,8 +20,7 @@ final class StackLock {
     static final Path DIR = Path.of("/run/tendril-fabric");
     private static final Map<String, ReentrantLock> LOCAL = new ConcurrentHashMap<>();
 
-    private StackLock() {
-    }
+    private StackLock() {}
 
     static <T> T holding(StackPrefix prefix, Supplier<T> action) {
         ReentrantLock local = LOCAL.computeIfAbsent(prefix.value(), p -> new ReentrantLock());
@@ -32,7 +31,7 @@ final class StackLock {
             }
             Files.createDirectories(DIR);
             try (FileChannel ch = FileChannel.open(file(prefix), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = ch.lock()) {
+                    FileLock ignored = ch.lock()) {
                 return action.get();
             }
         } catch (IOException e) {

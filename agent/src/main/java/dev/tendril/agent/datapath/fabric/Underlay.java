@@ -14,8 +14,7 @@ final class Underlay {
     private static final Cidr IPV4 = Cidr.parse("172.31.254.0/24");
     private static final Cidr IPV6 = Cidr.parse("fdfe:254::/64");
 
-    private Underlay() {
-    }
+    private Underlay() {}
 
     static Cidr network(boolean ipv4) {
         return ipv4 ? IPV4 : IPV6;

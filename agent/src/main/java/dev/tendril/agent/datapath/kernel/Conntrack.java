@@ -1,5 +1,7 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
@@ -12,8 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Predicate;
-
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
  * The connection-tracking maps in Cilium's layout, read back: keys {@code struct ipv4_ct_tuple} (14 B)
@@ -42,14 +42,25 @@ public final class Conntrack {
      * @param source the connection's originator
      * @param destination the side that accepted it
      */
-    public record Entry(String map, boolean outgoing, int protocol, InetAddress source, int sourcePort,
-                        InetAddress destination, int destinationPort, long packets, long bytes, long lifetime,
-                        boolean rxClosing, boolean txClosing, boolean seenNonSyn, int txFlagsSeen,
-                        int rxFlagsSeen, long sourceIdentity) {
-    }
+    public record Entry(
+            String map,
+            boolean outgoing,
+            int protocol,
+            InetAddress source,
+            int sourcePort,
+            InetAddress destination,
+            int destinationPort,
+            long packets,
+            long bytes,
+            long lifetime,
+            boolean rxClosing,
+            boolean txClosing,
+            boolean seenNonSyn,
+            int txFlagsSeen,
+            int rxFlagsSeen,
+            long sourceIdentity) {}
 
-    private Conntrack() {
-    }
+    private Conntrack() {}
 
     static List<Entry> dump(Path dir, List<String> maps) {
         List<Entry> out = new ArrayList<>();
@@ -87,7 +98,8 @@ public final class Conntrack {
 
     /** The entry's lifetime (u32 seconds of CLOCK_MONOTONIC) from a {@code struct ct_entry}. */
     static long lifetime(byte[] value) {
-        return Integer.toUnsignedLong(ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).getInt(32));
+        return Integer.toUnsignedLong(
+                ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).getInt(32));
     }
 
     private static int delete(Path dir, List<String> maps, Predicate<byte[]> which) {
@@ -141,9 +153,23 @@ public final class Conntrack {
         int tupleFlags = key[2 * len + 5] & 0xFF;
         ByteBuffer v = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
         int flags = v.getShort(36) & 0xFFFF;
-        return new Entry(map, (tupleFlags & 1) == 0, protocol, source, sport, destination, dport, v.getLong(16),
-                v.getLong(24), lifetime(value), (flags & 1) != 0, (flags & 2) != 0,
-                (flags & 16) != 0, value[42] & 0xFF, value[43] & 0xFF, Integer.toUnsignedLong(v.getInt(44)));
+        return new Entry(
+                map,
+                (tupleFlags & 1) == 0,
+                protocol,
+                source,
+                sport,
+                destination,
+                dport,
+                v.getLong(16),
+                v.getLong(24),
+                lifetime(value),
+                (flags & 1) != 0,
+                (flags & 2) != 0,
+                (flags & 16) != 0,
+                value[42] & 0xFF,
+                value[43] & 0xFF,
+                Integer.toUnsignedLong(v.getInt(44)));
     }
 
     private static InetAddress address(byte[] raw) {

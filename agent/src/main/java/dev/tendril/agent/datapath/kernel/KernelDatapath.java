@@ -1,5 +1,8 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import dev.tendril.agent.bpf.KernelBpfMap;
 import dev.tendril.agent.state.NodeMapsReconciler;
 import java.lang.foreign.Arena;
@@ -11,9 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A node's kernel datapath: the programs of src/main/bpf loaded over the node's pin directory (the
@@ -32,12 +32,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class KernelDatapath implements AutoCloseable {
 
     /** Where an endpoint's programs are attached; {@code netns} is null for this process's namespace. */
-    public record Attachment(int endpointId, Path netns, String interfaceName, int ifindex) {
-    }
+    public record Attachment(int endpointId, Path netns, String interfaceName, int ifindex) {}
 
     /** The program ids tc runs on a veth's ingress (from-container) and egress (to-container), 0 for none. */
-    public record AttachedPrograms(int fromContainer, int toContainer) {
-    }
+    public record AttachedPrograms(int fromContainer, int toContainer) {}
 
     private final Path dir;
     private final int fromContainer;
@@ -76,7 +74,8 @@ public final class KernelDatapath implements AutoCloseable {
             return lib;
         }
         if (ProgramLoader.objectBytes().isEmpty()) {
-            return Optional.of("the agent was built without clang: no " + ProgramLoader.OBJECT_RESOURCE + " in its jar");
+            return Optional.of(
+                    "the agent was built without clang: no " + ProgramLoader.OBJECT_RESOURCE + " in its jar");
         }
         return KernelBpfMap.unavailableReason();
     }
@@ -105,8 +104,8 @@ public final class KernelDatapath implements AutoCloseable {
     public synchronized Attachment attach(int endpointId, Path netns, String interfaceName) {
         requireOpen();
         if (endpointId < 1 || endpointId >= ProgramLoader.ENDPOINT_SLOTS) {
-            throw new IllegalArgumentException("endpointId must be 1.." + (ProgramLoader.ENDPOINT_SLOTS - 1)
-                    + ", got " + endpointId);
+            throw new IllegalArgumentException(
+                    "endpointId must be 1.." + (ProgramLoader.ENDPOINT_SLOTS - 1) + ", got " + endpointId);
         }
         int ifindex = Netns.ifindex(netns, interfaceName);
         Attachment previous = attached.get(endpointId);
@@ -139,7 +138,8 @@ public final class KernelDatapath implements AutoCloseable {
         requireOpen();
         Path pin = dir.resolve(NodeMapsReconciler.POLICY_MAP_PREFIX + endpointId);
         if (!Files.exists(pin)) {
-            KernelBpfMap.createOrOpenPinned(pin, NodeMapsReconciler.policySpec(endpointId)).close();
+            KernelBpfMap.createOrOpenPinned(pin, NodeMapsReconciler.policySpec(endpointId))
+                    .close();
         }
         int fd = Pins.open(pin);
         try {
@@ -236,8 +236,13 @@ public final class KernelDatapath implements AutoCloseable {
      * leaving the agent's maps; with no filter attached any more, the kernel then frees them.
      */
     public static void unpinAll(Path pinDir) {
-        for (String name : List.of(ProgramLoader.FROM_CONTAINER, ProgramLoader.TO_CONTAINER, ProgramLoader.POLICY_MAPS,
-                ProgramLoader.ENDPOINT_IFINDEX, ProgramLoader.EVENTS, ProgramLoader.EVENTS_LOST)) {
+        for (String name : List.of(
+                ProgramLoader.FROM_CONTAINER,
+                ProgramLoader.TO_CONTAINER,
+                ProgramLoader.POLICY_MAPS,
+                ProgramLoader.ENDPOINT_IFINDEX,
+                ProgramLoader.EVENTS,
+                ProgramLoader.EVENTS_LOST)) {
             Pins.unpin(pinDir.resolve(name));
         }
         ProgramLoader.CT_MAPS.forEach(m -> Pins.unpin(pinDir.resolve(m)));

@@ -12,8 +12,13 @@ package dev.tendril.agent.datapath.kernel;
  * @param worldIpv6 2, or 10 in dual-stack mode
  * @param reportForwarded report allowed policy verdicts of new connections, not only drops
  */
-public record KernelDatapathConfig(int ctTcpEntries, int ctAnyEntries, int ringBufferBytes, long worldIpv4,
-                                   long worldIpv6, boolean reportForwarded) {
+public record KernelDatapathConfig(
+        int ctTcpEntries,
+        int ctAnyEntries,
+        int ringBufferBytes,
+        long worldIpv4,
+        long worldIpv6,
+        boolean reportForwarded) {
 
     public static final int DEFAULT_CT_TCP_ENTRIES = 524_288;
     public static final int DEFAULT_CT_ANY_ENTRIES = 262_144;
@@ -22,7 +27,8 @@ public record KernelDatapathConfig(int ctTcpEntries, int ctAnyEntries, int ringB
 
     public KernelDatapathConfig {
         if (ctTcpEntries < 1 || ctAnyEntries < 1) {
-            throw new IllegalArgumentException("CT map sizes must be positive, got " + ctTcpEntries + " and " + ctAnyEntries);
+            throw new IllegalArgumentException(
+                    "CT map sizes must be positive, got " + ctTcpEntries + " and " + ctAnyEntries);
         }
         if (ringBufferBytes < MIN_RING_BUFFER_BYTES || Integer.bitCount(ringBufferBytes) != 1) {
             throw new IllegalArgumentException("ringBufferBytes must be a power of two of at least "
@@ -35,8 +41,8 @@ public record KernelDatapathConfig(int ctTcpEntries, int ctAnyEntries, int ringB
 
     /** Cilium's sizes, world = 2 for both families, forwarded verdicts reported. */
     public static KernelDatapathConfig defaults() {
-        return new KernelDatapathConfig(DEFAULT_CT_TCP_ENTRIES, DEFAULT_CT_ANY_ENTRIES, DEFAULT_RING_BUFFER_BYTES,
-                2, 2, true);
+        return new KernelDatapathConfig(
+                DEFAULT_CT_TCP_ENTRIES, DEFAULT_CT_ANY_ENTRIES, DEFAULT_RING_BUFFER_BYTES, 2, 2, true);
     }
 
     public KernelDatapathConfig withConntrackSizes(int tcp, int any) {

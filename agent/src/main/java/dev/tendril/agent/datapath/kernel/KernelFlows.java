@@ -47,8 +47,7 @@ public final class KernelFlows {
         SubjectPolicyMap policyOf(long subjectIdentity);
     }
 
-    private KernelFlows() {
-    }
+    private KernelFlows() {}
 
     /** The wall-clock time of an event: its CLOCK_MONOTONIC stamp against System.nanoTime (the same clock on Linux). */
     public static Instant time(VerdictEvent e, Clock clock) {
@@ -66,14 +65,30 @@ public final class KernelFlows {
             SubjectPolicyMap subject = naming.policyOf(e.localIdentity());
             List<String> policies = Prober.provenance(subject, v);
             long revision = subject == null ? 0 : subject.getPolicyRevision();
-            flow = FlowRecords.policyVerdict(time, node, v, policies, revision, e.source(), e.destination(),
-                    e.protocol(), e.sourcePort(), e.destinationPort(), src, dst);
+            flow = FlowRecords.policyVerdict(
+                    time,
+                    node,
+                    v,
+                    policies,
+                    revision,
+                    e.source(),
+                    e.destination(),
+                    e.protocol(),
+                    e.sourcePort(),
+                    e.destinationPort(),
+                    src,
+                    dst);
         } else {
             flow = drop(e, time, node, src, dst);
         }
         if (e.protocol() == IpProtocol.TCP) {
-            flow = flow.toBuilder().setL4(Layer4.newBuilder().setTCP(TCP.newBuilder().setSourcePort(e.sourcePort())
-                    .setDestinationPort(e.destinationPort()).setFlags(tcpFlags(e.tcpFlags())))).build();
+            flow = flow.toBuilder()
+                    .setL4(Layer4.newBuilder()
+                            .setTCP(TCP.newBuilder()
+                                    .setSourcePort(e.sourcePort())
+                                    .setDestinationPort(e.destinationPort())
+                                    .setFlags(tcpFlags(e.tcpFlags()))))
+                    .build();
         }
         return flow;
     }
@@ -81,7 +96,8 @@ public final class KernelFlows {
     private static Flow drop(VerdictEvent e, Instant time, String node, FlowRecords.Peer src, FlowRecords.Peer dst) {
         DropReason reason = DropReason.forNumber(e.dropReason());
         Flow.Builder f = Flow.newBuilder()
-                .setTime(Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()))
+                .setTime(
+                        Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()))
                 .setUuid(UUID.randomUUID().toString())
                 .setVerdict(dev.tendril.api.hubble.flow.Verdict.DROPPED)
                 .setDropReason(e.dropReason())
@@ -90,27 +106,43 @@ public final class KernelFlows {
                 .setType(FlowType.L3_L4)
                 .setNodeName(node)
                 .setEventType(CiliumEventType.newBuilder().setType(FlowRecords.MESSAGE_TYPE_DROP))
-                .setTrafficDirection(e.direction() == VerdictEvent.DIRECTION_EGRESS ? TrafficDirection.EGRESS
-                        : TrafficDirection.INGRESS)
+                .setTrafficDirection(
+                        e.direction() == VerdictEvent.DIRECTION_EGRESS
+                                ? TrafficDirection.EGRESS
+                                : TrafficDirection.INGRESS)
                 .setSource(endpoint(src))
                 .setDestination(endpoint(dst));
         return f.build();
     }
 
     private static IP ip(InetAddress source, InetAddress destination) {
-        return IP.newBuilder().setSource(IpcacheKey.format(source)).setDestination(IpcacheKey.format(destination))
-                .setIpVersion(source instanceof Inet4Address ? IPVersion.IPv4 : IPVersion.IPv6).build();
+        return IP.newBuilder()
+                .setSource(IpcacheKey.format(source))
+                .setDestination(IpcacheKey.format(destination))
+                .setIpVersion(source instanceof Inet4Address ? IPVersion.IPv4 : IPVersion.IPv6)
+                .build();
     }
 
     private static dev.tendril.api.hubble.flow.Endpoint endpoint(FlowRecords.Peer p) {
-        return dev.tendril.api.hubble.flow.Endpoint.newBuilder().setID(p.endpointId()).setIdentity((int) p.identity())
-                .setNamespace(p.namespace() == null ? "" : p.namespace()).setPodName(p.pod() == null ? "" : p.pod())
-                .addAllLabels(p.labels()).build();
+        return dev.tendril.api.hubble.flow.Endpoint.newBuilder()
+                .setID(p.endpointId())
+                .setIdentity((int) p.identity())
+                .setNamespace(p.namespace() == null ? "" : p.namespace())
+                .setPodName(p.pod() == null ? "" : p.pod())
+                .addAllLabels(p.labels())
+                .build();
     }
 
     static TCPFlags tcpFlags(int bits) {
-        return TCPFlags.newBuilder().setFIN((bits & 0x01) != 0).setSYN((bits & 0x02) != 0).setRST((bits & 0x04) != 0)
-                .setPSH((bits & 0x08) != 0).setACK((bits & 0x10) != 0).setURG((bits & 0x20) != 0)
-                .setECE((bits & 0x40) != 0).setCWR((bits & 0x80) != 0).build();
+        return TCPFlags.newBuilder()
+                .setFIN((bits & 0x01) != 0)
+                .setSYN((bits & 0x02) != 0)
+                .setRST((bits & 0x04) != 0)
+                .setPSH((bits & 0x08) != 0)
+                .setACK((bits & 0x10) != 0)
+                .setURG((bits & 0x20) != 0)
+                .setECE((bits & 0x40) != 0)
+                .setCWR((bits & 0x80) != 0)
+                .build();
     }
 }

@@ -68,7 +68,8 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
      * @param index  the node's index in the fabric (its underlay addresses, {@link Fabric#nodeAddresses})
      * @param pinDir the node's pin directory, where the agent's maps are pinned
      */
-    public static KernelPodNetwork open(Fabric fabric, String node, int index, Path pinDir, KernelDatapathConfig config) {
+    public static KernelPodNetwork open(
+            Fabric fabric, String node, int index, Path pinDir, KernelDatapathConfig config) {
         return new KernelPodNetwork(fabric, node, index, pinDir, config);
     }
 
@@ -112,8 +113,8 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
                 LOG.log(Level.WARNING, "attaching the restored endpoint " + ep.key() + " failed: " + e.getMessage(), e);
             }
         }
-        LOG.info("pod network of " + node + " in " + wired.netnsName() + ": programs " + datapath.programIds()
-                + ", " + datapath.attachments().size() + " endpoints attached, stale pods removed " + swept);
+        LOG.info("pod network of " + node + " in " + wired.netnsName() + ": programs " + datapath.programIds() + ", "
+                + datapath.attachments().size() + " endpoints attached, stale pods removed " + swept);
         return swept;
     }
 

@@ -1,5 +1,9 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import dev.tendril.agent.bpf.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -11,10 +15,6 @@ import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The libbpf 1.x functions (Debian's libbpf1, {@code libbpf.so.1}) the kernel datapath needs, bound with
@@ -50,14 +50,19 @@ final class LibBpf {
     private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
     /** Why libbpf cannot be used from this JVM, or null when it can; set while the handles below bind. */
     private static String problem = platformProblem();
+
     private static final SymbolLookup LIB = library();
 
-    private static final MethodHandle OPEN_MEM = bind("bpf_object__open_mem", of(ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), ERRNO);
+    private static final MethodHandle OPEN_MEM =
+            bind("bpf_object__open_mem", of(ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), ERRNO);
     private static final MethodHandle FIND_MAP = bind("bpf_object__find_map_by_name", of(ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle FIND_PROGRAM = bind("bpf_object__find_program_by_name", of(ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle FIND_PROGRAM =
+            bind("bpf_object__find_program_by_name", of(ADDRESS, ADDRESS, ADDRESS));
     private static final MethodHandle MAP_SET_PIN_PATH = bind("bpf_map__set_pin_path", of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle MAP_SET_MAX_ENTRIES = bind("bpf_map__set_max_entries", of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle MAP_SET_INITIAL_VALUE = bind("bpf_map__set_initial_value", of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MAP_SET_MAX_ENTRIES =
+            bind("bpf_map__set_max_entries", of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle MAP_SET_INITIAL_VALUE =
+            bind("bpf_map__set_initial_value", of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
     private static final MethodHandle MAP_REUSE_FD = bind("bpf_map__reuse_fd", of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle MAP_TYPE = bind("bpf_map__type", of(JAVA_INT, ADDRESS));
     private static final MethodHandle MAP_KEY_SIZE = bind("bpf_map__key_size", of(JAVA_INT, ADDRESS));
@@ -67,22 +72,26 @@ final class LibBpf {
     private static final MethodHandle PROGRAM_FD = bind("bpf_program__fd", of(JAVA_INT, ADDRESS));
     private static final MethodHandle OBJ_GET = bind("bpf_obj_get", of(JAVA_INT, ADDRESS));
     private static final MethodHandle OBJ_PIN = bind("bpf_obj_pin", of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle OBJ_GET_INFO = bind("bpf_obj_get_info_by_fd", of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle MAP_UPDATE = bind("bpf_map_update_elem", of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
-    private static final MethodHandle MAP_LOOKUP = bind("bpf_map_lookup_elem", of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle OBJ_GET_INFO =
+            bind("bpf_obj_get_info_by_fd", of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle MAP_UPDATE =
+            bind("bpf_map_update_elem", of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MAP_LOOKUP =
+            bind("bpf_map_lookup_elem", of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle MAP_DELETE = bind("bpf_map_delete_elem", of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle MAP_NEXT_KEY = bind("bpf_map_get_next_key", of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle MAP_NEXT_KEY =
+            bind("bpf_map_get_next_key", of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle TC_HOOK_CREATE = bind("bpf_tc_hook_create", of(JAVA_INT, ADDRESS));
     private static final MethodHandle TC_ATTACH = bind("bpf_tc_attach", of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle TC_DETACH = bind("bpf_tc_detach", of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle TC_QUERY = bind("bpf_tc_query", of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle RING_BUFFER_NEW = bind("ring_buffer__new", of(ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS), ERRNO);
+    private static final MethodHandle RING_BUFFER_NEW =
+            bind("ring_buffer__new", of(ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS), ERRNO);
     private static final MethodHandle RING_BUFFER_POLL = bind("ring_buffer__poll", of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle RING_BUFFER_FREE = bind("ring_buffer__free", FunctionDescriptor.ofVoid(ADDRESS));
     private static final MethodHandle SET_PRINT = bind("libbpf_set_print", of(ADDRESS, ADDRESS));
 
-    private LibBpf() {
-    }
+    private LibBpf() {}
 
     private static String platformProblem() {
         String os = System.getProperty("os.name", "");
@@ -178,7 +187,9 @@ final class LibBpf {
 
     /** bpf_map__type(map), bpf_map__key_size(map), bpf_map__value_size(map): the shape the object declares. */
     static int[] declaredShape(MemorySegment map) {
-        return new int[] {(int) invoke(MAP_TYPE, map), (int) invoke(MAP_KEY_SIZE, map), (int) invoke(MAP_VALUE_SIZE, map)};
+        return new int[] {
+            (int) invoke(MAP_TYPE, map), (int) invoke(MAP_KEY_SIZE, map), (int) invoke(MAP_VALUE_SIZE, map)
+        };
     }
 
     /** bpf_object__load(obj). */

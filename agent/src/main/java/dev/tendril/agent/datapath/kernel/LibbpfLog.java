@@ -1,5 +1,8 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -8,9 +11,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * libbpf's messages (its print callback), which would otherwise go to the process's stderr: warnings
@@ -24,12 +24,12 @@ final class LibbpfLog {
     private static final long LINE = 4096;
     /** Enough of the verifier log to see why; it ends with the offending instruction and the reason. */
     private static final int KEEP = 64 * 1024;
+
     private static final ThreadLocal<StringBuilder> CAPTURED = new ThreadLocal<>();
     private static final ThreadLocal<Boolean> QUIET = ThreadLocal.withInitial(() -> false);
     private static boolean installed;
 
-    private LibbpfLog() {
-    }
+    private LibbpfLog() {}
 
     /** Routes libbpf's messages here (once per JVM). */
     static synchronized void install() {
@@ -37,10 +37,13 @@ final class LibbpfLog {
             return;
         }
         try {
-            var handle = MethodHandles.lookup().findStatic(LibbpfLog.class, "print",
-                    MethodType.methodType(int.class, int.class, MemorySegment.class, MemorySegment.class));
-            MemorySegment stub = Linker.nativeLinker().upcallStub(handle,
-                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), Arena.global());
+            var handle = MethodHandles.lookup()
+                    .findStatic(
+                            LibbpfLog.class,
+                            "print",
+                            MethodType.methodType(int.class, int.class, MemorySegment.class, MemorySegment.class));
+            MemorySegment stub = Linker.nativeLinker()
+                    .upcallStub(handle, FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), Arena.global());
             LibBpf.setPrint(stub);
             installed = true;
         } catch (ReflectiveOperationException e) {

@@ -15,8 +15,7 @@ import java.util.concurrent.FutureTask;
  */
 public final class Netns {
 
-    private Netns() {
-    }
+    private Netns() {}
 
     /**
      * The result of {@code task}, run in the namespace at {@code path} ({@code /var/run/netns/<name>} or
@@ -66,13 +65,13 @@ public final class Netns {
             MemorySegment capture = LibC.capture(arena);
             int fd = LibC.openReadOnly(capture, LibBpf.cString(arena, path.toString()));
             if (fd < 0) {
-                throw new KernelDatapathException("cannot open network namespace " + path + ": "
-                        + LibBpf.errnoName(LibC.errno(capture)));
+                throw new KernelDatapathException(
+                        "cannot open network namespace " + path + ": " + LibBpf.errnoName(LibC.errno(capture)));
             }
             try {
                 if (LibC.setns(capture, fd, LibC.CLONE_NEWNET) < 0) {
-                    throw new KernelDatapathException("setns(" + path + ") failed: "
-                            + LibBpf.errnoName(LibC.errno(capture)));
+                    throw new KernelDatapathException(
+                            "setns(" + path + ") failed: " + LibBpf.errnoName(LibC.errno(capture)));
                 }
             } finally {
                 LibC.close(capture, fd);
@@ -87,8 +86,8 @@ public final class Netns {
                 MemorySegment capture = LibC.capture(arena);
                 int index = LibC.ifNameToIndex(capture, LibBpf.cString(arena, name));
                 if (index == 0) {
-                    throw new KernelDatapathException("no interface " + name
-                            + (path == null ? "" : " in " + path) + ": " + LibBpf.errnoName(LibC.errno(capture)));
+                    throw new KernelDatapathException("no interface " + name + (path == null ? "" : " in " + path)
+                            + ": " + LibBpf.errnoName(LibC.errno(capture)));
                 }
                 return index;
             }

@@ -1,5 +1,7 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -7,17 +9,13 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 /** File descriptors of pinned BPF objects (maps and programs), through libbpf's bpf(2) wrappers. */
 final class Pins {
 
     /** What BPF_OBJ_GET_INFO_BY_FD says of a map. */
-    record MapInfo(int type, int id, int keySize, int valueSize, int maxEntries, int flags) {
-    }
+    record MapInfo(int type, int id, int keySize, int valueSize, int maxEntries, int flags) {}
 
-    private Pins() {
-    }
+    private Pins() {}
 
     /** A new fd of the object pinned at {@code pin}. */
     static int open(Path pin) {
@@ -65,8 +63,13 @@ final class Pins {
             if (r < 0) {
                 throw KernelDatapathException.failed("bpf_obj_get_info_by_fd(" + what + ")", r);
             }
-            return new MapInfo(info.get(JAVA_INT, 0), info.get(JAVA_INT, 4), info.get(JAVA_INT, 8),
-                    info.get(JAVA_INT, 12), info.get(JAVA_INT, 16), info.get(JAVA_INT, 20));
+            return new MapInfo(
+                    info.get(JAVA_INT, 0),
+                    info.get(JAVA_INT, 4),
+                    info.get(JAVA_INT, 8),
+                    info.get(JAVA_INT, 12),
+                    info.get(JAVA_INT, 16),
+                    info.get(JAVA_INT, 20));
         }
     }
 

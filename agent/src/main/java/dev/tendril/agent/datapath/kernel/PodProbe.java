@@ -42,8 +42,7 @@ public final class PodProbe {
 
     private static final byte[] PAYLOAD = "tendril-probe".getBytes(StandardCharsets.US_ASCII);
 
-    private PodProbe() {
-    }
+    private PodProbe() {}
 
     /**
      * @param protocol {@link IpProtocol#TCP} or {@link IpProtocol#UDP}
@@ -53,7 +52,8 @@ public final class PodProbe {
         return switch (protocol) {
             case IpProtocol.TCP -> tcp(netns, to, port, timeout);
             case IpProtocol.UDP -> udp(netns, to, port, timeout);
-            default -> throw new IllegalArgumentException("a real probe is TCP or UDP, not " + IpProtocol.name(protocol));
+            default ->
+                throw new IllegalArgumentException("a real probe is TCP or UDP, not " + IpProtocol.name(protocol));
         };
     }
 

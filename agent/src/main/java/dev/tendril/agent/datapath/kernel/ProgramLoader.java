@@ -1,5 +1,10 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -13,11 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Loads the clang-built object (the jar's {@code bpf/tendril_lxc.o}) with libbpf over a node's pin
@@ -44,19 +44,18 @@ final class ProgramLoader {
     static final String ENDPOINT_IFINDEX = "tendril_ep_ifindex";
     static final String EVENTS = "tendril_events";
     static final String EVENTS_LOST = "tendril_events_lost";
-    static final List<String> CT_MAPS = List.of("cilium_ct4_global", "cilium_ct_any4_global", "cilium_ct6_global",
-            "cilium_ct_any6_global");
+    static final List<String> CT_MAPS =
+            List.of("cilium_ct4_global", "cilium_ct_any4_global", "cilium_ct6_global", "cilium_ct_any6_global");
     /** Endpoint ids are 1..4095 (EndpointIds), one entry each. */
     static final int ENDPOINT_SLOTS = 4096;
+
     private static final long CONFIG_SIZE = 16;
     private static final int CONFIG_F_REPORT_FORWARDED = 1;
 
     /** The two programs, by fds of their pins (owned by the caller). */
-    record Programs(int fromContainer, int toContainer) {
-    }
+    record Programs(int fromContainer, int toContainer) {}
 
-    private ProgramLoader() {
-    }
+    private ProgramLoader() {}
 
     /** The object the Maven build compiled into this jar, or empty when clang was missing then. */
     static Optional<byte[]> objectBytes() {
@@ -68,8 +67,9 @@ final class ProgramLoader {
     }
 
     static Programs load(Path dir, KernelDatapathConfig config) {
-        byte[] elf = objectBytes().orElseThrow(() -> new KernelDatapathException("no " + OBJECT_RESOURCE
-                + " in the agent's jar: clang was missing when it was built"));
+        byte[] elf = objectBytes()
+                .orElseThrow(() -> new KernelDatapathException(
+                        "no " + OBJECT_RESOURCE + " in the agent's jar: clang was missing when it was built"));
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -115,7 +115,9 @@ final class ProgramLoader {
                     Pins.close(fd);
                 }
             } else {
-                check("bpf_map__set_pin_path(" + name + ")", LibBpf.setPinPath(map, LibBpf.cString(arena, pin.toString())));
+                check(
+                        "bpf_map__set_pin_path(" + name + ")",
+                        LibBpf.setPinPath(map, LibBpf.cString(arena, pin.toString())));
             }
         }
         Map<String, Integer> own = new LinkedHashMap<>();
@@ -134,14 +136,19 @@ final class ProgramLoader {
             if (Files.exists(pin)) {
                 Pins.MapInfo found = Pins.mapInfo(pin);
                 int[] declared = LibBpf.declaredShape(map);
-                if (found.type() != declared[0] || found.keySize() != declared[1] || found.valueSize() != declared[2]
+                if (found.type() != declared[0]
+                        || found.keySize() != declared[1]
+                        || found.valueSize() != declared[2]
                         || found.maxEntries() != e.getValue()) {
-                    LOG.infof("%s: pinned as %s, wanted %d entries of type %d (%d/%d B): recreating it empty",
+                    LOG.infof(
+                            "%s: pinned as %s, wanted %d entries of type %d (%d/%d B): recreating it empty",
                             pin, found, e.getValue(), declared[0], declared[1], declared[2]);
                     Pins.unpin(pin);
                 }
             }
-            check("bpf_map__set_pin_path(" + e.getKey() + ")", LibBpf.setPinPath(map, LibBpf.cString(arena, pin.toString())));
+            check(
+                    "bpf_map__set_pin_path(" + e.getKey() + ")",
+                    LibBpf.setPinPath(map, LibBpf.cString(arena, pin.toString())));
         }
         MemorySegment rodata = map(arena, obj, ".rodata");
         MemorySegment cfg = arena.allocate(CONFIG_SIZE, 8);

@@ -37,8 +37,7 @@ public final class Responders implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Responders.class.getName());
 
     /** One port to answer on: TCP or UDP (IpProtocol numbers). */
-    public record Port(int port, int protocol) {
-    }
+    public record Port(int port, int protocol) {}
 
     private final Selector selector;
     private final Thread loop;
@@ -90,7 +89,9 @@ public final class Responders implements AutoCloseable {
             }
         }
         List<Port> skipped = new ArrayList<>();
-        for (Port p : ports.stream().sorted(Comparator.comparingInt(Port::port).thenComparingInt(Port::protocol)).toList()) {
+        for (Port p : ports.stream()
+                .sorted(Comparator.comparingInt(Port::port).thenComparingInt(Port::protocol))
+                .toList()) {
             if (now.containsKey(p)) {
                 continue;
             }
@@ -101,11 +102,16 @@ public final class Responders implements AutoCloseable {
             try {
                 SelectableChannel ch = Netns.call(netns, () -> bind(p));
                 ch.configureBlocking(false);
-                ch.register(selector, ch instanceof ServerSocketChannel ? SelectionKey.OP_ACCEPT : SelectionKey.OP_READ, key);
+                ch.register(
+                        selector,
+                        ch instanceof ServerSocketChannel ? SelectionKey.OP_ACCEPT : SelectionKey.OP_READ,
+                        key);
                 now.put(p, ch);
             } catch (IOException | RuntimeException e) {
-                LOG.log(Level.WARNING, "pod " + key + " does not answer on " + IpProtocol.name(p.protocol()) + "/"
-                        + p.port() + ": " + e.getMessage());
+                LOG.log(
+                        Level.WARNING,
+                        "pod " + key + " does not answer on " + IpProtocol.name(p.protocol()) + "/" + p.port() + ": "
+                                + e.getMessage());
                 skipped.add(p);
             }
         }

@@ -1,11 +1,11 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The tc side: a clsact qdisc on the host-side veth and one direct-action bpf filter on each of its
@@ -16,14 +16,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 final class TcFilters {
     /** tc handle and priority of Tendril's filters, as {@code tc filter show} prints them. */
     static final int HANDLE = 1;
+
     static final int PRIORITY = 1;
 
     /** The program ids attached on each hook, 0 where none. */
-    record Programs(int ingress, int egress) {
-    }
+    record Programs(int ingress, int egress) {}
 
-    private TcFilters() {
-    }
+    private TcFilters() {}
 
     /** Attaches (or replaces) {@code ingressFd} on tc ingress and {@code egressFd} on tc egress. */
     static Programs attach(Path netns, int ifindex, int ingressFd, int egressFd) {
@@ -33,8 +32,10 @@ final class TcFilters {
                 LibbpfLog.quietly(() -> {
                     int r = LibBpf.tcHookCreate(hook);
                     if (r < 0 && r != -LibBpf.EEXIST) {
-                        throw new KernelDatapathException(KernelDatapathException.failed("bpf_tc_hook_create(ifindex "
-                                + ifindex + ")", r).getMessage() + ": " + LibbpfLog.captured().strip());
+                        throw new KernelDatapathException(
+                                KernelDatapathException.failed("bpf_tc_hook_create(ifindex " + ifindex + ")", r)
+                                                .getMessage()
+                                        + ": " + LibbpfLog.captured().strip());
                     }
                     return r;
                 });
@@ -51,8 +52,8 @@ final class TcFilters {
         opts.set(JAVA_INT, 12, LibBpf.BPF_TC_F_REPLACE);
         int r = LibBpf.tcAttach(hook, opts);
         if (r < 0) {
-            throw KernelDatapathException.failed("bpf_tc_attach(ifindex " + hook.get(JAVA_INT, 8) + ", hook "
-                    + hook.get(JAVA_INT, 12) + ")", r);
+            throw KernelDatapathException.failed(
+                    "bpf_tc_attach(ifindex " + hook.get(JAVA_INT, 8) + ", hook " + hook.get(JAVA_INT, 12) + ")", r);
         }
         return opts.get(JAVA_INT, 16);
     }

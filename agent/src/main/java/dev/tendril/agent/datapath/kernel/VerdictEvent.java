@@ -45,11 +45,27 @@ import java.util.Optional;
  * 92     4    pad
  * </pre>
  */
-public record VerdictEvent(long timestampNs, int type, int verdict, int dropReason, int direction, int matchType,
-                           int protocol, int tcpFlags, int sourcePort, int destinationPort, int ifindex,
-                           int endpointId, long sourceIdentity, long destinationIdentity, int ctStatus,
-                           long policyIdentity, PolicyMapValue policyValue, InetAddress source,
-                           InetAddress destination, long length) {
+public record VerdictEvent(
+        long timestampNs,
+        int type,
+        int verdict,
+        int dropReason,
+        int direction,
+        int matchType,
+        int protocol,
+        int tcpFlags,
+        int sourcePort,
+        int destinationPort,
+        int ifindex,
+        int endpointId,
+        long sourceIdentity,
+        long destinationIdentity,
+        int ctStatus,
+        long policyIdentity,
+        PolicyMapValue policyValue,
+        InetAddress source,
+        InetAddress destination,
+        long length) {
 
     public static final int SIZE = 96;
     public static final int TYPE_DROP = 1;
@@ -61,8 +77,8 @@ public record VerdictEvent(long timestampNs, int type, int verdict, int dropReas
 
     public static VerdictEvent decode(byte[] bytes) {
         if (bytes == null || bytes.length < SIZE) {
-            throw new IllegalArgumentException("a verdict event is " + SIZE + " bytes, got "
-                    + (bytes == null ? "null" : bytes.length));
+            throw new IllegalArgumentException(
+                    "a verdict event is " + SIZE + " bytes, got " + (bytes == null ? "null" : bytes.length));
         }
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long ts = b.getLong(0);
@@ -87,8 +103,27 @@ public record VerdictEvent(long timestampNs, int type, int verdict, int dropReas
         InetAddress saddr = address(Arrays.copyOfRange(bytes, 56, 56 + len));
         InetAddress daddr = address(Arrays.copyOfRange(bytes, 72, 72 + len));
         long length = Integer.toUnsignedLong(b.getInt(88));
-        return new VerdictEvent(ts, type, verdict, reason, direction, match, protocol, flags, sport, dport, ifindex,
-                endpoint, src, dst, ct, policyIdentity, value, saddr, daddr, length);
+        return new VerdictEvent(
+                ts,
+                type,
+                verdict,
+                reason,
+                direction,
+                match,
+                protocol,
+                flags,
+                sport,
+                dport,
+                ifindex,
+                endpoint,
+                src,
+                dst,
+                ct,
+                policyIdentity,
+                value,
+                saddr,
+                daddr,
+                length);
     }
 
     private static int u8(ByteBuffer b, int at) {
@@ -130,7 +165,8 @@ public record VerdictEvent(long timestampNs, int type, int verdict, int dropReas
     /** The port the policy map was looked up with: the destination port of TCP, UDP and SCTP, else 0. */
     public int policyPort() {
         return protocol == IpProtocol.TCP || protocol == IpProtocol.UDP || protocol == IpProtocol.SCTP
-                ? destinationPort : 0;
+                ? destinationPort
+                : 0;
     }
 
     /**
@@ -149,14 +185,22 @@ public record VerdictEvent(long timestampNs, int type, int verdict, int dropReas
             case 189 -> DropReason.AUTH_REQUIRED;
             default -> throw new IllegalArgumentException("drop reason " + dropReason + " is no policy verdict");
         };
-        MatchType type = Arrays.stream(MatchType.values()).filter(m -> m.hubbleValue() == matchType).findFirst()
+        MatchType type = Arrays.stream(MatchType.values())
+                .filter(m -> m.hubbleValue() == matchType)
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown match type " + matchType));
         PolicyMapKey key = null;
         if (type != MatchType.NONE) {
             key = PolicyMapKey.of(policyIdentity, policyDirection(), protocol, policyPort())
                     .maskedTo(policyValue.l4PrefixLength());
         }
-        return Optional.of(new Verdict(forwarded() ? Verdict.FlowVerdict.FORWARDED : Verdict.FlowVerdict.DROPPED,
-                reason, type, remoteIdentity(), policyDirection(), key, type == MatchType.NONE ? null : policyValue));
+        return Optional.of(new Verdict(
+                forwarded() ? Verdict.FlowVerdict.FORWARDED : Verdict.FlowVerdict.DROPPED,
+                reason,
+                type,
+                remoteIdentity(),
+                policyDirection(),
+                key,
+                type == MatchType.NONE ? null : policyValue));
     }
 }

@@ -1,5 +1,10 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -10,11 +15,6 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Reads {@code tendril_events} with libbpf's ring_buffer: one platform thread polls (100 ms at a time,
@@ -38,10 +38,14 @@ public final class VerdictEventReader implements AutoCloseable {
         this.consumer = consumer;
         this.fd = Pins.open(pin);
         try {
-            var handle = MethodHandles.lookup().findVirtual(VerdictEventReader.class, "sample",
-                    MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class)).bindTo(this);
-            MemorySegment callback = Linker.nativeLinker().upcallStub(handle,
-                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), arena);
+            var handle = MethodHandles.lookup()
+                    .findVirtual(
+                            VerdictEventReader.class,
+                            "sample",
+                            MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class))
+                    .bindTo(this);
+            MemorySegment callback = Linker.nativeLinker()
+                    .upcallStub(handle, FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), arena);
             MemorySegment capture = LibC.capture(arena);
             MemorySegment rb = LibBpf.ringBufferNew(capture, fd, callback);
             if (rb.equals(MemorySegment.NULL)) {
@@ -53,15 +57,16 @@ public final class VerdictEventReader implements AutoCloseable {
             arena.close();
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
         }
-        this.thread = Thread.ofPlatform().daemon().name("tendril-verdict-events").start(this::poll);
+        this.thread =
+                Thread.ofPlatform().daemon().name("tendril-verdict-events").start(this::poll);
     }
 
     private void poll() {
         while (running) {
             int r = LibBpf.ringBufferPoll(ring, POLL_MS);
             if (r < 0 && r != -4) { // EINTR: a signal, poll again
-                LOG.errorf("ring_buffer__poll of tendril_events failed: %s; no more verdict events",
-                        LibBpf.errnoName(-r));
+                LOG.errorf(
+                        "ring_buffer__poll of tendril_events failed: %s; no more verdict events", LibBpf.errnoName(-r));
                 return;
             }
         }

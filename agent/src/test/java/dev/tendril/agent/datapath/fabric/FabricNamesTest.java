@@ -1,12 +1,12 @@
 package dev.tendril.agent.datapath.fabric;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The fabric's names and specs, checked without a kernel: they run everywhere. */
 class FabricNamesTest {
@@ -39,7 +39,8 @@ class FabricNamesTest {
         assertThat(podNs).isEqualTo(STACK + "_node-1_kube-system_coredns-5d78c9869d-abcde");
         assertThat(Names.podOf(STACK, podNs)).isEqualTo(pod);
         assertThat(Names.nodeOf(STACK, podNs)).isNull();
-        assertThat(Names.nodeOf(STACK, Names.nodeNetns(STACK, "node-1.example"))).isEqualTo("node-1.example");
+        assertThat(Names.nodeOf(STACK, Names.nodeNetns(STACK, "node-1.example")))
+                .isEqualTo("node-1.example");
         assertThat(Names.podOf(STACK, Names.nodeNetns(STACK, "node-1"))).isNull();
         assertThat(Names.nodeOf(STACK, Names.switchNetns(STACK))).isNull();
         assertThat(Names.podOf(new StackPrefix("td99"), podNs)).isNull();
@@ -49,7 +50,9 @@ class FabricNamesTest {
     void hostVethsFitInterfaceNamesAndDifferPerPod() {
         String a = Names.hostVeth(new PodRef("node-1", "default", "a"));
         assertThat(a).matches("lxc[0-9a-f]{11}").hasSizeLessThanOrEqualTo(15);
-        assertThat(Names.hostVeth(new PodRef("node-2", "default", "a"))).as("named by the pod, not the node").isEqualTo(a);
+        assertThat(Names.hostVeth(new PodRef("node-2", "default", "a")))
+                .as("named by the pod, not the node")
+                .isEqualTo(a);
         assertThat(Names.hostVeth(new PodRef("node-1", "default", "b"))).isNotEqualTo(a);
         assertThat(Names.hostMac(new PodRef("node-1", "default", "a"))).matches("02(:[0-9a-f]{2}){5}");
         assertThat(Names.podMac(new PodRef("node-1", "default", "a"))).matches("0a(:[0-9a-f]{2}){5}");
@@ -70,10 +73,14 @@ class FabricNamesTest {
         assertThatThrownBy(() -> new NodeSpec("node-1", 0, List.of())).hasMessageContaining("1..254");
         assertThatThrownBy(() -> new NodeSpec("node-1", 1, List.of(PodCidr.of("172.31.0.0/16", "172.31.0.1"))))
                 .hasMessageContaining("overlaps the fabric's underlay");
-        assertThatThrownBy(() -> new NodeSpec("node-1", 1, List.of(PodCidr.of("10.0.1.0/24", "10.0.1.1"),
-                PodCidr.of("10.0.2.0/24", "10.0.2.1")))).hasMessageContaining("one pod CIDR per family");
-        assertThatThrownBy(() -> PodSpec.of("node-1", "default", "a", InetAddress.getByName("10.0.1.2"),
-                InetAddress.getByName("10.0.1.3"))).hasMessageContaining("one per family");
+        assertThatThrownBy(() -> new NodeSpec(
+                        "node-1",
+                        1,
+                        List.of(PodCidr.of("10.0.1.0/24", "10.0.1.1"), PodCidr.of("10.0.2.0/24", "10.0.2.1"))))
+                .hasMessageContaining("one pod CIDR per family");
+        assertThatThrownBy(() -> PodSpec.of(
+                        "node-1", "default", "a", InetAddress.getByName("10.0.1.2"), InetAddress.getByName("10.0.1.3")))
+                .hasMessageContaining("one per family");
         assertThatThrownBy(() -> Addresses.literal("example.com")).hasMessageContaining("not an IP address");
     }
 
@@ -85,17 +92,18 @@ class FabricNamesTest {
                 3: cilium_net@cilium_host: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether ea:9b:1f:75:ae:9c brd ff:ff:ff:ff:ff:ff
                 4: n1@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master br0 state UP mode DEFAULT group default qlen 1000\\    link/ether 9e:77:d1:12:fa:74 brd ff:ff:ff:ff:ff:ff link-netnsid 0\\    alias node-1
                 """;
-        assertThat(Ip.parseLinks(out)).containsExactly(
-                new Ip.Link(1, "lo", -1, "", ""),
-                new Ip.Link(2, "eth0", 3, "td1_node-1", ""),
-                new Ip.Link(3, "cilium_net", -1, "", ""),
-                new Ip.Link(4, "n1", 2, "", "node-1"));
+        assertThat(Ip.parseLinks(out))
+                .containsExactly(
+                        new Ip.Link(1, "lo", -1, "", ""),
+                        new Ip.Link(2, "eth0", 3, "td1_node-1", ""),
+                        new Ip.Link(3, "cilium_net", -1, "", ""),
+                        new Ip.Link(4, "n1", 2, "", "node-1"));
     }
 
     @Test
     void underlayAddressesFollowTheNodeIndex() throws Exception {
-        assertThat(Underlay.addresses(7)).containsExactly(InetAddress.getByName("172.31.254.7"),
-                InetAddress.getByName("fdfe:254::7"));
+        assertThat(Underlay.addresses(7))
+                .containsExactly(InetAddress.getByName("172.31.254.7"), InetAddress.getByName("fdfe:254::7"));
         assertThat(Underlay.indexOf(InetAddress.getByName("fdfe:254::7"))).isEqualTo(7);
         assertThat(Underlay.indexOf(InetAddress.getByName("10.0.0.7"))).isZero();
     }

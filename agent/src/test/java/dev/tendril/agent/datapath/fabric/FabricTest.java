@@ -1,5 +1,18 @@
 package dev.tendril.agent.datapath.fabric;
 
+import static dev.tendril.agent.datapath.fabric.FabricTestSupport.address;
+import static dev.tendril.agent.datapath.fabric.FabricTestSupport.echoServer;
+import static dev.tendril.agent.datapath.fabric.FabricTestSupport.echoes;
+import static dev.tendril.agent.datapath.fabric.FabricTestSupport.inode;
+import static dev.tendril.agent.datapath.fabric.FabricTestSupport.ip;
+import static dev.tendril.agent.datapath.fabric.FabricTestSupport.links;
+import static dev.tendril.agent.datapath.fabric.FabricTestSupport.namespaces;
+import static dev.tendril.agent.datapath.fabric.FabricTestSupport.node;
+import static dev.tendril.agent.datapath.fabric.FabricTestSupport.pod;
+import static dev.tendril.agent.datapath.fabric.FabricTestSupport.reaches;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -14,19 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import static dev.tendril.agent.datapath.fabric.FabricTestSupport.address;
-import static dev.tendril.agent.datapath.fabric.FabricTestSupport.echoServer;
-import static dev.tendril.agent.datapath.fabric.FabricTestSupport.echoes;
-import static dev.tendril.agent.datapath.fabric.FabricTestSupport.inode;
-import static dev.tendril.agent.datapath.fabric.FabricTestSupport.ip;
-import static dev.tendril.agent.datapath.fabric.FabricTestSupport.links;
-import static dev.tendril.agent.datapath.fabric.FabricTestSupport.namespaces;
-import static dev.tendril.agent.datapath.fabric.FabricTestSupport.node;
-import static dev.tendril.agent.datapath.fabric.FabricTestSupport.pod;
-import static dev.tendril.agent.datapath.fabric.FabricTestSupport.reaches;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 /**
  * The fabric for real, without BPF programs: two nodes on a stack's switch, pods on both, TCP between
  * them over IPv4 and IPv6 by native routing; wiring again (an agent restarted after SIGKILL) keeps running
@@ -37,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class FabricTest {
     @TempDir
     Path bpffs;
+
     final List<StackPrefix> stacks = new ArrayList<>();
     final List<AutoCloseable> open = new ArrayList<>();
     Fabric fabric;
@@ -67,8 +68,8 @@ class FabricTest {
         FabricNode n2 = f.ensureNode(node(2));
         f.routePeers("node-1", List.of(n2.asPeer()));
         f.routePeers("node-2", List.of(n1.asPeer()));
-        List<FabricPod> pods = List.of(f.ensurePod(pod(1, "a", 16)), f.ensurePod(pod(2, "b", 16)),
-                f.ensurePod(pod(1, "c", 17)));
+        List<FabricPod> pods =
+                List.of(f.ensurePod(pod(1, "a", 16)), f.ensurePod(pod(2, "b", 16)), f.ensurePod(pod(1, "c", 17)));
         pods.forEach(p -> open.add(echoServer(p)));
         return pods;
     }
@@ -84,17 +85,27 @@ class FabricTest {
         assertThat(reaches(a, address(b, v4))).as("a (node-1) -> b (node-2)").isTrue();
         assertThat(reaches(b, address(a, v4))).as("b (node-2) -> a (node-1)").isTrue();
         assertThat(reaches(a, address(c, v4))).as("a -> c on the same node").isTrue();
-        assertThat(FabricTestSupport.peerSeenBy(b, a, v4)).as("no NAT: b sees a's own address").isEqualTo(address(a, v4));
+        assertThat(FabricTestSupport.peerSeenBy(b, a, v4))
+                .as("no NAT: b sees a's own address")
+                .isEqualTo(address(a, v4));
 
-        String route = ip("-n", a.nodeNetns().getFileName().toString(), "route", "get", Names.text(address(b, v4))).ok();
+        String route = ip("-n", a.nodeNetns().getFileName().toString(), "route", "get", Names.text(address(b, v4)))
+                .ok();
         FabricNode n2 = fabric.node("node-2").orElseThrow();
-        assertThat(route).contains("via " + Names.text(n2.addresses().get(v4 ? 0 : 1))).contains("dev eth0");
-        String podRoute = ip("-n", a.netns().getFileName().toString(), "route", "get", Names.text(address(b, v4))).ok();
-        assertThat(podRoute).as("the pod's gateway is its node's router address")
-                .contains("via " + (v4 ? "10.0.1.1" : "fd00::101")).contains("dev eth0");
+        assertThat(route)
+                .contains("via " + Names.text(n2.addresses().get(v4 ? 0 : 1)))
+                .contains("dev eth0");
+        String podRoute = ip("-n", a.netns().getFileName().toString(), "route", "get", Names.text(address(b, v4)))
+                .ok();
+        assertThat(podRoute)
+                .as("the pod's gateway is its node's router address")
+                .contains("via " + (v4 ? "10.0.1.1" : "fd00::101"))
+                .contains("dev eth0");
 
         fabric.routePeers("node-1", List.of());
-        assertThat(reaches(a, address(b, v4))).as("node-1 without a route to node-2's pod CIDR").isFalse();
+        assertThat(reaches(a, address(b, v4)))
+                .as("node-1 without a route to node-2's pod CIDR")
+                .isFalse();
         assertThat(reaches(a, address(c, v4))).as("a -> c needs no peer").isTrue();
     }
 
@@ -105,7 +116,8 @@ class FabricTest {
         FabricPod b = pods.get(1);
         long podNs = inode(a.netns());
         long nodeNs = inode(a.nodeNetns());
-        String hostBefore = ip("-n", a.nodeNetns().getFileName().toString(), "-o", "link", "show", a.hostInterface()).ok();
+        String hostBefore = ip("-n", a.nodeNetns().getFileName().toString(), "-o", "link", "show", a.hostInterface())
+                .ok();
         assertThat(a.reused()).isFalse();
 
         try (Socket s = FabricTestSupport.connect(a, address(b, true)).orElseThrow()) {
@@ -120,12 +132,22 @@ class FabricTest {
             assertThat(restarted.ensurePod(pod(2, "b", 16)).reused()).isTrue();
 
             assertThat(again.reused()).as("the namespace was found and kept").isTrue();
-            assertThat(again).isEqualTo(new FabricPod(a.pod(), a.netnsName(), a.netns(), a.nodeNetns(), a.hostInterface(),
-                    a.podInterface(), a.addresses(), true));
+            assertThat(again)
+                    .isEqualTo(new FabricPod(
+                            a.pod(),
+                            a.netnsName(),
+                            a.netns(),
+                            a.nodeNetns(),
+                            a.hostInterface(),
+                            a.podInterface(),
+                            a.addresses(),
+                            true));
             assertThat(inode(a.netns())).as("the same pod namespace").isEqualTo(podNs);
             assertThat(inode(a.nodeNetns())).as("the same node namespace").isEqualTo(nodeNs);
-            assertThat(ip("-n", a.nodeNetns().getFileName().toString(), "-o", "link", "show", a.hostInterface()).ok())
-                    .as("the same veth, same index and state").isEqualTo(hostBefore);
+            assertThat(ip("-n", a.nodeNetns().getFileName().toString(), "-o", "link", "show", a.hostInterface())
+                            .ok())
+                    .as("the same veth, same index and state")
+                    .isEqualTo(hostBefore);
             assertThat(echoes(s, "after the restart")).as("the open connection").isTrue();
         }
         assertThat(reaches(a, address(b, false))).isTrue();
@@ -143,7 +165,9 @@ class FabricTest {
 
             assertThat(wireInAnotherProcessAndKill()).as("the restarted agent").isEqualTo("reused=true,true");
 
-            assertThat(echoes(s, "after")).as("the connection opened before the restart").isTrue();
+            assertThat(echoes(s, "after"))
+                    .as("the connection opened before the restart")
+                    .isTrue();
             assertThat(new long[] {inode(a.netns()), inode(b.netns()), inode(a.nodeNetns()), inode(b.nodeNetns())})
                     .isEqualTo(inodes);
         }
@@ -152,12 +176,19 @@ class FabricTest {
 
     /** Runs {@link FabricWirer} on this test's stack, kills it with SIGKILL once wired: what it reported. */
     private String wireInAnotherProcessAndKill() throws Exception {
-        Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                FabricWirer.class.getName(), fabric.prefix().value(), bpffs.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElse("java"),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        FabricWirer.class.getName(),
+                        fabric.prefix().value(),
+                        bpffs.toString())
+                .redirectErrorStream(true)
+                .start();
         try {
-            var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
-                    java.nio.charset.StandardCharsets.UTF_8));
+            var out = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
             StringBuilder seen = new StringBuilder();
             String line;
             while ((line = out.readLine()) != null && !line.startsWith(FabricWirer.READY)) {
@@ -176,7 +207,8 @@ class FabricTest {
         List<FabricPod> pods = twoNodes(fabric);
         FabricPod a = pods.get(0);
         long podNs = inode(a.netns());
-        ip("-n", a.nodeNetns().getFileName().toString(), "link", "del", a.hostInterface()).ok();
+        ip("-n", a.nodeNetns().getFileName().toString(), "link", "del", a.hostInterface())
+                .ok();
         assertThat(reaches(a, address(pods.get(1), true))).isFalse();
 
         FabricPod again = fabric.ensurePod(pod(1, "a", 16));
@@ -192,12 +224,20 @@ class FabricTest {
         FabricPod moved = fabric.ensurePod(PodSpec.of("node-1", "default", "a", address("10.0.1.40")));
         String nodeNs = moved.nodeNetns().getFileName().toString();
 
-        assertThat(ip("-n", moved.netnsName(), "-o", "addr", "show", "dev", "eth0", "scope", "global").ok())
-                .contains("10.0.1.40/32").doesNotContain("10.0.1.16").doesNotContain("fd00::110");
-        assertThat(ip("-n", nodeNs, "route", "show", "dev", moved.hostInterface()).ok())
-                .contains("10.0.1.40").doesNotContain("10.0.1.16");
-        assertThat(ip("-n", nodeNs, "-6", "route", "show", "dev", moved.hostInterface()).ok()).doesNotContain("fd00::110");
-        assertThat(ip("-n", moved.netnsName(), "-6", "route", "show", "default").ok()).isBlank();
+        assertThat(ip("-n", moved.netnsName(), "-o", "addr", "show", "dev", "eth0", "scope", "global")
+                        .ok())
+                .contains("10.0.1.40/32")
+                .doesNotContain("10.0.1.16")
+                .doesNotContain("fd00::110");
+        assertThat(ip("-n", nodeNs, "route", "show", "dev", moved.hostInterface())
+                        .ok())
+                .contains("10.0.1.40")
+                .doesNotContain("10.0.1.16");
+        assertThat(ip("-n", nodeNs, "-6", "route", "show", "dev", moved.hostInterface())
+                        .ok())
+                .doesNotContain("fd00::110");
+        assertThat(ip("-n", moved.netnsName(), "-6", "route", "show", "default").ok())
+                .isBlank();
         assertThat(reaches(pods.get(1), address("10.0.1.40"))).isTrue();
     }
 
@@ -230,9 +270,14 @@ class FabricTest {
 
         assertThat(fabric.removeNode("node-1")).isTrue();
 
-        assertThat(namespaces()).doesNotContain(pods.get(0).netnsName(), pods.get(2).netnsName(),
-                pods.get(0).nodeNetns().getFileName().toString());
-        assertThat(links(fabric.prefix().value())).doesNotContain(Names.switchPort(1)).contains(Names.switchPort(2));
+        assertThat(namespaces())
+                .doesNotContain(
+                        pods.get(0).netnsName(),
+                        pods.get(2).netnsName(),
+                        pods.get(0).nodeNetns().getFileName().toString());
+        assertThat(links(fabric.prefix().value()))
+                .doesNotContain(Names.switchPort(1))
+                .contains(Names.switchPort(2));
         assertThat(fabric.pinDirectory("node-1")).doesNotExist();
         assertThat(fabric.pinDirectory("node-2")).exists();
         assertThat(fabric.nodes()).containsExactly("node-2");
@@ -247,7 +292,8 @@ class FabricTest {
         Files.createDirectories(fabric.pinDirectory("node-1"));
         Files.createDirectories(other.pinDirectory("node-1"));
         String prefix = fabric.prefix().value();
-        int otherNamespaces = (int) namespaces().stream().filter(other.prefix()::owns).count();
+        int otherNamespaces =
+                (int) namespaces().stream().filter(other.prefix()::owns).count();
 
         List<String> removed = Fabric.removeAll(fabric.prefix(), bpffs);
 
@@ -257,21 +303,26 @@ class FabricTest {
         assertThat(fabric.bpffsDirectory()).doesNotExist();
         assertThat(StackLock.file(fabric.prefix())).doesNotExist();
 
-        assertThat(namespaces().stream().filter(other.prefix()::owns)).hasSize(otherNamespaces).hasSize(6);
+        assertThat(namespaces().stream().filter(other.prefix()::owns))
+                .hasSize(otherNamespaces)
+                .hasSize(6);
         assertThat(other.pinDirectory("node-1")).exists();
         assertThat(reaches(theirs.get(0), address(theirs.get(1), true))).isTrue();
         assertThat(reaches(theirs.get(1), address(theirs.get(0), false))).isTrue();
-        assertThat(Fabric.removeAll(fabric.prefix(), bpffs)).as("again: nothing left").isEmpty();
+        assertThat(Fabric.removeAll(fabric.prefix(), bpffs))
+                .as("again: nothing left")
+                .isEmpty();
     }
 
     @Test
     void theStaleSweepRemovesNodesAndPodsThisRunDoesNotHave() {
         List<FabricPod> pods = twoNodes(fabric);
 
-        assertThat(fabric.sweepStale(Set.of("node-1"))).containsExactlyInAnyOrder(pods.get(1).netnsName(),
-                fabric.prefix() + "_node-2");
+        assertThat(fabric.sweepStale(Set.of("node-1")))
+                .containsExactlyInAnyOrder(pods.get(1).netnsName(), fabric.prefix() + "_node-2");
         assertThat(fabric.nodes()).containsExactly("node-1");
-        assertThat(fabric.sweepPods("node-1", Set.of(pods.get(0).pod()))).containsExactly(pods.get(2).netnsName());
+        assertThat(fabric.sweepPods("node-1", Set.of(pods.get(0).pod())))
+                .containsExactly(pods.get(2).netnsName());
         assertThat(fabric.pods(null)).containsExactly(pods.get(0).pod());
         assertThat(reaches(pods.get(0), address(pods.get(0), true))).isTrue();
     }
@@ -280,15 +331,19 @@ class FabricTest {
     void aNodeIndexIsOneNodesAndErrorsNameTheCommand() {
         twoNodes(fabric);
         assertThatThrownBy(() -> fabric.ensureNode(new NodeSpec("node-3", 2, node(3).podCidrs())))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("node-2");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("node-2");
         assertThat(fabric.nodes()).containsExactly("node-1", "node-2");
         assertThatThrownBy(() -> fabric.ensurePod(PodSpec.of("node-1", "default", "d", address("10.0.2.30"))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10.0.1.0/24");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("10.0.1.0/24");
         assertThatThrownBy(() -> fabric.ensurePod(PodSpec.of("node-9", "default", "d", address("10.0.9.30"))))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("ensureNode");
-        assertThatThrownBy(() -> fabric.routePeers("node-1", List.of(new PeerNode("far", List.of("10.0.9.0/24"),
-                List.of(address("192.0.2.1"))))))
-                .isInstanceOf(FabricException.class).hasMessageContaining("route replace 10.0.9.0/24 via 192.0.2.1")
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("ensureNode");
+        assertThatThrownBy(() -> fabric.routePeers(
+                        "node-1", List.of(new PeerNode("far", List.of("10.0.9.0/24"), List.of(address("192.0.2.1"))))))
+                .isInstanceOf(FabricException.class)
+                .hasMessageContaining("route replace 10.0.9.0/24 via 192.0.2.1")
                 .hasMessageContaining("ip -n " + fabric.prefix() + "_node-1 -batch -");
     }
 

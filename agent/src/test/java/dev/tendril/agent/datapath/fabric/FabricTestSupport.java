@@ -1,5 +1,7 @@
 package dev.tendril.agent.datapath.fabric;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.tendril.agent.datapath.kernel.Netns;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,8 +20,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /**
  * Skips the fabric tests, with the reason printed, where namespaces cannot be made (not Linux, not root,
  * no iproute2); and real TCP between pods: an echo server inside a pod's namespace, clients whose sockets
@@ -29,8 +29,7 @@ final class FabricTestSupport {
     static final int PORT = 7070;
     private static Optional<String> unavailable;
 
-    private FabricTestSupport() {
-    }
+    private FabricTestSupport() {}
 
     static synchronized void assumeFabric() {
         if (unavailable == null) {
@@ -41,18 +40,29 @@ final class FabricTestSupport {
     }
 
     static StackPrefix randomPrefix() {
-        return new StackPrefix("tf" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
+        return new StackPrefix(
+                "tf" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
     }
 
     /** Node i: 10.0.i.0/24 and fd00::i00/120, routers .1 and ::i01. */
     static NodeSpec node(int i) {
-        return new NodeSpec("node-" + i, i, List.of(PodCidr.of("10.0." + i + ".0/24", "10.0." + i + ".1"),
-                PodCidr.of("fd00::" + Integer.toHexString(i * 0x100) + "/120", "fd00::" + Integer.toHexString(i * 0x100 + 1))));
+        return new NodeSpec(
+                "node-" + i,
+                i,
+                List.of(
+                        PodCidr.of("10.0." + i + ".0/24", "10.0." + i + ".1"),
+                        PodCidr.of(
+                                "fd00::" + Integer.toHexString(i * 0x100) + "/120",
+                                "fd00::" + Integer.toHexString(i * 0x100 + 1))));
     }
 
     /** Pod {@code host} (16..254) of node i: 10.0.i.host and fd00::i<host in hex>. */
     static PodSpec pod(int node, String name, int host) {
-        return PodSpec.of("node-" + node, "default", name, address("10.0." + node + "." + host),
+        return PodSpec.of(
+                "node-" + node,
+                "default",
+                name,
+                address("10.0." + node + "." + host),
                 address("fd00::" + Integer.toHexString(node * 0x100 + host)));
     }
 
@@ -65,7 +75,10 @@ final class FabricTestSupport {
     }
 
     static InetAddress address(FabricPod pod, boolean v4) {
-        return pod.addresses().stream().filter(a -> (a.getAddress().length == 4) == v4).findFirst().orElseThrow();
+        return pod.addresses().stream()
+                .filter(a -> (a.getAddress().length == 4) == v4)
+                .findFirst()
+                .orElseThrow();
     }
 
     /** An echo server on {@link #PORT} of every address of the pod; close it to stop. */
@@ -207,7 +220,12 @@ final class FabricTestSupport {
 
     /** Every namespace name in /var/run/netns. */
     static List<String> namespaces() {
-        return ip("netns", "list").ok().lines().map(l -> l.split("\\s+")[0]).filter(n -> !n.isEmpty()).toList();
+        return ip("netns", "list")
+                .ok()
+                .lines()
+                .map(l -> l.split("\\s+")[0])
+                .filter(n -> !n.isEmpty())
+                .toList();
     }
 
     /** The names of the links of a namespace (null: the test's own). */

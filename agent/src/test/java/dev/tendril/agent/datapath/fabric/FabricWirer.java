@@ -11,8 +11,7 @@ import java.util.List;
 public final class FabricWirer {
     static final String READY = "WIRED";
 
-    private FabricWirer() {
-    }
+    private FabricWirer() {}
 
     public static void main(String[] args) throws InterruptedException {
         Fabric fabric = Fabric.open(new StackPrefix(args[0]), Path.of(args[1]));

@@ -10,8 +10,7 @@ import java.nio.file.Path;
 public final class FailStaticLoader {
     static final String READY = "ATTACHED";
 
-    private FailStaticLoader() {
-    }
+    private FailStaticLoader() {}
 
     public static void main(String[] args) throws InterruptedException {
         KernelDatapath datapath = KernelDatapath.load(Path.of(args[0]), KernelDatapathConfig.defaults());

@@ -1,5 +1,8 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.tendril.agent.bpf.KernelMapBackend;
 import dev.tendril.agent.datapath.fabric.Fabric;
 import dev.tendril.agent.datapath.fabric.FabricNode;
@@ -42,9 +45,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 /**
  * Nodes running the kernel datapath for real: the agent's {@link Fabric} (a random stack prefix) with one
  * or more nodes and their pods, each node's maps pinned in its fabric pin directory and written by the
@@ -77,7 +77,10 @@ final class KernelCluster implements AutoCloseable {
         }
 
         InetAddress address(boolean v4) {
-            return wired.addresses().stream().filter(a -> (a.getAddress().length == 4) == v4).findFirst().orElseThrow();
+            return wired.addresses().stream()
+                    .filter(a -> (a.getAddress().length == 4) == v4)
+                    .findFirst()
+                    .orElseThrow();
         }
 
         String ipv4Text() {
@@ -112,6 +115,7 @@ final class KernelCluster implements AutoCloseable {
     private final Map<String, Pod> pods = new LinkedHashMap<>();
     /** The first node's datapath and pins, for single-node tests. */
     KernelDatapath datapath;
+
     final Path pinDir;
     private Traffic traffic;
     private final Map<Long, Identity> identities = new HashMap<>();
@@ -123,13 +127,23 @@ final class KernelCluster implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> Fabric.removeAll(fabric.prefix(), Fabric.DEFAULT_BPFFS)));
         for (int i = 1; i <= nodeCount; i++) {
             String name = "node-" + i;
-            FabricNode node = fabric.ensureNode(new NodeSpec(name, i, List.of(
-                    PodCidr.of("10.0." + i + ".0/24", "10.0." + i + ".1"),
-                    PodCidr.of("fd00::" + Integer.toHexString(i * 0x100) + "/120", "fd00::" + Integer.toHexString(i * 0x100 + 1)))));
+            FabricNode node = fabric.ensureNode(new NodeSpec(
+                    name,
+                    i,
+                    List.of(
+                            PodCidr.of("10.0." + i + ".0/24", "10.0." + i + ".1"),
+                            PodCidr.of(
+                                    "fd00::" + Integer.toHexString(i * 0x100) + "/120",
+                                    "fd00::" + Integer.toHexString(i * 0x100 + 1)))));
             nodes.put(name, new NodeRuntime(node, fabric.pinDirectory(name)));
         }
         for (NodeRuntime n : nodes.values()) {
-            fabric.routePeers(n.node.name(), nodes.values().stream().filter(o -> o != n).map(o -> o.node.asPeer()).toList());
+            fabric.routePeers(
+                    n.node.name(),
+                    nodes.values().stream()
+                            .filter(o -> o != n)
+                            .map(o -> o.node.asPeer())
+                            .toList());
         }
         this.pinDir = nodes.get(NODE).pinDir;
     }
@@ -138,14 +152,23 @@ final class KernelCluster implements AutoCloseable {
      * @param identityOf pod name to its identity, in pod order
      * @param identityLabels identity to its labels (protos), for the image; may be empty
      */
-    static KernelCluster start(Map<String, Long> identityOf, Map<Long, Identity> identityLabels,
-                               KernelDatapathConfig config, List<Integer> tcpPorts, List<Integer> udpPorts) {
+    static KernelCluster start(
+            Map<String, Long> identityOf,
+            Map<Long, Identity> identityLabels,
+            KernelDatapathConfig config,
+            List<Integer> tcpPorts,
+            List<Integer> udpPorts) {
         return start(1, identityOf, identityLabels, config, tcpPorts, udpPorts);
     }
 
     /** The same on {@code nodeCount} nodes, pod i on node {@code i % nodeCount + 1}. */
-    static KernelCluster start(int nodeCount, Map<String, Long> identityOf, Map<Long, Identity> identityLabels,
-                               KernelDatapathConfig config, List<Integer> tcpPorts, List<Integer> udpPorts) {
+    static KernelCluster start(
+            int nodeCount,
+            Map<String, Long> identityOf,
+            Map<Long, Identity> identityLabels,
+            KernelDatapathConfig config,
+            List<Integer> tcpPorts,
+            List<Integer> udpPorts) {
         KernelCluster c = withoutDatapath(nodeCount, identityOf, identityLabels, tcpPorts, udpPorts);
         try {
             c.loadDatapath(config);
@@ -157,15 +180,23 @@ final class KernelCluster implements AutoCloseable {
     }
 
     /** The pods, their maps and echo servers, but no programs: {@link #loadDatapath} or another process loads them. */
-    static KernelCluster withoutDatapath(Map<String, Long> identityOf, Map<Long, Identity> identityLabels,
-                                         List<Integer> tcpPorts, List<Integer> udpPorts) {
+    static KernelCluster withoutDatapath(
+            Map<String, Long> identityOf,
+            Map<Long, Identity> identityLabels,
+            List<Integer> tcpPorts,
+            List<Integer> udpPorts) {
         return withoutDatapath(1, identityOf, identityLabels, tcpPorts, udpPorts);
     }
 
-    static KernelCluster withoutDatapath(int nodeCount, Map<String, Long> identityOf, Map<Long, Identity> identityLabels,
-                                         List<Integer> tcpPorts, List<Integer> udpPorts) {
+    static KernelCluster withoutDatapath(
+            int nodeCount,
+            Map<String, Long> identityOf,
+            Map<Long, Identity> identityLabels,
+            List<Integer> tcpPorts,
+            List<Integer> udpPorts) {
         KernelTestSupport.assumeKernelDatapath();
-        Fabric fabric = Fabric.open(new StackPrefix("tk" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt())));
+        Fabric fabric = Fabric.open(new StackPrefix(
+                "tk" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt())));
         KernelCluster c = null;
         try {
             c = new KernelCluster(fabric, nodeCount, identityOf);
@@ -189,8 +220,12 @@ final class KernelCluster implements AutoCloseable {
         for (int i = 0; i < names.size(); i++) {
             int n = i % nodeNames.size() + 1;
             int host = 0x10 + i;
-            PodSpec spec = PodSpec.of(nodeNames.get(n - 1), namespace(names.get(i)), podName(names.get(i)),
-                    address("10.0." + n + "." + host), address("fd00::" + Integer.toHexString(n * 0x100 + host)));
+            PodSpec spec = PodSpec.of(
+                    nodeNames.get(n - 1),
+                    namespace(names.get(i)),
+                    podName(names.get(i)),
+                    address("10.0." + n + "." + host),
+                    address("fd00::" + Integer.toHexString(n * 0x100 + host)));
             pods.put(names.get(i), new Pod(names.get(i), i + 1, fabric.ensurePod(spec)));
         }
     }
@@ -236,10 +271,16 @@ final class KernelCluster implements AutoCloseable {
         Map<Long, Identity> ids = Map.copyOf(identities);
         Map<String, Endpoint> endpoints = new LinkedHashMap<>();
         for (Pod p : pods.values()) {
-            endpoints.put(namespace(p.name()) + "/" + podName(p.name()), Endpoint.newBuilder()
-                    .setNamespace(namespace(p.name())).setPod(podName(p.name())).setNode(p.node())
-                    .setIpv4(p.ipv4Text()).setIpv6(p.ipv6Text())
-                    .setIdentity((int) (long) identityOf.get(p.name())).build());
+            endpoints.put(
+                    namespace(p.name()) + "/" + podName(p.name()),
+                    Endpoint.newBuilder()
+                            .setNamespace(namespace(p.name()))
+                            .setPod(podName(p.name()))
+                            .setNode(p.node())
+                            .setIpv4(p.ipv4Text())
+                            .setIpv6(p.ipv6Text())
+                            .setIdentity((int) (long) identityOf.get(p.name()))
+                            .build());
         }
         Map<String, Node> nodeProtos = new LinkedHashMap<>();
         for (NodeRuntime n : nodes.values()) {
@@ -265,8 +306,14 @@ final class KernelCluster implements AutoCloseable {
         List<LocalEndpoint> out = new ArrayList<>();
         for (Pod p : pods.values()) {
             if (p.node().equals(node)) {
-                out.add(new LocalEndpoint(namespace(p.name()), podName(p.name()), "uid-" + p.endpointId(),
-                        p.endpointId(), p.ipv4Text(), p.ipv6Text(), identityOf.get(p.name())));
+                out.add(new LocalEndpoint(
+                        namespace(p.name()),
+                        podName(p.name()),
+                        "uid-" + p.endpointId(),
+                        p.endpointId(),
+                        p.ipv4Text(),
+                        p.ipv6Text(),
+                        identityOf.get(p.name())));
             }
         }
         return out;
@@ -305,20 +352,25 @@ final class KernelCluster implements AutoCloseable {
 
     /** The node's own address of a family (what the ipcache maps to host on it, to remote-node elsewhere). */
     InetAddress nodeAddress(String node, boolean v4) {
-        return nodes.get(node).node.addresses().stream().filter(a -> (a.getAddress().length == 4) == v4)
-                .findFirst().orElseThrow();
+        return nodes.get(node).node.addresses().stream()
+                .filter(a -> (a.getAddress().length == 4) == v4)
+                .findFirst()
+                .orElseThrow();
     }
 
     /** libs/datapath's decision for a packet, on in-memory maps holding what the local pod's node's maps hold. */
-    Verdict model(InetAddress source, InetAddress destination, int protocol, int port, Direction direction,
-                  String localPod) {
+    Verdict model(
+            InetAddress source, InetAddress destination, int protocol, int port, Direction direction, String localPod) {
         Ipcache ipcache = Ipcache.inMemory("model_ipcache", Ipcache.DEFAULT_MAX_ENTRIES);
         IpcacheDesired.of(image, pod(localPod).node()).forEach(ipcache::put);
         PolicyMap map = PolicyMap.inMemory("model_policy", PolicyMap.MAX_MAX_ENTRIES);
         SubjectPolicyMap published = image.policies().get(identityOf.get(localPod));
         if (published != null) {
-            published.getEntriesList().forEach(e -> map.put(PolicyMapKey.decode(e.getKey().toByteArray()),
-                    PolicyMapValue.decode(e.getValue().toByteArray())));
+            published
+                    .getEntriesList()
+                    .forEach(e -> map.put(
+                            PolicyMapKey.decode(e.getKey().toByteArray()),
+                            PolicyMapValue.decode(e.getValue().toByteArray())));
         }
         return new Datapath(ipcache).evaluate(map, new Packet(source, destination, protocol, port, direction));
     }
@@ -330,7 +382,9 @@ final class KernelCluster implements AutoCloseable {
     }
 
     List<VerdictEvent> eventsOf(InetAddress source, int sourcePort) {
-        return events.stream().filter(e -> e.source().equals(source) && e.sourcePort() == sourcePort).toList();
+        return events.stream()
+                .filter(e -> e.source().equals(source) && e.sourcePort() == sourcePort)
+                .toList();
     }
 
     static InetAddress address(String literal) {

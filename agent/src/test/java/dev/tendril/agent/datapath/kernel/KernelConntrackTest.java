@@ -1,5 +1,10 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static dev.tendril.agent.datapath.kernel.TestPolicies.allowAll;
+import static dev.tendril.agent.datapath.kernel.TestPolicies.entry;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
@@ -21,11 +26,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import static dev.tendril.agent.datapath.kernel.TestPolicies.allowAll;
-import static dev.tendril.agent.datapath.kernel.TestPolicies.entry;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Connection tracking in the kernel: replies of an allowed connection pass whatever the other side's
@@ -70,11 +70,13 @@ class KernelConntrackTest {
 
     /** The server: ingress from the client on 80 (TCP and UDP) when {@code allowClient}, egress nothing at all. */
     static SubjectPolicyMap serverIngress(boolean allowClient) {
-        var b = SubjectPolicyMap.newBuilder().setSubject((int) SERVER)
+        var b = SubjectPolicyMap.newBuilder()
+                .setSubject((int) SERVER)
                 .addEntries(entry(PolicyMapKey.of(OTHER, Direction.INGRESS, IpProtocol.TCP, 81), false, "np/other"));
         if (allowClient) {
             b.addEntries(entry(PolicyMapKey.of(CLIENT, Direction.INGRESS, IpProtocol.TCP, 80), false, "np/client"))
-                    .addEntries(entry(PolicyMapKey.of(CLIENT, Direction.INGRESS, IpProtocol.UDP, 80), false, "np/client"));
+                    .addEntries(
+                            entry(PolicyMapKey.of(CLIENT, Direction.INGRESS, IpProtocol.UDP, 80), false, "np/client"));
         }
         return b.build();
     }
@@ -86,11 +88,14 @@ class KernelConntrackTest {
     @ParameterizedTest(name = "IPv4 {0}")
     @ValueSource(booleans = {true, false})
     void repliesPassAlthoughTheServersEgressAllowsNothing(boolean v4) throws IOException {
-        try (SocketChannel c = Traffic.connect(cluster.pod("client"), cluster.pod("server").address(v4), 80, ALLOWED)) {
+        try (SocketChannel c =
+                Traffic.connect(cluster.pod("client"), cluster.pod("server").address(v4), 80, ALLOWED)) {
             assertThat(Traffic.echo(c, "hello")).isTrue();
         }
-        assertThat(Traffic.tcp(cluster.pod("server"), cluster.pod("client").address(v4), 80, DROPPED).passed())
-                .as("the server opening a connection itself").isFalse();
+        assertThat(Traffic.tcp(cluster.pod("server"), cluster.pod("client").address(v4), 80, DROPPED)
+                        .passed())
+                .as("the server opening a connection itself")
+                .isFalse();
     }
 
     @ParameterizedTest(name = "IPv4 {0}")
@@ -102,21 +107,30 @@ class KernelConntrackTest {
             port = ((InetSocketAddress) c.getLocalAddress()).getPort();
             assertThat(Traffic.echo(c, "before")).isTrue();
 
-            cluster.apply(policies(serverIngress(true).toBuilder()
-                    .addEntries(entry(PolicyMapKey.of(OTHER, Direction.INGRESS, IpProtocol.TCP, 80), false, "np/other"))
-                    .build(), allowAll(CLIENT)));
+            cluster.apply(policies(
+                    serverIngress(true).toBuilder()
+                            .addEntries(entry(
+                                    PolicyMapKey.of(OTHER, Direction.INGRESS, IpProtocol.TCP, 80), false, "np/other"))
+                            .build(),
+                    allowAll(CLIENT)));
             assertThat(Traffic.echo(c, "after an unrelated change")).isTrue();
 
             cluster.apply(policies(serverIngress(false), allowAll(CLIENT)));
             assertThat(Traffic.tcp(cluster.pod("client"), server, 80, DROPPED).passed())
-                    .as("a new connection once the server's ingress denies the client").isFalse();
-            assertThat(Traffic.echo(c, "after the server's ingress denies new connections")).isTrue();
+                    .as("a new connection once the server's ingress denies the client")
+                    .isFalse();
+            assertThat(Traffic.echo(c, "after the server's ingress denies new connections"))
+                    .isTrue();
 
-            cluster.apply(policies(serverIngress(false), SubjectPolicyMap.newBuilder().setSubject((int) CLIENT).build()));
-            assertThat(Traffic.echo(c, "after the client's egress denies everything")).isTrue();
+            cluster.apply(policies(
+                    serverIngress(false),
+                    SubjectPolicyMap.newBuilder().setSubject((int) CLIENT).build()));
+            assertThat(Traffic.echo(c, "after the client's egress denies everything"))
+                    .isTrue();
 
             List<Conntrack.Entry> tracked = cluster.datapath.conntrack().stream()
-                    .filter(e -> e.sourcePort() == port && e.protocol() == IpProtocol.TCP).toList();
+                    .filter(e -> e.sourcePort() == port && e.protocol() == IpProtocol.TCP)
+                    .toList();
             assertThat(tracked).extracting(Conntrack.Entry::outgoing).containsExactlyInAnyOrder(true, false);
             assertThat(tracked).allSatisfy(e -> {
                 assertThat(e.source()).isEqualTo(cluster.pod("client").address(v4));
@@ -127,8 +141,10 @@ class KernelConntrackTest {
                 assertThat(e.sourceIdentity()).isEqualTo(CLIENT);
             });
         }
-        await("both entries closing once FINs went both ways").atMost(Duration.ofSeconds(5)).until(() ->
-                cluster.datapath.conntrack().stream().filter(e -> e.sourcePort() == port && e.protocol() == IpProtocol.TCP)
+        await("both entries closing once FINs went both ways")
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> cluster.datapath.conntrack().stream()
+                        .filter(e -> e.sourcePort() == port && e.protocol() == IpProtocol.TCP)
                         .allMatch(e -> e.rxClosing() && e.txClosing()));
     }
 
@@ -145,7 +161,9 @@ class KernelConntrackTest {
             d.socket().setSoTimeout((int) ALLOWED.toMillis());
             assertThat(roundTrip(d, server)).isTrue();
             cluster.apply(policies(serverIngress(false), allowAll(CLIENT)));
-            assertThat(Traffic.udp(client, server, 80, DROPPED).passed()).as("a new flow").isFalse();
+            assertThat(Traffic.udp(client, server, 80, DROPPED).passed())
+                    .as("a new flow")
+                    .isFalse();
             assertThat(roundTrip(d, server)).as("the established flow").isTrue();
         }
     }
@@ -160,26 +178,34 @@ class KernelConntrackTest {
         KernelCluster.Pod client = cluster.pod("client");
         InetAddress server = cluster.pod("server").address(v4);
         try (SocketChannel c = Traffic.connect(client, server, 80, ALLOWED);
-             DatagramChannel d = Netns.call(client.netns(), () -> {
-                 DatagramChannel ch = DatagramChannel.open();
-                 ch.bind(new InetSocketAddress(client.address(v4), 0));
-                 return ch;
-             })) {
+                DatagramChannel d = Netns.call(client.netns(), () -> {
+                    DatagramChannel ch = DatagramChannel.open();
+                    ch.bind(new InetSocketAddress(client.address(v4), 0));
+                    return ch;
+                })) {
             assertThat(Traffic.echo(c, "tracked")).isTrue();
             d.socket().setSoTimeout((int) ALLOWED.toMillis());
             assertThat(roundTrip(d, server)).isTrue();
             long now = KernelDatapath.monotonicSeconds();
             List<Conntrack.Entry> tracked = cluster.datapath.conntrack();
-            assertThat(tracked).extracting(Conntrack.Entry::protocol).as("both ends of both flows")
+            assertThat(tracked)
+                    .extracting(Conntrack.Entry::protocol)
+                    .as("both ends of both flows")
                     .containsExactlyInAnyOrder(IpProtocol.TCP, IpProtocol.TCP, IpProtocol.UDP, IpProtocol.UDP);
-            assertThat(tracked).as("lifetimes are in the programs' clock, which the GC reads")
+            assertThat(tracked)
+                    .as("lifetimes are in the programs' clock, which the GC reads")
                     .allSatisfy(e -> assertThat(e.lifetime()).isBetween(now, now + 6 * 3600 + 5));
 
-            assertThat(cluster.datapath.collectExpiredConntrack()).as("nothing has expired yet").isZero();
+            assertThat(cluster.datapath.collectExpiredConntrack())
+                    .as("nothing has expired yet")
+                    .isZero();
             assertThat(cluster.datapath.conntrack()).hasSize(4);
 
-            assertThat(cluster.datapath.collectExpiredConntrack(now + 3600)).as("the UDP flow's two entries").isEqualTo(2);
-            assertThat(cluster.datapath.conntrack()).extracting(Conntrack.Entry::protocol)
+            assertThat(cluster.datapath.collectExpiredConntrack(now + 3600))
+                    .as("the UDP flow's two entries")
+                    .isEqualTo(2);
+            assertThat(cluster.datapath.conntrack())
+                    .extracting(Conntrack.Entry::protocol)
                     .containsExactly(IpProtocol.TCP, IpProtocol.TCP);
             assertThat(Traffic.echo(c, "the connection goes on")).isTrue();
         }

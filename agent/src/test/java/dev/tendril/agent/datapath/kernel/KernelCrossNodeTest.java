@@ -1,9 +1,9 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.tendril.testing.netpol.NetpolScenarios;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The network-policy conformance scenarios with the nine pods spread over two nodes of the fabric (x/a,
@@ -22,8 +22,17 @@ class KernelCrossNodeTest extends KernelNetpolConformanceTest {
 
     @Test
     void thePodsRunOnBothNodes() {
-        assertThat(NetpolScenarios.pods().stream().map(p -> p + "@" + cluster.pod(p.toString()).node()))
-                .containsExactly("x/a@node-1", "x/b@node-2", "x/c@node-1", "y/a@node-2", "y/b@node-1", "y/c@node-2",
-                        "z/a@node-1", "z/b@node-2", "z/c@node-1");
+        assertThat(NetpolScenarios.pods().stream()
+                        .map(p -> p + "@" + cluster.pod(p.toString()).node()))
+                .containsExactly(
+                        "x/a@node-1",
+                        "x/b@node-2",
+                        "x/c@node-1",
+                        "y/a@node-2",
+                        "y/b@node-1",
+                        "y/c@node-2",
+                        "z/a@node-1",
+                        "z/b@node-2",
+                        "z/c@node-1");
     }
 }

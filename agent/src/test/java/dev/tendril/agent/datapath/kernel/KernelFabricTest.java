@@ -1,5 +1,10 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static dev.tendril.agent.datapath.kernel.TestPolicies.allowAll;
+import static dev.tendril.agent.datapath.kernel.TestPolicies.entry;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.tendril.agent.datapath.fabric.PodRef;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.policymap.Direction;
@@ -20,11 +25,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import static dev.tendril.agent.datapath.kernel.TestPolicies.allowAll;
-import static dev.tendril.agent.datapath.kernel.TestPolicies.entry;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The kernel datapath on the agent's fabric across two nodes: client and other on node-1, server on
@@ -52,10 +52,18 @@ class KernelFabricTest {
     }
 
     static Map<Long, SubjectPolicyMap> policies() {
-        return Map.of(CLIENT, allowAll(CLIENT), OTHER, allowAll(OTHER), SERVER, SubjectPolicyMap.newBuilder()
-                .setSubject((int) SERVER)
-                .addEntries(entry(PolicyMapKey.of(CLIENT, Direction.INGRESS, IpProtocol.TCP, 80), false, "np/server"))
-                .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS), false, "")).build());
+        return Map.of(
+                CLIENT,
+                allowAll(CLIENT),
+                OTHER,
+                allowAll(OTHER),
+                SERVER,
+                SubjectPolicyMap.newBuilder()
+                        .setSubject((int) SERVER)
+                        .addEntries(entry(
+                                PolicyMapKey.of(CLIENT, Direction.INGRESS, IpProtocol.TCP, 80), false, "np/server"))
+                        .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS), false, ""))
+                        .build());
     }
 
     @BeforeAll
@@ -88,20 +96,31 @@ class KernelFabricTest {
 
         Traffic.Result allowed = Traffic.tcp(client, server.address(v4), 80, ALLOWED);
         assertThat(allowed.passed()).as("client (node-1) -> server (node-2):80").isTrue();
-        VerdictEvent egress = cluster.awaitEvent("egress", e -> e.sourcePort() == allowed.sourcePort()
-                && e.isPolicyVerdict() && e.direction() == VerdictEvent.DIRECTION_EGRESS && e.source().equals(client.address(v4)));
-        VerdictEvent ingress = cluster.awaitEvent("ingress", e -> e.sourcePort() == allowed.sourcePort()
-                && e.isPolicyVerdict() && e.direction() == VerdictEvent.DIRECTION_INGRESS && e.source().equals(client.address(v4)));
+        VerdictEvent egress = cluster.awaitEvent(
+                "egress",
+                e -> e.sourcePort() == allowed.sourcePort()
+                        && e.isPolicyVerdict()
+                        && e.direction() == VerdictEvent.DIRECTION_EGRESS
+                        && e.source().equals(client.address(v4)));
+        VerdictEvent ingress = cluster.awaitEvent(
+                "ingress",
+                e -> e.sourcePort() == allowed.sourcePort()
+                        && e.isPolicyVerdict()
+                        && e.direction() == VerdictEvent.DIRECTION_INGRESS
+                        && e.source().equals(client.address(v4)));
         assertThat(cluster.nodeOf(egress)).isEqualTo("node-1");
         assertThat(egress.endpointId()).isEqualTo(client.endpointId());
-        assertThat(List.of(egress.sourceIdentity(), egress.destinationIdentity())).containsExactly(CLIENT, SERVER);
+        assertThat(List.of(egress.sourceIdentity(), egress.destinationIdentity()))
+                .containsExactly(CLIENT, SERVER);
         assertThat(cluster.nodeOf(ingress)).isEqualTo("node-2");
         assertThat(ingress.endpointId()).isEqualTo(server.endpointId());
-        assertThat(List.of(ingress.sourceIdentity(), ingress.destinationIdentity())).containsExactly(CLIENT, SERVER);
+        assertThat(List.of(ingress.sourceIdentity(), ingress.destinationIdentity()))
+                .containsExactly(CLIENT, SERVER);
 
         Traffic.Result denied = Traffic.tcp(client, server.address(v4), 81, DROPPED);
         assertThat(denied.passed()).isFalse();
-        VerdictEvent drop = cluster.awaitEvent("drop", e -> e.sourcePort() == denied.sourcePort() && e.dropReason() == 133);
+        VerdictEvent drop =
+                cluster.awaitEvent("drop", e -> e.sourcePort() == denied.sourcePort() && e.dropReason() == 133);
         assertThat(cluster.nodeOf(drop)).as("dropped at the server's node").isEqualTo("node-2");
         assertThat(drop.direction()).isEqualTo(VerdictEvent.DIRECTION_INGRESS);
 
@@ -114,10 +133,14 @@ class KernelFabricTest {
     void eachNodeSeesItselfAsHostAndTheOtherAsRemoteNode(boolean v4) {
         KernelCluster.Pod client = cluster.pod("client");
         for (String node : List.of("node-1", "node-2")) {
-            Traffic.Result r = Traffic.tcp(cluster.nodeNetns(node), cluster.nodeAddress(node, v4), client.address(v4), 80, ALLOWED);
+            Traffic.Result r = Traffic.tcp(
+                    cluster.nodeNetns(node), cluster.nodeAddress(node, v4), client.address(v4), 80, ALLOWED);
             assertThat(r.passed()).as(node + " -> client:80").isTrue();
-            VerdictEvent e = cluster.awaitEvent(node + "'s connection", x -> x.sourcePort() == r.sourcePort()
-                    && x.source().equals(cluster.nodeAddress(node, v4)) && x.isPolicyVerdict());
+            VerdictEvent e = cluster.awaitEvent(
+                    node + "'s connection",
+                    x -> x.sourcePort() == r.sourcePort()
+                            && x.source().equals(cluster.nodeAddress(node, v4))
+                            && x.isPolicyVerdict());
             assertThat(cluster.nodeOf(e)).isEqualTo("node-1");
             assertThat(e.sourceIdentity()).as(node + " seen from node-1").isEqualTo(node.equals("node-1") ? 1 : 6);
         }
@@ -125,37 +148,52 @@ class KernelFabricTest {
 
     @Test
     void removingAPodLeavesNothingOfItInTheFabricOrTheDatapath() throws Exception {
-        try (KernelCluster own = KernelCluster.start(2, pods(), Map.of(), KernelDatapathConfig.defaults(), List.of(80),
-                List.of())) {
+        try (KernelCluster own =
+                KernelCluster.start(2, pods(), Map.of(), KernelDatapathConfig.defaults(), List.of(80), List.of())) {
             own.apply(policies());
             KernelCluster.Pod other = own.pod("other");
             KernelDatapath node1 = own.datapath;
             KernelDatapath.Attachment a = node1.attachments().stream()
-                    .filter(x -> x.endpointId() == other.endpointId()).findFirst().orElseThrow();
+                    .filter(x -> x.endpointId() == other.endpointId())
+                    .findFirst()
+                    .orElseThrow();
             String nodeNs = other.wired().nodeNetns().getFileName().toString();
             assertThat(KernelTestSupport.ip("-n", nodeNs, "-o", "link", "show")).contains(other.hostInterface());
             assertThat(tc("-n", nodeNs, "filter", "show", "dev", other.hostInterface(), "ingress"))
-                    .contains("direct-action").contains(" id " + node1.programIds().get(0) + " ");
-            assertThat(hasKey(own.pinDir.resolve(ProgramLoader.ENDPOINT_IFINDEX), a.ifindex())).isTrue();
-            assertThat(hasKey(own.pinDir.resolve(ProgramLoader.POLICY_MAPS), other.endpointId())).isTrue();
+                    .contains("direct-action")
+                    .contains(" id " + node1.programIds().get(0) + " ");
+            assertThat(hasKey(own.pinDir.resolve(ProgramLoader.ENDPOINT_IFINDEX), a.ifindex()))
+                    .isTrue();
+            assertThat(hasKey(own.pinDir.resolve(ProgramLoader.POLICY_MAPS), other.endpointId()))
+                    .isTrue();
 
             node1.detach(a);
             PodRef ref = other.wired().pod();
             assertThat(own.fabric.removePod(ref)).isTrue();
 
             assertThat(Files.exists(other.netns())).as("namespace").isFalse();
-            assertThat(KernelTestSupport.ip("netns", "list")).doesNotContain(other.wired().netnsName());
+            assertThat(KernelTestSupport.ip("netns", "list"))
+                    .doesNotContain(other.wired().netnsName());
             assertThat(KernelTestSupport.ip("-n", nodeNs, "-o", "link", "show")).doesNotContain(other.hostInterface());
-            assertThat(KernelTestSupport.ip("-n", nodeNs, "-o", "link", "show").lines()
-                    .filter(l -> l.matches("^\\d+: lxc.*"))).as("one veth left, the client's").hasSize(1);
+            assertThat(KernelTestSupport.ip("-n", nodeNs, "-o", "link", "show")
+                            .lines()
+                            .filter(l -> l.matches("^\\d+: lxc.*")))
+                    .as("one veth left, the client's")
+                    .hasSize(1);
             assertThat(tc("-n", nodeNs, "filter", "show", "dev", other.hostInterface(), "ingress"))
                     .contains("Cannot find device");
             assertThat(KernelTestSupport.ip("-n", nodeNs, "route", "show")).doesNotContain(other.ipv4Text() + " ");
-            assertThat(hasKey(own.pinDir.resolve(ProgramLoader.ENDPOINT_IFINDEX), a.ifindex())).as("ifindex binding").isFalse();
-            assertThat(hasKey(own.pinDir.resolve(ProgramLoader.POLICY_MAPS), other.endpointId())).as("policy map").isFalse();
+            assertThat(hasKey(own.pinDir.resolve(ProgramLoader.ENDPOINT_IFINDEX), a.ifindex()))
+                    .as("ifindex binding")
+                    .isFalse();
+            assertThat(hasKey(own.pinDir.resolve(ProgramLoader.POLICY_MAPS), other.endpointId()))
+                    .as("policy map")
+                    .isFalse();
             assertThat(own.fabric.pods(null)).doesNotContain(ref).hasSize(2);
 
-            assertThat(Traffic.tcp(own.pod("client"), own.pod("server").address(true), 80, ALLOWED).passed()).isTrue();
+            assertThat(Traffic.tcp(own.pod("client"), own.pod("server").address(true), 80, ALLOWED)
+                            .passed())
+                    .isTrue();
         }
     }
 

@@ -1,5 +1,9 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static dev.tendril.agent.datapath.kernel.TestPolicies.allowAll;
+import static dev.tendril.agent.datapath.kernel.TestPolicies.entry;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
@@ -15,10 +19,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import static dev.tendril.agent.datapath.kernel.TestPolicies.allowAll;
-import static dev.tendril.agent.datapath.kernel.TestPolicies.entry;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Fail-static: once loaded and attached, the programs enforce the pinned maps without the process that
@@ -51,18 +51,29 @@ class KernelFailStaticTest {
 
     /** The server accepts the client on one TCP port. */
     static Map<Long, SubjectPolicyMap> serverOn(int port) {
-        return Map.of(CLIENT, allowAll(CLIENT), SERVER, SubjectPolicyMap.newBuilder().setSubject((int) SERVER)
-                .addEntries(entry(PolicyMapKey.of(CLIENT, Direction.INGRESS, IpProtocol.TCP, port), false, "np/server"))
-                .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS), false, "")).build());
+        return Map.of(
+                CLIENT,
+                allowAll(CLIENT),
+                SERVER,
+                SubjectPolicyMap.newBuilder()
+                        .setSubject((int) SERVER)
+                        .addEntries(entry(
+                                PolicyMapKey.of(CLIENT, Direction.INGRESS, IpProtocol.TCP, port), false, "np/server"))
+                        .addEntries(entry(PolicyMapKey.anyProtocol(0, Direction.EGRESS), false, ""))
+                        .build());
     }
 
     private void assertEnforces(int allowed, int denied) {
         for (boolean v4 : new boolean[] {true, false}) {
             var server = cluster.pod("server").address(v4);
-            assertThat(Traffic.tcp(cluster.pod("client"), server, allowed, ALLOWED).passed())
-                    .as("client -> server:%d over IPv%d", allowed, v4 ? 4 : 6).isTrue();
-            assertThat(Traffic.tcp(cluster.pod("client"), server, denied, DROPPED).passed())
-                    .as("client -> server:%d over IPv%d", denied, v4 ? 4 : 6).isFalse();
+            assertThat(Traffic.tcp(cluster.pod("client"), server, allowed, ALLOWED)
+                            .passed())
+                    .as("client -> server:%d over IPv%d", allowed, v4 ? 4 : 6)
+                    .isTrue();
+            assertThat(Traffic.tcp(cluster.pod("client"), server, denied, DROPPED)
+                            .passed())
+                    .as("client -> server:%d over IPv%d", denied, v4 ? 4 : 6)
+                    .isFalse();
         }
     }
 
@@ -81,19 +92,27 @@ class KernelFailStaticTest {
     @Test
     void theProgramsOutliveTheLoaderProcessAndANewOneTakesOver() throws Exception {
         cluster = node();
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                FailStaticLoader.class.getName(), cluster.pinDir.toString(), cluster.nodeNetns(KernelCluster.NODE).toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                FailStaticLoader.class.getName(),
+                cluster.pinDir.toString(),
+                cluster.nodeNetns(KernelCluster.NODE).toString()));
         cluster.pods().forEach(p -> cmd.add(p.endpointId() + ":" + p.hostInterface()));
         Process loader = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(loader.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(loader.getInputStream(), StandardCharsets.UTF_8));
             String line;
             StringBuilder seen = new StringBuilder();
             while ((line = out.readLine()) != null && !line.startsWith(FailStaticLoader.READY)) {
                 seen.append(line).append('\n');
             }
-            assertThat(line).as("the loader process attached; it said:\n" + seen).isNotNull();
+            assertThat(line)
+                    .as("the loader process attached; it said:\n" + seen)
+                    .isNotNull();
             assertEnforces(80, 81);
         } finally {
             loader.destroyForcibly();
@@ -105,10 +124,12 @@ class KernelFailStaticTest {
         assertEnforces(81, 80);
 
         cluster.loadDatapath(KernelDatapathConfig.defaults());
-        var deniedAfterRestart = Traffic.tcp(cluster.pod("client"), cluster.pod("server").ipv4(), 80, DROPPED);
+        var deniedAfterRestart =
+                Traffic.tcp(cluster.pod("client"), cluster.pod("server").ipv4(), 80, DROPPED);
         assertThat(deniedAfterRestart.passed()).isFalse();
-        VerdictEvent drop = cluster.awaitEvent("a drop read by the new process", e ->
-                e.sourcePort() == deniedAfterRestart.sourcePort() && e.dropReason() == 133);
+        VerdictEvent drop = cluster.awaitEvent(
+                "a drop read by the new process",
+                e -> e.sourcePort() == deniedAfterRestart.sourcePort() && e.dropReason() == 133);
         assertThat(drop.destinationIdentity()).isEqualTo(SERVER);
     }
 }

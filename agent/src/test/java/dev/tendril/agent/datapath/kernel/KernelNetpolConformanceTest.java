@@ -1,5 +1,8 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.tendril.api.v1.Label;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.Verdict;
@@ -39,9 +42,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 /**
  * libs/testing's network-policy conformance scenarios against the kernel: the nine pods x/a .. z/c as
  * network namespaces of the agent's fabric on one node ({@link KernelCrossNodeTest}: two), each
@@ -79,16 +79,32 @@ class KernelNetpolConformanceTest {
         Map<String, Long> identityOf = new LinkedHashMap<>();
         Map<Long, dev.tendril.api.v1.Identity> protos = new HashMap<>();
         for (Pod pod : NetpolScenarios.pods()) {
-            Identity identity = Identity.pod(++id, pod.namespace(), NetpolScenarios.namespaceLabels(pod.namespace()),
-                    NetpolScenarios.podLabels(pod.name()), CLUSTER);
+            Identity identity = Identity.pod(
+                    ++id,
+                    pod.namespace(),
+                    NetpolScenarios.namespaceLabels(pod.namespace()),
+                    NetpolScenarios.podLabels(pod.name()),
+                    CLUSTER);
             pods.put(pod, identity);
             identities.add(identity);
-            namedPorts.put(identity.id(), NetpolScenarios.namedPorts(pod.name()).stream()
-                    .map(p -> new NamedPort(p.name(), p.port(), Protocol.valueOf(p.protocol()))).toList());
+            namedPorts.put(
+                    identity.id(),
+                    NetpolScenarios.namedPorts(pod.name()).stream()
+                            .map(p -> new NamedPort(p.name(), p.port(), Protocol.valueOf(p.protocol())))
+                            .toList());
             identityOf.put(pod.toString(), identity.id());
-            protos.put(identity.id(), dev.tendril.api.v1.Identity.newBuilder().setId((int) identity.id())
-                    .addAllLabels(identity.labels().stream().map(l -> Label.newBuilder().setSource(l.source())
-                            .setKey(l.key()).setValue(l.value()).build()).toList()).build());
+            protos.put(
+                    identity.id(),
+                    dev.tendril.api.v1.Identity.newBuilder()
+                            .setId((int) identity.id())
+                            .addAllLabels(identity.labels().stream()
+                                    .map(l -> Label.newBuilder()
+                                            .setSource(l.source())
+                                            .setKey(l.key())
+                                            .setValue(l.value())
+                                            .build())
+                                    .toList())
+                            .build());
         }
         identities.add(Identity.reserved(Identity.HOST, "host"));
         identities.add(Identity.reserved(Identity.WORLD, "world"));
@@ -99,8 +115,8 @@ class KernelNetpolConformanceTest {
                 (p.protocol().equals("UDP") ? udp : tcp).add(p.port());
             }
         }
-        cluster = KernelCluster.start(nodeCount(), identityOf, protos, KernelDatapathConfig.defaults(), List.copyOf(tcp),
-                List.copyOf(udp));
+        cluster = KernelCluster.start(
+                nodeCount(), identityOf, protos, KernelDatapathConfig.defaults(), List.copyOf(tcp), List.copyOf(udp));
         for (KernelCluster.Pod p : cluster.pods()) {
             sctp.put(p.name() + "/4", RawSctp.open(p, true).listen());
             sctp.put(p.name() + "/6", RawSctp.open(p, false).listen());
@@ -152,10 +168,15 @@ class KernelNetpolConformanceTest {
                     }
                     KernelCluster.Pod src = cluster.pod(from.toString());
                     KernelCluster.Pod dst = cluster.pod(to.toString());
-                    Verdict egress = cluster.model(src.address(v4), dst.address(v4), protocol, probe.port(),
-                            Direction.EGRESS, from.toString());
-                    Verdict ingress = cluster.model(src.address(v4), dst.address(v4), protocol, probe.port(),
-                            Direction.INGRESS, to.toString());
+                    Verdict egress = cluster.model(
+                            src.address(v4),
+                            dst.address(v4),
+                            protocol,
+                            probe.port(),
+                            Direction.EGRESS,
+                            from.toString());
+                    Verdict ingress = cluster.model(
+                            src.address(v4), dst.address(v4), protocol, probe.port(), Direction.INGRESS, to.toString());
                     model.put(cell(from, to), new Verdict[] {egress, ingress});
                     boolean expected = probe.expected().test(from, to);
                     Duration wait = expected ? ALLOWED : DROPPED;
@@ -170,8 +191,11 @@ class KernelNetpolConformanceTest {
                     .formatted(scenario.name(), probe.port(), probe.protocol(), ipVersion);
             String expected = table((f, t) -> probe.expected().test(f, t));
             assertThat(table((f, t) -> model.get(cell(f, t))[0].forwarded() && model.get(cell(f, t))[1].forwarded()))
-                    .as("model: " + label).isEqualTo(expected);
-            assertThat(table((f, t) -> kernel.get(cell(f, t)).passed())).as("kernel: " + label).isEqualTo(expected);
+                    .as("model: " + label)
+                    .isEqualTo(expected);
+            assertThat(table((f, t) -> kernel.get(cell(f, t)).passed()))
+                    .as("kernel: " + label)
+                    .isEqualTo(expected);
             assertEventsMatchModel(label, v4, kernel, model);
         }
     }
@@ -203,15 +227,17 @@ class KernelNetpolConformanceTest {
      * destination's ingress verdict when egress forwarded; each reported by the datapath of the node
      * where that pod runs (so a packet between two nodes was decided on both).
      */
-    private void assertEventsMatchModel(String label, boolean v4, Map<String, Traffic.Result> kernel,
-                                        Map<String, Verdict[]> model) {
+    private void assertEventsMatchModel(
+            String label, boolean v4, Map<String, Traffic.Result> kernel, Map<String, Verdict[]> model) {
         Map<String, int[]> wanted = new LinkedHashMap<>();
         for (var e : kernel.entrySet()) {
             Verdict[] m = model.get(e.getKey());
             wanted.put(e.getKey(), new int[] {e.getValue().sourcePort(), m[0].forwarded() ? 2 : 1});
         }
-        await(label + ": verdict events").atMost(Duration.ofSeconds(10)).until(() -> wanted.entrySet().stream()
-                .allMatch(w -> verdicts(w.getKey(), v4, w.getValue()[0]).size() >= w.getValue()[1]));
+        await(label + ": verdict events")
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> wanted.entrySet().stream()
+                        .allMatch(w -> verdicts(w.getKey(), v4, w.getValue()[0]).size() >= w.getValue()[1]));
         List<String> mismatches = new ArrayList<>();
         for (var w : wanted.entrySet()) {
             Verdict[] m = model.get(w.getKey());
@@ -241,7 +267,9 @@ class KernelNetpolConformanceTest {
 
     private List<VerdictEvent> verdicts(String cell, boolean v4, int sourcePort) {
         KernelCluster.Pod from = cluster.pod(cell.substring(0, cell.indexOf(' ')));
-        return cluster.eventsOf(from.address(v4), sourcePort).stream().filter(VerdictEvent::isPolicyVerdict).toList();
+        return cluster.eventsOf(from.address(v4), sourcePort).stream()
+                .filter(VerdictEvent::isPolicyVerdict)
+                .toList();
     }
 
     private static String cell(Pod from, Pod to) {
@@ -250,11 +278,13 @@ class KernelNetpolConformanceTest {
 
     private String table(java.util.function.BiPredicate<Pod, Pod> passes) {
         StringBuilder sb = new StringBuilder("        ");
-        sb.append(String.join(" ", pods.keySet().stream().map(Pod::toString).toList())).append('\n');
+        sb.append(String.join(" ", pods.keySet().stream().map(Pod::toString).toList()))
+                .append('\n');
         for (Pod from : pods.keySet()) {
             sb.append(from).append("    ");
             for (Pod to : pods.keySet()) {
-                sb.append(from.equals(to) ? "-" : passes.test(from, to) ? "." : "X").append("   ");
+                sb.append(from.equals(to) ? "-" : passes.test(from, to) ? "." : "X")
+                        .append("   ");
             }
             sb.append('\n');
         }

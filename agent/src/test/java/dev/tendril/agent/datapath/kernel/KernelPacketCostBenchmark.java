@@ -1,5 +1,12 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static dev.tendril.agent.datapath.kernel.TestPolicies.allowAll;
+import static dev.tendril.agent.datapath.kernel.TestPolicies.entry;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import dev.tendril.agent.bpf.KernelMapBackend;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.ipcache.IpcacheKey;
@@ -25,13 +32,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import static dev.tendril.agent.datapath.kernel.TestPolicies.allowAll;
-import static dev.tendril.agent.datapath.kernel.TestPolicies.entry;
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
 /**
  * Load driver for docs/BENCHMARKS.md (not a test; {@code verify} never runs it): the from-container program's
  * cost per packet with an ipcache of 1,000 and of 500,000 entries (issue 14's benchmark (c)). The kernel runs
@@ -55,38 +55,57 @@ public final class KernelPacketCostBenchmark {
     private static final long TEST_RUN_OPTS_SIZE = 80;
     /** {@code struct __sk_buff}: ifindex at 40; 192 B. */
     private static final long SKB_SIZE = 192;
-    private static final MethodHandle TEST_RUN = Linker.nativeLinker().downcallHandle(
-            SymbolLookup.libraryLookup(LibBpf.LIBRARY, Arena.global()).find("bpf_prog_test_run_opts").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
 
-    private KernelPacketCostBenchmark() {
-    }
+    private static final MethodHandle TEST_RUN = Linker.nativeLinker()
+            .downcallHandle(
+                    SymbolLookup.libraryLookup(LibBpf.LIBRARY, Arena.global())
+                            .find("bpf_prog_test_run_opts")
+                            .orElseThrow(),
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+
+    private KernelPacketCostBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         if (!KernelTestSupport.available()) {
             System.out.println("packet cost benchmark skipped: the kernel datapath is not available here");
             return;
         }
-        List<Integer> sizes = Arrays.stream(System.getProperty("sizes", "1000,500000").split(","))
-                .map(String::trim).map(Integer::parseInt).toList();
+        List<Integer> sizes = Arrays.stream(
+                        System.getProperty("sizes", "1000,500000").split(","))
+                .map(String::trim)
+                .map(Integer::parseInt)
+                .toList();
         int repeat = Integer.getInteger("repeat", 1_000_000);
         int rounds = Integer.getInteger("rounds", 7);
-        System.out.printf(Locale.ROOT, "packet cost benchmark: ipcache sizes %s, %,d runs x %d rounds, Java %s, %d CPUs,"
-                        + " kernel %s%n", sizes, repeat, rounds, Runtime.version(),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"));
+        System.out.printf(
+                Locale.ROOT,
+                "packet cost benchmark: ipcache sizes %s, %,d runs x %d rounds, Java %s, %d CPUs," + " kernel %s%n",
+                sizes,
+                repeat,
+                rounds,
+                Runtime.version(),
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.version"));
         Map<String, Long> pods = new LinkedHashMap<>();
         pods.put("client", CLIENT);
         pods.put("server", SERVER);
-        try (KernelCluster cluster = KernelCluster.start(pods, Map.of(), KernelDatapathConfig.defaults(), List.of(80),
-                List.of())) {
-            cluster.apply(Map.of(CLIENT, SubjectPolicyMap.newBuilder().setSubject((int) CLIENT)
-                            .addEntries(entry(PolicyMapKey.of(SERVER, Direction.EGRESS, IpProtocol.TCP, 80), false, "np/web"))
+        try (KernelCluster cluster =
+                KernelCluster.start(pods, Map.of(), KernelDatapathConfig.defaults(), List.of(80), List.of())) {
+            cluster.apply(Map.of(
+                    CLIENT,
+                    SubjectPolicyMap.newBuilder()
+                            .setSubject((int) CLIENT)
+                            .addEntries(entry(
+                                    PolicyMapKey.of(SERVER, Direction.EGRESS, IpProtocol.TCP, 80), false, "np/web"))
                             .build(),
-                    SERVER, allowAll(SERVER)));
+                    SERVER,
+                    allowAll(SERVER)));
             KernelCluster.Pod client = cluster.pod("client");
             InetAddress server = cluster.pod("server").ipv4();
             KernelDatapath.Attachment attachment = cluster.datapath.attachments().stream()
-                    .filter(a -> a.endpointId() == client.endpointId()).findFirst().orElseThrow();
+                    .filter(a -> a.endpointId() == client.endpointId())
+                    .findFirst()
+                    .orElseThrow();
             int program = Pins.open(cluster.pinDir.resolve(ProgramLoader.FROM_CONTAINER));
             try (KernelMapBackend backend = new KernelMapBackend(cluster.pinDir)) {
                 BpfMap ipcache = backend.open(ProgramLoader.IPCACHE).orElseThrow();
@@ -98,19 +117,30 @@ public final class KernelPacketCostBenchmark {
                 packets.put("dropped, ipcache-filled destination", syn(client.ipv4(), filled, 80));
                 for (int size : sizes) {
                     fill(ipcache, size);
-                    System.out.printf(Locale.ROOT, "ipcache entries: %,d (%,d of the cluster + %,d filled)%n",
-                            ipcache.size(), base, size);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "ipcache entries: %,d (%,d of the cluster + %,d filled)%n",
+                            ipcache.size(),
+                            base,
+                            size);
                     for (Map.Entry<String, byte[]> packet : packets.entrySet()) {
                         long[] ns = new long[rounds];
                         int[] verdict = new int[1];
                         for (int r = 0; r < rounds; r++) {
-                            ns[r] = Netns.call(attachment.netns(), () -> run(program, attachment.ifindex(),
-                                    packet.getValue(), repeat, verdict));
+                            ns[r] = Netns.call(
+                                    attachment.netns(),
+                                    () -> run(program, attachment.ifindex(), packet.getValue(), repeat, verdict));
                         }
                         long[] sorted = ns.clone();
                         Arrays.sort(sorted);
-                        System.out.printf(Locale.ROOT, "  %-38s tc verdict %d, ns per packet: median %d (min %d, max %d)%n",
-                                packet.getKey(), verdict[0], sorted[rounds / 2], sorted[0], sorted[rounds - 1]);
+                        System.out.printf(
+                                Locale.ROOT,
+                                "  %-38s tc verdict %d, ns per packet: median %d (min %d, max %d)%n",
+                                packet.getKey(),
+                                verdict[0],
+                                sorted[rounds / 2],
+                                sorted[0],
+                                sorted[rounds - 1]);
                     }
                     cluster.datapath.flushConntrack();
                 }
@@ -132,7 +162,8 @@ public final class KernelPacketCostBenchmark {
         ipcache.deleteAll(stale);
         List<BpfMap.Entry> entries = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
-            entries.add(new BpfMap.Entry(IpcacheKey.ofAddress(filler(i)).encode(),
+            entries.add(new BpfMap.Entry(
+                    IpcacheKey.ofAddress(filler(i)).encode(),
                     IpcacheValue.of(FILLER_IDENTITY + i % 1000).encode()));
         }
         ipcache.updateAll(entries, UpdateFlag.ANY);
@@ -175,11 +206,25 @@ public final class KernelPacketCostBenchmark {
     private static byte[] syn(InetAddress source, InetAddress destination, int port) {
         ByteBuffer b = ByteBuffer.allocate(14 + 20 + 20);
         b.put(new byte[] {2, 0, 0, 0, 0, 2}).put(new byte[] {2, 0, 0, 0, 0, 1}).putShort((short) 0x0800);
-        b.put((byte) 0x45).put((byte) 0).putShort((short) 40).putShort((short) 1).putShort((short) 0x4000)
-                .put((byte) 64).put((byte) IpProtocol.TCP).putShort((short) 0).put(source.getAddress())
+        b.put((byte) 0x45)
+                .put((byte) 0)
+                .putShort((short) 40)
+                .putShort((short) 1)
+                .putShort((short) 0x4000)
+                .put((byte) 64)
+                .put((byte) IpProtocol.TCP)
+                .putShort((short) 0)
+                .put(source.getAddress())
                 .put(destination.getAddress());
-        b.putShort((short) 40_000).putShort((short) port).putInt(1).putInt(0).put((byte) 0x50).put((byte) 0x02)
-                .putShort((short) 65_535).putShort((short) 0).putShort((short) 0);
+        b.putShort((short) 40_000)
+                .putShort((short) port)
+                .putInt(1)
+                .putInt(0)
+                .put((byte) 0x50)
+                .put((byte) 0x02)
+                .putShort((short) 65_535)
+                .putShort((short) 0)
+                .putShort((short) 0);
         return b.array();
     }
 }

@@ -1,5 +1,7 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static dev.tendril.agent.datapath.kernel.TestPolicies.entry;
+
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
@@ -17,8 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
-import static dev.tendril.agent.datapath.kernel.TestPolicies.entry;
 
 /**
  * Load driver for docs/BENCHMARKS.md (not a test; {@code verify} never runs it): TCP between two pods with the
@@ -39,11 +39,9 @@ public final class KernelTcpOverheadBenchmark {
     private static final long CLIENT = 1001;
     private static final long SERVER = 1002;
 
-    private KernelTcpOverheadBenchmark() {
-    }
+    private KernelTcpOverheadBenchmark() {}
 
-    record Phase(double connectionsPerSecond, double p50Micros, double p99Micros) {
-    }
+    record Phase(double connectionsPerSecond, double p50Micros, double p99Micros) {}
 
     public static void main(String[] args) {
         if (!KernelTestSupport.available()) {
@@ -54,10 +52,17 @@ public final class KernelTcpOverheadBenchmark {
         int requests = Integer.getInteger("requests", 20_000);
         int rounds = Integer.getInteger("rounds", 3);
         boolean reportForwarded = Boolean.parseBoolean(System.getProperty("reportForwarded", "true"));
-        System.out.printf(Locale.ROOT, "TCP overhead benchmark: %,d connections and %,d requests per phase, %d rounds,"
-                        + " allowed verdicts reported %s, Java %s, %d CPUs, kernel %s%n", connections, requests, rounds,
-                reportForwarded, Runtime.version(),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"));
+        System.out.printf(
+                Locale.ROOT,
+                "TCP overhead benchmark: %,d connections and %,d requests per phase, %d rounds,"
+                        + " allowed verdicts reported %s, Java %s, %d CPUs, kernel %s%n",
+                connections,
+                requests,
+                rounds,
+                reportForwarded,
+                Runtime.version(),
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.version"));
         Map<String, Long> pods = new LinkedHashMap<>();
         pods.put("client", CLIENT);
         pods.put("server", SERVER);
@@ -65,13 +70,30 @@ public final class KernelTcpOverheadBenchmark {
             KernelCluster.Pod client = cluster.pod("client");
             InetAddress server = cluster.pod("server").ipv4();
             cluster.apply(Map.of(
-                    CLIENT, SubjectPolicyMap.newBuilder().setSubject((int) CLIENT).addEntries(
-                            entry(PolicyMapKey.of(SERVER, Direction.EGRESS, IpProtocol.TCP, 80), false, "np/client")).build(),
-                    SERVER, SubjectPolicyMap.newBuilder().setSubject((int) SERVER).addEntries(
-                            entry(PolicyMapKey.of(CLIENT, Direction.INGRESS, IpProtocol.TCP, 80), false, "np/server")).build()));
+                    CLIENT,
+                            SubjectPolicyMap.newBuilder()
+                                    .setSubject((int) CLIENT)
+                                    .addEntries(entry(
+                                            PolicyMapKey.of(SERVER, Direction.EGRESS, IpProtocol.TCP, 80),
+                                            false,
+                                            "np/client"))
+                                    .build(),
+                    SERVER,
+                            SubjectPolicyMap.newBuilder()
+                                    .setSubject((int) SERVER)
+                                    .addEntries(entry(
+                                            PolicyMapKey.of(CLIENT, Direction.INGRESS, IpProtocol.TCP, 80),
+                                            false,
+                                            "np/server"))
+                                    .build()));
             KernelDatapathConfig config = KernelDatapathConfig.defaults();
-            cluster.loadDatapath(new KernelDatapathConfig(config.ctTcpEntries(), config.ctAnyEntries(),
-                    config.ringBufferBytes(), config.worldIpv4(), config.worldIpv6(), reportForwarded));
+            cluster.loadDatapath(new KernelDatapathConfig(
+                    config.ctTcpEntries(),
+                    config.ctAnyEntries(),
+                    config.ringBufferBytes(),
+                    config.worldIpv4(),
+                    config.worldIpv6(),
+                    reportForwarded));
             List<KernelDatapath.Attachment> attached = cluster.datapath.attachments();
             List<Phase> without = new ArrayList<>();
             List<Phase> with = new ArrayList<>();
@@ -87,18 +109,30 @@ public final class KernelTcpOverheadBenchmark {
             }
             Phase off = median(without);
             Phase on = median(with);
-            System.out.printf(Locale.ROOT, "median: connections/s %.0f -> %.0f (%+.1f%%), request p50 %.1f -> %.1f us"
+            System.out.printf(
+                    Locale.ROOT,
+                    "median: connections/s %.0f -> %.0f (%+.1f%%), request p50 %.1f -> %.1f us"
                             + " (%+.1f%%), p99 %.1f -> %.1f us (%+.1f%%)%n",
-                    off.connectionsPerSecond(), on.connectionsPerSecond(),
-                    percent(on.connectionsPerSecond(), off.connectionsPerSecond()), off.p50Micros(), on.p50Micros(),
-                    percent(on.p50Micros(), off.p50Micros()), off.p99Micros(), on.p99Micros(),
+                    off.connectionsPerSecond(),
+                    on.connectionsPerSecond(),
+                    percent(on.connectionsPerSecond(), off.connectionsPerSecond()),
+                    off.p50Micros(),
+                    on.p50Micros(),
+                    percent(on.p50Micros(), off.p50Micros()),
+                    off.p99Micros(),
+                    on.p99Micros(),
                     percent(on.p99Micros(), off.p99Micros()));
         }
     }
 
     private static Phase report(String label, Phase p) {
-        System.out.printf(Locale.ROOT, "  %-17s connections/s %7.0f, request p50 %6.1f us, p99 %6.1f us%n", label,
-                p.connectionsPerSecond(), p.p50Micros(), p.p99Micros());
+        System.out.printf(
+                Locale.ROOT,
+                "  %-17s connections/s %7.0f, request p50 %6.1f us, p99 %6.1f us%n",
+                label,
+                p.connectionsPerSecond(),
+                p.p50Micros(),
+                p.p99Micros());
         return p;
     }
 
@@ -143,7 +177,8 @@ public final class KernelTcpOverheadBenchmark {
     }
 
     private static Phase median(List<Phase> phases) {
-        return new Phase(median(phases.stream().mapToDouble(Phase::connectionsPerSecond).toArray()),
+        return new Phase(
+                median(phases.stream().mapToDouble(Phase::connectionsPerSecond).toArray()),
                 median(phases.stream().mapToDouble(Phase::p50Micros).toArray()),
                 median(phases.stream().mapToDouble(Phase::p99Micros).toArray()));
     }

@@ -1,5 +1,7 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.tendril.agent.datapath.fabric.Fabric;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Skips kernel datapath tests, with the reason printed, where they cannot run: not root, no bpffs at
@@ -20,8 +20,7 @@ final class KernelTestSupport {
 
     private static Optional<String> unavailable;
 
-    private KernelTestSupport() {
-    }
+    private KernelTestSupport() {}
 
     /**
      * Skips the test unless the kernel datapath can run here. Call it per test (a {@code @BeforeEach}):
@@ -57,7 +56,8 @@ final class KernelTestSupport {
     private static boolean isRoot() {
         try {
             return Files.readAllLines(Path.of("/proc/self/status")).stream()
-                    .filter(l -> l.startsWith("Uid:")).anyMatch(l -> l.split("\\s+")[2].equals("0"));
+                    .filter(l -> l.startsWith("Uid:"))
+                    .anyMatch(l -> l.split("\\s+")[2].equals("0"));
         } catch (IOException e) {
             return false;
         }
@@ -65,7 +65,8 @@ final class KernelTestSupport {
 
     private static boolean bpffsMounted() {
         try {
-            return Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" "))
+            return Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+                    .map(l -> l.split(" "))
                     .anyMatch(f -> f.length > 2 && f[1].equals(BPFFS.toString()) && f[2].equals("bpf"));
         } catch (IOException e) {
             return false;

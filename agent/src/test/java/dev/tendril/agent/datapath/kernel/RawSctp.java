@@ -1,5 +1,11 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -13,12 +19,6 @@ import java.nio.ByteOrder;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
  * SCTP probes without an SCTP stack (the test kernel may have none): an SCTP INIT chunk sent through a
@@ -43,15 +43,18 @@ final class RawSctp implements AutoCloseable {
     static {
         Linker linker = Linker.nativeLinker();
         SymbolLookup libc = linker.defaultLookup();
-        SOCKET = linker.downcallHandle(libc.find("socket").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-        BIND = linker.downcallHandle(libc.find("bind").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-        SENDTO = linker.downcallHandle(libc.find("sendto").orElseThrow(),
+        SOCKET = linker.downcallHandle(
+                libc.find("socket").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        BIND = linker.downcallHandle(
+                libc.find("bind").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        SENDTO = linker.downcallHandle(
+                libc.find("sendto").orElseThrow(),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-        RECVFROM = linker.downcallHandle(libc.find("recvfrom").orElseThrow(),
+        RECVFROM = linker.downcallHandle(
+                libc.find("recvfrom").orElseThrow(),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
-        SETSOCKOPT = linker.downcallHandle(libc.find("setsockopt").orElseThrow(),
+        SETSOCKOPT = linker.downcallHandle(
+                libc.find("setsockopt").orElseThrow(),
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
         CLOSE = linker.downcallHandle(libc.find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
@@ -103,7 +106,11 @@ final class RawSctp implements AutoCloseable {
         ByteBuffer p = ByteBuffer.allocate(32).order(ByteOrder.BIG_ENDIAN);
         p.putShort((short) sport).putShort((short) dport).putInt(0).putInt(0);
         p.put((byte) 1).put((byte) 0).putShort((short) 20);
-        p.putInt(0x1234_5678).putInt(65536).putShort((short) 1).putShort((short) 1).putInt(1);
+        p.putInt(0x1234_5678)
+                .putInt(65536)
+                .putShort((short) 1)
+                .putShort((short) 1)
+                .putInt(1);
         CRC32C crc = new CRC32C();
         crc.update(p.array());
         p.order(ByteOrder.LITTLE_ENDIAN).putInt(8, (int) crc.getValue());

@@ -32,19 +32,26 @@ class RespondersTest {
             Responders.Port u = new Responders.Port(udp, IpProtocol.UDP);
             Responders.Port sctp = new Responders.Port(3868, IpProtocol.SCTP);
 
-            assertThat(responders.serve("shop/server", null, Set.of(a, b, u, sctp))).containsExactly(sctp);
+            assertThat(responders.serve("shop/server", null, Set.of(a, b, u, sctp)))
+                    .containsExactly(sctp);
             assertThat(responders.served("shop/server")).containsExactlyInAnyOrder(a, b, u);
-            assertThat(PodProbe.probe(null, LOOPBACK, tcp, IpProtocol.TCP, TIMEOUT)).isEqualTo(PodProbe.Result.CONNECTED);
-            assertThat(PodProbe.probe(null, LOOPBACK, tcp2, IpProtocol.TCP, TIMEOUT)).isEqualTo(PodProbe.Result.CONNECTED);
-            assertThat(PodProbe.probe(null, LOOPBACK, udp, IpProtocol.UDP, TIMEOUT)).isEqualTo(PodProbe.Result.ANSWERED);
+            assertThat(PodProbe.probe(null, LOOPBACK, tcp, IpProtocol.TCP, TIMEOUT))
+                    .isEqualTo(PodProbe.Result.CONNECTED);
+            assertThat(PodProbe.probe(null, LOOPBACK, tcp2, IpProtocol.TCP, TIMEOUT))
+                    .isEqualTo(PodProbe.Result.CONNECTED);
+            assertThat(PodProbe.probe(null, LOOPBACK, udp, IpProtocol.UDP, TIMEOUT))
+                    .isEqualTo(PodProbe.Result.ANSWERED);
 
             assertThat(responders.serve("shop/server", null, Set.of(a, u))).isEmpty();
-            assertThat(PodProbe.probe(null, LOOPBACK, tcp2, IpProtocol.TCP, TIMEOUT)).isEqualTo(PodProbe.Result.REFUSED);
-            assertThat(PodProbe.probe(null, LOOPBACK, tcp, IpProtocol.TCP, TIMEOUT)).isEqualTo(PodProbe.Result.CONNECTED);
+            assertThat(PodProbe.probe(null, LOOPBACK, tcp2, IpProtocol.TCP, TIMEOUT))
+                    .isEqualTo(PodProbe.Result.REFUSED);
+            assertThat(PodProbe.probe(null, LOOPBACK, tcp, IpProtocol.TCP, TIMEOUT))
+                    .isEqualTo(PodProbe.Result.CONNECTED);
 
             responders.stop("shop/server");
             assertThat(responders.served("shop/server")).isEmpty();
-            assertThat(PodProbe.probe(null, LOOPBACK, tcp, IpProtocol.TCP, TIMEOUT)).isEqualTo(PodProbe.Result.REFUSED);
+            assertThat(PodProbe.probe(null, LOOPBACK, tcp, IpProtocol.TCP, TIMEOUT))
+                    .isEqualTo(PodProbe.Result.REFUSED);
             assertThat(List.of(PodProbe.Result.REFUSED, PodProbe.Result.TIMEOUT))
                     .contains(PodProbe.probe(null, LOOPBACK, udp, IpProtocol.UDP, Duration.ofMillis(300)));
         }

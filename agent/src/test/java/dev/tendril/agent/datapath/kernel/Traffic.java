@@ -25,8 +25,7 @@ import java.util.List;
 final class Traffic implements AutoCloseable {
 
     /** A client connection attempt: the source port it used, whether it connected (or got its echo). */
-    record Result(int sourcePort, boolean passed) {
-    }
+    record Result(int sourcePort, boolean passed) {}
 
     private final Selector selector;
     private final List<java.nio.channels.Channel> servers = new ArrayList<>();
@@ -51,7 +50,8 @@ final class Traffic implements AutoCloseable {
             });
             for (var ch : opened) {
                 ch.configureBlocking(false);
-                ch.register(selector, ch instanceof ServerSocketChannel ? SelectionKey.OP_ACCEPT : SelectionKey.OP_READ);
+                ch.register(
+                        selector, ch instanceof ServerSocketChannel ? SelectionKey.OP_ACCEPT : SelectionKey.OP_READ);
                 servers.add(ch);
             }
         }
@@ -132,7 +132,8 @@ final class Traffic implements AutoCloseable {
     }
 
     /** A connected TCP socket from {@code from}, for tests that keep a connection open. */
-    static SocketChannel connect(KernelCluster.Pod from, InetAddress to, int port, Duration timeout) throws IOException {
+    static SocketChannel connect(KernelCluster.Pod from, InetAddress to, int port, Duration timeout)
+            throws IOException {
         SocketChannel c = openTcp(from, to);
         c.socket().connect(new InetSocketAddress(to, port), (int) timeout.toMillis());
         c.socket().setSoTimeout((int) timeout.toMillis());

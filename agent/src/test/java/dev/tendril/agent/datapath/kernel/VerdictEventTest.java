@@ -1,5 +1,7 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.tendril.datapath.DropReason;
 import dev.tendril.datapath.MatchType;
 import dev.tendril.datapath.Verdict;
@@ -9,8 +11,6 @@ import dev.tendril.datapath.policymap.PolicyMapValue;
 import java.net.InetAddress;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The ring buffer record and the CT entries, decoded from hand-written bytes in the C layouts of src/main/bpf/lib/types.h. */
 class VerdictEventTest {
@@ -53,24 +53,42 @@ class VerdictEventTest {
         assertThat(e.length()).isEqualTo(60);
 
         PolicyMapKey key = PolicyMapKey.of(1001, Direction.INGRESS, 6, 80);
-        assertThat(e.toVerdict()).contains(new Verdict(Verdict.FlowVerdict.FORWARDED, DropReason.NONE, MatchType.L3_L4,
-                1001, Direction.INGRESS, key, PolicyMapValue.allow(key).withCookie(42)));
+        assertThat(e.toVerdict())
+                .contains(new Verdict(
+                        Verdict.FlowVerdict.FORWARDED,
+                        DropReason.NONE,
+                        MatchType.L3_L4,
+                        1001,
+                        Direction.INGRESS,
+                        key,
+                        PolicyMapValue.allow(key).withCookie(42)));
     }
 
     @Test
     void decodesAnIpv6DropWithoutAMatchAndADropBeforePolicy() throws Exception {
         String addresses = "fd000000000000000000000000000001 fd000000000000000000000000000002";
-        VerdictEvent denied = VerdictEvent.decode(hex("0000000000000000 05 02 85 02 00 06 11 00 e803 3500 0100000002000000"
-                + "01040000 02000000 00 000000 00000000 000000000000000000000000 " + addresses + " 00000000 00000000"));
+        VerdictEvent denied =
+                VerdictEvent.decode(hex("0000000000000000 05 02 85 02 00 06 11 00 e803 3500 0100000002000000"
+                        + "01040000 02000000 00 000000 00000000 000000000000000000000000 " + addresses
+                        + " 00000000 00000000"));
         assertThat(denied.dropReason()).isEqualTo(133);
         assertThat(denied.policyDirection()).isEqualTo(Direction.EGRESS);
         assertThat(denied.remoteIdentity()).isEqualTo(2);
         assertThat(denied.source()).isEqualTo(InetAddress.getByName("fd00::1"));
-        assertThat(denied.toVerdict()).contains(new Verdict(Verdict.FlowVerdict.DROPPED, DropReason.POLICY_DENIED,
-                MatchType.NONE, 2, Direction.EGRESS, null, null));
+        assertThat(denied.toVerdict())
+                .contains(new Verdict(
+                        Verdict.FlowVerdict.DROPPED,
+                        DropReason.POLICY_DENIED,
+                        MatchType.NONE,
+                        2,
+                        Direction.EGRESS,
+                        null,
+                        null));
 
-        VerdictEvent spoofed = VerdictEvent.decode(hex("0000000000000000 01 02 84 02 00 06 06 02 e803 5000 0100000002000000"
-                + "00000000 00000000 00 000000 00000000 000000000000000000000000 " + addresses + " 00000000 00000000"));
+        VerdictEvent spoofed =
+                VerdictEvent.decode(hex("0000000000000000 01 02 84 02 00 06 06 02 e803 5000 0100000002000000"
+                        + "00000000 00000000 00 000000 00000000 000000000000000000000000 " + addresses
+                        + " 00000000 00000000"));
         assertThat(spoofed.isPolicyVerdict()).isFalse();
         assertThat(spoofed.toVerdict()).isEmpty();
     }

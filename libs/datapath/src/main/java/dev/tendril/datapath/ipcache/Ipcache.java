@@ -5,7 +5,6 @@ import dev.tendril.datapath.maps.LpmTrieInMemory;
 import dev.tendril.datapath.maps.MapSpec;
 import dev.tendril.datapath.maps.MapType;
 import dev.tendril.datapath.maps.UpdateFlag;
-
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;

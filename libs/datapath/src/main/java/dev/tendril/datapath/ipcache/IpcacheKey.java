@@ -44,8 +44,8 @@ public record IpcacheKey(int clusterId, InetAddress prefix, int prefixBits) {
         byte[] addr = prefix.getAddress();
         int max = addr.length * 8;
         if (prefixBits < 0 || prefixBits > max) {
-            throw new IllegalArgumentException("prefixBits must be 0.." + max + " for " + format(prefix)
-                    + ", got " + prefixBits);
+            throw new IllegalArgumentException(
+                    "prefixBits must be 0.." + max + " for " + format(prefix) + ", got " + prefixBits);
         }
         byte[] masked = mask(addr, prefixBits);
         if (!Arrays.equals(addr, masked)) {
@@ -121,8 +121,8 @@ public record IpcacheKey(int clusterId, InetAddress prefix, int prefixBits) {
 
     public static IpcacheKey decode(byte[] bytes) {
         if (bytes == null || bytes.length != SIZE) {
-            throw new IllegalArgumentException("ipcache key must be " + SIZE + " bytes, got "
-                    + (bytes == null ? "null" : bytes.length));
+            throw new IllegalArgumentException(
+                    "ipcache key must be " + SIZE + " bytes, got " + (bytes == null ? "null" : bytes.length));
         }
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long prefixlen = Integer.toUnsignedLong(b.getInt());

@@ -28,8 +28,8 @@ import java.util.Arrays;
  * @param skipTunnel never encapsulate towards this prefix
  * @param remoteCluster the prefix belongs to another cluster
  */
-public record IpcacheValue(long identity, InetAddress tunnelEndpoint, int encryptKey, boolean skipTunnel,
-                           boolean remoteCluster) {
+public record IpcacheValue(
+        long identity, InetAddress tunnelEndpoint, int encryptKey, boolean skipTunnel, boolean remoteCluster) {
 
     public static final int SIZE = 24;
     public static final int FLAG_SKIP_TUNNEL = 1;
@@ -97,8 +97,8 @@ public record IpcacheValue(long identity, InetAddress tunnelEndpoint, int encryp
 
     public static IpcacheValue decode(byte[] bytes) {
         if (bytes == null || bytes.length != SIZE) {
-            throw new IllegalArgumentException("ipcache value must be " + SIZE + " bytes, got "
-                    + (bytes == null ? "null" : bytes.length));
+            throw new IllegalArgumentException(
+                    "ipcache value must be " + SIZE + " bytes, got " + (bytes == null ? "null" : bytes.length));
         }
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long identity = Integer.toUnsignedLong(b.getInt());
@@ -119,7 +119,8 @@ public record IpcacheValue(long identity, InetAddress tunnelEndpoint, int encryp
             int len = v6 ? 16 : 4;
             for (int i = len; i < 16; i++) {
                 if (tunnel[i] != 0) {
-                    throw new IllegalArgumentException("tunnel_endpoint bytes 4..15 must be zero for an IPv4 tunnel endpoint");
+                    throw new IllegalArgumentException(
+                            "tunnel_endpoint bytes 4..15 must be zero for an IPv4 tunnel endpoint");
                 }
             }
             endpoint = IpcacheKey.address(Arrays.copyOf(tunnel, len));
@@ -133,7 +134,7 @@ public record IpcacheValue(long identity, InetAddress tunnelEndpoint, int encryp
                 }
             }
         }
-        return new IpcacheValue(identity, endpoint, key, (flags & FLAG_SKIP_TUNNEL) != 0,
-                (flags & FLAG_REMOTE_CLUSTER) != 0);
+        return new IpcacheValue(
+                identity, endpoint, key, (flags & FLAG_SKIP_TUNNEL) != 0, (flags & FLAG_REMOTE_CLUSTER) != 0);
     }
 }

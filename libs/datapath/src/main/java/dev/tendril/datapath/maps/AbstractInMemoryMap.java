@@ -21,15 +21,15 @@ abstract sealed class AbstractInMemoryMap implements BpfMap permits HashMapInMem
 
     protected final void checkKey(byte[] key) {
         if (key == null || key.length != spec.keySize()) {
-            throw new IllegalArgumentException(spec.name() + ": key must be " + spec.keySize()
-                    + " bytes, got " + (key == null ? "null" : key.length));
+            throw new IllegalArgumentException(spec.name() + ": key must be " + spec.keySize() + " bytes, got "
+                    + (key == null ? "null" : key.length));
         }
     }
 
     protected final void checkValue(byte[] value) {
         if (value == null || value.length != spec.valueSize()) {
-            throw new IllegalArgumentException(spec.name() + ": value must be " + spec.valueSize()
-                    + " bytes, got " + (value == null ? "null" : value.length));
+            throw new IllegalArgumentException(spec.name() + ": value must be " + spec.valueSize() + " bytes, got "
+                    + (value == null ? "null" : value.length));
         }
     }
 

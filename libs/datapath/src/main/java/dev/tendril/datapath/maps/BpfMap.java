@@ -15,8 +15,7 @@ import java.util.Optional;
 public interface BpfMap {
 
     /** One key and its value; arrays are copies, and equality is by reference (compare with Arrays.equals). */
-    record Entry(byte[] key, byte[] value) {
-    }
+    record Entry(byte[] key, byte[] value) {}
 
     MapSpec spec();
 

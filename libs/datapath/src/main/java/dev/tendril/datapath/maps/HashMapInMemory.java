@@ -32,8 +32,7 @@ public final class HashMapInMemory extends AbstractInMemoryMap {
             throw new BpfMapException(spec.name(), Errno.ENOENT, "key does not exist");
         }
         if (!exists && entries.size() >= spec.maxEntries()) {
-            throw new BpfMapException(spec.name(), Errno.E2BIG,
-                    "map full (" + spec.maxEntries() + " entries)");
+            throw new BpfMapException(spec.name(), Errno.E2BIG, "map full (" + spec.maxEntries() + " entries)");
         }
         entries.put(k, value.clone());
     }

@@ -40,8 +40,8 @@ public final class LpmTrieInMemory extends AbstractInMemoryMap {
         checkFlag(flag);
         long prefix = prefixLength(key);
         if (prefix > maxPrefix) {
-            throw new BpfMapException(spec.name(), Errno.EINVAL,
-                    "prefix length " + prefix + " exceeds " + maxPrefix + " data bits");
+            throw new BpfMapException(
+                    spec.name(), Errno.EINVAL, "prefix length " + prefix + " exceeds " + maxPrefix + " data bits");
         }
         ByteKey canonical = canonical(key, (int) prefix);
         boolean exists = entries.containsKey(canonical);
@@ -52,8 +52,7 @@ public final class LpmTrieInMemory extends AbstractInMemoryMap {
             throw new BpfMapException(spec.name(), Errno.ENOENT, "prefix does not exist");
         }
         if (!exists && entries.size() >= spec.maxEntries()) {
-            throw new BpfMapException(spec.name(), Errno.ENOSPC,
-                    "map full (" + spec.maxEntries() + " entries)");
+            throw new BpfMapException(spec.name(), Errno.ENOSPC, "map full (" + spec.maxEntries() + " entries)");
         }
         entries.put(canonical, new Entry(key.clone(), value.clone()));
         if (!exists) {

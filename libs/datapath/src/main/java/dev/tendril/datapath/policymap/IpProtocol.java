@@ -4,14 +4,14 @@ package dev.tendril.datapath.policymap;
 public final class IpProtocol {
     /** In a policy map key with no protocol bits in its prefix: any protocol. */
     public static final int ANY = 0;
+
     public static final int ICMP = 1;
     public static final int TCP = 6;
     public static final int UDP = 17;
     public static final int ICMPV6 = 58;
     public static final int SCTP = 132;
 
-    private IpProtocol() {
-    }
+    private IpProtocol() {}
 
     /** TCP, UDP, SCTP, ICMP, ICMPv6, ANY (for 0), else the number. */
     public static String name(int protocol) {
@@ -38,7 +38,8 @@ public final class IpProtocol {
             case "UDP" -> UDP;
             case "ICMPV6" -> ICMPV6;
             case "SCTP" -> SCTP;
-            default -> throw new IllegalArgumentException("protocol must be TCP, UDP, SCTP, ICMP, ICMPv6 or ANY, got " + name);
+            default ->
+                throw new IllegalArgumentException("protocol must be TCP, UDP, SCTP, ICMP, ICMPv6 or ANY, got " + name);
         };
     }
 }

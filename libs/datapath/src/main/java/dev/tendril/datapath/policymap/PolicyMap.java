@@ -5,7 +5,6 @@ import dev.tendril.datapath.maps.LpmTrieInMemory;
 import dev.tendril.datapath.maps.MapSpec;
 import dev.tendril.datapath.maps.MapType;
 import dev.tendril.datapath.maps.UpdateFlag;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +18,7 @@ public final class PolicyMap {
     public static final int DEFAULT_MAX_ENTRIES = 16_384;
     /** Cilium clamps the configured size to [256, 65536]. */
     public static final int MIN_MAX_ENTRIES = 256;
+
     public static final int MAX_MAX_ENTRIES = 65_536;
 
     private final BpfMap map;
@@ -69,7 +69,8 @@ public final class PolicyMap {
     /** The entry stored for exactly this key (no prefix matching). */
     public Optional<PolicyMapValue> get(PolicyMapKey key) {
         // An LPM lookup may answer with a shorter prefix; only the key's own prefix counts here.
-        return map.lookup(key.encode()).map(PolicyMapValue::decode)
+        return map.lookup(key.encode())
+                .map(PolicyMapValue::decode)
                 .filter(v -> v.l4PrefixLength() == key.l4PrefixLength());
     }
 

@@ -56,7 +56,8 @@ public record PolicyMapKey(long identity, Direction direction, int protocol, int
                     + " (the protocol is never partially wildcarded)");
         }
         if (l4PrefixLength == 0 && protocol != 0) {
-            throw new IllegalArgumentException("protocol must be 0 when l4PrefixLength is 0 (any protocol), got " + protocol);
+            throw new IllegalArgumentException(
+                    "protocol must be 0 when l4PrefixLength is 0 (any protocol), got " + protocol);
         }
         int portBits = Math.max(0, l4PrefixLength - PROTOCOL_PREFIX_BITS);
         if ((port & ~PortRange.PortPrefix.mask(portBits)) != 0) {
@@ -81,7 +82,8 @@ public record PolicyMapKey(long identity, Direction direction, int protocol, int
     }
 
     /** Protocol and the {@code portPrefixBits} leading bits of port (0..16). */
-    public static PolicyMapKey portPrefix(long identity, Direction direction, int protocol, int port, int portPrefixBits) {
+    public static PolicyMapKey portPrefix(
+            long identity, Direction direction, int protocol, int port, int portPrefixBits) {
         if (portPrefixBits < 0 || portPrefixBits > 16) {
             throw new IllegalArgumentException("portPrefixBits must be 0..16, got " + portPrefixBits);
         }
@@ -127,7 +129,11 @@ public record PolicyMapKey(long identity, Direction direction, int protocol, int
             return new PolicyMapKey(identity, direction, 0, 0, 0);
         }
         int portBits = Math.min(16, matchedL4PrefixLength - PROTOCOL_PREFIX_BITS);
-        return new PolicyMapKey(identity, direction, protocol, port & PortRange.PortPrefix.mask(portBits),
+        return new PolicyMapKey(
+                identity,
+                direction,
+                protocol,
+                port & PortRange.PortPrefix.mask(portBits),
                 Math.min(matchedL4PrefixLength, FULL_L4_PREFIX_BITS));
     }
 
@@ -143,8 +149,8 @@ public record PolicyMapKey(long identity, Direction direction, int protocol, int
 
     public static PolicyMapKey decode(byte[] bytes) {
         if (bytes == null || bytes.length != SIZE) {
-            throw new IllegalArgumentException("policy map key must be " + SIZE + " bytes, got "
-                    + (bytes == null ? "null" : bytes.length));
+            throw new IllegalArgumentException(
+                    "policy map key must be " + SIZE + " bytes, got " + (bytes == null ? "null" : bytes.length));
         }
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long prefix = Integer.toUnsignedLong(b.getInt());
@@ -158,7 +164,8 @@ public record PolicyMapKey(long identity, Direction direction, int protocol, int
         }
         int protocol = b.get() & 0xFF;
         int port = b.order(ByteOrder.BIG_ENDIAN).getShort() & 0xFFFF;
-        return new PolicyMapKey(identity, Direction.ofEgressBit(dirByte), protocol, port, (int) (prefix - STATIC_PREFIX_BITS));
+        return new PolicyMapKey(
+                identity, Direction.ofEgressBit(dirByte), protocol, port, (int) (prefix - STATIC_PREFIX_BITS));
     }
 
     /** Like {@code cilium bpf policy get}: {@code Ingress: 1234 80/TCP}, {@code 0x1f90/13/TCP}, {@code ANY}. */

@@ -22,8 +22,14 @@ import java.nio.ByteOrder;
  * the wildcard-identity matches and to name the match type, so it must equal the key's L4 prefix length;
  * {@link PolicyMap#put} enforces that.
  */
-public record PolicyMapValue(int proxyPort, boolean deny, int l4PrefixLength, int authType,
-                             boolean explicitAuthType, int proxyPortPriority, long cookie) {
+public record PolicyMapValue(
+        int proxyPort,
+        boolean deny,
+        int l4PrefixLength,
+        int authType,
+        boolean explicitAuthType,
+        int proxyPortPriority,
+        long cookie) {
 
     public static final int SIZE = 12;
 
@@ -32,7 +38,8 @@ public record PolicyMapValue(int proxyPort, boolean deny, int l4PrefixLength, in
             throw new IllegalArgumentException("proxyPort must be 0..65535, got " + proxyPort);
         }
         if (l4PrefixLength < 0 || l4PrefixLength > PolicyMapKey.FULL_L4_PREFIX_BITS) {
-            throw new IllegalArgumentException("l4PrefixLength (lpm_prefix_length) must be 0..24, got " + l4PrefixLength);
+            throw new IllegalArgumentException(
+                    "l4PrefixLength (lpm_prefix_length) must be 0..24, got " + l4PrefixLength);
         }
         if (authType < 0 || authType > 0x7F) {
             throw new IllegalArgumentException("authType must be 0..127 (7 bits), got " + authType);
@@ -56,7 +63,8 @@ public record PolicyMapValue(int proxyPort, boolean deny, int l4PrefixLength, in
     }
 
     public PolicyMapValue withCookie(long newCookie) {
-        return new PolicyMapValue(proxyPort, deny, l4PrefixLength, authType, explicitAuthType, proxyPortPriority, newCookie);
+        return new PolicyMapValue(
+                proxyPort, deny, l4PrefixLength, authType, explicitAuthType, proxyPortPriority, newCookie);
     }
 
     public PolicyMapValue withProxy(int port, int priority) {
@@ -80,15 +88,15 @@ public record PolicyMapValue(int proxyPort, boolean deny, int l4PrefixLength, in
 
     public static PolicyMapValue decode(byte[] bytes) {
         if (bytes == null || bytes.length != SIZE) {
-            throw new IllegalArgumentException("policy map value must be " + SIZE + " bytes, got "
-                    + (bytes == null ? "null" : bytes.length));
+            throw new IllegalArgumentException(
+                    "policy map value must be " + SIZE + " bytes, got " + (bytes == null ? "null" : bytes.length));
         }
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.BIG_ENDIAN);
         int proxyPort = b.getShort() & 0xFFFF;
         int flags = b.get() & 0xFF;
         if ((flags & 0b110) != 0) {
-            throw new IllegalArgumentException("flags has reserved bits 1-2 set (Cilium 1.16 layout?): 0x"
-                    + Integer.toHexString(flags));
+            throw new IllegalArgumentException(
+                    "flags has reserved bits 1-2 set (Cilium 1.16 layout?): 0x" + Integer.toHexString(flags));
         }
         int auth = b.get() & 0xFF;
         int priority = b.get() & 0xFF;
@@ -96,7 +104,7 @@ public record PolicyMapValue(int proxyPort, boolean deny, int l4PrefixLength, in
             throw new IllegalArgumentException("pad bytes 5-7 must be zero");
         }
         long cookie = Integer.toUnsignedLong(b.order(ByteOrder.LITTLE_ENDIAN).getInt());
-        return new PolicyMapValue(proxyPort, (flags & 1) != 0, flags >>> 3, auth & 0x7F, (auth & 0x80) != 0,
-                priority, cookie);
+        return new PolicyMapValue(
+                proxyPort, (flags & 1) != 0, flags >>> 3, auth & 0x7F, (auth & 0x80) != 0, priority, cookie);
     }
 }

@@ -23,7 +23,8 @@ public final class PortRange {
                 throw new IllegalArgumentException("prefixBits must be 0..16, got " + prefixBits);
             }
             if ((port & ~mask(prefixBits)) != 0) {
-                throw new IllegalArgumentException("port " + port + " has bits set beyond its /" + prefixBits + " prefix");
+                throw new IllegalArgumentException(
+                        "port " + port + " has bits set beyond its /" + prefixBits + " prefix");
             }
         }
 
@@ -41,8 +42,7 @@ public final class PortRange {
         }
     }
 
-    private PortRange() {
-    }
+    private PortRange() {}
 
     /**
      * The aligned prefixes covering exactly [from, to]. A single port is one /16 prefix; 0-65535 is one

@@ -11,7 +11,6 @@ import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
-
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.Random;
@@ -34,8 +33,14 @@ public final class DatapathBenchmark {
         int policyEntries = Integer.getInteger("policyEntries", PolicyMap.DEFAULT_MAX_ENTRIES);
         int seconds = Integer.getInteger("seconds", 5);
         int warmup = Integer.getInteger("warmupSeconds", 2);
-        System.out.printf("datapath benchmark: %d endpoints, %d CIDRs, %d policy entries, %d s per phase, Java %s, %d CPUs%n",
-                endpoints, cidrs, policyEntries, seconds, Runtime.version(), Runtime.getRuntime().availableProcessors());
+        System.out.printf(
+                "datapath benchmark: %d endpoints, %d CIDRs, %d policy entries, %d s per phase, Java %s, %d CPUs%n",
+                endpoints,
+                cidrs,
+                policyEntries,
+                seconds,
+                Runtime.version(),
+                Runtime.getRuntime().availableProcessors());
 
         Ipcache ipcache = Ipcache.inMemory("cilium_ipcache_v2", Ipcache.DEFAULT_MAX_ENTRIES);
         InetAddress[] addresses = new InetAddress[endpoints];
@@ -52,7 +57,8 @@ public final class DatapathBenchmark {
             ipcache.put(key, IpcacheValue.of(0x01000000L + i + 1));
         }
         double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
-        System.out.printf("ipcache fill: %,d entries in %.2f s = %,.0f updates/s%n",
+        System.out.printf(
+                "ipcache fill: %,d entries in %.2f s = %,.0f updates/s%n",
                 ipcache.size(), fillSeconds, ipcache.size() / fillSeconds);
 
         PolicyMap policy = PolicyMap.inMemory("cilium_policy_v2_00001", PolicyMap.MAX_MAX_ENTRIES);
@@ -69,7 +75,8 @@ public final class DatapathBenchmark {
             n++;
         }
         double policySeconds = (System.nanoTime() - policyStart) / 1e9;
-        System.out.printf("policy map fill: %,d entries in %.3f s = %,.0f updates/s%n",
+        System.out.printf(
+                "policy map fill: %,d entries in %.3f s = %,.0f updates/s%n",
                 policy.size(), policySeconds, policy.size() / policySeconds);
 
         Datapath datapath = new Datapath(ipcache);
@@ -121,9 +128,15 @@ public final class DatapathBenchmark {
         double elapsed = (now - start) / 1e9;
         double[] sorted = Arrays.copyOf(perOp, batches);
         Arrays.sort(sorted);
-        System.out.printf("%s: %,.0f ops/s; per-op mean of %d-op batches: p50 %.0f ns, p99 %.0f ns, max %.0f ns (sink %d)%n",
-                name, batches * (double) BATCH / elapsed, BATCH, nearestRank(sorted, 0.50), nearestRank(sorted, 0.99),
-                sorted[sorted.length - 1], sink);
+        System.out.printf(
+                "%s: %,.0f ops/s; per-op mean of %d-op batches: p50 %.0f ns, p99 %.0f ns, max %.0f ns (sink %d)%n",
+                name,
+                batches * (double) BATCH / elapsed,
+                BATCH,
+                nearestRank(sorted, 0.50),
+                nearestRank(sorted, 0.99),
+                sorted[sorted.length - 1],
+                sink);
     }
 
     private static double nearestRank(double[] sorted, double q) {

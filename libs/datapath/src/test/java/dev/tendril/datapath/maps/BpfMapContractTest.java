@@ -1,11 +1,10 @@
 package dev.tendril.datapath.maps;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /**
  * The behaviour every {@link BpfMap} shares with the kernel's hash and LPM-trie maps, run against each
@@ -61,7 +60,8 @@ public abstract class BpfMapContractTest {
         BpfMap map = newMap(4);
         map.update(key(1), value(10), UpdateFlag.NOEXIST);
         assertThatThrownBy(() -> map.update(key(1), value(11), UpdateFlag.NOEXIST))
-                .isInstanceOfSatisfying(BpfMapException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EEXIST));
+                .isInstanceOfSatisfying(
+                        BpfMapException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EEXIST));
         assertThat(map.lookup(key(1))).hasValueSatisfying(v -> assertThat(v).containsExactly(value(10)));
     }
 
@@ -69,7 +69,8 @@ public abstract class BpfMapContractTest {
     void existRefusesAMissingKeyWithEnoentAndReplacesAnExistingOne() {
         BpfMap map = newMap(4);
         assertThatThrownBy(() -> map.update(key(1), value(10), UpdateFlag.EXIST))
-                .isInstanceOfSatisfying(BpfMapException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
+                .isInstanceOfSatisfying(
+                        BpfMapException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
         assertThat(map.size()).isZero();
         map.put(key(1), value(10));
         map.update(key(1), value(12), UpdateFlag.EXIST);
@@ -93,12 +94,11 @@ public abstract class BpfMapContractTest {
         BpfMap map = newMap(2);
         map.put(key(1), value(10));
         map.put(key(2), value(20));
-        assertThatThrownBy(() -> map.put(key(3), value(30)))
-                .isInstanceOfSatisfying(BpfMapException.class, e -> {
-                    assertThat(e.errno()).isEqualTo(fullErrno());
-                    assertThat(e.isMapFull()).isTrue();
-                    assertThat(e).hasMessageContaining("map full");
-                });
+        assertThatThrownBy(() -> map.put(key(3), value(30))).isInstanceOfSatisfying(BpfMapException.class, e -> {
+            assertThat(e.errno()).isEqualTo(fullErrno());
+            assertThat(e.isMapFull()).isTrue();
+            assertThat(e).hasMessageContaining("map full");
+        });
         if (replacesExistingKeysWhenFull()) {
             map.put(key(2), value(21));
             assertThat(map.lookup(key(2))).hasValueSatisfying(v -> assertThat(v).containsExactly(value(21)));
@@ -113,13 +113,17 @@ public abstract class BpfMapContractTest {
     void rejectsKeysAndValuesOfTheWrongSize() {
         BpfMap map = newMap(4);
         assertThatThrownBy(() -> map.put(new byte[KEY_SIZE + 1], value(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key must be 8 bytes");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("key must be 8 bytes");
         assertThatThrownBy(() -> map.put(key(1), new byte[VALUE_SIZE - 1]))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("value must be 4 bytes");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("value must be 4 bytes");
         assertThatThrownBy(() -> map.lookup(new byte[2]))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key must be 8 bytes");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("key must be 8 bytes");
         assertThatThrownBy(() -> map.delete(null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key must be 8 bytes");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("key must be 8 bytes");
     }
 
     @Test
@@ -133,7 +137,8 @@ public abstract class BpfMapContractTest {
         assertThat(entries).hasSize(4);
         assertThat(map.keys()).hasSize(4);
         for (BpfMap.Entry e : entries) {
-            assertThat(map.lookup(e.key())).hasValueSatisfying(v -> assertThat(v).containsExactly(e.value()));
+            assertThat(map.lookup(e.key()))
+                    .hasValueSatisfying(v -> assertThat(v).containsExactly(e.value()));
         }
         assertThat(entries.stream().map(e -> e.value()[0] & 0xFF)).containsExactlyInAnyOrder(10, 20, 40, 50);
     }
@@ -158,7 +163,8 @@ public abstract class BpfMapContractTest {
                 new BpfMap.Entry(key(2), value(20)),
                 new BpfMap.Entry(key(3), value(30)));
         assertThatThrownBy(() -> map.updateAll(batch, UpdateFlag.ANY))
-                .isInstanceOfSatisfying(BpfMapException.class, e -> assertThat(e.isMapFull()).isTrue());
+                .isInstanceOfSatisfying(
+                        BpfMapException.class, e -> assertThat(e.isMapFull()).isTrue());
         assertThat(map.size()).isEqualTo(2);
         assertThat(map.lookup(key(3))).isEmpty();
         assertThat(map.deleteAll(List.of(key(1), key(3), key(2)))).isEqualTo(2);

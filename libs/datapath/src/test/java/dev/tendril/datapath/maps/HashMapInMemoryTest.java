@@ -1,9 +1,9 @@
 package dev.tendril.datapath.maps;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
 
 class HashMapInMemoryTest extends BpfMapContractTest {
 
@@ -33,6 +33,7 @@ class HashMapInMemoryTest extends BpfMapContractTest {
     @Test
     void refusesASpecOfAnotherType() {
         assertThatThrownBy(() -> new HashMapInMemory(MapSpec.lpmTrie("t", 8, 4, 4)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("HASH");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("HASH");
     }
 }

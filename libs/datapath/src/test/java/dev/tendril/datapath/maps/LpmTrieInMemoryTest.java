@@ -1,15 +1,14 @@
 package dev.tendril.datapath.maps;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.tendril.datapath.ipcache.Ipcache;
 import dev.tendril.datapath.ipcache.IpcacheKey;
 import dev.tendril.datapath.ipcache.IpcacheValue;
+import java.net.InetAddress;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-
-import java.net.InetAddress;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class LpmTrieInMemoryTest extends BpfMapContractTest {
 
@@ -30,7 +29,9 @@ class LpmTrieInMemoryTest extends BpfMapContractTest {
     }
 
     static byte[] lpmKey(int prefix, int data) {
-        return new byte[] {(byte) prefix, 0, 0, 0, (byte) (data >>> 24), (byte) (data >>> 16), (byte) (data >>> 8), (byte) data};
+        return new byte[] {
+            (byte) prefix, 0, 0, 0, (byte) (data >>> 24), (byte) (data >>> 16), (byte) (data >>> 8), (byte) data
+        };
     }
 
     @Test
@@ -73,7 +74,8 @@ class LpmTrieInMemoryTest extends BpfMapContractTest {
         assertThat(map.size()).isEqualTo(1);
         assertThat(map.lookup(lpmKey(32, 0x0A999999)).orElseThrow()[0]).isEqualTo((byte) 2);
         assertThatThrownBy(() -> map.update(lpmKey(8, 0x0AFFFFFF), value(3), UpdateFlag.NOEXIST))
-                .isInstanceOfSatisfying(BpfMapException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EEXIST));
+                .isInstanceOfSatisfying(
+                        BpfMapException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EEXIST));
         assertThat(map.delete(lpmKey(8, 0x0A000001))).isTrue();
         assertThat(map.size()).isZero();
     }
@@ -100,7 +102,8 @@ class LpmTrieInMemoryTest extends BpfMapContractTest {
     void prefixLongerThanTheDataIsEinvalOnUpdateAndMatchesNothing() {
         BpfMap map = newMap(8);
         assertThatThrownBy(() -> map.put(lpmKey(33, 0), value(1)))
-                .isInstanceOfSatisfying(BpfMapException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+                .isInstanceOfSatisfying(
+                        BpfMapException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
         map.put(lpmKey(0, 0), value(1));
         assertThat(map.lookup(lpmKey(33, 0))).isEmpty();
         assertThat(map.delete(lpmKey(33, 0))).isFalse();
@@ -116,11 +119,14 @@ class LpmTrieInMemoryTest extends BpfMapContractTest {
     @Test
     void specOfAnLpmTrieIsValidatedAsTheKernelDoes() {
         assertThatThrownBy(() -> MapSpec.lpmTrie("t", 4, 4, 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keySize of an LPM trie");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("keySize of an LPM trie");
         assertThatThrownBy(() -> new MapSpec("t", MapType.LPM_TRIE, 8, 4, 1, 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("BPF_F_NO_PREALLOC");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("BPF_F_NO_PREALLOC");
         assertThatThrownBy(() -> MapSpec.lpmTrie("t", 8, 4, 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxEntries");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxEntries");
         assertThat(MapSpec.lpmTrie("t", 24, 24, 1).maxPrefixLength()).isEqualTo(160);
     }
 
@@ -163,8 +169,14 @@ class LpmTrieInMemoryTest extends BpfMapContractTest {
         void clusterIdSeparatesOverlappingPrefixes() {
             ipcache.put(IpcacheKey.ofCidr("10.0.0.0/8", 0), IpcacheValue.of(100));
             ipcache.put(IpcacheKey.ofCidr("10.0.0.0/8", 2), IpcacheValue.of(200));
-            assertThat(ipcache.lookup(InetAddress.ofLiteral("10.0.0.1"), 0).orElseThrow().identity()).isEqualTo(100);
-            assertThat(ipcache.lookup(InetAddress.ofLiteral("10.0.0.1"), 2).orElseThrow().identity()).isEqualTo(200);
+            assertThat(ipcache.lookup(InetAddress.ofLiteral("10.0.0.1"), 0)
+                            .orElseThrow()
+                            .identity())
+                    .isEqualTo(100);
+            assertThat(ipcache.lookup(InetAddress.ofLiteral("10.0.0.1"), 2)
+                            .orElseThrow()
+                            .identity())
+                    .isEqualTo(200);
             assertThat(ipcache.entries()).hasSize(2);
         }
 

@@ -1,14 +1,14 @@
 package dev.tendril.datapath.policymap;
 
+import static dev.tendril.datapath.policymap.Direction.INGRESS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.tendril.datapath.maps.BpfMapException;
 import dev.tendril.datapath.maps.Errno;
 import dev.tendril.datapath.maps.HashMapInMemory;
 import dev.tendril.datapath.maps.MapSpec;
 import org.junit.jupiter.api.Test;
-
-import static dev.tendril.datapath.policymap.Direction.INGRESS;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PolicyMapTest {
 
@@ -42,7 +42,8 @@ class PolicyMapTest {
         PolicyMap map = PolicyMap.inMemory("p", PolicyMap.MIN_MAX_ENTRIES);
         PolicyMapKey exact = PolicyMapKey.of(7, INGRESS, IpProtocol.TCP, 443);
         assertThatThrownBy(() -> map.put(exact, PolicyMapValue.allow(PolicyMapKey.anyProtocol(7, INGRESS))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("l4PrefixLength 0 must equal the key's 24");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("l4PrefixLength 0 must equal the key's 24");
     }
 
     @Test
@@ -63,11 +64,15 @@ class PolicyMapTest {
     @Test
     void sizeIsClampedAsInCiliumAndTheBackendMustBeAPolicyTrie() {
         assertThatThrownBy(() -> PolicyMap.spec("p", 255))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxEntries");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxEntries");
         assertThatThrownBy(() -> PolicyMap.spec("p", 65_537))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxEntries");
-        assertThat(PolicyMap.spec("p", PolicyMap.DEFAULT_MAX_ENTRIES).maxPrefixLength()).isEqualTo(64);
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxEntries");
+        assertThat(PolicyMap.spec("p", PolicyMap.DEFAULT_MAX_ENTRIES).maxPrefixLength())
+                .isEqualTo(64);
         assertThatThrownBy(() -> new PolicyMap(new HashMapInMemory(MapSpec.hash("h", 12, 12, 4))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a policy map");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a policy map");
     }
 }

@@ -1,21 +1,20 @@
 package dev.tendril.datapath.policymap;
 
-import dev.tendril.datapath.policymap.PortRange.PortPrefix;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Random;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tendril.datapath.policymap.PortRange.PortPrefix;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class PortRangeTest {
 
     @Test
     void splitsEndPortRangeIntoAlignedBlocks() {
         // 8080-8087 (/13), 8088-8089 (/15), 8090 (/16)
-        assertThat(PortRange.split(8080, 8090)).containsExactly(
-                new PortPrefix(8080, 13), new PortPrefix(8088, 15), new PortPrefix(8090, 16));
+        assertThat(PortRange.split(8080, 8090))
+                .containsExactly(new PortPrefix(8080, 13), new PortPrefix(8088, 15), new PortPrefix(8090, 16));
     }
 
     @Test
@@ -62,12 +61,16 @@ class PortRangeTest {
     @Test
     void rejectsInvalidRanges() {
         assertThatThrownBy(() -> PortRange.split(90, 80))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("to (80) must not be below from (90)");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("to (80) must not be below from (90)");
         assertThatThrownBy(() -> PortRange.split(-1, 80))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("from");
         assertThatThrownBy(() -> PortRange.split(1, 65536))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("to");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("to");
         assertThatThrownBy(() -> new PortPrefix(8081, 13))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bits set beyond");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bits set beyond");
     }
 }

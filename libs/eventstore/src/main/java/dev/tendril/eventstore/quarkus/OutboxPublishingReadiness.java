@@ -29,9 +29,11 @@ public class OutboxPublishingReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return lifecycle.status()
+        return lifecycle
+                .status()
                 .map(status -> RelayHealth.describe("outbox-publishing", status)
-                        .status(publishing(status, config.relay().unreadyAfter(), clock.instant())).build())
+                        .status(publishing(status, config.relay().unreadyAfter(), clock.instant()))
+                        .build())
                 .orElseGet(RelayHealth::disabled);
     }
 

@@ -21,9 +21,11 @@ public class OutboxRelayHealthCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return lifecycle.status()
+        return lifecycle
+                .status()
                 .map(status -> RelayHealth.describe("outbox-relay", status)
-                        .status(status.state() != RelayStatus.State.RETRYING && status.state() != RelayStatus.State.STALLED)
+                        .status(status.state() != RelayStatus.State.RETRYING
+                                && status.state() != RelayStatus.State.STALLED)
                         .build())
                 .orElseGet(RelayHealth::disabled);
     }

@@ -45,12 +45,18 @@ public class OutboxRelayLifecycle {
         if (!config.relay().enabled()) {
             return;
         }
-        OutboxRelayConfig relayConfig = new OutboxRelayConfig(config.service(), config.service(),
-                config.eventTopicName(), config.relay().batchSize(), config.relay().idlePoll(),
-                config.relay().maxBackoff(), config.relay().sendTimeout(), List.copyOf(projections.stream().toList()),
+        OutboxRelayConfig relayConfig = new OutboxRelayConfig(
+                config.service(),
+                config.service(),
+                config.eventTopicName(),
+                config.relay().batchSize(),
+                config.relay().idlePoll(),
+                config.relay().maxBackoff(),
+                config.relay().sendTimeout(),
+                List.copyOf(projections.stream().toList()),
                 config.relay().auditInterval());
-        relay = new OutboxRelay(transactions.dataSource(), relayConfig,
-                Map.of("bootstrap.servers", bootstrapServers), meters);
+        relay = new OutboxRelay(
+                transactions.dataSource(), relayConfig, Map.of("bootstrap.servers", bootstrapServers), meters);
         transactions.onCommit(relay::wakeUp);
         relay.start();
     }

@@ -7,8 +7,7 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 /** The relay's status as health-check data, shared by the wellness and readiness checks. */
 final class RelayHealth {
 
-    private RelayHealth() {
-    }
+    private RelayHealth() {}
 
     static HealthCheckResponseBuilder describe(String name, RelayStatus status) {
         HealthCheckResponseBuilder response = HealthCheckResponse.named(name)
@@ -29,6 +28,9 @@ final class RelayHealth {
     }
 
     static HealthCheckResponse disabled() {
-        return HealthCheckResponse.named("outbox-relay").up().withData("state", "DISABLED").build();
+        return HealthCheckResponse.named("outbox-relay")
+                .up()
+                .withData("state", "DISABLED")
+                .build();
     }
 }

@@ -95,12 +95,22 @@ public final class AppendPublishBenchmark {
     private static final String CONTENT_TYPE = "application/octet-stream";
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(120);
 
-    private AppendPublishBenchmark() {
-    }
+    private AppendPublishBenchmark() {}
 
-    record Params(int writers, int eventsPerTransaction, int durationSeconds, int warmupSeconds, int payloadBytes,
-            int streams, int batchSize, int idlePollMillis, boolean durable, int targetRate,
-            String relaySynchronousCommit, Map<String, String> producer, String report) {
+    record Params(
+            int writers,
+            int eventsPerTransaction,
+            int durationSeconds,
+            int warmupSeconds,
+            int payloadBytes,
+            int streams,
+            int batchSize,
+            int idlePollMillis,
+            boolean durable,
+            int targetRate,
+            String relaySynchronousCommit,
+            Map<String, String> producer,
+            String report) {
 
         static Params fromSystemProperties() {
             Params params = new Params(
@@ -110,15 +120,21 @@ public final class AppendPublishBenchmark {
                     intProperty("warmupSeconds", 5),
                     intProperty("payloadBytes", 200),
                     intProperty("streams", 1000),
-                    intProperty("batchSize", OutboxRelayConfig.defaults("x", "x").batchSize()),
-                    intProperty("idlePollMillis", (int) OutboxRelayConfig.defaults("x", "x").idlePoll().toMillis()),
+                    intProperty(
+                            "batchSize", OutboxRelayConfig.defaults("x", "x").batchSize()),
+                    intProperty("idlePollMillis", (int)
+                            OutboxRelayConfig.defaults("x", "x").idlePoll().toMillis()),
                     Boolean.parseBoolean(System.getProperty("durable", "true")),
                     intProperty("targetRate", 0),
                     System.getProperty("relaySynchronousCommit", ""),
                     producerProperties(),
                     System.getProperty("report"));
-            if (params.writers < 1 || params.eventsPerTransaction < 1 || params.durationSeconds < 1
-                    || params.warmupSeconds < 0 || params.payloadBytes < 0 || params.streams < params.writers
+            if (params.writers < 1
+                    || params.eventsPerTransaction < 1
+                    || params.durationSeconds < 1
+                    || params.warmupSeconds < 0
+                    || params.payloadBytes < 0
+                    || params.streams < params.writers
                     || params.targetRate < 0) {
                 throw new IllegalArgumentException("invalid parameters " + params
                         + " (need writers >= 1, eventsPerTransaction >= 1, durationSeconds >= 1, streams >= writers)");
@@ -129,7 +145,8 @@ public final class AppendPublishBenchmark {
         /** {@code -Dproducer.batch.size=262144} becomes the relay producer's {@code batch.size}. */
         private static Map<String, String> producerProperties() {
             Map<String, String> producer = new TreeMap<>();
-            System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("producer."))
+            System.getProperties().stringPropertyNames().stream()
+                    .filter(name -> name.startsWith("producer."))
                     .forEach(name -> producer.put(name.substring("producer.".length()), System.getProperty(name)));
             return producer;
         }
@@ -141,15 +158,17 @@ public final class AppendPublishBenchmark {
     }
 
     /** When the events of one transaction became durable, on both clocks. */
-    record Commit(long nanos, long epochMicros, boolean measured) {
-    }
+    record Commit(long nanos, long epochMicros, boolean measured) {}
 
     public static void main(String[] args) throws Exception {
         quietLogging();
         Params params = Params.fromSystemProperties();
         System.out.println("AppendPublishBenchmark " + params);
-        System.out.println("starting PostgreSQL (" + (params.durable() ? "dedicated, fsync=on, synchronous_commit=on"
-                : "SharedInfrastructure, as the tests run it") + ") and Kafka ...");
+        System.out.println("starting PostgreSQL ("
+                + (params.durable()
+                        ? "dedicated, fsync=on, synchronous_commit=on"
+                        : "SharedInfrastructure, as the tests run it")
+                + ") and Kafka ...");
         Database database = params.durable() ? Database.durable() : Database.shared();
         KafkaBroker kafka = SharedInfrastructure.kafka();
         int exitCode = 0;
@@ -201,8 +220,7 @@ public final class AppendPublishBenchmark {
 
         static Database shared() {
             PostgresServer postgres = SharedInfrastructure.postgres();
-            return new Database("127.0.0.1", postgres.port(), postgres.username(), postgres.password(),
-                    postgres::stop);
+            return new Database("127.0.0.1", postgres.port(), postgres.username(), postgres.password(), postgres::stop);
         }
 
         String jdbcUrl(String database) {
@@ -212,8 +230,8 @@ public final class AppendPublishBenchmark {
         void createDatabaseIfMissing(String name) throws SQLException {
             try (Connection connection = DriverManager.getConnection(jdbcUrl("postgres"), username, password);
                     Statement statement = connection.createStatement()) {
-                try (ResultSet row = statement.executeQuery(
-                        "SELECT 1 FROM pg_database WHERE datname = '" + name + "'")) {
+                try (ResultSet row =
+                        statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'")) {
                     if (row.next()) {
                         return;
                     }
@@ -249,7 +267,8 @@ public final class AppendPublishBenchmark {
 
         int execute() throws Exception {
             postgres.createDatabaseIfMissing(DATABASE);
-            String schema = "bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+            String schema =
+                    "bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
             PGSimpleDataSource dataSource = new PGSimpleDataSource();
             dataSource.setUrl(postgres.jdbcUrl(DATABASE));
             dataSource.setUser(postgres.username());
@@ -298,10 +317,15 @@ public final class AppendPublishBenchmark {
                 for (int w = 0; w < params.writers(); w++) {
                     Writer writer = new Writer(w, dataSource.getConnection(), store, relay);
                     writers.add(writer);
-                    writerThreads.add(Thread.ofPlatform().name("bench-writer-" + w).start(writer));
+                    writerThreads.add(
+                            Thread.ofPlatform().name("bench-writer-" + w).start(writer));
                 }
-                System.out.printf(Locale.ROOT, "warming up %d s, then measuring %d s with %d writers ...%n",
-                        params.warmupSeconds(), params.durationSeconds(), params.writers());
+                System.out.printf(
+                        Locale.ROOT,
+                        "warming up %d s, then measuring %d s with %d writers ...%n",
+                        params.warmupSeconds(),
+                        params.durationSeconds(),
+                        params.writers());
 
                 sleepUntil(measureStart);
                 Snapshot before = Snapshot.take(dataSource, DATABASE, postmasterPid);
@@ -327,9 +351,21 @@ public final class AppendPublishBenchmark {
                 RelayStatus status = relay.status();
                 long cursorSaves = cursorSaves(dataSource);
 
-                Result result = new Result(params, settings, fsyncMillis, writers, consumer, appended,
-                        appendErrors.get(), status, cursorSaves, before, after, load,
-                        (measureEnd - measureStart) / 1e9, drainSeconds);
+                Result result = new Result(
+                        params,
+                        settings,
+                        fsyncMillis,
+                        writers,
+                        consumer,
+                        appended,
+                        appendErrors.get(),
+                        status,
+                        cursorSaves,
+                        before,
+                        after,
+                        load,
+                        (measureEnd - measureStart) / 1e9,
+                        drainSeconds);
                 result.print();
                 return appended == consumer.distinct() && appendErrors.get() == 0 ? 0 : 1;
             }
@@ -375,7 +411,8 @@ public final class AppendPublishBenchmark {
             public void run() {
                 int next = 0;
                 // Open-loop pacing when a target rate is set: this writer's share, one transaction per interval.
-                long interval = params.targetRate() == 0 ? 0
+                long interval = params.targetRate() == 0
+                        ? 0
                         : (long) (1e9 * params.eventsPerTransaction() * params.writers() / params.targetRate());
                 long due = System.nanoTime();
                 try (connection) {
@@ -457,7 +494,8 @@ public final class AppendPublishBenchmark {
                         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
                 try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties)) {
                     List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                            .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+                            .map(info -> new TopicPartition(info.topic(), info.partition()))
+                            .toList();
                     consumer.assign(partitions);
                     consumer.seekToBeginning(partitions);
                     partitions.forEach(consumer::position);
@@ -494,15 +532,16 @@ public final class AppendPublishBenchmark {
                 Commit commit = commits.remove(key);
                 if (commit == null) {
                     // The writer had not yet recorded its commit time: resolved after the drain.
-                    early.put(key, new long[] {receivedNanos, receivedMicros, brokerMicros(record),
-                            recordedAtMicros(envelope)});
+                    early.put(key, new long[] {
+                        receivedNanos, receivedMicros, brokerMicros(record), recordedAtMicros(envelope)
+                    });
                     return;
                 }
                 record(commit, receivedNanos, receivedMicros, brokerMicros(record), recordedAtMicros(envelope));
             }
 
-            private void record(Commit commit, long receivedNanos, long receivedMicros, long brokerMicros,
-                    long recordedAtMicros) {
+            private void record(
+                    Commit commit, long receivedNanos, long receivedMicros, long brokerMicros, long recordedAtMicros) {
                 if (!commit.measured()) {
                     return;
                 }
@@ -533,7 +572,8 @@ public final class AppendPublishBenchmark {
             }
 
             private static long recordedAtMicros(EventEnvelope envelope) {
-                return envelope.getRecordedAt().getSeconds() * 1_000_000 + envelope.getRecordedAt().getNanos() / 1000;
+                return envelope.getRecordedAt().getSeconds() * 1_000_000
+                        + envelope.getRecordedAt().getNanos() / 1000;
             }
         }
     }
@@ -557,17 +597,29 @@ public final class AppendPublishBenchmark {
      */
     private static void createTopic(Map<String, Object> kafkaProperties, String topic) throws Exception {
         try (Admin admin = Admin.create(kafkaProperties)) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) -1).configs(Map.of(
-                    "retention.ms", "-1",
-                    "message.timestamp.type", "LogAppendTime")))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) -1)
+                            .configs(Map.of(
+                                    "retention.ms", "-1",
+                                    "message.timestamp.type", "LogAppendTime"))))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 
     private static Map<String, String> serverSettings(PGSimpleDataSource dataSource) throws SQLException {
         Map<String, String> settings = new LinkedHashMap<>();
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            for (String name : List.of("server_version", "synchronous_commit", "fsync", "wal_sync_method",
-                    "full_page_writes", "commit_delay", "shared_buffers", "max_wal_size", "data_directory")) {
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement()) {
+            for (String name : List.of(
+                    "server_version",
+                    "synchronous_commit",
+                    "fsync",
+                    "wal_sync_method",
+                    "full_page_writes",
+                    "commit_delay",
+                    "shared_buffers",
+                    "max_wal_size",
+                    "data_directory")) {
                 try (ResultSet row = statement.executeQuery("SHOW " + name)) {
                     row.next();
                     settings.put(name, row.getString(1));
@@ -612,7 +664,9 @@ public final class AppendPublishBenchmark {
 
     private static long postmasterPid(Path dataDirectory) {
         try {
-            return Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).getFirst().trim());
+            return Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid"))
+                    .getFirst()
+                    .trim());
         } catch (IOException | RuntimeException e) {
             return -1;
         }
@@ -629,7 +683,8 @@ public final class AppendPublishBenchmark {
 
     private static long cursorSaves(PGSimpleDataSource dataSource) throws SQLException, InterruptedException {
         Thread.sleep(600); // statistics reach the collector at most every 500 ms
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement();
                 ResultSet row = statement.executeQuery("SELECT coalesce(sum(n_tup_ins + n_tup_upd), -1) "
                         + "FROM pg_stat_user_tables WHERE relname = 'outbox_cursors' "
                         + "AND schemaname = current_schema()")) {
@@ -665,13 +720,12 @@ public final class AppendPublishBenchmark {
             } catch (SQLException e) {
                 // statistics are diagnostics only
             }
-            return new Snapshot(walSyncs, walRecords, commits, cpuTicks(), readJvmCpuNanos(),
-                    readPostgresTicks(postmasterPid));
+            return new Snapshot(
+                    walSyncs, walRecords, commits, cpuTicks(), readJvmCpuNanos(), readPostgresTicks(postmasterPid));
         }
 
         private static long readJvmCpuNanos() {
-            if (ManagementFactory.getOperatingSystemMXBean()
-                    instanceof com.sun.management.OperatingSystemMXBean os) {
+            if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
                 return os.getProcessCpuTime();
             }
             return -1;
@@ -691,12 +745,15 @@ public final class AppendPublishBenchmark {
                     }
                     try {
                         String stat = Files.readString(entry.resolve("stat"));
-                        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        String[] fields =
+                                stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                         long pid = Long.parseLong(name);
                         long parent = Long.parseLong(fields[1]);
                         if (pid == postmasterPid) {
-                            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12])
-                                    + Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+                            ticks += Long.parseLong(fields[11])
+                                    + Long.parseLong(fields[12])
+                                    + Long.parseLong(fields[13])
+                                    + Long.parseLong(fields[14]);
                         } else if (parent == postmasterPid) {
                             ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
                         }
@@ -773,20 +830,35 @@ public final class AppendPublishBenchmark {
         }
     }
 
-    private record Result(Params params, Map<String, String> settings, double fsyncMillis,
-            List<Run.Writer> writers, Run.Consumer consumer, long appended, long appendErrors, RelayStatus relay,
-            long cursorSaves, Snapshot before, Snapshot after, String load, double seconds, double drainSeconds) {
+    private record Result(
+            Params params,
+            Map<String, String> settings,
+            double fsyncMillis,
+            List<Run.Writer> writers,
+            Run.Consumer consumer,
+            long appended,
+            long appendErrors,
+            RelayStatus relay,
+            long cursorSaves,
+            Snapshot before,
+            Snapshot after,
+            String load,
+            double seconds,
+            double drainSeconds) {
 
         void print() {
             long events = writers.stream().mapToLong(w -> w.measuredEvents).sum();
-            long transactions = writers.stream().mapToLong(w -> w.measuredTransactions).sum();
+            long transactions =
+                    writers.stream().mapToLong(w -> w.measuredTransactions).sum();
             double eventsPerSecond = events / seconds;
             double transactionsPerSecond = transactions / seconds;
-            LongSamples txMicros = LongSamples.merge(writers.stream().map(w -> w.transactionMicros).toList());
+            LongSamples txMicros = LongSamples.merge(
+                    writers.stream().map(w -> w.transactionMicros).toList());
             LongSamples e2e = consumer.endToEndMicros;
             String machine = machine();
-            String when = DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(
-                    Instant.now().atOffset(ZoneOffset.UTC).withNano(0)) + "Z";
+            String when =
+                    DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(
+                                    Instant.now().atOffset(ZoneOffset.UTC).withNano(0)) + "Z";
             double walSyncsPerSecond = delta(before.walSyncs(), after.walSyncs()) / seconds;
             double commitsPerSecond = delta(before.commits(), after.commits()) / seconds;
             String cpu = cpuUsage(before, after);
@@ -794,82 +866,144 @@ public final class AppendPublishBenchmark {
             StringBuilder out = new StringBuilder();
             out.append("\n=== Append + publish benchmark (").append(when).append(") ===\n");
             out.append("machine:           ").append(machine).append('\n');
-            out.append("postgresql:        ").append(settings.get("server_version"))
-                    .append(", synchronous_commit=").append(settings.get("synchronous_commit"))
-                    .append(", fsync=").append(settings.get("fsync"))
-                    .append(", wal_sync_method=").append(settings.get("wal_sync_method"))
-                    .append(", full_page_writes=").append(settings.get("full_page_writes"))
-                    .append(", commit_delay=").append(settings.get("commit_delay"))
-                    .append(", shared_buffers=").append(settings.get("shared_buffers")).append('\n');
-            out.append(String.format(Locale.ROOT,
+            out.append("postgresql:        ")
+                    .append(settings.get("server_version"))
+                    .append(", synchronous_commit=")
+                    .append(settings.get("synchronous_commit"))
+                    .append(", fsync=")
+                    .append(settings.get("fsync"))
+                    .append(", wal_sync_method=")
+                    .append(settings.get("wal_sync_method"))
+                    .append(", full_page_writes=")
+                    .append(settings.get("full_page_writes"))
+                    .append(", commit_delay=")
+                    .append(settings.get("commit_delay"))
+                    .append(", shared_buffers=")
+                    .append(settings.get("shared_buffers"))
+                    .append('\n');
+            out.append(String.format(
+                    Locale.ROOT,
                     "disk fsync probe:  %.2f ms per 8 KiB write+fdatasync (same fs as PGDATA)%n",
                     fsyncMillis));
-            out.append(String.format(Locale.ROOT,
+            out.append(String.format(
+                    Locale.ROOT,
                     "parameters:        writers=%d eventsPerTransaction=%d payloadBytes=%d streams=%d "
                             + "warmupSeconds=%d durationSeconds=%d targetRate=%s%n"
                             + "                   relay batchSize=%d idlePoll=%dms synchronous_commit=%s producer %s%n",
-                    params.writers(), params.eventsPerTransaction(), params.payloadBytes(), params.streams(),
-                    params.warmupSeconds(), params.durationSeconds(),
+                    params.writers(),
+                    params.eventsPerTransaction(),
+                    params.payloadBytes(),
+                    params.streams(),
+                    params.warmupSeconds(),
+                    params.durationSeconds(),
                     params.targetRate() == 0 ? "unthrottled" : params.targetRate() + " events/s",
-                    params.batchSize(), params.idlePollMillis(),
+                    params.batchSize(),
+                    params.idlePollMillis(),
                     params.relaySynchronousCommit().isBlank() ? "as server" : params.relaySynchronousCommit(),
                     params.producer().isEmpty() ? "defaults" : params.producer()));
             out.append(String.format(Locale.ROOT, "measured window:   %.2f s%n", seconds));
-            out.append(String.format(Locale.ROOT,
+            out.append(String.format(
+                    Locale.ROOT,
                     "appended:          %,d events in %,d transactions (committed in window)%n",
-                    events, transactions));
-            out.append(String.format(Locale.ROOT, "throughput:        %,.0f events/s, %,.0f tx/s%n",
-                    eventsPerSecond, transactionsPerSecond));
-            out.append(String.format(Locale.ROOT,
+                    events,
+                    transactions));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "throughput:        %,.0f events/s, %,.0f tx/s%n",
+                    eventsPerSecond,
+                    transactionsPerSecond));
+            out.append(String.format(
+                    Locale.ROOT,
                     "append+commit:     p50 %s  p90 %s  p99 %s  max %s  (per transaction)%n",
-                    ms(txMicros.percentile(0.50)), ms(txMicros.percentile(0.90)), ms(txMicros.percentile(0.99)),
+                    ms(txMicros.percentile(0.50)),
+                    ms(txMicros.percentile(0.90)),
+                    ms(txMicros.percentile(0.99)),
                     ms(txMicros.max())));
-            out.append(String.format(Locale.ROOT, "commit->consumed:  p50 %s  p90 %s  p99 %s  max %s  (%,d samples)%n",
-                    ms(e2e.percentile(0.50)), ms(e2e.percentile(0.90)), ms(e2e.percentile(0.99)), ms(e2e.max()),
+            out.append(String.format(
+                    Locale.ROOT,
+                    "commit->consumed:  p50 %s  p90 %s  p99 %s  max %s  (%,d samples)%n",
+                    ms(e2e.percentile(0.50)),
+                    ms(e2e.percentile(0.90)),
+                    ms(e2e.percentile(0.99)),
+                    ms(e2e.max()),
                     e2e.size()));
-            out.append(String.format(Locale.ROOT,
+            out.append(String.format(
+                    Locale.ROOT,
                     "  commit->broker:  p50 %s  p99 %s  (relay: poll, send, ack; broker LogAppendTime, ms)%n",
                     ms(consumer.commitToBrokerMicros.percentile(0.50)),
                     ms(consumer.commitToBrokerMicros.percentile(0.99))));
-            out.append(String.format(Locale.ROOT, "  broker->consumed: p50 %s  p99 %s%n",
+            out.append(String.format(
+                    Locale.ROOT,
+                    "  broker->consumed: p50 %s  p99 %s%n",
                     ms(consumer.brokerToConsumerMicros.percentile(0.50)),
                     ms(consumer.brokerToConsumerMicros.percentile(0.99))));
-            out.append(String.format(Locale.ROOT,
+            out.append(String.format(
+                    Locale.ROOT,
                     "insert->consumed:  p50 %s  p99 %s  (from recorded_at, includes the rest of the transaction)%n",
                     ms(consumer.insertToConsumerMicros.percentile(0.50)),
                     ms(consumer.insertToConsumerMicros.percentile(0.99))));
-            out.append(String.format(Locale.ROOT,
+            out.append(String.format(
+                    Locale.ROOT,
                     "delivery:          appended %,d (incl. warm-up), consumed %,d distinct, %,d duplicates, "
                             + "%,d unknown, %,d append errors -> %s; drain %.2f s after writers stopped%n",
-                    appended, consumer.distinct(), consumer.duplicates, consumer.unknown, appendErrors,
-                    appended == consumer.distinct() ? "MATCH" : "MISMATCH", drainSeconds));
-            out.append(String.format(Locale.ROOT,
+                    appended,
+                    consumer.distinct(),
+                    consumer.duplicates,
+                    consumer.unknown,
+                    appendErrors,
+                    appended == consumer.distinct() ? "MATCH" : "MISMATCH",
+                    drainSeconds));
+            out.append(String.format(
+                    Locale.ROOT,
                     "relay:             published %,d, failures %d, %,d cursor saves (~%.0f events per round)%n",
-                    relay.publishedTotal(), relay.failuresTotal(), cursorSaves,
+                    relay.publishedTotal(),
+                    relay.failuresTotal(),
+                    cursorSaves,
                     cursorSaves > 0 ? (double) relay.publishedTotal() / cursorSaves : Double.NaN));
-            out.append(String.format(Locale.ROOT,
+            out.append(String.format(
+                    Locale.ROOT,
                     "server (approx.):  %,.0f commits/s, %,.0f WAL fsyncs/s (%.1f commits per fsync)%n",
-                    commitsPerSecond, walSyncsPerSecond,
+                    commitsPerSecond,
+                    walSyncsPerSecond,
                     walSyncsPerSecond > 0 ? commitsPerSecond / walSyncsPerSecond : Double.NaN));
             out.append("cpu in window:     ").append(cpu).append('\n');
-            double cpuSeconds = before.jvmCpuNanos() < 0 || before.postgresTicks() < 0 ? Double.NaN
+            double cpuSeconds = before.jvmCpuNanos() < 0 || before.postgresTicks() < 0
+                    ? Double.NaN
                     : (after.jvmCpuNanos() - before.jvmCpuNanos()) / 1e9
                             + (after.postgresTicks() - before.postgresTicks()) / 100.0;
-            out.append(String.format(Locale.ROOT,
+            out.append(String.format(
+                    Locale.ROOT,
                     "efficiency:        %,.0f events per CPU-second of this JVM + its PostgreSQL "
-                            + "(less sensitive to other load than events/s)%n", events / cpuSeconds));
+                            + "(less sensitive to other load than events/s)%n",
+                    events / cpuSeconds));
             out.append("load average:      ").append(load).append(" (1/5/15 min, at window start -> end)\n");
 
-            String row = String.format(Locale.ROOT,
+            String row = String.format(
+                    Locale.ROOT,
                     "| %d | %d | %d | %d | %,.0f | %,.0f | %s | %s | %s | %s | %s | %,d / %,d |",
-                    params.writers(), params.eventsPerTransaction(), params.payloadBytes(), params.batchSize(),
-                    eventsPerSecond, transactionsPerSecond, ms(txMicros.percentile(0.50)),
-                    ms(e2e.percentile(0.50)), ms(e2e.percentile(0.90)), ms(e2e.percentile(0.99)), ms(e2e.max()),
-                    consumer.distinct(), appended);
+                    params.writers(),
+                    params.eventsPerTransaction(),
+                    params.payloadBytes(),
+                    params.batchSize(),
+                    eventsPerSecond,
+                    transactionsPerSecond,
+                    ms(txMicros.percentile(0.50)),
+                    ms(e2e.percentile(0.50)),
+                    ms(e2e.percentile(0.90)),
+                    ms(e2e.percentile(0.99)),
+                    ms(e2e.max()),
+                    consumer.distinct(),
+                    appended);
             StringBuilder markdown = new StringBuilder();
-            markdown.append("<!-- ").append(when).append(", ").append(machine)
-                    .append(", synchronous_commit=").append(settings.get("synchronous_commit"))
-                    .append(", fsync=").append(settings.get("fsync")).append(" -->\n");
+            markdown.append("<!-- ")
+                    .append(when)
+                    .append(", ")
+                    .append(machine)
+                    .append(", synchronous_commit=")
+                    .append(settings.get("synchronous_commit"))
+                    .append(", fsync=")
+                    .append(settings.get("fsync"))
+                    .append(" -->\n");
             markdown.append("| writers | events/tx | payload B | relay batch | events/s | tx/s | append+commit p50 ms "
                     + "| e2e p50 ms | e2e p90 ms | e2e p99 ms | e2e max ms | consumed / appended |\n");
             markdown.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -884,7 +1018,10 @@ public final class AppendPublishBenchmark {
                     if (file.getParent() != null) {
                         Files.createDirectories(file.getParent());
                     }
-                    Files.writeString(file, "```\n" + out + "```\n\n" + markdown, StandardOpenOption.CREATE,
+                    Files.writeString(
+                            file,
+                            "```\n" + out + "```\n\n" + markdown,
+                            StandardOpenOption.CREATE,
                             StandardOpenOption.APPEND);
                     System.out.println("report appended to " + file.toAbsolutePath());
                 } catch (IOException e) {
@@ -914,36 +1051,52 @@ public final class AppendPublishBenchmark {
             double busy = capacity * (total - (a[1] - b[1])) / total;
             double iowait = capacity * (a[2] - b[2]) / total;
             double wallTicks = total / cores; // jiffies per core in the window
-            double jvm = before.jvmCpuNanos() < 0 ? Double.NaN
+            double jvm = before.jvmCpuNanos() < 0
+                    ? Double.NaN
                     : 100.0 * (after.jvmCpuNanos() - before.jvmCpuNanos()) / (wallTicks * 1e7);
-            double postgres = before.postgresTicks() < 0 ? Double.NaN
+            double postgres = before.postgresTicks() < 0
+                    ? Double.NaN
                     : 100.0 * (after.postgresTicks() - before.postgresTicks()) / wallTicks;
             double others = busy - (Double.isNaN(jvm) ? 0 : jvm) - (Double.isNaN(postgres) ? 0 : postgres);
-            return String.format(Locale.ROOT,
+            return String.format(
+                    Locale.ROOT,
                     "machine %.0f%% of %.0f%% busy (iowait %.0f%%): this JVM (writers, relay, "
                             + "consumer, Kafka broker) %.0f%%, its PostgreSQL %.0f%%, other processes %.0f%%",
-                    busy, capacity, iowait, jvm, postgres, others);
+                    busy,
+                    capacity,
+                    iowait,
+                    jvm,
+                    postgres,
+                    others);
         }
 
         private static String machine() {
             String model = "unknown CPU";
             try {
                 model = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                        .filter(line -> line.startsWith("model name")).findFirst()
-                        .map(line -> line.substring(line.indexOf(':') + 1).trim()).orElse(model);
+                        .filter(line -> line.startsWith("model name"))
+                        .findFirst()
+                        .map(line -> line.substring(line.indexOf(':') + 1).trim())
+                        .orElse(model);
             } catch (IOException | RuntimeException ignored) {
                 // not Linux
             }
             long memoryGiB = -1;
             try {
                 memoryGiB = Files.readAllLines(Path.of("/proc/meminfo")).stream()
-                        .filter(line -> line.startsWith("MemTotal:")).findFirst()
-                        .map(line -> Long.parseLong(line.replaceAll("\\D", "")) / 1024 / 1024).orElse(-1L);
+                        .filter(line -> line.startsWith("MemTotal:"))
+                        .findFirst()
+                        .map(line -> Long.parseLong(line.replaceAll("\\D", "")) / 1024 / 1024)
+                        .orElse(-1L);
             } catch (IOException | RuntimeException ignored) {
                 // not Linux
             }
-            return String.format(Locale.ROOT, "%d cores %s, %s GiB RAM, Java %s",
-                    Runtime.getRuntime().availableProcessors(), model, memoryGiB < 0 ? "?" : memoryGiB + "",
+            return String.format(
+                    Locale.ROOT,
+                    "%d cores %s, %s GiB RAM, Java %s",
+                    Runtime.getRuntime().availableProcessors(),
+                    model,
+                    memoryGiB < 0 ? "?" : memoryGiB + "",
                     Runtime.version());
         }
     }

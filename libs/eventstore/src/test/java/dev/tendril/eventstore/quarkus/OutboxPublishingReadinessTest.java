@@ -16,23 +16,28 @@ class OutboxPublishingReadinessTest {
 
     @Test
     void readyWhilePublishingStandingByOrStarting() {
-        assertThat(OutboxPublishingReadiness.publishing(status(State.PUBLISHING, null, null), GRACE, NOW)).isTrue();
-        assertThat(OutboxPublishingReadiness.publishing(status(State.STANDBY, null, null), GRACE, NOW)).isTrue();
-        assertThat(OutboxPublishingReadiness.publishing(status(State.STARTING, null, null), GRACE, NOW)).isTrue();
+        assertThat(OutboxPublishingReadiness.publishing(status(State.PUBLISHING, null, null), GRACE, NOW))
+                .isTrue();
+        assertThat(OutboxPublishingReadiness.publishing(status(State.STANDBY, null, null), GRACE, NOW))
+                .isTrue();
+        assertThat(OutboxPublishingReadiness.publishing(status(State.STARTING, null, null), GRACE, NOW))
+                .isTrue();
     }
 
     @Test
     void aBriefOutageKeepsReadinessButALongOneTurnsItDown() {
-        assertThat(OutboxPublishingReadiness.publishing(
-                status(State.RETRYING, NOW.minusSeconds(3), null), GRACE, NOW)).isTrue();
-        assertThat(OutboxPublishingReadiness.publishing(
-                status(State.RETRYING, NOW.minusSeconds(10), null), GRACE, NOW)).isFalse();
+        assertThat(OutboxPublishingReadiness.publishing(status(State.RETRYING, NOW.minusSeconds(3), null), GRACE, NOW))
+                .isTrue();
+        assertThat(OutboxPublishingReadiness.publishing(status(State.RETRYING, NOW.minusSeconds(10), null), GRACE, NOW))
+                .isFalse();
     }
 
     @Test
     void aStalledEventTurnsReadinessDownAtOnce() {
         assertThat(OutboxPublishingReadiness.publishing(
-                status(State.STALLED, NOW, "endpoint/demo/p@1 (position 7, type EndpointRegistered)"), GRACE, NOW))
+                        status(State.STALLED, NOW, "endpoint/demo/p@1 (position 7, type EndpointRegistered)"),
+                        GRACE,
+                        NOW))
                 .isFalse();
     }
 

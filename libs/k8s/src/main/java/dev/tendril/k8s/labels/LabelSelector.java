@@ -19,7 +19,12 @@ public record LabelSelector(List<Requirement> requirements) {
     public static final LabelSelector ALL = new LabelSelector(List.of());
 
     /** The Kubernetes selector operators. */
-    public enum Operator { IN, NOT_IN, EXISTS, DOES_NOT_EXIST }
+    public enum Operator {
+        IN,
+        NOT_IN,
+        EXISTS,
+        DOES_NOT_EXIST
+    }
 
     /**
      * One requirement on the label {@code source:key}.
@@ -32,8 +37,8 @@ public record LabelSelector(List<Requirement> requirements) {
             values = Collections.unmodifiableSortedSet(new TreeSet<>(values));
             boolean needsValues = operator == Operator.IN || operator == Operator.NOT_IN;
             if (needsValues == values.isEmpty()) {
-                throw new IllegalArgumentException(operator + " on " + key + (needsValues
-                        ? " needs values" : " must have no values"));
+                throw new IllegalArgumentException(
+                        operator + " on " + key + (needsValues ? " needs values" : " must have no values"));
             }
         }
 
@@ -106,14 +111,16 @@ public record LabelSelector(List<Requirement> requirements) {
 
     /** True if some requirement names {@code source:key} (with {@code any} counting for every source). */
     public boolean hasKey(String source, String key) {
-        return requirements.stream().anyMatch(r -> r.key().equals(key)
-                && (r.source().equals(source) || r.source().equals(LabelSource.ANY)));
+        return requirements.stream()
+                .anyMatch(r -> r.key().equals(key)
+                        && (r.source().equals(source) || r.source().equals(LabelSource.ANY)));
     }
 
     /** True if some requirement's key (of source k8s or any) starts with {@code prefix}. */
     public boolean hasKeyPrefix(String prefix) {
-        return requirements.stream().anyMatch(r -> r.key().startsWith(prefix)
-                && (r.source().equals(LabelSource.K8S) || r.source().equals(LabelSource.ANY)));
+        return requirements.stream()
+                .anyMatch(r -> r.key().startsWith(prefix)
+                        && (r.source().equals(LabelSource.K8S) || r.source().equals(LabelSource.ANY)));
     }
 
     /** True if some requirement is on a {@code reserved:} label. */
@@ -131,7 +138,8 @@ public record LabelSelector(List<Requirement> requirements) {
     /** The same requirements on {@code k8s:io.cilium.k8s.namespace.labels.<key>}, as Cilium rewrites a namespaceSelector. */
     public LabelSelector asNamespaceSelector() {
         return new LabelSelector(requirements.stream()
-                .map(r -> new Requirement(r.source(), Label.NAMESPACE_LABELS_PREFIX + r.key(), r.operator(), r.values()))
+                .map(r ->
+                        new Requirement(r.source(), Label.NAMESPACE_LABELS_PREFIX + r.key(), r.operator(), r.values()))
                 .toList());
     }
 

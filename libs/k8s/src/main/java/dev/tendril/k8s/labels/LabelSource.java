@@ -17,6 +17,5 @@ public final class LabelSource {
     /** Every source a label may have. */
     public static final Set<String> ALL = Set.of(K8S, RESERVED, CIDR, UNSPEC, CONTAINER);
 
-    private LabelSource() {
-    }
+    private LabelSource() {}
 }

@@ -57,7 +57,12 @@ public record Labels(List<Label> labels) implements LabelLookup {
     public String identityKey() {
         StringBuilder key = new StringBuilder();
         for (Label label : labels) {
-            key.append(label.source()).append(':').append(label.key()).append('=').append(label.value()).append(';');
+            key.append(label.source())
+                    .append(':')
+                    .append(label.key())
+                    .append('=')
+                    .append(label.value())
+                    .append(';');
         }
         return key.toString();
     }

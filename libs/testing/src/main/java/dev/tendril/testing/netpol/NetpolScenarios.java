@@ -1,9 +1,9 @@
 package dev.tendril.testing.netpol;
 
 import java.util.ArrayList;
-import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BiPredicate;
 
 /**
@@ -26,8 +26,7 @@ public final class NetpolScenarios {
     public static final List<String> POD_NAMES = List.of("a", "b", "c");
     public static final String METADATA_NAME_LABEL = "kubernetes.io/metadata.name";
 
-    private NetpolScenarios() {
-    }
+    private NetpolScenarios() {}
 
     /** A pod of the model, {@code x/a}. */
     public record Pod(String namespace, String name) {
@@ -60,8 +59,7 @@ public final class NetpolScenarios {
     }
 
     /** A named container port of a pod of the model. */
-    public record NamedPort(String name, int port, String protocol) {
-    }
+    public record NamedPort(String name, int port, String protocol) {}
 
     /** The nine pods, x/a to z/c, in that order. */
     public static List<Pod> pods() {
@@ -97,14 +95,14 @@ public final class NetpolScenarios {
     public static String clusterManifests() {
         List<String> documents = new ArrayList<>();
         for (String ns : NAMESPACES) {
-            documents.add("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n  labels:\n%s".formatted(ns,
-                    yamlMap(namespaceLabels(ns), "    ")));
+            documents.add("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n  labels:\n%s"
+                    .formatted(ns, yamlMap(namespaceLabels(ns), "    ")));
         }
         for (Pod pod : pods()) {
             StringBuilder ports = new StringBuilder();
             for (NamedPort port : namedPorts(pod.name())) {
-                ports.append("    - {name: %s, containerPort: %d, protocol: %s}\n".formatted(port.name(), port.port(),
-                        port.protocol()));
+                ports.append("    - {name: %s, containerPort: %d, protocol: %s}\n"
+                        .formatted(port.name(), port.port(), port.protocol()));
             }
             documents.add("""
                     apiVersion: v1
@@ -126,8 +124,9 @@ public final class NetpolScenarios {
 
     private static String yamlMap(Map<String, String> map, String indent) {
         StringBuilder yaml = new StringBuilder();
-        new TreeMap<>(map).forEach((k, v) -> yaml.append(indent).append(k).append(": \"").append(v)
-                .append("\"\n"));
+        new TreeMap<>(map)
+                .forEach((k, v) ->
+                        yaml.append(indent).append(k).append(": \"").append(v).append("\"\n"));
         return yaml.toString();
     }
 

@@ -11,21 +11,24 @@ import java.util.List;
 /** Scenarios of {@link ScenarioCatalog} about directions, several policies together and CiliumNetworkPolicy rules. */
 final class RuleScenarios {
 
-    private RuleScenarios() {
-    }
+    private RuleScenarios() {}
 
     static List<Scenario> all() {
         return List.of(
-                new Scenario("egress deny-all in x", """
+                new Scenario(
+                        "egress deny-all in x",
+                        """
                         apiVersion: networking.k8s.io/v1
                         kind: NetworkPolicy
                         metadata: {name: deny-egress, namespace: x}
                         spec:
                           podSelector: {}
                           policyTypes: [Egress]
-                        """, List.of(tcp(80, (f, t) -> !f.namespace().equals("x")))),
-
-                new Scenario("egress rules without policyTypes also enforce ingress", """
+                        """,
+                        List.of(tcp(80, (f, t) -> !f.namespace().equals("x")))),
+                new Scenario(
+                        "egress rules without policyTypes also enforce ingress",
+                        """
                         apiVersion: networking.k8s.io/v1
                         kind: NetworkPolicy
                         metadata: {name: egress-to-y, namespace: x}
@@ -34,9 +37,14 @@ final class RuleScenarios {
                           egress:
                           - to:
                             - namespaceSelector: {matchLabels: {ns: y}}
-                        """, List.of(tcp(80, (f, t) -> !is(t, "x/a") && (!is(f, "x/a") || t.namespace().equals("y"))))),
-
-                new Scenario("policyTypes Egress ignores listed ingress rules and leaves ingress open", """
+                        """,
+                        List.of(tcp(
+                                80,
+                                (f, t) -> !is(t, "x/a")
+                                        && (!is(f, "x/a") || t.namespace().equals("y"))))),
+                new Scenario(
+                        "policyTypes Egress ignores listed ingress rules and leaves ingress open",
+                        """
                         apiVersion: networking.k8s.io/v1
                         kind: NetworkPolicy
                         metadata: {name: egress-only, namespace: x}
@@ -47,9 +55,11 @@ final class RuleScenarios {
                           - from: [{podSelector: {matchLabels: {pod: b}}}]
                           egress:
                           - {}
-                        """, List.of(tcp(80, ALL))),
-
-                new Scenario("union of two policies", """
+                        """,
+                        List.of(tcp(80, ALL))),
+                new Scenario(
+                        "union of two policies",
+                        """
                         apiVersion: networking.k8s.io/v1
                         kind: NetworkPolicy
                         metadata: {name: from-y, namespace: x}
@@ -63,10 +73,19 @@ final class RuleScenarios {
                         spec:
                           podSelector: {}
                           ingress: [{from: [{namespaceSelector: {matchLabels: {ns: z}}}], ports: [{port: 80}]}]
-                        """, List.of(tcp(80, (f, t) -> !t.namespace().equals("x") || !f.namespace().equals("x")),
-                        tcp(81, (f, t) -> !t.namespace().equals("x") || f.namespace().equals("y")))),
-
-                new Scenario("CNP ingressDeny beats an allow-all", """
+                        """,
+                        List.of(
+                                tcp(
+                                        80,
+                                        (f, t) -> !t.namespace().equals("x")
+                                                || !f.namespace().equals("x")),
+                                tcp(
+                                        81,
+                                        (f, t) -> !t.namespace().equals("x")
+                                                || f.namespace().equals("y")))),
+                new Scenario(
+                        "CNP ingressDeny beats an allow-all",
+                        """
                         apiVersion: cilium.io/v2
                         kind: CiliumNetworkPolicy
                         metadata: {name: deny-y, namespace: x}
@@ -77,9 +96,14 @@ final class RuleScenarios {
                           ingressDeny:
                           - fromEndpoints:
                             - matchLabels: {k8s:io.kubernetes.pod.namespace: y}
-                        """, List.of(tcp(80, (f, t) -> !t.namespace().equals("x") || !f.namespace().equals("y")))),
-
-                new Scenario("CNP ingressDeny of one pod beats the allow of its namespace", """
+                        """,
+                        List.of(tcp(
+                                80,
+                                (f, t) -> !t.namespace().equals("x")
+                                        || !f.namespace().equals("y")))),
+                new Scenario(
+                        "CNP ingressDeny of one pod beats the allow of its namespace",
+                        """
                         apiVersion: cilium.io/v2
                         kind: CiliumNetworkPolicy
                         metadata: {name: y-but-not-y-a, namespace: x}
@@ -91,10 +115,14 @@ final class RuleScenarios {
                           ingressDeny:
                           - fromEndpoints:
                             - matchLabels: {k8s:io.kubernetes.pod.namespace: y, pod: a}
-                        """, List.of(tcp(80, (f, t) -> !t.namespace().equals("x")
-                        || (f.namespace().equals("y") && !is(f, "y/a"))))),
-
-                new Scenario("CNP ingressDeny on port 81 beats an NP allow of the namespace", """
+                        """,
+                        List.of(tcp(
+                                80,
+                                (f, t) -> !t.namespace().equals("x")
+                                        || (f.namespace().equals("y") && !is(f, "y/a"))))),
+                new Scenario(
+                        "CNP ingressDeny on port 81 beats an NP allow of the namespace",
+                        """
                         apiVersion: networking.k8s.io/v1
                         kind: NetworkPolicy
                         metadata: {name: allow-all, namespace: x}
@@ -109,9 +137,11 @@ final class RuleScenarios {
                           endpointSelector: {}
                           ingressDeny:
                           - toPorts: [{ports: [{port: "81", protocol: TCP}]}]
-                        """, List.of(tcp(80, ALL), tcp(81, (f, t) -> !t.namespace().equals("x")))),
-
-                new Scenario("CNP fromEndpoints {} means the policy's namespace", """
+                        """,
+                        List.of(tcp(80, ALL), tcp(81, (f, t) -> !t.namespace().equals("x")))),
+                new Scenario(
+                        "CNP fromEndpoints {} means the policy's namespace",
+                        """
                         apiVersion: cilium.io/v2
                         kind: CiliumNetworkPolicy
                         metadata: {name: same-ns, namespace: y}
@@ -119,8 +149,8 @@ final class RuleScenarios {
                           endpointSelector: {matchLabels: {pod: b}}
                           ingress:
                           - fromEndpoints: [{}]
-                        """, List.of(tcp(80, (f, t) -> !is(t, "y/b") || f.namespace().equals("y")))),
-
+                        """,
+                        List.of(tcp(80, (f, t) -> !is(t, "y/b") || f.namespace().equals("y")))),
                 new Scenario("CNP egress toEntities cluster reaches every pod", """
                         apiVersion: cilium.io/v2
                         kind: CiliumNetworkPolicy
@@ -130,8 +160,9 @@ final class RuleScenarios {
                           egress:
                           - toEntities: [cluster]
                         """, List.of(tcp(80, ALL))),
-
-                new Scenario("CNP egress toPorts ANY 81 to namespace y", """
+                new Scenario(
+                        "CNP egress toPorts ANY 81 to namespace y",
+                        """
                         apiVersion: cilium.io/v2
                         kind: CiliumNetworkPolicy
                         metadata: {name: to-y-81, namespace: z}
@@ -140,20 +171,28 @@ final class RuleScenarios {
                           egress:
                           - toEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: y}}]
                             toPorts: [{ports: [{port: "81", protocol: ANY}]}]
-                        """, List.of(tcp(80, (f, t) -> !is(f, "z/c")),
-                        tcp(81, (f, t) -> !is(f, "z/c") || t.namespace().equals("y")),
-                        probe(81, "UDP", (f, t) -> !is(f, "z/c") || t.namespace().equals("y")))),
-
-                new Scenario("CNP empty ingress rule only enables default deny", """
+                        """,
+                        List.of(
+                                tcp(80, (f, t) -> !is(f, "z/c")),
+                                tcp(81, (f, t) -> !is(f, "z/c") || t.namespace().equals("y")),
+                                probe(
+                                        81,
+                                        "UDP",
+                                        (f, t) -> !is(f, "z/c") || t.namespace().equals("y")))),
+                new Scenario(
+                        "CNP empty ingress rule only enables default deny",
+                        """
                         apiVersion: cilium.io/v2
                         kind: CiliumNetworkPolicy
                         metadata: {name: lockdown, namespace: x}
                         spec:
                           endpointSelector: {matchLabels: {pod: a}}
                           ingress: [{}]
-                        """, List.of(tcp(80, (f, t) -> !is(t, "x/a")))),
-
-                new Scenario("CNP enableDefaultDeny false keeps other traffic open while denying", """
+                        """,
+                        List.of(tcp(80, (f, t) -> !is(t, "x/a")))),
+                new Scenario(
+                        "CNP enableDefaultDeny false keeps other traffic open while denying",
+                        """
                         apiVersion: cilium.io/v2
                         kind: CiliumNetworkPolicy
                         metadata: {name: soft-deny, namespace: x}
@@ -162,6 +201,10 @@ final class RuleScenarios {
                           enableDefaultDeny: {ingress: false}
                           ingressDeny:
                           - fromEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: z}}]
-                        """, List.of(tcp(80, (f, t) -> !t.namespace().equals("x") || !f.namespace().equals("z")))));
+                        """,
+                        List.of(tcp(
+                                80,
+                                (f, t) -> !t.namespace().equals("x")
+                                        || !f.namespace().equals("z")))));
     }
 }

@@ -20,8 +20,7 @@ import java.util.List;
  */
 public final class FlowCodec {
 
-    private record PeerKey(String namespace, String pod, int identity, List<String> labels) {
-    }
+    private record PeerKey(String namespace, String pod, int identity, List<String> labels) {}
 
     private final Interner<PeerKey, Peer> peers = new Interner<>(200_000);
     private final Interner<String, IpAddress> addresses = new Interner<>(500_000);
@@ -60,11 +59,25 @@ public final class FlowCodec {
             default -> protocol = 0;
         }
         int reply = flow.hasIsReply() ? (flow.getIsReply().getValue() ? 2 : 1) : 0;
-        long time = flow.getTime().getSeconds() * 1_000_000_000L + flow.getTime().getNanos();
-        return new StoredFlow(time, offset, nodes.intern(node, n -> n), peer(flow.getSource()),
-                peer(flow.getDestination()), address(flow.getIP().getSource()), address(flow.getIP().getDestination()),
-                sourcePort, destinationPort, protocol, flow.getVerdictValue(), flow.getTrafficDirectionValue(), reply,
-                flow.getIP().getIpVersionValue(), flags, bytes);
+        long time =
+                flow.getTime().getSeconds() * 1_000_000_000L + flow.getTime().getNanos();
+        return new StoredFlow(
+                time,
+                offset,
+                nodes.intern(node, n -> n),
+                peer(flow.getSource()),
+                peer(flow.getDestination()),
+                address(flow.getIP().getSource()),
+                address(flow.getIP().getDestination()),
+                sourcePort,
+                destinationPort,
+                protocol,
+                flow.getVerdictValue(),
+                flow.getTrafficDirectionValue(),
+                reply,
+                flow.getIP().getIpVersionValue(),
+                flags,
+                bytes);
     }
 
     public static Flow flow(StoredFlow stored) {
@@ -80,8 +93,8 @@ public final class FlowCodec {
     }
 
     private Peer peer(Endpoint endpoint) {
-        PeerKey key = new PeerKey(endpoint.getNamespace(), endpoint.getPodName(), endpoint.getIdentity(),
-                endpoint.getLabelsList());
+        PeerKey key = new PeerKey(
+                endpoint.getNamespace(), endpoint.getPodName(), endpoint.getIdentity(), endpoint.getLabelsList());
         return peers.intern(key, k -> {
             List<Label> labels = new ArrayList<>(k.labels().size());
             k.labels().forEach(l -> labels.add(Label.parse(l)));

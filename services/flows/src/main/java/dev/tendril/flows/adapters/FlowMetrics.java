@@ -1,10 +1,10 @@
 package dev.tendril.flows.adapters;
 
-import dev.tendril.hubble.CompactFormatter;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.IPVersion;
 import dev.tendril.api.hubble.flow.TrafficDirection;
 import dev.tendril.api.hubble.flow.Verdict;
+import dev.tendril.hubble.CompactFormatter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,7 +28,9 @@ public class FlowMetrics {
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public void record(Flow flow) {
-        String verdict = flow.getVerdict() == Verdict.UNRECOGNIZED ? "UNKNOWN" : flow.getVerdict().name();
+        String verdict = flow.getVerdict() == Verdict.UNRECOGNIZED
+                ? "UNKNOWN"
+                : flow.getVerdict().name();
         int event = flow.getEventType().getType();
         String type;
         String subtype = "";
@@ -40,10 +42,15 @@ public class FlowMetrics {
             type = "L7";
         } else {
             type = "Trace";
-            subtype = flow.getTraceObservationPointValue() == 0 ? ""
-                    : flow.getTraceObservationPoint().name().toLowerCase(Locale.ROOT).replace('_', '-');
+            subtype = flow.getTraceObservationPointValue() == 0
+                    ? ""
+                    : flow.getTraceObservationPoint()
+                            .name()
+                            .toLowerCase(Locale.ROOT)
+                            .replace('_', '-');
         }
-        counter("hubble_flows_processed_total", "type", type, "subtype", subtype, "verdict", verdict).increment();
+        counter("hubble_flows_processed_total", "type", type, "subtype", subtype, "verdict", verdict)
+                .increment();
 
         String protocol = switch (flow.getL4().getProtocolCase()) {
             case TCP -> "TCP";
@@ -54,26 +61,38 @@ public class FlowMetrics {
             default -> "Unknown";
         };
         if (flow.getVerdict() == Verdict.DROPPED) {
-            counter("hubble_drop_total", "reason", flow.getDropReasonDesc().name(), "protocol", protocol).increment();
+            counter("hubble_drop_total", "reason", flow.getDropReasonDesc().name(), "protocol", protocol)
+                    .increment();
         }
         if (event == 5) {
-            String direction = flow.getTrafficDirection() == TrafficDirection.TRAFFIC_DIRECTION_UNKNOWN ? "unknown"
+            String direction = flow.getTrafficDirection() == TrafficDirection.TRAFFIC_DIRECTION_UNKNOWN
+                    ? "unknown"
                     : flow.getTrafficDirection().name().toLowerCase(Locale.ROOT);
-            counter("hubble_policy_verdicts_total", "direction", direction, "match",
-                    CompactFormatter.policyMatch(flow.getPolicyMatchType()).toLowerCase(Locale.ROOT), "action",
-                    verdict.toLowerCase(Locale.ROOT)).increment();
+            counter(
+                            "hubble_policy_verdicts_total",
+                            "direction",
+                            direction,
+                            "match",
+                            CompactFormatter.policyMatch(flow.getPolicyMatchType())
+                                    .toLowerCase(Locale.ROOT),
+                            "action",
+                            verdict.toLowerCase(Locale.ROOT))
+                    .increment();
         }
         if (flow.getL4().hasTCP() && flow.getL4().getTCP().hasFlags()) {
             var flags = flow.getL4().getTCP().getFlags();
             String family = flow.getIP().getIpVersion() == IPVersion.IPv6 ? "IPv6" : "IPv4";
             if (flags.getSYN()) {
-                counter("hubble_tcp_flags_total", "flag", flags.getACK() ? "SYN-ACK" : "SYN", "family", family).increment();
+                counter("hubble_tcp_flags_total", "flag", flags.getACK() ? "SYN-ACK" : "SYN", "family", family)
+                        .increment();
             }
             if (flags.getFIN()) {
-                counter("hubble_tcp_flags_total", "flag", "FIN", "family", family).increment();
+                counter("hubble_tcp_flags_total", "flag", "FIN", "family", family)
+                        .increment();
             }
             if (flags.getRST()) {
-                counter("hubble_tcp_flags_total", "flag", "RST", "family", family).increment();
+                counter("hubble_tcp_flags_total", "flag", "RST", "family", family)
+                        .increment();
             }
         }
         boolean reply = flow.hasIsReply() && flow.getIsReply().getValue();
@@ -85,7 +104,8 @@ public class FlowMetrics {
                 default -> 0;
             };
             if (port > 0) {
-                counter("hubble_port_distribution_total", "protocol", protocol, "port", Integer.toString(port)).increment();
+                counter("hubble_port_distribution_total", "protocol", protocol, "port", Integer.toString(port))
+                        .increment();
             }
         }
     }
@@ -103,7 +123,8 @@ public class FlowMetrics {
         String key = name + String.join("\u0000", tags);
         Counter counter = counters.get(key);
         if (counter == null) {
-            counter = counters.computeIfAbsent(key, k -> Counter.builder(name).tags(tags).register(registry));
+            counter = counters.computeIfAbsent(
+                    key, k -> Counter.builder(name).tags(tags).register(registry));
         }
         return counter;
     }

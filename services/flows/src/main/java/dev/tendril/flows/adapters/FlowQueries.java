@@ -39,8 +39,7 @@ public class FlowQueries {
         boolean open();
 
         /** Called while a follow has had nothing to send for a while: a chance to notice a gone client. */
-        default void idle() {
-        }
+        default void idle() {}
     }
 
     private static final long IDLE_NANOS = 5_000_000_000L;

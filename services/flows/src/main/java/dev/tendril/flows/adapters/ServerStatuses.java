@@ -14,11 +14,10 @@ import java.util.Collection;
  */
 public final class ServerStatuses {
 
-    private ServerStatuses() {
-    }
+    private ServerStatuses() {}
 
-    public static ServerStatusResponse of(Collection<FlowRing> rings, long seenFlows, long uptimeNanos,
-            Duration nodeTimeout, long nowMillis) {
+    public static ServerStatusResponse of(
+            Collection<FlowRing> rings, long seenFlows, long uptimeNanos, Duration nodeTimeout, long nowMillis) {
         long numFlows = 0;
         long maxFlows = 0;
         int connected = 0;
@@ -32,9 +31,13 @@ public final class ServerStatuses {
                 status.addUnavailableNodes(ring.node());
             }
         }
-        return status.setNumFlows(numFlows).setMaxFlows(maxFlows).setSeenFlows(seenFlows).setUptimeNs(uptimeNanos)
+        return status.setNumFlows(numFlows)
+                .setMaxFlows(maxFlows)
+                .setSeenFlows(seenFlows)
+                .setUptimeNs(uptimeNanos)
                 .setNumConnectedNodes(UInt32Value.of(connected))
-                .setNumUnavailableNodes(UInt32Value.of(status.getUnavailableNodesCount())).setVersion("tendril")
+                .setNumUnavailableNodes(UInt32Value.of(status.getUnavailableNodesCount()))
+                .setVersion("tendril")
                 .build();
     }
 

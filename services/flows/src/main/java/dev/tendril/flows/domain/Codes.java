@@ -7,15 +7,14 @@ import java.util.Locale;
 public final class Codes {
 
     /** Index = {@code flow.Verdict} number. */
-    public static final List<String> VERDICTS = List.of("VERDICT_UNKNOWN", "FORWARDED", "DROPPED", "ERROR", "AUDIT",
-            "REDIRECTED", "TRACED", "TRANSLATED");
+    public static final List<String> VERDICTS =
+            List.of("VERDICT_UNKNOWN", "FORWARDED", "DROPPED", "ERROR", "AUDIT", "REDIRECTED", "TRACED", "TRANSLATED");
     /** Index = {@code flow.TrafficDirection} number. */
     public static final List<String> DIRECTIONS = List.of("TRAFFIC_DIRECTION_UNKNOWN", "INGRESS", "EGRESS");
     /** Index = {@code flow.Layer4} field number (0: none). */
     public static final List<String> PROTOCOLS = List.of("", "TCP", "UDP", "ICMPv4", "ICMPv6", "SCTP");
 
-    private Codes() {
-    }
+    private Codes() {}
 
     public static int verdict(String text, String field) {
         return index(VERDICTS, text, field, "verdict");
@@ -50,8 +49,11 @@ public final class Codes {
                 return i;
             }
         }
-        throw new InvalidFilterException(field, "unknown " + what + " '" + text + "' (" + String.join(", ",
-                names.stream().filter(n -> !n.isEmpty()).toList()) + ")");
+        throw new InvalidFilterException(
+                field,
+                "unknown " + what + " '" + text + "' ("
+                        + String.join(
+                                ", ", names.stream().filter(n -> !n.isEmpty()).toList()) + ")");
     }
 
     static void checkKnown(List<String> names, int code, String field, String what) {

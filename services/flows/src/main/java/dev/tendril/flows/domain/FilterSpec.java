@@ -8,11 +8,24 @@ import java.util.List;
  * flags {@link TcpFlags} masks; the rest is text exactly as the client sent it, validated by
  * {@link FlowSelection#compile}. Field names in errors are the proto's ({@code whitelist[0].source_ip}).
  */
-public record FilterSpec(List<String> sourcePod, List<String> destinationPod, List<String> sourceLabel,
-        List<String> destinationLabel, List<String> sourceIp, List<String> destinationIp, List<Integer> sourceIdentity,
-        List<Integer> destinationIdentity, List<Integer> verdict, List<String> protocol, List<String> sourcePort,
-        List<String> destinationPort, List<Integer> trafficDirection, List<String> nodeName, List<Integer> tcpFlags,
-        List<Boolean> reply, List<Integer> ipVersion) {
+public record FilterSpec(
+        List<String> sourcePod,
+        List<String> destinationPod,
+        List<String> sourceLabel,
+        List<String> destinationLabel,
+        List<String> sourceIp,
+        List<String> destinationIp,
+        List<Integer> sourceIdentity,
+        List<Integer> destinationIdentity,
+        List<Integer> verdict,
+        List<String> protocol,
+        List<String> sourcePort,
+        List<String> destinationPort,
+        List<Integer> trafficDirection,
+        List<String> nodeName,
+        List<Integer> tcpFlags,
+        List<Boolean> reply,
+        List<Integer> ipVersion) {
 
     public static final FilterSpec EMPTY = builder().build();
 
@@ -83,9 +96,24 @@ public record FilterSpec(List<String> sourcePod, List<String> destinationPod, Li
         public final List<Integer> ipVersion = new java.util.ArrayList<>();
 
         public FilterSpec build() {
-            return new FilterSpec(sourcePod, destinationPod, sourceLabel, destinationLabel, sourceIp, destinationIp,
-                    sourceIdentity, destinationIdentity, verdict, protocol, sourcePort, destinationPort,
-                    trafficDirection, nodeName, tcpFlags, reply, ipVersion);
+            return new FilterSpec(
+                    sourcePod,
+                    destinationPod,
+                    sourceLabel,
+                    destinationLabel,
+                    sourceIp,
+                    destinationIp,
+                    sourceIdentity,
+                    destinationIdentity,
+                    verdict,
+                    protocol,
+                    sourcePort,
+                    destinationPort,
+                    trafficDirection,
+                    nodeName,
+                    tcpFlags,
+                    reply,
+                    ipVersion);
         }
 
         public boolean isEmpty() {

@@ -55,8 +55,8 @@ public final class FlowRing {
     /** Hubble's rule: 2^n-1 between 1 and 65535. */
     public static void validateCapacity(int capacity) {
         if (capacity < 1 || capacity > MAX_CAPACITY || ((capacity + 1) & capacity) != 0) {
-            throw new IllegalArgumentException("ring capacity must be 2^n-1 between 1 and " + MAX_CAPACITY + ", got "
-                    + capacity);
+            throw new IllegalArgumentException(
+                    "ring capacity must be 2^n-1 between 1 and " + MAX_CAPACITY + ", got " + capacity);
         }
     }
 
@@ -79,8 +79,12 @@ public final class FlowRing {
         sourceIps[slot] = flow.sourceIp;
         destinationIps[slot] = flow.destinationIp;
         ports[slot] = (flow.sourcePort & 0xffff) << 16 | (flow.destinationPort & 0xffff);
-        codes[slot] = (flow.protocol & 0xf) | (flow.verdict & 0xf) << 4 | (flow.direction & 0xf) << 8
-                | (flow.reply & 0xf) << 12 | (flow.ipVersion & 0xf) << 16 | (flow.tcpFlags & 0x1ff) << 20;
+        codes[slot] = (flow.protocol & 0xf)
+                | (flow.verdict & 0xf) << 4
+                | (flow.direction & 0xf) << 8
+                | (flow.reply & 0xf) << 12
+                | (flow.ipVersion & 0xf) << 16
+                | (flow.tcpFlags & 0x1ff) << 20;
         payloads[slot] = flow.payload();
         written.setRelease(seq + 1);
         lastWriteMillis = nowMillis;
@@ -122,9 +126,23 @@ public final class FlowRing {
     private StoredFlow materialize(int slot) {
         int code = codes[slot];
         int port = ports[slot];
-        return new StoredFlow(times[slot], offsets[slot], node, sources[slot], destinations[slot], sourceIps[slot],
-                destinationIps[slot], port >>> 16, port & 0xffff, code & 0xf, (code >>> 4) & 0xf, (code >>> 8) & 0xf,
-                (code >>> 12) & 0xf, (code >>> 16) & 0xf, (code >>> 20) & 0x1ff, payloads[slot]);
+        return new StoredFlow(
+                times[slot],
+                offsets[slot],
+                node,
+                sources[slot],
+                destinations[slot],
+                sourceIps[slot],
+                destinationIps[slot],
+                port >>> 16,
+                port & 0xffff,
+                code & 0xf,
+                (code >>> 4) & 0xf,
+                (code >>> 8) & 0xf,
+                (code >>> 12) & 0xf,
+                (code >>> 16) & 0xf,
+                (code >>> 20) & 0x1ff,
+                payloads[slot]);
     }
 
     Cursor cursor() {
@@ -150,19 +168,74 @@ public final class FlowRing {
             return valid(seq) ? flow : null;
         }
 
-        @Override public long timeNanos() { return times[slot]; }
-        @Override public String node() { return node; }
-        @Override public Peer source() { return sources[slot]; }
-        @Override public Peer destination() { return destinations[slot]; }
-        @Override public IpAddress sourceIp() { return sourceIps[slot]; }
-        @Override public IpAddress destinationIp() { return destinationIps[slot]; }
-        @Override public int sourcePort() { return ports[slot] >>> 16; }
-        @Override public int destinationPort() { return ports[slot] & 0xffff; }
-        @Override public int protocol() { return codes[slot] & 0xf; }
-        @Override public int verdict() { return (codes[slot] >>> 4) & 0xf; }
-        @Override public int direction() { return (codes[slot] >>> 8) & 0xf; }
-        @Override public int reply() { return (codes[slot] >>> 12) & 0xf; }
-        @Override public int ipVersion() { return (codes[slot] >>> 16) & 0xf; }
-        @Override public int tcpFlags() { return (codes[slot] >>> 20) & 0x1ff; }
+        @Override
+        public long timeNanos() {
+            return times[slot];
+        }
+
+        @Override
+        public String node() {
+            return node;
+        }
+
+        @Override
+        public Peer source() {
+            return sources[slot];
+        }
+
+        @Override
+        public Peer destination() {
+            return destinations[slot];
+        }
+
+        @Override
+        public IpAddress sourceIp() {
+            return sourceIps[slot];
+        }
+
+        @Override
+        public IpAddress destinationIp() {
+            return destinationIps[slot];
+        }
+
+        @Override
+        public int sourcePort() {
+            return ports[slot] >>> 16;
+        }
+
+        @Override
+        public int destinationPort() {
+            return ports[slot] & 0xffff;
+        }
+
+        @Override
+        public int protocol() {
+            return codes[slot] & 0xf;
+        }
+
+        @Override
+        public int verdict() {
+            return (codes[slot] >>> 4) & 0xf;
+        }
+
+        @Override
+        public int direction() {
+            return (codes[slot] >>> 8) & 0xf;
+        }
+
+        @Override
+        public int reply() {
+            return (codes[slot] >>> 12) & 0xf;
+        }
+
+        @Override
+        public int ipVersion() {
+            return (codes[slot] >>> 16) & 0xf;
+        }
+
+        @Override
+        public int tcpFlags() {
+            return (codes[slot] >>> 20) & 0x1ff;
+        }
     }
 }

@@ -60,35 +60,50 @@ public final class FlowSelection {
     static Predicate<FlowView> compile(FilterSpec spec, String prefix) {
         List<Predicate<FlowView>> all = new ArrayList<>();
         if (!spec.sourcePod().isEmpty()) {
-            List<PodMatcher> pods = spec.sourcePod().stream().map(p -> PodMatcher.parse(p, prefix + "source_pod")).toList();
+            List<PodMatcher> pods = spec.sourcePod().stream()
+                    .map(p -> PodMatcher.parse(p, prefix + "source_pod"))
+                    .toList();
             all.add(f -> anyPod(pods, f.source()));
         }
         if (!spec.destinationPod().isEmpty()) {
-            List<PodMatcher> pods = spec.destinationPod().stream().map(p -> PodMatcher.parse(p, prefix + "destination_pod")).toList();
+            List<PodMatcher> pods = spec.destinationPod().stream()
+                    .map(p -> PodMatcher.parse(p, prefix + "destination_pod"))
+                    .toList();
             all.add(f -> anyPod(pods, f.destination()));
         }
         if (!spec.sourceLabel().isEmpty()) {
-            List<LabelSelector> selectors = spec.sourceLabel().stream().map(s -> labelSelector(s, prefix + "source_label")).toList();
+            List<LabelSelector> selectors = spec.sourceLabel().stream()
+                    .map(s -> labelSelector(s, prefix + "source_label"))
+                    .toList();
             all.add(f -> anyLabel(selectors, f.source()));
         }
         if (!spec.destinationLabel().isEmpty()) {
-            List<LabelSelector> selectors = spec.destinationLabel().stream().map(s -> labelSelector(s, prefix + "destination_label")).toList();
+            List<LabelSelector> selectors = spec.destinationLabel().stream()
+                    .map(s -> labelSelector(s, prefix + "destination_label"))
+                    .toList();
             all.add(f -> anyLabel(selectors, f.destination()));
         }
         if (!spec.sourceIp().isEmpty()) {
-            List<IpMatcher> ips = spec.sourceIp().stream().map(s -> IpMatcher.parse(s, prefix + "source_ip")).toList();
+            List<IpMatcher> ips = spec.sourceIp().stream()
+                    .map(s -> IpMatcher.parse(s, prefix + "source_ip"))
+                    .toList();
             all.add(f -> anyIp(ips, f.sourceIp()));
         }
         if (!spec.destinationIp().isEmpty()) {
-            List<IpMatcher> ips = spec.destinationIp().stream().map(s -> IpMatcher.parse(s, prefix + "destination_ip")).toList();
+            List<IpMatcher> ips = spec.destinationIp().stream()
+                    .map(s -> IpMatcher.parse(s, prefix + "destination_ip"))
+                    .toList();
             all.add(f -> anyIp(ips, f.destinationIp()));
         }
         if (!spec.sourceIdentity().isEmpty()) {
-            int[] ids = spec.sourceIdentity().stream().mapToInt(Integer::intValue).toArray();
+            int[] ids =
+                    spec.sourceIdentity().stream().mapToInt(Integer::intValue).toArray();
             all.add(f -> contains(ids, f.source().identity()));
         }
         if (!spec.destinationIdentity().isEmpty()) {
-            int[] ids = spec.destinationIdentity().stream().mapToInt(Integer::intValue).toArray();
+            int[] ids = spec.destinationIdentity().stream()
+                    .mapToInt(Integer::intValue)
+                    .toArray();
             all.add(f -> contains(ids, f.destination().identity()));
         }
         if (!spec.verdict().isEmpty()) {
@@ -97,24 +112,35 @@ public final class FlowSelection {
             all.add(f -> contains(verdicts, f.verdict()));
         }
         if (!spec.protocol().isEmpty()) {
-            int[] protocols = spec.protocol().stream().mapToInt(p -> Codes.protocol(p, prefix + "protocol")).toArray();
+            int[] protocols = spec.protocol().stream()
+                    .mapToInt(p -> Codes.protocol(p, prefix + "protocol"))
+                    .toArray();
             all.add(f -> contains(protocols, f.protocol()));
         }
         if (!spec.sourcePort().isEmpty()) {
-            int[] ports = spec.sourcePort().stream().mapToInt(p -> port(p, prefix + "source_port")).toArray();
+            int[] ports = spec.sourcePort().stream()
+                    .mapToInt(p -> port(p, prefix + "source_port"))
+                    .toArray();
             all.add(f -> f.protocol() != 3 && f.protocol() != 4 && contains(ports, f.sourcePort()));
         }
         if (!spec.destinationPort().isEmpty()) {
-            int[] ports = spec.destinationPort().stream().mapToInt(p -> port(p, prefix + "destination_port")).toArray();
+            int[] ports = spec.destinationPort().stream()
+                    .mapToInt(p -> port(p, prefix + "destination_port"))
+                    .toArray();
             all.add(f -> f.protocol() != 3 && f.protocol() != 4 && contains(ports, f.destinationPort()));
         }
         if (!spec.trafficDirection().isEmpty()) {
-            spec.trafficDirection().forEach(v -> Codes.checkKnown(Codes.DIRECTIONS, v, prefix + "traffic_direction", "traffic direction"));
-            int[] directions = spec.trafficDirection().stream().mapToInt(Integer::intValue).toArray();
+            spec.trafficDirection()
+                    .forEach(v ->
+                            Codes.checkKnown(Codes.DIRECTIONS, v, prefix + "traffic_direction", "traffic direction"));
+            int[] directions =
+                    spec.trafficDirection().stream().mapToInt(Integer::intValue).toArray();
             all.add(f -> contains(directions, f.direction()));
         }
         if (!spec.nodeName().isEmpty()) {
-            List<Pattern> patterns = spec.nodeName().stream().map(n -> glob(n, prefix + "node_name")).toList();
+            List<Pattern> patterns = spec.nodeName().stream()
+                    .map(n -> glob(n, prefix + "node_name"))
+                    .toList();
             all.add(f -> patterns.stream().anyMatch(p -> p.matcher(f.node()).matches()));
         }
         if (!spec.tcpFlags().isEmpty()) {
@@ -141,7 +167,8 @@ public final class FlowSelection {
                     throw new InvalidFilterException(prefix + "ip_version", "unknown IP version " + v);
                 }
             });
-            int[] versions = spec.ipVersion().stream().mapToInt(Integer::intValue).toArray();
+            int[] versions =
+                    spec.ipVersion().stream().mapToInt(Integer::intValue).toArray();
             all.add(f -> contains(versions, f.ipVersion()));
         }
         Predicate<FlowView>[] checks = all.toArray(Predicate[]::new);
@@ -251,5 +278,4 @@ public final class FlowSelection {
         }
         return Pattern.compile(String.join(".*", parts), Pattern.CASE_INSENSITIVE);
     }
-
 }

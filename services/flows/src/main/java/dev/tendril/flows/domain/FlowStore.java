@@ -69,15 +69,18 @@ public final class FlowStore {
     public Result query(FlowQuery query, Map<FlowRing, Long> mark) {
         long limit = query.number() == 0 ? Long.MAX_VALUE : query.number();
         // Rings are independent: scan them in parallel (hubble-relay asks its nodes concurrently too).
-        List<RingResult> perRing = mark.entrySet().parallelStream().map(entry -> {
-            FlowRing ring = entry.getKey();
-            long end = entry.getValue();
-            long start = Math.max(0, end - ring.capacity());
-            List<StoredFlow> found = new ArrayList<>();
-            long missed = query.first() ? scanForward(ring, start, end, query, limit, found)
-                    : scanBackward(ring, start, end, query, limit, found);
-            return new RingResult(ring.node(), found, missed);
-        }).toList();
+        List<RingResult> perRing = mark.entrySet().parallelStream()
+                .map(entry -> {
+                    FlowRing ring = entry.getKey();
+                    long end = entry.getValue();
+                    long start = Math.max(0, end - ring.capacity());
+                    List<StoredFlow> found = new ArrayList<>();
+                    long missed = query.first()
+                            ? scanForward(ring, start, end, query, limit, found)
+                            : scanBackward(ring, start, end, query, limit, found);
+                    return new RingResult(ring.node(), found, missed);
+                })
+                .toList();
         List<StoredFlow> flows = new ArrayList<>();
         List<FlowEvent.Lost> losses = new ArrayList<>();
         for (RingResult result : perRing) {
@@ -89,18 +92,22 @@ public final class FlowStore {
         }
         flows.sort(BY_TIME);
         if (flows.size() > limit) {
-            flows = query.first() ? flows.subList(0, (int) limit) : flows.subList((int) (flows.size() - limit), flows.size());
+            flows = query.first()
+                    ? flows.subList(0, (int) limit)
+                    : flows.subList((int) (flows.size() - limit), flows.size());
         }
         return new Result(List.copyOf(flows), List.copyOf(losses));
     }
 
-    private static long scanForward(FlowRing ring, long start, long end, FlowQuery query, long limit, List<StoredFlow> out) {
+    private static long scanForward(
+            FlowRing ring, long start, long end, FlowQuery query, long limit, List<StoredFlow> out) {
         long taken = 0;
         long missed = 0;
         FlowRing.Cursor cursor = ring.cursor();
         for (long seq = start; seq < end && taken < limit; seq++) {
             cursor.at(seq);
-            boolean wanted = cursor.timeNanos() <= query.until() && query.inTime(cursor)
+            boolean wanted = cursor.timeNanos() <= query.until()
+                    && query.inTime(cursor)
                     && query.selection().matches(cursor);
             boolean past = cursor.timeNanos() > query.until();
             if (!ring.valid(seq)) {
@@ -127,7 +134,8 @@ public final class FlowStore {
         return missed;
     }
 
-    private static long scanBackward(FlowRing ring, long start, long end, FlowQuery query, long limit, List<StoredFlow> out) {
+    private static long scanBackward(
+            FlowRing ring, long start, long end, FlowQuery query, long limit, List<StoredFlow> out) {
         long taken = 0;
         FlowRing.Cursor cursor = ring.cursor();
         long checkedDownTo = end;
@@ -166,11 +174,9 @@ public final class FlowStore {
         lost.add(count);
     }
 
-    private record RingResult(String node, List<StoredFlow> flows, long missed) {
-    }
+    private record RingResult(String node, List<StoredFlow> flows, long missed) {}
 
-    public record Result(List<StoredFlow> flows, List<FlowEvent.Lost> lost) {
-    }
+    public record Result(List<StoredFlow> flows, List<FlowEvent.Lost> lost) {}
 
     /** One streaming reader; not thread-safe (one per request). */
     public static final class Follower {

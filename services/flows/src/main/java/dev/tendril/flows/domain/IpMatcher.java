@@ -22,8 +22,10 @@ public final class IpMatcher {
         try {
             return new IpMatcher(Cidr.parseMasked(value));
         } catch (IllegalArgumentException e) {
-            throw new InvalidFilterException(field, "'" + text + "' has an invalid prefix length (0.."
-                    + address.family().bits() + ")");
+            throw new InvalidFilterException(
+                    field,
+                    "'" + text + "' has an invalid prefix length (0.."
+                            + address.family().bits() + ")");
         }
     }
 

@@ -20,15 +20,35 @@ import java.util.regex.Pattern;
  */
 public final class ObserveFilters {
 
-    public static final Set<String> PARAMETERS = Set.of("namespace", "pod", "from-pod", "to-pod", "from-namespace",
-            "to-namespace", "label", "from-label", "to-label", "ip", "from-ip", "to-ip", "port", "from-port", "to-port",
-            "identity", "from-identity", "to-identity", "verdict", "protocol", "node", "traffic-direction",
-            "tcp-flags", "ip-version");
+    public static final Set<String> PARAMETERS = Set.of(
+            "namespace",
+            "pod",
+            "from-pod",
+            "to-pod",
+            "from-namespace",
+            "to-namespace",
+            "label",
+            "from-label",
+            "to-label",
+            "ip",
+            "from-ip",
+            "to-ip",
+            "port",
+            "from-port",
+            "to-port",
+            "identity",
+            "from-identity",
+            "to-identity",
+            "verdict",
+            "protocol",
+            "node",
+            "traffic-direction",
+            "tcp-flags",
+            "ip-version");
 
     private static final Pattern RELATIVE = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
-    private ObserveFilters() {
-    }
+    private ObserveFilters() {}
 
     /** Filters for the given parameters (unknown names are ignored; the caller checks them). */
     public static List<FilterSpec> whitelist(Map<String, List<String>> params) {
@@ -59,7 +79,8 @@ public final class ObserveFilters {
         both |= either(values(params, "label"), left.sourceLabel, right.destinationLabel);
         both |= either(values(params, "ip"), left.sourceIp, right.destinationIp);
         both |= either(values(params, "port"), left.sourcePort, right.destinationPort);
-        both |= either(identities(values(params, "identity"), "identity"), left.sourceIdentity, right.destinationIdentity);
+        both |= either(
+                identities(values(params, "identity"), "identity"), left.sourceIdentity, right.destinationIdentity);
 
         side(fromPods, left.sourcePod, right.sourcePod);
         side(toPods, left.destinationPod, right.destinationPod);
@@ -70,15 +91,42 @@ public final class ObserveFilters {
         side(values(params, "from-port"), left.sourcePort, right.sourcePort);
         side(values(params, "to-port"), left.destinationPort, right.destinationPort);
         side(identities(values(params, "from-identity"), "from-identity"), left.sourceIdentity, right.sourceIdentity);
-        side(identities(values(params, "to-identity"), "to-identity"), left.destinationIdentity, right.destinationIdentity);
+        side(
+                identities(values(params, "to-identity"), "to-identity"),
+                left.destinationIdentity,
+                right.destinationIdentity);
 
-        side(values(params, "verdict").stream().map(v -> Codes.verdict(v, "verdict")).toList(), left.verdict, right.verdict);
-        side(values(params, "protocol").stream().peek(p -> Codes.protocol(p, "protocol")).toList(), left.protocol, right.protocol);
+        side(
+                values(params, "verdict").stream()
+                        .map(v -> Codes.verdict(v, "verdict"))
+                        .toList(),
+                left.verdict,
+                right.verdict);
+        side(
+                values(params, "protocol").stream()
+                        .peek(p -> Codes.protocol(p, "protocol"))
+                        .toList(),
+                left.protocol,
+                right.protocol);
         side(values(params, "node"), left.nodeName, right.nodeName);
-        side(values(params, "traffic-direction").stream().map(d -> Codes.direction(d, "traffic-direction")).toList(),
-                left.trafficDirection, right.trafficDirection);
-        side(values(params, "tcp-flags").stream().map(f -> TcpFlags.parse(f, "tcp-flags")).toList(), left.tcpFlags, right.tcpFlags);
-        side(values(params, "ip-version").stream().map(v -> Codes.ipVersion(v, "ip-version")).toList(), left.ipVersion, right.ipVersion);
+        side(
+                values(params, "traffic-direction").stream()
+                        .map(d -> Codes.direction(d, "traffic-direction"))
+                        .toList(),
+                left.trafficDirection,
+                right.trafficDirection);
+        side(
+                values(params, "tcp-flags").stream()
+                        .map(f -> TcpFlags.parse(f, "tcp-flags"))
+                        .toList(),
+                left.tcpFlags,
+                right.tcpFlags);
+        side(
+                values(params, "ip-version").stream()
+                        .map(v -> Codes.ipVersion(v, "ip-version"))
+                        .toList(),
+                left.ipVersion,
+                right.ipVersion);
 
         List<FilterSpec> filters = new ArrayList<>();
         if (!left.isEmpty()) {
@@ -121,7 +169,8 @@ public final class ObserveFilters {
             Instant instant = Instant.parse(value);
             return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
         } catch (DateTimeParseException e) {
-            throw new InvalidFilterException(field, "'" + text + "' is neither an RFC 3339 time nor a duration like 5m");
+            throw new InvalidFilterException(
+                    field, "'" + text + "' is neither an RFC 3339 time nor a duration like 5m");
         }
     }
 

@@ -11,13 +11,13 @@ import java.util.PriorityQueue;
  */
 public final class SortBuffer {
 
-    private record Pending(StoredFlow flow, long arrivedNanos, long order) {
-    }
+    private record Pending(StoredFlow flow, long arrivedNanos, long order) {}
 
     private final long windowNanos;
     private final int maxLength;
     private final PriorityQueue<Pending> queue = new PriorityQueue<>((a, b) -> a.flow().timeNanos != b.flow().timeNanos
-            ? Long.compare(a.flow().timeNanos, b.flow().timeNanos) : Long.compare(a.order(), b.order()));
+            ? Long.compare(a.flow().timeNanos, b.flow().timeNanos)
+            : Long.compare(a.order(), b.order()));
     private long order;
 
     public SortBuffer(long windowNanos, int maxLength) {
@@ -35,7 +35,8 @@ public final class SortBuffer {
      */
     public List<StoredFlow> drain(long nowNanos) {
         List<StoredFlow> out = new ArrayList<>();
-        while (!queue.isEmpty() && (queue.size() > maxLength || nowNanos - queue.peek().arrivedNanos() >= windowNanos)) {
+        while (!queue.isEmpty()
+                && (queue.size() > maxLength || nowNanos - queue.peek().arrivedNanos() >= windowNanos)) {
             out.add(queue.poll().flow());
         }
         return out;

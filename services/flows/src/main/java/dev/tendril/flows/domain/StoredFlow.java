@@ -29,9 +29,23 @@ public final class StoredFlow implements FlowView {
     public final short tcpFlags;
     private final byte[] payload;
 
-    public StoredFlow(long timeNanos, long offset, String node, Peer source, Peer destination, IpAddress sourceIp,
-            IpAddress destinationIp, int sourcePort, int destinationPort, int protocol, int verdict, int direction,
-            int reply, int ipVersion, int tcpFlags, byte[] payload) {
+    public StoredFlow(
+            long timeNanos,
+            long offset,
+            String node,
+            Peer source,
+            Peer destination,
+            IpAddress sourceIp,
+            IpAddress destinationIp,
+            int sourcePort,
+            int destinationPort,
+            int protocol,
+            int verdict,
+            int direction,
+            int reply,
+            int ipVersion,
+            int tcpFlags,
+            byte[] payload) {
         this.timeNanos = timeNanos;
         this.offset = offset;
         this.node = node;
@@ -50,20 +64,75 @@ public final class StoredFlow implements FlowView {
         this.payload = payload;
     }
 
-    @Override public long timeNanos() { return timeNanos; }
-    @Override public String node() { return node; }
-    @Override public Peer source() { return source; }
-    @Override public Peer destination() { return destination; }
-    @Override public IpAddress sourceIp() { return sourceIp; }
-    @Override public IpAddress destinationIp() { return destinationIp; }
-    @Override public int sourcePort() { return sourcePort; }
-    @Override public int destinationPort() { return destinationPort; }
-    @Override public int protocol() { return protocol; }
-    @Override public int verdict() { return verdict; }
-    @Override public int direction() { return direction; }
-    @Override public int reply() { return reply; }
-    @Override public int ipVersion() { return ipVersion; }
-    @Override public int tcpFlags() { return tcpFlags; }
+    @Override
+    public long timeNanos() {
+        return timeNanos;
+    }
+
+    @Override
+    public String node() {
+        return node;
+    }
+
+    @Override
+    public Peer source() {
+        return source;
+    }
+
+    @Override
+    public Peer destination() {
+        return destination;
+    }
+
+    @Override
+    public IpAddress sourceIp() {
+        return sourceIp;
+    }
+
+    @Override
+    public IpAddress destinationIp() {
+        return destinationIp;
+    }
+
+    @Override
+    public int sourcePort() {
+        return sourcePort;
+    }
+
+    @Override
+    public int destinationPort() {
+        return destinationPort;
+    }
+
+    @Override
+    public int protocol() {
+        return protocol;
+    }
+
+    @Override
+    public int verdict() {
+        return verdict;
+    }
+
+    @Override
+    public int direction() {
+        return direction;
+    }
+
+    @Override
+    public int reply() {
+        return reply;
+    }
+
+    @Override
+    public int ipVersion() {
+        return ipVersion;
+    }
+
+    @Override
+    public int tcpFlags() {
+        return tcpFlags;
+    }
 
     /** The serialized flow exactly as ingested. Callers must not modify it. */
     public byte[] payload() {
@@ -73,6 +142,7 @@ public final class StoredFlow implements FlowView {
     @Override
     public String toString() {
         return "StoredFlow[" + node + " @" + timeNanos + " " + source.namespace() + "/" + source.pod() + " -> "
-                + destination.namespace() + "/" + destination.pod() + ":" + destinationPort + " verdict=" + verdict + "]";
+                + destination.namespace() + "/" + destination.pod() + ":" + destinationPort + " verdict=" + verdict
+                + "]";
     }
 }

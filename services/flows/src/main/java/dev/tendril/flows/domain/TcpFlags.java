@@ -17,8 +17,7 @@ public final class TcpFlags {
 
     private static final String[] NAMES = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "NS"};
 
-    private TcpFlags() {
-    }
+    private TcpFlags() {}
 
     /** {@code SYN,ACK} (any case, {@code ,} or {@code |} separated) as a mask. */
     public static int parse(String text, String field) {
@@ -32,7 +31,8 @@ public final class TcpFlags {
                 }
             }
             if (bit < 0) {
-                throw new InvalidFilterException(field, "unknown TCP flag '" + part.trim() + "' (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, NS)");
+                throw new InvalidFilterException(
+                        field, "unknown TCP flag '" + part.trim() + "' (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, NS)");
             }
             mask |= 1 << bit;
         }

@@ -3,10 +3,10 @@ package dev.tendril.flows.adapters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.BoolValue;
-import dev.tendril.hubble.CompactFormatter;
 import dev.tendril.api.hubble.flow.Layer4;
 import dev.tendril.api.hubble.flow.TCP;
 import dev.tendril.api.hubble.flow.TCPFlags;
+import dev.tendril.hubble.CompactFormatter;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -18,33 +18,63 @@ class CompactFormatterTest {
 
     @Test
     void policyDropNamesTheNodeTheIdentitiesAndThePolicy() {
-        var flow = HubbleFlows.denied(AT, "node-1", HubbleFlows.pod("demo", "frontend", 17901, "frontend"), "10.0.1.5",
-                43210, HubbleFlows.pod("demo", "database", 29433, "database"), "10.0.2.9", 80, "demo",
-                "default-deny-ingress").build();
-        assertThat(formatter.format(flow)).isEqualTo("Nov 26 14:31:07.892 [node-1]: demo/frontend:43210 (ID:17901) -> "
-                + "demo/database:80 (ID:29433) Policy denied DROPPED (TCP Flags: SYN) "
-                + "policy: NetworkPolicy/demo/default-deny-ingress");
+        var flow = HubbleFlows.denied(
+                        AT,
+                        "node-1",
+                        HubbleFlows.pod("demo", "frontend", 17901, "frontend"),
+                        "10.0.1.5",
+                        43210,
+                        HubbleFlows.pod("demo", "database", 29433, "database"),
+                        "10.0.2.9",
+                        80,
+                        "demo",
+                        "default-deny-ingress")
+                .build();
+        assertThat(formatter.format(flow))
+                .isEqualTo("Nov 26 14:31:07.892 [node-1]: demo/frontend:43210 (ID:17901) -> "
+                        + "demo/database:80 (ID:29433) Policy denied DROPPED (TCP Flags: SYN) "
+                        + "policy: NetworkPolicy/demo/default-deny-ingress");
     }
 
     @Test
     void reservedIdentitiesPrintByNameAndRepliesPointBack() {
-        var flow = HubbleFlows.forwarded(Instant.parse("2026-04-02T09:01:02.003Z"), "node-2", HubbleFlows.world(),
-                "203.0.113.7", 443, HubbleFlows.pod("demo", "frontend", 17901, "frontend"), "10.0.1.5", 43210)
+        var flow = HubbleFlows.forwarded(
+                        Instant.parse("2026-04-02T09:01:02.003Z"),
+                        "node-2",
+                        HubbleFlows.world(),
+                        "203.0.113.7",
+                        443,
+                        HubbleFlows.pod("demo", "frontend", 17901, "frontend"),
+                        "10.0.1.5",
+                        43210)
                 .setIsReply(BoolValue.of(true))
-                .setL4(Layer4.newBuilder().setTCP(TCP.newBuilder().setSourcePort(443).setDestinationPort(43210)
-                        .setFlags(TCPFlags.newBuilder().setSYN(true).setACK(true))))
+                .setL4(Layer4.newBuilder()
+                        .setTCP(TCP.newBuilder()
+                                .setSourcePort(443)
+                                .setDestinationPort(43210)
+                                .setFlags(TCPFlags.newBuilder().setSYN(true).setACK(true))))
                 .build();
-        assertThat(formatter.format(flow)).isEqualTo("Apr  2 09:01:02.003 [node-2]: demo/frontend:43210 (ID:17901) <- "
-                + "203.0.113.7:443 (world) to-endpoint FORWARDED (TCP Flags: SYN, ACK)");
-        var host = flow.toBuilder().setIsReply(BoolValue.of(false))
-                .setSource(flow.getSource().toBuilder().setIdentity(1)).setNodeName("").build();
+        assertThat(formatter.format(flow))
+                .isEqualTo("Apr  2 09:01:02.003 [node-2]: demo/frontend:43210 (ID:17901) <- "
+                        + "203.0.113.7:443 (world) to-endpoint FORWARDED (TCP Flags: SYN, ACK)");
+        var host = flow.toBuilder()
+                .setIsReply(BoolValue.of(false))
+                .setSource(flow.getSource().toBuilder().setIdentity(1))
+                .setNodeName("")
+                .build();
         assertThat(formatter.format(host)).startsWith("Apr  2 09:01:02.003: 203.0.113.7:443 (host) -> ");
     }
 
     @Test
     void udpFlowsSummarizeTheProtocol() {
-        var flow = HubbleFlows.dns(AT, "node-1", HubbleFlows.pod("demo", "frontend", 17901, "frontend"), "10.0.1.5",
-                HubbleFlows.pod("kube-system", "coredns-1", 102, "kube-dns"), "10.0.3.3").build();
+        var flow = HubbleFlows.dns(
+                        AT,
+                        "node-1",
+                        HubbleFlows.pod("demo", "frontend", 17901, "frontend"),
+                        "10.0.1.5",
+                        HubbleFlows.pod("kube-system", "coredns-1", 102, "kube-dns"),
+                        "10.0.3.3")
+                .build();
         assertThat(formatter.format(flow)).endsWith("kube-system/coredns-1:53 (ID:102) to-endpoint FORWARDED (UDP)");
     }
 }

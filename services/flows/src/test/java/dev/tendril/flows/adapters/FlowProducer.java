@@ -18,7 +18,8 @@ public final class FlowProducer implements AutoCloseable {
 
     public FlowProducer() {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        props.put(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class));
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());

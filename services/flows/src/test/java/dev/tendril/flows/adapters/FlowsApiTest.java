@@ -66,7 +66,9 @@ class FlowsApiTest {
     @BeforeAll
     static void connect() {
         URI base = URI.create(ConfigProvider.getConfig().getValue("test.url", String.class));
-        channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort())
+                .usePlaintext()
+                .build();
         producer = new FlowProducer();
     }
 
@@ -79,9 +81,16 @@ class FlowsApiTest {
     /** Flows produced before the ingest assigned the topic would be history, not ring content. */
     @org.junit.jupiter.api.BeforeEach
     void ingestIsReady() {
-        await().atMost(Duration.ofSeconds(60)).until(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(ConfigProvider.getConfig().getValue("test.url", String.class) + "/q/health/ready")).build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> HttpClient.newHttpClient()
+                                .send(
+                                        HttpRequest.newBuilder(URI.create(ConfigProvider.getConfig()
+                                                                .getValue("test.url", String.class)
+                                                        + "/q/health/ready"))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.ofString())
+                                .statusCode()
+                        == 200);
     }
 
     /** Six flows in a fresh namespace over two nodes, one second apart. */
@@ -92,15 +101,46 @@ class FlowsApiTest {
         String n1 = ns + "-node-1";
         String n2 = ns + "-node-2";
         return List.of(
-                HubbleFlows.forwarded(t0, n1, frontend, "10.9.1.5", 40001, database, "10.9.2.9", 5432).build(),
-                HubbleFlows.denied(t0.plusSeconds(1), n2, frontend, "10.9.1.5", 40002, database, "10.9.2.9", 80, ns,
-                        "default-deny-ingress").build(),
-                HubbleFlows.dns(t0.plusSeconds(2), n1, frontend, "10.9.1.5", dns, "10.9.3.3").build(),
-                HubbleFlows.forwarded(t0.plusSeconds(3), n2, HubbleFlows.world(), "203.0.113.7", 443, frontend,
-                        "10.9.1.5", 8443).build(),
-                HubbleFlows.forwarded(t0.plusSeconds(4), n1, database, "10.9.2.9", 40005, dns, "10.9.3.3", 8080).build(),
-                HubbleFlows.denied(t0.plusSeconds(5), n1, dns, "10.9.3.3", 40006, database, "10.9.2.9", 5432, ns,
-                        "db-only-from-frontend").build());
+                HubbleFlows.forwarded(t0, n1, frontend, "10.9.1.5", 40001, database, "10.9.2.9", 5432)
+                        .build(),
+                HubbleFlows.denied(
+                                t0.plusSeconds(1),
+                                n2,
+                                frontend,
+                                "10.9.1.5",
+                                40002,
+                                database,
+                                "10.9.2.9",
+                                80,
+                                ns,
+                                "default-deny-ingress")
+                        .build(),
+                HubbleFlows.dns(t0.plusSeconds(2), n1, frontend, "10.9.1.5", dns, "10.9.3.3")
+                        .build(),
+                HubbleFlows.forwarded(
+                                t0.plusSeconds(3),
+                                n2,
+                                HubbleFlows.world(),
+                                "203.0.113.7",
+                                443,
+                                frontend,
+                                "10.9.1.5",
+                                8443)
+                        .build(),
+                HubbleFlows.forwarded(t0.plusSeconds(4), n1, database, "10.9.2.9", 40005, dns, "10.9.3.3", 8080)
+                        .build(),
+                HubbleFlows.denied(
+                                t0.plusSeconds(5),
+                                n1,
+                                dns,
+                                "10.9.3.3",
+                                40006,
+                                database,
+                                "10.9.2.9",
+                                5432,
+                                ns,
+                                "db-only-from-frontend")
+                        .build());
     }
 
     private static String newNamespace() {
@@ -110,7 +150,8 @@ class FlowsApiTest {
     private static List<Flow> produceScenario(String ns) {
         List<Flow> flows = scenario(ns, Instant.now().minusSeconds(30).truncatedTo(ChronoUnit.MILLIS));
         producer.send(flows);
-        await().atMost(Duration.ofSeconds(30)).until(() -> rows("namespace=" + ns + "&last=100").size() == flows.size());
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> rows("namespace=" + ns + "&last=100").size() == flows.size());
         return flows;
     }
 
@@ -126,15 +167,18 @@ class FlowsApiTest {
         assertThat(ports("namespace=" + ns + "&protocol=udp")).containsExactly(53);
         assertThat(ports("namespace=" + ns + "&to-port=5432")).containsExactly(5432, 5432);
         assertThat(ports("to-pod=" + ns + "/frontend&port=443")).containsExactly(8443);
-        assertThat(ports("namespace=" + ns + "&from-label=" + enc("k8s:app=frontend"))).containsExactly(5432, 80, 53);
-        assertThat(ports("namespace=" + ns + "&to-label=" + enc("app in (kube-dns)"))).containsExactly(53, 8080);
+        assertThat(ports("namespace=" + ns + "&from-label=" + enc("k8s:app=frontend")))
+                .containsExactly(5432, 80, 53);
+        assertThat(ports("namespace=" + ns + "&to-label=" + enc("app in (kube-dns)")))
+                .containsExactly(53, 8080);
         assertThat(ports("namespace=" + ns + "&from-ip=203.0.113.0/24")).containsExactly(8443);
         assertThat(ports("namespace=" + ns + "&to-ip=10.9.2.9")).containsExactly(5432, 80, 5432);
         assertThat(ports("namespace=" + ns + "&from-identity=2")).containsExactly(8443);
         assertThat(ports("namespace=" + ns + "&identity=102")).containsExactly(53, 8080, 5432);
         assertThat(ports("node=" + ns + "-node-2")).containsExactly(80, 8443);
         assertThat(ports("node=" + ns + "-node-*&traffic-direction=egress")).containsExactly(53);
-        assertThat(ports("namespace=" + ns + "&tcp-flags=SYN&verdict=FORWARDED")).containsExactly(5432, 8443, 8080);
+        assertThat(ports("namespace=" + ns + "&tcp-flags=SYN&verdict=FORWARDED"))
+                .containsExactly(5432, 8443, 8080);
         // AND inside the filter: frontend's flows that were dropped
         assertThat(ports("from-pod=" + ns + "/frontend&verdict=DROPPED")).containsExactly(80);
         assertThat(ports("namespace=" + ns + "&last=2")).containsExactly(8080, 5432);
@@ -143,7 +187,12 @@ class FlowsApiTest {
         JsonNode drop = rows("namespace=" + ns + "&verdict=DROPPED&first=1").get(0);
         assertThat(drop.path("node_name").asText()).isEqualTo(ns + "-node-2");
         assertThat(drop.path("flow").path("drop_reason_desc").asText()).isEqualTo("POLICY_DENIED");
-        assertThat(drop.path("flow").path("ingress_denied_by").get(0).path("name").asText()).isEqualTo("default-deny-ingress");
+        assertThat(drop.path("flow")
+                        .path("ingress_denied_by")
+                        .get(0)
+                        .path("name")
+                        .asText())
+                .isEqualTo("default-deny-ingress");
     }
 
     @Test
@@ -162,14 +211,18 @@ class FlowsApiTest {
         String ns = newNamespace();
         List<Flow> flows = produceScenario(ns);
         var observer = ObserverGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-        GetFlowsRequest request = GetFlowsRequest.newBuilder().setNumber(100)
-                .addWhitelist(FlowFilter.newBuilder().addSourcePod(ns + "/frontend").addVerdict(Verdict.DROPPED))
+        GetFlowsRequest request = GetFlowsRequest.newBuilder()
+                .setNumber(100)
+                .addWhitelist(
+                        FlowFilter.newBuilder().addSourcePod(ns + "/frontend").addVerdict(Verdict.DROPPED))
                 .addWhitelist(FlowFilter.newBuilder().addDestinationPod(ns + "/coredns"))
                 .addBlacklist(FlowFilter.newBuilder().addProtocol("udp"))
                 .build();
         List<GetFlowsResponse> responses = new ArrayList<>();
         observer.getFlows(request).forEachRemaining(responses::add);
-        assertThat(responses).extracting(r -> r.getFlow().getL4().getTCP().getDestinationPort()).containsExactly(80, 8080);
+        assertThat(responses)
+                .extracting(r -> r.getFlow().getL4().getTCP().getDestinationPort())
+                .containsExactly(80, 8080);
         assertThat(responses.get(0).getNodeName()).isEqualTo(ns + "-node-2");
         assertThat(responses.get(0).getTime()).isEqualTo(flows.get(1).getTime());
         assertThat(responses.get(0).getFlow()).isEqualTo(flows.get(1));
@@ -177,14 +230,19 @@ class FlowsApiTest {
         var status = observer.serverStatus(ServerStatusRequest.getDefaultInstance());
         assertThat(status.getNumFlows()).isGreaterThanOrEqualTo(6);
         assertThat(status.getSeenFlows()).isGreaterThanOrEqualTo(6);
-        assertThat(status.getMaxFlows()).isEqualTo(65535L * (status.getNumConnectedNodes().getValue()
-                + status.getNumUnavailableNodes().getValue()));
+        assertThat(status.getMaxFlows())
+                .isEqualTo(65535L
+                        * (status.getNumConnectedNodes().getValue()
+                                + status.getNumUnavailableNodes().getValue()));
         assertThat(status.getUptimeNs()).isPositive();
         assertThat(observer.getNodes(GetNodesRequest.getDefaultInstance()).getNodesList())
-                .extracting(n -> n.getName()).contains(ns + "-node-1", ns + "-node-2");
+                .extracting(n -> n.getName())
+                .contains(ns + "-node-1", ns + "-node-2");
 
         assertThatThrownBy(() -> observer.getFlows(GetFlowsRequest.newBuilder()
-                .addWhitelist(FlowFilter.newBuilder().addSourceIp("10.0.0.0/99")).build()).hasNext())
+                                .addWhitelist(FlowFilter.newBuilder().addSourceIp("10.0.0.0/99"))
+                                .build())
+                        .hasNext())
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
                     assertThat(e.getStatus().getDescription()).startsWith("whitelist[0].source_ip: ");
@@ -196,12 +254,16 @@ class FlowsApiTest {
         int followersBefore = queries.activeFollowers();
         String ns = newNamespace();
         var observer = ObserverGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-        Iterator<GetFlowsResponse> stream = observer.getFlows(GetFlowsRequest.newBuilder().setFollow(true)
+        Iterator<GetFlowsResponse> stream = observer.getFlows(GetFlowsRequest.newBuilder()
+                .setFollow(true)
                 .addWhitelist(FlowFilter.newBuilder().addSourcePod(ns + "/"))
-                .addWhitelist(FlowFilter.newBuilder().addDestinationPod(ns + "/")).build());
-        HttpResponse<InputStream> sse = HTTP.send(HttpRequest.newBuilder(url("namespace=" + ns + "&follow=true"))
-                .build(), HttpResponse.BodyHandlers.ofInputStream());
-        assertThat(sse.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+                .addWhitelist(FlowFilter.newBuilder().addDestinationPod(ns + "/"))
+                .build());
+        HttpResponse<InputStream> sse = HTTP.send(
+                HttpRequest.newBuilder(url("namespace=" + ns + "&follow=true")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(sse.headers().firstValue("content-type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
         // Both followers have taken their mark: every flow sent from here reaches them.
         await().atMost(Duration.ofSeconds(30)).until(() -> queries.activeFollowers() >= followersBefore + 2);
         List<Flow> flows = scenario(ns, Instant.now().truncatedTo(ChronoUnit.MILLIS));
@@ -217,8 +279,13 @@ class FlowsApiTest {
             while (ssePorts.size() < flows.size() && (line = lines.readLine()) != null) {
                 if (line.startsWith("data: ")) {
                     JsonNode flow = JSON.readTree(line.substring(6)).path("flow");
-                    ssePorts.add(flow.path("l4").path("TCP").path("destination_port").asInt(
-                            flow.path("l4").path("UDP").path("destination_port").asInt()));
+                    ssePorts.add(flow.path("l4")
+                            .path("TCP")
+                            .path("destination_port")
+                            .asInt(flow.path("l4")
+                                    .path("UDP")
+                                    .path("destination_port")
+                                    .asInt()));
                 }
             }
         }
@@ -228,9 +295,13 @@ class FlowsApiTest {
     @Test
     void countsHubbleMetrics() throws Exception {
         produceScenario(newNamespace());
-        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/q/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).contains("hubble_flows_processed_total{", "subtype=\"to-endpoint\"", "type=\"Drop\"")
+        String metrics = HTTP.send(
+                        HttpRequest.newBuilder(URI.create(base() + "/q/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(metrics)
+                .contains("hubble_flows_processed_total{", "subtype=\"to-endpoint\"", "type=\"Drop\"")
                 .contains("hubble_drop_total{protocol=\"TCP\",reason=\"POLICY_DENIED\"}")
                 .contains("hubble_tcp_flags_total{family=\"IPv4\",flag=\"SYN\"}")
                 .contains("hubble_port_distribution_total{port=\"5432\",protocol=\"TCP\"}")
@@ -238,22 +309,26 @@ class FlowsApiTest {
     }
 
     static int port(Flow flow) {
-        return flow.getL4().hasUDP() ? flow.getL4().getUDP().getDestinationPort() : flow.getL4().getTCP().getDestinationPort();
+        return flow.getL4().hasUDP()
+                ? flow.getL4().getUDP().getDestinationPort()
+                : flow.getL4().getTCP().getDestinationPort();
     }
 
     private static List<Integer> ports(String query) throws Exception {
         List<Integer> ports = new ArrayList<>();
         for (JsonNode row : rows(query.contains("first=") || query.contains("last=") ? query : query + "&last=100")) {
             JsonNode l4 = row.path("flow").path("l4");
-            ports.add(l4.has("UDP") ? l4.path("UDP").path("destination_port").asInt()
-                    : l4.path("TCP").path("destination_port").asInt());
+            ports.add(
+                    l4.has("UDP")
+                            ? l4.path("UDP").path("destination_port").asInt()
+                            : l4.path("TCP").path("destination_port").asInt());
         }
         return ports;
     }
 
     static List<JsonNode> rows(String query) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(url(query)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response =
+                HTTP.send(HttpRequest.newBuilder(url(query)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         List<JsonNode> rows = new ArrayList<>();
         JSON.readTree(response.body()).forEach(rows::add);
@@ -261,11 +336,13 @@ class FlowsApiTest {
     }
 
     private static void assertProblem(String query, String field) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(url(query)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response =
+                HTTP.send(HttpRequest.newBuilder(url(query)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(query).isEqualTo(400);
         assertThat(response.headers().firstValue("content-type")).hasValue("application/problem+json");
-        assertThat(JSON.readTree(response.body()).path("field").asText()).as(response.body()).isEqualTo(field);
+        assertThat(JSON.readTree(response.body()).path("field").asText())
+                .as(response.body())
+                .isEqualTo(field);
     }
 
     static URI url(String query) {
@@ -288,7 +365,8 @@ class FlowsApiTest {
     void refusesAHugeFilterValueWithABoundedDescription() {
         var observer = ObserverGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
         GetFlowsRequest huge = GetFlowsRequest.newBuilder()
-                .addBlacklist(FlowFilter.newBuilder().addSourceIp("x".repeat(70_000))).build();
+                .addBlacklist(FlowFilter.newBuilder().addSourceIp("x".repeat(70_000)))
+                .build();
         assertThatThrownBy(() -> observer.getFlows(huge).hasNext())
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);

@@ -48,17 +48,29 @@ class SmallRingTest {
     public static class SmallRing implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("tendril.flows.ring-capacity", "7", "tendril.flows.topic", "test.flows.small",
-                    "tendril.flows.follow-interval", "200ms");
+            return Map.of(
+                    "tendril.flows.ring-capacity",
+                    "7",
+                    "tendril.flows.topic",
+                    "test.flows.small",
+                    "tendril.flows.follow-interval",
+                    "200ms");
         }
     }
 
     /** Flows produced before the ingest assigned the topic would be history, not ring content. */
     @org.junit.jupiter.api.BeforeEach
     void ingestIsReady() {
-        await().atMost(Duration.ofSeconds(60)).until(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(ConfigProvider.getConfig().getValue("test.url", String.class) + "/q/health/ready")).build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> HttpClient.newHttpClient()
+                                .send(
+                                        HttpRequest.newBuilder(URI.create(ConfigProvider.getConfig()
+                                                                .getValue("test.url", String.class)
+                                                        + "/q/health/ready"))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.ofString())
+                                .statusCode()
+                        == 200);
     }
 
     @Test
@@ -69,14 +81,17 @@ class SmallRingTest {
         var b = pod("hist", "b", 1001, "b");
         List<Flow> flows = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
-            flows.add(HubbleFlows.forwarded(t0.plusSeconds(i), node, a, "10.7.0.1", 30000 + i, b, "10.7.0.2", 80).build());
+            flows.add(HubbleFlows.forwarded(t0.plusSeconds(i), node, a, "10.7.0.1", 30000 + i, b, "10.7.0.2", 80)
+                    .build());
         }
         try (FlowProducer producer = new FlowProducer()) {
             producer.send(flows);
         }
         // The ring holds only the last 7.
-        await().atMost(Duration.ofSeconds(30)).until(() -> sourcePorts("node=" + node + "&last=100").size() == 7);
-        assertThat(sourcePorts("node=" + node + "&last=100")).containsExactly(30033, 30034, 30035, 30036, 30037, 30038, 30039);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> sourcePorts("node=" + node + "&last=100").size() == 7);
+        assertThat(sourcePorts("node=" + node + "&last=100"))
+                .containsExactly(30033, 30034, 30035, 30036, 30037, 30038, 30039);
 
         List<Integer> all = sourcePorts("node=" + node + "&since=" + t0);
         assertThat(all).hasSize(40);
@@ -85,7 +100,8 @@ class SmallRingTest {
         assertThat(sourcePorts("node=" + node + "&since=" + t0.plusSeconds(10) + "&until=" + t0.plusSeconds(20)))
                 .containsExactly(30010, 30011, 30012, 30013, 30014, 30015, 30016, 30017, 30018, 30019, 30020);
         assertThat(sourcePorts("node=" + node + "&first=3&since=" + t0)).containsExactly(30000, 30001, 30002);
-        assertThat(sourcePorts("node=" + node + "&last=3&since=" + t0.plusSeconds(30))).containsExactly(30037, 30038, 30039);
+        assertThat(sourcePorts("node=" + node + "&last=3&since=" + t0.plusSeconds(30)))
+                .containsExactly(30037, 30038, 30039);
         // across the boundary: 30..39 = 3 from Kafka + 7 from the ring
         assertThat(sourcePorts("node=" + node + "&since=" + t0.plusSeconds(30))).hasSize(10);
     }
@@ -94,18 +110,24 @@ class SmallRingTest {
     void followerThatFallsBehindGetsLostEvents() throws Exception {
         int followersBefore = queries.activeFollowers();
         URI base = URI.create(ConfigProvider.getConfig().getValue("test.url", String.class));
-        ManagedChannel channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort())
+                .usePlaintext()
+                .build();
         try (FlowProducer producer = new FlowProducer()) {
-            Iterator<GetFlowsResponse> stream = ObserverGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .getFlows(GetFlowsRequest.newBuilder().setFollow(true)
-                            .addWhitelist(FlowFilter.newBuilder().addNodeName("lost-node")).build());
+            Iterator<GetFlowsResponse> stream = ObserverGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .getFlows(GetFlowsRequest.newBuilder()
+                            .setFollow(true)
+                            .addWhitelist(FlowFilter.newBuilder().addNodeName("lost-node"))
+                            .build());
             await().atMost(Duration.ofSeconds(30)).until(() -> queries.activeFollowers() >= followersBefore + 1);
             var a = pod("lost", "a", 1000, "a");
             Instant t0 = Instant.now();
             List<Flow> flows = new ArrayList<>();
             for (int i = 0; i < 3000; i++) {
-                flows.add(HubbleFlows.forwarded(t0.plusMillis(i), "lost-node", a, "10.8.0.1", 1000 + i % 60000, a,
-                        "10.8.0.1", 80).build());
+                flows.add(HubbleFlows.forwarded(
+                                t0.plusMillis(i), "lost-node", a, "10.8.0.1", 1000 + i % 60000, a, "10.8.0.1", 80)
+                        .build());
             }
             producer.send(flows);
             long lost = 0;
@@ -122,8 +144,12 @@ class SmallRingTest {
             }
             assertThat(lost).isPositive();
             assertThat(lost + delivered).isEqualTo(3000);
-            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/q/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String metrics = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(base + "/q/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             assertThat(metrics).containsPattern("hubble_lost_events_total\\{source=\"HUBBLE_RING_BUFFER\"} [1-9]");
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -133,7 +159,8 @@ class SmallRingTest {
     private static List<Integer> sourcePorts(String query) throws Exception {
         List<Integer> ports = new ArrayList<>();
         for (JsonNode row : FlowsApiTest.rows(query)) {
-            ports.add(row.path("flow").path("l4").path("TCP").path("source_port").asInt());
+            ports.add(
+                    row.path("flow").path("l4").path("TCP").path("source_port").asInt());
         }
         return ports;
     }

@@ -48,12 +48,16 @@ public final class FlowsLoadDriver {
         int flows = Integer.getInteger("flows", 5_000_000);
         int kafkaFlows = Integer.getInteger("kafkaFlows", 1_000_000);
         int queries = Integer.getInteger("queries", 200);
-        System.out.printf("machine: %d CPUs, max heap %d MB, %s%n", Runtime.getRuntime().availableProcessors(),
-                Runtime.getRuntime().maxMemory() >> 20, System.getProperty("java.vm.version"));
+        System.out.printf(
+                "machine: %d CPUs, max heap %d MB, %s%n",
+                Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20,
+                System.getProperty("java.vm.version"));
         System.out.println("load average at start (other builds share the machine): " + loadAverage());
         byte[][] corpus = corpus(8192);
-        System.out.printf("corpus: %d distinct flows, mean %d bytes serialized%n", corpus.length,
-                Arrays.stream(corpus).mapToInt(b -> b.length).sum() / corpus.length);
+        System.out.printf(
+                "corpus: %d distinct flows, mean %d bytes serialized%n",
+                corpus.length, Arrays.stream(corpus).mapToInt(b -> b.length).sum() / corpus.length);
 
         inMemoryIngest(corpus, flows);
         FlowStore full = memoryPerFlow(corpus);
@@ -72,14 +76,40 @@ public final class FlowsLoadDriver {
         byte[][] out = new byte[size][];
         for (int i = 0; i < size; i++) {
             int ns = random.nextInt(20);
-            var src = HubbleFlows.pod("ns-" + ns, "app-" + random.nextInt(20) + "-pod", 1000 + ns * 20 + random.nextInt(20), "app-" + random.nextInt(20));
-            var dst = HubbleFlows.pod("ns-" + ns, "app-" + random.nextInt(20) + "-pod", 1000 + ns * 20 + random.nextInt(20), "app-" + random.nextInt(20));
+            var src = HubbleFlows.pod(
+                    "ns-" + ns,
+                    "app-" + random.nextInt(20) + "-pod",
+                    1000 + ns * 20 + random.nextInt(20),
+                    "app-" + random.nextInt(20));
+            var dst = HubbleFlows.pod(
+                    "ns-" + ns,
+                    "app-" + random.nextInt(20) + "-pod",
+                    1000 + ns * 20 + random.nextInt(20),
+                    "app-" + random.nextInt(20));
             String node = "node-" + (i % NODES);
             Flow flow = (i % 5 == 0)
-                    ? HubbleFlows.denied(t0.plusMillis(i), node, src, "10.1." + ns + "." + random.nextInt(250), 30000 + random.nextInt(30000), dst,
-                            "10.2." + ns + "." + random.nextInt(250), 80 + random.nextInt(4), "ns-" + ns, "deny-" + ns).build()
-                    : HubbleFlows.forwarded(t0.plusMillis(i), node, src, "10.1." + ns + "." + random.nextInt(250), 30000 + random.nextInt(30000), dst,
-                            "10.2." + ns + "." + random.nextInt(250), 80 + random.nextInt(4)).build();
+                    ? HubbleFlows.denied(
+                                    t0.plusMillis(i),
+                                    node,
+                                    src,
+                                    "10.1." + ns + "." + random.nextInt(250),
+                                    30000 + random.nextInt(30000),
+                                    dst,
+                                    "10.2." + ns + "." + random.nextInt(250),
+                                    80 + random.nextInt(4),
+                                    "ns-" + ns,
+                                    "deny-" + ns)
+                            .build()
+                    : HubbleFlows.forwarded(
+                                    t0.plusMillis(i),
+                                    node,
+                                    src,
+                                    "10.1." + ns + "." + random.nextInt(250),
+                                    30000 + random.nextInt(30000),
+                                    dst,
+                                    "10.2." + ns + "." + random.nextInt(250),
+                                    80 + random.nextInt(4))
+                            .build();
             out[i] = flow.toByteArray();
         }
         return out;
@@ -102,9 +132,15 @@ public final class FlowsLoadDriver {
         }
         long elapsed = System.nanoTime() - start;
         long written = store.rings().stream().mapToLong(r -> r.written()).sum();
-        System.out.printf("in-memory ingest (parse flow.Flow + decode + ring insert, 1 thread): %,d flows in %.2f s = %,.0f flows/s; "
-                + "rings saw %,d (lost %d); process CPU %.2f s%n", flows, elapsed / 1e9, flows / (elapsed / 1e9),
-                written - warm, flows - (written - warm), (cpuNanos() - cpu0) / 1e9);
+        System.out.printf(
+                "in-memory ingest (parse flow.Flow + decode + ring insert, 1 thread): %,d flows in %.2f s = %,.0f flows/s; "
+                        + "rings saw %,d (lost %d); process CPU %.2f s%n",
+                flows,
+                elapsed / 1e9,
+                flows / (elapsed / 1e9),
+                written - warm,
+                flows - (written - warm),
+                (cpuNanos() - cpu0) / 1e9);
     }
 
     private static FlowStore memoryPerFlow(byte[][] corpus) throws Exception {
@@ -119,26 +155,48 @@ public final class FlowsLoadDriver {
             store.add(codec.decode(payload, i, null), 0);
         }
         long after = usedAfterGc();
-        System.out.printf("memory: %,d buffered flows (%d rings x %d) use %,d MB of heap = %d bytes/flow "
-                + "(serialized flow %d bytes of it; %d interned peers)%n", n, NODES, CAPACITY, (after - before) >> 20,
-                (after - before) / n, bytes / n, codec.internedPeers());
+        System.out.printf(
+                "memory: %,d buffered flows (%d rings x %d) use %,d MB of heap = %d bytes/flow "
+                        + "(serialized flow %d bytes of it; %d interned peers)%n",
+                n, NODES, CAPACITY, (after - before) >> 20, (after - before) / n, bytes / n, codec.internedPeers());
         return store;
     }
 
     private static void queryLatency(FlowStore store, int queries) {
         long now = System.currentTimeMillis() * 1_000_000L;
         Object[][] kinds = {
-                {"last 20, namespace=ns-3 verdict=DROPPED", Map.of("namespace", List.of("ns-3"), "verdict", List.of("DROPPED")), 20L},
-                {"last 100, from-label=k8s:app=app-7 to-port=81", Map.of("from-label", List.of("k8s:app=app-7"), "to-port", List.of("81")), 100L},
-                {"last 20, to-ip=10.2.5.0/24 protocol=tcp", Map.of("to-ip", List.of("10.2.5.0/24"), "protocol", List.of("tcp")), 20L},
-                {"last 20, matches nothing (full scan of 1,048,560)", Map.of("pod", List.of("ns-3/nope")), 20L},
-                {"all DROPPED of one node (since 0, no number)", Map.of("node", List.of("node-7"), "verdict", List.of("DROPPED")), 0L},
+            {
+                "last 20, namespace=ns-3 verdict=DROPPED",
+                Map.of("namespace", List.of("ns-3"), "verdict", List.of("DROPPED")),
+                20L
+            },
+            {
+                "last 100, from-label=k8s:app=app-7 to-port=81",
+                Map.of("from-label", List.of("k8s:app=app-7"), "to-port", List.of("81")),
+                100L
+            },
+            {
+                "last 20, to-ip=10.2.5.0/24 protocol=tcp",
+                Map.of("to-ip", List.of("10.2.5.0/24"), "protocol", List.of("tcp")),
+                20L
+            },
+            {"last 20, matches nothing (full scan of 1,048,560)", Map.of("pod", List.of("ns-3/nope")), 20L},
+            {
+                "all DROPPED of one node (since 0, no number)",
+                Map.of("node", List.of("node-7"), "verdict", List.of("DROPPED")),
+                0L
+            },
         };
         for (Object[] kind : kinds) {
             @SuppressWarnings("unchecked")
             List<FilterSpec> filters = ObserveFilters.whitelist((Map<String, List<String>>) kind[1]);
-            FlowQuery query = new FlowQuery((Long) kind[2], false, false, (Long) kind[2] == 0 ? 0 : Long.MIN_VALUE,
-                    Long.MAX_VALUE, FlowSelection.compile(filters, List.of()));
+            FlowQuery query = new FlowQuery(
+                    (Long) kind[2],
+                    false,
+                    false,
+                    (Long) kind[2] == 0 ? 0 : Long.MIN_VALUE,
+                    Long.MAX_VALUE,
+                    FlowSelection.compile(filters, List.of()));
             for (int i = 0; i < 20; i++) {
                 store.query(query, store.mark());
             }
@@ -152,9 +210,15 @@ public final class FlowsLoadDriver {
             }
             long cpu = cpuNanos() - cpu0;
             Arrays.sort(samples);
-            System.out.printf("query [%s]: %d results; p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d runs); process CPU %.2f ms/query%n",
-                    kind[0], results, samples[queries / 2] / 1e6, samples[(int) Math.ceil(queries * 0.99) - 1] / 1e6,
-                    samples[queries - 1] / 1e6, queries, cpu / 1e6 / queries);
+            System.out.printf(
+                    "query [%s]: %d results; p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d runs); process CPU %.2f ms/query%n",
+                    kind[0],
+                    results,
+                    samples[queries / 2] / 1e6,
+                    samples[(int) Math.ceil(queries * 0.99) - 1] / 1e6,
+                    samples[queries - 1] / 1e6,
+                    queries,
+                    cpu / 1e6 / queries);
         }
         if (now < 0) {
             throw new IllegalStateException();
@@ -167,7 +231,9 @@ public final class FlowsLoadDriver {
         Properties admin = new Properties();
         admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (Admin client = Admin.create(admin)) {
-            client.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
+            client.createTopics(List.of(new NewTopic(topic, 3, (short) 1)))
+                    .all()
+                    .get();
         }
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -175,14 +241,16 @@ public final class FlowsLoadDriver {
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 * 1024));
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         long start = System.nanoTime();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < flows; i++) {
                 producer.send(new ProducerRecord<>(topic, "node-" + (i % NODES), corpus[i % corpus.length]));
             }
             producer.flush();
         }
-        System.out.printf("kafka: produced %,d flows in %.2f s (lz4, 3 partitions, in-process broker)%n", flows,
-                (System.nanoTime() - start) / 1e9);
+        System.out.printf(
+                "kafka: produced %,d flows in %.2f s (lz4, 3 partitions, in-process broker)%n",
+                flows, (System.nanoTime() - start) / 1e9);
 
         FlowStore store = new FlowStore(CAPACITY);
         FlowCodec codec = new FlowCodec();
@@ -195,7 +263,8 @@ public final class FlowsLoadDriver {
         long cpu0 = cpuNanos();
         start = System.nanoTime();
         long ingested = 0;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(cprops, new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(cprops, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (int p = 0; p < 3; p++) {
                 partitions.add(new TopicPartition(topic, p));
@@ -210,14 +279,16 @@ public final class FlowsLoadDriver {
             }
         }
         long elapsed = System.nanoTime() - start;
-        System.out.printf("kafka end-to-end ingest (fetch + parse + decode + ring insert, 1 consumer thread): %,d of %,d flows "
-                + "in %.2f s = %,.0f flows/s; process CPU %.2f s (broker in the same JVM)%n", ingested, flows, elapsed / 1e9,
-                ingested / (elapsed / 1e9), (cpuNanos() - cpu0) / 1e9);
+        System.out.printf(
+                "kafka end-to-end ingest (fetch + parse + decode + ring insert, 1 consumer thread): %,d of %,d flows "
+                        + "in %.2f s = %,.0f flows/s; process CPU %.2f s (broker in the same JVM)%n",
+                ingested, flows, elapsed / 1e9, ingested / (elapsed / 1e9), (cpuNanos() - cpu0) / 1e9);
     }
 
     private static String loadAverage() {
         try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
+                    .trim();
         } catch (java.io.IOException e) {
             return "unknown";
         }
@@ -232,6 +303,7 @@ public final class FlowsLoadDriver {
     }
 
     private static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 }

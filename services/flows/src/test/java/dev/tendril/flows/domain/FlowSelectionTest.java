@@ -10,17 +10,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /** Hubble's filter semantics, one named case per field, then AND, OR and blacklist. */
 class FlowSelectionTest {
 
     // frontend -> database:5432 TCP SYN FORWARDED ingress on node-1
-    static final StoredFlow TCP_FLOW = TestFlows.tcp(1, "node-1", FRONTEND, "10.0.1.5", DATABASE, "10.0.2.9", 5432, 1,
-            TcpFlags.SYN);
+    static final StoredFlow TCP_FLOW =
+            TestFlows.tcp(1, "node-1", FRONTEND, "10.0.1.5", DATABASE, "10.0.2.9", 5432, 1, TcpFlags.SYN);
     // coredns <- world:53 UDP egress on node-2
     static final StoredFlow UDP_FLOW = TestFlows.udp(2, "node-2", WORLD, "203.0.113.7", COREDNS, "10.0.3.3", 53);
 
@@ -54,10 +54,14 @@ class FlowSelectionTest {
                 c("tcp flags SYN", b -> b.tcpFlags.add(TcpFlags.SYN), true, false),
                 c("tcp flags SYN+ACK needs both", b -> b.tcpFlags.add(TcpFlags.SYN | TcpFlags.ACK), false, false),
                 c("values of a field are ORed", b -> b.nodeName.addAll(List.of("node-1", "node-2")), true, true),
-                c("fields of a filter are ANDed", b -> {
-                    b.sourcePod.add("demo/");
-                    b.protocol.add("udp");
-                }, false, false));
+                c(
+                        "fields of a filter are ANDed",
+                        b -> {
+                            b.sourcePod.add("demo/");
+                            b.protocol.add("udp");
+                        },
+                        false,
+                        false));
     }
 
     private static Arguments c(String name, Consumer<FilterSpec.Builder> filter, boolean tcp, boolean udp) {
@@ -78,21 +82,25 @@ class FlowSelectionTest {
     void whitelistEntriesAreOredAndBlacklistSubtracts() {
         FilterSpec tcp = spec(b -> b.protocol.add("tcp"));
         FilterSpec udp = spec(b -> b.protocol.add("udp"));
-        assertThat(FlowSelection.compile(List.of(tcp, udp), List.of()).matches(UDP_FLOW)).isTrue();
-        FlowSelection minusNode2 = FlowSelection.compile(List.of(tcp, udp), List.of(spec(b -> b.nodeName.add("node-2"))));
+        assertThat(FlowSelection.compile(List.of(tcp, udp), List.of()).matches(UDP_FLOW))
+                .isTrue();
+        FlowSelection minusNode2 =
+                FlowSelection.compile(List.of(tcp, udp), List.of(spec(b -> b.nodeName.add("node-2"))));
         assertThat(minusNode2.matches(TCP_FLOW)).isTrue();
         assertThat(minusNode2.matches(UDP_FLOW)).isFalse();
-        assertThat(FlowSelection.compile(List.of(), List.of(tcp)).matches(TCP_FLOW)).isFalse();
+        assertThat(FlowSelection.compile(List.of(), List.of(tcp)).matches(TCP_FLOW))
+                .isFalse();
         assertThat(FlowSelection.ALL.matches(UDP_FLOW)).isTrue();
     }
 
     @Test
     void refusesBadFiltersNamingTheField() {
         assertThatThrownBy(() -> FlowSelection.compile(List.of(spec(b -> b.sourceIp.add("10.0.0.0/33"))), List.of()))
-                .isInstanceOfSatisfying(InvalidFilterException.class,
-                        e -> assertThat(e.field()).isEqualTo("whitelist[0].source_ip"));
+                .isInstanceOfSatisfying(
+                        InvalidFilterException.class, e -> assertThat(e.field()).isEqualTo("whitelist[0].source_ip"));
         assertThatThrownBy(() -> FlowSelection.compile(List.of(), List.of(spec(b -> b.destinationIp.add("nope")))))
-                .isInstanceOfSatisfying(InvalidFilterException.class,
+                .isInstanceOfSatisfying(
+                        InvalidFilterException.class,
                         e -> assertThat(e.field()).isEqualTo("blacklist[0].destination_ip"));
         assertThatThrownBy(() -> FlowSelection.compile(List.of(spec(b -> b.protocol.add("gopher"))), List.of()))
                 .hasMessageStartingWith("whitelist[0].protocol: ");

@@ -47,8 +47,10 @@ class FlowStoreTest {
                 .containsExactly(9L, 10L, 11L);
         assertThat(times(store, new FlowQuery(3, true, false, Long.MIN_VALUE, Long.MAX_VALUE, FlowSelection.ALL)))
                 .containsExactly(0L, 1L, 2L);
-        assertThat(times(store, new FlowQuery(0, false, false, 4, 7, FlowSelection.ALL))).containsExactly(4L, 5L, 6L, 7L);
-        assertThat(times(store, new FlowQuery(2, true, false, 4, 7, FlowSelection.ALL))).containsExactly(4L, 5L);
+        assertThat(times(store, new FlowQuery(0, false, false, 4, 7, FlowSelection.ALL)))
+                .containsExactly(4L, 5L, 6L, 7L);
+        assertThat(times(store, new FlowQuery(2, true, false, 4, 7, FlowSelection.ALL)))
+                .containsExactly(4L, 5L);
     }
 
     @Test
@@ -56,17 +58,20 @@ class FlowStoreTest {
         FlowStore store = new FlowStore(3);
         store.add(TestFlows.at(0, "a"), 0);
         Map<FlowRing, Long> mark = store.mark();
-        FlowStore.Follower follower = store.follow(new FlowQuery(0, false, true, Long.MIN_VALUE, Long.MAX_VALUE,
-                FlowSelection.ALL), mark);
+        FlowStore.Follower follower =
+                store.follow(new FlowQuery(0, false, true, Long.MIN_VALUE, Long.MAX_VALUE, FlowSelection.ALL), mark);
         store.add(TestFlows.at(2, "a"), 0);
         store.add(TestFlows.at(1, "b"), 0);
-        assertThat(follower.poll(100)).extracting(e -> ((FlowEvent.Flowed) e).flow().timeNanos).containsExactly(1L, 2L);
+        assertThat(follower.poll(100))
+                .extracting(e -> ((FlowEvent.Flowed) e).flow().timeNanos)
+                .containsExactly(1L, 2L);
         for (int i = 10; i < 20; i++) {
             store.add(TestFlows.at(i, "a"), 0);
         }
         List<FlowEvent> events = follower.poll(100);
         assertThat(events.getFirst()).isEqualTo(new FlowEvent.Lost("a", 7));
-        assertThat(events.subList(1, events.size())).extracting(e -> ((FlowEvent.Flowed) e).flow().timeNanos)
+        assertThat(events.subList(1, events.size()))
+                .extracting(e -> ((FlowEvent.Flowed) e).flow().timeNanos)
                 .containsExactly(17L, 18L, 19L);
         assertThat(store.lostToReaders()).isEqualTo(7);
     }
@@ -82,6 +87,8 @@ class FlowStoreTest {
     }
 
     private static List<Long> times(FlowStore store, FlowQuery query) {
-        return store.query(query, store.mark()).flows().stream().map(f -> f.timeNanos).toList();
+        return store.query(query, store.mark()).flows().stream()
+                .map(f -> f.timeNanos)
+                .toList();
     }
 }

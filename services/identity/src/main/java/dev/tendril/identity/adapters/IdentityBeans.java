@@ -47,8 +47,8 @@ public class IdentityBeans {
 
     @Produces
     @Singleton
-    EndpointRegistry registry(PostgresStorage storage, IdentityAllocator allocator, LabelFilter filter,
-            ClusterConfig cluster) {
+    EndpointRegistry registry(
+            PostgresStorage storage, IdentityAllocator allocator, LabelFilter filter, ClusterConfig cluster) {
         return new EndpointRegistry(storage, storage.deregistrations(), allocator, filter, cluster.name());
     }
 

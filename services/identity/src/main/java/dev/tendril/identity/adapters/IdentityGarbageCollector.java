@@ -45,20 +45,27 @@ public class IdentityGarbageCollector {
 
     void onStart(@Observes StartupEvent event) {
         releasedCounter = Counter.builder("tendril_identity_gc_released_total")
-                .description("Identities released by garbage collection").register(meters);
+                .description("Identities released by garbage collection")
+                .register(meters);
         invalidCounter = Counter.builder("tendril_identity_gc_invalid_released_total")
-                .description("Identities released because their cidr:/reserved: labels are invalid").register(meters);
+                .description("Identities released because their cidr:/reserved: labels are invalid")
+                .register(meters);
         ReleaseFollower follower = new ReleaseFollower(storage, allocator);
-        scheduler = Executors.newScheduledThreadPool(1, Thread.ofPlatform().name("identity-gc").daemon(true).factory());
+        scheduler = Executors.newScheduledThreadPool(
+                1, Thread.ofPlatform().name("identity-gc").daemon(true).factory());
         long interval = config.gc().interval().toMillis();
         scheduler.scheduleWithFixedDelay(this::collectSafely, interval, interval, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(() -> {
-            try {
-                follower.poll();
-            } catch (RuntimeException e) {
-                LOG.debugf("release follower: %s", e.getMessage());
-            }
-        }, 500, 500, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        follower.poll();
+                    } catch (RuntimeException e) {
+                        LOG.debugf("release follower: %s", e.getMessage());
+                    }
+                },
+                500,
+                500,
+                TimeUnit.MILLISECONDS);
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -75,9 +82,10 @@ public class IdentityGarbageCollector {
     public List<IdentityRecord> collect(java.time.Duration grace) {
         List<IdentityRecord> all = new java.util.ArrayList<>();
         while (true) {
-            Map<IdentityRecord, String> invalid = allocator.collectInvalid(config.gc().batchSize());
-            invalid.forEach((identity, problem) -> LOG.warnf("identity GC released invalid identity %d %s: %s",
-                    identity.id(), identity.labels(), problem));
+            Map<IdentityRecord, String> invalid =
+                    allocator.collectInvalid(config.gc().batchSize());
+            invalid.forEach((identity, problem) -> LOG.warnf(
+                    "identity GC released invalid identity %d %s: %s", identity.id(), identity.labels(), problem));
             all.addAll(invalid.keySet());
             invalidCounter.increment(invalid.size());
             if (invalid.size() < config.gc().batchSize()) {
@@ -85,7 +93,8 @@ public class IdentityGarbageCollector {
             }
         }
         while (true) {
-            List<IdentityRecord> batch = allocator.collectGarbage(grace, config.gc().batchSize());
+            List<IdentityRecord> batch =
+                    allocator.collectGarbage(grace, config.gc().batchSize());
             all.addAll(batch);
             releasedCounter.increment(batch.size());
             if (batch.size() < config.gc().batchSize()) {
@@ -98,7 +107,9 @@ public class IdentityGarbageCollector {
         try {
             List<IdentityRecord> released = collect(config.gc().grace());
             if (!released.isEmpty()) {
-                LOG.infof("identity GC released %d identities unused for %s", released.size(), config.gc().grace());
+                LOG.infof(
+                        "identity GC released %d identities unused for %s",
+                        released.size(), config.gc().grace());
             }
         } catch (RuntimeException e) {
             LOG.warnf("identity GC failed, retrying next interval: %s", e.getMessage());

@@ -25,8 +25,7 @@ final class AllocationBatcher {
     static final int DEFAULT_WORKERS = 4;
     static final int DEFAULT_MAX_BATCH = 200;
 
-    private record Pending(Labels labels, CompletableFuture<Allocation> result) {
-    }
+    private record Pending(Labels labels, CompletableFuture<Allocation> result) {}
 
     private final IdentityAllocator allocator;
     private final int maxBatch;
@@ -38,7 +37,10 @@ final class AllocationBatcher {
         this.allocator = allocator;
         this.maxBatch = maxBatch;
         for (int i = 0; i < workerCount; i++) {
-            workers.add(Thread.ofPlatform().name("identity-allocator-" + i).daemon(true).start(this::work));
+            workers.add(Thread.ofPlatform()
+                    .name("identity-allocator-" + i)
+                    .daemon(true)
+                    .start(this::work));
         }
     }
 
@@ -88,14 +90,18 @@ final class AllocationBatcher {
 
     private void run(List<Pending> batch) {
         try {
-            List<Allocation> results = allocator.allocateAll(batch.stream().map(Pending::labels).toList());
+            List<Allocation> results =
+                    allocator.allocateAll(batch.stream().map(Pending::labels).toList());
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result().complete(results.get(i));
             }
         } catch (RuntimeException | Error batchFailure) {
             for (Pending pending : batch) {
                 try {
-                    pending.result().complete(allocator.allocateAll(List.of(pending.labels())).getFirst());
+                    pending.result()
+                            .complete(allocator
+                                    .allocateAll(List.of(pending.labels()))
+                                    .getFirst());
                 } catch (RuntimeException | Error e) {
                     pending.result().completeExceptionally(e);
                 }

@@ -10,13 +10,13 @@ import dev.tendril.identity.domain.EndpointDecider;
 import dev.tendril.identity.domain.EndpointEvent;
 import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.LabelFilter;
-import dev.tendril.k8s.labels.Labels;
 import dev.tendril.identity.domain.Namespace;
 import dev.tendril.identity.domain.NamespaceCommand.DeleteNamespace;
 import dev.tendril.identity.domain.NamespaceCommand.UpsertNamespace;
 import dev.tendril.identity.domain.NamespaceDecider;
 import dev.tendril.identity.domain.NamespaceEvent;
 import dev.tendril.identity.domain.PodIdentityLabels;
+import dev.tendril.k8s.labels.Labels;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -48,9 +48,12 @@ public final class EndpointRegistry {
      *     read-model projector frees the endpoint's IPs, row and identity use); this registry retries it
      *     as it retries its own transactions
      */
-    public EndpointRegistry(IdentityStorage storage,
+    public EndpointRegistry(
+            IdentityStorage storage,
             CommandHandler<EndpointCommand, Optional<Endpoint>, EndpointEvent> deregistrations,
-            IdentityAllocator allocator, LabelFilter filter, String clusterName) {
+            IdentityAllocator allocator,
+            LabelFilter filter,
+            String clusterName) {
         this.storage = storage;
         this.deregistrations = deregistrations;
         this.allocator = allocator;
@@ -68,8 +71,8 @@ public final class EndpointRegistry {
 
     /** The identity labels of an endpoint in a namespace (pod, namespace, service account and cluster labels, filtered). */
     public Labels identityLabels(EndpointSpec spec, Namespace namespace) {
-        return PodIdentityLabels.of(namespace.name(), namespace.labels(), spec.labels(), spec.serviceAccount(),
-                clusterName, filter);
+        return PodIdentityLabels.of(
+                namespace.name(), namespace.labels(), spec.labels(), spec.serviceAccount(), clusterName, filter);
     }
 
     // ---- namespaces
@@ -77,8 +80,12 @@ public final class EndpointRegistry {
     /** Upserts a namespace; when its labels change, its endpoints move to the identities of their new labels. */
     public Namespace upsertNamespace(Namespace namespace) {
         return Retrying.inTransaction(storage, tx -> {
-            Streams.Decided<Optional<Namespace>, NamespaceEvent> decided = Streams.decide(tx.events(),
-                    namespaceStream(namespace.name()), namespaces, NamespaceEvent.class, new UpsertNamespace(namespace));
+            Streams.Decided<Optional<Namespace>, NamespaceEvent> decided = Streams.decide(
+                    tx.events(),
+                    namespaceStream(namespace.name()),
+                    namespaces,
+                    NamespaceEvent.class,
+                    new UpsertNamespace(namespace));
             if (decided.events().isEmpty()) {
                 return namespace;
             }
@@ -98,7 +105,11 @@ public final class EndpointRegistry {
             // committed before and is counted, or waits and then finds the namespace gone (422).
             tx.endpoints().lockNamespace(name);
             long count = tx.endpoints().countEndpoints(name);
-            Streams.decide(tx.events(), namespaceStream(name), namespaces, NamespaceEvent.class,
+            Streams.decide(
+                    tx.events(),
+                    namespaceStream(name),
+                    namespaces,
+                    NamespaceEvent.class,
                     new DeleteNamespace(name, count));
             tx.endpoints().deleteNamespace(name);
             return null;
@@ -118,9 +129,12 @@ public final class EndpointRegistry {
     /** Registers or updates an endpoint and returns it with its identity. */
     public Endpoint register(EndpointSpec spec) {
         return Retrying.inTransaction(storage, tx -> {
-            Namespace namespace = tx.endpoints().shareNamespace(spec.namespace()).orElseThrow(() ->
-                    new UnknownReferenceException("namespace", "namespace '" + spec.namespace()
-                            + "' does not exist; create it first (PUT /v1/namespaces/" + spec.namespace() + ")"));
+            Namespace namespace = tx.endpoints()
+                    .shareNamespace(spec.namespace())
+                    .orElseThrow(() -> new UnknownReferenceException(
+                            "namespace",
+                            "namespace '" + spec.namespace() + "' does not exist; create it first (PUT /v1/namespaces/"
+                                    + spec.namespace() + ")"));
             return register(tx, spec, namespace);
         });
     }
@@ -141,8 +155,14 @@ public final class EndpointRegistry {
             acquired = true;
         }
         claimIps(tx.endpoints(), spec, previous);
-        Streams.Decided<Optional<Endpoint>, EndpointEvent> decided = Streams.decideFrom(tx.events(), stream, endpoints,
-                EndpointEvent.class, new RegisterEndpoint(spec, identity), previous, loaded.version());
+        Streams.Decided<Optional<Endpoint>, EndpointEvent> decided = Streams.decideFrom(
+                tx.events(),
+                stream,
+                endpoints,
+                EndpointEvent.class,
+                new RegisterEndpoint(spec, identity),
+                previous,
+                loaded.version());
         if (acquired && previous.isPresent()) {
             tx.identities().releaseUse(previous.get().identity());
         }
@@ -179,8 +199,10 @@ public final class EndpointRegistry {
 
     /** @param uid when not empty, only the incarnation with this pod uid is deregistered (else not found) */
     public void deregister(String namespace, String pod, String uid) {
-        Retrying.run(storage, () -> deregistrations.handle(endpointStream(namespace, pod),
-                new DeregisterEndpoint(namespace, pod, uid)));
+        Retrying.run(
+                storage,
+                () -> deregistrations.handle(
+                        endpointStream(namespace, pod), new DeregisterEndpoint(namespace, pod, uid)));
     }
 
     public Optional<Endpoint> endpoint(String namespace, String pod) {

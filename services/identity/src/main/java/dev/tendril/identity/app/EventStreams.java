@@ -27,6 +27,5 @@ public interface EventStreams {
      */
     Releases releasesAfter(long position);
 
-    record Releases(long highest, List<IdentityReleased> released) {
-    }
+    record Releases(long highest, List<IdentityReleased> released) {}
 }

@@ -76,7 +76,8 @@ public final class IdentityAllocator {
     /** Allocate-or-reuse for an API caller: no endpoint uses it yet, so GC may release it after the grace period. */
     public Allocation allocate(Labels labels) {
         if (labels.isEmpty()) {
-            throw CommandRejectedException.invalid("labels", "no identity-relevant label: an identity needs at least one");
+            throw CommandRejectedException.invalid(
+                    "labels", "no identity-relevant label: an identity needs at least one");
         }
         String key = labels.identityKey();
         Long cached = cache.get(key);
@@ -126,8 +127,14 @@ public final class IdentityAllocator {
             long version = rows.claim(id, streamId(id), labels, forEndpoint);
             if (version > 0) {
                 // The row is ours until commit, so the id's stream is at version - 1 and nobody else appends.
-                Streams.decideFrom(tx.events(), streamId(id), decider, IdentityEvent.class,
-                        new AllocateIdentity(id, labels), IdentityState.FREE, version - 1);
+                Streams.decideFrom(
+                        tx.events(),
+                        streamId(id),
+                        decider,
+                        IdentityEvent.class,
+                        new AllocateIdentity(id, labels),
+                        IdentityState.FREE,
+                        version - 1);
                 return new Allocation(id, labels, true);
             }
             OptionalLong existing = forEndpoint ? rows.useIdOf(labels) : rows.idOf(labels);
@@ -135,8 +142,10 @@ public final class IdentityAllocator {
                 return new Allocation(existing.getAsLong(), labels, false);
             }
         }
-        throw CommandRejectedException.conflict("labels", "no free identity found in " + range + " after "
-                + MAX_CLAIMS + " attempts; the range is nearly exhausted");
+        throw CommandRejectedException.conflict(
+                "labels",
+                "no free identity found in " + range + " after " + MAX_CLAIMS
+                        + " attempts; the range is nearly exhausted");
     }
 
     /**
@@ -151,7 +160,9 @@ public final class IdentityAllocator {
         List<IdentityRecord> released = Retrying.inTransaction(storage, tx -> {
             List<Unused> victims = tx.identities().lockUnused(grace, batchSize);
             release(tx, victims);
-            return victims.stream().map(v -> new IdentityRecord(v.id(), v.labels(), 0)).toList();
+            return victims.stream()
+                    .map(v -> new IdentityRecord(v.id(), v.labels(), 0))
+                    .toList();
         });
         released.forEach(r -> forget(r.id(), r.labels()));
         return released;
@@ -191,8 +202,13 @@ public final class IdentityAllocator {
             return;
         }
         for (Unused victim : victims) {
-            Streams.decideFrom(tx.events(), streamId(victim.id()), decider, IdentityEvent.class,
-                    new ReleaseIdentity(victim.id()), new IdentityState(victim.id(), victim.labels(), true),
+            Streams.decideFrom(
+                    tx.events(),
+                    streamId(victim.id()),
+                    decider,
+                    IdentityEvent.class,
+                    new ReleaseIdentity(victim.id()),
+                    new IdentityState(victim.id(), victim.labels(), true),
                     victim.streamVersion());
         }
         tx.identities().delete(victims.stream().map(Unused::id).toList());

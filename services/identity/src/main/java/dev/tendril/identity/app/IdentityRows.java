@@ -15,8 +15,7 @@ import java.util.OptionalLong;
 public interface IdentityRows {
 
     /** An identity no endpoint uses, row-locked for release. */
-    record Unused(long id, Labels labels, long streamVersion) {
-    }
+    record Unused(long id, Labels labels, long streamVersion) {}
 
     /** The identity of a label set, if allocated. */
     OptionalLong idOf(Labels labels);

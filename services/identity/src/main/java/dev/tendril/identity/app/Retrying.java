@@ -12,8 +12,7 @@ final class Retrying {
 
     private static final int MAX_ATTEMPTS = 30;
 
-    private Retrying() {
-    }
+    private Retrying() {}
 
     static <T> T inTransaction(IdentityStorage storage, IdentityStorage.Work<T> work) {
         return run(storage, () -> storage.inTransaction(work));

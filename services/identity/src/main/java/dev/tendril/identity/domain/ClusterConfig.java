@@ -18,15 +18,19 @@ public record ClusterConfig(String name, int id, int maxConnectedClusters) {
 
     public ClusterConfig {
         if (maxConnectedClusters != DEFAULT_MAX_CLUSTERS && maxConnectedClusters != EXTENDED_MAX_CLUSTERS) {
-            throw new IllegalArgumentException("max connected clusters must be 255 or 511, was " + maxConnectedClusters);
+            throw new IllegalArgumentException(
+                    "max connected clusters must be 255 or 511, was " + maxConnectedClusters);
         }
-        if (name == null || name.isEmpty() || name.length() > 32 || !NAME.matcher(name).matches()) {
+        if (name == null
+                || name.isEmpty()
+                || name.length() > 32
+                || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("cluster name '" + name
                     + "' must be 1-32 lower-case alphanumerics or '-', starting and ending alphanumeric");
         }
         if (id < 0 || id > maxConnectedClusters) {
-            throw new IllegalArgumentException("cluster id " + id + " must be 0.." + maxConnectedClusters
-                    + " (0 only without ClusterMesh)");
+            throw new IllegalArgumentException(
+                    "cluster id " + id + " must be 0.." + maxConnectedClusters + " (0 only without ClusterMesh)");
         }
     }
 

@@ -4,8 +4,7 @@ package dev.tendril.identity.domain;
 public sealed interface EndpointCommand {
 
     /** Registers or updates; {@code identity} is what the pod's identity labels resolved to. */
-    record RegisterEndpoint(EndpointSpec spec, long identity) implements EndpointCommand {
-    }
+    record RegisterEndpoint(EndpointSpec spec, long identity) implements EndpointCommand {}
 
     /** @param uid when not empty, only the incarnation with this pod uid is deregistered */
     record DeregisterEndpoint(String namespace, String pod, String uid) implements EndpointCommand {

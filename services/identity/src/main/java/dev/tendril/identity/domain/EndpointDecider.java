@@ -42,13 +42,16 @@ public final class EndpointDecider implements Decider<EndpointCommand, Optional<
             }
             case DeregisterEndpoint deregister -> {
                 if (state.isEmpty()) {
-                    throw CommandRejectedException.notFound("pod", "endpoint " + deregister.namespace() + "/"
-                            + deregister.pod() + " is not registered");
+                    throw CommandRejectedException.notFound(
+                            "pod",
+                            "endpoint " + deregister.namespace() + "/" + deregister.pod() + " is not registered");
                 }
                 String registeredUid = state.get().spec().uid();
                 if (!deregister.uid().isEmpty() && !deregister.uid().equals(registeredUid)) {
-                    throw CommandRejectedException.notFound("uid", "endpoint " + deregister.namespace() + "/"
-                            + deregister.pod() + " is registered with uid " + registeredUid + ", not " + deregister.uid());
+                    throw CommandRejectedException.notFound(
+                            "uid",
+                            "endpoint " + deregister.namespace() + "/" + deregister.pod() + " is registered with uid "
+                                    + registeredUid + ", not " + deregister.uid());
                 }
                 yield List.of(new EndpointDeregistered(state.get()));
             }

@@ -8,13 +8,10 @@ public sealed interface EndpointEvent {
 
     Endpoint endpoint();
 
-    record EndpointRegistered(Endpoint endpoint) implements EndpointEvent {
-    }
+    record EndpointRegistered(Endpoint endpoint) implements EndpointEvent {}
 
-    record EndpointUpdated(Endpoint endpoint) implements EndpointEvent {
-    }
+    record EndpointUpdated(Endpoint endpoint) implements EndpointEvent {}
 
     /** {@code endpoint} is the endpoint as it was last. */
-    record EndpointDeregistered(Endpoint endpoint) implements EndpointEvent {
-    }
+    record EndpointDeregistered(Endpoint endpoint) implements EndpointEvent {}
 }

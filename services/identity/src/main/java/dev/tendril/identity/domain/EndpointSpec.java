@@ -5,8 +5,15 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** What a node agent says about a pod: everything of an endpoint but its identity, validated. */
-public record EndpointSpec(String namespace, String pod, String uid, String node, IpAddresses ips,
-        Map<String, String> labels, String serviceAccount, List<NamedPort> namedPorts) {
+public record EndpointSpec(
+        String namespace,
+        String pod,
+        String uid,
+        String node,
+        IpAddresses ips,
+        Map<String, String> labels,
+        String serviceAccount,
+        List<NamedPort> namedPorts) {
 
     public EndpointSpec {
         labels = java.util.Collections.unmodifiableMap(new TreeMap<>(labels));
@@ -20,8 +27,15 @@ public record EndpointSpec(String namespace, String pod, String uid, String node
      * first problem is thrown naming its field as the client wrote it ({@code uid}, {@code ips[1]},
      * {@code labels.app}, {@code namedPorts[0].port}, ...).
      */
-    public static EndpointSpec of(String namespace, String pod, String uid, String node, List<String> ips,
-            Map<String, String> labels, String serviceAccount, List<NamedPort.Requested> namedPorts) {
+    public static EndpointSpec of(
+            String namespace,
+            String pod,
+            String uid,
+            String node,
+            List<String> ips,
+            Map<String, String> labels,
+            String serviceAccount,
+            List<NamedPort.Requested> namedPorts) {
         Names.namespace("namespace", namespace);
         Names.pod("pod", pod);
         Names.uid("uid", uid);

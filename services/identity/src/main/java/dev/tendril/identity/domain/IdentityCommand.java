@@ -6,10 +6,8 @@ import dev.tendril.k8s.labels.Labels;
 public sealed interface IdentityCommand {
 
     /** Gives the free id {@code id} to a label set (the allocator picked the id and holds it). */
-    record AllocateIdentity(long id, Labels labels) implements IdentityCommand {
-    }
+    record AllocateIdentity(long id, Labels labels) implements IdentityCommand {}
 
     /** Frees the id: the garbage collector found it unused for the grace period. */
-    record ReleaseIdentity(long id) implements IdentityCommand {
-    }
+    record ReleaseIdentity(long id) implements IdentityCommand {}
 }

@@ -46,8 +46,8 @@ public final class IdentityDecider implements Decider<IdentityCommand, IdentityS
 
     private List<IdentityEvent> allocate(AllocateIdentity allocate, IdentityState state) {
         if (!range.contains(allocate.id())) {
-            throw CommandRejectedException.invalid("id", "identity " + allocate.id() + " is outside this cluster's range "
-                    + range);
+            throw CommandRejectedException.invalid(
+                    "id", "identity " + allocate.id() + " is outside this cluster's range " + range);
         }
         if (allocate.labels().isEmpty()) {
             throw CommandRejectedException.invalid("labels", "an identity needs at least one identity-relevant label");
@@ -56,15 +56,17 @@ public final class IdentityDecider implements Decider<IdentityCommand, IdentityS
             if (state.labels().equals(allocate.labels())) {
                 return List.of();
             }
-            throw CommandRejectedException.conflict("id", "identity " + allocate.id() + " is already allocated to "
-                    + state.labels());
+            throw CommandRejectedException.conflict(
+                    "id", "identity " + allocate.id() + " is already allocated to " + state.labels());
         }
         return List.of(new IdentityAllocated(allocate.id(), allocate.labels()));
     }
 
     /** The error of a full range: a clear refusal, never a wrap-around into another cluster's ids. */
     public static CommandRejectedException exhausted(IdRange range, String clusterName) {
-        return CommandRejectedException.conflict("labels", "identity range " + range + " of cluster '" + clusterName
-                + "' is exhausted: all " + range.size() + " identities are allocated");
+        return CommandRejectedException.conflict(
+                "labels",
+                "identity range " + range + " of cluster '" + clusterName + "' is exhausted: all " + range.size()
+                        + " identities are allocated");
     }
 }

@@ -10,9 +10,7 @@ public sealed interface IdentityEvent {
 
     long id();
 
-    record IdentityAllocated(long id, Labels labels) implements IdentityEvent {
-    }
+    record IdentityAllocated(long id, Labels labels) implements IdentityEvent {}
 
-    record IdentityReleased(long id, Labels labels) implements IdentityEvent {
-    }
+    record IdentityReleased(long id, Labels labels) implements IdentityEvent {}
 }

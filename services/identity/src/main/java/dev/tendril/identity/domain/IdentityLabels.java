@@ -18,8 +18,7 @@ public final class IdentityLabels {
 
     private static final Label WORLD = new Label(LabelSource.RESERVED, ReservedIdentity.WORLD.label(), "");
 
-    private IdentityLabels() {
-    }
+    private IdentityLabels() {}
 
     /**
      * Parses and checks a request's labels; a refusal names the element at fault, e.g. {@code labels[1]}.
@@ -31,8 +30,8 @@ public final class IdentityLabels {
             throw CommandRejectedException.invalid(field, "labels are required");
         }
         if (texts.size() > LabelSyntax.MAX_LABELS) {
-            throw CommandRejectedException.invalid(field, texts.size() + " labels, at most " + LabelSyntax.MAX_LABELS
-                    + " allowed");
+            throw CommandRejectedException.invalid(
+                    field, texts.size() + " labels, at most " + LabelSyntax.MAX_LABELS + " allowed");
         }
         List<Label> parsed = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
@@ -61,8 +60,8 @@ public final class IdentityLabels {
         }
         for (Label label : labels) {
             if (label.source().equals(LabelSource.CIDR)) {
-                String problem = label.value().isEmpty() ? LabelSyntax.cidrKeyProblem(label.key())
-                        : "a cidr label has no value";
+                String problem =
+                        label.value().isEmpty() ? LabelSyntax.cidrKeyProblem(label.key()) : "a cidr label has no value";
                 if (problem != null) {
                     return "invalid cidr label " + LabelSyntax.quote(label.toString()) + ": " + problem;
                 }
@@ -72,8 +71,7 @@ public final class IdentityLabels {
         return problem == null ? null : problem.reason();
     }
 
-    private record Problem(String field, String reason) {
-    }
+    private record Problem(String field, String reason) {}
 
     /** The first label that breaks the cidr/reserved rule, or null. */
     private static Problem problem(List<Label> labels, String field) {
@@ -82,8 +80,8 @@ public final class IdentityLabels {
             Label label = labels.get(i);
             if (label.source().equals(LabelSource.CIDR)) {
                 if (cidr >= 0) {
-                    return new Problem(field + "[" + i + "]",
-                            "a CIDR identity has exactly one cidr: label (and reserved:world)");
+                    return new Problem(
+                            field + "[" + i + "]", "a CIDR identity has exactly one cidr: label (and reserved:world)");
                 }
                 cidr = i;
             }
@@ -92,8 +90,10 @@ public final class IdentityLabels {
             for (int i = 0; i < labels.size(); i++) {
                 Label label = labels.get(i);
                 if (i != cidr && !label.equals(WORLD)) {
-                    return new Problem(field + "[" + i + "]", "a CIDR identity has exactly the labels cidr:<prefix>"
-                            + " and reserved:world, not " + LabelSyntax.quote(label.toString()));
+                    return new Problem(
+                            field + "[" + i + "]",
+                            "a CIDR identity has exactly the labels cidr:<prefix>" + " and reserved:world, not "
+                                    + LabelSyntax.quote(label.toString()));
                 }
             }
             if (labels.size() != 2) {
@@ -104,8 +104,10 @@ public final class IdentityLabels {
         for (int i = 0; i < labels.size(); i++) {
             Label label = labels.get(i);
             if (label.source().equals(LabelSource.RESERVED)) {
-                return new Problem(field + "[" + i + "]", LabelSyntax.quote(label.toString()) + " belongs to a reserved"
-                        + " identity (fixed ids 1..10, never allocated); only a CIDR identity carries reserved:world");
+                return new Problem(
+                        field + "[" + i + "]",
+                        LabelSyntax.quote(label.toString()) + " belongs to a reserved"
+                                + " identity (fixed ids 1..10, never allocated); only a CIDR identity carries reserved:world");
             }
         }
         return null;

@@ -44,7 +44,9 @@ public record IpAddresses(String ipv4, String ipv6) {
     }
 
     public List<String> all() {
-        return java.util.stream.Stream.of(ipv4, ipv6).filter(java.util.Objects::nonNull).toList();
+        return java.util.stream.Stream.of(ipv4, ipv6)
+                .filter(java.util.Objects::nonNull)
+                .toList();
     }
 
     private static InetAddress literal(String text, String field) {
@@ -53,8 +55,10 @@ public record IpAddresses(String ipv4, String ipv6) {
         }
         boolean v4 = DOTTED_QUAD.matcher(text).matches();
         if (!v4 && !(text.contains(":") && IPV6.matcher(text).matches())) {
-            throw CommandRejectedException.invalid(field, LabelSyntax.quote(text) + " is not an IP address"
-                    + " (IPv4 a.b.c.d without leading zeros, or IPv6; no prefix length, zone or spaces)");
+            throw CommandRejectedException.invalid(
+                    field,
+                    LabelSyntax.quote(text) + " is not an IP address"
+                            + " (IPv4 a.b.c.d without leading zeros, or IPv6; no prefix length, zone or spaces)");
         }
         InetAddress address;
         try {
@@ -63,17 +67,21 @@ public record IpAddresses(String ipv4, String ipv6) {
             throw CommandRejectedException.invalid(field, LabelSyntax.quote(text) + " is not an IP address");
         }
         if (!v4 && address instanceof Inet4Address) {
-            throw CommandRejectedException.invalid(field, LabelSyntax.quote(text) + " is an IPv4-mapped address; use IPv4");
+            throw CommandRejectedException.invalid(
+                    field, LabelSyntax.quote(text) + " is an IPv4-mapped address; use IPv4");
         }
-        String kind = address.isAnyLocalAddress() ? "the unspecified address"
-                : address.isLoopbackAddress() ? "a loopback address"
-                : address.isMulticastAddress() ? "a multicast address"
-                : address.isLinkLocalAddress() ? "a link-local address"
-                : text.equals("255.255.255.255") ? "the broadcast address"
-                : null;
+        String kind = address.isAnyLocalAddress()
+                ? "the unspecified address"
+                : address.isLoopbackAddress()
+                        ? "a loopback address"
+                        : address.isMulticastAddress()
+                                ? "a multicast address"
+                                : address.isLinkLocalAddress()
+                                        ? "a link-local address"
+                                        : text.equals("255.255.255.255") ? "the broadcast address" : null;
         if (kind != null) {
-            throw CommandRejectedException.invalid(field, LabelSyntax.quote(text) + " is " + kind
-                    + ", which no pod can have");
+            throw CommandRejectedException.invalid(
+                    field, LabelSyntax.quote(text) + " is " + kind + ", which no pod can have");
         }
         return address;
     }

@@ -10,8 +10,7 @@ import java.util.TreeMap;
 /** Validation of Kubernetes {@code metadata.labels} maps. */
 public final class K8sLabels {
 
-    private K8sLabels() {
-    }
+    private K8sLabels() {}
 
     /**
      * Checks every key and value (in key order, so the first problem is always the same one) and returns
@@ -23,8 +22,8 @@ public final class K8sLabels {
             return Map.of();
         }
         if (labels.size() > LabelSyntax.MAX_LABELS) {
-            throw CommandRejectedException.invalid(field, labels.size() + " labels, at most " + LabelSyntax.MAX_LABELS
-                    + " allowed");
+            throw CommandRejectedException.invalid(
+                    field, labels.size() + " labels, at most " + LabelSyntax.MAX_LABELS + " allowed");
         }
         List<Map.Entry<String, String>> entries = new ArrayList<>(labels.entrySet());
         entries.sort(Map.Entry.comparingByKey(Comparator.nullsFirst(Comparator.naturalOrder())));
@@ -33,13 +32,15 @@ public final class K8sLabels {
             String key = entry.getKey();
             String keyProblem = LabelSyntax.keyProblem(key);
             if (keyProblem != null) {
-                throw CommandRejectedException.invalid(field, "invalid label key " + LabelSyntax.quote(key) + ": "
-                        + keyProblem);
+                throw CommandRejectedException.invalid(
+                        field, "invalid label key " + LabelSyntax.quote(key) + ": " + keyProblem);
             }
             String valueProblem = LabelSyntax.valueProblem(entry.getValue());
             if (valueProblem != null) {
-                throw CommandRejectedException.invalid(field + "." + key, "invalid value "
-                        + LabelSyntax.quote(entry.getValue()) + " of label '" + key + "': " + valueProblem);
+                throw CommandRejectedException.invalid(
+                        field + "." + key,
+                        "invalid value " + LabelSyntax.quote(entry.getValue()) + " of label '" + key + "': "
+                                + valueProblem);
             }
             valid.put(key, entry.getValue());
         }

@@ -27,7 +27,10 @@ public record KnownNodes(Map<String, Collection<String>> addressesByNode, Map<St
         KnownNodes without = without(node);
         Map<String, Collection<String>> byNode = new HashMap<>(without.addressesByNode);
         Map<String, String> byAddress = new HashMap<>(without.nodeByAddress);
-        java.util.List<String> canonical = addresses.stream().map(KnownNodes::canonical).flatMap(Optional::stream).toList();
+        java.util.List<String> canonical = addresses.stream()
+                .map(KnownNodes::canonical)
+                .flatMap(Optional::stream)
+                .toList();
         byNode.put(node, canonical);
         canonical.forEach(a -> byAddress.putIfAbsent(a, node));
         return new KnownNodes(byNode, byAddress);
@@ -60,8 +63,8 @@ public record KnownNodes(Map<String, Collection<String>> addressesByNode, Map<St
         for (String ip : spec.ips().all()) {
             String node = nodeByAddress.get(ip);
             if (node != null) {
-                throw CommandRejectedException.conflict("ips", "IP " + ip + " is an address of node " + node
-                        + " itself, not a pod address");
+                throw CommandRejectedException.conflict(
+                        "ips", "IP " + ip + " is an address of node " + node + " itself, not a pod address");
             }
         }
     }

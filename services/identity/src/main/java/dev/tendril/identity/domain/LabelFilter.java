@@ -121,8 +121,8 @@ public final class LabelFilter {
             try {
                 return new Prefix(LabelSource.ANY.equals(source) ? null : source, Pattern.compile(body), ignore);
             } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("label filter pattern '" + text + "' is not a regex: "
-                        + e.getDescription(), e);
+                throw new IllegalArgumentException(
+                        "label filter pattern '" + text + "' is not a regex: " + e.getDescription(), e);
             }
         }
 

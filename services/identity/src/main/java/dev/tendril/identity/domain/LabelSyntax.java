@@ -26,8 +26,7 @@ public final class LabelSyntax {
     /** Larger label sets are refused: no real pod needs them, and they bloat every map and topic. */
     public static final int MAX_LABELS = 64;
 
-    private LabelSyntax() {
-    }
+    private LabelSyntax() {}
 
     /**
      * Parses {@code source:key=value}, {@code source:key} or {@code key=value} (source {@code unspec}) and
@@ -71,31 +70,37 @@ public final class LabelSyntax {
     /** Validates a label of any source; {@code field} names the input at fault in the rejection. */
     public static void validate(Label label, String field) {
         if (!LabelSource.ALL.contains(label.source())) {
-            throw CommandRejectedException.invalid(field, "unknown label source " + quote(label.source()) + " in "
-                    + quote(label.toString()) + " (expected one of k8s, reserved, cidr, container, unspec)");
+            throw CommandRejectedException.invalid(
+                    field,
+                    "unknown label source " + quote(label.source()) + " in " + quote(label.toString())
+                            + " (expected one of k8s, reserved, cidr, container, unspec)");
         }
         switch (label.source()) {
             case LabelSource.RESERVED -> {
-                if (ReservedIdentity.byLabelKey(label.key()).isEmpty() || !label.value().isEmpty()) {
+                if (ReservedIdentity.byLabelKey(label.key()).isEmpty()
+                        || !label.value().isEmpty()) {
                     throw CommandRejectedException.invalid(field, "unknown reserved label " + quote(label.toString()));
                 }
             }
             case LabelSource.CIDR -> {
                 String problem = label.value().isEmpty() ? cidrKeyProblem(label.key()) : "a cidr label has no value";
                 if (problem != null) {
-                    throw CommandRejectedException.invalid(field, "invalid cidr label " + quote(label.toString()) + ": "
-                            + problem);
+                    throw CommandRejectedException.invalid(
+                            field, "invalid cidr label " + quote(label.toString()) + ": " + problem);
                 }
             }
             default -> {
                 String keyProblem = keyProblem(label.key());
                 if (keyProblem != null) {
-                    throw CommandRejectedException.invalid(field, "invalid label key " + quote(label.key()) + ": " + keyProblem);
+                    throw CommandRejectedException.invalid(
+                            field, "invalid label key " + quote(label.key()) + ": " + keyProblem);
                 }
                 String valueProblem = valueProblem(label.value());
                 if (valueProblem != null) {
-                    throw CommandRejectedException.invalid(field, "invalid label value " + quote(label.value())
-                            + " of key '" + label.key() + "': " + valueProblem);
+                    throw CommandRejectedException.invalid(
+                            field,
+                            "invalid label value " + quote(label.value()) + " of key '" + label.key() + "': "
+                                    + valueProblem);
                 }
             }
         }
@@ -138,7 +143,8 @@ public final class LabelSyntax {
         }
         int slash = key.indexOf('/');
         if (slash < 0 || !PREFIX_LENGTH.matcher(key.substring(slash + 1)).matches()) {
-            throw new IllegalArgumentException("not a prefix: expected address/length, the length without leading zeros");
+            throw new IllegalArgumentException(
+                    "not a prefix: expected address/length, the length without leading zeros");
         }
         String address = key.substring(0, slash);
         int length = Integer.parseInt(key.substring(slash + 1));
@@ -166,8 +172,8 @@ public final class LabelSyntax {
         }
         for (int bit = length; bit < bytes.length * 8; bit++) {
             if ((bytes[bit / 8] & (0x80 >> (bit % 8))) != 0) {
-                throw new IllegalArgumentException("host bits are set: the prefix is " + network(bytes, length, v4)
-                        + "/" + length);
+                throw new IllegalArgumentException(
+                        "host bits are set: the prefix is " + network(bytes, length, v4) + "/" + length);
             }
         }
         if (v4) {
@@ -209,8 +215,11 @@ public final class LabelSyntax {
         for (int bit = length; bit < masked.length * 8; bit++) {
             masked[bit / 8] &= (byte) ~(0x80 >> (bit % 8));
         }
-        return v4 ? InetAddress.ofLiteral(String.format("%d.%d.%d.%d", masked[0] & 255, masked[1] & 255,
-                masked[2] & 255, masked[3] & 255)).getHostAddress() : ciliumV6(masked);
+        return v4
+                ? InetAddress.ofLiteral(String.format(
+                                "%d.%d.%d.%d", masked[0] & 255, masked[1] & 255, masked[2] & 255, masked[3] & 255))
+                        .getHostAddress()
+                : ciliumV6(masked);
     }
 
     /** Eight groups, lower case, no leading zeros, '-' between them. */

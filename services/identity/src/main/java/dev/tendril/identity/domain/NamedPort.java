@@ -15,8 +15,7 @@ public record NamedPort(String name, int port, String protocol) {
     private static final Set<String> PROTOCOLS = Set.of("TCP", "UDP", "SCTP");
 
     /** A port as a client sent it: any part may be missing ({@code null}; over gRPC, 0 or empty). */
-    public record Requested(String name, Integer port, String protocol) {
-    }
+    public record Requested(String name, Integer port, String protocol) {}
 
     /** Validates one port; refusals are named {@code namedPorts.name} etc. The protocol defaults to TCP. */
     public static NamedPort of(String name, int port, String protocol) {
@@ -40,7 +39,8 @@ public record NamedPort(String name, int port, String protocol) {
             }
             NamedPort port = of(element, requested.get(i));
             if (!names.add(port.name())) {
-                throw CommandRejectedException.invalid(element + ".name", "port name '" + port.name() + "' appears twice");
+                throw CommandRejectedException.invalid(
+                        element + ".name", "port name '" + port.name() + "' appears twice");
             }
             ports.add(port);
         }
@@ -52,22 +52,28 @@ public record NamedPort(String name, int port, String protocol) {
         if (name == null || name.isEmpty()) {
             throw CommandRejectedException.invalid(field + ".name", "a named port needs a name");
         }
-        if (name.length() > 15 || !IANA_SVC_NAME.matcher(name).matches() || !name.matches(".*[a-z].*")
+        if (name.length() > 15
+                || !IANA_SVC_NAME.matcher(name).matches()
+                || !name.matches(".*[a-z].*")
                 || name.contains("--")) {
-            throw CommandRejectedException.invalid(field + ".name", "port name " + LabelSyntax.quote(name)
-                    + " must be an IANA service name: 1-15 lower-case alphanumerics or '-', with a letter,"
-                    + " no '--', starting and ending alphanumeric");
+            throw CommandRejectedException.invalid(
+                    field + ".name",
+                    "port name " + LabelSyntax.quote(name)
+                            + " must be an IANA service name: 1-15 lower-case alphanumerics or '-', with a letter,"
+                            + " no '--', starting and ending alphanumeric");
         }
         Integer port = requested.port();
         if (port == null || port < 1 || port > 65535) {
-            throw CommandRejectedException.invalid(field + ".port", "port " + (port == null ? "(missing)" : port)
-                    + " of '" + name + "' must be 1..65535");
+            throw CommandRejectedException.invalid(
+                    field + ".port",
+                    "port " + (port == null ? "(missing)" : port) + " of '" + name + "' must be 1..65535");
         }
         String protocol = requested.protocol();
         String proto = protocol == null || protocol.isEmpty() ? "TCP" : protocol.toUpperCase(Locale.ROOT);
         if (!PROTOCOLS.contains(proto)) {
-            throw CommandRejectedException.invalid(field + ".protocol", "protocol " + LabelSyntax.quote(protocol)
-                    + " of '" + name + "' must be TCP, UDP or SCTP");
+            throw CommandRejectedException.invalid(
+                    field + ".protocol",
+                    "protocol " + LabelSyntax.quote(protocol) + " of '" + name + "' must be TCP, UDP or SCTP");
         }
         return new NamedPort(name, port, proto);
     }

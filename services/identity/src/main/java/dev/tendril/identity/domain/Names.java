@@ -12,14 +12,15 @@ public final class Names {
     /** As the node agent checks pod uids: Kubernetes' are UUIDs; no markup, spaces or control characters. */
     private static final Pattern UID = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.]{0,127}");
 
-    private Names() {
-    }
+    private Names() {}
 
     /** A namespace name: a DNS-1123 label. */
     public static String namespace(String field, String name) {
         if (!LabelSyntax.isDnsLabel(name)) {
-            throw CommandRejectedException.invalid(field, "namespace name " + LabelSyntax.quote(name)
-                    + " must be a DNS label: 1-63 lower-case alphanumerics or '-', starting and ending alphanumeric");
+            throw CommandRejectedException.invalid(
+                    field,
+                    "namespace name " + LabelSyntax.quote(name)
+                            + " must be a DNS label: 1-63 lower-case alphanumerics or '-', starting and ending alphanumeric");
         }
         return name;
     }
@@ -30,8 +31,10 @@ public final class Names {
             throw CommandRejectedException.invalid(field, "pod name must not be empty");
         }
         if (!LabelSyntax.isDnsSubdomain(name)) {
-            throw CommandRejectedException.invalid(field, "pod name " + LabelSyntax.quote(name)
-                    + " must be a DNS subdomain: at most 253 lower-case alphanumerics, '-' or '.'");
+            throw CommandRejectedException.invalid(
+                    field,
+                    "pod name " + LabelSyntax.quote(name)
+                            + " must be a DNS subdomain: at most 253 lower-case alphanumerics, '-' or '.'");
         }
         return name;
     }
@@ -39,8 +42,10 @@ public final class Names {
     /** A node name: a DNS-1123 subdomain. */
     public static String node(String field, String name) {
         if (!LabelSyntax.isDnsSubdomain(name)) {
-            throw CommandRejectedException.invalid(field, "node name " + LabelSyntax.quote(name)
-                    + " must be a non-empty DNS subdomain: at most 253 lower-case alphanumerics, '-' or '.'");
+            throw CommandRejectedException.invalid(
+                    field,
+                    "node name " + LabelSyntax.quote(name)
+                            + " must be a non-empty DNS subdomain: at most 253 lower-case alphanumerics, '-' or '.'");
         }
         return name;
     }
@@ -51,8 +56,10 @@ public final class Names {
             return "";
         }
         if (!LabelSyntax.isDnsSubdomain(name)) {
-            throw CommandRejectedException.invalid(field, "service account " + LabelSyntax.quote(name)
-                    + " must be a DNS subdomain: at most 253 lower-case alphanumerics, '-' or '.'");
+            throw CommandRejectedException.invalid(
+                    field,
+                    "service account " + LabelSyntax.quote(name)
+                            + " must be a DNS subdomain: at most 253 lower-case alphanumerics, '-' or '.'");
         }
         return name;
     }
@@ -63,8 +70,10 @@ public final class Names {
             throw CommandRejectedException.invalid(field, "the pod uid is required");
         }
         if (!UID.matcher(uid).matches()) {
-            throw CommandRejectedException.invalid(field, "uid " + LabelSyntax.quote(uid)
-                    + " must be 1-128 letters, digits, '-', '_' or '.', starting with a letter or digit");
+            throw CommandRejectedException.invalid(
+                    field,
+                    "uid " + LabelSyntax.quote(uid)
+                            + " must be 1-128 letters, digits, '-', '_' or '.', starting with a letter or digit");
         }
         return uid;
     }

@@ -28,15 +28,19 @@ public final class NamespaceDecider implements Decider<NamespaceCommand, Optiona
     @Override
     public List<NamespaceEvent> decide(NamespaceCommand command, Optional<Namespace> state) {
         return switch (command) {
-            case UpsertNamespace upsert -> state.filter(upsert.namespace()::equals).isPresent()
-                    ? List.of() : List.of(new NamespaceUpserted(upsert.namespace()));
+            case UpsertNamespace upsert ->
+                state.filter(upsert.namespace()::equals).isPresent()
+                        ? List.of()
+                        : List.of(new NamespaceUpserted(upsert.namespace()));
             case DeleteNamespace delete -> {
                 if (state.isEmpty()) {
                     throw CommandRejectedException.notFound("name", "namespace '" + delete.name() + "' does not exist");
                 }
                 if (delete.endpoints() > 0) {
-                    throw CommandRejectedException.conflict("name", "namespace '" + delete.name() + "' still has "
-                            + delete.endpoints() + " endpoint(s); deregister them first");
+                    throw CommandRejectedException.conflict(
+                            "name",
+                            "namespace '" + delete.name() + "' still has " + delete.endpoints()
+                                    + " endpoint(s); deregister them first");
                 }
                 yield List.of(new NamespaceDeleted(delete.name()));
             }

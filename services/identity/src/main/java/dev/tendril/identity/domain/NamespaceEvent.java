@@ -6,9 +6,7 @@ public sealed interface NamespaceEvent {
     /** The schema version of these events' payloads, stored with each event; raised by an incompatible change. */
     int SCHEMA_VERSION = 1;
 
-    record NamespaceUpserted(Namespace namespace) implements NamespaceEvent {
-    }
+    record NamespaceUpserted(Namespace namespace) implements NamespaceEvent {}
 
-    record NamespaceDeleted(String name) implements NamespaceEvent {
-    }
+    record NamespaceDeleted(String name) implements NamespaceEvent {}
 }

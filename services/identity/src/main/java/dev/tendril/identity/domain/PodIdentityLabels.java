@@ -16,16 +16,20 @@ public final class PodIdentityLabels {
     public static final String CLUSTER_LABEL = "io.cilium.k8s.policy.cluster";
     public static final String CILIUM_PREFIX = "io.cilium.k8s";
 
-    private PodIdentityLabels() {
-    }
+    private PodIdentityLabels() {}
 
     /**
      * Pod labels (without keys starting {@code io.cilium.k8s}, which only Cilium may set), namespace labels
      * under {@code io.cilium.k8s.namespace.labels.}, the namespace, the service account (when set) and the
      * cluster name, all of source k8s; then the identity-relevant filter.
      */
-    public static Labels of(String namespace, Map<String, String> namespaceLabels, Map<String, String> podLabels,
-            String serviceAccount, String clusterName, LabelFilter filter) {
+    public static Labels of(
+            String namespace,
+            Map<String, String> namespaceLabels,
+            Map<String, String> podLabels,
+            String serviceAccount,
+            String clusterName,
+            LabelFilter filter) {
         List<Label> labels = new ArrayList<>();
         podLabels.forEach((key, value) -> {
             if (!key.startsWith(CILIUM_PREFIX)) {

@@ -10,8 +10,11 @@ import java.util.TreeMap;
  *
  * @param endpointCounts per identity, how many endpoints use it
  */
-public record StateSnapshot(Map<Long, Labels> identities, Map<String, Namespace> namespaces,
-        Map<String, Endpoint> endpoints, Map<Long, Integer> endpointCounts) {
+public record StateSnapshot(
+        Map<Long, Labels> identities,
+        Map<String, Namespace> namespaces,
+        Map<String, Endpoint> endpoints,
+        Map<Long, Integer> endpointCounts) {
 
     /** Folds the events of every stream, in log order, into the state they imply. Single-threaded. */
     public static final class Replay {
@@ -30,7 +33,7 @@ public record StateSnapshot(Map<Long, Labels> identities, Map<String, Namespace>
         public void replay(NamespaceEvent event) {
             switch (event) {
                 case NamespaceEvent.NamespaceUpserted upserted ->
-                        namespaces.put(upserted.namespace().name(), upserted.namespace());
+                    namespaces.put(upserted.namespace().name(), upserted.namespace());
                 case NamespaceEvent.NamespaceDeleted deleted -> namespaces.remove(deleted.name());
             }
         }
@@ -48,8 +51,8 @@ public record StateSnapshot(Map<Long, Labels> identities, Map<String, Namespace>
             Map<Long, Integer> counts = new TreeMap<>();
             endpoints.values().forEach(e -> counts.merge(e.identity(), 1, Integer::sum));
             identities.keySet().forEach(id -> counts.putIfAbsent(id, 0));
-            return new StateSnapshot(new TreeMap<>(identities), new TreeMap<>(namespaces), new TreeMap<>(endpoints),
-                    counts);
+            return new StateSnapshot(
+                    new TreeMap<>(identities), new TreeMap<>(namespaces), new TreeMap<>(endpoints), counts);
         }
     }
 }

@@ -61,7 +61,9 @@ class GarbageCollectionTest {
     void releasesAnIdentityOnlyAfterItsGracePeriod() throws Exception {
         Allocation idle = allocator.allocate(LabelSyntax.parseLabels(List.of("k8s:app=" + unique("idle")), "labels"));
 
-        assertThat(collector.collect(Duration.ofHours(1))).extracting(IdentityRecord::id).doesNotContain(idle.id());
+        assertThat(collector.collect(Duration.ofHours(1)))
+                .extracting(IdentityRecord::id)
+                .doesNotContain(idle.id());
         assertThat(allocator.find(idle.id())).isPresent();
 
         unusedFor(idle.id(), Duration.ofSeconds(2));
@@ -78,7 +80,8 @@ class GarbageCollectionTest {
     @Test
     void neverReleasesACidrIdentity() {
         int octet = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 250);
-        Allocation cidr = allocator.allocate(LabelSyntax.parseLabels(List.of("cidr:10." + octet + ".0.0/16", "reserved:world"), "labels"));
+        Allocation cidr = allocator.allocate(
+                LabelSyntax.parseLabels(List.of("cidr:10." + octet + ".0.0/16", "reserved:world"), "labels"));
         Allocation pod = allocator.allocate(LabelSyntax.parseLabels(List.of("k8s:app=" + unique("plain")), "labels"));
 
         List<IdentityRecord> released = collector.collect(Duration.ZERO);
@@ -95,21 +98,27 @@ class GarbageCollectionTest {
         Allocation outOfRange = allocator.allocate(Labels.of(new Label(LabelSource.CIDR, "10.0.0.0/33", ""), world));
         Allocation secondHost = allocator.allocate(Labels.of(new Label(LabelSource.RESERVED, "host", "")));
         int octet = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 250);
-        Allocation valid = allocator.allocate(Labels.of(new Label(LabelSource.CIDR, "10." + octet + ".0.0/16", ""), world));
+        Allocation valid =
+                allocator.allocate(Labels.of(new Label(LabelSource.CIDR, "10." + octet + ".0.0/16", ""), world));
         Allocation expandedV6 = allocator.allocate(Labels.of(
                 new Label(LabelSource.CIDR, "2001-db8-" + Integer.toHexString(octet) + "-0-0-0-0-0/48", ""), world));
-        Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
                 .until(() -> CompactedTopic.read("tendril.identities").containsKey(Long.toString(garbage.id())));
 
         List<IdentityRecord> released = collector.collect(Duration.ofHours(1));
 
-        assertThat(released).extracting(IdentityRecord::id)
+        assertThat(released)
+                .extracting(IdentityRecord::id)
                 .contains(garbage.id(), outOfRange.id(), secondHost.id())
                 .doesNotContain(valid.id(), expandedV6.id());
         assertThat(allocator.find(garbage.id())).isEmpty();
         assertThat(allocator.find(valid.id())).isPresent();
         given().get("/v1/identities").then().statusCode(200);
-        Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
                 .until(() -> !CompactedTopic.read("tendril.identities").containsKey(Long.toString(garbage.id())));
     }
 
@@ -123,7 +132,8 @@ class GarbageCollectionTest {
             Allocation first = serving.allocator.allocate(labels);
             assertThat(serving.allocator.allocate(labels).id()).isEqualTo(first.id());
 
-            assertThat(collecting.allocator.collectGarbage(Duration.ZERO, 10_000)).extracting(IdentityRecord::id)
+            assertThat(collecting.allocator.collectGarbage(Duration.ZERO, 10_000))
+                    .extracting(IdentityRecord::id)
                     .contains(first.id());
             assertThat(follower.poll()).isPositive();
 
@@ -137,14 +147,18 @@ class GarbageCollectionTest {
     void neverReleasesAnIdentityAnEndpointUses() {
         String ns = unique("gc");
         registry.upsertNamespace(Namespace.of(ns, Map.of()));
-        Endpoint endpoint = registry.register(EndpointSpec.of(ns, "busy", "u1", "node-1", List.of("10.90.0.1"),
-                Map.of("app", "busy"), "", List.of()));
+        Endpoint endpoint = registry.register(EndpointSpec.of(
+                ns, "busy", "u1", "node-1", List.of("10.90.0.1"), Map.of("app", "busy"), "", List.of()));
 
-        assertThat(collector.collect(Duration.ZERO)).extracting(IdentityRecord::id).doesNotContain(endpoint.identity());
+        assertThat(collector.collect(Duration.ZERO))
+                .extracting(IdentityRecord::id)
+                .doesNotContain(endpoint.identity());
         assertThat(allocator.find(endpoint.identity())).isPresent();
 
         registry.deregister(ns, "busy");
-        assertThat(collector.collect(Duration.ZERO)).extracting(IdentityRecord::id).contains(endpoint.identity());
+        assertThat(collector.collect(Duration.ZERO))
+                .extracting(IdentityRecord::id)
+                .contains(endpoint.identity());
     }
 
     @Test
@@ -168,9 +182,18 @@ class GarbageCollectionTest {
                 churn.add(threads.submit(() -> {
                     for (int i = 0; i < 60; i++) {
                         String pod = "p" + w + "-" + (i % 3);
-                        Endpoint e = agents.registry.register(EndpointSpec.of(ns, pod, "u", "node-1",
-                                List.of("10.91." + w + "." + (i % 3 + 1)), Map.of("app", "a" + (i % 4)), "", List.of()));
-                        assertThat(agents.allocator.find(e.identity())).as("identity of a live endpoint").isPresent();
+                        Endpoint e = agents.registry.register(EndpointSpec.of(
+                                ns,
+                                pod,
+                                "u",
+                                "node-1",
+                                List.of("10.91." + w + "." + (i % 3 + 1)),
+                                Map.of("app", "a" + (i % 4)),
+                                "",
+                                List.of()));
+                        assertThat(agents.allocator.find(e.identity()))
+                                .as("identity of a live endpoint")
+                                .isPresent();
                         if (i % 2 == 1) {
                             agents.registry.deregister(ns, pod);
                         }
@@ -191,13 +214,16 @@ class GarbageCollectionTest {
         }
         Map<Long, Integer> counts = new java.util.TreeMap<>();
         state.endpoints().values().forEach(e -> counts.merge(e.identity(), 1, Integer::sum));
-        counts.forEach((id, count) -> assertThat(state.endpointCounts().get(id)).as("uses of " + id).isEqualTo(count));
+        counts.forEach((id, count) ->
+                assertThat(state.endpointCounts().get(id)).as("uses of " + id).isEqualTo(count));
     }
 
     /** Ages an identity's idle time in the database instead of sleeping through the grace period. */
     private static void unusedFor(long id, Duration idle) throws java.sql.SQLException {
-        try (java.sql.Connection connection = SharedInfrastructure.postgres().dataSource(PostgresTestResource.DATABASE)
-                .getConnection(); java.sql.PreparedStatement age = connection.prepareStatement(
+        try (java.sql.Connection connection = SharedInfrastructure.postgres()
+                        .dataSource(PostgresTestResource.DATABASE)
+                        .getConnection();
+                java.sql.PreparedStatement age = connection.prepareStatement(
                         "UPDATE identity.identities SET unused_since = unused_since - make_interval(secs => ?) WHERE id = ?")) {
             age.setDouble(1, idle.toMillis() / 1000.0);
             age.setLong(2, id);

@@ -37,8 +37,8 @@ class IdentityAllocatorTest {
     @Test
     void allocatesOneIdForOneLabelSetAcrossTwoInstancesUnderConcurrency() throws Exception {
         String app = "race-" + UUID.randomUUID().toString().substring(0, 8);
-        Labels labels = LabelSyntax.parseLabels(List.of("k8s:app=" + app,
-                "k8s:io.kubernetes.pod.namespace=race"), "labels");
+        Labels labels =
+                LabelSyntax.parseLabels(List.of("k8s:app=" + app, "k8s:io.kubernetes.pod.namespace=race"), "labels");
         try (Replica one = new Replica(SharedInfrastructure.postgres(), PostgresTestResource.DATABASE);
                 Replica two = new Replica(SharedInfrastructure.postgres(), PostgresTestResource.DATABASE)) {
             ExecutorService threads = Executors.newFixedThreadPool(32);
@@ -52,15 +52,22 @@ class IdentityAllocatorTest {
                 }));
             }
             start.countDown();
-            Set<Long> ids = results.stream().map(IdentityAllocatorTest::get).map(Allocation::id).collect(Collectors.toSet());
-            long created = results.stream().map(IdentityAllocatorTest::get).filter(Allocation::created).count();
+            Set<Long> ids = results.stream()
+                    .map(IdentityAllocatorTest::get)
+                    .map(Allocation::id)
+                    .collect(Collectors.toSet());
+            long created = results.stream()
+                    .map(IdentityAllocatorTest::get)
+                    .filter(Allocation::created)
+                    .count();
             threads.shutdown();
 
             assertThat(ids).hasSize(1);
             assertThat(created).isEqualTo(1);
             long id = ids.iterator().next();
             assertThat(ClusterConfig.of("default", 0).range().contains(id)).isTrue();
-            assertThat(count(one, "SELECT count(*) FROM identities WHERE labels = ?::text[]", labels)).isEqualTo(1);
+            assertThat(count(one, "SELECT count(*) FROM identities WHERE labels = ?::text[]", labels))
+                    .isEqualTo(1);
             assertThat(countEvents(one, app)).isEqualTo(1);
         }
     }
@@ -84,16 +91,21 @@ class IdentityAllocatorTest {
             String run = UUID.randomUUID().toString().substring(0, 8);
             Set<Long> ids = new java.util.HashSet<>();
             for (int i = 0; i < 3; i++) {
-                ids.add(replica.allocator.allocate(LabelSyntax.parseLabels(List.of("k8s:app=tiny-" + run + "-" + i), "labels")).id());
+                ids.add(replica.allocator
+                        .allocate(LabelSyntax.parseLabels(List.of("k8s:app=tiny-" + run + "-" + i), "labels"))
+                        .id());
             }
             assertThat(ids).containsExactlyInAnyOrder(tiny.min(), tiny.min() + 1, tiny.max());
-            assertThatThrownBy(() -> replica.allocator.allocate(LabelSyntax.parseLabels(List.of("k8s:app=tiny-" + run + "-3"), "labels")))
+            assertThatThrownBy(() -> replica.allocator.allocate(
+                            LabelSyntax.parseLabels(List.of("k8s:app=tiny-" + run + "-3"), "labels")))
                     .isInstanceOfSatisfying(CommandRejectedException.class, e -> {
                         assertThat(e.kind()).isEqualTo(CommandRejectedException.Kind.CONFLICT);
                         assertThat(e.reason()).contains("exhausted");
                     });
             // the same label set again is still a reuse, not an error
-            assertThat(replica.allocator.allocate(LabelSyntax.parseLabels(List.of("k8s:app=tiny-" + run + "-0"), "labels")).created())
+            assertThat(replica.allocator
+                            .allocate(LabelSyntax.parseLabels(List.of("k8s:app=tiny-" + run + "-0"), "labels"))
+                            .created())
                     .isFalse();
         }
     }

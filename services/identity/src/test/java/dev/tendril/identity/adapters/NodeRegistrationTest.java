@@ -38,7 +38,8 @@ class NodeRegistrationTest {
     public static class RequireRegisteredNodes implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("tendril.identity.nodes.require-registered", "true", "tendril.identity.nodes.catch-up", "10s");
+            return Map.of(
+                    "tendril.identity.nodes.require-registered", "true", "tendril.identity.nodes.catch-up", "10s");
         }
     }
 
@@ -49,14 +50,26 @@ class NodeRegistrationTest {
         String node = "node-" + suffix;
         RestApiTest.putNamespace(ns, Map.of());
 
-        put(ns, "early", node, "10.87.1.5").statusCode(422).contentType("application/problem+json")
-                .body("field", equalTo("node")).body("detail", containsString("not registered"));
+        put(ns, "early", node, "10.87.1.5")
+                .statusCode(422)
+                .contentType("application/problem+json")
+                .body("field", equalTo("node"))
+                .body("detail", containsString("not registered"));
 
         // Published just now: the registration waits for the view to catch up, no retry needed.
-        publish(node, Node.newBuilder().setName(node).addIps("192.168.87.10").addPodCidrs("10.87.1.0/24")
-                .addRouterIps("10.87.1.1").build().toByteArray());
+        publish(
+                node,
+                Node.newBuilder()
+                        .setName(node)
+                        .addIps("192.168.87.10")
+                        .addPodCidrs("10.87.1.0/24")
+                        .addRouterIps("10.87.1.1")
+                        .build()
+                        .toByteArray());
         put(ns, "web", node, "10.87.1.5").statusCode(200).body("node", equalTo(node));
-        put(ns, "hijack", node, "192.168.87.10").statusCode(409).body("field", equalTo("ips"))
+        put(ns, "hijack", node, "192.168.87.10")
+                .statusCode(409)
+                .body("field", equalTo("ips"))
                 .body("detail", containsString(node));
         put(ns, "router", node, "10.87.1.1").statusCode(409).body("field", equalTo("ips"));
 
@@ -67,15 +80,26 @@ class NodeRegistrationTest {
 
     private static io.restassured.response.ValidatableResponse put(String ns, String pod, String node, String ip) {
         return given().contentType(ContentType.JSON)
-                .body(Map.of("uid", UUID.randomUUID().toString(), "node", node, "ips", List.of(ip), "labels", Map.of("app", pod)))
-                .put("/v1/endpoints/" + ns + "/" + pod).then();
+                .body(Map.of(
+                        "uid",
+                        UUID.randomUUID().toString(),
+                        "node",
+                        node,
+                        "ips",
+                        List.of(ip),
+                        "labels",
+                        Map.of("app", pod)))
+                .put("/v1/endpoints/" + ns + "/" + pod)
+                .then();
     }
 
     private static void publish(String key, byte[] value) throws Exception {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedInfrastructure.kafka().bootstrapServers());
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
-                new ByteArraySerializer())) {
+        props.put(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                SharedInfrastructure.kafka().bootstrapServers());
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>("tendril.nodes", key, value)).get();
         }
     }

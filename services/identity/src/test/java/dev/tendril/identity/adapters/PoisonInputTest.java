@@ -45,14 +45,24 @@ class PoisonInputTest {
 
         List<Integer> statuses = new java.util.ArrayList<>();
         for (int i = 0; i < poisons.size(); i++) {
-            statuses.add(given().contentType(ContentType.JSON).body(poisons.get(i)).put("/v1/endpoints/" + ns + "/p" + i)
-                    .then().extract().statusCode());
+            statuses.add(given().contentType(ContentType.JSON)
+                    .body(poisons.get(i))
+                    .put("/v1/endpoints/" + ns + "/p" + i)
+                    .then()
+                    .extract()
+                    .statusCode());
         }
-        given().contentType(ContentType.JSON).body(body("10.86.0.9", Map.of("app", "good"), List.of()))
-                .put("/v1/endpoints/" + ns + "/good").then().statusCode(200);
+        given().contentType(ContentType.JSON)
+                .body(body("10.86.0.9", Map.of("app", "good"), List.of()))
+                .put("/v1/endpoints/" + ns + "/good")
+                .then()
+                .statusCode(200);
 
         String goodKey = ns + "/good";
-        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions()
                 .until(() -> CompactedTopic.read("tendril.endpoints").containsKey(goodKey));
         Map<String, byte[]> topic = CompactedTopic.read("tendril.endpoints");
         assertThat(statuses).as("status of each poisonous request").containsOnly(400);

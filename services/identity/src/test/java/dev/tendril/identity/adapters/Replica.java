@@ -32,8 +32,8 @@ public final class Replica implements AutoCloseable {
         this.store = new EventStore(new Transactions(dataSource));
         this.storage = new PostgresStorage(store);
         this.allocator = new IdentityAllocator(storage, range, "default");
-        this.registry = new EndpointRegistry(storage, storage.deregistrations(), allocator, LabelFilter.defaults(),
-                "default");
+        this.registry =
+                new EndpointRegistry(storage, storage.deregistrations(), allocator, LabelFilter.defaults(), "default");
     }
 
     public Replica(PostgresServer postgres, String database) {
@@ -47,11 +47,11 @@ public final class Replica implements AutoCloseable {
     public static AgroalDataSource pool(String jdbcUrl, String username, String password, int size) {
         try {
             return AgroalDataSource.from(new AgroalDataSourceConfigurationSupplier()
-                    .connectionPoolConfiguration(pool -> pool.maxSize(size).connectionFactoryConfiguration(factory -> factory
-                            .jdbcUrl(jdbcUrl)
-                            .principal(new NamePrincipal(username))
-                            .credential(new SimplePassword(password))
-                            .jdbcProperty("currentSchema", "identity"))));
+                    .connectionPoolConfiguration(pool -> pool.maxSize(size)
+                            .connectionFactoryConfiguration(factory -> factory.jdbcUrl(jdbcUrl)
+                                    .principal(new NamePrincipal(username))
+                                    .credential(new SimplePassword(password))
+                                    .jdbcProperty("currentSchema", "identity"))));
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create a pool", e);
         }

@@ -49,8 +49,14 @@ class StateTest {
         registry.upsertNamespace(Namespace.of(ns, Map.of("env", "a")));
         int net = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 250);
         for (int i = 0; i < 5; i++) {
-            registry.register(EndpointSpec.of(ns, "pod-" + i, "uid-" + i, "node-" + (i % 2),
-                    List.of("10.95." + net + "." + (i + 1), "fd00:95:" + Integer.toHexString(net) + "::" + (i + 1)), Map.of("app", "app" + (i % 3)), "sa",
+            registry.register(EndpointSpec.of(
+                    ns,
+                    "pod-" + i,
+                    "uid-" + i,
+                    "node-" + (i % 2),
+                    List.of("10.95." + net + "." + (i + 1), "fd00:95:" + Integer.toHexString(net) + "::" + (i + 1)),
+                    Map.of("app", "app" + (i % 3)),
+                    "sa",
                     List.of(new NamedPort.Requested("http", 80, "TCP"))));
         }
         registry.deregister(ns, "pod-4");
@@ -71,7 +77,8 @@ class StateTest {
             StateSnapshot state = rebuilder.readModel();
             expectedIdentities = new TreeMap<>();
             for (var entry : state.identities().entrySet()) {
-                expectedIdentities.put(Long.toString(entry.getKey()), ProtoMapping.identity(entry.getKey(), entry.getValue()));
+                expectedIdentities.put(
+                        Long.toString(entry.getKey()), ProtoMapping.identity(entry.getKey(), entry.getValue()));
             }
             expectedEndpoints = new TreeMap<>();
             for (var endpoint : state.endpoints().values()) {

@@ -39,25 +39,47 @@ class TopicHealingTest {
     @Test
     void aLivePodTombstonedFromOutsideComesBackToTheEndpointsTopic() throws Exception {
         String namespace = "heal-" + UUID.randomUUID().toString().substring(0, 8);
-        given().contentType(ContentType.JSON).body(Map.of("labels", Map.of())).put("/v1/namespaces/" + namespace)
-                .then().statusCode(200);
-        given().contentType(ContentType.JSON).body(Map.of("uid", UUID.randomUUID().toString(), "node", "node-1",
-                "ips", List.of("10.0.7.9"), "labels", Map.of("app", "heal"))).put("/v1/endpoints/" + namespace + "/web")
-                .then().statusCode(200);
+        given().contentType(ContentType.JSON)
+                .body(Map.of("labels", Map.of()))
+                .put("/v1/namespaces/" + namespace)
+                .then()
+                .statusCode(200);
+        given().contentType(ContentType.JSON)
+                .body(Map.of(
+                        "uid",
+                        UUID.randomUUID().toString(),
+                        "node",
+                        "node-1",
+                        "ips",
+                        List.of("10.0.7.9"),
+                        "labels",
+                        Map.of("app", "heal")))
+                .put("/v1/endpoints/" + namespace + "/web")
+                .then()
+                .statusCode(200);
         String key = namespace + "/web";
-        await().atMost(Duration.ofSeconds(60)).until(() -> CompactedTopic.read("tendril.endpoints").containsKey(key));
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> CompactedTopic.read("tendril.endpoints").containsKey(key));
         byte[] published = CompactedTopic.read("tendril.endpoints").get(key);
 
         CompactedTopic.write("tendril.endpoints", key, null);
-        CompactedTopic.write("tendril.endpoints", namespace + "/ghost",
-                Endpoint.newBuilder().setNamespace(namespace).setPod("ghost").build().toByteArray());
+        CompactedTopic.write(
+                "tendril.endpoints",
+                namespace + "/ghost",
+                Endpoint.newBuilder()
+                        .setNamespace(namespace)
+                        .setPod("ghost")
+                        .build()
+                        .toByteArray());
 
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             Map<String, byte[]> topic = CompactedTopic.read("tendril.endpoints");
             assertThat(topic).containsKey(key).doesNotContainKey(namespace + "/ghost");
             assertThat(topic.get(key)).isEqualTo(published);
         });
-        given().get("/q/metrics").then().statusCode(200)
+        given().get("/q/metrics")
+                .then()
+                .statusCode(200)
                 .body(org.hamcrest.Matchers.containsString("tendril_state_topic_repairs_total"));
     }
 }

@@ -12,8 +12,7 @@ import org.junit.jupiter.api.Test;
 class RetryingTest {
 
     /** A failure the storage says a concurrent transaction caused (PostgreSQL: a deadlock). */
-    private static final class LostLock extends RuntimeException {
-    }
+    private static final class LostLock extends RuntimeException {}
 
     private static final IdentityStorage STORAGE = new IdentityStorage() {
         @Override
@@ -43,13 +42,15 @@ class RetryingTest {
     void refusalsAndOtherFailuresAreNotRetried() {
         AtomicInteger attempts = new AtomicInteger();
         assertThatThrownBy(() -> Retrying.run(STORAGE, () -> {
-            attempts.incrementAndGet();
-            throw CommandRejectedException.conflict("ips", "IP 10.0.0.1 is held by endpoint a/b");
-        })).isInstanceOf(CommandRejectedException.class);
+                    attempts.incrementAndGet();
+                    throw CommandRejectedException.conflict("ips", "IP 10.0.0.1 is held by endpoint a/b");
+                }))
+                .isInstanceOf(CommandRejectedException.class);
         assertThatThrownBy(() -> Retrying.run(STORAGE, () -> {
-            attempts.incrementAndGet();
-            throw new IllegalStateException("database down");
-        })).isInstanceOf(IllegalStateException.class);
+                    attempts.incrementAndGet();
+                    throw new IllegalStateException("database down");
+                }))
+                .isInstanceOf(IllegalStateException.class);
         assertThat(attempts).hasValue(2);
     }
 
@@ -57,9 +58,10 @@ class RetryingTest {
     void givesUpWithTheLastConflictAfterThirtyAttempts() {
         AtomicInteger attempts = new AtomicInteger();
         assertThatThrownBy(() -> Retrying.run(STORAGE, () -> {
-            attempts.incrementAndGet();
-            throw new ConcurrencyException("endpoint/ns/pod", 1, 2);
-        })).isInstanceOf(ConcurrencyException.class);
+                    attempts.incrementAndGet();
+                    throw new ConcurrencyException("endpoint/ns/pod", 1, 2);
+                }))
+                .isInstanceOf(ConcurrencyException.class);
         assertThat(attempts).hasValue(30);
     }
 }

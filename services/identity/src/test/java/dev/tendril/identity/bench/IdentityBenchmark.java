@@ -9,12 +9,10 @@ import dev.tendril.identity.app.IdentityAllocator;
 import dev.tendril.identity.domain.ClusterConfig;
 import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.LabelFilter;
+import dev.tendril.identity.domain.LabelSyntax;
 import dev.tendril.identity.domain.NamedPort;
 import dev.tendril.identity.domain.Namespace;
-import dev.tendril.identity.domain.LabelSyntax;
 import dev.tendril.k8s.labels.Labels;
-import java.util.Map;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import io.agroal.api.AgroalDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.time.Duration;
@@ -42,8 +40,7 @@ import org.flywaydb.core.Flyway;
  */
 public final class IdentityBenchmark {
 
-    private IdentityBenchmark() {
-    }
+    private IdentityBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         int threads = Integer.getInteger("bench.threads", 16);
@@ -61,17 +58,29 @@ public final class IdentityBenchmark {
                 .start();
         postmaster = findPostmaster(postgres.getPort());
         try {
-            try (AgroalDataSource pool = Replica.pool(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "postgres",
-                    threads)) {
-                Flyway.configure().dataSource(pool).schemas("identity")
-                        .locations("classpath:db/eventstore", "classpath:db/identity").load().migrate();
+            try (AgroalDataSource pool =
+                    Replica.pool(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "postgres", threads)) {
+                Flyway.configure()
+                        .dataSource(pool)
+                        .schemas("identity")
+                        .locations("classpath:db/eventstore", "classpath:db/identity")
+                        .load()
+                        .migrate();
                 EventStore store = new EventStore(new Transactions(pool));
                 PostgresStorage storage = new PostgresStorage(store);
-                IdentityAllocator allocator = new IdentityAllocator(storage, ClusterConfig.of("bench", 0).range(), "bench");
-                System.out.printf("machine: %d cores, %s, Java %s; PostgreSQL %s (fsync=%s, synchronous_commit=%s); "
-                        + "%d threads, pool %d; PostgreSQL server process found for CPU accounting: %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
-                        Runtime.version(), show(pool, "server_version"), show(pool, "fsync"),
-                        show(pool, "synchronous_commit"), threads, threads,
+                IdentityAllocator allocator = new IdentityAllocator(
+                        storage, ClusterConfig.of("bench", 0).range(), "bench");
+                System.out.printf(
+                        "machine: %d cores, %s, Java %s; PostgreSQL %s (fsync=%s, synchronous_commit=%s); "
+                                + "%d threads, pool %d; PostgreSQL server process found for CPU accounting: %s%n",
+                        Runtime.getRuntime().availableProcessors(),
+                        System.getProperty("os.name"),
+                        Runtime.version(),
+                        show(pool, "server_version"),
+                        show(pool, "fsync"),
+                        show(pool, "synchronous_commit"),
+                        threads,
+                        threads,
                         postmaster.map(p -> "pid " + p.pid()).orElse("NO (its CPU counts as other)"));
 
                 warmUp(allocator);
@@ -82,7 +91,8 @@ public final class IdentityBenchmark {
                 long[] reuse = run(threads, reuseCount, i -> allocator.allocate(labels("new", i % newCount)));
                 report("reuse lookups (cache)", reuseCount, reuse);
 
-                IdentityAllocator cold = new IdentityAllocator(storage, ClusterConfig.of("bench", 0).range(), "bench");
+                IdentityAllocator cold = new IdentityAllocator(
+                        storage, ClusterConfig.of("bench", 0).range(), "bench");
                 long[] coldReuse = run(threads, newCount, i -> cold.allocate(labels("new", i)));
                 report("reuse lookups (database, cold cache)", newCount, coldReuse);
 
@@ -90,14 +100,22 @@ public final class IdentityBenchmark {
                 long[] paced = paced(allocator, rate, rateSeconds);
                 report("new identities at " + rate + "/s (open loop)", paced.length, paced);
 
-                EndpointRegistry registry = new EndpointRegistry(storage, storage.deregistrations(), allocator,
-                        LabelFilter.defaults(), "bench");
+                EndpointRegistry registry = new EndpointRegistry(
+                        storage, storage.deregistrations(), allocator, LabelFilter.defaults(), "bench");
                 registry.upsertNamespace(Namespace.of("bench", Map.of("team", "perf")));
                 int endpoints = Integer.getInteger("bench.endpoints", 5_000);
-                long[] registered = run(threads, endpoints, i -> registry.register(EndpointSpec.of("bench", "pod-" + i,
-                        "uid-" + i, "node-" + (i % 50), List.of("10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255)),
-                        Map.of("app", "app-" + (i % 50), "pod-template-hash", Integer.toHexString(i)), "default",
-                        List.of(new NamedPort.Requested("http", 8080, "TCP")))));
+                long[] registered = run(
+                        threads,
+                        endpoints,
+                        i -> registry.register(EndpointSpec.of(
+                                "bench",
+                                "pod-" + i,
+                                "uid-" + i,
+                                "node-" + (i % 50),
+                                List.of("10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255)),
+                                Map.of("app", "app-" + (i % 50), "pod-template-hash", Integer.toHexString(i)),
+                                "default",
+                                List.of(new NamedPort.Requested("http", 8080, "TCP")))));
                 report("endpoint registrations (50 label sets)", endpoints, registered);
                 long[] deregistered = run(threads, endpoints, i -> registry.deregister("bench", "pod-" + i));
                 report("endpoint deregistrations", endpoints, deregistered);
@@ -113,7 +131,8 @@ public final class IdentityBenchmark {
                     }
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
-                System.out.printf("%-45s %8d released in %6.2f s = %9.0f releases/s   %s%n",
+                System.out.printf(
+                        "%-45s %8d released in %6.2f s = %9.0f releases/s   %s%n",
                         "GC releases (batches of 1000)", released, seconds, released / seconds, cpu(released));
             }
         } finally {
@@ -122,7 +141,8 @@ public final class IdentityBenchmark {
     }
 
     private static String show(AgroalDataSource pool, String setting) throws java.sql.SQLException {
-        try (var connection = pool.getConnection(); var statement = connection.createStatement();
+        try (var connection = pool.getConnection();
+                var statement = connection.createStatement();
                 var row = statement.executeQuery("SHOW " + setting)) {
             row.next();
             return row.getString(1);
@@ -133,12 +153,17 @@ public final class IdentityBenchmark {
     private record Cpu(long wallNanos, double ours, double machineBusy) {
 
         static Cpu now() {
-            double ours = seconds(ProcessHandle.current()) + postmaster.map(pm -> seconds(pm)
-                    + pm.descendants().mapToDouble(Cpu::seconds).sum()).orElse(0.0);
+            double ours = seconds(ProcessHandle.current())
+                    + postmaster
+                            .map(pm -> seconds(pm)
+                                    + pm.descendants().mapToDouble(Cpu::seconds).sum())
+                            .orElse(0.0);
             double busy = 0;
             try {
-                String[] fields = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).getFirst()
-                        .trim().split("\\s+");
+                String[] fields = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat"))
+                        .getFirst()
+                        .trim()
+                        .split("\\s+");
                 long total = 0;
                 long idle = Long.parseLong(fields[4]) + Long.parseLong(fields[5]);
                 for (int i = 1; i < Math.min(fields.length, 9); i++) {
@@ -161,9 +186,13 @@ public final class IdentityBenchmark {
 
     private static java.util.Optional<ProcessHandle> findPostmaster(int port) {
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
-                .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains("-p " + port)
-                        || String.join(" ", a).contains("port=" + port)).orElse(false))
+                .filter(p ->
+                        p.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
+                .filter(p -> p.info()
+                        .arguments()
+                        .map(a -> String.join(" ", a).contains("-p " + port)
+                                || String.join(" ", a).contains("port=" + port))
+                        .orElse(false))
                 .findFirst();
     }
 
@@ -174,8 +203,12 @@ public final class IdentityBenchmark {
     }
 
     private static Labels labels(String kind, int i) {
-        return LabelSyntax.parseLabels(List.of("k8s:app=" + kind + "-" + i, "k8s:io.kubernetes.pod.namespace=bench",
-                "k8s:io.cilium.k8s.policy.cluster=bench"), "labels");
+        return LabelSyntax.parseLabels(
+                List.of(
+                        "k8s:app=" + kind + "-" + i,
+                        "k8s:io.kubernetes.pod.namespace=bench",
+                        "k8s:io.cilium.k8s.policy.cluster=bench"),
+                "labels");
     }
 
     private static void warmUp(IdentityAllocator allocator) throws Exception {
@@ -250,9 +283,16 @@ public final class IdentityBenchmark {
         double seconds = elapsedOf.get() / 1e9;
         long[] sorted = latencies.clone();
         Arrays.sort(sorted);
-        System.out.printf("%-45s %8d ops in %6.2f s = %9.0f ops/s   p50 %7.3f ms   p99 %7.3f ms   max %7.3f ms   %s%n",
-                name, count, seconds, count / seconds, percentile(sorted, 0.50), percentile(sorted, 0.99),
-                sorted[sorted.length - 1] / 1e6, cpu(count));
+        System.out.printf(
+                "%-45s %8d ops in %6.2f s = %9.0f ops/s   p50 %7.3f ms   p99 %7.3f ms   max %7.3f ms   %s%n",
+                name,
+                count,
+                seconds,
+                count / seconds,
+                percentile(sorted, 0.50),
+                percentile(sorted, 0.99),
+                sorted[sorted.length - 1] / 1e6,
+                cpu(count));
     }
 
     /** Our CPU (JVM + PostgreSQL), the other processes' CPU, as % of one core; ops per CPU-second of ours. */
@@ -262,8 +302,9 @@ public final class IdentityBenchmark {
         double wall = (end.wallNanos() - start.wallNanos()) / 1e9;
         double ours = end.ours() - start.ours();
         double other = Math.max(0, (end.machineBusy() - start.machineBusy()) - ours);
-        return String.format("cpu ours %3.0f%% other %3.0f%% (of %d00%%), %6.0f ops per cpu-s", 100 * ours / wall,
-                100 * other / wall, Runtime.getRuntime().availableProcessors(), count / ours);
+        return String.format(
+                "cpu ours %3.0f%% other %3.0f%% (of %d00%%), %6.0f ops per cpu-s",
+                100 * ours / wall, 100 * other / wall, Runtime.getRuntime().availableProcessors(), count / ours);
     }
 
     private static double percentile(long[] sorted, double p) {

@@ -12,13 +12,13 @@ class ClusterConfigTest {
 
     @ParameterizedTest(name = "cluster {0} of {1}: [{2}, {3}]")
     @CsvSource({
-            "0,   255, 256,      65535",
-            "1,   255, 65536,    131071",
-            "5,   255, 327680,   393215",
-            "255, 255, 16711680, 16777215",
-            "0,   511, 256,      32767",
-            "5,   511, 163840,   196607",
-            "511, 511, 16744448, 16777215",
+        "0,   255, 256,      65535",
+        "1,   255, 65536,    131071",
+        "5,   255, 327680,   393215",
+        "255, 255, 16711680, 16777215",
+        "0,   511, 256,      32767",
+        "5,   511, 163840,   196607",
+        "511, 511, 16744448, 16777215",
     })
     void derivesTheIdentityRangeFromTheClusterId(int id, int max, long min, long top) {
         ClusterConfig cluster = new ClusterConfig("c", id, max);

@@ -23,7 +23,14 @@ class EndpointDeciderTest {
     private final EndpointSpec web = spec("web-1", List.of("10.0.1.5", "fd00::5"), Map.of("app", "web"));
 
     private static EndpointSpec spec(String pod, List<String> ips, Map<String, String> labels) {
-        return EndpointSpec.of("shop", pod, "uid-1", "node-1", ips, labels, "default",
+        return EndpointSpec.of(
+                "shop",
+                pod,
+                "uid-1",
+                "node-1",
+                ips,
+                labels,
+                "default",
                 List.of(new NamedPort.Requested("http", 8080, "tcp")));
     }
 
@@ -32,21 +39,35 @@ class EndpointDeciderTest {
         Endpoint first = new Endpoint(web, 300);
         Endpoint moved = new Endpoint(web, 301);
         GivenWhenThen.of(decider).given().when(new RegisterEndpoint(web, 300)).then(new EndpointRegistered(first));
-        GivenWhenThen.of(decider).given(new EndpointRegistered(first)).when(new RegisterEndpoint(web, 300)).thenNothing();
-        GivenWhenThen.of(decider).given(new EndpointRegistered(first)).when(new RegisterEndpoint(web, 301))
+        GivenWhenThen.of(decider)
+                .given(new EndpointRegistered(first))
+                .when(new RegisterEndpoint(web, 300))
+                .thenNothing();
+        GivenWhenThen.of(decider)
+                .given(new EndpointRegistered(first))
+                .when(new RegisterEndpoint(web, 301))
                 .then(new EndpointUpdated(moved));
-        GivenWhenThen.of(decider).given(new EndpointRegistered(first)).when(new DeregisterEndpoint("shop", "web-1"))
+        GivenWhenThen.of(decider)
+                .given(new EndpointRegistered(first))
+                .when(new DeregisterEndpoint("shop", "web-1"))
                 .then(new EndpointDeregistered(first));
-        GivenWhenThen.of(decider).given().when(new DeregisterEndpoint("shop", "web-1")).thenRejected(NOT_FOUND, "pod");
+        GivenWhenThen.of(decider)
+                .given()
+                .when(new DeregisterEndpoint("shop", "web-1"))
+                .thenRejected(NOT_FOUND, "pod");
     }
 
     @Test
     void deregistersOnlyTheIncarnationWithTheGivenUid() {
         Endpoint registered = new Endpoint(web, 300);
-        GivenWhenThen.of(decider).given(new EndpointRegistered(registered))
-                .when(new DeregisterEndpoint("shop", "web-1", web.uid())).then(new EndpointDeregistered(registered));
-        GivenWhenThen.of(decider).given(new EndpointRegistered(registered))
-                .when(new DeregisterEndpoint("shop", "web-1", "another-incarnation")).thenRejected(NOT_FOUND, "uid");
+        GivenWhenThen.of(decider)
+                .given(new EndpointRegistered(registered))
+                .when(new DeregisterEndpoint("shop", "web-1", web.uid()))
+                .then(new EndpointDeregistered(registered));
+        GivenWhenThen.of(decider)
+                .given(new EndpointRegistered(registered))
+                .when(new DeregisterEndpoint("shop", "web-1", "another-incarnation"))
+                .thenRejected(NOT_FOUND, "uid");
     }
 
     @Test
@@ -58,29 +79,41 @@ class EndpointDeciderTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "malformed IP          | shop | web | node-1 | 10.0.0.999         | ips[0]",
-            "hostname as IP        | shop | web | node-1 | example.com        | ips[0]",
-            "prefix as IP          | shop | web | node-1 | 10.0.0.0/24        | ips[0]",
-            "two IPv4              | shop | web | node-1 | 10.0.0.1;10.0.0.2  | ips[1]",
-            "empty pod             | shop | ''  | node-1 | 10.0.0.1           | pod",
-            "bad pod               | shop | Web_1 | node-1 | 10.0.0.1         | pod",
-            "bad namespace         | Shop | web | node-1 | 10.0.0.1           | namespace",
-            "empty node            | shop | web | ''     | 10.0.0.1           | node",
-    })
-    void refusesBadInputNamingTheField(String name, String namespace, String pod, String node, String ips, String field) {
-        assertThatThrownBy(() -> EndpointSpec.of(namespace, pod, "u", node, List.of(ips.split(";")), Map.of(), "", List.of()))
-                .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.field()).isEqualTo(field));
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "malformed IP          | shop | web | node-1 | 10.0.0.999         | ips[0]",
+                "hostname as IP        | shop | web | node-1 | example.com        | ips[0]",
+                "prefix as IP          | shop | web | node-1 | 10.0.0.0/24        | ips[0]",
+                "two IPv4              | shop | web | node-1 | 10.0.0.1;10.0.0.2  | ips[1]",
+                "empty pod             | shop | ''  | node-1 | 10.0.0.1           | pod",
+                "bad pod               | shop | Web_1 | node-1 | 10.0.0.1         | pod",
+                "bad namespace         | Shop | web | node-1 | 10.0.0.1           | namespace",
+                "empty node            | shop | web | ''     | 10.0.0.1           | node",
+            })
+    void refusesBadInputNamingTheField(
+            String name, String namespace, String pod, String node, String ips, String field) {
+        assertThatThrownBy(() ->
+                        EndpointSpec.of(namespace, pod, "u", node, List.of(ips.split(";")), Map.of(), "", List.of()))
+                .isInstanceOfSatisfying(
+                        CommandRejectedException.class,
+                        e -> assertThat(e.field()).isEqualTo(field));
     }
 
     @Test
     void refusesBadLabelsAndPorts() {
-        assertThatThrownBy(() -> EndpointSpec.of("shop", "web", "u", "n", List.of("10.0.0.1"), Map.of("a", "b c"), "", List.of()))
-                .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.field()).isEqualTo("labels.a"));
+        assertThatThrownBy(() -> EndpointSpec.of(
+                        "shop", "web", "u", "n", List.of("10.0.0.1"), Map.of("a", "b c"), "", List.of()))
+                .isInstanceOfSatisfying(
+                        CommandRejectedException.class,
+                        e -> assertThat(e.field()).isEqualTo("labels.a"));
         assertThatThrownBy(() -> NamedPort.of("http", 70000, "TCP"))
-                .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.field()).isEqualTo("namedPorts.port"));
+                .isInstanceOfSatisfying(
+                        CommandRejectedException.class,
+                        e -> assertThat(e.field()).isEqualTo("namedPorts.port"));
         assertThatThrownBy(() -> NamedPort.of("http", 80, "ICMP"))
-                .isInstanceOfSatisfying(CommandRejectedException.class,
+                .isInstanceOfSatisfying(
+                        CommandRejectedException.class,
                         e -> assertThat(e.field()).isEqualTo("namedPorts.protocol"));
     }
 }

@@ -90,26 +90,46 @@ class EndpointSpecTest {
                 refused("service account upper case", "serviceAccount", r -> r.serviceAccount = "Default"),
                 refused("service account with NUL", "serviceAccount", r -> r.serviceAccount = "sa\u0000"),
                 refused("null named port", "namedPorts[1]", r -> r.namedPorts.add(null)),
-                refused("named port without name", "namedPorts[0].name", r -> r.namedPorts.set(0,
-                        new NamedPort.Requested(null, 80, "TCP"))),
-                refused("named port name of 16", "namedPorts[0].name", r -> r.namedPorts.set(0,
-                        new NamedPort.Requested("a".repeat(16), 80, "TCP"))),
-                refused("named port name without letter", "namedPorts[0].name", r -> r.namedPorts.set(0,
-                        new NamedPort.Requested("8080", 80, "TCP"))),
-                refused("named port name with --", "namedPorts[0].name", r -> r.namedPorts.set(0,
-                        new NamedPort.Requested("a--b", 80, "TCP"))),
-                refused("named port upper case", "namedPorts[0].name", r -> r.namedPorts.set(0,
-                        new NamedPort.Requested("HTTP", 80, "TCP"))),
-                refused("named port without port", "namedPorts[0].port", r -> r.namedPorts.set(0,
-                        new NamedPort.Requested("http", null, "TCP"))),
-                refused("named port 0", "namedPorts[0].port", r -> r.namedPorts.set(0,
-                        new NamedPort.Requested("http", 0, "TCP"))),
-                refused("named port 65536", "namedPorts[0].port", r -> r.namedPorts.set(0,
-                        new NamedPort.Requested("http", 65536, "TCP"))),
-                refused("named port ICMP", "namedPorts[0].protocol", r -> r.namedPorts.set(0,
-                        new NamedPort.Requested("http", 80, "ICMP"))),
-                refused("named port twice", "namedPorts[1].name", r -> r.namedPorts.add(
-                        new NamedPort.Requested("http", 81, "UDP"))));
+                refused(
+                        "named port without name",
+                        "namedPorts[0].name",
+                        r -> r.namedPorts.set(0, new NamedPort.Requested(null, 80, "TCP"))),
+                refused(
+                        "named port name of 16",
+                        "namedPorts[0].name",
+                        r -> r.namedPorts.set(0, new NamedPort.Requested("a".repeat(16), 80, "TCP"))),
+                refused(
+                        "named port name without letter",
+                        "namedPorts[0].name",
+                        r -> r.namedPorts.set(0, new NamedPort.Requested("8080", 80, "TCP"))),
+                refused(
+                        "named port name with --",
+                        "namedPorts[0].name",
+                        r -> r.namedPorts.set(0, new NamedPort.Requested("a--b", 80, "TCP"))),
+                refused(
+                        "named port upper case",
+                        "namedPorts[0].name",
+                        r -> r.namedPorts.set(0, new NamedPort.Requested("HTTP", 80, "TCP"))),
+                refused(
+                        "named port without port",
+                        "namedPorts[0].port",
+                        r -> r.namedPorts.set(0, new NamedPort.Requested("http", null, "TCP"))),
+                refused(
+                        "named port 0",
+                        "namedPorts[0].port",
+                        r -> r.namedPorts.set(0, new NamedPort.Requested("http", 0, "TCP"))),
+                refused(
+                        "named port 65536",
+                        "namedPorts[0].port",
+                        r -> r.namedPorts.set(0, new NamedPort.Requested("http", 65536, "TCP"))),
+                refused(
+                        "named port ICMP",
+                        "namedPorts[0].protocol",
+                        r -> r.namedPorts.set(0, new NamedPort.Requested("http", 80, "ICMP"))),
+                refused(
+                        "named port twice",
+                        "namedPorts[1].name",
+                        r -> r.namedPorts.add(new NamedPort.Requested("http", 81, "UDP"))));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -126,18 +146,19 @@ class EndpointSpecTest {
 
     static Stream<Arguments> acceptances() {
         return Stream.of(
-                Arguments.of("the valid request", (Consumer<Request>) r -> { }),
+                Arguments.of("the valid request", (Consumer<Request>) r -> {}),
                 Arguments.of("v4 only", (Consumer<Request>) r -> r.ips = List.of("10.0.0.1")),
                 Arguments.of("v6 only", (Consumer<Request>) r -> r.ips = List.of("2001:db8::1")),
                 Arguments.of("zero octets", (Consumer<Request>) r -> r.ips = List.of("10.0.0.0")),
                 Arguments.of("no labels", (Consumer<Request>) r -> r.labels = null),
                 Arguments.of("empty label value", (Consumer<Request>) r -> r.labels.put("flag", "")),
-                Arguments.of("prefixed label key", (Consumer<Request>) r -> r.labels.put("app.kubernetes.io/name", "web")),
+                Arguments.of(
+                        "prefixed label key", (Consumer<Request>) r -> r.labels.put("app.kubernetes.io/name", "web")),
                 Arguments.of("label name of 63", (Consumer<Request>) r -> r.labels.put("k".repeat(63), "v".repeat(63))),
                 Arguments.of("no service account", (Consumer<Request>) r -> r.serviceAccount = null),
                 Arguments.of("no named ports", (Consumer<Request>) r -> r.namedPorts = null),
-                Arguments.of("protocol defaults to TCP", (Consumer<Request>) r -> r.namedPorts.set(0,
-                        new NamedPort.Requested("dns", 53, null))),
+                Arguments.of("protocol defaults to TCP", (Consumer<Request>)
+                        r -> r.namedPorts.set(0, new NamedPort.Requested("dns", 53, null))),
                 Arguments.of("uid with dots", (Consumer<Request>) r -> r.uid = "pod.uid_1"));
     }
 
@@ -153,10 +174,12 @@ class EndpointSpecTest {
     void keepsOneSpellingPerAddressAndDefaultsTheProtocol() {
         Request request = new Request();
         request.ips = List.of("FD00:0:0:0:0:0:0:1", "10.0.0.7");
-        request.namedPorts = List.of(new NamedPort.Requested("dns", 53, "udp"), new NamedPort.Requested("http", 80, ""));
+        request.namedPorts =
+                List.of(new NamedPort.Requested("dns", 53, "udp"), new NamedPort.Requested("http", 80, ""));
         EndpointSpec spec = request.spec();
         assertThat(spec.ips()).isEqualTo(new IpAddresses("10.0.0.7", "fd00::1"));
-        assertThat(spec.namedPorts()).containsExactly(new NamedPort("dns", 53, "UDP"), new NamedPort("http", 80, "TCP"));
+        assertThat(spec.namedPorts())
+                .containsExactly(new NamedPort("dns", 53, "UDP"), new NamedPort("http", 80, "TCP"));
         assertThat(spec.serviceAccount()).isEqualTo("default");
     }
 
@@ -165,9 +188,13 @@ class EndpointSpecTest {
         Map<String, String> labels = new HashMap<>();
         labels.put("team", null);
         assertThatThrownBy(() -> Namespace.of("shop", labels))
-                .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.field()).isEqualTo("labels.team"));
+                .isInstanceOfSatisfying(
+                        CommandRejectedException.class,
+                        e -> assertThat(e.field()).isEqualTo("labels.team"));
         assertThatThrownBy(() -> Namespace.of("shop\u0000", Map.of()))
-                .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.field()).isEqualTo("name"));
+                .isInstanceOfSatisfying(
+                        CommandRejectedException.class,
+                        e -> assertThat(e.field()).isEqualTo("name"));
         assertThat(Namespace.of("shop", null).labels()).containsEntry(Namespace.METADATA_NAME_LABEL, "shop");
     }
 }

@@ -17,7 +17,8 @@ class IdentityDeciderTest {
 
     private static final Labels WEB = LabelSyntax.parseLabels(List.of("k8s:app=web"), "labels");
     private static final Labels DB = LabelSyntax.parseLabels(List.of("k8s:app=db"), "labels");
-    private final IdentityDecider decider = new IdentityDecider(ClusterConfig.of("c", 0).range());
+    private final IdentityDecider decider =
+            new IdentityDecider(ClusterConfig.of("c", 0).range());
 
     @Test
     void allocatesAFreeId() {
@@ -26,51 +27,69 @@ class IdentityDeciderTest {
 
     @Test
     void allocatingTheSameLabelsAgainChangesNothing() {
-        GivenWhenThen.of(decider).given(new IdentityAllocated(300, WEB)).when(new AllocateIdentity(300, WEB)).thenNothing();
+        GivenWhenThen.of(decider)
+                .given(new IdentityAllocated(300, WEB))
+                .when(new AllocateIdentity(300, WEB))
+                .thenNothing();
     }
 
     @Test
     void refusesAnIdHeldByOtherLabels() {
-        GivenWhenThen.of(decider).given(new IdentityAllocated(300, WEB)).when(new AllocateIdentity(300, DB))
+        GivenWhenThen.of(decider)
+                .given(new IdentityAllocated(300, WEB))
+                .when(new AllocateIdentity(300, DB))
                 .thenRejected(CONFLICT, "id");
     }
 
     @Test
     void allocatesAReleasedIdAgain() {
-        GivenWhenThen.of(decider).given(new IdentityAllocated(300, WEB), new IdentityReleased(300, WEB))
-                .when(new AllocateIdentity(300, DB)).then(new IdentityAllocated(300, DB));
+        GivenWhenThen.of(decider)
+                .given(new IdentityAllocated(300, WEB), new IdentityReleased(300, WEB))
+                .when(new AllocateIdentity(300, DB))
+                .then(new IdentityAllocated(300, DB));
     }
 
     @Test
     void refusesIdsOutsideTheClusterRange() {
         GivenWhenThen.of(decider).given().when(new AllocateIdentity(255, WEB)).thenRejected(INVALID, "id");
         GivenWhenThen.of(decider).given().when(new AllocateIdentity(65536, WEB)).thenRejected(INVALID, "id");
-        GivenWhenThen.of(new IdentityDecider(ClusterConfig.of("five", 5).range())).given()
-                .when(new AllocateIdentity(300, WEB)).thenRejected(INVALID, "id");
+        GivenWhenThen.of(new IdentityDecider(ClusterConfig.of("five", 5).range()))
+                .given()
+                .when(new AllocateIdentity(300, WEB))
+                .thenRejected(INVALID, "id");
     }
 
     @Test
     void refusesAnEmptyLabelSet() {
-        GivenWhenThen.of(decider).given().when(new AllocateIdentity(300, Labels.EMPTY)).thenRejected(INVALID, "labels");
+        GivenWhenThen.of(decider)
+                .given()
+                .when(new AllocateIdentity(300, Labels.EMPTY))
+                .thenRejected(INVALID, "labels");
     }
 
     @Test
     void releasesAnAllocatedIdWithItsLabels() {
-        GivenWhenThen.of(decider).given(new IdentityAllocated(300, WEB)).when(new ReleaseIdentity(300))
+        GivenWhenThen.of(decider)
+                .given(new IdentityAllocated(300, WEB))
+                .when(new ReleaseIdentity(300))
                 .then(new IdentityReleased(300, WEB));
     }
 
     @Test
     void refusesToReleaseAFreeId() {
         GivenWhenThen.of(decider).given().when(new ReleaseIdentity(300)).thenRejected(NOT_FOUND, "id");
-        GivenWhenThen.of(decider).given(new IdentityAllocated(300, WEB), new IdentityReleased(300, WEB))
-                .when(new ReleaseIdentity(300)).thenRejected(NOT_FOUND, "id");
+        GivenWhenThen.of(decider)
+                .given(new IdentityAllocated(300, WEB), new IdentityReleased(300, WEB))
+                .when(new ReleaseIdentity(300))
+                .thenRejected(NOT_FOUND, "id");
     }
 
     @Test
     void exhaustionIsAConflictNamingTheRange() {
         var error = IdentityDecider.exhausted(new IdRange(256, 258), "c");
         org.assertj.core.api.Assertions.assertThat(error.kind()).isEqualTo(CONFLICT);
-        org.assertj.core.api.Assertions.assertThat(error.reason()).contains("[256, 258]").contains("exhausted");
+        org.assertj.core.api.Assertions.assertThat(error.reason())
+                .contains("[256, 258]")
+                .contains("exhausted");
     }
 }

@@ -21,12 +21,14 @@ class KnownNodesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "internal IP of its node      | 192.168.1.10 | node-1",
-            "router IP of its node        | 10.0.1.1     | node-1",
-            "internal IP of another node  | 192.168.1.11 | node-2",
-            "v6 in another spelling       | fd00::1:1    | node-1",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "internal IP of its node      | 192.168.1.10 | node-1",
+                "router IP of its node        | 10.0.1.1     | node-1",
+                "internal IP of another node  | 192.168.1.11 | node-2",
+                "v6 in another spelling       | fd00::1:1    | node-1",
+            })
     void refusesANodesOwnAddress(String name, String ip, String node) {
         assertThatThrownBy(() -> nodes.checkAddresses(endpoint(ip)))
                 .isInstanceOfSatisfying(CommandRejectedException.class, e -> {
@@ -43,7 +45,8 @@ class KnownNodesTest {
         KnownNodes after = nodes.without("node-2");
         assertThat(after.contains("node-2")).isFalse();
         after.checkAddresses(endpoint("192.168.1.11"));
-        assertThat(after.with("node-1", List.of("192.168.1.20")).nodeByAddress()).doesNotContainKey("192.168.1.10");
+        assertThat(after.with("node-1", List.of("192.168.1.20")).nodeByAddress())
+                .doesNotContainKey("192.168.1.10");
         assertThat(KnownNodes.EMPTY.without("nothing")).isSameAs(KnownNodes.EMPTY);
     }
 }

@@ -22,23 +22,34 @@ class NamespaceDeciderTest {
 
     @Test
     void addsTheMetadataNameLabelAsKubernetesDoes() {
-        assertThat(shop.labels()).containsEntry("kubernetes.io/metadata.name", "shop").containsEntry("team", "a");
+        assertThat(shop.labels())
+                .containsEntry("kubernetes.io/metadata.name", "shop")
+                .containsEntry("team", "a");
     }
 
     @Test
     void upsertsAndRelabels() {
         Namespace relabelled = Namespace.of("shop", Map.of("team", "b"));
         GivenWhenThen.of(decider).given().when(new UpsertNamespace(shop)).then(new NamespaceUpserted(shop));
-        GivenWhenThen.of(decider).given(new NamespaceUpserted(shop)).when(new UpsertNamespace(relabelled))
+        GivenWhenThen.of(decider)
+                .given(new NamespaceUpserted(shop))
+                .when(new UpsertNamespace(relabelled))
                 .then(new NamespaceUpserted(relabelled));
-        GivenWhenThen.of(decider).given(new NamespaceUpserted(shop)).when(new UpsertNamespace(shop)).thenNothing();
+        GivenWhenThen.of(decider)
+                .given(new NamespaceUpserted(shop))
+                .when(new UpsertNamespace(shop))
+                .thenNothing();
     }
 
     @Test
     void deletesOnlyAnEmptyExistingNamespace() {
-        GivenWhenThen.of(decider).given(new NamespaceUpserted(shop)).when(new DeleteNamespace("shop", 0))
+        GivenWhenThen.of(decider)
+                .given(new NamespaceUpserted(shop))
+                .when(new DeleteNamespace("shop", 0))
                 .then(new NamespaceDeleted("shop"));
-        GivenWhenThen.of(decider).given(new NamespaceUpserted(shop)).when(new DeleteNamespace("shop", 2))
+        GivenWhenThen.of(decider)
+                .given(new NamespaceUpserted(shop))
+                .when(new DeleteNamespace("shop", 2))
                 .thenRejected(CONFLICT, "name");
         GivenWhenThen.of(decider).given().when(new DeleteNamespace("shop", 0)).thenRejected(NOT_FOUND, "name");
     }
@@ -51,6 +62,8 @@ class NamespaceDeciderTest {
                     assertThat(e.field()).isEqualTo("name");
                 });
         assertThatThrownBy(() -> Namespace.of("ok", Map.of("bad key", "v")))
-                .isInstanceOfSatisfying(CommandRejectedException.class, e -> assertThat(e.field()).isEqualTo("labels"));
+                .isInstanceOfSatisfying(
+                        CommandRejectedException.class,
+                        e -> assertThat(e.field()).isEqualTo("labels"));
     }
 }

@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 class StateSnapshotTest {
 
     private static Endpoint endpoint(String pod, String ip, long identity) {
-        return new Endpoint(EndpointSpec.of("shop", pod, "uid-" + pod, "node-1", List.of(ip), Map.of("app", "web"), "",
-                List.of()), identity);
+        return new Endpoint(
+                EndpointSpec.of("shop", pod, "uid-" + pod, "node-1", List.of(ip), Map.of("app", "web"), "", List.of()),
+                identity);
     }
 
     @Test

@@ -7,8 +7,7 @@ import java.util.List;
 /** Addresses as callers send them: text, parsed here so a bad one is refused naming its field. */
 final class Addresses {
 
-    private Addresses() {
-    }
+    private Addresses() {}
 
     static IpAddress parse(String field, String text) {
         try {

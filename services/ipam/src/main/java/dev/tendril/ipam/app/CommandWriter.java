@@ -22,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * Runs IPAM commands: load (catch the cached streams up), decide, append in one transaction. Streams:
@@ -73,11 +72,9 @@ final class CommandWriter implements AutoCloseable {
     }
 
     /** A command on {@code node}'s stream, and on the pool's if {@code needsPool}. */
-    record Command<T>(String node, boolean needsPool, Work<T> work) {
-    }
+    record Command<T>(String node, boolean needsPool, Work<T> work) {}
 
-    private record Queued<T>(Command<T> command, CompletableFuture<T> future) {
-    }
+    private record Queued<T>(Command<T> command, CompletableFuture<T> future) {}
 
     private final IpamStore store;
     private final Clock clock;
@@ -94,12 +91,13 @@ final class CommandWriter implements AutoCloseable {
         this.clock = clock;
         PoolDecider poolDecider = new PoolDecider(settings);
         this.pool = new StreamCache<>(stream -> poolDecider);
-        this.nodes = new StreamCache<>(stream ->
-                new NodeDecider(stream.substring(IpamService.NODE_STREAM_PREFIX.length()), settings));
+        this.nodes = new StreamCache<>(
+                stream -> new NodeDecider(stream.substring(IpamService.NODE_STREAM_PREFIX.length()), settings));
         for (int i = 0; i < writers; i++) {
             var queue = new LinkedBlockingQueue<Queued<?>>();
             queues.add(queue);
-            this.writers.add(Thread.ofPlatform().name("ipam-writer-" + i).daemon().start(() -> writeLoop(queue)));
+            this.writers.add(
+                    Thread.ofPlatform().name("ipam-writer-" + i).daemon().start(() -> writeLoop(queue)));
         }
     }
 
@@ -162,7 +160,8 @@ final class CommandWriter implements AutoCloseable {
                         }
                         nodeSlot.catchUp(tx.lockNode(nodeSlot.streamId(), nodeSlot.version()));
                         Decision<T> decided = command.work().decide(new SlotStreams(poolSlot, nodeSlot), now);
-                        tx.writeEach(poolSlot == null ? List.of() : List.of(poolSlot.append(decided.poolEvents())),
+                        tx.writeEach(
+                                poolSlot == null ? List.of() : List.of(poolSlot.append(decided.poolEvents())),
                                 List.of(nodeSlot.append(decided.nodeEvents())));
                         return decided;
                     });
@@ -242,15 +241,19 @@ final class CommandWriter implements AutoCloseable {
                     slots.values().forEach(slot -> slot.catchUp(reads.get(slot.streamId())));
                     Instant now = clock.instant();
                     for (int i = 0; i < batch.size(); i++) {
-                        var nodeSlot = slots.get(IpamService.nodeStream(batch.get(i).command().node()));
+                        var nodeSlot = slots.get(
+                                IpamService.nodeStream(batch.get(i).command().node()));
                         try {
                             outcomes[i] = decideAndApply(batch.get(i).command(), poolSlot, nodeSlot, now);
                         } catch (CommandRejectedException rejected) {
                             outcomes[i] = rejected;
                         }
                     }
-                    tx.write(poolSlot == null ? List.of() : List.of(poolSlot.pendingAppend()),
-                            slots.values().stream().map(slot -> slot.pendingAppend()).toList());
+                    tx.write(
+                            poolSlot == null ? List.of() : List.of(poolSlot.pendingAppend()),
+                            slots.values().stream()
+                                    .map(slot -> slot.pendingAppend())
+                                    .toList());
                     return null;
                 });
             } catch (RuntimeException failed) {
@@ -282,9 +285,11 @@ final class CommandWriter implements AutoCloseable {
     }
 
     /** Decides on the slots' states and applies the events at once, so the batch's next command sees them. */
-    private static <T> T decideAndApply(Command<T> command,
+    private static <T> T decideAndApply(
+            Command<T> command,
             StreamCache<PoolCommand, PoolState, PoolEvent>.Slot poolSlot,
-            StreamCache<NodeCommand, NodeState, NodeEvent>.Slot nodeSlot, Instant now) {
+            StreamCache<NodeCommand, NodeState, NodeEvent>.Slot nodeSlot,
+            Instant now) {
         Decision<T> decision = command.work().decide(new SlotStreams(poolSlot, nodeSlot), now);
         if (!decision.poolEvents().isEmpty()) {
             poolSlot.applyPending(decision.poolEvents());
@@ -310,8 +315,10 @@ final class CommandWriter implements AutoCloseable {
         }
     }
 
-    private record SlotStreams(StreamCache<PoolCommand, PoolState, PoolEvent>.Slot poolSlot,
-            StreamCache<NodeCommand, NodeState, NodeEvent>.Slot nodeSlot) implements Streams {
+    private record SlotStreams(
+            StreamCache<PoolCommand, PoolState, PoolEvent>.Slot poolSlot,
+            StreamCache<NodeCommand, NodeState, NodeEvent>.Slot nodeSlot)
+            implements Streams {
 
         @Override
         public PoolState pool() {

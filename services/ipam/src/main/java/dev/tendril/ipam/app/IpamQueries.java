@@ -12,17 +12,14 @@ import java.util.Optional;
 public interface IpamQueries {
 
     /** A node as the read model has it. */
-    record NodeRow(String name, List<String> ips, List<String> podCidrs, List<String> routerIps, String cluster) {
-    }
+    record NodeRow(String name, List<String> ips, List<String> podCidrs, List<String> routerIps, String cluster) {}
 
     /** One allocated pod address. */
-    record AllocationRow(String ip, String node, String family, String owner, String uid, Instant allocatedAt,
-            boolean confirmed) {
-    }
+    record AllocationRow(
+            String ip, String node, String family, String owner, String uid, Instant allocatedAt, boolean confirmed) {}
 
     /** The registered nodes and the allocated pod addresses per family label, read together. */
-    record Usage(List<NodeRow> nodes, Map<String, Long> allocatedPerFamily) {
-    }
+    record Usage(List<NodeRow> nodes, Map<String, Long> allocatedPerFamily) {}
 
     /** Every registered node, by name. */
     List<NodeRow> nodes();

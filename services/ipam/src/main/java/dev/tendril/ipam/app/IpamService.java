@@ -5,10 +5,10 @@ import dev.tendril.ipam.app.IpamQueries.AllocationRow;
 import dev.tendril.ipam.app.IpamQueries.NodeRow;
 import dev.tendril.ipam.app.NodeRegistrations.NodeView;
 import dev.tendril.ipam.app.PodAddresses.Allocation;
-import dev.tendril.net.Cidr;
 import dev.tendril.ipam.domain.IpamSettings;
 import dev.tendril.ipam.domain.NodeNames;
 import dev.tendril.ipam.domain.PoolSpec;
+import dev.tendril.net.Cidr;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,12 +25,12 @@ public final class IpamService implements AutoCloseable {
     public static final String POOL_STREAM = "ipam/pool";
     /** A node's stream is this prefix and its name: registration and pod addresses. */
     public static final String NODE_STREAM_PREFIX = "node/";
+
     public static final int DEFAULT_WRITERS = 2;
 
     /** Use of one family's pool: node CIDRs (size, used, free) and pod addresses allocated. */
-    public record PoolStatus(String family, List<String> cidrs, int nodeMask, long size, long used, long free,
-            long podIpsAllocated) {
-    }
+    public record PoolStatus(
+            String family, List<String> cidrs, int nodeMask, long size, long used, long free, long podIpsAllocated) {}
 
     private final IpamQueries queries;
     private final IpamSettings settings;
@@ -44,8 +44,8 @@ public final class IpamService implements AutoCloseable {
     }
 
     /** {@code writers} threads group-commit commands; 0 runs each command in its caller. */
-    public IpamService(IpamStore store, IpamQueries queries, IpamSettings settings, Clock clock, String cluster,
-            int writers) {
+    public IpamService(
+            IpamStore store, IpamQueries queries, IpamSettings settings, Clock clock, String cluster, int writers) {
         this.queries = queries;
         this.settings = settings;
         this.writer = new CommandWriter(store, settings, clock, writers);
@@ -129,11 +129,20 @@ public final class IpamService implements AutoCloseable {
         IpamQueries.Usage usage = queries.usage();
         List<PoolStatus> result = new ArrayList<>();
         for (PoolSpec spec : settings.pools()) {
-            long used = usage.nodes().stream().flatMap(r -> r.podCidrs().stream()).map(Cidr::parse)
-                    .filter(c -> spec.indexOf(c) >= 0).count();
+            long used = usage.nodes().stream()
+                    .flatMap(r -> r.podCidrs().stream())
+                    .map(Cidr::parse)
+                    .filter(c -> spec.indexOf(c) >= 0)
+                    .count();
             long size = spec.nodeCidrCapacity();
-            result.add(new PoolStatus(spec.name(), spec.cidrs().stream().map(Cidr::toString).toList(),
-                    spec.nodeMask(), size, used, size - used, usage.allocatedPerFamily().getOrDefault(spec.name(), 0L)));
+            result.add(new PoolStatus(
+                    spec.name(),
+                    spec.cidrs().stream().map(Cidr::toString).toList(),
+                    spec.nodeMask(),
+                    size,
+                    used,
+                    size - used,
+                    usage.allocatedPerFamily().getOrDefault(spec.name(), 0L)));
         }
         return result;
     }

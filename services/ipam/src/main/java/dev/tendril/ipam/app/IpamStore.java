@@ -59,10 +59,8 @@ public interface IpamStore {
      * bring it to. {@code restarted}: the stream is shorter than the caller's version (the schema was
      * reset), so the events are the whole stream and the caller's state must start over.
      */
-    record StreamRead<E>(boolean restarted, List<E> events, long version) {
-    }
+    record StreamRead<E>(boolean restarted, List<E> events, long version) {}
 
     /** Events to append to one stream, which must be at {@code expectedVersion} (0: a new stream). */
-    record Append<E>(String streamId, long expectedVersion, List<E> events) {
-    }
+    record Append<E>(String streamId, long expectedVersion, List<E> events) {}
 }

@@ -19,12 +19,10 @@ import java.util.Set;
 public final class LeakDetector {
 
     /** The parts of an endpoint that matter here. */
-    public record EndpointRef(String namespace, String pod, String uid, String node, Set<String> ips) {
-    }
+    public record EndpointRef(String namespace, String pod, String uid, String node, Set<String> ips) {}
 
     /** One leaked address; {@code since} is when this detector first saw it leaked. */
-    public record Leak(String node, String ip, String owner, String uid, Instant allocatedAt, Instant since) {
-    }
+    public record Leak(String node, String ip, String owner, String uid, Instant allocatedAt, Instant since) {}
 
     private final Duration grace;
     private final Map<String, Instant> firstSeen = new HashMap<>();
@@ -33,7 +31,8 @@ public final class LeakDetector {
         this.grace = grace;
     }
 
-    public synchronized List<Leak> leaks(List<AllocationRow> allocations, Collection<EndpointRef> endpoints, Instant now) {
+    public synchronized List<Leak> leaks(
+            List<AllocationRow> allocations, Collection<EndpointRef> endpoints, Instant now) {
         Map<String, EndpointRef> byUid = new HashMap<>();
         for (EndpointRef endpoint : endpoints) {
             byUid.put(endpoint.uid(), endpoint);
@@ -45,14 +44,20 @@ public final class LeakDetector {
                 continue;
             }
             EndpointRef endpoint = byUid.get(allocation.uid());
-            boolean owned = endpoint != null && endpoint.node().equals(allocation.node())
+            boolean owned = endpoint != null
+                    && endpoint.node().equals(allocation.node())
                     && endpoint.ips().contains(allocation.ip());
             if (!owned) {
                 String key = allocation.node() + "/" + allocation.ip() + "/" + allocation.uid();
                 Instant since = firstSeen.getOrDefault(key, now);
                 stillLeaked.put(key, since);
-                leaks.add(new Leak(allocation.node(), allocation.ip(), allocation.owner(), allocation.uid(),
-                        allocation.allocatedAt(), since));
+                leaks.add(new Leak(
+                        allocation.node(),
+                        allocation.ip(),
+                        allocation.owner(),
+                        allocation.uid(),
+                        allocation.allocatedAt(),
+                        since));
             }
         }
         firstSeen.clear();
@@ -62,6 +67,8 @@ public final class LeakDetector {
 
     /** Leaks that have stayed leaked for the whole grace period: safe to release. */
     public List<Leak> releasable(List<Leak> leaks, Instant now) {
-        return leaks.stream().filter(leak -> !leak.since().plus(grace).isAfter(now)).toList();
+        return leaks.stream()
+                .filter(leak -> !leak.since().plus(grace).isAfter(now))
+                .toList();
     }
 }

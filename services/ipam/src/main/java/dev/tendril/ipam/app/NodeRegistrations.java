@@ -2,9 +2,6 @@ package dev.tendril.ipam.app;
 
 import dev.tendril.ipam.app.CommandWriter.Command;
 import dev.tendril.ipam.app.CommandWriter.Decision;
-import dev.tendril.net.Cidr;
-import dev.tendril.net.IpAddress;
-import dev.tendril.net.IpFamily;
 import dev.tendril.ipam.domain.NodeAddresses;
 import dev.tendril.ipam.domain.NodeCommand;
 import dev.tendril.ipam.domain.NodeEvent;
@@ -12,6 +9,9 @@ import dev.tendril.ipam.domain.NodeNames;
 import dev.tendril.ipam.domain.NodeState;
 import dev.tendril.ipam.domain.PoolCommand;
 import dev.tendril.ipam.domain.PoolEvent;
+import dev.tendril.net.Cidr;
+import dev.tendril.net.IpAddress;
+import dev.tendril.net.IpFamily;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +24,13 @@ import java.util.Optional;
 public final class NodeRegistrations {
 
     /** A node's registration as the caller sees it. */
-    public record NodeView(String name, List<String> ips, List<String> podCidrs, List<String> routerIps,
-            String cluster, long allocated) {
-    }
+    public record NodeView(
+            String name,
+            List<String> ips,
+            List<String> podCidrs,
+            List<String> routerIps,
+            String cluster,
+            long allocated) {}
 
     private final CommandWriter writer;
     private final String cluster;
@@ -47,8 +51,8 @@ public final class NodeRegistrations {
             Map<IpFamily, Cidr> cidrs = new EnumMap<>(IpFamily.class);
             cidrs.putAll(streams.pool().cidrsOf(name));
             poolEvents.forEach(e -> cidrOf(e).ifPresent(c -> cidrs.put(c.family(), c)));
-            List<NodeEvent> nodeEvents = streams.decide(
-                    new NodeCommand.RegisterNode(name, ips, cluster, List.copyOf(cidrs.values())));
+            List<NodeEvent> nodeEvents =
+                    streams.decide(new NodeCommand.RegisterNode(name, ips, cluster, List.copyOf(cidrs.values())));
             return new Decision<>(poolEvents, nodeEvents, NodeRegistrations::view);
         }));
     }
@@ -75,9 +79,12 @@ public final class NodeRegistrations {
     }
 
     private static NodeView view(NodeState state) {
-        return new NodeView(state.name(), state.ips().stream().map(IpAddress::toString).toList(),
+        return new NodeView(
+                state.name(),
+                state.ips().stream().map(IpAddress::toString).toList(),
                 state.podCidrs().stream().map(Cidr::toString).toList(),
-                state.routerIps().stream().map(IpAddress::toString).toList(), state.cluster(),
+                state.routerIps().stream().map(IpAddress::toString).toList(),
+                state.cluster(),
                 state.allocations().stream().mapToLong(a -> a.ips().size()).sum());
     }
 }

@@ -2,12 +2,12 @@ package dev.tendril.ipam.app;
 
 import dev.tendril.ipam.app.CommandWriter.Command;
 import dev.tendril.ipam.app.CommandWriter.Decision;
-import dev.tendril.net.IpAddress;
 import dev.tendril.ipam.domain.NodeCommand;
 import dev.tendril.ipam.domain.NodeEvent;
 import dev.tendril.ipam.domain.NodeNames;
 import dev.tendril.ipam.domain.NodeState;
 import dev.tendril.ipam.domain.PodAllocation;
+import dev.tendril.net.IpAddress;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -20,8 +20,7 @@ import java.util.function.Function;
 public final class PodAddresses {
 
     /** The addresses of one pod; {@code created} is false for an idempotent retry. */
-    public record Allocation(List<String> ips, boolean created) {
-    }
+    public record Allocation(List<String> ips, boolean created) {}
 
     private final CommandWriter writer;
 
@@ -33,21 +32,25 @@ public final class PodAddresses {
     public Allocation allocate(String node, String owner, String uid) {
         return onNode(node, now -> new NodeCommand.AllocatePodIps(node, owner, uid, now), (events, state) -> {
             List<String> ips = events.stream()
-                    .filter(e -> e instanceof NodeEvent.PodIpAllocated a && a.uid().equals(uid))
-                    .map(e -> ((NodeEvent.PodIpAllocated) e).ip().toString()).toList();
+                    .filter(e ->
+                            e instanceof NodeEvent.PodIpAllocated a && a.uid().equals(uid))
+                    .map(e -> ((NodeEvent.PodIpAllocated) e).ip().toString())
+                    .toList();
             if (!ips.isEmpty()) {
                 return new Allocation(ips, true);
             }
             // A retry decides no events, so the state is the one the retry found.
             PodAllocation existing = state.allocationOf(uid).orElseThrow();
-            return new Allocation(existing.ips().stream().map(IpAddress::toString).toList(), false);
+            return new Allocation(
+                    existing.ips().stream().map(IpAddress::toString).toList(), false);
         });
     }
 
     /** Frees the address if {@code uid} holds it; false if it was free already. Stale uids are refused. */
     public boolean release(String node, String ipText, String uid) {
         IpAddress ip = Addresses.parse("ip", ipText);
-        return onNode(node, now -> new NodeCommand.ReleasePodIp(node, ip, uid, now), (events, state) -> !events.isEmpty());
+        return onNode(
+                node, now -> new NodeCommand.ReleasePodIp(node, ip, uid, now), (events, state) -> !events.isEmpty());
     }
 
     /**
@@ -58,14 +61,20 @@ public final class PodAddresses {
      *     again at once, not quarantined (confirmed ones are quarantined all the same)
      */
     public List<String> releasePod(String node, String uid, boolean rollback) {
-        return onNode(node, now -> new NodeCommand.ReleasePod(node, uid, now, rollback), (events, state) -> events.stream()
-                .map(e -> ((NodeEvent.PodIpReleased) e).ip().toString()).toList());
+        return onNode(
+                node,
+                now -> new NodeCommand.ReleasePod(node, uid, now, rollback),
+                (events, state) -> events.stream()
+                        .map(e -> ((NodeEvent.PodIpReleased) e).ip().toString())
+                        .toList());
     }
 
     /** Releases an address the leak report found, if {@code uid} still holds it. */
     public boolean releaseLeaked(String node, String ipText, String uid) {
         IpAddress ip = Addresses.parse("ip", ipText);
-        return onNode(node, now -> new NodeCommand.ReleaseLeakedPodIp(node, ip, uid, now),
+        return onNode(
+                node,
+                now -> new NodeCommand.ReleaseLeakedPodIp(node, ip, uid, now),
                 (events, state) -> !events.isEmpty());
     }
 
@@ -80,8 +89,8 @@ public final class PodAddresses {
     }
 
     /** A command on the node's stream, decided at the writer's {@code now}; the answer reads its events. */
-    private <T> T onNode(String node, Function<Instant, NodeCommand> command,
-            BiFunction<List<NodeEvent>, NodeState, T> answer) {
+    private <T> T onNode(
+            String node, Function<Instant, NodeCommand> command, BiFunction<List<NodeEvent>, NodeState, T> answer) {
         NodeNames.check(node);
         return writer.submit(new Command<>(node, false, (streams, now) -> {
             List<NodeEvent> events = streams.decide(command.apply(now));

@@ -70,11 +70,15 @@ final class AddressBlock {
     }
 
     long quarantined(Instant now) {
-        return quarantinedUntil.values().stream().filter(until -> until.isAfter(now)).count();
+        return quarantinedUntil.values().stream()
+                .filter(until -> until.isAfter(now))
+                .count();
     }
 
     Optional<Instant> quarantineEnds(Instant now) {
-        return quarantinedUntil.values().stream().filter(until -> until.isAfter(now)).min(Instant::compareTo);
+        return quarantinedUntil.values().stream()
+                .filter(until -> until.isAfter(now))
+                .min(Instant::compareTo);
     }
 
     boolean isAllocatable(IpAddress ip) {

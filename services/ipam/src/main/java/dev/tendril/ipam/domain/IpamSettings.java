@@ -25,16 +25,21 @@ public record IpamSettings(List<PoolSpec> pools, Duration quarantine, Duration u
 
     /** Cilium's cluster-pool defaults: 10.0.0.0/8 with /24 per node, fd00::/104 with /120. */
     public static IpamSettings defaults() {
-        return validated(List.of("10.0.0.0/8"), 24, List.of("fd00::/104"), 120, DEFAULT_QUARANTINE,
-                DEFAULT_UNCONFIRMED_EXPIRY);
+        return validated(
+                List.of("10.0.0.0/8"), 24, List.of("fd00::/104"), 120, DEFAULT_QUARANTINE, DEFAULT_UNCONFIRMED_EXPIRY);
     }
 
     /**
      * Builds and validates the settings from config values; an empty CIDR list turns a family off.
      * Every violated rule is reported in one {@link InvalidIpamConfigException}.
      */
-    public static IpamSettings validated(List<String> ipv4Cidrs, int ipv4NodeMask, List<String> ipv6Cidrs,
-            int ipv6NodeMask, Duration quarantine, Duration unconfirmedExpiry) {
+    public static IpamSettings validated(
+            List<String> ipv4Cidrs,
+            int ipv4NodeMask,
+            List<String> ipv6Cidrs,
+            int ipv6NodeMask,
+            Duration quarantine,
+            Duration unconfirmedExpiry) {
         List<String> problems = new ArrayList<>();
         List<PoolSpec> pools = new ArrayList<>();
         pool(IpFamily.IPV4, ipv4Cidrs, ipv4NodeMask, problems).ifPresent(pools::add);
@@ -89,8 +94,10 @@ public record IpamSettings(List<PoolSpec> pools, Duration quarantine, Duration u
                     problems.add(family.label() + " pool: " + text + " is not an " + family.label() + " CIDR");
                     continue;
                 }
-                Optional<String> reserved = RESERVED.stream().filter(r -> r.cidr().overlaps(cidr))
-                        .map(r -> r.cidr() + " (" + r.what() + ")").findFirst();
+                Optional<String> reserved = RESERVED.stream()
+                        .filter(r -> r.cidr().overlaps(cidr))
+                        .map(r -> r.cidr() + " (" + r.what() + ")")
+                        .findFirst();
                 if (reserved.isPresent()) {
                     problems.add(family.label() + " pool: " + cidr + " overlaps " + reserved.get()
                             + ", which pods cannot use");

@@ -17,25 +17,26 @@ public final class NodeAddresses {
     /** More addresses than any real node has (Cilium nodes carry a handful); bounds every per-node list. */
     public static final int MAX = 16;
 
-    private NodeAddresses() {
-    }
+    private NodeAddresses() {}
 
     /** @throws CommandRejectedException INVALID on field {@code ips} naming the first problem */
     public static void check(List<IpAddress> ips) {
         if (ips == null || ips.isEmpty()) {
-            throw CommandRejectedException.invalid("ips", "a node needs at least one address, e.g. {\"ips\":[\"192.168.0.10\"]}");
+            throw CommandRejectedException.invalid(
+                    "ips", "a node needs at least one address, e.g. {\"ips\":[\"192.168.0.10\"]}");
         }
         if (ips.size() > MAX) {
-            throw CommandRejectedException.invalid("ips", ips.size() + " addresses given, a node may have at most " + MAX);
+            throw CommandRejectedException.invalid(
+                    "ips", ips.size() + " addresses given, a node may have at most " + MAX);
         }
         Set<IpAddress> seen = new HashSet<>();
         for (IpAddress ip : ips) {
             if (!seen.add(ip)) {
                 throw CommandRejectedException.invalid("ips", ip + " is listed twice");
             }
-            String problem = ip.isUnspecified() ? "the unspecified address"
-                    : ip.isBroadcast() ? "the broadcast address"
-                    : ip.isMulticast() ? "a multicast address" : null;
+            String problem = ip.isUnspecified()
+                    ? "the unspecified address"
+                    : ip.isBroadcast() ? "the broadcast address" : ip.isMulticast() ? "a multicast address" : null;
             if (problem != null) {
                 throw CommandRejectedException.invalid("ips", ip + " is " + problem + ", not a node address");
             }

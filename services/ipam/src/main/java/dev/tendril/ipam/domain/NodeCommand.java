@@ -19,12 +19,10 @@ public sealed interface NodeCommand {
     }
 
     /** One address per family for the pod {@code owner} ("namespace/pod") incarnation {@code uid}. */
-    record AllocatePodIps(String node, String owner, String uid, Instant now) implements NodeCommand {
-    }
+    record AllocatePodIps(String node, String owner, String uid, Instant now) implements NodeCommand {}
 
     /** Free {@code ip} if {@code uid} still owns it; a stale uid frees nothing. */
-    record ReleasePodIp(String node, IpAddress ip, String uid, Instant now) implements NodeCommand {
-    }
+    record ReleasePodIp(String node, IpAddress ip, String uid, Instant now) implements NodeCommand {}
 
     /**
      * Free every address {@code uid} holds (both families of a dual-stack pod in one command). A uid
@@ -40,18 +38,14 @@ public sealed interface NodeCommand {
     }
 
     /** An endpoint exists for the pod: its addresses no longer expire. */
-    record ConfirmPodIps(String node, String uid) implements NodeCommand {
-    }
+    record ConfirmPodIps(String node, String uid) implements NodeCommand {}
 
     /** Release addresses allocated longer than the expiry ago and never confirmed. */
-    record ExpireUnconfirmed(String node, Instant now) implements NodeCommand {
-    }
+    record ExpireUnconfirmed(String node, Instant now) implements NodeCommand {}
 
     /** Release a leaked address (allocated, but no endpoint has it) on behalf of the leak reaper. */
-    record ReleaseLeakedPodIp(String node, IpAddress ip, String uid, Instant now) implements NodeCommand {
-    }
+    record ReleaseLeakedPodIp(String node, IpAddress ip, String uid, Instant now) implements NodeCommand {}
 
     /** Remove the node; refused while pods hold addresses unless {@code force}. */
-    record DeregisterNode(String node, boolean force, Instant now) implements NodeCommand {
-    }
+    record DeregisterNode(String node, boolean force, Instant now) implements NodeCommand {}
 }

@@ -60,8 +60,10 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
         switch (event) {
             case NodeRegistered registered -> state.register(registered);
             case PodIpAllocated allocated -> state.allocate(allocated);
-            case PodIpReleased released -> state.release(released,
-                    released.reason().quarantines() ? released.at().plus(quarantine) : null);
+            case PodIpReleased released ->
+                state.release(
+                        released,
+                        released.reason().quarantines() ? released.at().plus(quarantine) : null);
             case PodIpsConfirmed confirmed -> state.confirm(confirmed.uid());
             case NodeDeregistered deregistered -> state.deregister();
         }
@@ -73,9 +75,11 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
         return switch (command) {
             case RegisterNode register -> register(register, state);
             case AllocatePodIps allocate -> allocate(allocate, state);
-            case ReleasePodIp release -> release(release.ip(), release.uid(), release.now(), ReleaseReason.RELEASED, state);
+            case ReleasePodIp release ->
+                release(release.ip(), release.uid(), release.now(), ReleaseReason.RELEASED, state);
             case ReleasePod release -> releasePod(release, state);
-            case ReleaseLeakedPodIp leaked -> release(leaked.ip(), leaked.uid(), leaked.now(), ReleaseReason.LEAKED, state);
+            case ReleaseLeakedPodIp leaked ->
+                release(leaked.ip(), leaked.uid(), leaked.now(), ReleaseReason.LEAKED, state);
             case ConfirmPodIps confirm -> confirm(confirm, state);
             case ExpireUnconfirmed expire -> {
                 requireRegistered(state);
@@ -92,12 +96,15 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
             throw CommandRejectedException.invalid("podCIDRs", "node '" + command.node() + "' has no pod CIDR");
         }
         String cluster = command.cluster() == null ? "" : command.cluster();
-        if (state.registered() && state.ips().equals(command.ips()) && state.cluster().equals(cluster)
+        if (state.registered()
+                && state.ips().equals(command.ips())
+                && state.cluster().equals(cluster)
                 && state.podCidrs().equals(sorted(command.podCidrs()))) {
             return List.of();
         }
         List<Cidr> cidrs = sorted(command.podCidrs());
-        List<IpAddress> routers = cidrs.stream().map(cidr -> new AddressBlock(cidr).routerIp()).toList();
+        List<IpAddress> routers =
+                cidrs.stream().map(cidr -> new AddressBlock(cidr).routerIp()).toList();
         return List.of(new NodeRegistered(command.node(), command.ips(), cluster, cidrs, routers));
     }
 
@@ -113,8 +120,11 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
         Optional<PodAllocation> existing = state.allocationOf(command.uid());
         if (existing.isPresent()) {
             if (!existing.get().owner().equals(owner)) {
-                throw CommandRejectedException.conflict("uid", "uid " + command.uid() + " already holds "
-                        + existing.get().ips() + " for " + existing.get().owner() + ", not " + owner);
+                throw CommandRejectedException.conflict(
+                        "uid",
+                        "uid " + command.uid() + " already holds "
+                                + existing.get().ips() + " for "
+                                + existing.get().owner() + ", not " + owner);
             }
             return List.of();
         }
@@ -132,7 +142,8 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
 
     private CommandRejectedException full(NodeState state, AddressBlock block, Instant now) {
         long quarantined = block.quarantined(now);
-        String message = "node '" + state.name() + "' has no free " + block.cidr().family().label()
+        String message = "node '" + state.name() + "' has no free "
+                + block.cidr().family().label()
                 + " address: pod CIDR " + block.cidr() + " has " + block.capacity() + " allocatable addresses, "
                 + block.allocated() + " allocated";
         if (quarantined > 0) {
@@ -161,12 +172,13 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
     private List<NodeEvent> release(IpAddress ip, String uid, Instant now, ReleaseReason reason, NodeState state) {
         requireRegistered(state);
         if (uid == null || uid.isBlank()) {
-            throw CommandRejectedException.invalid("uid", "a release must carry the uid of the pod that holds the address");
+            throw CommandRejectedException.invalid(
+                    "uid", "a release must carry the uid of the pod that holds the address");
         }
         boolean inNode = state.podCidrs().stream().anyMatch(cidr -> cidr.contains(ip));
         if (!inNode) {
-            throw CommandRejectedException.invalid("ip", ip + " is not in the pod CIDRs " + state.podCidrs()
-                    + " of node '" + state.name() + "'");
+            throw CommandRejectedException.invalid(
+                    "ip", ip + " is not in the pod CIDRs " + state.podCidrs() + " of node '" + state.name() + "'");
         }
         Optional<String> holder = state.ownerOf(ip);
         if (holder.isEmpty()) {
@@ -175,8 +187,10 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
         }
         if (!holder.get().equals(uid)) {
             PodAllocation pod = state.allocationOf(holder.get()).orElseThrow();
-            throw CommandRejectedException.conflict("uid", ip + " is held by " + pod.owner() + " (uid "
-                    + pod.uid() + "), not uid " + uid + ": stale release, nothing freed");
+            throw CommandRejectedException.conflict(
+                    "uid",
+                    ip + " is held by " + pod.owner() + " (uid " + pod.uid() + "), not uid " + uid
+                            + ": stale release, nothing freed");
         }
         return List.of(new PodIpReleased(node, ip, uid, now, reason));
     }
@@ -184,24 +198,29 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
     private List<NodeEvent> releasePod(ReleasePod command, NodeState state) {
         requireRegistered(state);
         if (command.uid() == null || command.uid().isBlank()) {
-            throw CommandRejectedException.invalid("uid", "a release must carry the uid of the pod that holds the addresses");
+            throw CommandRejectedException.invalid(
+                    "uid", "a release must carry the uid of the pod that holds the addresses");
         }
         // Only what this uid holds: a stale uid (another incarnation of the pod holds the addresses) frees nothing.
-        return state.allocationOf(command.uid()).map(pod -> {
-            // Only an allocation no endpoint ever confirmed may skip the quarantine: once confirmed, the
-            // addresses may be in ipcaches, and a new pod must not get them before those entries are gone.
-            ReleaseReason reason = command.rollback() && !pod.confirmed() ? ReleaseReason.ROLLED_BACK : ReleaseReason.RELEASED;
-            return pod.ips().stream()
-                    .<NodeEvent>map(ip -> new PodIpReleased(node, ip, command.uid(), command.now(), reason))
-                    .toList();
-        }).orElse(List.of());
+        return state.allocationOf(command.uid())
+                .map(pod -> {
+                    // Only an allocation no endpoint ever confirmed may skip the quarantine: once confirmed, the
+                    // addresses may be in ipcaches, and a new pod must not get them before those entries are gone.
+                    ReleaseReason reason =
+                            command.rollback() && !pod.confirmed() ? ReleaseReason.ROLLED_BACK : ReleaseReason.RELEASED;
+                    return pod.ips().stream()
+                            .<NodeEvent>map(ip -> new PodIpReleased(node, ip, command.uid(), command.now(), reason))
+                            .toList();
+                })
+                .orElse(List.of());
     }
 
     private List<NodeEvent> confirm(ConfirmPodIps command, NodeState state) {
         requireRegistered(state);
-        PodAllocation pod = state.allocationOf(command.uid()).orElseThrow(() ->
-                CommandRejectedException.notFound("uid", "no addresses are allocated to uid " + command.uid()
-                        + " on node '" + state.name() + "'"));
+        PodAllocation pod = state.allocationOf(command.uid())
+                .orElseThrow(() -> CommandRejectedException.notFound(
+                        "uid",
+                        "no addresses are allocated to uid " + command.uid() + " on node '" + state.name() + "'"));
         return pod.confirmed() ? List.of() : List.of(new PodIpsConfirmed(node, command.uid()));
     }
 
@@ -209,8 +228,10 @@ public final class NodeDecider implements Decider<NodeCommand, NodeState, NodeEv
         requireRegistered(state);
         int held = state.allocations().size();
         if (held > 0 && !command.force()) {
-            throw CommandRejectedException.conflict("name", "node '" + state.name() + "' still has " + held
-                    + " pods holding addresses; release them first or deregister with force");
+            throw CommandRejectedException.conflict(
+                    "name",
+                    "node '" + state.name() + "' still has " + held
+                            + " pods holding addresses; release them first or deregister with force");
         }
         return List.of(new NodeDeregistered(node, command.force(), command.now()));
     }

@@ -11,16 +11,17 @@ public final class NodeNames {
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
 
-    private NodeNames() {
-    }
+    private NodeNames() {}
 
     public static void check(String node) {
         if (node == null || node.isBlank()) {
             throw CommandRejectedException.invalid("name", "node name must not be empty");
         }
         if (node.length() > 253 || !NAME.matcher(node).matches()) {
-            throw CommandRejectedException.invalid("name", "node name '" + node
-                    + "' must be lower-case alphanumerics, '-' or '.', start and end alphanumeric, at most 253 characters");
+            throw CommandRejectedException.invalid(
+                    "name",
+                    "node name '" + node
+                            + "' must be lower-case alphanumerics, '-' or '.', start and end alphanumeric, at most 253 characters");
         }
     }
 }

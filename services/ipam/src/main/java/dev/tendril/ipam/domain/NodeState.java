@@ -114,7 +114,8 @@ public final class NodeState {
         blocks.get(event.ip().family()).allocate(event.ip(), event.uid(), event.at());
         PodAllocation pod = pods.get(event.uid());
         if (pod == null) {
-            pods.put(event.uid(), new PodAllocation(event.owner(), event.uid(), List.of(event.ip()), event.at(), false));
+            pods.put(
+                    event.uid(), new PodAllocation(event.owner(), event.uid(), List.of(event.ip()), event.at(), false));
             unconfirmed.put(event.uid(), event.at());
         } else {
             List<IpAddress> ips = new ArrayList<>(pod.ips());
@@ -138,7 +139,9 @@ public final class NodeState {
                 pods.remove(event.uid());
                 unconfirmed.remove(event.uid());
             } else {
-                pods.put(event.uid(), new PodAllocation(pod.owner(), pod.uid(), ips, pod.allocatedAt(), pod.confirmed()));
+                pods.put(
+                        event.uid(),
+                        new PodAllocation(pod.owner(), pod.uid(), ips, pod.allocatedAt(), pod.confirmed()));
             }
         }
     }

@@ -11,8 +11,7 @@ final class PodNames {
 
     static final int MAX_UID = 128;
 
-    private PodNames() {
-    }
+    private PodNames() {}
 
     static void checkOwner(String owner) {
         if (owner == null || owner.isBlank()) {
@@ -20,17 +19,22 @@ final class PodNames {
         }
         int slash = owner.indexOf('/');
         if (slash <= 0 || slash == owner.length() - 1 || owner.indexOf('/', slash + 1) >= 0) {
-            throw CommandRejectedException.invalid("owner", "owner must be 'namespace/pod', was '" + printable(owner) + "'");
+            throw CommandRejectedException.invalid(
+                    "owner", "owner must be 'namespace/pod', was '" + printable(owner) + "'");
         }
         String namespace = owner.substring(0, slash);
         String pod = owner.substring(slash + 1);
         if (!KubernetesNames.isDnsLabel(namespace)) {
-            throw CommandRejectedException.invalid("owner", "namespace '" + printable(namespace)
-                    + "' of owner is not a DNS label (lower-case alphanumerics and '-', at most 63)");
+            throw CommandRejectedException.invalid(
+                    "owner",
+                    "namespace '" + printable(namespace)
+                            + "' of owner is not a DNS label (lower-case alphanumerics and '-', at most 63)");
         }
         if (!KubernetesNames.isDnsSubdomain(pod)) {
-            throw CommandRejectedException.invalid("owner", "pod '" + printable(pod)
-                    + "' of owner is not a DNS subdomain (lower-case alphanumerics, '-' and '.', at most 253)");
+            throw CommandRejectedException.invalid(
+                    "owner",
+                    "pod '" + printable(pod)
+                            + "' of owner is not a DNS subdomain (lower-case alphanumerics, '-' and '.', at most 253)");
         }
     }
 
@@ -43,11 +47,21 @@ final class PodNames {
         }
         for (int i = 0; i < uid.length(); i++) {
             char c = uid.charAt(i);
-            if (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == '&' || c == '"' || c == '\'' || c == '\\'
-                    || c == '/' || Character.isISOControl(c)) {
-                throw CommandRejectedException.invalid("uid", "uid must not contain whitespace, control characters, "
-                        + "quotes, '/', '\\' or markup (<, >, &); character " + (i + 1) + " is U+"
-                        + String.format("%04X", (int) c));
+            if (c <= ' '
+                    || c == 0x7f
+                    || c == '<'
+                    || c == '>'
+                    || c == '&'
+                    || c == '"'
+                    || c == '\''
+                    || c == '\\'
+                    || c == '/'
+                    || Character.isISOControl(c)) {
+                throw CommandRejectedException.invalid(
+                        "uid",
+                        "uid must not contain whitespace, control characters, "
+                                + "quotes, '/', '\\' or markup (<, >, &); character " + (i + 1) + " is U+"
+                                + String.format("%04X", (int) c));
             }
         }
     }

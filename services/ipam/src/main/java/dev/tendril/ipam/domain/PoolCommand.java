@@ -23,6 +23,5 @@ public sealed interface PoolCommand {
     }
 
     /** Take the node's pod CIDRs back into the pool. */
-    record ReleaseNodeCidrs(String node, Instant now) implements PoolCommand {
-    }
+    record ReleaseNodeCidrs(String node, Instant now) implements PoolCommand {}
 }

@@ -39,8 +39,8 @@ public final class PoolDecider implements Decider<PoolCommand, PoolState, PoolEv
         switch (event) {
             case PodCidrAllocated allocated -> state.allocate(allocated.node(), allocated.cidr());
             case NodeAddressesClaimed claimed -> state.claim(claimed.node(), claimed.ips());
-            case PodCidrReleased released -> state.release(released.node(), released.cidr(),
-                    released.at().plus(settings.quarantine()));
+            case PodCidrReleased released ->
+                state.release(released.node(), released.cidr(), released.at().plus(settings.quarantine()));
         }
         return state;
     }
@@ -55,7 +55,8 @@ public final class PoolDecider implements Decider<PoolCommand, PoolState, PoolEv
 
     private static List<PoolEvent> release(ReleaseNodeCidrs release, PoolState state) {
         List<PoolEvent> events = new ArrayList<>();
-        state.cidrsOf(release.node()).values()
+        state.cidrsOf(release.node())
+                .values()
                 .forEach(cidr -> events.add(new PodCidrReleased(release.node(), cidr, release.now())));
         if (!state.addressesOf(release.node()).isEmpty()) {
             events.add(new NodeAddressesClaimed(release.node(), List.of()));
@@ -71,8 +72,10 @@ public final class PoolDecider implements Decider<PoolCommand, PoolState, PoolEv
             for (IpAddress ip : ips) {
                 Optional<String> holder = state.holderOf(ip);
                 if (holder.isPresent() && !holder.get().equals(node)) {
-                    throw CommandRejectedException.conflict("ips", ip + " is already the address of node '"
-                            + holder.get() + "'; node '" + node + "' cannot register with it");
+                    throw CommandRejectedException.conflict(
+                            "ips",
+                            ip + " is already the address of node '" + holder.get() + "'; node '" + node
+                                    + "' cannot register with it");
                 }
             }
             if (!state.addressesOf(node).equals(ips)) {
@@ -86,10 +89,13 @@ public final class PoolDecider implements Decider<PoolCommand, PoolState, PoolEv
             }
             Optional<Cidr> free = state.firstFree(pool, now);
             if (free.isEmpty()) {
-                throw CommandRejectedException.conflict("pool", "pool " + pool.name() + " " + pool.cidrs()
-                        + " is exhausted: it holds " + pool.nodeCidrCapacity() + " node CIDRs of /"
-                        + pool.nodeMask() + " and " + state.used(pool.family()) + " are used"
-                        + quarantineNote(state.quarantined(pool.family(), now)) + "; node '" + node + "' gets none");
+                throw CommandRejectedException.conflict(
+                        "pool",
+                        "pool " + pool.name() + " " + pool.cidrs()
+                                + " is exhausted: it holds " + pool.nodeCidrCapacity() + " node CIDRs of /"
+                                + pool.nodeMask() + " and " + state.used(pool.family()) + " are used"
+                                + quarantineNote(state.quarantined(pool.family(), now)) + "; node '" + node
+                                + "' gets none");
             }
             events.add(new PodCidrAllocated(node, free.get()));
         }

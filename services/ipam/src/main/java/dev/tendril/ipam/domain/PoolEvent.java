@@ -10,8 +10,7 @@ public sealed interface PoolEvent {
 
     String node();
 
-    record PodCidrAllocated(String node, Cidr cidr) implements PoolEvent {
-    }
+    record PodCidrAllocated(String node, Cidr cidr) implements PoolEvent {}
 
     /** The node's addresses are now {@code ips} (empty: it holds none any more); unique across nodes. */
     record NodeAddressesClaimed(String node, List<IpAddress> ips) implements PoolEvent {
@@ -21,6 +20,5 @@ public sealed interface PoolEvent {
     }
 
     /** Back in the pool; not handed to another node before {@code at} plus the quarantine period. */
-    record PodCidrReleased(String node, Cidr cidr, Instant at) implements PoolEvent {
-    }
+    record PodCidrReleased(String node, Cidr cidr, Instant at) implements PoolEvent {}
 }

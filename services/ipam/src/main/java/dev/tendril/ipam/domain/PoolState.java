@@ -3,8 +3,8 @@ package dev.tendril.ipam.domain;
 import dev.tendril.net.Cidr;
 import dev.tendril.net.IpAddress;
 import dev.tendril.net.IpFamily;
-import java.util.ArrayList;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -71,7 +71,9 @@ public final class PoolState {
         for (int i = 0; i < pool.cidrs().size(); i++) {
             Cidr cidr = pool.cidrs().get(i);
             long count = cidr.subnetCount(pool.nodeMask());
-            for (int free = sets.get(i).nextClearBit(0); free < count; free = sets.get(i).nextClearBit(free + 1)) {
+            for (int free = sets.get(i).nextClearBit(0);
+                    free < count;
+                    free = sets.get(i).nextClearBit(free + 1)) {
                 Cidr candidate = cidr.subnet(free, pool.nodeMask());
                 Instant until = quarantinedUntil.get(candidate);
                 if (until == null || !until.isAfter(now)) {
@@ -85,7 +87,8 @@ public final class PoolState {
     /** Free node CIDRs of the family still in quarantine at {@code now}. */
     long quarantined(IpFamily family, Instant now) {
         return quarantinedUntil.entrySet().stream()
-                .filter(e -> e.getKey().family() == family && e.getValue().isAfter(now)).count();
+                .filter(e -> e.getKey().family() == family && e.getValue().isAfter(now))
+                .count();
     }
 
     void claim(String node, List<IpAddress> ips) {

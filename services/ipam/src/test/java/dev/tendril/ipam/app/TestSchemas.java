@@ -41,14 +41,21 @@ public final class TestSchemas {
     /** A new connection pool to the schema: what one service replica has. */
     public AgroalDataSource pool(int maxSize) {
         try {
-            return AgroalDataSource.from(new AgroalPropertiesReader().readProperties(Map.of(
-                    AgroalPropertiesReader.JDBC_URL, postgres.jdbcUrl(PostgresTestResource.DATABASE)
-                            + "?currentSchema=" + schema,
-                    AgroalPropertiesReader.PRINCIPAL, postgres.username(),
-                    AgroalPropertiesReader.CREDENTIAL, postgres.password(),
-                    AgroalPropertiesReader.MIN_SIZE, "0",
-                    AgroalPropertiesReader.INITIAL_SIZE, "0",
-                    AgroalPropertiesReader.MAX_SIZE, Integer.toString(maxSize))).get());
+            return AgroalDataSource.from(new AgroalPropertiesReader()
+                    .readProperties(Map.of(
+                            AgroalPropertiesReader.JDBC_URL,
+                            postgres.jdbcUrl(PostgresTestResource.DATABASE) + "?currentSchema=" + schema,
+                            AgroalPropertiesReader.PRINCIPAL,
+                            postgres.username(),
+                            AgroalPropertiesReader.CREDENTIAL,
+                            postgres.password(),
+                            AgroalPropertiesReader.MIN_SIZE,
+                            "0",
+                            AgroalPropertiesReader.INITIAL_SIZE,
+                            "0",
+                            AgroalPropertiesReader.MAX_SIZE,
+                            Integer.toString(maxSize)))
+                    .get());
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

@@ -8,12 +8,11 @@ import dev.tendril.ipam.adapters.persistence.Codecs;
 import dev.tendril.ipam.adapters.persistence.JdbcIpamQueries;
 import dev.tendril.ipam.adapters.persistence.JdbcIpamStore;
 import dev.tendril.ipam.app.IpamQueries.AllocationRow;
-import dev.tendril.net.Cidr;
-import dev.tendril.net.IpAddress;
 import dev.tendril.ipam.domain.IpamSettings;
 import dev.tendril.ipam.domain.NodeDecider;
-import dev.tendril.ipam.domain.NodeEvent;
 import dev.tendril.ipam.domain.NodeState;
+import dev.tendril.net.Cidr;
+import dev.tendril.net.IpAddress;
 import io.agroal.api.AgroalDataSource;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,8 +34,8 @@ import org.junit.jupiter.api.Test;
  */
 class TwoInstancesTest {
 
-    private static final IpamSettings SETTINGS = IpamSettings.validated(List.of("10.0.0.0/16"), 22,
-            List.of("fd00::/112"), 118, Duration.ofSeconds(30), Duration.ofMinutes(10));
+    private static final IpamSettings SETTINGS = IpamSettings.validated(
+            List.of("10.0.0.0/16"), 22, List.of("fd00::/112"), 118, Duration.ofSeconds(30), Duration.ofMinutes(10));
 
     private final List<AgroalDataSource> pools = new ArrayList<>();
     private final List<IpamService> instances = new ArrayList<>();
@@ -55,8 +54,13 @@ class TwoInstancesTest {
         AgroalDataSource pool = schema.pool(8);
         pools.add(pool);
         EventStore store = TestSchemas.store(pool);
-        IpamService service = new IpamService(new JdbcIpamStore(store), new JdbcIpamQueries(store.transactions()),
-                SETTINGS, clock, "default", writers);
+        IpamService service = new IpamService(
+                new JdbcIpamStore(store),
+                new JdbcIpamQueries(store.transactions()),
+                SETTINGS,
+                clock,
+                "default",
+                writers);
         instances.add(service);
         return service;
     }
@@ -164,7 +168,8 @@ class TwoInstancesTest {
         first.deregisterNode("n3", false);
 
         IpamService restarted = instance(schema);
-        assertThat(restarted.registerNode("n1", List.of("192.168.0.1")).podCidrs()).isEqualTo(cidrs);
+        assertThat(restarted.registerNode("n1", List.of("192.168.0.1")).podCidrs())
+                .isEqualTo(cidrs);
         for (int i = 1; i < 20; i += 3) {
             assertThat(restarted.allocate("n1", "demo/p" + i, "u" + i).ips()).isEqualTo(given.get(i));
         }
@@ -173,14 +178,19 @@ class TwoInstancesTest {
         var codec = Codecs.NODE;
         NodeDecider decider = new NodeDecider("n1", SETTINGS);
         NodeState folded = decider.fold(store.readStream(IpamService.nodeStream("n1")).stream()
-                .map(codec::decode).toList());
-        Set<String> fromEvents = folded.allocations().stream().flatMap(p -> p.ips().stream())
-                .map(IpAddress::toString).collect(Collectors.toSet());
-        Set<String> fromReadModel = restarted.allocations("n1").stream().map(AllocationRow::ip)
+                .map(codec::decode)
+                .toList());
+        Set<String> fromEvents = folded.allocations().stream()
+                .flatMap(p -> p.ips().stream())
+                .map(IpAddress::toString)
                 .collect(Collectors.toSet());
+        Set<String> fromReadModel =
+                restarted.allocations("n1").stream().map(AllocationRow::ip).collect(Collectors.toSet());
         assertThat(fromReadModel).isEqualTo(fromEvents).hasSize(2 * (20 - 7) + 7);
-        assertThat(restarted.allocations("n1")).filteredOn(AllocationRow::confirmed)
-                .extracting(AllocationRow::uid).containsOnly("u1");
+        assertThat(restarted.allocations("n1"))
+                .filteredOn(AllocationRow::confirmed)
+                .extracting(AllocationRow::uid)
+                .containsOnly("u1");
         assertThat(restarted.nodes()).extracting(n -> n.name()).containsExactly("n1", "n2");
         // A new allocation on the restarted instance does not collide with anything held.
         List<String> fresh = restarted.allocate("n1", "demo/new", "u-new").ips();

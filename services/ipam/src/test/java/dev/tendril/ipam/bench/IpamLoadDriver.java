@@ -10,10 +10,10 @@ import dev.tendril.ipam.domain.NodeCommand;
 import dev.tendril.ipam.domain.NodeDecider;
 import dev.tendril.ipam.domain.NodeEvent;
 import dev.tendril.ipam.domain.NodeState;
-import dev.tendril.ipam.domain.PoolDecider;
-import dev.tendril.ipam.domain.PoolState;
 import dev.tendril.ipam.domain.PoolCommand;
+import dev.tendril.ipam.domain.PoolDecider;
 import dev.tendril.ipam.domain.PoolEvent;
+import dev.tendril.ipam.domain.PoolState;
 import dev.tendril.net.Cidr;
 import dev.tendril.net.IpAddress;
 import io.agroal.api.AgroalDataSource;
@@ -62,8 +62,9 @@ public final class IpamLoadDriver {
         int warmupSeconds = Integer.getInteger("warmupSeconds", 5);
         boolean releasePod = !"ip".equals(System.getProperty("release", "pod"));
 
-        System.out.printf("IPAM load driver: %d CPUs, Java %s%n", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.version"));
+        System.out.printf(
+                "IPAM load driver: %d CPUs, Java %s%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         memoryPer100kAllocations();
 
         System.out.println("starting PostgreSQL (dedicated, fsync=on, synchronous_commit=on)");
@@ -75,37 +76,60 @@ public final class IpamLoadDriver {
                 .start()) {
             String url = "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres";
             try (Connection c = postgres.getPostgresDatabase().getConnection();
-                    ResultSet r = c.createStatement().executeQuery(
-                            "SELECT current_setting('fsync'), current_setting('synchronous_commit'), version()")) {
+                    ResultSet r = c.createStatement()
+                            .executeQuery(
+                                    "SELECT current_setting('fsync'), current_setting('synchronous_commit'), version()")) {
                 r.next();
-                System.out.printf("PostgreSQL: fsync=%s synchronous_commit=%s (%s)%n", r.getString(1), r.getString(2),
-                        r.getString(3).split(",")[0]);
+                System.out.printf(
+                        "PostgreSQL: fsync=%s synchronous_commit=%s (%s)%n",
+                        r.getString(1), r.getString(2), r.getString(3).split(",")[0]);
             }
             postmaster = findPostmaster(postgres.getPort());
             System.out.println("PostgreSQL server process for CPU accounting: "
                     + postmaster.map(p -> "pid " + p.pid()).orElse("NOT found (its CPU counts as other)"));
             registerNodes(url, nodes, registerThreads);
             for (String writers : System.getProperty("writers", "0,2").split(",")) {
-                churn(url, podNodes, threads, warmupSeconds, durationSeconds, Integer.parseInt(writers.strip()),
+                churn(
+                        url,
+                        podNodes,
+                        threads,
+                        warmupSeconds,
+                        durationSeconds,
+                        Integer.parseInt(writers.strip()),
                         releasePod);
             }
         }
     }
 
     private static AgroalDataSource pool(String url, String schema, int size) throws Exception {
-        Flyway.configure().dataSource(url, "postgres", "postgres").schemas(schema)
-                .locations("classpath:db/eventstore", "classpath:db/ipam").load().migrate();
-        return AgroalDataSource.from(new AgroalPropertiesReader().readProperties(Map.of(
-                AgroalPropertiesReader.JDBC_URL, url + "?currentSchema=" + schema,
-                AgroalPropertiesReader.PRINCIPAL, "postgres",
-                AgroalPropertiesReader.CREDENTIAL, "postgres",
-                AgroalPropertiesReader.MAX_SIZE, Integer.toString(size))).get());
+        Flyway.configure()
+                .dataSource(url, "postgres", "postgres")
+                .schemas(schema)
+                .locations("classpath:db/eventstore", "classpath:db/ipam")
+                .load()
+                .migrate();
+        return AgroalDataSource.from(new AgroalPropertiesReader()
+                .readProperties(Map.of(
+                        AgroalPropertiesReader.JDBC_URL,
+                        url + "?currentSchema=" + schema,
+                        AgroalPropertiesReader.PRINCIPAL,
+                        "postgres",
+                        AgroalPropertiesReader.CREDENTIAL,
+                        "postgres",
+                        AgroalPropertiesReader.MAX_SIZE,
+                        Integer.toString(size)))
+                .get());
     }
 
     private static IpamService service(AgroalDataSource pool, IpamSettings settings, int writers) {
         EventStore store = new EventStore(new Transactions(pool));
-        return new IpamService(new JdbcIpamStore(store), new JdbcIpamQueries(store.transactions()), settings,
-                Clock.systemUTC(), "default", writers);
+        return new IpamService(
+                new JdbcIpamStore(store),
+                new JdbcIpamQueries(store.transactions()),
+                settings,
+                Clock.systemUTC(),
+                "default",
+                writers);
     }
 
     private static void registerNodes(String url, int nodes, int threads) throws Exception {
@@ -133,21 +157,26 @@ public final class IpamLoadDriver {
             String cpu = cpuSplit(ticksBefore, oursBefore, postgresBefore, seconds);
             executor.shutdown();
             var pools = ipam.pools();
-            System.out.printf("node registration: %d nodes (dual-stack pod CIDRs) in %.2f s = %.0f nodes/s, "
-                    + "%d threads; %s; pools now %s%n", nodes, seconds, nodes / seconds, threads, cpu, pools);
+            System.out.printf(
+                    "node registration: %d nodes (dual-stack pod CIDRs) in %.2f s = %.0f nodes/s, "
+                            + "%d threads; %s; pools now %s%n",
+                    nodes, seconds, nodes / seconds, threads, cpu, pools);
         }
     }
 
     private static long commits(AgroalDataSource pool) throws Exception {
-        try (Connection c = pool.getConnection(); ResultSet r = c.createStatement().executeQuery(
-                "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")) {
+        try (Connection c = pool.getConnection();
+                ResultSet r = c.createStatement()
+                        .executeQuery("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")) {
             r.next();
             return r.getLong(1);
         }
     }
 
     private static long cpuTicks() throws Exception {
-        String[] cpu = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).getFirst().split("\\s+");
+        String[] cpu = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat"))
+                .getFirst()
+                .split("\\s+");
         return Long.parseLong(cpu[1]) + Long.parseLong(cpu[2]) + Long.parseLong(cpu[3]);
     }
 
@@ -156,9 +185,13 @@ public final class IpamLoadDriver {
 
     private static java.util.Optional<ProcessHandle> findPostmaster(int port) {
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
-                .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains("-p " + port)
-                        || String.join(" ", a).contains("port=" + port)).orElse(false))
+                .filter(p ->
+                        p.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
+                .filter(p -> p.info()
+                        .arguments()
+                        .map(a -> String.join(" ", a).contains("-p " + port)
+                                || String.join(" ", a).contains("port=" + port))
+                        .orElse(false))
                 .findFirst();
     }
 
@@ -168,8 +201,12 @@ public final class IpamLoadDriver {
     }
 
     private static double postgresCpuSeconds() {
-        return postmaster.map(pm -> cpuSeconds(pm)
-                + pm.descendants().mapToDouble(IpamLoadDriver::cpuSeconds).sum()).orElse(0.0);
+        return postmaster
+                .map(pm -> cpuSeconds(pm)
+                        + pm.descendants()
+                                .mapToDouble(IpamLoadDriver::cpuSeconds)
+                                .sum())
+                .orElse(0.0);
     }
 
     private static double cpuSeconds(ProcessHandle process) {
@@ -182,16 +219,32 @@ public final class IpamLoadDriver {
         double busy = (cpuTicks() - ticksBefore) / 100.0;
         double ours = ourCpuSeconds() - oursBefore;
         double postgres = postgresCpuSeconds() - postgresBefore;
-        return String.format("CPU ours %.0f%% (JVM %.0f%%, PostgreSQL %.0f%%) other %.0f%% (of %d00%%)",
-                100 * ours / seconds, 100 * (ours - postgres) / seconds, 100 * postgres / seconds,
-                100 * Math.max(0, busy - ours) / seconds, Runtime.getRuntime().availableProcessors());
+        return String.format(
+                "CPU ours %.0f%% (JVM %.0f%%, PostgreSQL %.0f%%) other %.0f%% (of %d00%%)",
+                100 * ours / seconds,
+                100 * (ours - postgres) / seconds,
+                100 * postgres / seconds,
+                100 * Math.max(0, busy - ours) / seconds,
+                Runtime.getRuntime().availableProcessors());
     }
 
-    private static void churn(String url, int podNodes, int threads, int warmupSeconds, int durationSeconds,
-            int writers, boolean releasePod) throws Exception {
+    private static void churn(
+            String url,
+            int podNodes,
+            int threads,
+            int warmupSeconds,
+            int durationSeconds,
+            int writers,
+            boolean releasePod)
+            throws Exception {
         // Quarantine stays at its 30 s default: node CIDRs of /16 and /112 hold enough addresses for it.
-        IpamSettings settings = IpamSettings.validated(List.of("10.0.0.0/8"), 16, List.of("fd00::/96"), 112,
-                IpamSettings.DEFAULT_QUARANTINE, IpamSettings.DEFAULT_UNCONFIRMED_EXPIRY);
+        IpamSettings settings = IpamSettings.validated(
+                List.of("10.0.0.0/8"),
+                16,
+                List.of("fd00::/96"),
+                112,
+                IpamSettings.DEFAULT_QUARANTINE,
+                IpamSettings.DEFAULT_UNCONFIRMED_EXPIRY);
         try (AgroalDataSource pool = pool(url, "bench_pods_" + writers, threads + writers);
                 IpamService ipam = service(pool, settings, writers)) {
             for (int n = 0; n < podNodes; n++) {
@@ -214,7 +267,8 @@ public final class IpamLoadDriver {
                         String node = "pods-" + (n++ % podNodes);
                         String uid = "uid-" + uids.incrementAndGet();
                         long begin = System.nanoTime();
-                        List<String> ips = ipam.allocate(node, "bench/" + uid, uid).ips();
+                        List<String> ips =
+                                ipam.allocate(node, "bench/" + uid, uid).ips();
                         long allocated = System.nanoTime();
                         if (releasePod) {
                             ipam.releasePod(node, uid);
@@ -251,15 +305,28 @@ public final class IpamLoadDriver {
                 f.get();
             }
             executor.shutdown();
-            long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
+            long[] all = Arrays.stream(latencies)
+                    .flatMapToLong(Arrays::stream)
+                    .sorted()
+                    .toArray();
             double perSecond = cycles.get() / seconds;
             int commandsPerPod = releasePod ? 2 : 3;
-            System.out.printf("pod churn, writers=%d, release by %s: %d threads over %d nodes, %.0f s measured: "
-                    + "%.0f pods/s (allocate IPv4+IPv6, then release both) = %.0f allocate+release pairs/s of single addresses, "
-                    + "%.0f commands/s in %.0f commits/s; allocate p50 %.2f ms, p99 %.2f ms; %s%n",
-                    writers, releasePod ? "uid" : "ip", threads, podNodes, seconds, perSecond, perSecond * 2,
-                    perSecond * commandsPerPod, commitsPerSecond,
-                    all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6, cpu);
+            System.out.printf(
+                    "pod churn, writers=%d, release by %s: %d threads over %d nodes, %.0f s measured: "
+                            + "%.0f pods/s (allocate IPv4+IPv6, then release both) = %.0f allocate+release pairs/s of single addresses, "
+                            + "%.0f commands/s in %.0f commits/s; allocate p50 %.2f ms, p99 %.2f ms; %s%n",
+                    writers,
+                    releasePod ? "uid" : "ip",
+                    threads,
+                    podNodes,
+                    seconds,
+                    perSecond,
+                    perSecond * 2,
+                    perSecond * commandsPerPod,
+                    commitsPerSecond,
+                    all[all.length / 2] / 1e6,
+                    all[(int) (all.length * 0.99)] / 1e6,
+                    cpu);
         }
     }
 
@@ -280,8 +347,9 @@ public final class IpamLoadDriver {
             }
             NodeDecider decider = new NodeDecider(name, settings);
             NodeState state = decider.initialState();
-            for (NodeEvent e : decider.decide(new NodeCommand.RegisterNode(name,
-                    List.of(IpAddress.parse("192.168.0.1")), "default", cidrs), state)) {
+            for (NodeEvent e : decider.decide(
+                    new NodeCommand.RegisterNode(name, List.of(IpAddress.parse("192.168.0.1")), "default", cidrs),
+                    state)) {
                 decider.evolve(state, e);
             }
             states.add(state);
@@ -291,17 +359,20 @@ public final class IpamLoadDriver {
         for (int n = 0; n < 1000; n++) {
             for (int p = 0; p < 100; p++) {
                 String uid = "0b6f7a52-3d1c-4d55-9f55-" + String.format("%012d", n * 100L + p);
-                for (NodeEvent e : deciders.get(n).decide(new NodeCommand.AllocatePodIps("mem-" + n,
-                        "default/pod-" + n + "-" + p, uid, now), states.get(n))) {
+                for (NodeEvent e : deciders.get(n)
+                        .decide(
+                                new NodeCommand.AllocatePodIps("mem-" + n, "default/pod-" + n + "-" + p, uid, now),
+                                states.get(n))) {
                     deciders.get(n).evolve(states.get(n), e);
                 }
             }
         }
         long after = usedHeap();
         long allocated = states.stream().mapToLong(s -> s.allocations().size()).sum();
-        System.out.printf("memory: %d dual-stack pod allocations (%d addresses) on 1000 nodes: %.1f MiB of heap "
-                + "(%.0f bytes per pod)%n", allocated, allocated * 2, (after - before) / 1048576.0,
-                (after - before) / (double) allocated);
+        System.out.printf(
+                "memory: %d dual-stack pod allocations (%d addresses) on 1000 nodes: %.1f MiB of heap "
+                        + "(%.0f bytes per pod)%n",
+                allocated, allocated * 2, (after - before) / 1048576.0, (after - before) / (double) allocated);
     }
 
     private static long usedHeap() {

@@ -44,49 +44,37 @@ class IpamPropertiesTest {
 
     private static final Duration QUARANTINE = Duration.ofSeconds(30);
     private static final Duration EXPIRY = Duration.ofMinutes(10);
-    private static final IpamSettings SETTINGS = IpamSettings.validated(List.of("10.0.0.0/26"), 28,
-            List.of("fd00::/118"), 120, QUARANTINE, EXPIRY);
+    private static final IpamSettings SETTINGS =
+            IpamSettings.validated(List.of("10.0.0.0/26"), 28, List.of("fd00::/118"), 120, QUARANTINE, EXPIRY);
     private static final int NODES = 5;
     private static final int PODS = 40;
 
-    sealed interface Action {
-    }
+    sealed interface Action {}
 
-    record Register(int node) implements Action {
-    }
+    record Register(int node) implements Action {}
 
-    record Deregister(int node, boolean force) implements Action {
-    }
+    record Deregister(int node, boolean force) implements Action {}
 
-    record Allocate(int node, int pod) implements Action {
-    }
+    record Allocate(int node, int pod) implements Action {}
 
-    record Release(int node, int pod, boolean ipv6) implements Action {
-    }
+    record Release(int node, int pod, boolean ipv6) implements Action {}
 
     /** Every address of the pod's current uid in one command. */
-    record ReleaseByUid(int node, int pod) implements Action {
-    }
+    record ReleaseByUid(int node, int pod) implements Action {}
 
     /** A release-by-uid with a uid that holds nothing here (an old incarnation): frees nothing. */
-    record StaleReleaseByUid(int node, int pod) implements Action {
-    }
+    record StaleReleaseByUid(int node, int pod) implements Action {}
 
     /** A release by a uid that does not hold the address (an old incarnation or another pod). */
-    record StaleRelease(int node, int pod, int wrongPod) implements Action {
-    }
+    record StaleRelease(int node, int pod, int wrongPod) implements Action {}
 
-    record Confirm(int node, int pod) implements Action {
-    }
+    record Confirm(int node, int pod) implements Action {}
 
-    record Expire(int node) implements Action {
-    }
+    record Expire(int node) implements Action {}
 
-    record Tick(int seconds) implements Action {
-    }
+    record Tick(int seconds) implements Action {}
 
-    record Restart() implements Action {
-    }
+    record Restart() implements Action {}
 
     @Provide
     Arbitrary<List<Action>> actions() {
@@ -94,15 +82,21 @@ class IpamPropertiesTest {
         Arbitrary<Integer> pod = Arbitraries.integers().between(0, PODS - 1);
         Arbitrary<Action> action = Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(3, node.map(Register::new)),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(node, Arbitraries.of(true, false)).as(Deregister::new)),
+                net.jqwik.api.Tuple.of(
+                        1,
+                        Combinators.combine(node, Arbitraries.of(true, false)).as(Deregister::new)),
                 net.jqwik.api.Tuple.of(20, Combinators.combine(node, pod).as(Allocate::new)),
-                net.jqwik.api.Tuple.of(8, Combinators.combine(node, pod, Arbitraries.of(true, false)).as(Release::new)),
+                net.jqwik.api.Tuple.of(
+                        8,
+                        Combinators.combine(node, pod, Arbitraries.of(true, false))
+                                .as(Release::new)),
                 net.jqwik.api.Tuple.of(4, Combinators.combine(node, pod, pod).as(StaleRelease::new)),
                 net.jqwik.api.Tuple.of(6, Combinators.combine(node, pod).as(ReleaseByUid::new)),
                 net.jqwik.api.Tuple.of(2, Combinators.combine(node, pod).as(StaleReleaseByUid::new)),
                 net.jqwik.api.Tuple.of(2, Combinators.combine(node, pod).as(Confirm::new)),
                 net.jqwik.api.Tuple.of(1, node.map(Expire::new)),
-                net.jqwik.api.Tuple.of(4, Arbitraries.of(1, 5, 15, 29, 30, 31, 400, 700).map(Tick::new)),
+                net.jqwik.api.Tuple.of(
+                        4, Arbitraries.of(1, 5, 15, 29, 30, 31, 400, 700).map(Tick::new)),
                 net.jqwik.api.Tuple.of(1, Arbitraries.just(new Restart())));
         return action.list().ofMinSize(1).ofMaxSize(400);
     }
@@ -176,8 +170,10 @@ class IpamPropertiesTest {
             List<PoolEvent> cidrs = poolDecider.decide(new AllocateNodeCidrs(node, now), pool);
             PoolState trial = poolDecider.fold(concat(poolLog, cidrs));
             List<Cidr> podCidrs = List.copyOf(trial.cidrsOf(node).values());
-            List<NodeEvent> events = deciderOf(node).decide(
-                    new RegisterNode(node, List.of(IpAddress.parse("192.168.0.1")), "", podCidrs), stateOf(node));
+            List<NodeEvent> events = deciderOf(node)
+                    .decide(
+                            new RegisterNode(node, List.of(IpAddress.parse("192.168.0.1")), "", podCidrs),
+                            stateOf(node));
             commitPool(cidrs);
             commitNode(node, events);
         }
@@ -206,10 +202,13 @@ class IpamPropertiesTest {
                 if (event instanceof PodIpAllocated allocated) {
                     Instant released = releasedAt.get(allocated.ip());
                     if (released != null) {
-                        assertThat(allocated.at()).as("quarantine of %s", allocated.ip())
+                        assertThat(allocated.at())
+                                .as("quarantine of %s", allocated.ip())
                                 .isAfterOrEqualTo(released.plus(QUARANTINE));
                     }
-                    assertThat(state.ownerOf(allocated.ip())).as("%s is free", allocated.ip()).isEmpty();
+                    assertThat(state.ownerOf(allocated.ip()))
+                            .as("%s is free", allocated.ip())
+                            .isEmpty();
                 }
             }
             commitNode(node, events);
@@ -257,8 +256,10 @@ class IpamPropertiesTest {
                 // its old uid still holds this node's addresses, so it is not stale here.
                 return;
             }
-            assertThat(deciderOf(node).decide(new ReleasePod(node, oldUid, now), state)).isEmpty();
-            held.ifPresent(h -> h.ips().forEach(ip -> assertThat(state.ownerOf(ip)).contains(currentUid(pod))));
+            assertThat(deciderOf(node).decide(new ReleasePod(node, oldUid, now), state))
+                    .isEmpty();
+            held.ifPresent(
+                    h -> h.ips().forEach(ip -> assertThat(state.ownerOf(ip)).contains(currentUid(pod))));
         }
 
         void staleRelease(String node, int pod, int wrongPod) {
@@ -340,8 +341,13 @@ class IpamPropertiesTest {
                 for (PodAllocation pod : state.allocations()) {
                     for (IpAddress ip : pod.ips()) {
                         String previous = holders.put(ip, pod.uid());
-                        assertThat(previous).as("%s held by %s and %s", ip, previous, pod.uid()).isNull();
-                        Cidr cidr = state.podCidrs().stream().filter(c -> c.contains(ip)).findFirst().orElseThrow();
+                        assertThat(previous)
+                                .as("%s held by %s and %s", ip, previous, pod.uid())
+                                .isNull();
+                        Cidr cidr = state.podCidrs().stream()
+                                .filter(c -> c.contains(ip))
+                                .findFirst()
+                                .orElseThrow();
                         long offset = cidr.offsetOf(ip);
                         assertThat(offset).as("network address %s", ip).isNotZero();
                         assertThat(offset).as("router address %s", ip).isNotEqualTo(1);
@@ -353,11 +359,14 @@ class IpamPropertiesTest {
                     }
                 }
                 for (IpFamily family : IpFamily.values()) {
-                    long held = state.allocations().stream().flatMap(a -> a.ips().stream())
-                            .filter(ip -> ip.family() == family).count();
+                    long held = state.allocations().stream()
+                            .flatMap(a -> a.ips().stream())
+                            .filter(ip -> ip.family() == family)
+                            .count();
                     assertThat(state.allocatedCount(family)).isEqualTo(held);
                     long free = countFree(state, family);
-                    assertThat(held + state.quarantinedCount(family, now) + free).isEqualTo(state.capacity(family));
+                    assertThat(held + state.quarantinedCount(family, now) + free)
+                            .isEqualTo(state.capacity(family));
                 }
             }
             assertThat(pool.nodeCount()).isEqualTo(registered);
@@ -368,19 +377,22 @@ class IpamPropertiesTest {
 
         /** Brute force over the small blocks: allocatable, unheld and out of quarantine. */
         private long countFree(NodeState state, IpFamily family) {
-            return state.podCidrs().stream().filter(c -> c.family() == family).mapToLong(cidr -> {
-                long free = 0;
-                long size = cidr.size().longValueExact();
-                for (long offset = 0; offset < size; offset++) {
-                    IpAddress ip = cidr.addressAt(offset);
-                    boolean allocatable = offset != 0 && offset != 1
-                            && !(family == IpFamily.IPV4 && offset == size - 1);
-                    if (allocatable && state.ownerOf(ip).isEmpty() && !state.isQuarantined(ip, now)) {
-                        free++;
-                    }
-                }
-                return free;
-            }).sum();
+            return state.podCidrs().stream()
+                    .filter(c -> c.family() == family)
+                    .mapToLong(cidr -> {
+                        long free = 0;
+                        long size = cidr.size().longValueExact();
+                        for (long offset = 0; offset < size; offset++) {
+                            IpAddress ip = cidr.addressAt(offset);
+                            boolean allocatable =
+                                    offset != 0 && offset != 1 && !(family == IpFamily.IPV4 && offset == size - 1);
+                            if (allocatable && state.ownerOf(ip).isEmpty() && !state.isQuarantined(ip, now)) {
+                                free++;
+                            }
+                        }
+                        return free;
+                    })
+                    .sum();
         }
 
         private void assertNothingFree(NodeState state) {

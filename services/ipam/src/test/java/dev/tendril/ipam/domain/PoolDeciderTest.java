@@ -27,55 +27,70 @@ class PoolDeciderTest {
 
     @Test
     void givesANewNodeOneCidrPerFamily() {
-        GivenWhenThen.of(decider).given().when(new AllocateNodeCidrs("n1", T0)).then(
-                new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")),
-                new PodCidrAllocated("n1", Cidr.parse("fd00::/120")));
+        GivenWhenThen.of(decider)
+                .given()
+                .when(new AllocateNodeCidrs("n1", T0))
+                .then(
+                        new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")),
+                        new PodCidrAllocated("n1", Cidr.parse("fd00::/120")));
     }
 
     @Test
     void givesANodeThatHasCidrsNothingNew() {
-        GivenWhenThen.of(decider).given(
-                new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")),
-                new PodCidrAllocated("n1", Cidr.parse("fd00::/120")))
-                .when(new AllocateNodeCidrs("n1", T0)).thenNothing();
+        GivenWhenThen.of(decider)
+                .given(
+                        new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")),
+                        new PodCidrAllocated("n1", Cidr.parse("fd00::/120")))
+                .when(new AllocateNodeCidrs("n1", T0))
+                .thenNothing();
     }
 
     @Test
     void givesTheNextNodeTheNextCidrAndReusesReleasedOnes() {
-        GivenWhenThen.of(decider).given(
-                new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")),
-                new PodCidrAllocated("n2", Cidr.parse("10.0.1.0/24")),
-                new PodCidrReleased("n1", Cidr.parse("10.0.0.0/24"), T0))
-                .when(new AllocateNodeCidrs("n3", T0.plusSeconds(30))).then(
+        GivenWhenThen.of(decider)
+                .given(
+                        new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")),
+                        new PodCidrAllocated("n2", Cidr.parse("10.0.1.0/24")),
+                        new PodCidrReleased("n1", Cidr.parse("10.0.0.0/24"), T0))
+                .when(new AllocateNodeCidrs("n3", T0.plusSeconds(30)))
+                .then(
                         new PodCidrAllocated("n3", Cidr.parse("10.0.0.0/24")),
                         new PodCidrAllocated("n3", Cidr.parse("fd00::/120")));
     }
 
     @Test
     void aReleasedCidrIsQuarantinedBeforeAnotherNodeGetsIt() {
-        GivenWhenThen.of(decider).given(
-                new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")),
-                new PodCidrReleased("n1", Cidr.parse("10.0.0.0/24"), T0))
-                .when(new AllocateNodeCidrs("n2", T0.plusSeconds(29))).then(
+        GivenWhenThen.of(decider)
+                .given(
+                        new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")),
+                        new PodCidrReleased("n1", Cidr.parse("10.0.0.0/24"), T0))
+                .when(new AllocateNodeCidrs("n2", T0.plusSeconds(29)))
+                .then(
                         new PodCidrAllocated("n2", Cidr.parse("10.0.1.0/24")),
                         new PodCidrAllocated("n2", Cidr.parse("fd00::/120")));
     }
 
     @Test
     void releasesTheNodesCidrs() {
-        GivenWhenThen.of(decider).given(new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")))
-                .when(new ReleaseNodeCidrs("n1", T0)).then(new PodCidrReleased("n1", Cidr.parse("10.0.0.0/24"), T0));
+        GivenWhenThen.of(decider)
+                .given(new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")))
+                .when(new ReleaseNodeCidrs("n1", T0))
+                .then(new PodCidrReleased("n1", Cidr.parse("10.0.0.0/24"), T0));
         GivenWhenThen.of(decider).given().when(new ReleaseNodeCidrs("n1", T0)).thenNothing();
     }
 
     @Test
     void aNodeAddressBelongsToOneNodeOnly() {
         List<IpAddress> ip = List.of(IpAddress.parse("192.168.0.10"));
-        var n1 = List.<PoolEvent>of(new NodeAddressesClaimed("n1", ip), new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")));
-        GivenWhenThen.of(decider).given().when(new AllocateNodeCidrs("n1", ip, T0)).then(
-                new NodeAddressesClaimed("n1", ip),
-                new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")),
-                new PodCidrAllocated("n1", Cidr.parse("fd00::/120")));
+        var n1 = List.<PoolEvent>of(
+                new NodeAddressesClaimed("n1", ip), new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")));
+        GivenWhenThen.of(decider)
+                .given()
+                .when(new AllocateNodeCidrs("n1", ip, T0))
+                .then(
+                        new NodeAddressesClaimed("n1", ip),
+                        new PodCidrAllocated("n1", Cidr.parse("10.0.0.0/24")),
+                        new PodCidrAllocated("n1", Cidr.parse("fd00::/120")));
         assertThatThrownBy(() -> decider.decide(new AllocateNodeCidrs("n2", ip, T0), decider.fold(n1)))
                 .isInstanceOfSatisfying(CommandRejectedException.class, e -> {
                     assertThat(e.kind()).isEqualTo(Kind.CONFLICT);
@@ -83,10 +98,16 @@ class PoolDeciderTest {
                 })
                 .hasMessageContaining("192.168.0.10 is already the address of node 'n1'");
         // The holder may register again with it; once it is deregistered, another node may take it.
-        GivenWhenThen.of(decider).given(n1).when(new AllocateNodeCidrs("n1", ip, T0))
+        GivenWhenThen.of(decider)
+                .given(n1)
+                .when(new AllocateNodeCidrs("n1", ip, T0))
                 .then(new PodCidrAllocated("n1", Cidr.parse("fd00::/120")));
-        GivenWhenThen.of(decider).given(n1).when(new ReleaseNodeCidrs("n1", T0)).then(
-                new PodCidrReleased("n1", Cidr.parse("10.0.0.0/24"), T0), new NodeAddressesClaimed("n1", List.of()));
+        GivenWhenThen.of(decider)
+                .given(n1)
+                .when(new ReleaseNodeCidrs("n1", T0))
+                .then(
+                        new PodCidrReleased("n1", Cidr.parse("10.0.0.0/24"), T0),
+                        new NodeAddressesClaimed("n1", List.of()));
         var released = new ArrayList<>(n1);
         released.add(new PodCidrReleased("n1", Cidr.parse("10.0.0.0/24"), T0));
         released.add(new NodeAddressesClaimed("n1", List.of()));
@@ -101,14 +122,17 @@ class PoolDeciderTest {
 
     @Test
     void refusesABadNodeName() {
-        GivenWhenThen.of(decider).given().when(new AllocateNodeCidrs("Node_1", T0)).thenRejected(Kind.INVALID, "name");
+        GivenWhenThen.of(decider)
+                .given()
+                .when(new AllocateNodeCidrs("Node_1", T0))
+                .thenRejected(Kind.INVALID, "name");
         GivenWhenThen.of(decider).given().when(new AllocateNodeCidrs("", T0)).thenRejected(Kind.INVALID, "name");
     }
 
     @Test
     void exhaustionNamesThePoolItsSizeAndUse() {
-        PoolDecider small = new PoolDecider(IpamSettings.validated(List.of("10.0.0.0/26", "10.1.0.0/27"), 28,
-                List.of(), 120, Duration.ZERO, Duration.ofMinutes(10)));
+        PoolDecider small = new PoolDecider(IpamSettings.validated(
+                List.of("10.0.0.0/26", "10.1.0.0/27"), 28, List.of(), 120, Duration.ZERO, Duration.ofMinutes(10)));
         List<PoolEvent> history = new ArrayList<>();
         PoolState state = small.initialState();
         for (int i = 0; i < 6; i++) {
@@ -116,8 +140,10 @@ class PoolDeciderTest {
             events.forEach(e -> small.evolve(state, e));
             history.addAll(events);
         }
-        assertThat(history).extracting(e -> ((PodCidrAllocated) e).cidr().toString()).containsExactly(
-                "10.0.0.0/28", "10.0.0.16/28", "10.0.0.32/28", "10.0.0.48/28", "10.1.0.0/28", "10.1.0.16/28");
+        assertThat(history)
+                .extracting(e -> ((PodCidrAllocated) e).cidr().toString())
+                .containsExactly(
+                        "10.0.0.0/28", "10.0.0.16/28", "10.0.0.32/28", "10.0.0.48/28", "10.1.0.0/28", "10.1.0.16/28");
         assertThatThrownBy(() -> small.decide(new AllocateNodeCidrs("n6", T0), state))
                 .isInstanceOfSatisfying(CommandRejectedException.class, e -> {
                     assertThat(e.kind()).isEqualTo(Kind.CONFLICT);

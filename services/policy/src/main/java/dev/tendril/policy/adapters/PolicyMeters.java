@@ -22,15 +22,18 @@ public final class PolicyMeters implements PolicyMetrics {
     public PolicyMeters(MeterRegistry registry) {
         this.registry = registry;
         compile = Timer.builder("tendril.policy.compile")
-                .description("Time to recompute the policy maps after one mutation").register(registry);
+                .description("Time to recompute the policy maps after one mutation")
+                .register(registry);
         Gauge.builder("tendril.policy.map.overflowing", overflowing, AtomicInteger::get)
-                .description("Subjects whose policy map needs more entries than map-max-entries").register(registry);
+                .description("Subjects whose policy map needs more entries than map-max-entries")
+                .register(registry);
     }
 
     /** Registers {@code tendril.policy.leader}: 1 while this replica leads. */
     public void leader(BooleanSupplier leading) {
         Gauge.builder("tendril.policy.leader", () -> leading.getAsBoolean() ? 1 : 0)
-                .description("1 while this replica leads and publishes tendril.policy, 0 on a standby").register(registry);
+                .description("1 while this replica leads and publishes tendril.policy, 0 on a standby")
+                .register(registry);
     }
 
     @Override
@@ -45,8 +48,13 @@ public final class PolicyMeters implements PolicyMetrics {
 
     @Override
     public void overflowed(long subject) {
-        overflows.computeIfAbsent(subject, s -> Counter.builder("tendril.policy.map.overflow")
-                .description("Times a subject's computed policy map exceeded map-max-entries")
-                .tag("subject", Long.toString(s)).register(registry)).increment();
+        overflows
+                .computeIfAbsent(
+                        subject,
+                        s -> Counter.builder("tendril.policy.map.overflow")
+                                .description("Times a subject's computed policy map exceeded map-max-entries")
+                                .tag("subject", Long.toString(s))
+                                .register(registry))
+                .increment();
     }
 }

@@ -25,7 +25,8 @@ public class PolicyReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        var b = HealthCheckResponse.named("policy-inputs").status(runtime.isReady())
+        var b = HealthCheckResponse.named("policy-inputs")
+                .status(runtime.isReady())
                 .withData("state", runtime.isReady() ? "FOLLOWING" : "BOOTSTRAPPING")
                 .withData("role", runtime.isLeader() ? "leader" : "standby");
         inputs.kafkaProblem().ifPresent(p -> b.withData("kafka", p));

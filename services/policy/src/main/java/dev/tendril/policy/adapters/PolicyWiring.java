@@ -32,8 +32,12 @@ public class PolicyWiring {
 
     @Produces
     @Singleton
-    PolicyRuntime produceRuntime(PolicyServiceConfig config, PolicyStore store, EventStore eventStore,
-            MeterRegistry registry, CidrIdentities cidrIdentities) {
+    PolicyRuntime produceRuntime(
+            PolicyServiceConfig config,
+            PolicyStore store,
+            EventStore eventStore,
+            MeterRegistry registry,
+            CidrIdentities cidrIdentities) {
         return runtime(config, store, eventStore, registry, cidrIdentities);
     }
 
@@ -50,13 +54,25 @@ public class PolicyWiring {
      * benchmarks start as a second replica in one JVM. Call {@link PolicyRuntime#start} and
      * {@link PolicyRuntime#stop}.
      */
-    public static PolicyRuntime runtime(PolicyServiceConfig config, PolicyStore store, EventStore eventStore,
-            MeterRegistry registry, CidrIdentities cidrIdentities) {
-        RuntimeSettings settings = new RuntimeSettings(config.clusterName(),
-                PolicyServiceConfig.validMapMaxEntries(config.mapMaxEntries()), config.topics().policy());
+    public static PolicyRuntime runtime(
+            PolicyServiceConfig config,
+            PolicyStore store,
+            EventStore eventStore,
+            MeterRegistry registry,
+            CidrIdentities cidrIdentities) {
+        RuntimeSettings settings = new RuntimeSettings(
+                config.clusterName(),
+                PolicyServiceConfig.validMapMaxEntries(config.mapMaxEntries()),
+                config.topics().policy());
         PolicyMeters meters = new PolicyMeters(registry);
-        PolicyRuntime runtime = new PolicyRuntime(settings, store, Manifests::policy, cidrIdentities,
-                new PolicyLeadership(eventStore.transactions().dataSource(), config.topics().policy()), meters);
+        PolicyRuntime runtime = new PolicyRuntime(
+                settings,
+                store,
+                Manifests::policy,
+                cidrIdentities,
+                new PolicyLeadership(
+                        eventStore.transactions().dataSource(), config.topics().policy()),
+                meters);
         meters.leader(runtime::isLeader);
         return runtime;
     }

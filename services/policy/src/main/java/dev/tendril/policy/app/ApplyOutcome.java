@@ -8,6 +8,5 @@ import java.util.List;
 public record ApplyOutcome(long revision, List<Applied> policies, List<String> warnings) {
 
     /** One document: its policy, the revision the policy has now (0 for a new one in a dry run) and its result. */
-    public record Applied(PolicyRef ref, long revision, ApplyResult result) {
-    }
+    public record Applied(PolicyRef ref, long revision, ApplyResult result) {}
 }

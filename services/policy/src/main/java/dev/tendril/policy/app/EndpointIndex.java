@@ -30,7 +30,9 @@ final class EndpointIndex {
             unindex(previous);
             touched.add(previous.identity());
         }
-        byIdentity.computeIfAbsent(endpoint.identity(), k -> new LinkedHashSet<>()).add(endpoint.key());
+        byIdentity
+                .computeIfAbsent(endpoint.identity(), k -> new LinkedHashSet<>())
+                .add(endpoint.key());
         touched.add(endpoint.identity());
         return touched;
     }
@@ -48,7 +50,8 @@ final class EndpointIndex {
     /** The union of the named ports of an identity's endpoints, in a stable order. */
     List<NamedPort> namedPorts(long identity) {
         SortedSet<NamedPort> union = new TreeSet<>(Comparator.comparing(NamedPort::name)
-                .thenComparingInt(NamedPort::port).thenComparing(NamedPort::protocol));
+                .thenComparingInt(NamedPort::port)
+                .thenComparing(NamedPort::protocol));
         for (String key : byIdentity.getOrDefault(identity, Set.of())) {
             union.addAll(endpoints.get(key).namedPorts());
         }

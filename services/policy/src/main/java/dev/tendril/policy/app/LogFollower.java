@@ -23,6 +23,7 @@ final class LogFollower {
     private static final System.Logger LOG = System.getLogger(LogFollower.class.getName());
     /** How often a replica looks for policy events that other replicas committed. */
     static final Duration FOLLOW_EVERY = Duration.ofMillis(100);
+
     private static final int FOLLOW_PAGE = 1_000;
 
     private final RuntimeState state;
@@ -103,8 +104,10 @@ final class LogFollower {
                         state.stored.put(ref, applied);
                         changedPolicies.add(policy);
                     } catch (RuntimeException e) {
-                        LOG.log(Level.ERROR, "policy %s written by another replica does not parse and is not enforced: %s"
-                                .formatted(ref, e.getMessage()));
+                        LOG.log(
+                                Level.ERROR,
+                                "policy %s written by another replica does not parse and is not enforced: %s"
+                                        .formatted(ref, e.getMessage()));
                     }
                 }
                 case PolicyState.Absent absent -> {

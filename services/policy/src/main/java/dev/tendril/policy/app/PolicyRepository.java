@@ -18,8 +18,7 @@ import java.util.function.Function;
 public interface PolicyRepository {
 
     /** A policy event as logged, with its position in the store. */
-    record Logged(long position, PolicyEvent event) {
-    }
+    record Logged(long position, PolicyEvent event) {}
 
     /**
      * What the events say: every live policy, the policy revision of the last change and the position of
@@ -32,8 +31,7 @@ public interface PolicyRepository {
     }
 
     /** A write as appended: the request's revision and the position of its last event. */
-    record Committed(long revision, long position) {
-    }
+    record Committed(long revision, long position) {}
 
     /** A write in progress: the revision is locked, so no other replica commits a policy meanwhile. */
     interface Locked {

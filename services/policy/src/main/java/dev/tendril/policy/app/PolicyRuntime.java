@@ -58,8 +58,13 @@ public final class PolicyRuntime {
     private final PolicyWrites writes;
     private final Publishing publishing;
 
-    public PolicyRuntime(RuntimeSettings settings, PolicyRepository store, ManifestReader manifests,
-            CidrIdentityAllocator cidrs, Leadership leadership, PolicyMetrics metrics) {
+    public PolicyRuntime(
+            RuntimeSettings settings,
+            PolicyRepository store,
+            ManifestReader manifests,
+            CidrIdentityAllocator cidrs,
+            Leadership leadership,
+            PolicyMetrics metrics) {
         this.settings = settings;
         this.store = store;
         this.manifests = manifests;
@@ -82,15 +87,19 @@ public final class PolicyRuntime {
                     policies.add(manifests.policy(p.manifest()));
                     state.stored.put(p.ref(), p);
                 } catch (RuntimeException e) {
-                    LOG.log(Level.ERROR, "stored policy %s no longer parses and is not enforced: %s".formatted(p.ref(),
-                            e.getMessage()));
+                    LOG.log(
+                            Level.ERROR,
+                            "stored policy %s no longer parses and is not enforced: %s"
+                                    .formatted(p.ref(), e.getMessage()));
                 }
             }
             state.revision = snapshot.revision();
             state.position = snapshot.position();
             state.mutate(() -> state.engine.apply(policies));
-            LOG.log(Level.INFO, "rebuilt %d policies at revision %d from the event store".formatted(state.stored.size(),
-                    state.revision));
+            LOG.log(
+                    Level.INFO,
+                    "rebuilt %d policies at revision %d from the event store"
+                            .formatted(state.stored.size(), state.revision));
         });
         cidrs.ensure(Policies.cidrPrefixes(policies));
         follower.start();
@@ -116,8 +125,10 @@ public final class PolicyRuntime {
         state.locked(() -> {
             state.ready = true;
             publishing.begin(publishers);
-            LOG.log(Level.INFO, "inputs bootstrapped: %d subjects; standing for leader of %s".formatted(
-                    state.engine.subjects().size(), settings.policyTopic()));
+            LOG.log(
+                    Level.INFO,
+                    "inputs bootstrapped: %d subjects; standing for leader of %s"
+                            .formatted(state.engine.subjects().size(), settings.policyTopic()));
         });
         leadership.start(publishing::leading);
     }

@@ -49,13 +49,11 @@ final class PolicyWrites {
     }
 
     /** What a request would do on the current state: per document its result and the revision it has now. */
-    private record Decision(List<Applied> outcome, List<PolicyEvent> events, List<Policy> changed,
-            List<String> warnings) {
-    }
+    private record Decision(
+            List<Applied> outcome, List<PolicyEvent> events, List<Policy> changed, List<String> warnings) {}
 
     /** A write as the transaction left it: its events, the computed maps and the commit (null when nothing changed). */
-    private record Written(Decision decision, List<PolicyEvent> events, Changes computed, Committed commit) {
-    }
+    private record Written(Decision decision, List<PolicyEvent> events, Changes computed, Committed commit) {}
 
     /** The engine's policies before a write changed them, to put back when the write fails. */
     private static final class Undo {
@@ -110,7 +108,8 @@ final class PolicyWrites {
             Undo undo = new Undo();
             Written written = write(undo, locked -> {
                 follower.catchUp(locked.after(state.position));
-                List<PolicyEvent> events = decider.decide(new DeletePolicy(ref, locked.revision() + 1), state.state(ref));
+                List<PolicyEvent> events =
+                        decider.decide(new DeletePolicy(ref, locked.revision() + 1), state.state(ref));
                 undo.previous.put(ref, state.engine.policy(ref));
                 Changes computed = state.metrics.compile(() -> state.engine.delete(ref));
                 return new Written(null, events, computed, locked.commit(events));
@@ -132,8 +131,8 @@ final class PolicyWrites {
             PolicyRef ref = d.policy().ref();
             PolicyState before = state.state(ref);
             List<PolicyEvent> decided = decider.decide(new ApplyPolicy(ref, d.manifest(), revision), before);
-            outcome.add(new Applied(ref, before instanceof StoredPolicy s ? s.revision() : 0,
-                    ApplyResult.of(before, decided)));
+            outcome.add(new Applied(
+                    ref, before instanceof StoredPolicy s ? s.revision() : 0, ApplyResult.of(before, decided)));
             warnings.addAll(Policies.warnings(d.policy()));
             if (!decided.isEmpty()) {
                 events.addAll(decided);
@@ -157,8 +156,11 @@ final class PolicyWrites {
                     restore(undo.previous);
                 } catch (RuntimeException undoFailure) {
                     e.addSuppressed(undoFailure);
-                    LOG.log(Level.ERROR, "cannot put the engine back after a failed write; its maps may differ "
-                            + "from the stored policies until the service restarts", undoFailure);
+                    LOG.log(
+                            Level.ERROR,
+                            "cannot put the engine back after a failed write; its maps may differ "
+                                    + "from the stored policies until the service restarts",
+                            undoFailure);
                 }
             }
             throw e;

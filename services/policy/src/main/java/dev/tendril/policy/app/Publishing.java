@@ -44,9 +44,11 @@ final class Publishing {
     private final Set<Long> toPublish = new TreeSet<>();
     /** The whole engine must be reconciled with the topic: at takeover and after a failed send (under the lock). */
     private boolean reconcileDue;
+
     private boolean firstReconcile = true;
     /** The publishing thread is sending what it took (under the lock). */
     private boolean sending;
+
     private Thread thread;
     private MapPublisher publisher;
     /** Makes the publisher of a new leadership: creates the topic if missing and reads it back. */
@@ -72,7 +74,10 @@ final class Publishing {
     void begin(Supplier<? extends MapPublisher> publishers) {
         this.publishers = publishers;
         if (thread == null) {
-            thread = Thread.ofPlatform().name("tendril-policy-publishing").daemon().start(this::loop);
+            thread = Thread.ofPlatform()
+                    .name("tendril-policy-publishing")
+                    .daemon()
+                    .start(this::loop);
         }
     }
 
@@ -131,8 +136,13 @@ final class Publishing {
     }
 
     boolean publishedAll() {
-        return state.locked(() -> state.ready && leading && publisher != null && toPublish.isEmpty() && !reconcileDue
-                && !sending && !publisher.hasFailures());
+        return state.locked(() -> state.ready
+                && leading
+                && publisher != null
+                && toPublish.isEmpty()
+                && !reconcileDue
+                && !sending
+                && !publisher.hasFailures());
     }
 
     /** Under the lock: the revision last published for a subject, 0 when never (or on a standby). */
@@ -199,8 +209,10 @@ final class Publishing {
                 send.run();
                 failed = target.hasFailures();
             } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "publishing to %s failed; reconciling again in %s".formatted(target.topic(),
-                        PUBLISH_RETRY), e);
+                LOG.log(
+                        Level.ERROR,
+                        "publishing to %s failed; reconciling again in %s".formatted(target.topic(), PUBLISH_RETRY),
+                        e);
                 failed = true;
             }
             state.lock.lock();
@@ -231,8 +243,10 @@ final class Publishing {
         try {
             fresh = publishers.get();
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "cannot read %s back to begin publishing (retrying in %s): %s".formatted(topic,
-                    PUBLISH_RETRY, e.getMessage()));
+            LOG.log(
+                    Level.WARNING,
+                    "cannot read %s back to begin publishing (retrying in %s): %s"
+                            .formatted(topic, PUBLISH_RETRY, e.getMessage()));
             state.lock.lock();
             try {
                 if (!state.stopping) {
@@ -253,8 +267,10 @@ final class Publishing {
                 reconcileDue = true;
                 firstReconcile = true;
                 report(state.engine.overflows());
-                LOG.log(Level.INFO, "leading with %d subjects; reconciling %s".formatted(state.engine.subjects().size(),
-                        publisher.topic()));
+                LOG.log(
+                        Level.INFO,
+                        "leading with %d subjects; reconciling %s"
+                                .formatted(state.engine.subjects().size(), publisher.topic()));
             }
         } finally {
             state.lock.unlock();
@@ -272,14 +288,17 @@ final class Publishing {
             reconcileDue = false;
             toPublish.clear();
             Map<Long, SubjectPolicy> all = new TreeMap<>(state.engine.subjects());
-            List<Long> keep = state.engine.overflows().stream().map(Overflow::subject).toList();
+            List<Long> keep =
+                    state.engine.overflows().stream().map(Overflow::subject).toList();
             boolean first = firstReconcile;
             firstReconcile = false;
             return () -> {
                 int sent = target.reconcile(all, keep, policyRevision);
                 if (first) {
-                    LOG.log(Level.INFO, "%d subjects, %d sent to %s (the rest already published)".formatted(all.size(),
-                            sent, target.topic()));
+                    LOG.log(
+                            Level.INFO,
+                            "%d subjects, %d sent to %s (the rest already published)"
+                                    .formatted(all.size(), sent, target.topic()));
                 }
             };
         }
@@ -301,14 +320,18 @@ final class Publishing {
     private void report(List<Overflow> overflows) {
         for (Overflow o : overflows) {
             List<String> refs = o.policies().stream().map(PolicyRef::toString).toList();
-            LOG.log(Level.ERROR, ("policy map of subject %d needs %d entries, more than map-max-entries %d; not "
-                    + "published (agents keep its previous content). Policies: %s").formatted(o.subject(), o.entries(),
-                    o.maxEntries(), refs));
+            LOG.log(
+                    Level.ERROR,
+                    ("policy map of subject %d needs %d entries, more than map-max-entries %d; not "
+                                    + "published (agents keep its previous content). Policies: %s")
+                            .formatted(o.subject(), o.entries(), o.maxEntries(), refs));
             state.metrics.overflowed(o.subject());
             try {
                 store.overflowed(new PolicyMapOverflowed(o.subject(), o.entries(), o.maxEntries(), refs));
             } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "cannot record the overflow of subject %d: %s".formatted(o.subject(), e.getMessage()));
+                LOG.log(
+                        Level.ERROR,
+                        "cannot record the overflow of subject %d: %s".formatted(o.subject(), e.getMessage()));
             }
         }
     }

@@ -29,8 +29,9 @@ final class RuntimeState {
     long position;
     /** The inputs are bootstrapped: the engine is warm and the replica stands for leader. */
     volatile boolean ready;
+
     volatile boolean stopping;
-    private Consumer<Changes> listener = changes -> { };
+    private Consumer<Changes> listener = changes -> {};
 
     RuntimeState(PolicyEngine engine, PolicyMetrics metrics) {
         this.engine = engine;

@@ -4,7 +4,9 @@ import java.util.List;
 
 /** How one document of a request fared, as {@code kubectl apply} reports it. */
 public enum ApplyResult {
-    CREATED, CONFIGURED, UNCHANGED;
+    CREATED,
+    CONFIGURED,
+    UNCHANGED;
 
     /** The result of an apply that decided {@code events} on {@code before}. */
     public static ApplyResult of(PolicyState before, List<PolicyEvent> events) {

@@ -32,7 +32,9 @@ public record CidrSet(Cidr cidr, List<Cidr> except) {
         if (cidr.prefixLength() != 0) {
             return false;
         }
-        return identity.hasReserved("world") && !identity.hasReserved("world-ipv4") && !identity.hasReserved("world-ipv6")
+        return identity.hasReserved("world")
+                        && !identity.hasReserved("world-ipv4")
+                        && !identity.hasReserved("world-ipv6")
                 || identity.hasReserved(cidr.family() == IpFamily.IPV4 ? "world-ipv4" : "world-ipv6");
     }
 

@@ -1,7 +1,6 @@
 package dev.tendril.policy.domain;
 
 import dev.tendril.datapath.policymap.Direction;
-
 import dev.tendril.k8s.labels.Label;
 import dev.tendril.k8s.labels.LabelSelector;
 import dev.tendril.k8s.labels.LabelSource;
@@ -17,10 +16,17 @@ import java.util.Set;
  * @param defaultDenyOn directions with {@code enableDefaultDeny.<dir>: true}
  * @param defaultDenyOff directions with {@code enableDefaultDeny.<dir>: false}
  */
-public record CiliumNetworkPolicy(String namespace, String name, LabelSelector endpointSelector,
-                                  List<CiliumRule> ingress, List<CiliumRule> egress,
-                                  List<CiliumRule> ingressDeny, List<CiliumRule> egressDeny,
-                                  Set<Direction> defaultDenyOn, Set<Direction> defaultDenyOff) implements Policy {
+public record CiliumNetworkPolicy(
+        String namespace,
+        String name,
+        LabelSelector endpointSelector,
+        List<CiliumRule> ingress,
+        List<CiliumRule> egress,
+        List<CiliumRule> ingressDeny,
+        List<CiliumRule> egressDeny,
+        Set<Direction> defaultDenyOn,
+        Set<Direction> defaultDenyOff)
+        implements Policy {
 
     public static final String KIND = "CiliumNetworkPolicy";
 
@@ -28,8 +34,8 @@ public record CiliumNetworkPolicy(String namespace, String name, LabelSelector e
      * One rule; the peer lists are ORed. A rule with no peer at all applies to every peer when it has
      * ports (an L4-only rule) and to none otherwise ({@code ingress: [{}]} only enables default deny).
      */
-    public record CiliumRule(List<LabelSelector> endpoints, List<Entity> entities, List<CidrSet> cidrs,
-                             List<PortRule> ports) {
+    public record CiliumRule(
+            List<LabelSelector> endpoints, List<Entity> entities, List<CidrSet> cidrs, List<PortRule> ports) {
         public CiliumRule {
             endpoints = List.copyOf(endpoints);
             entities = List.copyOf(entities);
@@ -99,7 +105,8 @@ public record CiliumNetworkPolicy(String namespace, String name, LabelSelector e
             // As Cilium's getEndpointSelector: a peer selector that names no namespace, no namespace label
             // and no reserved label stays in the policy's namespace.
             boolean scoped = s.hasKey(LabelSource.K8S, Label.NAMESPACE_KEY)
-                    || s.hasKeyPrefix(Label.NAMESPACE_LABELS_PREFIX) || s.selectsReserved();
+                    || s.hasKeyPrefix(Label.NAMESPACE_LABELS_PREFIX)
+                    || s.selectsReserved();
             peers.add(new Peer.Endpoints(scoped ? s : s.and(List.of(Policy.namespaceIs(namespace)))));
         }
         r.entities().forEach(e -> peers.add(new Peer.Entities(e)));

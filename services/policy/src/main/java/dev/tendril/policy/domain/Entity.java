@@ -46,13 +46,21 @@ public enum Entity {
         return switch (this) {
             case ALL -> true;
             case NONE -> false;
-            case WORLD -> identity.hasReserved("world") || identity.hasReserved("world-ipv4")
-                    || identity.hasReserved("world-ipv6");
-            case CLUSTER -> identity.hasReserved("host") || identity.hasReserved("remote-node")
-                    || identity.hasReserved("health") || identity.hasReserved("init")
-                    || identity.hasReserved("unmanaged") || identity.hasReserved("kube-apiserver")
-                    || identity.hasReserved("ingress")
-                    || identity.label(LabelSource.K8S, Label.CLUSTER_KEY).map(l -> l.value().equals(clusterName)).orElse(false);
+            case WORLD ->
+                identity.hasReserved("world")
+                        || identity.hasReserved("world-ipv4")
+                        || identity.hasReserved("world-ipv6");
+            case CLUSTER ->
+                identity.hasReserved("host")
+                        || identity.hasReserved("remote-node")
+                        || identity.hasReserved("health")
+                        || identity.hasReserved("init")
+                        || identity.hasReserved("unmanaged")
+                        || identity.hasReserved("kube-apiserver")
+                        || identity.hasReserved("ingress")
+                        || identity.label(LabelSource.K8S, Label.CLUSTER_KEY)
+                                .map(l -> l.value().equals(clusterName))
+                                .orElse(false);
             case HOST -> identity.hasReserved("host");
             case REMOTE_NODE -> identity.hasReserved("remote-node");
             case KUBE_APISERVER -> identity.hasReserved("kube-apiserver");

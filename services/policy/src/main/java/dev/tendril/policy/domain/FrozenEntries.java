@@ -1,7 +1,6 @@
 package dev.tendril.policy.domain;
 
 import dev.tendril.datapath.policymap.PolicyMapKey;
-
 import java.util.AbstractMap;
 import java.util.Collections;
 import java.util.Comparator;
@@ -14,7 +13,8 @@ import java.util.TreeMap;
  * modified after construction, so that subjects compiled to the same content can share one instance
  * instead of each copying it.
  */
-final class FrozenEntries extends AbstractMap<PolicyMapKey, PolicyEntry> implements SortedMap<PolicyMapKey, PolicyEntry> {
+final class FrozenEntries extends AbstractMap<PolicyMapKey, PolicyEntry>
+        implements SortedMap<PolicyMapKey, PolicyEntry> {
 
     private final SortedMap<PolicyMapKey, PolicyEntry> entries;
 

@@ -43,8 +43,8 @@ public record Identity(long id, SortedSet<Label> labels) implements LabelLookup 
                 try {
                     Cidr.parseMasked(l.key());
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("identity " + id + " has label " + l + " that is not a CIDR: "
-                            + e.getMessage(), e);
+                    throw new IllegalArgumentException(
+                            "identity " + id + " has label " + l + " that is not a CIDR: " + e.getMessage(), e);
                 }
             }
         }
@@ -66,8 +66,12 @@ public record Identity(long id, SortedSet<Label> labels) implements LabelLookup 
     }
 
     /** A pod identity with Cilium's Kubernetes labels: pod labels, namespace labels, namespace, cluster. */
-    public static Identity pod(long id, String namespace, java.util.Map<String, String> namespaceLabels,
-                               java.util.Map<String, String> podLabels, String cluster) {
+    public static Identity pod(
+            long id,
+            String namespace,
+            java.util.Map<String, String> namespaceLabels,
+            java.util.Map<String, String> podLabels,
+            String cluster) {
         SortedSet<Label> out = new TreeSet<>();
         podLabels.forEach((k, v) -> out.add(Label.k8s(k, v)));
         namespaceLabels.forEach((k, v) -> out.add(Label.k8s(Label.NAMESPACE_LABELS_PREFIX + k, v)));
@@ -88,7 +92,8 @@ public record Identity(long id, SortedSet<Label> labels) implements LabelLookup 
 
     /** The most specific {@code cidr:} prefix of this identity, if it is a CIDR identity. */
     public Optional<Cidr> cidr() {
-        return labels.stream().filter(l -> l.source().equals(LabelSource.CIDR))
+        return labels.stream()
+                .filter(l -> l.source().equals(LabelSource.CIDR))
                 .map(l -> Cidr.parseMasked(l.key()))
                 .max(Comparator.comparingInt(Cidr::prefixLength));
     }

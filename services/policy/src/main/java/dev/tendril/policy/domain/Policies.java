@@ -10,8 +10,7 @@ import java.util.TreeSet;
 /** What the service tells about policies beside their maps: warnings for the writer, CIDRs needing identities. */
 public final class Policies {
 
-    private Policies() {
-    }
+    private Policies() {}
 
     /** Warnings about what a policy asks that Tendril accepts but does not enforce. */
     public static List<String> warnings(Policy policy) {
@@ -52,7 +51,8 @@ public final class Policies {
         }
     }
 
-    private static void l7(List<CiliumNetworkPolicy.CiliumRule> rules, String path, CiliumNetworkPolicy cnp, List<String> out) {
+    private static void l7(
+            List<CiliumNetworkPolicy.CiliumRule> rules, String path, CiliumNetworkPolicy cnp, List<String> out) {
         for (int i = 0; i < rules.size(); i++) {
             if (rules.get(i).ports().stream().anyMatch(PortRule::l7)) {
                 out.add(cnp.ref() + ": " + path + "[" + i + "].toPorts: L7 rules are accepted, not enforced yet"

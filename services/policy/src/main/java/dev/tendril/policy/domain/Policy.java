@@ -1,7 +1,6 @@
 package dev.tendril.policy.domain;
 
 import dev.tendril.datapath.policymap.Direction;
-
 import dev.tendril.k8s.labels.Label;
 import dev.tendril.k8s.labels.LabelSelector;
 import dev.tendril.k8s.labels.LabelSource;

@@ -9,10 +9,8 @@ public sealed interface PolicyCommand {
     PolicyRef ref();
 
     /** Make {@code manifest} the policy's current version. */
-    record ApplyPolicy(PolicyRef ref, Manifest manifest, long revision) implements PolicyCommand {
-    }
+    record ApplyPolicy(PolicyRef ref, Manifest manifest, long revision) implements PolicyCommand {}
 
     /** Remove the policy; refused when it does not exist. */
-    record DeletePolicy(PolicyRef ref, long revision) implements PolicyCommand {
-    }
+    record DeletePolicy(PolicyRef ref, long revision) implements PolicyCommand {}
 }

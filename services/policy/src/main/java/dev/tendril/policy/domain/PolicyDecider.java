@@ -31,14 +31,17 @@ public final class PolicyDecider implements Decider<PolicyCommand, PolicyState, 
     @Override
     public List<PolicyEvent> decide(PolicyCommand command, PolicyState state) {
         return switch (command) {
-            case ApplyPolicy a -> state instanceof StoredPolicy s && s.manifest().equals(a.manifest()) ? List.of()
-                    : List.of(new PolicyApplied(a.ref().kind(), a.ref().namespace(), a.ref().name(), a.manifest(),
-                            a.revision()));
+            case ApplyPolicy a ->
+                state instanceof StoredPolicy s && s.manifest().equals(a.manifest())
+                        ? List.of()
+                        : List.of(new PolicyApplied(
+                                a.ref().kind(), a.ref().namespace(), a.ref().name(), a.manifest(), a.revision()));
             case DeletePolicy d -> {
                 if (!(state instanceof StoredPolicy)) {
                     throw CommandRejectedException.notFound("name", "policy " + d.ref() + " does not exist");
                 }
-                yield List.of(new PolicyDeleted(d.ref().kind(), d.ref().namespace(), d.ref().name(), d.revision()));
+                yield List.of(new PolicyDeleted(
+                        d.ref().kind(), d.ref().namespace(), d.ref().name(), d.revision()));
             }
         };
     }

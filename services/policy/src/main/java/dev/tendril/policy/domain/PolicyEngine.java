@@ -1,7 +1,6 @@
 package dev.tendril.policy.domain;
 
 import dev.tendril.datapath.policymap.Direction;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -76,23 +75,23 @@ public final class PolicyEngine {
      * A subject whose computed map needs more entries than the map holds: it is not published (the agents
      * keep enforcing its previous content) until a change brings it back under the limit.
      */
-    public record Overflow(long subject, int entries, int maxEntries, SortedSet<PolicyRef> policies) {
-    }
+    public record Overflow(long subject, int entries, int maxEntries, SortedSet<PolicyRef> policies) {}
 
     /** One distinct selector of the applied policies: what it selects and which policies use it. */
-    public record SelectorView(String selector, SortedSet<Long> selected, SortedSet<PolicyRef> users) {
-    }
+    public record SelectorView(String selector, SortedSet<Long> selected, SortedSet<PolicyRef> users) {}
 
     private final PolicyCompiler compiler;
     private final int maxEntries;
     private final Map<PolicyRef, Policy> policies = new TreeMap<>();
     /** The same policies for lookups on the hot path ({@link PolicyRef} orders by its string form). */
     private final Map<PolicyRef, Policy> byRef = new HashMap<>();
+
     private final Map<Long, Identity> identities = new TreeMap<>();
     private final Map<Long, List<NamedPort>> namedPorts = new HashMap<>();
     private final SelectorCache cache;
     /** Policies with an egress rule on a named port: their subjects depend on peers' named ports. */
     private final Map<PolicyRef, List<Rule>> egressNamedPortRules = new HashMap<>();
+
     private final Map<Long, SubjectPolicy> subjects = new TreeMap<>();
     private final Map<Long, SubjectPolicy> subjectsView = java.util.Collections.unmodifiableMap(subjects);
     private final Map<Long, Overflow> overflowing = new TreeMap<>();
@@ -134,7 +133,9 @@ public final class PolicyEngine {
                 forget(previous);
             }
             cache.addPolicy(p);
-            List<Rule> named = p.rules().stream().filter(r -> r.direction() == Direction.EGRESS && hasNamedPort(r)).toList();
+            List<Rule> named = p.rules().stream()
+                    .filter(r -> r.direction() == Direction.EGRESS && hasNamedPort(r))
+                    .toList();
             if (!named.isEmpty()) {
                 egressNamedPortRules.put(p.ref(), named);
             }
@@ -189,7 +190,8 @@ public final class PolicyEngine {
      * on named ports reach it, by a selector or as every peer.
      */
     public Changes setNamedPorts(long identity, List<NamedPort> ports) {
-        List<NamedPort> previous = ports.isEmpty() ? namedPorts.remove(identity) : namedPorts.put(identity, List.copyOf(ports));
+        List<NamedPort> previous =
+                ports.isEmpty() ? namedPorts.remove(identity) : namedPorts.put(identity, List.copyOf(ports));
         if (Objects.equals(previous == null ? List.of() : previous, ports)) {
             return Changes.NONE;
         }
@@ -264,8 +266,10 @@ public final class PolicyEngine {
 
     /** Whether an identity owns endpoints and so a policy map: not world, not a CIDR identity. */
     public static boolean isSubject(Identity identity) {
-        return !identity.hasReserved("world") && !identity.hasReserved("world-ipv4")
-                && !identity.hasReserved("world-ipv6") && identity.cidr().isEmpty();
+        return !identity.hasReserved("world")
+                && !identity.hasReserved("world-ipv4")
+                && !identity.hasReserved("world-ipv6")
+                && identity.cidr().isEmpty();
     }
 
     private void forget(Policy previous) {
@@ -295,7 +299,8 @@ public final class PolicyEngine {
         egressNamedPortRules.forEach((ref, rules) -> {
             boolean reaches = rules.stream().anyMatch(r -> switch (r.peers()) {
                 case Rule.Peers.All all -> true;
-                case Rule.Peers.Selected s -> s.peers().stream().anyMatch(p -> cache.selected(p).contains(identity));
+                case Rule.Peers.Selected s ->
+                    s.peers().stream().anyMatch(p -> cache.selected(p).contains(identity));
             });
             if (reaches) {
                 out.addAll(cache.selected(SelectorCache.subjectSelector(byRef.get(ref))));
@@ -317,8 +322,11 @@ public final class PolicyEngine {
      * {@code previous.equals(next)}, comparing each pair of entry maps once: subjects compiled together
      * share their entries, so a namespace's worth of subjects is usually one or a few comparisons.
      */
-    private static boolean sameContent(SubjectPolicy previous, SubjectPolicy next, Map<Object, Map<Object, Boolean>> compared) {
-        if (previous == null || previous.subject() != next.subject() || !previous.enforcedBy().equals(next.enforcedBy())) {
+    private static boolean sameContent(
+            SubjectPolicy previous, SubjectPolicy next, Map<Object, Map<Object, Boolean>> compared) {
+        if (previous == null
+                || previous.subject() != next.subject()
+                || !previous.enforcedBy().equals(next.enforcedBy())) {
             return false;
         }
         return compared.computeIfAbsent(previous.entries(), k -> new java.util.IdentityHashMap<>())
@@ -358,6 +366,7 @@ public final class PolicyEngine {
             }
         }
         return changed.isEmpty() && removed.isEmpty() && overflows.isEmpty()
-                ? Changes.NONE : new Changes(changed, removed, overflows);
+                ? Changes.NONE
+                : new Changes(changed, removed, overflows);
     }
 }

@@ -2,7 +2,6 @@ package dev.tendril.policy.domain;
 
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
-
 import java.util.SortedSet;
 import java.util.TreeSet;
 

@@ -23,9 +23,7 @@ public sealed interface PolicyEvent {
 
     /** The policy was created or changed; {@code manifest} is the document as sent. */
     record PolicyApplied(String kind, String namespace, String name, Manifest manifest, long revision)
-            implements PolicyEvent {
-    }
+            implements PolicyEvent {}
 
-    record PolicyDeleted(String kind, String namespace, String name, long revision) implements PolicyEvent {
-    }
+    record PolicyDeleted(String kind, String namespace, String name, long revision) implements PolicyEvent {}
 }

@@ -6,6 +6,5 @@ public sealed interface PolicyState permits PolicyState.Absent, StoredPolicy {
     Absent ABSENT = new Absent();
 
     /** No such policy. */
-    record Absent() implements PolicyState {
-    }
+    record Absent() implements PolicyState {}
 }

@@ -6,7 +6,6 @@ import dev.tendril.datapath.MatchType;
 import dev.tendril.datapath.Verdict;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
-
 import dev.tendril.k8s.labels.Label;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -48,22 +47,25 @@ public final class PolicyTracer {
      * @param entry the entry that decided, or null (default deny, not subject to policy, loopback)
      * @param policies the policies behind the decision: the entry's, or the enforcing ones of a default deny
      */
-    public record Step(Direction direction, boolean allowed, DropReason dropReason, MatchType matchType,
-                       PolicyEntry entry, SortedSet<PolicyRef> policies, String explanation) {
-    }
+    public record Step(
+            Direction direction,
+            boolean allowed,
+            DropReason dropReason,
+            MatchType matchType,
+            PolicyEntry entry,
+            SortedSet<PolicyRef> policies,
+            String explanation) {}
 
-    public record Trace(boolean allowed, Step egress, Step ingress) {
-    }
+    public record Trace(boolean allowed, Step egress, Step ingress) {}
 
-    private PolicyTracer() {
-    }
+    private PolicyTracer() {}
 
     /**
      * @param maps the computed map of a subject; empty for an identity that owns no policy map
      * @param protocol TCP, UDP or SCTP
      */
-    public static Trace trace(Party from, Party to, Protocol protocol, int port,
-                              Function<Long, Optional<SubjectPolicy>> maps) {
+    public static Trace trace(
+            Party from, Party to, Protocol protocol, int port, Function<Long, Optional<SubjectPolicy>> maps) {
         if (protocol == Protocol.ANY) {
             throw new IllegalArgumentException("a connection has a concrete protocol");
         }
@@ -82,11 +84,12 @@ public final class PolicyTracer {
      * The maps of {@code subjects} as they would be if {@code hypothetical} existed: a label set with no
      * identity yet is compiled on the fly, and so are the real subjects whose peers it would join.
      */
-    public static Map<Long, SubjectPolicy> compileWith(PolicyEngine engine, Identity hypothetical,
-                                                       Collection<Identity> subjects) {
+    public static Map<Long, SubjectPolicy> compileWith(
+            PolicyEngine engine, Identity hypothetical, Collection<Identity> subjects) {
         List<Identity> identities = new ArrayList<>(engine.identities());
         identities.add(hypothetical);
-        return new PolicyCompiler(engine.clusterName()).compile(engine.policies(), identities, engine.namedPorts(), subjects);
+        return new PolicyCompiler(engine.clusterName())
+                .compile(engine.policies(), identities, engine.namedPorts(), subjects);
     }
 
     /** An identity number no known identity has, for a hypothetical party. */
@@ -98,22 +101,31 @@ public final class PolicyTracer {
         return id;
     }
 
-    private static Step step(Direction direction, Party local, Party remote, Protocol protocol, int port,
-                             Function<Long, Optional<SubjectPolicy>> maps) {
+    private static Step step(
+            Direction direction,
+            Party local,
+            Party remote,
+            Protocol protocol,
+            int port,
+            Function<Long, Optional<SubjectPolicy>> maps) {
         Optional<SubjectPolicy> subject = maps.apply(local.identity().id());
         String dir = direction == Direction.INGRESS ? "ingress" : "egress";
         if (subject.isEmpty()) {
-            return free(direction, dir + " not subject to policy: " + local.describe() + " (" + labels(local.identity())
-                    + ") owns no policy map");
+            return free(
+                    direction,
+                    dir + " not subject to policy: " + local.describe() + " (" + labels(local.identity())
+                            + ") owns no policy map");
         }
         SubjectPolicy sp = subject.get();
-        PolicyMap map = PolicyMap.inMemory("trace_" + local.identity().id(),
+        PolicyMap map = PolicyMap.inMemory(
+                "trace_" + local.identity().id(),
                 Math.max(PolicyMap.DEFAULT_MAX_ENTRIES, sp.entries().size()));
         sp.entries().values().forEach(e -> map.put(e.key(), e.value()));
         Verdict v = Datapath.decide(map, remote.identity().id(), direction, protocol.number(), port);
         PolicyEntry entry = sp.entryFor(v.matchedKey()).orElse(null);
         SortedSet<PolicyRef> policies = new TreeSet<>(entry == null ? new TreeSet<>() : entry.policies());
-        String peer = (direction == Direction.INGRESS ? "from " : "to ") + remote.describe() + " (" + labels(remote.identity()) + ")";
+        String peer = (direction == Direction.INGRESS ? "from " : "to ") + remote.describe() + " ("
+                + labels(remote.identity()) + ")";
         String explanation;
         if (!sp.enforced(direction) && v.forwarded()) {
             explanation = dir + " not enforced for " + local.describe() + ": no policy selects it";
@@ -126,14 +138,16 @@ public final class PolicyTracer {
                 explanation = "allowed by an entry no policy owns";
             }
         } else if (v.dropReason() == DropReason.POLICY_DENY) {
-            explanation = "denied by " + policies.stream().map(p -> p + " (deny rule)").collect(Collectors.joining(", "));
+            explanation = "denied by "
+                    + policies.stream().map(p -> p + " (deny rule)").collect(Collectors.joining(", "));
         } else if (v.dropReason() == DropReason.AUTH_REQUIRED) {
-            explanation = "allowed by " + join(policies) + " but authentication is required, which Tendril does not perform";
+            explanation =
+                    "allowed by " + join(policies) + " but authentication is required, which Tendril does not perform";
         } else {
             SortedSet<PolicyRef> enforcing = sp.enforcedBy().getOrDefault(direction, new TreeSet<>());
             policies = new TreeSet<>(enforcing);
-            explanation = "no policy selecting " + local.describe() + " allows " + dir + " " + peer + " on " + port + "/"
-                    + protocol + "; default deny from " + join(enforcing);
+            explanation = "no policy selecting " + local.describe() + " allows " + dir + " " + peer + " on " + port
+                    + "/" + protocol + "; default deny from " + join(enforcing);
         }
         return new Step(direction, v.forwarded(), v.dropReason(), v.matchType(), entry, policies, explanation);
     }

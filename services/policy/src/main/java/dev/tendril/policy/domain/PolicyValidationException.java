@@ -8,7 +8,8 @@ public final class PolicyValidationException extends RuntimeException {
     private final transient List<ValidationError> errors;
 
     public PolicyValidationException(List<ValidationError> errors) {
-        super(errors.size() + " validation error(s): " + String.join("; ", errors.stream().map(Object::toString).toList()));
+        super(errors.size() + " validation error(s): "
+                + String.join("; ", errors.stream().map(Object::toString).toList()));
         this.errors = List.copyOf(errors);
     }
 

@@ -1,7 +1,6 @@
 package dev.tendril.policy.domain;
 
 import dev.tendril.datapath.policymap.Direction;
-
 import java.util.List;
 
 /**
@@ -23,8 +22,7 @@ public record Rule(Direction direction, boolean deny, Peers peers, List<PortRule
     /** Which peers a rule applies to. */
     public sealed interface Peers {
         /** Every peer, including those outside the cluster: the wildcard identity 0. */
-        record All() implements Peers {
-        }
+        record All() implements Peers {}
 
         /** The union of what the listed peers select; empty selects nothing. */
         record Selected(List<Peer> peers) implements Peers {

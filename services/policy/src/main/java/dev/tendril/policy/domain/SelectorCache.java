@@ -34,15 +34,16 @@ import java.util.TreeSet;
 final class SelectorCache {
 
     /** How a policy uses a selector. */
-    enum Role { SUBJECT, PEER }
+    enum Role {
+        SUBJECT,
+        PEER
+    }
 
     /** One selector's selection changed: these identities joined it, these left. */
-    record SelectionChange(Peer selector, Set<Long> added, Set<Long> removed) {
-    }
+    record SelectionChange(Peer selector, Set<Long> added, Set<Long> removed) {}
 
     /** A label {@code key=value}, ignoring the source: the index key (the full match checks the source). */
-    private record KeyValue(String key, String value) {
-    }
+    private record KeyValue(String key, String value) {}
 
     /** One cached selector. */
     static final class Entry {
@@ -273,7 +274,9 @@ final class SelectorCache {
                 if (index.isEmpty()) {
                     unindexedLabelSelectors.add(e);
                 } else {
-                    index.forEach(kv -> selectorsByLabel.computeIfAbsent(kv, k -> new LinkedHashSet<>()).add(e));
+                    index.forEach(kv -> selectorsByLabel
+                            .computeIfAbsent(kv, k -> new LinkedHashSet<>())
+                            .add(e));
                 }
             }
             case Peer.Cidrs c -> cidrSelectors.add(e);
@@ -349,8 +352,11 @@ final class SelectorCache {
                 out.addAll(indexed);
             }
         }
-        if (!cidrSelectors.isEmpty() && (identity.hasReserved("world") || identity.hasReserved("world-ipv4")
-                || identity.hasReserved("world-ipv6") || identity.cidr().isPresent())) {
+        if (!cidrSelectors.isEmpty()
+                && (identity.hasReserved("world")
+                        || identity.hasReserved("world-ipv4")
+                        || identity.hasReserved("world-ipv6")
+                        || identity.cidr().isPresent())) {
             out.addAll(cidrSelectors);
         }
         return out;
@@ -358,7 +364,9 @@ final class SelectorCache {
 
     private void indexIdentity(Identity identity) {
         for (Label l : identity.labels()) {
-            identitiesByLabel.computeIfAbsent(new KeyValue(l.key(), l.value()), k -> new HashSet<>()).add(identity.id());
+            identitiesByLabel
+                    .computeIfAbsent(new KeyValue(l.key(), l.value()), k -> new HashSet<>())
+                    .add(identity.id());
         }
     }
 

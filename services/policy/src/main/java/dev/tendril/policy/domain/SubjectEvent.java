@@ -11,7 +11,8 @@ public sealed interface SubjectEvent {
     int SCHEMA_VERSION = 1;
 
     /** The computed map needs more entries than the map holds; it is not published until it fits again. */
-    record PolicyMapOverflowed(long subject, int entries, int maxEntries, List<String> policies) implements SubjectEvent {
+    record PolicyMapOverflowed(long subject, int entries, int maxEntries, List<String> policies)
+            implements SubjectEvent {
         public PolicyMapOverflowed {
             policies = List.copyOf(policies);
         }

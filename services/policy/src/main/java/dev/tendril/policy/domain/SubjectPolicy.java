@@ -2,7 +2,6 @@ package dev.tendril.policy.domain;
 
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMapKey;
-
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -15,13 +14,14 @@ import java.util.SortedSet;
  *     absent here is not enforced and holds the allow-all entry
  * @param entries by key
  */
-public record SubjectPolicy(long subject, Map<Direction, SortedSet<PolicyRef>> enforcedBy,
-                            SortedMap<PolicyMapKey, PolicyEntry> entries) {
+public record SubjectPolicy(
+        long subject, Map<Direction, SortedSet<PolicyRef>> enforcedBy, SortedMap<PolicyMapKey, PolicyEntry> entries) {
 
     public SubjectPolicy {
         enforcedBy = Map.copyOf(enforcedBy);
         // Compiled entries are immutable already and shared between subjects of equal content.
-        entries = entries instanceof FrozenEntries ? entries
+        entries = entries instanceof FrozenEntries
+                ? entries
                 : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(entries));
     }
 
@@ -39,6 +39,8 @@ public record SubjectPolicy(long subject, Map<Direction, SortedSet<PolicyRef>> e
     }
 
     public List<PolicyEntry> entries(Direction direction) {
-        return entries.values().stream().filter(e -> e.key().direction() == direction).toList();
+        return entries.values().stream()
+                .filter(e -> e.key().direction() == direction)
+                .toList();
     }
 }

@@ -2,11 +2,11 @@ package dev.tendril.policy.manifest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tendril.datapath.policymap.Direction;
+import dev.tendril.k8s.labels.LabelSelector;
 import dev.tendril.net.Cidr;
 import dev.tendril.policy.domain.CidrSet;
 import dev.tendril.policy.domain.CiliumNetworkPolicy;
 import dev.tendril.policy.domain.Entity;
-import dev.tendril.k8s.labels.LabelSelector;
 import dev.tendril.policy.domain.PortRule;
 import dev.tendril.policy.domain.Protocol;
 import java.util.ArrayList;
@@ -31,16 +31,29 @@ final class CiliumPolicyParser {
             f.error("spec", "required (a single spec; 'specs' is not supported by Tendril yet)");
             return null;
         }
-        f.fields(spec, "spec", Set.of("endpointSelector", "ingress", "egress", "ingressDeny", "egressDeny",
-                "enableDefaultDeny", "description", "labels"), Set.of("nodeSelector"));
+        f.fields(
+                spec,
+                "spec",
+                Set.of(
+                        "endpointSelector",
+                        "ingress",
+                        "egress",
+                        "ingressDeny",
+                        "egressDeny",
+                        "enableDefaultDeny",
+                        "description",
+                        "labels"),
+                Set.of("nodeSelector"));
         if (!spec.hasNonNull("endpointSelector")) {
             f.error("spec.endpointSelector", "required (an empty selector {} selects every endpoint of the namespace)");
         }
         LabelSelector subject = f.selector(spec.path("endpointSelector"), "spec.endpointSelector", true);
         List<CiliumNetworkPolicy.CiliumRule> ingress = cnpRules(spec.path("ingress"), "spec.ingress", "from", false);
         List<CiliumNetworkPolicy.CiliumRule> egress = cnpRules(spec.path("egress"), "spec.egress", "to", false);
-        List<CiliumNetworkPolicy.CiliumRule> ingressDeny = cnpRules(spec.path("ingressDeny"), "spec.ingressDeny", "from", true);
-        List<CiliumNetworkPolicy.CiliumRule> egressDeny = cnpRules(spec.path("egressDeny"), "spec.egressDeny", "to", true);
+        List<CiliumNetworkPolicy.CiliumRule> ingressDeny =
+                cnpRules(spec.path("ingressDeny"), "spec.ingressDeny", "from", true);
+        List<CiliumNetworkPolicy.CiliumRule> egressDeny =
+                cnpRules(spec.path("egressDeny"), "spec.egressDeny", "to", true);
         Set<Direction> on = EnumSet.noneOf(Direction.class);
         Set<Direction> off = EnumSet.noneOf(Direction.class);
         JsonNode dd = spec.path("enableDefaultDeny");
@@ -74,14 +87,18 @@ final class CiliumPolicyParser {
                     : Set.of("toRequires", "toGroups", "toNodes", "toFQDNs", "toServices", "icmps", "authentication");
             f.fields(rule, p, Set.of(endpointsField, entitiesField, cidrField, cidrSetField, "toPorts"), unsupported);
             List<LabelSelector> endpoints = new ArrayList<>();
-            f.each(rule.path(endpointsField), p + "." + endpointsField,
+            f.each(
+                    rule.path(endpointsField),
+                    p + "." + endpointsField,
                     (n, q) -> endpoints.add(f.selector(n, q, true)));
             List<Entity> entities = new ArrayList<>();
             f.each(rule.path(entitiesField), p + "." + entitiesField, (n, q) -> {
                 var e = Entity.parse(n.asText());
                 if (e.isEmpty() || !n.isTextual()) {
-                    f.error(q, "unknown entity '" + n.asText() + "'; one of all, world, cluster, host, remote-node, "
-                            + "kube-apiserver, health, init, ingress, unmanaged, none");
+                    f.error(
+                            q,
+                            "unknown entity '" + n.asText() + "'; one of all, world, cluster, host, remote-node, "
+                                    + "kube-apiserver, health, init, ingress, unmanaged, none");
                 } else {
                     entities.add(e.get());
                 }
@@ -101,7 +118,11 @@ final class CiliumPolicyParser {
             });
             List<PortRule> ports = new ArrayList<>();
             f.each(rule.path("toPorts"), p + ".toPorts", (tp, q) -> {
-                f.fields(tp, q, Set.of("ports", "rules"), Set.of("terminatingTLS", "originatingTLS", "serverNames", "listener"));
+                f.fields(
+                        tp,
+                        q,
+                        Set.of("ports", "rules"),
+                        Set.of("terminatingTLS", "originatingTLS", "serverNames", "listener"));
                 boolean l7 = tp.has("rules") && !tp.get("rules").isEmpty();
                 if (l7 && deny) {
                     f.error(q + ".rules", "L7 rules are not allowed in deny rules");

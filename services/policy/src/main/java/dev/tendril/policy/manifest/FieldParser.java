@@ -1,12 +1,11 @@
 package dev.tendril.policy.manifest;
 
-import dev.tendril.k8s.labels.LabelSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tendril.k8s.KubernetesNames;
+import dev.tendril.k8s.labels.LabelSelector;
+import dev.tendril.k8s.labels.LabelSource;
 import dev.tendril.net.Cidr;
 import dev.tendril.policy.domain.CidrSet;
-import dev.tendril.k8s.labels.Label;
-import dev.tendril.k8s.labels.LabelSelector;
 import dev.tendril.policy.domain.PortRule;
 import dev.tendril.policy.domain.Protocol;
 import dev.tendril.policy.domain.ValidationError;
@@ -52,8 +51,9 @@ final class FieldParser {
                 protocol = null;
             }
             if (protocol == null || (!cilium && protocol == Protocol.ANY)) {
-                error(path + ".protocol", "must be " + (cilium ? "TCP, UDP, SCTP or ANY" : "TCP, UDP or SCTP")
-                        + ", got '" + text + "'");
+                error(
+                        path + ".protocol",
+                        "must be " + (cilium ? "TCP, UDP, SCTP or ANY" : "TCP, UDP or SCTP") + ", got '" + text + "'");
                 return null;
             }
         }
@@ -72,12 +72,17 @@ final class FieldParser {
                 } else {
                     port = new PortRule.Port.Number(value);
                 }
-            } else if (pn.isTextual() && text.length() <= 15 && IANA_SVC_NAME.matcher(text).matches()
-                    && text.matches(".*[a-z].*") && !text.contains("--")) {
+            } else if (pn.isTextual()
+                    && text.length() <= 15
+                    && IANA_SVC_NAME.matcher(text).matches()
+                    && text.matches(".*[a-z].*")
+                    && !text.contains("--")) {
                 port = new PortRule.Port.Named(text);
             } else {
-                error(path + ".port", "must be a port number or an IANA service name (1-15 lower-case "
-                        + "alphanumerics or '-', with a letter), got '" + text + "'");
+                error(
+                        path + ".port",
+                        "must be a port number or an IANA service name (1-15 lower-case "
+                                + "alphanumerics or '-', with a letter), got '" + text + "'");
                 return null;
             }
         }
@@ -130,8 +135,8 @@ final class FieldParser {
             }
             if (!n.asText().contains("/")) {
                 // The API servers parse these as CIDRs: a bare address is refused, not taken as a host prefix.
-                throw new IllegalArgumentException("'" + n.asText() + "' is not a CIDR such as 10.0.0.0/8 "
-                        + "(address/prefix length)");
+                throw new IllegalArgumentException(
+                        "'" + n.asText() + "' is not a CIDR such as 10.0.0.0/8 " + "(address/prefix length)");
             }
             return Cidr.parseMasked(n.asText());
         } catch (IllegalArgumentException e) {
@@ -164,7 +169,8 @@ final class FieldParser {
             if (!e.getValue().isTextual()) {
                 error(q, "value must be a string");
             } else if (sk != null && labelValue(e.getValue().asText(), q)) {
-                reqs.add(LabelSelector.Requirement.equal(sk[0], sk[1], e.getValue().asText()));
+                reqs.add(LabelSelector.Requirement.equal(
+                        sk[0], sk[1], e.getValue().asText()));
             }
         }
         each(n.path("matchExpressions"), path + ".matchExpressions", (ex, q) -> {

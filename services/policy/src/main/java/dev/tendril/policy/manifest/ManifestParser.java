@@ -35,8 +35,7 @@ public final class ManifestParser {
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final JsonMapper JSON = new JsonMapper();
 
-    private ManifestParser() {
-    }
+    private ManifestParser() {}
 
     /**
      * The policies of {@code text}, in document order.
@@ -105,21 +104,24 @@ public final class ManifestParser {
 
     private static List<JsonNode> read(String text, boolean json, List<ValidationError> errors) {
         List<JsonNode> out = new ArrayList<>();
-        try (MappingIterator<JsonNode> it = (json ? JSON.readerFor(JsonNode.class) : YAML.readerFor(JsonNode.class))
-                .readValues(text)) {
+        try (MappingIterator<JsonNode> it =
+                (json ? JSON.readerFor(JsonNode.class) : YAML.readerFor(JsonNode.class)).readValues(text)) {
             while (it.hasNextValue()) {
                 JsonNode n = it.nextValue();
                 if (n != null && n.isArray()) {
                     n.forEach(out::add);
-                } else if (n != null && n.isObject() && "List".equals(n.path("kind").asText()) && n.has("items")) {
+                } else if (n != null
+                        && n.isObject()
+                        && "List".equals(n.path("kind").asText())
+                        && n.has("items")) {
                     n.get("items").forEach(out::add);
                 } else {
                     out.add(n);
                 }
             }
         } catch (JacksonException e) {
-            errors.add(new ValidationError(out.size(), "", "malformed " + (json ? "JSON" : "YAML") + ": "
-                    + e.getOriginalMessage()));
+            errors.add(new ValidationError(
+                    out.size(), "", "malformed " + (json ? "JSON" : "YAML") + ": " + e.getOriginalMessage()));
         } catch (java.io.IOException e) {
             errors.add(new ValidationError(out.size(), "", "unreadable input: " + e.getMessage()));
         }
@@ -162,7 +164,9 @@ public final class ManifestParser {
         if (name.isEmpty()) {
             f.error("metadata.name", "required");
         } else if (!KubernetesNames.isDnsSubdomain(name)) {
-            f.error("metadata.name", "'" + name + "' must be a DNS-1123 subdomain (lower-case alphanumerics, '-', '.')");
+            f.error(
+                    "metadata.name",
+                    "'" + name + "' must be a DNS-1123 subdomain (lower-case alphanumerics, '-', '.')");
         }
         String namespace = meta.path("namespace").asText("default");
         if (!KubernetesNames.isDnsLabel(namespace)) {

@@ -20,11 +20,9 @@ import java.util.List;
 public final class Manifests {
 
     private static final JsonMapper JSON = new JsonMapper();
-    private static final TypeReference<LinkedHashMap<String, Object>> DOCUMENT = new TypeReference<>() {
-    };
+    private static final TypeReference<LinkedHashMap<String, Object>> DOCUMENT = new TypeReference<>() {};
 
-    private Manifests() {
-    }
+    private Manifests() {}
 
     /**
      * @throws PolicyValidationException if any document is invalid

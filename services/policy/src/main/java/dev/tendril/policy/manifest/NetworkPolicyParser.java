@@ -2,8 +2,8 @@ package dev.tendril.policy.manifest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tendril.datapath.policymap.Direction;
-import dev.tendril.policy.domain.CidrSet;
 import dev.tendril.k8s.labels.LabelSelector;
+import dev.tendril.policy.domain.CidrSet;
 import dev.tendril.policy.domain.NetworkPolicy;
 import dev.tendril.policy.domain.PortRule;
 import dev.tendril.policy.domain.Protocol;
@@ -83,7 +83,8 @@ final class NetworkPolicyParser {
             return set == null ? null : new NetworkPolicy.NetworkPolicyPeer.IpBlock(set);
         }
         LabelSelector ps = pods ? f.selector(peer.get("podSelector"), path + ".podSelector", false) : null;
-        LabelSelector ns = namespaces ? f.selector(peer.get("namespaceSelector"), path + ".namespaceSelector", false) : null;
+        LabelSelector ns =
+                namespaces ? f.selector(peer.get("namespaceSelector"), path + ".namespaceSelector", false) : null;
         if (ps != null && ns != null) {
             return new NetworkPolicy.NetworkPolicyPeer.PodsInNamespaces(ps, ns);
         }

@@ -19,6 +19,7 @@ public final class FakeIdentityService implements QuarkusTestResourceLifecycleMa
 
     /** Bodies received, in order. */
     public static final List<String> REQUESTS = new CopyOnWriteArrayList<>();
+
     private static final AtomicLong NEXT = new AtomicLong(900_000);
     private static HttpServer server;
 
@@ -42,7 +43,9 @@ public final class FakeIdentityService implements QuarkusTestResourceLifecycleMa
             });
             server.start();
         }
-        return Map.of("tendril.policy.identity-url", "http://127.0.0.1:" + server.getAddress().getPort());
+        return Map.of(
+                "tendril.policy.identity-url",
+                "http://127.0.0.1:" + server.getAddress().getPort());
     }
 
     @Override

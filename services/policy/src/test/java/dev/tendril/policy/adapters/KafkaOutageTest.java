@@ -40,6 +40,7 @@ class KafkaOutageTest {
 
     /** What an operator's client waits before it gives up (the tester's gave up after about a minute). */
     private static final int CLIENT_TIMEOUT_MS = 8_000;
+
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     @Inject
@@ -54,13 +55,16 @@ class KafkaOutageTest {
     }
 
     private static RequestSpecification client() {
-        return given().config(RestAssuredConfig.config().httpClient(HttpClientConfig.httpClientConfig()
-                .setParam("http.connection.timeout", CLIENT_TIMEOUT_MS)
-                .setParam("http.socket.timeout", CLIENT_TIMEOUT_MS)));
+        return given().config(RestAssuredConfig.config()
+                .httpClient(HttpClientConfig.httpClientConfig()
+                        .setParam("http.connection.timeout", CLIENT_TIMEOUT_MS)
+                        .setParam("http.socket.timeout", CLIENT_TIMEOUT_MS)));
     }
 
     private static Response put(String yaml) {
-        return client().contentType("application/yaml").body(yaml.getBytes(StandardCharsets.UTF_8)).put("/v1/policies");
+        return client().contentType("application/yaml")
+                .body(yaml.getBytes(StandardCharsets.UTF_8))
+                .put("/v1/policies");
     }
 
     @Test
@@ -78,18 +82,27 @@ class KafkaOutageTest {
         kafka.stop();
         try {
             Response applied = put(PolicyApiTest.defaultDeny(ns) + "---\n" + PolicyApiTest.allowWeb(ns, 5432));
-            applied.then().statusCode(200).body("policies.result", org.hamcrest.Matchers.contains("created", "created"));
+            applied.then()
+                    .statusCode(200)
+                    .body("policies.result", org.hamcrest.Matchers.contains("created", "created"));
             long revision = applied.jsonPath().getLong("revision");
             assertThat(store.policyEvents(deny)).singleElement().isInstanceOf(PolicyEvent.PolicyApplied.class);
             assertThat(store.readModel()).containsKeys(deny, allow);
-            client().get("/v1/policies/NetworkPolicy/" + ns + "/default-deny-ingress").then().statusCode(200)
+            client().get("/v1/policies/NetworkPolicy/" + ns + "/default-deny-ingress")
+                    .then()
+                    .statusCode(200)
                     .body("revision", equalTo((int) revision));
 
-            client().delete("/v1/policies/NetworkPolicy/" + ns + "/allow-web").then().statusCode(200);
-            assertThat(store.policyEvents(allow)).extracting(e -> e.getClass().getSimpleName())
+            client().delete("/v1/policies/NetworkPolicy/" + ns + "/allow-web")
+                    .then()
+                    .statusCode(200);
+            assertThat(store.policyEvents(allow))
+                    .extracting(e -> e.getClass().getSimpleName())
                     .containsExactly("PolicyApplied", "PolicyDeleted");
-            List<PolicyRef> enforcing = runtime.read(v -> v.engine().subject(base).orElseThrow().enforcedBy().values()
-                    .stream().flatMap(java.util.Set::stream).toList());
+            List<PolicyRef> enforcing =
+                    runtime.read(v -> v.engine().subject(base).orElseThrow().enforcedBy().values().stream()
+                            .flatMap(java.util.Set::stream)
+                            .toList());
             assertThat(enforcing).contains(deny);
             // Kept down until sends of the new maps have failed, so that the retry is what publishes them.
             await().atMost(WAIT).until(() -> runtime.unpublished().containsAll(pods));
@@ -97,9 +110,10 @@ class KafkaOutageTest {
             kafka.restart();
         }
 
-        await().atMost(WAIT).untilAsserted(() -> assertThat(pods).allSatisfy(id ->
-                assertThat(TestTopics.latest(id).getIngressEnforcedByList())
-                        .containsExactly("NetworkPolicy/" + ns + "/default-deny-ingress")));
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(pods)
+                        .allSatisfy(id -> assertThat(TestTopics.latest(id).getIngressEnforcedByList())
+                                .containsExactly("NetworkPolicy/" + ns + "/default-deny-ingress")));
         await().atMost(WAIT).until(runtime::publishedAll);
     }
 }

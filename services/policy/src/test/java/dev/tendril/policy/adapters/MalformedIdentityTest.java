@@ -47,26 +47,33 @@ class MalformedIdentityTest {
         long base = TestTopics.freshIdentity();
         double rejectedBefore = rejected();
         for (int i = 0; i < GARBAGE.size(); i++) {
-            TestTopics.identity(Identity.newBuilder().setId((int) (base + i))
+            TestTopics.identity(Identity.newBuilder()
+                    .setId((int) (base + i))
                     .addLabels(TestTopics.label("cidr", GARBAGE.get(i), ""))
-                    .addLabels(TestTopics.label("reserved", "world", "")).build());
+                    .addLabels(TestTopics.label("reserved", "world", ""))
+                    .build());
         }
         long cidr = base + 10;
         long web = base + 11;
         long db = base + 12;
-        TestTopics.identity(Identity.newBuilder().setId((int) cidr)
+        TestTopics.identity(Identity.newBuilder()
+                .setId((int) cidr)
                 .addLabels(TestTopics.label("cidr", "192.0.2.0/24", ""))
-                .addLabels(TestTopics.label("reserved", "world", "")).build());
+                .addLabels(TestTopics.label("reserved", "world", ""))
+                .build());
         TestTopics.identity(TestTopics.podIdentity(web, ns, "web"));
         TestTopics.identity(TestTopics.podIdentity(db, ns, "db"));
         TestTopics.endpoint(TestTopics.endpoint(ns, "web-0", web, "web"));
         TestTopics.endpoint(TestTopics.endpoint(ns, "db-0", db, "db"));
         // One partition: once the later records are in, the garbage before them was read.
-        await().atMost(WAIT).until(() -> runtime.read(v -> v.engine().identity(db).isPresent()
-                && v.endpoints().containsKey(ns + "/db-0") && v.endpoints().containsKey(ns + "/web-0")));
+        await().atMost(WAIT)
+                .until(() -> runtime.read(v -> v.engine().identity(db).isPresent()
+                        && v.endpoints().containsKey(ns + "/db-0")
+                        && v.endpoints().containsKey(ns + "/web-0")));
         for (int i = 0; i < GARBAGE.size(); i++) {
             long id = base + i;
-            java.util.Optional<dev.tendril.policy.domain.Identity> known = runtime.read(v -> v.engine().identity(id));
+            java.util.Optional<dev.tendril.policy.domain.Identity> known =
+                    runtime.read(v -> v.engine().identity(id));
             assertThat(known).as(GARBAGE.get(i)).isEmpty();
         }
         assertThat(rejected()).isGreaterThanOrEqualTo(rejectedBefore + GARBAGE.size());
@@ -90,41 +97,59 @@ class MalformedIdentityTest {
                   - toCIDR: [192.0.2.0/24]
                     toPorts: [{ports: [{port: "443", protocol: TCP}]}]
                 """.formatted(ns);
-        given().contentType("application/yaml").body(policies.getBytes(StandardCharsets.UTF_8)).put("/v1/policies")
-                .then().statusCode(200);
+        given().contentType("application/yaml")
+                .body(policies.getBytes(StandardCharsets.UTF_8))
+                .put("/v1/policies")
+                .then()
+                .statusCode(200);
 
         given().get("/v1/policies").then().statusCode(200);
-        given().queryParam("namespace", ns).get("/v1/policies").then().statusCode(200)
+        given().queryParam("namespace", ns)
+                .get("/v1/policies")
+                .then()
+                .statusCode(200)
                 .body("name", org.hamcrest.Matchers.contains("db-to-docs", "web-to-docs"))
                 .body("find { it.name == 'web-to-docs' }.subjects", hasItem((int) web));
         given().get("/v1/policies/NetworkPolicy/" + ns + "/web-to-docs").then().statusCode(200);
-        given().get("/v1/policies/CiliumNetworkPolicy/" + ns + "/db-to-docs").then().statusCode(200);
+        given().get("/v1/policies/CiliumNetworkPolicy/" + ns + "/db-to-docs")
+                .then()
+                .statusCode(200);
         given().get("/v1/selectors").then().statusCode(200);
 
-        trace("{\"from\":{\"namespace\":\"" + ns + "\",\"pod\":\"web-0\"},\"to\":{\"identity\":" + cidr + "},\"port\":80}")
+        trace("{\"from\":{\"namespace\":\"" + ns + "\",\"pod\":\"web-0\"},\"to\":{\"identity\":" + cidr
+                        + "},\"port\":80}")
                 .body("verdict", equalTo("ALLOWED"));
         trace("{\"from\":{\"namespace\":\"" + ns + "\",\"pod\":\"web-0\"},\"to\":{\"identity\":2},\"port\":80}")
                 .body("verdict", equalTo("DROPPED"));
-        trace("{\"from\":{\"namespace\":\"" + ns + "\",\"pod\":\"db-0\"},\"to\":{\"identity\":" + cidr + "},\"port\":443}")
+        trace("{\"from\":{\"namespace\":\"" + ns + "\",\"pod\":\"db-0\"},\"to\":{\"identity\":" + cidr
+                        + "},\"port\":443}")
                 .body("verdict", equalTo("ALLOWED"));
-        trace("{\"from\":{\"namespace\":\"" + ns + "\",\"pod\":\"db-0\"},\"to\":{\"identity\":" + cidr + "},\"port\":80}")
+        trace("{\"from\":{\"namespace\":\"" + ns + "\",\"pod\":\"db-0\"},\"to\":{\"identity\":" + cidr
+                        + "},\"port\":80}")
                 .body("verdict", equalTo("DROPPED"));
         await().atMost(WAIT).untilAsserted(() -> {
             SubjectPolicyMap published = TestTopics.latest(web);
             assertThat(published).isNotNull();
             assertThat(published.getEgressEnforcedByList()).containsExactly("NetworkPolicy/" + ns + "/web-to-docs");
-            assertThat(published.getEntriesList()).extracting(e -> PolicyMapKey.decode(e.getKey().toByteArray()))
+            assertThat(published.getEntriesList())
+                    .extracting(e -> PolicyMapKey.decode(e.getKey().toByteArray()))
                     .contains(PolicyMapKey.anyProtocol(cidr, Direction.EGRESS));
         });
     }
 
     private static io.restassured.response.ValidatableResponse trace(String body) {
-        return given().contentType("application/json").body(body).post("/v1/trace").then().statusCode(200);
+        return given().contentType("application/json")
+                .body(body)
+                .post("/v1/trace")
+                .then()
+                .statusCode(200);
     }
 
     private static double rejected() {
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        Matcher m = Pattern.compile("(?m)^tendril_policy_input_rejected_total(\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(metrics);
+        String metrics =
+                given().get("/q/metrics").then().statusCode(200).extract().asString();
+        Matcher m = Pattern.compile("(?m)^tendril_policy_input_rejected_total(\\{[^}]*\\})? ([0-9.eE+-]+)$")
+                .matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(2)) : 0;
     }
 }

@@ -46,7 +46,8 @@ class OverflowTest {
     @Test
     void anOverflowingSubjectIsReportedAndNotPublished() {
         String ns = "overflow-" + UUID.randomUUID().toString().substring(0, 8);
-        String ports = IntStream.rangeClosed(1, 300).mapToObj(p -> "      - port: \"" + (1000 + p) + "\"\n        protocol: TCP")
+        String ports = IntStream.rangeClosed(1, 300)
+                .mapToObj(p -> "      - port: \"" + (1000 + p) + "\"\n        protocol: TCP")
                 .collect(Collectors.joining("\n"));
         String cnp = """
                 apiVersion: cilium.io/v2
@@ -63,23 +64,30 @@ class OverflowTest {
                     - ports:
                 %s
                 """.formatted(ns, ports);
-        given().contentType("application/yaml").body(cnp.getBytes(java.nio.charset.StandardCharsets.UTF_8)).put("/v1/policies").then().statusCode(200);
+        given().contentType("application/yaml")
+                .body(cnp.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .put("/v1/policies")
+                .then()
+                .statusCode(200);
         long big = TestTopics.freshIdentity();
         long small = big + 1;
         TestTopics.identity(TestTopics.podIdentity(big, ns, "big"));
         TestTopics.identity(TestTopics.podIdentity(small, ns, "small"));
 
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(store.subjectEvents(big)).singleElement().satisfies(e -> {
-                    SubjectEvent.PolicyMapOverflowed o = (SubjectEvent.PolicyMapOverflowed) e;
-                    assertThat(o.subject()).isEqualTo(big);
-                    assertThat(o.entries()).isGreaterThan(256);
-                    assertThat(o.maxEntries()).isEqualTo(256);
-                    assertThat(o.policies()).containsExactly("CiliumNetworkPolicy/" + ns + "/many-ports");
-                }));
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(store.subjectEvents(big))
+                        .singleElement()
+                        .satisfies(e -> {
+                            SubjectEvent.PolicyMapOverflowed o = (SubjectEvent.PolicyMapOverflowed) e;
+                            assertThat(o.subject()).isEqualTo(big);
+                            assertThat(o.entries()).isGreaterThan(256);
+                            assertThat(o.maxEntries()).isEqualTo(256);
+                            assertThat(o.policies()).containsExactly("CiliumNetworkPolicy/" + ns + "/many-ports");
+                        }));
         await().atMost(Duration.ofSeconds(30)).until(() -> TestTopics.latest(small) != null);
         assertThat(TestTopics.policyRecords(big)).isEmpty();
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics =
+                given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("tendril_policy_map_overflow_total{subject=\"" + big + "\"} 1.0");
         assertThat(metrics).containsPattern("tendril_policy_map_overflowing(_subjects)? [1-9]");
         assertThat(metrics).contains("tendril_policy_subjects_published_total");

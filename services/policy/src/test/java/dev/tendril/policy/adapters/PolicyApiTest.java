@@ -82,14 +82,17 @@ class PolicyApiTest {
     }
 
     static Response put(String contentType, String body) {
-        return given().contentType(contentType).body(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)).put("/v1/policies");
+        return given().contentType(contentType)
+                .body(body.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .put("/v1/policies");
     }
 
     @Test
     void appliesYamlDocumentsAtomicallyAndReportsEachResult() {
         String ns = ns();
         Response first = put("application/yaml", allowWeb(ns, 5432) + "---\n" + defaultDeny(ns));
-        first.then().statusCode(200)
+        first.then()
+                .statusCode(200)
                 .body("policies", hasSize(2))
                 .body("policies[0].kind", equalTo("NetworkPolicy"))
                 .body("policies[0].namespace", equalTo(ns))
@@ -102,19 +105,25 @@ class PolicyApiTest {
         Response again = put("text/yaml", allowWeb(ns, 5432) + "---\n" + defaultDeny(ns));
         again.then().statusCode(200).body("policies.result", contains("unchanged", "unchanged"));
         assertThat(again.jsonPath().getLong("policies[0].revision")).isEqualTo(revision);
-        assertThat(store.policyEvents(new PolicyRef("NetworkPolicy", ns, "allow-web"))).hasSize(1);
+        assertThat(store.policyEvents(new PolicyRef("NetworkPolicy", ns, "allow-web")))
+                .hasSize(1);
 
         Response changed = put("application/x-yaml", allowWeb(ns, 5433) + "---\n" + defaultDeny(ns));
         changed.then().statusCode(200).body("policies.result", contains("configured", "unchanged"));
         assertThat(changed.jsonPath().getLong("revision")).isGreaterThan(revision);
         assertThat(changed.jsonPath().getLong("policies[1].revision")).isEqualTo(revision);
 
-        given().get("/v1/policies/networkpolicy/" + ns + "/allow-web").then().statusCode(200)
+        given().get("/v1/policies/networkpolicy/" + ns + "/allow-web")
+                .then()
+                .statusCode(200)
                 .body("kind", equalTo("NetworkPolicy"))
                 .body("revision", equalTo((int) changed.jsonPath().getLong("revision")))
                 .body("manifest.spec.ingress[0].ports[0].port", equalTo(5433))
                 .body("subjects", notNullValue());
-        given().queryParam("namespace", ns).get("/v1/policies").then().statusCode(200)
+        given().queryParam("namespace", ns)
+                .get("/v1/policies")
+                .then()
+                .statusCode(200)
                 .body("name", contains("allow-web", "default-deny-ingress"));
         List<PolicyEvent> events = store.policyEvents(new PolicyRef("NetworkPolicy", ns, "allow-web"));
         assertThat(events).hasSize(2).allMatch(e -> e instanceof PolicyEvent.PolicyApplied);
@@ -126,12 +135,23 @@ class PolicyApiTest {
         String np = """
                 {"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy",
                  "metadata":{"name":"%s","namespace":"%s"},"spec":{"podSelector":{},"policyTypes":["Egress"]}}""";
-        put("application/json", np.formatted("one", ns)).then().statusCode(200).body("policies[0].name", equalTo("one"));
-        put("application/json", "[" + np.formatted("two", ns) + "," + np.formatted("three", ns) + "]").then().statusCode(200)
+        put("application/json", np.formatted("one", ns))
+                .then()
+                .statusCode(200)
+                .body("policies[0].name", equalTo("one"));
+        put("application/json", "[" + np.formatted("two", ns) + "," + np.formatted("three", ns) + "]")
+                .then()
+                .statusCode(200)
                 .body("policies.name", contains("two", "three"));
-        put("application/json", "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[" + np.formatted("four", ns) + "]}")
-                .then().statusCode(200).body("policies.name", contains("four"));
-        put("application/yaml", np.formatted("five", ns) + "\n---\n" + np.formatted("six", ns)).then().statusCode(200)
+        put(
+                        "application/json",
+                        "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[" + np.formatted("four", ns) + "]}")
+                .then()
+                .statusCode(200)
+                .body("policies.name", contains("four"));
+        put("application/yaml", np.formatted("five", ns) + "\n---\n" + np.formatted("six", ns))
+                .then()
+                .statusCode(200)
                 .body("policies.name", contains("five", "six"));
         given().queryParam("namespace", ns).get("/v1/policies").then().body("name", hasSize(6));
     }
@@ -140,31 +160,48 @@ class PolicyApiTest {
     void dryRunValidatesAndReportsWithoutStoring() {
         String ns = ns();
         put("application/yaml", defaultDeny(ns)).then().statusCode(200);
-        given().contentType("application/yaml").queryParam("dryRun", "true").body((allowWeb(ns, 80) + "---\n" + defaultDeny(ns)).getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                .put("/v1/policies").then().statusCode(200)
+        given().contentType("application/yaml")
+                .queryParam("dryRun", "true")
+                .body((allowWeb(ns, 80) + "---\n" + defaultDeny(ns)).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .put("/v1/policies")
+                .then()
+                .statusCode(200)
                 .body("dryRun", equalTo(true))
                 .body("policies.result", contains("created", "unchanged"));
-        given().get("/v1/policies/NetworkPolicy/" + ns + "/allow-web").then().statusCode(404)
+        given().get("/v1/policies/NetworkPolicy/" + ns + "/allow-web")
+                .then()
+                .statusCode(404)
                 .contentType("application/problem+json");
-        assertThat(store.policyEvents(new PolicyRef("NetworkPolicy", ns, "allow-web"))).isEmpty();
+        assertThat(store.policyEvents(new PolicyRef("NetworkPolicy", ns, "allow-web")))
+                .isEmpty();
     }
 
     @Test
     void rejectsInvalidManifestsNamingDocumentAndFieldAndStoresNothing() {
         String ns = ns();
         String bad = allowWeb(ns, 70000);
-        put("application/yaml", defaultDeny(ns) + "---\n" + bad).then().statusCode(400)
+        put("application/yaml", defaultDeny(ns) + "---\n" + bad)
+                .then()
+                .statusCode(400)
                 .contentType("application/problem+json")
                 .body("status", equalTo(400))
                 .body("detail", containsString("spec.ingress[0].ports[0].port"))
                 .body("errors[0].document", equalTo(2))
                 .body("errors[0].field", equalTo("spec.ingress[0].ports[0].port"))
                 .body("errors[0].reason", notNullValue());
-        given().queryParam("namespace", ns).get("/v1/policies").then().statusCode(200).body("$", hasSize(0));
+        given().queryParam("namespace", ns)
+                .get("/v1/policies")
+                .then()
+                .statusCode(200)
+                .body("$", hasSize(0));
 
         put("application/yaml", "kind: [unclosed").then().statusCode(400).contentType("application/problem+json");
         put("application/yaml", "").then().statusCode(400).body("field", equalTo("body"));
-        given().contentType("text/plain").body(defaultDeny(ns).getBytes(java.nio.charset.StandardCharsets.UTF_8)).put("/v1/policies").then().statusCode(415)
+        given().contentType("text/plain")
+                .body(defaultDeny(ns).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .put("/v1/policies")
+                .then()
+                .statusCode(415)
                 .contentType("application/problem+json");
         given().queryParam("namespace", ns).get("/v1/policies").then().body("$", hasSize(0));
     }
@@ -179,7 +216,10 @@ class PolicyApiTest {
                 spec:
                   ingress: [{from: [{podSelector: {}}]}]
                 """.formatted(ns);
-        put("application/yaml", noPodSelector).then().statusCode(400).contentType("application/problem+json")
+        put("application/yaml", noPodSelector)
+                .then()
+                .statusCode(400)
+                .contentType("application/problem+json")
                 .body("field", equalTo("spec.podSelector"))
                 .body("errors[0].reason", containsString("required"));
         String badCidr = """
@@ -192,9 +232,16 @@ class PolicyApiTest {
                 """.formatted(ns);
         put("application/yaml", badCidr).then().statusCode(400).body("field", equalTo("spec.egress[0].toCIDR[0]"));
         put("application/yaml", allowWeb(ns, 80).replace("- port: 80", "- port: 80\n      endPort: 79"))
-                .then().statusCode(400).body("field", equalTo("spec.ingress[0].ports[0].endPort"));
-        given().queryParam("namespace", ns).get("/v1/policies").then().statusCode(200).body("$", hasSize(0));
-        assertThat(store.policyEvents(new PolicyRef("NetworkPolicy", ns, "no-selector"))).isEmpty();
+                .then()
+                .statusCode(400)
+                .body("field", equalTo("spec.ingress[0].ports[0].endPort"));
+        given().queryParam("namespace", ns)
+                .get("/v1/policies")
+                .then()
+                .statusCode(200)
+                .body("$", hasSize(0));
+        assertThat(store.policyEvents(new PolicyRef("NetworkPolicy", ns, "no-selector")))
+                .isEmpty();
     }
 
     @Test
@@ -203,31 +250,48 @@ class PolicyApiTest {
         long db = TestTopics.freshIdentity();
         TestTopics.identity(TestTopics.podIdentity(db, ns, "db"));
         put("application/yaml", defaultDeny(ns)).then().statusCode(200);
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
-                runtime.read(v -> v.engine().subject(db).map(s -> s.enforcedBy().containsKey(
-                        dev.tendril.datapath.policymap.Direction.INGRESS)).orElse(false)));
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> runtime.read(v -> v.engine()
+                        .subject(db)
+                        .map(s -> s.enforcedBy().containsKey(dev.tendril.datapath.policymap.Direction.INGRESS))
+                        .orElse(false)));
         var before = runtime.read(v -> v.engine().subject(db).orElseThrow());
         long revision = runtime.read(PolicyRuntime.View::revision);
         // A real commit failure: PostgreSQL refuses this one name.
-        eventStore.transactions().inTransaction(tx -> tx.createStatement().execute(
-                "ALTER TABLE policies ADD CONSTRAINT poison_test CHECK (name <> 'poison')"));
+        eventStore
+                .transactions()
+                .inTransaction(tx -> tx.createStatement()
+                        .execute("ALTER TABLE policies ADD CONSTRAINT poison_test CHECK (name <> 'poison')"));
         try {
-            put("application/yaml", allowWeb(ns, 5432).replace("name: allow-web", "name: poison")
-                    + "---\n" + defaultDeny(ns).replace("default-deny-ingress", "other")).then().statusCode(500);
+            put(
+                            "application/yaml",
+                            allowWeb(ns, 5432).replace("name: allow-web", "name: poison") + "---\n"
+                                    + defaultDeny(ns).replace("default-deny-ingress", "other"))
+                    .then()
+                    .statusCode(500);
         } finally {
-            eventStore.transactions().inTransaction(tx -> tx.createStatement().execute(
-                    "ALTER TABLE policies DROP CONSTRAINT poison_test"));
+            eventStore
+                    .transactions()
+                    .inTransaction(
+                            tx -> tx.createStatement().execute("ALTER TABLE policies DROP CONSTRAINT poison_test"));
         }
         PolicyRef poison = new PolicyRef("NetworkPolicy", ns, "poison");
         assertThat(store.policyEvents(poison)).isEmpty();
-        assertThat(store.policyEvents(new PolicyRef("NetworkPolicy", ns, "other"))).isEmpty();
+        assertThat(store.policyEvents(new PolicyRef("NetworkPolicy", ns, "other")))
+                .isEmpty();
         given().get("/v1/policies/NetworkPolicy/" + ns + "/poison").then().statusCode(404);
-        java.util.Optional<dev.tendril.policy.domain.Policy> inEngine = runtime.read(v -> v.engine().policy(poison));
+        java.util.Optional<dev.tendril.policy.domain.Policy> inEngine =
+                runtime.read(v -> v.engine().policy(poison));
         assertThat(inEngine).isEmpty();
-        dev.tendril.policy.domain.SubjectPolicy after = runtime.read(v -> v.engine().subject(db).orElseThrow());
+        dev.tendril.policy.domain.SubjectPolicy after =
+                runtime.read(v -> v.engine().subject(db).orElseThrow());
         assertThat(after).isEqualTo(before);
         assertThat(runtime.read(PolicyRuntime.View::revision)).isEqualTo(revision);
-        given().queryParam("namespace", ns).get("/v1/policies").then().statusCode(200)
+        given().queryParam("namespace", ns)
+                .get("/v1/policies")
+                .then()
+                .statusCode(200)
                 .body("name", contains("default-deny-ingress"));
     }
 
@@ -238,12 +302,18 @@ class PolicyApiTest {
         Response deleted = given().delete("/v1/policies/NETWORKPOLICY/" + ns + "/default-deny-ingress");
         deleted.then().statusCode(200);
         assertThat(deleted.jsonPath().getLong("revision")).isGreaterThan(created);
-        given().get("/v1/policies/NetworkPolicy/" + ns + "/default-deny-ingress").then().statusCode(404);
-        given().delete("/v1/policies/NetworkPolicy/" + ns + "/default-deny-ingress").then().statusCode(404)
-                .contentType("application/problem+json").body("detail", containsString("does not exist"));
+        given().get("/v1/policies/NetworkPolicy/" + ns + "/default-deny-ingress")
+                .then()
+                .statusCode(404);
+        given().delete("/v1/policies/NetworkPolicy/" + ns + "/default-deny-ingress")
+                .then()
+                .statusCode(404)
+                .contentType("application/problem+json")
+                .body("detail", containsString("does not exist"));
         given().get("/v1/policies/Ingress/" + ns + "/x").then().statusCode(400).body("field", equalTo("kind"));
         assertThat(store.policyEvents(new PolicyRef("NetworkPolicy", ns, "default-deny-ingress")))
-                .extracting(e -> e.getClass().getSimpleName()).containsExactly("PolicyApplied", "PolicyDeleted");
+                .extracting(e -> e.getClass().getSimpleName())
+                .containsExactly("PolicyApplied", "PolicyDeleted");
     }
 
     @Test
@@ -276,10 +346,13 @@ class PolicyApiTest {
                       except:
                       - 198.51.100.128/25
                 """.formatted(ns);
-        put("application/yaml", cnp).then().statusCode(200)
+        put("application/yaml", cnp)
+                .then()
+                .statusCode(200)
                 .body("warnings", hasItem(containsString("L7 rules are accepted, not enforced yet")));
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
-                assertThat(FakeIdentityService.REQUESTS)
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(FakeIdentityService.REQUESTS)
                         .anyMatch(b -> b.contains("cidr:198.51.100.0/24") && b.contains("reserved:world"))
                         .anyMatch(b -> b.contains("cidr:198.51.100.128/25")));
     }
@@ -287,9 +360,13 @@ class PolicyApiTest {
     @Test
     void rebuildsTheSameStateFromTheEvents() {
         String ns = ns();
-        put("application/yaml", allowWeb(ns, 80) + "---\n" + defaultDeny(ns)).then().statusCode(200);
+        put("application/yaml", allowWeb(ns, 80) + "---\n" + defaultDeny(ns))
+                .then()
+                .statusCode(200);
         put("application/yaml", allowWeb(ns, 81)).then().statusCode(200);
-        given().delete("/v1/policies/NetworkPolicy/" + ns + "/default-deny-ingress").then().statusCode(200);
+        given().delete("/v1/policies/NetworkPolicy/" + ns + "/default-deny-ingress")
+                .then()
+                .statusCode(200);
 
         PolicyRepository.Snapshot rebuilt = store.rebuild();
         Map<PolicyRef, StoredPolicy> live = runtime.read(v -> Map.copyOf(v.stored()));
@@ -305,8 +382,13 @@ class PolicyApiTest {
             v.engine().namedPorts().forEach(engine::setNamedPorts);
             return null;
         });
-        engine.apply(rebuilt.policies().values().stream().map(p -> Manifests.policy(p.manifest())).toList());
-        assertThat(engine.policies()).containsExactlyInAnyOrderElementsOf(runtime.read(v -> List.copyOf(v.engine().policies())));
-        assertThat(engine.subjects()).isEqualTo(runtime.read(v -> Map.copyOf(v.engine().subjects())));
+        engine.apply(rebuilt.policies().values().stream()
+                .map(p -> Manifests.policy(p.manifest()))
+                .toList());
+        assertThat(engine.policies())
+                .containsExactlyInAnyOrderElementsOf(
+                        runtime.read(v -> List.copyOf(v.engine().policies())));
+        assertThat(engine.subjects())
+                .isEqualTo(runtime.read(v -> Map.copyOf(v.engine().subjects())));
     }
 }

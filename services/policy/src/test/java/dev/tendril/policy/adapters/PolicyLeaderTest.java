@@ -98,9 +98,12 @@ class PolicyLeaderTest {
         List<SubjectPolicyMap> records = records(topic, subject);
         assertThat(records).hasSize(expected).doesNotContainNull();
         for (int i = 0; i < records.size(); i++) {
-            assertThat(records.get(i).getRevision()).as("revision of record %d", i).isEqualTo(i + 1);
+            assertThat(records.get(i).getRevision())
+                    .as("revision of record %d", i)
+                    .isEqualTo(i + 1);
             if (i > 0) {
-                assertThat(content(records.get(i))).as("record %d repeats the one before", i)
+                assertThat(content(records.get(i)))
+                        .as("record %d repeats the one before", i)
                         .isNotEqualTo(content(records.get(i - 1)));
             }
         }
@@ -131,13 +134,16 @@ class PolicyLeaderTest {
                 await().atMost(WAIT).until(() -> records(topic, db).size() == 1);
 
                 assertThat(apply(second, PolicyApiTest.defaultDeny(ns)).policies())
-                        .extracting(ApplyOutcome.Applied::result).containsExactly(ApplyResult.CREATED);
-                await().atMost(WAIT).until(() -> ingressEnforcedBy(topic, db)
-                        .equals(List.of("NetworkPolicy/" + ns + "/default-deny-ingress")));
+                        .extracting(ApplyOutcome.Applied::result)
+                        .containsExactly(ApplyResult.CREATED);
+                await().atMost(WAIT)
+                        .until(() -> ingressEnforcedBy(topic, db)
+                                .equals(List.of("NetworkPolicy/" + ns + "/default-deny-ingress")));
 
                 // The first replica decides on what the second wrote: same manifest, nothing to store.
                 assertThat(apply(first, PolicyApiTest.defaultDeny(ns)).policies())
-                        .extracting(ApplyOutcome.Applied::result).containsExactly(ApplyResult.UNCHANGED);
+                        .extracting(ApplyOutcome.Applied::result)
+                        .containsExactly(ApplyResult.UNCHANGED);
                 apply(first, PolicyApiTest.allowWeb(ns, 5432));
                 await().atMost(WAIT).until(() -> ingressEnforcedBy(topic, db).size() == 2);
 
@@ -148,8 +154,10 @@ class PolicyLeaderTest {
                 await().atMost(WAIT).until(first.runtime::publishedAll);
                 assertThat(second.runtime.isLeader()).isFalse();
                 assertThat(second.sent()).isZero();
-                assertThat(first.meters.get("tendril.policy.leader").gauge().value()).isEqualTo(1.0);
-                assertThat(second.meters.get("tendril.policy.leader").gauge().value()).isEqualTo(0.0);
+                assertThat(first.meters.get("tendril.policy.leader").gauge().value())
+                        .isEqualTo(1.0);
+                assertThat(second.meters.get("tendril.policy.leader").gauge().value())
+                        .isEqualTo(0.0);
                 publishedOnceEach(topic, db, 3);
             }
         }
@@ -193,7 +201,8 @@ class PolicyLeaderTest {
         String ns = ns();
         long db = TestTopics.freshIdentity();
         TestTopics.identity(TestTopics.podIdentity(db, ns, "db"));
-        try (PolicyReplica first = replica(topic); PolicyReplica second = replica(topic)) {
+        try (PolicyReplica first = replica(topic);
+                PolicyReplica second = replica(topic)) {
             await().atMost(WAIT).until(() -> first.runtime.isLeader() || second.runtime.isLeader());
             await().atMost(WAIT).until(() -> first.runtime.isReady() && second.runtime.isReady());
             PolicyReplica leader = first.runtime.isLeader() ? first : second;
@@ -203,8 +212,9 @@ class PolicyLeaderTest {
             assertThat(terminateLockHolder(topic)).isEqualTo(1);
 
             // Whoever leads next (the standby, or the old leader again) is the only one, and publishes once.
-            await().atMost(WAIT).until(() -> first.runtime.isLeader() ^ second.runtime.isLeader()
-                    && (first.runtime.publishedAll() || second.runtime.publishedAll()));
+            await().atMost(WAIT)
+                    .until(() -> first.runtime.isLeader() ^ second.runtime.isLeader()
+                            && (first.runtime.publishedAll() || second.runtime.publishedAll()));
             PolicyReplica standby = first.runtime.isLeader() ? second : first;
             apply(standby, PolicyApiTest.defaultDeny(ns));
             await().atMost(WAIT).until(() -> ingressEnforcedBy(topic, db).size() == 1);
@@ -217,24 +227,33 @@ class PolicyLeaderTest {
     void concurrentWritesThroughTwoReplicasGetDistinctRevisionsInCommitOrderAndOneCreation() throws Exception {
         String topic = topic();
         String ns = ns();
-        try (PolicyReplica first = replica(topic); PolicyReplica second = replica(topic)) {
+        try (PolicyReplica first = replica(topic);
+                PolicyReplica second = replica(topic)) {
             await().atMost(WAIT).until(() -> first.runtime.isReady() && second.runtime.isReady());
             ExecutorService writers = Executors.newFixedThreadPool(4);
             try {
                 // The same manifest through both replicas at once: exactly one creates it.
                 List<Callable<ApplyResult>> same = List.of(first, second, first, second).stream()
-                        .<Callable<ApplyResult>>map(r -> () -> apply(r, PolicyApiTest.defaultDeny(ns)).policies().get(0).result())
+                        .<Callable<ApplyResult>>map(r -> () -> apply(r, PolicyApiTest.defaultDeny(ns))
+                                .policies()
+                                .get(0)
+                                .result())
                         .toList();
                 List<ApplyResult> results = new ArrayList<>();
                 for (Future<ApplyResult> f : writers.invokeAll(same)) {
                     results.add(f.get());
                 }
-                assertThat(results).containsOnlyOnce(ApplyResult.CREATED).containsOnly(ApplyResult.CREATED, ApplyResult.UNCHANGED);
+                assertThat(results)
+                        .containsOnlyOnce(ApplyResult.CREATED)
+                        .containsOnly(ApplyResult.CREATED, ApplyResult.UNCHANGED);
 
                 // Many different policies through both: every request one revision of its own.
-                List<Callable<Long>> many = IntStream.range(0, 40).<Callable<Long>>mapToObj(i -> () ->
-                        apply(i % 2 == 0 ? first : second, PolicyApiTest.defaultDeny(ns)
-                                .replace("default-deny-ingress", "deny-" + i)).revision()).toList();
+                List<Callable<Long>> many = IntStream.range(0, 40)
+                        .<Callable<Long>>mapToObj(i -> () -> apply(
+                                        i % 2 == 0 ? first : second,
+                                        PolicyApiTest.defaultDeny(ns).replace("default-deny-ingress", "deny-" + i))
+                                .revision())
+                        .toList();
                 List<Long> revisions = new ArrayList<>();
                 for (Future<Long> f : writers.invokeAll(many)) {
                     revisions.add(f.get());
@@ -258,9 +277,10 @@ class PolicyLeaderTest {
     /** Ends the PostgreSQL session holding the topic's election lock, as a broken connection would. */
     private int terminateLockHolder(String topic) {
         return eventStore.transactions().inTransaction(tx -> {
-            try (PreparedStatement terminate = tx.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
-                    + "WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
-                    + "AND ((classid::bigint << 32) | objid::bigint) = hashtext(?)::bigint")) {
+            try (PreparedStatement terminate =
+                    tx.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
+                            + "WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+                            + "AND ((classid::bigint << 32) | objid::bigint) = hashtext(?)::bigint")) {
                 terminate.setString(1, "tendril-policy-leader/" + topic);
                 try (ResultSet row = terminate.executeQuery()) {
                     row.next();

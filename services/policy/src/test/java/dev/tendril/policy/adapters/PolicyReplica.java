@@ -65,13 +65,14 @@ final class PolicyReplica implements AutoCloseable {
         var postgres = SharedInfrastructure.postgres();
         try {
             return AgroalDataSource.from(new AgroalDataSourceConfigurationSupplier()
-                    .connectionPoolConfiguration(pool -> pool.maxSize(8).acquisitionTimeout(Duration.ofSeconds(10))
+                    .connectionPoolConfiguration(pool -> pool.maxSize(8)
+                            .acquisitionTimeout(Duration.ofSeconds(10))
                             .exceptionSorter(new PostgreSQLExceptionSorter())
-                            .connectionFactoryConfiguration(factory -> factory
-                                    .jdbcUrl(postgres.jdbcUrl(PostgresTestResource.DATABASE))
-                                    .principal(new NamePrincipal(postgres.username()))
-                                    .credential(new SimplePassword(postgres.password()))
-                                    .jdbcProperty("currentSchema", "policy"))));
+                            .connectionFactoryConfiguration(
+                                    factory -> factory.jdbcUrl(postgres.jdbcUrl(PostgresTestResource.DATABASE))
+                                            .principal(new NamePrincipal(postgres.username()))
+                                            .credential(new SimplePassword(postgres.password()))
+                                            .jdbcProperty("currentSchema", "policy"))));
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create a pool", e);
         }

@@ -10,9 +10,9 @@ import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
+import dev.tendril.net.Cidr;
 import dev.tendril.policy.adapters.kafka.PolicyPublisher;
 import dev.tendril.policy.app.PolicyRuntime;
-import dev.tendril.net.Cidr;
 import dev.tendril.policy.domain.Identity;
 import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.domain.SubjectPolicy;
@@ -47,13 +47,19 @@ class PolicyTopicTest {
     }
 
     private static void apply(String yaml) {
-        given().contentType("application/yaml").body(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8)).put("/v1/policies").then().statusCode(200);
+        given().contentType("application/yaml")
+                .body(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .put("/v1/policies")
+                .then()
+                .statusCode(200);
     }
 
     private static Map<PolicyMapKey, PolicyMapValue> decode(SubjectPolicyMap map) {
         Map<PolicyMapKey, PolicyMapValue> out = new HashMap<>();
         for (PolicyMapEntry e : map.getEntriesList()) {
-            out.put(PolicyMapKey.decode(e.getKey().toByteArray()), PolicyMapValue.decode(e.getValue().toByteArray()));
+            out.put(
+                    PolicyMapKey.decode(e.getKey().toByteArray()),
+                    PolicyMapValue.decode(e.getValue().toByteArray()));
         }
         return out;
     }
@@ -78,10 +84,15 @@ class PolicyTopicTest {
             PolicyMapKey allowed = PolicyMapKey.of(web, Direction.INGRESS, IpProtocol.TCP, 5432);
             assertThat(entries).containsEntry(allowed, PolicyMapValue.allow(allowed));
             assertThat(entries).containsKey(PolicyMapKey.anyProtocol(0, Direction.EGRESS));
-            assertThat(published.getEntriesList()).filteredOn(e -> PolicyMapKey.decode(e.getKey().toByteArray()).equals(allowed))
-                    .singleElement().satisfies(e -> assertThat(e.getPoliciesList()).containsExactly("NetworkPolicy/" + ns + "/allow-web"));
+            assertThat(published.getEntriesList())
+                    .filteredOn(
+                            e -> PolicyMapKey.decode(e.getKey().toByteArray()).equals(allowed))
+                    .singleElement()
+                    .satisfies(
+                            e -> assertThat(e.getPoliciesList()).containsExactly("NetworkPolicy/" + ns + "/allow-web"));
             SubjectPolicy computed = runtime.read(v -> v.engine().subject(db).orElseThrow());
-            assertThat(entries.keySet()).containsExactlyInAnyOrderElementsOf(computed.entries().keySet());
+            assertThat(entries.keySet())
+                    .containsExactlyInAnyOrderElementsOf(computed.entries().keySet());
             assertThat(published.getRevision()).isPositive();
         });
     }
@@ -92,13 +103,14 @@ class PolicyTopicTest {
         long db = TestTopics.freshIdentity();
         TestTopics.identity(TestTopics.podIdentity(db, ns, "db"));
         apply(PolicyApiTest.defaultDeny(ns));
-        await().atMost(WAIT).until(() -> TestTopics.latest(db) != null
-                && TestTopics.latest(db).getIngressEnforcedByCount() == 1);
+        await().atMost(WAIT)
+                .until(() ->
+                        TestTopics.latest(db) != null && TestTopics.latest(db).getIngressEnforcedByCount() == 1);
         List<SubjectPolicyMap> before = TestTopics.policyRecords(db);
 
-        apply(PolicyApiTest.defaultDeny(ns));                        // unchanged manifest
-        apply(PolicyApiTest.defaultDeny(ns()));                      // a policy of another namespace
-        TestTopics.identity(TestTopics.podIdentity(db, ns, "db"));   // the same identity again
+        apply(PolicyApiTest.defaultDeny(ns)); // unchanged manifest
+        apply(PolicyApiTest.defaultDeny(ns())); // a policy of another namespace
+        TestTopics.identity(TestTopics.podIdentity(db, ns, "db")); // the same identity again
         long other = TestTopics.freshIdentity();
         TestTopics.identity(TestTopics.podIdentity(other, ns, "other"));
         await().atMost(WAIT).until(() -> TestTopics.latest(other) != null);
@@ -112,17 +124,22 @@ class PolicyTopicTest {
         long db = TestTopics.freshIdentity();
         TestTopics.identity(TestTopics.podIdentity(db, ns, "db"));
         apply(PolicyApiTest.defaultDeny(ns));
-        await().atMost(WAIT).until(() -> TestTopics.latest(db) != null
-                && TestTopics.latest(db).getIngressEnforcedByCount() == 1);
+        await().atMost(WAIT)
+                .until(() ->
+                        TestTopics.latest(db) != null && TestTopics.latest(db).getIngressEnforcedByCount() == 1);
 
         // As the service after a restart: read the live topic back, then reconcile with the same engine state.
         int sent = runtime.read(v -> {
-            try (PolicyPublisher restarted = new PolicyPublisher(TestTopics.kafkaProperties(), TestTopics.POLICY, 1,
-                    new SimpleMeterRegistry())) {
+            try (PolicyPublisher restarted = new PolicyPublisher(
+                    TestTopics.kafkaProperties(), TestTopics.POLICY, 1, new SimpleMeterRegistry())) {
                 restarted.readBack();
                 assertThat(restarted.published(db)).isPresent();
-                return restarted.reconcile(v.engine().subjects(), v.engine().overflows().stream()
-                        .map(PolicyEngine.Overflow::subject).toList(), v.revision());
+                return restarted.reconcile(
+                        v.engine().subjects(),
+                        v.engine().overflows().stream()
+                                .map(PolicyEngine.Overflow::subject)
+                                .toList(),
+                        v.revision());
             }
         });
         assertThat(sent).isZero();
@@ -134,15 +151,17 @@ class PolicyTopicTest {
         engine.upsertIdentity(Identity.pod(5002, ns, Map.of(), Map.of("app", "b"), "default"));
         engine.upsertIdentity(Identity.cidr(5003, Cidr.parse("192.0.2.0/24")));
         Map<Long, SubjectPolicy> first = Map.copyOf(engine.subjects());
-        try (PolicyPublisher a = new PolicyPublisher(TestTopics.kafkaProperties(), topic, 1, new SimpleMeterRegistry())) {
+        try (PolicyPublisher a =
+                new PolicyPublisher(TestTopics.kafkaProperties(), topic, 1, new SimpleMeterRegistry())) {
             a.ensureTopic();
             assertThat(a.reconcile(first, Set.of(), 1)).isEqualTo(first.size());
         } catch (Exception e) {
             throw new AssertionError(e);
         }
-        engine.apply(dev.tendril.policy.manifest.ManifestParser.parse(PolicyApiTest.defaultDeny(ns)
-                .replace("podSelector: {}", "podSelector: {matchLabels: {app: a}}")));
-        try (PolicyPublisher b = new PolicyPublisher(TestTopics.kafkaProperties(), topic, 1, new SimpleMeterRegistry())) {
+        engine.apply(dev.tendril.policy.manifest.ManifestParser.parse(
+                PolicyApiTest.defaultDeny(ns).replace("podSelector: {}", "podSelector: {matchLabels: {app: a}}")));
+        try (PolicyPublisher b =
+                new PolicyPublisher(TestTopics.kafkaProperties(), topic, 1, new SimpleMeterRegistry())) {
             b.readBack();
             assertThat(b.reconcile(first, Set.of(), 2)).isZero();
             assertThat(b.reconcile(engine.subjects(), Set.of(), 3)).isEqualTo(1);
@@ -183,7 +202,9 @@ class PolicyTopicTest {
         SubjectPolicyMap second = TestTopics.latest(db);
         assertThat(second.getRevision()).isEqualTo(first + 1);
         assertThat(second.getPolicyRevision()).isEqualTo(runtime.read(PolicyRuntime.View::revision));
-        given().get("/v1/identities/" + db + "/policymap").then().statusCode(200)
+        given().get("/v1/identities/" + db + "/policymap")
+                .then()
+                .statusCode(200)
                 .body("revision", org.hamcrest.Matchers.equalTo((int) second.getRevision()));
     }
 }

@@ -35,8 +35,7 @@ public final class TestTopics {
     public static final String ENDPOINTS = "tendril.endpoints";
     public static final String POLICY = "tendril.policy";
 
-    private TestTopics() {
-    }
+    private TestTopics() {}
 
     public static String bootstrap() {
         return SharedInfrastructure.kafka().bootstrapServers();
@@ -49,7 +48,8 @@ public final class TestTopics {
 
     /** The labels the identity service gives a pod of {@code namespace} with {@code app=<app>}. */
     public static Identity podIdentity(long id, String namespace, String app) {
-        return Identity.newBuilder().setId((int) id)
+        return Identity.newBuilder()
+                .setId((int) id)
                 .addLabels(label("k8s", "app", app))
                 .addLabels(label("k8s", "io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name", namespace))
                 .addLabels(label("k8s", "io.cilium.k8s.policy.cluster", "default"))
@@ -62,19 +62,31 @@ public final class TestTopics {
     }
 
     public static Endpoint endpoint(String namespace, String pod, long identity, String app, NamedPort... ports) {
-        return Endpoint.newBuilder().setNamespace(namespace).setPod(pod).setUid(pod + "-uid").setNode("node-1")
-                .setIdentity((int) identity).putLabels("app", app).addAllNamedPorts(List.of(ports)).build();
+        return Endpoint.newBuilder()
+                .setNamespace(namespace)
+                .setPod(pod)
+                .setUid(pod + "-uid")
+                .setNode("node-1")
+                .setIdentity((int) identity)
+                .putLabels("app", app)
+                .addAllNamedPorts(List.of(ports))
+                .build();
     }
 
     public static NamedPort namedPort(String name, int port, String protocol) {
-        return NamedPort.newBuilder().setName(name).setPort(port).setProtocol(protocol).build();
+        return NamedPort.newBuilder()
+                .setName(name)
+                .setPort(port)
+                .setProtocol(protocol)
+                .build();
     }
 
     public static void send(String topic, String key, byte[] value) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, key, value)).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot send to " + topic + ": " + e, e);
@@ -95,7 +107,8 @@ public final class TestTopics {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Map<String, List<byte[]>> out = new TreeMap<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> c =
+                new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>();
             List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(5));
             if (infos == null) {

@@ -84,16 +84,23 @@ class TraceTest {
                           app: evil
                 """.formatted(ns);
         given().contentType("application/yaml")
-                .body((PolicyApiTest.allowWeb(ns, 5432) + "---\n" + PolicyApiTest.defaultDeny(ns) + "---\n" + deny + "---\n" + allowAll)
+                .body((PolicyApiTest.allowWeb(ns, 5432) + "---\n" + PolicyApiTest.defaultDeny(ns) + "---\n" + deny
+                                + "---\n" + allowAll)
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                .put("/v1/policies").then().statusCode(200);
-        await().atMost(Duration.ofSeconds(30)).until(() -> runtime.read(v ->
-                v.endpoints().containsKey(free + "/lonely-0") && v.engine().identity(lonely).isPresent()
+                .put("/v1/policies")
+                .then()
+                .statusCode(200);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> runtime.read(v -> v.endpoints().containsKey(free + "/lonely-0")
+                        && v.engine().identity(lonely).isPresent()
                         && v.endpoints().containsKey(ns + "/evil-0")));
     }
 
     private ValidatableResponse trace(String body) {
-        return given().contentType("application/json").body(body).post("/v1/trace").then();
+        return given().contentType("application/json")
+                .body(body)
+                .post("/v1/trace")
+                .then();
     }
 
     private String pod(String namespace, String pod) {
@@ -129,8 +136,9 @@ class TraceTest {
                 .body("ingress.dropReasonCode", equalTo(133))
                 .body("ingress.entry", nullValue())
                 .body("ingress.policies", hasItem("NetworkPolicy/" + ns + "/default-deny-ingress"))
-                .body("ingress.explanation", containsString("no policy selecting " + ns + "/db-0 allows ingress from "
-                        + ns + "/web-0 ("))
+                .body(
+                        "ingress.explanation",
+                        containsString("no policy selecting " + ns + "/db-0 allows ingress from " + ns + "/web-0 ("))
                 .body("ingress.explanation", containsString("on 80/TCP; default deny from "))
                 .body("ingress.explanation", containsString("NetworkPolicy/" + ns + "/default-deny-ingress"));
     }
@@ -147,10 +155,13 @@ class TraceTest {
 
     @Test
     void notEnforcedWhenNoPolicySelectsTheDestination() {
-        trace("{\"from\":{\"identity\":" + db + "},\"to\":" + pod(free, "lonely-0") + ",\"port\":8080,\"protocol\":\"UDP\"}")
+        trace("{\"from\":{\"identity\":" + db + "},\"to\":" + pod(free, "lonely-0")
+                        + ",\"port\":8080,\"protocol\":\"UDP\"}")
                 .statusCode(200)
                 .body("verdict", equalTo("ALLOWED"))
-                .body("ingress.explanation", equalTo("ingress not enforced for " + free + "/lonely-0: no policy selects it"));
+                .body(
+                        "ingress.explanation",
+                        equalTo("ingress not enforced for " + free + "/lonely-0: no policy selects it"));
     }
 
     @Test
@@ -163,9 +174,13 @@ class TraceTest {
 
     @Test
     void labelsResolveToAnIdentityOrAHypotheticalOne() {
-        trace("{\"from\":{\"namespace\":\"" + ns + "\",\"labels\":{\"app\":\"web\"}},\"to\":" + pod(ns, "db-0") + ",\"port\":5432}")
-                .statusCode(200).body("verdict", equalTo("ALLOWED")).body("from.identity", equalTo((int) web));
-        trace("{\"from\":{\"namespace\":\"" + ns + "\",\"labels\":{\"app\":\"newcomer\"}},\"to\":" + pod(ns, "db-0") + ",\"port\":5432}")
+        trace("{\"from\":{\"namespace\":\"" + ns + "\",\"labels\":{\"app\":\"web\"}},\"to\":" + pod(ns, "db-0")
+                        + ",\"port\":5432}")
+                .statusCode(200)
+                .body("verdict", equalTo("ALLOWED"))
+                .body("from.identity", equalTo((int) web));
+        trace("{\"from\":{\"namespace\":\"" + ns + "\",\"labels\":{\"app\":\"newcomer\"}},\"to\":" + pod(ns, "db-0")
+                        + ",\"port\":5432}")
                 .statusCode(200)
                 .body("verdict", equalTo("DROPPED"))
                 .body("from.hypothetical", equalTo(true))
@@ -176,54 +191,90 @@ class TraceTest {
     @Test
     void refusesUnknownPodsAndBadPortsOrProtocols() {
         trace("{\"from\":" + pod(ns, "nope") + ",\"to\":" + pod(ns, "db-0") + ",\"port\":80}")
-                .statusCode(404).contentType("application/problem+json").body("field", equalTo("from.pod"));
+                .statusCode(404)
+                .contentType("application/problem+json")
+                .body("field", equalTo("from.pod"));
         trace("{\"from\":" + pod(ns, "web-0") + ",\"to\":" + pod(ns, "db-0") + ",\"port\":0}")
-                .statusCode(400).body("field", equalTo("port"));
+                .statusCode(400)
+                .body("field", equalTo("port"));
         trace("{\"from\":" + pod(ns, "web-0") + ",\"to\":" + pod(ns, "db-0") + ",\"port\":80,\"protocol\":\"ICMP\"}")
-                .statusCode(400).body("field", equalTo("protocol"));
+                .statusCode(400)
+                .body("field", equalTo("protocol"));
         trace("{\"to\":" + pod(ns, "db-0") + ",\"port\":80}").statusCode(400).body("field", equalTo("from"));
     }
 
     @Test
     void refusesLabelsAndNamespacesThatAreNotKubernetesNames() {
         trace("{\"from\":{\"namespace\":\"" + ns + "\",\"labels\":{\"bad key\":\"web\"}},\"to\":" + pod(ns, "db-0")
-                + ",\"port\":80}").statusCode(400).contentType("application/problem+json")
-                .body("field", equalTo("from.labels.bad key")).body("detail", containsString("invalid label key"));
+                        + ",\"port\":80}")
+                .statusCode(400)
+                .contentType("application/problem+json")
+                .body("field", equalTo("from.labels.bad key"))
+                .body("detail", containsString("invalid label key"));
         trace("{\"from\":" + pod(ns, "web-0") + ",\"to\":{\"namespace\":\"" + ns + "\",\"labels\":{\"app\":\"a b\"}},"
-                + "\"port\":80}").statusCode(400).body("field", equalTo("to.labels.app"))
+                        + "\"port\":80}")
+                .statusCode(400)
+                .body("field", equalTo("to.labels.app"))
                 .body("detail", containsString("invalid label value"));
         trace("{\"from\":{\"namespace\":\"Not_A_Namespace\",\"labels\":{\"app\":\"web\"}},\"to\":" + pod(ns, "db-0")
-                + ",\"port\":80}").statusCode(400).body("field", equalTo("from.namespace"));
+                        + ",\"port\":80}")
+                .statusCode(400)
+                .body("field", equalTo("from.namespace"));
     }
 
     @Test
     void policyMapListsEntriesLikeCiliumBpfPolicyGet() {
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                given().get("/v1/identities/" + db + "/policymap").then().statusCode(200)
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> given().get("/v1/identities/" + db + "/policymap")
+                        .then()
+                        .statusCode(200)
                         .body("subject", equalTo((int) db))
                         .body("ingressEnforcedBy", hasItem("NetworkPolicy/" + ns + "/default-deny-ingress"))
                         .body("egressEnforcedBy", org.hamcrest.Matchers.empty())
-                        .body("entries.find { it.identity == " + web + " && it.direction == 'ingress' }.port", equalTo("5432"))
-                        .body("entries.find { it.identity == " + web + " && it.direction == 'ingress' }.protocol", equalTo("TCP"))
-                        .body("entries.find { it.identity == " + web + " && it.direction == 'ingress' }.verdict", equalTo("allow"))
-                        .body("entries.find { it.identity == " + web + " && it.direction == 'ingress' }.labels", hasItem("k8s:app=web"))
-                        .body("entries.find { it.identity == " + web + " && it.direction == 'ingress' }.policies",
+                        .body(
+                                "entries.find { it.identity == " + web + " && it.direction == 'ingress' }.port",
+                                equalTo("5432"))
+                        .body(
+                                "entries.find { it.identity == " + web + " && it.direction == 'ingress' }.protocol",
+                                equalTo("TCP"))
+                        .body(
+                                "entries.find { it.identity == " + web + " && it.direction == 'ingress' }.verdict",
+                                equalTo("allow"))
+                        .body(
+                                "entries.find { it.identity == " + web + " && it.direction == 'ingress' }.labels",
+                                hasItem("k8s:app=web"))
+                        .body(
+                                "entries.find { it.identity == " + web + " && it.direction == 'ingress' }.policies",
                                 hasItem("NetworkPolicy/" + ns + "/allow-web"))
                         .body("entries.find { it.identity == 0 && it.direction == 'egress' }.port", equalTo("ANY"))
-                        .body("entries.find { it.identity == 0 && it.direction == 'egress' }.labels", org.hamcrest.Matchers.empty())
+                        .body(
+                                "entries.find { it.identity == 0 && it.direction == 'egress' }.labels",
+                                org.hamcrest.Matchers.empty())
                         .body("entries.find { it.identity == " + evil + " }.verdict", equalTo("deny")));
-        given().get("/v1/identities/4000000000/policymap").then().statusCode(404).contentType("application/problem+json");
+        given().get("/v1/identities/4000000000/policymap")
+                .then()
+                .statusCode(404)
+                .contentType("application/problem+json");
         given().get("/v1/identities/2/policymap").then().statusCode(404);
     }
 
     @Test
     void selectorsShowWhatTheySelectAndWhoUsesThem() {
-        given().get("/v1/selectors").then().statusCode(200)
-                .body("find { it.users.contains('CiliumNetworkPolicy/" + ns + "/deny-evil') && it.selected.contains(" + evil + ") }.selector",
+        given().get("/v1/selectors")
+                .then()
+                .statusCode(200)
+                .body(
+                        "find { it.users.contains('CiliumNetworkPolicy/" + ns + "/deny-evil') && it.selected.contains("
+                                + evil + ") }.selector",
                         containsString("app"))
-                .body("find { it.users.contains('NetworkPolicy/" + ns + "/allow-web') && it.selected.contains(" + db + ") }.users",
+                .body(
+                        "find { it.users.contains('NetworkPolicy/" + ns + "/allow-web') && it.selected.contains(" + db
+                                + ") }.users",
                         hasItem("NetworkPolicy/" + ns + "/allow-web"));
-        given().queryParam("namespace", ns).get("/v1/policies").then().statusCode(200)
+        given().queryParam("namespace", ns)
+                .get("/v1/policies")
+                .then()
+                .statusCode(200)
                 .body("find { it.name == 'allow-web' }.subjects", hasItem((int) db));
     }
 }

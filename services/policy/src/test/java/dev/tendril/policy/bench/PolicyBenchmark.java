@@ -20,7 +20,6 @@ import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.domain.PortRule;
 import dev.tendril.policy.domain.Protocol;
 import dev.tendril.policy.domain.SubjectPolicy;
-
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,8 +47,7 @@ public final class PolicyBenchmark {
 
     private static final String CLUSTER = "bench";
 
-    private PolicyBenchmark() {
-    }
+    private PolicyBenchmark() {}
 
     public static void main(String[] args) {
         int namespaces = Integer.getInteger("namespaces", 100);
@@ -57,16 +55,23 @@ public final class PolicyBenchmark {
         int policyCount = Integer.getInteger("policies", 1_000);
         int updates = Integer.getInteger("updates", 2_000);
         int rounds = Integer.getInteger("rounds", 5);
-        System.out.printf("policy benchmark: %d namespaces x %d identities, %d policies; Java %s, %d CPUs, load average %.2f%n",
-                namespaces, perNamespace, policyCount, Runtime.version(), Runtime.getRuntime().availableProcessors(),
+        System.out.printf(
+                "policy benchmark: %d namespaces x %d identities, %d policies; Java %s, %d CPUs, load average %.2f%n",
+                namespaces,
+                perNamespace,
+                policyCount,
+                Runtime.version(),
+                Runtime.getRuntime().availableProcessors(),
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
 
         Model model = new Model(namespaces, perNamespace, policyCount);
-        System.out.printf("model: %,d identities (%,d pods, %d CIDR), %,d policies%n", model.identities.size(),
-                namespaces * perNamespace, model.cidrs, model.policies.size());
+        System.out.printf(
+                "model: %,d identities (%,d pods, %d CIDR), %,d policies%n",
+                model.identities.size(), namespaces * perNamespace, model.cidrs, model.policies.size());
 
         PolicyCompiler compiler = new PolicyCompiler(CLUSTER);
-        List<Identity> subjects = model.identities.stream().filter(PolicyEngine::isSubject).toList();
+        List<Identity> subjects =
+                model.identities.stream().filter(PolicyEngine::isSubject).toList();
         long[] compile = new long[rounds];
         Map<Long, SubjectPolicy> compiled = Map.of();
         for (int warm = 0; warm < 2; warm++) {
@@ -77,10 +82,17 @@ public final class PolicyBenchmark {
             compiled = compiler.compile(model.policies, model.identities, model.namedPorts, subjects);
             compile[r] = System.nanoTime() - t0;
         }
-        long entries = compiled.values().stream().mapToLong(sp -> sp.entries().size()).sum();
-        int largest = compiled.values().stream().mapToInt(sp -> sp.entries().size()).max().orElse(0);
-        long enforced = compiled.values().stream().filter(sp -> sp.enforced(Direction.INGRESS) || sp.enforced(Direction.EGRESS)).count();
-        System.out.printf("full compile: %,d subjects (%,d enforced), %,d entries (largest map %,d): %s%n",
+        long entries =
+                compiled.values().stream().mapToLong(sp -> sp.entries().size()).sum();
+        int largest = compiled.values().stream()
+                .mapToInt(sp -> sp.entries().size())
+                .max()
+                .orElse(0);
+        long enforced = compiled.values().stream()
+                .filter(sp -> sp.enforced(Direction.INGRESS) || sp.enforced(Direction.EGRESS))
+                .count();
+        System.out.printf(
+                "full compile: %,d subjects (%,d enforced), %,d entries (largest map %,d): %s%n",
                 compiled.size(), enforced, entries, largest, millis(compile));
 
         long[] build = new long[Math.max(1, rounds / 2)];
@@ -138,25 +150,33 @@ public final class PolicyBenchmark {
             republished[n] = c.changed().size() + p.changed().size();
         }
         double phaseSeconds = (System.nanoTime() - phase) / 1e9;
-        System.out.printf("incremental phase: %.1f s, %d GCs taking %d ms in total%n", phaseSeconds,
-                gcCount() - gcCount, gcMillis() - gcMillis);
+        System.out.printf(
+                "incremental phase: %.1f s, %d GCs taking %d ms in total%n",
+                phaseSeconds, gcCount() - gcCount, gcMillis() - gcMillis);
         System.out.printf("new identity (upsertIdentity), wall clock: %s%n", micros(upsert));
         System.out.printf("new identity (upsertIdentity), thread CPU time: %s%n", micros(upsertCpu));
         System.out.printf("its named ports (setNamedPorts): %s%n", micros(ports));
         System.out.printf("new identity + named ports: %s%n", micros(sum(upsert, ports)));
         System.out.printf("identity removal (removeIdentity): %s%n", micros(remove));
         Arrays.sort(republished);
-        System.out.printf("subjects republished per new identity: p50 %d, p99 %d, max %d%n",
+        System.out.printf(
+                "subjects republished per new identity: p50 %d, p99 %d, max %d%n",
                 republished[updates / 2], republished[(int) (updates * 0.99)], republished[updates - 1]);
-        System.out.printf("load average at the end: %.2f%n", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.printf(
+                "load average at the end: %.2f%n",
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 
     private static long gcCount() {
-        return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(b -> b.getCollectionCount()).sum();
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(b -> b.getCollectionCount())
+                .sum();
     }
 
     private static long gcMillis() {
-        return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(b -> b.getCollectionTime()).sum();
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(b -> b.getCollectionTime())
+                .sum();
     }
 
     private static long[] sum(long[] a, long[] b) {
@@ -170,16 +190,22 @@ public final class PolicyBenchmark {
     private static String millis(long[] nanos) {
         long[] s = nanos.clone();
         Arrays.sort(s);
-        return String.format("min %.0f ms, median %.0f ms, max %.0f ms (%d runs)", s[0] / 1e6, s[s.length / 2] / 1e6,
-                s[s.length - 1] / 1e6, s.length);
+        return String.format(
+                "min %.0f ms, median %.0f ms, max %.0f ms (%d runs)",
+                s[0] / 1e6, s[s.length / 2] / 1e6, s[s.length - 1] / 1e6, s.length);
     }
 
     private static String micros(long[] nanos) {
         long[] s = nanos.clone();
         Arrays.sort(s);
-        return String.format("p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms (%,d calls)",
-                s[s.length / 2] / 1e6, s[(int) (s.length * 0.9)] / 1e6, s[(int) (s.length * 0.99)] / 1e6,
-                s[Math.min(s.length - 1, (int) (s.length * 0.999))] / 1e6, s[s.length - 1] / 1e6, s.length);
+        return String.format(
+                "p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms (%,d calls)",
+                s[s.length / 2] / 1e6,
+                s[(int) (s.length * 0.9)] / 1e6,
+                s[(int) (s.length * 0.99)] / 1e6,
+                s[Math.min(s.length - 1, (int) (s.length * 0.999))] / 1e6,
+                s[s.length - 1] / 1e6,
+                s.length);
     }
 
     /**
@@ -189,8 +215,10 @@ public final class PolicyBenchmark {
      * entities and deny rules (see {@link #policies(int)}).
      */
     static final class Model {
-        static final List<NamedPort> NAMED_PORTS = List.of(new NamedPort("http", 8080, Protocol.TCP),
-                new NamedPort("metrics", 9090, Protocol.TCP), new NamedPort("dns", 53, Protocol.UDP));
+        static final List<NamedPort> NAMED_PORTS = List.of(
+                new NamedPort("http", 8080, Protocol.TCP),
+                new NamedPort("metrics", 9090, Protocol.TCP),
+                new NamedPort("dns", 53, Protocol.UDP));
         static final int APPS = 25;
 
         final List<Identity> identities = new ArrayList<>();
@@ -205,8 +233,17 @@ public final class PolicyBenchmark {
             long id = 256;
             for (int n = 0; n < namespaces; n++) {
                 for (int p = 0; p < perNamespace; p++) {
-                    Identity i = Identity.pod(++id, "ns-" + n, namespaceLabels(n),
-                            Map.of("app", "app-" + (p % APPS), "tier", "t" + (p / APPS) % 4, "version", "v" + p / (APPS * 4)),
+                    Identity i = Identity.pod(
+                            ++id,
+                            "ns-" + n,
+                            namespaceLabels(n),
+                            Map.of(
+                                    "app",
+                                    "app-" + (p % APPS),
+                                    "tier",
+                                    "t" + (p / APPS) % 4,
+                                    "version",
+                                    "v" + p / (APPS * 4)),
                             CLUSTER);
                     identities.add(i);
                     namedPorts.put(i.id(), p % 3 == 0 ? NAMED_PORTS : NAMED_PORTS.subList(0, 1));
@@ -233,8 +270,18 @@ public final class PolicyBenchmark {
 
         Identity newPod(long id, Random random) {
             int n = random.nextInt(namespaces);
-            return Identity.pod(id, "ns-" + n, namespaceLabels(n), Map.of("app", "app-" + random.nextInt(APPS),
-                    "tier", "t" + random.nextInt(4), "version", "canary-" + id), CLUSTER);
+            return Identity.pod(
+                    id,
+                    "ns-" + n,
+                    namespaceLabels(n),
+                    Map.of(
+                            "app",
+                            "app-" + random.nextInt(APPS),
+                            "tier",
+                            "t" + random.nextInt(4),
+                            "version",
+                            "canary-" + id),
+                    CLUSTER);
         }
 
         private static LabelSelector labels(String... keyValues) {
@@ -260,37 +307,111 @@ public final class PolicyBenchmark {
             Set<Direction> egressOnly = Set.of(Direction.EGRESS);
             List<Policy> out = new ArrayList<>();
             out.add(new NetworkPolicy(ns, "default-deny", LabelSelector.ALL, List.of(), List.of(), ingressOnly));
-            out.add(new NetworkPolicy(ns, "front-to-" + app, labels("app", app), List.of(rule(
-                    List.of(new NetworkPolicyPeer.Pods(labels("tier", "t0"))), PortRule.of(Protocol.TCP, 8080))),
-                    List.of(), ingressOnly));
-            out.add(new NetworkPolicy(ns, "team-to-t1", labels("tier", "t1"), List.of(rule(
-                    List.of(new NetworkPolicyPeer.PodsInNamespaces(labels("app", other), labels("team", "team-" + n % 10))),
-                    PortRule.of(Protocol.TCP, 80), PortRule.of(Protocol.TCP, 443))), List.of(), ingressOnly));
-            out.add(new NetworkPolicy(ns, "corp-to-" + other, labels("app", other), List.of(rule(
-                    List.of(new NetworkPolicyPeer.IpBlock(corp)), PortRule.of(Protocol.TCP, 443))), List.of(), ingressOnly));
-            out.add(new NetworkPolicy(ns, "egress-" + app, labels("app", app), List.of(), List.of(rule(
-                    List.of(new NetworkPolicyPeer.PodsInNamespaces(labels("app", other), labels("ns", "ns-" + (n + 1) % namespaces))),
-                    PortRule.named(Protocol.TCP, "http")), rule(List.of(new NetworkPolicyPeer.IpBlock(internet)),
-                    PortRule.of(Protocol.TCP, 443))), egressOnly));
-            out.add(new CiliumNetworkPolicy(ns, "node-metrics", labels("tier", "t2"),
-                    List.of(new CiliumNetworkPolicy.CiliumRule(List.of(), List.of(Entity.HOST, Entity.REMOTE_NODE), List.of(),
+            out.add(new NetworkPolicy(
+                    ns,
+                    "front-to-" + app,
+                    labels("app", app),
+                    List.of(rule(
+                            List.of(new NetworkPolicyPeer.Pods(labels("tier", "t0"))),
+                            PortRule.of(Protocol.TCP, 8080))),
+                    List.of(),
+                    ingressOnly));
+            out.add(new NetworkPolicy(
+                    ns,
+                    "team-to-t1",
+                    labels("tier", "t1"),
+                    List.of(rule(
+                            List.of(new NetworkPolicyPeer.PodsInNamespaces(
+                                    labels("app", other), labels("team", "team-" + n % 10))),
+                            PortRule.of(Protocol.TCP, 80),
+                            PortRule.of(Protocol.TCP, 443))),
+                    List.of(),
+                    ingressOnly));
+            out.add(new NetworkPolicy(
+                    ns,
+                    "corp-to-" + other,
+                    labels("app", other),
+                    List.of(rule(List.of(new NetworkPolicyPeer.IpBlock(corp)), PortRule.of(Protocol.TCP, 443))),
+                    List.of(),
+                    ingressOnly));
+            out.add(new NetworkPolicy(
+                    ns,
+                    "egress-" + app,
+                    labels("app", app),
+                    List.of(),
+                    List.of(
+                            rule(
+                                    List.of(new NetworkPolicyPeer.PodsInNamespaces(
+                                            labels("app", other), labels("ns", "ns-" + (n + 1) % namespaces))),
+                                    PortRule.named(Protocol.TCP, "http")),
+                            rule(List.of(new NetworkPolicyPeer.IpBlock(internet)), PortRule.of(Protocol.TCP, 443))),
+                    egressOnly));
+            out.add(new CiliumNetworkPolicy(
+                    ns,
+                    "node-metrics",
+                    labels("tier", "t2"),
+                    List.of(new CiliumNetworkPolicy.CiliumRule(
+                            List.of(),
+                            List.of(Entity.HOST, Entity.REMOTE_NODE),
+                            List.of(),
                             List.of(PortRule.of(Protocol.TCP, 9090)))),
-                    List.of(new CiliumNetworkPolicy.CiliumRule(List.of(), List.of(Entity.KUBE_APISERVER), List.of(),
+                    List.of(new CiliumNetworkPolicy.CiliumRule(
+                            List.of(),
+                            List.of(Entity.KUBE_APISERVER),
+                            List.of(),
                             List.of(PortRule.of(Protocol.TCP, 443)))),
-                    List.of(), List.of(), Set.of(), Set.of()));
-            out.add(new CiliumNetworkPolicy(ns, "deny-neighbour", LabelSelector.ALL, List.of(), List.of(),
-                    List.of(new CiliumNetworkPolicy.CiliumRule(List.of(labels(Label.NAMESPACE_KEY, "ns-" + (n + 2) % namespaces,
-                            "app", app)), List.of(), List.of(), List.of())), List.of(), Set.of(), Set.of()));
-            out.add(new NetworkPolicy(ns, "prod-monitoring", labels("app", app, "tier", "t3"), List.of(rule(
-                    List.of(new NetworkPolicyPeer.PodsInNamespaces(labels("app", "app-0", "tier", "t3"), labels("env", "prod"))),
-                    PortRule.named(Protocol.TCP, "metrics"))), List.of(), ingressOnly));
-            out.add(new NetworkPolicy(ns, "dns", LabelSelector.ALL, List.of(), List.of(rule(
-                    List.of(new NetworkPolicyPeer.PodsInNamespaces(labels("app", "app-0", "tier", "t0"), labels("ns", "ns-0"))),
-                    PortRule.of(Protocol.UDP, 53), PortRule.of(Protocol.TCP, 53)),
-                    rule(List.of(new NetworkPolicyPeer.Pods(LabelSelector.ALL)))), egressOnly));
-            out.add(new NetworkPolicy(ns, "same-ns-" + other, labels("app", other), List.of(rule(
-                    List.of(new NetworkPolicyPeer.Pods(labels("app", app)), new NetworkPolicyPeer.Pods(labels("tier", "t3"))),
-                    PortRule.range(Protocol.TCP, 8000, 8099))), List.of(), ingressOnly));
+                    List.of(),
+                    List.of(),
+                    Set.of(),
+                    Set.of()));
+            out.add(new CiliumNetworkPolicy(
+                    ns,
+                    "deny-neighbour",
+                    LabelSelector.ALL,
+                    List.of(),
+                    List.of(),
+                    List.of(new CiliumNetworkPolicy.CiliumRule(
+                            List.of(labels(Label.NAMESPACE_KEY, "ns-" + (n + 2) % namespaces, "app", app)),
+                            List.of(),
+                            List.of(),
+                            List.of())),
+                    List.of(),
+                    Set.of(),
+                    Set.of()));
+            out.add(new NetworkPolicy(
+                    ns,
+                    "prod-monitoring",
+                    labels("app", app, "tier", "t3"),
+                    List.of(rule(
+                            List.of(new NetworkPolicyPeer.PodsInNamespaces(
+                                    labels("app", "app-0", "tier", "t3"), labels("env", "prod"))),
+                            PortRule.named(Protocol.TCP, "metrics"))),
+                    List.of(),
+                    ingressOnly));
+            out.add(new NetworkPolicy(
+                    ns,
+                    "dns",
+                    LabelSelector.ALL,
+                    List.of(),
+                    List.of(
+                            rule(
+                                    List.of(new NetworkPolicyPeer.PodsInNamespaces(
+                                            labels("app", "app-0", "tier", "t0"), labels("ns", "ns-0"))),
+                                    PortRule.of(Protocol.UDP, 53),
+                                    PortRule.of(Protocol.TCP, 53)),
+                            rule(List.of(new NetworkPolicyPeer.Pods(LabelSelector.ALL)))),
+                    egressOnly));
+            out.add(new NetworkPolicy(
+                    ns,
+                    "same-ns-" + other,
+                    labels("app", other),
+                    List.of(rule(
+                            List.of(
+                                    new NetworkPolicyPeer.Pods(labels("app", app)),
+                                    new NetworkPolicyPeer.Pods(labels("tier", "t3"))),
+                            PortRule.range(Protocol.TCP, 8000, 8099))),
+                    List.of(),
+                    ingressOnly));
             return out;
         }
     }

@@ -84,7 +84,8 @@ public final class PolicyPublishLatencyBenchmark {
 
     private final int namespaces;
     private final int perNamespace;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, Integer> ports = new HashMap<>();
     private String base;
 
@@ -100,16 +101,28 @@ public final class PolicyPublishLatencyBenchmark {
         int warmup = Integer.getInteger("warmup", 20);
         int batch = Integer.getInteger("batch", 100);
         String heap = System.getProperty("serviceHeap", "1g");
-        Path jar = Path.of(System.getProperty("bench.jar", "services/policy/target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
-        Path work = Path.of(System.getProperty("bench.dir", "services/policy/target/bench-publish")).toAbsolutePath();
+        Path jar = Path.of(System.getProperty("bench.jar", "services/policy/target/quarkus-app/quarkus-run.jar"))
+                .toAbsolutePath();
+        Path work = Path.of(System.getProperty("bench.dir", "services/policy/target/bench-publish"))
+                .toAbsolutePath();
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: ./mvnw -B -o -q -pl services/policy package -DskipTests");
+            throw new IllegalStateException(
+                    jar + " is missing: ./mvnw -B -o -q -pl services/policy package -DskipTests");
         }
         deleteRecursively(work);
         Files.createDirectories(work);
-        System.out.printf("policy publish benchmark: %d namespaces x %d identities, %d policies, %d changes per kind (+%d warm-up); "
-                + "Java %s, %d CPUs, load average %s; service jar %s%n", namespaces, perNamespace, namespaces * (2 + APP_POLICIES),
-                changes, warmup, Runtime.version(), Runtime.getRuntime().availableProcessors(), loadAverage(), jar);
+        System.out.printf(
+                "policy publish benchmark: %d namespaces x %d identities, %d policies, %d changes per kind (+%d warm-up); "
+                        + "Java %s, %d CPUs, load average %s; service jar %s%n",
+                namespaces,
+                perNamespace,
+                namespaces * (2 + APP_POLICIES),
+                changes,
+                warmup,
+                Runtime.version(),
+                Runtime.getRuntime().availableProcessors(),
+                loadAverage(),
+                jar);
         new PolicyPublishLatencyBenchmark(namespaces, perNamespace).run(jar, work, heap, changes, warmup, batch);
     }
 
@@ -123,7 +136,8 @@ public final class PolicyPublishLatencyBenchmark {
             t = System.nanoTime();
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 admin.createTopics(List.of(KafkaTopics.compacted(IDENTITIES, 1), KafkaTopics.compacted(ENDPOINTS, 1)))
-                        .all().get(30, TimeUnit.SECONDS);
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
             }
             publishIdentities(kafka.bootstrapServers());
             phase(String.format("%,d identities published to %s", namespaces * perNamespace, IDENTITIES), t);
@@ -133,7 +147,8 @@ public final class PolicyPublishLatencyBenchmark {
             base = "http://127.0.0.1:" + httpPort;
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx" + heap, "--enable-native-access=ALL-UNNAMED",
+                    "-Xmx" + heap,
+                    "--enable-native-access=ALL-UNNAMED",
                     "-Dquarkus.http.port=" + httpPort,
                     "-Dquarkus.datasource.jdbc.url=" + postgres.jdbcUrl("tendril"),
                     "-Dquarkus.datasource.username=" + postgres.username(),
@@ -144,11 +159,15 @@ public final class PolicyPublishLatencyBenchmark {
                     "-Dtendril.policy.topics.identities=" + IDENTITIES,
                     "-Dtendril.policy.topics.endpoints=" + ENDPOINTS,
                     "-Dtendril.policy.topics.policy=" + POLICY,
-                    "-jar", jar.toString()));
+                    "-jar",
+                    jar.toString()));
             Path log = work.resolve("policy-service.log");
-            Process service = new ProcessBuilder(command).directory(work.toFile())
+            Process service = new ProcessBuilder(command)
+                    .directory(work.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             System.out.printf("policy service pid %d on port %d, log %s%n", service.pid(), httpPort, log);
             try {
                 awaitReady(service, Duration.ofMinutes(5));
@@ -164,7 +183,8 @@ public final class PolicyPublishLatencyBenchmark {
         System.out.printf("load average at the end: %s%n", loadAverage());
     }
 
-    private void runWithService(String bootstrap, Process service, int changes, int warmup, int batch) throws Exception {
+    private void runWithService(String bootstrap, Process service, int changes, int warmup, int batch)
+            throws Exception {
         long t = System.nanoTime();
         List<String> manifests = new ArrayList<>();
         for (int ns = 0; ns < namespaces; ns++) {
@@ -181,8 +201,11 @@ public final class PolicyPublishLatencyBenchmark {
             put(body);
             putMillis.add((System.nanoTime() - t0) / 1_000_000);
         }
-        phase(String.format("%,d base policies PUT in %d requests of %d (each request ms: %s)", manifests.size(), putMillis.size(),
-                batch, putMillis), t);
+        phase(
+                String.format(
+                        "%,d base policies PUT in %d requests of %d (each request ms: %s)",
+                        manifests.size(), putMillis.size(), batch, putMillis),
+                t);
 
         t = System.nanoTime();
         try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrap)) {
@@ -204,8 +227,11 @@ public final class PolicyPublishLatencyBenchmark {
                     keys.add(r.key());
                 }
             }
-            phase(String.format("initial publish settled: %s holds %,d records (%,d subjects, %,d MB of values), quiet for 3 s",
-                    POLICY, records, keys.size(), bytes >> 20), t);
+            phase(
+                    String.format(
+                            "initial publish settled: %s holds %,d records (%,d subjects, %,d MB of values), quiet for 3 s",
+                            POLICY, records, keys.size(), bytes >> 20),
+                    t);
 
             Random random = new Random(42);
             Map<String, Integer> portOf = new HashMap<>();
@@ -217,7 +243,8 @@ public final class PolicyPublishLatencyBenchmark {
                 for (int i = 0; i < warmup + changes; i++) {
                     int ns = random.nextInt(namespaces);
                     int k = random.nextInt(APP_POLICIES);
-                    String name = kind.equals("namespace") ? "ns-" + ns + "/allow-namespace" : "ns-" + ns + "/allow-app-" + k;
+                    String name =
+                            kind.equals("namespace") ? "ns-" + ns + "/allow-namespace" : "ns-" + ns + "/allow-app-" + k;
                     int port = portOf.getOrDefault(name, 80) == 80 ? 8080 : 80;
                     portOf.put(name, port);
                     String manifest = kind.equals("namespace") ? allowNamespace(ns, port) : allowApp(ns, k, port);
@@ -233,16 +260,21 @@ public final class PolicyPublishLatencyBenchmark {
                 report(kind, samples, t);
                 double[] compile1 = compileTimer();
                 if (compile0 != null && compile1[0] > compile0[0]) {
-                    System.out.printf(Locale.ROOT, "   engine mutation (tendril_policy_compile_seconds, mean over %d): %.1f ms%n",
-                            (long) (compile1[0] - compile0[0]), (compile1[1] - compile0[1]) * 1000 / (compile1[0] - compile0[0]));
+                    System.out.printf(
+                            Locale.ROOT,
+                            "   engine mutation (tendril_policy_compile_seconds, mean over %d): %.1f ms%n",
+                            (long) (compile1[0] - compile0[0]),
+                            (compile1[1] - compile0[1]) * 1000 / (compile1[0] - compile0[0]));
                 }
             }
-            System.out.printf("policy service CPU during the measured changes: %.1f s%n", (cpuNanos(service) - cpu0) / 1e9);
+            System.out.printf(
+                    "policy service CPU during the measured changes: %.1f s%n", (cpuNanos(service) - cpu0) / 1e9);
         }
     }
 
     /** One change: seek to the end, PUT asynchronously, poll until every expected subject's record arrived and the PUT answered. */
-    private Sample measure(KafkaConsumer<String, byte[]> consumer, TopicPartition tp, String manifest, Set<String> expected)
+    private Sample measure(
+            KafkaConsumer<String, byte[]> consumer, TopicPartition tp, String manifest, Set<String> expected)
             throws Exception {
         consumer.seekToEnd(List.of(tp));
         consumer.position(tp);
@@ -250,7 +282,8 @@ public final class PolicyPublishLatencyBenchmark {
         AtomicLong answered = new AtomicLong();
         long wall0 = System.currentTimeMillis();
         long t0 = System.nanoTime();
-        CompletableFuture<HttpResponse<String>> response = http.sendAsync(request(manifest), HttpResponse.BodyHandlers.ofString())
+        CompletableFuture<HttpResponse<String>> response = http.sendAsync(
+                        request(manifest), HttpResponse.BodyHandlers.ofString())
                 .whenComplete((r, e) -> answered.set(System.nanoTime()));
         long first = -1;
         long last = -1;
@@ -279,7 +312,8 @@ public final class PolicyPublishLatencyBenchmark {
             }
         }
         if (!missing.isEmpty()) {
-            throw new IllegalStateException(missing.size() + " of " + expected.size() + " subjects not published within 60 s");
+            throw new IllegalStateException(
+                    missing.size() + " of " + expected.size() + " subjects not published within 60 s");
         }
         HttpResponse<String> answer = response.get();
         if (answer.statusCode() != 200) {
@@ -289,40 +323,72 @@ public final class PolicyPublishLatencyBenchmark {
         long revision = body.get("revision").asLong();
         if (!"configured".equals(body.get("policies").get(0).get("result").asText())
                 || policyRevisions.stream().anyMatch(r -> r != revision)) {
-            throw new IllegalStateException("unexpected answer " + answer.body() + " or record revisions " + policyRevisions);
+            throw new IllegalStateException(
+                    "unexpected answer " + answer.body() + " or record revisions " + policyRevisions);
         }
         // Records sent after the last expected one belong to this change too (the PUT answers after the publish).
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ZERO)) {
             records++;
             unexpected++;
         }
-        return new Sample(answered.get() - t0, first - t0, last - t0, firstTs - wall0, lastTs - wall0, records, unexpected);
+        return new Sample(
+                answered.get() - t0, first - t0, last - t0, firstTs - wall0, lastTs - wall0, records, unexpected);
     }
 
-    private record Sample(long putNanos, long firstNanos, long lastNanos, long firstTsMillis, long lastTsMillis, int records,
-            int unexpected) {
-    }
+    private record Sample(
+            long putNanos,
+            long firstNanos,
+            long lastNanos,
+            long firstTsMillis,
+            long lastTsMillis,
+            int records,
+            int unexpected) {}
 
     private static void report(String kind, List<Sample> samples, long start) {
         int n = samples.size();
-        System.out.printf("== %s changes: %d measured in %.1f s (incl. warm-up), %d records each (min %d, max %d), %d unexpected records%n",
-                kind, n, (System.nanoTime() - start) / 1e9, samples.get(0).records(),
-                samples.stream().mapToInt(Sample::records).min().orElse(0), samples.stream().mapToInt(Sample::records).max().orElse(0),
+        System.out.printf(
+                "== %s changes: %d measured in %.1f s (incl. warm-up), %d records each (min %d, max %d), %d unexpected records%n",
+                kind,
+                n,
+                (System.nanoTime() - start) / 1e9,
+                samples.get(0).records(),
+                samples.stream().mapToInt(Sample::records).min().orElse(0),
+                samples.stream().mapToInt(Sample::records).max().orElse(0),
                 samples.stream().mapToInt(Sample::unexpected).sum());
         line("PUT answered", samples.stream().mapToLong(Sample::putNanos).toArray(), 1e6);
-        line("first record received", samples.stream().mapToLong(Sample::firstNanos).toArray(), 1e6);
-        line("last affected received", samples.stream().mapToLong(Sample::lastNanos).toArray(), 1e6);
-        line("first record timestamp", samples.stream().mapToLong(Sample::firstTsMillis).toArray(), 1);
-        line("last record timestamp", samples.stream().mapToLong(Sample::lastTsMillis).toArray(), 1);
-        long receivedAfterAnswer = samples.stream().filter(s -> s.lastNanos() > s.putNanos()).count();
+        line(
+                "first record received",
+                samples.stream().mapToLong(Sample::firstNanos).toArray(),
+                1e6);
+        line(
+                "last affected received",
+                samples.stream().mapToLong(Sample::lastNanos).toArray(),
+                1e6);
+        line(
+                "first record timestamp",
+                samples.stream().mapToLong(Sample::firstTsMillis).toArray(),
+                1);
+        line(
+                "last record timestamp",
+                samples.stream().mapToLong(Sample::lastTsMillis).toArray(),
+                1);
+        long receivedAfterAnswer =
+                samples.stream().filter(s -> s.lastNanos() > s.putNanos()).count();
         System.out.printf("   last record received after the PUT answer in %d of %d changes%n", receivedAfterAnswer, n);
     }
 
     private static void line(String what, long[] values, double unit) {
         long[] v = values.clone();
         Arrays.sort(v);
-        System.out.printf(Locale.ROOT, "   %-24s ms: p50 %8.1f  p90 %8.1f  p99 %8.1f  max %8.1f  min %8.1f%n", what,
-                rank(v, 0.50) / unit, rank(v, 0.90) / unit, rank(v, 0.99) / unit, v[v.length - 1] / unit, v[0] / unit);
+        System.out.printf(
+                Locale.ROOT,
+                "   %-24s ms: p50 %8.1f  p90 %8.1f  p99 %8.1f  max %8.1f  min %8.1f%n",
+                what,
+                rank(v, 0.50) / unit,
+                rank(v, 0.90) / unit,
+                rank(v, 0.99) / unit,
+                v[v.length - 1] / unit,
+                v[0] / unit);
     }
 
     private static long rank(long[] sorted, double q) {
@@ -330,8 +396,9 @@ public final class PolicyPublishLatencyBenchmark {
     }
 
     private static void phase(String what, long start) {
-        System.out.printf("[%s] %-90s %7.1f s  (load %s)%n", Instant.now().toString().substring(11, 19), what,
-                (System.nanoTime() - start) / 1e9, loadAverage());
+        System.out.printf(
+                "[%s] %-90s %7.1f s  (load %s)%n",
+                Instant.now().toString().substring(11, 19), what, (System.nanoTime() - start) / 1e9, loadAverage());
     }
 
     // ---- model -------------------------------------------------------------------------------------------
@@ -376,7 +443,8 @@ public final class PolicyPublishLatencyBenchmark {
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "10");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             for (int ns = 0; ns < namespaces; ns++) {
                 for (int pod = 0; pod < perNamespace; pod++) {
                     Map<String, String> labels = new java.util.TreeMap<>();
@@ -388,8 +456,12 @@ public final class PolicyPublishLatencyBenchmark {
                     labels.put("io.kubernetes.pod.namespace", "ns-" + ns);
                     labels.put("io.cilium.k8s.policy.cluster", "default");
                     Identity.Builder identity = Identity.newBuilder().setId((int) id(ns, pod));
-                    labels.forEach((k, v) -> identity.addLabels(Label.newBuilder().setSource("k8s").setKey(k).setValue(v)));
-                    producer.send(new ProducerRecord<>(IDENTITIES, Long.toString(id(ns, pod)), identity.build().toByteArray()));
+                    labels.forEach((k, v) -> identity.addLabels(
+                            Label.newBuilder().setSource("k8s").setKey(k).setValue(v)));
+                    producer.send(new ProducerRecord<>(
+                            IDENTITIES,
+                            Long.toString(id(ns, pod)),
+                            identity.build().toByteArray()));
                 }
             }
             producer.flush();
@@ -404,24 +476,33 @@ public final class PolicyPublishLatencyBenchmark {
     /** Every pod of the namespace may reach every pod of it on {@code port}: selects all its subjects. */
     private static String allowNamespace(int ns, int port) {
         return "{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"NetworkPolicy\",\"metadata\":{\"name\":\"allow-namespace\",\"namespace\":\"ns-"
-                + ns + "\"},\"spec\":{\"podSelector\":{},\"policyTypes\":[\"Ingress\"],\"ingress\":[{\"from\":[{\"podSelector\":{}}],"
+                + ns
+                + "\"},\"spec\":{\"podSelector\":{},\"policyTypes\":[\"Ingress\"],\"ingress\":[{\"from\":[{\"podSelector\":{}}],"
                 + "\"ports\":[{\"protocol\":\"TCP\",\"port\":" + port + "}]}]}}";
     }
 
     /** app-k accepts app-(k+1) of its namespace and app-k of the namespaces of its team on {@code port} and 443. */
     private static String allowApp(int ns, int k, int port) {
-        return "{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"NetworkPolicy\",\"metadata\":{\"name\":\"allow-app-" + k
-                + "\",\"namespace\":\"ns-" + ns + "\"},\"spec\":{\"podSelector\":{\"matchLabels\":{\"app\":\"app-" + k + "\"}},"
-                + "\"policyTypes\":[\"Ingress\"],\"ingress\":[{\"from\":[{\"podSelector\":{\"matchLabels\":{\"app\":\"app-" + ((k + 1) % APPS)
-                + "\"}}},{\"namespaceSelector\":{\"matchLabels\":{\"team\":\"" + team(ns) + "\"}},\"podSelector\":{\"matchLabels\":{\"app\":\"app-"
-                + k + "\"}}}],\"ports\":[{\"protocol\":\"TCP\",\"port\":" + port + "},{\"protocol\":\"TCP\",\"port\":443}]}]}}";
+        return "{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"NetworkPolicy\",\"metadata\":{\"name\":\"allow-app-"
+                + k
+                + "\",\"namespace\":\"ns-" + ns + "\"},\"spec\":{\"podSelector\":{\"matchLabels\":{\"app\":\"app-" + k
+                + "\"}},"
+                + "\"policyTypes\":[\"Ingress\"],\"ingress\":[{\"from\":[{\"podSelector\":{\"matchLabels\":{\"app\":\"app-"
+                + ((k + 1) % APPS)
+                + "\"}}},{\"namespaceSelector\":{\"matchLabels\":{\"team\":\"" + team(ns)
+                + "\"}},\"podSelector\":{\"matchLabels\":{\"app\":\"app-"
+                + k + "\"}}}],\"ports\":[{\"protocol\":\"TCP\",\"port\":" + port
+                + "},{\"protocol\":\"TCP\",\"port\":443}]}]}}";
     }
 
     // ---- plumbing ----------------------------------------------------------------------------------------
 
     private HttpRequest request(String json) {
-        return HttpRequest.newBuilder(URI.create(base + "/v1/policies")).timeout(Duration.ofSeconds(120))
-                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(json)).build();
+        return HttpRequest.newBuilder(URI.create(base + "/v1/policies"))
+                .timeout(Duration.ofSeconds(120))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json))
+                .build();
     }
 
     private void put(String json) throws IOException, InterruptedException {
@@ -433,7 +514,8 @@ public final class PolicyPublishLatencyBenchmark {
 
     /** {count, sum seconds} of the service's compile timer (one engine mutation, publishing excluded). */
     private double[] compileTimer() throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/q/metrics")).GET().build(),
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/q/metrics")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         double[] out = new double[2];
         for (String line : r.body().split("\n")) {
@@ -453,8 +535,12 @@ public final class PolicyPublishLatencyBenchmark {
                 throw new IllegalStateException("policy service exited with " + service.exitValue() + " (see its log)");
             }
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/q/health/ready"))
-                        .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/q/health/ready"))
+                                .timeout(Duration.ofSeconds(5))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return;
                 }
@@ -476,7 +562,11 @@ public final class PolicyPublishLatencyBenchmark {
     }
 
     private static long cpuNanos(Process process) {
-        return process.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+        return process.toHandle()
+                .info()
+                .totalCpuDuration()
+                .map(Duration::toNanos)
+                .orElse(0L);
     }
 
     private static int freePort() throws IOException {
@@ -490,7 +580,8 @@ public final class PolicyPublishLatencyBenchmark {
             String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
             return f[0] + " " + f[1] + " " + f[2];
         } catch (IOException e) {
-            return String.format("%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            return String.format(
+                    "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         }
     }
 

@@ -52,12 +52,14 @@ final class FullRecomputeEngine {
     }
 
     PolicyEngine.Changes setNamedPorts(long identity, List<NamedPort> ports) {
-        List<NamedPort> previous = ports.isEmpty() ? namedPorts.remove(identity) : namedPorts.put(identity, List.copyOf(ports));
+        List<NamedPort> previous =
+                ports.isEmpty() ? namedPorts.remove(identity) : namedPorts.put(identity, List.copyOf(ports));
         return (previous == null ? List.of() : previous).equals(ports) ? PolicyEngine.Changes.NONE : recompute();
     }
 
     Map<Long, SubjectPolicy> fullCompile() {
-        List<Identity> subjectIdentities = identities.values().stream().filter(PolicyEngine::isSubject).toList();
+        List<Identity> subjectIdentities =
+                identities.values().stream().filter(PolicyEngine::isSubject).toList();
         return compiler.compile(policies.values(), identities.values(), namedPorts, subjectIdentities);
     }
 
@@ -71,7 +73,8 @@ final class FullRecomputeEngine {
             if (sp.entries().size() > maxEntries) {
                 SortedSet<PolicyRef> refs = new TreeSet<>();
                 sp.entries().values().forEach(pe -> refs.addAll(pe.policies()));
-                PolicyEngine.Overflow o = new PolicyEngine.Overflow(e.getKey(), sp.entries().size(), maxEntries, refs);
+                PolicyEngine.Overflow o =
+                        new PolicyEngine.Overflow(e.getKey(), sp.entries().size(), maxEntries, refs);
                 stillOverflowing.put(e.getKey(), o);
                 if (!o.equals(overflowing.get(e.getKey()))) {
                     overflows.add(o);

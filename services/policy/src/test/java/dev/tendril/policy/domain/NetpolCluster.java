@@ -8,7 +8,6 @@ import dev.tendril.net.Cidr;
 import dev.tendril.policy.manifest.ManifestParser;
 import dev.tendril.testing.netpol.NetpolScenarios;
 import dev.tendril.testing.netpol.NetpolScenarios.Pod;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,8 +34,8 @@ final class NetpolCluster {
         long id = 1000;
         for (String ns : NAMESPACES) {
             for (String pod : PODS) {
-                Identity identity = Identity.pod(++id, ns, NetpolScenarios.namespaceLabels(ns),
-                        NetpolScenarios.podLabels(pod), CLUSTER);
+                Identity identity = Identity.pod(
+                        ++id, ns, NetpolScenarios.namespaceLabels(ns), NetpolScenarios.podLabels(pod), CLUSTER);
                 pods.put(new Pod(ns, pod), identity);
                 identities.add(identity);
                 namedPorts.put(identity.id(), namedPorts(pod));
@@ -49,7 +48,8 @@ final class NetpolCluster {
     /** The fixture's named ports of a pod named {@code name}, as the engine takes them. */
     static List<NamedPort> namedPorts(String name) {
         return NetpolScenarios.namedPorts(name).stream()
-                .map(p -> new NamedPort(p.name(), p.port(), Protocol.valueOf(p.protocol()))).toList();
+                .map(p -> new NamedPort(p.name(), p.port(), Protocol.valueOf(p.protocol())))
+                .toList();
     }
 
     NetpolCluster withCidrIdentity(long id, String cidr) {
@@ -87,7 +87,8 @@ final class NetpolCluster {
         }
 
         boolean reach(Identity from, Identity to, Protocol protocol, int port) {
-            return egress(from, to.id(), protocol, port).forwarded() && ingress(to, from.id(), protocol, port).forwarded();
+            return egress(from, to.id(), protocol, port).forwarded()
+                    && ingress(to, from.id(), protocol, port).forwarded();
         }
     }
 
@@ -148,7 +149,10 @@ final class NetpolCluster {
 
         /** The pod's labels change: its old identity goes once no endpoint uses it, a new one appears. */
         Live relabelPod(String nsSlashPod, Map<String, String> labels) {
-            Pod pod = pods.keySet().stream().filter(p -> p.toString().equals(nsSlashPod)).findFirst().orElseThrow();
+            Pod pod = pods.keySet().stream()
+                    .filter(p -> p.toString().equals(nsSlashPod))
+                    .findFirst()
+                    .orElseThrow();
             long old = pods.get(pod).id();
             addPod(pod.namespace(), pod.name(), labels);
             return record(engine.removeIdentity(old));

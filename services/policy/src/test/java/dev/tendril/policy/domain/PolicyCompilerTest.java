@@ -1,18 +1,17 @@
 package dev.tendril.policy.domain;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.tendril.datapath.DropReason;
 import dev.tendril.datapath.MatchType;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.policy.manifest.ManifestParser;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** Focused checks of the entries the compiler produces, and the policies it keeps beside them. */
 class PolicyCompilerTest {
@@ -24,7 +23,8 @@ class PolicyCompilerTest {
 
     SubjectPolicy compile(Identity subject, String yaml) {
         List<Policy> policies = ManifestParser.parse(yaml);
-        return new PolicyCompiler(NetpolCluster.CLUSTER).compile(policies, cluster.identities, cluster.namedPorts)
+        return new PolicyCompiler(NetpolCluster.CLUSTER)
+                .compile(policies, cluster.identities, cluster.namedPorts)
                 .get(subject.id());
     }
 
@@ -39,8 +39,9 @@ class PolicyCompilerTest {
     @Test
     void unselectedSubjectGetsAllowAllInBothDirectionsOwnedByNoPolicy() {
         SubjectPolicy sp = compile(xa, "");
-        assertThat(sp.entries().keySet()).containsExactly(
-                PolicyMapKey.anyProtocol(0, Direction.INGRESS), PolicyMapKey.anyProtocol(0, Direction.EGRESS));
+        assertThat(sp.entries().keySet())
+                .containsExactly(
+                        PolicyMapKey.anyProtocol(0, Direction.INGRESS), PolicyMapKey.anyProtocol(0, Direction.EGRESS));
         assertThat(sp.entries().values()).allSatisfy(e -> {
             assertThat(e.value().deny()).isFalse();
             assertThat(e.policies()).isEmpty();
@@ -57,13 +58,16 @@ class PolicyCompilerTest {
                 spec: {podSelector: {}}
                 """);
         // Only allow-localhost: the host, any protocol, owned by no policy.
-        assertThat(sp.entries(Direction.INGRESS)).extracting(PolicyEntry::key).containsExactly(
-                PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
+        assertThat(sp.entries(Direction.INGRESS))
+                .extracting(PolicyEntry::key)
+                .containsExactly(PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
         assertThat(sp.entries(Direction.INGRESS).getFirst().policies()).isEmpty();
         assertThat(sp.entries(Direction.INGRESS).getFirst().value().deny()).isFalse();
-        assertThat(sp.entries(Direction.EGRESS)).extracting(PolicyEntry::key)
+        assertThat(sp.entries(Direction.EGRESS))
+                .extracting(PolicyEntry::key)
                 .containsExactly(PolicyMapKey.anyProtocol(0, Direction.EGRESS));
-        assertThat(sp.enforcedBy()).isEqualTo(Map.of(Direction.INGRESS, new java.util.TreeSet<>(Set.of(np("x", "deny")))));
+        assertThat(sp.enforcedBy())
+                .isEqualTo(Map.of(Direction.INGRESS, new java.util.TreeSet<>(Set.of(np("x", "deny")))));
     }
 
     @Test
@@ -77,11 +81,13 @@ class PolicyCompilerTest {
                   ingress: [{ports: [{port: 8080, endPort: 8090}]}]
                 """);
         // 8080-8090 = 8080/13 (8080-8087), 8088/15 (8088-8089), 8090/16.
-        assertThat(sp.entries(Direction.INGRESS)).extracting(PolicyEntry::key).containsExactly(
-                PolicyMapKey.portPrefix(0, Direction.INGRESS, IpProtocol.TCP, 8080, 13),
-                PolicyMapKey.portPrefix(0, Direction.INGRESS, IpProtocol.TCP, 8088, 15),
-                PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 8090),
-                PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
+        assertThat(sp.entries(Direction.INGRESS))
+                .extracting(PolicyEntry::key)
+                .containsExactly(
+                        PolicyMapKey.portPrefix(0, Direction.INGRESS, IpProtocol.TCP, 8080, 13),
+                        PolicyMapKey.portPrefix(0, Direction.INGRESS, IpProtocol.TCP, 8088, 15),
+                        PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 8090),
+                        PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
         NetpolCluster.Maps maps = cluster.load("""
                 apiVersion: networking.k8s.io/v1
                 kind: NetworkPolicy
@@ -91,7 +97,8 @@ class PolicyCompilerTest {
                   ingress: [{ports: [{port: 8080, endPort: 8090}]}]
                 """);
         for (int port = 8075; port <= 8095; port++) {
-            assertThat(maps.ingress(xa, ya.id(), Protocol.TCP, port).forwarded()).as("port %d", port)
+            assertThat(maps.ingress(xa, ya.id(), Protocol.TCP, port).forwarded())
+                    .as("port %d", port)
                     .isEqualTo(port >= 8080 && port <= 8090);
         }
     }
@@ -106,10 +113,16 @@ class PolicyCompilerTest {
                   podSelector: {}
                   ingress: [{ports: [{port: web}]}]
                 """;
-        assertThat(compile(ya, yaml).entries(Direction.INGRESS)).extracting(PolicyEntry::key)
-                .containsExactly(PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 80), PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
-        assertThat(compile(yb, yaml).entries(Direction.INGRESS)).extracting(PolicyEntry::key)
-                .containsExactly(PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 81), PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
+        assertThat(compile(ya, yaml).entries(Direction.INGRESS))
+                .extracting(PolicyEntry::key)
+                .containsExactly(
+                        PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 80),
+                        PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
+        assertThat(compile(yb, yaml).entries(Direction.INGRESS))
+                .extracting(PolicyEntry::key)
+                .containsExactly(
+                        PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 81),
+                        PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
     }
 
     @Test
@@ -176,9 +189,13 @@ class PolicyCompilerTest {
                   podSelector: {matchLabels: {pod: a}}
                   ingress: [{ports: [{port: 80}, {port: 443}]}]
                 """);
-        assertThat(sp.entries().get(PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 80)).policies())
+        assertThat(sp.entries()
+                        .get(PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 80))
+                        .policies())
                 .containsExactly(np("x", "one"), np("x", "two"));
-        assertThat(sp.entries().get(PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 443)).policies())
+        assertThat(sp.entries()
+                        .get(PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 443))
+                        .policies())
                 .containsExactly(np("x", "two"));
     }
 
@@ -193,12 +210,14 @@ class PolicyCompilerTest {
                   ingress:
                   - toPorts: [{ports: [{protocol: UDP}, {port: "53"}]}]
                 """);
-        assertThat(sp.entries(Direction.INGRESS)).extracting(PolicyEntry::key).containsExactlyInAnyOrder(
-                PolicyMapKey.anyPort(0, Direction.INGRESS, IpProtocol.UDP),
-                PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 53),
-                PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.UDP, 53),
-                PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.SCTP, 53),
-                PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
+        assertThat(sp.entries(Direction.INGRESS))
+                .extracting(PolicyEntry::key)
+                .containsExactlyInAnyOrder(
+                        PolicyMapKey.anyPort(0, Direction.INGRESS, IpProtocol.UDP),
+                        PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.TCP, 53),
+                        PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.UDP, 53),
+                        PolicyMapKey.of(0, Direction.INGRESS, IpProtocol.SCTP, 53),
+                        PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
     }
 
     @Test
@@ -211,8 +230,10 @@ class PolicyCompilerTest {
                   podSelector: {}
                   ingress: [{}]
                 """);
-        assertThat(open.ingress(xa, Identity.WORLD, Protocol.TCP, 80).forwarded()).isTrue();
-        assertThat(open.ingress(xa, Identity.WORLD, Protocol.TCP, 80).matchType()).isEqualTo(MatchType.ALL);
+        assertThat(open.ingress(xa, Identity.WORLD, Protocol.TCP, 80).forwarded())
+                .isTrue();
+        assertThat(open.ingress(xa, Identity.WORLD, Protocol.TCP, 80).matchType())
+                .isEqualTo(MatchType.ALL);
         NetpolCluster.Maps pods = cluster.load("""
                 apiVersion: networking.k8s.io/v1
                 kind: NetworkPolicy
@@ -221,12 +242,18 @@ class PolicyCompilerTest {
                   podSelector: {}
                   ingress: [{from: [{namespaceSelector: {}}]}]
                 """);
-        assertThat(pods.ingress(xa, Identity.WORLD, Protocol.TCP, 80).dropReason()).isEqualTo(DropReason.POLICY_DENIED);
+        assertThat(pods.ingress(xa, Identity.WORLD, Protocol.TCP, 80).dropReason())
+                .isEqualTo(DropReason.POLICY_DENIED);
         // The host is not a pod of any namespace, yet allow-localhost lets it in (L3-only, no policy).
         var fromHost = pods.ingress(xa, Identity.HOST, Protocol.TCP, 80);
         assertThat(fromHost.forwarded()).isTrue();
         assertThat(fromHost.matchType()).isEqualTo(MatchType.L3_ONLY);
-        assertThat(pods.compiled().get(xa.id()).entryFor(fromHost.matchedKey()).orElseThrow().policies()).isEmpty();
+        assertThat(pods.compiled()
+                        .get(xa.id())
+                        .entryFor(fromHost.matchedKey())
+                        .orElseThrow()
+                        .policies())
+                .isEmpty();
         assertThat(pods.ingress(xa, ya.id(), Protocol.TCP, 80).matchType()).isEqualTo(MatchType.L3_ONLY);
     }
 
@@ -240,9 +267,12 @@ class PolicyCompilerTest {
                   endpointSelector: {}
                   ingress: [{fromEntities: [cluster]}]
                 """);
-        assertThat(maps.ingress(xa, Identity.HOST, Protocol.TCP, 80).forwarded()).isTrue();
-        assertThat(maps.ingress(xa, cluster.pod("z/c").id(), Protocol.TCP, 80).forwarded()).isTrue();
-        assertThat(maps.ingress(xa, Identity.WORLD, Protocol.TCP, 80).forwarded()).isFalse();
+        assertThat(maps.ingress(xa, Identity.HOST, Protocol.TCP, 80).forwarded())
+                .isTrue();
+        assertThat(maps.ingress(xa, cluster.pod("z/c").id(), Protocol.TCP, 80).forwarded())
+                .isTrue();
+        assertThat(maps.ingress(xa, Identity.WORLD, Protocol.TCP, 80).forwarded())
+                .isFalse();
     }
 
     @Test
@@ -255,7 +285,8 @@ class PolicyCompilerTest {
                   endpointSelector: {}
                   ingress: [{fromEntities: [host]}]
                 """);
-        assertThat(maps.ingress(xa, Identity.HOST, Protocol.TCP, 80).forwarded()).isTrue();
+        assertThat(maps.ingress(xa, Identity.HOST, Protocol.TCP, 80).forwarded())
+                .isTrue();
         assertThat(maps.ingress(xa, ya.id(), Protocol.TCP, 80).forwarded()).isFalse();
     }
 
@@ -281,9 +312,11 @@ class PolicyCompilerTest {
                   policyTypes: [Egress]
                   egress: [{ports: [{port: web}]}]
                 """);
-        assertThat(sp.entries(Direction.EGRESS)).extracting(PolicyEntry::key).containsExactly(
-                PolicyMapKey.of(0, Direction.EGRESS, IpProtocol.TCP, 80),
-                PolicyMapKey.of(0, Direction.EGRESS, IpProtocol.TCP, 81));
+        assertThat(sp.entries(Direction.EGRESS))
+                .extracting(PolicyEntry::key)
+                .containsExactly(
+                        PolicyMapKey.of(0, Direction.EGRESS, IpProtocol.TCP, 80),
+                        PolicyMapKey.of(0, Direction.EGRESS, IpProtocol.TCP, 81));
     }
 
     @Test
@@ -298,14 +331,16 @@ class PolicyCompilerTest {
                   - fromEndpoints: [{matchLabels: {k8s:io.cilium.k8s.namespace.labels.ns: y}}]
                 """);
         assertThat(maps.ingress(xa, yb.id(), Protocol.TCP, 80).forwarded()).isTrue();
-        assertThat(maps.ingress(xa, cluster.pod("x/b").id(), Protocol.TCP, 80).forwarded()).isFalse();
+        assertThat(maps.ingress(xa, cluster.pod("x/b").id(), Protocol.TCP, 80).forwarded())
+                .isFalse();
     }
 
     @Test
     void everyKnownIdentityGetsASubjectPolicy() {
         var all = new PolicyCompiler(NetpolCluster.CLUSTER).compile(List.of(), cluster.identities, cluster.namedPorts);
-        assertThat(all.keySet()).containsExactlyInAnyOrderElementsOf(
-                cluster.identities.stream().map(Identity::id).toList());
+        assertThat(all.keySet())
+                .containsExactlyInAnyOrderElementsOf(
+                        cluster.identities.stream().map(Identity::id).toList());
     }
 
     @Test
@@ -341,7 +376,8 @@ class PolicyCompilerTest {
         var defaultDeny = maps.ingress(xa, cluster.pod("z/a").id(), Protocol.TCP, 8085);
         assertThat(defaultDeny.dropReason()).isEqualTo(DropReason.POLICY_DENIED);
         assertThat(sp.entryFor(defaultDeny.matchedKey())).isEmpty();
-        assertThat(sp.enforcedBy().get(Direction.INGRESS)).containsExactly(cnp("x", "no-8089"), np("x", "from-y-range"));
+        assertThat(sp.enforcedBy().get(Direction.INGRESS))
+                .containsExactly(cnp("x", "no-8089"), np("x", "from-y-range"));
     }
 
     @Test
@@ -355,11 +391,13 @@ class PolicyCompilerTest {
                   policyTypes: [Egress]
                 """;
         SubjectPolicy sp = compile(xa, yaml);
-        assertThat(sp.entries(Direction.INGRESS)).extracting(PolicyEntry::key)
+        assertThat(sp.entries(Direction.INGRESS))
+                .extracting(PolicyEntry::key)
                 .containsExactly(PolicyMapKey.anyProtocol(0, Direction.INGRESS));
         assertThat(sp.entries(Direction.EGRESS)).isEmpty();
         NetpolCluster.Maps maps = cluster.load(yaml);
-        assertThat(maps.egress(xa, Identity.HOST, Protocol.TCP, 80).dropReason()).isEqualTo(DropReason.POLICY_DENIED);
+        assertThat(maps.egress(xa, Identity.HOST, Protocol.TCP, 80).dropReason())
+                .isEqualTo(DropReason.POLICY_DENIED);
     }
 
     @Test
@@ -406,7 +444,8 @@ class PolicyCompilerTest {
                   endpointSelector: {}
                   ingressDeny: [{fromEntities: [all]}]
                 """);
-        assertThat(all.entries(Direction.INGRESS)).extracting(PolicyEntry::key)
+        assertThat(all.entries(Direction.INGRESS))
+                .extracting(PolicyEntry::key)
                 .containsExactly(PolicyMapKey.anyProtocol(0, Direction.INGRESS));
         assertThat(all.entries(Direction.INGRESS).getFirst().value().deny()).isTrue();
 
@@ -418,10 +457,13 @@ class PolicyCompilerTest {
                   endpointSelector: {}
                   ingressDeny: [{toPorts: [{ports: [{port: "80", protocol: TCP}]}]}]
                 """;
-        assertThat(compile(xa, port80).entries()).containsKey(PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
+        assertThat(compile(xa, port80).entries())
+                .containsKey(PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS));
         NetpolCluster.Maps maps = cluster.load(port80);
-        assertThat(maps.ingress(xa, Identity.HOST, Protocol.TCP, 80).dropReason()).isEqualTo(DropReason.POLICY_DENY);
-        assertThat(maps.ingress(xa, Identity.HOST, Protocol.TCP, 81).forwarded()).isTrue();
+        assertThat(maps.ingress(xa, Identity.HOST, Protocol.TCP, 80).dropReason())
+                .isEqualTo(DropReason.POLICY_DENY);
+        assertThat(maps.ingress(xa, Identity.HOST, Protocol.TCP, 81).forwarded())
+                .isTrue();
     }
 
     @Test
@@ -439,9 +481,11 @@ class PolicyCompilerTest {
                 """;
         NetpolCluster.Maps maps = c.load(denyAll);
         Identity health = Identity.reserved(Identity.HEALTH, "health");
-        assertThat(maps.ingress(xa, Identity.HEALTH, Protocol.TCP, 4240).dropReason()).isEqualTo(DropReason.POLICY_DENIED);
+        assertThat(maps.ingress(xa, Identity.HEALTH, Protocol.TCP, 4240).dropReason())
+                .isEqualTo(DropReason.POLICY_DENIED);
         assertThat(maps.egress(health, xa.id(), Protocol.TCP, 80).forwarded()).isTrue();
-        assertThat(maps.ingress(health, xa.id(), Protocol.TCP, 4240).forwarded()).isTrue();
+        assertThat(maps.ingress(health, xa.id(), Protocol.TCP, 4240).forwarded())
+                .isTrue();
         assertThat(maps.compiled().get(Identity.HEALTH).enforcedBy()).isEmpty();
 
         NetpolCluster.Maps allowed = c.load(denyAll + """
@@ -453,7 +497,10 @@ class PolicyCompilerTest {
                   endpointSelector: {}
                   ingress: [{fromEntities: [health]}]
                 """);
-        assertThat(allowed.ingress(xa, Identity.HEALTH, Protocol.TCP, 4240).forwarded()).isTrue();
-        assertThat(allowed.ingress(xa, cluster.pod("y/a").id(), Protocol.TCP, 4240).forwarded()).isFalse();
+        assertThat(allowed.ingress(xa, Identity.HEALTH, Protocol.TCP, 4240).forwarded())
+                .isTrue();
+        assertThat(allowed.ingress(xa, cluster.pod("y/a").id(), Protocol.TCP, 4240)
+                        .forwarded())
+                .isFalse();
     }
 }

@@ -43,21 +43,28 @@ class PolicyDeciderTest {
     void applyingANewPolicyStoresItUnderTheRequestsRevisionAndCreatesIt() {
         var outcome = given().when(new ApplyPolicy(REF, manifest(80), 4)).then(applied(manifest(80), 4));
         assertThat(outcome.stateAfter()).isEqualTo(new StoredPolicy(REF, manifest(80), 4));
-        assertThat(ApplyResult.of(PolicyState.ABSENT, List.of(applied(manifest(80), 4)))).isEqualTo(ApplyResult.CREATED);
+        assertThat(ApplyResult.of(PolicyState.ABSENT, List.of(applied(manifest(80), 4))))
+                .isEqualTo(ApplyResult.CREATED);
     }
 
     @Test
     void reApplyingTheSameManifestAppendsNothingWhateverTheOrderOfItsFields() {
         Map<String, Object> reordered = new LinkedHashMap<>();
-        List.copyOf(manifest(80).document().entrySet()).reversed().forEach(e -> reordered.put(e.getKey(), e.getValue()));
-        var outcome = given(applied(manifest(80), 4)).when(new ApplyPolicy(REF, new Manifest(reordered), 9)).thenNothing();
+        List.copyOf(manifest(80).document().entrySet())
+                .reversed()
+                .forEach(e -> reordered.put(e.getKey(), e.getValue()));
+        var outcome = given(applied(manifest(80), 4))
+                .when(new ApplyPolicy(REF, new Manifest(reordered), 9))
+                .thenNothing();
         assertThat(outcome.stateAfter()).isEqualTo(new StoredPolicy(REF, manifest(80), 4));
         assertThat(ApplyResult.of(outcome.stateAfter(), List.of())).isEqualTo(ApplyResult.UNCHANGED);
     }
 
     @Test
     void applyingAChangedManifestConfiguresThePolicy() {
-        given(applied(manifest(80), 4)).when(new ApplyPolicy(REF, manifest(81), 9)).then(applied(manifest(81), 9));
+        given(applied(manifest(80), 4))
+                .when(new ApplyPolicy(REF, manifest(81), 9))
+                .then(applied(manifest(81), 9));
         assertThat(ApplyResult.of(new StoredPolicy(REF, manifest(80), 4), List.of(applied(manifest(81), 9))))
                 .isEqualTo(ApplyResult.CONFIGURED);
     }
@@ -65,12 +72,14 @@ class PolicyDeciderTest {
     @Test
     void applyingAfterADeleteCreatesThePolicyAgain() {
         given(applied(manifest(80), 4), new PolicyDeleted(REF.kind(), REF.namespace(), REF.name(), 5))
-                .when(new ApplyPolicy(REF, manifest(80), 6)).then(applied(manifest(80), 6));
+                .when(new ApplyPolicy(REF, manifest(80), 6))
+                .then(applied(manifest(80), 6));
     }
 
     @Test
     void deletingAStoredPolicyRemovesIt() {
-        var outcome = given(applied(manifest(80), 4)).when(new DeletePolicy(REF, 5))
+        var outcome = given(applied(manifest(80), 4))
+                .when(new DeletePolicy(REF, 5))
                 .then(new PolicyDeleted(REF.kind(), REF.namespace(), REF.name(), 5));
         assertThat(outcome.stateAfter()).isEqualTo(PolicyState.ABSENT);
     }
@@ -79,6 +88,7 @@ class PolicyDeciderTest {
     void deletingAPolicyThatDoesNotExistIsRefusedAsNotFound() {
         given().when(new DeletePolicy(REF, 1)).thenRejected(Kind.NOT_FOUND, "name");
         given(applied(manifest(80), 4), new PolicyDeleted(REF.kind(), REF.namespace(), REF.name(), 5))
-                .when(new DeletePolicy(REF, 6)).thenRejected(Kind.NOT_FOUND, "name");
+                .when(new DeletePolicy(REF, 6))
+                .thenRejected(Kind.NOT_FOUND, "name");
     }
 }

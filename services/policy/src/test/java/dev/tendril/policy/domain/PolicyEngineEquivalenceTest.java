@@ -1,13 +1,12 @@
 package dev.tendril.policy.domain;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.k8s.labels.Label;
 import dev.tendril.k8s.labels.LabelSelector;
 import dev.tendril.k8s.labels.LabelSource;
 import dev.tendril.net.Cidr;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,8 +19,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Seeded random walks over policies (NetworkPolicy and CiliumNetworkPolicy), identities (added, removed,
@@ -73,9 +72,13 @@ class PolicyEngineEquivalenceTest {
         }
 
         void run() {
-            step("cidr 10.0.0.0/8", e -> e.upsertIdentity(Identity.cidr(0x0100_0001L, Cidr.parse("10.0.0.0/8"))),
+            step(
+                    "cidr 10.0.0.0/8",
+                    e -> e.upsertIdentity(Identity.cidr(0x0100_0001L, Cidr.parse("10.0.0.0/8"))),
                     m -> m.upsertIdentity(Identity.cidr(0x0100_0001L, Cidr.parse("10.0.0.0/8"))));
-            step("cidr 10.1.0.0/16", e -> e.upsertIdentity(Identity.cidr(0x0100_0002L, Cidr.parse("10.1.0.0/16"))),
+            step(
+                    "cidr 10.1.0.0/16",
+                    e -> e.upsertIdentity(Identity.cidr(0x0100_0002L, Cidr.parse("10.1.0.0/16"))),
                     m -> m.upsertIdentity(Identity.cidr(0x0100_0002L, Cidr.parse("10.1.0.0/16"))));
             for (int i = 0; i < 8; i++) {
                 addPod();
@@ -108,18 +111,29 @@ class PolicyEngineEquivalenceTest {
                     String team = namespaceLabels.get(ns).get("team").equals("red") ? "blue" : "red";
                     namespaceLabels.put(ns, Map.of("ns", ns, "team", team));
                     for (Identity p : List.copyOf(pods.values())) {
-                        if (p.label(LabelSource.K8S, Label.NAMESPACE_KEY).orElseThrow().value().equals(ns)) {
+                        if (p.label(LabelSource.K8S, Label.NAMESPACE_KEY)
+                                .orElseThrow()
+                                .value()
+                                .equals(ns)) {
                             Map<String, String> podLabels = new HashMap<>();
-                            p.labels().stream().filter(l -> !l.key().startsWith("io.")).forEach(l -> podLabels.put(l.key(), l.value()));
+                            p.labels().stream()
+                                    .filter(l -> !l.key().startsWith("io."))
+                                    .forEach(l -> podLabels.put(l.key(), l.value()));
                             Identity moved = Identity.pod(p.id(), ns, namespaceLabels.get(ns), podLabels, CLUSTER);
                             pods.put(p.id(), moved);
-                            step("namespace relabel " + moved, e -> e.upsertIdentity(moved), m -> m.upsertIdentity(moved));
+                            step(
+                                    "namespace relabel " + moved,
+                                    e -> e.upsertIdentity(moved),
+                                    m -> m.upsertIdentity(moved));
                         }
                     }
                 } else if (!pods.isEmpty()) {
                     long id = random.nextInt(10) == 0 ? Identity.HOST : pick(new ArrayList<>(pods.keySet()));
                     List<NamedPort> ports = randomNamedPorts();
-                    step("named ports " + id + " " + ports, e -> e.setNamedPorts(id, ports), m -> m.setNamedPorts(id, ports));
+                    step(
+                            "named ports " + id + " " + ports,
+                            e -> e.setNamedPorts(id, ports),
+                            m -> m.setNamedPorts(id, ports));
                 }
             }
         }
@@ -130,13 +144,17 @@ class PolicyEngineEquivalenceTest {
             step("add " + p, e -> e.upsertIdentity(p), m -> m.upsertIdentity(p));
             if (random.nextBoolean()) {
                 List<NamedPort> ports = randomNamedPorts();
-                step("named ports " + p.id() + " " + ports, e -> e.setNamedPorts(p.id(), ports),
+                step(
+                        "named ports " + p.id() + " " + ports,
+                        e -> e.setNamedPorts(p.id(), ports),
                         m -> m.setNamedPorts(p.id(), ports));
             }
         }
 
-        void step(String what, java.util.function.Function<PolicyEngine, PolicyEngine.Changes> onEngine,
-                  java.util.function.Function<FullRecomputeEngine, PolicyEngine.Changes> onModel) {
+        void step(
+                String what,
+                java.util.function.Function<PolicyEngine, PolicyEngine.Changes> onEngine,
+                java.util.function.Function<FullRecomputeEngine, PolicyEngine.Changes> onModel) {
             Map<Long, SubjectPolicy> before = new TreeMap<>(engine.subjects());
             PolicyEngine.Changes changes = onEngine.apply(engine);
             PolicyEngine.Changes expectedChanges = onModel.apply(model);
@@ -165,20 +183,31 @@ class PolicyEngineEquivalenceTest {
             SelectorCache cache = engine.selectorCache();
             Map<Peer, SortedSet<PolicyRef>> users = new HashMap<>();
             for (Policy p : model.policies.values()) {
-                users.computeIfAbsent(SelectorCache.subjectSelector(p), k -> new TreeSet<>()).add(p.ref());
-                SelectorCache.peerSelectors(p).forEach(peer -> users.computeIfAbsent(peer, k -> new TreeSet<>()).add(p.ref()));
+                users.computeIfAbsent(SelectorCache.subjectSelector(p), k -> new TreeSet<>())
+                        .add(p.ref());
+                SelectorCache.peerSelectors(p)
+                        .forEach(peer -> users.computeIfAbsent(peer, k -> new TreeSet<>())
+                                .add(p.ref()));
             }
             assertThat(cache.entries()).as(context).hasSize(users.size());
             for (SelectorCache.Entry e : cache.entries()) {
                 Set<Long> naive = new TreeSet<>();
-                model.identities.values().stream().filter(i -> e.peer().selects(i, CLUSTER)).forEach(i -> naive.add(i.id()));
-                assertThat(new TreeSet<>(e.selected())).as(context + " " + e.peer()).isEqualTo(naive);
+                model.identities.values().stream()
+                        .filter(i -> e.peer().selects(i, CLUSTER))
+                        .forEach(i -> naive.add(i.id()));
+                assertThat(new TreeSet<>(e.selected()))
+                        .as(context + " " + e.peer())
+                        .isEqualTo(naive);
                 assertThat(e.users()).as(context + " " + e.peer()).isEqualTo(users.get(e.peer()));
             }
             for (Identity i : model.identities.values()) {
                 Set<PolicyRef> naive = new TreeSet<>();
-                model.policies.values().stream().filter(p -> p.subject().matches(i)).forEach(p -> naive.add(p.ref()));
-                assertThat(new TreeSet<>(cache.policiesSelecting(i.id()))).as(context + " subject " + i).isEqualTo(naive);
+                model.policies.values().stream()
+                        .filter(p -> p.subject().matches(i))
+                        .forEach(p -> naive.add(p.ref()));
+                assertThat(new TreeSet<>(cache.policiesSelecting(i.id())))
+                        .as(context + " subject " + i)
+                        .isEqualTo(naive);
             }
         }
 
@@ -213,10 +242,16 @@ class PolicyEngineEquivalenceTest {
         LabelSelector.Requirement requirement(String source) {
             return switch (random.nextInt(6)) {
                 case 0 -> LabelSelector.Requirement.equal(source, "pod", pick(List.of("a", "b")));
-                case 1 -> new LabelSelector.Requirement(source, "app", LabelSelector.Operator.IN, new TreeSet<>(Set.of("web", "db")));
-                case 2 -> new LabelSelector.Requirement(source, "app", LabelSelector.Operator.NOT_IN, new TreeSet<>(Set.of("db")));
+                case 1 ->
+                    new LabelSelector.Requirement(
+                            source, "app", LabelSelector.Operator.IN, new TreeSet<>(Set.of("web", "db")));
+                case 2 ->
+                    new LabelSelector.Requirement(
+                            source, "app", LabelSelector.Operator.NOT_IN, new TreeSet<>(Set.of("db")));
                 case 3 -> LabelSelector.Requirement.exists(source, "tier");
-                case 4 -> new LabelSelector.Requirement(source, "tier", LabelSelector.Operator.DOES_NOT_EXIST, new TreeSet<>());
+                case 4 ->
+                    new LabelSelector.Requirement(
+                            source, "tier", LabelSelector.Operator.DOES_NOT_EXIST, new TreeSet<>());
                 default -> LabelSelector.Requirement.equal(source, "app", pick(List.of("web", "cache")));
             };
         }
@@ -233,8 +268,12 @@ class PolicyEngineEquivalenceTest {
         LabelSelector namespaceSelector() {
             return switch (random.nextInt(4)) {
                 case 0 -> LabelSelector.ALL;
-                case 1 -> new LabelSelector(List.of(LabelSelector.Requirement.equal(LabelSource.K8S, "ns", pick(NAMESPACES))));
-                default -> new LabelSelector(List.of(LabelSelector.Requirement.equal(LabelSource.K8S, "team", pick(List.of("red", "blue")))));
+                case 1 ->
+                    new LabelSelector(
+                            List.of(LabelSelector.Requirement.equal(LabelSource.K8S, "ns", pick(NAMESPACES))));
+                default ->
+                    new LabelSelector(List.of(
+                            LabelSelector.Requirement.equal(LabelSource.K8S, "team", pick(List.of("red", "blue")))));
             };
         }
 
@@ -250,15 +289,16 @@ class PolicyEngineEquivalenceTest {
             List<PortRule> out = new ArrayList<>();
             int n = random.nextInt(3);
             for (int i = 0; i < n; i++) {
-                out.add(switch (random.nextInt(7)) {
-                    case 0 -> PortRule.of(Protocol.TCP, 80);
-                    case 1 -> PortRule.range(Protocol.TCP, 8080, 8090);
-                    case 2 -> PortRule.named(Protocol.TCP, "http");
-                    case 3 -> PortRule.named(Protocol.UDP, "dns");
-                    case 4 -> new PortRule(Protocol.UDP, new PortRule.Port.Any(), 0, false);
-                    case 5 -> PortRule.of(Protocol.ANY, 53);
-                    default -> PortRule.named(Protocol.ANY, "web");
-                });
+                out.add(
+                        switch (random.nextInt(7)) {
+                            case 0 -> PortRule.of(Protocol.TCP, 80);
+                            case 1 -> PortRule.range(Protocol.TCP, 8080, 8090);
+                            case 2 -> PortRule.named(Protocol.TCP, "http");
+                            case 3 -> PortRule.named(Protocol.UDP, "dns");
+                            case 4 -> new PortRule(Protocol.UDP, new PortRule.Port.Any(), 0, false);
+                            case 5 -> PortRule.of(Protocol.ANY, 53);
+                            default -> PortRule.named(Protocol.ANY, "web");
+                        });
             }
             return out;
         }
@@ -290,19 +330,28 @@ class PolicyEngineEquivalenceTest {
         List<NetworkPolicy.NetworkPolicyPeer> npPeers() {
             List<NetworkPolicy.NetworkPolicyPeer> out = new ArrayList<>();
             for (int i = random.nextInt(3); i > 0; i--) {
-                out.add(switch (random.nextInt(4)) {
-                    case 0 -> new NetworkPolicy.NetworkPolicyPeer.Pods(selector(LabelSource.K8S));
-                    case 1 -> new NetworkPolicy.NetworkPolicyPeer.Namespaces(namespaceSelector());
-                    case 2 -> new NetworkPolicy.NetworkPolicyPeer.PodsInNamespaces(selector(LabelSource.K8S), namespaceSelector());
-                    default -> new NetworkPolicy.NetworkPolicyPeer.IpBlock(cidrSet());
-                });
+                out.add(
+                        switch (random.nextInt(4)) {
+                            case 0 -> new NetworkPolicy.NetworkPolicyPeer.Pods(selector(LabelSource.K8S));
+                            case 1 -> new NetworkPolicy.NetworkPolicyPeer.Namespaces(namespaceSelector());
+                            case 2 ->
+                                new NetworkPolicy.NetworkPolicyPeer.PodsInNamespaces(
+                                        selector(LabelSource.K8S), namespaceSelector());
+                            default -> new NetworkPolicy.NetworkPolicyPeer.IpBlock(cidrSet());
+                        });
             }
             return out;
         }
 
         CiliumNetworkPolicy ciliumPolicy(String ns, String name) {
-            return new CiliumNetworkPolicy(ns, name, selector(LabelSource.ANY), ciliumRules(), ciliumRules(),
-                    random.nextInt(3) == 0 ? ciliumRules() : List.of(), random.nextInt(3) == 0 ? ciliumRules() : List.of(),
+            return new CiliumNetworkPolicy(
+                    ns,
+                    name,
+                    selector(LabelSource.ANY),
+                    ciliumRules(),
+                    ciliumRules(),
+                    random.nextInt(3) == 0 ? ciliumRules() : List.of(),
+                    random.nextInt(3) == 0 ? ciliumRules() : List.of(),
                     random.nextInt(5) == 0 ? Set.of(Direction.EGRESS) : Set.of(),
                     random.nextInt(5) == 0 ? Set.of(Direction.INGRESS) : Set.of());
         }
@@ -314,12 +363,19 @@ class PolicyEngineEquivalenceTest {
                 if (random.nextBoolean()) {
                     LabelSelector s = selector(LabelSource.ANY);
                     if (random.nextBoolean()) {
-                        s = s.and(List.of(LabelSelector.Requirement.equal(LabelSource.K8S, Label.NAMESPACE_KEY, pick(NAMESPACES))));
+                        s = s.and(List.of(LabelSelector.Requirement.equal(
+                                LabelSource.K8S, Label.NAMESPACE_KEY, pick(NAMESPACES))));
                     }
                     endpoints.add(s);
                 }
                 List<Entity> entities = random.nextInt(3) == 0
-                        ? List.of(pick(List.of(Entity.HOST, Entity.WORLD, Entity.CLUSTER, Entity.HEALTH, Entity.ALL, Entity.REMOTE_NODE)))
+                        ? List.of(pick(List.of(
+                                Entity.HOST,
+                                Entity.WORLD,
+                                Entity.CLUSTER,
+                                Entity.HEALTH,
+                                Entity.ALL,
+                                Entity.REMOTE_NODE)))
                         : List.of();
                 List<CidrSet> cidrs = random.nextInt(4) == 0 ? List.of(cidrSet()) : List.of();
                 out.add(new CiliumNetworkPolicy.CiliumRule(endpoints, entities, cidrs, ports()));

@@ -1,16 +1,15 @@
 package dev.tendril.policy.domain;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.policy.manifest.ManifestParser;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** What each mutation recompiles and publishes, the selector cache's sharing, and map-size overflow. */
 class PolicyEngineTest {
@@ -60,8 +59,9 @@ class PolicyEngineTest {
         PolicyEngine.Changes changes = engine.upsertIdentity(q);
 
         assertThat(changes.changed().keySet()).containsExactly(5000L);
-        assertThat(changes.changed().get(5000L).entries().keySet()).containsExactly(
-                PolicyMapKey.anyProtocol(0, Direction.INGRESS), PolicyMapKey.anyProtocol(0, Direction.EGRESS));
+        assertThat(changes.changed().get(5000L).entries().keySet())
+                .containsExactly(
+                        PolicyMapKey.anyProtocol(0, Direction.INGRESS), PolicyMapKey.anyProtocol(0, Direction.EGRESS));
         assertThat(changes.removed()).isEmpty();
         assertThat(changes.overflows()).isEmpty();
         // Every selector here has an In requirement (namespace x, namespace label ns=y, namespace z) and the
@@ -72,7 +72,11 @@ class PolicyEngineTest {
     @Test
     void addingAnIdentityASelectorMatchesRepublishesOnlyTheSubjectsWhosePeersChanged() {
         PolicyEngine engine = engine(PolicyMap.DEFAULT_MAX_ENTRIES, X_FROM_Y_AND_Z_A_FROM_Z_B);
-        Identity yd = Identity.pod(5001, "y", Map.of("ns", "y", "kubernetes.io/metadata.name", "y"), Map.of("pod", "d"),
+        Identity yd = Identity.pod(
+                5001,
+                "y",
+                Map.of("ns", "y", "kubernetes.io/metadata.name", "y"),
+                Map.of("pod", "d"),
                 NetpolCluster.CLUSTER);
 
         PolicyEngine.Changes changes = engine.upsertIdentity(yd);
@@ -83,11 +87,16 @@ class PolicyEngineTest {
         assertThat(changes.changed().get(id("x/b")).entries())
                 .containsKey(PolicyMapKey.anyProtocol(5001, Direction.INGRESS));
 
-        Identity zb2 = Identity.pod(5002, "z", Map.of("ns", "z", "kubernetes.io/metadata.name", "z"), Map.of("pod", "b"),
+        Identity zb2 = Identity.pod(
+                5002,
+                "z",
+                Map.of("ns", "z", "kubernetes.io/metadata.name", "z"),
+                Map.of("pod", "b"),
                 NetpolCluster.CLUSTER);
         assertThat(engine.upsertIdentity(zb2).changed().keySet()).containsExactlyInAnyOrder(5002L, id("z/a"));
 
-        assertThat(engine.removeIdentity(5001).changed().keySet()).containsExactlyInAnyOrderElementsOf(ids("x/a", "x/b", "x/c"));
+        assertThat(engine.removeIdentity(5001).changed().keySet())
+                .containsExactlyInAnyOrderElementsOf(ids("x/a", "x/b", "x/c"));
         assertThat(engine.subject(5001)).isEmpty();
     }
 
@@ -111,14 +120,20 @@ class PolicyEngineTest {
         PolicyRef one = new PolicyRef(NetworkPolicy.KIND, "x", "one");
         PolicyRef two = new PolicyRef(NetworkPolicy.KIND, "x", "two");
 
-        assertThat(engine.selectors()).hasSize(2).allSatisfy(s -> assertThat(s.users()).containsExactly(one, two));
-        assertThat(engine.selectors()).filteredOn(s -> s.selector().contains("namespace.labels.ns"))
-                .singleElement().satisfies(s -> assertThat(s.selected()).containsExactlyInAnyOrderElementsOf(ids("y/a", "y/b", "y/c")));
+        assertThat(engine.selectors())
+                .hasSize(2)
+                .allSatisfy(s -> assertThat(s.users()).containsExactly(one, two));
+        assertThat(engine.selectors())
+                .filteredOn(s -> s.selector().contains("namespace.labels.ns"))
+                .singleElement()
+                .satisfies(s -> assertThat(s.selected()).containsExactlyInAnyOrderElementsOf(ids("y/a", "y/b", "y/c")));
         assertThat(engine.selectorCache().selectorEvaluations()).isEqualTo(2);
         assertThat(engine.selectedBy(one)).containsExactlyInAnyOrderElementsOf(ids("x/a", "x/b", "x/c"));
 
         engine.delete(one);
-        assertThat(engine.selectors()).hasSize(2).allSatisfy(s -> assertThat(s.users()).containsExactly(two));
+        assertThat(engine.selectors())
+                .hasSize(2)
+                .allSatisfy(s -> assertThat(s.users()).containsExactly(two));
         engine.delete(two);
         assertThat(engine.selectors()).isEmpty();
     }
@@ -158,13 +173,15 @@ class PolicyEngineTest {
                   policyTypes: [Egress]
                   egress: [{to: [{namespaceSelector: {matchLabels: {ns: y}}}], ports: [{port: web}]}]
                 """);
-        PolicyEngine.Changes changes = engine.setNamedPorts(id("y/b"), List.of(new NamedPort("web", 8080, Protocol.TCP)));
+        PolicyEngine.Changes changes =
+                engine.setNamedPorts(id("y/b"), List.of(new NamedPort("web", 8080, Protocol.TCP)));
         assertThat(changes.changed().keySet()).containsExactlyInAnyOrderElementsOf(ids("x/a", "x/b", "x/c"));
         assertThat(changes.changed().get(id("x/a")).entries())
                 .containsKey(PolicyMapKey.of(id("y/b"), Direction.EGRESS, 6, 8080))
                 .doesNotContainKey(PolicyMapKey.of(id("y/b"), Direction.EGRESS, 6, 81));
         // z/b's named ports matter to no rule: nothing to publish.
-        assertThat(engine.setNamedPorts(id("z/b"), List.of(new NamedPort("web", 8080, Protocol.TCP)))).isEqualTo(PolicyEngine.Changes.NONE);
+        assertThat(engine.setNamedPorts(id("z/b"), List.of(new NamedPort("web", 8080, Protocol.TCP))))
+                .isEqualTo(PolicyEngine.Changes.NONE);
     }
 
     @Test
@@ -184,7 +201,8 @@ class PolicyEngineTest {
         PolicyEngine.Changes applied = engine.apply(fromAll);
 
         assertThat(applied.changed()).isEmpty();
-        assertThat(applied.overflows()).extracting(PolicyEngine.Overflow::subject)
+        assertThat(applied.overflows())
+                .extracting(PolicyEngine.Overflow::subject)
                 .containsExactlyInAnyOrderElementsOf(ids("x/a", "x/b", "x/c"));
         // 9 pods + the allow-localhost host entry + the egress allow-all.
         assertThat(applied.overflows()).allSatisfy(o -> {
@@ -196,7 +214,8 @@ class PolicyEngineTest {
         assertThat(engine.overflows()).hasSize(3);
 
         // Unrelated to x: no report again.
-        assertThat(engine.setNamedPorts(id("z/b"), List.of())).satisfies(c -> assertThat(c.overflows()).isEmpty());
+        assertThat(engine.setNamedPorts(id("z/b"), List.of()))
+                .satisfies(c -> assertThat(c.overflows()).isEmpty());
         // A new pod grows x's maps: the changed overflow is reported again.
         Identity zd = Identity.pod(5003, "z", Map.of("ns", "z"), Map.of("pod", "d"), NetpolCluster.CLUSTER);
         PolicyEngine.Changes grown = engine.upsertIdentity(zd);
@@ -216,9 +235,10 @@ class PolicyEngineTest {
         assertThat(narrowed.overflows()).isEmpty();
         assertThat(narrowed.changed().keySet()).containsExactlyInAnyOrderElementsOf(ids("x/a", "x/b", "x/c"));
         assertThat(engine.overflows()).isEmpty();
-        assertThat(engine.subject(id("x/b")).orElseThrow().entries().keySet()).containsExactly(
-                PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS),
-                PolicyMapKey.anyProtocol(id("x/a"), Direction.INGRESS),
-                PolicyMapKey.anyProtocol(0, Direction.EGRESS));
+        assertThat(engine.subject(id("x/b")).orElseThrow().entries().keySet())
+                .containsExactly(
+                        PolicyMapKey.anyProtocol(Identity.HOST, Direction.INGRESS),
+                        PolicyMapKey.anyProtocol(id("x/a"), Direction.INGRESS),
+                        PolicyMapKey.anyProtocol(0, Direction.EGRESS));
     }
 }

@@ -47,18 +47,24 @@ class PolicyTracerTest {
         assertThat(allowed.egress().explanation()).isEqualTo("egress not enforced for demo/web: no policy selects it");
         assertThat(denied.allowed()).isFalse();
         assertThat(denied.ingress().dropReason()).isEqualTo(DropReason.POLICY_DENIED);
-        assertThat(denied.ingress().explanation()).startsWith("no policy selecting demo/db allows ingress from demo/web (")
+        assertThat(denied.ingress().explanation())
+                .startsWith("no policy selecting demo/db allows ingress from demo/web (")
                 .endsWith("on 81/TCP; default deny from NetworkPolicy/demo/allow-web");
     }
 
     @Test
     void compilesAHypotheticalPartyOnTheFly() {
         PolicyEngine engine = engine();
-        Identity newcomer = Identity.pod(PolicyTracer.unusedIdentity(engine), "demo", Map.of(), Map.of("app", "web", "v", "2"), "default");
+        Identity newcomer = Identity.pod(
+                PolicyTracer.unusedIdentity(engine), "demo", Map.of(), Map.of("app", "web", "v", "2"), "default");
         Map<Long, SubjectPolicy> compiled = PolicyTracer.compileWith(engine, newcomer, List.of(newcomer, DB));
 
-        PolicyTracer.Trace trace = PolicyTracer.trace(new Party(newcomer, null, true), new Party(DB, "demo/db", false),
-                Protocol.TCP, 80, id -> Optional.ofNullable(compiled.get(id)));
+        PolicyTracer.Trace trace = PolicyTracer.trace(
+                new Party(newcomer, null, true),
+                new Party(DB, "demo/db", false),
+                Protocol.TCP,
+                80,
+                id -> Optional.ofNullable(compiled.get(id)));
 
         assertThat(trace.allowed()).isTrue();
         assertThat(trace.egress().explanation()).contains("egress not enforced for labels ");

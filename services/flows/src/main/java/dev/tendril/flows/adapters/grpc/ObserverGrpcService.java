@@ -21,8 +21,8 @@ import dev.tendril.flows.domain.FlowQuery;
 import dev.tendril.flows.domain.FlowRing;
 import dev.tendril.flows.domain.FlowStore;
 import dev.tendril.flows.domain.InvalidFilterException;
-import dev.tendril.rest.Problem;
 import dev.tendril.flows.domain.StoredFlow;
+import dev.tendril.rest.Problem;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -62,7 +62,8 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
         } catch (InvalidFilterException e) {
             // Bounded as a problem's detail is: a filter quoting a 70 KB value does not fit in the
             // grpc-message trailer, and the client saw the reset stream as INTERNAL.
-            response.onError(Status.INVALID_ARGUMENT.withDescription(Problem.bounded(e.getMessage(), Problem.MAX_DETAIL))
+            response.onError(Status.INVALID_ARGUMENT
+                    .withDescription(Problem.bounded(e.getMessage(), Problem.MAX_DETAIL))
                     .asRuntimeException());
             return;
         }
@@ -72,15 +73,22 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
                 queries.run(query, new FlowQueries.Sink() {
                     @Override
                     public void flow(StoredFlow flow) {
-                        call.onNext(GetFlowsResponse.newBuilder().setFlow(FlowCodec.flow(flow)).setNodeName(flow.node)
-                                .setTime(timestamp(flow.timeNanos)).build());
+                        call.onNext(GetFlowsResponse.newBuilder()
+                                .setFlow(FlowCodec.flow(flow))
+                                .setNodeName(flow.node)
+                                .setTime(timestamp(flow.timeNanos))
+                                .build());
                     }
 
                     @Override
                     public void lost(String node, long count) {
-                        call.onNext(GetFlowsResponse.newBuilder().setLostEvents(LostEvent.newBuilder()
-                                .setSource(LostEventSource.HUBBLE_RING_BUFFER).setNumEventsLost(count))
-                                .setNodeName(node).setTime(timestamp(System.currentTimeMillis() * 1_000_000L)).build());
+                        call.onNext(GetFlowsResponse.newBuilder()
+                                .setLostEvents(LostEvent.newBuilder()
+                                        .setSource(LostEventSource.HUBBLE_RING_BUFFER)
+                                        .setNumEventsLost(count))
+                                .setNodeName(node)
+                                .setTime(timestamp(System.currentTimeMillis() * 1_000_000L))
+                                .build());
                     }
 
                     @Override
@@ -102,7 +110,11 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
 
     @Override
     public void serverStatus(ServerStatusRequest request, StreamObserver<ServerStatusResponse> response) {
-        response.onNext(ServerStatuses.of(store.rings(), ingest.seenFlows(), ingest.uptimeNanos(), config.nodeTimeout(),
+        response.onNext(ServerStatuses.of(
+                store.rings(),
+                ingest.seenFlows(),
+                ingest.uptimeNanos(),
+                config.nodeTimeout(),
                 System.currentTimeMillis()));
         response.onCompleted();
     }
@@ -110,12 +122,18 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
     @Override
     public void getNodes(GetNodesRequest request, StreamObserver<GetNodesResponse> response) {
         long now = System.currentTimeMillis();
-        List<FlowRing> rings = store.rings().stream().sorted(Comparator.comparing(FlowRing::node)).toList();
+        List<FlowRing> rings = store.rings().stream()
+                .sorted(Comparator.comparing(FlowRing::node))
+                .toList();
         GetNodesResponse.Builder nodes = GetNodesResponse.newBuilder();
         for (FlowRing ring : rings) {
-            nodes.addNodes(Node.newBuilder().setName(ring.node()).setVersion("tendril")
+            nodes.addNodes(Node.newBuilder()
+                    .setName(ring.node())
+                    .setVersion("tendril")
                     .setState(available(ring, now) ? NodeState.NODE_CONNECTED : NodeState.NODE_UNAVAILABLE)
-                    .setUptimeNs(ingest.uptimeNanos()).setNumFlows(ring.size()).setMaxFlows(ring.capacity())
+                    .setUptimeNs(ingest.uptimeNanos())
+                    .setNumFlows(ring.size())
+                    .setMaxFlows(ring.capacity())
                     .setSeenFlows(ring.written()));
         }
         response.onNext(nodes.build());
@@ -127,7 +145,9 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
     }
 
     static Timestamp timestamp(long nanos) {
-        return Timestamp.newBuilder().setSeconds(Math.floorDiv(nanos, 1_000_000_000L))
-                .setNanos((int) Math.floorMod(nanos, 1_000_000_000L)).build();
+        return Timestamp.newBuilder()
+                .setSeconds(Math.floorDiv(nanos, 1_000_000_000L))
+                .setNanos((int) Math.floorMod(nanos, 1_000_000_000L))
+                .build();
     }
 }

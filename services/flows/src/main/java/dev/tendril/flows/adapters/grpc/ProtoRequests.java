@@ -14,12 +14,13 @@ import java.util.List;
 /** {@code observer.GetFlowsRequest} to a {@link FlowQuery}; errors name the proto field. */
 public final class ProtoRequests {
 
-    private ProtoRequests() {
-    }
+    private ProtoRequests() {}
 
     public static FlowQuery query(GetFlowsRequest request) {
-        List<FilterSpec> whitelist = request.getWhitelistList().stream().map(ProtoRequests::spec).toList();
-        List<FilterSpec> blacklist = request.getBlacklistList().stream().map(ProtoRequests::spec).toList();
+        List<FilterSpec> whitelist =
+                request.getWhitelistList().stream().map(ProtoRequests::spec).toList();
+        List<FilterSpec> blacklist =
+                request.getBlacklistList().stream().map(ProtoRequests::spec).toList();
         FlowSelection selection = FlowSelection.compile(whitelist, blacklist);
         long since = request.hasSince() ? nanos(request.getSince(), "since") : Long.MIN_VALUE;
         long until = request.hasUntil() ? nanos(request.getUntil(), "until") : Long.MAX_VALUE;
@@ -50,7 +51,6 @@ public final class ProtoRequests {
         return b.build();
     }
 
-
     private static long nanos(Timestamp time, String field) {
         if (time.getNanos() < 0 || time.getNanos() > 999_999_999) {
             throw new InvalidFilterException(field, "nanos out of range");
@@ -59,8 +59,8 @@ public final class ProtoRequests {
         try {
             return Math.addExact(Math.multiplyExact(time.getSeconds(), 1_000_000_000L), time.getNanos());
         } catch (ArithmeticException e) {
-            throw new InvalidFilterException(field, "seconds " + time.getSeconds()
-                    + " out of range: a time between the years 1678 and 2262");
+            throw new InvalidFilterException(
+                    field, "seconds " + time.getSeconds() + " out of range: a time between the years 1678 and 2262");
         }
     }
 }

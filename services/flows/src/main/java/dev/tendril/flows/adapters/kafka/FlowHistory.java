@@ -80,8 +80,8 @@ public class FlowHistory {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         List<StoredFlow> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> kafka = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> kafka =
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<PartitionInfo> infos = kafka.partitionsFor(config.topic(), Duration.ofSeconds(10));
             if (infos == null) {
                 return out;
@@ -119,8 +119,15 @@ public class FlowHistory {
         return highest >= 0 ? Math.min(highest, ingested) : ingested;
     }
 
-    private void readPartition(KafkaConsumer<String, byte[]> kafka, TopicPartition tp, long from, long stop,
-            Map<String, Long> cutoffs, FlowQuery query, int limit, List<StoredFlow> out) {
+    private void readPartition(
+            KafkaConsumer<String, byte[]> kafka,
+            TopicPartition tp,
+            long from,
+            long stop,
+            Map<String, Long> cutoffs,
+            FlowQuery query,
+            int limit,
+            List<StoredFlow> out) {
         if (from >= stop) {
             return;
         }

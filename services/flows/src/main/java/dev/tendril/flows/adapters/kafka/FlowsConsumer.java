@@ -76,12 +76,21 @@ public class FlowsConsumer implements FollowerHandler<String, byte[]> {
         metrics.registerLost();
         // Large polls: the ingest decodes and inserts thousands of flows per batch.
         follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
-                .name("flows-ingest").bootstrapServers(bootstrapServers).topics(config.topic())
-                .prepare(this::ensureTopic).requireTopics().startAt(StartPosition.tail(config.ringCapacity()))
-                .consumerProperties(Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000",
-                        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(32 * 1024 * 1024),
-                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(8 * 1024 * 1024)))
-                .handler(this).start();
+                .name("flows-ingest")
+                .bootstrapServers(bootstrapServers)
+                .topics(config.topic())
+                .prepare(this::ensureTopic)
+                .requireTopics()
+                .startAt(StartPosition.tail(config.ringCapacity()))
+                .consumerProperties(Map.of(
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        "2000",
+                        ConsumerConfig.FETCH_MAX_BYTES_CONFIG,
+                        Integer.toString(32 * 1024 * 1024),
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                        Integer.toString(8 * 1024 * 1024)))
+                .handler(this)
+                .start();
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -110,7 +119,9 @@ public class FlowsConsumer implements FollowerHandler<String, byte[]> {
         Map<Integer, Long> out = new HashMap<>();
         TopicFollower<String, byte[]> f = follower;
         if (f != null) {
-            f.status().partitions().forEach((partition, progress) -> out.put(partition.partition(), progress.position()));
+            f.status()
+                    .partitions()
+                    .forEach((partition, progress) -> out.put(partition.partition(), progress.position()));
         }
         return out;
     }
@@ -146,8 +157,9 @@ public class FlowsConsumer implements FollowerHandler<String, byte[]> {
             flow = Flow.parseFrom(record.value());
         } catch (InvalidProtocolBufferException e) {
             badRecords.increment();
-            LOG.warnf("skipping unreadable flow record at %s-%d@%d: %s", record.topic(), record.partition(),
-                    record.offset(), e.getMessage());
+            LOG.warnf(
+                    "skipping unreadable flow record at %s-%d@%d: %s",
+                    record.topic(), record.partition(), record.offset(), e.getMessage());
             return;
         }
         metrics.record(flow);
@@ -164,10 +176,16 @@ public class FlowsConsumer implements FollowerHandler<String, byte[]> {
             if (admin.listTopics().names().get().contains(config.topic())) {
                 return;
             }
-            NewTopic topic = new NewTopic(config.topic(), config.partitions(), config.replicationFactor()).configs(Map.of(
-                    "cleanup.policy", "delete", "retention.ms", Long.toString(config.retention().toMillis())));
+            NewTopic topic = new NewTopic(config.topic(), config.partitions(), config.replicationFactor())
+                    .configs(Map.of(
+                            "cleanup.policy",
+                            "delete",
+                            "retention.ms",
+                            Long.toString(config.retention().toMillis())));
             admin.createTopics(List.of(topic)).all().get();
-            LOG.infof("created topic %s (%d partitions, retention %s)", config.topic(), config.partitions(), config.retention());
+            LOG.infof(
+                    "created topic %s (%d partitions, retention %s)",
+                    config.topic(), config.partitions(), config.retention());
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new IllegalStateException("cannot create " + config.topic(), e.getCause());

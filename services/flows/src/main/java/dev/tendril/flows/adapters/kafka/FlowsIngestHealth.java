@@ -16,7 +16,9 @@ public class FlowsIngestHealth implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("flows-ingest").status(ingest.caughtUp())
-                .withData("seen_flows", ingest.seenFlows()).build();
+        return HealthCheckResponse.named("flows-ingest")
+                .status(ingest.caughtUp())
+                .withData("seen_flows", ingest.seenFlows())
+                .build();
     }
 }

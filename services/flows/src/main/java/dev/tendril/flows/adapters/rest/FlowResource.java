@@ -44,8 +44,8 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 @Path("/v1/flows")
 public class FlowResource {
 
-    private static final JsonFormat.Printer JSON = JsonFormat.printer().preservingProtoFieldNames()
-            .omittingInsignificantWhitespace();
+    private static final JsonFormat.Printer JSON =
+            JsonFormat.printer().preservingProtoFieldNames().omittingInsignificantWhitespace();
     private static final Set<String> OWN = Set.of("last", "first", "since", "until", "follow");
 
     @Inject
@@ -84,7 +84,8 @@ public class FlowResource {
                     return true;
                 }
             });
-            return Response.ok(body.append(']').toString(), MediaType.APPLICATION_JSON).build();
+            return Response.ok(body.append(']').toString(), MediaType.APPLICATION_JSON)
+                    .build();
         }
         StreamingOutput stream = output -> {
             try {
@@ -95,7 +96,9 @@ public class FlowResource {
                 // The client went away.
             }
         };
-        return Response.ok(stream, "text/event-stream").header("Cache-Control", "no-cache").build();
+        return Response.ok(stream, "text/event-stream")
+                .header("Cache-Control", "no-cache")
+                .build();
     }
 
     static FlowQuery query(MultivaluedMap<String, String> params) {
@@ -114,12 +117,17 @@ public class FlowResource {
             throw new InvalidFilterException("first", "cannot be combined with last");
         }
         boolean follow = bool(params.getFirst("follow"), "follow");
-        long since = params.getFirst("since") == null ? Long.MIN_VALUE : ObserveFilters.time(params.getFirst("since"), "since", now);
-        long until = params.getFirst("until") == null ? Long.MAX_VALUE : ObserveFilters.time(params.getFirst("until"), "until", now);
+        long since = params.getFirst("since") == null
+                ? Long.MIN_VALUE
+                : ObserveFilters.time(params.getFirst("since"), "since", now);
+        long until = params.getFirst("until") == null
+                ? Long.MAX_VALUE
+                : ObserveFilters.time(params.getFirst("until"), "until", now);
         FlowSelection selection = FlowSelection.compile(ObserveFilters.whitelist(filters), List.of());
         // Without a count or a time range a non-follow request returns the last 20 flows, like hubble observe.
-        long number = first > 0 ? first : last > 0 ? last
-                : (!follow && since == Long.MIN_VALUE && until == Long.MAX_VALUE) ? 20 : 0;
+        long number = first > 0
+                ? first
+                : last > 0 ? last : (!follow && since == Long.MIN_VALUE && until == Long.MAX_VALUE) ? 20 : 0;
         return new FlowQuery(number, first > 0, follow, since, until, selection);
     }
 
@@ -150,19 +158,28 @@ public class FlowResource {
     }
 
     static String row(StoredFlow flow) {
-        return print(GetFlowsResponse.newBuilder().setFlow(FlowCodec.flow(flow)).setNodeName(flow.node)
-                .setTime(timestamp(flow.timeNanos)).build());
+        return print(GetFlowsResponse.newBuilder()
+                .setFlow(FlowCodec.flow(flow))
+                .setNodeName(flow.node)
+                .setTime(timestamp(flow.timeNanos))
+                .build());
     }
 
     static String lostRow(String node, long count) {
-        return print(GetFlowsResponse.newBuilder().setLostEvents(LostEvent.newBuilder()
-                .setSource(LostEventSource.HUBBLE_RING_BUFFER).setNumEventsLost(count)).setNodeName(node)
-                .setTime(timestamp(System.currentTimeMillis() * 1_000_000L)).build());
+        return print(GetFlowsResponse.newBuilder()
+                .setLostEvents(LostEvent.newBuilder()
+                        .setSource(LostEventSource.HUBBLE_RING_BUFFER)
+                        .setNumEventsLost(count))
+                .setNodeName(node)
+                .setTime(timestamp(System.currentTimeMillis() * 1_000_000L))
+                .build());
     }
 
     private static com.google.protobuf.Timestamp timestamp(long nanos) {
-        return com.google.protobuf.Timestamp.newBuilder().setSeconds(Math.floorDiv(nanos, 1_000_000_000L))
-                .setNanos((int) Math.floorMod(nanos, 1_000_000_000L)).build();
+        return com.google.protobuf.Timestamp.newBuilder()
+                .setSeconds(Math.floorDiv(nanos, 1_000_000_000L))
+                .setNanos((int) Math.floorMod(nanos, 1_000_000_000L))
+                .build();
     }
 
     private static String print(GetFlowsResponse response) {

@@ -25,13 +25,26 @@ public class StatusResource {
      *
      * @param seenFlows flows ingested since the service started; flows per second = seenFlows / uptime
      */
-    public record Status(long numFlows, long maxFlows, long seenFlows, long uptimeNs, int numConnectedNodes,
-                         int numUnavailableNodes, List<String> unavailableNodes, String version) {
+    public record Status(
+            long numFlows,
+            long maxFlows,
+            long seenFlows,
+            long uptimeNs,
+            int numConnectedNodes,
+            int numUnavailableNodes,
+            List<String> unavailableNodes,
+            String version) {
 
         static Status of(ServerStatusResponse status) {
-            return new Status(status.getNumFlows(), status.getMaxFlows(), status.getSeenFlows(), status.getUptimeNs(),
-                    status.getNumConnectedNodes().getValue(), status.getNumUnavailableNodes().getValue(),
-                    List.copyOf(status.getUnavailableNodesList()), status.getVersion());
+            return new Status(
+                    status.getNumFlows(),
+                    status.getMaxFlows(),
+                    status.getSeenFlows(),
+                    status.getUptimeNs(),
+                    status.getNumConnectedNodes().getValue(),
+                    status.getNumUnavailableNodes().getValue(),
+                    List.copyOf(status.getUnavailableNodesList()),
+                    status.getVersion());
         }
     }
 
@@ -48,7 +61,11 @@ public class StatusResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Hubble's ServerStatus: flows held and capacity, flows seen, uptime, connected nodes")
     public Status status() {
-        return Status.of(ServerStatuses.of(store.rings(), ingest.seenFlows(), ingest.uptimeNanos(),
-                config.nodeTimeout(), System.currentTimeMillis()));
+        return Status.of(ServerStatuses.of(
+                store.rings(),
+                ingest.seenFlows(),
+                ingest.uptimeNanos(),
+                config.nodeTimeout(),
+                System.currentTimeMillis()));
     }
 }

@@ -21,8 +21,25 @@ class StatusResourceTest {
     private static FlowRing ring(String node, int flows, long lastWriteMillis) {
         FlowRing ring = new FlowRing(node, 7);
         for (int i = 0; i < flows; i++) {
-            ring.write(new StoredFlow(i, -1, node, POD, POD, IpAddress.parseOrNull("10.0.0.1"),
-                    IpAddress.parseOrNull("10.0.0.2"), 40000, 80, 1, 1, 1, 1, 1, 0, new byte[0]), lastWriteMillis);
+            ring.write(
+                    new StoredFlow(
+                            i,
+                            -1,
+                            node,
+                            POD,
+                            POD,
+                            IpAddress.parseOrNull("10.0.0.1"),
+                            IpAddress.parseOrNull("10.0.0.2"),
+                            40000,
+                            80,
+                            1,
+                            1,
+                            1,
+                            1,
+                            1,
+                            0,
+                            new byte[0]),
+                    lastWriteMillis);
         }
         return ring;
     }
@@ -30,11 +47,13 @@ class StatusResourceTest {
     @Test
     void statusCountsFlowsCapacityAndConnectedNodesWithHubbleNames() throws Exception {
         long now = 1_000_000;
-        List<FlowRing> rings = List.of(ring("node-1", 3, now - 1_000), ring("node-2", 10, now - 1_000),
+        List<FlowRing> rings = List.of(
+                ring("node-1", 3, now - 1_000),
+                ring("node-2", 10, now - 1_000),
                 ring("node-3", 2, now - Duration.ofMinutes(6).toMillis()));
 
-        StatusResource.Status status = StatusResource.Status.of(
-                ServerStatuses.of(rings, 42, 7_000_000_000L, Duration.ofMinutes(5), now));
+        StatusResource.Status status =
+                StatusResource.Status.of(ServerStatuses.of(rings, 42, 7_000_000_000L, Duration.ofMinutes(5), now));
         JsonNode json = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(status));
 
         assertThat(json.path("numFlows").asLong()).isEqualTo(3 + 7 + 2);

@@ -70,21 +70,24 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     @Override
     public void allocateIdentity(AllocateIdentityRequest request, StreamObserver<AllocateIdentityResponse> response) {
         answer(response, () -> {
-            Allocation allocation = allocator.allocate(filter.filter(IdentityLabels.requested(request.getLabelsList(),
-                    "labels")));
+            Allocation allocation =
+                    allocator.allocate(filter.filter(IdentityLabels.requested(request.getLabelsList(), "labels")));
             return AllocateIdentityResponse.newBuilder()
                     .setIdentity(ProtoMapping.identity(allocation.id(), allocation.labels()))
-                    .setCreated(allocation.created()).build();
+                    .setCreated(allocation.created())
+                    .build();
         });
     }
 
     @Override
     public void getIdentity(GetIdentityRequest request, StreamObserver<Identity> response) {
-        answer(response, () -> ReservedIdentity.byId(request.getId())
-                .map(r -> ProtoMapping.identity(r.id(), r.labels()))
-                .or(() -> allocator.find(request.getId()).map(r -> ProtoMapping.identity(r.id(), r.labels())))
-                .orElseThrow(() -> CommandRejectedException.notFound("id", "identity " + request.getId()
-                        + " is not allocated")));
+        answer(
+                response,
+                () -> ReservedIdentity.byId(request.getId())
+                        .map(r -> ProtoMapping.identity(r.id(), r.labels()))
+                        .or(() -> allocator.find(request.getId()).map(r -> ProtoMapping.identity(r.id(), r.labels())))
+                        .orElseThrow(() -> CommandRejectedException.notFound(
+                                "id", "identity " + request.getId() + " is not allocated")));
     }
 
     @Override
@@ -92,9 +95,12 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
         answer(response, () -> {
             Labels wanted = LabelSyntax.parseLabels(request.getLabelsList(), "labels");
             ListIdentitiesResponse.Builder result = ListIdentitiesResponse.newBuilder();
-            ReservedIdentity.inUse(config.dualStack()).stream().filter(r -> r.labels().containsAll(wanted))
+            ReservedIdentity.inUse(config.dualStack()).stream()
+                    .filter(r -> r.labels().containsAll(wanted))
                     .forEach(r -> result.addIdentities(ProtoMapping.identity(r.id(), r.labels())));
-            allocator.list(wanted, 100_000).forEach(r -> result.addIdentities(ProtoMapping.identity(r.id(), r.labels())));
+            allocator
+                    .list(wanted, 100_000)
+                    .forEach(r -> result.addIdentities(ProtoMapping.identity(r.id(), r.labels())));
             return result.build();
         });
     }
@@ -114,26 +120,41 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
 
     @Override
     public void listNamespaces(ListNamespacesRequest request, StreamObserver<ListNamespacesResponse> response) {
-        answer(response, () -> ListNamespacesResponse.newBuilder()
-                .addAllNamespaces(registry.namespaces().stream().map(IdentityGrpcService::info).toList()).build());
+        answer(
+                response,
+                () -> ListNamespacesResponse.newBuilder()
+                        .addAllNamespaces(registry.namespaces().stream()
+                                .map(IdentityGrpcService::info)
+                                .toList())
+                        .build());
     }
 
     @Override
     public void registerEndpoint(RegisterEndpointRequest request, StreamObserver<Endpoint> response) {
         answer(response, () -> {
-            EndpointSpec spec = EndpointSpec.of(request.getNamespace(), request.getPod(), request.getUid(),
-                    request.getNode(), request.getIpsList(), request.getLabelsMap(), request.getServiceAccount(),
+            EndpointSpec spec = EndpointSpec.of(
+                    request.getNamespace(),
+                    request.getPod(),
+                    request.getUid(),
+                    request.getNode(),
+                    request.getIpsList(),
+                    request.getLabelsMap(),
+                    request.getServiceAccount(),
                     request.getNamedPortsList().stream()
-                            .map(p -> new NamedPort.Requested(p.getName(), p.getPort(), p.getProtocol())).toList());
+                            .map(p -> new NamedPort.Requested(p.getName(), p.getPort(), p.getProtocol()))
+                            .toList());
             nodes.admit(spec);
             return ProtoMapping.endpoint(registry.register(spec));
         });
     }
 
     @Override
-    public void deregisterEndpoint(DeregisterEndpointRequest request, StreamObserver<DeregisterEndpointResponse> response) {
+    public void deregisterEndpoint(
+            DeregisterEndpointRequest request, StreamObserver<DeregisterEndpointResponse> response) {
         answer(response, () -> {
-            registry.deregister(Names.namespace("namespace", request.getNamespace()), Names.pod("pod", request.getPod()),
+            registry.deregister(
+                    Names.namespace("namespace", request.getNamespace()),
+                    Names.pod("pod", request.getPod()),
                     request.getUid());
             return DeregisterEndpointResponse.getDefaultInstance();
         });
@@ -141,15 +162,27 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
 
     @Override
     public void listEndpoints(ListEndpointsRequest request, StreamObserver<ListEndpointsResponse> response) {
-        answer(response, () -> ListEndpointsResponse.newBuilder().addAllEndpoints(registry.endpoints(
-                        request.getNamespace().isEmpty() ? null : Names.namespace("namespace", request.getNamespace()),
-                        request.getNode().isEmpty() ? null : Names.node("node", request.getNode()),
-                        request.getIdentity() == 0 ? null : (long) request.getIdentity())
-                .stream().map(ProtoMapping::endpoint).toList()).build());
+        answer(
+                response,
+                () -> ListEndpointsResponse.newBuilder()
+                        .addAllEndpoints(registry
+                                .endpoints(
+                                        request.getNamespace().isEmpty()
+                                                ? null
+                                                : Names.namespace("namespace", request.getNamespace()),
+                                        request.getNode().isEmpty() ? null : Names.node("node", request.getNode()),
+                                        request.getIdentity() == 0 ? null : (long) request.getIdentity())
+                                .stream()
+                                .map(ProtoMapping::endpoint)
+                                .toList())
+                        .build());
     }
 
     private static NamespaceInfo info(Namespace namespace) {
-        return NamespaceInfo.newBuilder().setName(namespace.name()).putAllLabels(namespace.labels()).build();
+        return NamespaceInfo.newBuilder()
+                .setName(namespace.name())
+                .putAllLabels(namespace.labels())
+                .build();
     }
 
     private static <T> void answer(StreamObserver<T> response, Supplier<T> call) {
@@ -162,10 +195,12 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
                 case NOT_FOUND -> Status.NOT_FOUND;
                 case CONFLICT -> Status.ALREADY_EXISTS;
             };
-            response.onError(status.withDescription(e.field() + ": " + e.reason()).asRuntimeException());
+            response.onError(
+                    status.withDescription(e.field() + ": " + e.reason()).asRuntimeException());
             return;
         } catch (UnknownReferenceException e) {
-            response.onError(Status.FAILED_PRECONDITION.withDescription(e.field() + ": " + e.getMessage())
+            response.onError(Status.FAILED_PRECONDITION
+                    .withDescription(e.field() + ": " + e.getMessage())
                     .asRuntimeException());
             return;
         }

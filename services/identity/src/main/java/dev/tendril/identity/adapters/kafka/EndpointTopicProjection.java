@@ -35,6 +35,7 @@ public class EndpointTopicProjection implements StateProjection {
         if (decoded instanceof EndpointEvent.EndpointDeregistered) {
             return List.of(StateRecord.tombstone(topic, key));
         }
-        return List.of(StateRecord.upsert(topic, key, ProtoMapping.endpoint(decoded.endpoint()).toByteArray()));
+        return List.of(StateRecord.upsert(
+                topic, key, ProtoMapping.endpoint(decoded.endpoint()).toByteArray()));
     }
 }

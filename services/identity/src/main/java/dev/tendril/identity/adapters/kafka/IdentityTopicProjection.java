@@ -31,10 +31,14 @@ public class IdentityTopicProjection implements StateProjection {
         }
         String topic = config.topics().identities();
         return switch (Codecs.IDENTITY.decode(event)) {
-            case IdentityEvent.IdentityAllocated allocated -> List.of(StateRecord.upsert(topic,
-                    Long.toString(allocated.id()), ProtoMapping.identity(allocated.id(), allocated.labels()).toByteArray()));
+            case IdentityEvent.IdentityAllocated allocated ->
+                List.of(StateRecord.upsert(
+                        topic,
+                        Long.toString(allocated.id()),
+                        ProtoMapping.identity(allocated.id(), allocated.labels())
+                                .toByteArray()));
             case IdentityEvent.IdentityReleased released ->
-                    List.of(StateRecord.tombstone(topic, Long.toString(released.id())));
+                List.of(StateRecord.tombstone(topic, Long.toString(released.id())));
         };
     }
 }

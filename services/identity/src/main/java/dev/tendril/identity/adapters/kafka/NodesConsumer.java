@@ -62,8 +62,11 @@ public class NodesConsumer implements FollowerHandler<String, byte[]> {
         }
         badRecords = meters.counter("tendril_identity_bad_node_records_total");
         follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
-                .name("identity-nodes").bootstrapServers(bootstrapServers).topics(config.topics().nodes())
-                .handler(this).start();
+                .name("identity-nodes")
+                .bootstrapServers(bootstrapServers)
+                .topics(config.topics().nodes())
+                .handler(this)
+                .start();
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -86,8 +89,10 @@ public class NodesConsumer implements FollowerHandler<String, byte[]> {
         }
         KnownNodes known = nodes;
         if (!known.contains(spec.node())) {
-            throw new UnknownReferenceException("node", "node '" + spec.node() + "' is not registered with IPAM ("
-                    + config.topics().nodes() + " knows " + known.size() + " nodes); register the node first");
+            throw new UnknownReferenceException(
+                    "node",
+                    "node '" + spec.node() + "' is not registered with IPAM ("
+                            + config.topics().nodes() + " knows " + known.size() + " nodes); register the node first");
         }
         known.checkAddresses(spec);
     }
@@ -133,8 +138,9 @@ public class NodesConsumer implements FollowerHandler<String, byte[]> {
             return view.with(record.key(), addresses);
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             badRecords.increment();
-            LOG.warnf("skipping unreadable node record %s at %s-%d@%d: %s", record.key(), record.topic(),
-                    record.partition(), record.offset(), e.getMessage());
+            LOG.warnf(
+                    "skipping unreadable node record %s at %s-%d@%d: %s",
+                    record.key(), record.topic(), record.partition(), record.offset(), e.getMessage());
             return view;
         }
     }

@@ -10,13 +10,13 @@ import dev.tendril.k8s.labels.Labels;
 /** Domain values to the protobuf messages of the topics (api/ tendril/v1/identity.proto). */
 public final class ProtoMapping {
 
-    private ProtoMapping() {
-    }
+    private ProtoMapping() {}
 
     public static Identity identity(long id, Labels labels) {
         Identity.Builder builder = Identity.newBuilder().setId((int) id);
-        labels.labels().forEach(l -> builder.addLabels(
-                Label.newBuilder().setSource(l.source()).setKey(l.key()).setValue(l.value())));
+        labels.labels()
+                .forEach(l -> builder.addLabels(
+                        Label.newBuilder().setSource(l.source()).setKey(l.key()).setValue(l.value())));
         return builder.build();
     }
 
@@ -32,8 +32,11 @@ public final class ProtoMapping {
                 .setIdentity((int) endpoint.identity())
                 .putAllLabels(spec.labels())
                 .setServiceAccount(spec.serviceAccount());
-        spec.namedPorts().forEach(p -> builder.addNamedPorts(
-                NamedPort.newBuilder().setName(p.name()).setPort(p.port()).setProtocol(p.protocol())));
+        spec.namedPorts()
+                .forEach(p -> builder.addNamedPorts(NamedPort.newBuilder()
+                        .setName(p.name())
+                        .setPort(p.port())
+                        .setProtocol(p.protocol())));
         return builder.build();
     }
 }

@@ -8,12 +8,14 @@ import dev.tendril.identity.domain.NamespaceEvent;
 /** The event codecs of this service's streams: JSON through one mapper, schema version 1. */
 public final class Codecs {
 
-    public static final JsonEventCodec<IdentityEvent> IDENTITY = JsonEventCodec.ofSealed(IdentityEvent.class, Json.MAPPER);
-    public static final JsonEventCodec<NamespaceEvent> NAMESPACE = JsonEventCodec.ofSealed(NamespaceEvent.class, Json.MAPPER);
-    public static final JsonEventCodec<EndpointEvent> ENDPOINT = JsonEventCodec.ofSealed(EndpointEvent.class, Json.MAPPER);
+    public static final JsonEventCodec<IdentityEvent> IDENTITY =
+            JsonEventCodec.ofSealed(IdentityEvent.class, Json.MAPPER);
+    public static final JsonEventCodec<NamespaceEvent> NAMESPACE =
+            JsonEventCodec.ofSealed(NamespaceEvent.class, Json.MAPPER);
+    public static final JsonEventCodec<EndpointEvent> ENDPOINT =
+            JsonEventCodec.ofSealed(EndpointEvent.class, Json.MAPPER);
 
-    private Codecs() {
-    }
+    private Codecs() {}
 
     /** The codec of one of the domain's sealed event types. */
     @SuppressWarnings("unchecked")

@@ -19,8 +19,8 @@ final class EndpointDeregistrations implements ReadModelProjector<Optional<Endpo
     public void project(Connection tx, String streamId, Optional<Endpoint> newState, List<EndpointEvent> events) {
         for (EndpointEvent event : events) {
             if (!(event instanceof EndpointEvent.EndpointDeregistered deregistered)) {
-                throw new IllegalArgumentException(event.getClass().getSimpleName() + " of " + streamId
-                        + " is not a deregistration");
+                throw new IllegalArgumentException(
+                        event.getClass().getSimpleName() + " of " + streamId + " is not a deregistration");
             }
             EndpointSpec spec = deregistered.endpoint().spec();
             new IdentityTable(tx).releaseUse(deregistered.endpoint().identity());

@@ -52,7 +52,8 @@ final class EndpointTables implements EndpointRows {
 
     private Optional<Namespace> findNamespace(String name, String lock) {
         return Jdbc.call(() -> {
-            try (PreparedStatement select = tx.prepareStatement("SELECT name, labels FROM namespaces WHERE name = ?" + lock)) {
+            try (PreparedStatement select =
+                    tx.prepareStatement("SELECT name, labels FROM namespaces WHERE name = ?" + lock)) {
                 select.setString(1, name);
                 try (ResultSet row = select.executeQuery()) {
                     return row.next() ? Optional.of(namespace(row)) : Optional.<Namespace>empty();
@@ -88,8 +89,8 @@ final class EndpointTables implements EndpointRows {
     @Override
     public void putNamespace(Namespace namespace) {
         Jdbc.call(() -> {
-            try (PreparedStatement upsert = tx.prepareStatement(
-                    "INSERT INTO namespaces (name, labels) VALUES (?, ?::jsonb) ON CONFLICT (name) "
+            try (PreparedStatement upsert =
+                    tx.prepareStatement("INSERT INTO namespaces (name, labels) VALUES (?, ?::jsonb) ON CONFLICT (name) "
                             + "DO UPDATE SET labels = EXCLUDED.labels, updated_at = now()")) {
                 upsert.setString(1, namespace.name());
                 upsert.setString(2, Json.writeString(namespace.labels()));
@@ -112,8 +113,8 @@ final class EndpointTables implements EndpointRows {
     public List<EndpointSpec> lockEndpointsOf(String namespace) {
         return Jdbc.call(() -> {
             List<EndpointSpec> result = new ArrayList<>();
-            try (PreparedStatement select = tx.prepareStatement(
-                    "SELECT document FROM endpoints WHERE namespace = ? ORDER BY pod FOR UPDATE")) {
+            try (PreparedStatement select =
+                    tx.prepareStatement("SELECT document FROM endpoints WHERE namespace = ? ORDER BY pod FOR UPDATE")) {
                 select.setString(1, namespace);
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
@@ -141,10 +142,13 @@ final class EndpointTables implements EndpointRows {
     @Override
     public Optional<String> ipHolder(String ip) {
         return Jdbc.call(() -> {
-            try (PreparedStatement holder = tx.prepareStatement("SELECT namespace, pod FROM endpoint_ips WHERE ip = ?")) {
+            try (PreparedStatement holder =
+                    tx.prepareStatement("SELECT namespace, pod FROM endpoint_ips WHERE ip = ?")) {
                 holder.setString(1, ip);
                 try (ResultSet row = holder.executeQuery()) {
-                    return row.next() ? Optional.of(row.getString(1) + "/" + row.getString(2)) : Optional.<String>empty();
+                    return row.next()
+                            ? Optional.of(row.getString(1) + "/" + row.getString(2))
+                            : Optional.<String>empty();
                 }
             }
         });
@@ -153,8 +157,8 @@ final class EndpointTables implements EndpointRows {
     @Override
     public void releaseIp(String ip, String namespace, String pod) {
         Jdbc.call(() -> {
-            try (PreparedStatement delete = tx.prepareStatement(
-                    "DELETE FROM endpoint_ips WHERE ip = ? AND namespace = ? AND pod = ?")) {
+            try (PreparedStatement delete =
+                    tx.prepareStatement("DELETE FROM endpoint_ips WHERE ip = ? AND namespace = ? AND pod = ?")) {
                 delete.setString(1, ip);
                 delete.setString(2, namespace);
                 delete.setString(3, pod);
@@ -184,7 +188,8 @@ final class EndpointTables implements EndpointRows {
     /** Removes the endpoint's row and frees its IPs. */
     void deleteEndpoint(String namespace, String pod) {
         Jdbc.call(() -> {
-            for (String sql : List.of("DELETE FROM endpoint_ips WHERE namespace = ? AND pod = ?",
+            for (String sql : List.of(
+                    "DELETE FROM endpoint_ips WHERE namespace = ? AND pod = ?",
                     "DELETE FROM endpoints WHERE namespace = ? AND pod = ?")) {
                 try (PreparedStatement delete = tx.prepareStatement(sql)) {
                     delete.setString(1, namespace);
@@ -199,12 +204,14 @@ final class EndpointTables implements EndpointRows {
     @Override
     public Optional<Endpoint> endpoint(String namespace, String pod) {
         return Jdbc.call(() -> {
-            try (PreparedStatement select = tx.prepareStatement(
-                    "SELECT document FROM endpoints WHERE namespace = ? AND pod = ?")) {
+            try (PreparedStatement select =
+                    tx.prepareStatement("SELECT document FROM endpoints WHERE namespace = ? AND pod = ?")) {
                 select.setString(1, namespace);
                 select.setString(2, pod);
                 try (ResultSet row = select.executeQuery()) {
-                    return row.next() ? Optional.of(Json.read(row.getString(1), Endpoint.class)) : Optional.<Endpoint>empty();
+                    return row.next()
+                            ? Optional.of(Json.read(row.getString(1), Endpoint.class))
+                            : Optional.<Endpoint>empty();
                 }
             }
         });

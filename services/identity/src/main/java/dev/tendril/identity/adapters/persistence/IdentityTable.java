@@ -39,8 +39,10 @@ final class IdentityTable implements IdentityRows {
 
     @Override
     public OptionalLong useIdOf(Labels labels) {
-        return byHash(labels, "UPDATE identities SET endpoint_count = endpoint_count + 1, unused_since = NULL "
-                + "WHERE labels_hash = ? RETURNING id");
+        return byHash(
+                labels,
+                "UPDATE identities SET endpoint_count = endpoint_count + 1, unused_since = NULL "
+                        + "WHERE labels_hash = ? RETURNING id");
     }
 
     private OptionalLong byHash(Labels labels, String sql) {
@@ -77,8 +79,8 @@ final class IdentityTable implements IdentityRows {
     @Override
     public OptionalLong lowestFree(IdRange range) {
         return Jdbc.call(() -> {
-            try (PreparedStatement select = tx.prepareStatement(
-                    "SELECT s.id FROM generate_series(?::bigint, ?::bigint) AS s(id) "
+            try (PreparedStatement select =
+                    tx.prepareStatement("SELECT s.id FROM generate_series(?::bigint, ?::bigint) AS s(id) "
                             + "WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.id = s.id) LIMIT 1")) {
                 select.setLong(1, range.min());
                 select.setLong(2, range.max());
@@ -116,8 +118,8 @@ final class IdentityTable implements IdentityRows {
     @Override
     public List<Unused> lockUnused(Duration grace, int limit) {
         return Jdbc.call(() -> {
-            try (PreparedStatement select = tx.prepareStatement(
-                    "SELECT id, labels, stream_version FROM identities WHERE endpoint_count = 0 "
+            try (PreparedStatement select =
+                    tx.prepareStatement("SELECT id, labels, stream_version FROM identities WHERE endpoint_count = 0 "
                             + "AND unused_since <= now() - make_interval(secs => ?) "
                             // CIDR identities are allocated for policies, never by endpoints: no endpoint
                             // count ever keeps them, so they are never collected.
@@ -133,8 +135,8 @@ final class IdentityTable implements IdentityRows {
     @Override
     public List<Unused> lockUnusedCidrOrReserved() {
         return Jdbc.call(() -> {
-            try (PreparedStatement select = tx.prepareStatement(
-                    "SELECT id, labels, stream_version FROM identities WHERE endpoint_count = 0 "
+            try (PreparedStatement select =
+                    tx.prepareStatement("SELECT id, labels, stream_version FROM identities WHERE endpoint_count = 0 "
                             + "AND EXISTS (SELECT 1 FROM unnest(labels) AS l(label) "
                             + "WHERE l.label LIKE 'cidr:%' OR l.label LIKE 'reserved:%') "
                             + "ORDER BY id FOR UPDATE SKIP LOCKED")) {
@@ -166,8 +168,8 @@ final class IdentityTable implements IdentityRows {
     @Override
     public Optional<IdentityRecord> byId(long id) {
         return Jdbc.call(() -> {
-            try (PreparedStatement select = tx.prepareStatement(
-                    "SELECT id, labels, endpoint_count FROM identities WHERE id = ?")) {
+            try (PreparedStatement select =
+                    tx.prepareStatement("SELECT id, labels, endpoint_count FROM identities WHERE id = ?")) {
                 select.setLong(1, id);
                 try (ResultSet row = select.executeQuery()) {
                     return row.next() ? Optional.of(record(row)) : Optional.<IdentityRecord>empty();
@@ -196,7 +198,8 @@ final class IdentityTable implements IdentityRows {
 
     static byte[] hash(Labels labels) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(labels.identityKey().getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256")
+                    .digest(labels.identityKey().getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 missing", e);
         }

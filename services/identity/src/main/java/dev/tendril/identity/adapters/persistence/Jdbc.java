@@ -14,8 +14,7 @@ final class Jdbc {
         T run() throws SQLException;
     }
 
-    private Jdbc() {
-    }
+    private Jdbc() {}
 
     static <T> T call(Call<T> call) {
         try {

@@ -36,7 +36,8 @@ public final class PostgresStorage implements IdentityStorage {
 
     @Override
     public boolean lostToConcurrentTransaction(RuntimeException failure) {
-        return failure instanceof EventStoreException && failure.getCause() instanceof SQLException sql
+        return failure instanceof EventStoreException
+                && failure.getCause() instanceof SQLException sql
                 && RETRYABLE_STATES.contains(sql.getSQLState());
     }
 

@@ -8,9 +8,6 @@ import dev.tendril.identity.app.IdentityRecord;
 import dev.tendril.identity.domain.Endpoint;
 import dev.tendril.identity.domain.Namespace;
 import dev.tendril.identity.domain.StateSnapshot;
-import dev.tendril.identity.domain.EndpointEvent;
-import dev.tendril.identity.domain.IdentityEvent;
-import dev.tendril.identity.domain.NamespaceEvent;
 import dev.tendril.k8s.labels.Labels;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -111,7 +108,10 @@ public final class StateRebuilder {
                     int count = state.endpointCounts().getOrDefault(identity.getKey(), 0);
                     insert.setLong(1, identity.getKey());
                     insert.setBytes(2, IdentityTable.hash(identity.getValue()));
-                    insert.setArray(3, tx.createArrayOf("text", identity.getValue().strings().toArray()));
+                    insert.setArray(
+                            3,
+                            tx.createArrayOf(
+                                    "text", identity.getValue().strings().toArray()));
                     insert.setLong(4, versions.getOrDefault(identity.getKey(), 0L));
                     insert.setInt(5, count);
                     insert.setInt(6, count);
@@ -119,8 +119,8 @@ public final class StateRebuilder {
                 }
                 insert.executeBatch();
             }
-            try (PreparedStatement insert = tx.prepareStatement(
-                    "INSERT INTO namespaces (name, labels) VALUES (?, ?::jsonb)")) {
+            try (PreparedStatement insert =
+                    tx.prepareStatement("INSERT INTO namespaces (name, labels) VALUES (?, ?::jsonb)")) {
                 for (Namespace namespace : state.namespaces().values()) {
                     insert.setString(1, namespace.name());
                     insert.setString(2, Json.writeString(namespace.labels()));
@@ -129,9 +129,9 @@ public final class StateRebuilder {
                 insert.executeBatch();
             }
             try (PreparedStatement insert = tx.prepareStatement(
-                    "INSERT INTO endpoints (namespace, pod, node, identity, document) VALUES (?, ?, ?, ?, ?::jsonb)");
-                    PreparedStatement ip = tx.prepareStatement(
-                            "INSERT INTO endpoint_ips (ip, namespace, pod) VALUES (?, ?, ?)")) {
+                            "INSERT INTO endpoints (namespace, pod, node, identity, document) VALUES (?, ?, ?, ?, ?::jsonb)");
+                    PreparedStatement ip =
+                            tx.prepareStatement("INSERT INTO endpoint_ips (ip, namespace, pod) VALUES (?, ?, ?)")) {
                 for (Endpoint endpoint : state.endpoints().values()) {
                     insert.setString(1, endpoint.spec().namespace());
                     insert.setString(2, endpoint.spec().pod());
@@ -157,10 +157,11 @@ public final class StateRebuilder {
     private static Map<Long, Long> streamVersions(Connection tx) throws SQLException {
         Map<Long, Long> versions = new TreeMap<>();
         try (Statement select = tx.createStatement();
-                ResultSet rows = select.executeQuery(
-                        "SELECT stream_id, version FROM streams WHERE stream_id LIKE '" + IdentityAllocator.STREAM_PREFIX + "%'")) {
+                ResultSet rows = select.executeQuery("SELECT stream_id, version FROM streams WHERE stream_id LIKE '"
+                        + IdentityAllocator.STREAM_PREFIX + "%'")) {
             while (rows.next()) {
-                versions.put(Long.parseLong(rows.getString(1).substring(IdentityAllocator.STREAM_PREFIX.length())),
+                versions.put(
+                        Long.parseLong(rows.getString(1).substring(IdentityAllocator.STREAM_PREFIX.length())),
                         rows.getLong(2));
             }
         }

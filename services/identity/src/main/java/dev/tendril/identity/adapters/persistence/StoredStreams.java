@@ -25,13 +25,19 @@ final class StoredStreams implements EventStreams {
     @Override
     public <E> List<E> read(String streamId, Class<E> type) {
         JsonEventCodec<E> codec = Codecs.of(type);
-        return Jdbc.call(() -> store.readStream(tx, streamId, 0)).stream().map(codec::decode).toList();
+        return Jdbc.call(() -> store.readStream(tx, streamId, 0)).stream()
+                .map(codec::decode)
+                .toList();
     }
 
     @Override
     public <E> void append(String streamId, long expectedVersion, Class<E> type, List<E> events) {
         JsonEventCodec<E> codec = Codecs.of(type);
-        Jdbc.call(() -> store.append(tx, streamId, expectedVersion, events.stream().map(codec::encode).toList()));
+        Jdbc.call(() -> store.append(
+                tx,
+                streamId,
+                expectedVersion,
+                events.stream().map(codec::encode).toList()));
     }
 
     @Override
@@ -59,8 +65,14 @@ final class StoredStreams implements EventStreams {
                     while (rows.next()) {
                         highest = Math.max(highest, rows.getLong(1));
                         if ("IdentityReleased".equals(rows.getString(4))) {
-                            StoredEvent event = new StoredEvent(rows.getLong(1), rows.getString(2), rows.getLong(3),
-                                    rows.getString(4), rows.getInt(5), rows.getString(6), rows.getBytes(7),
+                            StoredEvent event = new StoredEvent(
+                                    rows.getLong(1),
+                                    rows.getString(2),
+                                    rows.getLong(3),
+                                    rows.getString(4),
+                                    rows.getInt(5),
+                                    rows.getString(6),
+                                    rows.getBytes(7),
                                     rows.getTimestamp(8).toInstant());
                             if (Codecs.IDENTITY.decode(event) instanceof IdentityEvent.IdentityReleased r) {
                                 released.add(r);

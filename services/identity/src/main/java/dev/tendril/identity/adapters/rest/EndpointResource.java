@@ -36,25 +36,38 @@ public class EndpointResource {
     @Operation(summary = "Register or update an endpoint; returns it with its identity")
     @APIResponse(responseCode = "200", description = "The endpoint with its identity")
     @APIResponse(responseCode = "400", description = "Invalid input (labels, IPs, names, ports)")
-    @APIResponse(responseCode = "409", description = "An IP is held by another live endpoint (named) or is a node's own")
+    @APIResponse(
+            responseCode = "409",
+            description = "An IP is held by another live endpoint (named) or is a node's own")
     @APIResponse(responseCode = "422", description = "The namespace (or, when required, the node) does not exist")
-    public EndpointView register(@PathParam("namespace") String namespace, @PathParam("pod") String pod,
-            EndpointRequest request) {
+    public EndpointView register(
+            @PathParam("namespace") String namespace, @PathParam("pod") String pod, EndpointRequest request) {
         if (request == null) {
             throw CommandRejectedException.invalid("body", "an endpoint body is required");
         }
-        List<NamedPort.Requested> ports = request.namedPorts() == null ? null : request.namedPorts().stream()
-                .map(p -> p == null ? null : new NamedPort.Requested(p.name(), p.port(), p.protocol()))
-                .collect(java.util.stream.Collectors.toList());
-        EndpointSpec spec = EndpointSpec.of(namespace, pod, request.uid(), request.node(), request.ips(),
-                request.labels(), request.serviceAccount(), ports);
+        List<NamedPort.Requested> ports = request.namedPorts() == null
+                ? null
+                : request.namedPorts().stream()
+                        .map(p -> p == null ? null : new NamedPort.Requested(p.name(), p.port(), p.protocol()))
+                        .collect(java.util.stream.Collectors.toList());
+        EndpointSpec spec = EndpointSpec.of(
+                namespace,
+                pod,
+                request.uid(),
+                request.node(),
+                request.ips(),
+                request.labels(),
+                request.serviceAccount(),
+                ports);
         nodes.admit(spec);
         return EndpointView.of(registry.register(spec));
     }
 
     @GET
     @Operation(summary = "List endpoints, optionally by namespace, node and identity")
-    public List<EndpointView> list(@QueryParam("namespace") String namespace, @QueryParam("node") String node,
+    public List<EndpointView> list(
+            @QueryParam("namespace") String namespace,
+            @QueryParam("node") String node,
             @QueryParam("identity") Long identity) {
         if (namespace != null) {
             Names.namespace("namespace", namespace);
@@ -62,7 +75,9 @@ public class EndpointResource {
         if (node != null) {
             Names.node("node", node);
         }
-        return registry.endpoints(namespace, node, identity).stream().map(EndpointView::of).toList();
+        return registry.endpoints(namespace, node, identity).stream()
+                .map(EndpointView::of)
+                .toList();
     }
 
     @GET
@@ -71,8 +86,10 @@ public class EndpointResource {
     public EndpointView get(@PathParam("namespace") String namespace, @PathParam("pod") String pod) {
         Names.namespace("namespace", namespace);
         Names.pod("pod", pod);
-        return registry.endpoint(namespace, pod).map(EndpointView::of).orElseThrow(() ->
-                CommandRejectedException.notFound("pod", "endpoint " + namespace + "/" + pod + " is not registered"));
+        return registry.endpoint(namespace, pod)
+                .map(EndpointView::of)
+                .orElseThrow(() -> CommandRejectedException.notFound(
+                        "pod", "endpoint " + namespace + "/" + pod + " is not registered"));
     }
 
     @DELETE

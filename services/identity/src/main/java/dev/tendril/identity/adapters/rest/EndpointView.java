@@ -7,12 +7,28 @@ import java.util.List;
 import java.util.Map;
 
 /** An endpoint as the API shows it, with its identity. */
-public record EndpointView(String namespace, String pod, String uid, String node, List<String> ips,
-        Map<String, String> labels, String serviceAccount, List<NamedPort> namedPorts, long identity) {
+public record EndpointView(
+        String namespace,
+        String pod,
+        String uid,
+        String node,
+        List<String> ips,
+        Map<String, String> labels,
+        String serviceAccount,
+        List<NamedPort> namedPorts,
+        long identity) {
 
     public static EndpointView of(Endpoint endpoint) {
         EndpointSpec spec = endpoint.spec();
-        return new EndpointView(spec.namespace(), spec.pod(), spec.uid(), spec.node(), spec.ips().all(), spec.labels(),
-                spec.serviceAccount(), spec.namedPorts(), endpoint.identity());
+        return new EndpointView(
+                spec.namespace(),
+                spec.pod(),
+                spec.uid(),
+                spec.node(),
+                spec.ips().all(),
+                spec.labels(),
+                spec.serviceAccount(),
+                spec.namedPorts(),
+                endpoint.identity());
     }
 }

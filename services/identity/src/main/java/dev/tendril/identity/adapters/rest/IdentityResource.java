@@ -46,7 +46,8 @@ public class IdentityResource {
     @GET
     @Operation(summary = "List identities (reserved ones first), optionally only those holding every given label")
     public List<IdentityView> list(
-            @Parameter(description = "source:key=value; repeatable, all must match") @QueryParam("label") List<String> label,
+            @Parameter(description = "source:key=value; repeatable, all must match") @QueryParam("label")
+                    List<String> label,
             @QueryParam("limit") @DefaultValue("10000") int limit) {
         if (limit < 1 || limit > MAX_LIST) {
             throw CommandRejectedException.invalid("limit", "limit must be 1.." + MAX_LIST);
@@ -75,24 +76,30 @@ public class IdentityResource {
         } catch (NumberFormatException e) {
             throw CommandRejectedException.invalid("id", "identity id '" + id + "' is not a number");
         }
-        return ReservedIdentity.byId(numeric).map(IdentityResource::reserved)
-                .or(() -> allocator.find(numeric).map(r -> new IdentityView(r.id(), r.labels().strings(), null, null,
-                        r.endpoints())))
-                .orElseThrow(() -> CommandRejectedException.notFound("id", "identity " + numeric + " is not allocated"));
+        return ReservedIdentity.byId(numeric)
+                .map(IdentityResource::reserved)
+                .or(() -> allocator
+                        .find(numeric)
+                        .map(r -> new IdentityView(r.id(), r.labels().strings(), null, null, r.endpoints())))
+                .orElseThrow(
+                        () -> CommandRejectedException.notFound("id", "identity " + numeric + " is not allocated"));
     }
 
     @POST
     @Operation(summary = "Allocate-or-reuse the identity of a label set (only identity-relevant labels count)")
     @APIResponse(responseCode = "201", description = "A new identity was allocated")
     @APIResponse(responseCode = "200", description = "The label set already had this identity")
-    @APIResponse(responseCode = "400", description = "Invalid label, unknown source, too many labels, reserved: or invalid cidr: labels")
+    @APIResponse(
+            responseCode = "400",
+            description = "Invalid label, unknown source, too many labels, reserved: or invalid cidr: labels")
     public Response allocate(AllocateRequest request) {
         if (request == null) {
             throw CommandRejectedException.invalid("labels", "body with labels is required");
         }
         Labels relevant = filter.filter(IdentityLabels.requested(request.labels(), "labels"));
         Allocation allocation = allocator.allocate(relevant);
-        IdentityView view = new IdentityView(allocation.id(), allocation.labels().strings(), null, null, null);
+        IdentityView view =
+                new IdentityView(allocation.id(), allocation.labels().strings(), null, null, null);
         return Response.status(allocation.created() ? 201 : 200).entity(view).build();
     }
 

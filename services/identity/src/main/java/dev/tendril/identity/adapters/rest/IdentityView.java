@@ -5,5 +5,4 @@ import java.util.List;
 
 /** An identity as the API shows it; {@code name} only for reserved identities. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record IdentityView(long id, List<String> labels, String name, Boolean reserved, Integer endpoints) {
-}
+public record IdentityView(long id, List<String> labels, String name, Boolean reserved, Integer endpoints) {}

@@ -44,8 +44,9 @@ public class NamespaceResource {
     @APIResponse(responseCode = "404", description = "No such namespace")
     public Namespace get(@PathParam("name") String name) {
         Names.namespace("name", name);
-        return registry.namespace(name).orElseThrow(() ->
-                CommandRejectedException.notFound("name", "namespace '" + name + "' does not exist"));
+        return registry.namespace(name)
+                .orElseThrow(
+                        () -> CommandRejectedException.notFound("name", "namespace '" + name + "' does not exist"));
     }
 
     @DELETE

@@ -17,13 +17,22 @@ class CodecsTest {
 
     @Test
     void storesEachEventTypeWithItsDeclaredSchemaVersion() {
-        assertThat(Codecs.of(IdentityEvent.class).encode(new IdentityEvent.IdentityReleased(300,
-                LabelSyntax.parseLabels(List.of("k8s:app=web"), "labels"))).schemaVersion()).isEqualTo(IdentityEvent.SCHEMA_VERSION);
-        assertThat(Codecs.of(NamespaceEvent.class).encode(new NamespaceEvent.NamespaceDeleted("shop")).schemaVersion())
+        assertThat(Codecs.of(IdentityEvent.class)
+                        .encode(new IdentityEvent.IdentityReleased(
+                                300, LabelSyntax.parseLabels(List.of("k8s:app=web"), "labels")))
+                        .schemaVersion())
+                .isEqualTo(IdentityEvent.SCHEMA_VERSION);
+        assertThat(Codecs.of(NamespaceEvent.class)
+                        .encode(new NamespaceEvent.NamespaceDeleted("shop"))
+                        .schemaVersion())
                 .isEqualTo(NamespaceEvent.SCHEMA_VERSION);
-        Endpoint endpoint = new Endpoint(EndpointSpec.of("shop", "web-1", "uid-1", "node-1", List.of("10.0.1.5"),
-                Map.of("app", "web"), "", List.of()), 300);
-        assertThat(Codecs.of(EndpointEvent.class).encode(new EndpointEvent.EndpointDeregistered(endpoint)).schemaVersion())
+        Endpoint endpoint = new Endpoint(
+                EndpointSpec.of(
+                        "shop", "web-1", "uid-1", "node-1", List.of("10.0.1.5"), Map.of("app", "web"), "", List.of()),
+                300);
+        assertThat(Codecs.of(EndpointEvent.class)
+                        .encode(new EndpointEvent.EndpointDeregistered(endpoint))
+                        .schemaVersion())
                 .isEqualTo(EndpointEvent.SCHEMA_VERSION);
     }
 }

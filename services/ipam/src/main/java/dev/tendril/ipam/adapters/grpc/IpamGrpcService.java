@@ -15,8 +15,8 @@ import dev.tendril.api.v1.ReleasePodIpResponse;
 import dev.tendril.api.v1.ReleasePodRequest;
 import dev.tendril.api.v1.ReleasePodResponse;
 import dev.tendril.eventstore.CommandRejectedException;
-import dev.tendril.rest.Problem;
 import dev.tendril.ipam.app.IpamService;
+import dev.tendril.rest.Problem;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -39,9 +39,14 @@ public class IpamGrpcService extends IpamGrpc.IpamImplBase {
     public void registerNode(RegisterNodeRequest request, StreamObserver<RegisterNodeResponse> response) {
         answer(response, () -> {
             var view = ipam.registerNode(request.getName(), request.getIpsList());
-            return RegisterNodeResponse.newBuilder().setNode(Node.newBuilder().setName(view.name())
-                    .addAllIps(view.ips()).addAllPodCidrs(view.podCidrs()).addAllRouterIps(view.routerIps())
-                    .setCluster(view.cluster())).build();
+            return RegisterNodeResponse.newBuilder()
+                    .setNode(Node.newBuilder()
+                            .setName(view.name())
+                            .addAllIps(view.ips())
+                            .addAllPodCidrs(view.podCidrs())
+                            .addAllRouterIps(view.routerIps())
+                            .setCluster(view.cluster()))
+                    .build();
         });
     }
 
@@ -55,18 +60,24 @@ public class IpamGrpcService extends IpamGrpc.IpamImplBase {
 
     @Override
     public void allocatePodIps(AllocatePodIpsRequest request, StreamObserver<AllocatePodIpsResponse> response) {
-        answer(response, () -> AllocatePodIpsResponse.newBuilder()
-                .addAllIps(ipam.allocate(request.getNode(), request.getOwner(), request.getUid()).ips()).build());
+        answer(
+                response,
+                () -> AllocatePodIpsResponse.newBuilder()
+                        .addAllIps(ipam.allocate(request.getNode(), request.getOwner(), request.getUid())
+                                .ips())
+                        .build());
     }
 
     @Override
     public void releasePodIp(ReleasePodIpRequest request, StreamObserver<ReleasePodIpResponse> response) {
         answer(response, () -> {
             if (request.getUid().isBlank()) {
-                throw CommandRejectedException.invalid("uid", "a release must carry the uid of the pod that holds the address");
+                throw CommandRejectedException.invalid(
+                        "uid", "a release must carry the uid of the pod that holds the address");
             }
             return ReleasePodIpResponse.newBuilder()
-                    .setReleased(ipam.release(request.getNode(), request.getIp(), request.getUid())).build();
+                    .setReleased(ipam.release(request.getNode(), request.getIp(), request.getUid()))
+                    .build();
         });
     }
 
@@ -78,10 +89,13 @@ public class IpamGrpcService extends IpamGrpc.IpamImplBase {
     public void releasePod(ReleasePodRequest request, StreamObserver<ReleasePodResponse> response) {
         answer(response, () -> {
             if (request.getUid().isBlank()) {
-                throw CommandRejectedException.invalid("uid", "a release must carry the uid of the pod that holds the addresses");
+                throw CommandRejectedException.invalid(
+                        "uid", "a release must carry the uid of the pod that holds the addresses");
             }
-            return ReleasePodResponse.newBuilder().setUid(request.getUid())
-                    .addAllReleased(ipam.releasePod(request.getNode(), request.getUid(), request.getRollback())).build();
+            return ReleasePodResponse.newBuilder()
+                    .setUid(request.getUid())
+                    .addAllReleased(ipam.releasePod(request.getNode(), request.getUid(), request.getRollback()))
+                    .build();
         });
     }
 
@@ -105,8 +119,9 @@ public class IpamGrpcService extends IpamGrpc.IpamImplBase {
             };
             // Bounded as a problem's detail is: a reason quoting a 70 KB input does not fit in the
             // grpc-message trailer, and the client saw the reset stream as INTERNAL.
-            response.onError(status.withDescription(Problem.bounded(rejected.field() + ": " + rejected.reason(),
-                    Problem.MAX_DETAIL)).asRuntimeException());
+            response.onError(status.withDescription(
+                            Problem.bounded(rejected.field() + ": " + rejected.reason(), Problem.MAX_DETAIL))
+                    .asRuntimeException());
             return;
         }
         response.onNext(result);

@@ -71,8 +71,11 @@ public class EndpointsConsumer implements FollowerHandler<String, byte[]> {
         badRecords = meters.counter("tendril_ipam_bad_endpoint_records_total");
         detector = new LeakDetector(config.leaks().grace());
         follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
-                .name("ipam-endpoints").bootstrapServers(bootstrapServers).topics(config.leaks().endpointsTopic())
-                .handler(this).start();
+                .name("ipam-endpoints")
+                .bootstrapServers(bootstrapServers)
+                .topics(config.leaks().endpointsTopic())
+                .handler(this)
+                .start();
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -113,8 +116,7 @@ public class EndpointsConsumer implements FollowerHandler<String, byte[]> {
 
     @Override
     public void periodically(FollowerStatus status) {
-        if (status.caughtUp() && config.leaks().release()
-                && System.nanoTime() - lastReap > REAP_EVERY.toNanos()) {
+        if (status.caughtUp() && config.leaks().release() && System.nanoTime() - lastReap > REAP_EVERY.toNanos()) {
             lastReap = System.nanoTime();
             reap();
         }
@@ -130,8 +132,9 @@ public class EndpointsConsumer implements FollowerHandler<String, byte[]> {
             endpoint = Endpoint.parseFrom(record.value());
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             badRecords.increment();
-            LOG.warnf("skipping unreadable endpoint record %s at %s-%d@%d: %s", record.key(), record.topic(),
-                    record.partition(), record.offset(), e.getMessage());
+            LOG.warnf(
+                    "skipping unreadable endpoint record %s at %s-%d@%d: %s",
+                    record.key(), record.topic(), record.partition(), record.offset(), e.getMessage());
             return;
         }
         Set<String> ips = new HashSet<>();
@@ -141,8 +144,8 @@ public class EndpointsConsumer implements FollowerHandler<String, byte[]> {
         if (!endpoint.getIpv6().isEmpty()) {
             ips.add(endpoint.getIpv6());
         }
-        EndpointRef ref = new EndpointRef(endpoint.getNamespace(), endpoint.getPod(), endpoint.getUid(),
-                endpoint.getNode(), ips);
+        EndpointRef ref =
+                new EndpointRef(endpoint.getNamespace(), endpoint.getPod(), endpoint.getUid(), endpoint.getNode(), ips);
         endpoints.put(record.key(), ref);
         if (!ref.uid().isEmpty() && !ref.node().isEmpty()) {
             // Any other failure (the database) throws: the follower hands the batch over again (idempotent).
@@ -159,8 +162,9 @@ public class EndpointsConsumer implements FollowerHandler<String, byte[]> {
             for (LeakDetector.Leak leak : detector.releasable(leaks(), clock.instant())) {
                 try {
                     if (ipam.releaseLeaked(leak.node(), leak.ip(), leak.uid())) {
-                        LOG.infof("released leaked %s of %s (uid %s) on %s, leaked since %s", leak.ip(), leak.owner(),
-                                leak.uid(), leak.node(), leak.since());
+                        LOG.infof(
+                                "released leaked %s of %s (uid %s) on %s, leaked since %s",
+                                leak.ip(), leak.owner(), leak.uid(), leak.node(), leak.since());
                     }
                 } catch (dev.tendril.eventstore.CommandRejectedException changed) {
                     // Released or re-owned since the report: nothing to do.

@@ -39,9 +39,12 @@ public class NodesStateProjection implements StateProjection {
         }
         String node = event.streamId().substring(IpamService.NODE_STREAM_PREFIX.length());
         return switch (event.type()) {
-            case "NodeRegistered", "NodeDeregistered" -> List.of(readModel.node(tx, node)
-                    .map(row -> StateRecord.upsert(config.nodesTopic(), node, toProto(row).toByteArray()))
-                    .orElseGet(() -> StateRecord.tombstone(config.nodesTopic(), node)));
+            case "NodeRegistered", "NodeDeregistered" ->
+                List.of(readModel
+                        .node(tx, node)
+                        .map(row -> StateRecord.upsert(
+                                config.nodesTopic(), node, toProto(row).toByteArray()))
+                        .orElseGet(() -> StateRecord.tombstone(config.nodesTopic(), node)));
             default -> List.of();
         };
     }

@@ -10,6 +10,5 @@ public final class Codecs {
     public static final JsonEventCodec<PoolEvent> POOL = JsonEventCodec.ofSealed(PoolEvent.class, IpamJson.mapper());
     public static final JsonEventCodec<NodeEvent> NODE = JsonEventCodec.ofSealed(NodeEvent.class, IpamJson.mapper());
 
-    private Codecs() {
-    }
+    private Codecs() {}
 }

@@ -18,8 +18,7 @@ import java.io.IOException;
 /** The JSON form of IPAM event payloads: addresses and CIDRs as their text, instants as ISO-8601. */
 final class IpamJson {
 
-    private IpamJson() {
-    }
+    private IpamJson() {}
 
     static ObjectMapper mapper() {
         SimpleModule addresses = new SimpleModule("tendril-ipam");

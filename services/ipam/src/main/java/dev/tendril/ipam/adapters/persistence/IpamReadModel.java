@@ -3,14 +3,14 @@ package dev.tendril.ipam.adapters.persistence;
 import dev.tendril.eventstore.OneRoundTrip;
 import dev.tendril.ipam.app.IpamQueries.AllocationRow;
 import dev.tendril.ipam.app.IpamQueries.NodeRow;
-import dev.tendril.net.Cidr;
-import dev.tendril.net.IpAddress;
 import dev.tendril.ipam.domain.NodeEvent;
 import dev.tendril.ipam.domain.NodeEvent.NodeDeregistered;
 import dev.tendril.ipam.domain.NodeEvent.NodeRegistered;
 import dev.tendril.ipam.domain.NodeEvent.PodIpAllocated;
 import dev.tendril.ipam.domain.NodeEvent.PodIpReleased;
 import dev.tendril.ipam.domain.NodeEvent.PodIpsConfirmed;
+import dev.tendril.net.Cidr;
+import dev.tendril.net.IpAddress;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -41,8 +41,8 @@ public final class IpamReadModel {
                 }
             }
             case PodIpReleased released -> {
-                try (PreparedStatement delete = tx.prepareStatement(
-                        "DELETE FROM ipam_allocations WHERE ip = ? AND node = ?")) {
+                try (PreparedStatement delete =
+                        tx.prepareStatement("DELETE FROM ipam_allocations WHERE ip = ? AND node = ?")) {
                     delete.setString(1, released.ip().toString());
                     delete.setString(2, released.node());
                     delete.executeUpdate();
@@ -57,7 +57,8 @@ public final class IpamReadModel {
                 }
             }
             case NodeDeregistered deregistered -> {
-                try (PreparedStatement allocations = tx.prepareStatement("DELETE FROM ipam_allocations WHERE node = ?");
+                try (PreparedStatement allocations =
+                                tx.prepareStatement("DELETE FROM ipam_allocations WHERE node = ?");
                         PreparedStatement node = tx.prepareStatement("DELETE FROM ipam_nodes WHERE name = ?")) {
                     allocations.setString(1, deregistered.node());
                     allocations.executeUpdate();
@@ -100,8 +101,11 @@ public final class IpamReadModel {
         flush(tx, deletes, inserts, registrations);
     }
 
-    private static void flush(Connection tx, java.util.Map<String, String> deletes,
-            java.util.Map<String, PodIpAllocated> inserts, java.util.Map<String, NodeRegistered> registrations)
+    private static void flush(
+            Connection tx,
+            java.util.Map<String, String> deletes,
+            java.util.Map<String, PodIpAllocated> inserts,
+            java.util.Map<String, NodeRegistered> registrations)
             throws SQLException {
         if (!registrations.isEmpty()) {
             try (PreparedStatement upsert = tx.prepareStatement(UPSERT_NODE)) {
@@ -143,19 +147,22 @@ public final class IpamReadModel {
         return Optional.of(allocationParts(tx, deletes, inserts));
     }
 
-    private static List<OneRoundTrip.Part> allocationParts(Connection tx, java.util.Map<String, String> deletes,
-            java.util.Map<String, PodIpAllocated> inserts) throws SQLException {
+    private static List<OneRoundTrip.Part> allocationParts(
+            Connection tx, java.util.Map<String, String> deletes, java.util.Map<String, PodIpAllocated> inserts)
+            throws SQLException {
         List<OneRoundTrip.Part> parts = new ArrayList<>();
         if (!deletes.isEmpty()) {
             Array ips = texts(tx, List.copyOf(deletes.keySet()));
             Array nodes = texts(tx, List.copyOf(deletes.values()));
-            parts.add(new OneRoundTrip.Part("DELETE FROM ipam_allocations a "
-                    + "USING unnest(?::text[], ?::text[]) AS d(ip, node) WHERE a.ip = d.ip AND a.node = d.node",
+            parts.add(new OneRoundTrip.Part(
+                    "DELETE FROM ipam_allocations a "
+                            + "USING unnest(?::text[], ?::text[]) AS d(ip, node) WHERE a.ip = d.ip AND a.node = d.node",
                     (statement, first) -> {
                         statement.setArray(first, ips);
                         statement.setArray(first + 1, nodes);
                         return first + 2;
-                    }, (rows, count) -> { }));
+                    },
+                    (rows, count) -> {}));
         }
         if (!inserts.isEmpty()) {
             int n = inserts.size();
@@ -173,17 +180,25 @@ public final class IpamReadModel {
                 uids.add(allocated.uid());
                 times.add(allocated.at().toString());
             }
-            List<Array> columns = List.of(texts(tx, ips), texts(tx, nodes), texts(tx, families), texts(tx, owners),
-                    texts(tx, uids), texts(tx, times));
-            parts.add(new OneRoundTrip.Part("INSERT INTO ipam_allocations "
-                    + "(ip, node, family, owner, uid, allocated_at) SELECT r.ip, r.node, r.family, r.owner, r.uid, "
-                    + "r.at::timestamptz FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) "
-                    + "AS r(ip, node, family, owner, uid, at)", (statement, first) -> {
+            List<Array> columns = List.of(
+                    texts(tx, ips),
+                    texts(tx, nodes),
+                    texts(tx, families),
+                    texts(tx, owners),
+                    texts(tx, uids),
+                    texts(tx, times));
+            parts.add(new OneRoundTrip.Part(
+                    "INSERT INTO ipam_allocations "
+                            + "(ip, node, family, owner, uid, allocated_at) SELECT r.ip, r.node, r.family, r.owner, r.uid, "
+                            + "r.at::timestamptz FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) "
+                            + "AS r(ip, node, family, owner, uid, at)",
+                    (statement, first) -> {
                         for (int c = 0; c < columns.size(); c++) {
                             statement.setArray(first + c, columns.get(c));
                         }
                         return first + columns.size();
-                    }, (rows, count) -> { }));
+                    },
+                    (rows, count) -> {}));
         }
         return parts;
     }
@@ -196,9 +211,15 @@ public final class IpamReadModel {
     private static void bindNode(Connection tx, PreparedStatement upsert, NodeRegistered registered)
             throws SQLException {
         upsert.setString(1, registered.node());
-        upsert.setArray(2, texts(tx, registered.ips().stream().map(IpAddress::toString).toList()));
-        upsert.setArray(3, texts(tx, registered.podCidrs().stream().map(Cidr::toString).toList()));
-        upsert.setArray(4, texts(tx, registered.routerIps().stream().map(IpAddress::toString).toList()));
+        upsert.setArray(
+                2, texts(tx, registered.ips().stream().map(IpAddress::toString).toList()));
+        upsert.setArray(
+                3, texts(tx, registered.podCidrs().stream().map(Cidr::toString).toList()));
+        upsert.setArray(
+                4,
+                texts(
+                        tx,
+                        registered.routerIps().stream().map(IpAddress::toString).toList()));
         upsert.setString(5, registered.cluster());
     }
 
@@ -214,8 +235,8 @@ public final class IpamReadModel {
     }
 
     public List<NodeRow> nodes(Connection tx) throws SQLException {
-        try (PreparedStatement select = tx.prepareStatement(
-                "SELECT name, ips, pod_cidrs, router_ips, cluster FROM ipam_nodes ORDER BY name")) {
+        try (PreparedStatement select =
+                tx.prepareStatement("SELECT name, ips, pod_cidrs, router_ips, cluster FROM ipam_nodes ORDER BY name")) {
             return readNodes(select);
         }
     }
@@ -232,8 +253,12 @@ public final class IpamReadModel {
         List<NodeRow> rows = new ArrayList<>();
         try (ResultSet row = select.executeQuery()) {
             while (row.next()) {
-                rows.add(new NodeRow(row.getString(1), strings(row.getArray(2)), strings(row.getArray(3)),
-                        strings(row.getArray(4)), row.getString(5)));
+                rows.add(new NodeRow(
+                        row.getString(1),
+                        strings(row.getArray(2)),
+                        strings(row.getArray(3)),
+                        strings(row.getArray(4)),
+                        row.getString(5)));
             }
         }
         return rows;
@@ -262,8 +287,14 @@ public final class IpamReadModel {
         List<AllocationRow> rows = new ArrayList<>();
         try (ResultSet row = select.executeQuery()) {
             while (row.next()) {
-                rows.add(new AllocationRow(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
-                        row.getString(5), row.getTimestamp(6).toInstant(), row.getBoolean(7)));
+                rows.add(new AllocationRow(
+                        row.getString(1),
+                        row.getString(2),
+                        row.getString(3),
+                        row.getString(4),
+                        row.getString(5),
+                        row.getTimestamp(6).toInstant(),
+                        row.getBoolean(7)));
             }
         }
         return rows;
@@ -287,8 +318,8 @@ public final class IpamReadModel {
     /** Allocated pod addresses per family label. */
     public java.util.Map<String, Long> allocatedPerFamily(Connection tx) throws SQLException {
         java.util.Map<String, Long> counts = new java.util.HashMap<>();
-        try (PreparedStatement select = tx.prepareStatement(
-                "SELECT family, count(*) FROM ipam_allocations GROUP BY family");
+        try (PreparedStatement select =
+                        tx.prepareStatement("SELECT family, count(*) FROM ipam_allocations GROUP BY family");
                 ResultSet row = select.executeQuery()) {
             while (row.next()) {
                 counts.put(row.getString(1), row.getLong(2));

@@ -28,8 +28,8 @@ public final class JdbcIpamQueries implements IpamQueries {
 
     @Override
     public Optional<List<AllocationRow>> allocations(String node) {
-        return transactions.inTransaction(tx -> readModel.node(tx, node).isEmpty()
-                ? Optional.empty() : Optional.of(readModel.allocations(tx, node)));
+        return transactions.inTransaction(tx ->
+                readModel.node(tx, node).isEmpty() ? Optional.empty() : Optional.of(readModel.allocations(tx, node)));
     }
 
     @Override

@@ -78,8 +78,13 @@ public final class JdbcIpamStore implements IpamStore {
                 Map<String, Long> current = lockRows(knownVersions.keySet());
                 Map<String, StreamRead<NodeEvent>> reads = new LinkedHashMap<>();
                 for (Map.Entry<String, Long> known : knownVersions.entrySet()) {
-                    reads.put(known.getKey(), readSince(known.getKey(), known.getValue(),
-                            current.getOrDefault(known.getKey(), EventStore.NO_STREAM), Codecs.NODE));
+                    reads.put(
+                            known.getKey(),
+                            readSince(
+                                    known.getKey(),
+                                    known.getValue(),
+                                    current.getOrDefault(known.getKey(), EventStore.NO_STREAM),
+                                    Codecs.NODE));
                 }
                 return reads;
             } catch (SQLException e) {
@@ -114,12 +119,18 @@ public final class JdbcIpamStore implements IpamStore {
         public void writeEach(List<Append<PoolEvent>> pool, List<Append<NodeEvent>> nodes) {
             try {
                 for (Append<PoolEvent> append : pool) {
-                    store.append(tx, append.streamId(), append.expectedVersion(),
+                    store.append(
+                            tx,
+                            append.streamId(),
+                            append.expectedVersion(),
                             append.events().stream().map(Codecs.POOL::encode).toList());
                 }
                 List<NodeEvent> projected = new ArrayList<>();
                 for (Append<NodeEvent> append : nodes) {
-                    store.append(tx, append.streamId(), append.expectedVersion(),
+                    store.append(
+                            tx,
+                            append.streamId(),
+                            append.expectedVersion(),
                             append.events().stream().map(Codecs.NODE::encode).toList());
                     projected.addAll(append.events());
                 }
@@ -139,12 +150,15 @@ public final class JdbcIpamStore implements IpamStore {
             }
             List<StoredEvent> missed = store.readStream(tx, streamId, from);
             List<E> events = missed.stream().map(codec::decode).toList();
-            return new StreamRead<>(restarted, events, missed.isEmpty() ? from : missed.getLast().version());
+            return new StreamRead<>(
+                    restarted,
+                    events,
+                    missed.isEmpty() ? from : missed.getLast().version());
         }
 
         private long lockRow(String streamId) throws SQLException {
-            try (PreparedStatement select = tx.prepareStatement(
-                    "SELECT version FROM streams WHERE stream_id = ? FOR UPDATE")) {
+            try (PreparedStatement select =
+                    tx.prepareStatement("SELECT version FROM streams WHERE stream_id = ? FOR UPDATE")) {
                 select.setString(1, streamId);
                 try (ResultSet row = select.executeQuery()) {
                     return row.next() ? row.getLong(1) : EventStore.NO_STREAM;
@@ -171,7 +185,9 @@ public final class JdbcIpamStore implements IpamStore {
         }
 
         private static <E> StreamAppends.Append encoded(Append<E> append, EventCodec<E> codec) {
-            return new StreamAppends.Append(append.streamId(), append.expectedVersion(),
+            return new StreamAppends.Append(
+                    append.streamId(),
+                    append.expectedVersion(),
                     append.events().stream().map(codec::encode).toList());
         }
 

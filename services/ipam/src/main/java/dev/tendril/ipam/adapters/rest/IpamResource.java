@@ -30,34 +30,30 @@ public class IpamResource {
     @Inject
     IpamService ipam;
 
-    public record NodeRequest(List<String> ips) {
-    }
+    public record NodeRequest(List<String> ips) {}
 
-    public record NodeResponse(String name, List<String> ips, List<String> podCIDRs, List<String> routerIPs,
-            String cluster) {
+    public record NodeResponse(
+            String name, List<String> ips, List<String> podCIDRs, List<String> routerIPs, String cluster) {
         static NodeResponse of(NodeRow row) {
             return new NodeResponse(row.name(), row.ips(), row.podCidrs(), row.routerIps(), row.cluster());
         }
     }
 
-    public record AllocationRequest(String owner, String uid) {
-    }
+    public record AllocationRequest(String owner, String uid) {}
 
-    public record AllocationResponse(List<String> ips) {
-    }
+    public record AllocationResponse(List<String> ips) {}
 
-    public record AllocationView(String ip, String family, String owner, String uid, Instant allocatedAt,
-            boolean confirmed) {
+    public record AllocationView(
+            String ip, String family, String owner, String uid, Instant allocatedAt, boolean confirmed) {
         static AllocationView of(AllocationRow row) {
-            return new AllocationView(row.ip(), row.family(), row.owner(), row.uid(), row.allocatedAt(), row.confirmed());
+            return new AllocationView(
+                    row.ip(), row.family(), row.owner(), row.uid(), row.allocatedAt(), row.confirmed());
         }
     }
 
-    public record ReleaseResponse(String ip, boolean released) {
-    }
+    public record ReleaseResponse(String ip, boolean released) {}
 
-    public record PodReleaseResponse(String uid, List<String> released) {
-    }
+    public record PodReleaseResponse(String uid, List<String> released) {}
 
     @GET
     @Path("/pools")
@@ -70,7 +66,8 @@ public class IpamResource {
     public NodeResponse register(@PathParam("name") String name, NodeRequest request) {
         // A body without "ips" (empty, or only other fields) is refused, never read as "no addresses".
         if (request == null || request.ips() == null) {
-            throw CommandRejectedException.invalid("ips", "the node's addresses are required: {\"ips\":[\"192.168.0.10\"]}");
+            throw CommandRejectedException.invalid(
+                    "ips", "the node's addresses are required: {\"ips\":[\"192.168.0.10\"]}");
         }
         var view = ipam.registerNode(name, request.ips());
         return new NodeResponse(view.name(), view.ips(), view.podCidrs(), view.routerIps(), view.cluster());
@@ -90,7 +87,8 @@ public class IpamResource {
 
     @DELETE
     @Path("/nodes/{name}")
-    public Response deregister(@PathParam("name") String name, @QueryParam("force") @DefaultValue("false") boolean force) {
+    public Response deregister(
+            @PathParam("name") String name, @QueryParam("force") @DefaultValue("false") boolean force) {
         ipam.deregisterNode(name, force);
         return Response.noContent().build();
     }
@@ -102,7 +100,9 @@ public class IpamResource {
             throw CommandRejectedException.invalid("body", "expected {\"owner\":\"namespace/pod\",\"uid\":\"...\"}");
         }
         var allocation = ipam.allocate(name, request.owner(), request.uid());
-        return Response.status(allocation.created() ? 201 : 200).entity(new AllocationResponse(allocation.ips())).build();
+        return Response.status(allocation.created() ? 201 : 200)
+                .entity(new AllocationResponse(allocation.ips()))
+                .build();
     }
 
     @GET
@@ -113,10 +113,11 @@ public class IpamResource {
 
     @DELETE
     @Path("/nodes/{name}/allocations/{ip}")
-    public ReleaseResponse release(@PathParam("name") String name, @PathParam("ip") String ip,
-            @QueryParam("uid") String uid) {
+    public ReleaseResponse release(
+            @PathParam("name") String name, @PathParam("ip") String ip, @QueryParam("uid") String uid) {
         if (uid == null || uid.isBlank()) {
-            throw CommandRejectedException.invalid("uid", "a release must carry ?uid= of the pod that holds the address");
+            throw CommandRejectedException.invalid(
+                    "uid", "a release must carry ?uid= of the pod that holds the address");
         }
         return new ReleaseResponse(ip, ipam.release(name, ip, uid));
     }
@@ -127,10 +128,13 @@ public class IpamResource {
      */
     @DELETE
     @Path("/nodes/{name}/allocations")
-    public PodReleaseResponse releasePod(@PathParam("name") String name, @QueryParam("uid") String uid,
+    public PodReleaseResponse releasePod(
+            @PathParam("name") String name,
+            @QueryParam("uid") String uid,
             @QueryParam("rollback") @DefaultValue("false") boolean rollback) {
         if (uid == null || uid.isBlank()) {
-            throw CommandRejectedException.invalid("uid", "a release must carry ?uid= of the pod that holds the addresses");
+            throw CommandRejectedException.invalid(
+                    "uid", "a release must carry ?uid= of the pod that holds the addresses");
         }
         return new PodReleaseResponse(uid, ipam.releasePod(name, uid, rollback));
     }

@@ -18,8 +18,7 @@ public class LeaksResource {
     EndpointsConsumer endpoints;
 
     /** {@code complete} is false until the endpoint topic has been read to its end once. */
-    public record LeakReport(boolean complete, int endpoints, List<LeakDetector.Leak> leaks) {
-    }
+    public record LeakReport(boolean complete, int endpoints, List<LeakDetector.Leak> leaks) {}
 
     @GET
     public LeakReport leaks() {

@@ -26,7 +26,8 @@ public class ExpirySweeper {
     private ScheduledExecutorService timer;
 
     void onStart(@Observes StartupEvent event) {
-        timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("ipam-expiry").daemon().factory());
+        timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("ipam-expiry").daemon().factory());
         long period = config.expirySweep().toMillis();
         timer.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
     }
@@ -41,8 +42,9 @@ public class ExpirySweeper {
         try {
             int freed = ipam.expireUnconfirmed();
             if (freed > 0) {
-                LOG.infof("released %d pod addresses allocated more than %s ago without an endpoint", freed,
-                        config.unconfirmedExpiry());
+                LOG.infof(
+                        "released %d pod addresses allocated more than %s ago without an endpoint",
+                        freed, config.unconfirmedExpiry());
             }
         } catch (RuntimeException e) {
             LOG.warnf("expiry sweep failed, retrying next round: %s", e.getMessage());

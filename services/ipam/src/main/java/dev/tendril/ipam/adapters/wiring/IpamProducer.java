@@ -23,9 +23,12 @@ public class IpamProducer {
     /** Config to settings: the one place defaults and families are decided. */
     public static IpamSettings settings(IpamConfig config) {
         return IpamSettings.validated(
-                config.ipv4().enabled() ? config.ipv4().cidrs() : List.of(), config.ipv4().nodeMask(),
-                config.ipv6().enabled() ? config.ipv6().cidrs() : List.of(), config.ipv6().nodeMask(),
-                config.quarantine(), config.unconfirmedExpiry());
+                config.ipv4().enabled() ? config.ipv4().cidrs() : List.of(),
+                config.ipv4().nodeMask(),
+                config.ipv6().enabled() ? config.ipv6().cidrs() : List.of(),
+                config.ipv6().nodeMask(),
+                config.quarantine(),
+                config.unconfirmedExpiry());
     }
 
     @Produces
@@ -44,8 +47,13 @@ public class IpamProducer {
     @Produces
     @Singleton
     IpamService ipamService(EventStore store, IpamSettings settings, Clock clock, IpamConfig config) {
-        return new IpamService(new JdbcIpamStore(store), new JdbcIpamQueries(store.transactions()), settings, clock,
-                config.cluster(), config.writers());
+        return new IpamService(
+                new JdbcIpamStore(store),
+                new JdbcIpamQueries(store.transactions()),
+                settings,
+                clock,
+                config.cluster(),
+                config.writers());
     }
 
     void close(@Disposes IpamService service) {

@@ -31,21 +31,36 @@ class NodesTopicTest {
 
     @Test
     void aConsumerReadingFromTheStartGetsEveryNodesLatestValue() throws Exception {
-        List<String> cidrs = given().contentType(ContentType.JSON).body(Map.of("ips", List.of("192.168.7.1")))
-                .put("/v1/nodes/topic-a").then().statusCode(200).extract().jsonPath().getList("podCIDRs");
-        given().contentType(ContentType.JSON).body(Map.of("ips", List.of("192.168.7.2", "fd10::2")))
-                .put("/v1/nodes/topic-a").then().statusCode(200);
-        given().contentType(ContentType.JSON).body(Map.of("ips", List.of("192.168.7.3")))
-                .put("/v1/nodes/topic-b").then().statusCode(200);
+        List<String> cidrs = given().contentType(ContentType.JSON)
+                .body(Map.of("ips", List.of("192.168.7.1")))
+                .put("/v1/nodes/topic-a")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("podCIDRs");
+        given().contentType(ContentType.JSON)
+                .body(Map.of("ips", List.of("192.168.7.2", "fd10::2")))
+                .put("/v1/nodes/topic-a")
+                .then()
+                .statusCode(200);
+        given().contentType(ContentType.JSON)
+                .body(Map.of("ips", List.of("192.168.7.3")))
+                .put("/v1/nodes/topic-b")
+                .then()
+                .statusCode(200);
         given().delete("/v1/nodes/topic-b").then().statusCode(204);
 
         Map<String, byte[]> latest = new HashMap<>();
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedInfrastructure.kafka().bootstrapServers());
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
+        props.put(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                SharedInfrastructure.kafka().bootstrapServers());
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor("tendril.nodes").stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -55,7 +70,9 @@ class NodesTopicTest {
                 }
             }
         }
-        assertThat(done(latest)).as("saw topic-a updated and topic-b tombstoned: %s", latest.keySet()).isTrue();
+        assertThat(done(latest))
+                .as("saw topic-a updated and topic-b tombstoned: %s", latest.keySet())
+                .isTrue();
         Node a = Node.parseFrom(latest.get("topic-a"));
         assertThat(a.getName()).isEqualTo("topic-a");
         assertThat(a.getIpsList()).containsExactly("192.168.7.2", "fd10::2");
@@ -67,7 +84,9 @@ class NodesTopicTest {
 
     private static boolean done(Map<String, byte[]> latest) {
         try {
-            return latest.containsKey("topic-b") && latest.get("topic-b") == null && latest.get("topic-a") != null
+            return latest.containsKey("topic-b")
+                    && latest.get("topic-b") == null
+                    && latest.get("topic-a") != null
                     && Node.parseFrom(latest.get("topic-a")).getIpsCount() == 2;
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             return false;

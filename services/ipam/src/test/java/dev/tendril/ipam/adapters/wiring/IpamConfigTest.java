@@ -12,8 +12,7 @@ import org.junit.jupiter.api.Test;
 /** Config to settings, the step that stops the start with a clear message when pools are bad. */
 class IpamConfigTest {
 
-    private record Family(boolean enabled, List<String> cidrs, int nodeMask) implements IpamConfig.Family {
-    }
+    private record Family(boolean enabled, List<String> cidrs, int nodeMask) implements IpamConfig.Family {}
 
     private record Config(Family ipv4, Family ipv6) implements IpamConfig {
         public Duration quarantine() {
@@ -47,8 +46,8 @@ class IpamConfigTest {
 
     @Test
     void aDisabledFamilyHasNoPool() {
-        var settings = IpamProducer.settings(new Config(new Family(true, List.of("10.0.0.0/8"), 24),
-                new Family(false, List.of("fd00::/104"), 120)));
+        var settings = IpamProducer.settings(
+                new Config(new Family(true, List.of("10.0.0.0/8"), 24), new Family(false, List.of("fd00::/104"), 120)));
         assertThat(settings.pool(IpFamily.IPV6)).isEmpty();
         assertThat(settings.pool(IpFamily.IPV4)).isPresent();
     }
@@ -56,7 +55,8 @@ class IpamConfigTest {
     @Test
     void overlappingPoolsStopTheStartNamingBoth() {
         assertThatThrownBy(() -> IpamProducer.settings(new Config(
-                new Family(true, List.of("10.0.0.0/8", "10.128.0.0/9"), 24), new Family(true, List.of("fd00::/104"), 120))))
+                        new Family(true, List.of("10.0.0.0/8", "10.128.0.0/9"), 24),
+                        new Family(true, List.of("fd00::/104"), 120))))
                 .isInstanceOf(InvalidIpamConfigException.class)
                 .hasMessage("invalid IPAM configuration: pool CIDRs 10.0.0.0/8 and 10.128.0.0/9 overlap");
     }

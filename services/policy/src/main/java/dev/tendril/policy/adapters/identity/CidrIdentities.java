@@ -39,9 +39,10 @@ public class CidrIdentities implements CidrIdentityAllocator {
 
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
     private final Set<String> allocated = ConcurrentHashMap.newKeySet();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().name("tendril-policy-cidr-identities").daemon().unstarted(r));
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r ->
+            Thread.ofPlatform().name("tendril-policy-cidr-identities").daemon().unstarted(r));
     private volatile boolean retryScheduled;
     private volatile boolean failing;
 
@@ -88,7 +89,8 @@ public class CidrIdentities implements CidrIdentityAllocator {
                 LOG.errorf("the identity service refused the identity of CIDR %s: %s", prefix, e.getMessage());
             } catch (Exception e) {
                 if (!failing) {
-                    LOG.warnf("cannot allocate the identity of CIDR %s at %s (%s); the policy is stored, retrying every %s",
+                    LOG.warnf(
+                            "cannot allocate the identity of CIDR %s at %s (%s); the policy is stored, retrying every %s",
                             prefix, config.identityUrl(), e.getMessage(), config.identityRetry());
                 }
                 failing = true;
@@ -107,16 +109,20 @@ public class CidrIdentities implements CidrIdentityAllocator {
             return;
         }
         retryScheduled = true;
-        worker.schedule(() -> {
-            retryScheduled = false;
-            drain();
-        }, config.identityRetry().toMillis(), TimeUnit.MILLISECONDS);
+        worker.schedule(
+                () -> {
+                    retryScheduled = false;
+                    drain();
+                },
+                config.identityRetry().toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     private void allocate(String prefix) throws Exception {
-        byte[] body = PolicyJson.write(Map.of("labels",
-                List.of("cidr:" + ProtoMapping.cidrKeyToWire(prefix), "reserved:world")));
-        HttpRequest request = HttpRequest.newBuilder(URI.create(config.identityUrl().replaceAll("/+$", "") + "/v1/identities"))
+        byte[] body = PolicyJson.write(
+                Map.of("labels", List.of("cidr:" + ProtoMapping.cidrKeyToWire(prefix), "reserved:world")));
+        HttpRequest request = HttpRequest.newBuilder(
+                        URI.create(config.identityUrl().replaceAll("/+$", "") + "/v1/identities"))
                 .timeout(Duration.ofSeconds(5))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))

@@ -54,13 +54,17 @@ public class InputsConsumer {
 
     void start(@Observes StartupEvent event) {
         rejected = Counter.builder("tendril.policy.input.rejected")
-                .description("Identity and endpoint records skipped as malformed").register(registry);
+                .description("Identity and endpoint records skipped as malformed")
+                .register(registry);
         applied = Counter.builder("tendril.policy.input.records")
-                .description("Identity and endpoint records applied").register(registry);
+                .description("Identity and endpoint records applied")
+                .register(registry);
         follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
-                .name("tendril-policy-inputs").bootstrapServers(bootstrapServers)
+                .name("tendril-policy-inputs")
+                .bootstrapServers(bootstrapServers)
                 .topics(config.topics().identities(), config.topics().endpoints())
-                .handler(new Inputs()).start();
+                .handler(new Inputs())
+                .start();
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -71,8 +75,8 @@ public class InputsConsumer {
     }
 
     /** A consumer outside CDI, for a second replica in one JVM (tests, benchmarks). */
-    public static InputsConsumer replica(PolicyServiceConfig config, PolicyRuntime runtime, MeterRegistry registry,
-            String bootstrapServers) {
+    public static InputsConsumer replica(
+            PolicyServiceConfig config, PolicyRuntime runtime, MeterRegistry registry, String bootstrapServers) {
         InputsConsumer consumer = new InputsConsumer();
         consumer.config = config;
         consumer.runtime = runtime;
@@ -91,9 +95,15 @@ public class InputsConsumer {
 
     /** A publisher of a new leadership: the topic created if missing and read back. */
     private PolicyPublisher publisher() {
-        PolicyPublisher publisher = new PolicyPublisher(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers, CommonClientConfigs.CLIENT_ID_CONFIG, "tendril-policy-publisher"),
-                config.topics().policy(), config.topics().policyPartitions(), registry);
+        PolicyPublisher publisher = new PolicyPublisher(
+                Map.of(
+                        CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        CommonClientConfigs.CLIENT_ID_CONFIG,
+                        "tendril-policy-publisher"),
+                config.topics().policy(),
+                config.topics().policyPartitions(),
+                registry);
         try {
             publisher.ensureTopic();
             publisher.readBack();
@@ -111,8 +121,9 @@ public class InputsConsumer {
     /** Why Kafka is unusable right now, if it is. */
     public Optional<String> kafkaProblem() {
         TopicFollower<String, byte[]> f = follower;
-        return f == null ? Optional.empty() : f.status().problem()
-                .map(p -> "Kafka unreachable at " + bootstrapServers + ": " + p.message());
+        return f == null
+                ? Optional.empty()
+                : f.status().problem().map(p -> "Kafka unreachable at " + bootstrapServers + ": " + p.message());
     }
 
     /** The records into the runtime, on the follower's thread. */

@@ -56,8 +56,7 @@ public final class PolicyPublisher implements MapPublisher {
     private static final int BATCH_BYTES = 512 * 1024;
 
     /** What the topic holds for a subject: content without revisions (null: unknown, resend) and its revision. */
-    public record Published(SubjectPolicyMap content, long revision) {
-    }
+    public record Published(SubjectPolicyMap content, long revision) {}
 
     private final Map<String, Object> kafka;
     private final String topic;
@@ -67,6 +66,7 @@ public final class PolicyPublisher implements MapPublisher {
     private final Map<Long, Long> lastRevision = new ConcurrentHashMap<>();
     /** Subjects whose send failed and that no later send fixed: what the topic holds for them is unknown. */
     private final Set<Long> unknown = ConcurrentHashMap.newKeySet();
+
     private KafkaProducer<String, byte[]> producer;
 
     public PolicyPublisher(Map<String, Object> kafka, String topic, int partitions, MeterRegistry registry) {
@@ -74,7 +74,8 @@ public final class PolicyPublisher implements MapPublisher {
         this.topic = topic;
         this.partitions = partitions;
         this.published = Counter.builder("tendril.policy.subjects.published")
-                .description("Subject policy maps (and tombstones) sent to " + topic).register(registry);
+                .description("Subject policy maps (and tombstones) sent to " + topic)
+                .register(registry);
     }
 
     @Override
@@ -91,7 +92,9 @@ public final class PolicyPublisher implements MapPublisher {
             if (a.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic)) {
                 return;
             }
-            a.createTopics(List.of(KafkaTopics.compacted(topic, partitions))).all().get(10, TimeUnit.SECONDS);
+            a.createTopics(List.of(KafkaTopics.compacted(topic, partitions)))
+                    .all()
+                    .get(10, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause(), e);
@@ -105,7 +108,8 @@ public final class PolicyPublisher implements MapPublisher {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> c =
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>();
             List<PartitionInfo> infos = c.partitionsFor(topic, TIMEOUT);
             if (infos != null) {
@@ -155,7 +159,8 @@ public final class PolicyPublisher implements MapPublisher {
     @Override
     public int reconcile(Map<Long, SubjectPolicy> subjects, Collection<Long> keep, long policyRevision) {
         List<Long> gone = topicState.keySet().stream()
-                .filter(s -> !subjects.containsKey(s) && !keep.contains(s)).toList();
+                .filter(s -> !subjects.containsKey(s) && !keep.contains(s))
+                .toList();
         return send(subjects.values(), gone, policyRevision);
     }
 
@@ -199,7 +204,10 @@ public final class PolicyPublisher implements MapPublisher {
                 continue;
             }
             long revision = lastRevision.getOrDefault(sp.subject(), 0L) + 1;
-            SubjectPolicyMap value = content.toBuilder().setRevision(revision).setPolicyRevision(policyRevision).build();
+            SubjectPolicyMap value = content.toBuilder()
+                    .setRevision(revision)
+                    .setPolicyRevision(policyRevision)
+                    .build();
             before.put(sp.subject(), current);
             Future<RecordMetadata> future = send(sp.subject(), value.toByteArray(), current);
             if (future == null) {

@@ -1,13 +1,13 @@
 package dev.tendril.policy.adapters.kafka;
 
-import dev.tendril.k8s.labels.LabelSource;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tendril.api.v1.PolicyMapEntry;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.policymap.Direction;
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSource;
 import dev.tendril.policy.domain.EndpointInfo;
 import dev.tendril.policy.domain.Identity;
-import dev.tendril.k8s.labels.Label;
 import dev.tendril.policy.domain.NamedPort;
 import dev.tendril.policy.domain.PolicyEntry;
 import dev.tendril.policy.domain.PolicyRef;
@@ -21,8 +21,7 @@ import java.util.Set;
 /** Protobuf records of the topics to and from the domain. */
 public final class ProtoMapping {
 
-    private ProtoMapping() {
-    }
+    private ProtoMapping() {}
 
     /**
      * A tendril.identities value as a domain identity. CIDR label keys of IPv6 prefixes use {@code -} for
@@ -76,8 +75,9 @@ public final class ProtoMapping {
                 case "", "TCP" -> Protocol.TCP;
                 case "UDP" -> Protocol.UDP;
                 case "SCTP" -> Protocol.SCTP;
-                default -> throw new IllegalArgumentException("named port " + p.getName() + " has protocol "
-                        + p.getProtocol());
+                default ->
+                    throw new IllegalArgumentException(
+                            "named port " + p.getName() + " has protocol " + p.getProtocol());
             };
             ports.add(new NamedPort(p.getName(), p.getPort(), protocol));
         }
@@ -88,7 +88,8 @@ public final class ProtoMapping {
             namespace = slash < 0 ? namespace : key.substring(0, slash);
             pod = slash < 0 ? pod : key.substring(slash + 1);
         }
-        return new EndpointInfo(namespace, pod, Integer.toUnsignedLong(proto.getIdentity()), proto.getLabelsMap(), ports);
+        return new EndpointInfo(
+                namespace, pod, Integer.toUnsignedLong(proto.getIdentity()), proto.getLabelsMap(), ports);
     }
 
     /** The published content of a subject, without revisions (those are added when it is sent). */
@@ -98,7 +99,8 @@ public final class ProtoMapping {
             b.addEntries(PolicyMapEntry.newBuilder()
                     .setKey(com.google.protobuf.ByteString.copyFrom(e.key().encode()))
                     .setValue(com.google.protobuf.ByteString.copyFrom(e.value().encode()))
-                    .addAllPolicies(e.policies().stream().map(PolicyRef::toString).toList()));
+                    .addAllPolicies(
+                            e.policies().stream().map(PolicyRef::toString).toList()));
         }
         b.addAllIngressEnforcedBy(refs(subject.enforcedBy().get(Direction.INGRESS)));
         b.addAllEgressEnforcedBy(refs(subject.enforcedBy().get(Direction.EGRESS)));

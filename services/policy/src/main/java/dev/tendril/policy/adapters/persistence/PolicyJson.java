@@ -23,8 +23,7 @@ import java.util.LinkedHashMap;
  */
 public final class PolicyJson {
 
-    private static final TypeReference<LinkedHashMap<String, Object>> DOCUMENT = new TypeReference<>() {
-    };
+    private static final TypeReference<LinkedHashMap<String, Object>> DOCUMENT = new TypeReference<>() {};
 
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -39,19 +38,20 @@ public final class PolicyJson {
                     .addDeserializer(Manifest.class, new JsonDeserializer<>() {
                         @Override
                         public Manifest deserialize(JsonParser in, DeserializationContext context) throws IOException {
-                            return new Manifest(context.readValue(in, context.getTypeFactory().constructType(DOCUMENT)));
+                            return new Manifest(context.readValue(
+                                    in, context.getTypeFactory().constructType(DOCUMENT)));
                         }
                     }))
             .build();
 
-    private PolicyJson() {
-    }
+    private PolicyJson() {}
 
     public static byte[] write(Object value) {
         try {
             return MAPPER.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot write " + value.getClass().getSimpleName() + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot write " + value.getClass().getSimpleName() + ": " + e.getMessage(), e);
         }
     }
 
@@ -59,7 +59,8 @@ public final class PolicyJson {
         try {
             return MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot write " + value.getClass().getSimpleName() + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot write " + value.getClass().getSimpleName() + ": " + e.getMessage(), e);
         }
     }
 

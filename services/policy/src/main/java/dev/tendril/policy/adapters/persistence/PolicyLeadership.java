@@ -27,12 +27,14 @@ public final class PolicyLeadership implements Leadership {
     private static final Logger LOG = Logger.getLogger(PolicyLeadership.class);
     /** A standby tries for the lock this often; a leader confirms its session this often. */
     static final Duration ATTEMPT_EVERY = Duration.ofMillis(250);
+
     private static final int QUERY_TIMEOUT_SECONDS = 2;
 
     private final DataSource dataSource;
     private final String lockName;
     /** Hears the changes once {@link #start} was called. */
-    private Consumer<Boolean> onChange = leads -> { };
+    private Consumer<Boolean> onChange = leads -> {};
+
     private Connection session;
     private Thread thread;
     private volatile boolean closed;
@@ -47,7 +49,8 @@ public final class PolicyLeadership implements Leadership {
     public synchronized void start(Consumer<Boolean> onChange) {
         this.onChange = onChange;
         if (thread == null && !closed) {
-            thread = Thread.ofPlatform().name("tendril-policy-election").daemon().start(this::run);
+            thread =
+                    Thread.ofPlatform().name("tendril-policy-election").daemon().start(this::run);
         }
     }
 

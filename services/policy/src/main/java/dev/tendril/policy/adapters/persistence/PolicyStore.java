@@ -67,8 +67,8 @@ public final class PolicyStore implements PolicyRepository {
         try {
             return store.transactions().inTransaction(tx -> {
                 long locked;
-                try (PreparedStatement lock = tx.prepareStatement(
-                        "SELECT revision FROM policy_revision WHERE id = 1 FOR UPDATE");
+                try (PreparedStatement lock =
+                                tx.prepareStatement("SELECT revision FROM policy_revision WHERE id = 1 FOR UPDATE");
                         ResultSet row = lock.executeQuery()) {
                     if (!row.next()) {
                         throw new SQLException("policy_revision has no row");
@@ -124,8 +124,8 @@ public final class PolicyStore implements PolicyRepository {
                 throw new IllegalArgumentException(event + " does not carry the write's revision " + revision);
             }
             String stream = streamId(event.ref());
-            List<StoredEvent> appended = store.append(tx, stream, EventStore.currentVersion(tx, stream),
-                    List.of(Codecs.POLICY.encode(event)));
+            List<StoredEvent> appended = store.append(
+                    tx, stream, EventStore.currentVersion(tx, stream), List.of(Codecs.POLICY.encode(event)));
             position = Math.max(position, appended.get(appended.size() - 1).position());
             project(tx, event);
         }
@@ -146,8 +146,14 @@ public final class PolicyStore implements PolicyRepository {
             select.setInt(2, limit);
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
-                    StoredEvent stored = new StoredEvent(rows.getLong(1), rows.getString(2), rows.getLong(3),
-                            rows.getString(4), rows.getInt(5), rows.getString(6), rows.getBytes(7),
+                    StoredEvent stored = new StoredEvent(
+                            rows.getLong(1),
+                            rows.getString(2),
+                            rows.getLong(3),
+                            rows.getString(4),
+                            rows.getInt(5),
+                            rows.getString(6),
+                            rows.getBytes(7),
                             rows.getTimestamp(8).toInstant());
                     if (Codecs.POLICY.handles(stored.type())) {
                         out.add(new Logged(stored.position(), Codecs.POLICY.decode(stored)));
@@ -169,7 +175,9 @@ public final class PolicyStore implements PolicyRepository {
 
     /** The subject's stream, decoded. */
     public List<SubjectEvent> subjectEvents(long subject) {
-        return store.readStream(subjectStreamId(subject)).stream().map(Codecs.SUBJECT::decode).toList();
+        return store.readStream(subjectStreamId(subject)).stream()
+                .map(Codecs.SUBJECT::decode)
+                .toList();
     }
 
     @Override
@@ -205,11 +213,13 @@ public final class PolicyStore implements PolicyRepository {
         return store.transactions().inTransaction(tx -> {
             SortedMap<PolicyRef, StoredPolicy> out = new TreeMap<>();
             try (PreparedStatement select = tx.prepareStatement(
-                    "SELECT kind, namespace, name, revision, manifest::text FROM policies");
+                            "SELECT kind, namespace, name, revision, manifest::text FROM policies");
                     ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
                     PolicyRef ref = new PolicyRef(rows.getString(1), rows.getString(2), rows.getString(3));
-                    out.put(ref, new StoredPolicy(ref, PolicyJson.read(rows.getString(5), Manifest.class), rows.getLong(4)));
+                    out.put(
+                            ref,
+                            new StoredPolicy(ref, PolicyJson.read(rows.getString(5), Manifest.class), rows.getLong(4)));
                 }
             }
             return out;
@@ -227,7 +237,7 @@ public final class PolicyStore implements PolicyRepository {
 
     private static long nextRevision(Connection tx) throws SQLException {
         try (PreparedStatement update = tx.prepareStatement(
-                "UPDATE policy_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision");
+                        "UPDATE policy_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision");
                 ResultSet row = update.executeQuery()) {
             if (!row.next()) {
                 throw new SQLException("policy_revision has no row");
@@ -240,8 +250,8 @@ public final class PolicyStore implements PolicyRepository {
         PolicyRef ref = event.ref();
         switch (event) {
             case PolicyDeleted d -> {
-                try (PreparedStatement delete = tx.prepareStatement(
-                        "DELETE FROM policies WHERE kind = ? AND namespace = ? AND name = ?")) {
+                try (PreparedStatement delete =
+                        tx.prepareStatement("DELETE FROM policies WHERE kind = ? AND namespace = ? AND name = ?")) {
                     delete.setString(1, ref.kind());
                     delete.setString(2, ref.namespace());
                     delete.setString(3, ref.name());

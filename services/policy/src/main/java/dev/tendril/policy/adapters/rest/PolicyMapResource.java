@@ -41,22 +41,34 @@ public class PolicyMapResource {
             if (engine.identity(subject).isEmpty()) {
                 throw RequestException.notFound("id", "identity " + subject + " is not known");
             }
-            SubjectPolicy sp = engine.subject(subject).orElseThrow(() -> RequestException.notFound("id",
-                    engine.overflows().stream().anyMatch(o -> o.subject() == subject)
-                            ? "the policy map of identity " + subject + " overflows map-max-entries and was never published"
-                            : "identity " + subject + " owns no policy map (world and CIDR identities have none)"));
-            return new Views.PolicyMapView(subject, v.publishedRevision(subject),
-                    refs(sp.enforcedBy().get(Direction.INGRESS)), refs(sp.enforcedBy().get(Direction.EGRESS)),
-                    sp.entries().values().stream().map(e -> PolicyMapRows.row(e, engine::identity)).toList());
+            SubjectPolicy sp = engine.subject(subject)
+                    .orElseThrow(() -> RequestException.notFound(
+                            "id",
+                            engine.overflows().stream().anyMatch(o -> o.subject() == subject)
+                                    ? "the policy map of identity " + subject
+                                            + " overflows map-max-entries and was never published"
+                                    : "identity " + subject
+                                            + " owns no policy map (world and CIDR identities have none)"));
+            return new Views.PolicyMapView(
+                    subject,
+                    v.publishedRevision(subject),
+                    refs(sp.enforcedBy().get(Direction.INGRESS)),
+                    refs(sp.enforcedBy().get(Direction.EGRESS)),
+                    sp.entries().values().stream()
+                            .map(e -> PolicyMapRows.row(e, engine::identity))
+                            .toList());
         });
     }
 
     @GET
     @Path("/selectors")
-    @Operation(summary = "The selector cache: each distinct selector, the identities it selects and the policies using it")
+    @Operation(
+            summary = "The selector cache: each distinct selector, the identities it selects and the policies using it")
     public List<Views.SelectorView> selectors() {
         return runtime.read(v -> v.engine().selectors().stream()
-                .map(s -> new Views.SelectorView(s.selector(), List.copyOf(s.selected()),
+                .map(s -> new Views.SelectorView(
+                        s.selector(),
+                        List.copyOf(s.selected()),
                         s.users().stream().map(PolicyRef::toString).toList()))
                 .toList());
     }

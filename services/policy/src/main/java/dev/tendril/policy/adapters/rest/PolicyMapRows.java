@@ -15,17 +15,25 @@ import java.util.function.LongFunction;
 /** Renders policy-map entries as {@code cilium bpf policy get} shows them. */
 final class PolicyMapRows {
 
-    private PolicyMapRows() {
-    }
+    private PolicyMapRows() {}
 
     static Views.PolicyMapRow row(PolicyEntry entry, LongFunction<Optional<Identity>> identities) {
         PolicyMapKey key = entry.key();
-        List<String> labels = key.identity() == 0 ? List.of()
-                : identities.apply(key.identity()).map(i -> i.labels().stream().map(Label::toString).toList())
+        List<String> labels = key.identity() == 0
+                ? List.of()
+                : identities
+                        .apply(key.identity())
+                        .map(i -> i.labels().stream().map(Label::toString).toList())
                         .orElse(List.of("unknown:identity=" + key.identity()));
-        return new Views.PolicyMapRow(entry.value().deny() ? "deny" : "allow",
-                key.direction() == Direction.INGRESS ? "ingress" : "egress", key.identity(), labels,
-                protocol(key), port(key), key.prefixLength(), entry.policies().stream().map(PolicyRef::toString).toList());
+        return new Views.PolicyMapRow(
+                entry.value().deny() ? "deny" : "allow",
+                key.direction() == Direction.INGRESS ? "ingress" : "egress",
+                key.identity(),
+                labels,
+                protocol(key),
+                port(key),
+                key.prefixLength(),
+                entry.policies().stream().map(PolicyRef::toString).toList());
     }
 
     static String protocol(PolicyMapKey key) {

@@ -40,8 +40,10 @@ public class PolicyResource {
     @Operation(summary = "Apply manifests (one or many documents, atomically); dryRun only validates and reports")
     @APIResponse(responseCode = "200", description = "Each policy created, configured or unchanged, with the revision")
     @APIResponse(responseCode = "400", description = "Invalid manifests: every error with document, field and reason")
-    public Views.ApplyResponse apply(String body,
-            @Parameter(description = "validate and report without storing") @QueryParam("dryRun") @DefaultValue("false") boolean dryRun) {
+    public Views.ApplyResponse apply(
+            String body,
+            @Parameter(description = "validate and report without storing") @QueryParam("dryRun") @DefaultValue("false")
+                    boolean dryRun) {
         if (body == null || body.isBlank()) {
             throw RequestException.invalid("body", "no manifests in the request body");
         }
@@ -50,19 +52,34 @@ public class PolicyResource {
             throw RequestException.invalid("body", "no manifests in the request body");
         }
         ApplyOutcome outcome = runtime.apply(documents, dryRun);
-        return new Views.ApplyResponse(outcome.revision(), outcome.policies().stream()
-                .map(a -> new Views.AppliedPolicy(a.ref().kind(), a.ref().namespace(), a.ref().name(), a.revision(),
-                        a.result().name().toLowerCase(Locale.ROOT)))
-                .toList(), outcome.warnings(), dryRun ? Boolean.TRUE : null);
+        return new Views.ApplyResponse(
+                outcome.revision(),
+                outcome.policies().stream()
+                        .map(a -> new Views.AppliedPolicy(
+                                a.ref().kind(),
+                                a.ref().namespace(),
+                                a.ref().name(),
+                                a.revision(),
+                                a.result().name().toLowerCase(Locale.ROOT)))
+                        .toList(),
+                outcome.warnings(),
+                dryRun ? Boolean.TRUE : null);
     }
 
     @GET
     @Operation(summary = "List policies with the subject identities each selects")
     public List<Views.PolicyView> list(@QueryParam("namespace") String namespace) {
         return runtime.read(v -> v.stored().values().stream()
-                .filter(p -> namespace == null || namespace.isEmpty() || p.ref().namespace().equals(namespace))
-                .map(p -> new Views.PolicyView(p.ref().kind(), p.ref().namespace(), p.ref().name(), p.revision(),
-                        subjects(v.engine(), p.ref()), null))
+                .filter(p -> namespace == null
+                        || namespace.isEmpty()
+                        || p.ref().namespace().equals(namespace))
+                .map(p -> new Views.PolicyView(
+                        p.ref().kind(),
+                        p.ref().namespace(),
+                        p.ref().name(),
+                        p.revision(),
+                        subjects(v.engine(), p.ref()),
+                        null))
                 .toList());
     }
 
@@ -70,16 +87,21 @@ public class PolicyResource {
     @Path("/{kind}/{namespace}/{name}")
     @Operation(summary = "One policy with its manifest")
     @APIResponse(responseCode = "404", description = "No such policy")
-    public Views.PolicyView get(@PathParam("kind") String kind, @PathParam("namespace") String namespace,
-                                @PathParam("name") String name) {
+    public Views.PolicyView get(
+            @PathParam("kind") String kind, @PathParam("namespace") String namespace, @PathParam("name") String name) {
         PolicyRef ref = new PolicyRef(kind(kind), namespace, name);
         return runtime.read(v -> {
             var stored = v.stored().get(ref);
             if (stored == null) {
                 throw RequestException.notFound("name", "policy " + ref + " does not exist");
             }
-            return new Views.PolicyView(ref.kind(), ref.namespace(), ref.name(), stored.revision(),
-                    subjects(v.engine(), ref), stored.manifest().document());
+            return new Views.PolicyView(
+                    ref.kind(),
+                    ref.namespace(),
+                    ref.name(),
+                    stored.revision(),
+                    subjects(v.engine(), ref),
+                    stored.manifest().document());
         });
     }
 
@@ -87,8 +109,8 @@ public class PolicyResource {
     @Path("/{kind}/{namespace}/{name}")
     @Operation(summary = "Delete a policy")
     @APIResponse(responseCode = "404", description = "No such policy")
-    public Views.RevisionView delete(@PathParam("kind") String kind, @PathParam("namespace") String namespace,
-                                     @PathParam("name") String name) {
+    public Views.RevisionView delete(
+            @PathParam("kind") String kind, @PathParam("namespace") String namespace, @PathParam("name") String name) {
         return new Views.RevisionView(runtime.delete(new PolicyRef(kind(kind), namespace, name)));
     }
 
@@ -108,7 +130,11 @@ public class PolicyResource {
         if (policy == null) {
             return List.of();
         }
-        return engine.identities().stream().filter(PolicyEngine::isSubject)
-                .filter(i -> policy.subject().matches(i)).map(i -> i.id()).sorted().toList();
+        return engine.identities().stream()
+                .filter(PolicyEngine::isSubject)
+                .filter(i -> policy.subject().matches(i))
+                .map(i -> i.id())
+                .sorted()
+                .toList();
     }
 }

@@ -5,7 +5,6 @@ import dev.tendril.policy.domain.ValidationError;
 import dev.tendril.rest.Problem;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
-
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
@@ -18,16 +17,20 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response invalidManifests(PolicyValidationException e) {
         List<Problem.FieldError> errors = e.errors().stream()
-                .map(v -> new Problem.FieldError(v.document() + 1, v.path(), v.reason())).toList();
+                .map(v -> new Problem.FieldError(v.document() + 1, v.path(), v.reason()))
+                .toList();
         ValidationError first = e.errors().get(0);
         String detail = e.errors().size() == 1
-                ? "document " + (first.document() + 1) + ": " + (first.path().isEmpty() ? "" : first.path() + ": ") + first.reason()
+                ? "document " + (first.document() + 1) + ": " + (first.path().isEmpty() ? "" : first.path() + ": ")
+                        + first.reason()
                 : e.errors().size() + " problems in the manifests; nothing was applied";
-        return Problem.response(400, "Invalid manifest", detail, first.path().isEmpty() ? "body" : first.path(), errors);
+        return Problem.response(
+                400, "Invalid manifest", detail, first.path().isEmpty() ? "body" : first.path(), errors);
     }
 
     @ServerExceptionMapper
     public Response refused(RequestException e) {
-        return Problem.response(e.status(), e.status() == 404 ? "Not found" : "Invalid input", e.getMessage(), e.field());
+        return Problem.response(
+                e.status(), e.status() == 404 ? "Not found" : "Invalid input", e.getMessage(), e.field());
     }
 }

@@ -1,11 +1,11 @@
 package dev.tendril.policy.adapters.rest;
 
-import dev.tendril.k8s.labels.LabelSource;
 import dev.tendril.k8s.KubernetesNames;
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSource;
 import dev.tendril.policy.app.PolicyRuntime;
 import dev.tendril.policy.domain.EndpointInfo;
 import dev.tendril.policy.domain.Identity;
-import dev.tendril.k8s.labels.Label;
 import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.domain.PolicyRef;
 import dev.tendril.policy.domain.PolicyTracer;
@@ -38,7 +38,9 @@ public class TraceResource {
     PolicyRuntime runtime;
 
     @POST
-    @Operation(summary = "Trace a connection: egress at the source, ingress at the destination, through the datapath decision")
+    @Operation(
+            summary =
+                    "Trace a connection: egress at the source, ingress at the destination, through the datapath decision")
     @APIResponse(responseCode = "400", description = "Bad party, port or protocol")
     @APIResponse(responseCode = "404", description = "Unknown pod or identity")
     public Views.TraceResponse trace(Views.TraceRequest request) {
@@ -50,12 +52,19 @@ public class TraceResource {
         return runtime.read(v -> {
             PolicyEngine engine = v.engine();
             Resolved from = resolve(request.from(), "from", v, engine, 0);
-            Resolved to = resolve(request.to(), "to", v, engine, from.party().hypothetical() ? from.party().identity().id() : 0);
+            Resolved to = resolve(
+                    request.to(),
+                    "to",
+                    v,
+                    engine,
+                    from.party().hypothetical() ? from.party().identity().id() : 0);
             PolicyTracer.Trace trace;
             if (from.endpointKey() != null && from.endpointKey().equals(to.endpointKey())) {
                 trace = PolicyTracer.loopback(from.party());
             } else if (from.party().hypothetical() || to.party().hypothetical()) {
-                Identity hypothetical = from.party().hypothetical() ? from.party().identity() : to.party().identity();
+                Identity hypothetical = from.party().hypothetical()
+                        ? from.party().identity()
+                        : to.party().identity();
                 List<Identity> subjects = new ArrayList<>();
                 for (Party p : List.of(from.party(), to.party())) {
                     if (p.hypothetical() || PolicyEngine.isSubject(p.identity())) {
@@ -63,37 +72,53 @@ public class TraceResource {
                     }
                 }
                 Map<Long, SubjectPolicy> compiled = PolicyTracer.compileWith(engine, hypothetical, subjects);
-                trace = PolicyTracer.trace(from.party(), to.party(), protocol, port, id -> Optional.ofNullable(compiled.get(id)));
+                trace = PolicyTracer.trace(
+                        from.party(), to.party(), protocol, port, id -> Optional.ofNullable(compiled.get(id)));
             } else {
                 trace = PolicyTracer.trace(from.party(), to.party(), protocol, port, engine::subject);
             }
-            return new Views.TraceResponse(trace.allowed() ? "ALLOWED" : "DROPPED", party(from.party()), party(to.party()),
-                    port, protocol.name(), step(trace.egress(), engine), step(trace.ingress(), engine));
+            return new Views.TraceResponse(
+                    trace.allowed() ? "ALLOWED" : "DROPPED",
+                    party(from.party()),
+                    party(to.party()),
+                    port,
+                    protocol.name(),
+                    step(trace.egress(), engine),
+                    step(trace.ingress(), engine));
         });
     }
 
-    private record Resolved(Party party, String endpointKey) {
-    }
+    private record Resolved(Party party, String endpointKey) {}
 
-    private static Resolved resolve(Views.TracePartyRequest p, String field, PolicyRuntime.View v, PolicyEngine engine,
-                                    long takenHypothetical) {
+    private static Resolved resolve(
+            Views.TracePartyRequest p,
+            String field,
+            PolicyRuntime.View v,
+            PolicyEngine engine,
+            long takenHypothetical) {
         if (p == null) {
-            throw RequestException.invalid(field, field + " is required: {namespace, pod}, {namespace, labels} or {identity}");
+            throw RequestException.invalid(
+                    field, field + " is required: {namespace, pod}, {namespace, labels} or {identity}");
         }
         int forms = (p.pod() != null ? 1 : 0) + (p.labels() != null ? 1 : 0) + (p.identity() != null ? 1 : 0);
         if (forms != 1) {
-            throw RequestException.invalid(field, field + " must give exactly one of pod (with namespace), labels (with namespace) or identity");
+            throw RequestException.invalid(
+                    field,
+                    field + " must give exactly one of pod (with namespace), labels (with namespace) or identity");
         }
         if (p.identity() != null) {
-            Identity identity = engine.identity(p.identity()).orElseThrow(() -> RequestException.notFound(field + ".identity",
-                    "identity " + p.identity() + " is not known"));
+            Identity identity = engine.identity(p.identity())
+                    .orElseThrow(() -> RequestException.notFound(
+                            field + ".identity", "identity " + p.identity() + " is not known"));
             return new Resolved(new Party(identity, null, false), null);
         }
         if (p.namespace() == null || p.namespace().isBlank()) {
-            throw RequestException.invalid(field + ".namespace", "namespace is required with " + (p.pod() != null ? "pod" : "labels"));
+            throw RequestException.invalid(
+                    field + ".namespace", "namespace is required with " + (p.pod() != null ? "pod" : "labels"));
         }
         if (!KubernetesNames.isDnsLabel(p.namespace())) {
-            throw RequestException.invalid(field + ".namespace", "'" + p.namespace() + "' is not a namespace name (a DNS-1123 label)");
+            throw RequestException.invalid(
+                    field + ".namespace", "'" + p.namespace() + "' is not a namespace name (a DNS-1123 label)");
         }
         if (p.pod() != null) {
             String key = p.namespace() + "/" + p.pod();
@@ -101,14 +126,16 @@ public class TraceResource {
             if (endpoint == null) {
                 throw RequestException.notFound(field + ".pod", "no endpoint " + key);
             }
-            Identity identity = engine.identity(endpoint.identity()).orElseThrow(() -> RequestException.notFound(field + ".pod",
-                    "identity " + endpoint.identity() + " of " + key + " is not known yet"));
+            Identity identity = engine.identity(endpoint.identity())
+                    .orElseThrow(() -> RequestException.notFound(
+                            field + ".pod", "identity " + endpoint.identity() + " of " + key + " is not known yet"));
             return new Resolved(new Party(identity, key, false), key);
         }
         Map<String, String> wanted = p.labels();
         checkLabels(wanted, field + ".labels");
         for (Identity identity : engine.identities()) {
-            if (p.namespace().equals(namespaceOf(identity)) && podLabels(identity).equals(wanted)) {
+            if (p.namespace().equals(namespaceOf(identity))
+                    && podLabels(identity).equals(wanted)) {
                 return new Resolved(new Party(identity, null, false), null);
             }
         }
@@ -116,7 +143,8 @@ public class TraceResource {
         if (id == takenHypothetical) {
             id--;
         }
-        Identity hypothetical = Identity.pod(id, p.namespace(), namespaceLabels(engine, p.namespace()), wanted, engine.clusterName());
+        Identity hypothetical =
+                Identity.pod(id, p.namespace(), namespaceLabels(engine, p.namespace()), wanted, engine.clusterName());
         return new Resolved(new Party(hypothetical, null, true), null);
     }
 
@@ -134,15 +162,19 @@ public class TraceResource {
     }
 
     private static String namespaceOf(Identity identity) {
-        return identity.label(LabelSource.K8S, Label.NAMESPACE_KEY).map(Label::value).orElse(null);
+        return identity.label(LabelSource.K8S, Label.NAMESPACE_KEY)
+                .map(Label::value)
+                .orElse(null);
     }
 
     /** The pod's own labels of an identity: k8s labels other than namespace, namespace labels and cluster. */
     private static Map<String, String> podLabels(Identity identity) {
         Map<String, String> out = new HashMap<>();
         for (Label l : identity.labels()) {
-            if (l.source().equals(LabelSource.K8S) && !l.key().equals(Label.NAMESPACE_KEY)
-                    && !l.key().equals(Label.CLUSTER_KEY) && !l.key().startsWith(Label.NAMESPACE_LABELS_PREFIX)) {
+            if (l.source().equals(LabelSource.K8S)
+                    && !l.key().equals(Label.NAMESPACE_KEY)
+                    && !l.key().equals(Label.CLUSTER_KEY)
+                    && !l.key().startsWith(Label.NAMESPACE_LABELS_PREFIX)) {
                 out.put(l.key(), l.value());
             }
         }
@@ -154,7 +186,8 @@ public class TraceResource {
         for (Identity identity : engine.identities()) {
             if (namespace.equals(namespaceOf(identity))) {
                 Map<String, String> out = new HashMap<>();
-                identity.labels().stream().filter(l -> l.key().startsWith(Label.NAMESPACE_LABELS_PREFIX))
+                identity.labels().stream()
+                        .filter(l -> l.key().startsWith(Label.NAMESPACE_LABELS_PREFIX))
                         .forEach(l -> out.put(l.key().substring(Label.NAMESPACE_LABELS_PREFIX.length()), l.value()));
                 return out;
             }
@@ -180,19 +213,27 @@ public class TraceResource {
             case "TCP" -> Protocol.TCP;
             case "UDP" -> Protocol.UDP;
             case "SCTP" -> Protocol.SCTP;
-            default -> throw RequestException.invalid("protocol", "protocol must be TCP, UDP or SCTP, got '" + protocol + "'");
+            default ->
+                throw RequestException.invalid("protocol", "protocol must be TCP, UDP or SCTP, got '" + protocol + "'");
         };
     }
 
     private static Views.TraceParty party(Party p) {
-        return new Views.TraceParty(p.hypothetical() ? null : p.identity().id(),
-                p.identity().labels().stream().map(Label::toString).toList(), p.endpoint(), p.hypothetical() ? true : null);
+        return new Views.TraceParty(
+                p.hypothetical() ? null : p.identity().id(),
+                p.identity().labels().stream().map(Label::toString).toList(),
+                p.endpoint(),
+                p.hypothetical() ? true : null);
     }
 
     private static Views.TraceStep step(PolicyTracer.Step s, PolicyEngine engine) {
-        return new Views.TraceStep(s.allowed() ? "ALLOWED" : "DROPPED",
-                s.dropReason().description().isEmpty() ? null : s.dropReason().description(), s.dropReason().code(),
-                s.matchType().label(), s.entry() == null ? null : PolicyMapRows.row(s.entry(), engine::identity),
-                s.policies().stream().map(PolicyRef::toString).toList(), s.explanation());
+        return new Views.TraceStep(
+                s.allowed() ? "ALLOWED" : "DROPPED",
+                s.dropReason().description().isEmpty() ? null : s.dropReason().description(),
+                s.dropReason().code(),
+                s.matchType().label(),
+                s.entry() == null ? null : PolicyMapRows.row(s.entry(), engine::identity),
+                s.policies().stream().map(PolicyRef::toString).toList(),
+                s.explanation());
     }
 }

@@ -11,13 +11,14 @@ class CidrLabelKeyTest {
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({
-            "10.0.0.0/8, 10.0.0.0/8",
-            "0.0.0.0/0, 0.0.0.0/0",
-            "2001:db8::/32, 2001-db8--0/32",
-            "::/0, 0--0/0",
-            "::1/128, 0--1/128",
-            "fd00::1/128, fd00--1/128",
-            "2001:db8:0:1:1:1:1:0/127, 2001-db8-0-1-1-1-1-0/127"})
+        "10.0.0.0/8, 10.0.0.0/8",
+        "0.0.0.0/0, 0.0.0.0/0",
+        "2001:db8::/32, 2001-db8--0/32",
+        "::/0, 0--0/0",
+        "::1/128, 0--1/128",
+        "fd00::1/128, fd00--1/128",
+        "2001:db8:0:1:1:1:1:0/127, 2001-db8-0-1-1-1-1-0/127"
+    })
     void writesCiliumsSpellingAndReadsItBack(String prefix, String wire) {
         assertThat(ProtoMapping.cidrKeyToWire(prefix)).isEqualTo(wire);
         assertThat(Cidr.parseMasked(ProtoMapping.cidrKeyFromWire(wire))).isEqualTo(Cidr.parseMasked(prefix));

@@ -30,12 +30,18 @@ class PolicyCodecsTest {
             + "\"ports\":[{\"port\":5432,\"protocol\":\"TCP\"}]}]}}";
 
     /** The event class as it was stored until now: the manifest a Jackson tree. */
-    record LegacyPolicyApplied(String kind, String namespace, String name, JsonNode manifest, long revision) {
-    }
+    record LegacyPolicyApplied(String kind, String namespace, String name, JsonNode manifest, long revision) {}
 
     private static StoredEvent stored(String type, String json) {
-        return new StoredEvent(1, "policy/NetworkPolicy/demo/allow-web", 1, type, 1, NewEvent.JSON,
-                json.getBytes(StandardCharsets.UTF_8), Instant.EPOCH);
+        return new StoredEvent(
+                1,
+                "policy/NetworkPolicy/demo/allow-web",
+                1,
+                type,
+                1,
+                NewEvent.JSON,
+                json.getBytes(StandardCharsets.UTF_8),
+                Instant.EPOCH);
     }
 
     @Test
@@ -48,11 +54,15 @@ class PolicyCodecsTest {
             assertThat(a.revision()).isEqualTo(7);
             assertThat(Manifests.policy(a.manifest()).ref()).isEqualTo(a.ref());
         });
-        assertThat(Codecs.POLICY.decode(stored("PolicyDeleted",
-                "{\"kind\":\"NetworkPolicy\",\"namespace\":\"demo\",\"name\":\"allow-web\",\"revision\":8}")))
+        assertThat(Codecs.POLICY.decode(stored(
+                        "PolicyDeleted",
+                        "{\"kind\":\"NetworkPolicy\",\"namespace\":\"demo\",\"name\":\"allow-web\",\"revision\":8}")))
                 .isEqualTo(new PolicyDeleted("NetworkPolicy", "demo", "allow-web", 8));
-        assertThat(Codecs.SUBJECT.decode(stored("PolicyMapOverflowed",
-                "{\"subject\":5001,\"entries\":300,\"maxEntries\":256,\"policies\":[\"NetworkPolicy/demo/big\"]}")))
+        assertThat(
+                        Codecs.SUBJECT.decode(
+                                stored(
+                                        "PolicyMapOverflowed",
+                                        "{\"subject\":5001,\"entries\":300,\"maxEntries\":256,\"policies\":[\"NetworkPolicy/demo/big\"]}")))
                 .isEqualTo(new PolicyMapOverflowed(5001, 300, 256, List.of("NetworkPolicy/demo/big")));
     }
 
@@ -63,15 +73,21 @@ class PolicyCodecsTest {
                 new LegacyPolicyApplied("NetworkPolicy", "demo", "allow-web", tree, 7));
         PolicyApplied event = (PolicyApplied) Manifests.parse(MANIFEST).stream()
                 .map(d -> (PolicyEvent) new PolicyApplied("NetworkPolicy", "demo", "allow-web", d.manifest(), 7))
-                .findFirst().orElseThrow();
+                .findFirst()
+                .orElseThrow();
 
         NewEvent encoded = Codecs.POLICY.encode(event);
         assertThat(encoded.type()).isEqualTo("PolicyApplied");
-        assertThat(encoded.schemaVersion()).isEqualTo(PolicyEvent.SCHEMA_VERSION).isEqualTo(JsonEventCodec.SCHEMA_VERSION);
-        assertThat(new String(encoded.payload(), StandardCharsets.UTF_8)).isEqualTo(new String(legacy, StandardCharsets.UTF_8));
+        assertThat(encoded.schemaVersion())
+                .isEqualTo(PolicyEvent.SCHEMA_VERSION)
+                .isEqualTo(JsonEventCodec.SCHEMA_VERSION);
+        assertThat(new String(encoded.payload(), StandardCharsets.UTF_8))
+                .isEqualTo(new String(legacy, StandardCharsets.UTF_8));
         assertThat(Codecs.POLICY.decode(stored("PolicyApplied", new String(encoded.payload(), StandardCharsets.UTF_8))))
                 .isEqualTo(event);
-        assertThat(Codecs.SUBJECT.encode(new PolicyMapOverflowed(1, 2, 3, List.of())).schemaVersion())
+        assertThat(Codecs.SUBJECT
+                        .encode(new PolicyMapOverflowed(1, 2, 3, List.of()))
+                        .schemaVersion())
                 .isEqualTo(SubjectEvent.SCHEMA_VERSION);
     }
 }
