@@ -1,6 +1,8 @@
 package dev.tendril.deploy;
 
 import dev.tendril.cli.stack.Component;
+import dev.tendril.cli.stack.Kind;
+import dev.tendril.cli.status.HealthProbe;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,5 +51,19 @@ final class ComponentTable {
     static String display(Path path) {
         Path cwd = Path.of("").toAbsolutePath();
         return path.startsWith(cwd) ? cwd.relativize(path).toString() : path.toString();
+    }
+
+    /** Which datapath each agent runs, as its readiness says ({@code kernel (tc), 0 programs}, {@code model: ...}). */
+    static void printPodNetworks(PrintStream out, HealthProbe probe, List<Supervised> children) {
+        for (Supervised child : children) {
+            Component c = child.component();
+            if (c.kind() == Kind.AGENT) {
+                String podNetwork = probe.check(c).podNetwork();
+                out.printf(
+                        "%-10s pod network: %s%n",
+                        c.name(), podNetwork == null ? "(its readiness does not say)" : podNetwork);
+            }
+        }
+        out.println();
     }
 }

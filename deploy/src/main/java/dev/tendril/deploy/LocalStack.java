@@ -6,7 +6,6 @@ import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.StackFile;
 import dev.tendril.cli.status.HealthProbe;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -113,8 +112,8 @@ final class LocalStack {
         supervisor = new Supervisor(
                 BackOff.DEFAULT, Clock.systemUTC(), config.dataDir(), out, this::healthy, this::writeFiles);
 
-        List<ComponentSpec> specs = runnable(config.components());
-        checkPortsFree(specs);
+        List<ComponentSpec> specs = StartChecks.runnable(out, config.components());
+        StartChecks.checkPortsFree(config, specs);
         if (config.fresh()) {
             step(() -> {
                 fabric.removeReporting(out, "the stale kernel pod network");
@@ -166,7 +165,7 @@ final class LocalStack {
         });
         writeFiles();
         ComponentTable.print(out, components());
-        printPodNetworks();
+        ComponentTable.printPodNetworks(out, probe, children);
         out.println("Tendril is ready.");
         String dir = config.dataDirOption();
         out.printf(
@@ -228,20 +227,6 @@ final class LocalStack {
         }
     }
 
-    /** Which datapath each agent runs, as its readiness says ({@code kernel (tc), 0 programs}, {@code model: ...}). */
-    private void printPodNetworks() {
-        for (Supervised child : children) {
-            Component c = child.component();
-            if (c.kind() == Kind.AGENT) {
-                String podNetwork = probe.check(c).podNetwork();
-                out.printf(
-                        "%-10s pod network: %s%n",
-                        c.name(), podNetwork == null ? "(its readiness does not say)" : podNetwork);
-            }
-        }
-        out.println();
-    }
-
     private <T> T step(Supplier<T> action) {
         synchronized (lock) {
             if (stopping) {
@@ -259,30 +244,6 @@ final class LocalStack {
         } catch (RuntimeException | LinkageError e) {
             err.println("Error while " + what + ": " + e);
             return false;
-        }
-    }
-
-    private List<ComponentSpec> runnable(List<ComponentSpec> specs) {
-        List<ComponentSpec> runnable = new ArrayList<>();
-        for (ComponentSpec spec : specs) {
-            if (Files.isRegularFile(spec.jar())) {
-                runnable.add(spec);
-            } else {
-                out.printf("%-10s skipped: %s is not built (./mvnw -B -DskipTests install)%n", spec.name(), spec.jar());
-            }
-        }
-        return runnable;
-    }
-
-    private void checkPortsFree(List<ComponentSpec> specs) {
-        List<String> taken = specs.stream()
-                .filter(spec -> !Ports.isFree(spec.port()))
-                .map(spec -> spec.name() + " " + spec.port())
-                .toList();
-        if (!taken.isEmpty()) {
-            throw new StartupFailure("ports already in use: " + String.join(", ", taken)
-                    + ". Is another stack running? Stop it ('./tendril down" + config.dataDirOption()
-                    + "') or shift the ports with --port-offset.");
         }
     }
 

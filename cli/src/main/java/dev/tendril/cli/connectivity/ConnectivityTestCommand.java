@@ -212,7 +212,7 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
             List<PodRef> pods = workload.pods();
             long deadline = System.nanoTime() + timeout.toNanos();
             while (true) {
-                List<String> waiting = notReady(pods);
+                List<String> waiting = EndpointReadiness.notReady(pods, workload.namespaces(), identity, agents);
                 progress.update(
                         "waiting for endpoints: " + (pods.size() - waiting.size()) + "/" + pods.size() + " ready");
                 if (waiting.isEmpty()) {
@@ -224,53 +224,6 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
                 }
                 pause(deadline);
             }
-        }
-
-        private List<String> notReady(List<PodRef> pods) {
-            Map<String, JsonNode> registered = new HashMap<>();
-            Map<String, Map<String, Long>> ipcaches = new LinkedHashMap<>();
-            try {
-                for (String ns : workload.namespaces()) {
-                    JsonNode endpoints = identity.get("/v1/endpoints", Map.of("namespace", ns));
-                    if (endpoints != null) {
-                        endpoints.forEach(e -> registered.put(
-                                e.path("namespace").asText() + "/"
-                                        + e.path("pod").asText(),
-                                e));
-                    }
-                }
-                for (Agents.Agent agent : agents.all()) {
-                    Map<String, Long> ipcache = new HashMap<>();
-                    JsonNode dump = agent.client().get("/v1/maps/ipcache", Map.of());
-                    if (dump != null) {
-                        dump.path("rows")
-                                .forEach(row -> ipcache.put(
-                                        row.path("prefix").asText(),
-                                        row.path("identity").asLong()));
-                    }
-                    ipcaches.put(agent.node(), ipcache);
-                }
-            } catch (ServiceException e) {
-                return pods.stream()
-                        .map(pod -> pod + " (" + e.getMessage() + ")")
-                        .toList();
-            }
-            List<String> waiting = new ArrayList<>();
-            for (PodRef pod : pods) {
-                JsonNode endpoint = registered.get(pod.toString());
-                long id = endpoint == null ? 0 : endpoint.path("identity").asLong();
-                String ip = endpoint == null ? "" : endpoint.path("ips").path(0).asText("");
-                if (id <= 0 || ip.isEmpty()) {
-                    waiting.add(pod + " (not registered)");
-                    continue;
-                }
-                String prefix = ip + (ip.contains(":") ? "/128" : "/32");
-                ipcaches.entrySet().stream()
-                        .filter(node -> !Long.valueOf(id).equals(node.getValue().get(prefix)))
-                        .findFirst()
-                        .ifPresent(node -> waiting.add(pod + " (not in " + node.getKey() + "'s ipcache)"));
-            }
-            return waiting;
         }
 
         TestResult test(ConnectivityTest test, int n, int total) {

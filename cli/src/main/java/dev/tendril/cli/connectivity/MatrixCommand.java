@@ -80,7 +80,11 @@ public final class MatrixCommand implements Callable<Integer> {
                     datapaths.add(Prober.datapath(answer));
                 }
                 if (Prober.disagrees(answer)) {
-                    disagreements.add(Map.of("from", from, "to", to));
+                    // Ordered: Map.of's iteration order differs from one JVM run to the next.
+                    Map<String, String> cell = new LinkedHashMap<>();
+                    cell.put("from", from);
+                    cell.put("to", to);
+                    disagreements.add(cell);
                 }
             }
             matrix.put(from, row);
