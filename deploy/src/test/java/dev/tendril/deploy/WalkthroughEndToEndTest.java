@@ -276,7 +276,8 @@ class WalkthroughEndToEndTest {
                     + " shared by pods of different identities").isEmpty();
         }
 
-        for (Scenario scenario : NetpolScenarios.scenarios()) {
+        // The stack's IPAM picks the pods' addresses, which the scenarios naming addresses cannot know.
+        for (Scenario scenario : NetpolScenarios.scenarios().stream().filter(s -> !s.needsAddresses()).toList()) {
             Path file = dataDir.resolve("scenario.yaml");
             if (!scenario.manifests().isBlank()) {
                 Files.writeString(file, scenario.manifests());

@@ -112,7 +112,7 @@ public record NetworkPolicy(String namespace, String name, LabelSelector podSele
                     new Peer.Endpoints(ns.namespaceSelector().asNamespaceSelector().and(List.of(inSomeNamespace)));
             case NetworkPolicyPeer.PodsInNamespaces both -> new Peer.Endpoints(both.podSelector()
                     .and(both.namespaceSelector().asNamespaceSelector().requirements()).and(List.of(inSomeNamespace)));
-            case NetworkPolicyPeer.IpBlock block -> new Peer.Cidrs(block.block());
+            case NetworkPolicyPeer.IpBlock block -> new Peer.IpBlock(block.block());
         };
     }
 }

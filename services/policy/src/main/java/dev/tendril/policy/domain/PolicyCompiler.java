@@ -89,10 +89,21 @@ public final class PolicyCompiler {
      */
     public Map<Long, SubjectPolicy> compile(Collection<? extends Policy> policies, Collection<Identity> identities,
                                             Map<Long, List<NamedPort>> namedPorts, Collection<Identity> subjects) {
+        return compile(policies, identities, namedPorts, subjects, Map.of());
+    }
+
+    /**
+     * As {@link #compile(Collection, Collection, Map, Collection)}, with the addresses of each identity's
+     * endpoints (one set per endpoint), which ipBlock peers match.
+     */
+    public Map<Long, SubjectPolicy> compile(Collection<? extends Policy> policies, Collection<Identity> identities,
+                                            Map<Long, List<NamedPort>> namedPorts, Collection<Identity> subjects,
+                                            Map<Long, List<Set<dev.tendril.net.IpAddress>>> endpointAddresses) {
         // Every distinct selector, subject selectors included, is matched once against the identities that
         // could match it, instead of every policy against every subject.
         SelectorCache cache = new SelectorCache(clusterName);
         identities.forEach(cache::upsertIdentity);
+        endpointAddresses.forEach(cache::setEndpointAddresses);
         policies.forEach(cache::addPolicy);
         List<Policy> all = List.copyOf(policies);
         Map<Long, List<Integer>> selecting = new HashMap<>();

@@ -5,11 +5,14 @@ import dev.tendril.datapath.Verdict;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.net.Cidr;
+import dev.tendril.net.IpAddress;
 import dev.tendril.policy.manifest.ManifestParser;
 import dev.tendril.testing.netpol.NetpolScenarios;
 import dev.tendril.testing.netpol.NetpolScenarios.Pod;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Set;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,10 +65,23 @@ final class NetpolCluster {
         return pods.get(new Pod(p[0], p[1]));
     }
 
+    /**
+     * The addresses of a pod's endpoint, both families of {@link NetpolScenarios#modelAddresses}; none for a
+     * pod outside the model.
+     */
+    static List<Set<IpAddress>> endpointAddresses(Pod pod) {
+        InetAddress v4 = NetpolScenarios.modelAddresses(true).get(pod);
+        InetAddress v6 = NetpolScenarios.modelAddresses(false).get(pod);
+        return v4 == null ? List.of() : List.of(Set.of(IpAddress.of(v4), IpAddress.of(v6)));
+    }
+
     /** The compiled maps of every identity, loaded into in-memory policy maps. */
     Maps load(String manifests) {
         List<Policy> policies = manifests.isBlank() ? List.of() : ManifestParser.parse(manifests);
-        Map<Long, SubjectPolicy> compiled = new PolicyCompiler(CLUSTER).compile(policies, identities, namedPorts);
+        Map<Long, List<Set<IpAddress>>> addresses = new HashMap<>();
+        pods.forEach((pod, identity) -> addresses.put(identity.id(), endpointAddresses(pod)));
+        Map<Long, SubjectPolicy> compiled = new PolicyCompiler(CLUSTER).compile(policies, identities, namedPorts,
+                identities, addresses);
         Map<Long, PolicyMap> maps = new HashMap<>();
         compiled.forEach((subject, sp) -> {
             PolicyMap map = PolicyMap.inMemory("cilium_policy_v2_" + subject, PolicyMap.DEFAULT_MAX_ENTRIES);
@@ -137,12 +153,14 @@ final class NetpolCluster {
             Identity identity = Identity.pod(++nextId, namespace, namespaceLabels.get(namespace), labels, CLUSTER);
             pods.put(pod, identity);
             record(engine.upsertIdentity(identity));
+            record(engine.setEndpointAddresses(identity.id(), endpointAddresses(pod)));
             return record(engine.setNamedPorts(identity.id(), NetpolCluster.namedPorts(name)));
         }
 
         Live removePod(String nsSlashPod) {
             Identity identity = pod(nsSlashPod);
             pods.values().remove(identity);
+            record(engine.setEndpointAddresses(identity.id(), List.of()));
             return record(engine.removeIdentity(identity.id()));
         }
 
@@ -151,6 +169,7 @@ final class NetpolCluster {
             Pod pod = pods.keySet().stream().filter(p -> p.toString().equals(nsSlashPod)).findFirst().orElseThrow();
             long old = pods.get(pod).id();
             addPod(pod.namespace(), pod.name(), labels);
+            record(engine.setEndpointAddresses(old, List.of()));
             return record(engine.removeIdentity(old));
         }
 

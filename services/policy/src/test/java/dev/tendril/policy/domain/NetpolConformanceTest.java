@@ -36,10 +36,12 @@ class NetpolConformanceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void truthTable(Scenario c) {
-        NetpolCluster cluster = new NetpolCluster();
-        NetpolCluster.Maps maps = cluster.load(c.manifests());
-        for (Probe probe : c.probes()) {
-            assertTable(c.name(), cluster.pods, probe, maps::reach);
+        for (boolean v4 : List.of(true, false)) {
+            NetpolCluster cluster = new NetpolCluster();
+            NetpolCluster.Maps maps = cluster.load(c.manifests(NetpolScenarios.modelAddresses(v4)));
+            for (Probe probe : c.probes()) {
+                assertTable(c.name() + (v4 ? " (IPv4 blocks)" : " (IPv6 blocks)"), cluster.pods, probe, maps::reach);
+            }
         }
     }
 
@@ -48,7 +50,7 @@ class NetpolConformanceTest {
     void truthTableThroughTheEngine(Scenario c) {
         NetpolCluster.Live live = new NetpolCluster.Live();
         if (!c.manifests().isBlank()) {
-            live.apply(c.manifests());
+            live.apply(c.manifests(NetpolScenarios.modelAddresses(true)));
         }
         assertTables(c.name(), live, c.probes().toArray(Probe[]::new));
     }

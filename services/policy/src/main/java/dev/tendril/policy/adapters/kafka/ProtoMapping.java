@@ -1,5 +1,7 @@
 package dev.tendril.policy.adapters.kafka;
 
+import dev.tendril.net.IpAddress;
+import java.util.HashSet;
 import dev.tendril.k8s.labels.LabelSource;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tendril.api.v1.PolicyMapEntry;
@@ -88,7 +90,15 @@ public final class ProtoMapping {
             namespace = slash < 0 ? namespace : key.substring(0, slash);
             pod = slash < 0 ? pod : key.substring(slash + 1);
         }
-        return new EndpointInfo(namespace, pod, Integer.toUnsignedLong(proto.getIdentity()), proto.getLabelsMap(), ports);
+        Set<IpAddress> addresses = new HashSet<>();
+        for (String ip : List.of(proto.getIpv4(), proto.getIpv6())) {
+            IpAddress address = ip.isEmpty() ? null : IpAddress.parseOrNull(ip);
+            if (address != null) {
+                addresses.add(address);
+            }
+        }
+        return new EndpointInfo(namespace, pod, Integer.toUnsignedLong(proto.getIdentity()), proto.getLabelsMap(), ports,
+                addresses);
     }
 
     /** The published content of a subject, without revisions (those are added when it is sent). */
