@@ -184,6 +184,11 @@ final class NetpolCluster {
             return this;
         }
 
+        /** The addresses of the endpoints of the pod's identity, one set per endpoint. */
+        Live addresses(String nsSlashPod, List<Set<IpAddress>> perEndpoint) {
+            return record(engine.setEndpointAddresses(pod(nsSlashPod).id(), perEndpoint));
+        }
+
         Live namedPorts(String nsSlashPod, List<NamedPort> ports) {
             return record(engine.setNamedPorts(pod(nsSlashPod).id(), ports));
         }

@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.tendril.net.IpAddress;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -226,6 +228,39 @@ class NetpolConformanceTest {
         live.removePod("x/d");
         assertThat(live.pods).hasSize(10);
         assertTables("x/d removed", live, tcp(80, (f, t) -> !t.namespace().equals("x") || is(f, "y/d")));
+    }
+
+    /**
+     * An ipBlock follows the endpoints' addresses: the peer that takes the address is allowed, the one that
+     * leaves it is not, and an identity with one endpoint outside the block is not selected at all.
+     */
+    @Test
+    void ipBlockSelectionFollowsEndpointAddresses() {
+        NetpolCluster.Live live = new NetpolCluster.Live().apply("""
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: to-block, namespace: x}
+                spec:
+                  podSelector: {matchLabels: {pod: a}}
+                  policyTypes: [Egress]
+                  egress: [{to: [{ipBlock: {cidr: 10.0.1.17/32}}]}]
+                """);
+        assertTables("x/b holds 10.0.1.17", live, tcp(80, (f, t) -> !is(f, "x/a") || is(t, "x/b")));
+
+        live.addresses("x/b", List.of(Set.of(IpAddress.parse("10.9.9.9"))));
+        assertTables("x/b moved away", live, tcp(80, (f, t) -> !is(f, "x/a")));
+
+        live.addresses("y/c", List.of(Set.of(IpAddress.parse("10.0.1.17"), IpAddress.parse("fd00::999"))));
+        assertTables("y/c took the address", live, tcp(80, (f, t) -> !is(f, "x/a") || is(t, "y/c")));
+
+        live.addresses("y/c", List.of(Set.of(IpAddress.parse("10.0.1.17")), Set.of(IpAddress.parse("10.9.9.10"))));
+        assertTables("a second endpoint of y/c's identity outside the block", live, tcp(80, (f, t) -> !is(f, "x/a")));
+
+        live.addresses("y/c", List.of(Set.of(IpAddress.parse("10.0.1.17"))));
+        assertTables("that endpoint left", live, tcp(80, (f, t) -> !is(f, "x/a") || is(t, "y/c")));
+
+        live.addresses("y/c", List.of());
+        assertTables("y/c has no endpoint", live, tcp(80, (f, t) -> !is(f, "x/a")));
     }
 
     @Test
