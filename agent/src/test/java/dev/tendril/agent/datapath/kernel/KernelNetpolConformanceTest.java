@@ -20,6 +20,7 @@ import dev.tendril.testing.netpol.NetpolScenarios;
 import dev.tendril.testing.netpol.NetpolScenarios.Pod;
 import dev.tendril.testing.netpol.NetpolScenarios.Probe;
 import dev.tendril.testing.netpol.NetpolScenarios.Scenario;
+import dev.tendril.net.IpAddress;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -149,8 +151,19 @@ class KernelNetpolConformanceTest {
     @MethodSource("cases")
     void kernelModelAndTruthTableAgree(Scenario scenario, int ipVersion) throws Exception {
         boolean v4 = ipVersion == 4;
-        List<Policy> policies = scenario.manifests().isBlank() ? List.of() : ManifestParser.parse(scenario.manifests());
-        Map<Long, SubjectPolicy> compiled = new PolicyCompiler(CLUSTER).compile(policies, identities, namedPorts);
+        // ipBlock scenarios name the pods' addresses of the probed family, which the fabric assigned.
+        Map<Pod, InetAddress> addresses = new LinkedHashMap<>();
+        Map<Long, List<Set<IpAddress>>> endpointAddresses = new HashMap<>();
+        for (Map.Entry<Pod, Identity> e : pods.entrySet()) {
+            KernelCluster.Pod wired = cluster.pod(e.getKey().toString());
+            addresses.put(e.getKey(), wired.address(v4));
+            endpointAddresses.put(e.getValue().id(),
+                    List.of(Set.of(IpAddress.of(wired.address(true)), IpAddress.of(wired.address(false)))));
+        }
+        String manifests = scenario.manifests(addresses);
+        List<Policy> policies = manifests.isBlank() ? List.of() : ManifestParser.parse(manifests);
+        Map<Long, SubjectPolicy> compiled = new PolicyCompiler(CLUSTER).compile(policies, identities, namedPorts,
+                identities, endpointAddresses);
         Map<Long, SubjectPolicyMap> published = new HashMap<>();
         compiled.forEach((subject, sp) -> published.put(subject, ProtoMapping.content(sp)));
         cluster.apply(published);

@@ -1,9 +1,14 @@
 package dev.tendril.testing.netpol;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.BiPredicate;
 
 /**
@@ -26,7 +31,8 @@ public final class NetpolScenarios {
     public static final List<String> POD_NAMES = List.of("a", "b", "c");
     public static final String METADATA_NAME_LABEL = "kubernetes.io/metadata.name";
 
-    private NetpolScenarios() {}
+    private NetpolScenarios() {
+    }
 
     /** A pod of the model, {@code x/a}. */
     public record Pod(String namespace, String name) {
@@ -50,16 +56,79 @@ public final class NetpolScenarios {
         }
     }
 
-    /** Policy manifests (empty for none) and the probes that must give their truth tables once applied. */
+    /**
+     * Policy manifests (empty for none) and the probes that must give their truth tables once applied.
+     *
+     * @param manifests may name pod addresses, which are known only once the pods run: {@code {{x/b host}}}
+     *                  is pod x/b's address as a host prefix ({@code /32}, {@code /128}), {@code {{x/b wide}}}
+     *                  the {@code /8} ({@code /64}) around it, which holds every pod of the model; such a
+     *                  scenario is read through {@link #manifests(Map)}
+     */
     public record Scenario(String name, String manifests, List<Probe> probes) {
+
+        /** Whether the manifests name pod addresses. */
+        public boolean needsAddresses() {
+            return manifests.contains("{{");
+        }
+
+        /** The manifests with the pods' addresses of one family filled in. */
+        public String manifests(Map<Pod, InetAddress> addresses) {
+            Matcher m = PLACEHOLDER.matcher(manifests);
+            StringBuilder out = new StringBuilder();
+            while (m.find()) {
+                InetAddress address = addresses.get(Pod.parse(m.group(1)));
+                if (address == null) {
+                    throw new IllegalArgumentException("no address for pod " + m.group(1));
+                }
+                int bits = address.getAddress().length * 8;
+                int prefix = m.group(2).equals("host") ? bits : bits == 32 ? 8 : 64;
+                m.appendReplacement(out, Matcher.quoteReplacement(masked(address, prefix)));
+            }
+            m.appendTail(out);
+            return out.toString();
+        }
+
         @Override
         public String toString() {
             return name;
         }
     }
 
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z]+/[a-z]+) (host|wide)}}");
+
+    private static String masked(InetAddress address, int prefix) {
+        byte[] bytes = address.getAddress();
+        for (int bit = prefix; bit < bytes.length * 8; bit++) {
+            bytes[bit / 8] &= (byte) ~(0x80 >> (bit % 8));
+        }
+        try {
+            return InetAddress.getByAddress(bytes).getHostAddress() + "/" + prefix;
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Addresses for the pods when no cluster assigns them (the in-process model): pod i of {@link #pods()}
+     * gets {@code 10.0.1.(16+i)} and {@code fd00::(110+i)}, as the kernel conformance test's one node does.
+     */
+    public static Map<Pod, InetAddress> modelAddresses(boolean v4) {
+        Map<Pod, InetAddress> out = new LinkedHashMap<>();
+        List<Pod> pods = pods();
+        for (int i = 0; i < pods.size(); i++) {
+            String literal = v4 ? "10.0.1." + (16 + i) : "fd00::" + Integer.toHexString(0x110 + i);
+            try {
+                out.put(pods.get(i), InetAddress.getByName(literal));
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return out;
+    }
+
     /** A named container port of a pod of the model. */
-    public record NamedPort(String name, int port, String protocol) {}
+    public record NamedPort(String name, int port, String protocol) {
+    }
 
     /** The nine pods, x/a to z/c, in that order. */
     public static List<Pod> pods() {
@@ -95,14 +164,14 @@ public final class NetpolScenarios {
     public static String clusterManifests() {
         List<String> documents = new ArrayList<>();
         for (String ns : NAMESPACES) {
-            documents.add("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n  labels:\n%s"
-                    .formatted(ns, yamlMap(namespaceLabels(ns), "    ")));
+            documents.add("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n  labels:\n%s".formatted(ns,
+                    yamlMap(namespaceLabels(ns), "    ")));
         }
         for (Pod pod : pods()) {
             StringBuilder ports = new StringBuilder();
             for (NamedPort port : namedPorts(pod.name())) {
-                ports.append("    - {name: %s, containerPort: %d, protocol: %s}\n"
-                        .formatted(port.name(), port.port(), port.protocol()));
+                ports.append("    - {name: %s, containerPort: %d, protocol: %s}\n".formatted(port.name(), port.port(),
+                        port.protocol()));
             }
             documents.add("""
                     apiVersion: v1
@@ -124,9 +193,8 @@ public final class NetpolScenarios {
 
     private static String yamlMap(Map<String, String> map, String indent) {
         StringBuilder yaml = new StringBuilder();
-        new TreeMap<>(map)
-                .forEach((k, v) ->
-                        yaml.append(indent).append(k).append(": \"").append(v).append("\"\n"));
+        new TreeMap<>(map).forEach((k, v) -> yaml.append(indent).append(k).append(": \"").append(v)
+                .append("\"\n"));
         return yaml.toString();
     }
 
@@ -148,6 +216,8 @@ public final class NetpolScenarios {
 
     /** The conformance scenarios, in a fixed order; each starts from the model with no policy. */
     public static List<Scenario> scenarios() {
-        return ScenarioCatalog.all();
+        List<Scenario> all = new ArrayList<>(ScenarioCatalog.all());
+        all.addAll(CidrScenarios.all());
+        return List.copyOf(all);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tendril.policy.app;
 
+import dev.tendril.net.IpAddress;
 import dev.tendril.policy.domain.EndpointInfo;
 import dev.tendril.policy.domain.NamedPort;
 import java.util.ArrayList;
@@ -15,7 +16,8 @@ import java.util.TreeSet;
 
 /**
  * The endpoints followed from tendril.endpoints and, per identity, its endpoints: endpoints of one identity
- * share one map, whose named ports are the union of theirs. Used under the runtime's lock.
+ * share one map, whose named ports are the union of theirs; ipBlock peers match their addresses. Used under
+ * the runtime's lock.
  */
 final class EndpointIndex {
 
@@ -56,6 +58,15 @@ final class EndpointIndex {
             union.addAll(endpoints.get(key).namedPorts());
         }
         return List.copyOf(union);
+    }
+
+    /** The addresses of an identity's endpoints, one set per endpoint; empty when it has none. */
+    List<Set<IpAddress>> addresses(long identity) {
+        List<Set<IpAddress>> out = new ArrayList<>();
+        for (String key : byIdentity.getOrDefault(identity, Set.of())) {
+            out.add(endpoints.get(key).addresses());
+        }
+        return out;
     }
 
     Map<String, EndpointInfo> view() {

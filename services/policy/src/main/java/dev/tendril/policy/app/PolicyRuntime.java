@@ -183,6 +183,7 @@ public final class PolicyRuntime {
     private void namedPortsChanged(List<Long> identities) {
         for (long identity : identities) {
             state.mutate(() -> state.engine.setNamedPorts(identity, endpoints.namedPorts(identity)));
+            state.mutate(() -> state.engine.setEndpointAddresses(identity, endpoints.addresses(identity)));
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.tendril.policy.domain;
 
 import dev.tendril.net.Cidr;
+import dev.tendril.net.IpAddress;
 import dev.tendril.net.IpFamily;
 import java.util.List;
 
@@ -36,6 +37,11 @@ public record CidrSet(Cidr cidr, List<Cidr> except) {
                         && !identity.hasReserved("world-ipv4")
                         && !identity.hasReserved("world-ipv6")
                 || identity.hasReserved(cidr.family() == IpFamily.IPV4 ? "world-ipv4" : "world-ipv6");
+    }
+
+    /** Whether {@code address} lies in {@code cidr} and in no exception. */
+    public boolean contains(IpAddress address) {
+        return cidr.contains(address) && except.stream().noneMatch(e -> e.contains(address));
     }
 
     @Override

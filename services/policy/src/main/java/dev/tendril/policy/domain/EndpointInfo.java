@@ -1,14 +1,26 @@
 package dev.tendril.policy.domain;
 
+import dev.tendril.net.IpAddress;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** What the service keeps of a tendril.endpoints record: where the pod is, its identity and named ports. */
-public record EndpointInfo(
-        String namespace, String pod, long identity, Map<String, String> labels, List<NamedPort> namedPorts) {
+/**
+ * What the service keeps of a tendril.endpoints record: where the pod is, its identity, named ports and
+ * addresses (which Kubernetes ipBlock peers match).
+ */
+public record EndpointInfo(String namespace, String pod, long identity, Map<String, String> labels,
+                           List<NamedPort> namedPorts, Set<IpAddress> addresses) {
     public EndpointInfo {
         labels = Map.copyOf(labels);
         namedPorts = List.copyOf(namedPorts);
+        addresses = Set.copyOf(addresses);
+    }
+
+    /** An endpoint without addresses. */
+    public EndpointInfo(String namespace, String pod, long identity, Map<String, String> labels,
+                        List<NamedPort> namedPorts) {
+        this(namespace, pod, identity, labels, namedPorts, Set.of());
     }
 
     public String key() {

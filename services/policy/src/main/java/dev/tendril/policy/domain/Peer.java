@@ -34,7 +34,24 @@ public sealed interface Peer {
         }
     }
 
-    /** A prefix minus exceptions, matched against CIDR (and world) identities. */
+    /**
+     * A Kubernetes NetworkPolicy {@code ipBlock}: the CIDR (and world) identities {@link Cidrs} selects, plus
+     * the pod identities whose endpoints' addresses lie in the block; the selector cache adds those from the
+     * endpoint addresses it is told (Kubernetes matches pod addresses, Cilium's CIDR rules do not).
+     */
+    record IpBlock(CidrSet set) implements Peer {
+        @Override
+        public boolean selects(Identity identity, String clusterName) {
+            return set.selects(identity);
+        }
+
+        @Override
+        public String toString() {
+            return "ipBlock " + set;
+        }
+    }
+
+    /** A prefix minus exceptions, matched against CIDR (and world) identities only (Cilium's CIDR rules). */
     record Cidrs(CidrSet set) implements Peer {
         @Override
         public boolean selects(Identity identity, String clusterName) {

@@ -28,7 +28,12 @@ public final class Policies {
         for (Rule rule : policy.rules()) {
             if (rule.peers() instanceof Rule.Peers.Selected s) {
                 for (Peer peer : s.peers()) {
-                    if (peer instanceof Peer.Cidrs(CidrSet set)) {
+                    CidrSet set = switch (peer) {
+                        case Peer.Cidrs c -> c.set();
+                        case Peer.IpBlock b -> b.set();
+                        default -> null;
+                    };
+                    if (set != null) {
                         add(set.cidr(), out);
                         set.except().forEach(e -> add(e, out));
                     }

@@ -185,6 +185,16 @@ public final class PolicyEngine {
     }
 
     /**
+     * The addresses of an identity's endpoints, one set per endpoint (none when it has no endpoint left).
+     * Recompiles the subjects of the policies whose ipBlock peers gained or lost the identity.
+     */
+    public Changes setEndpointAddresses(long identity, List<Set<dev.tendril.net.IpAddress>> perEndpoint) {
+        Set<Long> dirty = new TreeSet<>();
+        selectionChanged(cache.setEndpointAddresses(identity, perEndpoint), dirty);
+        return recompile(dirty);
+    }
+
+    /**
      * The named ports of an identity's endpoints (their union); an empty list forgets them. Recompiles the
      * identity itself (ingress rules on named ports resolve against it) and the subjects whose egress rules
      * on named ports reach it, by a selector or as every peer.

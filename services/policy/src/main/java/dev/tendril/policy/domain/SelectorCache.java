@@ -2,6 +2,7 @@ package dev.tendril.policy.domain;
 
 import dev.tendril.k8s.labels.Label;
 import dev.tendril.k8s.labels.LabelSelector;
+import dev.tendril.net.IpAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -25,25 +26,31 @@ import java.util.TreeSet;
  * that requirement's {@code key=value} pairs (the pod namespace when the selector names one, as every
  * namespaced policy's subject and podSelector peer do), so an identity is matched only against the
  * selectors indexed under one of its own labels, plus the few selectors without an In requirement;
- * CIDR selectors are matched only against CIDR and world identities; entity selectors always.
+ * CIDR selectors are matched only against CIDR and world identities, and ipBlock selectors also against
+ * identities with endpoint addresses; entity selectors always.
+ *
+ * <p>An ipBlock selects a pod identity when it has endpoints and each of them has an address in the block
+ * (outside its exceptions): an identity is shared by every pod with the same labels, so selecting it for
+ * one covered pod would also allow its pods outside the block (docs/policy.md, "ipBlock and pods").
  *
  * <p>The cache also keeps, per identity, the policies whose subject selector selects it.
  *
  * <p>Not thread-safe.
+ *
+ * <p>Longer than 400 lines: one cohesive algorithm, the selector index and its incremental matching.
  */
 final class SelectorCache {
 
     /** How a policy uses a selector. */
-    enum Role {
-        SUBJECT,
-        PEER
-    }
+    enum Role { SUBJECT, PEER }
 
     /** One selector's selection changed: these identities joined it, these left. */
-    record SelectionChange(Peer selector, Set<Long> added, Set<Long> removed) {}
+    record SelectionChange(Peer selector, Set<Long> added, Set<Long> removed) {
+    }
 
     /** A label {@code key=value}, ignoring the source: the index key (the full match checks the source). */
-    private record KeyValue(String key, String value) {}
+    private record KeyValue(String key, String value) {
+    }
 
     /** One cached selector. */
     static final class Entry {
@@ -90,6 +97,7 @@ final class SelectorCache {
     private final Set<Entry> cidrSelectors = new LinkedHashSet<>();
     private final Set<Entry> entitySelectors = new LinkedHashSet<>();
     private final Map<Long, Identity> identities = new HashMap<>();
+    private final Map<Long, List<Set<IpAddress>>> endpointAddresses = new HashMap<>();
     private final Map<KeyValue, Set<Long>> identitiesByLabel = new HashMap<>();
     private final Map<Long, Set<PolicyRef>> policiesSelecting = new HashMap<>();
     private long selectorEvaluations;
@@ -187,9 +195,34 @@ final class SelectorCache {
         for (Entry e : candidates) {
             boolean was = e.selected.contains(identity.id());
             identityMatches++;
-            boolean is = e.peer.selects(identity, clusterName);
+            boolean is = matches(e.peer, identity);
             if (was != is) {
                 out.add(select(e, identity.id(), is));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Sets the addresses of an identity's endpoints, one set per endpoint (none: the identity has no
+     * endpoint); the ipBlock selectors whose selection changed.
+     */
+    List<SelectionChange> setEndpointAddresses(long id, List<Set<IpAddress>> perEndpoint) {
+        List<Set<IpAddress>> copy = perEndpoint.stream().map(Set::copyOf).toList();
+        List<Set<IpAddress>> previous = copy.isEmpty() ? endpointAddresses.remove(id) : endpointAddresses.put(id, copy);
+        Identity identity = identities.get(id);
+        if (identity == null || copy.equals(previous == null ? List.of() : previous)) {
+            return List.of();
+        }
+        List<SelectionChange> out = new ArrayList<>();
+        for (Entry e : cidrSelectors) {
+            if (e.peer instanceof Peer.IpBlock) {
+                identityMatches++;
+                boolean was = e.selected.contains(id);
+                boolean is = matches(e.peer, identity);
+                if (was != is) {
+                    out.add(select(e, id, is));
+                }
             }
         }
         return out;
@@ -246,6 +279,18 @@ final class SelectorCache {
         return identityMatches;
     }
 
+    private boolean matches(Peer peer, Identity identity) {
+        if (peer.selects(identity, clusterName)) {
+            return true;
+        }
+        if (!(peer instanceof Peer.IpBlock block)) {
+            return false;
+        }
+        List<Set<IpAddress>> endpoints = endpointAddresses.get(identity.id());
+        return endpoints != null && !endpoints.isEmpty() && !identity.cidr().isPresent()
+                && endpoints.stream().allMatch(addresses -> addresses.stream().anyMatch(block.set()::contains));
+    }
+
     private SelectionChange select(Entry e, long id, boolean selected) {
         if (selected) {
             e.selected.add(id);
@@ -274,12 +319,11 @@ final class SelectorCache {
                 if (index.isEmpty()) {
                     unindexedLabelSelectors.add(e);
                 } else {
-                    index.forEach(kv -> selectorsByLabel
-                            .computeIfAbsent(kv, k -> new LinkedHashSet<>())
-                            .add(e));
+                    index.forEach(kv -> selectorsByLabel.computeIfAbsent(kv, k -> new LinkedHashSet<>()).add(e));
                 }
             }
             case Peer.Cidrs c -> cidrSelectors.add(e);
+            case Peer.IpBlock b -> cidrSelectors.add(e);
             case Peer.Entities en -> entitySelectors.add(e);
         }
         selectorEvaluations++;
@@ -292,7 +336,7 @@ final class SelectorCache {
             scan = ids;
         }
         for (long id : scan) {
-            if (peer.selects(identities.get(id), clusterName)) {
+            if (matches(peer, identities.get(id))) {
                 e.selected.add(id);
             }
         }
@@ -352,11 +396,9 @@ final class SelectorCache {
                 out.addAll(indexed);
             }
         }
-        if (!cidrSelectors.isEmpty()
-                && (identity.hasReserved("world")
-                        || identity.hasReserved("world-ipv4")
-                        || identity.hasReserved("world-ipv6")
-                        || identity.cidr().isPresent())) {
+        if (!cidrSelectors.isEmpty() && (identity.hasReserved("world") || identity.hasReserved("world-ipv4")
+                || identity.hasReserved("world-ipv6") || identity.cidr().isPresent()
+                || endpointAddresses.containsKey(identity.id()))) {
             out.addAll(cidrSelectors);
         }
         return out;
@@ -364,9 +406,7 @@ final class SelectorCache {
 
     private void indexIdentity(Identity identity) {
         for (Label l : identity.labels()) {
-            identitiesByLabel
-                    .computeIfAbsent(new KeyValue(l.key(), l.value()), k -> new HashSet<>())
-                    .add(identity.id());
+            identitiesByLabel.computeIfAbsent(new KeyValue(l.key(), l.value()), k -> new HashSet<>()).add(identity.id());
         }
     }
 

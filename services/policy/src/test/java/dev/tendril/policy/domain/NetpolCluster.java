@@ -5,10 +5,14 @@ import dev.tendril.datapath.Verdict;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.net.Cidr;
+import dev.tendril.net.IpAddress;
 import dev.tendril.policy.manifest.ManifestParser;
 import dev.tendril.testing.netpol.NetpolScenarios;
 import dev.tendril.testing.netpol.NetpolScenarios.Pod;
+
+import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Set;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,8 +38,8 @@ final class NetpolCluster {
         long id = 1000;
         for (String ns : NAMESPACES) {
             for (String pod : PODS) {
-                Identity identity = Identity.pod(
-                        ++id, ns, NetpolScenarios.namespaceLabels(ns), NetpolScenarios.podLabels(pod), CLUSTER);
+                Identity identity = Identity.pod(++id, ns, NetpolScenarios.namespaceLabels(ns),
+                        NetpolScenarios.podLabels(pod), CLUSTER);
                 pods.put(new Pod(ns, pod), identity);
                 identities.add(identity);
                 namedPorts.put(identity.id(), namedPorts(pod));
@@ -48,8 +52,7 @@ final class NetpolCluster {
     /** The fixture's named ports of a pod named {@code name}, as the engine takes them. */
     static List<NamedPort> namedPorts(String name) {
         return NetpolScenarios.namedPorts(name).stream()
-                .map(p -> new NamedPort(p.name(), p.port(), Protocol.valueOf(p.protocol())))
-                .toList();
+                .map(p -> new NamedPort(p.name(), p.port(), Protocol.valueOf(p.protocol()))).toList();
     }
 
     NetpolCluster withCidrIdentity(long id, String cidr) {
@@ -62,10 +65,23 @@ final class NetpolCluster {
         return pods.get(new Pod(p[0], p[1]));
     }
 
+    /**
+     * The addresses of a pod's endpoint, both families of {@link NetpolScenarios#modelAddresses}; none for a
+     * pod outside the model.
+     */
+    static List<Set<IpAddress>> endpointAddresses(Pod pod) {
+        InetAddress v4 = NetpolScenarios.modelAddresses(true).get(pod);
+        InetAddress v6 = NetpolScenarios.modelAddresses(false).get(pod);
+        return v4 == null ? List.of() : List.of(Set.of(IpAddress.of(v4), IpAddress.of(v6)));
+    }
+
     /** The compiled maps of every identity, loaded into in-memory policy maps. */
     Maps load(String manifests) {
         List<Policy> policies = manifests.isBlank() ? List.of() : ManifestParser.parse(manifests);
-        Map<Long, SubjectPolicy> compiled = new PolicyCompiler(CLUSTER).compile(policies, identities, namedPorts);
+        Map<Long, List<Set<IpAddress>>> addresses = new HashMap<>();
+        pods.forEach((pod, identity) -> addresses.put(identity.id(), endpointAddresses(pod)));
+        Map<Long, SubjectPolicy> compiled = new PolicyCompiler(CLUSTER).compile(policies, identities, namedPorts,
+                identities, addresses);
         Map<Long, PolicyMap> maps = new HashMap<>();
         compiled.forEach((subject, sp) -> {
             PolicyMap map = PolicyMap.inMemory("cilium_policy_v2_" + subject, PolicyMap.DEFAULT_MAX_ENTRIES);
@@ -87,8 +103,7 @@ final class NetpolCluster {
         }
 
         boolean reach(Identity from, Identity to, Protocol protocol, int port) {
-            return egress(from, to.id(), protocol, port).forwarded()
-                    && ingress(to, from.id(), protocol, port).forwarded();
+            return egress(from, to.id(), protocol, port).forwarded() && ingress(to, from.id(), protocol, port).forwarded();
         }
     }
 
@@ -138,23 +153,23 @@ final class NetpolCluster {
             Identity identity = Identity.pod(++nextId, namespace, namespaceLabels.get(namespace), labels, CLUSTER);
             pods.put(pod, identity);
             record(engine.upsertIdentity(identity));
+            record(engine.setEndpointAddresses(identity.id(), endpointAddresses(pod)));
             return record(engine.setNamedPorts(identity.id(), NetpolCluster.namedPorts(name)));
         }
 
         Live removePod(String nsSlashPod) {
             Identity identity = pod(nsSlashPod);
             pods.values().remove(identity);
+            record(engine.setEndpointAddresses(identity.id(), List.of()));
             return record(engine.removeIdentity(identity.id()));
         }
 
         /** The pod's labels change: its old identity goes once no endpoint uses it, a new one appears. */
         Live relabelPod(String nsSlashPod, Map<String, String> labels) {
-            Pod pod = pods.keySet().stream()
-                    .filter(p -> p.toString().equals(nsSlashPod))
-                    .findFirst()
-                    .orElseThrow();
+            Pod pod = pods.keySet().stream().filter(p -> p.toString().equals(nsSlashPod)).findFirst().orElseThrow();
             long old = pods.get(pod).id();
             addPod(pod.namespace(), pod.name(), labels);
+            record(engine.setEndpointAddresses(old, List.of()));
             return record(engine.removeIdentity(old));
         }
 
@@ -167,6 +182,11 @@ final class NetpolCluster {
                 }
             }
             return this;
+        }
+
+        /** The addresses of the endpoints of the pod's identity, one set per endpoint. */
+        Live addresses(String nsSlashPod, List<Set<IpAddress>> perEndpoint) {
+            return record(engine.setEndpointAddresses(pod(nsSlashPod).id(), perEndpoint));
         }
 
         Live namedPorts(String nsSlashPod, List<NamedPort> ports) {
