@@ -320,7 +320,9 @@ class WalkthroughEndToEndTest {
         }
 
         // The stack's IPAM picks the pods' addresses, which the scenarios naming addresses cannot know.
-        for (Scenario scenario : NetpolScenarios.scenarios().stream().filter(s -> !s.needsAddresses()).toList()) {
+        for (Scenario scenario : NetpolScenarios.scenarios().stream()
+                .filter(s -> !s.needsAddresses())
+                .toList()) {
             Path file = dataDir.resolve("scenario.yaml");
             if (!scenario.manifests().isBlank()) {
                 Files.writeString(file, scenario.manifests());

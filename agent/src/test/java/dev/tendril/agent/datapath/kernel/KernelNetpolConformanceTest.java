@@ -8,6 +8,7 @@ import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.Verdict;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
+import dev.tendril.net.IpAddress;
 import dev.tendril.policy.adapters.kafka.ProtoMapping;
 import dev.tendril.policy.domain.Identity;
 import dev.tendril.policy.domain.NamedPort;
@@ -20,7 +21,6 @@ import dev.tendril.testing.netpol.NetpolScenarios;
 import dev.tendril.testing.netpol.NetpolScenarios.Pod;
 import dev.tendril.testing.netpol.NetpolScenarios.Probe;
 import dev.tendril.testing.netpol.NetpolScenarios.Scenario;
-import dev.tendril.net.IpAddress;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -157,13 +157,14 @@ class KernelNetpolConformanceTest {
         for (Map.Entry<Pod, Identity> e : pods.entrySet()) {
             KernelCluster.Pod wired = cluster.pod(e.getKey().toString());
             addresses.put(e.getKey(), wired.address(v4));
-            endpointAddresses.put(e.getValue().id(),
+            endpointAddresses.put(
+                    e.getValue().id(),
                     List.of(Set.of(IpAddress.of(wired.address(true)), IpAddress.of(wired.address(false)))));
         }
         String manifests = scenario.manifests(addresses);
         List<Policy> policies = manifests.isBlank() ? List.of() : ManifestParser.parse(manifests);
-        Map<Long, SubjectPolicy> compiled = new PolicyCompiler(CLUSTER).compile(policies, identities, namedPorts,
-                identities, endpointAddresses);
+        Map<Long, SubjectPolicy> compiled =
+                new PolicyCompiler(CLUSTER).compile(policies, identities, namedPorts, identities, endpointAddresses);
         Map<Long, SubjectPolicyMap> published = new HashMap<>();
         compiled.forEach((subject, sp) -> published.put(subject, ProtoMapping.content(sp)));
         cluster.apply(published);

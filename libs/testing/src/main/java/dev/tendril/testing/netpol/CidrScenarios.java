@@ -13,12 +13,13 @@ import java.util.List;
  */
 final class CidrScenarios {
 
-    private CidrScenarios() {
-    }
+    private CidrScenarios() {}
 
     static List<Scenario> all() {
         return List.of(
-                new Scenario("allow egress access to server in CIDR block", """
+                new Scenario(
+                        "allow egress access to server in CIDR block",
+                        """
                         apiVersion: networking.k8s.io/v1
                         kind: NetworkPolicy
                         metadata: {name: allow-client-a-via-cidr-egress-rule, namespace: x}
@@ -28,9 +29,11 @@ final class CidrScenarios {
                           egress:
                           - to:
                             - ipBlock: {cidr: "{{x/b host}}"}
-                        """, List.of(tcp(80, (f, t) -> !is(f, "x/a") || is(t, "x/b")))),
-
-                new Scenario("enforce except clause while egress access to server in CIDR block", """
+                        """,
+                        List.of(tcp(80, (f, t) -> !is(f, "x/a") || is(t, "x/b")))),
+                new Scenario(
+                        "enforce except clause while egress access to server in CIDR block",
+                        """
                         apiVersion: networking.k8s.io/v1
                         kind: NetworkPolicy
                         metadata: {name: deny-client-a-via-except-cidr-egress-rule, namespace: x}
@@ -40,9 +43,11 @@ final class CidrScenarios {
                           egress:
                           - to:
                             - ipBlock: {cidr: "{{x/b wide}}", except: ["{{x/b host}}"]}
-                        """, List.of(tcp(80, (f, t) -> !is(f, "x/a") || !is(t, "x/b")))),
-
-                new Scenario("an IP overlapping both IPBlock.CIDR and IPBlock.Except is allowed", """
+                        """,
+                        List.of(tcp(80, (f, t) -> !is(f, "x/a") || !is(t, "x/b")))),
+                new Scenario(
+                        "an IP overlapping both IPBlock.CIDR and IPBlock.Except is allowed",
+                        """
                         apiVersion: networking.k8s.io/v1
                         kind: NetworkPolicy
                         metadata: {name: deny-client-a-via-except-cidr-egress-rule, namespace: x}
@@ -62,9 +67,11 @@ final class CidrScenarios {
                           egress:
                           - to:
                             - ipBlock: {cidr: "{{x/b host}}"}
-                        """, List.of(tcp(80, NetpolScenarios.ALL))),
-
-                new Scenario("ingress ipBlock of one pod's address admits only that pod", """
+                        """,
+                        List.of(tcp(80, NetpolScenarios.ALL))),
+                new Scenario(
+                        "ingress ipBlock of one pod's address admits only that pod",
+                        """
                         apiVersion: networking.k8s.io/v1
                         kind: NetworkPolicy
                         metadata: {name: from-y-c-by-address, namespace: x}
@@ -73,9 +80,11 @@ final class CidrScenarios {
                           ingress:
                           - from:
                             - ipBlock: {cidr: "{{y/c host}}"}
-                        """, List.of(tcp(80, (f, t) -> !is(t, "x/a") || is(f, "y/c")))),
-
-                new Scenario("CNP toCIDR of a pod's address does not match the pod (Cilium semantics)", """
+                        """,
+                        List.of(tcp(80, (f, t) -> !is(t, "x/a") || is(f, "y/c")))),
+                new Scenario(
+                        "CNP toCIDR of a pod's address does not match the pod (Cilium semantics)",
+                        """
                         apiVersion: cilium.io/v2
                         kind: CiliumNetworkPolicy
                         metadata: {name: to-b-by-cidr, namespace: x}
@@ -83,6 +92,7 @@ final class CidrScenarios {
                           endpointSelector: {matchLabels: {pod: a}}
                           egress:
                           - toCIDR: ["{{x/b host}}"]
-                        """, List.of(tcp(80, (f, t) -> !is(f, "x/a")))));
+                        """,
+                        List.of(tcp(80, (f, t) -> !is(f, "x/a")))));
     }
 }

@@ -4,12 +4,12 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BiPredicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The upstream Kubernetes network-policy e2e model and its conformance scenarios, shared by the in-process
@@ -31,8 +31,7 @@ public final class NetpolScenarios {
     public static final List<String> POD_NAMES = List.of("a", "b", "c");
     public static final String METADATA_NAME_LABEL = "kubernetes.io/metadata.name";
 
-    private NetpolScenarios() {
-    }
+    private NetpolScenarios() {}
 
     /** A pod of the model, {@code x/a}. */
     public record Pod(String namespace, String name) {
@@ -127,8 +126,7 @@ public final class NetpolScenarios {
     }
 
     /** A named container port of a pod of the model. */
-    public record NamedPort(String name, int port, String protocol) {
-    }
+    public record NamedPort(String name, int port, String protocol) {}
 
     /** The nine pods, x/a to z/c, in that order. */
     public static List<Pod> pods() {
@@ -164,14 +162,14 @@ public final class NetpolScenarios {
     public static String clusterManifests() {
         List<String> documents = new ArrayList<>();
         for (String ns : NAMESPACES) {
-            documents.add("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n  labels:\n%s".formatted(ns,
-                    yamlMap(namespaceLabels(ns), "    ")));
+            documents.add("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n  labels:\n%s"
+                    .formatted(ns, yamlMap(namespaceLabels(ns), "    ")));
         }
         for (Pod pod : pods()) {
             StringBuilder ports = new StringBuilder();
             for (NamedPort port : namedPorts(pod.name())) {
-                ports.append("    - {name: %s, containerPort: %d, protocol: %s}\n".formatted(port.name(), port.port(),
-                        port.protocol()));
+                ports.append("    - {name: %s, containerPort: %d, protocol: %s}\n"
+                        .formatted(port.name(), port.port(), port.protocol()));
             }
             documents.add("""
                     apiVersion: v1
@@ -193,8 +191,9 @@ public final class NetpolScenarios {
 
     private static String yamlMap(Map<String, String> map, String indent) {
         StringBuilder yaml = new StringBuilder();
-        new TreeMap<>(map).forEach((k, v) -> yaml.append(indent).append(k).append(": \"").append(v)
-                .append("\"\n"));
+        new TreeMap<>(map)
+                .forEach((k, v) ->
+                        yaml.append(indent).append(k).append(": \"").append(v).append("\"\n"));
         return yaml.toString();
     }
 

@@ -9,8 +9,13 @@ import java.util.Set;
  * What the service keeps of a tendril.endpoints record: where the pod is, its identity, named ports and
  * addresses (which Kubernetes ipBlock peers match).
  */
-public record EndpointInfo(String namespace, String pod, long identity, Map<String, String> labels,
-                           List<NamedPort> namedPorts, Set<IpAddress> addresses) {
+public record EndpointInfo(
+        String namespace,
+        String pod,
+        long identity,
+        Map<String, String> labels,
+        List<NamedPort> namedPorts,
+        Set<IpAddress> addresses) {
     public EndpointInfo {
         labels = Map.copyOf(labels);
         namedPorts = List.copyOf(namedPorts);
@@ -18,8 +23,8 @@ public record EndpointInfo(String namespace, String pod, long identity, Map<Stri
     }
 
     /** An endpoint without addresses. */
-    public EndpointInfo(String namespace, String pod, long identity, Map<String, String> labels,
-                        List<NamedPort> namedPorts) {
+    public EndpointInfo(
+            String namespace, String pod, long identity, Map<String, String> labels, List<NamedPort> namedPorts) {
         this(namespace, pod, identity, labels, namedPorts, Set.of());
     }
 

@@ -1,7 +1,6 @@
 package dev.tendril.policy.domain;
 
 import dev.tendril.datapath.policymap.Direction;
-
 import dev.tendril.k8s.labels.Label;
 import dev.tendril.k8s.labels.LabelSelector;
 import dev.tendril.k8s.labels.LabelSource;
@@ -16,8 +15,14 @@ import java.util.Set;
  * @param podSelector with keys of source {@code k8s}
  * @param policyTypes as written; empty when the manifest omits {@code policyTypes}
  */
-public record NetworkPolicy(String namespace, String name, LabelSelector podSelector, List<IngressOrEgress> ingress,
-                            List<IngressOrEgress> egress, Set<Direction> policyTypes) implements Policy {
+public record NetworkPolicy(
+        String namespace,
+        String name,
+        LabelSelector podSelector,
+        List<IngressOrEgress> ingress,
+        List<IngressOrEgress> egress,
+        Set<Direction> policyTypes)
+        implements Policy {
 
     public static final String KIND = "NetworkPolicy";
 
@@ -37,20 +42,17 @@ public record NetworkPolicy(String namespace, String name, LabelSelector podSele
     /** A {@code from}/{@code to} element. */
     public sealed interface NetworkPolicyPeer {
         /** {@code podSelector} alone: pods of the policy's namespace. */
-        record Pods(LabelSelector podSelector) implements NetworkPolicyPeer {
-        }
+        record Pods(LabelSelector podSelector) implements NetworkPolicyPeer {}
 
         /** {@code namespaceSelector} alone: every pod of the selected namespaces. */
-        record Namespaces(LabelSelector namespaceSelector) implements NetworkPolicyPeer {
-        }
+        record Namespaces(LabelSelector namespaceSelector) implements NetworkPolicyPeer {}
 
         /** Both in one element: ANDed. */
-        record PodsInNamespaces(LabelSelector podSelector, LabelSelector namespaceSelector) implements NetworkPolicyPeer {
-        }
+        record PodsInNamespaces(LabelSelector podSelector, LabelSelector namespaceSelector)
+                implements NetworkPolicyPeer {}
 
         /** {@code ipBlock}. */
-        record IpBlock(CidrSet block) implements NetworkPolicyPeer {
-        }
+        record IpBlock(CidrSet block) implements NetworkPolicyPeer {}
     }
 
     public NetworkPolicy {
@@ -107,11 +109,13 @@ public record NetworkPolicy(String namespace, String name, LabelSelector podSele
         var inSomeNamespace = LabelSelector.Requirement.exists(LabelSource.K8S, Label.NAMESPACE_KEY);
         return switch (p) {
             case NetworkPolicyPeer.Pods pods ->
-                    new Peer.Endpoints(pods.podSelector().and(List.of(Policy.namespaceIs(namespace))));
+                new Peer.Endpoints(pods.podSelector().and(List.of(Policy.namespaceIs(namespace))));
             case NetworkPolicyPeer.Namespaces ns ->
-                    new Peer.Endpoints(ns.namespaceSelector().asNamespaceSelector().and(List.of(inSomeNamespace)));
-            case NetworkPolicyPeer.PodsInNamespaces both -> new Peer.Endpoints(both.podSelector()
-                    .and(both.namespaceSelector().asNamespaceSelector().requirements()).and(List.of(inSomeNamespace)));
+                new Peer.Endpoints(ns.namespaceSelector().asNamespaceSelector().and(List.of(inSomeNamespace)));
+            case NetworkPolicyPeer.PodsInNamespaces both ->
+                new Peer.Endpoints(both.podSelector()
+                        .and(both.namespaceSelector().asNamespaceSelector().requirements())
+                        .and(List.of(inSomeNamespace)));
             case NetworkPolicyPeer.IpBlock block -> new Peer.IpBlock(block.block());
         };
     }

@@ -3,7 +3,6 @@ package dev.tendril.policy.domain;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -77,8 +76,10 @@ public final class PolicyCompiler {
      *
      * @param namedPorts per destination identity; identities without named ports may be absent
      */
-    public Map<Long, SubjectPolicy> compile(Collection<? extends Policy> policies, Collection<Identity> identities,
-                                            Map<Long, List<NamedPort>> namedPorts) {
+    public Map<Long, SubjectPolicy> compile(
+            Collection<? extends Policy> policies,
+            Collection<Identity> identities,
+            Map<Long, List<NamedPort>> namedPorts) {
         return compile(policies, identities, namedPorts, identities);
     }
 
@@ -87,8 +88,11 @@ public final class PolicyCompiler {
      *
      * @param namedPorts per destination identity; identities without named ports may be absent
      */
-    public Map<Long, SubjectPolicy> compile(Collection<? extends Policy> policies, Collection<Identity> identities,
-                                            Map<Long, List<NamedPort>> namedPorts, Collection<Identity> subjects) {
+    public Map<Long, SubjectPolicy> compile(
+            Collection<? extends Policy> policies,
+            Collection<Identity> identities,
+            Map<Long, List<NamedPort>> namedPorts,
+            Collection<Identity> subjects) {
         return compile(policies, identities, namedPorts, subjects, Map.of());
     }
 
@@ -96,9 +100,12 @@ public final class PolicyCompiler {
      * As {@link #compile(Collection, Collection, Map, Collection)}, with the addresses of each identity's
      * endpoints (one set per endpoint), which ipBlock peers match.
      */
-    public Map<Long, SubjectPolicy> compile(Collection<? extends Policy> policies, Collection<Identity> identities,
-                                            Map<Long, List<NamedPort>> namedPorts, Collection<Identity> subjects,
-                                            Map<Long, List<Set<dev.tendril.net.IpAddress>>> endpointAddresses) {
+    public Map<Long, SubjectPolicy> compile(
+            Collection<? extends Policy> policies,
+            Collection<Identity> identities,
+            Map<Long, List<NamedPort>> namedPorts,
+            Collection<Identity> subjects,
+            Map<Long, List<Set<dev.tendril.net.IpAddress>>> endpointAddresses) {
         // Every distinct selector, subject selectors included, is matched once against the identities that
         // could match it, instead of every policy against every subject.
         SelectorCache cache = new SelectorCache(clusterName);
@@ -117,9 +124,13 @@ public final class PolicyCompiler {
         for (Identity subject : subjects) {
             List<Integer> its = cache.knows(subject.id())
                     ? selecting.getOrDefault(subject.id(), List.of())
-                    : java.util.stream.IntStream.range(0, all.size()).filter(n -> all.get(n).subject().matches(subject))
-                    .boxed().toList();
-            out.put(subject.id(), batch.compile(subject.id(), its.stream().map(all::get).toList(), its));
+                    : java.util.stream.IntStream.range(0, all.size())
+                            .filter(n -> all.get(n).subject().matches(subject))
+                            .boxed()
+                            .toList();
+            out.put(
+                    subject.id(),
+                    batch.compile(subject.id(), its.stream().map(all::get).toList(), its));
         }
         return java.util.Collections.unmodifiableMap(out);
     }
@@ -135,11 +146,9 @@ public final class PolicyCompiler {
         private final Map<Policy, Normalised> normalised = new java.util.IdentityHashMap<>();
         private final Map<GroupKey, SubjectPolicy> groups = new HashMap<>();
 
-        private record Normalised(Policy policy, List<Rule> rules, boolean ingressNamedPorts) {
-        }
+        private record Normalised(Policy policy, List<Rule> rules, boolean ingressNamedPorts) {}
 
-        private record GroupKey(Object selecting, List<NamedPort> ingressNamedPorts) {
-        }
+        private record GroupKey(Object selecting, List<NamedPort> ingressNamedPorts) {}
 
         /** @param namedPorts per destination identity; identities without named ports may be absent */
         Batch(SelectorCache cache, Map<Long, List<NamedPort>> namedPorts) {
@@ -157,13 +166,21 @@ public final class PolicyCompiler {
             List<Normalised> its = new ArrayList<>(selecting.size());
             boolean ingressNamed = false;
             for (Policy p : selecting) {
-                Normalised n = normalised.computeIfAbsent(p, x -> new Normalised(x, x.rules(),
-                        x.rules().stream().anyMatch(r -> r.direction() == Direction.INGRESS && r.ports().stream()
-                                .anyMatch(port -> port.port() instanceof PortRule.Port.Named))));
+                Normalised n = normalised.computeIfAbsent(
+                        p,
+                        x -> new Normalised(
+                                x,
+                                x.rules(),
+                                x.rules().stream()
+                                        .anyMatch(r -> r.direction() == Direction.INGRESS
+                                                && r.ports().stream()
+                                                        .anyMatch(
+                                                                port -> port.port() instanceof PortRule.Port.Named))));
                 its.add(n);
                 ingressNamed |= n.ingressNamedPorts();
             }
-            GroupKey key = new GroupKey(selectingKey, ingressNamed ? namedPorts.getOrDefault(subject, List.of()) : null);
+            GroupKey key =
+                    new GroupKey(selectingKey, ingressNamed ? namedPorts.getOrDefault(subject, List.of()) : null);
             SubjectPolicy group = groups.get(key);
             if (group == null) {
                 group = compileSubject(subject, its, cache, namedPorts);
@@ -174,8 +191,11 @@ public final class PolicyCompiler {
         }
     }
 
-    private SubjectPolicy compileSubject(long subject, List<Batch.Normalised> selecting, SelectorCache cache,
-                                         Map<Long, List<NamedPort>> namedPorts) {
+    private SubjectPolicy compileSubject(
+            long subject,
+            List<Batch.Normalised> selecting,
+            SelectorCache cache,
+            Map<Long, List<NamedPort>> namedPorts) {
         Map<Direction, SortedSet<PolicyRef>> enforcedBy = new EnumMap<>(Direction.class);
         Map<PolicyMapKey, Owners> keys = new HashMap<>();
         for (Batch.Normalised n : selecting) {
@@ -214,7 +234,8 @@ public final class PolicyCompiler {
         keys.forEach((key, owners) -> {
             if (owners.deny != null) {
                 entries.put(key, new PolicyEntry(key, PolicyMapValue.deny(key), owners.deny));
-            } else if (denies.isEmpty() || !(coveredBy(denies.get(key.identity()), key) || coveredBy(denies.get(0L), key))) {
+            } else if (denies.isEmpty()
+                    || !(coveredBy(denies.get(key.identity()), key) || coveredBy(denies.get(0L), key))) {
                 entries.put(key, new PolicyEntry(key, PolicyMapValue.allow(key), owners.allow()));
             }
         });
@@ -272,11 +293,14 @@ public final class PolicyCompiler {
     }
 
     private static boolean covers(PolicyMapKey deny, PolicyMapKey allow) {
-        if (deny.direction() != allow.direction() || (deny.identity() != 0 && deny.identity() != allow.identity())
+        if (deny.direction() != allow.direction()
+                || (deny.identity() != 0 && deny.identity() != allow.identity())
                 || deny.l4PrefixLength() > allow.l4PrefixLength()) {
             return false;
         }
-        return allow.maskedTo(deny.l4PrefixLength()).withIdentity(deny.identity()).equals(deny);
+        return allow.maskedTo(deny.l4PrefixLength())
+                .withIdentity(deny.identity())
+                .equals(deny);
     }
 
     private static Collection<Long> peers(Rule.Peers peers, SelectorCache cache) {
@@ -304,16 +328,23 @@ public final class PolicyCompiler {
         for (PortRule p : rule.ports()) {
             List<Protocol> protocols = p.protocol() == Protocol.ANY ? CONCRETE : List.of(p.protocol());
             switch (p.port()) {
-                case PortRule.Port.Any any -> out.add(p.protocol() == Protocol.ANY
-                        ? PolicyMapKey.anyProtocol(peer, d) : PolicyMapKey.anyPort(peer, d, p.protocol().number()));
-                case PortRule.Port.Number n -> protocols.forEach(proto -> out.addAll(
-                        PolicyMapKey.portRange(peer, d, proto.number(), n.value(), p.endPort() == 0 ? n.value() : p.endPort())));
+                case PortRule.Port.Any any ->
+                    out.add(
+                            p.protocol() == Protocol.ANY
+                                    ? PolicyMapKey.anyProtocol(peer, d)
+                                    : PolicyMapKey.anyPort(peer, d, p.protocol().number()));
+                case PortRule.Port.Number n ->
+                    protocols.forEach(proto -> out.addAll(PolicyMapKey.portRange(
+                            peer, d, proto.number(), n.value(), p.endPort() == 0 ? n.value() : p.endPort())));
                 case PortRule.Port.Named named -> {
                     Collection<List<NamedPort>> candidates = destination == 0
-                            ? namedPorts.values() : List.of(namedPorts.getOrDefault(destination, List.of()));
-                    candidates.stream().flatMap(List::stream)
+                            ? namedPorts.values()
+                            : List.of(namedPorts.getOrDefault(destination, List.of()));
+                    candidates.stream()
+                            .flatMap(List::stream)
                             .filter(np -> np.name().equals(named.name()) && protocols.contains(np.protocol()))
-                            .forEach(np -> out.add(PolicyMapKey.of(peer, d, np.protocol().number(), np.port())));
+                            .forEach(np -> out.add(
+                                    PolicyMapKey.of(peer, d, np.protocol().number(), np.port())));
                 }
             }
         }

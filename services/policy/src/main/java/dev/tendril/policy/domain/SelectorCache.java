@@ -42,15 +42,16 @@ import java.util.TreeSet;
 final class SelectorCache {
 
     /** How a policy uses a selector. */
-    enum Role { SUBJECT, PEER }
+    enum Role {
+        SUBJECT,
+        PEER
+    }
 
     /** One selector's selection changed: these identities joined it, these left. */
-    record SelectionChange(Peer selector, Set<Long> added, Set<Long> removed) {
-    }
+    record SelectionChange(Peer selector, Set<Long> added, Set<Long> removed) {}
 
     /** A label {@code key=value}, ignoring the source: the index key (the full match checks the source). */
-    private record KeyValue(String key, String value) {
-    }
+    private record KeyValue(String key, String value) {}
 
     /** One cached selector. */
     static final class Entry {
@@ -287,7 +288,9 @@ final class SelectorCache {
             return false;
         }
         List<Set<IpAddress>> endpoints = endpointAddresses.get(identity.id());
-        return endpoints != null && !endpoints.isEmpty() && !identity.cidr().isPresent()
+        return endpoints != null
+                && !endpoints.isEmpty()
+                && !identity.cidr().isPresent()
                 && endpoints.stream().allMatch(addresses -> addresses.stream().anyMatch(block.set()::contains));
     }
 
@@ -319,7 +322,9 @@ final class SelectorCache {
                 if (index.isEmpty()) {
                     unindexedLabelSelectors.add(e);
                 } else {
-                    index.forEach(kv -> selectorsByLabel.computeIfAbsent(kv, k -> new LinkedHashSet<>()).add(e));
+                    index.forEach(kv -> selectorsByLabel
+                            .computeIfAbsent(kv, k -> new LinkedHashSet<>())
+                            .add(e));
                 }
             }
             case Peer.Cidrs c -> cidrSelectors.add(e);
@@ -396,9 +401,12 @@ final class SelectorCache {
                 out.addAll(indexed);
             }
         }
-        if (!cidrSelectors.isEmpty() && (identity.hasReserved("world") || identity.hasReserved("world-ipv4")
-                || identity.hasReserved("world-ipv6") || identity.cidr().isPresent()
-                || endpointAddresses.containsKey(identity.id()))) {
+        if (!cidrSelectors.isEmpty()
+                && (identity.hasReserved("world")
+                        || identity.hasReserved("world-ipv4")
+                        || identity.hasReserved("world-ipv6")
+                        || identity.cidr().isPresent()
+                        || endpointAddresses.containsKey(identity.id()))) {
             out.addAll(cidrSelectors);
         }
         return out;
@@ -406,7 +414,9 @@ final class SelectorCache {
 
     private void indexIdentity(Identity identity) {
         for (Label l : identity.labels()) {
-            identitiesByLabel.computeIfAbsent(new KeyValue(l.key(), l.value()), k -> new HashSet<>()).add(identity.id());
+            identitiesByLabel
+                    .computeIfAbsent(new KeyValue(l.key(), l.value()), k -> new HashSet<>())
+                    .add(identity.id());
         }
     }
 

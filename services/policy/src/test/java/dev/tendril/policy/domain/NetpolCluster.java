@@ -9,14 +9,13 @@ import dev.tendril.net.IpAddress;
 import dev.tendril.policy.manifest.ManifestParser;
 import dev.tendril.testing.netpol.NetpolScenarios;
 import dev.tendril.testing.netpol.NetpolScenarios.Pod;
-
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.Set;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The upstream Kubernetes network-policy e2e model of {@link NetpolScenarios}: namespaces x, y, z with
@@ -38,8 +37,8 @@ final class NetpolCluster {
         long id = 1000;
         for (String ns : NAMESPACES) {
             for (String pod : PODS) {
-                Identity identity = Identity.pod(++id, ns, NetpolScenarios.namespaceLabels(ns),
-                        NetpolScenarios.podLabels(pod), CLUSTER);
+                Identity identity = Identity.pod(
+                        ++id, ns, NetpolScenarios.namespaceLabels(ns), NetpolScenarios.podLabels(pod), CLUSTER);
                 pods.put(new Pod(ns, pod), identity);
                 identities.add(identity);
                 namedPorts.put(identity.id(), namedPorts(pod));
@@ -52,7 +51,8 @@ final class NetpolCluster {
     /** The fixture's named ports of a pod named {@code name}, as the engine takes them. */
     static List<NamedPort> namedPorts(String name) {
         return NetpolScenarios.namedPorts(name).stream()
-                .map(p -> new NamedPort(p.name(), p.port(), Protocol.valueOf(p.protocol()))).toList();
+                .map(p -> new NamedPort(p.name(), p.port(), Protocol.valueOf(p.protocol())))
+                .toList();
     }
 
     NetpolCluster withCidrIdentity(long id, String cidr) {
@@ -80,8 +80,8 @@ final class NetpolCluster {
         List<Policy> policies = manifests.isBlank() ? List.of() : ManifestParser.parse(manifests);
         Map<Long, List<Set<IpAddress>>> addresses = new HashMap<>();
         pods.forEach((pod, identity) -> addresses.put(identity.id(), endpointAddresses(pod)));
-        Map<Long, SubjectPolicy> compiled = new PolicyCompiler(CLUSTER).compile(policies, identities, namedPorts,
-                identities, addresses);
+        Map<Long, SubjectPolicy> compiled =
+                new PolicyCompiler(CLUSTER).compile(policies, identities, namedPorts, identities, addresses);
         Map<Long, PolicyMap> maps = new HashMap<>();
         compiled.forEach((subject, sp) -> {
             PolicyMap map = PolicyMap.inMemory("cilium_policy_v2_" + subject, PolicyMap.DEFAULT_MAX_ENTRIES);
@@ -103,7 +103,8 @@ final class NetpolCluster {
         }
 
         boolean reach(Identity from, Identity to, Protocol protocol, int port) {
-            return egress(from, to.id(), protocol, port).forwarded() && ingress(to, from.id(), protocol, port).forwarded();
+            return egress(from, to.id(), protocol, port).forwarded()
+                    && ingress(to, from.id(), protocol, port).forwarded();
         }
     }
 
@@ -166,7 +167,10 @@ final class NetpolCluster {
 
         /** The pod's labels change: its old identity goes once no endpoint uses it, a new one appears. */
         Live relabelPod(String nsSlashPod, Map<String, String> labels) {
-            Pod pod = pods.keySet().stream().filter(p -> p.toString().equals(nsSlashPod)).findFirst().orElseThrow();
+            Pod pod = pods.keySet().stream()
+                    .filter(p -> p.toString().equals(nsSlashPod))
+                    .findFirst()
+                    .orElseThrow();
             long old = pods.get(pod).id();
             addPod(pod.namespace(), pod.name(), labels);
             record(engine.setEndpointAddresses(old, List.of()));

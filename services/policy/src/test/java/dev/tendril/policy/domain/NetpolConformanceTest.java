@@ -1,24 +1,23 @@
 package dev.tendril.policy.domain;
 
-import dev.tendril.testing.netpol.NetpolScenarios;
-import dev.tendril.testing.netpol.NetpolScenarios.Pod;
-import dev.tendril.testing.netpol.NetpolScenarios.Probe;
-import dev.tendril.testing.netpol.NetpolScenarios.Scenario;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
-import dev.tendril.net.IpAddress;
-import java.util.List;
-import java.util.Set;
-import java.util.Map;
-import java.util.stream.Stream;
-
 import static dev.tendril.testing.netpol.NetpolScenarios.ALL;
 import static dev.tendril.testing.netpol.NetpolScenarios.is;
 import static dev.tendril.testing.netpol.NetpolScenarios.probe;
 import static dev.tendril.testing.netpol.NetpolScenarios.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tendril.net.IpAddress;
+import dev.tendril.testing.netpol.NetpolScenarios;
+import dev.tendril.testing.netpol.NetpolScenarios.Pod;
+import dev.tendril.testing.netpol.NetpolScenarios.Probe;
+import dev.tendril.testing.netpol.NetpolScenarios.Scenario;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * 9x9 reachability truth tables in the upstream Kubernetes netpol e2e model (see {@link NetpolCluster}),
@@ -74,7 +73,8 @@ class NetpolConformanceTest {
     static void assertTable(String step, Map<Pod, Identity> pods, Probe probe, Reach reach) {
         StringBuilder expected = new StringBuilder();
         StringBuilder actual = new StringBuilder();
-        String header = "        " + String.join(" ", pods.keySet().stream().map(Pod::toString).toList()) + "\n";
+        String header = "        "
+                + String.join(" ", pods.keySet().stream().map(Pod::toString).toList()) + "\n";
         expected.append(header);
         actual.append(header);
         pods.forEach((from, fromId) -> {
@@ -82,7 +82,8 @@ class NetpolConformanceTest {
             actual.append(from).append("    ");
             pods.forEach((to, toId) -> {
                 String e = from.equals(to) ? "-" : probe.expected().test(from, to) ? "." : "X";
-                String a = from.equals(to) ? "-"
+                String a = from.equals(to)
+                        ? "-"
                         : reach.test(fromId, toId, Protocol.valueOf(probe.protocol()), probe.port()) ? "." : "X";
                 expected.append(e).append("   ");
                 actual.append(a).append("   ");
@@ -91,7 +92,9 @@ class NetpolConformanceTest {
             actual.append('\n');
         });
         assertThat(actual.toString())
-                .as("%s, %d/%s ('.' connects, 'X' dropped, rows from, columns to)", step, probe.port(), probe.protocol())
+                .as(
+                        "%s, %d/%s ('.' connects, 'X' dropped, rows from, columns to)",
+                        step, probe.port(), probe.protocol())
                 .isEqualTo(expected.toString());
     }
 
@@ -117,7 +120,10 @@ class NetpolConformanceTest {
                   podSelector: {}
                   ingress: [{from: [{namespaceSelector: {matchLabels: {ns: y}}}]}]
                 """);
-        assertTables("x from y", live, tcp(80, (f, t) -> !t.namespace().equals("x") || f.namespace().equals("y")));
+        assertTables(
+                "x from y",
+                live,
+                tcp(80, (f, t) -> !t.namespace().equals("x") || f.namespace().equals("y")));
 
         live.apply("""
                 apiVersion: networking.k8s.io/v1
@@ -127,7 +133,10 @@ class NetpolConformanceTest {
                   podSelector: {matchLabels: {pod: a}}
                   ingress: [{from: [{namespaceSelector: {matchLabels: {ns: y}}}], ports: [{port: 81}]}]
                 """);
-        assertTables("x/a from y on 81", live, tcp(80, (f, t) -> !is(t, "x/a")),
+        assertTables(
+                "x/a from y on 81",
+                live,
+                tcp(80, (f, t) -> !is(t, "x/a")),
                 tcp(81, (f, t) -> !is(t, "x/a") || f.namespace().equals("y")));
     }
 
@@ -143,10 +152,18 @@ class NetpolConformanceTest {
                   policyTypes: [Egress]
                   egress: [{to: [{podSelector: {}}]}]
                 """);
-        assertTables("both", live, tcp(80, (f, t) -> !t.namespace().equals("x")
-                && (!is(f, "z/c") || t.namespace().equals("z"))));
+        assertTables(
+                "both",
+                live,
+                tcp(
+                        80,
+                        (f, t) -> !t.namespace().equals("x")
+                                && (!is(f, "z/c") || t.namespace().equals("z"))));
         live.delete(NetworkPolicy.KIND, "x", "policy");
-        assertTables("egress-z left", live, tcp(80, (f, t) -> !is(f, "z/c") || t.namespace().equals("z")));
+        assertTables(
+                "egress-z left",
+                live,
+                tcp(80, (f, t) -> !is(f, "z/c") || t.namespace().equals("z")));
         live.delete(NetworkPolicy.KIND, "z", "egress-z");
         assertTables("none left", live, tcp(80, ALL), tcp(81, ALL), probe(80, "UDP", ALL));
     }
@@ -168,18 +185,32 @@ class NetpolConformanceTest {
                   podSelector: {}
                   ingress: [{from: [{namespaceSelector: {matchLabels: {ns: x}}, podSelector: {matchLabels: {pod: a}}}]}]
                 """);
-        assertTables("before", live, tcp(80, (f, t) -> !is(t, "x/b") && (!t.namespace().equals("y") || is(f, "x/a"))));
+        assertTables(
+                "before",
+                live,
+                tcp(80, (f, t) -> !is(t, "x/b") && (!t.namespace().equals("y") || is(f, "x/a"))));
         long before = live.pod("x/a").id();
 
         live.relabelPod("x/a", Map.of("pod", "b"));
         assertThat(live.pod("x/a").id()).isNotEqualTo(before);
         assertThat(live.engine.subject(before)).isEmpty();
-        assertTables("x/a relabelled pod=b", live,
-                tcp(80, (f, t) -> !is(t, "x/b") && !is(t, "x/a") && !t.namespace().equals("y")));
+        assertTables(
+                "x/a relabelled pod=b",
+                live,
+                tcp(
+                        80,
+                        (f, t) ->
+                                !is(t, "x/b") && !is(t, "x/a") && !t.namespace().equals("y")));
 
         live.relabelPod("x/c", Map.of("pod", "a"));
-        assertTables("x/c relabelled pod=a", live,
-                tcp(80, (f, t) -> !is(t, "x/b") && !is(t, "x/a") && (!t.namespace().equals("y") || is(f, "x/c"))));
+        assertTables(
+                "x/c relabelled pod=a",
+                live,
+                tcp(
+                        80,
+                        (f, t) -> !is(t, "x/b")
+                                && !is(t, "x/a")
+                                && (!t.namespace().equals("y") || is(f, "x/c"))));
     }
 
     @Test
@@ -195,14 +226,23 @@ class NetpolConformanceTest {
         assertTables("no blue namespace", live, tcp(80, (f, t) -> !t.namespace().equals("x")));
 
         live.relabelNamespace("y", Map.of("ns", "y", "kubernetes.io/metadata.name", "y", "team", "blue"));
-        assertTables("y blue", live, tcp(80, (f, t) -> !t.namespace().equals("x") || f.namespace().equals("y")));
+        assertTables(
+                "y blue",
+                live,
+                tcp(80, (f, t) -> !t.namespace().equals("x") || f.namespace().equals("y")));
 
         live.relabelNamespace("z", Map.of("ns", "z", "kubernetes.io/metadata.name", "z", "team", "blue"));
         live.relabelNamespace("y", Map.of("ns", "y", "kubernetes.io/metadata.name", "y", "team", "red"));
-        assertTables("z blue, y red", live, tcp(80, (f, t) -> !t.namespace().equals("x") || f.namespace().equals("z")));
+        assertTables(
+                "z blue, y red",
+                live,
+                tcp(80, (f, t) -> !t.namespace().equals("x") || f.namespace().equals("z")));
 
         live.relabelNamespace("x", Map.of("ns", "x", "kubernetes.io/metadata.name", "x", "team", "blue"));
-        assertTables("x blue too", live, tcp(80, (f, t) -> !t.namespace().equals("x") || !f.namespace().equals("y")));
+        assertTables(
+                "x blue too",
+                live,
+                tcp(80, (f, t) -> !t.namespace().equals("x") || !f.namespace().equals("y")));
     }
 
     @Test
@@ -222,7 +262,9 @@ class NetpolConformanceTest {
         assertTables("x/d added", live, tcp(80, (f, t) -> !t.namespace().equals("x") || is(f, "x/d")));
 
         live.addPod("y", "d", Map.of("pod", "d"));
-        assertTables("y/d added", live,
+        assertTables(
+                "y/d added",
+                live,
                 tcp(80, (f, t) -> !t.namespace().equals("x") || f.name().equals("d")));
 
         live.removePod("x/d");
@@ -282,18 +324,27 @@ class NetpolConformanceTest {
                   egress: [{to: [{namespaceSelector: {matchLabels: {ns: y}}}], ports: [{port: web}]}]
                 """);
         // web: 80 on pods a, 81 on b and c.
-        assertTables("before", live,
-                tcp(80, (f, t) -> (!t.namespace().equals("x") || t.name().equals("a"))
-                        && (!is(f, "z/a") || is(t, "y/a"))),
-                tcp(81, (f, t) -> (!t.namespace().equals("x") || !t.name().equals("a"))
-                        && (!is(f, "z/a") || is(t, "y/b") || is(t, "y/c"))));
+        assertTables(
+                "before",
+                live,
+                tcp(
+                        80,
+                        (f, t) -> (!t.namespace().equals("x") || t.name().equals("a"))
+                                && (!is(f, "z/a") || is(t, "y/a"))),
+                tcp(
+                        81,
+                        (f, t) -> (!t.namespace().equals("x") || !t.name().equals("a"))
+                                && (!is(f, "z/a") || is(t, "y/b") || is(t, "y/c"))));
 
         List<NamedPort> web80 = List.of(new NamedPort("web", 80, Protocol.TCP));
         live.namedPorts("x/b", web80).namedPorts("y/c", web80);
-        assertTables("x/b and y/c serve web on 80", live,
-                tcp(80, (f, t) -> (!t.namespace().equals("x") || !is(t, "x/c"))
-                        && (!is(f, "z/a") || is(t, "y/a") || is(t, "y/c"))),
-                tcp(81, (f, t) -> (!t.namespace().equals("x") || is(t, "x/c"))
-                        && (!is(f, "z/a") || is(t, "y/b"))));
+        assertTables(
+                "x/b and y/c serve web on 80",
+                live,
+                tcp(
+                        80,
+                        (f, t) -> (!t.namespace().equals("x") || !is(t, "x/c"))
+                                && (!is(f, "z/a") || is(t, "y/a") || is(t, "y/c"))),
+                tcp(81, (f, t) -> (!t.namespace().equals("x") || is(t, "x/c")) && (!is(f, "z/a") || is(t, "y/b"))));
     }
 }

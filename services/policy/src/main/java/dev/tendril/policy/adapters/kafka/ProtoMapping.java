@@ -1,21 +1,21 @@
 package dev.tendril.policy.adapters.kafka;
 
-import dev.tendril.net.IpAddress;
-import java.util.HashSet;
-import dev.tendril.k8s.labels.LabelSource;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tendril.api.v1.PolicyMapEntry;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.policymap.Direction;
+import dev.tendril.k8s.labels.Label;
+import dev.tendril.k8s.labels.LabelSource;
+import dev.tendril.net.IpAddress;
 import dev.tendril.policy.domain.EndpointInfo;
 import dev.tendril.policy.domain.Identity;
-import dev.tendril.k8s.labels.Label;
 import dev.tendril.policy.domain.NamedPort;
 import dev.tendril.policy.domain.PolicyEntry;
 import dev.tendril.policy.domain.PolicyRef;
 import dev.tendril.policy.domain.Protocol;
 import dev.tendril.policy.domain.SubjectPolicy;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -23,8 +23,7 @@ import java.util.Set;
 /** Protobuf records of the topics to and from the domain. */
 public final class ProtoMapping {
 
-    private ProtoMapping() {
-    }
+    private ProtoMapping() {}
 
     /**
      * A tendril.identities value as a domain identity. CIDR label keys of IPv6 prefixes use {@code -} for
@@ -78,8 +77,9 @@ public final class ProtoMapping {
                 case "", "TCP" -> Protocol.TCP;
                 case "UDP" -> Protocol.UDP;
                 case "SCTP" -> Protocol.SCTP;
-                default -> throw new IllegalArgumentException("named port " + p.getName() + " has protocol "
-                        + p.getProtocol());
+                default ->
+                    throw new IllegalArgumentException(
+                            "named port " + p.getName() + " has protocol " + p.getProtocol());
             };
             ports.add(new NamedPort(p.getName(), p.getPort(), protocol));
         }
@@ -97,8 +97,8 @@ public final class ProtoMapping {
                 addresses.add(address);
             }
         }
-        return new EndpointInfo(namespace, pod, Integer.toUnsignedLong(proto.getIdentity()), proto.getLabelsMap(), ports,
-                addresses);
+        return new EndpointInfo(
+                namespace, pod, Integer.toUnsignedLong(proto.getIdentity()), proto.getLabelsMap(), ports, addresses);
     }
 
     /** The published content of a subject, without revisions (those are added when it is sent). */
@@ -108,7 +108,8 @@ public final class ProtoMapping {
             b.addEntries(PolicyMapEntry.newBuilder()
                     .setKey(com.google.protobuf.ByteString.copyFrom(e.key().encode()))
                     .setValue(com.google.protobuf.ByteString.copyFrom(e.value().encode()))
-                    .addAllPolicies(e.policies().stream().map(PolicyRef::toString).toList()));
+                    .addAllPolicies(
+                            e.policies().stream().map(PolicyRef::toString).toList()));
         }
         b.addAllIngressEnforcedBy(refs(subject.enforcedBy().get(Direction.INGRESS)));
         b.addAllEgressEnforcedBy(refs(subject.enforcedBy().get(Direction.EGRESS)));
