@@ -20,6 +20,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -33,6 +35,15 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class ProbeService {
+
+    /**
+     * Why an SCTP probe gets the model's verdict on the kernel datapath: the JDK has no portable SCTP socket,
+     * so the responders do not answer on SCTP ports and no real SCTP packet is sent (on this kernel there is no
+     * SCTP at all when /proc/sys/net/sctp is missing).
+     */
+    static final String SCTP_SKIPPED = Files.isDirectory(Path.of("/proc/sys/net/sctp"))
+            ? "real SCTP probes are not implemented (the pods do not answer on SCTP ports): the model's verdict"
+            : "the kernel has no SCTP (no /proc/sys/net/sctp): the model's verdict";
 
     @Inject
     AgentConfig config;
@@ -82,7 +93,13 @@ public class ProbeService {
         }
         ProbeRequest.Probe probe = request.validate();
         Optional<FabricPod> pod = kernel.get().pod(answer.from().endpoint());
-        if (pod.isEmpty() || (probe.protocol() != IpProtocol.TCP && probe.protocol() != IpProtocol.UDP)) {
+        if (pod.isEmpty()) {
+            return model;
+        }
+        if (probe.protocol() == IpProtocol.SCTP) {
+            return new Prober.Outcome(answer.modelBecause(SCTP_SKIPPED), false);
+        }
+        if (probe.protocol() != IpProtocol.TCP && probe.protocol() != IpProtocol.UDP) {
             return model;
         }
         InetAddress to;

@@ -15,6 +15,8 @@ import java.util.List;
  *     namespace met, {@code model} when it is the model's decision over the maps
  * @param model the model's verdict beside a kernel answer (the halves explain it); null for a model answer
  * @param disagrees true when the kernel's verdict is not the model's
+ * @param modelBecause why the model answered although the node's pods run on the kernel datapath (for example
+ *     the kernel has no SCTP): no real packet was sent; null otherwise
  */
 public record ProbeResponse(
         String verdict,
@@ -25,7 +27,8 @@ public record ProbeResponse(
         Half ingress,
         String datapath,
         String model,
-        Boolean disagrees) {
+        Boolean disagrees,
+        String modelBecause) {
 
     public static final String MODEL = "model";
     public static final String KERNEL = "kernel";
@@ -38,13 +41,27 @@ public record ProbeResponse(
 
     /** The model's answer. */
     public ProbeResponse(String verdict, boolean loopback, End from, End to, Half egress, Half ingress) {
-        this(verdict, loopback, from, to, egress, ingress, MODEL, null, false);
+        this(verdict, loopback, from, to, egress, ingress, MODEL, null, false, null);
     }
 
     /** This (model) answer with the verdict a real probe met in the kernel, the model's kept beside it. */
     public ProbeResponse kernel(String kernelVerdict) {
         return new ProbeResponse(
-                kernelVerdict, loopback, from, to, egress, ingress, KERNEL, verdict, !kernelVerdict.equals(verdict));
+                kernelVerdict,
+                loopback,
+                from,
+                to,
+                egress,
+                ingress,
+                KERNEL,
+                verdict,
+                !kernelVerdict.equals(verdict),
+                null);
+    }
+
+    /** This (model) answer, saying why no real probe was sent on a node whose pods the kernel wires. */
+    public ProbeResponse modelBecause(String reason) {
+        return new ProbeResponse(verdict, loopback, from, to, egress, ingress, MODEL, null, false, reason);
     }
 
     /**

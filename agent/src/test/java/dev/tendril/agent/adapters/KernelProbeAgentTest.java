@@ -2,6 +2,7 @@ package dev.tendril.agent.adapters;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.nullValue;
@@ -217,6 +218,11 @@ class KernelProbeAgentTest {
                 .body("verdict", equalTo("FORWARDED"))
                 .body("datapath", equalTo("kernel"))
                 .body("model", equalTo("FORWARDED"));
+        probe("{\"from\":\"shop/client\",\"to\":\"shop/server\",\"port\":3868,\"protocol\":\"SCTP\"}")
+                .statusCode(200)
+                .body("verdict", equalTo("DROPPED"))
+                .body("datapath", equalTo("model"))
+                .body("modelBecause", containsString("SCTP"));
         probe("{\"from\":\"shop/client\",\"to\":\"shop/server\",\"port\":9090,\"model\":true}")
                 .statusCode(200)
                 .body("verdict", equalTo("DROPPED"))

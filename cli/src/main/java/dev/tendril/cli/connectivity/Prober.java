@@ -64,7 +64,7 @@ final class Prober {
     static String line(PodRef from, String to, int port, String protocol, JsonNode answer) {
         String datapath = datapath(answer);
         return from + " -> " + to + " " + port + "/" + protocol + ": " + outcome(answer)
-                + (datapath == null ? "" : " [" + datapath + " datapath]")
+                + (datapath == null ? "" : " [" + datapath + " datapath" + modelBecause(answer) + "]")
                 + (disagrees(answer) ? "; " + disagreement(answer) : "");
     }
 
@@ -72,6 +72,12 @@ final class Prober {
     static String datapath(JsonNode answer) {
         JsonNode datapath = answer.path("datapath");
         return datapath.isTextual() ? datapath.asText() : null;
+    }
+
+    /** {@code : the kernel has no SCTP ...} when the agent says why the model answered on a kernel node. */
+    static String modelBecause(JsonNode answer) {
+        JsonNode because = answer.path("modelBecause");
+        return because.isTextual() ? ": " + because.asText() : "";
     }
 
     /** Whether the agent says its datapath's verdict and the model's differ; absent means they agree. */

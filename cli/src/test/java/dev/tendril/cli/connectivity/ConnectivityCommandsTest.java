@@ -233,6 +233,27 @@ class ConnectivityCommandsTest {
     }
 
     @Test
+    void saysWhyTheModelAnsweredOnAKernelNode() {
+        cluster.agentRoutes = request -> Response.ok("""
+                {"verdict":"DROPPED","datapath":"model","modelBecause":"the kernel has no SCTP","egress":null,
+                 "ingress":{"verdict":"DROPPED","dropReason":"POLICY_DENIED","policies":[],"node":"node-2"}}""");
+
+        Result result = run(
+                "connectivity",
+                "probe",
+                "--from",
+                "demo/frontend",
+                "--to",
+                "demo/database",
+                "--port",
+                "3868",
+                "--protocol",
+                "SCTP");
+
+        assertThat(result.out()).as(result.err()).endsWith(" [model datapath: the kernel has no SCTP]\n");
+    }
+
+    @Test
     void marksTheMatrixCellsWhereTheKernelAndTheModelDisagree() throws IOException {
         cluster.agentRoutes = request -> {
             JsonNode body = read(request.body());

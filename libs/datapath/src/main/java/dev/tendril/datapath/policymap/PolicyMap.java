@@ -14,8 +14,12 @@ import java.util.Optional;
  * encoding and decoding with {@link PolicyMapKey} and {@link PolicyMapValue}.
  */
 public final class PolicyMap {
-    /** Cilium's default {@code bpf-policy-map-max}. */
-    public static final int DEFAULT_MAX_ENTRIES = 16_384;
+    /**
+     * 65,536 as the {@code cilium status} of a tuned cluster shows it (Cilium's own {@code bpf-policy-map-max}
+     * default is 16,384): the map is an LPM trie, which the kernel allocates per entry, so the size is a limit
+     * and costs no memory until entries use it.
+     */
+    public static final int DEFAULT_MAX_ENTRIES = 65_536;
     /** Cilium clamps the configured size to [256, 65536]. */
     public static final int MIN_MAX_ENTRIES = 256;
 

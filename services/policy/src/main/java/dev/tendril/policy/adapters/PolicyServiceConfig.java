@@ -14,7 +14,7 @@ public interface PolicyServiceConfig {
     String clusterName();
 
     /** Entries of one subject's policy map; as Cilium clamps it, {@value PolicyMap#MIN_MAX_ENTRIES}..65536. */
-    @WithDefault("16384")
+    @WithDefault("65536")
     int mapMaxEntries();
 
     /** Base URL of the identity service, which allocates the CIDR identities policies need. */
