@@ -1,9 +1,11 @@
 package dev.tendril.flows.adapters;
 
+import io.quarkus.runtime.LaunchMode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -17,9 +19,6 @@ public class ServerInfo {
     @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown")
     String version;
 
-    @ConfigProperty(name = "quarkus.http.port", defaultValue = "8084")
-    int httpPort;
-
     @Inject
     FlowsConfig config;
 
@@ -27,19 +26,33 @@ public class ServerInfo {
         return version;
     }
 
+    private volatile String host;
+
     public String address() {
-        return config.advertisedAddress().orElseGet(() -> host() + ":" + httpPort);
+        return config.advertisedAddress().orElseGet(() -> host() + ":" + httpPort());
     }
 
     public String clusterName() {
         return config.clusterName();
     }
 
-    private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
+    // Read when asked: with port 0 (tests) Quarkus stores the port it bound once listening.
+    private static int httpPort() {
+        String key = LaunchMode.current() == LaunchMode.TEST ? "quarkus.http.test-port" : "quarkus.http.port";
+        return ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(8084);
+    }
+
+    // Looked up once: a resolver round trip per GetNodes or peer notification is not worth it.
+    private String host() {
+        String h = host;
+        if (h == null) {
+            try {
+                h = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                h = "localhost";
+            }
+            host = h;
         }
+        return h;
     }
 }

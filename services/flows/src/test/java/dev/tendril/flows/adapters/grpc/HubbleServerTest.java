@@ -178,7 +178,8 @@ class HubbleServerTest {
                 .filter(n -> n.getName().equals(ns + "-node"))
                 .findFirst()
                 .orElseThrow();
-        assertThat(node.getAddress()).matches("[^:]+:\\d+");
+        // This service's own gRPC address: it serves every node's flows.
+        assertThat(node.getAddress()).matches("[^:]+:\\d+").endsWith(":" + base().getPort());
         assertThat(node.hasTls()).isTrue();
         assertThat(node.getTls().getEnabled()).isFalse();
         assertThat(node.getVersion()).isNotEqualTo("tendril").isNotEmpty();
