@@ -7,7 +7,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 
 /**
@@ -39,7 +38,6 @@ public final class EventLog<T> {
         }
         for (Subscription<T> follower : followers) {
             if (!follower.queue.offer(event)) {
-                follower.lost.incrementAndGet();
                 onLost.accept(1);
             }
         }
@@ -66,7 +64,6 @@ public final class EventLog<T> {
         private final EventLog<T> log;
         private final List<T> history;
         private final BlockingQueue<T> queue;
-        private final AtomicLong lost = new AtomicLong();
 
         Subscription(EventLog<T> log, List<T> history, int queueSize) {
             this.log = log;
@@ -82,11 +79,6 @@ public final class EventLog<T> {
         /** The next event, or null after {@code timeoutMillis} without one. */
         public T poll(long timeoutMillis) throws InterruptedException {
             return queue.poll(timeoutMillis, TimeUnit.MILLISECONDS);
-        }
-
-        /** Events this follower lost so far because its queue was full; resets the count. */
-        public long takeLost() {
-            return lost.getAndSet(0);
         }
 
         @Override

@@ -109,6 +109,10 @@ public class ClusterEvents implements FollowerHandler<String, byte[]> {
     @Override
     public void apply(Batch<String, byte[]> batch) {
         for (ConsumerRecord<String, byte[]> record : batch) {
+            if (record.key() == null) {
+                // Every state topic is keyed; a record without a key names nothing to create or delete.
+                continue;
+            }
             try {
                 if (record.topic().equals(config.endpointsTopic())) {
                     endpoint(record);
