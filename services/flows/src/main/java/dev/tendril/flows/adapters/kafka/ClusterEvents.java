@@ -2,9 +2,11 @@ package dev.tendril.flows.adapters.kafka;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.UInt32Value;
 import dev.tendril.api.hubble.flow.AgentEvent;
 import dev.tendril.api.hubble.flow.AgentEventType;
 import dev.tendril.api.hubble.flow.EndpointUpdateNotification;
+import dev.tendril.api.hubble.flow.IPCacheNotification;
 import dev.tendril.api.hubble.flow.PolicyUpdateNotification;
 import dev.tendril.api.hubble.observer.GetAgentEventsResponse;
 import dev.tendril.api.hubble.peer.ChangeNotification;
@@ -40,7 +42,9 @@ import org.jboss.logging.Logger;
 /**
  * Hubble's agent events and peers from Tendril's compacted state topics, read from their beginning with
  * one {@link TopicFollower}: an endpoint key that appears on {@code tendril.endpoints} is ENDPOINT_CREATED
- * and its tombstone ENDPOINT_DELETED (on the endpoint's node); a {@code tendril.policy} record with a
+ * and its tombstone ENDPOINT_DELETED (on the endpoint's node), each address IPCACHE_UPSERTED (also when
+ * the endpoint's identity changes) and IPCACHE_DELETED as Cilium's ipcache would; a {@code tendril.policy}
+ * record with a
  * policy revision higher than any before is POLICY_UPDATED (cluster-wide, no node). Each event carries
  * its record's time. {@code tendril.nodes} gives the peers of {@code peer.Peer/Notify}: PEER_ADDED,
  * PEER_UPDATED and PEER_DELETED as nodes register, change and leave.
@@ -134,13 +138,61 @@ public class ClusterEvents implements FollowerHandler<String, byte[]> {
             Endpoint gone = endpoints.remove(record.key());
             if (gone != null) {
                 agentEvent(record, gone.getNode(), endpointEvent(AgentEventType.ENDPOINT_DELETED, gone));
+                for (String ip : addresses(gone)) {
+                    agentEvent(record, gone.getNode(), ipcache(AgentEventType.IPCACHE_DELETED, gone, ip, null));
+                }
             }
             return;
         }
         Endpoint endpoint = Endpoint.parseFrom(record.value());
-        if (endpoints.put(record.key(), endpoint) == null) {
+        Endpoint before = endpoints.put(record.key(), endpoint);
+        if (before == null) {
             agentEvent(record, endpoint.getNode(), endpointEvent(AgentEventType.ENDPOINT_CREATED, endpoint));
         }
+        // The ipcache maps each address to the endpoint's identity: upserted when new or re-identified,
+        // deleted when the endpoint no longer has it.
+        List<String> old = before == null ? List.of() : addresses(before);
+        for (String ip : addresses(endpoint)) {
+            if (!old.contains(ip) || before.getIdentity() != endpoint.getIdentity()) {
+                Endpoint previous = old.contains(ip) ? before : null;
+                agentEvent(
+                        record, endpoint.getNode(), ipcache(AgentEventType.IPCACHE_UPSERTED, endpoint, ip, previous));
+            }
+        }
+        for (String ip : old) {
+            if (!addresses(endpoint).contains(ip)) {
+                agentEvent(record, before.getNode(), ipcache(AgentEventType.IPCACHE_DELETED, before, ip, null));
+            }
+        }
+    }
+
+    private static List<String> addresses(Endpoint endpoint) {
+        List<String> out = new ArrayList<>(2);
+        if (!endpoint.getIpv4().isEmpty()) {
+            out.add(endpoint.getIpv4());
+        }
+        if (!endpoint.getIpv6().isEmpty()) {
+            out.add(endpoint.getIpv6());
+        }
+        return out;
+    }
+
+    private AgentEvent ipcache(AgentEventType type, Endpoint endpoint, String ip, Endpoint previous) {
+        IPCacheNotification.Builder update = IPCacheNotification.newBuilder()
+                .setCidr(ip + (ip.contains(":") ? "/128" : "/32"))
+                .setIdentity(endpoint.getIdentity())
+                .setNamespace(endpoint.getNamespace())
+                .setPodName(endpoint.getPod())
+                .setHostIp(hostIp(endpoint.getNode()));
+        if (previous != null) {
+            update.setOldIdentity(UInt32Value.of(previous.getIdentity()));
+        }
+        return AgentEvent.newBuilder().setType(type).setIpcacheUpdate(update).build();
+    }
+
+    private synchronized String hostIp(String node) {
+        Node known = nodes.get(node);
+        return known == null || known.getIpsCount() == 0 ? "" : known.getIps(0);
     }
 
     private static AgentEvent endpointEvent(AgentEventType type, Endpoint endpoint) {

@@ -221,11 +221,16 @@ class HubbleServerTest {
                     .setPod("web-0")
                     .setNode(ns + "-node")
                     .setIdentity(31000)
+                    .setIpv4("10.77.0.5")
                     .putLabels("app", "web")
                     .build();
             // The subscription may start after the first record: the event is then in the history the
             // follow starts with, so it arrives either way.
             send("tendril.endpoints", ns + "/web-0", endpoint.toByteArray());
+            send(
+                    "tendril.endpoints",
+                    ns + "/web-0",
+                    endpoint.toBuilder().setIdentity(31001).build().toByteArray());
             send("tendril.endpoints", ns + "/web-0", null);
             send(
                     "tendril.policy",
@@ -249,6 +254,23 @@ class HubbleServerTest {
                                                 .equals(ns))
                                 .map(e -> e.getAgentEvent().getType()))
                         .containsExactly(AgentEventType.ENDPOINT_CREATED, AgentEventType.ENDPOINT_DELETED);
+                assertThat(mine.stream()
+                                .filter(e -> e.getAgentEvent().hasIpcacheUpdate()
+                                        && e.getAgentEvent()
+                                                .getIpcacheUpdate()
+                                                .getNamespace()
+                                                .equals(ns))
+                                .map(e -> e.getAgentEvent().getType() + " "
+                                        + e.getAgentEvent().getIpcacheUpdate().getCidr() + " "
+                                        + e.getAgentEvent().getIpcacheUpdate().getIdentity() + " old "
+                                        + e.getAgentEvent()
+                                                .getIpcacheUpdate()
+                                                .getOldIdentity()
+                                                .getValue()))
+                        .containsExactly(
+                                "IPCACHE_UPSERTED 10.77.0.5/32 31000 old 0",
+                                "IPCACHE_UPSERTED 10.77.0.5/32 31001 old 31000",
+                                "IPCACHE_DELETED 10.77.0.5/32 31001 old 0");
                 assertThat(mine)
                         .anySatisfy(e -> assertThat(
                                         e.getAgentEvent().getPolicyUpdate().getLabelsList())
