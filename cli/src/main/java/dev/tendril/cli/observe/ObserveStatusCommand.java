@@ -19,7 +19,7 @@ import picocli.CommandLine.Mixin;
 /**
  * {@code tendril observe status}: {@code hubble status} for the flows service: its health check, then
  * Hubble's ServerStatus from {@code GET /v1/status} (flows held of the rings' capacity, flows per second
- * since the service started, connected nodes).
+ * over the last minute, connected nodes).
  */
 @Command(
         name = "status",
@@ -70,10 +70,11 @@ public final class ObserveStatusCommand implements Callable<Integer> {
                 numFlows,
                 maxFlows,
                 maxFlows == 0 ? 0.0 : 100.0 * numFlows / maxFlows));
-        text.append(String.format(
-                Locale.ROOT,
-                "Flows/s: %.2f%n",
-                uptimeSeconds <= 0 ? 0.0 : status.path("seenFlows").asLong() / uptimeSeconds));
+        // Hubble's rate over the last minute; a flows service without it gets the average since start.
+        double flowsPerSecond = status.has("flowsRate")
+                ? status.path("flowsRate").asDouble()
+                : uptimeSeconds <= 0 ? 0.0 : status.path("seenFlows").asLong() / uptimeSeconds;
+        text.append(String.format(Locale.ROOT, "Flows/s: %.2f%n", flowsPerSecond));
         text.append(String.format(Locale.ROOT, "Connected Nodes: %d/%d%n", connected, connected + unavailable));
         if (unavailable > 0) {
             text.append(String.format(Locale.ROOT, "Unavailable Nodes: %d%n", unavailable));

@@ -55,6 +55,17 @@ class ObserveStatusCommandTest {
     }
 
     @Test
+    void flowsPerSecondIsTheServiceRateOverTheLastMinuteWhenItHasOne() throws IOException {
+        serve("""
+                {"numFlows":1234,"maxFlows":1048560,"seenFlows":642,"uptimeNs":200000000000,"numConnectedNodes":2,\
+                "numUnavailableNodes":0,"unavailableNodes":[],"version":"0.1.0","flowsRate":12.5}""");
+        Result result = FakeService.run(null, "observe", "status", "--data-dir", dataDir.toString());
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("Flows/s: 12.50");
+    }
+
+    @Test
     void listsUnavailableNodes() throws IOException {
         serve("""
                 {"numFlows":0,"maxFlows":0,"seenFlows":0,"uptimeNs":0,"numConnectedNodes":1,\

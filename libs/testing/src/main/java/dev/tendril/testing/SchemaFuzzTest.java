@@ -84,6 +84,14 @@ public abstract class SchemaFuzzTest {
         return Map.of();
     }
 
+    /**
+     * Methods the service answers UNIMPLEMENTED on purpose, and documents so, by full name
+     * ({@code observer.Observer/GetDebugEvents}): that answer passes for them, and only for them.
+     */
+    protected Set<String> unimplementedMethods() {
+        return Set.of();
+    }
+
     /** A generated request made sendable as one call: e.g. a stream that must end. */
     protected DynamicMessage sendable(Descriptors.MethodDescriptor method, DynamicMessage request) {
         return request;
@@ -180,7 +188,12 @@ public abstract class SchemaFuzzTest {
                         ? FuzzRunner.Verdict.pass("RESOURCE_EXHAUSTED")
                         : new FuzzRunner.Verdict.Violation("events appended behind " + description);
             }
-            case UNAVAILABLE, UNIMPLEMENTED, DEADLINE_EXCEEDED, CANCELLED, OK -> {
+            case UNIMPLEMENTED -> {
+                return unimplementedMethods().contains(descriptor.getFullMethodName())
+                        ? FuzzRunner.Verdict.pass("UNIMPLEMENTED")
+                        : new FuzzRunner.Verdict.Violation("not a refusal: " + description);
+            }
+            case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, OK -> {
                 return new FuzzRunner.Verdict.Violation("not a refusal: " + description);
             }
             default -> {

@@ -2,6 +2,7 @@ package dev.tendril.flows.adapters;
 
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.IPVersion;
+import dev.tendril.api.hubble.flow.Layer4;
 import dev.tendril.api.hubble.flow.TrafficDirection;
 import dev.tendril.api.hubble.flow.Verdict;
 import dev.tendril.hubble.CompactFormatter;
@@ -14,16 +15,32 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Hubble's flow metrics under Hubble's names: {@code hubble_flows_processed_total{type,subtype,verdict}},
+ * Hubble's flow metrics under Hubble's names, labels and HELP texts:
+ * {@code hubble_flows_processed_total{protocol,subtype,type,verdict}},
  * {@code hubble_drop_total{reason,protocol}}, {@code hubble_policy_verdicts_total{direction,match,action}},
  * {@code hubble_tcp_flags_total{flag,family}}, {@code hubble_port_distribution_total{protocol,port}}
- * and {@code hubble_lost_events_total{source}}. Counters are cached by their label values.
+ * and {@code hubble_lost_events_total{source}} (sources {@value #HUBBLE_RING_BUFFER} and
+ * {@value #OBSERVER_EVENTS_QUEUE}, Hubble's lower-case names). Counters are cached by their label values.
  */
 @ApplicationScoped
 public class FlowMetrics {
 
     @Inject
     MeterRegistry registry;
+
+    /** Flows a reader asked for that its node's ring overwrote first. */
+    public static final String HUBBLE_RING_BUFFER = "hubble_ring_buffer";
+
+    /** Events dropped because a follower's queue was full (GetAgentEvents, peer.Peer/Notify). */
+    public static final String OBSERVER_EVENTS_QUEUE = "observer_events_queue";
+
+    private static final Map<String, String> HELP = Map.of(
+            "hubble_flows_processed_total", "Total number of flows processed",
+            "hubble_drop_total", "Number of drops",
+            "hubble_policy_verdicts_total", "Number of policy verdicts",
+            "hubble_tcp_flags_total", "TCP flag occurrences",
+            "hubble_port_distribution_total", "Numbers of packets distributed by destination port",
+            "hubble_lost_events_total", "Number of lost events");
 
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
@@ -49,9 +66,6 @@ public class FlowMetrics {
                             .toLowerCase(Locale.ROOT)
                             .replace('_', '-');
         }
-        counter("hubble_flows_processed_total", "type", type, "subtype", subtype, "verdict", verdict)
-                .increment();
-
         String protocol = switch (flow.getL4().getProtocolCase()) {
             case TCP -> "TCP";
             case UDP -> "UDP";
@@ -60,6 +74,17 @@ public class FlowMetrics {
             case SCTP -> "SCTP";
             default -> "Unknown";
         };
+        counter(
+                        "hubble_flows_processed_total",
+                        "protocol",
+                        flowProtocol(flow, event, protocol),
+                        "subtype",
+                        subtype,
+                        "type",
+                        type,
+                        "verdict",
+                        verdict)
+                .increment();
         if (flow.getVerdict() == Verdict.DROPPED) {
             counter("hubble_drop_total", "reason", flow.getDropReasonDesc().name(), "protocol", protocol)
                     .increment();
@@ -110,13 +135,25 @@ public class FlowMetrics {
         }
     }
 
+    /**
+     * Hubble's flow-metric {@code protocol}: the L4 protocol of L3/L4 events, {@code Unknown L4} when
+     * they carry none, and {@code Unknown L7} for L7 records (Tendril's flows carry no L7 payload).
+     */
+    static String flowProtocol(Flow flow, int event, String l4) {
+        if (event == 129) {
+            return "Unknown L7";
+        }
+        return flow.getL4().getProtocolCase() == Layer4.ProtocolCase.PROTOCOL_NOT_SET ? "Unknown L4" : l4;
+    }
+
     public void lost(String source, long count) {
         counter("hubble_lost_events_total", "source", source).increment(count);
     }
 
-    /** Registers the lost-events counter at zero so it is scraped before the first loss. */
+    /** Registers the lost-events counters at zero so they are scraped before the first loss. */
     public void registerLost() {
-        counter("hubble_lost_events_total", "source", "HUBBLE_RING_BUFFER");
+        counter("hubble_lost_events_total", "source", HUBBLE_RING_BUFFER);
+        counter("hubble_lost_events_total", "source", OBSERVER_EVENTS_QUEUE);
     }
 
     private Counter counter(String name, String... tags) {
@@ -124,7 +161,11 @@ public class FlowMetrics {
         Counter counter = counters.get(key);
         if (counter == null) {
             counter = counters.computeIfAbsent(
-                    key, k -> Counter.builder(name).tags(tags).register(registry));
+                    key,
+                    k -> Counter.builder(name)
+                            .description(HELP.get(name))
+                            .tags(tags)
+                            .register(registry));
         }
         return counter;
     }

@@ -90,7 +90,7 @@ public class FlowQueries {
         }
         FlowStore.Result stored = store.query(query, mark);
         for (FlowEvent.Lost lost : stored.lost()) {
-            metrics.lost("HUBBLE_RING_BUFFER", lost.count());
+            metrics.lost(FlowMetrics.HUBBLE_RING_BUFFER, lost.count());
             sink.lost(lost.node(), lost.count());
         }
         flows.addAll(stored.flows());
@@ -127,7 +127,7 @@ public class FlowQueries {
                 switch (event) {
                     case FlowEvent.Flowed flowed -> sorted.add(flowed.flow(), now);
                     case FlowEvent.Lost lost -> {
-                        metrics.lost("HUBBLE_RING_BUFFER", lost.count());
+                        metrics.lost(FlowMetrics.HUBBLE_RING_BUFFER, lost.count());
                         sink.lost(lost.node(), lost.count());
                     }
                 }

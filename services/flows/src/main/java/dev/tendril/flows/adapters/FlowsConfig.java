@@ -3,6 +3,7 @@ package dev.tendril.flows.adapters;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /** {@code tendril.flows.*}, validated at start-up ({@link FlowsBeans}). */
 @ConfigMapping(prefix = "tendril.flows")
@@ -43,4 +44,34 @@ public interface FlowsConfig {
     /** Upper bound of flows one query returns without {@code number} (since/until ranges). */
     @WithDefault("100000")
     int maxResults();
+
+    /** The cluster name GetNamespaces and peer.Peer report (Cilium's {@code cluster-name}). */
+    @WithDefault("default")
+    String clusterName();
+
+    /**
+     * {@code host:port} where clients reach this service's gRPC (GetNodes {@code address}, peer.Peer);
+     * by default this host's name and the HTTP port.
+     */
+    Optional<String> advertisedAddress();
+
+    /** Endpoints topic followed for ENDPOINT_CREATED / ENDPOINT_DELETED agent events. */
+    @WithDefault("tendril.endpoints")
+    String endpointsTopic();
+
+    /** Policy topic followed for POLICY_UPDATED agent events. */
+    @WithDefault("tendril.policy")
+    String policyTopic();
+
+    /** Nodes topic followed for GetNodes addresses and peer.Peer notifications. */
+    @WithDefault("tendril.nodes")
+    String nodesTopic();
+
+    /** Agent events kept for GetAgentEvents (the newest ones). */
+    @WithDefault("4095")
+    int agentEvents();
+
+    /** Events a follower of GetAgentEvents or peer.Peer/Notify may have queued before it loses some. */
+    @WithDefault("1024")
+    int followerQueue();
 }

@@ -3,6 +3,7 @@ package dev.tendril.flows.adapters;
 import com.google.protobuf.UInt32Value;
 import dev.tendril.api.hubble.observer.ServerStatusResponse;
 import dev.tendril.flows.domain.FlowRing;
+import dev.tendril.flows.domain.FlowStore;
 import java.time.Duration;
 import java.util.Collection;
 
@@ -10,14 +11,16 @@ import java.util.Collection;
  * Hubble's {@code ServerStatus} of the whole cluster, computed once for both APIs (gRPC
  * {@code observer.Observer/ServerStatus} and REST {@code GET /v1/status}): flows held in all rings,
  * their summed capacity, flows seen since start, uptime, and the nodes that sent a flow within
- * {@code nodeTimeout} (connected) or not (unavailable).
+ * {@code nodeTimeout} (connected) or not (unavailable), flows per second over the last minute
+ * ({@link dev.tendril.flows.domain.FlowStore#flowRate}) and Tendril's version.
  */
 public final class ServerStatuses {
 
     private ServerStatuses() {}
 
     public static ServerStatusResponse of(
-            Collection<FlowRing> rings, long seenFlows, long uptimeNanos, Duration nodeTimeout, long nowMillis) {
+            FlowStore store, long seenFlows, long uptimeNanos, Duration nodeTimeout, long nowMillis, String version) {
+        Collection<FlowRing> rings = store.rings();
         long numFlows = 0;
         long maxFlows = 0;
         int connected = 0;
@@ -37,7 +40,8 @@ public final class ServerStatuses {
                 .setUptimeNs(uptimeNanos)
                 .setNumConnectedNodes(UInt32Value.of(connected))
                 .setNumUnavailableNodes(UInt32Value.of(status.getUnavailableNodesCount()))
-                .setVersion("tendril")
+                .setVersion(version)
+                .setFlowsRate(store.flowRate(nowMillis * 1_000_000L))
                 .build();
     }
 

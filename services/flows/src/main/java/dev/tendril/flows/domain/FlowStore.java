@@ -6,6 +6,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -51,6 +53,60 @@ public final class FlowStore {
     /** Flows ever lost to readers (queries and followers), for ServerStatus and metrics. */
     public long lostToReaders() {
         return lost.sum();
+    }
+
+    /** The namespaces of either side of the flows the rings hold, sorted (GetNamespaces). */
+    public SortedSet<String> namespaces() {
+        SortedSet<String> namespaces = new TreeSet<>();
+        for (FlowRing ring : rings.values()) {
+            FlowRing.Cursor cursor = ring.cursor();
+            long end = ring.written();
+            for (long seq = Math.max(0, end - ring.capacity()); seq < end; seq++) {
+                cursor.at(seq);
+                add(namespaces, cursor.source());
+                add(namespaces, cursor.destination());
+            }
+        }
+        return namespaces;
+    }
+
+    private static void add(SortedSet<String> namespaces, Peer peer) {
+        if (peer != null && !peer.namespace().isEmpty()) {
+            namespaces.add(peer.namespace());
+        }
+    }
+
+    /**
+     * Flows per second over the minute before {@code nowNanos}, by the flows' own times, as Hubble's
+     * ServerStatus computes {@code flows_rate}: when the rings hold less than a minute of flows the
+     * window starts at the oldest one, so a fresh burst is not diluted over time nobody recorded.
+     */
+    public double flowRate(long nowNanos) {
+        long since = nowNanos - 60_000_000_000L;
+        long oldest = Long.MAX_VALUE;
+        long count = 0;
+        boolean older = false;
+        for (FlowRing ring : rings.values()) {
+            FlowRing.Cursor cursor = ring.cursor();
+            long end = ring.written();
+            long start = Math.max(0, end - ring.capacity());
+            for (long seq = end - 1; seq >= start; seq--) {
+                long time = cursor.at(seq).timeNanos();
+                if (time < since) {
+                    older = true;
+                    break;
+                }
+                if (time <= nowNanos) {
+                    count++;
+                    oldest = Math.min(oldest, time);
+                }
+            }
+        }
+        if (count == 0) {
+            return 0;
+        }
+        long window = older ? nowNanos - since : nowNanos - oldest;
+        return window <= 0 ? 0 : count / (window / 1e9);
     }
 
     /** Where every ring's writer stands now: the end of a query and the start of a follow. */

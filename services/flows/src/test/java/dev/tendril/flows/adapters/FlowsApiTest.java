@@ -305,7 +305,7 @@ class FlowsApiTest {
                 .contains("hubble_drop_total{protocol=\"TCP\",reason=\"POLICY_DENIED\"}")
                 .contains("hubble_tcp_flags_total{family=\"IPv4\",flag=\"SYN\"}")
                 .contains("hubble_port_distribution_total{port=\"5432\",protocol=\"TCP\"}")
-                .contains("hubble_lost_events_total{source=\"HUBBLE_RING_BUFFER\"}");
+                .contains("hubble_lost_events_total{source=\"hubble_ring_buffer\"}");
     }
 
     static int port(Flow flow) {

@@ -150,7 +150,7 @@ class SmallRingTest {
                                     .build(),
                             HttpResponse.BodyHandlers.ofString())
                     .body();
-            assertThat(metrics).containsPattern("hubble_lost_events_total\\{source=\"HUBBLE_RING_BUFFER\"} [1-9]");
+            assertThat(metrics).containsPattern("hubble_lost_events_total\\{source=\"hubble_ring_buffer\"} [1-9]");
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }

@@ -3,19 +3,29 @@ package dev.tendril.flows.adapters.grpc;
 import com.google.protobuf.Timestamp;
 import dev.tendril.api.hubble.flow.LostEvent;
 import dev.tendril.api.hubble.flow.LostEventSource;
+import dev.tendril.api.hubble.observer.GetAgentEventsRequest;
+import dev.tendril.api.hubble.observer.GetAgentEventsResponse;
+import dev.tendril.api.hubble.observer.GetDebugEventsRequest;
+import dev.tendril.api.hubble.observer.GetDebugEventsResponse;
 import dev.tendril.api.hubble.observer.GetFlowsRequest;
 import dev.tendril.api.hubble.observer.GetFlowsResponse;
+import dev.tendril.api.hubble.observer.GetNamespacesRequest;
+import dev.tendril.api.hubble.observer.GetNamespacesResponse;
 import dev.tendril.api.hubble.observer.GetNodesRequest;
 import dev.tendril.api.hubble.observer.GetNodesResponse;
+import dev.tendril.api.hubble.observer.Namespace;
 import dev.tendril.api.hubble.observer.Node;
 import dev.tendril.api.hubble.observer.ObserverGrpc;
 import dev.tendril.api.hubble.observer.ServerStatusRequest;
 import dev.tendril.api.hubble.observer.ServerStatusResponse;
+import dev.tendril.api.hubble.observer.TLS;
 import dev.tendril.api.hubble.relay.NodeState;
 import dev.tendril.flows.adapters.FlowCodec;
 import dev.tendril.flows.adapters.FlowQueries;
 import dev.tendril.flows.adapters.FlowsConfig;
+import dev.tendril.flows.adapters.ServerInfo;
 import dev.tendril.flows.adapters.ServerStatuses;
+import dev.tendril.flows.adapters.kafka.ClusterEvents;
 import dev.tendril.flows.adapters.kafka.FlowsConsumer;
 import dev.tendril.flows.domain.FlowQuery;
 import dev.tendril.flows.domain.FlowRing;
@@ -33,9 +43,10 @@ import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
- * Hubble's {@code observer.Observer} (GetFlows, GetNodes, ServerStatus) for the whole cluster, as
- * hubble-relay answers it. GetFlows runs on its own virtual thread (a follow lasts as long as the
- * client). A bad request fails with INVALID_ARGUMENT, the description starting with the field.
+ * Hubble's {@code observer.Observer} for the whole cluster, as hubble-relay answers it: GetFlows,
+ * GetAgentEvents (from {@link ClusterEvents}), GetNodes, GetNamespaces, ServerStatus; GetDebugEvents is
+ * UNIMPLEMENTED. Streams run on their own virtual thread (a follow lasts as long as the client). A bad
+ * request fails with INVALID_ARGUMENT, the description starting with the field.
  */
 @GrpcService
 public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
@@ -53,6 +64,12 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
 
     @Inject
     FlowsConfig config;
+
+    @Inject
+    ServerInfo server;
+
+    @Inject
+    ClusterEvents cluster;
 
     @Override
     public void getFlows(GetFlowsRequest request, StreamObserver<GetFlowsResponse> response) {
@@ -111,11 +128,12 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
     @Override
     public void serverStatus(ServerStatusRequest request, StreamObserver<ServerStatusResponse> response) {
         response.onNext(ServerStatuses.of(
-                store.rings(),
+                store,
                 ingest.seenFlows(),
                 ingest.uptimeNanos(),
                 config.nodeTimeout(),
-                System.currentTimeMillis()));
+                System.currentTimeMillis(),
+                server.version()));
         response.onCompleted();
     }
 
@@ -129,7 +147,9 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
         for (FlowRing ring : rings) {
             nodes.addNodes(Node.newBuilder()
                     .setName(ring.node())
-                    .setVersion("tendril")
+                    .setVersion(server.version())
+                    .setAddress(server.address())
+                    .setTls(TLS.newBuilder().setEnabled(false))
                     .setState(available(ring, now) ? NodeState.NODE_CONNECTED : NodeState.NODE_UNAVAILABLE)
                     .setUptimeNs(ingest.uptimeNanos())
                     .setNumFlows(ring.size())
@@ -139,6 +159,32 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
         response.onNext(nodes.build());
         response.onCompleted();
     }
+
+    @Override
+    public void getNamespaces(GetNamespacesRequest request, StreamObserver<GetNamespacesResponse> response) {
+        GetNamespacesResponse.Builder namespaces = GetNamespacesResponse.newBuilder();
+        for (String namespace : store.namespaces()) {
+            namespaces.addNamespaces(
+                    Namespace.newBuilder().setCluster(server.clusterName()).setNamespace(namespace));
+        }
+        response.onNext(namespaces.build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void getAgentEvents(GetAgentEventsRequest request, StreamObserver<GetAgentEventsResponse> response) {
+        AgentEventStream.start(cluster.agentEvents(), request, response);
+    }
+
+    @Override
+    public void getDebugEvents(GetDebugEventsRequest request, StreamObserver<GetDebugEventsResponse> response) {
+        response.onError(
+                Status.UNIMPLEMENTED.withDescription(DEBUG_EVENTS_UNIMPLEMENTED).asRuntimeException());
+    }
+
+    static final String DEBUG_EVENTS_UNIMPLEMENTED =
+            "Tendril has no debug events: its datapath emits drop, trace and policy verdict events only"
+                    + " (no Cilium datapath debug mode); use GetFlows";
 
     private boolean available(FlowRing ring, long nowMillis) {
         return ServerStatuses.available(ring, config.nodeTimeout(), nowMillis);

@@ -2,6 +2,7 @@ package dev.tendril.flows.adapters.rest;
 
 import dev.tendril.api.hubble.observer.ServerStatusResponse;
 import dev.tendril.flows.adapters.FlowsConfig;
+import dev.tendril.flows.adapters.ServerInfo;
 import dev.tendril.flows.adapters.ServerStatuses;
 import dev.tendril.flows.adapters.kafka.FlowsConsumer;
 import dev.tendril.flows.domain.FlowStore;
@@ -23,7 +24,8 @@ public class StatusResource {
     /**
      * {@code observer.ServerStatusResponse} with camel-case names.
      *
-     * @param seenFlows flows ingested since the service started; flows per second = seenFlows / uptime
+     * @param seenFlows flows ingested since the service started
+     * @param flowsRate flows per second over the last minute (Hubble's {@code flows_rate})
      */
     public record Status(
             long numFlows,
@@ -33,7 +35,8 @@ public class StatusResource {
             int numConnectedNodes,
             int numUnavailableNodes,
             List<String> unavailableNodes,
-            String version) {
+            String version,
+            double flowsRate) {
 
         static Status of(ServerStatusResponse status) {
             return new Status(
@@ -44,7 +47,8 @@ public class StatusResource {
                     status.getNumConnectedNodes().getValue(),
                     status.getNumUnavailableNodes().getValue(),
                     List.copyOf(status.getUnavailableNodesList()),
-                    status.getVersion());
+                    status.getVersion(),
+                    status.getFlowsRate());
         }
     }
 
@@ -57,15 +61,19 @@ public class StatusResource {
     @Inject
     FlowsConfig config;
 
+    @Inject
+    ServerInfo server;
+
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Hubble's ServerStatus: flows held and capacity, flows seen, uptime, connected nodes")
     public Status status() {
         return Status.of(ServerStatuses.of(
-                store.rings(),
+                store,
                 ingest.seenFlows(),
                 ingest.uptimeNanos(),
                 config.nodeTimeout(),
-                System.currentTimeMillis()));
+                System.currentTimeMillis(),
+                server.version()));
     }
 }

@@ -1,11 +1,12 @@
 package dev.tendril.flows.adapters.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.flows.adapters.ServerStatuses;
-import dev.tendril.flows.domain.FlowRing;
+import dev.tendril.flows.domain.FlowStore;
 import dev.tendril.flows.domain.Peer;
 import dev.tendril.flows.domain.StoredFlow;
 import dev.tendril.net.IpAddress;
@@ -18,12 +19,12 @@ class StatusResourceTest {
 
     private static final Peer POD = new Peer("demo", "frontend", 17901, List.of());
 
-    private static FlowRing ring(String node, int flows, long lastWriteMillis) {
-        FlowRing ring = new FlowRing(node, 7);
+    private static void ring(FlowStore store, String node, int flows, long lastWriteMillis) {
         for (int i = 0; i < flows; i++) {
-            ring.write(
+            store.add(
                     new StoredFlow(
-                            i,
+                            // one flow a second up to the last write
+                            (lastWriteMillis - (flows - 1 - i) * 1_000L) * 1_000_000L,
                             -1,
                             node,
                             POD,
@@ -41,19 +42,18 @@ class StatusResourceTest {
                             new byte[0]),
                     lastWriteMillis);
         }
-        return ring;
     }
 
     @Test
     void statusCountsFlowsCapacityAndConnectedNodesWithHubbleNames() throws Exception {
         long now = 1_000_000;
-        List<FlowRing> rings = List.of(
-                ring("node-1", 3, now - 1_000),
-                ring("node-2", 10, now - 1_000),
-                ring("node-3", 2, now - Duration.ofMinutes(6).toMillis()));
+        FlowStore store = new FlowStore(7);
+        ring(store, "node-1", 3, now - 1_000);
+        ring(store, "node-2", 10, now - 1_000);
+        ring(store, "node-3", 2, now - Duration.ofMinutes(6).toMillis());
 
-        StatusResource.Status status =
-                StatusResource.Status.of(ServerStatuses.of(rings, 42, 7_000_000_000L, Duration.ofMinutes(5), now));
+        StatusResource.Status status = StatusResource.Status.of(
+                ServerStatuses.of(store, 42, 7_000_000_000L, Duration.ofMinutes(5), now, "0.1.0"));
         JsonNode json = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(status));
 
         assertThat(json.path("numFlows").asLong()).isEqualTo(3 + 7 + 2);
@@ -63,6 +63,9 @@ class StatusResourceTest {
         assertThat(json.path("numConnectedNodes").asInt()).isEqualTo(2);
         assertThat(json.path("numUnavailableNodes").asInt()).isEqualTo(1);
         assertThat(json.path("unavailableNodes").get(0).asText()).isEqualTo("node-3");
-        assertThat(json.path("version").asText()).isEqualTo("tendril");
+        assertThat(json.path("version").asText()).isEqualTo("0.1.0");
+        // node-1's 3 flows and node-2's 7 held ones are in the last minute; node-3's are older, so the
+        // rings cover the whole minute.
+        assertThat(json.path("flowsRate").asDouble()).isCloseTo(10 / 60.0, within(1e-9));
     }
 }
