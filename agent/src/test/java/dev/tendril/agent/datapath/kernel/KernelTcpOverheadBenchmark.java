@@ -53,10 +53,17 @@ public final class KernelTcpOverheadBenchmark {
 
     /**
      * One phase's figures; {@code programNanos} and {@code programRuns} are the programs' run time and runs
-     * during its connections (0 without programs or without bpf_stats).
+     * during its connections, {@code requestNanos} and {@code requestRuns} during its requests (0 without
+     * programs or without bpf_stats).
      */
     record Phase(
-            double connectionsPerSecond, double p50Micros, double p99Micros, long programNanos, long programRuns) {}
+            double connectionsPerSecond,
+            double p50Micros,
+            double p99Micros,
+            long programNanos,
+            long programRuns,
+            long requestNanos,
+            long requestRuns) {}
 
     /** {@code struct bpf_prog_info}: run_time_ns at 192, run_cnt at 200 (Linux 5.1+); 232 B as of 6.x. */
     private static final long PROG_INFO_SIZE = 232;
@@ -164,6 +171,16 @@ public final class KernelTcpOverheadBenchmark {
                     nanos / 1e3 / made,
                     (double) runs / made,
                     runs == 0 ? 0.0 : (double) nanos / runs);
+            long requestNanos = with.stream().mapToLong(Phase::requestNanos).sum();
+            long requestRuns = with.stream().mapToLong(Phase::requestRuns).sum();
+            long sent = (long) requests * rounds;
+            System.out.printf(
+                    Locale.ROOT,
+                    "request p50 %+.2f us; the programs' own run time: %.2f us per request (%.1f runs of %.0f ns)%n",
+                    on.p50Micros() - off.p50Micros(),
+                    requestNanos / 1e3 / sent,
+                    (double) requestRuns / sent,
+                    requestRuns == 0 ? 0.0 : (double) requestNanos / requestRuns);
             System.out.printf(
                     Locale.ROOT,
                     "verdict events read %d, lost %d%n",
@@ -240,6 +257,8 @@ public final class KernelTcpOverheadBenchmark {
             double rate = connections / ((System.nanoTime() - t0) / 1e9);
             long[] after = programStats(programs);
             long[] latencies = new long[requests];
+            long[] requestsBefore;
+            long[] requestsAfter;
             try (SocketChannel c = SocketChannel.open()) {
                 c.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 c.bind(from);
@@ -247,11 +266,13 @@ public final class KernelTcpOverheadBenchmark {
                 OutputStream out = c.socket().getOutputStream();
                 InputStream in = c.socket().getInputStream();
                 byte[] payload = new byte[64];
+                requestsBefore = programStats(programs);
                 for (int i = 0; i < requests; i++) {
                     long s = System.nanoTime();
                     roundTrip(out, in, payload);
                     latencies[i] = System.nanoTime() - s;
                 }
+                requestsAfter = programStats(programs);
             }
             Arrays.sort(latencies);
             return new Phase(
@@ -259,7 +280,9 @@ public final class KernelTcpOverheadBenchmark {
                     latencies[requests / 2] / 1e3,
                     latencies[(int) (requests * 0.99)] / 1e3,
                     after[0] - before[0],
-                    after[1] - before[1]);
+                    after[1] - before[1],
+                    requestsAfter[0] - requestsBefore[0],
+                    requestsAfter[1] - requestsBefore[1]);
         });
     }
 
@@ -275,6 +298,8 @@ public final class KernelTcpOverheadBenchmark {
                 median(phases.stream().mapToDouble(Phase::connectionsPerSecond).toArray()),
                 median(phases.stream().mapToDouble(Phase::p50Micros).toArray()),
                 median(phases.stream().mapToDouble(Phase::p99Micros).toArray()),
+                0,
+                0,
                 0,
                 0);
     }
