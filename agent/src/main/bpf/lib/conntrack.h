@@ -26,9 +26,14 @@ union ct_key {
 	struct ipv6_ct_tuple v6;
 };
 
+/*
+ * Now in seconds of CLOCK_MONOTONIC, the clock the agent's CT GC reads. The coarse clock (the last tick's
+ * time, at most a tick behind) is plenty for lifetimes in seconds and costs no clock source read, which in a
+ * VM is a good share of an established packet's run.
+ */
 static __always_inline __u32 ct_now(void)
 {
-	return (__u32)(bpf_ktime_get_ns() / NSEC_PER_SEC);
+	return (__u32)(bpf_ktime_get_coarse_ns() / NSEC_PER_SEC);
 }
 
 static __always_inline void *ct_map(__u8 family, __u8 protocol)

@@ -1,4 +1,13 @@
-/* Verdict events on the tendril_events ring buffer; a full ring counts the event as lost instead. */
+/*
+ * Verdict events on the tendril_events ring buffer; a full ring counts the event as lost instead.
+ *
+ * An event does not wake the agent's reader (BPF_RB_NO_WAKEUP) unless it is the one with which the unread
+ * events fill a quarter of the ring: the reader reads the ring on a short interval instead
+ * (VerdictEventReader). The kernel's
+ * default notification wakes the reader whenever it has caught up, which is every event at connection
+ * rates: a wake-up is an irq_work and, in a VM, an inter-processor interrupt, several microseconds inside
+ * the program per new connection (docs/BENCHMARKS.md, "Kernel datapath: TCP overhead").
+ */
 #ifndef TENDRIL_EVENTS_H
 #define TENDRIL_EVENTS_H
 
@@ -27,6 +36,23 @@ static __always_inline void count_lost_event(void)
 
 	if (lost)
 		__sync_fetch_and_add(lost, 1);
+}
+
+/* An event's share of the ring: the record and its 8-byte header, 8-byte aligned. */
+#define EVENT_RECORD_SIZE ((sizeof(struct verdict_event) + 8 + 7) & ~7UL)
+
+/*
+ * Whether this event is the one that makes the unread events fill a quarter of the ring. Only that one
+ * wakes the reader, which then reads until the ring is empty: waking it with every event while the ring
+ * stays above the mark would cost an interrupt per event exactly when events come fastest. A crossing
+ * that concurrent producers hide from both of them is caught by the reader's interval.
+ */
+static __always_inline int wake_reader(void)
+{
+	__u64 unread = bpf_ringbuf_query(&tendril_events, BPF_RB_AVAIL_DATA);
+	__u64 mark = bpf_ringbuf_query(&tendril_events, BPF_RB_RING_SIZE) / 4;
+
+	return unread >= mark && unread < mark + EVENT_RECORD_SIZE;
 }
 
 static __always_inline void emit_event(const struct event_context *c, const struct packet *p, __u8 type,
@@ -62,7 +88,7 @@ static __always_inline void emit_event(const struct event_context *c, const stru
 	__builtin_memcpy(e->saddr, p->saddr, 16);
 	__builtin_memcpy(e->daddr, p->daddr, 16);
 	e->length = c->length;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wake_reader() ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 #endif

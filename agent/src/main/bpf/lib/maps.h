@@ -20,6 +20,20 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } cilium_ipcache_v2 SEC(".maps");
 
+/*
+ * Tendril's addition, written by the agent with the ipcache (KernelIpcache): the ipcache's host entries
+ * (/32 and /128) again, under the same 24 B key with its full prefix length. An exact-match hash costs the
+ * same at any size, where the trie's lookup deepens as it fills; the trie still answers every other prefix
+ * and every address this map lacks, so an entry missing here only costs time. Sized like the ipcache.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct ipcache_key);
+	__type(value, struct remote_endpoint_info);
+	__uint(max_entries, 512000);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} tendril_ipcache_hosts SEC(".maps");
+
 /* Written by the agent: every address of a local endpoint to the endpoint's id and identity. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -108,7 +108,11 @@ static __always_inline void policy_decide(void *policy_map, __u32 remote, __u8 e
 		policy_check(v, l3, l4, identity_match_type(l3), remote);
 }
 
-/* The ipcache's identity of an address (local cluster), else the configured world identity. */
+/*
+ * The ipcache's identity of an address (local cluster), else the configured world identity. A host entry
+ * is the longest prefix there can be, so when tendril_ipcache_hosts has the address the trie would
+ * answer the same.
+ */
 static __always_inline __u32 resolve_identity(const __u8 *addr, __u8 family)
 {
 	struct ipcache_key key = {};
@@ -122,6 +126,9 @@ static __always_inline __u32 resolve_identity(const __u8 *addr, __u8 family)
 		key.prefixlen = IPCACHE_STATIC_PREFIX + 128;
 		__builtin_memcpy(key.ip, addr, 16);
 	}
+	info = bpf_map_lookup_elem(&tendril_ipcache_hosts, &key);
+	if (info)
+		return info->sec_identity;
 	info = bpf_map_lookup_elem(&cilium_ipcache_v2, &key);
 	if (info)
 		return info->sec_identity;

@@ -1,6 +1,7 @@
 package dev.tendril.agent.bpf;
 
 import dev.tendril.agent.state.MapBackend;
+import dev.tendril.agent.state.NodeMapsReconciler;
 import dev.tendril.datapath.maps.BpfMap;
 import dev.tendril.datapath.maps.MapSpec;
 import java.io.IOException;
@@ -19,11 +20,15 @@ import java.util.stream.Stream;
  * they outlive the agent, so a restarted agent opens them with their content and diffs. Deleting a map
  * closes our descriptor and removes the pin; the kernel frees the map once no program holds it.
  * Open descriptors are cached per name.
+ *
+ * <p>The ipcache ({@value NodeMapsReconciler#IPCACHE_MAP}) opens as a {@link KernelIpcache}: Cilium's trie
+ * with Tendril's host-entry hash ({@value KernelIpcache#HOSTS}) pinned beside it and written with it. The
+ * hash is part of the ipcache here: {@link #names} leaves it out and deleting the ipcache deletes it too.
  */
 public final class KernelMapBackend implements MapBackend {
 
     private final Path dir;
-    private final Map<String, KernelBpfMap> open = new HashMap<>();
+    private final Map<String, BpfMap> open = new HashMap<>();
 
     public KernelMapBackend(Path dir) {
         this.dir = dir;
@@ -35,7 +40,7 @@ public final class KernelMapBackend implements MapBackend {
 
     @Override
     public synchronized BpfMap openOrCreate(MapSpec spec) {
-        KernelBpfMap map = open.get(spec.name());
+        BpfMap map = open.get(spec.name());
         if (map != null) {
             MapSpec found = map.spec();
             if (found.type() != spec.type()
@@ -46,14 +51,16 @@ public final class KernelMapBackend implements MapBackend {
             }
             return map;
         }
-        map = KernelBpfMap.createOrOpenPinned(dir.resolve(spec.name()), spec);
+        map = spec.name().equals(NodeMapsReconciler.IPCACHE_MAP)
+                ? KernelIpcache.open(dir, spec)
+                : KernelBpfMap.createOrOpenPinned(dir.resolve(spec.name()), spec);
         open.put(spec.name(), map);
         return map;
     }
 
     @Override
     public synchronized Optional<BpfMap> open(String name) {
-        KernelBpfMap map = open.get(name);
+        BpfMap map = open.get(name);
         if (map != null) {
             return Optional.of(map);
         }
@@ -61,18 +68,29 @@ public final class KernelMapBackend implements MapBackend {
         if (!Files.exists(pin)) {
             return Optional.empty();
         }
-        map = KernelBpfMap.openPinned(pin);
+        if (name.equals(NodeMapsReconciler.IPCACHE_MAP)) {
+            MapSpec found;
+            try (KernelBpfMap pinned = KernelBpfMap.openPinned(pin)) {
+                found = pinned.spec();
+            }
+            map = KernelIpcache.open(dir, found);
+        } else {
+            map = KernelBpfMap.openPinned(pin);
+        }
         open.put(name, map);
         return Optional.of(map);
     }
 
     @Override
     public synchronized boolean delete(String name) {
-        KernelBpfMap map = open.remove(name);
+        BpfMap map = open.remove(name);
         if (map != null) {
-            map.close();
+            close(map);
         }
         try {
+            if (name.equals(NodeMapsReconciler.IPCACHE_MAP)) {
+                Files.deleteIfExists(dir.resolve(KernelIpcache.HOSTS));
+            }
             return Files.deleteIfExists(dir.resolve(name));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot unpin " + dir.resolve(name), e);
@@ -84,7 +102,9 @@ public final class KernelMapBackend implements MapBackend {
         Set<String> out = new TreeSet<>(open.keySet());
         if (Files.isDirectory(dir)) {
             try (Stream<Path> pins = Files.list(dir)) {
-                pins.forEach(p -> out.add(p.getFileName().toString()));
+                pins.map(p -> p.getFileName().toString())
+                        .filter(n -> !n.equals(KernelIpcache.HOSTS))
+                        .forEach(out::add);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot list " + dir, e);
             }
@@ -99,7 +119,15 @@ public final class KernelMapBackend implements MapBackend {
 
     @Override
     public synchronized void close() {
-        open.values().forEach(KernelBpfMap::close);
+        open.values().forEach(KernelMapBackend::close);
         open.clear();
+    }
+
+    private static void close(BpfMap map) {
+        if (map instanceof KernelIpcache ipcache) {
+            ipcache.close();
+        } else {
+            ((KernelBpfMap) map).close();
+        }
     }
 }

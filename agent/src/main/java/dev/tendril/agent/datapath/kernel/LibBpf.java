@@ -88,6 +88,7 @@ final class LibBpf {
     private static final MethodHandle RING_BUFFER_NEW =
             bind("ring_buffer__new", of(ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS), ERRNO);
     private static final MethodHandle RING_BUFFER_POLL = bind("ring_buffer__poll", of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RING_BUFFER_CONSUME = bind("ring_buffer__consume", of(JAVA_INT, ADDRESS));
     private static final MethodHandle RING_BUFFER_FREE = bind("ring_buffer__free", FunctionDescriptor.ofVoid(ADDRESS));
     private static final MethodHandle SET_PRINT = bind("libbpf_set_print", of(ADDRESS, ADDRESS));
 
@@ -276,6 +277,11 @@ final class LibBpf {
     /** ring_buffer__poll(rb, timeout_ms): records consumed, or -errno (-EINTR when interrupted). */
     static int ringBufferPoll(MemorySegment rb, int timeoutMs) {
         return (int) invoke(RING_BUFFER_POLL, rb, timeoutMs);
+    }
+
+    /** ring_buffer__consume(rb): every record available now, without waiting; records consumed or -errno. */
+    static int ringBufferConsume(MemorySegment rb) {
+        return (int) invoke(RING_BUFFER_CONSUME, rb);
     }
 
     /** ring_buffer__free(rb). */

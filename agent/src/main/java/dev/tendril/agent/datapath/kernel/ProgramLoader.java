@@ -24,8 +24,9 @@ import org.jboss.logging.Logger;
  * directory, and pins its two programs there:
  *
  * <ul>
- *   <li>the agent's maps ({@code cilium_ipcache_v2}, {@code cilium_lxc}) are reused as pinned, whatever
- *       their size; absent, libbpf creates and pins them with the agent's layout and default size;</li>
+ *   <li>the agent's maps ({@code cilium_ipcache_v2} with its host hash {@code tendril_ipcache_hosts},
+ *       {@code cilium_lxc}) are reused as pinned, whatever their size; absent, libbpf creates and pins them
+ *       with the agent's layout and default size (the host hash with the pinned ipcache's size);</li>
  *   <li>the datapath's own maps (CT, ring buffer, tendril_*) are reused when pinned with the configured
  *       shape, and otherwise (first load, or a size changed) created and pinned anew;</li>
  *   <li>the programs are pinned under a temporary name and renamed over the old pins, so the pins always
@@ -39,6 +40,7 @@ final class ProgramLoader {
     static final String FROM_CONTAINER = "tendril_from_container";
     static final String TO_CONTAINER = "tendril_to_container";
     static final String IPCACHE = "cilium_ipcache_v2";
+    static final String IPCACHE_HOSTS = "tendril_ipcache_hosts";
     static final String LXC = "cilium_lxc";
     static final String POLICY_MAPS = "tendril_policy_maps";
     static final String ENDPOINT_IFINDEX = "tendril_ep_ifindex";
@@ -104,9 +106,14 @@ final class ProgramLoader {
     }
 
     private static void prepareMaps(Arena arena, MemorySegment obj, Path dir, KernelDatapathConfig config) {
-        for (String name : List.of(IPCACHE, LXC)) {
+        for (String name : List.of(IPCACHE, IPCACHE_HOSTS, LXC)) {
             MemorySegment map = map(arena, obj, name);
             Path pin = dir.resolve(name);
+            Path ipcache = dir.resolve(IPCACHE);
+            if (name.equals(IPCACHE_HOSTS) && !Files.exists(pin) && Files.exists(ipcache)) {
+                int entries = Pins.mapInfo(ipcache).maxEntries();
+                check("bpf_map__set_max_entries(" + name + ")", LibBpf.setMaxEntries(map, entries));
+            }
             if (Files.exists(pin)) {
                 int fd = Pins.open(pin);
                 try {

@@ -17,14 +17,18 @@ import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
- * Reads {@code tendril_events} with libbpf's ring_buffer: one platform thread polls (100 ms at a time,
- * so that {@link #close} is prompt) and hands each record, decoded, to the consumer on that thread.
+ * Reads {@code tendril_events} with libbpf's ring_buffer: one platform thread polls and hands each record,
+ * decoded, to the consumer on that thread. The programs wake the reader only once unread events fill a
+ * quarter of the ring (a wake-up per event costs each new connection microseconds in the kernel), so the
+ * thread also reads whatever the ring holds every {@value #POLL_MS} ms: an event reaches the consumer at
+ * most that long after the packet, or at once in a burst. The short interval also keeps {@link #close}
+ * prompt.
  * The consumer must be quick; an exception it throws is logged and the record skipped. The ring is
  * pinned, so a reader opened after an agent restart continues where the kernel left records.
  */
 public final class VerdictEventReader implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(VerdictEventReader.class);
-    private static final int POLL_MS = 100;
+    static final int POLL_MS = 50;
 
     private final Consumer<VerdictEvent> consumer;
     private final Arena arena = Arena.ofShared();
@@ -64,6 +68,10 @@ public final class VerdictEventReader implements AutoCloseable {
     private void poll() {
         while (running) {
             int r = LibBpf.ringBufferPoll(ring, POLL_MS);
+            if (r == 0) {
+                // No wake-up within the interval: the events the programs put on the ring without one.
+                r = LibBpf.ringBufferConsume(ring);
+            }
             if (r < 0 && r != -4) { // EINTR: a signal, poll again
                 LOG.errorf(
                         "ring_buffer__poll of tendril_events failed: %s; no more verdict events", LibBpf.errnoName(-r));
