@@ -85,18 +85,20 @@ public class FlowQueries {
         Map<FlowRing, Long> mark = store.mark();
         int limit = query.number() == 0 ? config.maxResults() : (int) Math.min(query.number(), config.maxResults());
         List<StoredFlow> flows = new ArrayList<>();
-        if (history.needed(query, mark)) {
+        if (query.replays() && history.needed(query, mark)) {
             flows.addAll(history.read(query, mark, limit));
         }
-        FlowStore.Result stored = store.query(query, mark);
-        for (FlowEvent.Lost lost : stored.lost()) {
-            metrics.lost("HUBBLE_RING_BUFFER", lost.count());
-            sink.lost(lost.node(), lost.count());
+        if (query.replays()) {
+            FlowStore.Result stored = store.query(query, mark);
+            for (FlowEvent.Lost lost : stored.lost()) {
+                metrics.lost("HUBBLE_RING_BUFFER", lost.count());
+                sink.lost(lost.node(), lost.count());
+            }
+            flows.addAll(stored.flows());
         }
-        flows.addAll(stored.flows());
         flows.sort(Comparator.comparingLong(f -> f.timeNanos));
         if (flows.size() > limit) {
-            flows = query.first() ? flows.subList(0, limit) : flows.subList(flows.size() - limit, flows.size());
+            flows = query.fromStart() ? flows.subList(0, limit) : flows.subList(flows.size() - limit, flows.size());
         }
         for (StoredFlow flow : flows) {
             if (!sink.open()) {

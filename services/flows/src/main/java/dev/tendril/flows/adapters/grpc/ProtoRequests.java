@@ -24,7 +24,13 @@ public final class ProtoRequests {
         FlowSelection selection = FlowSelection.compile(whitelist, blacklist);
         long since = request.hasSince() ? nanos(request.getSince(), "since") : Long.MIN_VALUE;
         long until = request.hasUntil() ? nanos(request.getUntil(), "until") : Long.MAX_VALUE;
-        return new FlowQuery(request.getNumber(), request.getFirst(), request.getFollow(), since, until, selection);
+        return new FlowQuery(
+                FlowQuery.unsignedNumber(request.getNumber()),
+                request.getFirst(),
+                request.getFollow(),
+                since,
+                until,
+                selection);
     }
 
     public static FilterSpec spec(FlowFilter filter) {
