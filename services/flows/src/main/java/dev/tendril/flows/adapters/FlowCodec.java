@@ -5,6 +5,7 @@ import dev.tendril.api.hubble.flow.Endpoint;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.Layer4;
 import dev.tendril.api.hubble.flow.TCPFlags;
+import dev.tendril.flows.domain.FlowDetails;
 import dev.tendril.flows.domain.Interner;
 import dev.tendril.flows.domain.Peer;
 import dev.tendril.flows.domain.StoredFlow;
@@ -77,6 +78,7 @@ public final class FlowCodec {
                 reply,
                 flow.getIP().getIpVersionValue(),
                 flags,
+                details(flow),
                 bytes);
     }
 
@@ -86,6 +88,24 @@ public final class FlowCodec {
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("a stored flow no longer parses", e);
         }
+    }
+
+    private static FlowDetails details(Flow flow) {
+        if (!flow.hasEventType()
+                && flow.getDropReasonDescValue() == 0
+                && flow.getUuid().isEmpty()
+                && flow.getSourceNamesCount() == 0
+                && flow.getDestinationNamesCount() == 0) {
+            return FlowDetails.NONE;
+        }
+        return new FlowDetails(
+                flow.getEventType().getType(),
+                flow.getEventType().getSubType(),
+                flow.getDropReasonDescValue(),
+                FlowDetails.L7_NONE,
+                flow.getUuid(),
+                flow.getSourceNamesList(),
+                flow.getDestinationNamesList());
     }
 
     public int internedPeers() {

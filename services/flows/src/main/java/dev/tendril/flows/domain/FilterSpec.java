@@ -25,7 +25,19 @@ public record FilterSpec(
         List<String> nodeName,
         List<Integer> tcpFlags,
         List<Boolean> reply,
-        List<Integer> ipVersion) {
+        List<Integer> ipVersion,
+        List<EventType> eventType,
+        List<Integer> dropReason,
+        List<String> uuid,
+        List<String> sourceFqdn,
+        List<String> destinationFqdn,
+        List<String> refused) {
+
+    /**
+     * One {@code flow.EventTypeFilter}: Cilium's monitor message type, and the sub-type when
+     * {@code matchSubType}.
+     */
+    public record EventType(int type, boolean matchSubType, int subType) {}
 
     public static final FilterSpec EMPTY = builder().build();
 
@@ -47,6 +59,12 @@ public record FilterSpec(
         tcpFlags = List.copyOf(tcpFlags);
         reply = List.copyOf(reply);
         ipVersion = List.copyOf(ipVersion);
+        eventType = List.copyOf(eventType);
+        dropReason = List.copyOf(dropReason);
+        uuid = List.copyOf(uuid);
+        sourceFqdn = List.copyOf(sourceFqdn);
+        destinationFqdn = List.copyOf(destinationFqdn);
+        refused = List.copyOf(refused);
     }
 
     public static Builder builder() {
@@ -72,6 +90,12 @@ public record FilterSpec(
         b.tcpFlags.addAll(tcpFlags);
         b.reply.addAll(reply);
         b.ipVersion.addAll(ipVersion);
+        b.eventType.addAll(eventType);
+        b.dropReason.addAll(dropReason);
+        b.uuid.addAll(uuid);
+        b.sourceFqdn.addAll(sourceFqdn);
+        b.destinationFqdn.addAll(destinationFqdn);
+        b.refused.addAll(refused);
         return b;
     }
 
@@ -94,6 +118,12 @@ public record FilterSpec(
         public final List<Integer> tcpFlags = new java.util.ArrayList<>();
         public final List<Boolean> reply = new java.util.ArrayList<>();
         public final List<Integer> ipVersion = new java.util.ArrayList<>();
+        public final List<EventType> eventType = new java.util.ArrayList<>();
+        public final List<Integer> dropReason = new java.util.ArrayList<>();
+        public final List<String> uuid = new java.util.ArrayList<>();
+        public final List<String> sourceFqdn = new java.util.ArrayList<>();
+        public final List<String> destinationFqdn = new java.util.ArrayList<>();
+        public final List<String> refused = new java.util.ArrayList<>();
 
         public FilterSpec build() {
             return new FilterSpec(
@@ -113,7 +143,13 @@ public record FilterSpec(
                     nodeName,
                     tcpFlags,
                     reply,
-                    ipVersion);
+                    ipVersion,
+                    eventType,
+                    dropReason,
+                    uuid,
+                    sourceFqdn,
+                    destinationFqdn,
+                    refused);
         }
 
         public boolean isEmpty() {
