@@ -108,6 +108,21 @@ public final class FlowCodec {
                 flow.getDestinationNamesList());
     }
 
+    /**
+     * The flow with only the fields under {@code paths} set (Hubble's {@code field_mask}); all of it when
+     * {@code paths} is empty. A path naming a field this flow's proto lacks selects nothing, as on a
+     * Hubble flow that has no such data.
+     */
+    public static Flow masked(Flow flow, List<String> paths) {
+        if (paths.isEmpty()) {
+            return flow;
+        }
+        Flow.Builder out = Flow.newBuilder();
+        com.google.protobuf.util.FieldMaskUtil.merge(
+                com.google.protobuf.FieldMask.newBuilder().addAllPaths(paths).build(), flow, out);
+        return out.build();
+    }
+
     public int internedPeers() {
         return peers.size();
     }

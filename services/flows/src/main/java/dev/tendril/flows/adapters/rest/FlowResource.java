@@ -48,7 +48,7 @@ public class FlowResource {
 
     private static final JsonFormat.Printer JSON =
             JsonFormat.printer().preservingProtoFieldNames().omittingInsignificantWhitespace();
-    private static final Set<String> OWN = Set.of("last", "first", "all", "since", "until", "follow");
+    private static final Set<String> OWN = Set.of("last", "first", "all", "since", "until", "follow", "field-mask");
 
     @Inject
     FlowQueries queries;
@@ -58,6 +58,7 @@ public class FlowResource {
     @Operation(summary = "Flows matching hubble-observe style filters; follow=true streams server-sent events")
     public Response flows(@Context UriInfo uri) {
         FlowQuery query = query(uri.getQueryParameters());
+        List<String> mask = fieldMask(uri.getQueryParameters());
         if (!query.follow()) {
             StringBuilder body = new StringBuilder(4096).append('[');
             queries.run(query, new FlowQueries.Sink() {
@@ -65,7 +66,7 @@ public class FlowResource {
 
                 @Override
                 public void flow(StoredFlow flow) {
-                    append(row(flow));
+                    append(row(flow, mask));
                 }
 
                 @Override
@@ -93,7 +94,7 @@ public class FlowResource {
             try {
                 output.write(": follow\n\n".getBytes(StandardCharsets.UTF_8));
                 output.flush();
-                queries.run(query, new SseSink(output));
+                queries.run(query, new SseSink(output, mask));
             } catch (UncheckedIOException gone) {
                 // The client went away.
             }
@@ -180,9 +181,28 @@ public class FlowResource {
         };
     }
 
+    /** {@code field-mask=time,verdict,source.pod_name} (repeatable), as {@code --field-mask}. */
+    static List<String> fieldMask(MultivaluedMap<String, String> params) {
+        List<String> paths = new java.util.ArrayList<>();
+        for (String value : params.getOrDefault("field-mask", List.of())) {
+            for (String path : value.split(",")) {
+                String text = path.trim();
+                if (!text.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
+                    throw new InvalidFilterException("field-mask", "'" + path + "' is not a field path");
+                }
+                paths.add(text);
+            }
+        }
+        return paths;
+    }
+
     static String row(StoredFlow flow) {
+        return row(flow, List.of());
+    }
+
+    static String row(StoredFlow flow, List<String> mask) {
         return print(GetFlowsResponse.newBuilder()
-                .setFlow(FlowCodec.flow(flow))
+                .setFlow(FlowCodec.masked(FlowCodec.flow(flow), mask))
                 .setNodeName(flow.node)
                 .setTime(timestamp(flow.timeNanos))
                 .build());
@@ -216,15 +236,17 @@ public class FlowResource {
     private static final class SseSink implements FlowQueries.Sink {
 
         private final OutputStream output;
+        private final List<String> mask;
         private volatile boolean open = true;
 
-        SseSink(OutputStream output) {
+        SseSink(OutputStream output, List<String> mask) {
             this.output = output;
+            this.mask = mask;
         }
 
         @Override
         public void flow(StoredFlow flow) {
-            send(row(flow));
+            send(row(flow, mask));
         }
 
         @Override
