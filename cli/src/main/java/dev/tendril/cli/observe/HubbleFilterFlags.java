@@ -20,9 +20,6 @@ import picocli.CommandLine.Option;
  */
 public final class HubbleFilterFlags {
 
-    /** Every filter flag, by each of its names, to its query parameter. */
-    static final Map<String, String> PARAMETERS = parameters();
-
     /** Flags that take no value. */
     static final Set<String> SWITCHES = Set.of("all-namespaces", "from-all-namespaces", "to-all-namespaces");
 
@@ -84,6 +81,9 @@ public final class HubbleFilterFlags {
     @Option(names = "--to-fqdn", paramLabel = "NAME", description = "Flows to this DNS name.")
     List<String> toFqdns = new ArrayList<>();
 
+    /** Every filter flag, by each of its names, to its query parameter. */
+    static final Map<String, String> PARAMETERS = parameters();
+
     private static final String REFUSED =
             "Hubble filter Tendril's flows carry no data for: the flows service refuses it, naming the flag.";
 
@@ -139,7 +139,7 @@ public final class HubbleFilterFlags {
     List<String> snatIp = new ArrayList<>();
 
     @Option(names = "--interface", paramLabel = "VALUE", description = REFUSED)
-    List<String> interface = new ArrayList<>();
+    List<String> interfaces = new ArrayList<>();
 
     @Option(names = "--cel-expression", paramLabel = "VALUE", description = REFUSED)
     List<String> celExpression = new ArrayList<>();
@@ -163,7 +163,26 @@ public final class HubbleFilterFlags {
         fqdns.forEach(v -> query.add(Map.entry("fqdn", v)));
         fromFqdns.forEach(v -> query.add(Map.entry("from-fqdn", v)));
         toFqdns.forEach(v -> query.add(Map.entry("to-fqdn", v)));
-        List<List<String>> forwarded = List.of(service, fromService, toService, workload, fromWorkload, toWorkload, cluster, fromCluster, toCluster, nodeLabel, httpStatus, httpMethod, httpPath, httpUrl, httpHeader, traceId, snatIp, interface, celExpression);
+        List<List<String>> forwarded = List.of(
+                service,
+                fromService,
+                toService,
+                workload,
+                fromWorkload,
+                toWorkload,
+                cluster,
+                fromCluster,
+                toCluster,
+                nodeLabel,
+                httpStatus,
+                httpMethod,
+                httpPath,
+                httpUrl,
+                httpHeader,
+                traceId,
+                snatIp,
+                interfaces,
+                celExpression);
         for (int i = 0; i < FORWARDED_ONLY.size(); i++) {
             String name = FORWARDED_ONLY.get(i);
             forwarded.get(i).forEach(v -> query.add(Map.entry(name, v)));
