@@ -88,14 +88,14 @@ public class FlowQueries {
         if (query.replays() && history.needed(query, mark)) {
             flows.addAll(history.read(query, mark, limit));
         }
-        if (query.replays()) {
-            FlowStore.Result stored = store.query(query, mark);
-            for (FlowEvent.Lost lost : stored.lost()) {
-                metrics.lost("HUBBLE_RING_BUFFER", lost.count());
-                sink.lost(lost.node(), lost.count());
-            }
-            flows.addAll(stored.flows());
+        // A bare follow starts at the end (Hubble): nothing stored is sent.
+        FlowStore.Result stored =
+                query.replays() ? store.query(query, mark) : new FlowStore.Result(List.of(), List.of());
+        for (FlowEvent.Lost lost : stored.lost()) {
+            metrics.lost("HUBBLE_RING_BUFFER", lost.count());
+            sink.lost(lost.node(), lost.count());
         }
+        flows.addAll(stored.flows());
         flows.sort(Comparator.comparingLong(f -> f.timeNanos));
         if (flows.size() > limit) {
             flows = query.fromStart() ? flows.subList(0, limit) : flows.subList(flows.size() - limit, flows.size());
