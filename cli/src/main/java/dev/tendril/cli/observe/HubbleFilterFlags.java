@@ -13,9 +13,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code hubble observe} flags {@code tendril observe} took on with Hubble's filter semantics
- * ({@code -A}, {@code --type}, {@code --uuid}, {@code --fqdn}, ...), the flags it forwards so the flows
- * service can refuse them by name ({@code --http-*}, {@code --service}, ...: Tendril has no data to
- * match them on), and {@code --not}, which like Hubble's turns the one flag after it into a blacklist
+ * ({@code -A}, {@code --type}, {@code --uuid}, {@code --fqdn}, {@code --workload}, {@code --cluster},
+ * {@code --node-label}, ...), the flags the flows service refuses by name ({@code --http-*},
+ * {@code --service}, ...: Tendril has no data to match them on), and {@code --not}, which like Hubble's turns the one flag after it into a blacklist
  * filter ({@code not-<flag>} on {@code GET /v1/flows}).
  */
 public final class HubbleFilterFlags {
@@ -23,7 +23,7 @@ public final class HubbleFilterFlags {
     /** Flags that take no value. */
     static final Set<String> SWITCHES = Set.of("all-namespaces", "from-all-namespaces", "to-all-namespaces");
 
-    /** Parameters the flows service refuses (it answers 400 naming the flag). */
+    /** Parameters passed as they are: the last group the flows service refuses (400 naming the flag). */
     static final List<String> FORWARDED_ONLY = List.of(
             "service",
             "from-service",
@@ -96,25 +96,34 @@ public final class HubbleFilterFlags {
     @Option(names = "--to-service", paramLabel = "VALUE", description = REFUSED)
     List<String> toService = new ArrayList<>();
 
-    @Option(names = "--workload", paramLabel = "VALUE", description = REFUSED)
+    @Option(
+            names = "--workload",
+            paramLabel = "VALUE",
+            description = "Flows from or to an endpoint of this workload ([KIND/]NAME, e.g. Deployment/web).")
     List<String> workload = new ArrayList<>();
 
-    @Option(names = "--from-workload", paramLabel = "VALUE", description = REFUSED)
+    @Option(names = "--from-workload", paramLabel = "VALUE", description = "Flows from an endpoint of this workload.")
     List<String> fromWorkload = new ArrayList<>();
 
-    @Option(names = "--to-workload", paramLabel = "VALUE", description = REFUSED)
+    @Option(names = "--to-workload", paramLabel = "VALUE", description = "Flows to an endpoint of this workload.")
     List<String> toWorkload = new ArrayList<>();
 
-    @Option(names = "--cluster", paramLabel = "VALUE", description = REFUSED)
+    @Option(
+            names = "--cluster",
+            paramLabel = "VALUE",
+            description = "Flows from or to endpoints of this cluster (pattern, * for any characters).")
     List<String> cluster = new ArrayList<>();
 
-    @Option(names = "--from-cluster", paramLabel = "VALUE", description = REFUSED)
+    @Option(names = "--from-cluster", paramLabel = "VALUE", description = "Flows from endpoints of this cluster.")
     List<String> fromCluster = new ArrayList<>();
 
-    @Option(names = "--to-cluster", paramLabel = "VALUE", description = REFUSED)
+    @Option(names = "--to-cluster", paramLabel = "VALUE", description = "Flows to endpoints of this cluster.")
     List<String> toCluster = new ArrayList<>();
 
-    @Option(names = "--node-label", paramLabel = "VALUE", description = REFUSED)
+    @Option(
+            names = "--node-label",
+            paramLabel = "VALUE",
+            description = "Flows seen on nodes matching this label selector (zone=a).")
     List<String> nodeLabel = new ArrayList<>();
 
     @Option(names = "--http-status", paramLabel = "VALUE", description = REFUSED)

@@ -21,7 +21,19 @@ import java.util.List;
  */
 public final class FlowCodec {
 
-    private record PeerKey(String namespace, String pod, int identity, List<String> labels) {}
+    /** Upstream field numbers of fields Tendril's api/ may not declare yet. */
+    private static final int ENDPOINT_WORKLOADS = 6;
+
+    private static final int ENDPOINT_CLUSTER_NAME = 7;
+    private static final int FLOW_NODE_LABELS = 37;
+
+    private record PeerKey(
+            String namespace,
+            String pod,
+            int identity,
+            List<String> labels,
+            String cluster,
+            List<Peer.Workload> workloads) {}
 
     private final Interner<PeerKey, Peer> peers = new Interner<>(200_000);
     private final Interner<String, IpAddress> addresses = new Interner<>(500_000);
@@ -91,7 +103,9 @@ public final class FlowCodec {
     }
 
     private static FlowDetails details(Flow flow) {
-        if (!flow.hasEventType()
+        List<String> nodeLabels = ProtoFields.strings(flow, "node_labels", FLOW_NODE_LABELS);
+        if (nodeLabels.isEmpty()
+                && !flow.hasEventType()
                 && flow.getDropReasonDescValue() == 0
                 && flow.getUuid().isEmpty()
                 && flow.getSourceNamesCount() == 0
@@ -105,7 +119,8 @@ public final class FlowCodec {
                 FlowDetails.L7_NONE,
                 flow.getUuid(),
                 flow.getSourceNamesList(),
-                flow.getDestinationNamesList());
+                flow.getDestinationNamesList(),
+                nodeLabels.stream().map(Label::parse).toList());
     }
 
     /**
@@ -128,12 +143,22 @@ public final class FlowCodec {
     }
 
     private Peer peer(Endpoint endpoint) {
+        List<String> cluster = ProtoFields.strings(endpoint, "cluster_name", ENDPOINT_CLUSTER_NAME);
+        List<Peer.Workload> workloads = new ArrayList<>();
+        for (var w : ProtoFields.messages(endpoint, "workloads", ENDPOINT_WORKLOADS)) {
+            workloads.add(new Peer.Workload(w.apply(2), w.apply(1)));
+        }
         PeerKey key = new PeerKey(
-                endpoint.getNamespace(), endpoint.getPodName(), endpoint.getIdentity(), endpoint.getLabelsList());
+                endpoint.getNamespace(),
+                endpoint.getPodName(),
+                endpoint.getIdentity(),
+                endpoint.getLabelsList(),
+                cluster.isEmpty() ? "" : cluster.getLast(),
+                workloads);
         return peers.intern(key, k -> {
             List<Label> labels = new ArrayList<>(k.labels().size());
             k.labels().forEach(l -> labels.add(Label.parse(l)));
-            return new Peer(k.namespace(), k.pod(), k.identity(), labels);
+            return new Peer(k.namespace(), k.pod(), k.identity(), labels, k.cluster(), k.workloads());
         });
     }
 

@@ -31,6 +31,11 @@ public record FilterSpec(
         List<String> uuid,
         List<String> sourceFqdn,
         List<String> destinationFqdn,
+        List<Peer.Workload> sourceWorkload,
+        List<Peer.Workload> destinationWorkload,
+        List<String> sourceCluster,
+        List<String> destinationCluster,
+        List<String> nodeLabels,
         List<String> refused) {
 
     /**
@@ -64,6 +69,11 @@ public record FilterSpec(
         uuid = List.copyOf(uuid);
         sourceFqdn = List.copyOf(sourceFqdn);
         destinationFqdn = List.copyOf(destinationFqdn);
+        sourceWorkload = List.copyOf(sourceWorkload);
+        destinationWorkload = List.copyOf(destinationWorkload);
+        sourceCluster = List.copyOf(sourceCluster);
+        destinationCluster = List.copyOf(destinationCluster);
+        nodeLabels = List.copyOf(nodeLabels);
         refused = List.copyOf(refused);
     }
 
@@ -95,6 +105,11 @@ public record FilterSpec(
         b.uuid.addAll(uuid);
         b.sourceFqdn.addAll(sourceFqdn);
         b.destinationFqdn.addAll(destinationFqdn);
+        b.sourceWorkload.addAll(sourceWorkload);
+        b.destinationWorkload.addAll(destinationWorkload);
+        b.sourceCluster.addAll(sourceCluster);
+        b.destinationCluster.addAll(destinationCluster);
+        b.nodeLabels.addAll(nodeLabels);
         b.refused.addAll(refused);
         return b;
     }
@@ -123,6 +138,11 @@ public record FilterSpec(
         public final List<String> uuid = new java.util.ArrayList<>();
         public final List<String> sourceFqdn = new java.util.ArrayList<>();
         public final List<String> destinationFqdn = new java.util.ArrayList<>();
+        public final List<Peer.Workload> sourceWorkload = new java.util.ArrayList<>();
+        public final List<Peer.Workload> destinationWorkload = new java.util.ArrayList<>();
+        public final List<String> sourceCluster = new java.util.ArrayList<>();
+        public final List<String> destinationCluster = new java.util.ArrayList<>();
+        public final List<String> nodeLabels = new java.util.ArrayList<>();
         public final List<String> refused = new java.util.ArrayList<>();
 
         public FilterSpec build() {
@@ -149,6 +169,11 @@ public record FilterSpec(
                     uuid,
                     sourceFqdn,
                     destinationFqdn,
+                    sourceWorkload,
+                    destinationWorkload,
+                    sourceCluster,
+                    destinationCluster,
+                    nodeLabels,
                     refused);
         }
 

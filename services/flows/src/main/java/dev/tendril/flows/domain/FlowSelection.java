@@ -220,6 +220,43 @@ public final class FlowSelection {
                     .toList();
             all.add(f -> anyName(names, f.details().destinationNames()));
         }
+        if (!spec.sourceWorkload().isEmpty()) {
+            List<Peer.Workload> workloads = spec.sourceWorkload();
+            all.add(f -> anyWorkload(workloads, f.source()));
+        }
+        if (!spec.destinationWorkload().isEmpty()) {
+            List<Peer.Workload> workloads = spec.destinationWorkload();
+            all.add(f -> anyWorkload(workloads, f.destination()));
+        }
+        if (!spec.sourceCluster().isEmpty()) {
+            List<Pattern> clusters = spec.sourceCluster().stream()
+                    .map(n -> glob(n, prefix + "source_cluster_name"))
+                    .toList();
+            all.add(f -> clusters.stream()
+                    .anyMatch(p -> p.matcher(f.source().cluster()).matches()));
+        }
+        if (!spec.destinationCluster().isEmpty()) {
+            List<Pattern> clusters = spec.destinationCluster().stream()
+                    .map(n -> glob(n, prefix + "destination_cluster_name"))
+                    .toList();
+            all.add(f -> clusters.stream()
+                    .anyMatch(p -> p.matcher(f.destination().cluster()).matches()));
+        }
+        if (!spec.nodeLabels().isEmpty()) {
+            List<LabelSelector> selectors = spec.nodeLabels().stream()
+                    .map(s -> labelSelector(s, prefix + "node_labels"))
+                    .toList();
+            all.add(f -> {
+                List<dev.tendril.k8s.labels.Label> labels = f.details().nodeLabels();
+                for (LabelSelector selector : selectors) {
+                    if (selector.matches(
+                            (source, key) -> dev.tendril.k8s.labels.LabelLookup.find(labels, source, key))) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+        }
         Predicate<FlowView>[] checks = all.toArray(Predicate[]::new);
         return f -> {
             for (Predicate<FlowView> check : checks) {
@@ -292,6 +329,19 @@ public final class FlowSelection {
         return false;
     }
 
+    /** Hubble's workload filter: kind and name each match when empty or equal. */
+    private static boolean anyWorkload(List<Peer.Workload> filters, Peer peer) {
+        for (Peer.Workload workload : peer.workloads()) {
+            for (Peer.Workload filter : filters) {
+                if ((filter.kind().isEmpty() || filter.kind().equalsIgnoreCase(workload.kind()))
+                        && (filter.name().isEmpty() || filter.name().equals(workload.name()))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private static boolean anyName(List<Pattern> patterns, List<String> names) {
         for (String name : names) {
             String normal = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
@@ -355,7 +405,7 @@ public final class FlowSelection {
 
     private static Pattern glob(String text, String field) {
         if (text.isBlank()) {
-            throw new InvalidFilterException(field, "empty node name pattern");
+            throw new InvalidFilterException(field, "empty pattern");
         }
         List<String> parts = new ArrayList<>();
         for (String part : text.trim().split("\\*", -1)) {

@@ -57,7 +57,14 @@ public final class ObserveFilters {
             "uuid",
             "fqdn",
             "from-fqdn",
-            "to-fqdn");
+            "to-fqdn",
+            "workload",
+            "from-workload",
+            "to-workload",
+            "cluster",
+            "from-cluster",
+            "to-cluster",
+            "node-label");
 
     /**
      * {@code hubble observe} flags Tendril has no data for: a request naming one fails, naming it,
@@ -67,13 +74,6 @@ public final class ObserveFilters {
             "service",
             "from-service",
             "to-service",
-            "workload",
-            "from-workload",
-            "to-workload",
-            "cluster",
-            "from-cluster",
-            "to-cluster",
-            "node-label",
             "http-status",
             "http-method",
             "http-path",
@@ -196,6 +196,13 @@ public final class ObserveFilters {
                 identities(values(params, "to-identity"), "to-identity"),
                 left.destinationIdentity,
                 right.destinationIdentity);
+        either(workloads(params, "workload"), left.sourceWorkload, right.destinationWorkload);
+        side(workloads(params, "from-workload"), left.sourceWorkload, right.sourceWorkload);
+        side(workloads(params, "to-workload"), left.destinationWorkload, right.destinationWorkload);
+        either(values(params, "cluster"), left.sourceCluster, right.destinationCluster);
+        side(values(params, "from-cluster"), left.sourceCluster, right.sourceCluster);
+        side(values(params, "to-cluster"), left.destinationCluster, right.destinationCluster);
+        side(values(params, "node-label"), left.nodeLabels, right.nodeLabels);
         side(values(params, "from-fqdn"), left.sourceFqdn, right.sourceFqdn);
         side(values(params, "to-fqdn"), left.destinationFqdn, right.destinationFqdn);
         side(values(params, "uuid"), left.uuid, right.uuid);
@@ -297,6 +304,9 @@ public final class ObserveFilters {
             case "source_fqdn", "destination_fqdn" -> "fqdn";
             case "drop_reason_desc" -> "drop-reason-desc";
             case "event_type" -> "type";
+            case "source_workload", "destination_workload" -> "workload";
+            case "source_cluster_name", "destination_cluster_name" -> "cluster";
+            case "node_labels" -> "node-label";
             default -> name.replace('_', '-');
         };
     }
@@ -333,6 +343,19 @@ public final class ObserveFilters {
         }
         pods.clear();
         pods.addAll(out);
+    }
+
+    /** {@code kind/name} or {@code name}, as the CLI's parseWorkload. */
+    private static List<Peer.Workload> workloads(Map<String, List<String>> params, String name) {
+        List<Peer.Workload> out = new ArrayList<>();
+        for (String value : values(params, name)) {
+            int slash = value.indexOf('/');
+            out.add(
+                    slash < 0
+                            ? new Peer.Workload("", value)
+                            : new Peer.Workload(value.substring(0, slash), value.substring(slash + 1)));
+        }
+        return out;
     }
 
     private static boolean flag(Map<String, List<String>> params, String name) {

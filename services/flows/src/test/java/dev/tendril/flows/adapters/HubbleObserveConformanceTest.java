@@ -66,8 +66,13 @@ class HubbleObserveConformanceTest {
     private static final int HTTP_METHOD = 21;
     private static final int SOURCE_SERVICE = 16;
     private static final int SOURCE_WORKLOAD = 26;
+    private static final int TRACE_ID = 28;
+    private static final int INTERFACE = 35;
     private static final int NODE_LABELS = 36;
     private static final int SOURCE_CLUSTER_NAME = 37;
+    private static final int ENDPOINT_WORKLOADS = 6;
+    private static final int ENDPOINT_CLUSTER_NAME = 7;
+    private static final int FLOW_NODE_LABELS = 37;
     private static final int DROP_REASON_DESC = 33;
     private static final int FILTER_EXPERIMENTAL = 999;
     private static final int REQUEST_EXPERIMENTAL = 999;
@@ -108,7 +113,22 @@ class HubbleObserveConformanceTest {
      */
     private static Scenario scenario() {
         String ns = "c" + UUID.randomUUID().toString().substring(0, 8);
-        Endpoint frontend = pod(ns, "frontend-" + ns, 17901, "frontend");
+        // Endpoint cluster_name and workloads, Flow node_labels: upstream fields the agent fills by number.
+        Endpoint frontend = pod(ns, "frontend-" + ns, 17901, "frontend").toBuilder()
+                .setUnknownFields(UnknownFieldSet.newBuilder()
+                        .addField(
+                                ENDPOINT_WORKLOADS,
+                                UnknownFieldSet.Field.newBuilder()
+                                        .addLengthDelimited(message(1, List.of("frontend"))
+                                                .concat(message(2, List.of("Deployment"))))
+                                        .build())
+                        .addField(
+                                ENDPOINT_CLUSTER_NAME,
+                                UnknownFieldSet.Field.newBuilder()
+                                        .addLengthDelimited(ByteString.copyFromUtf8("prod-" + ns))
+                                        .build())
+                        .build())
+                .build();
         Endpoint database = pod(ns, "database-0", 29433, "database");
         // Ahead of every flow another test wrote, so "the last 20 of the ring" are this scenario's.
         Instant t0 = Instant.now().plusSeconds(600).truncatedTo(ChronoUnit.MILLIS);
@@ -125,6 +145,15 @@ class HubbleObserveConformanceTest {
             }
             if (i == 11) {
                 flow.addDestinationNames("api.cilium.io");
+            }
+            if (i < 3) {
+                flow.setUnknownFields(UnknownFieldSet.newBuilder()
+                        .addField(
+                                FLOW_NODE_LABELS,
+                                UnknownFieldSet.Field.newBuilder()
+                                        .addLengthDelimited(ByteString.copyFromUtf8("zone=" + ns))
+                                        .build())
+                        .build());
             }
             flows.add(flow.setUuid(ns + "-" + i).build());
         }
@@ -319,14 +348,45 @@ class HubbleObserveConformanceTest {
     }
 
     @Test
+    void workloadClusterAndNodeLabelFilters() {
+        Scenario s = scenario();
+        // --from-workload Deployment/frontend: source_workload [{kind: Deployment, name: frontend}]
+        var workload = GetFlowsRequest.newBuilder()
+                .setNumber(ALL)
+                .addWhitelist(withUnknown(
+                        FlowFilter.newBuilder().addDestinationPod(s.ns() + "/"),
+                        SOURCE_WORKLOAD,
+                        message(1, List.of("frontend")).concat(message(2, List.of("Deployment")))));
+        assertThat(get(workload)).hasSize(25);
+        var otherWorkload = GetFlowsRequest.newBuilder()
+                .setNumber(ALL)
+                .addWhitelist(withUnknown(
+                        FlowFilter.newBuilder().addDestinationPod(s.ns() + "/"),
+                        SOURCE_WORKLOAD,
+                        message(1, List.of("database"))));
+        assertThat(get(otherWorkload)).isEmpty();
+        // --from-cluster prod-<ns>
+        var cluster = GetFlowsRequest.newBuilder()
+                .setNumber(ALL)
+                .addWhitelist(withUnknown(
+                        FlowFilter.newBuilder(), SOURCE_CLUSTER_NAME, ByteString.copyFromUtf8("prod-" + s.ns())));
+        assertThat(get(cluster)).hasSize(25);
+        // --node-label zone=<ns>
+        var nodeLabel = GetFlowsRequest.newBuilder()
+                .setNumber(ALL)
+                .addWhitelist(
+                        withUnknown(FlowFilter.newBuilder(), NODE_LABELS, ByteString.copyFromUtf8("zone=" + s.ns())));
+        assertThat(uuids(get(nodeLabel))).isEqualTo(uuids(s, 0, 1, 2));
+    }
+
+    @Test
     void flagsTendrilCannotEvaluateAreRefusedByName() {
         record Refused(String name, int number, ByteString value) {}
         for (Refused r : List.of(
                 new Refused("http_method", HTTP_METHOD, ByteString.copyFromUtf8("GET")),
                 new Refused("source_service", SOURCE_SERVICE, ByteString.copyFromUtf8("default/web")),
-                new Refused("source_workload", SOURCE_WORKLOAD, ByteString.copyFromUtf8("\n\u0003web")),
-                new Refused("node_labels", NODE_LABELS, ByteString.copyFromUtf8("zone=a")),
-                new Refused("source_cluster_name", SOURCE_CLUSTER_NAME, ByteString.copyFromUtf8("c1")),
+                new Refused("trace_id", TRACE_ID, ByteString.copyFromUtf8("4bf92f3577b34da6")),
+                new Refused("interface", INTERFACE, ByteString.copyFromUtf8("\n\u0004eth0")),
                 new Refused(
                         "experimental.cel_expression", FILTER_EXPERIMENTAL, ByteString.copyFromUtf8("\n\u0001x")))) {
             var request = GetFlowsRequest.newBuilder()

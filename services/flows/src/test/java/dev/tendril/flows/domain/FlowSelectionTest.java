@@ -137,6 +137,54 @@ class FlowSelectionTest {
     }
 
     @Test
+    void workloadClusterAndNodeLabelsAsHubble() {
+        Peer web = new Peer("demo", "web-1", 7, List.of(), "prod-eu", List.of(new Peer.Workload("Deployment", "web")));
+        FlowDetails onZoneA = new FlowDetails(
+                4,
+                0,
+                0,
+                FlowDetails.L7_NONE,
+                "",
+                List.of(),
+                List.of(),
+                List.of(dev.tendril.k8s.labels.Label.parse("topology.kubernetes.io/zone=a")));
+        StoredFlow flow = new StoredFlow(
+                5, -1, "node-1", web, DATABASE, null, null, 1, 2, 1, 1, 1, 0, 1, 0, onZoneA, new byte[0]);
+        record Case(String name, Consumer<FilterSpec.Builder> filter, boolean matches) {}
+        for (Case c : List.of(
+                new Case("workload by name", b -> b.sourceWorkload.add(new Peer.Workload("", "web")), true),
+                new Case(
+                        "workload by kind and name",
+                        b -> b.sourceWorkload.add(new Peer.Workload("deployment", "web")),
+                        true),
+                new Case(
+                        "workload of another kind",
+                        b -> b.sourceWorkload.add(new Peer.Workload("StatefulSet", "web")),
+                        false),
+                new Case(
+                        "destination has no workload",
+                        b -> b.destinationWorkload.add(new Peer.Workload("", "web")),
+                        false),
+                new Case("cluster exact", b -> b.sourceCluster.add("prod-eu"), true),
+                new Case("cluster pattern", b -> b.sourceCluster.add("prod-*"), true),
+                new Case("destination cluster unknown", b -> b.destinationCluster.add("prod-*"), false),
+                new Case("node label", b -> b.nodeLabels.add("topology.kubernetes.io/zone=a"), true),
+                new Case(
+                        "node label other value",
+                        b -> b.nodeLabels.add("topology.kubernetes.io/zone in (b,c)"),
+                        false))) {
+            assertThat(FlowSelection.compile(List.of(spec(c.filter())), List.of())
+                            .matches(flow))
+                    .as(c.name())
+                    .isEqualTo(c.matches());
+        }
+        assertThat(FlowSelection.compile(List.of(spec(b -> b.sourceCluster.add("prod-*"))), List.of())
+                        .matches(TCP_FLOW))
+                .as("a flow without cluster names matches no cluster filter")
+                .isFalse();
+    }
+
+    @Test
     void aFieldTendrilCannotEvaluateIsRefusedNamingItNeverMatchAll() {
         assertThatThrownBy(() -> FlowSelection.compile(
                         List.of(FilterSpec.EMPTY, spec(b -> b.refused.add("http_method"))), List.of()))

@@ -82,6 +82,19 @@ class ObserveFiltersTest {
     }
 
     @Test
+    void workloadClusterAndNodeLabelFlags() {
+        List<FilterSpec> w = ObserveFilters.whitelist(Map.of("workload", List.of("Deployment/web", "db")));
+        assertThat(w.get(0).sourceWorkload())
+                .containsExactly(new Peer.Workload("Deployment", "web"), new Peer.Workload("", "db"));
+        assertThat(w.get(1).destinationWorkload()).hasSize(2);
+        FilterSpec c = ObserveFilters.whitelist(
+                        Map.of("to-cluster", List.of("prod-*"), "node-label", List.of("zone in (a,b)")))
+                .getFirst();
+        assertThat(c.destinationCluster()).containsExactly("prod-*");
+        assertThat(c.nodeLabels()).containsExactly("zone in (a,b)");
+    }
+
+    @Test
     void notPrefixedParametersFormTheBlacklistAndUnsupportedFlagsFail() {
         List<FilterSpec> black = ObserveFilters.blacklist(
                 Map.of("not-verdict", List.of("FORWARDED"), "pod", List.of("x/y")), Integer::parseInt);
@@ -91,8 +104,7 @@ class ObserveFiltersTest {
         });
         assertThat(ObserveFilters.blacklist(Map.of("pod", List.of("x/y")), Integer::parseInt))
                 .isEmpty();
-        for (String refused :
-                List.of("http-method", "service", "workload", "cluster", "node-label", "cel-expression")) {
+        for (String refused : List.of("http-method", "service", "to-service", "trace-id", "cel-expression")) {
             assertThatThrownBy(() -> ObserveFilters.whitelist(Map.of(refused, List.of("x"))))
                     .isInstanceOfSatisfying(
                             InvalidFilterException.class,

@@ -12,10 +12,12 @@ import dev.tendril.api.hubble.flow.FlowFilter;
 import dev.tendril.api.hubble.flow.TCPFlags;
 import dev.tendril.api.hubble.observer.GetFlowsRequest;
 import dev.tendril.flows.adapters.FlowCodec;
+import dev.tendril.flows.adapters.ProtoFields;
 import dev.tendril.flows.domain.FilterSpec;
 import dev.tendril.flows.domain.FlowQuery;
 import dev.tendril.flows.domain.FlowSelection;
 import dev.tendril.flows.domain.InvalidFilterException;
+import dev.tendril.flows.domain.Peer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,7 +97,12 @@ public final class ProtoRequests {
             "ip_version",
             "uuid",
             "traffic_direction",
-            "drop_reason_desc");
+            "drop_reason_desc",
+            "source_workload",
+            "destination_workload",
+            "source_cluster_name",
+            "destination_cluster_name",
+            "node_labels");
 
     private static final int REQUEST_FIELD_MASK = 10;
     private static final int REQUEST_EXPERIMENTAL = 999;
@@ -192,7 +199,21 @@ public final class ProtoRequests {
         b.destinationFqdn.addAll(strings(filter, "destination_fqdn", 8));
         b.dropReason.addAll(enums(filter, "drop_reason_desc", 33));
         b.eventType.addAll(eventTypes(filter));
+        b.sourceWorkload.addAll(workloads(filter, "source_workload", 26));
+        b.destinationWorkload.addAll(workloads(filter, "destination_workload", 27));
+        b.sourceCluster.addAll(strings(filter, "source_cluster_name", 37));
+        b.destinationCluster.addAll(strings(filter, "destination_cluster_name", 38));
+        b.nodeLabels.addAll(strings(filter, "node_labels", 36));
         return b.build();
+    }
+
+    /** {@code flow.Workload} filters: {@code name} 1, {@code kind} 2. */
+    private static List<Peer.Workload> workloads(FlowFilter filter, String name, int number) {
+        List<Peer.Workload> out = new ArrayList<>();
+        for (var w : ProtoFields.messages(filter, name, number)) {
+            out.add(new Peer.Workload(w.apply(2), w.apply(1)));
+        }
+        return out;
     }
 
     private static List<String> strings(Message message, String name, int number) {
