@@ -26,6 +26,12 @@ public final class FlowCodec {
 
     private static final int ENDPOINT_CLUSTER_NAME = 7;
     private static final int FLOW_NODE_LABELS = 37;
+    private static final int FLOW_L7 = 15;
+    private static final int LAYER7_DNS = 100;
+    private static final int LAYER7_HTTP = 101;
+    private static final int LAYER7_KAFKA = 102;
+    private static final int LAYER4_VRRP = 6;
+    private static final int LAYER4_IGMP = 7;
 
     private record PeerKey(
             String namespace,
@@ -69,7 +75,10 @@ public final class FlowCodec {
                 sourcePort = l4.getSCTP().getSourcePort();
                 destinationPort = l4.getSCTP().getDestinationPort();
             }
-            default -> protocol = 0;
+            default ->
+                protocol = l4.getUnknownFields().hasField(LAYER4_VRRP)
+                        ? 6
+                        : l4.getUnknownFields().hasField(LAYER4_IGMP) ? 7 : 0;
         }
         int reply = flow.hasIsReply() ? (flow.getIsReply().getValue() ? 2 : 1) : 0;
         long time =
@@ -104,7 +113,9 @@ public final class FlowCodec {
 
     private static FlowDetails details(Flow flow) {
         List<String> nodeLabels = ProtoFields.strings(flow, "node_labels", FLOW_NODE_LABELS);
+        int l7 = l7(flow);
         if (nodeLabels.isEmpty()
+                && l7 == FlowDetails.L7_NONE
                 && !flow.hasEventType()
                 && flow.getDropReasonDescValue() == 0
                 && flow.getUuid().isEmpty()
@@ -116,7 +127,7 @@ public final class FlowCodec {
                 flow.getEventType().getType(),
                 flow.getEventType().getSubType(),
                 flow.getDropReasonDescValue(),
-                FlowDetails.L7_NONE,
+                l7,
                 flow.getUuid(),
                 flow.getSourceNamesList(),
                 flow.getDestinationNamesList(),
@@ -136,6 +147,52 @@ public final class FlowCodec {
         com.google.protobuf.util.FieldMaskUtil.merge(
                 com.google.protobuf.FieldMask.newBuilder().addAllPaths(paths).build(), flow, out);
         return out.build();
+    }
+
+    /** The kind of the flow's L7 record ({@code l7}, upstream field 15: dns 100, http 101, kafka 102). */
+    private static int l7(Flow flow) {
+        var field = flow.getDescriptorForType().findFieldByName("l7");
+        if (field != null) {
+            if (!flow.hasField(field)) {
+                return FlowDetails.L7_NONE;
+            }
+            var layer7 = (com.google.protobuf.Message) flow.getField(field);
+            for (var set : layer7.getAllFields().keySet()) {
+                switch (set.getNumber()) {
+                    case LAYER7_DNS -> {
+                        return FlowDetails.L7_DNS;
+                    }
+                    case LAYER7_HTTP -> {
+                        return FlowDetails.L7_HTTP;
+                    }
+                    case LAYER7_KAFKA -> {
+                        return FlowDetails.L7_KAFKA;
+                    }
+                    default -> {}
+                }
+            }
+            return FlowDetails.L7_NONE;
+        }
+        if (!flow.getUnknownFields().hasField(FLOW_L7)) {
+            return FlowDetails.L7_NONE;
+        }
+        for (var bytes : flow.getUnknownFields().getField(FLOW_L7).getLengthDelimitedList()) {
+            try {
+                var record = com.google.protobuf.UnknownFieldSet.parseFrom(bytes);
+                if (record.hasField(LAYER7_DNS)) {
+                    return FlowDetails.L7_DNS;
+                }
+                if (record.hasField(LAYER7_HTTP)) {
+                    return FlowDetails.L7_HTTP;
+                }
+                if (record.hasField(LAYER7_KAFKA)) {
+                    return FlowDetails.L7_KAFKA;
+                }
+            } catch (InvalidProtocolBufferException e) {
+                return FlowDetails.L7_NONE;
+            }
+        }
+        return FlowDetails.L7_NONE;
     }
 
     public int internedPeers() {

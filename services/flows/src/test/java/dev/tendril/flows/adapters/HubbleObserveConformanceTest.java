@@ -73,6 +73,7 @@ class HubbleObserveConformanceTest {
     private static final int ENDPOINT_WORKLOADS = 6;
     private static final int ENDPOINT_CLUSTER_NAME = 7;
     private static final int FLOW_NODE_LABELS = 37;
+    private static final int FLOW_L7 = 15;
     private static final int DROP_REASON_DESC = 33;
     private static final int FILTER_EXPERIMENTAL = 999;
     private static final int REQUEST_EXPERIMENTAL = 999;
@@ -146,12 +147,34 @@ class HubbleObserveConformanceTest {
             if (i == 11) {
                 flow.addDestinationNames("api.cilium.io");
             }
+            if (i == 12) {
+                // upstream Layer4 oneof: VRRP = 6
+                flow.setL4(Layer4.newBuilder()
+                        .setUnknownFields(UnknownFieldSet.newBuilder()
+                                .addField(
+                                        6,
+                                        UnknownFieldSet.Field.newBuilder()
+                                                .addLengthDelimited(ByteString.EMPTY)
+                                                .build())
+                                .build()));
+            }
             if (i < 3) {
                 flow.setUnknownFields(UnknownFieldSet.newBuilder()
                         .addField(
                                 FLOW_NODE_LABELS,
                                 UnknownFieldSet.Field.newBuilder()
                                         .addLengthDelimited(ByteString.copyFromUtf8("zone=" + ns))
+                                        .build())
+                        .build());
+            }
+            if (i == 13) {
+                // upstream Flow l7 = 15 {http = 101 {code = 1: 200}}
+                flow.setUnknownFields(UnknownFieldSet.newBuilder()
+                        .addField(
+                                FLOW_L7,
+                                UnknownFieldSet.Field.newBuilder()
+                                        .addLengthDelimited(lengthDelimited(
+                                                101, ByteString.copyFrom(new byte[] {8, (byte) 200, 1})))
                                         .build())
                         .build());
             }
@@ -287,7 +310,7 @@ class HubbleObserveConformanceTest {
                         .addTcpFlags(TCPFlags.newBuilder().setSYN(true))
                         .addTrafficDirectionValue(1)
                         .addNodeName(s.ns() + "-*"));
-        assertThat(get(l4)).hasSize(24);
+        assertThat(get(l4)).as("all but the ICMP and VRRP flows").hasSize(23);
     }
 
     @Test
@@ -306,8 +329,16 @@ class HubbleObserveConformanceTest {
                 .setNumber(ALL)
                 .addWhitelist(FlowFilter.newBuilder().addSourcePod(s.ns() + "/").addProtocol("icmp"));
         assertThat(uuids(get(icmp))).isEqualTo(uuids(s, 10));
-        // --protocol http (and dns, kafka, vrrp, igmp): accepted; Tendril's flows carry no such record
-        for (String protocol : List.of("http", "dns", "kafka", "vrrp", "igmp")) {
+        // --protocol http, vrrp: the flows with an HTTP record, a VRRP header
+        for (String protocol : List.of("http", "vrrp")) {
+            var matching = GetFlowsRequest.newBuilder()
+                    .setNumber(ALL)
+                    .addWhitelist(
+                            FlowFilter.newBuilder().addSourcePod(s.ns() + "/").addProtocol(protocol));
+            assertThat(uuids(get(matching))).as(protocol).isEqualTo(uuids(s, protocol.equals("http") ? 13 : 12));
+        }
+        // --protocol dns, kafka, igmp: accepted; no flow here carries one
+        for (String protocol : List.of("dns", "kafka", "igmp")) {
             var l7 = GetFlowsRequest.newBuilder()
                     .setNumber(ALL)
                     .addWhitelist(
