@@ -70,7 +70,8 @@ public final class ObserveCommand implements Callable<Integer> {
             names = "--pod",
             paramLabel = "[NS/]POD",
             description =
-                    "Flows from or to this pod: ns/prefix, or a pod name prefix in any namespace (with -n: in that one).")
+                    "Flows from or to this pod: ns/prefix; a bare prefix is default/prefix (with -n: that namespace),"
+                            + " /prefix (or -A) any namespace, as hubble.")
     List<String> pods = new ArrayList<>();
 
     @Option(names = "--from-pod", paramLabel = "[NS/]POD", description = "Flows from this pod.")
