@@ -36,9 +36,15 @@ abstract class FlowPrinter {
     }
 
     static FlowPrinter of(ObserveCommand.Output format, boolean follow, PrintWriter out, PrintWriter err) {
+        return of(format, follow, true, out, err);
+    }
+
+    /** {@code nodeName}: whether compact lines name the node ({@code hubble observe --print-node-name}). */
+    static FlowPrinter of(
+            ObserveCommand.Output format, boolean follow, boolean nodeName, PrintWriter out, PrintWriter err) {
         return switch (format) {
             case JSON, JSONPB -> new Json(out, err);
-            case COMPACT -> new Compact(out, err);
+            case COMPACT -> new Compact(out, err, nodeName);
             case TABLE -> follow ? new StreamedTable(out, err) : new BufferedTable(out, err);
         };
     }
@@ -78,13 +84,17 @@ abstract class FlowPrinter {
     }
 
     private static final class Compact extends FlowPrinter {
-        Compact(PrintWriter out, PrintWriter err) {
+        private final boolean nodeName;
+
+        Compact(PrintWriter out, PrintWriter err, boolean nodeName) {
             super(out, err);
+            this.nodeName = nodeName;
         }
 
         @Override
         void flow(String json, Flow flow) {
-            out.println(COMPACT.format(flow));
+            out.println(COMPACT.format(
+                    nodeName ? flow : flow.toBuilder().clearNodeName().build()));
         }
     }
 

@@ -48,6 +48,9 @@ public final class ObserveCommand implements Callable<Integer> {
     @Mixin
     StackOption stackOption;
 
+    @Mixin
+    HubbleFilterFlags filters = new HubbleFilterFlags();
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -67,7 +70,8 @@ public final class ObserveCommand implements Callable<Integer> {
             names = "--pod",
             paramLabel = "[NS/]POD",
             description =
-                    "Flows from or to this pod: ns/prefix, or a pod name prefix in any namespace (with -n: in that one).")
+                    "Flows from or to this pod: ns/prefix; a bare prefix is default/prefix (with -n: that namespace),"
+                            + " /prefix (or -A) any namespace, as hubble.")
     List<String> pods = new ArrayList<>();
 
     @Option(names = "--from-pod", paramLabel = "[NS/]POD", description = "Flows from this pod.")
@@ -127,7 +131,8 @@ public final class ObserveCommand implements Callable<Integer> {
     @Option(
             names = "--protocol",
             paramLabel = "PROTO",
-            description = "Flows of this L4 protocol: tcp, udp, icmpv4, icmpv6, sctp.")
+            description = "Flows of this protocol: tcp, udp, icmp (v4 or v6), icmpv4, icmpv6, sctp, vrrp, igmp,"
+                    + " or L7 http, dns, kafka (which match nothing: Tendril's flows carry no L7 record).")
     List<String> protocols = new ArrayList<>();
 
     @Option(names = "--tcp-flags", paramLabel = "FLAGS", description = "TCP flows carrying these flags (SYN,ACK).")
@@ -148,8 +153,17 @@ public final class ObserveCommand implements Callable<Integer> {
             description = "Flows of this direction: ingress, egress.")
     List<String> directions = new ArrayList<>();
 
+    @Option(
+            names = "--not",
+            description = "Reverses the next filter flag into a blacklist filter: --not --verdict FORWARDED.",
+            preprocessor = HubbleFilterFlags.Not.class)
+    boolean not;
+
     @Option(names = "--last", paramLabel = "N", description = "The newest N matching flows.")
     Long last;
+
+    @Option(names = "--all", description = "Every stored matching flow (hubble: --last 2^64-1).")
+    boolean all;
 
     @Option(names = "--first", paramLabel = "N", description = "The oldest N matching flows.")
     Long first;
@@ -178,12 +192,26 @@ public final class ObserveCommand implements Callable<Integer> {
             description = "Output format: compact, json, jsonpb, table (default: ${DEFAULT-VALUE}).")
     Output output = Output.COMPACT;
 
+    @Option(
+            names = "--field-mask",
+            paramLabel = "PATHS",
+            split = ",",
+            description = "Only these flow fields (time,verdict,source.pod_name); needs -o json or jsonpb.")
+    List<String> fieldMask = new ArrayList<>();
+
+    @Option(names = "--print-node-name", description = "Print the node each flow was seen on.")
+    boolean printNodeName;
+
     @Override
     public Integer call() {
         List<Map.Entry<String, String>> query = query();
         ServiceClient flows = ServiceClient.of(stackOption.stack(), "flows");
         FlowPrinter printer = FlowPrinter.of(
-                output, follow, spec.commandLine().getOut(), spec.commandLine().getErr());
+                output,
+                follow,
+                printNodeName,
+                spec.commandLine().getOut(),
+                spec.commandLine().getErr());
         try {
             if (follow) {
                 flows.events("/v1/flows", query, printer::row);
@@ -231,6 +259,11 @@ public final class ObserveCommand implements Callable<Integer> {
         add(query, "ip-version", ipVersions);
         add(query, "node", nodeNames);
         add(query, "traffic-direction", directions);
+        filters.addTo(query);
+        add(query, "field-mask", fieldMask);
+        if (all) {
+            query.add(Map.entry("all", "true"));
+        }
         if (last != null) {
             query.add(Map.entry("last", last.toString()));
         }
@@ -272,6 +305,16 @@ public final class ObserveCommand implements Callable<Integer> {
         }
         if (first != null && follow) {
             throw usage("--first cannot be combined with --follow");
+        }
+        if (all && first != null) {
+            throw usage("--first cannot be combined with --all");
+        }
+        if (all && last != null) {
+            throw usage("--last cannot be combined with --all");
+        }
+        if (!fieldMask.isEmpty() && output != Output.JSON && output != Output.JSONPB) {
+            throw usage("--field-mask: " + output.name().toLowerCase(Locale.ROOT)
+                    + " output format is not compatible with custom field mask");
         }
         Instant from = absolute(since);
         Instant to = absolute(until);

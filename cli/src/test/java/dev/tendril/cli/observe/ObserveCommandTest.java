@@ -96,9 +96,11 @@ class ObserveCommandTest {
             .setIsReply(BoolValue.of(true))
             .build();
 
-    private static final String DROPPED_LINE = "[node-1]: demo/frontend:43210 (ID:17901) -> demo/database:80 (ID:29433)"
+    /** Hubble's compact line after the time; the node ({@code [node-1]}) only with --print-node-name. */
+    private static final String DROPPED_LINE = ": demo/frontend:43210 (ID:17901) -> demo/database:80 (ID:29433)"
             + " Policy denied DROPPED (TCP Flags: SYN) policy: NetworkPolicy/demo/default-deny-ingress";
-    private static final String FORWARDED_LINE = "[node-2]: demo/frontend:43210 (ID:17901) <- 203.0.113.7:443 (world)"
+
+    private static final String FORWARDED_LINE = ": demo/frontend:43210 (ID:17901) <- 203.0.113.7:443 (world)"
             + " to-endpoint FORWARDED (TCP Flags: SYN, ACK)";
     /** Hubble's compact time, {@code MMM ppd HH:mm:ss.SSS}, in whatever zone the test runs. */
     private static final String TIME = "[A-Z][a-z]{2} [ 1-3]\\d \\d{2}:\\d{2}:\\d{2}\\.\\d{3}";
@@ -265,6 +267,55 @@ class ObserveCommandTest {
     }
 
     @Test
+    void sendsHubblesOtherFlagsAndNotAsBlacklistParameters() throws IOException {
+        serveRows();
+        Result result = observe(
+                "-A",
+                "-t",
+                "drop",
+                "--type",
+                "trace:to-endpoint",
+                "--not",
+                "--verdict",
+                "forwarded",
+                "--uuid",
+                "u-1",
+                "--drop-reason-desc",
+                "POLICY_DENIED",
+                "--fqdn",
+                "*.cilium.io",
+                "--not",
+                "--pod=kube-system/",
+                "--http-method",
+                "GET",
+                "--not",
+                "-A",
+                "--all",
+                "--field-mask",
+                "time,verdict",
+                "-o",
+                "jsonpb");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(query(service.requests().get(0)))
+                .isEqualTo(String.join(
+                        "&",
+                        "all-namespaces=true",
+                        "type=drop",
+                        "type=trace:to-endpoint",
+                        "uuid=u-1",
+                        "drop-reason-desc=POLICY_DENIED",
+                        "fqdn=*.cilium.io",
+                        "http-method=GET",
+                        "not-verdict=FORWARDED",
+                        "not-pod=kube-system/",
+                        "not-all-namespaces=true",
+                        "field-mask=time",
+                        "field-mask=verdict",
+                        "all=true"));
+    }
+
+    @Test
     void sendsFirstAndNothingElseWhenOnlyFirstIsGiven() throws IOException {
         serveRows();
         assertThat(observe("--first", "3").exitCode()).isZero();
@@ -279,8 +330,23 @@ class ObserveCommandTest {
         assertThat(result.exitCode()).as(result.err()).isZero();
         List<String> lines = result.out().lines().toList();
         assertThat(lines).hasSize(2);
-        assertThat(lines.get(0)).matches(TIME + " \\Q" + DROPPED_LINE + "\\E");
-        assertThat(lines.get(1)).matches(TIME + " \\Q" + FORWARDED_LINE + "\\E");
+        assertThat(lines.get(0)).matches(TIME + "\\Q" + DROPPED_LINE + "\\E");
+        assertThat(lines.get(1)).matches(TIME + "\\Q" + FORWARDED_LINE + "\\E");
+        assertThat(lines.get(0))
+                .isEqualTo(FlowPrinter.COMPACT.format(
+                        DROPPED.toBuilder().clearNodeName().build()));
+        assertThat(result.err()).isEmpty();
+    }
+
+    @Test
+    void printNodeNamePutsTheNodeAfterTheTimeAsHubble() throws IOException {
+        serveRows(row(DROPPED), row(FORWARDED));
+        Result result = observe("--print-node-name");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        List<String> lines = result.out().lines().toList();
+        assertThat(lines.get(0)).matches(TIME + " \\Q[node-1]" + DROPPED_LINE + "\\E");
+        assertThat(lines.get(1)).matches(TIME + " \\Q[node-2]" + FORWARDED_LINE + "\\E");
         assertThat(lines.get(0)).isEqualTo(FlowPrinter.COMPACT.format(DROPPED));
         assertThat(result.err()).isEmpty();
     }
@@ -400,7 +466,14 @@ class ObserveCommandTest {
                         "--first cannot be combined with --last"),
                 new Case("first and follow", List.of("--first", "2", "-f"), "--first cannot be combined with --follow"),
                 new Case("zero last", List.of("--last", "0"), "--last: must be a positive number"),
-                new Case("unknown output", List.of("-o", "dict"), "--output"))) {
+                new Case("unknown output", List.of("-o", "dict"), "--output"),
+                new Case("all and last", List.of("--all", "--last", "3"), "--last cannot be combined with --all"),
+                new Case("double not", List.of("--not", "--not", "--pod", "x"), "consecutive --not statements"),
+                new Case("not before a non-filter", List.of("--not", "--last", "3"), "--not applies to a filter flag"),
+                new Case(
+                        "field mask in compact",
+                        List.of("--field-mask", "time"),
+                        "compact output format is not compatible with custom field mask"))) {
             Result result = observe(c.args().toArray(String[]::new));
             assertThat(result.exitCode()).as(c.name()).isEqualTo(2);
             assertThat(result.err()).as(c.name()).startsWith("Error: ").contains(c.message());

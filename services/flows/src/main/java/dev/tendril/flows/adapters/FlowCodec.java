@@ -5,6 +5,7 @@ import dev.tendril.api.hubble.flow.Endpoint;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.Layer4;
 import dev.tendril.api.hubble.flow.TCPFlags;
+import dev.tendril.flows.domain.FlowDetails;
 import dev.tendril.flows.domain.Interner;
 import dev.tendril.flows.domain.Peer;
 import dev.tendril.flows.domain.StoredFlow;
@@ -20,7 +21,25 @@ import java.util.List;
  */
 public final class FlowCodec {
 
-    private record PeerKey(String namespace, String pod, int identity, List<String> labels) {}
+    /** Upstream field numbers of fields Tendril's api/ may not declare yet. */
+    private static final int ENDPOINT_WORKLOADS = 6;
+
+    private static final int ENDPOINT_CLUSTER_NAME = 7;
+    private static final int FLOW_NODE_LABELS = 37;
+    private static final int FLOW_L7 = 15;
+    private static final int LAYER7_DNS = 100;
+    private static final int LAYER7_HTTP = 101;
+    private static final int LAYER7_KAFKA = 102;
+    private static final int LAYER4_VRRP = 6;
+    private static final int LAYER4_IGMP = 7;
+
+    private record PeerKey(
+            String namespace,
+            String pod,
+            int identity,
+            List<String> labels,
+            String cluster,
+            List<Peer.Workload> workloads) {}
 
     private final Interner<PeerKey, Peer> peers = new Interner<>(200_000);
     private final Interner<String, IpAddress> addresses = new Interner<>(500_000);
@@ -56,7 +75,10 @@ public final class FlowCodec {
                 sourcePort = l4.getSCTP().getSourcePort();
                 destinationPort = l4.getSCTP().getDestinationPort();
             }
-            default -> protocol = 0;
+            default ->
+                protocol = l4.getUnknownFields().hasField(LAYER4_VRRP)
+                        ? 6
+                        : l4.getUnknownFields().hasField(LAYER4_IGMP) ? 7 : 0;
         }
         int reply = flow.hasIsReply() ? (flow.getIsReply().getValue() ? 2 : 1) : 0;
         long time =
@@ -77,6 +99,7 @@ public final class FlowCodec {
                 reply,
                 flow.getIP().getIpVersionValue(),
                 flags,
+                details(flow),
                 bytes);
     }
 
@@ -88,17 +111,111 @@ public final class FlowCodec {
         }
     }
 
+    private static FlowDetails details(Flow flow) {
+        List<String> nodeLabels = ProtoFields.strings(flow, "node_labels", FLOW_NODE_LABELS);
+        int l7 = l7(flow);
+        if (nodeLabels.isEmpty()
+                && l7 == FlowDetails.L7_NONE
+                && !flow.hasEventType()
+                && flow.getDropReasonDescValue() == 0
+                && flow.getUuid().isEmpty()
+                && flow.getSourceNamesCount() == 0
+                && flow.getDestinationNamesCount() == 0) {
+            return FlowDetails.NONE;
+        }
+        return new FlowDetails(
+                flow.getEventType().getType(),
+                flow.getEventType().getSubType(),
+                flow.getDropReasonDescValue(),
+                l7,
+                flow.getUuid(),
+                flow.getSourceNamesList(),
+                flow.getDestinationNamesList(),
+                nodeLabels.stream().map(Label::parse).toList());
+    }
+
+    /**
+     * The flow with only the fields under {@code paths} set (Hubble's {@code field_mask}); all of it when
+     * {@code paths} is empty. A path naming a field this flow's proto lacks selects nothing, as on a
+     * Hubble flow that has no such data.
+     */
+    public static Flow masked(Flow flow, List<String> paths) {
+        if (paths.isEmpty()) {
+            return flow;
+        }
+        Flow.Builder out = Flow.newBuilder();
+        com.google.protobuf.util.FieldMaskUtil.merge(
+                com.google.protobuf.FieldMask.newBuilder().addAllPaths(paths).build(), flow, out);
+        return out.build();
+    }
+
+    /** The kind of the flow's L7 record ({@code l7}, upstream field 15: dns 100, http 101, kafka 102). */
+    private static int l7(Flow flow) {
+        var field = flow.getDescriptorForType().findFieldByName("l7");
+        if (field != null) {
+            if (!flow.hasField(field)) {
+                return FlowDetails.L7_NONE;
+            }
+            var layer7 = (com.google.protobuf.Message) flow.getField(field);
+            for (var set : layer7.getAllFields().keySet()) {
+                switch (set.getNumber()) {
+                    case LAYER7_DNS -> {
+                        return FlowDetails.L7_DNS;
+                    }
+                    case LAYER7_HTTP -> {
+                        return FlowDetails.L7_HTTP;
+                    }
+                    case LAYER7_KAFKA -> {
+                        return FlowDetails.L7_KAFKA;
+                    }
+                    default -> {}
+                }
+            }
+            return FlowDetails.L7_NONE;
+        }
+        if (!flow.getUnknownFields().hasField(FLOW_L7)) {
+            return FlowDetails.L7_NONE;
+        }
+        for (var bytes : flow.getUnknownFields().getField(FLOW_L7).getLengthDelimitedList()) {
+            try {
+                var record = com.google.protobuf.UnknownFieldSet.parseFrom(bytes);
+                if (record.hasField(LAYER7_DNS)) {
+                    return FlowDetails.L7_DNS;
+                }
+                if (record.hasField(LAYER7_HTTP)) {
+                    return FlowDetails.L7_HTTP;
+                }
+                if (record.hasField(LAYER7_KAFKA)) {
+                    return FlowDetails.L7_KAFKA;
+                }
+            } catch (InvalidProtocolBufferException e) {
+                return FlowDetails.L7_NONE;
+            }
+        }
+        return FlowDetails.L7_NONE;
+    }
+
     public int internedPeers() {
         return peers.size();
     }
 
     private Peer peer(Endpoint endpoint) {
+        List<String> cluster = ProtoFields.strings(endpoint, "cluster_name", ENDPOINT_CLUSTER_NAME);
+        List<Peer.Workload> workloads = new ArrayList<>();
+        for (var w : ProtoFields.messages(endpoint, "workloads", ENDPOINT_WORKLOADS)) {
+            workloads.add(new Peer.Workload(w.apply(2), w.apply(1)));
+        }
         PeerKey key = new PeerKey(
-                endpoint.getNamespace(), endpoint.getPodName(), endpoint.getIdentity(), endpoint.getLabelsList());
+                endpoint.getNamespace(),
+                endpoint.getPodName(),
+                endpoint.getIdentity(),
+                endpoint.getLabelsList(),
+                cluster.isEmpty() ? "" : cluster.getLast(),
+                workloads);
         return peers.intern(key, k -> {
             List<Label> labels = new ArrayList<>(k.labels().size());
             k.labels().forEach(l -> labels.add(Label.parse(l)));
-            return new Peer(k.namespace(), k.pod(), k.identity(), labels);
+            return new Peer(k.namespace(), k.pod(), k.identity(), labels, k.cluster(), k.workloads());
         });
     }
 

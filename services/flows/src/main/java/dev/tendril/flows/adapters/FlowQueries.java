@@ -85,10 +85,12 @@ public class FlowQueries {
         Map<FlowRing, Long> mark = store.mark();
         int limit = query.number() == 0 ? config.maxResults() : (int) Math.min(query.number(), config.maxResults());
         List<StoredFlow> flows = new ArrayList<>();
-        if (history.needed(query, mark)) {
+        if (query.replays() && history.needed(query, mark)) {
             flows.addAll(history.read(query, mark, limit));
         }
-        FlowStore.Result stored = store.query(query, mark);
+        // A bare follow starts at the end (Hubble): nothing stored is sent.
+        FlowStore.Result stored =
+                query.replays() ? store.query(query, mark) : new FlowStore.Result(List.of(), List.of());
         for (FlowEvent.Lost lost : stored.lost()) {
             metrics.lost(FlowMetrics.HUBBLE_RING_BUFFER, lost.count());
             sink.lost(lost.node(), lost.count());
@@ -96,7 +98,7 @@ public class FlowQueries {
         flows.addAll(stored.flows());
         flows.sort(Comparator.comparingLong(f -> f.timeNanos));
         if (flows.size() > limit) {
-            flows = query.first() ? flows.subList(0, limit) : flows.subList(flows.size() - limit, flows.size());
+            flows = query.fromStart() ? flows.subList(0, limit) : flows.subList(flows.size() - limit, flows.size());
         }
         for (StoredFlow flow : flows) {
             if (!sink.open()) {

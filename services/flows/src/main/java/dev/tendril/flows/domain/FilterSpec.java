@@ -25,7 +25,24 @@ public record FilterSpec(
         List<String> nodeName,
         List<Integer> tcpFlags,
         List<Boolean> reply,
-        List<Integer> ipVersion) {
+        List<Integer> ipVersion,
+        List<EventType> eventType,
+        List<Integer> dropReason,
+        List<String> uuid,
+        List<String> sourceFqdn,
+        List<String> destinationFqdn,
+        List<Peer.Workload> sourceWorkload,
+        List<Peer.Workload> destinationWorkload,
+        List<String> sourceCluster,
+        List<String> destinationCluster,
+        List<String> nodeLabels,
+        List<String> refused) {
+
+    /**
+     * One {@code flow.EventTypeFilter}: Cilium's monitor message type, and the sub-type when
+     * {@code matchSubType}.
+     */
+    public record EventType(int type, boolean matchSubType, int subType) {}
 
     public static final FilterSpec EMPTY = builder().build();
 
@@ -47,6 +64,17 @@ public record FilterSpec(
         tcpFlags = List.copyOf(tcpFlags);
         reply = List.copyOf(reply);
         ipVersion = List.copyOf(ipVersion);
+        eventType = List.copyOf(eventType);
+        dropReason = List.copyOf(dropReason);
+        uuid = List.copyOf(uuid);
+        sourceFqdn = List.copyOf(sourceFqdn);
+        destinationFqdn = List.copyOf(destinationFqdn);
+        sourceWorkload = List.copyOf(sourceWorkload);
+        destinationWorkload = List.copyOf(destinationWorkload);
+        sourceCluster = List.copyOf(sourceCluster);
+        destinationCluster = List.copyOf(destinationCluster);
+        nodeLabels = List.copyOf(nodeLabels);
+        refused = List.copyOf(refused);
     }
 
     public static Builder builder() {
@@ -72,6 +100,17 @@ public record FilterSpec(
         b.tcpFlags.addAll(tcpFlags);
         b.reply.addAll(reply);
         b.ipVersion.addAll(ipVersion);
+        b.eventType.addAll(eventType);
+        b.dropReason.addAll(dropReason);
+        b.uuid.addAll(uuid);
+        b.sourceFqdn.addAll(sourceFqdn);
+        b.destinationFqdn.addAll(destinationFqdn);
+        b.sourceWorkload.addAll(sourceWorkload);
+        b.destinationWorkload.addAll(destinationWorkload);
+        b.sourceCluster.addAll(sourceCluster);
+        b.destinationCluster.addAll(destinationCluster);
+        b.nodeLabels.addAll(nodeLabels);
+        b.refused.addAll(refused);
         return b;
     }
 
@@ -94,6 +133,17 @@ public record FilterSpec(
         public final List<Integer> tcpFlags = new java.util.ArrayList<>();
         public final List<Boolean> reply = new java.util.ArrayList<>();
         public final List<Integer> ipVersion = new java.util.ArrayList<>();
+        public final List<EventType> eventType = new java.util.ArrayList<>();
+        public final List<Integer> dropReason = new java.util.ArrayList<>();
+        public final List<String> uuid = new java.util.ArrayList<>();
+        public final List<String> sourceFqdn = new java.util.ArrayList<>();
+        public final List<String> destinationFqdn = new java.util.ArrayList<>();
+        public final List<Peer.Workload> sourceWorkload = new java.util.ArrayList<>();
+        public final List<Peer.Workload> destinationWorkload = new java.util.ArrayList<>();
+        public final List<String> sourceCluster = new java.util.ArrayList<>();
+        public final List<String> destinationCluster = new java.util.ArrayList<>();
+        public final List<String> nodeLabels = new java.util.ArrayList<>();
+        public final List<String> refused = new java.util.ArrayList<>();
 
         public FilterSpec build() {
             return new FilterSpec(
@@ -113,7 +163,18 @@ public record FilterSpec(
                     nodeName,
                     tcpFlags,
                     reply,
-                    ipVersion);
+                    ipVersion,
+                    eventType,
+                    dropReason,
+                    uuid,
+                    sourceFqdn,
+                    destinationFqdn,
+                    sourceWorkload,
+                    destinationWorkload,
+                    sourceCluster,
+                    destinationCluster,
+                    nodeLabels,
+                    refused);
         }
 
         public boolean isEmpty() {

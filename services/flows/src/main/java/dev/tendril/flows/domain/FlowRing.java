@@ -31,6 +31,7 @@ public final class FlowRing {
     private final int[] ports;
     // protocol | verdict << 4 | direction << 8 | reply << 12 | ip version << 16 | tcp flags << 20
     private final int[] codes;
+    private final FlowDetails[] details;
     private final byte[][] payloads;
     private final AtomicLong written = new AtomicLong();
     private volatile long lastWriteMillis;
@@ -49,6 +50,7 @@ public final class FlowRing {
         destinationIps = new IpAddress[slots];
         ports = new int[slots];
         codes = new int[slots];
+        details = new FlowDetails[slots];
         payloads = new byte[slots][];
     }
 
@@ -85,6 +87,7 @@ public final class FlowRing {
                 | (flow.reply & 0xf) << 12
                 | (flow.ipVersion & 0xf) << 16
                 | (flow.tcpFlags & 0x1ff) << 20;
+        details[slot] = flow.details;
         payloads[slot] = flow.payload();
         written.setRelease(seq + 1);
         lastWriteMillis = nowMillis;
@@ -142,6 +145,7 @@ public final class FlowRing {
                 (code >>> 12) & 0xf,
                 (code >>> 16) & 0xf,
                 (code >>> 20) & 0x1ff,
+                details[slot],
                 payloads[slot]);
     }
 
@@ -236,6 +240,11 @@ public final class FlowRing {
         @Override
         public int tcpFlags() {
             return (codes[slot] >>> 20) & 0x1ff;
+        }
+
+        @Override
+        public FlowDetails details() {
+            return details[slot];
         }
     }
 }

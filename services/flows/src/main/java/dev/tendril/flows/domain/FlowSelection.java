@@ -58,6 +58,10 @@ public final class FlowSelection {
 
     /** One filter as the AND of its fields, each the OR of its values. */
     static Predicate<FlowView> compile(FilterSpec spec, String prefix) {
+        if (!spec.refused().isEmpty()) {
+            throw new InvalidFilterException(
+                    prefix + spec.refused().getFirst(), "not supported by Tendril (it has no data to match it on)");
+        }
         List<Predicate<FlowView>> all = new ArrayList<>();
         if (!spec.sourcePod().isEmpty()) {
             List<PodMatcher> pods = spec.sourcePod().stream()
@@ -112,10 +116,17 @@ public final class FlowSelection {
             all.add(f -> contains(verdicts, f.verdict()));
         }
         if (!spec.protocol().isEmpty()) {
-            int[] protocols = spec.protocol().stream()
-                    .mapToInt(p -> Codes.protocol(p, prefix + "protocol"))
-                    .toArray();
-            all.add(f -> contains(protocols, f.protocol()));
+            List<Codes.Protocol> protocols = spec.protocol().stream()
+                    .map(p -> Codes.protocol(p, prefix + "protocol"))
+                    .toList();
+            all.add(f -> {
+                for (Codes.Protocol protocol : protocols) {
+                    if (protocol.matches(f.protocol(), f.details().l7())) {
+                        return true;
+                    }
+                }
+                return false;
+            });
         }
         if (!spec.sourcePort().isEmpty()) {
             int[] ports = spec.sourcePort().stream()
@@ -171,6 +182,81 @@ public final class FlowSelection {
                     spec.ipVersion().stream().mapToInt(Integer::intValue).toArray();
             all.add(f -> contains(versions, f.ipVersion()));
         }
+        if (!spec.eventType().isEmpty()) {
+            List<FilterSpec.EventType> types = spec.eventType();
+            all.add(f -> {
+                FlowDetails d = f.details();
+                for (FilterSpec.EventType t : types) {
+                    if (t.type() == d.eventType() && (!t.matchSubType() || t.subType() == d.eventSubType())) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+        }
+        if (!spec.dropReason().isEmpty()) {
+            spec.dropReason().forEach(r -> {
+                if (r < 0) {
+                    throw new InvalidFilterException(prefix + "drop_reason_desc", "unknown drop reason " + r);
+                }
+            });
+            int[] reasons =
+                    spec.dropReason().stream().mapToInt(Integer::intValue).toArray();
+            all.add(f -> contains(reasons, f.details().dropReason()));
+        }
+        if (!spec.uuid().isEmpty()) {
+            List<String> uuids = spec.uuid().stream().map(String::trim).toList();
+            all.add(f -> uuids.contains(f.details().uuid()));
+        }
+        if (!spec.sourceFqdn().isEmpty()) {
+            List<Pattern> names = spec.sourceFqdn().stream()
+                    .map(n -> fqdn(n, prefix + "source_fqdn"))
+                    .toList();
+            all.add(f -> anyName(names, f.details().sourceNames()));
+        }
+        if (!spec.destinationFqdn().isEmpty()) {
+            List<Pattern> names = spec.destinationFqdn().stream()
+                    .map(n -> fqdn(n, prefix + "destination_fqdn"))
+                    .toList();
+            all.add(f -> anyName(names, f.details().destinationNames()));
+        }
+        if (!spec.sourceWorkload().isEmpty()) {
+            List<Peer.Workload> workloads = spec.sourceWorkload();
+            all.add(f -> anyWorkload(workloads, f.source()));
+        }
+        if (!spec.destinationWorkload().isEmpty()) {
+            List<Peer.Workload> workloads = spec.destinationWorkload();
+            all.add(f -> anyWorkload(workloads, f.destination()));
+        }
+        if (!spec.sourceCluster().isEmpty()) {
+            List<Pattern> clusters = spec.sourceCluster().stream()
+                    .map(n -> glob(n, prefix + "source_cluster_name"))
+                    .toList();
+            all.add(f -> clusters.stream()
+                    .anyMatch(p -> p.matcher(f.source().cluster()).matches()));
+        }
+        if (!spec.destinationCluster().isEmpty()) {
+            List<Pattern> clusters = spec.destinationCluster().stream()
+                    .map(n -> glob(n, prefix + "destination_cluster_name"))
+                    .toList();
+            all.add(f -> clusters.stream()
+                    .anyMatch(p -> p.matcher(f.destination().cluster()).matches()));
+        }
+        if (!spec.nodeLabels().isEmpty()) {
+            List<LabelSelector> selectors = spec.nodeLabels().stream()
+                    .map(s -> labelSelector(s, prefix + "node_labels"))
+                    .toList();
+            all.add(f -> {
+                List<dev.tendril.k8s.labels.Label> labels = f.details().nodeLabels();
+                for (LabelSelector selector : selectors) {
+                    if (selector.matches(
+                            (source, key) -> dev.tendril.k8s.labels.LabelLookup.find(labels, source, key))) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+        }
         Predicate<FlowView>[] checks = all.toArray(Predicate[]::new);
         return f -> {
             for (Predicate<FlowView> check : checks) {
@@ -182,32 +268,37 @@ public final class FlowSelection {
         };
     }
 
+    /**
+     * Hubble's pod (and service) name filter: {@code ns/prefix}; {@code ns/} is the whole namespace;
+     * a bare {@code prefix} is {@code default/prefix}; an empty namespace ({@code /prefix}, and
+     * {@code /} which {@code observe -A} sends) is any namespace. An endpoint with neither namespace nor
+     * pod name (the world, a host) matches none.
+     */
     private record PodMatcher(String namespace, String podPrefix) {
 
-        /** {@code ns/prefix}, {@code ns/} (the whole namespace) or {@code prefix} (any namespace). */
         static PodMatcher parse(String text, String field) {
             String value = text.trim();
             if (value.isEmpty()) {
-                throw new InvalidFilterException(field, "empty pod filter");
+                throw new InvalidFilterException(field, "empty pod filter: must be [namespace/][<name>]");
             }
             int slash = value.indexOf('/');
             if (slash < 0) {
-                return new PodMatcher(null, value);
+                return new PodMatcher("default", value);
             }
-            if (value.indexOf('/', slash + 1) >= 0 || slash == 0) {
-                throw new InvalidFilterException(field, "'" + text + "' is not [namespace/]pod-prefix");
+            if (value.indexOf('/', slash + 1) >= 0) {
+                throw new InvalidFilterException(field, "'" + text + "' is not [namespace/][<name>]");
             }
             return new PodMatcher(value.substring(0, slash), value.substring(slash + 1));
         }
 
         boolean matches(Peer peer) {
-            if (namespace != null && !namespace.equals(peer.namespace())) {
+            if (peer.namespace().isEmpty() && peer.pod().isEmpty()) {
                 return false;
             }
-            if (podPrefix.isEmpty()) {
-                return true;
+            if (!namespace.isEmpty() && !namespace.equals(peer.namespace())) {
+                return false;
             }
-            return !peer.pod().isEmpty() && peer.pod().startsWith(podPrefix);
+            return podPrefix.isEmpty() || peer.pod().startsWith(podPrefix);
         }
     }
 
@@ -236,6 +327,50 @@ public final class FlowSelection {
             }
         }
         return false;
+    }
+
+    /** Hubble's workload filter: kind and name each match when empty or equal. */
+    private static boolean anyWorkload(List<Peer.Workload> filters, Peer peer) {
+        for (Peer.Workload workload : peer.workloads()) {
+            for (Peer.Workload filter : filters) {
+                if ((filter.kind().isEmpty() || filter.kind().equalsIgnoreCase(workload.kind()))
+                        && (filter.name().isEmpty() || filter.name().equals(workload.name()))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean anyName(List<Pattern> patterns, List<String> names) {
+        for (String name : names) {
+            String normal = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+            for (Pattern pattern : patterns) {
+                if (pattern.matcher(normal).matches()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * An FQDN pattern as Hubble's: case-insensitive, a trailing dot optional, {@code *} any run of the
+     * characters a DNS label holds (so it stays inside one label).
+     */
+    private static Pattern fqdn(String text, String field) {
+        String value = text.trim();
+        if (value.endsWith(".")) {
+            value = value.substring(0, value.length() - 1);
+        }
+        if (value.isEmpty() || !value.matches("[-a-zA-Z0-9_.*]+")) {
+            throw new InvalidFilterException(field, "'" + text + "' is not an FQDN pattern");
+        }
+        List<String> parts = new ArrayList<>();
+        for (String part : value.split("\\*", -1)) {
+            parts.add(part.isEmpty() ? "" : Pattern.quote(part));
+        }
+        return Pattern.compile(String.join("[-a-zA-Z0-9_]*", parts), Pattern.CASE_INSENSITIVE);
     }
 
     private static boolean contains(int[] values, int value) {
@@ -270,7 +405,7 @@ public final class FlowSelection {
 
     private static Pattern glob(String text, String field) {
         if (text.isBlank()) {
-            throw new InvalidFilterException(field, "empty node name pattern");
+            throw new InvalidFilterException(field, "empty pattern");
         }
         List<String> parts = new ArrayList<>();
         for (String part : text.trim().split("\\*", -1)) {

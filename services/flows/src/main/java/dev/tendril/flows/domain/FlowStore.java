@@ -131,7 +131,7 @@ public final class FlowStore {
                     long end = entry.getValue();
                     long start = Math.max(0, end - ring.capacity());
                     List<StoredFlow> found = new ArrayList<>();
-                    long missed = query.first()
+                    long missed = query.fromStart()
                             ? scanForward(ring, start, end, query, limit, found)
                             : scanBackward(ring, start, end, query, limit, found);
                     return new RingResult(ring.node(), found, missed);
@@ -148,7 +148,7 @@ public final class FlowStore {
         }
         flows.sort(BY_TIME);
         if (flows.size() > limit) {
-            flows = query.first()
+            flows = query.fromStart()
                     ? flows.subList(0, (int) limit)
                     : flows.subList((int) (flows.size() - limit), flows.size());
         }

@@ -36,4 +36,7 @@ public interface FlowView {
     int ipVersion();
 
     int tcpFlags();
+
+    /** Event type, drop reason, L7 kind, UUID and DNS names. */
+    FlowDetails details();
 }

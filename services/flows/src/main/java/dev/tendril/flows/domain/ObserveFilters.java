@@ -15,8 +15,12 @@ import java.util.regex.Pattern;
  * {@code port}, {@code identity}) matches either side, so it yields two filters, one with the value on
  * the source, one on the destination; {@code from-*} and {@code to-*} flags and the side-less ones
  * ({@code verdict}, {@code protocol}, {@code node}, {@code traffic-direction}, {@code tcp-flags},
- * {@code ip-version}) go into both. {@code namespace} qualifies pod values given without one; alone it
- * is the pod filter {@code namespace/}.
+ * {@code ip-version}, {@code type}, {@code uuid}, ...) go into both. The namespace flags
+ * ({@code namespace}, {@code from-namespace}, {@code to-namespace}, {@code all-namespaces} and its
+ * directed forms) qualify pod values given without one, or alone stand for {@code namespace/}, exactly
+ * as the CLI's filterTracker does; a pod value without a namespace is then Hubble's {@code default/pod}.
+ * Parameters prefixed {@link #NOT} form the blacklist ({@code --not}); flags Tendril has no data for
+ * ({@link #REFUSED}) fail.
  */
 public final class ObserveFilters {
 
@@ -44,14 +48,95 @@ public final class ObserveFilters {
             "node",
             "traffic-direction",
             "tcp-flags",
-            "ip-version");
+            "ip-version",
+            "all-namespaces",
+            "from-all-namespaces",
+            "to-all-namespaces",
+            "type",
+            "drop-reason-desc",
+            "uuid",
+            "fqdn",
+            "from-fqdn",
+            "to-fqdn",
+            "workload",
+            "from-workload",
+            "to-workload",
+            "cluster",
+            "from-cluster",
+            "to-cluster",
+            "node-label");
+
+    /**
+     * {@code hubble observe} flags Tendril has no data for: a request naming one fails, naming it,
+     * rather than matching everything.
+     */
+    public static final Set<String> REFUSED = Set.of(
+            "service",
+            "from-service",
+            "to-service",
+            "http-status",
+            "http-method",
+            "http-path",
+            "http-url",
+            "http-header",
+            "trace-id",
+            "ip-trace-id",
+            "ip-trace-option",
+            "snat-ip",
+            "interface",
+            "encrypted",
+            "unencrypted",
+            "cel-expression");
+
+    /** Prefix of a parameter that goes to the blacklist, as {@code --not} before a flag. */
+    public static final String NOT = "not-";
 
     private static final Pattern RELATIVE = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     private ObserveFilters() {}
 
-    /** Filters for the given parameters (unknown names are ignored; the caller checks them). */
+    /** Filters for the given parameters, drop reasons by number (unknown names are ignored; the caller checks them). */
     public static List<FilterSpec> whitelist(Map<String, List<String>> params) {
+        return whitelist(params, name -> {
+            throw new InvalidFilterException("drop-reason-desc", "unknown drop reason '" + name + "'");
+        });
+    }
+
+    /**
+     * The blacklist: the parameters prefixed {@link #NOT}, combined as {@code hubble observe} combines
+     * the flags after each {@code --not} (one filter set, so {@code not-a&not-b} drops flows matching
+     * both).
+     */
+    public static List<FilterSpec> blacklist(
+            Map<String, List<String>> params, java.util.function.ToIntFunction<String> dropReasons) {
+        Map<String, List<String>> negated = new java.util.HashMap<>();
+        params.forEach((name, values) -> {
+            if (name.startsWith(NOT)) {
+                negated.put(name.substring(NOT.length()), values);
+            }
+        });
+        if (negated.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return whitelist(negated, dropReasons);
+        } catch (InvalidFilterException e) {
+            throw new InvalidFilterException(NOT + e.field(), e.reason());
+        }
+    }
+
+    /**
+     * Filters for the given parameters; {@code dropReasons} maps a {@code flow.DropReason} name to its
+     * number (throwing {@link InvalidFilterException} for an unknown one).
+     */
+    public static List<FilterSpec> whitelist(
+            Map<String, List<String>> params, java.util.function.ToIntFunction<String> dropReasons) {
+        for (String name : params.keySet()) {
+            if (REFUSED.contains(name)) {
+                throw new InvalidFilterException(
+                        name, "not supported by Tendril (its flows carry no data to match it on)");
+            }
+        }
         for (String name : List.of("ip", "from-ip", "to-ip")) {
             values(params, name).forEach(v -> IpMatcher.parse(v, name));
         }
@@ -63,27 +148,43 @@ public final class ObserveFilters {
         }
         FilterSpec.Builder left = FilterSpec.builder();
         FilterSpec.Builder right = FilterSpec.builder();
-        boolean both = false;
 
+        // As the hubble CLI's filterTracker: pod values as given, then the namespace flags qualify them
+        // (or, with no pod on that side, stand for "ns/"); all-namespaces is the empty namespace.
         List<String> namespaces = values(params, "namespace");
-        List<String> pods = qualify(values(params, "pod"), namespaces);
-        List<String> fromPods = qualify(values(params, "from-pod"), namespaces);
-        List<String> toPods = qualify(values(params, "to-pod"), namespaces);
-        if (!namespaces.isEmpty() && pods.isEmpty() && fromPods.isEmpty() && toPods.isEmpty()) {
-            pods = namespaces.stream().map(ns -> ns + "/").toList();
+        List<String> fromNamespaces = values(params, "from-namespace");
+        List<String> toNamespaces = values(params, "to-namespace");
+        if (flag(params, "all-namespaces")) {
+            namespaces.add("");
         }
-        values(params, "from-namespace").forEach(ns -> fromPods.add(ns + "/"));
-        values(params, "to-namespace").forEach(ns -> toPods.add(ns + "/"));
+        if (flag(params, "from-all-namespaces")) {
+            fromNamespaces.add("");
+        }
+        if (flag(params, "to-all-namespaces")) {
+            toNamespaces.add("");
+        }
+        either(values(params, "pod"), left.sourcePod, right.destinationPod);
+        side(values(params, "from-pod"), left.sourcePod, right.sourcePod);
+        side(values(params, "to-pod"), left.destinationPod, right.destinationPod);
+        if (!toNamespaces.isEmpty()) {
+            qualify(left.destinationPod, toNamespaces);
+            qualify(right.destinationPod, toNamespaces);
+        }
+        if (!fromNamespaces.isEmpty()) {
+            qualify(left.sourcePod, fromNamespaces);
+            qualify(right.sourcePod, fromNamespaces);
+        }
+        if (!namespaces.isEmpty()) {
+            qualify(left.sourcePod, namespaces);
+            qualify(right.destinationPod, namespaces);
+        }
 
-        both |= either(pods, left.sourcePod, right.destinationPod);
-        both |= either(values(params, "label"), left.sourceLabel, right.destinationLabel);
-        both |= either(values(params, "ip"), left.sourceIp, right.destinationIp);
-        both |= either(values(params, "port"), left.sourcePort, right.destinationPort);
-        both |= either(
-                identities(values(params, "identity"), "identity"), left.sourceIdentity, right.destinationIdentity);
+        either(values(params, "label"), left.sourceLabel, right.destinationLabel);
+        either(values(params, "ip"), left.sourceIp, right.destinationIp);
+        either(values(params, "port"), left.sourcePort, right.destinationPort);
+        either(identities(values(params, "identity"), "identity"), left.sourceIdentity, right.destinationIdentity);
+        either(values(params, "fqdn"), left.sourceFqdn, right.destinationFqdn);
 
-        side(fromPods, left.sourcePod, right.sourcePod);
-        side(toPods, left.destinationPod, right.destinationPod);
         side(values(params, "from-label"), left.sourceLabel, right.sourceLabel);
         side(values(params, "to-label"), left.destinationLabel, right.destinationLabel);
         side(values(params, "from-ip"), left.sourceIp, right.sourceIp);
@@ -95,6 +196,22 @@ public final class ObserveFilters {
                 identities(values(params, "to-identity"), "to-identity"),
                 left.destinationIdentity,
                 right.destinationIdentity);
+        either(workloads(params, "workload"), left.sourceWorkload, right.destinationWorkload);
+        side(workloads(params, "from-workload"), left.sourceWorkload, right.sourceWorkload);
+        side(workloads(params, "to-workload"), left.destinationWorkload, right.destinationWorkload);
+        either(values(params, "cluster"), left.sourceCluster, right.destinationCluster);
+        side(values(params, "from-cluster"), left.sourceCluster, right.sourceCluster);
+        side(values(params, "to-cluster"), left.destinationCluster, right.destinationCluster);
+        side(values(params, "node-label"), left.nodeLabels, right.nodeLabels);
+        side(values(params, "from-fqdn"), left.sourceFqdn, right.sourceFqdn);
+        side(values(params, "to-fqdn"), left.destinationFqdn, right.destinationFqdn);
+        side(values(params, "uuid"), left.uuid, right.uuid);
+        side(values(params, "type").stream().map(EventTypes::parse).toList(), left.eventType, right.eventType);
+        List<Integer> reasons = new ArrayList<>();
+        for (String reason : values(params, "drop-reason-desc")) {
+            reasons.add(dropReasons.applyAsInt(reason.trim()));
+        }
+        side(reasons, left.dropReason, right.dropReason);
 
         side(
                 values(params, "verdict").stream()
@@ -129,11 +246,13 @@ public final class ObserveFilters {
                 right.ipVersion);
 
         List<FilterSpec> filters = new ArrayList<>();
-        if (!left.isEmpty()) {
-            filters.add(left.build());
-        }
-        if (both) {
-            filters.add(right.build());
+        FilterSpec l = left.build();
+        FilterSpec r = right.build();
+        if (!l.equals(FilterSpec.EMPTY) || !r.equals(FilterSpec.EMPTY)) {
+            filters.add(l);
+            if (!r.equals(l)) {
+                filters.add(r);
+            }
         }
         // Field names in these errors are the parameters', not the proto's.
         try {
@@ -182,6 +301,12 @@ public final class ObserveFilters {
             case "source_ip", "destination_ip" -> "ip";
             case "source_port", "destination_port" -> "port";
             case "node_name" -> "node";
+            case "source_fqdn", "destination_fqdn" -> "fqdn";
+            case "drop_reason_desc" -> "drop-reason-desc";
+            case "event_type" -> "type";
+            case "source_workload", "destination_workload" -> "workload";
+            case "source_cluster_name", "destination_cluster_name" -> "cluster";
+            case "node_labels" -> "node-label";
             default -> name.replace('_', '-');
         };
     }
@@ -203,16 +328,51 @@ public final class ObserveFilters {
         return out;
     }
 
-    private static List<String> qualify(List<String> pods, List<String> namespaces) {
+    /** The CLI's namespace modifier on one side: no pod there means the whole namespace. */
+    private static void qualify(List<String> pods, List<String> namespaces) {
+        if (pods.isEmpty()) {
+            pods.add("");
+        }
         List<String> out = new ArrayList<>();
         for (String pod : pods) {
-            if (pod.contains("/") || namespaces.isEmpty()) {
+            if (pod.contains("/")) {
                 out.add(pod);
             } else {
                 namespaces.forEach(ns -> out.add(ns + "/" + pod));
             }
         }
+        pods.clear();
+        pods.addAll(out);
+    }
+
+    /** {@code kind/name} or {@code name}, as the CLI's parseWorkload. */
+    private static List<Peer.Workload> workloads(Map<String, List<String>> params, String name) {
+        List<Peer.Workload> out = new ArrayList<>();
+        for (String value : values(params, name)) {
+            int slash = value.indexOf('/');
+            out.add(
+                    slash < 0
+                            ? new Peer.Workload("", value)
+                            : new Peer.Workload(value.substring(0, slash), value.substring(slash + 1)));
+        }
         return out;
+    }
+
+    private static boolean flag(Map<String, List<String>> params, String name) {
+        List<String> values = params.get(name);
+        if (values == null) {
+            return false;
+        }
+        for (String value : values) {
+            switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "", "true", "1" -> {
+                    return true;
+                }
+                case "false", "0" -> {}
+                default -> throw new InvalidFilterException(name, "'" + value + "' is not true or false");
+            }
+        }
+        return false;
     }
 
     private static List<Integer> identities(List<String> values, String field) {
@@ -231,10 +391,9 @@ public final class ObserveFilters {
         return ids;
     }
 
-    private static <T> boolean either(List<T> values, List<T> source, List<T> destination) {
+    private static <T> void either(List<T> values, List<T> source, List<T> destination) {
         source.addAll(values);
         destination.addAll(values);
-        return !values.isEmpty();
     }
 
     private static <T> void side(List<T> values, List<T> left, List<T> right) {

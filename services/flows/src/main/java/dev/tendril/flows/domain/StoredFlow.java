@@ -27,6 +27,7 @@ public final class StoredFlow implements FlowView {
     public final byte reply;
     public final byte ipVersion;
     public final short tcpFlags;
+    public final FlowDetails details;
     private final byte[] payload;
 
     public StoredFlow(
@@ -46,6 +47,44 @@ public final class StoredFlow implements FlowView {
             int ipVersion,
             int tcpFlags,
             byte[] payload) {
+        this(
+                timeNanos,
+                offset,
+                node,
+                source,
+                destination,
+                sourceIp,
+                destinationIp,
+                sourcePort,
+                destinationPort,
+                protocol,
+                verdict,
+                direction,
+                reply,
+                ipVersion,
+                tcpFlags,
+                FlowDetails.NONE,
+                payload);
+    }
+
+    public StoredFlow(
+            long timeNanos,
+            long offset,
+            String node,
+            Peer source,
+            Peer destination,
+            IpAddress sourceIp,
+            IpAddress destinationIp,
+            int sourcePort,
+            int destinationPort,
+            int protocol,
+            int verdict,
+            int direction,
+            int reply,
+            int ipVersion,
+            int tcpFlags,
+            FlowDetails details,
+            byte[] payload) {
         this.timeNanos = timeNanos;
         this.offset = offset;
         this.node = node;
@@ -61,6 +100,7 @@ public final class StoredFlow implements FlowView {
         this.reply = (byte) reply;
         this.ipVersion = (byte) ipVersion;
         this.tcpFlags = (short) tcpFlags;
+        this.details = details;
         this.payload = payload;
     }
 
@@ -132,6 +172,11 @@ public final class StoredFlow implements FlowView {
     @Override
     public int tcpFlags() {
         return tcpFlags;
+    }
+
+    @Override
+    public FlowDetails details() {
+        return details;
     }
 
     /** The serialized flow exactly as ingested. Callers must not modify it. */

@@ -54,6 +54,48 @@ class FlowStoreTest {
     }
 
     @Test
+    void sinceWithNumberTakesTheFirstNOfTheRangeAsHubbleDoes() {
+        FlowStore store = new FlowStore(15);
+        for (int i = 0; i < 10; i++) {
+            store.add(TestFlows.at(i, "a"), 0);
+        }
+        // hubble observe --since T --last 3: Hubble's ring reader counts from since, not back from the end.
+        assertThat(times(store, new FlowQuery(3, false, false, 4, Long.MAX_VALUE, FlowSelection.ALL)))
+                .containsExactly(4L, 5L, 6L);
+        assertThat(times(store, new FlowQuery(2, false, false, 4, 8, FlowSelection.ALL)))
+                .containsExactly(4L, 5L);
+        assertThat(times(store, new FlowQuery(2, false, false, Long.MIN_VALUE, 8, FlowSelection.ALL)))
+                .containsExactly(7L, 8L);
+    }
+
+    @Test
+    void numberIsAnUnsignedCountAndItsLargestValueMeansAll() {
+        // observe --all sends 2^64-1, which a Java long holds as -1.
+        long all = FlowQuery.unsignedNumber(-1L);
+        assertThat(all).isEqualTo(Long.MAX_VALUE);
+        assertThat(FlowQuery.unsignedNumber(Long.MIN_VALUE)).isEqualTo(Long.MAX_VALUE);
+        assertThat(FlowQuery.unsignedNumber(20)).isEqualTo(20);
+        FlowStore store = new FlowStore(7);
+        for (int i = 0; i < 5; i++) {
+            store.add(TestFlows.at(i, "a"), 0);
+        }
+        assertThat(times(store, new FlowQuery(all, false, false, Long.MIN_VALUE, Long.MAX_VALUE, FlowSelection.ALL)))
+                .containsExactly(0L, 1L, 2L, 3L, 4L);
+    }
+
+    @Test
+    void aFollowWithoutNumberOrSinceReplaysNothing() {
+        assertThat(new FlowQuery(0, false, true, Long.MIN_VALUE, Long.MAX_VALUE, FlowSelection.ALL).replays())
+                .isFalse();
+        assertThat(new FlowQuery(5, false, true, Long.MIN_VALUE, Long.MAX_VALUE, FlowSelection.ALL).replays())
+                .isTrue();
+        assertThat(new FlowQuery(0, false, true, 3, Long.MAX_VALUE, FlowSelection.ALL).replays())
+                .isTrue();
+        assertThat(new FlowQuery(0, false, false, Long.MIN_VALUE, Long.MAX_VALUE, FlowSelection.ALL).replays())
+                .isTrue();
+    }
+
+    @Test
     void followerSeesNewFlowsInOrderAndReportsWhatTheRingOverwrote() {
         FlowStore store = new FlowStore(3);
         store.add(TestFlows.at(0, "a"), 0);

@@ -74,8 +74,10 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
     @Override
     public void getFlows(GetFlowsRequest request, StreamObserver<GetFlowsResponse> response) {
         FlowQuery query;
+        List<String> mask;
         try {
             query = ProtoRequests.query(request);
+            mask = ProtoRequests.fieldMask(request);
         } catch (InvalidFilterException e) {
             // Bounded as a problem's detail is: a filter quoting a 70 KB value does not fit in the
             // grpc-message trailer, and the client saw the reset stream as INTERNAL.
@@ -91,7 +93,7 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
                     @Override
                     public void flow(StoredFlow flow) {
                         call.onNext(GetFlowsResponse.newBuilder()
-                                .setFlow(FlowCodec.flow(flow))
+                                .setFlow(FlowCodec.masked(FlowCodec.flow(flow), mask))
                                 .setNodeName(flow.node)
                                 .setTime(timestamp(flow.timeNanos))
                                 .build());

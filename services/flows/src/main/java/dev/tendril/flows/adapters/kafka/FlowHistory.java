@@ -102,7 +102,7 @@ public class FlowHistory {
         }
         out.sort(java.util.Comparator.comparingLong(f -> f.timeNanos));
         if (out.size() > limit) {
-            return query.first() ? out.subList(0, limit) : out.subList(out.size() - limit, out.size());
+            return query.fromStart() ? out.subList(0, limit) : out.subList(out.size() - limit, out.size());
         }
         return out;
     }
@@ -157,7 +157,7 @@ public class FlowHistory {
                 }
                 if (flow.timeNanos >= query.since() && query.selection().matches(flow)) {
                     out.add(flow);
-                    if (query.first() && ++matchedHere >= limit) {
+                    if (query.fromStart() && ++matchedHere >= limit) {
                         return;
                     }
                 }

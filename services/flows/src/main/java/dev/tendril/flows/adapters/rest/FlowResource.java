@@ -2,6 +2,7 @@ package dev.tendril.flows.adapters.rest;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import dev.tendril.api.hubble.flow.DropReason;
 import dev.tendril.api.hubble.flow.LostEvent;
 import dev.tendril.api.hubble.flow.LostEventSource;
 import dev.tendril.api.hubble.observer.GetFlowsResponse;
@@ -34,8 +35,9 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
  * {@code GET /v1/flows}: the flows of the whole cluster, filtered with {@code hubble observe}'s flags as
- * query parameters ({@link ObserveFilters}), plus {@code last}, {@code first}, {@code since},
- * {@code until} and {@code follow}. Each row is a {@code observer.GetFlowsResponse} in protobuf's JSON
+ * query parameters ({@link ObserveFilters}, {@code not-<flag>} for {@code --not <flag>}), plus
+ * {@code last}, {@code first}, {@code all}, {@code since}, {@code until} and {@code follow}, read as the
+ * hubble CLI turns its flags into a GetFlows request. Each row is a {@code observer.GetFlowsResponse} in protobuf's JSON
  * form with proto field names ({@code {"flow":{...},"node_name":"node-1","time":"..."}}, or
  * {@code {"lost_events":{...}}}), the same rows as {@code hubble observe -o json}. Without
  * {@code follow}: a JSON array, oldest first. With {@code follow=true}: text/event-stream, one row per
@@ -46,7 +48,7 @@ public class FlowResource {
 
     private static final JsonFormat.Printer JSON =
             JsonFormat.printer().preservingProtoFieldNames().omittingInsignificantWhitespace();
-    private static final Set<String> OWN = Set.of("last", "first", "since", "until", "follow");
+    private static final Set<String> OWN = Set.of("last", "first", "all", "since", "until", "follow", "field-mask");
 
     @Inject
     FlowQueries queries;
@@ -56,6 +58,7 @@ public class FlowResource {
     @Operation(summary = "Flows matching hubble-observe style filters; follow=true streams server-sent events")
     public Response flows(@Context UriInfo uri) {
         FlowQuery query = query(uri.getQueryParameters());
+        List<String> mask = fieldMask(uri.getQueryParameters());
         if (!query.follow()) {
             StringBuilder body = new StringBuilder(4096).append('[');
             queries.run(query, new FlowQueries.Sink() {
@@ -63,7 +66,7 @@ public class FlowResource {
 
                 @Override
                 public void flow(StoredFlow flow) {
-                    append(row(flow));
+                    append(row(flow, mask));
                 }
 
                 @Override
@@ -91,7 +94,7 @@ public class FlowResource {
             try {
                 output.write(": follow\n\n".getBytes(StandardCharsets.UTF_8));
                 output.flush();
-                queries.run(query, new SseSink(output));
+                queries.run(query, new SseSink(output, mask));
             } catch (UncheckedIOException gone) {
                 // The client went away.
             }
@@ -104,10 +107,12 @@ public class FlowResource {
     static FlowQuery query(MultivaluedMap<String, String> params) {
         Map<String, List<String>> filters = new HashMap<>();
         for (Map.Entry<String, List<String>> param : params.entrySet()) {
-            if (ObserveFilters.PARAMETERS.contains(param.getKey())) {
-                filters.put(param.getKey(), param.getValue());
-            } else if (!OWN.contains(param.getKey())) {
-                throw new InvalidFilterException(param.getKey(), "unknown parameter");
+            String name = param.getKey();
+            String bare = name.startsWith(ObserveFilters.NOT) ? name.substring(ObserveFilters.NOT.length()) : name;
+            if (ObserveFilters.PARAMETERS.contains(bare) || ObserveFilters.REFUSED.contains(bare)) {
+                filters.put(name, param.getValue());
+            } else if (!OWN.contains(name)) {
+                throw new InvalidFilterException(name, "unknown parameter");
             }
         }
         long now = System.currentTimeMillis() * 1_000_000L;
@@ -117,18 +122,37 @@ public class FlowResource {
             throw new InvalidFilterException("first", "cannot be combined with last");
         }
         boolean follow = bool(params.getFirst("follow"), "follow");
+        boolean all = bool(params.getFirst("all"), "all");
+        if (all && (first > 0 || last > 0)) {
+            throw new InvalidFilterException("all", "cannot be combined with first or last");
+        }
         long since = params.getFirst("since") == null
                 ? Long.MIN_VALUE
                 : ObserveFilters.time(params.getFirst("since"), "since", now);
         long until = params.getFirst("until") == null
                 ? Long.MAX_VALUE
                 : ObserveFilters.time(params.getFirst("until"), "until", now);
-        FlowSelection selection = FlowSelection.compile(ObserveFilters.whitelist(filters), List.of());
+        Map<String, List<String>> positive = new HashMap<>(filters);
+        positive.keySet().removeIf(k -> k.startsWith(ObserveFilters.NOT));
+        FlowSelection selection = FlowSelection.compile(
+                ObserveFilters.whitelist(positive, FlowResource::dropReason),
+                ObserveFilters.blacklist(filters, FlowResource::dropReason));
         // Without a count or a time range a non-follow request returns the last 20 flows, like hubble observe.
         long number = first > 0
                 ? first
-                : last > 0 ? last : (!follow && since == Long.MIN_VALUE && until == Long.MAX_VALUE) ? 20 : 0;
+                : all
+                        ? Long.MAX_VALUE
+                        : last > 0 ? last : (!follow && since == Long.MIN_VALUE && until == Long.MAX_VALUE) ? 20 : 0;
         return new FlowQuery(number, first > 0, follow, since, until, selection);
+    }
+
+    /** A {@code flow.DropReason} name ({@code POLICY_DENIED}) or number, as {@code --drop-reason-desc}. */
+    static int dropReason(String name) {
+        try {
+            return DropReason.valueOf(name.toUpperCase(java.util.Locale.ROOT)).getNumber();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFilterException("drop-reason-desc", "unknown drop reason '" + name + "'");
+        }
     }
 
     private static long count(String text, String field) {
@@ -157,9 +181,28 @@ public class FlowResource {
         };
     }
 
+    /** {@code field-mask=time,verdict,source.pod_name} (repeatable), as {@code --field-mask}. */
+    static List<String> fieldMask(MultivaluedMap<String, String> params) {
+        List<String> paths = new java.util.ArrayList<>();
+        for (String value : params.getOrDefault("field-mask", List.of())) {
+            for (String path : value.split(",")) {
+                String text = path.trim();
+                if (!text.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
+                    throw new InvalidFilterException("field-mask", "'" + path + "' is not a field path");
+                }
+                paths.add(text);
+            }
+        }
+        return paths;
+    }
+
     static String row(StoredFlow flow) {
+        return row(flow, List.of());
+    }
+
+    static String row(StoredFlow flow, List<String> mask) {
         return print(GetFlowsResponse.newBuilder()
-                .setFlow(FlowCodec.flow(flow))
+                .setFlow(FlowCodec.masked(FlowCodec.flow(flow), mask))
                 .setNodeName(flow.node)
                 .setTime(timestamp(flow.timeNanos))
                 .build());
@@ -193,15 +236,17 @@ public class FlowResource {
     private static final class SseSink implements FlowQueries.Sink {
 
         private final OutputStream output;
+        private final List<String> mask;
         private volatile boolean open = true;
 
-        SseSink(OutputStream output) {
+        SseSink(OutputStream output, List<String> mask) {
             this.output = output;
+            this.mask = mask;
         }
 
         @Override
         public void flow(StoredFlow flow) {
-            send(row(flow));
+            send(row(flow, mask));
         }
 
         @Override
