@@ -84,7 +84,7 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
     }
 
     void accept(VerdictEvent e) {
-        sink.emit(KernelFlows.toFlow(e, KernelFlows.time(e, clock), node, this));
+        KernelFlows.toFlows(e, KernelFlows.time(e, clock), node, this).forEach(sink::emit);
     }
 
     @Override

@@ -38,7 +38,10 @@ public final class FlowRecords {
      * pkg/monitor/api/types.go, {@code CILIUM_NOTIFY_POLICY_VERDICT} in bpf/lib/notify.h).
      */
     public static final int MESSAGE_TYPE_POLICY_VERDICT = 5;
-    /** {@code MessageTypeDrop}; not used for probes, whose drops are policy verdicts (see docs/agent.md). */
+    /**
+     * {@code MessageTypeDrop} ({@code CILIUM_NOTIFY_DROP}): Cilium sends one for every dropped packet, after
+     * the policy verdict notification of a packet dropped by policy; its sub-type is the drop reason.
+     */
     public static final int MESSAGE_TYPE_DROP = 1;
 
     private static final Map<Long, String> RESERVED = Map.of(
@@ -112,9 +115,12 @@ public final class FlowRecords {
                 .setEventType(CiliumEventType.newBuilder().setType(MESSAGE_TYPE_POLICY_VERDICT))
                 .setTrafficDirection(
                         v.direction() == Direction.INGRESS ? TrafficDirection.INGRESS : TrafficDirection.EGRESS)
-                .setPolicyMatchType(v.matchType().hubbleValue())
-                .setIsReply(BoolValue.of(false));
-        if (v.dropped()) {
+                .setPolicyMatchType(v.matchType().hubbleValue());
+        if (v.forwarded()) {
+            // Cilium's parser: a forwarded policy verdict is the first packet of a connection, so no reply;
+            // of a drop it does not know, and leaves is_reply unset.
+            f.setIsReply(BoolValue.of(false));
+        } else {
             DropReason reason = DropReason.forNumber(v.dropReason().code());
             f.setDropReason(v.dropReason().code());
             f.setDropReasonDesc(reason == null ? DropReason.DROP_REASON_UNKNOWN : reason);
@@ -128,12 +134,46 @@ public final class FlowRecords {
             } else {
                 f.addAllEgressAllowedBy(attributed);
             }
-        } else if (ingress) {
-            f.addAllIngressDeniedBy(attributed);
-        } else {
-            f.addAllEgressDeniedBy(attributed);
+        } else if (v.dropReason() == dev.tendril.datapath.DropReason.POLICY_DENY) {
+            // Cilium fills *_denied_by only for a deny rule's drop; a default deny was decided by no rule.
+            if (ingress) {
+                f.addAllIngressDeniedBy(attributed);
+            } else {
+                f.addAllEgressDeniedBy(attributed);
+            }
         }
         return f.build();
+    }
+
+    /**
+     * The records Cilium's datapath sends for one packet's policy decision: the policy verdict
+     * notification, then, when the packet was dropped, the drop notification.
+     */
+    public static List<Flow> policyDecision(Flow policyVerdict) {
+        if (policyVerdict.getVerdict() != dev.tendril.api.hubble.flow.Verdict.DROPPED) {
+            return List.of(policyVerdict);
+        }
+        return List.of(policyVerdict, dropOf(policyVerdict));
+    }
+
+    /**
+     * The drop notification of a packet whose policy verdict is {@code policyVerdict}: the same packet and
+     * ends, event type 1 with the drop reason as sub-type, and none of what only a policy verdict carries
+     * (match type, the policies, is_reply).
+     */
+    public static Flow dropOf(Flow policyVerdict) {
+        return policyVerdict.toBuilder()
+                .setUuid(UUID.randomUUID().toString())
+                .setEventType(CiliumEventType.newBuilder()
+                        .setType(MESSAGE_TYPE_DROP)
+                        .setSubType(policyVerdict.getDropReason()))
+                .setPolicyMatchType(0)
+                .clearIsReply()
+                .clearIngressAllowedBy()
+                .clearEgressAllowedBy()
+                .clearIngressDeniedBy()
+                .clearEgressDeniedBy()
+                .build();
     }
 
     private static Layer4 layer4(int protocol, int sourcePort, int destinationPort) {

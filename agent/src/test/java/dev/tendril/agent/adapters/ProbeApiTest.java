@@ -487,7 +487,8 @@ class ProbeApiTest {
                 .body("verdict", equalTo("DROPPED"));
         flowPublisher.flush();
 
-        List<ConsumerRecord<String, byte[]>> records = flowRecords(4);
+        // Each probe: the egress and ingress policy verdicts, and a drop record after a dropped verdict.
+        List<ConsumerRecord<String, byte[]>> records = flowRecords(6);
         List<Flow> flows = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : records) {
             assertThat(r.key()).isEqualTo("node-1");
@@ -501,9 +502,10 @@ class ProbeApiTest {
         List<Flow> web = flows.stream()
                 .filter(f -> f.getL4().getTCP().getDestinationPort() == 5433)
                 .toList();
-        assertThat(web).hasSize(2);
+        assertThat(web).hasSize(3);
         Flow egress = web.get(0);
         Flow ingress = web.get(1);
+        Flow drop = web.get(2);
 
         assertThat(egress.getTrafficDirection()).isEqualTo(TrafficDirection.EGRESS);
         assertThat(egress.getVerdict()).isEqualTo(Verdict.FORWARDED);
@@ -543,18 +545,39 @@ class ProbeApiTest {
         assertThat(ingress.getPolicyMatchType()).isZero();
         assertThat(ingress.getSource().getIdentity()).isEqualTo((int) WEB);
         assertThat(ingress.getDestination().getIdentity()).isEqualTo((int) DB);
-        assertThat(ingress.getIngressDeniedByList())
-                .containsExactly(policy("NetworkPolicy", "db-allow-web"), policy("NetworkPolicy", "default-deny"));
+        // A default deny: no rule denied it, so nothing claims to (as Cilium).
+        assertThat(ingress.getIngressDeniedByList()).isEmpty();
         assertThat(ingress.getIngressAllowedByList()).isEmpty();
+        assertThat(ingress.hasIsReply())
+                .as("Cilium leaves is_reply unknown on drops")
+                .isFalse();
+
+        // Cilium's drop notification of the same packet follows the policy verdict.
+        assertThat(drop.getEventType().getType()).isEqualTo(1);
+        assertThat(drop.getEventType().getSubType()).isEqualTo(133);
+        assertThat(drop.getVerdict()).isEqualTo(Verdict.DROPPED);
+        assertThat(drop.getDropReasonDesc()).isEqualTo(DropReason.POLICY_DENIED);
+        assertThat(drop.getTrafficDirection()).isEqualTo(TrafficDirection.INGRESS);
+        assertThat(drop.getUuid()).isNotEqualTo(ingress.getUuid());
+        assertThat(drop.getIP()).isEqualTo(ingress.getIP());
+        assertThat(drop.getL4()).isEqualTo(ingress.getL4());
+        assertThat(drop.getSource()).isEqualTo(ingress.getSource());
+        assertThat(drop.getDestination()).isEqualTo(ingress.getDestination());
+        assertThat(drop.getPolicyMatchType()).isZero();
+        assertThat(drop.hasIsReply()).isFalse();
+        assertThat(drop.getIngressDeniedByList()).isEmpty();
 
         List<Flow> evil = flows.stream()
                 .filter(f -> f.getL4().getTCP().getDestinationPort() == 5434)
                 .toList();
-        assertThat(evil).hasSize(2);
+        assertThat(evil).hasSize(3);
         Flow deny = evil.get(1);
         assertThat(deny.getDropReasonDesc()).isEqualTo(DropReason.POLICY_DENY);
         assertThat(deny.getPolicyMatchType()).isEqualTo(1);
         assertThat(deny.getIngressDeniedByList()).containsExactly(policy("CiliumNetworkPolicy", "db-deny-evil"));
+        assertThat(evil.get(2).getEventType().getType()).isEqualTo(1);
+        assertThat(evil.get(2).getEventType().getSubType()).isEqualTo(181);
+        assertThat(evil.get(2).getIngressDeniedByList()).isEmpty();
         assertThat(evil.get(0).getEgressAllowedByList()).isEmpty();
 
         String metrics =
