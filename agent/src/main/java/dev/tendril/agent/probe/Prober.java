@@ -248,7 +248,9 @@ public final class Prober {
                 identity,
                 p.namespace(),
                 p.pod(),
-                FlowRecords.labels(identity, view.image().identities().get(identity), p.podLabels(), p.namespace()));
+                FlowRecords.labels(identity, view.image().identities().get(identity), p.podLabels(), p.namespace()),
+                p.isEndpoint() ? FlowRecords.clusterOf(view.image(), p.node()) : "",
+                FlowRecords.workloads(p.pod(), p.podLabels()));
     }
 
     private int localId(Party p) {

@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.nullValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import dev.tendril.agent.probe.UpstreamFlow;
 import dev.tendril.api.hubble.flow.DropReason;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.FlowType;
@@ -477,6 +478,7 @@ class ProbeApiTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void emitsAPolicyVerdictFlowRecordPerDecisionWithThePolicies() throws Exception {
         Instant before = Instant.now();
         probe("{\"from\":\"shop/web\",\"to\":\"shop/db\",\"port\":5433}")
@@ -498,6 +500,16 @@ class ProbeApiTest {
                     .isEqualTo(
                             flow.getTime().getSeconds() * 1000 + flow.getTime().getNanos() / 1_000_000);
             flows.add(flow);
+            // What Hubble's parser adds, read as a client generated from upstream's protos reads it.
+            var upstream = UpstreamFlow.parse(r.value());
+            assertThat(UpstreamFlow.get(upstream, "Summary"))
+                    .isEqualTo(flow.getL4().hasUDP() ? "UDP" : "TCP Flags: SYN");
+            assertThat(UpstreamFlow.get(upstream, "emitter.name")).isEqualTo("Hubble");
+            assertThat(UpstreamFlow.get(upstream, "emitter.version")).isNotEqualTo("");
+            assertThat((List<Object>) UpstreamFlow.get(upstream, "node_labels"))
+                    .contains("kubernetes.io/hostname=node-1");
+            assertThat(UpstreamFlow.get(upstream, "source.cluster_name"))
+                    .isEqualTo(flow.getSource().getPodName().isEmpty() ? "" : "default");
         }
         List<Flow> web = flows.stream()
                 .filter(f -> f.getL4().getTCP().getDestinationPort() == 5433)

@@ -122,8 +122,8 @@ public final class KernelFlows {
                         e.direction() == VerdictEvent.DIRECTION_EGRESS
                                 ? TrafficDirection.EGRESS
                                 : TrafficDirection.INGRESS)
-                .setSource(endpoint(src))
-                .setDestination(endpoint(dst));
+                .setSource(FlowRecords.endpoint(src))
+                .setDestination(FlowRecords.endpoint(dst));
         return f.build();
     }
 
@@ -132,16 +132,6 @@ public final class KernelFlows {
                 .setSource(IpcacheKey.format(source))
                 .setDestination(IpcacheKey.format(destination))
                 .setIpVersion(source instanceof Inet4Address ? IPVersion.IPv4 : IPVersion.IPv6)
-                .build();
-    }
-
-    private static dev.tendril.api.hubble.flow.Endpoint endpoint(FlowRecords.Peer p) {
-        return dev.tendril.api.hubble.flow.Endpoint.newBuilder()
-                .setID(p.endpointId())
-                .setIdentity((int) p.identity())
-                .setNamespace(p.namespace() == null ? "" : p.namespace())
-                .setPodName(p.pod() == null ? "" : p.pod())
-                .addAllLabels(p.labels())
                 .build();
     }
 
