@@ -96,7 +96,8 @@ class ObserveCommandTest {
             .setIsReply(BoolValue.of(true))
             .build();
 
-    private static final String DROPPED_LINE = "[node-1]: demo/frontend:43210 (ID:17901) -> demo/database:80 (ID:29433)"
+    // A drop leaves is_reply unknown: Hubble's arrow is <>.
+    private static final String DROPPED_LINE = "[node-1]: demo/frontend:43210 (ID:17901) <> demo/database:80 (ID:29433)"
             + " Policy denied DROPPED (TCP Flags: SYN) policy: NetworkPolicy/demo/default-deny-ingress";
     private static final String FORWARDED_LINE = "[node-2]: demo/frontend:43210 (ID:17901) <- 203.0.113.7:443 (world)"
             + " to-endpoint FORWARDED (TCP Flags: SYN, ACK)";
