@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Load driver for docs/BENCHMARKS.md "Follow" (not a test: its name does not end in Test, so only
- * {@code -Dtest=FollowBenchmark} or the {@code bench-follow} profile runs it): the real flows service
+ * {@code -Dtest=FollowBenchmark} runs it, with the {@code bench-follow} profile for its heap): the real flows service
  * (Quarkus, its Kafka ingest, its gRPC Observer) with {@code -Dfollow.clients} (10) concurrent
  * {@code GetFlows(follow=true)} streams, each on its own connection as separate {@code hubble observe -f}
  * processes would be, while a producer writes flows to the flows topic at each rate of
@@ -302,7 +302,7 @@ class FollowBenchmark {
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.put(ProducerConfig.ACKS_CONFIG, "1");
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 256L << 20);
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L << 20);
         return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 
