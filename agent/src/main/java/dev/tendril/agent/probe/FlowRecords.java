@@ -31,7 +31,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 
-/** Hubble {@code flow.Flow} records of policy verdicts, as a node's Hubble observer would show them. */
+/**
+ * Hubble {@code flow.Flow} records of policy decisions (a policy verdict, and a drop after a policy drop), with
+ * what Hubble's parser fills (summary, emitter, node labels, the ends' cluster and workloads), as a node's
+ * Hubble observer would show them.
+ */
 public final class FlowRecords {
 
     /**
