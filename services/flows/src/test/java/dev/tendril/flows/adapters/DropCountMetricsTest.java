@@ -12,7 +12,7 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /** Hubble's counters over the records the agents send for one packet. */
-class FlowMetricsTest {
+class DropCountMetricsTest {
 
     @Test
     void aPacketDroppedByPolicyCountsOnceAsADropAndOnceAsAPolicyVerdict() {
