@@ -63,6 +63,13 @@ public interface AgentConfig {
      */
     Map<String, String> peers();
 
+    /**
+     * The node's labels ({@code tendril.agent.node-labels."topology.kubernetes.io/zone"=a}), the
+     * {@code node_labels} of its flows, beside {@code kubernetes.io/hostname=<node name>} (tendril.nodes has
+     * no labels).
+     */
+    Map<String, String> nodeLabels();
+
     /** Topic of this node's flow records (key: node name, value: Hubble {@code flow.Flow}). */
     @WithDefault("tendril.flows")
     String flowsTopic();

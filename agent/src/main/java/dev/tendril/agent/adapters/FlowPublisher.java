@@ -1,6 +1,7 @@
 package dev.tendril.agent.adapters;
 
 import dev.tendril.agent.AgentConfig;
+import dev.tendril.agent.probe.FlowRecords;
 import dev.tendril.agent.probe.FlowSink;
 import dev.tendril.api.hubble.flow.Flow;
 import io.micrometer.core.instrument.Counter;
@@ -10,7 +11,10 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -21,7 +25,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Sends this node's flow records to {@code tendril.agent.flows-topic}, keyed by the node name (one node's
+ * Sends this node's flow records to {@code tendril.agent.flows-topic}, with what Hubble's parser adds to each
+ * ({@link FlowRecords#finished}: summary, emitter, node labels), keyed by the node name (one node's
  * flows stay in order in one partition). Asynchronous: a probe waits at most {@code max.block.ms} for
  * the topic's metadata, never for the broker's acknowledgement. The producer is created at the first
  * flow, so an agent that is never probed opens no connection for it.
@@ -41,12 +46,21 @@ public class FlowPublisher implements FlowSink {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
+    @ConfigProperty(name = "quarkus.application.version", defaultValue = "0.0.0")
+    String version;
+
     private Counter emitted;
     private Counter failed;
     private KafkaProducer<String, byte[]> producer;
+    private List<String> nodeLabels;
 
     @PostConstruct
     void init() {
+        Map<String, String> labels = new TreeMap<>(config.nodeLabels());
+        labels.putIfAbsent("kubernetes.io/hostname", config.nodeName());
+        nodeLabels = labels.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .toList();
         emitted = Counter.builder("tendril.agent.flows.emitted")
                 .description("Flow records the broker acknowledged on the flows topic")
                 .register(registry);
@@ -56,7 +70,8 @@ public class FlowPublisher implements FlowSink {
     }
 
     @Override
-    public void emit(Flow flow) {
+    public void emit(Flow record) {
+        Flow flow = FlowRecords.finished(record, version, nodeLabels);
         try {
             // The record's timestamp is the flow's time: the flows service finds history with offsetsForTimes.
             long timestamp = flow.getTime().getSeconds() * 1000 + flow.getTime().getNanos() / 1_000_000;

@@ -84,7 +84,7 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
     }
 
     void accept(VerdictEvent e) {
-        sink.emit(KernelFlows.toFlow(e, KernelFlows.time(e, clock), node, this));
+        KernelFlows.toFlows(e, KernelFlows.time(e, clock), node, this).forEach(sink::emit);
     }
 
     @Override
@@ -113,7 +113,9 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
                 identity,
                 ep.getNamespace(),
                 ep.getPod(),
-                FlowRecords.labels(identity, now.identities().get(identity), ep.getLabelsMap(), ep.getNamespace()));
+                FlowRecords.labels(identity, now.identities().get(identity), ep.getLabelsMap(), ep.getNamespace()),
+                FlowRecords.clusterOf(now, ep.getNode()),
+                FlowRecords.workloads(ep.getPod(), ep.getLabelsMap()));
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.tendril.agent.probe;
 
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.api.hubble.flow.DropReason;
+import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.Datapath;
 import dev.tendril.datapath.MatchType;
@@ -225,7 +226,7 @@ public final class Prober {
                 : peer(from, localId(from), v.remoteIdentity());
         FlowRecords.Peer dst =
                 egress ? peer(to, localId(to), v.remoteIdentity()) : peer(to, local.endpointId(), local.identity());
-        flows.emit(FlowRecords.policyVerdict(
+        Flow verdict = FlowRecords.policyVerdict(
                 clock.instant(),
                 view.nodeName(),
                 v,
@@ -237,7 +238,8 @@ public final class Prober {
                 sourcePort,
                 probe.port(),
                 src,
-                dst));
+                dst);
+        FlowRecords.policyDecision(verdict).forEach(flows::emit);
     }
 
     private FlowRecords.Peer peer(Party p, int endpointId, long identity) {
@@ -246,7 +248,9 @@ public final class Prober {
                 identity,
                 p.namespace(),
                 p.pod(),
-                FlowRecords.labels(identity, view.image().identities().get(identity), p.podLabels(), p.namespace()));
+                FlowRecords.labels(identity, view.image().identities().get(identity), p.podLabels(), p.namespace()),
+                p.isEndpoint() ? FlowRecords.clusterOf(view.image(), p.node()) : "",
+                FlowRecords.workloads(p.pod(), p.podLabels()));
     }
 
     private int localId(Party p) {

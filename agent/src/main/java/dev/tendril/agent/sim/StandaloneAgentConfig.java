@@ -65,6 +65,11 @@ public record StandaloneAgentConfig(
     }
 
     @Override
+    public Map<String, String> nodeLabels() {
+        return Map.of();
+    }
+
+    @Override
     public String flowsTopic() {
         return "tendril.flows";
     }

@@ -238,11 +238,14 @@ class KernelProbeAgentTest {
                         flowPublisher.flush();
                         consumer.poll(Duration.ofMillis(200)).forEach(r -> flows.add(parse(r.value())));
                         return flows.stream().anyMatch(f -> port(f) == 9090 && f.getVerdict() == Verdict.DROPPED)
+                                && flows.stream()
+                                        .anyMatch(f -> port(f) == 9090
+                                                && f.getEventType().getType() == 1)
                                 && flows.stream().filter(f -> port(f) == 8080).count() >= 2;
                     });
         }
         Flow drop = flows.stream()
-                .filter(f -> port(f) == 9090 && f.getVerdict() == Verdict.DROPPED)
+                .filter(f -> port(f) == 9090 && f.getEventType().getType() == 5 && f.getVerdict() == Verdict.DROPPED)
                 .findFirst()
                 .orElseThrow();
         assertThat(drop.getTrafficDirection()).isEqualTo(TrafficDirection.INGRESS);
@@ -254,8 +257,13 @@ class KernelProbeAgentTest {
         assertThat(drop.getDestination().getPodName()).isEqualTo("server");
         assertThat(drop.getDestination().getID()).isEqualTo(server.getInt("endpointId"));
         assertThat(drop.getIngressDeniedByList())
-                .extracting(p -> p.getKind() + "/" + p.getNamespace() + "/" + p.getName())
-                .containsExactly(ALLOW);
+                .as("a default deny: the allow policy did not deny it")
+                .isEmpty();
+        assertThat(flows)
+                .as("the kernel's drop record follows its policy verdict")
+                .filteredOn(f -> port(f) == 9090 && f.getEventType().getType() == 1)
+                .singleElement()
+                .satisfies(f -> assertThat(f.getEventType().getSubType()).isEqualTo(133));
 
         List<Flow> allowed = flows.stream().filter(f -> port(f) == 8080).toList();
         assertThat(allowed)

@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.nullValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import dev.tendril.agent.probe.UpstreamFlow;
 import dev.tendril.api.hubble.flow.DropReason;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.FlowType;
@@ -477,6 +478,7 @@ class ProbeApiTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void emitsAPolicyVerdictFlowRecordPerDecisionWithThePolicies() throws Exception {
         Instant before = Instant.now();
         probe("{\"from\":\"shop/web\",\"to\":\"shop/db\",\"port\":5433}")
@@ -487,7 +489,8 @@ class ProbeApiTest {
                 .body("verdict", equalTo("DROPPED"));
         flowPublisher.flush();
 
-        List<ConsumerRecord<String, byte[]>> records = flowRecords(4);
+        // Each probe: the egress and ingress policy verdicts, and a drop record after a dropped verdict.
+        List<ConsumerRecord<String, byte[]>> records = flowRecords(6);
         List<Flow> flows = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : records) {
             assertThat(r.key()).isEqualTo("node-1");
@@ -497,13 +500,24 @@ class ProbeApiTest {
                     .isEqualTo(
                             flow.getTime().getSeconds() * 1000 + flow.getTime().getNanos() / 1_000_000);
             flows.add(flow);
+            // What Hubble's parser adds, read as a client generated from upstream's protos reads it.
+            var upstream = UpstreamFlow.parse(r.value());
+            assertThat(UpstreamFlow.get(upstream, "Summary"))
+                    .isEqualTo(flow.getL4().hasUDP() ? "UDP" : "TCP Flags: SYN");
+            assertThat(UpstreamFlow.get(upstream, "emitter.name")).isEqualTo("Hubble");
+            assertThat(UpstreamFlow.get(upstream, "emitter.version")).isNotEqualTo("");
+            assertThat((List<Object>) UpstreamFlow.get(upstream, "node_labels"))
+                    .contains("kubernetes.io/hostname=node-1");
+            assertThat(UpstreamFlow.get(upstream, "source.cluster_name"))
+                    .isEqualTo(flow.getSource().getPodName().isEmpty() ? "" : "default");
         }
         List<Flow> web = flows.stream()
                 .filter(f -> f.getL4().getTCP().getDestinationPort() == 5433)
                 .toList();
-        assertThat(web).hasSize(2);
+        assertThat(web).hasSize(3);
         Flow egress = web.get(0);
         Flow ingress = web.get(1);
+        Flow drop = web.get(2);
 
         assertThat(egress.getTrafficDirection()).isEqualTo(TrafficDirection.EGRESS);
         assertThat(egress.getVerdict()).isEqualTo(Verdict.FORWARDED);
@@ -543,18 +557,39 @@ class ProbeApiTest {
         assertThat(ingress.getPolicyMatchType()).isZero();
         assertThat(ingress.getSource().getIdentity()).isEqualTo((int) WEB);
         assertThat(ingress.getDestination().getIdentity()).isEqualTo((int) DB);
-        assertThat(ingress.getIngressDeniedByList())
-                .containsExactly(policy("NetworkPolicy", "db-allow-web"), policy("NetworkPolicy", "default-deny"));
+        // A default deny: no rule denied it, so nothing claims to (as Cilium).
+        assertThat(ingress.getIngressDeniedByList()).isEmpty();
         assertThat(ingress.getIngressAllowedByList()).isEmpty();
+        assertThat(ingress.hasIsReply())
+                .as("Cilium leaves is_reply unknown on drops")
+                .isFalse();
+
+        // Cilium's drop notification of the same packet follows the policy verdict.
+        assertThat(drop.getEventType().getType()).isEqualTo(1);
+        assertThat(drop.getEventType().getSubType()).isEqualTo(133);
+        assertThat(drop.getVerdict()).isEqualTo(Verdict.DROPPED);
+        assertThat(drop.getDropReasonDesc()).isEqualTo(DropReason.POLICY_DENIED);
+        assertThat(drop.getTrafficDirection()).isEqualTo(TrafficDirection.INGRESS);
+        assertThat(drop.getUuid()).isNotEqualTo(ingress.getUuid());
+        assertThat(drop.getIP()).isEqualTo(ingress.getIP());
+        assertThat(drop.getL4()).isEqualTo(ingress.getL4());
+        assertThat(drop.getSource()).isEqualTo(ingress.getSource());
+        assertThat(drop.getDestination()).isEqualTo(ingress.getDestination());
+        assertThat(drop.getPolicyMatchType()).isZero();
+        assertThat(drop.hasIsReply()).isFalse();
+        assertThat(drop.getIngressDeniedByList()).isEmpty();
 
         List<Flow> evil = flows.stream()
                 .filter(f -> f.getL4().getTCP().getDestinationPort() == 5434)
                 .toList();
-        assertThat(evil).hasSize(2);
+        assertThat(evil).hasSize(3);
         Flow deny = evil.get(1);
         assertThat(deny.getDropReasonDesc()).isEqualTo(DropReason.POLICY_DENY);
         assertThat(deny.getPolicyMatchType()).isEqualTo(1);
         assertThat(deny.getIngressDeniedByList()).containsExactly(policy("CiliumNetworkPolicy", "db-deny-evil"));
+        assertThat(evil.get(2).getEventType().getType()).isEqualTo(1);
+        assertThat(evil.get(2).getEventType().getSubType()).isEqualTo(181);
+        assertThat(evil.get(2).getIngressDeniedByList()).isEmpty();
         assertThat(evil.get(0).getEgressAllowedByList()).isEmpty();
 
         String metrics =

@@ -206,9 +206,18 @@ class TwoNodeProbeTest {
         assertThat(out.response().ingress().dropReasonCode()).isEqualTo(133);
         assertThat(out.response().ingress().policies()).containsExactly("NetworkPolicy/shop/api-allow-web");
         assertThat(node1.flows).hasSize(1);
-        assertThat(node2.flows).singleElement().satisfies(f -> {
+        assertThat(node2.flows).hasSize(2);
+        assertThat(node2.flows.get(0)).satisfies(f -> {
+            assertThat(f.getEventType().getType()).isEqualTo(FlowRecords.MESSAGE_TYPE_POLICY_VERDICT);
             assertThat(f.getDropReasonDesc()).isEqualTo(DropReason.POLICY_DENIED);
-            assertThat(f.getIngressDeniedBy(0).getName()).isEqualTo("api-allow-web");
+            assertThat(f.getIngressDeniedByList())
+                    .as("the allow policy did not deny it")
+                    .isEmpty();
+        });
+        assertThat(node2.flows.get(1)).satisfies(f -> {
+            assertThat(f.getEventType().getType()).isEqualTo(FlowRecords.MESSAGE_TYPE_DROP);
+            assertThat(f.getEventType().getSubType()).isEqualTo(133);
+            assertThat(f.getDropReasonDesc()).isEqualTo(DropReason.POLICY_DENIED);
         });
     }
 
@@ -232,8 +241,9 @@ class TwoNodeProbeTest {
         assertThat(out.response().verdict()).isEqualTo("DROPPED");
         assertThat(node1.flows).isEmpty();
         assertThat(node2.flows)
-                .singleElement()
-                .satisfies(f -> assertThat(f.getSource().getLabelsList()).containsExactly("reserved:world"));
+                .as("the policy verdict and the drop record")
+                .hasSize(2)
+                .allSatisfy(f -> assertThat(f.getSource().getLabelsList()).containsExactly("reserved:world"));
     }
 
     private static Endpoint endpoint(String pod, String node, String ipv4, long identity) {

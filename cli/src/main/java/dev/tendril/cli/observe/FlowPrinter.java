@@ -6,7 +6,6 @@ import dev.tendril.api.hubble.flow.Endpoint;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.Layer4;
 import dev.tendril.api.hubble.flow.LostEvent;
-import dev.tendril.api.hubble.flow.Verdict;
 import dev.tendril.api.hubble.observer.GetFlowsResponse;
 import dev.tendril.cli.api.ServiceException;
 import dev.tendril.cli.api.Table;
@@ -168,38 +167,15 @@ abstract class FlowPrinter {
     }
 
     /**
-     * TIMESTAMP, SOURCE, DESTINATION, TYPE, VERDICT, SUMMARY. Time, type, verdict and summary (with the
-     * policy that dropped the flow) are cut from the compact line of the flow without its endpoints, so the
-     * table names types and summaries exactly as the compact output does; the formatter keeps those
-     * pieces private.
+     * TIMESTAMP, SOURCE, DESTINATION, TYPE, VERDICT, SUMMARY, with the compact output's time, type, verdict
+     * and summary (the latter followed by the deny rules that dropped the flow).
      */
     static String[] cells(Flow flow) {
-        Flow bare = flow.toBuilder()
-                .clearNodeName()
-                .clearSource()
-                .clearDestination()
-                .clearIP()
-                .clearIsReply()
-                .setL4(withoutPorts(flow.getL4()))
-                .build();
-        // "<time>: N/A (ID:0) -> N/A (ID:0) <type> <VERDICT>[ (<summary>)][ policy: <policies>]"
-        String line = COMPACT.format(bare);
+        String line = COMPACT.format(flow.toBuilder().clearNodeName().build());
         String time = line.substring(0, line.indexOf(": "));
-        String endpoints = "N/A (ID:0) -> N/A (ID:0) ";
-        String tail = line.substring(line.indexOf(endpoints) + endpoints.length());
-        String verdict = flow.getVerdict() == Verdict.UNRECOGNIZED
-                ? "UNKNOWN"
-                : flow.getVerdict().name();
-        int at = tail.indexOf(" " + verdict);
-        String type = tail.substring(0, at);
-        String rest = tail.substring(at + 1 + verdict.length());
-        String summary = "";
-        if (rest.startsWith(" (")) {
-            int close = rest.indexOf(')');
-            summary = rest.substring(2, close);
-            rest = rest.substring(close + 1);
-        }
-        summary = (summary + rest).trim();
+        String type = CompactFormatter.type(flow);
+        String verdict = CompactFormatter.verdict(flow);
+        String summary = (CompactFormatter.summary(flow.getL4()) + CompactFormatter.cause(flow)).trim();
         return new String[] {
             time,
             side(flow.getSource(), flow.getIP().getSource(), port(flow.getL4(), true)),
@@ -231,25 +207,6 @@ abstract class FlowPrinter {
             case UDP -> source ? l4.getUDP().getSourcePort() : l4.getUDP().getDestinationPort();
             case SCTP -> source ? l4.getSCTP().getSourcePort() : l4.getSCTP().getDestinationPort();
             default -> 0;
-        };
-    }
-
-    /** The protocol and its flags or ICMP type without ports, so both sides print as a bare {@code N/A}. */
-    private static Layer4 withoutPorts(Layer4 l4) {
-        return switch (l4.getProtocolCase()) {
-            case TCP ->
-                l4.toBuilder()
-                        .setTCP(l4.getTCP().toBuilder().clearSourcePort().clearDestinationPort())
-                        .build();
-            case UDP ->
-                l4.toBuilder()
-                        .setUDP(l4.getUDP().toBuilder().clearSourcePort().clearDestinationPort())
-                        .build();
-            case SCTP ->
-                l4.toBuilder()
-                        .setSCTP(l4.getSCTP().toBuilder().clearSourcePort().clearDestinationPort())
-                        .build();
-            default -> l4;
         };
     }
 }

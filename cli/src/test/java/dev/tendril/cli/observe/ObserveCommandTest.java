@@ -96,8 +96,11 @@ class ObserveCommandTest {
             .setIsReply(BoolValue.of(true))
             .build();
 
-    /** Hubble's compact line after the time; the node ({@code [node-1]}) only with --print-node-name. */
-    private static final String DROPPED_LINE = ": demo/frontend:43210 (ID:17901) -> demo/database:80 (ID:29433)"
+    /**
+     * Hubble's compact line after the time; the node ({@code [node-1]}) only with --print-node-name. A drop leaves
+     * is_reply unknown: Hubble's arrow is {@code <>}.
+     */
+    private static final String DROPPED_LINE = ": demo/frontend:43210 (ID:17901) <> demo/database:80 (ID:29433)"
             + " Policy denied DROPPED (TCP Flags: SYN) policy: NetworkPolicy/demo/default-deny-ingress";
 
     private static final String FORWARDED_LINE = ": demo/frontend:43210 (ID:17901) <- 203.0.113.7:443 (world)"

@@ -31,9 +31,13 @@ import java.util.Locale;
  *   <li>each side is {@code namespace/pod:port}, or {@code ip:port} without a pod (no {@code :port} for
  *       ICMP), followed by {@code (ID:n)}, or the reserved identity's name ({@code (host)},
  *       {@code (world)}, ...);</li>
- *   <li>the arrow is {@code ->}; a reply ({@code is_reply} true) prints destination first with {@code <-};</li>
- *   <li>the type is the drop reason's text for drops ({@code Policy denied}), the observation point for
- *       traces ({@code to-endpoint}), {@code policy-verdict:<match> <DIRECTION>} for policy verdicts;</li>
+ *   <li>the arrow is {@code ->}; a reply ({@code is_reply} true) prints destination first with {@code <-};
+ *       {@code <>} when it is unknown whether the packet is a reply ({@code is_reply} unset, as on drops);</li>
+ *   <li>the type ({@link #type}) is the drop reason's text for drops ({@code Policy denied}), the observation
+ *       point for traces ({@code to-endpoint}), {@code policy-verdict:<match> <DIRECTION>} for policy
+ *       verdicts;</li>
+ *   <li>the verdict ({@link #verdict}): a policy verdict's is {@code ALLOWED}, {@code DENIED} or
+ *       {@code AUDITED}, any other flow's the verdict's name;</li>
  *   <li>the summary in parentheses: {@code TCP Flags: SYN, ACK}, {@code UDP}, {@code SCTP},
  *       {@code ICMPv4 EchoRequest};</li>
  *   <li>suffix ({@code DROPPED} flows only, when a *_denied_by list is set): {@code  policy: }
@@ -67,16 +71,28 @@ public final class CompactFormatter {
         line.append(": ");
         String src = side(flow.getSource(), flow.getIP().getSource(), sourcePort(flow.getL4()));
         String dst = side(flow.getDestination(), flow.getIP().getDestination(), destinationPort(flow.getL4()));
-        if (flow.hasIsReply() && flow.getIsReply().getValue()) {
+        if (!flow.hasIsReply()) {
+            line.append(src).append(" <> ").append(dst);
+        } else if (flow.getIsReply().getValue()) {
             line.append(dst).append(" <- ").append(src);
         } else {
             line.append(src).append(" -> ").append(dst);
         }
-        line.append(' ').append(type(flow)).append(' ').append(verdict(flow.getVerdict()));
+        line.append(' ').append(type(flow)).append(' ').append(verdict(flow));
         String summary = summary(flow.getL4());
         if (!summary.isEmpty()) {
             line.append(" (").append(summary).append(')');
         }
+        line.append(cause(flow));
+        return line.toString();
+    }
+
+    /**
+     * The compact line's suffix naming the deny rules behind a drop ({@code " policy: <policies>"}), empty
+     * when the flow names none.
+     */
+    public static String cause(Flow flow) {
+        StringBuilder line = new StringBuilder();
         if (flow.getVerdict() == Verdict.DROPPED) {
             List<Policy> denied = new ArrayList<>(flow.getIngressDeniedByList());
             denied.addAll(flow.getEgressDeniedByList());
@@ -176,9 +192,15 @@ public final class CompactFormatter {
         return side.toString();
     }
 
-    private static String type(Flow flow) {
+    /** Hubble's TYPE column ({@code GetFlowType} in hubble/pkg/printer). */
+    public static String type(Flow flow) {
         int event = flow.getEventType().getType();
-        if (flow.getVerdict() == Verdict.DROPPED || event == 1) {
+        if (event == 1) {
+            DropReason reason = DropReason.forNumber(flow.getEventType().getSubType());
+            return dropReason(
+                    reason == null || reason == DropReason.DROP_REASON_UNKNOWN ? flow.getDropReasonDesc() : reason);
+        }
+        if (event != 5 && flow.getVerdict() == Verdict.DROPPED) {
             return dropReason(flow.getDropReasonDesc());
         }
         if (event == 5) {
@@ -197,7 +219,23 @@ public final class CompactFormatter {
         return event == 4 ? "to-endpoint" : "trace";
     }
 
-    private static String verdict(Verdict verdict) {
+    /** Hubble's VERDICT column: a policy verdict ALLOWED, DENIED or AUDITED, else the verdict's name. */
+    public static String verdict(Flow flow) {
+        Verdict verdict = flow.getVerdict();
+        if (flow.getEventType().getType() == 5) {
+            switch (verdict) {
+                case FORWARDED, REDIRECTED -> {
+                    return "ALLOWED";
+                }
+                case DROPPED, ERROR -> {
+                    return "DENIED";
+                }
+                case AUDIT -> {
+                    return "AUDITED";
+                }
+                default -> {}
+            }
+        }
         return verdict == Verdict.UNRECOGNIZED ? "UNKNOWN" : verdict.name();
     }
 
@@ -219,7 +257,8 @@ public final class CompactFormatter {
         };
     }
 
-    private static String summary(Layer4 l4) {
+    /** Hubble's summary of the L4 header: {@code TCP Flags: SYN}, {@code UDP}, {@code ICMPv4 EchoRequest}. */
+    public static String summary(Layer4 l4) {
         return switch (l4.getProtocolCase()) {
             case TCP ->
                 l4.getTCP().hasFlags() ? "TCP Flags: " + flags(l4.getTCP().getFlags()) : "TCP";

@@ -54,6 +54,16 @@ public final class KernelFlows {
         return clock.instant().minusNanos(System.nanoTime() - e.timestampNs());
     }
 
+    /**
+     * The flow records of one event, as Cilium's datapath notifies them: a policy verdict, followed by a
+     * drop record when the policy dropped the packet; a drop before the policy map alone.
+     */
+    public static List<Flow> toFlows(VerdictEvent e, Instant time, String node, Naming naming) {
+        Flow flow = toFlow(e, time, node, naming);
+        return e.isPolicyVerdict() ? FlowRecords.policyDecision(flow) : List.of(flow);
+    }
+
+    /** The event's first record: its policy verdict, or its drop when it happened before the policy map. */
     public static Flow toFlow(VerdictEvent e, Instant time, String node, Naming naming) {
         boolean egress = e.direction() == VerdictEvent.DIRECTION_EGRESS;
         FlowRecords.Peer src = naming.peer(e.source(), e.sourceIdentity(), egress ? e.endpointId() : 0);
@@ -105,13 +115,15 @@ public final class KernelFlows {
                 .setIP(ip(e.source(), e.destination()))
                 .setType(FlowType.L3_L4)
                 .setNodeName(node)
-                .setEventType(CiliumEventType.newBuilder().setType(FlowRecords.MESSAGE_TYPE_DROP))
+                .setEventType(CiliumEventType.newBuilder()
+                        .setType(FlowRecords.MESSAGE_TYPE_DROP)
+                        .setSubType(e.dropReason()))
                 .setTrafficDirection(
                         e.direction() == VerdictEvent.DIRECTION_EGRESS
                                 ? TrafficDirection.EGRESS
                                 : TrafficDirection.INGRESS)
-                .setSource(endpoint(src))
-                .setDestination(endpoint(dst));
+                .setSource(FlowRecords.endpoint(src))
+                .setDestination(FlowRecords.endpoint(dst));
         return f.build();
     }
 
@@ -120,16 +132,6 @@ public final class KernelFlows {
                 .setSource(IpcacheKey.format(source))
                 .setDestination(IpcacheKey.format(destination))
                 .setIpVersion(source instanceof Inet4Address ? IPVersion.IPv4 : IPVersion.IPv6)
-                .build();
-    }
-
-    private static dev.tendril.api.hubble.flow.Endpoint endpoint(FlowRecords.Peer p) {
-        return dev.tendril.api.hubble.flow.Endpoint.newBuilder()
-                .setID(p.endpointId())
-                .setIdentity((int) p.identity())
-                .setNamespace(p.namespace() == null ? "" : p.namespace())
-                .setPodName(p.pod() == null ? "" : p.pod())
-                .addAllLabels(p.labels())
                 .build();
     }
 

@@ -134,10 +134,15 @@ class KernelDatapathTest {
         assertThat(List.of(drop.sourceIdentity(), drop.destinationIdentity())).containsExactly(CLIENT, SERVER);
         assertSameAsModel(drop, client, server, v4, IpProtocol.TCP, 81, Direction.INGRESS, "server");
 
-        Flow flow = KernelFlows.toFlow(drop, KernelFlows.time(drop, Clock.systemUTC()), KernelCluster.NODE, naming());
+        List<Flow> flows =
+                KernelFlows.toFlows(drop, KernelFlows.time(drop, Clock.systemUTC()), KernelCluster.NODE, naming());
+        assertThat(flows)
+                .extracting(f -> f.getEventType().getType())
+                .containsExactly(FlowRecords.MESSAGE_TYPE_POLICY_VERDICT, FlowRecords.MESSAGE_TYPE_DROP);
+        Flow flow = flows.get(0);
         assertThat(flow.getVerdict()).isEqualTo(dev.tendril.api.hubble.flow.Verdict.DROPPED);
         assertThat(flow.getDropReasonDesc()).isEqualTo(dev.tendril.api.hubble.flow.DropReason.POLICY_DENIED);
-        assertThat(flow.getIngressDeniedByList()).extracting(p -> p.getName()).containsExactly("server");
+        assertThat(flow.getIngressDeniedByList()).as("a default deny").isEmpty();
     }
 
     @ParameterizedTest(name = "IPv4 {0}")

@@ -17,7 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Hubble's flow metrics under Hubble's names, labels and HELP texts:
  * {@code hubble_flows_processed_total{protocol,subtype,type,verdict}},
- * {@code hubble_drop_total{reason,protocol}}, {@code hubble_policy_verdicts_total{direction,match,action}},
+ * {@code hubble_drop_total{reason,protocol}} (drop records, not the policy verdict of the same packet),
+ * {@code hubble_policy_verdicts_total{direction,match,action}},
  * {@code hubble_tcp_flags_total{flag,family}}, {@code hubble_port_distribution_total{protocol,port}}
  * and {@code hubble_lost_events_total{source}} (sources {@value #HUBBLE_RING_BUFFER} and
  * {@value #OBSERVER_EVENTS_QUEUE}, Hubble's lower-case names). Counters are cached by their label values.
@@ -85,7 +86,9 @@ public class FlowMetrics {
                         "verdict",
                         verdict)
                 .increment();
-        if (flow.getVerdict() == Verdict.DROPPED) {
+        // A packet dropped by policy comes as a policy verdict and a drop record (as Cilium sends them):
+        // the drop record counts it, so each dropped packet counts once.
+        if (flow.getVerdict() == Verdict.DROPPED && event != 5) {
             counter("hubble_drop_total", "reason", flow.getDropReasonDesc().name(), "protocol", protocol)
                     .increment();
         }

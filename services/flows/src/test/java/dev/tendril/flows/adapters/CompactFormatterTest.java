@@ -3,9 +3,11 @@ package dev.tendril.flows.adapters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.BoolValue;
+import dev.tendril.api.hubble.flow.CiliumEventType;
 import dev.tendril.api.hubble.flow.Layer4;
 import dev.tendril.api.hubble.flow.TCP;
 import dev.tendril.api.hubble.flow.TCPFlags;
+import dev.tendril.api.hubble.flow.Verdict;
 import dev.tendril.hubble.CompactFormatter;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -34,6 +36,39 @@ class CompactFormatterTest {
                 .isEqualTo("Nov 26 14:31:07.892 [node-1]: demo/frontend:43210 (ID:17901) -> "
                         + "demo/database:80 (ID:29433) Policy denied DROPPED (TCP Flags: SYN) "
                         + "policy: NetworkPolicy/demo/default-deny-ingress");
+    }
+
+    @Test
+    void aPolicyDropIsADeniedPolicyVerdictThenADropOfUnknownDirectionAsHubblePrintsThem() {
+        var packet = HubbleFlows.denied(
+                        AT,
+                        "node-1",
+                        HubbleFlows.pod("demo", "frontend", 17901, "frontend"),
+                        "10.0.1.5",
+                        43210,
+                        HubbleFlows.pod("demo", "database", 29433, "database"),
+                        "10.0.2.9",
+                        80,
+                        "demo",
+                        "default-deny-ingress")
+                .clearIngressDeniedBy()
+                .clearIsReply();
+        var verdict = packet.clone()
+                .setEventType(CiliumEventType.newBuilder().setType(5))
+                .build();
+        var drop = packet.clone()
+                .setEventType(CiliumEventType.newBuilder().setType(1).setSubType(133))
+                .build();
+
+        assertThat(formatter.format(verdict))
+                .isEqualTo("Nov 26 14:31:07.892 [node-1]: demo/frontend:43210 (ID:17901) <> "
+                        + "demo/database:80 (ID:29433) policy-verdict:none INGRESS DENIED (TCP Flags: SYN)");
+        assertThat(formatter.format(drop))
+                .isEqualTo("Nov 26 14:31:07.892 [node-1]: demo/frontend:43210 (ID:17901) <> "
+                        + "demo/database:80 (ID:29433) Policy denied DROPPED (TCP Flags: SYN)");
+        assertThat(CompactFormatter.verdict(
+                        verdict.toBuilder().setVerdict(Verdict.FORWARDED).build()))
+                .isEqualTo("ALLOWED");
     }
 
     @Test

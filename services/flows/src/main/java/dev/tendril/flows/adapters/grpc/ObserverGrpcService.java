@@ -87,11 +87,13 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
             return;
         }
         ServerCallStreamObserver<GetFlowsResponse> call = (ServerCallStreamObserver<GetFlowsResponse>) response;
+        ReadyGate gate = new ReadyGate(call);
         Thread.ofVirtual().name("observer-getflows").start(() -> {
             try {
                 queries.run(query, new FlowQueries.Sink() {
                     @Override
                     public void flow(StoredFlow flow) {
+                        gate.await();
                         call.onNext(GetFlowsResponse.newBuilder()
                                 .setFlow(FlowCodec.masked(FlowCodec.flow(flow), mask))
                                 .setNodeName(flow.node)
@@ -101,6 +103,7 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
 
                     @Override
                     public void lost(String node, long count) {
+                        gate.await();
                         call.onNext(GetFlowsResponse.newBuilder()
                                 .setLostEvents(LostEvent.newBuilder()
                                         .setSource(LostEventSource.HUBBLE_RING_BUFFER)
