@@ -181,10 +181,8 @@ final class PolicyDropBenchmark {
         InetSocketAddress target = new InetSocketAddress(receiverIp, PORT);
         Thread sender = Thread.ofPlatform().name("bench-sender").start(() -> send(senderNetns, target));
         String subject = Long.toString(receiverIdentity);
-        Thread follower = Thread.ofPlatform()
-                .daemon()
-                .name("bench-policy-topic")
-                .start(() -> followPolicyTopic(subject));
+        Thread follower =
+                Thread.ofPlatform().daemon().name("bench-policy-topic").start(() -> followPolicyTopic(subject));
 
         String policyUrl = component("policy").url() + "/v1/policies";
         String deny = """
@@ -378,7 +376,8 @@ final class PolicyDropBenchmark {
                     .map(p -> new TopicPartition(p.topic(), p.partition()))
                     .toList();
             consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
+            // From the beginning, not the end: the end is resolved at the first poll, which may come after a change.
+            consumer.seekToBeginning(partitions);
             while (!stopping && !Thread.currentThread().isInterrupted()) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(20))) {
                     if (key.equals(r.key())) {
