@@ -142,7 +142,9 @@ final class PolicyDropBenchmark {
     }
 
     private void measure() throws Exception {
-        Path manifest = dataDir.resolve("bench.yaml");
+        // Not in the data directory: '--fresh' refuses to wipe files the launcher did not create.
+        Path manifest = Files.createTempFile("tendril-bench-", ".yaml");
+        manifest.toFile().deleteOnExit();
         Files.writeString(manifest, """
                 apiVersion: v1
                 kind: Namespace
@@ -230,7 +232,7 @@ final class PolicyDropBenchmark {
         }
         stopping = true;
         sender.join();
-        follower.interrupt();
+        follower.join();
 
         System.out.printf("%nkernel datapath: policy change -> first packet dropped, %d changes (ms)%n", changes);
         System.out.printf("%-52s %6s %6s %6s %6s %6s%n", "", "p50", "p90", "p99", "max", "min");
@@ -385,8 +387,6 @@ final class PolicyDropBenchmark {
                     }
                 }
             }
-        } catch (org.apache.kafka.common.errors.InterruptException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
