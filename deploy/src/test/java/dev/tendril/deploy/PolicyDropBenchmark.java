@@ -73,8 +73,8 @@ final class PolicyDropBenchmark {
     private final int changes = Integer.getInteger("changes", 100);
     private final int warmup = Integer.getInteger("warmup", 5);
     private final long intervalNanos = TimeUnit.MICROSECONDS.toNanos(Long.getLong("intervalMicros", 1000));
-    private final long lostAfterNanos = TimeUnit.MILLISECONDS.toNanos(Long.getLong("lostAfterMillis", 200));
-    private final int run = Integer.getInteger("run", 5);
+    private final long lostAfterNanos = TimeUnit.MILLISECONDS.toNanos(Long.getLong("lostAfterMillis", 1000));
+    private final int run = Integer.getInteger("run", 50);
     private final int portOffset = Integer.getInteger("portOffset", 4000);
     private final Path repo =
             Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
