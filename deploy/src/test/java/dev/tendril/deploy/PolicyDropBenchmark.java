@@ -67,7 +67,14 @@ final class PolicyDropBenchmark {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final Duration GUARD = Duration.ofSeconds(30);
     private static final String NAMESPACE = "bench";
-    private static final int PORT = 7007;
+    /** The receiver's UDP ports, {@value #FIRST_PORT} on: with the sender's source ports, distinct 5-tuples. */
+    private static final int FIRST_PORT = 7001;
+
+    private static final int PORTS = 8;
+    /** The sender's source ports, bound in turn: never the same 5-tuple within PORTS x SOURCE_PORTS datagrams. */
+    private static final int FIRST_SOURCE_PORT = 20_000;
+
+    private static final int SOURCE_PORTS = 40_000;
     private static final String DENY = "deny-receiver-ingress";
 
     private final int changes = Integer.getInteger("changes", 100);
@@ -163,8 +170,8 @@ final class PolicyDropBenchmark {
                   containers:
                     - name: c
                       image: busybox
-                      ports: [{name: echo, containerPort: %d, protocol: UDP}]
-                """.formatted(PORT));
+                      ports:
+                %s""".formatted(ports()));
         cli("apply", "-f", manifest.toString());
         JsonNode endpoints = JSON.readTree(cli("get", "endpoints", "-n", NAMESPACE, "-o", "json"));
         String receiverIp = null;
@@ -180,7 +187,7 @@ final class PolicyDropBenchmark {
         }
         Path senderNetns =
                 StackFabric.NETNS_DIR.resolve(StackFabric.of(dataDir).podNetns("node-1", NAMESPACE, "sender"));
-        InetSocketAddress target = new InetSocketAddress(receiverIp, PORT);
+        String target = receiverIp;
         Thread sender = Thread.ofPlatform().name("bench-sender").start(() -> send(senderNetns, target));
         String subject = Long.toString(receiverIdentity);
         Thread follower =
@@ -195,10 +202,11 @@ final class PolicyDropBenchmark {
                 """.formatted(DENY, NAMESPACE);
         awaitRun(System.nanoTime(), true);
         System.out.printf(
-                "bench: %s -> %s:%d/UDP every %d us, %d changes after %d warm-up ones%n",
+                "bench: %s -> %s:%d-%d/UDP every %d us, %d changes after %d warm-up ones%n",
                 senderNetns.getFileName(),
                 receiverIp,
-                PORT,
+                FIRST_PORT,
+                FIRST_PORT + PORTS - 1,
                 TimeUnit.NANOSECONDS.toMicros(intervalNanos),
                 changes,
                 warmup);
@@ -243,8 +251,21 @@ final class PolicyDropBenchmark {
         row("DELETE deny -> first datagram answered again", toPass);
     }
 
-    /** The sender pod's traffic: a new socket per datagram, its echo read by the same thread's selector. */
-    private void send(Path netns, InetSocketAddress target) {
+    /** The receiver's container ports, one YAML list item per line. */
+    private static String ports() {
+        StringBuilder yaml = new StringBuilder();
+        for (int i = 0; i < PORTS; i++) {
+            yaml.append("        - {name: echo-%d, containerPort: %d, protocol: UDP}%n".formatted(i, FIRST_PORT + i));
+        }
+        return yaml.toString();
+    }
+
+    /**
+     * The sender pod's traffic: a new socket per datagram, its echo read by the same thread's selector. Each datagram
+     * is a new 5-tuple (a source port bound in turn, then the next receiver port): an ephemeral port the kernel
+     * handed out again would meet its earlier connection-tracking entry and pass as established.
+     */
+    private void send(Path netns, String target) {
         NetnsThread.enter(netns);
         Map<DatagramChannel, Long> open = new java.util.HashMap<>();
         ByteBuffer in = ByteBuffer.allocate(64);
@@ -256,7 +277,9 @@ final class PolicyDropBenchmark {
                 if (now >= next) {
                     DatagramChannel channel = DatagramChannel.open();
                     channel.configureBlocking(false);
-                    channel.connect(target);
+                    channel.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+                    channel.bind(new InetSocketAddress(FIRST_SOURCE_PORT + (int) (seq % SOURCE_PORTS)));
+                    channel.connect(new InetSocketAddress(target, FIRST_PORT + (int) ((seq / SOURCE_PORTS) % PORTS)));
                     ByteBuffer out = ByteBuffer.allocate(Long.BYTES).putLong(0, seq);
                     sent.put(seq, System.nanoTime());
                     channel.write(out);
