@@ -208,12 +208,14 @@ final class LocalStack {
                 // The kernel pod network stays, as cilium-agent's datapath outlives the agent: the pods' programs go on
                 // enforcing the last maps (fail-static), and the next start's agents find their pods as they left
                 // them. './tendril down' and 'up --fresh' remove it.
-                if (fabric.present()) {
-                    out.printf(
-                            "%-10s kept the kernel pod network %s (the pods' namespaces and programs); "
-                                    + "'./tendril down%s' removes it%n",
-                            "fabric", config.fabric().prefix(), config.dataDirOption());
-                }
+                attempt("looking for the kernel pod network", () -> {
+                    if (fabric.present()) {
+                        out.printf(
+                                "%-10s kept the kernel pod network %s (the pods' namespaces and programs); "
+                                        + "'./tendril down%s' removes it%n",
+                                "fabric", config.fabric().prefix(), config.dataDirOption());
+                    }
+                });
                 if (kafka != null
                         && attempt("stopping Kafka", () -> supervisor.stop(List.of(kafka), KAFKA_STOP_GRACE))) {
                     out.println("Stopped Kafka");
