@@ -638,8 +638,15 @@ class WalkthroughEndToEndTest {
         return new String[] {"connectivity", "probe", "--from", "demo/" + from, "--to", "demo/" + to, "--port", "80"};
     }
 
+    /** The probe's verdict; on the kernel datapath a real connection's, as the answer says. */
     private String verdict(String from, String to) {
-        return json(ok(probeArgs(from, to), "-o", "json")).path("verdict").asText();
+        JsonNode answer = json(ok(probeArgs(from, to), "-o", "json"));
+        if (kernel) {
+            assertThat(answer.path("datapath").asText())
+                    .as("who answered demo/" + from + " -> demo/" + to + ": " + answer)
+                    .isEqualTo("kernel");
+        }
+        return answer.path("verdict").asText();
     }
 
     /** Probes until the verdict is {@code expected}: the policy change has reached the agents. */
