@@ -166,7 +166,7 @@ final class LocalStack {
         });
         writeFiles();
         ComponentTable.print(out, components());
-        ComponentTable.printPodNetworks(out, probe, children);
+        ComponentTable.printPodNetworks(out, probe, children, config.readyTimeout());
         out.println("Tendril is ready.");
         String dir = config.dataDirOption();
         out.printf(
