@@ -5,12 +5,18 @@ import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.status.HealthProbe;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
 /** How the launcher names components to the operator: the table `up` prints, lists of names, log paths. */
 final class ComponentTable {
+
+    /** How an agent's readiness words a kernel pod network that has not started: {@code kernel (tc): <why>}. */
+    private static final String KERNEL_NOT_STARTED = "kernel (tc): ";
+
+    private static final Duration POLL = Duration.ofMillis(200);
 
     private ComponentTable() {}
 
@@ -53,12 +59,29 @@ final class ComponentTable {
         return path.startsWith(cwd) ? cwd.relativize(path).toString() : path.toString();
     }
 
-    /** Which datapath each agent runs, as its readiness says ({@code kernel (tc), 0 programs}, {@code model: ...}). */
-    static void printPodNetworks(PrintStream out, HealthProbe probe, List<Supervised> children) {
+    /**
+     * Which datapath each agent runs, as its readiness says ({@code kernel (tc), 0 programs}, {@code model: ...}). An
+     * agent is ready once it follows the topics, and its kernel pod network starts a moment later (after IPAM's
+     * answer), refusing endpoints until then: this waits up to {@code patience} for every agent's to have started,
+     * so that "ready" means a pod can be applied at once, and prints why where one did not.
+     */
+    static void printPodNetworks(PrintStream out, HealthProbe probe, List<Supervised> children, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
         for (Supervised child : children) {
             Component c = child.component();
             if (c.kind() == Kind.AGENT) {
                 String podNetwork = probe.check(c).podNetwork();
+                while (podNetwork != null
+                        && podNetwork.startsWith(KERNEL_NOT_STARTED)
+                        && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(POLL.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                    podNetwork = probe.check(c).podNetwork();
+                }
                 out.printf(
                         "%-10s pod network: %s%n",
                         c.name(), podNetwork == null ? "(its readiness does not say)" : podNetwork);

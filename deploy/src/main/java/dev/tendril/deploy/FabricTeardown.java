@@ -18,9 +18,9 @@ import java.util.stream.Stream;
  * Removes what a stack's kernel pod network left, as the agent's {@code Fabric.removeAll} does (the launcher does not
  * run the agent's code): every network namespace with the stack's prefix, pods first, then nodes, then the switch,
  * each after the links in it (a veth goes with its peer; a namespace a process still holds would keep them), then the
- * bpffs directory {@code <bpffs>/<prefix>} and the lock file {@code /run/tendril-fabric/<prefix>.lock}. Run by the
- * launcher's stop and {@code up --fresh}, and by {@code ./tendril down} through {@link #main} for a launcher that
- * could not stop its stack itself.
+ * bpffs directory {@code <bpffs>/<prefix>} and the lock file {@code /run/tendril-fabric/<prefix>.lock}. Run by
+ * {@code up --fresh} before the agents start, and by {@code ./tendril down} through {@link #main} once the launcher
+ * and its processes are gone; the launcher's own stop keeps the fabric (the pods' programs go on enforcing).
  */
 final class FabricTeardown {
 

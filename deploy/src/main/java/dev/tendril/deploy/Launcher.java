@@ -78,10 +78,11 @@ public final class Launcher implements Callable<Integer> {
     @Option(
             names = "--datapath",
             paramLabel = "KIND",
-            defaultValue = "model",
-            description = "The agents' pod network: model (verdicts from the model over the maps, nothing wired), "
-                    + "kernel (a network namespace, veth and the tc programs per pod; needs root, libbpf, clang-built "
-                    + "agent) or auto (kernel where it can run). Default: ${DEFAULT-VALUE}.")
+            defaultValue = "auto",
+            description = "The agents' pod network: auto (kernel where it can run, else model with the reason), "
+                    + "kernel (a network namespace, veth and the tc programs per pod; needs root, bpf(2), a bpffs, "
+                    + "ip netns and a clang-built agent) or model (verdicts from the model over the maps, nothing "
+                    + "wired). Default: ${DEFAULT-VALUE}.")
     Datapath datapath;
 
     @Option(

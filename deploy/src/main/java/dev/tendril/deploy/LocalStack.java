@@ -21,7 +21,8 @@ import sun.misc.Signal;
 /**
  * One run of the local stack: starts PostgreSQL, Kafka, the services and the agents, each as a child process under
  * the {@link Supervisor}, waits until all are ready, then restarts whichever crashes; on SIGINT/SIGTERM stops them in
- * reverse order (services and agents, then Kafka, then PostgreSQL) and restarts nothing.
+ * reverse order (services and agents, then Kafka, then PostgreSQL) and restarts nothing. Stopping leaves the agents'
+ * kernel pod network in place ({@code ./tendril down} removes it after the launcher exited).
  */
 final class LocalStack {
 
@@ -165,7 +166,7 @@ final class LocalStack {
         });
         writeFiles();
         ComponentTable.print(out, components());
-        ComponentTable.printPodNetworks(out, probe, children);
+        ComponentTable.printPodNetworks(out, probe, children, config.readyTimeout());
         out.println("Tendril is ready.");
         String dir = config.dataDirOption();
         out.printf(
@@ -204,8 +205,17 @@ final class LocalStack {
                                 + (killed[0] > 0 ? " (" + killed[0] + " killed forcibly)" : ""));
                     }
                 }
-                // The agents are gone: nothing wires the fabric any more.
-                attempt("removing the kernel pod network", () -> fabric.removeReporting(out, "the kernel pod network"));
+                // The kernel pod network stays, as cilium-agent's datapath outlives the agent: the pods' programs go on
+                // enforcing the last maps (fail-static), and the next start's agents find their pods as they left
+                // them. './tendril down' and 'up --fresh' remove it.
+                attempt("looking for the kernel pod network", () -> {
+                    if (fabric.present()) {
+                        out.printf(
+                                "%-10s kept the kernel pod network %s (the pods' namespaces and programs); "
+                                        + "'./tendril down%s' removes it%n",
+                                "fabric", config.fabric().prefix(), config.dataDirOption());
+                    }
+                });
                 if (kafka != null
                         && attempt("stopping Kafka", () -> supervisor.stop(List.of(kafka), KAFKA_STOP_GRACE))) {
                     out.println("Stopped Kafka");

@@ -15,8 +15,7 @@ import java.util.List;
  * @param portOffset   added to every service and agent HTTP port, so a second stack (a test) can run beside one
  * @param replicas     instances of each service (1 or 2); the second runs as {@code NAME-2} on the first's port
  *                     plus {@value #REPLICA_PORT_STEP} (8181-8184)
- * @param datapath     the agents' pod network ({@code model} by default: the end-to-end tests and drills expect the
- *                     model's verdicts until the kernel answers probes with real packets)
+ * @param datapath     the agents' pod network ({@code auto} from the command line: the kernel where it can run)
  */
 record StackConfig(
         Path repo,
@@ -67,7 +66,7 @@ record StackConfig(
         }
     }
 
-    /** On the model datapath, as before {@code --datapath}. */
+    /** On the model datapath: the tests that only read this configuration's components and names. */
     StackConfig(
             Path repo,
             Path dataDir,

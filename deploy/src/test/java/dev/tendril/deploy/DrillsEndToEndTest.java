@@ -125,6 +125,11 @@ class DrillsEndToEndTest {
                         "0",
                         "--port-offset",
                         Integer.toString(PORT_OFFSET),
+                        // The model: the drills check acknowledged writes and the agents' maps, which are the same on
+                        // both datapaths; the programs enforcing across a kill -9 of an agent are the agent
+                        // module's KernelFailStaticTest.
+                        "--datapath",
+                        "model",
                         "--ready-timeout",
                         "180s")
                 .redirectErrorStream(true);

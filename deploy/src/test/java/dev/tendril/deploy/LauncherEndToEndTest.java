@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
+import dev.tendril.cli.stack.StackFabric;
 import dev.tendril.cli.stack.StackFile;
 import java.io.IOException;
 import java.net.URI;
@@ -102,10 +103,17 @@ class LauncherEndToEndTest {
         output = LauncherOutput.of(launcher);
 
         output.awaitLine("Tendril is ready.", READY_GUARD);
-        // The default datapath: the agent says so in its readiness, and up shows it.
+        // The default datapath, auto: the kernel where it runs, else the model with the reason; up shows which.
         assertThat(output.lines())
                 .as(output.text())
-                .anyMatch(line -> line.matches("agent-1 +pod network: model: tendril\\.agent\\.pod-network=model"));
+                .contains("datapath   auto: network namespaces "
+                        + StackFabric.of(dataDir).prefix() + "_<node>[_<namespace>_<pod>]");
+        String podNetwork = output.lines().stream()
+                .filter(line -> line.matches("agent-1 +pod network: .*"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no pod network line:\n" + output.text()));
+        assertThat(podNetwork).matches("agent-1 +pod network: (kernel \\(tc\\), 0 programs|model: auto: .+)");
+        boolean kernel = podNetwork.contains("kernel (tc)");
 
         StackFile stack = StackFile.read(dataDir).orElseThrow();
         assertThat(stack.ready()).isTrue();
@@ -160,6 +168,16 @@ class LauncherEndToEndTest {
                 .as("launcher exit code\n" + output.text())
                 .isZero();
         assertThat(output.lines()).contains("Tendril stopped.");
+        FabricTeardown fabric = FabricTeardown.system(StackFabric.of(dataDir));
+        if (kernel) {
+            // Fail-static: stopping keeps the node's namespace; './tendril down' removes it after the launcher.
+            assertThat(output.lines())
+                    .anyMatch(line -> line.startsWith("fabric     kept the kernel pod network "
+                            + StackFabric.of(dataDir).prefix()));
+            assertThat(fabric.namespaces()).contains(StackFabric.of(dataDir).nodeNetns("node-1"));
+            fabric.remove();
+            assertThat(fabric.present()).isFalse();
+        }
         if (pinned) {
             // Stopping (./tendril down) leaves the agent's maps pinned for the next start; only --fresh removes them.
             assertThat(pins).isDirectory();

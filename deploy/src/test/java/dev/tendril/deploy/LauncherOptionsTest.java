@@ -11,10 +11,10 @@ import picocli.CommandLine;
 class LauncherOptionsTest {
 
     @Test
-    void datapathIsModelByDefaultAndTakesKernelOrAutoInAnyCase() {
-        assertThat(parse().datapath).isEqualTo(Datapath.MODEL);
+    void datapathIsAutoByDefaultAndTakesKernelOrModelInAnyCase() {
+        assertThat(parse().datapath).isEqualTo(Datapath.AUTO);
         assertThat(parse("--datapath", "kernel").datapath).isEqualTo(Datapath.KERNEL);
-        assertThat(parse("--datapath", "AUTO").datapath).isEqualTo(Datapath.AUTO);
+        assertThat(parse("--datapath", "MODEL").datapath).isEqualTo(Datapath.MODEL);
         assertThat(Datapath.KERNEL.property()).isEqualTo("kernel");
     }
 

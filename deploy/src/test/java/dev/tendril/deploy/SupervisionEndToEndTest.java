@@ -100,6 +100,9 @@ class SupervisionEndToEndTest {
                         "0",
                         "--port-offset",
                         Integer.toString(PORT_OFFSET),
+                        // The model: supervision is about processes; no packet is sent.
+                        "--datapath",
+                        "model",
                         "--ready-timeout",
                         "180s")
                 .redirectErrorStream(true)

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.cli.TendrilCommand;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
+import dev.tendril.cli.stack.StackFabric;
 import dev.tendril.cli.stack.StackFile;
 import dev.tendril.testing.netpol.NetpolScenarios;
 import dev.tendril.testing.netpol.NetpolScenarios.Pod;
@@ -66,6 +67,9 @@ class WalkthroughEndToEndTest {
     /** allow-localhost: every endpoint whose ingress is enforced accepts the host (1) on any port. */
     private static final String HOST_ALLOW = "1 0/ANY allow";
 
+    private static final long HOST = 1;
+    private static final long REMOTE_NODE = 6;
+
     private final Path repo =
             Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
     private final Path demo = repo.resolve("deploy/examples/demo.yaml");
@@ -77,7 +81,11 @@ class WalkthroughEndToEndTest {
     private Map<String, Long> identitiesBefore;
 
     private Map<String, List<String>> addressesBefore;
+    private Map<String, String> nodesBefore;
     private Map<String, String> verdictsBefore;
+    /** Whether the agents run the kernel datapath (real packets), as their start-up said. */
+    private boolean kernel;
+
     private volatile boolean failed;
 
     @RegisterExtension
@@ -111,6 +119,10 @@ class WalkthroughEndToEndTest {
     void stopStack() throws IOException, InterruptedException {
         if (launcher != null && launcher.isAlive()) {
             stopLauncher();
+        }
+        if (dataDir != null) {
+            // What './tendril down' does after the launcher exited: its stop keeps the kernel pod network.
+            FabricTeardown.system(StackFabric.of(dataDir)).removeReporting(System.out, "the test's kernel pod network");
         }
         if (failed && dataDir != null) {
             System.out.println("A test failed: keeping " + dataDir + " (component logs in its logs/, agent state in"
@@ -206,7 +218,9 @@ class WalkthroughEndToEndTest {
 
         identitiesBefore = new TreeMap<>();
         addressesBefore = new TreeMap<>();
+        nodesBefore = new TreeMap<>();
         endpoints.forEach((pod, e) -> {
+            nodesBefore.put(pod, e.path("node").asText());
             identitiesBefore.put(pod, e.path("identity").asLong());
             addressesBefore.put(pod, stream(e.path("ips")).map(JsonNode::asText).toList());
         });
@@ -301,7 +315,10 @@ class WalkthroughEndToEndTest {
      * The netpol e2e model of {@link NetpolScenarios} (namespaces x, y, z with pods a, b, c and their named ports)
      * applied with {@code tendril apply}, then every conformance scenario the policy service checks in process:
      * its policies applied, each probe's 9x9 {@code connectivity matrix} compared whole, the policies deleted and
-     * the tables back to all-allowed on the probed ports and protocols.
+     * the tables back to all-allowed on the probed ports and protocols. The first table is real packets; the
+     * scenarios' tables are the model's verdicts over the agents' maps ({@code --model}): with real packets each
+     * dropped cell waits out the probe's timeout, which made this test five times as long, and the agent module's
+     * {@code KernelNetpolConformanceTest} already has the kernel agree with the model on every cell of every scenario.
      */
     @Test
     @Order(4)
@@ -312,7 +329,8 @@ class WalkthroughEndToEndTest {
         assertThat(applied.out().lines().filter(l -> l.endsWith(" created")))
                 .as(applied.toString())
                 .hasSize(12);
-        awaitMatrix(new Probe(80, "TCP", ALL), "no policy");
+        // Real packets between every pair (on the kernel datapath): all of them pass before any policy.
+        awaitMatrix(new Probe(80, "TCP", ALL), "no policy", false);
         for (int n = 1; n <= NODES; n++) {
             assertThat(endpointIdsShared("node-" + n))
                     .as("endpoint ids (policy maps) of node-" + n + " shared by pods of different identities")
@@ -329,7 +347,7 @@ class WalkthroughEndToEndTest {
                 ok("apply", "-f", file.toString());
             }
             for (Probe probe : scenario.probes()) {
-                awaitMatrix(probe, scenario.name());
+                awaitMatrix(probe, scenario.name(), true);
             }
             if (!scenario.manifests().isBlank()) {
                 ok("delete", "-f", file.toString());
@@ -338,7 +356,7 @@ class WalkthroughEndToEndTest {
                         .forEach(p -> open.putIfAbsent(
                                 p.port() + "/" + p.protocol(), new Probe(p.port(), p.protocol(), ALL)));
                 for (Probe probe : open.values()) {
-                    awaitMatrix(probe, "after deleting " + scenario.name());
+                    awaitMatrix(probe, "after deleting " + scenario.name(), true);
                 }
             }
         }
@@ -349,6 +367,13 @@ class WalkthroughEndToEndTest {
     void restartingEveryServiceAndAgentKeepsIdentitiesAddressesAndVerdicts() throws Exception {
         requireWalkthrough();
         stopLauncher();
+        if (kernel) {
+            // Fail-static: the launcher's stop leaves the pods' namespaces with their programs enforcing.
+            nodesBefore.forEach((pod, node) -> assertThat(StackFabric.NETNS_DIR.resolve(
+                            StackFabric.of(dataDir).podNetns(node, "demo", pod.substring("demo/".length()))))
+                    .as("the namespace of " + pod + " while the stack is stopped")
+                    .exists());
+        }
         startLauncher();
         Result status = cli("status", "--wait", "--timeout", "120s");
         assertThat(status.code()).as(status.toString()).isZero();
@@ -458,6 +483,13 @@ class WalkthroughEndToEndTest {
             addressesBefore.forEach((pod, ips) -> ips.forEach(ip ->
                     assertThat(pods).as("ipcache of node-3").containsEntry(hostPrefix(ip), identitiesBefore.get(pod))));
             assertThat(late).as("node addresses in node-3's ipcache").containsAllEntriesOf(nodeIps);
+            for (Map.Entry<String, Long> own : first.entrySet()) {
+                if (own.getValue() == HOST) {
+                    assertThat(late)
+                            .as("node-1's own address in node-3's ipcache")
+                            .containsEntry(own.getKey(), REMOTE_NODE);
+                }
+            }
             // Its pins were new: unlike a restarted agent's, its first reconcile wrote the whole ipcache.
             assertThat(reconcileChanges(metrics(url)).entrySet().stream()
                             .filter(e -> e.getKey().contains("map=\"cilium_ipcache_v2\"")
@@ -484,24 +516,29 @@ class WalkthroughEndToEndTest {
 
     /**
      * Runs {@code connectivity matrix} until it equals the expected table (the policy has reached every agent);
-     * fails with both tables when the guard passes first.
+     * fails with both tables when the guard passes first. {@code model}: the agents answer from the model over their
+     * maps ({@code --model}) rather than with real packets, whose dropped cells each wait out the probe's timeout.
      */
-    private void awaitMatrix(Probe probe, String scenario) throws InterruptedException {
+    private void awaitMatrix(Probe probe, String scenario, boolean model) throws InterruptedException {
         long deadline = System.nanoTime() + CONVERGE_GUARD.toNanos();
         Map<String, Map<String, Boolean>> expected = expectedMatrix(probe.expected());
+        List<String> args = new ArrayList<>(List.of(
+                "connectivity",
+                "matrix",
+                "--namespaces",
+                String.join(",", NetpolScenarios.NAMESPACES),
+                "--port",
+                Integer.toString(probe.port()),
+                "--protocol",
+                probe.protocol(),
+                "-o",
+                "json"));
+        if (model) {
+            args.add("--model");
+        }
         String last;
         while (true) {
-            Result result = cli(
-                    "connectivity",
-                    "matrix",
-                    "--namespaces",
-                    String.join(",", NetpolScenarios.NAMESPACES),
-                    "--port",
-                    Integer.toString(probe.port()),
-                    "--protocol",
-                    probe.protocol(),
-                    "-o",
-                    "json");
+            Result result = cli(args.toArray(String[]::new));
             if (result.code() == 0) {
                 Map<String, Map<String, Boolean>> actual = matrix(json(result));
                 if (actual.equals(expected)) {
@@ -601,8 +638,15 @@ class WalkthroughEndToEndTest {
         return new String[] {"connectivity", "probe", "--from", "demo/" + from, "--to", "demo/" + to, "--port", "80"};
     }
 
+    /** The probe's verdict; on the kernel datapath a real connection's, as the answer says. */
     private String verdict(String from, String to) {
-        return json(ok(probeArgs(from, to), "-o", "json")).path("verdict").asText();
+        JsonNode answer = json(ok(probeArgs(from, to), "-o", "json"));
+        if (kernel) {
+            assertThat(answer.path("datapath").asText())
+                    .as("who answered demo/" + from + " -> demo/" + to + ": " + answer)
+                    .isEqualTo("kernel");
+        }
+        return answer.path("verdict").asText();
     }
 
     /** Probes until the verdict is {@code expected}: the policy change has reached the agents. */
@@ -745,9 +789,14 @@ class WalkthroughEndToEndTest {
         return entries;
     }
 
+    /**
+     * The pods' entries: without the nodes' addresses (the launcher's loopback ones, and on the kernel datapath the
+     * fabric's), which are host (1) on their own node and remote-node (6) on the others.
+     */
     private static Map<String, Long> withoutNodes(Map<String, Long> ipcache, Map<String, Long> nodeIps) {
         Map<String, Long> pods = new TreeMap<>(ipcache);
         pods.keySet().removeAll(nodeIps.keySet());
+        pods.values().removeIf(identity -> identity == HOST || identity == REMOTE_NODE);
         return pods;
     }
 
@@ -875,6 +924,28 @@ class WalkthroughEndToEndTest {
                         .filter(c -> c.kind() == Kind.AGENT)
                         .map(Component::nodeName))
                 .containsExactly("node-1", "node-2");
+        List<String> podNetworks = output.lines().stream()
+                .filter(l -> l.matches("agent-\\d+ +pod network: .*"))
+                .toList();
+        kernel = podNetworks.size() == NODES
+                && podNetworks.stream().allMatch(l -> l.contains("pod network: kernel (tc), "));
+        if (!kernel) {
+            // Not root, or no bpf(2), bpffs or clang-built programs here: '--datapath auto' fell back, saying why.
+            System.out.println("The walkthrough runs on the model datapath: " + podNetworks);
+            assertThat(kernelExpected())
+                    .as("as root with the programs built, auto runs the kernel datapath: " + podNetworks)
+                    .isFalse();
+        }
+    }
+
+    /** Root, and the agent's BPF programs were built (clang): where the agents' {@code auto} picks the kernel. */
+    private boolean kernelExpected() {
+        try {
+            return BpfFilesystem.isRoot(Files.readAllLines(Path.of("/proc/self/status")))
+                    && Files.exists(repo.resolve("agent/target/classes/bpf/tendril_lxc.o"));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** SIGTERM, as {@code ./tendril down} sends it; the launcher stops every service and agent before it exits. */
