@@ -123,10 +123,10 @@ class ObserveFiltersTest {
         assertThatThrownBy(() -> ObserveFilters.whitelist(Map.of("verdict", List.of("MAYBE"))))
                 .isInstanceOfSatisfying(
                         InvalidFilterException.class, e -> assertThat(e.field()).isEqualTo("verdict"));
-        assertThatThrownBy(() -> ObserveFilters.time("yesterday", "since", 0))
+        assertThatThrownBy(() -> FlowTimes.time("yesterday", "since", 0))
                 .isInstanceOfSatisfying(
                         InvalidFilterException.class, e -> assertThat(e.field()).isEqualTo("since"));
-        assertThat(ObserveFilters.time("5m", "since", 600_000_000_000L)).isEqualTo(300_000_000_000L);
-        assertThat(ObserveFilters.time("2026-11-26T14:31:07Z", "since", 0)).isEqualTo(1795703467_000_000_000L);
+        assertThat(FlowTimes.time("5m", "since", 600_000_000_000L)).isEqualTo(300_000_000_000L);
+        assertThat(FlowTimes.time("2026-11-26T14:31:07Z", "since", 0)).isEqualTo(1795703467_000_000_000L);
     }
 }

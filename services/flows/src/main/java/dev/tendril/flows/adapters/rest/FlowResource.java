@@ -10,6 +10,7 @@ import dev.tendril.flows.adapters.FlowCodec;
 import dev.tendril.flows.adapters.FlowQueries;
 import dev.tendril.flows.domain.FlowQuery;
 import dev.tendril.flows.domain.FlowSelection;
+import dev.tendril.flows.domain.FlowTimes;
 import dev.tendril.flows.domain.InvalidFilterException;
 import dev.tendril.flows.domain.ObserveFilters;
 import dev.tendril.flows.domain.StoredFlow;
@@ -128,10 +129,10 @@ public class FlowResource {
         }
         long since = params.getFirst("since") == null
                 ? Long.MIN_VALUE
-                : ObserveFilters.time(params.getFirst("since"), "since", now);
+                : FlowTimes.time(params.getFirst("since"), "since", now);
         long until = params.getFirst("until") == null
                 ? Long.MAX_VALUE
-                : ObserveFilters.time(params.getFirst("until"), "until", now);
+                : FlowTimes.time(params.getFirst("until"), "until", now);
         Map<String, List<String>> positive = new HashMap<>(filters);
         positive.keySet().removeIf(k -> k.startsWith(ObserveFilters.NOT));
         FlowSelection selection = FlowSelection.compile(
