@@ -80,6 +80,10 @@ static __always_inline void emit_event(const struct event_context *c, const stru
 	e->src_identity = c->src_identity;
 	e->dst_identity = c->dst_identity;
 	e->ct_status = c->ct_status;
+	if (is_icmp(p)) {
+		e->icmp_type = p->icmp_type;
+		e->icmp_code = p->icmp_code;
+	}
 	if (v) {
 		e->match_type = v->match_type;
 		e->policy_identity = v->key_identity;

@@ -153,8 +153,9 @@ struct verdict_event {
 	__u32 src_identity;
 	__u32 dst_identity;
 	__u8 ct_status;
-	__u8 pad0;
-	__u16 pad1;
+	__u8 icmp_type;		/* ICMP and ICMPv6: the header's type and code; 0 for other protocols */
+	__u8 icmp_code;
+	__u8 pad1;
 	__u32 policy_identity;	/* identity of the deciding policy key: the remote identity or 0 */
 	struct policy_entry policy;	/* the deciding policy value, zero when nothing matched */
 	__u8 saddr[16];

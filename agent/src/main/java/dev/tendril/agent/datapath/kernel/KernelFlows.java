@@ -7,12 +7,16 @@ import dev.tendril.api.hubble.flow.CiliumEventType;
 import dev.tendril.api.hubble.flow.DropReason;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.FlowType;
+import dev.tendril.api.hubble.flow.ICMPv4;
+import dev.tendril.api.hubble.flow.ICMPv6;
 import dev.tendril.api.hubble.flow.IP;
 import dev.tendril.api.hubble.flow.IPVersion;
 import dev.tendril.api.hubble.flow.Layer4;
+import dev.tendril.api.hubble.flow.SCTP;
 import dev.tendril.api.hubble.flow.TCP;
 import dev.tendril.api.hubble.flow.TCPFlags;
 import dev.tendril.api.hubble.flow.TrafficDirection;
+import dev.tendril.api.hubble.flow.UDP;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.Verdict;
 import dev.tendril.datapath.ipcache.IpcacheKey;
@@ -91,16 +95,43 @@ public final class KernelFlows {
         } else {
             flow = drop(e, time, node, src, dst);
         }
-        if (e.protocol() == IpProtocol.TCP) {
-            flow = flow.toBuilder()
-                    .setL4(Layer4.newBuilder()
-                            .setTCP(TCP.newBuilder()
-                                    .setSourcePort(e.sourcePort())
-                                    .setDestinationPort(e.destinationPort())
-                                    .setFlags(tcpFlags(e.tcpFlags()))))
-                    .build();
-        }
-        return flow;
+        Layer4 l4 = layer4(e);
+        return l4 == null ? flow : flow.toBuilder().setL4(l4).build();
+    }
+
+    /**
+     * The packet's layer 4 as the kernel saw it: TCP with its flags, UDP and SCTP ports, ICMP and ICMPv6 type
+     * and code (the echo identifier the event carries in place of ports is not Hubble's); null for another
+     * protocol.
+     */
+    static Layer4 layer4(VerdictEvent e) {
+        return switch (e.protocol()) {
+            case IpProtocol.TCP ->
+                Layer4.newBuilder()
+                        .setTCP(TCP.newBuilder()
+                                .setSourcePort(e.sourcePort())
+                                .setDestinationPort(e.destinationPort())
+                                .setFlags(tcpFlags(e.tcpFlags())))
+                        .build();
+            case IpProtocol.UDP ->
+                Layer4.newBuilder()
+                        .setUDP(UDP.newBuilder().setSourcePort(e.sourcePort()).setDestinationPort(e.destinationPort()))
+                        .build();
+            case IpProtocol.SCTP ->
+                Layer4.newBuilder()
+                        .setSCTP(
+                                SCTP.newBuilder().setSourcePort(e.sourcePort()).setDestinationPort(e.destinationPort()))
+                        .build();
+            case IpProtocol.ICMP ->
+                Layer4.newBuilder()
+                        .setICMPv4(ICMPv4.newBuilder().setType(e.icmpType()).setCode(e.icmpCode()))
+                        .build();
+            case IpProtocol.ICMPV6 ->
+                Layer4.newBuilder()
+                        .setICMPv6(ICMPv6.newBuilder().setType(e.icmpType()).setCode(e.icmpCode()))
+                        .build();
+            default -> null;
+        };
     }
 
     private static Flow drop(VerdictEvent e, Instant time, String node, FlowRecords.Peer src, FlowRecords.Peer dst) {

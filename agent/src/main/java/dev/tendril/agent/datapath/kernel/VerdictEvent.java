@@ -36,7 +36,9 @@ import java.util.Optional;
  * 28     4    src_identity
  * 32     4    dst_identity
  * 36     1    ct_status         0 new, 1 established, 2 reply, 3 related
- * 37     3    pad
+ * 37     1    icmp_type         ICMP and ICMPv6: the header's type; 0 for other protocols
+ * 38     1    icmp_code         ICMP and ICMPv6: the header's code
+ * 39     1    pad
  * 40     4    policy_identity   identity of the deciding policy key (the remote identity, or 0)
  * 44    12    policy            the deciding policy map value (PolicyMapValue layout), zero without one
  * 56    16    saddr             network order; IPv4 in the first 4 bytes
@@ -65,7 +67,9 @@ public record VerdictEvent(
         PolicyMapValue policyValue,
         InetAddress source,
         InetAddress destination,
-        long length) {
+        long length,
+        int icmpType,
+        int icmpCode) {
 
     public static final int SIZE = 96;
     public static final int TYPE_DROP = 1;
@@ -97,6 +101,8 @@ public record VerdictEvent(
         long src = Integer.toUnsignedLong(b.getInt(28));
         long dst = Integer.toUnsignedLong(b.getInt(32));
         int ct = u8(b, 36);
+        int icmpType = u8(b, 37);
+        int icmpCode = u8(b, 38);
         long policyIdentity = Integer.toUnsignedLong(b.getInt(40));
         PolicyMapValue value = match == 0 ? null : PolicyMapValue.decode(Arrays.copyOfRange(bytes, 44, 56));
         int len = version == 4 ? 4 : 16;
@@ -123,7 +129,9 @@ public record VerdictEvent(
                 value,
                 saddr,
                 daddr,
-                length);
+                length,
+                icmpType,
+                icmpCode);
     }
 
     private static int u8(ByteBuffer b, int at) {

@@ -9,6 +9,7 @@ import dev.tendril.api.hubble.flow.TrafficDirection;
 import dev.tendril.api.hubble.flow.Verdict;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.policymap.Direction;
+import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
 import java.net.InetAddress;
@@ -102,7 +103,9 @@ class KernelFlowsTest {
                 null,
                 address("10.250.9.9"),
                 address("10.0.0.2"),
-                60);
+                60,
+                0,
+                0);
 
         assertThat(KernelFlows.toFlows(spoofed, TIME, "node-1", naming(null, null)))
                 .singleElement()
@@ -112,6 +115,65 @@ class KernelFlowsTest {
                     assertThat(f.getDropReasonDesc()).isEqualTo(DropReason.INVALID_SOURCE_IP);
                     assertThat(f.hasIsReply()).isFalse();
                 });
+    }
+
+    @Test
+    void anIcmpEchoIsIcmpWithItsTypeAndCodeAndADroppedUdpDatagramKeepsItsPorts() {
+        VerdictEvent ping = new VerdictEvent(
+                0,
+                VerdictEvent.TYPE_DROP,
+                2,
+                132,
+                VerdictEvent.DIRECTION_EGRESS,
+                0,
+                IpProtocol.ICMP,
+                0,
+                4711,
+                0,
+                7,
+                3,
+                1001,
+                2,
+                0,
+                0,
+                null,
+                address("10.250.9.9"),
+                address("10.0.0.2"),
+                84,
+                8,
+                0);
+        VerdictEvent datagram = new VerdictEvent(
+                0,
+                VerdictEvent.TYPE_DROP,
+                2,
+                132,
+                VerdictEvent.DIRECTION_EGRESS,
+                0,
+                IpProtocol.UDP,
+                0,
+                40000,
+                53,
+                7,
+                3,
+                1001,
+                2,
+                0,
+                0,
+                null,
+                address("10.250.9.9"),
+                address("10.0.0.2"),
+                60,
+                0,
+                0);
+
+        Flow icmp = KernelFlows.toFlow(ping, TIME, "node-1", naming(null, null));
+        Flow udp = KernelFlows.toFlow(datagram, TIME, "node-1", naming(null, null));
+
+        assertThat(icmp.getL4().hasICMPv4()).as(icmp.getL4().toString()).isTrue();
+        assertThat(icmp.getL4().getICMPv4().getType()).isEqualTo(8);
+        assertThat(icmp.getL4().getICMPv4().getCode()).isZero();
+        assertThat(udp.getL4().getUDP().getSourcePort()).isEqualTo(40000);
+        assertThat(udp.getL4().getUDP().getDestinationPort()).isEqualTo(53);
     }
 
     /** A TCP SYN from 10.0.0.1 (identity 1001) to endpoint 3 (10.0.0.2, identity 1002) on port 80, ingress. */
@@ -136,7 +198,9 @@ class KernelFlowsTest {
                 value,
                 address("10.0.0.1"),
                 address("10.0.0.2"),
-                60);
+                60,
+                0,
+                0);
     }
 
     static InetAddress address(String ip) {

@@ -65,6 +65,29 @@ class VerdictEventTest {
     }
 
     @Test
+    void decodesTheIcmpTypeAndCodeAfterTheConntrackStatus() throws Exception {
+        byte[] bytes = hex("""
+                0000000000000000
+                01 02 84 02 00 04 01 00
+                2a00 0000
+                07000000 03000000
+                e9030000 02000000
+                00 0b 01 00
+                00000000
+                0000 00 00 00 000000 00000000
+                0a000001000000000000000000000000
+                0a000002000000000000000000000000
+                54000000 00000000
+                """);
+        VerdictEvent e = VerdictEvent.decode(bytes);
+        assertThat(e.protocol()).isEqualTo(1);
+        assertThat(e.icmpType()).as("time exceeded").isEqualTo(11);
+        assertThat(e.icmpCode()).isEqualTo(1);
+        assertThat(e.ctStatus()).isZero();
+        assertThat(e.sourcePort()).isEqualTo(42);
+    }
+
+    @Test
     void decodesAnIpv6DropWithoutAMatchAndADropBeforePolicy() throws Exception {
         String addresses = "fd000000000000000000000000000001 fd000000000000000000000000000002";
         VerdictEvent denied =
