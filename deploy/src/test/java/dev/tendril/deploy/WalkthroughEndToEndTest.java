@@ -235,8 +235,9 @@ class WalkthroughEndToEndTest {
         long frontend = endpoints.get("demo/frontend").path("identity").asLong();
         long database = endpoints.get("demo/database").path("identity").asLong();
         String drop = awaitObserved(
-                "demo/frontend:\\d+ \\(ID:" + frontend + "\\) -> demo/database:80 \\(ID:" + database
-                        + "\\) Policy denied DROPPED \\(TCP Flags: SYN\\) policy: .*NetworkPolicy/demo/default-deny-ingress.*",
+                "demo/frontend:\\d+ \\(ID:" + frontend + "\\) <> demo/database:80 \\(ID:" + database
+                        + "\\) policy-verdict:none INGRESS DENIED \\(TCP Flags: SYN\\) default deny by:"
+                        + " .*NetworkPolicy/demo/default-deny-ingress.*",
                 "observe",
                 "--namespace",
                 "demo",
@@ -302,7 +303,7 @@ class WalkthroughEndToEndTest {
                         "$ tendril policy trace --from demo/frontend --to demo/database --port 80/tcp\n",
                         "verdict: DROPPED",
                         "$ tendril observe --namespace demo --verdict DROPPED --last 5\n",
-                        "Policy denied DROPPED (TCP Flags: SYN) policy: ",
+                        "INGRESS DENIED (TCP Flags: SYN) default deny by: ",
                         "$ tendril get identities\n",
                         "$ tendril bpf policy get demo/database\nEndpoint demo/database on ",
                         "The demo stays applied");

@@ -22,7 +22,11 @@ import java.time.ZoneId;
  */
 abstract class FlowPrinter {
 
-    private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
+    private static final JsonFormat.Parser PARSER = JsonFormat.parser()
+            .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
+                    .add(com.google.protobuf.Struct.getDescriptor())
+                    .build())
+            .ignoringUnknownFields();
     /** Hubble prints times in the local zone. */
     static final CompactFormatter COMPACT = new CompactFormatter(ZoneId.systemDefault());
 

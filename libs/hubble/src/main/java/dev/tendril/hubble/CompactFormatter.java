@@ -1,5 +1,8 @@
 package dev.tendril.hubble;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import dev.tendril.api.hubble.flow.DropReason;
 import dev.tendril.api.hubble.flow.Endpoint;
 import dev.tendril.api.hubble.flow.Flow;
@@ -104,9 +107,37 @@ public final class CompactFormatter {
                     }
                     line.append(policy(denied.get(i)));
                 }
+            } else {
+                List<String> enforcing = defaultDenyEnforcedBy(flow);
+                if (!enforcing.isEmpty()) {
+                    line.append(" default deny by: ").append(String.join(", ", enforcing));
+                }
             }
         }
         return line.toString();
+    }
+
+    /** The extension key under which Tendril's agents name the policies that make a pod default-deny. */
+    public static final String DEFAULT_DENY_ENFORCED_BY = "default_deny_enforced_by";
+
+    /**
+     * The policies whose selection of the pod made a default-deny verdict deny ({@code Kind/namespace/name}),
+     * from the flow's {@code extensions}; empty when it carries none.
+     */
+    public static List<String> defaultDenyEnforcedBy(Flow flow) {
+        if (!flow.hasExtensions() || !flow.getExtensions().is(Struct.class)) {
+            return List.of();
+        }
+        try {
+            Value value = flow.getExtensions().unpack(Struct.class).getFieldsOrDefault(DEFAULT_DENY_ENFORCED_BY, null);
+            return value == null
+                    ? List.of()
+                    : value.getListValue().getValuesList().stream()
+                            .map(Value::getStringValue)
+                            .toList();
+        } catch (InvalidProtocolBufferException e) {
+            return List.of();
+        }
     }
 
     /** {@code Kind/namespace/name}, the form of the compact line's cause suffix. */

@@ -2,7 +2,11 @@ package dev.tendril.flows.adapters;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
+import com.google.protobuf.ListValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import dev.tendril.api.hubble.flow.CiliumEventType;
 import dev.tendril.api.hubble.flow.Layer4;
 import dev.tendril.api.hubble.flow.TCP;
@@ -69,6 +73,38 @@ class CompactFormatterTest {
         assertThat(CompactFormatter.verdict(
                         verdict.toBuilder().setVerdict(Verdict.FORWARDED).build()))
                 .isEqualTo("ALLOWED");
+    }
+
+    @Test
+    void aDefaultDenyVerdictNamesThePoliciesThatMadeThePodDefaultDenyWithoutCallingThemItsDenier() {
+        var verdict = HubbleFlows.denied(
+                        AT,
+                        "node-1",
+                        HubbleFlows.pod("demo", "frontend", 17901, "frontend"),
+                        "10.0.1.5",
+                        43210,
+                        HubbleFlows.pod("demo", "database", 29433, "database"),
+                        "10.0.2.9",
+                        80,
+                        "demo",
+                        "default-deny-ingress")
+                .clearIngressDeniedBy()
+                .clearIsReply()
+                .setEventType(CiliumEventType.newBuilder().setType(5))
+                .setExtensions(Any.pack(Struct.newBuilder()
+                        .putFields(
+                                CompactFormatter.DEFAULT_DENY_ENFORCED_BY,
+                                Value.newBuilder()
+                                        .setListValue(ListValue.newBuilder()
+                                                .addValues(Value.newBuilder()
+                                                        .setStringValue("NetworkPolicy/demo/default-deny-ingress")))
+                                        .build())
+                        .build()))
+                .build();
+
+        assertThat(formatter.format(verdict))
+                .endsWith("policy-verdict:none INGRESS DENIED (TCP Flags: SYN) default deny by:"
+                        + " NetworkPolicy/demo/default-deny-ingress");
     }
 
     @Test

@@ -47,8 +47,12 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 @Path("/v1/flows")
 public class FlowResource {
 
-    private static final JsonFormat.Printer JSON =
-            JsonFormat.printer().preservingProtoFieldNames().omittingInsignificantWhitespace();
+    private static final JsonFormat.Printer JSON = JsonFormat.printer()
+            .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
+                    .add(com.google.protobuf.Struct.getDescriptor())
+                    .build())
+            .preservingProtoFieldNames()
+            .omittingInsignificantWhitespace();
     private static final Set<String> OWN = Set.of("last", "first", "all", "since", "until", "follow", "field-mask");
 
     @Inject
