@@ -244,7 +244,8 @@ class WalkthroughEndToEndTest {
                 "--verdict",
                 "DROPPED",
                 "--last",
-                "20");
+                "20",
+                "--print-node-name");
         assertThat(drop)
                 .as("the compact line names the node that dropped it")
                 .contains("[" + endpoints.get("demo/database").path("node").asText() + "]: ");
