@@ -138,8 +138,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         steps.add(new Step(
                 "Observe the drop as Hubble does: each probe's policy verdicts are flow records the agents"
-                        + " publish, and the flows service answers for the whole cluster; the line ends with the policy"
-                        + " that dropped it.",
+                        + " publish, and the flows service answers for the whole cluster; the policy verdict names the"
+                        + " policies that made the database default-deny, the drop record follows it.",
                 OBSERVE));
         steps.add(new Step(
                 "The identities: reserved ones, and one per distinct set of pod labels.", "get", "identities"));
