@@ -1,0 +1,131 @@
+package dev.tendril.security;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The credentials of one local stack, in {@code <data-dir>/pki} (0700, every file 0600):
+ *
+ * <pre>
+ * ca.crt, ca.key                      the stack's certificate authority
+ * services/&lt;name&gt;.crt, .key        identity, ipam, policy, flows, kafka: CN=service:&lt;name&gt;, O=service
+ * nodes/&lt;node&gt;.crt, .key           one per node agent: CN=node:&lt;node&gt;, O=node
+ * users/&lt;user&gt;.crt, .key           CLI users: CN=&lt;user&gt;, O=viewer|operator|admin
+ * </pre>
+ *
+ * Every {@code ensure...} keeps a credential that is still good (issued by this authority, its subject and host
+ * names unchanged, more than {@link #RENEW_BEFORE} left) and issues a new one otherwise, so a restart of the
+ * stack reuses what it made before.
+ */
+public final class StackCredentials {
+
+    public static final Duration AUTHORITY_VALIDITY = Duration.ofDays(3650);
+    public static final Duration LEAF_VALIDITY = Duration.ofDays(365);
+    public static final Duration RENEW_BEFORE = Duration.ofDays(30);
+    /** Issued a little in the past, so that a clock a few minutes behind still accepts a new certificate. */
+    private static final Duration BACKDATE = Duration.ofMinutes(5);
+
+    private final Path directory;
+
+    private StackCredentials(Path directory) {
+        this.directory = directory;
+    }
+
+    public static StackCredentials in(Path pkiDirectory) {
+        return new StackCredentials(pkiDirectory);
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public Credential authority() {
+        return new Credential(directory.resolve("ca.crt"), directory.resolve("ca.key"));
+    }
+
+    public Credential service(String name) {
+        return leaf("services", name);
+    }
+
+    public Credential node(String nodeName) {
+        return leaf("nodes", nodeName);
+    }
+
+    public Credential user(String userName) {
+        return leaf("users", userName);
+    }
+
+    private Credential leaf(String kind, String name) {
+        Path dir = directory.resolve(kind);
+        return new Credential(dir.resolve(name + ".crt"), dir.resolve(name + ".key"));
+    }
+
+    /** The authority, created on first use. */
+    public CertificateAuthority ensureAuthority(Instant now) {
+        SecretFiles.directory(directory);
+        Credential files = authority();
+        if (Files.exists(files.certificate()) && Files.exists(files.privateKey())) {
+            return CertificateAuthority.load(files);
+        }
+        CertificateAuthority created =
+                CertificateAuthority.create("tendril-ca", now.minus(BACKDATE), now.plus(AUTHORITY_VALIDITY));
+        created.writeTo(files.certificate(), files.privateKey());
+        return created;
+    }
+
+    public Credential ensureService(String name, List<String> hostNames, Instant now) {
+        return ensure(service(name), Subject.service(name), hostNames, now);
+    }
+
+    public Credential ensureNode(String nodeName, List<String> hostNames, Instant now) {
+        return ensure(node(nodeName), Subject.node(nodeName), hostNames, now);
+    }
+
+    public Credential ensureUser(String userName, String role, Instant now) {
+        return ensure(user(userName), Subject.user(userName, role), List.of(), now);
+    }
+
+    /** Issues {@code subject} a new certificate into {@code files} unless the one there is still good. */
+    public Credential ensure(Credential files, Subject subject, List<String> hostNames, Instant now) {
+        CertificateAuthority authority = ensureAuthority(now);
+        if (stillGood(files, authority, subject, hostNames, now)) {
+            return files;
+        }
+        return issue(files, subject, hostNames, now);
+    }
+
+    /** A new certificate and key for {@code subject} in {@code files}, whatever was there (rotation). */
+    public Credential issue(Credential files, Subject subject, List<String> hostNames, Instant now) {
+        CertificateAuthority authority = ensureAuthority(now);
+        return authority
+                .issue(subject, hostNames, now.minus(BACKDATE), now.plus(LEAF_VALIDITY))
+                .writeTo(files.certificate(), files.privateKey());
+    }
+
+    private static boolean stillGood(
+            Credential files, CertificateAuthority authority, Subject subject, List<String> hostNames, Instant now) {
+        if (!Files.exists(files.certificate()) || !Files.exists(files.privateKey())) {
+            return false;
+        }
+        try {
+            X509Certificate existing = Pem.readCertificate(files.certificate());
+            existing.verify(authority.publicKey());
+            boolean sameSubject = existing.getSubjectX500Principal()
+                    .equals(new javax.security.auth.x500.X500Principal(subject.distinguishedName()));
+            boolean fresh = existing.getNotAfter().toInstant().isAfter(now.plus(RENEW_BEFORE));
+            return sameSubject
+                    && fresh
+                    && CertificateNames.hostNames(existing)
+                            .equals(hostNames.stream()
+                                    .map(CertificateNames::normalized)
+                                    .toList());
+        } catch (GeneralSecurityException | IllegalArgumentException unreadable) {
+            return false;
+        }
+    }
+}

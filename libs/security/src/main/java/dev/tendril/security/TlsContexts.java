@@ -1,0 +1,55 @@
+package dev.tendril.security;
+
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/** JDK TLS contexts from PEM files, for the clients built on java.net.http. */
+public final class TlsContexts {
+
+    private static final char[] NO_PASSWORD = new char[0];
+
+    private TlsContexts() {}
+
+    /**
+     * A context that trusts the authorities in {@code trustedAuthorities} and, when {@code clientCredential} is
+     * not null, presents that certificate to the other end (a server that asks for one, or a client).
+     */
+    public static SSLContext of(java.nio.file.Path trustedAuthorities, Credential clientCredential) {
+        try {
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trustStore(Pem.readCertificates(trustedAuthorities)));
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            KeyStore keyStore = KeyStore.getInstance("PKCS12");
+            keyStore.load(null, null);
+            if (clientCredential != null) {
+                List<X509Certificate> chain = Pem.readCertificates(clientCredential.certificate());
+                keyStore.setKeyEntry(
+                        "client",
+                        Pem.readPrivateKey(clientCredential.privateKey()),
+                        NO_PASSWORD,
+                        chain.toArray(X509Certificate[]::new));
+            }
+            keys.init(keyStore, NO_PASSWORD);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalStateException("cannot build a TLS context from " + trustedAuthorities, e);
+        }
+    }
+
+    private static KeyStore trustStore(List<X509Certificate> authorities)
+            throws GeneralSecurityException, java.io.IOException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        for (int i = 0; i < authorities.size(); i++) {
+            store.setCertificateEntry("ca-" + i, authorities.get(i));
+        }
+        return store;
+    }
+}

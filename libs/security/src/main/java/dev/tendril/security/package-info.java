@@ -1,0 +1,2 @@
+/** Tendril's credentials: a local certificate authority, the certificates it issues, PEM files and TLS contexts. */
+package dev.tendril.security;

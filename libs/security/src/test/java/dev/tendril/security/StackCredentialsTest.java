@@ -1,0 +1,105 @@
+package dev.tendril.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StackCredentialsTest {
+
+    private static final Instant NOW = Instant.parse("2026-12-05T12:00:00Z");
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void secretsAreOwnerOnlyFilesInOwnerOnlyDirectories() throws Exception {
+        StackCredentials credentials = StackCredentials.in(dataDir.resolve("pki"));
+        Credential identity = credentials.ensureService("identity", List.of("localhost", "127.0.0.1"), NOW);
+        Credential admin = credentials.ensureUser("admin", Subject.ROLE_ADMIN, NOW);
+
+        for (Path file : List.of(
+                credentials.authority().privateKey(),
+                credentials.authority().certificate(),
+                identity.privateKey(),
+                admin.privateKey())) {
+            assertThat(Files.getPosixFilePermissions(file)).as(file.toString()).isEqualTo(SecretFiles.FILE);
+        }
+        assertThat(Files.getPosixFilePermissions(credentials.directory())).isEqualTo(SecretFiles.DIRECTORY);
+        assertThat(Files.getPosixFilePermissions(identity.certificate().getParent()))
+                .isEqualTo(SecretFiles.DIRECTORY);
+    }
+
+    @Test
+    void certificatesNameTheirPrincipalAndRoleAndChainToTheAuthority() throws Exception {
+        StackCredentials credentials = StackCredentials.in(dataDir.resolve("pki"));
+        Credential node = credentials.ensureNode("node-2", List.of("localhost", "127.0.0.12", "::1"), NOW);
+        X509Certificate authority = Pem.readCertificate(credentials.authority().certificate());
+        X509Certificate certificate = Pem.readCertificate(node.certificate());
+
+        certificate.verify(authority.getPublicKey());
+        assertThat(Subject.commonNameOf(certificate.getSubjectX500Principal().getName()))
+                .isEqualTo("node:node-2");
+        assertThat(certificate.getSubjectX500Principal().getName()).contains("O=node");
+        assertThat(CertificateNames.hostNames(certificate))
+                .containsExactly("localhost", "127.0.0.12", "0:0:0:0:0:0:0:1");
+        assertThat(certificate.getExtendedKeyUsage())
+                .contains("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"); // server and client authentication
+        assertThat(certificate.getNotAfter().toInstant()).isEqualTo(NOW.plus(StackCredentials.LEAF_VALIDITY));
+        assertThat(Pem.readPrivateKey(node.privateKey()).getAlgorithm()).isEqualTo("EC");
+    }
+
+    @Test
+    void aSecondStartKeepsGoodCredentialsAndRenewsChangedOrExpiringOnes() throws Exception {
+        StackCredentials credentials = StackCredentials.in(dataDir.resolve("pki"));
+        Credential first = credentials.ensureService("ipam", List.of("localhost", "::1"), NOW);
+        String issued = Files.readString(first.certificate());
+        String authority = Files.readString(credentials.authority().certificate());
+
+        credentials.ensureService("ipam", List.of("localhost", "::1"), NOW.plus(Duration.ofDays(1)));
+        assertThat(Files.readString(first.certificate()))
+                .as("unchanged credential kept")
+                .isEqualTo(issued);
+
+        credentials.ensureService("ipam", List.of("localhost", "::1", "10.1.2.3"), NOW);
+        assertThat(Files.readString(first.certificate())).as("new host name").isNotEqualTo(issued);
+        String withHost = Files.readString(first.certificate());
+
+        credentials.ensureService("ipam", List.of("localhost", "::1", "10.1.2.3"), NOW.plus(Duration.ofDays(340)));
+        assertThat(Files.readString(first.certificate()))
+                .as("expires within 30 days")
+                .isNotEqualTo(withHost);
+        assertThat(Files.readString(credentials.authority().certificate())).isEqualTo(authority);
+    }
+
+    @Test
+    void aCertificateFromAnotherAuthorityIsReplaced() throws Exception {
+        StackCredentials ours = StackCredentials.in(dataDir.resolve("pki"));
+        StackCredentials theirs = StackCredentials.in(dataDir.resolve("other"));
+        Credential foreign = theirs.ensureUser("admin", Subject.ROLE_ADMIN, NOW);
+        Files.createDirectories(ours.user("admin").certificate().getParent());
+        Files.copy(foreign.certificate(), ours.user("admin").certificate());
+        Files.copy(foreign.privateKey(), ours.user("admin").privateKey());
+
+        Credential admin = ours.ensureUser("admin", Subject.ROLE_ADMIN, NOW);
+
+        Pem.readCertificate(admin.certificate())
+                .verify(Pem.readCertificate(ours.authority().certificate()).getPublicKey());
+    }
+
+    @Test
+    void subjectsRefuseNamesThatWouldBreakTheirDistinguishedName() {
+        assertThatThrownBy(() -> Subject.user("alice,O=admin", Subject.ROLE_VIEWER))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("common name");
+        assertThat(Subject.commonNameOf("CN=node:node-1,O=node")).isEqualTo("node:node-1");
+        assertThat(Subject.commonNameOf("anonymous")).isEqualTo("anonymous");
+    }
+}
