@@ -38,6 +38,9 @@ public class FlowQueries {
 
         boolean open();
 
+        /** Called when the flows given so far should reach the client now (a sink may batch them). */
+        default void flush() {}
+
         /** Called while a follow has had nothing to send for a while: a chance to notice a gone client. */
         default void idle() {}
     }
@@ -106,6 +109,7 @@ public class FlowQueries {
             }
             sink.flow(flow);
         }
+        sink.flush();
         if (!query.followsAt(System.currentTimeMillis() * 1_000_000L)) {
             return;
         }
@@ -134,11 +138,9 @@ public class FlowQueries {
                     }
                 }
             }
-            List<StoredFlow> ready = sorted.drain(now);
-            for (StoredFlow flow : ready) {
-                sink.flow(flow);
-            }
-            if (!events.isEmpty() || !ready.isEmpty()) {
+            int ready = sorted.drain(now, sink::flow);
+            sink.flush();
+            if (!events.isEmpty() || ready > 0) {
                 lastSent = now;
             } else if (now - lastSent > IDLE_NANOS) {
                 sink.idle();

@@ -3,6 +3,7 @@ package dev.tendril.flows.domain;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.function.Consumer;
 
 /**
  * Puts followed flows of several nodes back in time order, as hubble-relay's sort buffer does: nodes'
@@ -35,11 +36,19 @@ public final class SortBuffer {
      */
     public List<StoredFlow> drain(long nowNanos) {
         List<StoredFlow> out = new ArrayList<>();
+        drain(nowNanos, out::add);
+        return out;
+    }
+
+    /** {@link #drain(long)} into {@code out}, returning how many went. */
+    public int drain(long nowNanos, Consumer<StoredFlow> out) {
+        int drained = 0;
         while (!queue.isEmpty()
                 && (queue.size() > maxLength || nowNanos - queue.peek().arrivedNanos() >= windowNanos)) {
-            out.add(queue.poll().flow());
+            out.accept(queue.poll().flow());
+            drained++;
         }
-        return out;
+        return drained;
     }
 
     public boolean isEmpty() {

@@ -2,20 +2,28 @@ package dev.tendril.flows.bench;
 
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
 import dev.tendril.api.hubble.observer.GetFlowsRequest;
 import dev.tendril.api.hubble.observer.GetFlowsResponse;
 import dev.tendril.api.hubble.observer.ObserverGrpc;
 import dev.tendril.flows.adapters.FlowQueries;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
+import io.grpc.CallOptions;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -76,11 +84,12 @@ class FollowBenchmark {
         StringBuilder report = new StringBuilder();
         line(
                 report,
-                "machine: %d CPUs, max heap %d MB, %s; load average at start %s",
+                "machine: %d CPUs, max heap %d MB, %s; load average at start %s; clients decode %s",
                 Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20,
                 System.getProperty("java.vm.version"),
-                loadAverage());
+                loadAverage(),
+                FULL_DECODE ? "every response" : "the flow time and lost count only");
         awaitReady(base);
 
         List<Client> followers = new ArrayList<>();
@@ -148,6 +157,75 @@ class FollowBenchmark {
         System.out.println("written to " + out.toAbsolutePath());
     }
 
+    /**
+     * What a client measures of one response: the flow's time (ms, -1 for no flow) or the flows a
+     * LostEvent reports.
+     */
+    record Seen(long flowMillis, long lost) {}
+
+    /**
+     * By default the clients decode only what they measure, straight from the response's bytes: they stand
+     * for {@code hubble observe} processes on other machines, and a full decode per message here would
+     * spend this JVM's cores on the clients rather than the service. {@code -Dfollow.decode=full} parses
+     * each response with the generated stubs instead.
+     */
+    static final boolean FULL_DECODE = "full".equals(System.getProperty("follow.decode"));
+
+    static final MethodDescriptor<GetFlowsRequest, Seen> SEEN = ObserverGrpc.getGetFlowsMethod().toBuilder(
+                    ObserverGrpc.getGetFlowsMethod().getRequestMarshaller(), new MethodDescriptor.Marshaller<Seen>() {
+                        @Override
+                        public InputStream stream(Seen value) {
+                            throw new UnsupportedOperationException("the clients only receive");
+                        }
+
+                        @Override
+                        public Seen parse(InputStream stream) {
+                            try {
+                                return seen(CodedInputStream.newInstance(stream));
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        }
+                    })
+            .build();
+
+    /** GetFlowsResponse: flow (1) → time (1) → seconds (1), nanos (2); lost_events (3) → num_events_lost (2). */
+    private static Seen seen(CodedInputStream in) throws IOException {
+        long flowMillis = -1;
+        long lost = 0;
+        for (int tag; (tag = in.readTag()) != 0; ) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            if (field == 1 || field == 3) {
+                int limit = in.pushLimit(in.readRawVarint32());
+                for (int inner; (inner = in.readTag()) != 0; ) {
+                    int number = WireFormat.getTagFieldNumber(inner);
+                    if (field == 1 && number == 1) {
+                        int time = in.pushLimit(in.readRawVarint32());
+                        long seconds = 0;
+                        long nanos = 0;
+                        for (int t; (t = in.readTag()) != 0; ) {
+                            switch (WireFormat.getTagFieldNumber(t)) {
+                                case 1 -> seconds = in.readInt64();
+                                case 2 -> nanos = in.readInt32();
+                                default -> in.skipField(t);
+                            }
+                        }
+                        in.popLimit(time);
+                        flowMillis = seconds * 1000 + nanos / 1_000_000;
+                    } else if (field == 3 && number == 2) {
+                        lost = in.readUInt64();
+                    } else {
+                        in.skipField(inner);
+                    }
+                }
+                in.popLimit(limit);
+            } else {
+                in.skipField(tag);
+            }
+        }
+        return new Seen(flowMillis, lost);
+    }
+
     /** One {@code hubble observe -f}: its own channel and stream, counting what it receives. */
     private static final class Client {
         final ManagedChannel channel;
@@ -168,27 +246,44 @@ class FollowBenchmark {
         }
 
         private void read() {
-            Iterator<GetFlowsResponse> stream = ObserverGrpc.newBlockingStub(channel)
-                    .getFlows(GetFlowsRequest.newBuilder().setFollow(true).build());
+            GetFlowsRequest request =
+                    GetFlowsRequest.newBuilder().setFollow(true).build();
             try {
-                while (stream.hasNext()) {
-                    GetFlowsResponse r = stream.next();
-                    long now = System.currentTimeMillis();
-                    if (r.hasLostEvents()) {
-                        lost.addAndGet(r.getLostEvents().getNumEventsLost());
-                    } else if (r.hasFlow()) {
-                        long sent = r.getFlow().getTime().getSeconds() * 1000
-                                + r.getFlow().getTime().getNanos() / 1_000_000;
-                        long l = Math.max(0, now - sent);
-                        lag.incrementAndGet((int) Math.min(BUCKETS - 1, l));
-                        maxLagMillis.accumulateAndGet(l, Math::max);
-                        received.incrementAndGet();
+                if (FULL_DECODE) {
+                    Iterator<GetFlowsResponse> stream =
+                            ObserverGrpc.newBlockingStub(channel).getFlows(request);
+                    while (stream.hasNext()) {
+                        GetFlowsResponse r = stream.next();
+                        seen(new Seen(
+                                r.hasFlow()
+                                        ? r.getFlow().getTime().getSeconds() * 1000
+                                                + r.getFlow().getTime().getNanos() / 1_000_000
+                                        : -1,
+                                r.hasLostEvents() ? r.getLostEvents().getNumEventsLost() : 0));
                     }
-                    lastMove.set(System.nanoTime());
+                } else {
+                    Iterator<Seen> stream =
+                            ClientCalls.blockingServerStreamingCall(channel, SEEN, CallOptions.DEFAULT, request);
+                    while (stream.hasNext()) {
+                        seen(stream.next());
+                    }
                 }
             } catch (StatusRuntimeException e) {
                 // Cancelled at the end.
             }
+        }
+
+        private void seen(Seen r) {
+            long now = System.currentTimeMillis();
+            if (r.lost() > 0) {
+                lost.addAndGet(r.lost());
+            } else if (r.flowMillis() >= 0) {
+                long l = Math.max(0, now - r.flowMillis());
+                lag.incrementAndGet((int) Math.min(BUCKETS - 1, l));
+                maxLagMillis.accumulateAndGet(l, Math::max);
+                received.incrementAndGet();
+            }
+            lastMove.set(System.nanoTime());
         }
 
         void reset() {

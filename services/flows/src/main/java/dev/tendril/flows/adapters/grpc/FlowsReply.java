@@ -6,26 +6,25 @@ import io.grpc.Drainable;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.protobuf.ProtoUtils;
-import java.io.ByteArrayOutputStream;
+import io.vertx.core.buffer.Buffer;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
- * One {@code GetFlowsResponse} as GetFlows writes it. A followed flow is written as its stored bytes inside
- * a response frame ({@link Stored}): the flow the agent serialized is neither parsed nor serialized again
- * per follower, which was most of a follower's CPU; a response that needs building (a field mask, a lost
- * event) is a {@link Message}. Both are the same bytes on the wire as the generated marshaller writes
+ * One {@code GetFlowsResponse} as GetFlows writes it. A whole stored flow is a {@link Frame}: the flow's
+ * bytes as ingested inside the response's own fields, so the flow the agent serialized is neither parsed
+ * nor serialized again per follower (which was most of a follower's CPU); a response that needs building
+ * (a field mask, a lost event) is a {@link Message}. Both are the bytes the generated marshaller writes
  * for the equal message, so clients use the generated stubs.
  */
 sealed interface FlowsReply {
 
     /** A built response, written by the generated marshaller. */
     record Message(GetFlowsResponse response) implements FlowsReply {}
-
-    /** A whole stored flow: {@code flow} (field 1) with its bytes, {@code node_name}, {@code time}. */
-    record Stored(StoredFlow flow) implements FlowsReply {}
 
     /** Writes either kind; reads any response as a {@link Message}. */
     MethodDescriptor.Marshaller<FlowsReply> MARSHALLER = new MethodDescriptor.Marshaller<>() {
@@ -36,7 +35,7 @@ sealed interface FlowsReply {
         public InputStream stream(FlowsReply reply) {
             return switch (reply) {
                 case Message m -> generated.stream(m.response());
-                case Stored s -> new Frame(s.flow());
+                case Frame f -> new FrameStream(f);
             };
         }
 
@@ -47,11 +46,10 @@ sealed interface FlowsReply {
     };
 
     /**
-     * The response's bytes: the tag and length of field 1, the flow's bytes as stored, then
-     * {@code node_name} (field 1000) and {@code time} (field 1001) as the generated code orders them.
-     * gRPC drains it into its buffer; reading it byte by byte (no transport here does) builds the array.
+     * A stored flow's response: the tag and length of {@code flow} (field 1), the flow's bytes as stored,
+     * then {@code node_name} (field 1000) and {@code time} (field 1001), in the generated code's order.
      */
-    final class Frame extends InputStream implements Drainable, KnownLength {
+    final class Frame implements FlowsReply {
 
         private static final int FLOW = 1 << 3 | 2;
         private static final int NODE_NAME = 1000 << 3 | 2;
@@ -62,19 +60,17 @@ sealed interface FlowsReply {
         private final byte[] head;
         private final byte[] payload;
         private final byte[] tail;
-        private InputStream read;
-        private boolean drained;
 
         Frame(StoredFlow flow) {
             payload = flow.payload();
             byte[] h = new byte[10];
             int n = varint(h, 0, FLOW);
             n = varint(h, n, payload.length);
-            head = java.util.Arrays.copyOf(h, n);
+            head = Arrays.copyOf(h, n);
             byte[] node = flow.node.getBytes(StandardCharsets.UTF_8);
             long seconds = Math.floorDiv(flow.timeNanos, 1_000_000_000L);
             int nanos = (int) Math.floorMod(flow.timeNanos, 1_000_000_000L);
-            byte[] time = new byte[2 + 10 + 1 + 5];
+            byte[] time = new byte[1 + 10 + 1 + 5];
             int timeLength = 0;
             if (seconds != 0) {
                 timeLength = varint(time, timeLength, SECONDS);
@@ -95,7 +91,7 @@ sealed interface FlowsReply {
             m = varint(t, m, TIME);
             m = varint(t, m, timeLength);
             System.arraycopy(time, 0, t, m, timeLength);
-            tail = java.util.Arrays.copyOf(t, m + timeLength);
+            tail = Arrays.copyOf(t, m + timeLength);
         }
 
         /**
@@ -111,22 +107,60 @@ sealed interface FlowsReply {
             return at;
         }
 
+        /** The response's size in bytes. */
+        int length() {
+            return head.length + payload.length + tail.length;
+        }
+
+        void writeTo(OutputStream out) throws IOException {
+            out.write(head);
+            out.write(payload);
+            out.write(tail);
+        }
+
+        /** The response as a gRPC message on the wire: not compressed, its length, its bytes. */
+        void appendTo(Buffer out) {
+            out.appendByte((byte) 0).appendInt(length());
+            out.appendBytes(head).appendBytes(payload).appendBytes(tail);
+        }
+
+        byte[] bytes() {
+            byte[] all = new byte[length()];
+            System.arraycopy(head, 0, all, 0, head.length);
+            System.arraycopy(payload, 0, all, head.length, payload.length);
+            System.arraycopy(tail, 0, all, head.length + payload.length, tail.length);
+            return all;
+        }
+    }
+
+    /** gRPC drains it into its buffer; reading it byte by byte (no transport here does) builds the array. */
+    final class FrameStream extends InputStream implements Drainable, KnownLength {
+
+        private final Frame frame;
+        private InputStream read;
+        private boolean drained;
+
+        FrameStream(Frame frame) {
+            this.frame = frame;
+        }
+
         @Override
         public int drainTo(OutputStream target) throws IOException {
             int length = available();
-            target.write(head);
-            target.write(payload);
-            target.write(tail);
+            if (read != null) {
+                return (int) read.transferTo(target);
+            }
+            frame.writeTo(target);
             drained = true;
             return length;
         }
 
         @Override
-        public int available() {
-            if (drained) {
-                return 0;
+        public int available() throws IOException {
+            if (read != null) {
+                return read.available();
             }
-            return read != null ? readAvailable() : head.length + payload.length + tail.length;
+            return drained ? 0 : frame.length();
         }
 
         @Override
@@ -139,21 +173,9 @@ sealed interface FlowsReply {
             return bytes().read(b, off, len);
         }
 
-        private int readAvailable() {
-            try {
-                return read.available();
-            } catch (IOException e) {
-                return 0;
-            }
-        }
-
         private InputStream bytes() {
             if (read == null) {
-                ByteArrayOutputStream all = new ByteArrayOutputStream(available());
-                all.writeBytes(head);
-                all.writeBytes(payload);
-                all.writeBytes(tail);
-                read = new java.io.ByteArrayInputStream(drained ? new byte[0] : all.toByteArray());
+                read = new ByteArrayInputStream(drained ? new byte[0] : frame.bytes());
             }
             return read;
         }

@@ -43,6 +43,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
+import io.quarkus.grpc.RegisterInterceptor;
 import jakarta.inject.Inject;
 import java.util.Comparator;
 import java.util.List;
@@ -55,6 +56,7 @@ import org.jboss.logging.Logger;
  * request fails with INVALID_ARGUMENT, the description starting with the field.
  */
 @GrpcService
+@RegisterInterceptor(HttpStreams.class)
 public class ObserverGrpcService implements BindableService, ObserverGrpc.AsyncService {
 
     private static final Logger LOG = Logger.getLogger(ObserverGrpcService.class);
@@ -116,33 +118,37 @@ public class ObserverGrpcService implements BindableService, ObserverGrpc.AsyncS
             return;
         }
         ServerCallStreamObserver<FlowsReply> call = (ServerCallStreamObserver<FlowsReply>) response;
-        ReadyGate gate = new ReadyGate(call);
+        FlowWriter writer = new FlowWriter(call, new ReadyGate(call), HttpStreams.RESPONSE.get());
         Thread.ofVirtual().name("observer-getflows").start(() -> {
             try {
                 queries.run(query, new FlowQueries.Sink() {
                     @Override
                     public void flow(StoredFlow flow) {
-                        gate.await();
-                        call.onNext(
-                                mask.isEmpty()
-                                        ? new FlowsReply.Stored(flow)
-                                        : new FlowsReply.Message(GetFlowsResponse.newBuilder()
-                                                .setFlow(FlowCodec.masked(FlowCodec.flow(flow), mask))
-                                                .setNodeName(flow.node)
-                                                .setTime(timestamp(flow.timeNanos))
-                                                .build()));
+                        if (mask.isEmpty()) {
+                            writer.flow(flow);
+                        } else {
+                            writer.message(GetFlowsResponse.newBuilder()
+                                    .setFlow(FlowCodec.masked(FlowCodec.flow(flow), mask))
+                                    .setNodeName(flow.node)
+                                    .setTime(timestamp(flow.timeNanos))
+                                    .build());
+                        }
                     }
 
                     @Override
                     public void lost(String node, long count) {
-                        gate.await();
-                        call.onNext(new FlowsReply.Message(GetFlowsResponse.newBuilder()
+                        writer.message(GetFlowsResponse.newBuilder()
                                 .setLostEvents(LostEvent.newBuilder()
                                         .setSource(LostEventSource.HUBBLE_RING_BUFFER)
                                         .setNumEventsLost(count))
                                 .setNodeName(node)
                                 .setTime(timestamp(System.currentTimeMillis() * 1_000_000L))
-                                .build()));
+                                .build());
+                    }
+
+                    @Override
+                    public void flush() {
+                        writer.flush();
                     }
 
                     @Override
@@ -151,6 +157,7 @@ public class ObserverGrpcService implements BindableService, ObserverGrpc.AsyncS
                     }
                 });
                 if (!call.isCancelled()) {
+                    writer.flush();
                     call.onCompleted();
                 }
             } catch (RuntimeException e) {

@@ -72,7 +72,7 @@ class FlowsReplyTest {
                                 2)
                         .build(),
                 "n");
-        InputStream stream = FlowsReply.MARSHALLER.stream(new FlowsReply.Stored(stored));
+        InputStream stream = FlowsReply.MARSHALLER.stream(new FlowsReply.Frame(stored));
         int length = ((KnownLength) stream).available();
         byte[] read = stream.readAllBytes();
         assertThat(read).hasSize(length).isEqualTo(drained(stored));
@@ -90,7 +90,7 @@ class FlowsReplyTest {
     }
 
     private static byte[] drained(StoredFlow stored) throws Exception {
-        InputStream stream = FlowsReply.MARSHALLER.stream(new FlowsReply.Stored(stored));
+        InputStream stream = FlowsReply.MARSHALLER.stream(new FlowsReply.Frame(stored));
         int length = ((KnownLength) stream).available();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertThat(((Drainable) stream).drainTo(out)).isEqualTo(length);
