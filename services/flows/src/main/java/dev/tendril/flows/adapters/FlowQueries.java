@@ -146,7 +146,9 @@ public class FlowQueries {
                 sink.idle();
                 lastSent = now;
             } else {
-                LockSupport.parkNanos(interval);
+                // Not a whole interval when a waiting flow falls due sooner: it goes out on time, not up
+                // to an interval after its sort window.
+                LockSupport.parkNanos(Math.max(100_000L, Math.min(interval, sorted.nanosUntilDue(now))));
             }
         }
     }

@@ -51,6 +51,17 @@ public final class SortBuffer {
         return drained;
     }
 
+    /** How long until the oldest pending flow may go: 0 when it may now, Long.MAX_VALUE when none waits. */
+    public long nanosUntilDue(long nowNanos) {
+        if (queue.isEmpty()) {
+            return Long.MAX_VALUE;
+        }
+        if (queue.size() > maxLength) {
+            return 0;
+        }
+        return Math.max(0, queue.peek().arrivedNanos() + windowNanos - nowNanos);
+    }
+
     public boolean isEmpty() {
         return queue.isEmpty();
     }

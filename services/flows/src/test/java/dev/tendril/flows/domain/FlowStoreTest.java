@@ -128,6 +128,18 @@ class FlowStoreTest {
         assertThat(buffer.isEmpty()).isTrue();
     }
 
+    @Test
+    void sortBufferSaysWhenItsOldestFlowFallsDue() {
+        SortBuffer buffer = new SortBuffer(100, 2);
+        assertThat(buffer.nanosUntilDue(0)).isEqualTo(Long.MAX_VALUE);
+        buffer.add(TestFlows.at(5, "b"), 0);
+        buffer.add(TestFlows.at(3, "a"), 50);
+        assertThat(buffer.nanosUntilDue(60)).isEqualTo(90);
+        assertThat(buffer.nanosUntilDue(200)).isZero();
+        buffer.add(TestFlows.at(4, "c"), 60);
+        assertThat(buffer.nanosUntilDue(60)).as("over its length: now").isZero();
+    }
+
     private static List<Long> times(FlowStore store, FlowQuery query) {
         return store.query(query, store.mark()).flows().stream()
                 .map(f -> f.timeNanos)
