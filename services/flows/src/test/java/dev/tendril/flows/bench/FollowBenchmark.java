@@ -107,6 +107,7 @@ class FollowBenchmark {
                 followers.forEach(Client::reset);
                 double lostBefore = lostTotal(base);
                 long cpu0 = cpuNanos();
+                java.util.Map<String, Long> threads0 = cpuByPart();
                 long seenBefore = ingest.seenFlows();
                 long start = System.nanoTime();
                 long produced = produce(producer, topic, corpus, rate, seconds);
@@ -120,6 +121,7 @@ class FollowBenchmark {
                 });
                 double ingestSeconds = ingested[0] == 0 ? Double.NaN : (ingested[0] - start) / 1e9;
                 long cpu = cpuNanos() - cpu0;
+                java.util.Map<String, Long> threads1 = cpuByPart();
                 double stageSeconds = (System.nanoTime() - start) / 1e9;
                 long[] histogram = new long[BUCKETS];
                 long received = 0;
@@ -159,6 +161,13 @@ class FollowBenchmark {
                         loadAverage(),
                         ingestSeconds);
                 line(report, "  per client (received/max lag): %s", String.join(", ", perClient));
+                StringBuilder parts = new StringBuilder();
+                for (String part : List.of("service", "clients", "broker", "producer")) {
+                    long nanos = threads1.getOrDefault(part, 0L) - threads0.getOrDefault(part, 0L);
+                    parts.append(
+                            String.format(" %s %.1f s (%.2f cores);", part, nanos / 1e9, nanos / 1e9 / stageSeconds));
+                }
+                line(report, "  CPU by part (platform threads; virtual threads count on their carriers):%s", parts);
             }
         } finally {
             followers.forEach(Client::close);
@@ -465,6 +474,44 @@ class FollowBenchmark {
         String s = String.format(format, args);
         System.out.println(s);
         report.append(s).append('\n');
+    }
+
+    /**
+     * CPU time of this JVM's live threads by part: the 10 clients (grpc-java's threads: the service
+     * serves gRPC with vert.x), the in-process broker, the producer (and this test's thread), and the rest,
+     * the service (ingest, vert.x event loops, the carriers of the follow loops' virtual threads).
+     */
+    private static java.util.Map<String, Long> cpuByPart() {
+        var bean = ManagementFactory.getThreadMXBean();
+        java.util.Map<String, Long> parts = new java.util.HashMap<>();
+        for (var info : bean.getThreadInfo(bean.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            long nanos = bean.getThreadCpuTime(info.getThreadId());
+            if (nanos < 0) {
+                continue;
+            }
+            String name = info.getThreadName();
+            String part;
+            if (name.startsWith("grpc-")) {
+                part = "clients";
+            } else if (name.startsWith("kafka-producer") || name.equals("main")) {
+                part = "producer";
+            } else if (name.startsWith("data-plane-kafka")
+                    || name.startsWith("kafka-")
+                    || name.startsWith("quorum-controller")
+                    || name.startsWith("broker-")
+                    || name.startsWith("controller-")
+                    || name.startsWith("raft-")
+                    || name.contains("-metadata-")) {
+                part = "broker";
+            } else {
+                part = "service";
+            }
+            parts.merge(part, nanos, Long::sum);
+        }
+        return parts;
     }
 
     private static long cpuNanos() {
