@@ -162,7 +162,7 @@ class FollowBenchmark {
                         ingestSeconds);
                 line(report, "  per client (received/max lag): %s", String.join(", ", perClient));
                 StringBuilder parts = new StringBuilder();
-                for (String part : List.of("service", "clients", "broker", "producer")) {
+                for (String part : List.of("ingest", "service", "clients", "broker", "producer")) {
                     long nanos = threads1.getOrDefault(part, 0L) - threads0.getOrDefault(part, 0L);
                     parts.append(
                             String.format(" %s %.1f s (%.2f cores);", part, nanos / 1e9, nanos / 1e9 / stageSeconds));
@@ -479,7 +479,8 @@ class FollowBenchmark {
     /**
      * CPU time of this JVM's live threads by part: the 10 clients (grpc-java's threads: the service
      * serves gRPC with vert.x), the in-process broker, the producer (and this test's thread), and the rest,
-     * the service (ingest, vert.x event loops, the carriers of the follow loops' virtual threads).
+     * the service's ingest thread, and the rest of the service (vert.x event loops, the carriers of the
+     * follow loops' virtual threads).
      */
     private static java.util.Map<String, Long> cpuByPart() {
         var bean = ManagementFactory.getThreadMXBean();
@@ -494,7 +495,9 @@ class FollowBenchmark {
             }
             String name = info.getThreadName();
             String part;
-            if (name.startsWith("grpc-")) {
+            if (name.equals("flows-ingest")) {
+                part = "ingest";
+            } else if (name.startsWith("grpc-")) {
                 part = "clients";
             } else if (name.startsWith("kafka-producer") || name.equals("main")) {
                 part = "producer";
