@@ -47,6 +47,9 @@ public class FlowQueries {
 
     private static final long IDLE_NANOS = 5_000_000_000L;
 
+    /** A virtual thread's timed park costs a timer task: no shorter than this (a flow goes 1 ms late at most). */
+    private static final long MIN_PARK_NANOS = 1_000_000L;
+
     private volatile boolean stopping;
     private final AtomicInteger followers = new AtomicInteger();
 
@@ -148,7 +151,7 @@ public class FlowQueries {
             } else {
                 // Not a whole interval when a waiting flow falls due sooner: it goes out on time, not up
                 // to an interval after its sort window.
-                LockSupport.parkNanos(Math.max(100_000L, Math.min(interval, sorted.nanosUntilDue(now))));
+                LockSupport.parkNanos(Math.max(MIN_PARK_NANOS, Math.min(interval, sorted.nanosUntilDue(now))));
             }
         }
     }
