@@ -38,11 +38,17 @@ public class FlowQueries {
 
         boolean open();
 
+        /** Called when the flows given so far should reach the client now (a sink may batch them). */
+        default void flush() {}
+
         /** Called while a follow has had nothing to send for a while: a chance to notice a gone client. */
         default void idle() {}
     }
 
     private static final long IDLE_NANOS = 5_000_000_000L;
+
+    /** A virtual thread's timed park costs a timer task: no shorter than this (a flow goes 1 ms late at most). */
+    private static final long MIN_PARK_NANOS = 1_000_000L;
 
     private volatile boolean stopping;
     private final AtomicInteger followers = new AtomicInteger();
@@ -106,6 +112,7 @@ public class FlowQueries {
             }
             sink.flow(flow);
         }
+        sink.flush();
         if (!query.followsAt(System.currentTimeMillis() * 1_000_000L)) {
             return;
         }
@@ -134,17 +141,17 @@ public class FlowQueries {
                     }
                 }
             }
-            List<StoredFlow> ready = sorted.drain(now);
-            for (StoredFlow flow : ready) {
-                sink.flow(flow);
-            }
-            if (!events.isEmpty() || !ready.isEmpty()) {
+            int ready = sorted.drain(now, sink::flow);
+            sink.flush();
+            if (!events.isEmpty() || ready > 0) {
                 lastSent = now;
             } else if (now - lastSent > IDLE_NANOS) {
                 sink.idle();
                 lastSent = now;
             } else {
-                LockSupport.parkNanos(interval);
+                // Not a whole interval when a waiting flow falls due sooner: it goes out on time, not up
+                // to an interval after its sort window.
+                LockSupport.parkNanos(Math.max(MIN_PARK_NANOS, Math.min(interval, sorted.nanosUntilDue(now))));
             }
         }
     }

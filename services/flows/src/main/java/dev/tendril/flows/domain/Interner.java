@@ -17,6 +17,11 @@ public final class Interner<K, V> {
         this.maxEntries = maxEntries;
     }
 
+    /** The value known for {@code key}, or null. */
+    public V get(K key) {
+        return values.get(key);
+    }
+
     public V intern(K key, Function<K, V> create) {
         V known = values.get(key);
         if (known != null) {

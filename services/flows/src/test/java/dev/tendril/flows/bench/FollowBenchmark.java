@@ -2,20 +2,28 @@ package dev.tendril.flows.bench;
 
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
 import dev.tendril.api.hubble.observer.GetFlowsRequest;
-import dev.tendril.api.hubble.observer.GetFlowsResponse;
 import dev.tendril.api.hubble.observer.ObserverGrpc;
 import dev.tendril.flows.adapters.FlowQueries;
+import dev.tendril.flows.adapters.kafka.FlowsConsumer;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
+import io.grpc.CallOptions;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.StatusRuntimeException;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,7 +34,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +70,9 @@ class FollowBenchmark {
     @Inject
     FlowQueries queries;
 
+    @Inject
+    FlowsConsumer ingest;
+
     @Test
     void follow() throws Exception {
         int clients = Integer.getInteger("follow.clients", 10);
@@ -76,11 +86,12 @@ class FollowBenchmark {
         StringBuilder report = new StringBuilder();
         line(
                 report,
-                "machine: %d CPUs, max heap %d MB, %s; load average at start %s",
+                "machine: %d CPUs, max heap %d MB, %s; load average at start %s; clients decode %s",
                 Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20,
                 System.getProperty("java.vm.version"),
-                loadAverage());
+                loadAverage(),
+                FULL_DECODE ? "every response" : "the flow time and lost count only");
         awaitReady(base);
 
         List<Client> followers = new ArrayList<>();
@@ -96,12 +107,21 @@ class FollowBenchmark {
                 followers.forEach(Client::reset);
                 double lostBefore = lostTotal(base);
                 long cpu0 = cpuNanos();
+                java.util.Map<String, Long> threads0 = cpuByPart();
+                long seenBefore = ingest.seenFlows();
                 long start = System.nanoTime();
                 long produced = produce(producer, topic, corpus, rate, seconds);
                 double producedSeconds = (System.nanoTime() - start) / 1e9;
                 // Until every client got every flow, or said it lost some, or nothing moved for 10 s.
-                awaitDrained(followers, produced);
+                long[] ingested = {0};
+                awaitDrained(followers, produced, () -> {
+                    if (ingested[0] == 0 && ingest.seenFlows() - seenBefore >= produced) {
+                        ingested[0] = System.nanoTime();
+                    }
+                });
+                double ingestSeconds = ingested[0] == 0 ? Double.NaN : (ingested[0] - start) / 1e9;
                 long cpu = cpuNanos() - cpu0;
+                java.util.Map<String, Long> threads1 = cpuByPart();
                 double stageSeconds = (System.nanoTime() - start) / 1e9;
                 long[] histogram = new long[BUCKETS];
                 long received = 0;
@@ -121,7 +141,8 @@ class FollowBenchmark {
                         report,
                         "target %,d flows/s: produced %,d in %.1f s = %,.0f flows/s; clients received %,d of %,d"
                                 + " (%.1f%%); lag p50 %d ms, p99 %d ms, max %d ms; lost: %,d in LostEvent messages,"
-                                + " hubble_lost_events_total +%,.0f; process CPU %.1f s over %.1f s (%.2f cores); load %s",
+                                + " hubble_lost_events_total +%,.0f; process CPU %.1f s over %.1f s (%.2f cores); load %s;"
+                                + " the service had ingested every flow %.1f s after the stage began",
                         rate,
                         produced,
                         producedSeconds,
@@ -137,8 +158,16 @@ class FollowBenchmark {
                         cpu / 1e9,
                         stageSeconds,
                         cpu / 1e9 / stageSeconds,
-                        loadAverage());
+                        loadAverage(),
+                        ingestSeconds);
                 line(report, "  per client (received/max lag): %s", String.join(", ", perClient));
+                StringBuilder parts = new StringBuilder();
+                for (String part : List.of("ingest", "service", "clients", "broker", "producer")) {
+                    long nanos = threads1.getOrDefault(part, 0L) - threads0.getOrDefault(part, 0L);
+                    parts.append(
+                            String.format(" %s %.1f s (%.2f cores);", part, nanos / 1e9, nanos / 1e9 / stageSeconds));
+                }
+                line(report, "  CPU by part (platform threads; virtual threads count on their carriers):%s", parts);
             }
         } finally {
             followers.forEach(Client::close);
@@ -146,6 +175,75 @@ class FollowBenchmark {
         Path out = Path.of("target", "follow-benchmark.txt");
         Files.writeString(out, report);
         System.out.println("written to " + out.toAbsolutePath());
+    }
+
+    /**
+     * What a client measures of one response: the flow's time (ms, -1 for no flow) or the flows a
+     * LostEvent reports.
+     */
+    record Seen(long flowMillis, long lost) {}
+
+    /**
+     * By default the clients decode only what they measure, straight from the response's bytes: they stand
+     * for {@code hubble observe} processes on other machines, and a full decode per message here would
+     * spend this JVM's cores on the clients rather than the service. {@code -Dfollow.decode=full} parses
+     * each response with the generated stubs instead.
+     */
+    static final boolean FULL_DECODE = "full".equals(System.getProperty("follow.decode"));
+
+    static final MethodDescriptor<GetFlowsRequest, Seen> SEEN = ObserverGrpc.getGetFlowsMethod().toBuilder(
+                    ObserverGrpc.getGetFlowsMethod().getRequestMarshaller(), new MethodDescriptor.Marshaller<Seen>() {
+                        @Override
+                        public InputStream stream(Seen value) {
+                            throw new UnsupportedOperationException("the clients only receive");
+                        }
+
+                        @Override
+                        public Seen parse(InputStream stream) {
+                            try {
+                                return seen(CodedInputStream.newInstance(stream));
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        }
+                    })
+            .build();
+
+    /** GetFlowsResponse: flow (1) → time (1) → seconds (1), nanos (2); lost_events (3) → num_events_lost (2). */
+    private static Seen seen(CodedInputStream in) throws IOException {
+        long flowMillis = -1;
+        long lost = 0;
+        for (int tag; (tag = in.readTag()) != 0; ) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            if (field == 1 || field == 3) {
+                int limit = in.pushLimit(in.readRawVarint32());
+                for (int inner; (inner = in.readTag()) != 0; ) {
+                    int number = WireFormat.getTagFieldNumber(inner);
+                    if (field == 1 && number == 1) {
+                        int time = in.pushLimit(in.readRawVarint32());
+                        long seconds = 0;
+                        long nanos = 0;
+                        for (int t; (t = in.readTag()) != 0; ) {
+                            switch (WireFormat.getTagFieldNumber(t)) {
+                                case 1 -> seconds = in.readInt64();
+                                case 2 -> nanos = in.readInt32();
+                                default -> in.skipField(t);
+                            }
+                        }
+                        in.popLimit(time);
+                        flowMillis = seconds * 1000 + nanos / 1_000_000;
+                    } else if (field == 3 && number == 2) {
+                        lost = in.readUInt64();
+                    } else {
+                        in.skipField(inner);
+                    }
+                }
+                in.popLimit(limit);
+            } else {
+                in.skipField(tag);
+            }
+        }
+        return new Seen(flowMillis, lost);
     }
 
     /** One {@code hubble observe -f}: its own channel and stream, counting what it receives. */
@@ -157,38 +255,65 @@ class FollowBenchmark {
         final AtomicLong lost = new AtomicLong();
         final AtomicLong maxLagMillis = new AtomicLong();
         final AtomicLong lastMove = new AtomicLong(System.nanoTime());
-        final Thread reader;
 
         Client(URI base) {
+            // Direct executor: each response is measured on the connection's own thread, with no hand-off
+            // per message to another thread (which cost this JVM a wake-up per message).
             channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort())
                     .usePlaintext()
+                    .directExecutor()
                     .maxInboundMessageSize(16 << 20)
                     .build();
-            reader = Thread.ofPlatform().daemon().start(() -> context.run(this::read));
+            GetFlowsRequest request =
+                    GetFlowsRequest.newBuilder().setFollow(true).build();
+            context.run(() -> {
+                if (FULL_DECODE) {
+                    ObserverGrpc.newStub(channel)
+                            .getFlows(
+                                    request,
+                                    new Observer<>(r -> seen(new Seen(
+                                            r.hasFlow()
+                                                    ? r.getFlow().getTime().getSeconds() * 1000
+                                                            + r.getFlow()
+                                                                            .getTime()
+                                                                            .getNanos()
+                                                                    / 1_000_000
+                                                    : -1,
+                                            r.hasLostEvents()
+                                                    ? r.getLostEvents().getNumEventsLost()
+                                                    : 0))));
+                } else {
+                    ClientCalls.asyncServerStreamingCall(
+                            channel.newCall(SEEN, CallOptions.DEFAULT), request, new Observer<>(this::seen));
+                }
+            });
         }
 
-        private void read() {
-            Iterator<GetFlowsResponse> stream = ObserverGrpc.newBlockingStub(channel)
-                    .getFlows(GetFlowsRequest.newBuilder().setFollow(true).build());
-            try {
-                while (stream.hasNext()) {
-                    GetFlowsResponse r = stream.next();
-                    long now = System.currentTimeMillis();
-                    if (r.hasLostEvents()) {
-                        lost.addAndGet(r.getLostEvents().getNumEventsLost());
-                    } else if (r.hasFlow()) {
-                        long sent = r.getFlow().getTime().getSeconds() * 1000
-                                + r.getFlow().getTime().getNanos() / 1_000_000;
-                        long l = Math.max(0, now - sent);
-                        lag.incrementAndGet((int) Math.min(BUCKETS - 1, l));
-                        maxLagMillis.accumulateAndGet(l, Math::max);
-                        received.incrementAndGet();
-                    }
-                    lastMove.set(System.nanoTime());
-                }
-            } catch (StatusRuntimeException e) {
-                // Cancelled at the end.
+        /** Counts every response; the stream ends with an error when the client is closed. */
+        private record Observer<T>(java.util.function.Consumer<T> each) implements StreamObserver<T> {
+            @Override
+            public void onNext(T value) {
+                each.accept(value);
             }
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {}
+        }
+
+        private void seen(Seen r) {
+            long now = System.currentTimeMillis();
+            if (r.lost() > 0) {
+                lost.addAndGet(r.lost());
+            } else if (r.flowMillis() >= 0) {
+                long l = Math.max(0, now - r.flowMillis());
+                lag.incrementAndGet((int) Math.min(BUCKETS - 1, l));
+                maxLagMillis.accumulateAndGet(l, Math::max);
+                received.incrementAndGet();
+            }
+            lastMove.set(System.nanoTime());
         }
 
         void reset() {
@@ -282,14 +407,15 @@ class FollowBenchmark {
      * Until every client got every flow or was told it lost the rest, nothing reached a client for 10 s, or
      * two minutes passed: what is still missing then counts as behind.
      */
-    private static void awaitDrained(List<Client> followers, long produced) {
+    private static void awaitDrained(List<Client> followers, long produced, Runnable check) {
         long quiet = TimeUnit.SECONDS.toNanos(10);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (System.nanoTime() < deadline
                 && !followers.stream()
                         .allMatch(c -> c.received.get() + c.lost.get() >= produced
                                 || System.nanoTime() - c.lastMove.get() > quiet)) {
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+            check.run();
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
     }
 
@@ -348,6 +474,47 @@ class FollowBenchmark {
         String s = String.format(format, args);
         System.out.println(s);
         report.append(s).append('\n');
+    }
+
+    /**
+     * CPU time of this JVM's live threads by part: the 10 clients (grpc-java's threads: the service
+     * serves gRPC with vert.x), the in-process broker, the producer (and this test's thread), and the rest,
+     * the service's ingest thread, and the rest of the service (vert.x event loops, the carriers of the
+     * follow loops' virtual threads).
+     */
+    private static java.util.Map<String, Long> cpuByPart() {
+        var bean = ManagementFactory.getThreadMXBean();
+        java.util.Map<String, Long> parts = new java.util.HashMap<>();
+        for (var info : bean.getThreadInfo(bean.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            long nanos = bean.getThreadCpuTime(info.getThreadId());
+            if (nanos < 0) {
+                continue;
+            }
+            String name = info.getThreadName();
+            String part;
+            if (name.equals("flows-ingest")) {
+                part = "ingest";
+            } else if (name.startsWith("grpc-")) {
+                part = "clients";
+            } else if (name.startsWith("kafka-producer") || name.equals("main")) {
+                part = "producer";
+            } else if (name.startsWith("data-plane-kafka")
+                    || name.startsWith("kafka-")
+                    || name.startsWith("quorum-controller")
+                    || name.startsWith("broker-")
+                    || name.startsWith("controller-")
+                    || name.startsWith("raft-")
+                    || name.contains("-metadata-")) {
+                part = "broker";
+            } else {
+                part = "service";
+            }
+            parts.merge(part, nanos, Long::sum);
+        }
+        return parts;
     }
 
     private static long cpuNanos() {

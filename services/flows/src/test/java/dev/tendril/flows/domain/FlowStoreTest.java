@@ -128,6 +128,51 @@ class FlowStoreTest {
         assertThat(buffer.isEmpty()).isTrue();
     }
 
+    @Test
+    void sortBufferGivesFlowsInTimeOrderAndEqualTimesInArrivalOrder() {
+        java.util.Random random = new java.util.Random(15);
+        SortBuffer buffer = new SortBuffer(100, 10_000);
+        List<StoredFlow> added = new java.util.ArrayList<>();
+        List<StoredFlow> out = new java.util.ArrayList<>();
+        for (int round = 0; round < 50; round++) {
+            for (int i = random.nextInt(40); i > 0; i--) {
+                StoredFlow flow = TestFlows.at(random.nextInt(200), "n" + random.nextInt(3));
+                added.add(flow);
+                buffer.add(flow, round);
+            }
+            // Nothing has waited its window yet.
+            buffer.drain(round, out::add);
+        }
+        assertThat(out).isEmpty();
+        buffer.drain(1_000, out::add);
+        assertThat(buffer.isEmpty()).isTrue();
+        List<StoredFlow> expected = new java.util.ArrayList<>(added);
+        expected.sort(java.util.Comparator.comparingLong(f -> f.timeNanos)); // stable: arrival order on ties
+        assertThat(out).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void sortBufferOverItsLengthDrainsItsOldest() {
+        SortBuffer buffer = new SortBuffer(1_000, 3);
+        for (long time : new long[] {9, 4, 7, 1, 8}) {
+            buffer.add(TestFlows.at(time, "a"), 0);
+        }
+        assertThat(buffer.drain(0)).extracting(f -> f.timeNanos).containsExactly(1L, 4L);
+        assertThat(buffer.drain(1_000)).extracting(f -> f.timeNanos).containsExactly(7L, 8L, 9L);
+    }
+
+    @Test
+    void sortBufferSaysWhenItsOldestFlowFallsDue() {
+        SortBuffer buffer = new SortBuffer(100, 2);
+        assertThat(buffer.nanosUntilDue(0)).isEqualTo(Long.MAX_VALUE);
+        buffer.add(TestFlows.at(5, "b"), 0);
+        buffer.add(TestFlows.at(3, "a"), 50);
+        assertThat(buffer.nanosUntilDue(60)).isEqualTo(90);
+        assertThat(buffer.nanosUntilDue(200)).isZero();
+        buffer.add(TestFlows.at(4, "c"), 60);
+        assertThat(buffer.nanosUntilDue(60)).as("over its length: now").isZero();
+    }
+
     private static List<Long> times(FlowStore store, FlowQuery query) {
         return store.query(query, store.mark()).flows().stream()
                 .map(f -> f.timeNanos)

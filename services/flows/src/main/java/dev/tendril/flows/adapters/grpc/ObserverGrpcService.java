@@ -33,10 +33,17 @@ import dev.tendril.flows.domain.FlowStore;
 import dev.tendril.flows.domain.InvalidFilterException;
 import dev.tendril.flows.domain.StoredFlow;
 import dev.tendril.rest.Problem;
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
+import io.quarkus.grpc.RegisterInterceptor;
 import jakarta.inject.Inject;
 import java.util.Comparator;
 import java.util.List;
@@ -49,7 +56,8 @@ import org.jboss.logging.Logger;
  * request fails with INVALID_ARGUMENT, the description starting with the field.
  */
 @GrpcService
-public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
+@RegisterInterceptor(HttpStreams.class)
+public class ObserverGrpcService implements BindableService, ObserverGrpc.AsyncService {
 
     private static final Logger LOG = Logger.getLogger(ObserverGrpcService.class);
 
@@ -71,8 +79,31 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
     @Inject
     ClusterEvents cluster;
 
+    /**
+     * The generated service with GetFlows's responses written by {@link FlowsReply#MARSHALLER}: the same
+     * method name, request and wire format, so any Hubble client calls it unchanged.
+     */
     @Override
-    public void getFlows(GetFlowsRequest request, StreamObserver<GetFlowsResponse> response) {
+    public ServerServiceDefinition bindService() {
+        ServerServiceDefinition generated = ObserverGrpc.bindService(this);
+        MethodDescriptor<GetFlowsRequest, FlowsReply> getFlows = ObserverGrpc.getGetFlowsMethod().toBuilder(
+                        ObserverGrpc.getGetFlowsMethod().getRequestMarshaller(), FlowsReply.MARSHALLER)
+                .build();
+        ServiceDescriptor.Builder service = ServiceDescriptor.newBuilder(ObserverGrpc.SERVICE_NAME)
+                .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor())
+                .addMethod(getFlows);
+        List<ServerMethodDefinition<?, ?>> others = generated.getMethods().stream()
+                .filter(m -> !m.getMethodDescriptor().getFullMethodName().equals(getFlows.getFullMethodName()))
+                .toList();
+        others.forEach(m -> service.addMethod(m.getMethodDescriptor()));
+        ServerServiceDefinition.Builder bound = ServerServiceDefinition.builder(service.build());
+        others.forEach(bound::addMethod);
+        bound.addMethod(getFlows, ServerCalls.asyncServerStreamingCall(this::streamFlows));
+        return bound.build();
+    }
+
+    /** GetFlows as {@link #bindService} binds it: a followed flow goes out as its stored bytes. */
+    void streamFlows(GetFlowsRequest request, StreamObserver<FlowsReply> response) {
         FlowQuery query;
         List<String> mask;
         try {
@@ -86,25 +117,27 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
                     .asRuntimeException());
             return;
         }
-        ServerCallStreamObserver<GetFlowsResponse> call = (ServerCallStreamObserver<GetFlowsResponse>) response;
-        ReadyGate gate = new ReadyGate(call);
+        ServerCallStreamObserver<FlowsReply> call = (ServerCallStreamObserver<FlowsReply>) response;
+        FlowWriter writer = new FlowWriter(call, new ReadyGate(call), HttpStreams.RESPONSE.get());
         Thread.ofVirtual().name("observer-getflows").start(() -> {
             try {
                 queries.run(query, new FlowQueries.Sink() {
                     @Override
                     public void flow(StoredFlow flow) {
-                        gate.await();
-                        call.onNext(GetFlowsResponse.newBuilder()
-                                .setFlow(FlowCodec.masked(FlowCodec.flow(flow), mask))
-                                .setNodeName(flow.node)
-                                .setTime(timestamp(flow.timeNanos))
-                                .build());
+                        if (mask.isEmpty()) {
+                            writer.flow(flow);
+                        } else {
+                            writer.message(GetFlowsResponse.newBuilder()
+                                    .setFlow(FlowCodec.masked(FlowCodec.flow(flow), mask))
+                                    .setNodeName(flow.node)
+                                    .setTime(timestamp(flow.timeNanos))
+                                    .build());
+                        }
                     }
 
                     @Override
                     public void lost(String node, long count) {
-                        gate.await();
-                        call.onNext(GetFlowsResponse.newBuilder()
+                        writer.message(GetFlowsResponse.newBuilder()
                                 .setLostEvents(LostEvent.newBuilder()
                                         .setSource(LostEventSource.HUBBLE_RING_BUFFER)
                                         .setNumEventsLost(count))
@@ -114,11 +147,17 @@ public class ObserverGrpcService extends ObserverGrpc.ObserverImplBase {
                     }
 
                     @Override
+                    public void flush() {
+                        writer.flush();
+                    }
+
+                    @Override
                     public boolean open() {
                         return !call.isCancelled();
                     }
                 });
                 if (!call.isCancelled()) {
+                    writer.flush();
                     call.onCompleted();
                 }
             } catch (RuntimeException e) {
