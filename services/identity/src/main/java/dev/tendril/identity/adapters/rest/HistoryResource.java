@@ -61,13 +61,8 @@ public class HistoryResource {
     }
 
     static long identityId(String name) {
-        try {
-            long id = Long.parseLong(name);
-            if (id > 0) {
-                return id;
-            }
-        } catch (NumberFormatException notANumber) {
-            // answered below
+        if (name.matches("[0-9]{1,18}") && Long.parseLong(name) > 0) {
+            return Long.parseLong(name);
         }
         throw CommandRejectedException.invalid("name", "an identity is named by its number, such as 12345");
     }
