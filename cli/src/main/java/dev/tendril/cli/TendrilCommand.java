@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             GetCommand.class,
             ApplyCommand.class,
             DeleteCommand.class,
+            dev.tendril.cli.history.HistoryCommand.class,
             PolicyCommand.class,
             dev.tendril.cli.ipam.IpamCommand.class,
             ConnectivityCommand.class,

@@ -10,6 +10,7 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -22,7 +23,8 @@ import java.util.Map;
 
 /**
  * The endpoint API a CNI plugin calls: ADD is {@code POST /v1/endpoints}, DEL is
- * {@code DELETE /v1/endpoints/{namespace}/{pod}?uid=}. Errors are application/problem+json.
+ * {@code DELETE /v1/endpoints/{namespace}/{pod}?uid=}. Errors are application/problem+json. Header
+ * {@code X-Request-Id} (else a new one) goes with the calls to IPAM and the identity service.
  */
 @Path("/v1/endpoints")
 @Produces(MediaType.APPLICATION_JSON)
@@ -75,7 +77,8 @@ public class EndpointResource {
     AgentConfig config;
 
     @POST
-    public Response create(CreateEndpoint body) {
+    public Response create(CreateEndpoint body, @HeaderParam(RequestIds.HEADER) String sentRequestId) {
+        String requestId = RequestIds.of(sentRequestId);
         if (body == null) {
             throw EndpointRejectedException.invalid(
                     "body", "a JSON object {namespace, pod, uid, labels, ...} is required");
@@ -83,18 +86,24 @@ public class EndpointResource {
         EndpointSpec spec = new EndpointSpec(
                 body.namespace(), body.pod(), body.uid(), body.labels(), body.serviceAccount(), body.namedPorts());
         requireReady();
-        EndpointManager.Result r = manager.create(spec);
+        EndpointManager.Result r = RequestIds.forwarding(requestId, () -> manager.create(spec));
         return Response.status(r.created() ? 201 : 200)
                 .entity(EndpointView.of(r.endpoint(), config.nodeName()))
+                .header(RequestIds.HEADER, requestId)
                 .build();
     }
 
     @DELETE
     @Path("/{namespace}/{pod}")
     public EndpointView delete(
-            @PathParam("namespace") String namespace, @PathParam("pod") String pod, @QueryParam("uid") String uid) {
+            @PathParam("namespace") String namespace,
+            @PathParam("pod") String pod,
+            @QueryParam("uid") String uid,
+            @HeaderParam(RequestIds.HEADER) String sentRequestId) {
+        String requestId = RequestIds.of(sentRequestId);
         requireReady();
-        return EndpointView.of(manager.delete(namespace, pod, uid), config.nodeName());
+        return EndpointView.of(
+                RequestIds.forwarding(requestId, () -> manager.delete(namespace, pod, uid)), config.nodeName());
     }
 
     @GET

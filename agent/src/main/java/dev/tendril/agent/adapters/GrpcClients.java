@@ -45,6 +45,7 @@ public class GrpcClients implements IpamClient, IdentityClient {
             ipam = channel(config.ipamUrl());
         }
         return IpamGrpc.newBlockingStub(ipam)
+                .withInterceptors(RequestIds.FORWARD)
                 .withDeadlineAfter(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -53,6 +54,7 @@ public class GrpcClients implements IpamClient, IdentityClient {
             identity = channel(config.identityUrl());
         }
         return IdentityServiceGrpc.newBlockingStub(identity)
+                .withInterceptors(RequestIds.FORWARD)
                 .withDeadlineAfter(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -31,6 +31,8 @@ public final class ServiceClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** One per command invocation (one process): every change it causes records it (tendril history). */
+    private static final String REQUEST_ID = java.util.UUID.randomUUID().toString();
 
     private final String name;
     private final URI base;
@@ -84,6 +86,7 @@ public final class ServiceClient {
                 .GET()
                 .timeout(Duration.ofSeconds(30))
                 .header("Accept", "text/event-stream")
+                .header("X-Request-Id", REQUEST_ID)
                 .build();
         HttpResponse<Stream<String>> response;
         try {
@@ -170,6 +173,7 @@ public final class ServiceClient {
     private JsonNode send(HttpRequest.Builder request) {
         HttpRequest built = request.timeout(Duration.ofSeconds(30))
                 .header("Accept", "application/json")
+                .header("X-Request-Id", REQUEST_ID)
                 .build();
         HttpResponse<String> response;
         try {

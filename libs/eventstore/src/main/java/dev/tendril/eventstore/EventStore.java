@@ -8,12 +8,17 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Append-only event streams in PostgreSQL with optimistic concurrency.
  *
  * <p>Appends take an open connection so that a command handler can write its events and its read
  * model in the same transaction; the {@code Transactions}-managed variants open their own.
+ *
+ * <p>Every appended event is stamped with its {@link ChangeOrigin}: its own if it carries one, else
+ * the one bound by {@link ChangeOrigin#supplyAs} around the append, else what the store's origin
+ * source says (the Quarkus adapter reads the current request).
  */
 public final class EventStore {
 
@@ -21,12 +26,28 @@ public final class EventStore {
     public static final long NO_STREAM = 0;
 
     private static final String COLUMNS =
-            "position, stream_id, version, event_type, schema_version, content_type, payload, recorded_at";
+            "position, stream_id, version, event_type, schema_version, content_type, payload, recorded_at, principal, request_id";
 
     private final Transactions transactions;
+    private final Supplier<ChangeOrigin> origins;
 
+    /** A store whose events, unless they say otherwise, are caused by {@link ChangeOrigin#UNKNOWN}. */
     public EventStore(Transactions transactions) {
+        this(transactions, () -> ChangeOrigin.UNKNOWN);
+    }
+
+    public EventStore(Transactions transactions, Supplier<ChangeOrigin> origins) {
         this.transactions = transactions;
+        this.origins = Objects.requireNonNull(origins, "origins");
+    }
+
+    /**
+     * Who an event appended now by this thread is caused by. Code that hands work to another thread
+     * (a group commit) takes it in the caller's thread and binds it there ({@link ChangeOrigin#supplyAs}).
+     */
+    public ChangeOrigin origin() {
+        ChangeOrigin bound = ChangeOrigin.bound();
+        return bound != null ? bound : origins.get();
     }
 
     public Transactions transactions() {
@@ -57,7 +78,7 @@ public final class EventStore {
         }
         long newVersion = expectedVersion + events.size();
         advanceStream(tx, streamId, expectedVersion, newVersion);
-        return insert(tx, streamId, expectedVersion, events);
+        return insert(tx, streamId, expectedVersion, events, origin());
     }
 
     /**
@@ -100,12 +121,13 @@ public final class EventStore {
     }
 
     /** One JDBC batch for all events of the append: one round trip instead of one per event. */
-    private static List<StoredEvent> insert(Connection tx, String streamId, long expectedVersion, List<NewEvent> events)
+    private static List<StoredEvent> insert(
+            Connection tx, String streamId, long expectedVersion, List<NewEvent> events, ChangeOrigin current)
             throws SQLException {
         List<StoredEvent> stored = new ArrayList<>(events.size());
         try (PreparedStatement insert = tx.prepareStatement(
-                "INSERT INTO events (stream_id, version, event_type, schema_version, content_type, payload) "
-                        + "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO events (stream_id, version, event_type, schema_version, content_type, payload, "
+                        + "principal, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 new String[] {"position", "recorded_at"})) {
             long version = expectedVersion;
             for (NewEvent event : events) {
@@ -116,6 +138,9 @@ public final class EventStore {
                 insert.setInt(4, event.schemaVersion());
                 insert.setString(5, event.contentType());
                 insert.setBytes(6, event.payload());
+                ChangeOrigin origin = originOf(event, current);
+                insert.setString(7, origin.principal());
+                insert.setString(8, origin.requestId());
                 insert.addBatch();
             }
             insert.executeBatch();
@@ -134,11 +159,16 @@ public final class EventStore {
                             event.schemaVersion(),
                             event.contentType(),
                             event.payload(),
-                            keys.getTimestamp(2).toInstant()));
+                            keys.getTimestamp(2).toInstant(),
+                            originOf(event, current)));
                 }
             }
         }
         return stored;
+    }
+
+    static ChangeOrigin originOf(NewEvent event, ChangeOrigin current) {
+        return event.origin() != null ? event.origin() : current;
     }
 
     /** The stream's version: the number of events in it, 0 when it does not exist. */
@@ -163,6 +193,25 @@ public final class EventStore {
             select.setLong(2, afterVersion);
             return readEvents(select);
         }
+    }
+
+    /**
+     * The events of the streams whose id starts with {@code streamPrefix} whose JSON payload has
+     * {@code field} equal to one of {@code values}, in position order: the history of an object that
+     * has no stream of its own (a pod's addresses live in its node's stream).
+     */
+    public List<StoredEvent> readByPayloadField(String streamPrefix, String field, List<String> values) {
+        return transactions.inTransaction(tx -> {
+            try (PreparedStatement select = tx.prepareStatement("SELECT " + COLUMNS + " FROM events "
+                    + "WHERE starts_with(stream_id, ?) AND content_type = ? "
+                    + "AND convert_from(payload, 'UTF8')::jsonb ->> ? = ANY (?) ORDER BY position")) {
+                select.setString(1, streamPrefix);
+                select.setString(2, NewEvent.JSON);
+                select.setString(3, field);
+                select.setArray(4, tx.createArrayOf("text", values.toArray()));
+                return readEvents(select);
+            }
+        });
     }
 
     /** Events of all streams after a position, in position order, for rebuilding read models. */
@@ -197,6 +246,7 @@ public final class EventStore {
                 row.getInt("schema_version"),
                 row.getString("content_type"),
                 row.getBytes("payload"),
-                recordedAt.toInstant());
+                recordedAt.toInstant(),
+                new ChangeOrigin(row.getString("principal"), row.getString("request_id")));
     }
 }

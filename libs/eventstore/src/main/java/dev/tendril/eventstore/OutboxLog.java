@@ -34,7 +34,7 @@ final class OutboxLog implements AutoCloseable {
     record Lag(long events, Instant oldestRecordedAt) {}
 
     private static final String COLUMNS = "SELECT tx_id::text AS tx, position, stream_id, version, event_type, "
-            + "schema_version, content_type, payload, recorded_at FROM events ";
+            + "schema_version, content_type, payload, recorded_at, principal, request_id FROM events ";
 
     private final Connection connection;
     private final String relay;

@@ -45,6 +45,10 @@ public final class OutboxRelay implements AutoCloseable {
     public static final String HEADER_STREAM = "tendril-stream";
     public static final String HEADER_VERSION = "tendril-version";
     public static final String HEADER_TYPE = "tendril-type";
+    /** Who caused the event ({@link ChangeOrigin#principal()}), on event-log and state records. */
+    public static final String HEADER_PRINCIPAL = "tendril-principal";
+    /** The request that caused the event, when there was one. */
+    public static final String HEADER_REQUEST_ID = "tendril-request-id";
     /** On records a state-topic audit republished: the relay that did. */
     public static final String HEADER_REPAIR = "tendril-repair";
 

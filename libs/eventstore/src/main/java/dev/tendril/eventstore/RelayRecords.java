@@ -125,6 +125,14 @@ final class RelayRecords {
                 .add(new RecordHeader(
                         OutboxRelay.HEADER_VERSION,
                         Long.toString(event.version()).getBytes(StandardCharsets.UTF_8)))
-                .add(new RecordHeader(OutboxRelay.HEADER_TYPE, event.type().getBytes(StandardCharsets.UTF_8)));
+                .add(new RecordHeader(OutboxRelay.HEADER_TYPE, event.type().getBytes(StandardCharsets.UTF_8)))
+                .add(new RecordHeader(
+                        OutboxRelay.HEADER_PRINCIPAL, event.origin().principal().getBytes(StandardCharsets.UTF_8)));
+        if (event.origin().requestId() != null) {
+            record.headers()
+                    .add(new RecordHeader(
+                            OutboxRelay.HEADER_REQUEST_ID,
+                            event.origin().requestId().getBytes(StandardCharsets.UTF_8)));
+        }
     }
 }

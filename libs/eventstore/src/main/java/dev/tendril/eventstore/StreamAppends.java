@@ -22,13 +22,17 @@ public final class StreamAppends {
 
     private StreamAppends() {}
 
-    /** Appends all of them in the caller's transaction; a stale expected version throws {@link ConcurrencyException}. */
-    public static void appendAll(Connection tx, List<Append> appends) throws SQLException {
-        OneRoundTrip.run(tx, parts(tx, appends));
+    /**
+     * Appends all of them in the caller's transaction; a stale expected version throws {@link
+     * ConcurrencyException}. Events that carry no origin of their own are stamped with {@code origin}.
+     */
+    public static void appendAll(Connection tx, List<Append> appends, ChangeOrigin origin) throws SQLException {
+        OneRoundTrip.run(tx, parts(tx, appends, origin));
     }
 
     /** The statements of {@link #appendAll}, to send in one round trip with others that follow them. */
-    public static List<OneRoundTrip.Part> parts(Connection tx, List<Append> appends) throws SQLException {
+    public static List<OneRoundTrip.Part> parts(Connection tx, List<Append> appends, ChangeOrigin origin)
+            throws SQLException {
         List<Append> existing = new ArrayList<>();
         List<Append> created = new ArrayList<>();
         List<Append> nonEmpty = new ArrayList<>();
@@ -51,7 +55,7 @@ public final class StreamAppends {
         if (!created.isEmpty()) {
             parts.add(create(tx, created));
         }
-        parts.add(insert(tx, nonEmpty, events));
+        parts.add(insert(tx, nonEmpty, events, origin));
         return parts;
     }
 
@@ -119,13 +123,16 @@ public final class StreamAppends {
         }
     }
 
-    private static OneRoundTrip.Part insert(Connection tx, List<Append> appends, int count) throws SQLException {
+    private static OneRoundTrip.Part insert(Connection tx, List<Append> appends, int count, ChangeOrigin current)
+            throws SQLException {
         String[] ids = new String[count];
         Long[] versions = new Long[count];
         String[] types = new String[count];
         Integer[] schemaVersions = new Integer[count];
         String[] contentTypes = new String[count];
         byte[][] payloads = new byte[count][];
+        String[] principals = new String[count];
+        String[] requestIds = new String[count];
         int i = 0;
         for (Append append : appends) {
             long version = append.expectedVersion();
@@ -136,6 +143,9 @@ public final class StreamAppends {
                 schemaVersions[i] = event.schemaVersion();
                 contentTypes[i] = event.contentType();
                 payloads[i] = event.payload();
+                ChangeOrigin origin = EventStore.originOf(event, current);
+                principals[i] = origin.principal();
+                requestIds[i] = origin.requestId();
                 i++;
             }
         }
@@ -145,17 +155,21 @@ public final class StreamAppends {
                 tx.createArrayOf("text", types),
                 tx.createArrayOf("int4", schemaVersions),
                 tx.createArrayOf("text", contentTypes),
-                tx.createArrayOf("bytea", payloads));
+                tx.createArrayOf("bytea", payloads),
+                tx.createArrayOf("text", principals),
+                tx.createArrayOf("text", requestIds));
         // Only into streams this transaction has just moved (so a stale stream's events collide with
         // nothing: the check of the statement before reports it). WITH ORDINALITY and ORDER BY:
         // positions are handed out in array order, so within a stream they ascend with the version,
         // as EventStore's own appends guarantee.
         return new OneRoundTrip.Part(
                 "INSERT INTO events "
-                        + "(stream_id, version, event_type, schema_version, content_type, payload) "
-                        + "SELECT e.stream_id, e.version, e.event_type, e.schema_version, e.content_type, e.payload "
-                        + "FROM unnest(?::text[], ?::bigint[], ?::text[], ?::int[], ?::text[], ?::bytea[]) WITH ORDINALITY "
-                        + "AS e(stream_id, version, event_type, schema_version, content_type, payload, n) "
+                        + "(stream_id, version, event_type, schema_version, content_type, payload, principal, request_id) "
+                        + "SELECT e.stream_id, e.version, e.event_type, e.schema_version, e.content_type, e.payload, "
+                        + "e.principal, e.request_id FROM unnest(?::text[], ?::bigint[], ?::text[], ?::int[], ?::text[], "
+                        + "?::bytea[], ?::text[], ?::text[]) WITH ORDINALITY "
+                        + "AS e(stream_id, version, event_type, schema_version, content_type, payload, principal, "
+                        + "request_id, n) "
                         + "JOIN streams s ON s.stream_id = e.stream_id AND s.last_tx_id = pg_current_xact_id() "
                         + "ORDER BY e.n",
                 (statement, first) -> {

@@ -88,8 +88,13 @@ class OutboxRelayTest {
     }
 
     @Test
-    void keysRecordsByStreamAndCarriesDedupHeaders() {
-        store.append("counter/keyed", 0, List.of(Counter.event("One"), Counter.event("Two")));
+    void keysRecordsByStreamAndCarriesDedupAndOriginHeaders() {
+        store.append(
+                "counter/keyed",
+                0,
+                List.of(
+                        Counter.event("One").withOrigin(new ChangeOrigin("admin", "req-1")),
+                        Counter.event("Two").withOrigin(ChangeOrigin.system("test"))));
         relay(config()).start();
 
         List<ConsumerRecord<String, byte[]>> records = TopicReader.readAll(topic, 2, Duration.ofSeconds(60));
@@ -100,6 +105,12 @@ class OutboxRelayTest {
         assertThat(records)
                 .extracting(record -> header(record, OutboxRelay.HEADER_STREAM))
                 .containsOnly("counter/keyed");
+        assertThat(records)
+                .extracting(record -> header(record, OutboxRelay.HEADER_PRINCIPAL))
+                .containsExactly("admin", "system:test");
+        assertThat(header(records.getFirst(), OutboxRelay.HEADER_REQUEST_ID)).isEqualTo("req-1");
+        assertThat(records.get(1).headers().lastHeader(OutboxRelay.HEADER_REQUEST_ID))
+                .isNull();
     }
 
     /**

@@ -37,7 +37,8 @@ class StreamAppendsTest {
                     List.of(
                             new Append("s/a", 1, List.of(event("a2"), event("a3"))),
                             new Append("s/b", 0, List.of(event("b1"), event("b2"))),
-                            new Append("s/c", 0, List.of())));
+                            new Append("s/c", 0, List.of())),
+                    ChangeOrigin.UNKNOWN);
             return null;
         });
         List<StoredEvent> a = store.readStream("s/a");
@@ -58,13 +59,15 @@ class StreamAppendsTest {
                             tx,
                             List.of(
                                     new Append("s/a", 1, List.of(event("a2"))),
-                                    new Append("s/b", 1, List.of(event("b-stale")))));
+                                    new Append("s/b", 1, List.of(event("b-stale")))),
+                            ChangeOrigin.UNKNOWN);
                     return null;
                 }))
                 .isInstanceOf(ConcurrencyException.class)
                 .hasMessageContaining("s/b");
         assertThatThrownBy(() -> store.transactions().inTransaction(tx -> {
-                    StreamAppends.appendAll(tx, List.of(new Append("s/a", 0, List.of(event("a-again")))));
+                    StreamAppends.appendAll(
+                            tx, List.of(new Append("s/a", 0, List.of(event("a-again")))), ChangeOrigin.UNKNOWN);
                     return null;
                 }))
                 .isInstanceOf(ConcurrencyException.class)

@@ -7,7 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-/** Beans for the service's default datasource: its transactions and its event store. */
+/** Beans for the service's default datasource: its transactions and its event store, which stamps each event's origin. */
 @ApplicationScoped
 public class EventStoreProducer {
 
@@ -19,7 +19,7 @@ public class EventStoreProducer {
 
     @Produces
     @Singleton
-    EventStore eventStore(Transactions transactions) {
-        return new EventStore(transactions);
+    EventStore eventStore(Transactions transactions, ChangeOrigins origins) {
+        return new EventStore(transactions, origins);
     }
 }

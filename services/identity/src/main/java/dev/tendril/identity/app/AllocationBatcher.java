@@ -1,5 +1,6 @@
 package dev.tendril.identity.app;
 
+import dev.tendril.eventstore.ChangeOrigin;
 import dev.tendril.k8s.labels.Labels;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,8 @@ final class AllocationBatcher {
     static final int DEFAULT_WORKERS = 4;
     static final int DEFAULT_MAX_BATCH = 200;
 
-    private record Pending(Labels labels, CompletableFuture<Allocation> result) {}
+    // The caller's origin, taken in its thread: the batch appends its identity's event in a worker's.
+    private record Pending(Labels labels, ChangeOrigin origin, CompletableFuture<Allocation> result) {}
 
     private final IdentityAllocator allocator;
     private final int maxBatch;
@@ -49,7 +51,7 @@ final class AllocationBatcher {
             throw new IllegalStateException("allocator is closed");
         }
         CompletableFuture<Allocation> result = new CompletableFuture<>();
-        queue.add(new Pending(labels, result));
+        queue.add(new Pending(labels, allocator.origin(), result));
         try {
             return result.join();
         } catch (CompletionException e) {
@@ -90,8 +92,9 @@ final class AllocationBatcher {
 
     private void run(List<Pending> batch) {
         try {
-            List<Allocation> results =
-                    allocator.allocateAll(batch.stream().map(Pending::labels).toList());
+            List<Allocation> results = allocator.allocateAll(
+                    batch.stream().map(Pending::labels).toList(),
+                    batch.stream().map(Pending::origin).toList());
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result().complete(results.get(i));
             }
@@ -100,7 +103,7 @@ final class AllocationBatcher {
                 try {
                     pending.result()
                             .complete(allocator
-                                    .allocateAll(List.of(pending.labels()))
+                                    .allocateAll(List.of(pending.labels()), List.of(pending.origin()))
                                     .getFirst());
                 } catch (RuntimeException | Error e) {
                     pending.result().completeExceptionally(e);

@@ -1,5 +1,6 @@
 package dev.tendril.identity.app;
 
+import dev.tendril.eventstore.ChangeOrigin;
 import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.identity.app.IdentityRows.Unused;
 import dev.tendril.identity.domain.IdRange;
@@ -89,15 +90,24 @@ public final class IdentityAllocator {
         return allocation;
     }
 
-    /** Allocate-or-reuse of several label sets in one transaction (the batcher's unit of work). */
-    List<Allocation> allocateAll(List<Labels> labelSets) {
+    /**
+     * Allocate-or-reuse of several label sets in one transaction (the batcher's unit of work), each
+     * identity's event recording the origin of the caller that asked for it.
+     */
+    List<Allocation> allocateAll(List<Labels> labelSets, List<ChangeOrigin> origins) {
         return Retrying.inTransaction(storage, tx -> {
             List<Allocation> result = new ArrayList<>(labelSets.size());
-            for (Labels labels : labelSets) {
-                result.add(acquire(tx, labels, false));
+            for (int i = 0; i < labelSets.size(); i++) {
+                Labels labels = labelSets.get(i);
+                result.add(ChangeOrigin.supplyAs(origins.get(i), () -> acquire(tx, labels, false)));
             }
             return result;
         });
+    }
+
+    /** Who events appended now by this thread are caused by. */
+    ChangeOrigin origin() {
+        return storage.origin();
     }
 
     /** Stops the batcher's workers (tests and benchmarks that create allocators of their own). */

@@ -1,5 +1,7 @@
 package dev.tendril.identity.app;
 
+import dev.tendril.eventstore.ChangeOrigin;
+
 /**
  * Port: the service's database. A command's work runs in one transaction: all it wrote commits when it
  * returns, nothing when it throws.
@@ -11,6 +13,12 @@ public interface IdentityStorage {
     interface Work<T> {
         T run(StorageTransaction tx);
     }
+
+    /**
+     * Who events appended now by this thread are caused by: taken by work handed to another thread (a
+     * group commit) in the caller's thread, so that each caller's events record it.
+     */
+    ChangeOrigin origin();
 
     /** Runs {@code work} once in a new transaction; see {@link Retrying} for running it again. */
     <T> T inTransaction(Work<T> work);

@@ -2,6 +2,10 @@ package dev.tendril.identity.adapters;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.nullValue;
 
 import dev.tendril.identity.adapters.persistence.StateRebuilder;
 import dev.tendril.identity.app.Allocation;
@@ -72,6 +76,15 @@ class GarbageCollectionTest {
         assertThat(released).extracting(IdentityRecord::id).contains(idle.id());
         assertThat(allocator.find(idle.id())).isEmpty();
         given().get("/v1/identities/" + idle.id()).then().statusCode(404);
+        // The collector's own change, outside any request: recorded as the service's.
+        given().queryParam("kind", "Identity")
+                .queryParam("name", String.valueOf(idle.id()))
+                .get("/v1/history")
+                .then()
+                .statusCode(200)
+                .body("changes.type", contains("IdentityAllocated", "IdentityReleased"))
+                .body("changes.principal", everyItem(equalTo("system:identity")))
+                .body("changes[1].requestId", nullValue());
         // the label set gets an identity again on demand (a new allocation, not the stale cache entry)
         Allocation again = allocator.allocate(idle.labels());
         assertThat(again.created()).isTrue();

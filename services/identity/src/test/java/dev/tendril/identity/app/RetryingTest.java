@@ -3,6 +3,7 @@ package dev.tendril.identity.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tendril.eventstore.ChangeOrigin;
 import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.eventstore.ConcurrencyException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,6 +24,11 @@ class RetryingTest {
         @Override
         public boolean lostToConcurrentTransaction(RuntimeException failure) {
             return failure instanceof LostLock;
+        }
+
+        @Override
+        public ChangeOrigin origin() {
+            return ChangeOrigin.UNKNOWN;
         }
     };
 

@@ -1,5 +1,6 @@
 package dev.tendril.ipam.app;
 
+import dev.tendril.eventstore.ChangeOrigin;
 import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.eventstore.ConcurrencyException;
 import dev.tendril.ipam.domain.IpamSettings;
@@ -74,7 +75,8 @@ final class CommandWriter implements AutoCloseable {
     /** A command on {@code node}'s stream, and on the pool's if {@code needsPool}. */
     record Command<T>(String node, boolean needsPool, Work<T> work) {}
 
-    private record Queued<T>(Command<T> command, CompletableFuture<T> future) {}
+    // The caller's origin, taken in its thread: a writer thread appends the command's events.
+    private record Queued<T>(Command<T> command, ChangeOrigin origin, CompletableFuture<T> future) {}
 
     private final IpamStore store;
     private final Clock clock;
@@ -115,7 +117,7 @@ final class CommandWriter implements AutoCloseable {
         if (writers.isEmpty() || !open) {
             return runAlone(command);
         }
-        Queued<T> queued = new Queued<>(command, new CompletableFuture<>());
+        Queued<T> queued = new Queued<>(command, store.origin(), new CompletableFuture<>());
         queueOf(command).add(queued);
         try {
             return queued.future().get();
@@ -244,7 +246,8 @@ final class CommandWriter implements AutoCloseable {
                         var nodeSlot = slots.get(
                                 IpamService.nodeStream(batch.get(i).command().node()));
                         try {
-                            outcomes[i] = decideAndApply(batch.get(i).command(), poolSlot, nodeSlot, now);
+                            outcomes[i] = decideAndApply(
+                                    batch.get(i).command(), batch.get(i).origin(), poolSlot, nodeSlot, now);
                         } catch (CommandRejectedException rejected) {
                             outcomes[i] = rejected;
                         }
@@ -287,14 +290,15 @@ final class CommandWriter implements AutoCloseable {
     /** Decides on the slots' states and applies the events at once, so the batch's next command sees them. */
     private static <T> T decideAndApply(
             Command<T> command,
+            ChangeOrigin origin,
             StreamCache<PoolCommand, PoolState, PoolEvent>.Slot poolSlot,
             StreamCache<NodeCommand, NodeState, NodeEvent>.Slot nodeSlot,
             Instant now) {
         Decision<T> decision = command.work().decide(new SlotStreams(poolSlot, nodeSlot), now);
         if (!decision.poolEvents().isEmpty()) {
-            poolSlot.applyPending(decision.poolEvents());
+            poolSlot.applyPending(decision.poolEvents(), origin);
         }
-        nodeSlot.applyPending(decision.nodeEvents());
+        nodeSlot.applyPending(decision.nodeEvents(), origin);
         return decision.answer().apply(nodeSlot.state());
     }
 
@@ -309,7 +313,7 @@ final class CommandWriter implements AutoCloseable {
 
     private <T> void completeAlone(Queued<T> queued) {
         try {
-            queued.future().complete(runAlone(queued.command()));
+            queued.future().complete(ChangeOrigin.supplyAs(queued.origin(), () -> runAlone(queued.command())));
         } catch (RuntimeException e) {
             queued.future().completeExceptionally(e);
         }

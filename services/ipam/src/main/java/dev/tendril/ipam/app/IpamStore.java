@@ -1,5 +1,6 @@
 package dev.tendril.ipam.app;
 
+import dev.tendril.eventstore.ChangeOrigin;
 import dev.tendril.ipam.domain.NodeEvent;
 import dev.tendril.ipam.domain.PoolEvent;
 import java.util.List;
@@ -19,6 +20,12 @@ public interface IpamStore {
      * database failure {@link dev.tendril.eventstore.EventStoreException}.
      */
     <T> T inTransaction(Function<Transaction, T> work);
+
+    /**
+     * Who events appended now by this thread are caused by: a queued command takes it in its caller's
+     * thread, since a writer thread appends its events.
+     */
+    ChangeOrigin origin();
 
     /** What one transaction can do; valid only inside {@link #inTransaction}. */
     interface Transaction {
@@ -61,6 +68,23 @@ public interface IpamStore {
      */
     record StreamRead<E>(boolean restarted, List<E> events, long version) {}
 
-    /** Events to append to one stream, which must be at {@code expectedVersion} (0: a new stream). */
-    record Append<E>(String streamId, long expectedVersion, List<E> events) {}
+    /**
+     * Events to append to one stream, which must be at {@code expectedVersion} (0: a new stream), with
+     * the origin of each (a group commit's events come from several callers) or no origins: the
+     * appending thread's.
+     */
+    record Append<E>(String streamId, long expectedVersion, List<E> events, List<ChangeOrigin> origins) {
+        public Append {
+            events = List.copyOf(events);
+            origins = List.copyOf(origins);
+            if (!origins.isEmpty() && origins.size() != events.size()) {
+                throw new IllegalArgumentException(
+                        "one origin per event: " + origins.size() + " origins for " + events.size() + " events");
+            }
+        }
+
+        public Append(String streamId, long expectedVersion, List<E> events) {
+            this(streamId, expectedVersion, events, List.of());
+        }
+    }
 }

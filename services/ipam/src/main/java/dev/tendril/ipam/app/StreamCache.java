@@ -1,5 +1,6 @@
 package dev.tendril.ipam.app;
 
+import dev.tendril.eventstore.ChangeOrigin;
 import dev.tendril.eventstore.Decider;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,8 @@ final class StreamCache<C, S, E> {
         private long version;
         // Decided and applied to state, not yet committed (group commits only).
         private final List<E> pending = new ArrayList<>();
+        // Who caused each pending event: a group commit's commands come from several callers.
+        private final List<ChangeOrigin> pendingOrigins = new ArrayList<>();
 
         private Slot(String streamId) {
             this.streamId = streamId;
@@ -101,20 +104,22 @@ final class StreamCache<C, S, E> {
          * they are appended through {@link #pendingAppend} and count as history after
          * {@link #committedPending}.
          */
-        void applyPending(List<E> events) {
+        void applyPending(List<E> events, ChangeOrigin origin) {
             for (E event : events) {
                 state = decider.evolve(state, event);
+                pendingOrigins.add(origin);
             }
             pending.addAll(events);
         }
 
         IpamStore.Append<E> pendingAppend() {
-            return append(pending);
+            return new IpamStore.Append<>(streamId, version, pending, pendingOrigins);
         }
 
         void committedPending() {
             version += pending.size();
             pending.clear();
+            pendingOrigins.clear();
         }
 
         /** Forgets the cache (after a failure whose outcome is unknown the next command re-reads). */
@@ -122,6 +127,7 @@ final class StreamCache<C, S, E> {
             state = decider.initialState();
             version = 0;
             pending.clear();
+            pendingOrigins.clear();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tendril.identity.adapters.persistence;
 
+import dev.tendril.eventstore.ChangeOrigin;
 import dev.tendril.eventstore.CommandHandler;
 import dev.tendril.eventstore.EventStore;
 import dev.tendril.eventstore.EventStoreException;
@@ -32,6 +33,11 @@ public final class PostgresStorage implements IdentityStorage {
     @Override
     public <T> T inTransaction(Work<T> work) {
         return store.transactions().inTransaction(connection -> work.run(new Transaction(store, connection)));
+    }
+
+    @Override
+    public ChangeOrigin origin() {
+        return store.origin();
     }
 
     @Override

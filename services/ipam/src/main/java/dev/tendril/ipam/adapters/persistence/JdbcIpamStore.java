@@ -1,8 +1,10 @@
 package dev.tendril.ipam.adapters.persistence;
 
+import dev.tendril.eventstore.ChangeOrigin;
 import dev.tendril.eventstore.EventCodec;
 import dev.tendril.eventstore.EventStore;
 import dev.tendril.eventstore.EventStoreException;
+import dev.tendril.eventstore.NewEvent;
 import dev.tendril.eventstore.OneRoundTrip;
 import dev.tendril.eventstore.StoredEvent;
 import dev.tendril.eventstore.StreamAppends;
@@ -43,6 +45,11 @@ public final class JdbcIpamStore implements IpamStore {
     @Override
     public <T> T inTransaction(Function<Transaction, T> work) {
         return transactions.inTransaction(tx -> work.apply(new JdbcTransaction(tx)));
+    }
+
+    @Override
+    public ChangeOrigin origin() {
+        return store.origin();
     }
 
     /** The SQL of one transaction; a {@link SQLException} fails it as {@link Transactions} would. */
@@ -103,7 +110,7 @@ public final class JdbcIpamStore implements IpamStore {
                     projected.addAll(append.events());
                 }
                 // Usually (pod addresses only) the events and the read model go in one round trip.
-                List<OneRoundTrip.Part> writes = new ArrayList<>(StreamAppends.parts(tx, appends));
+                List<OneRoundTrip.Part> writes = new ArrayList<>(StreamAppends.parts(tx, appends, store.origin()));
                 Optional<List<OneRoundTrip.Part>> readModelWrites = readModel.allocationParts(tx, projected);
                 readModelWrites.ifPresent(writes::addAll);
                 OneRoundTrip.run(tx, writes);
@@ -185,10 +192,15 @@ public final class JdbcIpamStore implements IpamStore {
         }
 
         private static <E> StreamAppends.Append encoded(Append<E> append, EventCodec<E> codec) {
-            return new StreamAppends.Append(
-                    append.streamId(),
-                    append.expectedVersion(),
-                    append.events().stream().map(codec::encode).toList());
+            List<NewEvent> events = new ArrayList<>(append.events().size());
+            for (int i = 0; i < append.events().size(); i++) {
+                NewEvent event = codec.encode(append.events().get(i));
+                events.add(
+                        append.origins().isEmpty()
+                                ? event
+                                : event.withOrigin(append.origins().get(i)));
+            }
+            return new StreamAppends.Append(append.streamId(), append.expectedVersion(), events);
         }
 
         private static EventStoreException failed(SQLException e) {
