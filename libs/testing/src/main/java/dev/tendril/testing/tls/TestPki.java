@@ -28,7 +28,8 @@ public record TestPki(Path directory) {
             StackCredentials stack = pki.stack();
             stack.ensureAuthority(now);
             stack.ensureService(serverName, HOST_NAMES, now);
-            stack.ensureService("policy", List.of(), now);
+            // With host names too: when the server under test is the policy service, this is its certificate.
+            stack.ensureService("policy", HOST_NAMES, now);
             for (String role : List.of(Subject.ROLE_ADMIN, Subject.ROLE_OPERATOR, Subject.ROLE_VIEWER)) {
                 stack.ensureUser(role, role, now);
             }

@@ -52,12 +52,15 @@ public final class TlsClients {
     }
 
     public static Answer send(HttpClient client, String method, URI uri, String jsonBody) {
+        return send(client, method, uri, jsonBody, "application/json");
+    }
+
+    public static Answer send(HttpClient client, String method, URI uri, String body, String contentType) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30));
-        if (jsonBody == null) {
+        if (body == null) {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
-            request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(jsonBody));
+            request.header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofString(body));
         }
         try {
             HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
