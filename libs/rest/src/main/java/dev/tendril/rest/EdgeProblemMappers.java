@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.tendril.rest.access.NodeScopeException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.sql.SQLException;
@@ -33,6 +34,12 @@ public class EdgeProblemMappers {
                     e.status(), e.getMessage(), e.getCause().toString());
         }
         return Problem.response(e.status(), null, e.getMessage(), e.field());
+    }
+
+    /** An agent acting on another node than its own (only reachable when security is on). */
+    @ServerExceptionMapper
+    public Response nodeScope(NodeScopeException e) {
+        return Problem.response(403, null, e.getMessage(), e.field());
     }
 
     @ServerExceptionMapper

@@ -36,6 +36,8 @@ import dev.tendril.identity.domain.Names;
 import dev.tendril.identity.domain.Namespace;
 import dev.tendril.identity.domain.ReservedIdentity;
 import dev.tendril.k8s.labels.Labels;
+import dev.tendril.rest.access.NodeScopeException;
+import dev.tendril.rest.security.Callers;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -46,7 +48,7 @@ import java.util.function.Supplier;
 /**
  * The agents' gRPC API ({@code tendril.v1.IdentityService}): the same operations as the REST API.
  * Refusals: INVALID_ARGUMENT (400), NOT_FOUND (404), ALREADY_EXISTS (409), FAILED_PRECONDITION (422),
- * the description starting with the field at fault.
+ * PERMISSION_DENIED (an agent acting on another node's endpoints), the description starting with the field at fault.
  */
 @GrpcService
 @Blocking
@@ -66,6 +68,9 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
 
     @Inject
     IdentityServiceConfig config;
+
+    @Inject
+    Callers callers;
 
     @Override
     public void allocateIdentity(AllocateIdentityRequest request, StreamObserver<AllocateIdentityResponse> response) {
@@ -143,6 +148,8 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
                     request.getNamedPortsList().stream()
                             .map(p -> new NamedPort.Requested(p.getName(), p.getPort(), p.getProtocol()))
                             .toList());
+            callers.requireOwnNode(spec.node(), "node");
+            requireOnCallersNode(spec.namespace(), spec.pod());
             nodes.admit(spec);
             return ProtoMapping.endpoint(registry.register(spec));
         });
@@ -152,10 +159,10 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     public void deregisterEndpoint(
             DeregisterEndpointRequest request, StreamObserver<DeregisterEndpointResponse> response) {
         answer(response, () -> {
-            registry.deregister(
-                    Names.namespace("namespace", request.getNamespace()),
-                    Names.pod("pod", request.getPod()),
-                    request.getUid());
+            String namespace = Names.namespace("namespace", request.getNamespace());
+            String pod = Names.pod("pod", request.getPod());
+            requireOnCallersNode(namespace, pod);
+            registry.deregister(namespace, pod, request.getUid());
             return DeregisterEndpointResponse.getDefaultInstance();
         });
     }
@@ -178,6 +185,18 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
                         .build());
     }
 
+    /**
+     * An agent may change only endpoints of its own node: re-registering or deregistering a pod another node holds
+     * is refused, whatever node the request names.
+     */
+    private void requireOnCallersNode(String namespace, String pod) {
+        if (callers.enforced() && callers.current().node().isPresent()) {
+            registry.endpoint(namespace, pod)
+                    .ifPresent(
+                            existing -> callers.requireOwnNode(existing.spec().node(), "pod"));
+        }
+    }
+
     private static NamespaceInfo info(Namespace namespace) {
         return NamespaceInfo.newBuilder()
                 .setName(namespace.name())
@@ -197,6 +216,11 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
             };
             response.onError(
                     status.withDescription(e.field() + ": " + e.reason()).asRuntimeException());
+            return;
+        } catch (NodeScopeException e) {
+            response.onError(Status.PERMISSION_DENIED
+                    .withDescription(e.field() + ": " + e.getMessage())
+                    .asRuntimeException());
             return;
         } catch (UnknownReferenceException e) {
             response.onError(Status.FAILED_PRECONDITION

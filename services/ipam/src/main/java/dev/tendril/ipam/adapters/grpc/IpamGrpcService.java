@@ -17,6 +17,8 @@ import dev.tendril.api.v1.ReleasePodResponse;
 import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.ipam.app.IpamService;
 import dev.tendril.rest.Problem;
+import dev.tendril.rest.access.NodeScopeException;
+import dev.tendril.rest.security.Callers;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -26,7 +28,8 @@ import java.util.function.Supplier;
 
 /**
  * The agents' gRPC API ({@code tendril.v1.Ipam}), the same operations as the REST API. Refusals map
- * to INVALID_ARGUMENT, NOT_FOUND and FAILED_PRECONDITION, with the field named in the description.
+ * to INVALID_ARGUMENT, NOT_FOUND and FAILED_PRECONDITION, with the field named in the description; an agent
+ * naming another node than its own is PERMISSION_DENIED, so it allocates only from its own node's CIDRs.
  */
 @GrpcService
 @Blocking
@@ -35,9 +38,13 @@ public class IpamGrpcService extends IpamGrpc.IpamImplBase {
     @Inject
     IpamService ipam;
 
+    @Inject
+    Callers callers;
+
     @Override
     public void registerNode(RegisterNodeRequest request, StreamObserver<RegisterNodeResponse> response) {
         answer(response, () -> {
+            callers.requireOwnNode(request.getName(), "name");
             var view = ipam.registerNode(request.getName(), request.getIpsList());
             return RegisterNodeResponse.newBuilder()
                     .setNode(Node.newBuilder()
@@ -53,6 +60,7 @@ public class IpamGrpcService extends IpamGrpc.IpamImplBase {
     @Override
     public void deregisterNode(DeregisterNodeRequest request, StreamObserver<DeregisterNodeResponse> response) {
         answer(response, () -> {
+            callers.requireOwnNode(request.getName(), "name");
             ipam.deregisterNode(request.getName(), request.getForce());
             return DeregisterNodeResponse.getDefaultInstance();
         });
@@ -60,17 +68,19 @@ public class IpamGrpcService extends IpamGrpc.IpamImplBase {
 
     @Override
     public void allocatePodIps(AllocatePodIpsRequest request, StreamObserver<AllocatePodIpsResponse> response) {
-        answer(
-                response,
-                () -> AllocatePodIpsResponse.newBuilder()
-                        .addAllIps(ipam.allocate(request.getNode(), request.getOwner(), request.getUid())
-                                .ips())
-                        .build());
+        answer(response, () -> {
+            callers.requireOwnNode(request.getNode(), "node");
+            return AllocatePodIpsResponse.newBuilder()
+                    .addAllIps(ipam.allocate(request.getNode(), request.getOwner(), request.getUid())
+                            .ips())
+                    .build();
+        });
     }
 
     @Override
     public void releasePodIp(ReleasePodIpRequest request, StreamObserver<ReleasePodIpResponse> response) {
         answer(response, () -> {
+            callers.requireOwnNode(request.getNode(), "node");
             if (request.getUid().isBlank()) {
                 throw CommandRejectedException.invalid(
                         "uid", "a release must carry the uid of the pod that holds the address");
@@ -88,6 +98,7 @@ public class IpamGrpcService extends IpamGrpc.IpamImplBase {
     @Override
     public void releasePod(ReleasePodRequest request, StreamObserver<ReleasePodResponse> response) {
         answer(response, () -> {
+            callers.requireOwnNode(request.getNode(), "node");
             if (request.getUid().isBlank()) {
                 throw CommandRejectedException.invalid(
                         "uid", "a release must carry the uid of the pod that holds the addresses");
@@ -102,6 +113,7 @@ public class IpamGrpcService extends IpamGrpc.IpamImplBase {
     @Override
     public void confirmPodIps(ConfirmPodIpsRequest request, StreamObserver<ConfirmPodIpsResponse> response) {
         answer(response, () -> {
+            callers.requireOwnNode(request.getNode(), "node");
             ipam.confirm(request.getNode(), request.getUid());
             return ConfirmPodIpsResponse.getDefaultInstance();
         });
@@ -121,6 +133,11 @@ public class IpamGrpcService extends IpamGrpc.IpamImplBase {
             // grpc-message trailer, and the client saw the reset stream as INTERNAL.
             response.onError(status.withDescription(
                             Problem.bounded(rejected.field() + ": " + rejected.reason(), Problem.MAX_DETAIL))
+                    .asRuntimeException());
+            return;
+        } catch (NodeScopeException e) {
+            response.onError(Status.PERMISSION_DENIED
+                    .withDescription(e.field() + ": " + e.getMessage())
                     .asRuntimeException());
             return;
         }

@@ -1,0 +1,48 @@
+package dev.tendril.rest.security;
+
+import dev.tendril.rest.access.Caller;
+import dev.tendril.rest.access.NodeScopeException;
+import io.quarkus.security.identity.CurrentIdentityAssociation;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * The caller of the request being handled, on a REST or gRPC thread. The principal of Quarkus' identity is the
+ * certificate's distinguished name ({@code CN=node:node-1,O=node}); its roles are the O.
+ */
+@ApplicationScoped
+public class Callers {
+
+    @Inject
+    CurrentIdentityAssociation identities;
+
+    @Inject
+    SecuritySwitch security;
+
+    public Caller current() {
+        SecurityIdentity identity = identities.getIdentity();
+        return of(identity);
+    }
+
+    static Caller of(SecurityIdentity identity) {
+        if (identity == null || identity.isAnonymous() || identity.getPrincipal() == null) {
+            return Caller.anonymous();
+        }
+        return Caller.fromDistinguishedName(identity.getPrincipal().getName());
+    }
+
+    /**
+     * Refuses an agent acting on another node than its own ({@link NodeScopeException}); does nothing when security
+     * is off or the caller is not a node.
+     */
+    public void requireOwnNode(String node, String field) {
+        if (security.enforced()) {
+            NodeScopeException.requireOwnNode(current(), node, field);
+        }
+    }
+
+    public boolean enforced() {
+        return security.enforced();
+    }
+}

@@ -1,0 +1,26 @@
+package dev.tendril.flows.adapters;
+
+import static dev.tendril.rest.access.Requirement.anyOf;
+
+import dev.tendril.rest.access.AccessTable;
+import dev.tendril.rest.access.Role;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+/**
+ * Who may call the flows service (docs/security.md has the table for every component): everything here is a read,
+ * Hubble's Observer and Peer gRPC included, so viewers may.
+ */
+@ApplicationScoped
+public class FlowsAccess {
+
+    @Produces
+    @Singleton
+    AccessTable table() {
+        return AccessTable.builder()
+                .grpc("observer.Observer", "*", anyOf(Role.VIEWER))
+                .grpc("peer.Peer", "*", anyOf(Role.VIEWER))
+                .withCommonRows();
+    }
+}
