@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
 
@@ -82,6 +83,14 @@ public final class KafkaProcess {
                 .map(ComponentSpec::nodeName)
                 .forEach(command::add);
         return command;
+    }
+
+    /**
+     * The client properties of the broker's own principal, the super user: what an operator (or a test) uses to read
+     * any topic or to add the ACLs of a node the launcher did not start (docs/security.md).
+     */
+    static Map<String, Object> superUserClient(DataDir dataDir) {
+        return security(StackSecrets.of(dataDir).credentials(), Instant.now()).superUserClientProperties();
     }
 
     /** The broker's credential (issued on first use) and the stack's authority as the only one it trusts. */

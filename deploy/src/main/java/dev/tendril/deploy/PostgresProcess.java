@@ -37,9 +37,9 @@ public final class PostgresProcess {
         });
         StackSecrets secrets = StackSecrets.of(dataDir);
         Path cluster = dataDir.resolve(DataDir.POSTGRES);
-        if (Files.exists(cluster.resolve("data").resolve("PG_VERSION"))
-                && secrets.existingPassword(StackSecrets.SUPERUSER).isEmpty()) {
-            System.err.println(olderClusterMessage(cluster));
+        Optional<String> older = olderCluster(dataDir);
+        if (older.isPresent()) {
+            System.err.println("PostgreSQL was not started: " + older.get());
             System.exit(1);
             return;
         }
@@ -100,6 +100,19 @@ public final class PostgresProcess {
                 secrets.writeDatasourceProperties(service, password);
             }
         }
+    }
+
+    /**
+     * Why the data directory's cluster cannot be started: it exists but has no superuser password, so an older
+     * launcher made it (trust authentication, every service as postgres); empty when it can.
+     */
+    static Optional<String> olderCluster(DataDir dataDir) {
+        Path cluster = dataDir.resolve(DataDir.POSTGRES);
+        boolean exists = Files.exists(cluster.resolve("data").resolve("PG_VERSION"));
+        boolean secured = StackSecrets.of(dataDir)
+                .existingPassword(StackSecrets.SUPERUSER)
+                .isPresent();
+        return exists && !secured ? Optional.of(olderClusterMessage(cluster)) : Optional.empty();
     }
 
     static String olderClusterMessage(Path cluster) {
