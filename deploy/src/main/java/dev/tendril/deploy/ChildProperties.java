@@ -1,6 +1,7 @@
 package dev.tendril.deploy;
 
 import dev.tendril.cli.stack.Kind;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +25,8 @@ final class ChildProperties {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("quarkus.http.port", Integer.toString(spec.port()));
         if (spec.kind() == Kind.SERVICE) {
+            // The login (the service's own role and password) is in the file StackSecrets names.
             properties.put("quarkus.datasource.jdbc.url", jdbcUrl);
-            properties.put("quarkus.datasource.username", "postgres");
-            properties.put("quarkus.datasource.password", "postgres");
             if (spec.service().equals("policy")) {
                 properties.putAll(policyServiceLinks(all));
             }
@@ -51,6 +51,19 @@ final class ChildProperties {
             properties.putAll(podNetwork(spec, config));
         }
         properties.put("kafka.bootstrap.servers", bootstrapServers);
+        return properties;
+    }
+
+    /** {@link #of}, and where the child's secrets are: its Kafka client certificate (written now) and database login. */
+    static Map<String, String> withSecrets(
+            ComponentSpec spec,
+            List<ComponentSpec> all,
+            StackConfig config,
+            DataDir dataDir,
+            String jdbcUrl,
+            String bootstrapServers) {
+        Map<String, String> properties = of(spec, all, config, dataDir, jdbcUrl, bootstrapServers);
+        properties.putAll(StackSecrets.of(dataDir).childProperties(spec, Instant.now()));
         return properties;
     }
 

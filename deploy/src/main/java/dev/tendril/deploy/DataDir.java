@@ -28,6 +28,8 @@ final class DataDir {
     static final String LOGS = "logs";
     /** The agents' state directories (endpoint ids, endpoints created through their API), one per node. */
     static final String AGENTS = "agents";
+    /** The stack's authority, certificates and passwords (StackSecrets, StackCredentials). */
+    static final String PKI = "pki";
 
     private static final String LAUNCHER_LOG = "launcher.log";
     /** The copy of the launcher's jars that ./tendril up runs (so a rebuild cannot change them under it). */
@@ -38,6 +40,7 @@ final class DataDir {
             KAFKA,
             LOGS,
             AGENTS,
+            PKI,
             PID_FILE,
             StackFile.NAME,
             StackFile.NAME + ".tmp",

@@ -1,31 +1,53 @@
 package dev.tendril.deploy;
 
+import dev.tendril.cli.stack.Kind;
+import dev.tendril.security.Credential;
+import dev.tendril.security.StackCredentials;
+import dev.tendril.testing.BrokerSecurity;
 import dev.tendril.testing.KafkaBroker;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.admin.Admin;
 
 /**
  * The Kafka JVM the launcher starts and supervises: one KRaft node in combined mode (broker and controller) on a
- * fixed port, storage formatted once under the given directory. Runs until SIGTERM, which shuts the broker down.
- * Arguments: {@code KAFKA_DIR PORT}.
+ * fixed port of 127.0.0.1, storage formatted once under the given directory. Clients authenticate with certificates
+ * from the stack's authority (mutual TLS, the principal is the certificate's common name) and may do only what
+ * {@link KafkaAcls} grants, which this process makes the broker's ACLs before it says it is ready. Runs until
+ * SIGTERM, which shuts the broker down. Arguments: {@code KAFKA_DIR PORT PKI_DIR [NODE...]}, the nodes whose agents
+ * may read the map topics and write flows.
  */
 public final class KafkaProcess {
 
     static final String READY = "Kafka is ready on ";
+    /** The broker's own principal, a super user (it reaches its controller through the same TLS listeners). */
+    static final String BROKER = "kafka";
+
+    static final List<String> BROKER_HOST_NAMES = List.of("127.0.0.1", "localhost");
 
     private KafkaProcess() {}
 
     public static void main(String[] args) throws InterruptedException {
-        if (args.length != 2) {
-            System.err.println("usage: KafkaProcess KAFKA_DIR PORT");
+        if (args.length < 3) {
+            System.err.println("usage: KafkaProcess KAFKA_DIR PORT PKI_DIR [NODE...]");
             System.exit(2);
         }
         Path dir = Path.of(args[0]);
         int port = Integer.parseInt(args[1]);
+        StackCredentials pki = StackCredentials.in(Path.of(args[2]));
+        List<String> nodes = Arrays.asList(args).subList(3, args.length);
         KafkaBroker broker;
         try {
-            broker = KafkaBroker.start(dir, port);
-        } catch (RuntimeException e) {
+            broker = KafkaBroker.startSecured(dir, port, security(pki, Instant.now()));
+            try (Admin admin = Admin.create(broker.adminClientProperties())) {
+                KafkaAcls.apply(admin, nodes);
+            }
+        } catch (Exception e) {
             System.err.println("Kafka did not start on port " + port + ": " + e);
             e.printStackTrace();
             System.exit(1);
@@ -41,7 +63,43 @@ public final class KafkaProcess {
                             stopped.countDown();
                         },
                         "kafka-stop"));
-        System.out.println(READY + broker.bootstrapServers() + " (data in " + dir + ")");
+        System.out.println(READY + broker.bootstrapServers() + " (data in " + dir + ", mutual TLS, ACLs for "
+                + KafkaAcls.SERVICES.size() + " services and nodes " + nodes + ")");
         stopped.await();
+    }
+
+    /**
+     * The Kafka JVM's command after {@code jvm}: this class, its directory and port, the stack's pki directory and the
+     * nodes of the stack's agents.
+     */
+    static List<String> command(List<String> jvm, DataDir dataDir, int port, List<ComponentSpec> specs) {
+        List<String> command = new ArrayList<>(jvm);
+        command.add(KafkaProcess.class.getName());
+        command.add(dataDir.resolve(DataDir.KAFKA).toString());
+        command.add(Integer.toString(port));
+        command.add(dataDir.resolve(StackSecrets.PKI).toString());
+        specs.stream()
+                .filter(s -> s.kind() == Kind.AGENT)
+                .map(ComponentSpec::nodeName)
+                .forEach(command::add);
+        return command;
+    }
+
+    /**
+     * The client properties of the broker's own principal, the super user: what an operator (or a test) uses to read
+     * any topic or to add the ACLs of a node the launcher did not start (docs/security.md).
+     */
+    static Map<String, Object> superUserClient(DataDir dataDir) {
+        return security(StackSecrets.of(dataDir).credentials(), Instant.now()).superUserClientProperties();
+    }
+
+    /** The broker's credential (issued on first use) and the stack's authority as the only one it trusts. */
+    static BrokerSecurity security(StackCredentials pki, Instant now) {
+        Credential broker = pki.ensureService(BROKER, BROKER_HOST_NAMES, now);
+        return new BrokerSecurity(
+                pki.authority().certificate(),
+                broker.certificate(),
+                broker.privateKey(),
+                List.of(KafkaAcls.servicePrincipal(BROKER)));
     }
 }

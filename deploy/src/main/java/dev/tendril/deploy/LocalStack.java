@@ -142,14 +142,16 @@ final class LocalStack {
         postgresPort = Ports.preferredOrNextFree(config.postgresPort(), reserved);
         reserved.add(postgresPort);
         kafkaPort = Ports.preferredOrNextFree(config.kafkaPort(), reserved);
-        startInfrastructure(logs);
+        startInfrastructure(logs, specs);
 
         for (ComponentSpec spec : specs) {
             ChildProcess child = step(() -> {
                 Supervised supervised = supervisor.add(
                         component(spec, logs),
                         () -> ChildProcess.quarkusArguments(
-                                spec, ChildProperties.of(spec, specs, config, dataDir, jdbcUrl(), bootstrapServers())),
+                                spec,
+                                ChildProperties.withSecrets(
+                                        spec, specs, config, dataDir, jdbcUrl(), bootstrapServers())),
                         STOP_GRACE,
                         () -> {});
                 children.add(supervised);
@@ -258,7 +260,7 @@ final class LocalStack {
     }
 
     /** Starts PostgreSQL and Kafka side by side (they do not need each other) and waits until both are ready. */
-    private void startInfrastructure(Path logs) {
+    private void startInfrastructure(Path logs, List<ComponentSpec> specs) {
         // Absolute: the children run in the data directory.
         String classPath = String.join(
                 java.io.File.pathSeparator,
@@ -292,16 +294,17 @@ final class LocalStack {
                             bootstrapServers(),
                             null,
                             logs.resolve("kafka.log").toString()),
-                    () -> List.of(
-                            KAFKA_HEAP,
-                            LOG_FORMAT,
-                            "--enable-native-access=ALL-UNNAMED",
-                            "--sun-misc-unsafe-memory-access=allow",
-                            "-cp",
-                            classPath,
-                            KafkaProcess.class.getName(),
-                            dataDir.resolve(DataDir.KAFKA).toString(),
-                            Integer.toString(kafkaPort)),
+                    () -> KafkaProcess.command(
+                            List.of(
+                                    KAFKA_HEAP,
+                                    LOG_FORMAT,
+                                    "--enable-native-access=ALL-UNNAMED",
+                                    "--sun-misc-unsafe-memory-access=allow",
+                                    "-cp",
+                                    classPath),
+                            dataDir,
+                            kafkaPort,
+                            specs),
                     KAFKA_STOP_GRACE,
                     () -> {});
             supervisor.start(postgres);
@@ -330,7 +333,7 @@ final class LocalStack {
     /** Services and agents by their readiness endpoint, Kafka by a TCP connect, PostgreSQL by a login to the database. */
     private boolean healthy(Component component) {
         return component.kind() == Kind.POSTGRES
-                ? PostgresProcess.acceptsLogins(component.port())
+                ? PostgresProcess.acceptsLogins(dataDir, component.port())
                 : probe.check(component).ok();
     }
 

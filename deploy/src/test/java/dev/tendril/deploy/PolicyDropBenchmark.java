@@ -390,11 +390,12 @@ final class PolicyDropBenchmark {
     }
 
     private void followPolicyTopic(String key) {
-        Map<String, Object> props = Map.of(
+        // The broker takes only the stack's certificates; the benchmark reads as the broker itself.
+        Map<String, Object> props = new java.util.HashMap<>(KafkaProcess.superUserClient(new DataDir(dataDir)));
+        props.put(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                component("kafka").url().replace("kafka://", ""),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                "false");
+                component("kafka").url().replace("kafka://", ""));
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         try (KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor("tendril.policy").stream()

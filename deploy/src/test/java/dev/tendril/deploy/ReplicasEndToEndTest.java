@@ -152,7 +152,7 @@ class ReplicasEndToEndTest {
         assertThat(subject).isPositive();
 
         try (KafkaConsumer<String, byte[]> policyTopic =
-                policyTopic(component("kafka").url())) {
+                policyTopic(component("kafka").url(), new DataDir(dataDir))) {
             awaitRecord(policyTopic, subject, List.of(), FAILOVER_GUARD);
 
             AtomicBoolean loading = new AtomicBoolean(true);
@@ -395,12 +395,11 @@ class ReplicasEndToEndTest {
         fail("tendril.policy did not get subject " + subject + " enforced by " + enforcedBy + " within " + guard);
     }
 
-    private static KafkaConsumer<String, byte[]> policyTopic(String bootstrap) {
-        Map<String, Object> props = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap.replace("kafka://", ""),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                "false");
+    private static KafkaConsumer<String, byte[]> policyTopic(String bootstrap, DataDir dataDir) {
+        // The broker takes only the stack's certificates; the test reads as the broker itself.
+        Map<String, Object> props = new java.util.HashMap<>(KafkaProcess.superUserClient(dataDir));
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.replace("kafka://", ""));
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         TopicPartition partition = new TopicPartition("tendril.policy", 0);

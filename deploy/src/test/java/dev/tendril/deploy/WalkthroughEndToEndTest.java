@@ -455,13 +455,21 @@ class WalkthroughEndToEndTest {
                 "tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
         properties.put("tendril.agent.bpffs-dir", pins.toString());
         properties.putAll(ChildProperties.agentPeers(agents));
-        properties.put(
-                "kafka.bootstrap.servers",
-                stack.components().stream()
-                        .filter(c -> c.kind() == Kind.KAFKA)
-                        .findFirst()
-                        .orElseThrow()
-                        .url());
+        String bootstrap = stack.components().stream()
+                .filter(c -> c.kind() == Kind.KAFKA)
+                .findFirst()
+                .orElseThrow()
+                .url();
+        properties.put("kafka.bootstrap.servers", bootstrap);
+        // An operator adding a node: its Kafka client certificate, and its ACLs created as the broker
+        // (docs/security.md).
+        DataDir stackDir = new DataDir(dataDir);
+        properties.putAll(StackSecrets.of(stackDir).childProperties(spec, java.time.Instant.now()));
+        Map<String, Object> admin = new java.util.HashMap<>(KafkaProcess.superUserClient(stackDir));
+        admin.put("bootstrap.servers", bootstrap.replace("kafka://", ""));
+        try (org.apache.kafka.clients.admin.Admin acls = org.apache.kafka.clients.admin.Admin.create(admin)) {
+            KafkaAcls.apply(acls, agents.stream().map(ComponentSpec::nodeName).toList());
+        }
         Path log = dataDir.resolve(DataDir.LOGS).resolve("agent-3.log");
         ChildProcess agent = ChildProcess.start(spec, properties, dataDir, log);
         try {

@@ -4,6 +4,7 @@ import dev.tendril.agent.AgentConfig;
 import dev.tendril.agent.probe.FlowRecords;
 import dev.tendril.agent.probe.FlowSink;
 import dev.tendril.api.hubble.flow.Flow;
+import dev.tendril.topics.KafkaClientSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PostConstruct;
@@ -13,7 +14,6 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -103,8 +103,8 @@ public class FlowPublisher implements FlowSink {
 
     private synchronized KafkaProducer<String, byte[]> producer() {
         if (producer == null) {
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            Map<String, Object> p = KafkaClientSettings.fromConfigWith(
+                    Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
             p.put(ProducerConfig.CLIENT_ID_CONFIG, "tendril-agent-flows-" + config.nodeName());
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

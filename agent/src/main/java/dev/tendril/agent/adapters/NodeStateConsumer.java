@@ -9,6 +9,7 @@ import dev.tendril.agent.state.StateTopic;
 import dev.tendril.topics.Batch;
 import dev.tendril.topics.FollowerHandler;
 import dev.tendril.topics.FollowerStatus;
+import dev.tendril.topics.KafkaClientSettings;
 import dev.tendril.topics.RejectedRecord;
 import dev.tendril.topics.TopicFollower;
 import io.micrometer.core.instrument.Gauge;
@@ -145,7 +146,7 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
                 .name("tendril-agent-" + config.nodeName())
                 .bootstrapServers(bootstrapServers)
                 .topics(List.copyOf(topics.keySet()))
-                .consumerProperties(consumerOverrides)
+                .consumerProperties(KafkaClientSettings.fromConfigWith(consumerOverrides))
                 .handler(this)
                 .build();
         if (registry != null) {

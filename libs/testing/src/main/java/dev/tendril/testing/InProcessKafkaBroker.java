@@ -32,7 +32,8 @@ import org.apache.kafka.metadata.storage.Formatter;
 final class InProcessKafkaBroker implements KafkaBroker {
 
     private static final int NODE_ID = 1;
-    private static final String BROKER_LISTENER = "PLAINTEXT";
+    private static final String PLAINTEXT_LISTENER = "PLAINTEXT";
+    private static final String SSL_LISTENER = "SSL";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final String HOST = "127.0.0.1";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
@@ -43,23 +44,27 @@ final class InProcessKafkaBroker implements KafkaBroker {
     private final Path logDir;
     private final int port;
     private final int controllerPort;
+    /** Null for a plaintext broker that lets everyone do everything (what the tests of the services use). */
+    private final BrokerSecurity security;
+
     private KafkaRaftServer server;
 
-    private InProcessKafkaBroker(Path dataDir, int port, int controllerPort) {
+    private InProcessKafkaBroker(Path dataDir, int port, int controllerPort, BrokerSecurity security) {
         this.dataDir = dataDir;
         this.logDir = dataDir.resolve("kafka-logs");
         this.port = port;
         this.controllerPort = controllerPort;
+        this.security = security;
     }
 
-    static InProcessKafkaBroker start(Path dataDir, int port) {
+    static InProcessKafkaBroker start(Path dataDir, int port, BrokerSecurity security) {
         KafkaLogLevels.quiet();
         int brokerPort = FreePorts.orPick(port);
         int controllerPort = FreePorts.pick();
         while (controllerPort == brokerPort) {
             controllerPort = FreePorts.pick();
         }
-        var broker = new InProcessKafkaBroker(dataDir.toAbsolutePath(), brokerPort, controllerPort);
+        var broker = new InProcessKafkaBroker(dataDir.toAbsolutePath(), brokerPort, controllerPort, security);
         broker.launch();
         return broker;
     }
@@ -77,6 +82,14 @@ final class InProcessKafkaBroker implements KafkaBroker {
     @Override
     public Path dataDir() {
         return dataDir;
+    }
+
+    @Override
+    public Map<String, Object> adminClientProperties() {
+        Map<String, Object> properties =
+                security == null ? new HashMap<>() : new HashMap<>(security.superUserClientProperties());
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return properties;
     }
 
     @Override
@@ -135,6 +148,8 @@ final class InProcessKafkaBroker implements KafkaBroker {
 
     private Map<String, Object> serverProperties() {
         var props = new HashMap<String, Object>();
+        String brokerListener = security == null ? PLAINTEXT_LISTENER : SSL_LISTENER;
+        String protocol = security == null ? "PLAINTEXT" : "SSL";
         props.put("process.roles", "broker,controller");
         props.put("node.id", Integer.toString(NODE_ID));
         // A static voter set (kraft.version 0) rather than a dynamic --standalone quorum: the controller
@@ -144,12 +159,18 @@ final class InProcessKafkaBroker implements KafkaBroker {
         props.put("controller.listener.names", CONTROLLER_LISTENER);
         props.put(
                 "listeners",
-                BROKER_LISTENER + "://" + HOST + ":" + port + "," + CONTROLLER_LISTENER + "://" + HOST + ":"
+                brokerListener + "://" + HOST + ":" + port + "," + CONTROLLER_LISTENER + "://" + HOST + ":"
                         + controllerPort);
-        props.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + port);
-        props.put("inter.broker.listener.name", BROKER_LISTENER);
+        props.put("advertised.listeners", brokerListener + "://" + HOST + ":" + port);
+        props.put("inter.broker.listener.name", brokerListener);
+        // Secured, the controller listener asks for the same client certificates: the broker reaches its
+        // controller as its own super-user principal, and nobody else gets in there.
         props.put(
-                "listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+                "listener.security.protocol.map",
+                brokerListener + ":" + protocol + "," + CONTROLLER_LISTENER + ":" + protocol);
+        if (security != null) {
+            props.putAll(security.brokerProperties());
+        }
         props.put("log.dirs", logDir.toString());
 
         // One node cannot satisfy the default replication factor of 3 for internal topics.
@@ -197,11 +218,10 @@ final class InProcessKafkaBroker implements KafkaBroker {
     }
 
     private void awaitReady() {
-        var adminConfig = Map.<String, Object>of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000,
-                AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 100);
+        var adminConfig = adminClientProperties();
+        adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+        adminConfig.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 100);
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         Exception lastFailure = null;
         try (var admin = Admin.create(adminConfig)) {
@@ -238,15 +258,15 @@ final class InProcessKafkaBroker implements KafkaBroker {
 
     /** Null once a write is acknowledged before the deadline, else the last failure seen. */
     private Exception awaitWriteAccepted(long deadline, Exception failureSoFar) throws InterruptedException {
-        var producerConfig = Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+        var producerConfig = adminClientProperties();
+        producerConfig.putAll(Map.<String, Object>of(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
                 ProducerConfig.LINGER_MS_CONFIG, 0,
-                ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 100);
+                ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 100));
         Exception lastFailure = failureSoFar;
         try (var producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
             while (System.nanoTime() < deadline) {

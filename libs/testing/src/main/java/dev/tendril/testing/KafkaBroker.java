@@ -19,13 +19,24 @@ public interface KafkaBroker extends AutoCloseable {
      * @throws IllegalStateException if the broker does not become ready in time
      */
     static KafkaBroker start(Path dataDir, int port) {
-        return InProcessKafkaBroker.start(dataDir, port);
+        return InProcessKafkaBroker.start(dataDir, port, null);
+    }
+
+    /**
+     * Starts a broker that lets in only clients with a certificate {@code security} trusts, on TLS listeners only,
+     * and authorizes every request by ACL (none exist at first: only the super users may do anything).
+     */
+    static KafkaBroker startSecured(Path dataDir, int port, BrokerSecurity security) {
+        return InProcessKafkaBroker.start(dataDir, port, java.util.Objects.requireNonNull(security, "security"));
     }
 
     /** {@code 127.0.0.1:<port>}. */
     String bootstrapServers();
 
     int port();
+
+    /** The properties of an admin client allowed everything (the broker's own credential when secured). */
+    java.util.Map<String, Object> adminClientProperties();
 
     Path dataDir();
 

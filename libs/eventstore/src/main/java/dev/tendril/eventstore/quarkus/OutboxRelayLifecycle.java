@@ -5,6 +5,7 @@ import dev.tendril.eventstore.OutboxRelayConfig;
 import dev.tendril.eventstore.RelayStatus;
 import dev.tendril.eventstore.StateProjection;
 import dev.tendril.eventstore.Transactions;
+import dev.tendril.topics.KafkaClientSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -56,7 +57,10 @@ public class OutboxRelayLifecycle {
                 List.copyOf(projections.stream().toList()),
                 config.relay().auditInterval());
         relay = new OutboxRelay(
-                transactions.dataSource(), relayConfig, Map.of("bootstrap.servers", bootstrapServers), meters);
+                transactions.dataSource(),
+                relayConfig,
+                KafkaClientSettings.fromConfigWith(Map.of("bootstrap.servers", bootstrapServers)),
+                meters);
         transactions.onCommit(relay::wakeUp);
         relay.start();
     }

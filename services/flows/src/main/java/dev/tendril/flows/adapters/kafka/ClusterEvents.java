@@ -20,6 +20,7 @@ import dev.tendril.flows.adapters.FlowsConfig;
 import dev.tendril.flows.adapters.ServerInfo;
 import dev.tendril.topics.Batch;
 import dev.tendril.topics.FollowerHandler;
+import dev.tendril.topics.KafkaClientSettings;
 import dev.tendril.topics.StartPosition;
 import dev.tendril.topics.TopicFollower;
 import io.quarkus.runtime.ShutdownEvent;
@@ -81,6 +82,7 @@ public class ClusterEvents implements FollowerHandler<String, byte[]> {
         follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
                 .name("flows-cluster-events")
                 .bootstrapServers(bootstrapServers)
+                .consumerProperties(KafkaClientSettings.fromConfig())
                 .topics(config.endpointsTopic(), config.policyTopic(), config.nodesTopic())
                 .startAt(StartPosition.beginning())
                 .handler(this)

@@ -6,6 +6,7 @@ import dev.tendril.flows.adapters.FlowsConfig;
 import dev.tendril.flows.domain.FlowQuery;
 import dev.tendril.flows.domain.FlowRing;
 import dev.tendril.flows.domain.StoredFlow;
+import dev.tendril.topics.KafkaClientSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -75,8 +75,8 @@ public class FlowHistory {
             }
         }
         Map<Integer, Long> ingested = ingest.positions();
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Map<String, Object> props =
+                KafkaClientSettings.fromConfigWith(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         List<StoredFlow> out = new ArrayList<>();

@@ -9,6 +9,7 @@ import dev.tendril.flows.domain.FlowStore;
 import dev.tendril.topics.Batch;
 import dev.tendril.topics.FollowerHandler;
 import dev.tendril.topics.FollowerStatus;
+import dev.tendril.topics.KafkaClientSettings;
 import dev.tendril.topics.RejectedRecord;
 import dev.tendril.topics.StartPosition;
 import dev.tendril.topics.TopicFollower;
@@ -22,7 +23,6 @@ import jakarta.inject.Inject;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -82,13 +82,13 @@ public class FlowsConsumer implements FollowerHandler<String, byte[]> {
                 .prepare(this::ensureTopic)
                 .requireTopics()
                 .startAt(StartPosition.tail(config.ringCapacity()))
-                .consumerProperties(Map.of(
+                .consumerProperties(KafkaClientSettings.fromConfigWith(Map.of(
                         ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
                         "2000",
                         ConsumerConfig.FETCH_MAX_BYTES_CONFIG,
                         Integer.toString(32 * 1024 * 1024),
                         ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                        Integer.toString(8 * 1024 * 1024)))
+                        Integer.toString(8 * 1024 * 1024))))
                 .handler(this)
                 .start();
     }
@@ -170,8 +170,8 @@ public class FlowsConsumer implements FollowerHandler<String, byte[]> {
     }
 
     private void ensureTopic() {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Map<String, Object> props = KafkaClientSettings.fromConfigWith(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
         try (Admin admin = Admin.create(props)) {
             if (admin.listTopics().names().get().contains(config.topic())) {
                 return;

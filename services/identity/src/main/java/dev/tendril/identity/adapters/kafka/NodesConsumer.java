@@ -7,6 +7,7 @@ import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.KnownNodes;
 import dev.tendril.topics.Batch;
 import dev.tendril.topics.FollowerHandler;
+import dev.tendril.topics.KafkaClientSettings;
 import dev.tendril.topics.RejectedRecord;
 import dev.tendril.topics.TopicFollower;
 import io.micrometer.core.instrument.Counter;
@@ -64,6 +65,7 @@ public class NodesConsumer implements FollowerHandler<String, byte[]> {
         follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
                 .name("identity-nodes")
                 .bootstrapServers(bootstrapServers)
+                .consumerProperties(KafkaClientSettings.fromConfig())
                 .topics(config.topics().nodes())
                 .handler(this)
                 .start();

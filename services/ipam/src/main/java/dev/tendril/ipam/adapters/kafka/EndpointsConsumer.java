@@ -8,6 +8,7 @@ import dev.tendril.ipam.app.LeakDetector.EndpointRef;
 import dev.tendril.topics.Batch;
 import dev.tendril.topics.FollowerHandler;
 import dev.tendril.topics.FollowerStatus;
+import dev.tendril.topics.KafkaClientSettings;
 import dev.tendril.topics.RejectedRecord;
 import dev.tendril.topics.TopicFollower;
 import io.micrometer.core.instrument.Counter;
@@ -73,6 +74,7 @@ public class EndpointsConsumer implements FollowerHandler<String, byte[]> {
         follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
                 .name("ipam-endpoints")
                 .bootstrapServers(bootstrapServers)
+                .consumerProperties(KafkaClientSettings.fromConfig())
                 .topics(config.leaks().endpointsTopic())
                 .handler(this)
                 .start();

@@ -5,6 +5,7 @@ import dev.tendril.policy.app.PolicyRuntime;
 import dev.tendril.topics.Batch;
 import dev.tendril.topics.FollowerHandler;
 import dev.tendril.topics.FollowerStatus;
+import dev.tendril.topics.KafkaClientSettings;
 import dev.tendril.topics.RejectedRecord;
 import dev.tendril.topics.TopicFollower;
 import io.micrometer.core.instrument.Counter;
@@ -62,6 +63,7 @@ public class InputsConsumer {
         follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
                 .name("tendril-policy-inputs")
                 .bootstrapServers(bootstrapServers)
+                .consumerProperties(KafkaClientSettings.fromConfig())
                 .topics(config.topics().identities(), config.topics().endpoints())
                 .handler(new Inputs())
                 .start();
@@ -96,11 +98,11 @@ public class InputsConsumer {
     /** A publisher of a new leadership: the topic created if missing and read back. */
     private PolicyPublisher publisher() {
         PolicyPublisher publisher = new PolicyPublisher(
-                Map.of(
+                KafkaClientSettings.fromConfigWith(Map.of(
                         CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
                         bootstrapServers,
                         CommonClientConfigs.CLIENT_ID_CONFIG,
-                        "tendril-policy-publisher"),
+                        "tendril-policy-publisher")),
                 config.topics().policy(),
                 config.topics().policyPartitions(),
                 registry);
