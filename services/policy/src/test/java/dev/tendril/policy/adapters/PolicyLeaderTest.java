@@ -175,6 +175,8 @@ class PolicyLeaderTest {
             PolicyReplica leader = first.runtime.isLeader() ? first : second;
             PolicyReplica standby = leader == first ? second : first;
             await().atMost(WAIT).until(standby.runtime::isReady);
+            // The subject's first (empty) map goes out before the first policy, or the two would coalesce.
+            await().atMost(WAIT).until(() -> records(topic, db).size() == 1);
             apply(standby, PolicyApiTest.defaultDeny(ns));
             await().atMost(WAIT).until(() -> ingressEnforcedBy(topic, db).size() == 1);
             await().atMost(WAIT).until(leader.runtime::publishedAll);
