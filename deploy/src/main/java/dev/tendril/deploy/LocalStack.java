@@ -42,7 +42,8 @@ final class LocalStack {
     private final PrintStream err;
     private final long startNanos = System.nanoTime();
     private final String startedAt = Instant.now().toString();
-    private final HealthProbe probe = new HealthProbe();
+    private final StackPki pki;
+    private final HealthProbe probe;
     private final BpfFilesystem bpffs = BpfFilesystem.system(BpfFilesystem.PINS);
     private final FabricTeardown fabric;
 
@@ -63,6 +64,9 @@ final class LocalStack {
     LocalStack(StackConfig config, PrintStream out, PrintStream err) {
         this.config = config;
         this.dataDir = new DataDir(config.dataDir());
+        this.pki = StackPki.of(config);
+        // The launcher checks readiness as the admin: the same certificate the CLI presents.
+        this.probe = new HealthProbe(pki.admin());
         this.fabric = FabricTeardown.system(config.fabric());
         this.out = out;
         this.err = err;
@@ -115,6 +119,10 @@ final class LocalStack {
 
         List<ComponentSpec> specs = StartChecks.runnable(out, config.components());
         StartChecks.checkPortsFree(config, specs);
+        step(() -> {
+            pki.ensure(out, specs, Instant.now());
+            return null;
+        });
         if (config.fresh()) {
             step(() -> {
                 fabric.removeReporting(out, "the stale kernel pod network");
@@ -149,7 +157,8 @@ final class LocalStack {
                 Supervised supervised = supervisor.add(
                         component(spec, logs),
                         () -> ChildProcess.quarkusArguments(
-                                spec, ChildProperties.of(spec, specs, config, dataDir, jdbcUrl(), bootstrapServers())),
+                                spec,
+                                ChildProperties.of(spec, specs, config, dataDir, pki, jdbcUrl(), bootstrapServers())),
                         STOP_GRACE,
                         () -> {});
                 children.add(supervised);
@@ -159,7 +168,7 @@ final class LocalStack {
         }
         readiness().await(children, null);
         step(() -> {
-            control = ControlServer.start(supervisor);
+            control = ControlServer.start(supervisor, pki.authority(), pki.service(StackPki.LAUNCHER));
             ready = true;
             supervisor.supervise();
             return null;

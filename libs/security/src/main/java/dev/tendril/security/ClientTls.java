@@ -29,6 +29,7 @@ public final class ClientTls {
 
     private List<FileTime> readAt = List.of();
     private SSLContext context;
+    private long generation;
 
     private record Inline(List<X509Certificate> authorities, PrivateKey key, List<X509Certificate> chain) {}
 
@@ -53,6 +54,37 @@ public final class ClientTls {
                 ? List.of()
                 : Pem.parseCertificates(certificatePem, origin + " client-certificate-data");
         return new ClientTls(null, null, new Inline(cas, key, chain), origin);
+    }
+
+    /**
+     * TLS from the files a component is configured with ({@code tendril.tls.ca}, {@code tendril.tls.cert},
+     * {@code tendril.tls.key}); plaintext when the authority is not set (null or blank).
+     */
+    public static ClientTls fromProperties(String ca, String cert, String key) {
+        if (ca == null || ca.isBlank()) {
+            return PLAINTEXT;
+        }
+        Credential own = cert == null || cert.isBlank() ? null : new Credential(Path.of(cert), Path.of(key));
+        return files(Path.of(ca), own);
+    }
+
+    /** The trusted authorities' file, or null (plaintext or inline material). */
+    public Path authorities() {
+        return authorities;
+    }
+
+    /** The client's certificate and key files, or null. */
+    public Credential credential() {
+        return credential;
+    }
+
+    /**
+     * A number that changes whenever the material was read again because a file changed: a client holding
+     * long-lived connections (gRPC channels) opens new ones when it differs from the one they were made with.
+     */
+    public synchronized long generation() {
+        context();
+        return generation;
     }
 
     public boolean enabled() {
@@ -92,6 +124,7 @@ public final class ClientTls {
         if (context == null || !now.equals(readAt)) {
             context = TlsContexts.of(authorities, credential);
             readAt = now;
+            generation++;
         }
         return context;
     }
