@@ -43,7 +43,8 @@ final class LocalStack {
     private final long startNanos = System.nanoTime();
     private final String startedAt = Instant.now().toString();
     private final StackPki pki;
-    private final HealthProbe probe;
+    // Made once the credentials exist: the launcher checks readiness as the admin, as the CLI does.
+    private volatile HealthProbe probe;
     private final BpfFilesystem bpffs = BpfFilesystem.system(BpfFilesystem.PINS);
     private final FabricTeardown fabric;
 
@@ -65,8 +66,6 @@ final class LocalStack {
         this.config = config;
         this.dataDir = new DataDir(config.dataDir());
         this.pki = StackPki.of(config);
-        // The launcher checks readiness as the admin: the same certificate the CLI presents.
-        this.probe = new HealthProbe(pki.admin());
         this.fabric = FabricTeardown.system(config.fabric());
         this.out = out;
         this.err = err;
@@ -121,6 +120,7 @@ final class LocalStack {
         StartChecks.checkPortsFree(config, specs);
         step(() -> {
             pki.ensure(out, specs, Instant.now());
+            probe = new HealthProbe(pki.admin());
             return null;
         });
         if (config.fresh()) {

@@ -158,6 +158,23 @@ class TlsEndToEndTest {
             }
         }
 
+        // Nor do the /q endpoints show configuration: no key, no path of one.
+        HttpClient admin = AdminTls.http(dataDir);
+        for (String path : List.of("/q/health", "/q/metrics", "/q/openapi")) {
+            for (Component c : List.of(identity, agent)) {
+                String body = admin.send(
+                                HttpRequest.newBuilder(URI.create(c.url() + path))
+                                        .timeout(Duration.ofSeconds(10))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
+                assertThat(body).as(c.name() + path).doesNotContain("PRIVATE KEY", "/pki/", "tendril.tls");
+                for (String key : keys) {
+                    assertThat(body).as(c.name() + path).doesNotContain(key);
+                }
+            }
+        }
+
         BigInteger identityBefore = served(identity.url());
         BigInteger agentBefore = served(agent.url());
         long identityPid = identity.pid();
@@ -181,7 +198,7 @@ class TlsEndToEndTest {
                 .untilAsserted(() -> {
                     round[0]++;
                     String ns = "rot-" + round[0];
-                    CliResult write = cli("apply", "-f", manifest(ns));
+                    CliResult write = cli("apply", "-f", manifest(ns).toString());
                     assertThat(write.code())
                             .as("round " + round[0] + ": " + write)
                             .isZero();
