@@ -33,6 +33,11 @@ public final class StackOutputOptions {
         return stackOption.dataDir();
     }
 
+    /** How to reach the stack: the config file's TLS, else plaintext. */
+    public dev.tendril.security.ClientTls clientTls() {
+        return stackOption.clientTls();
+    }
+
     /** True for {@code -o json}. */
     public boolean json() {
         return output.json();

@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
             ObserveCommand.class,
             dev.tendril.cli.exec.ExecCommand.class,
             DemoCommand.class,
+            dev.tendril.cli.credentials.CredentialsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TendrilCommand implements Runnable {

@@ -20,10 +20,12 @@ final class ChildProperties {
             List<ComponentSpec> all,
             StackConfig config,
             DataDir dataDir,
+            StackPki pki,
             String jdbcUrl,
             String bootstrapServers) {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("quarkus.http.port", Integer.toString(spec.port()));
+        properties.putAll(tls(spec, config, pki));
         if (spec.kind() == Kind.SERVICE) {
             // The login (the service's own role and password) is in the file StackSecrets names.
             properties.put("quarkus.datasource.jdbc.url", jdbcUrl);
@@ -34,12 +36,10 @@ final class ChildProperties {
             properties.put("tendril.agent.node-name", spec.nodeName());
             // The agent registers its node with IPAM and calls it and the identity service for its endpoint API.
             int offset = config.portOffset();
-            properties.put("tendril.agent.identity-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + offset));
-            properties.put("tendril.agent.ipam-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + 1 + offset));
-            // Distinct loopback addresses, so that the nodes' ipcache entries do not collide.
-            properties.put(
-                    "tendril.agent.node-ips",
-                    "127.0.0." + (10 + Integer.parseInt(spec.nodeName().substring("node-".length()))));
+            String host = spec.host().equals(StackConfig.DEFAULT_BIND) ? "localhost" : spec.host();
+            properties.put("tendril.agent.identity-url", host + ":" + (StackConfig.FIRST_SERVICE_PORT + offset));
+            properties.put("tendril.agent.ipam-url", host + ":" + (StackConfig.FIRST_SERVICE_PORT + 1 + offset));
+            properties.put("tendril.agent.node-ips", nodeIp(spec));
             properties.put(
                     "tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
             // Pins per agent port: a second stack (other ports) beside this one never shares a node's maps.
@@ -60,11 +60,31 @@ final class ChildProperties {
             List<ComponentSpec> all,
             StackConfig config,
             DataDir dataDir,
+            StackPki pki,
             String jdbcUrl,
             String bootstrapServers) {
-        Map<String, String> properties = of(spec, all, config, dataDir, jdbcUrl, bootstrapServers);
+        Map<String, String> properties = of(spec, all, config, dataDir, pki, jdbcUrl, bootstrapServers);
         properties.putAll(StackSecrets.of(dataDir).childProperties(spec, Instant.now()));
         return properties;
+    }
+
+    /**
+     * TLS on the component's port (the {@code tls} profile over {@code prod}) with its own credential, trusting the
+     * stack's authority, listening on the bind address: paths only, never key material, on the command line.
+     */
+    static Map<String, String> tls(ComponentSpec spec, StackConfig config, StackPki pki) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("quarkus.profile", "prod,tls");
+        properties.put("quarkus.http.host", config.bind());
+        properties.put("tendril.tls.ca", pki.authority().toString());
+        properties.put("tendril.tls.cert", pki.of(spec).certificate().toString());
+        properties.put("tendril.tls.key", pki.of(spec).privateKey().toString());
+        return properties;
+    }
+
+    /** Distinct loopback addresses per node, so that the nodes' ipcache entries do not collide. */
+    static String nodeIp(ComponentSpec agent) {
+        return "127.0.0." + (10 + Integer.parseInt(agent.nodeName().substring("node-".length())));
     }
 
     /**

@@ -8,8 +8,19 @@ import java.nio.file.Path;
  *
  * @param port the HTTP port (health, metrics, REST and gRPC)
  * @param jar  the Quarkus fast-jar runner
+ * @param host where clients reach it (the bind address, or loopback)
  */
-record ComponentSpec(String name, Kind kind, int port, Path jar, String nodeName) {
+record ComponentSpec(String name, Kind kind, int port, Path jar, String nodeName, String host) {
+
+    /** On loopback. */
+    ComponentSpec(String name, Kind kind, int port, Path jar, String nodeName) {
+        this(name, kind, port, jar, nodeName, StackConfig.DEFAULT_BIND);
+    }
+
+    /** The same component, reached at {@code host}. */
+    ComponentSpec at(String host) {
+        return new ComponentSpec(name, kind, port, jar, nodeName, host);
+    }
 
     static ComponentSpec service(String name, int port, Path repo) {
         return new ComponentSpec(
@@ -32,7 +43,8 @@ record ComponentSpec(String name, Kind kind, int port, Path jar, String nodeName
                 "agent-" + n, Kind.AGENT, port, repo.resolve("agent").resolve(StackConfig.RUNNER), "node-" + n);
     }
 
+    /** {@code https://HOST:PORT}: the launcher always runs its services and agents with TLS. */
     String url() {
-        return "http://127.0.0.1:" + port;
+        return "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 }

@@ -3,20 +3,36 @@ package dev.tendril.deploy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import dev.tendril.security.Credential;
+import dev.tendril.security.Subject;
+import dev.tendril.security.TlsContexts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * The launcher's control endpoint, on loopback only, at a free port written to {@code supervisor.json}:
  * {@code GET /v1/components} (the supervisor's state) and {@code POST /v1/components/NAME/restart}.
- * Errors are application/problem+json.
+ * HTTPS with the launcher's certificate, and a client certificate of the stack's authority with the admin role is
+ * required (a connection without one fails the handshake, another role is answered 403): restarting components is
+ * an admin's act. Errors are application/problem+json.
  */
 final class ControlServer implements AutoCloseable {
 
@@ -29,9 +45,17 @@ final class ControlServer implements AutoCloseable {
         this.server = server;
     }
 
-    static ControlServer start(Supervisor supervisor) {
+    static ControlServer start(Supervisor supervisor, Path authority, Credential own) {
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.setHttpsConfigurator(new HttpsConfigurator(TlsContexts.of(authority, own)) {
+                @Override
+                public void configure(HttpsParameters parameters) {
+                    SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+                    ssl.setNeedClientAuth(true);
+                    parameters.setSSLParameters(ssl);
+                }
+            });
             server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
             server.createContext(PREFIX, exchange -> handle(supervisor, exchange));
             server.start();
@@ -42,7 +66,7 @@ final class ControlServer implements AutoCloseable {
     }
 
     String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return "https://127.0.0.1:" + server.getAddress().getPort();
     }
 
     @Override
@@ -54,6 +78,16 @@ final class ControlServer implements AutoCloseable {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             String method = exchange.getRequestMethod();
+            String role = role(exchange);
+            if (!Subject.ROLE_ADMIN.equals(role)) {
+                problem(
+                        exchange,
+                        403,
+                        "Forbidden",
+                        "the launcher's control endpoint needs the admin role, the certificate presented has "
+                                + (role == null ? "none" : "'" + role + "'"));
+                return;
+            }
             if (path.equals(PREFIX) || path.equals(PREFIX + "/")) {
                 if (!method.equals("GET")) {
                     problem(exchange, 405, "Method not allowed", "use GET " + PREFIX);
@@ -92,6 +126,22 @@ final class ControlServer implements AutoCloseable {
                 return;
             }
             send(exchange, 200, "application/json", restarted.get());
+        }
+    }
+
+    /** The organization (role) of the client certificate, or null. */
+    private static String role(HttpExchange exchange) {
+        try {
+            X509Certificate client =
+                    (X509Certificate) ((HttpsExchange) exchange).getSSLSession().getPeerCertificates()[0];
+            for (Rdn rdn : new LdapName(client.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("O")) {
+                    return rdn.getValue().toString();
+                }
+            }
+            return null;
+        } catch (SSLPeerUnverifiedException | InvalidNameException | ClassCastException e) {
+            return null;
         }
     }
 

@@ -46,7 +46,10 @@ final class DataDir {
             StackFile.NAME + ".tmp",
             SupervisorFile.NAME,
             SupervisorFile.NAME + ".tmp",
-            STAGED_LAUNCHER);
+            STAGED_LAUNCHER,
+            StackPki.DIRECTORY,
+            dev.tendril.cli.config.ConfigDiscovery.STACK_CONFIG,
+            "." + dev.tendril.cli.config.ConfigDiscovery.STACK_CONFIG + ".tmp");
 
     private static final Duration LEFTOVER_GRACE = Duration.ofSeconds(10);
 
@@ -80,6 +83,8 @@ final class DataDir {
         }
         try {
             Files.createDirectories(root.resolve(LOGS));
+            // It holds the stack's private keys (pki/) and the admin's config: the owner's alone.
+            dev.tendril.security.SecretFiles.directory(root);
             Files.writeString(root.resolve(PID_FILE), ProcessHandle.current().pid() + System.lineSeparator());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to data directory " + root, e);

@@ -86,6 +86,14 @@ public final class Launcher implements Callable<Integer> {
     Datapath datapath;
 
     @Option(
+            names = "--bind",
+            paramLabel = "ADDR",
+            defaultValue = StackConfig.DEFAULT_BIND,
+            description = "The address the services and agents listen on (default: ${DEFAULT-VALUE}); they serve "
+                    + "only TLS, with certificates for it. Kafka and PostgreSQL stay on loopback.")
+    String bind;
+
+    @Option(
             names = "--ready-timeout",
             paramLabel = "DURATION",
             defaultValue = "120s",
@@ -116,7 +124,8 @@ public final class Launcher implements Callable<Integer> {
                     portOffset,
                     readyTimeout,
                     replicas,
-                    datapath);
+                    datapath,
+                    bind);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

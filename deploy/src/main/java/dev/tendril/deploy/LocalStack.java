@@ -42,7 +42,9 @@ final class LocalStack {
     private final PrintStream err;
     private final long startNanos = System.nanoTime();
     private final String startedAt = Instant.now().toString();
-    private final HealthProbe probe = new HealthProbe();
+    private final StackPki pki;
+    // Made once the credentials exist: the launcher checks readiness as the admin, as the CLI does.
+    private volatile HealthProbe probe;
     private final BpfFilesystem bpffs = BpfFilesystem.system(BpfFilesystem.PINS);
     private final FabricTeardown fabric;
 
@@ -63,6 +65,7 @@ final class LocalStack {
     LocalStack(StackConfig config, PrintStream out, PrintStream err) {
         this.config = config;
         this.dataDir = new DataDir(config.dataDir());
+        this.pki = StackPki.of(config);
         this.fabric = FabricTeardown.system(config.fabric());
         this.out = out;
         this.err = err;
@@ -115,6 +118,11 @@ final class LocalStack {
 
         List<ComponentSpec> specs = StartChecks.runnable(out, config.components());
         StartChecks.checkPortsFree(config, specs);
+        step(() -> {
+            pki.ensure(out, specs, Instant.now());
+            probe = new HealthProbe(pki.admin());
+            return null;
+        });
         if (config.fresh()) {
             step(() -> {
                 fabric.removeReporting(out, "the stale kernel pod network");
@@ -151,7 +159,7 @@ final class LocalStack {
                         () -> ChildProcess.quarkusArguments(
                                 spec,
                                 ChildProperties.withSecrets(
-                                        spec, specs, config, dataDir, jdbcUrl(), bootstrapServers())),
+                                        spec, specs, config, dataDir, pki, jdbcUrl(), bootstrapServers())),
                         STOP_GRACE,
                         () -> {});
                 children.add(supervised);
@@ -161,7 +169,7 @@ final class LocalStack {
         }
         readiness().await(children, null);
         step(() -> {
-            control = ControlServer.start(supervisor);
+            control = ControlServer.start(supervisor, pki.authority(), pki.service(StackPki.LAUNCHER));
             ready = true;
             supervisor.supervise();
             return null;

@@ -16,6 +16,7 @@ import java.util.List;
  * @param replicas     instances of each service (1 or 2); the second runs as {@code NAME-2} on the first's port
  *                     plus {@value #REPLICA_PORT_STEP} (8181-8184)
  * @param datapath     the agents' pod network ({@code auto} from the command line: the kernel where it can run)
+ * @param bind         the address services and agents listen on ({@code 127.0.0.1} unless {@code --bind})
  */
 record StackConfig(
         Path repo,
@@ -27,7 +28,8 @@ record StackConfig(
         int portOffset,
         Duration readyTimeout,
         int replicas,
-        Datapath datapath) {
+        Datapath datapath,
+        String bind) {
 
     static final Path RUNNER = Path.of("target", "quarkus-app", "quarkus-run.jar");
     static final List<String> SERVICES = List.of("identity", "ipam", "policy", "flows");
@@ -64,6 +66,57 @@ record StackConfig(
         if (datapath == null) {
             throw new IllegalArgumentException("--datapath must be kernel, model or auto");
         }
+        if (bind == null || bind.isBlank() || !bind.matches("[0-9A-Za-z.:-]+")) {
+            throw new IllegalArgumentException("--bind must be an address such as 127.0.0.1 or 0.0.0.0, was " + bind);
+        }
+    }
+
+    /** Listening on loopback, as before {@code --bind}. */
+    StackConfig(
+            Path repo,
+            Path dataDir,
+            boolean fresh,
+            int nodes,
+            int kafkaPort,
+            int postgresPort,
+            int portOffset,
+            Duration readyTimeout,
+            int replicas,
+            Datapath datapath) {
+        this(
+                repo,
+                dataDir,
+                fresh,
+                nodes,
+                kafkaPort,
+                postgresPort,
+                portOffset,
+                readyTimeout,
+                replicas,
+                datapath,
+                DEFAULT_BIND);
+    }
+
+    static final String DEFAULT_BIND = "127.0.0.1";
+
+    /**
+     * The address clients of this machine reach the services and agents at: the bind address, or loopback when
+     * they listen on every address.
+     */
+    String clientHost() {
+        return bind.equals("0.0.0.0") || bind.equals("::") ? DEFAULT_BIND : bind;
+    }
+
+    /**
+     * The names the services' and agents' certificates are issued for: loopback by name and address, and the bind
+     * address when it is another.
+     */
+    java.util.List<String> hostNames() {
+        java.util.List<String> names = new ArrayList<>(List.of("localhost", "127.0.0.1", "::1"));
+        if (!names.contains(bind) && !bind.equals("0.0.0.0") && !bind.equals("::")) {
+            names.add(bind);
+        }
+        return names;
     }
 
     /** On the model datapath: the tests that only read this configuration's components and names. */
@@ -97,16 +150,22 @@ record StackConfig(
     List<ComponentSpec> components() {
         List<ComponentSpec> specs = new ArrayList<>();
         for (int i = 0; i < SERVICES.size(); i++) {
-            specs.add(ComponentSpec.service(SERVICES.get(i), FIRST_SERVICE_PORT + i + portOffset, repo));
+            specs.add(ComponentSpec.service(SERVICES.get(i), FIRST_SERVICE_PORT + i + portOffset, repo)
+                    .at(clientHost()));
         }
         for (int r = 2; r <= replicas; r++) {
             for (int i = 0; i < SERVICES.size(); i++) {
                 specs.add(ComponentSpec.replica(
-                        SERVICES.get(i), r, FIRST_SERVICE_PORT + (r - 1) * REPLICA_PORT_STEP + i + portOffset, repo));
+                                SERVICES.get(i),
+                                r,
+                                FIRST_SERVICE_PORT + (r - 1) * REPLICA_PORT_STEP + i + portOffset,
+                                repo)
+                        .at(clientHost()));
             }
         }
         for (int n = 1; n <= nodes; n++) {
-            specs.add(ComponentSpec.agent(n, AGENT_PORT_BASE + n + portOffset, repo));
+            specs.add(ComponentSpec.agent(n, AGENT_PORT_BASE + n + portOffset, repo)
+                    .at(clientHost()));
         }
         return specs;
     }

@@ -77,13 +77,13 @@ class DrillsEndToEndTest {
     private static final int DIRECT_ALLOCATIONS_PER_DRILL = 6;
     private static final List<String> NODES = List.of("node-1", "node-2");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    // As the admin, once the stack made its credentials (AdminTls).
+    private static HttpClient HTTP;
 
     private final Path repo =
             Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
     private LauncherOutput output;
-    private final HealthProbe probe = new HealthProbe();
+    private HealthProbe probe;
     private final List<ProcessHandle> everStarted = new CopyOnWriteArrayList<>();
     private final Model model = new Model();
     private final List<String> figures = new ArrayList<>();
@@ -137,6 +137,8 @@ class DrillsEndToEndTest {
         launcher = builder.start();
         output = LauncherOutput.of(launcher);
         output.awaitLine("Tendril is ready.", READY_GUARD);
+        HTTP = AdminTls.http(dataDir);
+        probe = new HealthProbe(AdminTls.of(dataDir));
         everStarted.addAll(launcher.descendants().toList());
         expect2xx(put(url("identity") + "/v1/namespaces/" + NS, "{\"labels\":{\"team\":\"drills\"}}"), "namespace");
         System.out.printf("[drills] stack ready; bursts of %d s (-Dtendril.drills.seconds)%n", BURST.toSeconds());

@@ -121,8 +121,7 @@ class LauncherEndToEndTest {
         assertThat(stack.components())
                 .extracting(Component::name)
                 .containsExactly("postgres", "kafka", "identity", "ipam", "policy", "flows", "agent-1");
-        HttpClient http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = AdminTls.http(dataDir);
         ObjectMapper json = new ObjectMapper();
         for (Component c : stack.components()) {
             if (c.kind() == Kind.SERVICE || c.kind() == Kind.AGENT) {

@@ -63,8 +63,8 @@ import picocli.CommandLine;
 final class PolicyDropBenchmark {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // As the admin, once the stack made its credentials (AdminTls).
+    private static HttpClient HTTP;
     private static final Duration GUARD = Duration.ofSeconds(30);
     private static final String NAMESPACE = "bench";
     /** The receiver's UDP ports, {@value #FIRST_PORT} on: with the sender's source ports, distinct 5-tuples. */
@@ -145,6 +145,7 @@ final class PolicyDropBenchmark {
                 .redirectErrorStream(true)
                 .start();
         LauncherOutput.of(launcher).awaitLine("Tendril is ready.", Duration.ofMinutes(4));
+        HTTP = AdminTls.http(dataDir);
         return launcher;
     }
 

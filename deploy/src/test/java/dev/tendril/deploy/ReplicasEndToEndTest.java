@@ -58,8 +58,8 @@ class ReplicasEndToEndTest {
     private static final Duration FAILOVER_GUARD = Duration.ofMinutes(2);
     private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    // As the admin, once the stack made its credentials (AdminTls).
+    private static HttpClient HTTP;
 
     private final Path repo =
             Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
@@ -129,6 +129,7 @@ class ReplicasEndToEndTest {
                 .start();
         output = LauncherOutput.of(launcher);
         output.awaitLine("Tendril is ready.", READY_GUARD);
+        HTTP = AdminTls.http(dataDir);
         List<ProcessHandle> everStarted = new ArrayList<>(launcher.descendants().toList());
 
         Result status = cli("status", "--data-dir", dataDir.toString(), "-o", "json");

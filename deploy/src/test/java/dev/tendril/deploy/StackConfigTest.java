@@ -38,15 +38,15 @@ class StackConfigTest {
     @Test
     void policyServiceFindsTheIdentityServiceAtTheOffsetPort() {
         assertThat(ChildProperties.policyServiceLinks(config(2, 1000).components()))
-                .containsExactly(java.util.Map.entry("tendril.policy.identity-url", "http://127.0.0.1:9081"));
+                .containsExactly(java.util.Map.entry("tendril.policy.identity-url", "https://127.0.0.1:9081"));
     }
 
     @Test
     void givesEveryAgentTheUrlsOfAllAgentsWithThePortOffset() {
         assertThat(ChildProperties.agentPeers(config(2, 1000).components()))
                 .containsExactly(
-                        java.util.Map.entry("tendril.agent.peers.\"node-1\"", "http://127.0.0.1:9091"),
-                        java.util.Map.entry("tendril.agent.peers.\"node-2\"", "http://127.0.0.1:9092"));
+                        java.util.Map.entry("tendril.agent.peers.\"node-1\"", "https://127.0.0.1:9091"),
+                        java.util.Map.entry("tendril.agent.peers.\"node-2\"", "https://127.0.0.1:9092"));
     }
 
     @Test
@@ -77,7 +77,7 @@ class StackConfigTest {
         assertThat(second.jar()).isEqualTo(repo.resolve("services/policy/target/quarkus-app/quarkus-run.jar"));
         assertThat(second.service()).isEqualTo("policy");
         assertThat(ChildProperties.policyServiceLinks(config.components()))
-                .containsExactly(java.util.Map.entry("tendril.policy.identity-url", "http://127.0.0.1:14081"));
+                .containsExactly(java.util.Map.entry("tendril.policy.identity-url", "https://127.0.0.1:14081"));
     }
 
     @Test

@@ -44,7 +44,7 @@ class SupervisionEndToEndTest {
     private final Path repo =
             Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
     private LauncherOutput output;
-    private final HealthProbe probe = new HealthProbe();
+    private HealthProbe probe;
     private Path dataDir;
     private Process launcher;
 
@@ -109,6 +109,7 @@ class SupervisionEndToEndTest {
                 .start();
         output = LauncherOutput.of(launcher);
         output.awaitLine("Tendril is ready.", READY_GUARD);
+        probe = new HealthProbe(AdminTls.of(dataDir));
         List<ProcessHandle> everStarted = new ArrayList<>(launcher.descendants().toList());
 
         // kill -9 a service: the supervisor starts it again after the first back-off step and counts one restart.

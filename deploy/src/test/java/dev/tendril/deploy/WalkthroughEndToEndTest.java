@@ -455,6 +455,15 @@ class WalkthroughEndToEndTest {
                 "tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
         properties.put("tendril.agent.bpffs-dir", pins.toString());
         properties.putAll(ChildProperties.agentPeers(agents));
+        // TLS as the launcher's agents: node-3's own certificate from the stack's authority.
+        dev.tendril.security.StackCredentials pki =
+                dev.tendril.security.StackCredentials.in(dataDir.resolve(StackPki.DIRECTORY));
+        dev.tendril.security.Credential node3 = pki.ensureNode(
+                "node-3", List.of("localhost", "127.0.0.1", "::1", "127.0.0.13"), java.time.Instant.now());
+        properties.put("quarkus.profile", "prod,tls");
+        properties.put("tendril.tls.ca", pki.authority().certificate().toString());
+        properties.put("tendril.tls.cert", node3.certificate().toString());
+        properties.put("tendril.tls.key", node3.privateKey().toString());
         String bootstrap = stack.components().stream()
                 .filter(c -> c.kind() == Kind.KAFKA)
                 .findFirst()
@@ -473,7 +482,7 @@ class WalkthroughEndToEndTest {
         Path log = dataDir.resolve(DataDir.LOGS).resolve("agent-3.log");
         ChildProcess agent = ChildProcess.start(spec, properties, dataDir, log);
         try {
-            String url = "http://127.0.0.1:" + port;
+            String url = "https://127.0.0.1:" + port;
             awaitReady(agent, url, log);
             assertThat(datapath(url)).as("datapath of node-3").startsWith("bpf");
 
@@ -720,9 +729,8 @@ class WalkthroughEndToEndTest {
 
     // ---- the agents over HTTP -----------------------------------------------------------------------------------
 
-    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    // As the admin, once the stack made its credentials (AdminTls).
+    private static java.net.http.HttpClient HTTP;
 
     private String agentUrl(String node) {
         return StackFile.read(dataDir).orElseThrow().components().stream()
@@ -924,6 +932,7 @@ class WalkthroughEndToEndTest {
                 .start();
         output = LauncherOutput.of(launcher);
         output.awaitLine("Tendril is ready.", READY_GUARD);
+        HTTP = AdminTls.http(dataDir);
         String startedLine = output.nextLine(EXIT_GUARD);
         assertThat(startedLine)
                 .as("the launcher's last start-up line names the data directory")

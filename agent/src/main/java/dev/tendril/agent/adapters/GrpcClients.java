@@ -13,16 +13,23 @@ import dev.tendril.api.v1.Node;
 import dev.tendril.api.v1.RegisterEndpointRequest;
 import dev.tendril.api.v1.RegisterNodeRequest;
 import dev.tendril.api.v1.ReleasePodRequest;
+import dev.tendril.security.ClientTls;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The gRPC clients of IPAM ({@code tendril.agent.ipam-url}) and the identity service
@@ -37,12 +44,34 @@ public class GrpcClients implements IpamClient, IdentityClient {
     @Inject
     AgentConfig config;
 
+    @ConfigProperty(name = "tendril.tls.ca")
+    Optional<String> tlsCa;
+
+    @ConfigProperty(name = "tendril.tls.cert")
+    Optional<String> tlsCert;
+
+    @ConfigProperty(name = "tendril.tls.key")
+    Optional<String> tlsKey;
+
+    private ClientTls tls;
     private ManagedChannel ipam;
+    private long ipamGeneration;
     private ManagedChannel identity;
+    private long identityGeneration;
+
+    private synchronized ClientTls tls() {
+        if (tls == null) {
+            tls = ClientTls.fromProperties(tlsCa.orElse(null), tlsCert.orElse(null), tlsKey.orElse(null));
+        }
+        return tls;
+    }
 
     private synchronized IpamGrpc.IpamBlockingStub ipam() {
-        if (ipam == null) {
-            ipam = channel(config.ipamUrl());
+        long generation = tls().enabled() ? tls().generation() : 0;
+        if (ipam == null || generation != ipamGeneration) {
+            retire(ipam);
+            ipam = channel(config.ipamUrl(), tls());
+            ipamGeneration = generation;
         }
         return IpamGrpc.newBlockingStub(ipam)
                 .withInterceptors(RequestIds.FORWARD)
@@ -50,18 +79,50 @@ public class GrpcClients implements IpamClient, IdentityClient {
     }
 
     private synchronized IdentityServiceGrpc.IdentityServiceBlockingStub identity() {
-        if (identity == null) {
-            identity = channel(config.identityUrl());
+        long generation = tls().enabled() ? tls().generation() : 0;
+        if (identity == null || generation != identityGeneration) {
+            retire(identity);
+            identity = channel(config.identityUrl(), tls());
+            identityGeneration = generation;
         }
         return IdentityServiceGrpc.newBlockingStub(identity)
                 .withInterceptors(RequestIds.FORWARD)
                 .withDeadlineAfter(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** {@code host:port}, also written as {@code http://host:port}. */
+    /** A channel made with credentials that were rotated since: its calls in flight finish, new ones go elsewhere. */
+    private static void retire(ManagedChannel channel) {
+        if (channel != null) {
+            channel.shutdown();
+        }
+    }
+
+    /** A plaintext channel to {@code host:port}. */
     static ManagedChannel channel(String url) {
+        return channel(url, ClientTls.PLAINTEXT);
+    }
+
+    /**
+     * {@code host:port}, also written as {@code http://host:port}: plaintext, or with {@code tls} enabled a TLS
+     * channel that trusts the stack's authority and presents the node's certificate.
+     */
+    static ManagedChannel channel(String url, ClientTls tls) {
         String target = url.replaceFirst("^[a-z]+://", "").replaceFirst("/+$", "");
-        return ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+        if (!tls.enabled()) {
+            return ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+        }
+        try {
+            TlsChannelCredentials.Builder credentials = TlsChannelCredentials.newBuilder()
+                    .trustManager(tls.authorities().toFile());
+            if (tls.credential() != null) {
+                credentials.keyManager(
+                        tls.credential().certificate().toFile(),
+                        tls.credential().privateKey().toFile());
+            }
+            return Grpc.newChannelBuilder(target, credentials.build()).build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the TLS files of " + tls.origin(), e);
+        }
     }
 
     @Override

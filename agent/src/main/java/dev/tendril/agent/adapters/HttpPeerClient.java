@@ -9,6 +9,7 @@ import dev.tendril.agent.probe.ProbeException;
 import dev.tendril.agent.probe.ProbeRequest;
 import dev.tendril.agent.probe.ProbeResponse;
 import dev.tendril.api.v1.Node;
+import dev.tendril.security.ClientTls;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -41,8 +43,24 @@ public class HttpPeerClient implements PeerClient {
     @ConfigProperty(name = "quarkus.http.port", defaultValue = "8090")
     int httpPort;
 
-    private final HttpClient http =
-            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    @ConfigProperty(name = "tendril.tls.ca")
+    Optional<String> tlsCa;
+
+    @ConfigProperty(name = "tendril.tls.cert")
+    Optional<String> tlsCert;
+
+    @ConfigProperty(name = "tendril.tls.key")
+    Optional<String> tlsKey;
+
+    private ClientTls tls;
+
+    /** The node's certificate and the stack's authority when TLS is on, read again after a rotation. */
+    private synchronized ClientTls tls() {
+        if (tls == null) {
+            tls = ClientTls.fromProperties(tlsCa.orElse(null), tlsCert.orElse(null), tlsKey.orElse(null));
+        }
+        return tls;
+    }
 
     @Override
     public ProbeResponse forward(String node, ProbeRequest request) {
@@ -69,7 +87,7 @@ public class HttpPeerClient implements PeerClient {
                             + "tendril.agent.peers entry: its agent cannot be asked");
         }
         String ip = n.getIps(0);
-        return "http://" + (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + httpPort;
+        return tls().scheme() + "://" + (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + httpPort;
     }
 
     private <T> T call(String node, String path, Object body, Class<T> type, String field) {
@@ -83,7 +101,10 @@ public class HttpPeerClient implements PeerClient {
                     .header(FORWARDED_HEADER, config.nodeName())
                     .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
                     .build();
-            response = http.send(req, HttpResponse.BodyHandlers.ofString());
+            // A client per call: probes are rare, and a rotated certificate is presented from the next one on.
+            response = tls().configure(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1))
+                    .build()
+                    .send(req, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new ProbeException(503, null, "agent of node " + node + " at " + url + " unreachable: " + e);
         } catch (InterruptedException e) {

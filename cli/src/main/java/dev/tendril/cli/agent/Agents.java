@@ -47,7 +47,7 @@ public final class Agents {
                 agents.add(new Agent(
                         component.name(),
                         component.nodeName(),
-                        new ServiceClient(component.name(), URI.create(component.url()))));
+                        new ServiceClient(component.name(), URI.create(component.url()), stack.tls())));
             }
         }
         return new Agents(agents);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.Stack;
+import dev.tendril.security.ClientTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -29,8 +30,6 @@ import java.util.stream.Stream;
 public final class ServiceClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     /** One per command invocation (one process): every change it causes records it (tendril history). */
     private static final String REQUEST_ID = java.util.UUID.randomUUID().toString();
 
@@ -39,15 +38,24 @@ public final class ServiceClient {
     /** A second replica to try when nothing listens at {@link #base}, or null. */
     private final URI secondReplica;
 
+    private final HttpClient http;
+
     /** @param name what to call the server in messages, e.g. {@code policy service} */
     public ServiceClient(String name, URI base) {
-        this(name, base, null);
+        this(name, base, null, ClientTls.PLAINTEXT);
     }
 
-    private ServiceClient(String name, URI base, URI secondReplica) {
+    /** @param tls the authority an https server must be certified by and the certificate this client presents */
+    public ServiceClient(String name, URI base, ClientTls tls) {
+        this(name, base, null, tls);
+    }
+
+    private ServiceClient(String name, URI base, URI secondReplica, ClientTls tls) {
         this.name = name;
         this.base = base;
         this.secondReplica = secondReplica;
+        this.http = tls.configure(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)))
+                .build();
     }
 
     /**
@@ -64,7 +72,7 @@ public final class ServiceClient {
                         .map(c -> URI.create(c.url()))
                         .orElse(null)
                 : null;
-        return new ServiceClient(name, URI.create(found.url()), second);
+        return new ServiceClient(name, URI.create(found.url()), second, stack.tls());
     }
 
     public JsonNode get(String path, Map<String, String> query) {
@@ -90,7 +98,7 @@ public final class ServiceClient {
                 .build();
         HttpResponse<Stream<String>> response;
         try {
-            response = HTTP.send(request, HttpResponse.BodyHandlers.ofLines());
+            response = http.send(request, HttpResponse.BodyHandlers.ofLines());
         } catch (IOException e) {
             throw unreachable(e);
         } catch (InterruptedException e) {
@@ -178,7 +186,7 @@ public final class ServiceClient {
         HttpResponse<String> response;
         try {
             try {
-                response = HTTP.send(built, HttpResponse.BodyHandlers.ofString());
+                response = http.send(built, HttpResponse.BodyHandlers.ofString());
             } catch (ConnectException e) {
                 if (secondReplica == null) {
                     throw e;
@@ -187,7 +195,7 @@ public final class ServiceClient {
                 URI other = URI.create(secondReplica.toString().replaceAll("/+$", "")
                         + built.uri().getRawPath()
                         + (query == null ? "" : "?" + query));
-                response = HTTP.send(
+                response = http.send(
                         HttpRequest.newBuilder(built, (k, v) -> true).uri(other).build(),
                         HttpResponse.BodyHandlers.ofString());
             }

@@ -279,9 +279,14 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private String[] withDataDir(String[] args) {
-        String[] all = Arrays.copyOf(args, args.length + 2);
+        java.nio.file.Path config = stackOption.configFlag();
+        String[] all = Arrays.copyOf(args, args.length + (config == null ? 2 : 4));
         all[args.length] = "--data-dir";
         all[args.length + 1] = stackOption.dataDir().toString();
+        if (config != null) {
+            all[args.length + 2] = "--config";
+            all[args.length + 3] = config.toString();
+        }
         return all;
     }
 

@@ -90,7 +90,7 @@ public final class ExecCommand implements Callable<Integer> {
     /** What the agent's readiness says of its pod network; null when it does not answer or say. */
     private static String podNetwork(Stack stack, Agents.Agent agent) {
         return stack.component(agent.name())
-                .map(c -> new HealthProbe().check(c))
+                .map(c -> new HealthProbe(stack.tls()).check(c))
                 .map(ComponentHealth::podNetwork)
                 .orElse(null);
     }

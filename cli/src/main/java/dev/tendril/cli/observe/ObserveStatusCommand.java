@@ -42,7 +42,7 @@ public final class ObserveStatusCommand implements Callable<Integer> {
             options.printJson(status);
             return 0;
         }
-        ComponentHealth health = new HealthProbe().check(flows);
+        ComponentHealth health = new HealthProbe(stack.tls()).check(flows);
         if (!health.ok()) {
             out.println("Healthcheck (via " + flows.address() + "): " + health.status()
                     + (health.detail() == null ? "" : " (" + health.detail() + ")"));

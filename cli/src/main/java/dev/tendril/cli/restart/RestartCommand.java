@@ -69,8 +69,10 @@ public final class RestartCommand implements Callable<Integer> {
                                     .toList())
                     + ")");
         }
-        HttpClient http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        // The control endpoint requires the admin's certificate when the stack runs with TLS.
+        HttpClient http = options.clientTls()
+                .configure(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)))
+                .build();
         HttpRequest request = HttpRequest.newBuilder(
                         URI.create(supervisor.control() + "/v1/components/" + name + "/restart"))
                 .timeout(REQUEST_TIMEOUT)

@@ -1,5 +1,6 @@
 package dev.tendril.cli.stack;
 
+import dev.tendril.security.ClientTls;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -8,8 +9,19 @@ import java.util.Optional;
  * The components of a local stack.
  *
  * @param source the {@code stack.json} it was read from, or empty when these are the default ports
+ * @param tls    how clients reach it: the authority they trust and the certificate they present, or plaintext
  */
-public record Stack(Optional<Path> source, List<Component> components) {
+public record Stack(Optional<Path> source, List<Component> components, ClientTls tls) {
+
+    /** A stack spoken to in plaintext, without a client certificate. */
+    public Stack(Optional<Path> source, List<Component> components) {
+        this(source, components, ClientTls.PLAINTEXT);
+    }
+
+    /** The same components, reached with {@code tls} (the config file's authority and client certificate). */
+    public Stack withTls(ClientTls tls) {
+        return new Stack(source, components, tls);
+    }
 
     /** The local defaults (DESIGN.md "Ports"), for when no launcher has written {@code stack.json}. */
     public static final Stack DEFAULT = new Stack(

@@ -3,6 +3,7 @@ package dev.tendril.cli.status;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.cli.stack.Component;
+import dev.tendril.security.ClientTls;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -26,10 +27,20 @@ public final class HealthProbe {
     private static final Duration TIMEOUT = Duration.ofSeconds(3);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(TIMEOUT)
-            .build();
+    private final HttpClient http;
+
+    /** Plaintext, without a client certificate. */
+    public HealthProbe() {
+        this(ClientTls.PLAINTEXT);
+    }
+
+    /** @param tls the stack's authority and the certificate to present to its https health endpoints */
+    public HealthProbe(ClientTls tls) {
+        this.http = tls.configure(HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(TIMEOUT))
+                .build();
+    }
 
     /** Checks all components at once; the result keeps their order. */
     public List<ComponentHealth> checkAll(List<Component> components) {

@@ -36,11 +36,10 @@ public final class StatusCommand implements Callable<Integer> {
     @Mixin
     WaitOptions wait = new WaitOptions(Duration.ofSeconds(60));
 
-    private final HealthProbe probe = new HealthProbe();
-
     @Override
     public Integer call() throws InterruptedException {
         Stack stack = options.stack();
+        HealthProbe probe = new HealthProbe(stack.tls());
         List<ComponentHealth> results = probe.checkAll(stack.components());
         if (wait.enabled() && !allOk(results)) {
             Progress progress = new Progress(options.err(), Progress.onTerminal());

@@ -45,17 +45,22 @@ public final class Pem {
 
     /** Every certificate in the file, in order (a chain or a bundle of trusted authorities). */
     public static List<X509Certificate> readCertificates(Path file) {
+        return parseCertificates(read(file), file.toString());
+    }
+
+    /** Every certificate in PEM {@code text} (e.g. a config file's inline data); {@code origin} names it in errors. */
+    public static List<X509Certificate> parseCertificates(String text, String origin) {
         List<X509Certificate> certificates = new ArrayList<>();
         try {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
-            for (byte[] der : blocks(read(file), "CERTIFICATE")) {
+            for (byte[] der : blocks(text, "CERTIFICATE")) {
                 certificates.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
             }
         } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(file + ": not a valid certificate: " + e.getMessage(), e);
+            throw new IllegalArgumentException(origin + ": not a valid certificate: " + e.getMessage(), e);
         }
         if (certificates.isEmpty()) {
-            throw new IllegalArgumentException(file + ": no CERTIFICATE block");
+            throw new IllegalArgumentException(origin + ": no CERTIFICATE block");
         }
         return certificates;
     }
@@ -66,7 +71,13 @@ public final class Pem {
 
     /** The PKCS#8 key in the file (EC or RSA). */
     public static PrivateKey readPrivateKey(Path file) {
-        List<byte[]> keys = blocks(read(file), "PRIVATE KEY");
+        return parsePrivateKey(read(file), file.toString());
+    }
+
+    /** The PKCS#8 key in PEM {@code text} (EC or RSA); {@code origin} names it in errors. */
+    public static PrivateKey parsePrivateKey(String text, String origin) {
+        String file = origin;
+        List<byte[]> keys = blocks(text, "PRIVATE KEY");
         if (keys.isEmpty()) {
             throw new IllegalArgumentException(file + ": no PRIVATE KEY block (PKCS#8 expected)");
         }

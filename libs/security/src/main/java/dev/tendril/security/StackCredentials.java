@@ -107,6 +107,59 @@ public final class StackCredentials {
                 .writeTo(files.certificate(), files.privateKey());
     }
 
+    /**
+     * Rotation: a new certificate and key, with the same subject and host names, for every service and node in this
+     * directory and for {@code users}; the authority stays. Returns the credentials renewed, as
+     * {@code services/<name>}, {@code nodes/<node>}, {@code users/<user>}.
+     */
+    public List<String> rotate(List<String> users, Instant now) {
+        List<String> renewed = new java.util.ArrayList<>();
+        for (String kind : List.of("services", "nodes")) {
+            Path dir = directory.resolve(kind);
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+                for (Path crt : files.filter(f -> f.getFileName().toString().endsWith(".crt"))
+                        .sorted()
+                        .toList()) {
+                    String name = crt.getFileName().toString().replaceFirst("\\.crt$", "");
+                    reissue(leaf(kind, name), now);
+                    renewed.add(kind + "/" + name);
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot list " + dir, e);
+            }
+        }
+        for (String user : users) {
+            if (Files.exists(user(user).certificate())) {
+                reissue(user(user), now);
+                renewed.add("users/" + user);
+            }
+        }
+        return renewed;
+    }
+
+    private void reissue(Credential files, Instant now) {
+        X509Certificate existing = Pem.readCertificate(files.certificate());
+        String name = existing.getSubjectX500Principal().getName();
+        Subject subject = new Subject(Subject.commonNameOf(name), organizationOf(name));
+        issue(files, subject, CertificateNames.hostNames(existing), now);
+    }
+
+    private static String organizationOf(String distinguishedName) {
+        try {
+            for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(distinguishedName).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("O")) {
+                    return rdn.getValue().toString();
+                }
+            }
+        } catch (javax.naming.InvalidNameException e) {
+            throw new IllegalArgumentException("unreadable subject " + distinguishedName, e);
+        }
+        throw new IllegalArgumentException("no organization in " + distinguishedName);
+    }
+
     private static boolean stillGood(
             Credential files, CertificateAuthority authority, Subject subject, List<String> hostNames, Instant now) {
         if (!Files.exists(files.certificate()) || !Files.exists(files.privateKey())) {

@@ -2,6 +2,7 @@ package dev.tendril.security;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
@@ -20,26 +21,32 @@ public final class TlsContexts {
      * not null, presents that certificate to the other end (a server that asks for one, or a client).
      */
     public static SSLContext of(java.nio.file.Path trustedAuthorities, Credential clientCredential) {
+        return of(
+                Pem.readCertificates(trustedAuthorities),
+                clientCredential == null ? null : Pem.readPrivateKey(clientCredential.privateKey()),
+                clientCredential == null ? List.of() : Pem.readCertificates(clientCredential.certificate()));
+    }
+
+    /**
+     * The same from certificates and a key already read (a config file's inline data): trusts {@code authorities}
+     * and, when {@code key} is not null, presents {@code chain} with it.
+     */
+    public static SSLContext of(List<X509Certificate> authorities, PrivateKey key, List<X509Certificate> chain) {
         try {
             TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(trustStore(Pem.readCertificates(trustedAuthorities)));
+            trust.init(trustStore(authorities));
             KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             KeyStore keyStore = KeyStore.getInstance("PKCS12");
             keyStore.load(null, null);
-            if (clientCredential != null) {
-                List<X509Certificate> chain = Pem.readCertificates(clientCredential.certificate());
-                keyStore.setKeyEntry(
-                        "client",
-                        Pem.readPrivateKey(clientCredential.privateKey()),
-                        NO_PASSWORD,
-                        chain.toArray(X509Certificate[]::new));
+            if (key != null) {
+                keyStore.setKeyEntry("client", key, NO_PASSWORD, chain.toArray(X509Certificate[]::new));
             }
             keys.init(keyStore, NO_PASSWORD);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException | java.io.IOException e) {
-            throw new IllegalStateException("cannot build a TLS context from " + trustedAuthorities, e);
+            throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
         }
     }
 

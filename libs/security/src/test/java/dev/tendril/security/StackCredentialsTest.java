@@ -102,4 +102,33 @@ class StackCredentialsTest {
         assertThat(Subject.commonNameOf("CN=node:node-1,O=node")).isEqualTo("node:node-1");
         assertThat(Subject.commonNameOf("anonymous")).isEqualTo("anonymous");
     }
+
+    @Test
+    void rotationRenewsEveryServiceNodeAndNamedUserKeepingNamesAndTheAuthority() throws Exception {
+        StackCredentials credentials = StackCredentials.in(dataDir.resolve("pki"));
+        credentials.ensureService("identity", List.of("localhost", "127.0.0.1"), NOW);
+        credentials.ensureNode("node-1", List.of("localhost", "127.0.0.11"), NOW);
+        credentials.ensureUser("admin", Subject.ROLE_ADMIN, NOW);
+        credentials.ensureUser("alice", Subject.ROLE_VIEWER, NOW);
+        X509Certificate authorityBefore =
+                Pem.readCertificate(credentials.authority().certificate());
+        X509Certificate identityBefore =
+                Pem.readCertificate(credentials.service("identity").certificate());
+        X509Certificate aliceBefore =
+                Pem.readCertificate(credentials.user("alice").certificate());
+
+        List<String> renewed = credentials.rotate(List.of("admin"), NOW.plusSeconds(60));
+
+        assertThat(renewed).containsExactly("services/identity", "nodes/node-1", "users/admin");
+        X509Certificate identityAfter =
+                Pem.readCertificate(credentials.service("identity").certificate());
+        assertThat(identityAfter.getSerialNumber()).isNotEqualTo(identityBefore.getSerialNumber());
+        assertThat(identityAfter.getSubjectX500Principal()).isEqualTo(identityBefore.getSubjectX500Principal());
+        assertThat(CertificateNames.hostNames(identityAfter)).containsExactly("localhost", "127.0.0.1");
+        identityAfter.verify(authorityBefore.getPublicKey());
+        assertThat(Pem.readCertificate(credentials.authority().certificate())).isEqualTo(authorityBefore);
+        assertThat(Pem.readCertificate(credentials.user("alice").certificate())).isEqualTo(aliceBefore);
+        assertThat(Files.getPosixFilePermissions(credentials.service("identity").privateKey()))
+                .isEqualTo(SecretFiles.FILE);
+    }
 }

@@ -1,0 +1,191 @@
+package dev.tendril.cli.credentials;
+
+import dev.tendril.cli.config.ConfigFile;
+import dev.tendril.cli.stack.Component;
+import dev.tendril.cli.stack.Kind;
+import dev.tendril.cli.stack.StackFile;
+import dev.tendril.cli.stack.StackOption;
+import dev.tendril.security.Credential;
+import dev.tendril.security.Pem;
+import dev.tendril.security.StackCredentials;
+import dev.tendril.security.Subject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tendril credentials issue|rotate}: both sign with the local stack's authority key in
+ * {@code <data-dir>/pki}, so only who can read the data directory (the stack's owner, its admin) can run them.
+ */
+@Command(
+        name = "credentials",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Issue or rotate certificates of the local stack. Runs on the stack's machine with its certificate",
+            "authority key (DATA/pki/ca.key): whoever can read the data directory is its admin."
+        },
+        subcommands = {CredentialsCommand.Issue.class, CredentialsCommand.Rotate.class})
+public final class CredentialsCommand implements Runnable {
+
+    /** The cluster name in the config files written for this stack. */
+    static final String CLUSTER = "tendril";
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing a command: issue or rotate");
+    }
+
+    static StackCredentials pki(Path dataDir) {
+        StackCredentials pki = StackCredentials.in(dataDir.resolve("pki"));
+        if (!Files.exists(pki.authority().privateKey())) {
+            throw new IllegalStateException(
+                    "no certificate authority in " + pki.directory().toAbsolutePath()
+                            + ": './tendril up' creates it (or pass the stack's --data-dir)");
+        }
+        return pki;
+    }
+
+    /** {@code tendril credentials issue NAME --role ROLE [-o FILE]}. */
+    @Command(
+            name = "issue",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Issue NAME a client certificate with ROLE and write a self-contained config file (authority,",
+                "certificate and key inline) for them: 'tendril --config FILE ...' or $TENDRIL_CONFIG."
+            })
+    static final class Issue implements Callable<Integer> {
+
+        @Parameters(paramLabel = "NAME", description = "The user's name (the certificate's CN).")
+        String name;
+
+        @Option(
+                names = "--role",
+                required = true,
+                paramLabel = "ROLE",
+                description = "viewer (reads, observe), operator (changes policies, namespaces, pods) or admin.")
+        String role;
+
+        @Option(
+                names = {"-o", "--output"},
+                paramLabel = "FILE",
+                description = "Write the config to FILE (mode 0600) instead of standard output.")
+        Path output;
+
+        @Mixin
+        StackOption stackOption;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (!List.of(Subject.ROLE_VIEWER, Subject.ROLE_OPERATOR, Subject.ROLE_ADMIN)
+                    .contains(role)) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "--role must be viewer, operator or admin, was '" + role + "'");
+            }
+            Path dataDir = stackOption.dataDir().toAbsolutePath().normalize();
+            StackCredentials pki = pki(dataDir);
+            Subject subject;
+            try {
+                subject = Subject.user(name, role);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "NAME: " + e.getMessage());
+            }
+            Credential issued = pki.issue(pki.user(name), subject, List.of(), Instant.now());
+            String config = ConfigFile.inline(
+                    CLUSTER,
+                    dataDir,
+                    serviceUrls(dataDir),
+                    read(pki.authority().certificate()),
+                    name,
+                    read(issued.certificate()),
+                    read(issued.privateKey()));
+            if (output == null) {
+                spec.commandLine().getOut().print(config);
+                spec.commandLine().getOut().flush();
+            } else {
+                ConfigFile.writeSecret(output, config);
+                spec.commandLine()
+                        .getOut()
+                        .printf(
+                                "Wrote %s (mode 0600): %s, role %s, valid until %s. Use it with 'tendril --config %s "
+                                        + "...' or TENDRIL_CONFIG=%s.%n",
+                                output,
+                                name,
+                                role,
+                                Pem.readCertificate(issued.certificate())
+                                        .getNotAfter()
+                                        .toInstant(),
+                                output,
+                                output);
+                spec.commandLine().getOut().flush();
+            }
+            return 0;
+        }
+
+        private static Map<String, String> serviceUrls(Path dataDir) {
+            Map<String, String> urls = new LinkedHashMap<>();
+            StackFile.read(dataDir).ifPresent(stack -> {
+                for (Component c : stack.components()) {
+                    if (c.kind() == Kind.SERVICE || c.kind() == Kind.AGENT) {
+                        urls.put(c.name(), c.url());
+                    }
+                }
+            });
+            return urls;
+        }
+
+        private static String read(Path file) {
+            try {
+                return Files.readString(file);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot read " + file, e);
+            }
+        }
+    }
+
+    /** {@code tendril credentials rotate}. */
+    @Command(
+            name = "rotate",
+            mixinStandardHelpOptions = true,
+            description = {
+                "New certificates and keys for every service, agent, the Kafka broker, the launcher and the admin,",
+                "same names, same authority. Nothing restarts: services and agents reload their files within 10 s,",
+                "clients use the new ones for new connections. The authority itself is not rotated."
+            })
+    static final class Rotate implements Callable<Integer> {
+
+        @Mixin
+        StackOption stackOption;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            StackCredentials pki = pki(stackOption.dataDir());
+            List<String> renewed = pki.rotate(List.of("admin"), Instant.now());
+            var out = spec.commandLine().getOut();
+            out.println("Rotated " + renewed.size() + " certificates in "
+                    + pki.directory().toAbsolutePath().normalize() + ": " + String.join(", ", renewed));
+            out.println("Services and agents serve the new ones within 10 s (their TLS files are reloaded); "
+                    + "certificates issued before stay valid until they expire.");
+            out.flush();
+            return 0;
+        }
+    }
+}
