@@ -47,4 +47,16 @@ record ComponentSpec(String name, Kind kind, int port, Path jar, String nodeName
     String url() {
         return "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
+
+    /** The component as stack.json lists it before it has a pid, logging to {@code logs/<name>.log}. */
+    dev.tendril.cli.stack.Component component(Path logs) {
+        return new dev.tendril.cli.stack.Component(
+                name(),
+                kind(),
+                port(),
+                url(),
+                null,
+                logs.resolve(name() + ".log").toString(),
+                nodeName());
+    }
 }

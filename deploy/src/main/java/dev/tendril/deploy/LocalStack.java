@@ -155,7 +155,7 @@ final class LocalStack {
         for (ComponentSpec spec : specs) {
             ChildProcess child = step(() -> {
                 Supervised supervised = supervisor.add(
-                        component(spec, logs),
+                        spec.component(logs),
                         () -> ChildProcess.quarkusArguments(
                                 spec,
                                 ChildProperties.withSecrets(
@@ -352,17 +352,6 @@ final class LocalStack {
     private ReadinessWait readiness() {
         return new ReadinessWait(
                 out, config.readyTimeout(), () -> stopping, probe, this::healthy, supervisor::healthy, this::elapsed);
-    }
-
-    private static Component component(ComponentSpec spec, Path logs) {
-        return new Component(
-                spec.name(),
-                spec.kind(),
-                spec.port(),
-                spec.url(),
-                null,
-                logs.resolve(spec.name() + ".log").toString(),
-                spec.nodeName());
     }
 
     private List<Component> components() {
