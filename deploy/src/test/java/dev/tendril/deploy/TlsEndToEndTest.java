@@ -225,6 +225,37 @@ class TlsEndToEndTest {
         assertThat(component(StackFile.read(dataDir).orElseThrow(), "identity").pid())
                 .as("identity was not restarted")
                 .isEqualTo(identityPid);
+
+        // Who changed what: the admin's policy write, and the pod registered by its node's agent.
+        Path policy = dataDir.resolve("deny.yaml");
+        Files.writeString(policy, """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata:
+                  name: deny-all
+                  namespace: rot-1
+                spec:
+                  podSelector: {}
+                  policyTypes: [Ingress]
+                """);
+        CliResult applied = cli("apply", "-f", policy.toString());
+        assertThat(applied.code()).as(applied.toString()).isZero();
+        CliResult policyHistory = cli("history", "netpol/deny-all", "-n", "rot-1", "-o", "json");
+        assertThat(policyHistory.code()).as(policyHistory.toString()).isZero();
+        assertThat(principals(policyHistory.out())).as(policyHistory.out()).containsOnly("admin");
+        CliResult podHistory = cli("history", "pod/after", "-n", "rot-1", "-o", "json");
+        assertThat(podHistory.code()).as(podHistory.toString()).isZero();
+        assertThat(principals(podHistory.out())).as(podHistory.out()).contains("node:node-1");
+    }
+
+    private static List<String> principals(String historyJson) throws IOException {
+        List<String> principals = new ArrayList<>();
+        new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(historyJson)
+                .path("changes")
+                .forEach(change -> principals.add(change.path("principal").asText()));
+        assertThat(principals).as("changes recorded").isNotEmpty();
+        return principals;
     }
 
     private Path manifest(String ns) throws IOException {

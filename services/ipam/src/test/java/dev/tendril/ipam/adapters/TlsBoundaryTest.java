@@ -57,7 +57,7 @@ class TlsBoundaryTest {
                         Files.createTempDirectory("ipam-tls").resolve("pki"));
                 Instant now = Instant.now();
                 pki.ensureService("ipam", List.of("localhost", "127.0.0.1"), now);
-                pki.ensureNode("node-1", List.of("localhost", "127.0.0.1"), now);
+                pki.ensureNode("tls-2", List.of("localhost", "127.0.0.1"), now);
                 pki.ensureUser("admin", Subject.ROLE_ADMIN, now);
                 return pki;
             } catch (IOException e) {
@@ -157,7 +157,7 @@ class TlsBoundaryTest {
 
     @Test
     void anAgentsGrpcChannelWithItsNodeCertificateIsServed() throws Exception {
-        Credential node = Tls.PKI.node("node-1");
+        Credential node = Tls.PKI.node("tls-2");
         ManagedChannel channel = Grpc.newChannelBuilder(
                         "localhost:" + tlsUrl.getPort(),
                         TlsChannelCredentials.newBuilder()
