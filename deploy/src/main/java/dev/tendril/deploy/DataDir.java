@@ -47,7 +47,6 @@ final class DataDir {
             SupervisorFile.NAME,
             SupervisorFile.NAME + ".tmp",
             STAGED_LAUNCHER,
-            StackPki.DIRECTORY,
             dev.tendril.cli.config.ConfigDiscovery.STACK_CONFIG,
             "." + dev.tendril.cli.config.ConfigDiscovery.STACK_CONFIG + ".tmp");
 

@@ -21,7 +21,7 @@ import java.util.List;
  */
 final class StackPki {
 
-    static final String DIRECTORY = "pki";
+    static final String DIRECTORY = DataDir.PKI;
     static final String ADMIN = "admin";
     /** The launcher's own control endpoint ({@code tendril restart}). */
     static final String LAUNCHER = "launcher";
