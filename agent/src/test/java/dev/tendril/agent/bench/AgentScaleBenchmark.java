@@ -17,7 +17,10 @@ import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
+import dev.tendril.security.Credential;
+import dev.tendril.testing.BrokerSecurity;
 import dev.tendril.testing.KafkaBroker;
+import dev.tendril.testing.tls.TestPki;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -25,8 +28,11 @@ import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -38,11 +44,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -62,9 +80,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       {@code rate} per second for {@code durationSeconds}, each on one of the agents' nodes, and every
  *       agent reports when the endpoint's address is written into its ipcache. Latency = that write
  *       minus the moment the record was handed to the producer.</li>
+ *   <li>{@code security} (not part of {@code both}): the {@code latency} scenario {@code securityRounds} times
+ *       on each of two brokers, alternating: the plaintext one, and one that requires mutual TLS and authorizes
+ *       by ACL (every agent with its own node certificate, allowed to read the four topics; the producer with the
+ *       identity service's, allowed to write them), as issue 16's stack runs.</li>
  * </ul>
  *
- * System properties (defaults): {@code scenario} (both: cold, latency), {@code partitions} (3),
+ * System properties (defaults): {@code scenario} (both: cold, latency; or security),
+ * {@code securityRounds} (2), {@code partitions} (3),
  * {@code endpoints} (150000), {@code identities} (10000), {@code nodes} (1000), {@code policyEntries} (8),
  * {@code rounds} (3), {@code agents} (100), {@code rate} (50), {@code durationSeconds} (60),
  * {@code warmupSeconds} (10, excluded from the second set of latency figures), {@code baseEndpoints} (0),
@@ -94,7 +117,10 @@ public final class AgentScaleBenchmark {
                 coldStart(kafka.bootstrapServers(), partitions);
             }
             if (scenario.equals("both") || scenario.equals("latency")) {
-                latency(kafka.bootstrapServers(), partitions);
+                latency(Transport.plaintext(kafka.bootstrapServers()), partitions);
+            }
+            if (scenario.equals("security")) {
+                securityComparison(kafka, dataDir, partitions);
             }
         } finally {
             deleteRecursively(dataDir);
@@ -204,7 +230,167 @@ public final class AgentScaleBenchmark {
     /** One produced endpoint waiting to appear in every agent's ipcache. */
     private record Pending(long sentNanos, Set<String> seenBy) {}
 
-    private static void latency(String servers, int partitions) throws Exception {
+    /**
+     * How the benchmark's clients reach a broker: its address, the admin's and producer's extra properties, and
+     * each agent's consumer overrides by node name; {@code nodePrincipals} is null where the broker has no ACLs.
+     */
+    private record Transport(
+            String name,
+            String servers,
+            Map<String, Object> admin,
+            Map<String, Object> producer,
+            Function<String, Map<String, String>> agent,
+            String producerPrincipal,
+            Function<String, String> nodePrincipal) {
+
+        static Transport plaintext(String servers) {
+            return new Transport("plaintext", servers, Map.of(), Map.of(), node -> consumerOverrides(), null, null);
+        }
+    }
+
+    /** Plaintext vs mutual TLS with ACLs, {@code securityRounds} times each, alternating (A, B, A, B). */
+    private static void securityComparison(KafkaBroker plain, Path dataDir, int partitions) throws Exception {
+        int rounds = Integer.getInteger("securityRounds", 2);
+        int agents = Integer.getInteger("agents", 100);
+        TestPki pki = TestPki.create("identity");
+        Instant now = Instant.now();
+        pki.stack().ensureService("kafka", TestPki.HOST_NAMES, now);
+        for (int n = 1; n <= agents; n++) {
+            pki.stack().ensureNode(SimulatedCluster.nodeName("sim", n), List.of(), now);
+        }
+        Credential broker = pki.service("kafka");
+        Credential producer = pki.service("identity");
+        BrokerSecurity security = new BrokerSecurity(
+                pki.authority(), broker.certificate(), broker.privateKey(), List.of("User:service:kafka"));
+        try (KafkaBroker secured = KafkaBroker.startSecured(dataDir.resolve("secured"), 0, security)) {
+            Transport tls = new Transport(
+                    "mTLS + ACLs",
+                    secured.bootstrapServers(),
+                    security.superUserClientProperties(),
+                    BrokerSecurity.clientProperties(pki.authority(), producer.certificate(), producer.privateKey()),
+                    node -> {
+                        Credential c = pki.node(node);
+                        Map<String, String> overrides = new TreeMap<>(consumerOverrides());
+                        BrokerSecurity.clientProperties(pki.authority(), c.certificate(), c.privateKey())
+                                .forEach((k, v) -> overrides.put(k, v.toString()));
+                        return overrides;
+                    },
+                    "User:service:identity",
+                    node -> "User:node:" + node);
+            Transport off = Transport.plaintext(plain.bootstrapServers());
+            Map<String, List<long[]>> samples = new TreeMap<>();
+            for (int r = 1; r <= rounds; r++) {
+                for (Transport transport : List.of(off, tls)) {
+                    System.out.printf("%n=== security round %d, %s broker ===", r, transport.name());
+                    samples.computeIfAbsent(transport.name(), k -> new ArrayList<>())
+                            .add(latency(transport, partitions));
+                }
+            }
+            System.out.printf("%nsecurity comparison, %d rounds per broker, samples after warm-up:%n", rounds);
+            Map<String, long[]> merged = new HashMap<>();
+            for (Transport transport : List.of(off, tls)) {
+                long[] all = samples.get(transport.name()).stream()
+                        .flatMapToLong(Arrays::stream)
+                        .sorted()
+                        .toArray();
+                merged.put(transport.name(), all);
+                System.out.printf(
+                        "  %-12s %,d samples, p50 %.1f ms, p99 %.1f ms, max %.1f ms; rounds' p99 %s%n",
+                        transport.name(),
+                        all.length,
+                        ms(pct(all, 0.50)),
+                        ms(pct(all, 0.99)),
+                        ms(all[all.length - 1]),
+                        samples.get(transport.name()).stream()
+                                .map(run -> String.format("%.1f", ms(pct(run, 0.99))))
+                                .toList());
+            }
+            long[] a = merged.get(off.name());
+            long[] b = merged.get(tls.name());
+            System.out.printf(
+                    "  on/off: p50 %.2f, p99 %.2f; %s%n",
+                    (double) pct(b, 0.50) / pct(a, 0.50), (double) pct(b, 0.99) / pct(a, 0.99), loadAverage());
+        }
+    }
+
+    /** The four topics as SimulatedCluster.createTopics makes them, and on a broker with ACLs the clients' grants. */
+    private static void prepareTopics(Transport transport, StateTopics topics, int partitions, int agents)
+            throws Exception {
+        Map<String, Object> properties = new HashMap<>(transport.admin());
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, transport.servers());
+        try (Admin admin = Admin.create(properties)) {
+            admin.createTopics(topics.all().stream()
+                            .map(t -> new NewTopic(t, partitions, (short) -1)
+                                    .configs(Map.of(
+                                            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                                            TopicConfig.DELETE_RETENTION_MS_CONFIG, "86400000",
+                                            TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0")))
+                            .toList())
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+            if (transport.nodePrincipal() == null) {
+                return;
+            }
+            List<AclBinding> acls = new ArrayList<>();
+            for (String topic : topics.all()) {
+                for (AclOperation op : List.of(AclOperation.WRITE, AclOperation.DESCRIBE)) {
+                    acls.add(allow(transport.producerPrincipal(), topic, op));
+                }
+                for (int n = 1; n <= agents; n++) {
+                    String principal = transport.nodePrincipal().apply(SimulatedCluster.nodeName("sim", n));
+                    for (AclOperation op : List.of(AclOperation.READ, AclOperation.DESCRIBE)) {
+                        acls.add(allow(principal, topic, op));
+                    }
+                }
+            }
+            admin.createAcls(acls).all().get(60, TimeUnit.SECONDS);
+            System.out.printf("%n%d ACLs created on the secured broker", acls.size());
+        }
+    }
+
+    private static AclBinding allow(String principal, String topic, AclOperation operation) {
+        return new AclBinding(
+                new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
+                new AccessControlEntry(principal, "*", operation, AclPermissionType.ALLOW));
+    }
+
+    /** The agents of SimulatedCluster.start, each with its own consumer overrides (its own certificate). */
+    private record Agents(List<SimulatedAgent> all) implements AutoCloseable {
+
+        static Agents start(
+                Transport transport,
+                int size,
+                String prefix,
+                StateTopics topics,
+                SimulatedAgent.IpcacheListener listener)
+                throws IOException {
+            Path stateDir = Files.createTempDirectory("tendril-sim-agents-");
+            List<SimulatedAgent> agents = new ArrayList<>(size);
+            for (int i = 1; i <= size; i++) {
+                String node = SimulatedCluster.nodeName(prefix, i);
+                agents.add(SimulatedAgent.start(
+                        node,
+                        transport.servers(),
+                        topics,
+                        stateDir,
+                        listener,
+                        transport.agent().apply(node)));
+            }
+            return new Agents(agents);
+        }
+
+        boolean allBootstrapped() {
+            return all.stream().allMatch(SimulatedAgent::bootstrapped);
+        }
+
+        @Override
+        public void close() {
+            all.forEach(SimulatedAgent::close);
+        }
+    }
+
+    /** Runs the latency scenario against {@code transport}'s broker; returns the latencies after the warm-up (ns). */
+    private static long[] latency(Transport transport, int partitions) throws Exception {
         int agents = Integer.getInteger("agents", 100);
         int rate = Integer.getInteger("rate", 50);
         int seconds = Integer.getInteger("durationSeconds", 60);
@@ -214,10 +400,10 @@ public final class AgentScaleBenchmark {
         int policyEntries = Integer.getInteger("policyEntries", 8);
         StateTopics topics = StateTopics.prefixed(
                 "bench-latency-" + UUID.randomUUID().toString().substring(0, 8));
-        SimulatedCluster.createTopics(servers, topics, partitions);
+        prepareTopics(transport, topics, partitions, agents);
         String prefix = "sim";
 
-        try (KafkaProducer<String, byte[]> producer = producer(servers, false)) {
+        try (KafkaProducer<String, byte[]> producer = producer(transport.servers(), transport.producer(), false)) {
             for (int i = 0; i < identities; i++) {
                 long id = FIRST_IDENTITY + i;
                 producer.send(new ProducerRecord<>(
@@ -257,8 +443,7 @@ public final class AgentScaleBenchmark {
                 }
             };
             long t0 = System.nanoTime();
-            try (SimulatedCluster cluster =
-                    SimulatedCluster.start(agents, prefix, servers, topics, listener, consumerOverrides())) {
+            try (Agents cluster = Agents.start(transport, agents, prefix, topics, listener)) {
                 while (!cluster.allBootstrapped()) {
                     Thread.sleep(10);
                 }
@@ -314,7 +499,7 @@ public final class AgentScaleBenchmark {
                         (cpuAfter[1] - cpuBefore[1]) / 1e3 / ((double) total * agents));
                 report("all", latencies, n, i -> true);
                 long warmEnd = begin + TimeUnit.SECONDS.toNanos(warmup);
-                report("after " + warmup + " s warm-up", latencies, n, i -> sentAt.get(i) >= warmEnd);
+                return report("after " + warmup + " s warm-up", latencies, n, i -> sentAt.get(i) >= warmEnd);
             }
         }
     }
@@ -323,14 +508,14 @@ public final class AgentScaleBenchmark {
         boolean keep(int i);
     }
 
-    private static void report(String label, AtomicLongArray latencies, int n, SampleFilter filter) {
+    private static long[] report(String label, AtomicLongArray latencies, int n, SampleFilter filter) {
         long[] kept = IntStream.range(0, n)
                 .filter(filter::keep)
                 .mapToLong(latencies::get)
                 .toArray();
         if (kept.length == 0) {
             System.out.printf("  %s: no samples%n", label);
-            return;
+            return kept;
         }
         Arrays.sort(kept);
         System.out.printf(
@@ -342,6 +527,7 @@ public final class AgentScaleBenchmark {
                 ms(pct(kept, 0.99)),
                 ms(pct(kept, 0.999)),
                 ms(kept[kept.length - 1]));
+        return kept;
     }
 
     private static long pct(long[] sorted, double q) {
@@ -416,7 +602,12 @@ public final class AgentScaleBenchmark {
     }
 
     private static KafkaProducer<String, byte[]> producer(String servers, boolean bulk) {
+        return producer(servers, Map.of(), bulk);
+    }
+
+    private static KafkaProducer<String, byte[]> producer(String servers, Map<String, Object> extra, boolean bulk) {
         Properties p = new Properties();
+        p.putAll(extra);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
