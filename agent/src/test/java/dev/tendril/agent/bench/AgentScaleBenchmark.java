@@ -627,12 +627,12 @@ public final class AgentScaleBenchmark {
                 .getProcessCpuTime();
     }
 
-    /** CPU of every agent's consumer thread (poll, image, reconcile), by their production thread name. */
+    /** CPU of the agents' threads (poll, image, reconcile), by their production names {@code tendril-agent-*}. */
     private static long agentThreadsCpuNanos() {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long sum = 0;
         for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
-            if (t != null && t.getThreadName().equals("tendril-agent-state")) {
+            if (t != null && t.getThreadName().startsWith("tendril-agent-")) {
                 sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
             }
         }
