@@ -112,15 +112,20 @@ public final class AgentScaleBenchmark {
                 loadAverage());
         quietKafkaLogs();
         Path dataDir = Files.createTempDirectory("tendril-bench-kafka-");
+        if (scenario.equals("security")) {
+            try {
+                securityComparison(dataDir, partitions);
+            } finally {
+                deleteRecursively(dataDir);
+            }
+            return;
+        }
         try (KafkaBroker kafka = KafkaBroker.start(dataDir, 0)) {
             if (scenario.equals("both") || scenario.equals("cold")) {
                 coldStart(kafka.bootstrapServers(), partitions);
             }
             if (scenario.equals("both") || scenario.equals("latency")) {
                 latency(Transport.plaintext(kafka.bootstrapServers()), partitions);
-            }
-            if (scenario.equals("security")) {
-                securityComparison(kafka, dataDir, partitions);
             }
         } finally {
             deleteRecursively(dataDir);
@@ -244,12 +249,16 @@ public final class AgentScaleBenchmark {
             Function<String, String> nodePrincipal) {
 
         static Transport plaintext(String servers) {
-            return new Transport("plaintext", servers, Map.of(), Map.of(), node -> consumerOverrides(), null, null);
+            return new Transport(PLAINTEXT, servers, Map.of(), Map.of(), node -> consumerOverrides(), null, null);
         }
     }
 
-    /** Plaintext vs mutual TLS with ACLs, {@code securityRounds} times each, alternating (A, B, A, B). */
-    private static void securityComparison(KafkaBroker plain, Path dataDir, int partitions) throws Exception {
+    /**
+     * Plaintext vs mutual TLS with ACLs, {@code securityRounds} times each, alternating (A, B, A, B). Each round
+     * has a broker of its own, started for it and stopped after, so the arms never share the machine with an idle
+     * broker of the other kind (with both kept running, a plaintext producer's flush once waited forever).
+     */
+    private static void securityComparison(Path dataDir, int partitions) throws Exception {
         int rounds = Integer.getInteger("securityRounds", 2);
         int agents = Integer.getInteger("agents", 100);
         TestPki pki = TestPki.create("identity");
@@ -259,58 +268,67 @@ public final class AgentScaleBenchmark {
             pki.stack().ensureNode(SimulatedCluster.nodeName("sim", n), List.of(), now);
         }
         Credential broker = pki.service("kafka");
-        Credential producer = pki.service("identity");
         BrokerSecurity security = new BrokerSecurity(
                 pki.authority(), broker.certificate(), broker.privateKey(), List.of("User:service:kafka"));
-        try (KafkaBroker secured = KafkaBroker.startSecured(dataDir.resolve("secured"), 0, security)) {
-            Transport tls = new Transport(
-                    "mTLS + ACLs",
-                    secured.bootstrapServers(),
-                    security.superUserClientProperties(),
-                    BrokerSecurity.clientProperties(pki.authority(), producer.certificate(), producer.privateKey()),
-                    node -> {
-                        Credential c = pki.node(node);
-                        Map<String, String> overrides = new TreeMap<>(consumerOverrides());
-                        BrokerSecurity.clientProperties(pki.authority(), c.certificate(), c.privateKey())
-                                .forEach((k, v) -> overrides.put(k, v.toString()));
-                        return overrides;
-                    },
-                    "User:service:identity",
-                    node -> "User:node:" + node);
-            Transport off = Transport.plaintext(plain.bootstrapServers());
-            Map<String, List<long[]>> samples = new TreeMap<>();
-            for (int r = 1; r <= rounds; r++) {
-                for (Transport transport : List.of(off, tls)) {
+        Map<String, List<long[]>> samples = new TreeMap<>();
+        for (int r = 1; r <= rounds; r++) {
+            for (boolean on : List.of(false, true)) {
+                Path dir = dataDir.resolve((on ? "secured-" : "plaintext-") + r);
+                try (KafkaBroker kafka = on ? KafkaBroker.startSecured(dir, 0, security) : KafkaBroker.start(dir, 0)) {
+                    Transport transport =
+                            on ? secured(kafka, security, pki) : Transport.plaintext(kafka.bootstrapServers());
                     System.out.printf("%n=== security round %d, %s broker ===", r, transport.name());
                     samples.computeIfAbsent(transport.name(), k -> new ArrayList<>())
                             .add(latency(transport, partitions));
                 }
             }
-            System.out.printf("%nsecurity comparison, %d rounds per broker, samples after warm-up:%n", rounds);
-            Map<String, long[]> merged = new HashMap<>();
-            for (Transport transport : List.of(off, tls)) {
-                long[] all = samples.get(transport.name()).stream()
-                        .flatMapToLong(Arrays::stream)
-                        .sorted()
-                        .toArray();
-                merged.put(transport.name(), all);
-                System.out.printf(
-                        "  %-12s %,d samples, p50 %.1f ms, p99 %.1f ms, max %.1f ms; rounds' p99 %s%n",
-                        transport.name(),
-                        all.length,
-                        ms(pct(all, 0.50)),
-                        ms(pct(all, 0.99)),
-                        ms(all[all.length - 1]),
-                        samples.get(transport.name()).stream()
-                                .map(run -> String.format("%.1f", ms(pct(run, 0.99))))
-                                .toList());
-            }
-            long[] a = merged.get(off.name());
-            long[] b = merged.get(tls.name());
-            System.out.printf(
-                    "  on/off: p50 %.2f, p99 %.2f; %s%n",
-                    (double) pct(b, 0.50) / pct(a, 0.50), (double) pct(b, 0.99) / pct(a, 0.99), loadAverage());
         }
+        System.out.printf("%nsecurity comparison, %d rounds per broker, samples after warm-up:%n", rounds);
+        Map<String, long[]> merged = new HashMap<>();
+        for (String name : List.of(PLAINTEXT, SECURED)) {
+            long[] all = samples.get(name).stream()
+                    .flatMapToLong(Arrays::stream)
+                    .sorted()
+                    .toArray();
+            merged.put(name, all);
+            System.out.printf(
+                    "  %-12s %,d samples, p50 %.1f ms, p99 %.1f ms, max %.1f ms; rounds' p99 %s%n",
+                    name,
+                    all.length,
+                    ms(pct(all, 0.50)),
+                    ms(pct(all, 0.99)),
+                    ms(all[all.length - 1]),
+                    samples.get(name).stream()
+                            .map(run -> String.format("%.1f", ms(pct(run, 0.99))))
+                            .toList());
+        }
+        long[] a = merged.get(PLAINTEXT);
+        long[] b = merged.get(SECURED);
+        System.out.printf(
+                "  on/off: p50 %.2f, p99 %.2f; %s%n",
+                (double) pct(b, 0.50) / pct(a, 0.50), (double) pct(b, 0.99) / pct(a, 0.99), loadAverage());
+    }
+
+    private static final String PLAINTEXT = "plaintext";
+    private static final String SECURED = "mTLS + ACLs";
+
+    /** Agents with their own node certificates, the producer with the identity service's, the admin the broker itself. */
+    private static Transport secured(KafkaBroker kafka, BrokerSecurity security, TestPki pki) {
+        Credential producer = pki.service("identity");
+        return new Transport(
+                SECURED,
+                kafka.bootstrapServers(),
+                security.superUserClientProperties(),
+                BrokerSecurity.clientProperties(pki.authority(), producer.certificate(), producer.privateKey()),
+                node -> {
+                    Credential c = pki.node(node);
+                    Map<String, String> overrides = new TreeMap<>(consumerOverrides());
+                    BrokerSecurity.clientProperties(pki.authority(), c.certificate(), c.privateKey())
+                            .forEach((k, v) -> overrides.put(k, v.toString()));
+                    return overrides;
+                },
+                "User:service:identity",
+                node -> "User:node:" + node);
     }
 
     /** The four topics as SimulatedCluster.createTopics makes them, and on a broker with ACLs the clients' grants. */
