@@ -17,7 +17,10 @@ import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
+import dev.tendril.security.Credential;
+import dev.tendril.testing.BrokerSecurity;
 import dev.tendril.testing.KafkaBroker;
+import dev.tendril.testing.tls.TestPki;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -25,8 +28,11 @@ import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -38,11 +44,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -62,9 +80,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       {@code rate} per second for {@code durationSeconds}, each on one of the agents' nodes, and every
  *       agent reports when the endpoint's address is written into its ipcache. Latency = that write
  *       minus the moment the record was handed to the producer.</li>
+ *   <li>{@code security} (not part of {@code both}): the {@code latency} scenario {@code securityRounds} times
+ *       on each of two brokers, alternating: the plaintext one, and one that requires mutual TLS and authorizes
+ *       by ACL (every agent with its own node certificate, allowed to read the four topics; the producer with the
+ *       identity service's, allowed to write them), as issue 16's stack runs.</li>
  * </ul>
  *
- * System properties (defaults): {@code scenario} (both: cold, latency), {@code partitions} (3),
+ * System properties (defaults): {@code scenario} (both: cold, latency; or security),
+ * {@code securityRounds} (2), {@code partitions} (3),
  * {@code endpoints} (150000), {@code identities} (10000), {@code nodes} (1000), {@code policyEntries} (8),
  * {@code rounds} (3), {@code agents} (100), {@code rate} (50), {@code durationSeconds} (60),
  * {@code warmupSeconds} (10, excluded from the second set of latency figures), {@code baseEndpoints} (0),
@@ -89,12 +112,20 @@ public final class AgentScaleBenchmark {
                 loadAverage());
         quietKafkaLogs();
         Path dataDir = Files.createTempDirectory("tendril-bench-kafka-");
+        if (scenario.equals("security")) {
+            try {
+                securityComparison(dataDir, partitions);
+            } finally {
+                deleteRecursively(dataDir);
+            }
+            return;
+        }
         try (KafkaBroker kafka = KafkaBroker.start(dataDir, 0)) {
             if (scenario.equals("both") || scenario.equals("cold")) {
                 coldStart(kafka.bootstrapServers(), partitions);
             }
             if (scenario.equals("both") || scenario.equals("latency")) {
-                latency(kafka.bootstrapServers(), partitions);
+                latency(Transport.plaintext(kafka.bootstrapServers()), partitions);
             }
         } finally {
             deleteRecursively(dataDir);
@@ -204,7 +235,180 @@ public final class AgentScaleBenchmark {
     /** One produced endpoint waiting to appear in every agent's ipcache. */
     private record Pending(long sentNanos, Set<String> seenBy) {}
 
-    private static void latency(String servers, int partitions) throws Exception {
+    /**
+     * How the benchmark's clients reach a broker: its address, the admin's and producer's extra properties, and
+     * each agent's consumer overrides by node name; {@code nodePrincipals} is null where the broker has no ACLs.
+     */
+    private record Transport(
+            String name,
+            String servers,
+            Map<String, Object> admin,
+            Map<String, Object> producer,
+            Function<String, Map<String, String>> agent,
+            String producerPrincipal,
+            Function<String, String> nodePrincipal) {
+
+        static Transport plaintext(String servers) {
+            return new Transport(PLAINTEXT, servers, Map.of(), Map.of(), node -> consumerOverrides(), null, null);
+        }
+    }
+
+    /**
+     * Plaintext vs mutual TLS with ACLs, {@code securityRounds} times each, alternating (A, B, A, B). Each round
+     * has a broker of its own, started for it and stopped after, so the arms never share the machine with an idle
+     * broker of the other kind (with both kept running, a plaintext producer's flush once waited forever).
+     */
+    private static void securityComparison(Path dataDir, int partitions) throws Exception {
+        int rounds = Integer.getInteger("securityRounds", 2);
+        int agents = Integer.getInteger("agents", 100);
+        TestPki pki = TestPki.create("identity");
+        Instant now = Instant.now();
+        pki.stack().ensureService("kafka", TestPki.HOST_NAMES, now);
+        for (int n = 1; n <= agents; n++) {
+            pki.stack().ensureNode(SimulatedCluster.nodeName("sim", n), List.of(), now);
+        }
+        Credential broker = pki.service("kafka");
+        BrokerSecurity security = new BrokerSecurity(
+                pki.authority(), broker.certificate(), broker.privateKey(), List.of("User:service:kafka"));
+        Map<String, List<long[]>> samples = new TreeMap<>();
+        for (int r = 1; r <= rounds; r++) {
+            for (boolean on : List.of(false, true)) {
+                Path dir = dataDir.resolve((on ? "secured-" : "plaintext-") + r);
+                try (KafkaBroker kafka = on ? KafkaBroker.startSecured(dir, 0, security) : KafkaBroker.start(dir, 0)) {
+                    Transport transport =
+                            on ? secured(kafka, security, pki) : Transport.plaintext(kafka.bootstrapServers());
+                    System.out.printf("%n=== security round %d, %s broker ===", r, transport.name());
+                    samples.computeIfAbsent(transport.name(), k -> new ArrayList<>())
+                            .add(latency(transport, partitions));
+                }
+            }
+        }
+        System.out.printf("%nsecurity comparison, %d rounds per broker, samples after warm-up:%n", rounds);
+        Map<String, long[]> merged = new HashMap<>();
+        for (String name : List.of(PLAINTEXT, SECURED)) {
+            long[] all = samples.get(name).stream()
+                    .flatMapToLong(Arrays::stream)
+                    .sorted()
+                    .toArray();
+            merged.put(name, all);
+            System.out.printf(
+                    "  %-12s %,d samples, p50 %.1f ms, p99 %.1f ms, max %.1f ms; rounds' p99 %s%n",
+                    name,
+                    all.length,
+                    ms(pct(all, 0.50)),
+                    ms(pct(all, 0.99)),
+                    ms(all[all.length - 1]),
+                    samples.get(name).stream()
+                            .map(run -> String.format("%.1f", ms(pct(run, 0.99))))
+                            .toList());
+        }
+        long[] a = merged.get(PLAINTEXT);
+        long[] b = merged.get(SECURED);
+        System.out.printf(
+                "  on/off: p50 %.2f, p99 %.2f; %s%n",
+                (double) pct(b, 0.50) / pct(a, 0.50), (double) pct(b, 0.99) / pct(a, 0.99), loadAverage());
+    }
+
+    private static final String PLAINTEXT = "plaintext";
+    private static final String SECURED = "mTLS + ACLs";
+
+    /** Agents with their own node certificates, the producer with the identity service's, the admin the broker itself. */
+    private static Transport secured(KafkaBroker kafka, BrokerSecurity security, TestPki pki) {
+        Credential producer = pki.service("identity");
+        return new Transport(
+                SECURED,
+                kafka.bootstrapServers(),
+                security.superUserClientProperties(),
+                BrokerSecurity.clientProperties(pki.authority(), producer.certificate(), producer.privateKey()),
+                node -> {
+                    Credential c = pki.node(node);
+                    Map<String, String> overrides = new TreeMap<>(consumerOverrides());
+                    BrokerSecurity.clientProperties(pki.authority(), c.certificate(), c.privateKey())
+                            .forEach((k, v) -> overrides.put(k, v.toString()));
+                    return overrides;
+                },
+                "User:service:identity",
+                node -> "User:node:" + node);
+    }
+
+    /** The four topics as SimulatedCluster.createTopics makes them, and on a broker with ACLs the clients' grants. */
+    private static void prepareTopics(Transport transport, StateTopics topics, int partitions, int agents)
+            throws Exception {
+        Map<String, Object> properties = new HashMap<>(transport.admin());
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, transport.servers());
+        try (Admin admin = Admin.create(properties)) {
+            admin.createTopics(topics.all().stream()
+                            .map(t -> new NewTopic(t, partitions, (short) -1)
+                                    .configs(Map.of(
+                                            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                                            TopicConfig.DELETE_RETENTION_MS_CONFIG, "86400000",
+                                            TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0")))
+                            .toList())
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+            if (transport.nodePrincipal() == null) {
+                return;
+            }
+            List<AclBinding> acls = new ArrayList<>();
+            for (String topic : topics.all()) {
+                for (AclOperation op : List.of(AclOperation.WRITE, AclOperation.DESCRIBE)) {
+                    acls.add(allow(transport.producerPrincipal(), topic, op));
+                }
+                for (int n = 1; n <= agents; n++) {
+                    String principal = transport.nodePrincipal().apply(SimulatedCluster.nodeName("sim", n));
+                    for (AclOperation op : List.of(AclOperation.READ, AclOperation.DESCRIBE)) {
+                        acls.add(allow(principal, topic, op));
+                    }
+                }
+            }
+            admin.createAcls(acls).all().get(60, TimeUnit.SECONDS);
+            System.out.printf("%n%d ACLs created on the secured broker", acls.size());
+        }
+    }
+
+    private static AclBinding allow(String principal, String topic, AclOperation operation) {
+        return new AclBinding(
+                new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
+                new AccessControlEntry(principal, "*", operation, AclPermissionType.ALLOW));
+    }
+
+    /** The agents of SimulatedCluster.start, each with its own consumer overrides (its own certificate). */
+    private record Agents(List<SimulatedAgent> all) implements AutoCloseable {
+
+        static Agents start(
+                Transport transport,
+                int size,
+                String prefix,
+                StateTopics topics,
+                SimulatedAgent.IpcacheListener listener)
+                throws IOException {
+            Path stateDir = Files.createTempDirectory("tendril-sim-agents-");
+            List<SimulatedAgent> agents = new ArrayList<>(size);
+            for (int i = 1; i <= size; i++) {
+                String node = SimulatedCluster.nodeName(prefix, i);
+                agents.add(SimulatedAgent.start(
+                        node,
+                        transport.servers(),
+                        topics,
+                        stateDir,
+                        listener,
+                        transport.agent().apply(node)));
+            }
+            return new Agents(agents);
+        }
+
+        boolean allBootstrapped() {
+            return all.stream().allMatch(SimulatedAgent::bootstrapped);
+        }
+
+        @Override
+        public void close() {
+            all.forEach(SimulatedAgent::close);
+        }
+    }
+
+    /** Runs the latency scenario against {@code transport}'s broker; returns the latencies after the warm-up (ns). */
+    private static long[] latency(Transport transport, int partitions) throws Exception {
         int agents = Integer.getInteger("agents", 100);
         int rate = Integer.getInteger("rate", 50);
         int seconds = Integer.getInteger("durationSeconds", 60);
@@ -214,10 +418,10 @@ public final class AgentScaleBenchmark {
         int policyEntries = Integer.getInteger("policyEntries", 8);
         StateTopics topics = StateTopics.prefixed(
                 "bench-latency-" + UUID.randomUUID().toString().substring(0, 8));
-        SimulatedCluster.createTopics(servers, topics, partitions);
+        prepareTopics(transport, topics, partitions, agents);
         String prefix = "sim";
 
-        try (KafkaProducer<String, byte[]> producer = producer(servers, false)) {
+        try (KafkaProducer<String, byte[]> producer = producer(transport.servers(), transport.producer(), false)) {
             for (int i = 0; i < identities; i++) {
                 long id = FIRST_IDENTITY + i;
                 producer.send(new ProducerRecord<>(
@@ -257,8 +461,7 @@ public final class AgentScaleBenchmark {
                 }
             };
             long t0 = System.nanoTime();
-            try (SimulatedCluster cluster =
-                    SimulatedCluster.start(agents, prefix, servers, topics, listener, consumerOverrides())) {
+            try (Agents cluster = Agents.start(transport, agents, prefix, topics, listener)) {
                 while (!cluster.allBootstrapped()) {
                     Thread.sleep(10);
                 }
@@ -314,7 +517,7 @@ public final class AgentScaleBenchmark {
                         (cpuAfter[1] - cpuBefore[1]) / 1e3 / ((double) total * agents));
                 report("all", latencies, n, i -> true);
                 long warmEnd = begin + TimeUnit.SECONDS.toNanos(warmup);
-                report("after " + warmup + " s warm-up", latencies, n, i -> sentAt.get(i) >= warmEnd);
+                return report("after " + warmup + " s warm-up", latencies, n, i -> sentAt.get(i) >= warmEnd);
             }
         }
     }
@@ -323,14 +526,14 @@ public final class AgentScaleBenchmark {
         boolean keep(int i);
     }
 
-    private static void report(String label, AtomicLongArray latencies, int n, SampleFilter filter) {
+    private static long[] report(String label, AtomicLongArray latencies, int n, SampleFilter filter) {
         long[] kept = IntStream.range(0, n)
                 .filter(filter::keep)
                 .mapToLong(latencies::get)
                 .toArray();
         if (kept.length == 0) {
             System.out.printf("  %s: no samples%n", label);
-            return;
+            return kept;
         }
         Arrays.sort(kept);
         System.out.printf(
@@ -342,6 +545,7 @@ public final class AgentScaleBenchmark {
                 ms(pct(kept, 0.99)),
                 ms(pct(kept, 0.999)),
                 ms(kept[kept.length - 1]));
+        return kept;
     }
 
     private static long pct(long[] sorted, double q) {
@@ -416,7 +620,12 @@ public final class AgentScaleBenchmark {
     }
 
     private static KafkaProducer<String, byte[]> producer(String servers, boolean bulk) {
+        return producer(servers, Map.of(), bulk);
+    }
+
+    private static KafkaProducer<String, byte[]> producer(String servers, Map<String, Object> extra, boolean bulk) {
         Properties p = new Properties();
+        p.putAll(extra);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -436,12 +645,12 @@ public final class AgentScaleBenchmark {
                 .getProcessCpuTime();
     }
 
-    /** CPU of every agent's consumer thread (poll, image, reconcile), by their production thread name. */
+    /** CPU of the agents' threads (poll, image, reconcile), by their production names {@code tendril-agent-*}. */
     private static long agentThreadsCpuNanos() {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long sum = 0;
         for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
-            if (t != null && t.getThreadName().equals("tendril-agent-state")) {
+            if (t != null && t.getThreadName().startsWith("tendril-agent-")) {
                 sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
             }
         }
