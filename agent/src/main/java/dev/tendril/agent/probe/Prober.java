@@ -15,7 +15,6 @@ import dev.tendril.datapath.policymap.PolicyMapKey;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -51,6 +50,7 @@ public final class Prober {
     private final Clock clock;
     private final AtomicLong ports = new AtomicLong();
     private final PartyResolver parties;
+    private final ServiceLookup services;
 
     public Prober(NodeView view, PeerClient peers, FlowSink flows, Clock clock) {
         this.view = view;
@@ -58,6 +58,7 @@ public final class Prober {
         this.flows = flows;
         this.clock = clock;
         this.parties = new PartyResolver(view);
+        this.services = new ServiceLookup(view);
     }
 
     /**
@@ -84,14 +85,15 @@ public final class Prober {
         InetAddress dstIp = ips[1];
         ProbeResponse.Service service = null;
         if (!to.isEndpoint()) {
-            Optional<LoadBalancer.Translation> t = translate(from, srcIp, dstIp, probe);
+            Optional<LoadBalancer.Translation> t =
+                    services.translate(from, localId(from), srcIp, peekSourcePort(), dstIp, probe);
             if (t.isPresent() && t.get() instanceof LoadBalancer.NoBackends none) {
                 return new Outcome(noBackends(from, srcIp, to, dstIp, probe, none), false);
             }
             if (t.isPresent() && t.get() instanceof LoadBalancer.Translated chosen) {
                 InetAddress backendIp = chosen.backend().address();
                 service = new ProbeResponse.Service(
-                        serviceName(chosen.revNatIndex()),
+                        services.name(chosen.revNatIndex()),
                         chosen.frontend().frontend(),
                         IpcacheKey.format(dstIp),
                         probe.port(),
@@ -155,46 +157,6 @@ public final class Prober {
         return new ProbeResponse(dropped ? "DROPPED" : "FORWARDED", false, end(from, srcIp), toEnd, egress, ingress);
     }
 
-    /**
-     * The model socket-LB's answer for the destination, on this (the source's) node's maps. The client is
-     * keyed by the source's endpoint id (the kernel keys it by the netns cookie; 0 for the host); the hash
-     * stands in for {@code bpf_get_prandom_u32()}, from the 5-tuple with the source port the probe will use.
-     */
-    private Optional<LoadBalancer.Translation> translate(
-            Party from, InetAddress srcIp, InetAddress dstIp, ProbeRequest.Probe probe) {
-        Optional<LoadBalancer> lb = view.loadBalancer();
-        if (lb.isEmpty()) {
-            return Optional.empty();
-        }
-        long client = from.isEndpoint() && from.node().equals(view.nodeName()) ? localId(from) : 0;
-        int hash = Objects.hash(srcIp, peekSourcePort(), dstIp, probe.port(), probe.protocol());
-        return lb.get()
-                .translate(
-                        dstIp,
-                        probe.port(),
-                        probe.protocol(),
-                        client,
-                        hash,
-                        System.nanoTime(),
-                        a -> isNodeAddress(view.resolveIdentity(a)));
-    }
-
-    /** Reserved identities 1 (host) and 6 (remote-node): the addresses a NodePort answers on. */
-    private static boolean isNodeAddress(long identity) {
-        return identity == 1 || identity == 6;
-    }
-
-    private String serviceName(int revNatIndex) {
-        for (var e : view.image().services().entrySet()) {
-            for (var f : e.getValue().getFrontendsList()) {
-                if (f.getRevNatIndex() == revNatIndex) {
-                    return e.getKey();
-                }
-            }
-        }
-        return "";
-    }
-
     private ProbeResponse noBackends(
             Party from,
             InetAddress srcIp,
@@ -218,7 +180,7 @@ public final class Prober {
         }
         return new ProbeResponse("DROPPED", false, end(from, srcIp), end(to, dstIp), egress, null)
                 .withService(new ProbeResponse.Service(
-                        serviceName(none.revNatIndex()),
+                        services.name(none.revNatIndex()),
                         none.frontend().frontend(),
                         IpcacheKey.format(dstIp),
                         probe.port(),
