@@ -122,7 +122,17 @@ final class PolicyReplica implements AutoCloseable {
                     public int policyPartitions() {
                         return 1;
                     }
+
+                    @Override
+                    public String services() {
+                        return config.topics().services();
+                    }
                 };
+            }
+
+            @Override
+            public Services services() {
+                return config.services();
             }
         };
     }
