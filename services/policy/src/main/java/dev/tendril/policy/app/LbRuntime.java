@@ -57,8 +57,8 @@ public final class LbRuntime {
         long publishedRevision(String key);
     }
 
-    /** What a write did: the revision after it, and the Services and EndpointSlices its documents name. */
-    public record Outcome(long revision, boolean changed) {}
+    /** What a write did (or, dry run, would do): the revision after it and the events decided. */
+    public record Outcome(long revision, List<LbEvent> events) {}
 
     private final RuntimeState shared;
     private final LbRepository store;
@@ -155,13 +155,13 @@ public final class LbRuntime {
         return shared.locked(() -> {
             if (dryRun) {
                 LbState work = state.copy();
-                boolean changed = false;
+                List<LbEvent> decided = new ArrayList<>();
                 for (LbCommand c : commands) {
                     List<LbEvent> d = decider.decide(c, work, work.revision() + 1);
                     d.forEach(work::evolve);
-                    changed |= !d.isEmpty();
+                    decided.addAll(d);
                 }
-                return new Outcome(state.revision(), changed);
+                return new Outcome(state.revision(), decided);
             }
             Set<String> affected = new TreeSet<>();
             record Written(List<LbEvent> events, Committed commit) {}
@@ -196,7 +196,7 @@ public final class LbRuntime {
                 affected.addAll(affected(written.events()));
             }
             refresh(affected);
-            return new Outcome(state.revision(), written.commit() != null);
+            return new Outcome(state.revision(), written.events());
         });
     }
 

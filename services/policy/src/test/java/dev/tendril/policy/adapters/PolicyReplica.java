@@ -123,9 +123,10 @@ final class PolicyReplica implements AutoCloseable {
                         return 1;
                     }
 
+                    /** A replica's Services go to a topic of its own too, next to its policy topic. */
                     @Override
                     public String services() {
-                        return config.topics().services();
+                        return topic + ".services";
                     }
                 };
             }
