@@ -3,9 +3,9 @@ package dev.tendril.policy.lb;
 import dev.tendril.net.IpAddress;
 import dev.tendril.policy.domain.EndpointInfo;
 import dev.tendril.policy.domain.NamedPort;
-import dev.tendril.policy.lb.LbDecider.Frontend;
 import dev.tendril.policy.lb.LbEvent.RevNat;
 import dev.tendril.policy.lb.LbEvent.ServiceApplied;
+import dev.tendril.policy.lb.LbFrontends.Frontend;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -66,7 +66,7 @@ public final class LbController {
                                             e.node(),
                                             p.name()))));
                 }
-                if (p.targetPort().isNamed() && !selected.isEmpty() && out.isEmpty()) {
+                if (p.targetPort().byName() && !selected.isEmpty() && out.isEmpty()) {
                     conditions.add("port '%s' (spec.ports[%d]) is declared by no selected pod: no backends"
                             .formatted(p.targetPort().name(), i));
                 }
@@ -103,7 +103,7 @@ public final class LbController {
             }
         }
         Map<String, List<Candidate>> byFrontend = new LinkedHashMap<>();
-        for (Frontend f : LbDecider.frontends(spec)) {
+        for (Frontend f : LbFrontends.frontends(spec)) {
             var family = IpAddress.parse(f.address()).family();
             Map<BackendKey, Candidate> unique = new TreeMap<>();
             for (Candidate c : perPort.getOrDefault(f.servicePort(), List.of())) {
@@ -111,7 +111,7 @@ public final class LbController {
                     unique.putIfAbsent(c.key(), c);
                 }
             }
-            byFrontend.put(LbDecider.frontendKey(f.address(), f.port(), f.protocol()), List.copyOf(unique.values()));
+            byFrontend.put(LbFrontends.frontendKey(f.address(), f.port(), f.protocol()), List.copyOf(unique.values()));
         }
         return new Resolved(applied, byFrontend, conditions);
     }
@@ -121,12 +121,12 @@ public final class LbController {
         ServiceSpec spec = resolved.service().service();
         Map<String, Integer> revNats = new LinkedHashMap<>();
         for (RevNat r : resolved.service().revNats()) {
-            revNats.put(LbDecider.frontendKey(r.address(), r.port(), r.protocol()), r.index());
+            revNats.put(LbFrontends.frontendKey(r.address(), r.port(), r.protocol()), r.index());
         }
         List<ServiceLb.Frontend> frontends = new ArrayList<>();
         Map<Long, ServiceLb.Backend> backends = new TreeMap<>();
-        for (Frontend f : LbDecider.frontends(spec)) {
-            String key = LbDecider.frontendKey(f.address(), f.port(), f.protocol());
+        for (Frontend f : LbFrontends.frontends(spec)) {
+            String key = LbFrontends.frontendKey(f.address(), f.port(), f.protocol());
             List<Long> slots = new ArrayList<>();
             for (Candidate c : resolved.byFrontend().getOrDefault(key, List.of())) {
                 Long id = ids.get(c.key());
@@ -183,7 +183,7 @@ public final class LbController {
     }
 
     private static Optional<Integer> targetPort(ServicePort p, EndpointInfo e) {
-        if (!p.targetPort().isNamed()) {
+        if (!p.targetPort().byName()) {
             return Optional.of(
                     p.targetPort().number() == 0 ? p.port() : p.targetPort().number());
         }

@@ -33,7 +33,6 @@ import java.util.TreeSet;
  */
 public final class LbDecider {
 
-    static final int MAX_REV_NAT = 65535;
     static final long MAX_BACKEND_ID = 0xFFFF_FFFFL;
 
     private final LbSettings settings;
@@ -148,7 +147,7 @@ public final class LbDecider {
                 spec.externalTrafficPolicy(),
                 familyNames,
                 spec.ipFamilyPolicy());
-        List<RevNat> revNats = revNats(allocated, existing, others);
+        List<RevNat> revNats = LbFrontends.revNats(allocated, existing, others);
         if (existing.isPresent()
                 && existing.get().service().equals(allocated)
                 && existing.get().revNats().equals(revNats)) {
@@ -307,66 +306,6 @@ public final class LbDecider {
             }
             taken.add(candidate + "/" + p.protocol());
             out.set(i, p.withNodePort(candidate));
-        }
-        return out;
-    }
-
-    /** One reverse-NAT index per frontend, kept from the Service's previous version when it had the frontend. */
-    private static List<RevNat> revNats(
-            ServiceSpec spec, Optional<ServiceApplied> existing, Map<String, ServiceApplied> others) {
-        Set<Integer> taken = new HashSet<>();
-        others.values().forEach(o -> o.revNats().forEach(r -> taken.add(r.index())));
-        Map<String, Integer> before = new HashMap<>();
-        existing.ifPresent(e ->
-                e.revNats().forEach(r -> before.put(frontendKey(r.address(), r.port(), r.protocol()), r.index())));
-        List<RevNat> out = new ArrayList<>();
-        List<String[]> missing = new ArrayList<>();
-        for (Frontend f : frontends(spec)) {
-            Integer kept = before.get(frontendKey(f.address(), f.port(), f.protocol()));
-            if (kept != null && taken.add(kept)) {
-                out.add(new RevNat(f.address(), f.port(), f.protocol(), kept));
-            } else {
-                missing.add(new String[] {f.address(), Integer.toString(f.port()), Integer.toString(f.protocol())});
-            }
-        }
-        int next = 1;
-        for (String[] m : missing) {
-            while (taken.contains(next)) {
-                next++;
-            }
-            if (next > MAX_REV_NAT) {
-                throw new LbRejected(409, "spec.ports", "no reverse-NAT index left");
-            }
-            taken.add(next);
-            out.add(new RevNat(m[0], Integer.parseInt(m[1]), Integer.parseInt(m[2]), next));
-        }
-        out.sort((a, b) -> frontendKey(a.address(), a.port(), a.protocol())
-                .compareTo(frontendKey(b.address(), b.port(), b.protocol())));
-        return out;
-    }
-
-    static String frontendKey(String address, int port, int protocol) {
-        return address + "|" + port + "|" + protocol;
-    }
-
-    /** A frontend of a Service without its backends: address, port, protocol and the Service port it serves. */
-    record Frontend(String address, int port, int protocol, ServicePort servicePort, boolean nodePort) {}
-
-    /** Every frontend of an allocated Service: each ClusterIP x port, then the NodePort surrogates per family. */
-    static List<Frontend> frontends(ServiceSpec spec) {
-        List<Frontend> out = new ArrayList<>();
-        for (String ip : spec.clusterIPs()) {
-            for (ServicePort p : spec.ports()) {
-                out.add(new Frontend(ip, p.port(), p.protocolNumber(), p, false));
-            }
-        }
-        if (spec.type().equals(ServiceSpec.NODE_PORT)) {
-            for (String ip : spec.clusterIPs()) {
-                String any = IpAddress.parse(ip).family() == IpFamily.IPV4 ? "0.0.0.0" : "::";
-                for (ServicePort p : spec.ports()) {
-                    out.add(new Frontend(any, p.nodePort(), p.protocolNumber(), p, true));
-                }
-            }
         }
         return out;
     }

@@ -14,12 +14,12 @@ public record TargetPort(int number, String name) {
         return new TargetPort(0, name);
     }
 
-    public boolean isNamed() {
+    public boolean byName() {
         return !name.isEmpty();
     }
 
     @Override
     public String toString() {
-        return isNamed() ? name : Integer.toString(number);
+        return byName() ? name : Integer.toString(number);
     }
 }

@@ -63,7 +63,7 @@ public final class ServiceViews {
                         p.name(),
                         p.protocol(),
                         p.port(),
-                        p.targetPort().isNamed()
+                        p.targetPort().byName()
                                 ? p.targetPort().name()
                                 : (Object) p.targetPort().number(),
                         p.nodePort() == 0 ? null : p.nodePort()))
