@@ -164,32 +164,14 @@ public final class LbRuntime {
                 return new Outcome(state.revision(), decided);
             }
             Set<String> affected = new TreeSet<>();
-            record Written(List<LbEvent> events, Committed commit) {}
-            Written written = store.write(locked -> {
-                affected.addAll(evolve(locked.after(position)));
-                LbState work = state.copy();
-                long revision = locked.revision() + 1;
-                List<LbEvent> events = new ArrayList<>();
-                for (LbCommand c : commands) {
-                    List<LbEvent> d = decider.decide(c, work, revision);
-                    d.forEach(work::evolve);
-                    events.addAll(d);
-                }
-                if (events.isEmpty()) {
-                    return new Written(events, null);
-                }
-                Set<String> touched = affected(events);
-                Map<String, Resolved> next = new TreeMap<>(resolved);
-                touched.forEach(next::remove);
-                if (active) {
-                    next.putAll(resolveAll(touched, work));
-                }
-                if (active) {
-                    // Before the endpoints are bootstrapped no Service is resolved: ids stay as recorded.
-                    events.addAll(decider.backends(inUse(next.values()), work, revision));
-                }
-                return new Written(events, locked.commit(events));
-            });
+            Written written;
+            try {
+                written = write(commands, affected);
+            } catch (RuntimeException | Error e) {
+                // Nothing of this request was stored, but what other replicas wrote was read on the way.
+                refresh(affected);
+                throw e;
+            }
             if (written.commit() != null) {
                 written.events().forEach(state::evolve);
                 position = Math.max(position, written.commit().position());
@@ -197,6 +179,35 @@ public final class LbRuntime {
             }
             refresh(affected);
             return new Outcome(state.revision(), written.events());
+        });
+    }
+
+    private record Written(List<LbEvent> events, Committed commit) {}
+
+    /** Under the lock: one transaction that catches up, decides every command and allocates backend ids. */
+    private Written write(List<LbCommand> commands, Set<String> affected) {
+        return store.write(locked -> {
+            affected.addAll(evolve(locked.after(position)));
+            LbState work = state.copy();
+            long revision = locked.revision() + 1;
+            List<LbEvent> events = new ArrayList<>();
+            for (LbCommand c : commands) {
+                List<LbEvent> d = decider.decide(c, work, revision);
+                d.forEach(work::evolve);
+                events.addAll(d);
+            }
+            if (events.isEmpty()) {
+                return new Written(events, null);
+            }
+            Set<String> touched = affected(events);
+            Map<String, Resolved> next = new TreeMap<>(resolved);
+            touched.forEach(next::remove);
+            if (active) {
+                // Before the endpoints are bootstrapped no Service is resolved: ids stay as recorded.
+                next.putAll(resolveAll(touched, work));
+                events.addAll(decider.backends(inUse(next.values()), work, revision));
+            }
+            return new Written(events, locked.commit(events));
         });
     }
 
@@ -368,7 +379,6 @@ public final class LbRuntime {
         if (decider.backends(used, state, state.revision() + 1).isEmpty()) {
             return caught;
         }
-        record Written(List<LbEvent> events, Committed commit) {}
         Written written = store.write(locked -> {
             caught.addAll(evolve(locked.after(position)));
             resolved.keySet()

@@ -210,6 +210,14 @@ class ServicesTest {
                                 .replace("type: NodePort", "type: ExternalName"))
                 .statusCode(422);
 
+        given().contentType("application/yaml")
+                .body(webService(ns).getBytes(StandardCharsets.UTF_8))
+                .put("/v1/services?dryRun=true")
+                .then()
+                .statusCode(200)
+                .body("dryRun", equalTo(true))
+                .body("services[0].clusterIPs.size()", equalTo(1));
+
         given().get("/v1/services/" + ns + "/web").then().statusCode(404);
         given().get("/v1/history?kind=Service&namespace=" + ns + "&name=web")
                 .then()
