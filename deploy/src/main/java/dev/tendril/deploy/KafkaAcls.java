@@ -22,7 +22,7 @@ import org.apache.kafka.common.resource.ResourceType;
 /**
  * Who may do what on the local stack's broker. Each service writes (and creates, and reads back) only its own
  * topics: its event log {@code tendril.<service>.events} and the state topics it projects; it reads the topics it
- * follows. Agents read the four map topics and write only {@code tendril.flows}; the flows service reads flows (and
+ * follows. Agents read the five map topics and write only {@code tendril.flows}; the flows service reads flows (and
  * creates the topic with its retention) but cannot write one. Nobody uses consumer groups or transactions (every
  * client assigns its partitions), so there are no group or transactional-id ACLs to grant.
  *
@@ -35,9 +35,12 @@ final class KafkaAcls {
     static final String ENDPOINTS = "tendril.endpoints";
     static final String NODES = "tendril.nodes";
     static final String POLICY = "tendril.policy";
+    /** The policy service's Services as load-balancing map content (docs/services.md). */
+    static final String SERVICES_TOPIC = "tendril.services";
+
     static final String FLOWS = "tendril.flows";
     /** What agents follow to program their maps. */
-    static final List<String> MAP_TOPICS = List.of(IDENTITIES, ENDPOINTS, NODES, POLICY);
+    static final List<String> MAP_TOPICS = List.of(IDENTITIES, ENDPOINTS, NODES, POLICY, SERVICES_TOPIC);
 
     /** A service's own topics (written, created, read back) and those it only reads. */
     record ServiceTopics(String service, List<String> writes, List<String> reads) {
@@ -49,7 +52,7 @@ final class KafkaAcls {
     static final List<ServiceTopics> SERVICES = List.of(
             new ServiceTopics("identity", List.of(IDENTITIES, ENDPOINTS), List.of(NODES)),
             new ServiceTopics("ipam", List.of(NODES), List.of(ENDPOINTS)),
-            new ServiceTopics("policy", List.of(POLICY), List.of(IDENTITIES, ENDPOINTS)),
+            new ServiceTopics("policy", List.of(POLICY, SERVICES_TOPIC), List.of(IDENTITIES, ENDPOINTS)),
             new ServiceTopics("flows", List.of(), List.of(FLOWS, ENDPOINTS, POLICY, NODES)));
 
     private static final List<AclOperation> OWN =

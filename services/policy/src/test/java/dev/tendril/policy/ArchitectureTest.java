@@ -1,5 +1,7 @@
 package dev.tendril.policy;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
 import dev.tendril.testing.ArchitectureRules;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +16,19 @@ class ArchitectureTest {
     @Test
     void appDependsOnNoSqlFrameworkOrAdapter() {
         ArchitectureRules.checkServiceApp("dev.tendril.policy");
+    }
+
+    @Test
+    void loadBalancingDomainIsPureAndBlindToAdaptersAndApp() {
+        ArchitectureRules.checkPureLibrary("dev.tendril.policy.lb");
+        noClasses()
+                .that()
+                .resideInAPackage("dev.tendril.policy.lb..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.tendril.policy.adapters..", "dev.tendril.policy.app..", "dev.tendril.policy.manifest..")
+                .check(ArchitectureRules.productionClasses("dev.tendril.policy"));
     }
 
     /** Checked here, where its classes are on the class path: libs/datapath itself has no test support. */

@@ -1,6 +1,8 @@
 package dev.tendril.policy.adapters;
 
 import dev.tendril.datapath.policymap.PolicyMap;
+import dev.tendril.net.Cidr;
+import dev.tendril.policy.lb.LbSettings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -41,6 +43,43 @@ public interface PolicyServiceConfig {
         /** Partitions of the output topic when the service creates it. */
         @WithDefault("1")
         int policyPartitions();
+
+        /** The compacted Services topic: key namespace/name, value tendril.v1.ServiceMaps. */
+        @WithDefault("tendril.services")
+        String services();
+    }
+
+    Services services();
+
+    /** {@code tendril.policy.services.*}: Kubernetes' defaults (docs/services.md). */
+    interface Services {
+        @WithDefault("10.96.0.0/12")
+        String cidr();
+
+        @WithDefault("fd00:10:96::/108")
+        String cidr6();
+
+        /** The NodePort range, {@code min-max}. */
+        @WithDefault("30000-32767")
+        String nodePortRange();
+
+        /** sessionAffinity ClientIP timeout when the Service names none. */
+        @WithDefault("10800")
+        int affinityTimeoutSeconds();
+    }
+
+    /** The load-balancing settings, refusing a malformed CIDR or range. */
+    static LbSettings lbSettings(Services s) {
+        String[] range = s.nodePortRange().split("-");
+        if (range.length != 2) {
+            throw new IllegalArgumentException("tendril.policy.services.node-port-range must be min-max");
+        }
+        return new LbSettings(
+                Cidr.parse(s.cidr()),
+                Cidr.parse(s.cidr6()),
+                Integer.parseInt(range[0].trim()),
+                Integer.parseInt(range[1].trim()),
+                s.affinityTimeoutSeconds());
     }
 
     /** Refuses a map size outside Cilium's clamp. */

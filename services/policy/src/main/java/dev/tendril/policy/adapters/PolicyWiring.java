@@ -2,6 +2,7 @@ package dev.tendril.policy.adapters;
 
 import dev.tendril.eventstore.EventStore;
 import dev.tendril.policy.adapters.identity.CidrIdentities;
+import dev.tendril.policy.adapters.persistence.LbStore;
 import dev.tendril.policy.adapters.persistence.PolicyLeadership;
 import dev.tendril.policy.adapters.persistence.PolicyStore;
 import dev.tendril.policy.app.PolicyRuntime;
@@ -72,7 +73,9 @@ public class PolicyWiring {
                 cidrIdentities,
                 new PolicyLeadership(
                         eventStore.transactions().dataSource(), config.topics().policy()),
-                meters);
+                meters,
+                new LbStore(eventStore),
+                PolicyServiceConfig.lbSettings(config.services()));
         meters.leader(runtime::isLeader);
         return runtime;
     }

@@ -8,6 +8,8 @@ import dev.tendril.policy.domain.PolicyDocument;
 import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.domain.PolicyRef;
 import dev.tendril.policy.domain.StoredPolicy;
+import dev.tendril.policy.lb.LbDecider;
+import dev.tendril.policy.lb.LbSettings;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +59,7 @@ public final class PolicyRuntime {
     private final LogFollower follower;
     private final PolicyWrites writes;
     private final Publishing publishing;
+    private final LbRuntime services;
 
     public PolicyRuntime(
             RuntimeSettings settings,
@@ -64,7 +67,9 @@ public final class PolicyRuntime {
             ManifestReader manifests,
             CidrIdentityAllocator cidrs,
             Leadership leadership,
-            PolicyMetrics metrics) {
+            PolicyMetrics metrics,
+            LbRepository lbStore,
+            LbSettings lbSettings) {
         this.settings = settings;
         this.store = store;
         this.manifests = manifests;
@@ -75,6 +80,12 @@ public final class PolicyRuntime {
         this.writes = new PolicyWrites(state, store, follower, cidrs);
         this.publishing = new Publishing(state, store, leadership, settings.policyTopic());
         state.onChange(publishing::changed);
+        this.services = new LbRuntime(
+                state,
+                lbStore,
+                new LbDecider(lbSettings),
+                leadership,
+                () -> endpoints.view().values());
     }
 
     /** Rebuilds the state from the policy events and starts following the log. */
@@ -103,6 +114,7 @@ public final class PolicyRuntime {
         });
         cidrs.ensure(Policies.cidrPrefixes(policies));
         follower.start();
+        services.start();
     }
 
     /** Stops publishing, gives the leadership up at once and stops following. */
@@ -112,6 +124,7 @@ public final class PolicyRuntime {
         // At once, so that a standby takes over without waiting for this session to time out.
         leadership.close();
         follower.stop();
+        services.stop();
         publishing.closePublisher();
     }
 
@@ -122,15 +135,25 @@ public final class PolicyRuntime {
      * publishes the subjects it changed.
      */
     public void ready(Supplier<? extends MapPublisher> publishers) {
+        ready(publishers, null);
+    }
+
+    /** As {@link #ready(Supplier)}, and publishes tendril.services with {@code servicePublishers} (null: not). */
+    public void ready(
+            Supplier<? extends MapPublisher> publishers, Supplier<? extends ServicePublisher> servicePublishers) {
         state.locked(() -> {
             state.ready = true;
             publishing.begin(publishers);
+            services.activate(servicePublishers);
             LOG.log(
                     Level.INFO,
                     "inputs bootstrapped: %d subjects; standing for leader of %s"
                             .formatted(state.engine.subjects().size(), settings.policyTopic()));
         });
-        leadership.start(publishing::leading);
+        leadership.start(now -> {
+            publishing.leading(now);
+            services.leading(now);
+        });
     }
 
     public boolean isReady() {
@@ -173,11 +196,33 @@ public final class PolicyRuntime {
     }
 
     public void upsertEndpoint(EndpointInfo endpoint) {
-        state.locked(() -> namedPortsChanged(endpoints.upsert(endpoint)));
+        state.locked(() -> {
+            EndpointInfo previous = endpoints.view().get(endpoint.key());
+            namedPortsChanged(endpoints.upsert(endpoint));
+            if (!endpoint.equals(previous)) {
+                services.endpointsChanged(endpoint.namespace());
+            }
+        });
     }
 
     public void removeEndpoint(String key) {
-        state.locked(() -> namedPortsChanged(endpoints.remove(key)));
+        state.locked(() -> {
+            EndpointInfo previous = endpoints.view().get(key);
+            namedPortsChanged(endpoints.remove(key));
+            if (previous != null) {
+                services.endpointsChanged(previous.namespace());
+            }
+        });
+    }
+
+    /** The Services and EndpointSlices. */
+    public LbRuntime services() {
+        return services;
+    }
+
+    /** Whether this replica leads and every Service change so far has reached tendril.services. */
+    public boolean servicesPublishedAll() {
+        return services.publishedAll();
     }
 
     private void namedPortsChanged(List<Long> identities) {

@@ -7,7 +7,7 @@ import java.util.Set;
 
 /**
  * What the service keeps of a tendril.endpoints record: where the pod is, its identity, named ports and
- * addresses (which Kubernetes ipBlock peers match).
+ * addresses (which Kubernetes ipBlock peers match) and the node it runs on (for Service backends).
  */
 public record EndpointInfo(
         String namespace,
@@ -15,11 +15,24 @@ public record EndpointInfo(
         long identity,
         Map<String, String> labels,
         List<NamedPort> namedPorts,
-        Set<IpAddress> addresses) {
+        Set<IpAddress> addresses,
+        String node) {
     public EndpointInfo {
+        node = node == null ? "" : node;
         labels = Map.copyOf(labels);
         namedPorts = List.copyOf(namedPorts);
         addresses = Set.copyOf(addresses);
+    }
+
+    /** An endpoint whose node is unknown. */
+    public EndpointInfo(
+            String namespace,
+            String pod,
+            long identity,
+            Map<String, String> labels,
+            List<NamedPort> namedPorts,
+            Set<IpAddress> addresses) {
+        this(namespace, pod, identity, labels, namedPorts, addresses, "");
     }
 
     /** An endpoint without addresses. */

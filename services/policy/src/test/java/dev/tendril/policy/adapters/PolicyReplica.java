@@ -122,7 +122,18 @@ final class PolicyReplica implements AutoCloseable {
                     public int policyPartitions() {
                         return 1;
                     }
+
+                    /** A replica's Services go to a topic of its own too, next to its policy topic. */
+                    @Override
+                    public String services() {
+                        return topic + ".services";
+                    }
                 };
+            }
+
+            @Override
+            public Services services() {
+                return config.services();
             }
         };
     }

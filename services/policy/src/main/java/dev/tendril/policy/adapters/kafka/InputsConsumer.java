@@ -120,6 +120,29 @@ public class InputsConsumer {
         }
     }
 
+    /** A tendril.services publisher of a new leadership: the topic created if missing and read back. */
+    private ServicesPublisher servicesPublisher() {
+        ServicesPublisher publisher = new ServicesPublisher(
+                KafkaClientSettings.fromConfigWith(Map.of(
+                        CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        CommonClientConfigs.CLIENT_ID_CONFIG,
+                        "tendril-policy-services-publisher")),
+                config.topics().services());
+        try {
+            publisher.ensureTopic();
+            publisher.readBack();
+            return publisher;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            publisher.close();
+            throw new IllegalStateException("interrupted", e);
+        } catch (Exception e) {
+            publisher.close();
+            throw new IllegalStateException(e.toString(), e);
+        }
+    }
+
     /** Why Kafka is unusable right now, if it is. */
     public Optional<String> kafkaProblem() {
         TopicFollower<String, byte[]> f = follower;
@@ -140,7 +163,7 @@ public class InputsConsumer {
         public void caughtUp(FollowerStatus status) {
             LOG.infof("bootstrapped from %d identity and endpoint records", status.recordsApplied());
             if (!runtime.isReady()) {
-                runtime.ready(InputsConsumer.this::publisher);
+                runtime.ready(InputsConsumer.this::publisher, InputsConsumer.this::servicesPublisher);
             }
         }
 

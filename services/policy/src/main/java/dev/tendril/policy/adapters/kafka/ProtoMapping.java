@@ -98,7 +98,13 @@ public final class ProtoMapping {
             }
         }
         return new EndpointInfo(
-                namespace, pod, Integer.toUnsignedLong(proto.getIdentity()), proto.getLabelsMap(), ports, addresses);
+                namespace,
+                pod,
+                Integer.toUnsignedLong(proto.getIdentity()),
+                proto.getLabelsMap(),
+                ports,
+                addresses,
+                proto.getNode());
     }
 
     /** The published content of a subject, without revisions (those are added when it is sent). */

@@ -3,6 +3,7 @@ package dev.tendril.policy.adapters.rest;
 import dev.tendril.eventstore.quarkus.EventHistory;
 import dev.tendril.eventstore.quarkus.HistoryView;
 import dev.tendril.k8s.KubernetesNames;
+import dev.tendril.policy.adapters.persistence.LbStore;
 import dev.tendril.policy.adapters.persistence.PolicyStore;
 import dev.tendril.policy.domain.CiliumNetworkPolicy;
 import dev.tendril.policy.domain.NetworkPolicy;
@@ -19,7 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
- * Who changed what: a policy's applies and deletes, and what happened to an identity's policy map
+ * Who changed what: a policy's or a Service's applies and deletes, and what happened to an identity's policy map
  * (an overflow), from the event log.
  */
 @Path("/v1/history")
@@ -27,14 +28,15 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "history", description = "The changes of one object: when, by whom, in which request, what")
 public class HistoryResource {
 
-    static final List<String> KINDS = List.of(NetworkPolicy.KIND, CiliumNetworkPolicy.KIND, "Identity");
+    static final List<String> KINDS = List.of(NetworkPolicy.KIND, CiliumNetworkPolicy.KIND, "Identity", "Service");
 
     @Inject
     EventHistory history;
 
     @GET
     @Operation(
-            summary = "The changes of one object (kind NetworkPolicy, CiliumNetworkPolicy or Identity), oldest first")
+            summary =
+                    "The changes of one object (kind NetworkPolicy, CiliumNetworkPolicy, Identity or Service), oldest first")
     @APIResponse(responseCode = "200", description = "The object's changes; none if it never existed")
     @APIResponse(responseCode = "400", description = "Unknown kind, or a name that is not valid for it")
     public HistoryView history(
@@ -55,6 +57,9 @@ public class HistoryResource {
         if (name == null || !KubernetesNames.isDnsSubdomain(name)) {
             throw RequestException.invalid(
                     "name", "a policy name must be a DNS subdomain (lower-case alphanumerics, '-' and '.')");
+        }
+        if (kind.equals("Service")) {
+            return new HistoryView(kind, ns, name, history.ofStreams(List.of(LbStore.serviceStream(ns, name))));
         }
         return new HistoryView(
                 kind, ns, name, history.ofStreams(List.of(PolicyStore.streamId(new PolicyRef(kind, ns, name)))));

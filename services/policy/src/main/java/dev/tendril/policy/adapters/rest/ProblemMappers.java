@@ -2,6 +2,7 @@ package dev.tendril.policy.adapters.rest;
 
 import dev.tendril.policy.domain.PolicyValidationException;
 import dev.tendril.policy.domain.ValidationError;
+import dev.tendril.policy.lb.LbRejected;
 import dev.tendril.rest.Problem;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -26,6 +27,16 @@ public class ProblemMappers {
                 : e.errors().size() + " problems in the manifests; nothing was applied";
         return Problem.response(
                 400, "Invalid manifest", detail, first.path().isEmpty() ? "body" : first.path(), errors);
+    }
+
+    @ServerExceptionMapper
+    public Response refusedService(LbRejected e) {
+        String title = switch (e.status()) {
+            case 404 -> "Not found";
+            case 409 -> "Conflict";
+            default -> "Invalid input";
+        };
+        return Problem.response(e.status(), title, e.getMessage(), e.field());
     }
 
     @ServerExceptionMapper

@@ -3,6 +3,7 @@ package dev.tendril.policy.adapters.rest;
 import dev.tendril.k8s.KubernetesNames;
 import dev.tendril.k8s.labels.Label;
 import dev.tendril.k8s.labels.LabelSource;
+import dev.tendril.net.IpAddress;
 import dev.tendril.policy.app.PolicyRuntime;
 import dev.tendril.policy.domain.EndpointInfo;
 import dev.tendril.policy.domain.Identity;
@@ -12,6 +13,7 @@ import dev.tendril.policy.domain.PolicyTracer;
 import dev.tendril.policy.domain.PolicyTracer.Party;
 import dev.tendril.policy.domain.Protocol;
 import dev.tendril.policy.domain.SubjectPolicy;
+import dev.tendril.policy.lb.ServiceLb;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -52,31 +54,16 @@ public class TraceResource {
         return runtime.read(v -> {
             PolicyEngine engine = v.engine();
             Resolved from = resolve(request.from(), "from", v, engine, 0);
+            if (request.to() != null && request.to().address() != null) {
+                return traceService(request.to().address(), from, port, protocol, v, engine);
+            }
             Resolved to = resolve(
                     request.to(),
                     "to",
                     v,
                     engine,
                     from.party().hypothetical() ? from.party().identity().id() : 0);
-            PolicyTracer.Trace trace;
-            if (from.endpointKey() != null && from.endpointKey().equals(to.endpointKey())) {
-                trace = PolicyTracer.loopback(from.party());
-            } else if (from.party().hypothetical() || to.party().hypothetical()) {
-                Identity hypothetical = from.party().hypothetical()
-                        ? from.party().identity()
-                        : to.party().identity();
-                List<Identity> subjects = new ArrayList<>();
-                for (Party p : List.of(from.party(), to.party())) {
-                    if (p.hypothetical() || PolicyEngine.isSubject(p.identity())) {
-                        subjects.add(p.identity());
-                    }
-                }
-                Map<Long, SubjectPolicy> compiled = PolicyTracer.compileWith(engine, hypothetical, subjects);
-                trace = PolicyTracer.trace(
-                        from.party(), to.party(), protocol, port, id -> Optional.ofNullable(compiled.get(id)));
-            } else {
-                trace = PolicyTracer.trace(from.party(), to.party(), protocol, port, engine::subject);
-            }
+            PolicyTracer.Trace trace = trace(from, to, protocol, port, engine);
             return new Views.TraceResponse(
                     trace.allowed() ? "ALLOWED" : "DROPPED",
                     party(from.party()),
@@ -84,8 +71,105 @@ public class TraceResource {
                     port,
                     protocol.name(),
                     step(trace.egress(), engine),
-                    step(trace.ingress(), engine));
+                    step(trace.ingress(), engine),
+                    null,
+                    null);
         });
+    }
+
+    private static PolicyTracer.Trace trace(
+            Resolved from, Resolved to, Protocol protocol, int port, PolicyEngine engine) {
+        if (from.endpointKey() != null && from.endpointKey().equals(to.endpointKey())) {
+            return PolicyTracer.loopback(from.party());
+        }
+        if (from.party().hypothetical() || to.party().hypothetical()) {
+            Identity hypothetical = from.party().hypothetical()
+                    ? from.party().identity()
+                    : to.party().identity();
+            List<Identity> subjects = new ArrayList<>();
+            for (Party p : List.of(from.party(), to.party())) {
+                if (p.hypothetical() || PolicyEngine.isSubject(p.identity())) {
+                    subjects.add(p.identity());
+                }
+            }
+            Map<Long, SubjectPolicy> compiled = PolicyTracer.compileWith(engine, hypothetical, subjects);
+            return PolicyTracer.trace(
+                    from.party(), to.party(), protocol, port, id -> Optional.ofNullable(compiled.get(id)));
+        }
+        return PolicyTracer.trace(from.party(), to.party(), protocol, port, engine::subject);
+    }
+
+    /**
+     * A connection to a Service frontend: translated to each backend as the socket-LB does, so policy applies
+     * to the backend's identity on the backend's port (docs/services.md).
+     */
+    private Views.TraceResponse traceService(
+            String text, Resolved from, int port, Protocol protocol, PolicyRuntime.View v, PolicyEngine engine) {
+        IpAddress address = IpAddress.parseOrNull(text);
+        if (address == null) {
+            throw RequestException.invalid("to.address", "'" + text + "' is not an IP address");
+        }
+        String frontend = address.toString();
+        Map.Entry<ServiceLb, ServiceLb.Frontend> hit = runtime.services()
+                .read(sv -> sv.maps().values().stream()
+                        .flatMap(s -> s.frontends().stream()
+                                .filter(f -> f.address().equals(frontend)
+                                        && f.port() == port
+                                        && f.protocol() == protocol.number())
+                                .map(f -> Map.entry(s, f)))
+                        .findFirst())
+                .orElseThrow(() -> RequestException.notFound(
+                        "to.address", "no Service has the frontend " + frontend + ":" + port + "/" + protocol));
+        ServiceLb service = hit.getKey();
+        List<Views.TraceBackend> backends = new ArrayList<>();
+        boolean allowed = !hit.getValue().backendIds().isEmpty();
+        Views.TraceResponse first = null;
+        for (long id : hit.getValue().backendIds()) {
+            ServiceLb.Backend b = service.backends().stream()
+                    .filter(x -> x.id() == id)
+                    .findFirst()
+                    .orElseThrow();
+            EndpointInfo endpoint = v.endpoints().get(b.pod());
+            if (endpoint == null || engine.identity(endpoint.identity()).isEmpty()) {
+                allowed = false;
+                backends.add(new Views.TraceBackend(
+                        b.address(), b.port(), b.pod(), null, "UNKNOWN", "no known endpoint: policy not traced"));
+                continue;
+            }
+            Resolved to = new Resolved(
+                    new Party(engine.identity(endpoint.identity()).orElseThrow(), b.pod(), false), b.pod());
+            PolicyTracer.Trace trace = trace(from, to, protocol, b.port(), engine);
+            allowed &= trace.allowed();
+            String verdict = trace.allowed() ? "ALLOWED" : "DROPPED";
+            String reason = trace.allowed()
+                    ? null
+                    : trace.egress().allowed()
+                            ? trace.ingress().explanation()
+                            : trace.egress().explanation();
+            backends.add(new Views.TraceBackend(b.address(), b.port(), b.pod(), endpoint.identity(), verdict, reason));
+            if (first == null) {
+                first = new Views.TraceResponse(
+                        verdict,
+                        party(from.party()),
+                        party(to.party()),
+                        port,
+                        protocol.name(),
+                        step(trace.egress(), engine),
+                        step(trace.ingress(), engine),
+                        null,
+                        null);
+            }
+        }
+        return new Views.TraceResponse(
+                allowed ? "ALLOWED" : "DROPPED",
+                party(from.party()),
+                first == null ? null : first.to(),
+                port,
+                protocol.name(),
+                first == null ? null : first.egress(),
+                first == null ? null : first.ingress(),
+                service.key(),
+                backends);
     }
 
     private record Resolved(Party party, String endpointKey) {}

@@ -52,8 +52,12 @@ public final class Views {
 
     public record SelectorView(String selector, List<Long> selected, List<String> users) {}
 
-    /** One party of a trace request: an endpoint, a label set in a namespace, or an identity. */
-    public record TracePartyRequest(String namespace, String pod, Map<String, String> labels, Long identity) {}
+    /**
+     * One party of a trace request: an endpoint, a label set in a namespace, or an identity; a destination may
+     * instead be a Service frontend {@code address} (a ClusterIP, with the request's port and protocol).
+     */
+    public record TracePartyRequest(
+            String namespace, String pod, Map<String, String> labels, Long identity, String address) {}
 
     public record TraceRequest(TracePartyRequest from, TracePartyRequest to, Integer port, String protocol) {}
 
@@ -70,6 +74,11 @@ public final class Views {
             List<String> policies,
             String explanation) {}
 
+    /**
+     * {@code service} and {@code backends} only for a Service destination: the verdict is then ALLOWED when
+     * every backend is, and {@code to}, {@code egress}, {@code ingress} are the first backend's.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record TraceResponse(
             String verdict,
             TraceParty from,
@@ -77,5 +86,11 @@ public final class Views {
             int port,
             String protocol,
             TraceStep egress,
-            TraceStep ingress) {}
+            TraceStep ingress,
+            String service,
+            List<TraceBackend> backends) {}
+
+    /** One backend of a traced Service: where the connection is translated to and the policy verdict there. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TraceBackend(String address, int port, String pod, Long identity, String verdict, String reason) {}
 }

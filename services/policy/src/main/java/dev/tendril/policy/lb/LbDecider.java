@@ -1,0 +1,362 @@
+package dev.tendril.policy.lb;
+
+import dev.tendril.net.Cidr;
+import dev.tendril.net.IpAddress;
+import dev.tendril.net.IpFamily;
+import dev.tendril.policy.lb.LbCommand.ApplyService;
+import dev.tendril.policy.lb.LbCommand.ApplySlice;
+import dev.tendril.policy.lb.LbCommand.DeleteService;
+import dev.tendril.policy.lb.LbCommand.DeleteSlice;
+import dev.tendril.policy.lb.LbEvent.BackendId;
+import dev.tendril.policy.lb.LbEvent.BackendsAllocated;
+import dev.tendril.policy.lb.LbEvent.BackendsReleased;
+import dev.tendril.policy.lb.LbEvent.EndpointSliceApplied;
+import dev.tendril.policy.lb.LbEvent.EndpointSliceDeleted;
+import dev.tendril.policy.lb.LbEvent.RevNat;
+import dev.tendril.policy.lb.LbEvent.ServiceApplied;
+import dev.tendril.policy.lb.LbEvent.ServiceDeleted;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Decides load-balancing commands against the state: validates what needs the state (addresses taken,
+ * NodePorts taken, immutable fields, the Service a slice names) and allocates ClusterIPs (lowest free in the
+ * family's service CIDR), NodePorts (lowest free in the range) and reverse-NAT indexes (lowest free from 1),
+ * keeping every allocation a Service already holds. Backend ids are decided from the backends the controller
+ * found ({@link #backends}). A refusal throws {@link LbRejected}; an unchanged object yields no event.
+ */
+public final class LbDecider {
+
+    static final long MAX_BACKEND_ID = 0xFFFF_FFFFL;
+
+    private final LbSettings settings;
+
+    public LbDecider(LbSettings settings) {
+        this.settings = settings;
+    }
+
+    public List<LbEvent> decide(LbCommand command, LbState state, long revision) {
+        return switch (command) {
+            case ApplyService a -> applyService(a.service(), state, revision);
+            case DeleteService d -> {
+                if (state.service(d.namespace() + "/" + d.name()).isEmpty()) {
+                    throw new LbRejected(
+                            404, "metadata.name", "Service " + d.namespace() + "/" + d.name() + " does not exist");
+                }
+                yield List.of(new ServiceDeleted(d.namespace(), d.name(), revision));
+            }
+            case ApplySlice a -> applySlice(a.slice(), state, revision);
+            case DeleteSlice d -> {
+                if (state.slice(d.namespace() + "/" + d.name()).isEmpty()) {
+                    throw new LbRejected(
+                            404,
+                            "metadata.name",
+                            "EndpointSlice " + d.namespace() + "/" + d.name() + " does not exist");
+                }
+                yield List.of(new EndpointSliceDeleted(d.namespace(), d.name(), revision));
+            }
+        };
+    }
+
+    /**
+     * The backend id events that make {@code inUse} (every backend some Service has now) hold ids: new ones
+     * for backends without, releases for ids no backend uses. Empty when nothing changes.
+     */
+    public List<LbEvent> backends(Set<BackendKey> inUse, LbState state, long revision) {
+        Map<BackendKey, Long> ids = state.backendIds();
+        List<BackendId> released = new ArrayList<>();
+        Set<Long> taken = new HashSet<>();
+        ids.forEach((key, id) -> {
+            if (inUse.contains(key)) {
+                taken.add(id);
+            } else {
+                released.add(LbState.id(key, id));
+            }
+        });
+        List<BackendId> allocated = new ArrayList<>();
+        long next = 1;
+        for (BackendKey key : new TreeSet<>(inUse)) {
+            if (ids.containsKey(key)) {
+                continue;
+            }
+            while (taken.contains(next)) {
+                next++;
+            }
+            if (next > MAX_BACKEND_ID) {
+                throw new IllegalStateException("no backend id left");
+            }
+            taken.add(next);
+            allocated.add(LbState.id(key, next));
+        }
+        List<LbEvent> events = new ArrayList<>();
+        if (!released.isEmpty()) {
+            events.add(new BackendsReleased(released, revision));
+        }
+        if (!allocated.isEmpty()) {
+            events.add(new BackendsAllocated(allocated, revision));
+        }
+        return events;
+    }
+
+    private List<LbEvent> applyService(ServiceSpec spec, LbState state, long revision) {
+        if (!spec.type().equals(ServiceSpec.CLUSTER_IP) && !spec.type().equals(ServiceSpec.NODE_PORT)) {
+            throw new LbRejected(
+                    422, "spec.type", "type " + spec.type() + " is not supported (ClusterIP and NodePort are)");
+        }
+        if (spec.ports().isEmpty()) {
+            throw new LbRejected(422, "spec.ports", "a Service needs at least one port");
+        }
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < spec.ports().size(); i++) {
+            ServicePort p = spec.ports().get(i);
+            if (!seen.add(p.port() + "/" + p.protocol())) {
+                throw new LbRejected(422, "spec.ports[" + i + "]", "duplicate port " + p.port() + "/" + p.protocol());
+            }
+            if (p.nodePort() != 0 && spec.type().equals(ServiceSpec.CLUSTER_IP)) {
+                throw new LbRejected(
+                        422, "spec.ports[" + i + "].nodePort", "a ClusterIP Service may not name a nodePort");
+            }
+        }
+        Optional<ServiceApplied> existing = state.service(spec.key());
+        Map<String, ServiceApplied> others = new HashMap<>(state.services());
+        others.remove(spec.key());
+
+        List<IpFamily> families = families(spec);
+        List<String> ips = clusterIps(spec, families, existing, others);
+        List<ServicePort> ports = nodePorts(spec, existing, others);
+        List<String> familyNames = families.stream().map(LbDecider::familyName).toList();
+        int timeout = spec.affinity()
+                ? (spec.affinityTimeoutSeconds() == 0 ? settings.affinityTimeout() : spec.affinityTimeoutSeconds())
+                : 0;
+        ServiceSpec allocated = new ServiceSpec(
+                spec.namespace(),
+                spec.name(),
+                spec.type(),
+                ips,
+                ports,
+                spec.selector(),
+                spec.sessionAffinity(),
+                timeout,
+                spec.internalTrafficPolicy(),
+                spec.externalTrafficPolicy(),
+                familyNames,
+                spec.ipFamilyPolicy());
+        List<RevNat> revNats = LbFrontends.revNats(allocated, existing, others);
+        if (existing.isPresent()
+                && existing.get().service().equals(allocated)
+                && existing.get().revNats().equals(revNats)) {
+            return List.of();
+        }
+        return List.of(new ServiceApplied(allocated, revNats, revision));
+    }
+
+    /** The families the Service gets, primary first. */
+    private static List<IpFamily> families(ServiceSpec spec) {
+        IpFamily primary = IpFamily.IPV4;
+        if (!spec.ipFamilies().isEmpty()) {
+            primary = spec.ipFamilies().get(0).equals("IPv6") ? IpFamily.IPV6 : IpFamily.IPV4;
+        } else if (!spec.clusterIPs().isEmpty()) {
+            primary = parseIp(spec.clusterIPs().get(0), "spec.clusterIP").family();
+        }
+        String policy = spec.ipFamilyPolicy() == null || spec.ipFamilyPolicy().isEmpty()
+                ? "SingleStack"
+                : spec.ipFamilyPolicy();
+        if (policy.equals("SingleStack")) {
+            if (spec.ipFamilies().size() > 1) {
+                throw new LbRejected(422, "spec.ipFamilies", "a SingleStack Service has one family");
+            }
+            return List.of(primary);
+        }
+        return List.of(primary, primary == IpFamily.IPV4 ? IpFamily.IPV6 : IpFamily.IPV4);
+    }
+
+    private List<String> clusterIps(
+            ServiceSpec spec,
+            List<IpFamily> families,
+            Optional<ServiceApplied> existing,
+            Map<String, ServiceApplied> others) {
+        List<String> given = spec.clusterIPs();
+        if (given.size() > families.size()) {
+            throw new LbRejected(
+                    422,
+                    "spec.clusterIPs",
+                    "names " + given.size() + " addresses for " + families.size() + " families");
+        }
+        List<String> before = existing.map(e -> e.service().clusterIPs()).orElse(List.of());
+        if (!given.isEmpty() && !before.isEmpty() && !given.get(0).equals(before.get(0))) {
+            throw new LbRejected(
+                    422,
+                    "spec.clusterIP",
+                    "is immutable: it is " + before.get(0) + ", the request says " + given.get(0));
+        }
+        Set<IpAddress> taken = new HashSet<>();
+        Map<IpAddress, String> owners = new HashMap<>();
+        others.values()
+                .forEach(o -> o.service()
+                        .clusterIPs()
+                        .forEach(ip ->
+                                owners.put(IpAddress.parse(ip), o.service().key())));
+        taken.addAll(owners.keySet());
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < families.size(); i++) {
+            IpFamily family = families.get(i);
+            String field = i == 0 ? "spec.clusterIP" : "spec.clusterIPs[" + i + "]";
+            Cidr cidr = family == IpFamily.IPV4 ? settings.serviceCidr4() : settings.serviceCidr6();
+            String wanted = i < given.size() ? given.get(i) : null;
+            if (wanted == null) {
+                wanted = before.stream()
+                        .filter(ip -> IpAddress.parse(ip).family() == family)
+                        .findFirst()
+                        .orElse(null);
+            }
+            if (wanted != null) {
+                IpAddress ip = parseIp(wanted, field);
+                if (ip.family() != family) {
+                    throw new LbRejected(422, field, wanted + " is not of family " + familyName(family));
+                }
+                if (!cidr.contains(ip) || ip.equals(cidr.network()) || ip.equals(cidr.last())) {
+                    throw new LbRejected(422, field, wanted + " is outside the service CIDR " + cidr);
+                }
+                if (owners.containsKey(ip)) {
+                    throw new LbRejected(409, field, wanted + " is taken by Service " + owners.get(ip));
+                }
+                out.add(ip.toString());
+                taken.add(ip);
+            } else {
+                IpAddress ip = lowestFree(cidr, taken, field);
+                out.add(ip.toString());
+                taken.add(ip);
+            }
+        }
+        return out;
+    }
+
+    private static IpAddress lowestFree(Cidr cidr, Set<IpAddress> taken, String field) {
+        long hosts = cidr.hostBits() >= 62 ? Long.MAX_VALUE : (1L << cidr.hostBits()) - 1;
+        for (long offset = 1; offset < hosts; offset++) {
+            IpAddress candidate = cidr.addressAt(offset);
+            if (!taken.contains(candidate)) {
+                return candidate;
+            }
+        }
+        throw new LbRejected(409, field, "the service CIDR " + cidr + " has no free address");
+    }
+
+    private List<ServicePort> nodePorts(
+            ServiceSpec spec, Optional<ServiceApplied> existing, Map<String, ServiceApplied> others) {
+        if (!spec.type().equals(ServiceSpec.NODE_PORT)) {
+            return spec.ports();
+        }
+        Map<String, String> owners = new HashMap<>();
+        others.values()
+                .forEach(o -> o.service().ports().stream()
+                        .filter(p -> p.nodePort() != 0)
+                        .forEach(p -> owners.put(
+                                p.nodePort() + "/" + p.protocol(), o.service().key())));
+        Set<String> taken = new HashSet<>(owners.keySet());
+        List<ServicePort> before = existing.map(e -> e.service().ports()).orElse(List.of());
+        List<ServicePort> out = new ArrayList<>(spec.ports());
+        for (int i = 0; i < out.size(); i++) {
+            ServicePort p = out.get(i);
+            if (p.nodePort() == 0) {
+                continue;
+            }
+            String field = "spec.ports[" + i + "].nodePort";
+            if (p.nodePort() < settings.nodePortMin() || p.nodePort() > settings.nodePortMax()) {
+                throw new LbRejected(
+                        409,
+                        field,
+                        p.nodePort() + " is outside the NodePort range " + settings.nodePortMin() + "-"
+                                + settings.nodePortMax());
+            }
+            String key = p.nodePort() + "/" + p.protocol();
+            if (owners.containsKey(key)) {
+                throw new LbRejected(409, field, "NodePort " + key + " is taken by Service " + owners.get(key));
+            }
+            if (!taken.add(key) && !owners.containsKey(key)) {
+                throw new LbRejected(409, field, "NodePort " + key + " is named twice");
+            }
+        }
+        for (int i = 0; i < out.size(); i++) {
+            ServicePort p = out.get(i);
+            if (p.nodePort() != 0) {
+                continue;
+            }
+            int kept = before.stream()
+                    .filter(b -> b.port() == p.port() && b.protocol().equals(p.protocol()) && b.nodePort() != 0)
+                    .mapToInt(ServicePort::nodePort)
+                    .findFirst()
+                    .orElse(0);
+            if (kept != 0 && taken.add(kept + "/" + p.protocol())) {
+                out.set(i, p.withNodePort(kept));
+                continue;
+            }
+            int candidate = settings.nodePortMin();
+            while (candidate <= settings.nodePortMax() && taken.contains(candidate + "/" + p.protocol())) {
+                candidate++;
+            }
+            if (candidate > settings.nodePortMax()) {
+                throw new LbRejected(409, "spec.ports[" + i + "].nodePort", "no NodePort left in the range");
+            }
+            taken.add(candidate + "/" + p.protocol());
+            out.set(i, p.withNodePort(candidate));
+        }
+        return out;
+    }
+
+    private static List<LbEvent> applySlice(SliceSpec slice, LbState state, long revision) {
+        String label = "metadata.labels[kubernetes.io/service-name]";
+        if (slice.service().isEmpty()) {
+            throw new LbRejected(422, label, "an EndpointSlice must name its Service in this label");
+        }
+        if (state.service(slice.namespace() + "/" + slice.service()).isEmpty()) {
+            throw new LbRejected(
+                    422,
+                    label,
+                    "names Service " + slice.namespace() + "/" + slice.service() + ", which does not exist");
+        }
+        IpFamily family = switch (slice.addressType()) {
+            case "IPv4" -> IpFamily.IPV4;
+            case "IPv6" -> IpFamily.IPV6;
+            default ->
+                throw new LbRejected(
+                        422,
+                        "addressType",
+                        "addressType " + slice.addressType() + " is not supported (IPv4, IPv6 are)");
+        };
+        for (int i = 0; i < slice.endpoints().size(); i++) {
+            List<String> addresses = slice.endpoints().get(i).addresses();
+            for (int j = 0; j < addresses.size(); j++) {
+                String field = "endpoints[" + i + "].addresses[" + j + "]";
+                IpAddress ip = parseIp(addresses.get(j), field);
+                if (ip.family() != family) {
+                    throw new LbRejected(
+                            422, field, addresses.get(j) + " is not an " + slice.addressType() + " address");
+                }
+            }
+        }
+        Optional<EndpointSliceApplied> existing = state.slice(slice.key());
+        if (existing.isPresent() && existing.get().slice().equals(slice)) {
+            return List.of();
+        }
+        return List.of(new EndpointSliceApplied(slice, revision));
+    }
+
+    private static IpAddress parseIp(String text, String field) {
+        IpAddress ip = IpAddress.parseOrNull(text);
+        if (ip == null) {
+            throw new LbRejected(422, field, "'" + text + "' is not an IP address");
+        }
+        return ip;
+    }
+
+    static String familyName(IpFamily family) {
+        return family == IpFamily.IPV4 ? "IPv4" : "IPv6";
+    }
+}
