@@ -141,7 +141,11 @@ _Static_assert(sizeof(struct ipv4_revnat_entry) == 8, "lb4 reverse_sk value is 8
 _Static_assert(sizeof(struct ipv6_revnat_tuple) == 32, "lb6 reverse_sk key is 32 B");
 _Static_assert(sizeof(struct ipv6_revnat_entry) == 20, "lb6 reverse_sk value is 20 B");
 
-/* Cilium's default sizes (CILIUM_LB_*_MAP_MAX_ENTRIES; reverse_sk sized like the non-TCP CT map). */
+/*
+ * Cilium's default sizes (CILIUM_LB_*_MAP_MAX_ENTRIES; reverse_sk sized like the non-TCP CT map), preallocated
+ * plain and LRU hashes: exactly libs/datapath LbMaps' specs, so whichever of the agent's writer and this
+ * object's loader creates a map first, the other accepts it.
+ */
 #define LB_MAP_ENTRIES 65536
 #define LB_REVERSE_SK_ENTRIES 262144
 
@@ -150,7 +154,6 @@ struct {
 	__type(key, struct lb4_key);
 	__type(value, struct lb_service);
 	__uint(max_entries, LB_MAP_ENTRIES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 } cilium_lb4_services_v2 SEC(".maps");
 
 struct {
@@ -158,7 +161,6 @@ struct {
 	__type(key, struct lb6_key);
 	__type(value, struct lb_service);
 	__uint(max_entries, LB_MAP_ENTRIES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 } cilium_lb6_services_v2 SEC(".maps");
 
 struct {
@@ -166,7 +168,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lb4_backend);
 	__uint(max_entries, LB_MAP_ENTRIES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 } cilium_lb4_backends_v3 SEC(".maps");
 
 struct {
@@ -174,7 +175,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lb6_backend);
 	__uint(max_entries, LB_MAP_ENTRIES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 } cilium_lb6_backends_v3 SEC(".maps");
 
 struct {
