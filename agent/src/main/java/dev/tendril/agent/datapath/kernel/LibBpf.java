@@ -94,8 +94,6 @@ final class LibBpf {
     private static final MethodHandle ATTACH_CGROUP =
             bind("bpf_program__attach_cgroup", of(ADDRESS, ADDRESS, JAVA_INT), ERRNO);
     private static final MethodHandle LINK_PIN = bind("bpf_link__pin", of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle LINK_DISCONNECT =
-            bind("bpf_link__disconnect", FunctionDescriptor.ofVoid(ADDRESS));
     private static final MethodHandle LINK_DESTROY = bind("bpf_link__destroy", of(JAVA_INT, ADDRESS));
     private static final MethodHandle LINK_UPDATE = bind("bpf_link_update", of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle PROG_QUERY =
@@ -286,11 +284,6 @@ final class LibBpf {
     /** bpf_link__pin(link, path). */
     static int linkPin(MemorySegment link, MemorySegment path) {
         return (int) invoke(LINK_PIN, link, path);
-    }
-
-    /** bpf_link__disconnect(link): destroying the link object then leaves the kernel's link alone. */
-    static void linkDisconnect(MemorySegment link) {
-        invoke(LINK_DISCONNECT, link);
     }
 
     /** bpf_link__destroy(link): frees libbpf's object and closes its fd. */

@@ -186,8 +186,8 @@ final class SocketLb {
         }
         try {
             check("bpf_link__pin(" + pin + ")", LibBpf.linkPin(link, LibBpf.cString(arena, pin.toString())));
-            LibBpf.linkDisconnect(link);
         } finally {
+            // Closes this process's fd only: the pin keeps the link, and with it the attachment.
             LibBpf.linkDestroy(link);
         }
         return Pins.id(programFd);
