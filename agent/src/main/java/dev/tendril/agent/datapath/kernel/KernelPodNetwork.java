@@ -262,6 +262,14 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
         fabric.routePeers(node, peers);
     }
 
+    /**
+     * The network namespaces whose sockets this node's socket-LB translates ({@code tendril_lb_netns}): cookie to
+     * endpoint id, 0 the node's own; empty before {@link #start} or without a cgroup2 mount.
+     */
+    public synchronized Map<Long, Integer> socketLbNamespaces() {
+        return datapath == null || datapath.socketLbProgramIds().isEmpty() ? Map.of() : datapath.netnsEntries();
+    }
+
     /** The programs tc runs for this node's endpoints (two per attached endpoint). */
     public synchronized int attachedPrograms() {
         return datapath == null ? 0 : 2 * datapath.attachments().size();
