@@ -18,7 +18,8 @@ import java.util.stream.Stream;
  * Removes what a stack's kernel pod network left, as the agent's {@code Fabric.removeAll} does (the launcher does not
  * run the agent's code): every network namespace with the stack's prefix, pods first, then nodes, then the switch,
  * each after the links in it (a veth goes with its peer; a namespace a process still holds would keep them), then the
- * bpffs directory {@code <bpffs>/<prefix>} and the lock file {@code /run/tendril-fabric/<prefix>.lock}. Run by
+ * bpffs directory {@code <bpffs>/<prefix>} (its nodes' pinned socket-LB links too: unpinning them detaches those
+ * programs from the cgroup root, as no process holds the links otherwise) and the lock file {@code /run/tendril-fabric/<prefix>.lock}. Run by
  * {@code up --fresh} before the agents start, and by {@code ./tendril down} through {@link #main} once the launcher
  * and its processes are gone; the launcher's own stop keeps the fabric (the pods' programs go on enforcing).
  */

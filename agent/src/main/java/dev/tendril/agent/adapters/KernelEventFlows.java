@@ -16,9 +16,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -39,6 +41,7 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService gc;
     private volatile Index index = new Index(null, Map.of());
+    private volatile IntFunction<Optional<KernelFlows.ServiceName>> services = revNat -> Optional.empty();
 
     /** The image's endpoints by address, for the image it was built from. */
     private record Index(NodeImage image, Map<String, Endpoint> byAddress) {}
@@ -121,6 +124,34 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
     @Override
     public SubjectPolicyMap policyOf(long subjectIdentity) {
         return image.get().policies().get(subjectIdentity);
+    }
+
+    @Override
+    public FlowRecords.Peer localEndpoint(int endpointId) {
+        if (endpointId == 0) {
+            return KernelFlows.Naming.super.localEndpoint(0);
+        }
+        for (LocalEndpoint l : locals.get()) {
+            String ip = l.ipv4().isEmpty() ? l.ipv6() : l.ipv4();
+            if (l.endpointId() == endpointId && !ip.isEmpty()) {
+                try {
+                    return peer(InetAddress.getByName(ip), l.identity(), endpointId);
+                } catch (java.net.UnknownHostException e) {
+                    break;
+                }
+            }
+        }
+        return KernelFlows.Naming.super.localEndpoint(endpointId);
+    }
+
+    @Override
+    public Optional<KernelFlows.ServiceName> service(int revNatIndex) {
+        return services.apply(revNatIndex);
+    }
+
+    /** Names translated flows' {@code destination_service} by reverse-NAT index (the agent's image of tendril.services). */
+    void servicesFrom(IntFunction<Optional<KernelFlows.ServiceName>> lookup) {
+        services = lookup;
     }
 
     private Map<String, Endpoint> index(NodeImage now) {

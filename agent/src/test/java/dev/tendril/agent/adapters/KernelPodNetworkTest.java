@@ -185,6 +185,21 @@ class KernelPodNetworkTest {
                     .contains(" id " + pods.programIds().get(1) + " ");
         }
         assertThat(fabric.pods(NODE)).containsExactlyInAnyOrder(ref(client), ref(server));
+        if (KernelDatapath.cgroupRoot().isPresent()) {
+            assertThat(pods.socketLbNamespaces())
+                    .as("socket-LB translates the node's and its pods' sockets")
+                    .containsOnly(
+                            Map.entry(
+                                    Netns.cookie(fabric.node(NODE).orElseThrow().netns()), 0),
+                            Map.entry(
+                                    Netns.cookie(
+                                            pods.pod(client.key()).orElseThrow().netns()),
+                                    client.endpointId()),
+                            Map.entry(
+                                    Netns.cookie(
+                                            pods.pod(server.key()).orElseThrow().netns()),
+                                    server.endpointId()));
+        }
 
         listen(server, 80, 81);
         for (boolean v4 : new boolean[] {true, false}) {
@@ -270,6 +285,11 @@ class KernelPodNetworkTest {
         manager.delete("shop", "client", client.uid());
         withdraw(client);
         assertThat(fabric.pods(NODE)).isEmpty();
+        if (KernelDatapath.cgroupRoot().isPresent()) {
+            assertThat(pods.socketLbNamespaces().values())
+                    .as("only the node's namespace is left to socket-LB")
+                    .containsExactly(0);
+        }
         assertThat(pods.attachments()).isEmpty();
         assertThat(pods.status()).isEqualTo("kernel (tc), 0 programs");
         assertThat(run("ip", "-n", nodeNs, "-o", "link", "show").lines().filter(l -> l.matches("^\\d+: lxc.*")))

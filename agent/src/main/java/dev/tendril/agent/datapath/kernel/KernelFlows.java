@@ -13,6 +13,8 @@ import dev.tendril.api.hubble.flow.IP;
 import dev.tendril.api.hubble.flow.IPVersion;
 import dev.tendril.api.hubble.flow.Layer4;
 import dev.tendril.api.hubble.flow.SCTP;
+import dev.tendril.api.hubble.flow.Service;
+import dev.tendril.api.hubble.flow.SocketTranslationPoint;
 import dev.tendril.api.hubble.flow.TCP;
 import dev.tendril.api.hubble.flow.TCPFlags;
 import dev.tendril.api.hubble.flow.TrafficDirection;
@@ -26,6 +28,7 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -33,7 +36,7 @@ import java.util.UUID;
  * prober emits for the same decision ({@link FlowRecords#policyVerdict}, policies named from the subject's
  * published map as {@link Prober#provenance} finds them), with the packet's real TCP flags; a drop
  * before the policy map (spoofed source, no endpoint, malformed packet) becomes a DROP record with
- * Cilium's reason.
+ * Cilium's reason; a socket-LB event becomes a SOCK record ({@link #sockFlow}).
  */
 public final class KernelFlows {
 
@@ -49,7 +52,24 @@ public final class KernelFlows {
 
         /** The published policy map of a subject identity, or null when none is known. */
         SubjectPolicyMap policyOf(long subjectIdentity);
+
+        /** A local endpoint by its id, the node itself for 0: the source of a socket-LB event. */
+        default FlowRecords.Peer localEndpoint(int endpointId) {
+            return endpointId == 0
+                    ? new FlowRecords.Peer(0, HOST_IDENTITY, null, null, List.of("reserved:host"))
+                    : new FlowRecords.Peer(endpointId, 0, null, null, List.of());
+        }
+
+        /** The Service of a reverse-NAT index, when the agent knows it. */
+        default Optional<ServiceName> service(int revNatIndex) {
+            return Optional.empty();
+        }
     }
+
+    /** A Service as Hubble names it in {@code source_service} / {@code destination_service}. */
+    public record ServiceName(String namespace, String name) {}
+
+    private static final long HOST_IDENTITY = 1;
 
     private KernelFlows() {}
 
@@ -69,6 +89,9 @@ public final class KernelFlows {
 
     /** The event's first record: its policy verdict, or its drop when it happened before the policy map. */
     public static Flow toFlow(VerdictEvent e, Instant time, String node, Naming naming) {
+        if (e.sock() != null) {
+            return sockFlow(e.sock(), time, node, naming);
+        }
         boolean egress = e.direction() == VerdictEvent.DIRECTION_EGRESS;
         FlowRecords.Peer src = naming.peer(e.source(), e.sourceIdentity(), egress ? e.endpointId() : 0);
         FlowRecords.Peer dst = naming.peer(e.destination(), e.destinationIdentity(), egress ? 0 : e.endpointId());
@@ -132,6 +155,52 @@ public final class KernelFlows {
                         .build();
             default -> null;
         };
+    }
+
+    /**
+     * A socket-LB event as Hubble's socket trace: Type SOCK, verdict TRANSLATED with the backend as destination
+     * (address, port, endpoint) and the frontend's Service as {@code destination_service}; or, for a frontend
+     * without backends, verdict DROPPED with reason 158 and the frontend as destination. The source is the
+     * socket's endpoint (its network namespace's entry of tendril_lb_netns).
+     */
+    public static Flow sockFlow(SockEvent s, Instant time, String node, Naming naming) {
+        boolean translated = s.translated();
+        InetAddress to = translated ? s.backend() : s.frontend();
+        int port = translated ? s.backendPort() : s.frontendPort();
+        Flow.Builder f = Flow.newBuilder()
+                .setTime(
+                        Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()))
+                .setUuid(UUID.randomUUID().toString())
+                .setVerdict(
+                        translated
+                                ? dev.tendril.api.hubble.flow.Verdict.TRANSLATED
+                                : dev.tendril.api.hubble.flow.Verdict.DROPPED)
+                .setIP(IP.newBuilder()
+                        .setDestination(IpcacheKey.format(to))
+                        .setIpVersion(to instanceof Inet4Address ? IPVersion.IPv4 : IPVersion.IPv6))
+                .setType(FlowType.SOCK)
+                .setNodeName(node)
+                .setEventType(CiliumEventType.newBuilder().setType(SockEvent.TYPE))
+                .setSockXlatePoint(
+                        SocketTranslationPoint.forNumber(s.xlatePoint()) == null
+                                ? SocketTranslationPoint.SOCK_XLATE_POINT_UNKNOWN
+                                : SocketTranslationPoint.forNumber(s.xlatePoint()))
+                .setSocketCookie(s.socketCookie())
+                .setSource(FlowRecords.endpoint(naming.localEndpoint(s.endpointId())))
+                .setDestination(FlowRecords.endpoint(naming.peer(to, 0, 0)));
+        if (!translated) {
+            DropReason reason = DropReason.forNumber(s.dropReason());
+            f.setDropReason(s.dropReason()).setDropReasonDesc(reason == null ? DropReason.DROP_REASON_UNKNOWN : reason);
+        }
+        naming.service(s.revNatIndex())
+                .ifPresent(svc -> f.setDestinationService(
+                        Service.newBuilder().setNamespace(svc.namespace()).setName(svc.name())));
+        if (s.protocol() == IpProtocol.TCP) {
+            f.setL4(Layer4.newBuilder().setTCP(TCP.newBuilder().setDestinationPort(port)));
+        } else if (s.protocol() == IpProtocol.UDP) {
+            f.setL4(Layer4.newBuilder().setUDP(UDP.newBuilder().setDestinationPort(port)));
+        }
+        return f.build();
     }
 
     private static Flow drop(VerdictEvent e, Instant time, String node, FlowRecords.Peer src, FlowRecords.Peer dst) {

@@ -16,7 +16,8 @@ import java.util.Optional;
 
 /**
  * One record of the {@code tendril_events} ring buffer, {@code struct verdict_event} in
- * src/main/bpf/lib/types.h, 96 bytes, host order (little-endian) unless noted:
+ * src/main/bpf/lib/types.h, 96 bytes, host order (little-endian) unless noted; a record of type 7 is a
+ * {@link SockEvent} instead, carried as {@link #sock} (null for the others):
  *
  * <pre>
  * offset size field
@@ -69,11 +70,15 @@ public record VerdictEvent(
         InetAddress destination,
         long length,
         int icmpType,
-        int icmpCode) {
+        int icmpCode,
+        SockEvent sock) {
 
     public static final int SIZE = 96;
     public static final int TYPE_DROP = 1;
     public static final int TYPE_POLICY_VERDICT = 5;
+    /** A socket load-balancing event ({@link SockEvent}, Cilium's CILIUM_NOTIFY_TRACE_SOCK). */
+    public static final int TYPE_TRACE_SOCK = 7;
+
     public static final int VERDICT_FORWARDED = 1;
     public static final int VERDICT_DROPPED = 2;
     public static final int DIRECTION_INGRESS = 1;
@@ -83,6 +88,9 @@ public record VerdictEvent(
         if (bytes == null || bytes.length < SIZE) {
             throw new IllegalArgumentException(
                     "a verdict event is " + SIZE + " bytes, got " + (bytes == null ? "null" : bytes.length));
+        }
+        if ((bytes[8] & 0xFF) == TYPE_TRACE_SOCK) {
+            return ofSock(SockEvent.decode(bytes));
         }
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long ts = b.getLong(0);
@@ -131,7 +139,39 @@ public record VerdictEvent(
                 daddr,
                 length,
                 icmpType,
-                icmpCode);
+                icmpCode,
+                null);
+    }
+
+    /**
+     * A socket-LB event as a record of this ring: source the frontend, destination the backend (their ports
+     * likewise), the socket's endpoint, no identities; {@link #sock} has the rest.
+     */
+    static VerdictEvent ofSock(SockEvent s) {
+        return new VerdictEvent(
+                s.timestampNs(),
+                TYPE_TRACE_SOCK,
+                s.translated() ? SockEvent.VERDICT_TRANSLATED : VERDICT_DROPPED,
+                s.dropReason(),
+                DIRECTION_EGRESS,
+                0,
+                s.protocol(),
+                0,
+                s.frontendPort(),
+                s.backendPort(),
+                0,
+                s.endpointId(),
+                0,
+                0,
+                0,
+                0,
+                null,
+                s.frontend(),
+                s.backend(),
+                0,
+                0,
+                0,
+                s);
     }
 
     private static int u8(ByteBuffer b, int at) {

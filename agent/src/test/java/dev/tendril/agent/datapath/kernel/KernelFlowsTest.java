@@ -105,7 +105,8 @@ class KernelFlowsTest {
                 address("10.0.0.2"),
                 60,
                 0,
-                0);
+                0,
+                null);
 
         assertThat(KernelFlows.toFlows(spoofed, TIME, "node-1", naming(null, null)))
                 .singleElement()
@@ -141,7 +142,8 @@ class KernelFlowsTest {
                 address("10.0.0.2"),
                 84,
                 8,
-                0);
+                0,
+                null);
         VerdictEvent datagram = new VerdictEvent(
                 0,
                 VerdictEvent.TYPE_DROP,
@@ -164,7 +166,8 @@ class KernelFlowsTest {
                 address("10.0.0.2"),
                 60,
                 0,
-                0);
+                0,
+                null);
 
         Flow icmp = KernelFlows.toFlow(ping, TIME, "node-1", naming(null, null));
         Flow udp = KernelFlows.toFlow(datagram, TIME, "node-1", naming(null, null));
@@ -200,7 +203,8 @@ class KernelFlowsTest {
                 address("10.0.0.2"),
                 60,
                 0,
-                0);
+                0,
+                null);
     }
 
     static InetAddress address(String ip) {
