@@ -8,8 +8,10 @@ import java.util.List;
 
 /**
  * The scenarios of {@code connectivity test}, in the order they run, after Cilium's connectivity test: plain
- * pod-to-pod first (no policy), then one policy feature each. Each scenario's policies are deleted before the next
- * runs, so every one starts from no policy in the test namespaces.
+ * pod-to-pod first (no policy), then one policy feature each, then Services: a client to the servers' ClusterIP,
+ * the same under a policy (the policy applies to the backend after translation, as in Cilium), and a client to a
+ * node's address at a NodePort. Each scenario's policies and Services are deleted before the next runs, so every
+ * one starts from none in the test namespaces.
  */
 final class ConnectivityTests {
 
@@ -106,7 +108,61 @@ final class ConnectivityTests {
                                 .map(e -> e.at("ingress")
                                         .because(181)
                                         .by("CiliumNetworkPolicy/" + ns + "/deny-client-ingress"))
+                                .toList()),
+                new ConnectivityTest(
+                        "pod-to-service",
+                        manifests(service(ns, SERVICE, "ClusterIP")),
+                        workload.nodes().stream()
+                                .map(node -> Expectation.forwarded(
+                                        workload.client(node), ServiceTargets.service(ns, SERVICE)))
+                                .toList()),
+                new ConnectivityTest(
+                        "pod-to-service-policy",
+                        manifests(networkPolicy(ns, "allow-client-to-server", """
+                                podSelector:
+                                  matchLabels: {app: server}
+                                policyTypes: [Ingress]
+                                ingress:
+                                - from:
+                                  - podSelector:
+                                      matchLabels: {app: client}
+                                """), service(ns, SERVICE, "ClusterIP")),
+                        with(
+                                List.of(Expectation.forwarded(
+                                        workload.client(workload.nodes().getFirst()),
+                                        ServiceTargets.service(ns, SERVICE))),
+                                Expectation.dropped(workload.stranger(), ServiceTargets.service(ns, SERVICE))
+                                        .at("ingress")
+                                        .by("NetworkPolicy/" + ns + "/allow-client-to-server"))),
+                new ConnectivityTest(
+                        "pod-to-nodeport",
+                        manifests(service(ns, NODE_PORT_SERVICE, "NodePort")),
+                        workload.nodes().stream()
+                                .map(node -> Expectation.forwarded(
+                                        workload.client(node),
+                                        ServiceTargets.nodePort(workload.next(node), ns, NODE_PORT_SERVICE)))
                                 .toList()));
+    }
+
+    /** The ClusterIP Service over every server pod ({@code app=server}), port 80 to their port named http. */
+    static final String SERVICE = "server";
+
+    /** The NodePort Service over the same pods; its NodePort is the policy service's choice. */
+    static final String NODE_PORT_SERVICE = "server-nodeport";
+
+    private static ObjectNode service(String namespace, String name, String type) {
+        return TestWorkload.document("""
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  type: %s
+                  selector: {app: server}
+                  ports:
+                  - {name: http, protocol: %s, port: %d, targetPort: http}
+                """.formatted(name, namespace, type, TestWorkload.PROTOCOL, TestWorkload.PORT));
     }
 
     /** Each node's client to the server of its node. */
@@ -162,6 +218,11 @@ final class ConnectivityTests {
     }
 
     private static List<Manifest> policies(ObjectNode... documents) {
+        return TestWorkload.manifests(List.of(documents));
+    }
+
+    /** A scenario's objects other than pods: its policies and Services, applied before and deleted after it. */
+    private static List<Manifest> manifests(ObjectNode... documents) {
         return TestWorkload.manifests(List.of(documents));
     }
 
