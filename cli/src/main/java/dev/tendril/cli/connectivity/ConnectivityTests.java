@@ -34,7 +34,7 @@ final class ConnectivityTests {
                 new ConnectivityTest("pod-to-pod-cross-node", List.of(), crossNode(workload), crossNodeSkip),
                 new ConnectivityTest(
                         "default-deny",
-                        policies(networkPolicy(ns, "default-deny-ingress", """
+                        manifests(networkPolicy(ns, "default-deny-ingress", """
                         podSelector: {}
                         policyTypes: [Ingress]
                         """)),
@@ -43,7 +43,7 @@ final class ConnectivityTests {
                                 .toList()),
                 new ConnectivityTest(
                         "allow-by-label",
-                        policies(networkPolicy(ns, "allow-client-to-server", """
+                        manifests(networkPolicy(ns, "allow-client-to-server", """
                         podSelector:
                           matchLabels: {app: server}
                         policyTypes: [Ingress]
@@ -60,7 +60,7 @@ final class ConnectivityTests {
                                         .at("ingress"))),
                 new ConnectivityTest(
                         "allow-by-namespace",
-                        policies(networkPolicy(ns, "allow-from-test-namespace", """
+                        manifests(networkPolicy(ns, "allow-from-test-namespace", """
                         podSelector:
                           matchLabels: {app: server}
                         policyTypes: [Ingress]
@@ -77,7 +77,7 @@ final class ConnectivityTests {
                                         .at("ingress"))),
                 new ConnectivityTest(
                         "allow-by-cidr",
-                        policies(ciliumNetworkPolicy(ns, "client-egress-to-cidr", """
+                        manifests(ciliumNetworkPolicy(ns, "client-egress-to-cidr", """
                         endpointSelector:
                           matchLabels: {app: client}
                         egress:
@@ -86,7 +86,7 @@ final class ConnectivityTests {
                         cidr(workload)),
                 new ConnectivityTest(
                         "deny-precedence",
-                        policies(
+                        manifests(
                                 ciliumNetworkPolicy(ns, "allow-client-ingress", """
                                 endpointSelector:
                                   matchLabels: {app: server}
@@ -215,10 +215,6 @@ final class ConnectivityTests {
         List<Expectation> all = new ArrayList<>(expectations);
         all.add(more);
         return all;
-    }
-
-    private static List<Manifest> policies(ObjectNode... documents) {
-        return TestWorkload.manifests(List.of(documents));
     }
 
     /** A scenario's objects other than pods: its policies and Services, applied before and deleted after it. */
