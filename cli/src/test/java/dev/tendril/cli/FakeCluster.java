@@ -59,10 +59,12 @@ public final class FakeCluster implements AutoCloseable {
     public volatile Function<Request, Response> policyRoutes = request -> Response.problem(404, "no route");
 
     private final FakeService policy;
+    private final FakeService ipam;
 
     public FakeCluster(String... nodes) throws IOException {
         identity = new FakeService(logged("identity", this::identity));
         policy = new FakeService(logged("policy", request -> policyRoutes.apply(request)));
+        ipam = new FakeService(logged("ipam", this::ipam));
         for (String node : nodes) {
             agents.put(node, new FakeService(logged(node, request -> agent(node, request))));
         }
@@ -75,11 +77,25 @@ public final class FakeCluster implements AutoCloseable {
         };
     }
 
-    /** Writes the stack.json of this cluster: identity, policy, and agent-N for the N-th node, with its node name. */
+    /** The ipam service: {@code GET /v1/nodes}, node N (the name's last digit) at 192.168.0.N. */
+    private Response ipam(Request request) {
+        if (!request.method().equals("GET") || !request.uri().equals("/v1/nodes")) {
+            return Response.problem(404, "no route");
+        }
+        List<String> nodes = new ArrayList<>();
+        for (String node : agents.keySet()) {
+            nodes.add("{\"name\":\"%s\",\"ips\":[\"192.168.0.%s\"],\"podCIDRs\":[],\"cluster\":\"default\"}"
+                    .formatted(node, node.substring(node.length() - 1)));
+        }
+        return Response.ok("[" + String.join(",", nodes) + "]");
+    }
+
+    /** Writes the stack.json of this cluster: identity, policy, ipam, and agent-N for the N-th node, with its node name. */
     public void stack(Path dataDir) throws IOException {
         List<String> components = new ArrayList<>();
         components.add(component("identity", "service", identity.port(), null));
         components.add(component("policy", "service", policy.port(), null));
+        components.add(component("ipam", "service", ipam.port(), null));
         int n = 0;
         for (Map.Entry<String, FakeService> agent : agents.entrySet()) {
             components.add(component("agent-" + ++n, "agent", agent.getValue().port(), agent.getKey()));
@@ -286,6 +302,7 @@ public final class FakeCluster implements AutoCloseable {
     public void close() {
         identity.close();
         policy.close();
+        ipam.close();
         agents.values().forEach(FakeService::close);
     }
 }

@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code tendril apply -f}: like {@code kubectl apply}. Every document of every file is checked, then each
- * owning service is asked what it would do (the policy service's dry run); only when all of that passed is
- * anything changed, namespaces first.
+ * owning service is asked what it would do (the policy service's dry runs of policies and of Services); only
+ * when all of that passed is anything changed, namespaces first.
  */
 @Command(
         name = "apply",
@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         description = {
             "Create or update objects from manifests (multi-document YAML or JSON).",
-            "Kinds: Namespace, NetworkPolicy, CiliumNetworkPolicy, Pod (namespaces first, pods last).",
+            "Kinds: Namespace, NetworkPolicy, CiliumNetworkPolicy, Pod, Service, EndpointSlice",
+            "(namespaces first, then policies, pods, and Services with EndpointSlices last).",
             "Nothing is applied unless every document is valid."
         })
 public final class ApplyCommand implements Callable<Integer> {

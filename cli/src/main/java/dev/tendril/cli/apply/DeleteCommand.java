@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code tendril delete -f}: deletes the objects the manifests name, like {@code kubectl delete -f}. Every
  * document is checked first, for what names its object only (apiVersion, kind, metadata.name, namespace: a
- * policy without {@code spec} can be deleted); then objects go in reverse apply order (pods, policies,
- * namespaces). An object
+ * policy without {@code spec} can be deleted); then objects go in reverse apply order (Services and
+ * EndpointSlices, pods, policies, namespaces). An object
  * that does not exist is an error unless {@code --ignore-not-found}; either way the others are still deleted.
  */
 @Command(
@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description =
-                "Delete the objects named in manifests (Pod, NetworkPolicy, CiliumNetworkPolicy, Namespace; in that order).")
+                "Delete the objects named in manifests (Service, EndpointSlice, Pod, NetworkPolicy, CiliumNetworkPolicy,"
+                        + " Namespace; in that order).")
 public final class DeleteCommand implements Callable<Integer> {
 
     @Mixin

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -23,9 +22,6 @@ import java.util.stream.Collectors;
  * the other way.
  */
 public final class ManifestKinds {
-
-    /** Kinds DESIGN.md promises whose service API does not exist yet: rejected with a clear message. */
-    static final Set<String> NOT_YET = Set.of("Service");
 
     /** The namespace of documents that name none and come without {@code -n}, as in kubectl's default context. */
     public static final String DEFAULT_NAMESPACE = "default";
@@ -45,13 +41,16 @@ public final class ManifestKinds {
 
     /**
      * Every supported kind: namespaces, then policies, then pods, so that a pod starts under the policies of
-     * the same apply. {@code agents} gives the stack's agents when the pod handler first needs them.
+     * the same apply, then Services and EndpointSlices, so that a selector Service's first maps already hold
+     * the pods of the same apply (and delete removes a Service before its pods). {@code agents} gives the
+     * stack's agents when the pod handler first needs them.
      */
     public static ManifestKinds all(Function<String, ServiceClient> services, Supplier<Agents> agents) {
         return new ManifestKinds(List.of(
                 new NamespaceHandler(() -> services.apply("identity")),
                 new PolicyHandler(() -> services.apply("policy")),
-                new PodHandler(agents, () -> services.apply("identity"))));
+                new PodHandler(agents, () -> services.apply("identity")),
+                new ServiceHandler(() -> services.apply("policy"))));
     }
 
     /** Handlers in apply order. */
@@ -179,10 +178,6 @@ public final class ManifestKinds {
         String kind = manifest.kind();
         if (kind == null) {
             errors.add(manifest.error("kind", "required"));
-            return Optional.empty();
-        }
-        if (NOT_YET.contains(kind)) {
-            errors.add(manifest.error("kind", kind + ": not supported yet"));
             return Optional.empty();
         }
         for (ManifestKindHandler handler : handlers) {

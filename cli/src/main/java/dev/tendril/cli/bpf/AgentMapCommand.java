@@ -19,7 +19,7 @@ abstract class AgentMapCommand implements Callable<Integer> {
     @Mixin
     StackOutputOptions options;
 
-    /** The dump's path, e.g. {@code /v1/maps/ipcache}. */
+    /** The dump's path, e.g. {@code /v1/maps/ipcache}; its rows are the answer's {@code rows}, or the answer when it is an array. */
     abstract String path();
 
     abstract Table table(JsonNode rows);
@@ -31,7 +31,7 @@ abstract class AgentMapCommand implements Callable<Integer> {
         if (options.json()) {
             options.printJson(dump);
         } else {
-            table(dump.path("rows")).print(out);
+            table(dump.isArray() ? dump : dump.path("rows")).print(out);
         }
         return 0;
     }

@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 @Command(
         name = "bpf",
         mixinStandardHelpOptions = true,
-        description = "Show an agent's datapath maps (ipcache, endpoints, policy).",
-        subcommands = {BpfCommand.Ipcache.class, BpfCommand.Endpoint.class, BpfCommand.Policy.class})
+        description = "Show an agent's datapath maps (ipcache, endpoints, policy, load balancing).",
+        subcommands = {BpfCommand.Ipcache.class, BpfCommand.Endpoint.class, BpfCommand.Policy.class, BpfCommand.Lb.class
+        })
 public final class BpfCommand {
 
     @Command(
@@ -30,4 +31,11 @@ public final class BpfCommand {
             description = "An endpoint's policy map.",
             subcommands = PolicyGetCommand.class)
     static final class Policy {}
+
+    @Command(
+            name = "lb",
+            mixinStandardHelpOptions = true,
+            description = "The load-balancing maps (services, backends, reverse NAT).",
+            subcommands = LbListCommand.class)
+    static final class Lb {}
 }

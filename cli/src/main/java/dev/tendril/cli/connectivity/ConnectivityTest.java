@@ -4,8 +4,8 @@ import dev.tendril.cli.apply.Manifest;
 import java.util.List;
 
 /**
- * One scenario of {@code connectivity test}: the policies it applies (and deletes after), the probes that must
- * all get their expected verdict, or why it cannot run on this stack.
+ * One scenario of {@code connectivity test}: the policies and Services it applies (and deletes after), the probes
+ * that must all get their expected verdict, or why it cannot run on this stack.
  *
  * @param skip why the scenario does not apply (one node for a cross-node test), or null
  */

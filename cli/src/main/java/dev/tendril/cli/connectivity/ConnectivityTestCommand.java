@@ -38,7 +38,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Deploy test pods on every node and check pod-to-pod connectivity and policy enforcement.",
+            "Deploy test pods on every node and check pod-to-pod and pod-to-Service connectivity and policy"
+                    + " enforcement.",
             "Exits non-zero when a test fails."
         })
 public final class ConnectivityTestCommand implements Callable<Integer> {
@@ -120,6 +121,9 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
                 new Prober(agents, modelOption.model),
                 agents,
                 clients.computeIfAbsent("identity", n -> ServiceClient.of(stack, n)),
+                new ServiceTargets(
+                        () -> clients.computeIfAbsent("policy", n -> ServiceClient.of(stack, n)),
+                        () -> clients.computeIfAbsent("ipam", n -> ServiceClient.of(stack, n))),
                 workload);
         List<TestResult> results = new ArrayList<>();
         boolean cleanedUp;
@@ -178,6 +182,7 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
         private final Prober prober;
         private final Agents agents;
         private final ServiceClient identity;
+        private final ServiceTargets targets;
         private final TestWorkload workload;
         private final boolean terminal = Progress.onTerminal();
         private final PrintWriter out = options.out();
@@ -189,11 +194,18 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
 
         private final List<String> disagreements = new ArrayList<>();
 
-        Run(ManifestKinds kinds, Prober prober, Agents agents, ServiceClient identity, TestWorkload workload) {
+        Run(
+                ManifestKinds kinds,
+                Prober prober,
+                Agents agents,
+                ServiceClient identity,
+                ServiceTargets targets,
+                TestWorkload workload) {
             this.kinds = kinds;
             this.prober = prober;
             this.agents = agents;
             this.identity = identity;
+            this.targets = targets;
             this.workload = workload;
         }
 
@@ -236,7 +248,7 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
             try {
                 if (!test.policies().isEmpty()) {
                     progress(head + " applying " + test.policies().size()
-                            + (test.policies().size() == 1 ? " policy" : " policies"));
+                            + (test.policies().size() == 1 ? " object" : " objects"));
                     kinds.apply(test.policies());
                 }
                 failure = verdicts(test, head);
@@ -245,11 +257,11 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
             } finally {
                 // Deleted whatever happened: the next test starts from no policy.
                 if (!test.policies().isEmpty()) {
-                    progress(head + " deleting its policies");
+                    progress(head + " deleting its policies and Services");
                     try {
                         kinds.delete(test.policies());
                     } catch (ServiceException e) {
-                        failure = failure != null ? failure : "deleting its policies: " + e.getMessage();
+                        failure = failure != null ? failure : "deleting its policies and Services: " + e.getMessage();
                     }
                 }
             }
@@ -276,8 +288,9 @@ public final class ConnectivityTestCommand implements Callable<Integer> {
                 for (Expectation expectation : test.expectations()) {
                     progress(head + " " + expectation.connection() + (attempt > 1 ? " (attempt " + attempt + ")" : ""));
                     try {
-                        JsonNode answer = prober.probe(
-                                expectation.from(), expectation.to(), TestWorkload.PORT, TestWorkload.PROTOCOL);
+                        ServiceTargets.Target target = targets.resolve(expectation.to(), TestWorkload.PORT);
+                        JsonNode answer =
+                                prober.probe(expectation.from(), target.to(), target.port(), TestWorkload.PROTOCOL);
                         if (Prober.datapath(answer) != null) {
                             datapaths.add(Prober.datapath(answer));
                         }

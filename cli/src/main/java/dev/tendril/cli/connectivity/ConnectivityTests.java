@@ -8,8 +8,10 @@ import java.util.List;
 
 /**
  * The scenarios of {@code connectivity test}, in the order they run, after Cilium's connectivity test: plain
- * pod-to-pod first (no policy), then one policy feature each. Each scenario's policies are deleted before the next
- * runs, so every one starts from no policy in the test namespaces.
+ * pod-to-pod first (no policy), then one policy feature each, then Services: a client to the servers' ClusterIP,
+ * the same under a policy (the policy applies to the backend after translation, as in Cilium), and a client to a
+ * node's address at a NodePort. Each scenario's policies and Services are deleted before the next runs, so every
+ * one starts from none in the test namespaces.
  */
 final class ConnectivityTests {
 
@@ -32,7 +34,7 @@ final class ConnectivityTests {
                 new ConnectivityTest("pod-to-pod-cross-node", List.of(), crossNode(workload), crossNodeSkip),
                 new ConnectivityTest(
                         "default-deny",
-                        policies(networkPolicy(ns, "default-deny-ingress", """
+                        manifests(networkPolicy(ns, "default-deny-ingress", """
                         podSelector: {}
                         policyTypes: [Ingress]
                         """)),
@@ -41,7 +43,7 @@ final class ConnectivityTests {
                                 .toList()),
                 new ConnectivityTest(
                         "allow-by-label",
-                        policies(networkPolicy(ns, "allow-client-to-server", """
+                        manifests(networkPolicy(ns, "allow-client-to-server", """
                         podSelector:
                           matchLabels: {app: server}
                         policyTypes: [Ingress]
@@ -58,7 +60,7 @@ final class ConnectivityTests {
                                         .at("ingress"))),
                 new ConnectivityTest(
                         "allow-by-namespace",
-                        policies(networkPolicy(ns, "allow-from-test-namespace", """
+                        manifests(networkPolicy(ns, "allow-from-test-namespace", """
                         podSelector:
                           matchLabels: {app: server}
                         policyTypes: [Ingress]
@@ -75,7 +77,7 @@ final class ConnectivityTests {
                                         .at("ingress"))),
                 new ConnectivityTest(
                         "allow-by-cidr",
-                        policies(ciliumNetworkPolicy(ns, "client-egress-to-cidr", """
+                        manifests(ciliumNetworkPolicy(ns, "client-egress-to-cidr", """
                         endpointSelector:
                           matchLabels: {app: client}
                         egress:
@@ -84,7 +86,7 @@ final class ConnectivityTests {
                         cidr(workload)),
                 new ConnectivityTest(
                         "deny-precedence",
-                        policies(
+                        manifests(
                                 ciliumNetworkPolicy(ns, "allow-client-ingress", """
                                 endpointSelector:
                                   matchLabels: {app: server}
@@ -106,7 +108,61 @@ final class ConnectivityTests {
                                 .map(e -> e.at("ingress")
                                         .because(181)
                                         .by("CiliumNetworkPolicy/" + ns + "/deny-client-ingress"))
+                                .toList()),
+                new ConnectivityTest(
+                        "pod-to-service",
+                        manifests(service(ns, SERVICE, "ClusterIP")),
+                        workload.nodes().stream()
+                                .map(node -> Expectation.forwarded(
+                                        workload.client(node), ServiceTargets.service(ns, SERVICE)))
+                                .toList()),
+                new ConnectivityTest(
+                        "pod-to-service-policy",
+                        manifests(networkPolicy(ns, "allow-client-to-server", """
+                                podSelector:
+                                  matchLabels: {app: server}
+                                policyTypes: [Ingress]
+                                ingress:
+                                - from:
+                                  - podSelector:
+                                      matchLabels: {app: client}
+                                """), service(ns, SERVICE, "ClusterIP")),
+                        with(
+                                List.of(Expectation.forwarded(
+                                        workload.client(workload.nodes().getFirst()),
+                                        ServiceTargets.service(ns, SERVICE))),
+                                Expectation.dropped(workload.stranger(), ServiceTargets.service(ns, SERVICE))
+                                        .at("ingress")
+                                        .by("NetworkPolicy/" + ns + "/allow-client-to-server"))),
+                new ConnectivityTest(
+                        "pod-to-nodeport",
+                        manifests(service(ns, NODE_PORT_SERVICE, "NodePort")),
+                        workload.nodes().stream()
+                                .map(node -> Expectation.forwarded(
+                                        workload.client(node),
+                                        ServiceTargets.nodePort(workload.next(node), ns, NODE_PORT_SERVICE)))
                                 .toList()));
+    }
+
+    /** The ClusterIP Service over every server pod ({@code app=server}), port 80 to their port named http. */
+    static final String SERVICE = "server";
+
+    /** The NodePort Service over the same pods; its NodePort is the policy service's choice. */
+    static final String NODE_PORT_SERVICE = "server-nodeport";
+
+    private static ObjectNode service(String namespace, String name, String type) {
+        return TestWorkload.document("""
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  type: %s
+                  selector: {app: server}
+                  ports:
+                  - {name: http, protocol: %s, port: %d, targetPort: http}
+                """.formatted(name, namespace, type, TestWorkload.PROTOCOL, TestWorkload.PORT));
     }
 
     /** Each node's client to the server of its node. */
@@ -161,7 +217,8 @@ final class ConnectivityTests {
         return all;
     }
 
-    private static List<Manifest> policies(ObjectNode... documents) {
+    /** A scenario's objects other than pods: its policies and Services, applied before and deleted after it. */
+    private static List<Manifest> manifests(ObjectNode... documents) {
         return TestWorkload.manifests(List.of(documents));
     }
 

@@ -10,7 +10,7 @@ import java.util.Map;
  * The verdict one probe of a connectivity test must get: forwarded, or dropped, optionally at a given half, with a
  * given drop reason code and by a given policy ({@code Kind/namespace/name}, among the dropping half's policies).
  *
- * @param to        {@code ns/pod} or an IP address
+ * @param to        {@code ns/pod}, an IP address, or a Service target of {@link ServiceTargets}
  * @param direction {@code egress} or {@code ingress}, or null for either
  * @param dropCode  the drop reason code, or null for any
  * @param policy    the policy the drop must name, or null
@@ -40,9 +40,10 @@ record Expectation(PodRef from, String to, boolean forwarded, String direction, 
         return new Expectation(from, to, forwarded, direction, dropCode, policy);
     }
 
-    /** {@code ns/client -> ns/server 80/TCP}. */
+    /** {@code ns/client -> ns/server 80/TCP}; a NodePort target's port is the Service's: {@code ... -> nodeport:NODE:NS/NAME TCP}. */
     String connection() {
-        return from + " -> " + to + " " + TestWorkload.PORT + "/" + TestWorkload.PROTOCOL;
+        return from + " -> " + to + " " + (to.startsWith(ServiceTargets.NODE_PORT) ? "" : TestWorkload.PORT + "/")
+                + TestWorkload.PROTOCOL;
     }
 
     /** Null when {@code answer} is what was expected; else {@code CONNECTION: expected ..., got VERDICT (why)}. */

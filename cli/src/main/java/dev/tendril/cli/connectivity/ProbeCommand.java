@@ -4,13 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tendril.cli.StackOutputOptions;
 import dev.tendril.cli.agent.Agents;
 import dev.tendril.cli.agent.PodRef;
+import dev.tendril.cli.api.ServiceClient;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code tendril connectivity probe --from NS/POD --to NS/POD --port N}: one connection, one line; exit 0 on a verdict. */
+/**
+ * {@code tendril connectivity probe --from NS/POD --to NS/POD --port N}: one connection, one line; exit 0 on a
+ * verdict. {@code --to svc:NS/NAME} probes the Service's ClusterIP (from the policy service) at {@code --port}:
+ * the agent translates it to a backend as the datapath does.
+ */
 @Command(
         name = "probe",
         mixinStandardHelpOptions = true,
@@ -29,10 +34,9 @@ public final class ProbeCommand implements Callable<Integer> {
     @Option(
             names = "--to",
             required = true,
-            paramLabel = "NS/POD",
-            converter = PodRef.Converter.class,
-            description = "The destination pod.")
-    PodRef to;
+            paramLabel = "NS/POD|svc:NS/NAME",
+            description = "The destination pod, or a Service (svc:NS/NAME, probed at its ClusterIP and --port).")
+    String to;
 
     @Mixin
     PortOptions portOptions;
@@ -47,12 +51,29 @@ public final class ProbeCommand implements Callable<Integer> {
     public Integer call() {
         int port = portOptions.port();
         String proto = portOptions.protocol();
-        JsonNode answer = new Prober(Agents.of(options.stack()), modelOption.model).probe(from, to, port, proto);
+        String target;
+        String shown;
+        if (to.startsWith(ServiceTargets.SERVICE)) {
+            target = new ServiceTargets(() -> ServiceClient.of(options.stack(), "policy"), () -> {
+                        throw new IllegalStateException("a ClusterIP needs no node address");
+                    })
+                    .resolve(to, port)
+                    .to();
+            shown = to + " (" + target + ")";
+        } else {
+            try {
+                target = PodRef.parse(to).toString();
+            } catch (IllegalArgumentException e) {
+                throw options.usage("--to: " + e.getMessage() + " (nor svc:NAMESPACE/NAME)");
+            }
+            shown = target;
+        }
+        JsonNode answer = new Prober(Agents.of(options.stack()), modelOption.model).probe(from, target, port, proto);
         PrintWriter out = options.out();
         if (options.json()) {
             options.printJson(answer);
         } else {
-            out.println(Prober.line(from, to.toString(), port, proto, answer));
+            out.println(Prober.line(from, shown, port, proto, answer));
             out.flush();
         }
         return 0;

@@ -6,6 +6,7 @@ import dev.tendril.api.hubble.flow.Endpoint;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.Layer4;
 import dev.tendril.api.hubble.flow.LostEvent;
+import dev.tendril.api.hubble.flow.Service;
 import dev.tendril.api.hubble.observer.GetFlowsResponse;
 import dev.tendril.cli.api.ServiceException;
 import dev.tendril.cli.api.Table;
@@ -182,26 +183,25 @@ abstract class FlowPrinter {
         String summary = (CompactFormatter.summary(flow.getL4()) + CompactFormatter.cause(flow)).trim();
         return new String[] {
             time,
-            side(flow.getSource(), flow.getIP().getSource(), port(flow.getL4(), true)),
-            side(flow.getDestination(), flow.getIP().getDestination(), port(flow.getL4(), false)),
+            side(
+                    flow.getSource(),
+                    flow.hasSourceService() ? flow.getSourceService() : null,
+                    flow.getIP().getSource(),
+                    port(flow.getL4(), true)),
+            side(
+                    flow.getDestination(),
+                    flow.hasDestinationService() ? flow.getDestinationService() : null,
+                    flow.getIP().getDestination(),
+                    port(flow.getL4(), false)),
             type,
             verdict,
             summary
         };
     }
 
-    /** Hubble's table side: {@code ns/pod:port}, else {@code ip:port} ({@code [v6]:port}). */
-    private static String side(Endpoint endpoint, String ip, int port) {
-        String host;
-        if (!endpoint.getPodName().isEmpty()) {
-            host = endpoint.getNamespace().isEmpty()
-                    ? endpoint.getPodName()
-                    : endpoint.getNamespace() + "/" + endpoint.getPodName();
-        } else if (ip.isEmpty()) {
-            host = "N/A";
-        } else {
-            host = ip.indexOf(':') >= 0 && port > 0 ? "[" + ip + "]" : ip;
-        }
+    /** Hubble's table side: {@code ns/pod:port}, else {@code ns/service:port}, else {@code ip:port} ({@code [v6]:port}). */
+    private static String side(Endpoint endpoint, Service service, String ip, int port) {
+        String host = CompactFormatter.host(endpoint, service, ip, port);
         return port > 0 ? host + ":" + port : host;
     }
 

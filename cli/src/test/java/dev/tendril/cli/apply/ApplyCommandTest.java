@@ -199,7 +199,7 @@ class ApplyCommandTest {
         assertThat(result.out()).isEmpty();
         assertThat(result.err().lines().toList())
                 .containsExactly(
-                        "Error: " + bad + ": document 2: kind: Service: not supported yet",
+                        "Error: " + bad + ": document 2: spec: required",
                         "Error: " + bad + ": document 3: spec: required",
                         "nothing applied: 2 errors");
     }

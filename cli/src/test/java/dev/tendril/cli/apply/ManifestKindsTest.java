@@ -30,11 +30,23 @@ class ManifestKindsTest {
                 Arguments.of(
                         "unknown kind",
                         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
-                        "kind: unknown kind \"ConfigMap\" (supported: Namespace, NetworkPolicy, CiliumNetworkPolicy, Pod)"),
+                        "kind: unknown kind \"ConfigMap\" (supported: Namespace, NetworkPolicy, CiliumNetworkPolicy, Pod, Service, EndpointSlice)"),
                 Arguments.of(
-                        "service reserved",
+                        "service without spec",
                         "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n",
-                        "kind: Service: not supported yet"),
+                        "spec: required"),
+                Arguments.of(
+                        "service without ports",
+                        "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {selector: {app: a}}\n",
+                        "spec.ports: required (at least one port)"),
+                Arguments.of(
+                        "endpointslice of the wrong group",
+                        "apiVersion: v1\nkind: EndpointSlice\nmetadata: {name: a}\naddressType: IPv4\n",
+                        "apiVersion: EndpointSlice is discovery.k8s.io/v1, not v1"),
+                Arguments.of(
+                        "endpointslice without addressType",
+                        "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: a}\n",
+                        "addressType: required (IPv4 or IPv6)"),
                 Arguments.of("pod without spec", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n", "spec: required"),
                 Arguments.of(
                         "pod without containers",
@@ -171,13 +183,23 @@ class ManifestKindsTest {
     }
 
     @Test
-    void groupsByHandlerNamespacesFirstPodsLast() {
+    void groupsByHandlerInApplyOrderNamespacesPoliciesPodsThenServices() {
         List<ManifestError> errors = new ArrayList<>();
         Map<ManifestKindHandler, List<Manifest>> grouped = kinds.check(read("m.yaml", """
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata: {name: s-1, namespace: demo, labels: {kubernetes.io/service-name: s}}
+                addressType: IPv4
+                ---
                 apiVersion: cilium.io/v2
                 kind: CiliumNetworkPolicy
                 metadata: {name: c, namespace: demo}
                 spec: {endpointSelector: {}}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: s, namespace: demo}
+                spec: {ports: [{port: 80}]}
                 ---
                 apiVersion: v1
                 kind: Pod
@@ -192,7 +214,7 @@ class ManifestKindsTest {
         assertThat(errors).isEmpty();
         assertThat(grouped.values())
                 .extracting(list -> list.get(0).kind())
-                .containsExactly("Namespace", "CiliumNetworkPolicy", "Pod");
+                .containsExactly("Namespace", "CiliumNetworkPolicy", "Pod", "EndpointSlice");
     }
 
     private static List<Manifest> policies(Map<ManifestKindHandler, List<Manifest>> grouped) {

@@ -108,6 +108,51 @@ class BpfCommandsTest {
                 .containsExactly("/v1/endpoints");
     }
 
+    static final String LB = """
+            [{"frontend":"10.96.0.10:80/TCP","service":"demo/backend","type":"ClusterIP","revNat":3,
+              "flags":["ClusterIP","sessionAffinity"],
+              "backends":[{"slot":2,"id":8,"address":"10.0.2.5:8080/TCP","state":"active"},
+                          {"slot":1,"id":7,"address":"10.0.1.5:8080/TCP","state":"active"}]},
+             {"frontend":"0.0.0.0:30080/TCP","service":"demo/web","type":"NodePort","revNat":5,
+              "flags":["NodePort"],"backends":[{"slot":1,"id":9}]},
+             {"frontend":"[fd00:10:96::a]:53/UDP","service":"demo/dns","type":"ClusterIP","revNat":4,
+              "flags":["ClusterIP"],"backends":[]}]""";
+
+    @Test
+    void listsTheLoadBalancingEntriesAsCiliumDoes() throws IOException {
+        cluster.agentRoutes =
+                request -> request.uri().equals("/v1/maps/lb") ? Response.ok(LB) : Response.problem(404, "no route");
+
+        Result table = run("bpf", "lb", "list", "--node", "node-2");
+        Result json = run("bpf", "lb", "ls", "-o", "json");
+
+        assertThat(table.exitCode()).as(table.err()).isZero();
+        assertThat(table.out()).isEqualTo("""
+                SERVICE ADDRESS          BACKEND ADDRESS (REVNAT_ID) (SLOT)
+                0.0.0.0:30080/TCP        0.0.0.0:0 (5) (0) [NodePort]
+                                         backend 9 not found
+                10.96.0.10:80/TCP        0.0.0.0:0 (3) (0) [ClusterIP, sessionAffinity]
+                                         10.0.1.5:8080/TCP (3) (1)
+                                         10.0.2.5:8080/TCP (3) (2)
+                [fd00:10:96::a]:53/UDP   [::]:0 (4) (0) [ClusterIP]
+                """);
+        assertThat(JSON.readTree(json.out())).isEqualTo(JSON.readTree(LB));
+        assertThat(cluster.requests("node-2"))
+                .extracting(FakeService.Request::uri)
+                .containsExactly("/v1/maps/lb");
+    }
+
+    @Test
+    void anAgentWithoutTheLoadBalancingDumpIsOneLine() {
+        cluster.agentRoutes = request -> Response.problem(404, "no route");
+
+        Result result = run("bpf", "lb", "list");
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err().lines().toList()).hasSize(1);
+        assertThat(result.err()).startsWith("Error: ").contains("no route");
+    }
+
     private Result run(String... args) {
         String[] withData = new String[args.length + 2];
         System.arraycopy(args, 0, withData, 0, args.length);

@@ -132,6 +132,36 @@ class ConnectivityCommandsTest {
         assertThat(badPort.err()).startsWith("Error: --port must be 1..65535, not 0");
         assertThat(badPod.exitCode()).isEqualTo(2);
         assertThat(badPod.err()).contains("'frontend' is not NAMESPACE/POD");
+        Result badTarget = run("connectivity", "probe", "--from", "demo/frontend", "--to", "database", "--port", "80");
+        assertThat(badTarget.exitCode()).isEqualTo(2);
+        assertThat(badTarget.err()).contains("--to: 'database' is not NAMESPACE/POD (nor svc:NAMESPACE/NAME)");
+    }
+
+    @Test
+    void probesAServiceAtItsClusterIpResolvedFromThePolicyService() throws IOException {
+        cluster.agentRoutes = request -> Response.ok(FORWARDED);
+        cluster.policyRoutes = request -> request.uri().equals("/v1/services/demo/database")
+                ? Response.ok("""
+                        {"namespace":"demo","name":"database","type":"ClusterIP","clusterIPs":["10.96.0.20"],
+                         "ports":[{"protocol":"TCP","port":5432}]}""")
+                : Response.problem(404, "Service " + request.uri().substring("/v1/services/".length()) + " not found");
+
+        Result result =
+                run("connectivity", "probe", "--from", "demo/frontend", "--to", "svc:demo/database", "--port", "5432");
+        Result missing =
+                run("connectivity", "probe", "--from", "demo/frontend", "--to", "svc:demo/nope", "--port", "5432");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).startsWith("demo/frontend -> svc:demo/database (10.96.0.20) 5432/TCP: FORWARDED");
+        Request probe = cluster.requests("node-1").stream()
+                .filter(r -> r.uri().equals("/v1/probe"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(JSON.readTree(probe.body()))
+                .isEqualTo(JSON.readTree(
+                        "{\"from\":\"demo/frontend\",\"to\":\"10.96.0.20\",\"port\":5432,\"protocol\":\"TCP\"}"));
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err()).isEqualTo("Error: Not Found: Service demo/nope not found (HTTP 404)\n");
     }
 
     /** Only frontend may reach database; every pod reaches itself. */

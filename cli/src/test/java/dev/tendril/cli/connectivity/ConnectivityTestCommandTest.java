@@ -44,7 +44,10 @@ class ConnectivityTestCommandTest {
             "allow-by-label",
             "allow-by-namespace",
             "allow-by-cidr",
-            "deny-precedence");
+            "deny-precedence",
+            "pod-to-service",
+            "pod-to-service-policy",
+            "pod-to-nodeport");
 
     @TempDir
     Path dataDir;
@@ -60,6 +63,14 @@ class ConnectivityTestCommandTest {
     private volatile Function<JsonNode, String> probes = this::datapath;
 
     private final List<String> probed = new CopyOnWriteArrayList<>();
+    /** The Services the fake policy service holds: {@code ns/name} to the applied document (JSON). */
+    private final Map<String, String> services = new ConcurrentHashMap<>();
+
+    /** Every Service document ever applied, deleted or not. */
+    private final Map<String, String> appliedServices = new ConcurrentHashMap<>();
+
+    private final Map<String, Integer> clusterIps = new ConcurrentHashMap<>();
+    private final AtomicInteger serviceCount = new AtomicInteger();
 
     @BeforeEach
     void start() throws IOException {
@@ -84,14 +95,17 @@ class ConnectivityTestCommandTest {
 
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(result.out()).isEqualTo("""
-                [1/7] pod-to-pod-same-node ... OK
-                [2/7] pod-to-pod-cross-node ... OK
-                [3/7] default-deny ... OK
-                [4/7] allow-by-label ... OK
-                [5/7] allow-by-namespace ... OK
-                [6/7] allow-by-cidr ... OK
-                [7/7] deny-precedence ... OK
-                7 passed, 0 failed
+                [1/10] pod-to-pod-same-node ... OK
+                [2/10] pod-to-pod-cross-node ... OK
+                [3/10] default-deny ... OK
+                [4/10] allow-by-label ... OK
+                [5/10] allow-by-namespace ... OK
+                [6/10] allow-by-cidr ... OK
+                [7/10] deny-precedence ... OK
+                [8/10] pod-to-service ... OK
+                [9/10] pod-to-service-policy ... OK
+                [10/10] pod-to-nodeport ... OK
+                10 passed, 0 failed
                 """);
         assertThat(endpointsCreated("node-1"))
                 .containsExactly(NS + "/client-node-1", NS + "/server-node-1", NS + "/stranger", NS + "-other/client");
@@ -119,7 +133,15 @@ class ConnectivityTestCommandTest {
                         "+CiliumNetworkPolicy/" + NS + "/allow-client-ingress",
                         "+CiliumNetworkPolicy/" + NS + "/deny-client-ingress",
                         "-CiliumNetworkPolicy/" + NS + "/allow-client-ingress",
-                        "-CiliumNetworkPolicy/" + NS + "/deny-client-ingress");
+                        "-CiliumNetworkPolicy/" + NS + "/deny-client-ingress",
+                        "+Service/" + NS + "/server",
+                        "-Service/" + NS + "/server",
+                        "+NetworkPolicy/" + NS + "/allow-client-to-server",
+                        "+Service/" + NS + "/server",
+                        "-Service/" + NS + "/server",
+                        "-NetworkPolicy/" + NS + "/allow-client-to-server",
+                        "+Service/" + NS + "/server-nodeport",
+                        "-Service/" + NS + "/server-nodeport");
         List<String> log = cluster.log();
         assertThat(log.indexOf("policy PUT /v1/policies"))
                 .as("policies after the pods are ready")
@@ -154,6 +176,56 @@ class ConnectivityTestCommandTest {
                         // deny-precedence: same node, then across nodes
                         probe("client-node-1", NS + "/server-node-1"), probe("client-node-2", NS + "/server-node-2"),
                         probe("client-node-1", NS + "/server-node-2"), probe("client-node-2", NS + "/server-node-1"));
+    }
+
+    @Test
+    void probesServicesAtTheirClusterIpAndNodePortsAtTheNodesAddresses() {
+        Result result = run("connectivity", "test", "--test", "pod-to-service", "--test", "nodeport");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).isEqualTo("""
+                [1/3] pod-to-service ... OK
+                [2/3] pod-to-service-policy ... OK
+                [3/3] pod-to-nodeport ... OK
+                3 passed, 0 failed
+                """);
+        assertThat(probeRequests())
+                .containsExactly(
+                        // pod-to-service: every node's client to the ClusterIP at the Service's port
+                        probe("client-node-1", "10.96.0.1"),
+                        probe("client-node-2", "10.96.0.1"),
+                        // pod-to-service-policy: a client is allowed, the stranger dropped at the backend's ingress
+                        probe("client-node-1", "10.96.0.2"),
+                        probe("stranger", "10.96.0.2"),
+                        // pod-to-nodeport: each client to the next node's address at the NodePort
+                        NS + "/client-node-1 -> 192.168.0.2 30003/TCP",
+                        NS + "/client-node-2 -> 192.168.0.1 30003/TCP");
+        JsonNode service = read(appliedServices.get(NS + "/server-nodeport"));
+        assertThat(service.path("spec").path("type").asText()).isEqualTo("NodePort");
+        assertThat(service.path("spec").path("selector").toString()).isEqualTo("{\"app\":\"server\"}");
+        assertThat(service.path("spec").path("ports").get(0).path("targetPort").asText())
+                .isEqualTo("http");
+        assertThat(policies).isEmpty();
+        assertThat(services).isEmpty();
+        assertThat(cluster.log())
+                .filteredOn(line -> line.startsWith("policy DELETE /v1/services/"))
+                .containsExactly(
+                        "policy DELETE /v1/services/" + NS + "/server",
+                        "policy DELETE /v1/services/" + NS + "/server",
+                        "policy DELETE /v1/services/" + NS + "/server-nodeport");
+    }
+
+    @Test
+    void aServiceProbeThatGetsTheWrongVerdictFailsNamingTheService() {
+        probes = body -> forwarded(false);
+
+        Result result = run("connectivity", "test", "--test", "pod-to-service-policy", "--timeout", "1s");
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.out())
+                .startsWith("[1/1] pod-to-service-policy ... FAILED: " + NS + "/stranger -> svc:" + NS
+                        + "/server 80/TCP: expected DROPPED (at ingress, by NetworkPolicy/" + NS
+                        + "/allow-client-to-server), got FORWARDED");
     }
 
     @Test
@@ -237,6 +309,7 @@ class ConnectivityTestCommandTest {
         assertThat(cluster.pods()).hasSize(6);
         assertThat(cluster.namespaces()).containsExactlyInAnyOrder(NS, NS + "-other");
         assertThat(policies).isEmpty();
+        assertThat(services).isEmpty();
         assertThat(cluster.log())
                 .filteredOn(line -> line.contains("DELETE /v1/endpoints"))
                 .isEmpty();
@@ -388,6 +461,9 @@ class ConnectivityTestCommandTest {
                 throw new UncheckedIOException(e);
             }
         }
+        if (request.uri().startsWith("/v1/services")) {
+            return serviceApi(request);
+        }
         if (request.method().equals("DELETE") && request.uri().startsWith("/v1/policies/")) {
             String ref = request.uri().substring("/v1/policies/".length());
             policyChanges.add("-" + ref);
@@ -396,6 +472,58 @@ class ConnectivityTestCommandTest {
                     : Response.problem(404, "no policy " + ref);
         }
         return Response.problem(404, "no route");
+    }
+
+    /**
+     * The policy service's Services: PUT keeps each document (the n-th Service ever applied gets ClusterIP
+     * 10.96.0.n and, when a NodePort, NodePort 30000+n), GET answers the view, DELETE forgets.
+     */
+    private Response serviceApi(Request request) {
+        try {
+            if (request.method().equals("PUT") && request.uri().startsWith("/v1/services")) {
+                List<Map<String, Object>> views = new ArrayList<>();
+                for (JsonNode document : YAML.readerFor(JsonNode.class)
+                        .<JsonNode>readValues(request.body())
+                        .readAll()) {
+                    String ref = document.path("metadata").path("namespace").asText() + "/"
+                            + document.path("metadata").path("name").asText();
+                    int n = serviceCount.incrementAndGet();
+                    services.put(ref, document.toString());
+                    appliedServices.put(ref, document.toString());
+                    clusterIps.put(ref, n);
+                    policyChanges.add("+Service/" + ref);
+                    views.add(view(ref));
+                }
+                return Response.ok(
+                        JSON.writeValueAsString(Map.of("revision", revision.incrementAndGet(), "services", views)));
+            }
+            String ref = request.uri().substring("/v1/services/".length());
+            if (!services.containsKey(ref)) {
+                return Response.problem(404, "no Service " + ref);
+            }
+            if (request.method().equals("DELETE")) {
+                services.remove(ref);
+                policyChanges.add("-Service/" + ref);
+                return Response.ok("{\"revision\":" + revision.incrementAndGet() + "}");
+            }
+            return Response.ok(JSON.writeValueAsString(view(ref)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Map<String, Object> view(String ref) {
+        JsonNode spec = read(services.get(ref)).path("spec");
+        int n = clusterIps.get(ref);
+        boolean nodePort = spec.path("type").asText().equals("NodePort");
+        return Map.of(
+                "namespace", ref.substring(0, ref.indexOf('/')),
+                "name", ref.substring(ref.indexOf('/') + 1),
+                "type", spec.path("type").asText(),
+                "clusterIPs", List.of("10.96.0." + n),
+                "ports",
+                        List.of(Map.of(
+                                "name", "http", "protocol", "TCP", "port", 80, "nodePort", nodePort ? 30000 + n : 0)));
     }
 
     private List<String> endpointsCreated(String node) {

@@ -11,14 +11,17 @@ import dev.tendril.api.hubble.flow.CiliumEventType;
 import dev.tendril.api.hubble.flow.DropReason;
 import dev.tendril.api.hubble.flow.Endpoint;
 import dev.tendril.api.hubble.flow.Flow;
+import dev.tendril.api.hubble.flow.FlowType;
 import dev.tendril.api.hubble.flow.IP;
 import dev.tendril.api.hubble.flow.Layer4;
 import dev.tendril.api.hubble.flow.LostEvent;
 import dev.tendril.api.hubble.flow.LostEventSource;
 import dev.tendril.api.hubble.flow.Policy;
+import dev.tendril.api.hubble.flow.Service;
 import dev.tendril.api.hubble.flow.TCP;
 import dev.tendril.api.hubble.flow.TCPFlags;
 import dev.tendril.api.hubble.flow.TraceObservationPoint;
+import dev.tendril.api.hubble.flow.UDP;
 import dev.tendril.api.hubble.flow.Verdict;
 import dev.tendril.api.hubble.observer.GetFlowsResponse;
 import dev.tendril.cli.FakeService;
@@ -397,6 +400,82 @@ class ObserveCommandTest {
         assertThat(result.exitCode()).isZero();
         assertThat(result.out().lines()).hasSize(2);
         assertThat(result.err()).isEqualTo("EVENTS LOST: HUBBLE_RING_BUFFER CPU(0) 123" + System.lineSeparator());
+    }
+
+    /**
+     * A socket-LB translation: demo/frontend connecting to demo/backend's ClusterIP, translated to a backend pod
+     * (Cilium's TraceSock event, Type SOCK, verdict TRANSLATED, destination_service set).
+     */
+    static final Flow TRANSLATED = Flow.newBuilder()
+            .setTime(T1)
+            .setVerdict(Verdict.TRANSLATED)
+            .setType(FlowType.SOCK)
+            .setEventType(CiliumEventType.newBuilder().setType(7))
+            .setIP(IP.newBuilder().setSource("10.0.1.5").setDestination("10.0.2.7"))
+            .setL4(Layer4.newBuilder()
+                    .setTCP(TCP.newBuilder().setSourcePort(43210).setDestinationPort(8080)))
+            .setSource(Endpoint.newBuilder()
+                    .setIdentity(17901)
+                    .setNamespace("demo")
+                    .setPodName("frontend"))
+            .setDestination(Endpoint.newBuilder().setIdentity(29001))
+            .setDestinationService(Service.newBuilder().setName("backend").setNamespace("demo"))
+            .setIsReply(BoolValue.of(false))
+            .build();
+
+    /** demo/frontend connecting to a Service without backends: dropped at the socket (reason 158). */
+    static final Flow NO_BACKEND = Flow.newBuilder()
+            .setTime(T2)
+            .setVerdict(Verdict.DROPPED)
+            .setDropReasonDesc(DropReason.SERVICE_BACKEND_NOT_FOUND)
+            .setEventType(CiliumEventType.newBuilder().setType(1).setSubType(158))
+            .setIP(IP.newBuilder().setSource("10.0.1.5").setDestination("10.96.0.12"))
+            .setL4(Layer4.newBuilder()
+                    .setUDP(UDP.newBuilder().setSourcePort(5353).setDestinationPort(53)))
+            .setSource(Endpoint.newBuilder()
+                    .setIdentity(17901)
+                    .setNamespace("demo")
+                    .setPodName("frontend"))
+            .setDestination(Endpoint.newBuilder().setIdentity(2))
+            .setDestinationService(Service.newBuilder().setName("dns").setNamespace("demo"))
+            .build();
+
+    @Test
+    void aDestinationWithoutAPodButWithAServicePrintsAsTheServiceAsHubbleDoes() throws IOException {
+        serveRows(row(TRANSLATED), row(NO_BACKEND));
+
+        Result compact = observe();
+        Result table = observe("-o", "table");
+        Result json = observe("-o", "json");
+
+        assertThat(compact.exitCode()).as(compact.err()).isZero();
+        List<String> lines = compact.out().lines().toList();
+        assertThat(lines.get(0))
+                .matches(TIME + ": demo/frontend:43210 \\(ID:17901\\) -> demo/backend:8080 \\(ID:29001\\)"
+                        + " SOCK_XLATE_POINT_UNKNOWN TRANSLATED \\(TCP\\)");
+        assertThat(lines.get(1))
+                .matches(TIME + ": demo/frontend:5353 \\(ID:17901\\) <> demo/dns:53 \\(world\\)"
+                        + " Service backend not found DROPPED \\(UDP\\)");
+        assertThat(table.out().lines().toList().get(1))
+                .contains("demo/frontend:43210")
+                .contains("demo/backend:8080")
+                .contains("TRANSLATED");
+        assertThat(json.out().lines().toList().get(0))
+                .contains("\"destination_service\":{\"name\":\"backend\",\"namespace\":\"demo\"}");
+    }
+
+    @Test
+    void aPodOnTheDestinationWinsOverItsService() throws IOException {
+        serveRows(row(TRANSLATED.toBuilder()
+                .setDestination(Endpoint.newBuilder()
+                        .setIdentity(29001)
+                        .setNamespace("demo")
+                        .setPodName("backend-1"))
+                .build()));
+
+        Result compact = observe();
+
+        assertThat(compact.out()).contains("-> demo/backend-1:8080 (ID:29001)");
     }
 
     @Test

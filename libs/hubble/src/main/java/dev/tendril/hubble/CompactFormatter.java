@@ -8,6 +8,7 @@ import dev.tendril.api.hubble.flow.Endpoint;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.Layer4;
 import dev.tendril.api.hubble.flow.Policy;
+import dev.tendril.api.hubble.flow.Service;
 import dev.tendril.api.hubble.flow.TCPFlags;
 import dev.tendril.api.hubble.flow.TraceObservationPoint;
 import dev.tendril.api.hubble.flow.TrafficDirection;
@@ -31,8 +32,9 @@ import java.util.Locale;
  * <ul>
  *   <li>time {@code MMM ppd HH:mm:ss.SSS} in the formatter's zone (UTC unless given), then {@code [node]}
  *       when the flow has a node name;</li>
- *   <li>each side is {@code namespace/pod:port}, or {@code ip:port} without a pod (no {@code :port} for
- *       ICMP), followed by {@code (ID:n)}, or the reserved identity's name ({@code (host)},
+ *   <li>each side is {@code namespace/pod:port}, or without a pod the Service it was addressed as
+ *       ({@code namespace/service:port}, from {@code source_service}/{@code destination_service}), else
+ *       {@code ip:port} (no {@code :port} for ICMP), followed by {@code (ID:n)}, or the reserved identity's name ({@code (host)},
  *       {@code (world)}, ...);</li>
  *   <li>the arrow is {@code ->}; a reply ({@code is_reply} true) prints destination first with {@code <-};
  *       {@code <>} when it is unknown whether the packet is a reply ({@code is_reply} unset, as on drops);</li>
@@ -72,8 +74,16 @@ public final class CompactFormatter {
             line.append(" [").append(flow.getNodeName()).append(']');
         }
         line.append(": ");
-        String src = side(flow.getSource(), flow.getIP().getSource(), sourcePort(flow.getL4()));
-        String dst = side(flow.getDestination(), flow.getIP().getDestination(), destinationPort(flow.getL4()));
+        String src = side(
+                flow.getSource(),
+                flow.hasSourceService() ? flow.getSourceService() : null,
+                flow.getIP().getSource(),
+                sourcePort(flow.getL4()));
+        String dst = side(
+                flow.getDestination(),
+                flow.hasDestinationService() ? flow.getDestinationService() : null,
+                flow.getIP().getDestination(),
+                destinationPort(flow.getL4()));
         if (!flow.hasIsReply()) {
             line.append(src).append(" <> ").append(dst);
         } else if (flow.getIsReply().getValue()) {
@@ -203,18 +213,8 @@ public final class CompactFormatter {
         };
     }
 
-    private static String side(Endpoint endpoint, String ip, int port) {
-        StringBuilder side = new StringBuilder(48);
-        if (!endpoint.getPodName().isEmpty()) {
-            if (!endpoint.getNamespace().isEmpty()) {
-                side.append(endpoint.getNamespace()).append('/');
-            }
-            side.append(endpoint.getPodName());
-        } else if (ip.indexOf(':') >= 0 && port > 0) {
-            side.append('[').append(ip).append(']');
-        } else {
-            side.append(ip.isEmpty() ? "N/A" : ip);
-        }
+    private static String side(Endpoint endpoint, Service service, String ip, int port) {
+        StringBuilder side = new StringBuilder(48).append(host(endpoint, service, ip, port));
         if (port > 0) {
             side.append(':').append(port);
         }
@@ -222,6 +222,31 @@ public final class CompactFormatter {
         side.append(reserved != null ? " (" + reserved + ")" : " (ID:" + endpoint.getIdentity() + ")");
         return side.toString();
     }
+
+    /**
+     * A side's host as Hubble's printer names it ({@code Hostname} in hubble/pkg/printer): the pod
+     * ({@code namespace/pod}), else the Service the side was addressed as ({@code namespace/service}), else the
+     * address ({@code [v6]} when a port follows), {@code N/A} when there is none. A Service's namespace is the
+     * one shown, as upstream takes it over the endpoint's.
+     *
+     * @param service the side's {@code source_service}/{@code destination_service}, or null when unset
+     */
+    public static String host(Endpoint endpoint, Service service, String ip, int port) {
+        String namespace = service != null ? service.getNamespace() : endpoint.getNamespace();
+        if (!endpoint.getPodName().isEmpty()) {
+            return namespace.isEmpty() ? endpoint.getPodName() : namespace + "/" + endpoint.getPodName();
+        }
+        if (service != null && !service.getName().isEmpty()) {
+            return namespace.isEmpty() ? service.getName() : namespace + "/" + service.getName();
+        }
+        if (ip.indexOf(':') >= 0 && port > 0) {
+            return "[" + ip + "]";
+        }
+        return ip.isEmpty() ? "N/A" : ip;
+    }
+
+    /** Cilium's monitor message type of a socket-LB trace ({@code MessageTypeTraceSock}). */
+    static final int TRACE_SOCK = 7;
 
     /** Hubble's TYPE column ({@code GetFlowType} in hubble/pkg/printer). */
     public static String type(Flow flow) {
@@ -246,6 +271,10 @@ public final class CompactFormatter {
                     .name()
                     .toLowerCase(Locale.ROOT)
                     .replace('_', '-');
+        }
+        if (event == TRACE_SOCK) {
+            // Hubble names the socket translation point; Tendril's flows carry none, which Hubble prints so.
+            return "SOCK_XLATE_POINT_UNKNOWN";
         }
         return event == 4 ? "to-endpoint" : "trace";
     }
