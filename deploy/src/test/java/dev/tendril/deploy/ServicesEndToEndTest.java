@@ -1,0 +1,640 @@
+package dev.tendril.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tendril.cli.TendrilCommand;
+import dev.tendril.cli.stack.StackFabric;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import picocli.CommandLine;
+
+/**
+ * Issue 17's acceptance on the real local stack (launcher in a child JVM, two agents, real Kafka and PostgreSQL,
+ * the {@code tendril} CLI in this JVM): Services over the demo's pods, applied with {@code tendril apply}, load
+ * balanced by the agents' socket-LB programs with real connections from the pods' namespaces. The connection-level
+ * tests need the kernel datapath (root, bpf(2), cgroup v2, the clang-built programs) and are skipped elsewhere with
+ * the reason; the control-plane half (maps on every node, policy after translation in the model) runs everywhere.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ServicesEndToEndTest {
+
+    // Clear of the other end-to-end tests' offsets (1000-6000) and of a developer's stack on 8081-8092.
+    private static final int PORT_OFFSET = 7000;
+    private static final int NODES = 2;
+    // Failure guards only: a healthy run takes a fraction of these.
+    private static final Duration READY_GUARD = Duration.ofMinutes(4);
+    private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
+    private static final Duration CONVERGE_GUARD = Duration.ofSeconds(90);
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path repo =
+            Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
+    private Path dataDir;
+    private Process launcher;
+    private LauncherOutput output;
+    private boolean kernel;
+    private volatile boolean failed;
+
+    @RegisterExtension
+    final TestWatcher failures = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            failed = true;
+        }
+    };
+
+    @BeforeAll
+    void startStack() throws Exception {
+        List<Path> missing = new StackConfig(
+                        repo, repo.resolve(".tendril"), false, NODES, 0, 0, PORT_OFFSET, Duration.ofSeconds(1))
+                .components().stream()
+                        .map(ComponentSpec::jar)
+                        .filter(Files::notExists)
+                        .toList();
+        if (!missing.isEmpty()) {
+            String reason = "service/agent jars not built, skipping the services end-to-end test: " + missing;
+            System.out.println(reason);
+            Assumptions.abort(reason);
+        }
+        Files.createDirectories(repo.resolve("deploy/target"));
+        // Not a JUnit @TempDir (mode 700): PostgreSQL runs as "nobody" when started by root and must reach its files.
+        dataDir = Files.createTempDirectory(repo.resolve("deploy/target"), "e2e-services-");
+        launcher = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx1g",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "--sun-misc-unsafe-memory-access=allow",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Launcher.class.getName(),
+                        "--repo",
+                        repo.toString(),
+                        "--data-dir",
+                        dataDir.toString(),
+                        "--nodes",
+                        Integer.toString(NODES),
+                        "--datapath",
+                        "auto",
+                        "--kafka-port",
+                        "0",
+                        "--postgres-port",
+                        "0",
+                        "--port-offset",
+                        Integer.toString(PORT_OFFSET),
+                        "--ready-timeout",
+                        "180s")
+                .redirectErrorStream(true)
+                .start();
+        output = LauncherOutput.of(launcher);
+        output.awaitLine("Tendril is ready.", READY_GUARD);
+        List<String> podNetworks = output.lines().stream()
+                .filter(l -> l.matches("agent-\\d+ +pod network: .*"))
+                .toList();
+        kernel = podNetworks.size() == NODES
+                && podNetworks.stream().allMatch(l -> l.contains("pod network: kernel (tc), "));
+        if (!kernel) {
+            System.out.println("The services test runs on the model datapath: " + podNetworks);
+        }
+
+        ok("status", "--wait", "--timeout", "120s");
+        ok("apply", "-f", repo.resolve("deploy/examples/demo.yaml").toString());
+        ok("apply", "-f", write("backend-2.yaml", backendPod("backend-2")).toString());
+        ok("apply", "-f", repo.resolve("deploy/examples/services.yaml").toString());
+    }
+
+    @AfterAll
+    void stopStack() throws Exception {
+        if (launcher != null && launcher.isAlive()) {
+            launcher.toHandle().destroy();
+            if (!launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)) {
+                launcher.descendants().forEach(ProcessHandle::destroyForcibly);
+                launcher.destroyForcibly();
+            }
+        }
+        if (dataDir != null) {
+            FabricTeardown.system(StackFabric.of(dataDir)).removeReporting(System.out, "the test's kernel pod network");
+        }
+        if (failed && dataDir != null) {
+            System.out.println("A test failed: keeping " + dataDir + " (component logs in its logs/) for diagnosis");
+        } else if (dataDir != null) {
+            try (Stream<Path> tree = Files.walk(dataDir)) {
+                tree.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aClusterIpSpreadsConnectionsOverEveryBackend() throws Exception {
+        String vip = clusterIp("backend");
+        Set<String> backendAddresses = new TreeSet<>(List.of(podIpv4("backend"), podIpv4("backend-2")));
+        for (int n = 1; n <= NODES; n++) {
+            awaitBackends("node-" + n, vip + ":80/TCP", backendAddresses);
+        }
+
+        Set<String> answeredBy = new TreeSet<>();
+        for (int i = 0; i < 40 && answeredBy.size() < 2; i++) {
+            JsonNode answer = probe("demo/frontend", vip, 80);
+            assertThat(answer.path("verdict").asText()).as(answer.toString()).isEqualTo("FORWARDED");
+            assertThat(answer.path("service").path("service").asText()).isEqualTo("demo/backend");
+            if (kernel) {
+                assertThat(answer.path("datapath").asText()).as(answer.toString()).isEqualTo("kernel");
+            }
+        }
+        if (!kernel) {
+            return;
+        }
+        // Which backend took each connection: the kernel's translation events, as flows.
+        for (int i = 0; i < 40 && answeredBy.size() < 2; i++) {
+            answeredBy = new TreeSet<>(translatedTo("backend"));
+            if (answeredBy.size() < 2) {
+                probe("demo/frontend", vip, 80);
+            }
+        }
+        assertThat(answeredBy)
+                .as("pods that received connections to demo/backend's ClusterIP")
+                .containsExactlyInAnyOrder("backend", "backend-2");
+    }
+
+    @Test
+    @Order(2)
+    void policyAppliesToTheBackendAfterTranslation() throws Exception {
+        ok("apply", "-f", repo.resolve("deploy/examples/demo-policies.yaml").toString());
+        String backend = clusterIp("backend");
+        String database = clusterIp("database");
+        awaitProbe("demo/frontend", database, 80, "DROPPED");
+
+        JsonNode allowed = probe("demo/frontend", backend, 80);
+        assertThat(allowed.path("verdict").asText()).as(allowed.toString()).isEqualTo("FORWARDED");
+        Result dropped = ok("connectivity", "probe", "--from", "demo/frontend", "--to", database, "--port", "80");
+        assertThat(dropped.out())
+                .as("the drop names the policy of the database, the Service's backend")
+                .contains("DROPPED (Policy denied, ingress at ")
+                .contains("NetworkPolicy/demo/default-deny-ingress");
+
+        Result trace = ok("policy", "trace", "--from", "demo/frontend", "--to", database, "--port", "80/tcp");
+        assertThat(trace.out()).contains("demo/database").contains("DROPPED");
+    }
+
+    @Test
+    @Order(3)
+    void scalingThePodsAddsAndRemovesBackendsOnEveryNode() throws Exception {
+        String vip = clusterIp("backend");
+        Path backend3 = write("backend-3.yaml", backendPod("backend-3"));
+        long start = System.nanoTime();
+        ok("apply", "-f", backend3.toString());
+        Set<String> three = new TreeSet<>(List.of(podIpv4("backend"), podIpv4("backend-2"), podIpv4("backend-3")));
+        for (int n = 1; n <= NODES; n++) {
+            awaitBackends("node-" + n, vip + ":80/TCP", three);
+        }
+        System.out.printf(
+                "backend-3 in both nodes' LB maps %.0f ms after 'tendril apply' returned (pod start included)%n",
+                (System.nanoTime() - start) / 1e6);
+
+        start = System.nanoTime();
+        ok("delete", "-f", backend3.toString());
+        Set<String> two = new TreeSet<>(List.of(podIpv4("backend"), podIpv4("backend-2")));
+        for (int n = 1; n <= NODES; n++) {
+            awaitBackends("node-" + n, vip + ":80/TCP", two);
+        }
+        System.out.printf(
+                "backend-3 out of both nodes' LB maps %.0f ms after 'tendril delete' returned%n",
+                (System.nanoTime() - start) / 1e6);
+    }
+
+    @Test
+    @Order(4)
+    void aServiceWithoutBackendsRefusesAndSaysWhy() throws Exception {
+        ok("apply", "-f", write("nobody.yaml", """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: nobody, namespace: demo}
+                spec:
+                  selector: {app: nobody}
+                  ports: [{name: http, protocol: TCP, port: 80, targetPort: 80}]
+                """).toString());
+        String vip = clusterIp("nobody");
+        for (int n = 1; n <= NODES; n++) {
+            awaitFrontend("node-" + n, vip + ":80/TCP");
+        }
+        JsonNode answer = probe("demo/frontend", vip, 80);
+        assertThat(answer.path("verdict").asText()).as(answer.toString()).isEqualTo("DROPPED");
+        assertThat(answer.toString()).contains("Service backend not found");
+        if (kernel) {
+            awaitFlow(
+                    f -> f.path("verdict").asText().equals("DROPPED")
+                            && f.path("dropReasonDesc").asText().contains("SERVICE_BACKEND_NOT_FOUND")
+                            && f.path("destinationService").path("name").asText().equals("nobody"),
+                    "a DROPPED flow naming demo/nobody with Service backend not found");
+        }
+    }
+
+    /**
+     * A backend taken out of a Service keeps the connection it has (the socket-LB translated it at connect, so
+     * the socket holds the backend) and takes no new ones. The Service has no selector: its EndpointSlice names the
+     * backends, and a new revision of the slice removes one.
+     */
+    @Test
+    @Order(5)
+    void aRemovedBackendFinishesItsConnectionAndTakesNoNewOnes() throws Exception {
+        Assumptions.assumeTrue(kernel, "needs the kernel datapath (root, bpf(2), cgroup v2): real connections");
+        String a = podIpv4("backend");
+        String b = podIpv4("backend-2");
+        ok("apply", "-f", write("manual.yaml", manualService()).toString());
+        ok("apply", "-f", write("manual-slice.yaml", manualSlice(a, b)).toString());
+        String vip = clusterIp("manual");
+        String frontendNode = endpoint("frontend").path("node").asText();
+        awaitBackends(frontendNode, vip + ":8080/TCP", Set.of(a, b));
+        Path netns = Path.of(StackFabric.NETNS_DIR.toString(), fabric().podNetns(frontendNode, "demo", "frontend"));
+
+        ExecutorService pod = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform()
+                .daemon()
+                .unstarted(() -> {
+                    NetnsThread.enter(netns);
+                    r.run();
+                }));
+        try (Socket established = in(pod, () -> connect(vip, 8080))) {
+            String first = in(pod, () -> peerOf(netns, established));
+            String other = first.equals(a) ? b : a;
+            assertThat(Set.of(a, b)).contains(first);
+
+            ok("apply", "-f", write("manual-slice.yaml", manualSlice(other)).toString());
+            awaitBackends(frontendNode, vip + ":8080/TCP", Set.of(other));
+
+            assertThat(in(pod, () -> echo(established, "still here")))
+                    .as("the established connection to the removed backend " + first)
+                    .isEqualTo("still here");
+            for (int i = 0; i < 10; i++) {
+                try (Socket fresh = in(pod, () -> connect(vip, 8080))) {
+                    assertThat(in(pod, () -> peerOf(netns, fresh)))
+                            .as("new connection " + i + " after " + first + " left the Service")
+                            .isEqualTo(other);
+                    assertThat(in(pod, () -> echo(fresh, "new " + i))).isEqualTo("new " + i);
+                }
+            }
+        } finally {
+            pod.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(6)
+    void aNodePortAnswersOnTheNodeAddressesFromTheNodesNamespace() throws Exception {
+        Assumptions.assumeTrue(kernel, "needs the kernel datapath (root, bpf(2), cgroup v2): real connections");
+        for (int n = 1; n <= NODES; n++) {
+            awaitFrontend("node-" + n, "0.0.0.0:30080/TCP");
+        }
+        List<String> nodeAddresses = nodeAddresses();
+        assertThat(nodeAddresses).hasSize(NODES);
+        Path netns = Path.of(StackFabric.NETNS_DIR.toString(), fabric().nodeNetns("node-1"));
+        ExecutorService host = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform()
+                .daemon()
+                .unstarted(() -> {
+                    NetnsThread.enter(netns);
+                    r.run();
+                }));
+        try {
+            for (String address : nodeAddresses) {
+                try (Socket s = in(host, () -> connect(address, 30080))) {
+                    assertThat(in(host, () -> echo(s, "nodeport " + address)))
+                            .as("node-1's namespace -> " + address + ":30080")
+                            .isEqualTo("nodeport " + address);
+                    assertThat(in(host, () -> peerOf(netns, s)))
+                            .as("the NodePort's backend is demo/frontend")
+                            .isEqualTo(podIpv4("frontend"));
+                }
+            }
+        } finally {
+            host.shutdownNow();
+        }
+    }
+
+    // ---- manifests ---------------------------------------------------------------------------------------------
+
+    private static String backendPod(String name) {
+        return """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: %s
+                  namespace: demo
+                  labels: {app: backend, tier: api}
+                spec:
+                  serviceAccountName: backend
+                  containers:
+                    - name: api
+                      image: nginx
+                      ports: [{name: http, containerPort: 80, protocol: TCP}]
+                """.formatted(name);
+    }
+
+    private static String manualService() {
+        return """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: manual, namespace: demo}
+                spec:
+                  ports: [{name: echo, protocol: TCP, port: 8080, targetPort: 80}]
+                """;
+    }
+
+    private static String manualSlice(String... addresses) {
+        StringBuilder endpoints = new StringBuilder();
+        for (String address : addresses) {
+            endpoints.append("  - addresses: [\"").append(address).append("\"]\n");
+            endpoints.append("    conditions: {ready: true}\n");
+        }
+        return """
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata:
+                  name: manual-1
+                  namespace: demo
+                  labels: {kubernetes.io/service-name: manual}
+                addressType: IPv4
+                ports: [{name: echo, protocol: TCP, port: 80}]
+                endpoints:
+                """ + endpoints;
+    }
+
+    private Path write(String name, String content) throws IOException {
+        return Files.writeString(dataDir.resolve(name), content);
+    }
+
+    // ---- what the stack says -----------------------------------------------------------------------------------
+
+    private StackFabric fabric() {
+        return StackFabric.of(dataDir);
+    }
+
+    private String clusterIp(String service) {
+        JsonNode view = json(ok("get", "services", "-n", "demo", "-o", "json"));
+        return stream(view)
+                .filter(s -> s.path("name").asText().equals(service))
+                .findFirst()
+                .map(s -> s.path("clusterIPs").path(0).asText())
+                .orElseThrow(() -> new AssertionError("no Service demo/" + service + " in " + view));
+    }
+
+    private JsonNode endpoint(String pod) {
+        JsonNode endpoints = json(ok("get", "endpoints", "-n", "demo", "-o", "json"));
+        return stream(endpoints)
+                .filter(e -> e.path("pod").asText().equals(pod))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no endpoint demo/" + pod + " in " + endpoints));
+    }
+
+    private String podIpv4(String pod) {
+        return stream(endpoint(pod).path("ips"))
+                .map(JsonNode::asText)
+                .filter(ip -> ip.indexOf(':') < 0)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("demo/" + pod + " has no IPv4 address"));
+    }
+
+    private List<String> nodeAddresses() {
+        JsonNode nodes = json(ok("get", "nodes", "-o", "json"));
+        List<String> addresses = new ArrayList<>();
+        for (JsonNode node : nodes) {
+            stream(node.path("ips"))
+                    .map(JsonNode::asText)
+                    // The fabric's address, not the launcher's loopback one the agent registers with.
+                    .filter(ip -> ip.indexOf(':') < 0 && !ip.startsWith("127."))
+                    .findFirst()
+                    .ifPresent(addresses::add);
+        }
+        return addresses;
+    }
+
+    /** The backends' addresses (without port) behind {@code frontend} in {@code node}'s LB maps, or null without it. */
+    private Set<String> backends(String node, String frontend) {
+        JsonNode rows = json(ok("bpf", "lb", "list", "--node", node, "-o", "json"));
+        JsonNode list = rows.isArray() ? rows : rows.path("rows");
+        return stream(list)
+                .filter(r -> r.path("frontend").asText().equals(frontend))
+                .findFirst()
+                .map(r -> {
+                    Set<String> addresses = new TreeSet<>();
+                    r.path("backends").forEach(b -> {
+                        String address = b.path("address").asText();
+                        addresses.add(address.substring(0, address.lastIndexOf(':')));
+                    });
+                    return addresses;
+                })
+                .orElse(null);
+    }
+
+    private void awaitBackends(String node, String frontend, Set<String> expected) throws InterruptedException {
+        long deadline = System.nanoTime() + CONVERGE_GUARD.toNanos();
+        Set<String> last = backends(node, frontend);
+        while (!expected.equals(last)) {
+            if (System.nanoTime() >= deadline) {
+                fail(node + "'s LB maps hold " + last + " behind " + frontend + " after " + CONVERGE_GUARD
+                        + ", expected " + expected + "\n" + cli("bpf", "lb", "list", "--node", node));
+            }
+            Thread.sleep(POLL.toMillis());
+            last = backends(node, frontend);
+        }
+    }
+
+    private void awaitFrontend(String node, String frontend) throws InterruptedException {
+        long deadline = System.nanoTime() + CONVERGE_GUARD.toNanos();
+        while (backends(node, frontend) == null) {
+            if (System.nanoTime() >= deadline) {
+                fail(node + " has no frontend " + frontend + " after " + CONVERGE_GUARD + "\n"
+                        + cli("bpf", "lb", "list", "--node", node));
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    private JsonNode probe(String from, String to, int port) {
+        return json(ok("connectivity", "probe", "--from", from, "--to", to, "--port", Integer.toString(port), "-o", "json"));
+    }
+
+    private void awaitProbe(String from, String to, int port, String verdict) throws InterruptedException {
+        long deadline = System.nanoTime() + CONVERGE_GUARD.toNanos();
+        JsonNode last = probe(from, to, port);
+        while (!last.path("verdict").asText().equals(verdict)) {
+            if (System.nanoTime() >= deadline) {
+                fail(from + " -> " + to + ":" + port + " is still " + last + " after " + CONVERGE_GUARD);
+            }
+            Thread.sleep(POLL.toMillis());
+            last = probe(from, to, port);
+        }
+    }
+
+    /** The flows of the demo namespace the flows service holds, newest last. */
+    private List<JsonNode> flows() {
+        Result observed = ok("observe", "--namespace", "demo", "--last", "1000", "-o", "json");
+        List<JsonNode> flows = new ArrayList<>();
+        for (String line : observed.out().lines().toList()) {
+            JsonNode row = parse(line);
+            if (row.has("flow")) {
+                flows.add(row.path("flow"));
+            }
+        }
+        return flows;
+    }
+
+    /** The pods that socket-LB translated connections to {@code service} to, from the SOCK flows. */
+    private Set<String> translatedTo(String service) throws InterruptedException {
+        long deadline = System.nanoTime() + CONVERGE_GUARD.toNanos();
+        while (true) {
+            Set<String> pods = new TreeSet<>();
+            for (JsonNode flow : flows()) {
+                if (flow.path("verdict").asText().equals("TRANSLATED")
+                        && flow.path("destinationService").path("name").asText().equals(service)) {
+                    pods.add(flow.path("destination").path("podName").asText());
+                }
+            }
+            if (!pods.isEmpty() || System.nanoTime() >= deadline) {
+                return pods;
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    private void awaitFlow(Predicate<JsonNode> wanted, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + CONVERGE_GUARD.toNanos();
+        while (flows().stream().noneMatch(wanted)) {
+            if (System.nanoTime() >= deadline) {
+                fail("no flow: " + what + " after " + CONVERGE_GUARD + "\n"
+                        + cli("observe", "--namespace", "demo", "--last", "30"));
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    // ---- real sockets in a namespace ---------------------------------------------------------------------------
+
+    private static <T> T in(ExecutorService namespace, Callable<T> work) throws Exception {
+        Future<T> done = namespace.submit(work);
+        return done.get(30, TimeUnit.SECONDS);
+    }
+
+    private static Socket connect(String address, int port) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress(InetAddress.getByName(address), port), 5000);
+        socket.setSoTimeout(5000);
+        return socket;
+    }
+
+    private static String echo(Socket socket, String text) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        InputStream in = socket.getInputStream();
+        byte[] answer = in.readNBytes(text.getBytes(StandardCharsets.UTF_8).length);
+        return new String(answer, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The address the socket is really connected to, as the kernel's socket table says ({@code ss}): getpeername
+     * would answer the frontend, which socket-LB's getpeername program puts back.
+     */
+    private static String peerOf(Path netns, Socket socket) throws IOException, InterruptedException {
+        int localPort = socket.getLocalPort();
+        Process ss = new ProcessBuilder(
+                        "ip", "netns", "exec", netns.getFileName().toString(), "ss", "-tnH", "sport", "=", ":" + localPort)
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        ss.waitFor(10, TimeUnit.SECONDS);
+        String[] fields = out.split("\\s+");
+        if (fields.length < 5) {
+            throw new AssertionError("ss shows no connection from port " + localPort + ": " + out);
+        }
+        String peer = fields[4];
+        return peer.substring(0, peer.lastIndexOf(':')).replace("[", "").replace("]", "");
+    }
+
+    // ---- the CLI -----------------------------------------------------------------------------------------------
+
+    record Result(String command, int code, String out, String err) {
+        @Override
+        public String toString() {
+            return "tendril " + command + " -> exit " + code + "\n" + out + err;
+        }
+    }
+
+    private Result cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = TendrilCommand.commandLine();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        String[] all = Arrays.copyOf(args, args.length + 2);
+        all[args.length] = "--data-dir";
+        all[args.length + 1] = dataDir.toString();
+        int code = cmd.execute(all);
+        return new Result(String.join(" ", args), code, out.toString(), err.toString());
+    }
+
+    private Result ok(String... args) {
+        Result result = cli(args);
+        assertThat(result.code()).as(result.toString()).isZero();
+        return result;
+    }
+
+    private static JsonNode json(Result result) {
+        try {
+            return JSON.readTree(result.out());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + result, e);
+        }
+    }
+
+    private static JsonNode parse(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + line, e);
+        }
+    }
+
+    private static Stream<JsonNode> stream(JsonNode array) {
+        List<JsonNode> list = new ArrayList<>();
+        array.forEach(list::add);
+        return list.stream();
+    }
+}
