@@ -428,8 +428,9 @@ class KernelBpfMapTest {
     }
 
     @Test
-    void specsOfTheTwoTendrilMapTypesRoundTripThroughTheKernel() {
-        for (MapSpec spec : List.of(MapSpec.hash("h", 24, 24, 100), MapSpec.lpmTrie("l", 24, 24, 100))) {
+    void specsOfTheThreeTendrilMapTypesRoundTripThroughTheKernel() {
+        for (MapSpec spec : List.of(
+                MapSpec.hash("h", 24, 24, 100), MapSpec.lruHash("r", 24, 24, 100), MapSpec.lpmTrie("l", 24, 24, 100))) {
             Path pin = pinDir().resolve("rt_" + spec.type());
             track(KernelBpfMap.create(spec)).pin(pin);
             MapSpec back = track(KernelBpfMap.openPinned(pin)).spec();
@@ -437,7 +438,7 @@ class KernelBpfMapTest {
             assertThat(back)
                     .isEqualTo(new MapSpec(pin.getFileName().toString(), spec.type(), 24, 24, 100, spec.mapFlags()));
         }
-        assertThat(MapType.values()).hasSize(2);
+        assertThat(MapType.values()).hasSize(3);
     }
 
     private Path pinDir() {
