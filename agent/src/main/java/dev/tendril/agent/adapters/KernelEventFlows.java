@@ -8,6 +8,8 @@ import dev.tendril.agent.probe.FlowSink;
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.NodeImage;
 import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.LbFrontend;
+import dev.tendril.api.v1.ServiceMaps;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.ipcache.IpcacheKey;
 import java.net.InetAddress;
@@ -20,14 +22,13 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
  * The kernel pod network's verdict events as flow records on the flows topic, named from the agent's current
  * image (the peers by address: endpoint, pod and labels; the policies from the deciding subject's published
- * map), and the connection-tracking garbage collection on a fixed interval. Started with the pod network,
+ * map; a socket-LB translation's Service by its reverse-NAT index), and the connection-tracking garbage collection on a fixed interval. Started with the pod network,
  * closed with it.
  */
 final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
@@ -41,12 +42,15 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService gc;
     private volatile Index index = new Index(null, Map.of());
-    private volatile IntFunction<Optional<KernelFlows.ServiceName>> services = revNat -> Optional.empty();
+    private volatile ServiceIndex serviceIndex = new ServiceIndex(null, Map.of());
+
+    /** The image's Services by the reverse-NAT index of each of their frontends, for the image it was built from. */
+    private record ServiceIndex(NodeImage image, Map<Integer, KernelFlows.ServiceName> byRevNat) {}
 
     /** The image's endpoints by address, for the image it was built from. */
     private record Index(NodeImage image, Map<String, Endpoint> byAddress) {}
 
-    private KernelEventFlows(
+    KernelEventFlows(
             String node, Supplier<NodeImage> image, Supplier<List<LocalEndpoint>> locals, FlowSink sink, Clock clock) {
         this.node = node;
         this.image = image;
@@ -144,14 +148,22 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
         return KernelFlows.Naming.super.localEndpoint(endpointId);
     }
 
+    /** The Service of a translated flow's frontend, from the agent's image of tendril.services. */
     @Override
     public Optional<KernelFlows.ServiceName> service(int revNatIndex) {
-        return services.apply(revNatIndex);
-    }
-
-    /** Names translated flows' {@code destination_service} by reverse-NAT index (the agent's image of tendril.services). */
-    void servicesFrom(IntFunction<Optional<KernelFlows.ServiceName>> lookup) {
-        services = lookup;
+        NodeImage now = image.get();
+        ServiceIndex i = serviceIndex;
+        if (i.image() != now) {
+            Map<Integer, KernelFlows.ServiceName> out = new HashMap<>();
+            for (ServiceMaps svc : now.services().values()) {
+                for (LbFrontend f : svc.getFrontendsList()) {
+                    out.put(f.getRevNatIndex(), new KernelFlows.ServiceName(svc.getNamespace(), svc.getName()));
+                }
+            }
+            i = new ServiceIndex(now, Map.copyOf(out));
+            serviceIndex = i;
+        }
+        return Optional.ofNullable(i.byRevNat().get(revNatIndex));
     }
 
     private Map<String, Endpoint> index(NodeImage now) {

@@ -147,7 +147,7 @@ public record VerdictEvent(
      * A socket-LB event as a record of this ring: source the frontend, destination the backend (their ports
      * likewise), the socket's endpoint, no identities; {@link #sock} has the rest.
      */
-    static VerdictEvent ofSock(SockEvent s) {
+    public static VerdictEvent ofSock(SockEvent s) {
         return new VerdictEvent(
                 s.timestampNs(),
                 TYPE_TRACE_SOCK,
