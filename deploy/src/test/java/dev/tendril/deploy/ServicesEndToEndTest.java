@@ -177,7 +177,9 @@ class ServicesEndToEndTest {
             assertThat(answer.path("verdict").asText()).as(answer.toString()).isEqualTo("FORWARDED");
             assertThat(answer.path("service").path("service").asText()).isEqualTo("demo/backend");
             if (kernel) {
-                assertThat(answer.path("datapath").asText()).as(answer.toString()).isEqualTo("kernel");
+                assertThat(answer.path("datapath").asText())
+                        .as(answer.toString())
+                        .isEqualTo("kernel");
             }
         }
         if (!kernel) {
@@ -263,7 +265,10 @@ class ServicesEndToEndTest {
             awaitFlow(
                     f -> f.path("verdict").asText().equals("DROPPED")
                             && f.path("dropReasonDesc").asText().contains("SERVICE_BACKEND_NOT_FOUND")
-                            && f.path("destinationService").path("name").asText().equals("nobody"),
+                            && f.path("destinationService")
+                                    .path("name")
+                                    .asText()
+                                    .equals("nobody"),
                     "a DROPPED flow naming demo/nobody with Service backend not found");
         }
     }
@@ -286,9 +291,8 @@ class ServicesEndToEndTest {
         awaitBackends(frontendNode, vip + ":8080/TCP", Set.of(a, b));
         Path netns = Path.of(StackFabric.NETNS_DIR.toString(), fabric().podNetns(frontendNode, "demo", "frontend"));
 
-        ExecutorService pod = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform()
-                .daemon()
-                .unstarted(() -> {
+        ExecutorService pod = Executors.newSingleThreadExecutor(
+                r -> Thread.ofPlatform().daemon().unstarted(() -> {
                     NetnsThread.enter(netns);
                     r.run();
                 }));
@@ -308,7 +312,8 @@ class ServicesEndToEndTest {
                     assertThat(in(pod, () -> peerOf(netns, fresh)))
                             .as("new connection " + i + " after " + first + " left the Service")
                             .isEqualTo(other);
-                    assertThat(in(pod, () -> echo(fresh, "new " + i))).isEqualTo("new " + i);
+                    String text = "new " + i;
+                    assertThat(in(pod, () -> echo(fresh, text))).isEqualTo(text);
                 }
             }
         } finally {
@@ -326,9 +331,8 @@ class ServicesEndToEndTest {
         List<String> nodeAddresses = nodeAddresses();
         assertThat(nodeAddresses).hasSize(NODES);
         Path netns = Path.of(StackFabric.NETNS_DIR.toString(), fabric().nodeNetns("node-1"));
-        ExecutorService host = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform()
-                .daemon()
-                .unstarted(() -> {
+        ExecutorService host = Executors.newSingleThreadExecutor(
+                r -> Thread.ofPlatform().daemon().unstarted(() -> {
                     NetnsThread.enter(netns);
                     r.run();
                 }));
@@ -488,7 +492,8 @@ class ServicesEndToEndTest {
     }
 
     private JsonNode probe(String from, String to, int port) {
-        return json(ok("connectivity", "probe", "--from", from, "--to", to, "--port", Integer.toString(port), "-o", "json"));
+        return json(ok(
+                "connectivity", "probe", "--from", from, "--to", to, "--port", Integer.toString(port), "-o", "json"));
     }
 
     private void awaitProbe(String from, String to, int port, String verdict) throws InterruptedException {
@@ -575,7 +580,15 @@ class ServicesEndToEndTest {
     private static String peerOf(Path netns, Socket socket) throws IOException, InterruptedException {
         int localPort = socket.getLocalPort();
         Process ss = new ProcessBuilder(
-                        "ip", "netns", "exec", netns.getFileName().toString(), "ss", "-tnH", "sport", "=", ":" + localPort)
+                        "ip",
+                        "netns",
+                        "exec",
+                        netns.getFileName().toString(),
+                        "ss",
+                        "-tnH",
+                        "sport",
+                        "=",
+                        ":" + localPort)
                 .redirectErrorStream(true)
                 .start();
         String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
