@@ -173,7 +173,7 @@ class ServicesEndToEndTest {
 
         Set<String> answeredBy = new TreeSet<>();
         for (int i = 0; i < 40 && answeredBy.size() < 2; i++) {
-            JsonNode answer = probe("demo/frontend", vip, 80);
+            JsonNode answer = probe("demo/frontend", "svc:demo/backend", 80);
             assertThat(answer.path("verdict").asText()).as(answer.toString()).isEqualTo("FORWARDED");
             assertThat(answer.path("service").path("service").asText()).isEqualTo("demo/backend");
             if (kernel) {
@@ -189,7 +189,7 @@ class ServicesEndToEndTest {
         for (int i = 0; i < 40 && answeredBy.size() < 2; i++) {
             answeredBy = new TreeSet<>(translatedTo("backend"));
             if (answeredBy.size() < 2) {
-                probe("demo/frontend", vip, 80);
+                probe("demo/frontend", "svc:demo/backend", 80);
             }
         }
         assertThat(answeredBy)
@@ -201,20 +201,23 @@ class ServicesEndToEndTest {
     @Order(2)
     void policyAppliesToTheBackendAfterTranslation() throws Exception {
         ok("apply", "-f", repo.resolve("deploy/examples/demo-policies.yaml").toString());
-        String backend = clusterIp("backend");
-        String database = clusterIp("database");
-        awaitProbe("demo/frontend", database, 80, "DROPPED");
+        awaitProbe("demo/frontend", "svc:demo/database", 80, "DROPPED");
 
-        JsonNode allowed = probe("demo/frontend", backend, 80);
+        JsonNode allowed = probe("demo/frontend", "svc:demo/backend", 80);
         assertThat(allowed.path("verdict").asText()).as(allowed.toString()).isEqualTo("FORWARDED");
-        Result dropped = ok("connectivity", "probe", "--from", "demo/frontend", "--to", database, "--port", "80");
+        Result dropped =
+                ok("connectivity", "probe", "--from", "demo/frontend", "--to", "svc:demo/database", "--port", "80");
         assertThat(dropped.out())
                 .as("the drop names the policy of the database, the Service's backend")
                 .contains("DROPPED (Policy denied, ingress at ")
                 .contains("NetworkPolicy/demo/default-deny-ingress");
 
-        Result trace = ok("policy", "trace", "--from", "demo/frontend", "--to", database, "--port", "80/tcp");
-        assertThat(trace.out()).contains("demo/database").contains("DROPPED");
+        Result trace =
+                ok("policy", "trace", "--from", "demo/frontend", "--to-service", "demo/database", "--port", "80/tcp");
+        assertThat(trace.out())
+                .contains("-> service demo/database 80/TCP")
+                .containsPattern("backend " + podIpv4("database").replace(".", "\\.") + ":80 demo/database \\(ID:\\d+\\): DROPPED")
+                .endsWith("verdict: DROPPED\n");
     }
 
     @Test
@@ -258,7 +261,7 @@ class ServicesEndToEndTest {
         for (int n = 1; n <= NODES; n++) {
             awaitFrontend("node-" + n, vip + ":80/TCP");
         }
-        JsonNode answer = probe("demo/frontend", vip, 80);
+        JsonNode answer = probe("demo/frontend", "svc:demo/nobody", 80);
         assertThat(answer.path("verdict").asText()).as(answer.toString()).isEqualTo("DROPPED");
         assertThat(answer.toString()).contains("Service backend not found");
         if (kernel) {
@@ -491,6 +494,7 @@ class ServicesEndToEndTest {
         }
     }
 
+    /** {@code to} is {@code svc:NAMESPACE/NAME}: the CLI resolves the ClusterIP and the agent probes it. */
     private JsonNode probe(String from, String to, int port) {
         return json(ok(
                 "connectivity", "probe", "--from", from, "--to", to, "--port", Integer.toString(port), "-o", "json"));
@@ -598,7 +602,11 @@ class ServicesEndToEndTest {
             throw new AssertionError("ss shows no connection from port " + localPort + ": " + out);
         }
         String peer = fields[4];
-        return peer.substring(0, peer.lastIndexOf(':')).replace("[", "").replace("]", "");
+        // The JDK's sockets are dual-stack: an IPv4 peer shows as [::ffff:a.b.c.d].
+        return peer.substring(0, peer.lastIndexOf(':'))
+                .replace("[", "")
+                .replace("]", "")
+                .replace("::ffff:", "");
     }
 
     // ---- the CLI -----------------------------------------------------------------------------------------------

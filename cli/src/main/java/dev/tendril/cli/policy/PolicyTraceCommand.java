@@ -27,7 +27,9 @@ import picocli.CommandLine.Option;
         description = {
             "Trace a connection through egress and ingress policy (like 'cilium policy trace').",
             "Each side is a pod (--from NS/POD), an identity (--from-identity N) or labels"
-                    + " (--from-labels k=v,... [--from-namespace NS]); the same for --to."
+                    + " (--from-labels k=v,... [--from-namespace NS]); the same for --to.",
+            "--to-service NS/NAME traces a connection to the Service's ClusterIP: translated to each backend as"
+                    + " socket-LB does, the receiving side is every backend in turn (policy after translation)."
         })
 public final class PolicyTraceCommand implements Callable<Integer> {
 
@@ -48,6 +50,12 @@ public final class PolicyTraceCommand implements Callable<Integer> {
 
     @Option(names = "--to", paramLabel = "NS/POD", description = "The receiving pod.")
     String toPod;
+
+    @Option(
+            names = "--to-service",
+            paramLabel = "NS/NAME",
+            description = "A Service: the connection goes to its ClusterIP at --port (the Service's port).")
+    String toService;
 
     @Option(names = "--to-identity", paramLabel = "ID", description = "The receiving identity.")
     Long toIdentity;
@@ -75,7 +83,14 @@ public final class PolicyTraceCommand implements Callable<Integer> {
     public Integer call() {
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("from", side("--from", fromPod, fromIdentity, fromLabels, fromNamespace));
-        request.put("to", side("--to", toPod, toIdentity, toLabels, toNamespace));
+        if (toService != null) {
+            if (toPod != null || toIdentity != null || toLabels != null || toNamespace != null) {
+                throw usage("--to-service goes alone: drop --to, --to-identity, --to-labels and --to-namespace");
+            }
+            request.put("to", Map.of("address", clusterIp(toService)));
+        } else {
+            request.put("to", side("--to", toPod, toIdentity, toLabels, toNamespace));
+        }
         String[] portAndProtocol = port.split("/", 2);
         int number = portNumber(portAndProtocol[0]);
         String protocol = portAndProtocol.length == 2 ? portAndProtocol[1].toUpperCase(Locale.ROOT) : "TCP";
@@ -89,6 +104,10 @@ public final class PolicyTraceCommand implements Callable<Integer> {
             return 0;
         }
         String from = name(trace.path("from"));
+        if (trace.hasNonNull("service")) {
+            printService(out, trace, from, number, protocol);
+            return 0;
+        }
         String to = name(trace.path("to"));
         out.println(from + " (ID:" + trace.path("from").path("identity").asText("?") + ") -> " + to + " (ID:"
                 + trace.path("to").path("identity").asText("?") + ") " + number + "/" + protocol);
@@ -97,6 +116,49 @@ public final class PolicyTraceCommand implements Callable<Integer> {
         out.println("verdict: " + trace.path("verdict").asText());
         out.flush();
         return 0;
+    }
+
+    /** Per backend: where the connection is translated to and the policy verdict there. */
+    private static void printService(PrintWriter out, JsonNode trace, String from, int number, String protocol) {
+        out.println(from + " (ID:" + trace.path("from").path("identity").asText("?") + ") -> service "
+                + trace.path("service").asText() + " " + number + "/" + protocol);
+        JsonNode backends = trace.path("backends");
+        if (backends.isEmpty()) {
+            out.println("  no backends: the connection is refused (Service backend not found)");
+        }
+        for (JsonNode backend : backends) {
+            String pod = backend.path("pod").asText("");
+            out.println("  backend " + backend.path("address").asText() + ":"
+                    + backend.path("port").asInt()
+                    + (pod.isEmpty() ? "" : " " + pod)
+                    + (backend.hasNonNull("identity")
+                            ? " (ID:" + backend.path("identity").asText() + ")"
+                            : "")
+                    + ": " + backend.path("verdict").asText()
+                    + (backend.path("reason").asText("").isEmpty()
+                            ? ""
+                            : "  " + backend.path("reason").asText()));
+        }
+        out.println("verdict: " + trace.path("verdict").asText());
+        out.flush();
+    }
+
+    /** The Service's first ClusterIP, from the policy service. */
+    private String clusterIp(String service) {
+        int slash = service.indexOf('/');
+        if (slash <= 0 || slash == service.length() - 1 || service.indexOf('/', slash + 1) >= 0) {
+            throw usage("--to-service must be NAMESPACE/NAME, not '" + service + "'");
+        }
+        JsonNode view = ServiceClient.of(options.stack(), "policy")
+                .get(
+                        "/v1/services/" + ServiceClient.segment(service.substring(0, slash)) + "/"
+                                + ServiceClient.segment(service.substring(slash + 1)),
+                        Map.of());
+        JsonNode ips = view.path("clusterIPs");
+        if (ips.isEmpty()) {
+            throw usage("--to-service " + service + " has no ClusterIP");
+        }
+        return ips.get(0).asText();
     }
 
     private Map<String, Object> side(String option, String pod, Long identity, String labels, String namespace) {

@@ -116,6 +116,48 @@ class PolicyCommandsTest {
     }
 
     @Test
+    void traceToAServiceGoesToItsClusterIpAndPrintsTheVerdictAtEachBackend() throws IOException {
+        routes = request -> switch (request.uri().replaceAll("\\?.*", "")) {
+            case "/v1/services/demo/database" -> Response.ok("""
+                    {"namespace":"demo","name":"database","type":"ClusterIP","clusterIPs":["10.96.0.2"]}""");
+            case "/v1/trace" -> Response.ok("""
+                    {"verdict":"DROPPED","from":{"identity":17901,"endpoint":"demo/frontend"},"port":80,
+                     "protocol":"TCP","service":"demo/database",
+                     "backends":[{"address":"10.0.1.3","port":5432,"pod":"demo/database","identity":29433,
+                                  "verdict":"DROPPED","reason":"Policy denied (133) at ingress"},
+                                 {"address":"192.0.2.9","port":5432,"verdict":"UNKNOWN",
+                                  "reason":"no known endpoint: policy not traced"}]}""");
+            default -> Response.problem(404, "no such thing");
+        };
+
+        Result result =
+                run("policy", "trace", "--from", "demo/frontend", "--to-service", "demo/database", "--port", "80/tcp");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(policy.requests())
+                .extracting(Request::uri)
+                .containsExactly("/v1/services/demo/database", "/v1/trace");
+        assertThat(JSON.readTree(policy.requests().get(1).body())).isEqualTo(JSON.readTree("""
+                {"from":{"namespace":"demo","pod":"frontend"},"to":{"address":"10.96.0.2"},"port":80,"protocol":"TCP"}"""));
+        assertThat(result.out().lines().toList())
+                .containsExactly(
+                        "demo/frontend (ID:17901) -> service demo/database 80/TCP",
+                        "  backend 10.0.1.3:5432 demo/database (ID:29433): DROPPED  Policy denied (133) at ingress",
+                        "  backend 192.0.2.9:5432: UNKNOWN  no known endpoint: policy not traced",
+                        "verdict: DROPPED");
+    }
+
+    @Test
+    void traceToAServiceTakesNoOtherReceiver() {
+        Result result =
+                run("policy", "trace", "--from", "demo/a", "--to-service", "demo/s", "--to", "demo/b", "--port", "80");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("--to-service goes alone");
+        assertThat(policy.requests()).isEmpty();
+    }
+
+    @Test
     void traceTakesIdentitiesAndLabelsAndDefaultsToTcp() throws IOException {
         run(
                 "policy",
