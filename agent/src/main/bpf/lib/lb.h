@@ -142,9 +142,10 @@ _Static_assert(sizeof(struct ipv6_revnat_tuple) == 32, "lb6 reverse_sk key is 32
 _Static_assert(sizeof(struct ipv6_revnat_entry) == 20, "lb6 reverse_sk value is 20 B");
 
 /*
- * Cilium's default sizes (CILIUM_LB_*_MAP_MAX_ENTRIES; reverse_sk sized like the non-TCP CT map), preallocated
- * plain and LRU hashes: exactly libs/datapath LbMaps' specs, so whichever of the agent's writer and this
- * object's loader creates a map first, the other accepts it.
+ * Cilium's default sizes (CILIUM_LB_*_MAP_MAX_ENTRIES; reverse_sk sized like the non-TCP CT map), plain
+ * hashes with BPF_F_NO_PREALLOC (Cilium's default CONDITIONAL_PREALLOC) and preallocated LRU hashes: exactly
+ * libs/datapath LbMaps' specs, so whichever of the agent's writer and this object's loader creates a map
+ * first, the other accepts it.
  */
 #define LB_MAP_ENTRIES 65536
 #define LB_REVERSE_SK_ENTRIES 262144
@@ -154,6 +155,7 @@ struct {
 	__type(key, struct lb4_key);
 	__type(value, struct lb_service);
 	__uint(max_entries, LB_MAP_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 } cilium_lb4_services_v2 SEC(".maps");
 
 struct {
@@ -161,6 +163,7 @@ struct {
 	__type(key, struct lb6_key);
 	__type(value, struct lb_service);
 	__uint(max_entries, LB_MAP_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 } cilium_lb6_services_v2 SEC(".maps");
 
 struct {
@@ -168,6 +171,7 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lb4_backend);
 	__uint(max_entries, LB_MAP_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 } cilium_lb4_backends_v3 SEC(".maps");
 
 struct {
@@ -175,6 +179,7 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lb6_backend);
 	__uint(max_entries, LB_MAP_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 } cilium_lb6_backends_v3 SEC(".maps");
 
 struct {

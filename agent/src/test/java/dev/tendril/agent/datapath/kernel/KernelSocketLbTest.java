@@ -227,7 +227,10 @@ class KernelSocketLbTest {
         InetAddress backend = cluster.pod(name).address(true);
         SockEvent e = awaitSock(
                 "translation",
-                x -> x.translated() && x.frontend().equals(VIP) && x.backend().equals(backend));
+                x -> x.translated()
+                        && x.protocol() == IpProtocol.TCP
+                        && x.frontend().equals(VIP)
+                        && x.backend().equals(backend));
         assertThat(e.frontendPort()).isEqualTo(PORT);
         assertThat(e.backendPort()).isEqualTo(PORT);
         assertThat(e.revNatIndex()).isEqualTo(1);
