@@ -1,0 +1,180 @@
+package dev.tendril.agent.bench;
+
+import dev.tendril.agent.bpf.KernelBpfMap;
+import dev.tendril.datapath.maps.BpfMap.Entry;
+import dev.tendril.datapath.maps.MapSpec;
+import dev.tendril.datapath.maps.UpdateFlag;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Tendril arm's map writes for the services benchmark: {@code cilium_lb4_services_v2},
+ * {@code cilium_lb4_backends_v3} and {@code cilium_lb4_reverse_nat} as real kernel hash maps (65,536
+ * entries each, Cilium's defaults), a service written as Cilium's agent writes it: its backends, its
+ * reverse-NAT entry, its slots 1..n, then its master slot 0 (so the datapath never sees a count of slots
+ * not yet written). The entry layouts are the contract's (docs/services.md; the {@code dev.tendril.datapath.lb}
+ * codecs): addresses and ports in network order, the other integers in host order.
+ */
+final class TendrilLbArm implements AutoCloseable {
+    static final int MAX_ENTRIES = 65_536;
+    private static final int TCP = 6;
+
+    /** A service: VIP and port, backends as (id, address) on {@code backendPort}, its reverse-NAT index. */
+    record Service(
+            InetAddress vip,
+            int port,
+            int revNat,
+            List<Long> backendIds,
+            List<InetAddress> backends,
+            int backendPort) {}
+
+    final KernelBpfMap services;
+    final KernelBpfMap backends;
+    final KernelBpfMap revNat;
+
+    TendrilLbArm() {
+        services = KernelBpfMap.create(MapSpec.hash("tnd_bench_lb4s", 12, 12, MAX_ENTRIES));
+        backends = KernelBpfMap.create(MapSpec.hash("tnd_bench_lb4b", 4, 12, MAX_ENTRIES));
+        revNat = KernelBpfMap.create(MapSpec.hash("tnd_bench_lb4r", 2, 8, MAX_ENTRIES));
+    }
+
+    /** Writes one service, one update syscall per entry (what the agent does for one changed service). */
+    void write(Service s) {
+        for (int i = 0; i < s.backends().size(); i++) {
+            backends.update(
+                    backendKey(s.backendIds().get(i)),
+                    backendValue(s.backends().get(i), s.backendPort()),
+                    UpdateFlag.ANY);
+        }
+        revNat.update(revNatKey(s.revNat()), revNatValue(s.vip(), s.port()), UpdateFlag.ANY);
+        for (int slot = 1; slot <= s.backends().size(); slot++) {
+            services.update(
+                    serviceKey(s.vip(), s.port(), slot),
+                    serviceValue(s.backendIds().get(slot - 1), 0, s.revNat()),
+                    UpdateFlag.ANY);
+        }
+        services.update(
+                serviceKey(s.vip(), s.port(), 0), serviceValue(0, s.backends().size(), s.revNat()), UpdateFlag.ANY);
+    }
+
+    /** Removes one service: master first, then slots, reverse NAT and backends (the reverse of {@link #write}). */
+    void remove(Service s) {
+        services.delete(serviceKey(s.vip(), s.port(), 0));
+        for (int slot = 1; slot <= s.backends().size(); slot++) {
+            services.delete(serviceKey(s.vip(), s.port(), slot));
+        }
+        revNat.delete(revNatKey(s.revNat()));
+        s.backendIds().forEach(id -> backends.delete(backendKey(id)));
+    }
+
+    /** Every entry of {@code all}, in the order {@link #write} uses, for batch writes. */
+    static List<List<Entry>> entries(List<Service> all) {
+        List<Entry> b = new ArrayList<>();
+        List<Entry> r = new ArrayList<>();
+        List<Entry> s = new ArrayList<>();
+        for (Service svc : all) {
+            for (int i = 0; i < svc.backends().size(); i++) {
+                b.add(new Entry(
+                        backendKey(svc.backendIds().get(i)),
+                        backendValue(svc.backends().get(i), svc.backendPort())));
+            }
+            r.add(new Entry(revNatKey(svc.revNat()), revNatValue(svc.vip(), svc.port())));
+            for (int slot = 1; slot <= svc.backends().size(); slot++) {
+                s.add(new Entry(
+                        serviceKey(svc.vip(), svc.port(), slot),
+                        serviceValue(svc.backendIds().get(slot - 1), 0, svc.revNat())));
+            }
+            s.add(new Entry(
+                    serviceKey(svc.vip(), svc.port(), 0),
+                    serviceValue(0, svc.backends().size(), svc.revNat())));
+        }
+        return List.of(b, r, s);
+    }
+
+    /** A full rewrite of every entry (batched, {@code BPF_MAP_UPDATE_BATCH}), backends first. */
+    void writeAll(List<List<Entry>> entries) {
+        backends.updateAll(entries.get(0), UpdateFlag.ANY);
+        revNat.updateAll(entries.get(1), UpdateFlag.ANY);
+        services.updateAll(entries.get(2), UpdateFlag.ANY);
+    }
+
+    void clear() {
+        for (KernelBpfMap m : List.of(services, revNat, backends)) {
+            m.deleteAll(m.keys());
+        }
+    }
+
+    int size() {
+        return services.size() + backends.size() + revNat.size();
+    }
+
+    static byte[] serviceKey(InetAddress vip, int port, int slot) {
+        return ByteBuffer.allocate(12)
+                .put(vip.getAddress())
+                .putShort((short) port)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putShort((short) slot)
+                .put((byte) TCP)
+                .put((byte) 0)
+                .array();
+    }
+
+    static byte[] serviceValue(long backendId, int count, int revNat) {
+        return ByteBuffer.allocate(12)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt((int) backendId)
+                .putShort((short) count)
+                .putShort((short) revNat)
+                .array();
+    }
+
+    static byte[] backendKey(long id) {
+        return ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt((int) id)
+                .array();
+    }
+
+    static byte[] backendValue(InetAddress address, int port) {
+        return ByteBuffer.allocate(12)
+                .put(address.getAddress())
+                .putShort((short) port)
+                .put((byte) TCP)
+                .array();
+    }
+
+    static byte[] revNatKey(int index) {
+        return ByteBuffer.allocate(2)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putShort((short) index)
+                .array();
+    }
+
+    static byte[] revNatValue(InetAddress vip, int port) {
+        return ByteBuffer.allocate(8)
+                .put(vip.getAddress())
+                .putShort((short) port)
+                .array();
+    }
+
+    static InetAddress v4(int address) {
+        try {
+            return InetAddress.getByAddress(
+                    new byte[] {(byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address
+                    });
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        services.close();
+        backends.close();
+        revNat.close();
+    }
+}
