@@ -1,15 +1,17 @@
 package dev.tendril.datapath.maps;
 
+import java.util.Set;
+
 /** Size checks shared by the in-memory maps. */
 abstract sealed class AbstractInMemoryMap implements BpfMap permits HashMapInMemory, LpmTrieInMemory {
     protected final MapSpec spec;
 
-    AbstractInMemoryMap(MapSpec spec, MapType expected) {
+    AbstractInMemoryMap(MapSpec spec, Set<MapType> expected) {
         if (spec == null) {
             throw new IllegalArgumentException("spec must not be null");
         }
-        if (spec.type() != expected) {
-            throw new IllegalArgumentException("spec type must be " + expected + ", got " + spec.type());
+        if (!expected.contains(spec.type())) {
+            throw new IllegalArgumentException("spec type must be one of " + expected + ", got " + spec.type());
         }
         this.spec = spec;
     }

@@ -5,17 +5,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A {@code BPF_MAP_TYPE_HASH} in memory: exact-key lookups, {@code max_entries} enforced with E2BIG on
- * a new key while existing keys can still be replaced. Thread-safe; iteration is in insertion order,
+ * a new key while existing keys can still be replaced. As a {@code BPF_MAP_TYPE_LRU_HASH}, a new key in a
+ * full map evicts the least recently looked-up or updated entry instead (the kernel's LRU is approximate;
+ * this one is exact). Thread-safe; iteration is in insertion order,
  * which callers must not rely on (the kernel's is by bucket).
  */
 public final class HashMapInMemory extends AbstractInMemoryMap {
-    private final Map<ByteKey, byte[]> entries = new LinkedHashMap<>();
+    private final Map<ByteKey, byte[]> entries;
+    private final boolean lru;
 
     public HashMapInMemory(MapSpec spec) {
-        super(spec, MapType.HASH);
+        super(spec, Set.of(MapType.HASH, MapType.LRU_HASH));
+        this.lru = spec.type() == MapType.LRU_HASH;
+        this.entries = new LinkedHashMap<>(16, 0.75f, lru);
     }
 
     @Override
@@ -31,7 +37,10 @@ public final class HashMapInMemory extends AbstractInMemoryMap {
         if (!exists && flag == UpdateFlag.EXIST) {
             throw new BpfMapException(spec.name(), Errno.ENOENT, "key does not exist");
         }
-        if (!exists && entries.size() >= spec.maxEntries()) {
+        if (!exists && entries.size() >= spec.maxEntries() && lru) {
+            ByteKey eldest = entries.keySet().iterator().next();
+            entries.remove(eldest);
+        } else if (!exists && entries.size() >= spec.maxEntries()) {
             throw new BpfMapException(spec.name(), Errno.E2BIG, "map full (" + spec.maxEntries() + " entries)");
         }
         entries.put(k, value.clone());

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A {@code BPF_MAP_TYPE_LPM_TRIE} in memory, with the kernel's semantics ({@code kernel/bpf/lpm_trie.c}):
@@ -28,7 +29,7 @@ public final class LpmTrieInMemory extends AbstractInMemoryMap {
     private final int[] countByPrefix;
 
     public LpmTrieInMemory(MapSpec spec) {
-        super(spec, MapType.LPM_TRIE);
+        super(spec, Set.of(MapType.LPM_TRIE));
         this.maxPrefix = spec.maxPrefixLength();
         this.countByPrefix = new int[maxPrefix + 1];
     }

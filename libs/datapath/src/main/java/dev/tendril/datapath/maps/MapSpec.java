@@ -6,7 +6,7 @@ package dev.tendril.datapath.maps;
  * backend can create.
  *
  * @param name map name; the kernel keeps at most 15 characters, pinned paths may be longer
- * @param type hash or LPM trie
+ * @param type hash, LRU hash or LPM trie
  * @param keySize key size in bytes; for an LPM trie the u32 prefix length plus 1..256 data bytes
  * @param valueSize value size in bytes
  * @param maxEntries capacity; inserts beyond it fail
@@ -51,6 +51,10 @@ public record MapSpec(String name, MapType type, int keySize, int valueSize, int
 
     public static MapSpec hash(String name, int keySize, int valueSize, int maxEntries) {
         return new MapSpec(name, MapType.HASH, keySize, valueSize, maxEntries, 0);
+    }
+
+    public static MapSpec lruHash(String name, int keySize, int valueSize, int maxEntries) {
+        return new MapSpec(name, MapType.LRU_HASH, keySize, valueSize, maxEntries, 0);
     }
 
     public static MapSpec lpmTrie(String name, int keySize, int valueSize, int maxEntries) {

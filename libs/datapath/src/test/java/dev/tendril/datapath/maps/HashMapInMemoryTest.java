@@ -36,4 +36,17 @@ class HashMapInMemoryTest extends BpfMapContractTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("HASH");
     }
+
+    @Test
+    void anLruHashEvictsTheLeastRecentlyUsedEntryWhenFull() {
+        BpfMap lru = new HashMapInMemory(MapSpec.lruHash("test_lru", KEY_SIZE, VALUE_SIZE, 2));
+        lru.put(key(1), value(1));
+        lru.put(key(2), value(2));
+        lru.lookup(key(1));
+        lru.put(key(3), value(3));
+        assertThat(lru.lookup(key(2))).isEmpty();
+        assertThat(lru.lookup(key(1))).isPresent();
+        assertThat(lru.lookup(key(3))).isPresent();
+        assertThat(lru.size()).isEqualTo(2);
+    }
 }
