@@ -3,10 +3,12 @@ package dev.tendril.agent.bench;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 
 /**
  * The services benchmark's namespaces: two arms of the same shape, a client pod namespace behind a node
@@ -20,7 +22,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * client-t 10.244.2.2 -- 10.244.2.1 node-t 192.168.202.1 -- 192.168.202.2 /
  * </pre>
  *
- * {@link #close} deletes every namespace it made; a shutdown hook does the same if the run dies.
+ * {@link #close} deletes every namespace it made and its pin directory; a shutdown hook does the same if the
+ * run dies.
  */
 final class ServiceBenchNetwork implements AutoCloseable {
     static final List<String> BACKENDS = List.of("10.244.1.2", "10.244.1.3", "10.244.1.4", "10.244.1.5", "10.244.1.6");
@@ -32,6 +35,9 @@ final class ServiceBenchNetwork implements AutoCloseable {
     final String clientK;
     final String clientT;
     final String backend;
+    /** The bpffs directory of the Tendril arm's pinned maps (and socket-LB links, when attached). */
+    final Path pinDir;
+
     private final List<String> made = new ArrayList<>();
     private final Thread hook;
 
@@ -42,9 +48,11 @@ final class ServiceBenchNetwork implements AutoCloseable {
         clientK = id + "-client-k";
         clientT = id + "-client-t";
         backend = id + "-backend";
+        pinDir = Path.of("/sys/fs/bpf", id);
         hook = new Thread(this::removeAll);
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            Files.createDirectories(pinDir);
             for (String ns : List.of(nodeK, nodeT, clientK, clientT, backend)) {
                 run("ip", "netns", "add", ns);
                 made.add(ns);
@@ -55,6 +63,9 @@ final class ServiceBenchNetwork implements AutoCloseable {
             for (String b : BACKENDS) {
                 ip(backend, "addr", "add", b + "/32", "dev", "lo");
             }
+        } catch (IOException e) {
+            removeAll();
+            throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             removeAll();
             throw e;
@@ -131,6 +142,15 @@ final class ServiceBenchNetwork implements AutoCloseable {
             }
         }
         made.clear();
+        // Unpinning the links detaches the socket-LB programs; unpinning the maps frees them.
+        try (Stream<Path> pins = Files.exists(pinDir) ? Files.list(pinDir) : Stream.empty()) {
+            for (Path pin : pins.toList()) {
+                Files.deleteIfExists(pin);
+            }
+            Files.deleteIfExists(pinDir);
+        } catch (IOException e) {
+            System.out.println("could not remove " + pinDir + ": " + e.getMessage());
+        }
     }
 
     @Override

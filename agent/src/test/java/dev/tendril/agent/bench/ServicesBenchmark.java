@@ -79,7 +79,7 @@ public final class ServicesBenchmark {
                 output("iptables", "--version"));
         List<Row> rows = new ArrayList<>();
         try (ServiceBenchNetwork net = new ServiceBenchNetwork();
-                TendrilLbArm maps = new TendrilLbArm();
+                TendrilLbArm maps = new TendrilLbArm(net.pinDir);
                 ServerSocketChannel server = listen(net.backend)) {
             Thread acceptor = Thread.ofPlatform().daemon().start(() -> acceptLoop(server));
             System.out.printf(

@@ -1,26 +1,30 @@
 package dev.tendril.agent.bench;
 
 import dev.tendril.agent.bpf.KernelBpfMap;
+import dev.tendril.datapath.lb.LbBackendKey;
+import dev.tendril.datapath.lb.LbBackendValue;
+import dev.tendril.datapath.lb.LbFlags;
+import dev.tendril.datapath.lb.LbMaps;
+import dev.tendril.datapath.lb.LbRevNatKey;
+import dev.tendril.datapath.lb.LbRevNatValue;
+import dev.tendril.datapath.lb.LbServiceKey;
+import dev.tendril.datapath.lb.LbServiceValue;
 import dev.tendril.datapath.maps.BpfMap.Entry;
-import dev.tendril.datapath.maps.MapSpec;
 import dev.tendril.datapath.maps.UpdateFlag;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The Tendril arm's map writes for the services benchmark: {@code cilium_lb4_services_v2},
- * {@code cilium_lb4_backends_v3} and {@code cilium_lb4_reverse_nat} as real kernel hash maps (65,536
- * entries each, Cilium's defaults), a service written as Cilium's agent writes it: its backends, its
+ * {@code cilium_lb4_backends_v3} and {@code cilium_lb4_reverse_nat} as real kernel hash maps ({@link LbMaps}:
+ * 65,536 entries each, Cilium's defaults), a service written as Cilium's agent writes it: its backends, its
  * reverse-NAT entry, its slots 1..n, then its master slot 0 (so the datapath never sees a count of slots
- * not yet written). The entry layouts are the contract's (docs/services.md; the {@code dev.tendril.datapath.lb}
- * codecs): addresses and ports in network order, the other integers in host order.
+ * not yet written). Entries are encoded by libs/datapath's {@code dev.tendril.datapath.lb} codecs.
  */
 final class TendrilLbArm implements AutoCloseable {
-    static final int MAX_ENTRIES = 65_536;
     private static final int TCP = 6;
 
     /** A service: VIP and port, backends as (id, address) on {@code backendPort}, its reverse-NAT index. */
@@ -36,10 +40,11 @@ final class TendrilLbArm implements AutoCloseable {
     final KernelBpfMap backends;
     final KernelBpfMap revNat;
 
-    TendrilLbArm() {
-        services = KernelBpfMap.create(MapSpec.hash("tnd_bench_lb4s", 12, 12, MAX_ENTRIES));
-        backends = KernelBpfMap.create(MapSpec.hash("tnd_bench_lb4b", 4, 12, MAX_ENTRIES));
-        revNat = KernelBpfMap.create(MapSpec.hash("tnd_bench_lb4r", 2, 8, MAX_ENTRIES));
+    /** The maps pinned in {@code pinDir} under their Cilium names, where the socket-LB object finds them. */
+    TendrilLbArm(Path pinDir) {
+        services = KernelBpfMap.createOrOpenPinned(pinDir.resolve(LbMaps.SERVICES_V4.name()), LbMaps.SERVICES_V4);
+        backends = KernelBpfMap.createOrOpenPinned(pinDir.resolve(LbMaps.BACKENDS_V4.name()), LbMaps.BACKENDS_V4);
+        revNat = KernelBpfMap.createOrOpenPinned(pinDir.resolve(LbMaps.REVERSE_NAT_V4.name()), LbMaps.REVERSE_NAT_V4);
     }
 
     /** Writes one service, one update syscall per entry (what the agent does for one changed service). */
@@ -113,52 +118,31 @@ final class TendrilLbArm implements AutoCloseable {
     }
 
     static byte[] serviceKey(InetAddress vip, int port, int slot) {
-        return ByteBuffer.allocate(12)
-                .put(vip.getAddress())
-                .putShort((short) port)
-                .order(ByteOrder.LITTLE_ENDIAN)
-                .putShort((short) slot)
-                .put((byte) TCP)
-                .put((byte) 0)
-                .array();
+        return new LbServiceKey(vip, port, slot, TCP, LbServiceKey.SCOPE_EXTERNAL).encode();
     }
 
+    /** A ClusterIP frontend's entry: Cilium marks those {@code SVC_FLAG_ROUTABLE}. */
     static byte[] serviceValue(long backendId, int count, int revNat) {
-        return ByteBuffer.allocate(12)
-                .order(ByteOrder.LITTLE_ENDIAN)
-                .putInt((int) backendId)
-                .putShort((short) count)
-                .putShort((short) revNat)
-                .array();
+        LbServiceValue value = count > 0
+                ? LbServiceValue.master(0, count, revNat, LbFlags.ROUTABLE, 0)
+                : LbServiceValue.slot(backendId, revNat, LbFlags.ROUTABLE, 0);
+        return value.encode();
     }
 
     static byte[] backendKey(long id) {
-        return ByteBuffer.allocate(4)
-                .order(ByteOrder.LITTLE_ENDIAN)
-                .putInt((int) id)
-                .array();
+        return new LbBackendKey(id).encode();
     }
 
     static byte[] backendValue(InetAddress address, int port) {
-        return ByteBuffer.allocate(12)
-                .put(address.getAddress())
-                .putShort((short) port)
-                .put((byte) TCP)
-                .array();
+        return LbBackendValue.of(address, port, TCP).encode();
     }
 
     static byte[] revNatKey(int index) {
-        return ByteBuffer.allocate(2)
-                .order(ByteOrder.LITTLE_ENDIAN)
-                .putShort((short) index)
-                .array();
+        return new LbRevNatKey(index).encode();
     }
 
     static byte[] revNatValue(InetAddress vip, int port) {
-        return ByteBuffer.allocate(8)
-                .put(vip.getAddress())
-                .putShort((short) port)
-                .array();
+        return new LbRevNatValue(vip, port).encode();
     }
 
     static InetAddress v4(int address) {
