@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Compiles the BPF programs into <classes dir>/bpf/tendril_lxc.o, which the agent's jar then carries.
+# Compiles the BPF programs into <classes dir>/bpf/tendril_lxc.o (tc) and tendril_sock.o (socket-LB), which
+# the agent's jar then carries.
 # Run by the agent's Maven build (generate-resources). Without clang or the kernel and libbpf headers it
 # prints why and builds nothing: the agent then runs without a kernel datapath and its kernel tests skip.
 set -euo pipefail
@@ -27,5 +28,7 @@ for dir in "/usr/include/$(uname -m)-linux-gnu" /usr/include/x86_64-linux-gnu /u
 done
 
 mkdir -p "$out"
-clang -O2 -g -target bpf -Wall -Wextra -Werror "${includes[@]}" -c "$src/tendril_lxc.c" -o "$out/tendril_lxc.o"
-echo "[bpf] built $out/tendril_lxc.o with $(clang --version | head -n 1)"
+for prog in tendril_lxc tendril_sock; do
+  clang -O2 -g -target bpf -Wall -Wextra -Werror "${includes[@]}" -c "$src/$prog.c" -o "$out/$prog.o"
+  echo "[bpf] built $out/$prog.o with $(clang --version | head -n 1)"
+done

@@ -29,32 +29,6 @@ struct event_context {
 	__u8 ct_status;
 };
 
-static __always_inline void count_lost_event(void)
-{
-	__u32 zero = 0;
-	__u64 *lost = bpf_map_lookup_elem(&tendril_events_lost, &zero);
-
-	if (lost)
-		__sync_fetch_and_add(lost, 1);
-}
-
-/* An event's share of the ring: the record and its 8-byte header, 8-byte aligned. */
-#define EVENT_RECORD_SIZE ((sizeof(struct verdict_event) + 8 + 7) & ~7UL)
-
-/*
- * Whether this event is the one that makes the unread events fill a quarter of the ring. Only that one
- * wakes the reader, which then reads until the ring is empty: waking it with every event while the ring
- * stays above the mark would cost an interrupt per event exactly when events come fastest. A crossing
- * that concurrent producers hide from both of them is caught by the reader's interval.
- */
-static __always_inline int wake_reader(void)
-{
-	__u64 unread = bpf_ringbuf_query(&tendril_events, BPF_RB_AVAIL_DATA);
-	__u64 mark = bpf_ringbuf_query(&tendril_events, BPF_RB_RING_SIZE) / 4;
-
-	return unread >= mark && unread < mark + EVENT_RECORD_SIZE;
-}
-
 static __always_inline void emit_event(const struct event_context *c, const struct packet *p, __u8 type,
 				       __u8 drop_reason, const struct policy_verdict *v)
 {

@@ -10,15 +10,8 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "types.h"
-
-/* Written by the agent (NodeMapsReconciler): every known prefix to its security identity. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__type(key, struct ipcache_key);
-	__type(value, struct remote_endpoint_info);
-	__uint(max_entries, 512000);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-} cilium_ipcache_v2 SEC(".maps");
+#include "ipcache_map.h"
+#include "ring.h"
 
 /*
  * Tendril's addition, written by the agent with the ipcache (KernelIpcache): the ipcache's host entries
@@ -100,19 +93,5 @@ struct {
 	__type(value, struct ct_entry);
 	__uint(max_entries, 262144);
 } cilium_ct_any6_global SEC(".maps");
-
-/* Verdict events for the agent (struct verdict_event records). */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
-} tendril_events SEC(".maps");
-
-/* Events that found the ring buffer full: one u64 counter at key 0. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, __u64);
-	__uint(max_entries, 1);
-} tendril_events_lost SEC(".maps");
 
 #endif

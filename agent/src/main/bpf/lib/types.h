@@ -164,12 +164,50 @@ struct verdict_event {
 	__u32 pad2;
 };
 
+/*
+ * One socket-LB event on the same ring buffer, 96 B like verdict_event and sharing its first 16 bytes
+ * (timestamp, type, verdict, drop_reason, ip_version and protocol at the same offsets): type
+ * NOTIFY_TRACE_SOCK, verdict VERDICT_TRANSLATED (a frontend translated to a backend) or VERDICT_DROPPED
+ * with DROP_NO_SERVICE (a frontend without backends).
+ */
+struct sock_event {
+	__u64 timestamp_ns;
+	__u8 type;		/* NOTIFY_TRACE_SOCK */
+	__u8 verdict;		/* VERDICT_TRANSLATED or VERDICT_DROPPED */
+	__u8 drop_reason;	/* 0 or DROP_NO_SERVICE */
+	__u8 xlate_point;	/* Hubble SocketTranslationPoint: 1 pre-fwd (drops), 2 post-fwd */
+	__u8 hook;		/* SOCK_HOOK_*: which program translated */
+	__u8 ip_version;	/* 4 or 6 (4 for an IPv4-mapped address on an IPv6 socket) */
+	__u8 protocol;
+	__u8 pad0;
+	__u16 frontend_port;	/* host order */
+	__u16 backend_port;	/* host order, 0 on a drop */
+	__u32 rev_nat_index;
+	__u32 endpoint_id;	/* tendril_lb_netns' value for the socket's namespace: 0 the node */
+	__u32 backend_id;
+	__u64 pad1;
+	__u64 netns_cookie;
+	__u64 socket_cookie;
+	__u8 frontend[16];	/* network order; IPv4 in the first 4 bytes */
+	__u8 backend[16];
+	__u64 pad2;
+};
+
+#define SOCK_HOOK_CONNECT 1
+#define SOCK_HOOK_SENDMSG 2
+
+_Static_assert(sizeof(struct sock_event) == 96, "socket event is 96 B");
+_Static_assert(__builtin_offsetof(struct sock_event, netns_cookie) == 40, "socket event netns cookie at 40");
+_Static_assert(__builtin_offsetof(struct sock_event, frontend) == 56, "socket event frontend at 56");
+
 /* Cilium's monitor message types (CILIUM_NOTIFY_*). */
 #define NOTIFY_DROP 1
 #define NOTIFY_POLICY_VERDICT 5
+#define NOTIFY_TRACE_SOCK 7
 
 #define VERDICT_FORWARDED 1
 #define VERDICT_DROPPED 2
+#define VERDICT_TRANSLATED 7
 
 #define TRAFFIC_INGRESS 1
 #define TRAFFIC_EGRESS 2
@@ -190,6 +228,7 @@ enum {
 #define DROP_POLICY 133
 #define DROP_INVALID 134
 #define DROP_NO_LOCAL_ENDPOINT 152
+#define DROP_NO_SERVICE 158
 #define DROP_CT_CREATE_FAILED 155
 #define DROP_NO_CONFIG 165
 #define DROP_POLICY_DENY 181

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.logging.Logger;
 
 /**
  * A node's kernel datapath: the programs of src/main/bpf loaded over the node's pin directory (the
@@ -30,6 +31,7 @@ import java.util.function.Consumer;
  * {@link #refreshPolicyMap}: the kernel holds the map object, not its pin.
  */
 public final class KernelDatapath implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(KernelDatapath.class.getName());
 
     /** Where an endpoint's programs are attached; {@code netns} is null for this process's namespace. */
     public record Attachment(int endpointId, Path netns, String interfaceName, int ifindex) {}
@@ -43,10 +45,12 @@ public final class KernelDatapath implements AutoCloseable {
     private final int policyMaps;
     private final int endpointIfindex;
     private final Map<Integer, Attachment> attached = new ConcurrentHashMap<>();
+    private final List<Integer> socketLbPrograms;
     private boolean closed;
 
-    private KernelDatapath(Path dir, ProgramLoader.Programs programs) {
+    private KernelDatapath(Path dir, ProgramLoader.Programs programs, List<Integer> socketLbPrograms) {
         this.dir = dir;
+        this.socketLbPrograms = socketLbPrograms;
         this.fromContainer = programs.fromContainer();
         this.toContainer = programs.toContainer();
         int policy = -1;
@@ -88,11 +92,71 @@ public final class KernelDatapath implements AutoCloseable {
      */
     public static KernelDatapath load(Path pinDir, KernelDatapathConfig config) {
         LibBpf.require();
-        return new KernelDatapath(pinDir, ProgramLoader.load(pinDir, config));
+        ProgramLoader.Programs programs = ProgramLoader.load(pinDir, config);
+        List<Integer> socketLb;
+        try {
+            socketLb = loadSocketLb(pinDir, config);
+        } catch (RuntimeException e) {
+            Pins.close(programs.fromContainer());
+            Pins.close(programs.toContainer());
+            throw e;
+        }
+        return new KernelDatapath(pinDir, programs, socketLb);
     }
 
-    public Path directory() {
-        return dir;
+    /**
+     * The socket load balancer at the root of the cgroup v2 hierarchy (SocketLb): its program ids, none when this
+     * machine has no cgroup2 mount (Services then are not load-balanced by this node's kernel, said in the log).
+     */
+    private static List<Integer> loadSocketLb(Path pinDir, KernelDatapathConfig config) {
+        Optional<Path> cgroup = SocketLb.cgroup2Root();
+        if (cgroup.isEmpty()) {
+            LOG.warning("no cgroup2 mount in /proc/self/mounts: socket load balancing (Services) is off on "
+                    + pinDir.getFileName());
+            return List.of();
+        }
+        List<Integer> ids = SocketLb.load(pinDir, cgroup.get(), config);
+        LOG.info("socket load balancing of " + pinDir.getFileName() + " attached at " + cgroup.get() + ": programs "
+                + ids);
+        return ids;
+    }
+
+    /** The ids of the socket-LB programs this load attached; empty without a cgroup2 mount. */
+    public List<Integer> socketLbProgramIds() {
+        return socketLbPrograms;
+    }
+
+    /** The cgroup v2 root the socket-LB programs attach to, when this machine has one. */
+    public static Optional<Path> cgroupRoot() {
+        return SocketLb.cgroup2Root();
+    }
+
+    /** Every program attached at the cgroup {@code cgroup} for the socket-LB hooks, whoever attached it. */
+    public static List<Integer> socketProgramsAttachedAt(Path cgroup) {
+        return SocketLb.attachedAt(cgroup);
+    }
+
+    /**
+     * Lets socket-LB translate the sockets of the network namespace at {@code netns} (null: this process's),
+     * as those of {@code endpointId} (0 for the node's own namespace): its cookie, for {@link #forgetNetns}.
+     */
+    public synchronized long registerNetns(Path netns, int endpointId) {
+        requireOpen();
+        long cookie = Netns.cookie(netns);
+        SocketLb.putNetns(dir, cookie, endpointId);
+        return cookie;
+    }
+
+    /** Removes a namespace's entry of tendril_lb_netns: its sockets are no longer translated. */
+    public synchronized void forgetNetns(long cookie) {
+        requireOpen();
+        SocketLb.deleteNetns(dir, cookie);
+    }
+
+    /** tendril_lb_netns: namespace cookie to endpoint id (0 the node). */
+    public synchronized Map<Long, Integer> netnsEntries() {
+        requireOpen();
+        return SocketLb.netnsEntries(dir);
     }
 
     /**
@@ -232,8 +296,9 @@ public final class KernelDatapath implements AutoCloseable {
     }
 
     /**
-     * Unpins everything this datapath pinned in its directory (programs, CT, ring buffer, tendril_*),
-     * leaving the agent's maps; with no filter attached any more, the kernel then frees them.
+     * Unpins everything this datapath pinned in its directory (programs, CT, ring buffer, tendril_*, the
+     * socket-LB links, which detaches those programs from the cgroup), leaving the agent's maps; with no
+     * filter attached any more, the kernel then frees them.
      */
     public static void unpinAll(Path pinDir) {
         for (String name : List.of(
@@ -246,6 +311,7 @@ public final class KernelDatapath implements AutoCloseable {
             Pins.unpin(pinDir.resolve(name));
         }
         ProgramLoader.CT_MAPS.forEach(m -> Pins.unpin(pinDir.resolve(m)));
+        SocketLb.unpin(pinDir);
     }
 
     private void requireOpen() {

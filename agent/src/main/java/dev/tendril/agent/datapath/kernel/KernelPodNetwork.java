@@ -50,6 +50,9 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
     private KernelDatapath datapath;
     private List<PeerNode> routed;
     private final Map<String, FabricPod> pods = new HashMap<>();
+    /** Network namespace cookies registered for socket-LB, by pod key ("" for the node's namespace). */
+    private final Map<String, Long> netnsCookies = new HashMap<>();
+
     private Map<String, Set<Responders.Port>> ports = Map.of();
     private Responders responders;
     private Consumer<VerdictEvent> events;
@@ -106,6 +109,7 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
         }
         Set<PodRef> keep = live.stream().map(this::ref).collect(Collectors.toSet());
         List<String> swept = fabric.sweepPods(node, keep);
+        registerNetns("", wired.netns(), 0);
         for (LocalEndpoint ep : live) {
             try {
                 attach(ep);
@@ -113,6 +117,7 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
                 LOG.log(Level.WARNING, "attaching the restored endpoint " + ep.key() + " failed: " + e.getMessage(), e);
             }
         }
+        forgetStaleNetns();
         LOG.info("pod network of " + node + " in " + wired.netnsName() + ": programs " + datapath.programIds() + ", "
                 + datapath.attachments().size() + " endpoints attached, stale pods removed " + swept);
         return swept;
@@ -136,6 +141,7 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
         try {
             datapath.attach(endpoint.endpointId(), pod.nodeNetns(), pod.hostInterface());
             pods.put(endpoint.key(), pod);
+            registerNetns(endpoint.key(), pod.netns(), endpoint.endpointId());
             responders.serve(endpoint.key(), pod.netns(), ports.getOrDefault(endpoint.key(), Set.of()));
         } catch (RuntimeException e) {
             try {
@@ -159,8 +165,33 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
                 }
             }
         }
+        Long cookie = netnsCookies.remove(endpoint.key());
+        if (cookie != null && datapath != null) {
+            datapath.forgetNetns(cookie);
+        }
         fabric.removePod(ref(endpoint));
         pods.remove(endpoint.key());
+    }
+
+    /** Lets socket-LB translate the namespace's sockets (when this machine runs it). */
+    private void registerNetns(String key, Path netns, int endpointId) {
+        if (datapath.socketLbProgramIds().isEmpty()) {
+            return;
+        }
+        netnsCookies.put(key, datapath.registerNetns(netns, endpointId));
+    }
+
+    /** Drops the entries of namespaces an earlier run registered and this one did not (pods gone meanwhile). */
+    private void forgetStaleNetns() {
+        if (datapath.socketLbProgramIds().isEmpty()) {
+            return;
+        }
+        Set<Long> current = Set.copyOf(netnsCookies.values());
+        for (long cookie : datapath.netnsEntries().keySet()) {
+            if (!current.contains(cookie)) {
+                datapath.forgetNetns(cookie);
+            }
+        }
     }
 
     /** The endpoint's pod as wired ({@code namespace/pod}), while it is attached. */

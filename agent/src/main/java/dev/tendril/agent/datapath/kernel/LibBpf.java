@@ -91,6 +91,15 @@ final class LibBpf {
     private static final MethodHandle RING_BUFFER_CONSUME = bind("ring_buffer__consume", of(JAVA_INT, ADDRESS));
     private static final MethodHandle RING_BUFFER_FREE = bind("ring_buffer__free", FunctionDescriptor.ofVoid(ADDRESS));
     private static final MethodHandle SET_PRINT = bind("libbpf_set_print", of(ADDRESS, ADDRESS));
+    private static final MethodHandle ATTACH_CGROUP =
+            bind("bpf_program__attach_cgroup", of(ADDRESS, ADDRESS, JAVA_INT), ERRNO);
+    private static final MethodHandle LINK_PIN = bind("bpf_link__pin", of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle LINK_DISCONNECT =
+            bind("bpf_link__disconnect", FunctionDescriptor.ofVoid(ADDRESS));
+    private static final MethodHandle LINK_DESTROY = bind("bpf_link__destroy", of(JAVA_INT, ADDRESS));
+    private static final MethodHandle LINK_UPDATE = bind("bpf_link_update", of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle PROG_QUERY =
+            bind("bpf_prog_query", of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
 
     private LibBpf() {}
 
@@ -265,6 +274,39 @@ final class LibBpf {
     /** bpf_tc_query(hook, opts): fills prog_id of the filter at opts' handle and priority. */
     static int tcQuery(MemorySegment hook, MemorySegment opts) {
         return (int) invoke(TC_QUERY, hook, opts);
+    }
+
+    // ---- cgroup links
+
+    /** bpf_program__attach_cgroup(prog, cgroup_fd): a link (BPF_LINK_CREATE), or NULL with errno in capture. */
+    static MemorySegment attachCgroup(MemorySegment capture, MemorySegment program, int cgroupFd) {
+        return (MemorySegment) invoke(ATTACH_CGROUP, capture, program, cgroupFd);
+    }
+
+    /** bpf_link__pin(link, path). */
+    static int linkPin(MemorySegment link, MemorySegment path) {
+        return (int) invoke(LINK_PIN, link, path);
+    }
+
+    /** bpf_link__disconnect(link): destroying the link object then leaves the kernel's link alone. */
+    static void linkDisconnect(MemorySegment link) {
+        invoke(LINK_DISCONNECT, link);
+    }
+
+    /** bpf_link__destroy(link): frees libbpf's object and closes its fd. */
+    static int linkDestroy(MemorySegment link) {
+        return (int) invoke(LINK_DESTROY, link);
+    }
+
+    /** bpf_link_update(link_fd, new_prog_fd, NULL): the link runs the new program from now on. */
+    static int linkUpdate(int linkFd, int programFd) {
+        return (int) invoke(LINK_UPDATE, linkFd, programFd, MemorySegment.NULL);
+    }
+
+    /** bpf_prog_query(target_fd, type, flags, &attach_flags, prog_ids, &prog_cnt). */
+    static int progQuery(
+            int targetFd, int attachType, MemorySegment attachFlags, MemorySegment ids, MemorySegment count) {
+        return (int) invoke(PROG_QUERY, targetFd, attachType, 0, attachFlags, ids, count);
     }
 
     // ---- ring buffer

@@ -14,13 +14,17 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The libc calls next to libbpf (close, open, setns, if_nametoindex, vsnprintf), and the errno capture
+ * The libc calls next to libbpf (close, open, setns, if_nametoindex, socket, getsockopt, vsnprintf), and the errno capture
  * segment that {@link LibBpf}'s pointer-returning functions also fill. A binding, one method per C
  * function; failures return -1 with the errno in the caller's capture segment.
  */
 final class LibC {
     static final int CLONE_NEWNET = 0x40000000;
     static final int O_RDONLY_CLOEXEC = 0x80000;
+    static final int AF_INET = 2;
+    static final int SOCK_DGRAM_CLOEXEC = 2 | 0x80000;
+    static final int SOL_SOCKET = 1;
+    static final int SO_NETNS_COOKIE = 71;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
@@ -33,6 +37,10 @@ final class LibC {
             bind("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE);
     private static final MethodHandle IF_NAMETOINDEX =
             bind("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS), CAPTURE);
+    private static final MethodHandle SOCKET =
+            bind("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE);
+    private static final MethodHandle GETSOCKOPT = bind(
+            "getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), CAPTURE);
     private static final MethodHandle VSNPRINTF =
             bind("vsnprintf", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
 
@@ -84,6 +92,17 @@ final class LibC {
     /** if_nametoindex(3) in the calling thread's network namespace: the ifindex, or 0. */
     static int ifNameToIndex(MemorySegment capture, MemorySegment name) {
         return (int) invoke(IF_NAMETOINDEX, capture, name);
+    }
+
+    /** socket(2): an fd or -1 with errno in capture. */
+    static int socket(MemorySegment capture, int domain, int type, int protocol) {
+        return (int) invoke(SOCKET, capture, domain, type, protocol);
+    }
+
+    /** getsockopt(2): 0 or -1 with errno in capture. */
+    static int getsockopt(
+            MemorySegment capture, int fd, int level, int name, MemorySegment value, MemorySegment length) {
+        return (int) invoke(GETSOCKOPT, capture, fd, level, name, value, length);
     }
 
     /** vsnprintf(3) of a va_list received by a callback (on x86_64 a va_list argument is a pointer). */

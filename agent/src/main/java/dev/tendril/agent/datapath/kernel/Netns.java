@@ -1,5 +1,8 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -77,6 +80,35 @@ public final class Netns {
                 LibC.close(capture, fd);
             }
         }
+    }
+
+    /**
+     * The cookie of the network namespace at {@code path} (null: this one), what {@code bpf_get_netns_cookie}
+     * answers for its sockets: {@code getsockopt(SO_NETNS_COOKIE)} of a socket made there (Linux 5.14+).
+     */
+    public static long cookie(Path path) {
+        return call(path, () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment capture = LibC.capture(arena);
+                int fd = LibC.socket(capture, LibC.AF_INET, LibC.SOCK_DGRAM_CLOEXEC, 0);
+                if (fd < 0) {
+                    throw new KernelDatapathException("socket(2) failed" + (path == null ? "" : " in " + path) + ": "
+                            + LibBpf.errnoName(LibC.errno(capture)));
+                }
+                try {
+                    MemorySegment value = arena.allocate(JAVA_LONG);
+                    MemorySegment length = arena.allocate(JAVA_INT);
+                    length.set(JAVA_INT, 0, 8);
+                    if (LibC.getsockopt(capture, fd, LibC.SOL_SOCKET, LibC.SO_NETNS_COOKIE, value, length) < 0) {
+                        throw new KernelDatapathException(
+                                "getsockopt(SO_NETNS_COOKIE) failed: " + LibBpf.errnoName(LibC.errno(capture)));
+                    }
+                    return value.get(JAVA_LONG, 0);
+                } finally {
+                    LibC.close(capture, fd);
+                }
+            }
+        });
     }
 
     /** The index of interface {@code name} in the namespace at {@code path} (null: this one). */
