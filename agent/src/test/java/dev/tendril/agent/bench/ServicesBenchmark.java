@@ -2,6 +2,7 @@ package dev.tendril.agent.bench;
 
 import dev.tendril.agent.bpf.KernelBpfMap;
 import dev.tendril.agent.datapath.kernel.Netns;
+import dev.tendril.agent.datapath.kernel.SocketLbBench;
 import dev.tendril.datapath.maps.BpfMap.Entry;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -40,6 +41,7 @@ public final class ServicesBenchmark {
     private static final int VIP_BASE = 0x0A600000; // 10.96.0.0/12
     private static final int FAKE_BACKEND_BASE = 0x0A800000; // 10.128.0.0/10: never answers
     private static final int BLOCK = 250;
+    private static boolean socketLb;
 
     private ServicesBenchmark() {}
 
@@ -82,6 +84,20 @@ public final class ServicesBenchmark {
                 TendrilLbArm maps = new TendrilLbArm(net.pinDir);
                 ServerSocketChannel server = listen(net.backend)) {
             Thread acceptor = Thread.ofPlatform().daemon().start(() -> acceptLoop(server));
+            Optional<String> noSocketLb = SocketLbBench.unavailableReason();
+            if (noSocketLb.isPresent()) {
+                System.out.println("socket-LB unavailable (" + noSocketLb.get() + "): the Tendril connect column"
+                        + " connects to a backend address directly, with no translation");
+            } else {
+                List<Integer> ids = SocketLbBench.attach(net.pinDir);
+                long cookie = SocketLbBench.admit(net.pinDir, ServiceBenchNetwork.path(net.clientT));
+                socketLb = true;
+                System.out.printf(
+                        Locale.ROOT,
+                        "socket-LB programs %s attached at the cgroup v2 root; client namespace cookie %d admitted%n",
+                        ids,
+                        cookie);
+            }
             System.out.printf(
                     Locale.ROOT,
                     "process floor: `nsenter --net=<ns> true` p50 %.2f ms (kube-proxy forks iptables-restore too;"
@@ -167,9 +183,9 @@ public final class ServicesBenchmark {
         return row;
     }
 
-    /** Where the Tendril arm's client connects: the backend itself until socket-LB translates the VIP. */
+    /** Where the Tendril arm's client connects: the VIP, or the backend itself when socket-LB cannot run. */
     private static InetSocketAddress tendrilTarget(InetSocketAddress vip) {
-        return new InetSocketAddress(ServiceBenchNetwork.BACKENDS.getFirst(), BACKEND_PORT);
+        return socketLb ? vip : new InetSocketAddress(ServiceBenchNetwork.BACKENDS.getFirst(), BACKEND_PORT);
     }
 
     static KubeProxyRules.Service kubeService(int i, boolean real) {
