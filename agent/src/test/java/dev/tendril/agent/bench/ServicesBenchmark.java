@@ -16,7 +16,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 
 /**
@@ -41,7 +44,11 @@ public final class ServicesBenchmark {
     private static final int VIP_BASE = 0x0A600000; // 10.96.0.0/12
     private static final int FAKE_BACKEND_BASE = 0x0A800000; // 10.128.0.0/10: never answers
     private static final int BLOCK = 250;
-    private static boolean socketLb;
+    private static final Path BPF_STATS = Path.of("/proc/sys/kernel/bpf_stats_enabled");
+    /** The id of the socket-LB connect4 program, 0 when it is not attached. */
+    private static int connect4;
+    /** Connections accepted per arm and backend address: both arms must spread over the five. */
+    private static final Map<String, Integer> ACCEPTED = new ConcurrentHashMap<>();
 
     private ServicesBenchmark() {}
 
@@ -52,7 +59,8 @@ public final class ServicesBenchmark {
             double[] kubeConnect,
             double[] tendrilConnect,
             double[] kubeResync,
-            double[] tendrilResync) {}
+            double[] tendrilResync,
+            double connect4Nanos) {}
 
     public static void main(String[] args) throws Exception {
         Optional<String> why = unavailableReason();
@@ -80,6 +88,8 @@ public final class ServicesBenchmark {
                 System.getProperty("os.version"),
                 output("iptables", "--version"));
         List<Row> rows = new ArrayList<>();
+        String statsBefore = readStats();
+        writeStats("1");
         try (ServiceBenchNetwork net = new ServiceBenchNetwork();
                 TendrilLbArm maps = new TendrilLbArm(net.pinDir);
                 ServerSocketChannel server = listen(net.backend)) {
@@ -91,7 +101,7 @@ public final class ServicesBenchmark {
             } else {
                 List<Integer> ids = SocketLbBench.attach(net.pinDir);
                 long cookie = SocketLbBench.admit(net.pinDir, ServiceBenchNetwork.path(net.clientT));
-                socketLb = true;
+                connect4 = ids.getFirst();
                 System.out.printf(
                         Locale.ROOT,
                         "socket-LB programs %s attached at the cgroup v2 root; client namespace cookie %d admitted%n",
@@ -103,10 +113,14 @@ public final class ServicesBenchmark {
                     "process floor: `nsenter --net=<ns> true` p50 %.2f ms (kube-proxy forks iptables-restore too;"
                             + " this is the fork, exec and setns of a child process)%n",
                     percentile(floor(net.nodeK), 50));
+            System.out.println("warm-up (JIT, caches) at " + sizes[0] + " services, not reported:");
+            measure(net, maps, sizes[0], addRounds, connects / 2, 1);
             for (int size : sizes) {
                 rows.add(measure(net, maps, size, addRounds, connects, resyncRounds));
             }
             acceptor.interrupt();
+        } finally {
+            writeStats(statsBefore);
         }
         print(rows);
     }
@@ -156,11 +170,19 @@ public final class ServicesBenchmark {
         List<Double> tendrilConnect = new ArrayList<>();
         connect(net.clientK, vip, 200, null); // warm-up
         connect(net.clientT, tendrilTarget(vip), 200, null);
+        long programNanos = 0;
+        long programRuns = 0;
         for (int done = 0; done < connects; done += BLOCK) {
             int n = Math.min(BLOCK, connects - done);
             connect(net.clientK, vip, n, kubeConnect);
+            long[] before = connect4 == 0 ? new long[2] : SocketLbBench.runStats(connect4);
             connect(net.clientT, tendrilTarget(vip), n, tendrilConnect);
+            long[] after = connect4 == 0 ? new long[2] : SocketLbBench.runStats(connect4);
+            programNanos += after[0] - before[0];
+            programRuns += after[1] - before[1];
         }
+        System.out.println("  accepted per client -> backend: " + new TreeMap<>(ACCEPTED));
+        ACCEPTED.clear();
         Row row = new Row(
                 size,
                 kubeAdd,
@@ -168,24 +190,26 @@ public final class ServicesBenchmark {
                 kubeConnect.stream().mapToDouble(Double::doubleValue).toArray(),
                 tendrilConnect.stream().mapToDouble(Double::doubleValue).toArray(),
                 kubeResync,
-                tendrilResync);
+                tendrilResync,
+                programRuns == 0 ? 0 : (double) programNanos / programRuns);
         System.out.printf(
                 Locale.ROOT,
                 "%,6d services: add p50 %.3f / %.3f ms, connect p50 %.1f / %.1f us, resync %.1f / %.2f ms"
-                        + " (kube-proxy / Tendril)%n",
+                        + " (kube-proxy / Tendril); connect4 program %s per run%n",
                 size,
                 percentile(kubeAdd, 50),
                 percentile(tendrilAdd, 50),
                 percentile(row.kubeConnect(), 50),
                 percentile(row.tendrilConnect(), 50),
                 percentile(kubeResync, 50),
-                percentile(tendrilResync, 50));
+                percentile(tendrilResync, 50),
+                nanos(row.connect4Nanos()));
         return row;
     }
 
     /** Where the Tendril arm's client connects: the VIP, or the backend itself when socket-LB cannot run. */
     private static InetSocketAddress tendrilTarget(InetSocketAddress vip) {
-        return socketLb ? vip : new InetSocketAddress(ServiceBenchNetwork.BACKENDS.getFirst(), BACKEND_PORT);
+        return connect4 != 0 ? vip : new InetSocketAddress(ServiceBenchNetwork.BACKENDS.getFirst(), BACKEND_PORT);
     }
 
     static KubeProxyRules.Service kubeService(int i, boolean real) {
@@ -249,7 +273,14 @@ public final class ServicesBenchmark {
     private static void acceptLoop(ServerSocketChannel server) {
         while (server.isOpen()) {
             try {
-                server.accept().close();
+                try (SocketChannel c = server.accept()) {
+                    InetSocketAddress from = (InetSocketAddress) c.getRemoteAddress();
+                    InetSocketAddress to = (InetSocketAddress) c.getLocalAddress();
+                    String client = from.getAddress().getHostAddress().equals(ServiceBenchNetwork.CLIENT_K)
+                            ? "kube-proxy"
+                            : "Tendril";
+                    ACCEPTED.merge(client + " -> " + to.getAddress().getHostAddress(), 1, Integer::sum);
+                }
             } catch (IOException e) {
                 return;
             }
@@ -291,12 +322,12 @@ public final class ServicesBenchmark {
         System.out.println();
         System.out.println("| services | (a) add one: kube-proxy p50 / p99 | Tendril p50 / p99"
                 + " | (b) connect: kube-proxy p50 / p99 | Tendril p50 / p99"
-                + " | (c) full resync: kube-proxy | Tendril |");
-        System.out.println("|---:|---:|---:|---:|---:|---:|---:|");
+                + " | (c) full resync: kube-proxy | Tendril | connect4 program per run |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Row r : rows) {
             System.out.printf(
                     Locale.ROOT,
-                    "| %,d | %.2f / %.2f ms | %.3f / %.3f ms | %.1f / %.1f us | %.1f / %.1f us | %.0f ms | %.1f ms |%n",
+                    "| %,d | %.2f / %.2f ms | %.3f / %.3f ms | %.1f / %.1f us | %.1f / %.1f us | %.0f ms | %.1f ms | %s |%n",
                     r.size(),
                     percentile(r.kubeAdd(), 50),
                     percentile(r.kubeAdd(), 99),
@@ -307,7 +338,8 @@ public final class ServicesBenchmark {
                     percentile(r.tendrilConnect(), 50),
                     percentile(r.tendrilConnect(), 99),
                     percentile(r.kubeResync(), 50),
-                    percentile(r.tendrilResync(), 50));
+                    percentile(r.tendrilResync(), 50),
+                    nanos(r.connect4Nanos()));
         }
         Row first = rows.getFirst();
         Row last = rows.getLast();
@@ -330,6 +362,27 @@ public final class ServicesBenchmark {
                 c1,
                 (c1 - c0) / c0 * 100,
                 Math.abs(c1 - c0) / c0 <= 0.10 ? "met" : "NOT met");
+    }
+
+    /** A program's time per run; n/a when the kernel counted no runs (bpf_stats off or not kept for it). */
+    private static String nanos(double perRun) {
+        return perRun == 0 ? "n/a" : String.format(Locale.ROOT, "%.0f ns", perRun);
+    }
+
+    private static String readStats() {
+        try {
+            return Files.readString(BPF_STATS).trim();
+        } catch (IOException e) {
+            return "0";
+        }
+    }
+
+    private static void writeStats(String value) {
+        try {
+            Files.writeString(BPF_STATS, value);
+        } catch (IOException e) {
+            System.out.println("cannot set " + BPF_STATS + ": " + e.getMessage() + "; no program run times");
+        }
     }
 
     private static String output(String... cmd) {
