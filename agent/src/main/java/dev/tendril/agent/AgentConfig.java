@@ -139,5 +139,8 @@ public interface AgentConfig {
 
         @WithDefault("tendril.policy")
         String policyTopic();
+
+        @WithDefault("tendril.services")
+        String servicesTopic();
     }
 }

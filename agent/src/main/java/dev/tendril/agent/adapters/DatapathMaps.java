@@ -52,7 +52,8 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     /** Kept for callers of the ipcache's name. */
     public static final String IPCACHE = NodeMapsReconciler.IPCACHE_MAP;
 
-    private static final List<String> MAP_KINDS = List.of(IPCACHE, EndpointsMap.NAME, NodeMapsReconciler.POLICY_MAPS);
+    private static final List<String> MAP_KINDS =
+            List.of(IPCACHE, EndpointsMap.NAME, NodeMapsReconciler.POLICY_MAPS, NodeMapsWriter.LB_MAPS);
 
     private static final Logger LOG = Logger.getLogger(DatapathMaps.class);
 
@@ -143,6 +144,11 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
                             .tag("trigger", trigger)
                             .register(registry));
         }
+    }
+
+    /** The image the maps were last written from; empty before the bootstrap. */
+    public Optional<NodeImage> image() {
+        return image.get();
     }
 
     /** Where the state consumer's image comes from; set once it starts. */
@@ -358,7 +364,9 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
                 NodeMapsReconciler.POLICY_MAPS,
                 now.policy(),
                 "policyMaps",
-                now.policyMaps());
+                now.policyMaps(),
+                NodeMapsWriter.LB_MAPS,
+                writer.lbEntries());
     }
 
     /** Entries of a map kind ({@link #IPCACHE}, {@code cilium_lxc}, all policy maps) as last written or checked. */

@@ -3,9 +3,18 @@ package dev.tendril.agent.adapters;
 import dev.tendril.agent.endpoint.EndpointRejectedException;
 import dev.tendril.agent.state.EndpointsMap;
 import dev.tendril.agent.state.LocalEndpoint;
+import dev.tendril.agent.state.NodeImage;
 import dev.tendril.agent.state.NodeMapsReconciler;
+import dev.tendril.api.v1.LbFrontend;
+import dev.tendril.api.v1.ServiceMaps;
 import dev.tendril.datapath.ipcache.IpcacheKey;
 import dev.tendril.datapath.ipcache.IpcacheValue;
+import dev.tendril.datapath.lb.LbBackendKey;
+import dev.tendril.datapath.lb.LbBackendValue;
+import dev.tendril.datapath.lb.LbFlags;
+import dev.tendril.datapath.lb.LbMaps;
+import dev.tendril.datapath.lb.LbServiceKey;
+import dev.tendril.datapath.lb.LbServiceValue;
 import dev.tendril.datapath.maps.BpfMap;
 import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMapKey;
@@ -16,13 +25,18 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Dumps of the node's maps decoded from their bytes, as {@code cilium bpf ... list} prints them:
  * {@code ipcache}, {@code endpoints} (cilium_lxc), {@code policy/<endpoint id>} or
- * {@code policy/<namespace>/<pod>}; {@code GET /v1/maps} lists the maps with their sizes.
+ * {@code policy/<namespace>/<pod>}, {@code lb} (the services, backends of both families, as
+ * {@code cilium bpf lb list}); {@code GET /v1/maps} lists the maps with their sizes.
  */
 @Path("/v1/maps")
 @Produces(MediaType.APPLICATION_JSON)
@@ -49,6 +63,30 @@ public class MapsResource {
             int portPrefixBits,
             boolean deny,
             int proxyPort) {}
+
+    /**
+     * One frontend of {@code GET /v1/maps/lb}, read back from the services and backends maps.
+     *
+     * @param frontend {@code 10.96.0.10:80/TCP}; a NodePort surrogate is {@code 0.0.0.0:30080/TCP}
+     * @param service {@code namespace/name} from the image by reverse-NAT index, "" when no Service names it
+     * @param type the Service type the master's flags say
+     * @param flags Cilium's flag names ({@code cilium bpf lb list})
+     */
+    public record LbRow(
+            String frontend,
+            String service,
+            String type,
+            int revNat,
+            List<String> flags,
+            List<LbBackendRow> backends) {}
+
+    /**
+     * One slot.
+     *
+     * @param address the backend, {@code 10.0.1.5:8080/TCP}; "" when the backends map has no entry for the id
+     * @param state active, terminating, quarantined, maintenance; "missing" without a backend entry
+     */
+    public record LbBackendRow(int slot, long id, String address, String state) {}
 
     @Inject
     DatapathMaps maps;
@@ -137,5 +175,67 @@ public class MapsResource {
                         .thenComparingInt(PolicyRow::port))
                 .toList();
         return new Dump(name, rows.size(), rows);
+    }
+
+    @GET
+    @Path("/lb")
+    public List<LbRow> lb() {
+        Map<Integer, String> services = new HashMap<>();
+        maps.image().map(NodeImage::services).orElse(Map.of()).forEach((key, s) -> {
+            for (LbFrontend f : s.getFrontendsList()) {
+                services.put(f.getRevNatIndex(), serviceName(key, s));
+            }
+        });
+        List<LbRow> rows = new ArrayList<>();
+        for (boolean v6 : new boolean[] {false, true}) {
+            Optional<BpfMap> servicesMap =
+                    maps.backend().open(LbMaps.services(v6).name());
+            if (servicesMap.isEmpty()) {
+                continue;
+            }
+            Map<LbServiceKey, LbServiceValue> entries = new HashMap<>();
+            servicesMap
+                    .get()
+                    .entries()
+                    .forEach(e -> entries.put(LbServiceKey.decode(e.key()), LbServiceValue.decode(e.value())));
+            Map<Long, LbBackendValue> backends = new HashMap<>();
+            maps.backend()
+                    .open(LbMaps.backends(v6).name())
+                    .map(BpfMap::entries)
+                    .orElse(List.of())
+                    .forEach(e ->
+                            backends.put(LbBackendKey.decode(e.key()).backendId(), LbBackendValue.decode(e.value())));
+            entries.forEach((key, master) -> {
+                if (key.backendSlot() != 0) {
+                    return;
+                }
+                List<LbBackendRow> slots = new ArrayList<>();
+                for (int slot = 1; slot <= master.count() + master.qcount(); slot++) {
+                    LbServiceValue v = entries.get(key.withSlot(slot));
+                    if (v == null) {
+                        continue;
+                    }
+                    LbBackendValue b = backends.get(v.backendId());
+                    slots.add(new LbBackendRow(
+                            slot,
+                            v.backendId(),
+                            b == null ? "" : b.endpoint(),
+                            b == null ? "missing" : LbFlags.backendState(b.flags())));
+                }
+                rows.add(new LbRow(
+                        key.frontend(),
+                        services.getOrDefault(master.revNatIndex(), ""),
+                        LbFlags.type(master.flags(), master.flags2()),
+                        master.revNatIndex(),
+                        LbFlags.names(master.flags(), master.flags2()),
+                        slots));
+            });
+        }
+        rows.sort(Comparator.comparing(LbRow::service).thenComparing(LbRow::frontend));
+        return rows;
+    }
+
+    private static String serviceName(String key, ServiceMaps s) {
+        return s.getNamespace().isEmpty() ? key : s.getNamespace() + "/" + s.getName();
     }
 }

@@ -35,7 +35,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Follows tendril.identities, tendril.endpoints, tendril.nodes and tendril.policy into the node's image and
+ * Follows tendril.identities, tendril.endpoints, tendril.nodes, tendril.policy and tendril.services into the node's image and
  * maps, as KRaft's metadata loader does. libs/topics' {@link TopicFollower} reads them (every partition from
  * its beginning, no consumer group: every agent needs every record, and a compacted topic read from the start
  * is the snapshot) and hands the records over on its thread: the bootstrap's records, up to the end offsets
@@ -187,7 +187,9 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
                 config.sync().nodesTopic(),
                 StateTopic.NODES,
                 config.sync().policyTopic(),
-                StateTopic.POLICY);
+                StateTopic.POLICY,
+                config.sync().servicesTopic(),
+                StateTopic.SERVICES);
         maps.ipcache(); // open the map (and fail start-up on a bad pin) before following
         status = new Status(true, false, NodeImage.EMPTY, Optional.empty(), null, 0, 0);
         maps.imageSource(() -> status.bootstrapped() ? Optional.of(status.image()) : Optional.empty());

@@ -13,6 +13,10 @@ import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.NodeImage;
 import dev.tendril.datapath.Datapath;
 import dev.tendril.datapath.ipcache.Ipcache;
+import dev.tendril.datapath.lb.LbMaps;
+import dev.tendril.datapath.lb.LoadBalancer;
+import dev.tendril.datapath.maps.BpfMap;
+import dev.tendril.datapath.maps.HashMapInMemory;
 import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMap;
 import jakarta.annotation.PostConstruct;
@@ -102,14 +106,16 @@ public class ProbeService {
         if (probe.protocol() != IpProtocol.TCP && probe.protocol() != IpProtocol.UDP) {
             return model;
         }
+        // Through a Service the real connect goes to the frontend: the node's socket-LB translates it.
+        ProbeResponse.Service service = answer.service();
         InetAddress to;
         try {
-            to = InetAddress.getByName(answer.to().ip());
+            to = InetAddress.getByName(service == null ? answer.to().ip() : service.frontendIp());
         } catch (UnknownHostException e) {
             return model;
         }
-        PodProbe.Result met =
-                PodProbe.probe(pod.get().netns(), to, probe.port(), probe.protocol(), config.probeTimeout());
+        int port = service == null ? probe.port() : service.frontendPort();
+        PodProbe.Result met = PodProbe.probe(pod.get().netns(), to, port, probe.protocol(), config.probeTimeout());
         return new Prober.Outcome(answer.kernel(met.delivered() ? "FORWARDED" : "DROPPED"), false);
     }
 
@@ -139,6 +145,26 @@ public class ProbeService {
         @Override
         public Optional<PolicyMap> policyMap(LocalEndpoint endpoint) {
             return maps.backend().open(endpoint.policyMapName()).map(PolicyMap::new);
+        }
+
+        // The model's own ClientIP affinity: the kernel's affinity maps belong to the kernel programs.
+        private final BpfMap affinity4 = new HashMapInMemory(LbMaps.AFFINITY_V4);
+        private final BpfMap affinity6 = new HashMapInMemory(LbMaps.AFFINITY_V6);
+
+        @Override
+        public Optional<LoadBalancer> loadBalancer() {
+            LoadBalancer.FamilyMaps v4 = family(false, affinity4);
+            LoadBalancer.FamilyMaps v6 = family(true, affinity6);
+            return v4 == null && v6 == null ? Optional.empty() : Optional.of(new LoadBalancer(v4, v6));
+        }
+
+        private LoadBalancer.FamilyMaps family(boolean v6, BpfMap affinity) {
+            Optional<BpfMap> services = maps.backend().open(LbMaps.services(v6).name());
+            Optional<BpfMap> backends = maps.backend().open(LbMaps.backends(v6).name());
+            if (services.isEmpty() || backends.isEmpty()) {
+                return null;
+            }
+            return new LoadBalancer.FamilyMaps(services.get(), backends.get(), affinity);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.tendril.agent.probe;
 
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.NodeImage;
+import dev.tendril.datapath.lb.LoadBalancer;
 import dev.tendril.datapath.policymap.PolicyMap;
 import java.net.InetAddress;
 import java.util.List;
@@ -23,4 +24,9 @@ public interface NodeView {
 
     /** The endpoint's policy map; empty when it has none (yet). */
     Optional<PolicyMap> policyMap(LocalEndpoint endpoint);
+
+    /** The model socket-LB over this node's LB maps; empty when the node has none (no Service yet). */
+    default Optional<LoadBalancer> loadBalancer() {
+        return Optional.empty();
+    }
 }

@@ -17,6 +17,8 @@ import java.util.List;
  * @param disagrees true when the kernel's verdict is not the model's
  * @param modelBecause why the model answered although the node's pods run on the kernel datapath (for example
  *     the kernel has no SCTP): no real packet was sent; null otherwise
+ * @param service the Service whose frontend {@code to} was, and the backend the socket-LB chose ({@code to} is
+ *     then that backend); null when the destination is no frontend
  */
 public record ProbeResponse(
         String verdict,
@@ -28,7 +30,8 @@ public record ProbeResponse(
         String datapath,
         String model,
         Boolean disagrees,
-        String modelBecause) {
+        String modelBecause,
+        Service service) {
 
     public static final String MODEL = "model";
     public static final String KERNEL = "kernel";
@@ -39,10 +42,54 @@ public record ProbeResponse(
         disagrees = Boolean.TRUE.equals(disagrees);
     }
 
+    /** An answer without a Service. */
+    public ProbeResponse(
+            String verdict,
+            boolean loopback,
+            End from,
+            End to,
+            Half egress,
+            Half ingress,
+            String datapath,
+            String model,
+            Boolean disagrees,
+            String modelBecause) {
+        this(verdict, loopback, from, to, egress, ingress, datapath, model, disagrees, modelBecause, null);
+    }
+
     /** The model's answer. */
     public ProbeResponse(String verdict, boolean loopback, End from, End to, Half egress, Half ingress) {
-        this(verdict, loopback, from, to, egress, ingress, MODEL, null, false, null);
+        this(verdict, loopback, from, to, egress, ingress, MODEL, null, false, null, null);
     }
+
+    /** This answer for a destination that was a Service frontend. */
+    public ProbeResponse withService(Service through) {
+        return new ProbeResponse(
+                verdict, loopback, from, to, egress, ingress, datapath, model, disagrees, modelBecause, through);
+    }
+
+    /**
+     * The Service a probe's destination was a frontend of.
+     *
+     * @param service {@code namespace/name}, "" when no Service of the image names the frontend
+     * @param frontend the frontend as the maps hold it ({@code 10.96.0.10:80/TCP}; {@code 0.0.0.0:30080/TCP} for a
+     *     NodePort reached on a node address)
+     * @param frontendIp the address the probe was sent to
+     * @param frontendPort the port the probe was sent to
+     * @param backend the backend chosen ({@code 10.0.1.5:8080/TCP}); null when the frontend has none
+     * @param backendId the backend's id; null when none
+     * @param slot the slot that named it; null when none
+     * @param fromAffinity true when the client's ClientIP affinity entry chose the backend
+     */
+    public record Service(
+            String service,
+            String frontend,
+            String frontendIp,
+            int frontendPort,
+            String backend,
+            Long backendId,
+            Integer slot,
+            boolean fromAffinity) {}
 
     /** This (model) answer with the verdict a real probe met in the kernel, the model's kept beside it. */
     public ProbeResponse kernel(String kernelVerdict) {
@@ -56,12 +103,13 @@ public record ProbeResponse(
                 KERNEL,
                 verdict,
                 !kernelVerdict.equals(verdict),
-                null);
+                null,
+                service);
     }
 
     /** This (model) answer, saying why no real probe was sent on a node whose pods the kernel wires. */
     public ProbeResponse modelBecause(String reason) {
-        return new ProbeResponse(verdict, loopback, from, to, egress, ingress, MODEL, null, false, reason);
+        return new ProbeResponse(verdict, loopback, from, to, egress, ingress, MODEL, null, false, reason, service);
     }
 
     /**
@@ -77,8 +125,9 @@ public record ProbeResponse(
      * One policy decision.
      *
      * @param verdict FORWARDED or DROPPED
-     * @param dropReason Hubble's name (POLICY_DENIED, POLICY_DENY, AUTH_REQUIRED), null when forwarded
-     * @param dropReasonCode 133, 181, 189; null when forwarded
+     * @param dropReason Hubble's name (POLICY_DENIED, POLICY_DENY, AUTH_REQUIRED, SERVICE_BACKEND_NOT_FOUND), null
+     *     when forwarded
+     * @param dropReasonCode 133, 181, 189, 158; null when forwarded
      * @param matchType L3-Only, L3-L4, L4-Only, all, L3-Proto, Proto-Only; null when no entry matched
      * @param policies {@code Kind/namespace/name} of the policies behind the matched entry; for a drop
      *     without a matching entry (default deny), the policies that make the endpoint default-deny

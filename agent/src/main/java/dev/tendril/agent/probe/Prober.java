@@ -8,12 +8,15 @@ import dev.tendril.datapath.Datapath;
 import dev.tendril.datapath.MatchType;
 import dev.tendril.datapath.Verdict;
 import dev.tendril.datapath.ipcache.IpcacheKey;
+import dev.tendril.datapath.lb.LoadBalancer;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,6 +25,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * endpoint's ingress on the destination's node's maps (the source's identity from that node's ipcache).
  * A probe whose source is another node's endpoint is forwarded to that node; the ingress half of a
  * destination on another node is asked of that node. Every decision taken here is one flow record.
+ *
+ * <p>A destination address that is a Service frontend (a ClusterIP and port, or a node address and NodePort)
+ * is first translated by the model socket-LB over the source's node's LB maps, as the node's cgroup programs
+ * translate a connect: policy is then decided for the backend chosen, and the answer names the Service. The
+ * backend is chosen from a hash of the probe's 5-tuple, so the same probe (the same source port) meets the
+ * same backend. A frontend without backends is refused: dropped with 158, Service backend not found.
  */
 public final class Prober {
 
@@ -73,9 +82,40 @@ public final class Prober {
         InetAddress[] ips = PartyResolver.addresses(from, to);
         InetAddress srcIp = ips[0];
         InetAddress dstIp = ips[1];
+        ProbeResponse.Service service = null;
+        if (!to.isEndpoint()) {
+            Optional<LoadBalancer.Translation> t = translate(from, srcIp, dstIp, probe);
+            if (t.isPresent() && t.get() instanceof LoadBalancer.NoBackends none) {
+                return new Outcome(noBackends(from, srcIp, to, dstIp, probe, none), false);
+            }
+            if (t.isPresent() && t.get() instanceof LoadBalancer.Translated chosen) {
+                InetAddress backendIp = chosen.backend().address();
+                service = new ProbeResponse.Service(
+                        serviceName(chosen.revNatIndex()),
+                        chosen.frontend().frontend(),
+                        IpcacheKey.format(dstIp),
+                        probe.port(),
+                        chosen.backend().endpoint(),
+                        chosen.backendId(),
+                        chosen.slot(),
+                        chosen.fromAffinity());
+                to = parties.resolve("to", new Target.Address(backendIp));
+                dstIp = backendIp;
+                probe = new ProbeRequest.Probe(
+                        probe.from(),
+                        new Target.Address(backendIp),
+                        chosen.backend().port(),
+                        probe.protocol());
+            }
+        }
+        ProbeResponse answer = answer(probe, from, to, srcIp, dstIp);
+        return new Outcome(service == null ? answer : answer.withService(service), false);
+    }
+
+    private ProbeResponse answer(ProbeRequest.Probe probe, Party from, Party to, InetAddress srcIp, InetAddress dstIp) {
         if ((from.isEndpoint() && from.key().equals(to.key())) || srcIp.equals(dstIp)) {
             ProbeResponse.End end = end(from, srcIp);
-            return new Outcome(new ProbeResponse("FORWARDED", true, end, end(to, dstIp), null, null), false);
+            return new ProbeResponse("FORWARDED", true, end, end(to, dstIp), null, null);
         }
         if (!from.isEndpoint() && !to.isEndpoint()) {
             throw new ProbeException(
@@ -112,9 +152,80 @@ public final class Prober {
             }
         }
         boolean dropped = (egress != null && egress.dropped()) || (ingress != null && ingress.dropped());
-        return new Outcome(
-                new ProbeResponse(dropped ? "DROPPED" : "FORWARDED", false, end(from, srcIp), toEnd, egress, ingress),
-                false);
+        return new ProbeResponse(dropped ? "DROPPED" : "FORWARDED", false, end(from, srcIp), toEnd, egress, ingress);
+    }
+
+    /**
+     * The model socket-LB's answer for the destination, on this (the source's) node's maps. The client is
+     * keyed by the source's endpoint id (the kernel keys it by the netns cookie; 0 for the host); the hash
+     * stands in for {@code bpf_get_prandom_u32()}, from the 5-tuple with the source port the probe will use.
+     */
+    private Optional<LoadBalancer.Translation> translate(
+            Party from, InetAddress srcIp, InetAddress dstIp, ProbeRequest.Probe probe) {
+        Optional<LoadBalancer> lb = view.loadBalancer();
+        if (lb.isEmpty()) {
+            return Optional.empty();
+        }
+        long client = from.isEndpoint() && from.node().equals(view.nodeName()) ? localId(from) : 0;
+        int hash = Objects.hash(srcIp, peekSourcePort(), dstIp, probe.port(), probe.protocol());
+        return lb.get()
+                .translate(
+                        dstIp,
+                        probe.port(),
+                        probe.protocol(),
+                        client,
+                        hash,
+                        System.nanoTime(),
+                        a -> isNodeAddress(view.resolveIdentity(a)));
+    }
+
+    /** Reserved identities 1 (host) and 6 (remote-node): the addresses a NodePort answers on. */
+    private static boolean isNodeAddress(long identity) {
+        return identity == 1 || identity == 6;
+    }
+
+    private String serviceName(int revNatIndex) {
+        for (var e : view.image().services().entrySet()) {
+            for (var f : e.getValue().getFrontendsList()) {
+                if (f.getRevNatIndex() == revNatIndex) {
+                    return e.getKey();
+                }
+            }
+        }
+        return "";
+    }
+
+    private ProbeResponse noBackends(
+            Party from,
+            InetAddress srcIp,
+            Party to,
+            InetAddress dstIp,
+            ProbeRequest.Probe probe,
+            LoadBalancer.NoBackends none) {
+        ProbeResponse.Half egress = null;
+        if (from.isEndpoint()) {
+            LocalEndpoint local = local(from, "from");
+            egress = new ProbeResponse.Half(
+                    "DROPPED",
+                    DropReason.SERVICE_BACKEND_NOT_FOUND.name(),
+                    LoadBalancer.DROP_NO_SERVICE,
+                    null,
+                    List.of(),
+                    false,
+                    to.identity(),
+                    local.endpointId(),
+                    view.nodeName());
+        }
+        return new ProbeResponse("DROPPED", false, end(from, srcIp), end(to, dstIp), egress, null)
+                .withService(new ProbeResponse.Service(
+                        serviceName(none.revNatIndex()),
+                        none.frontend().frontend(),
+                        IpcacheKey.format(dstIp),
+                        probe.port(),
+                        null,
+                        null,
+                        null,
+                        false));
     }
 
     /**
@@ -273,6 +384,11 @@ public final class Prober {
                         field,
                         field + ": " + p.key() + " is on " + view.nodeName()
                                 + " but has no endpoint id (yet): its maps are not written"));
+    }
+
+    private int peekSourcePort() {
+        int span = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
+        return EPHEMERAL_FIRST + (int) (ports.get() % span);
     }
 
     private int nextSourcePort() {

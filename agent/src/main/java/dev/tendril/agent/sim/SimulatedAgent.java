@@ -123,5 +123,10 @@ public final class SimulatedAgent implements AutoCloseable {
         public String policyTopic() {
             return topics.policy();
         }
+
+        @Override
+        public String servicesTopic() {
+            return topics.services();
+        }
     }
 }

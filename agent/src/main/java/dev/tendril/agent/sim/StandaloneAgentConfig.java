@@ -15,7 +15,7 @@ public record StandaloneAgentConfig(
         String nodeName, Datapath datapath, Path bpffsDir, Path stateDir, Duration reconcileInterval, Sync sync)
         implements AgentConfig {
 
-    /** tendril.identities, tendril.endpoints, tendril.nodes, tendril.policy. */
+    /** tendril.identities, tendril.endpoints, tendril.nodes, tendril.policy, tendril.services. */
     public static final Sync DEFAULT_TOPICS = DefaultTopics.INSTANCE;
 
     /** Default topics and a periodic pass that never comes during a run (drivers and tests count every write). */
@@ -95,7 +95,7 @@ public record StandaloneAgentConfig(
         };
     }
 
-    /** tendril.identities, tendril.endpoints, tendril.nodes, tendril.policy. */
+    /** tendril.identities, tendril.endpoints, tendril.nodes, tendril.policy, tendril.services. */
     private enum DefaultTopics implements Sync {
         INSTANCE;
 
@@ -122,6 +122,11 @@ public record StandaloneAgentConfig(
         @Override
         public String policyTopic() {
             return "tendril.policy";
+        }
+
+        @Override
+        public String servicesTopic() {
+            return "tendril.services";
         }
     }
 }

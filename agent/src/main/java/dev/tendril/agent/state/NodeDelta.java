@@ -6,6 +6,7 @@ import com.google.protobuf.Parser;
 import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Node;
+import dev.tendril.api.v1.ServiceMaps;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -19,7 +20,7 @@ import java.util.Set;
  * that changed and their latest value, and the offsets reached. A bootstrap is a delta from
  * {@link NodeImage#EMPTY}. Later records for a key replace earlier ones; a tombstone deletes the key.
  * {@link #apply()} keeps the images of topics that saw no record. A policy map whose revision is lower than
- * the one held (a re-delivered or reordered record) is ignored. {@link #changes} says what was added,
+ * the one held (a re-delivered or reordered record) is ignored, and so is a Service's. {@link #changes} says what was added,
  * changed and removed against the base image: what a {@link ImagePublisher} writes.
  */
 public final class NodeDelta {
@@ -45,6 +46,7 @@ public final class NodeDelta {
     private final Map<String, Endpoint> endpoints = new HashMap<>();
     private final Map<String, Node> nodes = new HashMap<>();
     private final Map<Long, SubjectPolicyMap> policies = new HashMap<>();
+    private final Map<String, ServiceMaps> services = new HashMap<>();
     private final Map<StateTopic, Map<Integer, Long>> offsets = new EnumMap<>(StateTopic.class);
     private int replayed;
 
@@ -94,6 +96,7 @@ public final class NodeDelta {
             case POLICY ->
                 replayPolicy(
                         identityId(key), value == null ? null : parse(SubjectPolicyMap.parser(), topic, key, value));
+            case SERVICES -> replayService(key, value == null ? null : parse(ServiceMaps.parser(), topic, key, value));
         }
         replayed++;
     }
@@ -108,6 +111,18 @@ public final class NodeDelta {
             }
         }
         policies.put(subject, map);
+    }
+
+    private void replayService(String key, ServiceMaps maps) {
+        if (maps != null) {
+            ServiceMaps held = services.containsKey(key)
+                    ? services.get(key)
+                    : base.services().get(key);
+            if (held != null && Long.compareUnsigned(maps.getRevision(), held.getRevision()) < 0) {
+                return;
+            }
+        }
+        services.put(key, maps);
     }
 
     /** Identities replayed, id to the latest value (null: deleted); read-only. */
@@ -130,6 +145,11 @@ public final class NodeDelta {
         return Collections.unmodifiableMap(policies);
     }
 
+    /** Services replayed, {@code namespace/name} to the latest value (null: deleted); read-only. */
+    public Map<String, ServiceMaps> serviceChanges() {
+        return Collections.unmodifiableMap(services);
+    }
+
     /** What this delta adds, changes and removes in one topic's image, against {@link #base()}. */
     public TopicChanges<Object> changes(StateTopic topic) {
         return switch (topic) {
@@ -137,6 +157,7 @@ public final class NodeDelta {
             case ENDPOINTS -> changes(base.endpoints(), endpoints);
             case NODES -> changes(base.nodes(), nodes);
             case POLICY -> changes(base.policies(), policies);
+            case SERVICES -> changes(base.services(), services);
         };
     }
 
@@ -170,6 +191,7 @@ public final class NodeDelta {
                 ((EndpointsImage) base.endpoints()).with(endpoints),
                 ((TopicImage<String, Node>) base.nodes()).with(nodes),
                 ((TopicImage<Long, SubjectPolicyMap>) base.policies()).with(policies),
+                ((TopicImage<String, ServiceMaps>) base.services()).with(services),
                 base.provenance().advance(offsets));
     }
 

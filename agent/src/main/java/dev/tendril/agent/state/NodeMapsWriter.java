@@ -3,8 +3,11 @@ package dev.tendril.agent.state;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.ipcache.IpcacheKey;
 import dev.tendril.datapath.ipcache.IpcacheValue;
+import dev.tendril.datapath.lb.LbMapContent;
+import dev.tendril.datapath.lb.LbMaps;
 import dev.tendril.datapath.maps.BpfMap;
 import dev.tendril.datapath.maps.BpfMapException;
+import dev.tendril.datapath.maps.MapSpec;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,6 +38,9 @@ import java.util.function.Supplier;
  */
 public final class NodeMapsWriter {
 
+    /** The metric tag of the LB maps together. */
+    public static final String LB_MAPS = "cilium_lb";
+
     /** Entries of the node's maps as last written, for gauges. */
     public record Entries(int ipcache, int endpoints, int policy, int policyMaps) {}
 
@@ -50,6 +56,9 @@ public final class NodeMapsWriter {
     private Map<ByteBuffer, byte[]> lxc;
     // The local endpoints lxc was written for: cilium_lxc is a function of them alone.
     private List<LocalEndpoint> lxcLocals = List.of();
+    // The LB maps' content as last written, by map name; a map missing here is read back before its next write.
+    private final Map<String, Map<ByteBuffer, byte[]>> lb = new HashMap<>();
+    private int lbEntries;
 
     public NodeMapsWriter(MapBackend backend, String localNode) {
         this.backend = backend;
@@ -95,6 +104,8 @@ public final class NodeMapsWriter {
             lxcLocals = List.copyOf(locals);
             return r;
         });
+        lb.clear();
+        writeLb(pass, image);
         Set<String> stale = new HashSet<>();
         for (String name : backend.names()) {
             if (name.startsWith(NodeMapsReconciler.POLICY_MAP_PREFIX) && !wanted.contains(name)) {
@@ -153,6 +164,9 @@ public final class NodeMapsWriter {
             lxcLocals = List.copyOf(locals);
             return r;
         });
+        if (!delta.serviceChanges().isEmpty() || lb.size() < LbMaps.AGENT_WRITTEN.size()) {
+            writeLb(pass, image);
+        }
         Set<String> gone = new HashSet<>(policy.keySet());
         gone.removeAll(wanted);
         gone.forEach(policy::remove);
@@ -189,6 +203,63 @@ public final class NodeMapsWriter {
         } catch (RuntimeException e) {
             pass.fail(name + " (" + ep.key() + "): ", e, NodeMapsReconciler.POLICY_MAPS);
         }
+    }
+
+    /**
+     * The LB maps to the image's Services, diffed against what this writer holds (or read back for a map it
+     * does not know). New and changed entries go first, backends before the service slots that name them;
+     * then the entries gone, service slots before their backends: the datapath never finds a slot whose
+     * backend is missing.
+     */
+    private void writeLb(Pass pass, NodeImage image) {
+        LbMapContent desired = LbDesired.of(image, localNode, pass.problems);
+        List<MapSpec> addOrder = List.of(
+                LbMaps.BACKENDS_V4,
+                LbMaps.BACKENDS_V6,
+                LbMaps.REVERSE_NAT_V4,
+                LbMaps.REVERSE_NAT_V6,
+                LbMaps.SERVICES_V4,
+                LbMaps.SERVICES_V6);
+        Map<String, Map<ByteBuffer, byte[]>> merged = new HashMap<>();
+        for (MapSpec spec : addOrder) {
+            pass.run(spec.name(), LB_MAPS, () -> {
+                Map<ByteBuffer, byte[]> held = lb.remove(spec.name());
+                if (held == null
+                        && desired.map(spec.name()).isEmpty()
+                        && backend.open(spec.name()).isEmpty()) {
+                    // No Service of this family: no map (the kernel programs create theirs when loaded).
+                    lb.put(spec.name(), new HashMap<>());
+                    return MapReconciler.Result.NONE;
+                }
+                BpfMap map = backend.openOrCreate(spec);
+                if (held == null) {
+                    held = MapReconciler.read(map);
+                }
+                Map<ByteBuffer, byte[]> both = new HashMap<>(held);
+                both.putAll(desired.map(spec.name()));
+                MapReconciler.Result r = MapReconciler.write(map, held, both);
+                merged.put(spec.name(), both);
+                return r;
+            });
+        }
+        for (MapSpec spec : addOrder.reversed()) {
+            Map<ByteBuffer, byte[]> both = merged.get(spec.name());
+            if (both == null) {
+                continue;
+            }
+            pass.run(spec.name(), LB_MAPS, () -> {
+                MapReconciler.Result r =
+                        MapReconciler.write(backend.openOrCreate(spec), both, desired.map(spec.name()));
+                lb.put(spec.name(), new HashMap<>(desired.map(spec.name())));
+                return r;
+            });
+        }
+        lbEntries = lb.values().stream().mapToInt(Map::size).sum();
+    }
+
+    /** Entries of the LB maps as last written (services, backends and reverse NAT of both families). */
+    public int lbEntries() {
+        return lbEntries;
     }
 
     private void removePolicyMaps(Pass pass, Set<String> names) {

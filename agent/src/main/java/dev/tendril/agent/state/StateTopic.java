@@ -9,5 +9,7 @@ public enum StateTopic {
     /** Key: the node name; value: {@code tendril.v1.Node}. */
     NODES,
     /** Key: the decimal subject identity; value: {@code tendril.v1.SubjectPolicyMap}. */
-    POLICY
+    POLICY,
+    /** Key: {@code namespace/name} of a Service; value: {@code tendril.v1.ServiceMaps}. */
+    SERVICES
 }

@@ -11,9 +11,13 @@ import com.google.protobuf.ByteString;
 import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Label;
+import dev.tendril.api.v1.LbBackend;
+import dev.tendril.api.v1.LbFrontend;
 import dev.tendril.api.v1.Node;
 import dev.tendril.api.v1.PolicyMapEntry;
+import dev.tendril.api.v1.ServiceMaps;
 import dev.tendril.api.v1.SubjectPolicyMap;
+import dev.tendril.datapath.lb.LbFlags;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMapKey;
@@ -64,7 +68,9 @@ class NodeStateSyncTest {
                     "tendril.agent.sync.nodes-topic",
                     "agent-test-" + RUN + ".nodes",
                     "tendril.agent.sync.policy-topic",
-                    "agent-test-" + RUN + ".policy");
+                    "agent-test-" + RUN + ".policy",
+                    "tendril.agent.sync.services-topic",
+                    "agent-test-" + RUN + ".services");
         }
     }
 
@@ -86,6 +92,74 @@ class NodeStateSyncTest {
 
     @ConfigProperty(name = "tendril.agent.sync.policy-topic")
     String policyTopic;
+
+    @ConfigProperty(name = "tendril.agent.sync.services-topic")
+    String servicesTopic;
+
+    @Test
+    @Order(4)
+    void followsServicesIntoTheLbMapsAndListsThemLikeCiliumBpfLbList() throws Exception {
+        ServiceMaps v1 = ServiceMaps.newBuilder()
+                .setNamespace("demo")
+                .setName("backend")
+                .setRevision(2)
+                .setType("ClusterIP")
+                .addFrontends(LbFrontend.newBuilder()
+                        .setAddress("10.96.0.10")
+                        .setPort(80)
+                        .setProtocol(IpProtocol.TCP)
+                        .setRevNatIndex(3)
+                        .setFlags(LbFlags.AFFINITY)
+                        .setAffinityTimeoutSeconds(10800)
+                        .addBackendIds(7))
+                .addBackends(LbBackend.newBuilder()
+                        .setId(7)
+                        .setAddress("10.0.1.5")
+                        .setPort(8080)
+                        .setProtocol(IpProtocol.TCP)
+                        .setNode("node-1")
+                        .setPod("demo/backend-1"))
+                .build();
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>(servicesTopic, "demo/backend", v1.toByteArray()))
+                    .get();
+            // A lower revision arriving later (a replica's late publish) changes nothing.
+            producer.send(new ProducerRecord<>(
+                            servicesTopic,
+                            "demo/backend",
+                            v1.toBuilder()
+                                    .setRevision(1)
+                                    .clearBackends()
+                                    .build()
+                                    .toByteArray()))
+                    .get();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> given().when()
+                            .get("/v1/maps/lb")
+                            .then()
+                            .statusCode(200)
+                            .body("frontend", org.hamcrest.Matchers.contains("10.96.0.10:80/TCP"))
+                            .body("[0].service", equalTo("demo/backend"))
+                            .body("[0].type", equalTo("ClusterIP"))
+                            .body("[0].revNat", equalTo(3))
+                            .body("[0].flags", hasItem("sessionAffinity"))
+                            .body("[0].backends[0].slot", equalTo(1))
+                            .body("[0].backends[0].id", equalTo(7))
+                            .body("[0].backends[0].address", equalTo("10.0.1.5:8080/TCP"))
+                            .body("[0].backends[0].state", equalTo("active")));
+
+            producer.send(new ProducerRecord<>(servicesTopic, "demo/backend", null))
+                    .get();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> given().when()
+                            .get("/v1/maps/lb")
+                            .then()
+                            .statusCode(200)
+                            .body("size()", equalTo(0)));
+        }
+    }
 
     @Test
     @Order(1)

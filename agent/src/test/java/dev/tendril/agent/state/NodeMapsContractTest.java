@@ -6,17 +6,29 @@ import com.google.protobuf.ByteString;
 import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Label;
+import dev.tendril.api.v1.LbBackend;
+import dev.tendril.api.v1.LbFrontend;
 import dev.tendril.api.v1.PolicyMapEntry;
+import dev.tendril.api.v1.ServiceMaps;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.ipcache.Ipcache;
 import dev.tendril.datapath.ipcache.IpcacheKey;
 import dev.tendril.datapath.ipcache.IpcacheValue;
+import dev.tendril.datapath.lb.LbBackendKey;
+import dev.tendril.datapath.lb.LbBackendValue;
+import dev.tendril.datapath.lb.LbFlags;
+import dev.tendril.datapath.lb.LbMaps;
+import dev.tendril.datapath.lb.LbRevNatKey;
+import dev.tendril.datapath.lb.LbRevNatValue;
+import dev.tendril.datapath.lb.LbServiceKey;
+import dev.tendril.datapath.lb.LbServiceValue;
 import dev.tendril.datapath.maps.BpfMap;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -228,5 +240,161 @@ public abstract class NodeMapsContractTest {
         assertThat(out.created()).isEmpty();
         assertThat(out.deleted()).isEmpty();
         assertThat(policyOf(backend, web)).hasSize(2);
+    }
+
+    static LbBackend lbBackend(int id, String address, String node) {
+        return LbBackend.newBuilder()
+                .setId(id)
+                .setAddress(address)
+                .setPort(8080)
+                .setProtocol(IpProtocol.TCP)
+                .setNode(node)
+                .setPod("shop/pod-" + id)
+                .build();
+    }
+
+    static LbFrontend lbFrontend(String address, int port, int revNat, int flags, boolean nodeLocal, int... ids) {
+        LbFrontend.Builder f = LbFrontend.newBuilder()
+                .setAddress(address)
+                .setPort(port)
+                .setProtocol(IpProtocol.TCP)
+                .setRevNatIndex(revNat)
+                .setFlags(flags)
+                .setNodeLocal(nodeLocal);
+        for (int id : ids) {
+            f.addBackendIds(id);
+        }
+        return f.build();
+    }
+
+    /** backend 1 on this node, 2 on node-2: shared by both Services. */
+    static final ServiceMaps SVC_A = ServiceMaps.newBuilder()
+            .setNamespace("shop")
+            .setName("a")
+            .setRevision(1)
+            .setType("ClusterIP")
+            .addFrontends(lbFrontend("10.96.0.10", 80, 1, 0, false, 1, 2))
+            .addBackends(lbBackend(1, "10.0.1.5", NODE))
+            .addBackends(lbBackend(2, "10.0.2.7", "node-2"))
+            .build();
+
+    /** A NodePort whose node-local surrogate keeps only backend 3 here; an IPv6 ClusterIP too. */
+    static final ServiceMaps SVC_B = ServiceMaps.newBuilder()
+            .setNamespace("shop")
+            .setName("b")
+            .setRevision(1)
+            .setType("NodePort")
+            .addFrontends(lbFrontend("10.96.0.11", 80, 2, 0, false, 2, 3))
+            .addFrontends(lbFrontend("0.0.0.0", 30080, 3, LbFlags.NODEPORT | LbFlags.EXT_LOCAL_SCOPE, true, 2, 3))
+            .addFrontends(lbFrontend("fd00:10:96::b", 80, 4, 0, false, 4))
+            .addBackends(lbBackend(2, "10.0.2.7", "node-2"))
+            .addBackends(lbBackend(3, "10.0.1.6", NODE))
+            .addBackends(lbBackend(4, "fd00::106", NODE))
+            .build();
+
+    static NodeImage withServices(ServiceMaps... services) {
+        Map<String, ServiceMaps> byKey = new java.util.HashMap<>();
+        for (ServiceMaps s : services) {
+            byKey.put(s.getNamespace() + "/" + s.getName(), s);
+        }
+        return new NodeImage(Map.of(), Map.of(), Map.of(), Map.of(), byKey);
+    }
+
+    static Map<LbServiceKey, LbServiceValue> servicesOf(MapBackend b, boolean v6) {
+        Map<LbServiceKey, LbServiceValue> out = new java.util.HashMap<>();
+        b.open(LbMaps.services(v6).name())
+                .orElseThrow()
+                .entries()
+                .forEach(e -> out.put(LbServiceKey.decode(e.key()), LbServiceValue.decode(e.value())));
+        return out;
+    }
+
+    static Map<Long, LbBackendValue> backendsOf(MapBackend b, boolean v6) {
+        Map<Long, LbBackendValue> out = new java.util.HashMap<>();
+        b.open(LbMaps.backends(v6).name())
+                .orElseThrow()
+                .entries()
+                .forEach(e -> out.put(LbBackendKey.decode(e.key()).backendId(), LbBackendValue.decode(e.value())));
+        return out;
+    }
+
+    static InetAddress ip(String literal) {
+        return LbDesired.address(literal);
+    }
+
+    @Test
+    void writesLbMapsWithSharedBackendsOnceAndNodeLocalFrontendsOnlyWithLocalBackends() {
+        MapBackend b = backend();
+        NodeMapsReconciler.Outcome out = NodeMapsReconciler.reconcile(b, withServices(SVC_A, SVC_B), NODE, List.of());
+
+        assertThat(out.problems()).isEmpty();
+        LbServiceKey a = LbServiceKey.master(ip("10.96.0.10"), 80, IpProtocol.TCP);
+        LbServiceKey nodePort = LbServiceKey.master(ip("0.0.0.0"), 30080, IpProtocol.TCP);
+        Map<LbServiceKey, LbServiceValue> v4 = servicesOf(b, false);
+        assertThat(v4).hasSize(3 + 3 + 2);
+        assertThat(v4.get(a)).isEqualTo(LbServiceValue.master(0, 2, 1, 0, 0));
+        assertThat(v4.get(a.withSlot(1))).isEqualTo(LbServiceValue.slot(1, 1, 0, 0));
+        assertThat(v4.get(a.withSlot(2))).isEqualTo(LbServiceValue.slot(2, 1, 0, 0));
+        int npFlags = LbFlags.NODEPORT | LbFlags.EXT_LOCAL_SCOPE;
+        assertThat(v4.get(nodePort)).isEqualTo(LbServiceValue.master(0, 1, 3, npFlags, 0));
+        assertThat(v4.get(nodePort.withSlot(1))).isEqualTo(LbServiceValue.slot(3, 3, npFlags, 0));
+        assertThat(backendsOf(b, false))
+                .isEqualTo(Map.of(
+                        1L, LbBackendValue.of(ip("10.0.1.5"), 8080, 6),
+                        2L, LbBackendValue.of(ip("10.0.2.7"), 8080, 6),
+                        3L, LbBackendValue.of(ip("10.0.1.6"), 8080, 6)));
+        assertThat(LbRevNatValue.decode(b.open(LbMaps.REVERSE_NAT_V4.name())
+                        .orElseThrow()
+                        .lookup(new LbRevNatKey(3).encode())
+                        .orElseThrow()))
+                .isEqualTo(new LbRevNatValue(ip("0.0.0.0"), 30080));
+        assertThat(b.open(LbMaps.REVERSE_NAT_V4.name()).orElseThrow().size()).isEqualTo(3);
+        assertThat(servicesOf(b, true)).hasSize(2);
+        assertThat(backendsOf(b, true)).containsOnlyKeys(4L);
+        assertThat(b.open(LbMaps.REVERSE_NAT_V6.name()).orElseThrow().size()).isEqualTo(1);
+
+        assertThat(NodeMapsReconciler.reconcile(b, withServices(SVC_A, SVC_B), NODE, List.of())
+                        .total())
+                .isZero();
+    }
+
+    @Test
+    void aDeletedServiceTakesItsEntriesAndTheBackendsNoFrontendNamesAnyMore() {
+        MapBackend b = backend();
+        NodeMapsWriter writer = new NodeMapsWriter(b, NODE);
+        NodeImage img = withServices(SVC_A, SVC_B);
+        writer.snapshot(img, List.of());
+
+        NodeDelta d = new NodeDelta(img);
+        d.replay(StateTopic.SERVICES, "shop/a", null);
+        d.replay(
+                StateTopic.SERVICES,
+                "shop/b",
+                SVC_B.toBuilder().setRevision(0).build().toByteArray()); // stale
+        NodeImage next = d.apply();
+        NodeMapsReconciler.Outcome out = writer.publish(d, next, List.of());
+
+        assertThat(out.changes().get(NodeMapsWriter.LB_MAPS)).isEqualTo(new MapReconciler.Result(0, 0, 3 + 1 + 1));
+        assertThat(servicesOf(b, false)).doesNotContainKey(LbServiceKey.master(ip("10.96.0.10"), 80, 6));
+        assertThat(backendsOf(b, false)).containsOnlyKeys(2L, 3L);
+        assertThat(writer.lbEntries()).isEqualTo(5 + 2 + 2 + 2 + 1 + 1);
+        assertThat(NodeMapsReconciler.reconcile(b, next, NODE, List.of()).total())
+                .isZero();
+    }
+
+    @Test
+    void aRestartedAgentRemovesTheEntriesOfServicesDeletedWhileItWasDown() {
+        MapBackend b = backend();
+        NodeMapsReconciler.reconcile(b, withServices(SVC_A, SVC_B), NODE, List.of());
+        backend = restart(b);
+        assertThat(backendsOf(backend, false)).hasSize(3);
+
+        NodeMapsReconciler.Outcome out = NodeMapsReconciler.reconcile(backend, withServices(SVC_B), NODE, List.of());
+
+        assertThat(out.changes().get(NodeMapsWriter.LB_MAPS).removed()).isEqualTo(3 + 1 + 1);
+        assertThat(backendsOf(backend, false)).containsOnlyKeys(2L, 3L);
+        assertThat(NodeMapsReconciler.reconcile(backend, withServices(SVC_B), NODE, List.of())
+                        .total())
+                .isZero();
     }
 }

@@ -33,6 +33,19 @@ public final class LbMapContent {
             long affinityTimeoutSeconds,
             List<Long> backendIds) {
         public Frontend {
+            LbBytes.requireAddress(address, "address");
+            LbBytes.requireRange(port, 0xFFFF, "port");
+            LbBytes.requireRange(protocol, 0xFF, "protocol");
+            LbBytes.requireRange(revNatIndex, 0xFFFF, "revNatIndex");
+            LbBytes.requireRange(flags, 0xFF, "flags");
+            LbBytes.requireRange(flags2, 0xFF, "flags2");
+            if (affinityTimeoutSeconds < 0 || affinityTimeoutSeconds > LbServiceValue.AFFINITY_TIMEOUT_MASK) {
+                throw new IllegalArgumentException("affinityTimeoutSeconds must be 0.."
+                        + LbServiceValue.AFFINITY_TIMEOUT_MASK + ", got " + affinityTimeoutSeconds);
+            }
+            if (backendIds.size() > 0xFFFF) {
+                throw new IllegalArgumentException("at most 65535 backends per frontend, got " + backendIds.size());
+            }
             backendIds = List.copyOf(backendIds);
         }
     }

@@ -1,0 +1,93 @@
+package dev.tendril.agent.state;
+
+import dev.tendril.api.v1.LbBackend;
+import dev.tendril.api.v1.LbFrontend;
+import dev.tendril.api.v1.ServiceMaps;
+import dev.tendril.datapath.lb.LbBackendValue;
+import dev.tendril.datapath.lb.LbMapContent;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The content of a node's LB maps (services, backends, reverse NAT, both families) for an image's Services:
+ * every frontend of every Service with its backends in the published slot order, except that a
+ * {@code node_local} frontend keeps only the backends on this node. A backend is written once however many
+ * frontends name it, and not at all when none does. What cannot be written (an unparsable address, a
+ * frontend naming a backend its Service does not list) is skipped and said in {@code problems}.
+ */
+public final class LbDesired {
+
+    private static final Pattern IP_LITERAL = Pattern.compile("[0-9a-fA-F:.]+");
+
+    private LbDesired() {}
+
+    public static LbMapContent of(NodeImage image, String localNode, List<String> problems) {
+        List<LbMapContent.Frontend> frontends = new ArrayList<>();
+        Map<Long, LbBackendValue> backends = new HashMap<>();
+        image.services().forEach((key, service) -> add(key, service, localNode, frontends, backends, problems));
+        return LbMapContent.of(frontends, backends);
+    }
+
+    private static void add(
+            String key,
+            ServiceMaps service,
+            String localNode,
+            List<LbMapContent.Frontend> frontends,
+            Map<Long, LbBackendValue> backends,
+            List<String> problems) {
+        Map<Long, LbBackend> listed = new HashMap<>();
+        for (LbBackend b : service.getBackendsList()) {
+            try {
+                backends.put(
+                        Integer.toUnsignedLong(b.getId()),
+                        new LbBackendValue(address(b.getAddress()), b.getPort(), b.getProtocol(), b.getState(), 0, 0));
+                listed.put(Integer.toUnsignedLong(b.getId()), b);
+            } catch (IllegalArgumentException e) {
+                problems.add("service " + key + ": backend " + b.getId() + " skipped: " + e.getMessage());
+            }
+        }
+        for (LbFrontend f : service.getFrontendsList()) {
+            List<Long> ids = new ArrayList<>();
+            for (int id : f.getBackendIdsList()) {
+                LbBackend b = listed.get(Integer.toUnsignedLong(id));
+                if (b == null) {
+                    problems.add("service " + key + ": frontend " + f.getAddress() + ":" + f.getPort()
+                            + " names backend " + Integer.toUnsignedLong(id) + ", which it does not list");
+                } else if (!f.getNodeLocal() || b.getNode().equals(localNode)) {
+                    ids.add(Integer.toUnsignedLong(id));
+                }
+            }
+            try {
+                frontends.add(new LbMapContent.Frontend(
+                        address(f.getAddress()),
+                        f.getPort(),
+                        f.getProtocol(),
+                        f.getRevNatIndex(),
+                        f.getFlags(),
+                        f.getFlags2(),
+                        f.getAffinityTimeoutSeconds(),
+                        ids));
+            } catch (IllegalArgumentException e) {
+                problems.add("service " + key + ": frontend " + f.getAddress() + ":" + f.getPort() + " skipped: "
+                        + e.getMessage());
+            }
+        }
+    }
+
+    /** An IP literal; never a name lookup. */
+    static InetAddress address(String literal) {
+        if (literal == null || !IP_LITERAL.matcher(literal).matches()) {
+            throw new IllegalArgumentException("'" + literal + "' is not an IP address");
+        }
+        try {
+            return InetAddress.getByName(literal);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("'" + literal + "' is not an IP address", e);
+        }
+    }
+}
