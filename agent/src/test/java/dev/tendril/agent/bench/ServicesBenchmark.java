@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -18,8 +19,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
@@ -32,10 +35,12 @@ import java.util.stream.IntStream;
  * {@code connect()} from a client pod namespace to VIP:80 (a real listener behind all 5 backends),
  * through the node's DNAT rules against through socket-LB, interleaved in blocks so load on the machine
  * hits both. (c) a full resync: kube-proxy's full sync restore of the whole table against a rewrite of
- * every map entry (batched).
+ * every map entry (batched) and against the agent's {@code MapReconciler} pass (read back, diff, write the
+ * differences: none here).
  *
  * <p>System properties: {@code sizes} (default 100,1000,5000,10000), {@code addRounds} (default 30),
- * {@code connects} per arm and size (default 4000), {@code resyncRounds} (default 3). Needs root, iproute2,
+ * {@code connects} per arm and size (default 4000), {@code resyncRounds} (default 3), {@code addBudgetSeconds}
+ * (default 300: past it, a size's add rounds stop, after at least 5). Needs root, iproute2, util-linux,
  * iptables (nf_tables or legacy) and bpf(2); elsewhere it says why and exits 0.
  */
 public final class ServicesBenchmark {
@@ -44,6 +49,8 @@ public final class ServicesBenchmark {
     private static final int VIP_BASE = 0x0A600000; // 10.96.0.0/12
     private static final int FAKE_BACKEND_BASE = 0x0A800000; // 10.128.0.0/10: never answers
     private static final int BLOCK = 250;
+    private static final int MIN_ADD_ROUNDS = 5;
+    private static int addBudgetSeconds;
     private static final Path BPF_STATS = Path.of("/proc/sys/kernel/bpf_stats_enabled");
     /** The id of the socket-LB connect4 program, 0 when it is not attached. */
     private static int connect4;
@@ -60,6 +67,7 @@ public final class ServicesBenchmark {
             double[] tendrilConnect,
             double[] kubeResync,
             double[] tendrilResync,
+            double[] tendrilReconcile,
             double connect4Nanos) {}
 
     public static void main(String[] args) throws Exception {
@@ -75,6 +83,7 @@ public final class ServicesBenchmark {
         int addRounds = Integer.getInteger("addRounds", 30);
         int connects = Integer.getInteger("connects", 4000);
         int resyncRounds = Integer.getInteger("resyncRounds", 3);
+        addBudgetSeconds = Integer.getInteger("addBudgetSeconds", 300);
         System.out.printf(
                 Locale.ROOT,
                 "services benchmark: sizes %s x 5 backends, %d add rounds, %,d connects per arm, %d resync rounds,"
@@ -114,9 +123,11 @@ public final class ServicesBenchmark {
                             + " this is the fork, exec and setns of a child process)%n",
                     percentile(floor(net.nodeK), 50));
             System.out.println("warm-up (JIT, caches) at " + sizes[0] + " services, not reported:");
-            measure(net, maps, sizes[0], addRounds, connects / 2, 1);
+            restore(net.nodeK, KubeProxyRules.bootstrap(), false);
+            Set<Integer> measured = Arrays.stream(sizes).boxed().collect(Collectors.toSet());
+            measure(net, maps, measured, sizes[0], addRounds, connects / 2, 1);
             for (int size : sizes) {
-                rows.add(measure(net, maps, size, addRounds, connects, resyncRounds));
+                rows.add(measure(net, maps, measured, size, addRounds, connects, resyncRounds));
             }
             acceptor.interrupt();
         } finally {
@@ -126,28 +137,41 @@ public final class ServicesBenchmark {
     }
 
     private static Row measure(
-            ServiceBenchNetwork net, TendrilLbArm maps, int size, int addRounds, int connects, int resyncRounds) {
+            ServiceBenchNetwork net,
+            TendrilLbArm maps,
+            Set<Integer> measured,
+            int size,
+            int addRounds,
+            int connects,
+            int resyncRounds) {
         List<KubeProxyRules.Service> kube = new ArrayList<>();
         List<TendrilLbArm.Service> tendril = new ArrayList<>();
         for (int i = 1; i <= size; i++) {
-            kube.add(kubeService(i, i == size));
-            tendril.add(tendrilService(i, i == size));
+            kube.add(kubeService(i, measured.contains(i)));
+            tendril.add(tendrilService(i, measured.contains(i)));
         }
-        // Start each size from empty: the previous size's last service had other endpoints (other chains).
-        restore(net.nodeK, KubeProxyRules.bootstrap(), false);
-        restore(net.nodeK, KubeProxyRules.fullSync(kube), true);
-        maps.clear();
+        // The table grows from the previous size (kube-proxy's sync after the new services appeared); the
+        // measured services keep their real backends, so no chain of the previous size goes stale.
+        String full = KubeProxyRules.fullSync(kube);
+        double grow = timeMillis(() -> restore(net.nodeK, full, true));
         List<List<Entry>> entries = TendrilLbArm.entries(tendril);
         maps.writeAll(entries);
         if (maps.size() != size * 12) {
             throw new IllegalStateException("maps hold " + maps.size() + " entries, expected " + size * 12);
         }
-        String full = KubeProxyRules.fullSync(kube);
+        System.out.printf(Locale.ROOT, "%,6d services: kube-proxy sync that grew the table %.0f ms%n", size, grow);
         double[] kubeResync = new double[resyncRounds];
         double[] tendrilResync = new double[resyncRounds];
+        double[] tendrilReconcile = new double[resyncRounds];
+        List<Map<ByteBuffer, byte[]>> desired = TendrilLbArm.desired(entries);
         for (int r = 0; r < resyncRounds; r++) {
             kubeResync[r] = timeMillis(() -> restore(net.nodeK, full, true));
             tendrilResync[r] = timeMillis(() -> maps.writeAll(entries));
+            tendrilReconcile[r] = timeMillis(() -> {
+                if (maps.reconcile(desired) != 0) {
+                    throw new IllegalStateException("the maps differ from the services just written");
+                }
+            });
         }
 
         KubeProxyRules.Service extraKube = kubeService(size + 1, false);
@@ -156,14 +180,23 @@ public final class ServicesBenchmark {
         grown.add(extraKube);
         String add = KubeProxyRules.partialAdd(grown, extraKube);
         String remove = KubeProxyRules.partialRemove(kube, extraKube);
-        double[] kubeAdd = new double[addRounds];
-        double[] tendrilAdd = new double[addRounds];
+        List<Double> kubeAdds = new ArrayList<>();
+        List<Double> tendrilAdds = new ArrayList<>();
+        long addStart = System.nanoTime();
         for (int r = 0; r < addRounds; r++) {
-            kubeAdd[r] = timeMillis(() -> restore(net.nodeK, add, true));
+            if (r >= MIN_ADD_ROUNDS && System.nanoTime() - addStart > addBudgetSeconds * 1_000_000_000L) {
+                System.out.printf(
+                        Locale.ROOT, "  add rounds stopped after %d: the %d s budget is spent%n", r, addBudgetSeconds);
+                break;
+            }
+            kubeAdds.add(timeMillis(() -> restore(net.nodeK, add, true)));
             restore(net.nodeK, remove, true);
-            tendrilAdd[r] = timeMillis(() -> maps.write(extraTendril));
+            tendrilAdds.add(timeMillis(() -> maps.write(extraTendril)));
             maps.remove(extraTendril);
         }
+        double[] kubeAdd = kubeAdds.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] tendrilAdd =
+                tendrilAdds.stream().mapToDouble(Double::doubleValue).toArray();
 
         InetSocketAddress vip = new InetSocketAddress(TendrilLbArm.v4(VIP_BASE + size), PORT);
         List<Double> kubeConnect = new ArrayList<>();
@@ -191,11 +224,12 @@ public final class ServicesBenchmark {
                 tendrilConnect.stream().mapToDouble(Double::doubleValue).toArray(),
                 kubeResync,
                 tendrilResync,
+                tendrilReconcile,
                 programRuns == 0 ? 0 : (double) programNanos / programRuns);
         System.out.printf(
                 Locale.ROOT,
                 "%,6d services: add p50 %.3f / %.3f ms, connect p50 %.1f / %.1f us, resync %.1f / %.2f ms"
-                        + " (kube-proxy / Tendril); connect4 program %s per run%n",
+                        + " (kube-proxy / Tendril), Tendril reconcile %.2f ms; connect4 program %s per run%n",
                 size,
                 percentile(kubeAdd, 50),
                 percentile(tendrilAdd, 50),
@@ -203,6 +237,7 @@ public final class ServicesBenchmark {
                 percentile(row.tendrilConnect(), 50),
                 percentile(kubeResync, 50),
                 percentile(tendrilResync, 50),
+                percentile(tendrilReconcile, 50),
                 nanos(row.connect4Nanos()));
         return row;
     }
@@ -320,14 +355,15 @@ public final class ServicesBenchmark {
 
     private static void print(List<Row> rows) {
         System.out.println();
-        System.out.println("| services | (a) add one: kube-proxy p50 / p99 | Tendril p50 / p99"
-                + " | (b) connect: kube-proxy p50 / p99 | Tendril p50 / p99"
-                + " | (c) full resync: kube-proxy | Tendril | connect4 program per run |");
-        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println(
+                "| services | (a) add one: kube-proxy p50 / p99 | Tendril p50 / p99"
+                        + " | (b) connect: kube-proxy p50 / p99 | Tendril p50 / p99"
+                        + " | (c) full resync: kube-proxy | Tendril rewrite all | Tendril reconcile | connect4 program per run |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Row r : rows) {
             System.out.printf(
                     Locale.ROOT,
-                    "| %,d | %.2f / %.2f ms | %.3f / %.3f ms | %.1f / %.1f us | %.1f / %.1f us | %.0f ms | %.1f ms | %s |%n",
+                    "| %,d | %.2f / %.2f ms | %.3f / %.3f ms | %.1f / %.1f us | %.1f / %.1f us | %.0f ms | %.1f ms | %.1f ms | %s |%n",
                     r.size(),
                     percentile(r.kubeAdd(), 50),
                     percentile(r.kubeAdd(), 99),
@@ -339,6 +375,7 @@ public final class ServicesBenchmark {
                     percentile(r.tendrilConnect(), 99),
                     percentile(r.kubeResync(), 50),
                     percentile(r.tendrilResync(), 50),
+                    percentile(r.tendrilReconcile(), 50),
                     nanos(r.connect4Nanos()));
         }
         Row first = rows.getFirst();

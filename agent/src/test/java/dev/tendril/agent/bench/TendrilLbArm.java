@@ -1,6 +1,7 @@
 package dev.tendril.agent.bench;
 
 import dev.tendril.agent.bpf.KernelBpfMap;
+import dev.tendril.agent.state.MapReconciler;
 import dev.tendril.datapath.lb.LbBackendKey;
 import dev.tendril.datapath.lb.LbBackendValue;
 import dev.tendril.datapath.lb.LbFlags;
@@ -13,9 +14,12 @@ import dev.tendril.datapath.maps.BpfMap.Entry;
 import dev.tendril.datapath.maps.UpdateFlag;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Tendril arm's map writes for the services benchmark: {@code cilium_lb4_services_v2},
@@ -105,6 +109,30 @@ final class TendrilLbArm implements AutoCloseable {
         backends.updateAll(entries.get(0), UpdateFlag.ANY);
         revNat.updateAll(entries.get(1), UpdateFlag.ANY);
         services.updateAll(entries.get(2), UpdateFlag.ANY);
+    }
+
+    /**
+     * The agent's full resync of these maps: {@link MapReconciler} reads each map back, diffs it against
+     * {@code desired} (per map, as {@link #entries} orders them) and writes only the differences.
+     */
+    int reconcile(List<Map<ByteBuffer, byte[]>> desired) {
+        int changed = 0;
+        List<KernelBpfMap> maps = List.of(backends, revNat, services);
+        for (int i = 0; i < maps.size(); i++) {
+            MapReconciler.Result r = MapReconciler.reconcile(maps.get(i), desired.get(i));
+            changed += r.added() + r.updated() + r.removed();
+        }
+        return changed;
+    }
+
+    static List<Map<ByteBuffer, byte[]>> desired(List<List<Entry>> entries) {
+        List<Map<ByteBuffer, byte[]>> out = new ArrayList<>();
+        for (List<Entry> map : entries) {
+            Map<ByteBuffer, byte[]> m = new HashMap<>();
+            map.forEach(e -> m.put(ByteBuffer.wrap(e.key()), e.value()));
+            out.add(m);
+        }
+        return out;
     }
 
     void clear() {
