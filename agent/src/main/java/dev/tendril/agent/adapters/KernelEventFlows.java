@@ -106,6 +106,8 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
                     null,
                     FlowRecords.labels(identity, now.identities().get(identity), Map.of(), null));
         }
+        // A socket-LB event names the backend by address only: its identity is the endpoint's.
+        long known = identity == 0 ? ep.getIdentity() : identity;
         int id = endpointId;
         if (id == 0 && node.equals(ep.getNode())) {
             String key = ep.getNamespace() + "/" + ep.getPod();
@@ -117,10 +119,10 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
         }
         return new FlowRecords.Peer(
                 id,
-                identity,
+                known,
                 ep.getNamespace(),
                 ep.getPod(),
-                FlowRecords.labels(identity, now.identities().get(identity), ep.getLabelsMap(), ep.getNamespace()),
+                FlowRecords.labels(known, now.identities().get(known), ep.getLabelsMap(), ep.getNamespace()),
                 FlowRecords.clusterOf(now, ep.getNode()),
                 FlowRecords.workloads(ep.getPod(), ep.getLabelsMap()));
     }

@@ -13,6 +13,7 @@ import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.NodeImage;
 import dev.tendril.datapath.Datapath;
 import dev.tendril.datapath.ipcache.Ipcache;
+import dev.tendril.datapath.ipcache.IpcacheKey;
 import dev.tendril.datapath.lb.LbMaps;
 import dev.tendril.datapath.lb.LoadBalancer;
 import dev.tendril.datapath.maps.BpfMap;
@@ -23,6 +24,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,8 +117,44 @@ public class ProbeService {
             return model;
         }
         int port = service == null ? probe.port() : service.frontendPort();
-        PodProbe.Result met = PodProbe.probe(pod.get().netns(), to, port, probe.protocol(), config.probeTimeout());
-        return new Prober.Outcome(answer.kernel(met.delivered() ? "FORWARDED" : "DROPPED"), false);
+        PodProbe.Attempt met = PodProbe.attempt(pod.get().netns(), to, port, probe.protocol(), config.probeTimeout());
+        String verdict = met.result().delivered() ? "FORWARDED" : "DROPPED";
+        if (service != null && met.peer() != null && !sameBackend(service, met.peer())) {
+            // The kernel's socket-LB chose another backend than the model's draw: answer for the one it chose.
+            return new Prober.Outcome(
+                    kernelBackend(request, service, met.peer()).kernel(verdict), false);
+        }
+        return new Prober.Outcome(answer.kernel(verdict), false);
+    }
+
+    private static boolean sameBackend(ProbeResponse.Service service, InetSocketAddress peer) {
+        return service.backend() != null
+                && service.backend().startsWith(IpcacheKey.format(peer.getAddress()) + ":" + peer.getPort() + "/");
+    }
+
+    /** The model's answer for the backend the kernel connected to, with the Service it was reached through. */
+    private ProbeResponse kernelBackend(ProbeRequest request, ProbeResponse.Service service, InetSocketAddress peer) {
+        String address = IpcacheKey.format(peer.getAddress());
+        ProbeResponse direct = prober.probe(
+                        new ProbeRequest(request.from(), address, peer.getPort(), request.protocol(), true), false)
+                .response();
+        int protocol = request.validate().protocol();
+        Long backendId = state.status().image().services().values().stream()
+                .flatMap(m -> m.getBackendsList().stream())
+                .filter(b ->
+                        b.getAddress().equals(address) && b.getPort() == peer.getPort() && b.getProtocol() == protocol)
+                .map(b -> (long) b.getId())
+                .findFirst()
+                .orElse(null);
+        return direct.withService(new ProbeResponse.Service(
+                service.service(),
+                service.frontend(),
+                service.frontendIp(),
+                service.frontendPort(),
+                address + ":" + peer.getPort() + "/" + IpProtocol.name(protocol),
+                backendId,
+                null,
+                false));
     }
 
     /** The node's maps as the datapath reads them; the image as the state consumer last applied it. */

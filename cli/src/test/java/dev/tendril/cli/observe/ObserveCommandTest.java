@@ -18,6 +18,7 @@ import dev.tendril.api.hubble.flow.LostEvent;
 import dev.tendril.api.hubble.flow.LostEventSource;
 import dev.tendril.api.hubble.flow.Policy;
 import dev.tendril.api.hubble.flow.Service;
+import dev.tendril.api.hubble.flow.SocketTranslationPoint;
 import dev.tendril.api.hubble.flow.TCP;
 import dev.tendril.api.hubble.flow.TCPFlags;
 import dev.tendril.api.hubble.flow.TraceObservationPoint;
@@ -420,6 +421,7 @@ class ObserveCommandTest {
                     .setPodName("frontend"))
             .setDestination(Endpoint.newBuilder().setIdentity(29001))
             .setDestinationService(Service.newBuilder().setName("backend").setNamespace("demo"))
+            .setSockXlatePoint(SocketTranslationPoint.SOCK_XLATE_POINT_POST_DIRECTION_FWD)
             .setIsReply(BoolValue.of(false))
             .build();
 
@@ -452,7 +454,7 @@ class ObserveCommandTest {
         List<String> lines = compact.out().lines().toList();
         assertThat(lines.get(0))
                 .matches(TIME + ": demo/frontend:43210 \\(ID:17901\\) -> demo/backend:8080 \\(ID:29001\\)"
-                        + " SOCK_XLATE_POINT_UNKNOWN TRANSLATED \\(TCP\\)");
+                        + " post-xlate-fwd TRANSLATED \\(TCP\\)");
         assertThat(lines.get(1))
                 .matches(TIME + ": demo/frontend:5353 \\(ID:17901\\) <> demo/dns:53 \\(world\\)"
                         + " Service backend not found DROPPED \\(UDP\\)");

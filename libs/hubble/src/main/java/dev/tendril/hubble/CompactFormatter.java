@@ -273,8 +273,13 @@ public final class CompactFormatter {
                     .replace('_', '-');
         }
         if (event == TRACE_SOCK) {
-            // Hubble names the socket translation point; Tendril's flows carry none, which Hubble prints so.
-            return "SOCK_XLATE_POINT_UNKNOWN";
+            return switch (flow.getSockXlatePoint()) {
+                case SOCK_XLATE_POINT_PRE_DIRECTION_FWD -> "pre-xlate-fwd";
+                case SOCK_XLATE_POINT_POST_DIRECTION_FWD -> "post-xlate-fwd";
+                case SOCK_XLATE_POINT_PRE_DIRECTION_REV -> "pre-xlate-rev";
+                case SOCK_XLATE_POINT_POST_DIRECTION_REV -> "post-xlate-rev";
+                default -> flow.getSockXlatePoint().name();
+            };
         }
         return event == 4 ? "to-endpoint" : "trace";
     }

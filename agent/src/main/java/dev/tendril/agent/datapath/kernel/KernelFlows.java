@@ -70,6 +70,7 @@ public final class KernelFlows {
     public record ServiceName(String namespace, String name) {}
 
     private static final long HOST_IDENTITY = 1;
+    private static final long WORLD_IDENTITY = 2;
 
     private KernelFlows() {}
 
@@ -187,7 +188,8 @@ public final class KernelFlows {
                                 : SocketTranslationPoint.forNumber(s.xlatePoint()))
                 .setSocketCookie(s.socketCookie())
                 .setSource(FlowRecords.endpoint(naming.localEndpoint(s.endpointId())))
-                .setDestination(FlowRecords.endpoint(naming.peer(to, 0, 0)));
+                // A frontend is no endpoint: Hubble shows it as world, as its pre-translation trace does.
+                .setDestination(FlowRecords.endpoint(naming.peer(to, translated ? 0 : WORLD_IDENTITY, 0)));
         if (!translated) {
             DropReason reason = DropReason.forNumber(s.dropReason());
             f.setDropReason(s.dropReason()).setDropReasonDesc(reason == null ? DropReason.DROP_REASON_UNKNOWN : reason);
