@@ -262,7 +262,10 @@ class ServicesEndToEndTest {
         }
         JsonNode answer = probe("demo/frontend", "svc:demo/nobody", 80);
         assertThat(answer.path("verdict").asText()).as(answer.toString()).isEqualTo("DROPPED");
-        assertThat(answer.toString()).contains("Service backend not found");
+        assertThat(answer.path("egress").path("dropReasonCode").asInt())
+                .as("Cilium's DROP_NO_SERVICE at the client's socket: " + answer)
+                .isEqualTo(158);
+        assertThat(answer.path("service").path("service").asText()).isEqualTo("demo/nobody");
         if (kernel) {
             awaitFlow(
                     f -> f.path("verdict").asText().equals("DROPPED")

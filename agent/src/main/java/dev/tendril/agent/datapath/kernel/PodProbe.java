@@ -84,6 +84,8 @@ public final class PodProbe {
                 Selector selector = Selector.open()) {
             // Non-blocking, so that the socket table shows the peer while the SYN is out (a dropped one included).
             c.configureBlocking(false);
+            // Bound first, so the local port (the socket table's key) is known while the connect is pending.
+            c.bind(new InetSocketAddress(0));
             boolean connected = c.connect(new InetSocketAddress(to, port));
             peer = peerOf(netns, "tcp", c.socket().getLocalPort());
             if (!connected) {
