@@ -1,6 +1,8 @@
 package dev.tendril.deploy;
 
+import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.StackFabric;
+import dev.tendril.cli.stack.StackFile;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -9,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +22,10 @@ import java.util.stream.Stream;
  * run the agent's code): every network namespace with the stack's prefix, pods first, then nodes, then the switch,
  * each after the links in it (a veth goes with its peer; a namespace a process still holds would keep them), then the
  * bpffs directory {@code <bpffs>/<prefix>} (its nodes' pinned socket-LB links too: unpinning them detaches those
- * programs from the cgroup root, as no process holds the links otherwise) and the lock file {@code /run/tendril-fabric/<prefix>.lock}. Run by
+ * programs from the cgroup root, as no process holds the links otherwise), the socket-LB link pins
+ * ({@code link_*}) in the agents' own pin directories ({@code /sys/fs/bpf/tendril/port-<agent port>/<node>}: the
+ * maps there stay for the next start, but a pinned link would keep the agent's programs attached at the machine's
+ * cgroup root after the stack is gone) and the lock file {@code /run/tendril-fabric/<prefix>.lock}. Run by
  * {@code up --fresh} before the agents start, and by {@code ./tendril down} through {@link #main} once the launcher
  * and its processes are gone; the launcher's own stop keeps the fabric (the pods' programs go on enforcing).
  */
@@ -28,6 +34,8 @@ final class FabricTeardown {
     static final Path BPFFS = Path.of("/sys/fs/bpf");
     static final Path LOCKS = Path.of("/run/tendril-fabric");
     private static final String LABEL = "fabric";
+    /** The agent's name prefix for a pinned BPF link (SocketLb). */
+    private static final String SOCKET_LB_LINK = "link_";
 
     /** The ip(8) commands the removal needs; tests give a fake one. */
     interface Ip {
@@ -45,18 +53,62 @@ final class FabricTeardown {
     private final Path bpffs;
     private final Path locks;
     private final Ip ip;
+    private final List<Path> agentPins;
 
     FabricTeardown(StackFabric fabric, Path netnsDir, Path bpffs, Path locks, Ip ip) {
+        this(fabric, netnsDir, bpffs, locks, ip, List.of());
+    }
+
+    /** @param agentPins the stack's agents' pin directories ({@code tendril.agent.bpffs-dir}, one per agent) */
+    FabricTeardown(StackFabric fabric, Path netnsDir, Path bpffs, Path locks, Ip ip, Collection<Path> agentPins) {
         this.fabric = fabric;
         this.netnsDir = netnsDir;
         this.bpffs = bpffs;
         this.locks = locks;
         this.ip = ip;
+        this.agentPins = List.copyOf(agentPins);
     }
 
     /** On this machine, with ip(8). */
     static FabricTeardown system(StackFabric fabric) {
-        return new FabricTeardown(fabric, StackFabric.NETNS_DIR, BPFFS, LOCKS, new IpCommand());
+        return system(fabric, List.of());
+    }
+
+    /** On this machine, with ip(8), also unpinning the socket-LB links in these agents' pin directories. */
+    static FabricTeardown system(StackFabric fabric, Collection<Path> agentPins) {
+        return new FabricTeardown(fabric, StackFabric.NETNS_DIR, BPFFS, LOCKS, new IpCommand(), agentPins);
+    }
+
+    /** The pin directories of the agents stack.json of {@code dataDir} lists; none without it. */
+    static List<Path> agentPinsOf(Path dataDir) {
+        return StackFile.read(dataDir)
+                .map(stack -> stack.components().stream()
+                        .filter(c -> c.kind() == Kind.AGENT)
+                        .map(c -> BpfFilesystem.agentPins(c.port()))
+                        .toList())
+                .orElse(List.of());
+    }
+
+    /** The socket-LB link pins ({@code <agent pins>/<node>/link_*}) of this stack's agents. */
+    List<Path> socketLbLinks() {
+        List<Path> links = new ArrayList<>();
+        for (Path dir : agentPins) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> nodes = Files.list(dir)) {
+                for (Path node : nodes.filter(Files::isDirectory).sorted().toList()) {
+                    try (Stream<Path> pins = Files.list(node)) {
+                        pins.filter(p -> p.getFileName().toString().startsWith(SOCKET_LB_LINK))
+                                .sorted()
+                                .forEach(links::add);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + dir, e);
+            }
+        }
+        return links;
     }
 
     /** This stack's network namespaces, in the order they are removed: pods, nodes, the switch. */
@@ -77,6 +129,7 @@ final class FabricTeardown {
     /** Whether anything of this stack's fabric is there. */
     boolean present() {
         return !namespaces().isEmpty()
+                || !socketLbLinks().isEmpty()
                 || Files.exists(bpffsDirectory(), LinkOption.NOFOLLOW_LINKS)
                 || Files.exists(lockFile());
     }
@@ -94,6 +147,13 @@ final class FabricTeardown {
             removed.add(netns);
         }
         try {
+            List<Path> links = socketLbLinks();
+            for (Path link : links) {
+                Files.deleteIfExists(link);
+            }
+            if (!links.isEmpty()) {
+                removed.add(links.size() + " socket-LB link pin" + (links.size() == 1 ? "" : "s"));
+            }
             if (deleteTree(bpffsDirectory())) {
                 removed.add(bpffsDirectory().toString());
             }
@@ -154,7 +214,8 @@ final class FabricTeardown {
             System.exit(2);
         }
         try {
-            system(StackFabric.of(Path.of(args[0]))).removeReporting(System.out, "the kernel pod network");
+            Path dataDir = Path.of(args[0]);
+            system(StackFabric.of(dataDir), agentPinsOf(dataDir)).removeReporting(System.out, "the kernel pod network");
         } catch (RuntimeException e) {
             System.err.println("tendril: could not remove the stack's kernel pod network (" + e.getMessage()
                     + "); as root, './tendril down' again removes it");

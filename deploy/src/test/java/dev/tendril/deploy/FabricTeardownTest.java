@@ -110,6 +110,53 @@ class FabricTeardownTest {
     }
 
     @Test
+    void unpinsTheAgentsSocketLbLinksButKeepsTheirMapsAndOtherStacksPins() throws IOException {
+        Path agent = Files.createDirectories(root.resolve("pins/port-8091/node-1"));
+        Files.createFile(agent.resolve("link_tendril_sock4_connect"));
+        Files.createFile(agent.resolve("link_tendril_sock6_connect"));
+        Files.createFile(agent.resolve("cilium_lb4_services_v2"));
+        Path other = Files.createDirectories(root.resolve("pins/port-9091/node-1"));
+        Files.createFile(other.resolve("link_tendril_sock4_connect"));
+        FabricTeardown withAgents = new FabricTeardown(
+                STACK,
+                netns,
+                root.resolve("bpffs"),
+                root.resolve("locks"),
+                new FabricTeardown.Ip() {
+                    @Override
+                    public List<String> links(String name) {
+                        return List.of("lo");
+                    }
+
+                    @Override
+                    public void deleteLink(String name, String link) {}
+
+                    @Override
+                    public void deleteNetns(String name) {}
+                },
+                List.of(root.resolve("pins/port-8091")));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        assertThat(withAgents.present())
+                .as("pinned links are part of the stack's pod network")
+                .isTrue();
+        withAgents.removeReporting(new PrintStream(out, true, StandardCharsets.UTF_8), "the kernel pod network");
+
+        assertThat(agent.resolve("link_tendril_sock4_connect")).doesNotExist();
+        assertThat(agent.resolve("link_tendril_sock6_connect")).doesNotExist();
+        assertThat(agent.resolve("cilium_lb4_services_v2"))
+                .as("maps stay for the next start")
+                .exists();
+        assertThat(other.resolve("link_tendril_sock4_connect"))
+                .as("another stack's agent")
+                .exists();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .isEqualTo(
+                        "fabric     removed the kernel pod network td12: 0 network namespaces, 2 socket-LB link pins\n");
+        assertThat(withAgents.present()).isFalse();
+    }
+
+    @Test
     void doesNothingAndSaysNothingWhenTheStackHasNoFabric() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
 

@@ -167,7 +167,7 @@ class LauncherEndToEndTest {
                 .as("launcher exit code\n" + output.text())
                 .isZero();
         assertThat(output.lines()).contains("Tendril stopped.");
-        FabricTeardown fabric = FabricTeardown.system(StackFabric.of(dataDir));
+        FabricTeardown fabric = FabricTeardown.system(StackFabric.of(dataDir), FabricTeardown.agentPinsOf(dataDir));
         if (kernel) {
             // Fail-static: stopping keeps the node's namespace; './tendril down' removes it after the launcher.
             assertThat(output.lines())

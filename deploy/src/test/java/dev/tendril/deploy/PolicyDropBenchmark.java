@@ -114,7 +114,8 @@ final class PolicyDropBenchmark {
                 launcher.destroyForcibly();
             }
             // The launcher's stop keeps the pods' namespaces (fail-static); './tendril down' would remove them.
-            FabricTeardown.system(StackFabric.of(dataDir)).removeReporting(System.out, "the bench's pod network");
+            FabricTeardown.system(StackFabric.of(dataDir), FabricTeardown.agentPinsOf(dataDir))
+                    .removeReporting(System.out, "the bench's pod network");
         }
     }
 

@@ -151,7 +151,8 @@ class ServicesEndToEndTest {
             }
         }
         if (dataDir != null) {
-            FabricTeardown.system(StackFabric.of(dataDir)).removeReporting(System.out, "the test's kernel pod network");
+            FabricTeardown.system(StackFabric.of(dataDir), FabricTeardown.agentPinsOf(dataDir))
+                    .removeReporting(System.out, "the test's kernel pod network");
         }
         if (failed && dataDir != null) {
             System.out.println("A test failed: keeping " + dataDir + " (component logs in its logs/) for diagnosis");

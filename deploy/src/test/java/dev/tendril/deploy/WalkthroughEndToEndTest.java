@@ -122,7 +122,8 @@ class WalkthroughEndToEndTest {
         }
         if (dataDir != null) {
             // What './tendril down' does after the launcher exited: its stop keeps the kernel pod network.
-            FabricTeardown.system(StackFabric.of(dataDir)).removeReporting(System.out, "the test's kernel pod network");
+            FabricTeardown.system(StackFabric.of(dataDir), FabricTeardown.agentPinsOf(dataDir))
+                    .removeReporting(System.out, "the test's kernel pod network");
         }
         if (failed && dataDir != null) {
             System.out.println("A test failed: keeping " + dataDir + " (component logs in its logs/, agent state in"
