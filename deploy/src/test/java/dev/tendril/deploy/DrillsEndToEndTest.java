@@ -107,31 +107,20 @@ class DrillsEndToEndTest {
         Files.createDirectories(repo.resolve("deploy/target"));
         // Not a JUnit @TempDir (mode 700): PostgreSQL runs as "nobody" when started by root and must reach its files.
         dataDir = Files.createTempDirectory(repo.resolve("deploy/target"), "drills-stack-");
-        ProcessBuilder builder = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx256m",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Launcher.class.getName(),
-                        "--repo",
-                        repo.toString(),
-                        "--data-dir",
-                        dataDir.toString(),
+        ProcessBuilder builder = new ProcessBuilder(TestLauncher.command(
+                        "256m",
+                        repo,
+                        dataDir,
+                        PORT_OFFSET,
                         "--nodes",
                         "2",
-                        "--kafka-port",
-                        "0",
-                        "--postgres-port",
-                        "0",
-                        "--port-offset",
-                        Integer.toString(PORT_OFFSET),
                         // The model: the drills check acknowledged writes and the agents' maps, which are the same on
                         // both datapaths; the programs enforcing across a kill -9 of an agent are the agent
                         // module's KernelFailStaticTest.
                         "--datapath",
                         "model",
                         "--ready-timeout",
-                        "180s")
+                        "180s"))
                 .redirectErrorStream(true);
         builder.environment().putAll(SERVICE_ENV);
         launcher = builder.start();

@@ -76,28 +76,8 @@ class LauncherEndToEndTest {
 
     @Test
     void startsEverythingHealthyAndLeavesNoProcessBehindAfterSigterm() throws Exception {
-        launcher = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx1g",
-                        "--enable-native-access=ALL-UNNAMED",
-                        "--sun-misc-unsafe-memory-access=allow",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Launcher.class.getName(),
-                        "--repo",
-                        repo.toString(),
-                        "--data-dir",
-                        dataDir.toString(),
-                        "--nodes",
-                        "1",
-                        "--kafka-port",
-                        "0",
-                        "--postgres-port",
-                        "0",
-                        "--port-offset",
-                        Integer.toString(PORT_OFFSET),
-                        "--ready-timeout",
-                        "180s")
+        launcher = new ProcessBuilder(TestLauncher.command(
+                        "1g", repo, dataDir, PORT_OFFSET, "--nodes", "1", "--ready-timeout", "180s"))
                 .redirectErrorStream(true)
                 .start();
         output = LauncherOutput.of(launcher);

@@ -120,29 +120,8 @@ final class PolicyDropBenchmark {
     }
 
     private Process startLauncher() throws IOException, InterruptedException {
-        Process launcher = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx512m",
-                        "--enable-native-access=ALL-UNNAMED",
-                        "--sun-misc-unsafe-memory-access=allow",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Launcher.class.getName(),
-                        "--repo",
-                        repo.toString(),
-                        "--data-dir",
-                        dataDir.toString(),
-                        "--fresh",
-                        "--nodes",
-                        "2",
-                        "--kafka-port",
-                        "0",
-                        "--postgres-port",
-                        "0",
-                        "--port-offset",
-                        Integer.toString(portOffset),
-                        "--datapath",
-                        "kernel")
+        Process launcher = new ProcessBuilder(TestLauncher.command(
+                        "512m", repo, dataDir, portOffset, "--fresh", "--nodes", "2", "--datapath", "kernel"))
                 .redirectErrorStream(true)
                 .start();
         LauncherOutput.of(launcher).awaitLine("Tendril is ready.", Duration.ofMinutes(4));

@@ -103,28 +103,17 @@ class ReplicasEndToEndTest {
 
     @Test
     void runsTwoReplicasOfEveryServiceAndTheStandbyPublishesAfterTheLeaderIsKilled() throws Exception {
-        launcher = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx256m",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Launcher.class.getName(),
-                        "--repo",
-                        repo.toString(),
-                        "--data-dir",
-                        dataDir.toString(),
+        launcher = new ProcessBuilder(TestLauncher.command(
+                        "256m",
+                        repo,
+                        dataDir,
+                        PORT_OFFSET,
                         "--nodes",
                         "0",
                         "--replicas",
                         "2",
-                        "--kafka-port",
-                        "0",
-                        "--postgres-port",
-                        "0",
-                        "--port-offset",
-                        Integer.toString(PORT_OFFSET),
                         "--ready-timeout",
-                        "240s")
+                        "240s"))
                 .redirectErrorStream(true)
                 .start();
         output = LauncherOutput.of(launcher);

@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tendril.cli.TendrilCommand;
 import dev.tendril.cli.stack.StackFabric;
+import dev.tendril.deploy.StackCli.Result;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -20,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -43,7 +40,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
-import picocli.CommandLine;
 
 /**
  * Issue 17's acceptance on the real local stack (launcher in a child JVM, two agents, real Kafka and PostgreSQL,
@@ -98,30 +94,17 @@ class ServicesEndToEndTest {
         Files.createDirectories(repo.resolve("deploy/target"));
         // Not a JUnit @TempDir (mode 700): PostgreSQL runs as "nobody" when started by root and must reach its files.
         dataDir = Files.createTempDirectory(repo.resolve("deploy/target"), "e2e-services-");
-        launcher = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx1g",
-                        "--enable-native-access=ALL-UNNAMED",
-                        "--sun-misc-unsafe-memory-access=allow",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Launcher.class.getName(),
-                        "--repo",
-                        repo.toString(),
-                        "--data-dir",
-                        dataDir.toString(),
+        launcher = new ProcessBuilder(TestLauncher.command(
+                        "1g",
+                        repo,
+                        dataDir,
+                        PORT_OFFSET,
                         "--nodes",
                         Integer.toString(NODES),
                         "--datapath",
                         "auto",
-                        "--kafka-port",
-                        "0",
-                        "--postgres-port",
-                        "0",
-                        "--port-offset",
-                        Integer.toString(PORT_OFFSET),
                         "--ready-timeout",
-                        "180s")
+                        "180s"))
                 .redirectErrorStream(true)
                 .start();
         output = LauncherOutput.of(launcher);
@@ -615,40 +598,18 @@ class ServicesEndToEndTest {
                 .replace("::ffff:", "");
     }
 
-    // ---- the CLI -----------------------------------------------------------------------------------------------
-
-    record Result(String command, int code, String out, String err) {
-        @Override
-        public String toString() {
-            return "tendril " + command + " -> exit " + code + "\n" + out + err;
-        }
-    }
+    // ---- the CLI ----------------------------------------------------------------------------------------------
 
     private Result cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = TendrilCommand.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        String[] all = Arrays.copyOf(args, args.length + 2);
-        all[args.length] = "--data-dir";
-        all[args.length + 1] = dataDir.toString();
-        int code = cmd.execute(all);
-        return new Result(String.join(" ", args), code, out.toString(), err.toString());
+        return new StackCli(dataDir).run(args);
     }
 
     private Result ok(String... args) {
-        Result result = cli(args);
-        assertThat(result.code()).as(result.toString()).isZero();
-        return result;
+        return new StackCli(dataDir).ok(args);
     }
 
     private static JsonNode json(Result result) {
-        try {
-            return JSON.readTree(result.out());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON: " + result, e);
-        }
+        return StackCli.json(result);
     }
 
     private static JsonNode parse(String line) {
@@ -660,8 +621,6 @@ class ServicesEndToEndTest {
     }
 
     private static Stream<JsonNode> stream(JsonNode array) {
-        List<JsonNode> list = new ArrayList<>();
-        array.forEach(list::add);
-        return list.stream();
+        return StackCli.stream(array);
     }
 }

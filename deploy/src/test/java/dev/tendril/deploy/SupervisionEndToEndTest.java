@@ -82,29 +82,18 @@ class SupervisionEndToEndTest {
 
     @Test
     void restartsAKilledServiceAndOneOnRequestAndStopsWithoutRestarting() throws Exception {
-        launcher = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx256m",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Launcher.class.getName(),
-                        "--repo",
-                        repo.toString(),
-                        "--data-dir",
-                        dataDir.toString(),
+        launcher = new ProcessBuilder(TestLauncher.command(
+                        "256m",
+                        repo,
+                        dataDir,
+                        PORT_OFFSET,
                         "--nodes",
                         "1",
-                        "--kafka-port",
-                        "0",
-                        "--postgres-port",
-                        "0",
-                        "--port-offset",
-                        Integer.toString(PORT_OFFSET),
                         // The model: supervision is about processes; no packet is sent.
                         "--datapath",
                         "model",
                         "--ready-timeout",
-                        "180s")
+                        "180s"))
                 .redirectErrorStream(true)
                 .start();
         output = LauncherOutput.of(launcher);

@@ -90,30 +90,17 @@ class TlsEndToEndTest {
 
     @Test
     void servesOnlyTlsKeepsKeysOffCommandLinesAndRotatesWithoutARestart() throws Exception {
-        launcher = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx1g",
-                        "--enable-native-access=ALL-UNNAMED",
-                        "--sun-misc-unsafe-memory-access=allow",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Launcher.class.getName(),
-                        "--repo",
-                        repo.toString(),
-                        "--data-dir",
-                        dataDir.toString(),
+        launcher = new ProcessBuilder(TestLauncher.command(
+                        "1g",
+                        repo,
+                        dataDir,
+                        PORT_OFFSET,
                         "--nodes",
                         "1",
-                        "--kafka-port",
-                        "0",
-                        "--postgres-port",
-                        "0",
-                        "--port-offset",
-                        Integer.toString(PORT_OFFSET),
                         "--datapath",
                         "model",
                         "--ready-timeout",
-                        "180s")
+                        "180s"))
                 .redirectErrorStream(true)
                 .start();
         output = LauncherOutput.of(launcher);

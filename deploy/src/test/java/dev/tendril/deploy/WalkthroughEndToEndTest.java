@@ -6,18 +6,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tendril.cli.TendrilCommand;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.StackFabric;
 import dev.tendril.cli.stack.StackFile;
+import dev.tendril.deploy.StackCli.Result;
 import dev.tendril.testing.netpol.NetpolScenarios;
 import dev.tendril.testing.netpol.NetpolScenarios.Pod;
 import dev.tendril.testing.netpol.NetpolScenarios.Probe;
 import dev.tendril.testing.netpol.NetpolScenarios.Scenario;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +40,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
-import picocli.CommandLine;
 
 /**
  * The README walkthrough and the Kubernetes netpol e2e model against the real local stack: the launcher in a child
@@ -860,30 +857,12 @@ class WalkthroughEndToEndTest {
 
     // ---- the CLI in this JVM ----------------------------------------------------------------------------------
 
-    record Result(String command, int code, String out, String err) {
-        @Override
-        public String toString() {
-            return "tendril " + command + " -> exit " + code + "\n" + out + err;
-        }
-    }
-
     private Result cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = TendrilCommand.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        String[] all = Arrays.copyOf(args, args.length + 2);
-        all[args.length] = "--data-dir";
-        all[args.length + 1] = dataDir.toString();
-        int code = cmd.execute(all);
-        return new Result(String.join(" ", args), code, out.toString(), err.toString());
+        return new StackCli(dataDir).run(args);
     }
 
     private Result ok(String... args) {
-        Result result = cli(args);
-        assertThat(result.code()).as(result.toString()).isZero();
-        return result;
+        return new StackCli(dataDir).ok(args);
     }
 
     private Result ok(String[] args, String... more) {
@@ -891,44 +870,25 @@ class WalkthroughEndToEndTest {
     }
 
     private static JsonNode json(Result result) {
-        try {
-            return JSON.readTree(result.out());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON: " + result, e);
-        }
+        return StackCli.json(result);
     }
 
     private static Stream<JsonNode> stream(JsonNode array) {
-        List<JsonNode> list = new ArrayList<>();
-        array.forEach(list::add);
-        return list.stream();
+        return StackCli.stream(array);
     }
 
     // ---- the launcher ------------------------------------------------------------------------------------------
 
     private void startLauncher() throws IOException, InterruptedException {
-        launcher = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx1g",
-                        "--enable-native-access=ALL-UNNAMED",
-                        "--sun-misc-unsafe-memory-access=allow",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Launcher.class.getName(),
-                        "--repo",
-                        repo.toString(),
-                        "--data-dir",
-                        dataDir.toString(),
+        launcher = new ProcessBuilder(TestLauncher.command(
+                        "1g",
+                        repo,
+                        dataDir,
+                        PORT_OFFSET,
                         "--nodes",
                         Integer.toString(NODES),
-                        "--kafka-port",
-                        "0",
-                        "--postgres-port",
-                        "0",
-                        "--port-offset",
-                        Integer.toString(PORT_OFFSET),
                         "--ready-timeout",
-                        "180s")
+                        "180s"))
                 .redirectErrorStream(true)
                 .start();
         output = LauncherOutput.of(launcher);
