@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -46,20 +45,11 @@ class LauncherEndToEndTest {
 
     @BeforeEach
     void requireBuiltJars() throws IOException {
-        List<Path> missing = new StackConfig(
-                        repo, repo.resolve(".tendril"), false, 1, 0, 0, PORT_OFFSET, Duration.ofSeconds(1))
-                .components().stream()
-                        .map(ComponentSpec::jar)
-                        .filter(Files::notExists)
-                        .toList();
-        if (!missing.isEmpty()) {
-            String reason = "service/agent jars not built, skipping the launcher end-to-end test: " + missing;
-            System.out.println(reason);
-            Assumptions.abort(reason);
-        }
-        Files.createDirectories(repo.resolve("deploy/target"));
-        // Not a JUnit @TempDir (mode 700): PostgreSQL runs as "nobody" when started by root and must reach its files.
-        dataDir = Files.createTempDirectory(repo.resolve("deploy/target"), "e2e-stack-");
+        dataDir = TestLauncher.dataDirOrSkip(
+                repo,
+                new StackConfig(repo, repo.resolve(".tendril"), false, 1, 0, 0, PORT_OFFSET, Duration.ofSeconds(1)),
+                "launcher end-to-end test",
+                "e2e-stack-");
     }
 
     @AfterEach

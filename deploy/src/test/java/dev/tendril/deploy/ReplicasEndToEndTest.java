@@ -36,7 +36,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -70,21 +69,11 @@ class ReplicasEndToEndTest {
 
     @BeforeEach
     void requireBuiltJars() throws IOException {
-        List<Path> missing = new StackConfig(
-                        repo, repo.resolve(".tendril"), false, 0, 0, 0, PORT_OFFSET, Duration.ofSeconds(1), 2)
-                .components().stream()
-                        .map(ComponentSpec::jar)
-                        .filter(Files::notExists)
-                        .distinct()
-                        .toList();
-        if (!missing.isEmpty()) {
-            String reason = "service jars not built, skipping the replicas end-to-end test: " + missing;
-            System.out.println(reason);
-            Assumptions.abort(reason);
-        }
-        Files.createDirectories(repo.resolve("deploy/target"));
-        // Not a JUnit @TempDir (mode 700): PostgreSQL runs as "nobody" when started by root and must reach its files.
-        dataDir = Files.createTempDirectory(repo.resolve("deploy/target"), "replicas-stack-");
+        dataDir = TestLauncher.dataDirOrSkip(
+                repo,
+                new StackConfig(repo, repo.resolve(".tendril"), false, 0, 0, 0, PORT_OFFSET, Duration.ofSeconds(1), 2),
+                "replicas end-to-end test",
+                "replicas-stack-");
     }
 
     @AfterEach

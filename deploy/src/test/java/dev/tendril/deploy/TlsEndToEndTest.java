@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -55,19 +54,11 @@ class TlsEndToEndTest {
 
     @BeforeEach
     void requireBuiltJars() throws IOException {
-        List<Path> missing = new StackConfig(
-                        repo, repo.resolve(".tendril"), false, 1, 0, 0, PORT_OFFSET, Duration.ofSeconds(1))
-                .components().stream()
-                        .map(ComponentSpec::jar)
-                        .filter(Files::notExists)
-                        .toList();
-        if (!missing.isEmpty()) {
-            String reason = "service/agent jars not built, skipping the TLS end-to-end test: " + missing;
-            System.out.println(reason);
-            Assumptions.abort(reason);
-        }
-        Files.createDirectories(repo.resolve("deploy/target"));
-        dataDir = Files.createTempDirectory(repo.resolve("deploy/target"), "tls-stack-");
+        dataDir = TestLauncher.dataDirOrSkip(
+                repo,
+                new StackConfig(repo, repo.resolve(".tendril"), false, 1, 0, 0, PORT_OFFSET, Duration.ofSeconds(1)),
+                "TLS end-to-end test",
+                "tls-stack-");
     }
 
     @AfterEach

@@ -95,20 +95,11 @@ class WalkthroughEndToEndTest {
 
     @BeforeAll
     void startStack() throws Exception {
-        List<Path> missing = new StackConfig(
-                        repo, repo.resolve(".tendril"), false, NODES, 0, 0, PORT_OFFSET, Duration.ofSeconds(1))
-                .components().stream()
-                        .map(ComponentSpec::jar)
-                        .filter(Files::notExists)
-                        .toList();
-        if (!missing.isEmpty()) {
-            String reason = "service/agent jars not built, skipping the walkthrough end-to-end test: " + missing;
-            System.out.println(reason);
-            Assumptions.abort(reason);
-        }
-        Files.createDirectories(repo.resolve("deploy/target"));
-        // Not a JUnit @TempDir (mode 700): PostgreSQL runs as "nobody" when started by root and must reach its files.
-        dataDir = Files.createTempDirectory(repo.resolve("deploy/target"), "e2e-walkthrough-");
+        dataDir = TestLauncher.dataDirOrSkip(
+                repo,
+                new StackConfig(repo, repo.resolve(".tendril"), false, NODES, 0, 0, PORT_OFFSET, Duration.ofSeconds(1)),
+                "walkthrough end-to-end test",
+                "e2e-walkthrough-");
         startLauncher();
     }
 
