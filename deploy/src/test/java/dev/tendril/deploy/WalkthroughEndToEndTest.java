@@ -382,8 +382,8 @@ class WalkthroughEndToEndTest {
                     .isGreaterThanOrEqualTo(1);
             Map<String, Double> changes = reconcileChanges(metrics);
             assertThat(changes)
-                    .as("added/updated/removed of ipcache, lxc and policy maps on node-" + n)
-                    .hasSize(9);
+                    .as("added/updated/removed of ipcache, lxc, policy and LB maps on node-" + n)
+                    .hasSize(12);
             assertThat(changes.values().stream()
                             .mapToDouble(Double::doubleValue)
                             .sum())
