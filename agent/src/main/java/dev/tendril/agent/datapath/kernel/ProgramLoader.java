@@ -1,14 +1,9 @@
 package dev.tendril.agent.datapath.kernel;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,71 +56,29 @@ final class ProgramLoader {
 
     /** The object the Maven build compiled into this jar, or empty when clang was missing then. */
     static Optional<byte[]> objectBytes() {
-        try (InputStream in = ProgramLoader.class.getResourceAsStream(OBJECT_RESOURCE)) {
-            return in == null ? Optional.empty() : Optional.of(in.readAllBytes());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return BpfObject.bytes(OBJECT_RESOURCE);
     }
 
     static Programs load(Path dir, KernelDatapathConfig config) {
-        byte[] elf = objectBytes()
-                .orElseThrow(() -> new KernelDatapathException(
-                        "no " + OBJECT_RESOURCE + " in the agent's jar: clang was missing when it was built"));
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir + " (is it on a bpffs mount?)", e);
         }
-        return LibbpfLog.capturing(() -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment capture = LibC.capture(arena);
-                MemorySegment buf = arena.allocate(elf.length, 8);
-                MemorySegment.copy(elf, 0, buf, JAVA_BYTE, 0, elf.length);
-                MemorySegment opts = arena.allocate(LibBpf.OPEN_OPTS_SIZE, 8);
-                opts.set(JAVA_LONG, 0, LibBpf.OPEN_OPTS_SIZE);
-                opts.set(ADDRESS, 8, LibBpf.cString(arena, "tendril_lxc"));
-                MemorySegment obj = LibBpf.openMem(capture, buf, elf.length, opts);
-                if (obj.equals(MemorySegment.NULL)) {
-                    throw failure("bpf_object__open_mem", -LibC.errno(capture));
-                }
-                try {
-                    prepareMaps(arena, obj, dir, config);
-                    int r = LibBpf.load(obj);
-                    if (r < 0) {
-                        throw failure("bpf_object__load", r);
-                    }
-                    int from = pinProgram(arena, obj, dir, FROM_CONTAINER);
-                    int to = pinProgram(arena, obj, dir, TO_CONTAINER);
-                    return new Programs(from, to);
-                } finally {
-                    LibBpf.closeObject(obj);
-                }
-            }
+        return BpfObject.load(OBJECT_RESOURCE, object -> prepareMaps(object, dir, config), object -> {
+            int from = pinProgram(object, dir, FROM_CONTAINER);
+            int to = pinProgram(object, dir, TO_CONTAINER);
+            return new Programs(from, to);
         });
     }
 
-    private static void prepareMaps(Arena arena, MemorySegment obj, Path dir, KernelDatapathConfig config) {
+    private static void prepareMaps(BpfObject object, Path dir, KernelDatapathConfig config) {
+        Path ipcache = dir.resolve(IPCACHE);
+        if (!Files.exists(dir.resolve(IPCACHE_HOSTS)) && Files.exists(ipcache)) {
+            object.setMaxEntries(IPCACHE_HOSTS, Pins.mapInfo(ipcache).maxEntries());
+        }
         for (String name : List.of(IPCACHE, IPCACHE_HOSTS, LXC)) {
-            MemorySegment map = map(arena, obj, name);
-            Path pin = dir.resolve(name);
-            Path ipcache = dir.resolve(IPCACHE);
-            if (name.equals(IPCACHE_HOSTS) && !Files.exists(pin) && Files.exists(ipcache)) {
-                int entries = Pins.mapInfo(ipcache).maxEntries();
-                check("bpf_map__set_max_entries(" + name + ")", LibBpf.setMaxEntries(map, entries));
-            }
-            if (Files.exists(pin)) {
-                int fd = Pins.open(pin);
-                try {
-                    check("bpf_map__reuse_fd(" + name + ")", LibBpf.reuseFd(map, fd));
-                } finally {
-                    Pins.close(fd);
-                }
-            } else {
-                check(
-                        "bpf_map__set_pin_path(" + name + ")",
-                        LibBpf.setPinPath(map, LibBpf.cString(arena, pin.toString())));
-            }
+            object.reuseOrPin(name, dir);
         }
         Map<String, Integer> own = new LinkedHashMap<>();
         own.put(POLICY_MAPS, ENDPOINT_SLOTS);
@@ -137,12 +90,11 @@ final class ProgramLoader {
         own.put(CT_MAPS.get(2), config.ctTcpEntries());
         own.put(CT_MAPS.get(3), config.ctAnyEntries());
         for (var e : own.entrySet()) {
-            MemorySegment map = map(arena, obj, e.getKey());
             Path pin = dir.resolve(e.getKey());
-            check("bpf_map__set_max_entries(" + e.getKey() + ")", LibBpf.setMaxEntries(map, e.getValue()));
+            object.setMaxEntries(e.getKey(), e.getValue());
             if (Files.exists(pin)) {
                 Pins.MapInfo found = Pins.mapInfo(pin);
-                int[] declared = LibBpf.declaredShape(map);
+                int[] declared = LibBpf.declaredShape(object.map(e.getKey()));
                 if (found.type() != declared[0]
                         || found.keySize() != declared[1]
                         || found.valueSize() != declared[2]
@@ -153,38 +105,24 @@ final class ProgramLoader {
                     Pins.unpin(pin);
                 }
             }
-            check(
-                    "bpf_map__set_pin_path(" + e.getKey() + ")",
-                    LibBpf.setPinPath(map, LibBpf.cString(arena, pin.toString())));
+            object.pinAt(e.getKey(), pin);
         }
-        MemorySegment rodata = map(arena, obj, ".rodata");
-        MemorySegment cfg = arena.allocate(CONFIG_SIZE, 8);
+        MemorySegment cfg = object.arena().allocate(CONFIG_SIZE, 8);
         cfg.set(JAVA_INT, 0, (int) config.worldIpv4());
         cfg.set(JAVA_INT, 4, (int) config.worldIpv6());
         cfg.set(JAVA_INT, 8, config.reportForwarded() ? CONFIG_F_REPORT_FORWARDED : 0);
-        check("bpf_map__set_initial_value(.rodata)", LibBpf.setInitialValue(rodata, cfg, CONFIG_SIZE));
-    }
-
-    private static MemorySegment map(Arena arena, MemorySegment obj, String name) {
-        MemorySegment map = LibBpf.findMap(obj, LibBpf.cString(arena, name));
-        if (map.equals(MemorySegment.NULL)) {
-            throw new KernelDatapathException(OBJECT_RESOURCE + " has no map " + name);
-        }
-        return map;
+        BpfObject.check(
+                "bpf_map__set_initial_value(.rodata)", LibBpf.setInitialValue(object.map(".rodata"), cfg, CONFIG_SIZE));
     }
 
     /** Pins the program at {@code dir/name}, replacing an older pin in one rename; returns an fd of the pin. */
-    private static int pinProgram(Arena arena, MemorySegment obj, Path dir, String name) {
-        MemorySegment program = LibBpf.findProgram(obj, LibBpf.cString(arena, name));
-        if (program.equals(MemorySegment.NULL)) {
-            throw new KernelDatapathException(OBJECT_RESOURCE + " has no program " + name);
-        }
-        int fd = LibBpf.programFd(program);
+    private static int pinProgram(BpfObject object, Path dir, String name) {
+        int fd = LibBpf.programFd(object.program(name));
         Path pin = dir.resolve(name);
         // bpffs refuses names with a dot, so the temporary pin is name_new_<pid>.
         Path fresh = dir.resolve(name + "_new_" + ProcessHandle.current().pid());
         Pins.unpin(fresh);
-        check("bpf_obj_pin(" + fresh + ")", LibBpf.objPin(fd, LibBpf.cString(arena, fresh.toString())));
+        BpfObject.check("bpf_obj_pin(" + fresh + ")", LibBpf.objPin(fd, object.cString(fresh.toString())));
         try {
             Files.move(fresh, pin, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
@@ -192,17 +130,5 @@ final class ProgramLoader {
             throw new UncheckedIOException("cannot rename " + fresh + " to " + pin, e);
         }
         return Pins.open(pin);
-    }
-
-    private static void check(String what, int result) {
-        if (result < 0) {
-            throw failure(what, result);
-        }
-    }
-
-    private static KernelDatapathException failure(String what, int result) {
-        String log = LibbpfLog.captured();
-        KernelDatapathException e = KernelDatapathException.failed(what, result);
-        return log.isEmpty() ? e : new KernelDatapathException(e.getMessage() + "; libbpf said:\n" + log);
     }
 }

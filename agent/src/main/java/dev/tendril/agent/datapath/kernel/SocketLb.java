@@ -1,13 +1,9 @@
 package dev.tendril.agent.datapath.kernel;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -70,11 +66,7 @@ final class SocketLb {
     }
 
     static Optional<byte[]> objectBytes() {
-        try (InputStream in = SocketLb.class.getResourceAsStream(OBJECT_RESOURCE)) {
-            return in == null ? Optional.empty() : Optional.of(in.readAllBytes());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return BpfObject.bytes(OBJECT_RESOURCE);
     }
 
     /** The mount point of the cgroup v2 hierarchy ({@code /sys/fs/cgroup} or, hybrid, {@code .../unified}). */
@@ -95,74 +87,37 @@ final class SocketLb {
      * ids.
      */
     static List<Integer> load(Path dir, Path cgroup, KernelDatapathConfig config) {
-        byte[] elf = objectBytes()
-                .orElseThrow(() -> new KernelDatapathException(
-                        "no " + OBJECT_RESOURCE + " in the agent's jar: clang was missing when it was built"));
-        return LibbpfLog.capturing(() -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment capture = LibC.capture(arena);
-                MemorySegment buf = arena.allocate(elf.length, 8);
-                MemorySegment.copy(elf, 0, buf, JAVA_BYTE, 0, elf.length);
-                MemorySegment opts = arena.allocate(LibBpf.OPEN_OPTS_SIZE, 8);
-                opts.set(JAVA_LONG, 0, LibBpf.OPEN_OPTS_SIZE);
-                opts.set(ADDRESS, 8, LibBpf.cString(arena, "tendril_sock"));
-                MemorySegment obj = LibBpf.openMem(capture, buf, elf.length, opts);
-                if (obj.equals(MemorySegment.NULL)) {
-                    throw failure("bpf_object__open_mem", -LibC.errno(capture));
+        return BpfObject.load(OBJECT_RESOURCE, object -> prepareMaps(object, dir, config), object -> {
+            MemorySegment capture = LibC.capture(object.arena());
+            int cgroupFd = LibC.openReadOnly(capture, object.cString(cgroup.toString()));
+            if (cgroupFd < 0) {
+                throw new KernelDatapathException(
+                        "cannot open " + cgroup + ": " + LibBpf.errnoName(LibC.errno(capture)));
+            }
+            try {
+                List<Integer> ids = new ArrayList<>();
+                for (String name : PROGRAMS.keySet().stream().sorted().toList()) {
+                    ids.add(attach(object, dir, name, cgroupFd));
                 }
-                int cgroupFd = -1;
-                try {
-                    prepareMaps(arena, obj, dir, config);
-                    check("bpf_object__load(tendril_sock)", LibBpf.load(obj));
-                    cgroupFd = LibC.openReadOnly(capture, LibBpf.cString(arena, cgroup.toString()));
-                    if (cgroupFd < 0) {
-                        throw new KernelDatapathException(
-                                "cannot open " + cgroup + ": " + LibBpf.errnoName(LibC.errno(capture)));
-                    }
-                    List<Integer> ids = new ArrayList<>();
-                    for (String name : PROGRAMS.keySet().stream().sorted().toList()) {
-                        ids.add(attach(arena, obj, dir, name, cgroupFd));
-                    }
-                    return List.copyOf(ids);
-                } finally {
-                    if (cgroupFd >= 0) {
-                        LibC.close(capture, cgroupFd);
-                    }
-                    LibBpf.closeObject(obj);
-                }
+                return List.copyOf(ids);
+            } finally {
+                LibC.close(capture, cgroupFd);
             }
         });
     }
 
-    private static void prepareMaps(Arena arena, MemorySegment obj, Path dir, KernelDatapathConfig config) {
+    private static void prepareMaps(BpfObject object, Path dir, KernelDatapathConfig config) {
         for (String name : MAPS) {
-            MemorySegment map = LibBpf.findMap(obj, LibBpf.cString(arena, name));
-            if (map.equals(MemorySegment.NULL)) {
-                throw new KernelDatapathException(OBJECT_RESOURCE + " has no map " + name);
+            if (name.equals(ProgramLoader.EVENTS) && !Files.exists(dir.resolve(name))) {
+                object.setMaxEntries(name, config.ringBufferBytes());
             }
-            Path pin = dir.resolve(name);
-            if (Files.exists(pin)) {
-                int fd = Pins.open(pin);
-                try {
-                    check("bpf_map__reuse_fd(" + name + ")", LibBpf.reuseFd(map, fd));
-                } finally {
-                    Pins.close(fd);
-                }
-                continue;
-            }
-            if (name.equals(ProgramLoader.EVENTS)) {
-                check("bpf_map__set_max_entries(" + name + ")", LibBpf.setMaxEntries(map, config.ringBufferBytes()));
-            }
-            check("bpf_map__set_pin_path(" + name + ")", LibBpf.setPinPath(map, LibBpf.cString(arena, pin.toString())));
+            object.reuseOrPin(name, dir);
         }
     }
 
     /** Attaches one program through its pinned link (updated in place) or a new pinned link: its id. */
-    private static int attach(Arena arena, MemorySegment obj, Path dir, String name, int cgroupFd) {
-        MemorySegment program = LibBpf.findProgram(obj, LibBpf.cString(arena, name));
-        if (program.equals(MemorySegment.NULL)) {
-            throw new KernelDatapathException(OBJECT_RESOURCE + " has no program " + name);
-        }
+    private static int attach(BpfObject object, Path dir, String name, int cgroupFd) {
+        MemorySegment program = object.program(name);
         int programFd = LibBpf.programFd(program);
         Path pin = dir.resolve(LINK_PREFIX + name);
         if (Files.exists(pin)) {
@@ -179,13 +134,13 @@ final class SocketLb {
             }
             Pins.unpin(pin);
         }
-        MemorySegment capture = LibC.capture(arena);
+        MemorySegment capture = LibC.capture(object.arena());
         MemorySegment link = LibBpf.attachCgroup(capture, program, cgroupFd);
         if (link.equals(MemorySegment.NULL)) {
-            throw failure("bpf_program__attach_cgroup(" + name + ")", -LibC.errno(capture));
+            throw BpfObject.failure("bpf_program__attach_cgroup(" + name + ")", -LibC.errno(capture));
         }
         try {
-            check("bpf_link__pin(" + pin + ")", LibBpf.linkPin(link, LibBpf.cString(arena, pin.toString())));
+            BpfObject.check("bpf_link__pin(" + pin + ")", LibBpf.linkPin(link, object.cString(pin.toString())));
         } finally {
             // Closes this process's fd only: the pin keeps the link, and with it the attachment.
             LibBpf.linkDestroy(link);
@@ -283,17 +238,5 @@ final class SocketLb {
             }
         }
         return ids;
-    }
-
-    private static void check(String what, int result) {
-        if (result < 0) {
-            throw failure(what, result);
-        }
-    }
-
-    private static KernelDatapathException failure(String what, int result) {
-        String log = LibbpfLog.captured();
-        KernelDatapathException e = KernelDatapathException.failed(what, result);
-        return log.isEmpty() ? e : new KernelDatapathException(e.getMessage() + "; libbpf said:\n" + log);
     }
 }
