@@ -1,21 +1,16 @@
 package dev.tendril.cli.apply;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.tendril.cli.api.ServiceClient;
-import dev.tendril.cli.api.ServiceException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
  * NetworkPolicy and CiliumNetworkPolicy, owned by the policy service. All policy documents go in one
- * {@code PUT /v1/policies} (multi-document YAML), so the service validates and commits them as one revision;
- * the dry run is the same request with {@code dryRun=true}. The service's errors name the document of that
- * body, which this class maps back to the operator's file and document.
+ * {@code PUT /v1/policies} ({@link ManifestCollection}), so the service validates and commits them as one
+ * revision; a dry run that the service rejects (400) puts its errors on the operator's files and documents.
  */
 final class PolicyHandler implements ManifestKindHandler {
 
@@ -23,14 +18,11 @@ final class PolicyHandler implements ManifestKindHandler {
             new ManifestKind("NetworkPolicy", "networking.k8s.io/v1", "networkpolicy.networking.k8s.io", true);
     static final ManifestKind CILIUM_NETWORK_POLICY =
             new ManifestKind("CiliumNetworkPolicy", "cilium.io/v2", "ciliumnetworkpolicy.cilium.io", true);
-    static final String CONTENT_TYPE = "application/yaml";
 
-    private static final ObjectMapper YAML = new YAMLMapper();
-
-    private final Supplier<ServiceClient> policy;
+    private final ManifestCollection policies;
 
     PolicyHandler(Supplier<ServiceClient> policy) {
-        this.policy = policy;
+        this.policies = new ManifestCollection("policy service", policy, "/v1/policies", Set.of(400));
     }
 
     @Override
@@ -51,54 +43,26 @@ final class PolicyHandler implements ManifestKindHandler {
 
     @Override
     public ApplyResult dryRun(List<Manifest> manifests, List<ManifestError> errors) {
-        try {
-            return put(manifests, true);
-        } catch (ServiceException e) {
-            if (e.status() != 400 || e.problem() == null) {
-                throw e;
-            }
-            rejected(manifests, e, errors);
-            return new ApplyResult(List.of(), List.of());
-        }
+        return policies.dryRun(manifests, errors).map(this::result).orElse(new ApplyResult(List.of(), List.of()));
     }
 
     @Override
     public ApplyResult apply(List<Manifest> manifests) {
-        return put(manifests, false);
+        return result(policies.apply(manifests));
     }
 
     @Override
     public Outcome delete(Manifest manifest) {
         ManifestKind kind = kindOf(manifest.kind());
-        JsonNode answer = policy.get()
-                .delete(
-                        "/v1/policies/" + ServiceClient.segment(kind.kind()) + "/"
-                                + ServiceClient.segment(manifest.namespace()) + "/"
-                                + ServiceClient.segment(manifest.name()),
-                        Map.of());
-        Long revision = answer != null && answer.hasNonNull("revision")
-                ? answer.get("revision").asLong()
-                : null;
-        return new Outcome(kind.kind(), manifest.namespace(), manifest.name(), "deleted", revision, kind.resource());
+        return policies.delete(
+                "/v1/policies/" + ServiceClient.segment(kind.kind()) + "/"
+                        + ServiceClient.segment(manifest.namespace()) + "/"
+                        + ServiceClient.segment(manifest.name()),
+                kind,
+                manifest);
     }
 
-    /** The documents as one multi-document YAML body, in the order of {@code manifests}. */
-    static String body(List<Manifest> manifests) {
-        StringBuilder yaml = new StringBuilder();
-        for (Manifest manifest : manifests) {
-            try {
-                // Each document starts with "---", which separates it from the one before.
-                yaml.append(YAML.writeValueAsString(manifest.body()));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException("cannot write YAML: " + e.getOriginalMessage(), e);
-            }
-        }
-        return yaml.toString();
-    }
-
-    private ApplyResult put(List<Manifest> manifests, boolean dryRun) {
-        JsonNode answer = policy.get()
-                .put("/v1/policies", dryRun ? Map.of("dryRun", "true") : Map.of(), body(manifests), CONTENT_TYPE);
+    private ApplyResult result(JsonNode answer) {
         List<Outcome> outcomes = new ArrayList<>();
         for (JsonNode applied : answer.path("policies")) {
             String kindName = applied.path("kind").asText();
@@ -117,26 +81,6 @@ final class PolicyHandler implements ManifestKindHandler {
         List<String> warnings = new ArrayList<>();
         answer.path("warnings").forEach(warning -> warnings.add(warning.asText()));
         return new ApplyResult(outcomes, warnings);
-    }
-
-    /** The service's errors, each on the file and document it came from; the detail alone when none is named. */
-    private static void rejected(List<Manifest> manifests, ServiceException e, List<ManifestError> errors) {
-        JsonNode problem = e.problem();
-        int before = errors.size();
-        for (JsonNode error : problem.path("errors")) {
-            int document = error.path("document").asInt(0);
-            String field = error.hasNonNull("field") ? error.get("field").asText() : null;
-            String reason = error.path("reason").asText("invalid");
-            if (document >= 1 && document <= manifests.size()) {
-                errors.add(manifests.get(document - 1).error(field, reason));
-            } else {
-                errors.add(new ManifestError("policy service", 0, field, reason));
-            }
-        }
-        if (errors.size() == before) {
-            errors.add(new ManifestError(
-                    "policy service", 0, null, problem.path("detail").asText(e.getMessage())));
-        }
     }
 
     private ManifestKind kindOf(String kind) {
