@@ -1,13 +1,12 @@
 package dev.tendril.cli.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tendril.cli.NamespaceScope;
 import dev.tendril.cli.api.ResourceListCommand;
 import dev.tendril.cli.api.Table;
-import dev.tendril.cli.apply.ManifestKinds;
 import java.util.Map;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code tendril get policies}: the applied NetworkPolicies and CiliumNetworkPolicies with how many identities each selects. */
 @Command(
@@ -18,20 +17,7 @@ import picocli.CommandLine.Option;
 public final class GetPoliciesCommand extends ResourceListCommand {
 
     @ArgGroup(exclusive = true)
-    Scope scope;
-
-    static final class Scope {
-        @Option(
-                names = {"-n", "--namespace"},
-                paramLabel = "NAMESPACE",
-                description = "Policies of this namespace (default: default).")
-        String namespace;
-
-        @Option(
-                names = {"-A", "--all-namespaces"},
-                description = "Policies of every namespace.")
-        boolean all;
-    }
+    NamespaceScope scope;
 
     @Override
     protected String service() {
@@ -45,12 +31,7 @@ public final class GetPoliciesCommand extends ResourceListCommand {
 
     @Override
     protected Map<String, String> query() {
-        if (scope != null && scope.all) {
-            return Map.of();
-        }
-        return Map.of(
-                "namespace",
-                scope != null && scope.namespace != null ? scope.namespace : ManifestKinds.DEFAULT_NAMESPACE);
+        return NamespaceScope.all(scope) ? Map.of() : Map.of("namespace", NamespaceScope.namespace(scope));
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.tendril.cli.services;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.tendril.cli.NamespaceScope;
 import dev.tendril.cli.StackOutputOptions;
 import dev.tendril.cli.api.ServiceClient;
 import dev.tendril.cli.api.Table;
@@ -13,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * A {@code kubectl get} of one namespaced kind the policy service lists: the objects of one namespace
@@ -23,20 +23,7 @@ import picocli.CommandLine.Option;
 abstract class NamespacedList implements Callable<Integer> {
 
     @ArgGroup(exclusive = true)
-    Scope scope;
-
-    static final class Scope {
-        @Option(
-                names = {"-n", "--namespace"},
-                paramLabel = "NAMESPACE",
-                description = "Objects of this namespace (default: default).")
-        String namespace;
-
-        @Option(
-                names = {"-A", "--all-namespaces"},
-                description = "Objects of every namespace.")
-        boolean all;
-    }
+    NamespaceScope scope;
 
     @Mixin
     StackOutputOptions options;
@@ -53,8 +40,8 @@ abstract class NamespacedList implements Callable<Integer> {
     @Override
     public final Integer call() {
         JsonNode views = ServiceClient.of(options.stack(), "policy").get(path(), Map.of());
-        boolean all = scope != null && scope.all;
-        String namespace = scope != null && scope.namespace != null ? scope.namespace : ManifestKinds.DEFAULT_NAMESPACE;
+        boolean all = NamespaceScope.all(scope);
+        String namespace = NamespaceScope.namespace(scope);
         ArrayNode selected = JsonNodeFactory.instance.arrayNode();
         views.forEach(view -> {
             if (all || namespace.equals(view.path("namespace").asText())) {
