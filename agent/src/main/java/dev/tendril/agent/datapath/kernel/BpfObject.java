@@ -19,17 +19,11 @@ import java.util.function.Function;
  * A clang-built object in the agent's jar while libbpf loads it: the open, prepare-maps and load steps that the tc
  * pair ({@link ProgramLoader}) and the socket load balancer ({@link SocketLb}) share. Each loader says how its maps
  * are prepared and what becomes of the loaded programs; a failing step throws with libbpf's own messages appended.
+ *
+ * @param arena the load's arena: what is allocated in it lives until the object is closed
+ * @param object libbpf's {@code struct bpf_object}
  */
-final class BpfObject {
-    private final String resource;
-    private final Arena arena;
-    private final MemorySegment object;
-
-    private BpfObject(String resource, Arena arena, MemorySegment object) {
-        this.resource = resource;
-        this.arena = arena;
-        this.object = object;
-    }
+record BpfObject(String resource, Arena arena, MemorySegment object) {
 
     /** The object the Maven build compiled into this jar, or empty when clang was missing then. */
     static Optional<byte[]> bytes(String resource) {
@@ -72,11 +66,6 @@ final class BpfObject {
                 }
             }
         });
-    }
-
-    /** The arena of this load: what is allocated in it lives until the object is closed. */
-    Arena arena() {
-        return arena;
     }
 
     /** A C string of {@code s} in this load's arena. */
