@@ -5,12 +5,16 @@ import dev.tendril.api.v1.LbFrontend;
 import dev.tendril.api.v1.ServiceMaps;
 import dev.tendril.datapath.lb.LbBackendValue;
 import dev.tendril.datapath.lb.LbMapContent;
+import dev.tendril.datapath.lb.LbMaps;
+import dev.tendril.datapath.maps.MapSpec;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -18,7 +22,10 @@ import java.util.regex.Pattern;
  * every frontend of every Service with its backends in the published slot order, except that a
  * {@code node_local} frontend keeps only the backends on this node. A backend is written once however many
  * frontends name it, and not at all when none does. What cannot be written (an unparsable address, a
- * frontend naming a backend its Service does not list) is skipped and said in {@code problems}.
+ * frontend naming a backend its Service does not list) is skipped and said in {@code problems}. A key that
+ * several Services want with different values (a backend whose state differs between them) holds the value of
+ * the first of them by {@code namespace/name}. Computed from scratch here, for the agent's full passes;
+ * {@link LbIndex} keeps the same content Service by Service for the batches.
  */
 public final class LbDesired {
 
@@ -26,10 +33,24 @@ public final class LbDesired {
 
     private LbDesired() {}
 
-    public static LbMapContent of(NodeImage image, String localNode, List<String> problems) {
+    /** Map name ({@link LbMaps#AGENT_WRITTEN}) to its content, key bytes to value bytes. */
+    public static Map<String, Map<ByteBuffer, byte[]>> of(NodeImage image, String localNode, List<String> problems) {
+        Map<String, Map<ByteBuffer, byte[]>> out = new HashMap<>();
+        for (MapSpec spec : LbMaps.AGENT_WRITTEN) {
+            out.put(spec.name(), new HashMap<>());
+        }
+        for (String key : new TreeSet<>(image.services().keySet())) {
+            LbMapContent own = ofService(key, image.services().get(key), localNode, problems);
+            out.forEach((name, content) -> own.map(name).forEach(content::putIfAbsent));
+        }
+        return out;
+    }
+
+    /** The entries one Service wants, as if it were the only one. */
+    static LbMapContent ofService(String key, ServiceMaps service, String localNode, List<String> problems) {
         List<LbMapContent.Frontend> frontends = new ArrayList<>();
         Map<Long, LbBackendValue> backends = new HashMap<>();
-        image.services().forEach((key, service) -> add(key, service, localNode, frontends, backends, problems));
+        add(key, service, localNode, frontends, backends, problems);
         return LbMapContent.of(frontends, backends);
     }
 

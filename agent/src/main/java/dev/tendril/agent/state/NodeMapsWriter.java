@@ -1,13 +1,14 @@
 package dev.tendril.agent.state;
 
+import dev.tendril.api.v1.ServiceMaps;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.ipcache.IpcacheKey;
 import dev.tendril.datapath.ipcache.IpcacheValue;
-import dev.tendril.datapath.lb.LbMapContent;
 import dev.tendril.datapath.lb.LbMaps;
 import dev.tendril.datapath.maps.BpfMap;
 import dev.tendril.datapath.maps.BpfMapException;
 import dev.tendril.datapath.maps.MapSpec;
+import dev.tendril.datapath.maps.UpdateFlag;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,8 +21,9 @@ import java.util.function.Supplier;
 
 /**
  * Writes a node's maps as {@link NodeMapsReconciler} describes them, and remembers what each map holds
- * since its last write: the ipcache as an {@link IpcacheIndex} of the image it reflects, every local
- * endpoint's policy map and {@code cilium_lxc} as their entries. Two ways of writing:
+ * since its last write: the ipcache as an {@link IpcacheIndex} of the image it reflects, the LB maps as an
+ * {@link LbIndex} of its Services, every local endpoint's policy map and {@code cilium_lxc} as their entries. Two
+ * ways of writing:
  *
  * <ul>
  *   <li>{@link #reconcile} (the bootstrap, the periodic pass, the endpoint API): reads every map back, diffs
@@ -41,6 +43,15 @@ public final class NodeMapsWriter {
     /** The metric tag of the LB maps together. */
     public static final String LB_MAPS = "cilium_lb";
 
+    /** The LB maps' order for writes: backends before the reverse-NAT entries and service slots that name them. */
+    private static final List<MapSpec> LB_ADD_ORDER = List.of(
+            LbMaps.BACKENDS_V4,
+            LbMaps.BACKENDS_V6,
+            LbMaps.REVERSE_NAT_V4,
+            LbMaps.REVERSE_NAT_V6,
+            LbMaps.SERVICES_V4,
+            LbMaps.SERVICES_V6);
+
     /** Entries of the node's maps as last written, for gauges. */
     public record Entries(int ipcache, int endpoints, int policy, int policyMaps) {}
 
@@ -56,8 +67,10 @@ public final class NodeMapsWriter {
     private Map<ByteBuffer, byte[]> lxc;
     // The local endpoints lxc was written for: cilium_lxc is a function of them alone.
     private List<LocalEndpoint> lxcLocals = List.of();
-    // The LB maps' content as last written, by map name; a map missing here is read back before its next write.
-    private final Map<String, Map<ByteBuffer, byte[]>> lb = new HashMap<>();
+    // What the LB maps hold, Service by Service, as last written for the Services lbServices; null: unknown
+    // (never written, or a write failed), read back before the next write.
+    private LbIndex lb;
+    private Map<String, ServiceMaps> lbServices;
     private int lbEntries;
 
     public NodeMapsWriter(MapBackend backend, String localNode) {
@@ -104,7 +117,6 @@ public final class NodeMapsWriter {
             lxcLocals = List.copyOf(locals);
             return r;
         });
-        lb.clear();
         writeLb(pass, image);
         Set<String> stale = new HashSet<>();
         for (String name : backend.names()) {
@@ -164,8 +176,10 @@ public final class NodeMapsWriter {
             lxcLocals = List.copyOf(locals);
             return r;
         });
-        if (!delta.serviceChanges().isEmpty() || lb.size() < LbMaps.AGENT_WRITTEN.size()) {
+        if (lb == null || lbServices != delta.base().services()) {
             writeLb(pass, image);
+        } else if (!delta.serviceChanges().isEmpty()) {
+            writeLbChanges(pass, delta, image);
         }
         Set<String> gone = new HashSet<>(policy.keySet());
         gone.removeAll(wanted);
@@ -206,55 +220,96 @@ public final class NodeMapsWriter {
     }
 
     /**
-     * The LB maps to the image's Services, diffed against what this writer holds (or read back for a map it
-     * does not know). New and changed entries go first, backends before the service slots that name them;
-     * then the entries gone, service slots before their backends: the datapath never finds a slot whose
-     * backend is missing.
+     * The LB maps to the image's Services from scratch ({@link LbDesired}), every map read back and diffed. New and
+     * changed entries go first, backends before the service slots that name them; then the entries gone, service
+     * slots before their backends: the datapath never finds a slot whose backend is missing. Then the Services are
+     * indexed for the batches to come.
      */
     private void writeLb(Pass pass, NodeImage image) {
-        LbMapContent desired = LbDesired.of(image, localNode, pass.problems);
-        List<MapSpec> addOrder = List.of(
-                LbMaps.BACKENDS_V4,
-                LbMaps.BACKENDS_V6,
-                LbMaps.REVERSE_NAT_V4,
-                LbMaps.REVERSE_NAT_V6,
-                LbMaps.SERVICES_V4,
-                LbMaps.SERVICES_V6);
+        Map<String, Map<ByteBuffer, byte[]>> desired = LbDesired.of(image, localNode, pass.problems);
+        lb = null;
         Map<String, Map<ByteBuffer, byte[]>> merged = new HashMap<>();
-        for (MapSpec spec : addOrder) {
-            pass.run(spec.name(), LB_MAPS, () -> {
-                Map<ByteBuffer, byte[]> held = lb.remove(spec.name());
-                if (held == null
-                        && desired.map(spec.name()).isEmpty()
+        Set<String> skipped = new HashSet<>();
+        boolean written = true;
+        for (MapSpec spec : LB_ADD_ORDER) {
+            written &= pass.run(spec.name(), LB_MAPS, () -> {
+                if (desired.get(spec.name()).isEmpty()
                         && backend.open(spec.name()).isEmpty()) {
                     // No Service of this family: no map (the kernel programs create theirs when loaded).
-                    lb.put(spec.name(), new HashMap<>());
+                    skipped.add(spec.name());
                     return MapReconciler.Result.NONE;
                 }
                 BpfMap map = backend.openOrCreate(spec);
-                if (held == null) {
-                    held = MapReconciler.read(map);
-                }
+                Map<ByteBuffer, byte[]> held = MapReconciler.read(map);
                 Map<ByteBuffer, byte[]> both = new HashMap<>(held);
-                both.putAll(desired.map(spec.name()));
+                both.putAll(desired.get(spec.name()));
                 MapReconciler.Result r = MapReconciler.write(map, held, both);
                 merged.put(spec.name(), both);
                 return r;
             });
         }
-        for (MapSpec spec : addOrder.reversed()) {
+        for (MapSpec spec : LB_ADD_ORDER.reversed()) {
             Map<ByteBuffer, byte[]> both = merged.get(spec.name());
-            if (both == null) {
-                continue;
+            if (both != null) {
+                written &= pass.run(
+                        spec.name(),
+                        LB_MAPS,
+                        () -> MapReconciler.write(backend.openOrCreate(spec), both, desired.get(spec.name())));
+            } else if (!skipped.contains(spec.name())) {
+                written = false;
             }
-            pass.run(spec.name(), LB_MAPS, () -> {
-                MapReconciler.Result r =
-                        MapReconciler.write(backend.openOrCreate(spec), both, desired.map(spec.name()));
-                lb.put(spec.name(), new HashMap<>(desired.map(spec.name())));
-                return r;
-            });
         }
-        lbEntries = lb.values().stream().mapToInt(Map::size).sum();
+        if (written) {
+            lb = LbIndex.of(image, localNode, new ArrayList<>());
+            lbServices = image.services();
+        }
+        lbEntries = desired.values().stream().mapToInt(Map::size).sum();
+    }
+
+    /**
+     * The LB maps moved by the batch's Services only ({@link LbIndex}): their entries added, changed and removed,
+     * nothing read back, in the order {@link #writeLb} keeps.
+     */
+    private void writeLbChanges(Pass pass, NodeDelta delta, NodeImage image) {
+        Map<String, ServiceMaps> changed = new HashMap<>();
+        delta.serviceChanges()
+                .keySet()
+                .forEach(key -> changed.put(key, image.services().get(key)));
+        Map<String, LbIndex.MapChanges> changes = lb.update(changed, pass.problems);
+        lbServices = image.services();
+        lbEntries = lb.size();
+        boolean written = true;
+        for (MapSpec spec : LB_ADD_ORDER) {
+            LbIndex.MapChanges c = changes.get(spec.name());
+            if (c != null && !c.writes().isEmpty()) {
+                written &= pass.run(spec.name(), LB_MAPS, () -> {
+                    List<BpfMap.Entry> writes = new ArrayList<>(c.writes().size());
+                    c.writes().forEach((k, v) -> writes.add(new BpfMap.Entry(bytes(k), v)));
+                    backend.openOrCreate(spec).updateAll(writes, UpdateFlag.ANY);
+                    return new MapReconciler.Result(c.added(), c.writes().size() - c.added(), 0);
+                });
+            }
+        }
+        for (MapSpec spec : LB_ADD_ORDER.reversed()) {
+            LbIndex.MapChanges c = changes.get(spec.name());
+            if (c != null && !c.deletes().isEmpty()) {
+                written &= pass.run(spec.name(), LB_MAPS, () -> {
+                    List<byte[]> deletes = new ArrayList<>(c.deletes().size());
+                    c.deletes().forEach(k -> deletes.add(bytes(k)));
+                    return new MapReconciler.Result(
+                            0, 0, backend.openOrCreate(spec).deleteAll(deletes));
+                });
+            }
+        }
+        if (!written) {
+            lb = null;
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
     }
 
     /** Entries of the LB maps as last written (services, backends and reverse NAT of both families). */
@@ -291,11 +346,14 @@ public final class NodeMapsWriter {
         final List<String> problems = new ArrayList<>();
         final List<String> full = new ArrayList<>();
 
-        void run(String map, String kind, Supplier<MapReconciler.Result> step) {
+        /** Runs one step: false when it failed (and was reported). */
+        boolean run(String map, String kind, Supplier<MapReconciler.Result> step) {
             try {
                 add(kind, step.get());
+                return true;
             } catch (RuntimeException e) {
                 fail(map + ": ", e, kind);
+                return false;
             }
         }
 

@@ -29,6 +29,7 @@ import dev.tendril.datapath.policymap.PolicyMap;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.datapath.policymap.PolicyMapValue;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -394,6 +395,32 @@ public abstract class NodeMapsContractTest {
         assertThat(out.changes().get(NodeMapsWriter.LB_MAPS).removed()).isEqualTo(3 + 1 + 1);
         assertThat(backendsOf(backend, false)).containsOnlyKeys(2L, 3L);
         assertThat(NodeMapsReconciler.reconcile(backend, withServices(SVC_B), NODE, List.of())
+                        .total())
+                .isZero();
+    }
+
+    @Test
+    void randomServiceChurnWrittenBatchByBatchLeavesTheLbMapsAsTheContentFromScratch() {
+        MapBackend b = backend();
+        NodeMapsWriter writer = new NodeMapsWriter(b, NODE);
+        NodeImage image = withServices();
+        writer.snapshot(image, List.of());
+        ServiceChurn churn = new ServiceChurn(new java.util.Random(11), NODE);
+
+        for (int batch = 0; batch < 150; batch++) {
+            NodeDelta d = churn.next(image);
+            NodeImage next = d.apply();
+            writer.publish(d, next, List.of());
+            image = next;
+
+            Map<String, Map<ByteBuffer, byte[]>> fromScratch = LbDesired.of(image, NODE, new java.util.ArrayList<>());
+            assertThat(ServiceChurn.lbMapsOf(b)).as("batch %d", batch).isEqualTo(ServiceChurn.hex(fromScratch::get));
+            assertThat(writer.lbEntries())
+                    .isEqualTo(fromScratch.values().stream().mapToInt(Map::size).sum());
+        }
+        assertThat(NodeMapsReconciler.reconcile(b, image, NODE, List.of())
+                        .changes()
+                        .get(NodeMapsWriter.LB_MAPS)
                         .total())
                 .isZero();
     }
