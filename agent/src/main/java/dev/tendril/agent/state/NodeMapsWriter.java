@@ -10,12 +10,14 @@ import dev.tendril.datapath.maps.BpfMapException;
 import dev.tendril.datapath.maps.MapSpec;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
@@ -51,6 +53,8 @@ public final class NodeMapsWriter {
     private final String localNode;
     private IpcacheIndex ipcache;
     private NodeImage ipcacheImage;
+    // ClusterMesh peers' images as last published, by cluster name: the remote part of the ipcache.
+    private final Map<String, NodeImage> peers = new TreeMap<>();
     private int ipcacheEntries;
     private final Map<String, Held> policy = new HashMap<>();
     private Map<ByteBuffer, byte[]> lxc;
@@ -59,6 +63,7 @@ public final class NodeMapsWriter {
     // The LB maps' content as last written, by map name; a map missing here is read back before its next write.
     private final Map<String, Map<ByteBuffer, byte[]>> lb = new HashMap<>();
     private int lbEntries;
+    private Set<IpcacheKey> lastConflicts = Set.of();
 
     public NodeMapsWriter(MapBackend backend, String localNode) {
         this.backend = backend;
@@ -67,7 +72,7 @@ public final class NodeMapsWriter {
 
     /** A whole image: the ipcache's index built for it, then every map diffed against the kernel. */
     public NodeMapsReconciler.Outcome snapshot(NodeImage image, List<LocalEndpoint> locals) {
-        ipcache = IpcacheIndex.of(image, localNode);
+        ipcache = IpcacheIndex.of(image, peers, localNode);
         ipcacheImage = image;
         return reconcile(image, locals, true);
     }
@@ -82,8 +87,9 @@ public final class NodeMapsWriter {
         Pass pass = new Pass();
         if (withIpcache) {
             pass.run(NodeMapsReconciler.IPCACHE_MAP, NodeMapsReconciler.IPCACHE_MAP, () -> {
-                Map<IpcacheKey, IpcacheValue> desired =
-                        image == ipcacheImage ? ipcache.desired() : IpcacheDesired.of(image, localNode);
+                Map<IpcacheKey, IpcacheValue> desired = image == ipcacheImage
+                        ? ipcache.desired()
+                        : IpcacheIndex.of(image, peers, localNode).desired();
                 MapReconciler.Result r = MapReconciler.reconcile(
                         backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()), IpcacheReconciler.encode(desired));
                 ipcacheEntries = desired.size();
@@ -132,6 +138,7 @@ public final class NodeMapsWriter {
         IpcacheIndex.Changes changes = ipcache.update(delta.base(), delta);
         ipcacheImage = image;
         ipcacheEntries = ipcache.size();
+        lastConflicts = changes.conflicts();
         pass.run(
                 NodeMapsReconciler.IPCACHE_MAP,
                 NodeMapsReconciler.IPCACHE_MAP,
@@ -172,6 +179,62 @@ public final class NodeMapsWriter {
         gone.forEach(policy::remove);
         removePolicyMaps(pass, gone);
         return pass.outcome();
+    }
+
+    /**
+     * A ClusterMesh peer's next image ({@code after} is {@code delta.apply()}, {@code delta.base()} the image
+     * published for the peer last, or {@link NodeImage#EMPTY} for a new one): only the ipcache entries it
+     * changes are written. Before the local bootstrap nothing is written: the bootstrap's snapshot includes
+     * every peer's last image.
+     */
+    public NodeMapsReconciler.Outcome publishPeer(String cluster, NodeDelta delta, NodeImage after) {
+        peers.put(cluster, after);
+        if (ipcache == null) {
+            return new Pass().outcome();
+        }
+        return writeIpcache(ipcache.updatePeer(cluster, delta, after));
+    }
+
+    /** A disconnected peer: its every ipcache entry removed (or, overlaid, given back to the next claim). */
+    public NodeMapsReconciler.Outcome removePeer(String cluster) {
+        NodeImage before = peers.remove(cluster);
+        if (before == null || ipcache == null) {
+            return new Pass().outcome();
+        }
+        return writeIpcache(ipcache.removePeer(cluster, before));
+    }
+
+    /** The ClusterMesh peers' images as last published, by cluster name. */
+    public Map<String, NodeImage> peers() {
+        return Collections.unmodifiableMap(peers);
+    }
+
+    /** The remote cluster an ipcache key's entry comes from, empty for a local one or before the bootstrap. */
+    public Optional<String> clusterOf(IpcacheKey key) {
+        return ipcache == null ? Optional.empty() : ipcache.clusterOf(key);
+    }
+
+    private NodeMapsReconciler.Outcome writeIpcache(IpcacheIndex.Changes changes) {
+        Pass pass = new Pass();
+        ipcacheEntries = ipcache.size();
+        lastConflicts = changes.conflicts();
+        pass.run(
+                NodeMapsReconciler.IPCACHE_MAP,
+                NodeMapsReconciler.IPCACHE_MAP,
+                () -> changes.isEmpty()
+                        ? MapReconciler.Result.NONE
+                        : IpcacheReconciler.apply(backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()), changes));
+        return pass.outcome();
+    }
+
+    /**
+     * The keys the batches since the last call touched that a remote cluster claims while a local node or
+     * endpoint holds them (the local entry won); each reported once.
+     */
+    public Set<IpcacheKey> takeConflicts() {
+        Set<IpcacheKey> out = lastConflicts;
+        lastConflicts = Set.of();
+        return out;
     }
 
     /**
