@@ -46,6 +46,9 @@ import org.jboss.logging.Logger;
  * endpoints, persisted in the state directory. Every map write goes through this bean's lock: the state
  * consumer's reconciles, the periodic one and the endpoint API's. Opened at start-up so that a map of
  * the wrong shape pinned by an older version stops the agent at once.
+ *
+ * <p>Longer than 400 lines: every map write goes through this bean's lock, the ClusterMesh peers' ipcache
+ * writes and their conflict accounting included; splitting them off would split the lock.
  */
 @Startup
 @ApplicationScoped
@@ -232,6 +235,11 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
      */
     public synchronized NodeMapsReconciler.Outcome publishPeer(String cluster, NodeDelta delta, NodeImage after) {
         return meshPass(cluster, writer.publishPeer(cluster, delta, after));
+    }
+
+    /** The ClusterMesh peer list was read: these peers are listed (see {@link NodeMapsWriter#awaitPeers}). */
+    public synchronized void awaitPeers(Set<String> listed) {
+        writer.awaitPeers(listed);
     }
 
     /** A disconnected ClusterMesh peer: its ipcache entries removed. */

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -129,6 +130,20 @@ public class MeshStateConsumer {
         return out;
     }
 
+    /**
+     * A ClusterMesh peer's identity by number, for naming a remote flow end (its labels carry its cluster);
+     * null when no peer has it. Lock-free: every peer's image is read as last published.
+     */
+    public dev.tendril.api.v1.Identity remoteIdentity(long id) {
+        for (Peer p : peers.values()) {
+            dev.tendril.api.v1.Identity found = p.image.identities().get(id);
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
+    }
+
     private final class PeerList implements PeerFollowers.Listener {
 
         @Override
@@ -143,6 +158,13 @@ public class MeshStateConsumer {
             Peer peer = peers.get(name);
             if (peer != null) {
                 peer.clusterId = clusterId(name, value);
+            }
+        }
+
+        @Override
+        public void listed(Set<String> names) {
+            synchronized (publishing) {
+                maps.awaitPeers(names);
             }
         }
 

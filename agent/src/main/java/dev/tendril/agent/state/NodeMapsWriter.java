@@ -37,6 +37,9 @@ import java.util.function.Supplier;
  * ipcache, whose diff reads 150,000 entries at scale, is left to the next full pass instead). The counts
  * of {@link #entries()} come from what it remembers, never from iterating a map. Not thread-safe: the
  * agent's calls hold one lock.
+ *
+ * <p>Longer than 400 lines: the one place that remembers what every map holds; the ClusterMesh peers share
+ * the ipcache's index and its full pass with the local topics.
  */
 public final class NodeMapsWriter {
 
@@ -55,6 +58,9 @@ public final class NodeMapsWriter {
     private NodeImage ipcacheImage;
     // ClusterMesh peers' images as last published, by cluster name: the remote part of the ipcache.
     private final Map<String, NodeImage> peers = new TreeMap<>();
+    // Peers listed but not published yet; null until the peer list was read once. While any is awaited, a
+    // full pass keeps the ipcache's remote-cluster entries nobody claims (they are an awaited peer's).
+    private Set<String> awaitedPeers;
     private int ipcacheEntries;
     private final Map<String, Held> policy = new HashMap<>();
     private Map<ByteBuffer, byte[]> lxc;
@@ -90,10 +96,20 @@ public final class NodeMapsWriter {
                 Map<IpcacheKey, IpcacheValue> desired = image == ipcacheImage
                         ? ipcache.desired()
                         : IpcacheIndex.of(image, peers, localNode).desired();
-                MapReconciler.Result r = MapReconciler.reconcile(
-                        backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()), IpcacheReconciler.encode(desired));
+                BpfMap map = backend.openOrCreate(NodeMapsReconciler.ipcacheSpec());
+                Map<ByteBuffer, byte[]> wanted = IpcacheReconciler.encode(desired);
                 ipcacheEntries = desired.size();
-                return r;
+                if (awaitedPeers != null && awaitedPeers.isEmpty()) {
+                    return MapReconciler.reconcile(map, wanted);
+                }
+                // Fail-static across a restart: a peer not published yet keeps the entries it left in the map.
+                Map<ByteBuffer, byte[]> held = MapReconciler.read(map);
+                held.forEach((k, v) -> {
+                    if (!wanted.containsKey(k) && IpcacheValue.decode(v).remoteCluster()) {
+                        wanted.put(k, v);
+                    }
+                });
+                return MapReconciler.write(map, held, wanted);
             });
         }
         Set<String> wanted = new HashSet<>();
@@ -189,6 +205,9 @@ public final class NodeMapsWriter {
      */
     public NodeMapsReconciler.Outcome publishPeer(String cluster, NodeDelta delta, NodeImage after) {
         peers.put(cluster, after);
+        if (awaitedPeers != null) {
+            awaitedPeers.remove(cluster);
+        }
         if (ipcache == null) {
             return new Pass().outcome();
         }
@@ -197,11 +216,24 @@ public final class NodeMapsWriter {
 
     /** A disconnected peer: its every ipcache entry removed (or, overlaid, given back to the next claim). */
     public NodeMapsReconciler.Outcome removePeer(String cluster) {
+        if (awaitedPeers != null) {
+            awaitedPeers.remove(cluster);
+        }
         NodeImage before = peers.remove(cluster);
         if (before == null || ipcache == null) {
             return new Pass().outcome();
         }
         return writeIpcache(ipcache.removePeer(cluster, before));
+    }
+
+    /**
+     * The peer list was read: these peers are listed and not published yet. Until each is published (or
+     * removed), full passes keep the ipcache's remote-cluster entries that no published image claims, so an
+     * agent restarted over pinned maps keeps a peer's entries until that peer's bootstrap (fail-static).
+     */
+    public void awaitPeers(Set<String> listed) {
+        awaitedPeers = new HashSet<>(listed);
+        awaitedPeers.removeAll(peers.keySet());
     }
 
     /** The ClusterMesh peers' images as last published, by cluster name. */

@@ -130,6 +130,15 @@ class ClusterMeshPolicyTest {
                         + "\",\"pod\":\"db-west-0\"},\"port\":5432}")
                 .body("verdict", equalTo("DROPPED"));
 
+        // What tendril get identities adds to the identity service's list.
+        given().queryParam("label", "k8s:io.kubernetes.pod.namespace=" + ns)
+                .get("/v1/clustermesh/identities")
+                .then()
+                .statusCode(200)
+                .body("find { it.id == " + westWeb + " }.cluster", equalTo(west))
+                .body("find { it.id == " + eastWeb + " }.cluster", equalTo(east))
+                .body("size()", equalTo(2));
+
         // Disconnecting east withdraws its identity from every selection.
         TestTopics.send(PEERS, east, null);
         await().atMost(WAIT)

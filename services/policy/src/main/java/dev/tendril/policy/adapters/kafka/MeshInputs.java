@@ -30,12 +30,12 @@ import org.jboss.logging.Logger;
  * their start: {@link InputsConsumer} waits for it (at most a bound) before publishing. A peer listed later
  * is applied as deltas to a publishing service.
  */
-final class MeshInputs implements PeerFollowers.Listener {
+public final class MeshInputs implements PeerFollowers.Listener {
 
     private static final Logger LOG = Logger.getLogger(MeshInputs.class);
 
     /** A peer's identities as applied, and whether they were read up to their end as of the peer's start. */
-    record PeerView(long clusterId, int identities, boolean bootstrapped) {}
+    public record PeerView(long clusterId, int identities, boolean bootstrapped) {}
 
     private final PolicyRuntime runtime;
     private final Counter applied;
