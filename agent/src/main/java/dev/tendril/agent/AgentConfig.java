@@ -142,5 +142,13 @@ public interface AgentConfig {
 
         @WithDefault("tendril.services")
         String servicesTopic();
+
+        /**
+         * The ClusterMesh peer list (key: cluster name, value: {@code tendril.v1.MeshPeer}); for each peer the
+         * agent follows {@code <peer>.<identities topic>}, {@code <peer>.<endpoints topic>} and
+         * {@code <peer>.<nodes topic>}, replicated by MirrorMaker 2.
+         */
+        @WithDefault("tendril.mesh.peers")
+        String meshPeersTopic();
     }
 }

@@ -13,6 +13,7 @@ import dev.tendril.agent.state.NodeDelta;
 import dev.tendril.agent.state.NodeImage;
 import dev.tendril.agent.state.NodeMapsReconciler;
 import dev.tendril.agent.state.NodeMapsWriter;
+import dev.tendril.datapath.ipcache.IpcacheKey;
 import dev.tendril.datapath.maps.BpfMap;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -31,6 +32,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,6 +46,9 @@ import org.jboss.logging.Logger;
  * endpoints, persisted in the state directory. Every map write goes through this bean's lock: the state
  * consumer's reconciles, the periodic one and the endpoint API's. Opened at start-up so that a map of
  * the wrong shape pinned by an older version stops the agent at once.
+ *
+ * <p>Longer than 400 lines: every map write goes through this bean's lock, the ClusterMesh peers' ipcache
+ * writes and their conflict accounting included; splitting them off would split the lock.
  */
 @Startup
 @ApplicationScoped
@@ -78,6 +83,7 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     private final Map<String, Counter> changes = new HashMap<>();
     private final Map<String, Counter> reconciles = new HashMap<>();
     private final Map<String, Counter> mapFull = new HashMap<>();
+    private Counter meshConflicts;
     private volatile Map<String, Integer> entries = Map.of();
     private volatile NodeMapsReconciler.Outcome lastOutcome;
     private volatile Runnable goneUpstreamHandler;
@@ -136,7 +142,11 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
         Gauge.builder("tendril.agent.policy.maps", this, m -> m.entries.getOrDefault("policyMaps", 0))
                 .description("Policy maps of local endpoints")
                 .register(registry);
-        for (String trigger : List.of("bootstrap", "delta", "periodic", "endpoint")) {
+        meshConflicts = Counter.builder("tendril.agent.mesh.conflicts")
+                .description("Ipcache keys a ClusterMesh peer claimed while a local node or endpoint held them"
+                        + " (the local entry won), counted per batch that touched them")
+                .register(registry);
+        for (String trigger : List.of("bootstrap", "delta", "periodic", "endpoint", "mesh")) {
             reconciles.put(
                     trigger,
                     Counter.builder("tendril.agent.reconciles")
@@ -220,6 +230,54 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     }
 
     /**
+     * A ClusterMesh peer's next image (a bootstrap is a delta from {@link NodeImage#EMPTY}): only the ipcache
+     * entries it changes are written, after the local bootstrap (which includes every peer published before).
+     */
+    public synchronized NodeMapsReconciler.Outcome publishPeer(String cluster, NodeDelta delta, NodeImage after) {
+        return meshPass(cluster, writer.publishPeer(cluster, delta, after));
+    }
+
+    /** The ClusterMesh peer list was read: these peers are listed (see {@link NodeMapsWriter#awaitPeers}). */
+    public synchronized void awaitPeers(Set<String> listed) {
+        writer.awaitPeers(listed);
+    }
+
+    /** A disconnected ClusterMesh peer: its ipcache entries removed. */
+    public synchronized NodeMapsReconciler.Outcome removePeer(String cluster) {
+        return meshPass(cluster, writer.removePeer(cluster));
+    }
+
+    /** The remote cluster an ipcache key's entry comes from; empty for a local entry. */
+    public synchronized Optional<String> clusterOf(IpcacheKey key) {
+        return writer.clusterOf(key);
+    }
+
+    private NodeMapsReconciler.Outcome meshPass(String cluster, NodeMapsReconciler.Outcome out) {
+        out.changes().forEach(this::count);
+        out.fullMaps().forEach(map -> mapFull.get(map).increment());
+        reconciles.get("mesh").increment();
+        if (!out.problems().isEmpty()) {
+            LOG.warnf("ipcache update of peer %s: %s", cluster, out.problems());
+        }
+        countConflicts(cluster);
+        refreshGauges();
+        return out;
+    }
+
+    private void countConflicts(String cluster) {
+        Set<IpcacheKey> conflicts = writer.takeConflicts();
+        if (!conflicts.isEmpty()) {
+            meshConflicts.increment(conflicts.size());
+            LOG.warnf(
+                    "%d addresses claimed by a ClusterMesh peer are held by local nodes or endpoints (the local entry"
+                            + " wins; pod CIDRs overlap?)%s: %s",
+                    conflicts.size(),
+                    cluster == null ? "" : " after an update of " + cluster,
+                    conflicts.stream().limit(5).toList());
+        }
+    }
+
+    /**
      * Finishes the deletion of API endpoints deleted upstream (releases their addresses); called off the
      * maps' lock, on a thread of its own, whenever a pass finds such endpoints, and once when set.
      */
@@ -260,6 +318,7 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
         List<LocalEndpoint> locals = latest ? table.resolveLatest(image) : table.resolve(image);
         triggerGoneUpstream();
         NodeMapsReconciler.Outcome out = pass.apply(locals);
+        countConflicts(null);
         out.changes().forEach(this::count);
         out.fullMaps().forEach(map -> mapFull.get(map).increment());
         Counter c = reconciles.get(trigger);

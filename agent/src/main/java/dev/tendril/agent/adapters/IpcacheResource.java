@@ -15,8 +15,11 @@ import java.util.List;
 @Produces(MediaType.APPLICATION_JSON)
 public class IpcacheResource {
 
-    /** One ipcache entry; {@code tunnelEndpoint} is null when there is none. */
-    public record IpcacheEntry(String cidr, long identity, String tunnelEndpoint) {}
+    /**
+     * One ipcache entry; {@code tunnelEndpoint} is null when there is none, {@code cluster} the ClusterMesh peer
+     * the entry comes from (null for a local one).
+     */
+    public record IpcacheEntry(String cidr, long identity, String tunnelEndpoint, String cluster) {}
 
     @Inject
     DatapathMaps maps;
@@ -30,7 +33,8 @@ public class IpcacheResource {
                     return new IpcacheEntry(
                             k.toString(),
                             v.identity(),
-                            v.tunnelEndpoint() == null ? null : IpcacheKey.format(v.tunnelEndpoint()));
+                            v.tunnelEndpoint() == null ? null : IpcacheKey.format(v.tunnelEndpoint()),
+                            v.remoteCluster() ? maps.clusterOf(k).orElse(null) : null);
                 })
                 .sorted(Comparator.comparing(IpcacheEntry::cidr))
                 .toList();

@@ -8,6 +8,7 @@ import dev.tendril.agent.probe.FlowSink;
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.NodeImage;
 import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.LbFrontend;
 import dev.tendril.api.v1.ServiceMaps;
 import dev.tendril.api.v1.SubjectPolicyMap;
@@ -22,6 +23,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -38,6 +40,7 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
     private final String node;
     private final Supplier<NodeImage> image;
     private final Supplier<List<LocalEndpoint>> locals;
+    private final LongFunction<Identity> remoteIdentities;
     private final FlowSink sink;
     private final Clock clock;
     private final ScheduledExecutorService gc;
@@ -52,9 +55,21 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
 
     KernelEventFlows(
             String node, Supplier<NodeImage> image, Supplier<List<LocalEndpoint>> locals, FlowSink sink, Clock clock) {
+        this(node, image, locals, id -> null, sink, clock);
+    }
+
+    /** @param remoteIdentities a ClusterMesh peer's identity by number (null when none has it) */
+    KernelEventFlows(
+            String node,
+            Supplier<NodeImage> image,
+            Supplier<List<LocalEndpoint>> locals,
+            LongFunction<Identity> remoteIdentities,
+            FlowSink sink,
+            Clock clock) {
         this.node = node;
         this.image = image;
         this.locals = locals;
+        this.remoteIdentities = remoteIdentities;
         this.sink = sink;
         this.clock = clock;
         this.gc = Executors.newSingleThreadScheduledExecutor(
@@ -70,9 +85,10 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
             String node,
             Supplier<NodeImage> image,
             Supplier<List<LocalEndpoint>> locals,
+            LongFunction<Identity> remoteIdentities,
             FlowSink sink,
             Duration gcInterval) {
-        KernelEventFlows flows = new KernelEventFlows(node, image, locals, sink, Clock.systemUTC());
+        KernelEventFlows flows = new KernelEventFlows(node, image, locals, remoteIdentities, sink, Clock.systemUTC());
         kernel.eventsTo(flows::accept);
         long every = Math.max(1, gcInterval.toMillis());
         flows.gc.scheduleWithFixedDelay(() -> collect(kernel), every, every, TimeUnit.MILLISECONDS);
@@ -99,12 +115,15 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
         NodeImage now = image.get();
         Endpoint ep = index(now).get(IpcacheKey.format(address));
         if (ep == null) {
+            // Not a pod of this cluster: a ClusterMesh peer's pod is named by its remote identity's labels.
+            Identity known = now.identities().get(identity);
             return new FlowRecords.Peer(
                     endpointId,
                     identity,
                     null,
                     null,
-                    FlowRecords.labels(identity, now.identities().get(identity), Map.of(), null));
+                    FlowRecords.labels(
+                            identity, known != null ? known : remoteIdentities.apply(identity), Map.of(), null));
         }
         // A socket-LB event names the backend by address only: its identity is the endpoint's.
         long known = identity == 0 ? ep.getIdentity() : identity;

@@ -47,7 +47,11 @@ public class MapsResource {
     /** A dump: the map's kernel name and its decoded rows. */
     public record Dump(String map, int entries, List<?> rows) {}
 
-    public record IpcacheRow(String prefix, long identity) {}
+    /**
+     * One ipcache entry; {@code tunnelEndpoint} is null when there is none, {@code cluster} the ClusterMesh peer
+     * the entry comes from (null for a local one).
+     */
+    public record IpcacheRow(String prefix, long identity, String tunnelEndpoint, String cluster) {}
 
     public record EndpointRow(String ip, int endpointId, long identity) {}
 
@@ -105,9 +109,15 @@ public class MapsResource {
     public Dump ipcache() {
         BpfMap m = maps.ipcache();
         List<IpcacheRow> rows = m.entries().stream()
-                .map(e -> new IpcacheRow(
-                        IpcacheKey.decode(e.key()).toString(),
-                        IpcacheValue.decode(e.value()).identity()))
+                .map(e -> {
+                    IpcacheKey k = IpcacheKey.decode(e.key());
+                    IpcacheValue v = IpcacheValue.decode(e.value());
+                    return new IpcacheRow(
+                            k.toString(),
+                            v.identity(),
+                            v.tunnelEndpoint() == null ? null : IpcacheKey.format(v.tunnelEndpoint()),
+                            v.remoteCluster() ? maps.clusterOf(k).orElse(null) : null);
+                })
                 .sorted(Comparator.comparing(IpcacheRow::prefix))
                 .toList();
         return new Dump(NodeMapsReconciler.IPCACHE_MAP, rows.size(), rows);

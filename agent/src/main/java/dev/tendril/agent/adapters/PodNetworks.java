@@ -62,6 +62,9 @@ public class PodNetworks implements PodNetwork {
     @Inject
     NodeStateConsumer state;
 
+    @Inject
+    MeshStateConsumer mesh;
+
     private PodNetwork active;
     private KernelPodNetwork kernel;
     private KernelEventFlows eventFlows;
@@ -118,6 +121,7 @@ public class PodNetworks implements PodNetwork {
                 config.nodeName(),
                 () -> state.status().image(),
                 maps::localEndpoints,
+                mesh::remoteIdentity,
                 flows,
                 config.ctGcInterval());
         // A thread of its own: starting waits for the maps' lock, which must not hold up a common-pool worker.

@@ -11,6 +11,7 @@ import dev.tendril.agent.probe.ProbeResponse;
 import dev.tendril.agent.probe.Prober;
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.NodeImage;
+import dev.tendril.api.v1.Identity;
 import dev.tendril.datapath.Datapath;
 import dev.tendril.datapath.ipcache.Ipcache;
 import dev.tendril.datapath.ipcache.IpcacheKey;
@@ -50,6 +51,9 @@ public class ProbeService {
     static final String SCTP_SKIPPED = Files.isDirectory(Path.of("/proc/sys/net/sctp"))
             ? "real SCTP probes are not implemented (the pods do not answer on SCTP ports): the model's verdict"
             : "the kernel has no SCTP (no /proc/sys/net/sctp): the model's verdict";
+
+    @Inject
+    MeshStateConsumer mesh;
 
     @Inject
     AgentConfig config;
@@ -173,6 +177,12 @@ public class ProbeService {
         @Override
         public List<LocalEndpoint> localEndpoints() {
             return maps.localEndpoints();
+        }
+
+        @Override
+        public Identity identity(long id) {
+            Identity local = image().identities().get(id);
+            return local != null ? local : mesh.remoteIdentity(id);
         }
 
         @Override

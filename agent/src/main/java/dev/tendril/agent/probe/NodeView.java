@@ -2,6 +2,7 @@ package dev.tendril.agent.probe;
 
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.NodeImage;
+import dev.tendril.api.v1.Identity;
 import dev.tendril.datapath.lb.LoadBalancer;
 import dev.tendril.datapath.policymap.PolicyMap;
 import java.net.InetAddress;
@@ -15,6 +16,14 @@ public interface NodeView {
 
     /** The state topics as replayed so far. */
     NodeImage image();
+
+    /**
+     * An identity by number: the local topics' one, else a ClusterMesh peer's (whose labels name its cluster);
+     * null when unknown.
+     */
+    default Identity identity(long id) {
+        return image().identities().get(id);
+    }
 
     /** The endpoints the maps are written for, with their endpoint ids. */
     List<LocalEndpoint> localEndpoints();

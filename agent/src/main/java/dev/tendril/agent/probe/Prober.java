@@ -321,7 +321,7 @@ public final class Prober {
                 identity,
                 p.namespace(),
                 p.pod(),
-                FlowRecords.labels(identity, view.image().identities().get(identity), p.podLabels(), p.namespace()),
+                FlowRecords.labels(identity, view.identity(identity), p.podLabels(), p.namespace()),
                 p.isEndpoint() ? FlowRecords.clusterOf(view.image(), p.node()) : "",
                 FlowRecords.workloads(p.pod(), p.podLabels()));
     }

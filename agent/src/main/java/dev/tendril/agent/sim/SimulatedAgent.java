@@ -128,5 +128,10 @@ public final class SimulatedAgent implements AutoCloseable {
         public String servicesTopic() {
             return topics.services();
         }
+
+        @Override
+        public String meshPeersTopic() {
+            return "tendril.mesh.peers";
+        }
     }
 }

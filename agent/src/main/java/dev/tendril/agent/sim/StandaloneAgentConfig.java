@@ -128,5 +128,10 @@ public record StandaloneAgentConfig(
         public String servicesTopic() {
             return "tendril.services";
         }
+
+        @Override
+        public String meshPeersTopic() {
+            return "tendril.mesh.peers";
+        }
     }
 }

@@ -23,8 +23,9 @@ import java.util.Map;
  * CIDR identity of the same /32 or /128 (Cilium's CIDR identities come from policy, the lowest
  * precedence source). Two endpoints claiming one address: the lowest {@code namespace/pod} wins; two
  * CIDR identities of one prefix: the lowest id ({@link IpcacheIndex} keeps the claims). IPv6 CIDR labels may be written with {@code -} for {@code :} (Cilium's label
- * form). Tunnel endpoints and ClusterMesh cluster ids are not written yet (all entries are cluster 0,
- * no tunnel).
+ * form). Every key is cluster 0 (Cilium's, without cluster-aware addressing); local entries carry no tunnel
+ * endpoint. A ClusterMesh peer's endpoints and nodes, with tunnel endpoints and the remote-cluster flag, are
+ * added by {@link IpcacheIndex#of(NodeImage, Map, String)}: this local-only view leaves them out.
  */
 public final class IpcacheDesired {
 

@@ -11,12 +11,14 @@ import dev.tendril.datapath.maps.MapSpec;
 import dev.tendril.datapath.maps.UpdateFlag;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
@@ -37,6 +39,9 @@ import java.util.function.Supplier;
  * ipcache, whose diff reads 150,000 entries at scale, is left to the next full pass instead). The counts
  * of {@link #entries()} come from what it remembers, never from iterating a map. Not thread-safe: the
  * agent's calls hold one lock.
+ *
+ * <p>Longer than 400 lines: the one place that remembers what every map holds; the ClusterMesh peers share
+ * the ipcache's index and its full pass with the local topics.
  */
 public final class NodeMapsWriter {
 
@@ -62,6 +67,11 @@ public final class NodeMapsWriter {
     private final String localNode;
     private IpcacheIndex ipcache;
     private NodeImage ipcacheImage;
+    // ClusterMesh peers' images as last published, by cluster name: the remote part of the ipcache.
+    private final Map<String, NodeImage> peers = new TreeMap<>();
+    // Peers listed but not published yet; null until the peer list was read once. While any is awaited, a
+    // full pass keeps the ipcache's remote-cluster entries nobody claims (they are an awaited peer's).
+    private Set<String> awaitedPeers;
     private int ipcacheEntries;
     private final Map<String, Held> policy = new HashMap<>();
     private Map<ByteBuffer, byte[]> lxc;
@@ -72,6 +82,7 @@ public final class NodeMapsWriter {
     private LbIndex lb;
     private Map<String, ServiceMaps> lbServices;
     private int lbEntries;
+    private Set<IpcacheKey> lastConflicts = Set.of();
 
     public NodeMapsWriter(MapBackend backend, String localNode) {
         this.backend = backend;
@@ -80,7 +91,7 @@ public final class NodeMapsWriter {
 
     /** A whole image: the ipcache's index built for it, then every map diffed against the kernel. */
     public NodeMapsReconciler.Outcome snapshot(NodeImage image, List<LocalEndpoint> locals) {
-        ipcache = IpcacheIndex.of(image, localNode);
+        ipcache = IpcacheIndex.of(image, peers, localNode);
         ipcacheImage = image;
         return reconcile(image, locals, true);
     }
@@ -95,12 +106,23 @@ public final class NodeMapsWriter {
         Pass pass = new Pass();
         if (withIpcache) {
             pass.run(NodeMapsReconciler.IPCACHE_MAP, NodeMapsReconciler.IPCACHE_MAP, () -> {
-                Map<IpcacheKey, IpcacheValue> desired =
-                        image == ipcacheImage ? ipcache.desired() : IpcacheDesired.of(image, localNode);
-                MapReconciler.Result r = MapReconciler.reconcile(
-                        backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()), IpcacheReconciler.encode(desired));
+                Map<IpcacheKey, IpcacheValue> desired = image == ipcacheImage
+                        ? ipcache.desired()
+                        : IpcacheIndex.of(image, peers, localNode).desired();
+                BpfMap map = backend.openOrCreate(NodeMapsReconciler.ipcacheSpec());
+                Map<ByteBuffer, byte[]> wanted = IpcacheReconciler.encode(desired);
                 ipcacheEntries = desired.size();
-                return r;
+                if (awaitedPeers != null && awaitedPeers.isEmpty()) {
+                    return MapReconciler.reconcile(map, wanted);
+                }
+                // Fail-static across a restart: a peer not published yet keeps the entries it left in the map.
+                Map<ByteBuffer, byte[]> held = MapReconciler.read(map);
+                held.forEach((k, v) -> {
+                    if (!wanted.containsKey(k) && IpcacheValue.decode(v).remoteCluster()) {
+                        wanted.put(k, v);
+                    }
+                });
+                return MapReconciler.write(map, held, wanted);
             });
         }
         Set<String> wanted = new HashSet<>();
@@ -144,6 +166,7 @@ public final class NodeMapsWriter {
         IpcacheIndex.Changes changes = ipcache.update(delta.base(), delta);
         ipcacheImage = image;
         ipcacheEntries = ipcache.size();
+        lastConflicts = changes.conflicts();
         pass.run(
                 NodeMapsReconciler.IPCACHE_MAP,
                 NodeMapsReconciler.IPCACHE_MAP,
@@ -186,6 +209,78 @@ public final class NodeMapsWriter {
         gone.forEach(policy::remove);
         removePolicyMaps(pass, gone);
         return pass.outcome();
+    }
+
+    /**
+     * A ClusterMesh peer's next image ({@code after} is {@code delta.apply()}, {@code delta.base()} the image
+     * published for the peer last, or {@link NodeImage#EMPTY} for a new one): only the ipcache entries it
+     * changes are written. Before the local bootstrap nothing is written: the bootstrap's snapshot includes
+     * every peer's last image.
+     */
+    public NodeMapsReconciler.Outcome publishPeer(String cluster, NodeDelta delta, NodeImage after) {
+        peers.put(cluster, after);
+        if (awaitedPeers != null) {
+            awaitedPeers.remove(cluster);
+        }
+        if (ipcache == null) {
+            return new Pass().outcome();
+        }
+        return writeIpcache(ipcache.updatePeer(cluster, delta, after));
+    }
+
+    /** A disconnected peer: its every ipcache entry removed (or, overlaid, given back to the next claim). */
+    public NodeMapsReconciler.Outcome removePeer(String cluster) {
+        if (awaitedPeers != null) {
+            awaitedPeers.remove(cluster);
+        }
+        NodeImage before = peers.remove(cluster);
+        if (before == null || ipcache == null) {
+            return new Pass().outcome();
+        }
+        return writeIpcache(ipcache.removePeer(cluster, before));
+    }
+
+    /**
+     * The peer list was read: these peers are listed and not published yet. Until each is published (or
+     * removed), full passes keep the ipcache's remote-cluster entries that no published image claims, so an
+     * agent restarted over pinned maps keeps a peer's entries until that peer's bootstrap (fail-static).
+     */
+    public void awaitPeers(Set<String> listed) {
+        awaitedPeers = new HashSet<>(listed);
+        awaitedPeers.removeAll(peers.keySet());
+    }
+
+    /** The ClusterMesh peers' images as last published, by cluster name. */
+    public Map<String, NodeImage> peers() {
+        return Collections.unmodifiableMap(peers);
+    }
+
+    /** The remote cluster an ipcache key's entry comes from, empty for a local one or before the bootstrap. */
+    public Optional<String> clusterOf(IpcacheKey key) {
+        return ipcache == null ? Optional.empty() : ipcache.clusterOf(key);
+    }
+
+    private NodeMapsReconciler.Outcome writeIpcache(IpcacheIndex.Changes changes) {
+        Pass pass = new Pass();
+        ipcacheEntries = ipcache.size();
+        lastConflicts = changes.conflicts();
+        pass.run(
+                NodeMapsReconciler.IPCACHE_MAP,
+                NodeMapsReconciler.IPCACHE_MAP,
+                () -> changes.isEmpty()
+                        ? MapReconciler.Result.NONE
+                        : IpcacheReconciler.apply(backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()), changes));
+        return pass.outcome();
+    }
+
+    /**
+     * The keys the batches since the last call touched that a remote cluster claims while a local node or
+     * endpoint holds them (the local entry won); each reported once.
+     */
+    public Set<IpcacheKey> takeConflicts() {
+        Set<IpcacheKey> out = lastConflicts;
+        lastConflicts = Set.of();
+        return out;
     }
 
     /**

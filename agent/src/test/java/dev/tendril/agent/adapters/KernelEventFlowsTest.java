@@ -2,13 +2,18 @@ package dev.tendril.agent.adapters;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.DynamicMessage;
 import dev.tendril.agent.datapath.kernel.SockEvent;
 import dev.tendril.agent.datapath.kernel.VerdictEvent;
+import dev.tendril.agent.probe.FlowRecords;
+import dev.tendril.agent.probe.UpstreamFlow;
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.NodeImage;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.FlowType;
 import dev.tendril.api.v1.Endpoint;
+import dev.tendril.api.v1.Identity;
+import dev.tendril.api.v1.Label;
 import dev.tendril.api.v1.LbFrontend;
 import dev.tendril.api.v1.ServiceMaps;
 import java.net.InetAddress;
@@ -80,5 +85,39 @@ class KernelEventFlowsTest {
         assertThat(f.getSource().getPodName()).isEqualTo("web");
         assertThat(f.getSource().getID()).isEqualTo(4);
         assertThat(f.getDestination().getPodName()).isEqualTo("db-0");
+    }
+
+    @Test
+    void aClusterMeshPeersPodIsNamedByItsRemoteIdentityWithItsCluster() throws Exception {
+        long westWeb = (2L << 16) + 300;
+        Identity remote = Identity.newBuilder()
+                .setId((int) westWeb)
+                .addLabels(Label.newBuilder().setSource("k8s").setKey("app").setValue("web"))
+                .addLabels(Label.newBuilder()
+                        .setSource("k8s")
+                        .setKey("io.cilium.k8s.policy.cluster")
+                        .setValue("west"))
+                .build();
+        KernelEventFlows flows = new KernelEventFlows(
+                "node-1",
+                () -> NodeImage.EMPTY,
+                List::of,
+                id -> id == westWeb ? remote : null,
+                f -> {},
+                Clock.systemUTC());
+        try {
+            FlowRecords.Peer peer = flows.peer(InetAddress.getByName("10.2.1.5"), westWeb, 0);
+
+            DynamicMessage endpoint = (DynamicMessage) UpstreamFlow.get(
+                    UpstreamFlow.parse(Flow.newBuilder()
+                            .setSource(FlowRecords.endpoint(peer))
+                            .build()
+                            .toByteArray()),
+                    "source");
+            assertThat(UpstreamFlow.get(endpoint, "cluster_name")).isEqualTo("west");
+            assertThat(peer.labels()).contains("k8s:app=web");
+        } finally {
+            flows.close();
+        }
     }
 }

@@ -31,9 +31,14 @@ public abstract class ResourceListCommand implements Callable<Integer> {
 
     protected abstract Table table(JsonNode items);
 
+    /** The items to print: by default the answer of the one GET. */
+    protected JsonNode items() {
+        return ServiceClient.of(options.stack(), service()).get(path(), query());
+    }
+
     @Override
     public final Integer call() {
-        JsonNode items = ServiceClient.of(options.stack(), service()).get(path(), query());
+        JsonNode items = items();
         PrintWriter out = options.out();
         if (options.json()) {
             options.printJson(items);

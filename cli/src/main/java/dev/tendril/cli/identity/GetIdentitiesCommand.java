@@ -1,23 +1,34 @@
 package dev.tendril.cli.identity;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tendril.cli.api.ResourceListCommand;
+import dev.tendril.cli.api.ServiceClient;
 import dev.tendril.cli.api.Table;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code tendril get identities}: reserved and allocated identities with their labels. */
+/**
+ * {@code tendril get identities}: reserved and allocated identities with their labels, then the identities of
+ * ClusterMesh peers as the policy service holds them (it follows every peer's replicated identities, which
+ * the identity service does not), each with its cluster. Without a reachable policy service only the local
+ * identities are listed, with a note on stderr.
+ */
 @Command(
         name = "identities",
         aliases = {"identity", "id"},
         mixinStandardHelpOptions = true,
         description = "List security identities (reserved ones first) with their labels.")
 public final class GetIdentitiesCommand extends ResourceListCommand {
+
+    private static final String CLUSTER_LABEL = "k8s:io.cilium.k8s.policy.cluster=";
 
     @Option(
             names = {"-l", "--label"},
@@ -40,15 +51,46 @@ public final class GetIdentitiesCommand extends ResourceListCommand {
     }
 
     @Override
+    protected JsonNode items() {
+        ArrayNode all = JsonNodeFactory.instance.arrayNode();
+        super.items().forEach(all::add);
+        List<Map.Entry<String, String>> query =
+                labels.stream().map(l -> Map.entry("label", l)).toList();
+        try {
+            ServiceClient.of(options.stack(), "policy")
+                    .get("/v1/clustermesh/identities", query)
+                    .forEach(all::add);
+        } catch (RuntimeException e) {
+            options.err().println("(identities of ClusterMesh peers not listed: " + e.getMessage() + ")");
+        }
+        return all;
+    }
+
+    @Override
     protected Table table(JsonNode identities) {
-        Table table = new Table("id", "name", "endpoints", "labels");
+        Table table = new Table("id", "name", "cluster", "endpoints", "labels");
         for (JsonNode identity : identities) {
             table.row(
                     identity.path("id").asLong(),
                     identity.path("name").asText(""),
+                    cluster(identity),
                     identity.has("endpoints") ? identity.get("endpoints").asInt() : "",
                     joined(identity.path("labels"), ""));
         }
         return table;
+    }
+
+    /** A peer's identity names its cluster; a local one carries it as the cluster label (reserved ones: none). */
+    private static String cluster(JsonNode identity) {
+        if (identity.has("cluster")) {
+            return identity.get("cluster").asText();
+        }
+        for (JsonNode label : identity.path("labels")) {
+            String text = label.asText();
+            if (text.startsWith(CLUSTER_LABEL)) {
+                return text.substring(CLUSTER_LABEL.length());
+            }
+        }
+        return "";
     }
 }

@@ -26,7 +26,11 @@ class GetIdentityResourcesTest {
 
     private static final String IDENTITIES = """
             [{"id":1,"labels":["reserved:host"],"name":"host","reserved":true},
-             {"id":312,"labels":["k8s:app=web","k8s:io.kubernetes.pod.namespace=shop"],"endpoints":2}]""";
+             {"id":312,"labels":["k8s:app=web","k8s:io.cilium.k8s.policy.cluster=east",\
+            "k8s:io.kubernetes.pod.namespace=shop"],"endpoints":2}]""";
+    private static final String REMOTE_IDENTITIES = """
+            [{"id":131372,"cluster":"west","labels":["k8s:app=web","k8s:io.cilium.k8s.policy.cluster=west",\
+            "k8s:io.kubernetes.pod.namespace=shop"]}]""";
     private static final String NAMESPACES = """
             [{"name":"shop","labels":{"kubernetes.io/metadata.name":"shop","team":"a"}}]""";
     private static final String ENDPOINTS = """
@@ -45,6 +49,7 @@ class GetIdentityResourcesTest {
         serve("/v1/identities", 200, IDENTITIES);
         serve("/v1/namespaces", 200, NAMESPACES);
         serve("/v1/endpoints", 200, ENDPOINTS);
+        serve("/v1/clustermesh/identities", 200, REMOTE_IDENTITIES);
         server.start();
         int port = server.getAddress().getPort();
         Files.writeString(dataDir.resolve("stack.json"), """
@@ -64,9 +69,28 @@ class GetIdentityResourcesTest {
         assertThat(result.exitCode).isZero();
         assertThat(result.out.lines().toList())
                 .containsExactly(
-                        "ID    NAME   ENDPOINTS   LABELS",
-                        "1     host               reserved:host",
-                        "312          2           k8s:app=web,k8s:io.kubernetes.pod.namespace=shop");
+                        "ID    NAME   CLUSTER   ENDPOINTS   LABELS",
+                        "1     host                         reserved:host",
+                        "312          east      2           k8s:app=web,k8s:io.cilium.k8s.policy.cluster=east,"
+                                + "k8s:io.kubernetes.pod.namespace=shop");
+        assertThat(result.err).contains("identities of ClusterMesh peers not listed");
+    }
+
+    @Test
+    void listsThePeersIdentitiesFromThePolicyServiceWithTheirCluster() throws IOException {
+        int port = server.getAddress().getPort();
+        Files.writeString(dataDir.resolve("stack.json"), """
+                {"launcherPid":1,"components":[{"name":"identity","kind":"service","port":%d,\
+                "url":"http://127.0.0.1:%d","pid":1},{"name":"policy","kind":"service","port":%d,\
+                "url":"http://127.0.0.1:%d","pid":1}]}""".formatted(port, port, port, port));
+
+        Result result = run("get", "identities", "-l", "k8s:app=web", "--data-dir", dataDir.toString());
+
+        assertThat(result.exitCode).isZero();
+        assertThat(result.out.lines().toList())
+                .contains("131372          west                  k8s:app=web,k8s:io.cilium.k8s.policy.cluster=west,"
+                        + "k8s:io.kubernetes.pod.namespace=shop");
+        assertThat(requests).contains("/v1/clustermesh/identities?label=k8s%3Aapp%3Dweb");
     }
 
     @Test

@@ -27,6 +27,13 @@ public interface PolicyServiceConfig {
     @WithDefault("5s")
     Duration identityRetry();
 
+    /**
+     * How long publishing waits, once the local inputs are bootstrapped, for the ClusterMesh peers listed at
+     * start to be bootstrapped too; after that it publishes and the peers' identities follow as deltas.
+     */
+    @WithDefault("60s")
+    Duration meshBootstrapTimeout();
+
     Topics topics();
 
     interface Topics {
@@ -39,6 +46,13 @@ public interface PolicyServiceConfig {
         /** The compacted output topic: key subject identity, value tendril.v1.SubjectPolicyMap. */
         @WithDefault("tendril.policy")
         String policy();
+
+        /**
+         * The ClusterMesh peer list (key: cluster name, value: tendril.v1.MeshPeer); for each peer the service
+         * follows {@code <peer>.<identities topic>}, replicated by MirrorMaker 2.
+         */
+        @WithDefault("tendril.mesh.peers")
+        String meshPeers();
 
         /** Partitions of the output topic when the service creates it. */
         @WithDefault("1")

@@ -191,6 +191,11 @@ public final class PolicyRuntime {
         state.locked(() -> state.mutate(() -> state.engine.upsertIdentity(identity)));
     }
 
+    /** An identity of a ClusterMesh peer: selected by selectors, never a subject here. */
+    public void upsertRemoteIdentity(Identity identity) {
+        state.locked(() -> state.mutate(() -> state.engine.upsertRemoteIdentity(identity)));
+    }
+
     public void removeIdentity(long id) {
         state.locked(() -> state.mutate(() -> state.engine.removeIdentity(id)));
     }

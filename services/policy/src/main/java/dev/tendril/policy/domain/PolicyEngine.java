@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,7 +22,13 @@ import java.util.TreeSet;
  * that would overflow their policy map.
  *
  * <p>The reserved identities 1..8 are known from the start (the identity service never publishes them).
- * Subjects are every known identity except world and CIDR identities, which never own an endpoint.
+ * Subjects are every known identity except world and CIDR identities, which never own an endpoint, and
+ * the identities of ClusterMesh peers ({@link #upsertRemoteIdentity}): those are peers that selectors select
+ * with Cilium's semantics (by their labels, {@code io.cilium.k8s.policy.cluster} among them), while their
+ * own cluster enforces policy on their endpoints.
+ *
+ * <p>Longer than 400 lines: the one place where policies, identities and subjects meet; its parts (the
+ * selector cache, the compiler) live apart already.
  *
  * <p>Incremental, as Cilium's SelectorCache: every distinct selector of the applied policies (subject
  * selectors and peers) is held once in a {@link SelectorCache} with what it selects and who uses it.
@@ -87,6 +94,9 @@ public final class PolicyEngine {
     private final Map<PolicyRef, Policy> byRef = new HashMap<>();
 
     private final Map<Long, Identity> identities = new TreeMap<>();
+    /** The identities of ClusterMesh peers among {@link #identities}. */
+    private final Set<Long> remote = new HashSet<>();
+
     private final Map<Long, List<NamedPort>> namedPorts = new HashMap<>();
     private final SelectorCache cache;
     /** Policies with an egress rule on a named port: their subjects depend on peers' named ports. */
@@ -161,7 +171,20 @@ public final class PolicyEngine {
      * recompiled are the identity itself and the subjects of the policies whose peers gained or lost it.
      */
     public Changes upsertIdentity(Identity identity) {
-        if (identity.equals(identities.put(identity.id(), identity))) {
+        return upsertIdentity(identity, false);
+    }
+
+    /**
+     * Adds or replaces an identity of a ClusterMesh peer: selected by peers' selectors like any other, never
+     * a subject here.
+     */
+    public Changes upsertRemoteIdentity(Identity identity) {
+        return upsertIdentity(identity, true);
+    }
+
+    private Changes upsertIdentity(Identity identity, boolean fromPeer) {
+        boolean wasRemote = fromPeer ? !remote.add(identity.id()) : remote.remove(identity.id());
+        if (identity.equals(identities.put(identity.id(), identity)) && wasRemote == fromPeer) {
             return Changes.NONE;
         }
         Set<Long> dirty = new TreeSet<>();
@@ -175,6 +198,7 @@ public final class PolicyEngine {
         if (RESERVED.stream().anyMatch(r -> r.id() == id) || identities.remove(id) == null) {
             return Changes.NONE;
         }
+        remote.remove(id);
         Set<Long> dirty = new TreeSet<>();
         dirty.add(id);
         selectionChanged(cache.removeIdentity(id), dirty);
@@ -274,6 +298,16 @@ public final class PolicyEngine {
         return cache;
     }
 
+    /** Whether an identity is a ClusterMesh peer's ({@link #upsertRemoteIdentity}). */
+    public boolean isRemote(long id) {
+        return remote.contains(id);
+    }
+
+    /** Whether an identity owns endpoints of this cluster and so a policy map: a subject, not a peer's. */
+    public boolean isLocalSubject(Identity identity) {
+        return isSubject(identity) && !remote.contains(identity.id());
+    }
+
     /** Whether an identity owns endpoints and so a policy map: not world, not a CIDR identity. */
     public static boolean isSubject(Identity identity) {
         return !identity.hasReserved("world")
@@ -352,7 +386,7 @@ public final class PolicyEngine {
         Map<Object, Map<Object, Boolean>> compared = new java.util.IdentityHashMap<>();
         for (long id : dirty) {
             Identity identity = identities.get(id);
-            if (identity == null || !isSubject(identity)) {
+            if (identity == null || !isLocalSubject(identity)) {
                 overflowing.remove(id);
                 if (subjects.remove(id) != null) {
                     removed.add(id);

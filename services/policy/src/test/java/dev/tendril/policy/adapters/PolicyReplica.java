@@ -101,6 +101,11 @@ final class PolicyReplica implements AutoCloseable {
             }
 
             @Override
+            public Duration meshBootstrapTimeout() {
+                return config.meshBootstrapTimeout();
+            }
+
+            @Override
             public Topics topics() {
                 return new Topics() {
                     @Override
@@ -111,6 +116,11 @@ final class PolicyReplica implements AutoCloseable {
                     @Override
                     public String endpoints() {
                         return config.topics().endpoints();
+                    }
+
+                    @Override
+                    public String meshPeers() {
+                        return config.topics().meshPeers();
                     }
 
                     @Override

@@ -6,6 +6,7 @@ import dev.tendril.topics.Batch;
 import dev.tendril.topics.FollowerHandler;
 import dev.tendril.topics.FollowerStatus;
 import dev.tendril.topics.KafkaClientSettings;
+import dev.tendril.topics.PeerFollowers;
 import dev.tendril.topics.RejectedRecord;
 import dev.tendril.topics.TopicFollower;
 import io.micrometer.core.instrument.Counter;
@@ -15,6 +16,8 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -27,10 +30,13 @@ import org.jboss.logging.Logger;
 /**
  * Follows tendril.identities and tendril.endpoints with a {@link TopicFollower} (no consumer group; every
  * partition from the beginning: a compacted topic read from the start is the snapshot), feeding each record
- * to the {@link PolicyRuntime}. Once every partition reached the end offset captured at the start, the
- * runtime becomes ready (and stands for leader) with a way to make publishers: each creates tendril.policy
- * if missing and reads it back, so a new leader knows what is already published. After a lost connection
- * the follower resumes from the offsets it had reached; meanwhile {@link #kafkaProblem()} says why.
+ * to the {@link PolicyRuntime}; and, through {@link MeshInputs}, the replicated identities of every
+ * ClusterMesh peer listed in tendril.mesh.peers. Once every local partition reached the end offset captured
+ * at the start, and the peers listed at the start did too (or {@code tendril.policy.mesh-bootstrap-timeout}
+ * passed: a peer never holds local publishing back for long), the runtime becomes ready (and stands for
+ * leader) with a way to make publishers: each creates tendril.policy if missing and reads it back, so a new
+ * leader knows what is already published. After a lost connection the follower resumes from the offsets it
+ * had reached; meanwhile {@link #kafkaProblem()} says why.
  */
 @ApplicationScoped
 public class InputsConsumer {
@@ -50,8 +56,12 @@ public class InputsConsumer {
     String bootstrapServers;
 
     private volatile TopicFollower<String, byte[]> follower;
+    private volatile PeerFollowers peers;
     private Counter rejected;
     private Counter applied;
+    private MeshInputs mesh;
+    private volatile boolean localCaughtUp;
+    private long started;
 
     void start(@Observes StartupEvent event) {
         rejected = Counter.builder("tendril.policy.input.rejected")
@@ -60,6 +70,17 @@ public class InputsConsumer {
         applied = Counter.builder("tendril.policy.input.records")
                 .description("Identity and endpoint records applied")
                 .register(registry);
+        started = System.nanoTime();
+        mesh = new MeshInputs(runtime, applied, rejected, this::readyWhenBootstrapped);
+        String identities = config.topics().identities();
+        peers = new PeerFollowers(
+                        "tendril-policy-mesh",
+                        bootstrapServers,
+                        config.topics().meshPeers(),
+                        peer -> List.of(peer + "." + identities),
+                        KafkaClientSettings.fromConfig(),
+                        mesh)
+                .start();
         follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
                 .name("tendril-policy-inputs")
                 .bootstrapServers(bootstrapServers)
@@ -74,6 +95,38 @@ public class InputsConsumer {
         if (f != null) {
             f.close();
         }
+        PeerFollowers p = peers;
+        if (p != null) {
+            p.close();
+        }
+    }
+
+    /**
+     * Makes the runtime ready once the local inputs and the peers listed at the start are bootstrapped, or the
+     * local inputs are and the peers took longer than the bound; on any follower's thread.
+     */
+    private synchronized void readyWhenBootstrapped() {
+        if (!localCaughtUp || runtime.isReady()) {
+            return;
+        }
+        boolean peersDone = mesh.bootstrapped();
+        Duration waited = Duration.ofNanos(System.nanoTime() - started);
+        if (!peersDone && waited.compareTo(config.meshBootstrapTimeout()) < 0) {
+            return;
+        }
+        if (!peersDone) {
+            LOG.warnf(
+                    "publishing without waiting longer for ClusterMesh peers %s (tendril.policy.mesh-bootstrap-timeout"
+                            + " %s): their identities follow as deltas",
+                    mesh.waitingFor().map(Object::toString).orElse("(peer list not read yet)"),
+                    config.meshBootstrapTimeout());
+        }
+        runtime.ready(InputsConsumer.this::publisher, InputsConsumer.this::servicesPublisher);
+    }
+
+    /** The ClusterMesh peers whose identities this service follows, by name. */
+    public Map<String, MeshInputs.PeerView> meshPeers() {
+        return mesh == null ? Map.of() : mesh.peers();
     }
 
     /** A consumer outside CDI, for a second replica in one JVM (tests, benchmarks). */
@@ -162,9 +215,8 @@ public class InputsConsumer {
         @Override
         public void caughtUp(FollowerStatus status) {
             LOG.infof("bootstrapped from %d identity and endpoint records", status.recordsApplied());
-            if (!runtime.isReady()) {
-                runtime.ready(InputsConsumer.this::publisher, InputsConsumer.this::servicesPublisher);
-            }
+            localCaughtUp = true;
+            readyWhenBootstrapped();
         }
 
         @Override
@@ -174,6 +226,7 @@ public class InputsConsumer {
 
         @Override
         public void periodically(FollowerStatus status) {
+            readyWhenBootstrapped();
             if (status.caughtUp()) {
                 runtime.retryFailedPublishes();
             }

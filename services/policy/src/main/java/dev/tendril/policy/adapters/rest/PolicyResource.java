@@ -131,7 +131,7 @@ public class PolicyResource {
             return List.of();
         }
         return engine.identities().stream()
-                .filter(PolicyEngine::isSubject)
+                .filter(engine::isLocalSubject)
                 .filter(i -> policy.subject().matches(i))
                 .map(i -> i.id())
                 .sorted()
