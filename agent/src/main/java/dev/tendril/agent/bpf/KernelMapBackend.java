@@ -104,6 +104,8 @@ public final class KernelMapBackend implements MapBackend {
             try (Stream<Path> pins = Files.list(dir)) {
                 pins.map(p -> p.getFileName().toString())
                         .filter(n -> !n.equals(KernelIpcache.HOSTS))
+                        // The socket-LB programs' links are pinned here too (SocketLb, link_<program>): no maps.
+                        .filter(n -> !n.startsWith("link_"))
                         .forEach(out::add);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot list " + dir, e);
