@@ -206,6 +206,19 @@ public final class FakeCluster implements AutoCloseable {
             if (pod == null || !pod.node().equals(node)) {
                 return Response.problem(404, "no pod " + parts[0]);
             }
+            java.util.regex.Matcher grace =
+                    java.util.regex.Pattern.compile("gracePeriodSeconds=(\\d+)").matcher(uri);
+            if (grace.find() && Integer.parseInt(grace.group(1)) > 0) {
+                // The agent keeps a terminating pod until its grace period is over.
+                Map<String, Object> view = new java.util.LinkedHashMap<>(agentView(pod));
+                view.put("terminating", true);
+                view.put(
+                        "removeAt",
+                        java.time.Instant.EPOCH
+                                .plusSeconds(Long.parseLong(grace.group(1)))
+                                .toString());
+                return new Response(202, json(view));
+            }
             pods.remove(parts[0]);
             return Response.ok(json(agentView(pod)));
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.cli.stack.StackFabric;
+import dev.tendril.cli.stack.StackFile;
 import dev.tendril.deploy.StackCli.Result;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +14,9 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +24,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -61,6 +67,8 @@ class ServicesEndToEndTest {
     private static final Duration CONVERGE_GUARD = Duration.ofSeconds(90);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The grace period of the pod deleted gracefully: long enough for its checks on a loaded machine. */
+    private static final Duration GRACE = Duration.ofSeconds(30);
 
     private final Path repo =
             Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
@@ -301,8 +309,114 @@ class ServicesEndToEndTest {
         }
     }
 
+    /**
+     * Issue 17's acceptance with a pod deletion: a backend pod deleted with a grace period ({@code tendril delete
+     * --grace-period}) is Terminating. The connection made to it through the ClusterIP goes on (the pod, its
+     * address and identity stay), new connections all go to the other backends (its backend entry stays, in
+     * state terminating, in no slot), and when the grace period is over the pod is gone: its network namespace,
+     * its endpoint, and its entry in every node's LB backends map.
+     */
     @Test
     @Order(6)
+    void aBackendPodDeletedWithAGracePeriodFinishesItsConnectionTakesNoNewOnesThenGoes() throws Exception {
+        Assumptions.assumeTrue(kernel, "needs the kernel datapath (root, bpf(2), cgroup v2): real connections");
+        String vip = clusterIp("backend");
+        Path pod4 = write("backend-4.yaml", backendPod("backend-4"));
+        ok("apply", "-f", pod4.toString());
+        String a = podIpv4("backend");
+        String b = podIpv4("backend-2");
+        String ending = podIpv4("backend-4");
+        String endingNode = endpoint("backend-4").path("node").asText();
+        String frontendNode = endpoint("frontend").path("node").asText();
+        for (int n = 1; n <= NODES; n++) {
+            awaitBackends("node-" + n, vip + ":80/TCP", Set.of(a, b, ending));
+        }
+        Map<String, Integer> backendEntries = new TreeMap<>();
+        for (int n = 1; n <= NODES; n++) {
+            backendEntries.put("node-" + n, lbBackendEntries("node-" + n));
+        }
+        Path netns = Path.of(StackFabric.NETNS_DIR.toString(), fabric().podNetns(frontendNode, "demo", "frontend"));
+        Path endingNetns =
+                Path.of(StackFabric.NETNS_DIR.toString(), fabric().podNetns(endingNode, "demo", "backend-4"));
+        assertThat(endingNetns).exists();
+
+        ExecutorService pod = Executors.newSingleThreadExecutor(
+                r -> Thread.ofPlatform().daemon().unstarted(() -> {
+                    NetnsThread.enter(netns);
+                    r.run();
+                }));
+        Socket established = null;
+        try {
+            // The socket-LB picks a slot at random: connect until one connection lands on backend-4.
+            for (int i = 0; i < 100 && established == null; i++) {
+                Socket s = in(pod, () -> connect(vip, 80));
+                if (in(pod, () -> peerOf(netns, s)).equals(ending)) {
+                    established = s;
+                } else {
+                    s.close();
+                }
+            }
+            assertThat(established)
+                    .as("a connection to " + vip + ":80 that reached backend-4")
+                    .isNotNull();
+            Socket toEnding = established;
+
+            Result deleted = ok("delete", "-f", pod4.toString(), "--grace-period", Long.toString(GRACE.toSeconds()));
+            assertThat(deleted.out()).startsWith("pod \"backend-4\" terminating (removed at ");
+            assertThat(endpoint("backend-4").path("terminating").asBoolean())
+                    .as("tendril get endpoints shows backend-4 terminating")
+                    .isTrue();
+            for (int n = 1; n <= NODES; n++) {
+                awaitBackends("node-" + n, vip + ":80/TCP", Set.of(a, b));
+            }
+
+            assertThat(in(pod, () -> echo(toEnding, "still here")))
+                    .as("the established connection to the terminating backend-4")
+                    .isEqualTo("still here");
+            for (int i = 0; i < 10; i++) {
+                try (Socket fresh = in(pod, () -> connect(vip, 80))) {
+                    assertThat(in(pod, () -> peerOf(netns, fresh)))
+                            .as("new connection " + i + " while backend-4 is terminating")
+                            .isIn(a, b);
+                    String text = "new " + i;
+                    assertThat(in(pod, () -> echo(fresh, text))).isEqualTo(text);
+                }
+            }
+            // Still there after the checks: they all ran while it was terminating (else raise GRACE).
+            assertThat(hasEndpoint("backend-4"))
+                    .as("backend-4 is still registered, terminating")
+                    .isTrue();
+            assertThat(endingNetns).as("backend-4 runs on while terminating").exists();
+            for (int n = 1; n <= NODES; n++) {
+                assertThat(lbBackendEntries("node-" + n))
+                        .as("node-" + n + "'s LB backends map keeps backend-4 (terminating) for its connections")
+                        .isEqualTo(backendEntries.get("node-" + n));
+            }
+
+            long deadline = System.nanoTime() + GRACE.plus(CONVERGE_GUARD).toNanos();
+            while (Files.exists(endingNetns) || hasEndpoint("backend-4")) {
+                if (System.nanoTime() >= deadline) {
+                    fail("backend-4 is still there " + GRACE.plus(CONVERGE_GUARD) + " after its deletion: "
+                            + cli("get", "endpoints", "-n", "demo").out());
+                }
+                Thread.sleep(POLL.toMillis());
+            }
+            for (int n = 1; n <= NODES; n++) {
+                String node = "node-" + n;
+                awaitCondition(
+                        () -> lbBackendEntries(node) == backendEntries.get(node) - 1,
+                        node + "'s LB backends map drops backend-4 once it is gone");
+            }
+        } finally {
+            if (established != null) {
+                established.close();
+            }
+            pod.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(7)
     void aNodePortAnswersOnTheNodeAddressesFromTheNodesNamespace() throws Exception {
         Assumptions.assumeTrue(kernel, "needs the kernel datapath (root, bpf(2), cgroup v2): real connections");
         for (int n = 1; n <= NODES; n++) {
@@ -587,6 +701,50 @@ class ServicesEndToEndTest {
                 .replace("[", "")
                 .replace("]", "")
                 .replace("::ffff:", "");
+    }
+
+    private boolean hasEndpoint(String pod) {
+        return stream(json(ok("get", "endpoints", "-n", "demo", "-o", "json")))
+                .anyMatch(e -> e.path("pod").asText().equals(pod));
+    }
+
+    /** How many entries {@code node}'s agent holds in its IPv4 LB backends map (all Services' backends). */
+    private int lbBackendEntries(String node) {
+        String agent = "agent-" + node.substring("node-".length());
+        String url = StackFile.read(dataDir).orElseThrow().components().stream()
+                .filter(c -> c.name().equals(agent))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + agent + " in stack.json"))
+                .url();
+        try {
+            HttpResponse<String> maps = AdminTls.http(dataDir)
+                    .send(
+                            HttpRequest.newBuilder(URI.create(url + "/v1/maps"))
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(maps.statusCode()).as(maps.body()).isEqualTo(200);
+            return stream(parse(maps.body()))
+                    .filter(m -> m.path("name").asText().equals("cilium_lb4_backends_v3"))
+                    .findFirst()
+                    .map(m -> m.path("entries").asInt())
+                    .orElse(0);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void awaitCondition(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + CONVERGE_GUARD.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() >= deadline) {
+                fail(what + ": not after " + CONVERGE_GUARD);
+            }
+            Thread.sleep(POLL.toMillis());
+        }
     }
 
     // ---- the CLI ----------------------------------------------------------------------------------------------

@@ -18,12 +18,17 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The endpoint API a CNI plugin calls: ADD is {@code POST /v1/endpoints}, DEL is
- * {@code DELETE /v1/endpoints/{namespace}/{pod}?uid=}. Errors are application/problem+json. Header
+ * {@code DELETE /v1/endpoints/{namespace}/{pod}?uid=}; {@code &gracePeriodSeconds=N} (N > 0) deletes like a
+ * Kubernetes pod deletion: the endpoint is terminating (202) and goes N seconds later. Errors are
+ * application/problem+json. Header
  * {@code X-Request-Id} (else a new one) goes with the calls to IPAM and the identity service.
  */
 @Path("/v1/endpoints")
@@ -40,7 +45,12 @@ public class EndpointResource {
             String serviceAccount,
             List<EndpointSpec.NamedPort> namedPorts) {}
 
-    /** A local endpoint; {@code ipv4}/{@code ipv6} are null when absent. */
+    /**
+     * A local endpoint; {@code ipv4}/{@code ipv6} are null when absent.
+     *
+     * @param terminating deleted with a grace period: it serves its connections until {@code removeAt} (ISO-8601,
+     *     null when not terminating)
+     */
     public record EndpointView(
             String namespace,
             String pod,
@@ -49,9 +59,11 @@ public class EndpointResource {
             String ipv4,
             String ipv6,
             long identity,
-            String node) {
+            String node,
+            boolean terminating,
+            String removeAt) {
 
-        static EndpointView of(LocalEndpoint e, String node) {
+        static EndpointView of(LocalEndpoint e, String node, Optional<Instant> removeAt) {
             return new EndpointView(
                     e.namespace(),
                     e.pod(),
@@ -60,9 +72,14 @@ public class EndpointResource {
                     e.ipv4().isEmpty() ? null : e.ipv4(),
                     e.ipv6().isEmpty() ? null : e.ipv6(),
                     e.identity(),
-                    node);
+                    node,
+                    removeAt.isPresent(),
+                    removeAt.map(Instant::toString).orElse(null));
         }
     }
+
+    /** One year: a longer grace period is a mistake, not a plan. */
+    static final long MAX_GRACE_SECONDS = 365L * 24 * 3600;
 
     @Inject
     EndpointManager manager;
@@ -88,29 +105,69 @@ public class EndpointResource {
         requireReady();
         EndpointManager.Result r = RequestIds.forwarding(requestId, () -> manager.create(spec));
         return Response.status(r.created() ? 201 : 200)
-                .entity(EndpointView.of(r.endpoint(), config.nodeName()))
+                .entity(EndpointView.of(r.endpoint(), config.nodeName(), Optional.empty()))
                 .header(RequestIds.HEADER, requestId)
                 .build();
     }
 
     @DELETE
     @Path("/{namespace}/{pod}")
-    public EndpointView delete(
+    public Response delete(
             @PathParam("namespace") String namespace,
             @PathParam("pod") String pod,
             @QueryParam("uid") String uid,
+            @QueryParam("gracePeriodSeconds") String gracePeriodSeconds,
             @HeaderParam(RequestIds.HEADER) String sentRequestId) {
         String requestId = RequestIds.of(sentRequestId);
+        Duration grace = gracePeriod(gracePeriodSeconds);
         requireReady();
-        return EndpointView.of(
-                RequestIds.forwarding(requestId, () -> manager.delete(namespace, pod, uid)), config.nodeName());
+        EndpointManager.Deletion deletion =
+                RequestIds.forwarding(requestId, () -> manager.delete(namespace, pod, uid, grace));
+        Optional<Instant> removeAt = Optional.ofNullable(deletion.removeAt());
+        return Response.status(removeAt.isPresent() ? 202 : 200)
+                .entity(EndpointView.of(deletion.endpoint(), config.nodeName(), removeAt))
+                .header(RequestIds.HEADER, requestId)
+                .build();
     }
 
     @GET
     public List<EndpointView> list() {
+        return maps.localEndpoints().stream().map(this::view).toList();
+    }
+
+    @GET
+    @Path("/{namespace}/{pod}")
+    public EndpointView get(@PathParam("namespace") String namespace, @PathParam("pod") String pod) {
+        String key = namespace + "/" + pod;
         return maps.localEndpoints().stream()
-                .map(e -> EndpointView.of(e, config.nodeName()))
-                .toList();
+                .filter(e -> e.key().equals(key))
+                .findFirst()
+                .map(this::view)
+                .orElseThrow(() -> new EndpointRejectedException(
+                        404, "pod", "pod: no endpoint " + key + " on node " + config.nodeName()));
+    }
+
+    private EndpointView view(LocalEndpoint e) {
+        return EndpointView.of(e, config.nodeName(), maps.table().terminatingUntil(e.key()));
+    }
+
+    /** Absent: 0, today's immediate deletion. */
+    private static Duration gracePeriod(String seconds) {
+        if (seconds == null || seconds.isEmpty()) {
+            return Duration.ZERO;
+        }
+        long value;
+        try {
+            value = Long.parseLong(seconds);
+        } catch (NumberFormatException e) {
+            throw EndpointRejectedException.invalid(
+                    "gracePeriodSeconds", "must be a whole number of seconds, not '" + seconds + "'");
+        }
+        if (value < 0 || value > MAX_GRACE_SECONDS) {
+            throw EndpointRejectedException.invalid(
+                    "gracePeriodSeconds", "must be 0.." + MAX_GRACE_SECONDS + " seconds, not " + value);
+        }
+        return Duration.ofSeconds(value);
     }
 
     private void requireReady() {

@@ -9,6 +9,7 @@ import dev.tendril.api.v1.DeregisterEndpointRequest;
 import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.IdentityServiceGrpc;
 import dev.tendril.api.v1.IpamGrpc;
+import dev.tendril.api.v1.MarkEndpointTerminatingRequest;
 import dev.tendril.api.v1.Node;
 import dev.tendril.api.v1.RegisterEndpointRequest;
 import dev.tendril.api.v1.RegisterNodeRequest;
@@ -163,6 +164,18 @@ public class GrpcClients implements IpamClient, IdentityClient {
     @Override
     public Endpoint registerEndpoint(RegisterEndpointRequest request) {
         return call("identity service", () -> identity().registerEndpoint(request));
+    }
+
+    @Override
+    public void markEndpointTerminating(String namespace, String pod, String uid) {
+        call(
+                "identity service",
+                () -> identity()
+                        .markEndpointTerminating(MarkEndpointTerminatingRequest.newBuilder()
+                                .setNamespace(namespace)
+                                .setPod(pod)
+                                .setUid(uid)
+                                .build()));
     }
 
     @Override

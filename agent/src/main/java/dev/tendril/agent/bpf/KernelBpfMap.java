@@ -101,7 +101,8 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
      * (BPF_OBJ_GET_INFO_BY_FD) and named after the pin's file name.
      *
      * @throws BpfMapException ENOENT when nothing is pinned there
-     * @throws IllegalStateException when the pinned map is of a type Tendril does not use
+     * @throws UnsupportedPinException when the pinned object is not a map, or a map of a type Tendril does not
+     *     use
      */
     // The arena belongs to the returned map, which closes it in close(); it is closed here only on failure.
     @SuppressWarnings("MustBeClosedChecker")
@@ -120,7 +121,7 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
                         name, "BPF_OBJ_GET " + path, errno, errno == Bpf.ENOENT ? "no pinned map there" : "refused");
             }
             if (!isMapFd(fd)) {
-                throw new IllegalStateException(name + ": the object pinned at " + path + " is not a map");
+                throw new UnsupportedPinException(name + ": the object pinned at " + path + " is not a map");
             }
             MemorySegment info = arena.allocate(Bpf.MAP_INFO_SIZE, 8);
             int r = bpf.mapInfo(fd, info);
@@ -135,7 +136,7 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
                 }
             }
             if (mapType == null) {
-                throw new IllegalStateException(name + ": pinned map at " + path + " has map type " + type
+                throw new UnsupportedPinException(name + ": pinned map at " + path + " has map type " + type
                         + ", Tendril only uses " + List.of(MapType.values()));
             }
             MapSpec spec = new MapSpec(

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -29,6 +30,8 @@ public final class KernelMapBackend implements MapBackend {
 
     private final Path dir;
     private final Map<String, BpfMap> open = new HashMap<>();
+    /** Pins in the directory that are not maps this backend opens (see {@link #names}). */
+    private final Set<String> foreign = new HashSet<>();
 
     public KernelMapBackend(Path dir) {
         this.dir = dir;
@@ -103,13 +106,27 @@ public final class KernelMapBackend implements MapBackend {
         if (Files.isDirectory(dir)) {
             try (Stream<Path> pins = Files.list(dir)) {
                 pins.map(p -> p.getFileName().toString())
-                        .filter(n -> !n.equals(KernelIpcache.HOSTS))
+                        .filter(n -> !n.equals(KernelIpcache.HOSTS) && !out.contains(n) && !foreign.contains(n))
+                        .filter(this::isTendrilMap)
                         .forEach(out::add);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot list " + dir, e);
             }
         }
         return out;
+    }
+
+    /**
+     * Whether the pin is a map this backend can open. The same directory holds the kernel datapath's ring
+     * buffer, its program pins and the socket-LB links: those are remembered and never listed as maps.
+     */
+    private boolean isTendrilMap(String name) {
+        try {
+            return open(name).isPresent();
+        } catch (UnsupportedPinException e) {
+            foreign.add(name);
+            return false;
+        }
     }
 
     @Override

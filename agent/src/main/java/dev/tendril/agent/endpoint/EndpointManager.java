@@ -5,6 +5,9 @@ import dev.tendril.agent.state.LocalEndpointTable;
 import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.NamedPort;
 import dev.tendril.api.v1.RegisterEndpointRequest;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -18,7 +21,9 @@ import java.util.logging.Logger;
  * endpoint id), writes its maps and wires its pod ({@link PodNetwork}); a failure undoes the steps done,
  * in reverse, so no address, no map and no namespace leaks. A deletion marks the endpoint first (its
  * maps go at once and a retry resumes), then removes pod, maps, registration and addresses in reverse
- * order; every step is idempotent.
+ * order; every step is idempotent. A deletion with a grace period (Kubernetes' Terminating) first only marks
+ * the endpoint terminating, here and at the identity service (it keeps pod, maps, identity and addresses but takes
+ * no new Service connections), and {@link #finishTerminations} deletes it when the period is over.
  *
  * <p>Calls are serialised: endpoint churn on one node is a few per second at most, and one lock keeps
  * the table, the maps and the rollback simple.
@@ -32,6 +37,9 @@ public final class EndpointManager {
      */
     public record Result(LocalEndpoint endpoint, boolean created) {}
 
+    /** @param removeAt when the terminating endpoint will be deleted; null when it is deleted already */
+    public record Deletion(LocalEndpoint endpoint, Instant removeAt) {}
+
     private final String node;
     private final LocalEndpointTable table;
     private final IpamClient ipam;
@@ -39,6 +47,7 @@ public final class EndpointManager {
     private final LocalMaps maps;
     private final PodNetwork pods;
     private final Runnable persist;
+    private final InstantSource clock;
 
     /** The same on the model datapath: no pod is wired. */
     public EndpointManager(
@@ -60,6 +69,20 @@ public final class EndpointManager {
             LocalMaps maps,
             PodNetwork pods,
             Runnable persist) {
+        this(node, table, ipam, identity, maps, pods, persist, InstantSource.system());
+    }
+
+    /** @param clock what grace periods are measured by */
+    public EndpointManager(
+            String node,
+            LocalEndpointTable table,
+            IpamClient ipam,
+            IdentityClient identity,
+            LocalMaps maps,
+            PodNetwork pods,
+            Runnable persist,
+            InstantSource clock) {
+        this.clock = clock;
         this.node = node;
         this.table = table;
         this.ipam = ipam;
@@ -72,6 +95,14 @@ public final class EndpointManager {
     public synchronized Result create(EndpointSpec spec) {
         String key = spec.key();
         Optional<LocalEndpoint> existing = table.registered(key);
+        Optional<Instant> terminating = table.terminatingUntil(key);
+        if (terminating.isPresent()) {
+            throw new EndpointRejectedException(
+                    409,
+                    "pod",
+                    "pod: " + key + " is terminating until " + terminating.get()
+                            + "; wait, or delete it with gracePeriodSeconds=0 first");
+        }
         if (existing.isPresent()) {
             LocalEndpoint ep = existing.get();
             if (!ep.uid().equals(spec.uid())) {
@@ -170,6 +201,66 @@ public final class EndpointManager {
             LOG.log(Level.WARNING, "maps of relabelled " + ep.key() + ": " + e.getMessage());
         }
         return new Result(updated, false);
+    }
+
+    /**
+     * Deletes with a grace period: zero deletes at once ({@link #delete(String, String, String)}), also an endpoint
+     * terminating already (kubectl's {@code --force --grace-period=0}); more marks the endpoint terminating until
+     * now + grace (a later request may shorten that, never lengthen it, as in Kubernetes). An endpoint this agent
+     * did not create through its API, or one whose deletion already began, is deleted at once.
+     *
+     * @throws EndpointRejectedException 404 when the agent has no such endpoint, 409 on a uid mismatch
+     */
+    public synchronized Deletion delete(String namespace, String pod, String uid, Duration grace) {
+        String key = namespace + "/" + pod;
+        Optional<LocalEndpoint> registered = table.registered(key);
+        if (grace.isZero() || registered.isEmpty() || table.isDeleting(key)) {
+            return new Deletion(delete(namespace, pod, uid), null);
+        }
+        LocalEndpoint ep = registered.get();
+        if (uid != null && !uid.isEmpty() && !uid.equals(ep.uid())) {
+            throw new EndpointRejectedException(409, "uid", "uid: " + key + " has uid " + ep.uid() + ", not " + uid);
+        }
+        Instant removeAt = clock.instant().plus(grace);
+        Optional<Instant> current = table.terminatingUntil(key);
+        if (current.isPresent() && !removeAt.isBefore(current.get())) {
+            return new Deletion(ep, current.get());
+        }
+        // Recorded before the identity service hears of it: an agent stopped in between still deletes it when due.
+        table.markTerminating(key, removeAt);
+        persist.run();
+        if (current.isEmpty()) {
+            try {
+                identity.markEndpointTerminating(namespace, pod, ep.uid());
+            } catch (RuntimeException e) {
+                table.unmarkTerminating(key);
+                persist.run();
+                throw e;
+            }
+        }
+        LOG.info("endpoint " + key + " (uid " + ep.uid() + ") is terminating until " + removeAt);
+        return new Deletion(ep, removeAt);
+    }
+
+    /**
+     * Deletes the terminating endpoints whose grace period is over (also those an agent restart interrupted); one
+     * whose deletion fails stays and is retried on the next call.
+     *
+     * @return how many were deleted
+     */
+    public synchronized int finishTerminations() {
+        int finished = 0;
+        for (LocalEndpoint ep : table.dueTerminations(clock.instant())) {
+            try {
+                delete(ep.namespace(), ep.pod(), ep.uid());
+                finished++;
+            } catch (RuntimeException e) {
+                LOG.log(
+                        Level.WARNING,
+                        "deleting terminating " + ep.key() + " failed, retried later: " + e.getMessage());
+            }
+        }
+        return finished;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.tendril.agent.state;
 
 import dev.tendril.api.v1.Endpoint;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -36,7 +37,6 @@ import java.util.TreeSet;
  */
 public final class LocalEndpointTable {
 
-    /** The persisted form. */
     /**
      * The persisted form.
      *
@@ -44,6 +44,8 @@ public final class LocalEndpointTable {
      * @param staleUids uids re-created through the API while the topic still showed their deleted
      *     incarnation: not taken as published until the topic has dropped that record once
      * @param goneUpstream keys of API endpoints deleted upstream whose deletion is not finished
+     * @param terminating keys of API endpoints deleted with a grace period, with the epoch millisecond their
+     *     deletion is due (absent in tables saved before grace periods: none)
      */
     public record Snapshot(
             List<LocalEndpoint> registered,
@@ -53,9 +55,10 @@ public final class LocalEndpointTable {
             Set<String> deletedUids,
             Set<String> published,
             Set<String> staleUids,
-            Set<String> goneUpstream) {
+            Set<String> goneUpstream,
+            Map<String, Long> terminating) {
         public static final Snapshot EMPTY =
-                new Snapshot(List.of(), Map.of(), Map.of(), Set.of(), Set.of(), Set.of(), Set.of(), Set.of());
+                new Snapshot(List.of(), Map.of(), Map.of(), Set.of(), Set.of(), Set.of(), Set.of(), Set.of(), Map.of());
 
         public Snapshot {
             registered = registered == null ? List.of() : List.copyOf(registered);
@@ -66,6 +69,7 @@ public final class LocalEndpointTable {
             published = published == null ? Set.of() : Set.copyOf(published);
             staleUids = staleUids == null ? Set.of() : Set.copyOf(staleUids);
             goneUpstream = goneUpstream == null ? Set.of() : Set.copyOf(goneUpstream);
+            terminating = terminating == null ? Map.of() : Map.copyOf(terminating);
         }
     }
 
@@ -77,6 +81,8 @@ public final class LocalEndpointTable {
     private final Set<String> published = new TreeSet<>();
     private final Set<String> staleUids = new TreeSet<>();
     private final Set<String> goneUpstream = new TreeSet<>();
+    /** API endpoints deleted with a grace period: key -> epoch millisecond the deletion is due. */
+    private final Map<String, Long> terminating = new TreeMap<>();
     /**
      * Ids reserved for API creations still in flight (IPAM and identity calls before {@link #register}): neither
      * source shows them yet, but a {@link #resolve} meanwhile must not free the id for the next endpoint to take.
@@ -98,6 +104,7 @@ public final class LocalEndpointTable {
         published.addAll(restored.published());
         staleUids.addAll(restored.staleUids());
         goneUpstream.addAll(restored.goneUpstream());
+        terminating.putAll(restored.terminating());
     }
 
     public synchronized Optional<LocalEndpoint> registered(String key) {
@@ -161,6 +168,40 @@ public final class LocalEndpointTable {
         changes++;
     }
 
+    /**
+     * Records that the API endpoint {@code key} is being deleted with a grace period ending at {@code removeAt};
+     * it stays registered and served until then.
+     */
+    public synchronized void markTerminating(String key, Instant removeAt) {
+        if (!registered.containsKey(key)) {
+            throw new IllegalArgumentException("no API endpoint " + key);
+        }
+        terminating.put(key, removeAt.toEpochMilli());
+        changes++;
+    }
+
+    /** Undoes {@link #markTerminating} (the identity service refused to mark it). */
+    public synchronized void unmarkTerminating(String key) {
+        if (terminating.remove(key) != null) {
+            changes++;
+        }
+    }
+
+    /** When the deletion of the terminating API endpoint {@code key} is due; empty when it is not terminating. */
+    public synchronized Optional<Instant> terminatingUntil(String key) {
+        Long at = terminating.get(key);
+        return at == null ? Optional.empty() : Optional.of(Instant.ofEpochMilli(at));
+    }
+
+    /** Terminating API endpoints whose grace period is over at {@code now}, by key. */
+    public synchronized List<LocalEndpoint> dueTerminations(Instant now) {
+        return terminating.entrySet().stream()
+                .filter(e -> e.getValue() <= now.toEpochMilli())
+                .map(e -> registered.get(e.getKey()))
+                .filter(java.util.Objects::nonNull)
+                .toList();
+    }
+
     public synchronized void markDeleting(String key) {
         deleting.add(key);
         changes++;
@@ -171,6 +212,7 @@ public final class LocalEndpointTable {
         LocalEndpoint e = registered.remove(key);
         digests.remove(key);
         deleting.remove(key);
+        terminating.remove(key);
         boolean upstream = goneUpstream.remove(key);
         if (e != null) {
             ids = ids.release(owner(e.uid(), key));
@@ -336,7 +378,8 @@ public final class LocalEndpointTable {
                 deletedUids,
                 published,
                 staleUids,
-                goneUpstream);
+                goneUpstream,
+                terminating);
     }
 
     /** Ids are owned by the pod uid; an endpoint published without one by its key. */

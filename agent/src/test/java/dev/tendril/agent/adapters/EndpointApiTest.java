@@ -242,6 +242,70 @@ class EndpointApiTest {
                 .body("ipv4", equalTo("10.0.1.4"));
     }
 
+    /** A pod deleted with a grace period is terminating, still served, and goes when the period is over. */
+    @Test
+    @Order(7)
+    void aDeletionWithAGracePeriodKeepsThePodTerminatingThenRemovesIt() {
+        String grace = WEB.replace("uid-web-1", "uid-grace").replace("\"web-1\"", "\"grace-1\"");
+        given().contentType(ContentType.JSON)
+                .body(grace)
+                .post("/v1/endpoints")
+                .then()
+                .statusCode(201);
+        for (String bad : List.of("abc", "-1", "1.5", "31536001")) {
+            given().delete("/v1/endpoints/shop/grace-1?uid=uid-grace&gracePeriodSeconds=" + bad)
+                    .then()
+                    .statusCode(400)
+                    .contentType("application/problem+json")
+                    .body("field", equalTo("gracePeriodSeconds"));
+        }
+        given().get("/v1/endpoints/shop/grace-1").then().statusCode(200).body("terminating", equalTo(false));
+
+        given().delete("/v1/endpoints/shop/grace-1?uid=uid-grace&gracePeriodSeconds=2")
+                .then()
+                .statusCode(202)
+                .body("pod", equalTo("grace-1"))
+                .body("terminating", equalTo(true))
+                .body("removeAt", org.hamcrest.Matchers.notNullValue());
+        given().get("/v1/endpoints/shop/grace-1")
+                .then()
+                .statusCode(200)
+                .body("terminating", equalTo(true))
+                .body("ipv4", org.hamcrest.Matchers.notNullValue());
+        given().get("/v1/maps/policy/shop/grace-1").then().statusCode(200);
+        given().contentType(ContentType.JSON)
+                .body(grace)
+                .post("/v1/endpoints")
+                .then()
+                .statusCode(409)
+                .contentType("application/problem+json")
+                .body("field", equalTo("pod"));
+        assertThat(identityEndpoint("shop", "grace-1").getTerminating()).isTrue();
+
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .untilAsserted(
+                        () -> given().get("/v1/endpoints/shop/grace-1").then().statusCode(404));
+        given().get("/v1/maps/policy/shop/grace-1").then().statusCode(404);
+        assertThat(identityEndpoint("shop", "grace-1")).isNull();
+    }
+
+    private dev.tendril.api.v1.Endpoint identityEndpoint(String namespace, String pod) {
+        ManagedChannel c = GrpcClients.channel(controlPlane);
+        try {
+            return IdentityServiceGrpc.newBlockingStub(c)
+                    .listEndpoints(ListEndpointsRequest.getDefaultInstance())
+                    .getEndpointsList()
+                    .stream()
+                    .filter(e ->
+                            e.getNamespace().equals(namespace) && e.getPod().equals(pod))
+                    .findFirst()
+                    .orElse(null);
+        } finally {
+            c.shutdownNow();
+        }
+    }
+
     private int identityEndpoints() {
         ManagedChannel c = GrpcClients.channel(controlPlane);
         try {

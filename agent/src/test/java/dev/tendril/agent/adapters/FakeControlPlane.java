@@ -159,6 +159,24 @@ public class FakeControlPlane implements QuarkusTestResourceLifecycleManager {
         }
 
         @Override
+        public void markEndpointTerminating(
+                dev.tendril.api.v1.MarkEndpointTerminatingRequest r, StreamObserver<Endpoint> out) {
+            String key = r.getNamespace() + "/" + r.getPod();
+            Endpoint registered = endpoints.computeIfPresent(
+                    key,
+                    (k, e) -> r.getUid().isEmpty() || r.getUid().equals(e.getUid())
+                            ? e.toBuilder().setTerminating(true).build()
+                            : e);
+            if (registered == null || !registered.getTerminating()) {
+                out.onError(
+                        Status.NOT_FOUND.withDescription("pod: not registered").asRuntimeException());
+                return;
+            }
+            out.onNext(registered);
+            out.onCompleted();
+        }
+
+        @Override
         public void listEndpoints(ListEndpointsRequest r, StreamObserver<ListEndpointsResponse> out) {
             out.onNext(ListEndpointsResponse.newBuilder()
                     .addAllEndpoints(endpoints.values())

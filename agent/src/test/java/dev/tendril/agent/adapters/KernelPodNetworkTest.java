@@ -458,5 +458,8 @@ class KernelPodNetworkTest {
         public void deregisterEndpoint(String namespace, String pod) {}
 
         public void deregisterEndpoint(String namespace, String pod, String uid) {}
+
+        @Override
+        public void markEndpointTerminating(String namespace, String pod, String uid) {}
     }
 }

@@ -15,6 +15,7 @@ final class FakeIdentity implements IdentityClient {
     final List<String> calls;
     RuntimeException failRegister;
     RuntimeException failDeregister;
+    RuntimeException failMarkTerminating;
 
     FakeIdentity(List<String> calls) {
         this.calls = calls;
@@ -47,6 +48,21 @@ final class FakeIdentity implements IdentityClient {
                 .build();
         endpoints.put(key, e);
         return e;
+    }
+
+    @Override
+    public void markEndpointTerminating(String namespace, String pod, String uid) {
+        String key = namespace + "/" + pod;
+        calls.add("identity.terminating " + key);
+        if (failMarkTerminating != null) {
+            throw failMarkTerminating;
+        }
+        Endpoint registered = endpoints.get(key);
+        if (registered == null || !registered.getUid().equals(uid)) {
+            throw new UpstreamException(
+                    422, "pod", "identity service: pod: endpoint " + key + " is not registered", null);
+        }
+        endpoints.put(key, registered.toBuilder().setTerminating(true).build());
     }
 
     @Override

@@ -18,6 +18,8 @@ import picocli.CommandLine.Option;
  * policy without {@code spec} can be deleted); then objects go in reverse apply order (Services and
  * EndpointSlices, pods, policies, namespaces). An object
  * that does not exist is an error unless {@code --ignore-not-found}; either way the others are still deleted.
+ * A pod is deleted with a grace period like {@code kubectl delete --grace-period}: terminating (no new Service
+ * connections, established ones go on) for that long, then gone.
  */
 @Command(
         name = "delete",
@@ -34,6 +36,15 @@ public final class DeleteCommand implements Callable<Integer> {
     @Option(names = "--ignore-not-found", description = "Treat an object that does not exist as deleted, silently.")
     boolean ignoreNotFound;
 
+    @Option(
+            names = "--grace-period",
+            paramLabel = "SECONDS",
+            description = "Pods: seconds a pod stays Terminating (it keeps its established connections, takes no new"
+                    + " Service connections) before it is removed; 0 removes it at once. Default: the manifest's"
+                    + " spec.terminationGracePeriodSeconds, else 0 (Tendril pods run no processes to stop;"
+                    + " Kubernetes' own default is 30).")
+    Integer gracePeriod;
+
     @Mixin
     StackOutputOptions options;
 
@@ -43,6 +54,13 @@ public final class DeleteCommand implements Callable<Integer> {
         PrintWriter err = options.err();
         ManifestKinds kinds = ApplyCommand.kinds(options);
         List<ManifestError> errors = new ArrayList<>();
+        if (gracePeriod != null && (gracePeriod < 0 || gracePeriod > PodDeletion.MAX_GRACE_SECONDS)) {
+            errors.add(new ManifestError(
+                    null,
+                    0,
+                    "--grace-period",
+                    "must be 0.." + PodDeletion.MAX_GRACE_SECONDS + " seconds, got " + gracePeriod));
+        }
         Map<ManifestKindHandler, List<Manifest>> grouped =
                 manifests.readAndCheckForDelete(kinds, () -> System.in, errors);
         if (!errors.isEmpty()) {
@@ -56,7 +74,7 @@ public final class DeleteCommand implements Callable<Integer> {
             for (ManifestKindHandler handler : order) {
                 for (Manifest manifest : grouped.get(handler)) {
                     try {
-                        Outcome outcome = handler.delete(manifest);
+                        Outcome outcome = handler.delete(manifest, gracePeriod);
                         deleted.add(outcome);
                         if (!options.json()) {
                             out.println(outcome.deleted());

@@ -34,4 +34,17 @@ public interface ManifestKindHandler {
      * {@code notFound()} when there is no such object.
      */
     Outcome delete(Manifest manifest);
+
+    /**
+     * As {@link #delete(Manifest)}, with {@code tendril delete --grace-period}; only kinds with a grace period
+     * (Pod) use it.
+     *
+     * @param gracePeriodSeconds null when the flag is absent
+     */
+    default Outcome delete(Manifest manifest, Integer gracePeriodSeconds) {
+        return delete(manifest);
+    }
+
+    /** What deleting the document needs beyond its name (Pod: a valid grace period); names are checked already. */
+    default void checkForDelete(Manifest manifest, List<ManifestError> errors) {}
 }

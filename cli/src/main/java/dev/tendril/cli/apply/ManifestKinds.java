@@ -103,6 +103,8 @@ public final class ManifestKinds {
             }
             if (whole) {
                 handler.get().check(checked, errors);
+            } else {
+                handler.get().checkForDelete(checked, errors);
             }
             String key = kind.kind() + "/" + (kind.namespaced() ? checked.namespace() + "/" : "") + checked.name();
             Manifest earlier = seen.putIfAbsent(key, checked);

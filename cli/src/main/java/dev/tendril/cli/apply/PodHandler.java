@@ -75,6 +75,7 @@ final class PodHandler implements ManifestKindHandler {
             return;
         }
         optionalName(manifest, spec, "nodeName", errors);
+        PodDeletion.check(manifest, errors);
         optionalName(manifest, spec, "serviceAccountName", errors);
         JsonNode containers = spec.path("containers");
         if (!containers.isArray() || containers.isEmpty()) {
@@ -100,6 +101,11 @@ final class PodHandler implements ManifestKindHandler {
             }
             checkPorts(manifest, container.path("ports"), at + ".ports", portNames, errors);
         }
+    }
+
+    @Override
+    public void checkForDelete(Manifest manifest, List<ManifestError> errors) {
+        PodDeletion.check(manifest, errors);
     }
 
     private static void checkLabels(Manifest manifest, List<ManifestError> errors) {
@@ -221,18 +227,12 @@ final class PodHandler implements ManifestKindHandler {
 
     @Override
     public Outcome delete(Manifest manifest) {
-        Located located = agents.get()
-                .locate(manifest.namespace(), manifest.name())
-                .orElseThrow(() -> new ServiceException(
-                        "pod " + manifest.namespace() + "/" + manifest.name() + " not found", 404, null));
-        located.agent()
-                .client()
-                .delete(
-                        "/v1/endpoints/" + ServiceClient.segment(manifest.namespace()) + "/"
-                                + ServiceClient.segment(manifest.name()),
-                        Map.of("uid", located.uid()));
-        agents.get().removed(located.agent(), manifest.namespace(), manifest.name());
-        return outcome(manifest, "deleted");
+        return delete(manifest, null);
+    }
+
+    @Override
+    public Outcome delete(Manifest manifest, Integer gracePeriodSeconds) {
+        return PodDeletion.delete(agents.get(), manifest, gracePeriodSeconds);
     }
 
     private List<Placement> plan(List<Manifest> manifests, List<ManifestError> errors) {
@@ -369,7 +369,7 @@ final class PodHandler implements ManifestKindHandler {
         return ports;
     }
 
-    private static Outcome outcome(Manifest manifest, String result) {
+    static Outcome outcome(Manifest manifest, String result) {
         return new Outcome(POD.kind(), manifest.namespace(), manifest.name(), result, null, POD.resource());
     }
 }

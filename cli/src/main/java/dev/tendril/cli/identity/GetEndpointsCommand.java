@@ -8,12 +8,16 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code tendril get endpoints}: pods with their IPs, node and identity (what every node's ipcache holds). */
+/**
+ * {@code tendril get endpoints}: pods with their IPs, node and identity (what every node's ipcache holds), and
+ * whether each is Running or Terminating (deleted with a grace period, still holding its IPs and identity).
+ */
 @Command(
         name = "endpoints",
         aliases = {"endpoint", "ep"},
         mixinStandardHelpOptions = true,
-        description = "List endpoints with their IPs, node and identity.")
+        description = "List endpoints with their IPs, node, identity and status (Running, or Terminating while a"
+                + " deletion's grace period runs).")
 public final class GetEndpointsCommand extends ResourceListCommand {
 
     @Option(
@@ -55,14 +59,15 @@ public final class GetEndpointsCommand extends ResourceListCommand {
 
     @Override
     protected Table table(JsonNode endpoints) {
-        Table table = new Table("namespace", "pod", "identity", "node", "ips");
+        Table table = new Table("namespace", "pod", "identity", "node", "ips", "status");
         for (JsonNode endpoint : endpoints) {
             table.row(
                     endpoint.path("namespace").asText(),
                     endpoint.path("pod").asText(),
                     endpoint.path("identity").asLong(),
                     endpoint.path("node").asText(),
-                    joined(endpoint.path("ips"), ""));
+                    joined(endpoint.path("ips"), ""),
+                    endpoint.path("terminating").asBoolean(false) ? "Terminating" : "Running");
         }
         return table;
     }

@@ -252,6 +252,63 @@ class PodApplyTest {
     }
 
     @Test
+    void deletesWithTheGracePeriodOfTheFlagElseOfTheManifestElseAtOnce() throws IOException {
+        cluster.pod("node-1", "demo", "a", "uid-a", Map.of("app", "a"));
+        cluster.pod("node-1", "demo", "b", "uid-b", Map.of("app", "b"));
+        cluster.pod("node-2", "demo", "c", "uid-c", Map.of("app", "c"));
+        String graceful = "  terminationGracePeriodSeconds: 45\n";
+
+        Result flag = run(
+                "delete",
+                "--grace-period",
+                "20",
+                "-f",
+                write("a.yaml", pod("a", "{app: a}", graceful)).toString());
+        Result manifest = run(
+                "delete", "-f", write("b.yaml", pod("b", "{app: b}", graceful)).toString());
+        Result forced = run(
+                "delete",
+                "--grace-period",
+                "0",
+                "-f",
+                write("c.yaml", pod("c", "{app: c}", graceful)).toString());
+
+        assertThat(flag.exitCode()).as(flag.err()).isZero();
+        assertThat(flag.out()).isEqualTo("pod \"a\" terminating (removed at 1970-01-01T00:00:20Z)\n");
+        assertThat(manifest.out()).isEqualTo("pod \"b\" terminating (removed at 1970-01-01T00:00:45Z)\n");
+        assertThat(forced.out()).isEqualTo("pod \"c\" deleted\n");
+        assertThat(cluster.requests("node-1"))
+                .extracting(Request::toString)
+                .contains(
+                        "DELETE /v1/endpoints/demo/a?uid=uid-a&gracePeriodSeconds=20",
+                        "DELETE /v1/endpoints/demo/b?uid=uid-b&gracePeriodSeconds=45");
+        assertThat(cluster.requests("node-2"))
+                .extracting(Request::toString)
+                .contains("DELETE /v1/endpoints/demo/c?uid=uid-c");
+        assertThat(cluster.pods()).containsKeys("demo/a", "demo/b").doesNotContainKey("demo/c");
+    }
+
+    @Test
+    void refusesABadGracePeriodBeforeDeletingAnything() throws IOException {
+        cluster.pod("node-1", "demo", "a", "uid-a", Map.of("app", "a"));
+        Path file = write("a.yaml", pod("a", "{app: a}", ""));
+
+        Result negative = run("delete", "--grace-period", "-1", "-f", file.toString());
+        Result badManifest = run(
+                "delete",
+                "-f",
+                write("b.yaml", pod("a", "{app: a}", "  terminationGracePeriodSeconds: soon\n"))
+                        .toString());
+
+        assertThat(negative.exitCode()).isEqualTo(1);
+        assertThat(negative.err()).contains("--grace-period: must be 0..31536000 seconds, got -1");
+        assertThat(badManifest.exitCode()).isEqualTo(1);
+        assertThat(badManifest.err()).contains("spec.terminationGracePeriodSeconds: must be a whole number");
+        assertThat(cluster.log()).noneMatch(line -> line.contains("DELETE"));
+        assertThat(cluster.pods()).containsKey("demo/a");
+    }
+
+    @Test
     void appliesNothingOfAFileWithOneInvalidPod() throws IOException {
         Path file = write(
                 "a.yaml",

@@ -35,7 +35,9 @@ class GetIdentityResourcesTest {
             [{"name":"shop","labels":{"kubernetes.io/metadata.name":"shop","team":"a"}}]""";
     private static final String ENDPOINTS = """
             [{"namespace":"shop","pod":"web-1","uid":"u","node":"node-1","ips":["10.0.1.5","fd00::5"],
-              "labels":{"app":"web"},"serviceAccount":"default","namedPorts":[],"identity":312}]""";
+              "labels":{"app":"web"},"serviceAccount":"default","namedPorts":[],"identity":312},
+             {"namespace":"shop","pod":"web-2","uid":"v","node":"node-2","ips":["10.0.2.7"],
+              "labels":{"app":"web"},"serviceAccount":"default","namedPorts":[],"identity":312,"terminating":true}]""";
 
     @TempDir
     Path dataDir;
@@ -110,7 +112,7 @@ class GetIdentityResourcesTest {
     }
 
     @Test
-    void listsNamespacesAndEndpoints() {
+    void listsNamespacesAndEndpointsWithTerminatingOnes() {
         Result namespaces = run("get", "ns", "--data-dir", dataDir.toString());
         Result endpoints = run("get", "endpoints", "-n", "shop", "--data-dir", dataDir.toString());
 
@@ -118,8 +120,9 @@ class GetIdentityResourcesTest {
                 .containsExactly("NAME   LABELS", "shop   kubernetes.io/metadata.name=shop,team=a");
         assertThat(endpoints.out.lines().toList())
                 .containsExactly(
-                        "NAMESPACE   POD     IDENTITY   NODE     IPS",
-                        "shop        web-1   312        node-1   10.0.1.5,fd00::5");
+                        "NAMESPACE   POD     IDENTITY   NODE     IPS                STATUS",
+                        "shop        web-1   312        node-1   10.0.1.5,fd00::5   Running",
+                        "shop        web-2   312        node-2   10.0.2.7           Terminating");
         assertThat(requests).contains("/v1/endpoints?namespace=shop");
     }
 

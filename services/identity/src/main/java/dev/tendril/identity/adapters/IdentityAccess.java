@@ -10,8 +10,8 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
 /**
- * Who may call the identity service (docs/security.md has the table for every component). Agents (node) register
- * and deregister endpoints over gRPC, only on their own node (checked in {@code IdentityGrpcService}); the policy
+ * Who may call the identity service (docs/security.md has the table for every component). Agents (node) register,
+ * mark terminating and deregister endpoints over gRPC, only on their own node (checked in {@code IdentityGrpcService}); the policy
  * service (service) allocates the identities of the CIDRs its policies name.
  */
 @ApplicationScoped
@@ -31,6 +31,7 @@ public class IdentityAccess {
                 .grpc(GRPC, "ListNamespaces", reads)
                 .grpc(GRPC, "ListEndpoints", reads)
                 .grpc(GRPC, "RegisterEndpoint", anyOf(Role.OPERATOR, Role.NODE))
+                .grpc(GRPC, "MarkEndpointTerminating", anyOf(Role.OPERATOR, Role.NODE))
                 .grpc(GRPC, "DeregisterEndpoint", anyOf(Role.OPERATOR, Role.NODE))
                 .grpc(GRPC, "UpsertNamespace", anyOf(Role.OPERATOR))
                 .grpc(GRPC, "DeleteNamespace", anyOf(Role.OPERATOR))

@@ -49,7 +49,7 @@ public class IdentityBeans {
     @Singleton
     EndpointRegistry registry(
             PostgresStorage storage, IdentityAllocator allocator, LabelFilter filter, ClusterConfig cluster) {
-        return new EndpointRegistry(storage, storage.deregistrations(), allocator, filter, cluster.name());
+        return new EndpointRegistry(storage, storage.removals(), allocator, filter, cluster.name());
     }
 
     @Produces

@@ -5,6 +5,7 @@ import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.identity.domain.Endpoint;
 import dev.tendril.identity.domain.EndpointCommand;
 import dev.tendril.identity.domain.EndpointCommand.DeregisterEndpoint;
+import dev.tendril.identity.domain.EndpointCommand.MarkEndpointTerminating;
 import dev.tendril.identity.domain.EndpointCommand.RegisterEndpoint;
 import dev.tendril.identity.domain.EndpointDecider;
 import dev.tendril.identity.domain.EndpointEvent;
@@ -27,8 +28,8 @@ import java.util.Set;
  * claims its IPs and appends the endpoint's event in ONE transaction; a namespace relabel re-resolves
  * every endpoint of the namespace in the transaction that records it.
  *
- * <p>Deregistration is the one command on a single stream whose read-model changes follow from its
- * event alone, so it runs through libs/eventstore's {@link CommandHandler}. The others cannot: a
+ * <p>Removals (marking an endpoint terminating, deregistering it) are the commands on a single stream whose
+ * read-model changes follow from their events alone, so they run through libs/eventstore's {@link CommandHandler}. The others cannot: a
  * registration also allocates or counts an identity and claims IPs, a relabel re-registers every
  * endpoint of the namespace, and a deletion decides on the endpoint count read under the namespace's
  * row lock in its own transaction.
@@ -36,7 +37,7 @@ import java.util.Set;
 public final class EndpointRegistry {
 
     private final IdentityStorage storage;
-    private final CommandHandler<EndpointCommand, Optional<Endpoint>, EndpointEvent> deregistrations;
+    private final CommandHandler<EndpointCommand, Optional<Endpoint>, EndpointEvent> removals;
     private final IdentityAllocator allocator;
     private final LabelFilter filter;
     private final String clusterName;
@@ -44,18 +45,18 @@ public final class EndpointRegistry {
     private final NamespaceDecider namespaces = new NamespaceDecider();
 
     /**
-     * @param deregistrations runs {@link DeregisterEndpoint} on an endpoint's stream in one attempt (its
-     *     read-model projector frees the endpoint's IPs, row and identity use); this registry retries it
-     *     as it retries its own transactions
+     * @param removals runs {@link MarkEndpointTerminating} and {@link DeregisterEndpoint} on an endpoint's
+     *     stream in one attempt (its read-model projector marks the row, or frees the endpoint's IPs, row and
+     *     identity use); this registry retries them as it retries its own transactions
      */
     public EndpointRegistry(
             IdentityStorage storage,
-            CommandHandler<EndpointCommand, Optional<Endpoint>, EndpointEvent> deregistrations,
+            CommandHandler<EndpointCommand, Optional<Endpoint>, EndpointEvent> removals,
             IdentityAllocator allocator,
             LabelFilter filter,
             String clusterName) {
         this.storage = storage;
-        this.deregistrations = deregistrations;
+        this.removals = removals;
         this.allocator = allocator;
         this.filter = filter;
         this.clusterName = clusterName;
@@ -201,8 +202,23 @@ public final class EndpointRegistry {
     public void deregister(String namespace, String pod, String uid) {
         Retrying.run(
                 storage,
-                () -> deregistrations.handle(
-                        endpointStream(namespace, pod), new DeregisterEndpoint(namespace, pod, uid)));
+                () -> removals.handle(endpointStream(namespace, pod), new DeregisterEndpoint(namespace, pod, uid)));
+    }
+
+    /**
+     * Marks the endpoint terminating: a deletion with a grace period has begun; it keeps its identity and IPs
+     * until {@link #deregister}. Idempotent.
+     *
+     * @param uid when not empty, only the incarnation with this pod uid is marked (else not found)
+     * @return the endpoint, terminating
+     */
+    public Endpoint markTerminating(String namespace, String pod, String uid) {
+        return Retrying.run(
+                        storage,
+                        () -> removals.handle(
+                                endpointStream(namespace, pod), new MarkEndpointTerminating(namespace, pod, uid)))
+                .state()
+                .orElseThrow();
     }
 
     public Optional<Endpoint> endpoint(String namespace, String pod) {

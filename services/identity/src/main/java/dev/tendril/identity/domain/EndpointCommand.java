@@ -16,4 +16,15 @@ public sealed interface EndpointCommand {
             this(namespace, pod, "");
         }
     }
+
+    /**
+     * Marks the endpoint terminating (a deletion with a grace period has begun); nothing happens when it is already.
+     *
+     * @param uid when not empty, only the incarnation with this pod uid is marked
+     */
+    record MarkEndpointTerminating(String namespace, String pod, String uid) implements EndpointCommand {
+        public MarkEndpointTerminating {
+            uid = uid == null ? "" : uid;
+        }
+    }
 }

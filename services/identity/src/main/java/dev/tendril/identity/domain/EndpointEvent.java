@@ -12,6 +12,9 @@ public sealed interface EndpointEvent {
 
     record EndpointUpdated(Endpoint endpoint) implements EndpointEvent {}
 
+    /** The pod is being deleted with a grace period; {@code endpoint} is the endpoint, now terminating. */
+    record EndpointTerminating(Endpoint endpoint) implements EndpointEvent {}
+
     /** {@code endpoint} is the endpoint as it was last. */
     record EndpointDeregistered(Endpoint endpoint) implements EndpointEvent {}
 }

@@ -32,8 +32,7 @@ public final class Replica implements AutoCloseable {
         this.store = new EventStore(new Transactions(dataSource));
         this.storage = new PostgresStorage(store);
         this.allocator = new IdentityAllocator(storage, range, "default");
-        this.registry =
-                new EndpointRegistry(storage, storage.deregistrations(), allocator, LabelFilter.defaults(), "default");
+        this.registry = new EndpointRegistry(storage, storage.removals(), allocator, LabelFilter.defaults(), "default");
     }
 
     public Replica(PostgresServer postgres, String database) {

@@ -266,6 +266,47 @@ class RestApiTest {
     }
 
     @Test
+    void marksAnEndpointTerminatingOverRestAndRefusesBadOrUnknownOnes() {
+        String ns = unique("ns");
+        putNamespace(ns, Map.of());
+        String uid = putEndpoint(ns, "web-1", "10.76.0.1", Map.of("app", "web"))
+                .statusCode(200)
+                .body("terminating", equalTo(false))
+                .extract()
+                .path("uid");
+
+        given().put("/v1/endpoints/" + ns + "/web-1/terminating?uid=other")
+                .then()
+                .statusCode(404)
+                .contentType("application/problem+json")
+                .body("field", equalTo("uid"));
+        given().put("/v1/endpoints/" + ns + "/web-9/terminating")
+                .then()
+                .statusCode(404)
+                .body("field", equalTo("pod"));
+        given().put("/v1/endpoints/" + ns + "/web-1/terminating?uid=a%00b")
+                .then()
+                .statusCode(400)
+                .body("field", equalTo("uid"));
+        given().get("/v1/endpoints/" + ns + "/web-1").then().body("terminating", equalTo(false));
+
+        given().put("/v1/endpoints/" + ns + "/web-1/terminating?uid=" + uid)
+                .then()
+                .statusCode(200)
+                .body("terminating", equalTo(true))
+                .body("ips", contains("10.76.0.1"));
+        given().put("/v1/endpoints/" + ns + "/web-1/terminating").then().statusCode(200);
+        given().get("/v1/endpoints/" + ns + "/web-1").then().body("terminating", equalTo(true));
+        given().get("/v1/history?kind=Pod&namespace=" + ns + "&name=web-1")
+                .then()
+                .statusCode(200)
+                .body(containsString("EndpointTerminating"));
+
+        given().delete("/v1/endpoints/" + ns + "/web-1").then().statusCode(204);
+        given().delete("/v1/namespaces/" + ns).then().statusCode(204);
+    }
+
+    @Test
     void namespaceRelabelMovesItsEndpointsToNewIdentities() {
         String ns = unique("relabel");
         putNamespace(ns, Map.of("stage", "dev"));

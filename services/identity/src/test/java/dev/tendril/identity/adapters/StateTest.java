@@ -64,6 +64,8 @@ class StateTest {
                     List.of(new NamedPort.Requested("http", 80, "TCP"))));
         }
         registry.deregister(ns, "pod-4");
+        // Terminating before the relabel: re-registered by it, it stays terminating.
+        registry.markTerminating(ns, "pod-3", "uid-3");
         registry.upsertNamespace(Namespace.of(ns, Map.of("env", "b")));
         allocator.allocate(LabelSyntax.parseLabels(List.of("k8s:app=transient-" + ns), "labels"));
         collector.collect(Duration.ZERO);
@@ -102,6 +104,12 @@ class StateTest {
             assertThat(e.getIpv6()).startsWith("fd00:95:");
             assertThat(e.getNamedPortsList()).hasSize(1);
         });
+        assertThat(expectedEndpoints.values())
+                .as("the terminating pod-3 of each churn")
+                .anySatisfy(e -> {
+                    assertThat(e.getPod()).isEqualTo("pod-3");
+                    assertThat(e.getTerminating()).isTrue();
+                });
     }
 
     @Test
@@ -112,6 +120,12 @@ class StateTest {
         assertThat(replayed.identities()).isEqualTo(live.identities());
         assertThat(replayed.namespaces()).isEqualTo(live.namespaces());
         assertThat(replayed.endpoints()).isEqualTo(live.endpoints());
+        assertThat(live.endpoints().values())
+                .as("terminating, after a namespace relabel re-registered it")
+                .anySatisfy(e -> {
+                    assertThat(e.spec().pod()).isEqualTo("pod-3");
+                    assertThat(e.terminating()).isTrue();
+                });
         assertThat(replayed.endpointCounts()).isEqualTo(live.endpointCounts());
 
         rebuilder.rebuild();

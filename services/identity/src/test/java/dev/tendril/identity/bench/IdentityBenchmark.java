@@ -100,8 +100,8 @@ public final class IdentityBenchmark {
                 long[] paced = paced(allocator, rate, rateSeconds);
                 report("new identities at " + rate + "/s (open loop)", paced.length, paced);
 
-                EndpointRegistry registry = new EndpointRegistry(
-                        storage, storage.deregistrations(), allocator, LabelFilter.defaults(), "bench");
+                EndpointRegistry registry =
+                        new EndpointRegistry(storage, storage.removals(), allocator, LabelFilter.defaults(), "bench");
                 registry.upsertNamespace(Namespace.of("bench", Map.of("team", "perf")));
                 int endpoints = Integer.getInteger("bench.endpoints", 5_000);
                 long[] registered = run(

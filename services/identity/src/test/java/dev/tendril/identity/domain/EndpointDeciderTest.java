@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.eventstore.GivenWhenThen;
 import dev.tendril.identity.domain.EndpointCommand.DeregisterEndpoint;
+import dev.tendril.identity.domain.EndpointCommand.MarkEndpointTerminating;
 import dev.tendril.identity.domain.EndpointCommand.RegisterEndpoint;
 import dev.tendril.identity.domain.EndpointEvent.EndpointDeregistered;
 import dev.tendril.identity.domain.EndpointEvent.EndpointRegistered;
+import dev.tendril.identity.domain.EndpointEvent.EndpointTerminating;
 import dev.tendril.identity.domain.EndpointEvent.EndpointUpdated;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +70,55 @@ class EndpointDeciderTest {
                 .given(new EndpointRegistered(registered))
                 .when(new DeregisterEndpoint("shop", "web-1", "another-incarnation"))
                 .thenRejected(NOT_FOUND, "uid");
+    }
+
+    @Test
+    void marksTerminatingOnceKeepingIdentityAndAddresses() {
+        Endpoint live = new Endpoint(web, 300);
+        Endpoint terminating = new Endpoint(web, 300, true);
+        GivenWhenThen.of(decider)
+                .given(new EndpointRegistered(live))
+                .when(new MarkEndpointTerminating("shop", "web-1", web.uid()))
+                .then(new EndpointTerminating(terminating));
+        GivenWhenThen.of(decider)
+                .given(new EndpointRegistered(live), new EndpointTerminating(terminating))
+                .when(new MarkEndpointTerminating("shop", "web-1", ""))
+                .thenNothing();
+        GivenWhenThen.of(decider)
+                .given(new EndpointRegistered(live), new EndpointTerminating(terminating))
+                .when(new DeregisterEndpoint("shop", "web-1", web.uid()))
+                .then(new EndpointDeregistered(terminating));
+    }
+
+    @Test
+    void refusesToMarkAnUnknownEndpointOrAnotherIncarnation() {
+        GivenWhenThen.of(decider)
+                .given()
+                .when(new MarkEndpointTerminating("shop", "web-1", ""))
+                .thenRejected(NOT_FOUND, "pod");
+        GivenWhenThen.of(decider)
+                .given(new EndpointRegistered(new Endpoint(web, 300)))
+                .when(new MarkEndpointTerminating("shop", "web-1", "another-incarnation"))
+                .thenRejected(NOT_FOUND, "uid");
+    }
+
+    @Test
+    void aTerminatingIncarnationStaysTerminatingWhenRegisteredAgainAndANewOneIsLive() {
+        Endpoint terminating = new Endpoint(web, 300, true);
+        GivenWhenThen.of(decider)
+                .given(new EndpointRegistered(new Endpoint(web, 300)), new EndpointTerminating(terminating))
+                .when(new RegisterEndpoint(web, 300))
+                .thenNothing();
+        GivenWhenThen.of(decider)
+                .given(new EndpointRegistered(new Endpoint(web, 300)), new EndpointTerminating(terminating))
+                .when(new RegisterEndpoint(web, 301))
+                .then(new EndpointUpdated(new Endpoint(web, 301, true)));
+        EndpointSpec next = EndpointSpec.of(
+                "shop", "web-1", "uid-2", "node-1", List.of("10.0.1.6"), Map.of("app", "web"), "default", List.of());
+        GivenWhenThen.of(decider)
+                .given(new EndpointRegistered(new Endpoint(web, 300)), new EndpointTerminating(terminating))
+                .when(new RegisterEndpoint(next, 300))
+                .then(new EndpointUpdated(new Endpoint(next, 300, false)));
     }
 
     @Test

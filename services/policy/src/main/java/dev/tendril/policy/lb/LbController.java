@@ -1,5 +1,6 @@
 package dev.tendril.policy.lb;
 
+import dev.tendril.datapath.lb.LbFlags;
 import dev.tendril.net.IpAddress;
 import dev.tendril.policy.domain.EndpointInfo;
 import dev.tendril.policy.domain.NamedPort;
@@ -19,7 +20,9 @@ import java.util.TreeSet;
 
 /**
  * The endpoint-slice controller, pure: a Service with a selector has as backends the endpoints of its
- * namespace whose labels match (every registered endpoint is ready), with the targetPort resolved per pod (a
+ * namespace whose labels match (every registered endpoint is ready; a terminating one, deleted with a grace
+ * period, stays a backend in state terminating, in no frontend's slots, as Cilium keeps it for the connections
+ * it has), with the targetPort resolved per pod (a
  * named port from the pod's named ports); a Service without selector has the union of the EndpointSlices
  * naming it (ready endpoints, the slice port whose name is the Service port's). A frontend gets the backends
  * of its own family. {@link #resolve} finds the backends, {@link #maps} adds the ids once they are allocated.
@@ -28,8 +31,16 @@ public final class LbController {
 
     private LbController() {}
 
-    /** A backend before it has an id. */
-    public record Candidate(BackendKey key, String pod, String node, String portName) {}
+    /**
+     * A backend before it has an id.
+     *
+     * @param terminating its pod is terminating: it keeps its id and backend entry but takes no new connections
+     */
+    public record Candidate(BackendKey key, String pod, String node, String portName, boolean terminating) {
+        public Candidate(BackendKey key, String pod, String node, String portName) {
+            this(key, pod, node, portName, false);
+        }
+    }
 
     /** A Service's backends per frontend ({@code address|port|protocol}), and what could not be resolved. */
     public record Resolved(ServiceApplied service, Map<String, List<Candidate>> byFrontend, List<String> conditions) {
@@ -52,6 +63,8 @@ public final class LbController {
                     .toList();
             if (selected.isEmpty()) {
                 conditions.add("no endpoint matches the selector");
+            } else if (selected.stream().allMatch(EndpointInfo::terminating)) {
+                conditions.add("every endpoint the selector matches is terminating");
             }
             for (int i = 0; i < spec.ports().size(); i++) {
                 ServicePort p = spec.ports().get(i);
@@ -64,7 +77,8 @@ public final class LbController {
                                             new BackendKey(a.toString(), port, p.protocolNumber()),
                                             e.key(),
                                             e.node(),
-                                            p.name()))));
+                                            p.name(),
+                                            e.terminating()))));
                 }
                 if (p.targetPort().byName() && !selected.isEmpty() && out.isEmpty()) {
                     conditions.add("port '%s' (spec.ports[%d]) is declared by no selected pod: no backends"
@@ -108,7 +122,8 @@ public final class LbController {
             Map<BackendKey, Candidate> unique = new TreeMap<>();
             for (Candidate c : perPort.getOrDefault(f.servicePort(), List.of())) {
                 if (IpAddress.parse(c.key().address()).family() == family) {
-                    unique.putIfAbsent(c.key(), c);
+                    // A live candidate wins over a terminating one of the same address (a new incarnation).
+                    unique.merge(c.key(), c, (first, second) -> first.terminating() ? second : first);
                 }
             }
             byFrontend.put(LbFrontends.frontendKey(f.address(), f.port(), f.protocol()), List.copyOf(unique.values()));
@@ -133,7 +148,9 @@ public final class LbController {
                 if (id == null) {
                     throw new IllegalStateException("backend " + c.key() + " has no id");
                 }
-                slots.add(id);
+                if (!c.terminating()) {
+                    slots.add(id);
+                }
                 backends.putIfAbsent(
                         id,
                         new ServiceLb.Backend(
@@ -141,7 +158,7 @@ public final class LbController {
                                 c.key().address(),
                                 c.key().port(),
                                 c.key().protocol(),
-                                0,
+                                c.terminating() ? LbFlags.BACKEND_TERMINATING : LbFlags.BACKEND_ACTIVE,
                                 c.node(),
                                 c.pod(),
                                 c.portName()));

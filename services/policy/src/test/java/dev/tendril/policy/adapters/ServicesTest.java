@@ -167,6 +167,81 @@ class ServicesTest {
         });
     }
 
+    /**
+     * A pod deleted with a grace period: its backend stays (state terminating, same id) for the connections it
+     * has, no frontend slot names it, the controller's slice shows it terminating; it goes with its endpoint.
+     */
+    @Test
+    void aTerminatingEndpointTakesNoNewConnectionsAndShowsTerminatingInItsSlice() {
+        String ns = ns();
+        String a = ip();
+        String b = ip();
+        put(webService(ns)).statusCode(200);
+        pod(ns, "web-0", a, 8080);
+        pod(ns, "web-1", b, 8080);
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(
+                                latest(SERVICES, ns + "/web").getFrontends(0).getBackendIdsCount())
+                        .isEqualTo(2));
+        ServiceMaps before = latest(SERVICES, ns + "/web");
+        int idOfB = before.getBackendsList().stream()
+                .filter(be -> be.getAddress().equals(b))
+                .findFirst()
+                .orElseThrow()
+                .getId();
+
+        long identity = TestTopics.freshIdentity();
+        TestTopics.identity(TestTopics.podIdentity(identity, ns, "web"));
+        TestTopics.endpoint(
+                TestTopics.endpoint(ns, "web-1", identity, "web", TestTopics.namedPort("http", 8080, "TCP")).toBuilder()
+                        .setIpv4(b)
+                        .setTerminating(true)
+                        .build());
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            ServiceMaps published = latest(SERVICES, ns + "/web");
+            assertThat(published.getBackendsList())
+                    .extracting(be -> be.getAddress() + "/" + be.getState())
+                    .containsExactlyInAnyOrder(a + "/0", b + "/1");
+            assertThat(published.getBackendsList())
+                    .filteredOn(be -> be.getAddress().equals(b))
+                    .singleElement()
+                    .satisfies(be -> assertThat(be.getId()).isEqualTo(idOfB));
+            for (LbFrontend frontend : published.getFrontendsList()) {
+                assertThat(frontend.getBackendIdsList()).hasSize(1).doesNotContain(idOfB);
+            }
+        });
+        given().get("/v1/endpointslices?namespace=" + ns)
+                .then()
+                .statusCode(200)
+                .body(
+                        "find { it.name == 'web-tendril' }.endpoints.find { it.targetRef == '%s/web-1' }.ready"
+                                .formatted(ns),
+                        equalTo(false))
+                .body(
+                        "find { it.name == 'web-tendril' }.endpoints.find { it.targetRef == '%s/web-1' }.serving"
+                                .formatted(ns),
+                        equalTo(true))
+                .body(
+                        "find { it.name == 'web-tendril' }.endpoints.find { it.targetRef == '%s/web-1' }.terminating"
+                                .formatted(ns),
+                        equalTo(true))
+                .body(
+                        "find { it.name == 'web-tendril' }.endpoints.find { it.targetRef == '%s/web-0' }.ready"
+                                .formatted(ns),
+                        equalTo(true));
+        given().get("/v1/services/" + ns + "/web")
+                .then()
+                .statusCode(200)
+                .body("backends.address", org.hamcrest.Matchers.contains(a));
+
+        TestTopics.send(TestTopics.ENDPOINTS, ns + "/web-1", null);
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(latest(SERVICES, ns + "/web").getBackendsList())
+                        .extracting(LbBackend::getAddress)
+                        .containsExactly(a));
+    }
+
     @Test
     void badInputIsRefusedNamingTheFieldAndChangesNothing() {
         String ns = ns();

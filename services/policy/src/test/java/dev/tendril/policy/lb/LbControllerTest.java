@@ -168,4 +168,65 @@ class LbControllerTest {
 
         assertThat(lb.backends()).extracting(b -> b.address() + ":" + b.port()).containsExactly("192.168.1.10:6432");
     }
+
+    @Test
+    void givenATerminatingPodThenItKeepsItsBackendInStateTerminatingButNoSlot() {
+        ServiceApplied svc = apply(new ServiceSpec(
+                "demo",
+                "backend",
+                "ClusterIP",
+                List.of(),
+                List.of(new ServicePort("", "TCP", 80, TargetPort.named("http"), 0)),
+                Map.of("app", "backend"),
+                "None",
+                0,
+                "Cluster",
+                "Cluster",
+                List.of(),
+                ""));
+        EndpointInfo live = pod("b1", "backend", "10.0.1.5", 8080, "n1");
+        EndpointInfo ending = pod("b2", "backend", "10.0.1.6", 8080, "n2");
+        ServiceLb before = maps(svc, List.of(live, ending));
+        long endingId = before.backends().stream()
+                .filter(b -> b.address().equals("10.0.1.6"))
+                .findFirst()
+                .orElseThrow()
+                .id();
+
+        EndpointInfo terminating = new EndpointInfo(
+                ending.namespace(),
+                ending.pod(),
+                ending.identity(),
+                ending.labels(),
+                ending.namedPorts(),
+                ending.addresses(),
+                ending.node(),
+                true);
+        ServiceLb lb = maps(svc, List.of(live, terminating));
+
+        assertThat(lb.backends())
+                .extracting(b -> b.address() + "@" + b.state())
+                .containsExactlyInAnyOrder("10.0.1.5@0", "10.0.1.6@1");
+        assertThat(lb.backends())
+                .filteredOn(b -> b.address().equals("10.0.1.6"))
+                .singleElement()
+                .satisfies(b -> {
+                    assertThat(b.id())
+                            .as("the id of its established connections")
+                            .isEqualTo(endingId);
+                    assertThat(b.pod()).isEqualTo("demo/b2");
+                });
+        assertThat(lb.frontends().get(0).backendIds())
+                .as("new connections go to the live pod only")
+                .containsExactly(before.backends().stream()
+                        .filter(b -> b.address().equals("10.0.1.5"))
+                        .findFirst()
+                        .orElseThrow()
+                        .id());
+        assertThat(lb.conditions()).isEmpty();
+
+        ServiceLb allEnding = maps(svc, List.of(terminating));
+        assertThat(allEnding.frontends().get(0).backendIds()).isEmpty();
+        assertThat(allEnding.conditions()).containsExactly("every endpoint the selector matches is terminating");
+    }
 }

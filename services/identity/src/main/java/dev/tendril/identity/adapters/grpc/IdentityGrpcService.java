@@ -16,6 +16,7 @@ import dev.tendril.api.v1.ListIdentitiesRequest;
 import dev.tendril.api.v1.ListIdentitiesResponse;
 import dev.tendril.api.v1.ListNamespacesRequest;
 import dev.tendril.api.v1.ListNamespacesResponse;
+import dev.tendril.api.v1.MarkEndpointTerminatingRequest;
 import dev.tendril.api.v1.NamespaceInfo;
 import dev.tendril.api.v1.RegisterEndpointRequest;
 import dev.tendril.api.v1.UpsertNamespaceRequest;
@@ -168,6 +169,16 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     }
 
     @Override
+    public void markEndpointTerminating(MarkEndpointTerminatingRequest request, StreamObserver<Endpoint> response) {
+        answer(response, () -> {
+            String namespace = Names.namespace("namespace", request.getNamespace());
+            String pod = Names.pod("pod", request.getPod());
+            requireOnCallersNode(namespace, pod);
+            return ProtoMapping.endpoint(registry.markTerminating(namespace, pod, request.getUid()));
+        });
+    }
+
+    @Override
     public void listEndpoints(ListEndpointsRequest request, StreamObserver<ListEndpointsResponse> response) {
         answer(
                 response,
@@ -186,7 +197,7 @@ public class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImpl
     }
 
     /**
-     * An agent may change only endpoints of its own node: re-registering or deregistering a pod another node holds
+     * An agent may change only endpoints of its own node: re-registering, marking or deregistering a pod another node holds
      * is refused, whatever node the request names.
      */
     private void requireOnCallersNode(String namespace, String pod) {

@@ -31,7 +31,8 @@ public final class ProtoMapping {
                 .setIpv6(spec.ips().ipv6() == null ? "" : spec.ips().ipv6())
                 .setIdentity((int) endpoint.identity())
                 .putAllLabels(spec.labels())
-                .setServiceAccount(spec.serviceAccount());
+                .setServiceAccount(spec.serviceAccount())
+                .setTerminating(endpoint.terminating());
         spec.namedPorts()
                 .forEach(p -> builder.addNamedPorts(NamedPort.newBuilder()
                         .setName(p.name())

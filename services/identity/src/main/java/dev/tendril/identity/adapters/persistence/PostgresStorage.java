@@ -48,11 +48,12 @@ public final class PostgresStorage implements IdentityStorage {
     }
 
     /**
-     * Deregistrations as libs/eventstore runs single-stream commands, with their read-model changes;
-     * one attempt each, since {@code EndpointRegistry} retries them as it retries its other commands.
+     * Removals (marking terminating, deregistering) as libs/eventstore runs single-stream commands, with their
+     * read-model changes; one attempt each, since {@code EndpointRegistry} retries them as it retries its other
+     * commands.
      */
-    public CommandHandler<EndpointCommand, Optional<Endpoint>, EndpointEvent> deregistrations() {
-        return new CommandHandler<>(store, new EndpointDecider(), Codecs.ENDPOINT, new EndpointDeregistrations(), 1);
+    public CommandHandler<EndpointCommand, Optional<Endpoint>, EndpointEvent> removals() {
+        return new CommandHandler<>(store, new EndpointDecider(), Codecs.ENDPOINT, new EndpointRemovals(), 1);
     }
 
     private record Transaction(EventStreams events, IdentityRows identities, EndpointRows endpoints)

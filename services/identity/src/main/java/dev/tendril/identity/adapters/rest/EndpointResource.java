@@ -92,6 +92,25 @@ public class EndpointResource {
                         "pod", "endpoint " + namespace + "/" + pod + " is not registered"));
     }
 
+    @PUT
+    @Path("/{namespace}/{pod}/terminating")
+    @Operation(
+            summary = "Mark an endpoint terminating: it is being deleted with a grace period",
+            description = "A terminating endpoint keeps its identity and IPs (policy still applies to it) but is no"
+                    + " Service backend for new connections; DELETE removes it when the grace period is over."
+                    + " Idempotent.")
+    @APIResponse(responseCode = "200", description = "The endpoint, terminating")
+    @APIResponse(responseCode = "404", description = "Not registered, or registered with another uid than `uid`")
+    public EndpointView markTerminating(
+            @PathParam("namespace") String namespace, @PathParam("pod") String pod, @QueryParam("uid") String uid) {
+        Names.namespace("namespace", namespace);
+        Names.pod("pod", pod);
+        if (uid != null && !uid.isEmpty()) {
+            Names.uid("uid", uid);
+        }
+        return EndpointView.of(registry.markTerminating(namespace, pod, uid == null ? "" : uid));
+    }
+
     @DELETE
     @Path("/{namespace}/{pod}")
     @Operation(summary = "Deregister an endpoint; its IPs are free again")

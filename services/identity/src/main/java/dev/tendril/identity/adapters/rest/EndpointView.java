@@ -6,7 +6,7 @@ import dev.tendril.identity.domain.NamedPort;
 import java.util.List;
 import java.util.Map;
 
-/** An endpoint as the API shows it, with its identity. */
+/** An endpoint as the API shows it, with its identity and whether it is terminating (deleted with a grace period). */
 public record EndpointView(
         String namespace,
         String pod,
@@ -16,7 +16,8 @@ public record EndpointView(
         Map<String, String> labels,
         String serviceAccount,
         List<NamedPort> namedPorts,
-        long identity) {
+        long identity,
+        boolean terminating) {
 
     public static EndpointView of(Endpoint endpoint) {
         EndpointSpec spec = endpoint.spec();
@@ -29,6 +30,7 @@ public record EndpointView(
                 spec.labels(),
                 spec.serviceAccount(),
                 spec.namedPorts(),
-                endpoint.identity());
+                endpoint.identity(),
+                endpoint.terminating());
     }
 }

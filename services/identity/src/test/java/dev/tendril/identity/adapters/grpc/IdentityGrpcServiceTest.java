@@ -8,6 +8,7 @@ import dev.tendril.api.v1.DeregisterEndpointRequest;
 import dev.tendril.api.v1.GetIdentityRequest;
 import dev.tendril.api.v1.IdentityServiceGrpc;
 import dev.tendril.api.v1.ListEndpointsRequest;
+import dev.tendril.api.v1.MarkEndpointTerminatingRequest;
 import dev.tendril.api.v1.NamedPort;
 import dev.tendril.api.v1.RegisterEndpointRequest;
 import dev.tendril.api.v1.UpsertNamespaceRequest;
@@ -225,6 +226,89 @@ class IdentityGrpcServiceTest {
                             .setNamespace(ns)
                             .setPod("web")
                             .build()))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A pod deleted with a grace period: terminating, with its identity and IPs, until it is deregistered. */
+    @Test
+    void marksAnEndpointTerminatingKeepingItsIdentityAndAddresses() throws Exception {
+        URI base = URI.create(ConfigProvider.getConfig().getValue("test.url", String.class));
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort())
+                .usePlaintext()
+                .build();
+        try {
+            var identity = IdentityServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+            String ns = "grace-" + UUID.randomUUID().toString().substring(0, 8);
+            identity.upsertNamespace(
+                    UpsertNamespaceRequest.newBuilder().setName(ns).build());
+            RegisterEndpointRequest web = RegisterEndpointRequest.newBuilder()
+                    .setNamespace(ns)
+                    .setPod("web")
+                    .setUid("u1")
+                    .setNode("node-1")
+                    .addIps("10.97.0.1")
+                    .putLabels("app", "web")
+                    .build();
+            var registered = identity.registerEndpoint(web);
+            assertThat(registered.getTerminating()).isFalse();
+            MarkEndpointTerminatingRequest mark = MarkEndpointTerminatingRequest.newBuilder()
+                    .setNamespace(ns)
+                    .setPod("web")
+                    .setUid("u1")
+                    .build();
+
+            assertThatThrownBy(() -> identity.markEndpointTerminating(
+                            mark.toBuilder().setUid("another-incarnation").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                        assertThat(e.getStatus().getDescription()).startsWith("uid: ");
+                    });
+            assertThatThrownBy(() -> identity.markEndpointTerminating(
+                            mark.toBuilder().setPod("nobody").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                        assertThat(e.getStatus().getDescription()).startsWith("pod: ");
+                    });
+            assertThatThrownBy(() -> identity.markEndpointTerminating(
+                            mark.toBuilder().setPod("Bad_Pod").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                        assertThat(e.getStatus().getDescription()).startsWith("pod: ");
+                    });
+            assertThat(identity.listEndpoints(ListEndpointsRequest.newBuilder()
+                                    .setNamespace(ns)
+                                    .build())
+                            .getEndpoints(0)
+                            .getTerminating())
+                    .as("refused marks change nothing")
+                    .isFalse();
+
+            var terminating = identity.markEndpointTerminating(mark);
+            assertThat(terminating.getTerminating()).isTrue();
+            assertThat(terminating.getIdentity()).isEqualTo(registered.getIdentity());
+            assertThat(terminating.getIpv4()).isEqualTo("10.97.0.1");
+            assertThat(identity.markEndpointTerminating(mark)).as("idempotent").isEqualTo(terminating);
+            assertThat(identity.registerEndpoint(web))
+                    .as("the agent repeating the registration")
+                    .isEqualTo(terminating);
+            assertThatThrownBy(() -> identity.registerEndpoint(
+                            web.toBuilder().setPod("web-2").setUid("u2").build()))
+                    .as("a terminating endpoint still holds its IP")
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+
+            identity.deregisterEndpoint(DeregisterEndpointRequest.newBuilder()
+                    .setNamespace(ns)
+                    .setPod("web")
+                    .setUid("u1")
+                    .build());
+            assertThatThrownBy(() -> identity.markEndpointTerminating(mark))
                     .isInstanceOfSatisfying(
                             StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));

@@ -104,7 +104,8 @@ public final class ProtoMapping {
                 proto.getLabelsMap(),
                 ports,
                 addresses,
-                proto.getNode());
+                proto.getNode(),
+                proto.getTerminating());
     }
 
     /** The published content of a subject, without revisions (those are added when it is sent). */

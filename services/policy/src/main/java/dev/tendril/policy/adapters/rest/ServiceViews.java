@@ -1,5 +1,6 @@
 package dev.tendril.policy.adapters.rest;
 
+import dev.tendril.datapath.lb.LbFlags;
 import dev.tendril.net.IpAddress;
 import dev.tendril.net.IpFamily;
 import dev.tendril.policy.lb.LbEvent.ServiceApplied;
@@ -45,7 +46,17 @@ public final class ServiceViews {
 
     public record SlicePortView(String name, String protocol, int port) {}
 
-    public record SliceEndpointView(List<String> addresses, boolean ready, String nodeName, String targetRef) {}
+    /**
+     * An endpoint of a slice with Kubernetes' conditions: a terminating pod (deleted with a grace period) is
+     * {@code ready=false, serving=true, terminating=true}; an applied slice's endpoint serves when it is ready.
+     */
+    public record SliceEndpointView(
+            List<String> addresses,
+            boolean ready,
+            boolean serving,
+            boolean terminating,
+            String nodeName,
+            String targetRef) {}
 
     public record EndpointSliceView(
             String namespace,
@@ -71,6 +82,7 @@ public final class ServiceViews {
         List<BackendView> backends = maps == null
                 ? List.of()
                 : maps.backends().stream()
+                        .filter(b -> b.state() == LbFlags.BACKEND_ACTIVE)
                         .map(b -> new BackendView(
                                 b.address(), b.port(), Protocols.name(b.protocol()), b.pod(), b.node(), b.portName()))
                         .toList();
@@ -101,7 +113,8 @@ public final class ServiceViews {
                         .map(p -> new SlicePortView(p.name(), p.protocol(), p.port()))
                         .toList(),
                 s.endpoints().stream()
-                        .map(e -> new SliceEndpointView(e.addresses(), e.ready(), e.nodeName(), e.targetRef()))
+                        .map(e -> new SliceEndpointView(
+                                e.addresses(), e.ready(), e.ready(), false, e.nodeName(), e.targetRef()))
                         .toList());
     }
 
@@ -112,6 +125,7 @@ public final class ServiceViews {
             Set<SlicePortView> ports = new LinkedHashSet<>();
             Map<String, List<String>> addresses = new LinkedHashMap<>();
             Map<String, String> nodes = new LinkedHashMap<>();
+            Set<String> terminating = new LinkedHashSet<>();
             for (ServiceLb.Backend b : maps.backends()) {
                 if (IpAddress.parse(b.address()).family() != family) {
                     continue;
@@ -122,6 +136,9 @@ public final class ServiceViews {
                     list.add(b.address());
                 }
                 nodes.put(b.pod(), b.node());
+                if (b.state() == LbFlags.BACKEND_TERMINATING) {
+                    terminating.add(b.pod());
+                }
             }
             if (addresses.isEmpty()) {
                 continue;
@@ -135,7 +152,11 @@ public final class ServiceViews {
                     MANAGED_BY,
                     List.copyOf(ports),
                     addresses.entrySet().stream()
-                            .map(e -> new SliceEndpointView(e.getValue(), true, nodes.get(e.getKey()), e.getKey()))
+                            .map(e -> {
+                                boolean ending = terminating.contains(e.getKey());
+                                return new SliceEndpointView(
+                                        e.getValue(), !ending, true, ending, nodes.get(e.getKey()), e.getKey());
+                            })
                             .toList()));
         }
         return out;
