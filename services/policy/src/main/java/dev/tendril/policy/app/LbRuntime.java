@@ -1,7 +1,7 @@
 package dev.tendril.policy.app;
 
-import dev.tendril.policy.app.LbRepository.Committed;
-import dev.tendril.policy.app.LbRepository.Logged;
+import dev.tendril.policy.app.RevisionLog.Committed;
+import dev.tendril.policy.app.RevisionLog.Logged;
 import dev.tendril.policy.domain.EndpointInfo;
 import dev.tendril.policy.lb.BackendKey;
 import dev.tendril.policy.lb.LbCommand;
@@ -64,7 +64,7 @@ public final class LbRuntime {
     private final LbRepository store;
     private final LbDecider decider;
     private final Supplier<Collection<EndpointInfo>> endpoints;
-    private final LbPublishing publishing;
+    private final KeyedTopicPublishing<String, ServiceLb> publishing;
     private final LbState state = new LbState();
     private final Map<String, Resolved> resolved = new TreeMap<>();
     private final Map<String, ServiceLb> maps = new TreeMap<>();
@@ -85,14 +85,19 @@ public final class LbRuntime {
         this.store = store;
         this.decider = decider;
         this.endpoints = endpoints;
-        this.publishing = new LbPublishing(shared, leadership, () -> maps);
+        this.publishing = new KeyedTopicPublishing<>(
+                shared,
+                leadership,
+                "tendril.services",
+                new KeyedTopicPublishing.Source<>(
+                        "tendril-policy-services-publishing", () -> maps, List::of, state::revision, () -> {}));
     }
 
     /** Replays the load-balancing events and starts following the other replicas' writes. */
     void start() {
         shared.locked(() -> {
             while (true) {
-                List<Logged> page = store.after(position, PAGE);
+                List<Logged<LbEvent>> page = store.after(position, PAGE);
                 evolve(page);
                 if (page.size() < PAGE) {
                     break;
@@ -114,11 +119,12 @@ public final class LbRuntime {
             thread.interrupt();
             PolicyRuntime.join(thread);
         }
-        publishing.stop();
+        publishing.stopThread();
+        publishing.closePublisher();
     }
 
     /** Under the lock: the endpoints are bootstrapped; every Service is resolved and publishing may begin. */
-    void activate(Supplier<? extends ServicePublisher> publishers) {
+    void activate(Supplier<? extends TopicPublisher<String, ServiceLb>> publishers) {
         active = true;
         publishing.begin(publishers);
         refresh(new TreeSet<>(state.services().keySet()));
@@ -255,7 +261,7 @@ public final class LbRuntime {
     void follow() {
         while (!shared.stopping) {
             long from = shared.locked(() -> position);
-            List<Logged> page = store.after(from, PAGE);
+            List<Logged<LbEvent>> page = store.after(from, PAGE);
             shared.locked(() -> {
                 Set<String> keys = evolve(page);
                 keys.addAll(pending);
@@ -270,9 +276,9 @@ public final class LbRuntime {
     }
 
     /** Under the lock: applies logged events not seen yet; returns the Services they affect. */
-    private Set<String> evolve(List<Logged> page) {
+    private Set<String> evolve(List<Logged<LbEvent>> page) {
         List<LbEvent> fresh = new ArrayList<>();
-        for (Logged l : page) {
+        for (Logged<LbEvent> l : page) {
             if (l.position() > position) {
                 position = l.position();
                 state.evolve(l.event());
@@ -337,7 +343,7 @@ public final class LbRuntime {
             Resolved r = resolved.get(key);
             if (r == null) {
                 if (maps.remove(key) != null) {
-                    publishing.changed(key);
+                    publishing.changed(List.of(key));
                 }
                 continue;
             }
@@ -347,7 +353,7 @@ public final class LbRuntime {
             ServiceLb next = LbController.maps(r, state.backendIds());
             if (!next.equals(maps.get(key))) {
                 maps.put(key, next);
-                publishing.changed(key);
+                publishing.changed(List.of(key));
             }
         }
     }

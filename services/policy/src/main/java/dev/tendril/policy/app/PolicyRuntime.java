@@ -8,8 +8,10 @@ import dev.tendril.policy.domain.PolicyDocument;
 import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.domain.PolicyRef;
 import dev.tendril.policy.domain.StoredPolicy;
+import dev.tendril.policy.domain.SubjectPolicy;
 import dev.tendril.policy.lb.LbDecider;
 import dev.tendril.policy.lb.LbSettings;
+import dev.tendril.policy.lb.ServiceLb;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -134,13 +136,14 @@ public final class PolicyRuntime {
      * subjects that overflow and reconciles the topic with the whole engine once; then each mutation
      * publishes the subjects it changed.
      */
-    public void ready(Supplier<? extends MapPublisher> publishers) {
+    public void ready(Supplier<? extends TopicPublisher<Long, SubjectPolicy>> publishers) {
         ready(publishers, null);
     }
 
     /** As {@link #ready(Supplier)}, and publishes tendril.services with {@code servicePublishers} (null: not). */
     public void ready(
-            Supplier<? extends MapPublisher> publishers, Supplier<? extends ServicePublisher> servicePublishers) {
+            Supplier<? extends TopicPublisher<Long, SubjectPolicy>> publishers,
+            Supplier<? extends TopicPublisher<String, ServiceLb>> servicePublishers) {
         state.locked(() -> {
             state.ready = true;
             publishing.begin(publishers);

@@ -1,6 +1,6 @@
 /**
  * PostgreSQL: the policy events in the service's event store, their read model and the revision lock
- * (the application's {@link dev.tendril.policy.app.PolicyRepository}), and the leader election's advisory
+ * (the application's {@link dev.tendril.policy.app.PolicyRepository} and {@link dev.tendril.policy.app.LbRepository}, one {@link RevisionLockedLog} each), and the leader election's advisory
  * lock (its {@link dev.tendril.policy.app.Leadership}).
  */
 package dev.tendril.policy.adapters.persistence;
