@@ -82,12 +82,7 @@ public final class PolicyRuntime {
         this.writes = new PolicyWrites(state, store, follower, cidrs);
         this.publishing = new Publishing(state, store, leadership, settings.policyTopic());
         state.onChange(publishing::changed);
-        this.services = new LbRuntime(
-                state,
-                lbStore,
-                new LbDecider(lbSettings),
-                leadership,
-                () -> endpoints.view().values());
+        this.services = new LbRuntime(state, lbStore, new LbDecider(lbSettings), leadership, endpoints::inNamespace);
     }
 
     /** Rebuilds the state from the policy events and starts following the log. */
@@ -203,7 +198,7 @@ public final class PolicyRuntime {
             EndpointInfo previous = endpoints.view().get(endpoint.key());
             namedPortsChanged(endpoints.upsert(endpoint));
             if (!endpoint.equals(previous)) {
-                services.endpointsChanged(endpoint.namespace());
+                services.endpointChanged(previous, endpoint);
             }
         });
     }
@@ -213,7 +208,7 @@ public final class PolicyRuntime {
             EndpointInfo previous = endpoints.view().get(key);
             namedPortsChanged(endpoints.remove(key));
             if (previous != null) {
-                services.endpointsChanged(previous.namespace());
+                services.endpointChanged(previous, null);
             }
         });
     }
