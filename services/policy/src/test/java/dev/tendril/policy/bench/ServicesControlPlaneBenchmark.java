@@ -213,20 +213,9 @@ public final class ServicesControlPlaneBenchmark {
         Map<String, Object> kafka = Map.of("bootstrap.servers", bootstrap);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         runtime.ready(
-                () -> readBack(new PolicyPublisher(kafka, policyTopic, 1, registry)),
-                () -> readBack(new ServicesPublisher(kafka, servicesTopic)));
+                () -> KeyedTopicPublisher.readyToPublish(new PolicyPublisher(kafka, policyTopic, 1, registry)),
+                () -> KeyedTopicPublisher.readyToPublish(new ServicesPublisher(kafka, servicesTopic)));
         await(runtime::servicesPublishedAll, "every Service published");
-    }
-
-    private static <P extends KeyedTopicPublisher<?, ?, ?>> P readBack(P publisher) {
-        try {
-            publisher.ensureTopic();
-            publisher.readBack();
-            return publisher;
-        } catch (Exception e) {
-            publisher.close();
-            throw new IllegalStateException(e);
-        }
     }
 
     private void registerPods(PolicyRuntime runtime, int service, String app) {

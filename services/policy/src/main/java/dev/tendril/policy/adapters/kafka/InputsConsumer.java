@@ -97,7 +97,7 @@ public class InputsConsumer {
 
     /** A tendril.policy publisher of a new leadership: the topic created if missing and read back. */
     private PolicyPublisher publisher() {
-        return readBack(new PolicyPublisher(
+        return KeyedTopicPublisher.readyToPublish(new PolicyPublisher(
                 clientSettings("tendril-policy-publisher"),
                 config.topics().policy(),
                 config.topics().policyPartitions(),
@@ -106,7 +106,7 @@ public class InputsConsumer {
 
     /** A tendril.services publisher of a new leadership: the topic created if missing and read back. */
     private ServicesPublisher servicesPublisher() {
-        return readBack(new ServicesPublisher(
+        return KeyedTopicPublisher.readyToPublish(new ServicesPublisher(
                 clientSettings("tendril-policy-services-publisher"),
                 config.topics().services()));
     }
@@ -117,21 +117,6 @@ public class InputsConsumer {
                 bootstrapServers,
                 CommonClientConfigs.CLIENT_ID_CONFIG,
                 clientId));
-    }
-
-    private static <P extends KeyedTopicPublisher<?, ?, ?>> P readBack(P publisher) {
-        try {
-            publisher.ensureTopic();
-            publisher.readBack();
-            return publisher;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            publisher.close();
-            throw new IllegalStateException("interrupted", e);
-        } catch (Exception e) {
-            publisher.close();
-            throw new IllegalStateException(e.toString(), e);
-        }
     }
 
     /** Why Kafka is unusable right now, if it is. */

@@ -103,6 +103,25 @@ public abstract class KeyedTopicPublisher<K extends Comparable<K>, V, M extends 
         return topic;
     }
 
+    /**
+     * The publisher of a new leadership: its topic created if missing and read back; closed, and the failure
+     * thrown, when Kafka cannot be reached.
+     */
+    public static <P extends KeyedTopicPublisher<?, ?, ?>> P readyToPublish(P publisher) {
+        try {
+            publisher.ensureTopic();
+            publisher.readBack();
+            return publisher;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            publisher.close();
+            throw new IllegalStateException("interrupted", e);
+        } catch (Exception e) {
+            publisher.close();
+            throw new IllegalStateException(e.toString(), e);
+        }
+    }
+
     /** Creates the topic compacted if it is missing. */
     public void ensureTopic() throws InterruptedException, TimeoutException {
         Map<String, Object> admin = new HashMap<>(kafka);
