@@ -4,6 +4,7 @@ import dev.tendril.net.IpAddress;
 import dev.tendril.policy.domain.EndpointInfo;
 import dev.tendril.policy.domain.NamedPort;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -16,18 +17,23 @@ import java.util.TreeSet;
 
 /**
  * The endpoints followed from tendril.endpoints and, per identity, its endpoints: endpoints of one identity
- * share one map, whose named ports are the union of theirs; ipBlock peers match their addresses. Used under
- * the runtime's lock.
+ * share one map, whose named ports are the union of theirs; ipBlock peers match their addresses. Per
+ * namespace, its endpoints (what selector Services resolve from). Used under the runtime's lock.
  */
 final class EndpointIndex {
 
     private final Map<String, EndpointInfo> endpoints = new HashMap<>();
     private final Map<Long, Set<String>> byIdentity = new HashMap<>();
+    private final Map<String, Map<String, EndpointInfo>> byNamespace = new HashMap<>();
 
     /** Records an endpoint; returns the identities whose named ports to recompute, in order. */
     List<Long> upsert(EndpointInfo endpoint) {
         List<Long> touched = new ArrayList<>();
         EndpointInfo previous = endpoints.put(endpoint.key(), endpoint);
+        if (previous != null && !previous.namespace().equals(endpoint.namespace())) {
+            unindexNamespace(previous);
+        }
+        byNamespace.computeIfAbsent(endpoint.namespace(), n -> new HashMap<>()).put(endpoint.key(), endpoint);
         if (previous != null && previous.identity() != endpoint.identity()) {
             unindex(previous);
             touched.add(previous.identity());
@@ -46,6 +52,7 @@ final class EndpointIndex {
             return List.of();
         }
         unindex(previous);
+        unindexNamespace(previous);
         return List.of(previous.identity());
     }
 
@@ -69,6 +76,12 @@ final class EndpointIndex {
         return out;
     }
 
+    /** The endpoints of a namespace. */
+    Collection<EndpointInfo> inNamespace(String namespace) {
+        return Collections.unmodifiableCollection(
+                byNamespace.getOrDefault(namespace, Map.of()).values());
+    }
+
     Map<String, EndpointInfo> view() {
         return Collections.unmodifiableMap(endpoints);
     }
@@ -79,6 +92,16 @@ final class EndpointIndex {
             keys.remove(endpoint.key());
             if (keys.isEmpty()) {
                 byIdentity.remove(endpoint.identity());
+            }
+        }
+    }
+
+    private void unindexNamespace(EndpointInfo endpoint) {
+        Map<String, EndpointInfo> inNamespace = byNamespace.get(endpoint.namespace());
+        if (inNamespace != null) {
+            inNamespace.remove(endpoint.key());
+            if (inNamespace.isEmpty()) {
+                byNamespace.remove(endpoint.namespace());
             }
         }
     }

@@ -1,28 +1,21 @@
 package dev.tendril.policy.app;
 
-import dev.tendril.policy.app.LbRepository.Committed;
-import dev.tendril.policy.app.LbRepository.Logged;
+import dev.tendril.policy.app.RevisionLog.Committed;
+import dev.tendril.policy.app.RevisionLog.Logged;
 import dev.tendril.policy.domain.EndpointInfo;
-import dev.tendril.policy.lb.BackendKey;
 import dev.tendril.policy.lb.LbCommand;
 import dev.tendril.policy.lb.LbController;
 import dev.tendril.policy.lb.LbController.Resolved;
 import dev.tendril.policy.lb.LbDecider;
 import dev.tendril.policy.lb.LbEvent;
-import dev.tendril.policy.lb.LbEvent.BackendsAllocated;
-import dev.tendril.policy.lb.LbEvent.BackendsReleased;
-import dev.tendril.policy.lb.LbEvent.EndpointSliceApplied;
-import dev.tendril.policy.lb.LbEvent.EndpointSliceDeleted;
-import dev.tendril.policy.lb.LbEvent.ServiceApplied;
-import dev.tendril.policy.lb.LbEvent.ServiceDeleted;
+import dev.tendril.policy.lb.LbIndex;
 import dev.tendril.policy.lb.LbState;
 import dev.tendril.policy.lb.ServiceLb;
-import dev.tendril.policy.lb.SliceSpec;
+import dev.tendril.policy.lb.ServiceSpec;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,8 +29,12 @@ import java.util.function.Supplier;
  * events say, each Service's backends as the controller resolves them from the endpoints, and its map
  * content ({@link ServiceLb}) for publishing. A write decides every command on a copy, allocates the backend
  * ids the new backends need and commits it all in one transaction; a refusal or a failure changes nothing.
- * An endpoint change re-resolves the Services of its namespace, records ids for new backends (and releases
- * unused ones) and hands on only the Services whose content changed.
+ *
+ * <p>Incremental ({@link LbIndex}): an endpoint change re-resolves only the selector Services of its
+ * namespace whose selector matched its old or matches its new labels, from that namespace's endpoints; a
+ * write or an event re-resolves the Services it names (and those using a backend whose id it changed).
+ * Backend ids are decided only for the backends those Services began or stopped using; only the Services
+ * whose content changed are handed on.
  */
 public final class LbRuntime {
 
@@ -63,10 +60,12 @@ public final class LbRuntime {
     private final RuntimeState shared;
     private final LbRepository store;
     private final LbDecider decider;
-    private final Supplier<Collection<EndpointInfo>> endpoints;
-    private final LbPublishing publishing;
+    /** A namespace's endpoints. */
+    private final Function<String, Collection<EndpointInfo>> endpointsIn;
+
+    private final KeyedTopicPublishing<String, ServiceLb> publishing;
     private final LbState state = new LbState();
-    private final Map<String, Resolved> resolved = new TreeMap<>();
+    private final LbIndex index = new LbIndex();
     private final Map<String, ServiceLb> maps = new TreeMap<>();
     /** Services whose content could not be computed (their backend ids failed to commit): retried by the follower. */
     private final Set<String> pending = new TreeSet<>();
@@ -80,19 +79,24 @@ public final class LbRuntime {
             LbRepository store,
             LbDecider decider,
             Leadership leadership,
-            Supplier<Collection<EndpointInfo>> endpoints) {
+            Function<String, Collection<EndpointInfo>> endpointsIn) {
         this.shared = shared;
         this.store = store;
         this.decider = decider;
-        this.endpoints = endpoints;
-        this.publishing = new LbPublishing(shared, leadership, () -> maps);
+        this.endpointsIn = endpointsIn;
+        this.publishing = new KeyedTopicPublishing<>(
+                shared,
+                leadership,
+                "tendril.services",
+                new KeyedTopicPublishing.Source<>(
+                        "tendril-policy-services-publishing", () -> maps, List::of, state::revision, () -> {}));
     }
 
     /** Replays the load-balancing events and starts following the other replicas' writes. */
     void start() {
         shared.locked(() -> {
             while (true) {
-                List<Logged> page = store.after(position, PAGE);
+                List<Logged<LbEvent>> page = store.after(position, PAGE);
                 evolve(page);
                 if (page.size() < PAGE) {
                     break;
@@ -114,12 +118,15 @@ public final class LbRuntime {
             thread.interrupt();
             PolicyRuntime.join(thread);
         }
-        publishing.stop();
+        publishing.stopThread();
+        publishing.closePublisher();
     }
 
     /** Under the lock: the endpoints are bootstrapped; every Service is resolved and publishing may begin. */
-    void activate(Supplier<? extends ServicePublisher> publishers) {
+    void activate(Supplier<? extends TopicPublisher<String, ServiceLb>> publishers) {
         active = true;
+        // Ids recorded before are looked at once: those no Service uses are released.
+        state.backendIds().keySet().forEach(index::idChanged);
         publishing.begin(publishers);
         refresh(new TreeSet<>(state.services().keySet()));
     }
@@ -132,17 +139,21 @@ public final class LbRuntime {
         return publishing.publishedAll();
     }
 
-    /** Under the lock: an endpoint of {@code namespace} appeared, changed or went. */
-    void endpointsChanged(String namespace) {
+    /**
+     * Under the lock: an endpoint appeared ({@code before} null), changed, or went ({@code after} null):
+     * the selector Services that selected it or select it now are resolved again.
+     */
+    void endpointChanged(EndpointInfo before, EndpointInfo after) {
         if (!active) {
             return;
         }
         Set<String> keys = new TreeSet<>();
-        state.services().forEach((key, s) -> {
-            if (s.service().namespace().equals(namespace) && s.service().hasSelector()) {
-                keys.add(key);
-            }
-        });
+        if (before != null) {
+            keys.addAll(index.selecting(before.namespace(), before.labels()));
+        }
+        if (after != null) {
+            keys.addAll(index.selecting(after.namespace(), after.labels()));
+        }
         refresh(keys);
     }
 
@@ -173,9 +184,8 @@ public final class LbRuntime {
                 throw e;
             }
             if (written.commit() != null) {
-                written.events().forEach(state::evolve);
+                written.events().forEach(e -> evolve(e, affected));
                 position = Math.max(position, written.commit().position());
-                affected.addAll(affected(written.events()));
             }
             refresh(affected);
             return new Outcome(state.revision(), written.events());
@@ -191,21 +201,21 @@ public final class LbRuntime {
             LbState work = state.copy();
             long revision = locked.revision() + 1;
             List<LbEvent> events = new ArrayList<>();
+            Set<String> touched = new TreeSet<>();
             for (LbCommand c : commands) {
                 List<LbEvent> d = decider.decide(c, work, revision);
-                d.forEach(work::evolve);
+                d.forEach(e -> {
+                    LbIndex.named(e, work, touched);
+                    work.evolve(e);
+                });
                 events.addAll(d);
             }
             if (events.isEmpty()) {
                 return new Written(events, null);
             }
-            Set<String> touched = affected(events);
-            Map<String, Resolved> next = new TreeMap<>(resolved);
-            touched.forEach(next::remove);
             if (active) {
                 // Before the endpoints are bootstrapped no Service is resolved: ids stay as recorded.
-                next.putAll(resolveAll(touched, work));
-                events.addAll(decider.backends(inUse(next.values()), work, revision));
+                events.addAll(index.idsAfter(touched, resolveAll(touched, work), decider, work, revision));
             }
             return new Written(events, locked.commit(events));
         });
@@ -226,7 +236,7 @@ public final class LbRuntime {
 
             @Override
             public Map<String, Resolved> resolved() {
-                return Collections.unmodifiableMap(resolved);
+                return index.resolved();
             }
 
             @Override
@@ -255,7 +265,7 @@ public final class LbRuntime {
     void follow() {
         while (!shared.stopping) {
             long from = shared.locked(() -> position);
-            List<Logged> page = store.after(from, PAGE);
+            List<Logged<LbEvent>> page = store.after(from, PAGE);
             shared.locked(() -> {
                 Set<String> keys = evolve(page);
                 keys.addAll(pending);
@@ -270,48 +280,20 @@ public final class LbRuntime {
     }
 
     /** Under the lock: applies logged events not seen yet; returns the Services they affect. */
-    private Set<String> evolve(List<Logged> page) {
-        List<LbEvent> fresh = new ArrayList<>();
-        for (Logged l : page) {
+    private Set<String> evolve(List<Logged<LbEvent>> page) {
+        Set<String> affected = new TreeSet<>();
+        for (Logged<LbEvent> l : page) {
             if (l.position() > position) {
                 position = l.position();
-                state.evolve(l.event());
-                fresh.add(l.event());
+                evolve(l.event(), affected);
             }
         }
-        return affected(fresh);
+        return affected;
     }
 
-    /** The Services whose content events may change. */
-    private Set<String> affected(List<LbEvent> events) {
-        Set<String> keys = new TreeSet<>();
-        Set<BackendKey> backends = new HashSet<>();
-        for (LbEvent e : events) {
-            switch (e) {
-                case ServiceApplied a -> keys.add(a.service().key());
-                case ServiceDeleted d -> keys.add(d.namespace() + "/" + d.name());
-                case EndpointSliceApplied a ->
-                    keys.add(a.slice().namespace() + "/" + a.slice().service());
-                case EndpointSliceDeleted d -> keys.addAll(serviceOfSlice(d.namespace(), d.name()));
-                case BackendsAllocated a -> a.backends().forEach(b -> backends.add(b.key()));
-                case BackendsReleased r -> r.backends().forEach(b -> backends.add(b.key()));
-            }
-        }
-        if (!backends.isEmpty()) {
-            resolved.forEach((key, r) -> {
-                if (!Collections.disjoint(r.keys(), backends)) {
-                    keys.add(key);
-                }
-            });
-        }
-        return keys;
-    }
-
-    /** A deleted slice no longer says its Service: every Service of its namespace is looked at again. */
-    private Set<String> serviceOfSlice(String namespace, String name) {
-        Set<String> out = new TreeSet<>();
-        maps.keySet().stream().filter(k -> k.startsWith(namespace + "/")).forEach(out::add);
-        return out;
+    /** Under the lock: applies one event to the state and the index; adds the Services whose content it may change. */
+    private void evolve(LbEvent event, Set<String> affected) {
+        index.evolve(state, event, affected);
     }
 
     /**
@@ -323,8 +305,7 @@ public final class LbRuntime {
         if (!active || keys.isEmpty()) {
             return;
         }
-        resolved.keySet().removeIf(k -> keys.contains(k) && state.service(k).isEmpty());
-        resolved.putAll(resolveAll(keys, state));
+        resolveAgain(keys);
         Set<String> all = new TreeSet<>(keys);
         try {
             all.addAll(ensureIds());
@@ -334,10 +315,10 @@ public final class LbRuntime {
             LOG.log(Level.WARNING, "cannot record backend ids (retrying): " + e.getMessage());
         }
         for (String key : all) {
-            Resolved r = resolved.get(key);
+            Resolved r = index.resolved().get(key);
             if (r == null) {
                 if (maps.remove(key) != null) {
-                    publishing.changed(key);
+                    publishing.changed(List.of(key));
                 }
                 continue;
             }
@@ -347,50 +328,56 @@ public final class LbRuntime {
             ServiceLb next = LbController.maps(r, state.backendIds());
             if (!next.equals(maps.get(key))) {
                 maps.put(key, next);
-                publishing.changed(key);
+                publishing.changed(List.of(key));
             }
         }
     }
 
-    private Map<String, Resolved> resolveAll(Set<String> keys, LbState on) {
-        Collection<EndpointInfo> all = endpoints.get();
-        List<SliceSpec> slices =
-                on.slices().values().stream().map(EndpointSliceApplied::slice).toList();
-        Map<String, Resolved> out = new TreeMap<>();
+    /** Under the lock: records the Services' backends as they resolve now (forgets those gone). */
+    private void resolveAgain(Set<String> keys) {
+        Map<String, Resolved> now = resolveAll(keys, state);
         for (String key : keys) {
-            on.service(key).ifPresent(s -> out.put(key, LbController.resolve(s, slices, all)));
+            index.resolved(key, now.get(key));
         }
-        return out;
     }
 
-    private static Set<BackendKey> inUse(Collection<Resolved> all) {
-        Set<BackendKey> out = new HashSet<>();
-        all.forEach(r -> out.addAll(r.keys()));
+    private Map<String, Resolved> resolveAll(Set<String> keys, LbState on) {
+        Map<String, Resolved> out = new TreeMap<>();
+        for (String key : keys) {
+            on.service(key).ifPresent(s -> {
+                ServiceSpec spec = s.service();
+                out.put(
+                        key,
+                        spec.hasSelector()
+                                ? LbController.resolve(s, List.of(), endpointsIn.apply(spec.namespace()))
+                                : LbController.resolve(s, on.slicesOf(key), List.of()));
+            });
+        }
         return out;
     }
 
     /**
-     * Under the lock: commits the backend id changes the resolved Services need, if any; returns the Services
-     * other replicas' writes (read on the way) affect.
+     * Under the lock: commits the backend id changes the resolved Services need, looking only at the
+     * backends not settled; returns the Services other replicas' writes (read on the way) affect.
      */
     private Set<String> ensureIds() {
-        Set<BackendKey> used = inUse(resolved.values());
         Set<String> caught = new TreeSet<>();
-        if (decider.backends(used, state, state.revision() + 1).isEmpty()) {
+        if (decider.backends(index::inUse, index.unsettled(), state, state.revision() + 1)
+                .isEmpty()) {
+            index.settled();
             return caught;
         }
         Written written = store.write(locked -> {
             caught.addAll(evolve(locked.after(position)));
-            resolved.keySet()
-                    .removeIf(k -> caught.contains(k) && state.service(k).isEmpty());
-            resolved.putAll(resolveAll(caught, state));
-            List<LbEvent> events = decider.backends(inUse(resolved.values()), state, locked.revision() + 1);
+            resolveAgain(caught);
+            List<LbEvent> events = decider.backends(index::inUse, index.unsettled(), state, locked.revision() + 1);
             return events.isEmpty() ? new Written(events, null) : new Written(events, locked.commit(events));
         });
         if (written.commit() != null) {
-            written.events().forEach(state::evolve);
+            written.events().forEach(e -> evolve(e, new TreeSet<>()));
             position = Math.max(position, written.commit().position());
         }
+        index.settled();
         return caught;
     }
 }

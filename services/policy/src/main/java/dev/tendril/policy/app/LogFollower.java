@@ -1,6 +1,6 @@
 package dev.tendril.policy.app;
 
-import dev.tendril.policy.app.PolicyRepository.Logged;
+import dev.tendril.policy.app.RevisionLog.Logged;
 import dev.tendril.policy.domain.Policies;
 import dev.tendril.policy.domain.Policy;
 import dev.tendril.policy.domain.PolicyDecider;
@@ -70,7 +70,7 @@ final class LogFollower {
     void follow() {
         while (!state.stopping) {
             long from = state.locked(() -> state.position);
-            List<Logged> page = store.after(from, FOLLOW_PAGE);
+            List<Logged<PolicyEvent>> page = store.after(from, FOLLOW_PAGE);
             if (!page.isEmpty()) {
                 state.locked(() -> catchUp(page));
             }
@@ -85,9 +85,9 @@ final class LogFollower {
      * position are already applied, whoever read them). A manifest that no longer parses is logged and not
      * enforced, as at a rebuild.
      */
-    void catchUp(List<Logged> events) {
+    void catchUp(List<Logged<PolicyEvent>> events) {
         List<Policy> changedPolicies = new ArrayList<>();
-        for (Logged logged : events) {
+        for (Logged<PolicyEvent> logged : events) {
             if (logged.position() <= state.position) {
                 continue;
             }

@@ -8,8 +8,10 @@ import dev.tendril.policy.domain.PolicyDocument;
 import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.domain.PolicyRef;
 import dev.tendril.policy.domain.StoredPolicy;
+import dev.tendril.policy.domain.SubjectPolicy;
 import dev.tendril.policy.lb.LbDecider;
 import dev.tendril.policy.lb.LbSettings;
+import dev.tendril.policy.lb.ServiceLb;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,12 +82,7 @@ public final class PolicyRuntime {
         this.writes = new PolicyWrites(state, store, follower, cidrs);
         this.publishing = new Publishing(state, store, leadership, settings.policyTopic());
         state.onChange(publishing::changed);
-        this.services = new LbRuntime(
-                state,
-                lbStore,
-                new LbDecider(lbSettings),
-                leadership,
-                () -> endpoints.view().values());
+        this.services = new LbRuntime(state, lbStore, new LbDecider(lbSettings), leadership, endpoints::inNamespace);
     }
 
     /** Rebuilds the state from the policy events and starts following the log. */
@@ -134,13 +131,14 @@ public final class PolicyRuntime {
      * subjects that overflow and reconciles the topic with the whole engine once; then each mutation
      * publishes the subjects it changed.
      */
-    public void ready(Supplier<? extends MapPublisher> publishers) {
+    public void ready(Supplier<? extends TopicPublisher<Long, SubjectPolicy>> publishers) {
         ready(publishers, null);
     }
 
     /** As {@link #ready(Supplier)}, and publishes tendril.services with {@code servicePublishers} (null: not). */
     public void ready(
-            Supplier<? extends MapPublisher> publishers, Supplier<? extends ServicePublisher> servicePublishers) {
+            Supplier<? extends TopicPublisher<Long, SubjectPolicy>> publishers,
+            Supplier<? extends TopicPublisher<String, ServiceLb>> servicePublishers) {
         state.locked(() -> {
             state.ready = true;
             publishing.begin(publishers);
@@ -205,7 +203,7 @@ public final class PolicyRuntime {
             EndpointInfo previous = endpoints.view().get(endpoint.key());
             namedPortsChanged(endpoints.upsert(endpoint));
             if (!endpoint.equals(previous)) {
-                services.endpointsChanged(endpoint.namespace());
+                services.endpointChanged(previous, endpoint);
             }
         });
     }
@@ -215,7 +213,7 @@ public final class PolicyRuntime {
             EndpointInfo previous = endpoints.view().get(key);
             namedPortsChanged(endpoints.remove(key));
             if (previous != null) {
-                services.endpointsChanged(previous.namespace());
+                services.endpointChanged(previous, null);
             }
         });
     }

@@ -1,8 +1,8 @@
 package dev.tendril.policy.app;
 
 import dev.tendril.policy.app.ApplyOutcome.Applied;
-import dev.tendril.policy.app.PolicyRepository.Committed;
-import dev.tendril.policy.app.PolicyRepository.Locked;
+import dev.tendril.policy.app.RevisionLog.Committed;
+import dev.tendril.policy.app.RevisionLog.Locked;
 import dev.tendril.policy.domain.ApplyResult;
 import dev.tendril.policy.domain.Policies;
 import dev.tendril.policy.domain.Policy;
@@ -147,7 +147,7 @@ final class PolicyWrites {
      * the commit throws, {@code undo} puts the engine back and the failure goes to the caller: nothing was
      * stored.
      */
-    private Written write(Undo undo, Function<Locked, Written> work) {
+    private Written write(Undo undo, Function<Locked<PolicyEvent>, Written> work) {
         try {
             return store.write(work);
         } catch (RuntimeException | Error e) {

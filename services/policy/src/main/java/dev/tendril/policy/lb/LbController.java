@@ -190,7 +190,7 @@ public final class LbController {
                 resolved.conditions());
     }
 
-    private static boolean matches(Map<String, String> selector, Map<String, String> labels) {
+    static boolean matches(Map<String, String> selector, Map<String, String> labels) {
         for (Map.Entry<String, String> e : selector.entrySet()) {
             if (!e.getValue().equals(labels.get(e.getKey()))) {
                 return false;

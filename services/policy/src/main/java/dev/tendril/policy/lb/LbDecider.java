@@ -16,6 +16,7 @@ import dev.tendril.policy.lb.LbEvent.RevNat;
 import dev.tendril.policy.lb.LbEvent.ServiceApplied;
 import dev.tendril.policy.lb.LbEvent.ServiceDeleted;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * Decides load-balancing commands against the state: validates what needs the state (addresses taken,
@@ -69,29 +71,51 @@ public final class LbDecider {
      * for backends without, releases for ids no backend uses. Empty when nothing changes.
      */
     public List<LbEvent> backends(Set<BackendKey> inUse, LbState state, long revision) {
+        Set<BackendKey> considered = new TreeSet<>(state.backendIds().keySet());
+        considered.addAll(inUse);
+        return backends(inUse::contains, considered, state, revision);
+    }
+
+    /**
+     * As {@link #backends(Set, LbState, long)}, looking only at the backends {@code considered}: new ids for
+     * those in use without one (lowest free first, in key order, reusing ids released by the same decision),
+     * releases for those holding one that no Service uses. Decides as the whole would when every backend not
+     * considered already holds an id exactly when it is in use.
+     */
+    public List<LbEvent> backends(
+            Predicate<BackendKey> inUse, Collection<BackendKey> considered, LbState state, long revision) {
         Map<BackendKey, Long> ids = state.backendIds();
         List<BackendId> released = new ArrayList<>();
-        Set<Long> taken = new HashSet<>();
-        ids.forEach((key, id) -> {
-            if (inUse.contains(key)) {
-                taken.add(id);
-            } else {
+        TreeSet<Long> reusable = new TreeSet<>();
+        Set<BackendKey> wanted = new TreeSet<>();
+        for (BackendKey key : new TreeSet<>(considered)) {
+            Long id = ids.get(key);
+            boolean used = inUse.test(key);
+            if (id != null && !used) {
                 released.add(LbState.id(key, id));
+                reusable.add(id);
+            } else if (id == null && used) {
+                wanted.add(key);
             }
-        });
+        }
         List<BackendId> allocated = new ArrayList<>();
-        long next = 1;
-        for (BackendKey key : new TreeSet<>(inUse)) {
-            if (ids.containsKey(key)) {
-                continue;
+        Long gap = state.freeIds().isEmpty() ? null : state.freeIds().first();
+        long beyond = state.highestId() + 1;
+        for (BackendKey key : wanted) {
+            long next = beyond;
+            if (gap != null && gap < next) {
+                next = gap;
             }
-            while (taken.contains(next)) {
-                next++;
+            if (!reusable.isEmpty() && reusable.first() < next) {
+                next = reusable.pollFirst();
+            } else if (next == beyond) {
+                beyond++;
+            } else {
+                gap = state.freeIds().higher(gap);
             }
             if (next > MAX_BACKEND_ID) {
                 throw new IllegalStateException("no backend id left");
             }
-            taken.add(next);
             allocated.add(LbState.id(key, next));
         }
         List<LbEvent> events = new ArrayList<>();

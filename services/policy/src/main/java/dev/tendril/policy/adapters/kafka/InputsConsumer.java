@@ -148,52 +148,28 @@ public class InputsConsumer {
         stop(null);
     }
 
-    /** A publisher of a new leadership: the topic created if missing and read back. */
+    /** A tendril.policy publisher of a new leadership: the topic created if missing and read back. */
     private PolicyPublisher publisher() {
-        PolicyPublisher publisher = new PolicyPublisher(
-                KafkaClientSettings.fromConfigWith(Map.of(
-                        CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrapServers,
-                        CommonClientConfigs.CLIENT_ID_CONFIG,
-                        "tendril-policy-publisher")),
+        return KeyedTopicPublisher.readyToPublish(new PolicyPublisher(
+                clientSettings("tendril-policy-publisher"),
                 config.topics().policy(),
                 config.topics().policyPartitions(),
-                registry);
-        try {
-            publisher.ensureTopic();
-            publisher.readBack();
-            return publisher;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            publisher.close();
-            throw new IllegalStateException("interrupted", e);
-        } catch (Exception e) {
-            publisher.close();
-            throw new IllegalStateException(e.toString(), e);
-        }
+                registry));
     }
 
     /** A tendril.services publisher of a new leadership: the topic created if missing and read back. */
     private ServicesPublisher servicesPublisher() {
-        ServicesPublisher publisher = new ServicesPublisher(
-                KafkaClientSettings.fromConfigWith(Map.of(
-                        CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrapServers,
-                        CommonClientConfigs.CLIENT_ID_CONFIG,
-                        "tendril-policy-services-publisher")),
-                config.topics().services());
-        try {
-            publisher.ensureTopic();
-            publisher.readBack();
-            return publisher;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            publisher.close();
-            throw new IllegalStateException("interrupted", e);
-        } catch (Exception e) {
-            publisher.close();
-            throw new IllegalStateException(e.toString(), e);
-        }
+        return KeyedTopicPublisher.readyToPublish(new ServicesPublisher(
+                clientSettings("tendril-policy-services-publisher"),
+                config.topics().services()));
+    }
+
+    private Map<String, Object> clientSettings(String clientId) {
+        return KafkaClientSettings.fromConfigWith(Map.of(
+                CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                CommonClientConfigs.CLIENT_ID_CONFIG,
+                clientId));
     }
 
     /** Why Kafka is unusable right now, if it is. */

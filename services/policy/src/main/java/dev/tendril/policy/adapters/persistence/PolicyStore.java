@@ -1,7 +1,6 @@
 package dev.tendril.policy.adapters.persistence;
 
 import dev.tendril.eventstore.EventStore;
-import dev.tendril.eventstore.EventStoreException;
 import dev.tendril.eventstore.StoredEvent;
 import dev.tendril.policy.app.PolicyRepository;
 import dev.tendril.policy.domain.Manifest;
@@ -31,20 +30,29 @@ import java.util.function.Function;
  * revision (table {@code policy_revision}), all in one transaction per request. The state is rebuilt from
  * the events at start.
  *
- * <p>Every write holds the {@code policy_revision} row lock ({@code SELECT ... FOR UPDATE}) from before its
- * first insert until it commits ({@link #write}), so policy events become visible in position order: a
- * replica that read the log up to a position has seen every policy event below it, and can follow the
- * other replicas' writes by position ({@link #after}) without a gap.
+ * <p>Every write holds the {@code policy_revision} row lock from before its first insert until it commits
+ * ({@link RevisionLockedLog}), so policy events become visible in position order: a replica that read the
+ * log up to a position has seen every policy event below it, and can follow the other replicas' writes by
+ * position ({@link #after}) without a gap.
  */
 public final class PolicyStore implements PolicyRepository {
 
     private static final int PAGE = 5_000;
 
     private final EventStore store;
+    private final RevisionLockedLog<PolicyEvent> log;
     private final PolicyDecider decider = new PolicyDecider();
 
     public PolicyStore(EventStore store) {
         this.store = store;
+        this.log = new RevisionLockedLog<>(
+                store,
+                "policy_revision",
+                "policy/",
+                Codecs.POLICY,
+                event -> streamId(event.ref()),
+                PolicyEvent::revision,
+                PolicyStore::project);
     }
 
     public static String streamId(PolicyRef ref) {
@@ -55,113 +63,19 @@ public final class PolicyStore implements PolicyRepository {
         return "subject/" + subject;
     }
 
-    /** Carries a SQLException through the application's work, which sees no JDBC. */
-    private static final class SqlFailure extends RuntimeException {
-        SqlFailure(SQLException cause) {
-            super(cause);
-        }
+    @Override
+    public <T> T write(Function<Locked<PolicyEvent>, T> work) {
+        return log.write(work);
     }
 
     @Override
-    public <T> T write(Function<Locked, T> work) {
-        try {
-            return store.transactions().inTransaction(tx -> {
-                long locked;
-                try (PreparedStatement lock =
-                                tx.prepareStatement("SELECT revision FROM policy_revision WHERE id = 1 FOR UPDATE");
-                        ResultSet row = lock.executeQuery()) {
-                    if (!row.next()) {
-                        throw new SQLException("policy_revision has no row");
-                    }
-                    locked = row.getLong(1);
-                }
-                return work.apply(new Locked() {
-                    @Override
-                    public long revision() {
-                        return locked;
-                    }
-
-                    @Override
-                    public List<Logged> after(long position) {
-                        try {
-                            return readAfter(tx, position, Integer.MAX_VALUE);
-                        } catch (SQLException e) {
-                            throw new SqlFailure(e);
-                        }
-                    }
-
-                    @Override
-                    public Committed commit(List<PolicyEvent> events) {
-                        try {
-                            return append(tx, locked + 1, events);
-                        } catch (SQLException e) {
-                            throw new SqlFailure(e);
-                        }
-                    }
-                });
-            });
-        } catch (SqlFailure e) {
-            SQLException cause = (SQLException) e.getCause();
-            EventStoreException failure = new EventStoreException("transaction failed: " + cause.getMessage(), cause);
-            for (Throwable suppressed : e.getSuppressed()) {
-                failure.addSuppressed(suppressed);
-            }
-            throw failure;
-        }
-    }
-
-    private Committed append(Connection tx, long expected, List<PolicyEvent> events) throws SQLException {
-        if (events.isEmpty()) {
-            throw new IllegalArgumentException("nothing to commit");
-        }
-        long revision = nextRevision(tx);
-        if (revision != expected) {
-            throw new IllegalStateException("the locked write commits revision " + revision + ", not " + expected);
-        }
-        long position = 0;
-        for (PolicyEvent event : events) {
-            if (event.revision() != revision) {
-                throw new IllegalArgumentException(event + " does not carry the write's revision " + revision);
-            }
-            String stream = streamId(event.ref());
-            List<StoredEvent> appended = store.append(
-                    tx, stream, EventStore.currentVersion(tx, stream), List.of(Codecs.POLICY.encode(event)));
-            position = Math.max(position, appended.get(appended.size() - 1).position());
-            project(tx, event);
-        }
-        return new Committed(revision, position);
+    public List<Logged<PolicyEvent>> after(long position, int limit) {
+        return log.after(position, limit);
     }
 
     @Override
-    public List<Logged> after(long position, int limit) {
-        return store.transactions().inTransaction(tx -> readAfter(tx, position, limit));
-    }
-
-    private List<Logged> readAfter(Connection tx, long position, int limit) throws SQLException {
-        List<Logged> out = new ArrayList<>();
-        try (PreparedStatement select = tx.prepareStatement("SELECT position, stream_id, version, event_type, "
-                + "schema_version, content_type, payload, recorded_at FROM events "
-                + "WHERE position > ? AND stream_id LIKE 'policy/%' ORDER BY position LIMIT ?")) {
-            select.setLong(1, position);
-            select.setInt(2, limit);
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    StoredEvent stored = new StoredEvent(
-                            rows.getLong(1),
-                            rows.getString(2),
-                            rows.getLong(3),
-                            rows.getString(4),
-                            rows.getInt(5),
-                            rows.getString(6),
-                            rows.getBytes(7),
-                            rows.getTimestamp(8).toInstant());
-                    if (Codecs.POLICY.handles(stored.type())) {
-                        out.add(new Logged(stored.position(), Codecs.POLICY.decode(stored)));
-                    }
-                }
-            }
-        }
-        return out;
+    public long revision() {
+        return log.revision();
     }
 
     @Override
@@ -203,7 +117,7 @@ public final class PolicyStore implements PolicyRepository {
                 }
             }
             if (page.size() < PAGE) {
-                return new Snapshot(new TreeMap<>(live), Math.max(revision, currentRevision()), lastPolicy);
+                return new Snapshot(new TreeMap<>(live), Math.max(revision, revision()), lastPolicy);
             }
         }
     }
@@ -224,26 +138,6 @@ public final class PolicyStore implements PolicyRepository {
             }
             return out;
         });
-    }
-
-    private long currentRevision() {
-        return store.transactions().inTransaction(tx -> {
-            try (PreparedStatement select = tx.prepareStatement("SELECT revision FROM policy_revision WHERE id = 1");
-                    ResultSet row = select.executeQuery()) {
-                return row.next() ? row.getLong(1) : 0L;
-            }
-        });
-    }
-
-    private static long nextRevision(Connection tx) throws SQLException {
-        try (PreparedStatement update = tx.prepareStatement(
-                        "UPDATE policy_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision");
-                ResultSet row = update.executeQuery()) {
-            if (!row.next()) {
-                throw new SQLException("policy_revision has no row");
-            }
-            return row.getLong(1);
-        }
     }
 
     private static void project(Connection tx, PolicyEvent event) throws SQLException {
