@@ -60,7 +60,8 @@ public final class LbMapContent {
 
     /**
      * @param backends id to backend, at least every id a frontend names; a frontend naming an unknown id
-     *     has that slot left out (the agent reports it)
+     *     has that slot left out (the agent reports it). A terminating backend is in no slot but keeps its
+     *     backend entry, as Cilium keeps it for the connections it already has.
      */
     public static LbMapContent of(List<Frontend> frontends, Map<Long, LbBackendValue> backends) {
         LbMapContent out = new LbMapContent();
@@ -94,6 +95,14 @@ public final class LbMapContent {
                     new LbRevNatKey(f.revNatIndex()).encode(),
                     new LbRevNatValue(f.address(), f.port()).encode());
         }
+        backends.forEach((id, backend) -> {
+            if (backend.flags() == LbFlags.BACKEND_TERMINATING) {
+                out.put(
+                        LbMaps.backends(LbBytes.isV6(backend.address())),
+                        new LbBackendKey(id).encode(),
+                        backend.encode());
+            }
+        });
         return out;
     }
 

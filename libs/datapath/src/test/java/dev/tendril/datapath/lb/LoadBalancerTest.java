@@ -46,6 +46,21 @@ class LoadBalancerTest {
                         open(LbMaps.SERVICES_V6), open(LbMaps.BACKENDS_V6), open(LbMaps.AFFINITY_V6)));
     }
 
+    @Test
+    void aTerminatingBackendKeepsItsBackendEntryButTakesNoSlot() throws Exception {
+        LbBackendValue terminating = new LbBackendValue(ip("10.0.1.7"), 8080, 6, LbFlags.BACKEND_TERMINATING, 0, 0);
+        LbMapContent content = LbMapContent.of(
+                List.of(frontend("10.96.0.20", 80, 6, 9, 0, 0, List.of(1L))),
+                Map.of(1L, LbBackendValue.of(ip("10.0.1.5"), 8080, 6), 7L, terminating));
+
+        assertThat(content.map(LbMaps.BACKENDS_V4.name()))
+                .containsKeys(
+                        java.nio.ByteBuffer.wrap(new LbBackendKey(1).encode()),
+                        java.nio.ByteBuffer.wrap(new LbBackendKey(7).encode()));
+        // The master and one slot: the terminating backend is not offered to new connections.
+        assertThat(content.map(LbMaps.SERVICES_V4.name())).hasSize(2);
+    }
+
     private BpfMap open(MapSpec spec) {
         return maps.computeIfAbsent(spec.name(), n -> new HashMapInMemory(spec));
     }
