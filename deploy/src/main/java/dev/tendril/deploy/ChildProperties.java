@@ -93,12 +93,12 @@ final class ChildProperties {
                 + (10 + Integer.parseInt(agent.nodeName().substring("node-".length())));
     }
 
-    /** The cluster's name and id for every component that uses them, and IPAM's pools. */
+    /** The cluster's name and id for every service that uses them, and IPAM's pools. */
     static Map<String, String> cluster(ComponentSpec spec, ClusterSpec cluster) {
         Map<String, String> properties = new LinkedHashMap<>();
         if (spec.kind() == Kind.AGENT) {
-            properties.put("tendril.agent.cluster-name", cluster.name());
-            properties.put("tendril.agent.cluster-id", Integer.toString(cluster.id()));
+            // The agent has no cluster settings yet (Quarkus refuses unknown tendril.agent.* keys): the agent side
+            // of ClusterMesh adds them, and this passes them then.
             return properties;
         }
         switch (spec.service()) {
