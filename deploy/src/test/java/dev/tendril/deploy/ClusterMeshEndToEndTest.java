@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Two real clusters side by side ({@code east}, id 1, 10.1.0.0/16; {@code west}, id 2, 10.2.0.0/16; each its own
- * Kafka and PostgreSQL, the model datapath): refusals of clashing peers change nothing; {@code tendril clustermesh
+ * Kafka and PostgreSQL, the model datapath, east without agents): refusals of clashing peers change nothing; {@code tendril clustermesh
  * connect} makes east's MirrorMaker 2 copy west's published topics byte for byte, tombstones included, into
  * {@code west.tendril.*}; status shows the peer and its entries; disconnect removes it all.
  */
@@ -67,10 +67,12 @@ class ClusterMeshEndToEndTest {
                 new StackConfig(repo, repo.resolve(".tendril"), false, 1, 0, 0, EAST_OFFSET, Duration.ofSeconds(1));
         Path eastDir = TestLauncher.dataDirOrSkip(repo, jars, "ClusterMesh end-to-end test", "e2e-mesh-east-");
         Path westDir = Files.createTempDirectory(repo.resolve("deploy/target"), "e2e-mesh-west-");
-        east = MeshTestStack.start(repo, eastDir, EAST_OFFSET, "east", 1, "10.1.0.0/16", "fd00:1::/104");
+        // One after the other: two stacks starting at once on two cores time out their database pools.
         west = MeshTestStack.start(repo, westDir, WEST_OFFSET, "west", 2, "10.2.0.0/16", "fd00:2::/104");
-        east.awaitReady(READY_GUARD);
         west.awaitReady(READY_GUARD);
+        east = MeshTestStack.startWithoutAgents(
+                repo, eastDir, EAST_OFFSET, "east", 1, "10.1.0.0/16", "fd00:1::/104");
+        east.awaitReady(READY_GUARD);
     }
 
     @AfterAll
@@ -195,6 +197,30 @@ class ClusterMeshEndToEndTest {
 
     @Test
     @Order(5)
+    void aRestartedClusterStartsItsPeersMirrorAgainAndKeepsCopying() throws Exception {
+        east.restart(READY_GUARD);
+
+        Path pod = west.dataDir.resolve("mesh-pod-b.yaml");
+        Files.writeString(pod, """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: mesh-b
+                  namespace: mesh
+                  labels: {app: mesh-b}
+                spec:
+                  containers: [{name: web, image: nginx}]
+                """);
+        west.cli.ok("apply", "-f", pod.toString());
+        await().atMost(FIRST_SYNC_GUARD).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(SupervisorFile.read(east.dataDir).orElseThrow().component("mirror-west"))
+                    .hasValueSatisfying(m -> assertThat(m.state()).isEqualTo("running"));
+            assertThat(east.live("west." + KafkaAcls.ENDPOINTS).keySet()).anyMatch(k -> text(k).equals("mesh/mesh-b"));
+        });
+    }
+
+    @Test
+    @Order(6)
     void disconnectStopsTheMirrorAndDeletesThePeersRemoteTopics() {
         StackCli.Result result = east.cli.ok("clustermesh", "disconnect", "--from", "west");
 
@@ -207,6 +233,7 @@ class ClusterMeshEndToEndTest {
                 .noneMatch(c -> c.name().equals("mirror-west"));
         assertThat(StackCli.json(east.cli.ok("clustermesh", "status", "-o", "json")))
                 .isEmpty();
+        assertThat(east.dataDir.resolve("pki/mesh/west.key")).doesNotExist();
     }
 
     /** A data directory whose stack.json describes a running, ready peer (this JVM as its launcher) with west's Kafka. */

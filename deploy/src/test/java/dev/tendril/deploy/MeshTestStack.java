@@ -27,15 +27,31 @@ final class MeshTestStack implements AutoCloseable {
     final String name;
     final Path dataDir;
     final StackCli cli;
-    private final Process launcher;
-    private final LauncherOutput output;
+    private final List<String> command;
+    private Process launcher;
+    private LauncherOutput output;
 
-    private MeshTestStack(String name, Path dataDir, Process launcher) {
+    private MeshTestStack(String name, Path dataDir, List<String> command) throws IOException {
         this.name = name;
         this.dataDir = dataDir;
         this.cli = new StackCli(dataDir);
-        this.launcher = launcher;
-        this.output = LauncherOutput.of(launcher);
+        this.command = command;
+        launch();
+    }
+
+    private void launch() throws IOException {
+        launcher = new ProcessBuilder(command).redirectErrorStream(true).start();
+        output = LauncherOutput.of(launcher);
+    }
+
+    /** {@code ./tendril down} and {@code up} again on the same data directory; waits until it is ready. */
+    void restart(Duration guard) throws IOException, InterruptedException {
+        launcher.toHandle().destroy();
+        if (!launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)) {
+            throw new IllegalStateException(name + "'s launcher did not stop within " + EXIT_GUARD);
+        }
+        launch();
+        awaitReady(guard);
     }
 
     /** Starts the launcher (model datapath, one node) without waiting for it. */
@@ -55,28 +71,26 @@ final class MeshTestStack implements AutoCloseable {
     private static MeshTestStack start(
             Path repo, Path dataDir, int portOffset, int nodes, String name, int id, String podCidr, String podCidrV6)
             throws IOException {
-        Process launcher = new ProcessBuilder(TestLauncher.command(
-                        "512m",
-                        repo,
-                        dataDir,
-                        portOffset,
-                        "--nodes",
-                        Integer.toString(nodes),
-                        "--datapath",
-                        "model",
-                        "--ready-timeout",
-                        "240s",
-                        "--cluster-name",
-                        name,
-                        "--cluster-id",
-                        Integer.toString(id),
-                        "--pod-cidr",
-                        podCidr,
-                        "--pod-cidr-v6",
-                        podCidrV6))
-                .redirectErrorStream(true)
-                .start();
-        return new MeshTestStack(name, dataDir, launcher);
+        List<String> command = TestLauncher.command(
+                "512m",
+                repo,
+                dataDir,
+                portOffset,
+                "--nodes",
+                Integer.toString(nodes),
+                "--datapath",
+                "model",
+                "--ready-timeout",
+                "240s",
+                "--cluster-name",
+                name,
+                "--cluster-id",
+                Integer.toString(id),
+                "--pod-cidr",
+                podCidr,
+                "--pod-cidr-v6",
+                podCidrV6);
+        return new MeshTestStack(name, dataDir, command);
     }
 
     void awaitReady(Duration guard) throws InterruptedException {
