@@ -36,6 +36,7 @@ import picocli.CommandLine.Command;
             dev.tendril.cli.exec.ExecCommand.class,
             DemoCommand.class,
             dev.tendril.cli.credentials.CredentialsCommand.class,
+            dev.tendril.cli.clustermesh.ClusterMeshCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TendrilCommand implements Runnable {

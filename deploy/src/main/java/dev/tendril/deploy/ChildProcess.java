@@ -39,6 +39,24 @@ final class ChildProcess {
         return arguments;
     }
 
+    /**
+     * The JVM options of the launcher's own Java children (Kafka, PostgreSQL's keeper, MirrorMaker 2): the log format,
+     * native access, and the launcher's class path made absolute (the children run in the data directory), last.
+     */
+    static List<String> launcherJvm(String logFormat) {
+        String classPath = String.join(
+                File.pathSeparator,
+                java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                        .map(entry -> Path.of(entry).toAbsolutePath().toString())
+                        .toList());
+        return List.of(
+                logFormat,
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-cp",
+                classPath);
+    }
+
     /** Starts a Quarkus service or agent with {@code properties} as system properties. */
     static ChildProcess start(ComponentSpec spec, Map<String, String> properties, Path workDir, Path log) {
         return start(spec.name(), quarkusArguments(spec, properties), workDir, log);

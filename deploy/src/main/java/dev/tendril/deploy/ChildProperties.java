@@ -39,7 +39,7 @@ final class ChildProperties {
             String host = spec.host().equals(StackConfig.DEFAULT_BIND) ? "localhost" : spec.host();
             properties.put("tendril.agent.identity-url", host + ":" + (StackConfig.FIRST_SERVICE_PORT + offset));
             properties.put("tendril.agent.ipam-url", host + ":" + (StackConfig.FIRST_SERVICE_PORT + 1 + offset));
-            properties.put("tendril.agent.node-ips", nodeIp(spec));
+            properties.put("tendril.agent.node-ips", nodeIp(spec, config.cluster()));
             properties.put(
                     "tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
             // Pins per agent port: a second stack (other ports) beside this one never shares a node's maps.
@@ -50,6 +50,7 @@ final class ChildProperties {
             properties.putAll(agentPeers(all));
             properties.putAll(podNetwork(spec, config));
         }
+        properties.putAll(cluster(spec, config.cluster()));
         properties.put("kafka.bootstrap.servers", bootstrapServers);
         return properties;
     }
@@ -82,9 +83,39 @@ final class ChildProperties {
         return properties;
     }
 
-    /** Distinct loopback addresses per node, so that the nodes' ipcache entries do not collide. */
-    static String nodeIp(ComponentSpec agent) {
-        return "127.0.0." + (10 + Integer.parseInt(agent.nodeName().substring("node-".length())));
+    /**
+     * Distinct loopback addresses per node, so that the nodes' ipcache entries do not collide: {@code 127.0.0.1N}
+     * outside a mesh, {@code 127.<cluster-id>.0.1N} in one, so that a peer's nodes (in {@code <peer>.tendril.nodes})
+     * never share a local node's address.
+     */
+    static String nodeIp(ComponentSpec agent, ClusterSpec cluster) {
+        return "127." + cluster.id() + ".0."
+                + (10 + Integer.parseInt(agent.nodeName().substring("node-".length())));
+    }
+
+    /** The cluster's name and id for every service that uses them, and IPAM's pools. */
+    static Map<String, String> cluster(ComponentSpec spec, ClusterSpec cluster) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        if (spec.kind() == Kind.AGENT) {
+            // The agent has no cluster settings yet (Quarkus refuses unknown tendril.agent.* keys): the agent side
+            // of ClusterMesh adds them, and this passes them then.
+            return properties;
+        }
+        switch (spec.service()) {
+            case "identity" -> {
+                properties.put("tendril.identity.cluster-name", cluster.name());
+                properties.put("tendril.identity.cluster-id", Integer.toString(cluster.id()));
+            }
+            case "ipam" -> {
+                properties.put("tendril.ipam.cluster", cluster.name());
+                properties.put("tendril.ipam.ipv4.cidrs", cluster.podCidr());
+                properties.put("tendril.ipam.ipv6.cidrs", cluster.podCidrV6());
+            }
+            case "policy" -> properties.put("tendril.policy.cluster-name", cluster.name());
+            case "flows" -> properties.put("tendril.flows.cluster-name", cluster.name());
+            default -> {}
+        }
+        return properties;
     }
 
     /**

@@ -43,6 +43,14 @@ record ComponentSpec(String name, Kind kind, int port, Path jar, String nodeName
                 "agent-" + n, Kind.AGENT, port, repo.resolve("agent").resolve(StackConfig.RUNNER), "node-" + n);
     }
 
+    /** The nodes of the agents among {@code specs}. */
+    static java.util.List<String> nodeNames(java.util.List<ComponentSpec> specs) {
+        return specs.stream()
+                .filter(s -> s.kind() == Kind.AGENT)
+                .map(ComponentSpec::nodeName)
+                .toList();
+    }
+
     /** {@code https://HOST:PORT}: the launcher always runs its services and agents with TLS. */
     String url() {
         return "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;

@@ -29,7 +29,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * The launcher's control endpoint, on loopback only, at a free port written to {@code supervisor.json}:
- * {@code GET /v1/components} (the supervisor's state) and {@code POST /v1/components/NAME/restart}.
+ * {@code GET /v1/components} (the supervisor's state) and {@code POST /v1/components/NAME/restart}, and the
+ * ClusterMesh peers ({@link MeshEndpoint}).
  * HTTPS with the launcher's certificate, and a client certificate of the stack's authority with the admin role is
  * required (a connection without one fails the handshake, another role is answered 403): restarting components is
  * an admin's act. Errors are application/problem+json.
@@ -46,6 +47,11 @@ final class ControlServer implements AutoCloseable {
     }
 
     static ControlServer start(Supervisor supervisor, Path authority, Credential own) {
+        return start(supervisor, null, authority, own);
+    }
+
+    /** With {@code mesh}: also {@code /v1/clustermesh/peers} ({@link MeshEndpoint}). */
+    static ControlServer start(Supervisor supervisor, ClusterMesh mesh, Path authority, Credential own) {
         try {
             HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
             server.setHttpsConfigurator(new HttpsConfigurator(TlsContexts.of(authority, own)) {
@@ -58,6 +64,23 @@ final class ControlServer implements AutoCloseable {
             });
             server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
             server.createContext(PREFIX, exchange -> handle(supervisor, exchange));
+            if (mesh != null) {
+                server.createContext(MeshEndpoint.PREFIX, exchange -> {
+                    try (exchange) {
+                        String role = role(exchange);
+                        if (!Subject.ROLE_ADMIN.equals(role)) {
+                            problem(
+                                    exchange,
+                                    403,
+                                    "Forbidden",
+                                    "ClusterMesh changes need the admin role, the certificate presented has "
+                                            + (role == null ? "none" : "'" + role + "'"));
+                            return;
+                        }
+                        MeshEndpoint.handle(mesh, exchange);
+                    }
+                });
+            }
             server.start();
             return new ControlServer(server);
         } catch (IOException e) {
@@ -145,7 +168,7 @@ final class ControlServer implements AutoCloseable {
         }
     }
 
-    private static void problem(HttpExchange exchange, int status, String title, String detail) throws IOException {
+    static void problem(HttpExchange exchange, int status, String title, String detail) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("title", title);
         body.put("status", status);
@@ -153,7 +176,7 @@ final class ControlServer implements AutoCloseable {
         send(exchange, status, "application/problem+json", body);
     }
 
-    private static void send(HttpExchange exchange, int status, String type, Object body) throws IOException {
+    static void send(HttpExchange exchange, int status, String type, Object body) throws IOException {
         byte[] bytes = JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", type);
         exchange.sendResponseHeaders(status, bytes.length);

@@ -41,6 +41,7 @@ final class DataDir {
             LOGS,
             AGENTS,
             PKI,
+            MeshPeers.DIRECTORY,
             PID_FILE,
             StackFile.NAME,
             StackFile.NAME + ".tmp",

@@ -26,6 +26,10 @@ import org.apache.kafka.common.resource.ResourceType;
  * creates the topic with its retention) but cannot write one. Nobody uses consumer groups or transactions (every
  * client assigns its partitions), so there are no group or transactional-id ACLs to grant.
  *
+ * <p>ClusterMesh: every service and node may read {@code tendril.mesh.peers} (the peers, written by the launcher as
+ * the broker's super user) and, for each connected peer, its remote topics {@code <peer>.tendril.*}, which the peer's
+ * MirrorMaker 2 writes with the ACLs of {@link MeshAcls}.
+ *
  * <p>The broker cannot look into records, so it cannot check that an agent keys its flows by its own node: a
  * stolen node credential can write flows that claim another node, but no map topic, no event log, no policy.
  */
@@ -39,6 +43,8 @@ final class KafkaAcls {
     static final String SERVICES_TOPIC = "tendril.services";
 
     static final String FLOWS = "tendril.flows";
+    /** The ClusterMesh peers (docs/clustermesh.md), compacted, keyed by peer cluster name. */
+    static final String MESH_PEERS = "tendril.mesh.peers";
     /** What agents follow to program their maps. */
     static final List<String> MAP_TOPICS = List.of(IDENTITIES, ENDPOINTS, NODES, POLICY, SERVICES_TOPIC);
 
@@ -73,8 +79,13 @@ final class KafkaAcls {
         return NODE_PREFIX + node;
     }
 
-    /** Every ACL of a stack whose agents run on {@code nodes}. */
+    /** Every ACL of a stack whose agents run on {@code nodes}, without ClusterMesh peers. */
     static Set<AclBinding> of(Collection<String> nodes) {
+        return of(nodes, List.of());
+    }
+
+    /** Every ACL of a stack whose agents run on {@code nodes} and that replicates from {@code peers}. */
+    static Set<AclBinding> of(Collection<String> nodes, Collection<String> peers) {
         Set<AclBinding> acls = new LinkedHashSet<>();
         for (ServiceTopics service : SERVICES) {
             String principal = servicePrincipal(service.service());
@@ -89,6 +100,19 @@ final class KafkaAcls {
             MAP_TOPICS.forEach(topic -> allow(acls, principal, topic, READ));
             allow(acls, principal, FLOWS, PRODUCE);
         }
+        List<String> readers = new ArrayList<>();
+        SERVICES.forEach(service -> readers.add(servicePrincipal(service.service())));
+        nodes.forEach(node -> readers.add(nodePrincipal(node)));
+        for (String reader : readers) {
+            allow(acls, reader, MESH_PEERS, READ);
+            for (String peer : peers) {
+                for (AclOperation operation : READ) {
+                    acls.add(new AclBinding(
+                            new ResourcePattern(ResourceType.TOPIC, peer + ".tendril.", PatternType.PREFIXED),
+                            new AccessControlEntry(reader, "*", operation, AclPermissionType.ALLOW)));
+                }
+            }
+        }
         return acls;
     }
 
@@ -98,7 +122,13 @@ final class KafkaAcls {
      */
     static void apply(Admin admin, Collection<String> nodes)
             throws InterruptedException, ExecutionException, TimeoutException {
-        Set<AclBinding> wanted = of(nodes);
+        apply(admin, nodes, List.of());
+    }
+
+    /** {@link #apply(Admin, Collection)} with the read ACLs of the remote topics of {@code peers}. */
+    static void apply(Admin admin, Collection<String> nodes, Collection<String> peers)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Set<AclBinding> wanted = of(nodes, peers);
         Set<AclBinding> existing =
                 new HashSet<>(admin.describeAcls(AclBindingFilter.ANY).values().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
         List<AclBindingFilter> stale = new ArrayList<>();

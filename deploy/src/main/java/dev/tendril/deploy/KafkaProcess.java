@@ -45,7 +45,8 @@ public final class KafkaProcess {
         try {
             broker = KafkaBroker.startSecured(dir, port, security(pki, Instant.now()));
             try (Admin admin = Admin.create(broker.adminClientProperties())) {
-                KafkaAcls.apply(admin, nodes);
+                // The ClusterMesh peers' remote topics stay readable across restarts (peers.json beside kafka/).
+                KafkaAcls.apply(admin, nodes, new MeshPeers(dir.toAbsolutePath().getParent()).names());
             }
         } catch (Exception e) {
             System.err.println("Kafka did not start on port " + port + ": " + e);

@@ -94,6 +94,37 @@ public final class Launcher implements Callable<Integer> {
     String bind;
 
     @Option(
+            names = "--cluster-name",
+            paramLabel = "NAME",
+            defaultValue = ClusterSpec.DEFAULT_NAME,
+            description = "This cluster's name in a ClusterMesh: 1-32 lower-case alphanumerics or '-' "
+                    + "(default: ${DEFAULT-VALUE}). Pod identities carry it as io.cilium.k8s.policy.cluster.")
+    String clusterName;
+
+    @Option(
+            names = "--cluster-id",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "This cluster's id, 0-255 (default: ${DEFAULT-VALUE}); a ClusterMesh needs 1-255, "
+                    + "unique in the mesh: identities are allocated from N<<16.")
+    int clusterId;
+
+    @Option(
+            names = "--pod-cidr",
+            paramLabel = "CIDR",
+            defaultValue = ClusterSpec.DEFAULT_POD_CIDR,
+            description = "IPAM's IPv4 pod pool, nodes get /24 blocks of it (default: ${DEFAULT-VALUE}); clusters "
+                    + "of a mesh need pools that do not overlap.")
+    String podCidr;
+
+    @Option(
+            names = "--pod-cidr-v6",
+            paramLabel = "CIDR",
+            defaultValue = ClusterSpec.DEFAULT_POD_CIDR_V6,
+            description = "IPAM's IPv6 pod pool, nodes get /120 blocks of it (default: ${DEFAULT-VALUE}).")
+    String podCidrV6;
+
+    @Option(
             names = "--ready-timeout",
             paramLabel = "DURATION",
             defaultValue = "120s",
@@ -125,7 +156,8 @@ public final class Launcher implements Callable<Integer> {
                     readyTimeout,
                     replicas,
                     datapath,
-                    bind);
+                    bind,
+                    new ClusterSpec(clusterName, clusterId, podCidr, podCidrV6));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import sun.misc.Signal;
 
 /**
@@ -61,6 +62,7 @@ final class LocalStack {
     private Supervised postgres;
     private Supervised kafka;
     private final List<Supervised> children = new ArrayList<>();
+    private ClusterMesh mesh;
 
     LocalStack(StackConfig config, PrintStream out, PrintStream err) {
         this.config = config;
@@ -151,6 +153,14 @@ final class LocalStack {
         reserved.add(postgresPort);
         kafkaPort = Ports.preferredOrNextFree(config.kafkaPort(), reserved);
         startInfrastructure(logs, specs);
+        mesh = step(() -> ClusterMesh.restore(new ClusterMesh.Context(
+                config,
+                dataDir,
+                supervisor,
+                ChildProcess.launcherJvm(LOG_FORMAT),
+                this::bootstrapServers,
+                ComponentSpec.nodeNames(specs),
+                out)));
 
         for (ComponentSpec spec : specs) {
             ChildProcess child = step(() -> {
@@ -169,7 +179,7 @@ final class LocalStack {
         }
         readiness().await(children, null);
         step(() -> {
-            control = ControlServer.start(supervisor, pki.authority(), pki.service(StackPki.LAUNCHER));
+            control = ControlServer.start(supervisor, mesh, pki.authority(), pki.service(StackPki.LAUNCHER));
             ready = true;
             supervisor.supervise();
             return null;
@@ -204,14 +214,16 @@ final class LocalStack {
                 if (control != null) {
                     control.close();
                 }
-                if (!children.isEmpty()) {
-                    out.println("Stopping " + ComponentTable.names(children) + " (up to " + STOP_GRACE.toSeconds()
+                // The services, agents and ClusterMesh peers' MirrorMaker 2 first: they use Kafka and PostgreSQL.
+                List<Supervised> first = new ArrayList<>(children);
+                first.addAll(mesh == null ? List.of() : mesh.mirrors());
+                if (!first.isEmpty()) {
+                    out.println("Stopping " + ComponentTable.names(first) + " (up to " + STOP_GRACE.toSeconds()
                             + " s before they are killed)...");
                     int[] killed = {0};
                     if (attempt(
-                            "stopping the services and agents",
-                            () -> killed[0] = supervisor.stop(children, STOP_GRACE))) {
-                        out.println("Stopped " + ComponentTable.names(children)
+                            "stopping the services and agents", () -> killed[0] = supervisor.stop(first, STOP_GRACE))) {
+                        out.println("Stopped " + ComponentTable.names(first)
                                 + (killed[0] > 0 ? " (" + killed[0] + " killed forcibly)" : ""));
                     }
                 }
@@ -269,12 +281,8 @@ final class LocalStack {
 
     /** Starts PostgreSQL and Kafka side by side (they do not need each other) and waits until both are ready. */
     private void startInfrastructure(Path logs, List<ComponentSpec> specs) {
-        // Absolute: the children run in the data directory.
-        String classPath = String.join(
-                java.io.File.pathSeparator,
-                java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-                        .map(entry -> Path.of(entry).toAbsolutePath().toString())
-                        .toList());
+        List<String> jvm = ChildProcess.launcherJvm(LOG_FORMAT);
+        String classPath = jvm.get(jvm.size() - 1);
         step(() -> {
             postgres = supervisor.add(
                     new Component(
@@ -303,16 +311,7 @@ final class LocalStack {
                             null,
                             logs.resolve("kafka.log").toString()),
                     () -> KafkaProcess.command(
-                            List.of(
-                                    KAFKA_HEAP,
-                                    LOG_FORMAT,
-                                    "--enable-native-access=ALL-UNNAMED",
-                                    "--sun-misc-unsafe-memory-access=allow",
-                                    "-cp",
-                                    classPath),
-                            dataDir,
-                            kafkaPort,
-                            specs),
+                            Stream.concat(Stream.of(KAFKA_HEAP), jvm.stream()).toList(), dataDir, kafkaPort, specs),
                     KAFKA_STOP_GRACE,
                     () -> {});
             supervisor.start(postgres);
@@ -359,6 +358,9 @@ final class LocalStack {
         components.add(postgres.component());
         components.add(kafka.component());
         children.forEach(child -> components.add(child.component()));
+        if (mesh != null) {
+            mesh.mirrors().forEach(mirror -> components.add(mirror.component()));
+        }
         return components;
     }
 
@@ -369,7 +371,14 @@ final class LocalStack {
                 return;
             }
             long pid = ProcessHandle.current().pid();
-            new StackFile(pid, config.dataDir().toString(), startedAt, ready, components()).write(config.dataDir());
+            new StackFile(
+                            pid,
+                            config.dataDir().toString(),
+                            startedAt,
+                            ready,
+                            components(),
+                            config.cluster().recorded())
+                    .write(config.dataDir());
             new SupervisorFile(pid, control == null ? null : control.url(), supervisor.snapshot())
                     .write(config.dataDir());
         }

@@ -17,6 +17,8 @@ import java.util.List;
  *                     plus {@value #REPLICA_PORT_STEP} (8181-8184)
  * @param datapath     the agents' pod network ({@code auto} from the command line: the kernel where it can run)
  * @param bind         the address services and agents listen on ({@code 127.0.0.1} unless {@code --bind})
+ * @param cluster      the stack's cluster name, id and pod CIDRs ({@code --cluster-name}, {@code --cluster-id},
+ *                     {@code --pod-cidr}, {@code --pod-cidr-v6})
  */
 record StackConfig(
         Path repo,
@@ -29,7 +31,8 @@ record StackConfig(
         Duration readyTimeout,
         int replicas,
         Datapath datapath,
-        String bind) {
+        String bind,
+        ClusterSpec cluster) {
 
     static final Path RUNNER = Path.of("target", "quarkus-app", "quarkus-run.jar");
     static final List<String> SERVICES = List.of("identity", "ipam", "policy", "flows");
@@ -69,6 +72,37 @@ record StackConfig(
         if (bind == null || bind.isBlank() || !bind.matches("[0-9A-Za-z.:-]+")) {
             throw new IllegalArgumentException("--bind must be an address such as 127.0.0.1 or 0.0.0.0, was " + bind);
         }
+        if (cluster == null) {
+            throw new IllegalArgumentException("--cluster-name and --cluster-id are required");
+        }
+    }
+
+    /** Not in a ClusterMesh: cluster {@code default}, id 0, IPAM's default pools. */
+    StackConfig(
+            Path repo,
+            Path dataDir,
+            boolean fresh,
+            int nodes,
+            int kafkaPort,
+            int postgresPort,
+            int portOffset,
+            Duration readyTimeout,
+            int replicas,
+            Datapath datapath,
+            String bind) {
+        this(
+                repo,
+                dataDir,
+                fresh,
+                nodes,
+                kafkaPort,
+                postgresPort,
+                portOffset,
+                readyTimeout,
+                replicas,
+                datapath,
+                bind,
+                ClusterSpec.DEFAULT);
     }
 
     /** Listening on loopback, as before {@code --bind}. */

@@ -63,7 +63,7 @@ final class StackPki {
     /** The agent's certificate also names its node address, where its peers and the pods reach it. */
     private List<String> nodeHostNames(ComponentSpec agent) {
         List<String> names = new ArrayList<>(config.hostNames());
-        String nodeIp = ChildProperties.nodeIp(agent);
+        String nodeIp = ChildProperties.nodeIp(agent, config.cluster());
         if (!names.contains(nodeIp)) {
             names.add(nodeIp);
         }

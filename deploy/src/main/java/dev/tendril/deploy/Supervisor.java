@@ -203,6 +203,39 @@ final class Supervisor implements AutoCloseable {
         return killed;
     }
 
+    /**
+     * Stops one component for good and forgets it (a ClusterMesh peer's MirrorMaker 2 on disconnect), while the rest
+     * of the stack runs on; false when there is no such component.
+     */
+    boolean remove(String name, Duration grace) {
+        Supervised supervised;
+        ProcessHandle handle = null;
+        synchronized (this) {
+            Optional<Supervised> found = find(name);
+            if (found.isEmpty()) {
+                return false;
+            }
+            supervised = found.get();
+            supervised.stopRequested = true;
+            if (supervised.pendingStart != null) {
+                supervised.pendingStart.cancel(false);
+                supervised.pendingStart = null;
+            }
+            if (supervised.process != null && supervised.process.process().isAlive()) {
+                handle = supervised.process.process().toHandle();
+            }
+        }
+        if (handle != null) {
+            ProcessReaper.stop(List.of(handle), grace);
+        }
+        supervised.afterStop.run();
+        synchronized (this) {
+            all.remove(supervised);
+        }
+        changed();
+        return true;
+    }
+
     /** Every component's state, for {@code supervisor.json}. */
     synchronized List<SupervisorFile.Supervised> snapshot() {
         return all.stream()

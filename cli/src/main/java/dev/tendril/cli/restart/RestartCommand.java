@@ -1,15 +1,10 @@
 package dev.tendril.cli.restart;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.cli.StackOutputOptions;
 import dev.tendril.cli.WaitOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -34,7 +29,6 @@ public final class RestartCommand implements Callable<Integer> {
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(500);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Parameters(paramLabel = "COMPONENT", description = "The component to restart, as 'tendril status' names it.")
     String name;
@@ -48,18 +42,8 @@ public final class RestartCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         Path dataDir = options.dataDir();
-        SupervisorFile supervisor = SupervisorFile.read(dataDir)
-                .orElseThrow(() -> new IllegalStateException(
-                        "no launcher runs from " + dataDir.toAbsolutePath().normalize() + " (no " + SupervisorFile.NAME
-                                + "): start one with './tendril up'"));
-        if (supervisor.control() == null
-                || ProcessHandle.of(supervisor.launcherPid())
-                        .filter(ProcessHandle::isAlive)
-                        .isEmpty()) {
-            throw new IllegalStateException("the launcher (pid " + supervisor.launcherPid() + ") of "
-                    + dataDir.toAbsolutePath().normalize()
-                    + " is not running or not ready: start it with './tendril up'");
-        }
+        LauncherControl control = LauncherControl.of(dataDir, options.clientTls());
+        SupervisorFile supervisor = control.supervisor();
         if (supervisor.component(name).isEmpty()) {
             throw new IllegalArgumentException("unknown component '" + name + "' (the stack runs: "
                     + String.join(
@@ -69,27 +53,7 @@ public final class RestartCommand implements Callable<Integer> {
                                     .toList())
                     + ")");
         }
-        // The control endpoint requires the admin's certificate when the stack runs with TLS.
-        HttpClient http = options.clientTls()
-                .configure(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)))
-                .build();
-        HttpRequest request = HttpRequest.newBuilder(
-                        URI.create(supervisor.control() + "/v1/components/" + name + "/restart"))
-                .timeout(REQUEST_TIMEOUT)
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build();
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new IllegalStateException(
-                    "the launcher's control endpoint " + supervisor.control() + " does not answer: " + e.getMessage(),
-                    e);
-        }
-        JsonNode body = JSON.readTree(response.body());
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException(body.path("detail").asText("HTTP " + response.statusCode()));
-        }
+        JsonNode body = control.send("POST", "/v1/components/" + name + "/restart", null, REQUEST_TIMEOUT);
         long pid = body.path("pid").asLong();
         if (wait.enabled()) {
             awaitRunning(dataDir, pid);

@@ -9,7 +9,9 @@ public enum Kind {
     POSTGRES,
     KAFKA,
     SERVICE,
-    AGENT;
+    AGENT,
+    /** MirrorMaker 2 copying a ClusterMesh peer's topics into this stack's Kafka (docs/clustermesh.md). */
+    MIRROR;
 
     /** Services and agents answer {@code /q/health/ready}; Kafka and PostgreSQL are checked by a TCP connect. */
     public boolean hasHealthEndpoint() {

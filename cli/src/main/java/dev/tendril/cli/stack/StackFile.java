@@ -1,6 +1,7 @@
 package dev.tendril.cli.stack;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -18,9 +19,30 @@ import java.util.Optional;
  *
  * @param launcherPid the launcher process (which also hosts Kafka)
  * @param ready       false while the launcher still waits for health checks
+ * @param cluster     who the stack is in a ClusterMesh ({@code ./tendril up --cluster-name --cluster-id}); null in a
+ *                    file written before clusters had names
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record StackFile(long launcherPid, String dataDir, String startedAt, boolean ready, List<Component> components) {
+public record StackFile(
+        long launcherPid,
+        String dataDir,
+        String startedAt,
+        boolean ready,
+        List<Component> components,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Cluster cluster) {
+
+    /** The stack's cluster: its name and id, and the pod CIDRs its IPAM allocates from. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Cluster(String name, int id, List<String> podCidrs) {
+        public Cluster {
+            podCidrs = podCidrs == null ? List.of() : List.copyOf(podCidrs);
+        }
+    }
+
+    /** A stack outside any mesh (no cluster recorded). */
+    public StackFile(long launcherPid, String dataDir, String startedAt, boolean ready, List<Component> components) {
+        this(launcherPid, dataDir, startedAt, ready, components, null);
+    }
 
     public static final String NAME = "stack.json";
 
@@ -36,7 +58,8 @@ public record StackFile(long launcherPid, String dataDir, String startedAt, bool
                     parsed.dataDir,
                     parsed.startedAt,
                     parsed.ready,
-                    parsed.components == null ? List.of() : List.copyOf(parsed.components)));
+                    parsed.components == null ? List.of() : List.copyOf(parsed.components),
+                    parsed.cluster));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

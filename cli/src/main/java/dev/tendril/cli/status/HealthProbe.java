@@ -3,6 +3,7 @@ package dev.tendril.cli.status;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.cli.stack.Component;
+import dev.tendril.cli.stack.Kind;
 import dev.tendril.security.ClientTls;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -54,7 +55,22 @@ public final class HealthProbe {
     }
 
     public ComponentHealth check(Component component) {
+        if (component.kind() == Kind.MIRROR) {
+            return checkProcess(component);
+        }
         return component.kind().hasHealthEndpoint() ? checkHttp(component) : checkTcp(component);
+    }
+
+    /**
+     * MirrorMaker 2 has no endpoint: OK while its process lives ({@code tendril clustermesh status} tells whether it
+     * keeps up with the peer).
+     */
+    private static ComponentHealth checkProcess(Component component) {
+        boolean alive = component.pid() != null
+                && ProcessHandle.of(component.pid()).map(ProcessHandle::isAlive).orElse(false);
+        return alive
+                ? ComponentHealth.of(component, Health.OK, "replicating from " + component.url())
+                : ComponentHealth.of(component, Health.DOWN, "not running; see its log");
     }
 
     private ComponentHealth checkHttp(Component component) {

@@ -5,6 +5,7 @@ import dev.tendril.cli.StackOutputOptions;
 import dev.tendril.cli.WaitOptions;
 import dev.tendril.cli.restart.SupervisorFile;
 import dev.tendril.cli.stack.Stack;
+import dev.tendril.cli.stack.StackFile;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -57,7 +58,7 @@ public final class StatusCommand implements Callable<Integer> {
                 .map(ComponentHealth::name)
                 .collect(Collectors.toSet());
         results = withRestarts(results);
-        StatusReport report = StatusReport.of(stack, results, StatusCounts.read(stack, ok));
+        StatusReport report = StatusReport.of(stack, cluster(), results, StatusCounts.read(stack, ok));
         PrintWriter out = options.out();
         if (options.json()) {
             options.printJson(report);
@@ -65,6 +66,15 @@ public final class StatusCommand implements Callable<Integer> {
             report.printText(out);
         }
         return report.healthy() ? 0 : 1;
+    }
+
+    /** The cluster stack.json records, if any. */
+    private StackFile.Cluster cluster() {
+        try {
+            return StackFile.read(options.dataDir()).map(StackFile::cluster).orElse(null);
+        } catch (IllegalArgumentException unreadable) {
+            return null;
+        }
     }
 
     /** Adds the launcher's restart counts when a live launcher supervises the stack (its supervisor.json). */

@@ -1,6 +1,8 @@
 package dev.tendril.cli.status;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tendril.cli.stack.Stack;
+import dev.tendril.cli.stack.StackFile;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -10,21 +12,34 @@ import java.util.Map;
  *
  * @param source the stack.json read, or "defaults" when none exists
  * @param counts nodes, endpoints, identities, policies, flows; null where the owning service could not say
+ * @param cluster the stack's cluster name, id and pod CIDRs from stack.json; null when it records none
  */
 public record StatusReport(
-        boolean healthy, int ok, int total, String source, Map<String, Long> counts, List<ComponentHealth> components) {
+        boolean healthy,
+        int ok,
+        int total,
+        String source,
+        @JsonInclude(JsonInclude.Include.NON_NULL) StackFile.Cluster cluster,
+        Map<String, Long> counts,
+        List<ComponentHealth> components) {
 
-    static StatusReport of(Stack stack, List<ComponentHealth> results, Map<String, Long> counts) {
+    static StatusReport of(
+            Stack stack, StackFile.Cluster cluster, List<ComponentHealth> results, Map<String, Long> counts) {
         int ok = (int) results.stream().filter(ComponentHealth::ok).count();
         String source = stack.source()
                 .map(p -> p.toAbsolutePath().normalize().toString())
                 .orElse("defaults");
-        return new StatusReport(ok == results.size(), ok, results.size(), source, counts, results);
+        return new StatusReport(ok == results.size(), ok, results.size(), source, cluster, counts, results);
     }
 
     void printText(PrintWriter out) {
         if (source.equals("defaults")) {
             out.println("No stack.json found: checking the default local ports.");
+        }
+        if (cluster != null) {
+            out.println("Cluster " + cluster.name() + " (id " + cluster.id() + "), pod CIDRs "
+                    + String.join(", ", cluster.podCidrs()));
+            out.println();
         }
         int nameWidth =
                 components.stream().mapToInt(c -> c.name().length()).max().orElse(4);

@@ -1,0 +1,264 @@
+package dev.tendril.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tendril.api.v1.MeshPeer;
+import dev.tendril.cli.restart.SupervisorFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * Two real clusters side by side ({@code east}, id 1, 10.1.0.0/16; {@code west}, id 2, 10.2.0.0/16; each its own
+ * Kafka and PostgreSQL, the model datapath, east without agents): refusals of clashing peers change nothing; {@code tendril clustermesh
+ * connect} makes east's MirrorMaker 2 copy west's published topics byte for byte, tombstones included, into
+ * {@code west.tendril.*}; status shows the peer and its entries; disconnect removes it all.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterMeshEndToEndTest {
+
+    private static final int EAST_OFFSET = 4000;
+    private static final int WEST_OFFSET = 4300;
+    private static final Duration READY_GUARD = Duration.ofMinutes(5);
+    private static final Duration SYNC_GUARD = Duration.ofSeconds(90);
+    /** The first copy includes MirrorMaker 2's start: a JVM, Connect and its herder joining a group. */
+    private static final Duration FIRST_SYNC_GUARD = Duration.ofMinutes(3);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path repo =
+            Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
+    private MeshTestStack east;
+    private MeshTestStack west;
+    private volatile boolean failed;
+
+    @RegisterExtension
+    final TestWatcher failures = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            failed = true;
+        }
+    };
+
+    @BeforeAll
+    void startClusters() throws Exception {
+        StackConfig jars =
+                new StackConfig(repo, repo.resolve(".tendril"), false, 1, 0, 0, EAST_OFFSET, Duration.ofSeconds(1));
+        Path eastDir = TestLauncher.dataDirOrSkip(repo, jars, "ClusterMesh end-to-end test", "e2e-mesh-east-");
+        Path westDir = Files.createTempDirectory(repo.resolve("deploy/target"), "e2e-mesh-west-");
+        // One after the other: two stacks starting at once on two cores time out their database pools.
+        west = MeshTestStack.start(repo, westDir, WEST_OFFSET, "west", 2, "10.2.0.0/16", "fd00:2::/104");
+        west.awaitReady(READY_GUARD);
+        east = MeshTestStack.startWithoutAgents(repo, eastDir, EAST_OFFSET, "east", 1, "10.1.0.0/16", "fd00:1::/104");
+        east.awaitReady(READY_GUARD);
+    }
+
+    @AfterAll
+    void stopClusters() throws Exception {
+        for (MeshTestStack stack : new MeshTestStack[] {east, west}) {
+            if (stack != null) {
+                stack.stop(failed);
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void statusRecordsEachClustersNameIdAndPodCidrs() {
+        // Whatever the components' health (its exit code): the cluster comes from stack.json.
+        JsonNode status = StackCli.json(east.cli.run("status", "-o", "json"));
+
+        assertThat(status.path("cluster").path("name").asText()).isEqualTo("east");
+        assertThat(status.path("cluster").path("id").asInt()).isEqualTo(1);
+        assertThat(StackCli.stream(status.path("cluster").path("podCidrs")).map(JsonNode::asText))
+                .containsExactly("10.1.0.0/16", "fd00:1::/104");
+    }
+
+    @Test
+    @Order(2)
+    void refusesAPeerWithThisClustersIdOrOverlappingPodCidrsAndChangesNothing() throws Exception {
+        Path sameId = fakePeer("twin", 1, "10.9.0.0/16", "fd00:9::/104");
+        Path overlapping = fakePeer("overlap", 3, "10.1.128.0/17", "fd00:3::/104");
+
+        StackCli.Result twin = east.cli.run("clustermesh", "connect", "--to", sameId.toString());
+        StackCli.Result overlap = east.cli.run("clustermesh", "connect", "--to", overlapping.toString());
+
+        assertThat(twin.code()).as(twin.toString()).isEqualTo(1);
+        assertThat(twin.err()).contains("cluster id 1").contains("identities would collide");
+        assertThat(overlap.code()).as(overlap.toString()).isEqualTo(1);
+        assertThat(overlap.err()).contains("10.1.128.0/17 overlaps 10.1.0.0/16");
+        assertThat(east.dataDir.resolve("mesh/peers.json")).doesNotExist();
+        assertThat(SupervisorFile.read(east.dataDir).orElseThrow().components())
+                .noneMatch(c -> c.name().startsWith("mirror-"));
+        assertThat(east.topics())
+                .noneMatch(t -> t.startsWith("twin.") || t.startsWith("overlap.") || t.startsWith("mm2-"));
+        assertThat(east.live(KafkaAcls.MESH_PEERS)).isEmpty();
+    }
+
+    @Test
+    @Order(3)
+    void copiesThePeersTopicsByteForByteIntoRemoteTopicsTombstonesIncluded() throws Exception {
+        JsonNode connected =
+                StackCli.json(east.cli.ok("clustermesh", "connect", "--to", west.dataDir.toString(), "-o", "json"));
+        assertThat(connected.path("name").asText()).isEqualTo("west");
+        assertThat(connected.path("clusterId").asInt()).isEqualTo(2);
+
+        Path pod = west.dataDir.resolve("mesh-pod.yaml");
+        Files.writeString(pod, """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: mesh}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: mesh-a
+                  namespace: mesh
+                  labels: {app: mesh-a}
+                spec:
+                  containers: [{name: web, image: nginx}]
+                """);
+        west.cli.ok("apply", "-f", pod.toString());
+        await().atMost(FIRST_SYNC_GUARD).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            Map<String, String> published = west.latest(KafkaAcls.ENDPOINTS);
+            assertThat(published.keySet()).anyMatch(key -> text(key).contains("mesh-a"));
+            assertThat(east.latest("west." + KafkaAcls.ENDPOINTS)).isEqualTo(published);
+            assertThat(east.latest("west." + KafkaAcls.IDENTITIES)).isEqualTo(west.latest(KafkaAcls.IDENTITIES));
+            assertThat(east.latest("west." + KafkaAcls.NODES)).isEqualTo(west.latest(KafkaAcls.NODES));
+        });
+        String podKey = west.live(KafkaAcls.ENDPOINTS).keySet().stream()
+                .filter(key -> text(key).contains("mesh-a"))
+                .findFirst()
+                .orElseThrow();
+
+        west.cli.ok("delete", "-f", pod.toString());
+
+        await().atMost(SYNC_GUARD).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            Map<String, String> remote = east.latest("west." + KafkaAcls.ENDPOINTS);
+            assertThat(remote).containsKey(podKey);
+            assertThat(remote.get(podKey)).as("the pod's tombstone").isNull();
+        });
+        MeshPeer peer = MeshPeer.parseFrom(
+                HexFormat.of().parseHex(east.live(KafkaAcls.MESH_PEERS).get(hex("west"))));
+        assertThat(peer.getClusterId()).isEqualTo(2);
+        assertThat(peer.getPodCidrsList()).containsExactly("10.2.0.0/16", "fd00:2::/104");
+        try (Admin admin = Admin.create(MeshClients.superUser(east.dataDir, east.kafka()))) {
+            ConfigResource remote = new ConfigResource(ConfigResource.Type.TOPIC, "west." + KafkaAcls.ENDPOINTS);
+            Config config = admin.describeConfigs(List.of(remote)).all().get().get(remote);
+            assertThat(config.get("cleanup.policy").value()).isEqualTo("compact");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void statusShowsThePeerConnectedWithItsEntriesPerKind() {
+        await().atMost(SYNC_GUARD).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            StackCli.Result result = east.cli.run("clustermesh", "status", "-o", "json");
+            assertThat(result.code()).as(result.toString()).isZero();
+            JsonNode peers = StackCli.json(result);
+            assertThat(peers).hasSize(1);
+            JsonNode peer = peers.get(0);
+            assertThat(peer.path("name").asText()).isEqualTo("west");
+            assertThat(peer.path("connected").asBoolean()).isTrue();
+            assertThat(peer.path("mirror").asText()).isEqualTo("running");
+            assertThat(peer.path("lastSync").isTextual()).isTrue();
+            JsonNode endpoints = StackCli.stream(peer.path("kinds"))
+                    .filter(k -> k.path("kind").asText().equals("endpoints"))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(endpoints.path("entries").asLong())
+                    .isEqualTo(west.live(KafkaAcls.ENDPOINTS).size());
+            assertThat(endpoints.path("lag").asLong()).isZero();
+        });
+        StackCli.Result text = east.cli.run("clustermesh", "status");
+        assertThat(text.out()).contains("west (id 2, pod CIDRs 10.2.0.0/16, fd00:2::/104): connected");
+    }
+
+    @Test
+    @Order(5)
+    void aRestartedClusterStartsItsPeersMirrorAgainAndKeepsCopying() throws Exception {
+        east.restart(READY_GUARD);
+
+        Path pod = west.dataDir.resolve("mesh-pod-b.yaml");
+        Files.writeString(pod, """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: mesh}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: mesh-b
+                  namespace: mesh
+                  labels: {app: mesh-b}
+                spec:
+                  containers: [{name: web, image: nginx}]
+                """);
+        west.cli.ok("apply", "-f", pod.toString());
+        await().atMost(FIRST_SYNC_GUARD).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(SupervisorFile.read(east.dataDir).orElseThrow().component("mirror-west"))
+                    .hasValueSatisfying(m -> assertThat(m.state()).isEqualTo("running"));
+            assertThat(east.live("west." + KafkaAcls.ENDPOINTS).keySet()).anyMatch(k -> text(k).equals("mesh/mesh-b"));
+        });
+    }
+
+    @Test
+    @Order(6)
+    void disconnectStopsTheMirrorAndDeletesThePeersRemoteTopics() {
+        StackCli.Result result = east.cli.ok("clustermesh", "disconnect", "--from", "west");
+
+        assertThat(result.out()).contains("west.tendril.endpoints");
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(east.topics())
+                        .noneMatch(t -> t.startsWith("west.") || t.endsWith(".west.internal")));
+        assertThat(east.latest(KafkaAcls.MESH_PEERS)).containsEntry(hex("west"), null);
+        assertThat(SupervisorFile.read(east.dataDir).orElseThrow().components())
+                .noneMatch(c -> c.name().equals("mirror-west"));
+        assertThat(StackCli.json(east.cli.ok("clustermesh", "status", "-o", "json")))
+                .isEmpty();
+        assertThat(east.dataDir.resolve("pki/mesh/west.key")).doesNotExist();
+    }
+
+    /** A data directory whose stack.json describes a running, ready peer (this JVM as its launcher) with west's Kafka. */
+    private Path fakePeer(String name, int id, String podCidr, String podCidrV6) throws Exception {
+        Path dir = Files.createTempDirectory(east.dataDir, "peer-" + name + "-");
+        Map<String, Object> stack = Map.of(
+                "launcherPid", ProcessHandle.current().pid(),
+                "dataDir", dir.toString(),
+                "startedAt", "2026-01-01T00:00:00Z",
+                "ready", true,
+                "components", List.of(Map.of("name", "kafka", "kind", "kafka", "port", 1, "url", west.kafka())),
+                "cluster", Map.of("name", name, "id", id, "podCidrs", List.of(podCidr, podCidrV6)));
+        Files.writeString(dir.resolve("stack.json"), JSON.writeValueAsString(stack));
+        return dir;
+    }
+
+    private static String hex(String text) {
+        return HexFormat.of().formatHex(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String text(String hexKey) {
+        return new String(HexFormat.of().parseHex(hexKey), StandardCharsets.UTF_8);
+    }
+}
