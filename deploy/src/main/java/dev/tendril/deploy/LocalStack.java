@@ -350,7 +350,14 @@ final class LocalStack {
 
     private ReadinessWait readiness() {
         return new ReadinessWait(
-                out, config.readyTimeout(), () -> stopping, probe, this::healthy, supervisor::healthy, this::elapsed);
+                out,
+                config.readyTimeout(),
+                () -> stopping,
+                probe,
+                this::healthy,
+                supervisor::healthy,
+                supervisor::startAgain,
+                this::elapsed);
     }
 
     private List<Component> components() {

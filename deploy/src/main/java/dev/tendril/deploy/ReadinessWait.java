@@ -20,13 +20,17 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * Start-up's wait for readiness: polls the components' health checks until all pass, and on a child that
- * exits or a timeout fails with each failed child's last health check and the tail of its log.
+ * Start-up's wait for readiness: polls the components' health checks until all pass. A child that exits before
+ * it is ready is started again, up to {@link #STARTS} starts in all (a service whose database connection timed
+ * out on a loaded machine gets another go, as the supervisor would give it later); at the last exit or at the
+ * timeout it fails with each failed child's exit, last health check and the tail of its log.
  */
 final class ReadinessWait {
 
     private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
     private static final int LOG_TAIL_LINES = 40;
+    /** Starts of one component during start-up, the first included. */
+    static final int STARTS = 3;
 
     private final PrintStream out;
     private final Duration timeout;
@@ -34,7 +38,10 @@ final class ReadinessWait {
     private final HealthProbe probe;
     private final Predicate<Component> postgresHealthy;
     private final Consumer<Supervised> markHealthy;
+    private final Consumer<Supervised> startAgain;
     private final Supplier<String> elapsed;
+    /** Restarts during the current wait, by component. */
+    private final Map<Supervised, Integer> starts = new HashMap<>();
 
     ReadinessWait(
             PrintStream out,
@@ -43,6 +50,7 @@ final class ReadinessWait {
             HealthProbe probe,
             Predicate<Component> postgresHealthy,
             Consumer<Supervised> markHealthy,
+            Consumer<Supervised> startAgain,
             Supplier<String> elapsed) {
         this.out = out;
         this.timeout = timeout;
@@ -50,6 +58,7 @@ final class ReadinessWait {
         this.probe = probe;
         this.postgresHealthy = postgresHealthy;
         this.markHealthy = markHealthy;
+        this.startAgain = startAgain;
         this.elapsed = elapsed;
     }
 
@@ -65,17 +74,25 @@ final class ReadinessWait {
         long deadline = System.nanoTime() + timeout.toNanos();
         Set<Supervised> pending = new LinkedHashSet<>(components);
         Map<Supervised, String> lastCheck = new HashMap<>();
+        starts.clear();
         while (!pending.isEmpty()) {
             if (stopping.getAsBoolean()) {
                 throw new StartupFailure("stopped during start-up");
             }
             for (Supervised s : pending) {
                 if (!s.process().process().isAlive()) {
-                    throw failure(
-                            List.of(s),
-                            s.name() + " exited with code "
-                                    + s.process().process().exitValue() + " before it was ready",
-                            Map.of());
+                    int code = s.process().process().exitValue();
+                    int starts = this.starts.merge(s, 1, Integer::sum) + 1;
+                    if (starts > STARTS) {
+                        throw failure(
+                                List.of(s),
+                                s.name() + " exited with code " + code + " before it was ready, " + STARTS + " times",
+                                Map.of());
+                    }
+                    out.printf(
+                            "%-10s exited with code %d before it was ready (see %s); starting it again (start %d of %d)%n",
+                            s.name(), code, ComponentTable.display(s.log()), starts, STARTS);
+                    startAgain.accept(s);
                 }
             }
             List<Supervised> polled = List.copyOf(pending);

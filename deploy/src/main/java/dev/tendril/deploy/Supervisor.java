@@ -86,6 +86,23 @@ final class Supervisor implements AutoCloseable {
         return started;
     }
 
+    /** Starts a component again whose process exited before start-up saw it ready (no back-off: start-up waits). */
+    void startAgain(Supervised supervised) {
+        synchronized (this) {
+            if (stopping
+                    || supervised.stopRequested
+                    || supervised.process.process().isAlive()) {
+                return;
+            }
+            if (supervised.state != SupervisedState.EXITED) {
+                // Its exit has not reached exited() yet, which will then find a newer process and ignore it.
+                supervised.tracker.crashed(supervised.process.exitCode());
+            }
+            startNow(supervised);
+        }
+        changed();
+    }
+
     /** From now on an unexpected exit is restarted after the back-off; health is polled for the restarted ones. */
     void supervise() {
         synchronized (this) {

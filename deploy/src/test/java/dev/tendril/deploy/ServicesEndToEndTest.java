@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -34,6 +35,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -69,6 +72,8 @@ class ServicesEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The grace period of the pod deleted gracefully: long enough for its checks on a loaded machine. */
     private static final Duration GRACE = Duration.ofSeconds(30);
+
+    private static final Duration SHORTENED = Duration.ofSeconds(1);
 
     private final Path repo =
             Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
@@ -393,10 +398,19 @@ class ServicesEndToEndTest {
                         .isEqualTo(backendEntries.get("node-" + n));
             }
 
-            long deadline = System.nanoTime() + GRACE.plus(CONVERGE_GUARD).toNanos();
+            // A second deletion shortens the grace period (never lengthens it), as kubectl delete --grace-period
+            // does: the test does not sit out the rest of GRACE, and the shortening is checked on the way.
+            Result shortened =
+                    ok("delete", "-f", pod4.toString(), "--grace-period", Long.toString(SHORTENED.toSeconds()));
+            assertThat(removeAt(shortened))
+                    .as("the shortened deletion's removal time")
+                    .isBefore(removeAt(deleted));
+            long deadline = System.nanoTime() + SHORTENED.plus(CONVERGE_GUARD).toNanos();
             while (Files.exists(endingNetns) || hasEndpoint("backend-4")) {
                 if (System.nanoTime() >= deadline) {
-                    fail("backend-4 is still there " + GRACE.plus(CONVERGE_GUARD) + " after its deletion: "
+                    fail("backend-4 is still there " + SHORTENED.plus(CONVERGE_GUARD)
+                            + " after its grace period was shortened to "
+                            + SHORTENED + ": "
                             + cli("get", "endpoints", "-n", "demo").out());
                 }
                 Thread.sleep(POLL.toMillis());
@@ -413,6 +427,13 @@ class ServicesEndToEndTest {
             }
             pod.shutdownNow();
         }
+    }
+
+    /** The removal time {@code tendril delete --grace-period N} printed: "... terminating (removed at T)". */
+    private static Instant removeAt(Result deleted) {
+        Matcher m = Pattern.compile("terminating \\(removed at ([^)]+)\\)").matcher(deleted.out());
+        assertThat(m.find()).as(deleted.toString()).isTrue();
+        return Instant.parse(m.group(1));
     }
 
     @Test
