@@ -2,7 +2,6 @@ package dev.tendril.policy.app;
 
 import dev.tendril.net.IpAddress;
 import dev.tendril.policy.domain.EndpointInfo;
-import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.lb.LbCommand;
 import dev.tendril.policy.lb.LbCommand.ApplyService;
 import dev.tendril.policy.lb.LbDecider;
@@ -15,8 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * A load driver, not a test (docs/BENCHMARKS.md, "Services write path"): the cost of one Service write in
@@ -49,13 +46,13 @@ public final class LbApplyBenchmark {
     }
 
     private static void run(int size, int samples) {
-        RuntimeState shared = new RuntimeState(new PolicyEngine("default", 16384), new QuietMetrics());
+        RuntimeState shared = LbRuntimeDoubles.runtimeState();
         EndpointIndex endpoints = new EndpointIndex();
         LbRuntime runtime = new LbRuntime(
                 shared,
                 new InMemoryLbRepository(),
                 new LbDecider(LbSettings.defaults()),
-                new NoLeadership(),
+                new LbRuntimeDoubles.NoLeadership(),
                 endpoints::inNamespace);
         for (int i = 0; i < size + samples; i++) {
             for (int p = 0; p < PODS; p++) {
@@ -124,35 +121,5 @@ public final class LbApplyBenchmark {
 
     private static String namespace(int service) {
         return "ns-" + service / PER_NAMESPACE;
-    }
-
-    private static final class QuietMetrics implements PolicyMetrics {
-        @Override
-        public <T> T compile(Supplier<T> mutation) {
-            return mutation.get();
-        }
-
-        @Override
-        public void overflowing(int subjects) {}
-
-        @Override
-        public void overflowed(long subject) {}
-    }
-
-    /** Never asked: the runtime is given no publisher. */
-    private static final class NoLeadership implements Leadership {
-        @Override
-        public void start(Consumer<Boolean> onChange) {}
-
-        @Override
-        public boolean confirm() {
-            return false;
-        }
-
-        @Override
-        public void resign() {}
-
-        @Override
-        public void close() {}
     }
 }
