@@ -27,8 +27,10 @@ import java.util.function.Supplier;
 /**
  * Services and EndpointSlices in the policy service, under the runtime's lock: the {@link LbState} as the
  * events say, each Service's backends as the controller resolves them from the endpoints, and its map
- * content ({@link ServiceLb}) for publishing. A write decides every command on a copy, allocates the backend
- * ids the new backends need and commits it all in one transaction; a refusal or a failure changes nothing.
+ * content ({@link ServiceLb}) for publishing. A write decides every command against the live state
+ * {@link LbState#tentatively tentatively} (no copy), allocates the backend ids the new backends need and
+ * commits it all in one transaction; the events apply once stored, and a refusal or a failure changes
+ * nothing.
  *
  * <p>Incremental ({@link LbIndex}): an endpoint change re-resolves only the selector Services of its
  * namespace whose selector matched its old or matches its new labels, from that namespace's endpoints; a
@@ -165,14 +167,17 @@ public final class LbRuntime {
     public Outcome apply(List<LbCommand> commands, boolean dryRun) {
         return shared.locked(() -> {
             if (dryRun) {
-                LbState work = state.copy();
-                List<LbEvent> decided = new ArrayList<>();
-                for (LbCommand c : commands) {
-                    List<LbEvent> d = decider.decide(c, work, work.revision() + 1);
-                    d.forEach(work::evolve);
-                    decided.addAll(d);
-                }
-                return new Outcome(state.revision(), decided);
+                long revision = state.revision();
+                List<LbEvent> decided = state.tentatively(() -> {
+                    List<LbEvent> out = new ArrayList<>();
+                    for (LbCommand c : commands) {
+                        List<LbEvent> d = decider.decide(c, state, state.revision() + 1);
+                        d.forEach(state::evolve);
+                        out.addAll(d);
+                    }
+                    return out;
+                });
+                return new Outcome(revision, decided);
             }
             Set<String> affected = new TreeSet<>();
             Written written;
@@ -198,24 +203,27 @@ public final class LbRuntime {
     private Written write(List<LbCommand> commands, Set<String> affected) {
         return store.write(locked -> {
             affected.addAll(evolve(locked.after(position)));
-            LbState work = state.copy();
             long revision = locked.revision() + 1;
-            List<LbEvent> events = new ArrayList<>();
-            Set<String> touched = new TreeSet<>();
-            for (LbCommand c : commands) {
-                List<LbEvent> d = decider.decide(c, work, revision);
-                d.forEach(e -> {
-                    LbIndex.named(e, work, touched);
-                    work.evolve(e);
-                });
-                events.addAll(d);
-            }
+            // Decided against the live state, which is as before once decided: the events apply when stored.
+            List<LbEvent> events = state.tentatively(() -> {
+                List<LbEvent> out = new ArrayList<>();
+                Set<String> touched = new TreeSet<>();
+                for (LbCommand c : commands) {
+                    List<LbEvent> d = decider.decide(c, state, revision);
+                    d.forEach(e -> {
+                        LbIndex.named(e, state, touched);
+                        state.evolve(e);
+                    });
+                    out.addAll(d);
+                }
+                if (!out.isEmpty() && active) {
+                    // Before the endpoints are bootstrapped no Service is resolved: ids stay as recorded.
+                    out.addAll(index.idsAfter(touched, resolveAll(touched, state), decider, state, revision));
+                }
+                return out;
+            });
             if (events.isEmpty()) {
                 return new Written(events, null);
-            }
-            if (active) {
-                // Before the endpoints are bootstrapped no Service is resolved: ids stay as recorded.
-                events.addAll(index.idsAfter(touched, resolveAll(touched, work), decider, work, revision));
             }
             return new Written(events, locked.commit(events));
         });

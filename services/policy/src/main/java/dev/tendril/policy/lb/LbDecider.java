@@ -17,7 +17,6 @@ import dev.tendril.policy.lb.LbEvent.ServiceApplied;
 import dev.tendril.policy.lb.LbEvent.ServiceDeleted;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +29,10 @@ import java.util.function.Predicate;
  * Decides load-balancing commands against the state: validates what needs the state (addresses taken,
  * NodePorts taken, immutable fields, the Service a slice names) and allocates ClusterIPs (lowest free in the
  * family's service CIDR), NodePorts (lowest free in the range) and reverse-NAT indexes (lowest free from 1),
- * keeping every allocation a Service already holds. Backend ids are decided from the backends the controller
- * found ({@link #backends}). A refusal throws {@link LbRejected}; an unchanged object yields no event.
+ * keeping every allocation a Service already holds. Owners and the lowest free values come from the state's
+ * index of what the Services hold ({@link LbAllocations}), so a command costs O(log n) in the Services, not a
+ * look at each. Backend ids are decided from the backends the controller found ({@link #backends}). A
+ * refusal throws {@link LbRejected}; an unchanged object yields no event.
  */
 public final class LbDecider {
 
@@ -148,12 +149,11 @@ public final class LbDecider {
             }
         }
         Optional<ServiceApplied> existing = state.service(spec.key());
-        Map<String, ServiceApplied> others = new HashMap<>(state.services());
-        others.remove(spec.key());
+        LbAllocations held = state.allocations();
 
         List<IpFamily> families = families(spec);
-        List<String> ips = clusterIps(spec, families, existing, others);
-        List<ServicePort> ports = nodePorts(spec, existing, others);
+        List<String> ips = clusterIps(spec, families, existing, held);
+        List<ServicePort> ports = nodePorts(spec, existing, held);
         List<String> familyNames = families.stream().map(LbDecider::familyName).toList();
         int timeout = spec.affinity()
                 ? (spec.affinityTimeoutSeconds() == 0 ? settings.affinityTimeout() : spec.affinityTimeoutSeconds())
@@ -171,7 +171,7 @@ public final class LbDecider {
                 spec.externalTrafficPolicy(),
                 familyNames,
                 spec.ipFamilyPolicy());
-        List<RevNat> revNats = LbFrontends.revNats(allocated, existing, others);
+        List<RevNat> revNats = LbFrontends.revNats(allocated, existing, held);
         if (existing.isPresent()
                 && existing.get().service().equals(allocated)
                 && existing.get().revNats().equals(revNats)) {
@@ -201,10 +201,7 @@ public final class LbDecider {
     }
 
     private List<String> clusterIps(
-            ServiceSpec spec,
-            List<IpFamily> families,
-            Optional<ServiceApplied> existing,
-            Map<String, ServiceApplied> others) {
+            ServiceSpec spec, List<IpFamily> families, Optional<ServiceApplied> existing, LbAllocations held) {
         List<String> given = spec.clusterIPs();
         if (given.size() > families.size()) {
             throw new LbRejected(
@@ -219,14 +216,10 @@ public final class LbDecider {
                     "spec.clusterIP",
                     "is immutable: it is " + before.get(0) + ", the request says " + given.get(0));
         }
+        // Taken: what other Services hold, and what this decision took already.
+        TreeSet<IpAddress> own = new TreeSet<>();
+        before.forEach(ip -> own.add(IpAddress.parse(ip)));
         Set<IpAddress> taken = new HashSet<>();
-        Map<IpAddress, String> owners = new HashMap<>();
-        others.values()
-                .forEach(o -> o.service()
-                        .clusterIPs()
-                        .forEach(ip ->
-                                owners.put(IpAddress.parse(ip), o.service().key())));
-        taken.addAll(owners.keySet());
         List<String> out = new ArrayList<>();
         for (int i = 0; i < families.size(); i++) {
             IpFamily family = families.get(i);
@@ -247,13 +240,14 @@ public final class LbDecider {
                 if (!cidr.contains(ip) || ip.equals(cidr.network()) || ip.equals(cidr.last())) {
                     throw new LbRejected(422, field, wanted + " is outside the service CIDR " + cidr);
                 }
-                if (owners.containsKey(ip)) {
-                    throw new LbRejected(409, field, wanted + " is taken by Service " + owners.get(ip));
+                String owner = held.clusterIpOwner(ip);
+                if (owner != null && !owner.equals(spec.key())) {
+                    throw new LbRejected(409, field, wanted + " is taken by Service " + owner);
                 }
                 out.add(ip.toString());
                 taken.add(ip);
             } else {
-                IpAddress ip = lowestFree(cidr, taken, field);
+                IpAddress ip = lowestFree(cidr, held.takenClusterIps(), own, taken, field);
                 out.add(ip.toString());
                 taken.add(ip);
             }
@@ -261,29 +255,23 @@ public final class LbDecider {
         return out;
     }
 
-    private static IpAddress lowestFree(Cidr cidr, Set<IpAddress> taken, String field) {
+    /** The lowest address at an offset from 1 to below the CIDR's host count (at most 2^63 - 1) that is free. */
+    private static IpAddress lowestFree(
+            Cidr cidr, TakenRuns<IpAddress> held, TreeSet<IpAddress> own, Set<IpAddress> taken, String field) {
         long hosts = cidr.hostBits() >= 62 ? Long.MAX_VALUE : (1L << cidr.hostBits()) - 1;
-        for (long offset = 1; offset < hosts; offset++) {
-            IpAddress candidate = cidr.addressAt(offset);
-            if (!taken.contains(candidate)) {
-                return candidate;
-            }
+        IpAddress free = hosts < 2 ? null : held.lowestFree(cidr.addressAt(1), own, taken);
+        if (free == null || free.compareTo(cidr.addressAt(hosts - 1)) > 0) {
+            throw new LbRejected(409, field, "the service CIDR " + cidr + " has no free address");
         }
-        throw new LbRejected(409, field, "the service CIDR " + cidr + " has no free address");
+        return free;
     }
 
-    private List<ServicePort> nodePorts(
-            ServiceSpec spec, Optional<ServiceApplied> existing, Map<String, ServiceApplied> others) {
+    private List<ServicePort> nodePorts(ServiceSpec spec, Optional<ServiceApplied> existing, LbAllocations held) {
         if (!spec.type().equals(ServiceSpec.NODE_PORT)) {
             return spec.ports();
         }
-        Map<String, String> owners = new HashMap<>();
-        others.values()
-                .forEach(o -> o.service().ports().stream()
-                        .filter(p -> p.nodePort() != 0)
-                        .forEach(p -> owners.put(
-                                p.nodePort() + "/" + p.protocol(), o.service().key())));
-        Set<String> taken = new HashSet<>(owners.keySet());
+        // Taken: what other Services hold (the index), and what this decision took already.
+        Set<String> taken = new HashSet<>();
         List<ServicePort> before = existing.map(e -> e.service().ports()).orElse(List.of());
         List<ServicePort> out = new ArrayList<>(spec.ports());
         for (int i = 0; i < out.size(); i++) {
@@ -299,11 +287,12 @@ public final class LbDecider {
                         p.nodePort() + " is outside the NodePort range " + settings.nodePortMin() + "-"
                                 + settings.nodePortMax());
             }
-            String key = p.nodePort() + "/" + p.protocol();
-            if (owners.containsKey(key)) {
-                throw new LbRejected(409, field, "NodePort " + key + " is taken by Service " + owners.get(key));
+            String key = LbAllocations.nodePortKey(p.nodePort(), p.protocol());
+            String owner = held.nodePortOwner(p.nodePort(), p.protocol());
+            if (owner != null && !owner.equals(spec.key())) {
+                throw new LbRejected(409, field, "NodePort " + key + " is taken by Service " + owner);
             }
-            if (!taken.add(key) && !owners.containsKey(key)) {
+            if (!taken.add(key)) {
                 throw new LbRejected(409, field, "NodePort " + key + " is named twice");
             }
         }
@@ -317,21 +306,38 @@ public final class LbDecider {
                     .mapToInt(ServicePort::nodePort)
                     .findFirst()
                     .orElse(0);
-            if (kept != 0 && taken.add(kept + "/" + p.protocol())) {
+            if (kept != 0
+                    && heldByOther(held, spec, kept, p.protocol()) == null
+                    && taken.add(LbAllocations.nodePortKey(kept, p.protocol()))) {
                 out.set(i, p.withNodePort(kept));
                 continue;
             }
-            int candidate = settings.nodePortMin();
-            while (candidate <= settings.nodePortMax() && taken.contains(candidate + "/" + p.protocol())) {
-                candidate++;
-            }
-            if (candidate > settings.nodePortMax()) {
+            TreeSet<Integer> own = new TreeSet<>();
+            Set<Integer> takenHere = new HashSet<>();
+            before.forEach(b -> {
+                if (b.nodePort() != 0 && b.protocol().equals(p.protocol())) {
+                    own.add(b.nodePort());
+                }
+            });
+            taken.forEach(k -> {
+                if (k.endsWith("/" + p.protocol())) {
+                    takenHere.add(Integer.parseInt(k.substring(0, k.indexOf('/'))));
+                }
+            });
+            Integer candidate = held.takenNodePorts(p.protocol()).lowestFree(settings.nodePortMin(), own, takenHere);
+            if (candidate == null || candidate > settings.nodePortMax()) {
                 throw new LbRejected(409, "spec.ports[" + i + "].nodePort", "no NodePort left in the range");
             }
-            taken.add(candidate + "/" + p.protocol());
+            taken.add(LbAllocations.nodePortKey(candidate, p.protocol()));
             out.set(i, p.withNodePort(candidate));
         }
         return out;
+    }
+
+    /** The other Service holding the NodePort, null when none does. */
+    private static String heldByOther(LbAllocations held, ServiceSpec spec, int nodePort, String protocol) {
+        String owner = held.nodePortOwner(nodePort, protocol);
+        return owner == null || owner.equals(spec.key()) ? null : owner;
     }
 
     private static List<LbEvent> applySlice(SliceSpec slice, LbState state, long revision) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The frontends of an allocated Service (each ClusterIP x port, then the NodePort surrogates {@code 0.0.0.0} /
@@ -22,34 +23,37 @@ final class LbFrontends {
 
     private LbFrontends() {}
 
-    /** One reverse-NAT index per frontend, kept from the Service's previous version when it had the frontend. */
-    static List<RevNat> revNats(
-            ServiceSpec spec, Optional<ServiceApplied> existing, Map<String, ServiceApplied> others) {
+    /**
+     * One reverse-NAT index per frontend, kept from the Service's previous version when it had the frontend
+     * and no other Service holds the index; the others get the lowest free ones from 1.
+     */
+    static List<RevNat> revNats(ServiceSpec spec, Optional<ServiceApplied> existing, LbAllocations held) {
+        // Taken: what other Services hold (the index), and what this decision took already.
         Set<Integer> taken = new HashSet<>();
-        others.values().forEach(o -> o.revNats().forEach(r -> taken.add(r.index())));
+        TreeSet<Integer> own = new TreeSet<>();
         Map<String, Integer> before = new HashMap<>();
-        existing.ifPresent(e ->
-                e.revNats().forEach(r -> before.put(frontendKey(r.address(), r.port(), r.protocol()), r.index())));
+        existing.ifPresent(e -> e.revNats().forEach(r -> {
+            before.put(frontendKey(r.address(), r.port(), r.protocol()), r.index());
+            own.add(r.index());
+        }));
         List<RevNat> out = new ArrayList<>();
-        List<String[]> missing = new ArrayList<>();
+        List<Frontend> missing = new ArrayList<>();
         for (Frontend f : frontends(spec)) {
             Integer kept = before.get(frontendKey(f.address(), f.port(), f.protocol()));
-            if (kept != null && taken.add(kept)) {
+            String owner = kept == null ? null : held.revNatOwner(kept);
+            if (kept != null && (owner == null || owner.equals(spec.key())) && taken.add(kept)) {
                 out.add(new RevNat(f.address(), f.port(), f.protocol(), kept));
             } else {
-                missing.add(new String[] {f.address(), Integer.toString(f.port()), Integer.toString(f.protocol())});
+                missing.add(f);
             }
         }
-        int next = 1;
-        for (String[] m : missing) {
-            while (taken.contains(next)) {
-                next++;
-            }
-            if (next > MAX_REV_NAT) {
+        for (Frontend m : missing) {
+            Integer next = held.takenRevNats().lowestFree(1, own, taken);
+            if (next == null || next > MAX_REV_NAT) {
                 throw new LbRejected(409, "spec.ports", "no reverse-NAT index left");
             }
             taken.add(next);
-            out.add(new RevNat(m[0], Integer.parseInt(m[1]), Integer.parseInt(m[2]), next));
+            out.add(new RevNat(m.address(), m.port(), m.protocol(), next));
         }
         out.sort((a, b) -> frontendKey(a.address(), a.port(), a.protocol())
                 .compareTo(frontendKey(b.address(), b.port(), b.protocol())));

@@ -16,14 +16,18 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * What the load-balancing events say: the live Services (as last applied, with their allocations), the
- * applied EndpointSlices and the backend ids. Evolved by {@link #evolve}; {@link #copy} lets a request decide
- * several documents in turn without touching the live state.
+ * applied EndpointSlices and the backend ids, with what the Services hold indexed ({@link LbAllocations}).
+ * Evolved by {@link #evolve}. A request decides its documents in turn against the live state
+ * {@link #tentatively}: what it evolves meanwhile is undone at the end, so that a refusal or a failed append
+ * changes nothing, and no write copies the state.
  */
 public final class LbState {
 
+    private final UndoLog undo = new UndoLog();
     private final TreeMap<String, ServiceApplied> services = new TreeMap<>();
     private final TreeMap<String, EndpointSliceApplied> slices = new TreeMap<>();
     private final TreeMap<BackendKey, Long> backendIds = new TreeMap<>();
@@ -32,12 +36,18 @@ public final class LbState {
     /** Ids below {@link #highestId} that no backend holds. */
     private final TreeSet<Long> freeIds = new TreeSet<>();
 
+    private final LbAllocations allocations = new LbAllocations(undo);
+
     private long highestId;
     private long revision;
 
+    /** A state of its own with the same content (the indexes rebuilt from it). */
     public LbState copy() {
         LbState c = new LbState();
-        c.services.putAll(services);
+        services.values().forEach(a -> {
+            c.services.put(a.service().key(), a);
+            c.allocations.hold(a);
+        });
         c.slices.putAll(slices);
         c.backendIds.putAll(backendIds);
         slicesByService.forEach((k, v) -> c.slicesByService.put(k, new TreeSet<>(v)));
@@ -47,29 +57,59 @@ public final class LbState {
         return c;
     }
 
+    /**
+     * Runs {@code work}, which may {@link #evolve} this state, and then undoes whatever it evolved, whether
+     * it returns or throws: a request decides against the live state and applies its events once stored.
+     */
+    public <T> T tentatively(Supplier<T> work) {
+        undo.begin();
+        try {
+            return work.get();
+        } finally {
+            undo.rollback();
+        }
+    }
+
     public void evolve(LbEvent event) {
+        long before = revision;
+        undo.undoWith(() -> revision = before);
         revision = Math.max(revision, event.revision());
         switch (event) {
-            case ServiceApplied a -> services.put(a.service().key(), a);
-            case ServiceDeleted d -> services.remove(d.namespace() + "/" + d.name());
-            case EndpointSliceApplied a -> {
-                unlink(slices.put(a.slice().key(), a));
-                slicesByService
-                        .computeIfAbsent(serviceOf(a), k -> new TreeSet<>())
-                        .add(a.slice().key());
+            case ServiceApplied a -> {
+                ServiceApplied replaced = undo.put(services, a.service().key(), a);
+                if (replaced != null) {
+                    allocations.release(replaced);
+                }
+                allocations.hold(a);
             }
-            case EndpointSliceDeleted d -> unlink(slices.remove(d.namespace() + "/" + d.name()));
+            case ServiceDeleted d -> {
+                ServiceApplied gone = undo.remove(services, d.namespace() + "/" + d.name());
+                if (gone != null) {
+                    allocations.release(gone);
+                }
+            }
+            case EndpointSliceApplied a -> {
+                unlink(undo.put(slices, a.slice().key(), a));
+                TreeSet<String> keys = slicesByService.get(serviceOf(a));
+                if (keys == null) {
+                    keys = new TreeSet<>();
+                    undo.put(slicesByService, serviceOf(a), keys);
+                }
+                undo.add(keys, a.slice().key());
+            }
+            case EndpointSliceDeleted d -> unlink(undo.remove(slices, d.namespace() + "/" + d.name()));
             case BackendsAllocated a ->
                 a.backends().forEach(b -> {
-                    Long before = backendIds.put(b.key(), b.id());
-                    if (before != null && before != b.id()) {
-                        free(before);
+                    Long replaced = undo.put(backendIds, b.key(), b.id());
+                    if (replaced != null && replaced != b.id()) {
+                        free(replaced);
                     }
                     take(b.id());
                 });
             case BackendsReleased r ->
                 r.backends().forEach(b -> {
-                    if (backendIds.remove(b.key(), b.id())) {
+                    if (Long.valueOf(b.id()).equals(backendIds.get(b.key()))) {
+                        undo.remove(backendIds, b.key());
                         free(b.id());
                     }
                 });
@@ -85,9 +125,9 @@ public final class LbState {
             return;
         }
         TreeSet<String> keys = slicesByService.get(serviceOf(before));
-        keys.remove(before.slice().key());
+        undo.remove(keys, before.slice().key());
         if (keys.isEmpty()) {
-            slicesByService.remove(serviceOf(before));
+            undo.remove(slicesByService, serviceOf(before));
         }
     }
 
@@ -95,23 +135,35 @@ public final class LbState {
     private void take(long id) {
         if (id > highestId) {
             for (long gap = highestId + 1; gap < id; gap++) {
-                freeIds.add(gap);
+                undo.add(freeIds, gap);
             }
-            highestId = id;
+            setHighestId(id);
         } else {
-            freeIds.remove(id);
+            undo.remove(freeIds, id);
         }
     }
 
     private void free(long id) {
         if (id != highestId) {
-            freeIds.add(id);
+            undo.add(freeIds, id);
             return;
         }
-        highestId--;
-        while (highestId > 0 && freeIds.remove(highestId)) {
-            highestId--;
+        long highest = highestId - 1;
+        while (highest > 0 && undo.remove(freeIds, highest)) {
+            highest--;
         }
+        setHighestId(highest);
+    }
+
+    private void setHighestId(long id) {
+        long before = highestId;
+        undo.undoWith(() -> highestId = before);
+        highestId = id;
+    }
+
+    /** What the live Services hold, for {@link LbDecider}. */
+    LbAllocations allocations() {
+        return allocations;
     }
 
     public Optional<ServiceApplied> service(String key) {

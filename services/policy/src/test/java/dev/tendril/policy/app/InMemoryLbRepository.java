@@ -13,7 +13,9 @@ final class InMemoryLbRepository implements LbRepository {
 
     @Override
     public synchronized List<Logged<LbEvent>> after(long position, int limit) {
-        return log.stream().filter(l -> l.position() > position).limit(limit).toList();
+        // Positions are 1, 2, 3...: the events after a position are a tail of the list.
+        int from = (int) Math.min(Math.max(position, 0), log.size());
+        return List.copyOf(log.subList(from, (int) Math.min(log.size(), (long) from + limit)));
     }
 
     @Override
