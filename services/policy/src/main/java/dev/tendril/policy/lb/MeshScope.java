@@ -22,11 +22,6 @@ public record MeshScope(boolean global, boolean shared, Affinity affinity) {
         affinity = affinity == null ? Affinity.NONE : affinity;
     }
 
-    /** Whether peers may take this Service's backends: global and shared. */
-    public boolean offered() {
-        return global && shared;
-    }
-
     /** {@code service.cilium.io/affinity}: which backends get the slots while any of them is active. */
     public enum Affinity {
         /** All active backends, local and remote together (annotation absent or {@code none}). */
