@@ -163,7 +163,7 @@ class GlobalServicesTest {
 
         await().atMost(WAIT)
                 .untilAsserted(() -> assertThat(slots(ServicesTest.latest(SERVICES, key)))
-                        .containsExactly(local + "@", remote + "@" + west));
+                        .containsExactlyInAnyOrder(local + "@", remote + "@" + west));
         ServiceMaps published = ServicesTest.latest(SERVICES, key);
         assertThat(published.getGlobal()).isTrue();
         assertThat(published.getShared()).isTrue();
@@ -179,6 +179,17 @@ class GlobalServicesTest {
                 .statusCode(200)
                 .body("clusterMesh.global", equalTo(true))
                 .body("backends.find { it.address == '" + remote + "' }.cluster", equalTo(west));
+
+        // A trace to the ClusterIP answers for the remote backend without claiming its policy.
+        given().contentType("application/json")
+                .body("""
+                        {"from": {"namespace": "%s", "pod": "web-0"}, "to": {"address": "%s"}, "port": 80}""".formatted(ns, published.getFrontends(0).getAddress()))
+                .post("/v1/trace")
+                .then()
+                .statusCode(200)
+                .body("service", equalTo(key))
+                .body("backends.find { it.address == '" + remote + "' }.verdict", equalTo("UNKNOWN"))
+                .body("backends.find { it.address == '" + remote + "' }.reason", containsString(west));
 
         // A replica rebuilding from the events and the topics (a restart, a new leader) gives the peer's backend
         // the same id.
