@@ -89,8 +89,10 @@ public class MapsResource {
      *
      * @param address the backend, {@code 10.0.1.5:8080/TCP}; "" when the backends map has no entry for the id
      * @param state active, terminating, quarantined, maintenance; "missing" without a backend entry
+     * @param clusterId the backend entry's cluster id: 0 for this cluster's backend, a ClusterMesh peer's id
+     * @param cluster the peer's name for a peer's backend (from the Services that list it), "" for this cluster's
      */
-    public record LbBackendRow(int slot, long id, String address, String state) {}
+    public record LbBackendRow(int slot, long id, String address, String state, int clusterId, String cluster) {}
 
     @Inject
     DatapathMaps maps;
@@ -191,10 +193,12 @@ public class MapsResource {
     @Path("/lb")
     public List<LbRow> lb() {
         Map<Integer, String> services = new HashMap<>();
+        Map<Long, String> clusters = new HashMap<>();
         maps.image().map(NodeImage::services).orElse(Map.of()).forEach((key, s) -> {
             for (LbFrontend f : s.getFrontendsList()) {
                 services.put(f.getRevNatIndex(), serviceName(key, s));
             }
+            s.getBackendsList().forEach(b -> clusters.putIfAbsent(Integer.toUnsignedLong(b.getId()), b.getCluster()));
         });
         List<LbRow> rows = new ArrayList<>();
         for (boolean v6 : new boolean[] {false, true}) {
@@ -230,7 +234,9 @@ public class MapsResource {
                             slot,
                             v.backendId(),
                             b == null ? "" : b.endpoint(),
-                            b == null ? "missing" : LbFlags.backendState(b.flags())));
+                            b == null ? "missing" : LbFlags.backendState(b.flags()),
+                            b == null ? 0 : b.clusterId(),
+                            clusters.getOrDefault(v.backendId(), "")));
                 }
                 rows.add(new LbRow(
                         key.frontend(),

@@ -20,7 +20,9 @@ import java.util.regex.Pattern;
 /**
  * The content of a node's LB maps (services, backends, reverse NAT, both families) for an image's Services:
  * every frontend of every Service with its backends in the published slot order, except that a
- * {@code node_local} frontend keeps only the backends on this node. A backend is written once however many
+ * {@code node_local} frontend keeps only the backends on this node: never a ClusterMesh peer's backend
+ * ({@code cluster} set), whose node is the peer's even when it has this node's name. A backend's entry carries
+ * its cluster id. A backend is written once however many
  * frontends name it, and not at all when none does. What cannot be written (an unparsable address, a
  * frontend naming a backend its Service does not list) is skipped and said in {@code problems}. A key that
  * several Services want with different values (a backend whose state differs between them) holds the value of
@@ -66,7 +68,13 @@ public final class LbDesired {
             try {
                 backends.put(
                         Integer.toUnsignedLong(b.getId()),
-                        new LbBackendValue(address(b.getAddress()), b.getPort(), b.getProtocol(), b.getState(), 0, 0));
+                        new LbBackendValue(
+                                address(b.getAddress()),
+                                b.getPort(),
+                                b.getProtocol(),
+                                b.getState(),
+                                b.getClusterId(),
+                                0));
                 listed.put(Integer.toUnsignedLong(b.getId()), b);
             } catch (IllegalArgumentException e) {
                 problems.add("service " + key + ": backend " + b.getId() + " skipped: " + e.getMessage());
@@ -79,7 +87,7 @@ public final class LbDesired {
                 if (b == null) {
                     problems.add("service " + key + ": frontend " + f.getAddress() + ":" + f.getPort()
                             + " names backend " + Integer.toUnsignedLong(id) + ", which it does not list");
-                } else if (!f.getNodeLocal() || b.getNode().equals(localNode)) {
+                } else if (!f.getNodeLocal() || onThisNode(b, localNode)) {
                     ids.add(Integer.toUnsignedLong(id));
                 }
             }
@@ -98,6 +106,11 @@ public final class LbDesired {
                         + e.getMessage());
             }
         }
+    }
+
+    /** A backend of this cluster on this node; a peer's backend never is, whatever its node's name. */
+    static boolean onThisNode(LbBackend backend, String localNode) {
+        return backend.getCluster().isEmpty() && backend.getNode().equals(localNode);
     }
 
     /** An IP literal; never a name lookup. */

@@ -359,6 +359,66 @@ public abstract class NodeMapsContractTest {
                 .isZero();
     }
 
+    /**
+     * A global Service (ClusterMesh): backend 5 is this node's, 6 a peer's (west, cluster id 2) on the peer's node of
+     * the same name; the ClusterIP frontend has both, the node-local NodePort surrogate only this node's.
+     */
+    static final ServiceMaps SVC_GLOBAL = ServiceMaps.newBuilder()
+            .setNamespace("shop")
+            .setName("global")
+            .setRevision(1)
+            .setType("NodePort")
+            .setGlobal(true)
+            .setShared(true)
+            .addFrontends(lbFrontend("10.96.0.12", 80, 5, 0, false, 5, 6))
+            .addFrontends(lbFrontend("0.0.0.0", 30081, 6, LbFlags.NODEPORT | LbFlags.EXT_LOCAL_SCOPE, true, 5, 6))
+            .addBackends(lbBackend(5, "10.0.1.8", NODE))
+            .addBackends(lbBackend(6, "10.2.1.8", NODE).toBuilder()
+                    .setCluster("west")
+                    .setClusterId(2)
+                    .setPod("shop/pod-west"))
+            .build();
+
+    @Test
+    void aPeersBackendReachesTheLbMapsWithItsClusterIdAndIsNeverThisNodesBackend() {
+        MapBackend b = backend();
+        NodeMapsWriter writer = new NodeMapsWriter(b, NODE);
+        NodeImage img = withServices(SVC_GLOBAL);
+        writer.snapshot(img, List.of());
+
+        LbServiceKey clusterIp = LbServiceKey.master(ip("10.96.0.12"), 80, IpProtocol.TCP);
+        LbServiceKey nodePort = LbServiceKey.master(ip("0.0.0.0"), 30081, IpProtocol.TCP);
+        Map<LbServiceKey, LbServiceValue> v4 = servicesOf(b, false);
+        assertThat(v4.get(clusterIp).count()).isEqualTo(2);
+        assertThat(v4.get(clusterIp.withSlot(2)).backendId()).isEqualTo(6);
+        assertThat(v4.get(nodePort).count()).isEqualTo(1);
+        assertThat(v4.get(nodePort.withSlot(1)).backendId()).isEqualTo(5);
+        assertThat(backendsOf(b, false))
+                .isEqualTo(Map.of(
+                        5L,
+                        LbBackendValue.of(ip("10.0.1.8"), 8080, 6),
+                        6L,
+                        new LbBackendValue(ip("10.2.1.8"), 8080, 6, LbFlags.BACKEND_ACTIVE, 2, 0)));
+
+        // The peer is disconnected: the policy service publishes the Service without its backend.
+        NodeDelta d = new NodeDelta(img);
+        d.replay(
+                StateTopic.SERVICES,
+                "shop/global",
+                SVC_GLOBAL.toBuilder()
+                        .setRevision(2)
+                        .removeBackends(1)
+                        .setFrontends(0, lbFrontend("10.96.0.12", 80, 5, 0, false, 5))
+                        .build()
+                        .toByteArray());
+        NodeImage next = d.apply();
+        writer.publish(d, next, List.of());
+
+        assertThat(servicesOf(b, false).get(clusterIp).count()).isEqualTo(1);
+        assertThat(servicesOf(b, false)).doesNotContainKey(clusterIp.withSlot(2));
+        assertThat(backendsOf(b, false)).containsOnlyKeys(5L);
+    }
+
     @Test
     void aDeletedServiceTakesItsEntriesAndTheBackendsNoFrontendNamesAnyMore() {
         MapBackend b = backend();

@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
  * services, backends and reverse-NAT maps read back). Each frontend's master entry (slot 0) prints as Cilium
  * prints it, {@code 0.0.0.0:0 (REVNAT) (0) [flags]} ({@code [::]:0} for IPv6), then one line per backend slot
  * {@code address (REVNAT) (SLOT)} ({@code backend ID not found} when the slot's backend id has no entry in
- * the backends map); frontends sorted by address as Cilium's table printer sorts its keys.
+ * the backends map), followed by {@code (cluster NAME)} for a ClusterMesh peer's backend of a global Service;
+ * frontends sorted by address as Cilium's table printer sorts its keys.
  */
 @Command(
         name = "list",
@@ -44,11 +45,13 @@ final class LbListCommand extends AgentMapCommand {
             backends.sort(
                     Comparator.comparingInt(backend -> backend.path("slot").asInt()));
             for (JsonNode backend : backends) {
+                String cluster = backend.path("cluster").asText("");
                 table.row(
                         "",
                         backend.hasNonNull("address")
                                 ? backend.get("address").asText() + " (" + revNat + ") ("
                                         + backend.path("slot").asInt() + ")"
+                                        + (cluster.isEmpty() ? "" : " (cluster " + cluster + ")")
                                 : "backend " + backend.path("id").asLong() + " not found");
             }
         }

@@ -112,7 +112,9 @@ class BpfCommandsTest {
             [{"frontend":"10.96.0.10:80/TCP","service":"demo/backend","type":"ClusterIP","revNat":3,
               "flags":["ClusterIP","sessionAffinity"],
               "backends":[{"slot":2,"id":8,"address":"10.0.2.5:8080/TCP","state":"active"},
-                          {"slot":1,"id":7,"address":"10.0.1.5:8080/TCP","state":"active"}]},
+                          {"slot":1,"id":7,"address":"10.0.1.5:8080/TCP","state":"active"},
+                          {"slot":3,"id":12,"address":"10.2.0.7:8080/TCP","state":"active","clusterId":2,
+                           "cluster":"west"}]},
              {"frontend":"0.0.0.0:30080/TCP","service":"demo/web","type":"NodePort","revNat":5,
               "flags":["NodePort"],"backends":[{"slot":1,"id":9}]},
              {"frontend":"[fd00:10:96::a]:53/UDP","service":"demo/dns","type":"ClusterIP","revNat":4,
@@ -134,6 +136,7 @@ class BpfCommandsTest {
                 10.96.0.10:80/TCP        0.0.0.0:0 (3) (0) [ClusterIP, sessionAffinity]
                                          10.0.1.5:8080/TCP (3) (1)
                                          10.0.2.5:8080/TCP (3) (2)
+                                         10.2.0.7:8080/TCP (3) (3) (cluster west)
                 [fd00:10:96::a]:53/UDP   [::]:0 (4) (0) [ClusterIP]
                 """);
         assertThat(JSON.readTree(json.out())).isEqualTo(JSON.readTree(LB));

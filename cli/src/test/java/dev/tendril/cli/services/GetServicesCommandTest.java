@@ -25,7 +25,9 @@ class GetServicesCommandTest {
               "ports":[{"name":"http","protocol":"TCP","port":80,"targetPort":"8080","nodePort":0}],
               "selector":{"app":"backend"},"sessionAffinity":"None",
               "backends":[{"address":"10.0.1.5","port":8080,"protocol":"TCP","pod":"demo/backend-1","node":"node-1"},
-                          {"address":"10.0.2.5","port":8080,"protocol":"TCP","pod":"demo/backend-2","node":"node-2"}],
+                          {"address":"10.0.2.5","port":8080,"protocol":"TCP","pod":"demo/backend-2","node":"node-2"},
+                          {"address":"10.2.0.7","port":8080,"protocol":"TCP","pod":"demo/backend-7","node":"node-1",
+                           "cluster":"west"}],
               "conditions":[],"revision":4},
              {"namespace":"demo","name":"web","type":"NodePort","clusterIPs":["10.96.0.11","fd00:10:96::b"],
               "ports":[{"name":"http","protocol":"TCP","port":80,"targetPort":"http","nodePort":30080},
@@ -72,7 +74,7 @@ class GetServicesCommandTest {
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(result.out()).isEqualTo("""
                 NAME      TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)               BACKENDS
-                backend   ClusterIP   10.96.0.10   <none>        80/TCP                2
+                backend   ClusterIP   10.96.0.10   <none>        80/TCP                3 (1 in west)
                 web       NodePort    10.96.0.11   <none>        80:30080/TCP,53/UDP   0
                 """);
         assertThat(policy.requests()).extracting(Request::toString).containsExactly("GET /v1/services");
@@ -87,7 +89,7 @@ class GetServicesCommandTest {
         assertThat(all.out().lines().toList())
                 .containsExactly(
                         "NAMESPACE   NAME      TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)               BACKENDS",
-                        "demo        backend   ClusterIP   10.96.0.10   <none>        80/TCP                2",
+                        "demo        backend   ClusterIP   10.96.0.10   <none>        80/TCP                3 (1 in west)",
                         "demo        web       NodePort    10.96.0.11   <none>        80:30080/TCP,53/UDP   0",
                         "shop        cart      ClusterIP   10.96.0.12   <none>        8080/TCP              0");
         assertThat(JSON.readTree(json.out()))

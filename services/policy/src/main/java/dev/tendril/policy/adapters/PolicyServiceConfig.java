@@ -61,6 +61,13 @@ public interface PolicyServiceConfig {
         /** The compacted Services topic: key namespace/name, value tendril.v1.ServiceMaps. */
         @WithDefault("tendril.services")
         String services();
+
+        /**
+         * The peers' Services topic as they name it: each peer's is followed as {@code <peer>.<this>}, replicated by
+         * MirrorMaker 2, for global Services.
+         */
+        @WithDefault("tendril.services")
+        String peerServices();
     }
 
     Services services();

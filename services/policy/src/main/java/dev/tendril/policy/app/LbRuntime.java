@@ -10,6 +10,7 @@ import dev.tendril.policy.lb.LbDecider;
 import dev.tendril.policy.lb.LbEvent;
 import dev.tendril.policy.lb.LbIndex;
 import dev.tendril.policy.lb.LbState;
+import dev.tendril.policy.lb.MeshServices;
 import dev.tendril.policy.lb.ServiceLb;
 import dev.tendril.policy.lb.ServiceSpec;
 import java.lang.System.Logger.Level;
@@ -64,6 +65,8 @@ public final class LbRuntime {
     private final LbDecider decider;
     /** A namespace's endpoints. */
     private final Function<String, Collection<EndpointInfo>> endpointsIn;
+    /** The ClusterMesh peers' Services, for global Services (changed under the lock, {@link #remoteChanged}). */
+    private final MeshServices remote;
 
     private final KeyedTopicPublishing<String, ServiceLb> publishing;
     private final LbState state = new LbState();
@@ -81,8 +84,10 @@ public final class LbRuntime {
             LbRepository store,
             LbDecider decider,
             Leadership leadership,
-            Function<String, Collection<EndpointInfo>> endpointsIn) {
+            Function<String, Collection<EndpointInfo>> endpointsIn,
+            MeshServices remote) {
         this.shared = shared;
+        this.remote = remote;
         this.store = store;
         this.decider = decider;
         this.endpointsIn = endpointsIn;
@@ -156,6 +161,11 @@ public final class LbRuntime {
         if (after != null) {
             keys.addAll(index.selecting(after.namespace(), after.labels()));
         }
+        refresh(keys);
+    }
+
+    /** Under the lock: the peers' Services changed for these keys: the local Services of those keys resolve again. */
+    void remoteChanged(Set<String> keys) {
         refresh(keys);
     }
 
@@ -354,11 +364,13 @@ public final class LbRuntime {
         for (String key : keys) {
             on.service(key).ifPresent(s -> {
                 ServiceSpec spec = s.service();
+                var remoteBackends = remote.candidates(spec);
                 out.put(
                         key,
                         spec.hasSelector()
-                                ? LbController.resolve(s, List.of(), endpointsIn.apply(spec.namespace()))
-                                : LbController.resolve(s, on.slicesOf(key), List.of()));
+                                ? LbController.resolve(
+                                        s, List.of(), endpointsIn.apply(spec.namespace()), remoteBackends)
+                                : LbController.resolve(s, on.slicesOf(key), List.of(), remoteBackends));
             });
         }
         return out;

@@ -11,6 +11,8 @@ import dev.tendril.policy.domain.StoredPolicy;
 import dev.tendril.policy.domain.SubjectPolicy;
 import dev.tendril.policy.lb.LbDecider;
 import dev.tendril.policy.lb.LbSettings;
+import dev.tendril.policy.lb.MeshServices;
+import dev.tendril.policy.lb.RemoteService;
 import dev.tendril.policy.lb.ServiceLb;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -62,6 +64,7 @@ public final class PolicyRuntime {
     private final PolicyWrites writes;
     private final Publishing publishing;
     private final LbRuntime services;
+    private final MeshServices meshServices = new MeshServices();
 
     public PolicyRuntime(
             RuntimeSettings settings,
@@ -82,7 +85,8 @@ public final class PolicyRuntime {
         this.writes = new PolicyWrites(state, store, follower, cidrs);
         this.publishing = new Publishing(state, store, leadership, settings.policyTopic());
         state.onChange(publishing::changed);
-        this.services = new LbRuntime(state, lbStore, new LbDecider(lbSettings), leadership, endpoints::inNamespace);
+        this.services = new LbRuntime(
+                state, lbStore, new LbDecider(lbSettings), leadership, endpoints::inNamespace, meshServices);
     }
 
     /** Rebuilds the state from the policy events and starts following the log. */
@@ -216,6 +220,34 @@ public final class PolicyRuntime {
                 services.endpointChanged(previous, null);
             }
         });
+    }
+
+    /** A ClusterMesh peer's Service was published (or changed): the local global Service of its key merges it. */
+    public void upsertRemoteService(String peer, String key, RemoteService service) {
+        state.locked(() -> {
+            if (meshServices.put(peer, key, service)) {
+                services.remoteChanged(Set.of(key));
+            }
+        });
+    }
+
+    /** A ClusterMesh peer's Service is gone (its tombstone). */
+    public void removeRemoteService(String peer, String key) {
+        state.locked(() -> {
+            if (meshServices.remove(peer, key)) {
+                services.remoteChanged(Set.of(key));
+            }
+        });
+    }
+
+    /** A ClusterMesh peer was disconnected: its backends leave every local global Service. */
+    public void removePeerServices(String peer) {
+        state.locked(() -> services.remoteChanged(meshServices.removePeer(peer)));
+    }
+
+    /** How many Services of the ClusterMesh peer are known. */
+    public int remoteServices(String peer) {
+        return state.locked(() -> meshServices.services(peer));
     }
 
     /** The Services and EndpointSlices. */

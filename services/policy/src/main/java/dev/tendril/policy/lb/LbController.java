@@ -35,10 +35,27 @@ public final class LbController {
      * A backend before it has an id.
      *
      * @param terminating its pod is terminating: it keeps its id and backend entry but takes no new connections
+     * @param cluster "" for a backend of this cluster, the ClusterMesh peer's name for a peer's ({@link MeshServices})
+     * @param clusterId the peer's cluster id, 0 for a local backend
      */
-    public record Candidate(BackendKey key, String pod, String node, String portName, boolean terminating) {
+    public record Candidate(
+            BackendKey key,
+            String pod,
+            String node,
+            String portName,
+            boolean terminating,
+            String cluster,
+            int clusterId) {
+        public Candidate(BackendKey key, String pod, String node, String portName, boolean terminating) {
+            this(key, pod, node, portName, terminating, "", 0);
+        }
+
         public Candidate(BackendKey key, String pod, String node, String portName) {
             this(key, pod, node, portName, false);
+        }
+
+        public boolean remote() {
+            return !cluster.isEmpty();
         }
     }
 
@@ -53,6 +70,19 @@ public final class LbController {
 
     public static Resolved resolve(
             ServiceApplied applied, Collection<SliceSpec> slices, Collection<EndpointInfo> endpoints) {
+        return resolve(applied, slices, endpoints, Map.of());
+    }
+
+    /**
+     * As {@link #resolve(ServiceApplied, Collection, Collection)}, with the ClusterMesh peers' backends of a global
+     * Service per port ({@link MeshServices#candidates}) after the local ones; a local backend of the same address
+     * wins.
+     */
+    public static Resolved resolve(
+            ServiceApplied applied,
+            Collection<SliceSpec> slices,
+            Collection<EndpointInfo> endpoints,
+            Map<ServicePort, List<Candidate>> remote) {
         ServiceSpec spec = applied.service();
         List<String> conditions = new ArrayList<>();
         Map<ServicePort, List<Candidate>> perPort = new LinkedHashMap<>();
@@ -116,13 +146,19 @@ public final class LbController {
                 perPort.put(p, out);
             }
         }
+        remote.forEach((port, candidates) -> {
+            List<Candidate> merged = new ArrayList<>(perPort.getOrDefault(port, List.of()));
+            merged.addAll(candidates);
+            perPort.put(port, merged);
+        });
         Map<String, List<Candidate>> byFrontend = new LinkedHashMap<>();
         for (Frontend f : LbFrontends.frontends(spec)) {
             var family = IpAddress.parse(f.address()).family();
             Map<BackendKey, Candidate> unique = new TreeMap<>();
             for (Candidate c : perPort.getOrDefault(f.servicePort(), List.of())) {
                 if (IpAddress.parse(c.key().address()).family() == family) {
-                    // A live candidate wins over a terminating one of the same address (a new incarnation).
+                    // A live candidate wins over a terminating one of the same address (a new incarnation); a local
+                    // one over a remote one.
                     unique.merge(c.key(), c, (first, second) -> first.terminating() ? second : first);
                 }
             }
@@ -139,30 +175,25 @@ public final class LbController {
             revNats.put(LbFrontends.frontendKey(r.address(), r.port(), r.protocol()), r.index());
         }
         List<ServiceLb.Frontend> frontends = new ArrayList<>();
-        Map<Long, ServiceLb.Backend> backends = new TreeMap<>();
+        Map<Long, Candidate> backends = new TreeMap<>();
+        Map<Long, Set<String>> portNames = new TreeMap<>();
         for (Frontend f : LbFrontends.frontends(spec)) {
             String key = LbFrontends.frontendKey(f.address(), f.port(), f.protocol());
-            List<Long> slots = new ArrayList<>();
+            List<Candidate> active = new ArrayList<>();
             for (Candidate c : resolved.byFrontend().getOrDefault(key, List.of())) {
                 Long id = ids.get(c.key());
                 if (id == null) {
                     throw new IllegalStateException("backend " + c.key() + " has no id");
                 }
                 if (!c.terminating()) {
-                    slots.add(id);
+                    active.add(c);
                 }
-                backends.putIfAbsent(
-                        id,
-                        new ServiceLb.Backend(
-                                id,
-                                c.key().address(),
-                                c.key().port(),
-                                c.key().protocol(),
-                                c.terminating() ? LbFlags.BACKEND_TERMINATING : LbFlags.BACKEND_ACTIVE,
-                                c.node(),
-                                c.pod(),
-                                c.portName()));
+                backends.putIfAbsent(id, c);
+                portNames.computeIfAbsent(id, i -> new TreeSet<>()).add(c.portName());
             }
+            List<Long> slots = spec.mesh().affinity().slots(active, Candidate::remote).stream()
+                    .map(c -> ids.get(c.key()))
+                    .toList();
             boolean local = f.nodePort()
                     ? ServiceSpec.LOCAL.equals(spec.externalTrafficPolicy())
                     : ServiceSpec.LOCAL.equals(spec.internalTrafficPolicy());
@@ -181,13 +212,21 @@ public final class LbController {
                     local,
                     slots));
         }
+        List<ServiceLb.Backend> listed = new ArrayList<>();
+        backends.forEach((id, c) -> listed.add(new ServiceLb.Backend(
+                id,
+                c.key().address(),
+                c.key().port(),
+                c.key().protocol(),
+                c.terminating() ? LbFlags.BACKEND_TERMINATING : LbFlags.BACKEND_ACTIVE,
+                c.node(),
+                c.pod(),
+                c.portName(),
+                c.cluster(),
+                c.clusterId(),
+                List.copyOf(portNames.get(id)))));
         return new ServiceLb(
-                spec.namespace(),
-                spec.name(),
-                spec.type(),
-                frontends,
-                List.copyOf(backends.values()),
-                resolved.conditions());
+                spec.namespace(), spec.name(), spec.type(), spec.mesh(), frontends, listed, resolved.conditions());
     }
 
     static boolean matches(Map<String, String> selector, Map<String, String> labels) {

@@ -170,7 +170,8 @@ public final class LbDecider {
                 spec.internalTrafficPolicy(),
                 spec.externalTrafficPolicy(),
                 familyNames,
-                spec.ipFamilyPolicy());
+                spec.ipFamilyPolicy(),
+                spec.mesh());
         List<RevNat> revNats = LbFrontends.revNats(allocated, existing, held);
         if (existing.isPresent()
                 && existing.get().service().equals(allocated)

@@ -8,6 +8,7 @@ import dev.tendril.policy.lb.LbCommand;
 import dev.tendril.policy.lb.LbCommand.ApplyService;
 import dev.tendril.policy.lb.LbCommand.ApplySlice;
 import dev.tendril.policy.lb.LbRejected;
+import dev.tendril.policy.lb.MeshScope;
 import dev.tendril.policy.lb.Protocols;
 import dev.tendril.policy.lb.ServicePort;
 import dev.tendril.policy.lb.ServiceSpec;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -125,7 +127,40 @@ public final class ServiceManifests {
                 internal,
                 external,
                 families,
-                familyPolicy);
+                familyPolicy,
+                mesh(doc.path("metadata").path("annotations")));
+    }
+
+    /** The ClusterMesh annotations (Cilium's): {@code global} and {@code shared} "true"/"false", {@code affinity}. */
+    static MeshScope mesh(JsonNode annotations) {
+        boolean global = bool(annotations, MeshScope.GLOBAL_ANNOTATION, false);
+        boolean shared = bool(annotations, MeshScope.SHARED_ANNOTATION, true);
+        String text = annotations.path(MeshScope.AFFINITY_ANNOTATION).asText("");
+        MeshScope.Affinity affinity = MeshScope.Affinity.parse(text.toLowerCase(Locale.ROOT));
+        if (affinity == null) {
+            throw new LbRejected(
+                    422,
+                    annotationField(MeshScope.AFFINITY_ANNOTATION),
+                    "must be local, remote or none, got '" + text + "'");
+        }
+        return new MeshScope(global, shared, affinity);
+    }
+
+    private static boolean bool(JsonNode annotations, String key, boolean absent) {
+        JsonNode value = annotations.path(key);
+        if (value.isMissingNode() || value.isNull()) {
+            return absent;
+        }
+        String text = value.asText().toLowerCase(Locale.ROOT);
+        if (!text.equals("true") && !text.equals("false")) {
+            throw new LbRejected(
+                    422, annotationField(key), "must be \"true\" or \"false\", got '" + value.asText() + "'");
+        }
+        return text.equals("true");
+    }
+
+    private static String annotationField(String key) {
+        return "metadata.annotations[" + key + "]";
     }
 
     private static String policy(JsonNode spec, String field) {

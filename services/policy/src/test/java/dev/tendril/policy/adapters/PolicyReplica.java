@@ -138,6 +138,11 @@ final class PolicyReplica implements AutoCloseable {
                     public String services() {
                         return topic + ".services";
                     }
+
+                    @Override
+                    public String peerServices() {
+                        return config.topics().peerServices();
+                    }
                 };
             }
 

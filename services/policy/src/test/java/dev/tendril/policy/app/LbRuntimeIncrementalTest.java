@@ -51,8 +51,13 @@ class LbRuntimeIncrementalTest {
     private final LbDecider decider = new LbDecider(LbSettings.defaults());
     private final RuntimeState shared = new RuntimeState(new PolicyEngine("default", 16384), new NoMetrics());
     private final EndpointIndex endpoints = new EndpointIndex();
-    private final LbRuntime runtime =
-            new LbRuntime(shared, new InMemoryLbRepository(), decider, new NoLeadership(), endpoints::inNamespace);
+    private final LbRuntime runtime = new LbRuntime(
+            shared,
+            new InMemoryLbRepository(),
+            decider,
+            new NoLeadership(),
+            endpoints::inNamespace,
+            new dev.tendril.policy.lb.MeshServices());
 
     /** The reference: the ids as deciding over every backend after every step gives them. */
     private final LbState referenceIds = new LbState();

@@ -71,13 +71,14 @@ public class InputsConsumer {
                 .description("Identity and endpoint records applied")
                 .register(registry);
         started = System.nanoTime();
-        mesh = new MeshInputs(runtime, applied, rejected, this::readyWhenBootstrapped);
         String identities = config.topics().identities();
+        String services = config.topics().peerServices();
+        mesh = new MeshInputs(runtime, services, applied, rejected, this::readyWhenBootstrapped);
         peers = new PeerFollowers(
                         "tendril-policy-mesh",
                         bootstrapServers,
                         config.topics().meshPeers(),
-                        peer -> List.of(peer + "." + identities),
+                        peer -> List.of(peer + "." + identities, peer + "." + services),
                         KafkaClientSettings.fromConfig(),
                         mesh)
                 .start();

@@ -22,9 +22,10 @@ import org.jboss.logging.Logger;
 /**
  * The ClusterMesh part of the policy service's inputs: for every peer listed in {@code tendril.mesh.peers},
  * its replicated {@code <peer>.tendril.identities} into the {@link PolicyRuntime} as remote identities
- * (selected by selectors, never subjects). As Cilium does, a remote identity must carry the peer's cluster
+ * (selected by selectors, never subjects), and its {@code <peer>.tendril.services} as the peer's Services that
+ * local global Services merge (docs/clustermesh.md, "Global Services"). As Cilium does, a remote identity must carry the peer's cluster
  * label and, when the peer's cluster id is known, lie in that cluster's range; others are skipped. A peer
- * tombstoned in the list has its identities removed; a peer whose topic goes quiet keeps them.
+ * tombstoned in the list has its identities and Services removed; a peer whose topics go quiet keeps them.
  *
  * <p>{@link #bootstrapped()} says whether the peers listed at the start have been read up to their end as of
  * their start: {@link InputsConsumer} waits for it (at most a bound) before publishing. A peer listed later
@@ -35,9 +36,10 @@ public final class MeshInputs implements PeerFollowers.Listener {
     private static final Logger LOG = Logger.getLogger(MeshInputs.class);
 
     /** A peer's identities as applied, and whether they were read up to their end as of the peer's start. */
-    public record PeerView(long clusterId, int identities, boolean bootstrapped) {}
+    public record PeerView(long clusterId, int identities, int services, boolean bootstrapped) {}
 
     private final PolicyRuntime runtime;
+    private final String servicesTopic;
     private final Counter applied;
     private final Counter rejected;
     private final Runnable progress;
@@ -45,8 +47,10 @@ public final class MeshInputs implements PeerFollowers.Listener {
     private volatile Set<String> listedAtStart;
 
     /** @param progress told whenever the peer list or a peer caught up (on their threads) */
-    MeshInputs(PolicyRuntime runtime, Counter applied, Counter rejected, Runnable progress) {
+    /** @param servicesTopic the peers' Services topic as they name it: a peer's replica is {@code <peer>.<servicesTopic>} */
+    MeshInputs(PolicyRuntime runtime, String servicesTopic, Counter applied, Counter rejected, Runnable progress) {
         this.runtime = runtime;
+        this.servicesTopic = servicesTopic;
         this.applied = applied;
         this.rejected = rejected;
         this.progress = progress;
@@ -80,7 +84,8 @@ public final class MeshInputs implements PeerFollowers.Listener {
 
     Map<String, PeerView> peers() {
         Map<String, PeerView> out = new TreeMap<>();
-        peers.forEach((n, p) -> out.put(n, new PeerView(p.clusterId, p.ids.size(), p.caughtUp)));
+        peers.forEach(
+                (n, p) -> out.put(n, new PeerView(p.clusterId, p.ids.size(), runtime.remoteServices(n), p.caughtUp)));
         return out;
     }
 
@@ -110,6 +115,8 @@ public final class MeshInputs implements PeerFollowers.Listener {
             peer.ids.forEach(runtime::removeIdentity);
             LOG.infof("peer %s disconnected: its %d identities removed", name, peer.ids.size());
             peer.ids.clear();
+            runtime.removePeerServices(name);
+            LOG.infof("peer %s disconnected: its Services' backends removed from global Services", name);
         }
         progress.run();
     }
@@ -170,6 +177,14 @@ public final class MeshInputs implements PeerFollowers.Listener {
         private void replay(ConsumerRecord<String, byte[]> r) {
             if (r.key() == null) {
                 throw new IllegalArgumentException("no key");
+            }
+            if (r.topic().equals(name + "." + servicesTopic)) {
+                if (r.value() == null) {
+                    runtime.removeRemoteService(name, r.key());
+                } else {
+                    runtime.upsertRemoteService(name, r.key(), ProtoMapping.remoteService(name, clusterId, r.value()));
+                }
+                return;
             }
             long id = ProtoMapping.identityKey(r.key());
             if (r.value() == null) {

@@ -1,7 +1,9 @@
 package dev.tendril.policy.adapters.kafka;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tendril.api.v1.LbBackend;
 import dev.tendril.api.v1.PolicyMapEntry;
+import dev.tendril.api.v1.ServiceMaps;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.k8s.labels.Label;
@@ -14,6 +16,7 @@ import dev.tendril.policy.domain.PolicyEntry;
 import dev.tendril.policy.domain.PolicyRef;
 import dev.tendril.policy.domain.Protocol;
 import dev.tendril.policy.domain.SubjectPolicy;
+import dev.tendril.policy.lb.RemoteService;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -109,6 +112,34 @@ public final class ProtoMapping {
     }
 
     /** The published content of a subject, without revisions (those are added when it is sent). */
+    /**
+     * A ClusterMesh peer's tendril.services value ({@code <peer>.tendril.services}) as what a local global Service
+     * may merge from it.
+     *
+     * @throws IllegalArgumentException for a record that is not a ServiceMaps
+     */
+    public static RemoteService remoteService(String peer, long clusterId, byte[] value) {
+        ServiceMaps proto;
+        try {
+            proto = ServiceMaps.parseFrom(value);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("not a tendril.v1.ServiceMaps: " + e.getMessage(), e);
+        }
+        List<RemoteService.Backend> backends = new ArrayList<>();
+        for (LbBackend b : proto.getBackendsList()) {
+            backends.add(new RemoteService.Backend(
+                    b.getAddress(),
+                    b.getPort(),
+                    b.getProtocol(),
+                    b.getState(),
+                    b.getCluster(),
+                    b.getNode(),
+                    b.getPod(),
+                    b.getPortNamesList()));
+        }
+        return new RemoteService(peer, (int) clusterId, proto.getGlobal(), proto.getShared(), backends);
+    }
+
     public static SubjectPolicyMap content(SubjectPolicy subject) {
         SubjectPolicyMap.Builder b = SubjectPolicyMap.newBuilder().setSubject((int) subject.subject());
         for (PolicyEntry e : subject.entries().values()) {

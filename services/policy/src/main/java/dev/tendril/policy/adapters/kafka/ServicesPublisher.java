@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tendril.api.v1.LbBackend;
 import dev.tendril.api.v1.LbFrontend;
 import dev.tendril.api.v1.ServiceMaps;
+import dev.tendril.policy.lb.MeshScope;
 import dev.tendril.policy.lb.ServiceLb;
 import java.util.Map;
 
@@ -46,7 +47,13 @@ public final class ServicesPublisher extends KeyedTopicPublisher<String, Service
                 .setNamespace(s.namespace())
                 .setName(s.name())
                 .setType(s.type())
-                .addAllConditions(s.conditions());
+                .addAllConditions(s.conditions())
+                .setGlobal(s.mesh().global())
+                .setShared(s.mesh().shared())
+                .setAffinity(
+                        s.mesh().affinity() == MeshScope.Affinity.NONE
+                                ? ""
+                                : s.mesh().affinity().annotation());
         for (ServiceLb.Frontend f : s.frontends()) {
             b.addFrontends(LbFrontend.newBuilder()
                     .setAddress(f.address())
@@ -69,7 +76,10 @@ public final class ServicesPublisher extends KeyedTopicPublisher<String, Service
                     .setProtocol(be.protocol())
                     .setState(be.state())
                     .setNode(be.node())
-                    .setPod(be.pod()));
+                    .setPod(be.pod())
+                    .setCluster(be.cluster())
+                    .setClusterId(be.clusterId())
+                    .addAllPortNames(be.portNames()));
         }
         return b.build();
     }

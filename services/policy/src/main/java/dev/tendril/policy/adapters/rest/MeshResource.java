@@ -28,8 +28,11 @@ public class MeshResource {
     /** A remote identity: its number, the peer it comes from and its labels ({@code source:key=value}). */
     public record RemoteIdentityView(long id, String cluster, List<String> labels) {}
 
-    /** A followed peer: its cluster id, the identities held, whether its topic was read to its end once. */
-    public record PeerView(String name, long clusterId, int identities, boolean bootstrapped) {}
+    /**
+     * A followed peer: its cluster id, the identities and Services held, whether its topics were read to their end
+     * once.
+     */
+    public record PeerView(String name, long clusterId, int identities, int services, boolean bootstrapped) {}
 
     @Inject
     PolicyRuntime runtime;
@@ -39,11 +42,12 @@ public class MeshResource {
 
     @GET
     @Path("/peers")
-    @Operation(summary = "The ClusterMesh peers whose identities this service follows")
+    @Operation(summary = "The ClusterMesh peers whose identities and Services this service follows")
     public List<PeerView> peers() {
         List<PeerView> out = new ArrayList<>();
         inputs.meshPeers()
-                .forEach((name, p) -> out.add(new PeerView(name, p.clusterId(), p.identities(), p.bootstrapped())));
+                .forEach((name, p) ->
+                        out.add(new PeerView(name, p.clusterId(), p.identities(), p.services(), p.bootstrapped())));
         return out;
     }
 

@@ -27,7 +27,12 @@ public final class ServiceViews {
 
     public record PortView(String name, String protocol, int port, Object targetPort, Integer nodePort) {}
 
-    public record BackendView(String address, int port, String protocol, String pod, String node, String portName) {}
+    /** An active backend; {@code cluster} "" for this cluster's, the ClusterMesh peer's name for a peer's. */
+    public record BackendView(
+            String address, int port, String protocol, String pod, String node, String portName, String cluster) {}
+
+    /** The ClusterMesh annotations: {@code affinity} local, remote or none. */
+    public record MeshView(boolean global, boolean shared, String affinity) {}
 
     public record ServiceView(
             String namespace,
@@ -40,6 +45,7 @@ public final class ServiceViews {
             int affinityTimeoutSeconds,
             String internalTrafficPolicy,
             String externalTrafficPolicy,
+            MeshView clusterMesh,
             List<BackendView> backends,
             List<String> conditions,
             long revision) {}
@@ -84,7 +90,13 @@ public final class ServiceViews {
                 : maps.backends().stream()
                         .filter(b -> b.state() == LbFlags.BACKEND_ACTIVE)
                         .map(b -> new BackendView(
-                                b.address(), b.port(), Protocols.name(b.protocol()), b.pod(), b.node(), b.portName()))
+                                b.address(),
+                                b.port(),
+                                Protocols.name(b.protocol()),
+                                b.pod(),
+                                b.node(),
+                                b.portName(),
+                                b.cluster()))
                         .toList();
         return new ServiceView(
                 s.namespace(),
@@ -97,6 +109,10 @@ public final class ServiceViews {
                 s.affinityTimeoutSeconds(),
                 s.internalTrafficPolicy(),
                 s.externalTrafficPolicy(),
+                new MeshView(
+                        s.mesh().global(),
+                        s.mesh().shared(),
+                        s.mesh().affinity().annotation()),
                 backends,
                 maps == null ? List.of() : maps.conditions(),
                 applied.revision());
@@ -127,7 +143,8 @@ public final class ServiceViews {
             Map<String, String> nodes = new LinkedHashMap<>();
             Set<String> terminating = new LinkedHashSet<>();
             for (ServiceLb.Backend b : maps.backends()) {
-                if (IpAddress.parse(b.address()).family() != family) {
+                // A peer's backends are its cluster's endpoints, not this cluster's.
+                if (b.remote() || IpAddress.parse(b.address()).family() != family) {
                     continue;
                 }
                 ports.add(new SlicePortView(b.portName(), Protocols.name(b.protocol()), b.port()));

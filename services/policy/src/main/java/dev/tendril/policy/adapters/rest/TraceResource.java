@@ -129,6 +129,18 @@ public class TraceResource {
                     .filter(x -> x.id() == id)
                     .findFirst()
                     .orElseThrow();
+            if (b.remote()) {
+                // A peer's pod: its cluster enforces its ingress, and this cluster knows its identity only there.
+                allowed = false;
+                backends.add(new Views.TraceBackend(
+                        b.address(),
+                        b.port(),
+                        b.pod(),
+                        null,
+                        "UNKNOWN",
+                        "a backend of ClusterMesh peer " + b.cluster() + ": trace it in " + b.cluster()));
+                continue;
+            }
             EndpointInfo endpoint = v.endpoints().get(b.pod());
             if (endpoint == null || engine.identity(endpoint.identity()).isEmpty()) {
                 allowed = false;
