@@ -117,7 +117,7 @@ public final class LbRuntime {
                                     state.slices().size(),
                                     state.backendIds().size()));
         });
-        thread = Thread.ofPlatform().name("tendril-policy-lb-log").daemon().start(this::run);
+        thread = LogFollower.followEvery("tendril-policy-lb-log", shared, this::follow, "the load-balancing event log");
     }
 
     void stop() {
@@ -262,21 +262,6 @@ public final class LbRuntime {
                 return publishing.publishedRevision(key);
             }
         }));
-    }
-
-    private void run() {
-        while (!shared.stopping) {
-            try {
-                follow();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "cannot read the load-balancing event log (retrying): " + e.getMessage());
-            }
-            try {
-                Thread.sleep(LogFollower.FOLLOW_EVERY);
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
     }
 
     /** Applies what other replicas committed, and retries Services whose backend ids failed to commit. */

@@ -41,28 +41,34 @@ final class LogFollower {
     }
 
     void start() {
-        thread = Thread.ofPlatform().name("tendril-policy-log").daemon().start(this::run);
+        thread = followEvery("tendril-policy-log", state, this::follow, "the policy event log");
+    }
+
+    /**
+     * Starts a daemon thread {@code name} that runs {@code follow} every {@link #FOLLOW_EVERY} until the runtime
+     * stops or the thread is interrupted; a failed round is logged and retried at the next.
+     */
+    static Thread followEvery(String name, RuntimeState state, Runnable follow, String log) {
+        return Thread.ofPlatform().name(name).daemon().start(() -> {
+            while (!state.stopping) {
+                try {
+                    follow.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "cannot read " + log + " (retrying): " + e.getMessage());
+                }
+                try {
+                    Thread.sleep(FOLLOW_EVERY);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
     }
 
     void stop() {
         if (thread != null) {
             thread.interrupt();
             PolicyRuntime.join(thread);
-        }
-    }
-
-    private void run() {
-        while (!state.stopping) {
-            try {
-                follow();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "cannot read the policy event log (retrying): " + e.getMessage());
-            }
-            try {
-                Thread.sleep(FOLLOW_EVERY);
-            } catch (InterruptedException e) {
-                return;
-            }
         }
     }
 

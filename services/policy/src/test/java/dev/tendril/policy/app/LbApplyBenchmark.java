@@ -6,6 +6,7 @@ import dev.tendril.policy.lb.LbCommand;
 import dev.tendril.policy.lb.LbCommand.ApplyService;
 import dev.tendril.policy.lb.LbDecider;
 import dev.tendril.policy.lb.LbSettings;
+import dev.tendril.policy.lb.MeshServices;
 import dev.tendril.policy.lb.ServicePort;
 import dev.tendril.policy.lb.ServiceSpec;
 import dev.tendril.policy.lb.TargetPort;
@@ -53,7 +54,8 @@ public final class LbApplyBenchmark {
                 new InMemoryLbRepository(),
                 new LbDecider(LbSettings.defaults()),
                 new LbRuntimeDoubles.NoLeadership(),
-                endpoints::inNamespace);
+                endpoints::inNamespace,
+                new MeshServices());
         for (int i = 0; i < size + samples; i++) {
             for (int p = 0; p < PODS; p++) {
                 endpoints.upsert(pod(i, p));

@@ -21,6 +21,7 @@ import dev.tendril.policy.lb.LbEvent.ServiceApplied;
 import dev.tendril.policy.lb.LbRejected;
 import dev.tendril.policy.lb.LbSettings;
 import dev.tendril.policy.lb.LbState;
+import dev.tendril.policy.lb.MeshServices;
 import dev.tendril.policy.lb.ServiceLb;
 import dev.tendril.policy.lb.ServicePort;
 import dev.tendril.policy.lb.ServiceSpec;
@@ -57,7 +58,7 @@ class LbRuntimeIncrementalTest {
             decider,
             new NoLeadership(),
             endpoints::inNamespace,
-            new dev.tendril.policy.lb.MeshServices());
+            new MeshServices());
 
     /** The reference: the ids as deciding over every backend after every step gives them. */
     private final LbState referenceIds = new LbState();

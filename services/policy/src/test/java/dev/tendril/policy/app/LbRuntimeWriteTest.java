@@ -11,6 +11,7 @@ import dev.tendril.policy.lb.LbEvent;
 import dev.tendril.policy.lb.LbEvent.ServiceApplied;
 import dev.tendril.policy.lb.LbRejected;
 import dev.tendril.policy.lb.LbSettings;
+import dev.tendril.policy.lb.MeshServices;
 import dev.tendril.policy.lb.ServicePort;
 import dev.tendril.policy.lb.ServiceSpec;
 import dev.tendril.policy.lb.TargetPort;
@@ -32,7 +33,8 @@ class LbRuntimeWriteTest {
             store,
             new LbDecider(LbSettings.defaults()),
             new LbRuntimeDoubles.NoLeadership(),
-            namespace -> List.<EndpointInfo>of());
+            namespace -> List.<EndpointInfo>of(),
+            new MeshServices());
 
     @Test
     void aRequestRefusedByItsLastCommandChangesNothing() {
