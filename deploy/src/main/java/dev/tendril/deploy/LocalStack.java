@@ -350,14 +350,7 @@ final class LocalStack {
 
     private ReadinessWait readiness() {
         return new ReadinessWait(
-                out,
-                config.readyTimeout(),
-                () -> stopping,
-                probe,
-                this::healthy,
-                supervisor::healthy,
-                supervisor::startAgain,
-                this::elapsed);
+                out, config.readyTimeout(), () -> stopping, probe, this::healthy, supervisor, this::elapsed);
     }
 
     private List<Component> components() {

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -37,8 +36,7 @@ final class ReadinessWait {
     private final BooleanSupplier stopping;
     private final HealthProbe probe;
     private final Predicate<Component> postgresHealthy;
-    private final Consumer<Supervised> markHealthy;
-    private final Consumer<Supervised> startAgain;
+    private final Supervisor supervisor;
     private final Supplier<String> elapsed;
     /** Restarts during the current wait, by component. */
     private final Map<Supervised, Integer> starts = new HashMap<>();
@@ -49,16 +47,14 @@ final class ReadinessWait {
             BooleanSupplier stopping,
             HealthProbe probe,
             Predicate<Component> postgresHealthy,
-            Consumer<Supervised> markHealthy,
-            Consumer<Supervised> startAgain,
+            Supervisor supervisor,
             Supplier<String> elapsed) {
         this.out = out;
         this.timeout = timeout;
         this.stopping = stopping;
         this.probe = probe;
         this.postgresHealthy = postgresHealthy;
-        this.markHealthy = markHealthy;
-        this.startAgain = startAgain;
+        this.supervisor = supervisor;
         this.elapsed = elapsed;
     }
 
@@ -92,7 +88,7 @@ final class ReadinessWait {
                     out.printf(
                             "%-10s exited with code %d before it was ready (see %s); starting it again (start %d of %d)%n",
                             s.name(), code, ComponentTable.display(s.log()), starts, STARTS);
-                    startAgain.accept(s);
+                    supervisor.startAgain(s);
                 }
             }
             List<Supervised> polled = List.copyOf(pending);
@@ -106,7 +102,7 @@ final class ReadinessWait {
                         : results.get(i).ok();
                 if (ok) {
                     pending.remove(s);
-                    markHealthy.accept(s);
+                    supervisor.healthy(s);
                     out.println(
                             readyLine == null
                                     ? String.format("%-10s ready (%s)", s.name(), elapsed.get())

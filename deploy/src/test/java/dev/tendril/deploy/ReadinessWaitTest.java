@@ -95,8 +95,7 @@ class ReadinessWaitTest {
                 () -> false,
                 new HealthProbe(),
                 component -> Files.exists(dir.resolve(component.name() + ".ready")),
-                supervisor::healthy,
-                supervisor::startAgain,
+                supervisor,
                 () -> "0 s");
     }
 
