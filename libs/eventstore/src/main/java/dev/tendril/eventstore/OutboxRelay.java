@@ -151,6 +151,7 @@ public final class OutboxRelay implements AutoCloseable {
         attemptStartedAt = clock.instant();
         try {
             if (!holdsLock()) {
+                progress.standby();
                 return -1;
             }
             int count = publishBatch();
@@ -175,7 +176,7 @@ public final class OutboxRelay implements AutoCloseable {
             attemptStartedAt = clock.instant();
             try {
                 if (!holdsLock()) {
-                    progress.state(RelayStatus.State.STANDBY);
+                    progress.standby();
                     idle(config.idlePoll().multipliedBy(10));
                     continue;
                 }

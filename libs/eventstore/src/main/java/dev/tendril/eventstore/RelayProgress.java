@@ -81,6 +81,17 @@ final class RelayProgress {
         lagMillis.set(millis);
     }
 
+    /**
+     * Another replica holds the lock and publishes: this relay has nothing to publish, so what its own attempts
+     * failed at before (a Kafka call that timed out while it briefly held the lock) no longer makes it failing.
+     * The failure count and the last error stay, as history.
+     */
+    void standby() {
+        failingSince.set(null);
+        stalledEvent.set(null);
+        state.set(RelayStatus.State.STANDBY);
+    }
+
     /** An attempt went through: publishing again, whatever failed before. */
     void succeeded() {
         state.set(RelayStatus.State.PUBLISHING);

@@ -5,14 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tendril.api.v1.EventEnvelope;
+import dev.tendril.eventstore.quarkus.OutboxPublishingReadiness;
 import dev.tendril.testing.KafkaBroker;
 import dev.tendril.testing.SharedInfrastructure;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -250,6 +254,47 @@ class OutboxRelayTest {
         assertThat(TopicReader.envelopes(topic, 2))
                 .extracting(EventEnvelope::getEventType)
                 .containsExactly("X", "Y");
+    }
+
+    @Test
+    void aRelayThatFailedWhileHoldingTheLockIsNotFailingOnceAnotherPublishes() throws Exception {
+        store.append("stream/x", 0, List.of(Counter.event("X")));
+        // Its Kafka answers nothing: it takes the lock, fails to list the topics and lets the lock go.
+        OutboxRelay unlucky = new OutboxRelay(
+                dataSource,
+                config(),
+                Map.of(
+                        "bootstrap.servers",
+                        "127.0.0.1:" + closedPort(),
+                        "request.timeout.ms",
+                        1000,
+                        "default.api.timeout.ms",
+                        2000),
+                meters);
+        relays.add(unlucky);
+        assertThatThrownBy(unlucky::runOnce).hasMessageContaining("cannot list topics");
+        assertThat(unlucky.status().failingSince()).isNotNull();
+
+        OutboxRelay leader = relay(config());
+        assertThat(leader.runOnce()).isEqualTo(1);
+        assertThat(unlucky.runOnce()).isEqualTo(-1);
+
+        RelayStatus standby = unlucky.status();
+        assertThat(standby.state()).isEqualTo(RelayStatus.State.STANDBY);
+        assertThat(standby.failingSince())
+                .as("a standby publishes nothing, so it is not failing to publish")
+                .isNull();
+        assertThat(standby.failuresTotal()).isEqualTo(1);
+        assertThat(OutboxPublishingReadiness.publishing(
+                        standby, Duration.ofSeconds(30), Instant.now().plus(Duration.ofMinutes(5))))
+                .as("readiness of the standby, minutes after its failure")
+                .isTrue();
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     @Test

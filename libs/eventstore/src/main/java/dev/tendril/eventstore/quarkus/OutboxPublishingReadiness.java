@@ -37,7 +37,7 @@ public class OutboxPublishingReadiness implements HealthCheck {
                 .orElseGet(RelayHealth::disabled);
     }
 
-    static boolean publishing(RelayStatus status, Duration unreadyAfter, Instant now) {
+    public static boolean publishing(RelayStatus status, Duration unreadyAfter, Instant now) {
         if (status.state() == RelayStatus.State.STALLED) {
             return false;
         }
