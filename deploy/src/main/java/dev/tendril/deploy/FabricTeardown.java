@@ -259,7 +259,7 @@ final class FabricTeardown {
             run(List.of("ip", "netns", "del", netns));
         }
 
-        static String run(List<String> command) {
+        private static String run(List<String> command) {
             try {
                 Process p =
                         new ProcessBuilder(command).redirectErrorStream(true).start();
