@@ -24,8 +24,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLHandshakeException;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -170,6 +172,7 @@ class TlsEndToEndTest {
 
         // Requests keep succeeding while the components reload their files, until they serve the new certificates.
         int[] round = {0};
+        List<String> resets = new CopyOnWriteArrayList<>();
         Awaitility.await("identity and agent-1 serve the rotated certificates")
                 .atMost(RELOAD_GUARD)
                 .pollInterval(Duration.ofMillis(500))
@@ -185,9 +188,12 @@ class TlsEndToEndTest {
                             .as("round " + round[0] + ": " + read)
                             .isZero();
                     assertThat(read.out()).contains(ns);
-                    assertThat(served(identity.url())).isEqualTo(identityNew);
-                    assertThat(served(agent.url())).isEqualTo(agentNew);
+                    assertThat(servedOrReset(identity.url(), resets)).isEqualTo(identityNew);
+                    assertThat(servedOrReset(agent.url(), resets)).isEqualTo(agentNew);
                 });
+        // A probe's new connection reset in its handshake while the server swaps its key store is counted and
+        // printed, not fatal: the operator's requests above must all succeed, and do.
+        System.out.println("TlsEndToEndTest: probe handshakes reset during the reload: " + resets);
         // The agent's own gRPC calls still go through: it registers a pod at IPAM and the identity service.
         HttpResponse<String> pod = AdminTls.http(dataDir)
                 .send(
@@ -240,6 +246,19 @@ class TlsEndToEndTest {
         Path file = dataDir.resolve(ns + ".yaml");
         Files.writeString(file, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + ns + "\n");
         return file;
+    }
+
+    /**
+     * As {@link #served}, but a handshake the server resets (while it reloads its files) is recorded in {@code resets}
+     * and reported as an assertion failure, so that the wait tries again.
+     */
+    private BigInteger servedOrReset(String url, List<String> resets) throws Exception {
+        try {
+            return served(url);
+        } catch (SSLHandshakeException e) {
+            resets.add(url + ": " + e.getMessage());
+            throw new AssertionError("handshake reset by " + url + " while it reloads: " + e.getMessage(), e);
+        }
     }
 
     /** The serial number of the certificate served at {@code url}, seen by a new connection as the admin. */
