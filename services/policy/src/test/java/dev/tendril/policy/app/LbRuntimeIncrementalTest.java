@@ -35,8 +35,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,13 +48,14 @@ class LbRuntimeIncrementalTest {
     private static final List<String> APPS = List.of("web", "db", "cache");
 
     private final LbDecider decider = new LbDecider(LbSettings.defaults());
-    private final RuntimeState shared = new RuntimeState(new PolicyEngine("default", 16384), new NoMetrics());
+    private final RuntimeState shared =
+            new RuntimeState(new PolicyEngine("default", 16384), new LbRuntimeDoubles.NoMetrics());
     private final EndpointIndex endpoints = new EndpointIndex();
     private final LbRuntime runtime = new LbRuntime(
             shared,
             new InMemoryLbRepository(),
             decider,
-            new NoLeadership(),
+            new LbRuntimeDoubles.NoLeadership(),
             endpoints::inNamespace,
             new MeshServices());
 
@@ -215,35 +214,5 @@ class LbRuntimeIncrementalTest {
                     ns + "/ext" + i));
         }
         return new SliceSpec(ns, name, service, "IPv4", List.of(new SliceSpec.Port("web", "TCP", 9000)), eps);
-    }
-
-    private static final class NoMetrics implements PolicyMetrics {
-        @Override
-        public <T> T compile(Supplier<T> mutation) {
-            return mutation.get();
-        }
-
-        @Override
-        public void overflowing(int subjects) {}
-
-        @Override
-        public void overflowed(long subject) {}
-    }
-
-    /** Never used: the runtime is given no publisher, so its publishing thread never starts. */
-    private static final class NoLeadership implements Leadership {
-        @Override
-        public void start(Consumer<Boolean> onChange) {}
-
-        @Override
-        public boolean confirm() {
-            return false;
-        }
-
-        @Override
-        public void resign() {}
-
-        @Override
-        public void close() {}
     }
 }
