@@ -30,17 +30,23 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Load driver for docs/BENCHMARKS.md, "ClusterMesh: MirrorMaker 2 bootstrap"; not a test. Starts a real stack
- * ({@code east}, id 1, no agents) with the launcher, and in this JVM a peer {@code west} (id 2) that is only what a
+ * ({@code east}, id 1, {@code nodes} agents on the model datapath) with the launcher, and in this JVM a peer {@code west} (id 2) that is only what a
  * peer's MirrorMaker 2 reads: a secured Kafka with its own authority, a stack.json naming it, and {@code endpoints}
  * endpoints and {@code identities} identities produced straight into its {@code tendril.endpoints} and
  * {@code tendril.identities} (a real west's identity service would undo foreign records at its next audit). Then
  * {@code tendril clustermesh connect --to WEST} on east, and the time until east's {@code west.tendril.endpoints} and
  * {@code west.tendril.identities} hold every record; then {@code changes} single endpoint changes, one every
  * {@code intervalMillis}, and per change the time from its produce (the record's timestamp, kept by MirrorMaker 2)
- * to its arrival in east's remote topic.
+ * to its arrival in east's remote topic and in every east agent's ipcache (the agent's {@code lastRecord} for the peer,
+ * set once the record is written to its ipcache, reaching the record's timestamp). Then the partition drill: east's
+ * MirrorMaker 2 is frozen (SIGSTOP) for {@code partitionSeconds} while west changes {@code partitionChanges} endpoints
+ * (identity changes, deletions, new pods), then resumed (SIGCONT): the records and bytes it copies afterwards (a full
+ * resync would copy every record again), the time until every agent applied the last change, and each agent's
+ * ipcache compared entry by entry with west's final endpoints (nothing lost, nothing stale).
  *
  * <pre>
- * ./mvnw -B -o -q -pl deploy -am test-compile -Pbench-mesh-bootstrap [-Dendpoints=150000 -Didentities=10000 -Dchanges=200]
+ * ./mvnw -B -o -q -pl deploy -am test-compile -Pbench-mesh-bootstrap [-Dendpoints=150000 -Didentities=10000 -Dchanges=200
+ *     -Dnodes=2 -DpartitionChanges=1000 -DpartitionSeconds=60]
  * </pre>
  */
 final class MeshBootstrapBenchmark {
@@ -52,6 +58,12 @@ final class MeshBootstrapBenchmark {
     private final int identities = Integer.getInteger("identities", 10_000);
     private final int changes = Integer.getInteger("changes", 200);
     private final int intervalMillis = Integer.getInteger("intervalMillis", 100);
+    private final int nodes = Integer.getInteger("nodes", 2);
+    private final int partitionChanges = Integer.getInteger("partitionChanges", 1000);
+    private final int partitionSeconds = Integer.getInteger("partitionSeconds", 60);
+    /** West's live endpoints as the driver produced them: key to value, for the ipcache comparison. */
+    private final Map<String, Endpoint> westEndpoints = new java.util.TreeMap<>();
+
     private final Path repo =
             Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
 
@@ -67,8 +79,7 @@ final class MeshBootstrapBenchmark {
         MeshTestStack east = null;
         try (KafkaBroker west = startPeer(westDir)) {
             long produced = produce(west);
-            east = MeshTestStack.startWithoutAgents(
-                    repo, eastDir, PORT_OFFSET, "east", 1, "10.1.0.0/16", "fd00:1::/104");
+            east = MeshTestStack.start(repo, eastDir, PORT_OFFSET, nodes, "east", 1, "10.1.0.0/16", "fd00:1::/104");
             east.awaitReady(GUARD);
             System.out.printf(
                     "peer west: %,d endpoints and %,d identities, %,d bytes of keys and values%n",
@@ -81,15 +92,20 @@ final class MeshBootstrapBenchmark {
             double identitiesDone = (System.nanoTime() - start) / 1e9;
             awaitCount(east, "west.tendril.endpoints", endpoints);
             double endpointsDone = (System.nanoTime() - start) / 1e9;
+            MeshAgents agents = new MeshAgents(east.dataDir);
+            agents.awaitPeer("west", endpoints, identities, GUARD);
+            double agentsDone = (System.nanoTime() - start) / 1e9;
             System.out.printf(
                     "bootstrap: connect returned after %.1f s; all identities after %.1f s, all endpoints after %.1f s "
-                            + "(from the start of 'clustermesh connect')%n",
-                    connected, identitiesDone, endpointsDone);
+                            + "in east's remote topics; in every agent's ipcache (%d agents) after %.1f s (from the start"
+                            + " of 'clustermesh connect')%n",
+                    connected, identitiesDone, endpointsDone, agents.count(), agentsDone);
             System.out.printf(
                     "remote topics on east's disk: %,d bytes (west's: %,d bytes)%n",
                     logBytes(eastDir.resolve("kafka"), "west.tendril."),
                     logBytes(westDir.resolve("kafka"), "tendril."));
-            steadyState(west, east);
+            steadyState(west, east, agents);
+            partition(west, east, agents);
         } finally {
             if (east != null) {
                 east.stop(false);
@@ -114,7 +130,7 @@ final class MeshBootstrapBenchmark {
                         true,
                         List.of(new Component(
                                 "kafka", Kind.KAFKA, broker.port(), broker.bootstrapServers(), null, null)),
-                        new StackFile.Cluster("west", 2, List.of("10.2.0.0/16", "fd00:2::/104")))
+                        new StackFile.Cluster("west", 2, List.of("10.64.0.0/10", "fd00:2::/104")))
                 .write(westDir);
         return broker;
     }
@@ -142,32 +158,35 @@ final class MeshBootstrapBenchmark {
                 bytes += send(producer, KafkaAcls.IDENTITIES, Integer.toString(id), value);
             }
             for (int i = 0; i < endpoints; i++) {
-                bytes += send(producer, KafkaAcls.ENDPOINTS, "bench/pod-" + i, endpoint(i, 0));
+                bytes += send(producer, KafkaAcls.ENDPOINTS, "bench/pod-" + i, endpoint(i, 0, i % identities));
             }
             producer.flush();
         }
         return bytes;
     }
 
-    private byte[] endpoint(int i, int generation) {
-        return Endpoint.newBuilder()
+    /** Pod {@code i} of west (an address of its own in 10.64.0.0/10), recorded as west's live endpoint. */
+    private byte[] endpoint(int i, int generation, int identityIndex) {
+        Endpoint ep = Endpoint.newBuilder()
                 .setNamespace("bench")
                 .setPod("pod-" + i)
                 .setUid("uid-" + i + "-" + generation)
                 .setNode("node-" + (1 + i % 100))
-                .setIpv4("10.2." + (i >> 8 & 0xff) + "." + (i & 0xff))
+                .setIpv4("10." + (64 + (i >> 16)) + "." + (i >> 8 & 0xff) + "." + (i & 0xff))
                 .setIpv6("fd00:2::" + Integer.toHexString(i))
-                .setIdentity((2 << 16) + 256 + i % identities)
-                .putLabels("app", "app-" + i % identities)
+                .setIdentity((2 << 16) + 256 + identityIndex)
+                .putLabels("app", "app-" + identityIndex)
                 .setServiceAccount("default")
-                .build()
-                .toByteArray();
+                .build();
+        westEndpoints.put("bench/pod-" + i, ep);
+        return ep.toByteArray();
     }
 
     /** One endpoint change at a time; per change the produce-to-arrival time in east's remote topic. */
-    private void steadyState(KafkaBroker west, MeshTestStack east) throws Exception {
+    private void steadyState(KafkaBroker west, MeshTestStack east, MeshAgents agents) throws Exception {
         Map<String, Object> client = MeshClients.consumer(MeshClients.superUser(east.dataDir, east.kafka()));
         List<Long> latencies = new ArrayList<>();
+        List<Long> toAgents = new ArrayList<>();
         TopicPartition remote = new TopicPartition("west.tendril.endpoints", 0);
         try (KafkaProducer<byte[], byte[]> producer = producer(west);
                 KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(client)) {
@@ -176,7 +195,7 @@ final class MeshBootstrapBenchmark {
             consumer.position(remote);
             for (int c = 0; c < changes; c++) {
                 String key = "bench/pod-" + c;
-                send(producer, KafkaAcls.ENDPOINTS, key, endpoint(c, c + 1));
+                send(producer, KafkaAcls.ENDPOINTS, key, endpoint(c, c + 1, c % identities));
                 producer.flush();
                 long deadline = System.nanoTime() + GUARD.toNanos();
                 boolean seen = false;
@@ -187,6 +206,8 @@ final class MeshBootstrapBenchmark {
                     for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(5))) {
                         if (new String(record.key(), StandardCharsets.UTF_8).equals(key)) {
                             latencies.add(System.currentTimeMillis() - record.timestamp());
+                            agents.awaitApplied("west", record.timestamp(), GUARD);
+                            toAgents.add(System.currentTimeMillis() - record.timestamp());
                             seen = true;
                         }
                     }
@@ -203,6 +224,133 @@ final class MeshBootstrapBenchmark {
                 percentile(sorted, 50),
                 percentile(sorted, 99),
                 sorted[sorted.length - 1]);
+        long[] applied = toAgents.stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf(
+                "steady state: produce to every agent's ipcache (%d agents) p50 %d ms, p99 %d ms, max %d ms%n",
+                agents.count(), percentile(applied, 50), percentile(applied, 99), applied[applied.length - 1]);
+    }
+
+    /**
+     * East's MirrorMaker 2 frozen while west changes {@code partitionChanges} endpoints over {@code partitionSeconds}:
+     * a quarter get a new identity, a quarter another, a quarter are deleted, a quarter are new pods.
+     */
+    private void partition(KafkaBroker west, MeshTestStack east, MeshAgents agents) throws Exception {
+        long mirror = StackFile.read(east.dataDir).orElseThrow().components().stream()
+                .filter(c -> c.name().equals("mirror-west"))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no mirror-west in east's stack.json"))
+                .pid();
+        String remoteTopic = "west.tendril.endpoints";
+        long offsetBefore = endOffset(east, remoteTopic);
+        long diskBefore = logBytes(east.dataDir.resolve("kafka"), "west.tendril.");
+        signal("STOP", mirror);
+        long bytes = 0;
+        long lastTimestamp = 0;
+        long pausedAt = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer = producer(west)) {
+            for (int k = 0; k < partitionChanges; k++) {
+                int i = endpoints / 2 + k;
+                String key = "bench/pod-" + i;
+                byte[] value = switch (k % 4) {
+                    case 0, 1 -> endpoint(i, 1000 + k, (i + 1 + k % 4) % identities);
+                    case 2 -> null;
+                    default -> endpoint(endpoints + k, 0, k % identities);
+                };
+                if (value == null) {
+                    westEndpoints.remove(key);
+                    producer.send(
+                            new ProducerRecord<>(KafkaAcls.ENDPOINTS, key.getBytes(StandardCharsets.UTF_8), null));
+                    bytes += key.length();
+                } else {
+                    String written = k % 4 == 3 ? "bench/pod-" + (endpoints + k) : key;
+                    bytes += send(producer, KafkaAcls.ENDPOINTS, written, value);
+                }
+                lastTimestamp = System.currentTimeMillis();
+                long due = pausedAt + (long) ((k + 1) * (partitionSeconds * 1e9 / partitionChanges));
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+            }
+            producer.flush();
+        }
+        // The partition lasts partitionSeconds whatever the producing took.
+        long left = pausedAt + partitionSeconds * 1_000_000_000L - System.nanoTime();
+        if (left > 0) {
+            Thread.sleep(left / 1_000_000);
+        }
+        long resumed = System.nanoTime();
+        signal("CONT", mirror);
+        awaitCount(east, remoteTopic, offsetBefore + partitionChanges);
+        double copied = (System.nanoTime() - resumed) / 1e9;
+        agents.awaitApplied("west", lastTimestamp, GUARD);
+        double applied = (System.nanoTime() - resumed) / 1e9;
+        long records = endOffset(east, remoteTopic) - offsetBefore;
+        System.out.printf(
+                "partition: MirrorMaker 2 stopped %d s while west made %,d endpoint changes (%,d bytes of keys and"
+                        + " values); after resuming it copied %,d records (a full resync: %,d) and east's remote topics"
+                        + " grew by %,d bytes on disk; all in east's topic after %.1f s, in every agent's ipcache after"
+                        + " %.1f s%n",
+                partitionSeconds,
+                partitionChanges,
+                bytes,
+                records,
+                offsetBefore + partitionChanges,
+                logBytes(east.dataDir.resolve("kafka"), "west.tendril.") - diskBefore,
+                copied,
+                applied);
+        Map<String, Long> expected = new java.util.TreeMap<>();
+        for (Endpoint ep : westEndpoints.values()) {
+            // As the agent prints addresses (RFC 5952: fd00:2::0 is fd00:2::).
+            expected.put(
+                    java.net.InetAddress.getByName(ep.getIpv4()).getHostAddress() + "/32", (long) ep.getIdentity());
+            expected.put(rfc5952(ep.getIpv6()) + "/128", (long) ep.getIdentity());
+        }
+        for (String agent : agents.names()) {
+            Map<String, Long> held = agents.remoteIpcache(agent, "west");
+            long lost =
+                    expected.keySet().stream().filter(k -> !held.containsKey(k)).count();
+            long stale = held.entrySet().stream()
+                    .filter(e -> !e.getValue().equals(expected.get(e.getKey())))
+                    .count();
+            System.out.printf(
+                    "partition: %s's ipcache holds %,d of west's entries, %,d expected: %d lost, %d stale or wrong%n",
+                    agent, held.size(), expected.size(), lost, stale);
+            if (lost > 0 || stale > 0) {
+                expected.keySet().stream()
+                        .filter(k -> !held.containsKey(k))
+                        .limit(5)
+                        .forEach(k -> System.out.println("  lost: " + k + " -> " + expected.get(k)));
+                held.entrySet().stream()
+                        .filter(e -> !e.getValue().equals(expected.get(e.getKey())))
+                        .limit(5)
+                        .forEach(e -> System.out.println("  held: " + e.getKey() + " -> " + e.getValue() + ", expected "
+                                + expected.get(e.getKey())));
+                throw new IllegalStateException(agent + "'s ipcache differs from west's endpoints");
+            }
+        }
+    }
+
+    private static String rfc5952(String ip) throws java.net.UnknownHostException {
+        return dev.tendril.net.IpAddress.parse(ip).toString();
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+                .inheritIO()
+                .start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
+        }
+    }
+
+    private static long endOffset(MeshTestStack east, String topic) {
+        Map<String, Object> client = MeshClients.consumer(MeshClients.superUser(east.dataDir, east.kafka()));
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(client)) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            return consumer.endOffsets(List.of(partition), Duration.ofSeconds(10))
+                    .get(partition);
+        }
     }
 
     private static long percentile(long[] sorted, int p) {

@@ -68,7 +68,8 @@ final class MeshTestStack implements AutoCloseable {
         return start(repo, dataDir, portOffset, 0, name, id, podCidr, podCidrV6);
     }
 
-    private static MeshTestStack start(
+    /** Starts the launcher (model datapath) with {@code nodes} agents without waiting for it. */
+    static MeshTestStack start(
             Path repo, Path dataDir, int portOffset, int nodes, String name, int id, String podCidr, String podCidrV6)
             throws IOException {
         List<String> command = TestLauncher.command(

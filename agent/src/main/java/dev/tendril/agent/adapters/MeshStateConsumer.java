@@ -47,7 +47,8 @@ public class MeshStateConsumer implements MeshNames {
      *
      * @param clusterId from the peer's list record (0 when it did not parse)
      * @param bootstrapped whether the peer's topics were read to their end as of its start and published
-     * @param lastRecord the Kafka timestamp of the peer's last record, null before any
+     * @param lastRecord the Kafka timestamp of the peer's last record written to this node's ipcache (MirrorMaker 2
+     *     keeps the peer's produce time), null before any
      * @param problem the peer follower's failure while it retries
      */
     public record PeerStatus(
@@ -214,6 +215,9 @@ public class MeshStateConsumer implements MeshNames {
         private volatile boolean bootstrapped;
         private volatile boolean removed;
         private volatile long lastRecord;
+        /** The latest record timestamp replayed, on the follower thread; {@link #lastRecord} once published. */
+        private long replayedUpTo;
+
         private NodeDelta bootstrapping;
 
         Peer(String name, long clusterId) {
@@ -264,12 +268,13 @@ public class MeshStateConsumer implements MeshNames {
                 }
                 maps.publishPeer(name, delta, next);
                 image = next;
+                lastRecord = replayedUpTo;
             }
         }
 
         private void replay(NodeDelta delta, Batch<String, byte[]> batch) {
             for (ConsumerRecord<String, byte[]> r : batch) {
-                lastRecord = Math.max(lastRecord, r.timestamp());
+                replayedUpTo = Math.max(replayedUpTo, r.timestamp());
                 StateTopic topic = topics.get(r.topic());
                 if (topic == null || r.key() == null) {
                     continue;
