@@ -1072,13 +1072,10 @@ class DrillsEndToEndTest {
     }
 
     private Component component(String name) {
-        return StackFile.read(dataDir).orElseThrow().components().stream()
-                .filter(c -> c.name().equals(name))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no " + name + " in stack.json"));
+        return StackFiles.component(dataDir, name);
     }
 
     private SupervisorFile.Supervised supervised(String name) {
-        return SupervisorFile.read(dataDir).orElseThrow().component(name).orElseThrow();
+        return StackFiles.supervised(dataDir, name);
     }
 }

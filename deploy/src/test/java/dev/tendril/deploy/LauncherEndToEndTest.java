@@ -447,14 +447,11 @@ class LauncherEndToEndTest {
     }
 
     private Component component(String name) {
-        return StackFile.read(dataDir).orElseThrow().components().stream()
-                .filter(c -> c.name().equals(name))
-                .findFirst()
-                .orElseThrow();
+        return StackFiles.component(dataDir, name);
     }
 
     private SupervisorFile.Supervised supervised(String name) {
-        return SupervisorFile.read(dataDir).orElseThrow().component(name).orElseThrow();
+        return StackFiles.supervised(dataDir, name);
     }
 
     private StackCli cli() {

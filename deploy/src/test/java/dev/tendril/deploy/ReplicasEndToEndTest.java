@@ -10,7 +10,6 @@ import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.cli.TendrilCommand;
 import dev.tendril.cli.restart.SupervisorFile;
 import dev.tendril.cli.stack.Component;
-import dev.tendril.cli.stack.StackFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -403,14 +402,11 @@ class ReplicasEndToEndTest {
     }
 
     private Component component(String name) {
-        return StackFile.read(dataDir).orElseThrow().components().stream()
-                .filter(c -> c.name().equals(name))
-                .findFirst()
-                .orElseThrow();
+        return StackFiles.component(dataDir, name);
     }
 
     private SupervisorFile.Supervised supervised(String name) {
-        return SupervisorFile.read(dataDir).orElseThrow().component(name).orElseThrow();
+        return StackFiles.supervised(dataDir, name);
     }
 
     private static Result cli(String... args) {

@@ -234,17 +234,7 @@ class ConnectivityCommandsTest {
             }
         };
 
-        Result parallel = run(
-                "connectivity",
-                "matrix",
-                "--namespaces",
-                "demo,other",
-                "--port",
-                "80",
-                "--parallel",
-                "3",
-                "-o",
-                "json");
+        Result parallel = matrixJson("3");
 
         assertThat(three.getCount()).as("three probes were in flight at once").isZero();
         assertThat(most.get()).as("most probes in flight").isEqualTo(3);
@@ -258,17 +248,7 @@ class ConnectivityCommandsTest {
                 inFlight.decrementAndGet();
             }
         };
-        Result serial = run(
-                "connectivity",
-                "matrix",
-                "--namespaces",
-                "demo,other",
-                "--port",
-                "80",
-                "--parallel",
-                "1",
-                "-o",
-                "json");
+        Result serial = matrixJson("1");
         assertThat(most.get()).as("most probes in flight with --parallel 1").isEqualTo(1);
         assertThat(JSON.readTree(parallel.out())).isEqualTo(JSON.readTree(serial.out()));
         assertThat(JSON.readTree(parallel.out())
@@ -276,6 +256,20 @@ class ConnectivityCommandsTest {
                         .path("other/client")
                         .toString())
                 .isEqualTo("{\"demo/database\":false,\"demo/frontend\":true,\"other/client\":true}");
+    }
+
+    private Result matrixJson(String parallel) {
+        return run(
+                "connectivity",
+                "matrix",
+                "--namespaces",
+                "demo,other",
+                "--port",
+                "80",
+                "--parallel",
+                parallel,
+                "-o",
+                "json");
     }
 
     @Test
