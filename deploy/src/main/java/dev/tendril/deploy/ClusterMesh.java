@@ -3,6 +3,7 @@ package dev.tendril.deploy;
 import dev.tendril.api.v1.MeshPeer;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
+import dev.tendril.cli.stack.StackFabric;
 import dev.tendril.cli.stack.StackFile;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +40,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class ClusterMesh {
 
     static final String MIRROR_PREFIX = "mirror-";
+    private static final String LINK_LABEL = "mesh-link";
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     // Connect scans the class path for plugins at start; 256m is tight for it.
     private static final String HEAP = "-Xmx384m";
@@ -60,10 +62,16 @@ final class ClusterMesh {
     private final Context context;
     private final MeshPeers peers;
     private final MeshCredentials credentials;
+    private final MeshLink link;
     private final Map<String, Supervised> mirrors = new LinkedHashMap<>();
 
     ClusterMesh(Context context) {
+        this(context, MeshLink.system());
+    }
+
+    ClusterMesh(Context context, MeshLink link) {
         this.context = context;
+        this.link = link;
         this.peers = new MeshPeers(context.config().dataDir());
         this.credentials = new MeshCredentials(context.dataDir());
     }
@@ -102,6 +110,11 @@ final class ClusterMesh {
             throw new StartupFailure("cannot create " + KafkaAcls.MESH_PEERS + ": " + e);
         }
         for (MeshPeers.Peer peer : peers.all()) {
+            // Only to a running peer's switch: a peer that is down links again at its own start.
+            if (Files.exists(StackFabric.NETNS_DIR.resolve(
+                    StackFabric.of(Path.of(peer.dataDir())).prefix()))) {
+                linkFabrics(peer.name(), Path.of(peer.dataDir()));
+            }
             ChildProcess child = startMirror(peer);
             context.out()
                     .printf(
@@ -159,6 +172,7 @@ final class ClusterMesh {
             throw new IllegalStateException("cannot connect " + peer.name() + ": " + e.getMessage(), e);
         }
         ChildProcess child = startMirror(peers.find(peer.name()).orElseThrow());
+        linkFabrics(peer.name(), peer.dataDir());
         context.out()
                 .printf(
                         "%-10s connected cluster %s (id %d, %s): replicating from %s (pid %d)%n",
@@ -211,10 +225,61 @@ final class ClusterMesh {
             throw new IllegalStateException("cannot disconnect " + name + ": " + e.getMessage(), e);
         }
         revokeAtPeer(peer);
+        unlinkFabrics(peer.name(), Path.of(peer.dataDir()));
         credentials.remove(name);
         peers.remove(name);
         context.out().printf("%-10s disconnected cluster %s; deleted %s%n", MIRROR_PREFIX + name, name, deleted);
         return deleted;
+    }
+
+    /**
+     * Joins this stack's kernel pod network to the peer's ({@link MeshLink}), so that the nodes route each other's pod
+     * CIDRs over it; nothing on the model datapath. A failure is reported, not fatal: replication works without it.
+     */
+    private void linkFabrics(String peerName, Path peerDir) {
+        if (context.config().datapath() == Datapath.MODEL) {
+            return;
+        }
+        Optional<String> unavailable = MeshLink.unavailableReason();
+        if (unavailable.isPresent()) {
+            context.out().printf("%-10s no link to %s's pod network: %s%n", LINK_LABEL, peerName, unavailable.get());
+            return;
+        }
+        StackFabric local = context.config().fabric();
+        StackFabric peer = StackFabric.of(peerDir);
+        try {
+            boolean created = link.ensure(local, local().name(), peer, peerName);
+            context.out()
+                    .printf(
+                            "%-10s %s switch %s to %s's switch %s (%s)%n",
+                            LINK_LABEL,
+                            created ? "joined" : "keeps",
+                            local.prefix(),
+                            peerName,
+                            peer.prefix(),
+                            MeshLink.port(peer));
+        } catch (RuntimeException e) {
+            context.out()
+                    .printf("%-10s could not link to %s's pod network: %s%n", LINK_LABEL, peerName, e.getMessage());
+        }
+    }
+
+    private void unlinkFabrics(String peerName, Path peerDir) {
+        if (context.config().datapath() == Datapath.MODEL
+                || MeshLink.unavailableReason().isPresent()) {
+            return;
+        }
+        StackFabric peer = StackFabric.of(peerDir);
+        try {
+            if (link.remove(context.config().fabric(), peer)) {
+                context.out().printf("%-10s removed the link to %s's switch %s%n", LINK_LABEL, peerName, peer.prefix());
+            }
+        } catch (RuntimeException e) {
+            context.out()
+                    .printf(
+                            "%-10s could not remove the link to %s's pod network: %s%n",
+                            LINK_LABEL, peerName, e.getMessage());
+        }
     }
 
     /** Best effort: the peer may be gone for good, and its ACLs for this cluster then go with it. */

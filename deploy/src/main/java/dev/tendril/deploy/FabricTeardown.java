@@ -259,7 +259,7 @@ final class FabricTeardown {
             run(List.of("ip", "netns", "del", netns));
         }
 
-        private static String run(List<String> command) {
+        static String run(List<String> command) {
             try {
                 Process p =
                         new ProcessBuilder(command).redirectErrorStream(true).start();
