@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -35,14 +37,25 @@ final class MeshLink {
         String run(List<String> args);
     }
 
+    /** How long the link waits for the stacks' fabric locks, which an agent holds while it wires its node. */
+    static final Duration LOCK_WAIT = Duration.ofSeconds(20);
+
+    private static final Duration LOCK_POLL = Duration.ofMillis(50);
+
     private final Ip ip;
     private final Path netnsDir;
     private final Path locks;
+    private final Duration lockWait;
 
     MeshLink(Ip ip, Path netnsDir, Path locks) {
+        this(ip, netnsDir, locks, LOCK_WAIT);
+    }
+
+    MeshLink(Ip ip, Path netnsDir, Path locks, Duration lockWait) {
         this.ip = ip;
         this.netnsDir = netnsDir;
         this.locks = locks;
+        this.lockWait = lockWait;
     }
 
     /** On this machine. */
@@ -51,7 +64,7 @@ final class MeshLink {
                 args -> {
                     List<String> command = new java.util.ArrayList<>(List.of("ip"));
                     command.addAll(args);
-                    return FabricTeardown.IpCommand.run(command);
+                    return HostCommand.run(command);
                 },
                 StackFabric.NETNS_DIR,
                 FabricTeardown.LOCKS);
@@ -84,7 +97,7 @@ final class MeshLink {
 
     /**
      * Joins the two switches (creating a missing one); keeps a link whose two ends are there. Whether it created
-     * the link.
+     * the link. When a step fails, the ends it made are deleted again (no half link) and the failure is thrown.
      */
     boolean ensure(StackFabric local, String localName, StackFabric peer, String peerName) {
         return holding(local, peer, () -> {
@@ -99,23 +112,39 @@ final class MeshLink {
             }
             deleteIfPresent(local, here);
             deleteIfPresent(peer, there);
-            ip.run(List.of(
-                    "-n",
-                    local.prefix(),
-                    "link",
-                    "add",
-                    here,
-                    "type",
-                    "veth",
-                    "peer",
-                    "name",
-                    there,
-                    "netns",
-                    peer.prefix()));
-            attach(local, here, peerName);
-            attach(peer, there, localName);
+            try {
+                create(local, localName, peer, peerName);
+            } catch (RuntimeException e) {
+                try {
+                    deleteIfPresent(local, here);
+                    deleteIfPresent(peer, there);
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                throw e;
+            }
             return true;
         });
+    }
+
+    private void create(StackFabric local, String localName, StackFabric peer, String peerName) {
+        String here = port(peer);
+        String there = port(local);
+        ip.run(List.of(
+                "-n",
+                local.prefix(),
+                "link",
+                "add",
+                here,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                there,
+                "netns",
+                peer.prefix()));
+        attach(local, here, peerName);
+        attach(peer, there, localName);
     }
 
     /** Removes the link between the two switches (both ends); whether there was one. */
@@ -173,20 +202,51 @@ final class MeshLink {
         return true;
     }
 
-    /** Both stacks' fabric locks, in name order (an agent holds one at a time, so no order can deadlock). */
+    /**
+     * Both stacks' fabric locks, in name order (an agent holds one at a time, so no order can deadlock), each waited
+     * for at most {@link #lockWait}: an agent holds its stack's lock only while it wires, so one held longer is a
+     * stuck process, reported by naming the lock file rather than waited for.
+     */
     private <T> T holding(StackFabric a, StackFabric b, Supplier<T> action) {
         StackFabric first = a.prefix().compareTo(b.prefix()) <= 0 ? a : b;
         StackFabric second = first == a ? b : a;
         try {
             Files.createDirectories(locks);
             try (FileChannel one = lockFile(first);
-                    FileLock ignored = one.lock();
+                    FileLock ignored = lock(one, first);
                     FileChannel two = lockFile(second);
-                    FileLock ignored2 = two.lock()) {
+                    FileLock ignored2 = lock(two, second)) {
                 return action.get();
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot lock the fabrics " + a.prefix() + " and " + b.prefix(), e);
+        }
+    }
+
+    private FileLock lock(FileChannel channel, StackFabric sw) throws IOException {
+        long deadline = System.nanoTime() + lockWait.toNanos();
+        while (true) {
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException heldInThisProcess) {
+                lock = null;
+            }
+            if (lock != null) {
+                return lock;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new IllegalStateException("the kernel pod network " + sw.prefix() + " stayed locked ("
+                        + locks.resolve(sw.prefix() + ".lock") + ", held while an agent wires its node) for "
+                        + lockWait.toSeconds() + " s: is an agent of that stack stuck?");
+            }
+            try {
+                Thread.sleep(LOCK_POLL);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(
+                        "interrupted while waiting for " + locks.resolve(sw.prefix() + ".lock"));
+            }
         }
     }
 

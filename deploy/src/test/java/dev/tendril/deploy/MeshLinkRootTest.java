@@ -1,12 +1,16 @@
 package dev.tendril.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tendril.cli.stack.StackFabric;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -46,14 +50,7 @@ class MeshLinkRootTest {
         }
         east = StackFabric.of(eastDir);
         west = StackFabric.of(westDir);
-        link = new MeshLink(
-                args -> {
-                    List<String> command = new ArrayList<>(List.of("ip"));
-                    command.addAll(args);
-                    return FabricTeardown.IpCommand.run(command);
-                },
-                StackFabric.NETNS_DIR,
-                locks);
+        link = new MeshLink(MeshLinkRootTest::ip, StackFabric.NETNS_DIR, locks);
     }
 
     @AfterEach
@@ -129,6 +126,84 @@ class MeshLinkRootTest {
         assertThat(run(List.of("ip", "-n", west.prefix(), "-o", "link", "show")).out())
                 .contains("br0")
                 .doesNotContain("m" + east.prefix());
+    }
+
+    @Test
+    void aLinkThatFailsHalfWayIsRemovedAgainAndTheFailureNamesTheCommand() {
+        MeshLink failing = new MeshLink(
+                args -> {
+                    if (args.contains("master")) {
+                        throw new IllegalStateException("ip " + String.join(" ", args) + ": exit 2: refused");
+                    }
+                    return ip(args);
+                },
+                StackFabric.NETNS_DIR,
+                locks);
+
+        assertThatThrownBy(() -> failing.ensure(east, "east", west, "west"))
+                .hasMessageContaining("master br0")
+                .hasMessageContaining("refused");
+
+        assertThat(link.linked(east, west)).isFalse();
+        assertThat(link.linked(west, east)).isFalse();
+    }
+
+    @Test
+    void aFabricLockHeldByAnotherProcessFailsTheLinkAtItsDeadlineNamingTheLockAndChangesNothing() throws Exception {
+        Path lockFile = locks.resolve(west.prefix() + ".lock");
+        Process holder = holdLock(lockFile);
+        try {
+            MeshLink impatient =
+                    new MeshLink(MeshLinkRootTest::ip, StackFabric.NETNS_DIR, locks, Duration.ofSeconds(1));
+
+            assertThatThrownBy(() -> impatient.ensure(east, "east", west, "west"))
+                    .hasMessageContaining(lockFile.toString())
+                    .hasMessageContaining("stayed locked");
+            assertThatThrownBy(() -> impatient.remove(east, west)).hasMessageContaining(lockFile.toString());
+
+            assertThat(StackFabric.NETNS_DIR.resolve(east.prefix())).doesNotExist();
+            assertThat(StackFabric.NETNS_DIR.resolve(west.prefix())).doesNotExist();
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor(10, TimeUnit.SECONDS);
+        }
+        // Released: the link is made.
+        assertThat(link.ensure(east, "east", west, "west")).isTrue();
+    }
+
+    private static String ip(List<String> args) {
+        List<String> command = new ArrayList<>(List.of("ip"));
+        command.addAll(args);
+        return HostCommand.run(command);
+    }
+
+    /** Another process (a JVM running a one-file program) holding the fcntl lock on {@code file}, as an agent does. */
+    private Process holdLock(Path file) throws IOException {
+        Path program = locks.resolve("HoldLock.java");
+        Files.writeString(program, """
+                import java.nio.channels.FileChannel;
+                import java.nio.file.Path;
+                import java.nio.file.StandardOpenOption;
+
+                class HoldLock {
+                    public static void main(String[] args) throws Exception {
+                        try (FileChannel ch = FileChannel.open(
+                                        Path.of(args[0]), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                                var lock = ch.lock()) {
+                            System.out.println("locked");
+                            System.out.flush();
+                            Thread.sleep(120_000);
+                        }
+                    }
+                }
+                """);
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process holder = new ProcessBuilder(java, program.toString(), file.toString())
+                .redirectErrorStream(true)
+                .start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(out.readLine()).as("the lock holder's first line").isEqualTo("locked");
+        return holder;
     }
 
     /** A node namespace on the switch: uplink eth0 with {@code address}, its port bridged. */
