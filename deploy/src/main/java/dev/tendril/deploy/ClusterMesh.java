@@ -60,7 +60,7 @@ final class ClusterMesh {
     /** Guarded by itself; never held while waiting for anything but a fork, so stop and status never wait. */
     private final Map<String, Supervised> mirrors = new LinkedHashMap<>();
     /** One connect, disconnect or restore at a time, each waiting for the one before with a deadline. */
-    private final MeshChanges changes = new MeshChanges(MeshChanges.WAIT);
+    private final MeshChanges changes;
 
     private boolean closed;
 
@@ -71,6 +71,7 @@ final class ClusterMesh {
     ClusterMesh(Context context, MeshLink link) {
         this.context = context;
         this.fabrics = new MeshFabrics(context.config(), link, context.out());
+        this.changes = new MeshChanges(context.out());
         this.peers = new MeshPeers(context.config().dataDir());
         this.credentials = new MeshCredentials(context.dataDir());
     }
@@ -169,8 +170,10 @@ final class ClusterMesh {
     }
 
     private Connected connectNow(Path peerDir) {
+        changes.step("checking the peer (its stack.json, its Kafka)");
         PeerCheck.Valid peer = new PeerCheck(context.config(), peers.all()).check(peerDir);
         // First: on the kernel datapath the link is part of connect, and a connect that cannot make it changes nothing.
+        changes.step("linking the pod networks");
         boolean linked = fabrics.link(peer.name(), peer.dataDir());
         try {
             return connectLinked(peer);
@@ -186,12 +189,15 @@ final class ClusterMesh {
         String localName = local().name();
         Instant now = Instant.now();
         try {
+            changes.step("issuing the link's certificates");
             credentials.issue(peer.name(), peer.dataDir(), localName, now);
+            changes.step("adding the ACLs at " + peer.name() + "'s Kafka " + peer.kafka());
             try (Admin admin = Admin.create(MeshClients.superUser(peer.dataDir(), peer.kafka()))) {
                 admin.createAcls(MeshAcls.atPeer(localName)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             }
             List<String> names = new ArrayList<>(peers.names());
             names.add(peer.name());
+            changes.step("adding the ACLs at this stack's Kafka");
             try (Admin admin = Admin.create(localSuperUser())) {
                 MeshPeersTopic.ensure(admin);
                 admin.createAcls(MeshAcls.local(peer.name())).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -203,6 +209,7 @@ final class ClusterMesh {
                     peer.podCidrs(),
                     peer.dataDir().toString(),
                     now.toEpochMilli());
+            changes.step("recording the peer in " + KafkaAcls.MESH_PEERS);
             MeshPeersTopic.publish(
                     localSuperUser(),
                     peer.name(),
@@ -220,6 +227,7 @@ final class ClusterMesh {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot connect " + peer.name() + ": " + e.getMessage(), e);
         }
+        changes.step("starting MirrorMaker 2");
         ChildProcess child = startMirror(peers.find(peer.name()).orElseThrow());
         context.out()
                 .printf(
@@ -249,12 +257,15 @@ final class ClusterMesh {
                         "no peer '" + name + "' (connected: "
                                 + (peers.names().isEmpty() ? "none" : String.join(", ", peers.names())) + ")"));
         // First: a link that cannot be removed refuses the disconnect, changing nothing.
+        changes.step("removing the link between the pod networks");
         fabrics.unlink(peer.name(), Path.of(peer.dataDir()));
+        changes.step("stopping MirrorMaker 2");
         context.supervisor().remove(MIRROR_PREFIX + name, STOP_GRACE);
         synchronized (mirrors) {
             mirrors.remove(name);
         }
         List<String> deleted;
+        changes.step("deleting the peer's topics and ACLs at this stack's Kafka");
         try (Admin admin = Admin.create(localSuperUser())) {
             MeshPeersTopic.publish(localSuperUser(), name, null);
             Set<String> topics = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -280,6 +291,7 @@ final class ClusterMesh {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot disconnect " + name + ": " + e.getMessage(), e);
         }
+        changes.step("removing this cluster's ACLs at " + name + "'s Kafka");
         revokeAtPeer(peer);
         credentials.remove(name);
         peers.remove(name);

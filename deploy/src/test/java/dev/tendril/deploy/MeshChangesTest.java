@@ -3,6 +3,9 @@ package dev.tendril.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -16,11 +19,12 @@ class MeshChangesTest {
     @Test
     @Timeout(30)
     void aChangeThatFindsAnotherStillRunningAfterTheDeadlineIsRefusedNamingIt() throws Exception {
-        MeshChanges changes = new MeshChanges(Duration.ofMillis(200));
+        MeshChanges changes = new MeshChanges(Duration.ofMillis(200), Duration.ofMinutes(1), System.out);
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<String> first =
                 CompletableFuture.supplyAsync(() -> changes.run("connect to /tmp/west", () -> false, () -> {
+                    changes.step("adding the ACLs at west's Kafka");
                     running.countDown();
                     try {
                         release.await();
@@ -35,6 +39,7 @@ class MeshChangesTest {
                 .isInstanceOfSatisfying(
                         MeshRefused.class, e -> assertThat(e.status()).isEqualTo(409))
                 .hasMessageContaining("connect to /tmp/west")
+                .hasMessageContaining("adding the ACLs at west's Kafka")
                 .hasMessageContaining("still in progress");
 
         release.countDown();
@@ -44,8 +49,27 @@ class MeshChangesTest {
     }
 
     @Test
+    @Timeout(30)
+    void aSlowChangeIsReportedWithTheStepItIsAt() {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        MeshChanges changes = new MeshChanges(
+                Duration.ofSeconds(1), Duration.ofMillis(100), new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+        changes.run("connect to /tmp/west", () -> false, () -> {
+            changes.step("linking the pod networks");
+            while (!printed.toString(StandardCharsets.UTF_8).contains("linking the pod networks")) {
+                Thread.onSpinWait();
+            }
+            return null;
+        });
+
+        assertThat(printed.toString(StandardCharsets.UTF_8))
+                .containsPattern("mesh +connect to /tmp/west still running after \\d+ s: linking the pod networks");
+    }
+
+    @Test
     void noChangeRunsOnceTheStackStops() {
-        MeshChanges changes = new MeshChanges(Duration.ofSeconds(1));
+        MeshChanges changes = new MeshChanges(Duration.ofSeconds(1), Duration.ofMinutes(1), System.out);
         boolean[] ran = {false};
 
         assertThatThrownBy(() -> changes.run("connect to /tmp/west", () -> true, () -> ran[0] = true))
