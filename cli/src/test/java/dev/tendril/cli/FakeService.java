@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 import picocli.CommandLine;
 
@@ -44,6 +46,7 @@ public final class FakeService implements AutoCloseable {
     }
 
     private final HttpServer server;
+    private final ExecutorService workers = Executors.newCachedThreadPool();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
 
     public FakeService(Function<Request, Response> routes) throws IOException {
@@ -63,6 +66,8 @@ public final class FakeService implements AutoCloseable {
             }
             respond(exchange, response);
         });
+        // Handlers on a pool: a command that sends requests concurrently (connectivity matrix) gets them served so.
+        server.setExecutor(workers);
         server.start();
     }
 
@@ -101,6 +106,7 @@ public final class FakeService implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        workers.shutdownNow();
     }
 
     /** What a command printed and returned. */

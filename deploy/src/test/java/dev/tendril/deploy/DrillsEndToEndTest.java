@@ -58,7 +58,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DrillsEndToEndTest {
 
-    // Clear of LauncherEndToEndTest (1000), SupervisionEndToEndTest (1500), WalkthroughEndToEndTest (2000).
+    // Clear of LauncherEndToEndTest (1000) and WalkthroughEndToEndTest (2000).
     private static final int PORT_OFFSET = 5000;
     private static final Duration BURST = Duration.ofSeconds(Long.getLong("tendril.drills.seconds", 12));
     // Failure guards only; nothing waits for them to pass.

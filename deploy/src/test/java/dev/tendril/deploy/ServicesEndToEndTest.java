@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,7 +37,6 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -46,9 +44,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Issue 17's acceptance on the real local stack (launcher in a child JVM, two agents, real Kafka and PostgreSQL,
@@ -59,14 +55,12 @@ import org.junit.jupiter.api.extension.TestWatcher;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SharedStack.Use.class)
+@Order(2)
 class ServicesEndToEndTest {
 
-    // Clear of the other end-to-end tests' offsets (1000-6000) and of a developer's stack on 8081-8092.
-    private static final int PORT_OFFSET = 7000;
-    private static final int NODES = 2;
-    // Failure guards only: a healthy run takes a fraction of these.
-    private static final Duration READY_GUARD = Duration.ofMinutes(4);
-    private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
+    private static final int NODES = SharedStack.NODES;
+    // A failure guard only: a healthy run takes a fraction of it.
     private static final Duration CONVERGE_GUARD = Duration.ofSeconds(90);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -78,41 +72,14 @@ class ServicesEndToEndTest {
     private final Path repo =
             Path.of(System.getProperty("tendril.repo", "..")).toAbsolutePath().normalize();
     private Path dataDir;
-    private Process launcher;
     private LauncherOutput output;
     private boolean kernel;
-    private volatile boolean failed;
-
-    @RegisterExtension
-    final TestWatcher failures = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            failed = true;
-        }
-    };
 
     @BeforeAll
     void startStack() throws Exception {
-        dataDir = TestLauncher.dataDirOrSkip(
-                repo,
-                new StackConfig(repo, repo.resolve(".tendril"), false, NODES, 0, 0, PORT_OFFSET, Duration.ofSeconds(1)),
-                "services end-to-end test",
-                "e2e-services-");
-        launcher = new ProcessBuilder(TestLauncher.command(
-                        "1g",
-                        repo,
-                        dataDir,
-                        PORT_OFFSET,
-                        "--nodes",
-                        Integer.toString(NODES),
-                        "--datapath",
-                        "auto",
-                        "--ready-timeout",
-                        "180s"))
-                .redirectErrorStream(true)
-                .start();
-        output = LauncherOutput.of(launcher);
-        output.awaitLine("Tendril is ready.", READY_GUARD);
+        // After WalkthroughEndToEndTest on the same stack (SharedStack), or a stack of its own when run alone.
+        dataDir = SharedStack.dataDir(repo);
+        output = SharedStack.running() ? SharedStack.output() : SharedStack.start(repo);
         List<String> podNetworks = output.lines().stream()
                 .filter(l -> l.matches("agent-\\d+ +pod network: .*"))
                 .toList();
@@ -126,28 +93,6 @@ class ServicesEndToEndTest {
         ok("apply", "-f", repo.resolve("deploy/examples/demo.yaml").toString());
         ok("apply", "-f", write("backend-2.yaml", backendPod("backend-2")).toString());
         ok("apply", "-f", repo.resolve("deploy/examples/services.yaml").toString());
-    }
-
-    @AfterAll
-    void stopStack() throws Exception {
-        if (launcher != null && launcher.isAlive()) {
-            launcher.toHandle().destroy();
-            if (!launcher.waitFor(EXIT_GUARD.toSeconds(), TimeUnit.SECONDS)) {
-                launcher.descendants().forEach(ProcessHandle::destroyForcibly);
-                launcher.destroyForcibly();
-            }
-        }
-        if (dataDir != null) {
-            FabricTeardown.system(StackFabric.of(dataDir), FabricTeardown.agentPinsOf(dataDir))
-                    .removeReporting(System.out, "the test's kernel pod network");
-        }
-        if (failed && dataDir != null) {
-            System.out.println("A test failed: keeping " + dataDir + " (component logs in its logs/) for diagnosis");
-        } else if (dataDir != null) {
-            try (Stream<Path> tree = Files.walk(dataDir)) {
-                tree.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
     }
 
     @Test

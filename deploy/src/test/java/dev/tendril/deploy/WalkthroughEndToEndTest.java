@@ -29,7 +29,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -37,9 +36,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The README walkthrough and the Kubernetes netpol e2e model against the real local stack: the launcher in a child
@@ -49,11 +46,13 @@ import org.junit.jupiter.api.extension.TestWatcher;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SharedStack.Use.class)
+@Order(1)
 class WalkthroughEndToEndTest {
 
-    // Clear of LauncherEndToEndTest (1000) and of a developer's stack on 8081-8092.
-    private static final int PORT_OFFSET = 2000;
-    private static final int NODES = 2;
+    // The shared stack's (SharedStack): clear of LauncherEndToEndTest (1000) and of a developer's stack on 8081-8092.
+    private static final int PORT_OFFSET = SharedStack.PORT_OFFSET;
+    private static final int NODES = SharedStack.NODES;
     // Failure guards only: a healthy run takes a fraction of these.
     private static final Duration READY_GUARD = Duration.ofMinutes(4);
     private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
@@ -83,44 +82,10 @@ class WalkthroughEndToEndTest {
     /** Whether the agents run the kernel datapath (real packets), as their start-up said. */
     private boolean kernel;
 
-    private volatile boolean failed;
-
-    @RegisterExtension
-    final TestWatcher failures = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            failed = true;
-        }
-    };
-
     @BeforeAll
     void startStack() throws Exception {
-        dataDir = TestLauncher.dataDirOrSkip(
-                repo,
-                new StackConfig(repo, repo.resolve(".tendril"), false, NODES, 0, 0, PORT_OFFSET, Duration.ofSeconds(1)),
-                "walkthrough end-to-end test",
-                "e2e-walkthrough-");
+        dataDir = SharedStack.dataDir(repo);
         startLauncher();
-    }
-
-    @AfterAll
-    void stopStack() throws IOException, InterruptedException {
-        if (launcher != null && launcher.isAlive()) {
-            stopLauncher();
-        }
-        if (dataDir != null) {
-            // What './tendril down' does after the launcher exited: its stop keeps the kernel pod network.
-            FabricTeardown.system(StackFabric.of(dataDir), FabricTeardown.agentPinsOf(dataDir))
-                    .removeReporting(System.out, "the test's kernel pod network");
-        }
-        if (failed && dataDir != null) {
-            System.out.println("A test failed: keeping " + dataDir + " (component logs in its logs/, agent state in"
-                    + " agents/) for diagnosis");
-        } else if (dataDir != null) {
-            try (Stream<Path> tree = Files.walk(dataDir)) {
-                tree.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
     }
 
     @Test
@@ -874,19 +839,8 @@ class WalkthroughEndToEndTest {
     // ---- the launcher ------------------------------------------------------------------------------------------
 
     private void startLauncher() throws IOException, InterruptedException {
-        launcher = new ProcessBuilder(TestLauncher.command(
-                        "1g",
-                        repo,
-                        dataDir,
-                        PORT_OFFSET,
-                        "--nodes",
-                        Integer.toString(NODES),
-                        "--ready-timeout",
-                        "180s"))
-                .redirectErrorStream(true)
-                .start();
-        output = LauncherOutput.of(launcher);
-        output.awaitLine("Tendril is ready.", READY_GUARD);
+        output = SharedStack.start(repo);
+        launcher = SharedStack.launcher();
         HTTP = AdminTls.http(dataDir);
         String startedLine = output.nextLine(EXIT_GUARD);
         assertThat(startedLine)

@@ -12,7 +12,6 @@ import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.LbFrontend;
 import dev.tendril.api.v1.ServiceMaps;
 import dev.tendril.api.v1.SubjectPolicyMap;
-import dev.tendril.datapath.ipcache.IpcacheKey;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,7 +22,6 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -40,36 +38,33 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
     private final String node;
     private final Supplier<NodeImage> image;
     private final Supplier<List<LocalEndpoint>> locals;
-    private final LongFunction<Identity> remoteIdentities;
+    private final MeshNames mesh;
     private final FlowSink sink;
     private final Clock clock;
     private final ScheduledExecutorService gc;
-    private volatile Index index = new Index(null, Map.of());
+    private final EndpointsByAddress endpoints = new EndpointsByAddress();
     private volatile ServiceIndex serviceIndex = new ServiceIndex(null, Map.of());
 
     /** The image's Services by the reverse-NAT index of each of their frontends, for the image it was built from. */
     private record ServiceIndex(NodeImage image, Map<Integer, KernelFlows.ServiceName> byRevNat) {}
 
-    /** The image's endpoints by address, for the image it was built from. */
-    private record Index(NodeImage image, Map<String, Endpoint> byAddress) {}
-
     KernelEventFlows(
             String node, Supplier<NodeImage> image, Supplier<List<LocalEndpoint>> locals, FlowSink sink, Clock clock) {
-        this(node, image, locals, id -> null, sink, clock);
+        this(node, image, locals, MeshNames.NONE, sink, clock);
     }
 
-    /** @param remoteIdentities a ClusterMesh peer's identity by number (null when none has it) */
+    /** @param mesh the ClusterMesh peers' identities and pods, to name a remote end */
     KernelEventFlows(
             String node,
             Supplier<NodeImage> image,
             Supplier<List<LocalEndpoint>> locals,
-            LongFunction<Identity> remoteIdentities,
+            MeshNames mesh,
             FlowSink sink,
             Clock clock) {
         this.node = node;
         this.image = image;
         this.locals = locals;
-        this.remoteIdentities = remoteIdentities;
+        this.mesh = mesh;
         this.sink = sink;
         this.clock = clock;
         this.gc = Executors.newSingleThreadScheduledExecutor(
@@ -85,10 +80,10 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
             String node,
             Supplier<NodeImage> image,
             Supplier<List<LocalEndpoint>> locals,
-            LongFunction<Identity> remoteIdentities,
+            MeshNames mesh,
             FlowSink sink,
             Duration gcInterval) {
-        KernelEventFlows flows = new KernelEventFlows(node, image, locals, remoteIdentities, sink, Clock.systemUTC());
+        KernelEventFlows flows = new KernelEventFlows(node, image, locals, mesh, sink, Clock.systemUTC());
         kernel.eventsTo(flows::accept);
         long every = Math.max(1, gcInterval.toMillis());
         flows.gc.scheduleWithFixedDelay(() -> collect(kernel), every, every, TimeUnit.MILLISECONDS);
@@ -113,17 +108,9 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
     @Override
     public FlowRecords.Peer peer(InetAddress address, long identity, int endpointId) {
         NodeImage now = image.get();
-        Endpoint ep = index(now).get(IpcacheKey.format(address));
+        Endpoint ep = endpoints.find(now, address);
         if (ep == null) {
-            // Not a pod of this cluster: a ClusterMesh peer's pod is named by its remote identity's labels.
-            Identity known = now.identities().get(identity);
-            return new FlowRecords.Peer(
-                    endpointId,
-                    identity,
-                    null,
-                    null,
-                    FlowRecords.labels(
-                            identity, known != null ? known : remoteIdentities.apply(identity), Map.of(), null));
+            return remotePeer(now, address, identity, endpointId);
         }
         // A socket-LB event names the backend by address only: its identity is the endpoint's.
         long known = identity == 0 ? ep.getIdentity() : identity;
@@ -144,6 +131,37 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
                 FlowRecords.labels(known, now.identities().get(known), ep.getLabelsMap(), ep.getNamespace()),
                 FlowRecords.clusterOf(now, ep.getNode()),
                 FlowRecords.workloads(ep.getPod(), ep.getLabelsMap()));
+    }
+
+    /**
+     * Not a pod of this cluster: a ClusterMesh peer's pod by its address (namespace, pod, labels, the peer's
+     * cluster), else an address named by its identity's labels only.
+     */
+    private FlowRecords.Peer remotePeer(NodeImage now, InetAddress address, long identity, int endpointId) {
+        Optional<MeshNames.RemoteEndpoint> remote = mesh.remoteEndpoint(address);
+        if (remote.isPresent()) {
+            Endpoint ep = remote.get().endpoint();
+            long known = identity == 0 ? ep.getIdentity() : identity;
+            return new FlowRecords.Peer(
+                    endpointId,
+                    known,
+                    ep.getNamespace(),
+                    ep.getPod(),
+                    FlowRecords.labels(known, identityOf(now, known), ep.getLabelsMap(), ep.getNamespace()),
+                    remote.get().cluster(),
+                    FlowRecords.workloads(ep.getPod(), ep.getLabelsMap()));
+        }
+        return new FlowRecords.Peer(
+                endpointId,
+                identity,
+                null,
+                null,
+                FlowRecords.labels(identity, identityOf(now, identity), Map.of(), null));
+    }
+
+    private Identity identityOf(NodeImage now, long id) {
+        Identity local = now.identities().get(id);
+        return local != null ? local : mesh.remoteIdentity(id);
     }
 
     @Override
@@ -185,31 +203,6 @@ final class KernelEventFlows implements KernelFlows.Naming, AutoCloseable {
             serviceIndex = i;
         }
         return Optional.ofNullable(i.byRevNat().get(revNatIndex));
-    }
-
-    private Map<String, Endpoint> index(NodeImage now) {
-        Index i = index;
-        if (i.image() != now) {
-            Map<String, Endpoint> out = new HashMap<>();
-            for (Endpoint ep : now.endpoints().values()) {
-                for (String ip : List.of(ep.getIpv4(), ep.getIpv6())) {
-                    if (!ip.isEmpty()) {
-                        out.put(canonical(ip), ep);
-                    }
-                }
-            }
-            i = new Index(now, Map.copyOf(out));
-            index = i;
-        }
-        return i.byAddress();
-    }
-
-    private static String canonical(String ip) {
-        try {
-            return IpcacheKey.format(InetAddress.getByName(ip));
-        } catch (java.net.UnknownHostException e) {
-            return ip;
-        }
     }
 
     @Override

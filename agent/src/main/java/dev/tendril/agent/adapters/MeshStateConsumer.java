@@ -41,7 +41,7 @@ import org.jboss.logging.Logger;
  * {@link NodeStateConsumer} only, and peers published before the local bootstrap are part of its snapshot.
  */
 @ApplicationScoped
-public class MeshStateConsumer {
+public class MeshStateConsumer implements MeshNames {
 
     private static final Logger LOG = Logger.getLogger(MeshStateConsumer.class);
 
@@ -165,6 +165,7 @@ public class MeshStateConsumer {
      * A ClusterMesh peer's identity by number, for naming a remote flow end (its labels carry its cluster);
      * null when no peer has it. Lock-free: every peer's image is read as last published.
      */
+    @Override
     public dev.tendril.api.v1.Identity remoteIdentity(long id) {
         for (Peer p : peers.values()) {
             dev.tendril.api.v1.Identity found = p.image.identities().get(id);
@@ -173,6 +174,18 @@ public class MeshStateConsumer {
             }
         }
         return null;
+    }
+
+    /** The peer's pod holding {@code address}, with the peer's name; lock-free as {@link #remoteIdentity}. */
+    @Override
+    public Optional<RemoteEndpoint> remoteEndpoint(java.net.InetAddress address) {
+        for (Peer p : peers.values()) {
+            dev.tendril.api.v1.Endpoint found = p.byAddress.find(p.image, address);
+            if (found != null) {
+                return Optional.of(new RemoteEndpoint(p.name, found));
+            }
+        }
+        return Optional.empty();
     }
 
     private final class PeerList implements PeerFollowers.Listener {
@@ -229,6 +242,7 @@ public class MeshStateConsumer {
         private final Map<String, StateTopic> topics;
         private volatile long clusterId;
         private volatile NodeImage image = NodeImage.EMPTY;
+        private final EndpointsByAddress byAddress = new EndpointsByAddress();
         private volatile boolean bootstrapped;
         private volatile boolean removed;
         private volatile long lastRecord;

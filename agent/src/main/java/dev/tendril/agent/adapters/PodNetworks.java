@@ -128,7 +128,7 @@ public class PodNetworks implements PodNetwork {
                 config.nodeName(),
                 () -> state.status().image(),
                 maps::localEndpoints,
-                mesh::remoteIdentity,
+                mesh,
                 flows,
                 config.ctGcInterval());
         // A thread of its own: starting waits for the maps' lock, which must not hold up a common-pool worker.

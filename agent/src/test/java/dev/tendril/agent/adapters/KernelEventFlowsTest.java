@@ -21,6 +21,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** A socket-LB event as the agent's flow: the Service from its image, the socket's pod from its endpoints. */
@@ -88,7 +89,7 @@ class KernelEventFlowsTest {
     }
 
     @Test
-    void aClusterMeshPeersPodIsNamedByItsRemoteIdentityWithItsCluster() throws Exception {
+    void aClusterMeshPeersPodIsNamedByItsPodAndRemoteIdentityWithItsCluster() throws Exception {
         long westWeb = (2L << 16) + 300;
         Identity remote = Identity.newBuilder()
                 .setId((int) westWeb)
@@ -98,15 +99,40 @@ class KernelEventFlowsTest {
                         .setKey("io.cilium.k8s.policy.cluster")
                         .setValue("west"))
                 .build();
-        KernelEventFlows flows = new KernelEventFlows(
-                "node-1",
-                () -> NodeImage.EMPTY,
-                List::of,
-                id -> id == westWeb ? remote : null,
-                f -> {},
-                Clock.systemUTC());
+        Endpoint westPod = Endpoint.newBuilder()
+                .setNamespace("shop")
+                .setPod("web-7d9f-abcde")
+                .setNode("node-1")
+                .setIpv4("10.2.1.5")
+                .setIdentity((int) westWeb)
+                .putLabels("app", "web")
+                .build();
+        MeshNames west = new MeshNames() {
+            @Override
+            public Identity remoteIdentity(long id) {
+                return id == westWeb ? remote : null;
+            }
+
+            @Override
+            public Optional<RemoteEndpoint> remoteEndpoint(InetAddress address) {
+                return address.getHostAddress().equals("10.2.1.5")
+                        ? Optional.of(new RemoteEndpoint("west", westPod))
+                        : Optional.empty();
+            }
+        };
+        KernelEventFlows flows =
+                new KernelEventFlows("node-1", () -> NodeImage.EMPTY, List::of, west, f -> {}, Clock.systemUTC());
         try {
-            FlowRecords.Peer peer = flows.peer(InetAddress.getByName("10.2.1.5"), westWeb, 0);
+            // A socket-LB event names a backend by address only (identity 0): the peer's pod gives it.
+            FlowRecords.Peer peer = flows.peer(InetAddress.getByName("10.2.1.5"), 0, 0);
+            assertThat(peer.namespace()).isEqualTo("shop");
+            assertThat(peer.pod()).isEqualTo("web-7d9f-abcde");
+            assertThat(peer.identity()).isEqualTo(westWeb);
+            assertThat(peer.labels()).contains("k8s:app=web");
+            // An address of the peer's that is no pod of it: named by its identity's labels only.
+            FlowRecords.Peer unnamed = flows.peer(InetAddress.getByName("10.2.1.6"), westWeb, 0);
+            assertThat(unnamed.pod()).isNull();
+            assertThat(unnamed.labels()).contains("k8s:app=web");
 
             DynamicMessage endpoint = (DynamicMessage) UpstreamFlow.get(
                     UpstreamFlow.parse(Flow.newBuilder()
@@ -115,6 +141,8 @@ class KernelEventFlowsTest {
                             .toByteArray()),
                     "source");
             assertThat(UpstreamFlow.get(endpoint, "cluster_name")).isEqualTo("west");
+            assertThat(UpstreamFlow.get(endpoint, "pod_name")).isEqualTo("web-7d9f-abcde");
+            assertThat(UpstreamFlow.get(endpoint, "namespace")).isEqualTo("shop");
             assertThat(peer.labels()).contains("k8s:app=web");
         } finally {
             flows.close();

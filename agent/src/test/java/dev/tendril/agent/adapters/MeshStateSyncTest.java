@@ -132,6 +132,19 @@ class MeshStateSyncTest {
                             .extracting(Entry::cidr)
                             .doesNotContain("10.2.1.5/32")
                             .contains("10.2.1.6/32"));
+            // A flow's remote end is named by the peer's pod at its address (observe shows west's pod).
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(mesh.remoteEndpoint(java.net.InetAddress.getByName("10.2.1.6")))
+                        .hasValueSatisfying(remote -> {
+                            assertThat(remote.cluster()).isEqualTo("west");
+                            assertThat(remote.endpoint().getNamespace() + "/"
+                                            + remote.endpoint().getPod())
+                                    .isEqualTo("shop/db");
+                        });
+                assertThat(mesh.remoteEndpoint(java.net.InetAddress.getByName("10.2.1.5")))
+                        .as("the peer's deleted pod")
+                        .isEmpty();
+            });
         }
     }
 

@@ -9,10 +9,10 @@ import dev.tendril.cli.stack.Stack;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -34,7 +34,7 @@ public final class Agents {
     }
 
     private final List<Agent> agents;
-    private final Map<String, List<JsonNode>> endpoints = new HashMap<>();
+    private final Map<String, List<JsonNode>> endpoints = new ConcurrentHashMap<>();
 
     public Agents(List<Agent> agents) {
         this.agents = agents.stream().sorted(Comparator.comparing(Agent::node)).toList();

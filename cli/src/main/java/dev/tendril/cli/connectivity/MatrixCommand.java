@@ -6,6 +6,7 @@ import dev.tendril.cli.StackOutputOptions;
 import dev.tendril.cli.agent.Agents;
 import dev.tendril.cli.agent.PodRef;
 import dev.tendril.cli.api.ServiceClient;
+import dev.tendril.cli.api.ServiceException;
 import dev.tendril.cli.stack.Stack;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -14,9 +15,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code tendril connectivity matrix --namespaces x,y,z --port 80}: probes every ordered pair of the pods of those
@@ -43,6 +52,14 @@ public final class MatrixCommand implements Callable<Integer> {
             description = "The namespaces whose pods to probe.")
     List<String> namespaces;
 
+    @Option(
+            names = "--parallel",
+            defaultValue = "8",
+            paramLabel = "N",
+            description = "Probes in flight at once, 1..64 (default 8): on the kernel datapath a dropped cell waits "
+                    + "out the probe's timeout, so a table probed one cell at a time takes a second per drop.")
+    int parallel;
+
     @Mixin
     PortOptions portOptions;
 
@@ -51,6 +68,9 @@ public final class MatrixCommand implements Callable<Integer> {
 
     @Mixin
     StackOutputOptions options;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() {
@@ -64,30 +84,33 @@ public final class MatrixCommand implements Callable<Integer> {
         // n*n probes take a while; the count is worth showing on a terminal only, a log gets the result.
         boolean terminal = Progress.onTerminal();
         Progress progress = new Progress(options.err(), true);
+        if (parallel < 1 || parallel > 64) {
+            throw new ParameterException(spec.commandLine(), "--parallel: must be 1..64, not " + parallel);
+        }
+        // Every pod located once before any probe: an unknown pod fails here, and the workers only read.
+        pods.forEach(pod -> {
+            PodRef ref = PodRef.parse(pod);
+            prober.agents().require(ref.namespace(), ref.pod());
+        });
+        JsonNode[][] answers = probeAll(prober, pods, port, proto, terminal, progress);
         Map<String, Map<String, Boolean>> matrix = new LinkedHashMap<>();
-        int done = 0;
-        int total = pods.size() * pods.size();
-        for (String from : pods) {
+        for (int i = 0; i < pods.size(); i++) {
             Map<String, Boolean> row = new LinkedHashMap<>();
-            for (String to : pods) {
-                done++;
-                if (terminal) {
-                    progress.update("probing " + from + " -> " + to + " (" + done + "/" + total + ")");
-                }
-                JsonNode answer = prober.probe(PodRef.parse(from), PodRef.parse(to), port, proto);
-                row.put(to, Prober.forwarded(answer));
+            for (int j = 0; j < pods.size(); j++) {
+                JsonNode answer = answers[i][j];
+                row.put(pods.get(j), Prober.forwarded(answer));
                 if (Prober.datapath(answer) != null) {
                     datapaths.add(Prober.datapath(answer));
                 }
                 if (Prober.disagrees(answer)) {
                     // Ordered: Map.of's iteration order differs from one JVM run to the next.
                     Map<String, String> cell = new LinkedHashMap<>();
-                    cell.put("from", from);
-                    cell.put("to", to);
+                    cell.put("from", pods.get(i));
+                    cell.put("to", pods.get(j));
                     disagreements.add(cell);
                 }
             }
-            matrix.put(from, row);
+            matrix.put(pods.get(i), row);
         }
         progress.done();
         PrintWriter out = options.out();
@@ -120,6 +143,55 @@ public final class MatrixCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /**
+     * Every ordered pair's answer, {@code answers[from][to]}, with up to {@link #parallel} probes in flight: the pairs
+     * are independent (each its own socket in its source pod's namespace, or its own model evaluation). The first
+     * probe that fails fails the command, as one after the other would.
+     */
+    private JsonNode[][] probeAll(
+            Prober prober, List<String> pods, int port, String proto, boolean terminal, Progress progress) {
+        int n = pods.size();
+        JsonNode[][] answers = new JsonNode[n][n];
+        AtomicInteger done = new AtomicInteger();
+        int total = n * n;
+        try (ExecutorService workers = Executors.newFixedThreadPool(
+                parallel, Thread.ofPlatform().name("probe-", 1).daemon(true).factory())) {
+            List<Future<?>> cells = new ArrayList<>(total);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    int from = i;
+                    int to = j;
+                    cells.add(workers.submit(() -> {
+                        answers[from][to] =
+                                prober.probe(PodRef.parse(pods.get(from)), PodRef.parse(pods.get(to)), port, proto);
+                        int count = done.incrementAndGet();
+                        if (terminal) {
+                            synchronized (progress) {
+                                progress.update("probing " + pods.get(from) + " -> " + pods.get(to) + " (" + count + "/"
+                                        + total + ")");
+                            }
+                        }
+                    }));
+                }
+            }
+            for (Future<?> cell : cells) {
+                try {
+                    cell.get();
+                } catch (ExecutionException e) {
+                    cells.forEach(c -> c.cancel(true));
+                    if (e.getCause() instanceof RuntimeException failure) {
+                        throw failure;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ServiceException("interrupted while probing");
+                }
+            }
+        }
+        return answers;
     }
 
     /** The pods of the namespaces as {@code ns/pod}, sorted, from the identity service's endpoints. */

@@ -30,6 +30,10 @@ final class Prober {
         this.model = model;
     }
 
+    Agents agents() {
+        return agents;
+    }
+
     JsonNode probe(PodRef from, PodRef to, int port, String protocol) {
         return probe(from, to.toString(), port, protocol);
     }

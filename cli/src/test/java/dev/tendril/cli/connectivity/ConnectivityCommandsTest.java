@@ -15,6 +15,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -230,6 +233,86 @@ class ConnectivityCommandsTest {
                 .containsExactly(
                         "identity GET /v1/endpoints?namespace=demo", "identity GET /v1/endpoints?namespace=other",
                         "node-1 GET /v1/endpoints", "node-2 GET /v1/endpoints");
+    }
+
+    @Test
+    void probesUpToParallelPairsAtOnceAndNeverMoreWithTheSameTable() throws Exception {
+        cluster.pod("node-2", "other", "client", "u3", Map.of("app", "client"));
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        // The first three probes answer only once all three are in flight together.
+        CountDownLatch three = new CountDownLatch(3);
+        cluster.agentRoutes = request -> {
+            most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            try {
+                three.countDown();
+                three.await(10, TimeUnit.SECONDS);
+                return matrixRoute(request);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        };
+
+        Result parallel = run(
+                "connectivity",
+                "matrix",
+                "--namespaces",
+                "demo,other",
+                "--port",
+                "80",
+                "--parallel",
+                "3",
+                "-o",
+                "json");
+
+        assertThat(three.getCount()).as("three probes were in flight at once").isZero();
+        assertThat(most.get()).as("most probes in flight").isEqualTo(3);
+        assertThat(parallel.exitCode()).as(parallel.err()).isZero();
+        most.set(0);
+        cluster.agentRoutes = request -> {
+            most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            try {
+                return matrixRoute(request);
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        };
+        Result serial = run(
+                "connectivity",
+                "matrix",
+                "--namespaces",
+                "demo,other",
+                "--port",
+                "80",
+                "--parallel",
+                "1",
+                "-o",
+                "json");
+        assertThat(most.get()).as("most probes in flight with --parallel 1").isEqualTo(1);
+        assertThat(JSON.readTree(parallel.out())).isEqualTo(JSON.readTree(serial.out()));
+        assertThat(JSON.readTree(parallel.out())
+                        .path("matrix")
+                        .path("other/client")
+                        .toString())
+                .isEqualTo("{\"demo/database\":false,\"demo/frontend\":true,\"other/client\":true}");
+    }
+
+    @Test
+    void aFailedProbeFailsTheMatrixAndABadParallelIsAUsageError() {
+        cluster.agentRoutes = request -> request.body().contains("\"to\":\"demo/frontend\"")
+                ? Response.problem(400, "to: no such pod")
+                : Response.ok(FORWARDED);
+
+        Result failed = run("connectivity", "matrix", "--namespaces", "demo", "--port", "80");
+        Result zero = run("connectivity", "matrix", "--namespaces", "demo", "--port", "80", "--parallel", "0");
+
+        assertThat(failed.exitCode()).isEqualTo(1);
+        assertThat(failed.err()).contains("to: no such pod");
+        assertThat(failed.out()).isEmpty();
+        assertThat(zero.exitCode()).isEqualTo(2);
+        assertThat(zero.err()).startsWith("Error: --parallel: must be 1..64, not 0");
     }
 
     @Test

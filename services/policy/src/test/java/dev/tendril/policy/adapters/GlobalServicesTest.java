@@ -188,6 +188,9 @@ class GlobalServicesTest {
                 .then()
                 .statusCode(200)
                 .body("service", equalTo(key))
+                // The local backend is allowed and the remote one cannot be traced here: unknown, not dropped.
+                .body("verdict", equalTo("UNKNOWN"))
+                .body("backends.find { it.address == '" + local + "' }.verdict", equalTo("ALLOWED"))
                 .body("backends.find { it.address == '" + remote + "' }.verdict", equalTo("UNKNOWN"))
                 .body("backends.find { it.address == '" + remote + "' }.reason", containsString(west));
 

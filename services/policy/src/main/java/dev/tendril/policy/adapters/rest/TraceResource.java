@@ -122,7 +122,9 @@ public class TraceResource {
                         "to.address", "no Service has the frontend " + frontend + ":" + port + "/" + protocol));
         ServiceLb service = hit.getKey();
         List<Views.TraceBackend> backends = new ArrayList<>();
-        boolean allowed = !hit.getValue().backendIds().isEmpty();
+        // DROPPED when a traced backend drops (or there is none), else UNKNOWN when one could not be traced here.
+        boolean dropped = hit.getValue().backendIds().isEmpty();
+        boolean unknown = false;
         Views.TraceResponse first = null;
         for (long id : hit.getValue().backendIds()) {
             ServiceLb.Backend b = service.backends().stream()
@@ -131,7 +133,7 @@ public class TraceResource {
                     .orElseThrow();
             if (b.remote()) {
                 // A peer's pod: its cluster enforces its ingress, and this cluster knows its identity only there.
-                allowed = false;
+                unknown = true;
                 backends.add(new Views.TraceBackend(
                         b.address(),
                         b.port(),
@@ -143,7 +145,7 @@ public class TraceResource {
             }
             EndpointInfo endpoint = v.endpoints().get(b.pod());
             if (endpoint == null || engine.identity(endpoint.identity()).isEmpty()) {
-                allowed = false;
+                unknown = true;
                 backends.add(new Views.TraceBackend(
                         b.address(), b.port(), b.pod(), null, "UNKNOWN", "no known endpoint: policy not traced"));
                 continue;
@@ -151,7 +153,7 @@ public class TraceResource {
             Resolved to = new Resolved(
                     new Party(engine.identity(endpoint.identity()).orElseThrow(), b.pod(), false), b.pod());
             PolicyTracer.Trace trace = trace(from, to, protocol, b.port(), engine);
-            allowed &= trace.allowed();
+            dropped |= !trace.allowed();
             String verdict = trace.allowed() ? "ALLOWED" : "DROPPED";
             String reason = trace.allowed()
                     ? null
@@ -173,7 +175,7 @@ public class TraceResource {
             }
         }
         return new Views.TraceResponse(
-                allowed ? "ALLOWED" : "DROPPED",
+                dropped ? "DROPPED" : unknown ? "UNKNOWN" : "ALLOWED",
                 party(from.party()),
                 first == null ? null : first.to(),
                 port,
