@@ -94,6 +94,13 @@ public interface AgentConfig {
     @WithDefault("1s")
     Duration probeTimeout();
 
+    /**
+     * The ClusterMesh cluster id of the node's stack: 0 outside a mesh, 1..255 in one (the launcher's
+     * {@code --cluster-id}). Picks the fabric's underlay addresses, which never collide across a mesh.
+     */
+    @WithDefault("0")
+    int clusterId();
+
     FabricSettings fabric();
 
     Sync sync();

@@ -97,8 +97,8 @@ final class ChildProperties {
     static Map<String, String> cluster(ComponentSpec spec, ClusterSpec cluster) {
         Map<String, String> properties = new LinkedHashMap<>();
         if (spec.kind() == Kind.AGENT) {
-            // The agent has no cluster settings yet (Quarkus refuses unknown tendril.agent.* keys): the agent side
-            // of ClusterMesh adds them, and this passes them then.
+            // The id picks the node's fabric (underlay) addresses, which must not collide across a mesh.
+            properties.put("tendril.agent.cluster-id", Integer.toString(cluster.id()));
             return properties;
         }
         switch (spec.service()) {

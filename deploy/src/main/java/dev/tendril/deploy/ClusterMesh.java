@@ -3,9 +3,8 @@ package dev.tendril.deploy;
 import dev.tendril.api.v1.MeshPeer;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
-import dev.tendril.cli.stack.StackFile;
+import dev.tendril.cli.stack.StackFabric;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,20 +20,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.acl.AclBinding;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * The launcher's ClusterMesh: {@code connect} validates a peer (its data directory on this machine) and then issues
- * the link's certificates, adds the ACLs on both brokers, records the peer ({@code mesh/peers.json} and
+ * The launcher's ClusterMesh: {@code connect} validates a peer (its data directory on this machine), links the two
+ * stacks' kernel pod networks ({@link MeshFabrics}; nothing on the model datapath) and then issues the link's
+ * certificates, adds the ACLs on both brokers, records the peer ({@code mesh/peers.json} and
  * {@code tendril.mesh.peers}) and starts a supervised MirrorMaker 2 ({@link MirrorProcess}) that copies the peer's
  * topics; {@code disconnect} undoes all of it and deletes the peer's remote topics. {@code up} starts the recorded
- * peers' MirrorMaker 2 again. A refused request ({@link MeshRefused}) changes nothing.
+ * peers' MirrorMaker 2 again. A refused request ({@link MeshRefused}) changes nothing. One change runs at a time
+ * ({@link MeshChanges}, with a deadline); every wait in a change is bounded, and the stack's status and its stop never
+ * wait for a change (they only read the MirrorMaker 2 children, under their own short-held monitor).
  */
 final class ClusterMesh {
 
@@ -60,10 +56,22 @@ final class ClusterMesh {
     private final Context context;
     private final MeshPeers peers;
     private final MeshCredentials credentials;
+    private final MeshFabrics fabrics;
+    /** Guarded by itself; never held while waiting for anything but a fork, so stop and status never wait. */
     private final Map<String, Supervised> mirrors = new LinkedHashMap<>();
+    /** One connect, disconnect or restore at a time, each waiting for the one before with a deadline. */
+    private final MeshChanges changes;
+
+    private boolean closed;
 
     ClusterMesh(Context context) {
+        this(context, MeshLink.system());
+    }
+
+    ClusterMesh(Context context, MeshLink link) {
         this.context = context;
+        this.fabrics = new MeshFabrics(context.config(), link, context.out());
+        this.changes = new MeshChanges(context.out());
         this.peers = new MeshPeers(context.config().dataDir());
         this.credentials = new MeshCredentials(context.dataDir());
     }
@@ -92,9 +100,16 @@ final class ClusterMesh {
     }
 
     /** Creates {@code tendril.mesh.peers} and starts MirrorMaker 2 for every recorded peer (at {@code up}). */
-    synchronized void restore() {
+    void restore() {
+        changes.run("start", this::isClosed, () -> {
+            restoreNow();
+            return null;
+        });
+    }
+
+    private void restoreNow() {
         try (Admin admin = Admin.create(localSuperUser())) {
-            ensurePeersTopic(admin);
+            MeshPeersTopic.ensure(admin);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StartupFailure("interrupted while creating " + KafkaAcls.MESH_PEERS);
@@ -102,6 +117,15 @@ final class ClusterMesh {
             throw new StartupFailure("cannot create " + KafkaAcls.MESH_PEERS + ": " + e);
         }
         for (MeshPeers.Peer peer : peers.all()) {
+            // Only to a running peer's switch: a peer that is down links again at its own start.
+            if (Files.exists(StackFabric.NETNS_DIR.resolve(
+                    StackFabric.of(Path.of(peer.dataDir())).prefix()))) {
+                try {
+                    fabrics.link(peer.name(), Path.of(peer.dataDir()));
+                } catch (MeshRefused e) {
+                    context.out().printf("%-10s %s%n", MeshFabrics.LABEL, e.getMessage());
+                }
+            }
             ChildProcess child = startMirror(peer);
             context.out()
                     .printf(
@@ -110,29 +134,72 @@ final class ClusterMesh {
         }
     }
 
-    /** The MirrorMaker 2 children, for stack.json and for stopping with the stack. */
-    synchronized List<Supervised> mirrors() {
-        return List.copyOf(mirrors.values());
+    /** The MirrorMaker 2 children, for stack.json and for stopping with the stack; never waits for a change. */
+    List<Supervised> mirrors() {
+        synchronized (mirrors) {
+            return List.copyOf(mirrors.values());
+        }
     }
 
-    synchronized Optional<Supervised> mirror(String peer) {
-        return Optional.ofNullable(mirrors.get(peer));
+    Optional<Supervised> mirror(String peer) {
+        synchronized (mirrors) {
+            return Optional.ofNullable(mirrors.get(peer));
+        }
+    }
+
+    /**
+     * The stack is stopping: returns the MirrorMaker 2 children to stop with it; none starts from now on, and a connect
+     * in progress fails (undoing its link). Never waits for that connect (a stop must not).
+     */
+    List<Supervised> closing() {
+        synchronized (mirrors) {
+            closed = true;
+            return List.copyOf(mirrors.values());
+        }
+    }
+
+    private boolean isClosed() {
+        synchronized (mirrors) {
+            return closed;
+        }
     }
 
     /** Validates the peer in {@code peerDir}, then links it; see the class comment. */
-    synchronized Connected connect(Path peerDir) {
+    Connected connect(Path peerDir) {
+        return changes.run("connect to " + peerDir, this::isClosed, () -> connectNow(peerDir));
+    }
+
+    private Connected connectNow(Path peerDir) {
+        changes.step("checking the peer (its stack.json, its Kafka)");
         PeerCheck.Valid peer = new PeerCheck(context.config(), peers.all()).check(peerDir);
+        // First: on the kernel datapath the link is part of connect, and a connect that cannot make it changes nothing.
+        changes.step("linking the pod networks");
+        boolean linked = fabrics.link(peer.name(), peer.dataDir());
+        try {
+            return connectLinked(peer);
+        } catch (RuntimeException e) {
+            if (linked) {
+                fabrics.unlinkAfterFailure(peer.name(), peer.dataDir(), e);
+            }
+            throw e;
+        }
+    }
+
+    private Connected connectLinked(PeerCheck.Valid peer) {
         String localName = local().name();
         Instant now = Instant.now();
         try {
+            changes.step("issuing the link's certificates");
             credentials.issue(peer.name(), peer.dataDir(), localName, now);
+            changes.step("adding the ACLs at " + peer.name() + "'s Kafka " + peer.kafka());
             try (Admin admin = Admin.create(MeshClients.superUser(peer.dataDir(), peer.kafka()))) {
                 admin.createAcls(MeshAcls.atPeer(localName)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             }
             List<String> names = new ArrayList<>(peers.names());
             names.add(peer.name());
+            changes.step("adding the ACLs at this stack's Kafka");
             try (Admin admin = Admin.create(localSuperUser())) {
-                ensurePeersTopic(admin);
+                MeshPeersTopic.ensure(admin);
                 admin.createAcls(MeshAcls.local(peer.name())).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 KafkaAcls.apply(admin, context.nodes(), names);
             }
@@ -142,7 +209,9 @@ final class ClusterMesh {
                     peer.podCidrs(),
                     peer.dataDir().toString(),
                     now.toEpochMilli());
-            publish(
+            changes.step("recording the peer in " + KafkaAcls.MESH_PEERS);
+            MeshPeersTopic.publish(
+                    localSuperUser(),
                     peer.name(),
                     MeshPeer.newBuilder()
                             .setName(peer.name())
@@ -158,6 +227,7 @@ final class ClusterMesh {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot connect " + peer.name() + ": " + e.getMessage(), e);
         }
+        changes.step("starting MirrorMaker 2");
         ChildProcess child = startMirror(peers.find(peer.name()).orElseThrow());
         context.out()
                 .printf(
@@ -176,17 +246,28 @@ final class ClusterMesh {
      * topics (a later connect copies everything again), its ACLs on both sides (the peer's when it answers) and its
      * credentials. Returns the remote topics deleted.
      */
-    synchronized List<String> disconnect(String name) {
+    List<String> disconnect(String name) {
+        return changes.run("disconnect from " + name, this::isClosed, () -> disconnectNow(name));
+    }
+
+    private List<String> disconnectNow(String name) {
         MeshPeers.Peer peer = peers.find(name)
                 .orElseThrow(() -> new MeshRefused(
                         404,
                         "no peer '" + name + "' (connected: "
                                 + (peers.names().isEmpty() ? "none" : String.join(", ", peers.names())) + ")"));
+        // First: a link that cannot be removed refuses the disconnect, changing nothing.
+        changes.step("removing the link between the pod networks");
+        fabrics.unlink(peer.name(), Path.of(peer.dataDir()));
+        changes.step("stopping MirrorMaker 2");
         context.supervisor().remove(MIRROR_PREFIX + name, STOP_GRACE);
-        mirrors.remove(name);
+        synchronized (mirrors) {
+            mirrors.remove(name);
+        }
         List<String> deleted;
+        changes.step("deleting the peer's topics and ACLs at this stack's Kafka");
         try (Admin admin = Admin.create(localSuperUser())) {
-            publish(name, null);
+            MeshPeersTopic.publish(localSuperUser(), name, null);
             Set<String> topics = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             deleted = topics.stream()
                     .filter(t -> t.startsWith(name + ".") || t.matches("mm2-[a-z-]+\\." + name + "\\.internal"))
@@ -210,6 +291,7 @@ final class ClusterMesh {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot disconnect " + name + ": " + e.getMessage(), e);
         }
+        changes.step("removing this cluster's ACLs at " + name + "'s Kafka");
         revokeAtPeer(peer);
         credentials.remove(name);
         peers.remove(name);
@@ -263,8 +345,15 @@ final class ClusterMesh {
                         },
                         STOP_GRACE,
                         () -> {});
-        mirrors.put(peer.name(), supervised);
-        ChildProcess child = context.supervisor().start(supervised);
+        ChildProcess child;
+        synchronized (mirrors) {
+            if (closed) {
+                context.supervisor().remove(supervised.name(), STOP_GRACE);
+                throw new MeshRefused(503, "the stack is stopping: " + MIRROR_PREFIX + peer.name() + " not started");
+            }
+            mirrors.put(peer.name(), supervised);
+            child = context.supervisor().start(supervised);
+        }
         // No health endpoint: running once started (clustermesh status tells whether it keeps up).
         context.supervisor().healthy(supervised);
         return child;
@@ -282,40 +371,5 @@ final class ClusterMesh {
     Map<String, Object> localSuperUser() {
         return MeshClients.superUser(
                 context.config().dataDir(), context.localBootstrap().get());
-    }
-
-    private static void ensurePeersTopic(Admin admin)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        try {
-            admin.createTopics(List.of(new NewTopic(KafkaAcls.MESH_PEERS, 1, (short) 1)
-                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
-                    .all()
-                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw e;
-            }
-        }
-    }
-
-    /** Writes the peer's record (or its tombstone, {@code value} null) to {@code tendril.mesh.peers}. */
-    private void publish(String name, byte[] value) throws InterruptedException, ExecutionException, TimeoutException {
-        Map<String, Object> properties = new LinkedHashMap<>(localSuperUser());
-        properties.put("key.serializer", ByteArraySerializer.class.getName());
-        properties.put("value.serializer", ByteArraySerializer.class.getName());
-        properties.put("acks", "all");
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties)) {
-            producer.send(new ProducerRecord<>(KafkaAcls.MESH_PEERS, name.getBytes(StandardCharsets.UTF_8), value))
-                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        }
-    }
-
-    /** The peer's cluster as its stack.json records it. */
-    static Optional<StackFile.Cluster> clusterOf(Path dataDir) {
-        try {
-            return StackFile.read(dataDir).map(StackFile::cluster);
-        } catch (IllegalArgumentException unreadable) {
-            return Optional.empty();
-        }
     }
 }

@@ -6,7 +6,6 @@ import dev.tendril.cli.stack.StackFile;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -14,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -259,27 +257,8 @@ final class FabricTeardown {
             run(List.of("ip", "netns", "del", netns));
         }
 
-        private static String run(List<String> command) {
-            try {
-                Process p =
-                        new ProcessBuilder(command).redirectErrorStream(true).start();
-                p.getOutputStream().close();
-                String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new IllegalStateException(String.join(" ", command) + ": no answer within 10 s");
-                }
-                if (p.exitValue() != 0) {
-                    throw new IllegalStateException(
-                            String.join(" ", command) + ": exit " + p.exitValue() + ": " + output.strip());
-                }
-                return output;
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(String.join(" ", command) + ": interrupted", e);
-            }
+        static String run(List<String> command) {
+            return HostCommand.run(command);
         }
     }
 }

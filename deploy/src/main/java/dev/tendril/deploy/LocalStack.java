@@ -216,7 +216,7 @@ final class LocalStack {
                 }
                 // The services, agents and ClusterMesh peers' MirrorMaker 2 first: they use Kafka and PostgreSQL.
                 List<Supervised> first = new ArrayList<>(children);
-                first.addAll(mesh == null ? List.of() : mesh.mirrors());
+                first.addAll(mesh == null ? List.of() : mesh.closing());
                 if (!first.isEmpty()) {
                     out.println("Stopping " + ComponentTable.names(first) + " (up to " + STOP_GRACE.toSeconds()
                             + " s before they are killed)...");

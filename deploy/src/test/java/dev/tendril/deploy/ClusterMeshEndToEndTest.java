@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.api.v1.MeshPeer;
 import dev.tendril.cli.restart.SupervisorFile;
+import dev.tendril.cli.stack.StackFabric;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,10 +15,13 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -30,9 +34,18 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Two real clusters side by side ({@code east}, id 1, 10.1.0.0/16; {@code west}, id 2, 10.2.0.0/16; each its own
- * Kafka and PostgreSQL, the model datapath, east without agents): refusals of clashing peers change nothing; {@code tendril clustermesh
- * connect} makes east's MirrorMaker 2 copy west's published topics byte for byte, tombstones included, into
- * {@code west.tendril.*}; status shows the peer and its entries; disconnect removes it all.
+ * Kafka and PostgreSQL and one node, on the kernel datapath where this machine can run it, the model datapath
+ * elsewhere): refusals of clashing peers change nothing; {@code tendril clustermesh connect} makes east's MirrorMaker 2
+ * copy west's published topics byte for byte, tombstones included, into {@code west.tendril.*}; status shows the peer
+ * and its entries; disconnect removes it all.
+ *
+ * <p>On the kernel datapath (issue 18, "Connectivity"; root, bpf(2) and the clang-built programs, otherwise skipped
+ * saying why) the clusters are connected both ways and their pods reach each other: connect links the two switches
+ * and each node routes the peer's pod CIDRs via the peer's node; real probes follow the receiving cluster's policy
+ * ({@link MeshPods}: west/client -> east/server forwarded, west/other -> east/server dropped by east's node,
+ * east/server -> west/client forwarded, east/server -> west/other dropped by west's), east's {@code observe} shows its
+ * drop with west's identity and the policy; a restarted east keeps the link; disconnect removes the link and east's
+ * routes to west's pods. One pair of stacks for all of it: CI time is tight.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -45,6 +58,8 @@ class ClusterMeshEndToEndTest {
     /** The first copy includes MirrorMaker 2's start: a JVM, Connect and its herder joining a group. */
     private static final Duration FIRST_SYNC_GUARD = Duration.ofMinutes(3);
 
+    private static final Duration CONVERGE_GUARD = Duration.ofSeconds(60);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path repo =
@@ -52,6 +67,10 @@ class ClusterMeshEndToEndTest {
     private MeshTestStack east;
     private MeshTestStack west;
     private volatile boolean failed;
+    /** Both stacks run the kernel datapath and this process can look into their namespaces. */
+    private boolean kernel;
+
+    private long started;
 
     @RegisterExtension
     final TestWatcher failures = new TestWatcher() {
@@ -63,15 +82,24 @@ class ClusterMeshEndToEndTest {
 
     @BeforeAll
     void startClusters() throws Exception {
+        started = System.nanoTime();
         StackConfig jars =
                 new StackConfig(repo, repo.resolve(".tendril"), false, 1, 0, 0, EAST_OFFSET, Duration.ofSeconds(1));
         Path eastDir = TestLauncher.dataDirOrSkip(repo, jars, "ClusterMesh end-to-end test", "e2e-mesh-east-");
         Path westDir = Files.createTempDirectory(repo.resolve("deploy/target"), "e2e-mesh-west-");
         // One after the other: two stacks starting at once on two cores time out their database pools.
-        west = MeshTestStack.start(repo, westDir, WEST_OFFSET, "west", 2, "10.2.0.0/16", "fd00:2::/104");
+        west = MeshTestStack.startKernel(repo, westDir, WEST_OFFSET, "west", 2, "10.2.0.0/16", "fd00:2::/104");
         west.awaitReady(READY_GUARD);
-        east = MeshTestStack.startWithoutAgents(repo, eastDir, EAST_OFFSET, "east", 1, "10.1.0.0/16", "fd00:1::/104");
+        east = MeshTestStack.startKernel(repo, eastDir, EAST_OFFSET, "east", 1, "10.1.0.0/16", "fd00:1::/104");
         east.awaitReady(READY_GUARD);
+        String unavailable = MeshLink.unavailableReason().orElse(null);
+        kernel = unavailable == null && MeshPods.kernel(west) && MeshPods.kernel(east);
+        if (!kernel) {
+            System.out.println("ClusterMeshEndToEndTest: SKIPPING the kernel connectivity checks: "
+                    + (unavailable != null
+                            ? unavailable
+                            : "the stacks run no kernel datapath: " + west.podNetworks() + " " + east.podNetworks()));
+        }
     }
 
     @AfterAll
@@ -81,6 +109,9 @@ class ClusterMeshEndToEndTest {
                 stack.stop(failed);
             }
         }
+        System.out.printf(
+                "ClusterMeshEndToEndTest: %d s with both stacks' start and stop (%s datapath)%n",
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), kernel ? "kernel" : "model");
     }
 
     @Test
@@ -197,6 +228,88 @@ class ClusterMeshEndToEndTest {
 
     @Test
     @Order(5)
+    void kernelConnectLinksTheSwitchesAndEachNodeRoutesThePeersPodCidrsViaThePeersNode() throws Exception {
+        requireKernel();
+        // Both ways: each cluster's nodes learn the other's pods and route to them.
+        west.cli.ok("clustermesh", "connect", "--to", east.dataDir.toString());
+        MeshPods.apply(east, "east.yaml", MeshPods.EAST_MANIFEST);
+        MeshPods.apply(west, "west.yaml", MeshPods.WEST_MANIFEST);
+
+        StackFabric eastFabric = StackFabric.of(east.dataDir);
+        StackFabric westFabric = StackFabric.of(west.dataDir);
+        assertThat(MeshLink.system().linked(eastFabric, westFabric)).isTrue();
+        assertThat(MeshLink.system().linked(westFabric, eastFabric)).isTrue();
+        // Each node has its cluster's underlay address; the peer's pod CIDRs go via the peer's node.
+        assertThat(MeshPods.ip(eastFabric.nodeNetns("node-1"), "-4", "addr", "show", "dev", "eth0"))
+                .contains("inet 172.31.1.1/16");
+        assertThat(MeshPods.ip(westFabric.nodeNetns("node-1"), "-6", "addr", "show", "dev", "eth0"))
+                .contains("inet6 fdfe:2::1/16");
+        await().atMost(FIRST_SYNC_GUARD).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            assertThat(MeshPods.ip(eastFabric.nodeNetns("node-1"), "-4", "route", "show", "proto", "static"))
+                    .containsPattern("10\\.2\\.\\d+\\.0/24 via 172\\.31\\.2\\.1 dev eth0");
+            assertThat(MeshPods.ip(eastFabric.nodeNetns("node-1"), "-6", "route", "show", "proto", "static"))
+                    .contains("via fdfe:2::1 dev eth0");
+            assertThat(MeshPods.ip(westFabric.nodeNetns("node-1"), "-4", "route", "show", "proto", "static"))
+                    .containsPattern("10\\.1\\.\\d+\\.0/24 via 172\\.31\\.1\\.1 dev eth0");
+        });
+    }
+
+    @Test
+    @Order(6)
+    void kernelProbesAcrossTheClustersFollowTheReceivingClustersPolicy() {
+        requireKernel();
+        String server = MeshPods.ipv4(east, "mesh/server");
+        String client = MeshPods.ipv4(west, "mesh/client");
+        String other = MeshPods.ipv4(west, "mesh/other");
+
+        // Until the peers' identities reached the policy services and the maps: then the matrix holds.
+        await().atMost(FIRST_SYNC_GUARD).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            assertThat(MeshPods.probe(west, "mesh/client", server)).isEqualTo("FORWARDED");
+            assertThat(MeshPods.probe(east, "mesh/server", client)).isEqualTo("FORWARDED");
+        });
+        await().atMost(CONVERGE_GUARD).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            assertThat(MeshPods.probe(west, "mesh/other", server)).isEqualTo("DROPPED");
+            assertThat(MeshPods.probe(east, "mesh/server", other)).isEqualTo("DROPPED");
+        });
+        Map<String, String> matrix = new TreeMap<>();
+        matrix.put("west/client -> east/server", MeshPods.probe(west, "mesh/client", server));
+        matrix.put("west/other -> east/server", MeshPods.probe(west, "mesh/other", server));
+        matrix.put("east/server -> west/client", MeshPods.probe(east, "mesh/server", client));
+        matrix.put("east/server -> west/other", MeshPods.probe(east, "mesh/server", other));
+        assertThat(matrix)
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "west/client -> east/server", "FORWARDED",
+                        "west/other -> east/server", "DROPPED",
+                        "east/server -> west/client", "FORWARDED",
+                        "east/server -> west/other", "DROPPED"));
+    }
+
+    @Test
+    @Order(7)
+    void kernelEastsObserveShowsItsDropWithWestsIdentityAndThePolicy() {
+        requireKernel();
+        String other = MeshPods.ipv4(west, "mesh/other");
+        long otherIdentity =
+                MeshPods.endpoints(west).get("mesh/other").path("identity").asLong();
+        assertThat(otherIdentity >> 16)
+                .as("west's identity range (cluster id 2)")
+                .isEqualTo(2);
+
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    StackCli.Result observed = east.cli.ok(
+                            "observe", "--from-ip", other, "--verdict", "DROPPED", "--last", "5", "--print-node-name");
+                    assertThat(observed.out())
+                            .containsPattern(
+                                    "\\[node-1\\]: .*\\(ID:" + otherIdentity + "\\) <> mesh/server:80 \\(ID:\\d+\\)"
+                                            + " policy-verdict:none INGRESS DENIED \\(TCP Flags: SYN\\) default deny by: .*"
+                                            + "CiliumNetworkPolicy/mesh/from-west-clients");
+                });
+    }
+
+    @Test
+    @Order(8)
     void aRestartedClusterStartsItsPeersMirrorAgainAndKeepsCopying() throws Exception {
         east.restart(READY_GUARD);
 
@@ -224,7 +337,20 @@ class ClusterMeshEndToEndTest {
     }
 
     @Test
-    @Order(6)
+    @Order(9)
+    void kernelARestartedClusterKeepsTheLinkAndThePeersPodsReachItsPods() {
+        requireKernel();
+        assertThat(MeshLink.system().linked(StackFabric.of(east.dataDir), StackFabric.of(west.dataDir)))
+                .isTrue();
+        String server = MeshPods.ipv4(east, "mesh/server");
+        await().atMost(CONVERGE_GUARD)
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() ->
+                        assertThat(MeshPods.probe(west, "mesh/client", server)).isEqualTo("FORWARDED"));
+    }
+
+    @Test
+    @Order(10)
     void disconnectStopsTheMirrorAndDeletesThePeersRemoteTopics() {
         StackCli.Result result = east.cli.ok("clustermesh", "disconnect", "--from", "west");
 
@@ -238,6 +364,25 @@ class ClusterMeshEndToEndTest {
         assertThat(StackCli.json(east.cli.ok("clustermesh", "status", "-o", "json")))
                 .isEmpty();
         assertThat(east.dataDir.resolve("pki/mesh/west.key")).doesNotExist();
+    }
+
+    @Test
+    @Order(11)
+    void kernelDisconnectRemovedTheLinkAndThePeersRoutes() {
+        requireKernel();
+        StackFabric eastFabric = StackFabric.of(east.dataDir);
+        StackFabric westFabric = StackFabric.of(west.dataDir);
+        assertThat(MeshLink.system().linked(eastFabric, westFabric)).isFalse();
+        assertThat(MeshLink.system().linked(westFabric, eastFabric)).isFalse();
+        await().atMost(CONVERGE_GUARD)
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(
+                                MeshPods.ip(eastFabric.nodeNetns("node-1"), "-4", "route", "show", "proto", "static"))
+                        .doesNotContain("10.2."));
+    }
+
+    private void requireKernel() {
+        Assumptions.assumeTrue(kernel, "needs the kernel datapath (root, bpf(2)) on both stacks: real pod networks");
     }
 
     /** A data directory whose stack.json describes a running, ready peer (this JVM as its launcher) with west's Kafka. */

@@ -100,6 +100,9 @@ class ClusterSpecTest {
                 .containsEntry("tendril.ipam.ipv6.cidrs", "fd00:1::/104");
         assertThat(ChildProperties.cluster(specs.get(2), east)).containsEntry("tendril.policy.cluster-name", "east");
         assertThat(ChildProperties.cluster(specs.get(3), east)).containsEntry("tendril.flows.cluster-name", "east");
+        ComponentSpec agent = ComponentSpec.agent(1, 8091, repo);
+        assertThat(ChildProperties.cluster(agent, east))
+                .containsExactly(java.util.Map.entry("tendril.agent.cluster-id", "1"));
     }
 
     @Test

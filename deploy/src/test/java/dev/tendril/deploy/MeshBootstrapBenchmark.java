@@ -173,7 +173,7 @@ final class MeshBootstrapBenchmark {
                 .setUid("uid-" + i + "-" + generation)
                 .setNode("node-" + (1 + i % 100))
                 .setIpv4("10." + (64 + (i >> 16)) + "." + (i >> 8 & 0xff) + "." + (i & 0xff))
-                .setIpv6("fd00:2::" + Integer.toHexString(i))
+                .setIpv6("fd00:2::" + Integer.toHexString(i >> 16) + ":" + Integer.toHexString(i & 0xffff))
                 .setIdentity((2 << 16) + 256 + identityIndex)
                 .putLabels("app", "app-" + identityIndex)
                 .setServiceAccount("default")

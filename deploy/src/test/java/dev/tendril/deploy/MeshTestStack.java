@@ -68,9 +68,30 @@ final class MeshTestStack implements AutoCloseable {
         return start(repo, dataDir, portOffset, 0, name, id, podCidr, podCidrV6);
     }
 
+    /** Starts the launcher with one node on the kernel datapath where it can run ({@code --datapath auto}). */
+    static MeshTestStack startKernel(
+            Path repo, Path dataDir, int portOffset, String name, int id, String podCidr, String podCidrV6)
+            throws IOException {
+        return start(repo, dataDir, portOffset, 1, Datapath.AUTO, name, id, podCidr, podCidrV6);
+    }
+
     /** Starts the launcher (model datapath) with {@code nodes} agents without waiting for it. */
     static MeshTestStack start(
             Path repo, Path dataDir, int portOffset, int nodes, String name, int id, String podCidr, String podCidrV6)
+            throws IOException {
+        return start(repo, dataDir, portOffset, nodes, Datapath.MODEL, name, id, podCidr, podCidrV6);
+    }
+
+    private static MeshTestStack start(
+            Path repo,
+            Path dataDir,
+            int portOffset,
+            int nodes,
+            Datapath datapath,
+            String name,
+            int id,
+            String podCidr,
+            String podCidrV6)
             throws IOException {
         List<String> command = TestLauncher.command(
                 "512m",
@@ -80,7 +101,7 @@ final class MeshTestStack implements AutoCloseable {
                 "--nodes",
                 Integer.toString(nodes),
                 "--datapath",
-                "model",
+                datapath.property(),
                 "--ready-timeout",
                 "240s",
                 "--cluster-name",
@@ -100,6 +121,13 @@ final class MeshTestStack implements AutoCloseable {
 
     String outputText() {
         return output.text();
+    }
+
+    /** The launcher's {@code agent-N pod network: ...} lines (printed before it is ready). */
+    List<String> podNetworks() {
+        return output.lines().stream()
+                .filter(l -> l.matches("agent-\\d+ +pod network: .*"))
+                .toList();
     }
 
     String kafka() {

@@ -6,6 +6,7 @@ import dev.tendril.agent.state.NodeDelta;
 import dev.tendril.agent.state.NodeImage;
 import dev.tendril.agent.state.StateTopic;
 import dev.tendril.api.v1.MeshPeer;
+import dev.tendril.api.v1.Node;
 import dev.tendril.topics.Batch;
 import dev.tendril.topics.FollowerHandler;
 import dev.tendril.topics.FollowerStatus;
@@ -17,12 +18,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -72,6 +75,7 @@ public class MeshStateConsumer implements MeshNames {
     String bootstrapServers;
 
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+    private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
     // Orders a peer's publishes with its removal: nothing of a removed peer is written after it.
     private final Object publishing = new Object();
     private PeerFollowers followers;
@@ -129,6 +133,33 @@ public class MeshStateConsumer implements MeshNames {
                             f == null ? Optional.empty() : f.problem().map(FollowerStatus.Failure::message)));
         });
         return out;
+    }
+
+    /** Every listed peer's nodes as last published (their pod CIDRs and addresses), by peer, then node name. */
+    public List<Node> remoteNodes() {
+        List<Node> out = new ArrayList<>();
+        new TreeMap<>(peers)
+                .values()
+                .forEach(p -> new TreeMap<>(p.image.nodes()).values().forEach(out::add));
+        return out;
+    }
+
+    /**
+     * Runs {@code listener} after each change of a peer's published state and after a peer's removal (on the peer
+     * follower's thread): the kernel pod network routes the peers' pod CIDRs as {@link #remoteNodes} shows them.
+     */
+    public void onChange(Runnable listener) {
+        changeListeners.add(listener);
+    }
+
+    private void changed() {
+        for (Runnable listener : changeListeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "a ClusterMesh change listener failed: %s", e.getMessage());
+            }
+        }
     }
 
     /**
@@ -192,6 +223,7 @@ public class MeshStateConsumer implements MeshNames {
                 peer.removed = true;
                 maps.removePeer(name);
             }
+            changed();
             LOG.infof("peer %s disconnected: its ipcache entries removed", name);
         }
 
@@ -262,13 +294,18 @@ public class MeshStateConsumer implements MeshNames {
 
         private void publish(NodeDelta delta) {
             NodeImage next = delta.apply();
+            boolean nodesChanged;
             synchronized (publishing) {
                 if (removed) {
                     return;
                 }
                 maps.publishPeer(name, delta, next);
+                nodesChanged = !next.nodes().equals(image.nodes());
                 image = next;
                 lastRecord = replayedUpTo;
+            }
+            if (nodesChanged) {
+                changed();
             }
         }
 

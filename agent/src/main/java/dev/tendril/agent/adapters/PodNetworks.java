@@ -35,6 +35,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -87,15 +88,15 @@ public class PodNetworks implements PodNetwork {
             return;
         }
         kernel = KernelPodNetwork.open(
-                Fabric.open(new StackPrefix(config.fabric().prefix())),
+                Fabric.open(new StackPrefix(config.fabric().prefix()), Fabric.DEFAULT_BPFFS, config.clusterId()),
                 config.nodeName(),
                 index,
                 config.bpffsDir().resolve(config.nodeName()),
                 KernelDatapathConfig.defaults());
         active = kernel;
         LOG.infof(
-                "pod network: kernel (%s), node %s index %d in fabric %s",
-                mode, config.nodeName(), index, config.fabric().prefix());
+                "pod network: kernel (%s), node %s index %d in fabric %s, cluster id %d",
+                mode, config.nodeName(), index, config.fabric().prefix(), config.clusterId());
     }
 
     private Optional<String> refusal() {
@@ -107,6 +108,9 @@ public class PodNetworks implements PodNetwork {
             return Optional.of(
                     "node " + config.nodeName() + " is not named node-N: set tendril.agent.fabric.node-index");
         }
+        if (config.clusterId() < 0 || config.clusterId() > 255) {
+            return Optional.of("tendril.agent.cluster-id must be 0..255, was " + config.clusterId());
+        }
         index = i.get();
         return KernelDatapath.unavailableReason().or(Fabric::unavailableReason);
     }
@@ -115,7 +119,10 @@ public class PodNetworks implements PodNetwork {
         if (kernel == null) {
             return;
         }
-        follow(maps, kernel, config.nodeName());
+        follow(maps, kernel, config.nodeName(), mesh::remoteNodes);
+        // A ClusterMesh peer's nodes changed (or it was disconnected): route its pod CIDRs as it shows them now.
+        mesh.onChange(
+                () -> maps.image().ifPresent(image -> route(kernel, image, config.nodeName(), mesh.remoteNodes())));
         eventFlows = KernelEventFlows.start(
                 kernel,
                 config.nodeName(),
@@ -135,21 +142,35 @@ public class PodNetworks implements PodNetwork {
                                 .start(r));
     }
 
+    /** {@link #follow(DatapathMaps, KernelPodNetwork, String, Supplier)} without ClusterMesh peers. */
+    static void follow(DatapathMaps maps, KernelPodNetwork kernel, String node) {
+        follow(maps, kernel, node, List::of);
+    }
+
     /**
      * Keeps the kernel pod network in step with the maps' passes: policy maps a pass created anew are handed
-     * to the programs again, the other nodes' pod CIDRs are routed as the image shows them, and the pods
-     * answer on the container ports the image's endpoints name.
+     * to the programs again, the other nodes' pod CIDRs (the local ones as the image shows them, the ClusterMesh
+     * peers' as {@code remoteNodes} does) are routed, and the pods answer on the container ports the image's
+     * endpoints name.
      */
-    static void follow(DatapathMaps maps, KernelPodNetwork kernel, String node) {
+    static void follow(DatapathMaps maps, KernelPodNetwork kernel, String node, Supplier<List<Node>> remoteNodes) {
         maps.onPass((image, outcome) -> {
             try {
                 kernel.policyMapsCreated(outcome.created());
-                kernel.routePeers(peers(image, node));
+                kernel.routePeers(peers(image, node, remoteNodes.get()));
                 kernel.serve(namedPorts(image, node));
             } catch (RuntimeException e) {
                 LOG.warnf("pod network after a reconcile: %s", e.getMessage());
             }
         });
+    }
+
+    private static void route(KernelPodNetwork kernel, NodeImage image, String node, List<Node> remoteNodes) {
+        try {
+            kernel.routePeers(peers(image, node, remoteNodes));
+        } catch (RuntimeException e) {
+            LOG.warnf("pod network after a ClusterMesh peer's change: %s", e.getMessage());
+        }
     }
 
     private void startKernel(Node node) {
@@ -178,7 +199,7 @@ public class PodNetworks implements PodNetwork {
     public List<String> nodeIps() {
         List<String> ips = new ArrayList<>(config.nodeIps());
         if (kernel != null) {
-            Fabric.nodeAddresses(index).stream()
+            Fabric.nodeAddresses(config.clusterId(), index).stream()
                     .map(IpcacheKey::format)
                     .filter(a -> !ips.contains(a))
                     .forEach(ips::add);
@@ -206,17 +227,32 @@ public class PodNetworks implements PodNetwork {
         return Optional.ofNullable(kernel);
     }
 
-    private static List<PeerNode> peers(NodeImage image, String self) {
+    /**
+     * The nodes whose pod CIDRs this node routes: the other local nodes, and the ClusterMesh peers' nodes that have
+     * a fabric address (a peer on the model datapath has none: nothing to route its pods via).
+     */
+    static List<PeerNode> peers(NodeImage image, String self, List<Node> remoteNodes) {
         List<PeerNode> out = new ArrayList<>();
         for (Node n : image.nodes().values()) {
             if (!n.getName().equals(self) && n.getPodCidrsCount() > 0 && n.getIpsCount() > 0) {
-                out.add(new PeerNode(
-                        n.getName(),
-                        n.getPodCidrsList(),
-                        n.getIpsList().stream().map(PodNetworks::address).toList()));
+                out.add(peer(n.getName(), n));
+            }
+        }
+        for (Node n : remoteNodes) {
+            List<InetAddress> ips =
+                    n.getIpsList().stream().map(PodNetworks::address).toList();
+            if (n.getPodCidrsCount() > 0 && ips.stream().anyMatch(Fabric::isUnderlay)) {
+                out.add(peer(n.getCluster() + "/" + n.getName(), n));
             }
         }
         return out;
+    }
+
+    private static PeerNode peer(String name, Node n) {
+        return new PeerNode(
+                name,
+                n.getPodCidrsList(),
+                n.getIpsList().stream().map(PodNetworks::address).toList());
     }
 
     /** The container ports of this node's endpoints as the image shows them (SCTP too: the responders skip it). */

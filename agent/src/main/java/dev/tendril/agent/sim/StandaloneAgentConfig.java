@@ -81,6 +81,11 @@ public record StandaloneAgentConfig(
     }
 
     @Override
+    public int clusterId() {
+        return 0;
+    }
+
+    @Override
     public FabricSettings fabric() {
         return new FabricSettings() {
             @Override

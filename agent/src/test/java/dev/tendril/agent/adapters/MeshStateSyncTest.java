@@ -67,6 +67,10 @@ class MeshStateSyncTest {
     @jakarta.inject.Inject
     MeshStateConsumer mesh;
 
+    /** How often the mesh told its listeners (the kernel pod network's routes) that a peer's nodes changed. */
+    static final java.util.concurrent.atomic.AtomicInteger NODE_CHANGES =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     @Test
     @Order(1)
     void followsAPeerListedAfterStartIntoTheIpcacheWithTunnelEndpoints() throws Exception {
@@ -91,9 +95,13 @@ class MeshStateSyncTest {
                     endpoint("shop", "a", "w-1", "10.2.1.5", "", WEST_POD).toByteArray());
             awaitIpcacheContains(new Entry("10.1.1.5/32", LOCAL_POD, null, null));
 
+            mesh.onChange(NODE_CHANGES::incrementAndGet);
             send(producer, RUN + ".mesh.peers", "west", peer("west", 2));
 
             awaitIpcacheContains(new Entry("10.2.1.5/32", WEST_POD, "192.168.2.1", "west"));
+            // The peer's nodes, whose pod CIDRs the kernel pod network routes, and the change that says so.
+            assertThat(mesh.remoteNodes()).extracting(n -> n.getName()).containsExactly("w-1");
+            assertThat(NODE_CHANGES.get()).isPositive();
             awaitIpcacheContains(new Entry("192.168.2.1/32", 6, null, "west"));
             given().when()
                     .get("/v1/clustermesh/peers")
@@ -166,6 +174,7 @@ class MeshStateSyncTest {
     @Order(4)
     void aDisconnectedPeerLeavesOnlyLocalEntries() throws Exception {
         try (KafkaProducer<String, byte[]> producer = producer()) {
+            int changesBefore = NODE_CHANGES.get();
             send(producer, RUN + ".mesh.peers", "west", null);
 
             Awaitility.await()
@@ -176,6 +185,9 @@ class MeshStateSyncTest {
                             .doesNotContain("10.2.1.6/32", "192.168.2.1/32")
                             .contains("10.1.1.5/32"));
             assertThat(ipcache()).contains(new Entry("10.1.1.5/32", LOCAL_POD, null, null));
+            // Its nodes are gone too, and the listeners heard so (the routes to its pod CIDRs are removed).
+            assertThat(mesh.remoteNodes()).isEmpty();
+            assertThat(NODE_CHANGES.get()).isGreaterThan(changesBefore);
         }
     }
 

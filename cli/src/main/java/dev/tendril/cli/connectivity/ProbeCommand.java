@@ -7,6 +7,7 @@ import dev.tendril.cli.agent.PodRef;
 import dev.tendril.cli.api.ServiceClient;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code tendril connectivity probe --from NS/POD --to NS/POD --port N}: one connection, one line; exit 0 on a
  * verdict. {@code --to svc:NS/NAME} probes the Service's ClusterIP (from the policy service) at {@code --port}:
- * the agent translates it to a backend as the datapath does.
+ * the agent translates it to a backend as the datapath does. {@code --to IP} probes an address: a ClusterMesh
+ * peer's pod (the source's agent knows its identity from the ipcache) or anything outside.
  */
 @Command(
         name = "probe",
@@ -22,6 +24,10 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         description = "Ask the source pod's agent whether a connection would be forwarded or dropped, and why.")
 public final class ProbeCommand implements Callable<Integer> {
+
+    /** An IPv4 or IPv6 literal (the agent checks it; a name is never looked up). */
+    private static final Pattern ADDRESS =
+            Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
 
     @Option(
             names = "--from",
@@ -34,8 +40,9 @@ public final class ProbeCommand implements Callable<Integer> {
     @Option(
             names = "--to",
             required = true,
-            paramLabel = "NS/POD|svc:NS/NAME",
-            description = "The destination pod, or a Service (svc:NS/NAME, probed at its ClusterIP and --port).")
+            paramLabel = "NS/POD|svc:NS/NAME|IP",
+            description = "The destination pod, a Service (svc:NS/NAME, probed at its ClusterIP and --port), or an"
+                    + " address (a ClusterMesh peer's pod, say).")
     String to;
 
     @Mixin
@@ -60,11 +67,15 @@ public final class ProbeCommand implements Callable<Integer> {
                     .resolve(to, port)
                     .to();
             shown = to + " (" + target + ")";
+        } else if (ADDRESS.matcher(to).matches()) {
+            // The agent resolves it: a pod of this cluster or of a ClusterMesh peer (ipcache), or outside.
+            target = to;
+            shown = to;
         } else {
             try {
                 target = PodRef.parse(to).toString();
             } catch (IllegalArgumentException e) {
-                throw options.usage("--to: " + e.getMessage() + " (nor svc:NAMESPACE/NAME)");
+                throw options.usage("--to: " + e.getMessage() + " (nor svc:NAMESPACE/NAME, nor an IP address)");
             }
             shown = target;
         }

@@ -12,6 +12,7 @@ import dev.tendril.cli.FakeService.Result;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -137,7 +138,27 @@ class ConnectivityCommandsTest {
         assertThat(badPod.err()).contains("'frontend' is not NAMESPACE/POD");
         Result badTarget = run("connectivity", "probe", "--from", "demo/frontend", "--to", "database", "--port", "80");
         assertThat(badTarget.exitCode()).isEqualTo(2);
-        assertThat(badTarget.err()).contains("--to: 'database' is not NAMESPACE/POD (nor svc:NAMESPACE/NAME)");
+        assertThat(badTarget.err())
+                .contains("--to: 'database' is not NAMESPACE/POD (nor svc:NAMESPACE/NAME, nor an IP address)");
+    }
+
+    @Test
+    void probesAnAddressAClusterMeshPeersPodSayAsTheAgentResolvesIt() throws IOException {
+        cluster.agentRoutes = request -> Response.ok(DROPPED);
+
+        Result v4 = run("connectivity", "probe", "--from", "demo/frontend", "--to", "10.2.1.5", "--port", "80");
+        Result v6 = run("connectivity", "probe", "--from", "demo/frontend", "--to", "fd00:2::105", "--port", "80");
+
+        assertThat(v4.exitCode()).as(v4.err()).isZero();
+        assertThat(v4.out()).startsWith("demo/frontend -> 10.2.1.5 80/TCP: DROPPED");
+        assertThat(v6.exitCode()).as(v6.err()).isZero();
+        List<String> targets = new java.util.ArrayList<>();
+        for (Request r : cluster.requests("node-1")) {
+            if (r.uri().equals("/v1/probe")) {
+                targets.add(JSON.readTree(r.body()).path("to").asText());
+            }
+        }
+        assertThat(targets).containsExactly("10.2.1.5", "fd00:2::105");
     }
 
     @Test

@@ -35,16 +35,26 @@ public final class Fabric {
 
     private final StackPrefix prefix;
     private final Path bpffsRoot;
+    private final Underlay underlay;
     private final Map<String, FabricNode> nodes = new ConcurrentHashMap<>();
 
-    private Fabric(StackPrefix prefix, Path bpffsRoot) {
+    private Fabric(StackPrefix prefix, Path bpffsRoot, Underlay underlay) {
         this.prefix = prefix;
         this.bpffsRoot = bpffsRoot;
+        this.underlay = underlay;
     }
 
-    /** The stack's fabric; opening changes nothing. {@code bpffsRoot}: where the stack's pin directory goes. */
+    /**
+     * The stack's fabric; opening changes nothing. {@code bpffsRoot}: where the stack's pin directory goes;
+     * {@code clusterId}: the stack's ClusterMesh cluster id (0..255), which picks its underlay addresses.
+     */
+    public static Fabric open(StackPrefix prefix, Path bpffsRoot, int clusterId) {
+        return new Fabric(prefix, bpffsRoot, Underlay.of(clusterId));
+    }
+
+    /** Outside a mesh (cluster id 0). */
     public static Fabric open(StackPrefix prefix, Path bpffsRoot) {
-        return new Fabric(prefix, bpffsRoot);
+        return open(prefix, bpffsRoot, 0);
     }
 
     public static Fabric open(StackPrefix prefix) {
@@ -70,14 +80,27 @@ public final class Fabric {
     }
 
     /**
-     * The addresses node {@code index} has on the switch, IPv4 then IPv6 ({@code 172.31.254.N},
+     * The addresses node {@code index} has on the switch outside a mesh, IPv4 then IPv6 ({@code 172.31.254.N},
      * {@code fdfe:254::N}): the node's IPs to register, known before the node is wired.
      */
     public static List<InetAddress> nodeAddresses(int index) {
+        return nodeAddresses(0, index);
+    }
+
+    /**
+     * The addresses node {@code index} of cluster {@code clusterId} has on the switch, IPv4 then IPv6: as
+     * {@link #nodeAddresses(int)} for cluster 0, {@code 172.31.C.N} and {@code fdfe:C::N} (hex) for cluster C.
+     */
+    public static List<InetAddress> nodeAddresses(int clusterId, int index) {
         if (index < 1 || index > Underlay.MAX_INDEX) {
             throw new IllegalArgumentException("node index must be 1.." + Underlay.MAX_INDEX + ", got " + index);
         }
-        return Underlay.addresses(index);
+        return Underlay.of(clusterId).addresses(index);
+    }
+
+    /** Whether {@code address} is a fabric node's address in some cluster (this stack's or a ClusterMesh peer's). */
+    public static boolean isUnderlay(InetAddress address) {
+        return Underlay.isUnderlay(address);
     }
 
     public StackPrefix prefix() {
@@ -97,7 +120,7 @@ public final class Fabric {
 
     /** Wires the node (and the stack's switch) as {@code spec} says, keeping whatever is already right. */
     public FabricNode ensureNode(NodeSpec spec) {
-        FabricNode node = StackLock.holding(prefix, () -> NodeWiring.ensure(prefix, spec));
+        FabricNode node = StackLock.holding(prefix, () -> NodeWiring.ensure(prefix, underlay, spec));
         nodes.put(node.name(), node);
         return node;
     }
@@ -108,7 +131,7 @@ public final class Fabric {
         FabricNode known = nodes.get(name);
         return known != null && Namespaces.exists(known.netnsName())
                 ? Optional.of(known)
-                : NodeWiring.read(prefix, name);
+                : NodeWiring.read(prefix, underlay, name);
     }
 
     /** The nodes whose namespaces exist, by name. */

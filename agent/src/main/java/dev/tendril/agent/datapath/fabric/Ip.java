@@ -155,19 +155,23 @@ final class Ip {
             throw new FabricException(String.join(" ", cmd) + ": cannot start: " + e.getMessage(), e);
         }
         try {
-            // Its own thread, not the common pool: a pool worker blocked on a lock this caller holds would never drain.
+            // Their own threads, not the common pool: a pool worker blocked on a lock this caller holds would never
+            // drain; and not this one, which waits for the exit with a deadline (a command that never ends, holding
+            // the stack's lock, would otherwise hold it for good).
             CompletableFuture<String> err = CompletableFuture.supplyAsync(
                     () -> drain(p.getErrorStream()),
                     r -> Thread.ofPlatform().daemon().name("ip-stderr").start(r));
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(
+                    () -> drain(p.getInputStream()),
+                    r -> Thread.ofPlatform().daemon().name("ip-stdout").start(r));
             try (var in = p.getOutputStream()) {
                 in.write(stdin.getBytes(StandardCharsets.UTF_8));
             }
-            String out = drain(p.getInputStream());
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new FabricException(String.join(" ", cmd) + ": no answer within " + TIMEOUT_SECONDS + " s");
             }
-            return new Result(cmd, p.exitValue(), out, err.join());
+            return new Result(cmd, p.exitValue(), out.join(), err.join());
         } catch (IOException e) {
             p.destroyForcibly();
             throw new FabricException(String.join(" ", cmd) + ": " + e.getMessage(), e);

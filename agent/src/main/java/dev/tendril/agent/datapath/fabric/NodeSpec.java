@@ -24,10 +24,10 @@ public record NodeSpec(String name, int index, List<PodCidr> podCidrs) {
             throw new IllegalArgumentException("node " + name + ": at most one pod CIDR per family, got " + podCidrs);
         }
         for (PodCidr c : podCidrs) {
-            Cidr underlay = Underlay.network(c.ipv4());
+            Cidr underlay = c.ipv4() ? Underlay.RESERVED_V4 : Underlay.RESERVED_V6;
             if (underlay.overlaps(c.parsed())) {
-                throw new IllegalArgumentException(
-                        "node " + name + ": pod CIDR " + c.cidr() + " overlaps the fabric's underlay " + underlay);
+                throw new IllegalArgumentException("node " + name + ": pod CIDR " + c.cidr()
+                        + " overlaps the fabric's underlay " + underlay + " (every cluster's nodes)");
             }
         }
     }

@@ -39,7 +39,7 @@ final class NodeWiring {
         Ip.batch(sw, lines);
     }
 
-    static FabricNode ensure(StackPrefix prefix, NodeSpec spec) {
+    static FabricNode ensure(StackPrefix prefix, Underlay underlay, NodeSpec spec) {
         ensureSwitch(prefix);
         String sw = Names.switchNetns(prefix);
         String ns = Names.nodeNetns(prefix, spec.name());
@@ -82,15 +82,14 @@ final class NodeWiring {
             lines.add("link set " + Names.ETH0 + " addrgenmode none");
         }
         lines.add("link set " + Names.ETH0 + " up");
-        List<String> uplink = new ArrayList<>();
-        for (InetAddress a : Underlay.addresses(spec.index())) {
-            uplink.add(
-                    Names.text(a) + "/" + Underlay.network(Addresses.isIpv4(a)).prefixLength());
-        }
-        converge(lines, Names.ETH0, uplink, fresh ? List.of() : Ip.addresses(ns, Names.ETH0));
+        converge(
+                lines,
+                Names.ETH0,
+                underlay.uplinkAddresses(spec.index()),
+                fresh ? List.of() : Ip.addresses(ns, Names.ETH0));
         // A fixed link-local address without DAD: neighbour solicitations for forwarded packets need one,
         // and a generated one would be tentative (so silent) for a second.
-        lines.add("addr replace " + Underlay.linkLocal(spec.index()) + "/64 dev " + Names.ETH0 + " nodad");
+        lines.add("addr replace " + underlay.linkLocal(spec.index()) + "/64 dev " + Names.ETH0 + " nodad");
         boolean hasRouter =
                 Namespaces.paired(Namespaces.find(links, Names.ROUTER), Namespaces.find(links, Names.ROUTER_PEER), "");
         if (!hasRouter) {
@@ -116,7 +115,7 @@ final class NodeWiring {
         cidrs.forEach(c -> lines.add("route replace blackhole " + c));
         Ip.batch(ns, lines);
         return new FabricNode(
-                spec.name(), spec.index(), ns, Names.netnsPath(ns), Underlay.addresses(spec.index()), spec.podCidrs());
+                spec.name(), spec.index(), ns, Names.netnsPath(ns), underlay.addresses(spec.index()), spec.podCidrs());
     }
 
     /** Adds the wanted addresses ({@code address/bits}) to {@code device} and removes the others it has. */
@@ -133,7 +132,7 @@ final class NodeWiring {
     }
 
     /** The node as its namespace has it wired, or empty when it is not (fully) wired. */
-    static Optional<FabricNode> read(StackPrefix prefix, String name) {
+    static Optional<FabricNode> read(StackPrefix prefix, Underlay underlay, String name) {
         String ns = Names.nodeNetns(prefix, name);
         if (!Namespaces.exists(ns)) {
             return Optional.empty();
@@ -144,7 +143,7 @@ final class NodeWiring {
         }
         int index = 0;
         for (String a : Ip.addresses(ns, Names.ETH0)) {
-            index = Math.max(index, Underlay.indexOf(Addresses.literal(a.substring(0, a.indexOf('/')))));
+            index = Math.max(index, underlay.indexOf(Addresses.literal(a.substring(0, a.indexOf('/')))));
         }
         if (index == 0) {
             return Optional.empty();
@@ -158,7 +157,7 @@ final class NodeWiring {
                     .findFirst()
                     .ifPresent(b -> cidrs.add(new PodCidr(b, router)));
         }
-        return Optional.of(new FabricNode(name, index, ns, Names.netnsPath(ns), Underlay.addresses(index), cidrs));
+        return Optional.of(new FabricNode(name, index, ns, Names.netnsPath(ns), underlay.addresses(index), cidrs));
     }
 
     /**
@@ -175,12 +174,13 @@ final class NodeWiring {
             for (String c : peer.podCidrs()) {
                 Cidr cidr = Cidr.parseMasked(c);
                 boolean v4 = cidr.family() == IpFamily.IPV4;
-                // A node registered with more addresses than its fabric ones (127.0.0.1, say) is routed via the latter.
+                // A node registered with more addresses than its fabric ones (127.0.0.1, say) is routed via the latter
+                // (a ClusterMesh peer's nodes too: their underlay is on-link over the link between the switches).
                 List<InetAddress> family = peer.addresses().stream()
                         .filter(a -> Addresses.isIpv4(a) == v4)
                         .toList();
                 InetAddress via = family.stream()
-                        .filter(a -> Addresses.contains(Underlay.network(v4), a))
+                        .filter(Underlay::isUnderlay)
                         .findFirst()
                         .or(() -> family.stream().findFirst())
                         .orElseThrow(() -> new IllegalArgumentException("peer " + peer.name() + " has no IPv"

@@ -102,9 +102,49 @@ class FabricNamesTest {
 
     @Test
     void underlayAddressesFollowTheNodeIndex() throws Exception {
-        assertThat(Underlay.addresses(7))
+        Underlay single = Underlay.of(0);
+        assertThat(single.addresses(7))
                 .containsExactly(InetAddress.getByName("172.31.254.7"), InetAddress.getByName("fdfe:254::7"));
-        assertThat(Underlay.indexOf(InetAddress.getByName("fdfe:254::7"))).isEqualTo(7);
-        assertThat(Underlay.indexOf(InetAddress.getByName("10.0.0.7"))).isZero();
+        assertThat(single.uplinkAddresses(7)).containsExactly("172.31.254.7/24", "fdfe:254::7/64");
+        assertThat(single.linkLocal(7)).isEqualTo("fe80::7");
+        assertThat(single.indexOf(InetAddress.getByName("fdfe:254::7"))).isEqualTo(7);
+        assertThat(single.indexOf(InetAddress.getByName("10.0.0.7"))).isZero();
+        assertThat(Fabric.nodeAddresses(7)).isEqualTo(single.addresses(7));
+    }
+
+    @Test
+    void meshClustersGetTheirOwnUnderlayOnOneOnLinkNetwork() throws Exception {
+        Underlay east = Underlay.of(1);
+        Underlay west = Underlay.of(200);
+
+        assertThat(east.addresses(3))
+                .containsExactly(InetAddress.getByName("172.31.1.3"), InetAddress.getByName("fdfe:1::3"));
+        assertThat(west.addresses(3))
+                .containsExactly(InetAddress.getByName("172.31.200.3"), InetAddress.getByName("fdfe:c8::3"));
+        assertThat(east.uplinkAddresses(3)).containsExactly("172.31.1.3/16", "fdfe:1::3/16");
+        // Two clusters' node 3 on one joined switch: neither the global nor the link-local addresses meet.
+        assertThat(east.linkLocal(3)).isEqualTo("fe80::1:3");
+        assertThat(west.linkLocal(3)).isEqualTo("fe80::c8:3");
+        for (boolean v4 : new boolean[] {true, false}) {
+            assertThat(east.onLink(v4)).isEqualTo(west.onLink(v4));
+            assertThat(west.addresses(3).stream()
+                            .filter(a -> Addresses.isIpv4(a) == v4)
+                            .allMatch(a -> Addresses.contains(east.onLink(v4), a)))
+                    .isTrue();
+        }
+        assertThat(east.indexOf(InetAddress.getByName("172.31.1.3"))).isEqualTo(3);
+        assertThat(east.indexOf(InetAddress.getByName("172.31.200.3")))
+                .as("a peer's node")
+                .isZero();
+        assertThat(Fabric.isUnderlay(InetAddress.getByName("fdfe:c8::3"))).isTrue();
+        assertThat(Fabric.isUnderlay(InetAddress.getByName("127.1.0.11"))).isFalse();
+        assertThat(Fabric.nodeAddresses(1, 3)).isEqualTo(east.addresses(3));
+        assertThatThrownBy(() -> Underlay.of(256)).hasMessageContaining("cluster id must be 0..255, got 256");
+    }
+
+    @Test
+    void podCidrsMayNotOverlapAnyClustersUnderlay() {
+        assertThatThrownBy(() -> new NodeSpec("node-1", 1, List.of(PodCidr.of("172.31.7.0/24", "172.31.7.1"))))
+                .hasMessageContaining("overlaps the fabric's underlay 172.31.0.0/16");
     }
 }

@@ -62,6 +62,55 @@ class FabricTest {
         return Fabric.open(prefix, bpffs);
     }
 
+    @ParameterizedTest(name = "IPv4 {0}")
+    @ValueSource(booleans = {true, false})
+    void podsOfTwoMeshClustersReachEachOtherOverTheirJoinedSwitches(boolean v4) throws Exception {
+        StackPrefix eastPrefix = FabricTestSupport.randomPrefix();
+        StackPrefix westPrefix = FabricTestSupport.randomPrefix();
+        stacks.add(eastPrefix);
+        stacks.add(westPrefix);
+        Fabric east = Fabric.open(eastPrefix, bpffs, 1);
+        Fabric west = Fabric.open(westPrefix, bpffs, 2);
+        // Node 1 in both clusters: the same index, different underlay addresses.
+        FabricNode e1 = east.ensureNode(node(1));
+        FabricNode w1 = west.ensureNode(new NodeSpec("node-1", 1, node(2).podCidrs()));
+        assertThat(e1.addresses()).isEqualTo(Fabric.nodeAddresses(1, 1));
+        assertThat(w1.addresses()).isEqualTo(Fabric.nodeAddresses(2, 1));
+        assertThat(Fabric.open(westPrefix, bpffs, 2)
+                        .node("node-1")
+                        .orElseThrow()
+                        .index())
+                .as("read back from its namespace (a restarted agent)")
+                .isEqualTo(1);
+        // The link the launcher's MeshLink puts between the two switches.
+        String eastSwitch = Names.switchNetns(eastPrefix);
+        String westSwitch = Names.switchNetns(westPrefix);
+        ip("-n", eastSwitch, "link", "add", "mwest", "type", "veth", "peer", "name", "meast", "netns", westSwitch)
+                .ok();
+        ip("-n", eastSwitch, "link", "set", "mwest", "master", Names.BRIDGE, "up")
+                .ok();
+        ip("-n", westSwitch, "link", "set", "meast", "master", Names.BRIDGE, "up")
+                .ok();
+        FabricPod a = east.ensurePod(pod(1, "a", 16));
+        FabricPod b = west.ensurePod(PodSpec.of(
+                "node-1", "default", "b", address("10.0.2.16"), address("fd00::" + Integer.toHexString(0x210))));
+        open.add(echoServer(a));
+        open.add(echoServer(b));
+        assertThat(reaches(a, address(b, v4)))
+                .as("no route to the peer's pod CIDR yet")
+                .isFalse();
+
+        east.routePeers("node-1", List.of(w1.asPeer()));
+        west.routePeers("node-1", List.of(e1.asPeer()));
+
+        assertThat(reaches(a, address(b, v4))).as("east's a -> west's b").isTrue();
+        assertThat(reaches(b, address(a, v4))).as("west's b -> east's a").isTrue();
+        assertThat(FabricTestSupport.peerSeenBy(b, a, v4)).as("no NAT").isEqualTo(address(a, v4));
+        String route = ip("-n", Names.nodeNetns(eastPrefix, "node-1"), "route", "get", Names.text(address(b, v4)))
+                .ok();
+        assertThat(route).contains("via " + (v4 ? "172.31.2.1" : "fdfe:2::1")).contains("dev eth0");
+    }
+
     /** node-1 with pods a (.16) and c (.17), node-2 with pod b (.16), peers routed both ways, echo servers. */
     private List<FabricPod> twoNodes(Fabric f) {
         FabricNode n1 = f.ensureNode(node(1));
