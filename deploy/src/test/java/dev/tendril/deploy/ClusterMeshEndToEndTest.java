@@ -44,7 +44,9 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * and each node routes the peer's pod CIDRs via the peer's node; real probes follow the receiving cluster's policy
  * ({@link MeshPods}: west/client -> east/server forwarded, west/other -> east/server dropped by east's node,
  * east/server -> west/client forwarded, east/server -> west/other dropped by west's), east's {@code observe} shows its
- * drop with west's identity and the policy; a restarted east keeps the link; disconnect removes the link and east's
+ * drop with west's pod, identity and the policy; a Service annotated {@code service.cilium.io/global} in both clusters
+ * spreads east's connections over a backend in each and keeps answering from east's when west's goes; a restarted east
+ * keeps the link; disconnect removes the link and east's
  * routes to west's pods. One pair of stacks for all of it: CI time is tight.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -301,15 +303,48 @@ class ClusterMeshEndToEndTest {
                     StackCli.Result observed = east.cli.ok(
                             "observe", "--from-ip", other, "--verdict", "DROPPED", "--last", "5", "--print-node-name");
                     assertThat(observed.out())
-                            .containsPattern(
-                                    "\\[node-1\\]: .*\\(ID:" + otherIdentity + "\\) <> mesh/server:80 \\(ID:\\d+\\)"
-                                            + " policy-verdict:none INGRESS DENIED \\(TCP Flags: SYN\\) default deny by: .*"
-                                            + "CiliumNetworkPolicy/mesh/from-west-clients");
+                            .containsPattern("\\[node-1\\]: mesh/other:\\d+ \\(ID:" + otherIdentity
+                                    + "\\) <> mesh/server:80 \\(ID:\\d+\\)"
+                                    + " policy-verdict:none INGRESS DENIED \\(TCP Flags: SYN\\) default deny by: .*"
+                                    + "CiliumNetworkPolicy/mesh/from-west-clients");
                 });
     }
 
     @Test
     @Order(8)
+    void kernelAGlobalServiceSpreadsOverBothClustersAndKeepsWorkingWhenOnesBackendsGo() throws Exception {
+        requireKernel();
+        MeshPods.apply(east, "east-web.yaml", MeshPods.globalService("web-east"));
+        MeshPods.apply(west, "west-web.yaml", MeshPods.globalService("web-west"));
+        String eastBackend = MeshPods.ipv4(east, "mesh/web-east");
+        String westBackend = MeshPods.ipv4(west, "mesh/web-west");
+
+        // Until east's policy service merged west's backend and east's node has both in its LB maps: then real
+        // connections from east's pod to the ClusterIP reach a backend in each cluster.
+        java.util.Set<String> answeredBy = new java.util.TreeSet<>();
+        await().atMost(FIRST_SYNC_GUARD).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            JsonNode answer = MeshPods.probeService(east, "mesh/server", "svc:mesh/web");
+            assertThat(answer.path("verdict").asText()).as(answer.toString()).isEqualTo("FORWARDED");
+            answeredBy.add(answer.path("to").path("ip").asText());
+            assertThat(answeredBy).contains(eastBackend, westBackend);
+        });
+        assertThat(answeredBy).as("the backends that answered").containsOnly(eastBackend, westBackend);
+
+        // West's backend goes: the Service keeps answering, from east's backend only.
+        west.cli.ok("delete", "pod", "web-west", "-n", "mesh");
+        await().atMost(CONVERGE_GUARD).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            for (int i = 0; i < 10; i++) {
+                JsonNode answer = MeshPods.probeService(east, "mesh/server", "svc:mesh/web");
+                assertThat(answer.path("verdict").asText())
+                        .as(answer.toString())
+                        .isEqualTo("FORWARDED");
+                assertThat(answer.path("to").path("ip").asText()).isEqualTo(eastBackend);
+            }
+        });
+    }
+
+    @Test
+    @Order(9)
     void aRestartedClusterStartsItsPeersMirrorAgainAndKeepsCopying() throws Exception {
         east.restart(READY_GUARD);
 
@@ -337,7 +372,7 @@ class ClusterMeshEndToEndTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void kernelARestartedClusterKeepsTheLinkAndThePeersPodsReachItsPods() {
         requireKernel();
         assertThat(MeshLink.system().linked(StackFabric.of(east.dataDir), StackFabric.of(west.dataDir)))
@@ -350,7 +385,7 @@ class ClusterMeshEndToEndTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void disconnectStopsTheMirrorAndDeletesThePeersRemoteTopics() {
         StackCli.Result result = east.cli.ok("clustermesh", "disconnect", "--from", "west");
 
@@ -367,7 +402,7 @@ class ClusterMeshEndToEndTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void kernelDisconnectRemovedTheLinkAndThePeersRoutes() {
         requireKernel();
         StackFabric eastFabric = StackFabric.of(east.dataDir);

@@ -70,6 +70,40 @@ final class MeshPods {
 
     private MeshPods() {}
 
+    /**
+     * A backend pod {@code pod} ({@code app: web}) and the Service {@code mesh/web} over it, annotated
+     * {@code service.cilium.io/global: "true"}: applied in both clusters, the Service's backends are both clusters'.
+     */
+    static String globalService(String pod) {
+        return """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: %s, namespace: mesh, labels: {app: web}}
+                spec:
+                  containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: web
+                  namespace: mesh
+                  annotations: {service.cilium.io/global: "true"}
+                spec:
+                  selector: {app: web}
+                  ports: [{port: 80, targetPort: 80}]
+                """.formatted(pod);
+    }
+
+    /** A real TCP connect from {@code from} to a Service ({@code svc:NS/NAME}) port 80: the agent's answer. */
+    static JsonNode probeService(MeshTestStack stack, String from, String service) {
+        JsonNode answer = StackCli.json(
+                stack.cli.ok("connectivity", "probe", "--from", from, "--to", service, "--port", "80", "-o", "json"));
+        assertThat(answer.path("datapath").asText())
+                .as(stack.name + " " + from + " -> " + service + ": " + answer)
+                .isEqualTo("kernel");
+        return answer;
+    }
+
     /** Whether the stack's one node runs the kernel datapath, from its launcher's {@code pod network} line. */
     static boolean kernel(MeshTestStack stack) {
         List<String> podNetworks = stack.podNetworks();
