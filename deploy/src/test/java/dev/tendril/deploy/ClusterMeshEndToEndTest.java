@@ -331,7 +331,9 @@ class ClusterMeshEndToEndTest {
         assertThat(answeredBy).as("the backends that answered").containsOnly(eastBackend, westBackend);
 
         // West's backend goes: the Service keeps answering, from east's backend only.
-        west.cli.ok("delete", "pod", "web-west", "-n", "mesh");
+        Path westPod = west.dataDir.resolve("west-web-pod.yaml");
+        Files.writeString(westPod, MeshPods.webPod("web-west"));
+        west.cli.ok("delete", "-f", westPod.toString());
         await().atMost(CONVERGE_GUARD).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             for (int i = 0; i < 10; i++) {
                 JsonNode answer = MeshPods.probeService(east, "mesh/server", "svc:mesh/web");

@@ -75,12 +75,7 @@ final class MeshPods {
      * {@code service.cilium.io/global: "true"}: applied in both clusters, the Service's backends are both clusters'.
      */
     static String globalService(String pod) {
-        return """
-                apiVersion: v1
-                kind: Pod
-                metadata: {name: %s, namespace: mesh, labels: {app: web}}
-                spec:
-                  containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
+        return webPod(pod) + """
                 ---
                 apiVersion: v1
                 kind: Service
@@ -91,6 +86,17 @@ final class MeshPods {
                 spec:
                   selector: {app: web}
                   ports: [{port: 80, targetPort: 80}]
+                """;
+    }
+
+    /** The backend pod {@code pod} of {@link #globalService}. */
+    static String webPod(String pod) {
+        return """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: %s, namespace: mesh, labels: {app: web}}
+                spec:
+                  containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
                 """.formatted(pod);
     }
 
