@@ -1,5 +1,6 @@
 package dev.tendril.deploy;
 
+import dev.tendril.cli.stack.Kind;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,7 +15,13 @@ import java.util.Map;
 /** A JVM started by the launcher (Kafka, the PostgreSQL keeper, a service or agent), its output appended to its own log file. */
 final class ChildProcess {
 
-    private static final String JVM_HEAP = "-Xmx256m";
+    private static final String SERVICE_HEAP = "-Xmx256m";
+    /**
+     * An agent holds every pod of the cluster and of its ClusterMesh peers in its image, its ipcache index and the
+     * ipcache itself: with a 150,000-endpoint peer 256 MB left it collecting garbage for a minute and its REST API
+     * unanswered (docs/BENCHMARKS.md, "ClusterMesh: MirrorMaker 2 bootstrap").
+     */
+    private static final String AGENT_HEAP = "-Xmx768m";
     // A child in its own session does not get the terminal's Ctrl-C, so the launcher alone decides the stop order.
     private static final List<Path> SETSID = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));
 
@@ -28,10 +35,10 @@ final class ChildProcess {
         this.process = process;
     }
 
-    /** {@code -Xmx256m ... -D<properties> -jar <spec.jar>}: the arguments of a Quarkus service or agent JVM. */
+    /** {@code -Xmx256m|768m ... -D<properties> -jar <spec.jar>}: the arguments of a Quarkus service or agent JVM. */
     static List<String> quarkusArguments(ComponentSpec spec, Map<String, String> properties) {
         List<String> arguments = new ArrayList<>();
-        arguments.add(JVM_HEAP);
+        arguments.add(spec.kind() == Kind.AGENT ? AGENT_HEAP : SERVICE_HEAP);
         arguments.add("--enable-native-access=ALL-UNNAMED");
         properties.forEach((key, value) -> arguments.add("-D" + key + "=" + value));
         arguments.add("-jar");
