@@ -158,20 +158,7 @@ class ClusterMeshEndToEndTest {
         assertThat(connected.path("clusterId").asInt()).isEqualTo(2);
 
         Path pod = west.dataDir.resolve("mesh-pod.yaml");
-        Files.writeString(pod, """
-                apiVersion: v1
-                kind: Namespace
-                metadata: {name: mesh}
-                ---
-                apiVersion: v1
-                kind: Pod
-                metadata:
-                  name: mesh-a
-                  namespace: mesh
-                  labels: {app: mesh-a}
-                spec:
-                  containers: [{name: web, image: nginx}]
-                """);
+        Files.writeString(pod, MeshPods.NAMESPACE + "---\n" + MeshPods.pod("mesh-a", "app: mesh-a"));
         west.cli.ok("apply", "-f", pod.toString());
         await().atMost(FIRST_SYNC_GUARD).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             Map<String, String> published = west.latest(KafkaAcls.ENDPOINTS);
@@ -351,20 +338,7 @@ class ClusterMeshEndToEndTest {
         east.restart(READY_GUARD);
 
         Path pod = west.dataDir.resolve("mesh-pod-b.yaml");
-        Files.writeString(pod, """
-                apiVersion: v1
-                kind: Namespace
-                metadata: {name: mesh}
-                ---
-                apiVersion: v1
-                kind: Pod
-                metadata:
-                  name: mesh-b
-                  namespace: mesh
-                  labels: {app: mesh-b}
-                spec:
-                  containers: [{name: web, image: nginx}]
-                """);
+        Files.writeString(pod, MeshPods.NAMESPACE + "---\n" + MeshPods.pod("mesh-b", "app: mesh-b"));
         west.cli.ok("apply", "-f", pod.toString());
         await().atMost(FIRST_SYNC_GUARD).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             assertThat(SupervisorFile.read(east.dataDir).orElseThrow().component("mirror-west"))

@@ -20,16 +20,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class MeshPods {
 
-    static final String EAST_MANIFEST = """
+    /** The namespace every pod of these checks lives in, as a manifest document. */
+    static final String NAMESPACE = """
             apiVersion: v1
             kind: Namespace
             metadata: {name: mesh}
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: server, namespace: mesh, labels: {app: server}}
-            spec:
-              containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
+            """;
+
+    static final String EAST_MANIFEST = NAMESPACE + "---\n" + pod("server", "app: server") + """
             ---
             apiVersion: cilium.io/v2
             kind: CiliumNetworkPolicy
@@ -41,22 +39,8 @@ final class MeshPods {
                 - matchLabels: {io.cilium.k8s.policy.cluster: west, role: client}
             """;
 
-    static final String WEST_MANIFEST = """
-            apiVersion: v1
-            kind: Namespace
-            metadata: {name: mesh}
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: client, namespace: mesh, labels: {app: client, role: client}}
-            spec:
-              containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: other, namespace: mesh, labels: {app: other}}
-            spec:
-              containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
+    static final String WEST_MANIFEST = NAMESPACE + "---\n" + pod("client", "app: client, role: client") + "---\n"
+            + pod("other", "app: other") + """
             ---
             apiVersion: cilium.io/v2
             kind: CiliumNetworkPolicy
@@ -67,6 +51,17 @@ final class MeshPods {
               - fromEndpoints:
                 - matchLabels: {io.cilium.k8s.policy.cluster: west}
             """;
+
+    /** A pod {@code name} in namespace {@code mesh} with {@code labels} (flow-style YAML), serving port 80. */
+    static String pod(String name, String labels) {
+        return """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: %s, namespace: mesh, labels: {%s}}
+                spec:
+                  containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
+                """.formatted(name, labels);
+    }
 
     private MeshPods() {}
 
@@ -91,13 +86,7 @@ final class MeshPods {
 
     /** The backend pod {@code pod} of {@link #globalService}. */
     static String webPod(String pod) {
-        return """
-                apiVersion: v1
-                kind: Pod
-                metadata: {name: %s, namespace: mesh, labels: {app: web}}
-                spec:
-                  containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
-                """.formatted(pod);
+        return pod(pod, "app: web");
     }
 
     /** A real TCP connect from {@code from} to a Service ({@code svc:NS/NAME}) port 80: the agent's answer. */
