@@ -126,6 +126,14 @@ public final class MirrorProcess {
         for (String storage : List.of("offset", "config", "status")) {
             config.put(storage + ".storage.replication.factor", "1");
         }
+        // Bootstrap throughput: the Connect worker sends with one request in flight, so batches must be large to copy a
+        // peer's 150,000 endpoints in seconds rather than in tens of seconds.
+        config.put(peer + ".consumer.max.poll.records", "10000");
+        config.put(peer + ".consumer.fetch.max.bytes", Integer.toString(64 << 20));
+        config.put(peer + ".consumer.max.partition.fetch.bytes", Integer.toString(16 << 20));
+        config.put(local + ".producer.batch.size", Integer.toString(1 << 20));
+        config.put(local + ".producer.linger.ms", "5");
+        config.put(local + ".producer.compression.type", "lz4");
         // Commit replicated positions every second: `tendril clustermesh status` computes the lag from them.
         config.put(local + ".offset.flush.interval.ms", "1000");
         return config;

@@ -79,6 +79,16 @@ final class MeshBootstrapBenchmark {
         MeshTestStack east = null;
         try (KafkaBroker west = startPeer(westDir)) {
             long produced = produce(west);
+            // Maps pinned by an earlier run's agents on the same ports would be reopened with its entries in them.
+            for (int node = 1; node <= nodes; node++) {
+                Path pins = BpfFilesystem.agentPins(8090 + node + PORT_OFFSET);
+                if (Files.isDirectory(pins)) {
+                    try (Stream<Path> tree = Files.walk(pins)) {
+                        tree.sorted(java.util.Comparator.reverseOrder())
+                                .forEach(p -> p.toFile().delete());
+                    }
+                }
+            }
             east = MeshTestStack.start(repo, eastDir, PORT_OFFSET, nodes, "east", 1, "10.1.0.0/16", "fd00:1::/104");
             east.awaitReady(GUARD);
             System.out.printf(
@@ -108,7 +118,7 @@ final class MeshBootstrapBenchmark {
             partition(west, east, agents);
         } finally {
             if (east != null) {
-                east.stop(false);
+                east.stop(Boolean.getBoolean("keep"));
             }
             try (Stream<Path> tree = Files.walk(westDir)) {
                 tree.sorted(java.util.Comparator.reverseOrder())

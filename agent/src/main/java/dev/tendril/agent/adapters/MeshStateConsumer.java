@@ -35,8 +35,8 @@ import org.jboss.logging.Logger;
  * {@code <peer>.tendril.identities}, {@code <peer>.tendril.endpoints} and {@code <peer>.tendril.nodes}
  * ({@link PeerFollowers}: one follower per peer, each from the beginning like the local topics). A peer's
  * bootstrap is replayed into one {@link NodeDelta} from {@link NodeImage#EMPTY} and published whole once
- * caught up; after that every batch is a delta whose ipcache changes alone are written
- * ({@link DatapathMaps#publishPeer}). A peer tombstoned in the list has its entries removed; a peer whose
+ * caught up; after that the batches are deltas whose ipcache changes alone are written
+ * ({@link DatapathMaps#publishPeer}), gathered while they come faster than {@link #PUBLISH_SPACING_NANOS}. A peer tombstoned in the list has its entries removed; a peer whose
  * topics go quiet keeps them (fail-static). Nothing here holds back the local state: readiness follows
  * {@link NodeStateConsumer} only, and peers published before the local bootstrap are part of its snapshot.
  */
@@ -44,6 +44,17 @@ import org.jboss.logging.Logger;
 public class MeshStateConsumer implements MeshNames {
 
     private static final Logger LOG = Logger.getLogger(MeshStateConsumer.class);
+
+    /**
+     * The least time between two publishes of a peer's changes. A publish of more changes than the image's overlay
+     * holds copies the whole image (150,000 endpoints), so a flood of changes (a peer's first replication after
+     * connect: its whole state arrives after the bootstrap, poll after poll) is gathered and published about five
+     * times a second; up to {@link #PUBLISH_AT_ONCE} changes are published at once, and held ones when the poll after
+     * them finds no more.
+     */
+    static final int PUBLISH_AT_ONCE = 32;
+
+    static final long PUBLISH_SPACING_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200);
 
     /**
      * What the agent holds of one peer.
@@ -251,6 +262,10 @@ public class MeshStateConsumer implements MeshNames {
         private long replayedUpTo;
 
         private NodeDelta bootstrapping;
+        /** Records applied since the last publish, held back while publishes come closer than the spacing. */
+        private NodeDelta pending;
+
+        private long lastPublish = System.nanoTime() - PUBLISH_SPACING_NANOS;
 
         Peer(String name, long clusterId) {
             this.name = name;
@@ -271,9 +286,31 @@ public class MeshStateConsumer implements MeshNames {
                 replay(bootstrapping, batch);
                 return;
             }
-            NodeDelta delta = new NodeDelta(image);
-            replay(delta, batch);
-            publish(delta);
+            if (pending == null) {
+                pending = new NodeDelta(image);
+            }
+            replay(pending, batch);
+            if (pending.replayed() <= PUBLISH_AT_ONCE || System.nanoTime() - lastPublish >= PUBLISH_SPACING_NANOS) {
+                flush();
+            }
+        }
+
+        @Override
+        public void drained() {
+            flush();
+        }
+
+        @Override
+        public void periodically(FollowerStatus status) {
+            flush();
+        }
+
+        /** Publishes the records held back, if any; kept for the next try when the write fails. */
+        private void flush() {
+            if (pending != null) {
+                publish(pending);
+                pending = null;
+            }
         }
 
         @Override
@@ -293,6 +330,7 @@ public class MeshStateConsumer implements MeshNames {
         }
 
         private void publish(NodeDelta delta) {
+            lastPublish = System.nanoTime();
             NodeImage next = delta.apply();
             boolean nodesChanged;
             synchronized (publishing) {

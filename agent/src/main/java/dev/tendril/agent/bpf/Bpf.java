@@ -36,6 +36,7 @@ final class Bpf {
     static final int BPF_OBJ_PIN = 6;
     static final int BPF_OBJ_GET = 7;
     static final int BPF_OBJ_GET_INFO_BY_FD = 15;
+    static final int BPF_MAP_LOOKUP_BATCH = 24;
     static final int BPF_MAP_UPDATE_BATCH = 26;
     static final int BPF_MAP_DELETE_BATCH = 27;
 
@@ -176,6 +177,23 @@ final class Bpf {
         attr.set(JAVA_INT, 36, fd);
         attr.set(JAVA_LONG, 40, elemFlags);
         return (int) call(cmd);
+    }
+
+    /**
+     * BPF_MAP_LOOKUP_BATCH: up to {@code count} entries after the position {@code in} names (NULL: from the first),
+     * their keys and values packed into {@code keys} and {@code values}, the position after the last one into
+     * {@code out} (a hash map's bucket, an LPM trie's last key). 0, -ENOENT when the map's end was reached (the
+     * entries before it are still returned), or -errno. {@link #batchCount()} says how many were returned.
+     */
+    int lookupBatch(int fd, MemorySegment in, MemorySegment out, MemorySegment keys, MemorySegment values, int count) {
+        clear();
+        attr.set(JAVA_LONG, 0, in.address());
+        attr.set(JAVA_LONG, 8, out.address());
+        attr.set(JAVA_LONG, 16, keys.address());
+        attr.set(JAVA_LONG, 24, values.address());
+        attr.set(JAVA_INT, 32, count);
+        attr.set(JAVA_INT, 36, fd);
+        return (int) call(BPF_MAP_LOOKUP_BATCH);
     }
 
     /** {@code batch.count} as the kernel wrote it back after {@link #batch}: elements processed. */

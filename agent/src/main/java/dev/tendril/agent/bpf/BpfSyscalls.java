@@ -20,6 +20,7 @@ public final class BpfSyscalls {
         NAMES[Bpf.BPF_OBJ_PIN] = "OBJ_PIN";
         NAMES[Bpf.BPF_OBJ_GET] = "OBJ_GET";
         NAMES[Bpf.BPF_OBJ_GET_INFO_BY_FD] = "OBJ_GET_INFO_BY_FD";
+        NAMES[Bpf.BPF_MAP_LOOKUP_BATCH] = "MAP_LOOKUP_BATCH";
         NAMES[Bpf.BPF_MAP_UPDATE_BATCH] = "MAP_UPDATE_BATCH";
         NAMES[Bpf.BPF_MAP_DELETE_BATCH] = "MAP_DELETE_BATCH";
     }

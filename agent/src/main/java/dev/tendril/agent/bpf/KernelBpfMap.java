@@ -53,6 +53,7 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
     private final MemorySegment value;
     private int fd;
     private boolean batchOps;
+    private boolean lookupBatch = true;
 
     private KernelBpfMap(MapSpec spec, Arena arena, Bpf bpf, int fd) {
         this.spec = spec;
@@ -464,14 +465,65 @@ public final class KernelBpfMap implements BpfMap, AutoCloseable {
         return new ArrayList<>(seen.values());
     }
 
-    /** Every key with its value, under this map's lock; keys a BPF program deletes meanwhile are left out. */
+    /**
+     * Every key with its value, under this map's lock; keys a BPF program deletes meanwhile are left out. One
+     * BPF_MAP_LOOKUP_BATCH per {@value #BATCH_CHUNK} entries (a 300,000-entry ipcache read back in 37 syscalls instead
+     * of 600,000), or key by key on a kernel without it.
+     */
     @Override
     public synchronized List<Entry> entries() {
+        if (lookupBatch) {
+            List<Entry> batched = entriesBatched();
+            if (batched != null) {
+                return batched;
+            }
+        }
         List<Entry> out = new ArrayList<>();
         for (byte[] k : keys()) {
             lookup(k).ifPresent(v -> out.add(new Entry(k, v)));
         }
         return out;
+    }
+
+    /** The entries by BPF_MAP_LOOKUP_BATCH, or null when this kernel has none for this map (then never tried again). */
+    private List<Entry> entriesBatched() {
+        int fd = requireOpen();
+        int keySize = spec.keySize();
+        int valueSize = spec.valueSize();
+        // A key a program deleted between two calls can make an LPM trie's walk start over: keys are kept once.
+        Map<ByteBuffer, Entry> seen = new LinkedHashMap<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment keys = a.allocate((long) BATCH_CHUNK * keySize, 8);
+            MemorySegment values = a.allocate((long) BATCH_CHUNK * valueSize, 8);
+            long positionSize = Math.max(keySize, 8);
+            MemorySegment from = a.allocate(positionSize, 8);
+            MemorySegment next = a.allocate(positionSize, 8);
+            long limit = 4L * spec.maxEntries() / BATCH_CHUNK + 16;
+            for (long call = 0; ; call++) {
+                if (call > limit) {
+                    throw new IllegalStateException(spec.name() + ": BPF_MAP_LOOKUP_BATCH did not reach the end after "
+                            + limit + " calls (the map keeps changing under it)");
+                }
+                int r = bpf.lookupBatch(fd, call == 0 ? MemorySegment.NULL : from, next, keys, values, BATCH_CHUNK);
+                if (r < 0 && r != -Bpf.ENOENT) {
+                    if (call == 0 && (unsupported(-r) || r == -Bpf.EINVAL)) {
+                        lookupBatch = false;
+                        return null;
+                    }
+                    throw error(spec.name(), "BPF_MAP_LOOKUP_BATCH", -r, "refused");
+                }
+                int n = bpf.batchCount();
+                for (int i = 0; i < n; i++) {
+                    byte[] k = keys.asSlice((long) i * keySize, keySize).toArray(JAVA_BYTE);
+                    byte[] v = values.asSlice((long) i * valueSize, valueSize).toArray(JAVA_BYTE);
+                    seen.putIfAbsent(ByteBuffer.wrap(k), new Entry(k, v));
+                }
+                if (r == -Bpf.ENOENT || n == 0) {
+                    return new ArrayList<>(seen.values());
+                }
+                MemorySegment.copy(next, 0, from, 0, positionSize);
+            }
+        }
     }
 
     /** The number of keys iteration finds: one syscall per entry. */

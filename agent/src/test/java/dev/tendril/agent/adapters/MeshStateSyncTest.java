@@ -150,6 +150,43 @@ class MeshStateSyncTest {
 
     @Test
     @Order(3)
+    void gathersAFloodOfThePeersChangesAndAppliesEveryOne() throws Exception {
+        int pods = 3000;
+        int deleted = 500;
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            // A peer's whole state arriving after its bootstrap (MirrorMaker 2's first copy after connect): many
+            // polls of changes, published together, the last ones when a poll finds no more.
+            for (int i = 0; i < pods; i++) {
+                producer.send(new ProducerRecord<>(
+                        "west." + RUN + ".endpoints",
+                        "flood/p" + i,
+                        endpoint("flood", "p" + i, "w-1", floodAddress(i), "", WEST_DB)
+                                .toByteArray()));
+            }
+            for (int i = 0; i < deleted; i++) {
+                producer.send(new ProducerRecord<>("west." + RUN + ".endpoints", "flood/p" + i, null));
+            }
+            producer.flush();
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            java.util.Set<String> flood = ipcache().stream()
+                    .map(Entry::cidr)
+                    .filter(c -> c.startsWith("10.2.") && !c.startsWith("10.2.1."))
+                    .collect(java.util.stream.Collectors.toSet());
+            java.util.Set<String> expected = java.util.stream.IntStream.range(deleted, pods)
+                    .mapToObj(i -> floodAddress(i) + "/32")
+                    .collect(java.util.stream.Collectors.toSet());
+            assertThat(flood).isEqualTo(expected);
+        });
+        assertThat(mesh.peers().get("west").endpoints()).isEqualTo(1 + pods - deleted);
+    }
+
+    private static String floodAddress(int i) {
+        return "10.2." + (16 + i / 256) + "." + (i % 256);
+    }
+
+    @Test
+    @Order(4)
     void aLocalEndpointWinsAnAddressThePeerAlsoClaims() throws Exception {
         try (KafkaProducer<String, byte[]> producer = producer()) {
             send(
@@ -171,7 +208,7 @@ class MeshStateSyncTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aDisconnectedPeerLeavesOnlyLocalEntries() throws Exception {
         try (KafkaProducer<String, byte[]> producer = producer()) {
             int changesBefore = NODE_CHANGES.get();

@@ -28,8 +28,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -280,6 +282,51 @@ class KernelBpfMapTest {
         assertThat(map.size()).isEqualTo(n / 2);
         assertThat(map.lookup(key(0))).isEmpty();
         assertThat(map.lookup(key(1))).isPresent();
+    }
+
+    @Test
+    void entriesAreReadBackInBatchSyscallsAcrossChunksFromAHashMapAndAnLpmTrie() {
+        int n = KernelBpfMap.BATCH_CHUNK * 2 + 100;
+        KernelBpfMap hash = track(KernelBpfMap.create(MapSpec.hash("read", 8, 4, n)));
+        KernelBpfMap trie = track(KernelBpfMap.create(MapSpec.lpmTrie("read", 8, 4, n)));
+        Map<String, String> hashWritten = new HashMap<>();
+        Map<String, String> trieWritten = new HashMap<>();
+        List<BpfMap.Entry> hashEntries = new ArrayList<>();
+        List<BpfMap.Entry> trieEntries = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            hashEntries.add(new BpfMap.Entry(key(i), value(i)));
+            hashWritten.put(HexFormat.of().formatHex(key(i)), HexFormat.of().formatHex(value(i)));
+            trieEntries.add(new BpfMap.Entry(lpmKey(32, 0x0A000000 + i), value(i)));
+            trieWritten.put(
+                    HexFormat.of().formatHex(lpmKey(32, 0x0A000000 + i)),
+                    HexFormat.of().formatHex(value(i)));
+        }
+        hash.updateAll(hashEntries, UpdateFlag.ANY);
+        trie.updateAll(trieEntries, UpdateFlag.ANY);
+
+        for (Map.Entry<KernelBpfMap, Map<String, String>> map :
+                Map.of(hash, hashWritten, trie, trieWritten).entrySet()) {
+            Map<String, Long> before = BpfSyscalls.byCommand();
+            Map<String, String> read = new HashMap<>();
+            for (BpfMap.Entry e : map.getKey().entries()) {
+                assertThat(read.put(
+                                HexFormat.of().formatHex(e.key()),
+                                HexFormat.of().formatHex(e.value())))
+                        .as("a key read twice")
+                        .isNull();
+            }
+            Map<String, Long> after = BpfSyscalls.byCommand();
+            assertThat(read).isEqualTo(map.getValue());
+            // Three chunks: one call per chunk (the last one reaching the end), no key-by-key walk.
+            assertThat(after.getOrDefault("MAP_LOOKUP_BATCH", 0L) - before.getOrDefault("MAP_LOOKUP_BATCH", 0L))
+                    .isBetween(3L, 4L);
+            assertThat(after.getOrDefault("MAP_GET_NEXT_KEY", 0L))
+                    .isEqualTo(before.getOrDefault("MAP_GET_NEXT_KEY", 0L));
+        }
+        assertThat(hash.delete(key(5))).isTrue();
+        assertThat(hash.entries()).hasSize(n - 1);
+        assertThat(track(KernelBpfMap.create(MapSpec.hash("empty", 8, 4, 4))).entries())
+                .isEmpty();
     }
 
     @Test

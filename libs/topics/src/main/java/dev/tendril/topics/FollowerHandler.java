@@ -20,6 +20,13 @@ public interface FollowerHandler<K, V> {
      */
     default void caughtUp(FollowerStatus status) {}
 
+    /**
+     * Called after a poll that brought no record while following: the follower has applied everything the broker
+     * had a moment ago. A handler that holds applied records back to publish them together publishes them here.
+     * Exceptions are logged, and the next call tries again.
+     */
+    default void drained() {}
+
     /** A record the deserializers could not read, skipped. */
     default void rejected(RejectedRecord record) {}
 

@@ -230,6 +230,9 @@ final class FollowerLoop<K, V> implements Runnable {
                 applyBatch(list);
             }
             next.forEach(progress::advance);
+            if (list.isEmpty() && signalled) {
+                drained();
+            }
         } catch (RuntimeException e) {
             firsts.forEach(c::seek);
             throw e;
@@ -247,6 +250,14 @@ final class FollowerLoop<K, V> implements Runnable {
                     e);
         }
         progress.applied(records.size());
+    }
+
+    private void drained() {
+        try {
+            handler.drained();
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "%s: handler failed on drained", config.name());
+        }
     }
 
     private void skip(KafkaConsumer<K, V> c, RecordDeserializationException e) {

@@ -20,6 +20,9 @@ final class RecordingHandler implements FollowerHandler<String, String> {
 
     final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
     final List<RejectedRecord> rejected = new CopyOnWriteArrayList<>();
+    /** Per {@link #drained} call: the records delivered by then, or -1 when it came before the caught-up signal. */
+    final List<Integer> drains = new CopyOnWriteArrayList<>();
+
     private final Map<String, String> state = new HashMap<>();
     private volatile int recordsAtCaughtUp = -1;
     private volatile Predicate<ConsumerRecord<String, String>> failOn = r -> false;
@@ -54,6 +57,11 @@ final class RecordingHandler implements FollowerHandler<String, String> {
     @Override
     public void caughtUp(FollowerStatus status) {
         recordsAtCaughtUp = deliveries.size();
+    }
+
+    @Override
+    public void drained() {
+        drains.add(recordsAtCaughtUp < 0 ? -1 : deliveries.size());
     }
 
     @Override

@@ -104,6 +104,26 @@ class TopicFollowerTest {
     }
 
     @Test
+    void tellsTheHandlerWhenAPollAfterTheBootstrapFindsNothingMore() throws Exception {
+        String topic = TestTopics.create(1);
+        for (int i = 0; i < 5; i++) {
+            topics.send(topic, 0, "k" + i, "v" + i);
+        }
+        RecordingHandler handler = new RecordingHandler();
+        TopicFollower<String, String> f =
+                started(follower(handler, topic).consumerProperties(Map.of("max.poll.records", "2")));
+        caughtUp(f);
+        await().atMost(WAIT).until(() -> handler.drains.contains(5));
+
+        for (int i = 5; i < 9; i++) {
+            topics.send(topic, 0, "k" + i, "v" + i);
+        }
+        // A handler holding records back publishes them on the drain that follows the last of them.
+        await().atMost(WAIT).until(() -> handler.drains.contains(9));
+        assertThat(handler.drains).doesNotContain(-1).isSorted();
+    }
+
+    @Test
     void signalsCaughtUpAtOnceOnAnEmptyTopic() throws Exception {
         String empty = TestTopics.create(2);
         RecordingHandler handler = new RecordingHandler();
