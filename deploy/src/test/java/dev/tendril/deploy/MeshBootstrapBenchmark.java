@@ -266,6 +266,8 @@ final class MeshBootstrapBenchmark {
                     case 2 -> null;
                     default -> endpoint(endpoints + k, 0, k % identities);
                 };
+                // Before the send, which stamps the record: the last record's timestamp is not earlier than this.
+                lastTimestamp = System.currentTimeMillis();
                 if (value == null) {
                     westEndpoints.remove(key);
                     producer.send(
@@ -275,7 +277,6 @@ final class MeshBootstrapBenchmark {
                     String written = k % 4 == 3 ? "bench/pod-" + (endpoints + k) : key;
                     bytes += send(producer, KafkaAcls.ENDPOINTS, written, value);
                 }
-                lastTimestamp = System.currentTimeMillis();
                 long due = pausedAt + (long) ((k + 1) * (partitionSeconds * 1e9 / partitionChanges));
                 long wait = due - System.nanoTime();
                 if (wait > 0) {

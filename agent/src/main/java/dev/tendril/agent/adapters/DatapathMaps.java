@@ -5,6 +5,7 @@ import dev.tendril.agent.AgentConfig;
 import dev.tendril.agent.endpoint.LocalMaps;
 import dev.tendril.agent.state.EndpointsMap;
 import dev.tendril.agent.state.ImagePublisher;
+import dev.tendril.agent.state.IpcacheDriftCheck;
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.LocalEndpointTable;
 import dev.tendril.agent.state.MapBackend;
@@ -206,11 +207,35 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     }
 
     /**
-     * A full pass against the current image, read under the lock: a pass on an image read earlier could
-     * undo a later batch's ipcache writes, which only the next full pass would restore.
+     * A full pass against the current image. The ipcache's part, which is most of the work at scale (300,000
+     * entries encoded, read back and compared), runs off the lock, so batches are written meanwhile: its
+     * corrections leave alone the keys those batches wrote (see {@link IpcacheDriftCheck}). The local maps are
+     * corrected under the lock, against the image current then.
      */
-    public synchronized Optional<NodeMapsReconciler.Outcome> reconcileCurrent(String trigger) {
-        return image.get().map(now -> reconcile(now, true, trigger));
+    public Optional<NodeMapsReconciler.Outcome> reconcileCurrent(String trigger) {
+        IpcacheDriftCheck check;
+        synchronized (this) {
+            Optional<NodeImage> now = image.get();
+            if (now.isEmpty()) {
+                return Optional.empty();
+            }
+            check = writer.beginIpcacheCheck(now.get());
+            if (check == null) {
+                return Optional.of(reconcile(now.get(), true, trigger));
+            }
+        }
+        try {
+            check.diff();
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                // Reading the map back failed: the whole pass under the lock reports it as a full pass would.
+                return image.get().map(now -> reconcile(now, true, trigger));
+            }
+        }
+        synchronized (this) {
+            return image.get()
+                    .map(now -> reconcile(now, trigger, false, locals -> writer.reconcile(now, locals, check)));
+        }
     }
 
     /**

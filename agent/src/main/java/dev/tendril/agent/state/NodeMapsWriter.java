@@ -73,6 +73,9 @@ public final class NodeMapsWriter {
     // full pass keeps the ipcache's remote-cluster entries nobody claims (they are an awaited peer's).
     private Set<String> awaitedPeers;
     private int ipcacheEntries;
+    // Whole passes over the ipcache so far, and the keys batches wrote since a drift check began (null: none runs).
+    private long fullPasses;
+    private Set<IpcacheKey> written;
     private final Map<String, Held> policy = new HashMap<>();
     private Map<ByteBuffer, byte[]> lxc;
     // The local endpoints lxc was written for: cilium_lxc is a function of them alone.
@@ -105,6 +108,8 @@ public final class NodeMapsWriter {
     public NodeMapsReconciler.Outcome reconcile(NodeImage image, List<LocalEndpoint> locals, boolean withIpcache) {
         Pass pass = new Pass();
         if (withIpcache) {
+            fullPasses++;
+            written = null; // a drift check running now is moot
             pass.run(NodeMapsReconciler.IPCACHE_MAP, NodeMapsReconciler.IPCACHE_MAP, () -> {
                 Map<IpcacheKey, IpcacheValue> desired = image == ipcacheImage
                         ? ipcache.desired()
@@ -125,6 +130,43 @@ public final class NodeMapsWriter {
                 return MapReconciler.write(map, held, wanted);
             });
         }
+        return reconcileLocal(pass, image, locals);
+    }
+
+    /**
+     * The first step of a drift check of the ipcache whose diff runs off the maps' lock: the desired entries of
+     * {@code image}, and a journal of the keys written from now on. Null when the writer holds no index of
+     * {@code image} (then a whole {@link #reconcile} is the check).
+     */
+    public IpcacheDriftCheck beginIpcacheCheck(NodeImage image) {
+        if (ipcache == null || image != ipcacheImage) {
+            return null;
+        }
+        written = new HashSet<>();
+        return new IpcacheDriftCheck(
+                backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()),
+                ipcache.desired(),
+                !(awaitedPeers != null && awaitedPeers.isEmpty()),
+                fullPasses);
+    }
+
+    /**
+     * The periodic pass with the ipcache checked by {@code check} (begun, then diffed off the lock): its
+     * differences applied except where a batch wrote meanwhile (or nothing, after a full pass meanwhile), then
+     * every local map read back and corrected as {@link #reconcile} does.
+     */
+    public NodeMapsReconciler.Outcome reconcile(NodeImage image, List<LocalEndpoint> locals, IpcacheDriftCheck check) {
+        Pass pass = new Pass();
+        Set<IpcacheKey> since = written;
+        written = null;
+        pass.run(
+                NodeMapsReconciler.IPCACHE_MAP,
+                NodeMapsReconciler.IPCACHE_MAP,
+                () -> since == null || check.generation != fullPasses ? MapReconciler.Result.NONE : check.apply(since));
+        return reconcileLocal(pass, image, locals);
+    }
+
+    private NodeMapsReconciler.Outcome reconcileLocal(Pass pass, NodeImage image, List<LocalEndpoint> locals) {
         Set<String> wanted = new HashSet<>();
         for (LocalEndpoint ep : locals) {
             wanted.add(ep.policyMapName());
@@ -167,12 +209,7 @@ public final class NodeMapsWriter {
         ipcacheImage = image;
         ipcacheEntries = ipcache.size();
         lastConflicts = changes.conflicts();
-        pass.run(
-                NodeMapsReconciler.IPCACHE_MAP,
-                NodeMapsReconciler.IPCACHE_MAP,
-                () -> changes.isEmpty()
-                        ? MapReconciler.Result.NONE
-                        : IpcacheReconciler.apply(backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()), changes));
+        pass.run(NodeMapsReconciler.IPCACHE_MAP, NodeMapsReconciler.IPCACHE_MAP, () -> applyIpcache(changes));
 
         Set<String> wanted = new HashSet<>();
         for (LocalEndpoint ep : locals) {
@@ -264,13 +301,19 @@ public final class NodeMapsWriter {
         Pass pass = new Pass();
         ipcacheEntries = ipcache.size();
         lastConflicts = changes.conflicts();
-        pass.run(
-                NodeMapsReconciler.IPCACHE_MAP,
-                NodeMapsReconciler.IPCACHE_MAP,
-                () -> changes.isEmpty()
-                        ? MapReconciler.Result.NONE
-                        : IpcacheReconciler.apply(backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()), changes));
+        pass.run(NodeMapsReconciler.IPCACHE_MAP, NodeMapsReconciler.IPCACHE_MAP, () -> applyIpcache(changes));
         return pass.outcome();
+    }
+
+    private MapReconciler.Result applyIpcache(IpcacheIndex.Changes changes) {
+        if (changes.isEmpty()) {
+            return MapReconciler.Result.NONE;
+        }
+        if (written != null) {
+            written.addAll(changes.upserts().keySet());
+            written.addAll(changes.deletes());
+        }
+        return IpcacheReconciler.apply(backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()), changes);
     }
 
     /**

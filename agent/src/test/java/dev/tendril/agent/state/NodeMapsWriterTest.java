@@ -7,6 +7,7 @@ import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Label;
 import dev.tendril.api.v1.Node;
 import dev.tendril.api.v1.SubjectPolicyMap;
+import dev.tendril.datapath.ipcache.IpcacheValue;
 import dev.tendril.datapath.maps.BpfMap;
 import dev.tendril.datapath.maps.MapSpec;
 import dev.tendril.datapath.maps.UpdateFlag;
@@ -86,6 +87,88 @@ class NodeMapsWriterTest {
         assertThat(writesSeen).as("the batches wrote something").isPositive();
         assertThat(mapsCreated).as("local endpoints came").isPositive();
         assertThat(mapsDeleted).as("local endpoints went").isPositive();
+    }
+
+    @Test
+    void aDriftCheckDiffedOffTheLockCorrectsDriftButNotWhatABatchWroteMeanwhile() {
+        InMemoryMapBackend backend = new InMemoryMapBackend();
+        NodeMapsWriter writer = new NodeMapsWriter(backend, NODE);
+        LocalEndpointTable table = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
+        NodeDelta bootstrap = new NodeDelta(NodeImage.EMPTY);
+        for (int i = 1; i <= 3; i++) {
+            bootstrap.replay(new StateRecord(
+                    StateTopic.ENDPOINTS,
+                    "shop/pod-" + i,
+                    endpoint(i, "node-2", 1000 + i).toByteArray()));
+        }
+        NodeImage image = bootstrap.apply();
+        writer.snapshot(image, table.resolveLatest(image));
+        BpfMap ipcache = backend.open(NodeMapsReconciler.IPCACHE_MAP).orElseThrow();
+        // Drift by another writer: pod-1's entry gone, pod-2's and pod-3's changed, a stray entry.
+        ipcache.delete(ipcacheKey("10.0.0.1"));
+        ipcache.put(ipcacheKey("10.0.0.2"), IpcacheValue.of(4242).encode());
+        ipcache.put(ipcacheKey("10.0.0.3"), IpcacheValue.of(4243).encode());
+        ipcache.put(ipcacheKey("10.9.9.9"), IpcacheValue.of(4244).encode());
+
+        IpcacheDriftCheck check = writer.beginIpcacheCheck(image);
+        // While the check is off the lock, a batch relabels pod-3 and adds pod-4.
+        NodeDelta delta = new NodeDelta(image);
+        delta.replay(
+                StateTopic.ENDPOINTS,
+                0,
+                10,
+                "shop/pod-3",
+                endpoint(3, "node-2", 1013).toByteArray());
+        delta.replay(
+                StateTopic.ENDPOINTS,
+                0,
+                11,
+                "shop/pod-4",
+                endpoint(4, "node-2", 1004).toByteArray());
+        NodeImage next = delta.apply();
+        writer.publish(delta, next, table.resolveLatest(next));
+        check.diff();
+        NodeMapsReconciler.Outcome out = writer.reconcile(next, table.resolveLatest(next), check);
+
+        assertThat(out.problems()).isEmpty();
+        assertThat(out.changes().get(NodeMapsReconciler.IPCACHE_MAP)).isEqualTo(new MapReconciler.Result(1, 1, 1));
+        assertThat(identityAt(ipcache, "10.0.0.1")).hasValue(1001L);
+        assertThat(identityAt(ipcache, "10.0.0.2")).hasValue(1002L);
+        assertThat(identityAt(ipcache, "10.0.0.3"))
+                .as("the batch's value, not the check's older one")
+                .hasValue(1013L);
+        assertThat(identityAt(ipcache, "10.0.0.4")).hasValue(1004L);
+        assertThat(ipcache.lookup(ipcacheKey("10.9.9.9"))).isEmpty();
+        assertThat(NodeMapsReconciler.reconcile(backend, next, NODE, table.resolveLatest(next))
+                        .total())
+                .isZero();
+
+        // A whole pass while a check is off the lock makes the check moot: pod-1, deleted meanwhile, stays gone.
+        IpcacheDriftCheck late = writer.beginIpcacheCheck(next);
+        ipcache.delete(ipcacheKey("10.0.0.1"));
+        late.diff();
+        NodeDelta removal = new NodeDelta(next);
+        removal.replay(StateTopic.ENDPOINTS, 0, 12, "shop/pod-1", null);
+        NodeImage last = removal.apply();
+        writer.snapshot(last, table.resolveLatest(last));
+        assertThat(writer.reconcile(last, table.resolveLatest(last), late)
+                        .changes()
+                        .get(NodeMapsReconciler.IPCACHE_MAP)
+                        .total())
+                .isZero();
+        assertThat(ipcache.lookup(ipcacheKey("10.0.0.1"))).isEmpty();
+        assertThat(writer.beginIpcacheCheck(next))
+                .as("no index of an image the writer left")
+                .isNull();
+    }
+
+    private static byte[] ipcacheKey(String address) {
+        return dev.tendril.datapath.ipcache.IpcacheKey.ofCidr(address + "/32").encode();
+    }
+
+    private static Optional<Long> identityAt(BpfMap ipcache, String address) {
+        return ipcache.lookup(ipcacheKey(address))
+                .map(v -> IpcacheValue.decode(v).identity());
     }
 
     @Test
