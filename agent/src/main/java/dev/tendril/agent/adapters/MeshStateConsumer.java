@@ -36,8 +36,8 @@ import org.jboss.logging.Logger;
  * ({@link PeerFollowers}: one follower per peer, each from the beginning like the local topics). A peer's
  * bootstrap is replayed into one {@link NodeDelta} from {@link NodeImage#EMPTY} and published whole once
  * caught up; after that the batches are deltas whose ipcache changes alone are written
- * ({@link DatapathMaps#publishPeer}), gathered while they come faster than {@link #PUBLISH_SPACING_NANOS}. A peer tombstoned in the list has its entries removed; a peer whose
- * topics go quiet keeps them (fail-static). Nothing here holds back the local state: readiness follows
+ * ({@link DatapathMaps#publishPeer}), gathered while they come faster than {@link #PUBLISH_SPACING_NANOS}. A
+ * peer tombstoned in the list has its entries removed; a peer whose topics go quiet keeps them (fail-static). Nothing here holds back the local state: readiness follows
  * {@link NodeStateConsumer} only, and peers published before the local bootstrap are part of its snapshot.
  */
 @ApplicationScoped
@@ -45,15 +45,15 @@ public class MeshStateConsumer implements MeshNames {
 
     private static final Logger LOG = Logger.getLogger(MeshStateConsumer.class);
 
-    /**
-     * The least time between two publishes of a peer's changes. A publish of more changes than the image's overlay
-     * holds copies the whole image (150,000 endpoints), so a flood of changes (a peer's first replication after
-     * connect: its whole state arrives after the bootstrap, poll after poll) is gathered and published about five
-     * times a second; up to {@link #PUBLISH_AT_ONCE} changes are published at once, and held ones when the poll after
-     * them finds no more.
-     */
+    /** Changes published at once however soon after the last publish (a lone change waits for nothing). */
     static final int PUBLISH_AT_ONCE = 32;
 
+    /**
+     * The least time between two publishes of more changes. A publish of more changes than the image's overlay
+     * holds copies the whole image (150,000 endpoints), so a flood of changes (a peer's first replication after
+     * connect: its whole state arrives after the bootstrap, poll after poll) is gathered and published about five
+     * times a second; what is held back is published when the poll after it finds no more.
+     */
     static final long PUBLISH_SPACING_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200);
 
     /**

@@ -17,9 +17,9 @@ import java.util.Set;
  * The periodic drift check of the ipcache in three steps, so that the maps' lock is not held while hundreds of
  * thousands of entries are encoded, read back and compared (seconds at 300,000 entries, during which every publish
  * waited). {@link NodeMapsWriter#beginIpcacheCheck} takes the desired entries under the lock and starts a journal of
- * the keys the writer's later batches write; {@link #diff} runs off the lock; {@link NodeMapsWriter#finish} applies
- * under the lock the differences whose keys no batch wrote meanwhile. A written key already holds what its batch
- * wanted, and the next check looks at it again.
+ * the keys the writer's later batches write; {@link #diff} runs off the lock; the writer's
+ * {@code reconcile(image, locals, check)} applies under the lock the differences whose keys no batch wrote
+ * meanwhile. A written key already holds what its batch wanted, and the next check looks at it again.
  */
 public final class IpcacheDriftCheck {
 
@@ -94,11 +94,6 @@ public final class IpcacheDriftCheck {
             map.updateAll(entries, UpdateFlag.ANY);
         }
         return new MapReconciler.Result(added, entries.size() - added, removed);
-    }
-
-    /** The number of desired entries the check started from. */
-    int size() {
-        return desired.size();
     }
 
     private static byte[] bytes(ByteBuffer b) {
