@@ -7,6 +7,7 @@ import dev.tendril.datapath.maps.UpdateFlag;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -26,7 +27,8 @@ public final class IpcacheDriftCheck {
     private final BpfMap map;
     private final Map<IpcacheKey, IpcacheValue> desired;
     private final boolean keepUnclaimedRemote;
-    final long generation;
+    // Keys the writer's batches wrote since the check began; null once a whole pass made the check moot.
+    private Set<IpcacheKey> written = new HashSet<>();
     private Map<ByteBuffer, byte[]> writes;
     private Set<ByteBuffer> absent;
     private Set<ByteBuffer> stale;
@@ -34,13 +36,23 @@ public final class IpcacheDriftCheck {
     /**
      * @param keepUnclaimedRemote true while a listed ClusterMesh peer is not published yet: remote-cluster entries
      *     nobody claims are kept (fail-static across a restart)
-     * @param generation the writer's full-pass count at the start: a full pass meanwhile makes this check moot
      */
-    IpcacheDriftCheck(BpfMap map, Map<IpcacheKey, IpcacheValue> desired, boolean keepUnclaimedRemote, long generation) {
+    IpcacheDriftCheck(BpfMap map, Map<IpcacheKey, IpcacheValue> desired, boolean keepUnclaimedRemote) {
         this.map = map;
         this.desired = desired;
         this.keepUnclaimedRemote = keepUnclaimedRemote;
-        this.generation = generation;
+    }
+
+    /** Under the maps' lock: a batch wrote {@code keys}, which this check leaves alone. */
+    void wrote(Collection<IpcacheKey> keys) {
+        if (written != null) {
+            written.addAll(keys);
+        }
+    }
+
+    /** Under the maps' lock: a whole pass wrote the ipcache, so this check corrects nothing. */
+    void moot() {
+        written = null;
     }
 
     /** Off the maps' lock: reads the map back and finds the entries that differ from the desired ones. */
@@ -67,10 +79,13 @@ public final class IpcacheDriftCheck {
         });
     }
 
-    /** Under the maps' lock: the differences found, less the keys {@code written} since the start. */
-    MapReconciler.Result apply(Set<IpcacheKey> written) {
+    /** Under the maps' lock: the differences found, less the keys batches wrote since the start; none when moot. */
+    MapReconciler.Result apply() {
         if (writes == null) {
             throw new IllegalStateException("the ipcache drift check was not diffed");
+        }
+        if (written == null) {
+            return MapReconciler.Result.NONE;
         }
         Set<ByteBuffer> skip = new HashSet<>(written.size() * 2);
         written.forEach(k -> skip.add(ByteBuffer.wrap(k.encode())));

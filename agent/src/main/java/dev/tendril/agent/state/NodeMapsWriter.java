@@ -73,9 +73,8 @@ public final class NodeMapsWriter {
     // full pass keeps the ipcache's remote-cluster entries nobody claims (they are an awaited peer's).
     private Set<String> awaitedPeers;
     private int ipcacheEntries;
-    // Whole passes over the ipcache so far, and the keys batches wrote since a drift check began (null: none runs).
-    private long fullPasses;
-    private Set<IpcacheKey> written;
+    // Drift checks begun and not finished: each is told the keys batches write meanwhile.
+    private final List<IpcacheDriftCheck> checks = new ArrayList<>();
     private final Map<String, Held> policy = new HashMap<>();
     private Map<ByteBuffer, byte[]> lxc;
     // The local endpoints lxc was written for: cilium_lxc is a function of them alone.
@@ -108,8 +107,8 @@ public final class NodeMapsWriter {
     public NodeMapsReconciler.Outcome reconcile(NodeImage image, List<LocalEndpoint> locals, boolean withIpcache) {
         Pass pass = new Pass();
         if (withIpcache) {
-            fullPasses++;
-            written = null; // a drift check running now is moot
+            checks.forEach(IpcacheDriftCheck::moot);
+            checks.clear();
             pass.run(NodeMapsReconciler.IPCACHE_MAP, NodeMapsReconciler.IPCACHE_MAP, () -> {
                 Map<IpcacheKey, IpcacheValue> desired = image == ipcacheImage
                         ? ipcache.desired()
@@ -142,12 +141,12 @@ public final class NodeMapsWriter {
         if (ipcache == null || image != ipcacheImage) {
             return null;
         }
-        written = new HashSet<>();
-        return new IpcacheDriftCheck(
+        IpcacheDriftCheck check = new IpcacheDriftCheck(
                 backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()),
                 ipcache.desired(),
-                !(awaitedPeers != null && awaitedPeers.isEmpty()),
-                fullPasses);
+                !(awaitedPeers != null && awaitedPeers.isEmpty()));
+        checks.add(check);
+        return check;
     }
 
     /**
@@ -157,12 +156,8 @@ public final class NodeMapsWriter {
      */
     public NodeMapsReconciler.Outcome reconcile(NodeImage image, List<LocalEndpoint> locals, IpcacheDriftCheck check) {
         Pass pass = new Pass();
-        Set<IpcacheKey> since = written;
-        written = null;
-        pass.run(
-                NodeMapsReconciler.IPCACHE_MAP,
-                NodeMapsReconciler.IPCACHE_MAP,
-                () -> since == null || check.generation != fullPasses ? MapReconciler.Result.NONE : check.apply(since));
+        checks.remove(check);
+        pass.run(NodeMapsReconciler.IPCACHE_MAP, NodeMapsReconciler.IPCACHE_MAP, check::apply);
         return reconcileLocal(pass, image, locals);
     }
 
@@ -309,9 +304,9 @@ public final class NodeMapsWriter {
         if (changes.isEmpty()) {
             return MapReconciler.Result.NONE;
         }
-        if (written != null) {
-            written.addAll(changes.upserts().keySet());
-            written.addAll(changes.deletes());
+        for (IpcacheDriftCheck check : checks) {
+            check.wrote(changes.upserts().keySet());
+            check.wrote(changes.deletes());
         }
         return IpcacheReconciler.apply(backend.openOrCreate(NodeMapsReconciler.ipcacheSpec()), changes);
     }

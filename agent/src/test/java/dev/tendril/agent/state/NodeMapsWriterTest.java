@@ -162,6 +162,40 @@ class NodeMapsWriterTest {
                 .isNull();
     }
 
+    @Test
+    void twoDriftChecksAtOnceEachLeaveAloneWhatBatchesWroteSinceTheirOwnStart() {
+        InMemoryMapBackend backend = new InMemoryMapBackend();
+        NodeMapsWriter writer = new NodeMapsWriter(backend, NODE);
+        LocalEndpointTable table = new LocalEndpointTable(NODE, LocalEndpointTable.Snapshot.EMPTY);
+        NodeDelta bootstrap = new NodeDelta(NodeImage.EMPTY);
+        bootstrap.replay(new StateRecord(
+                StateTopic.ENDPOINTS, "shop/pod-1", endpoint(1, "node-2", 1001).toByteArray()));
+        NodeImage image = bootstrap.apply();
+        writer.snapshot(image, table.resolveLatest(image));
+        BpfMap ipcache = backend.open(NodeMapsReconciler.IPCACHE_MAP).orElseThrow();
+
+        // The node state's periodic pass and the pod network's both run a check; a batch comes between their starts.
+        IpcacheDriftCheck first = writer.beginIpcacheCheck(image);
+        NodeDelta delta = new NodeDelta(image);
+        delta.replay(
+                StateTopic.ENDPOINTS,
+                0,
+                10,
+                "shop/pod-1",
+                endpoint(1, "node-2", 1011).toByteArray());
+        NodeImage next = delta.apply();
+        writer.publish(delta, next, table.resolveLatest(next));
+        IpcacheDriftCheck second = writer.beginIpcacheCheck(next);
+        first.diff();
+        second.diff();
+        writer.reconcile(next, table.resolveLatest(next), first);
+        writer.reconcile(next, table.resolveLatest(next), second);
+
+        assertThat(identityAt(ipcache, "10.0.0.1"))
+                .as("the batch's value, not the first check's")
+                .hasValue(1011L);
+    }
+
     private static byte[] ipcacheKey(String address) {
         return dev.tendril.datapath.ipcache.IpcacheKey.ofCidr(address + "/32").encode();
     }
