@@ -336,6 +336,7 @@ final class ClusterMesh {
                         () -> {
                             List<String> command = new ArrayList<>(context.childJvm());
                             command.add(HEAP);
+                            command.add(MirrorProcess.IN_MEMORY_KEY_STORES);
                             command.add(MirrorProcess.class.getName());
                             command.add(context.config().dataDir().toString());
                             command.add(local().name());

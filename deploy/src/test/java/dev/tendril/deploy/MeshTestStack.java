@@ -192,7 +192,7 @@ final class MeshTestStack implements AutoCloseable {
         FabricTeardown.system(StackFabric.of(dataDir), FabricTeardown.agentPinsOf(dataDir))
                 .removeReporting(System.out, "the test's kernel pod network");
         if (keep) {
-            System.out.println("A test failed: keeping " + dataDir + " (component logs in its logs/) for diagnosis");
+            System.out.println("Keeping " + dataDir + " (component logs in its logs/) for diagnosis");
             return;
         }
         try (Stream<Path> tree = Files.walk(dataDir)) {

@@ -36,7 +36,7 @@ import org.jboss.logging.Logger;
  * ({@link PeerFollowers}: one follower per peer, each from the beginning like the local topics). A peer's
  * bootstrap is replayed into one {@link NodeDelta} from {@link NodeImage#EMPTY} and published whole once
  * caught up; after that the batches are deltas whose ipcache changes alone are written
- * ({@link DatapathMaps#publishPeer}), gathered while they come faster than {@link #PUBLISH_SPACING_NANOS}. A
+ * ({@link DatapathMaps#publishPeer}), gathered while they come faster than {@link #PUBLISH_SPACING_NANOS} (or three times the last publish's own time). A
  * peer tombstoned in the list has its entries removed; a peer whose topics go quiet keeps them (fail-static). Nothing here holds back the local state: readiness follows
  * {@link NodeStateConsumer} only, and peers published before the local bootstrap are part of its snapshot.
  */
@@ -55,6 +55,13 @@ public class MeshStateConsumer implements MeshNames {
      * times a second; what is held back is published when the poll after it finds no more.
      */
     static final long PUBLISH_SPACING_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200);
+
+    /**
+     * A publish's cost times this is also the least time to the next publish of more changes: a publish of a large
+     * image costs its size (the copy above), so a peer thread flooded with records spends at most a quarter of its time
+     * publishing, however large the peer.
+     */
+    static final int PUBLISH_COST_SPACING = 3;
 
     /**
      * What the agent holds of one peer.
@@ -266,6 +273,8 @@ public class MeshStateConsumer implements MeshNames {
         private NodeDelta pending;
 
         private long lastPublish = System.nanoTime() - PUBLISH_SPACING_NANOS;
+        /** The least time from {@link #lastPublish} to the next publish of more than {@link #PUBLISH_AT_ONCE}. */
+        private long spacing = PUBLISH_SPACING_NANOS;
 
         Peer(String name, long clusterId) {
             this.name = name;
@@ -290,7 +299,7 @@ public class MeshStateConsumer implements MeshNames {
                 pending = new NodeDelta(image);
             }
             replay(pending, batch);
-            if (pending.replayed() <= PUBLISH_AT_ONCE || System.nanoTime() - lastPublish >= PUBLISH_SPACING_NANOS) {
+            if (pending.replayed() <= PUBLISH_AT_ONCE || System.nanoTime() - lastPublish >= spacing) {
                 flush();
             }
         }
@@ -330,7 +339,16 @@ public class MeshStateConsumer implements MeshNames {
         }
 
         private void publish(NodeDelta delta) {
-            lastPublish = System.nanoTime();
+            long started = System.nanoTime();
+            try {
+                publishNow(delta);
+            } finally {
+                lastPublish = System.nanoTime();
+                spacing = Math.max(PUBLISH_SPACING_NANOS, PUBLISH_COST_SPACING * (lastPublish - started));
+            }
+        }
+
+        private void publishNow(NodeDelta delta) {
             NodeImage next = delta.apply();
             boolean nodesChanged;
             synchronized (publishing) {

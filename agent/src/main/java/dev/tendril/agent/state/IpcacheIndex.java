@@ -73,7 +73,13 @@ public final class IpcacheIndex {
     private static final class Claims {
         Set<String> nodes;
         TreeMap<String, Long> endpoints;
+        /** The one remote claim of a key that only one remote pod or node claims (the usual case), else null. */
+        RemoteClaim soleRemote;
+
+        IpcacheValue soleRemoteValue;
+        /** Every remote claim once a second one arrives (then {@link #soleRemote} is null), else null. */
         TreeMap<RemoteClaim, IpcacheValue> remote;
+
         TreeSet<Long> cidrIdentities;
 
         boolean hasLocal() {
@@ -81,7 +87,40 @@ public final class IpcacheIndex {
         }
 
         boolean hasRemote() {
-            return remote != null && !remote.isEmpty();
+            return soleRemote != null || (remote != null && !remote.isEmpty());
+        }
+
+        /** The remote claim that ranks first; only when {@link #hasRemote()}. */
+        RemoteClaim firstRemote() {
+            return soleRemote != null ? soleRemote : remote.firstKey();
+        }
+
+        IpcacheValue firstRemoteValue() {
+            return soleRemote != null ? soleRemoteValue : remote.firstEntry().getValue();
+        }
+
+        void putRemote(RemoteClaim claim, IpcacheValue value) {
+            if (remote == null && (soleRemote == null || soleRemote.equals(claim))) {
+                soleRemote = claim;
+                soleRemoteValue = value;
+                return;
+            }
+            if (remote == null) {
+                remote = new TreeMap<>();
+                remote.put(soleRemote, soleRemoteValue);
+                soleRemote = null;
+                soleRemoteValue = null;
+            }
+            remote.put(claim, value);
+        }
+
+        void removeRemote(RemoteClaim claim) {
+            if (remote != null) {
+                remote.remove(claim);
+            } else if (claim.equals(soleRemote)) {
+                soleRemote = null;
+                soleRemoteValue = null;
+            }
         }
 
         boolean isEmpty() {
@@ -185,7 +224,7 @@ public final class IpcacheIndex {
         Claims c = claims.get(key);
         return c == null || c.hasLocal() || !c.hasRemote()
                 ? Optional.empty()
-                : Optional.of(c.remote.firstKey().cluster());
+                : Optional.of(c.firstRemote().cluster());
     }
 
     private Changes changes(Map<IpcacheKey, Optional<IpcacheValue>> was) {
@@ -243,7 +282,7 @@ public final class IpcacheIndex {
             return Optional.of(IpcacheValue.of(c.endpoints.firstEntry().getValue()));
         }
         if (c.hasRemote()) {
-            return Optional.of(c.remote.firstEntry().getValue());
+            return Optional.of(c.firstRemoteValue());
         }
         if (c.cidrIdentities != null && !c.cidrIdentities.isEmpty()) {
             return Optional.of(IpcacheValue.of(c.cidrIdentities.first()));
@@ -378,12 +417,9 @@ public final class IpcacheIndex {
             return;
         }
         if (value != null) {
-            if (c.remote == null) {
-                c.remote = new TreeMap<>();
-            }
-            c.remote.put(claim, value);
-        } else if (c.remote != null) {
-            c.remote.remove(claim);
+            c.putRemote(claim, value);
+        } else {
+            c.removeRemote(claim);
             dropIfEmpty(k, c);
         }
     }

@@ -156,6 +156,51 @@ class IpcacheMeshTest {
         assertMatchesFullComputation();
     }
 
+    @Test
+    void severalRemoteClaimsOfOneAddressRankNodeFirstThenByNameAndHandOverAsTheyGo() throws Exception {
+        start();
+        // A pod of west holds an address; a second pod is given the same address before the first one's deletion
+        // arrives (a move), and then west lists a node with that address.
+        west(d -> d.replay(
+                StateTopic.ENDPOINTS,
+                "shop/b",
+                endpoint("shop", "b", "w-1", "10.2.1.5", "", WEST_DB).toByteArray()));
+        assertThat(index.desired(key("10.2.1.5"))).contains(new IpcacheValue(WEST_DB, null, 0, false, true));
+
+        Changes second = west(d -> d.replay(
+                StateTopic.ENDPOINTS,
+                "shop/a",
+                endpoint("shop", "a", "w-1", "10.2.1.5", "", WEST_POD).toByteArray()));
+        // The lower pod name wins between two pods of one cluster.
+        assertThat(second.upserts()).containsEntry(key("10.2.1.5"), new IpcacheValue(WEST_POD, null, 0, false, true));
+        assertMatchesFullComputation();
+
+        Changes node = west(
+                d -> d.replay(StateTopic.NODES, "w-9", node("w-9", "10.2.1.5").toByteArray()));
+        assertThat(node.upserts())
+                .containsEntry(key("10.2.1.5"), new IpcacheValue(IpcacheDesired.REMOTE_NODE, null, 0, false, true));
+        assertMatchesFullComputation();
+
+        // They go one by one: the next claim in rank takes the address each time, and the last one's going deletes it.
+        Changes nodeGone = west(d -> d.replay(StateTopic.NODES, "w-9", null));
+        assertThat(nodeGone.upserts()).containsEntry(key("10.2.1.5"), new IpcacheValue(WEST_POD, null, 0, false, true));
+        Changes aGone = west(d -> d.replay(StateTopic.ENDPOINTS, "shop/a", null));
+        assertThat(aGone.upserts()).containsEntry(key("10.2.1.5"), new IpcacheValue(WEST_DB, null, 0, false, true));
+        assertThat(index.clusterOf(key("10.2.1.5"))).contains("west");
+        assertMatchesFullComputation();
+        Changes bGone = west(d -> d.replay(StateTopic.ENDPOINTS, "shop/b", null));
+        assertThat(bGone.deletes()).containsExactly(key("10.2.1.5"));
+        assertThat(index.desired()).isEmpty();
+
+        // The address claimed afresh by one pod, after all that, is that pod's.
+        west(d -> d.replay(
+                StateTopic.ENDPOINTS,
+                "shop/c",
+                endpoint("shop", "c", "w-1", "10.2.1.5", "", WEST_DB).toByteArray()));
+        assertThat(index.desired(key("10.2.1.5"))).contains(new IpcacheValue(WEST_DB, null, 0, false, true));
+        assertMatchesFullComputation();
+    }
+
     private void start() {
         index = IpcacheIndex.of(local, Map.of(), "node-1");
     }

@@ -220,24 +220,41 @@ public record IpAddress(IpFamily family, long high, long low) implements Compara
         return word;
     }
 
+    /** Four decimal octets without leading zeros, in one pass over the text (no split, no allocation). */
     private static long parseV4(String s, String original) {
-        String[] parts = s.split("\\.", -1);
-        if (parts.length != 4) {
-            throw malformed(original);
-        }
+        return parseV4(s, 0, s.length(), original);
+    }
+
+    private static long parseV4(String s, int from, int to, String original) {
         long value = 0;
-        for (String part : parts) {
-            if (part.isEmpty()
-                    || part.length() > 3
-                    || !part.chars().allMatch(c -> c >= '0' && c <= '9')
-                    || (part.length() > 1 && part.charAt(0) == '0')) {
-                throw malformed(original);
+        int octets = 0;
+        int i = from;
+        while (true) {
+            int start = i;
+            int octet = 0;
+            while (i < to && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+                octet = octet * 10 + (s.charAt(i) - '0');
+                i++;
+                if (i - start > 3) {
+                    throw malformed(original);
+                }
             }
-            int octet = Integer.parseInt(part);
-            if (octet > 255) {
+            int digits = i - start;
+            if (digits == 0 || (digits > 1 && s.charAt(start) == '0') || octet > 255) {
                 throw malformed(original);
             }
             value = (value << 8) | octet;
+            octets++;
+            if (i == to) {
+                break;
+            }
+            if (s.charAt(i) != '.' || octets == 4) {
+                throw malformed(original);
+            }
+            i++;
+        }
+        if (octets != 4) {
+            throw malformed(original);
         }
         return value;
     }
@@ -262,34 +279,46 @@ public record IpAddress(IpFamily family, long high, long low) implements Compara
         return all;
     }
 
-    /** Hex groups of one side of "::"; an embedded IPv4 tail counts as two groups. */
+    /** Hex groups of one side of "::"; an embedded IPv4 tail counts as two groups. One pass over the text. */
     private static int[] groups(String part, String original, boolean mayEndWithV4) {
         if (part.isEmpty()) {
             return new int[0];
         }
-        String[] texts = part.split(":", -1);
-        boolean v4Tail = mayEndWithV4 && texts[texts.length - 1].contains(".");
-        int[] result = new int[texts.length + (v4Tail ? 1 : 0)];
-        for (int i = 0; i < texts.length; i++) {
-            String t = texts[i];
-            if (v4Tail && i == texts.length - 1) {
-                long v4 = parseV4(t, original);
-                result[i] = (int) (v4 >>> 16);
-                result[i + 1] = (int) (v4 & 0xffff);
+        int colons = 0;
+        for (int i = 0; i < part.length(); i++) {
+            if (part.charAt(i) == ':') {
+                colons++;
+            }
+        }
+        int lastStart = part.lastIndexOf(':') + 1;
+        boolean v4Tail = mayEndWithV4 && part.indexOf('.', lastStart) >= 0;
+        int[] result = new int[colons + 1 + (v4Tail ? 1 : 0)];
+        int start = 0;
+        for (int g = 0; g <= colons; g++) {
+            int end = part.indexOf(':', start);
+            if (end < 0) {
+                end = part.length();
+            }
+            if (v4Tail && g == colons) {
+                long v4 = parseV4(part, start, end, original);
+                result[g] = (int) (v4 >>> 16);
+                result[g + 1] = (int) (v4 & 0xffff);
                 break;
             }
-            if (t.isEmpty() || t.length() > 4) {
+            if (end == start || end - start > 4) {
                 throw malformed(original);
             }
             int group = 0;
-            for (char c : t.toCharArray()) {
+            for (int i = start; i < end; i++) {
+                char c = part.charAt(i);
                 int digit = c < 128 ? Character.digit(c, 16) : -1;
                 if (digit < 0) {
                     throw malformed(original);
                 }
                 group = (group << 4) | digit;
             }
-            result[i] = group;
+            result[g] = group;
+            start = end + 1;
         }
         return result;
     }

@@ -47,8 +47,9 @@ public record IpcacheKey(int clusterId, InetAddress prefix, int prefixBits) {
             throw new IllegalArgumentException(
                     "prefixBits must be 0.." + max + " for " + format(prefix) + ", got " + prefixBits);
         }
-        byte[] masked = mask(addr, prefixBits);
-        if (!Arrays.equals(addr, masked)) {
+        // A full-length prefix (every key of a pod or node address) has no host bits to check.
+        byte[] masked = prefixBits == max ? addr : mask(addr, prefixBits);
+        if (masked != addr && !Arrays.equals(addr, masked)) {
             throw new IllegalArgumentException("prefix " + format(prefix) + "/" + prefixBits
                     + " has host bits set; the network is " + format(address(masked)) + "/" + prefixBits);
         }
