@@ -22,22 +22,44 @@ public record AccessRule(Set<String> methods, String pathPattern, Requirement re
         return pathMatches(pathPattern, path);
     }
 
+    /**
+     * Walks both paths segment by segment in place: no split, no regular expression, nothing allocated (this runs
+     * for every rule tried on every request). Leading, trailing and repeated slashes separate nothing.
+     */
     static boolean pathMatches(String pattern, String path) {
-        String[] want = segments(pattern);
-        String[] have = segments(path);
-        for (int i = 0; i < want.length; i++) {
-            if (want[i].equals("**") && i == want.length - 1) {
+        int p = skipSlashes(pattern, 0);
+        int h = skipSlashes(path, 0);
+        while (p < pattern.length()) {
+            int patternEnd = segmentEnd(pattern, p);
+            int nextPattern = skipSlashes(pattern, patternEnd);
+            int length = patternEnd - p;
+            if (nextPattern == pattern.length() && length == 2 && pattern.startsWith("**", p)) {
                 return true;
             }
-            if (i >= have.length || !(want[i].equals("*") || want[i].equals(have[i]))) {
+            if (h == path.length()) {
                 return false;
             }
+            int pathEnd = segmentEnd(path, h);
+            boolean anySegment = length == 1 && pattern.charAt(p) == '*';
+            if (!anySegment && !(length == pathEnd - h && pattern.regionMatches(p, path, h, length))) {
+                return false;
+            }
+            p = nextPattern;
+            h = skipSlashes(path, pathEnd);
         }
-        return want.length == have.length;
+        return h == path.length();
     }
 
-    private static String[] segments(String path) {
-        String trimmed = path.replaceAll("^/+|/+$", "");
-        return trimmed.isEmpty() ? new String[0] : trimmed.split("/+");
+    private static int skipSlashes(String s, int from) {
+        int i = from;
+        while (i < s.length() && s.charAt(i) == '/') {
+            i++;
+        }
+        return i;
+    }
+
+    private static int segmentEnd(String s, int from) {
+        int slash = s.indexOf('/', from);
+        return slash < 0 ? s.length() : slash;
     }
 }

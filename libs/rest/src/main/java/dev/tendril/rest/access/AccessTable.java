@@ -42,13 +42,13 @@ public final class AccessTable {
         if (needed.unauthenticated()) {
             return new Decision.Permit();
         }
+        if (caller.authenticated() && needed.allows(caller.role())) {
+            return new Decision.Permit();
+        }
         String operation = grpc ? "gRPC " + path.replaceFirst("^/+", "") : method + " " + path;
         if (!caller.authenticated()) {
             return new Decision.Unauthenticated("no client certificate: " + operation + " needs a certificate "
                     + "issued by this stack's authority with role " + needed.describe() + " (its O)");
-        }
-        if (needed.allows(caller.role())) {
-            return new Decision.Permit();
         }
         return new Decision.Forbidden(
                 operation + " needs role " + needed.describe() + "; " + caller.describe() + " may not");

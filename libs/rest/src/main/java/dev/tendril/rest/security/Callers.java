@@ -6,6 +6,8 @@ import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The caller of the request being handled, on a REST or gRPC thread. The principal of Quarkus' identity is the
@@ -13,6 +15,15 @@ import jakarta.inject.Inject;
  */
 @ApplicationScoped
 public class Callers {
+
+    /**
+     * Callers by distinguished name: parsing the name (an {@code LdapName}) on every request was a visible share of a
+     * cached lookup's CPU. A stack has a few dozen distinct certificates; the bound only keeps a flood of distinct
+     * names from growing the map.
+     */
+    private static final Map<String, Caller> KNOWN = new ConcurrentHashMap<>();
+
+    private static final int KNOWN_MAX = 1024;
 
     @Inject
     CurrentIdentityAssociation identities;
@@ -29,7 +40,17 @@ public class Callers {
         if (identity == null || identity.isAnonymous() || identity.getPrincipal() == null) {
             return Caller.anonymous();
         }
-        return Caller.fromDistinguishedName(identity.getPrincipal().getName());
+        String name = identity.getPrincipal().getName();
+        Caller known = KNOWN.get(name);
+        if (known != null) {
+            return known;
+        }
+        Caller parsed = Caller.fromDistinguishedName(name);
+        if (KNOWN.size() >= KNOWN_MAX) {
+            KNOWN.clear();
+        }
+        KNOWN.put(name, parsed);
+        return parsed;
     }
 
     /**

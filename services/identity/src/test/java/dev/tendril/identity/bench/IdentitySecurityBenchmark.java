@@ -55,7 +55,10 @@ public final class IdentitySecurityBenchmark {
             List<long[]> newRuns,
             List<long[]> reuseRuns,
             List<Double> newRates,
-            List<Double> reuseRates) {}
+            List<Double> reuseRates,
+            List<Double> newServiceMicros,
+            List<Double> reuseServiceMicros,
+            List<Double> reuseDriverMicros) {}
 
     public static void main(String[] args) throws Exception {
         int clients = Integer.getInteger("clients", 16);
@@ -130,11 +133,17 @@ public final class IdentitySecurityBenchmark {
                         new ArrayList<>(),
                         new ArrayList<>(),
                         new ArrayList<>(),
+                        new ArrayList<>(),
+                        new ArrayList<>(),
+                        new ArrayList<>(),
                         new ArrayList<>());
                 Arm on = new Arm(
                         "on (TLS, mTLS role service)",
                         secured,
                         securedChannels,
+                        new ArrayList<>(),
+                        new ArrayList<>(),
+                        new ArrayList<>(),
                         new ArrayList<>(),
                         new ArrayList<>(),
                         new ArrayList<>(),
@@ -151,6 +160,8 @@ public final class IdentitySecurityBenchmark {
                 System.out.println();
                 summary("new identities", off, on, Arm::newRuns, Arm::newRates, newCount * rounds);
                 summary("reuse lookups", off, on, Arm::reuseRuns, Arm::reuseRates, reuseCount * rounds);
+                cpuSummary("new identities", off, on, Arm::newServiceMicros, null);
+                cpuSummary("reuse lookups", off, on, Arm::reuseServiceMicros, Arm::reuseDriverMicros);
                 for (ManagedChannel channel : plainChannels) {
                     channel.shutdownNow();
                 }
@@ -186,11 +197,20 @@ public final class IdentitySecurityBenchmark {
             throws Exception {
         String load = loadAverage();
         long[] created = new long[newCount];
+        long serviceBefore = cpuNanos(arm.service());
         double newSeconds = drive(arm.channels(), clients, newCount, created, i -> request(tag, i));
+        long serviceBetween = cpuNanos(arm.service());
+        long driverBefore = DRIVER.getProcessCpuTime();
         long[] reused = new long[reuseCount];
         double reuseSeconds = drive(arm.channels(), clients, reuseCount, reused, i -> request(tag, i % newCount));
+        long driverAfter = DRIVER.getProcessCpuTime();
+        long serviceAfter = cpuNanos(arm.service());
+        double newService = (serviceBetween - serviceBefore) / 1e3 / newCount;
+        double reuseService = (serviceAfter - serviceBetween) / 1e3 / reuseCount;
+        double reuseDriver = (driverAfter - driverBefore) / 1e3 / reuseCount;
         System.out.printf(
-                "%-5s %-28s new %7.0f/s p50 %6.2f p99 %6.2f ms | reuse %7.0f/s p50 %6.2f p99 %6.2f ms | load %s%n",
+                "%-5s %-28s new %7.0f/s p50 %6.2f p99 %6.2f ms | reuse %7.0f/s p50 %6.2f p99 %6.2f ms | CPU per call:"
+                        + " service new %5.0f us, reuse %4.0f us, driver reuse %4.0f us | load %s%n",
                 tag,
                 arm.name(),
                 newCount / newSeconds,
@@ -199,13 +219,61 @@ public final class IdentitySecurityBenchmark {
                 reuseCount / reuseSeconds,
                 percentile(reused, 0.50),
                 percentile(reused, 0.99),
+                newService,
+                reuseService,
+                reuseDriver,
                 load);
         if (record) {
             arm.newRuns().add(created);
             arm.reuseRuns().add(reused);
             arm.newRates().add(newCount / newSeconds);
             arm.reuseRates().add(reuseCount / reuseSeconds);
+            arm.newServiceMicros().add(newService);
+            arm.reuseServiceMicros().add(reuseService);
+            arm.reuseDriverMicros().add(reuseDriver);
         }
+    }
+
+    /** This JVM (the clients, their TLS included) as the operating system counts its CPU. */
+    private static final com.sun.management.OperatingSystemMXBean DRIVER = (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    /** The service JVM's CPU (user + system) so far, as /proc counts it. */
+    private static long cpuNanos(Process service) {
+        return service.toHandle()
+                .info()
+                .totalCpuDuration()
+                .orElseThrow(() -> new IllegalStateException("no CPU time for pid " + service.pid()))
+                .toNanos();
+    }
+
+    /**
+     * The service's CPU per call, median of the rounds, both arms, and what it makes of the service's throughput on
+     * cores of its own (off's CPU per call over on's): the driver's clients, their TLS included, share this machine's
+     * cores with the service, so the measured calls/s also pay the clients' side, which a real client pays on its own
+     * node.
+     */
+    private static void cpuSummary(
+            String what,
+            Arm off,
+            Arm on,
+            java.util.function.Function<Arm, List<Double>> service,
+            java.util.function.Function<Arm, List<Double>> driver) {
+        double offService = median(service.apply(off));
+        double onService = median(service.apply(on));
+        System.out.printf(
+                "%-15s service CPU per call: off %.0f us, on %.0f us; service throughput on its own cores on/off %.3f"
+                        + " (%+.1f%%)%s%n",
+                what,
+                offService,
+                onService,
+                offService / onService,
+                100 * (offService / onService - 1),
+                driver == null
+                        ? ""
+                        : String.format(
+                                "; driver (clients) CPU per call: off %.0f us, on %.0f us",
+                                median(driver.apply(off)), median(driver.apply(on))));
     }
 
     private interface Requests {
