@@ -191,6 +191,11 @@ public class ProbeService {
         }
 
         @Override
+        public Optional<RemotePod> remotePod(InetAddress address) {
+            return mesh.remoteEndpoint(address).map(r -> new RemotePod(r.cluster(), r.endpoint()));
+        }
+
+        @Override
         public Optional<PolicyMap> policyMap(LocalEndpoint endpoint) {
             return maps.backend().open(endpoint.policyMapName()).map(PolicyMap::new);
         }

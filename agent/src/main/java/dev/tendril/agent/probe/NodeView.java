@@ -2,6 +2,7 @@ package dev.tendril.agent.probe;
 
 import dev.tendril.agent.state.LocalEndpoint;
 import dev.tendril.agent.state.NodeImage;
+import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.datapath.lb.LoadBalancer;
 import dev.tendril.datapath.policymap.PolicyMap;
@@ -23,6 +24,14 @@ public interface NodeView {
      */
     default Identity identity(long id) {
         return image().identities().get(id);
+    }
+
+    /** A ClusterMesh peer's pod, with the name of the peer (its cluster) it came from. */
+    record RemotePod(String cluster, Endpoint endpoint) {}
+
+    /** The ClusterMesh peer's pod holding {@code address}; empty when no peer has one (or there are no peers). */
+    default Optional<RemotePod> remotePod(InetAddress address) {
+        return Optional.empty();
     }
 
     /** The endpoints the maps are written for, with their endpoint ids. */

@@ -5,7 +5,11 @@ import java.net.UnknownHostException;
 import java.util.Map;
 import java.util.Optional;
 
-/** One end resolved: an endpoint (key and node set) or an address that is none. */
+/**
+ * One end resolved: an endpoint (key and node set) or an address that is none: nothing of this cluster, or a
+ * ClusterMesh peer's pod, which has its namespace, pod, labels and {@code cluster} (null for this cluster's ends) but
+ * no key: it is no endpoint of this cluster, and its ingress is its own cluster's to decide.
+ */
 record Party(
         String key,
         String namespace,
@@ -15,7 +19,8 @@ record Party(
         InetAddress given,
         long identity,
         String node,
-        Map<String, String> podLabels) {
+        Map<String, String> podLabels,
+        String cluster) {
 
     boolean isEndpoint() {
         return key != null;

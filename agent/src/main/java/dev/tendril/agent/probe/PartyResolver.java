@@ -42,7 +42,8 @@ final class PartyResolver {
                     null,
                     ep.getIdentity(),
                     ep.getNode(),
-                    ep.getLabelsMap()));
+                    ep.getLabelsMap(),
+                    null));
         }
         return view.localEndpoints().stream()
                 .filter(e -> e.key().equals(key))
@@ -52,7 +53,16 @@ final class PartyResolver {
 
     private Party localParty(LocalEndpoint e) {
         return new Party(
-                e.key(), e.namespace(), e.pod(), e.ipv4(), e.ipv6(), null, e.identity(), view.nodeName(), Map.of());
+                e.key(),
+                e.namespace(),
+                e.pod(),
+                e.ipv4(),
+                e.ipv6(),
+                null,
+                e.identity(),
+                view.nodeName(),
+                Map.of(),
+                null);
     }
 
     private Party byAddress(InetAddress ip) {
@@ -68,21 +78,50 @@ final class PartyResolver {
                         ip,
                         ep.getIdentity(),
                         ep.getNode(),
-                        ep.getLabelsMap());
+                        ep.getLabelsMap(),
+                        null);
             }
         }
         for (LocalEndpoint e : view.localEndpoints()) {
             if (text.equals(e.ipv4()) || text.equals(e.ipv6())) {
                 Party p = localParty(e);
                 return new Party(
-                        p.key(), p.namespace(), p.pod(), p.ipv4(), p.ipv6(), ip, p.identity(), p.node(), Map.of());
+                        p.key(),
+                        p.namespace(),
+                        p.pod(),
+                        p.ipv4(),
+                        p.ipv6(),
+                        ip,
+                        p.identity(),
+                        p.node(),
+                        Map.of(),
+                        null);
             }
         }
-        return address(ip);
+        return view.remotePod(ip).map(remote -> remoteParty(remote, ip)).orElseGet(() -> address(ip));
     }
 
     Party address(InetAddress ip) {
-        return new Party(null, "", "", "", "", ip, view.resolveIdentity(ip), null, Map.of());
+        return new Party(null, "", "", "", "", ip, view.resolveIdentity(ip), null, Map.of(), null);
+    }
+
+    /**
+     * A peer's pod by its address: named (namespace, pod, labels, the peer's cluster) as the kernel's flows name it,
+     * with the identity this node's ipcache gives the address, which is what the datapath decides on.
+     */
+    private Party remoteParty(NodeView.RemotePod remote, InetAddress ip) {
+        Endpoint ep = remote.endpoint();
+        return new Party(
+                null,
+                ep.getNamespace(),
+                ep.getPod(),
+                ep.getIpv4(),
+                ep.getIpv6(),
+                ip,
+                view.resolveIdentity(ip),
+                null,
+                ep.getLabelsMap(),
+                remote.cluster());
     }
 
     /** The source and destination addresses: the ones given, else a family both ends have (IPv4 first). */

@@ -322,7 +322,7 @@ public final class Prober {
                 p.namespace(),
                 p.pod(),
                 FlowRecords.labels(identity, view.identity(identity), p.podLabels(), p.namespace()),
-                p.isEndpoint() ? FlowRecords.clusterOf(view.image(), p.node()) : "",
+                p.cluster() != null ? p.cluster() : p.isEndpoint() ? FlowRecords.clusterOf(view.image(), p.node()) : "",
                 FlowRecords.workloads(p.pod(), p.podLabels()));
     }
 

@@ -53,6 +53,8 @@ final class TwoNodeCluster {
         // The model's own ClientIP affinity, as the agent's ProbeService keeps it.
         final BpfMap affinity = new HashMapInMemory(LbMaps.AFFINITY_V4);
         final Prober prober;
+        /** The ClusterMesh peers' pods this node knows, by address (as the agent's mesh consumer holds them). */
+        final Map<String, RemotePod> remotePods = new HashMap<>();
 
         SimNode(String name, NodeImage image, PeerClient peers, Clock clock) {
             this.name = name;
@@ -82,6 +84,11 @@ final class TwoNodeCluster {
             return new Datapath(new Ipcache(
                             backend.open(NodeMapsReconciler.IPCACHE_MAP).orElseThrow()))
                     .resolveIdentity(address);
+        }
+
+        @Override
+        public Optional<RemotePod> remotePod(InetAddress address) {
+            return Optional.ofNullable(remotePods.get(address.getHostAddress()));
         }
 
         @Override

@@ -4,9 +4,15 @@ import static dev.tendril.agent.probe.TwoNodeCluster.WEB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tendril.agent.state.NodeMapsReconciler;
 import dev.tendril.api.hubble.flow.DropReason;
 import dev.tendril.api.hubble.flow.TrafficDirection;
+import dev.tendril.api.v1.Endpoint;
 import dev.tendril.datapath.Datapath;
+import dev.tendril.datapath.ipcache.IpcacheKey;
+import dev.tendril.datapath.ipcache.IpcacheValue;
+import dev.tendril.datapath.maps.UpdateFlag;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -57,6 +63,52 @@ class TwoNodeProbeTest {
             assertThat(f.getIngressAllowedBy(0).getRevision()).isEqualTo(3);
             assertThat(f.getL4().getTCP().getSourcePort())
                     .isEqualTo(node1.flows.get(0).getL4().getTCP().getSourcePort());
+        });
+    }
+
+    @Test
+    void aPeerClustersPodIsNamedWithItsClusterAndDecidedOnTheIdentityTheIpcacheGivesIt() throws Exception {
+        long westDb = (2 << 16) + 300;
+        // What the agent holds of a ClusterMesh peer west: its pod, and the ipcache entry the peer's bootstrap wrote.
+        node1.remotePods.put(
+                "10.2.1.5",
+                new NodeView.RemotePod(
+                        "west",
+                        Endpoint.newBuilder()
+                                .setNamespace("shop")
+                                .setPod("db-0")
+                                .setNode("w-1")
+                                .setIpv4("10.2.1.5")
+                                .setIdentity((int) westDb)
+                                .putLabels("app", "db")
+                                .build()));
+        node1.backend
+                .open(NodeMapsReconciler.IPCACHE_MAP)
+                .orElseThrow()
+                .update(
+                        IpcacheKey.ofAddress("10.2.1.5").encode(),
+                        new IpcacheValue(westDb, InetAddress.getByName("192.168.2.1"), 0, false, true).encode(),
+                        UpdateFlag.ANY);
+
+        Prober.Outcome out = node1.prober.probe(new ProbeRequest("shop/web", "10.2.1.5", 5432, "TCP"), false);
+
+        // web's egress allows api only: the peer's pod is dropped at web's egress, on its remote identity.
+        assertThat(out.response().verdict()).isEqualTo("DROPPED");
+        assertThat(out.response().egress().node()).isEqualTo("node-1");
+        assertThat(out.response().ingress())
+                .as("the peer's node decides its own ingress")
+                .isNull();
+        assertThat(out.response().to().identity()).isEqualTo(westDb);
+        assertThat(peers.calls).isEmpty();
+        assertThat(node1.flows).isNotEmpty().allSatisfy(f -> {
+            assertThat(f.getDestination().getNamespace()).isEqualTo("shop");
+            assertThat(f.getDestination().getPodName()).isEqualTo("db-0");
+            assertThat(f.getDestination().getIdentity()).isEqualTo((int) westDb);
+            assertThat(f.getDestination().getLabelsList()).contains("k8s:app=db");
+            assertThat(UpstreamFlow.get(UpstreamFlow.parse(f.toByteArray()), "destination.cluster_name"))
+                    .isEqualTo("west");
+            assertThat(UpstreamFlow.get(UpstreamFlow.parse(f.toByteArray()), "source.cluster_name"))
+                    .isEqualTo("default");
         });
     }
 
