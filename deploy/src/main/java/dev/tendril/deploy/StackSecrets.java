@@ -117,15 +117,11 @@ final class StackSecrets {
 
     /** The {@code kafka.*} properties of a client presenting {@code subject}'s certificate. */
     Map<String, String> kafkaClient(String name, Subject subject, Instant now) {
-        Path directory = pki.directory().resolve("kafka-clients");
+        Path directory = pki.directory().resolve(StackCredentials.KAFKA_CLIENTS);
         Credential files = new Credential(directory.resolve(name + ".crt"), directory.resolve(name + ".key"));
         pki.ensure(files, subject, List.of(), now);
         Path keystore = directory.resolve(name + ".pem");
-        try {
-            SecretFiles.write(keystore, Files.readString(files.privateKey()) + Files.readString(files.certificate()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + files, e);
-        }
+        SecretFiles.write(keystore, StackCredentials.kafkaBundle(files));
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("kafka.security.protocol", "SSL");
         properties.put("kafka.ssl.truststore.type", "PEM");
@@ -134,6 +130,9 @@ final class StackSecrets {
                 pki.authority().certificate().toAbsolutePath().toString());
         properties.put("kafka.ssl.keystore.type", "PEM");
         properties.put("kafka.ssl.keystore.location", keystore.toAbsolutePath().toString());
+        // Reads both files again when they change: `tendril credentials rotate` reaches running clients' next
+        // connections.
+        properties.put("kafka.ssl.engine.factory.class", "dev.tendril.topics.ReloadingSslEngineFactory");
         return properties;
     }
 

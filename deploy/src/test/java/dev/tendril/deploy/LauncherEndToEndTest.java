@@ -218,9 +218,16 @@ class LauncherEndToEndTest {
                 .isEqualTo(Pem.readCertificate(dataDir.resolve("pki/services/identity.crt"))
                         .getSerialNumber());
 
+        String identityKafkaBefore = Files.readString(dataDir.resolve("pki/kafka-clients/identity.pem"));
+
         cli().ok("credentials", "rotate");
         BigInteger identityNew = Pem.readCertificate(dataDir.resolve("pki/services/identity.crt"))
                 .getSerialNumber();
+        // The identity service's Kafka client reads this bundle again at its next connection to the broker.
+        assertThat(Files.readString(dataDir.resolve("pki/kafka-clients/identity.pem")))
+                .isNotEqualTo(identityKafkaBefore)
+                .isEqualTo(Files.readString(dataDir.resolve("pki/kafka-clients/identity.key"))
+                        + Files.readString(dataDir.resolve("pki/kafka-clients/identity.crt")));
         BigInteger agentNew =
                 Pem.readCertificate(dataDir.resolve("pki/nodes/node-1.crt")).getSerialNumber();
         assertThat(identityNew).isNotEqualTo(identityBefore);

@@ -163,9 +163,10 @@ public final class CredentialsCommand implements Runnable {
             name = "rotate",
             mixinStandardHelpOptions = true,
             description = {
-                "New certificates and keys for every service, agent, the Kafka broker, the launcher and the admin,",
-                "same names, same authority. Nothing restarts: services and agents reload their files within 10 s,",
-                "clients use the new ones for new connections. The authority itself is not rotated."
+                "New certificates and keys for every service, agent, Kafka client, the Kafka broker, the launcher and",
+                "the admin, same names, same authority. Nothing restarts: services and agents reload their files",
+                "within 10 s, clients (Kafka's too) use the new ones for new connections. The authority itself is not",
+                "rotated."
             })
     static final class Rotate implements Callable<Integer> {
 

@@ -109,12 +109,13 @@ public final class StackCredentials {
 
     /**
      * Rotation: a new certificate and key, with the same subject and host names, for every service and node in this
-     * directory and for {@code users}; the authority stays. Returns the credentials renewed, as
-     * {@code services/<name>}, {@code nodes/<node>}, {@code users/<user>}.
+     * directory, every Kafka client ({@code kafka-clients/}, whose key-then-certificate bundle {@code <name>.pem}, the
+     * file the clients read, is written again whole) and {@code users}; the authority stays. Returns the credentials
+     * renewed, as {@code services/<name>}, {@code nodes/<node>}, {@code kafka-clients/<name>}, {@code users/<user>}.
      */
     public List<String> rotate(List<String> users, Instant now) {
         List<String> renewed = new java.util.ArrayList<>();
-        for (String kind : List.of("services", "nodes")) {
+        for (String kind : List.of("services", "nodes", KAFKA_CLIENTS)) {
             Path dir = directory.resolve(kind);
             if (!Files.isDirectory(dir)) {
                 continue;
@@ -124,7 +125,12 @@ public final class StackCredentials {
                         .sorted()
                         .toList()) {
                     String name = crt.getFileName().toString().replaceFirst("\\.crt$", "");
-                    reissue(leaf(kind, name), now);
+                    Credential credential = leaf(kind, name);
+                    reissue(credential, now);
+                    Path bundle = dir.resolve(name + ".pem");
+                    if (kind.equals(KAFKA_CLIENTS) && Files.exists(bundle)) {
+                        SecretFiles.write(bundle, kafkaBundle(credential));
+                    }
                     renewed.add(kind + "/" + name);
                 }
             } catch (java.io.IOException e) {
@@ -138,6 +144,21 @@ public final class StackCredentials {
             }
         }
         return renewed;
+    }
+
+    /**
+     * The Kafka clients' credentials: {@code <name>.crt} and {@code .key}, and {@code <name>.pem} with the key then the
+     * certificate, the PEM key store a Kafka client reads ({@code ssl.keystore.location}).
+     */
+    public static final String KAFKA_CLIENTS = "kafka-clients";
+
+    /** The key, then the certificate: a Kafka client's PEM key store file. */
+    public static String kafkaBundle(Credential credential) {
+        try {
+            return Files.readString(credential.privateKey()) + Files.readString(credential.certificate());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + credential, e);
+        }
     }
 
     private void reissue(Credential files, Instant now) {

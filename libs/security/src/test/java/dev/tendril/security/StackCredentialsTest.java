@@ -131,4 +131,26 @@ class StackCredentialsTest {
         assertThat(Files.getPosixFilePermissions(credentials.service("identity").privateKey()))
                 .isEqualTo(SecretFiles.FILE);
     }
+
+    @Test
+    void rotationRenewsTheKafkaClientsAndWritesTheirKeyStoreBundleAgain() throws Exception {
+        StackCredentials credentials = StackCredentials.in(dataDir.resolve("pki"));
+        Path clients = credentials.directory().resolve(StackCredentials.KAFKA_CLIENTS);
+        Credential policy = new Credential(clients.resolve("policy.crt"), clients.resolve("policy.key"));
+        credentials.ensure(policy, Subject.service("policy"), List.of(), NOW);
+        Path bundle = clients.resolve("policy.pem");
+        SecretFiles.write(bundle, StackCredentials.kafkaBundle(policy));
+        X509Certificate before = Pem.readCertificate(policy.certificate());
+
+        List<String> renewed = credentials.rotate(List.of(), NOW.plusSeconds(60));
+
+        assertThat(renewed).containsExactly("kafka-clients/policy");
+        X509Certificate after = Pem.readCertificate(policy.certificate());
+        assertThat(after.getSerialNumber()).isNotEqualTo(before.getSerialNumber());
+        assertThat(after.getSubjectX500Principal()).isEqualTo(before.getSubjectX500Principal());
+        // The bundle the Kafka client reads holds the new key and certificate, and is still the owner's only.
+        assertThat(Files.readString(bundle))
+                .isEqualTo(Files.readString(policy.privateKey()) + Files.readString(policy.certificate()));
+        assertThat(Files.getPosixFilePermissions(bundle)).isEqualTo(SecretFiles.FILE);
+    }
 }
