@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -29,6 +30,9 @@ public final class KafkaProcess {
     static final String BROKER = "kafka";
 
     static final List<String> BROKER_HOST_NAMES = List.of("127.0.0.1", "localhost");
+
+    /** How often the broker's certificate files are looked at: as often as services reload theirs. */
+    static final long RELOAD_SECONDS = 10;
 
     private KafkaProcess() {}
 
@@ -54,6 +58,7 @@ public final class KafkaProcess {
             System.exit(1);
             return;
         }
+        watchCertificate(broker, pki.service(BROKER));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -67,6 +72,32 @@ public final class KafkaProcess {
         System.out.println(READY + broker.bootstrapServers() + " (data in " + dir + ", mutual TLS, ACLs for "
                 + KafkaAcls.SERVICES.size() + " services and nodes " + nodes + ")");
         stopped.await();
+    }
+
+    /**
+     * Hands the broker its certificate files at start (see {@link BrokerCertificateReload}), then again every
+     * {@link #RELOAD_SECONDS} if they changed (rotation).
+     */
+    private static void watchCertificate(KafkaBroker broker, Credential files) {
+        BrokerCertificateReload reload = new BrokerCertificateReload(files);
+        Thread.ofPlatform().name("kafka-certificate-reload").daemon().start(() -> {
+            try (Admin admin = Admin.create(broker.adminClientProperties())) {
+                boolean first = true;
+                while (true) {
+                    try {
+                        if (reload.reloadIfChanged(admin) && !first) {
+                            System.out.println("Kafka serves its rotated certificate (" + files.certificate() + ")");
+                        }
+                    } catch (RuntimeException e) {
+                        System.err.println(e.getMessage());
+                    }
+                    first = false;
+                    TimeUnit.SECONDS.sleep(RELOAD_SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 
     /**

@@ -36,9 +36,10 @@ import org.jboss.logging.Logger;
  * ({@link PeerFollowers}: one follower per peer, each from the beginning like the local topics). A peer's
  * bootstrap is replayed into one {@link NodeDelta} from {@link NodeImage#EMPTY} and published whole once
  * caught up; after that the batches are deltas whose ipcache changes alone are written
- * ({@link DatapathMaps#publishPeer}), gathered while they come faster than {@link #PUBLISH_SPACING_NANOS} (or three times the last publish's own time). A
- * peer tombstoned in the list has its entries removed; a peer whose topics go quiet keeps them (fail-static). Nothing here holds back the local state: readiness follows
- * {@link NodeStateConsumer} only, and peers published before the local bootstrap are part of its snapshot.
+ * ({@link DatapathMaps#publishPeer}), gathered while they come faster than {@link #PUBLISH_SPACING_NANOS} (or
+ * {@link #PUBLISH_COST_SPACING} times the last publish's own time). A peer tombstoned in the list has its entries
+ * removed; a peer whose topics go quiet keeps them (fail-static). Nothing here holds back the local state: readiness
+ * follows {@link NodeStateConsumer} only, and peers published before the local bootstrap are part of its snapshot.
  */
 @ApplicationScoped
 public class MeshStateConsumer implements MeshNames {
