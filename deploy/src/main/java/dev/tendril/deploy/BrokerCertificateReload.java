@@ -43,17 +43,15 @@ final class BrokerCertificateReload {
     }
 
     /**
-     * Sends the files to the broker if they changed since the last call (the first call always sends); true when it
-     * did. A refused
-     * update (a certificate and key written one after the other, caught between the two) is not tried again until the
-     * files change again, which the second write does.
+     * Sends the files to the broker if they changed since the last successful call (the first call always sends); true
+     * when it did. A refused or failed update (a broker not answering yet, a certificate caught before its key was
+     * written) is tried again at the next call.
      */
     boolean reloadIfChanged(Admin admin) throws InterruptedException {
         List<FileTime> now = stamps();
         if (now.equals(loaded)) {
             return false;
         }
-        loaded = now;
         String chain;
         String key;
         try {
@@ -72,8 +70,9 @@ final class BrokerCertificateReload {
         try {
             admin.incrementalAlterConfigs(Map.of(broker, update)).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("the broker refused its rotated certificate: " + e.getMessage(), e);
+            throw new IllegalStateException("the broker refused its certificate files: " + e.getMessage(), e);
         }
+        loaded = now;
         return true;
     }
 
