@@ -87,13 +87,14 @@ public final class ReloadingSslEngineFactory implements SslEngineFactory {
         return stamps;
     }
 
+    // Engines are made under the lock: a rebuild on another thread closes the factory it replaces.
     @Override
-    public SSLEngine createClientSslEngine(String peerHost, int peerPort, String endpointIdentification) {
+    public synchronized SSLEngine createClientSslEngine(String peerHost, int peerPort, String endpointIdentification) {
         return current().createClientSslEngine(peerHost, peerPort, endpointIdentification);
     }
 
     @Override
-    public SSLEngine createServerSslEngine(String peerHost, int peerPort) {
+    public synchronized SSLEngine createServerSslEngine(String peerHost, int peerPort) {
         return current().createServerSslEngine(peerHost, peerPort);
     }
 
@@ -108,12 +109,12 @@ public final class ReloadingSslEngineFactory implements SslEngineFactory {
     }
 
     @Override
-    public KeyStore keystore() {
+    public synchronized KeyStore keystore() {
         return current().keystore();
     }
 
     @Override
-    public KeyStore truststore() {
+    public synchronized KeyStore truststore() {
         return current().truststore();
     }
 
