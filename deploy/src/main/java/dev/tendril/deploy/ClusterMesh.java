@@ -4,7 +4,11 @@ import dev.tendril.api.v1.MeshPeer;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.StackFabric;
+import dev.tendril.security.CertificateRequest;
+import dev.tendril.security.ClientTls;
+import dev.tendril.security.Pem;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,6 +61,7 @@ final class ClusterMesh {
     private final MeshPeers peers;
     private final MeshCredentials credentials;
     private final MeshFabrics fabrics;
+    private final MeshGrants grants;
     /** Guarded by itself; never held while waiting for anything but a fork, so stop and status never wait. */
     private final Map<String, Supervised> mirrors = new LinkedHashMap<>();
     /** One connect, disconnect or restore at a time, each waiting for the one before with a deadline. */
@@ -74,6 +79,13 @@ final class ClusterMesh {
         this.changes = new MeshChanges(context.out());
         this.peers = new MeshPeers(context.config().dataDir());
         this.credentials = new MeshCredentials(context.dataDir());
+        this.grants = new MeshGrants(
+                context.config(), credentials, context.localBootstrap(), this::localSuperUser, context.out());
+    }
+
+    /** What other clusters that connect to this one by its address are granted ({@link MeshGrantEndpoint}). */
+    MeshGrants grants() {
+        return grants;
     }
 
     ClusterSpec local() {
@@ -118,10 +130,10 @@ final class ClusterMesh {
         }
         for (MeshPeers.Peer peer : peers.all()) {
             // Only to a running peer's switch: a peer that is down links again at its own start.
-            if (Files.exists(StackFabric.NETNS_DIR.resolve(
-                    StackFabric.of(Path.of(peer.dataDir())).prefix()))) {
+            Optional<StackFabric> fabric = peer.stackFabric().filter(MeshFabrics::present);
+            if (fabric.isPresent()) {
                 try {
-                    fabrics.link(peer.name(), Path.of(peer.dataDir()));
+                    fabrics.link(peer.name(), fabric.get());
                 } catch (MeshRefused e) {
                     context.out().printf("%-10s %s%n", MeshFabrics.LABEL, e.getMessage());
                 }
@@ -130,7 +142,7 @@ final class ClusterMesh {
             context.out()
                     .printf(
                             "%-10s replicating cluster %s (id %d) from %s (pid %d)%n",
-                            MIRROR_PREFIX + peer.name(), peer.name(), peer.clusterId(), peer.dataDir(), child.pid());
+                            MIRROR_PREFIX + peer.name(), peer.name(), peer.clusterId(), peer.source(), child.pid());
         }
     }
 
@@ -174,71 +186,208 @@ final class ClusterMesh {
         PeerCheck.Valid peer = new PeerCheck(context.config(), peers.all()).check(peerDir);
         // First: on the kernel datapath the link is part of connect, and a connect that cannot make it changes nothing.
         changes.step("linking the pod networks");
-        boolean linked = fabrics.link(peer.name(), peer.dataDir());
+        StackFabric fabric = StackFabric.of(peer.dataDir());
+        boolean linked = fabrics.link(peer.name(), fabric);
         try {
-            return connectLinked(peer);
-        } catch (RuntimeException e) {
-            if (linked) {
-                fabrics.unlinkAfterFailure(peer.name(), peer.dataDir(), e);
-            }
-            throw e;
-        }
-    }
-
-    private Connected connectLinked(PeerCheck.Valid peer) {
-        String localName = local().name();
-        Instant now = Instant.now();
-        try {
+            Instant now = Instant.now();
+            String localName = local().name();
             changes.step("issuing the link's certificates");
             credentials.issue(peer.name(), peer.dataDir(), localName, now);
             changes.step("adding the ACLs at " + peer.name() + "'s Kafka " + peer.kafka());
             try (Admin admin = Admin.create(MeshClients.superUser(peer.dataDir(), peer.kafka()))) {
                 admin.createAcls(MeshAcls.atPeer(localName)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while connecting " + peer.name());
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException("cannot connect " + peer.name() + ": " + e.getMessage(), e);
             }
-            List<String> names = new ArrayList<>(peers.names());
-            names.add(peer.name());
-            changes.step("adding the ACLs at this stack's Kafka");
-            try (Admin admin = Admin.create(localSuperUser())) {
-                MeshPeersTopic.ensure(admin);
-                admin.createAcls(MeshAcls.local(peer.name())).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                KafkaAcls.apply(admin, context.nodes(), names);
-            }
-            MeshPeers.Peer record = new MeshPeers.Peer(
+            return connectGranted(new MeshPeers.Peer(
                     peer.name(),
                     peer.clusterId(),
                     peer.podCidrs(),
                     peer.dataDir().toString(),
-                    now.toEpochMilli());
+                    now.toEpochMilli()));
+        } catch (RuntimeException e) {
+            if (linked) {
+                fabrics.unlinkAfterFailure(peer.name(), fabric, e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Connects to the peer whose launcher answers at {@code address}, asking it as its admin ({@code peerAdmin}) for a
+     * grant ({@link MeshGrants}): first the peer's cluster, checked as {@link PeerCheck} checks a directory's (a
+     * refusal changes nothing on either side), then a certificate request for this cluster's key, which never leaves
+     * it; with the grant, the peer's Kafka must answer to the granted certificate. A failure after the grant revokes
+     * it at the peer, removes the credentials and undoes the link.
+     */
+    Connected connect(URI address, ClientTls peerAdmin) {
+        return changes.run("connect to " + address, this::isClosed, () -> connectNow(address, peerAdmin));
+    }
+
+    private Connected connectNow(URI address, ClientTls peerAdmin) {
+        PeerCheck check = new PeerCheck(context.config(), peers.all());
+        check.localReady();
+        MeshGrantClient peer = new MeshGrantClient(address, peerAdmin);
+        changes.step("asking " + address + " for its cluster");
+        MeshGrants.Cluster cluster = peer.cluster();
+        check.clashes(cluster.name(), cluster.clusterId(), cluster.podCidrs());
+        changes.step("asking " + cluster.name() + " at " + address + " for a grant");
+        CertificateRequest.Pending key = CertificateRequest.create(MeshCredentials.grantee(local().name()));
+        MeshGrants.Grant grant =
+                peer.grant(new MeshGrants.Request(local().name(), local().id(), local().podCidrs(), key.pem()));
+        Instant now = Instant.now();
+        boolean linked = false;
+        StackFabric fabric = null;
+        try {
+            checkGrant(cluster, grant, key);
+            changes.step("checking " + grant.name() + "'s Kafka " + grant.kafka() + " with the granted certificate");
+            credentials.store(
+                    grant.name(), grant.certificate(), key.privateKey(), grant.authority(), local().name(), now);
+            reachable(grant);
+            if (grant.fabric() != null) {
+                fabric = new StackFabric(grant.fabric());
+                if (MeshFabrics.present(fabric)) {
+                    changes.step("linking the pod networks");
+                    linked = fabrics.link(grant.name(), fabric);
+                } else {
+                    context.out()
+                            .printf(
+                                    "%-10s %s's pod network %s is not on this machine: no link (route its pod CIDRs"
+                                            + " %s to its nodes yourself)%n",
+                                    MeshFabrics.LABEL,
+                                    grant.name(),
+                                    grant.fabric(),
+                                    String.join(", ", grant.podCidrs()));
+                }
+            }
+            return connectGranted(new MeshPeers.Peer(
+                    grant.name(),
+                    grant.clusterId(),
+                    grant.podCidrs(),
+                    null,
+                    now.toEpochMilli(),
+                    address.toString(),
+                    grant.kafka(),
+                    grant.fabric()));
+        } catch (RuntimeException e) {
+            // The name checked in the first question: the grant's own is the peer's word until checkGrant passed.
+            if (linked) {
+                fabrics.unlinkAfterFailure(cluster.name(), fabric, e);
+            }
+            try {
+                credentials.remove(cluster.name());
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+            try {
+                peer.revoke(local().name());
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+    }
+
+    /** The grant is the cluster asked before, names a Kafka and a pod network prefix of the right form. */
+    private static void checkGrant(MeshGrants.Cluster asked, MeshGrants.Grant grant, CertificateRequest.Pending key) {
+        if (!asked.name().equals(grant.name())
+                || asked.clusterId() != grant.clusterId()
+                || !asked.podCidrs().equals(grant.podCidrs())) {
+            throw new MeshRefused(
+                    409,
+                    "the peer changed between the questions: it was " + asked.name() + " (id " + asked.clusterId()
+                            + "), its grant names " + grant.name() + " (id " + grant.clusterId() + ")");
+        }
+        if (grant.kafka() == null || grant.kafka().isBlank()) {
+            throw new MeshRefused(502, "the peer's grant names no Kafka");
+        }
+        if (grant.fabric() != null
+                && !StackFabric.PREFIX.matcher(grant.fabric()).matches()) {
+            throw new MeshRefused(
+                    502,
+                    "the peer's grant names a pod network '" + grant.fabric() + "' of no "
+                            + "Tendril form (td and 8 hex digits)");
+        }
+        try {
+            java.security.cert.X509Certificate signed = Pem.parseCertificates(
+                            grant.certificate(), "the grant's certificate")
+                    .getFirst();
+            java.security.cert.X509Certificate authority = Pem.parseCertificates(
+                            grant.authority(), "the grant's authority")
+                    .getFirst();
+            signed.verify(authority.getPublicKey());
+            java.security.PublicKey expected =
+                    CertificateRequest.parse(key.pem(), "this request").publicKey();
+            if (!signed.getPublicKey().equals(expected)) {
+                throw new MeshRefused(502, "the peer's grant carries a certificate for another key");
+            }
+        } catch (IllegalArgumentException | java.security.GeneralSecurityException e) {
+            throw new MeshRefused(502, "the peer's grant does not hold: " + e.getMessage());
+        }
+    }
+
+    /** The granted certificate reads the peer's Kafka (its topics' metadata): else the connect is refused (503). */
+    private void reachable(MeshGrants.Grant grant) {
+        Map<String, Object> client = MeshClients.client(
+                credentials.peerAuthority(grant.name()), credentials.atPeer(grant.name()), grant.kafka());
+        try (Admin admin = Admin.create(client)) {
+            admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MeshRefused(503, "interrupted while reaching " + grant.name() + "'s Kafka");
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            throw new MeshRefused(
+                    503,
+                    "the peer " + grant.name() + "'s Kafka at " + grant.kafka()
+                            + " does not answer the granted certificate: " + e.getMessage());
+        }
+    }
+
+    /** With the peer's side done (its ACLs, the link's certificates): this side's ACLs, the record, MirrorMaker 2. */
+    private Connected connectGranted(MeshPeers.Peer record) {
+        try {
+            List<String> names = new ArrayList<>(peers.names());
+            names.add(record.name());
+            changes.step("adding the ACLs at this stack's Kafka");
+            try (Admin admin = Admin.create(localSuperUser())) {
+                MeshPeersTopic.ensure(admin);
+                admin.createAcls(MeshAcls.local(record.name())).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                KafkaAcls.apply(admin, context.nodes(), names);
+            }
             changes.step("recording the peer in " + KafkaAcls.MESH_PEERS);
             MeshPeersTopic.publish(
                     localSuperUser(),
-                    peer.name(),
+                    record.name(),
                     MeshPeer.newBuilder()
-                            .setName(peer.name())
-                            .setClusterId(peer.clusterId())
-                            .addAllPodCidrs(peer.podCidrs())
-                            .setConnectedAtUnixMs(now.toEpochMilli())
+                            .setName(record.name())
+                            .setClusterId(record.clusterId())
+                            .addAllPodCidrs(record.podCidrs())
+                            .setConnectedAtUnixMs(record.connectedAt())
                             .build()
                             .toByteArray());
             peers.put(record);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while connecting " + peer.name());
+            throw new IllegalStateException("interrupted while connecting " + record.name());
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot connect " + peer.name() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot connect " + record.name() + ": " + e.getMessage(), e);
         }
         changes.step("starting MirrorMaker 2");
-        ChildProcess child = startMirror(peers.find(peer.name()).orElseThrow());
+        ChildProcess child = startMirror(record);
+        String kafka = record.kafkaNow().orElse("-");
         context.out()
                 .printf(
                         "%-10s connected cluster %s (id %d, %s): replicating from %s (pid %d)%n",
-                        MIRROR_PREFIX + peer.name(),
-                        peer.name(),
-                        peer.clusterId(),
-                        String.join(", ", peer.podCidrs()),
-                        peer.kafka(),
+                        MIRROR_PREFIX + record.name(),
+                        record.name(),
+                        record.clusterId(),
+                        String.join(", ", record.podCidrs()),
+                        kafka,
                         child.pid());
-        return new Connected(peer.name(), peer.clusterId(), peer.podCidrs(), peer.kafka(), child.pid());
+        return new Connected(record.name(), record.clusterId(), record.podCidrs(), kafka, child.pid());
     }
 
     /**
@@ -258,7 +407,10 @@ final class ClusterMesh {
                                 + (peers.names().isEmpty() ? "none" : String.join(", ", peers.names())) + ")"));
         // First: a link that cannot be removed refuses the disconnect, changing nothing.
         changes.step("removing the link between the pod networks");
-        fabrics.unlink(peer.name(), Path.of(peer.dataDir()));
+        Optional<StackFabric> fabric = peer.stackFabric();
+        if (fabric.isPresent()) {
+            fabrics.unlink(peer.name(), fabric.get());
+        }
         changes.step("stopping MirrorMaker 2");
         context.supervisor().remove(MIRROR_PREFIX + name, STOP_GRACE);
         synchronized (mirrors) {
@@ -299,18 +451,29 @@ final class ClusterMesh {
         return deleted;
     }
 
-    /** Best effort: the peer may be gone for good, and its ACLs for this cluster then go with it. */
+    /**
+     * Best effort: the peer may be gone for good, and its ACLs for this cluster then go with it. A peer on this machine
+     * is changed as its broker's super user; one connected by address is asked to revoke the grant, with the granted
+     * certificate itself.
+     */
     private void revokeAtPeer(MeshPeers.Peer peer) {
-        Optional<String> kafka = MirrorProcess.kafkaOf(Path.of(peer.dataDir()));
-        if (kafka.isEmpty() || !Files.isDirectory(Path.of(peer.dataDir()))) {
-            return;
-        }
-        try (Admin admin = Admin.create(MeshClients.superUser(Path.of(peer.dataDir()), kafka.get()))) {
-            admin.deleteAcls(MeshAcls.atPeer(local().name()).stream()
-                            .map(AclBinding::toFilter)
-                            .toList())
-                    .all()
-                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        try {
+            if (peer.byAddress()) {
+                new MeshGrantClient(URI.create(peer.address()), credentials.grantedTls(peer.name()))
+                        .revoke(local().name());
+                return;
+            }
+            Optional<String> kafka = peer.kafkaNow();
+            if (kafka.isEmpty() || !Files.isDirectory(Path.of(peer.dataDir()))) {
+                return;
+            }
+            try (Admin admin = Admin.create(MeshClients.superUser(Path.of(peer.dataDir()), kafka.get()))) {
+                admin.deleteAcls(MeshAcls.atPeer(local().name()).stream()
+                                .map(AclBinding::toFilter)
+                                .toList())
+                        .all()
+                        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
@@ -323,7 +486,7 @@ final class ClusterMesh {
 
     private ChildProcess startMirror(MeshPeers.Peer peer) {
         Path log = context.config().logsDir().resolve(MIRROR_PREFIX + peer.name() + ".log");
-        String peerKafka = MirrorProcess.kafkaOf(Path.of(peer.dataDir())).orElse("-");
+        String peerKafka = peer.kafkaNow().orElse("-");
         Supervised supervised = context.supervisor()
                 .add(
                         new Component(
@@ -334,6 +497,7 @@ final class ClusterMesh {
                                 null,
                                 log.toString()),
                         () -> {
+                            followKafka(peer.name());
                             List<String> command = new ArrayList<>(context.childJvm());
                             command.add(HEAP);
                             command.add(MirrorProcess.IN_MEMORY_KEY_STORES);
@@ -358,6 +522,42 @@ final class ClusterMesh {
         // No health endpoint: running once started (clustermesh status tells whether it keeps up).
         context.supervisor().healthy(supervised);
         return child;
+    }
+
+    /**
+     * Before each start of a peer's MirrorMaker 2: a peer connected by address is asked where its Kafka is now (with
+     * the granted certificate), and the record follows a move. A peer that does not answer keeps the address it had.
+     */
+    private void followKafka(String name) {
+        Optional<MeshPeers.Peer> peer = peers.find(name).filter(MeshPeers.Peer::byAddress);
+        if (peer.isEmpty()) {
+            return;
+        }
+        MeshPeers.Peer known = peer.get();
+        try {
+            MeshGrants.Grant now = new MeshGrantClient(URI.create(known.address()), credentials.grantedTls(name))
+                    .whereNow(local().name());
+            if (now.kafka() != null && !now.kafka().equals(known.kafka())) {
+                peers.put(new MeshPeers.Peer(
+                        known.name(),
+                        known.clusterId(),
+                        known.podCidrs(),
+                        null,
+                        known.connectedAt(),
+                        known.address(),
+                        now.kafka(),
+                        known.fabric()));
+                context.out()
+                        .printf(
+                                "%-10s %s's Kafka moved from %s to %s%n",
+                                MIRROR_PREFIX + name, name, known.kafka(), now.kafka());
+            }
+        } catch (RuntimeException e) {
+            context.out()
+                    .printf(
+                            "%-10s cannot ask %s at %s where its Kafka is (%s): keeps %s%n",
+                            MIRROR_PREFIX + name, name, known.address(), e.getMessage(), known.kafka());
+        }
     }
 
     private static int port(String bootstrap) {

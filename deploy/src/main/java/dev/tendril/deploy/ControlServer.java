@@ -28,9 +28,10 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * The launcher's control endpoint, on loopback only, at a free port written to {@code supervisor.json}:
- * {@code GET /v1/components} (the supervisor's state) and {@code POST /v1/components/NAME/restart}, and the
- * ClusterMesh peers ({@link MeshEndpoint}).
+ * The launcher's control endpoint, on the stack's bind address ({@code --bind}, loopback by default) at {@value
+ * #PORT_BASE} plus the port offset (or the next free port), written to {@code supervisor.json}:
+ * {@code GET /v1/components} (the supervisor's state) and {@code POST /v1/components/NAME/restart}, the
+ * ClusterMesh peers ({@link MeshEndpoint}) and the grants other clusters ask for ({@link MeshGrantEndpoint}).
  * HTTPS with the launcher's certificate, and a client certificate of the stack's authority with the admin role is
  * required (a connection without one fails the handshake, another role is answered 403): restarting components is
  * an admin's act. Errors are application/problem+json.
@@ -46,14 +47,21 @@ final class ControlServer implements AutoCloseable {
         this.server = server;
     }
 
+    /** The control endpoint's port is this above the port offset (8080 by default), or the next free one. */
+    static final int PORT_BASE = 8080;
+
     static ControlServer start(Supervisor supervisor, Path authority, Credential own) {
-        return start(supervisor, null, authority, own);
+        return start(supervisor, null, authority, own, InetAddress.getLoopbackAddress(), 0);
     }
 
-    /** With {@code mesh}: also {@code /v1/clustermesh/peers} ({@link MeshEndpoint}). */
-    static ControlServer start(Supervisor supervisor, ClusterMesh mesh, Path authority, Credential own) {
+    /**
+     * With {@code mesh}: also {@code /v1/clustermesh/peers} ({@link MeshEndpoint}) and the grants
+     * ({@link MeshGrantEndpoint}). Listens on {@code bind} at {@code port} (0: any free port).
+     */
+    static ControlServer start(
+            Supervisor supervisor, ClusterMesh mesh, Path authority, Credential own, InetAddress bind, int port) {
         try {
-            HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            HttpsServer server = HttpsServer.create(new InetSocketAddress(bind, port), 0);
             server.setHttpsConfigurator(new HttpsConfigurator(TlsContexts.of(authority, own)) {
                 @Override
                 public void configure(HttpsParameters parameters) {
@@ -80,6 +88,16 @@ final class ControlServer implements AutoCloseable {
                         MeshEndpoint.handle(mesh, exchange);
                     }
                 });
+                server.createContext(MeshGrantEndpoint.CLUSTER, exchange -> {
+                    try (exchange) {
+                        MeshGrantEndpoint.cluster(mesh.grants(), exchange, caller(exchange));
+                    }
+                });
+                server.createContext(MeshGrantEndpoint.GRANTS, exchange -> {
+                    try (exchange) {
+                        MeshGrantEndpoint.grants(mesh.grants(), exchange, caller(exchange));
+                    }
+                });
             }
             server.start();
             return new ControlServer(server);
@@ -88,8 +106,12 @@ final class ControlServer implements AutoCloseable {
         }
     }
 
+    /** Where clients reach it: its address, loopback when it listens on every address. */
     String url() {
-        return "https://127.0.0.1:" + server.getAddress().getPort();
+        InetAddress address = server.getAddress().getAddress();
+        String host = address.isAnyLocalAddress() ? "127.0.0.1" : address.getHostAddress();
+        return "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                + server.getAddress().getPort();
     }
 
     @Override
@@ -154,17 +176,26 @@ final class ControlServer implements AutoCloseable {
 
     /** The organization (role) of the client certificate, or null. */
     private static String role(HttpExchange exchange) {
+        return caller(exchange).role();
+    }
+
+    /** The common name and organization (role) of the client certificate; nulls without one. */
+    private static MeshGrantEndpoint.Caller caller(HttpExchange exchange) {
         try {
             X509Certificate client =
                     (X509Certificate) ((HttpsExchange) exchange).getSSLSession().getPeerCertificates()[0];
+            String commonName = null;
+            String organization = null;
             for (Rdn rdn : new LdapName(client.getSubjectX500Principal().getName()).getRdns()) {
                 if (rdn.getType().equalsIgnoreCase("O")) {
-                    return rdn.getValue().toString();
+                    organization = rdn.getValue().toString();
+                } else if (rdn.getType().equalsIgnoreCase("CN")) {
+                    commonName = rdn.getValue().toString();
                 }
             }
-            return null;
+            return new MeshGrantEndpoint.Caller(commonName, organization);
         } catch (SSLPeerUnverifiedException | InvalidNameException | ClassCastException e) {
-            return null;
+            return new MeshGrantEndpoint.Caller(null, null);
         }
     }
 

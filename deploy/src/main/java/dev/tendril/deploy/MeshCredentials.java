@@ -1,6 +1,8 @@
 package dev.tendril.deploy;
 
+import dev.tendril.security.CertificateRequest;
 import dev.tendril.security.Credential;
+import dev.tendril.security.Pem;
 import dev.tendril.security.SecretFiles;
 import dev.tendril.security.StackCredentials;
 import dev.tendril.security.Subject;
@@ -8,6 +10,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
 
@@ -47,6 +51,11 @@ final class MeshCredentials {
         return new Credential(directory.resolve(peer + ".crt"), directory.resolve(peer + ".key"));
     }
 
+    /** A client of the peer presenting this cluster's certificate for it (its Kafka, its launcher's grant). */
+    dev.tendril.security.ClientTls grantedTls(String peer) {
+        return dev.tendril.security.ClientTls.files(peerAuthority(peer), atPeer(peer));
+    }
+
     /** The peer's authority, which its broker's certificate chains to. */
     Path peerAuthority(String peer) {
         return directory.resolve(peer + "-ca.crt");
@@ -69,7 +78,7 @@ final class MeshCredentials {
             throw new IllegalArgumentException("the peer " + peerDataDir + " has no certificate authority ("
                     + peerPki.authority().privateKey() + "): has it been started with './tendril up'?");
         }
-        peerPki.ensure(atPeer(peer), new Subject("mesh:" + localCluster, ROLE), List.of(), now);
+        peerPki.ensure(atPeer(peer), grantee(localCluster), List.of(), now);
         try {
             SecretFiles.write(
                     peerAuthority(peer), Files.readString(peerPki.authority().certificate()));
@@ -77,6 +86,33 @@ final class MeshCredentials {
             throw new UncheckedIOException("cannot read the peer's authority " + peerPki.authority(), e);
         }
         local.ensure(mirror(peer), new Subject("mirror:" + peer, ROLE), List.of(), now);
+    }
+
+    /**
+     * The {@code connect --to ADDRESS} side: keeps what the peer's grant sent (the certificate it signed for this
+     * cluster's key, and its authority) with the key that never left this cluster, and issues the local one.
+     */
+    void store(
+            String peer,
+            String certificatePem,
+            PrivateKey privateKey,
+            String authorityPem,
+            String localCluster,
+            Instant now) {
+        SecretFiles.write(atPeer(peer).certificate(), certificatePem);
+        SecretFiles.write(atPeer(peer).privateKey(), Pem.encode(privateKey));
+        SecretFiles.write(peerAuthority(peer), authorityPem);
+        local.ensure(mirror(peer), new Subject("mirror:" + peer, ROLE), List.of(), now);
+    }
+
+    /** The granting side: this stack's authority signs {@code mesh:<cluster>} for the key of {@code request}. */
+    X509Certificate grant(String cluster, CertificateRequest request, Instant now) {
+        return local.sign(request, grantee(cluster), now);
+    }
+
+    /** The subject a peer's request must name to read this cluster as {@code cluster}. */
+    static Subject grantee(String cluster) {
+        return new Subject("mesh:" + cluster, ROLE);
     }
 
     /** Deletes the peer's credentials (on disconnect). */

@@ -2,7 +2,6 @@ package dev.tendril.deploy;
 
 import dev.tendril.cli.stack.StackFabric;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -25,12 +24,17 @@ final class MeshFabrics {
         this.out = out;
     }
 
+    /** Whether {@code fabric}'s switch namespace exists on this machine (its stack runs here, on the kernel datapath). */
+    static boolean present(StackFabric fabric) {
+        return java.nio.file.Files.exists(StackFabric.NETNS_DIR.resolve(fabric.prefix()));
+    }
+
     /**
      * Joins this stack's kernel pod network to the peer's ({@link MeshLink}), so that the nodes route each other's pod
      * CIDRs over it; nothing on the model datapath or where this process cannot wire links (said so). Whether it
      * created the link; a link that cannot be made is refused (503) with the reason, no half of it left.
      */
-    boolean link(String peerName, Path peerDir) {
+    boolean link(String peerName, StackFabric peer) {
         if (config.datapath() == Datapath.MODEL) {
             return false;
         }
@@ -40,7 +44,6 @@ final class MeshFabrics {
             return false;
         }
         StackFabric local = config.fabric();
-        StackFabric peer = StackFabric.of(peerDir);
         boolean created;
         try {
             created = link.ensure(local, config.cluster().name(), peer, peerName);
@@ -57,11 +60,10 @@ final class MeshFabrics {
     }
 
     /** Removes the link to the peer's switch; a link that cannot be removed is refused (503) with the reason. */
-    void unlink(String peerName, Path peerDir) {
+    void unlink(String peerName, StackFabric peer) {
         if (config.datapath() == Datapath.MODEL || MeshLink.unavailableReason().isPresent()) {
             return;
         }
-        StackFabric peer = StackFabric.of(peerDir);
         boolean removed;
         try {
             removed = link.remove(config.fabric(), peer);
@@ -76,9 +78,9 @@ final class MeshFabrics {
         }
     }
 
-    void unlinkAfterFailure(String peerName, Path peerDir, RuntimeException failure) {
+    void unlinkAfterFailure(String peerName, StackFabric peer, RuntimeException failure) {
         try {
-            unlink(peerName, peerDir);
+            unlink(peerName, peer);
         } catch (RuntimeException e) {
             failure.addSuppressed(e);
         }

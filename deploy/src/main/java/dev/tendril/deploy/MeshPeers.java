@@ -1,9 +1,11 @@
 package dev.tendril.deploy;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tendril.cli.stack.StackFabric;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,15 +29,57 @@ final class MeshPeers {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
-     * One peer.
+     * One peer: on this machine ({@code connect --to DIR}: {@code dataDir} set, its stack.json names its Kafka and its
+     * data directory its pod network), or reached at its launcher's address ({@code connect --to ADDRESS}:
+     * {@code address}, {@code kafka} and, on the kernel datapath, {@code fabric} from its grant).
      *
-     * @param dataDir     the peer stack's data directory on this machine, where its stack.json names its Kafka
+     * @param dataDir     the peer stack's data directory on this machine, or null
      * @param connectedAt milliseconds since the epoch
+     * @param address     the peer launcher's control endpoint that granted this cluster's access, or null
+     * @param kafka       the peer's Kafka bootstrap address as its grant named it, or null
+     * @param fabric      the prefix of the peer's kernel pod network as its grant named it, or null
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record Peer(String name, int clusterId, List<String> podCidrs, String dataDir, long connectedAt) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Peer(
+            String name,
+            int clusterId,
+            List<String> podCidrs,
+            String dataDir,
+            long connectedAt,
+            String address,
+            String kafka,
+            String fabric) {
         Peer {
             podCidrs = podCidrs == null ? List.of() : List.copyOf(podCidrs);
+        }
+
+        /** A peer on this machine, found by its data directory. */
+        Peer(String name, int clusterId, List<String> podCidrs, String dataDir, long connectedAt) {
+            this(name, clusterId, podCidrs, dataDir, connectedAt, null, null, null);
+        }
+
+        /** Reached at its launcher's address rather than through its data directory. */
+        boolean byAddress() {
+            return address != null;
+        }
+
+        /** Where the peer's Kafka is now: its stack.json's (a peer on this machine), else its grant's. */
+        Optional<String> kafkaNow() {
+            return byAddress() ? Optional.ofNullable(kafka) : MirrorProcess.kafkaOf(Path.of(dataDir));
+        }
+
+        /** The peer's kernel pod network, when known (an address peer on the model datapath names none). */
+        Optional<StackFabric> stackFabric() {
+            if (byAddress()) {
+                return Optional.ofNullable(fabric).map(StackFabric::new);
+            }
+            return Optional.of(StackFabric.of(Path.of(dataDir)));
+        }
+
+        /** Where the peer was connected from: its address or its data directory. */
+        String source() {
+            return byAddress() ? address : dataDir;
         }
     }
 

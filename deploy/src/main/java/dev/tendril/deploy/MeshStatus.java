@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -129,8 +128,8 @@ final class MeshStatus {
 
     /** The end offsets (summed over partitions) of the peer's four topics, read with the link's certificate. */
     private static Map<String, Long> peerEndOffsets(ClusterMesh mesh, MeshPeers.Peer peer) {
-        String kafka = MirrorProcess.kafkaOf(Path.of(peer.dataDir()))
-                .orElseThrow(() -> new IllegalStateException("the peer's stack.json names no Kafka"));
+        String kafka =
+                peer.kafkaNow().orElseThrow(() -> new IllegalStateException("the peer's stack.json names no Kafka"));
         MeshCredentials credentials = mesh.credentials();
         Map<String, Object> client =
                 MeshClients.client(credentials.peerAuthority(peer.name()), credentials.atPeer(peer.name()), kafka);

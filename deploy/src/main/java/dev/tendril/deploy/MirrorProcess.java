@@ -41,6 +41,8 @@ public final class MirrorProcess {
     static final String IN_MEMORY_KEY_STORES = "-Dkeystore.pkcs12.keyPbeIterationCount=1";
 
     private static final long WATCH_SECONDS = 5;
+    /** A peer connected by address is asked where its Kafka is every this many watches (30 s). */
+    private static final long ADDRESS_WATCH_EVERY = 6;
     // Held so that java.util.logging keeps the levels.
     private static final List<Logger> LOGGERS =
             List.of(Logger.getLogger("org.apache.kafka"), Logger.getLogger("org.apache.kafka.connect.mirror"));
@@ -60,12 +62,11 @@ public final class MirrorProcess {
         MeshPeers.Peer record = new MeshPeers(Path.of(args[0]))
                 .find(peer)
                 .orElseThrow(() -> new IllegalStateException("no peer " + peer + " in " + MeshPeers.FILE));
-        Path peerDir = Path.of(record.dataDir());
-        Optional<String> peerKafka = kafkaOf(peerDir);
+        Optional<String> peerKafka = record.kafkaNow();
         if (peerKafka.isEmpty()) {
-            System.err.println("the peer " + peer + " (" + peerDir + ") has no stack.json naming its Kafka: "
+            System.err.println("the peer " + peer + " (" + record.source() + ") has no stack.json naming its Kafka: "
                     + "waiting for it to start");
-            awaitKafka(peerDir);
+            awaitKafka(record);
             System.exit(3);
         }
         Map<String, String> config = config(local, peer, args[3], peerKafka.get(), new MeshCredentials(dataDir));
@@ -87,8 +88,12 @@ public final class MirrorProcess {
         }
         System.out.println(READY + peer + " (" + peerKafka.get() + ") into " + local + " (" + args[3] + "): "
                 + String.join(", ", MeshAcls.REPLICATED_TOPICS));
+        MeshCredentials credentials = new MeshCredentials(dataDir);
+        long watches = 0;
         while (!stopped.await(WATCH_SECONDS, TimeUnit.SECONDS)) {
-            Optional<String> now = kafkaOf(peerDir);
+            Optional<String> now = record.byAddress()
+                    ? (++watches % ADDRESS_WATCH_EVERY == 0 ? askedKafka(record, local, credentials) : Optional.empty())
+                    : kafkaOf(Path.of(record.dataDir()));
             if (now.isPresent() && !now.get().equals(peerKafka.get())) {
                 System.out.println("The peer's Kafka moved from " + peerKafka.get() + " to " + now.get()
                         + ": exiting to be started again with it");
@@ -170,8 +175,22 @@ public final class MirrorProcess {
         }
     }
 
-    private static void awaitKafka(Path peerDir) throws InterruptedException {
-        while (kafkaOf(peerDir).isEmpty()) {
+    /** Where the peer's launcher says its Kafka is now (nothing when it does not answer: the mirror keeps going). */
+    private static Optional<String> askedKafka(MeshPeers.Peer peer, String local, MeshCredentials credentials) {
+        try {
+            return Optional.ofNullable(new MeshGrantClient(
+                            java.net.URI.create(peer.address()),
+                            dev.tendril.security.ClientTls.files(
+                                    credentials.peerAuthority(peer.name()), credentials.atPeer(peer.name())))
+                    .whereNow(local)
+                    .kafka());
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void awaitKafka(MeshPeers.Peer peer) throws InterruptedException {
+        while (peer.kafkaNow().isEmpty()) {
             Thread.sleep(TimeUnit.SECONDS.toMillis(WATCH_SECONDS));
         }
     }

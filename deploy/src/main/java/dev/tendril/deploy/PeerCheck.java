@@ -1,6 +1,7 @@
 package dev.tendril.deploy;
 
 import dev.tendril.cli.stack.StackFile;
+import dev.tendril.net.Cidr;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ final class PeerCheck {
 
     private static final int KAFKA_TIMEOUT_SECONDS = 30;
 
-    /** A peer that passed: its cluster and where its Kafka is. */
+    /** A peer on this machine that passed: its cluster and where its Kafka is. */
     record Valid(String name, int clusterId, List<String> podCidrs, Path dataDir, String kafka) {}
 
     private final StackConfig local;
@@ -62,67 +63,88 @@ final class PeerCheck {
             throw new MeshRefused(
                     503, "the peer " + peer.name() + " in " + dir + " is not running (or not ready): start it first");
         }
-        ClusterSpec ours = local.cluster();
-        if (ours.id() == 0) {
+        clashes(peer.name(), peer.id(), peer.podCidrs());
+        String kafka = MirrorProcess.kafkaOf(dir)
+                .orElseThrow(() -> new MeshRefused(503, "the peer's " + StackFile.NAME + " names no Kafka"));
+        reachable(peer.name(), dir, kafka);
+        return new Valid(peer.name(), peer.id(), new ArrayList<>(peer.podCidrs()), dir, kafka);
+    }
+
+    /** Refuses (409) a connect or grant while this cluster has id 0, which cannot join a mesh. */
+    void localReady() {
+        if (local.cluster().id() == 0) {
             throw new MeshRefused(
                     409,
                     "this cluster's id is 0, which cannot join a mesh: restart it with --cluster-id 1-"
                             + ClusterSpec.MAX_ID);
         }
-        if (peer.id() < 1 || peer.id() > ClusterSpec.MAX_ID) {
+    }
+
+    /**
+     * Refuses (409, naming the clash) a peer {@code name} with cluster id {@code id} and {@code podCidrs} that this
+     * cluster cannot take: see the class comment.
+     */
+    void clashes(String name, int id, List<String> podCidrs) {
+        localReady();
+        ClusterSpec ours = local.cluster();
+        if (id < 1 || id > ClusterSpec.MAX_ID) {
             throw new MeshRefused(
                     409,
-                    "the peer " + peer.name() + " has cluster id " + peer.id() + ", which cannot join a mesh (1-"
-                            + ClusterSpec.MAX_ID + ")");
+                    "the peer " + name + " has cluster id " + id + ", which cannot join a mesh (1-" + ClusterSpec.MAX_ID
+                            + ")");
         }
         try {
-            ClusterSpec.checkName("the peer's cluster name", peer.name());
+            ClusterSpec.checkName("the peer's cluster name", name);
         } catch (IllegalArgumentException e) {
             throw new MeshRefused(400, e.getMessage());
         }
-        if (peer.name().equals(ours.name())) {
-            throw new MeshRefused(409, "the peer's cluster name '" + peer.name() + "' is this cluster's own");
+        if (name.equals(ours.name())) {
+            throw new MeshRefused(409, "the peer's cluster name '" + name + "' is this cluster's own");
         }
-        if (peer.id() == ours.id()) {
+        if (id == ours.id()) {
             throw new MeshRefused(
                     409,
-                    "the peer " + peer.name() + " has cluster id " + peer.id() + ", this cluster's own (" + ours.name()
+                    "the peer " + name + " has cluster id " + id + ", this cluster's own (" + ours.name()
                             + "): identities would collide");
         }
         for (MeshPeers.Peer other : existing) {
-            if (other.name().equals(peer.name())) {
+            if (other.name().equals(name)) {
                 throw new MeshRefused(
                         409,
-                        "already connected to " + peer.name() + " ('tendril clustermesh disconnect --from "
-                                + peer.name() + "' first)");
+                        "already connected to " + name + " ('tendril clustermesh disconnect --from " + name
+                                + "' first)");
             }
-            if (other.clusterId() == peer.id()) {
+            if (other.clusterId() == id) {
                 throw new MeshRefused(
-                        409,
-                        "the peer " + peer.name() + " has cluster id " + peer.id() + ", as the connected peer "
-                                + other.name());
+                        409, "the peer " + name + " has cluster id " + id + ", as the connected peer " + other.name());
             }
         }
-        Optional<String> overlap = ClusterSpec.overlap(peer.podCidrs(), ours.podCidrs());
+        if (podCidrs == null || podCidrs.isEmpty()) {
+            throw new MeshRefused(400, "the peer " + name + " names no pod CIDRs");
+        }
+        for (String cidr : podCidrs) {
+            try {
+                Cidr.parse(cidr);
+            } catch (RuntimeException e) {
+                throw new MeshRefused(
+                        400, "the peer " + name + "'s pod CIDR '" + cidr + "' is not a CIDR: " + e.getMessage());
+            }
+        }
+        Optional<String> overlap = ClusterSpec.overlap(podCidrs, ours.podCidrs());
         if (overlap.isPresent()) {
             throw new MeshRefused(
                     409,
-                    "the peer " + peer.name() + "'s pod CIDR " + overlap.get() + " of this cluster (" + ours.name()
+                    "the peer " + name + "'s pod CIDR " + overlap.get() + " of this cluster (" + ours.name()
                             + "): pod addresses would be ambiguous");
         }
         for (MeshPeers.Peer other : existing) {
-            Optional<String> clash = ClusterSpec.overlap(peer.podCidrs(), other.podCidrs());
+            Optional<String> clash = ClusterSpec.overlap(podCidrs, other.podCidrs());
             if (clash.isPresent()) {
                 throw new MeshRefused(
                         409,
-                        "the peer " + peer.name() + "'s pod CIDR " + clash.get() + " of the connected peer "
-                                + other.name());
+                        "the peer " + name + "'s pod CIDR " + clash.get() + " of the connected peer " + other.name());
             }
         }
-        String kafka = MirrorProcess.kafkaOf(dir)
-                .orElseThrow(() -> new MeshRefused(503, "the peer's " + StackFile.NAME + " names no Kafka"));
-        reachable(peer.name(), dir, kafka);
-        return new Valid(peer.name(), peer.id(), new ArrayList<>(peer.podCidrs()), dir, kafka);
     }
 
     private static void reachable(String name, Path dir, String kafka) {

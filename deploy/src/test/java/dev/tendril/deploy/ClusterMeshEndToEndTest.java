@@ -6,8 +6,18 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.api.v1.MeshPeer;
+import dev.tendril.cli.config.ConfigDiscovery;
 import dev.tendril.cli.restart.SupervisorFile;
 import dev.tendril.cli.stack.StackFabric;
+import dev.tendril.security.CertificateRequest;
+import dev.tendril.security.ClientTls;
+import dev.tendril.security.Credential;
+import dev.tendril.security.Pem;
+import dev.tendril.security.Subject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +29,13 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.common.acl.AccessControlEntryFilter;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.resource.ResourcePatternFilter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -217,10 +233,102 @@ class ClusterMeshEndToEndTest {
 
     @Test
     @Order(5)
+    void westConnectsToEastByItsAddressWithAGrantItsKeyNeverLeavesAndRefusalsChangeNothing() throws Exception {
+        String address = SupervisorFile.read(east.dataDir).orElseThrow().control();
+        Path eastConfig = east.dataDir.resolve(ConfigDiscovery.STACK_CONFIG);
+        // East's own launcher refuses a grant for its own name and a request that asks for another principal.
+        try (HttpClient admin = AdminTls.http(east.dataDir)) {
+            HttpResponse<String> own = postGrant(admin, address, "east", 1, "10.9.0.0/16", "mesh:east");
+            assertThat(own.statusCode()).as(own.body()).isEqualTo(409);
+            assertThat(own.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(own.body()).contains("the peer's cluster name 'east' is this cluster's own");
+            HttpResponse<String> other = postGrant(admin, address, "west", 2, "10.2.0.0/16", "mesh:north");
+            assertThat(other.statusCode()).as(other.body()).isEqualTo(400);
+            assertThat(other.body()).contains("csr: cluster west must ask for CN=mesh:west,O=mesh");
+        }
+        // West's own admin is nobody at east: the connect is refused and nothing is written on either side.
+        StackCli.Result stranger = west.cli.run(
+                "clustermesh",
+                "connect",
+                "--to",
+                address,
+                "--peer-config",
+                west.dataDir.resolve(ConfigDiscovery.STACK_CONFIG).toString());
+        assertThat(stranger.code()).as(stranger.toString()).isEqualTo(1);
+        assertThat(stranger.err()).contains("the peer's launcher at " + address + " does not answer");
+        assertThat(west.dataDir.resolve("mesh/peers.json")).doesNotExist();
+        assertThat(meshAcls(east, "west")).isEmpty();
+
+        JsonNode connected = StackCli.json(west.cli.ok(
+                "clustermesh", "connect", "--to", address, "--peer-config", eastConfig.toString(), "-o", "json"));
+
+        assertThat(connected.path("name").asText()).isEqualTo("east");
+        assertThat(connected.path("clusterId").asInt()).isEqualTo(1);
+        assertThat(connected.path("kafka").asText()).isEqualTo(east.kafka());
+        await().atMost(FIRST_SYNC_GUARD).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(east.latest(KafkaAcls.NODES)).isNotEmpty();
+            assertThat(west.latest("east." + KafkaAcls.NODES)).isEqualTo(east.latest(KafkaAcls.NODES));
+            assertThat(west.latest("east." + KafkaAcls.IDENTITIES)).isEqualTo(east.latest(KafkaAcls.IDENTITIES));
+        });
+        // West holds the key and east's signature over it; east holds no copy of that key, only the ACLs it granted.
+        java.security.cert.X509Certificate granted = Pem.readCertificate(west.dataDir.resolve("pki/mesh/east.crt"));
+        assertThat(granted.getSubjectX500Principal().getName()).isEqualTo("CN=mesh:west,O=mesh");
+        granted.verify(Pem.readCertificate(east.dataDir.resolve("pki/ca.crt")).getPublicKey());
+        java.security.Signature signature = java.security.Signature.getInstance("SHA256withECDSA");
+        signature.initSign(Pem.readPrivateKey(west.dataDir.resolve("pki/mesh/east.key")));
+        signature.update("west".getBytes(StandardCharsets.UTF_8));
+        byte[] signed = signature.sign();
+        signature.initVerify(granted.getPublicKey());
+        signature.update("west".getBytes(StandardCharsets.UTF_8));
+        assertThat(signature.verify(signed))
+                .as("the granted certificate is over west's own key")
+                .isTrue();
+        String key = Files.readString(west.dataDir.resolve("pki/mesh/east.key"))
+                .lines()
+                .filter(line -> !line.startsWith("-----"))
+                .findFirst()
+                .orElseThrow();
+        try (java.util.stream.Stream<Path> files = Files.walk(east.dataDir.resolve("pki"))) {
+            assertThat(files.filter(Files::isRegularFile)).noneMatch(f -> {
+                try {
+                    return Files.readString(f).contains(key);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+        assertThat(meshAcls(east, "west")).isNotEmpty();
+        // With its granted certificate west may ask where east's Kafka is, nothing of an admin's, nor another's grant.
+        try (HttpClient asGranted = ClientTls.files(
+                        west.dataDir.resolve("pki/mesh/east-ca.crt"),
+                        new Credential(
+                                west.dataDir.resolve("pki/mesh/east.crt"), west.dataDir.resolve("pki/mesh/east.key")))
+                .configure(HttpClient.newBuilder())
+                .build()) {
+            HttpResponse<String> where = send(asGranted, "GET", address + "/v1/clustermesh/grants/west");
+            assertThat(where.statusCode()).as(where.body()).isEqualTo(200);
+            assertThat(JSON.readTree(where.body()).path("kafka").asText()).isEqualTo(east.kafka());
+            HttpResponse<String> cluster = send(asGranted, "GET", address + "/v1/clustermesh/cluster");
+            assertThat(cluster.statusCode()).as(cluster.body()).isEqualTo(403);
+            HttpResponse<String> another = send(asGranted, "DELETE", address + "/v1/clustermesh/grants/north");
+            assertThat(another.statusCode()).as(another.body()).isEqualTo(403);
+            assertThat(another.body()).contains("the certificate presented is CN=mesh:west,O=mesh");
+        }
+        JsonNode recorded =
+                JSON.readTree(west.dataDir.resolve("mesh/peers.json").toFile()).get(0);
+        assertThat(recorded.path("address").asText()).isEqualTo(address);
+        assertThat(recorded.has("dataDir")).isFalse();
+        assertThat(west.cli.run("clustermesh", "status").out())
+                .contains("east (id 1, pod CIDRs 10.1.0.0/16, fd00:1::/104)")
+                .contains("connect --to "
+                        + SupervisorFile.read(west.dataDir).orElseThrow().control());
+    }
+
+    @Test
+    @Order(6)
     void kernelConnectLinksTheSwitchesAndEachNodeRoutesThePeersPodCidrsViaThePeersNode() throws Exception {
         requireKernel();
-        // Both ways: each cluster's nodes learn the other's pods and route to them.
-        west.cli.ok("clustermesh", "connect", "--to", east.dataDir.toString());
+        // Both ways (west to east by address, above): each cluster's nodes learn the other's pods and route to them.
         MeshPods.apply(east, "east.yaml", MeshPods.EAST_MANIFEST);
         MeshPods.apply(west, "west.yaml", MeshPods.WEST_MANIFEST);
 
@@ -244,7 +352,7 @@ class ClusterMeshEndToEndTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void kernelProbesAcrossTheClustersFollowTheReceivingClustersPolicy() {
         requireKernel();
         String server = MeshPods.ipv4(east, "mesh/server");
@@ -274,7 +382,7 @@ class ClusterMeshEndToEndTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void kernelEastsObserveShowsItsDropWithWestsIdentityAndThePolicy() {
         requireKernel();
         String other = MeshPods.ipv4(west, "mesh/other");
@@ -298,7 +406,7 @@ class ClusterMeshEndToEndTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void kernelAGlobalServiceSpreadsOverBothClustersAndKeepsWorkingWhenOnesBackendsGo() throws Exception {
         requireKernel();
         MeshPods.apply(east, "east-web.yaml", MeshPods.globalService("web-east"));
@@ -333,7 +441,7 @@ class ClusterMeshEndToEndTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void aRestartedClusterStartsItsPeersMirrorAgainAndKeepsCopying() throws Exception {
         east.restart(READY_GUARD);
 
@@ -348,7 +456,7 @@ class ClusterMeshEndToEndTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void kernelARestartedClusterKeepsTheLinkAndThePeersPodsReachItsPods() {
         requireKernel();
         assertThat(MeshLink.system().linked(StackFabric.of(east.dataDir), StackFabric.of(west.dataDir)))
@@ -361,7 +469,7 @@ class ClusterMeshEndToEndTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void disconnectStopsTheMirrorAndDeletesThePeersRemoteTopics() {
         StackCli.Result result = east.cli.ok("clustermesh", "disconnect", "--from", "west");
 
@@ -378,7 +486,7 @@ class ClusterMeshEndToEndTest {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void kernelDisconnectRemovedTheLinkAndThePeersRoutes() {
         requireKernel();
         StackFabric eastFabric = StackFabric.of(east.dataDir);
@@ -390,6 +498,69 @@ class ClusterMeshEndToEndTest {
                 .untilAsserted(() -> assertThat(
                                 MeshPods.ip(eastFabric.nodeNetns("node-1"), "-4", "route", "show", "proto", "static"))
                         .doesNotContain("10.2."));
+    }
+
+    @Test
+    @Order(14)
+    void aPeerConnectedByAddressIsFollowedToItsNewKafkaAndItsDisconnectRevokesTheGrantThere() throws Exception {
+        // East restarted above, its Kafka on another port (--kafka-port 0): west's MirrorMaker 2 asks east's launcher
+        // (at the address west recorded; its port is 8080 + the offset again) and follows it.
+        await().atMost(FIRST_SYNC_GUARD).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            JsonNode recorded = JSON.readTree(
+                            west.dataDir.resolve("mesh/peers.json").toFile())
+                    .get(0);
+            assertThat(recorded.path("kafka").asText()).isEqualTo(east.kafka());
+            StackCli.Result status = west.cli.run("clustermesh", "status", "-o", "json");
+            assertThat(status.code()).as(status.toString()).isZero();
+        });
+
+        StackCli.Result result = west.cli.ok("clustermesh", "disconnect", "--from", "east");
+
+        assertThat(result.out()).contains("east.tendril.endpoints");
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(meshAcls(east, "west")).isEmpty());
+        assertThat(west.dataDir.resolve("pki/mesh/east.key")).doesNotExist();
+        assertThat(west.topics()).noneMatch(t -> t.startsWith("east."));
+    }
+
+    /** The ACLs east's broker holds for the principal of {@code peer}'s MirrorMaker 2. */
+    private static List<String> meshAcls(MeshTestStack at, String peer) throws Exception {
+        try (Admin admin = Admin.create(MeshClients.superUser(at.dataDir, at.kafka()))) {
+            return admin
+                    .describeAcls(new AclBindingFilter(
+                            ResourcePatternFilter.ANY,
+                            new AccessControlEntryFilter(
+                                    MeshCredentials.peerPrincipal(peer),
+                                    null,
+                                    AclOperation.ANY,
+                                    AclPermissionType.ANY)))
+                    .values()
+                    .get(30, TimeUnit.SECONDS)
+                    .stream()
+                    .map(AclBinding::toString)
+                    .toList();
+        }
+    }
+
+    private static HttpResponse<String> send(HttpClient client, String method, String url) throws Exception {
+        return client.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> postGrant(
+            HttpClient admin, String address, String name, int id, String podCidr, String subject) throws Exception {
+        String csr = CertificateRequest.create(new Subject(subject, "mesh")).pem();
+        String body = JSON.writeValueAsString(
+                Map.of("name", name, "clusterId", id, "podCidrs", List.of(podCidr), "csr", csr));
+        return admin.send(
+                HttpRequest.newBuilder(URI.create(address + "/v1/clustermesh/grants"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private void requireKernel() {

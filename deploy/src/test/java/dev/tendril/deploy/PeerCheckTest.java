@@ -79,8 +79,27 @@ class PeerCheckTest {
                 .hasMessageContaining("the peer west's Kafka at 127.0.0.1:1 does not answer");
     }
 
+    @Test
+    void refusesAPeerByAddressThatNamesNoPodCidrsOrOneThatIsNoCidr() {
+        PeerCheck check = new PeerCheck(config(EAST), List.of());
+
+        assertThatThrownBy(() -> check.clashes("west", 2, List.of()))
+                .isInstanceOf(MeshRefused.class)
+                .hasMessage("the peer west names no pod CIDRs");
+        assertThatThrownBy(() -> check.clashes("west", 2, List.of("10.2.0.0/16", "fd00:2::/129")))
+                .isInstanceOf(MeshRefused.class)
+                .hasMessageStartingWith("the peer west's pod CIDR 'fd00:2::/129' is not a CIDR");
+        assertThatThrownBy(() -> check.clashes("West!", 2, List.of("10.2.0.0/16")))
+                .isInstanceOf(MeshRefused.class)
+                .hasMessageContaining("the peer's cluster name must be 1-32 lower-case alphanumerics");
+    }
+
     private void check(ClusterSpec local, List<MeshPeers.Peer> existing, Path peer) {
-        StackConfig config = new StackConfig(
+        new PeerCheck(config(local), existing).check(peer);
+    }
+
+    private StackConfig config(ClusterSpec local) {
+        return new StackConfig(
                 dir,
                 dir.resolve("local"),
                 false,
@@ -93,7 +112,6 @@ class PeerCheckTest {
                 Datapath.MODEL,
                 StackConfig.DEFAULT_BIND,
                 local);
-        new PeerCheck(config, existing).check(peer);
     }
 
     private Path peer(String name, int id, String podCidr) throws Exception {

@@ -15,9 +15,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code tendril clustermesh connect --to DIR}: this stack's launcher checks the peer (running, cluster ids of 1-255
- * that differ, names that differ, pod CIDRs that do not overlap; a refusal changes nothing), then starts MirrorMaker 2
- * pulling from it. One direction: run it on the peer too (with this stack's directory) for both.
+ * {@code tendril clustermesh connect --to DIR|ADDRESS}: this stack's launcher checks the peer (running, cluster ids of
+ * 1-255 that differ, names that differ, pod CIDRs that do not overlap; a refusal changes nothing), then starts
+ * MirrorMaker 2 pulling from it. With a DIR it reads the peer's data directory on this machine; with an ADDRESS (the
+ * peer launcher's {@code https://HOST:PORT}, which the peer's {@code tendril clustermesh status} prints) it asks the
+ * peer for a grant as the peer's admin ({@code --peer-config}, the peer's CLI config file). One direction: run it on
+ * the peer too for both.
  */
 @Command(
         name = "connect",
@@ -33,28 +36,50 @@ public final class ConnectCommand implements Callable<Integer> {
     @Option(
             names = "--to",
             required = true,
-            paramLabel = "DIR",
-            description = "The peer stack's data directory on this machine (its stack.json, authority and Kafka). "
-                    + "A peer on another machine (ADDRESS) is not supported yet: docs/clustermesh.md.")
+            paramLabel = "DIR|ADDRESS",
+            description = "The peer stack's data directory on this machine (its stack.json, authority and Kafka), or "
+                    + "its launcher's address https://HOST:PORT (printed by the peer's 'tendril clustermesh status').")
     String to;
+
+    @Option(
+            names = "--peer-config",
+            paramLabel = "FILE",
+            description = "With an ADDRESS: the peer's CLI config file (its admin's client certificate and its "
+                    + "authority), the way 'cilium clustermesh connect' takes the peer's kubeconfig context.")
+    Path peerConfig;
 
     @Mixin
     StackOutputOptions options;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        Path dir = Path.of(to);
-        if (!Files.isDirectory(dir)) {
-            throw options.usage("--to " + to + " is not a directory: give the peer stack's data directory on this "
-                    + "machine (connecting to a peer ADDRESS on another machine is not supported yet, see "
-                    + "docs/clustermesh.md)");
+        Map<String, String> request;
+        if (to.startsWith("https://")) {
+            if (peerConfig == null) {
+                throw options.usage("--to " + to + " is an address: give --peer-config FILE, the peer's CLI config "
+                        + "(its admin's certificate), so that the peer grants this cluster access");
+            }
+            if (!Files.isRegularFile(peerConfig)) {
+                throw options.usage("--peer-config " + peerConfig + " is not a file");
+            }
+            request = Map.of(
+                    "to",
+                    to,
+                    "peerConfig",
+                    peerConfig.toAbsolutePath().normalize().toString());
+        } else {
+            Path dir = Path.of(to);
+            if (!Files.isDirectory(dir)) {
+                throw options.usage("--to " + to + " is neither a directory (a peer stack's data directory on this "
+                        + "machine) nor an address https://HOST:PORT (a peer launcher's)");
+            }
+            if (peerConfig != null) {
+                throw options.usage("--peer-config goes with an address: --to " + to + " is a directory");
+            }
+            request = Map.of("to", dir.toAbsolutePath().normalize().toString());
         }
         JsonNode answer = LauncherControl.of(options.dataDir(), options.clientTls())
-                .send(
-                        "POST",
-                        ClusterMeshCommand.PEERS,
-                        Map.of("to", dir.toAbsolutePath().normalize().toString()),
-                        TIMEOUT);
+                .send("POST", ClusterMeshCommand.PEERS, request, TIMEOUT);
         if (options.json()) {
             options.printJson(answer);
             return 0;

@@ -2,6 +2,7 @@ package dev.tendril.cli.clustermesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tendril.cli.StackOutputOptions;
+import dev.tendril.cli.config.ConfigDiscovery;
 import dev.tendril.cli.restart.LauncherControl;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,8 +34,8 @@ public final class MeshStatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        JsonNode peers = LauncherControl.of(options.dataDir(), options.clientTls())
-                .send("GET", ClusterMeshCommand.PEERS, null, TIMEOUT);
+        LauncherControl launcher = LauncherControl.of(options.dataDir(), options.clientTls());
+        JsonNode peers = launcher.send("GET", ClusterMeshCommand.PEERS, null, TIMEOUT);
         boolean allConnected = true;
         for (JsonNode peer : peers) {
             allConnected &= peer.path("connected").asBoolean();
@@ -45,7 +46,7 @@ public final class MeshStatusCommand implements Callable<Integer> {
         }
         PrintWriter out = options.out();
         if (peers.isEmpty()) {
-            out.println("No peer clusters: connect one with 'tendril clustermesh connect --to DIR'.");
+            out.println("No peer clusters: connect one with 'tendril clustermesh connect --to DIR|ADDRESS'.");
         }
         for (JsonNode peer : peers) {
             String state = peer.path("connected").asBoolean()
@@ -78,6 +79,10 @@ public final class MeshStatusCommand implements Callable<Integer> {
                         kind.path("remoteTopic").asText()));
             }
         }
+        out.println("Other clusters connect to this one with: tendril clustermesh connect --to "
+                + launcher.supervisor().control() + " --peer-config "
+                + options.dataDir().toAbsolutePath().normalize().resolve(ConfigDiscovery.STACK_CONFIG)
+                + " (this cluster's admin config)");
         out.flush();
         return allConnected ? 0 : 1;
     }

@@ -23,6 +23,9 @@ public record StackFabric(String prefix) {
 
     static final String SEPARATOR = "_";
 
+    /** The form of every prefix {@link #of} derives: what a prefix from elsewhere (a peer's grant) must match. */
+    public static final java.util.regex.Pattern PREFIX = java.util.regex.Pattern.compile("td[0-9a-f]{8}");
+
     /** The fabric of the stack whose data directory is {@code dataDir}. */
     public static StackFabric of(Path dataDir) {
         String key = dataDir.toAbsolutePath().normalize().toString();

@@ -19,13 +19,46 @@ class ClusterMeshCommandTest {
     private final StringWriter err = new StringWriter();
 
     @Test
-    void connectNeedsThePeersDataDirectory() {
+    void connectNeedsThePeersDataDirectoryOrItsLaunchersAddress() {
         int exit = run("clustermesh", "connect", "--to", "10.0.0.5:9092", "--data-dir", dataDir.toString());
 
         assertThat(exit).isEqualTo(TendrilCommand.EXIT_USAGE);
         assertThat(err.toString())
-                .contains("--to 10.0.0.5:9092 is not a directory")
-                .contains("not supported yet");
+                .contains("--to 10.0.0.5:9092 is neither a directory")
+                .contains("nor an address https://HOST:PORT");
+    }
+
+    @Test
+    void anAddressNeedsThePeersConfigAndADirectoryNone() throws Exception {
+        int withoutConfig =
+                run("clustermesh", "connect", "--to", "https://10.0.0.5:7443", "--data-dir", dataDir.toString());
+        assertThat(withoutConfig).isEqualTo(TendrilCommand.EXIT_USAGE);
+        assertThat(err.toString()).contains("is an address: give --peer-config FILE");
+
+        int missingConfig = run(
+                "clustermesh",
+                "connect",
+                "--to",
+                "https://10.0.0.5:7443",
+                "--peer-config",
+                dataDir.resolve("nope.conf").toString(),
+                "--data-dir",
+                dataDir.toString());
+        assertThat(missingConfig).isEqualTo(TendrilCommand.EXIT_USAGE);
+        assertThat(err.toString()).contains("--peer-config " + dataDir.resolve("nope.conf") + " is not a file");
+
+        java.nio.file.Files.writeString(dataDir.resolve("peer.conf"), "kind: Config\n");
+        int configWithDirectory = run(
+                "clustermesh",
+                "connect",
+                "--to",
+                dataDir.toString(),
+                "--peer-config",
+                dataDir.resolve("peer.conf").toString(),
+                "--data-dir",
+                dataDir.toString());
+        assertThat(configWithDirectory).isEqualTo(TendrilCommand.EXIT_USAGE);
+        assertThat(err.toString()).contains("--peer-config goes with an address");
     }
 
     @Test

@@ -89,10 +89,20 @@ public final class CertificateAuthority {
      * client and, with {@code hostNames} (DNS names or IP literals), as a TLS server.
      */
     public IssuedCertificate issue(Subject subject, List<String> hostNames, Instant notBefore, Instant notAfter) {
+        KeyPair keys = newKeyPair();
+        return new IssuedCertificate(
+                sign(subject, keys.getPublic(), hostNames, notBefore, notAfter), keys.getPrivate());
+    }
+
+    /**
+     * A certificate for {@code subject} over a key this authority never sees ({@link CertificateRequest}: the holder
+     * keeps the private key), with the same uses as {@link #issue}.
+     */
+    public X509Certificate sign(
+            Subject subject, PublicKey publicKey, List<String> hostNames, Instant notBefore, Instant notAfter) {
         if (!notAfter.isAfter(notBefore)) {
             throw new IllegalArgumentException("notAfter must be after notBefore");
         }
-        KeyPair keys = newKeyPair();
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             List<KeyPurposeId> purposes = new ArrayList<>(List.of(KeyPurposeId.id_kp_clientAuth));
@@ -105,7 +115,7 @@ public final class CertificateAuthority {
                             Date.from(notBefore),
                             Date.from(notAfter),
                             new javax.security.auth.x500.X500Principal(subject.distinguishedName()),
-                            keys.getPublic())
+                            publicKey)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(
                             Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
@@ -118,13 +128,11 @@ public final class CertificateAuthority {
                             false,
                             extensions.createAuthorityKeyIdentifier(certificate))
                     .addExtension(
-                            Extension.subjectKeyIdentifier,
-                            false,
-                            extensions.createSubjectKeyIdentifier(keys.getPublic()));
+                            Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(publicKey));
             if (!hostNames.isEmpty()) {
                 builder.addExtension(Extension.subjectAlternativeName, false, alternativeNames(hostNames));
             }
-            return new IssuedCertificate(sign(builder, privateKey), keys.getPrivate());
+            return sign(builder, privateKey);
         } catch (CertIOException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot issue a certificate for " + subject.distinguishedName(), e);
         }
@@ -153,7 +161,7 @@ public final class CertificateAuthority {
         }
     }
 
-    private static KeyPair newKeyPair() {
+    static KeyPair newKeyPair() {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);

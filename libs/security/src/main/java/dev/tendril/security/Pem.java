@@ -39,6 +39,20 @@ public final class Pem {
         return block("PRIVATE KEY", key.getEncoded());
     }
 
+    /** A PKCS#10 certificate request's DER as PEM ({@code CERTIFICATE REQUEST}). */
+    static String encodeRequest(byte[] der) {
+        return block("CERTIFICATE REQUEST", der);
+    }
+
+    /** The DER of the first PKCS#10 request in {@code text}; {@code origin} names it in errors. */
+    static byte[] parseRequest(String text, String origin) {
+        List<byte[]> requests = blocks(text == null ? "" : text, "CERTIFICATE REQUEST");
+        if (requests.isEmpty()) {
+            throw new IllegalArgumentException(origin + ": no CERTIFICATE REQUEST block (PKCS#10 PEM expected)");
+        }
+        return requests.getFirst();
+    }
+
     private static String block(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + MIME.encodeToString(der) + "\n-----END " + type + "-----\n";
     }

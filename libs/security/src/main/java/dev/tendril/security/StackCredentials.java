@@ -108,6 +108,15 @@ public final class StackCredentials {
     }
 
     /**
+     * A certificate for the key of {@code request} (whose holder keeps the private key), valid as this directory's
+     * leaves are, for {@code subject}: the caller decides what a request may ask for.
+     */
+    public java.security.cert.X509Certificate sign(CertificateRequest request, Subject subject, Instant now) {
+        return ensureAuthority(now)
+                .sign(subject, request.publicKey(), List.of(), now.minus(BACKDATE), now.plus(LEAF_VALIDITY));
+    }
+
+    /**
      * Rotation: a new certificate and key, with the same subject and host names, for every service and node in this
      * directory, every Kafka client ({@code kafka-clients/}, whose key-then-certificate bundle {@code <name>.pem}, the
      * file the clients read, is written again whole) and {@code users}; the authority stays. Returns the credentials

@@ -72,7 +72,7 @@ class TlsHandshakeTest {
     }
 
     /** Runs one handshake with client authentication required; returns the client's subject as the server saw it. */
-    private static String handshake(SSLContext serverContext, SSLContext clientContext) throws Exception {
+    static String handshake(SSLContext serverContext, SSLContext clientContext) throws Exception {
         try (SSLServerSocket listener = (SSLServerSocket)
                 serverContext.getServerSocketFactory().createServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             listener.setNeedClientAuth(true);
