@@ -32,7 +32,7 @@ public class FlowMetrics {
     /** Flows a reader asked for that its node's ring overwrote first. */
     public static final String HUBBLE_RING_BUFFER = "hubble_ring_buffer";
 
-    /** Events dropped because a follower's queue was full (GetAgentEvents, peer.Peer/Notify). */
+    /** Events dropped because a follower's queue was full (GetAgentEvents). */
     public static final String OBSERVER_EVENTS_QUEUE = "observer_events_queue";
 
     private static final Map<String, String> HELP = Map.of(

@@ -63,7 +63,7 @@ public interface FlowsConfig {
     @WithDefault("tendril.policy")
     String policyTopic();
 
-    /** Nodes topic followed for GetNodes addresses and peer.Peer notifications. */
+    /** Nodes topic followed for the node addresses of agent events. */
     @WithDefault("tendril.nodes")
     String nodesTopic();
 
@@ -71,7 +71,7 @@ public interface FlowsConfig {
     @WithDefault("4095")
     int agentEvents();
 
-    /** Events a follower of GetAgentEvents or peer.Peer/Notify may have queued before it loses some. */
+    /** Events a follower of GetAgentEvents may have queued before it loses some. */
     @WithDefault("1024")
     int followerQueue();
 }

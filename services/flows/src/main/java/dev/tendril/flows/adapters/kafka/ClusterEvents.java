@@ -9,15 +9,12 @@ import dev.tendril.api.hubble.flow.EndpointUpdateNotification;
 import dev.tendril.api.hubble.flow.IPCacheNotification;
 import dev.tendril.api.hubble.flow.PolicyUpdateNotification;
 import dev.tendril.api.hubble.observer.GetAgentEventsResponse;
-import dev.tendril.api.hubble.peer.ChangeNotification;
-import dev.tendril.api.hubble.peer.ChangeNotificationType;
 import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Node;
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.flows.adapters.EventLog;
 import dev.tendril.flows.adapters.FlowMetrics;
 import dev.tendril.flows.adapters.FlowsConfig;
-import dev.tendril.flows.adapters.ServerInfo;
 import dev.tendril.topics.Batch;
 import dev.tendril.topics.FollowerHandler;
 import dev.tendril.topics.KafkaClientSettings;
@@ -47,8 +44,7 @@ import org.jboss.logging.Logger;
  * the endpoint's identity changes) and IPCACHE_DELETED as Cilium's ipcache would; a {@code tendril.policy}
  * record with a
  * policy revision higher than any before is POLICY_UPDATED (cluster-wide, no node). Each event carries
- * its record's time. {@code tendril.nodes} gives the peers of {@code peer.Peer/Notify}: PEER_ADDED,
- * PEER_UPDATED and PEER_DELETED as nodes register, change and leave.
+ * its record's time. {@code tendril.nodes} gives the nodes' names and addresses those events carry.
  */
 @ApplicationScoped
 public class ClusterEvents implements FollowerHandler<String, byte[]> {
@@ -57,9 +53,6 @@ public class ClusterEvents implements FollowerHandler<String, byte[]> {
 
     @Inject
     FlowsConfig config;
-
-    @Inject
-    ServerInfo server;
 
     @Inject
     FlowMetrics metrics;
@@ -71,14 +64,11 @@ public class ClusterEvents implements FollowerHandler<String, byte[]> {
     private final Map<String, Node> nodes = new TreeMap<>();
     private long policyRevision;
     private volatile EventLog<GetAgentEventsResponse> agentEvents;
-    private volatile EventLog<ChangeNotification> peerChanges;
     private volatile TopicFollower<String, byte[]> follower;
 
     void onStart(@Observes StartupEvent event) {
         agentEvents = new EventLog<>(
                 config.agentEvents(), config.followerQueue(), n -> metrics.lost(FlowMetrics.OBSERVER_EVENTS_QUEUE, n));
-        peerChanges =
-                new EventLog<>(0, config.followerQueue(), n -> metrics.lost(FlowMetrics.OBSERVER_EVENTS_QUEUE, n));
         follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
                 .name("flows-cluster-events")
                 .bootstrapServers(bootstrapServers)
@@ -99,18 +89,6 @@ public class ClusterEvents implements FollowerHandler<String, byte[]> {
     public EventLog<GetAgentEventsResponse> agentEvents() {
         return agentEvents;
     }
-
-    /** The peers known now, as PEER_ADDED, and every later change; atomic with respect to changes. */
-    public synchronized PeerSubscription notifyPeers() {
-        List<ChangeNotification> known = new ArrayList<>();
-        for (Node node : nodes.values()) {
-            known.add(peer(node, ChangeNotificationType.PEER_ADDED));
-        }
-        return new PeerSubscription(known, peerChanges.subscribe());
-    }
-
-    /** Known peers first, then the changes after them. */
-    public record PeerSubscription(List<ChangeNotification> known, EventLog.Subscription<ChangeNotification> changes) {}
 
     @Override
     public void apply(Batch<String, byte[]> batch) {
@@ -230,33 +208,10 @@ public class ClusterEvents implements FollowerHandler<String, byte[]> {
 
     private synchronized void node(ConsumerRecord<String, byte[]> record) throws InvalidProtocolBufferException {
         if (record.value() == null) {
-            Node gone = nodes.remove(record.key());
-            if (gone != null) {
-                peerChanges.publish(peer(gone, ChangeNotificationType.PEER_DELETED));
-            }
+            nodes.remove(record.key());
             return;
         }
-        Node node = Node.parseFrom(record.value());
-        Node before = nodes.put(record.key(), node);
-        if (before == null) {
-            peerChanges.publish(peer(node, ChangeNotificationType.PEER_ADDED));
-        } else if (!before.equals(node)) {
-            peerChanges.publish(peer(node, ChangeNotificationType.PEER_UPDATED));
-        }
-    }
-
-    /**
-     * A node as a Hubble peer: named {@code cluster/node} unless the cluster is {@code default}; its
-     * address is this service's, which serves every node's flows (Tendril's agents serve no Observer).
-     */
-    private ChangeNotification peer(Node node, ChangeNotificationType type) {
-        String cluster = node.getCluster().isEmpty() ? server.clusterName() : node.getCluster();
-        String name = cluster.equals("default") ? node.getName() : cluster + "/" + node.getName();
-        return ChangeNotification.newBuilder()
-                .setName(name)
-                .setAddress(server.address())
-                .setType(type)
-                .build();
+        nodes.put(record.key(), Node.parseFrom(record.value()));
     }
 
     private void agentEvent(ConsumerRecord<String, byte[]> record, String node, AgentEvent event) {
