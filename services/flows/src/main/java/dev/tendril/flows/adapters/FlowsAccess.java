@@ -10,7 +10,7 @@ import jakarta.inject.Singleton;
 
 /**
  * Who may call the flows service (docs/security.md has the table for every component): everything here is a read,
- * Hubble's Observer and Peer gRPC included, so viewers may.
+ * Hubble's Observer and Peer gRPC and the service map page ({@code /ui/}) included, so viewers may.
  */
 @ApplicationScoped
 public class FlowsAccess {
@@ -21,6 +21,8 @@ public class FlowsAccess {
         return AccessTable.builder()
                 .grpc("observer.Observer", "*", anyOf(Role.VIEWER))
                 .grpc("peer.Peer", "*", anyOf(Role.VIEWER))
+                .allow("GET|HEAD", "/ui/**", anyOf(Role.VIEWER))
+                .allow("GET|HEAD", "/ui", anyOf(Role.VIEWER))
                 .withCommonRows();
     }
 }

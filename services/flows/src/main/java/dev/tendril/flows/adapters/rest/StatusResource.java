@@ -26,6 +26,8 @@ public class StatusResource {
      *
      * @param seenFlows flows ingested since the service started
      * @param flowsRate flows per second over the last minute (Hubble's {@code flows_rate})
+     * @param cluster   the cluster this service runs in (Cilium's {@code cluster-name}): flows' endpoints of another
+     *                  cluster are remote
      */
     public record Status(
             long numFlows,
@@ -36,9 +38,10 @@ public class StatusResource {
             int numUnavailableNodes,
             List<String> unavailableNodes,
             String version,
-            double flowsRate) {
+            double flowsRate,
+            String cluster) {
 
-        static Status of(ServerStatusResponse status) {
+        static Status of(ServerStatusResponse status, String cluster) {
             return new Status(
                     status.getNumFlows(),
                     status.getMaxFlows(),
@@ -48,7 +51,8 @@ public class StatusResource {
                     status.getNumUnavailableNodes().getValue(),
                     List.copyOf(status.getUnavailableNodesList()),
                     status.getVersion(),
-                    status.getFlowsRate());
+                    status.getFlowsRate(),
+                    cluster);
         }
     }
 
@@ -68,12 +72,14 @@ public class StatusResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Hubble's ServerStatus: flows held and capacity, flows seen, uptime, connected nodes")
     public Status status() {
-        return Status.of(ServerStatuses.of(
-                store,
-                ingest.seenFlows(),
-                ingest.uptimeNanos(),
-                config.nodeTimeout(),
-                System.currentTimeMillis(),
-                server.version()));
+        return Status.of(
+                ServerStatuses.of(
+                        store,
+                        ingest.seenFlows(),
+                        ingest.uptimeNanos(),
+                        config.nodeTimeout(),
+                        System.currentTimeMillis(),
+                        server.version()),
+                server.clusterName());
     }
 }

@@ -1,0 +1,377 @@
+// The page: a namespace's service map from GET /v1/flows, kept live by its server-sent events (follow=true), and a
+// flow table that asks GET /v1/flows with the same parameters `tendril observe` sends, so both show the same rows.
+import "./style.css";
+import {
+  type Flow,
+  type FlowRow,
+  type MapEdge,
+  type MapNode,
+  ServiceMap,
+  endpointText,
+  layout,
+  policiesOf,
+  portOf,
+} from "./servicemap";
+
+const SVG = "http://www.w3.org/2000/svg";
+const WIDTH = 1200;
+const HEIGHT = 380;
+const BOX_W = 150;
+const BOX_H = 36;
+/** Flows read to draw the map before following: a namespace's recent past. */
+const HISTORY = 2000;
+
+const $ = <T extends Element>(selector: string): T => {
+  const element = document.querySelector<T>(selector);
+  if (!element) throw new Error(`the page has no ${selector}`);
+  return element;
+};
+
+const state = $<HTMLParagraphElement>("#state");
+const svg = $<SVGSVGElement>("#map");
+const filters = $<HTMLFormElement>("#filters");
+const clearEdge = $<HTMLButtonElement>("#clear-edge");
+const tableBody = $<HTMLTableSectionElement>("#flow-table tbody");
+const queryText = $<HTMLParagraphElement>("#query");
+
+let cluster = "";
+let namespace = "";
+let map = new ServiceMap("");
+let stream: EventSource | null = null;
+let renderPending = false;
+let seen = 0;
+let edgeFilter: MapEdge | null = null;
+
+/** GET a JSON resource of this service; a problem+json answer becomes an error naming its detail. */
+async function getJson<T>(path: string): Promise<T> {
+  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  const body = await response.text();
+  if (!response.ok) {
+    let detail = body;
+    try {
+      detail = JSON.parse(body).detail ?? body;
+    } catch {
+      // not JSON: the text itself
+    }
+    throw new Error(`${response.status}: ${detail}`);
+  }
+  return JSON.parse(body) as T;
+}
+
+function say(text: string): void {
+  state.textContent = text;
+}
+
+async function start(): Promise<void> {
+  try {
+    cluster = (await getJson<{ cluster?: string }>("/v1/status")).cluster ?? "";
+  } catch (e) {
+    say(`Cannot reach the flows service: ${(e as Error).message}`);
+    return;
+  }
+  void listNamespaces();
+  const asked = new URLSearchParams(location.search).get("namespace");
+  if (asked) {
+    $<HTMLInputElement>("#namespace").value = asked;
+    await show(asked);
+  }
+}
+
+/** The namespaces of the flows held now, for the picker. */
+async function listNamespaces(): Promise<void> {
+  try {
+    const rows = await getJson<FlowRow[]>("/v1/flows?last=1000");
+    const names = new Set<string>();
+    for (const row of rows) {
+      for (const end of [row.flow?.source, row.flow?.destination]) {
+        if (end?.namespace) names.add(end.namespace);
+      }
+    }
+    const list = $<HTMLDataListElement>("#namespaces");
+    list.replaceChildren(
+      ...[...names].sort().map((name) => {
+        const option = document.createElement("option");
+        option.value = name;
+        return option;
+      }),
+    );
+  } catch {
+    // the picker stays empty; typing a namespace still works
+  }
+}
+
+async function show(ns: string): Promise<void> {
+  stream?.close();
+  namespace = ns;
+  map = new ServiceMap(cluster);
+  seen = 0;
+  edgeFilter = null;
+  clearEdge.hidden = true;
+  history.replaceState(null, "", `?namespace=${encodeURIComponent(ns)}`);
+  say(`Loading ${ns}...`);
+  try {
+    const rows = await getJson<FlowRow[]>(`/v1/flows?namespace=${encodeURIComponent(ns)}&last=${HISTORY}`);
+    for (const row of rows) {
+      if (row.flow && map.add(row.flow)) seen++;
+    }
+  } catch (e) {
+    say(`Cannot read the flows of ${ns}: ${(e as Error).message}`);
+    return;
+  }
+  render();
+  void refreshTable();
+  stream = new EventSource(`/v1/flows?follow=true&namespace=${encodeURIComponent(ns)}`);
+  stream.onopen = () => say(`${ns}: live, ${seen} flows on the map`);
+  stream.onerror = () => say(`${ns}: the live stream was interrupted, reconnecting...`);
+  stream.onmessage = (message) => {
+    const row = JSON.parse(message.data) as FlowRow;
+    if (row.flow && map.add(row.flow)) {
+      seen++;
+      scheduleRender();
+    }
+  };
+}
+
+function scheduleRender(): void {
+  if (renderPending) return;
+  renderPending = true;
+  requestAnimationFrame(() => {
+    renderPending = false;
+    render();
+    say(`${namespace}: live, ${seen} flows on the map`);
+  });
+}
+
+function element<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<string, string | number>): SVGElementTagNameMap[K] {
+  const created = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) {
+    created.setAttribute(key, String(value));
+  }
+  return created;
+}
+
+/** How far p is from the segment a-b. */
+function distanceToSegment(p: { x: number; y: number }, a: { x: number; y: number }, b: { x: number; y: number }): number {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const squared = dx * dx + dy * dy;
+  const t = squared === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / squared));
+  return Math.hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy));
+}
+
+/** Where a line from the centre of a box towards (tx, ty) leaves the box. */
+function boxExit(x: number, y: number, tx: number, ty: number): [number, number] {
+  const dx = tx - x;
+  const dy = ty - y;
+  if (dx === 0 && dy === 0) return [x, y];
+  const scale = Math.min(Math.abs(dx) > 0 ? BOX_W / 2 / Math.abs(dx) : Infinity, Math.abs(dy) > 0 ? BOX_H / 2 / Math.abs(dy) : Infinity);
+  return [x + dx * scale, y + dy * scale];
+}
+
+function render(): void {
+  const nodes = map.allNodes();
+  const edges = map.allEdges();
+  const at = layout(nodes, edges, WIDTH, HEIGHT);
+  const defs = element("defs", {});
+  for (const verdict of ["allowed", "dropped", "mixed"]) {
+    const marker = element("marker", {
+      id: `arrow-${verdict}`,
+      viewBox: "0 0 10 10",
+      refX: 10,
+      refY: 5,
+      markerWidth: 7,
+      markerHeight: 7,
+      orient: "auto-start-reverse",
+    });
+    marker.append(element("path", { d: "M 0 0 L 10 5 L 0 10 z", class: `arrow ${verdict}` }));
+    defs.append(marker);
+  }
+  const drawn: Element[] = [defs];
+  for (const edge of edges) {
+    drawn.push(edgeGroup(edge, at));
+  }
+  for (const node of nodes) {
+    drawn.push(nodeGroup(node, at));
+  }
+  svg.replaceChildren(...drawn);
+}
+
+function describe(edge: MapEdge): string {
+  const from = map.findNode(edge.from)?.label ?? edge.from;
+  const to = map.findNode(edge.to)?.label ?? edge.to;
+  const counts = [edge.forwarded ? `${edge.forwarded} allowed` : "", edge.dropped ? `${edge.dropped} dropped` : ""]
+    .filter((c) => c)
+    .join(", ");
+  return `${from} to ${to}: ${counts} (${edge.ports.join(", ")})`;
+}
+
+function edgeGroup(edge: MapEdge, at: Map<string, { x: number; y: number }>): SVGGElement {
+  const a = at.get(edge.from) ?? { x: 0, y: 0 };
+  const b = at.get(edge.to) ?? { x: 0, y: 0 };
+  const group = element("g", {
+    class: "edge-group",
+    tabindex: 0,
+    role: "button",
+    "aria-label": describe(edge),
+    "data-edge": edge.id,
+    "data-verdict": edge.verdict,
+  });
+  if (edge.from === edge.to) {
+    const loop = element("path", {
+      class: `edge ${edge.verdict}`,
+      d: `M ${a.x - 20} ${a.y - BOX_H / 2} C ${a.x - 40} ${a.y - 80}, ${a.x + 40} ${a.y - 80}, ${a.x + 20} ${a.y - BOX_H / 2}`,
+      "marker-end": `url(#arrow-${edge.verdict})`,
+    });
+    group.append(loop);
+  } else {
+    // Two edges between the same pair (both directions) are drawn apart; an edge whose straight line would cross
+    // another box bends around it.
+    const reverse = map.allEdges().some((e) => e.from === edge.to && e.to === edge.from);
+    const length = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+    const ux = -(b.y - a.y) / length;
+    const uy = (b.x - a.x) / length;
+    const crosses = [...at.entries()].some(
+      ([id, p]) => id !== edge.from && id !== edge.to && distanceToSegment(p, a, b) < BOX_H,
+    );
+    const bend = (crosses ? length * 0.3 : 0) + (reverse ? 10 : 0);
+    const cx = (a.x + b.x) / 2 - ux * bend;
+    const cy = (a.y + b.y) / 2 - uy * bend;
+    const [x1, y1] = boxExit(a.x, a.y, cx, cy);
+    const [x2, y2] = boxExit(b.x, b.y, cx, cy);
+    group.append(
+      element("path", {
+        class: `edge ${edge.verdict}`,
+        d: `M ${x1} ${y1} Q ${cx} ${cy} ${x2} ${y2}`,
+        "marker-end": `url(#arrow-${edge.verdict})`,
+      }),
+    );
+    const label = element("text", {
+      class: "edge-label",
+      x: 0.25 * x1 + 0.5 * cx + 0.25 * x2,
+      y: 0.25 * y1 + 0.5 * cy + 0.25 * y2 - 6,
+      "text-anchor": "middle",
+    });
+    label.textContent = `${edge.ports.join(" ")} ${edge.forwarded ? `✓${edge.forwarded}` : ""}${edge.dropped ? ` ✗${edge.dropped}` : ""}`.trim();
+    group.append(label);
+  }
+  const title = element("title", {});
+  title.textContent = describe(edge);
+  group.prepend(title);
+  group.addEventListener("click", () => void filterToEdge(edge));
+  group.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      void filterToEdge(edge);
+    }
+  });
+  return group;
+}
+
+function nodeGroup(node: MapNode, at: Map<string, { x: number; y: number }>): SVGGElement {
+  const p = at.get(node.id) ?? { x: 0, y: 0 };
+  const group = element("g", { class: `node ${node.kind}`, "data-node": node.id });
+  group.append(element("rect", { x: p.x - BOX_W / 2, y: p.y - BOX_H / 2, width: BOX_W, height: BOX_H, rx: 6 }));
+  const text = element("text", { x: p.x, y: p.y });
+  text.textContent = node.kind === "remote" ? node.id : node.label;
+  group.append(text);
+  const title = element("title", {});
+  title.textContent = node.id;
+  group.append(title);
+  return group;
+}
+
+/** The `tendril observe` parameters that select one end of an edge. */
+function side(node: MapNode | undefined, prefix: "from" | "to"): [string, string][] {
+  if (!node) return [];
+  switch (node.kind) {
+    case "world":
+      return [[`${prefix}-identity`, "2"]];
+    case "host":
+      return [[`${prefix}-identity`, "1"]];
+    case "other":
+      return [[`${prefix}-identity`, node.id.substring("identity:".length)]];
+    default:
+      if (node.selector) {
+        return [
+          [`${prefix}-namespace`, node.namespace],
+          [`${prefix}-label`, node.selector],
+        ];
+      }
+      return [[`${prefix}-pod`, `${node.namespace}/${node.pod ?? node.label}`]];
+  }
+}
+
+async function filterToEdge(edge: MapEdge): Promise<void> {
+  edgeFilter = edge;
+  clearEdge.hidden = false;
+  await refreshTable();
+}
+
+clearEdge.addEventListener("click", () => {
+  edgeFilter = null;
+  clearEdge.hidden = true;
+  void refreshTable();
+});
+
+/** The table's query: the filters' fields, the namespace (or the edge's two ends) and how many. */
+function tableQuery(): [string, string][] {
+  const params: [string, string][] = [];
+  if (edgeFilter) {
+    params.push(...side(map.findNode(edgeFilter.from), "from"), ...side(map.findNode(edgeFilter.to), "to"));
+  } else {
+    params.push(["namespace", namespace]);
+  }
+  const form = new FormData(filters);
+  for (const name of ["verdict", "pod", "label", "port", "protocol", "since", "last"]) {
+    const value = String(form.get(name) ?? "").trim();
+    if (value) params.push([name, value]);
+  }
+  return params;
+}
+
+async function refreshTable(): Promise<void> {
+  if (!namespace) return;
+  const params = tableQuery();
+  const query = new URLSearchParams(params).toString();
+  queryText.textContent = `tendril observe ${params.map(([k, v]) => `--${k} ${v}`).join(" ")}`;
+  try {
+    const rows = await getJson<FlowRow[]>(`/v1/flows?${query}`);
+    tableBody.replaceChildren(...rows.filter((r) => r.flow).map((r) => tableRow(r.flow as Flow)));
+  } catch (e) {
+    tableBody.replaceChildren();
+    queryText.textContent += ` refused: ${(e as Error).message}`;
+  }
+}
+
+function tableRow(flow: Flow): HTMLTableRowElement {
+  const row = document.createElement("tr");
+  const cells = [
+    flow.time ? flow.time.substring(11, 23) : "",
+    endpointText(flow.source, flow.IP?.source),
+    endpointText(flow.destination, flow.IP?.destination),
+    portOf(flow),
+    flow.verdict ?? "",
+    flow.verdict === "DROPPED" ? (flow.drop_reason_desc ?? "") : "",
+    policiesOf(flow).join(", "),
+  ];
+  cells.forEach((text, i) => {
+    const cell = document.createElement("td");
+    cell.textContent = text;
+    if (i === 4) cell.className = text;
+    row.append(cell);
+  });
+  return row;
+}
+
+$<HTMLFormElement>("#pick").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const ns = $<HTMLInputElement>("#namespace").value.trim();
+  if (ns) void show(ns);
+});
+
+filters.addEventListener("submit", (event) => {
+  event.preventDefault();
+  void refreshTable();
+});
+
+void start();
