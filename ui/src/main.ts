@@ -187,8 +187,9 @@ function render(): void {
     defs.append(marker);
   }
   const drawn: Element[] = [defs];
+  const ids = new Set(edges.map((e) => e.id));
   for (const edge of edges) {
-    drawn.push(edgeGroup(edge, at));
+    drawn.push(edgeGroup(edge, at, ids.has(`${edge.to}->${edge.from}`)));
   }
   for (const node of nodes) {
     drawn.push(nodeGroup(node, at));
@@ -205,7 +206,7 @@ function describe(edge: MapEdge): string {
   return `${from} to ${to}: ${counts} (${edge.ports.join(", ")})`;
 }
 
-function edgeGroup(edge: MapEdge, at: Map<string, { x: number; y: number }>): SVGGElement {
+function edgeGroup(edge: MapEdge, at: Map<string, { x: number; y: number }>, reverse: boolean): SVGGElement {
   const a = at.get(edge.from) ?? { x: 0, y: 0 };
   const b = at.get(edge.to) ?? { x: 0, y: 0 };
   const group = element("g", {
@@ -226,7 +227,6 @@ function edgeGroup(edge: MapEdge, at: Map<string, { x: number; y: number }>): SV
   } else {
     // Two edges between the same pair (both directions) are drawn apart; an edge whose straight line would cross
     // another box bends around it.
-    const reverse = map.allEdges().some((e) => e.from === edge.to && e.to === edge.from);
     const length = Math.hypot(b.x - a.x, b.y - a.y) || 1;
     const ux = -(b.y - a.y) / length;
     const uy = (b.x - a.x) / length;

@@ -4,12 +4,9 @@ import dev.tendril.api.v1.MeshPeer;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.StackFabric;
-import dev.tendril.security.CertificateRequest;
 import dev.tendril.security.ClientTls;
-import dev.tendril.security.Pem;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,9 +24,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.acl.AclBinding;
 
 /**
- * The launcher's ClusterMesh: {@code connect} validates a peer (its data directory on this machine), links the two
- * stacks' kernel pod networks ({@link MeshFabrics}; nothing on the model datapath) and then issues the link's
- * certificates, adds the ACLs on both brokers, records the peer ({@code mesh/peers.json} and
+ * The launcher's ClusterMesh: {@code connect} validates a peer (its data directory on this machine, or its launcher's
+ * address), gets read access to its topics ({@link PeerAccess}: the link's certificates and the peer's ACLs), links
+ * the two stacks' kernel pod networks ({@link MeshFabrics}; nothing on the model datapath), adds the local ACLs,
+ * records the peer ({@code mesh/peers.json} and
  * {@code tendril.mesh.peers}) and starts a supervised MirrorMaker 2 ({@link MirrorProcess}) that copies the peer's
  * topics; {@code disconnect} undoes all of it and deletes the peer's remote topics. {@code up} starts the recorded
  * peers' MirrorMaker 2 again. A refused request ({@link MeshRefused}) changes nothing. One change runs at a time
@@ -62,6 +60,7 @@ final class ClusterMesh {
     private final MeshCredentials credentials;
     private final MeshFabrics fabrics;
     private final MeshGrants grants;
+    private final PeerAccess access;
     /** Guarded by itself; never held while waiting for anything but a fork, so stop and status never wait. */
     private final Map<String, Supervised> mirrors = new LinkedHashMap<>();
     /** One connect, disconnect or restore at a time, each waiting for the one before with a deadline. */
@@ -79,6 +78,7 @@ final class ClusterMesh {
         this.changes = new MeshChanges(context.out());
         this.peers = new MeshPeers(context.config().dataDir());
         this.credentials = new MeshCredentials(context.dataDir());
+        this.access = new PeerAccess(context.config().cluster().name(), peers, credentials, context.out());
         this.grants = new MeshGrants(
                 context.config(), credentials, context.localBootstrap(), this::localSuperUser, context.out());
     }
@@ -190,18 +190,7 @@ final class ClusterMesh {
         boolean linked = fabrics.link(peer.name(), fabric);
         try {
             Instant now = Instant.now();
-            String localName = local().name();
-            changes.step("issuing the link's certificates");
-            credentials.issue(peer.name(), peer.dataDir(), localName, now);
-            changes.step("adding the ACLs at " + peer.name() + "'s Kafka " + peer.kafka());
-            try (Admin admin = Admin.create(MeshClients.superUser(peer.dataDir(), peer.kafka()))) {
-                admin.createAcls(MeshAcls.atPeer(localName)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while connecting " + peer.name());
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IllegalStateException("cannot connect " + peer.name() + ": " + e.getMessage(), e);
-            }
+            access.grantAtDirectory(peer, now, changes::step);
             return connectGranted(new MeshPeers.Peer(
                     peer.name(),
                     peer.clusterId(),
@@ -230,119 +219,30 @@ final class ClusterMesh {
     private Connected connectNow(URI address, ClientTls peerAdmin) {
         PeerCheck check = new PeerCheck(context.config(), peers.all());
         check.localReady();
-        MeshGrantClient peer = new MeshGrantClient(address, peerAdmin);
-        changes.step("asking " + address + " for its cluster");
-        MeshGrants.Cluster cluster = peer.cluster();
-        check.clashes(cluster.name(), cluster.clusterId(), cluster.podCidrs());
-        changes.step("asking " + cluster.name() + " at " + address + " for a grant");
-        CertificateRequest.Pending key = CertificateRequest.create(MeshCredentials.grantee(local().name()));
-        MeshGrants.Grant grant =
-                peer.grant(new MeshGrants.Request(local().name(), local().id(), local().podCidrs(), key.pem()));
-        Instant now = Instant.now();
+        PeerAccess.Granted granted = access.grantAt(address, peerAdmin, check, changes::step);
         boolean linked = false;
-        StackFabric fabric = null;
+        Optional<StackFabric> fabric = granted.record().stackFabric();
         try {
-            checkGrant(cluster, grant, key);
-            changes.step("checking " + grant.name() + "'s Kafka " + grant.kafka() + " with the granted certificate");
-            credentials.store(
-                    grant.name(), grant.certificate(), key.privateKey(), grant.authority(), local().name(), now);
-            reachable(grant);
-            if (grant.fabric() != null) {
-                fabric = new StackFabric(grant.fabric());
-                if (MeshFabrics.present(fabric)) {
-                    changes.step("linking the pod networks");
-                    linked = fabrics.link(grant.name(), fabric);
-                } else {
-                    context.out()
-                            .printf(
-                                    "%-10s %s's pod network %s is not on this machine: no link (route its pod CIDRs"
-                                            + " %s to its nodes yourself)%n",
-                                    MeshFabrics.LABEL,
-                                    grant.name(),
-                                    grant.fabric(),
-                                    String.join(", ", grant.podCidrs()));
-                }
+            if (fabric.isPresent() && MeshFabrics.present(fabric.get())) {
+                changes.step("linking the pod networks");
+                linked = fabrics.link(granted.record().name(), fabric.get());
+            } else if (fabric.isPresent()) {
+                context.out()
+                        .printf(
+                                "%-10s %s's pod network %s is not on this machine: no link (route its pod CIDRs %s to"
+                                        + " its nodes yourself)%n",
+                                MeshFabrics.LABEL,
+                                granted.record().name(),
+                                fabric.get().prefix(),
+                                String.join(", ", granted.record().podCidrs()));
             }
-            return connectGranted(new MeshPeers.Peer(
-                    grant.name(),
-                    grant.clusterId(),
-                    grant.podCidrs(),
-                    null,
-                    now.toEpochMilli(),
-                    address.toString(),
-                    grant.kafka(),
-                    grant.fabric()));
+            return connectGranted(granted.record());
         } catch (RuntimeException e) {
-            // The name checked in the first question: the grant's own is the peer's word until checkGrant passed.
             if (linked) {
-                fabrics.unlinkAfterFailure(cluster.name(), fabric, e);
+                fabrics.unlinkAfterFailure(granted.record().name(), fabric.get(), e);
             }
-            try {
-                credentials.remove(cluster.name());
-            } catch (RuntimeException undo) {
-                e.addSuppressed(undo);
-            }
-            try {
-                peer.revoke(local().name());
-            } catch (RuntimeException undo) {
-                e.addSuppressed(undo);
-            }
+            access.undo(granted, e);
             throw e;
-        }
-    }
-
-    /** The grant is the cluster asked before, names a Kafka and a pod network prefix of the right form. */
-    private static void checkGrant(MeshGrants.Cluster asked, MeshGrants.Grant grant, CertificateRequest.Pending key) {
-        if (!asked.name().equals(grant.name())
-                || asked.clusterId() != grant.clusterId()
-                || !asked.podCidrs().equals(grant.podCidrs())) {
-            throw new MeshRefused(
-                    409,
-                    "the peer changed between the questions: it was " + asked.name() + " (id " + asked.clusterId()
-                            + "), its grant names " + grant.name() + " (id " + grant.clusterId() + ")");
-        }
-        if (grant.kafka() == null || grant.kafka().isBlank()) {
-            throw new MeshRefused(502, "the peer's grant names no Kafka");
-        }
-        if (grant.fabric() != null
-                && !StackFabric.PREFIX.matcher(grant.fabric()).matches()) {
-            throw new MeshRefused(
-                    502,
-                    "the peer's grant names a pod network '" + grant.fabric() + "' of no "
-                            + "Tendril form (td and 8 hex digits)");
-        }
-        try {
-            java.security.cert.X509Certificate signed = Pem.parseCertificates(
-                            grant.certificate(), "the grant's certificate")
-                    .getFirst();
-            java.security.cert.X509Certificate authority = Pem.parseCertificates(
-                            grant.authority(), "the grant's authority")
-                    .getFirst();
-            signed.verify(authority.getPublicKey());
-            java.security.PublicKey expected =
-                    CertificateRequest.parse(key.pem(), "this request").publicKey();
-            if (!signed.getPublicKey().equals(expected)) {
-                throw new MeshRefused(502, "the peer's grant carries a certificate for another key");
-            }
-        } catch (IllegalArgumentException | java.security.GeneralSecurityException e) {
-            throw new MeshRefused(502, "the peer's grant does not hold: " + e.getMessage());
-        }
-    }
-
-    /** The granted certificate reads the peer's Kafka (its topics' metadata): else the connect is refused (503). */
-    private void reachable(MeshGrants.Grant grant) {
-        Map<String, Object> client = MeshClients.client(
-                credentials.peerAuthority(grant.name()), credentials.atPeer(grant.name()), grant.kafka());
-        try (Admin admin = Admin.create(client)) {
-            admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MeshRefused(503, "interrupted while reaching " + grant.name() + "'s Kafka");
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            throw new MeshRefused(
-                    503,
-                    "the peer " + grant.name() + "'s Kafka at " + grant.kafka()
-                            + " does not answer the granted certificate: " + e.getMessage());
         }
     }
 
@@ -444,44 +344,11 @@ final class ClusterMesh {
             throw new IllegalStateException("cannot disconnect " + name + ": " + e.getMessage(), e);
         }
         changes.step("removing this cluster's ACLs at " + name + "'s Kafka");
-        revokeAtPeer(peer);
+        access.revoke(peer);
         credentials.remove(name);
         peers.remove(name);
         context.out().printf("%-10s disconnected cluster %s; deleted %s%n", MIRROR_PREFIX + name, name, deleted);
         return deleted;
-    }
-
-    /**
-     * Best effort: the peer may be gone for good, and its ACLs for this cluster then go with it. A peer on this machine
-     * is changed as its broker's super user; one connected by address is asked to revoke the grant, with the granted
-     * certificate itself.
-     */
-    private void revokeAtPeer(MeshPeers.Peer peer) {
-        try {
-            if (peer.byAddress()) {
-                new MeshGrantClient(URI.create(peer.address()), credentials.grantedTls(peer.name()))
-                        .revoke(local().name());
-                return;
-            }
-            Optional<String> kafka = peer.kafkaNow();
-            if (kafka.isEmpty() || !Files.isDirectory(Path.of(peer.dataDir()))) {
-                return;
-            }
-            try (Admin admin = Admin.create(MeshClients.superUser(Path.of(peer.dataDir()), kafka.get()))) {
-                admin.deleteAcls(MeshAcls.atPeer(local().name()).stream()
-                                .map(AclBinding::toFilter)
-                                .toList())
-                        .all()
-                        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            context.out()
-                    .printf(
-                            "%-10s could not remove this cluster's ACLs at %s (%s): remove them there%n",
-                            MIRROR_PREFIX + peer.name(), peer.name(), e.getMessage());
-        }
     }
 
     private ChildProcess startMirror(MeshPeers.Peer peer) {
@@ -492,12 +359,12 @@ final class ClusterMesh {
                         new Component(
                                 MIRROR_PREFIX + peer.name(),
                                 Kind.MIRROR,
-                                port(peerKafka),
+                                MirrorProcess.portOf(peerKafka),
                                 peer.name() + " at " + peerKafka,
                                 null,
                                 log.toString()),
                         () -> {
-                            followKafka(peer.name());
+                            access.followKafka(peer.name());
                             List<String> command = new ArrayList<>(context.childJvm());
                             command.add(HEAP);
                             command.add(MirrorProcess.IN_MEMORY_KEY_STORES);
@@ -522,51 +389,6 @@ final class ClusterMesh {
         // No health endpoint: running once started (clustermesh status tells whether it keeps up).
         context.supervisor().healthy(supervised);
         return child;
-    }
-
-    /**
-     * Before each start of a peer's MirrorMaker 2: a peer connected by address is asked where its Kafka is now (with
-     * the granted certificate), and the record follows a move. A peer that does not answer keeps the address it had.
-     */
-    private void followKafka(String name) {
-        Optional<MeshPeers.Peer> peer = peers.find(name).filter(MeshPeers.Peer::byAddress);
-        if (peer.isEmpty()) {
-            return;
-        }
-        MeshPeers.Peer known = peer.get();
-        try {
-            MeshGrants.Grant now = new MeshGrantClient(URI.create(known.address()), credentials.grantedTls(name))
-                    .whereNow(local().name());
-            if (now.kafka() != null && !now.kafka().equals(known.kafka())) {
-                peers.put(new MeshPeers.Peer(
-                        known.name(),
-                        known.clusterId(),
-                        known.podCidrs(),
-                        null,
-                        known.connectedAt(),
-                        known.address(),
-                        now.kafka(),
-                        known.fabric()));
-                context.out()
-                        .printf(
-                                "%-10s %s's Kafka moved from %s to %s%n",
-                                MIRROR_PREFIX + name, name, known.kafka(), now.kafka());
-            }
-        } catch (RuntimeException e) {
-            context.out()
-                    .printf(
-                            "%-10s cannot ask %s at %s where its Kafka is (%s): keeps %s%n",
-                            MIRROR_PREFIX + name, name, known.address(), e.getMessage(), known.kafka());
-        }
-    }
-
-    private static int port(String bootstrap) {
-        int colon = bootstrap.lastIndexOf(':');
-        try {
-            return colon < 0 ? 0 : Integer.parseInt(bootstrap.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     Map<String, Object> localSuperUser() {

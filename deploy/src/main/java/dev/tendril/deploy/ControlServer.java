@@ -50,6 +50,18 @@ final class ControlServer implements AutoCloseable {
     /** The control endpoint's port is this above the port offset (8080 by default), or the next free one. */
     static final int PORT_BASE = 8080;
 
+    /** The stack's: on {@code --bind} at {@value #PORT_BASE} plus the port offset (or the next free port). */
+    static ControlServer start(StackConfig config, Supervisor supervisor, ClusterMesh mesh, StackPki pki) {
+        InetAddress bind;
+        try {
+            bind = InetAddress.getByName(config.bind());
+        } catch (java.net.UnknownHostException e) {
+            throw new StartupFailure("--bind " + config.bind() + " is no address of this machine: " + e.getMessage());
+        }
+        int port = Ports.preferredOrNextFree(PORT_BASE + config.portOffset(), java.util.Set.of());
+        return start(supervisor, mesh, pki.authority(), pki.service(StackPki.LAUNCHER), bind, port);
+    }
+
     static ControlServer start(Supervisor supervisor, Path authority, Credential own) {
         return start(supervisor, null, authority, own, InetAddress.getLoopbackAddress(), 0);
     }

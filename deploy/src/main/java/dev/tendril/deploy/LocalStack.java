@@ -179,13 +179,7 @@ final class LocalStack {
         }
         readiness().await(children, null);
         step(() -> {
-            control = ControlServer.start(
-                    supervisor,
-                    mesh,
-                    pki.authority(),
-                    pki.service(StackPki.LAUNCHER),
-                    controlAddress(),
-                    Ports.preferredOrNextFree(ControlServer.PORT_BASE + config.portOffset(), java.util.Set.of()));
+            control = ControlServer.start(config, supervisor, mesh, pki);
             ready = true;
             supervisor.supervise();
             return null;
@@ -262,15 +256,6 @@ final class LocalStack {
             } finally {
                 stopped.countDown();
             }
-        }
-    }
-
-    /** The control endpoint listens where the services do ({@code --bind}). */
-    private java.net.InetAddress controlAddress() {
-        try {
-            return java.net.InetAddress.getByName(config.bind());
-        } catch (java.net.UnknownHostException e) {
-            throw new StartupFailure("--bind " + config.bind() + " is no address of this machine: " + e.getMessage());
         }
     }
 

@@ -202,4 +202,14 @@ public final class MirrorProcess {
             throw new UncheckedIOException("cannot read " + file, e);
         }
     }
+
+    /** The port of a {@code host:port} bootstrap address; 0 when it names none. */
+    static int portOf(String bootstrap) {
+        int colon = bootstrap.lastIndexOf(':');
+        try {
+            return colon < 0 ? 0 : Integer.parseInt(bootstrap.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
 }

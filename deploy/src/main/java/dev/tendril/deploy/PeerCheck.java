@@ -70,6 +70,11 @@ final class PeerCheck {
         return new Valid(peer.name(), peer.id(), new ArrayList<>(peer.podCidrs()), dir, kafka);
     }
 
+    /** This cluster. */
+    ClusterSpec local() {
+        return local.cluster();
+    }
+
     /** Refuses (409) a connect or grant while this cluster has id 0, which cannot join a mesh. */
     void localReady() {
         if (local.cluster().id() == 0) {
