@@ -1,4 +1,4 @@
-// The page: a namespace's service map from GET /v1/flows, kept live by its server-sent events (follow=true), and a
+// The page: the service map of one or more namespaces from GET /v1/flows, kept live by its server-sent events (follow=true), and a
 // flow table that asks GET /v1/flows with the same parameters `tendril observe` sends, so both show the same rows.
 import "./style.css";
 import {
@@ -35,7 +35,8 @@ const tableBody = $<HTMLTableSectionElement>("#flow-table tbody");
 const queryText = $<HTMLParagraphElement>("#query");
 
 let cluster = "";
-let namespace = "";
+/** The namespaces shown: the picker takes several, separated by commas or spaces. */
+let namespaces: string[] = [];
 let map = new ServiceMap("");
 let stream: EventSource | null = null;
 let renderPending = false;
@@ -73,7 +74,7 @@ async function start(): Promise<void> {
   const asked = new URLSearchParams(location.search).get("namespace");
   if (asked) {
     $<HTMLInputElement>("#namespace").value = asked;
-    await show(asked);
+    await show(parseNamespaces(asked));
   }
 }
 
@@ -100,17 +101,28 @@ async function listNamespaces(): Promise<void> {
   }
 }
 
-async function show(ns: string): Promise<void> {
+/** `a, b c` -> [a, b, c]: what the picker's text names. */
+function parseNamespaces(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter((n) => n))];
+}
+
+/** `namespace=a&namespace=b`: the flows of any of them (repeated filters are alternatives, as in observe). */
+function namespaceQuery(): string {
+  return namespaces.map((n) => `namespace=${encodeURIComponent(n)}`).join("&");
+}
+
+async function show(list: string[]): Promise<void> {
   stream?.close();
-  namespace = ns;
+  namespaces = list;
+  const ns = list.join(", ");
   map = new ServiceMap(cluster);
   seen = 0;
   edgeFilter = null;
   clearEdge.hidden = true;
-  history.replaceState(null, "", `?namespace=${encodeURIComponent(ns)}`);
+  history.replaceState(null, "", `?namespace=${encodeURIComponent(list.join(","))}`);
   say(`Loading ${ns}...`);
   try {
-    const rows = await getJson<FlowRow[]>(`/v1/flows?namespace=${encodeURIComponent(ns)}&last=${HISTORY}`);
+    const rows = await getJson<FlowRow[]>(`/v1/flows?${namespaceQuery()}&last=${HISTORY}`);
     for (const row of rows) {
       if (row.flow && map.add(row.flow)) seen++;
     }
@@ -120,7 +132,7 @@ async function show(ns: string): Promise<void> {
   }
   render();
   void refreshTable();
-  stream = new EventSource(`/v1/flows?follow=true&namespace=${encodeURIComponent(ns)}`);
+  stream = new EventSource(`/v1/flows?follow=true&${namespaceQuery()}`);
   stream.onopen = () => say(`${ns}: live, ${seen} flows on the map`);
   stream.onerror = () => say(`${ns}: the live stream was interrupted, reconnecting...`);
   stream.onmessage = (message) => {
@@ -138,7 +150,7 @@ function scheduleRender(): void {
   requestAnimationFrame(() => {
     renderPending = false;
     render();
-    say(`${namespace}: live, ${seen} flows on the map`);
+    say(`${namespaces.join(", ")}: live, ${seen} flows on the map`);
   });
 }
 
@@ -319,7 +331,7 @@ function tableQuery(): [string, string][] {
   if (edgeFilter) {
     params.push(...side(map.findNode(edgeFilter.from), "from"), ...side(map.findNode(edgeFilter.to), "to"));
   } else {
-    params.push(["namespace", namespace]);
+    params.push(...namespaces.map((n): [string, string] => ["namespace", n]));
   }
   const form = new FormData(filters);
   for (const name of ["verdict", "pod", "label", "port", "protocol", "since", "last"]) {
@@ -330,7 +342,7 @@ function tableQuery(): [string, string][] {
 }
 
 async function refreshTable(): Promise<void> {
-  if (!namespace) return;
+  if (namespaces.length === 0) return;
   const params = tableQuery();
   const query = new URLSearchParams(params).toString();
   queryText.textContent = `tendril observe ${params.map(([k, v]) => `--${k} ${v}`).join(" ")}`;
@@ -365,8 +377,8 @@ function tableRow(flow: Flow): HTMLTableRowElement {
 
 $<HTMLFormElement>("#pick").addEventListener("submit", (event) => {
   event.preventDefault();
-  const ns = $<HTMLInputElement>("#namespace").value.trim();
-  if (ns) void show(ns);
+  const list = parseNamespaces($<HTMLInputElement>("#namespace").value);
+  if (list.length > 0) void show(list);
 });
 
 filters.addEventListener("submit", (event) => {

@@ -3,6 +3,10 @@ package dev.tendril.deploy;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
@@ -29,6 +33,14 @@ final class MeshAcls {
             List.of(AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS);
 
     private MeshAcls() {}
+
+    /** Removes {@link #atPeer} of {@code localCluster} from the broker {@code admin} talks to. */
+    static void removeAtPeer(Admin admin, String localCluster, int timeoutSeconds)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        admin.deleteAcls(atPeer(localCluster).stream().map(AclBinding::toFilter).toList())
+                .all()
+                .get(timeoutSeconds, TimeUnit.SECONDS);
+    }
 
     /** On the peer's broker: the local cluster's MirrorMaker 2 reads the replicated topics. */
     static Set<AclBinding> atPeer(String localCluster) {

@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.acl.AclBinding;
 
 /**
  * The granting side of {@code tendril clustermesh connect --to ADDRESS}: a cluster that wants to replicate this one
@@ -142,11 +141,7 @@ final class MeshGrants {
             throw new MeshRefused(400, e.getMessage());
         }
         try (Admin admin = Admin.create(superUser.get())) {
-            admin.deleteAcls(MeshAcls.atPeer(name).stream()
-                            .map(AclBinding::toFilter)
-                            .toList())
-                    .all()
-                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            MeshAcls.removeAtPeer(admin, name, TIMEOUT_SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MeshRefused(503, "interrupted while removing the ACLs of " + name);

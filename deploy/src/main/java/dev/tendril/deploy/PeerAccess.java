@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.acl.AclBinding;
 
 /**
  * How this cluster gets, keeps and gives up read access to a peer's topics ({@link ClusterMesh} does the rest of a
@@ -186,11 +185,7 @@ final class PeerAccess {
                 return;
             }
             try (Admin admin = Admin.create(MeshClients.superUser(Path.of(peer.dataDir()), kafka.get()))) {
-                admin.deleteAcls(MeshAcls.atPeer(local).stream()
-                                .map(AclBinding::toFilter)
-                                .toList())
-                        .all()
-                        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                MeshAcls.removeAtPeer(admin, local, TIMEOUT_SECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

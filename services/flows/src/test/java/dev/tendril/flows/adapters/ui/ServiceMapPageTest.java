@@ -183,6 +183,31 @@ class ServiceMapPageTest {
         await().atMost(GUARD).untilAsserted(() -> assertThat(tableTexts()).isEqualTo(edgeRows));
     }
 
+    @Test
+    void severalNamespacesAtOnceWithTheTrafficBetweenThem() throws Exception {
+        String shop = "shop-" + UUID.randomUUID().toString().substring(0, 8);
+        Endpoint cart = HubbleFlows.pod(shop, "cart-1", 4201, "cart");
+        Instant at = Instant.now().minusSeconds(5);
+        flows.send(List.of(
+                flow(HubbleFlows.forwarded(at, "map-node", frontend, "10.0.1.10", 44000, backend, "10.0.1.20", 80)),
+                flow(HubbleFlows.forwarded(at, "map-node", cart, "10.0.2.10", 44001, backend, "10.0.1.20", 80))));
+        await().atMost(GUARD)
+                .until(() -> rows("namespace=" + shop + "&last=100").size() == 1);
+
+        browser.get(base() + "/ui/?namespace=" + ns + "," + shop);
+
+        await().atMost(GUARD).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            assertThat(browser.findElements(By.cssSelector("[data-node]")).stream()
+                            .map(n -> n.getAttribute("data-node")))
+                    .containsExactlyInAnyOrder(ns + "/frontend", ns + "/backend", shop + "/cart");
+            assertThat(verdict(shop + "/cart->" + ns + "/backend")).isEqualTo("allowed");
+            assertThat(browser.findElement(By.id("query")).getText())
+                    .isEqualTo("tendril observe --namespace " + ns + " --namespace " + shop + " --last 100");
+            assertThat(browser.findElements(By.cssSelector("#flow-table tbody tr")))
+                    .hasSize(2);
+        });
+    }
+
     private static Flow flow(Flow.Builder builder) {
         return builder.build();
     }
