@@ -30,6 +30,11 @@ final class MeshGrantClient {
                 .build();
     }
 
+    /** The launcher of a peer connected by address, asked with this cluster's certificate granted there. */
+    static MeshGrantClient asGranted(MeshPeers.Peer peer, MeshCredentials credentials) {
+        return new MeshGrantClient(URI.create(peer.address()), credentials.grantedTls(peer.name()));
+    }
+
     MeshGrants.Cluster cluster() {
         return JSON.convertValue(send("GET", MeshGrantEndpoint.CLUSTER, null), MeshGrants.Cluster.class);
     }

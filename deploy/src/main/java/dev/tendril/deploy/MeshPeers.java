@@ -77,6 +77,11 @@ final class MeshPeers {
             return Optional.of(StackFabric.of(Path.of(dataDir)));
         }
 
+        /** The same peer with its Kafka at {@code bootstrap} (an address peer's moved broker). */
+        Peer withKafka(String bootstrap) {
+            return new Peer(name, clusterId, podCidrs, dataDir, connectedAt, address, bootstrap, fabric);
+        }
+
         /** Where the peer was connected from: its address or its data directory. */
         String source() {
             return byAddress() ? address : dataDir;

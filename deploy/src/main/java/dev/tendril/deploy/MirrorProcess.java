@@ -178,12 +178,8 @@ public final class MirrorProcess {
     /** Where the peer's launcher says its Kafka is now (nothing when it does not answer: the mirror keeps going). */
     private static Optional<String> askedKafka(MeshPeers.Peer peer, String local, MeshCredentials credentials) {
         try {
-            return Optional.ofNullable(new MeshGrantClient(
-                            java.net.URI.create(peer.address()),
-                            dev.tendril.security.ClientTls.files(
-                                    credentials.peerAuthority(peer.name()), credentials.atPeer(peer.name())))
-                    .whereNow(local)
-                    .kafka());
+            return Optional.ofNullable(
+                    MeshGrantClient.asGranted(peer, credentials).whereNow(local).kafka());
         } catch (RuntimeException e) {
             return Optional.empty();
         }

@@ -142,9 +142,7 @@ final class PeerAccess {
                             grant.authority(), "the grant's authority")
                     .getFirst();
             signed.verify(authority.getPublicKey());
-            java.security.PublicKey expected =
-                    CertificateRequest.parse(key.pem(), "this request").publicKey();
-            if (!signed.getPublicKey().equals(expected)) {
+            if (!signed.getPublicKey().equals(key.publicKey())) {
                 throw new MeshRefused(502, "the peer's grant carries a certificate for another key");
             }
         } catch (IllegalArgumentException | java.security.GeneralSecurityException e) {
@@ -177,7 +175,7 @@ final class PeerAccess {
     void revoke(MeshPeers.Peer peer) {
         try {
             if (peer.byAddress()) {
-                new MeshGrantClient(URI.create(peer.address()), credentials.grantedTls(peer.name())).revoke(local);
+                MeshGrantClient.asGranted(peer, credentials).revoke(local);
                 return;
             }
             Optional<String> kafka = peer.kafkaNow();
@@ -207,18 +205,9 @@ final class PeerAccess {
         }
         MeshPeers.Peer known = peer.get();
         try {
-            MeshGrants.Grant now =
-                    new MeshGrantClient(URI.create(known.address()), credentials.grantedTls(name)).whereNow(local);
+            MeshGrants.Grant now = MeshGrantClient.asGranted(known, credentials).whereNow(local);
             if (now.kafka() != null && !now.kafka().equals(known.kafka())) {
-                peers.put(new MeshPeers.Peer(
-                        known.name(),
-                        known.clusterId(),
-                        known.podCidrs(),
-                        null,
-                        known.connectedAt(),
-                        known.address(),
-                        now.kafka(),
-                        known.fabric()));
+                peers.put(known.withKafka(now.kafka()));
                 out.printf(
                         "%-10s %s's Kafka moved from %s to %s%n",
                         ClusterMesh.MIRROR_PREFIX + name, name, known.kafka(), now.kafka());

@@ -34,8 +34,11 @@ public record CertificateRequest(Subject subject, PublicKey publicKey) {
         Objects.requireNonNull(publicKey, "publicKey");
     }
 
-    /** A new EC P-256 key and the PEM request for {@code subject} signed with it; the key stays with the caller. */
-    public record Pending(PrivateKey privateKey, String pem) {}
+    /**
+     * A new EC P-256 key pair and the PEM request for {@code subject} signed with it; the private key stays with the
+     * caller, the public key is what a signed certificate must carry.
+     */
+    public record Pending(PrivateKey privateKey, PublicKey publicKey, String pem) {}
 
     public static Pending create(Subject subject) {
         KeyPair keys = CertificateAuthority.newKeyPair();
@@ -44,7 +47,7 @@ public record CertificateRequest(Subject subject, PublicKey publicKey) {
                             new X500Principal(subject.distinguishedName()), keys.getPublic())
                     .build(new JcaContentSignerBuilder(SIGNATURE).build(keys.getPrivate()))
                     .getEncoded();
-            return new Pending(keys.getPrivate(), Pem.encodeRequest(der));
+            return new Pending(keys.getPrivate(), keys.getPublic(), Pem.encodeRequest(der));
         } catch (OperatorCreationException | IOException e) {
             throw new IllegalStateException("cannot make a certificate request for " + subject.distinguishedName(), e);
         }
