@@ -7,8 +7,9 @@
  *                           the pod's ingress policy.
  *
  * One object serves every endpoint of the node: the endpoint is the one the loader bound to the veth's
- * ifindex (tendril_ep_ifindex), confirmed by cilium_lxc for the pod-side address (the source leaving,
- * the destination arriving); its policy map is its entry of tendril_policy_maps. docs/datapath.md
+ * ifindex (tendril_ep_ifindex, with the pod's addresses, which the pod-side address of every packet must be: the
+ * source leaving, the destination arriving); a new connection takes the endpoint's identity from cilium_lxc, which
+ * must agree; its policy map is its entry of tendril_policy_maps. docs/datapath.md
  * describes the maps, the order of the steps and where Tendril departs from Cilium.
  */
 #include <linux/bpf.h>
@@ -29,6 +30,17 @@ static __always_inline int drop(const struct event_context *c, const struct pack
 	return TC_ACT_SHOT;
 }
 
+/* Whether addr (the packet's pod-side address) is one of the bound endpoint's. */
+static __always_inline int endpoint_owns(const struct endpoint_binding *ep, const struct packet *p, const __u8 *addr)
+{
+	const __u32 *a = (const __u32 *)addr;
+	const __u32 *v6 = (const __u32 *)ep->ipv6;
+
+	if (p->family == FAMILY_IPV4)
+		return a[0] == *(const __u32 *)ep->ipv4;
+	return a[0] == v6[0] && a[1] == v6[1] && a[2] == v6[2] && a[3] == v6[3];
+}
+
 static __always_inline int handle(struct __sk_buff *skb, int egress)
 {
 	struct packet p = {};
@@ -36,8 +48,9 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 	struct policy_verdict v = {};
 	struct lxc_key endpoint = {};
 	struct lxc_value *lxc;
+	struct endpoint_binding *ep;
 	__u32 ifindex = skb->ifindex;
-	__u32 *endpoint_id;
+	const __u8 *own;
 	__u32 local, remote, now;
 	void *policy_map;
 	int parsed;
@@ -53,17 +66,13 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 	if (is_icmp6_link_control(&p))
 		return TC_ACT_OK;
 
-	endpoint_id = bpf_map_lookup_elem(&tendril_ep_ifindex, &ifindex);
-	if (!endpoint_id)
+	ep = bpf_map_lookup_elem(&tendril_ep_ifindex, &ifindex);
+	if (!ep)
 		return drop(&c, &p, DROP_NO_CONFIG);
-	c.endpoint_id = *endpoint_id;
-
-	endpoint.family = p.family;
-	__builtin_memcpy(endpoint.ip, egress ? p.saddr : p.daddr, 16);
-	lxc = bpf_map_lookup_elem(&cilium_lxc, &endpoint);
-	if (!lxc || lxc->endpoint_id != c.endpoint_id)
+	c.endpoint_id = ep->endpoint_id;
+	own = egress ? p.saddr : p.daddr;
+	if (!endpoint_owns(ep, &p, own))
 		return drop(&c, &p, egress ? DROP_INVALID_SIP : DROP_NO_LOCAL_ENDPOINT);
-	local = lxc->sec_identity;
 
 	/* Only the first fragment carries ports; the receiver cannot reassemble the rest without it. */
 	if (p.later_fragment)
@@ -79,6 +88,14 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 	c.ct_status = ct_lookup(&p, egress, c.length, now);
 	if (c.ct_status != CT_NEW)
 		return TC_ACT_OK;
+
+	/* A new connection: the endpoint's identity, from cilium_lxc, where the endpoint must still be. */
+	endpoint.family = p.family;
+	__builtin_memcpy(endpoint.ip, own, 16);
+	lxc = bpf_map_lookup_elem(&cilium_lxc, &endpoint);
+	if (!lxc || lxc->endpoint_id != c.endpoint_id)
+		return drop(&c, &p, egress ? DROP_INVALID_SIP : DROP_NO_LOCAL_ENDPOINT);
+	local = lxc->sec_identity;
 
 	remote = resolve_identity(egress ? p.daddr : p.saddr, p.family);
 	c.src_identity = egress ? local : remote;

@@ -18,6 +18,7 @@
 #include "types.h"
 #include "maps.h"
 #include "parse.h"
+#include "policy.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 
@@ -86,22 +87,30 @@ static __always_inline int ct_closing(const struct ct_entry *e)
 }
 
 /*
- * A packet of the entry's connection passed the hook: counters, TCP flags seen, closing state, and
- * the lifetime (6 h for TCP once a non-SYN was seen, 60 s before and for other protocols, 10 s once
- * both sides closed). tx means the packet comes from the local endpoint (it passes the egress hook).
+ * A packet of the entry's connection passed the hook: counters (with CT accounting on), TCP flags seen, closing
+ * state, and the lifetime (6 h for TCP once a non-SYN was seen, 60 s before and for other protocols, 10 s once both
+ * sides closed). tx means the packet comes from the local endpoint (it passes the egress hook). A field is written
+ * only when its value changes, which on an established connection is at most the lifetime once a second: both
+ * directions read the entry, often on two CPUs, and a write on every packet would move its cache line between them.
  */
 static __always_inline void ct_update(struct ct_entry *e, const struct packet *p, int egress, __u32 len, __u32 now)
 {
 	__u16 flags = e->flags;
 	__u32 lifetime = CT_LIFETIME_NONTCP;
 
-	__sync_fetch_and_add(&e->packets, 1);
-	__sync_fetch_and_add(&e->bytes, len);
+	if (CONFIG.flags & CONFIG_F_CT_ACCOUNTING) {
+		__sync_fetch_and_add(&e->packets, 1);
+		__sync_fetch_and_add(&e->bytes, len);
+	}
 	if (p->protocol == IPPROTO_TCP) {
-		if (egress)
-			e->tx_flags_seen |= p->tcp_flags;
-		else
-			e->rx_flags_seen |= p->tcp_flags;
+		__u8 seen = egress ? e->tx_flags_seen : e->rx_flags_seen;
+
+		if ((seen | p->tcp_flags) != seen) {
+			if (egress)
+				e->tx_flags_seen = seen | p->tcp_flags;
+			else
+				e->rx_flags_seen = seen | p->tcp_flags;
+		}
 		if (!(p->tcp_flags & TCP_FLAG_SYN))
 			flags |= CT_F_SEEN_NON_SYN;
 		if (p->tcp_flags & TCP_FLAG_RST)
@@ -113,8 +122,10 @@ static __always_inline void ct_update(struct ct_entry *e, const struct packet *p
 		else
 			lifetime = (flags & CT_F_SEEN_NON_SYN) ? CT_LIFETIME_TCP : CT_LIFETIME_SYN;
 	}
-	e->flags = flags;
-	e->lifetime = now + lifetime;
+	if (flags != e->flags)
+		e->flags = flags;
+	if (e->lifetime != now + lifetime)
+		e->lifetime = now + lifetime;
 }
 
 /*
@@ -153,8 +164,10 @@ static __always_inline int ct_create(const struct packet *p, int egress, __u32 s
 	struct ct_entry e = {};
 
 	ct_tuple(&k, p, egress, 1);
-	e.packets = 1;
-	e.bytes = len;
+	if (CONFIG.flags & CONFIG_F_CT_ACCOUNTING) {
+		e.packets = 1;
+		e.bytes = len;
+	}
 	e.src_sec_id = src_identity;
 	if (p->protocol == IPPROTO_TCP) {
 		if (egress)

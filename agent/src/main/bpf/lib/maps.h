@@ -57,11 +57,11 @@ struct {
 	__array(values, struct policy_map);
 } tendril_policy_maps SEC(".maps");
 
-/* Host-side veth ifindex to the endpoint id behind it, written by the loader when it attaches. */
+/* Host-side veth ifindex to the endpoint behind it and its addresses, written by the loader when it attaches. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct endpoint_binding);
 	__uint(max_entries, 4096);
 } tendril_ep_ifindex SEC(".maps");
 

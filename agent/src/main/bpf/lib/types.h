@@ -46,6 +46,16 @@ struct lxc_value {
 	__u32 sec_identity;
 };
 
+/*
+ * tendril_ep_ifindex value, 24 B: the endpoint bound to a host-side veth and the pod's addresses (zero where the pod
+ * has none of a family), so that every packet's address check is a compare rather than a cilium_lxc lookup.
+ */
+struct endpoint_binding {
+	__u32 endpoint_id;
+	__u8 ipv4[4];
+	__u8 ipv6[16];
+};
+
 /* cilium_policy_v2_<id> key, 12 B: prefixlen = 40 + L4 prefix bits (0, 8..24). */
 struct policy_key {
 	__u32 prefixlen;
@@ -239,6 +249,7 @@ _Static_assert(sizeof(struct ipcache_key) == 24, "ipcache key is 24 B");
 _Static_assert(sizeof(struct remote_endpoint_info) == 24, "ipcache value is 24 B");
 _Static_assert(sizeof(struct lxc_key) == 20, "lxc key is 20 B");
 _Static_assert(sizeof(struct lxc_value) == 8, "lxc value is 8 B");
+_Static_assert(sizeof(struct endpoint_binding) == 24, "endpoint binding is 24 B");
 _Static_assert(sizeof(struct policy_key) == 12, "policy key is 12 B");
 _Static_assert(sizeof(struct policy_entry) == 12, "policy value is 12 B");
 _Static_assert(sizeof(struct ipv4_ct_tuple) == 14, "IPv4 CT tuple is 14 B");
@@ -259,6 +270,11 @@ struct tendril_config {
 
 /* Report forwarded policy verdicts of new connections too, not only drops. */
 #define CONFIG_F_REPORT_FORWARDED 1
+/*
+ * Count packets and bytes per CT entry (Cilium's enable_conntrack_accounting, off by default there too): two atomic
+ * adds on every packet, which keep the entry's cache line moving between the CPUs of the two directions.
+ */
+#define CONFIG_F_CT_ACCOUNTING 2
 
 _Static_assert(sizeof(struct tendril_config) == 16, "config is 16 B");
 

@@ -2,7 +2,10 @@ package dev.tendril.agent.adapters;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -10,6 +13,7 @@ import dev.tendril.agent.datapath.fabric.Fabric;
 import dev.tendril.agent.datapath.fabric.FabricPod;
 import dev.tendril.agent.datapath.fabric.PodRef;
 import dev.tendril.agent.datapath.fabric.StackPrefix;
+import dev.tendril.agent.datapath.kernel.KernelDatapath;
 import dev.tendril.agent.datapath.kernel.KernelPodNetwork;
 import dev.tendril.agent.datapath.kernel.Netns;
 import io.quarkus.test.common.WithTestResource;
@@ -26,6 +30,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -112,8 +117,19 @@ class KernelAgentTest {
         FabricPod server = kernel.pod("shop/server").orElseThrow();
         assertThat(fabric.pods("node-1")).containsExactlyInAnyOrder(client.pod(), server.pod());
         assertThat(lxcVeths(nodeNs)).hasSize(2);
-        assertThat(run("tc", "-n", nodeNs, "filter", "show", "dev", server.hostInterface(), "egress"))
-                .contains(" id " + kernel.programIds().get(1) + " ");
+        assertThat(KernelDatapath.programsOn(Path.of("/var/run/netns", nodeNs), server.hostInterface())
+                        .orElseThrow()
+                        .toContainer())
+                .isEqualTo(kernel.programIds().get(1));
+        given().get("/v1/programs")
+                .then()
+                .statusCode(200)
+                .body("datapath", startsWith("kernel (tc), 4 programs"))
+                .body("rows.pod", hasItems("shop/client", "shop/server"))
+                .body("rows.interfaceName", hasItems(client.hostInterface(), server.hostInterface()))
+                .body("rows.attachMode", everyItem(is("tcx")))
+                .body("rows.fromContainer", everyItem(is(kernel.programIds().get(0))))
+                .body("rows.toContainer", everyItem(is(kernel.programIds().get(1))));
 
         try (ServerSocketChannel listening = Netns.call(server.netns(), () -> {
             ServerSocketChannel s = ServerSocketChannel.open();

@@ -178,11 +178,10 @@ class KernelPodNetworkTest {
             assertThat(run("ip", "-n", nodeNs, "-o", "link", "show")).contains(pod.hostInterface() + "@");
             KernelDatapath.Attachment a = attachment(ep);
             assertThat(a.interfaceName()).isEqualTo(pod.hostInterface());
-            assertThat(run("tc", "-n", nodeNs, "filter", "show", "dev", pod.hostInterface(), "ingress"))
-                    .contains("direct-action")
-                    .contains(" id " + pods.programIds().get(0) + " ");
-            assertThat(run("tc", "-n", nodeNs, "filter", "show", "dev", pod.hostInterface(), "egress"))
-                    .contains(" id " + pods.programIds().get(1) + " ");
+            assertThat(KernelDatapath.programsOn(Path.of("/var/run/netns", nodeNs), pod.hostInterface()))
+                    .as("the tc hooks of " + pod.hostInterface())
+                    .contains(new KernelDatapath.AttachedPrograms(
+                            pods.programIds().get(0), pods.programIds().get(1)));
         }
         assertThat(fabric.pods(NODE)).containsExactlyInAnyOrder(ref(client), ref(server));
         if (KernelDatapath.cgroupRoot().isPresent()) {
@@ -271,8 +270,9 @@ class KernelPodNetworkTest {
         assertThat(Files.exists(pod.netns())).as("namespace").isFalse();
         assertThat(run("ip", "netns", "list")).doesNotContain(pod.netnsName());
         assertThat(run("ip", "-n", nodeNs, "-o", "link", "show")).doesNotContain(pod.hostInterface());
-        assertThat(run("tc", "-n", nodeNs, "filter", "show", "dev", pod.hostInterface(), "ingress"))
-                .contains("Cannot find device");
+        assertThat(KernelDatapath.programsOn(Path.of("/var/run/netns", nodeNs), pod.hostInterface()))
+                .as("no device, so no programs on it")
+                .isEmpty();
         assertThat(pods.attachments())
                 .extracting(KernelDatapath.Attachment::endpointId)
                 .containsExactly(client.endpointId());

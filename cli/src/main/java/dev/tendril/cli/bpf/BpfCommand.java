@@ -6,8 +6,13 @@ import picocli.CommandLine.Command;
 @Command(
         name = "bpf",
         mixinStandardHelpOptions = true,
-        description = "Show an agent's datapath maps (ipcache, endpoints, policy, load balancing).",
-        subcommands = {BpfCommand.Ipcache.class, BpfCommand.Endpoint.class, BpfCommand.Policy.class, BpfCommand.Lb.class
+        description = "Show an agent's datapath maps (ipcache, endpoints, policy, load balancing) and programs.",
+        subcommands = {
+            BpfCommand.Ipcache.class,
+            BpfCommand.Endpoint.class,
+            BpfCommand.Policy.class,
+            BpfCommand.Lb.class,
+            BpfCommand.Prog.class
         })
 public final class BpfCommand {
 
@@ -38,4 +43,11 @@ public final class BpfCommand {
             description = "The load-balancing maps (services, backends, reverse NAT).",
             subcommands = LbListCommand.class)
     static final class Lb {}
+
+    @Command(
+            name = "prog",
+            mixinStandardHelpOptions = true,
+            description = "The BPF programs attached per endpoint (tcx or tc) and for socket load balancing.",
+            subcommands = ProgListCommand.class)
+    static final class Prog {}
 }

@@ -108,6 +108,29 @@ class BpfCommandsTest {
                 .containsExactly("/v1/endpoints");
     }
 
+    @Test
+    void listsTheProgramsTheKernelRunsPerEndpoint() throws IOException {
+        String programs = """
+                {"datapath":"kernel (tc), 4 programs","socketLbPrograms":[41,42],"rows":[
+                  {"endpointId":3,"pod":"demo/frontend","interfaceName":"lxc3a9f","attachMode":"tcx",
+                   "fromContainer":17,"toContainer":18},
+                  {"endpointId":5,"pod":null,"interfaceName":"lxc77e0","attachMode":"tcx",
+                   "fromContainer":17,"toContainer":0}]}""";
+        cluster.agentRoutes = request ->
+                request.uri().equals("/v1/programs") ? Response.ok(programs) : Response.problem(404, "no route");
+
+        Result table = run("bpf", "prog", "list");
+        Result json = run("bpf", "prog", "list", "-o", "json");
+
+        assertThat(table.exitCode()).as(table.err()).isZero();
+        assertThat(table.out()).isEqualTo("""
+                ENDPOINT   POD             INTERFACE   ATTACH   FROM-CONTAINER   TO-CONTAINER
+                3          demo/frontend   lxc3a9f     tcx      17               18
+                5          -               lxc77e0     tcx      17               none
+                """);
+        assertThat(JSON.readTree(json.out())).isEqualTo(JSON.readTree(programs));
+    }
+
     static final String LB = """
             [{"frontend":"10.96.0.10:80/TCP","service":"demo/backend","type":"ClusterIP","revNat":3,
               "flags":["ClusterIP","sessionAffinity"],

@@ -1,5 +1,6 @@
 package dev.tendril.agent.datapath.kernel;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -7,6 +8,7 @@ import dev.tendril.agent.bpf.KernelBpfMap;
 import dev.tendril.agent.state.NodeMapsReconciler;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,9 +34,19 @@ import java.util.logging.Logger;
  */
 public final class KernelDatapath implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(KernelDatapath.class.getName());
+    /** {@code struct endpoint_binding}: endpoint_id u32, ipv4 4 B, ipv6 16 B. */
+    private static final long ENDPOINT_BINDING_SIZE = 24;
 
-    /** Where an endpoint's programs are attached; {@code netns} is null for this process's namespace. */
-    public record Attachment(int endpointId, Path netns, String interfaceName, int ifindex) {}
+    /**
+     * Where an endpoint's programs are attached; {@code netns} is null for this process's namespace. {@code addresses}
+     * are the pod's (one per family at most), the only source or destination its veth lets through.
+     */
+    public record Attachment(
+            int endpointId, Path netns, String interfaceName, int ifindex, List<InetAddress> addresses) {
+        public Attachment {
+            addresses = List.copyOf(addresses);
+        }
+    }
 
     /** The program ids tc runs on a veth's ingress (from-container) and egress (to-container), 0 for none. */
     public record AttachedPrograms(int fromContainer, int toContainer) {}
@@ -46,9 +58,13 @@ public final class KernelDatapath implements AutoCloseable {
     private final int endpointIfindex;
     private final Map<Integer, Attachment> attached = new ConcurrentHashMap<>();
     private final List<Integer> socketLbPrograms;
+    /** Whether the programs go on the veths as tcx links (kernel 6.6+) rather than cls_bpf filters. */
+    private final boolean tcx;
+
     private boolean closed;
 
-    private KernelDatapath(Path dir, ProgramLoader.Programs programs, List<Integer> socketLbPrograms) {
+    private KernelDatapath(
+            Path dir, ProgramLoader.Programs programs, List<Integer> socketLbPrograms, boolean tcxWanted) {
         this.dir = dir;
         this.socketLbPrograms = socketLbPrograms;
         this.fromContainer = programs.fromContainer();
@@ -66,6 +82,11 @@ public final class KernelDatapath implements AutoCloseable {
         }
         this.policyMaps = policy;
         this.endpointIfindex = ifindex;
+        this.tcx = tcxWanted && TcxLinks.supported(fromContainer);
+        LOG.info(dir.getFileName() + ": programs attach to pods' veths "
+                + (tcx
+                        ? "as tcx links"
+                        : tcxWanted ? "as cls_bpf filters (this kernel has no tcx)" : "as cls_bpf filters"));
     }
 
     /**
@@ -101,7 +122,7 @@ public final class KernelDatapath implements AutoCloseable {
             Pins.close(programs.toContainer());
             throw e;
         }
-        return new KernelDatapath(pinDir, programs, socketLb);
+        return new KernelDatapath(pinDir, programs, socketLb, config.tcx());
     }
 
     /**
@@ -161,11 +182,12 @@ public final class KernelDatapath implements AutoCloseable {
 
     /**
      * Binds the veth {@code interfaceName} (in the namespace {@code netns}, null for this process's) to
-     * {@code endpointId} and attaches both programs; again for an attached endpoint, it replaces them in
-     * place. The endpoint's addresses must be in {@code cilium_lxc} under the same id for its packets to
-     * pass.
+     * {@code endpointId} and the pod's {@code addresses} (an IPv4 and an IPv6 address at most) and attaches both
+     * programs; again for an attached endpoint, it replaces them in place. Packets pass only from (leaving) or to
+     * (arriving) those addresses, and a new connection only while {@code cilium_lxc} maps the address to the same id.
      */
-    public synchronized Attachment attach(int endpointId, Path netns, String interfaceName) {
+    public synchronized Attachment attach(
+            int endpointId, Path netns, String interfaceName, List<InetAddress> addresses) {
         requireOpen();
         if (endpointId < 1 || endpointId >= ProgramLoader.ENDPOINT_SLOTS) {
             throw new IllegalArgumentException(
@@ -177,17 +199,29 @@ public final class KernelDatapath implements AutoCloseable {
             detach(previous);
         }
         refreshPolicyMap(endpointId);
-        update(endpointIfindex, ifindex, endpointId, "tendril_ep_ifindex");
-        TcFilters.attach(netns, ifindex, fromContainer, toContainer);
-        Attachment a = new Attachment(endpointId, netns, interfaceName, ifindex);
+        bind(ifindex, endpointId, addresses);
+        if (tcx) {
+            TcxLinks.attach(dir, netns, ifindex, endpointId, fromContainer, toContainer);
+            if (previous == null) {
+                // Filters an agent without tcx left (an upgrade): the tcx programs already decide before them.
+                TcFilters.detach(netns, ifindex);
+            }
+        } else {
+            TcFilters.attach(netns, ifindex, fromContainer, toContainer);
+        }
+        Attachment a = new Attachment(endpointId, netns, interfaceName, ifindex, addresses);
         attached.put(endpointId, a);
         return a;
     }
 
-    /** Removes the endpoint's filters and its entries of tendril_ep_ifindex and tendril_policy_maps. */
+    /** Removes the endpoint's programs and its entries of tendril_ep_ifindex and tendril_policy_maps. */
     public synchronized void detach(Attachment a) {
         requireOpen();
-        TcFilters.detach(a.netns(), a.ifindex());
+        if (tcx) {
+            TcxLinks.detach(dir, a.endpointId());
+        } else {
+            TcFilters.detach(a.netns(), a.ifindex());
+        }
         delete(endpointIfindex, a.ifindex());
         delete(policyMaps, a.endpointId());
         attached.remove(a.endpointId(), a);
@@ -213,10 +247,39 @@ public final class KernelDatapath implements AutoCloseable {
         }
     }
 
-    /** The program ids tc runs on the attachment's veth (0 where none), for checks and `tc filter show`. */
+    /** The program ids tc runs on the attachment's veth (0 where none), for checks and `bpftool net show`. */
     public AttachedPrograms programsAt(Attachment a) {
+        if (tcx) {
+            TcxLinks.Programs p = TcxLinks.query(a.netns(), a.ifindex());
+            return new AttachedPrograms(p.ingress(), p.egress());
+        }
         TcFilters.Programs p = TcFilters.query(a.netns(), a.ifindex());
         return new AttachedPrograms(p.ingress(), p.egress());
+    }
+
+    /**
+     * The programs on the tc hooks of the device {@code interfaceName} in the namespace at {@code netns} (null: this
+     * process's), whoever attached them: tcx links first, else cls_bpf filters (0 where a hook has none). Empty when
+     * the namespace has no such device.
+     */
+    public static Optional<AttachedPrograms> programsOn(Path netns, String interfaceName) {
+        LibBpf.require();
+        int ifindex;
+        try {
+            ifindex = Netns.ifindex(netns, interfaceName);
+        } catch (KernelDatapathException e) {
+            return Optional.empty();
+        }
+        TcxLinks.Programs links = TcxLinks.query(netns, ifindex);
+        TcFilters.Programs filters = TcFilters.query(netns, ifindex);
+        return Optional.of(new AttachedPrograms(
+                links.ingress() != 0 ? links.ingress() : filters.ingress(),
+                links.egress() != 0 ? links.egress() : filters.egress()));
+    }
+
+    /** How the programs are attached to pods' veths: {@code tcx} (BPF links, kernel 6.6+) or {@code tc} (cls_bpf). */
+    public String attachMode() {
+        return tcx ? "tcx" : "tc";
     }
 
     /** The ids of the programs this load pinned: from-container, to-container. */
@@ -296,11 +359,12 @@ public final class KernelDatapath implements AutoCloseable {
     }
 
     /**
-     * Unpins everything this datapath pinned in its directory (programs, CT, ring buffer, tendril_*, the
-     * socket-LB links, which detaches those programs from the cgroup), leaving the agent's maps; with no
+     * Unpins everything this datapath pinned in its directory (programs, the pods' tcx links, which detaches them,
+     * CT, ring buffer, tendril_*, the socket-LB links, which detaches those programs from the cgroup), leaving the agent's maps; with no
      * filter attached any more, the kernel then frees them.
      */
     public static void unpinAll(Path pinDir) {
+        TcxLinks.detachAll(pinDir);
         for (String name : List.of(
                 ProgramLoader.FROM_CONTAINER,
                 ProgramLoader.TO_CONTAINER,
@@ -317,6 +381,28 @@ public final class KernelDatapath implements AutoCloseable {
     private void requireOpen() {
         if (closed) {
             throw new IllegalStateException("kernel datapath handle for " + dir + " is closed");
+        }
+    }
+
+    /** tendril_ep_ifindex[ifindex] = {endpoint id, IPv4 address, IPv6 address}, zeros for a family the pod lacks. */
+    private void bind(int ifindex, int endpointId, List<InetAddress> addresses) {
+        byte[] ipv4 = new byte[4];
+        byte[] ipv6 = new byte[16];
+        for (InetAddress a : addresses) {
+            byte[] raw = a.getAddress();
+            System.arraycopy(raw, 0, raw.length == 4 ? ipv4 : ipv6, 0, raw.length);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment k = arena.allocate(JAVA_INT);
+            MemorySegment v = arena.allocate(ENDPOINT_BINDING_SIZE, 4);
+            k.set(JAVA_INT, 0, ifindex);
+            v.set(JAVA_INT, 0, endpointId);
+            MemorySegment.copy(ipv4, 0, v, JAVA_BYTE, 4, 4);
+            MemorySegment.copy(ipv6, 0, v, JAVA_BYTE, 8, 16);
+            int r = LibBpf.mapUpdate(endpointIfindex, k, v, LibBpf.BPF_ANY);
+            if (r < 0) {
+                throw KernelDatapathException.failed("update of tendril_ep_ifindex[" + ifindex + "]", r);
+            }
         }
     }
 

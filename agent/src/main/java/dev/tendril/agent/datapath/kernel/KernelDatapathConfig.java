@@ -11,6 +11,10 @@ package dev.tendril.agent.datapath.kernel;
  * @param worldIpv4 identity of IPv4 addresses the ipcache does not know: 2 (world), or 9 in dual-stack mode
  * @param worldIpv6 2, or 10 in dual-stack mode
  * @param reportForwarded report allowed policy verdicts of new connections, not only drops
+ * @param tcx attach the pods' programs as tcx links where the kernel has tcx (6.6+; Cilium's {@code enable-tcx},
+ *     also on by default); false, or a kernel without tcx: cls_bpf filters under a clsact qdisc
+ * @param conntrackAccounting count packets and bytes in every CT entry (Cilium's {@code bpf-conntrack-accounting}, off
+ *     by default there too: two atomic adds per packet on a cache line both directions of a connection share)
  */
 public record KernelDatapathConfig(
         int ctTcpEntries,
@@ -18,7 +22,9 @@ public record KernelDatapathConfig(
         int ringBufferBytes,
         long worldIpv4,
         long worldIpv6,
-        boolean reportForwarded) {
+        boolean reportForwarded,
+        boolean tcx,
+        boolean conntrackAccounting) {
 
     public static final int DEFAULT_CT_TCP_ENTRIES = 524_288;
     public static final int DEFAULT_CT_ANY_ENTRIES = 262_144;
@@ -39,13 +45,39 @@ public record KernelDatapathConfig(
         }
     }
 
-    /** Cilium's sizes, world = 2 for both families, forwarded verdicts reported. */
+    /**
+     * Cilium's sizes, world = 2 for both families, forwarded verdicts reported, tcx where the kernel has it, no CT
+     * accounting.
+     */
     public static KernelDatapathConfig defaults() {
         return new KernelDatapathConfig(
-                DEFAULT_CT_TCP_ENTRIES, DEFAULT_CT_ANY_ENTRIES, DEFAULT_RING_BUFFER_BYTES, 2, 2, true);
+                DEFAULT_CT_TCP_ENTRIES, DEFAULT_CT_ANY_ENTRIES, DEFAULT_RING_BUFFER_BYTES, 2, 2, true, true, false);
     }
 
     public KernelDatapathConfig withConntrackSizes(int tcp, int any) {
-        return new KernelDatapathConfig(tcp, any, ringBufferBytes, worldIpv4, worldIpv6, reportForwarded);
+        return new KernelDatapathConfig(
+                tcp, any, ringBufferBytes, worldIpv4, worldIpv6, reportForwarded, tcx, conntrackAccounting);
+    }
+
+    public KernelDatapathConfig withReportForwarded(boolean report) {
+        return new KernelDatapathConfig(
+                ctTcpEntries, ctAnyEntries, ringBufferBytes, worldIpv4, worldIpv6, report, tcx, conntrackAccounting);
+    }
+
+    public KernelDatapathConfig withTcx(boolean useTcx) {
+        return new KernelDatapathConfig(
+                ctTcpEntries,
+                ctAnyEntries,
+                ringBufferBytes,
+                worldIpv4,
+                worldIpv6,
+                reportForwarded,
+                useTcx,
+                conntrackAccounting);
+    }
+
+    public KernelDatapathConfig withConntrackAccounting(boolean count) {
+        return new KernelDatapathConfig(
+                ctTcpEntries, ctAnyEntries, ringBufferBytes, worldIpv4, worldIpv6, reportForwarded, tcx, count);
     }
 }

@@ -16,6 +16,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,7 +140,7 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
         }
         FabricPod pod = fabric.ensurePod(new PodSpec(ref(endpoint), addresses(endpoint)));
         try {
-            datapath.attach(endpoint.endpointId(), pod.nodeNetns(), pod.hostInterface());
+            datapath.attach(endpoint.endpointId(), pod.nodeNetns(), pod.hostInterface(), pod.addresses());
             pods.put(endpoint.key(), pod);
             registerNetns(endpoint.key(), pod.netns(), endpoint.endpointId());
             responders.serve(endpoint.key(), pod.netns(), ports.getOrDefault(endpoint.key(), Set.of()));
@@ -277,6 +278,41 @@ public final class KernelPodNetwork implements PodNetwork, AutoCloseable {
 
     public synchronized List<KernelDatapath.Attachment> attachments() {
         return datapath == null ? List.of() : datapath.attachments();
+    }
+
+    /**
+     * One endpoint's programs as the kernel reports them on its veth's hooks now (0 where a hook runs none).
+     *
+     * @param pod {@code namespace/name}, or null for an attachment of no pod this agent wired
+     */
+    public record EndpointPrograms(
+            int endpointId, String pod, String interfaceName, String attachMode, int fromContainer, int toContainer) {}
+
+    /** What runs on every attached endpoint's veth, by endpoint id; empty before {@link #start}. */
+    public synchronized List<EndpointPrograms> endpointPrograms() {
+        if (datapath == null) {
+            return List.of();
+        }
+        Map<String, String> podByInterface = new HashMap<>();
+        pods.forEach((key, pod) -> podByInterface.put(pod.hostInterface(), key));
+        return datapath.attachments().stream()
+                .sorted(Comparator.comparingInt(KernelDatapath.Attachment::endpointId))
+                .map(a -> {
+                    KernelDatapath.AttachedPrograms p = datapath.programsAt(a);
+                    return new EndpointPrograms(
+                            a.endpointId(),
+                            podByInterface.get(a.interfaceName()),
+                            a.interfaceName(),
+                            datapath.attachMode(),
+                            p.fromContainer(),
+                            p.toContainer());
+                })
+                .toList();
+    }
+
+    /** The socket load balancer's program ids (cgroup links); empty before {@link #start} or without cgroup2. */
+    public synchronized List<Integer> socketLbProgramIds() {
+        return datapath == null ? List.of() : datapath.socketLbProgramIds();
     }
 
     /** The loaded programs' ids, from-container and to-container; empty before {@link #start}. */

@@ -38,6 +38,14 @@ final class LibBpf {
     static final long MAP_INFO_SIZE = 88;
     static final int BPF_TC_INGRESS = 1;
     static final int BPF_TC_EGRESS = 2;
+    /** enum bpf_attach_type: tcx (kernel 6.6+), the tc hooks driven by BPF links instead of cls_bpf filters. */
+    static final int BPF_TCX_INGRESS = 46;
+
+    static final int BPF_TCX_EGRESS = 47;
+    /** bpf_link_info: type 0, id 4, prog_id 8; for tcx the union at 16 holds ifindex, attach_type. */
+    static final long LINK_INFO_SIZE = 64;
+
+    static final int ENODEV = 19;
     static final int BPF_TC_F_REPLACE = 1;
     static final int BPF_ANY = 0;
 
@@ -96,6 +104,9 @@ final class LibBpf {
     private static final MethodHandle LINK_PIN = bind("bpf_link__pin", of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle LINK_DESTROY = bind("bpf_link__destroy", of(JAVA_INT, ADDRESS));
     private static final MethodHandle LINK_UPDATE = bind("bpf_link_update", of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle LINK_CREATE =
+            bind("bpf_link_create", of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle LINK_DETACH = bind("bpf_link_detach", of(JAVA_INT, JAVA_INT));
     private static final MethodHandle PROG_QUERY =
             bind("bpf_prog_query", of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
 
@@ -294,6 +305,20 @@ final class LibBpf {
     /** bpf_link_update(link_fd, new_prog_fd, NULL): the link runs the new program from now on. */
     static int linkUpdate(int linkFd, int programFd) {
         return (int) invoke(LINK_UPDATE, linkFd, programFd, MemorySegment.NULL);
+    }
+
+    /**
+     * bpf_link_create(prog_fd, target, attach_type, NULL): a link fd or -errno. For the tcx attach types the
+     * target is an ifindex of the calling thread's network namespace (the kernel reads it where libbpf 1.1
+     * writes target_fd: the two share a union).
+     */
+    static int linkCreate(int programFd, int target, int attachType) {
+        return (int) invoke(LINK_CREATE, programFd, target, attachType, MemorySegment.NULL);
+    }
+
+    /** bpf_link_detach(link_fd): the link's program leaves its hook now; the link stays, defunct. */
+    static int linkDetach(int linkFd) {
+        return (int) invoke(LINK_DETACH, linkFd);
     }
 
     /** bpf_prog_query(target_fd, type, flags, &attach_flags, prog_ids, &prog_cnt). */

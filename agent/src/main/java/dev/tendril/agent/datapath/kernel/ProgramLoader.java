@@ -48,6 +48,7 @@ final class ProgramLoader {
 
     private static final long CONFIG_SIZE = 16;
     private static final int CONFIG_F_REPORT_FORWARDED = 1;
+    private static final int CONFIG_F_CT_ACCOUNTING = 2;
 
     /** The two programs, by fds of their pins (owned by the caller). */
     record Programs(int fromContainer, int toContainer) {}
@@ -110,7 +111,11 @@ final class ProgramLoader {
         MemorySegment cfg = object.arena().allocate(CONFIG_SIZE, 8);
         cfg.set(JAVA_INT, 0, (int) config.worldIpv4());
         cfg.set(JAVA_INT, 4, (int) config.worldIpv6());
-        cfg.set(JAVA_INT, 8, config.reportForwarded() ? CONFIG_F_REPORT_FORWARDED : 0);
+        cfg.set(
+                JAVA_INT,
+                8,
+                (config.reportForwarded() ? CONFIG_F_REPORT_FORWARDED : 0)
+                        | (config.conntrackAccounting() ? CONFIG_F_CT_ACCOUNTING : 0));
         BpfObject.check(
                 "bpf_map__set_initial_value(.rodata)", LibBpf.setInitialValue(object.map(".rodata"), cfg, CONFIG_SIZE));
     }

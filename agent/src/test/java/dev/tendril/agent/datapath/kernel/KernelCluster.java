@@ -236,7 +236,11 @@ final class KernelCluster implements AutoCloseable {
             n.datapath = KernelDatapath.load(n.pinDir, config);
             for (Pod p : pods.values()) {
                 if (p.node().equals(n.node.name())) {
-                    n.datapath.attach(p.endpointId(), n.node.netns(), p.hostInterface());
+                    n.datapath.attach(
+                            p.endpointId(),
+                            n.node.netns(),
+                            p.hostInterface(),
+                            p.wired().addresses());
                 }
             }
             readEvents(n, n.datapath);

@@ -51,7 +51,12 @@ class KernelConntrackTest {
         pods.put("client", CLIENT);
         pods.put("server", SERVER);
         pods.put("other", OTHER);
-        cluster = KernelCluster.start(pods, Map.of(), KernelDatapathConfig.defaults(), List.of(80, 81), List.of(80));
+        cluster = KernelCluster.start(
+                pods,
+                Map.of(),
+                KernelDatapathConfig.defaults().withConntrackAccounting(true),
+                List.of(80, 81),
+                List.of(80));
     }
 
     @AfterAll
@@ -137,7 +142,8 @@ class KernelConntrackTest {
                 assertThat(e.destination()).isEqualTo(server);
                 assertThat(e.destinationPort()).isEqualTo(80);
                 assertThat(e.seenNonSyn()).isTrue();
-                assertThat(e.packets()).isGreaterThan(4);
+                assertThat(e.packets()).as("counted: CT accounting is on here").isGreaterThan(4);
+                assertThat(e.bytes()).isGreaterThan(e.packets() * 40);
                 assertThat(e.sourceIdentity()).isEqualTo(CLIENT);
             });
         }

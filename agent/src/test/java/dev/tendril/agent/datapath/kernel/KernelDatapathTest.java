@@ -221,6 +221,23 @@ class KernelDatapathTest {
     }
 
     @Test
+    void connectionTrackingCountsNoPacketsWithoutAccounting() {
+        cluster.datapath.flushConntrack();
+        assertThat(Traffic.tcp(cluster.pod("client"), cluster.pod("server").ipv4(), 80, ALLOWED)
+                        .passed())
+                .isTrue();
+        assertThat(cluster.datapath.conntrack())
+                .as("the connection's entries, as Cilium keeps them with bpf-conntrack-accounting off")
+                .filteredOn(e -> e.protocol() == IpProtocol.TCP && e.destinationPort() == 80)
+                .isNotEmpty()
+                .allSatisfy(e -> {
+                    assertThat(e.seenNonSyn()).isTrue();
+                    assertThat(e.packets()).isZero();
+                    assertThat(e.bytes()).isZero();
+                });
+    }
+
+    @Test
     void reattachingReplacesTheProgramsInPlace() {
         KernelDatapath.Attachment a = cluster.datapath.attachments().stream()
                 .filter(x -> x.endpointId() == cluster.pod("server").endpointId())
@@ -228,7 +245,7 @@ class KernelDatapathTest {
                 .orElseThrow();
         KernelDatapath.AttachedPrograms before = cluster.datapath.programsAt(a);
         assertThat(List.of(before.fromContainer(), before.toContainer())).isEqualTo(cluster.datapath.programIds());
-        cluster.datapath.attach(a.endpointId(), a.netns(), a.interfaceName());
+        cluster.datapath.attach(a.endpointId(), a.netns(), a.interfaceName(), a.addresses());
         assertThat(cluster.datapath.programsAt(a)).isEqualTo(before);
         assertThat(Traffic.tcp(cluster.pod("client"), cluster.pod("server").ipv4(), 80, ALLOWED)
                         .passed())

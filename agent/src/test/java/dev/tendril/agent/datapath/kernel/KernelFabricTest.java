@@ -159,9 +159,10 @@ class KernelFabricTest {
                     .orElseThrow();
             String nodeNs = other.wired().nodeNetns().getFileName().toString();
             assertThat(KernelTestSupport.ip("-n", nodeNs, "-o", "link", "show")).contains(other.hostInterface());
-            assertThat(tc("-n", nodeNs, "filter", "show", "dev", other.hostInterface(), "ingress"))
-                    .contains("direct-action")
-                    .contains(" id " + node1.programIds().get(0) + " ");
+            assertThat(KernelDatapath.programsOn(other.wired().nodeNetns(), other.hostInterface()))
+                    .contains(new KernelDatapath.AttachedPrograms(
+                            node1.programIds().get(0), node1.programIds().get(1)));
+            assertThat(TcxLinks.pins(own.pinDir)).isNotEmpty();
             assertThat(hasKey(own.pinDir.resolve(ProgramLoader.ENDPOINT_IFINDEX), a.ifindex()))
                     .isTrue();
             assertThat(hasKey(own.pinDir.resolve(ProgramLoader.POLICY_MAPS), other.endpointId()))
@@ -180,8 +181,12 @@ class KernelFabricTest {
                             .filter(l -> l.matches("^\\d+: lxc.*")))
                     .as("one veth left, the client's")
                     .hasSize(1);
-            assertThat(tc("-n", nodeNs, "filter", "show", "dev", other.hostInterface(), "ingress"))
-                    .contains("Cannot find device");
+            assertThat(KernelDatapath.programsOn(other.wired().nodeNetns(), other.hostInterface()))
+                    .as("no device, so no programs on it")
+                    .isEmpty();
+            assertThat(TcxLinks.pins(own.pinDir))
+                    .as("the pod's tcx links")
+                    .noneMatch(p -> p.getFileName().toString().startsWith(TcxLinks.PREFIX + other.endpointId() + "_"));
             assertThat(KernelTestSupport.ip("-n", nodeNs, "route", "show")).doesNotContain(other.ipv4Text() + " ");
             assertThat(hasKey(own.pinDir.resolve(ProgramLoader.ENDPOINT_IFINDEX), a.ifindex()))
                     .as("ifindex binding")
@@ -207,14 +212,5 @@ class KernelFabricTest {
         } finally {
             Pins.close(fd);
         }
-    }
-
-    private static String tc(String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("tc"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        p.waitFor();
-        return out;
     }
 }

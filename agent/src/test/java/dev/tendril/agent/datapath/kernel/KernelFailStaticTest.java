@@ -100,7 +100,9 @@ class KernelFailStaticTest {
                 FailStaticLoader.class.getName(),
                 cluster.pinDir.toString(),
                 cluster.nodeNetns(KernelCluster.NODE).toString()));
-        cluster.pods().forEach(p -> cmd.add(p.endpointId() + ":" + p.hostInterface()));
+        cluster.pods()
+                .forEach(p -> cmd.add(p.endpointId() + ":" + p.hostInterface() + ":" + p.ipv4Text() + ","
+                        + p.address(false).getHostAddress()));
         Process loader = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
             BufferedReader out =
@@ -131,5 +133,44 @@ class KernelFailStaticTest {
                 "a drop read by the new process",
                 e -> e.sourcePort() == deniedAfterRestart.sourcePort() && e.dropReason() == 133);
         assertThat(drop.destinationIdentity()).isEqualTo(SERVER);
+    }
+
+    @Test
+    void clsBpfFiltersEnforceTheSameWhereTcxIsOff() {
+        cluster = node();
+        cluster.loadDatapath(KernelDatapathConfig.defaults().withTcx(false));
+        assertThat(cluster.datapath.attachMode()).isEqualTo("tc");
+        assertThat(TcxLinks.pins(cluster.pinDir)).isEmpty();
+        List<Integer> ids = cluster.datapath.programIds();
+        for (KernelDatapath.Attachment a : cluster.datapath.attachments()) {
+            assertThat(TcFilters.query(a.netns(), a.ifindex()))
+                    .as("cls_bpf filters on " + a.interfaceName())
+                    .isEqualTo(new TcFilters.Programs(ids.get(0), ids.get(1)));
+        }
+        assertEnforces(80, 81);
+    }
+
+    @Test
+    void aLoadWithTcxTakesOverFromClsBpfFiltersAndRemovesThem() {
+        cluster = node();
+        cluster.loadDatapath(KernelDatapathConfig.defaults().withTcx(false));
+        assertEnforces(80, 81);
+        KernelDatapath older = cluster.datapath;
+
+        cluster.loadDatapath(KernelDatapathConfig.defaults());
+        older.close();
+        assertThat(cluster.datapath.attachMode()).isEqualTo("tcx");
+        List<Integer> ids = cluster.datapath.programIds();
+        for (KernelDatapath.Attachment a : cluster.datapath.attachments()) {
+            assertThat(TcxLinks.query(a.netns(), a.ifindex()))
+                    .as("tcx links on " + a.interfaceName())
+                    .isEqualTo(new TcxLinks.Programs(ids.get(0), ids.get(1)));
+            assertThat(TcFilters.query(a.netns(), a.ifindex()))
+                    .as("the older load's filters, removed")
+                    .isEqualTo(new TcFilters.Programs(0, 0));
+        }
+        assertEnforces(80, 81);
+        cluster.apply(serverOn(81));
+        assertEnforces(81, 80);
     }
 }

@@ -33,8 +33,9 @@ import java.util.Map;
  * ports out), one after the other from the client's namespace. Request latency: 64-byte round trips over one
  * open connection, p50 and p99. The server is the test echo server (one Java selector thread), so the
  * figures are of a Java request/response, as a Java service's would be; the programs' share is what
- * differs between the two columns. Phases alternate (without, with, without, ...) and are short, so a load
- * change on the machine hits both, and the medians over many phases are compared. The machine is noisy (a
+ * differs between the columns. Phases alternate (without; with the programs as cls_bpf filters and as tcx links,
+ * in turn first; without, ...) and are short, so a load change on the machine hits every arm, and the medians over
+ * many phases are compared. On a kernel without tcx the tcx arm is left out. The machine is noisy (a
  * shared 2-vCPU box), so the driver also reads the programs' own run time from the kernel
  * ({@code kernel.bpf_stats_enabled}, which it sets for the run: run_time_ns and run_cnt of both programs,
  * BPF_OBJ_GET_INFO_BY_FD) around every with-phase's connections, and prints the programs' nanoseconds per
@@ -116,93 +117,45 @@ public final class KernelTcpOverheadBenchmark {
                                             "np/server"))
                                     .build()));
             KernelDatapathConfig config = KernelDatapathConfig.defaults();
-            cluster.loadDatapath(new KernelDatapathConfig(
-                    config.ctTcpEntries(),
-                    config.ctAnyEntries(),
-                    config.ringBufferBytes(),
-                    config.worldIpv4(),
-                    config.worldIpv6(),
-                    reportForwarded));
+            cluster.loadDatapath(config.withReportForwarded(reportForwarded));
+            boolean tcx = cluster.datapath.attachMode().equals("tcx");
             List<KernelDatapath.Attachment> attached = cluster.datapath.attachments();
             int[] programs = {
                 Pins.open(cluster.pinDir.resolve(ProgramLoader.FROM_CONTAINER)),
                 Pins.open(cluster.pinDir.resolve(ProgramLoader.TO_CONTAINER))
             };
             List<Phase> without = new ArrayList<>();
-            List<Phase> with = new ArrayList<>();
+            List<Phase> withTc = new ArrayList<>();
+            List<Phase> withTcx = new ArrayList<>();
             measure(client, server, connections, requests, programs); // warm-up, programs attached
             for (int round = 0; round < rounds; round++) {
                 attached.forEach(cluster.datapath::detach);
                 without.add(report(
                         "without programs", measure(client, server, connections, requests, new int[0]), connections));
-                for (KernelDatapath.Attachment a : attached) {
-                    cluster.datapath.attach(a.endpointId(), a.netns(), a.interfaceName());
+                // The same programs and maps on either hook; which goes first alternates by round.
+                boolean tcFirst = round % 2 == 0 || !tcx;
+                for (boolean onTc : tcx ? new boolean[] {tcFirst, !tcFirst} : new boolean[] {true}) {
+                    for (KernelDatapath.Attachment a : attached) {
+                        cluster.datapath.attach(a.endpointId(), a.netns(), a.interfaceName(), a.addresses());
+                        if (onTc && tcx) {
+                            TcxLinks.detach(cluster.pinDir, a.endpointId());
+                            TcFilters.attach(a.netns(), a.ifindex(), programs[0], programs[1]);
+                        }
+                    }
+                    Phase p = measure(client, server, connections, requests, programs);
+                    (onTc ? withTc : withTcx)
+                            .add(report(onTc ? "with, tc filters" : "with, tcx links", p, connections));
+                    if (onTc && tcx) {
+                        attached.forEach(a -> TcFilters.detach(a.netns(), a.ifindex()));
+                    }
+                    cluster.datapath.flushConntrack();
                 }
-                with.add(
-                        report("with programs", measure(client, server, connections, requests, programs), connections));
-                cluster.datapath.flushConntrack();
             }
             Arrays.stream(programs).forEach(Pins::close);
-            Phase off = median(without);
-            Phase on = median(with);
-            System.out.printf(
-                    Locale.ROOT,
-                    "median: connections/s %.0f -> %.0f (%+.1f%%), request p50 %.1f -> %.1f us"
-                            + " (%+.1f%%), p99 %.1f -> %.1f us (%+.1f%%)%n",
-                    off.connectionsPerSecond(),
-                    on.connectionsPerSecond(),
-                    percent(on.connectionsPerSecond(), off.connectionsPerSecond()),
-                    off.p50Micros(),
-                    on.p50Micros(),
-                    percent(on.p50Micros(), off.p50Micros()),
-                    off.p99Micros(),
-                    on.p99Micros(),
-                    percent(on.p99Micros(), off.p99Micros()));
-            // Other load on the machine only ever slows a phase down: the best phase of each column is the
-            // figure it disturbs least.
-            double bestOff = without.stream()
-                    .mapToDouble(Phase::connectionsPerSecond)
-                    .max()
-                    .orElse(0);
-            double bestOn =
-                    with.stream().mapToDouble(Phase::connectionsPerSecond).max().orElse(0);
-            double fastestOff =
-                    without.stream().mapToDouble(Phase::p50Micros).min().orElse(0);
-            double fastestOn = with.stream().mapToDouble(Phase::p50Micros).min().orElse(0);
-            System.out.printf(
-                    Locale.ROOT,
-                    "best phase: connections/s %.0f -> %.0f (%+.1f%%, %+.1f us per connection),"
-                            + " request p50 %.1f -> %.1f us (%+.1f%%)%n",
-                    bestOff,
-                    bestOn,
-                    percent(bestOn, bestOff),
-                    1e6 / bestOn - 1e6 / bestOff,
-                    fastestOff,
-                    fastestOn,
-                    percent(fastestOn, fastestOff));
-            long nanos = with.stream().mapToLong(Phase::programNanos).sum();
-            long runs = with.stream().mapToLong(Phase::programRuns).sum();
-            long made = (long) connections * rounds;
-            System.out.printf(
-                    Locale.ROOT,
-                    "median time per connection %.1f -> %.1f us (%+.1f us); the programs' own run time:"
-                            + " %.1f us per connection (%.1f runs of %.0f ns)%n",
-                    1e6 / off.connectionsPerSecond(),
-                    1e6 / on.connectionsPerSecond(),
-                    1e6 / on.connectionsPerSecond() - 1e6 / off.connectionsPerSecond(),
-                    nanos / 1e3 / made,
-                    (double) runs / made,
-                    runs == 0 ? 0.0 : (double) nanos / runs);
-            long requestNanos = with.stream().mapToLong(Phase::requestNanos).sum();
-            long requestRuns = with.stream().mapToLong(Phase::requestRuns).sum();
-            long sent = (long) requests * rounds;
-            System.out.printf(
-                    Locale.ROOT,
-                    "request p50 %+.2f us; the programs' own run time: %.2f us per request (%.1f runs of %.0f ns)%n",
-                    on.p50Micros() - off.p50Micros(),
-                    requestNanos / 1e3 / sent,
-                    (double) requestRuns / sent,
-                    requestRuns == 0 ? 0.0 : (double) requestNanos / requestRuns);
+            summary("tc filters (cls_bpf)", without, withTc, connections, requests, rounds);
+            if (tcx) {
+                summary("tcx links", without, withTcx, connections, requests, rounds);
+            }
             System.out.printf(
                     Locale.ROOT,
                     "verdict events read %d, lost %d%n",
@@ -211,6 +164,72 @@ public final class KernelTcpOverheadBenchmark {
         } finally {
             writeStats(statsBefore);
         }
+    }
+
+    /** The arm's medians, best phases and the programs' own run time against the phases without programs. */
+    private static void summary(
+            String arm, List<Phase> without, List<Phase> with, int connections, int requests, int rounds) {
+        Phase off = median(without);
+        Phase on = median(with);
+        System.out.printf(
+                Locale.ROOT,
+                "%s, median: connections/s %.0f -> %.0f (%+.1f%%), request p50 %.1f -> %.1f us"
+                        + " (%+.1f%%), p99 %.1f -> %.1f us (%+.1f%%)%n",
+                arm,
+                off.connectionsPerSecond(),
+                on.connectionsPerSecond(),
+                percent(on.connectionsPerSecond(), off.connectionsPerSecond()),
+                off.p50Micros(),
+                on.p50Micros(),
+                percent(on.p50Micros(), off.p50Micros()),
+                off.p99Micros(),
+                on.p99Micros(),
+                percent(on.p99Micros(), off.p99Micros()));
+        // Other load on the machine only ever slows a phase down: the best phase of each column is the
+        // figure it disturbs least.
+        double bestOff =
+                without.stream().mapToDouble(Phase::connectionsPerSecond).max().orElse(0);
+        double bestOn =
+                with.stream().mapToDouble(Phase::connectionsPerSecond).max().orElse(0);
+        double fastestOff = without.stream().mapToDouble(Phase::p50Micros).min().orElse(0);
+        double fastestOn = with.stream().mapToDouble(Phase::p50Micros).min().orElse(0);
+        System.out.printf(
+                Locale.ROOT,
+                "%s, best phase: connections/s %.0f -> %.0f (%+.1f%%, %+.1f us per connection),"
+                        + " request p50 %.1f -> %.1f us (%+.1f%%)%n",
+                arm,
+                bestOff,
+                bestOn,
+                percent(bestOn, bestOff),
+                1e6 / bestOn - 1e6 / bestOff,
+                fastestOff,
+                fastestOn,
+                percent(fastestOn, fastestOff));
+        long nanos = with.stream().mapToLong(Phase::programNanos).sum();
+        long runs = with.stream().mapToLong(Phase::programRuns).sum();
+        long made = (long) connections * rounds;
+        System.out.printf(
+                Locale.ROOT,
+                "%s, median time per connection %.1f -> %.1f us (%+.1f us); the programs' own run time:"
+                        + " %.1f us per connection (%.1f runs of %.0f ns)%n",
+                arm,
+                1e6 / off.connectionsPerSecond(),
+                1e6 / on.connectionsPerSecond(),
+                1e6 / on.connectionsPerSecond() - 1e6 / off.connectionsPerSecond(),
+                nanos / 1e3 / made,
+                (double) runs / made,
+                runs == 0 ? 0.0 : (double) nanos / runs);
+        long requestNanos = with.stream().mapToLong(Phase::requestNanos).sum();
+        long requestRuns = with.stream().mapToLong(Phase::requestRuns).sum();
+        long sent = (long) requests * rounds;
+        System.out.printf(
+                Locale.ROOT,
+                "%s, request p50 %+.2f us; the programs' own run time: %.2f us per request (%.1f runs of %.0f ns)%n",
+                arm,
+                on.p50Micros() - off.p50Micros(),
+                requestNanos / 1e3 / sent,
+                (double) requestRuns / sent,
+                requestRuns == 0 ? 0.0 : (double) requestNanos / requestRuns);
     }
 
     private static String readStats() {
