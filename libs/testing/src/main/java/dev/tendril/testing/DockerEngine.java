@@ -34,6 +34,6 @@ final class DockerEngine {
                 ? "DOCKER_HOST unset"
                 : "DOCKER_HOST=" + dockerHost + " does not answer";
         String socket = DEFAULT_SOCKET + (defaultSocketExists ? " does not answer" : " missing");
-        return "testcontainers profile: no Docker engine (" + host + ", " + socket + "): integration tests skipped";
+        return TestSkips.PREFIX + "no Docker engine (" + host + ", " + socket + "): integration tests skipped";
     }
 }

@@ -37,7 +37,7 @@ enum InfrastructureMode {
      */
     static void refuseInProcessServer(String server) {
         if (current() == CONTAINERS) {
-            throw TestSkips.skip("testcontainers profile: " + server
+            throw TestSkips.skip(TestSkips.PREFIX + server
                     + " starts an in-process server, which this profile does not run (the shared servers are"
                     + " containers): test skipped");
         }

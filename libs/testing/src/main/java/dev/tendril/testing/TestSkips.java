@@ -10,6 +10,9 @@ import org.opentest4j.TestAbortedException;
  */
 final class TestSkips {
 
+    /** How every skip of the profile begins, so {@link SkippedTestTeardown} knows them. */
+    static final String PREFIX = "testcontainers profile: ";
+
     private static final Set<String> PRINTED = new HashSet<>();
 
     private TestSkips() {}
@@ -18,6 +21,13 @@ final class TestSkips {
     static TestAbortedException skip(String reason) {
         print(reason);
         return new TestAbortedException(reason);
+    }
+
+    /** Whether {@code failure} is one of these skips (compared by message: Quarkus may load this class again). */
+    static boolean isSkip(Throwable failure) {
+        return failure instanceof TestAbortedException
+                && failure.getMessage() != null
+                && failure.getMessage().startsWith(PREFIX);
     }
 
     static void print(String reason) {
