@@ -18,7 +18,12 @@ final class ContainerKafkaBroker implements KafkaBroker {
     /** KafkaContainer's listener for clients outside Docker; it advertises the host's address and mapped port. */
     private static final int CLIENT_PORT = 9092;
 
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * How long {@code docker stop} waits before SIGKILL. KafkaContainer's command is a shell loop, and a shell as a
+     * container's PID 1 ignores SIGTERM, so the broker is most likely killed: an outage as a crash is, after which the
+     * broker recovers its log. What it acknowledged is in the container's file system and survives.
+     */
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
     private final KafkaContainer container;
     private final int port;
@@ -79,7 +84,7 @@ final class ContainerKafkaBroker implements KafkaBroker {
         return running;
     }
 
-    /** Stops the container (SIGTERM, a clean broker shutdown) and keeps it, data and port binding included. */
+    /** Stops the container ({@code docker stop}, see {@link #STOP_TIMEOUT}) and keeps it, data and port included. */
     @Override
     public synchronized void stop() {
         if (!running) {

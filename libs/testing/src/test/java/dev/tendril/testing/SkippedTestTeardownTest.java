@@ -16,7 +16,8 @@ class SkippedTestTeardownTest {
 
     @Test
     void dropsTheTeardownFailureOfATestSkippedForWantOfAServer() {
-        var skipped = contextAfter(TestSkips.skip(DockerEngine.reason(null, false)));
+        // What TestSkips.skip throws, made here so the default build's output does not show the profile's message.
+        var skipped = contextAfter(new TestAbortedException(DockerEngine.reason(null, false)));
 
         assertThatCode(() -> handler.handleAfterEachMethodExecutionException(skipped, teardownFailure))
                 .doesNotThrowAnyException();
