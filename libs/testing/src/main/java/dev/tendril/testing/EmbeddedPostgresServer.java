@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.SQLException;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -32,7 +31,6 @@ final class EmbeddedPostgresServer implements PostgresServer {
             host all all ::1/128 scram-sha-256
             """;
 
-    private static final String DUPLICATE_DATABASE = "42P04";
     // Zonky waits this long even when the postmaster died at once, so generous but not unbounded.
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
@@ -143,24 +141,7 @@ final class EmbeddedPostgresServer implements PostgresServer {
 
     @Override
     public synchronized void createDatabaseIfMissing(String name) {
-        try (var connection = dataSource("postgres").getConnection()) {
-            try (var exists = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-                exists.setString(1, name);
-                try (var rows = exists.executeQuery()) {
-                    if (rows.next()) {
-                        return;
-                    }
-                }
-            }
-            try (var create = connection.createStatement()) {
-                create.execute("CREATE DATABASE " + quoteIdentifier(name));
-            }
-        } catch (SQLException e) {
-            // Another JVM sharing this persistent server may have created it between check and create.
-            if (!DUPLICATE_DATABASE.equals(e.getSQLState())) {
-                throw new IllegalStateException("Cannot create database " + name + " on " + jdbcUrl(name), e);
-            }
-        }
+        PostgresDatabases.createIfMissing(dataSource("postgres"), name, jdbcUrl(name));
     }
 
     @Override
@@ -186,10 +167,6 @@ final class EmbeddedPostgresServer implements PostgresServer {
     @Override
     public String toString() {
         return "PostgresServer[" + HOST + ":" + port() + (dataDir == null ? ", temporary" : ", " + dataDir) + "]";
-    }
-
-    private static String quoteIdentifier(String name) {
-        return '"' + name.replace("\"", "\"\"") + '"';
     }
 
     private static void createDirectories(Path directory) {

@@ -6,21 +6,12 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.properties.MetaPropertiesEnsemble;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -36,9 +27,6 @@ final class InProcessKafkaBroker implements KafkaBroker {
     private static final String SSL_LISTENER = "SSL";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final String HOST = "127.0.0.1";
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
-    /** Written once per start: a broker is ready when an idempotent, acks=all write to a new topic is acknowledged. */
-    private static final String READY_PROBE_TOPIC = "tendril.test.ready-probe";
 
     private final Path dataDir;
     private final Path logDir;
@@ -218,68 +206,6 @@ final class InProcessKafkaBroker implements KafkaBroker {
     }
 
     private void awaitReady() {
-        var adminConfig = adminClientProperties();
-        adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
-        adminConfig.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 100);
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        Exception lastFailure = null;
-        try (var admin = Admin.create(adminConfig)) {
-            while (System.nanoTime() < deadline) {
-                try {
-                    // Only unfenced brokers are listed, and an unfenced broker accepts produce requests.
-                    if (!admin.describeCluster()
-                            .nodes()
-                            .get(5, TimeUnit.SECONDS)
-                            .isEmpty()) {
-                        break;
-                    }
-                } catch (ExecutionException | TimeoutException e) {
-                    lastFailure = e;
-                }
-                Thread.sleep(100);
-            }
-            // Listed as unfenced is not yet writable: after a restart on the same data directory, a new
-            // topic's first idempotent write has waited out a 15 s delivery timeout (CI, stop 23). Tests
-            // start once a real write of that kind is acknowledged.
-            lastFailure = awaitWriteAccepted(deadline, lastFailure);
-            if (lastFailure == null) {
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while waiting for Kafka on " + bootstrapServers(), e);
-        }
-        throw new IllegalStateException(
-                "Kafka broker on " + bootstrapServers() + " (data in " + dataDir + ") did not become ready within "
-                        + READY_TIMEOUT,
-                lastFailure);
-    }
-
-    /** Null once a write is acknowledged before the deadline, else the last failure seen. */
-    private Exception awaitWriteAccepted(long deadline, Exception failureSoFar) throws InterruptedException {
-        var producerConfig = adminClientProperties();
-        producerConfig.putAll(Map.<String, Object>of(
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
-                ProducerConfig.LINGER_MS_CONFIG, 0,
-                ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 100));
-        Exception lastFailure = failureSoFar;
-        try (var producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
-            while (System.nanoTime() < deadline) {
-                try {
-                    producer.send(new ProducerRecord<>(READY_PROBE_TOPIC, new byte[0]))
-                            .get(15, TimeUnit.SECONDS);
-                    return null;
-                } catch (ExecutionException | TimeoutException | RuntimeException e) {
-                    lastFailure = e;
-                }
-                Thread.sleep(100);
-            }
-        }
-        return lastFailure == null ? new TimeoutException("no write acknowledged") : lastFailure;
+        KafkaReadiness.await(adminClientProperties(), "on " + bootstrapServers() + " (data in " + dataDir + ")");
     }
 }

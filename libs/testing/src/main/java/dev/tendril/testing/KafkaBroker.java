@@ -17,8 +17,11 @@ public interface KafkaBroker extends AutoCloseable {
      *
      * @param port the client port on 127.0.0.1, or 0 to pick a free one
      * @throws IllegalStateException if the broker does not become ready in time
+     * @throws org.opentest4j.TestAbortedException under the {@code testcontainers} profile, which runs no in-process
+     *     servers: the calling test is skipped
      */
     static KafkaBroker start(Path dataDir, int port) {
+        InfrastructureMode.refuseInProcessServer("KafkaBroker.start");
         return InProcessKafkaBroker.start(dataDir, port, null);
     }
 
@@ -27,6 +30,7 @@ public interface KafkaBroker extends AutoCloseable {
      * and authorizes every request by ACL (none exist at first: only the super users may do anything).
      */
     static KafkaBroker startSecured(Path dataDir, int port, BrokerSecurity security) {
+        InfrastructureMode.refuseInProcessServer("KafkaBroker.startSecured (a broker with TLS and ACLs)");
         return InProcessKafkaBroker.start(dataDir, port, java.util.Objects.requireNonNull(security, "security"));
     }
 
@@ -38,6 +42,7 @@ public interface KafkaBroker extends AutoCloseable {
     /** The properties of an admin client allowed everything (the broker's own credential when secured). */
     java.util.Map<String, Object> adminClientProperties();
 
+    /** Where the broker keeps its data; null for a container, whose data lives in its own file system. */
     Path dataDir();
 
     boolean isRunning();

@@ -19,8 +19,11 @@ public interface PostgresServer extends AutoCloseable {
      *
      * @param dataDir where the cluster persists, or null for a temporary cluster deleted on stop
      * @param port    the port on 127.0.0.1, or 0 to pick a free one
+     * @throws org.opentest4j.TestAbortedException under the {@code testcontainers} profile, which runs no in-process
+     *     servers: the calling test is skipped
      */
     static PostgresServer start(Path dataDir, int port) {
+        InfrastructureMode.refuseInProcessServer("PostgresServer.start");
         return EmbeddedPostgresServer.start(dataDir, port, null);
     }
 
@@ -29,15 +32,16 @@ public interface PostgresServer extends AutoCloseable {
      * superuserPassword}: set when a new cluster is made; an existing cluster must already have it.
      */
     static PostgresServer startSecured(Path dataDir, int port, String superuserPassword) {
+        InfrastructureMode.refuseInProcessServer("PostgresServer.startSecured (passwords for every login)");
         return EmbeddedPostgresServer.start(dataDir, port, java.util.Objects.requireNonNull(superuserPassword));
     }
 
     int port();
 
-    /** The persistent directory given to {@link #start}, or null for a temporary server. */
+    /** The persistent directory given to {@link #start}, or null for a temporary server or a container. */
     Path dataDir();
 
-    /** {@code jdbc:postgresql://127.0.0.1:<port>/<database>}. */
+    /** {@code jdbc:postgresql://127.0.0.1:<port>/<database>} (a container: the Docker host's address instead). */
     String jdbcUrl(String database);
 
     String username();

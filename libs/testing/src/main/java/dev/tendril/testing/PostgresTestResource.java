@@ -15,12 +15,18 @@ public final class PostgresTestResource implements QuarkusTestResourceLifecycleM
     public Map<String, String> start() {
         var postgres = SharedInfrastructure.postgres();
         postgres.createDatabaseIfMissing(DATABASE);
+        String jdbcUrl = postgres.jdbcUrl(DATABASE);
         return Map.of(
-                "quarkus.datasource.jdbc.url", postgres.jdbcUrl(DATABASE),
+                "quarkus.datasource.jdbc.url",
+                jdbcUrl,
+                // The same host and port in the reactive client's form, wherever the server runs (a container's
+                // host is the Docker host's address).
                 "quarkus.datasource.reactive.url",
-                        "vertx-reactive:postgresql://127.0.0.1:" + postgres.port() + "/" + DATABASE,
-                "quarkus.datasource.username", postgres.username(),
-                "quarkus.datasource.password", postgres.password());
+                "vertx-reactive:" + jdbcUrl.substring("jdbc:".length()),
+                "quarkus.datasource.username",
+                postgres.username(),
+                "quarkus.datasource.password",
+                postgres.password());
     }
 
     @Override

@@ -14,6 +14,10 @@ import java.util.stream.Stream;
  *
  * <p>The servers are JVM-wide even under Quarkus, which loads this class anew on every application
  * restart: see {@link SystemClassLoaderOwner}.
+ *
+ * <p>By default they run embedded (a KRaft broker in this JVM, zonky's PostgreSQL as a child process); under the
+ * {@code testcontainers} profile ({@link InfrastructureMode#CONTAINERS}) they are containers of the official images,
+ * and without a Docker engine a test asking for one is skipped, saying why.
  */
 public final class SharedInfrastructure {
 
@@ -42,7 +46,10 @@ public final class SharedInfrastructure {
                     kafka = SystemClassLoaderOwner.borrow(KafkaBroker.class, owned);
                 }
             } else if (kafka == null) {
-                kafka = startKafka();
+                kafka = switch (InfrastructureMode.current()) {
+                    case EMBEDDED -> startKafka();
+                    case CONTAINERS -> ContainerInfrastructure.kafka();
+                };
             } else if (!kafka.isRunning()) {
                 kafka.restart();
             }
@@ -57,7 +64,10 @@ public final class SharedInfrastructure {
                 postgres = OWNER != null
                         ? SystemClassLoaderOwner.borrow(
                                 PostgresServer.class, SystemClassLoaderOwner.callStatic(OWNER, "postgres"))
-                        : startPostgres();
+                        : switch (InfrastructureMode.current()) {
+                            case EMBEDDED -> startPostgres();
+                            case CONTAINERS -> ContainerInfrastructure.postgres();
+                        };
             }
             return postgres;
         }

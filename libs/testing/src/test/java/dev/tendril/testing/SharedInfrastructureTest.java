@@ -50,13 +50,17 @@ class SharedInfrastructureTest {
     @Test
     void postgresTestResourcePointsQuarkusAtAnExistingTendrilDatabase() throws Exception {
         var config = new PostgresTestResource().start();
-        int port = SharedInfrastructure.postgres().port();
+        var postgres = SharedInfrastructure.postgres();
+        // Embedded 127.0.0.1 (PostgresServerTest), a container the Docker host's address: the same in both URLs.
+        String hostAndPort = postgres.jdbcUrl("tendril")
+                .substring("jdbc:postgresql://".length())
+                .replace("/tendril", "");
 
+        assertThat(hostAndPort).endsWith(":" + postgres.port());
         assertThat(config)
-                .containsEntry("quarkus.datasource.jdbc.url", "jdbc:postgresql://127.0.0.1:" + port + "/tendril")
+                .containsEntry("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + hostAndPort + "/tendril")
                 .containsEntry(
-                        "quarkus.datasource.reactive.url",
-                        "vertx-reactive:postgresql://127.0.0.1:" + port + "/tendril");
+                        "quarkus.datasource.reactive.url", "vertx-reactive:postgresql://" + hostAndPort + "/tendril");
         try (var connection = DriverManager.getConnection(
                         config.get("quarkus.datasource.jdbc.url"),
                         config.get("quarkus.datasource.username"),
@@ -64,6 +68,18 @@ class SharedInfrastructureTest {
                 var rows = connection.createStatement().executeQuery("SELECT current_database()")) {
             assertThat(rows.next()).isTrue();
             assertThat(rows.getString(1)).isEqualTo("tendril");
+        }
+    }
+
+    @Test
+    void postgresImageOfTheContainerPathIsTheEmbeddedServersMajorRelease() throws Exception {
+        try (var connection =
+                        SharedInfrastructure.postgres().dataSource("postgres").getConnection();
+                var rows = connection.createStatement().executeQuery("SHOW server_version_num")) {
+            assertThat(rows.next()).isTrue();
+            int major = Integer.parseInt(rows.getString(1)) / 10_000;
+
+            assertThat(ContainerInfrastructure.POSTGRES_IMAGE).isEqualTo("postgres:" + major);
         }
     }
 
