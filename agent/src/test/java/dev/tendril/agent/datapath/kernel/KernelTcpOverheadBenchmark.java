@@ -44,7 +44,8 @@ import java.util.Map;
  * <p>System properties: {@code connections} per phase (default 1000), {@code requests} per phase
  * (default 5000), {@code rounds} (pairs of phases, default 15), {@code reportForwarded} (default true: an
  * event per new allowed connection goes to the ring buffer and the agent's reader, as with Hubble's policy
- * verdicts; false: drops only). Needs root.
+ * verdicts; false: drops only), {@code pinCpu} (default -1: threads run on any CPU; n: every thread on CPU n).
+ * Needs root.
  */
 public final class KernelTcpOverheadBenchmark {
     private static final long CLIENT = 1001;
@@ -70,6 +71,8 @@ public final class KernelTcpOverheadBenchmark {
     private static final long PROG_INFO_SIZE = 232;
 
     private static final Path BPF_STATS = Path.of("/proc/sys/kernel/bpf_stats_enabled");
+    /** Phases per arm with bpf_stats on, after the timed ones, for the programs' own run time. */
+    private static final int PROFILED_ROUNDS = 3;
 
     public static void main(String[] args) {
         if (!KernelTestSupport.available()) {
@@ -80,14 +83,19 @@ public final class KernelTcpOverheadBenchmark {
         int requests = Integer.getInteger("requests", 5000);
         int rounds = Integer.getInteger("rounds", 15);
         boolean reportForwarded = Boolean.parseBoolean(System.getProperty("reportForwarded", "true"));
+        int pinCpu = Integer.getInteger("pinCpu", -1);
+        if (pinCpu >= 0) {
+            pin(pinCpu);
+        }
         System.out.printf(
                 Locale.ROOT,
                 "TCP overhead benchmark: %,d connections and %,d requests per phase, %d rounds,"
-                        + " allowed verdicts reported %s, Java %s, %d CPUs, kernel %s%n",
+                        + " allowed verdicts reported %s, %s, Java %s, %d CPUs, kernel %s%n",
                 connections,
                 requests,
                 rounds,
                 reportForwarded,
+                pinCpu >= 0 ? "every thread on CPU " + pinCpu : "threads on any CPU",
                 Runtime.version(),
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.version"));
@@ -95,7 +103,8 @@ public final class KernelTcpOverheadBenchmark {
         pods.put("client", CLIENT);
         pods.put("server", SERVER);
         String statsBefore = readStats();
-        writeStats("1");
+        // Timed phases run without bpf_stats: it reads the clock twice around every program run, a cost of its own.
+        writeStats("0");
         try (KernelCluster cluster = KernelCluster.withoutDatapath(pods, Map.of(), List.of(80), List.of())) {
             KernelCluster.Pod client = cluster.pod("client");
             InetAddress server = cluster.pod("server").ipv4();
@@ -135,26 +144,32 @@ public final class KernelTcpOverheadBenchmark {
                 // The same programs and maps on either hook; which goes first alternates by round.
                 boolean tcFirst = round % 2 == 0 || !tcx;
                 for (boolean onTc : tcx ? new boolean[] {tcFirst, !tcFirst} : new boolean[] {true}) {
-                    for (KernelDatapath.Attachment a : attached) {
-                        cluster.datapath.attach(a.endpointId(), a.netns(), a.interfaceName(), a.addresses());
-                        if (onTc && tcx) {
-                            TcxLinks.detach(cluster.pinDir, a.endpointId());
-                            TcFilters.attach(a.netns(), a.ifindex(), programs[0], programs[1]);
-                        }
-                    }
+                    attachArm(cluster, attached, onTc && tcx, programs);
                     Phase p = measure(client, server, connections, requests, programs);
                     (onTc ? withTc : withTcx)
                             .add(report(onTc ? "with, tc filters" : "with, tcx links", p, connections));
-                    if (onTc && tcx) {
-                        attached.forEach(a -> TcFilters.detach(a.netns(), a.ifindex()));
-                    }
-                    cluster.datapath.flushConntrack();
+                    detachArm(cluster, attached, onTc && tcx);
+                }
+            }
+            // The programs' own run time, from phases of their own with bpf_stats on.
+            writeStats("1");
+            List<Phase> profiledTc = new ArrayList<>();
+            List<Phase> profiledTcx = new ArrayList<>();
+            for (int round = 0; round < PROFILED_ROUNDS; round++) {
+                for (boolean onTc : tcx ? new boolean[] {true, false} : new boolean[] {true}) {
+                    attachArm(cluster, attached, onTc && tcx, programs);
+                    (onTc ? profiledTc : profiledTcx)
+                            .add(report(
+                                    onTc ? "profiled, tc" : "profiled, tcx",
+                                    measure(client, server, connections, requests, programs),
+                                    connections));
+                    detachArm(cluster, attached, onTc && tcx);
                 }
             }
             Arrays.stream(programs).forEach(Pins::close);
-            summary("tc filters (cls_bpf)", without, withTc, connections, requests, rounds);
+            summary("tc filters (cls_bpf)", without, withTc, profiledTc, connections, requests);
             if (tcx) {
-                summary("tcx links", without, withTcx, connections, requests, rounds);
+                summary("tcx links", without, withTcx, profiledTcx, connections, requests);
             }
             System.out.printf(
                     Locale.ROOT,
@@ -166,9 +181,35 @@ public final class KernelTcpOverheadBenchmark {
         }
     }
 
-    /** The arm's medians, best phases and the programs' own run time against the phases without programs. */
+    /**
+     * Attaches the programs as the datapath does (tcx where it has it), or as cls_bpf filters when {@code asFilters}:
+     * the same programs and maps either way.
+     */
+    private static void attachArm(
+            KernelCluster cluster, List<KernelDatapath.Attachment> attached, boolean asFilters, int[] programs) {
+        for (KernelDatapath.Attachment a : attached) {
+            cluster.datapath.attach(a.endpointId(), a.netns(), a.interfaceName(), a.addresses());
+            if (asFilters) {
+                TcxLinks.detach(cluster.pinDir, a.endpointId());
+                TcFilters.attach(a.netns(), a.ifindex(), programs[0], programs[1]);
+            }
+        }
+    }
+
+    /** Takes the filters off again and empties CT, so that the next phase starts from new connections. */
+    private static void detachArm(KernelCluster cluster, List<KernelDatapath.Attachment> attached, boolean asFilters) {
+        if (asFilters) {
+            attached.forEach(a -> TcFilters.detach(a.netns(), a.ifindex()));
+        }
+        cluster.datapath.flushConntrack();
+    }
+
+    /**
+     * The arm's medians and best phases against the phases without programs, and the programs' own run time from the
+     * profiled phases.
+     */
     private static void summary(
-            String arm, List<Phase> without, List<Phase> with, int connections, int requests, int rounds) {
+            String arm, List<Phase> without, List<Phase> with, List<Phase> profiled, int connections, int requests) {
         Phase off = median(without);
         Phase on = median(with);
         System.out.printf(
@@ -205,13 +246,13 @@ public final class KernelTcpOverheadBenchmark {
                 fastestOff,
                 fastestOn,
                 percent(fastestOn, fastestOff));
-        long nanos = with.stream().mapToLong(Phase::programNanos).sum();
-        long runs = with.stream().mapToLong(Phase::programRuns).sum();
-        long made = (long) connections * rounds;
+        long nanos = profiled.stream().mapToLong(Phase::programNanos).sum();
+        long runs = profiled.stream().mapToLong(Phase::programRuns).sum();
+        long made = (long) connections * profiled.size();
         System.out.printf(
                 Locale.ROOT,
-                "%s, median time per connection %.1f -> %.1f us (%+.1f us); the programs' own run time:"
-                        + " %.1f us per connection (%.1f runs of %.0f ns)%n",
+                "%s, median time per connection %.1f -> %.1f us (%+.1f us); the programs' own run time"
+                        + " (profiled phases): %.1f us per connection (%.1f runs of %.0f ns)%n",
                 arm,
                 1e6 / off.connectionsPerSecond(),
                 1e6 / on.connectionsPerSecond(),
@@ -219,9 +260,9 @@ public final class KernelTcpOverheadBenchmark {
                 nanos / 1e3 / made,
                 (double) runs / made,
                 runs == 0 ? 0.0 : (double) nanos / runs);
-        long requestNanos = with.stream().mapToLong(Phase::requestNanos).sum();
-        long requestRuns = with.stream().mapToLong(Phase::requestRuns).sum();
-        long sent = (long) requests * rounds;
+        long requestNanos = profiled.stream().mapToLong(Phase::requestNanos).sum();
+        long requestRuns = profiled.stream().mapToLong(Phase::requestRuns).sum();
+        long sent = (long) requests * profiled.size();
         System.out.printf(
                 Locale.ROOT,
                 "%s, request p50 %+.2f us; the programs' own run time: %.2f us per request (%.1f runs of %.0f ns)%n",
@@ -230,6 +271,34 @@ public final class KernelTcpOverheadBenchmark {
                 requestNanos / 1e3 / sent,
                 (double) requestRuns / sent,
                 requestRuns == 0 ? 0.0 : (double) requestNanos / requestRuns);
+    }
+
+    /**
+     * Puts every thread of this JVM, and so the threads it starts later (the pods' echo servers, the clients), on one
+     * CPU: a request and its answer then run on the CPU that sent them, instead of a wake-up of the other thread on
+     * the other vCPU about half of the time (the reason the unpinned request p50 is either about 7 or about 20 us).
+     */
+    private static void pin(int cpu) {
+        try {
+            Process p = new ProcessBuilder(
+                            "taskset",
+                            "-a",
+                            "-p",
+                            "-c",
+                            String.valueOf(cpu),
+                            String.valueOf(ProcessHandle.current().pid()))
+                    .redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("taskset failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String readStats() {
