@@ -44,7 +44,8 @@ import java.util.Map;
  * <p>System properties: {@code connections} per phase (default 1000), {@code requests} per phase
  * (default 5000), {@code rounds} (pairs of phases, default 15), {@code reportForwarded} (default true: an
  * event per new allowed connection goes to the ring buffer and the agent's reader, as with Hubble's policy
- * verdicts; false: drops only), {@code pinCpu} (default -1: threads run on any CPU; n: every thread on CPU n).
+ * verdicts; false: drops only), {@code pinCpu} (default -1: threads run on any CPU; n: every thread on CPU n), {@code warmup} (phases before the
+ * measured ones, default 8).
  * Needs root.
  */
 public final class KernelTcpOverheadBenchmark {
@@ -84,6 +85,7 @@ public final class KernelTcpOverheadBenchmark {
         int rounds = Integer.getInteger("rounds", 15);
         boolean reportForwarded = Boolean.parseBoolean(System.getProperty("reportForwarded", "true"));
         int pinCpu = Integer.getInteger("pinCpu", -1);
+        int warmup = Integer.getInteger("warmup", 8);
         if (pinCpu >= 0) {
             pin(pinCpu);
         }
@@ -136,7 +138,11 @@ public final class KernelTcpOverheadBenchmark {
             List<Phase> without = new ArrayList<>();
             List<Phase> withTc = new ArrayList<>();
             List<Phase> withTcx = new ArrayList<>();
-            measure(client, server, connections, requests, programs); // warm-up, programs attached
+            // Warm-up with the programs attached, until the JIT has compiled the client's and the echo server's paths
+            // (the first phases of a run are several times slower otherwise, on one CPU most of all).
+            for (int i = 0; i < warmup; i++) {
+                measure(client, server, connections, requests, programs);
+            }
             for (int round = 0; round < rounds; round++) {
                 attached.forEach(cluster.datapath::detach);
                 without.add(report(
