@@ -101,30 +101,25 @@ final class TcxLinks {
     static void detach(Path dir, int endpointId) {
         for (boolean from : new boolean[] {true, false}) {
             Path pin = pin(dir, endpointId, from);
-            if (!Files.exists(pin)) {
-                continue;
+            if (Files.exists(pin)) {
+                detachPinned(pin);
             }
-            int link = Pins.open(pin);
-            try {
-                LibBpf.linkDetach(link);
-            } finally {
-                Pins.close(link);
-            }
-            Pins.unpin(pin);
         }
     }
 
     /** Detaches and unpins every tcx link pinned in the directory (a node's teardown). */
     static void detachAll(Path dir) {
-        for (Path pin : pins(dir)) {
-            int link = Pins.open(pin);
-            try {
-                LibBpf.linkDetach(link);
-            } finally {
-                Pins.close(link);
-            }
-            Pins.unpin(pin);
+        pins(dir).forEach(TcxLinks::detachPinned);
+    }
+
+    private static void detachPinned(Path pin) {
+        int link = Pins.open(pin);
+        try {
+            LibBpf.linkDetach(link);
+        } finally {
+            Pins.close(link);
         }
+        Pins.unpin(pin);
     }
 
     /** The programs tcx runs on the veth now, whoever attached them (the first of each hook's list, 0 for none). */
