@@ -203,7 +203,7 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
      * @param trigger bootstrap, delta, periodic or endpoint (the metric tag)
      */
     public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, boolean withIpcache, String trigger) {
-        return reconcile(image, trigger, false, locals -> writer.reconcile(image, locals, withIpcache));
+        return reconcile(image, null, trigger, false, locals -> writer.reconcile(image, locals, withIpcache));
     }
 
     /**
@@ -234,7 +234,7 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
         }
         synchronized (this) {
             return image.get()
-                    .map(now -> reconcile(now, trigger, false, locals -> writer.reconcile(now, locals, check)));
+                    .map(now -> reconcile(now, null, trigger, false, locals -> writer.reconcile(now, locals, check)));
         }
     }
 
@@ -245,13 +245,13 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
      */
     @Override
     public synchronized NodeMapsReconciler.Outcome publish(NodeImage image) {
-        return reconcile(image, "bootstrap", true, locals -> writer.snapshot(image, locals));
+        return reconcile(image, null, "bootstrap", true, locals -> writer.snapshot(image, locals));
     }
 
     /** The consumer's next image after a batch: only the entries the batch changed are written. */
     @Override
     public synchronized NodeMapsReconciler.Outcome publish(NodeDelta delta, NodeImage image) {
-        return reconcile(image, "delta", true, locals -> writer.publish(delta, image, locals));
+        return reconcile(image, delta, "delta", true, locals -> writer.publish(delta, image, locals));
     }
 
     /**
@@ -335,12 +335,14 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
         });
     }
 
+    /** @param delta what {@code image} applied to the consumer's image before it (null: a whole image) */
     private NodeMapsReconciler.Outcome reconcile(
             NodeImage image,
+            NodeDelta delta,
             String trigger,
             boolean latest,
             Function<List<LocalEndpoint>, NodeMapsReconciler.Outcome> pass) {
-        List<LocalEndpoint> locals = latest ? table.resolveLatest(image) : table.resolve(image);
+        List<LocalEndpoint> locals = latest ? table.resolveLatest(image, delta) : table.resolve(image);
         triggerGoneUpstream();
         NodeMapsReconciler.Outcome out = pass.apply(locals);
         countConflicts(null);
@@ -432,9 +434,15 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     }
 
     private void count(String map, MapReconciler.Result r) {
-        changes.get(map + "/added").increment(r.added());
-        changes.get(map + "/updated").increment(r.updated());
-        changes.get(map + "/removed").increment(r.removed());
+        if (r.added() > 0) {
+            changes.get(map + "/added").increment(r.added());
+        }
+        if (r.updated() > 0) {
+            changes.get(map + "/updated").increment(r.updated());
+        }
+        if (r.removed() > 0) {
+            changes.get(map + "/removed").increment(r.removed());
+        }
     }
 
     /** From what the maps hold as last written: iterating them would cost a bpf(2) call per entry. */

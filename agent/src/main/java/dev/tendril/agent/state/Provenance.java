@@ -36,10 +36,14 @@ public record Provenance(Map<StateTopic, Map<Integer, Long>> next) {
         if (advanced.isEmpty()) {
             return this;
         }
+        // Topics the batch did not read keep their (immutable) map: the copy below takes them as they are.
         EnumMap<StateTopic, Map<Integer, Long>> out = new EnumMap<>(StateTopic.class);
-        next.forEach((t, p) -> out.put(t, new TreeMap<>(p)));
-        advanced.forEach((t, p) -> p.forEach((partition, offset) ->
-                out.computeIfAbsent(t, x -> new TreeMap<>()).merge(partition, offset, Math::max)));
+        out.putAll(next);
+        advanced.forEach((t, p) -> {
+            Map<Integer, Long> merged = new TreeMap<>(out.getOrDefault(t, Map.of()));
+            p.forEach((partition, offset) -> merged.merge(partition, offset, Math::max));
+            out.put(t, merged);
+        });
         return new Provenance(out);
     }
 
