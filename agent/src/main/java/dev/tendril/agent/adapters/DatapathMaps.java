@@ -85,7 +85,8 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     private final Map<String, Counter> reconciles = new HashMap<>();
     private final Map<String, Counter> mapFull = new HashMap<>();
     private Counter meshConflicts;
-    private volatile Map<String, Integer> entries = Map.of();
+    private volatile NodeMapsWriter.Entries entries = new NodeMapsWriter.Entries(0, 0, 0, 0);
+    private volatile int lbEntries;
     private volatile NodeMapsReconciler.Outcome lastOutcome;
     private volatile Runnable goneUpstreamHandler;
     private volatile BiConsumer<NodeImage, NodeMapsReconciler.Outcome> passListener = (i, o) -> {};
@@ -135,12 +136,12 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
                                     "Reconciles whose writes into a node map failed because it was full (max_entries)")
                             .tag("map", map)
                             .register(registry));
-            Gauge.builder("tendril.agent.map.entries", this, m -> m.entries.getOrDefault(map, 0))
+            Gauge.builder("tendril.agent.map.entries", this, m -> m.entries(map))
                     .description("Entries in the node's maps (all policy maps together)")
                     .tag("map", map)
                     .register(registry);
         }
-        Gauge.builder("tendril.agent.policy.maps", this, m -> m.entries.getOrDefault("policyMaps", 0))
+        Gauge.builder("tendril.agent.policy.maps", this, m -> m.entries.policyMaps())
                 .description("Policy maps of local endpoints")
                 .register(registry);
         meshConflicts = Counter.builder("tendril.agent.mesh.conflicts")
@@ -434,6 +435,9 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     }
 
     private void count(String map, MapReconciler.Result r) {
+        if (r.total() == 0) {
+            return;
+        }
         if (r.added() > 0) {
             changes.get(map + "/added").increment(r.added());
         }
@@ -447,23 +451,21 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
 
     /** From what the maps hold as last written: iterating them would cost a bpf(2) call per entry. */
     private void refreshGauges() {
-        NodeMapsWriter.Entries now = writer.entries();
-        entries = Map.of(
-                IPCACHE,
-                now.ipcache(),
-                EndpointsMap.NAME,
-                now.endpoints(),
-                NodeMapsReconciler.POLICY_MAPS,
-                now.policy(),
-                "policyMaps",
-                now.policyMaps(),
-                NodeMapsWriter.LB_MAPS,
-                writer.lbEntries());
+        entries = writer.entries();
+        lbEntries = writer.lbEntries();
     }
 
     /** Entries of a map kind ({@link #IPCACHE}, {@code cilium_lxc}, all policy maps) as last written or checked. */
     public int entries(String mapKind) {
-        return entries.getOrDefault(mapKind, 0);
+        NodeMapsWriter.Entries now = entries;
+        return switch (mapKind) {
+            case IPCACHE -> now.ipcache();
+            case EndpointsMap.NAME -> now.endpoints();
+            case NodeMapsReconciler.POLICY_MAPS -> now.policy();
+            case "policyMaps" -> now.policyMaps();
+            case NodeMapsWriter.LB_MAPS -> lbEntries;
+            default -> 0;
+        };
     }
 
     @PreDestroy
