@@ -85,7 +85,8 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     private final Map<String, Counter> reconciles = new HashMap<>();
     private final Map<String, Counter> mapFull = new HashMap<>();
     private Counter meshConflicts;
-    private volatile Map<String, Integer> entries = Map.of();
+    private volatile NodeMapsWriter.Entries entries = new NodeMapsWriter.Entries(0, 0, 0, 0);
+    private volatile int lbEntries;
     private volatile NodeMapsReconciler.Outcome lastOutcome;
     private volatile Runnable goneUpstreamHandler;
     private volatile BiConsumer<NodeImage, NodeMapsReconciler.Outcome> passListener = (i, o) -> {};
@@ -135,12 +136,12 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
                                     "Reconciles whose writes into a node map failed because it was full (max_entries)")
                             .tag("map", map)
                             .register(registry));
-            Gauge.builder("tendril.agent.map.entries", this, m -> m.entries.getOrDefault(map, 0))
+            Gauge.builder("tendril.agent.map.entries", this, m -> m.entries(map))
                     .description("Entries in the node's maps (all policy maps together)")
                     .tag("map", map)
                     .register(registry);
         }
-        Gauge.builder("tendril.agent.policy.maps", this, m -> m.entries.getOrDefault("policyMaps", 0))
+        Gauge.builder("tendril.agent.policy.maps", this, m -> m.entries.policyMaps())
                 .description("Policy maps of local endpoints")
                 .register(registry);
         meshConflicts = Counter.builder("tendril.agent.mesh.conflicts")
@@ -203,7 +204,7 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
      * @param trigger bootstrap, delta, periodic or endpoint (the metric tag)
      */
     public synchronized NodeMapsReconciler.Outcome reconcile(NodeImage image, boolean withIpcache, String trigger) {
-        return reconcile(image, trigger, false, locals -> writer.reconcile(image, locals, withIpcache));
+        return reconcile(image, null, trigger, false, locals -> writer.reconcile(image, locals, withIpcache));
     }
 
     /**
@@ -234,7 +235,7 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
         }
         synchronized (this) {
             return image.get()
-                    .map(now -> reconcile(now, trigger, false, locals -> writer.reconcile(now, locals, check)));
+                    .map(now -> reconcile(now, null, trigger, false, locals -> writer.reconcile(now, locals, check)));
         }
     }
 
@@ -245,13 +246,13 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
      */
     @Override
     public synchronized NodeMapsReconciler.Outcome publish(NodeImage image) {
-        return reconcile(image, "bootstrap", true, locals -> writer.snapshot(image, locals));
+        return reconcile(image, null, "bootstrap", true, locals -> writer.snapshot(image, locals));
     }
 
     /** The consumer's next image after a batch: only the entries the batch changed are written. */
     @Override
     public synchronized NodeMapsReconciler.Outcome publish(NodeDelta delta, NodeImage image) {
-        return reconcile(image, "delta", true, locals -> writer.publish(delta, image, locals));
+        return reconcile(image, delta, "delta", true, locals -> writer.publish(delta, image, locals));
     }
 
     /**
@@ -335,12 +336,14 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
         });
     }
 
+    /** @param delta what {@code image} applied to the consumer's image before it (null: a whole image) */
     private NodeMapsReconciler.Outcome reconcile(
             NodeImage image,
+            NodeDelta delta,
             String trigger,
             boolean latest,
             Function<List<LocalEndpoint>, NodeMapsReconciler.Outcome> pass) {
-        List<LocalEndpoint> locals = latest ? table.resolveLatest(image) : table.resolve(image);
+        List<LocalEndpoint> locals = latest ? table.resolveLatest(image, delta) : table.resolve(image);
         triggerGoneUpstream();
         NodeMapsReconciler.Outcome out = pass.apply(locals);
         countConflicts(null);
@@ -432,30 +435,37 @@ public class DatapathMaps implements LocalMaps, ImagePublisher {
     }
 
     private void count(String map, MapReconciler.Result r) {
-        changes.get(map + "/added").increment(r.added());
-        changes.get(map + "/updated").increment(r.updated());
-        changes.get(map + "/removed").increment(r.removed());
+        if (r.total() == 0) {
+            return;
+        }
+        if (r.added() > 0) {
+            changes.get(map + "/added").increment(r.added());
+        }
+        if (r.updated() > 0) {
+            changes.get(map + "/updated").increment(r.updated());
+        }
+        if (r.removed() > 0) {
+            changes.get(map + "/removed").increment(r.removed());
+        }
     }
 
     /** From what the maps hold as last written: iterating them would cost a bpf(2) call per entry. */
     private void refreshGauges() {
-        NodeMapsWriter.Entries now = writer.entries();
-        entries = Map.of(
-                IPCACHE,
-                now.ipcache(),
-                EndpointsMap.NAME,
-                now.endpoints(),
-                NodeMapsReconciler.POLICY_MAPS,
-                now.policy(),
-                "policyMaps",
-                now.policyMaps(),
-                NodeMapsWriter.LB_MAPS,
-                writer.lbEntries());
+        entries = writer.entries();
+        lbEntries = writer.lbEntries();
     }
 
     /** Entries of a map kind ({@link #IPCACHE}, {@code cilium_lxc}, all policy maps) as last written or checked. */
     public int entries(String mapKind) {
-        return entries.getOrDefault(mapKind, 0);
+        NodeMapsWriter.Entries now = entries;
+        return switch (mapKind) {
+            case IPCACHE -> now.ipcache();
+            case EndpointsMap.NAME -> now.endpoints();
+            case NodeMapsReconciler.POLICY_MAPS -> now.policy();
+            case "policyMaps" -> now.policyMaps();
+            case NodeMapsWriter.LB_MAPS -> lbEntries;
+            default -> 0;
+        };
     }
 
     @PreDestroy

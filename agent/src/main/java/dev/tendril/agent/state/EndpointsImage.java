@@ -33,8 +33,8 @@ public final class EndpointsImage extends AbstractMap<String, Endpoint> {
         endpoints.forEach((k, e) ->
                 nodes.computeIfAbsent(e.getNode(), n -> new HashMap<>()).put(k, e));
         Map<String, TopicImage<String, Endpoint>> index = new HashMap<>(nodes.size() * 2);
-        nodes.forEach((n, m) -> index.put(n, TopicImage.adopt(m)));
-        return new EndpointsImage(TopicImage.of(endpoints), TopicImage.adopt(index));
+        nodes.forEach((n, m) -> index.put(n, TopicImage.of(m)));
+        return new EndpointsImage(TopicImage.of(endpoints), TopicImage.of(index));
     }
 
     /** The next version: {@code changes} applied, a null value removing its key. */

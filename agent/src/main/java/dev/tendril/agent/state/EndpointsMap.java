@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.regex.Pattern;
 
 /**
  * Byte layout of the node's local endpoints map, {@code cilium_lxc}: a hash from an endpoint address to
@@ -38,6 +39,9 @@ public final class EndpointsMap {
     /** One endpoint address. */
     public record Key(InetAddress address) {
 
+        // Compiled once: every local endpoint's address is parsed whenever cilium_lxc is rebuilt.
+        private static final Pattern ADDRESS_CHARACTERS = Pattern.compile("[0-9a-fA-F:.]+");
+
         public Key {
             if (address == null) {
                 throw new IllegalArgumentException("address must not be null");
@@ -46,7 +50,9 @@ public final class EndpointsMap {
 
         /** @throws IllegalArgumentException when the literal is not an IP address */
         public static Key of(String literal) {
-            if (literal == null || literal.isBlank() || !literal.matches("[0-9a-fA-F:.]+")) {
+            if (literal == null
+                    || literal.isBlank()
+                    || !ADDRESS_CHARACTERS.matcher(literal).matches()) {
                 throw new IllegalArgumentException("not an IP address: " + literal);
             }
             try {

@@ -93,6 +93,20 @@ public final class LocalEndpointTable {
 
     private EndpointIds ids;
     private long changes;
+    /**
+     * Moves with every change of the table (persisted or not): what {@link #resolve} and {@link #resolveLatest}
+     * answered for the same input is still the answer while it stays.
+     */
+    private long version;
+    // resolve's last answer, for this node's endpoints of an image (the image's own map, compared by reference)
+    // and the table at version resolvedVersion: every batch of records without a local change gets it again.
+    private List<LocalEndpoint> resolved;
+    private Map<String, Endpoint> resolvedOn;
+    private long resolvedVersion = -1;
+    // The image resolveLatest last looked at, and the table's version after it when that look changed nothing
+    // (else -1): every API endpoint was as the topic showed it, so only keys a delta replays can change that.
+    private NodeImage latest;
+    private long latestVersion = -1;
 
     public LocalEndpointTable(String node, Snapshot restored) {
         this.node = node;
@@ -137,6 +151,7 @@ public final class LocalEndpointTable {
      * while the endpoint is registered, until {@link #release(String)} or {@link #remove(String)}.
      */
     public synchronized int reserveId(String uid) {
+        version++;
         int id = assign(owner(uid, null));
         creating.add(owner(uid, null));
         return id;
@@ -146,7 +161,7 @@ public final class LocalEndpointTable {
         EndpointIds next = ids.assign(owner);
         if (next != ids) {
             ids = next;
-            changes++;
+            changed();
         }
         return ids.idOf(owner);
     }
@@ -165,7 +180,7 @@ public final class LocalEndpointTable {
             // The topic may still show the deleted incarnation of this uid; its tombstone is on the way.
             staleUids.add(endpoint.uid());
         }
-        changes++;
+        changed();
     }
 
     /**
@@ -177,13 +192,13 @@ public final class LocalEndpointTable {
             throw new IllegalArgumentException("no API endpoint " + key);
         }
         terminating.put(key, removeAt.toEpochMilli());
-        changes++;
+        changed();
     }
 
     /** Undoes {@link #markTerminating} (the identity service refused to mark it). */
     public synchronized void unmarkTerminating(String key) {
         if (terminating.remove(key) != null) {
-            changes++;
+            changed();
         }
     }
 
@@ -204,7 +219,7 @@ public final class LocalEndpointTable {
 
     public synchronized void markDeleting(String key) {
         deleting.add(key);
-        changes++;
+        changed();
     }
 
     /** Forgets a deleted endpoint and frees its id; a topic record of its uid is ignored until its tombstone. */
@@ -223,7 +238,7 @@ public final class LocalEndpointTable {
                 deletedUids.add(e.uid());
             }
         }
-        changes++;
+        changed();
     }
 
     /** The endpoint the topic alone shows under {@code key} on this node (as of the last resolve), if any. */
@@ -255,7 +270,7 @@ public final class LocalEndpointTable {
         Map<String, LocalEndpoint> served = new HashMap<>(servedFromTopic);
         served.remove(key);
         servedFromTopic = Map.copyOf(served);
-        changes++;
+        changed();
     }
 
     /** Releases an id reserved for a creation that did not complete. */
@@ -264,7 +279,7 @@ public final class LocalEndpointTable {
         ids = ids.release(owner(uid, null));
         published.remove(uid);
         staleUids.remove(uid);
-        changes++;
+        changed();
     }
 
     /**
@@ -273,30 +288,57 @@ public final class LocalEndpointTable {
      * it no longer does (deleted upstream: marked deleting and {@link #goneUpstream()}).
      */
     public synchronized List<LocalEndpoint> resolveLatest(NodeImage image) {
-        for (LocalEndpoint api : registered.values()) {
-            String key = api.key();
-            if (deleting.contains(key) || api.uid().isEmpty()) {
-                continue;
-            }
-            Endpoint e = image.endpoints().get(key);
-            boolean shown = e != null && e.getUid().equals(api.uid());
-            if (staleUids.contains(api.uid())) {
-                if (!shown && staleUids.remove(api.uid())) {
-                    changes++;
+        return resolveLatest(image, null);
+    }
+
+    /**
+     * {@link #resolveLatest(NodeImage)} for {@code image}, which is {@code delta.apply()}: when the table has not
+     * changed since it was given {@code delta.base()}, only the API endpoints whose keys the delta replays are
+     * looked up in the image, so a batch costs what it replays rather than a lookup per API endpoint.
+     *
+     * @param delta null: every API endpoint is looked up
+     */
+    public synchronized List<LocalEndpoint> resolveLatest(NodeImage image, NodeDelta delta) {
+        long before = version;
+        if (delta != null && delta.base() == latest && before == latestVersion) {
+            for (String key : delta.endpointChanges().keySet()) {
+                LocalEndpoint api = registered.get(key);
+                if (api != null) {
+                    learnPublished(key, api, image);
                 }
-                continue;
             }
-            if (shown) {
-                if (published.add(api.uid())) {
-                    changes++;
-                }
-            } else if (published.contains(api.uid())) {
-                deleting.add(key);
-                goneUpstream.add(key);
-                changes++;
-            }
+        } else {
+            registered.forEach((key, api) -> learnPublished(key, api, image));
         }
-        return resolve(image);
+        boolean learned = version != before;
+        List<LocalEndpoint> out = resolve(image);
+        latest = image;
+        latestVersion = learned ? -1 : version;
+        return out;
+    }
+
+    /** Whether the topic shows the API endpoint {@code api} (its uid under its key) or stopped showing it. */
+    private void learnPublished(String key, LocalEndpoint api, NodeImage image) {
+        if (deleting.contains(key) || api.uid().isEmpty()) {
+            return;
+        }
+        Endpoint e = image.endpoints().get(key);
+        boolean shown = e != null && e.getUid().equals(api.uid());
+        if (staleUids.contains(api.uid())) {
+            if (!shown && staleUids.remove(api.uid())) {
+                changed();
+            }
+            return;
+        }
+        if (shown) {
+            if (published.add(api.uid())) {
+                changed();
+            }
+        } else if (published.contains(api.uid())) {
+            deleting.add(key);
+            goneUpstream.add(key);
+            changed();
+        }
     }
 
     /**
@@ -304,6 +346,10 @@ public final class LocalEndpointTable {
      * frees the ids of endpoints gone from both sources. Call only with a bootstrapped image.
      */
     public synchronized List<LocalEndpoint> resolve(NodeImage image) {
+        Map<String, Endpoint> on = image.endpointsOn(node);
+        if (resolved != null && on == resolvedOn && version == resolvedVersion && deletedUids.isEmpty()) {
+            return resolved;
+        }
         Map<String, LocalEndpoint> out = new HashMap<>();
         // Runs after every batch of records: the common case (nothing deleted through the API) must not pass
         // over every endpoint of the cluster; this node's own come from the image's index by node.
@@ -317,10 +363,10 @@ public final class LocalEndpointTable {
             }
             // A tombstone (or a new incarnation) arrived for a uid deleted through the API: stop remembering it.
             if (deletedUids.retainAll(seenUids)) {
-                changes++;
+                changed();
             }
         }
-        for (Endpoint e : image.endpointsOn(node).values()) {
+        for (Endpoint e : on.values()) {
             String key = e.getNamespace() + "/" + e.getPod();
             if (deleting.contains(key) || deletedUids.contains(e.getUid())) {
                 continue;
@@ -353,7 +399,7 @@ public final class LocalEndpointTable {
         for (String owner : List.copyOf(ids.byOwner().keySet())) {
             if (!live.contains(owner)) {
                 ids = ids.release(owner);
-                changes++;
+                changed();
             }
         }
         Map<String, LocalEndpoint> topicOnly = new HashMap<>(out);
@@ -361,7 +407,10 @@ public final class LocalEndpointTable {
         servedFromTopic = Map.copyOf(topicOnly);
         List<LocalEndpoint> list = new ArrayList<>(out.values());
         list.sort(Comparator.comparingInt(LocalEndpoint::endpointId));
-        return list;
+        resolved = List.copyOf(list);
+        resolvedOn = on;
+        resolvedVersion = version;
+        return resolved;
     }
 
     /** Increases with every change that must be persisted. */
@@ -380,6 +429,12 @@ public final class LocalEndpointTable {
                 staleUids,
                 goneUpstream,
                 terminating);
+    }
+
+    /** Every change of the table's state: the persisted counter and the version answers are cached against. */
+    private void changed() {
+        changes++;
+        version++;
     }
 
     /** Ids are owned by the pod uid; an endpoint published without one by its key. */

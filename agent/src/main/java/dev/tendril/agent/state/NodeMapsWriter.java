@@ -76,6 +76,14 @@ public final class NodeMapsWriter {
     // Drift checks begun and not finished: each is told the keys batches write meanwhile.
     private final List<IpcacheDriftCheck> checks = new ArrayList<>();
     private final Map<String, Held> policy = new HashMap<>();
+    // Entries of every policy map in policy together; -1 when policy changed since they were counted.
+    private int policyEntries = -1;
+    // The local endpoints the last publish was given (every policy map of another endpoint gone by then), the
+    // policies image it wrote their maps from, and whether each of their maps was written: a batch given the same
+    // list and the same policies has no policy map to look at. Null after any other write of the policy maps.
+    private List<LocalEndpoint> publishedLocals;
+    private Map<Long, SubjectPolicyMap> publishedPolicies;
+    private boolean publishedAll;
     private Map<ByteBuffer, byte[]> lxc;
     // The local endpoints lxc was written for: cilium_lxc is a function of them alone.
     private List<LocalEndpoint> lxcLocals = List.of();
@@ -162,6 +170,7 @@ public final class NodeMapsWriter {
     }
 
     private NodeMapsReconciler.Outcome reconcileLocal(Pass pass, NodeImage image, List<LocalEndpoint> locals) {
+        publishedLocals = null;
         Set<String> wanted = new HashSet<>();
         for (LocalEndpoint ep : locals) {
             wanted.add(ep.policyMapName());
@@ -183,7 +192,9 @@ public final class NodeMapsWriter {
                 stale.add(name);
             }
         }
-        policy.keySet().retainAll(wanted);
+        if (policy.keySet().retainAll(wanted)) {
+            policyEntries = -1;
+        }
         removePolicyMaps(pass, stale);
         return pass.outcome();
     }
@@ -206,15 +217,22 @@ public final class NodeMapsWriter {
         lastConflicts = changes.conflicts();
         pass.run(NodeMapsReconciler.IPCACHE_MAP, NodeMapsReconciler.IPCACHE_MAP, () -> applyIpcache(changes));
 
-        Set<String> wanted = new HashSet<>();
-        for (LocalEndpoint ep : locals) {
-            wanted.add(ep.policyMapName());
-            SubjectPolicyMap published = image.policies().get(ep.identity());
-            Held held = policy.get(ep.policyMapName());
-            if (held != null && (published == null || published == held.from() || published.equals(held.from()))) {
-                continue;
+        // The same local endpoints as the last batch (the table's very list: it had no change) and the same
+        // policies: every policy map holds what it should, and no map of an endpoint gone is left.
+        boolean sameLocals = locals == publishedLocals;
+        if (!sameLocals || !publishedAll || image.policies() != publishedPolicies) {
+            boolean all = true;
+            for (LocalEndpoint ep : locals) {
+                String name = ep.policyMapName();
+                SubjectPolicyMap published = image.policies().get(ep.identity());
+                Held held = policy.get(name);
+                if (held != null && (published == null || published == held.from() || published.equals(held.from()))) {
+                    continue;
+                }
+                writePolicy(pass, ep, published, false);
+                all &= policy.containsKey(name);
             }
-            writePolicy(pass, ep, published, false);
+            publishedAll = all;
         }
         pass.changes.putIfAbsent(NodeMapsReconciler.POLICY_MAPS, MapReconciler.Result.NONE);
         pass.run(EndpointsMap.NAME, EndpointsMap.NAME, () -> {
@@ -236,10 +254,17 @@ public final class NodeMapsWriter {
         } else if (!delta.serviceChanges().isEmpty()) {
             writeLbChanges(pass, delta, image);
         }
-        Set<String> gone = new HashSet<>(policy.keySet());
-        gone.removeAll(wanted);
-        gone.forEach(policy::remove);
-        removePolicyMaps(pass, gone);
+        if (!sameLocals) {
+            Set<String> wanted = new HashSet<>();
+            locals.forEach(ep -> wanted.add(ep.policyMapName()));
+            Set<String> gone = new HashSet<>(policy.keySet());
+            gone.removeAll(wanted);
+            gone.forEach(policy::remove);
+            policyEntries = gone.isEmpty() ? policyEntries : -1;
+            removePolicyMaps(pass, gone);
+        }
+        publishedLocals = locals;
+        publishedPolicies = image.policies();
         return pass.outcome();
     }
 
@@ -330,6 +355,7 @@ public final class NodeMapsWriter {
     private void writePolicy(Pass pass, LocalEndpoint ep, SubjectPolicyMap published, boolean readBack) {
         String name = ep.policyMapName();
         Held held = policy.remove(name);
+        policyEntries = -1;
         try {
             Optional<BpfMap> existing = backend.open(name);
             BpfMap map = existing.orElseGet(() -> backend.openOrCreate(NodeMapsReconciler.policySpec(ep.endpointId())));
@@ -464,11 +490,14 @@ public final class NodeMapsWriter {
 
     /** What the maps hold as last written: no map is read for it. */
     public Entries entries() {
-        int entries = 0;
-        for (Held h : policy.values()) {
-            entries += h.entries().size();
+        if (policyEntries < 0) {
+            int entries = 0;
+            for (Held h : policy.values()) {
+                entries += h.entries().size();
+            }
+            policyEntries = entries;
         }
-        return new Entries(ipcacheEntries, lxc == null ? 0 : lxc.size(), entries, policy.size());
+        return new Entries(ipcacheEntries, lxc == null ? 0 : lxc.size(), policyEntries, policy.size());
     }
 
     /** The outcome of one pass, collected step by step: a failed step is reported and the others still run. */

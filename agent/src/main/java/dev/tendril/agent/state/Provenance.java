@@ -2,6 +2,7 @@ package dev.tendril.agent.state;
 
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -36,11 +37,31 @@ public record Provenance(Map<StateTopic, Map<Integer, Long>> next) {
         if (advanced.isEmpty()) {
             return this;
         }
-        EnumMap<StateTopic, Map<Integer, Long>> out = new EnumMap<>(StateTopic.class);
-        next.forEach((t, p) -> out.put(t, new TreeMap<>(p)));
-        advanced.forEach((t, p) -> p.forEach((partition, offset) ->
-                out.computeIfAbsent(t, x -> new TreeMap<>()).merge(partition, offset, Math::max)));
-        return new Provenance(out);
+        // Runs for every batch: topics and partitions the batch did not move keep their (immutable) maps, which
+        // the canonical constructor takes as they are.
+        EnumMap<StateTopic, Map<Integer, Long>> out = null;
+        for (Map.Entry<StateTopic, Map<Integer, Long>> t : advanced.entrySet()) {
+            Map<Integer, Long> held = next.getOrDefault(t.getKey(), Map.of());
+            Map<Integer, Long> merged = null;
+            for (Map.Entry<Integer, Long> p : t.getValue().entrySet()) {
+                Long was = held.get(p.getKey());
+                if (was != null && was >= p.getValue()) {
+                    continue;
+                }
+                if (merged == null) {
+                    merged = new HashMap<>(held);
+                }
+                merged.put(p.getKey(), p.getValue());
+            }
+            if (merged != null) {
+                if (out == null) {
+                    out = new EnumMap<>(StateTopic.class);
+                    out.putAll(next);
+                }
+                out.put(t.getKey(), Map.copyOf(merged));
+            }
+        }
+        return out == null ? this : new Provenance(out);
     }
 
     /** {@code ENDPOINTS 0@1200 1@1187, POLICY 0@40}: per topic, partition@next offset. */

@@ -9,6 +9,8 @@ import dev.tendril.agent.bpf.BpfSyscalls;
 import dev.tendril.agent.bpf.KernelBpfMap;
 import dev.tendril.agent.bpf.KernelMapBackend;
 import dev.tendril.agent.sim.StandaloneAgentConfig;
+import dev.tendril.agent.state.InMemoryMapBackend;
+import dev.tendril.agent.state.MapBackend;
 import dev.tendril.agent.state.NodeMapsReconciler;
 import dev.tendril.api.v1.Endpoint;
 import dev.tendril.api.v1.Identity;
@@ -41,7 +43,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * Load driver for docs/BENCHMARKS.md (not a test; {@code verify} never runs it): what one change of the
  * cluster costs a node agent writing real kernel eBPF maps, in bpf(2) calls and CPU. The production
  * {@link NodeStateConsumer} and {@link DatapathMaps} run on a {@link KernelMapBackend} pinned in a fresh
- * directory under the bpffs (removed at the end); records go in through the consumer's own entry points
+ * directory under the bpffs (removed at the end), or with {@code -Dbackend=memory} on the
+ * {@link InMemoryMapBackend} the simulated agents use; records go in through the consumer's own entry points
  * ({@link NodeStateConsumer#bootstrap} with a snapshot of the four topics, then
  * {@link NodeStateConsumer#apply} with one record per batch, as a poll returns it while changes trickle
  * in), so Kafka's own cost is left out and every figure is the agent's.
@@ -59,19 +62,29 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  *   <li>{@code localChanges} local endpoints whose identity changed (a relabel).</li>
  * </ul>
  *
- * At the end a full reconcile (the agent's periodic pass) says how many entries the per-batch writes had
+ * Before them, {@code warmup} remote endpoint changes (one per batch, not reported) let the JIT compile the
+ * path; after the one-per-batch phase, the remote endpoint changes are repeated for every batch size of
+ * {@code batches} above 1 ({@code changes} records, {@code batch} per {@link NodeStateConsumer#apply} call,
+ * as a poll returns them when records arrive faster than the agent follows): CPU per record is the batch's
+ * CPU divided by its records, so the share of a batch's fixed cost shows. Every phase also reports the bytes
+ * the thread allocated per record (the copies a batch makes).
+ *
+ * <p>At the end a full reconcile (the agent's periodic pass) says how many entries the per-batch writes had
  * left wrong: 0 expected. Needs root or CAP_BPF and a bpffs at {@code bpffs}.
  *
  * <p>System properties (defaults): {@code endpoints} (149000), {@code nodes} (1000: with the endpoints a
  * 150,000-entry ipcache), {@code localEndpoints} (150), {@code identities} (10000), {@code policyEntries}
  * (8), {@code changes} (1000), {@code policyChanges} (100), {@code localChanges} (100), {@code bpffs}
- * ({@code /sys/fs/bpf}).
+ * ({@code /sys/fs/bpf}), {@code backend} ({@code bpf}, or {@code memory}: no root needed), {@code warmup} (0),
+ * {@code batches} (1: records per batch of the remote endpoint changes, a comma-separated list).
  */
 public final class AgentChangeBenchmark {
 
     private static final int FIRST_IDENTITY = 256;
     private static final String NODE = "node-1";
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.ThreadMXBean ALLOCATIONS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private final int endpoints = Integer.getInteger("endpoints", 149_000);
     private final int nodes = Integer.getInteger("nodes", 1_000);
@@ -81,20 +94,46 @@ public final class AgentChangeBenchmark {
     private final int changes = Integer.getInteger("changes", 1_000);
     private final int policyChanges = Integer.getInteger("policyChanges", 100);
     private final int localChanges = Integer.getInteger("localChanges", 100);
+    private final int warmup = Integer.getInteger("warmup", 0);
+    private final int[] batches = Arrays.stream(
+                    System.getProperty("batches", "1").split(","))
+            .map(String::trim)
+            .mapToInt(Integer::parseInt)
+            .toArray();
+    private final boolean memory = System.getProperty("backend", "bpf").equals("memory");
     private final StandaloneAgentConfig config;
     private final Map<String, Long> offsets = new TreeMap<>();
     /** The identity and policy revision each endpoint and subject has now, by index. */
     private final long[] endpointIdentity;
 
     private final long[] policyRevision;
+    /** Remote endpoint changes made so far, over every phase: each new endpoint gets an index of its own. */
+    private int remoteChanges;
 
     private AgentChangeBenchmark(StandaloneAgentConfig config) {
         this.config = config;
-        this.endpointIdentity = new long[endpoints + changes];
+        int remote = warmup
+                + changes * (int) Arrays.stream(batches).filter(b -> b > 1).count()
+                + changes;
+        this.endpointIdentity = new long[endpoints + remote / 3 + 1];
         this.policyRevision = new long[identities];
+        if (localEndpoints + 2 * (remote / 3 + 1) >= endpoints) {
+            throw new IllegalArgumentException("too few endpoints for " + remote + " remote changes");
+        }
     }
 
     public static void main(String[] args) throws Exception {
+        if (System.getProperty("backend", "bpf").equals("memory")) {
+            Path stateDir = Files.createTempDirectory("tendril-bench-changes-");
+            try {
+                new AgentChangeBenchmark(StandaloneAgentConfig.withoutPeriodicPass(
+                                NODE, AgentConfig.Datapath.MEMORY, stateDir.resolve("bpffs"), stateDir))
+                        .run();
+            } finally {
+                deleteRecursively(stateDir);
+            }
+            return;
+        }
         KernelBpfMap.unavailableReason().ifPresent(reason -> {
             System.out.println("agent change benchmark skipped: " + reason);
             System.exit(0);
@@ -115,19 +154,21 @@ public final class AgentChangeBenchmark {
     private void run() {
         System.out.printf(
                 "agent change benchmark: %,d endpoints (%d on %s), %,d nodes, %,d identities with %d policy entries; "
-                        + "pins under %s; Java %s, %d CPUs, kernel %s, %s%n",
+                        + "%s; Java %s, %d CPUs, kernel %s, %s%n",
                 endpoints,
                 localEndpoints,
                 NODE,
                 nodes,
                 identities,
                 policyEntries,
-                config.bpffsDir(),
+                memory ? "in-memory maps" : "bpf maps pinned under " + config.bpffsDir(),
                 Runtime.version(),
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.version"),
                 loadAverage());
-        KernelMapBackend backend = new KernelMapBackend(config.bpffsDir().resolve(NODE));
+        MapBackend backend = memory
+                ? new InMemoryMapBackend()
+                : new KernelMapBackend(config.bpffsDir().resolve(NODE));
         DatapathMaps maps = DatapathMaps.open(config, new SimpleMeterRegistry(), new ObjectMapper(), backend);
         try {
             NodeStateConsumer consumer = NodeStateConsumer.create(config, maps, "unused:9092", Map.of());
@@ -142,9 +183,23 @@ public final class AgentChangeBenchmark {
                     maps.ipcache().size(),
                     maps.localEndpoints().size());
 
-            report("endpoint changes on other nodes", phase(consumer, changes, this::remoteChange));
-            report("policy changes of a local endpoint's identity", phase(consumer, policyChanges, this::policyChange));
-            report("local endpoint relabels", phase(consumer, localChanges, this::localChange));
+            if (warmup > 0) {
+                phase(consumer, warmup, 1, this::remoteChange);
+            }
+            report("endpoint changes on other nodes", 1, phase(consumer, changes, 1, this::remoteChange));
+            for (int batch : batches) {
+                if (batch > 1) {
+                    report(
+                            "endpoint changes on other nodes, " + batch + " per batch",
+                            batch,
+                            phase(consumer, changes, batch, this::remoteChange));
+                }
+            }
+            report(
+                    "policy changes of a local endpoint's identity",
+                    1,
+                    phase(consumer, policyChanges, 1, this::policyChange));
+            report("local endpoint relabels", 1, phase(consumer, localChanges, 1, this::localChange));
 
             long calls = BpfSyscalls.total();
             NodeMapsReconciler.Outcome full = maps.reconcileCurrent("periodic").orElseThrow();
@@ -187,7 +242,8 @@ public final class AgentChangeBenchmark {
     }
 
     /** In turn: a new endpoint, an identity change, a deletion; never on this node. */
-    private ConsumerRecord<String, byte[]> remoteChange(int i) {
+    private ConsumerRecord<String, byte[]> remoteChange(int ignored) {
+        int i = remoteChanges++;
         int round = i / 3;
         int index = switch (i % 3) {
             case 0 -> endpoints + round;
@@ -230,27 +286,36 @@ public final class AgentChangeBenchmark {
         return new ConsumerRecord<>(topic, 0, offset, key, value);
     }
 
+    /** {@code n} changes, {@code size} records per batch (records of a batch are made before it is timed). */
     private static List<Sample> phase(
-            NodeStateConsumer consumer, int n, IntFunction<ConsumerRecord<String, byte[]>> change) {
-        List<Sample> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            List<ConsumerRecord<String, byte[]>> batch = List.of(change.apply(i));
+            NodeStateConsumer consumer, int n, int size, IntFunction<ConsumerRecord<String, byte[]>> change) {
+        List<Sample> out = new ArrayList<>(n / size + 1);
+        for (int i = 0; i < n; i += size) {
+            List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(size);
+            for (int j = i; j < Math.min(n, i + size); j++) {
+                batch.add(change.apply(j));
+            }
             out.add(measure(() -> consumer.apply(batch)));
         }
         return out;
     }
 
-    /** One run of {@code work} on this thread: wall time, this thread's CPU (user + system), bpf(2) calls. */
-    private record Sample(long wallNanos, long cpuNanos, long calls, Map<String, Long> byCommand) {}
+    /**
+     * One run of {@code work} on this thread: wall time, this thread's CPU (user + system), the bytes it
+     * allocated, bpf(2) calls.
+     */
+    private record Sample(long wallNanos, long cpuNanos, long allocated, long calls, Map<String, Long> byCommand) {}
 
     private static Sample measure(Runnable work) {
         Map<String, Long> before = BpfSyscalls.byCommand();
         long calls = BpfSyscalls.total();
+        long bytes = ALLOCATIONS.getCurrentThreadAllocatedBytes();
         long cpu = THREADS.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         work.run();
         long wall = System.nanoTime() - t0;
         long used = THREADS.getCurrentThreadCpuTime() - cpu;
+        long allocated = ALLOCATIONS.getCurrentThreadAllocatedBytes() - bytes;
         Map<String, Long> by = new TreeMap<>();
         BpfSyscalls.byCommand().forEach((cmd, count) -> {
             long d = count - before.getOrDefault(cmd, 0L);
@@ -258,10 +323,10 @@ public final class AgentChangeBenchmark {
                 by.put(cmd, d);
             }
         });
-        return new Sample(wall, used, BpfSyscalls.total() - calls, by);
+        return new Sample(wall, used, allocated, BpfSyscalls.total() - calls, by);
     }
 
-    private static void report(String label, List<Sample> samples) {
+    private static void report(String label, int size, List<Sample> samples) {
         if (samples.isEmpty()) {
             return;
         }
@@ -278,6 +343,24 @@ public final class AgentChangeBenchmark {
                 .append(' ')
                 .append(String.format("%.1f", c / (double) n)));
         List<Sample> warm = samples.subList(Math.min(n - 1, n / 10), n);
+        if (size > 1) {
+            long records = (long) n * size;
+            System.out.printf("%s: %,d changes in %,d batches%n", label, records, n);
+            System.out.printf(
+                    "  CPU per record: mean %s; after the first tenth (warm-up) mean %s; per batch p50 %s, p99 %s; "
+                            + "allocated per record %,d bytes; bpf(2) calls per record %.2f (%s)%n",
+                    us(Arrays.stream(cpu).average().orElse(0) / size),
+                    us(warm.stream().mapToLong(Sample::cpuNanos).average().orElse(0) / size),
+                    us(pct(cpu, 0.5)),
+                    us(pct(cpu, 0.99)),
+                    samples.stream().mapToLong(Sample::allocated).sum() / records,
+                    Arrays.stream(calls).sum() / (double) records,
+                    perCommand);
+            System.out.printf(
+                    "  wall per record: mean %s%n",
+                    us(Arrays.stream(wall).average().orElse(0) / size));
+            return;
+        }
         System.out.printf("%s: %,d changes, one per batch%n", label, n);
         System.out.printf(
                 "  bpf(2) calls per change: mean %.1f, p50 %d, min %d, max %d (%s)%n",
@@ -290,6 +373,9 @@ public final class AgentChangeBenchmark {
                 us(cpu[n - 1]),
                 us(warm.stream().mapToLong(Sample::cpuNanos).average().orElse(0)));
         System.out.printf(
+                "  allocated per change: mean %,d bytes%n",
+                samples.stream().mapToLong(Sample::allocated).sum() / n);
+        System.out.printf(
                 "  wall per change: mean %s, p50 %s, p99 %s%n",
                 us(Arrays.stream(wall).average().orElse(0)), us(pct(wall, 0.5)), us(pct(wall, 0.99)));
     }
@@ -299,7 +385,9 @@ public final class AgentChangeBenchmark {
     }
 
     private static String us(double nanos) {
-        return nanos >= 1_000_000 ? String.format("%,.1f ms", nanos / 1e6) : String.format("%,.0f us", nanos / 1e3);
+        return nanos >= 1_000_000
+                ? String.format("%,.1f ms", nanos / 1e6)
+                : nanos >= 100_000 ? String.format("%,.0f us", nanos / 1e3) : String.format("%,.1f us", nanos / 1e3);
     }
 
     private static Identity identity(long id) {

@@ -139,4 +139,56 @@ class LocalEndpointTableTest {
         assertThat(new LocalEndpointTable("node-1", back).isDeleting("shop/api-1"))
                 .isTrue();
     }
+    /**
+     * The consumer's path (a delta's image, looked up only where the delta replays keys, and the last answer
+     * again for an unchanged node) answers as a table restored from the same state answers the whole image, over
+     * random batches of topic records interleaved with API creations, deletions and re-creations.
+     */
+    @Test
+    void resolvingADeltaAnswersAsTheWholeImageDoes() {
+        java.util.Random random = new java.util.Random(5);
+        LocalEndpointTable t = new LocalEndpointTable("node-1", LocalEndpointTable.Snapshot.EMPTY);
+        NodeImage image = NodeImage.EMPTY;
+        t.resolveLatest(image);
+        for (int step = 0; step < 600; step++) {
+            // The API: a creation, a deletion or a deletion's start, now and then.
+            int pod = random.nextInt(12);
+            String key = "shop/p-" + pod;
+            switch (random.nextInt(8)) {
+                case 0 -> {
+                    if (t.registered(key).isEmpty()) {
+                        String uid = "u-" + pod + "-" + random.nextInt(3);
+                        t.register(new LocalEndpoint("shop", "p-" + pod, uid, t.reserveId(uid), "", "", 7), "d");
+                    }
+                }
+                case 1 -> t.registered(key).ifPresent(e -> t.remove(key));
+                case 2 -> t.registered(key).ifPresent(e -> t.markDeleting(key));
+                default -> {}
+            }
+            // A batch of topic records: endpoints on this node or another, other incarnations, tombstones; some
+            // batches touch no endpoint of this node.
+            NodeDelta delta = new NodeDelta(image);
+            for (int r = random.nextInt(4); r > 0; r--) {
+                int p = random.nextInt(12);
+                String node = random.nextInt(3) == 0 ? "node-2" : "node-1";
+                Endpoint e = topic("p-" + p, "u-" + p + "-" + random.nextInt(3), node, 1000 + random.nextInt(3));
+                delta.replay(StateTopic.ENDPOINTS, "shop/p-" + p, random.nextInt(4) == 0 ? null : e.toByteArray());
+            }
+            NodeImage next = delta.apply();
+            LocalEndpointTable whole = new LocalEndpointTable("node-1", t.snapshot());
+
+            List<LocalEndpoint> byDelta = t.resolveLatest(next, delta);
+            List<LocalEndpoint> byImage = whole.resolveLatest(next);
+
+            assertThat(byDelta).as("step %d", step).isEqualTo(byImage);
+            assertThat(t.snapshot()).as("step %d", step).isEqualTo(whole.snapshot());
+            if (t.snapshot().deletedUids().isEmpty()) {
+                // Nothing deleted through the API waits for its tombstone: the same answer, not a new pass.
+                assertThat(t.resolve(next)).isSameAs(byDelta);
+            } else {
+                assertThat(t.resolve(next)).isEqualTo(byDelta);
+            }
+            image = next;
+        }
+    }
 }
