@@ -34,6 +34,10 @@ import java.util.TreeSet;
  * being created is never published yet, so it is never taken for gone. Only {@link #resolveLatest}, fed
  * with the consumer's images in order, learns this: an older image must not read as a deletion.
  * Thread-safe; {@link #snapshot()} is what the agent persists.
+ *
+ * <p>Longer than 400 lines: the two sources, the deletion states and the ids are one piece of state under one
+ * lock, persisted as one snapshot; the cached answer of {@link #resolveLatest} is only right while every change
+ * goes through this class.
  */
 public final class LocalEndpointTable {
 

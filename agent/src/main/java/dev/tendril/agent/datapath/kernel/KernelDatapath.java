@@ -1,6 +1,5 @@
 package dev.tendril.agent.datapath.kernel;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -34,8 +33,6 @@ import java.util.logging.Logger;
  */
 public final class KernelDatapath implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(KernelDatapath.class.getName());
-    /** {@code struct endpoint_binding}: endpoint_id u32, ipv4 4 B, ipv6 16 B. */
-    private static final long ENDPOINT_BINDING_SIZE = 24;
 
     /**
      * Where an endpoint's programs are attached; {@code netns} is null for this process's namespace. {@code addresses}
@@ -199,7 +196,7 @@ public final class KernelDatapath implements AutoCloseable {
             detach(previous);
         }
         refreshPolicyMap(endpointId);
-        bind(ifindex, endpointId, addresses);
+        IntMaps.bind(endpointIfindex, ifindex, endpointId, addresses);
         if (tcx) {
             TcxLinks.attach(dir, netns, ifindex, endpointId, fromContainer, toContainer);
             if (previous == null) {
@@ -222,8 +219,8 @@ public final class KernelDatapath implements AutoCloseable {
         } else {
             TcFilters.detach(a.netns(), a.ifindex());
         }
-        delete(endpointIfindex, a.ifindex());
-        delete(policyMaps, a.endpointId());
+        IntMaps.delete(endpointIfindex, a.ifindex());
+        IntMaps.delete(policyMaps, a.endpointId());
         attached.remove(a.endpointId(), a);
     }
 
@@ -241,7 +238,7 @@ public final class KernelDatapath implements AutoCloseable {
         }
         int fd = Pins.open(pin);
         try {
-            update(policyMaps, endpointId, fd, "tendril_policy_maps");
+            IntMaps.put(policyMaps, endpointId, fd, "tendril_policy_maps");
         } finally {
             Pins.close(fd);
         }
@@ -381,49 +378,6 @@ public final class KernelDatapath implements AutoCloseable {
     private void requireOpen() {
         if (closed) {
             throw new IllegalStateException("kernel datapath handle for " + dir + " is closed");
-        }
-    }
-
-    /** tendril_ep_ifindex[ifindex] = {endpoint id, IPv4 address, IPv6 address}, zeros for a family the pod lacks. */
-    private void bind(int ifindex, int endpointId, List<InetAddress> addresses) {
-        byte[] ipv4 = new byte[4];
-        byte[] ipv6 = new byte[16];
-        for (InetAddress a : addresses) {
-            byte[] raw = a.getAddress();
-            System.arraycopy(raw, 0, raw.length == 4 ? ipv4 : ipv6, 0, raw.length);
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment k = arena.allocate(JAVA_INT);
-            MemorySegment v = arena.allocate(ENDPOINT_BINDING_SIZE, 4);
-            k.set(JAVA_INT, 0, ifindex);
-            v.set(JAVA_INT, 0, endpointId);
-            MemorySegment.copy(ipv4, 0, v, JAVA_BYTE, 4, 4);
-            MemorySegment.copy(ipv6, 0, v, JAVA_BYTE, 8, 16);
-            int r = LibBpf.mapUpdate(endpointIfindex, k, v, LibBpf.BPF_ANY);
-            if (r < 0) {
-                throw KernelDatapathException.failed("update of tendril_ep_ifindex[" + ifindex + "]", r);
-            }
-        }
-    }
-
-    private static void update(int fd, int key, int value, String map) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment k = arena.allocate(JAVA_INT);
-            MemorySegment v = arena.allocate(JAVA_INT);
-            k.set(JAVA_INT, 0, key);
-            v.set(JAVA_INT, 0, value);
-            int r = LibBpf.mapUpdate(fd, k, v, LibBpf.BPF_ANY);
-            if (r < 0) {
-                throw KernelDatapathException.failed("update of " + map + "[" + key + "]", r);
-            }
-        }
-    }
-
-    private static void delete(int fd, int key) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment k = arena.allocate(JAVA_INT);
-            k.set(JAVA_INT, 0, key);
-            LibBpf.mapDelete(fd, k);
         }
     }
 }
