@@ -1,8 +1,6 @@
 package dev.tendril.testing;
 
 import java.nio.file.Path;
-import javax.sql.DataSource;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
 
@@ -54,8 +52,8 @@ final class ContainerPostgresServer implements PostgresServer {
     }
 
     @Override
-    public String jdbcUrl(String database) {
-        return "jdbc:postgresql://" + container.getHost() + ":" + port() + "/" + database;
+    public String host() {
+        return container.getHost();
     }
 
     @Override
@@ -66,22 +64,6 @@ final class ContainerPostgresServer implements PostgresServer {
     @Override
     public String password() {
         return PASSWORD;
-    }
-
-    @Override
-    public synchronized void createDatabaseIfMissing(String name) {
-        PostgresDatabases.createIfMissing(dataSource(MAINTENANCE_DATABASE), name, jdbcUrl(name));
-    }
-
-    @Override
-    public DataSource dataSource(String database) {
-        var dataSource = new PGSimpleDataSource();
-        dataSource.setServerNames(new String[] {container.getHost()});
-        dataSource.setPortNumbers(new int[] {port()});
-        dataSource.setDatabaseName(database);
-        dataSource.setUser(SUPERUSER);
-        dataSource.setPassword(PASSWORD);
-        return dataSource;
     }
 
     /** Removes the container and the cluster in it. */

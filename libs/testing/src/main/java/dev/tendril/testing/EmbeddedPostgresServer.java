@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import javax.sql.DataSource;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /** PostgreSQL started and stopped through zonky's {@link EmbeddedPostgres}. */
 final class EmbeddedPostgresServer implements PostgresServer {
@@ -125,8 +123,8 @@ final class EmbeddedPostgresServer implements PostgresServer {
     }
 
     @Override
-    public String jdbcUrl(String database) {
-        return "jdbc:postgresql://" + HOST + ":" + port() + "/" + database;
+    public String host() {
+        return HOST;
     }
 
     @Override
@@ -137,22 +135,6 @@ final class EmbeddedPostgresServer implements PostgresServer {
     @Override
     public String password() {
         return password;
-    }
-
-    @Override
-    public synchronized void createDatabaseIfMissing(String name) {
-        PostgresDatabases.createIfMissing(dataSource("postgres"), name, jdbcUrl(name));
-    }
-
-    @Override
-    public DataSource dataSource(String database) {
-        var dataSource = new PGSimpleDataSource();
-        dataSource.setServerNames(new String[] {HOST});
-        dataSource.setPortNumbers(new int[] {port()});
-        dataSource.setDatabaseName(database);
-        dataSource.setUser(SUPERUSER);
-        dataSource.setPassword(password);
-        return dataSource;
     }
 
     @Override

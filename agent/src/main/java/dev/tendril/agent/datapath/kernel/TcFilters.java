@@ -19,13 +19,10 @@ final class TcFilters {
 
     static final int PRIORITY = 1;
 
-    /** The program ids attached on each hook, 0 where none. */
-    record Programs(int ingress, int egress) {}
-
     private TcFilters() {}
 
     /** Attaches (or replaces) {@code ingressFd} on tc ingress and {@code egressFd} on tc egress. */
-    static Programs attach(Path netns, int ifindex, int ingressFd, int egressFd) {
+    static KernelDatapath.AttachedPrograms attach(Path netns, int ifindex, int ingressFd, int egressFd) {
         return Netns.call(netns, () -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment hook = hook(arena, ifindex, LibBpf.BPF_TC_INGRESS);
@@ -41,7 +38,7 @@ final class TcFilters {
                 });
                 int ingress = attachOne(arena, hook, ingressFd);
                 int egress = attachOne(arena, hook(arena, ifindex, LibBpf.BPF_TC_EGRESS), egressFd);
-                return new Programs(ingress, egress);
+                return new KernelDatapath.AttachedPrograms(ingress, egress);
             }
         });
     }
@@ -73,7 +70,7 @@ final class TcFilters {
         });
     }
 
-    static Programs query(Path netns, int ifindex) {
+    static KernelDatapath.AttachedPrograms query(Path netns, int ifindex) {
         return Netns.call(netns, () -> {
             try (Arena arena = Arena.ofConfined()) {
                 int[] ids = new int[2];
@@ -83,7 +80,7 @@ final class TcFilters {
                     int r = LibBpf.tcQuery(hook(arena, ifindex, point), opts);
                     ids[i++] = r < 0 ? 0 : opts.get(JAVA_INT, 16);
                 }
-                return new Programs(ids[0], ids[1]);
+                return new KernelDatapath.AttachedPrograms(ids[0], ids[1]);
             }
         });
     }

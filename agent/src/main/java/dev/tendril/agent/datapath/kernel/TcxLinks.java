@@ -27,9 +27,6 @@ final class TcxLinks {
 
     static final String PREFIX = "tcx_";
 
-    /** The program ids on a veth's tcx ingress (from-container) and egress (to-container), 0 for none. */
-    record Programs(int ingress, int egress) {}
-
     private TcxLinks() {}
 
     /**
@@ -50,15 +47,15 @@ final class TcxLinks {
      * endpoint's pinned links take the programs in place when they are on this veth, otherwise new links are made
      * and pinned (a link left on another device, or on a device that is gone, is detached first).
      */
-    static Programs attach(Path dir, Path netns, int ifindex, int endpointId, int ingressFd, int egressFd) {
-        return Netns.call(
-                netns,
-                () -> new Programs(
-                        attachOne(pin(dir, endpointId, true), ifindex, LibBpf.BPF_TCX_INGRESS, ingressFd),
-                        attachOne(pin(dir, endpointId, false), ifindex, LibBpf.BPF_TCX_EGRESS, egressFd)));
+    static void attach(Path dir, Path netns, int ifindex, int endpointId, int ingressFd, int egressFd) {
+        Netns.call(netns, () -> {
+            attachOne(pin(dir, endpointId, true), ifindex, LibBpf.BPF_TCX_INGRESS, ingressFd);
+            attachOne(pin(dir, endpointId, false), ifindex, LibBpf.BPF_TCX_EGRESS, egressFd);
+            return null;
+        });
     }
 
-    private static int attachOne(Path pin, int ifindex, int attachType, int programFd) {
+    private static void attachOne(Path pin, int ifindex, int attachType, int programFd) {
         if (Files.exists(pin)) {
             int link = Pins.open(pin);
             try {
@@ -66,7 +63,7 @@ final class TcxLinks {
                 if (info[0] == ifindex && info[1] == attachType) {
                     int r = LibBpf.linkUpdate(link, programFd);
                     if (r >= 0) {
-                        return Pins.id(programFd);
+                        return;
                     }
                     LOG.infof("%s: updating the pinned link failed (%s): attaching anew", pin, LibBpf.errnoName(-r));
                 }
@@ -91,7 +88,6 @@ final class TcxLinks {
             // This process's fd only: the pin keeps the link, and with it the attachment.
             Pins.close(link);
         }
-        return Pins.id(programFd);
     }
 
     /**
@@ -123,10 +119,11 @@ final class TcxLinks {
     }
 
     /** The programs tcx runs on the veth now, whoever attached them (the first of each hook's list, 0 for none). */
-    static Programs query(Path netns, int ifindex) {
+    static KernelDatapath.AttachedPrograms query(Path netns, int ifindex) {
         return Netns.call(
                 netns,
-                () -> new Programs(first(ifindex, LibBpf.BPF_TCX_INGRESS), first(ifindex, LibBpf.BPF_TCX_EGRESS)));
+                () -> new KernelDatapath.AttachedPrograms(
+                        first(ifindex, LibBpf.BPF_TCX_INGRESS), first(ifindex, LibBpf.BPF_TCX_EGRESS)));
     }
 
     /** Every tcx link pin in the directory (for a teardown that removes them all). */

@@ -145,7 +145,7 @@ class KernelFailStaticTest {
         for (KernelDatapath.Attachment a : cluster.datapath.attachments()) {
             assertThat(TcFilters.query(a.netns(), a.ifindex()))
                     .as("cls_bpf filters on " + a.interfaceName())
-                    .isEqualTo(new TcFilters.Programs(ids.get(0), ids.get(1)));
+                    .isEqualTo(new KernelDatapath.AttachedPrograms(ids.get(0), ids.get(1)));
         }
         assertEnforces(80, 81);
     }
@@ -164,10 +164,10 @@ class KernelFailStaticTest {
         for (KernelDatapath.Attachment a : cluster.datapath.attachments()) {
             assertThat(TcxLinks.query(a.netns(), a.ifindex()))
                     .as("tcx links on " + a.interfaceName())
-                    .isEqualTo(new TcxLinks.Programs(ids.get(0), ids.get(1)));
+                    .isEqualTo(new KernelDatapath.AttachedPrograms(ids.get(0), ids.get(1)));
             assertThat(TcFilters.query(a.netns(), a.ifindex()))
                     .as("the older load's filters, removed")
-                    .isEqualTo(new TcFilters.Programs(0, 0));
+                    .isEqualTo(new KernelDatapath.AttachedPrograms(0, 0));
         }
         assertEnforces(80, 81);
         cluster.apply(serverOn(81));
