@@ -26,9 +26,11 @@ import org.apache.kafka.common.config.ConfigResource;
 final class BrokerCertificateReload {
 
     static final String LISTENER_PREFIX = "listener.name.ssl.";
-    private static final String NODE = "1";
 
     private final Credential files;
+    /** The broker whose configuration is updated: dynamic listener configurations are per node. */
+    private final int nodeId;
+
     private List<FileTime> loaded;
 
     /**
@@ -37,8 +39,9 @@ final class BrokerCertificateReload {
      * files must be sent again at every start, or a certificate rotated while the broker was down would lose to an
      * older one.
      */
-    BrokerCertificateReload(Credential files) {
+    BrokerCertificateReload(Credential files, int nodeId) {
         this.files = files;
+        this.nodeId = nodeId;
         this.loaded = List.of();
     }
 
@@ -60,7 +63,7 @@ final class BrokerCertificateReload {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the broker's certificate " + files, e);
         }
-        ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, NODE);
+        ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, Integer.toString(nodeId));
         List<AlterConfigOp> update = List.of(
                 new AlterConfigOp(
                         new ConfigEntry(LISTENER_PREFIX + "ssl.keystore.certificate.chain", chain),

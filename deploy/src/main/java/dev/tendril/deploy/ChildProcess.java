@@ -25,6 +25,13 @@ final class ChildProcess {
     // A child in its own session does not get the terminal's Ctrl-C, so the launcher alone decides the stop order.
     private static final List<Path> SETSID = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));
 
+    /**
+     * Extra JVM options for every Java child (Kafka, the PostgreSQL keeper, MirrorMaker 2, services and agents),
+     * whitespace-separated, before the launcher's own: for example {@code -XX:TieredStopAtLevel=1}, which halves the
+     * CPU a service spends starting (docs/BENCHMARKS.md, "Local stack: start-up CPU") at the cost of peak speed.
+     */
+    static final String JAVA_OPTIONS_VARIABLE = "TENDRIL_JAVA_OPTIONS";
+
     private final String name;
     private final Path log;
     private final Process process;
@@ -64,16 +71,30 @@ final class ChildProcess {
                 classPath);
     }
 
+    /** The options in {@code value} (null or blank: none), split at whitespace. */
+    static List<String> javaOptions(String value) {
+        if (value == null || value.isBlank()) {
+            return List.of();
+        }
+        return List.of(value.trim().split("\\s+"));
+    }
+
     /** Starts a Quarkus service or agent with {@code properties} as system properties. */
     static ChildProcess start(ComponentSpec spec, Map<String, String> properties, Path workDir, Path log) {
         return start(spec.name(), quarkusArguments(spec, properties), workDir, log);
     }
 
-    /** Starts {@code java <arguments>} in its own session. */
+    /** Starts {@code java $TENDRIL_JAVA_OPTIONS <arguments>} in its own session. */
     static ChildProcess start(String name, List<String> arguments, Path workDir, Path log) {
+        return start(name, javaOptions(System.getenv(JAVA_OPTIONS_VARIABLE)), arguments, workDir, log);
+    }
+
+    /** Starts {@code java <javaOptions> <arguments>} in its own session. */
+    static ChildProcess start(String name, List<String> javaOptions, List<String> arguments, Path workDir, Path log) {
         List<String> command = new ArrayList<>();
         SETSID.stream().filter(Files::isExecutable).findFirst().ifPresent(p -> command.add(p.toString()));
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(javaOptions);
         command.addAll(arguments);
         try {
             Files.writeString(

@@ -38,6 +38,10 @@ final class DataDir {
     private static final Set<String> OWNED = Set.of(
             POSTGRES,
             KAFKA,
+            "kafka-1",
+            "kafka-2",
+            "kafka-3",
+            KafkaNodes.CLUSTER_ID_FILE,
             LOGS,
             AGENTS,
             PKI,

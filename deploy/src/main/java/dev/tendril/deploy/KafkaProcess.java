@@ -5,12 +5,14 @@ import dev.tendril.security.Credential;
 import dev.tendril.security.StackCredentials;
 import dev.tendril.testing.BrokerSecurity;
 import dev.tendril.testing.KafkaBroker;
+import dev.tendril.testing.KafkaQuorum;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -34,6 +36,10 @@ public final class KafkaProcess {
     /** How often the broker's certificate files are looked at: as often as services reload theirs. */
     static final long RELOAD_SECONDS = 10;
 
+    static final String NODE_PROPERTY = "tendril.kafka.node";
+    static final String CONTROLLERS_PROPERTY = "tendril.kafka.controllers";
+    static final String CLUSTER_ID_PROPERTY = "tendril.kafka.cluster-id";
+
     private KafkaProcess() {}
 
     public static void main(String[] args) throws InterruptedException {
@@ -45,9 +51,15 @@ public final class KafkaProcess {
         int port = Integer.parseInt(args[1]);
         StackCredentials pki = StackCredentials.in(Path.of(args[2]));
         List<String> nodes = Arrays.asList(args).subList(3, args.length);
+        KafkaQuorum quorum = quorum(
+                System.getProperty(NODE_PROPERTY),
+                System.getProperty(CONTROLLERS_PROPERTY),
+                System.getProperty(CLUSTER_ID_PROPERTY));
         KafkaBroker broker;
         try {
-            broker = KafkaBroker.startSecured(dir, port, security(pki, Instant.now()));
+            broker = quorum == null
+                    ? KafkaBroker.startSecured(dir, port, security(pki, Instant.now()))
+                    : KafkaBroker.startClusterNode(dir, port, quorum, security(pki, Instant.now()));
             try (Admin admin = Admin.create(broker.adminClientProperties())) {
                 // The ClusterMesh peers' remote topics stay readable across restarts (peers.json beside kafka/).
                 KafkaAcls.apply(admin, nodes, new MeshPeers(dir.toAbsolutePath().getParent()).names());
@@ -58,7 +70,7 @@ public final class KafkaProcess {
             System.exit(1);
             return;
         }
-        watchCertificate(broker, pki.service(BROKER));
+        watchCertificate(broker, pki.service(BROKER), quorum == null ? 1 : quorum.nodeId());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -69,8 +81,11 @@ public final class KafkaProcess {
                             stopped.countDown();
                         },
                         "kafka-stop"));
-        System.out.println(READY + broker.bootstrapServers() + " (data in " + dir + ", mutual TLS, ACLs for "
-                + KafkaAcls.SERVICES.size() + " services and nodes " + nodes + ")");
+        String node = quorum == null
+                ? ""
+                : "node " + quorum.nodeId() + " of " + quorum.controllerPorts().size() + ", ";
+        System.out.println(READY + broker.bootstrapServers() + " (" + node + "data in " + dir
+                + ", mutual TLS, ACLs for " + KafkaAcls.SERVICES.size() + " services and nodes " + nodes + ")");
         stopped.await();
     }
 
@@ -78,8 +93,8 @@ public final class KafkaProcess {
      * Hands the broker its certificate files at start (see {@link BrokerCertificateReload}), then again every
      * {@link #RELOAD_SECONDS} if they changed (rotation).
      */
-    private static void watchCertificate(KafkaBroker broker, Credential files) {
-        BrokerCertificateReload reload = new BrokerCertificateReload(files);
+    private static void watchCertificate(KafkaBroker broker, Credential files, int nodeId) {
+        BrokerCertificateReload reload = new BrokerCertificateReload(files, nodeId);
         Thread.ofPlatform().name("kafka-certificate-reload").daemon().start(() -> {
             try (Admin admin = Admin.create(broker.adminClientProperties())) {
                 boolean first = true;
@@ -105,9 +120,31 @@ public final class KafkaProcess {
      * nodes of the stack's agents.
      */
     static List<String> command(List<String> jvm, DataDir dataDir, int port, List<ComponentSpec> specs) {
+        return command(jvm, dataDir, DataDir.KAFKA, port, null, specs);
+    }
+
+    /**
+     * The command of one Kafka node storing its data in {@code directory} of the data directory: alone when
+     * {@code quorum} is null, else that node of the cluster.
+     */
+    static List<String> command(
+            List<String> jvm,
+            DataDir dataDir,
+            String directory,
+            int port,
+            KafkaQuorum quorum,
+            List<ComponentSpec> specs) {
         List<String> command = new ArrayList<>(jvm);
+        if (quorum != null) {
+            command.add("-D" + NODE_PROPERTY + "=" + quorum.nodeId());
+            command.add("-D" + CONTROLLERS_PROPERTY + "="
+                    + quorum.controllerPorts().entrySet().stream()
+                            .map(e -> e.getKey() + ":" + e.getValue())
+                            .collect(java.util.stream.Collectors.joining(",")));
+            command.add("-D" + CLUSTER_ID_PROPERTY + "=" + quorum.clusterId());
+        }
         command.add(KafkaProcess.class.getName());
-        command.add(dataDir.resolve(DataDir.KAFKA).toString());
+        command.add(dataDir.resolve(directory).toString());
         command.add(Integer.toString(port));
         command.add(dataDir.resolve(StackSecrets.PKI).toString());
         specs.stream()
@@ -115,6 +152,27 @@ public final class KafkaProcess {
                 .map(ComponentSpec::nodeName)
                 .forEach(command::add);
         return command;
+    }
+
+    /** The node's place in its cluster from the three properties, or null when none is set (a lone broker). */
+    static KafkaQuorum quorum(String node, String controllers, String clusterId) {
+        if (node == null && controllers == null && clusterId == null) {
+            return null;
+        }
+        if (node == null || controllers == null || clusterId == null) {
+            throw new IllegalArgumentException("a cluster node needs all of " + NODE_PROPERTY + ", "
+                    + CONTROLLERS_PROPERTY + " and " + CLUSTER_ID_PROPERTY);
+        }
+        TreeMap<Integer, Integer> ports = new TreeMap<>();
+        for (String voter : controllers.split(",")) {
+            String[] idAndPort = voter.split(":");
+            if (idAndPort.length != 2) {
+                throw new IllegalArgumentException(
+                        CONTROLLERS_PROPERTY + " must be ID:PORT,ID:PORT,..., was " + controllers);
+            }
+            ports.put(Integer.parseInt(idAndPort[0].trim()), Integer.parseInt(idAndPort[1].trim()));
+        }
+        return new KafkaQuorum(Integer.parseInt(node.trim()), ports, clusterId);
     }
 
     /**

@@ -125,6 +125,16 @@ public final class Launcher implements Callable<Integer> {
     String podCidrV6;
 
     @Option(
+            names = "--brokers",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = "Kafka nodes, 1 or 3 (default: ${DEFAULT-VALUE}). Three form a KRaft cluster (each node "
+                    + "broker and controller, kafka-1..3 on the Kafka port and the next free ones) whose topics keep "
+                    + "three copies and take writes while one node is down. A data directory keeps the count it was "
+                    + "made with (--fresh to change it).")
+    int brokers;
+
+    @Option(
             names = "--ready-timeout",
             paramLabel = "DURATION",
             defaultValue = "120s",
@@ -157,7 +167,8 @@ public final class Launcher implements Callable<Integer> {
                     replicas,
                     datapath,
                     bind,
-                    new ClusterSpec(clusterName, clusterId, podCidr, podCidrV6));
+                    new ClusterSpec(clusterName, clusterId, podCidr, podCidrV6),
+                    brokers);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import sun.misc.Signal;
 
 /**
@@ -28,9 +27,6 @@ import sun.misc.Signal;
 final class LocalStack {
 
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
-    // A broker shuts down in a few seconds; more grace than a service, so that it never loses its log to SIGKILL.
-    private static final Duration KAFKA_STOP_GRACE = Duration.ofSeconds(30);
-    private static final String KAFKA_HEAP = "-Xmx512m";
     private static final String KEEPER_HEAP =
             "-Xmx256m"; // unpacking the PostgreSQL binaries (xz) on a first run needs it
     // Kafka and zonky log through SLF4J onto java.util.logging's console handler, into the child's log file.
@@ -58,15 +54,15 @@ final class LocalStack {
     private ControlServer control;
     private boolean ready;
     private int postgresPort;
-    private int kafkaPort;
+    private final KafkaNodes kafka;
     private Supervised postgres;
-    private Supervised kafka;
     private final List<Supervised> children = new ArrayList<>();
     private ClusterMesh mesh;
 
     LocalStack(StackConfig config, PrintStream out, PrintStream err) {
         this.config = config;
         this.dataDir = new DataDir(config.dataDir());
+        this.kafka = new KafkaNodes(config, dataDir);
         this.pki = StackPki.of(config);
         this.fabric = FabricTeardown.system(config.fabric());
         this.out = out;
@@ -151,7 +147,10 @@ final class LocalStack {
                 new HashSet<>(specs.stream().map(ComponentSpec::port).toList());
         postgresPort = Ports.preferredOrNextFree(config.postgresPort(), reserved);
         reserved.add(postgresPort);
-        kafkaPort = Ports.preferredOrNextFree(config.kafkaPort(), reserved);
+        step(() -> {
+            kafka.choosePorts(reserved);
+            return null;
+        });
         startInfrastructure(logs, specs);
         mesh = step(() -> ClusterMesh.restore(new ClusterMesh.Context(
                 config,
@@ -238,8 +237,7 @@ final class LocalStack {
                                 "fabric", config.fabric().prefix(), config.dataDirOption());
                     }
                 });
-                if (kafka != null
-                        && attempt("stopping Kafka", () -> supervisor.stop(List.of(kafka), KAFKA_STOP_GRACE))) {
+                if (!kafka.nodes().isEmpty() && attempt("stopping Kafka", () -> kafka.stop(supervisor))) {
                     out.println("Stopped Kafka");
                 }
                 if (postgres != null
@@ -302,30 +300,24 @@ final class LocalStack {
                             Integer.toString(postgresPort)),
                     STOP_GRACE,
                     this::stopLeftoverPostmaster);
-            kafka = supervisor.add(
-                    new Component(
-                            "kafka",
-                            Kind.KAFKA,
-                            kafkaPort,
-                            bootstrapServers(),
-                            null,
-                            logs.resolve("kafka.log").toString()),
-                    () -> KafkaProcess.command(
-                            Stream.concat(Stream.of(KAFKA_HEAP), jvm.stream()).toList(), dataDir, kafkaPort, specs),
-                    KAFKA_STOP_GRACE,
-                    () -> {});
             supervisor.start(postgres);
-            supervisor.start(kafka);
+            kafka.start(supervisor, jvm, logs, specs);
             return null;
         });
+        List<Supervised> infrastructure = new ArrayList<>(List.of(postgres));
+        infrastructure.addAll(kafka.nodes());
         readiness()
                 .await(
-                        List.of(postgres, kafka),
+                        infrastructure,
                         supervised -> supervised == postgres
                                 ? String.format(
                                         "%-10s ready on 127.0.0.1:%d, database %s (%s)",
                                         "postgres", postgresPort, StackConfig.DATABASE, elapsed())
-                                : String.format("%-10s ready on %s (%s)", "kafka", bootstrapServers(), elapsed()));
+                                : String.format(
+                                        "%-10s ready on %s (%s)",
+                                        supervised.name(),
+                                        supervised.component().url(),
+                                        elapsed()));
     }
 
     /** PostgreSQL daemonizes its postmaster: a keeper that was killed leaves it running. */
@@ -345,7 +337,7 @@ final class LocalStack {
     }
 
     private String bootstrapServers() {
-        return "127.0.0.1:" + kafkaPort;
+        return kafka.bootstrapServers();
     }
 
     private ReadinessWait readiness() {
@@ -356,7 +348,7 @@ final class LocalStack {
     private List<Component> components() {
         List<Component> components = new ArrayList<>();
         components.add(postgres.component());
-        components.add(kafka.component());
+        kafka.nodes().forEach(node -> components.add(node.component()));
         children.forEach(child -> components.add(child.component()));
         if (mesh != null) {
             mesh.mirrors().forEach(mirror -> components.add(mirror.component()));
@@ -367,7 +359,7 @@ final class LocalStack {
     /** stack.json (what runs, with each component's current pid) and supervisor.json (restarts, last exits). */
     private void writeFiles() {
         synchronized (lock) {
-            if (supervisor == null || postgres == null || kafka == null) {
+            if (supervisor == null || postgres == null || kafka.nodes().isEmpty()) {
                 return;
             }
             long pid = ProcessHandle.current().pid();

@@ -24,10 +24,10 @@ final class MeshPeersTopic {
 
     private MeshPeersTopic() {}
 
-    /** Creates the topic (1 partition, compacted) unless it exists. */
+    /** Creates the topic (1 partition, compacted, the broker's default replication factor) unless it exists. */
     static void ensure(Admin admin) throws InterruptedException, ExecutionException, TimeoutException {
         try {
-            admin.createTopics(List.of(new NewTopic(KafkaAcls.MESH_PEERS, 1, (short) 1)
+            admin.createTopics(List.of(new NewTopic(KafkaAcls.MESH_PEERS, 1, (short) -1)
                             .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
                     .all()
                     .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -133,12 +133,14 @@ public final class MirrorProcess {
         config.put("plugin.discovery", "service_load");
         config.put(local + ".plugin.discovery", "service_load");
         config.put("tasks.max", "1");
-        config.put("replication.factor", "1");
+        // The copies of the remote and internal topics (all on the local cluster): one per local broker, up to three.
+        String copies = Integer.toString(Math.min(3, localBootstrap.split(",").length));
+        config.put("replication.factor", copies);
         for (String internal : List.of("offset-syncs", "heartbeats", "checkpoints")) {
-            config.put(internal + ".topic.replication.factor", "1");
+            config.put(internal + ".topic.replication.factor", copies);
         }
         for (String storage : List.of("offset", "config", "status")) {
-            config.put(storage + ".storage.replication.factor", "1");
+            config.put(storage + ".storage.replication.factor", copies);
         }
         // Bootstrap throughput: the Connect worker sends with one request in flight, so batches must be large to copy a
         // peer's 150,000 endpoints in seconds rather than in tens of seconds.

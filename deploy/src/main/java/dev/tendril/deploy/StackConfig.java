@@ -19,6 +19,8 @@ import java.util.List;
  * @param bind         the address services and agents listen on ({@code 127.0.0.1} unless {@code --bind})
  * @param cluster      the stack's cluster name, id and pod CIDRs ({@code --cluster-name}, {@code --cluster-id},
  *                     {@code --pod-cidr}, {@code --pod-cidr-v6})
+ * @param brokers      Kafka nodes ({@code --brokers}): 1, or a KRaft cluster of 3 whose topics keep three copies and
+ *                     take writes with one node down
  */
 record StackConfig(
         Path repo,
@@ -32,7 +34,8 @@ record StackConfig(
         int replicas,
         Datapath datapath,
         String bind,
-        ClusterSpec cluster) {
+        ClusterSpec cluster,
+        int brokers) {
 
     static final Path RUNNER = Path.of("target", "quarkus-app", "quarkus-run.jar");
     static final List<String> SERVICES = List.of("identity", "ipam", "policy", "flows");
@@ -44,6 +47,8 @@ record StackConfig(
     static final int REPLICA_PORT_STEP = 100;
 
     static final String DATABASE = "tendril";
+    /** The Kafka cluster sizes {@code --brokers} takes: one node, or three (a quorum that survives one loss). */
+    static final List<Integer> BROKER_COUNTS = List.of(1, 3);
 
     StackConfig {
         repo = repo.toAbsolutePath().normalize();
@@ -75,6 +80,57 @@ record StackConfig(
         if (cluster == null) {
             throw new IllegalArgumentException("--cluster-name and --cluster-id are required");
         }
+        if (!BROKER_COUNTS.contains(brokers)) {
+            throw new IllegalArgumentException("--brokers must be 1 or 3, was " + brokers);
+        }
+    }
+
+    /** One Kafka broker, as before {@code --brokers}. */
+    StackConfig(
+            Path repo,
+            Path dataDir,
+            boolean fresh,
+            int nodes,
+            int kafkaPort,
+            int postgresPort,
+            int portOffset,
+            Duration readyTimeout,
+            int replicas,
+            Datapath datapath,
+            String bind,
+            ClusterSpec cluster) {
+        this(
+                repo,
+                dataDir,
+                fresh,
+                nodes,
+                kafkaPort,
+                postgresPort,
+                portOffset,
+                readyTimeout,
+                replicas,
+                datapath,
+                bind,
+                cluster,
+                1);
+    }
+
+    /** This configuration with {@code brokers} Kafka nodes. */
+    StackConfig withBrokers(int brokers) {
+        return new StackConfig(
+                repo,
+                dataDir,
+                fresh,
+                nodes,
+                kafkaPort,
+                postgresPort,
+                portOffset,
+                readyTimeout,
+                replicas,
+                datapath,
+                bind,
+                cluster,
+                brokers);
     }
 
     /** Not in a ClusterMesh: cluster {@code default}, id 0, IPAM's default pools. */

@@ -36,7 +36,7 @@ class BrokerCertificateReloadTest {
         try (KafkaBroker broker = KafkaBroker.startSecured(dir.resolve("kafka"), 0, KafkaProcess.security(pki, start));
                 Admin admin = Admin.create(broker.adminClientProperties())) {
             Credential files = pki.service(KafkaProcess.BROKER);
-            BrokerCertificateReload reload = new BrokerCertificateReload(files);
+            BrokerCertificateReload reload = new BrokerCertificateReload(files, 1);
             BigInteger issued = Pem.readCertificate(files.certificate()).getSerialNumber();
             assertThat(served(broker, pki, client)).isEqualTo(issued);
             assertThat(reload.reloadIfChanged(admin))

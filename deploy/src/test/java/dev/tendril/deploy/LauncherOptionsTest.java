@@ -33,6 +33,20 @@ class LauncherOptionsTest {
                 .contains("tendril up --help");
     }
 
+    @Test
+    void runsOneKafkaBrokerByDefaultOrAClusterOfThreeAndRefusesOtherCounts() {
+        assertThat(parse().brokers).isEqualTo(1);
+        assertThat(parse("--brokers", "3").brokers).isEqualTo(3);
+        CommandLine cmd = Launcher.commandLine();
+        StringWriter err = new StringWriter();
+        cmd.setErr(new PrintWriter(err, true));
+
+        int exit = cmd.execute("--brokers", "2", "--repo", System.getProperty("java.io.tmpdir"));
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("--brokers must be 1 or 3, was 2");
+    }
+
     private static Launcher parse(String... args) {
         CommandLine cmd = Launcher.commandLine();
         cmd.parseArgs(args);

@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -100,6 +101,8 @@ class ReplicasEndToEndTest {
                         "0",
                         "--replicas",
                         "2",
+                        "--brokers",
+                        "3",
                         "--ready-timeout",
                         "240s"))
                 .redirectErrorStream(true)
@@ -118,6 +121,7 @@ class ReplicasEndToEndTest {
         assertThat(names)
                 .contains("identity", "ipam", "policy", "flows", "identity-2", "ipam-2", "policy-2", "flows-2");
         assertThat(component("policy-2").port()).isEqualTo(8183 + PORT_OFFSET);
+        assertThat(names).contains("kafka-1", "kafka-2", "kafka-3").doesNotContain("kafka");
 
         // A subject: one endpoint registered with the first identity replica.
         String ns = "failover";
@@ -129,8 +133,7 @@ class ReplicasEndToEndTest {
         long subject = endpoint.path("identity").asLong();
         assertThat(subject).isPositive();
 
-        try (KafkaConsumer<String, byte[]> policyTopic =
-                policyTopic(component("kafka").url(), new DataDir(dataDir))) {
+        try (KafkaConsumer<String, byte[]> policyTopic = policyTopic(kafkaBootstrap(), new DataDir(dataDir))) {
             awaitRecord(policyTopic, subject, List.of(), FAILOVER_GUARD);
 
             AtomicBoolean loading = new AtomicBoolean(true);
@@ -148,6 +151,10 @@ class ReplicasEndToEndTest {
                     String marker = "marker-" + round;
                     markers.add("NetworkPolicy/" + ns + "/" + marker);
 
+                    if (round == 2) {
+                        // A Kafka node down as well: its partitions' leadership moves, writes need two copies of three.
+                        kill("kafka-2");
+                    }
                     long killedAt = System.nanoTime();
                     assertThat(ProcessHandle.of(leaderPid).orElseThrow().destroyForcibly())
                             .isTrue();
@@ -159,6 +166,13 @@ class ReplicasEndToEndTest {
                     System.out.printf(
                             "policy failover round %d: killed %s (pid %d), %s published %s after %d ms%n",
                             round, leader, leaderPid, survivor, marker, millis);
+                    if (round == 2) {
+                        await("kafka-2 started again")
+                                .atMost(READY_GUARD)
+                                .pollInterval(Duration.ofMillis(500))
+                                .until(() -> supervised("kafka-2").restarts() >= killedRestarts.get("kafka-2")
+                                        && supervised("kafka-2").state().equals("running"));
+                    }
                     await(leader + " started again")
                             .atMost(READY_GUARD)
                             .pollInterval(Duration.ofMillis(500))
@@ -187,6 +201,7 @@ class ReplicasEndToEndTest {
             }
         }
 
+        everyTopicKeepsThreeCopies();
         servesOnWhileTheFirstReplicaIsKilled();
 
         everStarted.addAll(launcher.descendants().toList());
@@ -196,9 +211,52 @@ class ReplicasEndToEndTest {
                 .isTrue();
         output.awaitEnd(EXIT_GUARD);
         assertThat(launcher.exitValue()).as(output.text()).isZero();
+        for (String node : List.of("kafka-1", "kafka-2", "kafka-3")) {
+            String log = Files.readString(dataDir.resolve("logs").resolve(node + ".log"));
+            assertThat(log.substring(log.lastIndexOf("Stopping Kafka on")))
+                    .as("%s stopped cleanly with the stack, not killed at the end of its grace", node)
+                    .contains("Kafka stopped");
+        }
         await("every process the launcher started is gone")
                 .atMost(EXIT_GUARD)
                 .until(() -> everStarted.stream().noneMatch(ProcessHandle::isAlive));
+    }
+
+    /** {@code 127.0.0.1:PORT,...} of the three Kafka nodes. */
+    private String kafkaBootstrap() {
+        return String.join(
+                ",",
+                Stream.of("kafka-1", "kafka-2", "kafka-3")
+                        .map(n -> component(n).url())
+                        .toList());
+    }
+
+    /**
+     * Every topic of the stack on all three nodes, and (once kafka-2 caught up after its kill) every copy in sync: the
+     * layout that lets a node die without losing an acknowledged write.
+     */
+    private void everyTopicKeepsThreeCopies() {
+        Map<String, Object> props = new java.util.HashMap<>(KafkaProcess.superUserClient(new DataDir(dataDir)));
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap());
+        try (Admin admin = Admin.create(props)) {
+            await("every partition of the tendril topics in sync on three nodes")
+                    .atMost(FAILOVER_GUARD)
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> {
+                        List<String> topics = admin.listTopics().names().get().stream()
+                                .filter(t -> t.startsWith("tendril."))
+                                .toList();
+                        assertThat(topics).contains("tendril.policy", "tendril.identities", "tendril.endpoints");
+                        admin.describeTopics(topics)
+                                .allTopicNames()
+                                .get()
+                                .values()
+                                .forEach(topic -> topic.partitions()
+                                        .forEach(p -> assertThat(p.isr())
+                                                .as("%s-%d", topic.name(), p.partition())
+                                                .hasSize(3)));
+                    });
+        }
     }
 
     /**

@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import kafka.server.BrokerServer;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -17,31 +20,33 @@ import org.apache.kafka.metadata.properties.MetaPropertiesEnsemble;
 import org.apache.kafka.metadata.storage.Formatter;
 
 /**
- * The broker itself: a {@link KafkaRaftServer} with one combined broker and controller node. Kafka
- * server objects cannot start twice, so every (re)start builds a new one from the same configuration.
+ * The broker itself: a {@link KafkaRaftServer}, one combined broker and controller node, alone or one of a
+ * {@link KafkaQuorum}. Kafka server objects cannot start twice, so every (re)start builds a new one from the same
+ * configuration.
  */
 final class InProcessKafkaBroker implements KafkaBroker {
 
-    private static final int NODE_ID = 1;
     private static final String PLAINTEXT_LISTENER = "PLAINTEXT";
     private static final String SSL_LISTENER = "SSL";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final String HOST = "127.0.0.1";
+    /** Long enough for a quorum to move a node's partitions away; a lone node's own controller answers at once. */
+    private static final Duration CONTROLLED_SHUTDOWN = Duration.ofSeconds(10);
 
     private final Path dataDir;
     private final Path logDir;
     private final int port;
-    private final int controllerPort;
+    private final KafkaQuorum quorum;
     /** Null for a plaintext broker that lets everyone do everything (what the tests of the services use). */
     private final BrokerSecurity security;
 
     private KafkaRaftServer server;
 
-    private InProcessKafkaBroker(Path dataDir, int port, int controllerPort, BrokerSecurity security) {
+    private InProcessKafkaBroker(Path dataDir, int port, KafkaQuorum quorum, BrokerSecurity security) {
         this.dataDir = dataDir;
         this.logDir = dataDir.resolve("kafka-logs");
         this.port = port;
-        this.controllerPort = controllerPort;
+        this.quorum = quorum;
         this.security = security;
     }
 
@@ -52,7 +57,16 @@ final class InProcessKafkaBroker implements KafkaBroker {
         while (controllerPort == brokerPort) {
             controllerPort = FreePorts.pick();
         }
-        var broker = new InProcessKafkaBroker(dataDir.toAbsolutePath(), brokerPort, controllerPort, security);
+        var broker = new InProcessKafkaBroker(
+                dataDir.toAbsolutePath(), brokerPort, KafkaQuorum.single(controllerPort), security);
+        broker.launch();
+        return broker;
+    }
+
+    /** One node of a cluster: returns once the cluster, this node among its brokers, takes a write. */
+    static InProcessKafkaBroker startNode(Path dataDir, int port, KafkaQuorum quorum, BrokerSecurity security) {
+        KafkaLogLevels.quiet();
+        var broker = new InProcessKafkaBroker(dataDir.toAbsolutePath(), port, quorum, security);
         broker.launch();
         return broker;
     }
@@ -93,9 +107,30 @@ final class InProcessKafkaBroker implements KafkaBroker {
         var stopping = server;
         server = null;
         OwnContextClassLoader.run(() -> {
+            shutDownBrokerWithin(stopping, CONTROLLED_SHUTDOWN);
             stopping.shutdown();
             stopping.awaitShutdown();
         });
+    }
+
+    /**
+     * {@link KafkaRaftServer#shutdown()} gives the broker part five minutes to have its controlled shutdown approved
+     * by the quorum, and the last node of a cluster to stop has no quorum left to approve it. So the broker part is
+     * shut down first with a shorter deadline, after which it closes its logs cleanly anyway. KafkaRaftServer keeps
+     * it in a private field; if that cannot be read, the plain shutdown follows (a lone node approves its own).
+     */
+    private static void shutDownBrokerWithin(KafkaRaftServer server, Duration deadline) {
+        try {
+            Field field = KafkaRaftServer.class.getDeclaredField("broker");
+            field.setAccessible(true);
+            if (field.get(server) instanceof scala.Option<?> option
+                    && !option.isEmpty()
+                    && option.get() instanceof BrokerServer broker) {
+                broker.shutdown(deadline);
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // KafkaRaftServer.shutdown() follows and shuts the broker down with its own deadline.
+        }
     }
 
     @Override
@@ -139,16 +174,16 @@ final class InProcessKafkaBroker implements KafkaBroker {
         String brokerListener = security == null ? PLAINTEXT_LISTENER : SSL_LISTENER;
         String protocol = security == null ? "PLAINTEXT" : "SSL";
         props.put("process.roles", "broker,controller");
-        props.put("node.id", Integer.toString(NODE_ID));
+        props.put("node.id", Integer.toString(quorum.nodeId()));
         // A static voter set (kraft.version 0) rather than a dynamic --standalone quorum: the controller
-        // port is not written into the metadata log, so a later start on this data directory may use
-        // a different controller port.
-        props.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+        // ports are not written into the metadata log, so a later start on this data directory may use
+        // different controller ports.
+        props.put("controller.quorum.voters", quorum.voters());
         props.put("controller.listener.names", CONTROLLER_LISTENER);
         props.put(
                 "listeners",
                 brokerListener + "://" + HOST + ":" + port + "," + CONTROLLER_LISTENER + "://" + HOST + ":"
-                        + controllerPort);
+                        + quorum.controllerPort());
         props.put("advertised.listeners", brokerListener + "://" + HOST + ":" + port);
         props.put("inter.broker.listener.name", brokerListener);
         // Secured, the controller listener asks for the same client certificates: the broker reaches its
@@ -161,14 +196,17 @@ final class InProcessKafkaBroker implements KafkaBroker {
         }
         props.put("log.dirs", logDir.toString());
 
-        // One node cannot satisfy the default replication factor of 3 for internal topics.
-        props.put("offsets.topic.replication.factor", "1");
-        props.put("transaction.state.log.replication.factor", "1");
-        props.put("transaction.state.log.min.isr", "1");
-        props.put("share.coordinator.state.topic.replication.factor", "1");
-        props.put("share.coordinator.state.topic.min.isr", "1");
-        props.put("default.replication.factor", "1");
-        props.put("min.insync.replicas", "1");
+        // One node cannot satisfy the default replication factor of 3 for internal topics; three can, and then a
+        // write needs two copies, so one node may be down without losing an acknowledged write.
+        String copies = Integer.toString(quorum.replicationFactor());
+        String minInsync = Integer.toString(quorum.minInsyncReplicas());
+        props.put("offsets.topic.replication.factor", copies);
+        props.put("transaction.state.log.replication.factor", copies);
+        props.put("transaction.state.log.min.isr", minInsync);
+        props.put("share.coordinator.state.topic.replication.factor", copies);
+        props.put("share.coordinator.state.topic.min.isr", minInsync);
+        props.put("default.replication.factor", copies);
+        props.put("min.insync.replicas", minInsync);
         // Fifty partitions per internal topic cost seconds on first use and buy nothing on one node.
         props.put("offsets.topic.num.partitions", "1");
         props.put("transaction.state.log.num.partitions", "1");
@@ -193,8 +231,8 @@ final class InProcessKafkaBroker implements KafkaBroker {
         }
         var formatter = new Formatter()
                 .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                .setNodeId(NODE_ID)
-                .setClusterId(Uuid.randomUuid().toString())
+                .setNodeId(quorum.nodeId())
+                .setClusterId(quorum.clusterId() == null ? Uuid.randomUuid().toString() : quorum.clusterId())
                 .setControllerListenerName(CONTROLLER_LISTENER)
                 .setMetadataLogDirectory(logDir.toString())
                 .addDirectory(logDir.toString());
@@ -206,6 +244,7 @@ final class InProcessKafkaBroker implements KafkaBroker {
     }
 
     private void awaitReady() {
-        KafkaReadiness.await(adminClientProperties(), "on " + bootstrapServers() + " (data in " + dataDir + ")");
+        KafkaReadiness.await(
+                adminClientProperties(), "on " + bootstrapServers() + " (data in " + dataDir + ")", quorum.nodeId());
     }
 }

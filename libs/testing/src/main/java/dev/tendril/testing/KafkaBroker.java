@@ -34,7 +34,19 @@ public interface KafkaBroker extends AutoCloseable {
         return InProcessKafkaBroker.start(dataDir, port, java.util.Objects.requireNonNull(security, "security"));
     }
 
-    /** {@code 127.0.0.1:<port>}. */
+    /**
+     * Starts node {@code quorum.nodeId()} of a KRaft cluster whose other nodes run in other JVMs (the local stack's
+     * {@code --brokers 3}) or in this one; returns once the cluster, with this node among its brokers, acknowledges
+     * a write, which needs a quorum of the nodes and every copy of a new topic up.
+     *
+     * @param security as for {@link #startSecured}, or null for plaintext listeners that let everyone do everything
+     */
+    static KafkaBroker startClusterNode(Path dataDir, int port, KafkaQuorum quorum, BrokerSecurity security) {
+        InfrastructureMode.refuseInProcessServer("KafkaBroker.startClusterNode");
+        return InProcessKafkaBroker.startNode(dataDir, port, quorum, security);
+    }
+
+    /** {@code 127.0.0.1:<port>}: this node's own address. */
     String bootstrapServers();
 
     int port();

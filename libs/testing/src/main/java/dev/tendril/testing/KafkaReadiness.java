@@ -32,6 +32,14 @@ final class KafkaReadiness {
      * @throws IllegalStateException if it does not within {@link #TIMEOUT}
      */
     static void await(Map<String, Object> clientProperties, String describedAs) {
+        await(clientProperties, describedAs, -1);
+    }
+
+    /**
+     * Returns once the cluster that {@code clientProperties} reach lists node {@code nodeId} among its unfenced brokers
+     * (any node when negative) and acknowledges a write.
+     */
+    static void await(Map<String, Object> clientProperties, String describedAs, int nodeId) {
         var adminConfig = new HashMap<>(clientProperties);
         adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
@@ -42,10 +50,8 @@ final class KafkaReadiness {
             while (System.nanoTime() < deadline) {
                 try {
                     // Only unfenced brokers are listed, and an unfenced broker accepts produce requests.
-                    if (!admin.describeCluster()
-                            .nodes()
-                            .get(5, TimeUnit.SECONDS)
-                            .isEmpty()) {
+                    var nodes = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                    if (nodeId < 0 ? !nodes.isEmpty() : nodes.stream().anyMatch(n -> n.id() == nodeId)) {
                         break;
                     }
                 } catch (ExecutionException | TimeoutException e) {

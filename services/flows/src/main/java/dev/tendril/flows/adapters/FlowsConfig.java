@@ -29,8 +29,8 @@ public interface FlowsConfig {
     @WithDefault("3")
     int partitions();
 
-    /** Replication factor when the service creates the topic. */
-    @WithDefault("1")
+    /** Replication factor when the service creates the topic; -1 is the broker's {@code default.replication.factor}. */
+    @WithDefault("-1")
     short replicationFactor();
 
     /** Time-based retention ({@code retention.ms}) when the service creates the topic. */
