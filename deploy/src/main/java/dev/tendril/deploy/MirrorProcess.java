@@ -164,14 +164,15 @@ public final class MirrorProcess {
         config.put(cluster + ".ssl.keystore.key", read(client.privateKey()));
     }
 
-    /** The Kafka bootstrap address the stack in {@code dataDir} runs, from its stack.json. */
+    /** The Kafka bootstrap addresses (every node's) of the stack in {@code dataDir}, from its stack.json. */
     static Optional<String> kafkaOf(Path dataDir) {
         try {
             return StackFile.read(dataDir)
-                    .flatMap(file -> file.components().stream()
+                    .map(file -> file.components().stream()
                             .filter(c -> c.kind() == Kind.KAFKA)
                             .map(Component::url)
-                            .findFirst());
+                            .collect(Collectors.joining(",")))
+                    .filter(addresses -> !addresses.isEmpty());
         } catch (IllegalArgumentException unreadable) {
             return Optional.empty();
         }
