@@ -123,7 +123,7 @@ class GetIdentityResourcesTest {
                         "NAMESPACE   POD     IDENTITY   NODE     IPS                STATUS",
                         "shop        web-1   312        node-1   10.0.1.5,fd00::5   Running",
                         "shop        web-2   312        node-2   10.0.2.7           Terminating");
-        assertThat(requests).contains("/v1/endpoints?namespace=shop");
+        assertThat(requests).contains("/v1/endpoints?namespace=shop&limit=500");
     }
 
     @Test
