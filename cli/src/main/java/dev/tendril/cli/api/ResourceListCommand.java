@@ -34,6 +34,16 @@ public abstract class ResourceListCommand implements Callable<Integer> {
         return Map.of();
     }
 
+    /** The query of a paged list, in order; a parameter may repeat. By default {@link #query()}. */
+    protected List<Map.Entry<String, String>> queryEntries() {
+        return List.copyOf(query().entrySet());
+    }
+
+    /** Items printed after the last page of a paged list, from elsewhere; none by default. */
+    protected JsonNode trailingItems() {
+        return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+    }
+
     protected abstract Table table(JsonNode items);
 
     /** The items to print: by default the answer of the one GET. */
@@ -72,7 +82,7 @@ public abstract class ResourceListCommand implements Callable<Integer> {
         boolean asJson = options.json();
         try (JsonGenerator json = asJson ? OutputOption.jsonArray(out) : null) {
             do {
-                List<Map.Entry<String, String>> query = new ArrayList<>(query().entrySet());
+                List<Map.Entry<String, String>> query = new ArrayList<>(queryEntries());
                 Integer limit = chunks.nextRequest(printed);
                 if (limit != null) {
                     query.add(Map.entry("limit", limit.toString()));
@@ -92,7 +102,14 @@ public abstract class ResourceListCommand implements Callable<Integer> {
                 printed += page.items().size();
                 token = page.next().orElse(null);
             } while (token != null && chunks.wantsMore(printed));
+            JsonNode trailing = trailingItems();
+            if (json == null && !trailing.isEmpty()) {
+                table(trailing).print(out, false);
+            }
             if (json != null) {
+                for (JsonNode item : trailing) {
+                    json.writeTree(item);
+                }
                 json.writeEndArray();
             }
         } catch (IOException e) {

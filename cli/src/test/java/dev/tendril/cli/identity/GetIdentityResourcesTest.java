@@ -108,7 +108,8 @@ class GetIdentityResourcesTest {
                 dataDir.toString());
 
         assertThat(requests)
-                .contains("/v1/identities?label=k8s%3Aapp%3Dweb&label=k8s%3Aio.kubernetes.pod.namespace%3Dshop");
+                .contains(
+                        "/v1/identities?label=k8s%3Aapp%3Dweb&label=k8s%3Aio.kubernetes.pod.namespace%3Dshop&limit=500");
     }
 
     @Test

@@ -16,7 +16,8 @@ import org.eclipse.microprofile.config.spi.ConfigSource;
 /**
  * The reactive PostgreSQL client's URL from the JDBC one, for a service that reads with Hibernate Reactive: one
  * database setting ({@code quarkus.datasource.jdbc.url}, which the launcher, the tests and the manifests give) serves
- * both clients. A {@code quarkus.datasource.reactive.url} set anywhere wins; so does this source's low ordinal.
+ * both clients. A {@code quarkus.datasource.reactive.url} set in application.properties, the environment or a system
+ * property wins over this source's ordinal; the value the build recorded from this source does not.
  * Registered per service in {@code META-INF/services/io.smallrye.config.ConfigSourceFactory}.
  */
 public final class ReactiveUrlConfigSource implements ConfigSourceFactory {
@@ -30,9 +31,10 @@ public final class ReactiveUrlConfigSource implements ConfigSourceFactory {
 
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
+        // Whether a reactive URL is set elsewhere is not asked: the build records this source's value among the
+        // defaults, so it is "set" at run time too. The ordinal decides instead.
         ConfigValue jdbc = context.getValue(JDBC_URL);
-        ConfigValue reactive = context.getValue(REACTIVE_URL);
-        if (jdbc == null || jdbc.getValue() == null || (reactive != null && reactive.getValue() != null)) {
+        if (jdbc == null || jdbc.getValue() == null) {
             return List.of();
         }
         return reactiveUrl(jdbc.getValue())
