@@ -36,8 +36,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 @WithTestResource(KafkaTestResource.class)
 class EndpointPagingTest {
 
-    private static final int INITIAL = 400;
-    private static final int PAGE = 37;
+    private static final int INITIAL = 250;
+    private static final int PAGE = 23;
 
     private final String suffix = UUID.randomUUID().toString().substring(0, 8);
     private final String node = "paging-" + suffix;
