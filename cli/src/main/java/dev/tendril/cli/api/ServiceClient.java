@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -30,6 +31,8 @@ import java.util.stream.Stream;
 public final class ServiceClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The header of a paged list's answer holding the next page's token. */
+    public static final String CONTINUE_HEADER = "Tendril-Continue";
     /** One per command invocation (one process): every change it causes records it (tendril history). */
     private static final String REQUEST_ID = java.util.UUID.randomUUID().toString();
 
@@ -178,7 +181,26 @@ public final class ServiceClient {
         return encode(value).replace("+", "%20");
     }
 
+    /**
+     * One page of a list served in pages ({@code limit}, {@code continue}): the items, and the token of the next page
+     * from the {@code Tendril-Continue} header, absent on the last page (or from a service that does not page).
+     */
+    public record ListPage(JsonNode items, Optional<String> next) {}
+
+    /** A GET of one page of a paged list; an error answer is a {@link ServiceException} as for {@link #get}. */
+    public ListPage getPage(String path, List<Map.Entry<String, String>> query) {
+        HttpResponse<String> response =
+                exchange(HttpRequest.newBuilder(uri(path, query)).GET());
+        return new ListPage(
+                checked(response),
+                response.headers().firstValue(CONTINUE_HEADER).filter(t -> !t.isEmpty()));
+    }
+
     private JsonNode send(HttpRequest.Builder request) {
+        return checked(exchange(request));
+    }
+
+    private HttpResponse<String> exchange(HttpRequest.Builder request) {
         HttpRequest built = request.timeout(Duration.ofSeconds(30))
                 .header("Accept", "application/json")
                 .header("X-Request-Id", REQUEST_ID)
@@ -205,6 +227,10 @@ public final class ServiceClient {
             Thread.currentThread().interrupt();
             throw new ServiceException("interrupted");
         }
+        return response;
+    }
+
+    private JsonNode checked(HttpResponse<String> response) {
         JsonNode body = parse(response.body());
         if (response.statusCode() >= 400) {
             throw new ServiceException(

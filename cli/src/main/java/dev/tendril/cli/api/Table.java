@@ -27,6 +27,14 @@ public final class Table {
     }
 
     public void print(PrintWriter out) {
+        print(out, true);
+    }
+
+    /**
+     * Prints the rows, under the headers when {@code header}: one chunk of a list read in pages, its columns as wide
+     * as this chunk and the headers need (the rows to come are not known yet; kubectl prints its chunks the same way).
+     */
+    public void print(PrintWriter out, boolean header) {
         int[] widths = new int[headers.size()];
         for (int i = 0; i < headers.size(); i++) {
             widths[i] = headers.get(i).length();
@@ -34,7 +42,9 @@ public final class Table {
                 widths[i] = Math.max(widths[i], row.get(i).length());
             }
         }
-        printRow(out, headers.stream().map(String::toUpperCase).toList(), widths);
+        if (header) {
+            printRow(out, headers.stream().map(String::toUpperCase).toList(), widths);
+        }
         rows.forEach(row -> printRow(out, row, widths));
         out.flush();
     }

@@ -3,23 +3,24 @@ package dev.tendril.cli.identity;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.tendril.cli.api.ChunkOptions;
 import dev.tendril.cli.api.ResourceListCommand;
 import dev.tendril.cli.api.ServiceClient;
 import dev.tendril.cli.api.Table;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code tendril get identities}: reserved and allocated identities with their labels, then the identities of
  * ClusterMesh peers as the policy service holds them (it follows every peer's replicated identities, which
  * the identity service does not), each with its cluster. Without a reachable policy service only the local
- * identities are listed, with a note on stderr.
+ * identities are listed, with a note on stderr. The local ones are read in chunks of {@code --chunk-size}, printed as
+ * they come; {@code --limit} bounds them (not the peers').
  */
 @Command(
         name = "identities",
@@ -41,29 +42,37 @@ public final class GetIdentitiesCommand extends ResourceListCommand {
         return "identity";
     }
 
+    @Mixin
+    ChunkOptions chunks;
+
     @Override
-    protected String path() {
-        // The filter is repeatable, which a map of query parameters cannot carry.
-        String query = labels.stream()
-                .map(l -> "label=" + URLEncoder.encode(l, StandardCharsets.UTF_8))
-                .collect(Collectors.joining("&"));
-        return "/v1/identities" + (query.isEmpty() ? "" : "?" + query);
+    protected Optional<ChunkOptions> chunking() {
+        return Optional.of(chunks);
     }
 
     @Override
-    protected JsonNode items() {
-        ArrayNode all = JsonNodeFactory.instance.arrayNode();
-        super.items().forEach(all::add);
-        List<Map.Entry<String, String>> query =
-                labels.stream().map(l -> Map.entry("label", l)).toList();
+    protected String path() {
+        return "/v1/identities";
+    }
+
+    @Override
+    protected List<Map.Entry<String, String>> queryEntries() {
+        // The filter is repeatable, which a map of query parameters cannot carry.
+        return labels.stream().map(l -> Map.entry("label", l)).toList();
+    }
+
+    /** The peers' identities, after the local ones; a missing policy service is a note on stderr. */
+    @Override
+    protected JsonNode trailingItems() {
+        ArrayNode peers = JsonNodeFactory.instance.arrayNode();
         try {
             ServiceClient.of(options.stack(), "policy")
-                    .get("/v1/clustermesh/identities", query)
-                    .forEach(all::add);
+                    .get("/v1/clustermesh/identities", queryEntries())
+                    .forEach(peers::add);
         } catch (RuntimeException e) {
             options.err().println("(identities of ClusterMesh peers not listed: " + e.getMessage() + ")");
         }
-        return all;
+        return peers;
     }
 
     @Override

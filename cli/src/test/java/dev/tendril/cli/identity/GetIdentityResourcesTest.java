@@ -108,7 +108,8 @@ class GetIdentityResourcesTest {
                 dataDir.toString());
 
         assertThat(requests)
-                .contains("/v1/identities?label=k8s%3Aapp%3Dweb&label=k8s%3Aio.kubernetes.pod.namespace%3Dshop");
+                .contains(
+                        "/v1/identities?label=k8s%3Aapp%3Dweb&label=k8s%3Aio.kubernetes.pod.namespace%3Dshop&limit=500");
     }
 
     @Test
@@ -123,7 +124,7 @@ class GetIdentityResourcesTest {
                         "NAMESPACE   POD     IDENTITY   NODE     IPS                STATUS",
                         "shop        web-1   312        node-1   10.0.1.5,fd00::5   Running",
                         "shop        web-2   312        node-2   10.0.2.7           Terminating");
-        assertThat(requests).contains("/v1/endpoints?namespace=shop");
+        assertThat(requests).contains("/v1/endpoints?namespace=shop&limit=500");
     }
 
     @Test

@@ -2,10 +2,13 @@ package dev.tendril.identity.adapters.rest;
 
 import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.identity.adapters.kafka.NodesConsumer;
+import dev.tendril.identity.adapters.reads.EndpointReads;
 import dev.tendril.identity.app.EndpointRegistry;
 import dev.tendril.identity.domain.EndpointSpec;
 import dev.tendril.identity.domain.NamedPort;
 import dev.tendril.identity.domain.Names;
+import dev.tendril.rest.paging.PageRequest;
+import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -14,11 +17,15 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 
 @Path("/v1/endpoints")
 @Produces(MediaType.APPLICATION_JSON)
@@ -30,6 +37,9 @@ public class EndpointResource {
 
     @Inject
     NodesConsumer nodes;
+
+    @Inject
+    EndpointReads reads;
 
     @PUT
     @Path("/{namespace}/{pod}")
@@ -64,20 +74,36 @@ public class EndpointResource {
     }
 
     @GET
-    @Operation(summary = "List endpoints, optionally by namespace, node and identity")
-    public List<EndpointView> list(
+    @Operation(
+            summary = "List endpoints in (namespace, pod) order, optionally by namespace, node and identity",
+            description = "Without limit, every endpoint in one answer. With limit, one page: when more follow, the"
+                    + " next page's address is in the Link header (rel=\"next\") and its token in Tendril-Continue;"
+                    + " pass it back as continue with the same filters. Endpoints present from the first page to the"
+                    + " last are listed once each, in order, whatever is registered meanwhile.")
+    @APIResponse(
+            responseCode = "400",
+            description =
+                    "Invalid namespace, node, limit (1..10000) or continue (not issued here, or for other filters)")
+    public Uni<RestResponse<List<EndpointView>>> list(
             @QueryParam("namespace") String namespace,
             @QueryParam("node") String node,
-            @QueryParam("identity") Long identity) {
+            @QueryParam("identity") Long identity,
+            @Parameter(description = "Most endpoints in this answer (1..10000); all when absent") @QueryParam("limit")
+                    Integer limit,
+            @Parameter(description = "The token of the next page, from the previous page's Tendril-Continue header")
+                    @QueryParam("continue")
+                    String token,
+            @Context UriInfo uri) {
         if (namespace != null) {
             Names.namespace("namespace", namespace);
         }
         if (node != null) {
             Names.node("node", node);
         }
-        return registry.endpoints(namespace, node, identity).stream()
-                .map(EndpointView::of)
-                .toList();
+        PageRequest request = PageRequest.of(
+                limit, token, EndpointReads.filters(namespace, node, identity), EndpointReads.KEY_COLUMNS);
+        return reads.page(namespace, node, identity, request)
+                .map(page -> page.map(EndpointView::of).response(uri));
     }
 
     @GET

@@ -2,14 +2,16 @@ package dev.tendril.identity.adapters.rest;
 
 import dev.tendril.eventstore.CommandRejectedException;
 import dev.tendril.identity.adapters.IdentityServiceConfig;
+import dev.tendril.identity.adapters.reads.IdentityReads;
 import dev.tendril.identity.app.Allocation;
 import dev.tendril.identity.app.IdentityAllocator;
-import dev.tendril.identity.app.IdentityRecord;
 import dev.tendril.identity.domain.IdentityLabels;
 import dev.tendril.identity.domain.LabelFilter;
 import dev.tendril.identity.domain.LabelSyntax;
 import dev.tendril.identity.domain.ReservedIdentity;
 import dev.tendril.k8s.labels.Labels;
+import dev.tendril.rest.paging.PageRequest;
+import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -18,21 +20,21 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.util.ArrayList;
+import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 
 @Path("/v1/identities")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "identities", description = "Numeric security identities of label sets")
 public class IdentityResource {
-
-    private static final int MAX_LIST = 10_000;
 
     @Inject
     IdentityAllocator allocator;
@@ -43,26 +45,37 @@ public class IdentityResource {
     @Inject
     IdentityServiceConfig config;
 
+    @Inject
+    IdentityReads reads;
+
     @GET
-    @Operation(summary = "List identities (reserved ones first), optionally only those holding every given label")
-    public List<IdentityView> list(
+    @Operation(
+            summary = "List identities in id order (reserved ones first), optionally only those holding every given"
+                    + " label",
+            description = "At most limit identities (10000 when absent). When more follow, the next page's address is"
+                    + " in the Link header (rel=\"next\") and its token in Tendril-Continue; pass it back as continue"
+                    + " with the same labels.")
+    @APIResponse(
+            responseCode = "400",
+            description = "Invalid label, limit (1..10000) or continue (not issued here, or for other labels)")
+    public Uni<RestResponse<List<IdentityView>>> list(
             @Parameter(description = "source:key=value; repeatable, all must match") @QueryParam("label")
                     List<String> label,
-            @QueryParam("limit") @DefaultValue("10000") int limit) {
-        if (limit < 1 || limit > MAX_LIST) {
-            throw CommandRejectedException.invalid("limit", "limit must be 1.." + MAX_LIST);
-        }
+            @QueryParam("limit") @DefaultValue("10000") int limit,
+            @Parameter(description = "The token of the next page, from the previous page's Tendril-Continue header")
+                    @QueryParam("continue")
+                    String token,
+            @Context UriInfo uri) {
         Labels wanted = LabelSyntax.parseLabels(label == null ? List.of() : label, "label");
-        List<IdentityView> views = new ArrayList<>();
-        for (ReservedIdentity reserved : ReservedIdentity.inUse(config.dualStack())) {
-            if (reserved.labels().containsAll(wanted)) {
-                views.add(reserved(reserved));
-            }
-        }
-        for (IdentityRecord record : allocator.list(wanted, limit)) {
-            views.add(new IdentityView(record.id(), record.labels().strings(), null, null, record.endpoints()));
-        }
-        return views.size() > limit ? views.subList(0, limit) : views;
+        PageRequest request = PageRequest.of(limit, token, IdentityReads.filters(wanted), IdentityReads.KEY_COLUMNS);
+        return reads.page(wanted, ReservedIdentity.inUse(config.dualStack()), request)
+                .map(page -> page.map(IdentityResource::view).response(uri));
+    }
+
+    private static IdentityView view(IdentityReads.Listed listed) {
+        return listed.reserved() != null
+                ? reserved(listed.reserved())
+                : new IdentityView(listed.id(), listed.labels(), null, null, listed.endpoints());
     }
 
     @GET
