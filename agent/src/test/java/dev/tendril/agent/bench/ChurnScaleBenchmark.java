@@ -170,6 +170,8 @@ public final class ChurnScaleBenchmark {
                     }));
                 });
                 double churnSeconds = (System.nanoTime() - churnStart) / 1e9;
+                long agentCpuChurn = agentCpu(hosts) - agentCpuBefore;
+                long brokerCpuChurn = processCpuNanos() - brokerCpuBefore;
                 List<String> bootstrapLines = new ArrayList<>();
                 for (var f : bootstraps) {
                     bootstrapLines.add(f.get());
@@ -262,16 +264,18 @@ public final class ChurnScaleBenchmark {
                                 .toList());
                 row(
                         table,
-                        "agent JVMs CPU during churn",
-                        "%.2f cores (%.1f us per agent per record, %,d records per agent)",
-                        agentCpu / 1e9 / churnSeconds,
+                        "agent JVMs CPU",
+                        "%.2f cores during the churn; %,.0f CPU-s to the audit's end: %.1f us per agent per record (%,d records per agent)",
+                        agentCpuChurn / 1e9 / churnSeconds,
+                        agentCpu / 1e9,
                         agentCpu / 1e3 / agentRecords,
                         changes);
                 row(
                         table,
-                        "broker JVM CPU during churn (with the driver)",
-                        "%.2f cores",
-                        brokerCpu / 1e9 / churnSeconds);
+                        "broker JVM CPU (with the driver)",
+                        "%.2f cores during the churn; %,.0f CPU-s to the audit's end",
+                        brokerCpuChurn / 1e9 / churnSeconds,
+                        brokerCpu / 1e9);
                 row(
                         table,
                         "broker bytes sent per change",
@@ -279,11 +283,12 @@ public final class ChurnScaleBenchmark {
                         brokerOut / Math.max(1, changes),
                         brokerOut,
                         changes);
+                delta.keySet().removeIf(topic -> recordsOf(topic, totals) == 0);
                 delta.forEach((topic, bytes) -> row(
                         table,
                         "bytes received per agent per record: " + topic.replaceFirst("^scale-[^.]*\\.", ""),
                         "%,d",
-                        bytes / agents / Math.max(1, recordsOf(topic, totals))));
+                        bytes / agents / recordsOf(topic, totals)));
                 row(
                         table,
                         "policy bytes an agent needed / received",
@@ -306,7 +311,7 @@ public final class ChurnScaleBenchmark {
                         auditMillis);
                 row(
                         table,
-                        "agent JVMs heap used after the run",
+                        "agent JVMs heap live after the run (after a GC)",
                         "%,d MB (%,d KB per agent)",
                         heapUsed >> 20,
                         heapUsed / 1024 / agents);
@@ -342,7 +347,7 @@ public final class ChurnScaleBenchmark {
         if (topic.endsWith(".policy")) {
             return totals.policyRecords();
         }
-        return 1;
+        return 0;
     }
 
     private static void row(StringBuilder table, String name, String format, Object... args) {
