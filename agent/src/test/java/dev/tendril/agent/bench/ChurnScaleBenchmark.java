@@ -292,10 +292,11 @@ public final class ChurnScaleBenchmark {
                 row(
                         table,
                         "policy bytes an agent needed / received",
-                        "%.1f%% (%,d of %,d bytes per agent)",
-                        100.0 * totals.policyBytesNeeded() / Math.max(1, (long) agents * totals.policyBytes()),
-                        totals.policyBytesNeeded() / agents,
-                        totals.policyBytes());
+                        "%.2f%% (%,d of %,d bytes per agent, mean over the cluster's %,d nodes)",
+                        100.0 * totals.policyBytesNeeded() / Math.max(1, (long) plan.nodes() * totals.policyBytes()),
+                        totals.policyBytesNeeded() / plan.nodes(),
+                        totals.policyBytes(),
+                        plan.nodes());
                 row(
                         table,
                         "policy recompute per change",

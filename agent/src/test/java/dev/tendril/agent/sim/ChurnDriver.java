@@ -60,7 +60,8 @@ public final class ChurnDriver implements AutoCloseable {
      *
      * @param policyBytes the policy records' value bytes
      * @param policyBytesNeeded per policy record its value bytes times the nodes running a pod of its subject (the
-     *     agents that write it), summed: what the agents would receive if each read only its own subjects' maps
+     *     agents that write it), summed over the cluster's nodes: what the nodes' agents would receive if each read
+     *     only its own subjects' maps
      */
     public record Totals(
             int podsStarted,
@@ -126,7 +127,11 @@ public final class ChurnDriver implements AutoCloseable {
         }
         int pods = plan.nodes() * plan.seedPodsPerNode();
         for (int i = 0; i < pods; i++) {
-            String node = SimulatedCluster.nodeName(plan.nodePrefix(), 1 + i % plan.nodes());
+            // An identity's pods on different nodes, as a Deployment's replicas spread (shifted by one node for
+            // each round over the identities: otherwise 10,000 identities on 1,000 nodes would keep every
+            // identity's pods on one node).
+            int round = i / plan.seedIdentities();
+            String node = SimulatedCluster.nodeName(plan.nodePrefix(), 1 + (i + round) % plan.nodes());
             long identity = FIRST_IDENTITY + i % plan.seedIdentities();
             String ip = "10." + ((i >> 16) & 0x7F) + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF);
             publishEndpoint("seed", "pod-" + i, node, ip, identity);
