@@ -6,6 +6,7 @@ import dev.tendril.agent.adapters.DatapathMaps;
 import dev.tendril.agent.adapters.NodeStateConsumer;
 import dev.tendril.agent.state.InMemoryMapBackend;
 import dev.tendril.agent.state.MapBackend;
+import dev.tendril.agent.state.NodeMapsReconciler;
 import dev.tendril.datapath.maps.BpfMap;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -26,6 +27,11 @@ public final class SimulatedAgent implements AutoCloseable {
         void written(SimulatedAgent agent, List<BpfMap.Entry> entries);
 
         IpcacheListener NONE = (agent, entries) -> {};
+    }
+
+    /** Told about every entry written into this agent's ipcache or policy maps, on the agent's consumer thread. */
+    public interface MapListener {
+        void written(SimulatedAgent agent, String map, List<BpfMap.Entry> entries);
     }
 
     private final String nodeName;
@@ -51,10 +57,33 @@ public final class SimulatedAgent implements AutoCloseable {
             Path stateDir,
             IpcacheListener listener,
             Map<String, String> consumerOverrides) {
+        MapListener maps = listener == IpcacheListener.NONE
+                ? null
+                : (agent, map, entries) -> {
+                    if (map.equals(NodeMapsReconciler.IPCACHE_MAP)) {
+                        listener.written(agent, entries);
+                    }
+                };
+        return start(nodeName, bootstrapServers, topics, stateDir, maps, consumerOverrides);
+    }
+
+    /**
+     * Opens the maps and starts following; returns at once (see {@link #bootstrapped()}).
+     *
+     * @param listener told about ipcache and policy map writes; null for none
+     */
+    public static SimulatedAgent start(
+            String nodeName,
+            String bootstrapServers,
+            StateTopics topics,
+            Path stateDir,
+            MapListener listener,
+            Map<String, String> consumerOverrides) {
         SimulatedAgent[] self = new SimulatedAgent[1];
-        MapBackend backend = listener == IpcacheListener.NONE
+        MapBackend backend = listener == null
                 ? new InMemoryMapBackend()
-                : new WatchedMapBackend(new InMemoryMapBackend(), entries -> listener.written(self[0], entries));
+                : new WatchedMapBackend(
+                        new InMemoryMapBackend(), (map, entries) -> listener.written(self[0], map, entries));
         // What the production agent reads from tendril.agent.*, for a simulated node.
         AgentConfig config = new StandaloneAgentConfig(
                 nodeName,

@@ -10,14 +10,15 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A backend that tells a listener about every entry written into the node's ipcache, right after the
- * write: how a benchmark learns when an address appears in an agent's map without polling it.
+ * A backend that tells a listener about every entry written into the node's ipcache and policy maps, right
+ * after the write: how a benchmark learns when an address or a policy entry appears in an agent's map without
+ * polling it.
  */
 final class WatchedMapBackend implements MapBackend {
 
-    /** Called on the writing thread with the entries just written. */
+    /** Called on the writing thread with the map's name and the entries just written. */
     interface Listener {
-        void written(List<BpfMap.Entry> entries);
+        void written(String map, List<BpfMap.Entry> entries);
     }
 
     private final MapBackend delegate;
@@ -40,6 +41,10 @@ final class WatchedMapBackend implements MapBackend {
     }
 
     private BpfMap watch(BpfMap map) {
+        if (map.spec().name().startsWith(NodeMapsReconciler.POLICY_MAP_PREFIX)) {
+            // Records compare by their parts: a second wrapper of the same map equals the first.
+            return new WatchedMap(map, listener);
+        }
         if (!map.spec().name().equals(NodeMapsReconciler.IPCACHE_MAP)) {
             return map;
         }
@@ -81,13 +86,13 @@ final class WatchedMapBackend implements MapBackend {
         @Override
         public void update(byte[] key, byte[] value, UpdateFlag flag) {
             map.update(key, value, flag);
-            listener.written(List.of(new Entry(key, value)));
+            listener.written(map.spec().name(), List.of(new Entry(key, value)));
         }
 
         @Override
         public void updateAll(List<Entry> entries, UpdateFlag flag) {
             map.updateAll(entries, flag);
-            listener.written(entries);
+            listener.written(map.spec().name(), entries);
         }
 
         @Override

@@ -1,0 +1,476 @@
+package dev.tendril.agent.bench;
+
+import dev.tendril.agent.sim.AgentHost;
+import dev.tendril.agent.sim.ChurnDriver;
+import dev.tendril.agent.sim.LatencyHistogram;
+import dev.tendril.agent.sim.SimulatedCluster;
+import dev.tendril.agent.sim.StateTopics;
+import dev.tendril.testing.KafkaBroker;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+/**
+ * Load driver for docs/BENCHMARKS.md "Agents: 1,000 under churn" (issue 20; not a test): the in-process KRaft broker
+ * of libs/testing in this JVM, {@code agents} simulated agents in {@code jvms} child JVMs
+ * ({@code dev.tendril.agent.sim.AgentHostProcess}: each agent its own consumer, decoding, image and in-memory maps),
+ * and {@link ChurnDriver} publishing the cluster's churn as the identity and policy services do: pods starting and
+ * stopping at {@code podRate}/s, a new identity every {@code podsPerNewIdentity} pods, a policy change every
+ * {@code policyIntervalMillis} over {@code subjectsPerChange} identities, and one agent restarted from empty maps every
+ * {@code restartEverySeconds} (bootstrap under load). Then every agent's maps are compared with the topics' content,
+ * and one table is printed.
+ *
+ * <pre>
+ * ./mvnw -B -o -q -pl agent -am test-compile -Pbench-scale [-Dagents=1000 -Djvms=4 -DdurationSeconds=90 ...]
+ * </pre>
+ *
+ * <p>{@code -Dnodes} (default: {@code agents}) makes the cluster larger than the agents run: they follow the first
+ * {@code agents} nodes of {@code nodes}, as many agents of a large cluster would (deliverable 3's bytes per agent).
+ *
+ * <pre>
+ * </pre>
+ */
+public final class ChurnScaleBenchmark {
+
+    private static final String ANSWER = "@@ ";
+
+    private final int agents = Integer.getInteger("agents", 1000);
+    private final int jvms = Integer.getInteger("jvms", 4);
+    private final String heap = System.getProperty("agentHeap", "1400m");
+    private final ChurnDriver.Plan plan = new ChurnDriver.Plan(
+            Integer.getInteger("nodes", agents),
+            "scale",
+            Integer.getInteger("identities", 1000),
+            Integer.getInteger("podsPerNode", 5),
+            Integer.getInteger("policyEntries", 8),
+            Double.parseDouble(System.getProperty("podRate", "100")),
+            Integer.getInteger("livePods", 2000),
+            Integer.getInteger("podsPerNewIdentity", 10),
+            Duration.ofMillis(Integer.getInteger("policyIntervalMillis", 3000)),
+            Integer.getInteger("subjectsPerChange", 10),
+            Duration.ofSeconds(Integer.getInteger("durationSeconds", 90)));
+    private final int restartEverySeconds = Integer.getInteger("restartEverySeconds", 60);
+    private final int partitions = Integer.getInteger("partitions", 1);
+
+    /** One child JVM and its answers. */
+    private record Host(int index, int first, int count, Process process, PrintWriter in, BlockingQueue<String> out) {
+
+        String await(String prefix, Duration guard) throws InterruptedException {
+            long deadline = System.nanoTime() + guard.toNanos();
+            while (true) {
+                String line = out.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (line == null) {
+                    throw new IllegalStateException("agent JVM " + index + ": no " + prefix + " within " + guard);
+                }
+                if (line.startsWith(prefix)) {
+                    return line.substring(prefix.length()).trim();
+                }
+                if (line.startsWith("FAILED") || line.startsWith("ERROR")) {
+                    throw new IllegalStateException("agent JVM " + index + ": " + line);
+                }
+            }
+        }
+
+        void send(String command) {
+            in.println(command);
+            in.flush();
+        }
+
+        /** The answer lines up to {@code END}. */
+        List<String> untilEnd(Duration guard) throws InterruptedException {
+            List<String> lines = new ArrayList<>();
+            long deadline = System.nanoTime() + guard.toNanos();
+            while (true) {
+                String line = out.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (line == null) {
+                    throw new IllegalStateException("agent JVM " + index + ": no END within " + guard);
+                }
+                if (line.equals("END")) {
+                    return lines;
+                }
+                lines.add(line);
+            }
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        new ChurnScaleBenchmark().run();
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        quietKafkaLogs();
+        Path dataDir = Files.createTempDirectory("tendril-bench-scale-");
+        List<Host> hosts = new ArrayList<>();
+        StringBuilder table = new StringBuilder();
+        try (KafkaBroker kafka = KafkaBroker.start(dataDir.resolve("kafka"), 0)) {
+            StateTopics topics =
+                    StateTopics.prefixed("scale-" + UUID.randomUUID().toString().substring(0, 8));
+            SimulatedCluster.createTopics(kafka.bootstrapServers(), topics, partitions);
+            try (ChurnDriver driver = new ChurnDriver(plan, kafka.bootstrapServers(), topics, Map.of())) {
+                long t = System.nanoTime();
+                driver.seed();
+                System.out.printf("seed: %s, published in %d ms; %s%n", plan, millis(t), loadAverage());
+                t = System.nanoTime();
+                for (int i = 0; i < jvms; i++) {
+                    int first = 1 + i * agents / jvms;
+                    int count = (i + 1) * agents / jvms - i * agents / jvms;
+                    hosts.add(spawn(i, kafka.bootstrapServers(), topics, first, count));
+                }
+                for (Host h : hosts) {
+                    h.await("READY", Duration.ofMinutes(20));
+                }
+                long bootstrapAll = millis(t);
+                System.out.printf("%d agents bootstrapped in %,d ms; %s%n", agents, bootstrapAll, loadAverage());
+
+                Map<String, Long> bytesBefore = consumed(hosts);
+                long agentCpuBefore = agentCpu(hosts);
+                long brokerCpuBefore = processCpuNanos();
+                long brokerOutBefore = brokerBytesOut();
+                String loadBefore = loadAverage();
+                long start = AgentHost.nowMicros() + 500_000;
+                for (Host h : hosts) {
+                    h.send("SCHEDULE " + start + " " + plan.podRate() + " "
+                            + plan.policyInterval().toNanos() / 1000);
+                    h.await("OK", Duration.ofMinutes(1));
+                }
+                List<Duration> restartTimes = new ArrayList<>();
+                for (long s = restartEverySeconds / 3; s < plan.duration().toSeconds(); s += restartEverySeconds) {
+                    restartTimes.add(Duration.ofSeconds(s));
+                }
+                ExecutorService restarts = Executors.newSingleThreadExecutor();
+                List<java.util.concurrent.Future<String>> bootstraps = new ArrayList<>();
+                Random random = new Random(20);
+                long churnStart = System.nanoTime();
+                ChurnDriver.Totals totals = driver.churn(start, restartTimes, r -> {
+                    Host h = hosts.get(random.nextInt(hosts.size()));
+                    String node = SimulatedCluster.nodeName(plan.nodePrefix(), h.first() + random.nextInt(h.count()));
+                    bootstraps.add(restarts.submit(() -> {
+                        h.send("RESTART " + node);
+                        return h.await("BOOTSTRAP", Duration.ofMinutes(5));
+                    }));
+                });
+                double churnSeconds = (System.nanoTime() - churnStart) / 1e9;
+                long agentCpuChurn = agentCpu(hosts) - agentCpuBefore;
+                long brokerCpuChurn = processCpuNanos() - brokerCpuBefore;
+                List<String> bootstrapLines = new ArrayList<>();
+                for (var f : bootstraps) {
+                    bootstrapLines.add(f.get());
+                }
+                restarts.shutdown();
+                String loadAfter = loadAverage();
+                // Every agent has the churn's records before the counters are read: the audit waits for that.
+                t = System.nanoTime();
+                List<String> audit = new ArrayList<>();
+                int differing = 0;
+                long lost = 0;
+                long stale = 0;
+                for (Host h : hosts) {
+                    h.send("AUDIT 300");
+                }
+                for (Host h : hosts) {
+                    String[] a = h.await("AUDIT", Duration.ofMinutes(10)).split(" ");
+                    differing += Integer.parseInt(a[1]);
+                    lost += Long.parseLong(a[2]);
+                    stale += Long.parseLong(a[3]);
+                    audit.addAll(h.untilEnd(Duration.ofMinutes(1)));
+                }
+                long auditMillis = millis(t);
+                Map<String, Long> bytesAfter = consumed(hosts);
+                long agentCpu = agentCpu(hosts) - agentCpuBefore;
+                long brokerCpu = processCpuNanos() - brokerCpuBefore;
+                long brokerOut = brokerBytesOut() - brokerOutBefore;
+                LatencyHistogram endpoints = new LatencyHistogram();
+                LatencyHistogram policies = new LatencyHistogram();
+                long heapUsed = 0;
+                for (Host h : hosts) {
+                    h.send("REPORT");
+                    for (String line : h.untilEnd(Duration.ofMinutes(1))) {
+                        if (line.startsWith("HIST endpoint ")) {
+                            endpoints.add(LatencyHistogram.decode(line.substring("HIST endpoint ".length())));
+                        } else if (line.startsWith("HIST policy ")) {
+                            policies.add(LatencyHistogram.decode(line.substring("HIST policy ".length())));
+                        } else if (line.startsWith("CPU ")) {
+                            heapUsed += Long.parseLong(line.split(" ")[2]);
+                        }
+                    }
+                }
+
+                long endpointRecords = totals.podsStarted() + totals.podsStopped();
+                long changes = endpointRecords + totals.identitiesCreated() + totals.policyRecords();
+                Map<String, Long> delta = new TreeMap<>();
+                // Kafka tags each topic's fetch metrics twice: by its name and by the name with '.' as '_'.
+                bytesAfter.forEach((k, v) -> {
+                    if (k.contains(".")) {
+                        delta.put(k, v - bytesBefore.getOrDefault(k, 0L));
+                    }
+                });
+                long agentRecords = (long) agents * changes;
+                row(
+                        table,
+                        "agents / JVMs / partitions per topic",
+                        "%,d in %d JVMs (%s heap each), %d",
+                        agents,
+                        jvms,
+                        heap,
+                        partitions);
+                row(
+                        table,
+                        "seed",
+                        "%,d identities with %d policy entries, %,d pods on %,d nodes",
+                        plan.seedIdentities(),
+                        plan.policyEntries(),
+                        plan.seedPodsPerNode() * plan.nodes(),
+                        plan.nodes());
+                row(table, "all agents bootstrapped (cold, together)", "%,d ms", bootstrapAll);
+                row(
+                        table,
+                        "churn",
+                        "%.0f s: %,d pod starts + %,d stops (%.0f/s each), %,d new identities, %,d policy changes (%,d policy records)",
+                        churnSeconds,
+                        totals.podsStarted(),
+                        totals.podsStopped(),
+                        plan.podRate(),
+                        totals.identitiesCreated(),
+                        totals.policyChanges(),
+                        totals.policyRecords());
+                row(table, "endpoint -> ipcache, every agent", "%s", describe(endpoints));
+                row(table, "policy change -> every affected agent's map", "%s", describe(policies));
+                row(
+                        table,
+                        "agent bootstrap under load (restarts)",
+                        "%s",
+                        bootstrapLines.stream()
+                                .map(l -> l.split(" ")[0] + " " + l.split(" ")[1] + " ms")
+                                .toList());
+                row(
+                        table,
+                        "agent JVMs CPU",
+                        "%.2f cores during the churn; %,.0f CPU-s to the audit's end: %.1f us per agent per record (%,d records per agent)",
+                        agentCpuChurn / 1e9 / churnSeconds,
+                        agentCpu / 1e9,
+                        agentCpu / 1e3 / agentRecords,
+                        changes);
+                row(
+                        table,
+                        "broker JVM CPU (with the driver)",
+                        "%.2f cores during the churn; %,.0f CPU-s to the audit's end",
+                        brokerCpuChurn / 1e9 / churnSeconds,
+                        brokerCpu / 1e9);
+                row(
+                        table,
+                        "broker bytes sent per change",
+                        "%,d (%,d bytes out over %,d changes)",
+                        brokerOut / Math.max(1, changes),
+                        brokerOut,
+                        changes);
+                delta.keySet().removeIf(topic -> recordsOf(topic, totals) == 0);
+                delta.forEach((topic, bytes) -> row(
+                        table,
+                        "bytes received per agent per record: " + topic.replaceFirst("^scale-[^.]*\\.", ""),
+                        "%,d",
+                        bytes / agents / recordsOf(topic, totals)));
+                row(
+                        table,
+                        "policy bytes an agent needed / received",
+                        "%.2f%% (%,d of %,d bytes per agent, mean over the cluster's %,d nodes)",
+                        100.0 * totals.policyBytesNeeded() / Math.max(1, (long) plan.nodes() * totals.policyBytes()),
+                        totals.policyBytesNeeded() / plan.nodes(),
+                        totals.policyBytes(),
+                        plan.nodes());
+                row(
+                        table,
+                        "policy recompute per change",
+                        "%s",
+                        "not in this run (the topics are fed as the policy service publishes)");
+                row(
+                        table,
+                        "final audit (every agent's maps vs the topics)",
+                        "%d agents differ: %,d lost, %,d stale entries (%,d ms)",
+                        differing,
+                        lost,
+                        stale,
+                        auditMillis);
+                row(
+                        table,
+                        "agent JVMs heap live after the run (after a GC)",
+                        "%,d MB (%,d KB per agent)",
+                        heapUsed >> 20,
+                        heapUsed / 1024 / agents);
+                row(
+                        table,
+                        "machine",
+                        "%d CPUs; before churn %s; after %s",
+                        Runtime.getRuntime().availableProcessors(),
+                        loadBefore,
+                        loadAfter);
+                System.out.println();
+                System.out.print(table);
+                audit.forEach(l -> System.out.println("  " + l));
+            }
+        } finally {
+            for (Host h : hosts) {
+                h.send("QUIT");
+                if (!h.process().waitFor(60, TimeUnit.SECONDS)) {
+                    h.process().destroyForcibly();
+                }
+            }
+            deleteRecursively(dataDir);
+        }
+    }
+
+    private long recordsOf(String topic, ChurnDriver.Totals totals) {
+        if (topic.endsWith(".endpoints")) {
+            return totals.podsStarted() + totals.podsStopped();
+        }
+        if (topic.endsWith(".identities")) {
+            return totals.identitiesCreated();
+        }
+        if (topic.endsWith(".policy")) {
+            return totals.policyRecords();
+        }
+        return 0;
+    }
+
+    private static void row(StringBuilder table, String name, String format, Object... args) {
+        table.append(String.format("| %-48s | %s |%n", name, String.format(format, args)));
+    }
+
+    private static String describe(LatencyHistogram h) {
+        return String.format(
+                "p50 %,d ms, p99 %,d ms, max %,d ms (%,d samples)",
+                h.percentile(0.50), h.percentile(0.99), h.max(), h.count());
+    }
+
+    private Host spawn(int index, String servers, StateTopics topics, int first, int count) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + heap,
+                "-XX:+UseParallelGC",
+                "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
+                "-Dorg.jboss.logging.provider=jboss"));
+        System.getProperties().stringPropertyNames().stream()
+                .filter(k -> k.startsWith("consumer."))
+                .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
+        command.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.tendril.agent.sim.AgentHostProcess",
+                servers,
+                topics.identities().substring(0, topics.identities().lastIndexOf('.')),
+                plan.nodePrefix(),
+                Integer.toString(first),
+                Integer.toString(count)));
+        Process p = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        BlockingQueue<String> out = new LinkedBlockingQueue<>();
+        Thread.ofPlatform().daemon().name("agent-jvm-" + index).start(() -> {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    if (line.startsWith(ANSWER)) {
+                        out.add(line.substring(ANSWER.length()));
+                    }
+                }
+            } catch (IOException e) {
+                out.add("FAILED " + e);
+            }
+            out.add("FAILED exited");
+        });
+        return new Host(
+                index, first, count, p, new PrintWriter(p.getOutputStream(), false, StandardCharsets.UTF_8), out);
+    }
+
+    private static Map<String, Long> consumed(List<Host> hosts) throws InterruptedException {
+        Map<String, Long> bytes = new TreeMap<>();
+        for (Host h : hosts) {
+            h.send("CONSUMED");
+            for (String line : h.untilEnd(Duration.ofMinutes(1))) {
+                String[] f = line.split(" ");
+                bytes.merge(f[1], Long.parseLong(f[2]), Long::sum);
+            }
+        }
+        return bytes;
+    }
+
+    private static long agentCpu(List<Host> hosts) {
+        long sum = 0;
+        for (Host h : hosts) {
+            sum += h.process().info().totalCpuDuration().orElse(Duration.ZERO).toNanos();
+        }
+        return sum;
+    }
+
+    /** The broker's BytesOutPerSec meter (all topics), or -1 where it is not registered. */
+    private static long brokerBytesOut() {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        try {
+            return ((Number) server.getAttribute(
+                            new ObjectName("kafka.server:type=BrokerTopicMetrics,name=BytesOutPerSec"), "Count"))
+                    .longValue();
+        } catch (javax.management.JMException e) {
+            return -1;
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    // Strong references: a collected logger would lose its level.
+    private static final List<java.util.logging.Logger> QUIETED = new ArrayList<>();
+
+    private static void quietKafkaLogs() {
+        for (String name : List.of("kafka", "org.apache.kafka", "state.change.logger")) {
+            java.util.logging.Logger logger =
+                    org.jboss.logmanager.LogContext.getSystemLogContext().getLogger(name);
+            logger.setLevel(java.util.logging.Level.WARNING);
+            QUIETED.add(logger);
+        }
+    }
+
+    private static long millis(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return "load average " + f[0] + ", " + f[1] + ", " + f[2];
+        } catch (IOException e) {
+            return "load average unknown";
+        }
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}
