@@ -70,6 +70,8 @@ public final class ChurnScaleBenchmark {
             Duration.ofSeconds(Integer.getInteger("durationSeconds", 90)));
     private final int restartEverySeconds = Integer.getInteger("restartEverySeconds", 60);
     private final int partitions = Integer.getInteger("partitions", 1);
+    /** 1, or 3 for a KRaft cluster of three in-process nodes (the layout of {@code ./tendril up --brokers 3}). */
+    private final int brokers = Integer.getInteger("brokers", 1);
 
     /** One child JVM and its answers. */
     private record Host(int index, int first, int count, Process process, PrintWriter in, BlockingQueue<String> out) {
@@ -122,7 +124,7 @@ public final class ChurnScaleBenchmark {
         Path dataDir = Files.createTempDirectory("tendril-bench-scale-");
         List<Host> hosts = new ArrayList<>();
         StringBuilder table = new StringBuilder();
-        try (KafkaBroker kafka = KafkaBroker.start(dataDir.resolve("kafka"), 0)) {
+        try (Brokers kafka = Brokers.start(dataDir, brokers)) {
             StateTopics topics =
                     StateTopics.prefixed("scale-" + UUID.randomUUID().toString().substring(0, 8));
             SimulatedCluster.createTopics(kafka.bootstrapServers(), topics, partitions);
@@ -227,12 +229,13 @@ public final class ChurnScaleBenchmark {
                 long agentRecords = (long) agents * changes;
                 row(
                         table,
-                        "agents / JVMs / partitions per topic",
-                        "%,d in %d JVMs (%s heap each), %d",
+                        "agents / JVMs / partitions per topic / Kafka nodes",
+                        "%,d in %d JVMs (%s heap each), %d, %d",
                         agents,
                         jvms,
                         heap,
-                        partitions);
+                        partitions,
+                        brokers);
                 row(
                         table,
                         "seed",
@@ -419,6 +422,62 @@ public final class ChurnScaleBenchmark {
             sum += h.process().info().totalCpuDuration().orElse(Duration.ZERO).toNanos();
         }
         return sum;
+    }
+
+    /**
+     * One broker, or three in-process KRaft nodes (three copies, min ISR 2) started side by side (each waits for the
+     * quorum) and stopped side by side (the last would find no quorum to approve its controlled shutdown).
+     */
+    private record Brokers(List<KafkaBroker> nodes) implements AutoCloseable {
+
+        static Brokers start(Path dataDir, int count) {
+            if (count == 1) {
+                return new Brokers(List.of(KafkaBroker.start(dataDir.resolve("kafka"), 0)));
+            }
+            if (count != 3) {
+                throw new IllegalArgumentException("-Dbrokers must be 1 or 3, was " + count);
+            }
+            java.util.TreeMap<Integer, Integer> controllers = new java.util.TreeMap<>();
+            Map<Integer, Integer> ports = new java.util.TreeMap<>();
+            for (int id = 1; id <= count; id++) {
+                controllers.put(id, freePort());
+                ports.put(id, freePort());
+            }
+            String clusterId = org.apache.kafka.common.Uuid.randomUuid().toString();
+            List<java.util.concurrent.CompletableFuture<KafkaBroker>> starting = new ArrayList<>();
+            for (int id = 1; id <= count; id++) {
+                int node = id;
+                starting.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> KafkaBroker.startClusterNode(
+                        dataDir.resolve("kafka-" + node),
+                        ports.get(node),
+                        new dev.tendril.testing.KafkaQuorum(node, controllers, clusterId),
+                        null)));
+            }
+            return new Brokers(starting.stream()
+                    .map(java.util.concurrent.CompletableFuture::join)
+                    .toList());
+        }
+
+        String bootstrapServers() {
+            return String.join(
+                    ",", nodes.stream().map(KafkaBroker::bootstrapServers).toList());
+        }
+
+        @Override
+        public void close() {
+            nodes.stream()
+                    .map(node -> java.util.concurrent.CompletableFuture.runAsync(node::stop))
+                    .toList()
+                    .forEach(java.util.concurrent.CompletableFuture::join);
+        }
+
+        private static int freePort() {
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+                return socket.getLocalPort();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     /** The broker's BytesOutPerSec meter (all topics), or -1 where it is not registered. */
