@@ -107,14 +107,13 @@ class FlowPublisherTest {
     }
 
     @Test
-    void reportsTheChannelsHealth() {
+    void reportsTheChannelsLivenessAndLeavesReadinessToTheDatapath() {
         JsonPath live =
                 given().get("/q/health/live").then().statusCode(200).extract().jsonPath();
         assertThat(live.getMap("checks.find { it.name == 'SmallRye Reactive Messaging - liveness check' }.data"))
                 .containsEntry("flows", "[OK]");
-        JsonPath ready = given().get("/q/health/ready").then().extract().jsonPath();
-        assertThat(ready.getMap("checks.find { it.name == 'SmallRye Reactive Messaging - readiness check' }.data"))
-                .containsKey("flows");
+        // Readiness is the datapath's: a broker outage shows as lost flows, not as a node that is not ready.
+        given().get("/q/health/ready").then().statusCode(200);
     }
 
     private static Flow flow(String uuid, Instant time) {
