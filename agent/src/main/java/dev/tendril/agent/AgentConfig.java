@@ -75,6 +75,13 @@ public interface AgentConfig {
     String flowsTopic();
 
     /**
+     * Flow records sent to the flows channel and not yet acknowledged by the broker, at most: beyond it (the broker
+     * is slow or away) a flow is dropped and counted, and the count goes to the flows service as a Hubble LostEvent.
+     */
+    @WithDefault("8192")
+    int flowsQueue();
+
+    /**
      * Where pods' packets flow: {@code model} (no namespaces: verdicts are libs/datapath's over the maps),
      * {@code kernel} (a network namespace per endpoint with the tc programs on its veth; needs the bpf maps
      * backend, root and libbpf, else the agent does not start) or {@code auto}: kernel when all that is

@@ -23,8 +23,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * Who may do what on the local stack's broker. Each service writes (and creates, and reads back) only its own
  * topics: its event log {@code tendril.<service>.events} and the state topics it projects; it reads the topics it
  * follows. Agents read the five map topics and write only {@code tendril.flows}; the flows service reads flows (and
- * creates the topic with its retention) but cannot write one. Nobody uses consumer groups or transactions (every
- * client assigns its partitions), so there are no group or transactional-id ACLs to grant.
+ * creates the topic with its retention) but cannot write one. One consumer group exists: the flows service's
+ * {@code flows} channel (Reactive Messaging) joins a group of its own per replica, named {@value #FLOWS_GROUPS}
+ * followed by a random id, and commits nothing; the service may use the groups of that prefix (READ, DESCRIBE). Every
+ * other client assigns its partitions, and nobody uses transactions, so there are no other group and no
+ * transactional-id ACLs.
  *
  * <p>ClusterMesh: every service and node may read {@code tendril.mesh.peers} (the peers, written by the launcher as
  * the broker's super user) and, for each connected peer, its remote topics {@code <peer>.tendril.*}, which the peer's
@@ -43,6 +46,8 @@ final class KafkaAcls {
     static final String SERVICES_TOPIC = "tendril.services";
 
     static final String FLOWS = "tendril.flows";
+    /** The prefix of the flows service's consumer groups (mp.messaging.incoming.flows.group.id). */
+    static final String FLOWS_GROUPS = "tendril-flows-";
     /** The ClusterMesh peers (docs/clustermesh.md), compacted, keyed by peer cluster name. */
     static final String MESH_PEERS = "tendril.mesh.peers";
     /** What agents follow to program their maps. */
@@ -95,6 +100,11 @@ final class KafkaAcls {
         }
         // The flows service makes tendril.flows with its time-based retention, wherever the agents start first.
         allow(acls, servicePrincipal("flows"), FLOWS, List.of(AclOperation.CREATE));
+        for (AclOperation operation : READ) {
+            acls.add(new AclBinding(
+                    new ResourcePattern(ResourceType.GROUP, FLOWS_GROUPS, PatternType.PREFIXED),
+                    new AccessControlEntry(servicePrincipal("flows"), "*", operation, AclPermissionType.ALLOW)));
+        }
         for (String node : nodes) {
             String principal = nodePrincipal(node);
             MAP_TOPICS.forEach(topic -> allow(acls, principal, topic, READ));

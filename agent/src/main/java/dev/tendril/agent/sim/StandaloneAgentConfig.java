@@ -74,6 +74,11 @@ public record StandaloneAgentConfig(
         return "tendril.flows";
     }
 
+    @Override
+    public int flowsQueue() {
+        return 8192;
+    }
+
     /** Simulated agents wire no pods. */
     @Override
     public PodNetworkMode podNetwork() {

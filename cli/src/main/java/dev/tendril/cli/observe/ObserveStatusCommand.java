@@ -76,6 +76,13 @@ public final class ObserveStatusCommand implements Callable<Integer> {
                 : uptimeSeconds <= 0 ? 0.0 : status.path("seenFlows").asLong() / uptimeSeconds;
         text.append(String.format(Locale.ROOT, "Flows/s: %.2f%n", flowsPerSecond));
         text.append(String.format(Locale.ROOT, "Connected Nodes: %d/%d%n", connected, connected + unavailable));
+        // Flows the agents dropped before publishing them (their flow queues overflowed: Hubble's LostEvents).
+        if (status.has("lostEvents")) {
+            text.append(String.format(
+                    Locale.ROOT,
+                    "Lost Events (agent flow queues): %,d%n",
+                    status.path("lostEvents").asLong()));
+        }
         if (unavailable > 0) {
             text.append(String.format(Locale.ROOT, "Unavailable Nodes: %d%n", unavailable));
             status.path("unavailableNodes")

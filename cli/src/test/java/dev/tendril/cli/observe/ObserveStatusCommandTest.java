@@ -66,6 +66,18 @@ class ObserveStatusCommandTest {
     }
 
     @Test
+    void showsTheFlowsTheAgentsLostWhenTheirQueuesOverflowed() throws IOException {
+        serve("""
+                {"numFlows":10,"maxFlows":65535,"seenFlows":10,"uptimeNs":1000000000,"numConnectedNodes":1,\
+                "numUnavailableNodes":0,"unavailableNodes":[],"version":"0.1.0","flowsRate":1.0,"lostEvents":12345}""");
+        Result result = FakeService.run(null, "observe", "status", "--data-dir", dataDir.toString());
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out())
+                .contains("Connected Nodes: 1/1" + System.lineSeparator() + "Lost Events (agent flow queues): 12,345");
+    }
+
+    @Test
     void listsUnavailableNodes() throws IOException {
         serve("""
                 {"numFlows":0,"maxFlows":0,"seenFlows":0,"uptimeNs":0,"numConnectedNodes":1,\

@@ -6,6 +6,7 @@ import dev.tendril.flows.adapters.FlowsConfig;
 import dev.tendril.flows.domain.FlowQuery;
 import dev.tendril.flows.domain.FlowRing;
 import dev.tendril.flows.domain.StoredFlow;
+import dev.tendril.topics.FlowTopicRecords;
 import dev.tendril.topics.KafkaClientSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -139,7 +140,7 @@ public class FlowHistory {
                 if (record.offset() >= stop) {
                     return;
                 }
-                if (record.value() == null) {
+                if (record.value() == null || FlowTopicRecords.isLostEvents(record.headers())) {
                     continue;
                 }
                 StoredFlow flow;

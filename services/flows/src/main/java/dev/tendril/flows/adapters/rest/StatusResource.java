@@ -26,6 +26,8 @@ public class StatusResource {
      *
      * @param seenFlows flows ingested since the service started
      * @param flowsRate flows per second over the last minute (Hubble's {@code flows_rate})
+     * @param lostEvents flows the agents dropped before publishing them, since this service started: their flow
+     *                   queues overflowed (Hubble's LostEvent, source {@code OBSERVER_EVENTS_QUEUE})
      * @param cluster   the cluster this service runs in (Cilium's {@code cluster-name}): flows' endpoints of another
      *                  cluster are remote
      */
@@ -39,9 +41,10 @@ public class StatusResource {
             List<String> unavailableNodes,
             String version,
             double flowsRate,
+            long lostEvents,
             String cluster) {
 
-        static Status of(ServerStatusResponse status, String cluster) {
+        static Status of(ServerStatusResponse status, long lostEvents, String cluster) {
             return new Status(
                     status.getNumFlows(),
                     status.getMaxFlows(),
@@ -52,6 +55,7 @@ public class StatusResource {
                     List.copyOf(status.getUnavailableNodesList()),
                     status.getVersion(),
                     status.getFlowsRate(),
+                    lostEvents,
                     cluster);
         }
     }
@@ -80,6 +84,7 @@ public class StatusResource {
                         config.nodeTimeout(),
                         System.currentTimeMillis(),
                         server.version()),
+                ingest.lostByAgents(),
                 server.clusterName());
     }
 }

@@ -53,7 +53,7 @@ class StatusResourceTest {
         ring(store, "node-3", 2, now - Duration.ofMinutes(6).toMillis());
 
         StatusResource.Status status = StatusResource.Status.of(
-                ServerStatuses.of(store, 42, 7_000_000_000L, Duration.ofMinutes(5), now, "0.1.0"), "east");
+                ServerStatuses.of(store, 42, 7_000_000_000L, Duration.ofMinutes(5), now, "0.1.0"), 5, "east");
         JsonNode json = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(status));
 
         assertThat(json.path("numFlows").asLong()).isEqualTo(3 + 7 + 2);
@@ -65,6 +65,7 @@ class StatusResourceTest {
         assertThat(json.path("unavailableNodes").get(0).asText()).isEqualTo("node-3");
         assertThat(json.path("version").asText()).isEqualTo("0.1.0");
         assertThat(json.path("cluster").asText()).isEqualTo("east");
+        assertThat(json.path("lostEvents").asLong()).isEqualTo(5);
         // node-1's 3 flows and node-2's 7 held ones are in the last minute; node-3's are older, so the
         // rings cover the whole minute.
         assertThat(json.path("flowsRate").asDouble()).isCloseTo(10 / 60.0, within(1e-9));
