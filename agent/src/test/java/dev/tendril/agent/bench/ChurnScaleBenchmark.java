@@ -6,6 +6,7 @@ import dev.tendril.agent.sim.LatencyHistogram;
 import dev.tendril.agent.sim.SimulatedCluster;
 import dev.tendril.agent.sim.StateTopics;
 import dev.tendril.testing.KafkaBroker;
+import dev.tendril.testing.KafkaCluster;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -424,58 +425,29 @@ public final class ChurnScaleBenchmark {
         return sum;
     }
 
-    /**
-     * One broker, or three in-process KRaft nodes (three copies, min ISR 2) started side by side (each waits for the
-     * quorum) and stopped side by side (the last would find no quorum to approve its controlled shutdown).
-     */
-    private record Brokers(List<KafkaBroker> nodes) implements AutoCloseable {
+    /** One broker, or a {@link KafkaCluster} of three in-process KRaft nodes (three copies, min ISR 2). */
+    private record Brokers(KafkaBroker single, KafkaCluster cluster) implements AutoCloseable {
 
         static Brokers start(Path dataDir, int count) {
             if (count == 1) {
-                return new Brokers(List.of(KafkaBroker.start(dataDir.resolve("kafka"), 0)));
+                return new Brokers(KafkaBroker.start(dataDir.resolve("kafka"), 0), null);
             }
             if (count != 3) {
                 throw new IllegalArgumentException("-Dbrokers must be 1 or 3, was " + count);
             }
-            java.util.TreeMap<Integer, Integer> controllers = new java.util.TreeMap<>();
-            Map<Integer, Integer> ports = new java.util.TreeMap<>();
-            for (int id = 1; id <= count; id++) {
-                controllers.put(id, freePort());
-                ports.put(id, freePort());
-            }
-            String clusterId = org.apache.kafka.common.Uuid.randomUuid().toString();
-            List<java.util.concurrent.CompletableFuture<KafkaBroker>> starting = new ArrayList<>();
-            for (int id = 1; id <= count; id++) {
-                int node = id;
-                starting.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> KafkaBroker.startClusterNode(
-                        dataDir.resolve("kafka-" + node),
-                        ports.get(node),
-                        new dev.tendril.testing.KafkaQuorum(node, controllers, clusterId),
-                        null)));
-            }
-            return new Brokers(starting.stream()
-                    .map(java.util.concurrent.CompletableFuture::join)
-                    .toList());
+            return new Brokers(null, KafkaCluster.start(dataDir, count));
         }
 
         String bootstrapServers() {
-            return String.join(
-                    ",", nodes.stream().map(KafkaBroker::bootstrapServers).toList());
+            return single != null ? single.bootstrapServers() : cluster.bootstrapServers();
         }
 
         @Override
         public void close() {
-            nodes.stream()
-                    .map(node -> java.util.concurrent.CompletableFuture.runAsync(node::stop))
-                    .toList()
-                    .forEach(java.util.concurrent.CompletableFuture::join);
-        }
-
-        private static int freePort() {
-            try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-                return socket.getLocalPort();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            if (single != null) {
+                single.stop();
+            } else {
+                cluster.stop();
             }
         }
     }

@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,25 +20,9 @@ class KafkaQuorumTest {
 
     @Test
     void threeNodesKeepEveryAcknowledgedWriteAndTakeNewOnesWhileOneIsDown() throws Exception {
-        TreeMap<Integer, Integer> controllers = new TreeMap<>();
-        Map<Integer, Integer> ports = new TreeMap<>();
-        for (int id = 1; id <= 3; id++) {
-            controllers.put(id, FreePorts.pick());
-            ports.put(id, FreePorts.pick());
-        }
-        String clusterId = Uuid.randomUuid().toString();
-        // Each node returns only once the cluster takes a write, which needs its peers: start them side by side.
-        List<CompletableFuture<KafkaBroker>> starting = new ArrayList<>();
-        for (int id = 1; id <= 3; id++) {
-            int node = id;
-            starting.add(CompletableFuture.supplyAsync(() -> KafkaBroker.startClusterNode(
-                    dir.resolve("kafka-" + node),
-                    ports.get(node),
-                    new KafkaQuorum(node, controllers, clusterId),
-                    null)));
-        }
-        List<KafkaBroker> nodes = starting.stream().map(CompletableFuture::join).toList();
-        String bootstrap = nodes.stream().map(KafkaBroker::bootstrapServers).collect(Collectors.joining(","));
+        KafkaCluster cluster = KafkaCluster.start(dir, 3);
+        List<KafkaBroker> nodes = cluster.nodes();
+        String bootstrap = cluster.bootstrapServers();
         try (var producer = KafkaClients.producer(bootstrap)) {
             producer.send(new ProducerRecord<>("events", "all three up")).get();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
@@ -65,19 +45,8 @@ class KafkaQuorumTest {
                     .as("every acknowledged write, with node 1 down now")
                     .containsExactly("all three up", "node 2 down", "node 2 back");
         } finally {
-            stopTogether(nodes);
+            cluster.stop();
         }
-    }
-
-    /**
-     * Side by side: a node stopping alone asks the quorum's leader to move its partitions away, and the last node of a
-     * cluster has no quorum left to ask (it would wait out Kafka's five-minute controlled-shutdown timeout).
-     */
-    private static void stopTogether(List<KafkaBroker> nodes) {
-        nodes.stream()
-                .map(node -> CompletableFuture.runAsync(node::stop))
-                .toList()
-                .forEach(CompletableFuture::join);
     }
 
     @Test

@@ -2,14 +2,146 @@ package dev.tendril.flows.adapters;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.BoolValue;
+import dev.tendril.api.hubble.flow.CiliumEventType;
+import dev.tendril.api.hubble.flow.DropReason;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.ICMPv6;
+import dev.tendril.api.hubble.flow.IP;
+import dev.tendril.api.hubble.flow.IPVersion;
 import dev.tendril.api.hubble.flow.Layer4;
 import dev.tendril.api.hubble.flow.TCP;
+import dev.tendril.api.hubble.flow.TCPFlags;
+import dev.tendril.api.hubble.flow.TraceObservationPoint;
+import dev.tendril.api.hubble.flow.TrafficDirection;
+import dev.tendril.api.hubble.flow.UDP;
+import dev.tendril.api.hubble.flow.Verdict;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
-/** The {@code protocol} label of {@code hubble_flows_processed_total}, as Hubble's FlowProtocol names it. */
+/** Hubble's flow metrics: each flow counted under its own labels, the labels as Hubble names them. */
 class FlowMetricsTest {
+
+    @Test
+    void everyFlowCountsUnderItsOwnLabelsAsCombinationsRepeat() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        FlowMetrics metrics = new FlowMetrics();
+        metrics.registry = registry;
+        Flow forwarded = Flow.newBuilder()
+                .setVerdict(Verdict.FORWARDED)
+                .setEventType(CiliumEventType.newBuilder().setType(4))
+                .setTraceObservationPoint(TraceObservationPoint.TO_ENDPOINT)
+                .setIP(IP.newBuilder().setIpVersion(IPVersion.IPv4))
+                .setL4(Layer4.newBuilder()
+                        .setTCP(TCP.newBuilder()
+                                .setDestinationPort(5432)
+                                .setFlags(TCPFlags.newBuilder().setSYN(true))))
+                .build();
+        Flow reply = forwarded.toBuilder()
+                .setIsReply(BoolValue.of(true))
+                .setTraceObservationPoint(TraceObservationPoint.FROM_ENDPOINT)
+                .setIP(IP.newBuilder().setIpVersion(IPVersion.IPv6))
+                .setL4(Layer4.newBuilder()
+                        .setTCP(TCP.newBuilder()
+                                .setDestinationPort(40000)
+                                .setFlags(TCPFlags.newBuilder().setSYN(true).setACK(true))))
+                .build();
+        Flow dropped = Flow.newBuilder()
+                .setVerdict(Verdict.DROPPED)
+                .setEventType(CiliumEventType.newBuilder().setType(1))
+                .setDropReasonDesc(DropReason.POLICY_DENIED)
+                .setL4(Layer4.newBuilder().setUDP(UDP.newBuilder().setDestinationPort(53)))
+                .build();
+        Flow verdict = Flow.newBuilder()
+                .setVerdict(Verdict.DROPPED)
+                .setEventType(CiliumEventType.newBuilder().setType(5))
+                .setTrafficDirection(TrafficDirection.INGRESS)
+                .setL4(Layer4.newBuilder().setUDP(UDP.newBuilder().setDestinationPort(53)))
+                .build();
+        for (int i = 0; i < 3; i++) {
+            metrics.record(forwarded);
+            metrics.record(reply);
+            metrics.record(dropped);
+            metrics.record(dropped);
+            metrics.record(verdict);
+        }
+
+        assertThat(count(
+                        registry,
+                        "hubble_flows_processed_total",
+                        "protocol",
+                        "TCP",
+                        "subtype",
+                        "to-endpoint",
+                        "type",
+                        "Trace",
+                        "verdict",
+                        "FORWARDED"))
+                .isEqualTo(3);
+        assertThat(count(
+                        registry,
+                        "hubble_flows_processed_total",
+                        "protocol",
+                        "TCP",
+                        "subtype",
+                        "from-endpoint",
+                        "type",
+                        "Trace",
+                        "verdict",
+                        "FORWARDED"))
+                .isEqualTo(3);
+        assertThat(count(
+                        registry,
+                        "hubble_flows_processed_total",
+                        "protocol",
+                        "UDP",
+                        "subtype",
+                        "",
+                        "type",
+                        "Drop",
+                        "verdict",
+                        "DROPPED"))
+                .isEqualTo(6);
+        assertThat(count(
+                        registry,
+                        "hubble_flows_processed_total",
+                        "protocol",
+                        "UDP",
+                        "subtype",
+                        "",
+                        "type",
+                        "PolicyVerdict",
+                        "verdict",
+                        "DROPPED"))
+                .isEqualTo(3);
+        assertThat(count(registry, "hubble_drop_total", "reason", "POLICY_DENIED", "protocol", "UDP"))
+                .as("the drop record counts a dropped packet, its policy verdict does not")
+                .isEqualTo(6);
+        assertThat(count(
+                        registry,
+                        "hubble_policy_verdicts_total",
+                        "direction",
+                        "ingress",
+                        "match",
+                        "none",
+                        "action",
+                        "dropped"))
+                .isEqualTo(3);
+        assertThat(count(registry, "hubble_tcp_flags_total", "flag", "SYN", "family", "IPv4"))
+                .isEqualTo(3);
+        assertThat(count(registry, "hubble_tcp_flags_total", "flag", "SYN-ACK", "family", "IPv6"))
+                .isEqualTo(3);
+        assertThat(count(registry, "hubble_port_distribution_total", "protocol", "TCP", "port", "5432"))
+                .as("requests only: not replies, not drops")
+                .isEqualTo(3);
+        assertThat(registry.find("hubble_port_distribution_total").counters()).hasSize(1);
+    }
+
+    private static double count(SimpleMeterRegistry registry, String name, String... tags) {
+        var counter = registry.find(name).tags(tags).counter();
+        assertThat(counter).as("%s %s", name, String.join(",", tags)).isNotNull();
+        return counter.count();
+    }
 
     @Test
     void protocolIsTheL4NameOrUnknownL4AndUnknownL7ForL7Records() {
