@@ -36,7 +36,10 @@ final class KafkaNodes {
     private final DataDir dataDir;
     private final List<Integer> ports = new ArrayList<>();
     private final List<Supervised> nodes = new ArrayList<>();
-    private KafkaQuorum quorum;
+    /** A cluster's controller port by node id and its id; empty and null for a lone broker. */
+    private final TreeMap<Integer, Integer> controllers = new TreeMap<>();
+
+    private String clusterId;
 
     KafkaNodes(StackConfig config, DataDir dataDir) {
         this.config = config;
@@ -64,13 +67,12 @@ final class KafkaNodes {
             preferred = preferred == 0 ? 0 : port + 1;
         }
         if (config.brokers() > 1) {
-            TreeMap<Integer, Integer> controllers = new TreeMap<>();
             for (int n = 1; n <= config.brokers(); n++) {
                 int port = Ports.preferredOrNextFree(0, reserved);
                 reserved.add(port);
                 controllers.put(n, port);
             }
-            quorum = new KafkaQuorum(1, controllers, clusterId());
+            clusterId = clusterId();
         }
     }
 
@@ -81,9 +83,7 @@ final class KafkaNodes {
             int index = n - 1;
             String name = config.brokers() == 1 ? NAME : NAME + "-" + n;
             String directory = config.brokers() == 1 ? DataDir.KAFKA : directoryOf(n);
-            KafkaQuorum place = quorum == null
-                    ? null
-                    : new KafkaQuorum(n, new TreeMap<>(quorum.controllerPorts()), quorum.clusterId());
+            KafkaQuorum place = controllers.isEmpty() ? null : new KafkaQuorum(n, controllers, clusterId);
             Supervised node = supervisor.add(
                     new Component(
                             name,

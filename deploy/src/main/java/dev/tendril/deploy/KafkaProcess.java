@@ -116,16 +116,9 @@ public final class KafkaProcess {
     }
 
     /**
-     * The Kafka JVM's command after {@code jvm}: this class, its directory and port, the stack's pki directory and the
-     * nodes of the stack's agents.
-     */
-    static List<String> command(List<String> jvm, DataDir dataDir, int port, List<ComponentSpec> specs) {
-        return command(jvm, dataDir, DataDir.KAFKA, port, null, specs);
-    }
-
-    /**
-     * The command of one Kafka node storing its data in {@code directory} of the data directory: alone when
-     * {@code quorum} is null, else that node of the cluster.
+     * The Kafka JVM's command after {@code jvm}: this class, its directory in the data directory ({@code directory}),
+     * port and the stack's pki directory, the nodes of the stack's agents, and for a node of a cluster
+     * ({@code quorum} not null) its place in it as system properties.
      */
     static List<String> command(
             List<String> jvm,
