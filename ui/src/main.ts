@@ -11,6 +11,8 @@ import {
   layout,
   policiesOf,
   portOf,
+  type TraceRequest,
+  traceRequestOf,
 } from "./servicemap";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -33,6 +35,9 @@ const filters = $<HTMLFormElement>("#filters");
 const clearEdge = $<HTMLButtonElement>("#clear-edge");
 const tableBody = $<HTMLTableSectionElement>("#flow-table tbody");
 const queryText = $<HTMLParagraphElement>("#query");
+const tracePanel = $<HTMLElement>("#trace");
+const traceAsked = $<HTMLParagraphElement>("#trace-asked");
+const traceResult = $<HTMLDivElement>("#trace-result");
 
 let cluster = "";
 /** The namespaces shown: the picker takes several, separated by commas or spaces. */
@@ -45,7 +50,11 @@ let edgeFilter: MapEdge | null = null;
 
 /** GET a JSON resource of this service; a problem+json answer becomes an error naming its detail. */
 async function getJson<T>(path: string): Promise<T> {
-  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  return requestJson<T>(path, { headers: { Accept: "application/json" } });
+}
+
+async function requestJson<T>(path: string, init: RequestInit): Promise<T> {
+  const response = await fetch(path, init);
   const body = await response.text();
   if (!response.ok) {
     let detail = body;
@@ -313,11 +322,132 @@ function side(node: MapNode | undefined, prefix: "from" | "to"): [string, string
   }
 }
 
+/** The edge's flows in the table, and the trace of its latest drop (a click on a red or orange edge explains it). */
 async function filterToEdge(edge: MapEdge): Promise<void> {
   edgeFilter = edge;
   clearEdge.hidden = false;
+  if (edge.lastDrop) {
+    void showTrace(edge.lastDrop);
+  }
   await refreshTable();
 }
+
+interface TraceStep {
+  verdict?: string;
+  dropReason?: string;
+  dropReasonCode?: number;
+  matchType?: string;
+  policies?: string[];
+  explanation?: string;
+}
+
+interface TraceAnswer {
+  verdict?: string;
+  from?: { identity?: number; endpoint?: string; labels?: string[] };
+  to?: { identity?: number; endpoint?: string; labels?: string[] };
+  port?: number;
+  protocol?: string;
+  egress?: TraceStep;
+  ingress?: TraceStep;
+}
+
+function traceCommand(request: TraceRequest): string {
+  const end = (prefix: string, p: TraceRequest["from"]): string =>
+    p.pod ? `--${prefix} ${p.namespace}/${p.pod}` : `--${prefix}-identity ${p.identity}`;
+  return `tendril policy trace ${end("from", request.from)} ${end("to", request.to)} --port ${request.port}/${request.protocol.toLowerCase()}`;
+}
+
+/**
+ * The policy trace of a flow's connection (POST /v1/trace, which this service hands to the policy service): the
+ * verdict at the source's egress and the destination's ingress and the policies that decide, as they stand now.
+ * A pod that no longer exists is traced by the identities the flow recorded.
+ */
+async function showTrace(flow: Flow): Promise<void> {
+  tracePanel.hidden = false;
+  let request = traceRequestOf(flow);
+  if (!request) {
+    traceAsked.textContent = "";
+    traceResult.replaceChildren(paragraph(`No trace for this flow: ${portOf(flow)} has no port to trace.`));
+    return;
+  }
+  traceAsked.textContent = traceCommand(request);
+  traceResult.replaceChildren(paragraph("Tracing..."));
+  const post = (r: TraceRequest) =>
+    requestJson<TraceAnswer>("/v1/trace", {
+      method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify(r),
+    });
+  try {
+    let answer: TraceAnswer;
+    try {
+      answer = await post(request);
+    } catch (e) {
+      const byIdentity = traceRequestOf(flow, true);
+      if (!(e as Error).message.startsWith("404") || !byIdentity || !(request.from.pod || request.to.pod)) throw e;
+      request = byIdentity;
+      traceAsked.textContent = `${traceCommand(request)} (a pod of the flow is gone: traced by identity)`;
+      answer = await post(request);
+    }
+    traceResult.replaceChildren(...traceLines(answer));
+  } catch (e) {
+    traceResult.replaceChildren(paragraph(`The trace was refused: ${(e as Error).message}`));
+  }
+}
+
+function paragraph(text: string, className = ""): HTMLParagraphElement {
+  const p = document.createElement("p");
+  p.textContent = text;
+  if (className) p.className = className;
+  return p;
+}
+
+function partyName(party: TraceAnswer["from"]): string {
+  if (party?.endpoint) return party.endpoint;
+  const labels = party?.labels ?? [];
+  return labels.length > 0 ? labels.join(",") : `identity ${party?.identity ?? "?"}`;
+}
+
+/** The trace as `tendril policy trace` prints it: the connection, each step with its policies, the verdict. */
+function traceLines(answer: TraceAnswer): HTMLElement[] {
+  const from = partyName(answer.from);
+  const to = partyName(answer.to);
+  const lines: HTMLElement[] = [
+    paragraph(
+      `${from} (ID:${answer.from?.identity ?? "?"}) -> ${to} (ID:${answer.to?.identity ?? "?"}) ${answer.port}/${answer.protocol}`,
+    ),
+  ];
+  for (const [where, step] of [
+    [`egress at ${from}`, answer.egress],
+    [`ingress at ${to}`, answer.ingress],
+  ] as [string, TraceStep | undefined][]) {
+    if (!step) continue;
+    const reason = step.dropReason ? `: ${step.dropReason}${step.dropReasonCode ? ` (${step.dropReasonCode})` : ""}` : "";
+    const line = paragraph(`${where}: ${step.verdict ?? "?"}${reason}`, `trace-step ${step.verdict ?? ""}`);
+    line.dataset.step = where.split(" ")[0];
+    lines.push(line);
+    if (step.policies && step.policies.length > 0) {
+      const list = document.createElement("ul");
+      list.className = "trace-policies";
+      list.append(
+        ...step.policies.map((policy) => {
+          const item = document.createElement("li");
+          item.textContent = policy;
+          return item;
+        }),
+      );
+      lines.push(list);
+    }
+    if (step.explanation) lines.push(paragraph(step.explanation, "trace-explanation"));
+  }
+  const verdict = paragraph(`verdict: ${answer.verdict ?? "?"}`, `trace-verdict ${answer.verdict ?? ""}`);
+  lines.push(verdict);
+  return lines;
+}
+
+$<HTMLButtonElement>("#close-trace").addEventListener("click", () => {
+  tracePanel.hidden = true;
+});
 
 clearEdge.addEventListener("click", () => {
   edgeFilter = null;
@@ -372,6 +502,17 @@ function tableRow(flow: Flow): HTMLTableRowElement {
     if (i === 4) cell.className = text;
     row.append(cell);
   });
+  const traceCell = document.createElement("td");
+  if (flow.verdict === "DROPPED") {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "trace-button";
+    button.textContent = "Trace";
+    button.setAttribute("aria-label", `Trace ${cells[1]} to ${cells[2]} ${cells[3]}`);
+    button.addEventListener("click", () => void showTrace(flow));
+    traceCell.append(button);
+  }
+  row.append(traceCell);
   return row;
 }
 

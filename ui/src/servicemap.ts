@@ -73,7 +73,15 @@ export interface MapEdge {
   forwarded: number;
   dropped: number;
   ports: string[];
+  /**
+   * What the connection does now: from the latest flow of each protocol/port (so a port that policy closed
+   * after it was open shows dropped), allowed or dropped when every port agrees, mixed otherwise.
+   */
   verdict: EdgeVerdict;
+  /** The latest verdict of each protocol/port, with the time of its flow. */
+  latest: Map<string, { time: string; dropped: boolean }>;
+  /** The latest dropped flow: the one whose policy trace a click on the edge shows. */
+  lastDrop?: Flow;
 }
 
 const WORKLOAD_LABELS = ["k8s:app.kubernetes.io/name=", "k8s:app=", "k8s:k8s-app="];
@@ -156,20 +164,27 @@ export class ServiceMap {
     const id = `${from.id}->${to.id}`;
     let edge = this.edges.get(id);
     if (!edge) {
-      edge = { id, from: from.id, to: to.id, forwarded: 0, dropped: 0, ports: [], verdict: "allowed" };
+      edge = { id, from: from.id, to: to.id, forwarded: 0, dropped: 0, ports: [], verdict: "allowed", latest: new Map() };
       this.edges.set(id, edge);
     }
-    if (verdict === "FORWARDED") {
-      edge.forwarded++;
-    } else {
+    const dropped = verdict === "DROPPED";
+    const time = flow.time ?? "";
+    if (dropped) {
       edge.dropped++;
+      if (!edge.lastDrop || (edge.lastDrop.time ?? "") <= time) edge.lastDrop = flow;
+    } else {
+      edge.forwarded++;
     }
     const port = portOf(flow);
     if (!edge.ports.includes(port)) {
       edge.ports.push(port);
       edge.ports.sort();
     }
-    edge.verdict = edge.dropped === 0 ? "allowed" : edge.forwarded === 0 ? "dropped" : "mixed";
+    // RFC 3339 times of one service compare as strings; a flow older than the port's latest does not change it.
+    const before = edge.latest.get(port);
+    if (!before || before.time <= time) edge.latest.set(port, { time, dropped });
+    const states = [...edge.latest.values()];
+    edge.verdict = states.every((s) => !s.dropped) ? "allowed" : states.every((s) => s.dropped) ? "dropped" : "mixed";
     return true;
   }
 
@@ -227,6 +242,48 @@ export function layout(nodes: MapNode[], edges: MapEdge[], width: number, height
     });
   }
   return positions;
+}
+
+/** One party of the policy service's trace request (POST /v1/trace): a pod, or an identity. */
+export interface TraceParty {
+  namespace?: string;
+  pod?: string;
+  identity?: number;
+}
+
+export interface TraceRequest {
+  from: TraceParty;
+  to: TraceParty;
+  port: number;
+  protocol: string;
+}
+
+function traceParty(endpoint: Endpoint | undefined): TraceParty | null {
+  if (endpoint?.namespace && endpoint.pod_name) return { namespace: endpoint.namespace, pod: endpoint.pod_name };
+  return endpoint?.identity ? { identity: endpoint.identity } : null;
+}
+
+/**
+ * The trace request that asks the policy service about a flow's connection as `tendril policy trace` would:
+ * its pods (or identities, for world, host and pods that are gone) and destination port. Null for a flow the
+ * trace cannot take (ICMP, no port, an end with neither pod nor identity); `byIdentity` names both ends by
+ * identity, for a pod that no longer exists.
+ */
+export function traceRequestOf(flow: Flow, byIdentity = false): TraceRequest | null {
+  const l4 = flow.l4 ?? {};
+  const [protocol, port] = l4.TCP
+    ? ["TCP", l4.TCP.destination_port]
+    : l4.UDP
+      ? ["UDP", l4.UDP.destination_port]
+      : l4.SCTP
+        ? ["SCTP", l4.SCTP.destination_port]
+        : ["", undefined];
+  const party = (e: Endpoint | undefined): TraceParty | null =>
+    byIdentity ? (e?.identity ? { identity: e.identity } : null) : traceParty(e);
+  const from = party(flow.source);
+  const to = party(flow.destination);
+  if (!port || !from || !to) return null;
+  return { from, to, port, protocol };
 }
 
 /** The policies a dropped flow names, as `Kind/namespace/name`. */
