@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
             ConnectivityCommand.class,
             BpfCommand.class,
             ObserveCommand.class,
+            dev.tendril.cli.ui.UiCommand.class,
             dev.tendril.cli.exec.ExecCommand.class,
             DemoCommand.class,
             dev.tendril.cli.credentials.CredentialsCommand.class,

@@ -31,6 +31,8 @@ final class ChildProperties {
             properties.put("quarkus.datasource.jdbc.url", jdbcUrl);
             if (spec.service().equals("policy")) {
                 properties.putAll(policyServiceLinks(all));
+            } else if (spec.service().equals("flows")) {
+                properties.putAll(flowsServiceLinks(all));
             }
         } else {
             properties.put("tendril.agent.node-name", spec.nodeName());
@@ -137,6 +139,16 @@ final class ChildProperties {
                 .filter(s -> s.name().equals("identity"))
                 .findFirst()
                 .ifPresent(identity -> links.put("tendril.policy.identity-url", identity.url()));
+        return links;
+    }
+
+    /** The flows service asks the policy service's trace for its service map page. */
+    static Map<String, String> flowsServiceLinks(List<ComponentSpec> specs) {
+        Map<String, String> links = new LinkedHashMap<>();
+        specs.stream()
+                .filter(s -> s.name().equals("policy"))
+                .findFirst()
+                .ifPresent(policy -> links.put("tendril.flows.policy-url", policy.url()));
         return links;
     }
 

@@ -42,6 +42,12 @@ class StackConfigTest {
     }
 
     @Test
+    void flowsServiceFindsThePolicyServiceForTheServiceMapsTraceAtTheOffsetPort() {
+        assertThat(ChildProperties.flowsServiceLinks(config(2, 1000).components()))
+                .containsExactly(java.util.Map.entry("tendril.flows.policy-url", "https://127.0.0.1:9083"));
+    }
+
+    @Test
     void givesEveryAgentTheUrlsOfAllAgentsWithThePortOffset() {
         assertThat(ChildProperties.agentPeers(config(2, 1000).components()))
                 .containsExactly(

@@ -2,6 +2,7 @@ package dev.tendril.deploy;
 
 import static dev.tendril.testing.netpol.NetpolScenarios.ALL;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,6 +26,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
@@ -268,6 +270,120 @@ class WalkthroughEndToEndTest {
     }
 
     /**
+     * After {@code tendril demo}, the service map as a user opens it ({@code tendril ui}, a browser): the three
+     * workloads, frontend -> backend and backend -> database allowed, frontend -> database dropped (it was allowed
+     * before the policies: an edge shows what its connection does now); a new probe's drop on the open page; the
+     * flow table's filters giving the rows {@code tendril observe} gives; a click on the red edge showing the
+     * trace of its drop with the default deny's policy. Saves {@code target/ui/demo-service-map.png} (the README's
+     * picture).
+     */
+    @Test
+    @Order(4)
+    void serviceMapShowsTheDemoInABrowser() throws Exception {
+        requireWalkthrough();
+        Optional<DemoServiceMap> opened = DemoServiceMap.open(dataDir, "demo");
+        Assumptions.assumeTrue(opened.isPresent(), "no browser or no page here (printed above)");
+        try (DemoServiceMap map = opened.get()) {
+            map.load();
+            await().atMost(CONVERGE_GUARD).pollInterval(POLL).untilAsserted(() -> {
+                assertThat(map.workloads()).containsExactlyInAnyOrder("demo/frontend", "demo/backend", "demo/database");
+                assertThat(map.verdict("demo/frontend->demo/backend")).isEqualTo("allowed");
+                assertThat(map.verdict("demo/backend->demo/database")).isEqualTo("allowed");
+                assertThat(map.verdict("demo/frontend->demo/database")).isEqualTo("dropped");
+            });
+            assertThat(map.dashed("demo/frontend->demo/database")).isTrue();
+            assertThat(map.dashed("demo/frontend->demo/backend")).isFalse();
+            map.screenshot(Path.of("target", "ui", "demo-service-map.png"));
+
+            // A new drop reaches the open page (no reload): the red edge's count of drops goes up.
+            int dropsBefore = drops(map.description("demo/frontend->demo/database"));
+            long probed = System.nanoTime();
+            ok("connectivity", "probe", "--from", "demo/frontend", "--to", "demo/database", "--port", "80");
+            await().atMost(CONVERGE_GUARD)
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> drops(map.description("demo/frontend->demo/database")) > dropsBefore);
+            System.out.printf(
+                    "serviceMapShowsTheDemoInABrowser: the probe's drop was on the open page %d ms after the probe"
+                            + " began%n",
+                    Duration.ofNanos(System.nanoTime() - probed).toMillis());
+
+            // The table's filters give the rows tendril observe gives for the same flags.
+            map.filterVerdict("DROPPED");
+            await().atMost(CONVERGE_GUARD).pollInterval(POLL).untilAsserted(() -> {
+                assertThat(map.query()).isEqualTo("tendril observe --namespace demo --verdict DROPPED --last 100");
+                List<String> observed = observedRows("--namespace", "demo", "--verdict", "DROPPED", "--last", "100");
+                assertThat(observed).isNotEmpty();
+                assertThat(map.tableRows()).isEqualTo(observed);
+            });
+
+            // A click on the red edge: its flows in the table and the trace of its latest drop, naming the policy.
+            map.click("demo/frontend->demo/database");
+            await().atMost(CONVERGE_GUARD).pollInterval(POLL).untilAsserted(() -> {
+                assertThat(map.trace())
+                        .contains("demo/frontend", "demo/database", "80/TCP")
+                        .contains("ingress at demo/database: DROPPED")
+                        .contains("verdict: DROPPED");
+                assertThat(map.tracePolicies()).contains("NetworkPolicy/demo/default-deny-ingress");
+                assertThat(map.tableRows())
+                        .isNotEmpty()
+                        .allMatch(r -> r.startsWith("demo/frontend | demo/database | TCP/80 | DROPPED"));
+            });
+        }
+    }
+
+    /** The dropped count an edge's description names ({@code ..., 3 dropped (TCP/80)}), 0 when none. */
+    private static int drops(String description) {
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("(\\d+) dropped").matcher(description);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    /** {@code tendril observe FLAGS -o json}, each flow as the page's table shows it (no time). */
+    private List<String> observedRows(String... flags) throws IOException {
+        List<String> rows = new ArrayList<>();
+        String[] args = Stream.concat(
+                        Stream.of("observe"), Stream.concat(Arrays.stream(flags), Stream.of("-o", "json")))
+                .toArray(String[]::new);
+        for (String line : ok(args).out().lines().filter(l -> !l.isBlank()).toList()) {
+            JsonNode flow = JSON.readTree(line).path("flow");
+            if (flow.isMissingNode()) {
+                continue;
+            }
+            String verdict = flow.path("verdict").asText();
+            List<String> policies = new ArrayList<>();
+            for (String side : List.of("ingress_denied_by", "egress_denied_by")) {
+                flow.path(side)
+                        .forEach(p -> policies.add(p.path("kind").asText() + "/"
+                                + p.path("namespace").asText() + "/"
+                                + p.path("name").asText()));
+            }
+            rows.add(String.join(
+                    " | ",
+                    endpointText(
+                            flow.path("source"), flow.path("IP").path("source").asText()),
+                    endpointText(
+                            flow.path("destination"),
+                            flow.path("IP").path("destination").asText()),
+                    "TCP/"
+                            + flow.path("l4")
+                                    .path("TCP")
+                                    .path("destination_port")
+                                    .asInt(),
+                    verdict,
+                    verdict.equals("DROPPED") ? flow.path("drop_reason_desc").asText() : "",
+                    String.join(", ", policies)));
+        }
+        return rows;
+    }
+
+    private static String endpointText(JsonNode endpoint, String ip) {
+        return endpoint.hasNonNull("pod_name")
+                ? endpoint.path("namespace").asText() + "/"
+                        + endpoint.path("pod_name").asText()
+                : ip;
+    }
+
+    /**
      * The netpol e2e model of {@link NetpolScenarios} (namespaces x, y, z with pods a, b, c and their named ports)
      * applied with {@code tendril apply}, then every conformance scenario the policy service checks in process:
      * its policies applied, each probe's 9x9 {@code connectivity matrix} compared whole, the policies deleted and
@@ -277,7 +393,7 @@ class WalkthroughEndToEndTest {
      * {@code KernelNetpolConformanceTest} already has the kernel agree with the model on every cell of every scenario.
      */
     @Test
-    @Order(4)
+    @Order(5)
     void upstreamNetpolScenariosGiveTheExpectedTruthTables() throws Exception {
         Path pods = dataDir.resolve("xyz.yaml");
         Files.writeString(pods, NetpolScenarios.clusterManifests());
@@ -319,7 +435,7 @@ class WalkthroughEndToEndTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void restartingEveryServiceAndAgentKeepsIdentitiesAddressesAndVerdicts() throws Exception {
         requireWalkthrough();
         stopLauncher();
@@ -382,7 +498,7 @@ class WalkthroughEndToEndTest {
      * the maps from the topics: the same pod addresses with the same identities as node-1's ipcache.
      */
     @Test
-    @Order(6)
+    @Order(7)
     void anAgentStartedLateBootstrapsTheSameIpcache() throws Exception {
         requireWalkthrough();
         StackFile stack = StackFile.read(dataDir).orElseThrow();

@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * The certificates a security test presents, made once in a directory: the server's, users admin, operator and
- * viewer, agents node-1 and node-2, the policy service, an admin whose certificate expired, and an admin issued
+ * viewer, agents node-1 and node-2, the policy and flows services, an admin whose certificate expired, and an admin issued
  * by a foreign authority.
  */
 public record TestPki(Path directory) {
@@ -30,6 +30,8 @@ public record TestPki(Path directory) {
             stack.ensureService(serverName, HOST_NAMES, now);
             // With host names too: when the server under test is the policy service, this is its certificate.
             stack.ensureService("policy", HOST_NAMES, now);
+            // The flows service, which asks the policy service's trace for its page.
+            stack.ensureService("flows", HOST_NAMES, now);
             for (String role : List.of(Subject.ROLE_ADMIN, Subject.ROLE_OPERATOR, Subject.ROLE_VIEWER)) {
                 stack.ensureUser(role, role, now);
             }

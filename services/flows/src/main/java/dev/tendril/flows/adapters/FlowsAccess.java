@@ -10,7 +10,8 @@ import jakarta.inject.Singleton;
 
 /**
  * Who may call the flows service (docs/security.md has the table for every component): everything here is a read,
- * Hubble's Observer and Peer gRPC and the service map page ({@code /ui/}) included, so viewers may.
+ * Hubble's Observer and Peer gRPC, the service map page ({@code /ui/}) and the policy trace it asks included, so
+ * viewers may.
  */
 @ApplicationScoped
 public class FlowsAccess {
@@ -23,6 +24,8 @@ public class FlowsAccess {
                 .grpc("peer.Peer", "*", anyOf(Role.VIEWER))
                 .allow("GET|HEAD", "/ui/**", anyOf(Role.VIEWER))
                 .allow("GET|HEAD", "/ui", anyOf(Role.VIEWER))
+                // The policy service's trace, for the page: a read, asked there with this service's certificate.
+                .allow("POST", "/v1/trace", anyOf(Role.VIEWER))
                 .withCommonRows();
     }
 }

@@ -63,6 +63,12 @@ public interface FlowsConfig {
     @WithDefault("tendril.policy")
     String policyTopic();
 
+    /**
+     * The policy service ({@code https://127.0.0.1:8083} in the local stack), whose {@code /v1/trace} this service's
+     * {@code POST /v1/trace} asks for the service map page; unset, that answers 503.
+     */
+    Optional<String> policyUrl();
+
     /** Nodes topic followed for the node addresses of agent events. */
     @WithDefault("tendril.nodes")
     String nodesTopic();

@@ -10,7 +10,7 @@ import jakarta.inject.Singleton;
 
 /**
  * Who may call the policy service (docs/security.md has the table for every component): a trace changes nothing,
- * so viewers may ask it; applying and deleting policies is for operators. Agents have no business here.
+ * so viewers may ask it (and the flows service, for its page); applying and deleting policies is for operators. Agents have no business here.
  */
 @ApplicationScoped
 public class PolicyAccess {
@@ -19,7 +19,8 @@ public class PolicyAccess {
     @Singleton
     AccessTable table() {
         return AccessTable.builder()
-                .allow("POST", "/v1/trace", anyOf(Role.VIEWER))
+                // The flows service asks traces for its service map page, with its own certificate.
+                .allow("POST", "/v1/trace", anyOf(Role.VIEWER, Role.SERVICE))
                 .withCommonRows();
     }
 }

@@ -72,6 +72,23 @@ class FlowsSecurityTest {
     }
 
     @Test
+    void theServiceMapsTraceNeedsAViewerBeforeAnythingIsAsked() {
+        URI trace = URI.create("https://localhost:" + port() + "/v1/trace");
+        String body = "{\"from\":{\"identity\":2},\"to\":{\"identity\":1},\"port\":80}";
+
+        assertThat(TlsClients.send(TlsClients.https(pki.authority(), null), "POST", trace, body)
+                        .status())
+                .isEqualTo(401);
+        assertThat(TlsClients.send(TlsClients.https(pki.authority(), pki.node("node-1")), "POST", trace, body)
+                        .status())
+                .isEqualTo(403);
+        // A viewer passes; this test's service has no policy service to ask, and says so.
+        Answer viewer = TlsClients.send(TlsClients.https(pki.authority(), pki.user("viewer")), "POST", trace, body);
+        assertThat(viewer.status()).isEqualTo(503);
+        assertThat(viewer.body()).contains("tendril.flows.policy-url");
+    }
+
+    @Test
     void hubbleObserverNeedsAViewerCertificate() {
         ManagedChannel anonymous = TlsClients.grpc("localhost", port(), pki.authority(), null);
         ManagedChannel viewer = TlsClients.grpc("localhost", port(), pki.authority(), pki.user("viewer"));

@@ -51,6 +51,15 @@ class PolicySecurityTest {
                 "application/yaml");
     }
 
+    private Answer trace(Credential who, String json) {
+        int port = ConfigProvider.getConfig().getValue("quarkus.http.test-ssl-port", Integer.class);
+        return TlsClients.send(
+                TlsClients.https(pki.authority(), who),
+                "POST",
+                URI.create("https://localhost:" + port + "/v1/trace"),
+                json);
+    }
+
     private static String denyAll(String ns) {
         return """
                 apiVersion: networking.k8s.io/v1
@@ -109,6 +118,23 @@ class PolicySecurityTest {
                             .status())
                     .isEqualTo(404);
         }
+    }
+
+    @Test
+    void theFlowsServiceMayTraceForItsPageButNotWritePolicyAndANodeMayDoNeither() {
+        String trace = "{\"from\":{\"identity\":2},\"to\":{\"identity\":1},\"port\":80}";
+        String ns = "svc-" + UUID.randomUUID().toString().substring(0, 8);
+
+        Answer traced = trace(pki.service("flows"), trace);
+        assertThat(traced.status()).as(traced.body()).isEqualTo(200);
+        assertThat(traced.body()).contains("\"verdict\"");
+        Answer apply = call(pki.service("flows"), "PUT", "/v1/policies", denyAll(ns));
+        assertThat(apply.status()).isEqualTo(403);
+        assertThat(apply.body()).contains("CN=service:flows (role service)");
+        assertThat(trace(pki.node("node-1"), trace).status()).isEqualTo(403);
+        assertThat(call(pki.user("admin"), "GET", "/v1/policies/NetworkPolicy/" + ns + "/deny-all", null)
+                        .status())
+                .isEqualTo(404);
     }
 
     @Test

@@ -1,0 +1,128 @@
+package dev.tendril.flows.adapters.rest;
+
+import dev.tendril.flows.adapters.FlowsConfig;
+import dev.tendril.rest.Problem;
+import dev.tendril.security.ClientTls;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.Logger;
+
+/**
+ * {@code POST /v1/trace}: the policy service's trace, asked through this service so that the service map page (which
+ * only knows the origin it came from) can explain a drop. The request body goes to the policy service's
+ * {@code /v1/trace} as it came and its answer (a trace, or a problem+json refusal) comes back as it went; this
+ * service presents its own certificate there (role {@code service}), once its access table let the caller in as a
+ * viewer. A trace reads the policies in force now and changes nothing.
+ */
+@Path("/v1/trace")
+@Tag(name = "trace", description = "The policy service's trace, for the service map page")
+public class TraceForwardResource {
+
+    /** A trace request is a few hundred bytes; anything near this is not one. */
+    static final int MAX_BODY = 16 * 1024;
+
+    private static final Logger LOG = Logger.getLogger(TraceForwardResource.class);
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    @Inject
+    FlowsConfig config;
+
+    @ConfigProperty(name = "tendril.tls.ca")
+    Optional<String> tlsCa;
+
+    @ConfigProperty(name = "tendril.tls.cert")
+    Optional<String> tlsCert;
+
+    @ConfigProperty(name = "tendril.tls.key")
+    Optional<String> tlsKey;
+
+    private ClientTls tls;
+    private HttpClient http;
+    private long httpGeneration = -1;
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
+    @Operation(summary = "Trace a connection at the policy service (the body and answer of its POST /v1/trace)")
+    @APIResponse(responseCode = "502", description = "The policy service did not answer")
+    @APIResponse(responseCode = "503", description = "No policy service configured (tendril.flows.policy-url)")
+    public Response trace(byte[] body) {
+        if (body == null || body.length == 0) {
+            return Problem.response(400, "body", "a body with from, to and port is required");
+        }
+        if (body.length > MAX_BODY) {
+            return Problem.response(
+                    413, "body", "a trace request is at most " + MAX_BODY + " bytes, this one has " + body.length);
+        }
+        Optional<String> policyUrl = config.policyUrl().filter(url -> !url.isBlank());
+        if (policyUrl.isEmpty()) {
+            return Problem.response(
+                    503,
+                    null,
+                    "this flows service has no policy service to ask: set tendril.flows.policy-url"
+                            + " (the local stack sets it)");
+        }
+        URI target = URI.create(policyUrl.get().replaceAll("/+$", "") + "/v1/trace");
+        try {
+            HttpResponse<byte[]> answer = http().send(
+                            HttpRequest.newBuilder(target)
+                                    .timeout(TIMEOUT)
+                                    .header("Content-Type", MediaType.APPLICATION_JSON)
+                                    .header("Accept", MediaType.APPLICATION_JSON + ", " + Problem.MEDIA_TYPE)
+                                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofByteArray());
+            String type = answer.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON);
+            return Response.status(answer.statusCode())
+                    .type(type)
+                    .entity(answer.body())
+                    .build();
+        } catch (HttpTimeoutException e) {
+            return unreachable(target, "no answer within " + TIMEOUT.toSeconds() + " s");
+        } catch (IOException e) {
+            return unreachable(target, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return unreachable(target, "interrupted");
+        }
+    }
+
+    private static Response unreachable(URI target, String why) {
+        LOG.debugf("trace: policy service at %s: %s", target, why);
+        return Problem.response(502, null, "the policy service at " + target + " did not answer: " + why);
+    }
+
+    /**
+     * With TLS on, trusting the stack's authority and presenting this service's certificate; made again when a
+     * rotation changed the files.
+     */
+    private synchronized HttpClient http() {
+        if (tls == null) {
+            tls = ClientTls.fromProperties(tlsCa.orElse(null), tlsCert.orElse(null), tlsKey.orElse(null));
+        }
+        long generation = tls.enabled() ? tls.generation() : 0;
+        if (http == null || generation != httpGeneration) {
+            http = tls.configure(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)))
+                    .build();
+            httpGeneration = generation;
+        }
+        return http;
+    }
+}
