@@ -14,6 +14,7 @@ import dev.tendril.api.v1.Node;
 import dev.tendril.api.v1.RegisterEndpointRequest;
 import dev.tendril.api.v1.RegisterNodeRequest;
 import dev.tendril.api.v1.ReleasePodRequest;
+import dev.tendril.rest.security.ComponentTls;
 import dev.tendril.security.ClientTls;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
@@ -27,10 +28,8 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The gRPC clients of IPAM ({@code tendril.agent.ipam-url}) and the identity service
@@ -45,26 +44,17 @@ public class GrpcClients implements IpamClient, IdentityClient {
     @Inject
     AgentConfig config;
 
-    @ConfigProperty(name = "tendril.tls.ca")
-    Optional<String> tlsCa;
+    @Inject
+    ComponentTls componentTls;
 
-    @ConfigProperty(name = "tendril.tls.cert")
-    Optional<String> tlsCert;
-
-    @ConfigProperty(name = "tendril.tls.key")
-    Optional<String> tlsKey;
-
-    private ClientTls tls;
     private ManagedChannel ipam;
     private long ipamGeneration;
     private ManagedChannel identity;
     private long identityGeneration;
 
-    private synchronized ClientTls tls() {
-        if (tls == null) {
-            tls = ClientTls.fromProperties(tlsCa.orElse(null), tlsCert.orElse(null), tlsKey.orElse(null));
-        }
-        return tls;
+    /** The node's certificate and the stack's authority when TLS is on, read again after a rotation. */
+    private ClientTls tls() {
+        return componentTls.client();
     }
 
     private synchronized IpamGrpc.IpamBlockingStub ipam() {

@@ -9,6 +9,7 @@ import dev.tendril.agent.probe.ProbeException;
 import dev.tendril.agent.probe.ProbeRequest;
 import dev.tendril.agent.probe.ProbeResponse;
 import dev.tendril.api.v1.Node;
+import dev.tendril.rest.security.ComponentTls;
 import dev.tendril.security.ClientTls;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -17,7 +18,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -43,23 +43,12 @@ public class HttpPeerClient implements PeerClient {
     @ConfigProperty(name = "quarkus.http.port", defaultValue = "8090")
     int httpPort;
 
-    @ConfigProperty(name = "tendril.tls.ca")
-    Optional<String> tlsCa;
-
-    @ConfigProperty(name = "tendril.tls.cert")
-    Optional<String> tlsCert;
-
-    @ConfigProperty(name = "tendril.tls.key")
-    Optional<String> tlsKey;
-
-    private ClientTls tls;
+    @Inject
+    ComponentTls componentTls;
 
     /** The node's certificate and the stack's authority when TLS is on, read again after a rotation. */
-    private synchronized ClientTls tls() {
-        if (tls == null) {
-            tls = ClientTls.fromProperties(tlsCa.orElse(null), tlsCert.orElse(null), tlsKey.orElse(null));
-        }
-        return tls;
+    private ClientTls tls() {
+        return componentTls.client();
     }
 
     @Override

@@ -2,7 +2,7 @@ package dev.tendril.flows.adapters.rest;
 
 import dev.tendril.flows.adapters.FlowsConfig;
 import dev.tendril.rest.Problem;
-import dev.tendril.security.ClientTls;
+import dev.tendril.rest.security.ComponentTls;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -12,13 +12,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -44,18 +42,8 @@ public class TraceForwardResource {
     @Inject
     FlowsConfig config;
 
-    @ConfigProperty(name = "tendril.tls.ca")
-    Optional<String> tlsCa;
-
-    @ConfigProperty(name = "tendril.tls.cert")
-    Optional<String> tlsCert;
-
-    @ConfigProperty(name = "tendril.tls.key")
-    Optional<String> tlsKey;
-
-    private ClientTls tls;
-    private HttpClient http;
-    private long httpGeneration = -1;
+    @Inject
+    ComponentTls tls;
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -81,7 +69,8 @@ public class TraceForwardResource {
         }
         URI target = URI.create(policyUrl.get().replaceAll("/+$", "") + "/v1/trace");
         try {
-            HttpResponse<byte[]> answer = http().send(
+            HttpResponse<byte[]> answer = tls.http()
+                    .send(
                             HttpRequest.newBuilder(target)
                                     .timeout(TIMEOUT)
                                     .header("Content-Type", MediaType.APPLICATION_JSON)
@@ -107,22 +96,5 @@ public class TraceForwardResource {
     private static Response unreachable(URI target, String why) {
         LOG.debugf("trace: policy service at %s: %s", target, why);
         return Problem.response(502, null, "the policy service at " + target + " did not answer: " + why);
-    }
-
-    /**
-     * With TLS on, trusting the stack's authority and presenting this service's certificate; made again when a
-     * rotation changed the files.
-     */
-    private synchronized HttpClient http() {
-        if (tls == null) {
-            tls = ClientTls.fromProperties(tlsCa.orElse(null), tlsCert.orElse(null), tlsKey.orElse(null));
-        }
-        long generation = tls.enabled() ? tls.generation() : 0;
-        if (http == null || generation != httpGeneration) {
-            http = tls.configure(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)))
-                    .build();
-            httpGeneration = generation;
-        }
-        return http;
     }
 }

@@ -4,26 +4,23 @@ import dev.tendril.policy.adapters.PolicyServiceConfig;
 import dev.tendril.policy.adapters.kafka.ProtoMapping;
 import dev.tendril.policy.adapters.persistence.PolicyJson;
 import dev.tendril.policy.app.CidrIdentityAllocator;
-import dev.tendril.security.ClientTls;
+import dev.tendril.rest.security.ComponentTls;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -43,35 +40,9 @@ public class CidrIdentities implements CidrIdentityAllocator {
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
     private final Set<String> allocated = ConcurrentHashMap.newKeySet();
 
-    @ConfigProperty(name = "tendril.tls.ca")
-    Optional<String> tlsCa;
-
-    @ConfigProperty(name = "tendril.tls.cert")
-    Optional<String> tlsCert;
-
-    @ConfigProperty(name = "tendril.tls.key")
-    Optional<String> tlsKey;
-
-    private ClientTls tls;
-    private HttpClient http;
-    private long httpGeneration = -1;
-
-    /**
-     * The client of the identity service: with TLS on, trusting the stack's authority and presenting this service's
-     * certificate; made again when a rotation changed the files.
-     */
-    private synchronized HttpClient http() {
-        if (tls == null) {
-            tls = ClientTls.fromProperties(tlsCa.orElse(null), tlsCert.orElse(null), tlsKey.orElse(null));
-        }
-        long generation = tls.enabled() ? tls.generation() : 0;
-        if (http == null || generation != httpGeneration) {
-            http = tls.configure(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)))
-                    .build();
-            httpGeneration = generation;
-        }
-        return http;
-    }
+    /** The client of the identity service: this service's certificate, made again when a rotation changed it. */
+    @Inject
+    ComponentTls tls;
 
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r ->
             Thread.ofPlatform().name("tendril-policy-cidr-identities").daemon().unstarted(r));
@@ -159,7 +130,7 @@ public class CidrIdentities implements CidrIdentityAllocator {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
-        HttpResponse<String> response = http().send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = tls.http().send(request, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() / 100 == 4) {
             throw new Refused("HTTP " + response.statusCode() + ": " + response.body());
         }
