@@ -10,12 +10,14 @@ import picocli.CommandLine.Command;
 @Command(
         name = "get",
         mixinStandardHelpOptions = true,
-        description = "List resources: identities, namespaces, endpoints, nodes, policies, services, endpointslices.",
+        description = "List resources: identities, namespaces, endpoints, nodes, allocations, policies, services,"
+                + " endpointslices.",
         subcommands = {
             dev.tendril.cli.identity.GetIdentitiesCommand.class,
             dev.tendril.cli.identity.GetNamespacesCommand.class,
             dev.tendril.cli.identity.GetEndpointsCommand.class,
             dev.tendril.cli.ipam.GetNodesCommand.class,
+            dev.tendril.cli.ipam.GetAllocationsCommand.class,
             dev.tendril.cli.policy.GetPoliciesCommand.class,
             dev.tendril.cli.services.GetServicesCommand.class,
             dev.tendril.cli.services.GetEndpointSlicesCommand.class

@@ -2,13 +2,19 @@ package dev.tendril.cli.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tendril.cli.NamespaceScope;
+import dev.tendril.cli.api.ChunkOptions;
 import dev.tendril.cli.api.ResourceListCommand;
 import dev.tendril.cli.api.Table;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
-/** {@code tendril get policies}: the applied NetworkPolicies and CiliumNetworkPolicies with how many identities each selects. */
+/**
+ * {@code tendril get policies}: the applied NetworkPolicies and CiliumNetworkPolicies with how many identities each
+ * selects, by namespace, kind and name. Read in chunks of {@code --chunk-size} (500) and printed chunk by chunk.
+ */
 @Command(
         name = "policies",
         aliases = {"policy", "netpol", "cnp"},
@@ -18,6 +24,14 @@ public final class GetPoliciesCommand extends ResourceListCommand {
 
     @ArgGroup(exclusive = true)
     NamespaceScope scope;
+
+    @Mixin
+    ChunkOptions chunks;
+
+    @Override
+    protected Optional<ChunkOptions> chunking() {
+        return Optional.of(chunks);
+    }
 
     @Override
     protected String service() {

@@ -84,7 +84,10 @@ class PolicyCommandsTest {
                         "demo        CiliumNetworkPolicy   allow-frontend         5          1");
         assertThat(policy.requests())
                 .extracting(Request::uri)
-                .containsExactly("/v1/policies?namespace=default", "/v1/policies?namespace=demo", "/v1/policies");
+                .containsExactly(
+                        "/v1/policies?namespace=default&limit=500",
+                        "/v1/policies?namespace=demo&limit=500",
+                        "/v1/policies?limit=500");
     }
 
     @Test

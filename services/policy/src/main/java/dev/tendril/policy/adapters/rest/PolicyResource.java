@@ -1,5 +1,7 @@
 package dev.tendril.policy.adapters.rest;
 
+import dev.tendril.policy.adapters.reads.PolicyListRow;
+import dev.tendril.policy.adapters.reads.PolicyReads;
 import dev.tendril.policy.app.ApplyOutcome;
 import dev.tendril.policy.app.PolicyRuntime;
 import dev.tendril.policy.domain.CiliumNetworkPolicy;
@@ -9,6 +11,9 @@ import dev.tendril.policy.domain.PolicyDocument;
 import dev.tendril.policy.domain.PolicyEngine;
 import dev.tendril.policy.domain.PolicyRef;
 import dev.tendril.policy.manifest.Manifests;
+import dev.tendril.rest.paging.PageRequest;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -19,13 +24,16 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
 import java.util.Locale;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 
 @Path("/v1/policies")
 @Produces(MediaType.APPLICATION_JSON)
@@ -34,6 +42,9 @@ public class PolicyResource {
 
     @Inject
     PolicyRuntime runtime;
+
+    @Inject
+    PolicyReads reads;
 
     @PUT
     @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.APPLICATION_JSON})
@@ -67,20 +78,43 @@ public class PolicyResource {
     }
 
     @GET
-    @Operation(summary = "List policies with the subject identities each selects")
-    public List<Views.PolicyView> list(@QueryParam("namespace") String namespace) {
-        return runtime.read(v -> v.stored().values().stream()
-                .filter(p -> namespace == null
-                        || namespace.isEmpty()
-                        || p.ref().namespace().equals(namespace))
-                .map(p -> new Views.PolicyView(
-                        p.ref().kind(),
-                        p.ref().namespace(),
-                        p.ref().name(),
-                        p.revision(),
-                        subjects(v.engine(), p.ref()),
-                        null))
-                .toList());
+    @Operation(
+            summary = "List policies in (namespace, kind, name) order with the subject identities each selects,"
+                    + " optionally of one namespace and one kind",
+            description = "Without limit, every policy in one answer. With limit, one page: when more follow, the"
+                    + " next page's address is in the Link header (rel=\"next\") and its token in Tendril-Continue;"
+                    + " pass it back as continue with the same filters. Policies stored from the first page to the"
+                    + " last are listed once each, in order, whatever is applied meanwhile.")
+    @APIResponse(
+            responseCode = "400",
+            description = "Invalid kind, limit (1..10000) or continue (not issued here, or for other filters)")
+    public Uni<RestResponse<List<Views.PolicyView>>> list(
+            @Parameter(description = "Only this namespace's policies; all when absent or empty")
+                    @QueryParam("namespace")
+                    String namespace,
+            @Parameter(description = "Only NetworkPolicy or CiliumNetworkPolicy (any case)") @QueryParam("kind")
+                    String kind,
+            @Parameter(description = "Most policies in this answer (1..10000); all when absent") @QueryParam("limit")
+                    Integer limit,
+            @Parameter(description = "The token of the next page, from the previous page's Tendril-Continue header")
+                    @QueryParam("continue")
+                    String token,
+            @Context UriInfo uri) {
+        String ns = namespace == null || namespace.isEmpty() ? null : namespace;
+        String k = kind == null || kind.isEmpty() ? null : kind(kind);
+        PageRequest request = PageRequest.of(limit, token, PolicyReads.filters(ns, k), PolicyReads.KEY_COLUMNS);
+        // The rows come from the database on the event loop; their subjects from the engine, under the runtime's
+        // lock, which a write holds through its commit: that part runs on a worker thread.
+        return reads.page(ns, k, request)
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .map(page -> runtime.read(v -> page.map(row -> view(v.engine(), row)))
+                        .response(uri));
+    }
+
+    private static Views.PolicyView view(PolicyEngine engine, PolicyListRow row) {
+        PolicyRef ref = row.ref();
+        return new Views.PolicyView(
+                ref.kind(), ref.namespace(), ref.name(), row.revision(), subjects(engine, ref), null);
     }
 
     @GET
