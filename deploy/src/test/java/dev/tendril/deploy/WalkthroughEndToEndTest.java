@@ -12,6 +12,7 @@ import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.StackFabric;
 import dev.tendril.cli.stack.StackFile;
 import dev.tendril.deploy.StackCli.Result;
+import dev.tendril.testing.browser.FlowTableRows;
 import dev.tendril.testing.netpol.NetpolScenarios;
 import dev.tendril.testing.netpol.NetpolScenarios.Pod;
 import dev.tendril.testing.netpol.NetpolScenarios.Probe;
@@ -346,41 +347,11 @@ class WalkthroughEndToEndTest {
                 .toArray(String[]::new);
         for (String line : ok(args).out().lines().filter(l -> !l.isBlank()).toList()) {
             JsonNode flow = JSON.readTree(line).path("flow");
-            if (flow.isMissingNode()) {
-                continue;
+            if (!flow.isMissingNode()) {
+                rows.add(FlowTableRows.row(flow));
             }
-            String verdict = flow.path("verdict").asText();
-            List<String> policies = new ArrayList<>();
-            for (String side : List.of("ingress_denied_by", "egress_denied_by")) {
-                flow.path(side)
-                        .forEach(p -> policies.add(p.path("kind").asText() + "/"
-                                + p.path("namespace").asText() + "/"
-                                + p.path("name").asText()));
-            }
-            rows.add(String.join(
-                    " | ",
-                    endpointText(
-                            flow.path("source"), flow.path("IP").path("source").asText()),
-                    endpointText(
-                            flow.path("destination"),
-                            flow.path("IP").path("destination").asText()),
-                    "TCP/"
-                            + flow.path("l4")
-                                    .path("TCP")
-                                    .path("destination_port")
-                                    .asInt(),
-                    verdict,
-                    verdict.equals("DROPPED") ? flow.path("drop_reason_desc").asText() : "",
-                    String.join(", ", policies)));
         }
         return rows;
-    }
-
-    private static String endpointText(JsonNode endpoint, String ip) {
-        return endpoint.hasNonNull("pod_name")
-                ? endpoint.path("namespace").asText() + "/"
-                        + endpoint.path("pod_name").asText()
-                : ip;
     }
 
     /**
