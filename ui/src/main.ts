@@ -1,6 +1,7 @@
 // The page: the service map of one or more namespaces from GET /v1/flows, kept live by its server-sent events (follow=true), and a
 // flow table that asks GET /v1/flows with the same parameters `tendril observe` sends, so both show the same rows.
 import "./style.css";
+import { MapView } from "./draw";
 import {
   type Flow,
   type FlowRow,
@@ -8,18 +9,14 @@ import {
   type MapNode,
   ServiceMap,
   endpointText,
-  layout,
   policiesOf,
   portOf,
   type TraceRequest,
   traceRequestOf,
 } from "./servicemap";
+import { EventStream } from "./stream";
+import { ageOf, markFirstRender, recordRedraw, timings } from "./timings";
 
-const SVG = "http://www.w3.org/2000/svg";
-const WIDTH = 1200;
-const HEIGHT = 380;
-const BOX_W = 150;
-const BOX_H = 36;
 /** Flows read to draw the map before following: a namespace's recent past. */
 const HISTORY = 2000;
 
@@ -43,10 +40,15 @@ let cluster = "";
 /** The namespaces shown: the picker takes several, separated by commas or spaces. */
 let namespaces: string[] = [];
 let map = new ServiceMap("");
-let stream: EventSource | null = null;
+let stream: EventStream | null = null;
 let renderPending = false;
 let seen = 0;
+/** The time of the newest flow folded in since the last redraw ("" for none): how late the map is. */
+let newest = "";
+let lastSaid = -Infinity;
+let sayTimer = 0;
 let edgeFilter: MapEdge | null = null;
+const view = new MapView(svg, (edge) => void filterToEdge(edge), scheduleRender);
 
 /** GET a JSON resource of this service; a problem+json answer becomes an error naming its detail. */
 async function getJson<T>(path: string): Promise<T> {
@@ -125,6 +127,7 @@ async function show(list: string[]): Promise<void> {
   namespaces = list;
   const ns = list.join(", ");
   map = new ServiceMap(cluster);
+  view.show(map);
   seen = 0;
   edgeFilter = null;
   clearEdge.hidden = true;
@@ -139,18 +142,29 @@ async function show(list: string[]): Promise<void> {
     say(`Cannot read the flows of ${ns}: ${(e as Error).message}`);
     return;
   }
-  render();
+  redraw();
+  markFirstRender();
   void refreshTable();
-  stream = new EventSource(`/v1/flows?follow=true&${namespaceQuery()}`);
-  stream.onopen = () => say(`${ns}: live, ${seen} flows on the map`);
-  stream.onerror = () => say(`${ns}: the live stream was interrupted, reconnecting...`);
-  stream.onmessage = (message) => {
-    const row = JSON.parse(message.data) as FlowRow;
-    if (row.flow && map.add(row.flow)) {
-      seen++;
-      scheduleRender();
-    }
-  };
+  stream = new EventStream(`/v1/flows?follow=true&${namespaceQuery()}`, {
+    open: () => say(`${ns}: live, ${seen} flows on the map`),
+    error: () => say(`${ns}: the live stream was interrupted, reconnecting...`),
+    events: (data) => {
+      timings.events += data.length;
+      let changed = false;
+      for (const text of data) {
+        // A reply changes nothing on the map (ServiceMap.add leaves replies out): not worth parsing.
+        if (text.includes('"is_reply":true')) continue;
+        const row = JSON.parse(text) as FlowRow;
+        if (row.flow && map.add(row.flow)) {
+          seen++;
+          changed = true;
+          const time = row.flow.time ?? "";
+          if (time > newest) newest = time;
+        }
+      }
+      if (changed) scheduleRender();
+    },
+  });
 }
 
 function scheduleRender(): void {
@@ -158,147 +172,33 @@ function scheduleRender(): void {
   renderPending = true;
   requestAnimationFrame(() => {
     renderPending = false;
-    render();
-    say(`${namespaces.join(", ")}: live, ${seen} flows on the map`);
+    redraw();
+    sayLive();
   });
 }
 
-function element<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<string, string | number>): SVGElementTagNameMap[K] {
-  const created = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes)) {
-    created.setAttribute(key, String(value));
-  }
-  return created;
+/** Draws what changed, and keeps its cost in the timings (timings.ts). */
+function redraw(): void {
+  const at = performance.now();
+  const laidOut = view.draw(at);
+  recordRedraw(at, laidOut, newest ? ageOf(newest) : -1);
+  newest = "";
 }
 
-/** How far p is from the segment a-b. */
-function distanceToSegment(p: { x: number; y: number }, a: { x: number; y: number }, b: { x: number; y: number }): number {
-  const dx = b.x - a.x;
-  const dy = b.y - a.y;
-  const squared = dx * dx + dy * dy;
-  const t = squared === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / squared));
-  return Math.hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy));
-}
-
-/** Where a line from the centre of a box towards (tx, ty) leaves the box. */
-function boxExit(x: number, y: number, tx: number, ty: number): [number, number] {
-  const dx = tx - x;
-  const dy = ty - y;
-  if (dx === 0 && dy === 0) return [x, y];
-  const scale = Math.min(Math.abs(dx) > 0 ? BOX_W / 2 / Math.abs(dx) : Infinity, Math.abs(dy) > 0 ? BOX_H / 2 / Math.abs(dy) : Infinity);
-  return [x + dx * scale, y + dy * scale];
-}
-
-function render(): void {
-  const nodes = map.allNodes();
-  const edges = map.allEdges();
-  const at = layout(nodes, edges, WIDTH, HEIGHT);
-  const defs = element("defs", {});
-  for (const verdict of ["allowed", "dropped", "mixed"]) {
-    const marker = element("marker", {
-      id: `arrow-${verdict}`,
-      viewBox: "0 0 10 10",
-      refX: 10,
-      refY: 5,
-      markerWidth: 7,
-      markerHeight: 7,
-      orient: "auto-start-reverse",
-    });
-    marker.append(element("path", { d: "M 0 0 L 10 5 L 0 10 z", class: `arrow ${verdict}` }));
-    defs.append(marker);
-  }
-  const drawn: Element[] = [defs];
-  const ids = new Set(edges.map((e) => e.id));
-  for (const edge of edges) {
-    drawn.push(edgeGroup(edge, at, ids.has(`${edge.to}->${edge.from}`)));
-  }
-  for (const node of nodes) {
-    drawn.push(nodeGroup(node, at));
-  }
-  svg.replaceChildren(...drawn);
-}
-
-function describe(edge: MapEdge): string {
-  const from = map.findNode(edge.from)?.label ?? edge.from;
-  const to = map.findNode(edge.to)?.label ?? edge.to;
-  const counts = [edge.forwarded ? `${edge.forwarded} allowed` : "", edge.dropped ? `${edge.dropped} dropped` : ""]
-    .filter((c) => c)
-    .join(", ");
-  return `${from} to ${to}: ${counts} (${edge.ports.join(", ")})`;
-}
-
-function edgeGroup(edge: MapEdge, at: Map<string, { x: number; y: number }>, reverse: boolean): SVGGElement {
-  const a = at.get(edge.from) ?? { x: 0, y: 0 };
-  const b = at.get(edge.to) ?? { x: 0, y: 0 };
-  const group = element("g", {
-    class: "edge-group",
-    tabindex: 0,
-    role: "button",
-    "aria-label": describe(edge),
-    "data-edge": edge.id,
-    "data-verdict": edge.verdict,
-  });
-  if (edge.from === edge.to) {
-    const loop = element("path", {
-      class: `edge ${edge.verdict}`,
-      d: `M ${a.x - 20} ${a.y - BOX_H / 2} C ${a.x - 40} ${a.y - 80}, ${a.x + 40} ${a.y - 80}, ${a.x + 20} ${a.y - BOX_H / 2}`,
-      "marker-end": `url(#arrow-${edge.verdict})`,
-    });
-    group.append(loop);
-  } else {
-    // Two edges between the same pair (both directions) are drawn apart; an edge whose straight line would cross
-    // another box bends around it.
-    const length = Math.hypot(b.x - a.x, b.y - a.y) || 1;
-    const ux = -(b.y - a.y) / length;
-    const uy = (b.x - a.x) / length;
-    const crosses = [...at.entries()].some(
-      ([id, p]) => id !== edge.from && id !== edge.to && distanceToSegment(p, a, b) < BOX_H,
-    );
-    const bend = (crosses ? length * 0.3 : 0) + (reverse ? 10 : 0);
-    const cx = (a.x + b.x) / 2 - ux * bend;
-    const cy = (a.y + b.y) / 2 - uy * bend;
-    const [x1, y1] = boxExit(a.x, a.y, cx, cy);
-    const [x2, y2] = boxExit(b.x, b.y, cx, cy);
-    group.append(
-      element("path", {
-        class: `edge ${edge.verdict}`,
-        d: `M ${x1} ${y1} Q ${cx} ${cy} ${x2} ${y2}`,
-        "marker-end": `url(#arrow-${edge.verdict})`,
-      }),
-    );
-    const label = element("text", {
-      class: "edge-label",
-      x: 0.25 * x1 + 0.5 * cx + 0.25 * x2,
-      y: 0.25 * y1 + 0.5 * cy + 0.25 * y2 - 6,
-      "text-anchor": "middle",
-    });
-    label.textContent = `${edge.ports.join(" ")} ${edge.forwarded ? `✓${edge.forwarded}` : ""}${edge.dropped ? ` ✗${edge.dropped}` : ""}`.trim();
-    group.append(label);
-  }
-  const title = element("title", {});
-  title.textContent = describe(edge);
-  group.prepend(title);
-  group.addEventListener("click", () => void filterToEdge(edge));
-  group.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" || event.key === " ") {
-      event.preventDefault();
-      void filterToEdge(edge);
+/** The live count, at most once a second: the status line is read out by screen readers. */
+function sayLive(): void {
+  const wait = lastSaid + 1000 - performance.now();
+  if (wait > 0) {
+    if (!sayTimer) {
+      sayTimer = window.setTimeout(() => {
+        sayTimer = 0;
+        sayLive();
+      }, wait);
     }
-  });
-  return group;
-}
-
-function nodeGroup(node: MapNode, at: Map<string, { x: number; y: number }>): SVGGElement {
-  const p = at.get(node.id) ?? { x: 0, y: 0 };
-  const group = element("g", { class: `node ${node.kind}`, "data-node": node.id });
-  group.append(element("rect", { x: p.x - BOX_W / 2, y: p.y - BOX_H / 2, width: BOX_W, height: BOX_H, rx: 6 }));
-  const text = element("text", { x: p.x, y: p.y });
-  text.textContent = node.kind === "remote" ? node.id : node.label;
-  group.append(text);
-  const title = element("title", {});
-  title.textContent = node.id;
-  group.append(title);
-  return group;
+    return;
+  }
+  lastSaid = performance.now();
+  say(`${namespaces.join(", ")}: live, ${seen} flows on the map`);
 }
 
 /** The `tendril observe` parameters that select one end of an edge. */

@@ -144,11 +144,22 @@ export function portOf(flow: Flow): string {
  * its connection (replies are left out, as the map shows who calls whom); its ends outside the chosen namespaces
  * still appear, as the peers of the chosen ones.
  */
+/** The order of the map's ids (nodes and edges are listed, laid out and tabbed through in it). */
+export const byId = new Intl.Collator().compare;
+
 export class ServiceMap {
   private readonly nodes = new Map<string, MapNode>();
   private readonly edges = new Map<string, MapEdge>();
+  private readonly changed = new Set<MapEdge>();
+  private added: MapEdge[] = [];
+  private structure = 0;
 
   constructor(private readonly localCluster: string) {}
+
+  /** Grows by one for each box or arrow added: what was drawn is stale when this moved. */
+  get version(): number {
+    return this.structure;
+  }
 
   /** Folds one flow in; whether the map changed (a reply, or a flow of no interest, changes nothing). */
   add(flow: Flow): boolean {
@@ -166,6 +177,8 @@ export class ServiceMap {
     if (!edge) {
       edge = { id, from: from.id, to: to.id, forwarded: 0, dropped: 0, ports: [], verdict: "allowed", latest: new Map() };
       this.edges.set(id, edge);
+      this.added.push(edge);
+      this.structure++;
     }
     const dropped = verdict === "DROPPED";
     const time = flow.time ?? "";
@@ -182,18 +195,50 @@ export class ServiceMap {
     }
     // RFC 3339 times of one service compare as strings; a flow older than the port's latest does not change it.
     const before = edge.latest.get(port);
-    if (!before || before.time <= time) edge.latest.set(port, { time, dropped });
-    const states = [...edge.latest.values()];
-    edge.verdict = states.every((s) => !s.dropped) ? "allowed" : states.every((s) => s.dropped) ? "dropped" : "mixed";
+    if (!before || before.time <= time) {
+      if (before) {
+        before.time = time;
+        before.dropped = dropped;
+      } else {
+        edge.latest.set(port, { time, dropped });
+      }
+      let open = 0;
+      for (const state of edge.latest.values()) if (!state.dropped) open++;
+      edge.verdict = open === edge.latest.size ? "allowed" : open === 0 ? "dropped" : "mixed";
+    }
+    this.changed.add(edge);
     return true;
   }
 
   allNodes(): MapNode[] {
-    return [...this.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
+    return [...this.nodes.values()].sort((a, b) => byId(a.id, b.id));
   }
 
   allEdges(): MapEdge[] {
-    return [...this.edges.values()].sort((a, b) => a.id.localeCompare(b.id));
+    return [...this.edges.values()].sort((a, b) => byId(a.id, b.id));
+  }
+
+  /** The ids of the nodes in the order their first flow came. */
+  seenOrder(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  get nodeCount(): number {
+    return this.nodes.size;
+  }
+
+  /** The edges added since the last call. */
+  takeAdded(): MapEdge[] {
+    const added = this.added;
+    this.added = [];
+    return added;
+  }
+
+  /** The edges whose counts, ports or verdict changed since the last call. */
+  takeChanged(): MapEdge[] {
+    const changed = [...this.changed];
+    this.changed.clear();
+    return changed;
   }
 
   node(candidate: MapNode): MapNode {
@@ -202,46 +247,17 @@ export class ServiceMap {
       return known;
     }
     this.nodes.set(candidate.id, candidate);
+    this.structure++;
     return candidate;
   }
 
   findNode(id: string): MapNode | undefined {
     return this.nodes.get(id);
   }
-}
 
-/** Where each node is drawn: in columns by the longest call chain that reaches it (callers left of callees). */
-export function layout(nodes: MapNode[], edges: MapEdge[], width: number, height: number): Map<string, { x: number; y: number }> {
-  const depth = new Map<string, number>(nodes.map((n) => [n.id, 0]));
-  // Longest path over the edges, bounded by the node count so that cycles end.
-  for (let round = 0; round < nodes.length; round++) {
-    let changed = false;
-    for (const e of edges) {
-      if (e.from === e.to) continue;
-      const next = (depth.get(e.from) ?? 0) + 1;
-      if (next > (depth.get(e.to) ?? 0) && next < nodes.length) {
-        depth.set(e.to, next);
-        changed = true;
-      }
-    }
-    if (!changed) break;
+  findEdge(id: string): MapEdge | undefined {
+    return this.edges.get(id);
   }
-  const columns = new Map<number, MapNode[]>();
-  for (const n of nodes) {
-    const d = depth.get(n.id) ?? 0;
-    columns.set(d, [...(columns.get(d) ?? []), n]);
-  }
-  const count = Math.max(1, ...[...columns.keys()].map((d) => d + 1));
-  const positions = new Map<string, { x: number; y: number }>();
-  for (const [d, column] of columns) {
-    column.forEach((n, i) => {
-      positions.set(n.id, {
-        x: Math.round(((d + 0.5) * width) / count),
-        y: Math.round(((i + 0.5) * height) / column.length),
-      });
-    });
-  }
-  return positions;
 }
 
 /** One party of the policy service's trace request (POST /v1/trace): a pod, or an identity. */
