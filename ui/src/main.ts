@@ -144,6 +144,7 @@ async function show(list: string[]): Promise<void> {
   }
   redraw();
   markFirstRender();
+  say(`${ns}: ${seen} flows on the map, opening the live stream...`);
   void refreshTable();
   stream = new EventStream(`/v1/flows?follow=true&${namespaceQuery()}`, {
     open: () => say(`${ns}: live, ${seen} flows on the map`),

@@ -294,6 +294,9 @@ class WalkthroughEndToEndTest {
             });
             assertThat(map.dashed("demo/frontend->demo/database")).isTrue();
             assertThat(map.dashed("demo/frontend->demo/backend")).isFalse();
+            await().atMost(CONVERGE_GUARD)
+                    .pollInterval(POLL)
+                    .until(() -> !map.tableRows().isEmpty());
             map.screenshot(Path.of("target", "ui", "demo-service-map.png"));
 
             // A new drop reaches the open page (no reload): the red edge's count of drops goes up.

@@ -11,6 +11,8 @@ import dev.tendril.flows.adapters.FlowProducer;
 import dev.tendril.flows.adapters.HubbleFlows;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
+import dev.tendril.testing.browser.FlowTableRows;
+import dev.tendril.testing.browser.HeadlessChromium;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.File;
@@ -38,8 +40,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 
 /**
@@ -54,8 +54,6 @@ import org.openqa.selenium.support.ui.Select;
 @WithTestResource(KafkaTestResource.class)
 class ServiceMapPageTest {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Duration GUARD = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -70,27 +68,17 @@ class ServiceMapPageTest {
 
     @BeforeAll
     static void openBrowser() {
-        String missing = !Files.isExecutable(CHROMIUM)
-                ? CHROMIUM + " (Debian package chromium)"
-                : !Files.isExecutable(CHROMEDRIVER)
-                        ? CHROMEDRIVER + " (Debian package chromium-driver)"
-                        : ServiceMapPageTest.class.getClassLoader().getResource("META-INF/resources/ui/index.html")
+        String missing = HeadlessChromium.missing()
+                .orElse(
+                        ServiceMapPageTest.class.getClassLoader().getResource("META-INF/resources/ui/index.html")
                                         == null
                                 ? "the page itself: ui/ was built without Node.js (see the build's [tendril-ui] line)"
-                                : null;
+                                : null);
         if (missing != null) {
             System.out.println("ServiceMapPageTest: SKIPPING the browser tests: no " + missing);
         }
         Assumptions.assumeTrue(missing == null, "needs " + missing);
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments(
-                "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,800");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        browser = new ChromeDriver(service, options);
+        browser = HeadlessChromium.open();
         flows = new FlowProducer();
     }
 
@@ -239,30 +227,7 @@ class ServiceMapPageTest {
 
     /** The same line for each row of the service's answer, as the page should print it. */
     private static List<String> rowTexts(List<JsonNode> rows) {
-        List<String> texts = new ArrayList<>();
-        for (JsonNode row : rows) {
-            JsonNode flow = row.path("flow");
-            JsonNode tcp = flow.path("l4").path("TCP");
-            String verdict = flow.path("verdict").asText();
-            List<String> policies = new ArrayList<>();
-            for (String side : List.of("ingress_denied_by", "egress_denied_by")) {
-                flow.path(side)
-                        .forEach(p -> policies.add(p.path("kind").asText() + "/"
-                                + p.path("namespace").asText() + "/"
-                                + p.path("name").asText()));
-            }
-            texts.add(String.join(
-                    " | ",
-                    flow.path("source").path("namespace").asText() + "/"
-                            + flow.path("source").path("pod_name").asText(),
-                    flow.path("destination").path("namespace").asText() + "/"
-                            + flow.path("destination").path("pod_name").asText(),
-                    "TCP/" + tcp.path("destination_port").asInt(),
-                    verdict,
-                    verdict.equals("DROPPED") ? flow.path("drop_reason_desc").asText() : "",
-                    String.join(", ", policies)));
-        }
-        return texts;
+        return rows.stream().map(row -> FlowTableRows.row(row.path("flow"))).toList();
     }
 
     private static List<JsonNode> rows(String query) throws Exception {
