@@ -139,14 +139,14 @@ export function portOf(flow: Flow): string {
   return "L3";
 }
 
+/** The order of the map's ids (nodes and edges are listed, laid out and tabbed through in it). */
+export const byId = new Intl.Collator().compare;
+
 /**
  * The workloads of the chosen namespaces and the traffic between them. A flow counts once, in the direction of
  * its connection (replies are left out, as the map shows who calls whom); its ends outside the chosen namespaces
  * still appear, as the peers of the chosen ones.
  */
-/** The order of the map's ids (nodes and edges are listed, laid out and tabbed through in it). */
-export const byId = new Intl.Collator().compare;
-
 export class ServiceMap {
   private readonly nodes = new Map<string, MapNode>();
   private readonly edges = new Map<string, MapEdge>();

@@ -1,7 +1,7 @@
 // A server-sent event stream (GET /v1/flows?follow=true) read with fetch rather than EventSource: what arrives within
-// BATCH_MS is decoded and handled together, in one task, where an EventSource dispatches a DOM event per message (at
-// 10,000 flows/s that dispatching alone kept the page's main thread busy: docs/BENCHMARKS.md "Service map page"). It
-// reconnects as an EventSource does, after RETRY_MS, asking for the same URL.
+// BATCH_MS is decoded and handled together, in one task, where an EventSource dispatches a DOM event per message
+// (10,000 a second at the load docs/BENCHMARKS.md "Service map page" measures). It reconnects as an EventSource does,
+// after RETRY_MS, asking for the same URL.
 import { timings } from "./timings";
 
 const RETRY_MS = 3000;

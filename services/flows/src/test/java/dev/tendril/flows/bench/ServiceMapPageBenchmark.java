@@ -160,10 +160,11 @@ class ServiceMapPageBenchmark {
                     metrics10At = now;
                 }
                 if (probe != null) {
-                    List<?> seen = (List<?>) js("return window.__bench.probes;");
-                    if (seen.size() > probeLags.size()) {
-                        double appeared = ((Number) ((List<?>) seen.get(seen.size() - 1)).get(1)).doubleValue();
-                        probeLags.add(appeared - probeSentMillis);
+                    Object appeared = js(
+                            "const p = window.__bench.probes.find((p) => p[0] === arguments[0]); return p ? p[1] : null;",
+                            probe.edgeId());
+                    if (appeared != null) {
+                        probeLags.add(number(appeared) - probeSentMillis);
                         probe = null;
                     } else if (now - lastProbe > TimeUnit.SECONDS.toNanos(10)) {
                         probesMissed++;
@@ -181,6 +182,12 @@ class ServiceMapPageBenchmark {
             }
             pollPageRenders(seq);
             long metricsEnd = System.nanoTime();
+            Path shot = Path.of("target", "ui", "service-map-" + name.replaceAll("\\W+", "-") + ".png");
+            Files.createDirectories(shot.getParent());
+            Files.copy(
+                    browser.getScreenshotAs(org.openqa.selenium.OutputType.FILE).toPath(),
+                    shot,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Map<String, Double> metrics1 = metrics();
             if (metrics10 == null) {
                 metrics10 = metrics1;
@@ -196,11 +203,12 @@ class ServiceMapPageBenchmark {
             long events = Math.max(
                     ((Number) b.get("messages")).longValue(),
                     ((Number) js("return window.tendrilMap ? window.tendrilMap.events : 0;")).longValue());
+            long reads = ((Number) js("return window.tendrilMap ? window.tendrilMap.reads || 0 : 0;")).longValue();
             line("[%s]", name);
             line(
                     "  traffic: produced %,d flows in %.1f s (%,.0f/s); the service ingested %,d; the page received %,d"
-                            + " events (%,.0f/s)",
-                    sent, wall, sent / wall, ingest.seenFlows() - ingested0, events, events / wall);
+                            + " events (%,.0f/s) in %,d reads of the stream (0: an EventSource's)",
+                    sent, wall, sent / wall, ingest.seenFlows() - ingested0, events, events / wall, reads);
             Object mark = js("const m = performance.getEntriesByName('tendril:first-render')[0];"
                     + " return m ? m.startTime : -1;");
             line(
