@@ -1,5 +1,8 @@
 package dev.tendril.flows.adapters.rest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.flows.adapters.FlowsConfig;
 import dev.tendril.rest.Problem;
 import dev.tendril.rest.security.ComponentTls;
@@ -38,6 +41,7 @@ public class TraceForwardResource {
 
     private static final Logger LOG = Logger.getLogger(TraceForwardResource.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Inject
     FlowsConfig config;
@@ -58,6 +62,10 @@ public class TraceForwardResource {
         if (body.length > MAX_BODY) {
             return Problem.response(
                     413, "body", "a trace request is at most " + MAX_BODY + " bytes, this one has " + body.length);
+        }
+        Optional<Response> malformed = malformed(body);
+        if (malformed.isPresent()) {
+            return malformed.get();
         }
         Optional<String> policyUrl = config.policyUrl().filter(url -> !url.isBlank());
         if (policyUrl.isEmpty()) {
@@ -91,6 +99,35 @@ public class TraceForwardResource {
             Thread.currentThread().interrupt();
             return unreachable(target, "interrupted");
         }
+    }
+
+    /**
+     * The request's shape, checked here so that what is plainly not a trace request is refused at this edge (400
+     * naming the field) and never sent on: a JSON object with objects {@code from} and {@code to} and a whole
+     * number {@code port}. The policy service checks the rest (which party, which port) and says what is wrong.
+     */
+    private static Optional<Response> malformed(byte[] body) {
+        JsonNode request;
+        try {
+            request = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            return Optional.of(Problem.response(400, "body", "the body is not JSON: " + e.getOriginalMessage()));
+        } catch (IOException e) {
+            return Optional.of(Problem.response(400, "body", "the body could not be read: " + e.getMessage()));
+        }
+        if (request == null || !request.isObject()) {
+            return Optional.of(Problem.response(400, "body", "the body must be an object with from, to and port"));
+        }
+        for (String party : new String[] {"from", "to"}) {
+            if (!request.path(party).isObject()) {
+                return Optional.of(Problem.response(
+                        400, party, party + " is required: {namespace, pod}, {namespace, labels} or {identity}"));
+            }
+        }
+        if (!request.path("port").canConvertToInt() || !request.path("port").isIntegralNumber()) {
+            return Optional.of(Problem.response(400, "port", "port is required (1..65535)"));
+        }
+        return Optional.empty();
     }
 
     private static Response unreachable(URI target, String why) {

@@ -141,6 +141,22 @@ class TraceForwardTest {
     }
 
     @Test
+    void whatIsPlainlyNotATraceRequestIsRefusedHereNamingTheFieldAndNotSentOn() throws Exception {
+        HttpResponse<String> notJson = trace("\"a\"");
+        HttpResponse<String> noTo = trace("{\"from\":{\"identity\":2},\"port\":80}");
+        HttpResponse<String> textPort = trace("{\"from\":{\"identity\":2},\"to\":{\"identity\":1},\"port\":\"80\"}");
+
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(notJson.body()).path("field").asText()).isEqualTo("body");
+        assertThat(noTo.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(noTo.body()).path("field").asText()).isEqualTo("to");
+        assertThat(textPort.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(textPort.body()).path("field").asText()).isEqualTo("port");
+        // None reached the policy service: its answer would be a 200 echoing the request.
+        assertThat(List.of(notJson.body(), noTo.body(), textPort.body())).noneMatch(b -> b.contains("received"));
+    }
+
+    @Test
     void anEmptyOrOversizedBodyIsRefusedHereNamingTheBody() throws Exception {
         HttpResponse<String> empty = trace("");
         HttpResponse<String> huge = trace("{\"pad\":\"" + "x".repeat(TraceForwardResource.MAX_BODY) + "\"}");
