@@ -51,6 +51,8 @@ public final class FlowCodec {
     private final Interner<FlowBytes.EndpointBytes, Peer> peersByBytes = new Interner<>(200_000);
     private final Interner<String, IpAddress> addresses = new Interner<>(500_000);
     private final Interner<String, String> nodes = new Interner<>(10_000);
+    // A node sends the same node_labels with every flow: parsed once per distinct set.
+    private final Interner<List<String>, List<Label>> nodeLabelSets = new Interner<>(10_000);
 
     public StoredFlow decode(byte[] bytes, long offset, String key) throws InvalidProtocolBufferException {
         return decode(FlowBytes.parse(bytes), bytes, offset, key);
@@ -133,7 +135,7 @@ public final class FlowCodec {
         }
     }
 
-    private static FlowDetails details(Flow flow) {
+    private FlowDetails details(Flow flow) {
         List<String> nodeLabels = ProtoFields.strings(flow, NODE_LABELS, FLOW_NODE_LABELS);
         int l7 = l7(flow);
         if (nodeLabels.isEmpty()
@@ -153,7 +155,13 @@ public final class FlowCodec {
                 flow.getUuid(),
                 flow.getSourceNamesList(),
                 flow.getDestinationNamesList(),
-                nodeLabels.stream().map(Label::parse).toList());
+                nodeLabels.isEmpty() ? List.of() : nodeLabelSets.intern(nodeLabels, FlowCodec::labels));
+    }
+
+    private static List<Label> labels(List<String> texts) {
+        List<Label> labels = new ArrayList<>(texts.size());
+        texts.forEach(t -> labels.add(Label.parse(t)));
+        return List.copyOf(labels);
     }
 
     /**
