@@ -1,8 +1,7 @@
 package dev.tendril.flows.adapters;
 
-import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.WireFormat;
 import dev.tendril.api.hubble.flow.Endpoint;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.Layer4;
@@ -14,9 +13,7 @@ import dev.tendril.flows.domain.StoredFlow;
 import dev.tendril.flows.domain.TcpFlags;
 import dev.tendril.k8s.labels.Label;
 import dev.tendril.net.IpAddress;
-import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -37,6 +34,11 @@ public final class FlowCodec {
     private static final int LAYER4_VRRP = 6;
     private static final int LAYER4_IGMP = 7;
 
+    /** Looked up once: null while Tendril's api/ does not declare them (then they are unknown fields). */
+    private static final FieldDescriptor NODE_LABELS = Flow.getDescriptor().findFieldByName("node_labels");
+
+    private static final FieldDescriptor L7 = Flow.getDescriptor().findFieldByName("l7");
+
     private record PeerKey(
             String namespace,
             String pod,
@@ -45,50 +47,33 @@ public final class FlowCodec {
             String cluster,
             List<Peer.Workload> workloads) {}
 
-    /**
-     * An {@code Endpoint}'s serialized bytes inside a flow: equal bytes are an equal peer, so the ingest
-     * finds a known peer by comparing bytes instead of hashing and comparing its parsed label strings
-     * (which was half of the ingest's time). Stored keys own a copy of their bytes.
-     */
-    private record EndpointBytes(byte[] bytes, int offset, int length, int hash) {
-        static EndpointBytes of(byte[] bytes, int offset, int length) {
-            int hash = 1;
-            for (int i = offset; i < offset + length; i++) {
-                hash = 31 * hash + bytes[i];
-            }
-            return new EndpointBytes(bytes, offset, length, hash);
-        }
-
-        EndpointBytes copy() {
-            return new EndpointBytes(Arrays.copyOfRange(bytes, offset, offset + length), 0, length, hash);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof EndpointBytes e
-                    && e.hash == hash
-                    && Arrays.equals(bytes, offset, offset + length, e.bytes, e.offset, e.offset + e.length);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-    }
-
-    private static final int FLOW_SOURCE = 8;
-    private static final int FLOW_DESTINATION = 9;
-
     private final Interner<PeerKey, Peer> peers = new Interner<>(200_000);
-    private final Interner<EndpointBytes, Peer> peersByBytes = new Interner<>(200_000);
+    private final Interner<FlowBytes.EndpointBytes, Peer> peersByBytes = new Interner<>(200_000);
     private final Interner<String, IpAddress> addresses = new Interner<>(500_000);
     private final Interner<String, String> nodes = new Interner<>(10_000);
+    // A node sends the same node_labels with every flow: parsed once per distinct set.
+    private final Interner<List<String>, List<Label>> nodeLabelSets = new Interner<>(10_000);
 
     public StoredFlow decode(byte[] bytes, long offset, String key) throws InvalidProtocolBufferException {
-        return decode(Flow.parseFrom(bytes), bytes, offset, key);
+        return decode(FlowBytes.parse(bytes), bytes, offset, key);
     }
 
+    /** {@code flow} parsed whole from {@code bytes}. */
     public StoredFlow decode(Flow flow, byte[] bytes, long offset, String key) {
+        try {
+            return decode(FlowBytes.locate(flow, bytes), bytes, offset, key);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a parsed flow's endpoint no longer parses", e);
+        }
+    }
+
+    /**
+     * {@code parsed} from {@code bytes} ({@link FlowBytes#parse}); fails when an endpoint left out of it, not known
+     * by its bytes yet, does not parse.
+     */
+    public StoredFlow decode(FlowBytes.Parsed parsed, byte[] bytes, long offset, String key)
+            throws InvalidProtocolBufferException {
+        Flow flow = parsed.flow();
         String node = flow.getNodeName().isEmpty() ? (key == null ? "" : key) : flow.getNodeName();
         Layer4 l4 = flow.getL4();
         int protocol;
@@ -122,13 +107,12 @@ public final class FlowCodec {
         int reply = flow.hasIsReply() ? (flow.getIsReply().getValue() ? 2 : 1) : 0;
         long time =
                 flow.getTime().getSeconds() * 1_000_000_000L + flow.getTime().getNanos();
-        long[] endpoints = endpoints(bytes);
         return new StoredFlow(
                 time,
                 offset,
                 nodes.intern(node, n -> n),
-                peer(flow.getSource(), bytes, endpoints[0]),
-                peer(flow.getDestination(), bytes, endpoints[1]),
+                peer(parsed, bytes, parsed.source(), true),
+                peer(parsed, bytes, parsed.destination(), false),
                 address(flow.getIP().getSource()),
                 address(flow.getIP().getDestination()),
                 sourcePort,
@@ -151,8 +135,8 @@ public final class FlowCodec {
         }
     }
 
-    private static FlowDetails details(Flow flow) {
-        List<String> nodeLabels = ProtoFields.strings(flow, "node_labels", FLOW_NODE_LABELS);
+    private FlowDetails details(Flow flow) {
+        List<String> nodeLabels = ProtoFields.strings(flow, NODE_LABELS, FLOW_NODE_LABELS);
         int l7 = l7(flow);
         if (nodeLabels.isEmpty()
                 && l7 == FlowDetails.L7_NONE
@@ -171,7 +155,13 @@ public final class FlowCodec {
                 flow.getUuid(),
                 flow.getSourceNamesList(),
                 flow.getDestinationNamesList(),
-                nodeLabels.stream().map(Label::parse).toList());
+                nodeLabels.isEmpty() ? List.of() : nodeLabelSets.intern(nodeLabels, FlowCodec::labels));
+    }
+
+    private static List<Label> labels(List<String> texts) {
+        List<Label> labels = new ArrayList<>(texts.size());
+        texts.forEach(t -> labels.add(Label.parse(t)));
+        return List.copyOf(labels);
     }
 
     /**
@@ -191,7 +181,7 @@ public final class FlowCodec {
 
     /** The kind of the flow's L7 record ({@code l7}, upstream field 15: dns 100, http 101, kafka 102). */
     private static int l7(Flow flow) {
-        var field = flow.getDescriptorForType().findFieldByName("l7");
+        var field = L7;
         if (field != null) {
             if (!flow.hasField(field)) {
                 return FlowDetails.L7_NONE;
@@ -239,45 +229,20 @@ public final class FlowCodec {
         return peers.size();
     }
 
-    /**
-     * Where {@code source} and {@code destination} lie in a flow's bytes, each as offset << 32 | length;
-     * -1 when the field is absent, appears more than once (protobuf merges the occurrences) or the bytes
-     * do not read: then the peer is interned from the parsed endpoint.
-     */
-    private static long[] endpoints(byte[] bytes) {
-        long[] found = {-1, -1};
-        boolean[] seen = new boolean[2];
-        try {
-            CodedInputStream in = CodedInputStream.newInstance(bytes);
-            for (int tag; (tag = in.readTag()) != 0; ) {
-                int field = WireFormat.getTagFieldNumber(tag);
-                if ((field == FLOW_SOURCE || field == FLOW_DESTINATION)
-                        && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                    int i = field == FLOW_SOURCE ? 0 : 1;
-                    int length = in.readRawVarint32();
-                    int at = in.getTotalBytesRead();
-                    found[i] = seen[i] ? -1 : (long) at << 32 | length;
-                    seen[i] = true;
-                    in.skipRawBytes(length);
-                } else {
-                    in.skipField(tag);
-                }
-            }
-        } catch (IOException unreadable) {
-            return new long[] {-1, -1};
-        }
-        return found;
-    }
-
-    private Peer peer(Endpoint endpoint, byte[] bytes, long range) {
+    private Peer peer(FlowBytes.Parsed parsed, byte[] bytes, long range, boolean source)
+            throws InvalidProtocolBufferException {
         if (range < 0) {
-            return peer(endpoint);
+            // Absent, or sent more than once and merged: the (whole) flow's own endpoint.
+            return peer(source ? parsed.flow().getSource() : parsed.flow().getDestination());
         }
-        EndpointBytes key = EndpointBytes.of(bytes, (int) (range >>> 32), (int) range);
+        FlowBytes.EndpointBytes key = FlowBytes.EndpointBytes.of(bytes, range);
         Peer known = peersByBytes.get(key);
         if (known != null) {
             return known;
         }
+        Endpoint endpoint = parsed.withEndpoints()
+                ? (source ? parsed.flow().getSource() : parsed.flow().getDestination())
+                : Endpoint.parser().parseFrom(bytes, (int) (range >>> 32), (int) range);
         return peersByBytes.intern(key.copy(), k -> peer(endpoint));
     }
 

@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code hubble_policy_verdicts_total{direction,match,action}},
  * {@code hubble_tcp_flags_total{flag,family}}, {@code hubble_port_distribution_total{protocol,port}}
  * and {@code hubble_lost_events_total{source}} (sources {@value #HUBBLE_RING_BUFFER} and
- * {@value #OBSERVER_EVENTS_QUEUE}, Hubble's lower-case names). Counters are cached by their label values.
+ * {@value #OBSERVER_EVENTS_QUEUE}, Hubble's lower-case names). Counters are cached by their label values, and the
+ * ingest counts a batch of flows in a {@link CounterTally} before adding to them.
  */
 @ApplicationScoped
 public class FlowMetrics {
@@ -55,18 +56,28 @@ public class FlowMetrics {
     private static final long PORTS = 5L << 56;
     private final Map<Long, Counter> byValues = new ConcurrentHashMap<>();
 
+    /** Counts one flow now (tests; the ingest counts a batch at a time, {@link #record(Flow, CounterTally)}). */
     public void record(Flow flow) {
+        CounterTally tally = new CounterTally();
+        record(flow, tally);
+        tally.flush();
+    }
+
+    /**
+     * Counts one flow in {@code tally}: on its counters once the tally is flushed. Only {@code flow}'s own fields are
+     * read, not its endpoints (the ingest parses a flow without them).
+     */
+    public void record(Flow flow, CounterTally tally) {
         int event = flow.getEventType().getType();
         int verdict = flow.getVerdictValue();
         int protocolCase = flow.getL4().getProtocolCase().getNumber();
         int observation = flow.getTraceObservationPointValue();
         if (fits(event, 0xFF) && fits(verdict, 0xFF) && fits(observation, 0xFFFFFF)) {
             long key = FLOWS | (long) event << 40 | (long) verdict << 32 | (long) protocolCase << 24 | observation;
-            Counter counter = byValues.get(key);
-            if (counter == null) {
-                counter = remember(key, processed(flow, event));
+            if (!tally.increment(key)) {
+                Counter counter = byValues.get(key);
+                tally.add(key, counter != null ? counter : remember(key, processed(flow, event)));
             }
-            counter.increment();
         } else {
             processed(flow, event).increment();
         }
@@ -75,41 +86,35 @@ public class FlowMetrics {
         if (flow.getVerdict() == Verdict.DROPPED && event != 5) {
             int reason = flow.getDropReasonDescValue();
             long key = DROPS | (long) (reason & 0xFFFFFF) << 8 | protocolCase;
-            Counter counter = fits(reason, 0xFFFFFF) ? byValues.get(key) : null;
-            if (counter == null) {
-                counter = counter(
-                        "hubble_drop_total", "reason", flow.getDropReasonDesc().name(), "protocol", protocol(flow));
-                if (fits(reason, 0xFFFFFF)) {
-                    remember(key, counter);
-                }
+            if (!fits(reason, 0xFFFFFF)) {
+                drop(flow).increment();
+            } else if (!tally.increment(key)) {
+                Counter counter = byValues.get(key);
+                tally.add(key, counter != null ? counter : remember(key, drop(flow)));
             }
-            counter.increment();
         }
         if (event == 5) {
             int direction = flow.getTrafficDirectionValue();
             int match = flow.getPolicyMatchType();
-            boolean cacheable = fits(direction, 0xFF) && fits(match, 0xFFFF) && fits(verdict, 0xFF);
             long key = VERDICTS | (long) direction << 24 | (long) match << 8 | verdict;
-            Counter counter = cacheable ? byValues.get(key) : null;
-            if (counter == null) {
-                counter = policyVerdict(flow);
-                if (cacheable) {
-                    remember(key, counter);
-                }
+            if (!(fits(direction, 0xFF) && fits(match, 0xFFFF) && fits(verdict, 0xFF))) {
+                policyVerdict(flow).increment();
+            } else if (!tally.increment(key)) {
+                Counter counter = byValues.get(key);
+                tally.add(key, counter != null ? counter : remember(key, policyVerdict(flow)));
             }
-            counter.increment();
         }
         if (flow.getL4().hasTCP() && flow.getL4().getTCP().hasFlags()) {
             var flags = flow.getL4().getTCP().getFlags();
             boolean v6 = flow.getIP().getIpVersion() == IPVersion.IPv6;
             if (flags.getSYN()) {
-                tcpFlag(flags.getACK() ? "SYN-ACK" : "SYN", v6).increment();
+                tcpFlag(tally, flags.getACK() ? "SYN-ACK" : "SYN", v6);
             }
             if (flags.getFIN()) {
-                tcpFlag("FIN", v6).increment();
+                tcpFlag(tally, "FIN", v6);
             }
             if (flags.getRST()) {
-                tcpFlag("RST", v6).increment();
+                tcpFlag(tally, "RST", v6);
             }
         }
         boolean reply = flow.hasIsReply() && flow.getIsReply().getValue();
@@ -122,20 +127,27 @@ public class FlowMetrics {
             };
             if (port > 0 && fits(port, 0xFFFF)) {
                 long key = PORTS | (long) protocolCase << 16 | port;
-                Counter counter = byValues.get(key);
-                if (counter == null) {
-                    counter = remember(
+                if (!tally.increment(key)) {
+                    Counter counter = byValues.get(key);
+                    tally.add(
                             key,
-                            counter(
-                                    "hubble_port_distribution_total",
-                                    "protocol",
-                                    protocol(flow),
-                                    "port",
-                                    Integer.toString(port)));
+                            counter != null
+                                    ? counter
+                                    : remember(
+                                            key,
+                                            counter(
+                                                    "hubble_port_distribution_total",
+                                                    "protocol",
+                                                    protocol(flow),
+                                                    "port",
+                                                    Integer.toString(port))));
                 }
-                counter.increment();
             }
         }
+    }
+
+    private Counter drop(Flow flow) {
+        return counter("hubble_drop_total", "reason", flow.getDropReasonDesc().name(), "protocol", protocol(flow));
     }
 
     /** {@code hubble_flows_processed_total} of this flow, by its label values (the slow path, once per combination). */
@@ -189,13 +201,16 @@ public class FlowMetrics {
                 verdict.toLowerCase(Locale.ROOT));
     }
 
-    private Counter tcpFlag(String flag, boolean v6) {
+    private void tcpFlag(CounterTally tally, String flag, boolean v6) {
         long key = TCP_FLAGS | (flag.hashCode() & 0xFFFF_FFFFL) << 1 | (v6 ? 1 : 0);
-        Counter counter = byValues.get(key);
-        if (counter == null) {
-            counter = remember(key, counter("hubble_tcp_flags_total", "flag", flag, "family", v6 ? "IPv6" : "IPv4"));
+        if (!tally.increment(key)) {
+            Counter counter = byValues.get(key);
+            if (counter == null) {
+                counter =
+                        remember(key, counter("hubble_tcp_flags_total", "flag", flag, "family", v6 ? "IPv6" : "IPv4"));
+            }
+            tally.add(key, counter);
         }
-        return counter;
     }
 
     private static String protocol(Flow flow) {

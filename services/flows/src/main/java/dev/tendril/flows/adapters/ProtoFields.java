@@ -20,8 +20,15 @@ public final class ProtoFields {
 
     /** A repeated or singular string field; empty strings are left out. */
     public static List<String> strings(Message message, String name, int number) {
+        return strings(message, message.getDescriptorForType().findFieldByName(name), number);
+    }
+
+    /** As {@link #strings(Message, String, int)}, the field looked up already ({@code null}: not declared). */
+    public static List<String> strings(Message message, FieldDescriptor field, int number) {
+        if (field == null && !message.getUnknownFields().hasField(number)) {
+            return List.of();
+        }
         List<String> out = new ArrayList<>();
-        FieldDescriptor field = message.getDescriptorForType().findFieldByName(name);
         if (field != null) {
             if (field.isRepeated()) {
                 for (Object value : (List<?>) message.getField(field)) {

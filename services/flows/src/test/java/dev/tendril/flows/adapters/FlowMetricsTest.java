@@ -16,6 +16,7 @@ import dev.tendril.api.hubble.flow.TraceObservationPoint;
 import dev.tendril.api.hubble.flow.TrafficDirection;
 import dev.tendril.api.hubble.flow.UDP;
 import dev.tendril.api.hubble.flow.Verdict;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -135,6 +136,61 @@ class FlowMetricsTest {
                 .as("requests only: not replies, not drops")
                 .isEqualTo(3);
         assertThat(registry.find("hubble_port_distribution_total").counters()).hasSize(1);
+    }
+
+    @Test
+    void aBatchCountedInATallyEndsOnTheSameCountersAsFlowByFlowOnceFlushed() {
+        SimpleMeterRegistry byFlow = new SimpleMeterRegistry();
+        FlowMetrics one = new FlowMetrics();
+        one.registry = byFlow;
+        SimpleMeterRegistry byBatch = new SimpleMeterRegistry();
+        FlowMetrics batched = new FlowMetrics();
+        batched.registry = byBatch;
+        CounterTally tally = new CounterTally();
+        // More port combinations than the tally keeps between batches, verdicts, drops, flags, replies.
+        int flows = 3 * CounterTally.KEPT;
+        for (int i = 0; i < flows; i++) {
+            Flow flow = Flow.newBuilder()
+                    .setVerdict(i % 5 == 0 ? Verdict.DROPPED : Verdict.FORWARDED)
+                    .setEventType(CiliumEventType.newBuilder().setType(i % 7 == 0 ? 5 : i % 5 == 0 ? 1 : 4))
+                    .setDropReasonDesc(i % 5 == 0 ? DropReason.POLICY_DENIED : DropReason.DROP_REASON_UNKNOWN)
+                    .setTrafficDirection(i % 2 == 0 ? TrafficDirection.INGRESS : TrafficDirection.EGRESS)
+                    .setIsReply(BoolValue.of(i % 3 == 0))
+                    .setIP(IP.newBuilder().setIpVersion(i % 4 == 0 ? IPVersion.IPv6 : IPVersion.IPv4))
+                    .setL4(Layer4.newBuilder()
+                            .setTCP(TCP.newBuilder()
+                                    .setDestinationPort(1 + i % (2 * CounterTally.KEPT))
+                                    .setFlags(TCPFlags.newBuilder()
+                                            .setSYN(i % 2 == 0)
+                                            .setACK(i % 4 == 0)
+                                            .setFIN(i % 3 == 0))))
+                    .build();
+            one.record(flow);
+            batched.record(flow, tally);
+            if (i % 1000 == 999) {
+                tally.flush();
+            }
+        }
+        assertThat(processed(byBatch))
+                .as("the last batch is not on the counters before its flush")
+                .isEqualTo(flows / 1000 * 1000);
+        tally.flush();
+        assertThat(processed(byBatch)).isEqualTo(flows);
+
+        for (var meter : byFlow.getMeters()) {
+            var counter = byBatch.find(meter.getId().getName())
+                    .tags(meter.getId().getTags())
+                    .counter();
+            assertThat(counter).as("%s", meter.getId()).isNotNull();
+            assertThat(counter.count()).as("%s", meter.getId()).isEqualTo(((Counter) meter).count());
+        }
+        assertThat(byBatch.getMeters()).hasSameSizeAs(byFlow.getMeters());
+    }
+
+    private static double processed(SimpleMeterRegistry registry) {
+        return registry.find("hubble_flows_processed_total").counters().stream()
+                .mapToDouble(Counter::count)
+                .sum();
     }
 
     private static double count(SimpleMeterRegistry registry, String name, String... tags) {

@@ -55,15 +55,17 @@ class IngestBenchmark {
         Duration channel = ingest.catchUpTime().orElseThrow();
         long written = store.rings().stream().mapToLong(r -> r.written()).sum();
         PlainConsumerIngest.Result before = IngestTopicResource.before;
+        ThreadCpu plainThreads = ThreadCpu.start();
         PlainConsumerIngest.Result after = PlainConsumerIngest.run(
                 SharedInfrastructure.kafka().bootstrapServers(),
                 IngestTopicResource.topic,
                 IngestTopicResource.NODES,
                 records);
+        String afterThreads = plainThreads.report();
         StringBuilder report = new StringBuilder();
         line(
                 report,
-                "machine: %d CPUs, max heap %d MB, %s; load average at end %s",
+                "machine: %d CPUs, max heap %d MB, %s; load average after the start-up ingest %s",
                 Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20,
                 System.getProperty("java.vm.version"),
@@ -85,8 +87,36 @@ class IngestBenchmark {
                 written,
                 records - written);
         line(report, "plain consumer, after (warm): %s", describe(after, records));
+        line(report, "  threads' CPU: %s", afterThreads);
 
+        // Warm rounds, interleaved so that a change in the machine's load hits both alike.
+        int rounds = Integer.getInteger("ingest.rounds", 1);
+        for (int round = 1; round <= rounds; round++) {
+            if (round > 1) {
+                ThreadCpu threads = ThreadCpu.start();
+                PlainConsumerIngest.Result plain = PlainConsumerIngest.run(
+                        SharedInfrastructure.kafka().bootstrapServers(),
+                        IngestTopicResource.topic,
+                        IngestTopicResource.NODES,
+                        records);
+                line(report, "plain consumer, warm, round %d: %s", round, describe(plain, records));
+                line(report, "  threads' CPU: %s", threads.report());
+            }
+            channelAgain(report, records, round);
+        }
+        line(
+                report,
+                "load average at end %s",
+                Files.readString(Path.of("/proc/loadavg")).trim());
+        System.out.print(report);
+        Files.writeString(Path.of("target", "ingest-benchmark.txt"), report);
+    }
+
+    /** The running channel's consumer seeks back to the beginning; the whole topic goes through the service again. */
+    private void channelAgain(StringBuilder report, long records, int round) {
         long seen = ingest.seenFlows();
+        long written0 = written();
+        ThreadCpu threads = ThreadCpu.start();
         long cpu0 = PlainConsumerIngest.cpuNanos();
         long start = System.nanoTime();
         clients.<String, byte[]>getConsumer("flows")
@@ -103,14 +133,21 @@ class IngestBenchmark {
         long again = ingest.seenFlows() - seen;
         line(
                 report,
-                "flows channel again (warm, running service): %,d of %,d flows in %.2f s = %,.0f flows/s; process CPU %.2f s",
+                "flows channel again (warm, running service), round %d: %,d of %,d flows in %.2f s = %,.0f flows/s; "
+                        + "process CPU %.2f s; rings wrote %,d (lost %d)",
+                round,
                 again,
                 records,
                 elapsed / 1e9,
                 again / (elapsed / 1e9),
-                cpu / 1e9);
-        System.out.print(report);
-        Files.writeString(Path.of("target", "ingest-benchmark.txt"), report);
+                cpu / 1e9,
+                written() - written0,
+                records - (written() - written0));
+        line(report, "  threads' CPU: %s", threads.report());
+    }
+
+    private long written() {
+        return store.rings().stream().mapToLong(r -> r.written()).sum();
     }
 
     private static String describe(PlainConsumerIngest.Result result, long records) {

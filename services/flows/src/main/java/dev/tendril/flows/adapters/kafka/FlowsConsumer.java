@@ -1,12 +1,14 @@
 package dev.tendril.flows.adapters.kafka;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.LostEvent;
+import dev.tendril.flows.adapters.CounterTally;
+import dev.tendril.flows.adapters.FlowBytes;
 import dev.tendril.flows.adapters.FlowCodec;
 import dev.tendril.flows.adapters.FlowMetrics;
 import dev.tendril.flows.adapters.FlowsConfig;
 import dev.tendril.flows.domain.FlowStore;
+import dev.tendril.flows.domain.StoredFlow;
 import dev.tendril.topics.FlowTopicRecords;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -75,6 +77,8 @@ public class FlowsConsumer implements KafkaConsumerRebalanceListener {
     String bootstrapServers;
 
     private final FlowCodec codec = new FlowCodec();
+    // The batch's Hubble metrics, added to the counters at its end: batches come one at a time.
+    private final CounterTally tally = new CounterTally();
     private final AtomicLong seen = new AtomicLong();
     private final AtomicLong lostByAgents = new AtomicLong();
     private final Map<String, Integer> partitionOfNode = new ConcurrentHashMap<>();
@@ -118,8 +122,12 @@ public class FlowsConsumer implements KafkaConsumerRebalanceListener {
     @Incoming("flows")
     public void ingest(ConsumerRecords<String, byte[]> batch) {
         long now = System.currentTimeMillis();
-        for (ConsumerRecord<String, byte[]> record : batch) {
-            ingest(record, now);
+        try {
+            for (ConsumerRecord<String, byte[]> record : batch) {
+                ingest(record, now);
+            }
+        } finally {
+            tally.flush();
         }
         for (TopicPartition partition : batch.partitions()) {
             List<ConsumerRecord<String, byte[]>> records = batch.records(partition);
@@ -204,15 +212,17 @@ public class FlowsConsumer implements KafkaConsumerRebalanceListener {
             lost(record);
             return;
         }
-        Flow flow;
+        // Parsed without its endpoints: the codec finds known peers by their bytes.
+        FlowBytes.Parsed parsed;
+        StoredFlow stored;
         try {
-            flow = Flow.parseFrom(record.value());
+            parsed = FlowBytes.parse(record.value());
+            stored = codec.decode(parsed, record.value(), record.offset(), record.key());
         } catch (InvalidProtocolBufferException e) {
             badRecord(record, e);
             return;
         }
-        metrics.record(flow);
-        var stored = codec.decode(flow, record.value(), record.offset(), record.key());
+        metrics.record(parsed.flow(), tally);
         partitionOfNode.putIfAbsent(stored.node, record.partition());
         store.add(stored, nowMillis);
         seen.incrementAndGet();

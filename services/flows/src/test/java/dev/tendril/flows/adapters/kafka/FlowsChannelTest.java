@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tendril.api.hubble.flow.Flow;
 import dev.tendril.api.hubble.flow.LostEvent;
 import dev.tendril.api.hubble.flow.LostEventSource;
+import dev.tendril.flows.adapters.FlowBytes;
 import dev.tendril.flows.adapters.FlowProducer;
 import dev.tendril.flows.adapters.HubbleFlows;
 import dev.tendril.flows.domain.FlowRing;
@@ -20,6 +21,7 @@ import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -103,6 +105,51 @@ class FlowsChannelTest {
     }
 
     @Test
+    void skipsAndCountsRecordsThatDoNotParseAndGoesOn() throws Exception {
+        double badBefore = metric("tendril_flows_bad_records_total");
+        Flow good = HubbleFlows.forwarded(
+                        Instant.now(),
+                        "channel-node-4",
+                        HubbleFlows.pod("channel", "web-4", 5004, "web"),
+                        "10.9.0.4",
+                        40000,
+                        HubbleFlows.pod("channel", "db-4", 5005, "db"),
+                        "10.9.0.5",
+                        5432)
+                .build();
+        byte[] bytes = good.toByteArray();
+        // Cut inside the source endpoint: its length says more bytes than there are.
+        byte[] truncated = Arrays.copyOf(bytes, (int) (FlowBytes.parse(bytes).source() >>> 32) + 1);
+        // A source endpoint (field 8) whose pod name (field 5) is not UTF-8: the ingest does not parse endpoints it
+        // knows by their bytes, but this one it has never seen, so it is parsed and refused like the whole flow.
+        byte[] noSource = good.toBuilder().clearSource().build().toByteArray();
+        byte[] badSource = Arrays.copyOf(noSource, noSource.length + 5);
+        System.arraycopy(new byte[] {0x42, 0x03, 0x2A, 0x01, (byte) 0xFF}, 0, badSource, noSource.length, 5);
+        Properties props = new Properties();
+        props.put(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class));
+        String topic = ConfigProvider.getConfig().getValue("tendril.flows.topic", String.class);
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            for (byte[] value : List.of(truncated, badSource, bytes)) {
+                producer.send(new ProducerRecord<>(topic, "channel-node-4", value));
+            }
+            producer.flush();
+        }
+
+        await().atMost(Duration.ofSeconds(30))
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(store.rings().stream()
+                                .filter(r -> r.node().equals("channel-node-4"))
+                                .findFirst()
+                                .orElseThrow()
+                                .written())
+                        .isEqualTo(1));
+        assertThat(metric("tendril_flows_bad_records_total")).isEqualTo(badBefore + 2);
+    }
+
+    @Test
     void reportsTheChannelsHealth() {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             JsonPath ready = given().get("/q/health/ready").then().extract().jsonPath();
@@ -123,6 +170,15 @@ class FlowsChannelTest {
         return metrics.lines()
                 .filter(l ->
                         l.startsWith("hubble_lost_events_total{") && l.contains("source=\"observer_events_queue\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    private static double metric(String name) {
+        String metrics =
+                given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines()
+                .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                 .sum();
     }
