@@ -139,8 +139,10 @@ class RestApiTest {
 
     @Test
     void allocatesCidrIdentitiesAsThePolicyServiceAsksForThem() {
-        int octet = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 250);
-        String v4 = "cidr:10." + octet + ".0.0/16";
+        // 172.16.0.0/12 and 2001:db8:1000::/36 belong to this test alone: GarbageCollectionTest and
+        // IdentitySecurityTest allocate under 10.0.0.0/8 and 2001:db8:0::/36 in the same database
+        int block = java.util.concurrent.ThreadLocalRandom.current().nextInt(4096);
+        String v4 = "cidr:172." + (16 + block / 256) + "." + (block % 256) + ".0/24";
         given().contentType(ContentType.JSON)
                 .body(Map.of("labels", List.of(v4, "reserved:world")))
                 .post("/v1/identities")
@@ -148,7 +150,7 @@ class RestApiTest {
                 .statusCode(201)
                 .body("labels", contains(v4, "reserved:world"));
         // Cilium's spelling of 2001:db8:<n>::/48, and the expanded one the policy service writes: one identity
-        String hex = Integer.toHexString(octet);
+        String hex = Integer.toHexString(0x1000 + block);
         String cilium = "cidr:2001-db8-" + hex + "--0/48";
         int id = given().contentType(ContentType.JSON)
                 .body(Map.of("labels", List.of(cilium, "reserved:world")))
