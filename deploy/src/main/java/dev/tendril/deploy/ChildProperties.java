@@ -41,6 +41,7 @@ final class ChildProperties {
             String host = spec.host().equals(StackConfig.DEFAULT_BIND) ? "localhost" : spec.host();
             properties.put("tendril.agent.identity-url", host + ":" + (StackConfig.FIRST_SERVICE_PORT + offset));
             properties.put("tendril.agent.ipam-url", host + ":" + (StackConfig.FIRST_SERVICE_PORT + 1 + offset));
+            properties.putAll(agentPolicyLink(all, host));
             properties.put("tendril.agent.node-ips", nodeIp(spec, config.cluster()));
             properties.put(
                     "tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
@@ -139,6 +140,16 @@ final class ChildProperties {
                 .filter(s -> s.name().equals("identity"))
                 .findFirst()
                 .ifPresent(identity -> links.put("tendril.policy.identity-url", identity.url()));
+        return links;
+    }
+
+    /** The agent fetches its endpoints' policy maps from the policy service's gRPC (docs/topics.md), over {@code host}. */
+    static Map<String, String> agentPolicyLink(List<ComponentSpec> specs, String host) {
+        Map<String, String> links = new LinkedHashMap<>();
+        specs.stream()
+                .filter(s -> s.name().equals("policy"))
+                .findFirst()
+                .ifPresent(policy -> links.put("tendril.agent.policy-url", host + ":" + policy.port()));
         return links;
     }
 

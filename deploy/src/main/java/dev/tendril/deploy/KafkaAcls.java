@@ -42,6 +42,8 @@ final class KafkaAcls {
     static final String ENDPOINTS = "tendril.endpoints";
     static final String NODES = "tendril.nodes";
     static final String POLICY = "tendril.policy";
+    /** Each subject's latest revision on {@link #POLICY}: what agents follow to fetch their own maps (docs/topics.md). */
+    static final String POLICY_REVISIONS = "tendril.policy.revisions";
     /** The policy service's Services as load-balancing map content (docs/services.md). */
     static final String SERVICES_TOPIC = "tendril.services";
 
@@ -51,7 +53,8 @@ final class KafkaAcls {
     /** The ClusterMesh peers (docs/clustermesh.md), compacted, keyed by peer cluster name. */
     static final String MESH_PEERS = "tendril.mesh.peers";
     /** What agents follow to program their maps. */
-    static final List<String> MAP_TOPICS = List.of(IDENTITIES, ENDPOINTS, NODES, POLICY, SERVICES_TOPIC);
+    static final List<String> MAP_TOPICS =
+            List.of(IDENTITIES, ENDPOINTS, NODES, POLICY, POLICY_REVISIONS, SERVICES_TOPIC);
 
     /** A service's own topics (written, created, read back) and those it only reads. */
     record ServiceTopics(String service, List<String> writes, List<String> reads) {
@@ -63,7 +66,8 @@ final class KafkaAcls {
     static final List<ServiceTopics> SERVICES = List.of(
             new ServiceTopics("identity", List.of(IDENTITIES, ENDPOINTS), List.of(NODES)),
             new ServiceTopics("ipam", List.of(NODES), List.of(ENDPOINTS)),
-            new ServiceTopics("policy", List.of(POLICY, SERVICES_TOPIC), List.of(IDENTITIES, ENDPOINTS)),
+            new ServiceTopics(
+                    "policy", List.of(POLICY, POLICY_REVISIONS, SERVICES_TOPIC), List.of(IDENTITIES, ENDPOINTS)),
             new ServiceTopics("flows", List.of(), List.of(FLOWS, ENDPOINTS, POLICY, NODES)));
 
     private static final List<AclOperation> OWN =

@@ -46,6 +46,7 @@ class KafkaAclsTest {
             KafkaAcls.ENDPOINTS,
             KafkaAcls.NODES,
             KafkaAcls.POLICY,
+            KafkaAcls.POLICY_REVISIONS,
             KafkaAcls.FLOWS,
             "tendril.identity.events");
 
@@ -93,6 +94,26 @@ class KafkaAclsTest {
             consumer.seekToBeginning(List.of(partition));
             assertThat(consumer.endOffsets(List.of(partition), Duration.ofSeconds(10)))
                     .containsEntry(partition, before + 1);
+        }
+    }
+
+    @Test
+    void thePolicyServiceWritesTheRevisionsThatAgentsReadAndAnAgentCannotWriteOne() throws Exception {
+        long before = end(KafkaAcls.POLICY_REVISIONS);
+
+        send(service("policy"), KafkaAcls.POLICY_REVISIONS, "subject-1", "revision 7");
+        assertThatThrownBy(() -> send(node("node-1"), KafkaAcls.POLICY_REVISIONS, "subject-1", "revision 99"))
+                .hasCauseInstanceOf(TopicAuthorizationException.class);
+
+        assertThat(end(KafkaAcls.POLICY_REVISIONS)).isEqualTo(before + 1);
+        try (var consumer = consumer(node("node-1"))) {
+            TopicPartition partition = new TopicPartition(KafkaAcls.POLICY_REVISIONS, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            assertThat(consumer.poll(Duration.ofSeconds(10)).records(partition))
+                    .extracting(org.apache.kafka.clients.consumer.ConsumerRecord::value)
+                    .last()
+                    .isEqualTo("revision 7");
         }
     }
 

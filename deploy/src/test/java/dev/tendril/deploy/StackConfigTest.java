@@ -48,6 +48,12 @@ class StackConfigTest {
     }
 
     @Test
+    void agentsFetchTheirPolicyMapsFromThePolicyServiceAtTheOffsetPort() {
+        assertThat(ChildProperties.agentPolicyLink(config(2, 1000).components(), "localhost"))
+                .containsExactly(java.util.Map.entry("tendril.agent.policy-url", "localhost:9083"));
+    }
+
+    @Test
     void givesEveryAgentTheUrlsOfAllAgentsWithThePortOffset() {
         assertThat(ChildProperties.agentPeers(config(2, 1000).components()))
                 .containsExactly(

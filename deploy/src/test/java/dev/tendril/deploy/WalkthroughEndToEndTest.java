@@ -494,6 +494,7 @@ class WalkthroughEndToEndTest {
         properties.put("tendril.agent.node-name", "node-3");
         properties.put("tendril.agent.identity-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + PORT_OFFSET));
         properties.put("tendril.agent.ipam-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + 1 + PORT_OFFSET));
+        properties.put("tendril.agent.policy-url", "localhost:" + (StackConfig.FIRST_SERVICE_PORT + 2 + PORT_OFFSET));
         properties.put("tendril.agent.node-ips", "127.0.0.13");
         properties.put(
                 "tendril.agent.state-dir", dataDir.resolve(DataDir.AGENTS).toString());
