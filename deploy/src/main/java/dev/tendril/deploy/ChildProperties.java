@@ -153,13 +153,16 @@ final class ChildProperties {
         return links;
     }
 
-    /** The flows service asks the policy service's trace for its service map page. */
+    /** The flows service asks the policy service's trace for its service map page, any replica that answers. */
     static Map<String, String> flowsServiceLinks(List<ComponentSpec> specs) {
         Map<String, String> links = new LinkedHashMap<>();
-        specs.stream()
-                .filter(s -> s.name().equals("policy"))
-                .findFirst()
-                .ifPresent(policy -> links.put("tendril.flows.policy-url", policy.url()));
+        List<String> replicas = specs.stream()
+                .filter(s -> s.kind() == Kind.SERVICE && s.service().equals("policy"))
+                .map(ComponentSpec::url)
+                .toList();
+        if (!replicas.isEmpty()) {
+            links.put("tendril.flows.policy-url", String.join(",", replicas));
+        }
         return links;
     }
 

@@ -90,6 +90,10 @@ class StackConfigTest {
         assertThat(second.service()).isEqualTo("policy");
         assertThat(ChildProperties.policyServiceLinks(config.components()))
                 .containsExactly(java.util.Map.entry("tendril.policy.identity-url", "https://127.0.0.1:14081"));
+        assertThat(ChildProperties.flowsServiceLinks(config.components()))
+                .as("the service map's trace passes over a policy replica that does not answer")
+                .containsExactly(java.util.Map.entry(
+                        "tendril.flows.policy-url", "https://127.0.0.1:14083,https://127.0.0.1:14183"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.tendril.flows.adapters;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** {@code tendril.flows.*}, validated at start-up ({@link FlowsBeans}). */
@@ -64,10 +65,11 @@ public interface FlowsConfig {
     String policyTopic();
 
     /**
-     * The policy service ({@code https://127.0.0.1:8083} in the local stack), whose {@code /v1/trace} this service's
-     * {@code POST /v1/trace} asks for the service map page; unset, that answers 503.
+     * The policy service's replicas ({@code https://127.0.0.1:8083,https://127.0.0.1:8183} in the local stack with
+     * {@code --replicas 2}), whose {@code /v1/trace} this service's {@code POST /v1/trace} asks for the service map
+     * page, in order: one that cannot be reached or is not ready (503) is passed over. Unset, that answers 503.
      */
-    Optional<String> policyUrl();
+    Optional<List<String>> policyUrl();
 
     /** Nodes topic followed for the node addresses of agent events. */
     @WithDefault("tendril.nodes")

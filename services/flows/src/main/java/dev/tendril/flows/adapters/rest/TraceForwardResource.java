@@ -19,6 +19,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -67,38 +69,62 @@ public class TraceForwardResource {
         if (malformed.isPresent()) {
             return malformed.get();
         }
-        Optional<String> policyUrl = config.policyUrl().filter(url -> !url.isBlank());
-        if (policyUrl.isEmpty()) {
+        List<String> replicas = config.policyUrl().orElse(List.of()).stream()
+                .map(String::strip)
+                .filter(url -> !url.isEmpty())
+                .toList();
+        if (replicas.isEmpty()) {
             return Problem.response(
                     503,
                     null,
                     "this flows service has no policy service to ask: set tendril.flows.policy-url"
                             + " (the local stack sets it)");
         }
-        URI target = URI.create(policyUrl.get().replaceAll("/+$", "") + "/v1/trace");
-        try {
-            HttpResponse<byte[]> answer = tls.http()
-                    .send(
-                            HttpRequest.newBuilder(target)
-                                    .timeout(TIMEOUT)
-                                    .header("Content-Type", MediaType.APPLICATION_JSON)
-                                    .header("Accept", MediaType.APPLICATION_JSON + ", " + Problem.MEDIA_TYPE)
-                                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofByteArray());
-            String type = answer.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON);
-            return Response.status(answer.statusCode())
-                    .type(type)
-                    .entity(answer.body())
-                    .build();
-        } catch (HttpTimeoutException e) {
-            return unreachable(target, "no answer within " + TIMEOUT.toSeconds() + " s");
-        } catch (IOException e) {
-            return unreachable(target, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return unreachable(target, "interrupted");
+        // Every replica traces from the policies it has read: the first that answers decides.
+        List<String> passedOver = new ArrayList<>();
+        Response notReady = null;
+        for (String replica : replicas) {
+            URI target = URI.create(replica.replaceAll("/+$", "") + "/v1/trace");
+            try {
+                HttpResponse<byte[]> answer = ask(target, body);
+                String type = answer.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON);
+                Response response = Response.status(answer.statusCode())
+                        .type(type)
+                        .entity(answer.body())
+                        .build();
+                if (answer.statusCode() != 503) {
+                    return response;
+                }
+                notReady = response;
+                passedOver.add(target + ": not ready (503)");
+            } catch (HttpTimeoutException e) {
+                passedOver.add(target + ": no answer within " + TIMEOUT.toSeconds() + " s");
+            } catch (IOException e) {
+                passedOver.add(
+                        target + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                passedOver.add(target + ": interrupted");
+                break;
+            }
         }
+        LOG.debugf("trace: no policy service answered: %s", passedOver);
+        if (notReady != null) {
+            return notReady; // reachable, not ready yet: the caller may ask again
+        }
+        return Problem.response(502, null, "no policy service answered: " + String.join("; ", passedOver));
+    }
+
+    private HttpResponse<byte[]> ask(URI target, byte[] body) throws IOException, InterruptedException {
+        return tls.http()
+                .send(
+                        HttpRequest.newBuilder(target)
+                                .timeout(TIMEOUT)
+                                .header("Content-Type", MediaType.APPLICATION_JSON)
+                                .header("Accept", MediaType.APPLICATION_JSON + ", " + Problem.MEDIA_TYPE)
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
     }
 
     /**
@@ -128,10 +154,5 @@ public class TraceForwardResource {
             return Optional.of(Problem.response(400, "port", "port is required (1..65535)"));
         }
         return Optional.empty();
-    }
-
-    private static Response unreachable(URI target, String why) {
-        LOG.debugf("trace: policy service at %s: %s", target, why);
-        return Problem.response(502, null, "the policy service at " + target + " did not answer: " + why);
     }
 }

@@ -60,14 +60,31 @@ class TraceForwardTest {
             }
             server.createContext("/v1/trace", PolicyStandIn::answer);
             server.start();
+            // Two replicas, as with --replicas 2: the first is down (a port nothing listens on any more).
+            int down;
+            try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+                down = closed.getLocalPort();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
             return Map.of(
                     "tendril.flows.policy-url",
-                    "http://127.0.0.1:" + server.getAddress().getPort() + "/");
+                    "http://127.0.0.1:" + down + "/,http://127.0.0.1:"
+                            + server.getAddress().getPort() + "/");
         }
 
         private static void answer(HttpExchange exchange) throws IOException {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             if (body.contains("\"hang-up\"")) {
+                exchange.close();
+                return;
+            }
+            if (body.contains("\"not-ready\"")) {
+                byte[] problem = "{\"status\":503,\"title\":\"Service Unavailable\",\"detail\":\"not caught up\"}"
+                        .getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add("Content-Type", "application/problem+json");
+                exchange.sendResponseHeaders(503, problem.length);
+                exchange.getResponseBody().write(problem);
                 exchange.close();
                 return;
             }
@@ -101,6 +118,7 @@ class TraceForwardTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The first configured replica is down throughout: every answer here came from the second. */
     @Test
     void theRequestReachesThePolicyServiceAsSentAndItsAnswerComesBack() throws Exception {
         String request = "{\"from\":{\"namespace\":\"demo\",\"pod\":\"frontend\"},"
@@ -135,9 +153,22 @@ class TraceForwardTest {
                 trace("{\"from\":{\"namespace\":\"demo\",\"pod\":\"hang-up\"},\"to\":{\"identity\":2},\"port\":80}");
 
         assertThat(answer.statusCode()).isEqualTo(502);
-        assertThat(JSON.readTree(answer.body()).path("detail").asText())
-                .startsWith("the policy service at http://127.0.0.1:")
-                .contains("/v1/trace did not answer");
+        String detail = JSON.readTree(answer.body()).path("detail").asText();
+        assertThat(detail).startsWith("no policy service answered: http://127.0.0.1:");
+        assertThat(detail.split("/v1/trace: "))
+                .as("both replicas named, each with its reason")
+                .hasSize(3);
+    }
+
+    @Test
+    void aPolicyServiceThatIsNotReadyAnswers503AsItSaidIt() throws Exception {
+        HttpResponse<String> answer =
+                trace("{\"from\":{\"namespace\":\"demo\",\"pod\":\"not-ready\"},\"to\":{\"identity\":2},\"port\":80}");
+
+        assertThat(answer.statusCode()).isEqualTo(503);
+        assertThat(answer.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(JSON.readTree(answer.body()).path("detail").asText()).isEqualTo("not caught up");
     }
 
     @Test
