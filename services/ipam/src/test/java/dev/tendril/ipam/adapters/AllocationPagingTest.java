@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.tendril.testing.KafkaTestResource;
+import dev.tendril.testing.KeysetPagingCheck;
 import dev.tendril.testing.PostgresTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -18,10 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -56,56 +53,15 @@ class AllocationPagingTest {
             }
         }
 
-        AtomicBoolean paging = new AtomicBoolean(true);
-        ExecutorService writer = Executors.newSingleThreadExecutor();
-        Future<Integer> added = writer.submit(() -> {
-            int n = 0;
-            // Alternating: the first node's new addresses land behind the cursor once it has passed that node, the
-            // second's ahead of it until then.
-            while (paging.get() && n < MAX_ADDED * nodes.size()) {
-                allocate(nodes.get(n % nodes.size()), "late-" + n);
-                n++;
-            }
-            return n;
-        });
-
-        List<String> listed = new ArrayList<>();
-        int pages = 0;
-        String token = null;
-        try {
-            do {
-                var request = given().queryParam("limit", PAGE);
-                if (token != null) {
-                    request.queryParam("continue", token);
-                }
-                Response page = request.get("/v1/allocations");
-                page.then().statusCode(200);
-                List<String> ips = page.jsonPath().getList("ip", String.class);
-                listed.addAll(ips);
-                token = page.header("Tendril-Continue");
-                if (token != null) {
-                    assertThat(ips).hasSize(PAGE);
-                    assertThat(page.header("Link"))
-                            .startsWith("</v1/allocations?")
-                            .contains("limit=" + PAGE, "continue=" + token)
-                            .endsWith(">; rel=\"next\"");
-                }
-                pages++;
-            } while (token != null);
-        } finally {
-            paging.set(false);
-            writer.shutdown();
-        }
-        assertThat(added.get()).as("allocations while paging").isPositive();
-
-        assertThat(listed).as("no address twice").doesNotHaveDuplicates();
-        assertThat(listed).as("no gaps").containsAll(initial);
-        List<String> whole = given().get("/v1/allocations").jsonPath().getList("ip", String.class);
-        assertThat(whole).containsAll(listed);
-        assertThat(whole.stream().filter(new HashSet<>(listed)::contains).toList())
-                .as("listed in the list's order")
-                .isEqualTo(listed);
-        assertThat(pages).isGreaterThanOrEqualTo(INITIAL * 2 * nodes.size() / PAGE + 1);
+        // Alternating: the first node's new addresses land behind the cursor once it has passed that node, the
+        // second's ahead of it until then.
+        new KeysetPagingCheck("/v1/allocations", "", KeysetPagingCheck.field("ip"))
+                .whileWriting(
+                        PAGE,
+                        initial,
+                        n -> allocate(nodes.get(n % nodes.size()), "late-" + n),
+                        MAX_ADDED * nodes.size(),
+                        INITIAL * 2 * nodes.size() / PAGE + 1);
     }
 
     @Test

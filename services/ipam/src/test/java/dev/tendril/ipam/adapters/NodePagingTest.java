@@ -5,22 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.tendril.testing.KafkaTestResource;
+import dev.tendril.testing.KeysetPagingCheck;
 import dev.tendril.testing.PostgresTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,59 +49,16 @@ class NodePagingTest {
             initial.add(name);
         }
 
-        AtomicBoolean paging = new AtomicBoolean(true);
-        ExecutorService writer = Executors.newSingleThreadExecutor();
-        Future<Integer> added = writer.submit(() -> {
-            int n = 0;
-            while (paging.get()) {
-                // Odd numbers fall between the initial nodes: some behind the cursor, some ahead of it.
-                int slot = ThreadLocalRandom.current().nextInt(INITIAL * 2);
-                register(prefix + "%04d-%d".formatted(slot | 1, n));
-                n++;
-            }
-            return n;
-        });
-
-        List<String> listed = new ArrayList<>();
-        int pages = 0;
-        String token = null;
-        try {
-            do {
-                var request = given().queryParam("limit", PAGE);
-                if (token != null) {
-                    request.queryParam("continue", token);
-                }
-                Response page = request.get("/v1/nodes");
-                page.then().statusCode(200);
-                List<String> names = page.jsonPath().getList("name", String.class);
-                listed.addAll(names);
-                token = page.header("Tendril-Continue");
-                if (token != null) {
-                    assertThat(names).hasSize(PAGE);
-                    assertThat(page.header("Link"))
-                            .startsWith("</v1/nodes?")
-                            .contains("limit=" + PAGE, "continue=" + token)
-                            .endsWith(">; rel=\"next\"");
-                } else {
-                    assertThat(page.header("Link")).isNull();
-                }
-                pages++;
-            } while (token != null);
-        } finally {
-            paging.set(false);
-            writer.shutdown();
-        }
-        assertThat(added.get()).as("registrations while paging").isPositive();
-
-        assertThat(listed).as("no node twice").doesNotHaveDuplicates();
-        assertThat(listed).as("no gaps").containsAll(initial);
-        // Same order as one unpaged answer (the database's collation orders the names, not Java's compareTo).
-        List<String> whole = given().get("/v1/nodes").jsonPath().getList("name", String.class);
-        assertThat(whole).containsAll(listed);
-        assertThat(whole.stream().filter(new HashSet<>(listed)::contains).toList())
-                .as("listed in the list's order")
-                .isEqualTo(listed);
-        assertThat(pages).isGreaterThanOrEqualTo(INITIAL / PAGE + 1);
+        // Odd numbers fall between the initial nodes: some behind the cursor, some ahead of it.
+        new KeysetPagingCheck("/v1/nodes", "", KeysetPagingCheck.field("name"))
+                .whileWriting(
+                        PAGE,
+                        initial,
+                        n -> register(prefix
+                                + "%04d-%d"
+                                        .formatted(ThreadLocalRandom.current().nextInt(INITIAL * 2) | 1, n)),
+                        Integer.MAX_VALUE,
+                        INITIAL / PAGE + 1);
     }
 
     @Test

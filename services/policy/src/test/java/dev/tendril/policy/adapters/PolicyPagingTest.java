@@ -7,23 +7,18 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
 import dev.tendril.testing.KafkaTestResource;
+import dev.tendril.testing.KeysetPagingCheck;
 import dev.tendril.testing.PostgresTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
@@ -60,62 +55,21 @@ class PolicyPagingTest {
             initial.add(ref(i % 4 < 2 ? "NetworkPolicy" : "CiliumNetworkPolicy", namespaces.get(i % 2), i * 2));
         }
 
-        AtomicBoolean paging = new AtomicBoolean(true);
-        ExecutorService writer = Executors.newSingleThreadExecutor();
-        Future<Integer> added = writer.submit(() -> {
-            int n = 0;
-            while (paging.get()) {
-                // Odd numbers fall between the initial policies: some behind the cursor, some ahead of it.
-                int slot = ThreadLocalRandom.current().nextInt(INITIAL * 2) | 1;
-                apply(policy(n % 3 == 0 ? "CiliumNetworkPolicy" : "NetworkPolicy", namespaces.get(n % 2), slot));
-                n++;
-            }
-            return n;
-        });
-
-        List<String> listed = new ArrayList<>();
-        int pages = 0;
-        String token = null;
-        try {
-            do {
-                var request = given().queryParam("limit", PAGE);
-                if (token != null) {
-                    request.queryParam("continue", token);
-                }
-                Response page = request.get("/v1/policies");
-                page.then().statusCode(200);
-                List<Map<String, Object>> items = page.jsonPath().getList("$");
-                items.forEach(p -> listed.add(p.get("kind") + "/" + p.get("namespace") + "/" + p.get("name")));
-                token = page.header("Tendril-Continue");
-                if (token != null) {
-                    assertThat(items).hasSize(PAGE);
-                    assertThat(page.header("Link"))
-                            .startsWith("</v1/policies?")
-                            .contains("limit=" + PAGE, "continue=" + token)
-                            .endsWith(">; rel=\"next\"");
-                } else {
-                    assertThat(page.header("Link")).isNull();
-                }
-                pages++;
-            } while (token != null);
-        } finally {
-            paging.set(false);
-            writer.shutdown();
-        }
-        assertThat(added.get()).as("policies applied while paging").isPositive();
-
-        assertThat(listed).as("no policy twice").doesNotHaveDuplicates();
-        assertThat(listed).as("no gaps").containsAll(initial);
-        // Same order as one unpaged answer (the database's collation orders the keys, not Java's compareTo).
-        List<String> whole = given().get("/v1/policies").jsonPath().getList("$").stream()
-                .map(p -> (Map<?, ?>) p)
-                .map(p -> p.get("kind") + "/" + p.get("namespace") + "/" + p.get("name"))
-                .toList();
-        assertThat(whole).containsAll(listed);
-        assertThat(whole.stream().filter(new HashSet<>(listed)::contains).toList())
-                .as("listed in the list's order")
-                .isEqualTo(listed);
-        assertThat(pages).isGreaterThanOrEqualTo(INITIAL / PAGE + 1);
+        // Odd numbers fall between the initial policies: some behind the cursor, some ahead of it.
+        new KeysetPagingCheck(
+                        "/v1/policies",
+                        "",
+                        p -> p.path("kind").asText() + "/" + p.path("namespace").asText() + "/"
+                                + p.path("name").asText())
+                .whileWriting(
+                        PAGE,
+                        initial,
+                        n -> apply(policy(
+                                n % 3 == 0 ? "CiliumNetworkPolicy" : "NetworkPolicy",
+                                namespaces.get(n % 2),
+                                ThreadLocalRandom.current().nextInt(INITIAL * 2) | 1)),
+                        Integer.MAX_VALUE,
+                        INITIAL / PAGE + 1);
     }
 
     @Test
