@@ -133,7 +133,8 @@ class PolicyTopicTest {
             try (PolicyPublisher restarted = new PolicyPublisher(
                     TestTopics.kafkaProperties(),
                     TestTopics.POLICY,
-                    TestTopics.REVISIONS,
+                    // Its revisions elsewhere: this publisher must not write the live leader's revisions topic.
+                    "policy-restart-revisions-" + UUID.randomUUID(),
                     1,
                     new SimpleMeterRegistry())) {
                 restarted.readBack();
