@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.api.v1.SubjectPolicyRevision;
+import dev.tendril.policy.adapters.identity.CidrIdentities;
 import dev.tendril.policy.adapters.kafka.KeyedTopicPublisher;
 import dev.tendril.policy.adapters.kafka.PolicyPublisher;
 import dev.tendril.policy.domain.Identity;
@@ -16,6 +17,7 @@ import dev.tendril.testing.PostgresTestResource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +46,12 @@ import org.junit.jupiter.api.Test;
 class PolicyRevisionsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @Inject
+    PolicyServiceConfig config;
+
+    @Inject
+    CidrIdentities cidrIdentities;
 
     private static String ns() {
         return "rev-" + UUID.randomUUID().toString().substring(0, 8);
@@ -176,6 +184,36 @@ class PolicyRevisionsTest {
                 .contains("5001", "5004");
         assertThat(latestRevision(emptied, 5001)).isEqualTo(revision(5001, 7));
         assertThat(latestRevision(emptied, 5004)).isEqualTo(revision(5004, 1));
+    }
+
+    @Test
+    void aReplicaThatTakesOverHealsTheRevisionsACrashedLeaderLeftBehind() {
+        String topic = "revisions-takeover-" + UUID.randomUUID();
+        String revisionsTopic = topic + ".revisions";
+        long db = TestTopics.freshIdentity();
+        long ghost = db + 1;
+        TestTopics.identity(TestTopics.podIdentity(db, ns(), "db"));
+        try (PolicyReplica first = new PolicyReplica(config, topic, cidrIdentities)) {
+            await().atMost(WAIT).until(first.runtime::isLeader);
+            await().atMost(WAIT).until(first.runtime::publishedAll);
+            await().atMost(WAIT)
+                    .untilAsserted(() -> assertThat(latestRevision(revisionsTopic, db))
+                            .isEqualTo(revision(db, latestMap(topic, db).getRevision())));
+        }
+        // What a leader that died between the two sends leaves: db's map without its revision record, and the
+        // revision record of a subject whose map is gone.
+        TestTopics.send(revisionsTopic, Long.toString(db), null);
+        TestTopics.send(revisionsTopic, Long.toString(ghost), revision(ghost, 3).toByteArray());
+
+        try (PolicyReplica second = new PolicyReplica(config, topic, cidrIdentities)) {
+            await().atMost(WAIT).until(second.runtime::isLeader);
+            await().atMost(WAIT).untilAsserted(() -> {
+                assertThat(second.runtime.publishedAll()).isTrue();
+                assertThat(latestRevision(revisionsTopic, db))
+                        .isEqualTo(revision(db, latestMap(topic, db).getRevision()));
+                assertThat(revisions(revisionsTopic, ghost)).last().isNull();
+            });
+        }
     }
 
     @Test
