@@ -107,6 +107,11 @@ class PolicyMapsGrpcTest {
             assertThat(answer.getMaps(1).toByteArray()).isEqualTo(publishedBytes(web));
             assertThat(answer.getAbsentList()).containsExactly((int) never);
         });
+        given().get("/q/health/ready")
+                .then()
+                .body(
+                        "checks.find { it.name == 'policy-inputs' }.data.maps",
+                        org.hamcrest.Matchers.equalTo("FOLLOWING"));
         SubjectPolicyMap dbMap = get(db).getMaps(0);
         assertThat(dbMap.getSubject()).isEqualTo((int) db);
         assertThat(dbMap.getRevision()).isEqualTo(TestTopics.latest(db).getRevision());
