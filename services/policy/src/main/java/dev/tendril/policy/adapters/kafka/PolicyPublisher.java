@@ -69,15 +69,6 @@ public final class PolicyPublisher extends KeyedTopicPublisher<Long, SubjectPoli
         return published(Long.valueOf(subject));
     }
 
-    /** What tendril.policy.revisions holds for a subject, if anything. */
-    public Optional<Published<SubjectPolicyRevision>> revisionRecord(long subject) {
-        return revisions.published(Long.valueOf(subject));
-    }
-
-    public String revisionsTopic() {
-        return revisions.topic();
-    }
-
     @Override
     public void ensureTopic() throws InterruptedException, TimeoutException {
         super.ensureTopic();
