@@ -48,13 +48,20 @@ public interface PolicyServiceConfig {
         String policy();
 
         /**
+         * The compacted topic of each subject's latest revision on {@link #policy()} (key subject identity, value
+         * tendril.v1.SubjectPolicyRevision), which agents follow whole; same partitions as the policy topic.
+         */
+        @WithDefault("tendril.policy.revisions")
+        String policyRevisions();
+
+        /**
          * The ClusterMesh peer list (key: cluster name, value: tendril.v1.MeshPeer); for each peer the service
          * follows {@code <peer>.<identities topic>}, replicated by MirrorMaker 2.
          */
         @WithDefault("tendril.mesh.peers")
         String meshPeers();
 
-        /** Partitions of the output topic when the service creates it. */
+        /** Partitions of the output topics (policy and its revisions) when the service creates them. */
         @WithDefault("1")
         int policyPartitions();
 

@@ -129,6 +129,11 @@ final class PolicyReplica implements AutoCloseable {
                     }
 
                     @Override
+                    public String policyRevisions() {
+                        return topic + ".revisions";
+                    }
+
+                    @Override
                     public int policyPartitions() {
                         return 1;
                     }

@@ -131,7 +131,12 @@ class PolicyTopicTest {
         // As the service after a restart: read the live topic back, then reconcile with the same engine state.
         int sent = runtime.read(v -> {
             try (PolicyPublisher restarted = new PolicyPublisher(
-                    TestTopics.kafkaProperties(), TestTopics.POLICY, 1, new SimpleMeterRegistry())) {
+                    TestTopics.kafkaProperties(),
+                    TestTopics.POLICY,
+                    // Its revisions elsewhere: this publisher must not write the live leader's revisions topic.
+                    "policy-restart-revisions-" + UUID.randomUUID(),
+                    1,
+                    new SimpleMeterRegistry())) {
                 restarted.readBack();
                 assertThat(restarted.published(db)).isPresent();
                 return restarted.reconcile(
@@ -151,8 +156,8 @@ class PolicyTopicTest {
         engine.upsertIdentity(Identity.pod(5002, ns, Map.of(), Map.of("app", "b"), "default"));
         engine.upsertIdentity(Identity.cidr(5003, Cidr.parse("192.0.2.0/24")));
         Map<Long, SubjectPolicy> first = Map.copyOf(engine.subjects());
-        try (PolicyPublisher a =
-                new PolicyPublisher(TestTopics.kafkaProperties(), topic, 1, new SimpleMeterRegistry())) {
+        try (PolicyPublisher a = new PolicyPublisher(
+                TestTopics.kafkaProperties(), topic, topic + ".revisions", 1, new SimpleMeterRegistry())) {
             a.ensureTopic();
             assertThat(a.reconcile(first, Set.of(), 1)).isEqualTo(first.size());
         } catch (Exception e) {
@@ -160,8 +165,8 @@ class PolicyTopicTest {
         }
         engine.apply(dev.tendril.policy.manifest.ManifestParser.parse(
                 PolicyApiTest.defaultDeny(ns).replace("podSelector: {}", "podSelector: {matchLabels: {app: a}}")));
-        try (PolicyPublisher b =
-                new PolicyPublisher(TestTopics.kafkaProperties(), topic, 1, new SimpleMeterRegistry())) {
+        try (PolicyPublisher b = new PolicyPublisher(
+                TestTopics.kafkaProperties(), topic, topic + ".revisions", 1, new SimpleMeterRegistry())) {
             b.readBack();
             assertThat(b.reconcile(first, Set.of(), 2)).isZero();
             assertThat(b.reconcile(engine.subjects(), Set.of(), 3)).isEqualTo(1);

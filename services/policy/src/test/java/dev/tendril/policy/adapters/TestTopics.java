@@ -34,6 +34,7 @@ public final class TestTopics {
     public static final String IDENTITIES = "tendril.identities";
     public static final String ENDPOINTS = "tendril.endpoints";
     public static final String POLICY = "tendril.policy";
+    public static final String REVISIONS = "tendril.policy.revisions";
 
     private TestTopics() {}
 

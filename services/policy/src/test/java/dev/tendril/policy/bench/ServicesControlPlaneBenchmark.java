@@ -213,7 +213,8 @@ public final class ServicesControlPlaneBenchmark {
         Map<String, Object> kafka = Map.of("bootstrap.servers", bootstrap);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         runtime.ready(
-                () -> KeyedTopicPublisher.readyToPublish(new PolicyPublisher(kafka, policyTopic, 1, registry)),
+                () -> KeyedTopicPublisher.readyToPublish(
+                        new PolicyPublisher(kafka, policyTopic, policyTopic + ".revisions", 1, registry)),
                 () -> KeyedTopicPublisher.readyToPublish(new ServicesPublisher(kafka, servicesTopic)));
         await(runtime::servicesPublishedAll, "every Service published");
     }

@@ -149,11 +149,15 @@ public class InputsConsumer {
         stop(null);
     }
 
-    /** A tendril.policy publisher of a new leadership: the topic created if missing and read back. */
+    /**
+     * A tendril.policy (and tendril.policy.revisions) publisher of a new leadership: the topics created if missing
+     * and read back.
+     */
     private PolicyPublisher publisher() {
         return KeyedTopicPublisher.readyToPublish(new PolicyPublisher(
                 clientSettings("tendril-policy-publisher"),
                 config.topics().policy(),
+                config.topics().policyRevisions(),
                 config.topics().policyPartitions(),
                 registry));
     }

@@ -1,7 +1,12 @@
 package dev.tendril.policy.adapters.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import dev.tendril.api.v1.GetPolicyMapsRequest;
+import dev.tendril.api.v1.GetPolicyMapsResponse;
+import dev.tendril.api.v1.PolicyMapsGrpc;
 import dev.tendril.security.Credential;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
@@ -9,6 +14,9 @@ import dev.tendril.testing.tls.SecuredStackResource;
 import dev.tendril.testing.tls.TestPki;
 import dev.tendril.testing.tls.TlsClients;
 import dev.tendril.testing.tls.TlsClients.Answer;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -17,10 +25,14 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
-/** The policy service with TLS and roles on: only operators and admins change policy, and a refusal changes nothing. */
+/**
+ * The policy service with TLS and roles on: only operators and admins change policy, and a refusal changes nothing;
+ * agents, services and admins may fetch published maps over gRPC, viewers and operators may not.
+ */
 @QuarkusTest
 @TestProfile(PolicySecurityTest.Secured.class)
 @WithTestResource(PostgresTestResource.class)
@@ -142,5 +154,46 @@ class PolicySecurityTest {
         assertThat(call(pki.user("viewer"), "GET", "/q/metrics", null).status()).isEqualTo(200);
         assertThat(call(null, "GET", "/q/metrics", null).status()).isEqualTo(401);
         assertThat(call(null, "GET", "/q/health", null).status()).isEqualTo(200);
+    }
+
+    private GetPolicyMapsResponse getPolicyMaps(Credential who, int... subjects) {
+        int port = ConfigProvider.getConfig().getValue("quarkus.http.test-ssl-port", Integer.class);
+        ManagedChannel channel = TlsClients.grpc("localhost", port, pki.authority(), who);
+        try {
+            GetPolicyMapsRequest.Builder request = GetPolicyMapsRequest.newBuilder();
+            for (int s : subjects) {
+                request.addSubjects(s);
+            }
+            return PolicyMapsGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .getPolicyMaps(request.build());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    void agentsServicesAndAdminsMayFetchPolicyMapsOverGrpcViewersOperatorsAndStrangersMayNot() {
+        int never = 59_999_999;
+        for (Credential allowed : List.of(pki.node("node-1"), pki.service("flows"), pki.user("admin"))) {
+            GetPolicyMapsResponse answer = await().atMost(java.time.Duration.ofSeconds(30))
+                    .ignoreExceptionsMatching(e -> e instanceof StatusRuntimeException s
+                            && s.getStatus().getCode() == Status.Code.UNAVAILABLE)
+                    .until(() -> getPolicyMaps(allowed, never), a -> true);
+            assertThat(answer.getAbsentList()).as("%s", allowed).containsExactly(never);
+        }
+        for (String role : List.of("viewer", "operator")) {
+            assertThatThrownBy(() -> getPolicyMaps(pki.user(role), never))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+                        assertThat(e.getStatus().getDescription())
+                                .contains("tendril.v1.PolicyMaps/GetPolicyMaps")
+                                .contains("CN=" + role + " (role " + role + ")");
+                    });
+        }
+        assertThatThrownBy(() -> getPolicyMaps(null, never))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
     }
 }
