@@ -158,6 +158,17 @@ public final class SimulatedAgent implements AutoCloseable {
             return topics.services();
         }
 
+        // The simulations follow tendril.policy whole, as the load drivers publish it.
+        @Override
+        public AgentConfig.PolicySource policySource() {
+            return AgentConfig.PolicySource.TOPIC;
+        }
+
+        @Override
+        public String policyRevisionsTopic() {
+            return topics.policy() + ".revisions";
+        }
+
         @Override
         public String meshPeersTopic() {
             return "tendril.mesh.peers";
