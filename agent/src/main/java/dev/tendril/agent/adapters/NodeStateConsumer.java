@@ -77,9 +77,9 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
     @Inject
     DatapathMaps maps;
 
-    // The policy service, asked for the local subjects' maps in fetch mode; absent outside CDI (topic mode only).
+    // The policy service, asked for the local subjects' maps in fetch mode.
     @Inject
-    PolicyMapsClient policyMaps;
+    PolicyFetcher.Source policyMaps;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
@@ -123,11 +123,22 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
      */
     public static NodeStateConsumer create(
             AgentConfig config, DatapathMaps maps, String bootstrapServers, Map<String, String> consumerOverrides) {
+        return create(config, maps, bootstrapServers, consumerOverrides, null);
+    }
+
+    /** {@link #create(AgentConfig, DatapathMaps, String, Map)} with the policy service of fetch mode. */
+    public static NodeStateConsumer create(
+            AgentConfig config,
+            DatapathMaps maps,
+            String bootstrapServers,
+            Map<String, String> consumerOverrides,
+            PolicyFetcher.Source policyMaps) {
         NodeStateConsumer c = new NodeStateConsumer();
         c.config = config;
         c.maps = maps;
         c.bootstrapServers = bootstrapServers;
         c.consumerOverrides = Map.copyOf(consumerOverrides);
+        c.policyMaps = policyMaps;
         return c;
     }
 

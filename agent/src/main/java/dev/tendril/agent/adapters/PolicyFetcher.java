@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
@@ -32,7 +33,7 @@ public final class PolicyFetcher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PolicyFetcher.class);
 
     /** The policy service's {@code GetPolicyMaps}; throws when the call fails. */
-    interface Source {
+    public interface Source {
         GetPolicyMapsResponse getPolicyMaps(List<Long> subjects);
     }
 
@@ -55,7 +56,7 @@ public final class PolicyFetcher implements AutoCloseable {
     PolicyFetcher(String node, LocalEndpointTable table, Source source, MeterRegistry registry) {
         this.node = node;
         this.table = table;
-        this.source = source;
+        this.source = Objects.requireNonNull(source, "policy-source=fetch needs the policy service's client");
         this.calls = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().name("tendril-agent-policy-fetch").daemon().factory());
         if (registry != null) {

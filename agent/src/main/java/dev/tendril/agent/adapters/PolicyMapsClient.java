@@ -7,6 +7,8 @@ import dev.tendril.api.v1.PolicyMapsGrpc;
 import dev.tendril.rest.security.ComponentTls;
 import dev.tendril.security.ClientTls;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -53,9 +55,26 @@ public class PolicyMapsClient implements PolicyFetcher.Source {
     public GetPolicyMapsResponse getPolicyMaps(List<Long> subjects) {
         GetPolicyMapsRequest.Builder request = GetPolicyMapsRequest.newBuilder();
         subjects.forEach(s -> request.addSubjects(s.intValue()));
-        return RequestIds.forwarding(
-                "agent-" + config.nodeName() + "-policy-" + UUID.randomUUID(),
-                () -> stub().getPolicyMaps(request.build()));
+        try {
+            return RequestIds.forwarding(
+                    "agent-" + config.nodeName() + "-policy-" + UUID.randomUUID(),
+                    () -> stub().getPolicyMaps(request.build()));
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                reconnectNow();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The fetcher's own backoff (at most a few seconds) paces the retries: the channel's reconnect backoff, which
+     * grows to two minutes, would otherwise leave a policy service that came back unasked for that long.
+     */
+    private synchronized void reconnectNow() {
+        if (channel != null) {
+            channel.resetConnectBackoff();
+        }
     }
 
     @PreDestroy

@@ -7,19 +7,11 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
 import dev.tendril.api.v1.Endpoint;
-import dev.tendril.api.v1.GetPolicyMapsRequest;
-import dev.tendril.api.v1.GetPolicyMapsResponse;
-import dev.tendril.api.v1.PolicyMapsGrpc;
-import dev.tendril.api.v1.SubjectPolicyMap;
 import dev.tendril.api.v1.SubjectPolicyRevision;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMapKey;
 import dev.tendril.testing.KafkaTestResource;
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
-import io.grpc.Server;
-import io.grpc.stub.StreamObserver;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -30,11 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Queue;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -324,62 +312,5 @@ class PolicyFetchSyncTest {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return new KafkaProducer<>(p);
-    }
-
-    /** The policy service's PolicyMaps API over real gRPC, answering from the maps set here; records what it was asked. */
-    static final class PolicyMapsServer {
-        private final int port;
-        private final Map<Integer, SubjectPolicyMap> maps = new ConcurrentHashMap<>();
-        private final Queue<Integer> asked = new ConcurrentLinkedQueue<>();
-        private Server server;
-
-        PolicyMapsServer(int port) {
-            this.port = port;
-        }
-
-        void put(SubjectPolicyMap map) {
-            maps.put(map.getSubject(), map);
-        }
-
-        List<Integer> asked() {
-            return List.copyOf(asked);
-        }
-
-        int timesAsked(int subject) {
-            return (int) asked.stream().filter(s -> s == subject).count();
-        }
-
-        synchronized void start() throws IOException {
-            server = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
-                    .addService(new PolicyMapsGrpc.PolicyMapsImplBase() {
-                        @Override
-                        public void getPolicyMaps(
-                                GetPolicyMapsRequest request, StreamObserver<GetPolicyMapsResponse> out) {
-                            GetPolicyMapsResponse.Builder answer = GetPolicyMapsResponse.newBuilder();
-                            for (int subject : request.getSubjectsList()) {
-                                asked.add(subject);
-                                SubjectPolicyMap m = maps.get(subject);
-                                if (m == null) {
-                                    answer.addAbsent(subject);
-                                } else {
-                                    answer.addMaps(m);
-                                }
-                            }
-                            out.onNext(answer.build());
-                            out.onCompleted();
-                        }
-                    })
-                    .build()
-                    .start();
-        }
-
-        synchronized void stop() {
-            server.shutdownNow();
-            try {
-                server.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 }
