@@ -16,6 +16,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
+@WithTestResource(FakeControlPlane.class)
 @TestProfile(PolicyFetchSyncTest.FetchMode.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PolicyFetchSyncTest {
@@ -68,7 +70,9 @@ class PolicyFetchSyncTest {
                     "tendril.agent.sync.policy-revisions-topic", "fetch-" + RUN + ".policy.revisions",
                     "tendril.agent.sync.services-topic", "fetch-" + RUN + ".services",
                     "tendril.agent.policy-url", "localhost:" + port,
-                    "tendril.agent.call-timeout", "2s");
+                    "tendril.agent.call-timeout", "2s",
+                    // The endpoint API allocates from the node's pod CIDR (FakeControlPlane's IPAM).
+                    "tendril.agent.register-node", "true");
         }
     }
 
@@ -243,6 +247,24 @@ class PolicyFetchSyncTest {
         assertThat(rows("shop/c2")).containsExactly(new NodeStateSyncTest.PolicyRow("ingress", 3004, "TCP", 25, false));
         assertThat(server.timesAsked(2003)).isEqualTo(before);
         assertThat(server.asked()).doesNotContain(2002);
+    }
+
+    @Test
+    @Order(7)
+    void anEndpointCreatedThroughTheApiGetsItsIdentitysMapFetched() {
+        // FakeControlPlane's identity service gives the first label set identity 1000; no topic shows the endpoint.
+        server.put(NodeStateSyncTest.policy(
+                1000, 1, PolicyMapKey.of(3006, Direction.INGRESS, IpProtocol.TCP, 5432), false));
+        given().contentType(ContentType.JSON)
+                .body("""
+                        {"namespace":"api","pod":"p1","uid":"uid-p1","labels":{"app":"api"}}""")
+                .post("/v1/endpoints")
+                .then()
+                .statusCode(201)
+                .body("identity", equalTo(1000));
+
+        awaitRows("api/p1", new NodeStateSyncTest.PolicyRow("ingress", 3006, "TCP", 5432, false));
+        assertThat(server.timesAsked(1000)).isPositive();
     }
 
     private static int readyPolicies() {
