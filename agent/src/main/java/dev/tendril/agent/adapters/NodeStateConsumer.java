@@ -93,7 +93,7 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
      *
      * @param records records replayed
      * @param consume from the first batch handed over to the end offsets captured at start, replaying each batch
-     * @param apply building the image from the delta
+     * @param apply building the image from the delta (fetch mode: and the first fetch of the local subjects)
      * @param reconcile publishing it: the ipcache's index of the image and the full pass over every map
      */
     public record Bootstrap(long records, Duration consume, Duration apply, Duration reconcile) {}
