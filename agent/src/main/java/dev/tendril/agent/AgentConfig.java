@@ -44,6 +44,13 @@ public interface AgentConfig {
     @WithDefault("localhost:8081")
     String identityUrl();
 
+    /**
+     * The policy service's gRPC address, {@code host:port}: where the maps of the local endpoints' identities are
+     * fetched from ({@code PolicyMaps.GetPolicyMaps}) with {@code sync.policy-source=fetch}.
+     */
+    @WithDefault("localhost:8083")
+    String policyUrl();
+
     /** This node's internal IPs, registered with IPAM. */
     @WithDefault("127.0.0.1")
     List<String> nodeIps();
@@ -52,7 +59,7 @@ public interface AgentConfig {
     @WithDefault("true")
     boolean registerNode();
 
-    /** Deadline of one call to IPAM or the identity service. */
+    /** Deadline of one call to IPAM, the identity service or the policy service. */
     @WithDefault("10s")
     Duration callTimeout();
 
@@ -118,6 +125,14 @@ public interface AgentConfig {
         BPF
     }
 
+    /** Where an agent's policy maps come from (docs/agent.md, "Policy maps: fetch or topic"). */
+    enum PolicySource {
+        /** Follow {@code tendril.policy.revisions}, fetch the maps of local subjects from the policy service. */
+        FETCH,
+        /** Follow {@code tendril.policy} whole and keep the maps of local subjects. */
+        TOPIC
+    }
+
     enum PodNetworkMode {
         MODEL,
         KERNEL,
@@ -156,6 +171,18 @@ public interface AgentConfig {
 
         @WithDefault("tendril.services")
         String servicesTopic();
+
+        /**
+         * {@code fetch}: follow {@link #policyRevisionsTopic()} and fetch the maps of the local endpoints' identities
+         * from the policy service ({@code tendril.agent.policy-url}); {@code topic}: follow {@link #policyTopic()}
+         * whole.
+         */
+        @WithDefault("fetch")
+        PolicySource policySource();
+
+        /** Key: subject identity, value: {@code tendril.v1.SubjectPolicyRevision}; followed in fetch mode. */
+        @WithDefault("tendril.policy.revisions")
+        String policyRevisionsTopic();
 
         /**
          * The ClusterMesh peer list (key: cluster name, value: {@code tendril.v1.MeshPeer}); for each peer the

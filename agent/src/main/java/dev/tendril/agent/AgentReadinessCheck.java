@@ -4,6 +4,7 @@ import dev.tendril.agent.adapters.DatapathMaps;
 import dev.tendril.agent.adapters.NodeRegistration;
 import dev.tendril.agent.adapters.NodeStateConsumer;
 import dev.tendril.agent.adapters.PodNetworks;
+import dev.tendril.agent.adapters.PolicyFetcher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -14,7 +15,8 @@ import org.eclipse.microprofile.health.Readiness;
 /**
  * Down until the node is registered with IPAM and the first bootstrap from the state topics reached
  * their end and the maps were reconciled; up afterwards, also while Kafka is unreachable (the maps keep enforcing the last state:
- * fail-static), which the {@code kafka} data reports.
+ * fail-static), which the {@code kafka} data reports, and while the policy service does not answer the fetches of the
+ * local subjects' maps ({@code policyFetch}, fetch mode).
  */
 @Readiness
 @ApplicationScoped
@@ -62,7 +64,14 @@ public class AgentReadinessCheck implements HealthCheck {
                 .withData("nodes", s.image().nodes().size())
                 .withData("ipcacheEntries", maps.entries(DatapathMaps.IPCACHE))
                 .withData("policies", s.image().policies().size())
+                .withData("policySource", state.policyFetcher().isPresent() ? "fetch" : "topic")
                 .withData("recordsRejected", s.recordsRejected());
+        // Fail-static as with Kafka: the maps keep their content while the policy service does not answer.
+        state.policyFetcher()
+                .ifPresent(f -> b.withData("policyFetch", f.problem().orElseGet(() -> {
+                    PolicyFetcher.Counts c = f.counts();
+                    return "ok (" + c.fetches() + " calls, " + c.maps() + " maps, " + c.failures() + " failed)";
+                })));
         return b.status(s.bootstrapped() && registration.registered()).build();
     }
 }

@@ -12,7 +12,6 @@ import dev.tendril.topics.FollowerStatus;
 import dev.tendril.topics.KafkaClientSettings;
 import dev.tendril.topics.RejectedRecord;
 import dev.tendril.topics.TopicFollower;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -24,10 +23,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -35,7 +30,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Follows tendril.identities, tendril.endpoints, tendril.nodes, tendril.policy and tendril.services into the node's image and
+ * Follows tendril.identities, tendril.endpoints, tendril.nodes, tendril.services and tendril.policy (or, in fetch mode,
+ * tendril.policy.revisions and the policy service's maps of the local subjects: {@link FetchMode}) into the node's image and
  * maps, as KRaft's metadata loader does. libs/topics' {@link TopicFollower} reads them (every partition from
  * its beginning, no consumer group: every agent needs every record, and a compacted topic read from the start
  * is the snapshot) and hands the records over on its thread: the bootstrap's records, up to the end offsets
@@ -61,13 +57,29 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
             Optional<String> kafkaProblem,
             Instant lastReconcile,
             long recordsApplied,
-            long recordsRejected) {}
+            long recordsRejected) {
+
+        Status with(Optional<String> problem, long moreRejected) {
+            return new Status(
+                    enabled,
+                    bootstrapped,
+                    image,
+                    problem,
+                    lastReconcile,
+                    recordsApplied,
+                    recordsRejected + moreRejected);
+        }
+    }
 
     @Inject
     AgentConfig config;
 
     @Inject
     DatapathMaps maps;
+
+    // The policy service, asked for the local subjects' maps in fetch mode.
+    @Inject
+    PolicyFetcher.Source policyMaps;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
@@ -77,20 +89,11 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
     MeterRegistry registry;
 
     /**
-     * How far this agent is behind the end of a followed topic, as of the last check (every second
-     * while following): the records not yet consumed, and the age of the last record consumed while
-     * any remain (0 when caught up).
-     */
-    public record TopicLag(long records, double seconds) {
-        static final TopicLag NONE = new TopicLag(0, 0);
-    }
-
-    /**
      * The phases of the bootstrap.
      *
      * @param records records replayed
      * @param consume from the first batch handed over to the end offsets captured at start, replaying each batch
-     * @param apply building the image from the delta
+     * @param apply building the image from the delta (fetch mode: and the first fetch of the local subjects)
      * @param reconcile publishing it: the ipcache's index of the image and the full pass over every map
      */
     public record Bootstrap(long records, Duration consume, Duration apply, Duration reconcile) {}
@@ -102,13 +105,15 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
     private volatile Bootstrap lastBootstrap;
     private Map<String, StateTopic> topics;
     private TopicFollower<String, byte[]> follower;
-    private volatile boolean stopping;
-    private ScheduledExecutorService periodic;
-    private final Map<String, Long> lastRecordTime = new ConcurrentHashMap<>();
+    private PeriodicReconcile periodic;
+    private final TopicLags lags = new TopicLags();
     // The bootstrap in progress, on the follower's thread.
     private NodeDelta bootstrapping;
     private long bootstrapStarted;
+    private long bootstrapConsumed;
     private long bootstrapRejected;
+    // Null in topic mode.
+    private FetchMode fetch;
 
     /**
      * The same consumer outside CDI, e.g. one of many simulated agents in one JVM
@@ -118,11 +123,22 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
      */
     public static NodeStateConsumer create(
             AgentConfig config, DatapathMaps maps, String bootstrapServers, Map<String, String> consumerOverrides) {
+        return create(config, maps, bootstrapServers, consumerOverrides, null);
+    }
+
+    /** {@link #create(AgentConfig, DatapathMaps, String, Map)} with the policy service of fetch mode. */
+    public static NodeStateConsumer create(
+            AgentConfig config,
+            DatapathMaps maps,
+            String bootstrapServers,
+            Map<String, String> consumerOverrides,
+            PolicyFetcher.Source policyMaps) {
         NodeStateConsumer c = new NodeStateConsumer();
         c.config = config;
         c.maps = maps;
         c.bootstrapServers = bootstrapServers;
         c.consumerOverrides = Map.copyOf(consumerOverrides);
+        c.policyMaps = policyMaps;
         return c;
     }
 
@@ -150,28 +166,10 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
                 .handler(this)
                 .build();
         if (registry != null) {
-            for (String topic : topics.keySet()) {
-                Gauge.builder(
-                                "tendril.agent.topic.lag.records",
-                                this,
-                                c -> c.lag(topic).records())
-                        .description("Records of a followed topic not consumed yet")
-                        .tag("topic", topic)
-                        .register(registry);
-                Gauge.builder(
-                                "tendril.agent.topic.lag.seconds",
-                                this,
-                                c -> c.lag(topic).seconds())
-                        .description("Age of the last consumed record while a followed topic has more")
-                        .tag("topic", topic)
-                        .register(registry);
-            }
+            lags.register(registry, follower, topics.keySet());
         }
         follower.start();
-        long every = config.reconcileInterval().toMillis();
-        periodic = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("tendril-agent-reconcile").daemon().factory());
-        periodic.scheduleWithFixedDelay(this::reconcilePeriodically, every, every, TimeUnit.MILLISECONDS);
+        periodic = new PeriodicReconcile(maps, config.reconcileInterval(), () -> status.bootstrapped());
     }
 
     /** The topics by name, the maps opened and told where the image comes from; before the first record. */
@@ -179,6 +177,7 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
         if (topics != null) {
             return;
         }
+        boolean fetch = config.sync().policySource() == AgentConfig.PolicySource.FETCH;
         topics = Map.of(
                 config.sync().identitiesTopic(),
                 StateTopic.IDENTITIES,
@@ -186,41 +185,30 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
                 StateTopic.ENDPOINTS,
                 config.sync().nodesTopic(),
                 StateTopic.NODES,
-                config.sync().policyTopic(),
-                StateTopic.POLICY,
+                fetch ? config.sync().policyRevisionsTopic() : config.sync().policyTopic(),
+                fetch ? StateTopic.POLICY_REVISIONS : StateTopic.POLICY,
                 config.sync().servicesTopic(),
                 StateTopic.SERVICES);
+        if (fetch) {
+            this.fetch = new FetchMode(
+                    new PolicyFetcher(config.nodeName(), maps.table(), policyMaps, registry),
+                    this::publishBootstrap,
+                    this::publish);
+        }
         maps.ipcache(); // open the map (and fail start-up on a bad pin) before following
         status = new Status(true, false, NodeImage.EMPTY, Optional.empty(), null, 0, 0);
         maps.imageSource(() -> status.bootstrapped() ? Optional.of(status.image()) : Optional.empty());
     }
 
-    /**
-     * Corrects drift (another writer, a lost update) against the last image; also while Kafka is down,
-     * which keeps the last state (fail-static).
-     */
-    private void reconcilePeriodically() {
-        Status s = status;
-        if (!s.bootstrapped() || stopping) {
-            return;
-        }
-        try {
-            maps.reconcileCurrent("periodic")
-                    .filter(out -> out.total() > 0)
-                    .ifPresent(out ->
-                            LOG.infof("periodic reconcile corrected %d entries: %s", out.total(), out.changes()));
-        } catch (RuntimeException e) {
-            LOG.error("periodic reconcile failed", e);
-        }
-    }
-
     public void stop() {
-        stopping = true;
         if (periodic != null) {
-            periodic.shutdownNow();
+            periodic.close();
         }
         if (follower != null) {
             follower.close();
+        }
+        if (fetch != null) {
+            fetch.fetcher().close();
         }
     }
 
@@ -234,16 +222,12 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
                         .map(f -> f.message().startsWith("handler failed")
                                 ? "state topic consumer failed: " + f.message()
                                 : "Kafka unreachable at " + bootstrapServers + ": " + f.message());
-        return problem.equals(s.kafkaProblem())
-                ? s
-                : new Status(
-                        s.enabled(),
-                        s.bootstrapped(),
-                        s.image(),
-                        problem,
-                        s.lastReconcile(),
-                        s.recordsApplied(),
-                        s.recordsRejected());
+        return problem.equals(s.kafkaProblem()) ? s : s.with(problem, 0);
+    }
+
+    /** Fetch mode's fetches of the local subjects' maps (problem, counts); empty in topic mode. */
+    public Optional<PolicyFetcher> policyFetcher() {
+        return fetch == null ? Optional.empty() : Optional.of(fetch.fetcher());
     }
 
     public Optional<Bootstrap> lastBootstrap() {
@@ -251,14 +235,8 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
     }
 
     /** The lag of a followed topic: its end offsets as of the last check (every second) against what was applied. */
-    public TopicLag lag(String topic) {
-        if (follower == null) {
-            return TopicLag.NONE;
-        }
-        long records = follower.status().lag(topic);
-        Long last = lastRecordTime.get(topic);
-        double seconds = records == 0 || last == null ? 0 : Math.max(0, System.currentTimeMillis() - last) / 1000.0;
-        return new TopicLag(records, seconds);
+    public TopicLags.Lag lag(String topic) {
+        return lags.lag(follower, topic);
     }
 
     /**
@@ -273,9 +251,7 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
 
     @Override
     public void apply(Batch<String, byte[]> batch) {
-        for (ConsumerRecord<String, byte[]> r : batch) {
-            lastRecordTime.put(r.topic(), r.timestamp());
-        }
+        lags.consumed(batch);
         if (batch.bootstrapping()) {
             replayBootstrap(batch);
         } else {
@@ -305,18 +281,31 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
             bootstrapping = new NodeDelta(NodeImage.EMPTY);
             bootstrapStarted = System.nanoTime();
         }
+        if (fetch != null && fetch.holding()) {
+            return;
+        }
+        bootstrapConsumed = System.nanoTime();
+        NodeImage image = bootstrapping.apply();
+        if (fetch != null) {
+            // Published once the first fetch of the local subjects answered or failed.
+            fetch.caughtUp(bootstrapping, image);
+        } else {
+            publishBootstrap(image, 0, 0);
+        }
+    }
+
+    /** The bootstrap's image published whole; {@code replayed} records were read after it, while it was held. */
+    private void publishBootstrap(NodeImage image, long replayed, long rejected) {
         NodeDelta delta = bootstrapping;
-        long consumed = System.nanoTime();
-        NodeImage image = delta.apply();
         long applied = System.nanoTime();
         // Not bootstrapped until the maps hold the image: readiness, and the endpoint API's writes, wait for it.
         NodeMapsReconciler.Outcome result = maps.publish(image);
         long reconciled = System.nanoTime();
         Status s = status;
         lastBootstrap = new Bootstrap(
-                delta.replayed(),
-                Duration.ofNanos(consumed - bootstrapStarted),
-                Duration.ofNanos(applied - consumed),
+                delta.replayed() + replayed,
+                Duration.ofNanos(bootstrapConsumed - bootstrapStarted),
+                Duration.ofNanos(applied - bootstrapConsumed),
                 Duration.ofNanos(reconciled - applied));
         LOG.infof(
                 "bootstrapped from %d records in %d ms (consume %d, image %d, reconcile %d ms): %s; maps %s",
@@ -333,20 +322,40 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
                 image,
                 s.kafkaProblem(),
                 Instant.now(),
-                s.recordsApplied() + delta.replayed(),
-                s.recordsRejected() + bootstrapRejected);
+                s.recordsApplied() + delta.replayed() + replayed,
+                s.recordsRejected() + bootstrapRejected + rejected);
         // Kept until published: the follower hands a failed caught-up signal over again.
         bootstrapping = null;
     }
 
+    @Override
+    public void drained() {
+        if (fetch != null) {
+            fetch.step(status.bootstrapped(), () -> status.image());
+        }
+    }
+
+    @Override
+    public void periodically(FollowerStatus ignored) {
+        drained();
+    }
+
     /** One poll after the bootstrap: records in, a delta out, the delta published to the maps. */
     public void apply(Iterable<ConsumerRecord<String, byte[]>> batch) {
-        Status s = status;
-        NodeDelta delta = new NodeDelta(s.image());
+        NodeDelta delta = fetch == null ? new NodeDelta(status.image()) : fetch.begin(status.image());
         long rejected = 0;
         for (ConsumerRecord<String, byte[]> r : batch) {
             rejected += replay(delta, r);
         }
+        if (fetch == null) {
+            publish(delta, rejected);
+        } else {
+            fetch.replayed(delta, rejected, () -> status.image());
+        }
+    }
+
+    private void publish(NodeDelta delta, long rejected) {
+        Status s = status;
         NodeImage image = delta.apply();
         // Published before the maps are written: an endpoint API call in between sees the newer image.
         status = new Status(
@@ -382,13 +391,6 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
     @Override
     public void rejected(RejectedRecord record) {
         Status s = status;
-        status = new Status(
-                s.enabled(),
-                s.bootstrapped(),
-                s.image(),
-                s.kafkaProblem(),
-                s.lastReconcile(),
-                s.recordsApplied(),
-                s.recordsRejected() + 1);
+        status = s.with(s.kafkaProblem(), 1);
     }
 }

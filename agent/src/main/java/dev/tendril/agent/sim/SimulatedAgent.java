@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.agent.AgentConfig;
 import dev.tendril.agent.adapters.DatapathMaps;
 import dev.tendril.agent.adapters.NodeStateConsumer;
+import dev.tendril.agent.adapters.PolicyFetcher;
 import dev.tendril.agent.state.InMemoryMapBackend;
 import dev.tendril.agent.state.MapBackend;
 import dev.tendril.agent.state.NodeMapsReconciler;
@@ -79,6 +80,24 @@ public final class SimulatedAgent implements AutoCloseable {
             Path stateDir,
             MapListener listener,
             Map<String, String> consumerOverrides) {
+        return start(nodeName, bootstrapServers, topics, stateDir, listener, consumerOverrides, null);
+    }
+
+    /**
+     * Opens the maps and starts following; returns at once (see {@link #bootstrapped()}).
+     *
+     * @param listener told about ipcache and policy map writes; null for none
+     * @param policyMaps null: the agent follows {@code topics.policy()} whole; else it follows
+     *     {@code <topics.policy()>.revisions} and fetches the maps of its local subjects from this policy service
+     */
+    public static SimulatedAgent start(
+            String nodeName,
+            String bootstrapServers,
+            StateTopics topics,
+            Path stateDir,
+            MapListener listener,
+            Map<String, String> consumerOverrides,
+            PolicyFetcher.Source policyMaps) {
         SimulatedAgent[] self = new SimulatedAgent[1];
         MapBackend backend = listener == null
                 ? new InMemoryMapBackend()
@@ -91,9 +110,10 @@ public final class SimulatedAgent implements AutoCloseable {
                 stateDir.resolve("bpffs-unused"),
                 stateDir,
                 Duration.ofSeconds(30),
-                new Sync(topics));
+                new Sync(topics, policyMaps != null));
         DatapathMaps maps = DatapathMaps.open(config, new SimpleMeterRegistry(), new ObjectMapper(), backend);
-        NodeStateConsumer consumer = NodeStateConsumer.create(config, maps, bootstrapServers, consumerOverrides);
+        NodeStateConsumer consumer =
+                NodeStateConsumer.create(config, maps, bootstrapServers, consumerOverrides, policyMaps);
         self[0] = new SimulatedAgent(nodeName, maps, consumer);
         consumer.start();
         return self[0];
@@ -126,7 +146,7 @@ public final class SimulatedAgent implements AutoCloseable {
         maps.close();
     }
 
-    private record Sync(StateTopics topics) implements AgentConfig.Sync {
+    private record Sync(StateTopics topics, boolean fetch) implements AgentConfig.Sync {
 
         @Override
         public boolean enabled() {
@@ -156,6 +176,16 @@ public final class SimulatedAgent implements AutoCloseable {
         @Override
         public String servicesTopic() {
             return topics.services();
+        }
+
+        @Override
+        public AgentConfig.PolicySource policySource() {
+            return fetch ? AgentConfig.PolicySource.FETCH : AgentConfig.PolicySource.TOPIC;
+        }
+
+        @Override
+        public String policyRevisionsTopic() {
+            return topics.policy() + ".revisions";
         }
 
         @Override

@@ -35,6 +35,11 @@ public record StandaloneAgentConfig(
     }
 
     @Override
+    public String policyUrl() {
+        return "unused:0";
+    }
+
+    @Override
     public List<String> nodeIps() {
         return List.of();
     }
@@ -137,6 +142,16 @@ public record StandaloneAgentConfig(
         @Override
         public String servicesTopic() {
             return "tendril.services";
+        }
+
+        @Override
+        public PolicySource policySource() {
+            return PolicySource.TOPIC;
+        }
+
+        @Override
+        public String policyRevisionsTopic() {
+            return "tendril.policy.revisions";
         }
 
         @Override

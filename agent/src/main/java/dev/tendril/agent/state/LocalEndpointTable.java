@@ -417,6 +417,13 @@ public final class LocalEndpointTable {
         return resolved;
     }
 
+    /** The identities of the endpoints created through the API (a policy-fetching agent needs their maps). */
+    public synchronized Set<Long> registeredIdentities() {
+        Set<Long> out = new HashSet<>();
+        registered.values().forEach(e -> out.add(e.identity()));
+        return out;
+    }
+
     /** Increases with every change that must be persisted. */
     public synchronized long changes() {
         return changes;

@@ -8,6 +8,7 @@ import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Node;
 import dev.tendril.api.v1.ServiceMaps;
 import dev.tendril.api.v1.SubjectPolicyMap;
+import dev.tendril.api.v1.SubjectPolicyRevision;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -20,7 +21,8 @@ import java.util.Set;
  * that changed and their latest value, and the offsets reached. A bootstrap is a delta from
  * {@link NodeImage#EMPTY}. Later records for a key replace earlier ones; a tombstone deletes the key.
  * {@link #apply()} keeps the images of topics that saw no record. A policy map whose revision is lower than
- * the one held (a re-delivered or reordered record) is ignored, and so is a Service's. {@link #changes} says what was added,
+ * the one held (a re-delivered or reordered record) is ignored, and so is a Service's; a map fetched from the policy
+ * service ({@link #replayFetched}) enters by the same rule. {@link #changes} says what was added,
  * changed and removed against the base image: what a {@link ImagePublisher} writes.
  */
 public final class NodeDelta {
@@ -47,6 +49,8 @@ public final class NodeDelta {
     private final Map<String, Node> nodes = new HashMap<>();
     private final Map<Long, SubjectPolicyMap> policies = new HashMap<>();
     private final Map<String, ServiceMaps> services = new HashMap<>();
+    // Subject to its latest revision on tendril.policy.revisions; null: the tombstone (no map any more).
+    private final Map<Long, Long> revisions = new HashMap<>();
     private final Map<StateTopic, Map<Integer, Long>> offsets = new EnumMap<>(StateTopic.class);
     private int replayed;
 
@@ -97,6 +101,7 @@ public final class NodeDelta {
                 replayPolicy(
                         identityId(key), value == null ? null : parse(SubjectPolicyMap.parser(), topic, key, value));
             case SERVICES -> replayService(key, value == null ? null : parse(ServiceMaps.parser(), topic, key, value));
+            case POLICY_REVISIONS -> replayRevision(identityId(key), value);
         }
         replayed++;
     }
@@ -111,6 +116,34 @@ public final class NodeDelta {
             }
         }
         policies.put(subject, map);
+    }
+
+    /**
+     * A map the agent fetched from the policy service instead of reading it on tendril.policy: replayed as that
+     * topic's record would be (a lower revision than the one held is ignored). Not counted as a record.
+     */
+    public void replayFetched(SubjectPolicyMap map) {
+        if (map == null) {
+            throw new IllegalArgumentException("map must not be null");
+        }
+        replayPolicy(Integer.toUnsignedLong(map.getSubject()), map);
+    }
+
+    /** The subject's map leaves the image (no local endpoint needs it any more), as a tombstone of tendril.policy. */
+    public void forgetPolicy(long subject) {
+        policies.put(subject, null);
+    }
+
+    private void replayRevision(long subject, byte[] value) {
+        if (value == null) {
+            revisions.put(subject, null);
+            replayPolicy(subject, null);
+            return;
+        }
+        // The key names the subject, as on tendril.policy (compaction keeps the latest value per key).
+        SubjectPolicyRevision r =
+                parse(SubjectPolicyRevision.parser(), StateTopic.POLICY_REVISIONS, "" + subject, value);
+        revisions.put(subject, r.getRevision());
     }
 
     private void replayService(String key, ServiceMaps maps) {
@@ -145,6 +178,14 @@ public final class NodeDelta {
         return Collections.unmodifiableMap(policies);
     }
 
+    /**
+     * Revisions replayed from tendril.policy.revisions, subject to the latest revision (null: the tombstone);
+     * read-only. The tombstones' removals are also in {@link #policyChanges()}.
+     */
+    public Map<Long, Long> revisionChanges() {
+        return Collections.unmodifiableMap(revisions);
+    }
+
     /** Services replayed, {@code namespace/name} to the latest value (null: deleted); read-only. */
     public Map<String, ServiceMaps> serviceChanges() {
         return Collections.unmodifiableMap(services);
@@ -158,6 +199,8 @@ public final class NodeDelta {
             case NODES -> changes(base.nodes(), nodes);
             case POLICY -> changes(base.policies(), policies);
             case SERVICES -> changes(base.services(), services);
+            // Not an image of its own: what its tombstones remove shows under POLICY.
+            case POLICY_REVISIONS -> new TopicChanges<>(Set.of(), Set.of(), Set.of());
         };
     }
 

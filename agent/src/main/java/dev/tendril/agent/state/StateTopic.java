@@ -11,5 +11,11 @@ public enum StateTopic {
     /** Key: the decimal subject identity; value: {@code tendril.v1.SubjectPolicyMap}. */
     POLICY,
     /** Key: {@code namespace/name} of a Service; value: {@code tendril.v1.ServiceMaps}. */
-    SERVICES
+    SERVICES,
+    /**
+     * Key: the decimal subject identity; value: {@code tendril.v1.SubjectPolicyRevision}, the latest revision of the
+     * subject's map on {@code tendril.policy} (followed instead of it when the agent fetches its maps). Not held in
+     * the image: a tombstone removes the subject's map as one of POLICY does, a revision is what the fetch wants.
+     */
+    POLICY_REVISIONS
 }

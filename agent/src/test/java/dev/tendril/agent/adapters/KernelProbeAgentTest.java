@@ -83,6 +83,9 @@ class KernelProbeAgentTest {
             Map<String, String> topics = Map.of(
                     "tendril.agent.sync.enabled",
                     "true",
+                    // This test publishes tendril.policy's records: the agent follows that topic.
+                    "tendril.agent.sync.policy-source",
+                    "topic",
                     "tendril.agent.sync.identities-topic",
                     "kprobe-" + RUN + ".identities",
                     "tendril.agent.sync.endpoints-topic",

@@ -49,6 +49,7 @@ class MeshStateSyncTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "tendril.agent.sync.enabled", "true",
+                    "tendril.agent.sync.policy-source", "topic",
                     "tendril.agent.sync.identities-topic", RUN + ".identities",
                     "tendril.agent.sync.endpoints-topic", RUN + ".endpoints",
                     "tendril.agent.sync.nodes-topic", RUN + ".nodes",

@@ -61,6 +61,9 @@ class NodeStateSyncTest {
             return Map.of(
                     "tendril.agent.sync.enabled",
                     "true",
+                    // This test publishes tendril.policy's records: the agent follows that topic.
+                    "tendril.agent.sync.policy-source",
+                    "topic",
                     "tendril.agent.sync.identities-topic",
                     "agent-test-" + RUN + ".identities",
                     "tendril.agent.sync.endpoints-topic",

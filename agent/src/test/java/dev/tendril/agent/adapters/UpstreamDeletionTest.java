@@ -51,6 +51,9 @@ class UpstreamDeletionTest {
                     "true",
                     "tendril.agent.sync.enabled",
                     "true",
+                    // This test publishes tendril.policy's records: the agent follows that topic.
+                    "tendril.agent.sync.policy-source",
+                    "topic",
                     "tendril.agent.sync.identities-topic",
                     "upstream-" + RUN + ".identities",
                     "tendril.agent.sync.endpoints-topic",

@@ -8,6 +8,7 @@ import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Label;
 import dev.tendril.api.v1.Node;
 import dev.tendril.api.v1.SubjectPolicyMap;
+import dev.tendril.api.v1.SubjectPolicyRevision;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -118,6 +119,42 @@ class NodeStateTest {
         NodeDelta roundTrip = new NodeDelta(NodeImage.EMPTY);
         withPolicy.toRecords().forEach(roundTrip::replay);
         assertThat(roundTrip.apply()).isEqualTo(withPolicy);
+    }
+
+    @Test
+    void fetchedMapsEnterByTheRevisionRuleAndARevisionTombstoneRemovesTheSubjectsMap() {
+        SubjectPolicyMap rev2 =
+                SubjectPolicyMap.newBuilder().setSubject(1001).setRevision(2).build();
+        SubjectPolicyMap rev1 =
+                rev2.toBuilder().setRevision(1).addIngressEnforcedBy("x").build();
+        NodeDelta fetched = new NodeDelta(IMAGE1);
+        fetched.replayFetched(rev2);
+        fetched.replayFetched(rev1);
+        fetched.replay(
+                StateTopic.POLICY_REVISIONS,
+                0,
+                7,
+                "1001",
+                SubjectPolicyRevision.newBuilder()
+                        .setSubject(1001)
+                        .setRevision(3)
+                        .build()
+                        .toByteArray());
+        NodeImage held = fetched.apply();
+        assertThat(held.policies()).isEqualTo(Map.of(1001L, rev2));
+        assertThat(fetched.revisionChanges()).isEqualTo(Map.of(1001L, 3L));
+        assertThat(fetched.replayed()).as("fetched maps are no records").isEqualTo(1);
+        assertThat(held.provenance().next(StateTopic.POLICY_REVISIONS, 0)).isEqualTo(8);
+
+        NodeDelta tombstone = new NodeDelta(held);
+        tombstone.replay(StateTopic.POLICY_REVISIONS, "1001", null);
+        assertThat(tombstone.apply().policies()).isEmpty();
+        assertThat(tombstone.changes(StateTopic.POLICY).removed()).containsExactly(1001L);
+        assertThat(tombstone.revisionChanges()).containsEntry(1001L, null);
+
+        NodeDelta forgotten = new NodeDelta(held);
+        forgotten.forgetPolicy(1001);
+        assertThat(forgotten.apply().policies()).isEmpty();
     }
 
     @Test
