@@ -104,7 +104,7 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
     private volatile Status status = new Status(false, false, NodeImage.EMPTY, Optional.empty(), null, 0, 0);
     private volatile Bootstrap lastBootstrap;
     private Map<String, StateTopic> topics;
-    private TopicFollower<String, byte[]> follower;
+    private volatile TopicFollower<String, byte[]> follower;
     private PeriodicReconcile periodic;
     private final TopicLags lags = new TopicLags();
     // The bootstrap in progress, on the follower's thread.
@@ -120,13 +120,8 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
      * ({@code dev.tendril.agent.sim}): call {@link #start()} and {@link #stop()}.
      *
      * @param consumerOverrides Kafka consumer properties over the agent's (e.g. fetch settings to tune)
+     * @param policyMaps the policy service of fetch mode; null in topic mode
      */
-    public static NodeStateConsumer create(
-            AgentConfig config, DatapathMaps maps, String bootstrapServers, Map<String, String> consumerOverrides) {
-        return create(config, maps, bootstrapServers, consumerOverrides, null);
-    }
-
-    /** {@link #create(AgentConfig, DatapathMaps, String, Map)} with the policy service of fetch mode. */
     public static NodeStateConsumer create(
             AgentConfig config,
             DatapathMaps maps,
@@ -191,7 +186,7 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
                 StateTopic.SERVICES);
         if (fetch) {
             this.fetch = new FetchMode(
-                    new PolicyFetcher(config.nodeName(), maps.table(), policyMaps, registry),
+                    new PolicyFetcher(config.nodeName(), maps.table(), policyMaps, registry, this::nudge),
                     this::publishBootstrap,
                     this::publish);
         }
@@ -326,6 +321,11 @@ public class NodeStateConsumer implements FollowerHandler<String, byte[]> {
                 s.recordsRejected() + bootstrapRejected + rejected);
         // Kept until published: the follower hands a failed caught-up signal over again.
         bootstrapping = null;
+    }
+
+    /** A fetched answer waits: the follower's thread takes it now, not after its poll's timeout. */
+    private void nudge() {
+        Optional.ofNullable(follower).ifPresent(TopicFollower::nudge);
     }
 
     @Override

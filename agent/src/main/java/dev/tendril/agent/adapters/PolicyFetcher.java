@@ -43,6 +43,7 @@ public final class PolicyFetcher implements AutoCloseable {
     private final String node;
     private final LocalEndpointTable table;
     private final Source source;
+    private final Runnable answered;
     private final PolicyDemand demand = new PolicyDemand();
     private final ExecutorService calls;
     private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
@@ -53,10 +54,12 @@ public final class PolicyFetcher implements AutoCloseable {
     // Calls answered or failed, as the consumer's thread has taken them.
     private long outcomes;
 
-    PolicyFetcher(String node, LocalEndpointTable table, Source source, MeterRegistry registry) {
+    /** {@code answered} is told (on the fetching thread) when an answer or failure waits to be drained. */
+    PolicyFetcher(String node, LocalEndpointTable table, Source source, MeterRegistry registry, Runnable answered) {
         this.node = node;
         this.table = table;
         this.source = Objects.requireNonNull(source, "policy-source=fetch needs the policy service's client");
+        this.answered = answered;
         this.calls = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().name("tendril-agent-policy-fetch").daemon().factory());
         if (registry != null) {
@@ -134,6 +137,7 @@ public final class PolicyFetcher implements AutoCloseable {
             }
             problem = Optional.empty();
             answers.add(new Answer(r.getMapsList(), null));
+            answered.run();
         } catch (RuntimeException e) {
             failures.incrementAndGet();
             String message = "policy maps not fetched (" + subjects.size() + " subjects), retrying: " + e.getMessage();
@@ -142,6 +146,7 @@ public final class PolicyFetcher implements AutoCloseable {
             }
             problem = Optional.of(message);
             answers.add(new Answer(List.of(), e));
+            answered.run();
         }
     }
 

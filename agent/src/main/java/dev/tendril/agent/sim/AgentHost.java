@@ -1,8 +1,15 @@
 package dev.tendril.agent.sim;
 
+import dev.tendril.agent.adapters.PolicyFetcher;
 import dev.tendril.agent.state.NodeImage;
 import dev.tendril.agent.state.NodeMapsReconciler;
+import dev.tendril.api.v1.GetPolicyMapsRequest;
+import dev.tendril.api.v1.GetPolicyMapsResponse;
+import dev.tendril.api.v1.PolicyMapsGrpc;
 import dev.tendril.datapath.maps.BpfMap;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
@@ -23,6 +32,10 @@ import javax.management.ObjectName;
  * maps ({@link ChurnMarks}), are recorded against the event's scheduled time: open-loop latencies, a driver running
  * late counts against them. An agent restarted ({@link #restart}) starts from empty maps and is timed to its
  * bootstrap; its writes before that are not latencies.
+ *
+ * <p>With a policy service address ({@code host:port} of a {@code PolicyMaps} server), every agent runs in fetch mode:
+ * it follows the revisions topic and fetches its own subjects' maps over a gRPC channel of its own, as a real agent
+ * does; the answers' bytes are counted as {@link #FETCHED} in {@link #consumed()}.
  */
 public final class AgentHost implements AutoCloseable {
 
@@ -38,6 +51,9 @@ public final class AgentHost implements AutoCloseable {
         }
     }
 
+    /** The name under which {@link #consumed()} counts the policy maps fetched over gRPC (bytes, maps). */
+    public static final String FETCHED = "grpc:GetPolicyMaps";
+
     /** Consumer totals of the agents of this JVM, those restarted away included. */
     public record Consumed(Map<String, Long> bytesByTopic, Map<String, Long> recordsByTopic) {}
 
@@ -45,6 +61,11 @@ public final class AgentHost implements AutoCloseable {
     private final StateTopics topics;
     private final Path stateDir;
     private final Map<String, String> consumerOverrides;
+    // Null: the agents follow the policy topic whole.
+    private final String policyMaps;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final AtomicLong fetchedBytes = new AtomicLong();
+    private final AtomicLong fetchedMaps = new AtomicLong();
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final LatencyHistogram endpoints = new LatencyHistogram();
     private final LatencyHistogram policies = new LatencyHistogram();
@@ -64,10 +85,21 @@ public final class AgentHost implements AutoCloseable {
     }
 
     public AgentHost(String servers, StateTopics topics, Path stateDir, Map<String, String> consumerOverrides) {
+        this(servers, topics, stateDir, consumerOverrides, null);
+    }
+
+    /** {@code policyMaps}: the {@code host:port} of the policy service agents fetch from; null for topic mode. */
+    public AgentHost(
+            String servers,
+            StateTopics topics,
+            Path stateDir,
+            Map<String, String> consumerOverrides,
+            String policyMaps) {
         this.servers = servers;
         this.topics = topics;
         this.stateDir = stateDir;
         this.consumerOverrides = Map.copyOf(consumerOverrides);
+        this.policyMaps = policyMaps;
     }
 
     /** Starts the agent of each node without waiting for its bootstrap. */
@@ -78,8 +110,33 @@ public final class AgentHost implements AutoCloseable {
     }
 
     private void startAgent(String node) {
-        SimulatedAgent agent = SimulatedAgent.start(node, servers, topics, stateDir, this::written, consumerOverrides);
+        SimulatedAgent agent = SimulatedAgent.start(
+                node, servers, topics, stateDir, this::written, consumerOverrides, policySource(node));
         slots.put(node, new Slot(agent));
+    }
+
+    /** The node's own channel to the policy service (a new one after a restart), counting what it receives. */
+    private PolicyFetcher.Source policySource(String node) {
+        if (policyMaps == null) {
+            return null;
+        }
+        ManagedChannel channel = Grpc.newChannelBuilder(policyMaps, InsecureChannelCredentials.create())
+                .build();
+        ManagedChannel old = channels.put(node, channel);
+        if (old != null) {
+            old.shutdownNow();
+        }
+        return subjects -> {
+            GetPolicyMapsResponse answer = PolicyMapsGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .getPolicyMaps(GetPolicyMapsRequest.newBuilder()
+                            .addAllSubjects(
+                                    subjects.stream().map(Long::intValue).toList())
+                            .build());
+            fetchedBytes.addAndGet(answer.getSerializedSize());
+            fetchedMaps.addAndGet(answer.getMapsCount());
+            return answer;
+        };
     }
 
     /** Waits until every agent bootstrapped; false when {@code guard} passed first. */
@@ -151,6 +208,10 @@ public final class AgentHost implements AutoCloseable {
         Map<String, Long> bytes = new TreeMap<>(retiredBytes);
         Map<String, Long> records = new TreeMap<>(retiredRecords);
         consumerTotals("tendril-agent-*", bytes, records);
+        if (policyMaps != null) {
+            bytes.put(FETCHED, fetchedBytes.get());
+            records.put(FETCHED, fetchedMaps.get());
+        }
         return new Consumed(bytes, records);
     }
 
@@ -215,5 +276,6 @@ public final class AgentHost implements AutoCloseable {
     @Override
     public void close() {
         slots.values().forEach(s -> s.agent.close());
+        channels.values().forEach(ManagedChannel::shutdownNow);
     }
 }

@@ -18,6 +18,7 @@ import java.util.TreeMap;
  *
  * <pre>
  * java -cp ... dev.tendril.agent.sim.AgentHostProcess SERVERS TOPIC_PREFIX NODE_PREFIX FIRST COUNT [-Dconsumer.X=Y ...]
+ *     [-Dpolicy.maps=HOST:PORT (fetch mode: the PolicyMaps server the agents fetch their maps from)]
  *   -&gt; @@ READY &lt;ms to bootstrap all&gt;            (or @@ FAILED ...)
  * SCHEDULE &lt;start micros&gt; &lt;pods/s&gt; &lt;policy interval micros&gt;   -&gt; @@ OK
  * RESTART &lt;node&gt;          -&gt; @@ BOOTSTRAP &lt;node&gt; &lt;ms&gt;
@@ -57,7 +58,7 @@ public final class AgentHostProcess {
         for (int i = first; i < first + count; i++) {
             nodes.add(SimulatedCluster.nodeName(prefix, i));
         }
-        try (AgentHost host = new AgentHost(servers, topics, stateDir, overrides)) {
+        try (AgentHost host = new AgentHost(servers, topics, stateDir, overrides, System.getProperty("policy.maps"))) {
             long start = System.nanoTime();
             host.start(nodes);
             if (!host.awaitBootstrapped(Duration.ofMinutes(15))) {

@@ -185,7 +185,7 @@ public final class SimulatedAgent implements AutoCloseable {
 
         @Override
         public String policyRevisionsTopic() {
-            return topics.policy() + ".revisions";
+            return topics.policyRevisions();
         }
 
         @Override

@@ -80,7 +80,9 @@ public final class SimulatedCluster implements AutoCloseable {
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(p)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = topics.all().stream()
+            List<String> all = new ArrayList<>(topics.all());
+            all.add(topics.policyRevisions());
+            List<NewTopic> missing = all.stream()
                     .filter(t -> !existing.contains(t))
                     .map(t -> new NewTopic(t, partitions, (short) -1)
                             .configs(Map.of(

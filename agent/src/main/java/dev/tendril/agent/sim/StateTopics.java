@@ -19,7 +19,13 @@ public record StateTopics(String identities, String endpoints, String nodes, Str
                 prefix + ".services");
     }
 
+    /** The five topics an agent in topic mode follows (fetch mode follows {@link #policyRevisions()} for policy). */
     public List<String> all() {
         return List.of(identities, endpoints, nodes, policy, services);
+    }
+
+    /** {@code <policy>.revisions}: each subject's latest revision, what an agent in fetch mode follows. */
+    public String policyRevisions() {
+        return policy + ".revisions";
     }
 }

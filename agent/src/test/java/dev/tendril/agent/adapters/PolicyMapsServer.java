@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * answers from the maps a test puts here (absent for the others) and records every subject it was asked for. A test
  * may stop and start it (the service down and back), or {@link #hold} its answers until {@link #release}.
  */
-final class PolicyMapsServer {
+public final class PolicyMapsServer {
 
     private final int port;
     private final Map<Integer, SubjectPolicyMap> maps = new ConcurrentHashMap<>();
@@ -31,15 +31,26 @@ final class PolicyMapsServer {
     private volatile CountDownLatch gate = new CountDownLatch(0);
     private Server server;
 
+    /** Started on a port the system picked free (the scale benchmark's and churn guard's policy service). */
+    public static PolicyMapsServer onFreePort() throws IOException {
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        PolicyMapsServer server = new PolicyMapsServer(port);
+        server.start();
+        return server;
+    }
+
     PolicyMapsServer(int port) {
         this.port = port;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    void put(SubjectPolicyMap map) {
+    public void put(SubjectPolicyMap map) {
         maps.put(map.getSubject(), map);
     }
 
@@ -88,7 +99,7 @@ final class PolicyMapsServer {
                 .start();
     }
 
-    synchronized void stop() {
+    public synchronized void stop() {
         if (server == null) {
             return;
         }

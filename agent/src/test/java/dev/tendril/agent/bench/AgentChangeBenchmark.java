@@ -171,7 +171,7 @@ public final class AgentChangeBenchmark {
                 : new KernelMapBackend(config.bpffsDir().resolve(NODE));
         DatapathMaps maps = DatapathMaps.open(config, new SimpleMeterRegistry(), new ObjectMapper(), backend);
         try {
-            NodeStateConsumer consumer = NodeStateConsumer.create(config, maps, "unused:9092", Map.of());
+            NodeStateConsumer consumer = NodeStateConsumer.create(config, maps, "unused:9092", Map.of(), null);
             Sample boot = measure(() -> consumer.bootstrap(snapshot()));
             System.out.printf(
                     "bootstrap: %,d records, %,d ms, %,d ms CPU, %,d bpf(2) calls %s; ipcache %,d entries, %d local endpoints%n",

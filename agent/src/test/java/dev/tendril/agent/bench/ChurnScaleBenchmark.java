@@ -1,5 +1,6 @@
 package dev.tendril.agent.bench;
 
+import dev.tendril.agent.adapters.PolicyMapsServer;
 import dev.tendril.agent.sim.AgentHost;
 import dev.tendril.agent.sim.ChurnDriver;
 import dev.tendril.agent.sim.LatencyHistogram;
@@ -73,6 +74,11 @@ public final class ChurnScaleBenchmark {
     private final int partitions = Integer.getInteger("partitions", 1);
     /** 1, or 3 for a KRaft cluster of three in-process nodes (the layout of {@code ./tendril up --brokers 3}). */
     private final int brokers = Integer.getInteger("brokers", 1);
+    /**
+     * {@code fetch} (the agents' default): agents follow the revisions topic and fetch their own subjects' maps from a
+     * {@code PolicyMaps} server in this JVM, fed as the policy service is; {@code topic}: every agent reads every map.
+     */
+    private final boolean fetch = !"topic".equals(System.getProperty("policySource", "fetch"));
 
     /** One child JVM and its answers. */
     private record Host(int index, int first, int count, Process process, PrintWriter in, BlockingQueue<String> out) {
@@ -125,11 +131,18 @@ public final class ChurnScaleBenchmark {
         Path dataDir = Files.createTempDirectory("tendril-bench-scale-");
         List<Host> hosts = new ArrayList<>();
         StringBuilder table = new StringBuilder();
+        PolicyMapsServer policyService = null;
         try (Brokers kafka = Brokers.start(dataDir, brokers)) {
             StateTopics topics =
                     StateTopics.prefixed("scale-" + UUID.randomUUID().toString().substring(0, 8));
             SimulatedCluster.createTopics(kafka.bootstrapServers(), topics, partitions);
+            if (fetch) {
+                policyService = PolicyMapsServer.onFreePort();
+            }
             try (ChurnDriver driver = new ChurnDriver(plan, kafka.bootstrapServers(), topics, Map.of())) {
+                if (fetch) {
+                    driver.servingMapsTo(policyService::put);
+                }
                 long t = System.nanoTime();
                 driver.seed();
                 System.out.printf("seed: %s, published in %d ms; %s%n", plan, millis(t), loadAverage());
@@ -137,7 +150,7 @@ public final class ChurnScaleBenchmark {
                 for (int i = 0; i < jvms; i++) {
                     int first = 1 + i * agents / jvms;
                     int count = (i + 1) * agents / jvms - i * agents / jvms;
-                    hosts.add(spawn(i, kafka.bootstrapServers(), topics, first, count));
+                    hosts.add(spawn(i, kafka.bootstrapServers(), topics, first, count, policyService));
                 }
                 for (Host h : hosts) {
                     h.await("READY", Duration.ofMinutes(20));
@@ -239,6 +252,13 @@ public final class ChurnScaleBenchmark {
                         brokers);
                 row(
                         table,
+                        "policy distribution",
+                        "%s",
+                        fetch
+                                ? "fetch: agents follow the revisions topic and fetch their own subjects' maps over gRPC"
+                                : "topic: every agent reads every policy map");
+                row(
+                        table,
                         "seed",
                         "%,d identities with %d policy entries, %,d pods on %,d nodes",
                         plan.seedIdentities(),
@@ -338,6 +358,9 @@ public final class ChurnScaleBenchmark {
                     h.process().destroyForcibly();
                 }
             }
+            if (policyService != null) {
+                policyService.stop();
+            }
             deleteRecursively(dataDir);
         }
     }
@@ -349,7 +372,8 @@ public final class ChurnScaleBenchmark {
         if (topic.endsWith(".identities")) {
             return totals.identitiesCreated();
         }
-        if (topic.endsWith(".policy")) {
+        // Per policy record published: a revision every agent reads, a map fetched by the agents that need it.
+        if (topic.endsWith(".policy") || topic.endsWith(".revisions") || topic.equals(AgentHost.FETCHED)) {
             return totals.policyRecords();
         }
         return 0;
@@ -365,7 +389,9 @@ public final class ChurnScaleBenchmark {
                 h.percentile(0.50), h.percentile(0.99), h.max(), h.count());
     }
 
-    private Host spawn(int index, String servers, StateTopics topics, int first, int count) throws IOException {
+    private Host spawn(
+            int index, String servers, StateTopics topics, int first, int count, PolicyMapsServer policyService)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + heap,
@@ -375,6 +401,9 @@ public final class ChurnScaleBenchmark {
         System.getProperties().stringPropertyNames().stream()
                 .filter(k -> k.startsWith("consumer."))
                 .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
+        if (policyService != null) {
+            command.add("-Dpolicy.maps=127.0.0.1:" + policyService.port());
+        }
         command.addAll(List.of(
                 "-cp",
                 System.getProperty("java.class.path"),

@@ -82,7 +82,7 @@ class KernelChangeSyscallsTest {
                 config, new SimpleMeterRegistry(), new ObjectMapper(), new KernelMapBackend(pins.resolve(NODE)));
         Records records = new Records();
         try {
-            NodeStateConsumer consumer = NodeStateConsumer.create(config, maps, "unused:9092", Map.of());
+            NodeStateConsumer consumer = NodeStateConsumer.create(config, maps, "unused:9092", Map.of(), null);
             consumer.bootstrap(records.cluster(remote));
             assertThat(maps.ipcache().size()).isEqualTo(LOCAL + remote + 10);
 

@@ -2,6 +2,7 @@ package dev.tendril.agent.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tendril.agent.adapters.PolicyMapsServer;
 import dev.tendril.agent.state.NodeImage;
 import dev.tendril.testing.KafkaBroker;
 import dev.tendril.testing.SharedInfrastructure;
@@ -38,8 +39,12 @@ class ChurnAuditTest {
                 AGENTS, "churn", 200, 10, 4, 20, 200, 10, Duration.ofSeconds(2), 5, Duration.ofSeconds(30));
         Path stateDir = Files.createTempDirectory("tendril-churn-audit-");
         ExecutorService restarts = Executors.newSingleThreadExecutor();
-        try (ChurnDriver driver = new ChurnDriver(plan, kafka.bootstrapServers(), topics, Map.of());
-                AgentHost host = new AgentHost(kafka.bootstrapServers(), topics, stateDir, Map.of())) {
+        // As agents run by default: each fetches its own subjects' maps from the policy service (fetch mode).
+        PolicyMapsServer policyService = PolicyMapsServer.onFreePort();
+        try (ChurnDriver driver = new ChurnDriver(plan, kafka.bootstrapServers(), topics, Map.of())
+                        .servingMapsTo(policyService::put);
+                AgentHost host = new AgentHost(
+                        kafka.bootstrapServers(), topics, stateDir, Map.of(), "127.0.0.1:" + policyService.port())) {
             driver.seed();
             host.start(driver.nodeNames());
             assertThat(host.awaitBootstrapped(Duration.ofMinutes(2))).isTrue();
@@ -68,8 +73,16 @@ class ChurnAuditTest {
                     .as("an ipcache write timed per (agent, started pod)")
                     .isGreaterThanOrEqualTo((long) (AGENTS - 1) * totals.podsStarted());
             assertThat(host.policyLatencies().count()).as("policy writes timed").isPositive();
+            AgentHost.Consumed consumed = host.consumed();
+            assertThat(consumed.recordsByTopic().get(AgentHost.FETCHED))
+                    .as("maps fetched from the policy service")
+                    .isPositive();
+            assertThat(consumed.bytesByTopic().getOrDefault(topics.policy(), 0L))
+                    .as("no agent read the policy topic itself")
+                    .isZero();
         } finally {
             restarts.shutdownNow();
+            policyService.stop();
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.tendril.api.v1.Label;
 import dev.tendril.api.v1.Node;
 import dev.tendril.api.v1.PolicyMapEntry;
 import dev.tendril.api.v1.SubjectPolicyMap;
+import dev.tendril.api.v1.SubjectPolicyRevision;
 import dev.tendril.datapath.policymap.Direction;
 import dev.tendril.datapath.policymap.IpProtocol;
 import dev.tendril.datapath.policymap.PolicyMapKey;
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -80,6 +82,8 @@ public final class ChurnDriver implements AutoCloseable {
     private final StateTopics topics;
     private final KafkaProducer<String, byte[]> producer;
     private final Map<Long, Integer> revisions = new HashMap<>();
+    // Fetch mode: the policy service's store the agents fetch from; null when they follow the policy topic whole.
+    private Consumer<SubjectPolicyMap> policyService;
     private final Map<Long, ArrayDeque<Integer>> changePorts = new HashMap<>();
     private final Set<String> liveEndpoints = new TreeSet<>();
     private final ArrayDeque<String> runningChurnPods = new ArrayDeque<>();
@@ -104,6 +108,15 @@ public final class ChurnDriver implements AutoCloseable {
         // As the services' relays publish each event: no waiting for a batch.
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         this.producer = new KafkaProducer<>(p);
+    }
+
+    /**
+     * Fetch mode, as the policy service publishes: every map goes to {@code policyService} (what its
+     * {@code GetPolicyMaps} answers) and the policy topic, and then its revision to the revisions topic.
+     */
+    public ChurnDriver servingMapsTo(Consumer<SubjectPolicyMap> policyService) {
+        this.policyService = policyService;
+        return this;
     }
 
     public List<String> nodeNames() {
@@ -254,12 +267,24 @@ public final class ChurnDriver implements AutoCloseable {
             long peer = FIRST_IDENTITY + (subject + port) % plan.seedIdentities();
             b.addEntries(entry(PolicyMapKey.of(peer, Direction.INGRESS, IpProtocol.TCP, port), "change-" + port));
         }
-        byte[] value = b.build().toByteArray();
+        SubjectPolicyMap map = b.build();
+        byte[] value = map.toByteArray();
         policyRecords++;
         policyBytes += value.length;
         policyBytesNeeded +=
                 (long) value.length * (podsOf.getOrDefault(subject, Map.of()).size() + nodesToCome);
+        if (policyService != null) {
+            policyService.accept(map); // answerable before its revision is announced, as the service's replicas
+        }
         producer.send(new ProducerRecord<>(topics.policy(), Long.toString(subject), value));
+        if (policyService != null) {
+            byte[] announced = SubjectPolicyRevision.newBuilder()
+                    .setSubject((int) subject)
+                    .setRevision(revision)
+                    .build()
+                    .toByteArray();
+            producer.send(new ProducerRecord<>(topics.policyRevisions(), Long.toString(subject), announced));
+        }
     }
 
     private void publishEndpoint(String namespace, String pod, String node, String ip, long identity) {

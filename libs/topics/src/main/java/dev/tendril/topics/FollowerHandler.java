@@ -23,7 +23,9 @@ public interface FollowerHandler<K, V> {
     /**
      * Called after a poll that brought no record while following: the follower has applied everything the broker
      * had a moment ago. A handler that holds applied records back to publish them together publishes them here.
-     * Exceptions are logged, and the next call tries again.
+     * Also called, while following, right after {@link TopicFollower#nudge()}: after the batch the follower was
+     * applying, if any, or after a poll that took only what had arrived. Exceptions are logged, and the next call
+     * tries again.
      */
     default void drained() {}
 

@@ -39,6 +39,7 @@ final class FollowerLoop<K, V> implements Runnable {
     private final Queue<CompletableFuture<FollowerStatus>> readToEnd = new ConcurrentLinkedQueue<>();
     private final Object pause = new Object();
     private volatile boolean closed;
+    private volatile boolean nudged;
     private volatile KafkaConsumer<K, V> consumer;
     private volatile FollowerStatus status;
     private boolean finished;
@@ -91,6 +92,14 @@ final class FollowerLoop<K, V> implements Runnable {
         }
     }
 
+    /** Work of the handler's own came in: wakes a waiting poll (once per step), and drained() follows at once. */
+    void nudge() {
+        if (!nudged) {
+            nudged = true;
+            wake();
+        }
+    }
+
     /** Asks the thread to end: wakes a poll, a Kafka request or a pause. */
     void stop() {
         closed = true;
@@ -116,7 +125,7 @@ final class FollowerLoop<K, V> implements Runnable {
                     step();
                     recovered();
                 } catch (WakeupException e) {
-                    // close() or readToEnd(): the loop condition and the next step look at both.
+                    // close(), readToEnd() or nudge(): the loop condition and the next step look at each.
                 } catch (RuntimeException e) {
                     if (closed) {
                         break;
@@ -208,7 +217,8 @@ final class FollowerLoop<K, V> implements Runnable {
         }
         ConsumerRecords<K, V> records;
         try {
-            records = c.poll(config.pollTimeout());
+            // After a nudge only what has arrived: the handler's drained() is due now.
+            records = c.poll(nudged && signalled ? Duration.ZERO : config.pollTimeout());
         } catch (RecordDeserializationException e) {
             skip(c, e);
             return;
@@ -230,7 +240,8 @@ final class FollowerLoop<K, V> implements Runnable {
                 applyBatch(list);
             }
             next.forEach(progress::advance);
-            if (list.isEmpty() && signalled) {
+            if ((list.isEmpty() || nudged) && signalled) {
+                nudged = false;
                 drained();
             }
         } catch (RuntimeException e) {

@@ -75,6 +75,16 @@ public final class TopicFollower<K, V> implements AutoCloseable {
     }
 
     /**
+     * Tells the follower that its handler has work of its own (an answer another thread produced): a poll waiting
+     * for records is woken, and the handler's {@link FollowerHandler#drained()} runs on the follower's thread at
+     * once (while following) instead of after the poll's timeout. A batch being polled when the nudge comes is
+     * polled again: nothing is lost or applied twice.
+     */
+    public void nudge() {
+        loop.nudge();
+    }
+
+    /**
      * Stops the thread (a poll or Kafka request in flight is woken up) and waits for it, at most
      * {@link FollowerConfig#closeTimeout()}; the thread closes the consumer. Idempotent.
      */

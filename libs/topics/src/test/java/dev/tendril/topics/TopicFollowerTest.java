@@ -346,6 +346,54 @@ class TopicFollowerTest {
     }
 
     @Test
+    void aNudgeWakesALongPollAndTheHandlerHearsDrainedOnItsThread() throws Exception {
+        String topic = TestTopics.create(1);
+        RecordingHandler handler = new RecordingHandler();
+        // A poll of ten minutes and no check: only the nudge can bring the drained() call within the wait.
+        TopicFollower<String, String> f = started(
+                follower(handler, topic).pollTimeout(Duration.ofMinutes(10)).checkEvery(Duration.ofMinutes(10)));
+        caughtUp(f);
+        int before = handler.drains.size();
+
+        f.nudge();
+
+        await().atMost(WAIT).until(() -> handler.drains.size() > before);
+        assertThat(f.status().state()).isEqualTo(FollowerState.FOLLOWING);
+    }
+
+    @Test
+    void nudgesWhileRecordsArriveNeitherLoseNorRepeatARecord() throws Exception {
+        String topic = TestTopics.create(3);
+        RecordingHandler handler = new RecordingHandler();
+        TopicFollower<String, String> f = started(follower(handler, topic));
+        caughtUp(f);
+        // A nudge every millisecond: it wakes polls and Kafka calls in the middle of batches.
+        Thread nudger = Thread.ofPlatform().start(() -> {
+            try {
+                while (true) {
+                    f.nudge();
+                    Thread.sleep(1);
+                }
+            } catch (InterruptedException e) {
+                // done
+            }
+        });
+        try {
+            for (int i = 0; i < 600; i++) {
+                topics.send(topic, i % 3, "k" + i, "v" + i);
+            }
+            f.readToEnd().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } finally {
+            nudger.interrupt();
+            nudger.join();
+        }
+
+        assertThat(handler.deliveries).hasSize(600);
+        assertThat(handler.deliveries.stream().map(RecordingHandler.Delivery::key))
+                .doesNotHaveDuplicates();
+    }
+
+    @Test
     void closeWakesALongPollAndEndsTheThread() throws Exception {
         String topic = TestTopics.create(1);
         RecordingHandler handler = new RecordingHandler();
