@@ -236,7 +236,7 @@ public final class ChurnScaleBenchmark {
                 Map<String, Long> delta = new TreeMap<>();
                 // Kafka tags each topic's fetch metrics twice: by its name and by the name with '.' as '_'.
                 bytesAfter.forEach((k, v) -> {
-                    if (k.contains(".")) {
+                    if (k.contains(".") || k.equals(AgentHost.FETCHED)) {
                         delta.put(k, v - bytesBefore.getOrDefault(k, 0L));
                     }
                 });
@@ -414,7 +414,10 @@ public final class ChurnScaleBenchmark {
                 Integer.toString(first),
                 Integer.toString(count)));
         Process p = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                // Its stderr in a file of its own: why a JVM died is there (deleted with the run's data otherwise).
+                .redirectError(
+                        Path.of(System.getProperty("java.io.tmpdir"), "tendril-churn-agent-jvm-" + index + ".err")
+                                .toFile())
                 .start();
         BlockingQueue<String> out = new LinkedBlockingQueue<>();
         Thread.ofPlatform().daemon().name("agent-jvm-" + index).start(() -> {
@@ -428,7 +431,8 @@ public final class ChurnScaleBenchmark {
             } catch (IOException e) {
                 out.add("FAILED " + e);
             }
-            out.add("FAILED exited");
+            out.add("FAILED exited (its stderr: " + System.getProperty("java.io.tmpdir") + "/tendril-churn-agent-jvm-"
+                    + index + ".err)");
         });
         return new Host(
                 index, first, count, p, new PrintWriter(p.getOutputStream(), false, StandardCharsets.UTF_8), out);
