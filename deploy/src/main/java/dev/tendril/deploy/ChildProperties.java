@@ -143,13 +143,19 @@ final class ChildProperties {
         return links;
     }
 
-    /** The agent fetches its endpoints' policy maps from the policy service's gRPC (docs/topics.md), over {@code host}. */
+    /**
+     * The agent fetches its endpoints' policy maps from the policy service's gRPC (docs/topics.md), over {@code host},
+     * from any replica that answers.
+     */
     static Map<String, String> agentPolicyLink(List<ComponentSpec> specs, String host) {
         Map<String, String> links = new LinkedHashMap<>();
-        specs.stream()
-                .filter(s -> s.name().equals("policy"))
-                .findFirst()
-                .ifPresent(policy -> links.put("tendril.agent.policy-url", host + ":" + policy.port()));
+        List<String> replicas = specs.stream()
+                .filter(s -> s.kind() == Kind.SERVICE && s.service().equals("policy"))
+                .map(policy -> host + ":" + policy.port())
+                .toList();
+        if (!replicas.isEmpty()) {
+            links.put("tendril.agent.policy-url", String.join(",", replicas));
+        }
         return links;
     }
 

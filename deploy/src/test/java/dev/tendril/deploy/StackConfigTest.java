@@ -94,6 +94,9 @@ class StackConfigTest {
                 .as("the service map's trace passes over a policy replica that does not answer")
                 .containsExactly(java.util.Map.entry(
                         "tendril.flows.policy-url", "https://127.0.0.1:14083,https://127.0.0.1:14183"));
+        assertThat(ChildProperties.agentPolicyLink(config.components(), "localhost"))
+                .as("agents fetch their policy maps from either replica")
+                .containsExactly(java.util.Map.entry("tendril.agent.policy-url", "localhost:14083,localhost:14183"));
     }
 
     @Test

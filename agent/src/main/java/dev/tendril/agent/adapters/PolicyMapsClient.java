@@ -12,6 +12,7 @@ import io.grpc.StatusRuntimeException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,10 @@ import java.util.concurrent.TimeUnit;
  * for the maps of its local endpoints' identities. The channel opens lazily (the agent starts while the service is
  * down) and is made again after a certificate rotation, as {@link GrpcClients}' are; every call has the
  * {@code call-timeout} deadline and a request id of its own ({@code x-request-id}), for the service's logs.
+ *
+ * <p>{@code policy-url} may list the service's replicas, comma-separated: every replica answers from its own reading
+ * of tendril.policy, so a call that finds one down, silent or not caught up (UNAVAILABLE, DEADLINE_EXCEEDED) moves
+ * the next call to the next replica; the fetcher's retry makes that call.
  */
 @ApplicationScoped
 public class PolicyMapsClient implements PolicyFetcher.Source {
@@ -33,6 +38,24 @@ public class PolicyMapsClient implements PolicyFetcher.Source {
 
     private ManagedChannel channel;
     private long generation;
+    // Which of the listed replicas the channel is to.
+    private int replica;
+
+    public PolicyMapsClient() {}
+
+    /** Outside CDI (tests): {@code config}'s policy-url, call-timeout and node name, {@code tls}'s credentials. */
+    PolicyMapsClient(AgentConfig config, ComponentTls tls) {
+        this.config = config;
+        this.componentTls = tls;
+    }
+
+    /** The replicas {@code tendril.agent.policy-url} lists, in order. */
+    static List<String> replicas(String policyUrl) {
+        return Arrays.stream(policyUrl.split(","))
+                .map(String::strip)
+                .filter(u -> !u.isEmpty())
+                .toList();
+    }
 
     private synchronized PolicyMapsGrpc.PolicyMapsBlockingStub stub() {
         ClientTls tls = componentTls.client();
@@ -42,7 +65,8 @@ public class PolicyMapsClient implements PolicyFetcher.Source {
                 // Calls in flight finish on the old credentials; new ones use the rotated ones.
                 channel.shutdown();
             }
-            channel = GrpcClients.channel(config.policyUrl(), tls);
+            List<String> all = replicas(config.policyUrl());
+            channel = GrpcClients.channel(all.get(replica % all.size()), tls);
             generation = now;
         }
         return PolicyMapsGrpc.newBlockingStub(channel)
@@ -60,19 +84,28 @@ public class PolicyMapsClient implements PolicyFetcher.Source {
                     "agent-" + config.nodeName() + "-policy-" + UUID.randomUUID(),
                     () -> stub().getPolicyMaps(request.build()));
         } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
-                reconnectNow();
+            Status.Code code = e.getStatus().getCode();
+            if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+                nextReplica();
             }
             throw e;
         }
     }
 
     /**
-     * The fetcher's own backoff (at most a few seconds) paces the retries: the channel's reconnect backoff, which
-     * grows to two minutes, would otherwise leave a policy service that came back unasked for that long.
+     * The next call goes to the next listed replica; with one replica, to the same one at once. The fetcher's own
+     * backoff (at most a few seconds) paces the retries: the channel's reconnect backoff, which grows to two minutes,
+     * would otherwise leave a policy service that came back unasked for that long.
      */
-    private synchronized void reconnectNow() {
-        if (channel != null) {
+    private synchronized void nextReplica() {
+        if (channel == null) {
+            return;
+        }
+        if (replicas(config.policyUrl()).size() > 1) {
+            replica++;
+            channel.shutdownNow();
+            channel = null;
+        } else {
             channel.resetConnectBackoff();
         }
     }
