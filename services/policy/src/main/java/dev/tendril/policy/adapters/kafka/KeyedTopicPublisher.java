@@ -89,6 +89,15 @@ public abstract class KeyedTopicPublisher<K extends Comparable<K>, V, M extends 
     /** The key a record key names; null when it names none (the record is skipped). */
     protected abstract K parseKey(String recordKey);
 
+    /** A subject identity written as its decimal ({@code "312"}), the key of the policy topics; null otherwise. */
+    protected static Long subjectKey(String recordKey) {
+        try {
+            return Long.parseLong(recordKey);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     /** The record value of a value, without revisions. */
     protected abstract M content(V value);
 

@@ -152,11 +152,7 @@ public final class PolicyPublisher extends KeyedTopicPublisher<Long, SubjectPoli
 
     @Override
     protected Long parseKey(String recordKey) {
-        try {
-            return Long.parseLong(recordKey);
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return subjectKey(recordKey);
     }
 
     @Override

@@ -42,11 +42,7 @@ final class RevisionsPublisher extends KeyedTopicPublisher<Long, SubjectPolicyRe
 
     @Override
     protected Long parseKey(String recordKey) {
-        try {
-            return Long.parseLong(recordKey);
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return subjectKey(recordKey);
     }
 
     /** The whole record: a different map revision is a different content. */
