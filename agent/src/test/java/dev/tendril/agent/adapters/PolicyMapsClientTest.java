@@ -10,9 +10,7 @@ import dev.tendril.rest.security.ComponentTls;
 import dev.tendril.security.ClientTls;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.io.IOException;
 import java.lang.reflect.Proxy;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -65,10 +63,8 @@ class PolicyMapsClientTest {
         assertThat(PolicyMapsClient.replicas("a:8083, b:8183,")).containsExactly("a:8083", "b:8183");
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    private static int freePort() {
+        return dev.tendril.testing.FreePorts.pick();
     }
 
     /** The client as CDI would make it, with only what it reads of the agent's configuration, in plaintext. */

@@ -452,12 +452,7 @@ public final class AgentChangeBenchmark {
     }
 
     private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-            return "load average " + f[0] + ", " + f[1] + ", " + f[2];
-        } catch (IOException e) {
-            return "load average unknown";
-        }
+        return "load average " + dev.tendril.testing.MachineLoad.averages();
     }
 
     /** Removing a pin unpins the map; the kernel frees it with the last reference. */

@@ -519,12 +519,7 @@ public final class ChurnScaleBenchmark {
     }
 
     private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-            return "load average " + f[0] + ", " + f[1] + ", " + f[2];
-        } catch (IOException e) {
-            return "load average unknown";
-        }
+        return "load average " + dev.tendril.testing.MachineLoad.averages();
     }
 
     private static void deleteRecursively(Path root) throws IOException {

@@ -6,7 +6,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 
-final class FreePorts {
+/** Unused loopback ports, for servers a test or a benchmark starts. */
+public final class FreePorts {
 
     private FreePorts() {}
 
@@ -15,7 +16,7 @@ final class FreePorts {
      * another process could take it first; callers pick the port up front anyway because a broker that
      * restarts must come back on the address its clients already know.
      */
-    static int pick() {
+    public static int pick() {
         try (var socket = new ServerSocket()) {
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));

@@ -673,12 +673,7 @@ public final class AppendPublishBenchmark {
     }
 
     private static String loadAverage() {
-        try {
-            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return fields[0] + " " + fields[1] + " " + fields[2];
-        } catch (IOException | RuntimeException e) {
-            return "n/a";
-        }
+        return dev.tendril.testing.MachineLoad.averages();
     }
 
     private static long cursorSaves(PGSimpleDataSource dataSource) throws SQLException, InterruptedException {

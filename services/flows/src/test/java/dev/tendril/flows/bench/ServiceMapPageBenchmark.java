@@ -390,11 +390,7 @@ class ServiceMapPageBenchmark {
     }
 
     private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (java.io.IOException e) {
-            return "unknown";
-        }
+        return dev.tendril.testing.MachineLoad.averages();
     }
 
     /** Sends the corpus at {@code rate} flows/s, paced per millisecond, each flow stamped with the time it is sent. */

@@ -4,7 +4,6 @@ import dev.tendril.testing.KafkaBroker;
 import dev.tendril.testing.PostgresServer;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -269,18 +268,11 @@ public final class AllocationPagingBenchmark {
         throw new IllegalStateException("ipam service at " + base + " not ready in 3 minutes");
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    private static int freePort() {
+        return dev.tendril.testing.FreePorts.pick();
     }
 
     private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "?";
-        }
+        return dev.tendril.testing.MachineLoad.averages();
     }
 }

@@ -11,8 +11,6 @@ import dev.tendril.testing.PostgresServer;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -569,20 +567,12 @@ public final class PolicyPublishLatencyBenchmark {
                 .orElse(0L);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    private static int freePort() {
+        return dev.tendril.testing.FreePorts.pick();
     }
 
     private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return String.format(
-                    "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        }
+        return dev.tendril.testing.MachineLoad.averages();
     }
 
     private static void deleteRecursively(Path dir) {
