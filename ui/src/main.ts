@@ -365,7 +365,7 @@ function tableQuery(): [string, string][] {
     params.push(...namespaces.map((n): [string, string] => ["namespace", n]));
   }
   const form = new FormData(filters);
-  for (const name of ["verdict", "pod", "label", "port", "protocol", "since", "last"]) {
+  for (const name of ["verdict", "pod", "label", "port", "protocol", "since", "until", "last"]) {
     const value = String(form.get(name) ?? "").trim();
     if (value) params.push([name, value]);
   }

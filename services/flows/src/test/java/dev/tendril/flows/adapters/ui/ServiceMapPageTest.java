@@ -17,14 +17,17 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.File;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -161,9 +164,28 @@ class ServiceMapPageTest {
         assertThat(browser.findElement(By.id("query")).getText())
                 .isEqualTo("tendril observe --namespace " + ns + " --verdict DROPPED --port 5432 --last 100");
 
+        // A time range (--since/--until): the drops of the first flows, not the later backend -> frontend one.
+        port.clear();
+        String since = at.truncatedTo(ChronoUnit.SECONDS).minusSeconds(1).toString();
+        String until = at.truncatedTo(ChronoUnit.SECONDS).plusSeconds(2).toString();
+        WebElement sinceField = browser.findElement(By.name("since"));
+        WebElement untilField = browser.findElement(By.name("until"));
+        sinceField.sendKeys(since);
+        untilField.sendKeys(until);
+        browser.findElement(By.cssSelector("#filters button[type=submit]")).click();
+        List<String> inRange = rowTexts(rows("namespace=" + ns + "&verdict=DROPPED&since="
+                + URLEncoder.encode(since, StandardCharsets.UTF_8) + "&until="
+                + URLEncoder.encode(until, StandardCharsets.UTF_8) + "&last=100"));
+        assertThat(inRange).hasSize(2).allMatch(r -> r.contains("5432"));
+        await().atMost(GUARD).untilAsserted(() -> assertThat(tableTexts()).isEqualTo(inRange));
+        assertThat(browser.findElement(By.id("query")).getText())
+                .isEqualTo("tendril observe --namespace " + ns + " --verdict DROPPED --since " + since + " --until "
+                        + until + " --last 100");
+        sinceField.clear();
+        untilField.clear();
+
         // The edge, from the keyboard: the table shows its flows only (both ends by their workload label).
         new Select(browser.findElement(By.name("verdict"))).selectByVisibleText("any");
-        port.clear();
         edge(ns + "/backend->" + ns + "/database").sendKeys(Keys.ENTER);
         List<String> edgeRows = rowTexts(rows("from-namespace=" + ns + "&from-label=app%3Dbackend&to-namespace=" + ns
                 + "&to-label=app%3Ddatabase&last=100"));
