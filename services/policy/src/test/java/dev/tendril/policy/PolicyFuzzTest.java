@@ -1,11 +1,16 @@
 package dev.tendril.policy;
 
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.Message;
+import dev.tendril.api.v1.GetPolicyMapsRequest;
+import dev.tendril.api.v1.PolicyMapsService;
 import dev.tendril.policy.adapters.FakeIdentityService;
 import dev.tendril.testing.KafkaTestResource;
 import dev.tendril.testing.PostgresTestResource;
 import dev.tendril.testing.SchemaFuzzTest;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.util.List;
 import java.util.Map;
 
 @QuarkusTest
@@ -43,5 +48,21 @@ class PolicyFuzzTest extends SchemaFuzzTest {
     protected Map<String, String> validParameters() {
         return Map.of(
                 "kind", "NetworkPolicy", "namespace", "fuzz", "name", "fuzz-allow-web", "id", "1", "dryRun", "true");
+    }
+
+    /** The agents' {@code GetPolicyMaps} (every replica serves it on the HTTP port). */
+    @Override
+    protected List<Descriptors.ServiceDescriptor> grpcServices() {
+        return List.of(PolicyMapsService.getDescriptor().findServiceByName("PolicyMaps"));
+    }
+
+    @Override
+    protected Map<String, Message> validGrpcRequests() {
+        return Map.of(
+                "GetPolicyMaps",
+                GetPolicyMapsRequest.newBuilder()
+                        .addSubjects(1)
+                        .addSubjects(256)
+                        .build());
     }
 }
