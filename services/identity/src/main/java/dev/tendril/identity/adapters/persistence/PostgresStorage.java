@@ -44,6 +44,9 @@ public final class PostgresStorage implements IdentityStorage {
     public boolean lostToConcurrentTransaction(RuntimeException failure) {
         return failure instanceof EventStoreException
                 && failure.getCause() instanceof SQLException sql
+                // A failure without a state (a broken connection, a pool timeout) is not a lost race; Set.of's
+                // contains(null) would throw and hide it.
+                && sql.getSQLState() != null
                 && RETRYABLE_STATES.contains(sql.getSQLState());
     }
 
