@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.api.v1.Identity;
 import dev.tendril.api.v1.Label;
 import dev.tendril.api.v1.SubjectPolicyMap;
+import dev.tendril.api.v1.SubjectPolicyRevision;
 import dev.tendril.eventstore.KafkaTopics;
 import dev.tendril.testing.KafkaBroker;
 import dev.tendril.testing.PostgresServer;
@@ -62,8 +63,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   <li><b>namespace</b>: {@code allow-namespace} of a random namespace (selects all pods of it: 100 subjects);</li>
  *   <li><b>app</b>: {@code allow-app-<k>} of a random namespace (selects one app: 4 subjects).</li>
  * </ul>
- * One consumer, positioned at the end of {@code tendril.policy} before each change, collects the records;
- * the PUT is sent asynchronously so records can arrive before its answer.
+ * One consumer, positioned at the end of {@code tendril.policy} and {@code tendril.policy.revisions} before each
+ * change, collects the records; the PUT is sent asynchronously so records can arrive before its answer. A subject's
+ * revision (what agents in fetch mode follow) is sent after its map record is acknowledged, so "last revision
+ * received" is when the last affected agent could start fetching.
  *
  * <pre>./mvnw -B -o -q -pl services/policy package -DskipTests
  * ./mvnw -B -o -q -pl services/policy test-compile -Pbench-publish [-Dchanges=200 -Dwarmup=20 -Dnamespaces=100 -DperNamespace=100 -Dbatch=100 -DserviceHeap=1g]</pre>
@@ -73,6 +76,7 @@ public final class PolicyPublishLatencyBenchmark {
     private static final String IDENTITIES = "tendril.identities";
     private static final String ENDPOINTS = "tendril.endpoints";
     private static final String POLICY = "tendril.policy";
+    private static final String REVISIONS = "tendril.policy.revisions";
     private static final int FIRST_ID = 256;
     private static final int APPS = 25;
     private static final int TIERS = 4;
@@ -157,6 +161,7 @@ public final class PolicyPublishLatencyBenchmark {
                     "-Dtendril.policy.topics.identities=" + IDENTITIES,
                     "-Dtendril.policy.topics.endpoints=" + ENDPOINTS,
                     "-Dtendril.policy.topics.policy=" + POLICY,
+                    "-Dtendril.policy.topics.policy-revisions=" + REVISIONS,
                     "-jar",
                     jar.toString()));
             Path log = work.resolve("policy-service.log");
@@ -208,8 +213,9 @@ public final class PolicyPublishLatencyBenchmark {
         t = System.nanoTime();
         try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrap)) {
             TopicPartition tp = new TopicPartition(POLICY, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
+            TopicPartition revisions = new TopicPartition(REVISIONS, 0);
+            consumer.assign(List.of(tp, revisions));
+            consumer.seekToBeginning(List.of(tp, revisions));
             long records = 0;
             long bytes = 0;
             Set<String> keys = new HashSet<>();
@@ -219,7 +225,7 @@ public final class PolicyPublishLatencyBenchmark {
                 if (!polled.isEmpty()) {
                     quietSince = System.nanoTime();
                 }
-                for (ConsumerRecord<String, byte[]> r : polled) {
+                for (ConsumerRecord<String, byte[]> r : polled.records(tp)) {
                     records++;
                     bytes += r.value() == null ? 0 : r.value().length;
                     keys.add(r.key());
@@ -247,7 +253,7 @@ public final class PolicyPublishLatencyBenchmark {
                     portOf.put(name, port);
                     String manifest = kind.equals("namespace") ? allowNamespace(ns, port) : allowApp(ns, k, port);
                     Set<String> expected = kind.equals("namespace") ? namespaceSubjects(ns) : appSubjects(ns, k);
-                    Sample s = measure(consumer, tp, manifest, expected);
+                    Sample s = measure(consumer, tp, revisions, manifest, expected);
                     if (i >= warmup) {
                         samples.add(s);
                     }
@@ -270,13 +276,26 @@ public final class PolicyPublishLatencyBenchmark {
         }
     }
 
-    /** One change: seek to the end, PUT asynchronously, poll until every expected subject's record arrived and the PUT answered. */
+    /**
+     * One change: seek to the end of both topics, PUT asynchronously, poll until every expected subject's map record
+     * and revision arrived and the PUT answered.
+     */
     private Sample measure(
-            KafkaConsumer<String, byte[]> consumer, TopicPartition tp, String manifest, Set<String> expected)
+            KafkaConsumer<String, byte[]> consumer,
+            TopicPartition tp,
+            TopicPartition revisions,
+            String manifest,
+            Set<String> expected)
             throws Exception {
-        consumer.seekToEnd(List.of(tp));
+        consumer.seekToEnd(List.of(tp, revisions));
         consumer.position(tp);
+        consumer.position(revisions);
         Set<String> missing = new HashSet<>(expected);
+        Set<String> missingRevisions = new HashSet<>(expected);
+        Map<String, Long> mapRevisions = new HashMap<>();
+        Map<String, Long> announced = new HashMap<>();
+        long lastRevision = -1;
+        long lastRevisionTs = -1;
         AtomicLong answered = new AtomicLong();
         long wall0 = System.currentTimeMillis();
         long t0 = System.nanoTime();
@@ -291,10 +310,21 @@ public final class PolicyPublishLatencyBenchmark {
         int unexpected = 0;
         List<Long> policyRevisions = new ArrayList<>();
         long deadline = t0 + 60_000_000_000L;
-        while ((!missing.isEmpty() || !response.isDone()) && System.nanoTime() < deadline) {
+        while ((!missing.isEmpty() || !missingRevisions.isEmpty() || !response.isDone())
+                && System.nanoTime() < deadline) {
             ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(20));
             long now = System.nanoTime();
-            for (ConsumerRecord<String, byte[]> r : polled) {
+            for (ConsumerRecord<String, byte[]> r : polled.records(revisions)) {
+                if (missingRevisions.remove(r.key())) {
+                    lastRevision = now;
+                    lastRevisionTs = r.timestamp();
+                    announced.put(
+                            r.key(), SubjectPolicyRevision.parseFrom(r.value()).getRevision());
+                } else {
+                    unexpected++;
+                }
+            }
+            for (ConsumerRecord<String, byte[]> r : polled.records(tp)) {
                 records++;
                 if (first < 0) {
                     first = now;
@@ -303,15 +333,20 @@ public final class PolicyPublishLatencyBenchmark {
                 if (missing.remove(r.key())) {
                     last = now;
                     lastTs = r.timestamp();
-                    policyRevisions.add(SubjectPolicyMap.parseFrom(r.value()).getPolicyRevision());
+                    SubjectPolicyMap map = SubjectPolicyMap.parseFrom(r.value());
+                    policyRevisions.add(map.getPolicyRevision());
+                    mapRevisions.put(r.key(), map.getRevision());
                 } else {
                     unexpected++;
                 }
             }
         }
-        if (!missing.isEmpty()) {
-            throw new IllegalStateException(
-                    missing.size() + " of " + expected.size() + " subjects not published within 60 s");
+        if (!missing.isEmpty() || !missingRevisions.isEmpty()) {
+            throw new IllegalStateException(missing.size() + " maps and " + missingRevisions.size() + " revisions of "
+                    + expected.size() + " subjects not published within 60 s");
+        }
+        if (!announced.equals(mapRevisions)) {
+            throw new IllegalStateException("revisions " + announced + " do not name the maps sent " + mapRevisions);
         }
         HttpResponse<String> answer = response.get();
         if (answer.statusCode() != 200) {
@@ -330,15 +365,25 @@ public final class PolicyPublishLatencyBenchmark {
             unexpected++;
         }
         return new Sample(
-                answered.get() - t0, first - t0, last - t0, firstTs - wall0, lastTs - wall0, records, unexpected);
+                answered.get() - t0,
+                first - t0,
+                last - t0,
+                lastRevision - t0,
+                firstTs - wall0,
+                lastTs - wall0,
+                lastRevisionTs - wall0,
+                records,
+                unexpected);
     }
 
     private record Sample(
             long putNanos,
             long firstNanos,
             long lastNanos,
+            long lastRevisionNanos,
             long firstTsMillis,
             long lastTsMillis,
+            long lastRevisionTsMillis,
             int records,
             int unexpected) {}
 
@@ -363,12 +408,20 @@ public final class PolicyPublishLatencyBenchmark {
                 samples.stream().mapToLong(Sample::lastNanos).toArray(),
                 1e6);
         line(
+                "last revision received",
+                samples.stream().mapToLong(Sample::lastRevisionNanos).toArray(),
+                1e6);
+        line(
                 "first record timestamp",
                 samples.stream().mapToLong(Sample::firstTsMillis).toArray(),
                 1);
         line(
                 "last record timestamp",
                 samples.stream().mapToLong(Sample::lastTsMillis).toArray(),
+                1);
+        line(
+                "last revision timestamp",
+                samples.stream().mapToLong(Sample::lastRevisionTsMillis).toArray(),
                 1);
         long receivedAfterAnswer =
                 samples.stream().filter(s -> s.lastNanos() > s.putNanos()).count();
