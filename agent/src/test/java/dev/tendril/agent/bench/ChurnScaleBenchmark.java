@@ -62,6 +62,8 @@ import javax.management.ObjectName;
 public final class ChurnScaleBenchmark {
 
     private static final String ANSWER = "@@ ";
+    /** {@link #consumed}'s key prefix for a topic's records (its bytes are under the topic's name). */
+    private static final String RECORDS = "records:";
 
     private final int agents = Integer.getInteger("agents", 1000);
     private final int jvms = Integer.getInteger("jvms", 4);
@@ -148,7 +150,10 @@ public final class ChurnScaleBenchmark {
         StringBuilder table = new StringBuilder();
         PolicyMapsServer policyService = null;
         ServiceJvms services = null;
-        try (Brokers kafka = Brokers.start(dataDir, brokers)) {
+        List<ServiceJvms> started = new ArrayList<>();
+        // The services stop before the broker (resources close in reverse order), so they do not retry a dead one.
+        try (Brokers kafka = Brokers.start(dataDir, brokers);
+                AutoCloseable stopServices = () -> started.forEach(ServiceJvms::close)) {
             StateTopics topics =
                     StateTopics.prefixed("scale-" + UUID.randomUUID().toString().substring(0, 8));
             SimulatedCluster.createTopics(kafka.bootstrapServers(), topics, partitions);
@@ -156,6 +161,7 @@ public final class ChurnScaleBenchmark {
             if (realServices) {
                 long t = System.nanoTime();
                 services = ServiceJvms.start(dataDir, kafka.bootstrapServers(), topics, partitions, serviceHeap);
+                started.add(services);
                 System.out.printf(
                         "services ready in %,d ms: identity pid %d at %s, policy pid %d at %s; logs in %s%n",
                         millis(t),
@@ -269,7 +275,7 @@ public final class ChurnScaleBenchmark {
                 Map<String, Long> delta = new TreeMap<>();
                 // Kafka tags each topic's fetch metrics twice: by its name and by the name with '.' as '_'.
                 bytesAfter.forEach((k, v) -> {
-                    if (k.contains(".") || k.equals(AgentHost.FETCHED)) {
+                    if ((k.contains(".") || k.equals(AgentHost.FETCHED)) && !k.startsWith(RECORDS)) {
                         delta.put(k, v - bytesBefore.getOrDefault(k, 0L));
                     }
                 });
@@ -350,11 +356,16 @@ public final class ChurnScaleBenchmark {
                         brokerOut,
                         changes);
                 delta.keySet().removeIf(topic -> recordsOf(topic, totals) == 0);
+                // Records: those the agents' consumers counted (a restarted agent's re-read included) against the
+                // events the driver made; the services may publish more than one record per event.
                 delta.forEach((topic, bytes) -> row(
                         table,
                         "bytes received per agent per record: " + topic.replaceFirst("^scale-[^.]*\\.", ""),
-                        "%,d",
-                        bytes / agents / recordsOf(topic, totals)));
+                        "%,d (%,d events; %,d records received per agent)",
+                        bytes / agents / recordsOf(topic, totals),
+                        recordsOf(topic, totals),
+                        (bytesAfter.getOrDefault(RECORDS + topic, 0L) - bytesBefore.getOrDefault(RECORDS + topic, 0L))
+                                / agents));
                 row(
                         table,
                         "policy bytes an agent needed / received",
@@ -421,9 +432,6 @@ public final class ChurnScaleBenchmark {
             }
             if (policyService != null) {
                 policyService.stop();
-            }
-            if (services != null) {
-                services.close();
             }
             deleteRecursively(dataDir);
         }
@@ -526,6 +534,7 @@ public final class ChurnScaleBenchmark {
                 : new long[] {services.identity().cpuNanos(), services.policy().cpuNanos()};
     }
 
+    /** Per topic the bytes the agents consumed so far, and under {@link #RECORDS} + topic the records. */
     private static Map<String, Long> consumed(List<Host> hosts) throws InterruptedException {
         Map<String, Long> bytes = new TreeMap<>();
         for (Host h : hosts) {
@@ -533,6 +542,7 @@ public final class ChurnScaleBenchmark {
             for (String line : h.untilEnd(Duration.ofMinutes(1))) {
                 String[] f = line.split(" ");
                 bytes.merge(f[1], Long.parseLong(f[2]), Long::sum);
+                bytes.merge(RECORDS + f[1], Long.parseLong(f[3]), Long::sum);
             }
         }
         return bytes;

@@ -79,7 +79,7 @@ final class PolicyPublishWatch implements AutoCloseable {
         return pending.size();
     }
 
-    LatencyHistogram recomputeMillis() {
+    LatencyHistogram recompute() {
         return recompute;
     }
 

@@ -147,7 +147,7 @@ public final class ServicesChurnDriver implements ClusterChurn {
         knownIdentities.addAll(workloadIdentity.values());
         List<String> documents = new ArrayList<>();
         for (int w = 0; w < plan.seedIdentities() && plan.policyEntries() > 1; w++) {
-            documents.add(seedPolicy(w));
+            documents.add(ChurnManifests.seed(w, plan));
             if (documents.size() == POLICIES_PER_PUT || w == plan.seedIdentities() - 1) {
                 track(put(String.join("---\n", documents))).join();
                 documents.clear();
@@ -202,24 +202,11 @@ public final class ServicesChurnDriver implements ClusterChurn {
 
     @Override
     public ChurnDriver.Totals settle(Duration guard) {
-        // Quiet: the services' topics' end offsets unchanged for three seconds and every change's maps published.
-        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(consumerProperties())) {
-            List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
-            for (String topic :
-                    List.of(topics.identities(), topics.endpoints(), topics.policy(), topics.policyRevisions())) {
-                consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                        .forEach(i -> partitions.add(new org.apache.kafka.common.TopicPartition(topic, i.partition())));
-            }
-            long deadline = System.nanoTime() + guard.toNanos();
-            Map<?, Long> before = Map.of();
-            int quiet = 0;
-            while (quiet < 3 && System.nanoTime() < deadline) {
-                Map<?, Long> now = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-                quiet = now.equals(before) && watch.incomplete() == 0 ? quiet + 1 : 0;
-                before = now;
-                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
-            }
-        }
+        TopicsQuiet.await(
+                servers,
+                List.of(topics.identities(), topics.endpoints(), topics.policy(), topics.policyRevisions()),
+                () -> watch.incomplete() == 0,
+                guard);
         if (last != null) {
             last = totals(last.podsStarted(), last.podsStopped(), last.policyChanges());
         }
@@ -238,7 +225,7 @@ public final class ServicesChurnDriver implements ClusterChurn {
 
     /** From each change's PUT to its last subject's map with its port on the policy topic. */
     public LatencyHistogram recompute() {
-        return watch.recomputeMillis();
+        return watch.recompute();
     }
 
     private ChurnDriver.Totals totals(int started, int stopped, int changes) {
@@ -273,55 +260,13 @@ public final class ServicesChurnDriver implements ClusterChurn {
             subjects.add(workloadIdentity.get(w));
         }
         watch.expect(j, subjects);
-        track(put("""
-                apiVersion: networking.k8s.io/v1
-                kind: NetworkPolicy
-                metadata:
-                  name: change-%d
-                  namespace: seed
-                spec:
-                  podSelector:
-                    matchExpressions:
-                    - key: app
-                      operator: In
-                      values: [%s]
-                  ingress:
-                  - ports:
-                    - port: %d
-                """.formatted(j, String.join(", ", apps), ChurnMarks.changePort(j))));
+        track(put(ChurnManifests.change(j, apps)));
         // A policy replaced rather than policies growing without end: change j - 4's goes.
         if (j > 4) {
             track(send(HttpRequest.newBuilder(URI.create(policies + "/NetworkPolicy/seed/change-" + (j - 4)))
                     .DELETE()
                     .build()));
         }
-    }
-
-    /** Ingress to workload w from the policyEntries - 1 workloads after it, one port each (ChurnDriver's seed maps). */
-    private String seedPolicy(int w) {
-        StringBuilder b = new StringBuilder("""
-                apiVersion: networking.k8s.io/v1
-                kind: NetworkPolicy
-                metadata:
-                  name: seed-%d
-                  namespace: seed
-                spec:
-                  podSelector:
-                    matchLabels:
-                      app: app-%d
-                  ingress:
-                """.formatted(w, w));
-        for (int e = 1; e < plan.policyEntries(); e++) {
-            b.append("""
-                    - from:
-                      - podSelector:
-                          matchLabels:
-                            app: app-%d
-                      ports:
-                      - port: %d
-                    """.formatted((w + e) % plan.seedIdentities(), 8000 + e).indent(2));
-        }
-        return b.toString();
     }
 
     private CompletableFuture<Endpoint> register(String namespace, String pod, String node, String ip, String app) {
@@ -417,18 +362,6 @@ public final class ServicesChurnDriver implements ClusterChurn {
                 throw new IllegalStateException("interrupted waiting for the services' answers", e);
             }
         }
-    }
-
-    private Properties consumerProperties() {
-        Properties p = new Properties();
-        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-        p.put(
-                org.apache.kafka.clients.consumer.ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
-                org.apache.kafka.common.serialization.StringDeserializer.class.getName());
-        p.put(
-                org.apache.kafka.clients.consumer.ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-                org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
-        return p;
     }
 
     @Override
