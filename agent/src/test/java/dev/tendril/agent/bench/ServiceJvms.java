@@ -120,6 +120,12 @@ final class ServiceJvms implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + heap,
                 "--enable-native-access=ALL-UNNAMED"));
+        // Diagnosis, e.g. a flight recording of the exceptions thrown: -DserviceJvmArgs="-XX:StartFlightRecording:..."
+        for (String option : System.getProperty("serviceJvmArgs", "").trim().split("\\s+")) {
+            if (!option.isEmpty()) {
+                command.add(option);
+            }
+        }
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar.toString()));
         Path log = logs.resolve(name + ".log");
