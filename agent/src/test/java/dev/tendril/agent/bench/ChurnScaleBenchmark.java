@@ -3,7 +3,9 @@ package dev.tendril.agent.bench;
 import dev.tendril.agent.adapters.PolicyMapsServer;
 import dev.tendril.agent.sim.AgentHost;
 import dev.tendril.agent.sim.ChurnDriver;
+import dev.tendril.agent.sim.ClusterChurn;
 import dev.tendril.agent.sim.LatencyHistogram;
+import dev.tendril.agent.sim.ServicesChurnDriver;
 import dev.tendril.agent.sim.SimulatedCluster;
 import dev.tendril.agent.sim.StateTopics;
 import dev.tendril.testing.KafkaBroker;
@@ -48,12 +50,20 @@ import javax.management.ObjectName;
  * <p>{@code -Dnodes} (default: {@code agents}) makes the cluster larger than the agents run: they follow the first
  * {@code agents} nodes of {@code nodes}, as many agents of a large cluster would (deliverable 3's bytes per agent).
  *
+ * <p>{@code -Dservices=real}: the real identity and policy services run beside the broker, each a JVM from its runner
+ * jar ({@link ServiceJvms}, with an embedded PostgreSQL), and {@link ServicesChurnDriver} drives the same plan through
+ * their APIs; the agents read what the services publish and fetch their maps from the policy service.
+ *
  * <pre>
+ * ./mvnw -B -o -q -pl services/identity,services/policy package -DskipTests
+ * ./mvnw -B -o -q -pl agent test-compile -Pbench-scale -Dservices=real [-DserviceHeap=768m ...]
  * </pre>
  */
 public final class ChurnScaleBenchmark {
 
     private static final String ANSWER = "@@ ";
+    /** {@link #consumed}'s key prefix for a topic's records (its bytes are under the topic's name). */
+    private static final String RECORDS = "records:";
 
     private final int agents = Integer.getInteger("agents", 1000);
     private final int jvms = Integer.getInteger("jvms", 4);
@@ -79,6 +89,13 @@ public final class ChurnScaleBenchmark {
      * {@code PolicyMaps} server in this JVM, fed as the policy service is; {@code topic}: every agent reads every map.
      */
     private final boolean fetch = !"topic".equals(System.getProperty("policySource", "fetch"));
+    /**
+     * {@code topics} (default): {@link ChurnDriver} publishes what the identity and policy services would; {@code real}:
+     * the real services run beside the broker ({@link ServiceJvms}) and {@link ServicesChurnDriver} drives them.
+     */
+    private final boolean realServices = "real".equals(System.getProperty("services", "topics"));
+
+    private final String serviceHeap = System.getProperty("serviceHeap", "768m");
 
     /** One child JVM and its answers. */
     private record Host(int index, int first, int count, Process process, PrintWriter in, BlockingQueue<String> out) {
@@ -132,17 +149,33 @@ public final class ChurnScaleBenchmark {
         List<Host> hosts = new ArrayList<>();
         StringBuilder table = new StringBuilder();
         PolicyMapsServer policyService = null;
-        try (Brokers kafka = Brokers.start(dataDir, brokers)) {
+        ServiceJvms services = null;
+        List<ServiceJvms> started = new ArrayList<>();
+        // The services stop before the broker (resources close in reverse order), so they do not retry a dead one.
+        try (Brokers kafka = Brokers.start(dataDir, brokers);
+                AutoCloseable stopServices = () -> started.forEach(ServiceJvms::close)) {
             StateTopics topics =
                     StateTopics.prefixed("scale-" + UUID.randomUUID().toString().substring(0, 8));
             SimulatedCluster.createTopics(kafka.bootstrapServers(), topics, partitions);
-            if (fetch) {
+            String policyMaps = null;
+            if (realServices) {
+                long t = System.nanoTime();
+                services = ServiceJvms.start(dataDir, kafka.bootstrapServers(), topics, partitions, serviceHeap);
+                started.add(services);
+                System.out.printf(
+                        "services ready in %,d ms: identity pid %d at %s, policy pid %d at %s; logs in %s%n",
+                        millis(t),
+                        services.identity().process().pid(),
+                        services.identity().url(),
+                        services.policy().process().pid(),
+                        services.policy().url(),
+                        services.logs());
+                policyMaps = fetch ? "127.0.0.1:" + services.policy().port() : null;
+            } else if (fetch) {
                 policyService = PolicyMapsServer.onFreePort();
+                policyMaps = "127.0.0.1:" + policyService.port();
             }
-            try (ChurnDriver driver = new ChurnDriver(plan, kafka.bootstrapServers(), topics, Map.of())) {
-                if (fetch) {
-                    driver.servingMapsTo(policyService::put);
-                }
+            try (ClusterChurn driver = driver(kafka.bootstrapServers(), topics, services, policyService)) {
                 long t = System.nanoTime();
                 driver.seed();
                 System.out.printf("seed: %s, published in %d ms; %s%n", plan, millis(t), loadAverage());
@@ -150,7 +183,7 @@ public final class ChurnScaleBenchmark {
                 for (int i = 0; i < jvms; i++) {
                     int first = 1 + i * agents / jvms;
                     int count = (i + 1) * agents / jvms - i * agents / jvms;
-                    hosts.add(spawn(i, kafka.bootstrapServers(), topics, first, count, policyService));
+                    hosts.add(spawn(i, kafka.bootstrapServers(), topics, first, count, policyMaps));
                 }
                 for (Host h : hosts) {
                     h.await("READY", Duration.ofMinutes(20));
@@ -161,6 +194,7 @@ public final class ChurnScaleBenchmark {
                 Map<String, Long> bytesBefore = consumed(hosts);
                 long agentCpuBefore = agentCpu(hosts);
                 long brokerCpuBefore = processCpuNanos();
+                long[] serviceCpuBefore = serviceCpu(services);
                 long brokerOutBefore = brokerBytesOut();
                 String loadBefore = loadAverage();
                 long start = AgentHost.nowMicros() + 500_000;
@@ -177,7 +211,7 @@ public final class ChurnScaleBenchmark {
                 List<java.util.concurrent.Future<String>> bootstraps = new ArrayList<>();
                 Random random = new Random(20);
                 long churnStart = System.nanoTime();
-                ChurnDriver.Totals totals = driver.churn(start, restartTimes, r -> {
+                ChurnDriver.Totals churned = driver.churn(start, restartTimes, r -> {
                     Host h = hosts.get(random.nextInt(hosts.size()));
                     String node = SimulatedCluster.nodeName(plan.nodePrefix(), h.first() + random.nextInt(h.count()));
                     bootstraps.add(restarts.submit(() -> {
@@ -188,6 +222,11 @@ public final class ChurnScaleBenchmark {
                 double churnSeconds = (System.nanoTime() - churnStart) / 1e9;
                 long agentCpuChurn = agentCpu(hosts) - agentCpuBefore;
                 long brokerCpuChurn = processCpuNanos() - brokerCpuBefore;
+                long[] serviceCpuChurn = serviceCpu(services);
+                // Real services: what the churn's calls caused is published some time after their answers.
+                t = System.nanoTime();
+                ChurnDriver.Totals totals = driver.settle(Duration.ofMinutes(5));
+                long settleMillis = millis(t);
                 List<String> bootstrapLines = new ArrayList<>();
                 for (var f : bootstraps) {
                     bootstrapLines.add(f.get());
@@ -236,7 +275,7 @@ public final class ChurnScaleBenchmark {
                 Map<String, Long> delta = new TreeMap<>();
                 // Kafka tags each topic's fetch metrics twice: by its name and by the name with '.' as '_'.
                 bytesAfter.forEach((k, v) -> {
-                    if (k.contains(".") || k.equals(AgentHost.FETCHED)) {
+                    if ((k.contains(".") || k.equals(AgentHost.FETCHED)) && !k.startsWith(RECORDS)) {
                         delta.put(k, v - bytesBefore.getOrDefault(k, 0L));
                     }
                 });
@@ -257,6 +296,15 @@ public final class ChurnScaleBenchmark {
                         fetch
                                 ? "fetch: agents follow the revisions topic and fetch their own subjects' maps over gRPC"
                                 : "topic: every agent reads every policy map");
+                row(
+                        table,
+                        "state published by",
+                        "%s",
+                        realServices
+                                ? "the real identity and policy services (JVMs of their own; pods via gRPC"
+                                        + " RegisterEndpoint/DeregisterEndpoint, policies via PUT/DELETE /v1/policies);"
+                                        + " nodes by the driver, as IPAM would (IPAM not in the loop)"
+                                : "the driver, as the identity and policy services would (services not in the loop)");
                 row(
                         table,
                         "seed",
@@ -308,11 +356,16 @@ public final class ChurnScaleBenchmark {
                         brokerOut,
                         changes);
                 delta.keySet().removeIf(topic -> recordsOf(topic, totals) == 0);
+                // Records: those the agents' consumers counted (a restarted agent's re-read included) against the
+                // events the driver made; the services may publish more than one record per event.
                 delta.forEach((topic, bytes) -> row(
                         table,
                         "bytes received per agent per record: " + topic.replaceFirst("^scale-[^.]*\\.", ""),
-                        "%,d",
-                        bytes / agents / recordsOf(topic, totals)));
+                        "%,d (%,d events; %,d records received per agent)",
+                        bytes / agents / recordsOf(topic, totals),
+                        recordsOf(topic, totals),
+                        (bytesAfter.getOrDefault(RECORDS + topic, 0L) - bytesBefore.getOrDefault(RECORDS + topic, 0L))
+                                / agents));
                 row(
                         table,
                         "policy bytes an agent needed / received",
@@ -321,11 +374,30 @@ public final class ChurnScaleBenchmark {
                         totals.policyBytesNeeded() / plan.nodes(),
                         totals.policyBytes(),
                         plan.nodes());
-                row(
-                        table,
-                        "policy recompute per change",
-                        "%s",
-                        "not in this run (the topics are fed as the policy service publishes)");
+                if (driver instanceof ServicesChurnDriver real) {
+                    row(
+                            table,
+                            "policy recompute per change (PUT -> last subject's map on the topic)",
+                            "%s; %d changes not published; topics settled %,d ms after the churn",
+                            describe(real.recompute()),
+                            real.changesNotPublished(),
+                            settleMillis);
+                    row(table, "service calls failed", "%s", real.failures());
+                    for (int i = 0; i < 2; i++) {
+                        row(
+                                table,
+                                (i == 0 ? "identity" : "policy") + " service JVM CPU",
+                                "%.2f cores during the churn; %,.0f CPU-s to the audit's end",
+                                (serviceCpuChurn[i] - serviceCpuBefore[i]) / 1e9 / churnSeconds,
+                                (serviceCpu(services)[i] - serviceCpuBefore[i]) / 1e9);
+                    }
+                } else {
+                    row(
+                            table,
+                            "policy recompute per change",
+                            "%s",
+                            "not in this run (the topics are fed as the policy service publishes)");
+                }
                 row(
                         table,
                         "final audit (every agent's maps vs the topics)",
@@ -389,8 +461,7 @@ public final class ChurnScaleBenchmark {
                 h.percentile(0.50), h.percentile(0.99), h.max(), h.count());
     }
 
-    private Host spawn(
-            int index, String servers, StateTopics topics, int first, int count, PolicyMapsServer policyService)
+    private Host spawn(int index, String servers, StateTopics topics, int first, int count, String policyMaps)
             throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -401,8 +472,8 @@ public final class ChurnScaleBenchmark {
         System.getProperties().stringPropertyNames().stream()
                 .filter(k -> k.startsWith("consumer."))
                 .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
-        if (policyService != null) {
-            command.add("-Dpolicy.maps=127.0.0.1:" + policyService.port());
+        if (policyMaps != null) {
+            command.add("-Dpolicy.maps=" + policyMaps);
         }
         command.addAll(List.of(
                 "-cp",
@@ -438,6 +509,32 @@ public final class ChurnScaleBenchmark {
                 index, first, count, p, new PrintWriter(p.getOutputStream(), false, StandardCharsets.UTF_8), out);
     }
 
+    /** Topics mode: {@link ChurnDriver}, feeding {@code policyService} in fetch mode; real: the services' driver. */
+    private ClusterChurn driver(
+            String servers, StateTopics topics, ServiceJvms services, PolicyMapsServer policyService) {
+        if (services != null) {
+            return new ServicesChurnDriver(
+                    plan,
+                    servers,
+                    topics,
+                    "127.0.0.1:" + services.identity().port(),
+                    services.policy().url());
+        }
+        ChurnDriver driver = new ChurnDriver(plan, servers, topics, Map.of());
+        if (policyService != null) {
+            driver.servingMapsTo(policyService::put);
+        }
+        return driver;
+    }
+
+    /** The identity and the policy service's CPU so far (zeros in topics mode). */
+    private static long[] serviceCpu(ServiceJvms services) {
+        return services == null
+                ? new long[2]
+                : new long[] {services.identity().cpuNanos(), services.policy().cpuNanos()};
+    }
+
+    /** Per topic the bytes the agents consumed so far, and under {@link #RECORDS} + topic the records. */
     private static Map<String, Long> consumed(List<Host> hosts) throws InterruptedException {
         Map<String, Long> bytes = new TreeMap<>();
         for (Host h : hosts) {
@@ -445,6 +542,7 @@ public final class ChurnScaleBenchmark {
             for (String line : h.untilEnd(Duration.ofMinutes(1))) {
                 String[] f = line.split(" ");
                 bytes.merge(f[1], Long.parseLong(f[2]), Long::sum);
+                bytes.merge(RECORDS + f[1], Long.parseLong(f[3]), Long::sum);
             }
         }
         return bytes;

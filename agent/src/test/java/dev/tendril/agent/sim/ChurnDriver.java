@@ -41,7 +41,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * (whose pods never stop) with an ingress entry on port {@link ChurnMarks#changePort}({@code j}) added. Addresses and
  * ports follow {@link ChurnMarks}, so agents' writes can be timed against the schedule.
  */
-public final class ChurnDriver implements AutoCloseable {
+public final class ChurnDriver implements ClusterChurn {
 
     /** The shape of a run; see the class comment. */
     public record Plan(
@@ -95,6 +95,7 @@ public final class ChurnDriver implements AutoCloseable {
     private int policyRecords;
     private long policyBytes;
     private long policyBytesNeeded;
+    private Totals last;
 
     public ChurnDriver(Plan plan, String servers, StateTopics topics, Map<String, Object> producerProperties) {
         this.plan = plan;
@@ -128,6 +129,7 @@ public final class ChurnDriver implements AutoCloseable {
     }
 
     /** The seed, flushed. */
+    @Override
     public void seed() {
         for (int n = 1; n <= plan.nodes(); n++) {
             String name = SimulatedCluster.nodeName(plan.nodePrefix(), n);
@@ -152,10 +154,7 @@ public final class ChurnDriver implements AutoCloseable {
         producer.flush();
     }
 
-    /**
-     * The churn, from {@code startMicros} (the epoch time the schedule counts from) for the plan's duration; at
-     * each of {@code restartTimes} (since the start) {@code restart} is called with its index, on this thread.
-     */
+    @Override
     public Totals churn(long startMicros, List<Duration> restartTimes, IntConsumer restart) {
         long startNanos = System.nanoTime() - (AgentHost.nowMicros() - startMicros) * 1000;
         identitiesCreated = 0;
@@ -194,7 +193,14 @@ public final class ChurnDriver implements AutoCloseable {
             }
         }
         producer.flush();
-        return new Totals(k, stopped, identitiesCreated, j - 1, policyRecords, policyBytes, policyBytesNeeded);
+        last = new Totals(k, stopped, identitiesCreated, j - 1, policyRecords, policyBytes, policyBytesNeeded);
+        return last;
+    }
+
+    /** Nothing to wait for: {@link #churn} flushed its records. */
+    @Override
+    public Totals settle(Duration guard) {
+        return last;
     }
 
     /** The endpoint keys the driver published and did not delete since. */
