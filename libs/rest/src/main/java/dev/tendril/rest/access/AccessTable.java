@@ -2,7 +2,9 @@ package dev.tendril.rest.access;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A component's operations per role, first matching row wins; what no row names needs admin. Every table ends
@@ -13,7 +15,16 @@ public final class AccessTable {
 
     private static final Requirement FALLBACK = Requirement.anyOf(Role.ADMIN);
 
+    /** Bounds {@link #grpcRequirements}: a client names the path, so distinct paths must not grow it forever. */
+    private static final int GRPC_PATHS_MAX = 1024;
+
     private final List<AccessRule> rules;
+
+    /**
+     * Requirements of gRPC paths already looked up: a component has a few dozen methods, each called again and
+     * again, and the rows are fixed once the table is built.
+     */
+    private final Map<String, Requirement> grpcRequirements = new ConcurrentHashMap<>();
 
     private AccessTable(List<AccessRule> rules) {
         this.rules = List.copyOf(rules);
@@ -38,7 +49,7 @@ public final class AccessTable {
     }
 
     public Decision decide(Caller caller, String method, String path, boolean grpc) {
-        Requirement needed = requirement(method, path);
+        Requirement needed = grpc && method.equals("POST") ? grpcRequirement(path) : requirement(method, path);
         if (needed.unauthenticated()) {
             return new Decision.Permit();
         }
@@ -52,6 +63,19 @@ public final class AccessTable {
         }
         return new Decision.Forbidden(
                 operation + " needs role " + needed.describe() + "; " + caller.describe() + " may not");
+    }
+
+    private Requirement grpcRequirement(String path) {
+        Requirement known = grpcRequirements.get(path);
+        if (known != null) {
+            return known;
+        }
+        Requirement found = requirement("POST", path);
+        if (grpcRequirements.size() >= GRPC_PATHS_MAX) {
+            grpcRequirements.clear();
+        }
+        grpcRequirements.put(path, found);
+        return found;
     }
 
     /** Rows in the order they are tried. */

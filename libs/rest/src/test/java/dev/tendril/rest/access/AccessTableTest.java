@@ -72,6 +72,30 @@ class AccessTableTest {
         }
     }
 
+    /** gRPC requirements are remembered per path: asking again, in any order, decides as the first time. */
+    @Test
+    void decidesEveryCaseAgainInAnyOrder() {
+        for (int round = 0; round < 3; round++) {
+            decidesEveryCase();
+            for (Case c : CASES.reversed()) {
+                Caller caller = c.caller() == null ? Caller.anonymous() : Caller.fromDistinguishedName(c.caller());
+                assertThat(TABLE.decide(caller, c.method(), c.path(), c.grpc()) instanceof Decision.Permit)
+                        .as(c.name())
+                        .isEqualTo(c.outcome().equals("permit"));
+            }
+        }
+    }
+
+    /** A gRPC row is for POST: another method to the same path after a POST is not let in by the POST's row. */
+    @Test
+    void aRememberedGrpcRowStaysThePostsOnly() {
+        Caller node = Caller.fromDistinguishedName("CN=node:n1,O=node");
+        assertThat(TABLE.decide(node, "POST", "/tendril.v1.Ipam/AllocatePodIps", true))
+                .isInstanceOf(Decision.Permit.class);
+        assertThat(TABLE.decide(node, "GET", "/tendril.v1.Ipam/AllocatePodIps", true))
+                .isInstanceOf(Decision.Forbidden.class);
+    }
+
     @Test
     void refusalsNameWhatIsMissing() {
         assertThat(TABLE.decide(Caller.anonymous(), "PUT", "/v1/policies", false))
