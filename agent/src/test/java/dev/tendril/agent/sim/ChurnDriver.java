@@ -22,7 +22,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -161,39 +160,29 @@ public final class ChurnDriver implements ClusterChurn {
         policyRecords = 0;
         policyBytes = 0;
         policyBytesNeeded = 0;
-        long end = plan.duration().toNanos();
-        long podStep = (long) (1e9 / plan.podRate());
-        long policyStep = plan.policyInterval().toNanos();
-        int k = 0;
-        int j = 1;
-        int r = 0;
-        int stopped = 0;
-        while (true) {
-            long nextPod = k * podStep;
-            long nextPolicy = j * policyStep;
-            long nextRestart = r < restartTimes.size() ? restartTimes.get(r).toNanos() : Long.MAX_VALUE;
-            long next = Math.min(nextPod, Math.min(nextPolicy, nextRestart));
-            if (next >= end) {
-                break;
-            }
-            long wait = startNanos + next - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            if (next == nextPod) {
-                startPod(k++);
-                if (runningChurnPods.size() > plan.livePods()) {
-                    stopPod(runningChurnPods.poll());
-                    stopped++;
-                }
-            } else if (next == nextPolicy) {
-                changePolicy(j++);
-            } else {
-                restart.accept(r++);
-            }
-        }
+        int[] stopped = {0};
+        ChurnSchedule.Counts ran = ChurnSchedule.run(
+                plan,
+                startNanos,
+                restartTimes,
+                k -> {
+                    startPod(k);
+                    if (runningChurnPods.size() > plan.livePods()) {
+                        stopPod(runningChurnPods.poll());
+                        stopped[0]++;
+                    }
+                },
+                this::changePolicy,
+                restart);
         producer.flush();
-        last = new Totals(k, stopped, identitiesCreated, j - 1, policyRecords, policyBytes, policyBytesNeeded);
+        last = new Totals(
+                ran.pods(),
+                stopped[0],
+                identitiesCreated,
+                ran.policyChanges(),
+                policyRecords,
+                policyBytes,
+                policyBytesNeeded);
         return last;
     }
 

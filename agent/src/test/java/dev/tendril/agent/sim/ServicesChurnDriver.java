@@ -31,7 +31,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -163,40 +162,23 @@ public final class ServicesChurnDriver implements ClusterChurn {
     public ChurnDriver.Totals churn(long startMicros, List<Duration> restartTimes, IntConsumer restart) {
         long startNanos = System.nanoTime() - (AgentHost.nowMicros() - startMicros) * 1000;
         watch.startCounting();
-        long end = plan.duration().toNanos();
-        long podStep = (long) (1e9 / plan.podRate());
-        long policyStep = plan.policyInterval().toNanos();
         ArrayDeque<CompletableFuture<Endpoint>> running = new ArrayDeque<>();
-        int k = 0;
-        int j = 1;
-        int r = 0;
-        int stopped = 0;
-        while (true) {
-            long nextPod = k * podStep;
-            long nextPolicy = j * policyStep;
-            long nextRestart = r < restartTimes.size() ? restartTimes.get(r).toNanos() : Long.MAX_VALUE;
-            long next = Math.min(nextPod, Math.min(nextPolicy, nextRestart));
-            if (next >= end) {
-                break;
-            }
-            long wait = startNanos + next - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            if (next == nextPod) {
-                running.add(startPod(k++));
-                if (running.size() > plan.livePods()) {
-                    track(running.poll().thenCompose(this::deregister));
-                    stopped++;
-                }
-            } else if (next == nextPolicy) {
-                changePolicy(j++);
-            } else {
-                restart.accept(r++);
-            }
-        }
+        int[] stopped = {0};
+        ChurnSchedule.Counts ran = ChurnSchedule.run(
+                plan,
+                startNanos,
+                restartTimes,
+                k -> {
+                    running.add(startPod(k));
+                    if (running.size() > plan.livePods()) {
+                        track(running.poll().thenCompose(this::deregister));
+                        stopped[0]++;
+                    }
+                },
+                this::changePolicy,
+                restart);
         drain(Duration.ofMinutes(5));
-        last = totals(k, stopped, j - 1);
+        last = totals(ran.pods(), stopped[0], ran.policyChanges());
         return last;
     }
 
