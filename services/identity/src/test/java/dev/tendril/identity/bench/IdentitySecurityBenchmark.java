@@ -106,6 +106,12 @@ public final class IdentitySecurityBenchmark {
                             "-Dtendril.tls.ca=" + pki.authority(),
                             "-Dtendril.tls.cert=" + server.certificate(),
                             "-Dtendril.tls.key=" + server.privateKey()));
+            // -DsecuredArgs="-Da=b -Dc=d": more options for the secured arm's JVM, to take its cost apart (for
+            // example -Dtendril.security.enabled=false: TLS alone, no role check).
+            String securedArgs = System.getProperty("securedArgs", "").trim();
+            if (!securedArgs.isEmpty()) {
+                securedCommand.addAll(securedCommand.indexOf("-jar"), List.of(securedArgs.split("\\s+")));
+            }
             Process plain = start(plainCommand, work.resolve("identity-plain.log"));
             Process secured = start(securedCommand, work.resolve("identity-secured.log"));
             try {
@@ -147,7 +153,9 @@ public final class IdentitySecurityBenchmark {
                         new ArrayList<>(),
                         new ArrayList<>(),
                         new ArrayList<>());
-                refusedWithoutCertificate(pki, securedPort);
+                if (!securedArgs.contains("tendril.security.enabled=false")) {
+                    refusedWithoutCertificate(pki, securedPort);
+                }
                 for (Arm arm : List.of(off, on)) {
                     round(arm, clients, "warm", warmNew, warmReuse, false);
                 }
