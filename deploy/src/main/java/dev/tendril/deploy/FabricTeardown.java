@@ -20,12 +20,13 @@ import java.util.stream.Stream;
  * run the agent's code): every network namespace with the stack's prefix, pods first, then nodes, then the switch,
  * each after the links in it (a veth goes with its peer; a namespace a process still holds would keep them), then the
  * bpffs directory {@code <bpffs>/<prefix>} (its nodes' pinned socket-LB links too: unpinning them detaches those
- * programs from the cgroup root, as no process holds the links otherwise), the socket-LB link pins
- * ({@code link_*}) in the agents' own pin directories ({@code /sys/fs/bpf/tendril/port-<agent port>/<node>}: the
- * maps there stay for the next start, but a pinned link would keep the agent's programs attached at the machine's
- * cgroup root after the stack is gone) and the lock file {@code /run/tendril-fabric/<prefix>.lock}. Run by
- * {@code up --fresh} before the agents start, and by {@code ./tendril down} through {@link #main} once the launcher
- * and its processes are gone; the launcher's own stop keeps the fabric (the pods' programs go on enforcing).
+ * programs from the cgroup root, as no process holds the links otherwise), the agents' own pin directories
+ * ({@code /sys/fs/bpf/tendril/port-<agent port>}: their maps, their tc programs and tcx links, their socket-LB links,
+ * which would otherwise keep the programs loaded, and attached at the machine's cgroup root, after the stack is gone)
+ * and the lock file {@code /run/tendril-fabric/<prefix>.lock}. Run by {@code up --fresh} before the agents start, and
+ * by {@code ./tendril down} through {@link #main} once the launcher and its processes are gone; the launcher's own stop
+ * (Ctrl-C, SIGTERM) keeps all of it (the pods' programs go on enforcing, and the next start's agents find their maps
+ * as they left them).
  */
 final class FabricTeardown {
 
@@ -87,6 +88,13 @@ final class FabricTeardown {
                 .orElse(List.of());
     }
 
+    /** This stack's agents' pin directories that exist. */
+    List<Path> agentPinDirectories() {
+        return agentPins.stream()
+                .filter(dir -> Files.exists(dir, LinkOption.NOFOLLOW_LINKS))
+                .toList();
+    }
+
     /** The socket-LB link pins ({@code <agent pins>/<node>/link_*}) of this stack's agents. */
     List<Path> socketLbLinks() {
         List<Path> links = new ArrayList<>();
@@ -127,7 +135,7 @@ final class FabricTeardown {
     /** Whether anything of this stack's fabric is there. */
     boolean present() {
         return !namespaces().isEmpty()
-                || !socketLbLinks().isEmpty()
+                || !agentPinDirectories().isEmpty()
                 || Files.exists(bpffsDirectory(), LinkOption.NOFOLLOW_LINKS)
                 || Files.exists(lockFile());
     }
@@ -145,12 +153,17 @@ final class FabricTeardown {
             removed.add(netns);
         }
         try {
+            // The socket-LB links first: each detaches its program from the cgroup root as it goes.
             List<Path> links = socketLbLinks();
             for (Path link : links) {
                 Files.deleteIfExists(link);
             }
             if (!links.isEmpty()) {
                 removed.add(links.size() + " socket-LB link pin" + (links.size() == 1 ? "" : "s"));
+            }
+            for (Path pins : agentPinDirectories()) {
+                deleteTree(pins);
+                removed.add(pins.toString());
             }
             if (deleteTree(bpffsDirectory())) {
                 removed.add(bpffsDirectory().toString());

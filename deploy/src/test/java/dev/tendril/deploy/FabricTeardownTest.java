@@ -110,7 +110,7 @@ class FabricTeardownTest {
     }
 
     @Test
-    void unpinsTheAgentsSocketLbLinksButKeepsTheirMapsAndOtherStacksPins() throws IOException {
+    void removesTheAgentsPinsWithTheirSocketLbLinksButNotAnotherStacks() throws IOException {
         Path agent = Files.createDirectories(root.resolve("pins/port-8091/node-1"));
         Files.createFile(agent.resolve("link_tendril_sock4_connect"));
         Files.createFile(agent.resolve("link_tendril_sock6_connect"));
@@ -142,17 +142,16 @@ class FabricTeardownTest {
                 .isTrue();
         withAgents.removeReporting(new PrintStream(out, true, StandardCharsets.UTF_8), "the kernel pod network");
 
-        assertThat(agent.resolve("link_tendril_sock4_connect")).doesNotExist();
-        assertThat(agent.resolve("link_tendril_sock6_connect")).doesNotExist();
-        assertThat(agent.resolve("cilium_lb4_services_v2"))
-                .as("maps stay for the next start")
-                .exists();
+        assertThat(root.resolve("pins/port-8091"))
+                .as("the agent's pins: links, maps and programs")
+                .doesNotExist();
         assertThat(other.resolve("link_tendril_sock4_connect"))
                 .as("another stack's agent")
                 .exists();
         assertThat(out.toString(StandardCharsets.UTF_8))
                 .isEqualTo(
-                        "fabric     removed the kernel pod network td12: 0 network namespaces, 2 socket-LB link pins\n");
+                        "fabric     removed the kernel pod network td12: 0 network namespaces, 2 socket-LB link pins, "
+                                + root.resolve("pins/port-8091") + "\n");
         assertThat(withAgents.present()).isFalse();
     }
 

@@ -367,6 +367,10 @@ class LauncherEndToEndTest {
         assertThat(afterStop).as("nothing restarts while the stack stops").noneMatch(l -> l.contains("started again"));
         assertThat(supervised("kafka").state()).isEqualTo("stopped");
 
+        if (pinned) {
+            // The launcher's stop leaves the agent's maps and programs pinned (fail-static): a start finds them again.
+            assertThat(pins).isDirectory();
+        }
         FabricTeardown fabric = FabricTeardown.system(StackFabric.of(dataDir), FabricTeardown.agentPinsOf(dataDir));
         if (kernel) {
             // Fail-static: stopping keeps the node's namespace; './tendril down' removes it after the launcher.
@@ -374,12 +378,12 @@ class LauncherEndToEndTest {
                     .anyMatch(line -> line.startsWith("fabric     kept the kernel pod network "
                             + StackFabric.of(dataDir).prefix()));
             assertThat(fabric.namespaces()).contains(StackFabric.of(dataDir).nodeNetns("node-1"));
+        }
+        if (kernel || pinned) {
+            // What ./tendril down runs after the launcher: nothing of the stack is left, its pins included.
             fabric.remove();
             assertThat(fabric.present()).isFalse();
-        }
-        if (pinned) {
-            // Stopping (./tendril down) leaves the agent's maps pinned for the next start; only --fresh removes them.
-            assertThat(pins).isDirectory();
+            assertThat(pins).doesNotExist();
         }
         // PostgreSQL is a daemon, not the launcher's child: init reaps it a moment after it exits.
         List<ProcessHandle> alive = awaitGone(everStarted, EXIT_GUARD);
