@@ -153,12 +153,6 @@ final class ClusterMesh {
         }
     }
 
-    Optional<Supervised> mirror(String peer) {
-        synchronized (mirrors) {
-            return Optional.ofNullable(mirrors.get(peer));
-        }
-    }
-
     /**
      * The stack is stopping: returns the MirrorMaker 2 children to stop with it; none starts from now on, and a connect
      * in progress fails (undoing its link). Never waits for that connect (a stop must not).
@@ -377,17 +371,20 @@ final class ClusterMesh {
                         },
                         STOP_GRACE,
                         () -> {});
-        ChildProcess child;
+        ChildProcess child = null;
+        // Forked under the lock (closing() sees it), recorded by healthy() outside it: the record takes the stack's
+        // lock.
         synchronized (mirrors) {
-            if (closed) {
-                context.supervisor().remove(supervised.name(), STOP_GRACE);
-                throw new MeshRefused(503, "the stack is stopping: " + MIRROR_PREFIX + peer.name() + " not started");
+            if (!closed) {
+                mirrors.put(peer.name(), supervised);
+                child = context.supervisor().startUnrecorded(supervised);
             }
-            mirrors.put(peer.name(), supervised);
-            child = context.supervisor().start(supervised);
         }
-        // No health endpoint: running once started (clustermesh status tells whether it keeps up).
-        context.supervisor().healthy(supervised);
+        if (child == null) {
+            context.supervisor().remove(supervised.name(), STOP_GRACE);
+            throw new MeshRefused(503, "the stack is stopping: " + MIRROR_PREFIX + peer.name() + " not started");
+        }
+        context.supervisor().healthy(supervised); // no health endpoint: clustermesh status tells if it keeps up
         return child;
     }
 

@@ -67,7 +67,9 @@ final class MeshStatus {
     }
 
     private static Peer of(ClusterMesh mesh, MeshPeers.Peer peer) {
-        Optional<Supervised> mirror = mesh.mirror(peer.name());
+        Optional<Supervised> mirror = mesh.mirrors().stream()
+                .filter(m -> m.name().equals(ClusterMesh.MIRROR_PREFIX + peer.name()))
+                .findFirst();
         String state = mirror.map(s -> mesh.supervisorState(s)).orElse("absent");
         Long pid = mirror.map(s -> s.component().pid()).orElse(null);
         Map<String, Long> peerEnds = new HashMap<>();

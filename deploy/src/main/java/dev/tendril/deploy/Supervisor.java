@@ -78,12 +78,14 @@ final class Supervisor implements AutoCloseable {
 
     /** Starts a component for the first time. */
     ChildProcess start(Supervised supervised) {
-        ChildProcess started;
-        synchronized (this) {
-            started = startNow(supervised);
-        }
+        ChildProcess started = startUnrecorded(supervised);
         changed();
         return started;
+    }
+
+    /** {@link #start} without recording it in stack.json: for a caller holding a lock the record takes (ClusterMesh). */
+    synchronized ChildProcess startUnrecorded(Supervised supervised) {
+        return startNow(supervised);
     }
 
     /** Starts a component again whose process exited before start-up saw it ready (no back-off: start-up waits). */
