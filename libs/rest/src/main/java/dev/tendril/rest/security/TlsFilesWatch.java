@@ -12,7 +12,6 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -54,12 +53,7 @@ public class TlsFilesWatch {
         if (files.isEmpty() || registry.get(CONFIGURATION).isEmpty()) {
             return;
         }
-        // Quarkus read the files while this process started: if one changed since, which version it read is unknown,
-        // so the first look reloads.
-        loaded = changedSince(
-                        files, ProcessHandle.current().info().startInstant().orElse(Instant.EPOCH))
-                ? null
-                : read(files);
+        loaded = read(files);
         timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "tls-files-watch");
             thread.setDaemon(true);
@@ -90,19 +84,6 @@ public class TlsFilesWatch {
         } catch (RuntimeException e) {
             LOG.warnf("TLS files changed but could not be loaded yet (%s); trying again in %d s", e, PERIOD_SECONDS);
         }
-    }
-
-    static boolean changedSince(List<Path> files, Instant since) {
-        for (Path file : files) {
-            try {
-                if (!Files.getLastModifiedTime(file).toInstant().isBefore(since)) {
-                    return true;
-                }
-            } catch (IOException e) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The files' bytes; null when one cannot be read (being replaced, say). */

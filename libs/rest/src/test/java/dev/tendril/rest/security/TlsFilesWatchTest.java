@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -38,10 +36,6 @@ class TlsFilesWatchTest {
                 Files.writeString(dir.resolve("identity.pem"), "certificate 1"),
                 Files.writeString(dir.resolve("identity-key.pem"), "key 1"),
                 Files.writeString(dir.resolve("ca.pem"), "authority"));
-        for (Path file : files) {
-            // Written before this process started, as a component's files are when it starts.
-            Files.setLastModifiedTime(file, FileTime.from(Instant.parse("2020-01-01T00:00:00Z")));
-        }
         watch = new TlsFilesWatch();
         watch.registry = registry();
         watch.updated = events();
@@ -99,38 +93,6 @@ class TlsFilesWatchTest {
 
         Files.writeString(files.get(1), "key 2");
         watch.look(files);
-
-        assertThat(reloads).hasValue(1);
-        assertThat(fired).hasSize(1);
-    }
-
-    @Test
-    void filesChangedWhileTheProcessStartedAreReloadedAtTheFirstLook() throws IOException {
-        Instant started = Instant.now().minusSeconds(60);
-        Files.setLastModifiedTime(files.get(0), FileTime.from(started.minusSeconds(60)));
-        Files.setLastModifiedTime(files.get(1), FileTime.from(started.minusSeconds(60)));
-        Files.setLastModifiedTime(files.get(2), FileTime.from(started.minusSeconds(60)));
-        assertThat(TlsFilesWatch.changedSince(files, started)).isFalse();
-
-        Files.setLastModifiedTime(files.get(1), FileTime.from(started.plusSeconds(1)));
-
-        assertThat(TlsFilesWatch.changedSince(files, started)).isTrue();
-    }
-
-    @Test
-    void aComponentWhoseFilesChangedWhileItStartedReloadsThemOnce() throws IOException {
-        for (Path file : files) {
-            Files.setLastModifiedTime(file, FileTime.from(Instant.now()));
-        }
-        TlsFilesWatch started = new TlsFilesWatch();
-        started.registry = watch.registry;
-        started.updated = watch.updated;
-        started.component = watch.component;
-        started.start(null);
-        started.stop(null);
-
-        started.look(files);
-        started.look(files);
 
         assertThat(reloads).hasValue(1);
         assertThat(fired).hasSize(1);
