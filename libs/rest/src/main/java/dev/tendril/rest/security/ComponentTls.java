@@ -3,10 +3,7 @@ package dev.tendril.rest.security;
 import dev.tendril.security.ClientTls;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.http.HttpClient;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -32,15 +29,6 @@ public class ComponentTls {
     private ClientTls tls;
     private HttpClient http;
     private long httpGeneration = -1;
-
-    /** This component's TLS files that are set: its certificate, its key, the stack's authority. */
-    List<Path> files() {
-        List<Path> files = new ArrayList<>();
-        for (Optional<String> file : List.of(tlsCert, tlsKey, tlsCa)) {
-            file.filter(f -> !f.isBlank()).map(Path::of).ifPresent(files::add);
-        }
-        return files;
-    }
 
     /** The authority and certificate, or {@link ClientTls#PLAINTEXT}. */
     public synchronized ClientTls client() {

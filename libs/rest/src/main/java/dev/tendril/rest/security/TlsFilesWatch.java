@@ -15,9 +15,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -42,14 +44,20 @@ public class TlsFilesWatch {
     @Inject
     Event<CertificateUpdatedEvent> updated;
 
-    @Inject
-    ComponentTls component;
+    @ConfigProperty(name = "tendril.tls.cert")
+    Optional<String> certificate;
+
+    @ConfigProperty(name = "tendril.tls.key")
+    Optional<String> key;
+
+    @ConfigProperty(name = "tendril.tls.ca")
+    Optional<String> authority;
 
     private ScheduledExecutorService timer;
     private List<byte[]> loaded;
 
     void start(@Observes StartupEvent started) {
-        List<Path> files = component.files();
+        List<Path> files = files();
         if (files.isEmpty() || registry.get(CONFIGURATION).isEmpty()) {
             return;
         }
@@ -84,6 +92,14 @@ public class TlsFilesWatch {
         } catch (RuntimeException e) {
             LOG.warnf("TLS files changed but could not be loaded yet (%s); trying again in %d s", e, PERIOD_SECONDS);
         }
+    }
+
+    private List<Path> files() {
+        List<Path> files = new ArrayList<>();
+        for (Optional<String> file : List.of(certificate, key, authority)) {
+            file.filter(f -> !f.isBlank()).map(Path::of).ifPresent(files::add);
+        }
+        return files;
     }
 
     /** The files' bytes; null when one cannot be read (being replaced, say). */

@@ -39,10 +39,9 @@ class TlsFilesWatchTest {
         watch = new TlsFilesWatch();
         watch.registry = registry();
         watch.updated = events();
-        watch.component = new ComponentTls();
-        watch.component.tlsCert = Optional.of(files.get(0).toString());
-        watch.component.tlsKey = Optional.of(files.get(1).toString());
-        watch.component.tlsCa = Optional.of(files.get(2).toString());
+        watch.certificate = Optional.of(files.get(0).toString());
+        watch.key = Optional.of(files.get(1).toString());
+        watch.authority = Optional.of(files.get(2).toString());
         watch.start(null);
         watch.stop(null);
     }
