@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -31,6 +33,7 @@ final class SharedStack {
     private static Process launcher;
     private static LauncherOutput output;
     private static volatile boolean failed;
+    private static boolean startedBefore;
 
     private SharedStack() {}
 
@@ -57,15 +60,15 @@ final class SharedStack {
         if (running()) {
             throw new IllegalStateException("the shared stack runs already");
         }
-        launcher = new ProcessBuilder(TestLauncher.command(
-                        "1g",
-                        repo,
-                        dataDir(repo),
-                        PORT_OFFSET,
-                        "--nodes",
-                        Integer.toString(NODES),
-                        "--ready-timeout",
-                        "180s"))
+        List<String> options = new ArrayList<>(List.of("--nodes", Integer.toString(NODES), "--ready-timeout", "180s"));
+        if (!startedBefore) {
+            // What a stack on the same ports left pinned (a run killed before its clean-up) is not this stack's: its
+            // agents must not take it over. A restart (the walkthrough's) keeps its own pins, as a real one does.
+            options.add("--fresh");
+            startedBefore = true;
+        }
+        launcher = new ProcessBuilder(
+                        TestLauncher.command("1g", repo, dataDir(repo), PORT_OFFSET, options.toArray(String[]::new)))
                 .redirectErrorStream(true)
                 .start();
         output = LauncherOutput.of(launcher);
