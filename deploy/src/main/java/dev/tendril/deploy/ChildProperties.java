@@ -81,8 +81,10 @@ final class ChildProperties {
         properties.put("quarkus.profile", "prod,tls");
         properties.put("quarkus.http.host", config.bind());
         properties.put("tendril.tls.ca", pki.authority().toString());
-        properties.put("tendril.tls.cert", pki.of(spec).certificate().toString());
-        properties.put("tendril.tls.key", pki.of(spec).privateKey().toString());
+        // Both from the bundle (key then certificate, replaced as one file): a reload during a rotation cannot read
+        // the new certificate beside the old key.
+        properties.put("tendril.tls.cert", pki.of(spec).bundle().toString());
+        properties.put("tendril.tls.key", pki.of(spec).bundle().toString());
         return properties;
     }
 

@@ -54,7 +54,12 @@ final class StackPki {
         }
         credentials.ensureUser(ADMIN, Subject.ROLE_ADMIN, now);
         ConfigFile.writeReferences(
-                adminConfig(), "tendril", config.dataDir(), authority(), ADMIN, credentials.user(ADMIN));
+                adminConfig(),
+                "tendril",
+                config.dataDir(),
+                authority(),
+                ADMIN,
+                credentials.user(ADMIN).bundled());
         out.printf(
                 "%-10s certificates in %s, the admin's CLI config %s%n",
                 "pki", ComponentTable.display(credentials.directory()), ComponentTable.display(adminConfig()));
@@ -89,6 +94,6 @@ final class StackPki {
 
     /** How the launcher's own checks reach the components: as the admin. */
     ClientTls admin() {
-        return ClientTls.files(authority(), credentials.user(ADMIN));
+        return ClientTls.files(authority(), credentials.user(ADMIN).bundled());
     }
 }

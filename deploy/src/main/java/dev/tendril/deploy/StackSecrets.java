@@ -119,9 +119,7 @@ final class StackSecrets {
     Map<String, String> kafkaClient(String name, Subject subject, Instant now) {
         Path directory = pki.directory().resolve(StackCredentials.KAFKA_CLIENTS);
         Credential files = new Credential(directory.resolve(name + ".crt"), directory.resolve(name + ".key"));
-        pki.ensure(files, subject, List.of(), now);
-        Path keystore = directory.resolve(name + ".pem");
-        SecretFiles.write(keystore, StackCredentials.kafkaBundle(files));
+        Path keystore = pki.ensure(files, subject, List.of(), now).bundle();
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("kafka.security.protocol", "SSL");
         properties.put("kafka.ssl.truststore.type", "PEM");

@@ -65,22 +65,31 @@ class StackPkiTest {
                         "ca.key",
                         "nodes/node-1.crt",
                         "nodes/node-1.key",
+                        "nodes/node-1.pem",
                         "nodes/node-2.crt",
                         "nodes/node-2.key",
+                        "nodes/node-2.pem",
                         "services/flows.crt",
                         "services/flows.key",
+                        "services/flows.pem",
                         "services/identity.crt",
                         "services/identity.key",
+                        "services/identity.pem",
                         "services/ipam.crt",
                         "services/ipam.key",
+                        "services/ipam.pem",
                         "services/kafka.crt",
                         "services/kafka.key",
+                        "services/kafka.pem",
                         "services/launcher.crt",
                         "services/launcher.key",
+                        "services/launcher.pem",
                         "services/policy.crt",
                         "services/policy.key",
+                        "services/policy.pem",
                         "users/admin.crt",
-                        "users/admin.key");
+                        "users/admin.key",
+                        "users/admin.pem");
         try (Stream<Path> tree = Files.walk(dir)) {
             for (Path p : tree.toList()) {
                 assertThat(Files.getPosixFilePermissions(p))
@@ -144,10 +153,10 @@ class StackPkiTest {
                 .containsEntry("quarkus.http.host", "127.0.0.1")
                 .containsEntry(
                         "tendril.tls.cert",
-                        config.dataDir().resolve("pki/nodes/node-1.crt").toString())
+                        config.dataDir().resolve("pki/nodes/node-1.pem").toString())
                 .containsEntry(
                         "tendril.tls.key",
-                        config.dataDir().resolve("pki/nodes/node-1.key").toString());
+                        config.dataDir().resolve("pki/nodes/node-1.pem").toString());
         List<String> arguments = ChildProcess.quarkusArguments(agent, properties);
         assertThat(String.join(" ", arguments)).doesNotContain("PRIVATE KEY", "BEGIN");
     }

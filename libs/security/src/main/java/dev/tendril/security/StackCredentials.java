@@ -13,10 +13,13 @@ import java.util.List;
  *
  * <pre>
  * ca.crt, ca.key                      the stack's certificate authority
- * services/&lt;name&gt;.crt, .key        identity, ipam, policy, flows, kafka: CN=service:&lt;name&gt;, O=service
- * nodes/&lt;node&gt;.crt, .key           one per node agent: CN=node:&lt;node&gt;, O=node
- * users/&lt;user&gt;.crt, .key           CLI users: CN=&lt;user&gt;, O=viewer|operator|admin
+ * services/&lt;name&gt;.crt, .key, .pem   identity, ipam, policy, flows, kafka: CN=service:&lt;name&gt;, O=service
+ * nodes/&lt;node&gt;.crt, .key, .pem      one per node agent: CN=node:&lt;node&gt;, O=node
+ * users/&lt;user&gt;.crt, .key, .pem      CLI users: CN=&lt;user&gt;, O=viewer|operator|admin
  * </pre>
+ *
+ * Each leaf's {@code .pem} holds its key then its certificate ({@link Credential#bundle()}), replaced as one file:
+ * what running components read, so that a reload during a rotation never pairs a new certificate with an old key.
  *
  * Every {@code ensure...} keeps a credential that is still good (issued by this authority, its subject and host
  * names unchanged, more than {@link #RENEW_BEFORE} left) and issues a new one otherwise, so a restart of the
@@ -94,17 +97,24 @@ public final class StackCredentials {
     public Credential ensure(Credential files, Subject subject, List<String> hostNames, Instant now) {
         CertificateAuthority authority = ensureAuthority(now);
         if (stillGood(files, authority, subject, hostNames, now)) {
+            if (!Files.exists(files.bundle())) {
+                SecretFiles.write(files.bundle(), bundle(files));
+            }
             return files;
         }
         return issue(files, subject, hostNames, now);
     }
 
-    /** A new certificate and key for {@code subject} in {@code files}, whatever was there (rotation). */
+    /**
+     * A new certificate and key for {@code subject} in {@code files}, whatever was there (rotation), and then both in its
+     * {@link Credential#bundle()}, which running components reload.
+     */
     public Credential issue(Credential files, Subject subject, List<String> hostNames, Instant now) {
         CertificateAuthority authority = ensureAuthority(now);
-        return authority
-                .issue(subject, hostNames, now.minus(BACKDATE), now.plus(LEAF_VALIDITY))
-                .writeTo(files.certificate(), files.privateKey());
+        IssuedCertificate issued = authority.issue(subject, hostNames, now.minus(BACKDATE), now.plus(LEAF_VALIDITY));
+        issued.writeTo(files.certificate(), files.privateKey());
+        SecretFiles.write(files.bundle(), issued.privateKeyPem() + issued.certificatePem());
+        return files;
     }
 
     /**
@@ -118,8 +128,8 @@ public final class StackCredentials {
 
     /**
      * Rotation: a new certificate and key, with the same subject and host names, for every service and node in this
-     * directory, every Kafka client ({@code kafka-clients/}, whose key-then-certificate bundle {@code <name>.pem}, the
-     * file the clients read, is written again whole) and {@code users}; the authority stays. Returns the credentials
+     * directory, every Kafka client ({@code kafka-clients/}) and {@code users}, each with its bundle {@code <name>.pem}
+     * written again whole after its two files; the authority stays. Returns the credentials
      * renewed, as {@code services/<name>}, {@code nodes/<node>}, {@code kafka-clients/<name>}, {@code users/<user>}.
      */
     public List<String> rotate(List<String> users, Instant now) {
@@ -136,10 +146,6 @@ public final class StackCredentials {
                     String name = crt.getFileName().toString().replaceFirst("\\.crt$", "");
                     Credential credential = leaf(kind, name);
                     reissue(credential, now);
-                    Path bundle = dir.resolve(name + ".pem");
-                    if (kind.equals(KAFKA_CLIENTS) && Files.exists(bundle)) {
-                        SecretFiles.write(bundle, kafkaBundle(credential));
-                    }
                     renewed.add(kind + "/" + name);
                 }
             } catch (java.io.IOException e) {
@@ -161,8 +167,8 @@ public final class StackCredentials {
      */
     public static final String KAFKA_CLIENTS = "kafka-clients";
 
-    /** The key, then the certificate: a Kafka client's PEM key store file. */
-    public static String kafkaBundle(Credential credential) {
+    /** The key, then the certificate, from their files: what {@link Credential#bundle()} holds. */
+    public static String bundle(Credential credential) {
         try {
             return Files.readString(credential.privateKey()) + Files.readString(credential.certificate());
         } catch (java.io.IOException e) {

@@ -133,24 +133,59 @@ class StackCredentialsTest {
     }
 
     @Test
-    void rotationRenewsTheKafkaClientsAndWritesTheirKeyStoreBundleAgain() throws Exception {
+    void rotationRenewsTheKafkaClientsAndWritesEveryBundleAgainWithTheNewKeyBeforeItsCertificate() throws Exception {
         StackCredentials credentials = StackCredentials.in(dataDir.resolve("pki"));
         Path clients = credentials.directory().resolve(StackCredentials.KAFKA_CLIENTS);
         Credential policy = new Credential(clients.resolve("policy.crt"), clients.resolve("policy.key"));
         credentials.ensure(policy, Subject.service("policy"), List.of(), NOW);
-        Path bundle = clients.resolve("policy.pem");
-        SecretFiles.write(bundle, StackCredentials.kafkaBundle(policy));
+        Credential identity = credentials.ensureService("identity", List.of("localhost"), NOW);
+        assertThat(policy.bundle()).isEqualTo(clients.resolve("policy.pem"));
         X509Certificate before = Pem.readCertificate(policy.certificate());
+        X509Certificate identityBefore = Pem.readCertificate(identity.bundle());
 
         List<String> renewed = credentials.rotate(List.of(), NOW.plusSeconds(60));
 
-        assertThat(renewed).containsExactly("kafka-clients/policy");
+        assertThat(renewed).containsExactly("services/identity", "kafka-clients/policy");
         X509Certificate after = Pem.readCertificate(policy.certificate());
         assertThat(after.getSerialNumber()).isNotEqualTo(before.getSerialNumber());
         assertThat(after.getSubjectX500Principal()).isEqualTo(before.getSubjectX500Principal());
-        // The bundle the Kafka client reads holds the new key and certificate, and is still the owner's only.
-        assertThat(Files.readString(bundle))
-                .isEqualTo(Files.readString(policy.privateKey()) + Files.readString(policy.certificate()));
-        assertThat(Files.getPosixFilePermissions(bundle)).isEqualTo(SecretFiles.FILE);
+        // The bundles running components read hold the new key, then its certificate, and are still the owner's only.
+        for (Credential credential : List.of(policy, identity)) {
+            Path bundle = credential.bundle();
+            assertThat(Files.readString(bundle))
+                    .isEqualTo(Files.readString(credential.privateKey()) + Files.readString(credential.certificate()));
+            assertThat(Files.getPosixFilePermissions(bundle)).isEqualTo(SecretFiles.FILE);
+            assertThat(matches(Pem.readPrivateKey(bundle), Pem.readCertificate(bundle)))
+                    .as(bundle.toString())
+                    .isTrue();
+        }
+        assertThat(Pem.readCertificate(identity.bundle()).getSerialNumber())
+                .isNotEqualTo(identityBefore.getSerialNumber());
+    }
+
+    @Test
+    void aStillGoodCredentialFromBeforeBundlesGetsItsBundle() throws Exception {
+        StackCredentials credentials = StackCredentials.in(dataDir.resolve("pki"));
+        Credential node = credentials.ensureNode("node-1", List.of("localhost"), NOW);
+        Files.delete(node.bundle());
+        X509Certificate kept = Pem.readCertificate(node.certificate());
+
+        credentials.ensureNode("node-1", List.of("localhost"), NOW.plusSeconds(60));
+
+        assertThat(Pem.readCertificate(node.bundle())).isEqualTo(kept);
+        assertThat(Pem.readPrivateKey(node.bundle())).isEqualTo(Pem.readPrivateKey(node.privateKey()));
+    }
+
+    /** Whether {@code key} signs what {@code certificate}'s public key verifies. */
+    private static boolean matches(java.security.PrivateKey key, X509Certificate certificate) throws Exception {
+        String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+        java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+        signer.initSign(key);
+        signer.update(new byte[] {1, 2, 3});
+        byte[] signature = signer.sign();
+        java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+        verifier.initVerify(certificate.getPublicKey());
+        verifier.update(new byte[] {1, 2, 3});
+        return verifier.verify(signature);
     }
 }

@@ -31,14 +31,15 @@ public final class SecuredStackResource implements QuarkusTestResourceLifecycleM
         TestPki pki = TestPki.create(serverName);
         Credential server = pki.server(serverName);
         Map<String, String> config = new HashMap<>();
-        config.put("quarkus.tls.key-store.pem.0.cert", server.certificate().toString());
-        config.put("quarkus.tls.key-store.pem.0.key", server.privateKey().toString());
+        // As the launcher configures a component: key and certificate from the one bundle file.
+        config.put("quarkus.tls.key-store.pem.0.cert", server.bundle().toString());
+        config.put("quarkus.tls.key-store.pem.0.key", server.bundle().toString());
         config.put("quarkus.tls.trust-store.pem.certs", pki.authority().toString());
         config.put("quarkus.http.insecure-requests", "disabled");
         config.put("quarkus.http.test-ssl-port", "0");
         config.put("tendril.tls.ca", pki.authority().toString());
-        config.put("tendril.tls.cert", server.certificate().toString());
-        config.put("tendril.tls.key", server.privateKey().toString());
+        config.put("tendril.tls.cert", server.bundle().toString());
+        config.put("tendril.tls.key", server.bundle().toString());
         config.put(PKI_KEY, pki.directory().toString());
         return config;
     }
