@@ -3,6 +3,7 @@ package dev.tendril.agent.adapters;
 import dev.tendril.agent.AgentConfig;
 import dev.tendril.agent.bpf.KernelBpfMap;
 import dev.tendril.agent.bpf.KernelMapBackend;
+import dev.tendril.agent.bpf.PinOwner;
 import dev.tendril.agent.state.InMemoryMapBackend;
 import dev.tendril.agent.state.MapBackend;
 import java.io.IOException;
@@ -42,6 +43,13 @@ record MapBackendChoice(MapBackend backend, String reason) {
         }
         if (kind == AgentConfig.Datapath.BPF) {
             Path dir = config.bpffsDir().resolve(config.nodeName());
+            // Only pins this agent's state directory marks are reused; another's (a stack killed on the same ports
+            // and never taken down) described other pods and are removed before anything opens them.
+            PinOwner.claim(dir, config.stateDir().resolve(config.nodeName()))
+                    .ifPresent(removed -> LOG.warnf(
+                            "node maps: removed pins another agent left (not marked for %s): %s; starting from empty"
+                                    + " maps",
+                            config.stateDir().resolve(config.nodeName()), removed));
             LOG.infof("node maps: bpf, pinned under %s (%s)", dir, reason);
             return new MapBackendChoice(new KernelMapBackend(dir), reason);
         }
