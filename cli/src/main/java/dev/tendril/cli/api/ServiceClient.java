@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * JSON over HTTP to one Tendril service's admin API. A 4xx/5xx answer becomes a {@link ServiceException}
@@ -42,6 +43,9 @@ public final class ServiceClient {
     private final URI secondReplica;
 
     private final HttpClient http;
+
+    /** The pause before a request whose TLS handshake the server broke off is sent again. */
+    static final Duration HANDSHAKE_RETRY_PAUSE = Duration.ofMillis(200);
 
     /** @param name what to call the server in messages, e.g. {@code policy service} */
     public ServiceClient(String name, URI base) {
@@ -208,7 +212,7 @@ public final class ServiceClient {
         HttpResponse<String> response;
         try {
             try {
-                response = http.send(built, HttpResponse.BodyHandlers.ofString());
+                response = sendOnceMoreIfTheHandshakeBrokeOff(built);
             } catch (ConnectException e) {
                 if (secondReplica == null) {
                     throw e;
@@ -217,9 +221,8 @@ public final class ServiceClient {
                 URI other = URI.create(secondReplica.toString().replaceAll("/+$", "")
                         + built.uri().getRawPath()
                         + (query == null ? "" : "?" + query));
-                response = http.send(
-                        HttpRequest.newBuilder(built, (k, v) -> true).uri(other).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                response = sendOnceMoreIfTheHandshakeBrokeOff(
+                        HttpRequest.newBuilder(built, (k, v) -> true).uri(other).build());
             }
         } catch (IOException e) {
             throw unreachable(e);
@@ -228,6 +231,22 @@ public final class ServiceClient {
             throw new ServiceException("interrupted");
         }
         return response;
+    }
+
+    /**
+     * Sends {@code request}, and once more when the server broke off the TLS handshake: a service swapping its
+     * certificate (it reloads its files, after {@code tendril credentials rotate}) can drop a connection it is
+     * accepting. No byte of the request goes out before the handshake ends, so sending it again is safe whatever the
+     * method, a write included. A second refusal (a certificate the server does not accept, say) is the answer.
+     */
+    private HttpResponse<String> sendOnceMoreIfTheHandshakeBrokeOff(HttpRequest request)
+            throws IOException, InterruptedException {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (SSLHandshakeException brokenOff) {
+            Thread.sleep(HANDSHAKE_RETRY_PAUSE.toMillis());
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        }
     }
 
     private JsonNode checked(HttpResponse<String> response) {
