@@ -97,8 +97,10 @@ public final class StackCredentials {
     public Credential ensure(Credential files, Subject subject, List<String> hostNames, Instant now) {
         CertificateAuthority authority = ensureAuthority(now);
         if (stillGood(files, authority, subject, hostNames, now)) {
-            if (!Files.exists(files.bundle())) {
-                SecretFiles.write(files.bundle(), bundle(files));
+            // A bundle missing (a data directory from before bundles) or behind its two files (a write cut short).
+            String bundle = bundle(files);
+            if (!bundle.equals(readOrEmpty(files.bundle()))) {
+                SecretFiles.write(files.bundle(), bundle);
             }
             return files;
         }
@@ -173,6 +175,14 @@ public final class StackCredentials {
             return Files.readString(credential.privateKey()) + Files.readString(credential.certificate());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot read " + credential, e);
+        }
+    }
+
+    private static String readOrEmpty(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (java.io.IOException e) {
+            return "";
         }
     }
 

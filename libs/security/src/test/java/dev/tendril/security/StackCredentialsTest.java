@@ -164,9 +164,10 @@ class StackCredentialsTest {
     }
 
     @Test
-    void aStillGoodCredentialFromBeforeBundlesGetsItsBundle() throws Exception {
+    void aStillGoodCredentialWithoutItsBundleOrWithAStaleOneGetsItsBundleAgain() throws Exception {
         StackCredentials credentials = StackCredentials.in(dataDir.resolve("pki"));
         Credential node = credentials.ensureNode("node-1", List.of("localhost"), NOW);
+        String stale = Files.readString(node.bundle());
         Files.delete(node.bundle());
         X509Certificate kept = Pem.readCertificate(node.certificate());
 
@@ -174,6 +175,14 @@ class StackCredentialsTest {
 
         assertThat(Pem.readCertificate(node.bundle())).isEqualTo(kept);
         assertThat(Pem.readPrivateKey(node.bundle())).isEqualTo(Pem.readPrivateKey(node.privateKey()));
+
+        // A rotation cut short after the two files: the next start writes the bundle that matches them.
+        credentials.issue(node, Subject.node("node-1"), List.of("localhost"), NOW.plusSeconds(120));
+        SecretFiles.write(node.bundle(), stale);
+        credentials.ensureNode("node-1", List.of("localhost"), NOW.plusSeconds(180));
+        assertThat(Files.readString(node.bundle()))
+                .isEqualTo(Files.readString(node.privateKey()) + Files.readString(node.certificate()))
+                .isNotEqualTo(stale);
     }
 
     /** Whether {@code key} signs what {@code certificate}'s public key verifies. */
