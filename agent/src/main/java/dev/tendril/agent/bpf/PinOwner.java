@@ -20,8 +20,10 @@ import java.util.stream.Stream;
  *
  * <p>Ownership is a random token kept in two places: the agent's state directory ({@value #TOKEN_FILE}) and, beside
  * the pin directory on the bpffs, an empty directory {@code <node>_owner_<token>} (a bpffs holds directories and
- * pinned objects, no regular files, and no name with a dot; the marker stays outside the pin directory, whose entries are read as pins). Pins
- * without both are not ours and are removed before anything opens them.
+ * pinned objects, no regular files, and no name with a dot; the marker stays outside the pin directory, whose entries
+ * are read as pins). Pins without both are not ours and are removed before anything opens them. Pins an agent of an
+ * older build left (no marker yet) count as not ours too: that agent's first start on this build begins from empty
+ * maps, which the first reconcile fills.
  */
 public final class PinOwner {
 

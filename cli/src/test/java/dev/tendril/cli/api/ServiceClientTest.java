@@ -116,9 +116,9 @@ class ServiceClientTest {
                         }
                         requests.add(requestLine + " " + new String(body));
                         OutputStream out = tls.getOutputStream();
-                        out.write(
-                                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
-                                        .getBytes(StandardCharsets.UTF_8));
+                        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                                        + "Connection: close\r\n\r\n{}")
+                                .getBytes(StandardCharsets.UTF_8));
                         out.flush();
                     } catch (IOException closed) {
                         // the listener closed at the end of the test, or a client went away
