@@ -83,8 +83,9 @@ final class ChildProperties {
         properties.put("tendril.tls.ca", pki.authority().toString());
         // Both from the bundle (key then certificate, replaced as one file): a reload during a rotation cannot read
         // the new certificate beside the old key.
-        properties.put("tendril.tls.cert", pki.of(spec).bundle().toString());
-        properties.put("tendril.tls.key", pki.of(spec).bundle().toString());
+        String bundle = pki.of(spec).bundle().toString();
+        properties.put("tendril.tls.cert", bundle);
+        properties.put("tendril.tls.key", bundle);
         return properties;
     }
 

@@ -45,11 +45,12 @@ record MapBackendChoice(MapBackend backend, String reason) {
             Path dir = config.bpffsDir().resolve(config.nodeName());
             // Only pins this agent's state directory marks are reused; another's (a stack killed on the same ports
             // and never taken down) described other pods and are removed before anything opens them.
-            PinOwner.claim(dir, config.stateDir().resolve(config.nodeName()))
+            Path state = config.stateDir().resolve(config.nodeName());
+            PinOwner.claim(dir, state)
                     .ifPresent(removed -> LOG.warnf(
                             "node maps: removed pins another agent left (not marked for %s): %s; starting from empty"
                                     + " maps",
-                            config.stateDir().resolve(config.nodeName()), removed));
+                            state, removed));
             LOG.infof("node maps: bpf, pinned under %s (%s)", dir, reason);
             return new MapBackendChoice(new KernelMapBackend(dir), reason);
         }

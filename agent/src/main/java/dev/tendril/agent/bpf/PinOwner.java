@@ -108,11 +108,19 @@ public final class PinOwner {
         }
     }
 
-    private static void removeTree(Path dir) {
+    /**
+     * Unpins everything under {@code dir} and removes it (deepest first, as bpffs removes only empty directories);
+     * false when there was nothing.
+     */
+    public static boolean removeTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return false;
+        }
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
+            return true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove " + dir + ": " + e.getMessage(), e);
         }

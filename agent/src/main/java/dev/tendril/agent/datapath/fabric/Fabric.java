@@ -1,6 +1,8 @@
 package dev.tendril.agent.datapath.fabric;
 
+import dev.tendril.agent.bpf.PinOwner;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -266,16 +268,10 @@ public final class Fabric {
     }
 
     private static boolean removeTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return false;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-            return true;
-        } catch (IOException e) {
-            throw new FabricException("cannot remove " + dir + ": " + e.getMessage(), e);
+        try {
+            return PinOwner.removeTree(dir);
+        } catch (UncheckedIOException e) {
+            throw new FabricException(e.getMessage(), e);
         }
     }
 
