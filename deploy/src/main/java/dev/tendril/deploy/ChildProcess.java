@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,17 +36,23 @@ final class ChildProcess {
     private final String name;
     private final Path log;
     private final Process process;
+    private final boolean trainsAotCache;
 
-    private ChildProcess(String name, Path log, Process process) {
+    private ChildProcess(String name, Path log, Process process, boolean trainsAotCache) {
         this.name = name;
         this.log = log;
         this.process = process;
+        this.trainsAotCache = trainsAotCache;
     }
 
-    /** {@code -Xmx256m|768m ... -D<properties> -jar <spec.jar>}: the arguments of a Quarkus service or agent JVM. */
+    /**
+     * {@code -Xmx256m|768m <AOT cache> ... -D<properties> -jar <spec.jar>}: the arguments of a Quarkus service or agent
+     * JVM, the ahead-of-time cache's ({@link AotCache}) worked out anew at every start.
+     */
     static List<String> quarkusArguments(ComponentSpec spec, Map<String, String> properties) {
         List<String> arguments = new ArrayList<>();
         arguments.add(spec.kind() == Kind.AGENT ? AGENT_HEAP : SERVICE_HEAP);
+        arguments.addAll(AotCache.options(spec.jar()));
         arguments.add("--enable-native-access=ALL-UNNAMED");
         properties.forEach((key, value) -> arguments.add("-D" + key + "=" + value));
         arguments.add("-jar");
@@ -109,7 +116,8 @@ final class ChildProcess {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
-            return new ChildProcess(name, log, process);
+            AotCache.started(command, process.pid());
+            return new ChildProcess(name, log, process, AotCache.trains(command));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name + ": " + e.getMessage(), e);
         }
@@ -138,5 +146,15 @@ final class ChildProcess {
 
     Process process() {
         return process;
+    }
+
+    /** Whether this JVM writes a jar's ahead-of-time cache when it stops ({@link AotCache}). */
+    boolean trainsAotCache() {
+        return trainsAotCache;
+    }
+
+    /** {@code grace}, or {@link AotCache#WRITE_GRACE} when this JVM writes a cache as it stops. */
+    Duration stopGrace(Duration grace) {
+        return trainsAotCache && AotCache.WRITE_GRACE.compareTo(grace) > 0 ? AotCache.WRITE_GRACE : grace;
     }
 }

@@ -217,8 +217,15 @@ final class LocalStack {
                 List<Supervised> first = new ArrayList<>(children);
                 first.addAll(mesh == null ? List.of() : mesh.closing());
                 if (!first.isEmpty()) {
-                    out.println("Stopping " + ComponentTable.names(first) + " (up to " + STOP_GRACE.toSeconds()
-                            + " s before they are killed)...");
+                    List<String> writing = supervisor.writingAotCache(first);
+                    out.println("Stopping " + ComponentTable.names(first) + " (up to "
+                            + (writing.isEmpty() ? STOP_GRACE : AotCache.WRITE_GRACE).toSeconds()
+                            + " s before they are killed"
+                            + (writing.isEmpty()
+                                    ? ""
+                                    : "; " + String.join(", ", writing)
+                                            + " first write their jar's start-up cache, once per build")
+                            + ")...");
                     int[] killed = {0};
                     if (attempt(
                             "stopping the services and agents", () -> killed[0] = supervisor.stop(first, STOP_GRACE))) {

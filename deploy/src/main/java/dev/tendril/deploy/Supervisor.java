@@ -165,7 +165,7 @@ final class Supervisor implements AutoCloseable {
         try {
             if (wasRunning) {
                 out.printf("%-10s restarting on request (pid %d)%n", name, old.pid());
-                ProcessReaper.stop(List.of(old.process().toHandle()), supervised.stopGrace);
+                ProcessReaper.stop(List.of(old.process().toHandle()), old.stopGrace(supervised.stopGrace));
             }
             supervised.afterStop.run();
         } finally {
@@ -192,6 +192,7 @@ final class Supervisor implements AutoCloseable {
     /** Stops the given components for good (no restart); returns how many had to be killed forcibly. */
     int stop(List<Supervised> group, Duration grace) {
         List<ProcessHandle> handles = new ArrayList<>();
+        Duration longest = grace;
         synchronized (this) {
             stopping = true;
             for (Supervised s : group) {
@@ -202,10 +203,11 @@ final class Supervisor implements AutoCloseable {
                 }
                 if (s.process != null && s.process.process().isAlive()) {
                     handles.add(s.process.process().toHandle());
+                    longest = max(longest, s.process.stopGrace(grace));
                 }
             }
         }
-        int killed = handles.isEmpty() ? 0 : ProcessReaper.stop(handles, grace);
+        int killed = handles.isEmpty() ? 0 : ProcessReaper.stop(handles, longest);
         for (Supervised s : group) {
             s.afterStop.run();
         }
@@ -253,6 +255,18 @@ final class Supervisor implements AutoCloseable {
         }
         changed();
         return true;
+    }
+
+    /** Those of {@code group} whose JVM writes an ahead-of-time cache as it stops ({@link AotCache}). */
+    synchronized List<String> writingAotCache(List<Supervised> group) {
+        return group.stream()
+                .filter(s -> s.process != null && s.process.process().isAlive() && s.process.trainsAotCache())
+                .map(Supervised::name)
+                .toList();
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** Every component's state, for {@code supervisor.json}. */

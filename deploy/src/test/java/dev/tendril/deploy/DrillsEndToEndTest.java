@@ -65,7 +65,7 @@ class DrillsEndToEndTest {
     private static final Duration READY_GUARD = Duration.ofMinutes(4);
     private static final Duration RECOVERY_GUARD = Duration.ofMinutes(2);
     private static final Duration CONVERGE_GUARD = Duration.ofMinutes(2);
-    private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
+    private static final Duration EXIT_GUARD = TestLauncher.STOP_GUARD;
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
     // The relay's defaults (15 s send timeout, 10 s of failures) outlast a broker restart; the drills shorten them
     // so that an outage of a few seconds shows in readiness. They do not change what is acknowledged.

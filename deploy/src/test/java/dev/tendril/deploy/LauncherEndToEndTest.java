@@ -61,7 +61,7 @@ class LauncherEndToEndTest {
     // Failure guards only: a healthy run takes a fraction of these.
     private static final Duration READY_GUARD = Duration.ofMinutes(4);
     private static final Duration RECOVERY_GUARD = Duration.ofMinutes(3);
-    private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
+    private static final Duration EXIT_GUARD = TestLauncher.STOP_GUARD;
     /** The components reload their TLS files every 10 s; the guard leaves room for a slow machine. */
     private static final Duration RELOAD_GUARD = Duration.ofSeconds(90);
 

@@ -22,7 +22,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class MeshTestStack implements AutoCloseable {
 
-    private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
+    private static final Duration EXIT_GUARD = TestLauncher.STOP_GUARD;
 
     final String name;
     final Path dataDir;

@@ -55,7 +55,7 @@ class ReplicasEndToEndTest {
     // Failure guards only.
     private static final Duration READY_GUARD = Duration.ofMinutes(5);
     private static final Duration FAILOVER_GUARD = Duration.ofMinutes(2);
-    private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
+    private static final Duration EXIT_GUARD = TestLauncher.STOP_GUARD;
     private static final ObjectMapper JSON = new ObjectMapper();
     // As the admin, once the stack made its credentials (AdminTls).
     private static HttpClient HTTP;

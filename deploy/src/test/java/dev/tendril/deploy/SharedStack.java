@@ -27,7 +27,7 @@ final class SharedStack {
     static final int PORT_OFFSET = 2000;
     static final int NODES = 2;
     private static final Duration READY_GUARD = Duration.ofMinutes(4);
-    private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
+    private static final Duration EXIT_GUARD = TestLauncher.STOP_GUARD;
 
     private static Path dataDir;
     private static Process launcher;

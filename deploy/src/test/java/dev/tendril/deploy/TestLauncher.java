@@ -10,6 +10,12 @@ import org.junit.jupiter.api.Assumptions;
 /** The command line that starts the launcher in a child JVM for an end-to-end test, on this test's class path. */
 final class TestLauncher {
 
+    /**
+     * How long a test waits for a launcher to stop: beyond the launcher's own grace, the JVMs that train their jar's
+     * ahead-of-time cache write it as they stop (once per build, {@link AotCache}).
+     */
+    static final java.time.Duration STOP_GUARD = AotCache.WRITE_GRACE.plus(java.time.Duration.ofMinutes(1));
+
     private TestLauncher() {}
 
     /**

@@ -58,7 +58,7 @@ class WalkthroughEndToEndTest {
     private static final int NODES = SharedStack.NODES;
     // Failure guards only: a healthy run takes a fraction of these.
     private static final Duration READY_GUARD = Duration.ofMinutes(4);
-    private static final Duration EXIT_GUARD = Duration.ofMinutes(1);
+    private static final Duration EXIT_GUARD = TestLauncher.STOP_GUARD;
     private static final Duration CONVERGE_GUARD = Duration.ofSeconds(90);
     private static final Duration POLL = Duration.ofMillis(200);
     private static final List<String> DEMO_PODS = List.of("demo/frontend", "demo/backend", "demo/database");
@@ -423,6 +423,17 @@ class WalkthroughEndToEndTest {
         startLauncher();
         Result status = cli("status", "--wait", "--timeout", "120s");
         assertThat(status.code()).as(status.toString()).isZero();
+        // Every jar's ahead-of-time cache exists now: trained by the first start and written as it stopped, or by an
+        // earlier run of this build. Every service and agent of the second start loads its classes from it.
+        for (Component c : StackFile.read(dataDir).orElseThrow().components()) {
+            if (c.kind() == Kind.SERVICE || c.kind() == Kind.AGENT) {
+                String log = Files.readString(Path.of(c.log()));
+                String start = log.substring(log.lastIndexOf("Tendril launcher starts " + c.name() + ":"));
+                assertThat(start.lines().findFirst().orElseThrow())
+                        .as(c.name() + "'s start after the restart")
+                        .contains("-XX:AOTCache=");
+            }
+        }
 
         // Before anything changes: each agent's first reconcile over the maps it pinned before the restart
         // found them as they should be (bpf backend: the pins outlive the agent process).
