@@ -76,6 +76,22 @@ final class AotCache {
         }
     }
 
+    /**
+     * How long the stop of {@code group} may take and why: {@code up to 10 s before they are killed}, or with
+     * {@link #WRITE_GRACE} and the names of those that write their cache as they stop.
+     */
+    static String stopNote(List<Supervised> group, Duration grace) {
+        List<String> writing = group.stream()
+                .filter(s -> s.process() != null && s.process().trainsAotCache())
+                .map(Supervised::name)
+                .toList();
+        if (writing.isEmpty()) {
+            return "up to " + grace.toSeconds() + " s before they are killed";
+        }
+        return "up to " + WRITE_GRACE.toSeconds() + " s before they are killed; " + String.join(", ", writing)
+                + " first write their jar's start-up cache, once per build";
+    }
+
     /** Whether a JVM started with {@code command} trains a cache. */
     static boolean trains(List<String> command) {
         return training(command).isPresent();

@@ -74,7 +74,7 @@ final class ControlServer implements AutoCloseable {
             Supervisor supervisor, ClusterMesh mesh, Path authority, Credential own, InetAddress bind, int port) {
         try {
             HttpsServer server = HttpsServer.create(new InetSocketAddress(bind, port), 0);
-            server.setHttpsConfigurator(new HttpsConfigurator(TlsContexts.of(authority, own)) {
+            server.setHttpsConfigurator(new HttpsConfigurator(TlsContexts.reloading(authority, own)) {
                 @Override
                 public void configure(HttpsParameters parameters) {
                     SSLParameters ssl = getSSLContext().getDefaultSSLParameters();

@@ -217,14 +217,7 @@ final class LocalStack {
                 List<Supervised> first = new ArrayList<>(children);
                 first.addAll(mesh == null ? List.of() : mesh.closing());
                 if (!first.isEmpty()) {
-                    List<String> writing = supervisor.writingAotCache(first);
-                    out.println("Stopping " + ComponentTable.names(first) + " (up to "
-                            + (writing.isEmpty() ? STOP_GRACE : AotCache.WRITE_GRACE).toSeconds()
-                            + " s before they are killed"
-                            + (writing.isEmpty()
-                                    ? ""
-                                    : "; " + String.join(", ", writing)
-                                            + " first write their jar's start-up cache, once per build")
+                    out.println("Stopping " + ComponentTable.names(first) + " (" + AotCache.stopNote(first, STOP_GRACE)
                             + ")...");
                     int[] killed = {0};
                     if (attempt(

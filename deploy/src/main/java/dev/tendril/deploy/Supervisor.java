@@ -203,7 +203,7 @@ final class Supervisor implements AutoCloseable {
                 }
                 if (s.process != null && s.process.process().isAlive()) {
                     handles.add(s.process.process().toHandle());
-                    longest = max(longest, s.process.stopGrace(grace));
+                    longest = s.process.stopGrace(longest);
                 }
             }
         }
@@ -255,18 +255,6 @@ final class Supervisor implements AutoCloseable {
         }
         changed();
         return true;
-    }
-
-    /** Those of {@code group} whose JVM writes an ahead-of-time cache as it stops ({@link AotCache}). */
-    synchronized List<String> writingAotCache(List<Supervised> group) {
-        return group.stream()
-                .filter(s -> s.process != null && s.process.process().isAlive() && s.process.trainsAotCache())
-                .map(Supervised::name)
-                .toList();
-    }
-
-    private static Duration max(Duration a, Duration b) {
-        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** Every component's state, for {@code supervisor.json}. */

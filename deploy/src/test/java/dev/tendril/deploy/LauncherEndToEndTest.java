@@ -231,6 +231,12 @@ class LauncherEndToEndTest {
         BigInteger agentNew =
                 Pem.readCertificate(dataDir.resolve("pki/nodes/node-1.crt")).getSerialNumber();
         assertThat(identityNew).isNotEqualTo(identityBefore);
+        // The launcher's control endpoint reads its bundle at every handshake: its next connection has the new one.
+        String control = SupervisorFile.read(dataDir).orElseThrow().control();
+        assertThat(served(control))
+                .as("the certificate of the launcher's control endpoint after the rotation")
+                .isEqualTo(Pem.readCertificate(dataDir.resolve("pki/services/launcher.crt"))
+                        .getSerialNumber());
 
         // Requests keep succeeding while the components reload their files, until they serve the new certificates.
         int[] round = {0};

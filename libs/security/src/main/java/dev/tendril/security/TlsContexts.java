@@ -28,6 +28,30 @@ public final class TlsContexts {
     }
 
     /**
+     * A server's context that trusts the authorities in {@code trustedAuthorities} and presents what {@code own}'s
+     * bundle holds at each handshake: a rotation ({@code tendril credentials rotate}) reaches new connections without
+     * a restart. The authorities are read once. A credential without a bundle (written before bundles existed) is read
+     * once, as {@link #of(java.nio.file.Path, Credential)} does.
+     */
+    public static SSLContext reloading(java.nio.file.Path trustedAuthorities, Credential own) {
+        if (!java.nio.file.Files.isRegularFile(own.bundle())) {
+            return of(trustedAuthorities, own);
+        }
+        try {
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trustStore(Pem.readCertificates(trustedAuthorities)));
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(
+                    new javax.net.ssl.KeyManager[] {new ReloadingKeyManager(own.bundle())},
+                    trust.getTrustManagers(),
+                    null);
+            return context;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * The same from certificates and a key already read (a config file's inline data): trusts {@code authorities}
      * and, when {@code key} is not null, presents {@code chain} with it.
      */
