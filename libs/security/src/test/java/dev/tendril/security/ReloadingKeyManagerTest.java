@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,15 +26,25 @@ class ReloadingKeyManagerTest {
     @TempDir
     Path dir;
 
+    private StackCredentials credentials;
+    private Instant now;
+    private Credential launcher;
+    private Credential admin;
+    private Path authority;
+    private BigInteger first;
+
+    @BeforeEach
+    void issueTheLauncherAndTheAdmin() {
+        credentials = StackCredentials.in(dir.resolve("pki"));
+        now = Instant.now();
+        launcher = credentials.ensureService("launcher", List.of("127.0.0.1"), now);
+        admin = credentials.ensureUser("admin", Subject.ROLE_ADMIN, now);
+        authority = credentials.authority().certificate();
+        first = Pem.readCertificate(launcher.certificate()).getSerialNumber();
+    }
+
     @Test
     void theNextHandshakeAfterARotationPresentsTheNewCertificateWithoutRebuildingTheServer() throws Exception {
-        StackCredentials credentials = StackCredentials.in(dir.resolve("pki"));
-        Instant now = Instant.now();
-        Credential launcher = credentials.ensureService("launcher", List.of("127.0.0.1"), now);
-        Credential admin = credentials.ensureUser("admin", Subject.ROLE_ADMIN, now);
-        Path authority = credentials.authority().certificate();
-        BigInteger first = Pem.readCertificate(launcher.certificate()).getSerialNumber();
-
         SSLContext server = TlsContexts.reloading(authority, launcher);
         try (SSLServerSocket listener = (SSLServerSocket)
                 server.getServerSocketFactory().createServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
@@ -53,12 +64,6 @@ class ReloadingKeyManagerTest {
 
     @Test
     void aBundleThatCannotBeReadLeavesTheLastCertificateInUse() throws Exception {
-        StackCredentials credentials = StackCredentials.in(dir.resolve("pki"));
-        Instant now = Instant.now();
-        Credential launcher = credentials.ensureService("launcher", List.of("127.0.0.1"), now);
-        Credential admin = credentials.ensureUser("admin", Subject.ROLE_ADMIN, now);
-        Path authority = credentials.authority().certificate();
-        BigInteger first = Pem.readCertificate(launcher.certificate()).getSerialNumber();
         SSLContext server = TlsContexts.reloading(authority, launcher);
 
         Files.writeString(launcher.bundle(), "half a file");
