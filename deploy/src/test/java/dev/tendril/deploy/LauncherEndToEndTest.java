@@ -219,6 +219,8 @@ class LauncherEndToEndTest {
                         .getSerialNumber());
 
         String identityKafkaBefore = Files.readString(dataDir.resolve("pki/kafka-clients/identity.pem"));
+        String control = SupervisorFile.read(dataDir).orElseThrow().control();
+        BigInteger controlBefore = served(control);
 
         cli().ok("credentials", "rotate");
         BigInteger identityNew = Pem.readCertificate(dataDir.resolve("pki/services/identity.crt"))
@@ -232,9 +234,9 @@ class LauncherEndToEndTest {
                 Pem.readCertificate(dataDir.resolve("pki/nodes/node-1.crt")).getSerialNumber();
         assertThat(identityNew).isNotEqualTo(identityBefore);
         // The launcher's control endpoint reads its bundle at every handshake: its next connection has the new one.
-        String control = SupervisorFile.read(dataDir).orElseThrow().control();
         assertThat(served(control))
                 .as("the certificate of the launcher's control endpoint after the rotation")
+                .isNotEqualTo(controlBefore)
                 .isEqualTo(Pem.readCertificate(dataDir.resolve("pki/services/launcher.crt"))
                         .getSerialNumber());
 
