@@ -2,17 +2,17 @@ package dev.tendril.security;
 
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import javax.net.ssl.KeyManagerFactory;
+import java.util.Optional;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
@@ -24,8 +24,6 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * gets the old key with it even when the file changes in between.
  */
 final class ReloadingKeyManager extends X509ExtendedKeyManager {
-
-    private static final char[] NO_PASSWORD = new char[0];
 
     private record Loaded(long generation, Object version, X509ExtendedKeyManager keys) {}
 
@@ -48,7 +46,7 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
         synchronized (this) {
             loaded = current;
             if (!Objects.equals(loaded.version(), version)) {
-                java.util.Optional<Loaded> next = load(loaded.generation() + 1, version);
+                Optional<Loaded> next = load(loaded.generation() + 1, version);
                 if (next.isPresent()) {
                     previous = loaded;
                     current = next.get();
@@ -71,21 +69,16 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
         }
     }
 
-    private java.util.Optional<Loaded> load(long generation, Object version) {
+    private Optional<Loaded> load(long generation, Object version) {
         try {
             // One read: key and certificate from the same version of the file.
-            String text = Files.readString(bundle, java.nio.charset.StandardCharsets.US_ASCII);
+            String text = Files.readString(bundle, StandardCharsets.US_ASCII);
             PrivateKey key = Pem.parsePrivateKey(text, bundle.toString());
             List<X509Certificate> chain = Pem.parseCertificates(text, bundle.toString());
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            store.setKeyEntry("own", key, NO_PASSWORD, chain.toArray(X509Certificate[]::new));
-            KeyManagerFactory factory = KeyManagerFactory.getInstance("SunX509");
-            factory.init(store, NO_PASSWORD);
-            return java.util.Optional.of(
-                    new Loaded(generation, version, (X509ExtendedKeyManager) factory.getKeyManagers()[0]));
-        } catch (GeneralSecurityException | IOException | RuntimeException e) {
-            return java.util.Optional.empty();
+            X509ExtendedKeyManager keys = (X509ExtendedKeyManager) TlsContexts.keyManagers(key, chain)[0];
+            return Optional.of(new Loaded(generation, version, keys));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
         }
     }
 
@@ -97,7 +90,7 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
         if (aliases == null) {
             return null;
         }
-        return java.util.Arrays.stream(aliases).map(a -> tag(loaded, a)).toArray(String[]::new);
+        return Arrays.stream(aliases).map(a -> tag(loaded, a)).toArray(String[]::new);
     }
 
     /** The generation's key manager and its own alias, or null when neither the current nor the previous has it. */

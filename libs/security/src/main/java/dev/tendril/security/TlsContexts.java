@@ -5,6 +5,7 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -37,18 +38,8 @@ public final class TlsContexts {
         if (!java.nio.file.Files.isRegularFile(own.bundle())) {
             return of(trustedAuthorities, own);
         }
-        try {
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(trustStore(Pem.readCertificates(trustedAuthorities)));
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(
-                    new javax.net.ssl.KeyManager[] {new ReloadingKeyManager(own.bundle())},
-                    trust.getTrustManagers(),
-                    null);
-            return context;
-        } catch (GeneralSecurityException | java.io.IOException e) {
-            throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
-        }
+        return context(
+                Pem.readCertificates(trustedAuthorities), new KeyManager[] {new ReloadingKeyManager(own.bundle())});
     }
 
     /**
@@ -56,9 +47,12 @@ public final class TlsContexts {
      * and, when {@code key} is not null, presents {@code chain} with it.
      */
     public static SSLContext of(List<X509Certificate> authorities, PrivateKey key, List<X509Certificate> chain) {
+        return context(authorities, keyManagers(key, chain));
+    }
+
+    /** The key managers that present {@code chain} with {@code key}; none to present when {@code key} is null. */
+    static KeyManager[] keyManagers(PrivateKey key, List<X509Certificate> chain) {
         try {
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(trustStore(authorities));
             KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             KeyStore keyStore = KeyStore.getInstance("PKCS12");
             keyStore.load(null, null);
@@ -66,8 +60,18 @@ public final class TlsContexts {
                 keyStore.setKeyEntry("client", key, NO_PASSWORD, chain.toArray(X509Certificate[]::new));
             }
             keys.init(keyStore, NO_PASSWORD);
+            return keys.getKeyManagers();
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    private static SSLContext context(List<X509Certificate> authorities, KeyManager[] keys) {
+        try {
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trustStore(authorities));
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+            context.init(keys, trust.getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
