@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -70,7 +71,8 @@ public final class KafkaProcess {
             System.exit(1);
             return;
         }
-        watchCertificate(broker, pki.service(BROKER), quorum == null ? 1 : quorum.nodeId());
+        watchCertificate(
+                broker, pki.authority().certificate(), pki.service(BROKER), quorum == null ? 1 : quorum.nodeId());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -90,29 +92,53 @@ public final class KafkaProcess {
     }
 
     /**
-     * Hands the broker its certificate files at start (see {@link BrokerCertificateReload}), then again every
-     * {@link #RELOAD_SECONDS} if they changed (rotation).
+     * Hands the broker its trusted authorities and certificate files at start (see {@link BrokerCertificateReload}),
+     * then again every {@link #RELOAD_SECONDS} if they changed (rotation).
      */
-    private static void watchCertificate(KafkaBroker broker, Credential files, int nodeId) {
-        BrokerCertificateReload reload = new BrokerCertificateReload(files, nodeId);
+    private static void watchCertificate(KafkaBroker broker, Path authorities, Credential files, int nodeId) {
+        BrokerCertificateReload reload = new BrokerCertificateReload(authorities, files, nodeId);
         Thread.ofPlatform().name("kafka-certificate-reload").daemon().start(() -> {
-            try (Admin admin = Admin.create(broker.adminClientProperties())) {
+            Admin admin = null;
+            try {
                 boolean first = true;
                 while (true) {
+                    if (admin == null) {
+                        admin = Admin.create(currentAdmin(broker, authorities, files));
+                    }
+                    boolean renew;
                     try {
-                        if (reload.reloadIfChanged(admin) && !first) {
+                        renew = reload.reloadIfChanged(admin);
+                        if (renew && !first) {
                             System.out.println("Kafka serves its rotated certificate (" + files.certificate() + ")");
                         }
                     } catch (RuntimeException e) {
                         System.err.println(e.getMessage());
+                        renew = true;
+                    }
+                    if (renew) {
+                        // Its next connection presents the broker's files as they are now and trusts the bundle as
+                        // it is now: after an authority's switch or retirement the old ones are refused.
+                        admin.close();
+                        admin = null;
                     }
                     first = false;
                     TimeUnit.SECONDS.sleep(RELOAD_SECONDS);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                if (admin != null) {
+                    admin.close();
+                }
             }
         });
+    }
+
+    /** The broker's admin client with the broker's credential and the trust bundle as the files hold them now. */
+    private static Map<String, Object> currentAdmin(KafkaBroker broker, Path authorities, Credential files) {
+        Map<String, Object> properties = new HashMap<>(broker.adminClientProperties());
+        properties.putAll(BrokerSecurity.clientProperties(authorities, files.certificate(), files.privateKey()));
+        return properties;
     }
 
     /**

@@ -300,6 +300,72 @@ class LauncherEndToEndTest {
 
     @Test
     @Order(4)
+    void rotatingTheAuthorityKeepsEveryConnectionWorkingAndRetiresTheOldOne() throws Exception {
+        Component identity = component("identity");
+        Component agent = component("agent-1");
+        Path bundle = dataDir.resolve("pki/ca.crt");
+        X509Certificate old = Pem.readCertificate(bundle);
+
+        // Trust first (the command waits 20 s for every component to reload the bundle), then the new authority signs.
+        Result rotate = cli().ok("credentials", "rotate", "--authority");
+        assertThat(rotate.out()).contains("New certificate authority", "signs from now on");
+        List<X509Certificate> trusted = Pem.readCertificates(bundle);
+        assertThat(trusted).hasSize(2).endsWith(old);
+        X509Certificate next = trusted.getFirst();
+
+        int[] round = {0};
+        List<String> resets = new CopyOnWriteArrayList<>();
+        List<String> failedRequests = new CopyOnWriteArrayList<>();
+        await("identity and agent-1 serve certificates of the new authority")
+                .atMost(RELOAD_GUARD)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    round[0]++;
+                    String ns = "ca-" + round[0];
+                    Result write = cli().run("apply", "-f", manifest(ns).toString());
+                    Result read = cli().run("get", "namespaces");
+                    if (write.code() != 0 || read.code() != 0 || !read.out().contains(ns)) {
+                        failedRequests.add("round " + round[0] + ": " + write + "\n" + read);
+                    }
+                    assertThat(issuedBy(servedCertificateOrReset(identity.url(), resets), next))
+                            .as("identity's certificate is the new authority's")
+                            .isTrue();
+                    assertThat(issuedBy(servedCertificateOrReset(agent.url(), resets), next))
+                            .as("agent-1's certificate is the new authority's")
+                            .isTrue();
+                });
+        assertThat(failedRequests)
+                .as("the operator's requests while the stack moves to the new authority")
+                .isEmpty();
+        System.out.println("LauncherEndToEndTest: probe handshakes reset during the authority change: " + resets);
+        assertThat(issuedBy(
+                        servedCertificate(
+                                SupervisorFile.read(dataDir).orElseThrow().control()),
+                        next))
+                .as("the launcher's control endpoint")
+                .isTrue();
+
+        cli().ok("credentials", "retire-authority");
+        assertThat(Pem.readCertificates(bundle)).containsExactly(next);
+        // The agent's gRPC calls to IPAM and identity, over new connections with the new authority's certificates.
+        HttpResponse<String> pod = AdminTls.http(dataDir)
+                .send(
+                        HttpRequest.newBuilder(URI.create(agent.url() + "/v1/endpoints"))
+                                .timeout(Duration.ofSeconds(30))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(
+                                        "{\"namespace\":\"ca-1\",\"pod\":\"after-ca\",\"uid\":\"after-ca-1\","
+                                                + "\"labels\":{\"app\":\"after-ca\"}}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(pod.statusCode()).as(pod.body()).isBetween(200, 201);
+        assertThat(component("identity").pid()).as("identity was not restarted").isEqualTo(identity.pid());
+        assertThat(component("agent-1").pid()).as("agent-1 was not restarted").isEqualTo(agent.pid());
+        // The next test kills and restarts services: they come back on the new authority's Kafka and HTTP credentials.
+    }
+
+    @Test
+    @Order(5)
     void restartsAKilledServiceAndOneOnRequestAndStatusCountsBoth() throws Exception {
         HealthProbe probe = new HealthProbe(AdminTls.of(dataDir));
         gatherStarted();
@@ -351,7 +417,7 @@ class LauncherEndToEndTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void sigtermStopsEverythingWithoutRestartingAndLeavesNoProcessBehind() throws Exception {
         gatherStarted();
         // As root (on the bpffs the launcher mounts when none is) the agent pins its maps here, unless bpf(2) is
@@ -445,16 +511,34 @@ class LauncherEndToEndTest {
      * and reported as an assertion failure, so that the wait tries again.
      */
     private BigInteger servedOrReset(String url, List<String> resets) throws Exception {
+        return servedCertificateOrReset(url, resets).getSerialNumber();
+    }
+
+    private static boolean issuedBy(X509Certificate certificate, X509Certificate authority) {
         try {
-            return served(url);
+            certificate.verify(authority.getPublicKey());
+            return true;
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /** The serial number of the certificate served at {@code url}, seen by a new connection as the admin. */
+    private BigInteger served(String url) throws Exception {
+        return servedCertificate(url).getSerialNumber();
+    }
+
+    private X509Certificate servedCertificateOrReset(String url, List<String> resets) throws Exception {
+        try {
+            return servedCertificate(url);
         } catch (SSLHandshakeException e) {
             resets.add(url + ": " + e.getMessage());
             throw new AssertionError("handshake reset by " + url + " while it reloads: " + e.getMessage(), e);
         }
     }
 
-    /** The serial number of the certificate served at {@code url}, seen by a new connection as the admin. */
-    private BigInteger served(String url) throws Exception {
+    /** The certificate served at {@code url}, seen by a new connection as the admin. */
+    private X509Certificate servedCertificate(String url) throws Exception {
         ClientTls admin = AdminTls.of(dataDir);
         HttpResponse<String> response = admin.configure(HttpClient.newBuilder())
                 .build()
@@ -463,7 +547,7 @@ class LauncherEndToEndTest {
                                 .timeout(Duration.ofSeconds(10))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
-        return ((X509Certificate) response.sslSession().orElseThrow().getPeerCertificates()[0]).getSerialNumber();
+        return (X509Certificate) response.sslSession().orElseThrow().getPeerCertificates()[0];
     }
 
     private Component component(String name) {

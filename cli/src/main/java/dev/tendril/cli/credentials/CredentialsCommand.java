@@ -5,17 +5,20 @@ import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
 import dev.tendril.cli.stack.StackFile;
 import dev.tendril.cli.stack.StackOption;
+import dev.tendril.security.AuthorityRotation;
 import dev.tendril.security.Credential;
 import dev.tendril.security.Pem;
 import dev.tendril.security.StackCredentials;
 import dev.tendril.security.Subject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,7 +37,11 @@ import picocli.CommandLine.Spec;
             "Issue or rotate certificates of the local stack. Runs on the stack's machine with its certificate",
             "authority key (DATA/pki/ca.key): whoever can read the data directory is its admin."
         },
-        subcommands = {CredentialsCommand.Issue.class, CredentialsCommand.Rotate.class})
+        subcommands = {
+            CredentialsCommand.Issue.class,
+            CredentialsCommand.Rotate.class,
+            CredentialsCommand.RetireAuthority.class
+        })
 public final class CredentialsCommand implements Runnable {
 
     /** The cluster name in the config files written for this stack. */
@@ -45,7 +52,8 @@ public final class CredentialsCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing a command: issue or rotate");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "missing a command: issue, rotate or retire-authority");
     }
 
     static StackCredentials pki(Path dataDir) {
@@ -158,17 +166,90 @@ public final class CredentialsCommand implements Runnable {
         }
     }
 
-    /** {@code tendril credentials rotate}. */
+    /** {@code tendril credentials rotate [--authority [--wait SECONDS]]}. */
     @Command(
             name = "rotate",
             mixinStandardHelpOptions = true,
             description = {
                 "New certificates and keys for every service, agent, Kafka client, the Kafka broker, the launcher and",
-                "the admin, same names, same authority. Nothing restarts: services and agents reload their files",
-                "within 10 s, clients (Kafka's too) use the new ones for new connections. The authority itself is not",
-                "rotated."
+                "the admin, same names. Nothing restarts: services and agents reload their files within 10 s, clients",
+                "(Kafka's too) use the new ones for new connections. With --authority, first a new certificate",
+                "authority: trusted beside the old one, then (after --wait) signing every new certificate; the old one",
+                "stays trusted until 'tendril credentials retire-authority'."
             })
     static final class Rotate implements Callable<Integer> {
+
+        /** Services, agents and the broker reload their files every 10 s; twice that covers both and a slow reload. */
+        static final int DEFAULT_WAIT_SECONDS = 20;
+
+        @Option(
+                names = "--authority",
+                description = "Also replace the certificate authority (DATA/pki/ca.crt, ca.key).")
+        boolean authority;
+
+        @Option(
+                names = "--wait",
+                paramLabel = "SECONDS",
+                defaultValue = "" + DEFAULT_WAIT_SECONDS,
+                description = {
+                    "With --authority: how long the running stack gets to trust the new authority before it signs",
+                    "(default: ${DEFAULT-VALUE}; 0 when the stack is down)."
+                })
+        int waitSeconds;
+
+        @Mixin
+        StackOption stackOption;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            if (waitSeconds < 0) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "--wait must be 0 or more seconds, was " + waitSeconds);
+            }
+            StackCredentials pki = pki(stackOption.dataDir());
+            var out = spec.commandLine().getOut();
+            String where = pki.directory().toAbsolutePath().normalize().toString();
+            List<String> renewed;
+            if (authority) {
+                AuthorityRotation rotation = AuthorityRotation.of(pki);
+                X509Certificate next = rotation.introduce(Instant.now());
+                out.println("New certificate authority " + describe(next) + " trusted beside the old one in "
+                        + where + "/ca.crt; waiting " + waitSeconds + " s for services, agents and the broker to "
+                        + "reload it");
+                out.flush();
+                TimeUnit.SECONDS.sleep(waitSeconds);
+                renewed = rotation.switchOver(List.of("admin"), Instant.now());
+                out.println("The new authority signs from now on. Rotated " + renewed.size() + " certificates in "
+                        + where + ": " + String.join(", ", renewed));
+                out.println("The old authority stays trusted until 'tendril credentials retire-authority'. Configs "
+                        + "from 'tendril credentials issue' made before this rotation trust only the old authority "
+                        + "and no longer verify the stack's certificates: issue them again.");
+            } else {
+                renewed = pki.rotate(List.of("admin"), Instant.now());
+                out.println(
+                        "Rotated " + renewed.size() + " certificates in " + where + ": " + String.join(", ", renewed));
+                out.println("Services and agents serve the new ones within 10 s (their TLS files are reloaded); "
+                        + "certificates issued before stay valid until they expire.");
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code tendril credentials retire-authority}. */
+    @Command(
+            name = "retire-authority",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Stop trusting the authorities a 'rotate --authority' replaced: DATA/pki/ca.crt keeps the signing one",
+                "alone (services and agents reload it within 10 s). Refused while a certificate of the stack itself",
+                "is still issued by one of them; certificates handed out with 'credentials issue' before the",
+                "rotation stop working."
+            })
+    static final class RetireAuthority implements Callable<Integer> {
 
         @Mixin
         StackOption stackOption;
@@ -179,14 +260,26 @@ public final class CredentialsCommand implements Runnable {
         @Override
         public Integer call() {
             StackCredentials pki = pki(stackOption.dataDir());
-            List<String> renewed = pki.rotate(List.of("admin"), Instant.now());
+            List<X509Certificate> retired = AuthorityRotation.of(pki).retire(List.of("admin"));
             var out = spec.commandLine().getOut();
-            out.println("Rotated " + renewed.size() + " certificates in "
-                    + pki.directory().toAbsolutePath().normalize() + ": " + String.join(", ", renewed));
-            out.println("Services and agents serve the new ones within 10 s (their TLS files are reloaded); "
-                    + "certificates issued before stay valid until they expire.");
+            if (retired.isEmpty()) {
+                out.println("Only the signing authority is trusted: nothing to retire.");
+            } else {
+                out.println("No longer trusted: "
+                        + String.join(
+                                ", ",
+                                retired.stream()
+                                        .map(CredentialsCommand::describe)
+                                        .toList()) + ". Services and agents reload the authorities within 10 s.");
+            }
             out.flush();
             return 0;
         }
+    }
+
+    static String describe(X509Certificate authority) {
+        return authority.getSubjectX500Principal().getName() + " (serial "
+                + authority.getSerialNumber().toString(16) + ", valid until "
+                + authority.getNotAfter().toInstant() + ")";
     }
 }

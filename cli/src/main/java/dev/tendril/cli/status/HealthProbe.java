@@ -28,19 +28,34 @@ public final class HealthProbe {
     private static final Duration TIMEOUT = Duration.ofSeconds(3);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient http;
+    private final ClientTls tls;
+    private HttpClient http;
+    private long httpGeneration = -1;
 
     /** Plaintext, without a client certificate. */
     public HealthProbe() {
         this(ClientTls.PLAINTEXT);
     }
 
-    /** @param tls the stack's authority and the certificate to present to its https health endpoints */
+    /**
+     * @param tls the stack's authority and the certificate to present to its https health endpoints, read again when
+     *     they change: the launcher probes for as long as the stack runs, across {@code credentials rotate}
+     *     (an authority's too)
+     */
     public HealthProbe(ClientTls tls) {
-        this.http = tls.configure(HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(TIMEOUT))
-                .build();
+        this.tls = tls;
+    }
+
+    private synchronized HttpClient http() {
+        long generation = tls.enabled() ? tls.generation() : 0;
+        if (http == null || generation != httpGeneration) {
+            http = tls.configure(HttpClient.newBuilder()
+                            .version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(TIMEOUT))
+                    .build();
+            httpGeneration = generation;
+        }
+        return http;
     }
 
     /** Checks all components at once; the result keeps their order. */
@@ -77,7 +92,7 @@ public final class HealthProbe {
         URI uri = URI.create(component.url() + READY_PATH);
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build();
         try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http().send(request, HttpResponse.BodyHandlers.ofString());
             String status = healthStatus(response.body());
             ComponentHealth health = response.statusCode() == 200 && "UP".equals(status)
                     ? ComponentHealth.of(component, Health.OK, null)

@@ -114,6 +114,52 @@ class CredentialsCommandTest {
     }
 
     @Test
+    void rotateTheAuthorityThenRetireTheOldOne() throws Exception {
+        StackCredentials pki = stack();
+        String data = dir.resolve("data").toString();
+        X509Certificate old = Pem.readCertificate(pki.authority().certificate());
+        Run early = run("credentials", "retire-authority", "--data-dir", data);
+        assertThat(early.code()).as(early.err()).isZero();
+        assertThat(early.out()).contains("nothing to retire");
+
+        Run rotate = run("credentials", "rotate", "--authority", "--wait", "0", "--data-dir", data);
+
+        assertThat(rotate.code()).as(rotate.err()).isZero();
+        assertThat(rotate.out())
+                .contains("New certificate authority", "Rotated 3 certificates", "retire-authority", "issue them");
+        List<X509Certificate> bundle = Pem.readCertificates(pki.authority().certificate());
+        assertThat(bundle).hasSize(2).endsWith(old);
+        X509Certificate next = bundle.getFirst();
+        for (var credential : List.of(pki.service("identity"), pki.node("node-1"), pki.user("admin"))) {
+            Pem.readCertificate(credential.certificate()).verify(next.getPublicKey());
+        }
+
+        Run retire = run("credentials", "retire-authority", "--data-dir", data);
+
+        assertThat(retire.code()).as(retire.err()).isZero();
+        assertThat(retire.out())
+                .contains("No longer trusted", old.getSerialNumber().toString(16));
+        assertThat(Pem.readCertificates(pki.authority().certificate())).containsExactly(next);
+    }
+
+    @Test
+    void rotatingTheAuthorityIsRefusedWithClusterMeshPeersAndABadWait() throws Exception {
+        StackCredentials pki = stack();
+        String data = dir.resolve("data").toString();
+        String bundle = Files.readString(pki.authority().certificate());
+        Run badWait = run("credentials", "rotate", "--authority", "--wait", "-1", "--data-dir", data);
+        assertThat(badWait.code()).isEqualTo(TendrilCommand.EXIT_USAGE);
+        assertThat(badWait.err()).contains("--wait");
+
+        SecretFiles.write(pki.directory().resolve("mesh/west-ca.crt"), "west's authority");
+        Run peers = run("credentials", "rotate", "--authority", "--wait", "0", "--data-dir", data);
+
+        assertThat(peers.code()).isEqualTo(TendrilCommand.EXIT_ERROR);
+        assertThat(peers.err()).contains("ClusterMesh peers", "west", "disconnect");
+        assertThat(Files.readString(pki.authority().certificate())).isEqualTo(bundle);
+    }
+
+    @Test
     void theAdminsConfigReferencesTheStacksFiles() throws Exception {
         StackCredentials pki = stack();
         Path file = dir.resolve("data/tendril.conf");

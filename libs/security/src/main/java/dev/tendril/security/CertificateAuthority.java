@@ -69,14 +69,51 @@ public final class CertificateAuthority {
         }
     }
 
-    /** The authority whose certificate and key are in these files. */
+    /**
+     * The authority whose key is in {@code files.privateKey()} and whose certificate is the one in
+     * {@code files.certificate()} that goes with that key. The certificate file is the stack's trust bundle: the signing
+     * authority first, then authorities still trusted during a rotation ({@link AuthorityRotation}); matching by key
+     * keeps a rotation cut short between writing the key and the bundle from pairing a key with the wrong certificate.
+     */
     public static CertificateAuthority load(Credential files) {
-        return new CertificateAuthority(
-                Pem.readCertificate(files.certificate()), Pem.readPrivateKey(files.privateKey()));
+        PrivateKey key = Pem.readPrivateKey(files.privateKey());
+        List<X509Certificate> certificates = Pem.readCertificates(files.certificate());
+        for (X509Certificate certificate : certificates) {
+            if (matches(certificate, key)) {
+                return new CertificateAuthority(certificate, key);
+            }
+        }
+        throw new IllegalStateException("no certificate in " + files.certificate() + " goes with the key in "
+                + files.privateKey() + " (" + certificates.size() + " certificates)");
+    }
+
+    /** True when {@code key} is the private half of {@code certificate}'s public key (a signature it verifies). */
+    static boolean matches(X509Certificate certificate, PrivateKey key) {
+        if (!certificate.getPublicKey().getAlgorithm().equals(key.getAlgorithm())) {
+            return false;
+        }
+        byte[] probe = "tendril authority key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try {
+            String algorithm = key.getAlgorithm().equals("EC") ? SIGNATURE : "SHA256withRSA";
+            java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+            verifier.initVerify(certificate.getPublicKey());
+            verifier.update(probe);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 
     public X509Certificate certificate() {
         return certificate;
+    }
+
+    PrivateKey privateKey() {
+        return privateKey;
     }
 
     /** Writes the authority's certificate and key (both 0600). */

@@ -31,7 +31,7 @@ public final class StackCredentials {
     public static final Duration LEAF_VALIDITY = Duration.ofDays(365);
     public static final Duration RENEW_BEFORE = Duration.ofDays(30);
     /** Issued a little in the past, so that a clock a few minutes behind still accepts a new certificate. */
-    private static final Duration BACKDATE = Duration.ofMinutes(5);
+    static final Duration BACKDATE = Duration.ofMinutes(5);
 
     private final Path directory;
 

@@ -8,6 +8,7 @@ import java.util.List;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
 /** JDK TLS contexts from PEM files, for the clients built on java.net.http. */
@@ -29,17 +30,16 @@ public final class TlsContexts {
     }
 
     /**
-     * A server's context that trusts the authorities in {@code trustedAuthorities} and presents what {@code own}'s
-     * bundle holds at each handshake: a rotation ({@code tendril credentials rotate}) reaches new connections without
-     * a restart. The authorities are read once. A credential without a bundle (written before bundles existed) is read
-     * once, as {@link #of(java.nio.file.Path, Credential)} does.
+     * A server's context that trusts the authorities {@code trustedAuthorities} holds at each handshake and presents
+     * what {@code own}'s bundle holds then: a rotation ({@code tendril credentials rotate}, of the leaves or of the
+     * authority) reaches new connections without a restart. A credential without a bundle (written before bundles
+     * existed) is read once, as {@link #of(java.nio.file.Path, Credential)} does.
      */
     public static SSLContext reloading(java.nio.file.Path trustedAuthorities, Credential own) {
-        if (!java.nio.file.Files.isRegularFile(own.bundle())) {
-            return of(trustedAuthorities, own);
-        }
-        return context(
-                Pem.readCertificates(trustedAuthorities), new KeyManager[] {new ReloadingKeyManager(own.bundle())});
+        KeyManager[] keys = java.nio.file.Files.isRegularFile(own.bundle())
+                ? new KeyManager[] {new ReloadingKeyManager(own.bundle())}
+                : keyManagers(Pem.readPrivateKey(own.privateKey()), Pem.readCertificates(own.certificate()));
+        return context(keys, new TrustManager[] {new ReloadingTrustManager(trustedAuthorities)});
     }
 
     /**
@@ -70,16 +70,23 @@ public final class TlsContexts {
         try {
             TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trust.init(trustStore(authorities));
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys, trust.getTrustManagers(), null);
-            return context;
+            return context(keys, trust.getTrustManagers());
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
         }
     }
 
-    private static KeyStore trustStore(List<X509Certificate> authorities)
-            throws GeneralSecurityException, java.io.IOException {
+    private static SSLContext context(KeyManager[] keys, TrustManager[] trust) {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys, trust, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    static KeyStore trustStore(List<X509Certificate> authorities) throws GeneralSecurityException, java.io.IOException {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         for (int i = 0; i < authorities.size(); i++) {
