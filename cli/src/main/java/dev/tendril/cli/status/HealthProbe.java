@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tendril.cli.stack.Component;
 import dev.tendril.cli.stack.Kind;
 import dev.tendril.security.ClientTls;
+import dev.tendril.security.ReloadingHttpClient;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -28,9 +29,7 @@ public final class HealthProbe {
     private static final Duration TIMEOUT = Duration.ofSeconds(3);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final ClientTls tls;
-    private HttpClient http;
-    private long httpGeneration = -1;
+    private final ReloadingHttpClient http;
 
     /** Plaintext, without a client certificate. */
     public HealthProbe() {
@@ -43,19 +42,8 @@ public final class HealthProbe {
      *     (an authority's too)
      */
     public HealthProbe(ClientTls tls) {
-        this.tls = tls;
-    }
-
-    private synchronized HttpClient http() {
-        long generation = tls.enabled() ? tls.generation() : 0;
-        if (http == null || generation != httpGeneration) {
-            http = tls.configure(HttpClient.newBuilder()
-                            .version(HttpClient.Version.HTTP_1_1)
-                            .connectTimeout(TIMEOUT))
-                    .build();
-            httpGeneration = generation;
-        }
-        return http;
+        this.http = new ReloadingHttpClient(
+                tls, builder -> builder.version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT));
     }
 
     /** Checks all components at once; the result keeps their order. */
@@ -92,7 +80,7 @@ public final class HealthProbe {
         URI uri = URI.create(component.url() + READY_PATH);
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build();
         try {
-            HttpResponse<String> response = http().send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.current().send(request, HttpResponse.BodyHandlers.ofString());
             String status = healthStatus(response.body());
             ComponentHealth health = response.statusCode() == 200 && "UP".equals(status)
                     ? ComponentHealth.of(component, Health.OK, null)

@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.tendril.security.ClientTls;
+import dev.tendril.security.ReloadingHttpClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -42,7 +42,7 @@ public final class UiProxy implements AutoCloseable {
             List.of("Content-Type", "Cache-Control", "ETag", "Last-Modified", "Link", "Tendril-Continue");
 
     private final URI flows;
-    private final HttpClient http;
+    private final ReloadingHttpClient http;
     private final HttpServer server;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -53,8 +53,8 @@ public final class UiProxy implements AutoCloseable {
      */
     public UiProxy(URI flows, ClientTls tls, int port) throws IOException {
         this.flows = URI.create(flows.toString().replaceAll("/+$", ""));
-        this.http = tls.configure(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)))
-                .build();
+        // Made again after a rotation: the page stays open for as long as the user keeps it.
+        this.http = new ReloadingHttpClient(tls, builder -> builder.connectTimeout(Duration.ofSeconds(5)));
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         server.createContext("/", this::handle);
         // One virtual thread per request: each followed stream holds one for as long as the page is open.
@@ -155,7 +155,7 @@ public final class UiProxy implements AutoCloseable {
         }
         HttpResponse<InputStream> answer;
         try {
-            answer = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            answer = http.current().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
             refuse(exchange, 502, "the flows service at " + flows + " did not answer: " + e.getMessage());
             return;

@@ -1,6 +1,7 @@
 package dev.tendril.rest.security;
 
 import dev.tendril.security.ClientTls;
+import dev.tendril.security.ReloadingHttpClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -27,8 +28,7 @@ public class ComponentTls {
     Optional<String> tlsKey;
 
     private ClientTls tls;
-    private HttpClient http;
-    private long httpGeneration = -1;
+    private ReloadingHttpClient http;
 
     /** The authority and certificate, or {@link ClientTls#PLAINTEXT}. */
     public synchronized ClientTls client() {
@@ -40,13 +40,9 @@ public class ComponentTls {
 
     /** An HTTP client presenting this component's certificate (2 s to connect), made again after a rotation. */
     public synchronized HttpClient http() {
-        ClientTls current = client();
-        long generation = current.enabled() ? current.generation() : 0;
-        if (http == null || generation != httpGeneration) {
-            http = current.configure(HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT))
-                    .build();
-            httpGeneration = generation;
+        if (http == null) {
+            http = new ReloadingHttpClient(client(), builder -> builder.connectTimeout(CONNECT_TIMEOUT));
         }
-        return http;
+        return http.current();
     }
 }
