@@ -241,21 +241,9 @@ class LauncherEndToEndTest {
                         .getSerialNumber());
 
         // Requests keep succeeding while the components reload their files, until they serve the new certificates.
-        int[] round = {0};
         List<String> resets = new CopyOnWriteArrayList<>();
-        List<String> failedRequests = new CopyOnWriteArrayList<>();
-        await("identity and agent-1 serve the rotated certificates")
-                .atMost(RELOAD_GUARD)
-                .pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> {
-                    round[0]++;
-                    String ns = "rot-" + round[0];
-                    Result write = cli().run("apply", "-f", manifest(ns).toString());
-                    Result read = cli().run("get", "namespaces");
-                    if (write.code() != 0 || read.code() != 0 || !read.out().contains(ns)) {
-                        // Recorded, not retried into silence: every one of them must succeed (asserted below).
-                        failedRequests.add("round " + round[0] + ": " + write + "\n" + read);
-                    }
+        List<String> failedRequests =
+                requestUntil("identity and agent-1 serve the rotated certificates", "rot-", () -> {
                     assertThat(servedOrReset(identity.url(), resets)).isEqualTo(identityNew);
                     assertThat(servedOrReset(agent.url(), resets)).isEqualTo(agentNew);
                 });
@@ -313,20 +301,9 @@ class LauncherEndToEndTest {
         assertThat(trusted).hasSize(2).endsWith(old);
         X509Certificate next = trusted.getFirst();
 
-        int[] round = {0};
         List<String> resets = new CopyOnWriteArrayList<>();
-        List<String> failedRequests = new CopyOnWriteArrayList<>();
-        await("identity and agent-1 serve certificates of the new authority")
-                .atMost(RELOAD_GUARD)
-                .pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> {
-                    round[0]++;
-                    String ns = "ca-" + round[0];
-                    Result write = cli().run("apply", "-f", manifest(ns).toString());
-                    Result read = cli().run("get", "namespaces");
-                    if (write.code() != 0 || read.code() != 0 || !read.out().contains(ns)) {
-                        failedRequests.add("round " + round[0] + ": " + write + "\n" + read);
-                    }
+        List<String> failedRequests =
+                requestUntil("identity and agent-1 serve certificates of the new authority", "ca-", () -> {
                     assertThat(issuedBy(servedCertificateOrReset(identity.url(), resets), next))
                             .as("identity's certificate is the new authority's")
                             .isTrue();
@@ -504,6 +481,27 @@ class LauncherEndToEndTest {
         Path file = dataDir.resolve(ns + ".yaml");
         Files.writeString(file, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + ns + "\n");
         return file;
+    }
+
+    /**
+     * Applies a new namespace ({@code prefix} and a round number) and lists the namespaces through the CLI every 500 ms
+     * until {@code done} holds (at most {@link #RELOAD_GUARD}); returns the rounds whose requests failed. They are
+     * recorded, not retried into silence: the callers assert that there are none.
+     */
+    private List<String> requestUntil(String alias, String prefix, org.awaitility.core.ThrowingRunnable done) {
+        int[] round = {0};
+        List<String> failed = new CopyOnWriteArrayList<>();
+        await(alias).atMost(RELOAD_GUARD).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            round[0]++;
+            String ns = prefix + round[0];
+            Result write = cli().run("apply", "-f", manifest(ns).toString());
+            Result read = cli().run("get", "namespaces");
+            if (write.code() != 0 || read.code() != 0 || !read.out().contains(ns)) {
+                failed.add("round " + round[0] + ": " + write + "\n" + read);
+            }
+            done.run();
+        });
+        return failed;
     }
 
     /**

@@ -5,7 +5,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -56,17 +55,8 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
         }
     }
 
-    /** The file's identity, time and size: a rename gives it another inode, an edit another time or size. */
     private Object version() {
-        try {
-            BasicFileAttributes attributes = Files.readAttributes(bundle, BasicFileAttributes.class);
-            return List.of(
-                    Objects.toString(attributes.fileKey()),
-                    attributes.lastModifiedTime().toMillis(),
-                    attributes.size());
-        } catch (IOException e) {
-            return "unreadable";
-        }
+        return FileVersion.of(bundle);
     }
 
     private Optional<Loaded> load(long generation, Object version) {

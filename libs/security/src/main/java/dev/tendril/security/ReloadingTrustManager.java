@@ -2,9 +2,7 @@ package dev.tendril.security;
 
 import java.io.IOException;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -51,15 +49,7 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
     }
 
     private Object version() {
-        try {
-            BasicFileAttributes attributes = Files.readAttributes(bundle, BasicFileAttributes.class);
-            return List.of(
-                    Objects.toString(attributes.fileKey()),
-                    attributes.lastModifiedTime().toMillis(),
-                    attributes.size());
-        } catch (IOException e) {
-            return "unreadable";
-        }
+        return FileVersion.of(bundle);
     }
 
     private static X509ExtendedTrustManager load(List<X509Certificate> authorities) {
