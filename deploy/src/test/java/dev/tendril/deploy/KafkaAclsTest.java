@@ -187,7 +187,14 @@ class KafkaAclsTest {
 
     @Test
     void applyingAgainWithOtherNodesTakesAccessFromTheNodesThatLeft() throws Exception {
+        // Allowed first, so that the broker's authorizer remembers the answer (CachingAuthorizer) and must forget it.
+        send(node("node-1"), KafkaAcls.FLOWS, "node-1", "flow before");
         try {
+            // Only removals: no ACL added afterwards that would clear the answers for another reason.
+            KafkaAcls.apply(admin, List.of());
+            assertThatThrownBy(() -> send(node("node-1"), KafkaAcls.FLOWS, "node-1", "flow"))
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
+
             KafkaAcls.apply(admin, List.of("node-3"));
 
             assertThatThrownBy(() -> send(node("node-1"), KafkaAcls.FLOWS, "node-1", "flow"))

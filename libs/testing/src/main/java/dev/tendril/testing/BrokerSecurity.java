@@ -12,7 +12,8 @@ import java.util.Map;
  * How a secured broker authenticates and authorizes: mutual TLS on every listener (the controller's too) with the
  * broker's own PEM certificate and key, client certificates required and trusted when issued by {@code authority},
  * the principal the certificate's common name ({@code User:service:identity} for {@code CN=service:identity,O=...}),
- * and KRaft's {@code StandardAuthorizer} denying whatever no ACL allows, except to the super users.
+ * and KRaft's {@code StandardAuthorizer} ({@link CachingAuthorizer}: its answers remembered until an ACL changes)
+ * denying whatever no ACL allows, except to the super users.
  *
  * @param authority PEM file of the certificate authorities whose client certificates the broker accepts
  * @param certificate PEM certificate chain of the broker (host names 127.0.0.1 and localhost)
@@ -59,7 +60,7 @@ public record BrokerSecurity(Path authority, Path certificate, Path privateKey, 
         properties.put("ssl.keystore.key", read(privateKey));
         properties.put("ssl.client.auth", "required");
         properties.put("ssl.principal.mapping.rules", PRINCIPAL_MAPPING);
-        properties.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        properties.put("authorizer.class.name", CachingAuthorizer.class.getName());
         properties.put("allow.everyone.if.no.acl.found", "false");
         properties.put("super.users", String.join(";", superUsers));
         return properties;
