@@ -254,17 +254,7 @@ class LauncherEndToEndTest {
         // printed, not fatal: the operator's requests above must all succeed, and do.
         System.out.println("LauncherEndToEndTest: probe handshakes reset during the reload: " + resets);
         // The agent's own gRPC calls still go through: it registers a pod at IPAM and the identity service.
-        HttpResponse<String> pod = AdminTls.http(dataDir)
-                .send(
-                        HttpRequest.newBuilder(URI.create(agent.url() + "/v1/endpoints"))
-                                .timeout(Duration.ofSeconds(30))
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(
-                                        "{\"namespace\":\"rot-1\",\"pod\":\"after\",\"uid\":\"after-1\","
-                                                + "\"labels\":{\"app\":\"after\"}}"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        assertThat(pod.statusCode()).as(pod.body()).isBetween(200, 201);
+        registerPod(agent, "rot-1", "after");
         assertThat(component("identity").pid()).as("identity was not restarted").isEqualTo(identity.pid());
 
         // Who changed what: the admin's policy write, and the pod registered by its node's agent.
@@ -325,17 +315,7 @@ class LauncherEndToEndTest {
         cli().ok("credentials", "retire-authority");
         assertThat(Pem.readCertificates(bundle)).containsExactly(next);
         // The agent's gRPC calls to IPAM and identity, over new connections with the new authority's certificates.
-        HttpResponse<String> pod = AdminTls.http(dataDir)
-                .send(
-                        HttpRequest.newBuilder(URI.create(agent.url() + "/v1/endpoints"))
-                                .timeout(Duration.ofSeconds(30))
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(
-                                        "{\"namespace\":\"ca-1\",\"pod\":\"after-ca\",\"uid\":\"after-ca-1\","
-                                                + "\"labels\":{\"app\":\"after-ca\"}}"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        assertThat(pod.statusCode()).as(pod.body()).isBetween(200, 201);
+        registerPod(agent, "ca-1", "after-ca");
         assertThat(component("identity").pid()).as("identity was not restarted").isEqualTo(identity.pid());
         assertThat(component("agent-1").pid()).as("agent-1 was not restarted").isEqualTo(agent.pid());
         // The next test kills and restarts services: they come back on the new authority's Kafka and HTTP credentials.
@@ -481,6 +461,21 @@ class LauncherEndToEndTest {
         Path file = dataDir.resolve(ns + ".yaml");
         Files.writeString(file, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + ns + "\n");
         return file;
+    }
+
+    /** Registers {@code namespace/pod} (uid {@code pod-1}, label app={@code pod}) at the agent, as the admin. */
+    private void registerPod(Component agent, String namespace, String pod) throws Exception {
+        HttpResponse<String> response = AdminTls.http(dataDir)
+                .send(
+                        HttpRequest.newBuilder(URI.create(agent.url() + "/v1/endpoints"))
+                                .timeout(Duration.ofSeconds(30))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"namespace\":\"" + namespace
+                                        + "\",\"pod\":\"" + pod + "\",\"uid\":\"" + pod + "-1\","
+                                        + "\"labels\":{\"app\":\"" + pod + "\"}}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isBetween(200, 201);
     }
 
     /**
