@@ -168,24 +168,12 @@ public final class AuthorityRotation {
     private List<String> issuedByOthers(CertificateAuthority signing, List<String> users) {
         List<String> behind = new ArrayList<>();
         for (String kind : List.of("services", "nodes", StackCredentials.KAFKA_CLIENTS, "users")) {
-            Path dir = pki.directory().resolve(kind);
-            if (!Files.isDirectory(dir)) {
-                continue;
-            }
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path crt : files.filter(f -> f.getFileName().toString().endsWith(".crt"))
-                        .sorted()
-                        .toList()) {
-                    String name = crt.getFileName().toString().replaceFirst("\\.crt$", "");
-                    if (kind.equals("users") && !users.contains(name)) {
-                        continue;
-                    }
-                    if (!issuedBy(Pem.readCertificate(crt), signing)) {
-                        behind.add(kind + "/" + name);
-                    }
+            for (String name : pki.leafNames(kind)) {
+                boolean stackCertificate = !kind.equals("users") || users.contains(name);
+                if (stackCertificate
+                        && !issuedBy(Pem.readCertificate(pki.leaf(kind, name).certificate()), signing)) {
+                    behind.add(kind + "/" + name);
                 }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot list " + dir, e);
             }
         }
         return behind;

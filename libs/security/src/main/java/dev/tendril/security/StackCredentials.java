@@ -63,7 +63,24 @@ public final class StackCredentials {
         return leaf("users", userName);
     }
 
-    private Credential leaf(String kind, String name) {
+    /** The names of the certificates in {@code <kind>/} ({@code services}, {@code nodes}, ...), sorted; none without it. */
+    List<String> leafNames(String kind) {
+        Path dir = directory.resolve(kind);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(name -> name.endsWith(".crt"))
+                    .map(name -> name.substring(0, name.length() - ".crt".length()))
+                    .sorted()
+                    .toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+
+    Credential leaf(String kind, String name) {
         Path dir = directory.resolve(kind);
         return new Credential(dir.resolve(name + ".crt"), dir.resolve(name + ".key"));
     }
@@ -137,21 +154,9 @@ public final class StackCredentials {
     public List<String> rotate(List<String> users, Instant now) {
         List<String> renewed = new java.util.ArrayList<>();
         for (String kind : List.of("services", "nodes", KAFKA_CLIENTS)) {
-            Path dir = directory.resolve(kind);
-            if (!Files.isDirectory(dir)) {
-                continue;
-            }
-            try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-                for (Path crt : files.filter(f -> f.getFileName().toString().endsWith(".crt"))
-                        .sorted()
-                        .toList()) {
-                    String name = crt.getFileName().toString().replaceFirst("\\.crt$", "");
-                    Credential credential = leaf(kind, name);
-                    reissue(credential, now);
-                    renewed.add(kind + "/" + name);
-                }
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot list " + dir, e);
+            for (String name : leafNames(kind)) {
+                reissue(leaf(kind, name), now);
+                renewed.add(kind + "/" + name);
             }
         }
         for (String user : users) {
